@@ -1,0 +1,36 @@
+"""gunicorn settings for the gateway: `gunicorn -c deploy/gunicorn.conf.py gateway.wsgi:app`.
+
+gthread workers: nameko's eventlet cannot share a process with gevent, and gunicorn 26+
+has no eventlet worker; each thread borrows a pooled broker connection per RPC.
+"""
+import os
+import tempfile
+
+bind = f"{os.environ.get('GATEWAY_HOST', '0.0.0.0')}:{os.environ.get('GATEWAY_PORT', '8080')}"
+workers = int(os.environ.get("GATEWAY_WORKERS", "2"))
+worker_class = "gthread"
+threads = int(os.environ.get("GATEWAY_THREADS", "16"))
+timeout = 30
+graceful_timeout = 10
+keepalive = 5
+accesslog = None  # the gateway writes its own structured access log
+max_requests = int(os.environ.get("GATEWAY_MAX_REQUESTS", "0"))
+
+# Prometheus multiprocess mode: /metrics merges every worker's samples.
+if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="gateway-metrics-")
+
+
+def on_starting(server):
+    """Create the bootstrap admin on an empty identity database (once, in the master)."""
+    from gateway.app import default_deps, ensure_admin
+
+    deps = default_deps()
+    ensure_admin(deps)
+    deps.identity_db.kw["bind"].dispose()
+
+
+def child_exit(server, worker):
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)

@@ -1,0 +1,95 @@
+"""How a resource method declares its contract: who may call it, what it takes, what it
+returns. `endpoint` enforces the roles and validates the body and query string with the
+same marshmallow schemas the OpenAPI document is generated from."""
+from __future__ import annotations
+
+import functools
+import json
+from dataclasses import dataclass, field
+
+import falcon
+from marshmallow import Schema, ValidationError
+
+from .auth import ALL_ROLES, require_role
+from .idempotency import idempotent_call
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    summary: str
+    tag: str
+    roles: frozenset[str] | None
+    body: type[Schema] | None = None
+    query: type[Schema] | None = None
+    response: type[Schema] | None = None
+    status: int = 200
+    paginated: bool = False
+    idempotent: bool = False
+    errors: tuple[int, ...] = field(default=())
+
+
+def read_json(req: falcon.Request, limit: int) -> dict:
+    raw = req.bounded_stream.read(limit + 1)
+    if len(raw) > limit:
+        raise falcon.HTTPPayloadTooLarge(title="payload_too_large", description=f"Bodies are limited to {limit} bytes.")
+    if not raw.strip():
+        return {}
+    try:
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise falcon.HTTPBadRequest(title="malformed_json", description=f"The body is not valid JSON: {exc}") from exc
+    if not isinstance(data, dict):
+        raise falcon.HTTPBadRequest(title="malformed_json", description="The body must be a JSON object.")
+    return data
+
+
+class ValidationFailed(Exception):
+    def __init__(self, messages: dict):
+        super().__init__("Some fields are not valid.")
+        self.messages = messages
+
+
+def validate(schema: type[Schema], data: dict) -> dict:
+    try:
+        return schema().load(data)
+    except ValidationError as exc:
+        raise ValidationFailed(exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}) from exc
+
+
+def endpoint(summary: str, *, tag: str, roles: frozenset[str] | None = ALL_ROLES, body=None, query=None,
+             response=None, status: int = 200, paginated: bool = False, idempotent: bool = False):
+    """Decorate a Falcon responder `(self, req, resp, **params) -> media`. `roles=None` is public."""
+    meta = Endpoint(summary, tag, roles, body, query, response, status, paginated, idempotent)
+
+    def decorator(responder):
+        @functools.wraps(responder)
+        def wrapped(self, req: falcon.Request, resp: falcon.Response, **params):
+            if roles is not None:
+                req.context.principal = self.deps.auth.principal(req)
+                require_role(req.context.principal, roles)
+            raw = read_json(req, self.deps.settings.max_body_bytes) if body is not None else None
+            # `*_json` is what the client sent, forwarded to services (which validate it again with
+            # the same schema); `query` and `body` are the loaded values for the gateway's own use.
+            if query is not None:
+                req.context.query_json = dict(req.params)
+                req.context.query = validate(query, req.context.query_json)
+            if body is not None:
+                req.context.body_json = raw
+                req.context.body = validate(body, raw)
+
+            def run():
+                resp.status = status
+                return responder(self, req, resp, **params)
+
+            key = req.get_header("Idempotency-Key")
+            if idempotent and key:
+                resp.status, resp.media = idempotent_call(
+                    self.deps.identity_db, req.context.principal.id, key, req.method, req.path, raw, run,
+                    lambda: resp.status)
+            else:
+                resp.media = run()
+
+        wrapped.endpoint = meta
+        return wrapped
+
+    return decorator

@@ -1,0 +1,79 @@
+"""`create_app(deps)`: the Falcon application, its routes and cross-cutting machinery."""
+from __future__ import annotations
+
+import logging
+
+import falcon
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import sessionmaker
+
+from services.common.db import make_engine
+
+from . import errors, openapi
+from .auth import Authenticator, Principal, PrincipalCache, Tokens
+from .config import Settings
+from .identity import bootstrap_admin
+from .middleware import RequestContext
+from .models import User
+from .resources import Deps
+from .resources import crm, health, identity
+from .rpc import RpcClient
+
+log = logging.getLogger(__name__)
+
+
+def routes(deps: Deps) -> list[tuple[str, object]]:
+    return [
+        ("/healthz", health.Healthz(deps)),
+        ("/readyz", health.Readyz(deps)),
+        ("/v1/auth/login", identity.Login(deps)),
+        ("/v1/me", identity.Me(deps)),
+        ("/v1/stores", identity.Stores(deps)),
+        ("/v1/users", identity.Users(deps)),
+        ("/v1/users/{user_id}", identity.UserItem(deps)),
+        ("/v1/customers", crm.Customers(deps)),
+        ("/v1/customers/{customer_id}", crm.CustomerItem(deps)),
+        ("/v1/customers/{customer_id}/history", crm.CustomerHistory(deps)),
+        ("/v1/customers/{customer_id}/vehicles", crm.CustomerVehicles(deps)),
+        ("/v1/vehicles", crm.Vehicles(deps)),
+        ("/v1/vehicles/{vehicle_id}", crm.VehicleItem(deps)),
+    ]
+
+
+def create_app(deps: Deps) -> falcon.App:
+    app = falcon.App(middleware=[RequestContext(deps.settings.max_body_bytes)])
+    app.req_options.strip_url_path_trailing_slash = True
+    errors.register(app)
+    table = routes(deps)
+    for path, resource in table:
+        app.add_route(path, resource)
+    app.add_route("/metrics", health.Metrics())
+    app.add_route("/openapi.json", health.OpenApi(openapi.build(table)))
+    return app
+
+
+def default_deps(settings: Settings | None = None) -> Deps:
+    settings = settings or Settings()
+    engine = make_engine(settings.database_url)
+    sessions = sessionmaker(bind=engine, expire_on_commit=False)
+
+    def load_principal(user_id: str) -> Principal | None:
+        with sessions() as session:
+            user = session.get(User, user_id)
+            return Principal.of(user) if user is not None and user.active else None
+
+    auth = Authenticator(Tokens(settings.jwt_secret, settings.token_ttl_seconds), PrincipalCache(load_principal))
+    rpc = RpcClient(settings.amqp_uri, timeout=settings.rpc_timeout)
+    return Deps(settings=settings, rpc=rpc, auth=auth, identity_db=sessions)
+
+
+def ensure_admin(deps: Deps) -> None:
+    """First start with an empty identity database: create `admin` (see API.md, Bootstrap)."""
+    try:
+        with deps.identity_db() as session, session.begin():
+            generated = bootstrap_admin(session, deps.settings.admin_password)
+    except IntegrityError:  # another gateway replica bootstrapped at the same moment
+        return
+    if generated:
+        # Printed once, on purpose, to the operator's console, never to the structured log.
+        print(f"Created user 'admin' with generated password: {generated}", flush=True)

@@ -1,0 +1,118 @@
+"""Tokens and the principal behind a request.
+
+A JWT (HS256) names the user; role, stores and the active flag are read from the identity
+database (cached for a few seconds per worker) so a disabled user or a changed role takes
+effect at once rather than when the token expires.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+import falcon
+import jwt
+
+from .models import User
+
+ALL_ROLES = frozenset({"hq_admin", "store_manager", "service_advisor", "technician", "cashier"})
+
+
+@dataclass(frozen=True)
+class Principal:
+    id: str
+    username: str
+    role: str
+    store_ids: tuple[str, ...]
+
+    @classmethod
+    def of(cls, user: User) -> "Principal":
+        return cls(user.id, user.username, user.role, tuple(user.store_ids))
+
+    @property
+    def is_hq(self) -> bool:
+        return self.role == "hq_admin"
+
+    def can_access_store(self, store_id: str | None) -> bool:
+        return self.is_hq or store_id in self.store_ids
+
+    def rpc_context(self, request_id: str) -> dict:
+        """What services see as `Caller` (nameko context data)."""
+        return {"request_id": request_id, "user_id": self.id, "role": self.role,
+                "store_ids": ",".join(self.store_ids)}
+
+
+class Tokens:
+    def __init__(self, secret: str, ttl_seconds: int):
+        self.secret = secret
+        self.ttl = ttl_seconds
+
+    def issue(self, user: User) -> str:
+        now = int(time.time())
+        return jwt.encode({"sub": user.id, "role": user.role, "iat": now, "exp": now + self.ttl},
+                          self.secret, algorithm="HS256")
+
+    def subject(self, token: str) -> str:
+        try:
+            return jwt.decode(token, self.secret, algorithms=["HS256"], options={"require": ["exp", "sub"]})["sub"]
+        except jwt.ExpiredSignatureError as exc:
+            raise unauthorized("The token has expired; log in again.") from exc
+        except jwt.PyJWTError as exc:
+            raise unauthorized("The token is not valid.") from exc
+
+
+def unauthorized(message: str) -> falcon.HTTPUnauthorized:
+    return falcon.HTTPUnauthorized(title="unauthorized", description=message,
+                                   headers={"WWW-Authenticate": "Bearer"})
+
+
+class PrincipalCache:
+    """user id -> Principal (None when unknown or disabled), kept `ttl` seconds."""
+
+    def __init__(self, load: Callable[[str], Principal | None], ttl: float = 5.0):
+        self._load = load
+        self._ttl = ttl
+        self._entries: dict[str, tuple[float, Principal | None]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, user_id: str) -> Principal | None:
+        now = time.monotonic()
+        with self._lock:
+            hit = self._entries.get(user_id)
+        if hit and hit[0] > now:
+            return hit[1]
+        principal = self._load(user_id)
+        with self._lock:
+            self._entries[user_id] = (now + self._ttl, principal)
+        return principal
+
+    def forget(self, user_id: str) -> None:
+        with self._lock:
+            self._entries.pop(user_id, None)
+
+
+class Authenticator:
+    def __init__(self, tokens: Tokens, principals: PrincipalCache):
+        self.tokens = tokens
+        self.principals = principals
+
+    def principal(self, req: falcon.Request) -> Principal:
+        header = req.get_header("Authorization") or ""
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise unauthorized("Send `Authorization: Bearer <token>` (from POST /v1/auth/login).")
+        principal = self.principals.get(self.tokens.subject(token.strip()))
+        if principal is None:
+            raise unauthorized("The account behind this token is disabled or gone.")
+        return principal
+
+
+def require_role(principal: Principal, roles: frozenset[str]) -> None:
+    if principal.role not in roles:
+        raise falcon.HTTPForbidden(title="forbidden", description=f"The role {principal.role} may not do this.")
+
+
+def require_store(principal: Principal, store_id: str | None) -> None:
+    if store_id is not None and not principal.can_access_store(store_id):
+        raise falcon.HTTPForbidden(title="forbidden", description="This store is outside your account's stores.")

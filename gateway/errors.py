@@ -1,0 +1,86 @@
+"""Every error leaves the gateway in one shape:
+`{"error": {"code", "message", "fields"}, "request_id"}` and never with a traceback."""
+from __future__ import annotations
+
+import logging
+
+import falcon
+
+from services.common.errors import DomainError
+
+from .api import ValidationFailed
+from .rpc import RemoteError, ServiceUnavailable
+
+log = logging.getLogger(__name__)
+
+RETRY_AFTER_SECONDS = "5"
+
+_DOMAIN_STATUS = {
+    "NotFound": (falcon.HTTP_404, "not_found"),
+    "Conflict": (falcon.HTTP_409, "conflict"),
+    "Invalid": (falcon.HTTP_422, "validation_failed"),
+    "Forbidden": (falcon.HTTP_403, "forbidden"),
+}
+_HTTP_CODES = {400: "malformed_json", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+               405: "method_not_allowed", 409: "conflict", 413: "payload_too_large", 415: "malformed_json",
+               422: "validation_failed", 429: "rate_limited", 503: "service_unavailable"}
+
+
+def error_body(req: falcon.Request, code: str, message: str, fields: dict | None = None) -> dict:
+    return {"error": {"code": code, "message": message, "fields": fields or {}},
+            "request_id": getattr(req.context, "request_id", None)}
+
+
+def _respond(req, resp, status, code, message, fields=None):
+    resp.status = status
+    resp.media = error_body(req, code, message, fields)
+
+
+def serialize_http_error(req: falcon.Request, resp: falcon.Response, exc: falcon.HTTPError) -> None:
+    resp.content_type = falcon.MEDIA_JSON
+    code = exc.title if exc.title in _HTTP_CODES.values() else _HTTP_CODES.get(exc.status_code, "error")
+    message = exc.description or exc.title or str(exc.status)
+    resp.media = error_body(req, code, message)
+
+
+def handle_validation(req, resp, exc: ValidationFailed, _params):
+    _respond(req, resp, falcon.HTTP_422, "validation_failed", str(exc), exc.messages)
+
+
+def handle_domain(req, resp, exc: DomainError, _params):
+    status, code = _DOMAIN_STATUS.get(type(exc).__name__, (falcon.HTTP_400, exc.code))
+    _respond(req, resp, status, code, exc.message, exc.fields)
+
+
+def handle_remote(req, resp, exc: RemoteError, _params):
+    if exc.exc_type in _DOMAIN_STATUS:
+        status, code = _DOMAIN_STATUS[exc.exc_type]
+        fields = exc.args_[1] if len(exc.args_) > 1 and isinstance(exc.args_[1], dict) else {}
+        message = exc.args_[0] if exc.args_ and isinstance(exc.args_[0], str) else exc.message
+        _respond(req, resp, status, code, message, fields)
+        return
+    log.error("service error", extra={"service": exc.service, "exc_type": exc.exc_type})
+    _respond(req, resp, falcon.HTTP_500, "internal_error", "Internal error; quote the request id to support.")
+
+
+def handle_unavailable(req, resp, exc: ServiceUnavailable, _params):
+    log.warning("service unavailable", extra={"service": exc.service, "reason": exc.reason})
+    resp.set_header("Retry-After", RETRY_AFTER_SECONDS)
+    _respond(req, resp, falcon.HTTP_503, "service_unavailable",
+             f"The {exc.service} service is unavailable right now; retry shortly.")
+
+
+def handle_unexpected(req, resp, exc: Exception, _params):
+    if isinstance(exc, falcon.HTTPError):  # let Falcon's own machinery serialise these
+        raise exc
+    log.exception("unhandled error")
+    _respond(req, resp, falcon.HTTP_500, "internal_error", "Internal error; quote the request id to support.")
+
+
+def register(app: falcon.App) -> None:
+    app.set_error_serializer(serialize_http_error)
+    app.add_error_handler(Exception, handle_unexpected)
+    app.add_error_handler(ValidationFailed, handle_validation)
+    app.add_error_handler(DomainError, handle_domain)
+    app.add_error_handler(RemoteError, handle_remote)
+    app.add_error_handler(ServiceUnavailable, handle_unavailable)

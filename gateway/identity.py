@@ -1,0 +1,143 @@
+"""Users, stores and passwords: the gateway's own domain (plain functions over a Session)."""
+from __future__ import annotations
+
+import logging
+import secrets
+
+import bcrypt
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from services.common.errors import Conflict, Forbidden, Invalid, NotFound
+from services.common.schemas import page
+
+from .models import Store, User, UserStore
+
+log = logging.getLogger(__name__)
+
+_DUMMY_HASH = bcrypt.hashpw(b"timing-equaliser", bcrypt.gensalt()).decode()
+
+
+def hash_password(password: str) -> str:
+    return bcrypt.hashpw(password.encode()[:72], bcrypt.gensalt(rounds=12)).decode()
+
+
+def verify_password(password: str, password_hash: str) -> bool:
+    return bcrypt.checkpw(password.encode()[:72], password_hash.encode())
+
+
+def authenticate(session: Session, username: str, password: str) -> User | None:
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None:
+        verify_password(password, _DUMMY_HASH)  # same time whether or not the user exists
+        return None
+    if not verify_password(password, user.password_hash) or not user.active:
+        return None
+    return user
+
+
+def bootstrap_admin(session: Session, password: str | None) -> str | None:
+    """On an empty identity database create `admin` (hq_admin). Returns a generated
+    password when none was given, so the caller can print it once."""
+    if session.scalar(select(func.count()).select_from(User)):
+        return None
+    generated = None if password else secrets.token_urlsafe(12)
+    session.add(User(username="admin", display_name="Administrator", role="hq_admin",
+                     password_hash=hash_password(password or generated)))
+    session.flush()
+    return generated
+
+
+def _check_stores_exist(session: Session, store_ids: list[str]) -> None:
+    if not store_ids:
+        return
+    found = set(session.scalars(select(Store.id).where(Store.id.in_(store_ids))))
+    missing = [s for s in store_ids if s not in found]
+    if missing:
+        raise Invalid("Unknown stores.", fields={"store_ids": [f"No store {s}." for s in missing]})
+
+
+def _check_manageable(actor, role: str, store_ids: list[str]) -> None:
+    """A store manager manages staff (not managers or HQ) of their own stores only."""
+    if actor.role == "hq_admin":
+        return
+    if role in ("hq_admin", "store_manager"):
+        raise Forbidden("Only HQ can grant this role.")
+    if not store_ids or not set(store_ids) <= set(actor.store_ids):
+        raise Forbidden("Staff can only be assigned to your own stores.")
+
+
+def create_user(session: Session, actor, data: dict) -> User:
+    store_ids = list(dict.fromkeys(data.pop("store_ids")))
+    if data["role"] != "hq_admin" and not store_ids:
+        raise Invalid("Store staff need at least one store.", fields={"store_ids": ["Required for this role."]})
+    _check_manageable(actor, data["role"], store_ids)
+    _check_stores_exist(session, store_ids)
+    if session.scalar(select(User.id).where(User.username == data["username"])):
+        raise Conflict("This username is taken.", fields={"username": ["This username is taken."]})
+    user = User(username=data["username"], display_name=data["display_name"], role=data["role"],
+                password_hash=hash_password(data["password"]))
+    user.memberships = [UserStore(store_id=s) for s in store_ids]
+    session.add(user)
+    session.flush()
+    return user
+
+
+def get_user(session: Session, actor, user_id: str) -> User:
+    user = session.get(User, user_id)
+    if user is None or not (actor.role == "hq_admin" or actor.id == user_id
+                            or set(user.store_ids) & set(actor.store_ids) and actor.role == "store_manager"):
+        raise NotFound(f"No user {user_id}.")
+    return user
+
+
+def update_user(session: Session, actor, user_id: str, changes: dict) -> User:
+    user = get_user(session, actor, user_id)
+    self_service = actor.id == user_id and actor.role != "hq_admin"
+    if self_service and set(changes) - {"password", "display_name"}:
+        raise Forbidden("You may only change your own password and display name.")
+    if not self_service:
+        _check_manageable(actor, changes.get("role", user.role), changes.get("store_ids", user.store_ids))
+    if "store_ids" in changes:
+        store_ids = list(dict.fromkeys(changes.pop("store_ids")))
+        _check_stores_exist(session, store_ids)
+        user.memberships = [UserStore(store_id=s) for s in store_ids]
+    if "password" in changes:
+        user.password_hash = hash_password(changes.pop("password"))
+    for key, value in changes.items():
+        setattr(user, key, value)
+    session.flush()
+    return user
+
+
+def list_users(session: Session, actor, query: dict) -> dict:
+    stmt = select(User)
+    if actor.role != "hq_admin":
+        stmt = stmt.where(User.id.in_(select(UserStore.user_id).where(UserStore.store_id.in_(actor.store_ids))))
+    if query.get("store_id"):
+        stmt = stmt.where(User.id.in_(select(UserStore.user_id).where(UserStore.store_id == query["store_id"])))
+    if query.get("role"):
+        stmt = stmt.where(User.role == query["role"])
+    if query.get("cursor"):
+        stmt = stmt.where(User.id > query["cursor"])
+    rows = session.scalars(stmt.order_by(User.id).limit(query["limit"] + 1)).all()
+    return page(list(rows), query["limit"], key=lambda u: u.id)
+
+
+def create_store(session: Session, data: dict) -> Store:
+    if session.scalar(select(Store.id).where(Store.code == data["code"])):
+        raise Conflict("A store with this code exists.", fields={"code": ["A store with this code exists."]})
+    store = Store(**data)
+    session.add(store)
+    session.flush()
+    return store
+
+
+def list_stores(session: Session, actor, query: dict) -> dict:
+    stmt = select(Store)
+    if actor.role != "hq_admin":
+        stmt = stmt.where(Store.id.in_(actor.store_ids))
+    if query.get("cursor"):
+        stmt = stmt.where(Store.id > query["cursor"])
+    rows = session.scalars(stmt.order_by(Store.id).limit(query["limit"] + 1)).all()
+    return page(list(rows), query["limit"], key=lambda s: s.id)

@@ -1,0 +1,29 @@
+"""HTTP resources, one module per area; each is handed its collaborators (`Deps`)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import falcon
+from sqlalchemy.orm import sessionmaker
+
+from ..auth import Authenticator
+from ..config import Settings
+from ..rpc import RpcClient
+
+
+@dataclass
+class Deps:
+    settings: Settings
+    rpc: RpcClient
+    auth: Authenticator
+    identity_db: sessionmaker
+
+
+class Resource:
+    def __init__(self, deps: Deps):
+        self.deps = deps
+
+    def call(self, req: falcon.Request, service: str, method: str, **kwargs):
+        """One RPC on behalf of the request's user (their identity and request id travel along)."""
+        context = req.context.principal.rpc_context(req.context.request_id)
+        return self.deps.rpc.call(service, method, context, **kwargs)

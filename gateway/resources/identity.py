@@ -1,0 +1,86 @@
+"""Login, the current user, stores and users (the gateway's own data)."""
+from __future__ import annotations
+
+import logging
+
+import falcon
+
+from .. import identity
+from ..api import endpoint
+from ..auth import ALL_ROLES, Principal, require_store
+from ..schemas import (LoginRequest, LoginResponse, StoreCreate, StoreListQuery, StoreOut, UserCreate,
+                       UserListQuery, UserOut, UserPatch)
+from . import Resource
+
+log = logging.getLogger(__name__)
+
+HQ = frozenset({"hq_admin"})
+MANAGERS = frozenset({"hq_admin", "store_manager"})
+user_out, store_out = UserOut(), StoreOut()
+
+
+def _page(result: dict, schema) -> dict:
+    return {"items": schema.dump(result["items"], many=True), "next_cursor": result["next_cursor"]}
+
+
+class Login(Resource):
+    @endpoint("Exchange a username and password for a bearer token", tag="identity", roles=None,
+              body=LoginRequest, response=LoginResponse)
+    def on_post(self, req, resp):
+        data = req.context.body
+        with self.deps.identity_db() as session:
+            user = identity.authenticate(session, data["username"], data["password"])
+            if user is None:
+                log.info("login refused")
+                raise falcon.HTTPUnauthorized(title="unauthorized", description="Wrong username or password.")
+            return {"access_token": self.deps.auth.tokens.issue(user), "token_type": "bearer",
+                    "expires_in": self.deps.auth.tokens.ttl, "user": user_out.dump(user)}
+
+
+class Me(Resource):
+    @endpoint("The user behind the token", tag="identity", response=UserOut)
+    def on_get(self, req, resp):
+        with self.deps.identity_db() as session:
+            return user_out.dump(identity.get_user(session, req.context.principal, req.context.principal.id))
+
+
+class Stores(Resource):
+    @endpoint("Open a store (HQ)", tag="identity", roles=HQ, body=StoreCreate, response=StoreOut, status=201,
+              idempotent=True)
+    def on_post(self, req, resp):
+        with self.deps.identity_db() as session, session.begin():
+            return store_out.dump(identity.create_store(session, req.context.body))
+
+    @endpoint("Stores the user works in (all, for HQ)", tag="identity", query=StoreListQuery,
+              response=StoreOut, paginated=True)
+    def on_get(self, req, resp):
+        with self.deps.identity_db() as session:
+            return _page(identity.list_stores(session, req.context.principal, req.context.query), store_out)
+
+
+class Users(Resource):
+    @endpoint("Create a staff account", tag="identity", roles=MANAGERS, body=UserCreate, response=UserOut,
+              status=201, idempotent=True)
+    def on_post(self, req, resp):
+        with self.deps.identity_db() as session, session.begin():
+            return user_out.dump(identity.create_user(session, req.context.principal, req.context.body))
+
+    @endpoint("Staff accounts of the user's stores", tag="identity", roles=MANAGERS, query=UserListQuery,
+              response=UserOut, paginated=True)
+    def on_get(self, req, resp):
+        query = req.context.query
+        require_store(req.context.principal, query.get("store_id"))
+        with self.deps.identity_db() as session:
+            return _page(identity.list_users(session, req.context.principal, query), user_out)
+
+
+class UserItem(Resource):
+    @endpoint("Change a staff account (role, stores, password, disable)", tag="identity", roles=ALL_ROLES,
+              body=UserPatch, response=UserOut)
+    def on_patch(self, req, resp, user_id: str):
+        principal: Principal = req.context.principal
+        with self.deps.identity_db() as session, session.begin():
+            user = identity.update_user(session, principal, user_id, req.context.body)
+            result = user_out.dump(user)
+        self.deps.auth.principals.forget(user_id)
+        return result

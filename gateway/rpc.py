@@ -1,0 +1,197 @@
+"""A thread-safe nameko RPC client for the gateway, speaking nameko's AMQP wire format
+with pika (see shared notes/rpc-latency.md for why not `ClusterRpcProxy`).
+
+A pool of long-lived connections, each with its own exclusive reply queue; a request
+thread borrows one for the duration of a call, so many calls are in flight at once and no
+request ever opens a connection of its own. Requests are transient with a TTL equal to
+the timeout: a request nobody took in time expires instead of running late. A dead
+connection is dropped and replaced on the next call, so the gateway recovers by itself
+when RabbitMQ comes back.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import queue
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+
+import pika
+from pika.exceptions import AMQPError
+
+log = logging.getLogger(__name__)
+
+RPC_EXCHANGE = "nameko-rpc"
+
+
+class ServiceUnavailable(Exception):
+    """The service did not answer in time, or the broker cannot be reached."""
+
+    def __init__(self, service: str, reason: str):
+        super().__init__(f"{service}: {reason}")
+        self.service = service
+        self.reason = reason
+
+
+@dataclass
+class RemoteError(Exception):
+    """An exception raised inside the service, as nameko serialised it."""
+    service: str
+    exc_type: str
+    message: str
+    args_: list
+
+    def __str__(self) -> str:
+        return f"{self.service}: {self.exc_type}: {self.message}"
+
+
+class _NotSent(Exception):
+    """Publishing failed: the request never left, so it is safe to try another connection."""
+
+
+class _Connection:
+    """One broker connection, its channel and reply queue; used by one thread at a time."""
+
+    def __init__(self, parameters: pika.ConnectionParameters):
+        self.connection = pika.BlockingConnection(parameters)
+        self.channel = self.connection.channel()
+        self.channel.exchange_declare(RPC_EXCHANGE, exchange_type="topic", durable=True)
+        self.reply_queue = self.channel.queue_declare("", exclusive=True, auto_delete=True).method.queue
+        self.channel.queue_bind(self.reply_queue, RPC_EXCHANGE, routing_key=self.reply_queue)
+        self.channel.basic_consume(self.reply_queue, self._on_reply, auto_ack=True)
+        self.channel.add_on_return_callback(self._on_return)
+        self.replies: dict[str, dict] = {}
+        self.expected: str | None = None
+
+    @property
+    def usable(self) -> bool:
+        return self.connection.is_open and self.channel.is_open
+
+    def _on_reply(self, _channel, _method, properties, body: bytes) -> None:
+        if properties.correlation_id == self.expected:  # a late reply to an abandoned call is dropped
+            self.replies[properties.correlation_id] = json.loads(body)
+
+    def _on_return(self, _channel, _method, properties, _body) -> None:
+        if properties.correlation_id == self.expected:
+            self.replies[properties.correlation_id] = {"unroutable": True}
+
+    def call(self, service: str, method: str, kwargs: dict, headers: dict, timeout: float) -> dict:
+        correlation_id = uuid.uuid4().hex
+        self.expected = correlation_id
+        try:
+            self._publish(service, method, kwargs, headers, timeout, correlation_id)
+        except (AMQPError, OSError) as exc:
+            raise _NotSent() from exc
+        deadline = time.monotonic() + timeout
+        try:
+            while correlation_id not in self.replies:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise ServiceUnavailable(service, f"no answer within {timeout:g}s")
+                self.connection.process_data_events(time_limit=min(remaining, 0.5))
+            reply = self.replies.pop(correlation_id)
+        except (AMQPError, OSError) as exc:
+            self.close()
+            raise ServiceUnavailable(service, f"broker connection lost ({exc.__class__.__name__})") from exc
+        finally:
+            self.expected = None
+            self.replies.clear()
+        if reply.get("unroutable"):
+            raise ServiceUnavailable(service, "no instance is running")
+        return reply
+
+    def _publish(self, service, method, kwargs, headers, timeout, correlation_id) -> None:
+        self.channel.basic_publish(
+            RPC_EXCHANGE, f"{service}.{method}",
+            json.dumps({"args": [], "kwargs": kwargs}, ensure_ascii=False, default=str).encode(),
+            pika.BasicProperties(
+                reply_to=self.reply_queue, correlation_id=correlation_id,
+                content_type="application/json", content_encoding="utf-8", delivery_mode=1,
+                expiration=str(int(timeout * 1000)), headers=headers),
+            mandatory=True)
+
+    def close(self) -> None:
+        try:
+            if self.connection.is_open:
+                self.connection.close()
+        except Exception:  # closing a broken connection may raise; it is gone either way
+            pass
+
+
+class RpcClient:
+    """`client.call("crm", "get_customer", context, customer_id=...)` -> the method's result."""
+
+    def __init__(self, amqp_uri: str, *, timeout: float = 3.0, max_idle: int = 32,
+                 connect_timeout: float = 2.0):
+        self.parameters = pika.URLParameters(amqp_uri)
+        self.parameters.heartbeat = 0  # idle pooled connections must not be dropped by the broker
+        self.parameters.connection_attempts = 1
+        self.parameters.socket_timeout = connect_timeout
+        self.parameters.blocked_connection_timeout = timeout
+        self.timeout = timeout
+        self._idle: queue.LifoQueue[_Connection] = queue.LifoQueue(maxsize=max_idle)
+        self._opened = 0
+        self._lock = threading.Lock()
+
+    def _borrow(self, service: str) -> _Connection:
+        while True:
+            try:
+                connection = self._idle.get_nowait()
+            except queue.Empty:
+                break
+            if connection.usable:
+                return connection
+            connection.close()
+        try:
+            connection = _Connection(self.parameters)
+        except (AMQPError, OSError) as exc:
+            raise ServiceUnavailable(service, f"message broker unreachable ({exc.__class__.__name__})") from exc
+        with self._lock:
+            self._opened += 1
+        return connection
+
+    def _give_back(self, connection: _Connection) -> None:
+        if not connection.usable:
+            connection.close()
+            return
+        try:
+            self._idle.put_nowait(connection)
+        except queue.Full:
+            connection.close()
+
+    def call(self, service: str, method: str, context: dict | None = None,
+             timeout: float | None = None, **kwargs):
+        headers = {f"nameko.{key}": value for key, value in (context or {}).items() if value is not None}
+        limit = timeout or self.timeout
+        for attempt in (1, 2):
+            connection = self._borrow(service)
+            try:
+                reply = connection.call(service, method, kwargs, headers, limit)
+            except _NotSent as exc:  # a pooled connection died while idle
+                connection.close()
+                if attempt == 2:
+                    raise ServiceUnavailable(service, "message broker unreachable") from exc
+                continue
+            except ServiceUnavailable:
+                self._give_back(connection)  # a late reply is recognised and dropped
+                raise
+            self._give_back(connection)
+            break
+        error = reply.get("error")
+        if error:
+            raise RemoteError(service, error.get("exc_type", "Exception"), error.get("value", ""),
+                              error.get("exc_args") or [])
+        return reply.get("result")
+
+    @property
+    def connections_opened(self) -> int:
+        return self._opened
+
+    def close(self) -> None:
+        while True:
+            try:
+                self._idle.get_nowait().close()
+            except queue.Empty:
+                return

@@ -1,0 +1,95 @@
+"""The gateway's own request/response schemas (identity, errors)."""
+from __future__ import annotations
+
+from zoneinfo import available_timezones
+
+from marshmallow import Schema, fields, validate
+
+from services.common.context import ROLES
+from services.common.schemas import ListQuery
+
+ERROR_CODES = ("malformed_json", "unauthorized", "forbidden", "not_found", "conflict", "payload_too_large",
+               "validation_failed", "rate_limited", "service_unavailable", "internal_error")
+
+
+class ErrorDetail(Schema):
+    code = fields.String(metadata={"enum": list(ERROR_CODES)})
+    message = fields.String()
+    fields = fields.Dict(keys=fields.String(), values=fields.Raw())
+
+
+class ErrorBody(Schema):
+    error = fields.Nested(ErrorDetail)
+    request_id = fields.String()
+
+
+class LoginRequest(Schema):
+    username = fields.String(required=True, validate=validate.Length(min=1, max=50))
+    password = fields.String(required=True, validate=validate.Length(min=1, max=200), load_only=True)
+
+
+class UserOut(Schema):
+    id = fields.String()
+    username = fields.String()
+    display_name = fields.String(allow_none=True)
+    role = fields.String(metadata={"enum": list(ROLES)})
+    store_ids = fields.List(fields.String())
+    active = fields.Boolean()
+    created_at = fields.DateTime()
+
+
+class LoginResponse(Schema):
+    access_token = fields.String()
+    token_type = fields.String(metadata={"enum": ["bearer"]})
+    expires_in = fields.Integer(metadata={"description": "Seconds"})
+    user = fields.Nested(UserOut)
+
+
+class UserCreate(Schema):
+    username = fields.String(required=True, validate=validate.Regexp(
+        r"^[A-Za-z0-9_.\-]{3,50}$", error="3-50 letters, digits, dot, dash or underscore."))
+    password = fields.String(required=True, load_only=True, validate=validate.Length(min=8, max=200))
+    display_name = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=50))
+    role = fields.String(required=True, validate=validate.OneOf(ROLES))
+    store_ids = fields.List(fields.String(), load_default=list)
+
+
+class UserPatch(Schema):
+    password = fields.String(load_only=True, validate=validate.Length(min=8, max=200))
+    display_name = fields.String(allow_none=True, validate=validate.Length(max=50))
+    role = fields.String(validate=validate.OneOf(ROLES))
+    store_ids = fields.List(fields.String())
+    active = fields.Boolean()
+
+
+class StoreCreate(Schema):
+    code = fields.String(required=True, validate=validate.Regexp(
+        r"^[A-Za-z0-9\-]{2,20}$", error="2-20 letters, digits or dashes."))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    timezone = fields.String(load_default="Asia/Shanghai", validate=validate.OneOf(sorted(available_timezones())))
+    address = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
+    phone = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=20))
+
+
+class StoreOut(Schema):
+    id = fields.String()
+    code = fields.String()
+    name = fields.String()
+    timezone = fields.String()
+    address = fields.String(allow_none=True)
+    phone = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+
+
+class UserListQuery(ListQuery):
+    store_id = fields.String()
+    role = fields.String(validate=validate.OneOf(ROLES))
+
+
+class StoreListQuery(ListQuery):
+    pass
+
+
+class HealthOut(Schema):
+    status = fields.String()
+    services = fields.Dict(keys=fields.String(), values=fields.String())

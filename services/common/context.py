@@ -1,0 +1,55 @@
+"""Who is calling and on behalf of which request.
+
+The gateway sends these as AMQP headers `nameko.<key>`; nameko exposes them as the
+worker's context data and forwards them on every RPC and event the worker makes.
+"""
+from __future__ import annotations
+
+import contextvars
+from dataclasses import dataclass, field
+
+from .errors import Forbidden
+
+request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
+
+ROLES = ("hq_admin", "store_manager", "service_advisor", "technician", "cashier")
+ROLES_WITHOUT_FULL_PHONE = frozenset({"technician"})
+
+
+@dataclass(frozen=True)
+class Caller:
+    user_id: str | None = None
+    role: str | None = None
+    store_ids: frozenset[str] = field(default_factory=frozenset)
+    request_id: str | None = None
+
+    @classmethod
+    def from_context(cls, data: dict) -> "Caller":
+        stores = data.get("store_ids") or ""
+        return cls(user_id=data.get("user_id"), role=data.get("role"),
+                   store_ids=frozenset(s for s in stores.split(",") if s),
+                   request_id=data.get("request_id"))
+
+    def to_context(self) -> dict:
+        return {"user_id": self.user_id, "role": self.role,
+                "store_ids": ",".join(sorted(self.store_ids)), "request_id": self.request_id}
+
+    @property
+    def is_system(self) -> bool:
+        """No user: an internal call (event handler, timer, another service)."""
+        return self.role is None
+
+    @property
+    def is_hq(self) -> bool:
+        return self.role == "hq_admin"
+
+    def can_access_store(self, store_id: str | None) -> bool:
+        return self.is_system or self.is_hq or store_id is None or store_id in self.store_ids
+
+    def require_store(self, store_id: str | None) -> None:
+        if not self.can_access_store(store_id):
+            raise Forbidden("This store is outside your account's stores.")
+
+    @property
+    def sees_full_phone(self) -> bool:
+        return self.role not in ROLES_WITHOUT_FULL_PHONE

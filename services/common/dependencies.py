@@ -1,0 +1,68 @@
+"""nameko dependency providers every service uses.
+
+`Database`: an engine per container, a session per worker. nameko sends an RPC reply (or
+acks an event) *before* dependency providers see the worker's result, so committing in
+`worker_result` would let a caller read before the write is durable. The commit therefore
+happens inside the entrypoint (`entrypoints.unit_of_work`), and the outbox relay runs
+right after it.
+"""
+from __future__ import annotations
+
+from nameko.extensions import DependencyProvider
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from . import config
+from .context import Caller, request_id_var
+from .db import make_engine
+from .relay import OutboxRelay
+
+
+class Database(DependencyProvider):
+    """Injects a SQLAlchemy `Session`; `session.info` carries the worker's context
+    (request id, caller) and the outbox relay used after commit."""
+
+    def __init__(self, owner: str | None = None):
+        self.owner = owner
+        self.engine: Engine | None = None
+        self.sessionmaker = None
+        self.relay = None
+
+    def setup(self):
+        owner = self.owner or self.container.service_name
+        url = self.container.config.get("DATABASE_URL") or config.database_url(owner)
+        self.engine = make_engine(url)
+        self.sessionmaker = sessionmaker(bind=self.engine, expire_on_commit=False)
+        self.relay = OutboxRelay(
+            self.engine, self.container.config["AMQP_URI"], self.container.service_name)
+
+    def stop(self):
+        if self.engine is not None:
+            self.engine.dispose()
+
+    def get_dependency(self, worker_ctx) -> Session:
+        session = self.sessionmaker()
+        session.info["context"] = dict(worker_ctx.context_data)
+        session.info["relay"] = self.relay
+        session.info["outbox"] = []
+        session.info["service"] = self.container.service_name
+        worker_ctx.__dict__.setdefault("sessions", {})[self.attr_name] = session
+        return session
+
+    def worker_teardown(self, worker_ctx):
+        session = worker_ctx.__dict__.get("sessions", {}).pop(self.attr_name, None)
+        if session is not None:
+            session.close()
+
+
+class CallerProvider(DependencyProvider):
+    """Injects the `Caller` of the current worker and tags its log lines with the request id."""
+
+    def get_dependency(self, worker_ctx) -> Caller:
+        return Caller.from_context(worker_ctx.context_data)
+
+    def worker_setup(self, worker_ctx):
+        request_id_var.set(worker_ctx.context_data.get("request_id"))
+
+    def worker_teardown(self, worker_ctx):
+        request_id_var.set(None)

@@ -1,0 +1,114 @@
+"""Entrypoint decorators every service uses, and the base class they share.
+
+`rpc` and `event_handler` wrap a method in a unit of work: commit when it returns,
+roll back when it raises, then relay the outbox rows it wrote. `event_handler` also
+makes the handler idempotent: the event id is recorded in `processed_events` in the
+same transaction as the effect, so a redelivered event changes nothing.
+"""
+from __future__ import annotations
+
+import functools
+import logging
+
+import eventlet
+from nameko.events import event_handler as nameko_event_handler
+from nameko.rpc import rpc as nameko_rpc
+from nameko.timer import timer
+from sqlalchemy import select, text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from .db import utcnow
+from .dependencies import CallerProvider, Database
+from .errors import DomainError
+from .outbox import PROCESSED_EVENTS
+
+log = logging.getLogger(__name__)
+
+HANDLER_RETRY_DELAY = 1.0
+"""Seconds a failing event handler waits before its message goes back to the queue."""
+
+
+def _commit_and_relay(session: Session) -> None:
+    session.commit()
+    pending, session.info["outbox"] = session.info.get("outbox", []), []
+    if pending:
+        session.info["relay"].publish_pending(pending)
+
+
+def unit_of_work(fn):
+    @functools.wraps(fn)
+    def wrapper(self, *args, **kwargs):
+        session: Session = self.db
+        try:
+            result = fn(self, *args, **kwargs)
+        except BaseException:
+            session.rollback()
+            raise
+        _commit_and_relay(session)
+        return result
+    return wrapper
+
+
+def rpc(fn):
+    """A nameko RPC method whose DomainErrors are expected (no traceback in the log)."""
+    return nameko_rpc(expected_exceptions=DomainError)(unit_of_work(fn))
+
+
+def event_handler(source_service: str, fact: str):
+    """Handle `<source_service>.<fact>` once per event id; failures are redelivered."""
+
+    def decorator(fn):
+        @functools.wraps(fn)
+        def handler(self, envelope: dict):
+            session: Session = self.db
+            name = f"{self.name}.{fn.__name__}"
+            event_id = envelope["event_id"]
+            seen = session.execute(select(PROCESSED_EVENTS.c.event_id).where(
+                PROCESSED_EVENTS.c.event_id == event_id, PROCESSED_EVENTS.c.handler == name)).first()
+            if seen:
+                log.info("duplicate event skipped", extra={"event_id": event_id, "handler": name})
+                return None
+            try:
+                session.execute(PROCESSED_EVENTS.insert().values(
+                    event_id=event_id, handler=name, processed_at=utcnow()))
+                result = fn(self, envelope)
+                _commit_and_relay(session)
+            except IntegrityError:
+                session.rollback()
+                if _already_processed(session, event_id, name):
+                    log.info("concurrent duplicate event skipped", extra={"event_id": event_id})
+                    return None
+                eventlet.sleep(HANDLER_RETRY_DELAY)
+                raise
+            except BaseException:
+                session.rollback()
+                eventlet.sleep(HANDLER_RETRY_DELAY)
+                raise
+            return result
+
+        return nameko_event_handler(source_service, fact, requeue_on_error=True)(handler)
+
+    return decorator
+
+
+def _already_processed(session: Session, event_id: str, name: str) -> bool:
+    return session.execute(select(PROCESSED_EVENTS.c.event_id).where(
+        PROCESSED_EVENTS.c.event_id == event_id, PROCESSED_EVENTS.c.handler == name)).first() is not None
+
+
+class ServiceBase:
+    """What every service has: its database, its caller, a health RPC and the outbox sweep."""
+
+    name = "base"
+    db = Database()
+    caller = CallerProvider()
+
+    @nameko_rpc
+    def health(self) -> dict:
+        self.db.execute(text("SELECT 1"))
+        return {"service": self.name, "status": "ok"}
+
+    @timer(interval=2)
+    def relay_outbox(self) -> None:
+        self.db.info["relay"].sweep()

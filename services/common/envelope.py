@@ -1,0 +1,32 @@
+"""The event envelope every service publishes: a small immutable fact with an identity."""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timezone
+
+from marshmallow import Schema, fields
+
+ENVELOPE_VERSION = 1
+
+
+class EnvelopeSchema(Schema):
+    event_id = fields.String(required=True)
+    type = fields.String(required=True, metadata={"description": "`<source>.<fact>`, past tense"})
+    version = fields.Integer(required=True)
+    occurred_at = fields.String(required=True)
+    store_id = fields.String(allow_none=True)
+    request_id = fields.String(allow_none=True)
+    payload = fields.Dict(required=True)
+
+
+def make_envelope(event_type: str, payload: dict, *, store_id: str | None,
+                  request_id: str | None, version: int = ENVELOPE_VERSION) -> dict:
+    return {
+        "event_id": str(uuid.uuid4()),
+        "type": event_type,
+        "version": version,
+        "occurred_at": datetime.now(timezone.utc).isoformat(),
+        "store_id": store_id,
+        "request_id": request_id,
+        "payload": payload,
+    }

@@ -1,0 +1,35 @@
+"""Domain errors. They cross nameko RPC by class name and arguments and the gateway maps
+them onto HTTP statuses (see gateway/errors.py)."""
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    code = "error"
+
+    def __init__(self, message: str, fields: dict | None = None):
+        super().__init__(message, fields or {})
+        self.message = message
+        self.fields = fields or {}
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class NotFound(DomainError):
+    code = "not_found"
+
+
+class Conflict(DomainError):
+    code = "conflict"
+
+
+class Invalid(DomainError):
+    """Field-level validation failure; `fields` maps field name -> list of messages."""
+    code = "validation_failed"
+
+
+class Forbidden(DomainError):
+    code = "forbidden"
+
+
+DOMAIN_ERRORS = {cls.__name__: cls for cls in (NotFound, Conflict, Invalid, Forbidden)}

@@ -1,0 +1,71 @@
+"""marshmallow fields shared by every schema: money in fen, exact quantities, and the
+Chinese identifiers of `validators.py`."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from marshmallow import ValidationError, fields
+
+from . import validators
+from .money import to_qty
+
+
+class Fen(fields.Integer):
+    """An amount in integer fen. Refuses floats and booleans outright."""
+
+    def __init__(self, *, allow_negative: bool = False, **kwargs):
+        super().__init__(strict=True, **kwargs)
+        self.allow_negative = allow_negative
+        self.metadata.setdefault("description", "Amount in fen (1/100 CNY), an integer.")
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool):
+            raise ValidationError("Amounts are integers in fen.")
+        amount = super()._deserialize(value, attr, data, **kwargs)
+        if amount < 0 and not self.allow_negative:
+            raise ValidationError("Must not be negative.")
+        return amount
+
+
+class Quantity(fields.Decimal):
+    """An exact quantity with at most three decimals, serialised as a JSON number."""
+
+    def __init__(self, **kwargs):
+        super().__init__(places=3, as_string=False, allow_nan=False, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool):
+            raise ValidationError("Not a valid number.")
+        number = super()._deserialize(str(value) if isinstance(value, float) else value, attr, data, **kwargs)
+        if number != to_qty(number):
+            raise ValidationError("At most 3 decimal places.")
+        return number
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is None:
+            return None
+        number = Decimal(value)
+        return int(number) if number == number.to_integral_value() else float(number)
+
+
+class _Normalized(fields.String):
+    normalizer = staticmethod(lambda value: value)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            return self.normalizer(text)
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from exc
+
+
+class Mobile(_Normalized):
+    normalizer = staticmethod(validators.normalize_mobile)
+
+
+class Plate(_Normalized):
+    normalizer = staticmethod(validators.normalize_plate)
+
+
+class Vin(_Normalized):
+    normalizer = staticmethod(validators.normalize_vin)

@@ -1,0 +1,32 @@
+"""Structured (JSON) logs, one object per line, tagged with the request id."""
+from __future__ import annotations
+
+import logging
+import os
+import sys
+
+from pythonjsonlogger.json import JsonFormatter
+
+from .context import request_id_var
+
+
+class RequestIdFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not getattr(record, "request_id", None):
+            record.request_id = request_id_var.get()
+        return True
+
+
+def configure_logging(component: str) -> None:
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(JsonFormatter(
+        "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
+        rename_fields={"asctime": "ts", "levelname": "level", "name": "logger"},
+        static_fields={"component": component}))
+    handler.addFilter(RequestIdFilter())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(os.environ.get("LOG_LEVEL", "INFO"))
+    # nameko and kombu log each worker at DEBUG/INFO; keep them at WARNING unless asked.
+    for noisy in ("nameko", "kombu", "amqp", "pika"):
+        logging.getLogger(noisy).setLevel(os.environ.get("LIB_LOG_LEVEL", "WARNING"))

@@ -1,0 +1,52 @@
+"""Transactional outbox and processed-event log (tables, and writing an event).
+
+`record_event` writes the event into the service's own database in the caller's
+transaction; `relay.OutboxRelay` publishes it after commit. Delivery is at-least-once:
+handlers dedupe by `event_id` in `processed_events`.
+"""
+from __future__ import annotations
+
+
+from sqlalchemy import JSON, Column, Index, Integer, MetaData, String, Table, Text
+from sqlalchemy.orm import Session
+
+from .db import UTCDateTime, utcnow
+from .envelope import make_envelope
+
+_metadata = MetaData()
+OUTBOX = Table(
+    "outbox", _metadata,
+    Column("event_id", String(36), primary_key=True),
+    Column("type", String(100), nullable=False, comment="routing key: the fact, e.g. customer_registered"),
+    Column("envelope", JSON, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("sent_at", UTCDateTime),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("last_error", Text),
+    Index("ix_outbox_unsent", "sent_at", "created_at"),
+)
+PROCESSED_EVENTS = Table(
+    "processed_events", _metadata,
+    Column("event_id", String(36), primary_key=True),
+    Column("handler", String(200), primary_key=True),
+    Column("processed_at", UTCDateTime, nullable=False),
+)
+
+
+def add_infrastructure_tables(metadata: MetaData) -> None:
+    """Put the outbox and processed-event tables into a service's own metadata (migrations)."""
+    OUTBOX.to_metadata(metadata)
+    PROCESSED_EVENTS.to_metadata(metadata)
+
+
+def record_event(session: Session, fact: str, payload: dict, *,
+                 store_id: str | None = None, version: int = 1) -> dict:
+    """Write the event `<service>.<fact>` into the outbox in the session's transaction."""
+    context = session.info.get("context", {})
+    envelope = make_envelope(f"{session.info['service']}.{fact}", payload, store_id=store_id,
+                             version=version, request_id=context.get("request_id"))
+    session.execute(OUTBOX.insert().values(
+        event_id=envelope["event_id"], type=fact, envelope=envelope,
+        created_at=utcnow(), attempts=0))
+    session.info.setdefault("outbox", []).append(envelope["event_id"])
+    return envelope

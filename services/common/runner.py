@@ -1,0 +1,61 @@
+"""Run one service process: `python -m services.common.runner crm`.
+
+Used instead of the `nameko run` CLI so that eventlet and psycogreen are patched before
+anything else is imported, logging is structured, and config comes from the environment.
+"""
+from __future__ import annotations
+
+import warnings
+
+warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")  # nameko 2 runs on it
+
+import eventlet  # noqa: E402
+
+eventlet.monkey_patch()  # must precede every other import
+
+import importlib  # noqa: E402
+import logging  # noqa: E402
+import signal  # noqa: E402
+import sys  # noqa: E402
+
+from psycogreen.eventlet import patch_psycopg  # noqa: E402
+
+from . import config  # noqa: E402
+from .logs import configure_logging  # noqa: E402
+from .transport import make_rpc_replies_transient  # noqa: E402
+
+log = logging.getLogger(__name__)
+
+
+def service_class(name: str):
+    module = importlib.import_module(f"services.{name}.service")
+    return module.SERVICE
+
+
+def main(argv: list[str] | None = None) -> None:
+    from nameko.runners import ServiceRunner
+
+    args = argv if argv is not None else sys.argv[1:]
+    if len(args) != 1 or args[0] not in config.SERVICES:
+        sys.exit(f"usage: python -m services.common.runner {{{','.join(config.SERVICES)}}}")
+    name = args[0]
+    patch_psycopg()
+    configure_logging(name)
+    make_rpc_replies_transient()
+
+    runner = ServiceRunner(config.nameko_config())
+    runner.add_service(service_class(name))
+
+    def shutdown(signum, _frame):
+        log.info("stopping", extra={"signal": signum})
+        eventlet.spawn_n(runner.stop)
+
+    signal.signal(signal.SIGTERM, shutdown)
+    signal.signal(signal.SIGINT, shutdown)
+    runner.start()
+    log.info("service started", extra={"service": name})
+    runner.wait()
+
+
+if __name__ == "__main__":
+    main()

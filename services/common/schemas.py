@@ -1,0 +1,48 @@
+"""Schemas every service's contract reuses: list queries with keyset cursors, pages."""
+from __future__ import annotations
+
+import base64
+import binascii
+
+from marshmallow import Schema, ValidationError, fields, validate
+
+from .errors import Invalid
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 200
+
+
+class Cursor(fields.String):
+    """An opaque keyset cursor: the base64 of the last key of the previous page."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            return base64.urlsafe_b64decode(text.encode() + b"=" * (-len(text) % 4)).decode()
+        except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
+            raise ValidationError("Not a cursor returned by this API.") from exc
+
+
+def encode_cursor(key: str | None) -> str | None:
+    return base64.urlsafe_b64encode(key.encode()).decode().rstrip("=") if key else None
+
+
+class ListQuery(Schema):
+    limit = fields.Integer(load_default=DEFAULT_LIMIT, validate=validate.Range(min=1, max=MAX_LIMIT))
+    cursor = Cursor(load_default=None, allow_none=True)
+
+
+def page(items: list, limit: int, key) -> dict:
+    """Trim a query result fetched with limit+1 rows into a page with its next cursor."""
+    more = len(items) > limit
+    items = items[:limit]
+    return {"items": items, "next_cursor": encode_cursor(key(items[-1])) if more and items else None}
+
+
+def load(schema: Schema, data: dict | None, **kwargs) -> dict:
+    """Validate with a schema; a failure becomes the domain's `Invalid` (422 at the gateway)."""
+    try:
+        return schema.load(data or {}, **kwargs)
+    except ValidationError as exc:
+        messages = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
+        raise Invalid("Some fields are not valid.", fields=messages) from exc
