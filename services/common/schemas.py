@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import base64
 import binascii
+import copy
 
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, ValidationError, fields, missing, validate
 
 from .errors import Invalid
 
@@ -46,3 +47,15 @@ def load(schema: Schema, data: dict | None, **kwargs) -> dict:
     except ValidationError as exc:
         messages = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
         raise Invalid("Some fields are not valid.", fields=messages) from exc
+
+
+def patch_schema(create: type[Schema], name: str) -> type[Schema]:
+    """The PATCH twin of a create schema: every field optional and no defaults filled in,
+    so only what the client sent changes; the create schema's validators still apply."""
+    optional = {}
+    for field_name, field in create._declared_fields.items():
+        clone = copy.copy(field)
+        clone.required = False
+        clone.load_default = missing
+        optional[field_name] = clone
+    return type(name, (create,), optional)

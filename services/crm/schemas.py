@@ -7,7 +7,7 @@ from datetime import date
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
 from services.common.fields import Mobile, Plate, Vin
-from services.common.schemas import ListQuery
+from services.common.schemas import ListQuery, patch_schema
 
 GENDERS = ("male", "female", "unknown")
 SOURCES = ("walk_in", "referral", "online", "phone", "partner", "campaign", "other")
@@ -24,9 +24,7 @@ class VehicleCreate(Schema):
     mileage_km = fields.Integer(strict=True, load_default=0, validate=validate.Range(min=0, max=3_000_000))
 
 
-class VehiclePatch(VehicleCreate):
-    class Meta:
-        partial = True
+VehiclePatch = patch_schema(VehicleCreate, "VehiclePatch")
 
 
 class VehicleOut(Schema):
@@ -61,9 +59,7 @@ class CustomerCreate(Schema):
             raise ValidationError("Birthday cannot be in the future.")
 
 
-class CustomerPatch(CustomerCreate):
-    class Meta:
-        partial = True
+CustomerPatch = patch_schema(CustomerCreate, "CustomerPatch")
 
 
 class CustomerOut(Schema):

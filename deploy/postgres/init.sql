@@ -1,0 +1,10 @@
+-- Run once by the postgres image on an empty data directory (/docker-entrypoint-initdb.d):
+-- one database per owner (the five services and the gateway's identity store), each
+-- migrated by `python -m services.common.migrate`. Keep in step with
+-- services.common.migrate.OWNERS (tests/unit/test_compose.py checks it).
+CREATE DATABASE crm;
+CREATE DATABASE sales;
+CREATE DATABASE workshop;
+CREATE DATABASE inventory;
+CREATE DATABASE finance;
+CREATE DATABASE gateway;

@@ -1,0 +1,25 @@
+"""Valid Chinese test identifiers, unique per call."""
+from __future__ import annotations
+
+import itertools
+import random
+
+from services.common.validators import vin_check_digit
+
+_counter = itertools.count(random.randrange(10_000_000))
+_PLATE_CHARS = "ABCDEFGHJKLMNPQRSTUVWXYZ0123456789"
+
+
+def mobile() -> str:
+    return f"139{next(_counter) % 100_000_000:08d}"
+
+
+def plate(new_energy: bool = False) -> str:
+    n = next(_counter)
+    tail = "".join(_PLATE_CHARS[(n // 34 ** i) % 34] for i in range(4))
+    return f"粤BD{tail[0]}{n % 10000:04d}" if new_energy else f"粤B{tail}{n % 10}"
+
+
+def vin() -> str:
+    body = f"LSVAU2180N{next(_counter) % 10_000_000:07d}"
+    return body[:8] + vin_check_digit(body[:8] + "0" + body[9:]) + body[9:]
