@@ -15,7 +15,7 @@ SOURCES = ("walk_in", "referral", "online", "phone", "partner", "campaign", "oth
 
 class VehicleCreate(Schema):
     plate = Plate(required=True, metadata={"example": "粤B12345"})
-    vin = Vin(load_default=None, allow_none=True, metadata={"example": "LSVAU2180N2183294"})
+    vin = Vin(load_default=None, allow_none=True, metadata={"example": "LSVAU218XN2183294"})
     make = fields.String(validate=validate.Length(max=40), load_default=None, allow_none=True)
     model = fields.String(validate=validate.Length(max=60), load_default=None, allow_none=True)
     year = fields.Integer(strict=True, allow_none=True, load_default=None,

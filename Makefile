@@ -1,0 +1,39 @@
+# The two commands of the README: `make run` (whole suite locally, demo data) and `make test`.
+PYTHON ?= python3.11
+VENV ?= .venv
+BIN := $(VENV)/bin
+export DATA_DIR ?= ./var
+export AMQP_URI ?= amqp://guest:guest@localhost:5672/
+export GATEWAY_PORT ?= 8080
+
+.PHONY: install run test test-unit migrate bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
+
+install: $(BIN)/python
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -r requirements-dev.txt
+
+migrate: install
+	$(BIN)/python -m services.common.migrate
+
+run: install
+	deploy/ensure-infra.sh broker
+	$(BIN)/python -m services.common.migrate
+	ADMIN_PASSWORD="$${ADMIN_PASSWORD:-admin1234}" PATH="$(abspath $(BIN)):$$PATH" \
+		$(BIN)/honcho -d . -f deploy/Procfile start
+
+test: install
+	deploy/ensure-infra.sh broker postgres
+	$(BIN)/python -m pytest -q
+
+test-unit: install
+	$(BIN)/python -m pytest -q tests/unit tests/service
+
+bench: install
+	deploy/ensure-infra.sh broker postgres
+	$(BIN)/python -m tests.bench.rpc_hop
+
+clean:
+	rm -rf $(VENV) var

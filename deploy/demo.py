@@ -1,0 +1,84 @@
+"""Seed a demo chain through the gateway's API (only `make run` does this; never production),
+print the URL and the demo logins, then stay up so honcho keeps the suite running."""
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import time
+
+import requests
+
+URL = f"http://127.0.0.1:{os.environ.get('GATEWAY_PORT', '8080')}"
+ADMIN_PASSWORD = os.environ.get("ADMIN_PASSWORD", "")
+STAFF_PASSWORD = "demo1234"
+STORES = [("GZ-TH", "广州天河店", "广州市天河区天河路 385 号"),
+          ("SZ-NS", "深圳南山店", "深圳市南山区科技园南路 18 号"),
+          ("FS-CC", "佛山禅城店", "佛山市禅城区季华五路 22 号")]
+ROLES = ("store_manager", "service_advisor", "technician", "cashier")
+CUSTOMERS = [  # name, mobile, gender, plate, VIN, make, model, year, mileage
+    ("张伟", "13800138001", "male", "粤A12345", "LSVAU218XN2183294", "大众", "帕萨特", 2021, 45210),
+    ("王芳", "13800138002", "female", "粤BD12345", "LGXCE6CB8N0123456", "比亚迪", "汉 EV", 2022, 23800),
+    ("李娜", "13800138003", "female", "粤E8K2L9", None, "丰田", "凯美瑞", 2019, 88120),
+    ("刘洋", "13800138004", "male", "粤A5F67D", None, "本田", "雅阁", 2020, 61500),
+    ("陈静", "13800138005", "female", "粤BF23456", None, "特斯拉", "Model 3", 2023, 15030),
+    ("杨磊", "13800138006", "male", "粤X3M881", None, "别克", "GL8", 2018, 132400),
+]
+
+
+def wait_ready(timeout: float = 180) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(f"{URL}/readyz", timeout=5).status_code == 200:
+                return
+        except requests.ConnectionError:
+            pass
+        time.sleep(1)
+    sys.exit("the suite did not become ready; see the other processes' output")
+
+
+def seed(api: requests.Session) -> None:
+    existing = {s["code"] for s in api.get(f"{URL}/v1/stores", params={"limit": 200}).json()["items"]}
+    if STORES[0][0] in existing:
+        return
+    store_ids = []
+    for code, name, address in STORES:
+        reply = api.post(f"{URL}/v1/stores", json={"code": code, "name": name, "address": address})
+        reply.raise_for_status()
+        store_ids.append(reply.json()["id"])
+    for code, store_id in zip((s[0].lower() for s in STORES), store_ids):
+        for role in ROLES:
+            api.post(f"{URL}/v1/users", json={"username": f"{role.split('_')[-1]}.{code}", "password": STAFF_PASSWORD,
+                                              "role": role, "store_ids": [store_id]}).raise_for_status()
+    for index, (name, mobile, gender, plate, vin, make, model, year, mileage) in enumerate(CUSTOMERS):
+        reply = api.post(f"{URL}/v1/customers", json={
+            "name": name, "mobile": mobile, "gender": gender, "home_store_id": store_ids[index % 3],
+            "source": "walk_in", "marketing_consent": index % 2 == 0, "tags": ["demo"]})
+        reply.raise_for_status()
+        api.post(f"{URL}/v1/customers/{reply.json()['id']}/vehicles", json={
+            "plate": plate, "vin": vin, "make": make, "model": model, "year": year,
+            "mileage_km": mileage}).raise_for_status()
+
+
+def main() -> None:
+    wait_ready()
+    api = requests.Session()
+    login = api.post(f"{URL}/v1/auth/login", json={"username": "admin", "password": ADMIN_PASSWORD}, timeout=10)
+    if login.status_code != 200:
+        sys.exit("demo: cannot log in as admin (was the identity database created with another ADMIN_PASSWORD?)")
+    api.headers["Authorization"] = f"Bearer {login.json()['access_token']}"
+    seed(api)
+    codes = ", ".join(s[0].lower() for s in STORES)
+    print(f"""
+  Auto-service chain suite is up: {URL}   (API reference: {URL}/openapi.json)
+  HQ admin:  admin / {ADMIN_PASSWORD}
+  Store staff (password {STAFF_PASSWORD}): manager.<store>, advisor.<store>, technician.<store>, cashier.<store>
+  with <store> one of {codes}, e.g. advisor.gz-th
+""", flush=True)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    signal.pause()
+
+
+if __name__ == "__main__":
+    main()
