@@ -30,7 +30,7 @@ class Database(DependencyProvider):
 
     def setup(self):
         owner = self.owner or self.container.service_name
-        url = self.container.config.get("DATABASE_URL") or config.database_url(owner)
+        url = config.database_url(owner)
         self.engine = make_engine(url)
         self.sessionmaker = sessionmaker(bind=self.engine, expire_on_commit=False)
         self.relay = OutboxRelay(

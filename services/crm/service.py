@@ -29,7 +29,9 @@ class CrmService(ServiceBase):
 
     @rpc
     def register_customer(self, data: dict) -> dict:
-        return self._customer(domain.register_customer(self.db, load(CustomerCreate(), data)))
+        customer = load(CustomerCreate(), data)
+        self.caller.require_store(customer["home_store_id"])
+        return self._customer(domain.register_customer(self.db, customer))
 
     @rpc
     def get_customer(self, customer_id: str) -> dict:
@@ -37,7 +39,10 @@ class CrmService(ServiceBase):
 
     @rpc
     def update_customer(self, customer_id: str, changes: dict) -> dict:
-        return self._customer(domain.update_customer(self.db, customer_id, load(CustomerPatch(), changes)))
+        patch = load(CustomerPatch(), changes)
+        if "home_store_id" in patch:
+            self.caller.require_store(patch["home_store_id"])
+        return self._customer(domain.update_customer(self.db, customer_id, patch))
 
     @rpc
     def list_customers(self, query: dict) -> dict:

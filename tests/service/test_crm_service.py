@@ -1,0 +1,141 @@
+"""crm's entrypoints with nameko's worker_factory and a real SQLite session (no broker)."""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timezone
+
+import pytest
+from nameko.testing.services import worker_factory
+from sqlalchemy import func, select
+
+from services.common.context import Caller
+from services.common.errors import Conflict, Forbidden, Invalid, NotFound
+from services.common.outbox import OUTBOX, PROCESSED_EVENTS
+from services.crm.models import Base, HistoryEntry
+from services.crm.service import CrmService
+from tests.support import data
+from tests.support.service import sqlite_session
+
+ADVISOR = Caller(user_id="u1", role="service_advisor", store_ids=frozenset({"s1"}), request_id="r-1")
+
+
+@pytest.fixture
+def session():
+    session = sqlite_session(Base.metadata, "crm", ADVISOR.to_context())
+    yield session
+    session.close()
+
+
+def crm(session, caller=ADVISOR):
+    return worker_factory(CrmService, db=session, caller=caller)
+
+
+def outbox_rows(session):
+    return session.execute(select(OUTBOX.c.type, OUTBOX.c.envelope, OUTBOX.c.sent_at)).all()
+
+
+def test_registration_writes_the_customer_and_its_event_in_one_transaction(session):
+    customer = crm(session).register_customer({"name": "张三", "mobile": "+86 138 0000 1111", "home_store_id": "s1"})
+    assert customer["mobile"] == "13800001111"
+    [(fact, envelope, sent_at)] = outbox_rows(session)
+    assert fact == "customer_registered" and sent_at is None  # the relay marks it sent, not the writer
+    assert envelope["type"] == "crm.customer_registered" and envelope["store_id"] == "s1"
+    assert envelope["request_id"] == "r-1" and envelope["payload"]["customer_id"] == customer["id"]
+    assert session.info["relay"].published == [envelope["event_id"]]
+
+
+def test_a_refused_registration_leaves_no_event(session):
+    service = crm(session)
+    service.register_customer({"name": "张三", "mobile": "13800001111"})
+    with pytest.raises(Conflict):
+        service.register_customer({"name": "李四", "mobile": "13800001111"})
+    with pytest.raises(Invalid) as invalid:
+        service.register_customer({"name": "", "mobile": "123"})
+    assert set(invalid.value.fields) == {"name", "mobile"}
+    assert len(outbox_rows(session)) == 1
+
+
+def test_staff_register_customers_only_for_their_own_stores(session):
+    with pytest.raises(Forbidden):
+        crm(session).register_customer({"name": "王五", "mobile": data.mobile(), "home_store_id": "other"})
+
+
+def test_technicians_get_masked_phones(session):
+    created = crm(session).register_customer({"name": "张三", "mobile": "13812345678"})
+    technician = Caller(user_id="t", role="technician", store_ids=frozenset({"s1"}))
+    seen = crm(session, technician).get_customer(created["id"])
+    assert seen["mobile"] == "138****5678" and seen["mobile_masked"] is True
+
+
+def test_plate_and_vin_are_unique_in_the_chain(session):
+    service = crm(session)
+    first = service.register_customer({"name": "甲", "mobile": data.mobile()})
+    second = service.register_customer({"name": "乙", "mobile": data.mobile()})
+    vin, plate = data.vin(), data.plate()
+    service.add_vehicle(first["id"], {"plate": plate, "vin": vin})
+    with pytest.raises(Conflict) as same_plate:
+        service.add_vehicle(second["id"], {"plate": plate})
+    with pytest.raises(Conflict) as same_vin:
+        service.add_vehicle(second["id"], {"plate": data.plate(), "vin": vin})
+    assert "plate" in same_plate.value.fields and "vin" in same_vin.value.fields
+    with pytest.raises(NotFound):
+        service.add_vehicle("nobody", {"plate": data.plate()})
+
+
+def test_patch_changes_only_what_was_sent(session):
+    service = crm(session)
+    customer = service.register_customer({"name": "甲", "mobile": data.mobile(), "tags": ["vip"],
+                                          "marketing_consent": True})
+    patched = service.update_customer(customer["id"], {"name": "甲乙"})
+    assert patched["name"] == "甲乙" and patched["tags"] == ["vip"] and patched["marketing_consent"] is True
+
+
+def visit_event(customer_id, vehicle_id, mileage, event_id=None):
+    return {"event_id": event_id or str(uuid.uuid4()), "type": "sales.visit_checked_in", "version": 1,
+            "occurred_at": datetime.now(timezone.utc).isoformat(), "store_id": "s1", "request_id": None,
+            "payload": {"visit_id": "v1", "customer_id": customer_id, "vehicle_id": vehicle_id, "store_id": "s1",
+                        "mileage_km": mileage, "needs": ["保养"], "checked_in_at": datetime.now(timezone.utc).isoformat()}}
+
+
+def test_a_redelivered_event_is_applied_once(session):
+    service = crm(session)
+    customer = service.register_customer({"name": "甲", "mobile": data.mobile()})
+    vehicle = service.add_vehicle(customer["id"], {"plate": data.plate(), "mileage_km": 100})
+    event = visit_event(customer["id"], vehicle["id"], 5000)
+    service.on_visit_checked_in(event)
+    service.on_visit_checked_in(event)
+    assert session.scalar(select(func.count()).select_from(HistoryEntry)) == 1
+    assert session.scalar(select(func.count()).select_from(PROCESSED_EVENTS)) == 1
+    assert service.get_vehicle(vehicle["id"])["mileage_km"] == 5000
+
+
+def test_mileage_never_goes_backwards_from_events(session):
+    service = crm(session)
+    customer = service.register_customer({"name": "甲", "mobile": data.mobile()})
+    vehicle = service.add_vehicle(customer["id"], {"plate": data.plate(), "mileage_km": 9000})
+    service.on_visit_checked_in(visit_event(customer["id"], vehicle["id"], 8000))
+    assert service.get_vehicle(vehicle["id"])["mileage_km"] == 9000
+
+
+def test_a_failing_handler_records_nothing(session, monkeypatch):
+    import services.common.entrypoints as entrypoints
+    monkeypatch.setattr(entrypoints, "HANDLER_RETRY_DELAY", 0)
+    service = crm(session)
+    with pytest.raises(Exception):
+        service.on_visit_checked_in(visit_event("no-such-customer", None, 1)
+                                    | {"payload": {"customer_id": "x"}})  # malformed: no checked_in_at
+    assert session.scalar(select(func.count()).select_from(PROCESSED_EVENTS)) == 0
+
+
+def test_search_by_name_prefix_phone_plate_and_tag_with_cursor(session):
+    service = crm(session)
+    ids = [service.register_customer({"name": f"欧阳{i}", "mobile": data.mobile(), "tags": ["t"]})["id"]
+           for i in range(3)]
+    plate = data.plate()
+    service.add_vehicle(ids[0], {"plate": plate})
+    first = service.list_customers({"q": "欧阳", "limit": 2})
+    second = service.list_customers({"q": "欧阳", "limit": 2, "cursor": first["next_cursor"]})
+    assert [c["id"] for c in first["items"] + second["items"]] == ids[::-1] and second["next_cursor"] is None
+    assert [c["id"] for c in service.list_customers({"plate": plate})["items"]] == [ids[0]]
+    assert len(service.list_customers({"tag": "t"})["items"]) == 3
+    assert service.list_customers({"q": "100%_"})["items"] == []
