@@ -31,7 +31,7 @@ class Endpoint:
 def read_json(req: falcon.Request, limit: int) -> dict:
     raw = req.bounded_stream.read(limit + 1)
     if len(raw) > limit:
-        raise falcon.HTTPPayloadTooLarge(title="payload_too_large", description=f"Bodies are limited to {limit} bytes.")
+        raise falcon.HTTPContentTooLarge(title="payload_too_large", description=f"Bodies are limited to {limit} bytes.")
     if not raw.strip():
         return {}
     try:

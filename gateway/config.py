@@ -14,6 +14,8 @@ def _jwt_secret() -> str:
     and kept in DATA_DIR, so every gunicorn worker (and a restart) shares it."""
     secret = os.environ.get("JWT_SECRET")
     if secret:
+        if len(secret) < 32:
+            raise RuntimeError("JWT_SECRET must be at least 32 characters")
         return secret
     if os.environ.get("APP_ENV") == "production":
         raise RuntimeError("JWT_SECRET must be set in production")

@@ -32,7 +32,7 @@ class RequestContext:
         request_id_var.set(req.context.request_id)
         resp.set_header("X-Request-ID", req.context.request_id)
         if (req.content_length or 0) > self.max_body_bytes:
-            raise falcon.HTTPPayloadTooLarge(
+            raise falcon.HTTPContentTooLarge(
                 title="payload_too_large", description=f"Bodies are limited to {self.max_body_bytes} bytes.")
 
     def process_response(self, req: falcon.Request, resp: falcon.Response, resource, req_succeeded: bool) -> None:

@@ -2,12 +2,12 @@
 Chinese identifiers of `validators.py`."""
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from marshmallow import ValidationError, fields
 
 from . import validators
-from .money import to_qty
+from .money import QTY_PLACES
 
 
 class Fen(fields.Integer):
@@ -34,12 +34,17 @@ class Quantity(fields.Decimal):
         super().__init__(places=3, as_string=False, allow_nan=False, **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
-        if isinstance(value, bool):
+        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
             raise ValidationError("Not a valid number.")
-        number = super()._deserialize(str(value) if isinstance(value, float) else value, attr, data, **kwargs)
-        if number != to_qty(number):
+        try:
+            exact = Decimal(str(value))
+        except InvalidOperation as exc:
+            raise ValidationError("Not a valid number.") from exc
+        if not exact.is_finite():
+            raise ValidationError("Not a valid number.")
+        if exact != exact.quantize(QTY_PLACES):
             raise ValidationError("At most 3 decimal places.")
-        return number
+        return super()._deserialize(str(exact), attr, data, **kwargs)
 
     def _serialize(self, value, attr, obj, **kwargs):
         if value is None:

@@ -19,9 +19,12 @@ class Cursor(fields.String):
     def _deserialize(self, value, attr, data, **kwargs):
         text = super()._deserialize(value, attr, data, **kwargs)
         try:
-            return base64.urlsafe_b64decode(text.encode() + b"=" * (-len(text) % 4)).decode()
+            key = base64.b64decode(text.encode() + b"=" * (-len(text) % 4), altchars=b"-_", validate=True).decode()
         except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
             raise ValidationError("Not a cursor returned by this API.") from exc
+        if not key:
+            raise ValidationError("Not a cursor returned by this API.")
+        return key
 
 
 def encode_cursor(key: str | None) -> str | None:

@@ -1,0 +1,119 @@
+"""The gateway built by `create_app` with a fake RPC client (falcon's test client, no broker)."""
+from __future__ import annotations
+
+import time
+
+import jwt
+import pytest
+from falcon import testing
+
+from gateway.app import create_app, default_deps, ensure_admin
+from gateway.config import Settings
+from gateway.rpc import RemoteError, ServiceUnavailable
+from services.common.migrate import upgrade
+
+SECRET = "unit-test-secret-of-at-least-32-bytes"
+
+
+class FakeRpc:
+    def __init__(self):
+        self.calls = []
+        self.behaviour = {}
+
+    def call(self, service, method, context=None, timeout=None, **kwargs):
+        self.calls.append((service, method, context, kwargs))
+        result = self.behaviour.get((service, method), {})
+        if isinstance(result, Exception):
+            raise result
+        return result
+
+
+@pytest.fixture
+def app(tmp_path):
+    url = f"sqlite:///{tmp_path / 'gateway.db'}"
+    upgrade("gateway", url)
+    settings = Settings(amqp_uri="amqp://unused", database_url=url, jwt_secret=SECRET, admin_password="pw-admin-1",
+                        max_body_bytes=2048)
+    deps = default_deps(settings)
+    deps.rpc = FakeRpc()
+    ensure_admin(deps)
+    falcon_app = create_app(deps)
+    token = testing.TestClient(falcon_app).simulate_post(
+        "/v1/auth/login", json={"username": "admin", "password": "pw-admin-1"}).json
+    client = testing.TestClient(falcon_app, headers={"Authorization": f"Bearer {token['access_token']}"})
+    client.headers = client._default_headers
+    client.deps = deps
+    return client
+
+
+def test_bootstrap_admin_happens_once(app):
+    ensure_admin(app.deps)  # a second start changes nothing
+    reply = app.simulate_post("/v1/auth/login", json={"username": "admin", "password": "pw-admin-1"})
+    assert reply.status_code == 200 and reply.json["user"]["role"] == "hq_admin"
+    assert "password_hash" not in reply.json["user"]
+
+
+def test_wrong_password_and_bad_tokens_are_401(app):
+    assert app.simulate_post("/v1/auth/login", json={"username": "admin", "password": "nope"}).status_code == 401
+    assert app.simulate_get("/v1/me", headers={"Authorization": "Bearer x.y.z"}).status_code == 401
+    expired = jwt.encode({"sub": "x", "exp": int(time.time()) - 10}, SECRET, algorithm="HS256")
+    reply = app.simulate_get("/v1/me", headers={"Authorization": f"Bearer {expired}"})
+    assert reply.status_code == 401 and "expired" in reply.json["error"]["message"]
+    forged = jwt.encode({"sub": "x", "exp": int(time.time()) + 60}, "another-secret-of-thirty-two-bytes!", algorithm="HS256")
+    assert app.simulate_get("/v1/me", headers={"Authorization": f"Bearer {forged}"}).status_code == 401
+
+
+def test_rpc_carries_the_callers_identity_and_request_id(app):
+    app.deps.rpc.behaviour[("crm", "get_customer")] = {"id": "c1"}
+    reply = app.simulate_get("/v1/customers/c1", headers={**app.headers, "X-Request-ID": "abc"})
+    assert reply.status_code == 200 and reply.json == {"id": "c1"}
+    service, method, context, kwargs = app.deps.rpc.calls[-1]
+    assert (service, method, kwargs) == ("crm", "get_customer", {"customer_id": "c1"})
+    assert context["request_id"] == "abc" and context["role"] == "hq_admin"
+
+
+def test_gateway_validates_before_calling_a_service(app):
+    reply = app.simulate_post("/v1/customers", json={"name": "x", "mobile": "123"})
+    assert reply.status_code == 422 and list(reply.json["error"]["fields"]) == ["mobile"]
+    assert app.deps.rpc.calls == []
+
+
+def test_remote_domain_errors_map_to_statuses(app):
+    app.deps.rpc.behaviour[("crm", "get_customer")] = RemoteError(
+        "crm", "NotFound", "No customer c9.", ["No customer c9.", {}])
+    assert app.simulate_get("/v1/customers/c9").status_code == 404
+    app.deps.rpc.behaviour[("crm", "get_customer")] = RemoteError("crm", "KeyError", "'x'", ["x"])
+    reply = app.simulate_get("/v1/customers/c9")
+    assert reply.status_code == 500 and reply.json["error"]["code"] == "internal_error"
+    assert "KeyError" not in reply.text and "Traceback" not in reply.text
+    app.deps.rpc.behaviour[("crm", "get_customer")] = ServiceUnavailable("crm", "no answer within 3s")
+    reply = app.simulate_get("/v1/customers/c9")
+    assert reply.status_code == 503 and reply.headers["Retry-After"]
+
+
+def test_body_limits_and_malformed_json(app):
+    assert app.simulate_post("/v1/customers", body="x" * 4096).status_code == 413
+    assert app.simulate_post("/v1/customers", body="[1, 2]").status_code == 400
+    assert app.simulate_post("/v1/customers", body="{").json["error"]["code"] == "malformed_json"
+
+
+def test_roles_are_enforced(app):
+    store = app.simulate_post("/v1/stores", json={"code": "GZ1", "name": "广州店"}).json
+    app.simulate_post("/v1/users", json={"username": "tech1", "password": "password-1", "role": "technician",
+                                         "store_ids": [store["id"]]})
+    token = app.simulate_post("/v1/auth/login", json={"username": "tech1", "password": "password-1"}).json
+    tech = {"Authorization": f"Bearer {token['access_token']}"}
+    assert app.simulate_post("/v1/stores", json={"code": "X1", "name": "x"}, headers=tech).status_code == 403
+    assert app.simulate_get("/v1/users", headers=tech).status_code == 403
+    assert app.simulate_post("/v1/customers", json={"name": "x", "mobile": "13812345678"},
+                             headers=tech).status_code == 403
+    assert app.simulate_patch(f"/v1/users/{token['user']['id']}", json={"role": "hq_admin"},
+                              headers=tech).status_code == 403
+
+
+def test_openapi_is_generated_from_the_schemas(app):
+    spec = app.simulate_get("/openapi.json").json
+    login = spec["paths"]["/v1/auth/login"]["post"]
+    assert login["security"] == [] and "422" in login["responses"]
+    assert spec["paths"]["/v1/customers"]["get"]["security"] == [{"bearer": []}]
+    assert "VehicleCreate" in spec["components"]["schemas"]
