@@ -17,6 +17,17 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
+class ExpectedErrorFilter(logging.Filter):
+    """nameko logs a domain error (404, 409, 422 …) with a traceback; it is an answer, not a fault."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.getMessage().startswith("(expected) error"):
+            record.exc_info = None
+            record.exc_text = None
+            record.levelno, record.levelname = logging.INFO, "INFO"
+        return True
+
+
 def configure_logging(component: str) -> None:
     handler = logging.StreamHandler(sys.stdout)
     handler.setFormatter(JsonFormatter(
@@ -24,6 +35,7 @@ def configure_logging(component: str) -> None:
         rename_fields={"asctime": "ts", "levelname": "level", "name": "logger"},
         static_fields={"component": component}))
     handler.addFilter(RequestIdFilter())
+    handler.addFilter(ExpectedErrorFilter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(os.environ.get("LOG_LEVEL", "INFO"))

@@ -283,3 +283,34 @@ def test_service_down_gives_503_quickly_and_recovers(stack, advisor):
         stack.start_service("crm")
     stack.wait_ready()
     assert advisor.get(f"{stack.url}/v1/customers/{customer['id']}").status_code == 200
+
+
+def test_concurrent_registrations_of_one_phone_create_one_customer(stack, advisor):
+    from concurrent.futures import ThreadPoolExecutor
+    mobile = data.mobile()
+    token = advisor.headers["Authorization"]
+
+    def register(i):
+        return requests.post(f"{stack.url}/v1/customers", json={"name": f"并发{i}", "mobile": mobile},
+                             headers={"Authorization": token}, timeout=10).status_code
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = sorted(pool.map(register, range(8)))
+    assert statuses == [201] + [409] * 7
+    found = advisor.get(f"{stack.url}/v1/customers", params={"phone": mobile}).json()["items"]
+    assert len(found) == 1
+
+
+def test_concurrent_retries_with_one_idempotency_key_create_one_customer(stack, advisor):
+    from concurrent.futures import ThreadPoolExecutor
+    body = {"name": "双击", "mobile": data.mobile()}
+    headers = {"Authorization": advisor.headers["Authorization"], "Idempotency-Key": uuid.uuid4().hex}
+
+    def post(_):
+        return requests.post(f"{stack.url}/v1/customers", json=body, headers=headers, timeout=10)
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        replies = list(pool.map(post, range(6)))
+    assert {r.status_code for r in replies} <= {201, 409}
+    assert len({r.json()["id"] for r in replies if r.status_code == 201}) == 1
+    assert len(advisor.get(f"{stack.url}/v1/customers", params={"phone": body["mobile"]}).json()["items"]) == 1
