@@ -16,28 +16,18 @@ from .identity import bootstrap_admin
 from .middleware import RequestContext
 from .models import User
 from .resources import Deps
-from .resources import crm, health, identity
+from .resources import crm, finance, health, identity, inventory, sales, workshop
 from .rpc import RpcClient
 
 log = logging.getLogger(__name__)
 
 
+AREAS = (health, identity, crm, sales, workshop, inventory, finance)
+"""One resources module per area; each lists its own routes."""
+
+
 def routes(deps: Deps) -> list[tuple[str, object]]:
-    return [
-        ("/healthz", health.Healthz(deps)),
-        ("/readyz", health.Readyz(deps)),
-        ("/v1/auth/login", identity.Login(deps)),
-        ("/v1/me", identity.Me(deps)),
-        ("/v1/stores", identity.Stores(deps)),
-        ("/v1/users", identity.Users(deps)),
-        ("/v1/users/{user_id}", identity.UserItem(deps)),
-        ("/v1/customers", crm.Customers(deps)),
-        ("/v1/customers/{customer_id}", crm.CustomerItem(deps)),
-        ("/v1/customers/{customer_id}/history", crm.CustomerHistory(deps)),
-        ("/v1/customers/{customer_id}/vehicles", crm.CustomerVehicles(deps)),
-        ("/v1/vehicles", crm.Vehicles(deps)),
-        ("/v1/vehicles/{vehicle_id}", crm.VehicleItem(deps)),
-    ]
+    return [route for area in AREAS for route in area.routes(deps)]
 
 
 def create_app(deps: Deps) -> falcon.App:

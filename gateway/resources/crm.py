@@ -74,3 +74,14 @@ class VehicleItem(Resource):
               response=VehicleOut)
     def on_patch(self, req, resp, vehicle_id: str):
         return self.call(req, "crm", "update_vehicle", vehicle_id=vehicle_id, changes=req.context.body_json)
+
+
+def routes(deps) -> list[tuple[str, object]]:
+    return [
+        ("/v1/customers", Customers(deps)),
+        ("/v1/customers/{customer_id}", CustomerItem(deps)),
+        ("/v1/customers/{customer_id}/history", CustomerHistory(deps)),
+        ("/v1/customers/{customer_id}/vehicles", CustomerVehicles(deps)),
+        ("/v1/vehicles", Vehicles(deps)),
+        ("/v1/vehicles/{vehicle_id}", VehicleItem(deps)),
+    ]

@@ -74,3 +74,7 @@ class OpenApi:
 
     def on_get(self, req, resp):
         resp.media = self.document
+
+
+def routes(deps) -> list[tuple[str, object]]:
+    return [("/healthz", Healthz(deps)), ("/readyz", Readyz(deps))]

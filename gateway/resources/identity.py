@@ -84,3 +84,13 @@ class UserItem(Resource):
             result = user_out.dump(user)
         self.deps.auth.principals.forget(user_id)
         return result
+
+
+def routes(deps) -> list[tuple[str, object]]:
+    return [
+        ("/v1/auth/login", Login(deps)),
+        ("/v1/me", Me(deps)),
+        ("/v1/stores", Stores(deps)),
+        ("/v1/users", Users(deps)),
+        ("/v1/users/{user_id}", UserItem(deps)),
+    ]

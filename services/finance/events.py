@@ -1,3 +1,46 @@
-"""Events finance publishes (through its outbox) and handles: see ARCHITECTURE.md's table."""
-PUBLISHES: tuple[str, ...] = ()
+"""finance's event contract (payload version 1)."""
+from services.common.events import Fen, Schema, fields
+
+
+class InvoiceIssued(Schema):
+    invoice_id = fields.String(required=True)
+    invoice_number = fields.String(required=True)
+    order_id = fields.String(required=True)
+    store_id = fields.String(required=True)
+    customer_id = fields.String(required=True)
+    total_fen = Fen(required=True)
+    due_fen = Fen(required=True)
+
+
+class PaymentReceived(Schema):
+    payment_id = fields.String(required=True)
+    invoice_id = fields.String(required=True)
+    order_id = fields.String(required=True)
+    store_id = fields.String(required=True)
+    customer_id = fields.String(required=True)
+    method = fields.String(required=True)
+    amount_fen = Fen(required=True)
+
+
+class InvoicePaid(Schema):
+    invoice_id = fields.String(required=True)
+    order_id = fields.String(required=True)
+    store_id = fields.String(required=True)
+    customer_id = fields.String(required=True)
+    total_fen = Fen(required=True)
+    paid_at = fields.String(required=True)
+
+
+class RefundIssued(Schema):
+    refund_id = fields.String(required=True)
+    payment_id = fields.String(required=True)
+    invoice_id = fields.String(required=True)
+    order_id = fields.String(required=True)
+    store_id = fields.String(required=True)
+    customer_id = fields.String(required=True)
+    amount_fen = Fen(required=True)
+
+
+PUBLISHES = {"invoice_issued": InvoiceIssued, "payment_received": PaymentReceived, "invoice_paid": InvoicePaid,
+             "refund_issued": RefundIssued}
 HANDLES: tuple[tuple[str, str], ...] = ()

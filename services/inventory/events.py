@@ -1,3 +1,51 @@
-"""Events inventory publishes (through its outbox) and handles: see ARCHITECTURE.md's table."""
-PUBLISHES: tuple[str, ...] = ()
+"""inventory's event contract (payload version 1)."""
+from services.common.events import Fen, Quantity, Schema, fields
+
+
+class ReservedLine(Schema):
+    sku = fields.String(required=True)
+    qty_requested = Quantity(required=True)
+    qty_reserved = Quantity(required=True)
+    qty_short = Quantity(required=True)
+
+
+class StockReserved(Schema):
+    """Every part line of the order is now fully reserved."""
+    order_id = fields.String(required=True)
+    store_id = fields.String(required=True)
+    lines = fields.List(fields.Nested(ReservedLine), required=True)
+
+
+class StockShortage(Schema):
+    """Some part lines could not be fully reserved (what there was is reserved)."""
+    order_id = fields.String(required=True)
+    store_id = fields.String(required=True)
+    lines = fields.List(fields.Nested(ReservedLine), required=True)
+
+
+class IssuedLine(Schema):
+    sku = fields.String(required=True)
+    qty = Quantity(required=True)
+    unit_cost_fen = Fen(required=True, metadata={"description": "Moving average cost at issue"})
+    cost_fen = Fen(required=True)
+
+
+class StockIssued(Schema):
+    order_id = fields.String(required=True)
+    work_order_id = fields.String(allow_none=True)
+    store_id = fields.String(required=True)
+    lines = fields.List(fields.Nested(IssuedLine), required=True)
+    cost_fen = Fen(required=True)
+
+
+class StockLow(Schema):
+    store_id = fields.String(required=True)
+    sku = fields.String(required=True)
+    available = Quantity(required=True)
+    reorder_point = Quantity(required=True)
+    reorder_qty = Quantity(allow_none=True)
+
+
+PUBLISHES = {"stock_reserved": StockReserved, "stock_shortage": StockShortage, "stock_issued": StockIssued,
+             "stock_low": StockLow}
 HANDLES: tuple[tuple[str, str], ...] = ()

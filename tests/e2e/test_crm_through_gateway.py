@@ -11,6 +11,7 @@ import pika
 import pytest
 import requests
 
+from services.crm.events import CustomerRegistered
 from tests.support import data
 
 pytestmark = pytest.mark.e2e
@@ -223,6 +224,7 @@ def test_registration_is_published_as_an_event(stack, vhost, advisor, store):
     assert envelope["store_id"] == store["id"] and envelope["request_id"] == "evt-req-1"
     assert properties.headers["nameko.request_id"] == "evt-req-1"
     assert {"event_id", "occurred_at"} <= set(envelope)
+    CustomerRegistered().load(envelope["payload"])  # the payload honours crm's event contract
 
 
 def test_redelivered_event_is_applied_once(stack, vhost, advisor, store):

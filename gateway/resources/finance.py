@@ -1,0 +1,6 @@
+"""Finance endpoints (owned by the finance service); they arrive with its issue."""
+from __future__ import annotations
+
+
+def routes(deps) -> list[tuple[str, object]]:
+    return []
