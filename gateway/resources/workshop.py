@@ -1,6 +1,223 @@
-"""Workshop endpoints (owned by the workshop service); they arrive with its issue."""
+"""Workshop endpoints (owned by the workshop service): technicians, work orders and their dispatch,
+time clock, inspections, QC, completion and delivery, bays and the day's bay plan. Store scope is
+checked here for store ids the client names and again in the service for every document."""
 from __future__ import annotations
+
+from services.workshop.schemas import (BayCreate, BayListQuery, BayOut, BayPlanOut, BayPlanQuery, BaysOut,
+                                       CertificationCreate, CertificationOut, ClockRequest, CompleteRequest,
+                                       DeliverRequest, DispatchRequest, InspectionCreate, InspectionOut,
+                                       InspectionsOut, JobBoardOut, QcRequest, ReadyForQcRequest, SuggestionQuery,
+                                       SuggestionsOut, TechnicianCreate, TechnicianListQuery, TechnicianOut,
+                                       TechnicianPatch, TimeEntryOut, TrainingCreate, TrainingOut,
+                                       WorkOrderListQuery, WorkOrderOut)
+
+from ..api import endpoint
+from ..auth import ALL_ROLES, require_store
+from ..models import Store
+from . import Resource
+
+TAG = "workshop"
+MANAGERS = frozenset({"hq_admin", "store_manager"})
+ADVISORS = frozenset({"hq_admin", "store_manager", "service_advisor"})
+SHOP_FLOOR = frozenset({"hq_admin", "store_manager", "service_advisor", "technician"})
+
+
+class WorkshopResource(Resource):
+    def store_time_zone(self, store_id: str | None) -> str | None:
+        if not store_id:
+            return None
+        with self.deps.identity_db() as session:
+            store = session.get(Store, store_id)
+            return store.timezone if store is not None else None
+
+    def default_store(self, req, data: dict) -> dict:
+        principal = req.context.principal
+        if not data.get("store_id") and not principal.is_hq and len(principal.store_ids) == 1:
+            data["store_id"] = principal.store_ids[0]
+        require_store(principal, data.get("store_id"))
+        return data
+
+
+class Technicians(WorkshopResource):
+    @endpoint("Add a technician (skills, level, hourly cost, weekly shifts)", tag=TAG, roles=MANAGERS,
+              body=TechnicianCreate, response=TechnicianOut, status=201, idempotent=True)
+    def on_post(self, req, resp):
+        data = self.default_store(req, dict(req.context.body_json))
+        if "time_zone" not in data and (zone := self.store_time_zone(data.get("store_id"))):
+            data["time_zone"] = zone
+        technician = self.call(req, "workshop", "create_technician", data=data)
+        resp.location = f"/v1/technicians/{technician['id']}"
+        return technician
+
+    @endpoint("Technicians of the user's stores (filters: store_id, skill, level, active)", tag=TAG,
+              roles=ALL_ROLES, query=TechnicianListQuery, response=TechnicianOut, paginated=True)
+    def on_get(self, req, resp):
+        require_store(req.context.principal, req.context.query.get("store_id"))
+        return self.call(req, "workshop", "list_technicians", query=req.context.query_json)
+
+
+class TechnicianItem(WorkshopResource):
+    @endpoint("A technician with shifts, certifications and training", tag=TAG, roles=ALL_ROLES,
+              response=TechnicianOut)
+    def on_get(self, req, resp, technician_id: str):
+        return self.call(req, "workshop", "get_technician", technician_id=technician_id)
+
+    @endpoint("Change a technician (skills, shifts, level, cost, linked user, active)", tag=TAG, roles=MANAGERS,
+              body=TechnicianPatch, response=TechnicianOut)
+    def on_patch(self, req, resp, technician_id: str):
+        return self.call(req, "workshop", "update_technician", technician_id=technician_id,
+                         changes=req.context.body_json)
+
+
+class Certifications(WorkshopResource):
+    @endpoint("Record a certification (its skill is added to the technician's)", tag=TAG, roles=MANAGERS,
+              body=CertificationCreate, response=CertificationOut, status=201, idempotent=True)
+    def on_post(self, req, resp, technician_id: str):
+        return self.call(req, "workshop", "add_certification", technician_id=technician_id,
+                         data=req.context.body_json)
+
+
+class Trainings(WorkshopResource):
+    @endpoint("Record a training (岗前 / 在职 …)", tag=TAG, roles=MANAGERS, body=TrainingCreate,
+              response=TrainingOut, status=201, idempotent=True)
+    def on_post(self, req, resp, technician_id: str):
+        return self.call(req, "workshop", "add_training", technician_id=technician_id, data=req.context.body_json)
+
+
+class JobBoard(WorkshopResource):
+    @endpoint("A technician's job board across work orders (`me` for one's own)", tag=TAG, roles=SHOP_FLOOR,
+              response=JobBoardOut)
+    def on_get(self, req, resp, technician_id: str):
+        return self.call(req, "workshop", "job_board", technician_id=None if technician_id == "me" else technician_id)
+
+
+class WorkOrders(WorkshopResource):
+    @endpoint("Work orders of the user's stores (filters: store_id, status, vehicle_id, waiting_parts, comeback …)",
+              tag=TAG, roles=ALL_ROLES, query=WorkOrderListQuery, response=WorkOrderOut, paginated=True)
+    def on_get(self, req, resp):
+        require_store(req.context.principal, req.context.query.get("store_id"))
+        return self.call(req, "workshop", "list_work_orders", query=req.context.query_json)
+
+
+class WorkOrderItem(WorkshopResource):
+    @endpoint("A work order: jobs with who is on them since when, parts, history, time entries, QC", tag=TAG,
+              roles=ALL_ROLES, response=WorkOrderOut)
+    def on_get(self, req, resp, work_order_id: str):
+        return self.call(req, "workshop", "get_work_order", work_order_id=work_order_id)
+
+
+class Dispatch(WorkshopResource):
+    @endpoint("Dispatch (派工): technicians per job with a split summing to 100; optionally a bay and start",
+              tag=TAG, roles=ADVISORS, body=DispatchRequest, response=WorkOrderOut)
+    def on_post(self, req, resp, work_order_id: str):
+        return self.call(req, "workshop", "dispatch", work_order_id=work_order_id, data=req.context.body_json)
+
+
+class Suggestions(WorkshopResource):
+    @endpoint("Who could take this job: on-shift technicians with the skill, least loaded first", tag=TAG,
+              roles=ADVISORS, query=SuggestionQuery, response=SuggestionsOut)
+    def on_get(self, req, resp, work_order_id: str, job_id: str):
+        return self.call(req, "workshop", "suggest_technicians", work_order_id=work_order_id, job_id=job_id,
+                         query=req.context.query_json)
+
+
+class ClockIn(WorkshopResource):
+    @endpoint("Clock in to a job (a technician clocks themselves; the foreman names technician_id)", tag=TAG,
+              roles=SHOP_FLOOR, body=ClockRequest, response=TimeEntryOut, status=201)
+    def on_post(self, req, resp, work_order_id: str, job_id: str):
+        return self.call(req, "workshop", "clock_in", work_order_id=work_order_id, job_id=job_id,
+                         data=req.context.body_json)
+
+
+class ClockOut(WorkshopResource):
+    @endpoint("Clock out of a job", tag=TAG, roles=SHOP_FLOOR, body=ClockRequest, response=TimeEntryOut)
+    def on_post(self, req, resp, work_order_id: str, job_id: str):
+        return self.call(req, "workshop", "clock_out", work_order_id=work_order_id, job_id=job_id,
+                         data=req.context.body_json)
+
+
+class ReadyForQc(WorkshopResource):
+    @endpoint("Work done: send the work order to QC (nobody may still be clocked in)", tag=TAG, roles=SHOP_FLOOR,
+              body=ReadyForQcRequest, response=WorkOrderOut)
+    def on_post(self, req, resp, work_order_id: str):
+        return self.call(req, "workshop", "request_qc", work_order_id=work_order_id, data=req.context.body_json)
+
+
+class Qc(WorkshopResource):
+    @endpoint("Record QC (质检) by someone not on the job: fail → in_progress with reasons, pass → completable",
+              tag=TAG, roles=SHOP_FLOOR, body=QcRequest, response=WorkOrderOut, idempotent=True)
+    def on_post(self, req, resp, work_order_id: str):
+        return self.call(req, "workshop", "record_qc", work_order_id=work_order_id, data=req.context.body_json)
+
+
+class Complete(WorkshopResource):
+    @endpoint("Complete: actual hours per technician and parts used → workshop.work_order_completed", tag=TAG,
+              roles=ADVISORS, body=CompleteRequest, response=WorkOrderOut, idempotent=True)
+    def on_post(self, req, resp, work_order_id: str):
+        return self.call(req, "workshop", "complete", work_order_id=work_order_id, data=req.context.body_json)
+
+
+class Deliver(WorkshopResource):
+    @endpoint("Deliver: mileage out and the customer's acceptance → workshop.vehicle_delivered", tag=TAG,
+              roles=ADVISORS, body=DeliverRequest, response=WorkOrderOut, idempotent=True)
+    def on_post(self, req, resp, work_order_id: str):
+        return self.call(req, "workshop", "deliver", work_order_id=work_order_id, data=req.context.body_json)
+
+
+class Inspections(WorkshopResource):
+    @endpoint("Record an inspection (DVI): findings per area, green/yellow/red, notes, photo references", tag=TAG,
+              roles=SHOP_FLOOR, body=InspectionCreate, response=InspectionOut, status=201, idempotent=True)
+    def on_post(self, req, resp, work_order_id: str):
+        return self.call(req, "workshop", "record_inspection", work_order_id=work_order_id,
+                         data=req.context.body_json)
+
+    @endpoint("The work order's inspections", tag=TAG, roles=ALL_ROLES, response=InspectionsOut)
+    def on_get(self, req, resp, work_order_id: str):
+        return self.call(req, "workshop", "list_inspections", work_order_id=work_order_id)
+
+
+class Bays(WorkshopResource):
+    @endpoint("Add a bay (工位) to a store", tag=TAG, roles=MANAGERS, body=BayCreate, response=BayOut, status=201,
+              idempotent=True)
+    def on_post(self, req, resp):
+        data = self.default_store(req, dict(req.context.body_json))
+        return self.call(req, "workshop", "create_bay", data=data)
+
+    @endpoint("Bays of the user's stores", tag=TAG, roles=ALL_ROLES, query=BayListQuery, response=BaysOut)
+    def on_get(self, req, resp):
+        require_store(req.context.principal, req.context.query.get("store_id"))
+        return self.call(req, "workshop", "list_bays", query=req.context.query_json)
+
+
+class BayPlan(WorkshopResource):
+    @endpoint("The day's bay plan of a store (its local day)", tag=TAG, roles=ALL_ROLES, query=BayPlanQuery,
+              response=BayPlanOut)
+    def on_get(self, req, resp):
+        query = dict(req.context.query_json)
+        require_store(req.context.principal, query.get("store_id"))
+        if "time_zone" not in query and (zone := self.store_time_zone(query.get("store_id"))):
+            query["time_zone"] = zone
+        return self.call(req, "workshop", "bay_plan", query=query)
 
 
 def routes(deps) -> list[tuple[str, object]]:
-    return []
+    return [
+        ("/v1/technicians", Technicians(deps)),
+        ("/v1/technicians/{technician_id}", TechnicianItem(deps)),
+        ("/v1/technicians/{technician_id}/certifications", Certifications(deps)),
+        ("/v1/technicians/{technician_id}/trainings", Trainings(deps)),
+        ("/v1/technicians/{technician_id}/jobs", JobBoard(deps)),
+        ("/v1/work-orders", WorkOrders(deps)),
+        ("/v1/work-orders/{work_order_id}", WorkOrderItem(deps)),
+        ("/v1/work-orders/{work_order_id}/dispatch", Dispatch(deps)),
+        ("/v1/work-orders/{work_order_id}/jobs/{job_id}/suggestions", Suggestions(deps)),
+        ("/v1/work-orders/{work_order_id}/jobs/{job_id}/clock-in", ClockIn(deps)),
+        ("/v1/work-orders/{work_order_id}/jobs/{job_id}/clock-out", ClockOut(deps)),
+        ("/v1/work-orders/{work_order_id}/ready-for-qc", ReadyForQc(deps)),
+        ("/v1/work-orders/{work_order_id}/qc", Qc(deps)),
+        ("/v1/work-orders/{work_order_id}/complete", Complete(deps)),
+        ("/v1/work-orders/{work_order_id}/deliver", Deliver(deps)),
+        ("/v1/work-orders/{work_order_id}/inspections", Inspections(deps)),
+        ("/v1/bays", Bays(deps)),
+        ("/v1/bay-plan", BayPlan(deps)),
+    ]

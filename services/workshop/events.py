@@ -47,4 +47,9 @@ class VehicleDelivered(Schema):
 
 
 PUBLISHES = {"work_order_completed": WorkOrderCompleted, "vehicle_delivered": VehicleDelivered}
-HANDLES: tuple[tuple[str, str], ...] = ()
+HANDLES = (
+    ("sales", "order_confirmed"),    # opens the work order (one per order): a job per labour line, the parts
+    ("sales", "order_cancelled"),    # cancels it unless already completed
+    ("inventory", "stock_shortage"),  # waiting_parts: true
+    ("inventory", "stock_reserved"),  # waiting_parts: false
+)

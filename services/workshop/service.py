@@ -1,9 +1,198 @@
-"""The workshop nameko service. Workshop: technicians, work orders, dispatch, time clock, inspections, QC, delivery."""
-from services.common.entrypoints import ServiceBase
+"""The workshop nameko service: thin entrypoints over `domain`, schemas at the boundary.
+Work orders open from sales' confirmed orders, follow inventory's reservations, and are worked
+through dispatch, the time clock, inspection, QC, completion and delivery."""
+from __future__ import annotations
+
+from services.common.entrypoints import ServiceBase, event_handler, rpc
+from services.common.errors import Forbidden
+from services.common.schemas import load
+
+from .domain import bays, clock, completion, dispatch, inspections, qc, technicians, work_orders
+from .domain.views import work_order_view
+from .schemas import (BayCreate, BayListQuery, BayOut, BayPlanOut, BayPlanQuery, CertificationCreate,
+                      CertificationOut, ClockRequest, CompleteRequest, DeliverRequest, DispatchRequest,
+                      InspectionCreate, InspectionOut, JobBoardOut, QcRequest, QcResultOut, ReadyForQcRequest,
+                      SuggestionQuery, SuggestionsOut, TechnicianCreate, TechnicianListQuery, TechnicianOut,
+                      TechnicianPatch, TimeEntryOut, TrainingCreate, TrainingOut, WorkOrderListQuery, WorkOrderOut)
+
+technician_out, work_order_out, time_entry_out = TechnicianOut(), WorkOrderOut(), TimeEntryOut()
+inspection_out, qc_out, bay_out = InspectionOut(), QcResultOut(), BayOut()
+
+MANAGERS = frozenset({"hq_admin", "store_manager"})
 
 
 class WorkshopService(ServiceBase):
     name = "workshop"
+
+    # -- helpers ---------------------------------------------------------------------------------
+    def _work_order(self, work_order, detail: bool = True) -> dict:
+        return work_order_out.dump(work_order_view(self.db, work_order, detail=detail))
+
+    def _inspection(self, inspection) -> dict:
+        data = inspection_out.dump(inspection)
+        data["summary"] = inspections.summary(inspection.findings)
+        return data
+
+    def _require_manager(self) -> None:
+        if not (self.caller.is_system or self.caller.role in MANAGERS):
+            raise Forbidden(f"The role {self.caller.role} may not change technicians or bays.")
+
+    # -- technicians -----------------------------------------------------------------------------
+    @rpc
+    def create_technician(self, data: dict) -> dict:
+        self._require_manager()
+        technician = load(TechnicianCreate(), data)
+        self.caller.require_store(technician["store_id"])
+        return technician_out.dump(technicians.create_technician(self.db, technician))
+
+    @rpc
+    def get_technician(self, technician_id: str) -> dict:
+        return technician_out.dump(technicians.get_technician(self.db, technician_id, self.caller))
+
+    @rpc
+    def update_technician(self, technician_id: str, changes: dict) -> dict:
+        self._require_manager()
+        patch = load(TechnicianPatch(), changes)
+        technician = technicians.get_technician(self.db, technician_id, self.caller)
+        if "store_id" in patch:
+            self.caller.require_store(patch["store_id"])
+        return technician_out.dump(technicians.update_technician(self.db, technician, patch))
+
+    @rpc
+    def list_technicians(self, query: dict) -> dict:
+        filters = load(TechnicianListQuery(), query)
+        stores = work_orders.scoped_store_filter(self.caller, filters.get("store_id"))
+        result = technicians.list_technicians(self.db, stores, filters)
+        return {"items": technician_out.dump(result["items"], many=True), "next_cursor": result["next_cursor"]}
+
+    @rpc
+    def add_certification(self, technician_id: str, data: dict) -> dict:
+        self._require_manager()
+        technician = technicians.get_technician(self.db, technician_id, self.caller)
+        return CertificationOut().dump(technicians.add_certification(self.db, technician,
+                                                                     load(CertificationCreate(), data)))
+
+    @rpc
+    def add_training(self, technician_id: str, data: dict) -> dict:
+        self._require_manager()
+        technician = technicians.get_technician(self.db, technician_id, self.caller)
+        return TrainingOut().dump(technicians.add_training(self.db, technician, load(TrainingCreate(), data)))
+
+    @rpc
+    def job_board(self, technician_id: str | None = None) -> dict:
+        """A technician's jobs across work orders; `technician_id` None = the caller's own."""
+        if technician_id is None:
+            technician = technicians.technician_of_user(self.db, self.caller.user_id)
+            if technician is None:
+                raise Forbidden("Your account is not linked to a technician record.")
+        else:
+            technician = technicians.get_technician(self.db, technician_id, self.caller)
+        return JobBoardOut().dump({"technician": technician,
+                                   "items": dispatch.job_board(self.db, self.caller, technician)})
+
+    # -- work orders -----------------------------------------------------------------------------
+    @rpc
+    def list_work_orders(self, query: dict) -> dict:
+        result = work_orders.list_work_orders(self.db, self.caller, load(WorkOrderListQuery(), query))
+        return {"items": [self._work_order(wo, detail=False) for wo in result["items"]],
+                "next_cursor": result["next_cursor"]}
+
+    @rpc
+    def get_work_order(self, work_order_id: str) -> dict:
+        return self._work_order(work_orders.get_work_order(self.db, work_order_id, self.caller))
+
+    @rpc
+    def dispatch(self, work_order_id: str, data: dict) -> dict:
+        request = load(DispatchRequest(), data)
+        return self._work_order(dispatch.dispatch(self.db, self.caller, work_order_id, request))
+
+    @rpc
+    def suggest_technicians(self, work_order_id: str, job_id: str, query: dict | None = None) -> dict:
+        params = load(SuggestionQuery(), query)
+        work_order = work_orders.get_work_order(self.db, work_order_id, self.caller)
+        job = work_orders.get_job(work_order, job_id)
+        items = dispatch.suggest(self.db, self.caller, work_order_id, job_id, params["at"],
+                                 params["include_off_shift"])
+        return SuggestionsOut().dump({"job_id": job.id, "skill": job.skill, "items": items})
+
+    @rpc
+    def clock_in(self, work_order_id: str, job_id: str, data: dict | None = None) -> dict:
+        request = load(ClockRequest(), data)
+        entry = clock.clock_in(self.db, self.caller, work_order_id, job_id, request["technician_id"], request["note"])
+        return time_entry_out.dump(entry)
+
+    @rpc
+    def clock_out(self, work_order_id: str, job_id: str, data: dict | None = None) -> dict:
+        request = load(ClockRequest(), data)
+        entry = clock.clock_out(self.db, self.caller, work_order_id, job_id, request["technician_id"], request["note"])
+        return time_entry_out.dump(entry)
+
+    @rpc
+    def request_qc(self, work_order_id: str, data: dict | None = None) -> dict:
+        request = load(ReadyForQcRequest(), data)
+        return self._work_order(qc.request_qc(self.db, self.caller, work_order_id, request["note"]))
+
+    @rpc
+    def record_qc(self, work_order_id: str, data: dict) -> dict:
+        result = qc.record_qc(self.db, self.caller, work_order_id, load(QcRequest(), data))
+        return {**self._work_order(work_orders.get_work_order(self.db, work_order_id)),
+                "qc_result": qc_out.dump(result)}
+
+    @rpc
+    def complete(self, work_order_id: str, data: dict | None = None) -> dict:
+        request = load(CompleteRequest(), data)
+        return self._work_order(completion.complete(self.db, self.caller, work_order_id, request))
+
+    @rpc
+    def deliver(self, work_order_id: str, data: dict) -> dict:
+        request = load(DeliverRequest(), data)
+        return self._work_order(completion.deliver(self.db, self.caller, work_order_id, request))
+
+    @rpc
+    def record_inspection(self, work_order_id: str, data: dict) -> dict:
+        inspection = inspections.record_inspection(self.db, self.caller, work_order_id, load(InspectionCreate(), data))
+        return self._inspection(inspection)
+
+    @rpc
+    def list_inspections(self, work_order_id: str) -> dict:
+        return {"items": [self._inspection(i) for i in inspections.inspections_of(self.db, self.caller, work_order_id)]}
+
+    # -- bays ------------------------------------------------------------------------------------
+    @rpc
+    def create_bay(self, data: dict) -> dict:
+        self._require_manager()
+        bay = load(BayCreate(), data)
+        self.caller.require_store(bay["store_id"])
+        return bay_out.dump(bays.create_bay(self.db, bay))
+
+    @rpc
+    def list_bays(self, query: dict | None = None) -> dict:
+        filters = load(BayListQuery(), query)
+        stores = work_orders.scoped_store_filter(self.caller, filters.get("store_id"))
+        return {"items": bay_out.dump(bays.list_bays(self.db, stores, filters.get("active")), many=True)}
+
+    @rpc
+    def bay_plan(self, query: dict) -> dict:
+        params = load(BayPlanQuery(), query)
+        self.caller.require_store(params["store_id"])
+        return BayPlanOut().dump(bays.bay_plan(self.db, params["store_id"], params["date"], params["time_zone"]))
+
+    # -- events from sales and inventory ---------------------------------------------------------
+    @event_handler("sales", "order_confirmed")
+    def on_order_confirmed(self, envelope: dict) -> None:
+        work_orders.open_from_order(self.db, envelope["payload"])
+
+    @event_handler("sales", "order_cancelled")
+    def on_order_cancelled(self, envelope: dict) -> None:
+        work_orders.cancel_for_order(self.db, envelope["payload"])
+
+    @event_handler("inventory", "stock_shortage")
+    def on_stock_shortage(self, envelope: dict) -> None:
+        work_orders.parts_status(self.db, envelope["payload"], waiting=True)
+
+    @event_handler("inventory", "stock_reserved")
+    def on_stock_reserved(self, envelope: dict) -> None:
+        work_orders.parts_status(self.db, envelope["payload"], waiting=False)
 
 
 SERVICE = WorkshopService

@@ -1,0 +1,48 @@
+"""Digital vehicle inspection (DVI): findings per vehicle area with a condition (green = fine,
+yellow = soon, red = now), notes and photo references. Red and yellow findings are what the
+advisor can later turn into a new quote for the same visit (sales RPC; not wired yet)."""
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from services.common.context import Caller
+
+from ..models import Finding, Inspection
+from .technicians import technician_of_user
+from .work_orders import ACTIVE, COMPLETED, get_work_order, require_state
+
+INSPECTABLE = (*ACTIVE, COMPLETED)
+CONDITIONS = ("green", "yellow", "red")
+AREAS = ("exterior", "interior", "lights", "glass", "tyres", "brakes", "suspension", "steering", "engine",
+         "fluids", "battery", "electrical", "exhaust", "underbody", "air_conditioning", "transmission", "other")
+
+
+def summary(findings) -> dict[str, int]:
+    counts = dict.fromkeys(CONDITIONS, 0)
+    for finding in findings:
+        counts[finding.condition] += 1
+    return counts
+
+
+def record_inspection(session: Session, caller: Caller, work_order_id: str, data: dict) -> Inspection:
+    work_order = get_work_order(session, work_order_id, caller)
+    require_state(work_order, INSPECTABLE, "record an inspection")
+    technician = technician_of_user(session, caller.user_id)
+    inspection = Inspection(work_order_id=work_order.id, store_id=work_order.store_id,
+                            vehicle_id=work_order.vehicle_id, mileage_km=data.get("mileage_km"),
+                            inspected_by=caller.user_id, technician_id=technician.id if technician else None,
+                            notes=data.get("notes"))
+    inspection.findings = [Finding(position=i, area=f["area"], item=f["item"], condition=f["condition"],
+                                   notes=f.get("notes"), photo_refs=list(f.get("photo_refs") or []),
+                                   recommended_op_code=f.get("recommended_op_code"))
+                           for i, f in enumerate(data["findings"])]
+    session.add(inspection)
+    session.flush()
+    return inspection
+
+
+def inspections_of(session: Session, caller: Caller, work_order_id: str) -> list[Inspection]:
+    get_work_order(session, work_order_id, caller)
+    return list(session.scalars(select(Inspection).where(Inspection.work_order_id == work_order_id)
+                                .order_by(Inspection.created_at, Inspection.id)))

@@ -1,0 +1,41 @@
+"""What an advisor sees of a work order: per job who is on it, since when and the hours so far,
+plus the time entries and QC rounds (plain dicts for the response schemas)."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy.orm import Session
+
+from ..models import WorkOrder
+from .clock import entries_of
+from .qc import results_of
+
+
+def work_order_view(session: Session, work_order: WorkOrder, *, detail: bool = True) -> dict:
+    entries = entries_of(session, work_order.id)
+    jobs = []
+    for job in work_order.jobs:
+        mine = [e for e in entries if e.job_id == job.id]
+        open_now = [e for e in mine if e.ended_at is None]
+        jobs.append({
+            "id": job.id, "line_id": job.line_id, "op_code": job.op_code, "description": job.description,
+            "skill": job.skill, "billed_hours": job.billed_hours, "comeback": job.comeback,
+            "status": "working" if open_now else ("assigned" if job.assignments else "unassigned"),
+            "technicians": [{"technician_id": a.technician_id, "name": a.technician.name,
+                             "user_id": a.technician.user_id, "split_pct": a.split_pct,
+                             "actual_hours": a.actual_hours, "assigned_at": a.assigned_at} for a in job.assignments],
+            "clocked_in": [{"technician_id": e.technician_id, "name": e.technician.name, "since": e.started_at}
+                           for e in open_now],
+            "clocked_hours": sum((e.hours for e in mine if e.hours is not None), Decimal(0)),
+        })
+    view = {column: getattr(work_order, column) for column in (
+        "id", "store_id", "order_id", "order_number", "visit_id", "quote_id", "customer_id", "vehicle_id",
+        "advisor_id", "promised_at", "status", "status_changed_at", "version", "waiting_parts", "comeback",
+        "comeback_of_id", "rework_count", "qc_passed", "bay_id", "scheduled_start", "cancel_reason",
+        "mileage_out_km", "accepted_by", "accepted_at", "satisfied", "customer_comment", "opened_at", "started_at",
+        "completed_at", "delivered_at", "cancelled_at", "parts", "history")}
+    view["jobs"] = jobs
+    if detail:
+        view["time_entries"] = entries
+        view["qc_results"] = results_of(session, work_order.id)
+    return view

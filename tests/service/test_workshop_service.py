@@ -1,0 +1,371 @@
+"""workshop's entrypoints with nameko's worker_factory and a real SQLite session (no broker):
+work orders from sales' events, dispatch, the clock, QC, completion and delivery."""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+
+import pytest
+from nameko.testing.services import worker_factory
+from sqlalchemy import func, select
+
+from services.common.context import Caller
+from services.common.errors import Conflict, Forbidden, Invalid, NotFound
+from services.common.outbox import OUTBOX
+from services.workshop.events import VehicleDelivered, WorkOrderCompleted
+from services.workshop.models import Base, WorkOrder
+from services.workshop.service import WorkshopService
+
+STORE = "s1"
+MANAGER = Caller(user_id="u-manager", role="store_manager", store_ids=frozenset({STORE}), request_id="r-1")
+ADVISOR = Caller(user_id="u-advisor", role="service_advisor", store_ids=frozenset({STORE}))
+OUTSIDER = Caller(user_id="u-other", role="service_advisor", store_ids=frozenset({"s2"}))
+SYSTEM = Caller()
+ALWAYS = [{"weekday": d, "start": "00:00", "end": "23:59"} for d in range(7)]
+
+
+@pytest.fixture
+def session():
+    session = sqlite_session()
+    yield session
+    session.close()
+
+
+def sqlite_session():
+    from tests.support.service import sqlite_session as make
+    return make(Base.metadata, "workshop", MANAGER.to_context())
+
+
+def workshop(session, caller=MANAGER):
+    return worker_factory(WorkshopService, db=session, caller=caller)
+
+
+def as_tech(user_id):
+    return Caller(user_id=user_id, role="technician", store_ids=frozenset({STORE}))
+
+
+def envelope(fact_type: str, payload: dict, event_id: str | None = None) -> dict:
+    return {"event_id": event_id or str(uuid.uuid4()), "type": fact_type, "version": 1,
+            "occurred_at": datetime.now(timezone.utc).isoformat(), "store_id": payload.get("store_id"),
+            "request_id": None, "payload": payload}
+
+
+def labour(op_code, skill, hours="1.5", description="保养"):
+    return {"line_id": str(uuid.uuid4()), "kind": "labour", "description": description, "op_code": op_code,
+            "skill": skill, "hours": hours, "sku": None, "qty": 1, "unit_price_fen": 20000, "discount_fen": 0,
+            "tax_rate": "0.06", "tax_fen": 1132, "total_fen": 20000}
+
+
+def part(sku, qty="4"):
+    return {"line_id": str(uuid.uuid4()), "kind": "part", "description": f"part {sku}", "op_code": None,
+            "skill": None, "hours": None, "sku": sku, "qty": qty, "unit_price_fen": 5000, "discount_fen": 0,
+            "tax_rate": "0.13", "tax_fen": 575, "total_fen": 5000}
+
+
+def order_confirmed(lines=None, vehicle_id="v1", order_id=None, store_id=STORE):
+    order_id = order_id or str(uuid.uuid4())
+    return {"order_id": order_id, "order_number": f"SO-{order_id[:6]}", "store_id": store_id, "visit_id": "visit-1",
+            "quote_id": "q1", "customer_id": "c1", "vehicle_id": vehicle_id, "advisor_id": "u-advisor",
+            "promised_at": (datetime.now(timezone.utc) + timedelta(hours=4)).isoformat(),
+            "lines": lines if lines is not None else [labour("OIL", "maintenance"), labour("BRK", "brakes", "2"),
+                                                      part("OIL-5W30"), part("FLT-1", "1")],
+            "totals": {"subtotal_fen": 1, "discount_fen": 0, "tax_fen": 0, "total_fen": 1, "currency": "CNY"},
+            "deposit": None, "confirmed_at": datetime.now(timezone.utc).isoformat()}
+
+
+def open_work_order(service, **kwargs) -> dict:
+    payload = order_confirmed(**kwargs)
+    service.on_order_confirmed(envelope("sales.order_confirmed", payload))
+    return service.list_work_orders({"order_id": payload["order_id"]})["items"][0]
+
+
+def technician(service, name, skills, user_id=None, **extra):
+    return service.create_technician({"store_id": STORE, "name": name, "level": "senior", "hourly_cost_fen": 6000,
+                                      "skills": skills, "shifts": ALWAYS, "user_id": user_id, **extra})
+
+
+def dispatch_all(service, wo, shares_by_job):
+    return service.dispatch(wo["id"], {"jobs": [{"job_id": job["id"], "technicians": shares_by_job[i]}
+                                                for i, job in enumerate(wo["jobs"])]})
+
+
+@pytest.fixture
+def crew(session):
+    service = workshop(session)
+    return {"li": technician(service, "李师傅", ["maintenance", "brakes"], user_id="u-li"),
+            "wang": technician(service, "王师傅", ["maintenance"], user_id="u-wang"),
+            "zhao": technician(service, "赵师傅", ["brakes"], user_id="u-zhao")}
+
+
+def test_confirmed_order_opens_one_work_order_with_a_job_per_labour_line_and_the_parts(session):
+    service = workshop(session, SYSTEM)
+    payload = order_confirmed()
+    event = envelope("sales.order_confirmed", payload)
+    service.on_order_confirmed(event)
+    service.on_order_confirmed(event)  # redelivered
+    service.on_order_confirmed(envelope("sales.order_confirmed", payload))  # republished with a new id
+    assert session.scalar(select(func.count()).select_from(WorkOrder)) == 1
+    wo = service.list_work_orders({})["items"][0]
+    assert wo["status"] == "open" and wo["order_id"] == payload["order_id"] and not wo["waiting_parts"]
+    assert [(j["op_code"], j["skill"], j["billed_hours"]) for j in wo["jobs"]] == [
+        ("OIL", "maintenance", 1.5), ("BRK", "brakes", 2)]
+    assert [(p["sku"], p["qty"]) for p in wo["parts"]] == [("OIL-5W30", 4), ("FLT-1", 1)]
+    assert wo["history"][0]["to_status"] == "open"
+
+
+def test_cancelled_order_cancels_its_work_order_even_if_the_cancellation_arrives_first(session):
+    service = workshop(session, SYSTEM)
+    wo = open_work_order(service)
+    service.on_order_cancelled(envelope("sales.order_cancelled", {
+        "order_id": wo["order_id"], "store_id": STORE, "reason": "客户取消", "cancelled_at": "2026-11-26T10:00:00Z"}))
+    cancelled = service.get_work_order(wo["id"])
+    assert cancelled["status"] == "cancelled" and cancelled["cancel_reason"] == "客户取消"
+
+    early = order_confirmed()
+    service.on_order_cancelled(envelope("sales.order_cancelled", {
+        "order_id": early["order_id"], "store_id": STORE, "reason": "改期", "cancelled_at": "2026-11-26T10:00:00Z"}))
+    service.on_order_confirmed(envelope("sales.order_confirmed", early))
+    assert service.list_work_orders({"order_id": early["order_id"]})["items"][0]["status"] == "cancelled"
+
+
+def test_stock_shortage_sets_and_reservation_clears_waiting_parts(session):
+    service = workshop(session, SYSTEM)
+    wo = open_work_order(service)
+    line = {"sku": "OIL-5W30", "qty_requested": 4, "qty_reserved": 1, "qty_short": 3}
+    service.on_stock_shortage(envelope("inventory.stock_shortage", {"order_id": wo["order_id"], "store_id": STORE,
+                                                                    "lines": [line]}))
+    short = service.get_work_order(wo["id"])
+    assert short["waiting_parts"] is True and short["parts"][0]["qty_short"] == 3
+    service.on_stock_reserved(envelope("inventory.stock_reserved", {"order_id": wo["order_id"], "store_id": STORE,
+                                                                    "lines": [{**line, "qty_reserved": 4,
+                                                                               "qty_short": 0}]}))
+    assert service.get_work_order(wo["id"])["waiting_parts"] is False
+
+
+def test_shortage_reported_before_the_work_order_opens_is_applied_when_it_opens(session):
+    service = workshop(session, SYSTEM)
+    payload = order_confirmed()
+    service.on_stock_shortage(envelope("inventory.stock_shortage", {
+        "order_id": payload["order_id"], "store_id": STORE,
+        "lines": [{"sku": "FLT-1", "qty_requested": 1, "qty_reserved": 0, "qty_short": 1}]}))
+    service.on_order_confirmed(envelope("sales.order_confirmed", payload))
+    assert service.list_work_orders({"order_id": payload["order_id"]})["items"][0]["waiting_parts"] is True
+
+
+def test_dispatch_with_split_moves_to_dispatched_and_refuses_bad_splits_and_missing_skills(session, crew):
+    service = workshop(session)
+    wo = open_work_order(service)
+    oil, brakes = wo["jobs"]
+    with pytest.raises(Invalid) as bad_sum:
+        service.dispatch(wo["id"], {"jobs": [{"job_id": oil["id"], "technicians": [
+            {"technician_id": crew["li"]["id"], "split_pct": 60}, {"technician_id": crew["wang"]["id"], "split_pct": 30}]}]})
+    assert "split_pct" in bad_sum.value.fields
+    with pytest.raises(Invalid) as no_skill:
+        service.dispatch(wo["id"], {"jobs": [{"job_id": brakes["id"], "technicians": [
+            {"technician_id": crew["wang"]["id"], "split_pct": 100}]}]})
+    assert "brakes" in no_skill.value.fields["technicians"][0]
+
+    partly = service.dispatch(wo["id"], {"jobs": [{"job_id": oil["id"], "technicians": [
+        {"technician_id": crew["li"]["id"], "split_pct": "66.667"},
+        {"technician_id": crew["wang"]["id"], "split_pct": "33.333"}]}]})
+    assert partly["status"] == "open"  # one job still has nobody
+    done = service.dispatch(wo["id"], {"jobs": [{"job_id": brakes["id"], "technicians": [
+        {"technician_id": crew["zhao"]["id"], "split_pct": 100}]}]})
+    assert done["status"] == "dispatched"
+    assert [(t["name"], t["split_pct"]) for t in done["jobs"][0]["technicians"]] in (
+        [("李师傅", 66.667), ("王师傅", 33.333)], [("王师傅", 33.333), ("李师傅", 66.667)])
+    with pytest.raises(Conflict):
+        service.dispatch(wo["id"], {"jobs": [], "expected_version": done["version"] - 1})
+
+
+def test_suggestion_lists_on_shift_technicians_with_the_skill_least_loaded_first(session, crew):
+    service = workshop(session)
+    technician(service, "夜班钱", ["brakes"], shifts=[{"weekday": d, "start": "22:00", "end": "23:00"}
+                                                    for d in range(7)])
+    busy_wo = open_work_order(service, lines=[labour("X1", "brakes", "6")])
+    service.dispatch(busy_wo["id"], {"jobs": [{"job_id": busy_wo["jobs"][0]["id"], "technicians": [
+        {"technician_id": crew["li"]["id"], "split_pct": 100}]}]})
+    wo = open_work_order(service)
+    noon_shanghai = datetime(2026, 11, 26, 4, 0, tzinfo=timezone.utc)
+    suggested = service.suggest_technicians(wo["id"], wo["jobs"][1]["id"], {"at": noon_shanghai.isoformat()})
+    assert suggested["skill"] == "brakes"
+    assert [s["name"] for s in suggested["items"]] == ["赵师傅", "李师傅"]  # 钱 is off shift; 李 carries 6 h
+    assert suggested["items"][1]["load_hours"] == 6
+    late = datetime(2026, 11, 26, 14, 30, tzinfo=timezone.utc)  # 22:30 in Shanghai
+    assert "夜班钱" in [s["name"] for s in service.suggest_technicians(
+        wo["id"], wo["jobs"][1]["id"], {"at": late.isoformat()})["items"]]
+
+
+def started(service, crew):
+    wo = open_work_order(service)
+    dispatch_all(service, wo, [[{"technician_id": crew["li"]["id"], "split_pct": 70},
+                                {"technician_id": crew["wang"]["id"], "split_pct": 30}],
+                               [{"technician_id": crew["zhao"]["id"], "split_pct": 100}]])
+    return service.get_work_order(wo["id"])
+
+
+def test_clock_in_starts_the_work_order_and_a_technician_cannot_be_in_two_jobs(session, crew):
+    service = workshop(session)
+    wo = started(service, crew)
+    li = workshop(session, as_tech("u-li"))
+    entry = li.clock_in(wo["id"], wo["jobs"][0]["id"], {})
+    assert entry["technician_id"] == crew["li"]["id"] and entry["ended_at"] is None
+    seen = service.get_work_order(wo["id"])
+    assert seen["status"] == "in_progress" and seen["jobs"][0]["status"] == "working"
+    assert seen["jobs"][0]["clocked_in"][0]["name"] == "李师傅"
+    with pytest.raises(Conflict):
+        li.clock_in(wo["id"], wo["jobs"][0]["id"], {})
+    other = started(service, crew)
+    with pytest.raises(Conflict):
+        li.clock_in(other["id"], other["jobs"][0]["id"], {})
+    with pytest.raises(Forbidden):  # technicians clock only themselves
+        li.clock_in(wo["id"], wo["jobs"][0]["id"], {"technician_id": crew["wang"]["id"]})
+    with pytest.raises(Conflict):  # 赵 is not on the oil job
+        service.clock_in(wo["id"], wo["jobs"][0]["id"], {"technician_id": crew["zhao"]["id"]})
+    out = li.clock_out(wo["id"], wo["jobs"][0]["id"], {"note": "done"})
+    assert out["ended_at"] is not None and out["hours"] >= 0
+    li.clock_in(other["id"], other["jobs"][0]["id"], {})  # free again
+
+
+def test_transitions_outside_the_state_machine_are_conflicts_naming_the_state(session, crew):
+    service = workshop(session)
+    wo = open_work_order(service)
+    for attempt in (lambda: service.complete(wo["id"], {}),
+                    lambda: service.deliver(wo["id"], {"mileage_out_km": 1, "accepted_by": "x", "satisfied": True}),
+                    lambda: service.request_qc(wo["id"], {}),
+                    lambda: service.record_qc(wo["id"], {"passed": True})):
+        with pytest.raises(Conflict) as refused:
+            attempt()
+        assert "open" in refused.value.message and refused.value.fields["status"] == ["open"]
+
+
+def test_qc_by_the_jobs_technician_is_refused_fail_sends_back_with_reasons_then_pass_complete_deliver(session, crew):
+    service = workshop(session)
+    wo = started(service, crew)
+    li, zhao = workshop(session, as_tech("u-li")), workshop(session, as_tech("u-zhao"))
+    li.clock_in(wo["id"], wo["jobs"][0]["id"], {})
+    with pytest.raises(Conflict):  # still clocked in
+        service.request_qc(wo["id"], {})
+    li.clock_out(wo["id"], wo["jobs"][0]["id"], {})
+    assert service.request_qc(wo["id"], {})["status"] == "qc"
+    with pytest.raises(Forbidden):
+        zhao.record_qc(wo["id"], {"passed": True})
+    failed = service.record_qc(wo["id"], {"passed": False, "checklist": [{"item": "刹车异响", "passed": False}],
+                                          "reasons": ["左前刹车异响"]})
+    assert failed["status"] == "in_progress" and failed["rework_count"] == 1
+    assert failed["qc_result"]["reasons"] == ["左前刹车异响"] and "左前刹车异响" in failed["history"][-1]["reason"]
+    with pytest.raises(Conflict):
+        service.complete(wo["id"], {})
+    service.request_qc(wo["id"], {})
+    outsider_tech = workshop(session, as_tech("u-qc"))
+    technician(service, "质检孙", ["maintenance"], user_id="u-qc")
+    passed = outsider_tech.record_qc(wo["id"], {"passed": True, "checklist": [{"item": "刹车异响", "passed": True}]})
+    assert passed["qc_passed"] and passed["status"] == "qc"
+
+    done = service.complete(wo["id"], {"labour": [{"job_id": wo["jobs"][1]["id"], "technician_id": crew["zhao"]["id"],
+                                                   "hours": "1.75"}],
+                                       "parts_used": [{"sku": "OIL-5W30", "qty": "3.5"}, {"sku": "WIPER", "qty": 1}]})
+    assert done["status"] == "completed"
+    [(fact, event, _sent)] = session.execute(select(OUTBOX.c.type, OUTBOX.c.envelope, OUTBOX.c.sent_at)).all()
+    assert fact == "work_order_completed" and event["store_id"] == STORE
+    payload = WorkOrderCompleted().load(event["payload"])
+    assert payload["order_id"] == wo["order_id"] and payload["comeback"] is False
+    zhao_line = payload["jobs"][1]["technicians"][0]
+    assert zhao_line["hours"] == Decimal("1.75") and zhao_line["split_pct"] == 100 and zhao_line["user_id"] == "u-zhao"
+    assert {t["technician_id"]: t["split_pct"] for t in payload["jobs"][0]["technicians"]} == {
+        crew["li"]["id"]: 70, crew["wang"]["id"]: 30}
+    assert [(p["sku"], p["qty"]) for p in payload["parts_used"]] == [("OIL-5W30", Decimal("3.5")), ("WIPER", 1)]
+
+    delivered = service.deliver(wo["id"], {"mileage_out_km": 45210, "accepted_by": "张伟", "satisfied": True})
+    assert delivered["status"] == "delivered" and delivered["mileage_out_km"] == 45210
+    event = session.execute(select(OUTBOX.c.envelope).where(OUTBOX.c.type == "vehicle_delivered")).scalar_one()
+    assert VehicleDelivered().load(event["payload"])["mileage_out_km"] == 45210
+    with pytest.raises(Conflict):
+        service.deliver(wo["id"], {"mileage_out_km": 1, "accepted_by": "x", "satisfied": True})
+
+
+def test_same_vehicle_and_operation_within_30_days_is_a_comeback(session, crew):
+    service = workshop(session)
+    first = open_work_order(service, vehicle_id="car-7", lines=[labour("BRK", "brakes")])
+    row = session.get(WorkOrder, first["id"])
+    row.status, row.completed_at = "delivered", datetime.now(timezone.utc) - timedelta(days=10)
+    session.commit()
+    again = open_work_order(service, vehicle_id="car-7", lines=[labour("BRK", "brakes"), labour("OIL", "maintenance")])
+    assert again["comeback"] is True and again["comeback_of_id"] == first["id"]
+    assert [j["comeback"] for j in again["jobs"]] == [True, False]
+    other_op = open_work_order(service, vehicle_id="car-7", lines=[labour("TYR", "tyres")])
+    assert other_op["comeback"] is False
+    row.completed_at = datetime.now(timezone.utc) - timedelta(days=31)
+    session.commit()
+    assert open_work_order(service, vehicle_id="car-7", lines=[labour("BRK", "brakes")])["comeback"] is False
+
+
+def test_inspection_records_findings_with_conditions_notes_and_photos(session, crew):
+    service = workshop(session)
+    wo = started(service, crew)
+    inspection = workshop(session, as_tech("u-li")).record_inspection(wo["id"], {"mileage_km": 45000, "findings": [
+        {"area": "brakes", "item": "前刹车片", "condition": "red", "notes": "剩余2mm", "photo_refs": ["p/1.jpg"]},
+        {"area": "tyres", "item": "左前轮胎", "condition": "yellow"},
+        {"area": "lights", "item": "大灯", "condition": "green"}]})
+    assert inspection["summary"] == {"green": 1, "yellow": 1, "red": 1}
+    assert inspection["technician_id"] == crew["li"]["id"] and inspection["findings"][0]["photo_refs"] == ["p/1.jpg"]
+    assert service.list_inspections(wo["id"])["items"][0]["id"] == inspection["id"]
+    with pytest.raises(Invalid):
+        service.record_inspection(wo["id"], {"findings": [{"area": "brakes", "item": "x", "condition": "blue"}]})
+
+
+def test_work_orders_and_technicians_of_another_store_are_forbidden(session, crew):
+    wo = open_work_order(workshop(session, SYSTEM))
+    outsider = workshop(session, OUTSIDER)
+    with pytest.raises(Forbidden):
+        outsider.get_work_order(wo["id"])
+    with pytest.raises(Forbidden):
+        outsider.list_work_orders({"store_id": STORE})
+    assert outsider.list_work_orders({})["items"] == []
+    with pytest.raises(Forbidden):
+        outsider.get_technician(crew["li"]["id"])
+    with pytest.raises(NotFound):
+        outsider.get_work_order("nope")
+    with pytest.raises(Forbidden):  # advisors do not create technicians
+        workshop(session, ADVISOR).create_technician({"store_id": STORE, "name": "x", "level": "junior",
+                                                      "hourly_cost_fen": 1})
+
+
+def test_bays_are_occupied_by_one_work_order_in_progress_and_listed_in_the_day_plan(session, crew):
+    service = workshop(session)
+    bay = service.create_bay({"store_id": STORE, "code": "B1", "kind": "lift"})
+    with pytest.raises(Conflict):
+        service.create_bay({"store_id": STORE, "code": "B1"})
+    first, second = started(service, crew), started(service, crew)
+    service.dispatch(first["id"], {"bay_id": bay["id"]})
+    service.dispatch(second["id"], {"bay_id": bay["id"]})
+    service.clock_in(first["id"], first["jobs"][0]["id"], {"technician_id": crew["li"]["id"]})
+    with pytest.raises(Conflict):
+        service.clock_in(second["id"], second["jobs"][1]["id"], {"technician_id": crew["zhao"]["id"]})
+    today = datetime.now(timezone.utc).date().isoformat()
+    plan = service.bay_plan({"store_id": STORE, "date": today, "time_zone": "UTC"})
+    [row] = plan["bays"]
+    assert row["occupied_by"] == first["id"] and {w["id"] for w in row["work_orders"]} == {first["id"], second["id"]}
+
+
+def test_job_board_lists_a_technicians_jobs_across_work_orders(session, crew):
+    service = workshop(session)
+    first, second = started(service, crew), started(service, crew)
+    board = workshop(session, as_tech("u-li")).job_board()
+    assert board["technician"]["id"] == crew["li"]["id"]
+    assert {item["work_order_id"] for item in board["items"]} == {first["id"], second["id"]}
+    assert all(item["split_pct"] == 70 for item in board["items"])
+
+
+def test_certification_adds_its_skill_and_training_is_recorded(session, crew):
+    service = workshop(session)
+    service.add_certification(crew["wang"]["id"], {"name": "新能源高压电工证", "skill": "ev_high_voltage",
+                                                   "issued_on": "2025-01-01", "expires_on": "2028-01-01"})
+    service.add_training(crew["wang"]["id"], {"course": "岗前培训", "kind": "onboarding", "completed_on": "2024-03-01",
+                                              "hours": 16})
+    seen = service.get_technician(crew["wang"]["id"])
+    assert "ev_high_voltage" in seen["skills"] and seen["trainings"][0]["hours"] == 16
+    assert service.list_technicians({"skill": "ev_high_voltage"})["items"][0]["id"] == crew["wang"]["id"]
+    with pytest.raises(Conflict):
+        technician(service, "重复", ["paint"], user_id="u-li")
