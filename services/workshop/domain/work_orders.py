@@ -204,9 +204,9 @@ def open_from_order(session: Session, payload: dict) -> WorkOrder | None:
             job.comeback = job.op_code in comeback[1]
     work_order.history = [StatusChange(from_status=None, to_status=OPEN, at=now,
                                        reason=f"order {payload['order_number']} confirmed")]
-    session.add(work_order)
     try:
-        with session.begin_nested():
+        with session.begin_nested():  # a failed insert is rolled back (and expunged) alone
+            session.add(work_order)
             session.flush()
     except IntegrityError:  # the same order opened concurrently by another worker
         existing = session.scalars(select(WorkOrder).where(WorkOrder.order_id == payload["order_id"])).first()
