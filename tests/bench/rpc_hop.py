@@ -6,8 +6,10 @@ Starts its own stack (five services + gateway under gunicorn, private RabbitMQ v
 PostgreSQL databases, see tests/support/stack.py) and measures, all on loopback:
 
 1. raw AMQP request/reply with pika: an echo responder thread (own connection) and a client with
-   an exclusive reply queue, same body and headers as the hop in 2, sequential calls;
-   for reference also the gateway's `RpcClient` against that same echo responder;
+   an exclusive reply queue, sequential calls, with the request and reply bodies (and headers) of
+   the hop in 2 (`1.`, used for the ratio) and of the RPC behind 3 (`1c.`, crm.get_customer, whose
+   reply the script captures from crm first); for reference also the gateway's `RpcClient`
+   against that same echo responder;
 2. one nameko RPC hop: crm's `health` (runs `SELECT 1`) through `gateway.rpc.RpcClient`, and for
    reference through nameko's standalone `ClusterRpcProxy`;
 3. `GET /v1/customers/{id}` through the gateway: sequential latency, then throughput at
@@ -41,10 +43,11 @@ from pathlib import Path
 
 warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")  # nameko imports eventlet
 
+import jwt  # noqa: E402
 import pika  # noqa: E402
 import requests  # noqa: E402
 
-from gateway.rpc import RPC_EXCHANGE, RpcClient  # noqa: E402
+from gateway.rpc import RPC_EXCHANGE, RemoteError, RpcClient  # noqa: E402
 from tests.support import data  # noqa: E402
 from tests.support.infra import Databases, Vhost  # noqa: E402
 from tests.support.stack import ROOT, Stack, free_port  # noqa: E402
@@ -53,6 +56,11 @@ HOP_TARGET = 3.0  # nameko hop median / raw AMQP median, at most
 SHARE_TARGET = 0.25  # gateway GET req/s / hello req/s, at least
 ECHO_SERVICE = "bench_echo"  # the echo responder listens where a nameko service of this name would
 HEALTH_REPLY = {"result": {"service": "crm", "status": "ok"}, "error": None}  # what crm.health answers
+
+
+def rpc_request(**kwargs) -> bytes:
+    """A nameko RPC request body, as gateway.rpc encodes it."""
+    return json.dumps({"args": [], "kwargs": kwargs}, ensure_ascii=False, default=str).encode()
 
 
 def rpc_context() -> dict:
@@ -95,16 +103,16 @@ def timed(call, n: int, warmup: int) -> dict:
 # -- 1. raw AMQP ----------------------------------------------------------------------------------
 
 class EchoResponder(threading.Thread):
-    """Answers every request on `rpc-bench_echo` with a fixed body the size of crm.health's reply.
+    """Answers `bench_echo.<method>` with the fixed reply body given for that method.
 
     Same topology and acknowledgement as a nameko service: bound to the `nameko-rpc` topic
     exchange, prefetch 10, the reply is published (transient, no confirms) before the ack.
     """
 
-    def __init__(self, amqp_uri: str):
+    def __init__(self, amqp_uri: str, replies: dict[str, bytes]):
         super().__init__(name="echo-responder", daemon=True)
         self.parameters = pika.URLParameters(amqp_uri)
-        self.reply_body = json.dumps(HEALTH_REPLY).encode()
+        self.replies = replies
         self.ready = threading.Event()
         self.stopping = threading.Event()
         self.error: BaseException | None = None
@@ -128,7 +136,8 @@ class EchoResponder(threading.Thread):
             self.ready.set()
 
     def _on_request(self, channel, method, properties, _body: bytes) -> None:
-        channel.basic_publish(RPC_EXCHANGE, properties.reply_to, self.reply_body, pika.BasicProperties(
+        reply = self.replies[method.routing_key.rpartition(".")[2]]
+        channel.basic_publish(RPC_EXCHANGE, properties.reply_to, reply, pika.BasicProperties(
             correlation_id=properties.correlation_id, content_type="application/json",
             content_encoding="utf-8", delivery_mode=1))
         channel.basic_ack(method.delivery_tag)
@@ -139,33 +148,33 @@ class EchoResponder(threading.Thread):
 
 
 class RawClient:
-    """A plain pika request/reply client: one connection, an exclusive reply queue, one call at a time."""
+    """A plain pika request/reply client: one connection, an exclusive reply queue, one call at a time.
 
-    def __init__(self, amqp_uri: str):
+    Requests carry the given headers (the gateway's `nameko.*` context) and are transient."""
+
+    def __init__(self, amqp_uri: str, headers: dict):
         self.connection = pika.BlockingConnection(pika.URLParameters(amqp_uri))
         self.channel = self.connection.channel()
         self.reply_queue = self.channel.queue_declare("", exclusive=True, auto_delete=True).method.queue
         self.channel.queue_bind(self.reply_queue, RPC_EXCHANGE, routing_key=self.reply_queue)
         self.channel.basic_consume(self.reply_queue, self._on_reply, auto_ack=True)
         self.replies: dict[str, bytes] = {}
-        # the exact request crm.health gets from the gateway's client: same body, same headers
-        self.body = json.dumps({"args": [], "kwargs": {}}).encode()
-        self.headers = nameko_headers(rpc_context())
+        self.headers = headers
 
     def _on_reply(self, _channel, _method, properties, body: bytes) -> None:
         self.replies[properties.correlation_id] = body
 
-    def call(self) -> dict:
+    def request(self, routing_key: str, body: bytes) -> bytes:
         correlation_id = uuid.uuid4().hex
-        self.channel.basic_publish(RPC_EXCHANGE, f"{ECHO_SERVICE}.health", self.body, pika.BasicProperties(
+        self.channel.basic_publish(RPC_EXCHANGE, routing_key, body, pika.BasicProperties(
             reply_to=self.reply_queue, correlation_id=correlation_id, content_type="application/json",
             content_encoding="utf-8", delivery_mode=1, headers=self.headers))
         deadline = time.monotonic() + 5
         while correlation_id not in self.replies:
             if time.monotonic() > deadline:
-                raise TimeoutError("no echo within 5 s")
+                raise TimeoutError(f"no reply to {routing_key} within 5 s")
             self.connection.process_data_events(time_limit=1)
-        return json.loads(self.replies.pop(correlation_id))
+        return self.replies.pop(correlation_id)
 
     def close(self) -> None:
         self.connection.close()
@@ -266,29 +275,70 @@ def measure(args, stack: Stack, amqp_uri: str, log_dir: Path) -> dict:
     def step(label: str) -> None:
         print(f"  … {label}", file=sys.stderr, flush=True)
 
-    # 1. raw AMQP, and the gateway's client against the same echo responder
-    step(f"raw AMQP echo, {n} calls")
-    echo = EchoResponder(amqp_uri)
-    echo.start()
-    echo.ready.wait(10)
-    if echo.error:
-        raise echo.error
-    raw = RawClient(amqp_uri)
-    try:
-        assert raw.call() == HEALTH_REPLY
-        figures["raw_amqp"] = timed(raw.call, n, warmup)
-    finally:
-        raw.close()
-    step(f"gateway RpcClient -> echo, {n} calls")
-    client = RpcClient(amqp_uri, timeout=5)
+    # the customer behind 3, and crm.get_customer's reply to the gateway as it is on the wire
+    admin = stack.login()
+    reply = admin.post(f"{stack.url}/v1/customers", json={
+        "name": "张伟", "mobile": data.mobile(), "gender": "male", "birthday": "1985-04-12",
+        "tags": ["vip"], "marketing_consent": True})
+    if reply.status_code != 201:
+        raise RuntimeError(f"POST /v1/customers: {reply.status_code} {reply.text[:300]}")
+    customer_id = reply.json()["id"]
+    token = admin.headers["Authorization"].split()[1]
+    admin_context = {**rpc_context(), "user_id": jwt.decode(token, options={"verify_signature": False})["sub"]}
     context = rpc_context()
-    figures["rpcclient_echo"] = timed(lambda: client.call(ECHO_SERVICE, "health", context), n, warmup)
-    echo.stop()
+    health_request = rpc_request()
+    customer_request = rpc_request(customer_id=customer_id)
+    probe = RawClient(amqp_uri, nameko_headers(admin_context))
+    try:
+        customer_reply = probe.request("crm.get_customer", customer_request)
+    finally:
+        probe.close()
+    if json.loads(customer_reply).get("error"):
+        raise RuntimeError(f"crm.get_customer: {customer_reply[:300]!r}")
+    figures["payload_bytes"] = {"health": [len(health_request), len(json.dumps(HEALTH_REPLY))],
+                                "get_customer": [len(customer_request), len(customer_reply)]}
+
+    # 1. raw AMQP, and the gateway's client against the same echo responder
+    step(f"raw AMQP echo, {n} calls, health-sized and get_customer-sized")
+    echo = EchoResponder(amqp_uri, {"health": json.dumps(HEALTH_REPLY).encode(), "get_customer": customer_reply})
+    echo.start()
+    if not echo.ready.wait(10) or echo.error:
+        raise RuntimeError(f"echo responder did not start: {echo.error!r}")
+    try:
+        raw = RawClient(amqp_uri, nameko_headers(context))
+        try:
+            if json.loads(raw.request(f"{ECHO_SERVICE}.health", health_request)) != HEALTH_REPLY:
+                raise RuntimeError("echo responder answered something else")
+            figures["raw_amqp"] = timed(lambda: raw.request(f"{ECHO_SERVICE}.health", health_request), n, warmup)
+            figures["raw_amqp_customer_size"] = timed(
+                lambda: raw.request(f"{ECHO_SERVICE}.get_customer", customer_request), n, warmup)
+        finally:
+            raw.close()
+        step(f"gateway RpcClient -> echo, {n} calls")
+        client = RpcClient(amqp_uri, timeout=5)
+        figures["rpcclient_echo"] = timed(lambda: client.call(ECHO_SERVICE, "health", context), n, warmup)
+    finally:
+        echo.stop()
 
     # 2. one nameko hop: crm.health
     step(f"nameko hop crm.health via RpcClient, {n} calls")
-    assert client.call("crm", "health", context) == HEALTH_REPLY["result"]
+    if client.call("crm", "health", context) != HEALTH_REPLY["result"]:
+        raise RuntimeError("crm.health answered something else")
     figures["hop_rpcclient"] = timed(lambda: client.call("crm", "health", context), n, warmup)
+
+    # a lower bound of the service side without adding an RPC: an unknown method is answered with
+    # MethodNotFound by crm's rpc consumer itself (consume -> error reply -> ack; no worker, no DB)
+    def unknown_method():
+        try:
+            client.call("crm", "bench_no_such_method", context)
+        except RemoteError as exc:
+            if exc.exc_type != "MethodNotFound":
+                raise
+        else:
+            raise RuntimeError("crm answered an unknown method")
+
+    step(f"nameko consume->reply without a worker (unknown method), {n} calls")
+    figures["hop_no_worker"] = timed(unknown_method, n, warmup)
     client.close()
 
     step(f"nameko hop crm.health via ClusterRpcProxy, {n} calls")
@@ -297,12 +347,7 @@ def measure(args, stack: Stack, amqp_uri: str, log_dir: Path) -> dict:
         figures["hop_clusterrpcproxy"] = timed(proxy.crm.health, n, warmup)
 
     # 3. GET /v1/customers/{id} through the gateway
-    admin = stack.login()
-    reply = admin.post(f"{stack.url}/v1/customers", json={
-        "name": "张伟", "mobile": data.mobile(), "gender": "male", "birthday": "1985-04-12",
-        "tags": ["vip"], "marketing_consent": True})
-    reply.raise_for_status()
-    customer_url = f"{stack.url}/v1/customers/{reply.json()['id']}"
+    customer_url = f"{stack.url}/v1/customers/{customer_id}"
     first = admin.get(customer_url)
     first.raise_for_status()
     figures["customer_response_bytes"] = len(first.content)
@@ -357,15 +402,21 @@ def table(figures: dict, meta: dict) -> str:
     hop, share = figures["ratio_hop_over_raw"], figures["ratio_gateway_over_hello"]
     lines = [
         f"rpc_hop: {meta['date']}, {meta['cpus']} cores, Python {meta['python']}, "
-        f"{n} sequential calls per latency row",
+        f"{n} sequential calls per latency row, load average at start {meta['loadavg']}",
         "",
         "| measurement | median ms | p99 ms | req/s | note |",
         "|---|---|---|---|---|",
-        latency("1. raw AMQP request/reply (pika ↔ pika echo)", "raw_amqp", "transient, no confirms"),
+        latency("1. raw AMQP request/reply (pika ↔ pika echo)", "raw_amqp",
+                "transient, no confirms; request {} B, reply {} B (as 2)".format(
+                    *figures["payload_bytes"]["health"])),
         latency("1b. gateway RpcClient ↔ pika echo", "rpcclient_echo", "client cost, no service"),
+        latency("1c. raw AMQP, get_customer-sized", "raw_amqp_customer_size",
+                "request {} B, reply {} B".format(*figures["payload_bytes"]["get_customer"])),
         latency("2. nameko hop crm.health via gateway RpcClient", "hop_rpcclient", "includes SELECT 1"),
         latency("2b. nameko hop crm.health via ClusterRpcProxy", "hop_clusterrpcproxy",
                 "reference; persistent + confirms"),
+        latency("2c. crm, unknown method via gateway RpcClient", "hop_no_worker",
+                "reference; MethodNotFound reply, no worker, no DB"),
         latency("3. GET /v1/customers/{id}, sequential", "gateway_get_seq",
                 f"requests.Session, {figures['customer_response_bytes']} B body"),
         throughput("3. GET /v1/customers/{id}, 16 conns", "gateway_get_load"),
@@ -378,6 +429,8 @@ def table(figures: dict, meta: dict) -> str:
         f"{'PASS' if figures['hop_pass'] else 'MISS'} |",
         f"| gateway GET req/s ÷ hello req/s | {share:.1%} | ≥ {SHARE_TARGET:.0%} | "
         f"{'PASS' if figures['share_pass'] else 'MISS'} |",
+        f"| (reference) 2c ÷ 1: nameko consume→reply, no worker | "
+        f"{figures['hop_no_worker']['median_ms'] / figures['raw_amqp']['median_ms']:.2f}× | | |",
     ]
     return "\n".join(lines)
 
@@ -396,7 +449,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("keep --calls in 1..100000, --duration in 1..120, --connections in 1..256")
 
     meta = {"date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), "cpus": os.cpu_count(),
-            "python": platform.python_version(), "argv": sys.argv[1:]}
+            "python": platform.python_version(), "argv": sys.argv[1:],
+            "loadavg": " ".join(f"{x:.2f}" for x in os.getloadavg())}
     log_dir = Path(tempfile.mkdtemp(prefix="rpc-hop-"))
     started = time.monotonic()
     vhost = Vhost().create()
