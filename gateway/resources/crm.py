@@ -1,9 +1,18 @@
-"""Customers and vehicles (owned by the crm service; chain-wide)."""
+"""crm: customers and vehicles (chain-wide) with their history, and the store documents of
+customer care: follow-ups, complaints, service-due reminders, campaigns (visible to their
+store's users and HQ: checked here and again in the service)."""
 from __future__ import annotations
 
-from services.crm.schemas import (CustomerCreate, CustomerListQuery, CustomerOut, CustomerPatch,
-                                  HistoryEntryOut, VehicleCreate, VehicleListQuery, VehicleOut, VehiclePatch)
+from marshmallow import Schema, fields
+
 from services.common.schemas import ListQuery
+from services.crm.schemas import (AuditEntryOut, CampaignCreate, CampaignOut, CampaignPreview, CampaignPreviewOut,
+                                  CampaignQuery, ComplaintCreate, ComplaintOut, ComplaintPatch, ComplaintQuery,
+                                  CustomerCreate, CustomerListQuery, CustomerOut, CustomerPatch, FollowUpComplete,
+                                  FollowUpOut, FollowUpQuery, HistoryEntryOut, HistoryQuery, MergeRequest,
+                                  MessageOut, MessageQuery, ReminderOut, ReminderQuery, SatisfactionOut,
+                                  SatisfactionQuery, ServiceIntervalIn, ServiceIntervalOut, StoreSettingsOut,
+                                  StoreSettingsPatch, VehicleCreate, VehicleListQuery, VehicleOut, VehiclePatch)
 
 from ..api import endpoint
 from ..auth import ALL_ROLES, require_store
@@ -11,6 +20,22 @@ from . import Resource
 
 FRONT_DESK = frozenset({"hq_admin", "store_manager", "service_advisor", "cashier"})
 EDITORS = frozenset({"hq_admin", "store_manager", "service_advisor"})
+MANAGERS = frozenset({"hq_admin", "store_manager"})
+HQ = frozenset({"hq_admin"})
+
+
+def _store_filter(req) -> None:
+    """A store document list: the store asked for must be the caller's (the service also narrows
+    to the caller's stores when none is given)."""
+    require_store(req.context.principal, req.context.query_json.get("store_id"))
+
+
+def _default_store(req, data: dict) -> dict:
+    principal = req.context.principal
+    if not data.get("store_id") and not principal.is_hq and len(principal.store_ids) == 1:
+        data = {**data, "store_id": principal.store_ids[0]}
+    require_store(principal, data.get("store_id"))
+    return data
 
 
 class Customers(Resource):
@@ -43,8 +68,8 @@ class CustomerItem(Resource):
 
 
 class CustomerHistory(Resource):
-    @endpoint("The customer's service history across the chain, newest first", tag="crm", roles=ALL_ROLES,
-              query=ListQuery, response=HistoryEntryOut, paginated=True)
+    @endpoint("The customer's service history across the chain, newest first (filters vehicle_id, kind)",
+              tag="crm", roles=ALL_ROLES, query=HistoryQuery, response=HistoryEntryOut, paginated=True)
     def on_get(self, req, resp, customer_id: str):
         return self.call(req, "crm", "customer_history", customer_id=customer_id, query=req.context.query_json)
 
@@ -76,6 +101,171 @@ class VehicleItem(Resource):
         return self.call(req, "crm", "update_vehicle", vehicle_id=vehicle_id, changes=req.context.body_json)
 
 
+class VehicleHistory(Resource):
+    @endpoint("The vehicle's service history across the chain, newest first", tag="crm", roles=ALL_ROLES,
+              query=ListQuery, response=HistoryEntryOut, paginated=True)
+    def on_get(self, req, resp, vehicle_id: str):
+        return self.call(req, "crm", "vehicle_history", vehicle_id=vehicle_id, query=req.context.query_json)
+
+
+class CustomerMerge(Resource):
+    @endpoint("Merge a duplicate customer record into this one (vehicles, history, spend and points move over)",
+              tag="crm", roles=MANAGERS, body=MergeRequest, response=CustomerOut)
+    def on_post(self, req, resp, customer_id: str):
+        return self.call(req, "crm", "merge_customers", customer_id=customer_id, data=req.context.body_json)
+
+
+class CustomerErase(Resource):
+    @endpoint("Erase a customer on request: personal data anonymised, financial and service records kept",
+              tag="crm", roles=MANAGERS, response=CustomerOut)
+    def on_post(self, req, resp, customer_id: str):
+        return self.call(req, "crm", "erase_customer", customer_id=customer_id)
+
+
+class CustomerAudit(Resource):
+    @endpoint("Who read this customer's full contact data or changed it, newest first", tag="crm",
+              roles=MANAGERS, query=ListQuery, response=AuditEntryOut, paginated=True)
+    def on_get(self, req, resp, customer_id: str):
+        return self.call(req, "crm", "customer_audit", customer_id=customer_id, query=req.context.query_json)
+
+
+class StoreCrmSettings(Resource):
+    @endpoint("The store's crm settings (follow-up delay, time zone)", tag="crm", roles=ALL_ROLES,
+              response=StoreSettingsOut)
+    def on_get(self, req, resp, store_id: str):
+        require_store(req.context.principal, store_id)
+        return self.call(req, "crm", "get_store_settings", store_id=store_id)
+
+    @endpoint("Change the store's crm settings", tag="crm", roles=MANAGERS, body=StoreSettingsPatch,
+              response=StoreSettingsOut)
+    def on_patch(self, req, resp, store_id: str):
+        require_store(req.context.principal, store_id)
+        return self.call(req, "crm", "update_store_settings", store_id=store_id, changes=req.context.body_json)
+
+
+class FollowUps(Resource):
+    @endpoint("Follow-ups (回访) of a store, the earliest due first", tag="crm", roles=FRONT_DESK,
+              query=FollowUpQuery, response=FollowUpOut, paginated=True)
+    def on_get(self, req, resp):
+        _store_filter(req)
+        return self.call(req, "crm", "list_follow_ups", query=req.context.query_json)
+
+
+class FollowUpItem(Resource):
+    @endpoint("A follow-up", tag="crm", roles=FRONT_DESK, response=FollowUpOut)
+    def on_get(self, req, resp, follow_up_id: str):
+        return self.call(req, "crm", "get_follow_up", follow_up_id=follow_up_id)
+
+
+class FollowUpComplete_(Resource):
+    @endpoint("Record a follow-up's outcome; a score of 2 or less, or a complaint, opens a complaint",
+              tag="crm", roles=FRONT_DESK, body=FollowUpComplete, response=FollowUpOut)
+    def on_post(self, req, resp, follow_up_id: str):
+        return self.call(req, "crm", "complete_follow_up", follow_up_id=follow_up_id, data=req.context.body_json)
+
+
+class Satisfaction(Resource):
+    @endpoint("Satisfaction statistics per store over a period of local days", tag="crm", roles=MANAGERS,
+              query=SatisfactionQuery, response=SatisfactionOut)
+    def on_get(self, req, resp):
+        _store_filter(req)
+        return self.call(req, "crm", "satisfaction_stats", query=req.context.query_json)
+
+
+class Complaints(Resource):
+    @endpoint("Open a complaint", tag="crm", roles=FRONT_DESK, body=ComplaintCreate, response=ComplaintOut,
+              status=201, idempotent=True)
+    def on_post(self, req, resp):
+        complaint = self.call(req, "crm", "open_complaint", data=_default_store(req, req.context.body_json))
+        resp.location = f"/v1/complaints/{complaint['id']}"
+        return complaint
+
+    @endpoint("Complaints of a store, newest first", tag="crm", roles=FRONT_DESK, query=ComplaintQuery,
+              response=ComplaintOut, paginated=True)
+    def on_get(self, req, resp):
+        _store_filter(req)
+        return self.call(req, "crm", "list_complaints", query=req.context.query_json)
+
+
+class ComplaintItem(Resource):
+    @endpoint("A complaint", tag="crm", roles=FRONT_DESK, response=ComplaintOut)
+    def on_get(self, req, resp, complaint_id: str):
+        return self.call(req, "crm", "get_complaint", complaint_id=complaint_id)
+
+    @endpoint("Work on a complaint: owner, deadline, resolution, compensation, status "
+              "(open → in_progress → resolved → closed)", tag="crm", roles=FRONT_DESK, body=ComplaintPatch,
+              response=ComplaintOut)
+    def on_patch(self, req, resp, complaint_id: str):
+        return self.call(req, "crm", "update_complaint", complaint_id=complaint_id, changes=req.context.body_json)
+
+
+class Reminders(Resource):
+    @endpoint("Service-due reminders of a store (by date and by mileage), the earliest first", tag="crm",
+              roles=FRONT_DESK, query=ReminderQuery, response=ReminderOut, paginated=True)
+    def on_get(self, req, resp):
+        _store_filter(req)
+        return self.call(req, "crm", "list_reminders", query=req.context.query_json)
+
+
+class _IntervalList(Schema):
+    items = fields.List(fields.Nested(ServiceIntervalOut))
+
+
+class ServiceIntervals(Resource):
+    @endpoint("Service types and how often they are due", tag="crm", roles=ALL_ROLES, response=_IntervalList)
+    def on_get(self, req, resp):
+        return {"items": self.call(req, "crm", "list_service_intervals")}
+
+
+class ServiceIntervalItem(Resource):
+    @endpoint("Set how often a service type (labour op code) is due", tag="crm", roles=HQ, body=ServiceIntervalIn,
+              response=ServiceIntervalOut)
+    def on_put(self, req, resp, service_type: str):
+        return self.call(req, "crm", "set_service_interval", service_type=service_type, data=req.context.body_json)
+
+
+class Campaigns(Resource):
+    @endpoint("Schedule a care campaign (segment, template, channel, time)", tag="crm", roles=MANAGERS,
+              body=CampaignCreate, response=CampaignOut, status=201, idempotent=True)
+    def on_post(self, req, resp):
+        campaign = self.call(req, "crm", "create_campaign", data=_default_store(req, req.context.body_json))
+        resp.location = f"/v1/campaigns/{campaign['id']}"
+        return campaign
+
+    @endpoint("Campaigns, newest first", tag="crm", roles=MANAGERS, query=CampaignQuery, response=CampaignOut,
+              paginated=True)
+    def on_get(self, req, resp):
+        _store_filter(req)
+        return self.call(req, "crm", "list_campaigns", query=req.context.query_json)
+
+
+class CampaignAudience(Resource):
+    @endpoint("How many consenting customers a segment reaches now", tag="crm", roles=MANAGERS,
+              body=CampaignPreview, response=CampaignPreviewOut)
+    def on_post(self, req, resp):
+        return self.call(req, "crm", "preview_campaign", data=_default_store(req, req.context.body_json))
+
+
+class CampaignItem(Resource):
+    @endpoint("A campaign with its message counts", tag="crm", roles=MANAGERS, response=CampaignOut)
+    def on_get(self, req, resp, campaign_id: str):
+        return self.call(req, "crm", "get_campaign", campaign_id=campaign_id)
+
+
+class CampaignCancel(Resource):
+    @endpoint("Cancel a scheduled or sending campaign (queued messages are not sent)", tag="crm", roles=MANAGERS,
+              response=CampaignOut)
+    def on_post(self, req, resp, campaign_id: str):
+        return self.call(req, "crm", "cancel_campaign", campaign_id=campaign_id)
+
+
+class CampaignMessages(Resource):
+    @endpoint("A campaign's messages (queued, sent, failed)", tag="crm", roles=MANAGERS, query=MessageQuery,
+              response=MessageOut, paginated=True)
+    def on_get(self, req, resp, campaign_id: str):
+        return self.call(req, "crm", "campaign_messages", campaign_id=campaign_id, query=req.context.query_json)
+
+
 def routes(deps) -> list[tuple[str, object]]:
     return [
         ("/v1/customers", Customers(deps)),
@@ -84,4 +274,23 @@ def routes(deps) -> list[tuple[str, object]]:
         ("/v1/customers/{customer_id}/vehicles", CustomerVehicles(deps)),
         ("/v1/vehicles", Vehicles(deps)),
         ("/v1/vehicles/{vehicle_id}", VehicleItem(deps)),
+        ("/v1/vehicles/{vehicle_id}/history", VehicleHistory(deps)),
+        ("/v1/customers/{customer_id}/merge", CustomerMerge(deps)),
+        ("/v1/customers/{customer_id}/erase", CustomerErase(deps)),
+        ("/v1/customers/{customer_id}/audit", CustomerAudit(deps)),
+        ("/v1/stores/{store_id}/crm-settings", StoreCrmSettings(deps)),
+        ("/v1/follow-ups", FollowUps(deps)),
+        ("/v1/follow-ups/satisfaction", Satisfaction(deps)),
+        ("/v1/follow-ups/{follow_up_id}", FollowUpItem(deps)),
+        ("/v1/follow-ups/{follow_up_id}/complete", FollowUpComplete_(deps)),
+        ("/v1/complaints", Complaints(deps)),
+        ("/v1/complaints/{complaint_id}", ComplaintItem(deps)),
+        ("/v1/reminders", Reminders(deps)),
+        ("/v1/service-intervals", ServiceIntervals(deps)),
+        ("/v1/service-intervals/{service_type}", ServiceIntervalItem(deps)),
+        ("/v1/campaigns", Campaigns(deps)),
+        ("/v1/campaigns/audience", CampaignAudience(deps)),
+        ("/v1/campaigns/{campaign_id}", CampaignItem(deps)),
+        ("/v1/campaigns/{campaign_id}/cancel", CampaignCancel(deps)),
+        ("/v1/campaigns/{campaign_id}/messages", CampaignMessages(deps)),
     ]

@@ -22,5 +22,26 @@ class VehicleRegistered(Schema):
     mileage_km = fields.Integer(required=True)
 
 
-PUBLISHES = {"customer_registered": CustomerRegistered, "vehicle_registered": VehicleRegistered}
-HANDLES = (("sales", "visit_checked_in"),)  # a history line; the vehicle's mileage only grows
+class CustomerMerged(Schema):
+    """`duplicate_id` was folded into `survivor_id`: references to the duplicate now mean the survivor."""
+    survivor_id = fields.String(required=True)
+    duplicate_id = fields.String(required=True)
+    merged_at = fields.String(required=True)
+
+
+class CustomerErased(Schema):
+    """Personal data anonymised on request; drop any copies of the customer's name or phone."""
+    customer_id = fields.String(required=True)
+    erased_at = fields.String(required=True)
+
+
+PUBLISHES = {"customer_registered": CustomerRegistered, "vehicle_registered": VehicleRegistered,
+             "customer_merged": CustomerMerged, "customer_erased": CustomerErased}
+HANDLES = (
+    ("sales", "visit_checked_in"),      # history; mileage only grows; last visit
+    ("sales", "order_confirmed"),       # history with the total; op codes kept for service-due
+    ("sales", "order_cancelled"),       # history
+    ("workshop", "vehicle_delivered"),  # history, mileage, next service due, follow-up in N days
+    ("finance", "invoice_paid"),        # spend, points, tier
+    ("finance", "refund_issued"),       # spend and points taken back
+)

@@ -1,9 +1,11 @@
-"""crm's own tables: customers, their tags and vehicles, and the service-history projection."""
+"""crm's own tables: customers, their tags and vehicles, the service-history projection,
+follow-ups and complaints, service-due reminders, care campaigns and the privacy audit log."""
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import (JSON, BigInteger, Boolean, Date, ForeignKey, Index, Integer, SmallInteger, String, Text,
+                        UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from services.common.db import UTCDateTime, declarative_base, utcnow
@@ -26,6 +28,15 @@ class Customer(Base):
     source: Mapped[str | None] = mapped_column(String(40))
     marketing_consent: Mapped[bool] = mapped_column(Boolean, default=False)
     notes: Mapped[str | None] = mapped_column(Text)
+    # membership: spend (fen, from finance.invoice_paid minus refunds), points, tier from spend thresholds
+    tier: Mapped[str] = mapped_column(String(20), default="standard")
+    points: Mapped[int] = mapped_column(BigInteger, default=0)
+    spend_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    key_account_owner_id: Mapped[str | None] = mapped_column(String(26), index=True)
+    referred_by_id: Mapped[str | None] = mapped_column(ForeignKey("customers.id"), index=True)
+    last_visit_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    merged_into_id: Mapped[str | None] = mapped_column(String(26))
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -89,7 +100,195 @@ class HistoryEntry(Base):
     reference_id: Mapped[str | None] = mapped_column(String(40))
     summary: Mapped[str | None] = mapped_column(Text)
     mileage_km: Mapped[int | None] = mapped_column(Integer)
+    amount_fen: Mapped[int | None] = mapped_column(BigInteger)
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
     source_event_id: Mapped[str] = mapped_column(String(36), unique=True)
 
-    __table_args__ = (Index("ix_history_customer_time", "customer_id", "occurred_at", "id"),)
+    __table_args__ = (Index("ix_history_customer_time", "customer_id", "occurred_at", "id"),
+                      Index("ix_history_vehicle_time", "vehicle_id", "occurred_at", "id"))
+
+
+class StoreSetting(Base):
+    """crm's per-store settings (the store itself is the gateway's)."""
+
+    __tablename__ = "store_settings"
+
+    store_id: Mapped[str] = mapped_column(String(26), primary_key=True)
+    follow_up_delay_days: Mapped[int] = mapped_column(Integer, default=3)
+    time_zone: Mapped[str] = mapped_column(String(40), default="Asia/Shanghai")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class ServiceOrder(Base):
+    """What crm remembers of a confirmed order (sales.order_confirmed): which services it covers,
+    so a delivery can move the vehicle's next-service-due dates."""
+
+    __tablename__ = "service_orders"
+
+    order_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    store_id: Mapped[str] = mapped_column(String(26))
+    customer_id: Mapped[str] = mapped_column(String(26), index=True)
+    vehicle_id: Mapped[str | None] = mapped_column(String(26))
+    op_codes: Mapped[list] = mapped_column(JSON, default=list)
+    total_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    cancelled: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class ServiceInterval(Base):
+    """How often a service type is due: every `months` and/or every `km` (whichever comes first)."""
+
+    __tablename__ = "service_intervals"
+
+    service_type: Mapped[str] = mapped_column(String(40), primary_key=True)
+    name: Mapped[str] = mapped_column(String(60))
+    months: Mapped[int | None] = mapped_column(Integer)
+    km: Mapped[int | None] = mapped_column(Integer)
+
+
+class ServiceDue(Base):
+    """The next time a vehicle is due a service type (one row per vehicle and type)."""
+
+    __tablename__ = "service_dues"
+
+    id: Mapped[str] = mapped_column(String(26), primary_key=True, default=new_id)
+    vehicle_id: Mapped[str] = mapped_column(ForeignKey("vehicles.id"))
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customers.id"), index=True)
+    store_id: Mapped[str | None] = mapped_column(String(26))
+    service_type: Mapped[str] = mapped_column(String(40))
+    last_done_on: Mapped[date] = mapped_column(Date)
+    last_done_km: Mapped[int | None] = mapped_column(Integer)
+    due_by_date: Mapped[date | None] = mapped_column(Date)
+    due_km: Mapped[int | None] = mapped_column(Integer)
+    due_by_km_on: Mapped[date | None] = mapped_column(Date, comment="estimated from the average daily km")
+    due_on: Mapped[date] = mapped_column(Date, comment="the earlier of the two")
+    reason: Mapped[str] = mapped_column(String(10), comment="date or mileage: which one makes it due")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (UniqueConstraint("vehicle_id", "service_type", name="uq_service_dues_vehicle_type"),
+                      Index("ix_service_dues_store_due", "store_id", "due_on"),
+                      Index("ix_service_dues_due", "due_on"))
+
+
+FOLLOW_UP_STATES = ("scheduled", "due", "completed", "unreachable")
+
+
+class FollowUp(Base):
+    """A call back (回访) some days after delivery."""
+
+    __tablename__ = "follow_ups"
+
+    id: Mapped[str] = mapped_column(String(26), primary_key=True, default=new_id)
+    store_id: Mapped[str] = mapped_column(String(26))
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customers.id"), index=True)
+    vehicle_id: Mapped[str | None] = mapped_column(ForeignKey("vehicles.id"))
+    work_order_id: Mapped[str] = mapped_column(String(40), unique=True)
+    order_id: Mapped[str | None] = mapped_column(String(40))
+    delivered_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(20), default="scheduled")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    reached: Mapped[bool | None] = mapped_column(Boolean)
+    satisfaction: Mapped[int | None] = mapped_column(SmallInteger)
+    comment: Mapped[str | None] = mapped_column(Text)
+    completed_by: Mapped[str | None] = mapped_column(String(26))
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    complaint_id: Mapped[str | None] = mapped_column(String(26))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (Index("ix_follow_ups_store_status_due", "store_id", "status", "due_at"),
+                      Index("ix_follow_ups_status_due", "status", "due_at"),
+                      Index("ix_follow_ups_store_completed", "store_id", "completed_at"))
+
+
+COMPLAINT_STATES = ("open", "in_progress", "resolved", "closed")
+
+
+class Complaint(Base):
+    __tablename__ = "complaints"
+
+    id: Mapped[str] = mapped_column(String(26), primary_key=True, default=new_id)
+    store_id: Mapped[str] = mapped_column(String(26))
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customers.id"), index=True)
+    vehicle_id: Mapped[str | None] = mapped_column(ForeignKey("vehicles.id"))
+    follow_up_id: Mapped[str | None] = mapped_column(String(26))
+    work_order_id: Mapped[str | None] = mapped_column(String(40))
+    channel: Mapped[str] = mapped_column(String(20), default="follow_up")
+    description: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    owner_id: Mapped[str | None] = mapped_column(String(26))
+    deadline_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    resolution: Mapped[str | None] = mapped_column(Text)
+    compensation_fen: Mapped[int | None] = mapped_column(BigInteger)
+    compensation_coupon: Mapped[str | None] = mapped_column(String(100))
+    created_by: Mapped[str | None] = mapped_column(String(26))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (Index("ix_complaints_store_status", "store_id", "status", "id"),)
+
+
+CAMPAIGN_STATES = ("scheduled", "sending", "completed", "cancelled")
+
+
+class Campaign(Base):
+    __tablename__ = "campaigns"
+
+    id: Mapped[str] = mapped_column(String(26), primary_key=True, default=new_id)
+    store_id: Mapped[str | None] = mapped_column(String(26), comment="null: chain-wide (HQ)")
+    name: Mapped[str] = mapped_column(String(100))
+    channel: Mapped[str] = mapped_column(String(20))
+    template: Mapped[str] = mapped_column(Text)
+    segment: Mapped[dict] = mapped_column(JSON)
+    scheduled_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(20), default="scheduled")
+    audience_count: Mapped[int | None] = mapped_column(Integer)
+    created_by: Mapped[str | None] = mapped_column(String(26))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_campaigns_status_scheduled", "status", "scheduled_at"),
+                      Index("ix_campaigns_store", "store_id", "id"))
+
+
+MESSAGE_STATES = ("queued", "sent", "failed")
+
+
+class CampaignMessage(Base):
+    """One message of a campaign to one customer (never two: unique per campaign and customer)."""
+
+    __tablename__ = "campaign_messages"
+
+    id: Mapped[str] = mapped_column(String(26), primary_key=True, default=new_id)
+    campaign_id: Mapped[str] = mapped_column(ForeignKey("campaigns.id"))
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customers.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default="queued")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (UniqueConstraint("campaign_id", "customer_id", name="uq_campaign_messages_campaign_customer"),
+                      Index("ix_campaign_messages_status", "status", "channel", "id"),
+                      Index("ix_campaign_messages_channel_sent", "channel", "sent_at"))
+
+
+class AuditEntry(Base):
+    """Who read a customer's full contact data or changed it (seed 13.4)."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[str] = mapped_column(String(26), primary_key=True, default=new_id)
+    customer_id: Mapped[str] = mapped_column(String(26))
+    action: Mapped[str] = mapped_column(String(30))
+    user_id: Mapped[str | None] = mapped_column(String(26))
+    role: Mapped[str | None] = mapped_column(String(20))
+    request_id: Mapped[str | None] = mapped_column(String(64))
+    fields: Mapped[list | None] = mapped_column(JSON)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (Index("ix_audit_log_customer", "customer_id", "id"),)

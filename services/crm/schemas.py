@@ -2,12 +2,16 @@
 (the gateway validates with them and builds its OpenAPI document from them)."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
-from marshmallow import Schema, ValidationError, fields, validate, validates
+from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
-from services.common.fields import Mobile, Plate, Vin
+from services.common.fields import Fen, Mobile, Plate, Vin
 from services.common.schemas import ListQuery, patch_schema
+
+from .domain.membership import TIER_NAMES
+from .models import CAMPAIGN_STATES, COMPLAINT_STATES, FOLLOW_UP_STATES, MESSAGE_STATES
+from .senders import CHANNELS
 
 GENDERS = ("male", "female", "unknown")
 SOURCES = ("walk_in", "referral", "online", "phone", "partner", "campaign", "other")
@@ -52,6 +56,10 @@ class CustomerCreate(Schema):
     tags = fields.List(fields.String(validate=validate.Length(min=1, max=40)), load_default=list,
                        validate=validate.Length(max=30))
     notes = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+    referred_by_id = fields.String(load_default=None, allow_none=True,
+                                   metadata={"description": "The customer who referred this one."})
+    key_account_owner_id = fields.String(load_default=None, allow_none=True,
+                                         metadata={"description": "Staff user who looks after this key account."})
 
     @validates("birthday")
     def _birthday_in_past(self, value, **_):
@@ -74,6 +82,15 @@ class CustomerOut(Schema):
     marketing_consent = fields.Boolean()
     tags = fields.List(fields.String())
     notes = fields.String(allow_none=True)
+    tier = fields.String(metadata={"enum": list(TIER_NAMES)})
+    points = fields.Integer()
+    spend_fen = fields.Integer(metadata={"description": "Lifetime paid spend in fen (invoices paid minus refunds)."})
+    key_account_owner_id = fields.String(allow_none=True)
+    referred_by_id = fields.String(allow_none=True)
+    referral_count = fields.Integer(metadata={"description": "Customers this one referred (single reads only)."})
+    last_visit_at = fields.DateTime(allow_none=True)
+    merged_into_id = fields.String(allow_none=True, metadata={"description": "Set when merged into another record."})
+    erased_at = fields.DateTime(allow_none=True)
     vehicles = fields.List(fields.Nested(VehicleOut))
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
@@ -86,6 +103,9 @@ class CustomerListQuery(ListQuery):
     plate = fields.String(validate=validate.Length(min=1, max=12))
     tag = fields.String(validate=validate.Length(min=1, max=40))
     store_id = fields.String(metadata={"description": "Home store."})
+    tier = fields.String(validate=validate.OneOf(TIER_NAMES))
+    key_account_owner_id = fields.String()
+    referred_by_id = fields.String()
 
 
 class VehicleListQuery(ListQuery):
@@ -103,4 +123,300 @@ class HistoryEntryOut(Schema):
     reference_id = fields.String(allow_none=True)
     summary = fields.String(allow_none=True)
     mileage_km = fields.Integer(allow_none=True)
+    amount_fen = fields.Integer(allow_none=True, metadata={"description": "Fen; negative for refunds."})
     occurred_at = fields.DateTime()
+
+
+class HistoryQuery(ListQuery):
+    vehicle_id = fields.String()
+    kind = fields.String(validate=validate.OneOf(("visit", "order", "order_cancelled", "delivery", "payment", "refund",
+                                                  "follow_up", "complaint", "merge")))
+
+
+class StoreSettingsPatch(Schema):
+    follow_up_delay_days = fields.Integer(strict=True, validate=validate.Range(min=0, max=90))
+    time_zone = fields.String(validate=validate.Length(min=3, max=40))
+
+    @validates("time_zone")
+    def _known_zone(self, value, **_):
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValidationError("Unknown time zone (use an IANA name such as Asia/Shanghai).") from exc
+
+
+class StoreSettingsOut(Schema):
+    store_id = fields.String()
+    follow_up_delay_days = fields.Integer()
+    time_zone = fields.String()
+
+
+# -- follow-ups and complaints --------------------------------------------------------------------
+class FollowUpQuery(ListQuery):
+    store_id = fields.String()
+    status = fields.String(validate=validate.OneOf(FOLLOW_UP_STATES))
+    due_before = fields.AwareDateTime()
+    customer_id = fields.String()
+
+
+class FollowUpComplete(Schema):
+    reached = fields.Boolean(load_default=True, metadata={"description": "False: not reached, tried again tomorrow."})
+    satisfaction = fields.Integer(strict=True, allow_none=True, load_default=None,
+                                  validate=validate.Range(min=1, max=5))
+    comment = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+    complaint = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=2000),
+                              metadata={"description": "What the customer complains about: opens a complaint."})
+    complaint_owner_id = fields.String(load_default=None, allow_none=True)
+
+
+class FollowUpOut(Schema):
+    id = fields.String()
+    store_id = fields.String()
+    customer_id = fields.String()
+    vehicle_id = fields.String(allow_none=True)
+    work_order_id = fields.String()
+    order_id = fields.String(allow_none=True)
+    delivered_at = fields.DateTime()
+    due_at = fields.DateTime()
+    status = fields.String(metadata={"enum": list(FOLLOW_UP_STATES)})
+    attempts = fields.Integer()
+    reached = fields.Boolean(allow_none=True)
+    satisfaction = fields.Integer(allow_none=True)
+    comment = fields.String(allow_none=True)
+    completed_by = fields.String(allow_none=True)
+    completed_at = fields.DateTime(allow_none=True)
+    complaint_id = fields.String(allow_none=True)
+
+
+class SatisfactionQuery(Schema):
+    store_id = fields.String()
+    from_ = fields.Date(data_key="from", required=True)
+    to = fields.Date(required=True)
+
+    @validates_schema
+    def _ordered(self, data, **_):
+        if data["to"] < data["from_"]:
+            raise ValidationError("`to` is before `from`.", "to")
+        if data["to"] - data["from_"] > timedelta(days=366):
+            raise ValidationError("At most a year at a time.", "to")
+
+
+class SatisfactionSummary(Schema):
+    follow_ups = fields.Integer()
+    reached = fields.Integer()
+    unreachable = fields.Integer()
+    average_satisfaction = fields.Float(allow_none=True)
+    satisfied_pct = fields.Float(allow_none=True, metadata={"description": "Share of scores 4 and 5."})
+    distribution = fields.Dict(keys=fields.String(), values=fields.Integer())
+    complaints = fields.Integer()
+
+
+class StoreSatisfaction(SatisfactionSummary):
+    store_id = fields.String()
+
+
+class SatisfactionOut(Schema):
+    from_ = fields.Date(data_key="from", attribute="from")
+    to = fields.Date()
+    total = fields.Nested(SatisfactionSummary)
+    stores = fields.List(fields.Nested(StoreSatisfaction))
+
+
+COMPLAINT_CHANNELS = ("follow_up", "phone", "walk_in", "online", "wechat", "other")
+
+
+class ComplaintCreate(Schema):
+    store_id = fields.String(load_default=None, allow_none=True)
+    customer_id = fields.String(required=True)
+    vehicle_id = fields.String(load_default=None, allow_none=True)
+    work_order_id = fields.String(load_default=None, allow_none=True)
+    channel = fields.String(load_default="phone", validate=validate.OneOf(COMPLAINT_CHANNELS))
+    description = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    owner_id = fields.String(load_default=None, allow_none=True)
+    deadline_at = fields.AwareDateTime(load_default=None, allow_none=True,
+                                       metadata={"description": "Default: 48 hours from now."})
+
+
+class ComplaintPatch(Schema):
+    status = fields.String(validate=validate.OneOf(COMPLAINT_STATES))
+    owner_id = fields.String(allow_none=True)
+    deadline_at = fields.AwareDateTime()
+    description = fields.String(validate=validate.Length(min=1, max=2000))
+    resolution = fields.String(allow_none=True, validate=validate.Length(max=2000))
+    compensation_fen = Fen(allow_none=True)
+    compensation_coupon = fields.String(allow_none=True, validate=validate.Length(max=100))
+
+
+class ComplaintQuery(ListQuery):
+    store_id = fields.String()
+    status = fields.String(validate=validate.OneOf(COMPLAINT_STATES))
+    customer_id = fields.String()
+    owner_id = fields.String()
+    overdue = fields.Boolean(metadata={"description": "Open or in progress past the deadline."})
+
+
+class ComplaintOut(Schema):
+    id = fields.String()
+    store_id = fields.String()
+    customer_id = fields.String()
+    vehicle_id = fields.String(allow_none=True)
+    follow_up_id = fields.String(allow_none=True)
+    work_order_id = fields.String(allow_none=True)
+    channel = fields.String()
+    description = fields.String()
+    status = fields.String(metadata={"enum": list(COMPLAINT_STATES)})
+    owner_id = fields.String(allow_none=True)
+    deadline_at = fields.DateTime()
+    resolution = fields.String(allow_none=True)
+    compensation_fen = fields.Integer(allow_none=True)
+    compensation_coupon = fields.String(allow_none=True)
+    created_by = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+    resolved_at = fields.DateTime(allow_none=True)
+    closed_at = fields.DateTime(allow_none=True)
+
+
+# -- reminders ------------------------------------------------------------------------------------
+def _in_30_days() -> date:
+    return date.today() + timedelta(days=30)
+
+
+class ReminderQuery(ListQuery):
+    store_id = fields.String()
+    due_before = fields.Date(load_default=_in_30_days, metadata={"description": "Inclusive; default in 30 days."})
+    service_type = fields.String()
+    customer_id = fields.String()
+
+
+class ReminderOut(Schema):
+    id = fields.String()
+    vehicle_id = fields.String()
+    plate = fields.String()
+    customer_id = fields.String()
+    customer_name = fields.String()
+    marketing_consent = fields.Boolean()
+    store_id = fields.String(allow_none=True)
+    service_type = fields.String()
+    service_name = fields.String()
+    last_done_on = fields.Date()
+    last_done_km = fields.Integer(allow_none=True)
+    due_on = fields.Date(metadata={"description": "The earlier of due_by_date and due_by_km_on."})
+    due_by_date = fields.Date(allow_none=True)
+    due_km = fields.Integer(allow_none=True)
+    due_by_km_on = fields.Date(allow_none=True, metadata={"description": "Estimated from the average daily km."})
+    reason = fields.String(metadata={"enum": ["date", "mileage"]})
+    mileage_km = fields.Integer()
+
+
+class ServiceIntervalIn(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=60))
+    months = fields.Integer(strict=True, load_default=None, allow_none=True, validate=validate.Range(min=1, max=120))
+    km = fields.Integer(strict=True, load_default=None, allow_none=True, validate=validate.Range(min=100, max=500_000))
+
+    @validates_schema
+    def _one_of_them(self, data, **_):
+        if data.get("months") is None and data.get("km") is None:
+            raise ValidationError("Give months, km or both.", "months")
+
+
+class ServiceIntervalOut(Schema):
+    service_type = fields.String()
+    name = fields.String()
+    months = fields.Integer(allow_none=True)
+    km = fields.Integer(allow_none=True)
+
+
+# -- campaigns ------------------------------------------------------------------------------------
+class Segment(Schema):
+    tags = fields.List(fields.String(validate=validate.Length(min=1, max=40)), validate=validate.Length(max=30))
+    tiers = fields.List(fields.String(validate=validate.OneOf(TIER_NAMES)))
+    birthday_this_month = fields.Boolean()
+    last_visit_before_days = fields.Integer(strict=True, validate=validate.Range(min=1, max=3650),
+                                            metadata={"description": "Win-back: last visit longer ago than this."})
+    service_due_within_days = fields.Integer(strict=True, validate=validate.Range(min=0, max=365))
+    spend_min_fen = Fen()
+    spend_max_fen = Fen()
+    home_store_id = fields.String(metadata={"description": "Chain-wide campaigns only."})
+
+
+class CampaignCreate(Schema):
+    store_id = fields.String(load_default=None, allow_none=True,
+                             metadata={"description": "Null (HQ only): chain-wide; else the store's own customers."})
+    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    channel = fields.String(required=True, validate=validate.OneOf(CHANNELS))
+    template = fields.String(required=True, validate=validate.Length(min=1, max=500),
+                             metadata={"example": "{name}您好，生日快乐！本月到店保养享8折。"})
+    segment = fields.Nested(Segment, required=True)
+    scheduled_at = fields.AwareDateTime(load_default=None, allow_none=True,
+                                        metadata={"description": "Default: now (sent by the next timer tick)."})
+
+
+class CampaignPreview(Schema):
+    store_id = fields.String(load_default=None, allow_none=True)
+    segment = fields.Nested(Segment, required=True)
+
+
+class CampaignPreviewOut(Schema):
+    audience_count = fields.Integer()
+
+
+class MessageCounts(Schema):
+    queued = fields.Integer()
+    sent = fields.Integer()
+    failed = fields.Integer()
+
+
+class CampaignOut(Schema):
+    id = fields.String()
+    store_id = fields.String(allow_none=True)
+    name = fields.String()
+    channel = fields.String()
+    template = fields.String()
+    segment = fields.Nested(Segment)
+    scheduled_at = fields.DateTime()
+    status = fields.String(metadata={"enum": list(CAMPAIGN_STATES)})
+    audience_count = fields.Integer(allow_none=True)
+    messages = fields.Nested(MessageCounts)
+    created_by = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+    started_at = fields.DateTime(allow_none=True)
+    completed_at = fields.DateTime(allow_none=True)
+
+
+class CampaignQuery(ListQuery):
+    store_id = fields.String()
+    status = fields.String(validate=validate.OneOf(CAMPAIGN_STATES))
+
+
+class MessageQuery(ListQuery):
+    status = fields.String(validate=validate.OneOf(MESSAGE_STATES))
+
+
+class MessageOut(Schema):
+    id = fields.String()
+    campaign_id = fields.String()
+    customer_id = fields.String()
+    channel = fields.String()
+    body = fields.String()
+    status = fields.String(metadata={"enum": list(MESSAGE_STATES)})
+    attempts = fields.Integer()
+    error = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+    sent_at = fields.DateTime(allow_none=True)
+
+
+# -- duplicates and privacy -----------------------------------------------------------------------
+class MergeRequest(Schema):
+    duplicate_id = fields.String(required=True, metadata={"description": "Folded into the customer in the path."})
+
+
+class AuditEntryOut(Schema):
+    id = fields.String()
+    customer_id = fields.String()
+    action = fields.String(metadata={"enum": ["read_contact", "update", "erase", "merge"]})
+    user_id = fields.String(allow_none=True)
+    role = fields.String(allow_none=True)
+    request_id = fields.String(allow_none=True)
+    fields_ = fields.List(fields.String(), data_key="fields", attribute="fields", allow_none=True)
+    at = fields.DateTime()

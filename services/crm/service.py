@@ -1,48 +1,100 @@
 """The crm nameko service: thin entrypoints over `domain`, schemas at the boundary."""
 from __future__ import annotations
 
-from services.common.entrypoints import ServiceBase, event_handler, rpc
+import logging
+
+from marshmallow import EXCLUDE
+from nameko.timer import timer
+
+from services.common.db import utcnow
+from services.common.entrypoints import ServiceBase, event_handler, rpc, unit_of_work
 from services.common.schemas import ListQuery, load
 from services.common.validators import mask_mobile
 
 from . import domain
-from .schemas import (CustomerCreate, CustomerListQuery, CustomerOut, CustomerPatch, HistoryEntryOut,
+from .domain import campaigns, common, followups, reminders
+from .domain import history as projection
+from .schemas import (AuditEntryOut, CampaignCreate, CampaignOut, CampaignPreview, CampaignQuery, ComplaintCreate,
+                      ComplaintOut, ComplaintPatch, ComplaintQuery, CustomerCreate, CustomerListQuery, CustomerOut,
+                      CustomerPatch, FollowUpComplete, FollowUpOut, FollowUpQuery, HistoryEntryOut, HistoryQuery,
+                      MergeRequest, MessageOut, MessageQuery, ReminderOut, ReminderQuery, SatisfactionOut,
+                      SatisfactionQuery, ServiceIntervalIn, ServiceIntervalOut, StoreSettingsOut, StoreSettingsPatch,
                       VehicleCreate, VehicleListQuery, VehicleOut, VehiclePatch)
+from .senders import Sender
+from services.finance.events import InvoicePaid, RefundIssued
+from services.sales.events import OrderCancelled, OrderConfirmed, VisitCheckedIn
+from services.workshop.events import VehicleDelivered
+
+log = logging.getLogger(__name__)
 
 customer_out = CustomerOut()
 vehicle_out = VehicleOut()
 history_out = HistoryEntryOut()
+follow_up_out = FollowUpOut()
+complaint_out = ComplaintOut()
+campaign_out = CampaignOut()
+message_out = MessageOut()
+audit_out = AuditEntryOut()
+
+FOLLOW_UP_TICK_SECONDS = 30
+CAMPAIGN_TICK_SECONDS = 2
+
+
+def _facts(envelope: dict, contract) -> dict:
+    """The payload, checked against its producer's contract (fields added later are ignored)."""
+    return contract(unknown=EXCLUDE).load(envelope["payload"])
+
+
+def _page(result: dict, schema) -> dict:
+    return {"items": schema.dump(result["items"], many=True), "next_cursor": result["next_cursor"]}
 
 
 class CrmService(ServiceBase):
     name = "crm"
+    messaging = Sender()
 
-    def _customer(self, customer) -> dict:
+    # -- customers ------------------------------------------------------------------------------
+    def _customer(self, customer, referral_count: int | None = None) -> dict:
         data = customer_out.dump(customer)
         data["mobile_masked"] = not self.caller.sees_full_phone
         if data["mobile_masked"]:
             data["mobile"] = mask_mobile(data["mobile"])
+        if referral_count is None:
+            data.pop("referral_count", None)
+        else:
+            data["referral_count"] = referral_count
         return data
 
+    def _audit_reads(self, customers) -> None:
+        """Full phone numbers shown to a person are an audited read (seed 13.4)."""
+        if self.caller.sees_full_phone and not self.caller.is_system:
+            domain.audit(self.db, self.caller, [c.id for c in customers if c.erased_at is None], "read_contact")
+
     def _customers_page(self, result: dict) -> dict:
+        self._audit_reads(result["items"])
         return {"items": [self._customer(c) for c in result["items"]], "next_cursor": result["next_cursor"]}
 
     @rpc
     def register_customer(self, data: dict) -> dict:
         customer = load(CustomerCreate(), data)
         self.caller.require_store(customer["home_store_id"])
-        return self._customer(domain.register_customer(self.db, customer))
+        created = domain.register_customer(self.db, customer)
+        return self._customer(created, referral_count=0)
 
     @rpc
     def get_customer(self, customer_id: str) -> dict:
-        return self._customer(domain.get_customer(self.db, customer_id))
+        customer = domain.get_customer(self.db, customer_id)
+        self._audit_reads([customer])
+        return self._customer(customer, domain.referral_count(self.db, customer.id))
 
     @rpc
     def update_customer(self, customer_id: str, changes: dict) -> dict:
         patch = load(CustomerPatch(), changes)
         if "home_store_id" in patch:
             self.caller.require_store(patch["home_store_id"])
-        return self._customer(domain.update_customer(self.db, customer_id, patch))
+        customer = domain.update_customer(self.db, customer_id, patch)
+        domain.audit(self.db, self.caller, [customer.id], "update", sorted(patch))
+        return self._customer(customer, domain.referral_count(self.db, customer.id))
 
     @rpc
     def list_customers(self, query: dict) -> dict:
@@ -50,10 +102,35 @@ class CrmService(ServiceBase):
 
     @rpc
     def customer_history(self, customer_id: str, query: dict) -> dict:
-        params = load(ListQuery(), query)
-        result = domain.customer_history(self.db, customer_id, params["limit"], params["cursor"])
-        return {"items": history_out.dump(result["items"], many=True), "next_cursor": result["next_cursor"]}
+        params = load(HistoryQuery(), query)
+        return _page(projection.customer_history(self.db, customer_id, params["limit"], params["cursor"],
+                                                 params.get("vehicle_id"), params.get("kind")), history_out)
 
+    @rpc
+    def vehicle_history(self, vehicle_id: str, query: dict) -> dict:
+        params = load(ListQuery(), query)
+        return _page(projection.vehicle_history(self.db, vehicle_id, params["limit"], params["cursor"]), history_out)
+
+    @rpc
+    def merge_customers(self, customer_id: str, data: dict) -> dict:
+        request = load(MergeRequest(), data)
+        survivor = domain.merge_customers(self.db, customer_id, request["duplicate_id"], utcnow())
+        domain.audit(self.db, self.caller, [survivor.id, request["duplicate_id"]], "merge")
+        return self._customer(survivor, domain.referral_count(self.db, survivor.id))
+
+    @rpc
+    def erase_customer(self, customer_id: str) -> dict:
+        customer = domain.erase_customer(self.db, customer_id, utcnow())
+        domain.audit(self.db, self.caller, [customer.id], "erase")
+        return self._customer(customer, domain.referral_count(self.db, customer.id))
+
+    @rpc
+    def customer_audit(self, customer_id: str, query: dict) -> dict:
+        params = load(ListQuery(), query)
+        domain.get_customer(self.db, customer_id)
+        return _page(domain.audit_log(self.db, customer_id, params["limit"], params["cursor"]), audit_out)
+
+    # -- vehicles -------------------------------------------------------------------------------
     @rpc
     def add_vehicle(self, customer_id: str, data: dict) -> dict:
         return vehicle_out.dump(domain.add_vehicle(self.db, customer_id, load(VehicleCreate(), data)))
@@ -68,12 +145,161 @@ class CrmService(ServiceBase):
 
     @rpc
     def list_vehicles(self, query: dict) -> dict:
-        result = domain.search_vehicles(self.db, load(VehicleListQuery(), query))
-        return {"items": vehicle_out.dump(result["items"], many=True), "next_cursor": result["next_cursor"]}
+        return _page(domain.search_vehicles(self.db, load(VehicleListQuery(), query)), vehicle_out)
 
+    # -- per-store settings ---------------------------------------------------------------------
+    @rpc
+    def get_store_settings(self, store_id: str) -> dict:
+        self.caller.require_store(store_id)
+        return StoreSettingsOut().dump(common.store_settings(self.db, store_id))
+
+    @rpc
+    def update_store_settings(self, store_id: str, changes: dict) -> dict:
+        self.caller.require_store(store_id)
+        return StoreSettingsOut().dump(common.save_store_settings(self.db, store_id, load(StoreSettingsPatch(), changes)))
+
+    # -- follow-ups and complaints --------------------------------------------------------------
+    @rpc
+    def list_follow_ups(self, query: dict) -> dict:
+        return _page(followups.list_follow_ups(self.db, load(FollowUpQuery(), query), self.caller), follow_up_out)
+
+    @rpc
+    def get_follow_up(self, follow_up_id: str) -> dict:
+        return follow_up_out.dump(followups.get_follow_up(self.db, follow_up_id, self.caller))
+
+    @rpc
+    def complete_follow_up(self, follow_up_id: str, data: dict) -> dict:
+        outcome = load(FollowUpComplete(), data)
+        return follow_up_out.dump(followups.complete_follow_up(self.db, follow_up_id, outcome, self.caller, utcnow()))
+
+    @rpc
+    def satisfaction_stats(self, query: dict) -> dict:
+        params = load(SatisfactionQuery(), query)
+        params["from"] = params.pop("from_")
+        return SatisfactionOut().dump(followups.satisfaction_stats(self.db, params, self.caller))
+
+    @rpc
+    def open_complaint(self, data: dict) -> dict:
+        complaint = load(ComplaintCreate(), data)
+        if complaint["store_id"] is None:
+            if len(self.caller.store_ids) != 1:
+                raise_missing_store()
+            complaint["store_id"] = next(iter(self.caller.store_ids))
+        return complaint_out.dump(followups.open_complaint(self.db, complaint, self.caller, utcnow()))
+
+    @rpc
+    def get_complaint(self, complaint_id: str) -> dict:
+        return complaint_out.dump(followups.get_complaint(self.db, complaint_id, self.caller))
+
+    @rpc
+    def update_complaint(self, complaint_id: str, changes: dict) -> dict:
+        patch = load(ComplaintPatch(), changes)
+        return complaint_out.dump(followups.update_complaint(self.db, complaint_id, patch, self.caller, utcnow()))
+
+    @rpc
+    def list_complaints(self, query: dict) -> dict:
+        params = load(ComplaintQuery(), query)
+        params["now"] = utcnow()
+        return _page(followups.list_complaints(self.db, params, self.caller), complaint_out)
+
+    # -- reminders ------------------------------------------------------------------------------
+    @rpc
+    def list_reminders(self, query: dict) -> dict:
+        return _page(reminders.due_list(self.db, load(ReminderQuery(), query), self.caller), ReminderOut())
+
+    @rpc
+    def list_service_intervals(self) -> list[dict]:
+        return ServiceIntervalOut(many=True).dump(reminders.list_intervals(self.db))
+
+    @rpc
+    def set_service_interval(self, service_type: str, data: dict) -> dict:
+        return ServiceIntervalOut().dump(
+            reminders.set_interval(self.db, service_type.strip().upper(), load(ServiceIntervalIn(), data)))
+
+    # -- campaigns ------------------------------------------------------------------------------
+    def _campaigns(self, items: list) -> list[dict]:
+        counts = campaigns.message_counts(self.db, [c.id for c in items])
+        return [{**campaign_out.dump(c), "messages": counts[c.id]} for c in items]
+
+    @rpc
+    def create_campaign(self, data: dict) -> dict:
+        campaign = campaigns.create_campaign(self.db, load(CampaignCreate(), data), self.caller, utcnow())
+        return self._campaigns([campaign])[0]
+
+    @rpc
+    def preview_campaign(self, data: dict) -> dict:
+        return campaigns.preview(self.db, load(CampaignPreview(), data), self.caller, utcnow())
+
+    @rpc
+    def get_campaign(self, campaign_id: str) -> dict:
+        return self._campaigns([campaigns.get_campaign(self.db, campaign_id, self.caller)])[0]
+
+    @rpc
+    def cancel_campaign(self, campaign_id: str) -> dict:
+        return self._campaigns([campaigns.cancel_campaign(self.db, campaign_id, self.caller, utcnow())])[0]
+
+    @rpc
+    def list_campaigns(self, query: dict) -> dict:
+        result = campaigns.list_campaigns(self.db, load(CampaignQuery(), query), self.caller)
+        return {"items": self._campaigns(result["items"]), "next_cursor": result["next_cursor"]}
+
+    @rpc
+    def campaign_messages(self, campaign_id: str, query: dict) -> dict:
+        return _page(campaigns.list_messages(self.db, campaign_id, load(MessageQuery(), query), self.caller),
+                     message_out)
+
+    # -- timers ---------------------------------------------------------------------------------
+    @timer(interval=FOLLOW_UP_TICK_SECONDS)
+    @unit_of_work
+    def follow_ups_due(self) -> None:
+        followups.mark_due_follow_ups(self.db, utcnow())
+
+    @timer(interval=CAMPAIGN_TICK_SECONDS)
+    def send_campaigns(self) -> None:
+        """Each step commits on its own: a claimed campaign is queued even if sending then fails."""
+        session = self.db
+        for step in (lambda now: campaigns.start_due_campaigns(session, now),
+                     lambda now: campaigns.send_queued_messages(session, now, self.messaging.sender,
+                                                                self.messaging.rate_limits),
+                     lambda now: campaigns.finish_campaigns(session, now)):
+            try:
+                step(utcnow())
+                session.commit()
+            except Exception:
+                session.rollback()
+                log.exception("campaign timer step failed")
+                return
+
+    # -- other services' facts ------------------------------------------------------------------
     @event_handler("sales", "visit_checked_in")
     def on_visit_checked_in(self, envelope: dict) -> None:
-        domain.record_visit(self.db, envelope["event_id"], envelope["payload"])
+        projection.record_visit(self.db, envelope["event_id"], _facts(envelope, VisitCheckedIn))
+
+    @event_handler("sales", "order_confirmed")
+    def on_order_confirmed(self, envelope: dict) -> None:
+        projection.record_order(self.db, envelope["event_id"], _facts(envelope, OrderConfirmed))
+
+    @event_handler("sales", "order_cancelled")
+    def on_order_cancelled(self, envelope: dict) -> None:
+        projection.record_order_cancelled(self.db, envelope["event_id"], _facts(envelope, OrderCancelled))
+
+    @event_handler("workshop", "vehicle_delivered")
+    def on_vehicle_delivered(self, envelope: dict) -> None:
+        projection.record_delivery(self.db, envelope["event_id"], _facts(envelope, VehicleDelivered))
+
+    @event_handler("finance", "invoice_paid")
+    def on_invoice_paid(self, envelope: dict) -> None:
+        projection.record_invoice_paid(self.db, envelope["event_id"], _facts(envelope, InvoicePaid))
+
+    @event_handler("finance", "refund_issued")
+    def on_refund_issued(self, envelope: dict) -> None:
+        projection.record_refund(self.db, envelope["event_id"], envelope["occurred_at"],
+                                 _facts(envelope, RefundIssued))
+
+
+def raise_missing_store():
+    from services.common.errors import Invalid
+    raise Invalid("Say which store this is for.", fields={"store_id": ["Required."]})
 
 
 SERVICE = CrmService

@@ -1,0 +1,258 @@
+"""Care campaigns (客户关怀): a segment of customers, a message template, a time to send.
+
+The timer (`start_due_campaigns`, then `send_queued_messages`, then `finish_campaigns`)
+turns a due campaign into one queued message per consenting customer (a unique constraint
+makes "never twice" a database fact), sends them within each channel's per-minute budget,
+and completes the campaign when nothing is left queued. Consent is checked again at send time.
+Replicas: a campaign is claimed with a conditional UPDATE; messages are taken with
+`FOR UPDATE SKIP LOCKED` on PostgreSQL.
+"""
+from __future__ import annotations
+
+import string
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import extract, func, insert, select, update
+from sqlalchemy.orm import Session
+
+from services.common.context import Caller
+from services.common.errors import Conflict, Forbidden, Invalid, NotFound
+from services.common.ids import new_id
+
+from ..models import Campaign, CampaignMessage, Customer, CustomerTag, ServiceDue, Vehicle
+from ..senders import OutgoingMessage, SendFailed
+from .common import keyset_page, local_date, store_settings
+
+PLACEHOLDERS = ("name", "tier", "points", "plate", "due_service", "due_on", "month")
+MATERIALIZE_BATCH = 1000
+
+
+def check_template(template: str) -> None:
+    try:
+        names = {field for _, field, _, _ in string.Formatter().parse(template) if field is not None}
+    except ValueError as exc:
+        raise Invalid("The template is not well formed.", fields={"template": [str(exc)]}) from exc
+    unknown = sorted(names - set(PLACEHOLDERS))
+    if unknown:
+        raise Invalid("Unknown placeholders.", fields={"template": [
+            f"Unknown: {', '.join('{' + n + '}' for n in unknown)}; use {', '.join('{' + p + '}' for p in PLACEHOLDERS)}."]})
+
+
+def render(template: str, values: dict) -> str:
+    return template.format_map({key: ("" if values.get(key) is None else values[key]) for key in PLACEHOLDERS})
+
+
+# -- segments --------------------------------------------------------------------------------------
+def audience(segment: dict, store_id: str | None, now: datetime, today: date):
+    """A SELECT of the ids of customers in the segment who accept marketing messages."""
+    query = select(Customer.id).where(Customer.marketing_consent.is_(True), Customer.erased_at.is_(None),
+                                      Customer.merged_into_id.is_(None))
+    if store_id:
+        query = query.where(Customer.home_store_id == store_id)
+    elif segment.get("home_store_id"):
+        query = query.where(Customer.home_store_id == segment["home_store_id"])
+    if segment.get("tags"):
+        query = query.where(Customer.id.in_(select(CustomerTag.customer_id).where(CustomerTag.tag.in_(segment["tags"]))))
+    if segment.get("tiers"):
+        query = query.where(Customer.tier.in_(segment["tiers"]))
+    if segment.get("birthday_this_month"):
+        query = query.where(extract("month", Customer.birthday) == today.month)
+    if segment.get("last_visit_before_days") is not None:
+        query = query.where(Customer.last_visit_at < now - timedelta(days=segment["last_visit_before_days"]))
+    if segment.get("service_due_within_days") is not None:
+        horizon = today + timedelta(days=segment["service_due_within_days"])
+        query = query.where(Customer.id.in_(select(ServiceDue.customer_id).where(ServiceDue.due_on <= horizon)))
+    if segment.get("spend_min_fen") is not None:
+        query = query.where(Customer.spend_fen >= segment["spend_min_fen"])
+    if segment.get("spend_max_fen") is not None:
+        query = query.where(Customer.spend_fen <= segment["spend_max_fen"])
+    return query
+
+
+def preview(session: Session, data: dict, caller: Caller, now: datetime) -> dict:
+    store_id = data.get("store_id")
+    caller.require_store(store_id)
+    today = local_date(now, store_settings(session, store_id).time_zone)
+    ids = audience(data["segment"], store_id, now, today)
+    return {"audience_count": session.scalar(select(func.count()).select_from(ids.subquery()))}
+
+
+# -- campaigns -------------------------------------------------------------------------------------
+def create_campaign(session: Session, data: dict, caller: Caller, now: datetime) -> Campaign:
+    if data.get("store_id") is None and not (caller.is_hq or caller.is_system):
+        if len(caller.store_ids) != 1:
+            raise Invalid("Say which store the campaign is for.", fields={"store_id": ["Required."]})
+        data["store_id"] = next(iter(caller.store_ids))
+    caller.require_store(data.get("store_id"))
+    check_template(data["template"])
+    campaign = Campaign(store_id=data.get("store_id"), name=data["name"], channel=data["channel"],
+                        template=data["template"], segment=data["segment"],
+                        scheduled_at=data.get("scheduled_at") or now, status="scheduled",
+                        created_by=caller.user_id, created_at=now)
+    session.add(campaign)
+    session.flush()
+    return campaign
+
+
+def get_campaign(session: Session, campaign_id: str, caller: Caller) -> Campaign:
+    campaign = session.get(Campaign, campaign_id)
+    if campaign is None:
+        raise NotFound(f"No campaign {campaign_id}.")
+    if campaign.store_id is None and not (caller.is_hq or caller.is_system):
+        return campaign  # chain-wide campaigns are visible to every store (HQ alone changes them)
+    caller.require_store(campaign.store_id)
+    return campaign
+
+
+def message_counts(session: Session, campaign_ids: list[str]) -> dict[str, dict[str, int]]:
+    counts: dict[str, dict[str, int]] = {cid: {"queued": 0, "sent": 0, "failed": 0} for cid in campaign_ids}
+    if campaign_ids:
+        rows = session.execute(select(CampaignMessage.campaign_id, CampaignMessage.status, func.count())
+                               .where(CampaignMessage.campaign_id.in_(campaign_ids))
+                               .group_by(CampaignMessage.campaign_id, CampaignMessage.status))
+        for campaign_id, status, count in rows:
+            counts[campaign_id][status] = count
+    return counts
+
+
+def list_campaigns(session: Session, filters: dict, caller: Caller) -> dict:
+    query = select(Campaign)
+    if filters.get("store_id"):
+        caller.require_store(filters["store_id"])
+        query = query.where(Campaign.store_id == filters["store_id"])
+    elif not (caller.is_hq or caller.is_system):
+        query = query.where((Campaign.store_id.in_(sorted(caller.store_ids))) | Campaign.store_id.is_(None))
+    if filters.get("status"):
+        query = query.where(Campaign.status == filters["status"])
+    if filters.get("cursor"):
+        query = query.where(Campaign.id < filters["cursor"])
+    rows = session.scalars(query.order_by(Campaign.id.desc()).limit(filters["limit"] + 1)).all()
+    return keyset_page(list(rows), filters["limit"], key=lambda c: c.id)
+
+
+def cancel_campaign(session: Session, campaign_id: str, caller: Caller, now: datetime) -> Campaign:
+    campaign = get_campaign(session, campaign_id, caller)
+    if campaign.store_id is None and not (caller.is_hq or caller.is_system):
+        raise Forbidden("Only HQ changes chain-wide campaigns.")
+    result = session.execute(update(Campaign).where(Campaign.id == campaign_id,
+                                                    Campaign.status.in_(("scheduled", "sending")))
+                             .values(status="cancelled", completed_at=now).execution_options(synchronize_session=False))
+    if not result.rowcount:
+        raise Conflict(f"This campaign is already {campaign.status}.")
+    session.execute(update(CampaignMessage).where(CampaignMessage.campaign_id == campaign_id,
+                                                  CampaignMessage.status == "queued")
+                    .values(status="failed", error="campaign cancelled").execution_options(synchronize_session=False))
+    session.refresh(campaign)
+    return campaign
+
+
+def list_messages(session: Session, campaign_id: str, filters: dict, caller: Caller) -> dict:
+    get_campaign(session, campaign_id, caller)
+    query = select(CampaignMessage).where(CampaignMessage.campaign_id == campaign_id)
+    if filters.get("status"):
+        query = query.where(CampaignMessage.status == filters["status"])
+    if filters.get("cursor"):
+        query = query.where(CampaignMessage.id > filters["cursor"])
+    rows = session.scalars(query.order_by(CampaignMessage.id).limit(filters["limit"] + 1)).all()
+    return keyset_page(list(rows), filters["limit"], key=lambda m: m.id)
+
+
+# -- the timer's work ------------------------------------------------------------------------------
+def _values_for(session: Session, customer_ids: list[str]) -> dict[str, dict]:
+    values = {}
+    customers = session.execute(select(Customer.id, Customer.name, Customer.tier, Customer.points)
+                                .where(Customer.id.in_(customer_ids))).all()
+    for cid, name, tier, points in customers:
+        values[cid] = {"name": name, "tier": tier, "points": points}
+    for cid, plate in session.execute(select(Vehicle.customer_id, Vehicle.plate)
+                                      .where(Vehicle.customer_id.in_(customer_ids)).order_by(Vehicle.id)):
+        values[cid].setdefault("plate", plate)
+    dues = session.execute(select(ServiceDue.customer_id, ServiceDue.service_type, ServiceDue.due_on)
+                           .where(ServiceDue.customer_id.in_(customer_ids)).order_by(ServiceDue.due_on.desc()))
+    for cid, service_type, due_on in dues:
+        values[cid]["due_service"], values[cid]["due_on"] = service_type, due_on.isoformat()
+    return values
+
+
+def start_due_campaigns(session: Session, now: datetime) -> list[str]:
+    """Claim each due campaign (conditional UPDATE: one replica wins) and queue its messages."""
+    started = []
+    due = session.scalars(select(Campaign.id).where(Campaign.status == "scheduled", Campaign.scheduled_at <= now)
+                          .order_by(Campaign.scheduled_at).limit(20)).all()
+    for campaign_id in due:
+        claimed = session.execute(update(Campaign).where(Campaign.id == campaign_id, Campaign.status == "scheduled")
+                                  .values(status="sending", started_at=now)
+                                  .execution_options(synchronize_session=False)).rowcount
+        if not claimed:
+            continue
+        campaign = session.get(Campaign, campaign_id)
+        session.refresh(campaign)
+        today = local_date(now, store_settings(session, campaign.store_id).time_zone)
+        already = select(CampaignMessage.customer_id).where(CampaignMessage.campaign_id == campaign_id)
+        ids = session.scalars(audience(campaign.segment, campaign.store_id, now, today)
+                              .where(Customer.id.not_in(already))).all()
+        for start in range(0, len(ids), MATERIALIZE_BATCH):
+            chunk = list(ids[start:start + MATERIALIZE_BATCH])
+            values = _values_for(session, chunk)
+            month = str(today.month)
+            session.execute(insert(CampaignMessage), [
+                {"id": new_id(), "campaign_id": campaign_id, "customer_id": cid, "channel": campaign.channel,
+                 "body": render(campaign.template, {**values[cid], "month": month}), "status": "queued",
+                 "attempts": 0, "created_at": now} for cid in chunk])
+        campaign.audience_count = len(ids)
+        started.append(campaign_id)
+    return started
+
+
+def send_queued_messages(session: Session, now: datetime, sender, rate_limits: dict[str, int]) -> dict[str, int]:
+    """Send what each channel's budget for the last minute allows; consent is checked again."""
+    sent_per_channel = {}
+    for channel, per_minute in rate_limits.items():
+        recent = session.scalar(select(func.count()).select_from(CampaignMessage).where(
+            CampaignMessage.channel == channel, CampaignMessage.sent_at > now - timedelta(minutes=1)))
+        budget = per_minute - (recent or 0)
+        sent = 0
+        if budget <= 0:
+            sent_per_channel[channel] = 0
+            continue
+        query = (select(CampaignMessage, Customer)
+                 .join(Campaign, Campaign.id == CampaignMessage.campaign_id)
+                 .join(Customer, Customer.id == CampaignMessage.customer_id)
+                 .where(CampaignMessage.status == "queued", CampaignMessage.channel == channel,
+                        Campaign.status == "sending")
+                 .order_by(CampaignMessage.id).limit(budget))
+        if session.bind.dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True, of=CampaignMessage)
+        for message, customer in session.execute(query).all():
+            message.attempts += 1
+            if not customer.marketing_consent or customer.erased_at is not None:
+                message.status, message.error = "failed", "no marketing consent"
+                continue
+            try:
+                sender.send(OutgoingMessage(message.id, message.campaign_id, channel, customer.mobile, message.body))
+            except SendFailed as exc:
+                message.status, message.error = "failed", str(exc)[:200]
+                continue
+            message.status, message.sent_at, message.error = "sent", now, None
+            sent += 1
+        sent_per_channel[channel] = sent
+    return sent_per_channel
+
+
+def finish_campaigns(session: Session, now: datetime) -> int:
+    """A sending campaign with nothing left queued is completed."""
+    queued = select(CampaignMessage.id).where(CampaignMessage.campaign_id == Campaign.id,
+                                              CampaignMessage.status == "queued")
+    result = session.execute(update(Campaign).where(Campaign.status == "sending", ~queued.exists())
+                             .values(status="completed", completed_at=now).execution_options(synchronize_session=False))
+    return result.rowcount or 0
+
+
+def run_campaigns(session: Session, now: datetime, sender, rate_limits: dict[str, int]) -> dict:
+    """All three steps in order (tests and the timer); the timer commits between them."""
+    started = start_due_campaigns(session, now)
+    sent = send_queued_messages(session, now, sender, rate_limits)
+    finished = finish_campaigns(session, now)
+    return {"started": started, "sent": sent, "finished": finished}
+
+

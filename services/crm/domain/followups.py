@@ -1,0 +1,233 @@
+"""Follow-ups (回访) after delivery and the complaints they (or a phone call) open.
+
+A delivery schedules a follow-up N days later (per store, default 3). The timer turns
+`scheduled` into `due` when its time comes. Staff record the outcome: not reached (tried
+again the next day, `unreachable` after MAX_ATTEMPTS), or reached with a satisfaction
+score; a score of 2 or less, or a complaint, opens a complaint:
+`open → in_progress → resolved → closed` (a resolved complaint may go back to in_progress).
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime, time, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from services.common.context import Caller
+from services.common.errors import Conflict, Forbidden, Invalid, NotFound
+
+from ..models import Complaint, FollowUp
+from .common import (add_entry, datetime_key, keyset_after, keyset_page, parse_time, resolve_customer,
+                     store_settings, zone)
+
+MAX_ATTEMPTS = 3
+RETRY_AFTER = timedelta(days=1)
+COMPLAINT_THRESHOLD = 2
+"""A satisfaction score at or below this opens a complaint."""
+DEFAULT_COMPLAINT_DEADLINE = timedelta(hours=48)
+OPEN_FOLLOW_UP_STATES = ("scheduled", "due")
+COMPLAINT_TRANSITIONS = {
+    "open": {"in_progress"},
+    "in_progress": {"resolved"},
+    "resolved": {"closed", "in_progress"},
+    "closed": set(),
+}
+
+
+def _visible_stores(caller: Caller, store_id: str | None) -> list[str] | None:
+    """The stores a list may show: the one asked for (checked), else all (HQ) or the caller's own."""
+    if store_id:
+        caller.require_store(store_id)
+        return [store_id]
+    if caller.is_system or caller.is_hq:
+        return None
+    return sorted(caller.store_ids)
+
+
+# -- follow-ups ----------------------------------------------------------------------------------
+def schedule_follow_up(session: Session, *, customer_id: str, payload: dict, delivered_at: datetime) -> FollowUp:
+    existing = session.scalar(select(FollowUp).where(FollowUp.work_order_id == payload["work_order_id"]))
+    if existing is not None:
+        return existing
+    delay = store_settings(session, payload["store_id"]).follow_up_delay_days
+    follow_up = FollowUp(store_id=payload["store_id"], customer_id=customer_id, vehicle_id=payload.get("vehicle_id"),
+                         work_order_id=payload["work_order_id"], order_id=payload.get("order_id"),
+                         delivered_at=delivered_at, due_at=delivered_at + timedelta(days=delay), status="scheduled")
+    session.add(follow_up)
+    session.flush()
+    return follow_up
+
+
+def mark_due_follow_ups(session: Session, now: datetime) -> int:
+    """Timer work: one conditional UPDATE, so replicas running it at once cannot clash."""
+    result = session.execute(update(FollowUp).where(FollowUp.status == "scheduled", FollowUp.due_at <= now)
+                             .values(status="due").execution_options(synchronize_session=False))
+    return result.rowcount or 0
+
+
+def get_follow_up(session: Session, follow_up_id: str, caller: Caller) -> FollowUp:
+    follow_up = session.get(FollowUp, follow_up_id)
+    if follow_up is None:
+        raise NotFound(f"No follow-up {follow_up_id}.")
+    caller.require_store(follow_up.store_id)
+    return follow_up
+
+
+def list_follow_ups(session: Session, filters: dict, caller: Caller) -> dict:
+    """Oldest due first: the work list of the people who call customers back."""
+    query = select(FollowUp)
+    stores = _visible_stores(caller, filters.get("store_id"))
+    if stores is not None:
+        query = query.where(FollowUp.store_id.in_(stores))
+    if filters.get("status"):
+        query = query.where(FollowUp.status == filters["status"])
+    if filters.get("due_before"):
+        query = query.where(FollowUp.due_at < filters["due_before"])
+    if filters.get("customer_id"):
+        query = query.where(FollowUp.customer_id == filters["customer_id"])
+    query = keyset_after(query, FollowUp.due_at, FollowUp.id, filters.get("cursor"), descending=False,
+                         as_type=parse_time)
+    rows = session.scalars(query.limit(filters["limit"] + 1)).all()
+    return keyset_page(list(rows), filters["limit"], key=lambda f: f"{datetime_key(f.due_at)}|{f.id}")
+
+
+def complete_follow_up(session: Session, follow_up_id: str, outcome: dict, caller: Caller,
+                       now: datetime) -> FollowUp:
+    follow_up = session.scalar(select(FollowUp).where(FollowUp.id == follow_up_id).with_for_update())
+    if follow_up is None:
+        raise NotFound(f"No follow-up {follow_up_id}.")
+    caller.require_store(follow_up.store_id)
+    if follow_up.status not in OPEN_FOLLOW_UP_STATES:
+        raise Conflict(f"This follow-up is already {follow_up.status}.")
+    reached = outcome.get("reached", True)
+    follow_up.attempts += 1
+    follow_up.comment = outcome.get("comment")
+    follow_up.completed_by = caller.user_id
+    if not reached:
+        follow_up.reached = False
+        if follow_up.attempts >= MAX_ATTEMPTS:
+            follow_up.status, follow_up.completed_at = "unreachable", now
+        else:
+            follow_up.status, follow_up.due_at = "scheduled", now + RETRY_AFTER
+        return follow_up
+    if outcome.get("satisfaction") is None:
+        raise Invalid("A reached customer's satisfaction (1-5) is needed.",
+                      fields={"satisfaction": ["Required when the customer was reached."]})
+    follow_up.reached = True
+    follow_up.satisfaction = outcome["satisfaction"]
+    follow_up.status, follow_up.completed_at = "completed", now
+    add_entry(session, customer_id=follow_up.customer_id, kind="follow_up", occurred_at=now,
+              vehicle_id=follow_up.vehicle_id, store_id=follow_up.store_id, reference_id=follow_up.id,
+              summary=f"satisfaction {follow_up.satisfaction}/5" + (f": {follow_up.comment}" if follow_up.comment else ""))
+    complaint_text = outcome.get("complaint")
+    if complaint_text or follow_up.satisfaction <= COMPLAINT_THRESHOLD:
+        complaint = open_complaint(session, {
+            "store_id": follow_up.store_id, "customer_id": follow_up.customer_id, "vehicle_id": follow_up.vehicle_id,
+            "description": complaint_text or follow_up.comment or f"Satisfaction {follow_up.satisfaction}/5 at follow-up.",
+            "channel": "follow_up", "owner_id": outcome.get("complaint_owner_id"), "deadline_at": None,
+        }, caller, now, follow_up=follow_up)
+        follow_up.complaint_id = complaint.id
+    return follow_up
+
+
+def satisfaction_stats(session: Session, filters: dict, caller: Caller) -> dict:
+    """Per store and in total over completed follow-ups whose completion falls in [from, to] (local days)."""
+    stores = _visible_stores(caller, filters.get("store_id"))
+    tz = zone(store_settings(session, filters.get("store_id")).time_zone)
+    start = datetime.combine(filters["from"], time.min, tzinfo=tz)
+    end = datetime.combine(filters["to"] + timedelta(days=1), time.min, tzinfo=tz)
+    query = select(FollowUp.store_id, FollowUp.status, FollowUp.satisfaction, FollowUp.complaint_id).where(
+        FollowUp.status.in_(("completed", "unreachable")), FollowUp.completed_at >= start,
+        FollowUp.completed_at < end)
+    if stores is not None:
+        query = query.where(FollowUp.store_id.in_(stores))
+    per_store: dict[str, list] = defaultdict(list)
+    for row in session.execute(query):
+        per_store[row.store_id].append(row)
+
+    def summarise(rows) -> dict:
+        scores = [r.satisfaction for r in rows if r.status == "completed" and r.satisfaction is not None]
+        return {"follow_ups": len(rows), "reached": len(scores),
+                "unreachable": sum(1 for r in rows if r.status == "unreachable"),
+                "average_satisfaction": round(sum(scores) / len(scores), 2) if scores else None,
+                "distribution": {str(score): scores.count(score) for score in range(1, 6)},
+                "satisfied_pct": round(100 * sum(1 for s in scores if s >= 4) / len(scores), 1) if scores else None,
+                "complaints": sum(1 for r in rows if r.complaint_id)}
+
+    everything = [row for rows in per_store.values() for row in rows]
+    return {"from": filters["from"], "to": filters["to"],
+            "total": summarise(everything),
+            "stores": [{"store_id": store, **summarise(rows)} for store, rows in sorted(per_store.items())]}
+
+
+# -- complaints ----------------------------------------------------------------------------------
+def open_complaint(session: Session, data: dict, caller: Caller, now: datetime,
+                   follow_up: FollowUp | None = None) -> Complaint:
+    caller.require_store(data["store_id"])
+    customer = resolve_customer(session, data["customer_id"])
+    if customer is None:
+        raise NotFound(f"No customer {data['customer_id']}.", fields={"customer_id": ["Unknown customer."]})
+    complaint = Complaint(
+        store_id=data["store_id"], customer_id=customer.id, vehicle_id=data.get("vehicle_id"),
+        follow_up_id=follow_up.id if follow_up else None,
+        work_order_id=follow_up.work_order_id if follow_up else data.get("work_order_id"),
+        channel=data.get("channel") or "phone", description=data["description"], status="open",
+        owner_id=data.get("owner_id"), deadline_at=data.get("deadline_at") or now + DEFAULT_COMPLAINT_DEADLINE,
+        created_by=caller.user_id, created_at=now)
+    session.add(complaint)
+    session.flush()
+    add_entry(session, customer_id=customer.id, kind="complaint", occurred_at=now, vehicle_id=complaint.vehicle_id,
+              store_id=complaint.store_id, reference_id=complaint.id, summary=complaint.description[:500])
+    return complaint
+
+
+def get_complaint(session: Session, complaint_id: str, caller: Caller, lock: bool = False) -> Complaint:
+    query = select(Complaint).where(Complaint.id == complaint_id)
+    complaint = session.scalar(query.with_for_update() if lock else query)
+    if complaint is None:
+        raise NotFound(f"No complaint {complaint_id}.")
+    caller.require_store(complaint.store_id)
+    return complaint
+
+
+def update_complaint(session: Session, complaint_id: str, changes: dict, caller: Caller, now: datetime) -> Complaint:
+    complaint = get_complaint(session, complaint_id, caller, lock=True)
+    if complaint.status == "closed":
+        raise Conflict("A closed complaint cannot change.")
+    target = changes.pop("status", None)
+    for key, value in changes.items():
+        setattr(complaint, key, value)
+    if target and target != complaint.status:
+        if target not in COMPLAINT_TRANSITIONS[complaint.status]:
+            raise Conflict(f"A complaint cannot go from {complaint.status} to {target}.",
+                           fields={"status": [f"Allowed from {complaint.status}: "
+                                              f"{', '.join(sorted(COMPLAINT_TRANSITIONS[complaint.status])) or 'none'}."]})
+        if target == "resolved" and not complaint.resolution:
+            raise Invalid("Say how it was resolved.", fields={"resolution": ["Required to resolve a complaint."]})
+        if target == "in_progress" and not complaint.owner_id:
+            complaint.owner_id = caller.user_id
+        complaint.status = target
+        if target == "resolved":
+            complaint.resolved_at = now
+        elif target == "closed":
+            complaint.closed_at = now
+    return complaint
+
+
+def list_complaints(session: Session, filters: dict, caller: Caller) -> dict:
+    query = select(Complaint)
+    stores = _visible_stores(caller, filters.get("store_id"))
+    if stores is not None:
+        query = query.where(Complaint.store_id.in_(stores))
+    for column in ("status", "customer_id", "owner_id"):
+        if filters.get(column):
+            query = query.where(getattr(Complaint, column) == filters[column])
+    if filters.get("overdue"):
+        query = query.where(Complaint.status.in_(("open", "in_progress")), Complaint.deadline_at < filters["now"])
+    if filters.get("cursor"):
+        query = query.where(Complaint.id < filters["cursor"])
+    rows = session.scalars(query.order_by(Complaint.id.desc()).limit(filters["limit"] + 1)).all()
+    return keyset_page(list(rows), filters["limit"], key=lambda c: c.id)
+
+
