@@ -6,9 +6,9 @@ from __future__ import annotations
 from services.workshop.schemas import (BayCreate, BayListQuery, BayOut, BayPlanOut, BayPlanQuery, BaysOut,
                                        CertificationCreate, CertificationOut, ClockRequest, CompleteRequest,
                                        DeliverRequest, DispatchRequest, InspectionCreate, InspectionOut,
-                                       InspectionsOut, JobBoardOut, QcRequest, ReadyForQcRequest, SuggestionQuery,
-                                       SuggestionsOut, TechnicianCreate, TechnicianListQuery, TechnicianOut,
-                                       TechnicianPatch, TimeEntryOut, TrainingCreate, TrainingOut,
+                                       InspectionsOut, JobBoardOut, QcOutcomeOut, QcRequest, ReadyForQcRequest,
+                                       SuggestionQuery, SuggestionsOut, TechnicianCreate, TechnicianListQuery,
+                                       TechnicianOut, TechnicianPatch, TimeEntryOut, TrainingCreate, TrainingOut,
                                        WorkOrderListQuery, WorkOrderOut)
 
 from ..api import endpoint
@@ -145,7 +145,7 @@ class ReadyForQc(WorkshopResource):
 
 class Qc(WorkshopResource):
     @endpoint("Record QC (质检) by someone not on the job: fail → in_progress with reasons, pass → completable",
-              tag=TAG, roles=SHOP_FLOOR, body=QcRequest, response=WorkOrderOut, idempotent=True)
+              tag=TAG, roles=SHOP_FLOOR, body=QcRequest, response=QcOutcomeOut, idempotent=True)
     def on_post(self, req, resp, work_order_id: str):
         return self.call(req, "workshop", "record_qc", work_order_id=work_order_id, data=req.context.body_json)
 

@@ -112,7 +112,7 @@ class TechnicianOut(Schema):
     name = fields.String()
     employee_no = fields.String(allow_none=True)
     level = fields.String()
-    hourly_cost_fen = Fen()
+    hourly_cost_fen = Fen(allow_none=True, metadata={"description": "Shown to managers only (null otherwise)"})
     skills = fields.List(fields.String())
     shifts = fields.List(fields.Nested(ShiftOut))
     time_zone = fields.String()
@@ -161,7 +161,8 @@ class AssignmentOut(Schema):
     name = fields.String()
     user_id = fields.String(allow_none=True)
     split_pct = Quantity()
-    actual_hours = Quantity(allow_none=True)
+    clocked_hours = Quantity(metadata={"description": "Closed time entries of this technician on this job"})
+    actual_hours = Quantity(allow_none=True, metadata={"description": "Recorded at completion"})
     assigned_at = fields.DateTime()
 
 
@@ -270,6 +271,10 @@ class WorkOrderOut(Schema):
     history = fields.List(fields.Nested(StatusChangeOut))
     time_entries = fields.List(fields.Nested(TimeEntryOut))
     qc_results = fields.List(fields.Nested(QcResultOut))
+
+
+class QcOutcomeOut(WorkOrderOut):
+    qc_result = fields.Nested(QcResultOut, metadata={"description": "The result just recorded"})
 
 
 class WorkOrderListQuery(ListQuery):

@@ -28,6 +28,14 @@ class WorkshopService(ServiceBase):
     def _work_order(self, work_order, detail: bool = True) -> dict:
         return work_order_out.dump(work_order_view(self.db, work_order, detail=detail))
 
+    def _technician(self, technician, many: bool = False):
+        if many:
+            return [self._technician(t) for t in technician]
+        data = technician_out.dump(technician)
+        if not (self.caller.is_system or self.caller.role in MANAGERS):
+            data["hourly_cost_fen"] = None  # labour cost is for managers' eyes
+        return data
+
     def _inspection(self, inspection) -> dict:
         data = inspection_out.dump(inspection)
         data["summary"] = inspections.summary(inspection.findings)
@@ -43,11 +51,11 @@ class WorkshopService(ServiceBase):
         self._require_manager()
         technician = load(TechnicianCreate(), data)
         self.caller.require_store(technician["store_id"])
-        return technician_out.dump(technicians.create_technician(self.db, technician))
+        return self._technician(technicians.create_technician(self.db, technician))
 
     @rpc
     def get_technician(self, technician_id: str) -> dict:
-        return technician_out.dump(technicians.get_technician(self.db, technician_id, self.caller))
+        return self._technician(technicians.get_technician(self.db, technician_id, self.caller))
 
     @rpc
     def update_technician(self, technician_id: str, changes: dict) -> dict:
@@ -56,14 +64,14 @@ class WorkshopService(ServiceBase):
         technician = technicians.get_technician(self.db, technician_id, self.caller)
         if "store_id" in patch:
             self.caller.require_store(patch["store_id"])
-        return technician_out.dump(technicians.update_technician(self.db, technician, patch))
+        return self._technician(technicians.update_technician(self.db, technician, patch))
 
     @rpc
     def list_technicians(self, query: dict) -> dict:
         filters = load(TechnicianListQuery(), query)
         stores = work_orders.scoped_store_filter(self.caller, filters.get("store_id"))
         result = technicians.list_technicians(self.db, stores, filters)
-        return {"items": technician_out.dump(result["items"], many=True), "next_cursor": result["next_cursor"]}
+        return {"items": self._technician(result["items"], many=True), "next_cursor": result["next_cursor"]}
 
     @rpc
     def add_certification(self, technician_id: str, data: dict) -> dict:
@@ -87,8 +95,9 @@ class WorkshopService(ServiceBase):
                 raise Forbidden("Your account is not linked to a technician record.")
         else:
             technician = technicians.get_technician(self.db, technician_id, self.caller)
-        return JobBoardOut().dump({"technician": technician,
-                                   "items": dispatch.job_board(self.db, self.caller, technician)})
+        board = JobBoardOut().dump({"technician": technician,
+                                    "items": dispatch.job_board(self.db, self.caller, technician)})
+        return {**board, "technician": self._technician(technician)}
 
     # -- work orders -----------------------------------------------------------------------------
     @rpc

@@ -14,7 +14,7 @@ from services.common.context import Caller
 from services.common.errors import Conflict, Forbidden, Invalid, NotFound
 from services.common.outbox import OUTBOX
 from services.workshop.events import VehicleDelivered, WorkOrderCompleted
-from services.workshop.models import Base, WorkOrder
+from services.workshop.models import Base, TimeEntry, WorkOrder
 from services.workshop.service import WorkshopService
 
 STORE = "s1"
@@ -369,3 +369,25 @@ def test_certification_adds_its_skill_and_training_is_recorded(session, crew):
     assert service.list_technicians({"skill": "ev_high_voltage"})["items"][0]["id"] == crew["wang"]["id"]
     with pytest.raises(Conflict):
         technician(service, "重复", ["paint"], user_id="u-li")
+
+
+def test_labour_cost_is_shown_to_managers_only(session, crew):
+    assert workshop(session).get_technician(crew["li"]["id"])["hourly_cost_fen"] == 6000
+    assert workshop(session, ADVISOR).get_technician(crew["li"]["id"])["hourly_cost_fen"] is None
+    board = workshop(session, as_tech("u-li")).job_board()
+    assert board["technician"]["hourly_cost_fen"] is None
+
+
+def test_progress_shows_clocked_hours_per_technician_and_job(session, crew):
+    service = workshop(session)
+    wo = started(service, crew)
+    service.clock_in(wo["id"], wo["jobs"][0]["id"], {"technician_id": crew["wang"]["id"]})
+    service.clock_out(wo["id"], wo["jobs"][0]["id"], {"technician_id": crew["wang"]["id"]})
+    entry = session.execute(select(TimeEntry)).scalar_one()
+    entry.started_at -= timedelta(minutes=90)
+    entry.hours = Decimal("1.5")
+    session.commit()
+    seen = service.get_work_order(wo["id"])
+    by_name = {t["name"]: t["clocked_hours"] for t in seen["jobs"][0]["technicians"]}
+    assert by_name == {"李师傅": 0, "王师傅": 1.5} and seen["jobs"][0]["clocked_hours"] == 1.5
+    assert seen["time_entries"][0]["technician_name"] == "王师傅"

@@ -23,6 +23,8 @@ def work_order_view(session: Session, work_order: WorkOrder, *, detail: bool = T
             "status": "working" if open_now else ("assigned" if job.assignments else "unassigned"),
             "technicians": [{"technician_id": a.technician_id, "name": a.technician.name,
                              "user_id": a.technician.user_id, "split_pct": a.split_pct,
+                             "clocked_hours": sum((e.hours for e in mine if e.hours is not None
+                                                   and e.technician_id == a.technician_id), Decimal(0)),
                              "actual_hours": a.actual_hours, "assigned_at": a.assigned_at} for a in job.assignments],
             "clocked_in": [{"technician_id": e.technician_id, "name": e.technician.name, "since": e.started_at}
                            for e in open_now],
