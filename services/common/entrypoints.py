@@ -3,15 +3,14 @@
 `rpc` and `event_handler` wrap a method in a unit of work: commit when it returns,
 roll back when it raises, then relay the outbox rows it wrote. `event_handler` also
 makes the handler idempotent: the event id is recorded in `processed_events` in the
-same transaction as the effect, so a redelivered event changes nothing.
+same transaction as the effect, so a redelivered event changes nothing. A handler that
+fails is retried with backoff and finally dead-lettered (`retries.py`).
 """
 from __future__ import annotations
 
 import functools
 import logging
 
-import eventlet
-from nameko.events import event_handler as nameko_event_handler
 from nameko.rpc import rpc as nameko_rpc
 from nameko.timer import timer
 from sqlalchemy import select, text
@@ -22,12 +21,9 @@ from .db import utcnow
 from .dependencies import CallerProvider, Database
 from .errors import DomainError
 from .outbox import PROCESSED_EVENTS
+from .retries import RetryingEventHandler
 
 log = logging.getLogger(__name__)
-
-HANDLER_RETRY_DELAY = 1.0
-"""Seconds a failing event handler waits before its message goes back to the queue."""
-
 
 def _commit_and_relay(session: Session) -> None:
     session.commit()
@@ -56,7 +52,7 @@ def rpc(fn):
 
 
 def event_handler(source_service: str, fact: str):
-    """Handle `<source_service>.<fact>` once per event id; failures are redelivered."""
+    """Handle `<source_service>.<fact>` once per event id; failures are retried, then dead-lettered."""
 
     def decorator(fn):
         @functools.wraps(fn)
@@ -79,15 +75,13 @@ def event_handler(source_service: str, fact: str):
                 if _already_processed(session, event_id, name):
                     log.info("concurrent duplicate event skipped", extra={"event_id": event_id})
                     return None
-                eventlet.sleep(HANDLER_RETRY_DELAY)
                 raise
             except BaseException:
                 session.rollback()
-                eventlet.sleep(HANDLER_RETRY_DELAY)
                 raise
             return result
 
-        return nameko_event_handler(source_service, fact, requeue_on_error=True)(handler)
+        return RetryingEventHandler.decorator(source_service, fact)(handler)
 
     return decorator
 
