@@ -28,6 +28,7 @@ class IssuedLine(Schema):
     qty = Quantity(required=True)
     unit_cost_fen = Fen(required=True, metadata={"description": "Moving average cost at issue"})
     cost_fen = Fen(required=True)
+    qty_unissued = Quantity(metadata={"description": "optional: used by the workshop but not in stock"})
 
 
 class StockIssued(Schema):
@@ -44,8 +45,14 @@ class StockLow(Schema):
     available = Quantity(required=True)
     reorder_point = Quantity(required=True)
     reorder_qty = Quantity(allow_none=True)
+    on_hand = Quantity(metadata={"description": "optional: on hand at the crossing"})
+    on_order = Quantity(metadata={"description": "optional: already on order from suppliers"})
 
 
 PUBLISHES = {"stock_reserved": StockReserved, "stock_shortage": StockShortage, "stock_issued": StockIssued,
              "stock_low": StockLow}
-HANDLES: tuple[tuple[str, str], ...] = ()
+HANDLES = (
+    ("sales", "order_confirmed"),           # reserve the order's parts at its store
+    ("sales", "order_cancelled"),           # release everything the order holds
+    ("workshop", "work_order_completed"),   # issue what was used at moving average cost, release the rest
+)

@@ -1,9 +1,274 @@
-"""The inventory nameko service. Inventory: parts catalogue, stock per store, reservations, purchasing, transfers, stocktakes."""
-from services.common.entrypoints import ServiceBase
+"""The inventory nameko service: thin entrypoints over the domain modules, schemas at the
+boundary, store scope re-checked here for every store-owned document."""
+from __future__ import annotations
+
+from services.common.entrypoints import ServiceBase, event_handler, rpc
+from services.common.errors import Forbidden
+from services.common.schemas import load
+
+from . import catalogue, ledger, purchasing, reports, reservations, stocktakes, transfers
+from .schemas import (AdjustmentCreate, AvailabilityOut, AvailabilityQuery, BatchOut, ExpiringQuery, LedgerCheckOut,
+                      LedgerCheckQuery, MovementOut, MovementQuery, PartCreate, PartListQuery, PartOut, PartPatch,
+                      PurchaseOrderCreate, PurchaseOrderListQuery, PurchaseOrderOut, ReceiptCreate, ReceiptOut,
+                      ReservationOut, ReservationQuery, SlowMoverOut, SlowMoverQuery, StockOut, StockQuery,
+                      StockSettings, StocktakeCounts, StocktakeCreate, StocktakeListQuery, StocktakeOut,
+                      StocktakePost, SupplierCreate, SupplierListQuery, SupplierOut, SupplierPatch, TransferCreate,
+                      TransferListQuery, TransferOut, TransferReceive, TransferShip, ValuationOut, ValuationQuery)
+
+part_out, supplier_out, stock_out, movement_out = PartOut(), SupplierOut(), StockOut(), MovementOut()
+po_out, receipt_out, transfer_out, stocktake_out = PurchaseOrderOut(), ReceiptOut(), TransferOut(), StocktakeOut()
+reservation_out, batch_out, availability_out = ReservationOut(), BatchOut(), AvailabilityOut()
+
+
+def _page(schema, result: dict) -> dict:
+    return {"items": schema.dump(result["items"], many=True), "next_cursor": result["next_cursor"]}
 
 
 class InventoryService(ServiceBase):
     name = "inventory"
+
+    # -- catalogue ----------------------------------------------------------------------------------
+    @rpc
+    def create_part(self, data: dict) -> dict:
+        return part_out.dump(catalogue.create_part(self.db, load(PartCreate(), data)))
+
+    @rpc
+    def get_part(self, part_id: str) -> dict:
+        return part_out.dump(ledger.get_part(self.db, part_id))
+
+    @rpc
+    def update_part(self, part_id: str, changes: dict) -> dict:
+        return part_out.dump(catalogue.update_part(self.db, part_id, load(PartPatch(), changes)))
+
+    @rpc
+    def list_parts(self, query: dict) -> dict:
+        return _page(part_out, catalogue.search_parts(self.db, load(PartListQuery(), query)))
+
+    @rpc
+    def create_supplier(self, data: dict) -> dict:
+        return supplier_out.dump(catalogue.create_supplier(self.db, load(SupplierCreate(), data)))
+
+    @rpc
+    def get_supplier(self, supplier_id: str) -> dict:
+        return supplier_out.dump(catalogue.get_supplier(self.db, supplier_id))
+
+    @rpc
+    def update_supplier(self, supplier_id: str, changes: dict) -> dict:
+        return supplier_out.dump(catalogue.update_supplier(self.db, supplier_id, load(SupplierPatch(), changes)))
+
+    @rpc
+    def list_suppliers(self, query: dict) -> dict:
+        return _page(supplier_out, catalogue.search_suppliers(self.db, load(SupplierListQuery(), query)))
+
+    # -- stock --------------------------------------------------------------------------------------
+    @rpc
+    def list_stock(self, query: dict) -> dict:
+        filters = load(StockQuery(), query)
+        self.caller.require_store(filters["store_id"])
+        return _page(stock_out, catalogue.list_stock(self.db, filters))
+
+    @rpc
+    def configure_stock(self, data: dict) -> dict:
+        settings = load(StockSettings(), data)
+        self.caller.require_store(settings["store_id"])
+        return stock_out.dump(catalogue.configure_stock(self.db, settings))
+
+    @rpc
+    def list_movements(self, query: dict) -> dict:
+        filters = load(MovementQuery(), query)
+        self.caller.require_store(filters["store_id"])
+        return _page(movement_out, catalogue.list_movements(self.db, filters))
+
+    @rpc
+    def adjust_stock(self, data: dict) -> dict:
+        adjustment = load(AdjustmentCreate(), data)
+        self.caller.require_store(adjustment["store_id"])
+        movements = catalogue.adjust_stock(self.db, adjustment, self.caller.user_id)
+        return {"items": movement_out.dump(movements, many=True), "next_cursor": None}
+
+    @rpc
+    def availability(self, query: dict) -> list[dict]:
+        """Price and stock of SKUs at a store: what sales needs to quote (also over HTTP)."""
+        params = load(AvailabilityQuery(), query)
+        self.caller.require_store(params["store_id"])
+        return availability_out.dump(catalogue.availability(self.db, params["store_id"], params["skus"]), many=True)
+
+    @rpc
+    def list_reservations(self, query: dict) -> dict:
+        filters = load(ReservationQuery(), query)
+        self.caller.require_store(filters["store_id"])
+        return _page(reservation_out, reservations.list_reservations(self.db, filters))
+
+    # -- reports ------------------------------------------------------------------------------------
+    @rpc
+    def valuation(self, query: dict) -> dict:
+        params = load(ValuationQuery(), query)
+        if params.get("store_id"):
+            self.caller.require_store(params["store_id"])
+            store_ids = [params["store_id"]]
+        elif self.caller.is_hq or self.caller.is_system:
+            store_ids = None
+        else:
+            store_ids = sorted(self.caller.store_ids)
+        return ValuationOut().dump(reports.valuation(self.db, store_ids, params.get("category")))
+
+    @rpc
+    def slow_movers(self, query: dict) -> dict:
+        params = load(SlowMoverQuery(), query)
+        self.caller.require_store(params["store_id"])
+        return _page(SlowMoverOut(), reports.slow_movers(self.db, params["store_id"], params["days"],
+                                                          params["limit"]))
+
+    @rpc
+    def expiring_batches(self, query: dict) -> dict:
+        params = load(ExpiringQuery(), query)
+        self.caller.require_store(params["store_id"])
+        return _page(batch_out, reports.expiring(self.db, params["store_id"], params["days"], params["limit"],
+                                                 params["cursor"]))
+
+    @rpc
+    def check_ledger(self, query: dict) -> dict:
+        params = load(LedgerCheckQuery(), query)
+        if params.get("store_id"):
+            self.caller.require_store(params["store_id"])
+        elif not (self.caller.is_hq or self.caller.is_system):
+            raise Forbidden("Only HQ checks the whole chain's ledger; name a store.")
+        return LedgerCheckOut().dump(reports.check_ledger(self.db, params.get("store_id")))
+
+    # -- purchasing ---------------------------------------------------------------------------------
+    def _po(self, po_id: str):
+        po = purchasing.get_purchase_order(self.db, po_id)
+        self.caller.require_store(po.store_id)
+        return po
+
+    @rpc
+    def create_purchase_order(self, data: dict) -> dict:
+        order = load(PurchaseOrderCreate(), data)
+        self.caller.require_store(order["store_id"])
+        return po_out.dump(purchasing.create_purchase_order(self.db, order, self.caller.user_id))
+
+    @rpc
+    def get_purchase_order(self, po_id: str) -> dict:
+        return po_out.dump(self._po(po_id))
+
+    @rpc
+    def list_purchase_orders(self, query: dict) -> dict:
+        filters = load(PurchaseOrderListQuery(), query)
+        self.caller.require_store(filters["store_id"])
+        return _page(po_out, purchasing.list_purchase_orders(self.db, filters))
+
+    @rpc
+    def place_purchase_order(self, po_id: str) -> dict:
+        self._po(po_id)
+        return po_out.dump(purchasing.place_order(self.db, po_id))
+
+    @rpc
+    def cancel_purchase_order(self, po_id: str) -> dict:
+        self._po(po_id)
+        return po_out.dump(purchasing.cancel_purchase_order(self.db, po_id))
+
+    @rpc
+    def receive_purchase_order(self, po_id: str, data: dict) -> dict:
+        receipt = load(ReceiptCreate(), data)
+        self._po(po_id)
+        return receipt_out.dump(purchasing.receive(self.db, po_id, receipt, self.caller.user_id))
+
+    # -- transfers ----------------------------------------------------------------------------------
+    def _transfer(self, transfer_id: str, side: str | None = None):
+        transfer = transfers.get_transfer(self.db, transfer_id)
+        if side is None:
+            if not (self.caller.can_access_store(transfer.from_store_id)
+                    or self.caller.can_access_store(transfer.to_store_id)):
+                raise Forbidden("This transfer is between stores outside your account's stores.")
+        else:
+            self.caller.require_store(getattr(transfer, side))
+        return transfer
+
+    @rpc
+    def request_transfer(self, data: dict) -> dict:
+        request = load(TransferCreate(), data)
+        self.caller.require_store(request["to_store_id"])
+        return transfer_out.dump(transfers.request_transfer(self.db, request, self.caller.user_id))
+
+    @rpc
+    def get_transfer(self, transfer_id: str) -> dict:
+        return transfer_out.dump(self._transfer(transfer_id))
+
+    @rpc
+    def list_transfers(self, query: dict) -> dict:
+        filters = load(TransferListQuery(), query)
+        self.caller.require_store(filters["store_id"])
+        return _page(transfer_out, transfers.list_transfers(self.db, filters))
+
+    @rpc
+    def ship_transfer(self, transfer_id: str, data: dict) -> dict:
+        shipping = load(TransferShip(), data)
+        self._transfer(transfer_id, "from_store_id")
+        return transfer_out.dump(transfers.ship(self.db, transfer_id, shipping, self.caller.user_id))
+
+    @rpc
+    def receive_transfer(self, transfer_id: str, data: dict) -> dict:
+        receiving = load(TransferReceive(), data)
+        self._transfer(transfer_id, "to_store_id")
+        return transfer_out.dump(transfers.receive(self.db, transfer_id, receiving, self.caller.user_id))
+
+    @rpc
+    def cancel_transfer(self, transfer_id: str) -> dict:
+        self._transfer(transfer_id)
+        return transfer_out.dump(transfers.cancel(self.db, transfer_id))
+
+    # -- stocktakes ---------------------------------------------------------------------------------
+    def _stocktake(self, stocktake_id: str):
+        stocktake = stocktakes.get_stocktake(self.db, stocktake_id)
+        self.caller.require_store(stocktake.store_id)
+        return stocktake
+
+    @rpc
+    def open_stocktake(self, data: dict) -> dict:
+        request = load(StocktakeCreate(), data)
+        self.caller.require_store(request["store_id"])
+        return stocktake_out.dump(stocktakes.open_stocktake(self.db, request, self.caller.user_id))
+
+    @rpc
+    def get_stocktake(self, stocktake_id: str) -> dict:
+        return stocktake_out.dump(self._stocktake(stocktake_id))
+
+    @rpc
+    def list_stocktakes(self, query: dict) -> dict:
+        filters = load(StocktakeListQuery(), query)
+        self.caller.require_store(filters["store_id"])
+        return _page(stocktake_out, stocktakes.list_stocktakes(self.db, filters))
+
+    @rpc
+    def record_counts(self, stocktake_id: str, data: dict) -> dict:
+        counts = load(StocktakeCounts(), data)
+        self._stocktake(stocktake_id)
+        counter = counts.get("counter") or self.caller.user_id or "unknown"
+        return stocktake_out.dump(stocktakes.record_counts(self.db, stocktake_id, counts, counter))
+
+    @rpc
+    def post_stocktake(self, stocktake_id: str, data: dict) -> dict:
+        options = load(StocktakePost(), data)
+        self._stocktake(stocktake_id)
+        return stocktake_out.dump(stocktakes.post_stocktake(self.db, stocktake_id, options, self.caller.user_id))
+
+    @rpc
+    def cancel_stocktake(self, stocktake_id: str) -> dict:
+        self._stocktake(stocktake_id)
+        return stocktake_out.dump(stocktakes.cancel_stocktake(self.db, stocktake_id))
+
+    # -- events -------------------------------------------------------------------------------------
+    @event_handler("sales", "order_confirmed")
+    def on_order_confirmed(self, envelope: dict) -> None:
+        reservations.reserve_order(self.db, envelope["payload"])
+
+    @event_handler("sales", "order_cancelled")
+    def on_order_cancelled(self, envelope: dict) -> None:
+        reservations.release_order(self.db, envelope["payload"])
+
+    @event_handler("workshop", "work_order_completed")
+    def on_work_order_completed(self, envelope: dict) -> None:
+        reservations.issue_for_work_order(self.db, envelope["payload"])
 
 
 SERVICE = InventoryService

@@ -1,0 +1,128 @@
+"""What stock is worth and what is wrong with it: valuation at moving average cost, slow
+movers, batches about to expire, and the ledger check that proves levels equal movements."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from services.common.db import utcnow
+from services.common.schemas import encode_cursor
+from services.common.errors import Invalid
+
+from .models import ZERO, Batch, Movement, Part, Reservation, StockLevel
+
+
+def valuation(session: Session, store_ids: list[str] | None, category: str | None = None) -> dict:
+    """Stock value per store (and per category within it) at moving average cost."""
+    query = (select(StockLevel.store_id, Part.category, func.count(StockLevel.id),
+                    func.coalesce(func.sum(StockLevel.on_hand), 0), func.coalesce(func.sum(StockLevel.value_fen), 0))
+             .join(Part).where(StockLevel.on_hand != 0)
+             .group_by(StockLevel.store_id, Part.category).order_by(StockLevel.store_id, Part.category))
+    if store_ids is not None:
+        query = query.where(StockLevel.store_id.in_(store_ids))
+    if category:
+        query = query.where(Part.category == category)
+    stores: dict[str, dict] = {store_id: _store_row(store_id) for store_id in store_ids or []}
+    for store_id, cat, lines, on_hand, value in session.execute(query):
+        row = stores.setdefault(store_id, _store_row(store_id))
+        row["categories"].append({"category": cat, "lines": lines, "on_hand": on_hand, "value_fen": int(value)})
+        row["lines"] += lines
+        row["value_fen"] += int(value)
+    rows = list(stores.values())
+    return {"stores": rows, "value_fen": sum(r["value_fen"] for r in rows), "currency": "CNY"}
+
+
+def _store_row(store_id: str) -> dict:
+    return {"store_id": store_id, "lines": 0, "value_fen": 0, "currency": "CNY", "categories": []}
+
+
+def slow_movers(session: Session, store_id: str, days: int, limit: int) -> dict:
+    """Parts in stock with no issue in the last `days` days, most money tied up first."""
+    cutoff = utcnow() - timedelta(days=days)
+    rows = session.scalars(
+        select(StockLevel).join(Part).where(
+            StockLevel.store_id == store_id, StockLevel.on_hand > 0,
+            or_(StockLevel.last_issue_at.is_(None), StockLevel.last_issue_at < cutoff),
+            or_(StockLevel.last_receipt_at.is_(None), StockLevel.last_receipt_at < cutoff,
+                StockLevel.last_issue_at.is_not(None)))
+        .order_by(StockLevel.value_fen.desc(), StockLevel.id).limit(limit)).all()
+    return {"items": [{"part_id": r.part_id, "sku": r.part.sku, "name": r.part.name, "category": r.part.category,
+                       "on_hand": r.on_hand, "value_fen": r.value_fen, "last_issue_at": r.last_issue_at,
+                       "last_receipt_at": r.last_receipt_at} for r in rows],
+            "next_cursor": None}
+
+
+def expiring(session: Session, store_id: str, days: int, limit: int, cursor: str | None) -> dict:
+    """Batches on hand that expire within `days` days (expired ones too), soonest first."""
+    horizon = date.today() + timedelta(days=days)
+    query = select(Batch).where(Batch.store_id == store_id, Batch.qty_on_hand > 0,
+                                Batch.expiry_date.is_not(None), Batch.expiry_date <= horizon)
+    if cursor:
+        try:
+            expiry_text, batch_id = cursor.split("|", 1)
+            expiry = date.fromisoformat(expiry_text)
+        except ValueError as exc:
+            raise Invalid("Not a cursor returned by this API.", fields={"cursor": ["Not a valid cursor."]}) from exc
+        query = query.where(or_(Batch.expiry_date > expiry, (Batch.expiry_date == expiry) & (Batch.id > batch_id)))
+    rows = list(session.scalars(query.order_by(Batch.expiry_date, Batch.id).limit(limit + 1)))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return {"items": rows,
+            "next_cursor": encode_cursor(f"{rows[-1].expiry_date.isoformat()}|{rows[-1].id}") if more else None}
+
+
+def check_ledger(session: Session, store_id: str | None = None) -> dict:
+    """Prove the invariants: every level equals the sum of its movements (quantity and value),
+    reserved equals its open reservations and never exceeds on-hand, batches add up."""
+    problems = []
+    level_query = select(StockLevel)
+    if store_id:
+        level_query = level_query.where(StockLevel.store_id == store_id)
+    levels = list(session.scalars(level_query))
+    moved = _sums(session, select(Movement.store_id, Movement.part_id, func.sum(Movement.qty),
+                                  func.sum(Movement.value_fen), func.count(Movement.id))
+                  .group_by(Movement.store_id, Movement.part_id), store_id, Movement.store_id)
+    reserved = _sums(session, select(Reservation.store_id, Reservation.part_id, func.sum(Reservation.qty_reserved))
+                     .where(Reservation.status == "open").group_by(Reservation.store_id, Reservation.part_id),
+                     store_id, Reservation.store_id)
+    batches = _sums(session, select(Batch.store_id, Batch.part_id, func.sum(Batch.qty_on_hand))
+                    .group_by(Batch.store_id, Batch.part_id), store_id, Batch.store_id)
+    seen = set()
+    movements = 0
+    for level in levels:
+        key = (level.store_id, level.part_id)
+        seen.add(key)
+        qty, value, count = moved.get(key, (ZERO, 0, 0))
+        movements += count or 0
+
+        def problem(what, expected, actual):
+            problems.append({"store_id": level.store_id, "sku": level.part.sku, "problem": what,
+                             "expected": str(expected), "actual": str(actual)})
+
+        if level.on_hand != (qty or ZERO):
+            problem("on_hand differs from the sum of movements", qty or ZERO, level.on_hand)
+        if level.value_fen != int(value or 0):
+            problem("stock value differs from the sum of movement values", int(value or 0), level.value_fen)
+        expected_reserved = (reserved.get(key) or (ZERO,))[0] or ZERO
+        if level.reserved != expected_reserved:
+            problem("reserved differs from open reservations", expected_reserved, level.reserved)
+        if level.reserved > level.on_hand or level.reserved < 0 or level.on_hand < 0:
+            problem("reserved outside 0..on_hand", f"0..{level.on_hand}", level.reserved)
+        if level.part.batch_tracked:
+            in_batches = (batches.get(key) or (ZERO,))[0] or ZERO
+            if in_batches != level.on_hand:
+                problem("batches do not add up to on_hand", level.on_hand, in_batches)
+    for key, (qty, value, count) in moved.items():
+        if key not in seen:
+            movements += count
+            problems.append({"store_id": key[0], "sku": key[1], "problem": "movements without a stock level",
+                             "expected": "0", "actual": str(qty)})
+    return {"ok": not problems, "stock_levels": len(levels), "movements": movements, "problems": problems}
+
+
+def _sums(session: Session, query, store_id: str | None, column) -> dict:
+    if store_id:
+        query = query.where(column == store_id)
+    return {(row[0], row[1]): tuple(row[2:]) for row in session.execute(query)}
