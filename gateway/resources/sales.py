@@ -1,6 +1,358 @@
-"""Sales endpoints (owned by the sales service); they arrive with its issue."""
+"""Sales endpoints (owned by the sales service): the front counter — settings, the service
+catalogue, appointments, reception, test drives, quotes and their negotiation, orders.
+
+Store documents are checked twice: here on the store named in a body or filter, and in the
+service, where each document's own store is known."""
 from __future__ import annotations
+
+from services.common.schemas import ListQuery
+from services.sales import schemas as s
+
+from ..api import endpoint
+from ..auth import ALL_ROLES, require_store
+from . import Resource
+
+HQ = frozenset({"hq_admin"})
+MANAGERS = frozenset({"hq_admin", "store_manager"})
+COUNTER = frozenset({"hq_admin", "store_manager", "service_advisor"})
+TAG = "sales"
+CATALOGUE = "catalogue"
+
+
+def _scope_query(req) -> None:
+    require_store(req.context.principal, req.context.query.get("store_id"))
+
+
+def _scope_body(req) -> None:
+    require_store(req.context.principal, req.context.body.get("store_id"))
+
+
+class SalesSettings(Resource):
+    @endpoint("A store's sales settings (labour rate, VAT, pricing mode, discount limits, slots)", tag=TAG,
+              roles=ALL_ROLES, response=s.SalesSettingsOut)
+    def on_get(self, req, resp, store_id: str):
+        require_store(req.context.principal, store_id)
+        return self.call(req, "sales", "get_sales_settings", store_id=store_id)
+
+    @endpoint("Change a store's sales settings (only what is sent; discount limits are HQ's)", tag=TAG,
+              roles=MANAGERS, body=s.SalesSettingsPut, response=s.SalesSettingsOut)
+    def on_put(self, req, resp, store_id: str):
+        require_store(req.context.principal, store_id)
+        return self.call(req, "sales", "save_sales_settings", store_id=store_id, changes=req.context.body_json)
+
+
+# -- catalogue --------------------------------------------------------------------------------
+
+class LabourOperations(Resource):
+    @endpoint("Add a labour operation to the chain's catalogue (HQ)", tag=CATALOGUE, roles=HQ,
+              body=s.LabourOperationCreate, response=s.LabourOperationOut, status=201, idempotent=True)
+    def on_post(self, req, resp):
+        operation = self.call(req, "sales", "create_labour_operation", data=req.context.body_json)
+        resp.location = f"/v1/labour-operations/{operation['id']}"
+        return operation
+
+    @endpoint("Labour operations (工时项目)", tag=CATALOGUE, roles=ALL_ROLES, query=s.LabourOperationListQuery,
+              response=s.LabourOperationOut, paginated=True)
+    def on_get(self, req, resp):
+        return self.call(req, "sales", "list_labour_operations", query=req.context.query_json)
+
+
+class LabourOperationItem(Resource):
+    @endpoint("A labour operation, by id or code", tag=CATALOGUE, roles=ALL_ROLES, response=s.LabourOperationOut)
+    def on_get(self, req, resp, ref: str):
+        return self.call(req, "sales", "get_labour_operation", ref=ref)
+
+    @endpoint("Change a labour operation (HQ)", tag=CATALOGUE, roles=HQ, body=s.LabourOperationPatch,
+              response=s.LabourOperationOut)
+    def on_patch(self, req, resp, ref: str):
+        return self.call(req, "sales", "update_labour_operation", ref=ref, changes=req.context.body_json)
+
+
+class Packages(Resource):
+    @endpoint("Add a canned job / package (套餐) to the chain's catalogue (HQ)", tag=CATALOGUE, roles=HQ,
+              body=s.PackageCreate, response=s.PackageOut, status=201, idempotent=True)
+    def on_post(self, req, resp):
+        package = self.call(req, "sales", "create_package", data=req.context.body_json)
+        resp.location = f"/v1/packages/{package['id']}"
+        return package
+
+    @endpoint("Packages", tag=CATALOGUE, roles=ALL_ROLES, query=s.PackageListQuery, response=s.PackageOut,
+              paginated=True)
+    def on_get(self, req, resp):
+        return self.call(req, "sales", "list_packages", query=req.context.query_json)
+
+
+class PackageItem(Resource):
+    @endpoint("A package, by id or code", tag=CATALOGUE, roles=ALL_ROLES, response=s.PackageOut)
+    def on_get(self, req, resp, ref: str):
+        return self.call(req, "sales", "get_package", ref=ref)
+
+
+class PriceLists(Resource):
+    @endpoint("Add a price from a date: the chain's (HQ, with limits for stores) or a store's override "
+              "(its manager, within HQ's limits)", tag=CATALOGUE, roles=MANAGERS, body=s.PriceEntryCreate,
+              response=s.PriceEntryOut, status=201, idempotent=True)
+    def on_post(self, req, resp):
+        _scope_body(req)
+        return self.call(req, "sales", "create_price_entry", data=req.context.body_json)
+
+    @endpoint("Price list entries (chain and store overrides, with effective dates)", tag=CATALOGUE,
+              roles=ALL_ROLES, query=s.PriceListQuery, response=s.PriceEntryOut, paginated=True)
+    def on_get(self, req, resp):
+        _scope_query(req)
+        return self.call(req, "sales", "list_price_entries", query=req.context.query_json)
+
+
+class VehicleClasses(Resource):
+    @endpoint("Classify a make (and model) as sedan, SUV, luxury … (HQ)", tag=CATALOGUE, roles=HQ,
+              body=s.VehicleClassRuleIn, response=s.VehicleClassRuleOut)
+    def on_put(self, req, resp):
+        return self.call(req, "sales", "set_vehicle_class", data=req.context.body_json)
+
+    @endpoint("Vehicle class rules", tag=CATALOGUE, roles=ALL_ROLES, response=s.VehicleClassRuleOut, paginated=True)
+    def on_get(self, req, resp):
+        return self.call(req, "sales", "list_vehicle_classes")
+
+
+# -- appointments, reception, test drives -----------------------------------------------------
+
+class Appointments(Resource):
+    @endpoint("Book a slot (409 when the slot is full, unless a manager overbooks)", tag=TAG, roles=COUNTER,
+              body=s.AppointmentCreate, response=s.AppointmentOut, status=201, idempotent=True)
+    def on_post(self, req, resp):
+        _scope_body(req)
+        appointment = self.call(req, "sales", "book_appointment", data=req.context.body_json)
+        resp.location = f"/v1/appointments/{appointment['id']}"
+        return appointment
+
+    @endpoint("Appointments in slot order (a store's day with store_id and date)", tag=TAG, roles=ALL_ROLES,
+              query=s.AppointmentListQuery, response=s.AppointmentOut, paginated=True)
+    def on_get(self, req, resp):
+        _scope_query(req)
+        return self.call(req, "sales", "list_appointments", query=req.context.query_json)
+
+
+class AppointmentItem(Resource):
+    @endpoint("An appointment", tag=TAG, roles=ALL_ROLES, response=s.AppointmentOut)
+    def on_get(self, req, resp, appointment_id: str):
+        return self.call(req, "sales", "get_appointment", appointment_id=appointment_id)
+
+
+class AppointmentCancel(Resource):
+    @endpoint("Cancel a booked appointment", tag=TAG, roles=COUNTER, body=s.OptionalReasonIn,
+              response=s.AppointmentOut)
+    def on_post(self, req, resp, appointment_id: str):
+        return self.call(req, "sales", "cancel_appointment", appointment_id=appointment_id,
+                         data=req.context.body_json)
+
+
+class Visits(Resource):
+    @endpoint("Check a car in (reception); customer and vehicle are checked with crm", tag=TAG, roles=COUNTER,
+              body=s.VisitCreate, response=s.VisitOut, status=201, idempotent=True)
+    def on_post(self, req, resp):
+        _scope_body(req)
+        visit = self.call(req, "sales", "check_in", data=req.context.body_json)
+        resp.location = f"/v1/visits/{visit['id']}"
+        return visit
+
+    @endpoint("Visits, newest first", tag=TAG, roles=ALL_ROLES, query=s.VisitListQuery, response=s.VisitOut,
+              paginated=True)
+    def on_get(self, req, resp):
+        _scope_query(req)
+        return self.call(req, "sales", "list_visits", query=req.context.query_json)
+
+
+class VisitItem(Resource):
+    @endpoint("A visit, with the work declined on earlier visits", tag=TAG, roles=ALL_ROLES, response=s.VisitOut)
+    def on_get(self, req, resp, visit_id: str):
+        return self.call(req, "sales", "get_visit", visit_id=visit_id)
+
+
+class DeclinedWork(Resource):
+    @endpoint("Work a customer declined, to offer again (customer_id or vehicle_id)", tag=TAG, roles=ALL_ROLES,
+              query=s.DeclinedWorkQuery, response=s.DeclinedWorkOut, paginated=True)
+    def on_get(self, req, resp):
+        return self.call(req, "sales", "list_declined_work", query=req.context.query_json)
+
+
+class TestDrives(Resource):
+    @endpoint("Book (or start, with time_out) a test drive", tag=TAG, roles=COUNTER, body=s.TestDriveCreate,
+              response=s.TestDriveOut, status=201, idempotent=True)
+    def on_post(self, req, resp):
+        _scope_body(req)
+        drive = self.call(req, "sales", "book_test_drive", data=req.context.body_json)
+        resp.location = f"/v1/test-drives/{drive['id']}"
+        return drive
+
+    @endpoint("Test drives, newest first", tag=TAG, roles=ALL_ROLES, query=s.TestDriveListQuery,
+              response=s.TestDriveOut, paginated=True)
+    def on_get(self, req, resp):
+        _scope_query(req)
+        return self.call(req, "sales", "list_test_drives", query=req.context.query_json)
+
+
+class TestDriveItem(Resource):
+    @endpoint("A test drive", tag=TAG, roles=ALL_ROLES, response=s.TestDriveOut)
+    def on_get(self, req, resp, drive_id: str):
+        return self.call(req, "sales", "get_test_drive", drive_id=drive_id)
+
+
+class TestDriveStart(Resource):
+    @endpoint("The car goes out", tag=TAG, roles=COUNTER, body=s.TestDriveStart, response=s.TestDriveOut)
+    def on_post(self, req, resp, drive_id: str):
+        return self.call(req, "sales", "start_test_drive", drive_id=drive_id, data=req.context.body_json)
+
+
+class TestDriveReturn(Resource):
+    @endpoint("The car comes back", tag=TAG, roles=COUNTER, body=s.TestDriveReturn, response=s.TestDriveOut)
+    def on_post(self, req, resp, drive_id: str):
+        return self.call(req, "sales", "return_test_drive", drive_id=drive_id, data=req.context.body_json)
+
+
+# -- quotes -----------------------------------------------------------------------------------
+
+class Quotes(Resource):
+    @endpoint("Open a quote for a visit (the store's VAT, pricing mode and labour rate are recorded on it)",
+              tag=TAG, roles=COUNTER, body=s.QuoteCreate, response=s.QuoteOut, status=201, idempotent=True)
+    def on_post(self, req, resp):
+        quote = self.call(req, "sales", "create_quote", data=req.context.body_json)
+        resp.location = f"/v1/quotes/{quote['id']}"
+        return quote
+
+    @endpoint("Quotes, newest first", tag=TAG, roles=ALL_ROLES, query=s.QuoteListQuery, response=s.QuoteOut,
+              paginated=True)
+    def on_get(self, req, resp):
+        _scope_query(req)
+        return self.call(req, "sales", "list_quotes", query=req.context.query_json)
+
+
+class QuoteItem(Resource):
+    @endpoint("A quote with its lines, totals (tax included and excluded) and versions", tag=TAG, roles=ALL_ROLES,
+              response=s.QuoteOut)
+    def on_get(self, req, resp, quote_id: str):
+        return self.call(req, "sales", "get_quote", quote_id=quote_id)
+
+
+class QuoteLines(Resource):
+    @endpoint("Add a labour, part or fee line to a draft quote (priced on the server; an unknown SKU is 422)",
+              tag=TAG, roles=COUNTER, body=s.QuoteLineCreate, response=s.QuoteOut, status=201, idempotent=True)
+    def on_post(self, req, resp, quote_id: str):
+        return self.call(req, "sales", "add_quote_line", quote_id=quote_id, data=req.context.body_json)
+
+
+class QuoteLineItem(Resource):
+    @endpoint("Remove a line from a draft quote", tag=TAG, roles=COUNTER, response=s.QuoteOut)
+    def on_delete(self, req, resp, quote_id: str, line_id: str):
+        return self.call(req, "sales", "remove_quote_line", quote_id=quote_id, line_id=line_id)
+
+
+class QuotePackages(Resource):
+    @endpoint("Add a package's lines to a draft quote in one step", tag=TAG, roles=COUNTER, body=s.AddPackageIn,
+              response=s.QuoteOut, status=201, idempotent=True)
+    def on_post(self, req, resp, quote_id: str):
+        return self.call(req, "sales", "add_quote_package", quote_id=quote_id, data=req.context.body_json)
+
+
+class QuoteDiscount(Resource):
+    @endpoint("Discount a line or the whole quote (percent or amount, with a reason); above the store's limit "
+              "for the role it waits for approval", tag=TAG, roles=COUNTER, body=s.QuoteDiscountIn,
+              response=s.QuoteOut)
+    def on_post(self, req, resp, quote_id: str):
+        return self.call(req, "sales", "set_quote_discount", quote_id=quote_id, data=req.context.body_json)
+
+
+class QuoteDiscountApproval(Resource):
+    @endpoint("A manager approves the discount and any price below cost", tag=TAG, roles=MANAGERS,
+              body=s.ApprovalIn, response=s.QuoteOut)
+    def on_post(self, req, resp, quote_id: str):
+        return self.call(req, "sales", "approve_quote_discount", quote_id=quote_id, data=req.context.body_json)
+
+
+class QuotePresent(Resource):
+    @endpoint("Present the quote to the customer", tag=TAG, roles=COUNTER, response=s.QuoteOut)
+    def on_post(self, req, resp, quote_id: str):
+        return self.call(req, "sales", "present_quote", quote_id=quote_id)
+
+
+class QuoteDecision(Resource):
+    @endpoint("The customer approves or declines each line; declined lines become declined work", tag=TAG,
+              roles=COUNTER, body=s.DecisionIn, response=s.QuoteOut)
+    def on_post(self, req, resp, quote_id: str):
+        return self.call(req, "sales", "decide_quote", quote_id=quote_id, data=req.context.body_json)
+
+
+class QuoteRevise(Resource):
+    @endpoint("A new draft version of a presented or decided quote; the old version is kept (expired)", tag=TAG,
+              roles=COUNTER, response=s.QuoteOut, status=201, idempotent=True)
+    def on_post(self, req, resp, quote_id: str):
+        quote = self.call(req, "sales", "revise_quote", quote_id=quote_id)
+        resp.location = f"/v1/quotes/{quote['id']}"
+        return quote
+
+
+class QuoteContract(Resource):
+    @endpoint("Sign the approved quote: the order is confirmed (a repeat returns the same order)", tag=TAG,
+              roles=COUNTER, body=s.ContractIn, response=s.OrderOut, status=201, idempotent=True)
+    def on_post(self, req, resp, quote_id: str):
+        order = self.call(req, "sales", "contract_quote", quote_id=quote_id, data=req.context.body_json)
+        resp.location = f"/v1/orders/{order['id']}"
+        return order
+
+
+# -- orders -----------------------------------------------------------------------------------
+
+class Orders(Resource):
+    @endpoint("Orders with their one-line status, newest first", tag=TAG, roles=ALL_ROLES, query=s.OrderListQuery,
+              response=s.OrderOut, paginated=True)
+    def on_get(self, req, resp):
+        _scope_query(req)
+        return self.call(req, "sales", "list_orders", query=req.context.query_json)
+
+
+class OrderItem(Resource):
+    @endpoint("An order", tag=TAG, roles=ALL_ROLES, response=s.OrderOut)
+    def on_get(self, req, resp, order_id: str):
+        return self.call(req, "sales", "get_order", order_id=order_id)
+
+
+class OrderCancel(Resource):
+    @endpoint("Cancel an order before its work is completed, with a reason", tag=TAG, roles=COUNTER,
+              body=s.ReasonIn, response=s.OrderOut)
+    def on_post(self, req, resp, order_id: str):
+        return self.call(req, "sales", "cancel_order", order_id=order_id, data=req.context.body_json)
 
 
 def routes(deps) -> list[tuple[str, object]]:
-    return []
+    return [
+        ("/v1/sales-settings/{store_id}", SalesSettings(deps)),
+        ("/v1/labour-operations", LabourOperations(deps)),
+        ("/v1/labour-operations/{ref}", LabourOperationItem(deps)),
+        ("/v1/packages", Packages(deps)),
+        ("/v1/packages/{ref}", PackageItem(deps)),
+        ("/v1/price-lists", PriceLists(deps)),
+        ("/v1/vehicle-classes", VehicleClasses(deps)),
+        ("/v1/appointments", Appointments(deps)),
+        ("/v1/appointments/{appointment_id}", AppointmentItem(deps)),
+        ("/v1/appointments/{appointment_id}/cancel", AppointmentCancel(deps)),
+        ("/v1/visits", Visits(deps)),
+        ("/v1/visits/{visit_id}", VisitItem(deps)),
+        ("/v1/declined-work", DeclinedWork(deps)),
+        ("/v1/test-drives", TestDrives(deps)),
+        ("/v1/test-drives/{drive_id}", TestDriveItem(deps)),
+        ("/v1/test-drives/{drive_id}/start", TestDriveStart(deps)),
+        ("/v1/test-drives/{drive_id}/return", TestDriveReturn(deps)),
+        ("/v1/quotes", Quotes(deps)),
+        ("/v1/quotes/{quote_id}", QuoteItem(deps)),
+        ("/v1/quotes/{quote_id}/lines", QuoteLines(deps)),
+        ("/v1/quotes/{quote_id}/lines/{line_id}", QuoteLineItem(deps)),
+        ("/v1/quotes/{quote_id}/packages", QuotePackages(deps)),
+        ("/v1/quotes/{quote_id}/discount", QuoteDiscount(deps)),
+        ("/v1/quotes/{quote_id}/discount/approve", QuoteDiscountApproval(deps)),
+        ("/v1/quotes/{quote_id}/present", QuotePresent(deps)),
+        ("/v1/quotes/{quote_id}/decision", QuoteDecision(deps)),
+        ("/v1/quotes/{quote_id}/revise", QuoteRevise(deps)),
+        ("/v1/quotes/{quote_id}/contract", QuoteContract(deps)),
+        ("/v1/orders", Orders(deps)),
+        ("/v1/orders/{order_id}", OrderItem(deps)),
+        ("/v1/orders/{order_id}/cancel", OrderCancel(deps)),
+    ]

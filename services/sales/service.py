@@ -1,9 +1,304 @@
-"""The sales nameko service. Sales: appointments, visits, quotes and orders (contracts)."""
-from services.common.entrypoints import ServiceBase
+"""The sales nameko service (the front counter): thin entrypoints over `domain`, schemas at
+the boundary. Customers and vehicles are checked with crm (one RPC each); parts are priced by
+inventory (`quote_parts`, one RPC for all the SKUs a request needs)."""
+from __future__ import annotations
+
+import logging
+
+from nameko.exceptions import RemoteError
+from nameko.rpc import RpcProxy
+from nameko.timer import timer
+
+from services.common.entrypoints import ServiceBase, event_handler, rpc, unit_of_work
+from services.common.errors import Conflict, Invalid
+from services.common.schemas import load
+
+from . import schemas as s
+from .domain import appointments, catalogue, orders, quotes, reception, settings
+from .models import Order
+
+log = logging.getLogger(__name__)
+
+settings_out, operation_out, package_out = s.SalesSettingsOut(), s.LabourOperationOut(), s.PackageOut()
+price_out, class_out, appointment_out = s.PriceEntryOut(), s.VehicleClassRuleOut(), s.AppointmentOut()
+visit_out, declined_out, drive_out = s.VisitOut(), s.DeclinedWorkOut(), s.TestDriveOut()
+quote_out, order_out = s.QuoteOut(), s.OrderOut()
+
+
+def _page(result: dict, schema) -> dict:
+    return {"items": schema.dump(result["items"], many=True), "next_cursor": result["next_cursor"]}
+
+
+def _totals(document) -> dict:
+    return {"subtotal_fen": document.subtotal_fen, "discount_fen": document.discount_fen,
+            "tax_fen": document.tax_fen, "total_excl_tax_fen": document.total_excl_tax_fen,
+            "total_fen": document.total_fen, "currency": "CNY"}
 
 
 class SalesService(ServiceBase):
     name = "sales"
+
+    crm = RpcProxy("crm")
+    inventory = RpcProxy("inventory")
+
+    # -- collaborators ----------------------------------------------------------------------
+    def _crm(self, method: str, ref: str, field: str) -> dict:
+        """One crm read; an unknown id is the client's mistake (422 naming the field)."""
+        try:
+            return getattr(self.crm, method)(ref)
+        except RemoteError as exc:
+            if exc.exc_type == "NotFound":
+                raise Invalid(f"crm knows no {field.removesuffix('_id')} {ref}.",
+                              fields={field: [f"Unknown {field.removesuffix('_id')}."]}) from exc
+            raise
+
+    def _quote_parts(self, store_id: str, skus: list[str]) -> dict:
+        try:
+            return self.inventory.quote_parts(store_id, skus)
+        except RemoteError as exc:
+            if exc.exc_type in ("Invalid", "NotFound"):
+                raise Invalid(f"Inventory refused the parts: {exc.value}", fields={"sku": [str(exc.value)]}) from exc
+            log.warning("inventory could not price parts", extra={"exc_type": exc.exc_type})
+            raise Conflict("Inventory cannot price parts right now; try again or quote labour and fees.") from exc
+
+    def _quote(self, quote) -> dict:
+        data = quote_out.dump(quote)
+        data["totals"] = _totals(quote)
+        data["versions"] = [{"id": v.id, "version": v.version, "state": v.state}
+                            for v in quotes.versions(self.db, quote)]
+        order = self.db.query(Order.id).filter(Order.quote_id == quote.id).first()
+        data["order_id"] = order[0] if order else None
+        return data
+
+    def _order(self, order) -> dict:
+        data = order_out.dump(order)
+        data["totals"] = _totals(order)
+        data["status_line"] = orders.status_line(order)
+        return data
+
+    def _visit(self, visit) -> dict:
+        data = visit_out.dump(visit)
+        data["declined_work"] = declined_out.dump(reception.open_declined_work(self.db, visit), many=True)
+        return data
+
+    # -- store settings ---------------------------------------------------------------------
+    @rpc
+    def get_sales_settings(self, store_id: str) -> dict:
+        self.caller.require_store(store_id)
+        return settings_out.dump(settings.settings_of(self.db, store_id))
+
+    @rpc
+    def save_sales_settings(self, store_id: str, changes: dict) -> dict:
+        self.caller.require_store(store_id)
+        data = load(s.SalesSettingsPut(), changes)
+        return settings_out.dump(settings.save_settings(self.db, self.caller, store_id, data))
+
+    # -- catalogue --------------------------------------------------------------------------
+    @rpc
+    def create_labour_operation(self, data: dict) -> dict:
+        return operation_out.dump(catalogue.create_operation(self.db, load(s.LabourOperationCreate(), data)))
+
+    @rpc
+    def get_labour_operation(self, ref: str) -> dict:
+        return operation_out.dump(catalogue.get_operation(self.db, ref))
+
+    @rpc
+    def update_labour_operation(self, ref: str, changes: dict) -> dict:
+        return operation_out.dump(catalogue.update_operation(self.db, ref, load(s.LabourOperationPatch(), changes)))
+
+    @rpc
+    def list_labour_operations(self, query: dict) -> dict:
+        return _page(catalogue.list_operations(self.db, load(s.LabourOperationListQuery(), query)), operation_out)
+
+    @rpc
+    def create_package(self, data: dict) -> dict:
+        return package_out.dump(catalogue.create_package(self.db, load(s.PackageCreate(), data)))
+
+    @rpc
+    def get_package(self, ref: str) -> dict:
+        return package_out.dump(catalogue.get_package(self.db, ref))
+
+    @rpc
+    def list_packages(self, query: dict) -> dict:
+        return _page(catalogue.list_packages(self.db, load(s.PackageListQuery(), query)), package_out)
+
+    @rpc
+    def create_price_entry(self, data: dict) -> dict:
+        return price_out.dump(catalogue.create_price_entry(self.db, self.caller, load(s.PriceEntryCreate(), data)))
+
+    @rpc
+    def list_price_entries(self, query: dict) -> dict:
+        filters = load(s.PriceListQuery(), query)
+        if filters.get("store_id"):
+            self.caller.require_store(filters["store_id"])
+        if "store_id" in query and not query["store_id"]:
+            filters["store_id"] = None
+        return _page(catalogue.list_price_entries(self.db, filters), price_out)
+
+    @rpc
+    def set_vehicle_class(self, data: dict) -> dict:
+        return class_out.dump(catalogue.set_vehicle_class(self.db, load(s.VehicleClassRuleIn(), data)))
+
+    @rpc
+    def list_vehicle_classes(self) -> dict:
+        return {"items": class_out.dump(catalogue.list_vehicle_classes(self.db), many=True), "next_cursor": None}
+
+    # -- appointments -----------------------------------------------------------------------
+    @rpc
+    def book_appointment(self, data: dict) -> dict:
+        booking = load(s.AppointmentCreate(), data)
+        self.caller.require_store(booking["store_id"])
+        self._crm("get_customer", booking["customer_id"], "customer_id")
+        if booking.get("vehicle_id"):
+            self._crm("get_vehicle", booking["vehicle_id"], "vehicle_id")
+        return appointment_out.dump(appointments.book(self.db, self.caller, booking))
+
+    @rpc
+    def get_appointment(self, appointment_id: str) -> dict:
+        return appointment_out.dump(appointments.get(self.db, self.caller, appointment_id))
+
+    @rpc
+    def cancel_appointment(self, appointment_id: str, data: dict) -> dict:
+        reason = load(s.OptionalReasonIn(), data).get("reason")
+        return appointment_out.dump(appointments.cancel(self.db, self.caller, appointment_id, reason))
+
+    @rpc
+    def list_appointments(self, query: dict) -> dict:
+        return _page(appointments.list_appointments(self.db, self.caller, load(s.AppointmentListQuery(), query)),
+                     appointment_out)
+
+    # -- reception --------------------------------------------------------------------------
+    @rpc
+    def check_in(self, data: dict) -> dict:
+        visit = load(s.VisitCreate(), data)
+        self.caller.require_store(visit["store_id"])
+        customer = self._crm("get_customer", visit["customer_id"], "customer_id")
+        vehicle = self._crm("get_vehicle", visit["vehicle_id"], "vehicle_id") if visit.get("vehicle_id") else None
+        return self._visit(reception.check_in(self.db, self.caller, visit, customer, vehicle))
+
+    @rpc
+    def get_visit(self, visit_id: str) -> dict:
+        return self._visit(reception.get_visit(self.db, self.caller, visit_id))
+
+    @rpc
+    def list_visits(self, query: dict) -> dict:
+        return _page(reception.list_visits(self.db, self.caller, load(s.VisitListQuery(), query)), visit_out)
+
+    @rpc
+    def list_declined_work(self, query: dict) -> dict:
+        return _page(reception.list_declined_work(self.db, load(s.DeclinedWorkQuery(), query)), declined_out)
+
+    @rpc
+    def book_test_drive(self, data: dict) -> dict:
+        drive = load(s.TestDriveCreate(), data)
+        self.caller.require_store(drive["store_id"])
+        self._crm("get_customer", drive["customer_id"], "customer_id")
+        return drive_out.dump(reception.book_test_drive(self.db, self.caller, drive))
+
+    @rpc
+    def get_test_drive(self, drive_id: str) -> dict:
+        return drive_out.dump(reception.get_test_drive(self.db, self.caller, drive_id))
+
+    @rpc
+    def start_test_drive(self, drive_id: str, data: dict) -> dict:
+        return drive_out.dump(reception.start_test_drive(self.db, self.caller, drive_id,
+                                                         load(s.TestDriveStart(), data)))
+
+    @rpc
+    def return_test_drive(self, drive_id: str, data: dict) -> dict:
+        return drive_out.dump(reception.return_test_drive(self.db, self.caller, drive_id,
+                                                          load(s.TestDriveReturn(), data)))
+
+    @rpc
+    def list_test_drives(self, query: dict) -> dict:
+        return _page(reception.list_test_drives(self.db, self.caller, load(s.TestDriveListQuery(), query)), drive_out)
+
+    # -- quotes -----------------------------------------------------------------------------
+    @rpc
+    def create_quote(self, data: dict) -> dict:
+        return self._quote(quotes.open_quote(self.db, self.caller, load(s.QuoteCreate(), data)))
+
+    @rpc
+    def get_quote(self, quote_id: str) -> dict:
+        return self._quote(quotes.get_quote(self.db, self.caller, quote_id))
+
+    @rpc
+    def list_quotes(self, query: dict) -> dict:
+        result = quotes.list_quotes(self.db, self.caller, load(s.QuoteListQuery(), query))
+        return {"items": [self._quote(q) for q in result["items"]], "next_cursor": result["next_cursor"]}
+
+    @rpc
+    def add_quote_line(self, quote_id: str, data: dict) -> dict:
+        line = quotes.add_line(self.db, self.caller, quote_id, load(s.QuoteLineCreate(), data), self._quote_parts)
+        return self._quote(quotes.get_quote(self.db, self.caller, line.quote_id))
+
+    @rpc
+    def add_quote_package(self, quote_id: str, data: dict) -> dict:
+        quotes.add_package(self.db, self.caller, quote_id, load(s.AddPackageIn(), data), self._quote_parts)
+        return self._quote(quotes.get_quote(self.db, self.caller, quote_id))
+
+    @rpc
+    def remove_quote_line(self, quote_id: str, line_id: str) -> dict:
+        return self._quote(quotes.remove_line(self.db, self.caller, quote_id, line_id))
+
+    @rpc
+    def set_quote_discount(self, quote_id: str, data: dict) -> dict:
+        return self._quote(quotes.set_discount(self.db, self.caller, quote_id, load(s.QuoteDiscountIn(), data)))
+
+    @rpc
+    def approve_quote_discount(self, quote_id: str, data: dict) -> dict:
+        note = load(s.ApprovalIn(), data).get("note")
+        return self._quote(quotes.approve(self.db, self.caller, quote_id, note))
+
+    @rpc
+    def present_quote(self, quote_id: str) -> dict:
+        return self._quote(quotes.present(self.db, self.caller, quote_id))
+
+    @rpc
+    def decide_quote(self, quote_id: str, data: dict) -> dict:
+        return self._quote(quotes.decide(self.db, self.caller, quote_id, load(s.DecisionIn(), data)))
+
+    @rpc
+    def revise_quote(self, quote_id: str) -> dict:
+        return self._quote(quotes.revise(self.db, self.caller, quote_id))
+
+    @rpc
+    def contract_quote(self, quote_id: str, data: dict) -> dict:
+        return self._order(orders.contract(self.db, self.caller, quote_id, load(s.ContractIn(), data)))
+
+    @timer(interval=60)
+    @unit_of_work
+    def expire_quotes(self) -> None:
+        expired = quotes.expire_overdue(self.db)
+        if expired:
+            log.info("quotes expired", extra={"count": expired})
+
+    # -- orders -----------------------------------------------------------------------------
+    @rpc
+    def get_order(self, order_id: str) -> dict:
+        return self._order(orders.get_order(self.db, self.caller, order_id))
+
+    @rpc
+    def list_orders(self, query: dict) -> dict:
+        result = orders.list_orders(self.db, self.caller, load(s.OrderListQuery(), query))
+        return {"items": [self._order(o) for o in result["items"]], "next_cursor": result["next_cursor"]}
+
+    @rpc
+    def cancel_order(self, order_id: str, data: dict) -> dict:
+        reason = load(s.ReasonIn(), data)["reason"]
+        return self._order(orders.cancel(self.db, self.caller, order_id, reason))
+
+    @event_handler("workshop", "work_order_completed")
+    def on_work_order_completed(self, envelope: dict) -> None:
+        orders.on_work_order_completed(self.db, envelope["payload"])
+
+    @event_handler("workshop", "vehicle_delivered")
+    def on_vehicle_delivered(self, envelope: dict) -> None:
+        orders.on_vehicle_delivered(self.db, envelope["payload"])
+
+    @event_handler("finance", "invoice_paid")
+    def on_invoice_paid(self, envelope: dict) -> None:
+        orders.on_invoice_paid(self.db, envelope["payload"])
 
 
 SERVICE = SalesService

@@ -1,0 +1,225 @@
+"""The service catalogue: labour operations with standard hours per vehicle class, canned
+jobs (packages), the chain's price list with store overrides and effective dates, and the
+vehicle classes that pick hours and prices."""
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from services.common.context import Caller
+from services.common.errors import Conflict, Forbidden, Invalid, NotFound
+from services.common.schemas import page
+
+from ..schemas import json_numbers
+from ..models import LabourOperation, Package, PackageItem, PriceEntry, VehicleClassRule
+
+DEFAULT_VEHICLE_CLASS = "sedan"
+PRICE_KINDS = ("labour_rate", "part", "package", "fee")
+
+
+def _flush_unique(session: Session, message: str, field: str) -> None:
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError as exc:
+        raise Conflict(message, fields={field: [message]}) from exc
+
+
+def _keyset(query, model, filters: dict):
+    if filters.get("cursor"):
+        query = query.where(model.id < filters["cursor"])
+    return query.order_by(model.id.desc()).limit(filters["limit"] + 1)
+
+
+# -- labour operations ------------------------------------------------------------------------
+
+def create_operation(session: Session, data: dict) -> LabourOperation:
+    if session.scalars(select(LabourOperation.id).where(LabourOperation.code == data["code"])).first():
+        raise Conflict(f"A labour operation {data['code']} exists already.", fields={"code": ["Already used."]})
+    operation = LabourOperation(**{**data, "hours_by_class": json_numbers(data.get("hours_by_class") or {})})
+    session.add(operation)
+    _flush_unique(session, f"A labour operation {data['code']} exists already.", "code")
+    return operation
+
+
+def get_operation(session: Session, ref: str) -> LabourOperation:
+    operation = session.get(LabourOperation, ref) or session.scalars(
+        select(LabourOperation).where(LabourOperation.code == ref)).first()
+    if operation is None:
+        raise NotFound(f"No labour operation {ref}.")
+    return operation
+
+
+def update_operation(session: Session, ref: str, changes: dict) -> LabourOperation:
+    operation = get_operation(session, ref)
+    if "code" in changes and changes["code"] != operation.code:
+        raise Invalid("The code of an operation never changes (quotes refer to it).",
+                      fields={"code": ["Cannot change."]})
+    if "hours_by_class" in changes:
+        changes = {**changes, "hours_by_class": json_numbers(changes["hours_by_class"] or {})}
+    for key, value in changes.items():
+        setattr(operation, key, value)
+    session.flush()
+    return operation
+
+
+def list_operations(session: Session, filters: dict) -> dict:
+    query = select(LabourOperation)
+    if filters.get("category"):
+        query = query.where(LabourOperation.category == filters["category"])
+    if filters.get("active") is not None:
+        query = query.where(LabourOperation.active == filters["active"])
+    if filters.get("q"):
+        text = filters["q"].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        query = query.where(LabourOperation.code.like(f"{text}%", escape="\\")
+                            | LabourOperation.name.like(f"%{text}%", escape="\\"))
+    rows = session.scalars(_keyset(query, LabourOperation, filters)).all()
+    return page(list(rows), filters["limit"], key=lambda row: row.id)
+
+
+def hours_for(operation: LabourOperation, vehicle_class: str) -> Decimal:
+    by_class = operation.hours_by_class or {}
+    if vehicle_class in by_class:
+        return Decimal(str(by_class[vehicle_class]))
+    return Decimal(operation.standard_hours)
+
+
+# -- packages ---------------------------------------------------------------------------------
+
+def create_package(session: Session, data: dict) -> Package:
+    if session.scalars(select(Package.id).where(Package.code == data["code"])).first():
+        raise Conflict(f"A package {data['code']} exists already.", fields={"code": ["Already used."]})
+    items = data.pop("items")
+    if data["pricing"] == "fixed" and data.get("fixed_price_fen") is None:
+        raise Invalid("A fixed-price package needs fixed_price_fen (or a price list entry later).",
+                      fields={"fixed_price_fen": ["Required when pricing is fixed."]})
+    problems = {}
+    for index, item in enumerate(items):
+        if item["kind"] == "labour":
+            operation = session.scalars(select(LabourOperation).where(LabourOperation.code == item["op_code"])).first()
+            if operation is None:
+                problems[str(index)] = [f"No labour operation {item['op_code']}."]
+    if problems:
+        raise Invalid("Some package items are not valid.", fields={"items": problems})
+    package = Package(**data)
+    package.items = [PackageItem(position=index, **item) for index, item in enumerate(items)]
+    session.add(package)
+    _flush_unique(session, f"A package {data['code']} exists already.", "code")
+    return package
+
+
+def get_package(session: Session, ref: str) -> Package:
+    package = session.get(Package, ref) or session.scalars(select(Package).where(Package.code == ref)).first()
+    if package is None:
+        raise NotFound(f"No package {ref}.")
+    return package
+
+
+def list_packages(session: Session, filters: dict) -> dict:
+    query = select(Package)
+    if filters.get("category"):
+        query = query.where(Package.category == filters["category"])
+    if filters.get("active") is not None:
+        query = query.where(Package.active == filters["active"])
+    rows = session.scalars(_keyset(query, Package, filters)).all()
+    return page(list(rows), filters["limit"], key=lambda row: row.id)
+
+
+# -- price list -------------------------------------------------------------------------------
+
+def effective_price(session: Session, kind: str, key: str, store_id: str | None, on: date) -> PriceEntry | None:
+    """The price in force on `on`: the store's latest override from that date or before, else
+    the chain's latest entry from that date or before."""
+    def latest(store_clause):
+        return session.scalars(
+            select(PriceEntry).where(PriceEntry.kind == kind, PriceEntry.key == key, store_clause,
+                                     PriceEntry.effective_from <= on)
+            .order_by(PriceEntry.effective_from.desc()).limit(1)).first()
+
+    if store_id is not None:
+        override = latest(PriceEntry.store_id == store_id)
+        if override is not None:
+            return override
+    return latest(PriceEntry.store_id.is_(None))
+
+
+def effective_prices(session: Session, kind: str, keys: list[str], store_id: str, on: date) -> dict[str, int]:
+    """key -> price_fen for the keys that have a price on `on` (one query per kind)."""
+    if not keys:
+        return {}
+    rows = session.scalars(
+        select(PriceEntry).where(PriceEntry.kind == kind, PriceEntry.key.in_(set(keys)),
+                                 (PriceEntry.store_id == store_id) | PriceEntry.store_id.is_(None),
+                                 PriceEntry.effective_from <= on)).all()
+    best: dict[str, tuple[tuple[int, date], int]] = {}
+    for row in rows:
+        rank = (1 if row.store_id else 0, row.effective_from)  # a store override beats the chain
+        if row.key not in best or rank > best[row.key][0]:
+            best[row.key] = (rank, row.price_fen)
+    return {key: value for key, (_rank, value) in best.items()}
+
+
+def create_price_entry(session: Session, caller: Caller, data: dict) -> PriceEntry:
+    store_id = data.get("store_id")
+    if store_id is None and not (caller.is_hq or caller.is_system):
+        raise Forbidden("Only HQ sets the chain's prices; a store manager sets overrides for their store.")
+    caller.require_store(store_id)
+    if store_id is not None:
+        if data.get("min_fen") is not None or data.get("max_fen") is not None:
+            raise Invalid("Limits belong on the chain's entry.", fields={"min_fen": ["Only on chain entries."]})
+        chain = effective_price(session, data["kind"], data["key"], None, data["effective_from"])
+        if chain is not None:
+            low, high = chain.min_fen, chain.max_fen
+            if (low is not None and data["price_fen"] < low) or (high is not None and data["price_fen"] > high):
+                message = f"HQ allows this price between {low} and {high} fen for stores."
+                raise Invalid(message, fields={"price_fen": [message]})
+    elif (data.get("min_fen") is not None and data.get("max_fen") is not None
+          and data["min_fen"] > data["max_fen"]):
+        raise Invalid("min_fen is above max_fen.", fields={"min_fen": ["Above max_fen."]})
+    entry = PriceEntry(created_by=caller.user_id, **data)
+    session.add(entry)
+    _flush_unique(session, "There is already a price for this item, store and date.", "effective_from")
+    return entry
+
+
+def list_price_entries(session: Session, filters: dict) -> dict:
+    query = select(PriceEntry)
+    for column in ("kind", "key"):
+        if filters.get(column):
+            query = query.where(getattr(PriceEntry, column) == filters[column])
+    if "store_id" in filters:
+        query = query.where(PriceEntry.store_id == filters["store_id"] if filters["store_id"]
+                            else PriceEntry.store_id.is_(None))
+    rows = session.scalars(_keyset(query, PriceEntry, filters)).all()
+    return page(list(rows), filters["limit"], key=lambda row: row.id)
+
+
+# -- vehicle classes --------------------------------------------------------------------------
+
+def set_vehicle_class(session: Session, data: dict) -> VehicleClassRule:
+    model = data.get("model") or ""
+    rule = session.scalars(select(VehicleClassRule).where(
+        VehicleClassRule.make == data["make"], VehicleClassRule.model == model)).first()
+    if rule is None:
+        rule = VehicleClassRule(make=data["make"], model=model)
+        session.add(rule)
+    rule.vehicle_class = data["vehicle_class"]
+    session.flush()
+    return rule
+
+
+def list_vehicle_classes(session: Session) -> list[VehicleClassRule]:
+    return list(session.scalars(select(VehicleClassRule).order_by(VehicleClassRule.make, VehicleClassRule.model)))
+
+
+def classify(session: Session, make: str | None, model: str | None) -> str:
+    """make+model rule, else the make's rule, else sedan."""
+    if not make:
+        return DEFAULT_VEHICLE_CLASS
+    rules = {rule.model: rule.vehicle_class for rule in session.scalars(
+        select(VehicleClassRule).where(VehicleClassRule.make == make))}
+    return rules.get(model or "", rules.get("", DEFAULT_VEHICLE_CLASS))

@@ -1,0 +1,432 @@
+"""Quotes: lines of three kinds priced on the server (labour from the catalogue and the
+store's rate, parts from inventory and the price list, fees), packages added in one step,
+discounts with approval above the store's limit, price floors, presenting, the customer's
+decision per line and new versions of a presented quote."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Callable
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
+
+from services.common.context import Caller
+from services.common.db import utcnow
+from services.common.errors import Conflict, Forbidden, Invalid, NotFound
+from services.common.ids import new_id as _new_id
+from services.common.money import to_qty
+from services.common.schemas import page
+
+from ..models import DeclinedWork, Quote, QuoteLine, StoreSettings, Visit
+from . import catalogue, pricing
+from .reception import get_visit, scoped
+from .settings import discount_limit, next_number, settings_of
+
+QuoteParts = Callable[[str, list[str]], dict]
+"""`inventory.quote_parts(store_id, skus)` -> {"items": [...], "unknown": [...]}."""
+
+OPEN_STATES = ("draft", "presented", "approved", "partially_approved", "declined")
+DECIDED_STATES = ("approved", "partially_approved", "declined")
+CONTRACTABLE = ("approved", "partially_approved")
+APPROVERS = frozenset({"store_manager", "hq_admin"})
+
+
+def store_today(settings: StoreSettings) -> date:
+    return utcnow().astimezone(ZoneInfo(settings.timezone)).date()
+
+
+def require_state(quote: Quote, allowed: tuple[str, ...], action: str) -> None:
+    if quote.state not in allowed:
+        raise Conflict(f"The quote is {quote.state}; {action} needs it {' or '.join(allowed)}.",
+                       fields={"state": [quote.state]})
+
+
+def get_quote(session: Session, caller: Caller, quote_id: str, lock: bool = False) -> Quote:
+    quote = session.get(Quote, quote_id, with_for_update=lock)
+    if quote is None:
+        raise NotFound(f"No quote {quote_id}.")
+    caller.require_store(quote.store_id)
+    return quote
+
+
+def versions(session: Session, quote: Quote) -> list[Quote]:
+    return list(session.scalars(select(Quote).where(Quote.group_id == quote.group_id).order_by(Quote.version)))
+
+
+def list_quotes(session: Session, caller: Caller, filters: dict) -> dict:
+    query = scoped(select(Quote), Quote, caller, filters)
+    for column in ("visit_id", "customer_id", "state"):
+        if filters.get(column):
+            query = query.where(getattr(Quote, column) == filters[column])
+    if filters.get("cursor"):
+        query = query.where(Quote.id < filters["cursor"])
+    rows = session.scalars(query.order_by(Quote.id.desc()).limit(filters["limit"] + 1)).all()
+    return page(list(rows), filters["limit"], key=lambda row: row.id)
+
+
+def open_quote(session: Session, caller: Caller, data: dict) -> Quote:
+    visit: Visit = get_visit(session, caller, data["visit_id"])
+    settings = settings_of(session, visit.store_id)
+    today = store_today(settings)
+    quote = Quote(
+        store_id=visit.store_id, visit_id=visit.id, customer_id=visit.customer_id, vehicle_id=visit.vehicle_id,
+        vehicle_class=visit.vehicle_class, state="draft", tax_rate=settings.vat_rate,
+        tax_inclusive=settings.tax_inclusive, labour_rate_fen=settings.labour_rate_fen, notes=data.get("notes"),
+        valid_until=utcnow() + timedelta(days=settings.quote_valid_days), advisor_id=caller.user_id,
+        number=f"Q{today:%Y%m%d}-{next_number(session, visit.store_id, f'Q{today:%Y%m%d}'):04d}")
+    quote.id = quote.group_id = _new_id()
+    quote.version = 1
+    quote.lines = []
+    session.add(quote)
+    session.flush()
+    return quote
+
+
+# -- lines ------------------------------------------------------------------------------------
+
+def _parts(quote_parts: QuoteParts, store_id: str, skus: list[str], field: str = "sku") -> dict[str, dict]:
+    """One call to inventory for every SKU; an unknown SKU is a 422 naming it."""
+    skus = list(dict.fromkeys(skus))
+    if not skus:
+        return {}
+    answer = quote_parts(store_id, skus)
+    if answer.get("unknown"):
+        unknown = ", ".join(answer["unknown"])
+        raise Invalid(f"Inventory does not know the part(s) {unknown}.", fields={field: [f"Unknown SKU: {unknown}."]})
+    return {item["sku"]: item for item in answer["items"]}
+
+
+def _labour_rate(session: Session, quote: Quote, skill: str | None, today: date) -> tuple[int, str]:
+    if skill:
+        entry = catalogue.effective_price(session, "labour_rate", skill, quote.store_id, today)
+        if entry is not None:
+            return entry.price_fen, "price_list"
+    return quote.labour_rate_fen, "store_rate"
+
+
+def _part_line(session: Session, quote: Quote, part: dict, qty: Decimal, today: date) -> QuoteLine:
+    listed = catalogue.effective_price(session, "part", part["sku"], quote.store_id, today)
+    return QuoteLine(
+        kind="part", description=part["name"], sku=part["sku"], part_id=part.get("part_id"), unit=part.get("unit"),
+        qty=qty, unit_price_fen=listed.price_fen if listed else int(part["unit_price_fen"]),
+        price_source="price_list" if listed else "inventory", unit_cost_fen=part.get("cost_fen"),
+        available_qty=to_qty(part.get("available") or 0), in_stock=bool(part.get("in_stock")))
+
+
+def _labour_line(session: Session, quote: Quote, data: dict, today: date) -> QuoteLine:
+    operation = catalogue.get_operation(session, data["op_code"]) if data.get("op_code") else None
+    if operation is None and not data.get("description"):
+        raise Invalid("A labour line names an operation (op_code) or has a description.",
+                      fields={"description": ["Required without op_code."]})
+    skill = data.get("skill") or (operation.skill if operation else None)
+    hours = data.get("hours")
+    if hours is None and operation is not None:
+        hours = catalogue.hours_for(operation, quote.vehicle_class) * Decimal(data.get("qty") or 1)
+    line = QuoteLine(kind="labour", op_code=operation.code if operation else None, skill=skill,
+                     description=data.get("description") or operation.name,
+                     hours=to_qty(hours) if hours is not None else None)
+    if data.get("flat_price_fen") is not None:
+        line.qty, line.unit_price_fen, line.price_source = Decimal(1), data["flat_price_fen"], "flat"
+    elif hours is None:
+        raise Invalid("A labour line without an operation needs hours or a flat price.",
+                      fields={"hours": ["Required without op_code or flat_price_fen."]})
+    else:
+        line.qty = to_qty(hours)
+        line.unit_price_fen, line.price_source = _labour_rate(session, quote, skill, today)
+    return line
+
+
+def _fee_line(session: Session, quote: Quote, data: dict, today: date) -> QuoteLine:
+    listed = (catalogue.effective_price(session, "fee", data["fee_code"], quote.store_id, today)
+              if data.get("fee_code") else None)
+    price = listed.price_fen if listed else data.get("unit_price_fen")
+    if price is None:
+        raise Invalid("This fee has no price list entry; give unit_price_fen.",
+                      fields={"unit_price_fen": ["Required."]})
+    if not data.get("description") and not data.get("fee_code"):
+        raise Invalid("A fee line needs a description.", fields={"description": ["Required."]})
+    return QuoteLine(kind="fee", fee_code=data.get("fee_code"), description=data.get("description") or data["fee_code"],
+                     qty=to_qty(data.get("qty") or 1), unit_price_fen=price,
+                     price_source="price_list" if listed else "entered")
+
+
+def _append(quote: Quote, lines: list[QuoteLine]) -> None:
+    position = max((line.position for line in quote.lines), default=-1) + 1
+    for offset, line in enumerate(lines):
+        line.id = _new_id()
+        line.position = position + offset
+        line.decision = "pending"
+        quote.lines.append(line)
+
+
+def _editable(session: Session, caller: Caller, quote_id: str) -> Quote:
+    quote = get_quote(session, caller, quote_id, lock=True)
+    if quote.state != "draft":
+        raise Conflict(f"The quote is {quote.state}; only a draft changes. Revise it to make a new version "
+                       "(POST /v1/quotes/{id}/revise).", fields={"state": [quote.state]})
+    return quote
+
+
+def add_line(session: Session, caller: Caller, quote_id: str, data: dict, quote_parts: QuoteParts) -> QuoteLine:
+    quote = _editable(session, caller, quote_id)
+    settings = settings_of(session, quote.store_id)
+    today = store_today(settings)
+    if data["kind"] == "labour":
+        line = _labour_line(session, quote, data, today)
+    elif data["kind"] == "part":
+        part = _parts(quote_parts, quote.store_id, [data["sku"]])[data["sku"]]
+        line = _part_line(session, quote, part, to_qty(data.get("qty") or 1), today)
+    else:
+        line = _fee_line(session, quote, data, today)
+    if data.get("declined_work_id"):
+        line.declined_work_id = data["declined_work_id"]
+    if data.get("discount"):
+        _set_line_discount(line, data["discount"])
+        _note_discounter(quote, caller)
+    _append(quote, [line])
+    reprice(session, quote, settings)
+    return line
+
+
+def add_package(session: Session, caller: Caller, quote_id: str, data: dict, quote_parts: QuoteParts) -> list[QuoteLine]:
+    """Every line of a canned job, priced from today's catalogue and stock; a fixed package
+    price shows as a package discount spread over its lines."""
+    quote = _editable(session, caller, quote_id)
+    package = catalogue.get_package(session, data["package"])
+    if not package.active:
+        raise Conflict(f"The package {package.code} is no longer offered.")
+    settings = settings_of(session, quote.store_id)
+    today = store_today(settings)
+    choices = {str(k): v for k, v in (data.get("part_choices") or {}).items()}
+    wanted = {}
+    for item in package.items:
+        if item.kind != "part":
+            continue
+        chosen = choices.get(str(item.position), item.sku)
+        if chosen != item.sku and chosen not in (item.sku_options or []):
+            raise Invalid(f"{chosen} is not one of the parts this package allows for item {item.position}.",
+                          fields={"part_choices": {str(item.position): ["Not an allowed part."]}})
+        if not chosen:
+            raise Invalid(f"Choose a part for item {item.position}.",
+                          fields={"part_choices": {str(item.position): ["Required."]}})
+        wanted[item.position] = chosen
+    parts = _parts(quote_parts, quote.store_id, list(wanted.values()), field="part_choices")
+    lines = []
+    for item in package.items:
+        if item.kind == "labour":
+            line = _labour_line(session, quote, {"op_code": item.op_code, "qty": item.qty,
+                                                 "description": item.description}, today)
+        elif item.kind == "part":
+            line = _part_line(session, quote, parts[wanted[item.position]], to_qty(item.qty), today)
+        else:
+            line = _fee_line(session, quote, {"fee_code": item.fee_code, "description": item.description,
+                                              "unit_price_fen": item.unit_price_fen, "qty": item.qty}, today)
+        line.package_code = package.code
+        lines.append(line)
+    if package.pricing == "fixed":
+        listed = catalogue.effective_price(session, "package", package.code, quote.store_id, today)
+        fixed = listed.price_fen if listed else package.fixed_price_fen
+        grosses = [pricing.gross_fen(line.qty, line.unit_price_fen) for line in lines]
+        difference = sum(grosses) - fixed if fixed is not None else 0
+        if difference > 0:  # a package dearer than its lines is sold at the sum of its lines
+            for line, share in zip(lines, pricing.allocate(difference, grosses)):
+                line.package_discount_fen = share
+    _append(quote, lines)
+    reprice(session, quote, settings)
+    return lines
+
+
+def remove_line(session: Session, caller: Caller, quote_id: str, line_id: str) -> Quote:
+    quote = _editable(session, caller, quote_id)
+    line = next((line for line in quote.lines if line.id == line_id), None)
+    if line is None:
+        raise NotFound(f"The quote has no line {line_id}.")
+    quote.lines.remove(line)
+    reprice(session, quote, settings_of(session, quote.store_id))
+    return quote
+
+
+# -- discounts and approval -------------------------------------------------------------------
+
+def _discount(kind: str | None, value) -> pricing.Discount | None:
+    if not kind or value is None or Decimal(value) == 0:
+        return None
+    return pricing.Discount(kind, Decimal(value))
+
+
+def _set_line_discount(line: QuoteLine, data: dict) -> None:
+    line.discount_kind, line.discount_value = data["kind"], data["value"]
+    line.discount_reason = data.get("reason")
+    if not _discount(line.discount_kind, line.discount_value):
+        line.discount_kind = line.discount_value = line.discount_reason = None
+
+
+def _note_discounter(quote: Quote, caller: Caller) -> None:
+    quote.discount_by, quote.discount_role = caller.user_id, caller.role
+
+
+def set_discount(session: Session, caller: Caller, quote_id: str, data: dict) -> Quote:
+    """A percent or amount off one line (`line_id`) or the whole quote, with a reason;
+    a value of 0 removes it."""
+    quote = _editable(session, caller, quote_id)
+    if data.get("line_id"):
+        line = next((line for line in quote.lines if line.id == data["line_id"]), None)
+        if line is None:
+            raise NotFound(f"The quote has no line {data['line_id']}.")
+        _set_line_discount(line, data)
+    else:
+        quote.discount_kind, quote.discount_value = data["kind"], data["value"]
+        quote.discount_reason = data.get("reason")
+        if not _discount(quote.discount_kind, quote.discount_value):
+            quote.discount_kind = quote.discount_value = quote.discount_reason = None
+    _note_discounter(quote, caller)
+    reprice(session, quote, settings_of(session, quote.store_id))
+    return quote
+
+
+def approve(session: Session, caller: Caller, quote_id: str, note: str | None) -> Quote:
+    """A manager approves the discount as it stands and any line below cost, up to the
+    manager's own limit (deeper discounts need HQ)."""
+    if caller.role not in APPROVERS:
+        raise Forbidden("Only a store manager or HQ approves discounts and prices below cost.")
+    quote = get_quote(session, caller, quote_id, lock=True)
+    require_state(quote, ("draft", "presented", "approved", "partially_approved"), "approving a discount")
+    settings = settings_of(session, quote.store_id)
+    price = reprice(session, quote, settings)
+    if quote.approval_status != "pending":
+        raise Conflict("Nothing on this quote waits for approval.")
+    limit = discount_limit(settings, caller.role)
+    if price.max_negotiated_pct > limit:
+        raise Forbidden(f"A discount of {_pct(price.max_negotiated_pct)}% is above your own limit of {limit}%; "
+                        "HQ must approve it.")
+    quote.approved_pct = price.max_negotiated_pct.quantize(Decimal("0.001"), rounding="ROUND_CEILING")
+    quote.approved_below_cost = list(price.below_cost)
+    quote.approved_by, quote.approved_at, quote.approval_note = caller.user_id, utcnow(), note
+    reprice(session, quote, settings)
+    return quote
+
+
+def _pct(value: Decimal) -> str:
+    return f"{value.quantize(Decimal('0.1'), rounding='ROUND_HALF_UP')}"
+
+
+def reprice(session: Session, quote: Quote, settings: StoreSettings) -> pricing.QuotePrice:
+    """Recompute every line and the totals, then what still needs approval."""
+    inputs = [pricing.LineInput(
+        key=line.id, qty=Decimal(line.qty), unit_price_fen=line.unit_price_fen,
+        discount=_discount(line.discount_kind, line.discount_value),
+        package_discount_fen=line.package_discount_fen or 0, unit_cost_fen=line.unit_cost_fen,
+        included=line.decision != "declined") for line in quote.lines]
+    quote_discount = _discount(quote.discount_kind, quote.discount_value)
+    try:
+        price = pricing.price_quote(inputs, tax_rate=Decimal(quote.tax_rate), tax_inclusive=quote.tax_inclusive,
+                                    quote_discount=quote_discount)
+    except pricing.PricingError as exc:
+        if quote.state != "draft" and quote_discount and quote_discount.kind == pricing.AMOUNT:
+            # an amount off the whole quote that is now more than the approved lines: all of them free
+            price = pricing.price_quote(inputs, tax_rate=Decimal(quote.tax_rate), tax_inclusive=quote.tax_inclusive,
+                                        quote_discount=pricing.Discount(pricing.PERCENT, Decimal(100)))
+        else:
+            raise Invalid(str(exc), fields={"value": [str(exc)]}) from exc
+    for line in quote.lines:
+        amounts = price.lines[line.id]
+        line.gross_fen, line.discount_fen, line.net_fen = amounts.gross_fen, amounts.discount_fen, amounts.net_fen
+        line.tax_fen, line.excl_tax_fen, line.total_fen = amounts.tax_fen, amounts.excl_tax_fen, amounts.total_fen
+    quote.subtotal_fen, quote.discount_fen, quote.tax_fen = price.subtotal_fen, price.discount_fen, price.tax_fen
+    quote.total_excl_tax_fen, quote.total_fen = price.total_excl_tax_fen, price.total_fen
+
+    reasons = []
+    limit = discount_limit(settings, quote.discount_role)
+    approved_pct = Decimal(quote.approved_pct) if quote.approved_pct is not None else None
+    if price.max_negotiated_pct > limit and (approved_pct is None or price.max_negotiated_pct > approved_pct):
+        reasons.append(f"A discount of {_pct(price.max_negotiated_pct)}% is above the {limit}% "
+                       f"a {quote.discount_role or 'user'} may give.")
+    below = [key for key in price.below_cost if key not in (quote.approved_below_cost or [])]
+    for line in quote.lines:
+        if line.id in below:
+            reasons.append(f"{line.description} is priced below its cost.")
+    quote.approval_reasons = reasons
+    quote.approval_status = "pending" if reasons else ("approved" if quote.approved_by else "not_required")
+    session.flush()
+    return price
+
+
+# -- presenting, the customer's decision, versions ---------------------------------------------
+
+def present(session: Session, caller: Caller, quote_id: str) -> Quote:
+    quote = get_quote(session, caller, quote_id, lock=True)
+    require_state(quote, ("draft",), "presenting")
+    if not quote.lines:
+        raise Conflict("A quote without lines cannot be presented.")
+    settings = settings_of(session, quote.store_id)
+    quote.state, quote.presented_at = "presented", utcnow()
+    quote.valid_until = quote.presented_at + timedelta(days=settings.quote_valid_days)
+    return quote
+
+
+def decide(session: Session, caller: Caller, quote_id: str, data: dict) -> Quote:
+    quote = get_quote(session, caller, quote_id, lock=True)
+    require_state(quote, ("presented",), "recording the customer's decision")
+    approved, declined = set(data["approved_line_ids"]), set(data["declined_line_ids"])
+    ids = {line.id for line in quote.lines}
+    problems = {}
+    if approved & declined:
+        problems["declined_line_ids"] = [f"Both approved and declined: {', '.join(sorted(approved & declined))}."]
+    if (approved | declined) - ids:
+        problems["approved_line_ids"] = [f"Not lines of this quote: {', '.join(sorted((approved | declined) - ids))}."]
+    if ids - approved - declined:
+        problems["_schema"] = [f"Decide every line; undecided: {', '.join(sorted(ids - approved - declined))}."]
+    if problems:
+        raise Invalid("The decision does not match the quote's lines.", fields=problems)
+    now = utcnow()
+    for line in quote.lines:
+        line.decision = "approved" if line.id in approved else "declined"
+        if line.decision == "declined":
+            session.add(DeclinedWork(
+                store_id=quote.store_id, customer_id=quote.customer_id, vehicle_id=quote.vehicle_id,
+                visit_id=quote.visit_id, quote_id=quote.id, quote_line_id=line.id, kind=line.kind,
+                description=line.description, op_code=line.op_code, sku=line.sku, qty=line.qty,
+                total_fen=line.total_fen, declined_at=now))
+    quote.state = ("approved" if not declined else "declined" if not approved else "partially_approved")
+    quote.decided_at = now
+    reprice(session, quote, settings_of(session, quote.store_id))
+    return quote
+
+
+def revise(session: Session, caller: Caller, quote_id: str) -> Quote:
+    """A new draft version with the same lines and recorded prices; the old one is kept,
+    expired and pointing at its successor."""
+    old = get_quote(session, caller, quote_id, lock=True)
+    require_state(old, ("presented", "approved", "partially_approved", "declined"), "revising")
+    latest = session.scalar(select(func.max(Quote.version)).where(Quote.group_id == old.group_id))
+    new = Quote(**{column: getattr(old, column) for column in (
+        "number", "group_id", "store_id", "visit_id", "customer_id", "vehicle_id", "vehicle_class", "tax_rate",
+        "tax_inclusive", "labour_rate_fen", "discount_kind", "discount_value", "discount_reason", "discount_by",
+        "discount_role", "approved_pct", "approved_by", "approved_at", "approval_note", "notes", "valid_until")})
+    new.id, new.version, new.state, new.advisor_id = _new_id(), latest + 1, "draft", caller.user_id
+    new.lines = []
+    mapping = {}
+    for line in old.lines:
+        copy = QuoteLine(**{column: getattr(line, column) for column in (
+            "position", "kind", "description", "op_code", "skill", "hours", "sku", "part_id", "unit", "fee_code",
+            "qty", "unit_price_fen", "price_source", "unit_cost_fen", "available_qty", "in_stock", "package_code",
+            "package_discount_fen", "discount_kind", "discount_value", "discount_reason", "declined_work_id")})
+        copy.id, copy.decision = _new_id(), "pending"
+        mapping[line.id] = copy.id
+        new.lines.append(copy)
+    new.approved_below_cost = [mapping[key] for key in (old.approved_below_cost or []) if key in mapping]
+    session.add(new)
+    session.flush()
+    old.state, old.superseded_by_id, old.expired_at = "expired", new.id, utcnow()
+    session.execute(delete(DeclinedWork).where(DeclinedWork.quote_id == old.id, DeclinedWork.status == "open"))
+    reprice(session, new, settings_of(session, new.store_id))
+    return new
+
+
+def expire_overdue(session: Session) -> int:
+    """Open quotes past their validity become `expired` (a timer runs this)."""
+    result = session.execute(update(Quote).where(Quote.state.in_(OPEN_STATES), Quote.valid_until < utcnow())
+                             .values(state="expired", expired_at=utcnow()))
+    return result.rowcount or 0

@@ -1,0 +1,159 @@
+"""Reception: checking a car in (a visit), test drives, and the declined work a visit shows
+again. Customer and vehicle arrive already checked against crm by the service."""
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from services.common.context import Caller
+from services.common.db import utcnow
+from services.common.errors import Conflict, Invalid, NotFound
+from services.common.outbox import record_event
+from services.common.schemas import page
+
+from ..models import Appointment, DeclinedWork, TestDrive, Visit
+from . import catalogue
+
+
+def _keyset(query, model, filters: dict):
+    if filters.get("cursor"):
+        query = query.where(model.id < filters["cursor"])
+    return query.order_by(model.id.desc()).limit(filters["limit"] + 1)
+
+
+def scoped(query, model, caller: Caller, filters: dict):
+    """Store documents: the store_id filter, and non-HQ users only ever see their stores."""
+    if filters.get("store_id"):
+        caller.require_store(filters["store_id"])
+        query = query.where(model.store_id == filters["store_id"])
+    elif not (caller.is_hq or caller.is_system):
+        query = query.where(model.store_id.in_(sorted(caller.store_ids)))
+    return query
+
+
+def check_in(session: Session, caller: Caller, data: dict, customer: dict, vehicle: dict | None) -> Visit:
+    if vehicle is not None and vehicle.get("customer_id") != customer["id"]:
+        raise Invalid("This vehicle belongs to another customer.",
+                      fields={"vehicle_id": ["Belongs to another customer."]})
+    appointment = None
+    if data.get("appointment_id"):
+        appointment = session.get(Appointment, data["appointment_id"], with_for_update=True)
+        if appointment is None or appointment.store_id != data["store_id"]:
+            raise Invalid("No such appointment at this store.", fields={"appointment_id": ["Unknown."]})
+        if appointment.customer_id != customer["id"]:
+            raise Invalid("The appointment is another customer's.", fields={"appointment_id": ["Other customer."]})
+        if appointment.state != "booked":
+            raise Conflict(f"The appointment is {appointment.state}; only a booked one can arrive.")
+    vehicle_class = data.get("vehicle_class") or catalogue.classify(
+        session, (vehicle or {}).get("make"), (vehicle or {}).get("model"))
+    visit = Visit(
+        store_id=data["store_id"], customer_id=customer["id"], vehicle_id=(vehicle or {}).get("id"),
+        appointment_id=data.get("appointment_id"), customer_name=customer.get("name"),
+        plate=(vehicle or {}).get("plate"), make=(vehicle or {}).get("make"), model=(vehicle or {}).get("model"),
+        vehicle_class=vehicle_class, mileage_km=data.get("mileage_km"), needs=data["needs"],
+        budget_fen=data.get("budget_fen"), expectations=data.get("expectations"), notes=data.get("notes"),
+        promised_at=data.get("promised_at"), advisor_id=caller.user_id, checked_in_at=utcnow())
+    session.add(visit)
+    session.flush()
+    if appointment is not None:
+        appointment.state = "arrived"
+        appointment.visit_id = visit.id
+    record_event(session, "visit_checked_in", {
+        "visit_id": visit.id, "store_id": visit.store_id, "customer_id": visit.customer_id,
+        "vehicle_id": visit.vehicle_id, "mileage_km": visit.mileage_km, "needs": list(visit.needs),
+        "checked_in_at": visit.checked_in_at.isoformat()}, store_id=visit.store_id)
+    return visit
+
+
+def get_visit(session: Session, caller: Caller, visit_id: str) -> Visit:
+    visit = session.get(Visit, visit_id)
+    if visit is None:
+        raise NotFound(f"No visit {visit_id}.")
+    caller.require_store(visit.store_id)
+    return visit
+
+
+def list_visits(session: Session, caller: Caller, filters: dict) -> dict:
+    query = scoped(select(Visit), Visit, caller, filters)
+    for column in ("customer_id", "vehicle_id"):
+        if filters.get(column):
+            query = query.where(getattr(Visit, column) == filters[column])
+    rows = session.scalars(_keyset(query, Visit, filters)).all()
+    return page(list(rows), filters["limit"], key=lambda row: row.id)
+
+
+def open_declined_work(session: Session, visit: Visit) -> list[DeclinedWork]:
+    """What this customer declined on earlier visits of the same vehicle (or, without a
+    vehicle, of the customer), still open: shown again at reception."""
+    query = select(DeclinedWork).where(DeclinedWork.status == "open", DeclinedWork.visit_id != visit.id)
+    if visit.vehicle_id:
+        query = query.where(DeclinedWork.vehicle_id == visit.vehicle_id)
+    else:
+        query = query.where(DeclinedWork.customer_id == visit.customer_id)
+    return list(session.scalars(query.order_by(DeclinedWork.id.desc()).limit(50)))
+
+
+def list_declined_work(session: Session, filters: dict) -> dict:
+    if not (filters.get("customer_id") or filters.get("vehicle_id")):
+        raise Invalid("Name a customer_id or a vehicle_id.", fields={"customer_id": ["Or vehicle_id."]})
+    query = select(DeclinedWork)
+    for column in ("customer_id", "vehicle_id", "status", "store_id"):
+        if filters.get(column):
+            query = query.where(getattr(DeclinedWork, column) == filters[column])
+    rows = session.scalars(_keyset(query, DeclinedWork, filters)).all()
+    return page(list(rows), filters["limit"], key=lambda row: row.id)
+
+
+# -- test drives ------------------------------------------------------------------------------
+
+def book_test_drive(session: Session, caller: Caller, data: dict) -> TestDrive:
+    if data.get("visit_id"):
+        visit = get_visit(session, caller, data["visit_id"])
+        if visit.store_id != data["store_id"] or visit.customer_id != data["customer_id"]:
+            raise Invalid("The visit is another store's or customer's.", fields={"visit_id": ["Does not match."]})
+    drive = TestDrive(created_by=caller.user_id, **data)
+    drive.state = "out" if data.get("time_out") else "booked"
+    session.add(drive)
+    session.flush()
+    return drive
+
+
+def get_test_drive(session: Session, caller: Caller, drive_id: str) -> TestDrive:
+    drive = session.get(TestDrive, drive_id, with_for_update=True)
+    if drive is None:
+        raise NotFound(f"No test drive {drive_id}.")
+    caller.require_store(drive.store_id)
+    return drive
+
+
+def start_test_drive(session: Session, caller: Caller, drive_id: str, data: dict) -> TestDrive:
+    drive = get_test_drive(session, caller, drive_id)
+    if drive.state != "booked":
+        raise Conflict(f"The test drive is {drive.state}; only a booked one can go out.")
+    drive.state, drive.time_out = "out", data.get("time_out") or utcnow()
+    drive.mileage_out_km = data.get("mileage_out_km", drive.mileage_out_km)
+    return drive
+
+
+def return_test_drive(session: Session, caller: Caller, drive_id: str, data: dict) -> TestDrive:
+    drive = get_test_drive(session, caller, drive_id)
+    if drive.state != "out":
+        raise Conflict(f"The test drive is {drive.state}; only one that is out can come back.")
+    time_in = data.get("time_in") or utcnow()
+    if time_in < drive.time_out:
+        raise Invalid("The car came back before it left.", fields={"time_in": ["Before time_out."]})
+    mileage_in = data.get("mileage_in_km")
+    if mileage_in is not None and drive.mileage_out_km is not None and mileage_in < drive.mileage_out_km:
+        raise Invalid("Mileage in is below mileage out.", fields={"mileage_in_km": ["Below mileage out."]})
+    drive.state, drive.time_in, drive.mileage_in_km = "returned", time_in, mileage_in
+    if data.get("notes"):
+        drive.notes = f"{drive.notes}\n{data['notes']}" if drive.notes else data["notes"]
+    return drive
+
+
+def list_test_drives(session: Session, caller: Caller, filters: dict) -> dict:
+    query = scoped(select(TestDrive), TestDrive, caller, filters)
+    if filters.get("customer_id"):
+        query = query.where(TestDrive.customer_id == filters["customer_id"])
+    rows = session.scalars(_keyset(query, TestDrive, filters)).all()
+    return page(list(rows), filters["limit"], key=lambda row: row.id)

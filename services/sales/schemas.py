@@ -1,0 +1,631 @@
+"""sales's contract: request and response schemas shared by the service and the gateway
+(the gateway validates with them and builds its OpenAPI document from them)."""
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from zoneinfo import available_timezones
+
+from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
+
+from services.common.context import ROLES
+from services.common.fields import Fen, Quantity
+from services.common.schemas import ListQuery, patch_schema
+
+LINE_KINDS = ("labour", "part", "fee")
+CATEGORIES = ("maintenance", "repair", "inspection", "bodywork", "paint", "tyres", "car_care", "electrical",
+              "diagnosis", "other")
+PAYMENT_METHODS = ("cash", "card", "wechat", "alipay", "stored_value", "package", "transfer")
+QUOTE_STATES = ("draft", "presented", "approved", "partially_approved", "declined", "contracted", "expired")
+ORDER_STATES = ("confirmed", "in_progress", "completed", "delivered", "closed", "cancelled")
+APPOINTMENT_STATES = ("booked", "arrived", "cancelled", "no_show")
+DISCOUNT_KINDS = ("percent", "amount")
+PRICE_KINDS = ("labour_rate", "part", "package", "fee")
+CODE = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,39}$", error="1-40 letters, digits, dot, dash, underscore.")
+
+
+def json_numbers(mapping: dict) -> dict:
+    """Decimals kept exactly in a JSON column: whole numbers as ints, others as strings."""
+    return {key: int(value) if Decimal(value) == int(value) else str(value) for key, value in mapping.items()}
+
+
+class Rate(fields.Field):
+    """A tax rate as an exact decimal fraction (0.13), sent as a number or string, returned as a string."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+            raise ValidationError("Not a valid rate.")
+        try:
+            rate = Decimal(str(value))
+        except InvalidOperation as exc:
+            raise ValidationError("Not a valid rate.") from exc
+        if not rate.is_finite() or not Decimal(0) <= rate < Decimal(1) or rate != rate.quantize(Decimal("0.0001")):
+            raise ValidationError("A fraction between 0 and 1 with at most 4 decimals, e.g. 0.13.")
+        return rate
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return None if value is None else str(Decimal(value).quantize(Decimal("0.0001")).normalize())
+
+
+def _tz(value):
+    if value not in available_timezones():
+        raise ValidationError("Not an IANA time zone, e.g. Asia/Shanghai.")
+
+
+# -- store settings ---------------------------------------------------------------------------
+
+class SalesSettingsPut(Schema):
+    """Only what is sent changes; limits are HQ's to set."""
+    labour_rate_fen = Fen(metadata={"description": "Per hour, in the store's pricing mode"})
+    vat_rate = Rate(metadata={"example": "0.13"})
+    tax_inclusive = fields.Boolean(metadata={"description": "Prices include VAT (usual in China)"})
+    discount_limits = fields.Dict(keys=fields.String(validate=validate.OneOf(ROLES)),
+                                  values=Quantity(validate=validate.Range(min=0, max=100)),
+                                  metadata={"description": "role -> deepest discount (percent) without approval"})
+    slot_minutes = fields.Integer(strict=True, validate=validate.OneOf([15, 20, 30, 60, 90, 120, 180, 240]))
+    slot_capacity = fields.Integer(strict=True, validate=validate.Range(min=1, max=100))
+    timezone = fields.String(validate=_tz)
+    quote_valid_days = fields.Integer(strict=True, validate=validate.Range(min=1, max=90))
+
+
+class SalesSettingsOut(Schema):
+    store_id = fields.String()
+    labour_rate_fen = Fen()
+    vat_rate = Rate()
+    tax_inclusive = fields.Boolean()
+    discount_limits = fields.Dict(keys=fields.String(), values=Quantity())
+    slot_minutes = fields.Integer()
+    slot_capacity = fields.Integer()
+    timezone = fields.String()
+    quote_valid_days = fields.Integer()
+    updated_at = fields.DateTime(allow_none=True)
+
+
+# -- catalogue --------------------------------------------------------------------------------
+
+class LabourOperationCreate(Schema):
+    code = fields.String(required=True, validate=CODE, metadata={"example": "OIL-CHG"})
+    name = fields.String(required=True, validate=validate.Length(min=1, max=100), metadata={"example": "更换机油"})
+    name_en = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
+    category = fields.String(required=True, validate=validate.OneOf(CATEGORIES))
+    standard_hours = Quantity(required=True, validate=validate.Range(min=0, min_inclusive=False, max=200))
+    hours_by_class = fields.Dict(keys=fields.String(validate=validate.Length(min=1, max=20)),
+                                 values=Quantity(validate=validate.Range(min=0, min_inclusive=False, max=200)),
+                                 load_default=dict, metadata={"example": {"suv": 1.2, "luxury": 1.5}})
+    skill = fields.String(load_default="general", validate=validate.Length(min=1, max=30),
+                          metadata={"description": "Skill level needed; picks the labour rate from the price list"})
+    active = fields.Boolean(load_default=True)
+
+
+LabourOperationPatch = patch_schema(LabourOperationCreate, "LabourOperationPatch")
+
+
+class LabourOperationOut(Schema):
+    id = fields.String()
+    code = fields.String()
+    name = fields.String()
+    name_en = fields.String(allow_none=True)
+    category = fields.String()
+    standard_hours = Quantity()
+    hours_by_class = fields.Dict(keys=fields.String(), values=Quantity())
+    skill = fields.String()
+    active = fields.Boolean()
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+
+
+class LabourOperationListQuery(ListQuery):
+    category = fields.String(validate=validate.OneOf(CATEGORIES))
+    q = fields.String(validate=validate.Length(min=1, max=50), metadata={"description": "Code prefix or name part"})
+    active = fields.Boolean()
+
+
+class PackageItemIn(Schema):
+    kind = fields.String(required=True, validate=validate.OneOf(LINE_KINDS))
+    op_code = fields.String(load_default=None, allow_none=True)
+    sku = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=60))
+    sku_options = fields.List(fields.String(validate=validate.Length(min=1, max=60)), load_default=list,
+                              metadata={"description": "Parts the advisor may choose instead (grade, fitment)"})
+    fee_code = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=40))
+    description = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
+    qty = Quantity(load_default=lambda: Decimal(1), validate=validate.Range(min=0, min_inclusive=False, max=10000))
+    unit_price_fen = Fen(load_default=None, allow_none=True)
+
+    @validates_schema
+    def _by_kind(self, data, **_):
+        if data["kind"] == "labour" and not data.get("op_code"):
+            raise ValidationError("A labour item names an operation.", "op_code")
+        if data["kind"] == "part" and not (data.get("sku") or data.get("sku_options")):
+            raise ValidationError("A part item names a SKU or the SKUs to choose from.", "sku")
+        if data["kind"] == "fee" and not (data.get("fee_code") or (data.get("description")
+                                                                   and data.get("unit_price_fen") is not None)):
+            raise ValidationError("A fee item has a fee_code or a description and unit_price_fen.", "fee_code")
+
+
+class PackageCreate(Schema):
+    code = fields.String(required=True, validate=CODE, metadata={"example": "PKG-MINOR"})
+    name = fields.String(required=True, validate=validate.Length(min=1, max=100), metadata={"example": "小保养"})
+    description = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+    category = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(CATEGORIES))
+    pricing = fields.String(load_default="sum", validate=validate.OneOf(("sum", "fixed")),
+                            metadata={"description": "sum of its lines, or a fixed package price (the difference "
+                                                     "shows as a package discount)"})
+    fixed_price_fen = Fen(load_default=None, allow_none=True)
+    items = fields.List(fields.Nested(PackageItemIn), required=True, validate=validate.Length(min=1, max=50))
+    active = fields.Boolean(load_default=True)
+
+
+class PackageItemOut(Schema):
+    position = fields.Integer()
+    kind = fields.String()
+    op_code = fields.String(allow_none=True)
+    sku = fields.String(allow_none=True)
+    sku_options = fields.List(fields.String())
+    fee_code = fields.String(allow_none=True)
+    description = fields.String(allow_none=True)
+    qty = Quantity()
+    unit_price_fen = Fen(allow_none=True)
+
+
+class PackageOut(Schema):
+    id = fields.String()
+    code = fields.String()
+    name = fields.String()
+    description = fields.String(allow_none=True)
+    category = fields.String(allow_none=True)
+    pricing = fields.String()
+    fixed_price_fen = Fen(allow_none=True)
+    active = fields.Boolean()
+    items = fields.List(fields.Nested(PackageItemOut))
+    created_at = fields.DateTime()
+
+
+class PackageListQuery(ListQuery):
+    category = fields.String(validate=validate.OneOf(CATEGORIES))
+    active = fields.Boolean()
+
+
+class PriceEntryCreate(Schema):
+    kind = fields.String(required=True, validate=validate.OneOf(PRICE_KINDS),
+                         metadata={"description": "labour_rate (key = skill level), part (key = SKU), "
+                                                  "package (key = package code), fee (key = fee code)"})
+    key = fields.String(required=True, validate=validate.Length(min=1, max=60))
+    store_id = fields.String(load_default=None, allow_none=True,
+                             metadata={"description": "A store's override; null = the chain's price (HQ)"})
+    price_fen = Fen(required=True)
+    min_fen = Fen(load_default=None, allow_none=True, metadata={"description": "Chain entries: lowest store price"})
+    max_fen = Fen(load_default=None, allow_none=True, metadata={"description": "Chain entries: highest store price"})
+    effective_from = fields.Date(required=True, metadata={"description": "Store-local date it applies from"})
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
+
+
+class PriceEntryOut(Schema):
+    id = fields.String()
+    kind = fields.String()
+    key = fields.String()
+    store_id = fields.String(allow_none=True)
+    price_fen = Fen()
+    min_fen = Fen(allow_none=True)
+    max_fen = Fen(allow_none=True)
+    effective_from = fields.Date()
+    note = fields.String(allow_none=True)
+    created_by = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+
+
+class PriceListQuery(ListQuery):
+    kind = fields.String(validate=validate.OneOf(PRICE_KINDS))
+    key = fields.String()
+    store_id = fields.String(allow_none=True, metadata={"description": "A store's overrides; empty = chain"})
+
+
+class VehicleClassRuleIn(Schema):
+    make = fields.String(required=True, validate=validate.Length(min=1, max=40), metadata={"example": "宝马"})
+    model = fields.String(load_default="", validate=validate.Length(max=60),
+                          metadata={"description": "Empty: every model of the make"})
+    vehicle_class = fields.String(required=True, validate=validate.Length(min=1, max=20),
+                                  metadata={"example": "luxury"})
+
+
+class VehicleClassRuleOut(Schema):
+    id = fields.String()
+    make = fields.String()
+    model = fields.String()
+    vehicle_class = fields.String()
+
+
+# -- appointments, visits, test drives --------------------------------------------------------
+
+class AppointmentCreate(Schema):
+    store_id = fields.String(required=True)
+    customer_id = fields.String(required=True)
+    vehicle_id = fields.String(load_default=None, allow_none=True)
+    slot_start = fields.AwareDateTime(required=True, metadata={"example": "2026-12-01T10:00:00+08:00"})
+    services = fields.List(fields.String(validate=validate.Length(min=1, max=100)), load_default=list,
+                           validate=validate.Length(max=20))
+    notes = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+    override_capacity = fields.Boolean(load_default=False,
+                                       metadata={"description": "A manager books a full slot on purpose"})
+
+
+class AppointmentOut(Schema):
+    id = fields.String()
+    store_id = fields.String()
+    customer_id = fields.String()
+    vehicle_id = fields.String(allow_none=True)
+    slot_start = fields.DateTime()
+    slot_minutes = fields.Integer()
+    services = fields.List(fields.String())
+    notes = fields.String(allow_none=True)
+    state = fields.String(metadata={"enum": list(APPOINTMENT_STATES)})
+    overbooked = fields.Boolean()
+    visit_id = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+
+
+class AppointmentListQuery(ListQuery):
+    store_id = fields.String()
+    date = fields.Date(metadata={"description": "The store's local day (needs store_id)"})
+    customer_id = fields.String()
+    state = fields.String(validate=validate.OneOf(APPOINTMENT_STATES))
+
+
+class ReasonIn(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
+
+
+class OptionalReasonIn(Schema):
+    reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
+
+
+class VisitCreate(Schema):
+    store_id = fields.String(required=True)
+    customer_id = fields.String(required=True)
+    vehicle_id = fields.String(load_default=None, allow_none=True)
+    appointment_id = fields.String(load_default=None, allow_none=True)
+    mileage_km = fields.Integer(strict=True, load_default=None, allow_none=True,
+                                validate=validate.Range(min=0, max=3_000_000))
+    needs = fields.List(fields.String(validate=validate.Length(min=1, max=200)), required=True,
+                        validate=validate.Length(min=1, max=20),
+                        metadata={"example": ["maintenance", "左前轮异响"],
+                                  "description": "maintenance, repair, inspection, bodywork, car_care … or free text"})
+    budget_fen = Fen(load_default=None, allow_none=True)
+    expectations = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+    notes = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+    promised_at = fields.AwareDateTime(load_default=None, allow_none=True)
+    vehicle_class = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=20),
+                                  metadata={"description": "Overrides the class found from make/model"})
+
+
+class DeclinedWorkOut(Schema):
+    id = fields.String()
+    store_id = fields.String()
+    customer_id = fields.String()
+    vehicle_id = fields.String(allow_none=True)
+    visit_id = fields.String()
+    quote_id = fields.String()
+    quote_line_id = fields.String()
+    kind = fields.String()
+    description = fields.String()
+    op_code = fields.String(allow_none=True)
+    sku = fields.String(allow_none=True)
+    qty = Quantity()
+    total_fen = Fen()
+    status = fields.String(metadata={"enum": ["open", "requoted"]})
+    declined_at = fields.DateTime()
+
+
+class DeclinedWorkQuery(ListQuery):
+    customer_id = fields.String()
+    vehicle_id = fields.String()
+    store_id = fields.String()
+    status = fields.String(validate=validate.OneOf(("open", "requoted")))
+
+
+class VisitOut(Schema):
+    id = fields.String()
+    store_id = fields.String()
+    customer_id = fields.String()
+    customer_name = fields.String(allow_none=True)
+    vehicle_id = fields.String(allow_none=True)
+    plate = fields.String(allow_none=True)
+    make = fields.String(allow_none=True)
+    model = fields.String(allow_none=True)
+    vehicle_class = fields.String()
+    appointment_id = fields.String(allow_none=True)
+    mileage_km = fields.Integer(allow_none=True)
+    needs = fields.List(fields.String())
+    budget_fen = Fen(allow_none=True)
+    expectations = fields.String(allow_none=True)
+    notes = fields.String(allow_none=True)
+    promised_at = fields.DateTime(allow_none=True)
+    advisor_id = fields.String(allow_none=True)
+    checked_in_at = fields.DateTime()
+    declined_work = fields.List(fields.Nested(DeclinedWorkOut),
+                                metadata={"description": "Work declined on earlier visits, still open"})
+
+
+class VisitListQuery(ListQuery):
+    store_id = fields.String()
+    customer_id = fields.String()
+    vehicle_id = fields.String()
+
+
+class TestDriveCreate(Schema):
+    store_id = fields.String(required=True)
+    customer_id = fields.String(required=True)
+    vehicle_id = fields.String(load_default=None, allow_none=True)
+    visit_id = fields.String(load_default=None, allow_none=True)
+    vehicle_description = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
+    licence_number = fields.String(required=True, validate=validate.Regexp(r"^[0-9A-Za-z]{8,20}$",
+                                   error="8-20 letters or digits (a driving licence number)."))
+    planned_at = fields.AwareDateTime(load_default=None, allow_none=True)
+    time_out = fields.AwareDateTime(load_default=None, allow_none=True)
+    mileage_out_km = fields.Integer(strict=True, load_default=None, allow_none=True, validate=validate.Range(min=0))
+    notes = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+
+    @validates_schema
+    def _something_to_drive(self, data, **_):
+        if not data.get("vehicle_id") and not data.get("vehicle_description"):
+            raise ValidationError("Name the vehicle (vehicle_id or vehicle_description).", "vehicle_description")
+
+
+class TestDriveStart(Schema):
+    time_out = fields.AwareDateTime(load_default=None, allow_none=True)
+    mileage_out_km = fields.Integer(strict=True, load_default=None, allow_none=True, validate=validate.Range(min=0))
+
+
+class TestDriveReturn(Schema):
+    time_in = fields.AwareDateTime(load_default=None, allow_none=True)
+    mileage_in_km = fields.Integer(strict=True, load_default=None, allow_none=True, validate=validate.Range(min=0))
+    notes = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+
+
+class TestDriveOut(Schema):
+    id = fields.String()
+    store_id = fields.String()
+    customer_id = fields.String()
+    vehicle_id = fields.String(allow_none=True)
+    visit_id = fields.String(allow_none=True)
+    vehicle_description = fields.String(allow_none=True)
+    licence_number = fields.String()
+    planned_at = fields.DateTime(allow_none=True)
+    time_out = fields.DateTime(allow_none=True)
+    time_in = fields.DateTime(allow_none=True)
+    mileage_out_km = fields.Integer(allow_none=True)
+    mileage_in_km = fields.Integer(allow_none=True)
+    state = fields.String(metadata={"enum": ["booked", "out", "returned"]})
+    notes = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+
+
+class TestDriveListQuery(ListQuery):
+    store_id = fields.String()
+    customer_id = fields.String()
+
+
+# -- quotes -----------------------------------------------------------------------------------
+
+class DiscountValue(Schema):
+    kind = fields.String(required=True, validate=validate.OneOf(DISCOUNT_KINDS))
+    value = Quantity(required=True, validate=validate.Range(min=0),
+                     metadata={"description": "percent (12.5 = 12.5%) or amount in fen; 0 removes the discount"})
+    reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
+
+    @validates_schema
+    def _shape(self, data, **_):
+        if data["kind"] == "percent" and data["value"] > 100:
+            raise ValidationError("At most 100 percent.", "value")
+        if data["kind"] == "amount" and data["value"] != int(data["value"]):
+            raise ValidationError("An amount is whole fen.", "value")
+        if data["value"] > 0 and not data.get("reason"):
+            raise ValidationError("Say why (the reason is kept with the quote).", "reason")
+
+
+class QuoteCreate(Schema):
+    visit_id = fields.String(required=True)
+    notes = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+
+
+class QuoteLineCreate(Schema):
+    kind = fields.String(required=True, validate=validate.OneOf(LINE_KINDS))
+    description = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=200))
+    op_code = fields.String(load_default=None, allow_none=True, metadata={"description": "labour: operation code"})
+    hours = Quantity(load_default=None, allow_none=True, validate=validate.Range(min=0, min_inclusive=False, max=200),
+                     metadata={"description": "labour: billed hours (default: the operation's, for the vehicle class)"})
+    flat_price_fen = Fen(load_default=None, allow_none=True, metadata={"description": "labour: a flat price"})
+    skill = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=30))
+    sku = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=60))
+    qty = Quantity(load_default=None, allow_none=True, validate=validate.Range(min=0, min_inclusive=False, max=10000))
+    fee_code = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=40))
+    unit_price_fen = Fen(load_default=None, allow_none=True, metadata={"description": "fee: its price"})
+    discount = fields.Nested(DiscountValue, load_default=None, allow_none=True)
+    declined_work_id = fields.String(load_default=None, allow_none=True,
+                                     metadata={"description": "Quoting again work declined on an earlier visit"})
+
+    @validates_schema
+    def _by_kind(self, data, **_):
+        if data["kind"] == "part" and not data.get("sku"):
+            raise ValidationError("A part line names its SKU.", "sku")
+        if data["kind"] == "labour" and not (data.get("op_code") or data.get("description")):
+            raise ValidationError("A labour line names an operation or has a description.", "op_code")
+        if data["kind"] == "fee" and not (data.get("fee_code") or data.get("description")):
+            raise ValidationError("A fee line has a fee_code or a description.", "description")
+        if data["kind"] != "part" and data.get("sku"):
+            raise ValidationError("Only part lines have a SKU.", "sku")
+
+
+class QuoteDiscountIn(DiscountValue):
+    line_id = fields.String(load_default=None, allow_none=True,
+                            metadata={"description": "One line; without it, the whole quote"})
+
+
+class ApprovalIn(Schema):
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
+
+
+class DecisionIn(Schema):
+    approved_line_ids = fields.List(fields.String(), load_default=list)
+    declined_line_ids = fields.List(fields.String(), load_default=list)
+
+
+class AddPackageIn(Schema):
+    package = fields.String(required=True, metadata={"description": "Package id or code"})
+    part_choices = fields.Dict(keys=fields.String(), values=fields.String(), load_default=dict,
+                               metadata={"description": "item position -> chosen SKU (one of its sku_options)"})
+
+
+class ContractIn(Schema):
+    payment_method = fields.String(required=True, validate=validate.OneOf(PAYMENT_METHODS))
+    deposit_fen = Fen(load_default=0)
+    deposit_reference = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
+    promised_at = fields.AwareDateTime(load_default=None, allow_none=True)
+    terms = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=5000))
+    signed_by = fields.String(required=True, validate=validate.Length(min=1, max=50),
+                              metadata={"description": "The customer's name as signed"})
+    signed_at = fields.AwareDateTime(load_default=None, allow_none=True)
+
+
+class QuoteLineOut(Schema):
+    id = fields.String()
+    position = fields.Integer()
+    kind = fields.String(metadata={"enum": list(LINE_KINDS)})
+    description = fields.String()
+    op_code = fields.String(allow_none=True)
+    skill = fields.String(allow_none=True)
+    hours = Quantity(allow_none=True)
+    sku = fields.String(allow_none=True)
+    part_id = fields.String(allow_none=True)
+    unit = fields.String(allow_none=True)
+    fee_code = fields.String(allow_none=True)
+    qty = Quantity()
+    unit_price_fen = Fen()
+    price_source = fields.String(metadata={"enum": ["store_rate", "price_list", "inventory", "flat", "entered"]})
+    available = fields.Boolean(allow_none=True, attribute="in_stock",
+                               metadata={"description": "parts: in stock now (false: the work order waits)"})
+    available_qty = Quantity(allow_none=True)
+    package_code = fields.String(allow_none=True)
+    discount_kind = fields.String(allow_none=True)
+    discount_value = Quantity(allow_none=True)
+    discount_reason = fields.String(allow_none=True)
+    decision = fields.String(metadata={"enum": ["pending", "approved", "declined"]})
+    gross_fen = Fen()
+    discount_fen = Fen(metadata={"description": "package + line + share of the quote discount"})
+    net_fen = Fen()
+    tax_fen = Fen()
+    excl_tax_fen = Fen()
+    total_fen = Fen(metadata={"description": "After discount, tax included"})
+
+
+class QuoteVersionOut(Schema):
+    id = fields.String()
+    version = fields.Integer()
+    state = fields.String()
+
+
+class TotalsOut(Schema):
+    subtotal_fen = Fen()
+    discount_fen = Fen()
+    tax_fen = Fen()
+    total_excl_tax_fen = Fen()
+    total_fen = Fen(metadata={"description": "Tax included"})
+    currency = fields.String()
+
+
+class QuoteOut(Schema):
+    id = fields.String()
+    number = fields.String()
+    version = fields.Integer()
+    group_id = fields.String()
+    superseded_by_id = fields.String(allow_none=True)
+    store_id = fields.String()
+    visit_id = fields.String()
+    customer_id = fields.String()
+    vehicle_id = fields.String(allow_none=True)
+    vehicle_class = fields.String()
+    state = fields.String(metadata={"enum": list(QUOTE_STATES)})
+    tax_rate = Rate()
+    tax_inclusive = fields.Boolean()
+    labour_rate_fen = Fen()
+    discount_kind = fields.String(allow_none=True)
+    discount_value = Quantity(allow_none=True)
+    discount_reason = fields.String(allow_none=True)
+    approval_status = fields.String(metadata={"enum": ["not_required", "pending", "approved"]})
+    approval_reasons = fields.List(fields.String())
+    approved_by = fields.String(allow_none=True)
+    approved_at = fields.DateTime(allow_none=True)
+    totals = fields.Nested(TotalsOut)
+    lines = fields.List(fields.Nested(QuoteLineOut))
+    versions = fields.List(fields.Nested(QuoteVersionOut))
+    order_id = fields.String(allow_none=True)
+    notes = fields.String(allow_none=True)
+    valid_until = fields.DateTime()
+    advisor_id = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+    presented_at = fields.DateTime(allow_none=True)
+    decided_at = fields.DateTime(allow_none=True)
+    contracted_at = fields.DateTime(allow_none=True)
+
+
+class QuoteListQuery(ListQuery):
+    store_id = fields.String()
+    visit_id = fields.String()
+    customer_id = fields.String()
+    state = fields.String(validate=validate.OneOf(QUOTE_STATES))
+
+
+# -- orders -----------------------------------------------------------------------------------
+
+class OrderLineOut(Schema):
+    id = fields.String()
+    position = fields.Integer()
+    kind = fields.String()
+    description = fields.String()
+    op_code = fields.String(allow_none=True)
+    skill = fields.String(allow_none=True)
+    hours = Quantity(allow_none=True)
+    sku = fields.String(allow_none=True)
+    qty = Quantity()
+    unit_price_fen = Fen()
+    discount_fen = Fen()
+    tax_fen = Fen()
+    total_fen = Fen()
+
+
+class OrderOut(Schema):
+    id = fields.String()
+    number = fields.String()
+    store_id = fields.String()
+    quote_id = fields.String()
+    visit_id = fields.String(allow_none=True)
+    customer_id = fields.String()
+    vehicle_id = fields.String(allow_none=True)
+    advisor_id = fields.String(allow_none=True)
+    state = fields.String(metadata={"enum": list(ORDER_STATES)})
+    status_line = fields.String(metadata={"description": "One line for the advisor"})
+    totals = fields.Nested(TotalsOut)
+    tax_rate = Rate()
+    tax_inclusive = fields.Boolean()
+    payment_method = fields.String()
+    deposit_fen = Fen()
+    deposit_reference = fields.String(allow_none=True)
+    promised_at = fields.DateTime(allow_none=True)
+    terms = fields.String(allow_none=True)
+    signed_by = fields.String()
+    signed_at = fields.DateTime()
+    confirmed_at = fields.DateTime()
+    work_order_id = fields.String(allow_none=True)
+    invoice_id = fields.String(allow_none=True)
+    completed_at = fields.DateTime(allow_none=True)
+    delivered_at = fields.DateTime(allow_none=True)
+    paid_at = fields.DateTime(allow_none=True)
+    closed_at = fields.DateTime(allow_none=True)
+    cancelled_at = fields.DateTime(allow_none=True)
+    cancel_reason = fields.String(allow_none=True)
+    lines = fields.List(fields.Nested(OrderLineOut))
+
+
+class OrderListQuery(ListQuery):
+    store_id = fields.String()
+    state = fields.String(validate=validate.OneOf(ORDER_STATES))
+    customer_id = fields.String()
+    vehicle_id = fields.String()

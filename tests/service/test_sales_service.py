@@ -1,0 +1,643 @@
+"""sales' entrypoints with nameko's worker_factory, a real SQLite session and fakes for what
+lies outside sales (crm's customers and vehicles, inventory's parts)."""
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+from nameko.exceptions import RemoteError
+from nameko.testing.services import worker_factory
+from sqlalchemy import func, select
+
+from services.common.context import Caller
+from services.common.errors import Conflict, Forbidden, Invalid, NotFound
+from services.common.outbox import OUTBOX
+from services.sales.domain import quotes as quote_rules
+from services.sales.events import OrderCancelled, OrderConfirmed, VisitCheckedIn
+from services.sales.models import Base, Order
+from services.sales.service import SalesService
+from tests.support.service import sqlite_session
+
+ADVISOR = Caller(user_id="adv", role="service_advisor", store_ids=frozenset({"s1"}), request_id="r-1")
+MANAGER = Caller(user_id="mgr", role="store_manager", store_ids=frozenset({"s1"}))
+TECH = Caller(user_id="tec", role="technician", store_ids=frozenset({"s1"}))
+HQ = Caller(user_id="hq", role="hq_admin")
+OTHER = Caller(user_id="adv2", role="service_advisor", store_ids=frozenset({"s2"}))
+SYSTEM = Caller()
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+class FakeCrm:
+    def __init__(self):
+        self.calls = []
+        self.customers = {"c1": {"id": "c1", "name": "张伟"}, "c2": {"id": "c2", "name": "李娜"}}
+        self.vehicles = {"v1": {"id": "v1", "customer_id": "c1", "plate": "粤B12345", "make": "丰田", "model": "凯美瑞"},
+                         "v2": {"id": "v2", "customer_id": "c1", "plate": "粤B54321", "make": "丰田", "model": "汉兰达"},
+                         "v9": {"id": "v9", "customer_id": "c2", "plate": "粤B99999", "make": "本田", "model": "雅阁"}}
+
+    def get_customer(self, customer_id):
+        self.calls.append(("get_customer", customer_id))
+        if customer_id not in self.customers:
+            raise RemoteError("NotFound", f"No customer {customer_id}.")
+        return self.customers[customer_id]
+
+    def get_vehicle(self, vehicle_id):
+        self.calls.append(("get_vehicle", vehicle_id))
+        if vehicle_id not in self.vehicles:
+            raise RemoteError("NotFound", f"No vehicle {vehicle_id}.")
+        return self.vehicles[vehicle_id]
+
+
+class FakeInventory:
+    """inventory.quote_parts as agreed: one call for every SKU of a request."""
+
+    def __init__(self):
+        self.calls = []
+        self.parts = {
+            "OIL-5W30-1L": {"name": "机油 5W-30 1L", "unit": "L", "unit_price_fen": 6800, "cost_fen": 3500, "available": 40},
+            "OIL-0W20-1L": {"name": "机油 0W-20 1L", "unit": "L", "unit_price_fen": 8800, "cost_fen": 4800, "available": 12},
+            "FILTER-OIL": {"name": "机油滤清器", "unit": "个", "unit_price_fen": 4500, "cost_fen": 2000, "available": 5},
+            "PAD-FRONT": {"name": "前刹车片", "unit": "套", "unit_price_fen": 38000, "cost_fen": 30000, "available": 0},
+        }
+
+    def quote_parts(self, store_id, skus):
+        self.calls.append((store_id, list(skus)))
+        items = [{"sku": sku, "part_id": f"p-{sku}", **part, "in_stock": part["available"] > 0}
+                 for sku, part in self.parts.items() if sku in skus]
+        return {"items": items, "unknown": [sku for sku in skus if sku not in self.parts]}
+
+
+@pytest.fixture
+def session():
+    session = sqlite_session(Base.metadata, "sales", ADVISOR.to_context())
+    yield session
+    session.close()
+
+
+@pytest.fixture
+def crm():
+    return FakeCrm()
+
+
+@pytest.fixture
+def inventory():
+    return FakeInventory()
+
+
+@pytest.fixture
+def sales(session, crm, inventory):
+    def make(caller=ADVISOR):
+        return worker_factory(SalesService, db=session, caller=caller, crm=crm, inventory=inventory)
+    return make
+
+
+def events(session, fact=None):
+    rows = session.execute(select(OUTBOX.c.type, OUTBOX.c.envelope).order_by(OUTBOX.c.created_at)).all()
+    return [envelope for kind, envelope in rows if fact is None or kind == fact]
+
+
+def envelope(source_fact: str, payload: dict) -> dict:
+    return {"event_id": str(uuid.uuid4()), "type": source_fact, "version": 1,
+            "occurred_at": datetime.now(timezone.utc).isoformat(), "store_id": "s1", "request_id": None,
+            "payload": payload}
+
+
+def visit(sales, vehicle_id="v1", **extra):
+    return sales().check_in({"store_id": "s1", "customer_id": "c1", "vehicle_id": vehicle_id, "mileage_km": 35000,
+                             "needs": ["maintenance", "刹车异响"], "budget_fen": 80000, **extra})
+
+
+def quote_with_lines(sales, vehicle_id="v1"):
+    """A quote of 0.5 h labour (¥120/h), 4 L oil (¥68), a filter (¥45) and shop supplies (¥15)."""
+    service = sales()
+    quote = service.create_quote({"visit_id": visit(sales, vehicle_id)["id"]})
+    service.add_quote_line(quote["id"], {"kind": "labour", "description": "更换机油机滤", "hours": 0.5})
+    service.add_quote_line(quote["id"], {"kind": "part", "sku": "OIL-5W30-1L", "qty": 4})
+    service.add_quote_line(quote["id"], {"kind": "part", "sku": "FILTER-OIL", "qty": 1})
+    return service.add_quote_line(quote["id"], {"kind": "fee", "description": "辅料费", "unit_price_fen": 1500})
+
+
+def contract(sales, quote_id, caller=ADVISOR, **extra):
+    return sales(caller).contract_quote(quote_id, {"payment_method": "wechat", "deposit_fen": 10000,
+                                                   "signed_by": "张伟", **extra})
+
+
+def line_ids(quote, kind=None):
+    return [line["id"] for line in quote["lines"] if kind is None or line["kind"] == kind]
+
+
+# -- reception --------------------------------------------------------------------------------
+
+def test_check_in_verifies_customer_and_vehicle_with_one_crm_call_each_and_announces_the_visit(sales, session, crm):
+    checked = visit(sales)
+    assert crm.calls == [("get_customer", "c1"), ("get_vehicle", "v1")]
+    assert checked["plate"] == "粤B12345" and checked["vehicle_class"] == "sedan"
+    [event] = events(session, "visit_checked_in")
+    assert event["type"] == "sales.visit_checked_in" and event["store_id"] == "s1" and event["request_id"] == "r-1"
+    payload = VisitCheckedIn().load(event["payload"])
+    assert payload["visit_id"] == checked["id"] and payload["mileage_km"] == 35000
+    assert payload["needs"] == ["maintenance", "刹车异响"]
+
+
+def test_check_in_refuses_unknown_customers_and_someone_elses_car(sales, session):
+    with pytest.raises(Invalid) as unknown:
+        sales().check_in({"store_id": "s1", "customer_id": "nobody", "needs": ["repair"]})
+    assert "customer_id" in unknown.value.fields
+    with pytest.raises(Invalid) as not_theirs:
+        sales().check_in({"store_id": "s1", "customer_id": "c1", "vehicle_id": "v9", "needs": ["repair"]})
+    assert "vehicle_id" in not_theirs.value.fields
+    with pytest.raises(Invalid):
+        sales().check_in({"store_id": "s1", "customer_id": "c1", "needs": []})
+    assert events(session) == []
+
+
+def test_visits_belong_to_their_store(sales):
+    checked = visit(sales)
+    with pytest.raises(Forbidden):
+        sales(OTHER).get_visit(checked["id"])
+    with pytest.raises(Forbidden):
+        sales(OTHER).check_in({"store_id": "s1", "customer_id": "c1", "needs": ["repair"]})
+    assert sales(HQ).get_visit(checked["id"])["id"] == checked["id"]
+    assert sales(OTHER).list_visits({})["items"] == []
+    with pytest.raises(Forbidden):
+        sales(OTHER).list_visits({"store_id": "s1"})
+
+
+# -- quotes and pricing -----------------------------------------------------------------------
+
+def test_quote_prices_labour_parts_and_fees_on_the_server(sales, inventory):
+    quote = quote_with_lines(sales)
+    labour, oil, filt, fee = quote["lines"]
+    assert (labour["qty"], labour["unit_price_fen"], labour["gross_fen"], labour["price_source"]) == (0.5, 12000, 6000, "store_rate")
+    assert (oil["description"], oil["gross_fen"], oil["available"], oil["price_source"]) == ("机油 5W-30 1L", 27200, True, "inventory")
+    assert (filt["gross_fen"], fee["gross_fen"]) == (4500, 1500)
+    # tax-inclusive at 13%: 690 + 3129 + 518 + 173
+    assert quote["tax_rate"] == "0.13" and quote["tax_inclusive"] is True
+    assert quote["totals"] == {"subtotal_fen": 39200, "discount_fen": 0, "tax_fen": 4510,
+                               "total_excl_tax_fen": 34690, "total_fen": 39200, "currency": "CNY"}
+    assert inventory.calls == [("s1", ["OIL-5W30-1L"]), ("s1", ["FILTER-OIL"])]
+
+
+def test_an_unknown_part_is_refused_and_an_out_of_stock_one_is_quoted_as_unavailable(sales):
+    service = sales()
+    quote = service.create_quote({"visit_id": visit(sales)["id"]})
+    with pytest.raises(Invalid) as unknown:
+        service.add_quote_line(quote["id"], {"kind": "part", "sku": "NO-SUCH", "qty": 1})
+    assert "NO-SUCH" in unknown.value.fields["sku"][0]
+    quote = service.add_quote_line(quote["id"], {"kind": "part", "sku": "PAD-FRONT", "qty": 1})
+    assert quote["lines"][0]["available"] is False and quote["lines"][0]["available_qty"] == 0
+
+
+def test_exclusive_pricing_store_adds_vat_on_top(sales):
+    sales(MANAGER).save_sales_settings("s1", {"tax_inclusive": False, "vat_rate": "0.06", "labour_rate_fen": 15000})
+    service = sales()
+    quote = service.create_quote({"visit_id": visit(sales)["id"]})
+    quote = service.add_quote_line(quote["id"], {"kind": "labour", "description": "检测", "hours": 1.25})
+    assert quote["lines"][0]["gross_fen"] == 18750
+    assert quote["totals"]["tax_fen"] == 1125 and quote["totals"]["total_fen"] == 19875  # 18750 × 6%
+    assert quote["totals"]["total_excl_tax_fen"] == 18750
+
+
+def test_a_discount_above_the_advisors_limit_blocks_the_contract_until_a_manager_approves(sales, session):
+    quote = quote_with_lines(sales)
+    quote = sales().set_quote_discount(quote["id"], {"kind": "percent", "value": 15, "reason": "老客户"})
+    assert quote["approval_status"] == "pending" and "15.0%" in quote["approval_reasons"][0]
+    assert quote["totals"]["discount_fen"] == 5880  # 15% of 39200
+    sales().present_quote(quote["id"])
+    sales().decide_quote(quote["id"], {"approved_line_ids": line_ids(quote), "declined_line_ids": []})
+    with pytest.raises(Conflict) as blocked:
+        contract(sales, quote["id"])
+    assert "approval" in blocked.value.message
+    with pytest.raises(Forbidden):
+        sales().approve_quote_discount(quote["id"], {})
+    approved = sales(MANAGER).approve_quote_discount(quote["id"], {"note": "同意"})
+    assert approved["approval_status"] == "approved" and approved["approved_by"] == "mgr"
+    assert contract(sales, quote["id"])["totals"]["discount_fen"] == 5880
+    assert session.scalar(select(func.count()).select_from(Order)) == 1
+
+
+def test_a_discount_within_the_limit_needs_no_approval_and_a_manager_has_a_wider_one(sales):
+    quote = quote_with_lines(sales)
+    assert sales().set_quote_discount(quote["id"], {"kind": "amount", "value": 3920, "reason": "活动"})[
+        "approval_status"] == "not_required"  # exactly 10%
+    assert sales(MANAGER).set_quote_discount(quote["id"], {"kind": "percent", "value": 25, "reason": "投诉补偿"})[
+        "approval_status"] == "not_required"
+    deep = sales(MANAGER).set_quote_discount(quote["id"], {"kind": "percent", "value": 35, "reason": "x"})
+    assert deep["approval_status"] == "pending"
+    with pytest.raises(Forbidden):  # above the manager's own 30%: HQ's call
+        sales(MANAGER).approve_quote_discount(quote["id"], {})
+    assert sales(HQ).approve_quote_discount(quote["id"], {})["approval_status"] == "approved"
+
+
+def test_a_line_below_cost_needs_a_manager(sales):
+    service = sales()
+    quote = service.create_quote({"visit_id": visit(sales)["id"]})
+    quote = service.add_quote_line(quote["id"], {"kind": "part", "sku": "PAD-FRONT", "qty": 1,
+                                                 "discount": {"kind": "amount", "value": 3000, "reason": "清库存"}})
+    assert quote["approval_status"] == "not_required"  # 35000 incl. VAT = 30973 excl., above the ¥300 cost
+    quote = service.set_quote_discount(quote["id"], {"line_id": quote["lines"][0]["id"], "kind": "amount",
+                                                     "value": 3700, "reason": "清库存"})
+    assert quote["approval_status"] == "not_required"  # 34300 → 30354 excl., 9.7% off: still fine
+    quote = service.set_quote_discount(quote["id"], {"line_id": quote["lines"][0]["id"], "kind": "amount",
+                                                     "value": 3800, "reason": "清库存"})
+    assert quote["totals"]["total_fen"] == 34200 and quote["approval_status"] == "not_required"  # 10.0%, 30265 excl.
+    quote = service.set_quote_discount(quote["id"], {"line_id": quote["lines"][0]["id"], "kind": "percent",
+                                                     "value": 10, "reason": "清库存"})
+    assert quote["approval_status"] == "not_required"
+    quote = service.set_quote_discount(quote["id"], {"kind": "amount", "value": 200, "reason": "再让"})
+    # 34000 incl. → 34000 − round(34000 × 0.13 / 1.13 = 3911.5) = 30088 excl.: above cost, but 10.5% off → limit
+    assert quote["approval_reasons"] == ["A discount of 10.5% is above the 10% a service_advisor may give."]
+    quote = sales(MANAGER).set_quote_discount(quote["id"], {"kind": "amount", "value": 600, "reason": "再让"})
+    # 33600 incl. → 29735 excl. < 30000 cost: a manager may give 11.6%, but below cost still needs approving
+    assert quote["approval_reasons"] == ["前刹车片 is priced below its cost."]
+    assert sales(MANAGER).approve_quote_discount(quote["id"], {})["approval_status"] == "approved"
+
+
+def test_amount_discounts_larger_than_the_quote_are_refused(sales):
+    quote = quote_with_lines(sales)
+    with pytest.raises(Invalid):
+        sales().set_quote_discount(quote["id"], {"kind": "amount", "value": 39201, "reason": "x"})
+    with pytest.raises(Invalid):
+        sales().set_quote_discount(quote["id"], {"kind": "percent", "value": 10})  # no reason
+
+
+def test_partial_approval_orders_only_the_approved_lines_and_keeps_the_declined_as_declined_work(sales, session):
+    quote = quote_with_lines(sales)
+    labour, oil, filt, fee = line_ids(quote)
+    sales().present_quote(quote["id"])
+    decided = sales().decide_quote(quote["id"], {"approved_line_ids": [labour, oil, fee], "declined_line_ids": [filt]})
+    assert decided["state"] == "partially_approved"
+    assert decided["totals"]["total_fen"] == 39200 - 4500
+    order = contract(sales, quote["id"], promised_at="2026-12-01T18:00:00+08:00")
+    assert [line["id"] for line in order["lines"]] == [labour, oil, fee]
+    assert order["state"] == "confirmed" and order["totals"]["total_fen"] == 34700 and order["deposit_fen"] == 10000
+
+    [event] = events(session, "order_confirmed")
+    payload = OrderConfirmed().load(event["payload"])
+    assert payload["order_id"] == order["id"] and [line["line_id"] for line in payload["lines"]] == [labour, oil, fee]
+    assert payload["lines"][1]["sku"] == "OIL-5W30-1L" and payload["lines"][1]["qty"] == Decimal(4)
+    assert payload["lines"][0]["hours"] == Decimal("0.5") and payload["lines"][0]["tax_rate"] == "0.13"
+    assert payload["totals"]["total_fen"] == 34700 and payload["deposit"]["amount_fen"] == 10000
+    assert sum(line["total_fen"] for line in payload["lines"]) == payload["totals"]["total_fen"]
+
+    declined = sales().list_declined_work({"vehicle_id": "v1"})["items"]
+    assert [(d["description"], d["total_fen"], d["status"]) for d in declined] == [("机油滤清器", 4500, "open")]
+    next_visit = visit(sales)
+    assert [d["id"] for d in next_visit["declined_work"]] == [declined[0]["id"]]
+    assert visit(sales, vehicle_id="v2")["declined_work"] == []  # another car of the same customer
+
+
+def test_declined_work_quoted_again_is_closed_when_contracted(sales):
+    quote = quote_with_lines(sales)
+    sales().present_quote(quote["id"])
+    ids = line_ids(quote)
+    sales().decide_quote(quote["id"], {"approved_line_ids": ids[:2], "declined_line_ids": ids[2:]})
+    contract(sales, quote["id"])
+    declined = sales().list_declined_work({"customer_id": "c1"})["items"]
+    again = sales().create_quote({"visit_id": visit(sales)["id"]})
+    filter_work = next(d for d in declined if d["sku"] == "FILTER-OIL")
+    again = sales().add_quote_line(again["id"], {"kind": "part", "sku": "FILTER-OIL", "declined_work_id": filter_work["id"]})
+    sales().present_quote(again["id"])
+    sales().decide_quote(again["id"], {"approved_line_ids": line_ids(again), "declined_line_ids": []})
+    contract(sales, again["id"], deposit_fen=0)
+    still_open = sales().list_declined_work({"customer_id": "c1", "status": "open"})["items"]
+    assert [d["description"] for d in still_open] == ["辅料费"]
+
+
+def test_contracting_twice_gives_one_order_and_one_event(sales, session):
+    quote = quote_with_lines(sales)
+    sales().present_quote(quote["id"])
+    sales().decide_quote(quote["id"], {"approved_line_ids": line_ids(quote), "declined_line_ids": []})
+    first = contract(sales, quote["id"])
+    second = contract(sales, quote["id"], signed_by="别人")
+    assert first["id"] == second["id"] and first["number"] == second["number"]
+    assert session.scalar(select(func.count()).select_from(Order)) == 1
+    assert len(events(session, "order_confirmed")) == 1
+    assert sales().get_quote(quote["id"])["order_id"] == first["id"]
+
+
+def test_transitions_outside_the_state_machine_are_conflicts_naming_the_state(sales):
+    quote = quote_with_lines(sales)
+    with pytest.raises(Conflict) as early:
+        contract(sales, quote["id"])
+    assert "draft" in early.value.message
+    with pytest.raises(Conflict):
+        sales().decide_quote(quote["id"], {"approved_line_ids": line_ids(quote)})
+    sales().present_quote(quote["id"])
+    with pytest.raises(Conflict) as again:
+        sales().present_quote(quote["id"])
+    assert "presented" in again.value.message
+    with pytest.raises(Conflict):
+        sales().add_quote_line(quote["id"], {"kind": "fee", "description": "x", "unit_price_fen": 1})
+    with pytest.raises(Invalid):  # every line decided
+        sales().decide_quote(quote["id"], {"approved_line_ids": line_ids(quote)[:1]})
+    sales().decide_quote(quote["id"], {"approved_line_ids": [], "declined_line_ids": line_ids(quote)})
+    with pytest.raises(Conflict) as declined:
+        contract(sales, quote["id"])
+    assert "declined" in declined.value.message
+
+
+def test_changing_a_presented_quote_makes_a_new_version_and_keeps_the_old(sales):
+    quote = quote_with_lines(sales)
+    sales().present_quote(quote["id"])
+    second = sales().revise_quote(quote["id"])
+    assert second["version"] == 2 and second["state"] == "draft" and second["number"] == quote["number"]
+    assert [l["gross_fen"] for l in second["lines"]] == [l["gross_fen"] for l in quote["lines"]]
+    second = sales().add_quote_line(second["id"], {"kind": "fee", "description": "环保处理费", "unit_price_fen": 800})
+    old = sales().get_quote(quote["id"])
+    assert old["state"] == "expired" and old["superseded_by_id"] == second["id"] and len(old["lines"]) == 4
+    assert [(v["version"], v["state"]) for v in second["versions"]] == [(1, "expired"), (2, "draft")]
+    assert second["totals"]["total_fen"] == old["totals"]["total_fen"] + 800
+
+
+def test_quotes_and_orders_of_another_store_are_out_of_reach(sales):
+    quote = quote_with_lines(sales)
+    for call in (lambda s: s.get_quote(quote["id"]),
+                 lambda s: s.add_quote_line(quote["id"], {"kind": "fee", "description": "x", "unit_price_fen": 1}),
+                 lambda s: s.set_quote_discount(quote["id"], {"kind": "percent", "value": 5, "reason": "x"}),
+                 lambda s: s.present_quote(quote["id"])):
+        with pytest.raises(Forbidden):
+            call(sales(OTHER))
+    assert sales(OTHER).list_quotes({})["items"] == []
+    with pytest.raises(NotFound):
+        sales().get_quote("nope")
+
+
+def test_overdue_quotes_expire_and_cannot_be_contracted(sales, session):
+    quote = quote_with_lines(sales)
+    sales().present_quote(quote["id"])
+    sales().decide_quote(quote["id"], {"approved_line_ids": line_ids(quote), "declined_line_ids": []})
+    from services.sales.models import Quote
+    session.get(Quote, quote["id"]).valid_until = datetime.now(timezone.utc) - timedelta(minutes=1)
+    session.commit()
+    with pytest.raises(Conflict) as late:
+        contract(sales, quote["id"])
+    assert "expired" in late.value.message
+    quote2 = quote_with_lines(sales)
+    session.get(Quote, quote2["id"]).valid_until = datetime.now(timezone.utc) - timedelta(minutes=1)
+    session.commit()
+    sales().expire_quotes()
+    assert sales().get_quote(quote2["id"])["state"] == "expired"
+
+
+# -- orders -----------------------------------------------------------------------------------
+
+def confirmed_order(sales):
+    quote = quote_with_lines(sales)
+    sales().present_quote(quote["id"])
+    sales().decide_quote(quote["id"], {"approved_line_ids": line_ids(quote), "declined_line_ids": []})
+    return contract(sales, quote["id"])
+
+
+def test_cancelling_announces_it_and_is_refused_after_completion(sales, session):
+    order = confirmed_order(sales)
+    cancelled = sales().cancel_order(order["id"], {"reason": "客户改期"})
+    assert cancelled["state"] == "cancelled" and cancelled["status_line"] == "Cancelled: 客户改期"
+    [event] = events(session, "order_cancelled")
+    assert OrderCancelled().load(event["payload"])["reason"] == "客户改期"
+    with pytest.raises(Conflict):
+        sales().cancel_order(order["id"], {"reason": "again"})
+
+    done = confirmed_order(sales)
+    sales(SYSTEM).on_work_order_completed(envelope("workshop.work_order_completed", {
+        "work_order_id": "wo1", "order_id": done["id"], "store_id": "s1", "customer_id": "c1", "vehicle_id": "v1",
+        "jobs": [], "parts_used": [], "comeback": False, "completed_at": datetime.now(timezone.utc).isoformat()}))
+    with pytest.raises(Conflict) as late:
+        sales().cancel_order(done["id"], {"reason": "太晚"})
+    assert "completed" in late.value.message
+    with pytest.raises(Invalid):
+        sales().cancel_order(done["id"], {})
+
+
+def test_order_status_follows_the_workshop_and_finance_once_per_event(sales):
+    order = confirmed_order(sales)
+    now = datetime.now(timezone.utc).isoformat()
+    completed = envelope("workshop.work_order_completed", {
+        "work_order_id": "wo1", "order_id": order["id"], "store_id": "s1", "customer_id": "c1", "vehicle_id": "v1",
+        "jobs": [], "parts_used": [], "comeback": False, "completed_at": now})
+    service = sales(SYSTEM)
+    service.on_work_order_completed(completed)
+    service.on_work_order_completed(completed)  # redelivered
+    assert sales().get_order(order["id"])["state"] == "completed"
+    service.on_vehicle_delivered(envelope("workshop.vehicle_delivered", {
+        "work_order_id": "wo1", "order_id": order["id"], "store_id": "s1", "customer_id": "c1",
+        "mileage_out_km": 35010, "delivered_at": now}))
+    seen = sales().get_order(order["id"])
+    assert seen["state"] == "delivered" and "payment" in seen["status_line"]
+    service.on_invoice_paid(envelope("finance.invoice_paid", {
+        "invoice_id": "inv1", "order_id": order["id"], "store_id": "s1", "customer_id": "c1",
+        "total_fen": order["totals"]["total_fen"], "paid_at": now}))
+    closed = sales().get_order(order["id"])
+    assert closed["state"] == "closed" and closed["invoice_id"] == "inv1" and closed["work_order_id"] == "wo1"
+
+
+def test_an_order_paid_before_delivery_closes_on_delivery(sales):
+    order = confirmed_order(sales)
+    now = datetime.now(timezone.utc).isoformat()
+    service = sales(SYSTEM)
+    service.on_work_order_completed(envelope("workshop.work_order_completed", {
+        "work_order_id": "wo1", "order_id": order["id"], "store_id": "s1", "customer_id": "c1",
+        "jobs": [], "parts_used": [], "comeback": False, "completed_at": now}))
+    service.on_invoice_paid(envelope("finance.invoice_paid", {
+        "invoice_id": "inv1", "order_id": order["id"], "store_id": "s1", "customer_id": "c1", "total_fen": 1,
+        "paid_at": now}))
+    assert sales().get_order(order["id"])["state"] == "completed"
+    service.on_vehicle_delivered(envelope("workshop.vehicle_delivered", {
+        "work_order_id": "wo1", "order_id": order["id"], "store_id": "s1", "customer_id": "c1", "delivered_at": now}))
+    assert sales().get_order(order["id"])["state"] == "closed"
+    service.on_work_order_completed(envelope("workshop.work_order_completed", {  # unknown order: ignored
+        "work_order_id": "wo2", "order_id": "nope", "store_id": "s1", "customer_id": "c1",
+        "jobs": [], "parts_used": [], "comeback": False, "completed_at": now}))
+
+
+def test_orders_list_by_store_and_state(sales):
+    first, second = confirmed_order(sales), confirmed_order(sales)
+    sales().cancel_order(first["id"], {"reason": "x"})
+    assert [o["id"] for o in sales().list_orders({"store_id": "s1", "state": "confirmed"})["items"]] == [second["id"]]
+    assert sales(OTHER).list_orders({})["items"] == []
+    assert sales(TECH).get_order(second["id"])["number"].startswith("SO")
+
+
+# -- appointments -----------------------------------------------------------------------------
+
+def slot(days=1, hour=10):
+    day = datetime.now(SHANGHAI).date() + timedelta(days=days)
+    return datetime(day.year, day.month, day.day, hour, tzinfo=SHANGHAI).isoformat()
+
+
+def test_a_full_slot_is_refused_unless_a_manager_overbooks(sales, crm):
+    sales(MANAGER).save_sales_settings("s1", {"slot_capacity": 2})
+    booking = {"store_id": "s1", "customer_id": "c1", "vehicle_id": "v1", "slot_start": slot(), "services": ["保养"]}
+    for _ in range(2):
+        sales().book_appointment(booking)
+    with pytest.raises(Conflict) as full:
+        sales().book_appointment(booking)
+    assert "2 of 2" in full.value.message
+    with pytest.raises(Forbidden):
+        sales().book_appointment({**booking, "override_capacity": True})
+    extra = sales(MANAGER).book_appointment({**booking, "override_capacity": True})
+    assert extra["overbooked"] is True
+    assert sales().book_appointment({**booking, "slot_start": slot(hour=11)})["overbooked"] is False
+    with pytest.raises(Invalid):
+        sales().book_appointment({**booking, "slot_start": slot(hour=10)[:11] + "10:30:00+08:00"})
+    with pytest.raises(Invalid):
+        sales().book_appointment({**booking, "customer_id": "ghost"})
+    day = sales().list_appointments({"store_id": "s1", "date": slot()[:10], "limit": 2})
+    rest = sales().list_appointments({"store_id": "s1", "date": slot()[:10], "cursor": day["next_cursor"]})
+    hours = [a["slot_start"][11:13] for a in day["items"] + rest["items"]]
+    assert len(hours) == 4 and hours == sorted(hours)
+
+
+def test_check_in_from_an_appointment_marks_it_arrived_and_cancelled_slots_free_up(sales):
+    sales(MANAGER).save_sales_settings("s1", {"slot_capacity": 1})
+    booking = {"store_id": "s1", "customer_id": "c1", "vehicle_id": "v1", "slot_start": slot(hour=9)}
+    first = sales().book_appointment(booking)
+    sales().cancel_appointment(first["id"], {"reason": "客户有事"})
+    second = sales().book_appointment(booking)
+    checked = visit(sales, appointment_id=second["id"])
+    arrived = sales().get_appointment(second["id"])
+    assert arrived["state"] == "arrived" and arrived["visit_id"] == checked["id"]
+    with pytest.raises(Conflict):
+        visit(sales, appointment_id=second["id"])
+
+
+# -- settings ---------------------------------------------------------------------------------
+
+def test_store_settings_default_and_only_hq_sets_discount_limits(sales):
+    defaults = sales(TECH).get_sales_settings("s1")
+    assert defaults["vat_rate"] == "0.13" and defaults["tax_inclusive"] is True
+    with pytest.raises(Forbidden):
+        sales(MANAGER).save_sales_settings("s1", {"discount_limits": {"service_advisor": 50}})
+    with pytest.raises(Forbidden):
+        sales(OTHER).get_sales_settings("s1")
+    saved = sales(HQ).save_sales_settings("s1", {"discount_limits": {"service_advisor": 20, "store_manager": 40}})
+    assert saved["discount_limits"]["service_advisor"] == 20 and saved["labour_rate_fen"] == 12000
+    with pytest.raises(Invalid):
+        sales(MANAGER).save_sales_settings("s1", {"vat_rate": "1.3"})
+
+
+# -- catalogue (issue 12) ---------------------------------------------------------------------
+
+@pytest.fixture
+def catalogue(sales):
+    hq = sales(HQ)
+    hq.set_vehicle_class({"make": "丰田", "model": "汉兰达", "vehicle_class": "suv"})
+    hq.create_labour_operation({"code": "OIL-CHG", "name": "更换机油机滤", "name_en": "Oil and filter change",
+                                "category": "maintenance", "standard_hours": 0.5, "hours_by_class": {"suv": 0.8},
+                                "skill": "general"})
+    return hq.create_package({
+        "code": "PKG-MINOR", "name": "小保养", "category": "maintenance", "pricing": "fixed", "fixed_price_fen": 39900,
+        "items": [{"kind": "labour", "op_code": "OIL-CHG"},
+                  {"kind": "part", "sku": "OIL-5W30-1L", "sku_options": ["OIL-0W20-1L"], "qty": 4},
+                  {"kind": "part", "sku": "FILTER-OIL"},
+                  {"kind": "fee", "fee_code": "SUPPLIES", "description": "辅料费", "unit_price_fen": 1500}]})
+
+
+def add_minor_service(sales, vehicle_id="v1", **extra):
+    quote = sales().create_quote({"visit_id": visit(sales, vehicle_id)["id"]})
+    return sales().add_quote_package(quote["id"], {"package": "PKG-MINOR", **extra})
+
+
+def test_a_package_adds_its_lines_priced_for_a_sedan_and_an_suv(sales, catalogue, inventory):
+    sedan = add_minor_service(sales)
+    assert [l["kind"] for l in sedan["lines"]] == ["labour", "part", "part", "fee"]
+    assert sedan["lines"][0]["hours"] == 0.5 and sedan["lines"][0]["gross_fen"] == 6000
+    assert inventory.calls[-1] == ("s1", ["OIL-5W30-1L", "FILTER-OIL"])  # one call for the package
+    # lines sum to 6000 + 27200 + 4500 + 1500 = 39200 < the fixed 39900: sold at the sum, no discount
+    assert sedan["totals"]["total_fen"] == 39200 and sedan["totals"]["discount_fen"] == 0
+    suv = add_minor_service(sales, vehicle_id="v2")
+    assert suv["vehicle_class"] == "suv" and suv["lines"][0]["hours"] == 0.8 and suv["lines"][0]["gross_fen"] == 9600
+    # 9600 + 27200 + 4500 + 1500 = 42800 → the package price 39900: 2900 shown as the package discount
+    assert suv["totals"]["total_fen"] == 39900 and suv["totals"]["discount_fen"] == 2900
+    assert suv["approval_status"] == "not_required"
+    assert sum(l["discount_fen"] for l in suv["lines"]) == 2900
+
+
+def test_a_package_part_can_be_swapped_for_an_allowed_grade(sales, catalogue):
+    quote = add_minor_service(sales, part_choices={"1": "OIL-0W20-1L"})
+    assert quote["lines"][1]["sku"] == "OIL-0W20-1L" and quote["lines"][1]["gross_fen"] == 35200
+    with pytest.raises(Invalid):
+        add_minor_service(sales, part_choices={"1": "PAD-FRONT"})
+
+
+def test_store_override_and_scheduled_price_change_apply_from_their_dates(sales, catalogue, monkeypatch):
+    today = datetime.now(SHANGHAI).date()
+    hq, manager = sales(HQ), sales(MANAGER)
+    hq.create_price_entry({"kind": "labour_rate", "key": "general", "price_fen": 13000,
+                           "effective_from": today.isoformat(), "min_fen": 10000, "max_fen": 16000})
+    hq.create_price_entry({"kind": "labour_rate", "key": "general", "price_fen": 14000,
+                           "effective_from": (today + timedelta(days=30)).isoformat()})
+    with pytest.raises(Forbidden):
+        manager.create_price_entry({"kind": "part", "key": "FILTER-OIL", "price_fen": 1, "effective_from": today.isoformat()})
+    with pytest.raises(Invalid):  # outside HQ's limits
+        manager.create_price_entry({"kind": "labour_rate", "key": "general", "store_id": "s1", "price_fen": 9000,
+                                    "effective_from": today.isoformat()})
+    with pytest.raises(Forbidden):
+        sales(OTHER).create_price_entry({"kind": "labour_rate", "key": "general", "store_id": "s1", "price_fen": 11000,
+                                         "effective_from": today.isoformat()})
+    hq.create_price_entry({"kind": "part", "key": "FILTER-OIL", "price_fen": 3900, "effective_from": today.isoformat()})
+    hq.create_price_entry({"kind": "fee", "key": "SUPPLIES", "price_fen": 2000, "effective_from": today.isoformat()})
+
+    now = add_minor_service(sales)
+    assert [l["unit_price_fen"] for l in now["lines"]] == [13000, 6800, 3900, 2000]
+    assert [l["price_source"] for l in now["lines"]] == ["price_list", "inventory", "price_list", "price_list"]
+    presented = sales().present_quote(now["id"])
+
+    manager.create_price_entry({"kind": "labour_rate", "key": "general", "store_id": "s1", "price_fen": 11000,
+                                "effective_from": today.isoformat()})
+    assert add_minor_service(sales)["lines"][0]["unit_price_fen"] == 11000  # the store's override wins
+    monkeypatch.setattr(quote_rules, "store_today", lambda settings: today + timedelta(days=30))
+    manager.create_price_entry({"kind": "labour_rate", "key": "general", "store_id": "s1", "price_fen": 15000,
+                                "effective_from": (today + timedelta(days=30)).isoformat()})
+    assert add_minor_service(sales)["lines"][0]["unit_price_fen"] == 15000  # scheduled, now in force
+    assert sales().get_quote(presented["id"])["lines"] == presented["lines"]  # the presented quote never changes
+
+
+def test_a_scheduled_chain_price_does_not_apply_before_its_date(sales, catalogue):
+    tomorrow = datetime.now(SHANGHAI).date() + timedelta(days=1)
+    sales(HQ).create_price_entry({"kind": "labour_rate", "key": "general", "price_fen": 20000,
+                                  "effective_from": tomorrow.isoformat()})
+    assert add_minor_service(sales)["lines"][0]["unit_price_fen"] == 12000  # the store's rate today
+
+
+def test_catalogue_codes_are_unique_and_packages_name_real_operations(sales, catalogue):
+    with pytest.raises(Conflict):
+        sales(HQ).create_labour_operation({"code": "OIL-CHG", "name": "x", "category": "maintenance",
+                                           "standard_hours": 1})
+    with pytest.raises(Invalid):
+        sales(HQ).create_package({"code": "PKG-X", "name": "x", "items": [{"kind": "labour", "op_code": "NOPE"}]})
+    listed = sales(TECH).list_labour_operations({"q": "OIL"})["items"]
+    assert [o["code"] for o in listed] == ["OIL-CHG"] and listed[0]["hours_by_class"] == {"suv": 0.8}
+    assert sales(TECH).get_package("PKG-MINOR")["items"][1]["sku_options"] == ["OIL-0W20-1L"]
+
+
+def test_labour_line_from_an_operation_takes_hours_for_the_vehicle_class(sales, catalogue):
+    quote = sales().create_quote({"visit_id": visit(sales, "v2")["id"]})
+    quote = sales().add_quote_line(quote["id"], {"kind": "labour", "op_code": "OIL-CHG"})
+    line = quote["lines"][0]
+    assert (line["description"], line["hours"], line["skill"], line["gross_fen"]) == ("更换机油机滤", 0.8, "general", 9600)
+    flat = sales().add_quote_line(quote["id"], {"kind": "labour", "description": "四轮定位", "flat_price_fen": 19800})
+    assert flat["lines"][1]["gross_fen"] == 19800 and flat["lines"][1]["price_source"] == "flat"
+    removed = sales().remove_quote_line(quote["id"], line["id"])
+    assert [l["description"] for l in removed["lines"]] == ["四轮定位"]
+
+
+# -- test drives ------------------------------------------------------------------------------
+
+def test_a_test_drive_goes_out_and_comes_back(sales):
+    drive = sales().book_test_drive({"store_id": "s1", "customer_id": "c1", "vehicle_description": "试驾车 汉 EV",
+                                     "licence_number": "440301198504120011"})
+    assert drive["state"] == "booked"
+    out = sales().start_test_drive(drive["id"], {"mileage_out_km": 1200})
+    assert out["state"] == "out" and out["time_out"]
+    with pytest.raises(Invalid):
+        sales().return_test_drive(drive["id"], {"mileage_in_km": 1100})
+    back = sales().return_test_drive(drive["id"], {"mileage_in_km": 1215, "notes": "客户满意"})
+    assert back["state"] == "returned" and back["mileage_in_km"] == 1215
+    with pytest.raises(Conflict):
+        sales().return_test_drive(drive["id"], {})
+    with pytest.raises(Forbidden):
+        sales(OTHER).get_test_drive(drive["id"])
