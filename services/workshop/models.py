@@ -45,6 +45,8 @@ class Technician(Base):
         cascade="all, delete-orphan", lazy="selectin", order_by="Certification.id")
     trainings: Mapped[list["Training"]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", order_by="Training.id")
+    day_off_rows: Mapped[list["DayOff"]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="DayOff.day")
 
     __table_args__ = (Index("ix_technicians_store", "store_id", "active", "id"),)
 
@@ -57,6 +59,26 @@ class Technician(Base):
         wanted = list(dict.fromkeys(values))
         self.skill_rows = [row for row in self.skill_rows if row.skill in wanted] + [
             TechnicianSkill(skill=skill) for skill in wanted if skill not in self.skills]
+
+
+    @property
+    def days_off(self) -> list[date]:
+        return [row.day for row in self.day_off_rows]
+
+    @days_off.setter
+    def days_off(self, values: list[date]) -> None:
+        wanted = sorted(set(values))
+        self.day_off_rows = [row for row in self.day_off_rows if row.day in wanted] + [
+            DayOff(day=day) for day in wanted if day not in self.days_off]
+
+
+class DayOff(Base):
+    """A store-local date the technician is not working (leave, sick day, training away)."""
+
+    __tablename__ = "technician_days_off"
+
+    technician_id: Mapped[str] = mapped_column(ForeignKey("technicians.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
 
 
 class TechnicianSkill(Base):

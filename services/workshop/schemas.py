@@ -53,6 +53,8 @@ class TechnicianCreate(Schema):
     skills = fields.List(fields.String(validate=SKILL), load_default=list, validate=validate.Length(max=30),
                          metadata={"description": f"e.g. {SKILLS_HINT}"})
     shifts = fields.List(fields.Nested(ShiftIn), load_default=list, validate=validate.Length(max=21))
+    days_off = fields.List(fields.Date(), load_default=list, validate=validate.Length(max=400),
+                           metadata={"description": "Store-local dates off (leave); replaces the list on PATCH"})
     time_zone = fields.String(load_default="Asia/Shanghai", validate=validate.OneOf(_TIME_ZONES),
                               metadata={"description": "The store's time zone (shifts are local times)"})
     active = fields.Boolean(load_default=True)
@@ -115,6 +117,7 @@ class TechnicianOut(Schema):
     hourly_cost_fen = Fen(allow_none=True, metadata={"description": "Shown to managers only (null otherwise)"})
     skills = fields.List(fields.String())
     shifts = fields.List(fields.Nested(ShiftOut))
+    days_off = fields.List(fields.Date())
     time_zone = fields.String()
     active = fields.Boolean()
     notes = fields.String(allow_none=True)
@@ -249,7 +252,8 @@ class WorkOrderOut(Schema):
     status_changed_at = fields.DateTime()
     version = fields.Integer(metadata={"description": "Send back as expected_version to refuse stale changes"})
     waiting_parts = fields.Boolean()
-    comeback = fields.Boolean()
+    overdue = fields.Boolean(metadata={"description": "Still in the workshop after the promised time"})
+    comeback = fields.Boolean(metadata={"description": "Same vehicle and operation within 30 days of a completion"})
     comeback_of_id = fields.String(allow_none=True)
     rework_count = fields.Integer()
     qc_passed = fields.Boolean()

@@ -8,7 +8,7 @@ from services.common.errors import Forbidden
 from services.common.schemas import load
 
 from .domain import bays, clock, completion, dispatch, inspections, qc, technicians, work_orders
-from .domain.views import work_order_view
+from .domain.views import work_order_view, work_order_views
 from .schemas import (BayCreate, BayListQuery, BayOut, BayPlanOut, BayPlanQuery, CertificationCreate,
                       CertificationOut, ClockRequest, CompleteRequest, DeliverRequest, DispatchRequest,
                       InspectionCreate, InspectionOut, JobBoardOut, QcRequest, QcResultOut, ReadyForQcRequest,
@@ -25,8 +25,8 @@ class WorkshopService(ServiceBase):
     name = "workshop"
 
     # -- helpers ---------------------------------------------------------------------------------
-    def _work_order(self, work_order, detail: bool = True) -> dict:
-        return work_order_out.dump(work_order_view(self.db, work_order, detail=detail))
+    def _work_order(self, work_order) -> dict:
+        return work_order_out.dump(work_order_view(self.db, work_order))
 
     def _technician(self, technician, many: bool = False):
         if many:
@@ -103,7 +103,7 @@ class WorkshopService(ServiceBase):
     @rpc
     def list_work_orders(self, query: dict) -> dict:
         result = work_orders.list_work_orders(self.db, self.caller, load(WorkOrderListQuery(), query))
-        return {"items": [self._work_order(wo, detail=False) for wo in result["items"]],
+        return {"items": work_order_out.dump(work_order_views(self.db, result["items"]), many=True),
                 "next_cursor": result["next_cursor"]}
 
     @rpc

@@ -391,3 +391,26 @@ def test_progress_shows_clocked_hours_per_technician_and_job(session, crew):
     by_name = {t["name"]: t["clocked_hours"] for t in seen["jobs"][0]["technicians"]}
     assert by_name == {"李师傅": 0, "王师傅": 1.5} and seen["jobs"][0]["clocked_hours"] == 1.5
     assert seen["time_entries"][0]["technician_name"] == "王师傅"
+
+
+def test_a_technician_on_a_day_off_is_not_suggested(session, crew):
+    service = workshop(session)
+    wo = open_work_order(service)
+    noon_shanghai = datetime(2026, 11, 26, 4, 0, tzinfo=timezone.utc)
+    service.update_technician(crew["zhao"]["id"], {"days_off": ["2026-11-26"]})
+    names = [s["name"] for s in service.suggest_technicians(
+        wo["id"], wo["jobs"][1]["id"], {"at": noon_shanghai.isoformat()})["items"]]
+    assert names == ["李师傅"]
+    assert service.get_technician(crew["zhao"]["id"])["days_off"] == ["2026-11-26"]
+
+
+def test_work_orders_list_newest_first_with_a_cursor_and_filters(session, crew):
+    service = workshop(session)
+    ids = [open_work_order(service)["id"] for _ in range(3)]
+    first = service.list_work_orders({"limit": 2})
+    second = service.list_work_orders({"limit": 2, "cursor": first["next_cursor"]})
+    assert [w["id"] for w in first["items"] + second["items"]] == ids[::-1] and second["next_cursor"] is None
+    dispatch_all(service, service.get_work_order(ids[0]), [[{"technician_id": crew["li"]["id"], "split_pct": 100}],
+                                                           [{"technician_id": crew["zhao"]["id"], "split_pct": 100}]])
+    assert [w["id"] for w in service.list_work_orders({"status": "dispatched"})["items"]] == [ids[0]]
+    assert first["items"][0]["overdue"] is False and "time_entries" not in first["items"][0]

@@ -137,7 +137,7 @@ def test_shifts_are_weekly_local_times_and_may_run_past_midnight(local, expected
 
 def test_on_shift_uses_the_technicians_time_zone():
     shift = SimpleNamespace(weekday=3, starts_at=time(9, 0), ends_at=time(17, 0))
-    technician = SimpleNamespace(time_zone="Asia/Shanghai", shifts=[shift])
+    technician = SimpleNamespace(time_zone="Asia/Shanghai", shifts=[shift], days_off=[])
     assert technicians.on_shift(technician, datetime(2026, 11, 26, 2, 0, tzinfo=timezone.utc))  # 10:00 Shanghai
     assert not technicians.on_shift(technician, datetime(2026, 11, 26, 10, 0, tzinfo=timezone.utc))  # 18:00
 
@@ -163,3 +163,16 @@ def test_actual_hours_default_to_clocked_and_corrections_must_name_an_assignment
     assert corrected[("j1", "b")] == Decimal("2.000")
     with pytest.raises(Invalid):
         completion.actual_hours(assignments, clocked, [{"job_id": "j1", "technician_id": "c", "hours": 1}])
+
+
+def test_a_day_off_takes_the_technician_off_shift_including_an_overnight_shift_started_that_day():
+    shifts = [SimpleNamespace(weekday=d, starts_at=time(20, 0), ends_at=time(4, 0)) for d in range(7)]
+    technician = SimpleNamespace(time_zone="Asia/Shanghai", shifts=shifts, days_off=[])
+    wed_night = datetime(2026, 11, 25, 14, 0, tzinfo=timezone.utc)  # Wednesday 22:00 in Shanghai
+    thu_early = datetime(2026, 11, 25, 18, 0, tzinfo=timezone.utc)  # Thursday 02:00, Wednesday's shift
+    assert technicians.on_shift(technician, wed_night) and technicians.on_shift(technician, thu_early)
+    technician.days_off = [datetime(2026, 11, 25).date()]
+    assert not technicians.on_shift(technician, wed_night)
+    assert not technicians.on_shift(technician, thu_early)
+    technician.days_off = [datetime(2026, 11, 26).date()]  # Thursday off: Wednesday's night shift still runs
+    assert technicians.on_shift(technician, thu_early)

@@ -2,7 +2,7 @@
 certifications and training records; who is on shift at a given moment."""
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -31,8 +31,21 @@ def is_on_shift(shifts: list[tuple[int, time, time]], local: datetime) -> bool:
 
 
 def on_shift(technician: Technician, at: datetime) -> bool:
+    """On one of their weekly shifts at `at` (their store's local time) and not on a day off; an
+    overnight shift belongs to the day it started on."""
     local = at.astimezone(ZoneInfo(technician.time_zone or "Asia/Shanghai"))
-    return is_on_shift([(s.weekday, s.starts_at, s.ends_at) for s in technician.shifts], local)
+    shifts = [(s.weekday, s.starts_at, s.ends_at) for s in technician.shifts]
+    if not is_on_shift(shifts, local):
+        return False
+    days_off = set(technician.days_off)
+    if not days_off:
+        return True
+    today = [(day, start, end) for day, start, end in shifts if day == local.weekday()]
+    started_today = local.date() not in days_off and is_on_shift(today, local)
+    yesterday = (local - timedelta(days=1)).date()
+    from_yesterday = yesterday not in days_off and is_on_shift(
+        [s for s in shifts if s[0] == yesterday.weekday() and s[2] <= s[1]], local)
+    return started_today or from_yesterday
 
 
 def get_technician(session: Session, technician_id: str, caller: Caller | None = None, *,
@@ -81,9 +94,10 @@ def _ensure_user_free(session: Session, user_id: str | None, exclude_id: str | N
 def create_technician(session: Session, data: dict) -> Technician:
     _ensure_user_free(session, data.get("user_id"))
     data = dict(data)
-    skills, shifts = data.pop("skills", []), data.pop("shifts", [])
+    skills, shifts, days_off = data.pop("skills", []), data.pop("shifts", []), data.pop("days_off", [])
     technician = Technician(**data)
     technician.skills = skills
+    technician.days_off = days_off
     technician.shifts = _shift_rows(shifts)
     session.add(technician)
     _flush(session)
@@ -98,6 +112,8 @@ def update_technician(session: Session, technician: Technician, changes: dict) -
         technician.skills = changes.pop("skills")
     if "shifts" in changes:
         technician.shifts = _shift_rows(changes.pop("shifts"))
+    if "days_off" in changes:
+        technician.days_off = changes.pop("days_off")
     for key, value in changes.items():
         setattr(technician, key, value)
     _flush(session)
