@@ -5,13 +5,17 @@ import logging
 import secrets
 
 import bcrypt
-from sqlalchemy import func, select
+from datetime import timedelta
+
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from services.common.errors import Conflict, Forbidden, Invalid, NotFound
 from services.common.schemas import page
 
-from .models import Store, User, UserStore
+from services.common.db import utcnow
+
+from .models import LoginFailure, Store, User, UserStore
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +38,29 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
     if not verify_password(password, user.password_hash) or not user.active:
         return None
     return user
+
+
+LOGIN_WINDOW = timedelta(minutes=15)
+MAX_FAILURES_PER_USER = 5
+MAX_FAILURES_PER_IP = 30
+
+
+def login_throttled(session: Session, username: str, client_ip: str | None) -> bool:
+    """Too many refused logins for this username (or from this address) within the window."""
+    since = utcnow() - LOGIN_WINDOW
+    per_user = session.scalar(select(func.count()).select_from(LoginFailure).where(
+        LoginFailure.username == username, LoginFailure.at >= since))
+    per_ip = session.scalar(select(func.count()).select_from(LoginFailure).where(
+        LoginFailure.client_ip == client_ip, LoginFailure.at >= since)) if client_ip else 0
+    return per_user >= MAX_FAILURES_PER_USER or per_ip >= MAX_FAILURES_PER_IP
+
+
+def record_login(session: Session, username: str, client_ip: str | None, succeeded: bool) -> None:
+    if succeeded:
+        session.execute(delete(LoginFailure).where(LoginFailure.username == username))
+    else:
+        session.add(LoginFailure(username=username, client_ip=client_ip))
+    session.execute(delete(LoginFailure).where(LoginFailure.at < utcnow() - LOGIN_WINDOW))
 
 
 def bootstrap_admin(session: Session, password: str | None) -> str | None:

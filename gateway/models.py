@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from services.common.db import UTCDateTime, declarative_base, utcnow
@@ -62,3 +62,17 @@ class IdempotencyRecord(Base):
     response: Mapped[dict | None] = mapped_column(JSON)
     location: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class LoginFailure(Base):
+    """A refused login, kept for the brute-force window (see `identity.login_throttled`)."""
+
+    __tablename__ = "login_failures"
+
+    id: Mapped[str] = mapped_column(String(26), primary_key=True, default=new_id)
+    username: Mapped[str] = mapped_column(String(50))
+    client_ip: Mapped[str | None] = mapped_column(String(45))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (Index("ix_login_failures_username_at", "username", "at"),
+                      Index("ix_login_failures_ip_at", "client_ip", "at"))

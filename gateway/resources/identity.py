@@ -28,13 +28,19 @@ class Login(Resource):
               body=LoginRequest, response=LoginResponse)
     def on_post(self, req, resp):
         data = req.context.body
-        with self.deps.identity_db() as session:
+        with self.deps.identity_db() as session, session.begin():
+            if identity.login_throttled(session, data["username"], req.remote_addr):
+                raise falcon.HTTPTooManyRequests(
+                    title="rate_limited", description="Too many failed logins; try again in 15 minutes.",
+                    retry_after=int(identity.LOGIN_WINDOW.total_seconds()))
             user = identity.authenticate(session, data["username"], data["password"])
-            if user is None:
-                log.info("login refused")
-                raise falcon.HTTPUnauthorized(title="unauthorized", description="Wrong username or password.")
-            return {"access_token": self.deps.auth.tokens.issue(user), "token_type": "bearer",
-                    "expires_in": self.deps.auth.tokens.ttl, "user": user_out.dump(user)}
+            identity.record_login(session, data["username"], req.remote_addr, succeeded=user is not None)
+            answer = user and {"access_token": self.deps.auth.tokens.issue(user), "token_type": "bearer",
+                               "expires_in": self.deps.auth.tokens.ttl, "user": user_out.dump(user)}
+        if answer is None:  # the failure is recorded (committed) before refusing
+            log.info("login refused")
+            raise falcon.HTTPUnauthorized(title="unauthorized", description="Wrong username or password.")
+        return answer
 
 
 class Me(Resource):

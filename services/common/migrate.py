@@ -14,7 +14,7 @@ from pathlib import Path
 
 from alembic import command, context
 from alembic.config import Config
-from sqlalchemy import MetaData, text
+from sqlalchemy import MetaData, TypeDecorator, text
 
 from . import config
 from .db import make_engine
@@ -51,6 +51,14 @@ def new_revision(owner: str, message: str) -> None:
         target.unlink()
 
 
+def _render_item(kind: str, obj, _autogen_context):
+    """Autogenerate writes our TypeDecorators as their plain SQL type, so a revision never
+    imports application code that may change later."""
+    if kind == "type" and isinstance(obj, TypeDecorator):
+        return f"sa.{obj.impl!r}"
+    return False
+
+
 def run_env(metadata: MetaData) -> None:
     """The body of every `migrations/env.py` (online mode only)."""
     url = context.config.get_main_option("sqlalchemy.url")
@@ -61,7 +69,7 @@ def run_env(metadata: MetaData) -> None:
             connection.execute(text("SELECT pg_advisory_lock(:k)"), {"k": _LOCK_KEY})
             connection.commit()
         try:
-            context.configure(connection=connection, target_metadata=metadata,
+            context.configure(connection=connection, target_metadata=metadata, render_item=_render_item,
                               render_as_batch=not postgres, compare_type=True)
             with context.begin_transaction():
                 context.run_migrations()

@@ -117,3 +117,22 @@ def test_openapi_is_generated_from_the_schemas(app):
     assert login["security"] == [] and "422" in login["responses"]
     assert spec["paths"]["/v1/customers"]["get"]["security"] == [{"bearer": []}]
     assert "VehicleCreate" in spec["components"]["schemas"]
+
+
+def test_login_brute_force_is_throttled(app):
+    for _ in range(5):
+        assert app.simulate_post("/v1/auth/login", json={"username": "admin", "password": "bad"}).status_code == 401
+    throttled = app.simulate_post("/v1/auth/login", json={"username": "admin", "password": "pw-admin-1"})
+    assert throttled.status_code == 429 and throttled.json["error"]["code"] == "rate_limited"
+    assert int(throttled.headers["Retry-After"]) > 0
+    other = app.simulate_post("/v1/auth/login", json={"username": "someone", "password": "x"})
+    assert other.status_code == 401  # throttling is per username (and per address at a higher bound)
+
+
+def test_a_successful_login_clears_earlier_failures(app):
+    for _ in range(4):
+        app.simulate_post("/v1/auth/login", json={"username": "admin", "password": "bad"})
+    assert app.simulate_post("/v1/auth/login", json={"username": "admin", "password": "pw-admin-1"}).status_code == 200
+    for _ in range(4):
+        app.simulate_post("/v1/auth/login", json={"username": "admin", "password": "bad"})
+    assert app.simulate_post("/v1/auth/login", json={"username": "admin", "password": "pw-admin-1"}).status_code == 200
