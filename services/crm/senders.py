@@ -77,19 +77,3 @@ def rate_limits_from_env() -> dict[str, int]:
     return {channel: int(os.environ.get(f"CRM_RATE_LIMIT_{channel.upper()}", DEFAULT_RATE_PER_MINUTE))
             for channel in CHANNELS}
 
-
-try:  # the nameko dependency (the module stays importable without nameko for the gateway's schemas)
-    from nameko.extensions import DependencyProvider
-except ImportError:  # pragma: no cover
-    DependencyProvider = object
-
-
-class Sender(DependencyProvider):
-    """Injects the configured sender and the per-channel rate limits (read once per container)."""
-
-    def setup(self):
-        self.sender = sender_from_env()
-        self.rate_limits = rate_limits_from_env()
-
-    def get_dependency(self, worker_ctx):
-        return self

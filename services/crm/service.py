@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 
 from marshmallow import EXCLUDE
+from nameko.extensions import DependencyProvider
 from nameko.timer import timer
 
 from services.common.db import utcnow
@@ -20,7 +21,7 @@ from .schemas import (AuditEntryOut, CampaignCreate, CampaignOut, CampaignPrevie
                       MergeRequest, MessageOut, MessageQuery, ReminderOut, ReminderQuery, SatisfactionOut,
                       SatisfactionQuery, ServiceIntervalIn, ServiceIntervalOut, StoreSettingsOut, StoreSettingsPatch,
                       VehicleCreate, VehicleListQuery, VehicleOut, VehiclePatch)
-from .senders import Sender
+from .senders import rate_limits_from_env, sender_from_env
 from services.finance.events import InvoicePaid, RefundIssued
 from services.sales.events import OrderCancelled, OrderConfirmed, VisitCheckedIn
 from services.workshop.events import VehicleDelivered
@@ -38,6 +39,17 @@ audit_out = AuditEntryOut()
 
 FOLLOW_UP_TICK_SECONDS = 30
 CAMPAIGN_TICK_SECONDS = 2
+
+
+class Sender(DependencyProvider):
+    """Injects the configured message sender and per-channel rate limits (read once per container)."""
+
+    def setup(self):
+        self.sender = sender_from_env()
+        self.rate_limits = rate_limits_from_env()
+
+    def get_dependency(self, worker_ctx):
+        return self
 
 
 def _facts(envelope: dict, contract) -> dict:
