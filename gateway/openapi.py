@@ -15,13 +15,27 @@ _COMMON_ERRORS = {400: "Malformed JSON", 401: "No or invalid token", 403: "Role 
                   422: "Validation failed (field-level messages)", 503: "A service needed is unavailable"}
 
 
-def _schema_name(schema) -> str:
-    return (schema if isinstance(schema, type) else type(schema)).__name__
+class _SchemaNames:
+    """Component names are class names; when two services' schemas share one (both have a
+    `PartOut`), the later is prefixed with its service (`SalesPartOut`)."""
+
+    def __init__(self):
+        self.taken: dict[str, type] = {}
+
+    def __call__(self, schema) -> str:
+        cls = schema if isinstance(schema, type) else type(schema)
+        name = cls.__name__
+        if self.taken.setdefault(name, cls) is not cls:
+            parts = cls.__module__.split(".")
+            owner = parts[1] if parts[0] == "services" and len(parts) > 1 else parts[0]
+            name = owner.capitalize() + name
+            self.taken.setdefault(name, cls)
+        return name
 
 
 def build(routes: list[tuple[str, object]], version: str = "1.0.0") -> dict:
     spec = APISpec(title="Auto-service chain API", version=version, openapi_version="3.0.3",
-                   plugins=[MarshmallowPlugin(schema_name_resolver=_schema_name)],
+                   plugins=[MarshmallowPlugin(schema_name_resolver=_SchemaNames())],
                    info={"description": "Gateway of the auto-service store chain suite (汽车服务门店)."})
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
     spec.components.schema("ErrorBody", schema=ErrorBody)
