@@ -9,6 +9,7 @@ off the same row.
 from __future__ import annotations
 
 import logging
+import os
 from datetime import timedelta
 
 from kombu import Exchange
@@ -24,9 +25,13 @@ log = logging.getLogger(__name__)
 class OutboxRelay:
     """Publishes outbox rows of one service to its nameko event exchange."""
 
-    def __init__(self, engine, amqp_uri: str, service_name: str, publish_timeout: float = 5.0):
+    def __init__(self, engine, amqp_uri: str, service_name: str, publish_timeout: float = 5.0,
+                 copies: int | None = None):
         self.engine = engine
         self.service_name = service_name
+        # Fault-testing switch: OUTBOX_PUBLISH_COPIES=2 delivers every event twice, to prove
+        # that every handler is idempotent (projections and balances must not change).
+        self.copies = copies or int(os.environ.get("OUTBOX_PUBLISH_COPIES", "1"))
         self.exchange = Exchange(f"{service_name}.events", type="topic", durable=True)
         self.publisher = Publisher(
             amqp_uri, use_confirms=True, declare=[self.exchange], retry=True,
@@ -63,10 +68,11 @@ class OutboxRelay:
         sent = 0
         for event_id, event_type, envelope in rows:
             try:
-                self.publisher.publish(
-                    envelope, exchange=self.exchange, routing_key=event_type,
-                    headers={"nameko.request_id": envelope.get("request_id") or ""},
-                    message_id=event_id)
+                for _ in range(self.copies):
+                    self.publisher.publish(
+                        envelope, exchange=self.exchange, routing_key=event_type,
+                        headers={"nameko.request_id": envelope.get("request_id") or ""},
+                        message_id=event_id)
             except Exception as exc:  # broker unreachable: leave it for the sweep
                 log.warning("outbox publish failed", extra={"event_id": event_id, "error": repr(exc)})
                 conn.execute(update(table).where(table.c.event_id == event_id)

@@ -82,3 +82,18 @@ def test_just_committed_events_are_relayed_at_once(engine, vhost):
     assert relay.publish_pending([event_id]) == 1
     assert relay.publish_pending([event_id]) == 0
     assert row(engine, event_id).sent_at is not None
+
+
+def test_duplicate_delivery_switch_publishes_every_event_twice(engine, vhost):
+    connection = pika.BlockingConnection(pika.URLParameters(vhost.uri))
+    channel = connection.channel()
+    channel.exchange_declare("inventory.events", exchange_type="topic", durable=True)
+    queue = channel.queue_declare("", exclusive=True).method.queue
+    channel.queue_bind(queue, "inventory.events", routing_key="stock_low")
+    try:
+        event_id = commit_event(engine, {"sku": "TWICE"})
+        assert OutboxRelay(engine, vhost.uri, "inventory", copies=2).publish_pending([event_id]) == 1
+        delivered = [m for m in drain(channel, queue) if m["event_id"] == event_id]
+    finally:
+        connection.close()
+    assert len(delivered) == 2
