@@ -189,7 +189,7 @@ class JobOut(Schema):
     clocked_hours = Quantity()
 
 
-class PartOut(Schema):
+class WorkOrderPartOut(Schema):
     line_id = fields.String(allow_none=True)
     sku = fields.String(allow_none=True)
     description = fields.String()
@@ -271,7 +271,7 @@ class WorkOrderOut(Schema):
     delivered_at = fields.DateTime(allow_none=True)
     cancelled_at = fields.DateTime(allow_none=True)
     jobs = fields.List(fields.Nested(JobOut))
-    parts = fields.List(fields.Nested(PartOut))
+    parts = fields.List(fields.Nested(WorkOrderPartOut))
     history = fields.List(fields.Nested(StatusChangeOut))
     time_entries = fields.List(fields.Nested(TimeEntryOut))
     qc_results = fields.List(fields.Nested(QcResultOut))

@@ -414,3 +414,14 @@ def test_work_orders_list_newest_first_with_a_cursor_and_filters(session, crew):
                                                            [{"technician_id": crew["zhao"]["id"], "split_pct": 100}]])
     assert [w["id"] for w in service.list_work_orders({"status": "dispatched"})["items"]] == [ids[0]]
     assert first["items"][0]["overdue"] is False and "time_entries" not in first["items"][0]
+
+
+def test_a_job_needing_the_general_skill_can_go_to_anyone_on_shift(session, crew):
+    service = workshop(session)
+    wo = open_work_order(service, lines=[labour("WASH", "general")])
+    noon_shanghai = datetime(2026, 11, 26, 4, 0, tzinfo=timezone.utc)
+    names = {s["name"] for s in service.suggest_technicians(wo["id"], wo["jobs"][0]["id"],
+                                                            {"at": noon_shanghai.isoformat()})["items"]}
+    assert names == {"李师傅", "王师傅", "赵师傅"}
+    assert service.dispatch(wo["id"], {"jobs": [{"job_id": wo["jobs"][0]["id"], "technicians": [
+        {"technician_id": crew["wang"]["id"], "split_pct": 100}]}]})["status"] == "dispatched"

@@ -99,6 +99,7 @@ def tech(name, skills=(), store="s1", active=True, level="senior"):
 def test_only_active_technicians_of_the_store_with_the_skill_qualify():
     assert dispatch.qualification_problem(tech("a", ["brakes"]), "s1", "brakes") is None
     assert dispatch.qualification_problem(tech("a", ["paint"]), "s1", None) is None
+    assert dispatch.qualification_problem(tech("a", []), "s1", "general") is None  # sales' default: anyone
     assert "skill brakes" in dispatch.qualification_problem(tech("a", ["paint"]), "s1", "brakes")
     assert "another store" in dispatch.qualification_problem(tech("a", ["brakes"], store="s2"), "s1", "brakes")
     assert "not active" in dispatch.qualification_problem(tech("a", ["brakes"], active=False), "s1", "brakes")

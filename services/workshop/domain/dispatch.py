@@ -21,6 +21,12 @@ from .work_orders import (ACTIVE, DISPATCHED, IN_PROGRESS, OPEN, check_version, 
                           require_state, touch, transition)
 
 HUNDRED = Decimal(100)
+ANY_SKILL = frozenset({"general"})
+"""A job's skill that asks for nobody in particular (sales' labour operations default to it)."""
+
+
+def required_skill(skill: str | None) -> str | None:
+    return None if not skill or skill in ANY_SKILL else skill
 LEVELS = ("apprentice", "junior", "intermediate", "senior", "master")
 DISPATCHABLE = (OPEN, DISPATCHED, IN_PROGRESS)
 
@@ -60,6 +66,7 @@ def qualification_problem(technician: Technician, store_id: str, skill: str | No
         return "works in another store"
     if not technician.active:
         return "is not active"
+    skill = required_skill(skill)
     if skill and skill not in technician.skills:
         return f"does not have the skill {skill}"
     return None
@@ -165,7 +172,7 @@ def suggest(session: Session, caller: Caller, work_order_id: str, job_id: str, a
     job = get_job(work_order, job_id)
     at = at or utcnow()
     query = select(Technician).where(Technician.store_id == work_order.store_id, Technician.active.is_(True))
-    if job.skill:
+    if required_skill(job.skill):
         query = query.where(Technician.id.in_(
             select(TechnicianSkill.technician_id).where(TechnicianSkill.skill == job.skill)))
     technicians = [t for t in session.scalars(query) if include_off_shift or on_shift(t, at)]
