@@ -98,7 +98,7 @@ class PartListQuery(ListQuery):
 
 # -- stock ----------------------------------------------------------------------------------------------
 class StockQuery(ListQuery):
-    store_id = fields.String(required=True)
+    store_id = fields.String(metadata={"description": "Required; defaults to your store when your account has exactly one"})
     sku = fields.String(validate=validate.Length(min=1, max=40))
     category = fields.String(validate=validate.Length(min=1, max=40))
     below_reorder = fields.Boolean(metadata={"description": "Only lines whose available is below the reorder point"})
@@ -142,7 +142,7 @@ class StockSettings(Schema):
 
 
 class MovementQuery(ListQuery):
-    store_id = fields.String(required=True)
+    store_id = fields.String(metadata={"description": "Required; defaults to your store when your account has exactly one"})
     sku = fields.String(validate=validate.Length(min=1, max=40))
     kind = fields.String(validate=validate.OneOf(MOVEMENT_KINDS))
     reference_id = fields.String(validate=validate.Length(min=1, max=40))
@@ -185,7 +185,7 @@ class AdjustmentCreate(Schema):
 
 
 class ReservationQuery(ListQuery):
-    store_id = fields.String(required=True)
+    store_id = fields.String(metadata={"description": "Required; defaults to your store when your account has exactly one"})
     order_id = fields.String()
     sku = fields.String()
     status = fields.String(validate=validate.OneOf(("open", "issued", "released")))
@@ -235,7 +235,7 @@ class AvailabilityOut(Schema):
 
 
 class ExpiringQuery(ListQuery):
-    store_id = fields.String(required=True)
+    store_id = fields.String(metadata={"description": "Required; defaults to your store when your account has exactly one"})
     days = fields.Integer(load_default=30, validate=validate.Range(min=0, max=3650))
 
 
@@ -278,7 +278,7 @@ class ValuationOut(Schema):
 
 
 class SlowMoverQuery(ListQuery):
-    store_id = fields.String(required=True)
+    store_id = fields.String(metadata={"description": "Required; defaults to your store when your account has exactly one"})
     days = fields.Integer(load_default=90, validate=validate.Range(min=1, max=3650))
 
 
@@ -432,7 +432,7 @@ class PurchaseOrderOut(Schema):
 
 
 class PurchaseOrderListQuery(ListQuery):
-    store_id = fields.String(required=True)
+    store_id = fields.String(metadata={"description": "Required; defaults to your store when your account has exactly one"})
     status = fields.String(validate=validate.OneOf(PO_STATES))
     supplier_id = fields.String()
 
@@ -518,7 +518,7 @@ class TransferOut(Schema):
 
 
 class TransferListQuery(ListQuery):
-    store_id = fields.String(required=True, metadata={"description": "Transfers from or to this store"})
+    store_id = fields.String(metadata={"description": "Transfers from or to this store (default: yours)"})
     status = fields.String(validate=validate.OneOf(TRANSFER_STATES))
 
 
@@ -583,5 +583,5 @@ class StocktakeOut(Schema):
 
 
 class StocktakeListQuery(ListQuery):
-    store_id = fields.String(required=True)
+    store_id = fields.String(metadata={"description": "Required; defaults to your store when your account has exactly one"})
     status = fields.String(validate=validate.OneOf(STOCKTAKE_STATES))

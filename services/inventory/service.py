@@ -3,7 +3,7 @@ boundary, store scope re-checked here for every store-owned document."""
 from __future__ import annotations
 
 from services.common.entrypoints import ServiceBase, event_handler, rpc
-from services.common.errors import Forbidden
+from services.common.errors import Forbidden, Invalid
 from services.common.schemas import load
 
 from . import catalogue, ledger, purchasing, reports, reservations, stocktakes, transfers
@@ -18,6 +18,15 @@ from .schemas import (AdjustmentCreate, AvailabilityOut, AvailabilityQuery, Batc
 part_out, supplier_out, stock_out, movement_out = PartOut(), SupplierOut(), StockOut(), MovementOut()
 po_out, receipt_out, transfer_out, stocktake_out = PurchaseOrderOut(), ReceiptOut(), TransferOut(), StocktakeOut()
 reservation_out, batch_out, availability_out = ReservationOut(), BatchOut(), AvailabilityOut()
+
+
+def _scoped(caller, filters: dict) -> dict:
+    """A store-owned list: the store must be named (the gateway fills in a one-store user's store)
+    and be one of the caller's."""
+    if not filters.get("store_id"):
+        raise Invalid("Name the store.", fields={"store_id": ["Missing data for required field."]})
+    caller.require_store(filters["store_id"])
+    return filters
 
 
 def _page(schema, result: dict) -> dict:
@@ -63,8 +72,7 @@ class InventoryService(ServiceBase):
     # -- stock --------------------------------------------------------------------------------------
     @rpc
     def list_stock(self, query: dict) -> dict:
-        filters = load(StockQuery(), query)
-        self.caller.require_store(filters["store_id"])
+        filters = _scoped(self.caller, load(StockQuery(), query))
         return _page(stock_out, catalogue.list_stock(self.db, filters))
 
     @rpc
@@ -75,8 +83,7 @@ class InventoryService(ServiceBase):
 
     @rpc
     def list_movements(self, query: dict) -> dict:
-        filters = load(MovementQuery(), query)
-        self.caller.require_store(filters["store_id"])
+        filters = _scoped(self.caller, load(MovementQuery(), query))
         return _page(movement_out, catalogue.list_movements(self.db, filters))
 
     @rpc
@@ -95,8 +102,7 @@ class InventoryService(ServiceBase):
 
     @rpc
     def list_reservations(self, query: dict) -> dict:
-        filters = load(ReservationQuery(), query)
-        self.caller.require_store(filters["store_id"])
+        filters = _scoped(self.caller, load(ReservationQuery(), query))
         return _page(reservation_out, reservations.list_reservations(self.db, filters))
 
     # -- reports ------------------------------------------------------------------------------------
@@ -114,15 +120,13 @@ class InventoryService(ServiceBase):
 
     @rpc
     def slow_movers(self, query: dict) -> dict:
-        params = load(SlowMoverQuery(), query)
-        self.caller.require_store(params["store_id"])
+        params = _scoped(self.caller, load(SlowMoverQuery(), query))
         return _page(SlowMoverOut(), reports.slow_movers(self.db, params["store_id"], params["days"],
                                                           params["limit"]))
 
     @rpc
     def expiring_batches(self, query: dict) -> dict:
-        params = load(ExpiringQuery(), query)
-        self.caller.require_store(params["store_id"])
+        params = _scoped(self.caller, load(ExpiringQuery(), query))
         return _page(batch_out, reports.expiring(self.db, params["store_id"], params["days"], params["limit"],
                                                  params["cursor"]))
 
@@ -153,8 +157,7 @@ class InventoryService(ServiceBase):
 
     @rpc
     def list_purchase_orders(self, query: dict) -> dict:
-        filters = load(PurchaseOrderListQuery(), query)
-        self.caller.require_store(filters["store_id"])
+        filters = _scoped(self.caller, load(PurchaseOrderListQuery(), query))
         return _page(po_out, purchasing.list_purchase_orders(self.db, filters))
 
     @rpc
@@ -196,8 +199,7 @@ class InventoryService(ServiceBase):
 
     @rpc
     def list_transfers(self, query: dict) -> dict:
-        filters = load(TransferListQuery(), query)
-        self.caller.require_store(filters["store_id"])
+        filters = _scoped(self.caller, load(TransferListQuery(), query))
         return _page(transfer_out, transfers.list_transfers(self.db, filters))
 
     @rpc
@@ -235,8 +237,7 @@ class InventoryService(ServiceBase):
 
     @rpc
     def list_stocktakes(self, query: dict) -> dict:
-        filters = load(StocktakeListQuery(), query)
-        self.caller.require_store(filters["store_id"])
+        filters = _scoped(self.caller, load(StocktakeListQuery(), query))
         return _page(stocktake_out, stocktakes.list_stocktakes(self.db, filters))
 
     @rpc
