@@ -13,6 +13,7 @@ import pytest
 import requests
 
 from services.workshop.events import VehicleDelivered, WorkOrderCompleted
+from tests.support import data
 
 pytestmark = pytest.mark.e2e
 
@@ -347,3 +348,51 @@ def test_openapi_documents_the_workshop(stack):
             "/v1/work-orders/{work_order_id}/complete", "/v1/work-orders/{work_order_id}/deliver",
             "/v1/work-orders/{work_order_id}/inspections", "/v1/bay-plan"} <= set(spec["paths"])
     assert "split_pct" in spec["components"]["schemas"]["Share"]["required"]
+
+
+def test_an_order_contracted_in_sales_is_worked_and_delivered_and_sales_follows(stack, advisor, crew, store):
+    """The real sales service: quote → contract → work order → … → delivered, and sales' order follows."""
+    customer = advisor.post(f"{stack.url}/v1/customers", json={"name": "陈静", "mobile": data.mobile()}).json()
+    vehicle = advisor.post(f"{stack.url}/v1/customers/{customer['id']}/vehicles",
+                           json={"plate": data.plate(), "mileage_km": 30000}).json()
+    visit = advisor.post(f"{stack.url}/v1/visits", json={
+        "store_id": store["id"], "customer_id": customer["id"], "vehicle_id": vehicle["id"], "mileage_km": 30500,
+        "needs": ["保养"], "budget_fen": 50000})
+    assert visit.status_code == 201, visit.text
+    quote = advisor.post(f"{stack.url}/v1/quotes", json={"visit_id": visit.json()["id"]}).json()
+    url = f"{stack.url}/v1/quotes/{quote['id']}"
+    quote = advisor.post(f"{url}/lines", json={"kind": "labour", "description": "小保养", "hours": 0.8}).json()
+    assert advisor.post(f"{url}/present", json={}).status_code == 200
+    assert advisor.post(f"{url}/decision", json={"approved_line_ids": [line["id"] for line in quote["lines"]],
+                                                  "declined_line_ids": []}).status_code == 200
+    contracted = advisor.post(f"{url}/contract", json={"payment_method": "wechat", "signed_by": "陈静"})
+    assert contracted.status_code == 201, contracted.text
+    order = contracted.json()
+    started = time.monotonic()
+    [wo] = wait_for_work_order(stack, advisor, order["id"])
+    assert time.monotonic() - started < 5  # within a second when the machine is not loaded
+    assert wo["vehicle_id"] == vehicle["id"] and len(wo["jobs"]) == 1
+
+    wo_url, job = f"{stack.url}/v1/work-orders/{wo['id']}", wo["jobs"][0]
+    wang = crew["wang"]
+    assert advisor.post(f"{wo_url}/dispatch", json={"jobs": [{"job_id": job["id"], "technicians": [
+        {"technician_id": wang["record"]["id"], "split_pct": 100}]}]}).status_code == 200
+    assert wang["session"].post(f"{wo_url}/jobs/{job['id']}/clock-in", json={}).status_code == 201
+    assert wang["session"].post(f"{wo_url}/jobs/{job['id']}/clock-out", json={}).status_code == 200
+    assert wang["session"].post(f"{wo_url}/ready-for-qc", json={}).status_code == 200
+    assert crew["sun"]["session"].post(f"{wo_url}/qc", json={"passed": True}).status_code == 200
+    assert advisor.post(f"{wo_url}/complete", json={}).status_code == 200
+
+    def order_state():
+        return advisor.get(f"{stack.url}/v1/orders/{order['id']}").json()["state"]
+
+    deadline = time.monotonic() + 15
+    while order_state() != "completed":
+        assert time.monotonic() < deadline, order_state()
+        time.sleep(0.2)
+    assert advisor.post(f"{wo_url}/deliver", json={"mileage_out_km": 30510, "accepted_by": "陈静",
+                                                   "satisfied": True}).status_code == 200
+    deadline = time.monotonic() + 15
+    while order_state() not in ("delivered", "closed"):
+        assert time.monotonic() < deadline, order_state()
+        time.sleep(0.2)
