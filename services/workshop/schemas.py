@@ -294,7 +294,8 @@ class WorkOrderListQuery(ListQuery):
 
 class Share(Schema):
     technician_id = fields.String(required=True)
-    split_pct = Quantity(required=True, metadata={"description": "Percent of the job; a job's shares sum to 100"})
+    split_pct = Quantity(load_default=None, allow_none=True, validate=validate.Range(min=0, max=100), metadata={
+        "description": "Percent of the job; a job's shares sum to 100. Omitted for all: shared evenly"})
 
 
 class JobDispatch(Schema):

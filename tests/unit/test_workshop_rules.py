@@ -86,6 +86,13 @@ def test_bad_splits_are_refused(shares, field):
     assert field in refused.value.fields
 
 
+def test_no_split_given_shares_the_job_evenly_but_a_partial_split_is_refused():
+    assert dispatch.validate_split([{"technician_id": "a"}, {"technician_id": "b"}, {"technician_id": "c"}]) == {
+        "a": Decimal("33.334"), "b": Decimal("33.333"), "c": Decimal("33.333")}
+    with pytest.raises(Invalid):
+        dispatch.validate_split([{"technician_id": "a", "split_pct": 50}, {"technician_id": "b"}])
+
+
 def test_even_split_sums_to_exactly_100():
     shares = dispatch.even_split(["a", "b", "c"])
     assert sum(Decimal(s["split_pct"]) for s in shares) == 100

@@ -33,9 +33,15 @@ DISPATCHABLE = (OPEN, DISPATCHED, IN_PROGRESS)
 
 def validate_split(shares: list[dict]) -> dict[str, Decimal]:
     """`[{technician_id, split_pct}]` → {technician_id: pct}; one technician once, each share above
-    zero, all shares summing to exactly 100."""
+    zero, all shares summing to exactly 100. With no split_pct at all the job is shared evenly."""
     if not shares:
         raise Invalid("A job needs at least one technician.", fields={"technicians": ["At least one technician."]})
+    given = [share.get("split_pct") is not None for share in shares]
+    if not any(given):
+        shares = even_split([share["technician_id"] for share in shares])
+    elif not all(given):
+        raise Invalid("Give every technician a split_pct, or none for an even split.",
+                      fields={"split_pct": ["Missing for some technicians."]})
     split: dict[str, Decimal] = {}
     for share in shares:
         technician_id, pct = share["technician_id"], Decimal(share["split_pct"])

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from services.common.context import Caller
 from services.common.errors import Conflict, Forbidden, Invalid
 
-from ..models import Assignment, Job, QcResult, Technician, TimeEntry, WorkOrder
+from ..models import Assignment, QcResult, Technician, TimeEntry, WorkOrder
 from .work_orders import IN_PROGRESS, QC, get_work_order, require_state, touch, transition
 
 
