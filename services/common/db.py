@@ -1,6 +1,7 @@
 """SQLAlchemy 2.x basics shared by the services and the gateway (no nameko here)."""
 from __future__ import annotations
 
+import os
 from datetime import datetime, timezone
 
 from sqlalchemy import DateTime, Engine, MetaData, TypeDecorator, create_engine, event
@@ -37,8 +38,8 @@ def make_engine(url: str, **kwargs) -> Engine:
             cursor.close()
 
         return engine
-    kwargs.setdefault("pool_size", 10)
-    kwargs.setdefault("max_overflow", 10)
+    kwargs.setdefault("pool_size", int(os.environ.get("DB_POOL_SIZE", "10")))
+    kwargs.setdefault("max_overflow", int(os.environ.get("DB_MAX_OVERFLOW", "5")))
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
 
