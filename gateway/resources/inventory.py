@@ -7,12 +7,12 @@ from services.inventory.schemas import (AdjustmentCreate, AvailabilityHttpQuery,
                                         ExpiringQuery, LedgerCheckOut, LedgerCheckQuery, MovementOut, MovementQuery,
                                         PartCreate, PartListQuery, PartOut, PartPatch, PurchaseOrderCreate,
                                         PurchaseOrderListQuery, PurchaseOrderOut, ReceiptCreate, ReceiptOut,
-                                        ReservationOut, ReservationQuery, SlowMoverOut, SlowMoverQuery, StockOut,
-                                        StockQuery, StockSettings, StocktakeCounts, StocktakeCreate,
-                                        StocktakeListQuery, StocktakeOut, StocktakePost, SupplierCreate,
-                                        SupplierListQuery, SupplierOut, SupplierPatch, TransferCreate,
-                                        TransferListQuery, TransferOut, TransferReceive, TransferShip, ValuationOut,
-                                        ValuationQuery)
+                                        ReorderQuery, ReorderSuggestionOut, ReservationOut, ReservationQuery,
+                                        SlowMoverOut, SlowMoverQuery, StockOut, StockQuery, StockSettings,
+                                        StocktakeCounts, StocktakeCreate, StocktakeListQuery, StocktakeOut,
+                                        StocktakePost, SupplierCreate, SupplierListQuery, SupplierOut, SupplierPatch,
+                                        TransferCreate, TransferListQuery, TransferOut, TransferReceive,
+                                        TransferShip, ValuationOut, ValuationQuery)
 
 from ..api import endpoint
 from ..auth import ALL_ROLES, require_store
@@ -130,6 +130,13 @@ class Reservations(Resource):
               roles=ALL_ROLES, query=ReservationQuery, response=ReservationOut, paginated=True)
     def on_get(self, req, resp):
         return self.call(req, "inventory", "list_reservations", query=_store_scoped(req))
+
+
+class ReorderSuggestions(Resource):
+    @endpoint("What to buy: parts below their reorder point counting what is on order", tag="inventory",
+              roles=STOCK_KEEPERS, query=ReorderQuery, response=ReorderSuggestionOut, paginated=True)
+    def on_get(self, req, resp):
+        return self.call(req, "inventory", "reorder_suggestions", query=_store_scoped(req))
 
 
 class ExpiringBatches(Resource):
@@ -304,6 +311,7 @@ def routes(deps) -> list[tuple[str, object]]:
         ("/v1/stock/availability", Availability(deps)),
         ("/v1/stock/reservations", Reservations(deps)),
         ("/v1/stock/expiring-batches", ExpiringBatches(deps)),
+        ("/v1/stock/reorder-suggestions", ReorderSuggestions(deps)),
         ("/v1/stock/valuation", Valuation(deps)),
         ("/v1/stock/slow-movers", SlowMovers(deps)),
         ("/v1/stock/ledger-check", LedgerCheck(deps)),

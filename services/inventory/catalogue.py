@@ -202,6 +202,36 @@ def availability(session: Session, store_id: str, skus: list[str]) -> list[dict]
     return result
 
 
+def quote_parts(session: Session, store_id: str, skus: list[str]) -> dict:
+    """What sales needs to price quote lines: one answer for all the SKUs of a request.
+    `items` echo each SKU as asked (the catalogue's spelling is `catalogue_sku`); `unknown`
+    lists the SKUs the catalogue does not have."""
+    asked = list(dict.fromkeys(s for s in skus if s and s.strip()))
+    parts = {p.sku: p for p in session.scalars(select(Part).where(Part.sku.in_({ledger.norm_sku(s) for s in asked})))}
+    levels = {lvl.part_id: lvl for lvl in session.scalars(select(StockLevel).where(
+        StockLevel.store_id == store_id, StockLevel.part_id.in_([p.id for p in parts.values()])))}
+    items, unknown = [], []
+    for sku in asked:
+        part = parts.get(ledger.norm_sku(sku))
+        if part is None:
+            unknown.append(sku)
+            continue
+        level = levels.get(part.id)
+        available = level.available if level is not None else ZERO
+        cost = (level.avg_cost_fen if level is not None and level.on_hand else 0) or ledger.last_unit_cost(
+            session, store_id, part.id)
+        items.append({
+            "sku": sku, "catalogue_sku": part.sku, "part_id": part.id, "name": part.name, "brand": part.brand,
+            "oe_number": part.oe_number, "unit": part.unit, "category": part.category,
+            "unit_price_fen": level.price_fen if level is not None and level.price_fen is not None
+            else part.list_price_fen,
+            "currency": part.currency, "tax_class": part.tax_class, "tax_rate": TAX_RATES[part.tax_class],
+            "cost_fen": cost, "on_hand": level.on_hand if level is not None else ZERO, "available": available,
+            "on_order": level.on_order if level is not None else ZERO, "in_stock": available > 0,
+            "active": part.active, "hazardous": part.hazardous, "batch_tracked": part.batch_tracked})
+    return {"items": items, "unknown": unknown}
+
+
 def adjust_stock(session: Session, data: dict, user_id: str | None) -> list[Movement]:
     """A manual correction: damaged, lost, found, customer return …; + adds, − removes."""
     part = ledger.part_by_sku(session, data["sku"])

@@ -194,8 +194,9 @@ def fefo_batches(session: Session, level: StockLevel, batch_no: str | None = Non
                                 Batch.qty_on_hand > 0)
     if batch_no:
         query = query.where(Batch.batch_no == batch_no)
-    query = query.order_by(case((Batch.expiry_date.is_(None), 1), else_=0), Batch.expiry_date,
-                           Batch.received_at, Batch.id).with_for_update(of=Batch).execution_options(populate_existing=True)
+    query = (query.order_by(case((Batch.expiry_date.is_(None), 1), else_=0), Batch.expiry_date,
+                            Batch.received_at, Batch.id)
+             .with_for_update(of=Batch).execution_options(populate_existing=True))
     return list(session.scalars(query))
 
 

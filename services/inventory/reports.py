@@ -11,7 +11,8 @@ from services.common.db import utcnow
 from services.common.schemas import encode_cursor
 from services.common.errors import Invalid
 
-from .models import ZERO, Batch, Movement, Part, Reservation, StockLevel
+from .models import (ZERO, Batch, Movement, Part, PurchaseOrder, PurchaseOrderLine, Reservation, StockLevel,
+                     Transfer, TransferLine)
 
 
 def valuation(session: Session, store_ids: list[str] | None, category: str | None = None) -> dict:
@@ -30,12 +31,49 @@ def valuation(session: Session, store_ids: list[str] | None, category: str | Non
         row["categories"].append({"category": cat, "lines": lines, "on_hand": on_hand, "value_fen": int(value)})
         row["lines"] += lines
         row["value_fen"] += int(value)
+    transit = (select(Transfer.to_store_id, func.coalesce(func.sum(TransferLine.shipped_value_fen), 0))
+               .join(TransferLine, TransferLine.transfer_id == Transfer.id)
+               .where(Transfer.status == "shipped").group_by(Transfer.to_store_id))
+    if store_ids is not None:
+        transit = transit.where(Transfer.to_store_id.in_(store_ids))
+    if category:
+        transit = transit.join(Part, Part.id == TransferLine.part_id).where(Part.category == category)
+    for store_id, value in session.execute(transit):
+        stores.setdefault(store_id, _store_row(store_id))["in_transit_fen"] = int(value)
     rows = list(stores.values())
-    return {"stores": rows, "value_fen": sum(r["value_fen"] for r in rows), "currency": "CNY"}
+    return {"stores": rows, "value_fen": sum(r["value_fen"] for r in rows),
+            "in_transit_fen": sum(r["in_transit_fen"] for r in rows), "currency": "CNY"}
 
 
 def _store_row(store_id: str) -> dict:
-    return {"store_id": store_id, "lines": 0, "value_fen": 0, "currency": "CNY", "categories": []}
+    return {"store_id": store_id, "lines": 0, "value_fen": 0, "in_transit_fen": 0, "currency": "CNY",
+            "categories": []}
+
+
+def reorder_suggestions(session: Session, store_id: str, limit: int) -> dict:
+    """What to buy: parts whose available plus what is already on order is below the reorder
+    point, with the quantity to order (the reorder quantity, at least enough to reach the point)
+    and the last supplier and cost it was bought at."""
+    levels = session.scalars(
+        select(StockLevel).join(Part).where(
+            StockLevel.store_id == store_id, Part.active.is_(True), StockLevel.reorder_point.is_not(None),
+            StockLevel.on_hand - StockLevel.reserved + StockLevel.on_order < StockLevel.reorder_point)
+        .order_by(Part.sku).limit(limit)).all()
+    items = []
+    for level in levels:
+        gap = level.reorder_point - level.available - level.on_order
+        last = session.execute(
+            select(PurchaseOrder.supplier_id, PurchaseOrderLine.unit_cost_fen)
+            .join(PurchaseOrderLine, PurchaseOrderLine.purchase_order_id == PurchaseOrder.id)
+            .where(PurchaseOrder.store_id == store_id, PurchaseOrderLine.part_id == level.part_id,
+                   PurchaseOrder.status != "cancelled")
+            .order_by(PurchaseOrder.id.desc()).limit(1)).first()
+        items.append({"part_id": level.part_id, "sku": level.part.sku, "name": level.part.name,
+                      "available": level.available, "on_order": level.on_order,
+                      "reorder_point": level.reorder_point, "reorder_qty": level.reorder_qty,
+                      "suggested_qty": max(level.reorder_qty or ZERO, gap),
+                      "last_supplier_id": last[0] if last else None, "last_unit_cost_fen": last[1] if last else None})
+    return {"items": items, "next_cursor": None}
 
 
 def slow_movers(session: Session, store_id: str, days: int, limit: int) -> dict:

@@ -24,6 +24,10 @@ _SKU = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9._\-/]{0,39}$",
                        error="1–40 letters, digits, '.', '_', '-' or '/', starting with a letter or digit.")
 
 
+def _store_filter() -> fields.String:
+    return fields.String(metadata={"description": "Required; defaults to your store when your account has one"})
+
+
 def positive(value: Decimal) -> None:
     if value is None or value <= 0:
         raise ValidationError("Must be greater than zero.")
@@ -42,7 +46,8 @@ def _qty(**kwargs) -> Quantity:
 # -- catalogue ------------------------------------------------------------------------------------------
 class PartCreate(Schema):
     sku = fields.String(required=True, validate=_SKU, metadata={"example": "OIL-5W30-4L"})
-    name = fields.String(required=True, validate=validate.Length(min=1, max=120), metadata={"example": "全合成机油 5W-30 4L"})
+    name = fields.String(required=True, validate=validate.Length(min=1, max=120),
+                         metadata={"example": "全合成机油 5W-30 4L"})
     brand = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=60))
     oe_number = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=60),
                               metadata={"description": "OE / manufacturer part number"})
@@ -98,7 +103,7 @@ class PartListQuery(ListQuery):
 
 # -- stock ----------------------------------------------------------------------------------------------
 class StockQuery(ListQuery):
-    store_id = fields.String(metadata={"description": "Required; defaults to your store when your account has exactly one"})
+    store_id = _store_filter()
     sku = fields.String(validate=validate.Length(min=1, max=40))
     category = fields.String(validate=validate.Length(min=1, max=40))
     below_reorder = fields.Boolean(metadata={"description": "Only lines whose available is below the reorder point"})
@@ -142,7 +147,7 @@ class StockSettings(Schema):
 
 
 class MovementQuery(ListQuery):
-    store_id = fields.String(metadata={"description": "Required; defaults to your store when your account has exactly one"})
+    store_id = _store_filter()
     sku = fields.String(validate=validate.Length(min=1, max=40))
     kind = fields.String(validate=validate.OneOf(MOVEMENT_KINDS))
     reference_id = fields.String(validate=validate.Length(min=1, max=40))
@@ -185,7 +190,7 @@ class AdjustmentCreate(Schema):
 
 
 class ReservationQuery(ListQuery):
-    store_id = fields.String(metadata={"description": "Required; defaults to your store when your account has exactly one"})
+    store_id = _store_filter()
     order_id = fields.String()
     sku = fields.String()
     status = fields.String(validate=validate.OneOf(("open", "issued", "released")))
@@ -234,8 +239,37 @@ class AvailabilityOut(Schema):
     on_order = Quantity()
 
 
+class QuotePartOut(Schema):
+    """One SKU priced for a quote (inventory.quote_parts, the RPC sales calls)."""
+    sku = fields.String(metadata={"description": "As asked"})
+    catalogue_sku = fields.String()
+    part_id = fields.String()
+    name = fields.String()
+    brand = fields.String(allow_none=True)
+    oe_number = fields.String(allow_none=True)
+    unit = fields.String()
+    category = fields.String()
+    unit_price_fen = Fen(metadata={"description": "The store's selling price (override or list price)"})
+    currency = fields.String()
+    tax_class = fields.String()
+    tax_rate = fields.String()
+    cost_fen = Fen(metadata={"description": "Moving average cost at the store (last known cost when none on hand)"})
+    on_hand = Quantity()
+    available = Quantity()
+    on_order = Quantity()
+    in_stock = fields.Boolean()
+    active = fields.Boolean()
+    hazardous = fields.Boolean()
+    batch_tracked = fields.Boolean()
+
+
+class QuotePartsOut(Schema):
+    items = fields.List(fields.Nested(QuotePartOut))
+    unknown = fields.List(fields.String())
+
+
 class ExpiringQuery(ListQuery):
-    store_id = fields.String(metadata={"description": "Required; defaults to your store when your account has exactly one"})
+    store_id = _store_filter()
     days = fields.Integer(load_default=30, validate=validate.Range(min=0, max=3650))
 
 
@@ -267,6 +301,7 @@ class ValuationStore(Schema):
     store_id = fields.String()
     lines = fields.Integer()
     value_fen = Fen()
+    in_transit_fen = Fen(metadata={"description": "Transfers shipped to this store, not yet received"})
     currency = fields.String()
     categories = fields.List(fields.Nested(ValuationCategory))
 
@@ -274,11 +309,29 @@ class ValuationStore(Schema):
 class ValuationOut(Schema):
     stores = fields.List(fields.Nested(ValuationStore))
     value_fen = Fen()
+    in_transit_fen = Fen()
     currency = fields.String()
 
 
+class ReorderQuery(ListQuery):
+    store_id = _store_filter()
+
+
+class ReorderSuggestionOut(Schema):
+    part_id = fields.String()
+    sku = fields.String()
+    name = fields.String()
+    available = Quantity()
+    on_order = Quantity()
+    reorder_point = Quantity()
+    reorder_qty = Quantity(allow_none=True)
+    suggested_qty = Quantity()
+    last_supplier_id = fields.String(allow_none=True)
+    last_unit_cost_fen = Fen(allow_none=True)
+
+
 class SlowMoverQuery(ListQuery):
-    store_id = fields.String(metadata={"description": "Required; defaults to your store when your account has exactly one"})
+    store_id = _store_filter()
     days = fields.Integer(load_default=90, validate=validate.Range(min=1, max=3650))
 
 
@@ -432,7 +485,7 @@ class PurchaseOrderOut(Schema):
 
 
 class PurchaseOrderListQuery(ListQuery):
-    store_id = fields.String(metadata={"description": "Required; defaults to your store when your account has exactly one"})
+    store_id = _store_filter()
     status = fields.String(validate=validate.OneOf(PO_STATES))
     supplier_id = fields.String()
 
@@ -583,5 +636,5 @@ class StocktakeOut(Schema):
 
 
 class StocktakeListQuery(ListQuery):
-    store_id = fields.String(metadata={"description": "Required; defaults to your store when your account has exactly one"})
+    store_id = _store_filter()
     status = fields.String(validate=validate.OneOf(STOCKTAKE_STATES))

@@ -9,11 +9,12 @@ from services.common.schemas import load
 from . import catalogue, ledger, purchasing, reports, reservations, stocktakes, transfers
 from .schemas import (AdjustmentCreate, AvailabilityOut, AvailabilityQuery, BatchOut, ExpiringQuery, LedgerCheckOut,
                       LedgerCheckQuery, MovementOut, MovementQuery, PartCreate, PartListQuery, PartOut, PartPatch,
-                      PurchaseOrderCreate, PurchaseOrderListQuery, PurchaseOrderOut, ReceiptCreate, ReceiptOut,
-                      ReservationOut, ReservationQuery, SlowMoverOut, SlowMoverQuery, StockOut, StockQuery,
-                      StockSettings, StocktakeCounts, StocktakeCreate, StocktakeListQuery, StocktakeOut,
-                      StocktakePost, SupplierCreate, SupplierListQuery, SupplierOut, SupplierPatch, TransferCreate,
-                      TransferListQuery, TransferOut, TransferReceive, TransferShip, ValuationOut, ValuationQuery)
+                      PurchaseOrderCreate, PurchaseOrderListQuery, PurchaseOrderOut, QuotePartsOut, ReceiptCreate,
+                      ReceiptOut, ReorderQuery, ReorderSuggestionOut, ReservationOut, ReservationQuery, SlowMoverOut,
+                      SlowMoverQuery, StockOut, StockQuery, StockSettings, StocktakeCounts, StocktakeCreate,
+                      StocktakeListQuery, StocktakeOut, StocktakePost, SupplierCreate, SupplierListQuery,
+                      SupplierOut, SupplierPatch, TransferCreate, TransferListQuery, TransferOut, TransferReceive,
+                      TransferShip, ValuationOut, ValuationQuery)
 
 part_out, supplier_out, stock_out, movement_out = PartOut(), SupplierOut(), StockOut(), MovementOut()
 po_out, receipt_out, transfer_out, stocktake_out = PurchaseOrderOut(), ReceiptOut(), TransferOut(), StocktakeOut()
@@ -101,6 +102,14 @@ class InventoryService(ServiceBase):
         return availability_out.dump(catalogue.availability(self.db, params["store_id"], params["skus"]), many=True)
 
     @rpc
+    def quote_parts(self, store_id: str, skus: list[str]) -> dict:
+        """Sales prices quote lines with this: every SKU of a request in one call."""
+        self.caller.require_store(store_id)
+        if not isinstance(skus, list) or not all(isinstance(s, str) for s in skus):
+            raise Invalid("skus is a list of SKUs.", fields={"skus": ["Not a list of strings."]})
+        return QuotePartsOut().dump(catalogue.quote_parts(self.db, store_id, skus))
+
+    @rpc
     def list_reservations(self, query: dict) -> dict:
         filters = _scoped(self.caller, load(ReservationQuery(), query))
         return _page(reservation_out, reservations.list_reservations(self.db, filters))
@@ -123,6 +132,12 @@ class InventoryService(ServiceBase):
         params = _scoped(self.caller, load(SlowMoverQuery(), query))
         return _page(SlowMoverOut(), reports.slow_movers(self.db, params["store_id"], params["days"],
                                                           params["limit"]))
+
+    @rpc
+    def reorder_suggestions(self, query: dict) -> dict:
+        params = _scoped(self.caller, load(ReorderQuery(), query))
+        return _page(ReorderSuggestionOut(), reports.reorder_suggestions(self.db, params["store_id"],
+                                                                         params["limit"]))
 
     @rpc
     def expiring_batches(self, query: dict) -> dict:

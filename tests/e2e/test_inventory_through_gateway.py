@@ -149,6 +149,10 @@ def purchase(stack, session, store_id, supplier_id, lines, **extra) -> dict:
         "lines": [{"sku": sku, "qty": qty, "unit_cost_fen": cost} for sku, qty, cost in lines], **extra}), 201)
 
 
+def receive(stack, session, po_id, lines, **extra) -> dict:
+    return ok(session.post(f"{stack.url}/v1/purchase-orders/{po_id}/receipts", json={"lines": lines, **extra}), 201)
+
+
 # -- the journey ---------------------------------------------------------------------------------------
 def test_purchase_reserve_shortage_fill_issue_transfer_stocktake_and_ledger(stack, admin, vhost, chain, supplier,
                                                                             events):
@@ -183,8 +187,7 @@ def test_purchase_reserve_shortage_fill_issue_transfer_stocktake_and_ledger(stac
     assert [r["order_id"] for r in waiting["items"]] == [second]
 
     refill = purchase(stack, manager, gz, supplier["id"], [(sku, 4, 2200)])
-    ok(manager.post(f"{stack.url}/v1/purchase-orders/{refill['id']}/receipts", json={"lines": [{"sku": sku, "qty": 4}]}),
-       201)
+    receive(stack, manager, refill["id"], [{"sku": sku, "qty": 4}])
     events.wait_for("stock_reserved", order_id=second)
     level = stock_line(stack, manager, gz, sku)
     assert (level["on_hand"], level["reserved"], level["available"]) == (14, 12, 2)
@@ -226,8 +229,7 @@ def test_purchase_reserve_shortage_fill_issue_transfer_stocktake_and_ledger(stac
     ok(chain["gz_technician"].post(f"{stack.url}/v1/stocktakes/{stocktake['id']}/counts",
                                    json={"counts": [{"sku": sku, "qty": 5, "location": "A-01"}]}))
     late = purchase(stack, manager, gz, supplier["id"], [(sku, 2, 2200)])
-    ok(manager.post(f"{stack.url}/v1/purchase-orders/{late['id']}/receipts", json={"lines": [{"sku": sku, "qty": 2}]}),
-       201)
+    receive(stack, manager, late["id"], [{"sku": sku, "qty": 2}])
     posted = ok(manager.post(f"{stack.url}/v1/stocktakes/{stocktake['id']}/post", json={}))
     [line] = [line for line in posted["lines"] if line["sku"] == sku]
     assert (line["variance_qty"], line["variance_value_fen"]) == (-1, -2200)
@@ -313,7 +315,8 @@ def test_batches_expiring_soon_are_listed_and_issued_first(stack, admin, vhost, 
                    hazardous=True)["sku"]
     po = purchase(stack, manager, gz, supplier["id"], [(sku, 5, 3000)])
     soon, later = (date.today() + timedelta(days=10)).isoformat(), (date.today() + timedelta(days=500)).isoformat()
-    missing = manager.post(f"{stack.url}/v1/purchase-orders/{po['id']}/receipts", json={"lines": [{"sku": sku, "qty": 2}]})
+    missing = manager.post(f"{stack.url}/v1/purchase-orders/{po['id']}/receipts",
+                           json={"lines": [{"sku": sku, "qty": 2}]})
     assert missing.status_code == 422 and "batch_no" in missing.json()["error"]["fields"]["lines"]["0"]
     ok(manager.post(f"{stack.url}/v1/purchase-orders/{po['id']}/receipts", json={"lines": [
         {"sku": sku, "qty": 3, "batch_no": "L2025A", "expiry_date": later},
@@ -339,8 +342,7 @@ def test_parallel_orders_for_the_last_units_reserve_exactly_what_is_there(stack,
     units, orders = 5, 16
     sku = new_part(stack, admin)["sku"]
     po = purchase(stack, manager, gz, supplier["id"], [(sku, units, 1000)])
-    ok(manager.post(f"{stack.url}/v1/purchase-orders/{po['id']}/receipts", json={"lines": [{"sku": sku, "qty": units}]}),
-       201)
+    receive(stack, manager, po["id"], [{"sku": sku, "qty": units}])
     order_ids = [f"race-{i}-{uuid.uuid4().hex[:8]}" for i in range(orders)]
 
     def publish_one(order_id):

@@ -489,3 +489,43 @@ def test_availability_gives_store_price_and_free_stock_for_quoting(session):
     [known, unknown] = inv(session).availability({"store_id": S1, "skus": [sku, "nope"]})
     assert (known["price_fen"], known["available"], known["tax_rate"]) == (7900, 2, "0.13")
     assert unknown == {**unknown, "known": False, "available": 0}
+
+
+def test_quote_parts_prices_every_sku_of_a_request_in_one_call(session):
+    sku = new_part(session, list_price_fen=8800)["sku"]
+    receive(session, sku, 4, 3000)
+    inv(session).configure_stock({"store_id": S1, "sku": sku, "price_override_fen": 8500})
+    answer = inv(session).quote_parts(S1, [sku.lower(), "GHOST"])
+    [item] = answer["items"]
+    assert answer["unknown"] == ["GHOST"]
+    assert (item["sku"], item["catalogue_sku"]) == (sku.lower(), sku)
+    assert (item["unit_price_fen"], item["cost_fen"], item["available"], item["in_stock"]) == (8500, 3000, 4, True)
+    with pytest.raises(Forbidden):
+        inv(session).quote_parts(S2, [sku])
+
+
+def test_reorder_suggestions_count_what_is_already_on_order(session):
+    short, covered, fine = new_part(session)["sku"], new_part(session)["sku"], new_part(session)["sku"]
+    for sku in (short, covered, fine):
+        receive(session, sku, 3, 1500)
+        inv(session).configure_stock({"store_id": S1, "sku": sku, "reorder_point": 5, "reorder_qty": 10})
+    receive(session, fine, 5, 1500)
+    inv(session).create_purchase_order({"store_id": S1, "supplier_id": supplier(session)["id"], "submit": True,
+                                        "lines": [{"sku": covered, "qty": 4, "unit_cost_fen": 1600}]})
+    [suggestion] = inv(session).reorder_suggestions({"store_id": S1})["items"]
+    assert (suggestion["sku"], suggestion["suggested_qty"], suggestion["last_unit_cost_fen"]) == (short, 10, 1500)
+    assert suggestion["last_supplier_id"]
+
+
+def test_goods_in_transit_are_valued_at_the_receiving_store_until_received(session):
+    sku = new_part(session)["sku"]
+    receive(session, sku, 4, 2500, store_id=S2, caller=MANAGER_2)
+    transfer = inv(session).request_transfer({"from_store_id": S2, "to_store_id": S1,
+                                              "lines": [{"sku": sku, "qty": 2}]})
+    inv(session, MANAGER_2).ship_transfer(transfer["id"], {})
+    chain = inv(session, HQ).valuation({})
+    stores = {s["store_id"]: s for s in chain["stores"]}
+    assert (stores[S2]["value_fen"], stores[S1]["in_transit_fen"], chain["in_transit_fen"]) == (5000, 5000, 5000)
+    inv(session).receive_transfer(transfer["id"], {})
+    stores = {s["store_id"]: s for s in inv(session, HQ).valuation({})["stores"]}
+    assert (stores[S1]["value_fen"], stores[S1]["in_transit_fen"]) == (5000, 0)
