@@ -641,3 +641,31 @@ def test_a_test_drive_goes_out_and_comes_back(sales):
         sales().return_test_drive(drive["id"], {})
     with pytest.raises(Forbidden):
         sales(OTHER).get_test_drive(drive["id"])
+
+
+def test_crm_or_inventory_that_do_not_answer_give_a_clear_error_instead_of_hanging(sales, session, monkeypatch):
+    import eventlet
+    from services.sales import service as sales_service
+    monkeypatch.setattr(sales_service, "UPSTREAM_TIMEOUT", 0.05)
+
+    class Silent:
+        def __getattr__(self, _name):
+            return lambda *args: eventlet.sleep(5)
+
+    quote = sales().create_quote({"visit_id": visit(sales)["id"]})
+    silent = worker_factory(SalesService, db=session, caller=ADVISOR, crm=Silent(), inventory=Silent())
+    started = datetime.now(timezone.utc)
+    with pytest.raises(Conflict) as crm_down:
+        silent.check_in({"store_id": "s1", "customer_id": "c1", "needs": ["repair"]})
+    with pytest.raises(Conflict) as inventory_down:
+        silent.add_quote_line(quote["id"], {"kind": "part", "sku": "FILTER-OIL"})
+    assert "crm" in crm_down.value.message and "Inventory" in inventory_down.value.message
+    assert datetime.now(timezone.utc) - started < timedelta(seconds=3)
+    missing = worker_factory(SalesService, db=session, caller=ADVISOR, crm=FakeCrm(), inventory=MethodNotFound())
+    with pytest.raises(Conflict):
+        missing.add_quote_line(quote["id"], {"kind": "part", "sku": "FILTER-OIL"})
+
+
+class MethodNotFound:
+    def quote_parts(self, store_id, skus):
+        raise RemoteError("MethodNotFound", "quote_parts")

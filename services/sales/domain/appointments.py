@@ -49,7 +49,7 @@ def book(session: Session, caller: Caller, data: dict) -> Appointment:
 
 
 def get(session: Session, caller: Caller, appointment_id: str, lock: bool = False) -> Appointment:
-    appointment = session.get(Appointment, appointment_id, with_for_update=lock)
+    appointment = session.get(Appointment, appointment_id, with_for_update=lock, populate_existing=lock)
     if appointment is None:
         raise NotFound(f"No appointment {appointment_id}.")
     caller.require_store(appointment.store_id)

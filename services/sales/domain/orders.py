@@ -108,7 +108,7 @@ def _number(value):
 
 
 def get_order(session: Session, caller: Caller, order_id: str, lock: bool = False) -> Order:
-    order = session.get(Order, order_id, with_for_update=lock)
+    order = session.get(Order, order_id, with_for_update=lock, populate_existing=lock)
     if order is None:
         raise NotFound(f"No order {order_id}.")
     caller.require_store(order.store_id)
@@ -157,7 +157,7 @@ def status_line(order: Order) -> str:
 # -- following the workshop and finance -------------------------------------------------------
 
 def _order_for_event(session: Session, payload: dict, event: str) -> Order | None:
-    order = session.get(Order, payload["order_id"], with_for_update=True)
+    order = session.get(Order, payload["order_id"], with_for_update=True, populate_existing=True)
     if order is None:
         log.warning("event for an unknown order ignored", extra={"event": event, "order_id": payload["order_id"]})
     return order

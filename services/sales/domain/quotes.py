@@ -44,7 +44,7 @@ def require_state(quote: Quote, allowed: tuple[str, ...], action: str) -> None:
 
 
 def get_quote(session: Session, caller: Caller, quote_id: str, lock: bool = False) -> Quote:
-    quote = session.get(Quote, quote_id, with_for_update=lock)
+    quote = session.get(Quote, quote_id, with_for_update=lock, populate_existing=lock)
     if quote is None:
         raise NotFound(f"No quote {quote_id}.")
     caller.require_store(quote.store_id)
@@ -170,13 +170,17 @@ def _editable(session: Session, caller: Caller, quote_id: str) -> Quote:
 
 
 def add_line(session: Session, caller: Caller, quote_id: str, data: dict, quote_parts: QuoteParts) -> QuoteLine:
+    # inventory is asked before the quote is locked: a slow answer never holds the lock
+    part = None
+    if data["kind"] == "part":
+        store_id = get_quote(session, caller, quote_id).store_id
+        part = _parts(quote_parts, store_id, [data["sku"]])[data["sku"]]
     quote = _editable(session, caller, quote_id)
     settings = settings_of(session, quote.store_id)
     today = store_today(settings)
     if data["kind"] == "labour":
         line = _labour_line(session, quote, data, today)
     elif data["kind"] == "part":
-        part = _parts(quote_parts, quote.store_id, [data["sku"]])[data["sku"]]
         line = _part_line(session, quote, part, to_qty(data.get("qty") or 1), today)
     else:
         line = _fee_line(session, quote, data, today)
@@ -193,12 +197,10 @@ def add_line(session: Session, caller: Caller, quote_id: str, data: dict, quote_
 def add_package(session: Session, caller: Caller, quote_id: str, data: dict, quote_parts: QuoteParts) -> list[QuoteLine]:
     """Every line of a canned job, priced from today's catalogue and stock; a fixed package
     price shows as a package discount spread over its lines."""
-    quote = _editable(session, caller, quote_id)
+    store_id = get_quote(session, caller, quote_id).store_id
     package = catalogue.get_package(session, data["package"])
     if not package.active:
         raise Conflict(f"The package {package.code} is no longer offered.")
-    settings = settings_of(session, quote.store_id)
-    today = store_today(settings)
     choices = {str(k): v for k, v in (data.get("part_choices") or {}).items()}
     wanted = {}
     for item in package.items:
@@ -212,7 +214,10 @@ def add_package(session: Session, caller: Caller, quote_id: str, data: dict, quo
             raise Invalid(f"Choose a part for item {item.position}.",
                           fields={"part_choices": {str(item.position): ["Required."]}})
         wanted[item.position] = chosen
-    parts = _parts(quote_parts, quote.store_id, list(wanted.values()), field="part_choices")
+    parts = _parts(quote_parts, store_id, list(wanted.values()), field="part_choices")
+    quote = _editable(session, caller, quote_id)  # locked only after inventory answered
+    settings = settings_of(session, quote.store_id)
+    today = store_today(settings)
     lines = []
     for item in package.items:
         if item.kind == "labour":

@@ -37,7 +37,7 @@ def check_in(session: Session, caller: Caller, data: dict, customer: dict, vehic
                       fields={"vehicle_id": ["Belongs to another customer."]})
     appointment = None
     if data.get("appointment_id"):
-        appointment = session.get(Appointment, data["appointment_id"], with_for_update=True)
+        appointment = session.get(Appointment, data["appointment_id"], with_for_update=True, populate_existing=True)
         if appointment is None or appointment.store_id != data["store_id"]:
             raise Invalid("No such appointment at this store.", fields={"appointment_id": ["Unknown."]})
         if appointment.customer_id != customer["id"]:
@@ -119,7 +119,7 @@ def book_test_drive(session: Session, caller: Caller, data: dict) -> TestDrive:
 
 
 def get_test_drive(session: Session, caller: Caller, drive_id: str) -> TestDrive:
-    drive = session.get(TestDrive, drive_id, with_for_update=True)
+    drive = session.get(TestDrive, drive_id, with_for_update=True, populate_existing=True)
     if drive is None:
         raise NotFound(f"No test drive {drive_id}.")
     caller.require_store(drive.store_id)
