@@ -132,6 +132,9 @@ class ServiceOrder(Base):
     op_codes: Mapped[list] = mapped_column(JSON, default=list)
     total_fen: Mapped[int] = mapped_column(BigInteger, default=0)
     cancelled: Mapped[bool] = mapped_column(Boolean, default=False)
+    delivered_at: Mapped[datetime | None] = mapped_column(
+        UTCDateTime, comment="set by workshop.vehicle_delivered, which may arrive before the order itself")
+    delivered_km: Mapped[int | None] = mapped_column(Integer)
 
 
 class ServiceInterval(Base):

@@ -262,6 +262,18 @@ def test_a_tyre_rotation_is_due_by_mileage_for_a_car_driven_a_lot(session):
     assert crm(session, OTHER_STORE).list_reminders({"due_before": "2027-12-31"})["items"] == []
 
 
+def test_a_delivery_projected_before_its_order_still_moves_the_service_due(session):
+    service = crm(session)
+    customer, vehicle = customer_with_vehicle(service, mileage=40_000)
+    done = datetime(2026, 11, 20, 3, 0, tzinfo=timezone.utc)
+    service.on_vehicle_delivered(delivered(customer, vehicle, "o1", 40_500, done))  # overtook the order
+    assert service.list_reminders({"due_before": "2030-01-01"})["items"] == []
+    service.on_order_confirmed(order_confirmed(customer, vehicle, "o1", op_code="MAJOR_SERVICE"))
+    [reminder] = service.list_reminders({"due_before": "2030-01-01"})["items"]
+    assert reminder["last_done_on"] == "2026-11-20" and reminder["due_km"] == 80_500
+    assert reminder["due_by_date"] == "2028-11-20"
+
+
 def test_service_intervals_can_be_changed_by_type(session):
     service = crm(session, HQ)
     service.set_service_interval("wash_wax", {"name": "打蜡", "months": 3})

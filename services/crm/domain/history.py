@@ -103,6 +103,12 @@ def record_order(session: Session, event_id: str, payload: dict) -> HistoryEntry
     order.vehicle_id = payload.get("vehicle_id")
     order.op_codes = op_codes
     order.total_fen = payload["totals"]["total_fen"]
+    vehicle = _vehicle(session, order.vehicle_id)
+    if order.delivered_at is not None and vehicle is not None:
+        # the delivery was projected first (the two facts travel on different queues)
+        session.flush()
+        reminders.record_services_done(session, vehicle, customer.id, order.store_id, op_codes,
+                                       order.delivered_at, order.delivered_km)
     summary = "; ".join(line["description"] for line in payload.get("lines", []))[:1000] or None
     return add_entry(session, customer_id=customer.id, kind="order", occurred_at=parse_time(payload["confirmed_at"]),
                      vehicle_id=payload.get("vehicle_id"), store_id=payload["store_id"],
@@ -115,7 +121,10 @@ def record_order_cancelled(session: Session, event_id: str, payload: dict) -> Hi
     if order is None:
         return None  # an order crm never saw confirmed: nothing to show
     order.cancelled = True
-    return add_entry(session, customer_id=resolve_customer(session, order.customer_id).id, kind="order_cancelled",
+    customer = _known_customer(session, order.customer_id, "order_cancelled")
+    if customer is None:
+        return None
+    return add_entry(session, customer_id=customer.id, kind="order_cancelled",
                      occurred_at=parse_time(payload["cancelled_at"]), vehicle_id=order.vehicle_id,
                      store_id=payload["store_id"], reference_id=payload["order_id"], summary=payload.get("reason"),
                      source_event_id=event_id)
@@ -132,18 +141,23 @@ def record_delivery(session: Session, event_id: str, payload: dict) -> HistoryEn
     delivered_at = parse_time(payload["delivered_at"])
     _touch_last_visit(customer, delivered_at)
     order = session.get(ServiceOrder, payload["order_id"])
+    if order is None:  # the order confirmation has not been projected yet: remember the delivery for it
+        order = ServiceOrder(order_id=payload["order_id"], store_id=payload["store_id"], customer_id=customer.id,
+                             vehicle_id=payload.get("vehicle_id"), op_codes=[], total_fen=0)
+        session.add(order)
+    order.delivered_at, order.delivered_km = delivered_at, mileage
     summary = "交车 delivered"
     if payload.get("satisfied") is False:
         summary += " (customer not satisfied at delivery)"
     entry = add_entry(session, customer_id=customer.id, kind="delivery", occurred_at=delivered_at,
                       vehicle_id=payload.get("vehicle_id"), store_id=payload["store_id"],
                       reference_id=payload["work_order_id"], summary=summary, mileage_km=mileage,
-                      amount_fen=order.total_fen if order else None, source_event_id=event_id)
+                      amount_fen=order.total_fen or None, source_event_id=event_id)
     session.flush()
     followups.schedule_follow_up(session, customer_id=customer.id, payload=payload, delivered_at=delivered_at)
     if vehicle is not None:
-        reminders.record_services_done(session, vehicle, customer.id, payload["store_id"],
-                                       order.op_codes if order else [], delivered_at, mileage)
+        reminders.record_services_done(session, vehicle, customer.id, payload["store_id"], order.op_codes,
+                                       delivered_at, mileage)
     return entry
 
 
