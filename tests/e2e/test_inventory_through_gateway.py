@@ -360,3 +360,15 @@ def test_parallel_orders_for_the_last_units_reserve_exactly_what_is_there(stack,
     assert (level["on_hand"], level["reserved"], level["available"]) == (units, units, 0)
     check = ok(admin.get(f"{stack.url}/v1/stock/ledger-check", params={"store_id": gz}))
     assert check["ok"], check["problems"]
+
+
+def test_demo_stock_seeds_through_the_public_api(stack, admin):
+    from services.inventory import demo
+
+    store = make_store(stack, admin, "佛山禅城店")["id"]
+    demo.seed(admin, stack.url, [store])
+    oil = stock_line(stack, admin, store, "OIL-5W30-4L")
+    assert (oil["on_hand"], oil["avg_cost_fen"], oil["reorder_point"]) == (24, 29500, 6)
+    value = ok(admin.get(f"{stack.url}/v1/stock/valuation", params={"store_id": store}))
+    assert value["value_fen"] == sum(p[7] * p[10] for p in demo.PARTS)
+    assert ok(admin.get(f"{stack.url}/v1/stock/ledger-check", params={"store_id": store}))["ok"]

@@ -24,7 +24,7 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture(scope="module")
 def db(migrated):
-    engine = make_engine(migrated.urls["inventory"], pool_size=25, max_overflow=5)
+    engine = make_engine(migrated.urls["inventory"], pool_size=20, max_overflow=0)
     yield sessionmaker(bind=engine, expire_on_commit=False)
     engine.dispose()
 

@@ -529,3 +529,35 @@ def test_goods_in_transit_are_valued_at_the_receiving_store_until_received(sessi
     inv(session).receive_transfer(transfer["id"], {})
     stores = {s["store_id"]: s for s in inv(session, HQ).valuation({})["stores"]}
     assert (stores[S1]["value_fen"], stores[S1]["in_transit_fen"]) == (5000, 0)
+
+
+def test_batches_travel_with_a_transfer_and_keep_their_expiry(session):
+    sku = new_part(session, category="oil", unit="litre", batch_tracked=True)["sku"]
+    soon, later = date.today() + timedelta(days=60), date.today() + timedelta(days=600)
+    receive(session, sku, 2, 4000, store_id=S2, caller=MANAGER_2, batch_no="OLD", expiry_date=soon.isoformat())
+    receive(session, sku, 5, 4600, store_id=S2, caller=MANAGER_2, batch_no="NEW", expiry_date=later.isoformat())
+    transfer = inv(session).request_transfer({"from_store_id": S2, "to_store_id": S1,
+                                              "lines": [{"sku": sku, "qty": 4}]})
+    inv(session, MANAGER_2).ship_transfer(transfer["id"], {})
+    inv(session).receive_transfer(transfer["id"], {"lines": [{"sku": sku, "qty": 3}]})
+    here = inv(session).expiring_batches({"store_id": S1, "days": 3650})["items"]
+    assert [(b["batch_no"], b["expiry_date"], b["qty_on_hand"]) for b in here] == [
+        ("OLD", soon.isoformat(), 2), ("NEW", later.isoformat(), 1)]
+    there = inv(session, MANAGER_2).expiring_batches({"store_id": S2, "days": 3650})["items"]
+    assert [(b["batch_no"], b["qty_on_hand"]) for b in there] == [("NEW", 3)]
+    assert_ledger_ok(session)
+
+
+def test_parts_used_beyond_the_reservation_come_from_free_stock_and_the_rest_is_reported(session):
+    sku = new_part(session)["sku"]
+    receive(session, sku, 3, 1000)
+    system = inv(session, SYSTEM)
+    system.on_order_confirmed(order_confirmed("extra", [(sku, 1), ("NOT-IN-CATALOGUE", 2)]))
+    [shortage] = events(session, "stock_shortage")
+    assert {"sku": "NOT-IN-CATALOGUE", "qty_requested": 2, "qty_reserved": 0, "qty_short": 2} in shortage[
+        "payload"]["lines"]
+    system.on_work_order_completed(work_order_completed("extra", [(sku, 5)]))
+    [line] = events(session, "stock_issued")[0]["payload"]["lines"]
+    assert (line["qty"], line["qty_unissued"], line["cost_fen"]) == (3, 2, 3000)
+    assert stock(session, sku)["on_hand"] == 0
+    assert_ledger_ok(session)
