@@ -146,6 +146,13 @@ class AppointmentCancel(Resource):
                          data=req.context.body_json)
 
 
+class AppointmentNoShow(Resource):
+    @endpoint("The customer did not come (after the slot started)", tag=TAG, roles=COUNTER,
+              response=s.AppointmentOut)
+    def on_post(self, req, resp, appointment_id: str):
+        return self.call(req, "sales", "mark_no_show", appointment_id=appointment_id)
+
+
 class Visits(Resource):
     @endpoint("Check a car in (reception); customer and vehicle are checked with crm", tag=TAG, roles=COUNTER,
               body=s.VisitCreate, response=s.VisitOut, status=201, idempotent=True)
@@ -334,6 +341,7 @@ def routes(deps) -> list[tuple[str, object]]:
         ("/v1/appointments", Appointments(deps)),
         ("/v1/appointments/{appointment_id}", AppointmentItem(deps)),
         ("/v1/appointments/{appointment_id}/cancel", AppointmentCancel(deps)),
+        ("/v1/appointments/{appointment_id}/no-show", AppointmentNoShow(deps)),
         ("/v1/visits", Visits(deps)),
         ("/v1/visits/{visit_id}", VisitItem(deps)),
         ("/v1/declined-work", DeclinedWork(deps)),

@@ -17,7 +17,6 @@ from services.common.schemas import load
 
 from . import schemas as s
 from .domain import appointments, catalogue, orders, quotes, reception, settings
-from .models import Order
 
 log = logging.getLogger(__name__)
 
@@ -73,13 +72,20 @@ class SalesService(ServiceBase):
             raise Conflict("Inventory cannot price parts right now; try again or quote labour and fees.") from exc
 
     def _quote(self, quote) -> dict:
-        data = quote_out.dump(quote)
-        data["totals"] = _totals(quote)
-        data["versions"] = [{"id": v.id, "version": v.version, "state": v.state}
-                            for v in quotes.versions(self.db, quote)]
-        order = self.db.query(Order.id).filter(Order.quote_id == quote.id).first()
-        data["order_id"] = order[0] if order else None
-        return data
+        return self._quotes([quote])[0]
+
+    def _quotes(self, found: list) -> list[dict]:
+        """Quotes with their versions and order ids (two queries for any number of quotes)."""
+        groups = quotes.versions_of(self.db, {q.group_id for q in found})
+        order_ids = orders.order_ids_of(self.db, [q.id for q in found])
+        result = []
+        for quote in found:
+            data = quote_out.dump(quote)
+            data["totals"] = _totals(quote)
+            data["versions"] = groups.get(quote.group_id, [])
+            data["order_id"] = order_ids.get(quote.id)
+            result.append(data)
+        return result
 
     def _order(self, order) -> dict:
         data = order_out.dump(order)
@@ -144,7 +150,7 @@ class SalesService(ServiceBase):
             self.caller.require_store(filters["store_id"])
         if "store_id" in query and not query["store_id"]:
             filters["store_id"] = None
-        return _page(catalogue.list_price_entries(self.db, filters), price_out)
+        return _page(catalogue.list_price_entries(self.db, self.caller, filters), price_out)
 
     @rpc
     def set_vehicle_class(self, data: dict) -> dict:
@@ -159,9 +165,12 @@ class SalesService(ServiceBase):
     def book_appointment(self, data: dict) -> dict:
         booking = load(s.AppointmentCreate(), data)
         self.caller.require_store(booking["store_id"])
-        self._crm("get_customer", booking["customer_id"], "customer_id")
+        customer = self._crm("get_customer", booking["customer_id"], "customer_id")
         if booking.get("vehicle_id"):
-            self._crm("get_vehicle", booking["vehicle_id"], "vehicle_id")
+            vehicle = self._crm("get_vehicle", booking["vehicle_id"], "vehicle_id")
+            if vehicle.get("customer_id") != customer["id"]:
+                raise Invalid("This vehicle belongs to another customer.",
+                              fields={"vehicle_id": ["Belongs to another customer."]})
         return appointment_out.dump(appointments.book(self.db, self.caller, booking))
 
     @rpc
@@ -172,6 +181,10 @@ class SalesService(ServiceBase):
     def cancel_appointment(self, appointment_id: str, data: dict) -> dict:
         reason = load(s.OptionalReasonIn(), data).get("reason")
         return appointment_out.dump(appointments.cancel(self.db, self.caller, appointment_id, reason))
+
+    @rpc
+    def mark_no_show(self, appointment_id: str) -> dict:
+        return appointment_out.dump(appointments.no_show(self.db, self.caller, appointment_id))
 
     @rpc
     def list_appointments(self, query: dict) -> dict:
@@ -236,7 +249,7 @@ class SalesService(ServiceBase):
     @rpc
     def list_quotes(self, query: dict) -> dict:
         result = quotes.list_quotes(self.db, self.caller, load(s.QuoteListQuery(), query))
-        return {"items": [self._quote(q) for q in result["items"]], "next_cursor": result["next_cursor"]}
+        return {"items": self._quotes(result["items"]), "next_cursor": result["next_cursor"]}
 
     @rpc
     def add_quote_line(self, quote_id: str, data: dict) -> dict:

@@ -432,6 +432,29 @@ def test_sales_settings_and_slot_capacity(stack, admin, advisor, manager, store)
     assert advisor.get(f"{stack.url}/v1/appointments/{first['id']}").json()["visit_id"] == visit["id"]
 
 
+def test_simultaneous_bookings_of_one_slot_never_exceed_its_capacity(stack, admin):
+    store = create_store(stack, admin, "佛山禅城店")
+    advisor = make_user(stack, admin, "service_advisor", [store["id"]])
+    manager = make_user(stack, admin, "store_manager", [store["id"]])
+    assert manager.put(f"{stack.url}/v1/sales-settings/{store['id']}", json={"slot_capacity": 2}).status_code == 200
+    customers = [customer_with_vehicle(stack, advisor) for _ in range(6)]
+    day = datetime.now(SHANGHAI).date() + timedelta(days=3)
+    start = datetime(day.year, day.month, day.day, 9, tzinfo=SHANGHAI).isoformat()
+    token = advisor.headers["Authorization"]
+
+    def book(pair):
+        customer, vehicle = pair
+        return requests.post(f"{stack.url}/v1/appointments", headers={"Authorization": token}, timeout=15, json={
+            "store_id": store["id"], "customer_id": customer["id"], "vehicle_id": vehicle["id"], "slot_start": start})
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        statuses = sorted(r.status_code for r in pool.map(book, customers))
+    assert statuses == [201, 201, 409, 409, 409, 409]
+    day_list = advisor.get(f"{stack.url}/v1/appointments",
+                           params={"store_id": store["id"], "date": day.isoformat()}).json()["items"]
+    assert len(day_list) == 2
+
+
 def test_a_test_drive_is_booked_and_recorded(stack, advisor, store):
     customer, _vehicle = customer_with_vehicle(stack, advisor)
     drive = post(advisor, f"{stack.url}/v1/test-drives", {

@@ -669,3 +669,39 @@ def test_crm_or_inventory_that_do_not_answer_give_a_clear_error_instead_of_hangi
 class MethodNotFound:
     def quote_parts(self, store_id, skus):
         raise RemoteError("MethodNotFound", "quote_parts")
+
+
+def test_appointments_check_the_car_is_the_customers_and_no_shows_come_after_the_slot(sales, session):
+    with pytest.raises(Invalid) as not_theirs:
+        sales().book_appointment({"store_id": "s1", "customer_id": "c1", "vehicle_id": "v9", "slot_start": slot()})
+    assert "vehicle_id" in not_theirs.value.fields
+    booked = sales().book_appointment({"store_id": "s1", "customer_id": "c1", "slot_start": slot()})
+    with pytest.raises(Conflict):
+        sales().mark_no_show(booked["id"])
+    from services.sales.models import Appointment
+    session.get(Appointment, booked["id"]).slot_start = datetime.now(timezone.utc) - timedelta(hours=1)
+    session.commit()
+    assert sales().mark_no_show(booked["id"])["state"] == "no_show"
+    with pytest.raises(Forbidden):
+        sales(OTHER).get_appointment(booked["id"])
+
+
+def test_store_overrides_are_visible_to_their_store_and_hq_only(sales):
+    today = datetime.now(SHANGHAI).date().isoformat()
+    sales(HQ).create_price_entry({"kind": "fee", "key": "SUPPLIES", "price_fen": 1500, "effective_from": today})
+    sales(MANAGER).create_price_entry({"kind": "fee", "key": "SUPPLIES", "store_id": "s1", "price_fen": 1200,
+                                       "effective_from": today})
+    assert {e["price_fen"] for e in sales().list_price_entries({})["items"]} == {1500, 1200}
+    assert {e["price_fen"] for e in sales(OTHER).list_price_entries({})["items"]} == {1500}
+    assert {e["price_fen"] for e in sales(HQ).list_price_entries({"store_id": ""})["items"]} == {1500}
+    with pytest.raises(Forbidden):
+        sales(OTHER).list_price_entries({"store_id": "s1"})
+
+
+def test_quote_lists_carry_versions_and_orders(sales):
+    first = confirmed_order(sales)
+    draft = quote_with_lines(sales)
+    listed = {q["id"]: q for q in sales().list_quotes({"store_id": "s1"})["items"]}
+    assert listed[first["quote_id"]]["order_id"] == first["id"] and listed[draft["id"]]["order_id"] is None
+    assert listed[draft["id"]]["versions"] == [{"id": draft["id"], "version": 1, "state": "draft"}]
+    assert listed[draft["id"]]["totals"]["total_fen"] == 39200

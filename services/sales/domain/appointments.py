@@ -66,6 +66,16 @@ def cancel(session: Session, caller: Caller, appointment_id: str, reason: str | 
     return appointment
 
 
+def no_show(session: Session, caller: Caller, appointment_id: str) -> Appointment:
+    appointment = get(session, caller, appointment_id, lock=True)
+    if appointment.state != "booked":
+        raise Conflict(f"The appointment is {appointment.state}; only a booked one can be a no-show.")
+    if appointment.slot_start > utcnow():
+        raise Conflict("The slot has not started yet.")
+    appointment.state = "no_show"
+    return appointment
+
+
 def local_day(session: Session, store_id: str, day: date) -> tuple[datetime, datetime]:
     zone = ZoneInfo(settings_of(session, store_id).timezone)
     start = datetime.combine(day, time(0), tzinfo=zone)

@@ -147,22 +147,6 @@ def effective_price(session: Session, kind: str, key: str, store_id: str | None,
     return latest(PriceEntry.store_id.is_(None))
 
 
-def effective_prices(session: Session, kind: str, keys: list[str], store_id: str, on: date) -> dict[str, int]:
-    """key -> price_fen for the keys that have a price on `on` (one query per kind)."""
-    if not keys:
-        return {}
-    rows = session.scalars(
-        select(PriceEntry).where(PriceEntry.kind == kind, PriceEntry.key.in_(set(keys)),
-                                 (PriceEntry.store_id == store_id) | PriceEntry.store_id.is_(None),
-                                 PriceEntry.effective_from <= on)).all()
-    best: dict[str, tuple[tuple[int, date], int]] = {}
-    for row in rows:
-        rank = (1 if row.store_id else 0, row.effective_from)  # a store override beats the chain
-        if row.key not in best or rank > best[row.key][0]:
-            best[row.key] = (rank, row.price_fen)
-    return {key: value for key, (_rank, value) in best.items()}
-
-
 def create_price_entry(session: Session, caller: Caller, data: dict) -> PriceEntry:
     store_id = data.get("store_id")
     if store_id is None and not (caller.is_hq or caller.is_system):
@@ -186,8 +170,11 @@ def create_price_entry(session: Session, caller: Caller, data: dict) -> PriceEnt
     return entry
 
 
-def list_price_entries(session: Session, filters: dict) -> dict:
+def list_price_entries(session: Session, caller: Caller, filters: dict) -> dict:
+    """The chain's prices and store overrides; outside HQ only the user's own stores' overrides."""
     query = select(PriceEntry)
+    if not (caller.is_hq or caller.is_system):
+        query = query.where(PriceEntry.store_id.is_(None) | PriceEntry.store_id.in_(sorted(caller.store_ids)))
     for column in ("kind", "key"):
         if filters.get(column):
             query = query.where(getattr(PriceEntry, column) == filters[column])

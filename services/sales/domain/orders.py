@@ -82,6 +82,13 @@ def contract(session: Session, caller: Caller, quote_id: str, data: dict) -> Ord
     return order
 
 
+def order_ids_of(session: Session, quote_ids: list[str]) -> dict[str, str]:
+    """quote id -> order id, for the quotes that were contracted (one query)."""
+    if not quote_ids:
+        return {}
+    return dict(session.execute(select(Order.quote_id, Order.id).where(Order.quote_id.in_(quote_ids))).all())
+
+
 def confirmed_payload(order: Order, quote: Quote) -> dict:
     rate = str(order.tax_rate.normalize() if hasattr(order.tax_rate, "normalize") else order.tax_rate)
     return {

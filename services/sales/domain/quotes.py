@@ -51,8 +51,16 @@ def get_quote(session: Session, caller: Caller, quote_id: str, lock: bool = Fals
     return quote
 
 
-def versions(session: Session, quote: Quote) -> list[Quote]:
-    return list(session.scalars(select(Quote).where(Quote.group_id == quote.group_id).order_by(Quote.version)))
+def versions_of(session: Session, group_ids: set[str]) -> dict[str, list[dict]]:
+    """group id -> [{id, version, state}] of every version, oldest first (one query)."""
+    groups: dict[str, list[dict]] = {}
+    if not group_ids:
+        return groups
+    rows = session.execute(select(Quote.group_id, Quote.id, Quote.version, Quote.state)
+                           .where(Quote.group_id.in_(sorted(group_ids))).order_by(Quote.version))
+    for group_id, quote_id, version, state in rows:
+        groups.setdefault(group_id, []).append({"id": quote_id, "version": version, "state": state})
+    return groups
 
 
 def list_quotes(session: Session, caller: Caller, filters: dict) -> dict:
