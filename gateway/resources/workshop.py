@@ -11,9 +11,9 @@ from services.workshop.schemas import (BayCreate, BayListQuery, BayOut, BayPlanO
                                        TechnicianOut, TechnicianPatch, TimeEntryOut, TrainingCreate, TrainingOut,
                                        WorkOrderListQuery, WorkOrderOut)
 
-from ..api import endpoint
+from ..api import ValidationFailed, endpoint
 from ..auth import ALL_ROLES, require_store
-from ..models import Store
+from ..models import Store, User
 from . import Resource
 
 TAG = "workshop"
@@ -30,6 +30,17 @@ class WorkshopResource(Resource):
             store = session.get(Store, store_id)
             return store.timezone if store is not None else None
 
+    def check_linked_user(self, user_id: str | None, store_id: str | None) -> None:
+        """The account a technician record is linked to exists, is active and works in that store."""
+        if not user_id:
+            return
+        with self.deps.identity_db() as session:
+            user = session.get(User, user_id)
+            if user is None or not user.active:
+                raise ValidationFailed({"user_id": ["No active staff account with this id."]})
+            if store_id and user.role != "hq_admin" and store_id not in user.store_ids:
+                raise ValidationFailed({"user_id": ["This account does not work in the technician's store."]})
+
     def default_store(self, req, data: dict) -> dict:
         principal = req.context.principal
         if not data.get("store_id") and not principal.is_hq and len(principal.store_ids) == 1:
@@ -45,6 +56,7 @@ class Technicians(WorkshopResource):
         data = self.default_store(req, dict(req.context.body_json))
         if "time_zone" not in data and (zone := self.store_time_zone(data.get("store_id"))):
             data["time_zone"] = zone
+        self.check_linked_user(data.get("user_id"), data.get("store_id"))
         technician = self.call(req, "workshop", "create_technician", data=data)
         resp.location = f"/v1/technicians/{technician['id']}"
         return technician
@@ -65,8 +77,15 @@ class TechnicianItem(WorkshopResource):
     @endpoint("Change a technician (skills, shifts, level, cost, linked user, active)", tag=TAG, roles=MANAGERS,
               body=TechnicianPatch, response=TechnicianOut)
     def on_patch(self, req, resp, technician_id: str):
-        return self.call(req, "workshop", "update_technician", technician_id=technician_id,
-                         changes=req.context.body_json)
+        changes = dict(req.context.body_json)
+        if changes.get("user_id") or changes.get("store_id"):
+            current = self.call(req, "workshop", "get_technician", technician_id=technician_id)
+            require_store(req.context.principal, changes.get("store_id"))
+            self.check_linked_user(changes.get("user_id", current["user_id"]),
+                                   changes.get("store_id", current["store_id"]))
+            if changes.get("store_id") and "time_zone" not in changes:
+                changes["time_zone"] = self.store_time_zone(changes["store_id"]) or current["time_zone"]
+        return self.call(req, "workshop", "update_technician", technician_id=technician_id, changes=changes)
 
 
 class Certifications(WorkshopResource):

@@ -341,6 +341,20 @@ def test_simultaneous_clock_ins_through_the_gateway_let_one_in(stack, vhost, adv
     assert statuses == [201, 409, 409, 409]
 
 
+def test_a_technician_is_linked_only_to_an_account_of_their_store(stack, admin, manager, store, other_store):
+    elsewhere = make_user(stack, admin, "technician", [other_store["id"]])
+    body = {"store_id": store["id"], "name": "错店", "level": "junior", "hourly_cost_fen": 3000}
+    wrong_store = manager.post(f"{stack.url}/v1/technicians", json={**body, "user_id": elsewhere.user_id})
+    assert wrong_store.status_code == 422 and "user_id" in wrong_store.json()["error"]["fields"]
+    unknown = manager.post(f"{stack.url}/v1/technicians", json={**body, "user_id": "no-such-user"})
+    assert unknown.status_code == 422
+    created = manager.post(f"{stack.url}/v1/technicians", json=body)
+    assert created.status_code == 201 and created.json()["time_zone"] == "Asia/Shanghai"
+    assert manager.patch(f"{stack.url}/v1/technicians/{created.json()['id']}",
+                         json={"user_id": elsewhere.user_id}).status_code == 422
+    assert manager.post(f"{stack.url}/v1/technicians", json={**body, "store_id": other_store["id"]}).status_code == 403
+
+
 def test_openapi_documents_the_workshop(stack):
     spec = requests.get(f"{stack.url}/openapi.json", timeout=5).json()
     assert {"/v1/technicians", "/v1/work-orders", "/v1/work-orders/{work_order_id}/dispatch",
