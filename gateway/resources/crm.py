@@ -14,7 +14,8 @@ from services.crm.schemas import (AuditEntryOut, CampaignCreate, CampaignOut, Ca
                                   SatisfactionQuery, ServiceIntervalIn, ServiceIntervalOut, StoreSettingsOut,
                                   StoreSettingsPatch, VehicleCreate, VehicleListQuery, VehicleOut, VehiclePatch)
 
-from ..api import endpoint
+from ..api import ValidationFailed, endpoint
+from ..models import User
 from ..auth import ALL_ROLES, require_store
 from . import Resource
 
@@ -28,6 +29,19 @@ def _store_filter(req) -> None:
     """A store document list: the store asked for must be the caller's (the service also narrows
     to the caller's stores when none is given)."""
     require_store(req.context.principal, req.context.query_json.get("store_id"))
+
+
+def _require_staff(resource: Resource, data: dict, *names: str) -> None:
+    """Ids naming a staff user (key-account owner, complaint owner) must be an active user:
+    users are the gateway's own data, so the gateway checks them."""
+    wanted = {name: data[name] for name in names if data.get(name)}
+    if not wanted:
+        return
+    with resource.deps.identity_db() as session:
+        bad = {name: ["No active staff user with this id."] for name, user_id in wanted.items()
+               if not (user := session.get(User, user_id)) or not user.active}
+    if bad:
+        raise ValidationFailed(bad)
 
 
 def _default_store(req, data: dict) -> dict:
@@ -47,6 +61,7 @@ class Customers(Resource):
         if not data.get("home_store_id") and not principal.is_hq and principal.store_ids:
             data["home_store_id"] = principal.store_ids[0]
         require_store(principal, data.get("home_store_id"))
+        _require_staff(self, data, "key_account_owner_id")
         customer = self.call(req, "crm", "register_customer", data=data)
         resp.location = f"/v1/customers/{customer['id']}"
         return customer
@@ -64,6 +79,7 @@ class CustomerItem(Resource):
 
     @endpoint("Change a customer", tag="crm", roles=EDITORS, body=CustomerPatch, response=CustomerOut)
     def on_patch(self, req, resp, customer_id: str):
+        _require_staff(self, req.context.body_json, "key_account_owner_id")
         return self.call(req, "crm", "update_customer", customer_id=customer_id, changes=req.context.body_json)
 
 
@@ -161,6 +177,7 @@ class FollowUpComplete_(Resource):
     @endpoint("Record a follow-up's outcome; a score of 2 or less, or a complaint, opens a complaint",
               tag="crm", roles=FRONT_DESK, body=FollowUpComplete, response=FollowUpOut)
     def on_post(self, req, resp, follow_up_id: str):
+        _require_staff(self, req.context.body_json, "complaint_owner_id")
         return self.call(req, "crm", "complete_follow_up", follow_up_id=follow_up_id, data=req.context.body_json)
 
 
@@ -176,6 +193,7 @@ class Complaints(Resource):
     @endpoint("Open a complaint", tag="crm", roles=FRONT_DESK, body=ComplaintCreate, response=ComplaintOut,
               status=201, idempotent=True)
     def on_post(self, req, resp):
+        _require_staff(self, req.context.body_json, "owner_id")
         complaint = self.call(req, "crm", "open_complaint", data=_default_store(req, req.context.body_json))
         resp.location = f"/v1/complaints/{complaint['id']}"
         return complaint
@@ -196,6 +214,7 @@ class ComplaintItem(Resource):
               "(open → in_progress → resolved → closed)", tag="crm", roles=FRONT_DESK, body=ComplaintPatch,
               response=ComplaintOut)
     def on_patch(self, req, resp, complaint_id: str):
+        _require_staff(self, req.context.body_json, "owner_id")
         return self.call(req, "crm", "update_complaint", complaint_id=complaint_id, changes=req.context.body_json)
 
 

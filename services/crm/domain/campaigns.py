@@ -23,6 +23,9 @@ from ..models import Campaign, CampaignMessage, Customer, CustomerTag, ServiceDu
 from ..senders import OutgoingMessage, SendFailed
 from .common import keyset_page, local_date, store_settings
 
+SEND_LOCK_BASE = 7_245_200
+"""PostgreSQL advisory lock ids (base + channel index): one replica sends per channel at a time, so
+the per-minute budget holds across replicas."""
 PLACEHOLDERS = ("name", "tier", "points", "plate", "due_service", "due_on", "month")
 MATERIALIZE_BATCH = 1000
 
@@ -207,7 +210,11 @@ def start_due_campaigns(session: Session, now: datetime) -> list[str]:
 def send_queued_messages(session: Session, now: datetime, sender, rate_limits: dict[str, int]) -> dict[str, int]:
     """Send what each channel's budget for the last minute allows; consent is checked again."""
     sent_per_channel = {}
-    for channel, per_minute in rate_limits.items():
+    postgres = session.bind.dialect.name == "postgresql"
+    for index, (channel, per_minute) in enumerate(sorted(rate_limits.items())):
+        if postgres and not session.scalar(select(func.pg_try_advisory_xact_lock(SEND_LOCK_BASE + index))):
+            sent_per_channel[channel] = 0  # another replica is sending on this channel right now
+            continue
         recent = session.scalar(select(func.count()).select_from(CampaignMessage).where(
             CampaignMessage.channel == channel, CampaignMessage.sent_at > now - timedelta(minutes=1)))
         budget = per_minute - (recent or 0)
@@ -221,7 +228,7 @@ def send_queued_messages(session: Session, now: datetime, sender, rate_limits: d
                  .where(CampaignMessage.status == "queued", CampaignMessage.channel == channel,
                         Campaign.status == "sending")
                  .order_by(CampaignMessage.id).limit(budget))
-        if session.bind.dialect.name == "postgresql":
+        if postgres:
             query = query.with_for_update(skip_locked=True, of=CampaignMessage)
         for message, customer in session.execute(query).all():
             message.attempts += 1
