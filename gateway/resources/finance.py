@@ -1,6 +1,246 @@
-"""Finance endpoints (owned by the finance service); they arrive with its issue."""
+"""finance: invoices, payments and refunds, member cards, expenses, daily close, the ledger and the
+reports finance owns. Store documents are visible to that store's users and HQ (checked here and
+again in the service). Money-moving POSTs take an `Idempotency-Key`: the gateway replays the first
+answer, and the key (per user) also travels to the service, which dedupes by it in its own
+transaction, so a retry after a timeout never pays twice."""
 from __future__ import annotations
+
+from services.finance.schemas import (CardCancel, CardCreate, CardOut, CardQuery, CommissionRuleIn,
+                                      CommissionRuleOut, CommissionsOut, DailyCloseCreate, DailyCloseOut,
+                                      DailyCloseQuery, ExpenseCreate, ExpenseOut, ExpenseQuery, InvoiceOut,
+                                      InvoiceQuery, KpisOut, MonthQuery, PaymentCreate, PaymentOut, PaymentResult,
+                                      PeriodQuery, PnlOut, RefundCreate, RefundOut, SettingsOut, SettingsPatch,
+                                      StoreMonthQuery, TargetIn, TargetOut, TopUpCreate, TrialBalanceOut,
+                                      TrialBalanceQuery, VoidRequest)
+
+from ..api import endpoint
+from ..auth import require_store
+from . import Resource
+
+FRONT_DESK = frozenset({"hq_admin", "store_manager", "service_advisor", "cashier"})
+TILL = frozenset({"hq_admin", "store_manager", "cashier"})
+MANAGERS = frozenset({"hq_admin", "store_manager"})
+FINANCE_READERS = frozenset({"hq_admin", "store_manager", "cashier", "service_advisor"})
+
+
+def _store_filter(req) -> None:
+    require_store(req.context.principal, req.context.query_json.get("store_id"))
+
+
+def _default_store(req, data: dict) -> dict:
+    principal = req.context.principal
+    if not data.get("store_id") and not principal.is_hq and len(principal.store_ids) == 1:
+        data = {**data, "store_id": principal.store_ids[0]}
+    require_store(principal, data.get("store_id"))
+    return data
+
+
+def _service_key(req) -> str | None:
+    """The client's Idempotency-Key, scoped to the user, for the service's own dedupe."""
+    key = req.get_header("Idempotency-Key")
+    return f"{req.context.principal.id}:{key}" if key else None
+
+
+class Invoices(Resource):
+    @endpoint("Invoices of a store, newest first (filters status, order_id, customer_id)", tag="finance",
+              roles=FINANCE_READERS, query=InvoiceQuery, response=InvoiceOut, paginated=True)
+    def on_get(self, req, resp):
+        _store_filter(req)
+        return self.call(req, "finance", "list_invoices", query=req.context.query_json)
+
+
+class InvoiceItem(Resource):
+    @endpoint("An invoice with its lines and payments", tag="finance", roles=FINANCE_READERS, response=InvoiceOut)
+    def on_get(self, req, resp, invoice_id: str):
+        return self.call(req, "finance", "get_invoice", invoice_id=invoice_id)
+
+
+class InvoicePayments(Resource):
+    @endpoint("Take a payment (cash, card, wechat, alipay, stored_value, package); partial and split payments, "
+              "never more than is due", tag="finance", roles=TILL, body=PaymentCreate, response=PaymentResult,
+              status=201, idempotent=True)
+    def on_post(self, req, resp, invoice_id: str):
+        result = self.call(req, "finance", "take_payment", invoice_id=invoice_id, data=req.context.body_json,
+                           idempotency_key=_service_key(req))
+        resp.location = f"/v1/payments/{result['payment']['id']}"
+        return result
+
+
+class InvoiceVoid(Resource):
+    @endpoint("Void an invoice nobody has paid at the till (manager), with a reason", tag="finance",
+              roles=MANAGERS, body=VoidRequest, response=InvoiceOut)
+    def on_post(self, req, resp, invoice_id: str):
+        return self.call(req, "finance", "void_invoice", invoice_id=invoice_id, data=req.context.body_json)
+
+
+class PaymentItem(Resource):
+    @endpoint("A payment", tag="finance", roles=FINANCE_READERS, response=PaymentOut)
+    def on_get(self, req, resp, payment_id: str):
+        return self.call(req, "finance", "get_payment", payment_id=payment_id)
+
+
+class PaymentRefunds(Resource):
+    @endpoint("Refund (part of) a payment to its original method; above the store's limit a manager only",
+              tag="finance", roles=TILL, body=RefundCreate, response=RefundOut, status=201, idempotent=True)
+    def on_post(self, req, resp, payment_id: str):
+        return self.call(req, "finance", "refund_payment", payment_id=payment_id, data=req.context.body_json,
+                         idempotency_key=_service_key(req))
+
+
+class MemberCards(Resource):
+    @endpoint("Issue a member card: stored value (optional opening top-up with bonus) or a service package",
+              tag="finance", roles=TILL, body=CardCreate, response=CardOut, status=201, idempotent=True)
+    def on_post(self, req, resp):
+        card = self.call(req, "finance", "issue_card", data=_default_store(req, req.context.body_json),
+                         idempotency_key=_service_key(req))
+        resp.location = f"/v1/member-cards/{card['id']}"
+        return card
+
+    @endpoint("Find member cards (by customer, issuing store, number); cards are usable chain-wide",
+              tag="finance", roles=FRONT_DESK, query=CardQuery, response=CardOut, paginated=True)
+    def on_get(self, req, resp):
+        return self.call(req, "finance", "list_cards", query=req.context.query_json)
+
+
+class MemberCardItem(Resource):
+    @endpoint("A member card with its balance ledger", tag="finance", roles=FRONT_DESK, response=CardOut)
+    def on_get(self, req, resp, card_id: str):
+        return self.call(req, "finance", "get_card", card_id=card_id)
+
+
+class MemberCardTopUps(Resource):
+    @endpoint("Top up a stored-value card (bonus accounted apart)", tag="finance", roles=TILL, body=TopUpCreate,
+              response=CardOut, status=201, idempotent=True)
+    def on_post(self, req, resp, card_id: str):
+        data = dict(req.context.body_json)
+        principal = req.context.principal
+        if not data.get("store_id") and not principal.is_hq and len(principal.store_ids) == 1:
+            data["store_id"] = principal.store_ids[0]
+        require_store(principal, data.get("store_id"))
+        return self.call(req, "finance", "top_up_card", card_id=card_id, data=data,
+                         idempotency_key=_service_key(req))
+
+
+class MemberCardCancel(Resource):
+    @endpoint("Cancel a card: the unused paid balance goes back, the bonus is forfeited (manager)",
+              tag="finance", roles=MANAGERS, body=CardCancel, response=CardOut)
+    def on_post(self, req, resp, card_id: str):
+        return self.call(req, "finance", "cancel_card", card_id=card_id, data=req.context.body_json)
+
+
+class Expenses(Resource):
+    @endpoint("Record a store expense (rent, utilities, wages, purchases …) with receipt references",
+              tag="finance", roles=MANAGERS, body=ExpenseCreate, response=ExpenseOut, status=201, idempotent=True)
+    def on_post(self, req, resp):
+        return self.call(req, "finance", "record_expense", data=_default_store(req, req.context.body_json))
+
+    @endpoint("Expenses of a store, newest first", tag="finance", roles=MANAGERS, query=ExpenseQuery,
+              response=ExpenseOut, paginated=True)
+    def on_get(self, req, resp):
+        _store_filter(req)
+        return self.call(req, "finance", "list_expenses", query=req.context.query_json)
+
+
+class DailyClose(Resource):
+    @endpoint("The store's day (日结): takings per method, invoices, refunds, receivables, cash expected",
+              tag="finance", roles=TILL, query=DailyCloseQuery, response=DailyCloseOut)
+    def on_get(self, req, resp):
+        _store_filter(req)
+        return self.call(req, "finance", "daily_close", query=req.context.query_json)
+
+    @endpoint("Close the store's day with the cash counted (manager); the day then takes no more postings",
+              tag="finance", roles=MANAGERS, body=DailyCloseCreate, response=DailyCloseOut, status=201)
+    def on_post(self, req, resp):
+        require_store(req.context.principal, req.context.body_json.get("store_id"))
+        return self.call(req, "finance", "close_day", data=req.context.body_json)
+
+
+class Kpis(Resource):
+    @endpoint("KPIs finance owns per store over local days (HQ: every store side by side)", tag="finance",
+              roles=MANAGERS, query=PeriodQuery, response=KpisOut)
+    def on_get(self, req, resp):
+        _store_filter(req)
+        return self.call(req, "finance", "kpis", query=req.context.query_json)
+
+
+class Commissions(Resource):
+    @endpoint("Monthly commission per employee with target achievement", tag="finance", roles=MANAGERS,
+              query=StoreMonthQuery, response=CommissionsOut)
+    def on_get(self, req, resp):
+        _store_filter(req)
+        return self.call(req, "finance", "commissions", query=req.context.query_json)
+
+
+class Pnl(Resource):
+    @endpoint("Profit and loss for a month (one store, or the caller's stores)", tag="finance", roles=MANAGERS,
+              query=MonthQuery, response=PnlOut)
+    def on_get(self, req, resp):
+        _store_filter(req)
+        return self.call(req, "finance", "pnl", query=req.context.query_json)
+
+
+class TrialBalance(Resource):
+    @endpoint("Trial balance of the journal as of a day (one store, or the caller's stores)", tag="finance",
+              roles=MANAGERS, query=TrialBalanceQuery, response=TrialBalanceOut)
+    def on_get(self, req, resp):
+        _store_filter(req)
+        return self.call(req, "finance", "trial_balance", query=req.context.query_json)
+
+
+class CommissionRule(Resource):
+    @endpoint("The store's commission rule", tag="finance", roles=MANAGERS, response=CommissionRuleOut)
+    def on_get(self, req, resp, store_id: str):
+        require_store(req.context.principal, store_id)
+        return self.call(req, "finance", "get_commission_rule", store_id=store_id)
+
+    @endpoint("Set the store's commission rule", tag="finance", roles=MANAGERS, body=CommissionRuleIn,
+              response=CommissionRuleOut)
+    def on_put(self, req, resp, store_id: str):
+        require_store(req.context.principal, store_id)
+        return self.call(req, "finance", "set_commission_rule", store_id=store_id, data=req.context.body_json)
+
+
+class CommissionTargets(Resource):
+    @endpoint("Set an employee's monthly target", tag="finance", roles=MANAGERS, body=TargetIn,
+              response=TargetOut)
+    def on_put(self, req, resp, store_id: str):
+        require_store(req.context.principal, store_id)
+        return self.call(req, "finance", "set_commission_target", store_id=store_id, data=req.context.body_json)
+
+
+class FinanceSettings(Resource):
+    @endpoint("The store's finance settings (time zone of its business day, refund approval limit)",
+              tag="finance", roles=MANAGERS, response=SettingsOut)
+    def on_get(self, req, resp, store_id: str):
+        require_store(req.context.principal, store_id)
+        return self.call(req, "finance", "get_settings", store_id=store_id)
+
+    @endpoint("Change the store's finance settings", tag="finance", roles=MANAGERS, body=SettingsPatch,
+              response=SettingsOut)
+    def on_patch(self, req, resp, store_id: str):
+        require_store(req.context.principal, store_id)
+        return self.call(req, "finance", "update_settings", store_id=store_id, changes=req.context.body_json)
 
 
 def routes(deps) -> list[tuple[str, object]]:
-    return []
+    return [
+        ("/v1/invoices", Invoices(deps)),
+        ("/v1/invoices/{invoice_id}", InvoiceItem(deps)),
+        ("/v1/invoices/{invoice_id}/payments", InvoicePayments(deps)),
+        ("/v1/invoices/{invoice_id}/void", InvoiceVoid(deps)),
+        ("/v1/payments/{payment_id}", PaymentItem(deps)),
+        ("/v1/payments/{payment_id}/refunds", PaymentRefunds(deps)),
+        ("/v1/member-cards", MemberCards(deps)),
+        ("/v1/member-cards/{card_id}", MemberCardItem(deps)),
+        ("/v1/member-cards/{card_id}/top-ups", MemberCardTopUps(deps)),
+        ("/v1/member-cards/{card_id}/cancel", MemberCardCancel(deps)),
+        ("/v1/expenses", Expenses(deps)),
+        ("/v1/reports/daily-close", DailyClose(deps)),
+        ("/v1/reports/kpis", Kpis(deps)),
+        ("/v1/reports/commissions", Commissions(deps)),
+        ("/v1/reports/pnl", Pnl(deps)),
+        ("/v1/ledger/trial-balance", TrialBalance(deps)),
+        ("/v1/stores/{store_id}/commission-rule", CommissionRule(deps)),
+        ("/v1/stores/{store_id}/commission-targets", CommissionTargets(deps)),
+        ("/v1/stores/{store_id}/finance-settings", FinanceSettings(deps)),
+    ]

@@ -20,6 +20,7 @@ class PaymentReceived(Schema):
     customer_id = fields.String(required=True)
     method = fields.String(required=True)
     amount_fen = Fen(required=True)
+    due_fen = Fen(metadata={"description": "optional: still due on the invoice after this payment"})
 
 
 class InvoicePaid(Schema):
@@ -39,8 +40,14 @@ class RefundIssued(Schema):
     store_id = fields.String(required=True)
     customer_id = fields.String(required=True)
     amount_fen = Fen(required=True)
+    method = fields.String(metadata={"description": "optional: the method refunded to (the payment's)"})
 
 
 PUBLISHES = {"invoice_issued": InvoiceIssued, "payment_received": PaymentReceived, "invoice_paid": InvoicePaid,
              "refund_issued": RefundIssued}
-HANDLES: tuple[tuple[str, str], ...] = ()
+HANDLES = (
+    ("sales", "order_confirmed"),           # the order's billing basis; a deposit becomes a prepayment
+    ("sales", "order_cancelled"),           # unconsumed deposits refunded to their method
+    ("workshop", "work_order_completed"),   # the invoice (once per order): contracted lines, parts used
+    ("inventory", "stock_issued"),          # cost of goods sold (Dr COGS · Cr inventory)
+)

@@ -1,6 +1,387 @@
-"""finance's own tables. Finance: invoices, payments, member cards, the double-entry ledger, reports."""
-from services.common.db import declarative_base
+"""finance's own tables: the billing basis of each order (from `sales.order_confirmed`), invoices with
+their lines and jobs, payments (deposits included) and refunds, member cards with their balance
+ledger, the double-entry journal, costs of goods sold, expenses, daily closes, commission rules and
+targets, per-store finance settings. Money is integer fen (BigInteger) with a currency; hours and
+quantities are exact decimals."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import (JSON, BigInteger, Boolean, Date, ForeignKey, Index, Integer, Numeric, String, Text,
+                        UniqueConstraint)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from services.common.db import UTCDateTime, declarative_base, utcnow
+from services.common.ids import new_id
 from services.common.outbox import add_infrastructure_tables
 
 Base = declarative_base()
 add_infrastructure_tables(Base.metadata)
+
+MONEY = BigInteger
+QTY = Numeric(12, 3)
+ID = String(26)
+EXT_ID = String(64)  # ids of other services' records (opaque strings)
+
+INVOICE_STATES = ("issued", "partially_paid", "paid", "void")
+METHODS = ("cash", "card", "wechat", "alipay", "stored_value", "package")
+CARD_KINDS = ("stored_value", "package")
+CARD_STATES = ("active", "cancelled")
+
+
+class StoreSettings(Base):
+    """Per-store finance settings; a store without a row uses the defaults."""
+    __tablename__ = "store_settings"
+
+    store_id: Mapped[str] = mapped_column(EXT_ID, primary_key=True)
+    time_zone: Mapped[str] = mapped_column(String(40), default="Asia/Shanghai")
+    refund_approval_limit_fen: Mapped[int] = mapped_column(MONEY, default=50_000)
+    currency: Mapped[str] = mapped_column(String(3), default="CNY")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class BillingBasis(Base):
+    """The contracted order as `sales.order_confirmed` carried it: what the invoice will bill."""
+    __tablename__ = "billing_bases"
+
+    order_id: Mapped[str] = mapped_column(EXT_ID, primary_key=True)
+    order_number: Mapped[str] = mapped_column(String(40))
+    store_id: Mapped[str] = mapped_column(EXT_ID)
+    customer_id: Mapped[str] = mapped_column(EXT_ID)
+    vehicle_id: Mapped[str | None] = mapped_column(EXT_ID)
+    advisor_id: Mapped[str | None] = mapped_column(EXT_ID)
+    lines: Mapped[list] = mapped_column(JSON)
+    totals: Mapped[dict] = mapped_column(JSON)
+    currency: Mapped[str] = mapped_column(String(3), default="CNY")
+    status: Mapped[str] = mapped_column(String(20), default="confirmed", comment="confirmed | cancelled")
+    confirmed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Invoice(Base):
+    __tablename__ = "invoices"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
+    number: Mapped[str] = mapped_column(String(40), unique=True)
+    store_id: Mapped[str] = mapped_column(EXT_ID)
+    order_id: Mapped[str] = mapped_column(EXT_ID, unique=True)
+    order_number: Mapped[str | None] = mapped_column(String(40))
+    work_order_id: Mapped[str | None] = mapped_column(EXT_ID)
+    customer_id: Mapped[str] = mapped_column(EXT_ID)
+    vehicle_id: Mapped[str | None] = mapped_column(EXT_ID)
+    advisor_id: Mapped[str | None] = mapped_column(EXT_ID)
+    status: Mapped[str] = mapped_column(String(20), default="issued")
+    currency: Mapped[str] = mapped_column(String(3), default="CNY")
+    labour_fen: Mapped[int] = mapped_column(MONEY, comment="net of discount, tax excluded")
+    parts_fen: Mapped[int] = mapped_column(MONEY)
+    fees_fen: Mapped[int] = mapped_column(MONEY)
+    discount_fen: Mapped[int] = mapped_column(MONEY, comment="tax included as priced")
+    tax_fen: Mapped[int] = mapped_column(MONEY)
+    total_fen: Mapped[int] = mapped_column(MONEY, comment="what the customer owes, tax included")
+    deposit_fen: Mapped[int] = mapped_column(MONEY, default=0, comment="prepayment consumed at issue")
+    paid_fen: Mapped[int] = mapped_column(MONEY, default=0, comment="collected incl. deposit, before refunds")
+    refunded_fen: Mapped[int] = mapped_column(MONEY, default=0)
+    billed_hours: Mapped[Decimal] = mapped_column(QTY, default=Decimal(0))
+    clocked_hours: Mapped[Decimal] = mapped_column(QTY, default=Decimal(0))
+    comeback: Mapped[bool] = mapped_column(Boolean, default=False)
+    unbilled_parts: Mapped[list] = mapped_column(JSON, default=list,
+                                                 comment="parts used with no contracted line (no price)")
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    business_date: Mapped[date] = mapped_column(Date, comment="store-local day of issue")
+    paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    void_reason: Mapped[str | None] = mapped_column(Text)
+    voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    voided_by: Mapped[str | None] = mapped_column(EXT_ID)
+
+    lines: Mapped[list["InvoiceLine"]] = relationship(cascade="all, delete-orphan", lazy="selectin",
+                                                      order_by="InvoiceLine.position")
+    jobs: Mapped[list["InvoiceJob"]] = relationship(cascade="all, delete-orphan", lazy="selectin",
+                                                    order_by="InvoiceJob.id")
+
+    __table_args__ = (Index("ix_invoices_store_status", "store_id", "status", "id"),
+                      Index("ix_invoices_store_date", "store_id", "business_date"),
+                      Index("ix_invoices_customer", "customer_id", "id"))
+
+    @property
+    def due_fen(self) -> int:
+        return 0 if self.status == "void" else self.total_fen - self.paid_fen
+
+    @property
+    def net_paid_fen(self) -> int:
+        return self.paid_fen - self.refunded_fen
+
+
+class InvoiceLine(Base):
+    __tablename__ = "invoice_lines"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
+    invoice_id: Mapped[str] = mapped_column(ForeignKey("invoices.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    line_id: Mapped[str | None] = mapped_column(EXT_ID, comment="the order line it bills")
+    kind: Mapped[str] = mapped_column(String(10), comment="labour | part | fee")
+    description: Mapped[str] = mapped_column(String(200))
+    op_code: Mapped[str | None] = mapped_column(String(40))
+    sku: Mapped[str | None] = mapped_column(String(64))
+    hours: Mapped[Decimal | None] = mapped_column(QTY)
+    qty: Mapped[Decimal] = mapped_column(QTY)
+    unit_price_fen: Mapped[int] = mapped_column(MONEY)
+    discount_fen: Mapped[int] = mapped_column(MONEY)
+    tax_rate: Mapped[str] = mapped_column(String(10))
+    tax_fen: Mapped[int] = mapped_column(MONEY)
+    total_fen: Mapped[int] = mapped_column(MONEY, comment="after discount, tax included")
+
+    @property
+    def net_fen(self) -> int:
+        return self.total_fen - self.tax_fen
+
+
+class InvoiceJob(Base):
+    """A completed job as the workshop reported it: billed hours and who did it (commission)."""
+    __tablename__ = "invoice_jobs"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
+    invoice_id: Mapped[str] = mapped_column(ForeignKey("invoices.id", ondelete="CASCADE"), index=True)
+    job_id: Mapped[str] = mapped_column(EXT_ID)
+    line_id: Mapped[str | None] = mapped_column(EXT_ID)
+    op_code: Mapped[str | None] = mapped_column(String(40))
+    billed_hours: Mapped[Decimal] = mapped_column(QTY)
+    technicians: Mapped[list] = mapped_column(JSON, comment="[{technician_id, user_id, hours, split_pct}]")
+
+
+class Payment(Base):
+    """Money received: at the till against an invoice, or a deposit against an order (invoice_id
+    set when the invoice consumes it)."""
+    __tablename__ = "payments"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
+    kind: Mapped[str] = mapped_column(String(10), default="payment", comment="payment | deposit")
+    invoice_id: Mapped[str | None] = mapped_column(ForeignKey("invoices.id"), index=True)
+    order_id: Mapped[str] = mapped_column(EXT_ID, index=True)
+    store_id: Mapped[str] = mapped_column(EXT_ID)
+    customer_id: Mapped[str] = mapped_column(EXT_ID)
+    method: Mapped[str] = mapped_column(String(20))
+    amount_fen: Mapped[int] = mapped_column(MONEY)
+    refunded_fen: Mapped[int] = mapped_column(MONEY, default=0)
+    currency: Mapped[str] = mapped_column(String(3), default="CNY")
+    reference: Mapped[str | None] = mapped_column(String(100))
+    card_id: Mapped[str | None] = mapped_column(ForeignKey("member_cards.id"))
+    service_code: Mapped[str | None] = mapped_column(String(40), comment="package: the service redeemed")
+    liability_fen: Mapped[int] = mapped_column(MONEY, default=0,
+                                               comment="card payments: the part drawn from the card's liability "
+                                                       "(stored value: paid balance; package: unit value)")
+    idempotency_key: Mapped[str | None] = mapped_column(String(240), unique=True)
+    received_by: Mapped[str | None] = mapped_column(EXT_ID)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    business_date: Mapped[date] = mapped_column(Date)
+
+    __table_args__ = (Index("ix_payments_store_date", "store_id", "business_date"),)
+
+
+class Refund(Base):
+    __tablename__ = "refunds"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
+    payment_id: Mapped[str] = mapped_column(ForeignKey("payments.id"), index=True)
+    invoice_id: Mapped[str | None] = mapped_column(ForeignKey("invoices.id"))
+    order_id: Mapped[str] = mapped_column(EXT_ID)
+    store_id: Mapped[str] = mapped_column(EXT_ID)
+    customer_id: Mapped[str] = mapped_column(EXT_ID)
+    method: Mapped[str] = mapped_column(String(20), comment="always the payment's method")
+    amount_fen: Mapped[int] = mapped_column(MONEY)
+    currency: Mapped[str] = mapped_column(String(3), default="CNY")
+    reason: Mapped[str] = mapped_column(Text)
+    requested_by: Mapped[str | None] = mapped_column(EXT_ID)
+    approved_by: Mapped[str | None] = mapped_column(EXT_ID, comment="the manager, above the store's limit")
+    idempotency_key: Mapped[str | None] = mapped_column(String(240), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    business_date: Mapped[date] = mapped_column(Date)
+
+    __table_args__ = (Index("ix_refunds_store_date", "store_id", "business_date"),)
+
+
+class MemberCard(Base):
+    """A chain-wide member card: stored value (paid and bonus balances kept apart) or a service
+    package (units per service, an expiry date). Issued by one store, usable at every store."""
+    __tablename__ = "member_cards"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
+    number: Mapped[str] = mapped_column(String(40), unique=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20), default="active")
+    customer_id: Mapped[str] = mapped_column(EXT_ID, index=True)
+    store_id: Mapped[str] = mapped_column(EXT_ID, comment="issuing store: it holds the liability")
+    currency: Mapped[str] = mapped_column(String(3), default="CNY")
+    paid_balance_fen: Mapped[int] = mapped_column(MONEY, default=0)
+    bonus_balance_fen: Mapped[int] = mapped_column(MONEY, default=0)
+    package_name: Mapped[str | None] = mapped_column(String(100))
+    price_fen: Mapped[int] = mapped_column(MONEY, default=0, comment="package: what was paid")
+    expires_on: Mapped[date | None] = mapped_column(Date)
+    items: Mapped[list["PackageItem"]] = relationship(cascade="all, delete-orphan", lazy="selectin",
+                                                      order_by="PackageItem.service_code")
+    created_by: Mapped[str | None] = mapped_column(EXT_ID)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_member_cards_store", "store_id", "id"),)
+
+
+class PackageItem(Base):
+    __tablename__ = "package_items"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
+    card_id: Mapped[str] = mapped_column(ForeignKey("member_cards.id", ondelete="CASCADE"), index=True)
+    service_code: Mapped[str] = mapped_column(String(40), comment="the op code it covers, e.g. WASH")
+    name: Mapped[str] = mapped_column(String(100))
+    units_total: Mapped[int] = mapped_column(Integer)
+    units_left: Mapped[int] = mapped_column(Integer)
+    value_left_fen: Mapped[int] = mapped_column(MONEY, comment="unredeemed share of the price (the liability)")
+
+    __table_args__ = (UniqueConstraint("card_id", "service_code"),)
+
+
+class CardTransaction(Base):
+    """The balance ledger of a card: every change, signed."""
+    __tablename__ = "card_transactions"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
+    card_id: Mapped[str] = mapped_column(ForeignKey("member_cards.id"), index=True)
+    store_id: Mapped[str] = mapped_column(EXT_ID, comment="where it happened")
+    kind: Mapped[str] = mapped_column(String(20), comment="issue | top_up | payment | redemption | refund | cancel")
+    paid_delta_fen: Mapped[int] = mapped_column(MONEY, default=0)
+    bonus_delta_fen: Mapped[int] = mapped_column(MONEY, default=0)
+    service_code: Mapped[str | None] = mapped_column(String(40))
+    units_delta: Mapped[int] = mapped_column(Integer, default=0)
+    payment_id: Mapped[str | None] = mapped_column(ID)
+    method: Mapped[str | None] = mapped_column(String(20), comment="top-up / cancellation: how money moved")
+    idempotency_key: Mapped[str | None] = mapped_column(String(240), unique=True)
+    created_by: Mapped[str | None] = mapped_column(EXT_ID)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    business_date: Mapped[date] = mapped_column(Date)
+
+
+class InterStoreSettlement(Base):
+    """A card issued by one store used at another: the issuing store owes the serving store."""
+    __tablename__ = "inter_store_settlements"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
+    card_id: Mapped[str] = mapped_column(ForeignKey("member_cards.id"))
+    payment_id: Mapped[str] = mapped_column(ID)
+    debtor_store_id: Mapped[str] = mapped_column(EXT_ID, comment="issuing store")
+    creditor_store_id: Mapped[str] = mapped_column(EXT_ID, comment="store that did the work")
+    amount_fen: Mapped[int] = mapped_column(MONEY)
+    currency: Mapped[str] = mapped_column(String(3), default="CNY")
+    settled: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (Index("ix_settlements_debtor", "debtor_store_id", "settled"),
+                      Index("ix_settlements_creditor", "creditor_store_id", "settled"))
+
+
+class JournalEntry(Base):
+    __tablename__ = "journal_entries"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
+    store_id: Mapped[str] = mapped_column(EXT_ID)
+    business_date: Mapped[date] = mapped_column(Date, comment="store-local day; never a closed one")
+    source_type: Mapped[str] = mapped_column(String(30))
+    source_id: Mapped[str] = mapped_column(String(64))
+    memo: Mapped[str] = mapped_column(String(200))
+    currency: Mapped[str] = mapped_column(String(3), default="CNY")
+    posted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    lines: Mapped[list["JournalLine"]] = relationship(cascade="all, delete-orphan", lazy="selectin",
+                                                      order_by="JournalLine.id")
+
+    __table_args__ = (Index("ix_journal_store_date", "store_id", "business_date"),
+                      Index("ix_journal_source", "source_type", "source_id"))
+
+
+class JournalLine(Base):
+    __tablename__ = "journal_lines"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    entry_id: Mapped[str] = mapped_column(ForeignKey("journal_entries.id", ondelete="CASCADE"), index=True)
+    store_id: Mapped[str] = mapped_column(EXT_ID)
+    business_date: Mapped[date] = mapped_column(Date)
+    account: Mapped[str] = mapped_column(String(10))
+    debit_fen: Mapped[int] = mapped_column(MONEY, default=0)
+    credit_fen: Mapped[int] = mapped_column(MONEY, default=0)
+
+    __table_args__ = (Index("ix_journal_lines_store_account", "store_id", "account", "business_date"),)
+
+
+class CostOfSale(Base):
+    """Parts issued for an order at moving-average cost (`inventory.stock_issued`)."""
+    __tablename__ = "costs_of_sales"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
+    order_id: Mapped[str] = mapped_column(EXT_ID, index=True)
+    work_order_id: Mapped[str | None] = mapped_column(EXT_ID)
+    store_id: Mapped[str] = mapped_column(EXT_ID)
+    cost_fen: Mapped[int] = mapped_column(MONEY)
+    lines: Mapped[list] = mapped_column(JSON)
+    business_date: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Expense(Base):
+    __tablename__ = "expenses"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
+    store_id: Mapped[str] = mapped_column(EXT_ID)
+    category: Mapped[str] = mapped_column(String(20))
+    amount_fen: Mapped[int] = mapped_column(MONEY)
+    currency: Mapped[str] = mapped_column(String(3), default="CNY")
+    paid_from: Mapped[str] = mapped_column(String(10), comment="cash | bank")
+    incurred_on: Mapped[date] = mapped_column(Date)
+    business_date: Mapped[date] = mapped_column(Date, comment="the day it was booked (never a closed one)")
+    vendor: Mapped[str | None] = mapped_column(String(100))
+    description: Mapped[str | None] = mapped_column(Text)
+    attachments: Mapped[list] = mapped_column(JSON, default=list, comment="references to receipts/files")
+    created_by: Mapped[str | None] = mapped_column(EXT_ID)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (Index("ix_expenses_store_date", "store_id", "incurred_on", "id"),)
+
+
+class DailyClose(Base):
+    __tablename__ = "daily_closes"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
+    store_id: Mapped[str] = mapped_column(EXT_ID)
+    business_date: Mapped[date] = mapped_column(Date)
+    summary: Mapped[dict] = mapped_column(JSON, comment="the report as it stood at close")
+    cash_expected_fen: Mapped[int] = mapped_column(MONEY)
+    cash_counted_fen: Mapped[int] = mapped_column(MONEY)
+    difference_fen: Mapped[int] = mapped_column(MONEY, comment="counted − expected")
+    note: Mapped[str | None] = mapped_column(Text)
+    closed_by: Mapped[str | None] = mapped_column(EXT_ID)
+    closed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (UniqueConstraint("store_id", "business_date"),)
+
+
+class CommissionRule(Base):
+    __tablename__ = "commission_rules"
+
+    store_id: Mapped[str] = mapped_column(EXT_ID, primary_key=True)
+    labour_pct: Mapped[Decimal] = mapped_column(Numeric(6, 3), default=Decimal(0),
+                                                comment="percent of labour revenue (tax excluded)")
+    labour_per_hour_fen: Mapped[int] = mapped_column(MONEY, default=0, comment="per billed hour")
+    parts_gp_pct: Mapped[Decimal] = mapped_column(Numeric(6, 3), default=Decimal(0),
+                                                  comment="percent of parts gross profit")
+    sales_pct: Mapped[Decimal] = mapped_column(Numeric(6, 3), default=Decimal(0),
+                                               comment="advisor: percent of invoice revenue (tax excluded)")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class CommissionTarget(Base):
+    __tablename__ = "commission_targets"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
+    store_id: Mapped[str] = mapped_column(EXT_ID)
+    employee_id: Mapped[str] = mapped_column(EXT_ID)
+    month: Mapped[str] = mapped_column(String(7), comment="YYYY-MM")
+    target_fen: Mapped[int] = mapped_column(MONEY, comment="revenue the employee should produce")
+
+    __table_args__ = (UniqueConstraint("store_id", "employee_id", "month"),)

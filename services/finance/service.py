@@ -1,9 +1,226 @@
-"""The finance nameko service. Finance: invoices, payments, member cards, the double-entry ledger, reports."""
-from services.common.entrypoints import ServiceBase
+"""The finance nameko service: thin entrypoints over `domain`, schemas at the boundary."""
+from __future__ import annotations
+
+import logging
+
+from marshmallow import EXCLUDE
+
+from services.common.entrypoints import ServiceBase, event_handler, rpc
+from services.common.schemas import page
+from services.common.schemas import load
+from services.inventory.events import StockIssued
+from services.sales.events import OrderCancelled, OrderConfirmed
+from services.workshop.events import WorkOrderCompleted
+
+from .domain import books, cards, close, commission, invoices, ledger, payments, reports
+from .domain.common import require_manager, visible_stores
+from .models import StoreSettings
+from .schemas import (CardCancel, CardCreate, CardOut, CardQuery, CardTransactionOut, CommissionRuleIn,
+                      CommissionRuleOut, CommissionsOut, DailyCloseCreate, DailyCloseOut, DailyCloseQuery,
+                      ExpenseCreate, ExpenseOut, ExpenseQuery, InvoiceOut, InvoiceQuery, KpisOut, MonthQuery,
+                      PaymentCreate, PaymentOut, PeriodQuery, PnlOut, RefundCreate, RefundOut, SettingsOut,
+                      SettingsPatch, StoreMonthQuery, TargetIn, TargetOut, TrialBalanceOut, TrialBalanceQuery,
+                      VoidRequest)
+
+log = logging.getLogger(__name__)
+
+invoice_out, payment_out, refund_out = InvoiceOut(), PaymentOut(), RefundOut()
+card_out, card_txn_out, expense_out = CardOut(), CardTransactionOut(), ExpenseOut()
+
+
+def _facts(envelope: dict, contract) -> dict:
+    """The payload, checked against its producer's contract (fields added later are ignored)."""
+    return contract(unknown=EXCLUDE).load(envelope["payload"])
+
+
+def _page(items: list, limit: int, schema) -> dict:
+    result = page(items, limit, key=lambda row: row.id)
+    return {"items": schema.dump(result["items"], many=True), "next_cursor": result["next_cursor"]}
 
 
 class FinanceService(ServiceBase):
     name = "finance"
 
+    # -- events ---------------------------------------------------------------------------------
+    @event_handler("sales", "order_confirmed")
+    def on_order_confirmed(self, envelope: dict) -> None:
+        invoices.record_order(self.db, _facts(envelope, OrderConfirmed))
+
+    @event_handler("sales", "order_cancelled")
+    def on_order_cancelled(self, envelope: dict) -> None:
+        invoices.cancel_order(self.db, _facts(envelope, OrderCancelled))
+
+    @event_handler("workshop", "work_order_completed")
+    def on_work_order_completed(self, envelope: dict) -> None:
+        invoices.issue_invoice(self.db, _facts(envelope, WorkOrderCompleted))
+
+    @event_handler("inventory", "stock_issued")
+    def on_stock_issued(self, envelope: dict) -> None:
+        books.record_cost_of_sale(self.db, _facts(envelope, StockIssued))
+
+    # -- invoices -------------------------------------------------------------------------------
+    def _invoice(self, invoice, with_payments: bool = True) -> dict:
+        data = invoice_out.dump(invoice)
+        if with_payments:
+            data["payments"] = payment_out.dump(payments.payments_of(self.db, invoice.id), many=True)
+        return data
+
+    @rpc
+    def get_invoice(self, invoice_id: str) -> dict:
+        return self._invoice(invoices.get_invoice(self.db, self.caller, invoice_id))
+
+    @rpc
+    def list_invoices(self, query: dict) -> dict:
+        params = load(InvoiceQuery(), query)
+        stores = visible_stores(self.caller, params.get("store_id"))
+        rows = invoices.list_invoices(self.db, stores, params)
+        result = page(rows, params["limit"], key=lambda row: row.id)
+        return {"items": [invoice_out.dump(i) for i in result["items"]], "next_cursor": result["next_cursor"]}
+
+    @rpc
+    def void_invoice(self, invoice_id: str, data: dict) -> dict:
+        request = load(VoidRequest(), data)
+        return self._invoice(invoices.void_invoice(self.db, self.caller, invoice_id, request["reason"]))
+
+    # -- payments and refunds -------------------------------------------------------------------
+    @rpc
+    def take_payment(self, invoice_id: str, data: dict, idempotency_key: str | None = None) -> dict:
+        request = load(PaymentCreate(), data)
+        payment, invoice = payments.take_payment(self.db, self.caller, invoice_id, request, idempotency_key)
+        return {"payment": payment_out.dump(payment), "invoice": self._invoice(invoice, with_payments=False)}
+
+    @rpc
+    def get_payment(self, payment_id: str) -> dict:
+        return payment_out.dump(payments.get_payment(self.db, self.caller, payment_id))
+
+    @rpc
+    def refund_payment(self, payment_id: str, data: dict, idempotency_key: str | None = None) -> dict:
+        request = load(RefundCreate(), data)
+        refund, _payment = payments.refund_payment(self.db, self.caller, payment_id, request, idempotency_key)
+        return refund_out.dump(refund)
+
+    # -- member cards ---------------------------------------------------------------------------
+    def _card(self, card, with_transactions: bool = False) -> dict:
+        data = card_out.dump(card)
+        data["balance_fen"] = card.paid_balance_fen + card.bonus_balance_fen
+        if with_transactions:
+            data["transactions"] = card_txn_out.dump(cards.card_transactions(self.db, card.id), many=True)
+        return data
+
+    @rpc
+    def issue_card(self, data: dict, idempotency_key: str | None = None) -> dict:
+        card = cards.issue_card(self.db, self.caller, load(CardCreate(), data), idempotency_key)
+        return self._card(card, with_transactions=True)
+
+    @rpc
+    def get_card(self, card_id: str) -> dict:
+        return self._card(cards.get_card(self.db, card_id), with_transactions=True)
+
+    @rpc
+    def list_cards(self, query: dict) -> dict:
+        params = load(CardQuery(), query)
+        rows = cards.list_cards(self.db, params)
+        result = page(rows, params["limit"], key=lambda row: row.id)
+        return {"items": [self._card(c) for c in result["items"]], "next_cursor": result["next_cursor"]}
+
+    @rpc
+    def top_up_card(self, card_id: str, data: dict, idempotency_key: str | None = None) -> dict:
+        card = cards.top_up(self.db, self.caller, card_id, load(TopUpCreate_(), data), idempotency_key)
+        return self._card(card, with_transactions=True)
+
+    @rpc
+    def cancel_card(self, card_id: str, data: dict) -> dict:
+        return self._card(cards.cancel_card(self.db, self.caller, card_id, load(CardCancel(), data)), True)
+
+    # -- expenses -------------------------------------------------------------------------------
+    @rpc
+    def record_expense(self, data: dict) -> dict:
+        return expense_out.dump(books.record_expense(self.db, self.caller, load(ExpenseCreate(), data)))
+
+    @rpc
+    def list_expenses(self, query: dict) -> dict:
+        params = load(ExpenseQuery(), query)
+        stores = visible_stores(self.caller, params.get("store_id"))
+        return _page(books.list_expenses(self.db, stores, params), params["limit"], expense_out)
+
+    # -- reports, close, ledger -----------------------------------------------------------------
+    @rpc
+    def daily_close(self, query: dict) -> dict:
+        params = load(DailyCloseQuery(), query)
+        self.caller.require_store(params["store_id"])
+        return DailyCloseOut().dump(close.daily_report(self.db, params["store_id"], params["date"]))
+
+    @rpc
+    def close_day(self, data: dict) -> dict:
+        return DailyCloseOut().dump(close.close_day(self.db, self.caller, load(DailyCloseCreate(), data)))
+
+    @rpc
+    def trial_balance(self, query: dict) -> dict:
+        params = load(TrialBalanceQuery(), query)
+        stores = visible_stores(self.caller, params.get("store_id"))
+        result = ledger.trial_balance(self.db, stores, params.get("as_of"))
+        return TrialBalanceOut().dump({**result, "store_id": params.get("store_id")})
+
+    @rpc
+    def pnl(self, query: dict) -> dict:
+        params = load(MonthQuery(), query)
+        return PnlOut().dump(reports.pnl(self.db, visible_stores(self.caller, params.get("store_id")),
+                                         params["month"]))
+
+    @rpc
+    def kpis(self, query: dict) -> dict:
+        params = load(PeriodQuery(), query)
+        stores = visible_stores(self.caller, params.get("store_id"))
+        return KpisOut().dump(reports.kpis(self.db, stores, params["from_"], params["to"]))
+
+    @rpc
+    def commissions(self, query: dict) -> dict:
+        params = load(StoreMonthQuery(), query)
+        self.caller.require_store(params["store_id"])
+        return CommissionsOut().dump(commission.monthly_results(self.db, params["store_id"], params["month"]))
+
+    @rpc
+    def set_commission_rule(self, store_id: str, data: dict) -> dict:
+        self.caller.require_store(store_id)
+        require_manager(self.caller, "Changing commission rules")
+        return CommissionRuleOut().dump(commission.set_rule(self.db, store_id, load(CommissionRuleIn(), data)))
+
+    @rpc
+    def get_commission_rule(self, store_id: str) -> dict:
+        self.caller.require_store(store_id)
+        return CommissionRuleOut().dump(commission.rule_of(self.db, store_id))
+
+    @rpc
+    def set_commission_target(self, store_id: str, data: dict) -> dict:
+        self.caller.require_store(store_id)
+        require_manager(self.caller, "Setting targets")
+        target = commission.set_target(self.db, store_id, load(TargetIn(), data))
+        return TargetOut().dump(target)
+
+    @rpc
+    def get_settings(self, store_id: str) -> dict:
+        self.caller.require_store(store_id)
+        return SettingsOut().dump(ledger.settings_of(self.db, store_id))
+
+    @rpc
+    def update_settings(self, store_id: str, changes: dict) -> dict:
+        self.caller.require_store(store_id)
+        require_manager(self.caller, "Changing finance settings")
+        patch = load(SettingsPatch(), changes)
+        settings = self.db.get(StoreSettings, store_id)
+        if settings is None:
+            settings = ledger.settings_of(self.db, store_id)
+            self.db.add(settings)
+        for key, value in patch.items():
+            setattr(settings, key, value)
+        self.db.flush()
+        return SettingsOut().dump(settings)
+
+    @rpc
+    def chart_of_accounts(self) -> list:
+        return reports.chart()
+
+
+from .schemas import TopUpCreate as TopUpCreate_  # noqa: E402  (kept apart: the card's own store default)
 
 SERVICE = FinanceService

@@ -1,0 +1,270 @@
+"""Payments at the till and refunds.
+
+A payment locks its invoice row (two tills paying at once are serialised; the second sees what the
+first collected), refuses more than is due, and is deduplicated by its idempotency key (a retry
+after a timeout returns the first payment). Cash is taken to the fen: no rounding to the jiao (抹零)
+is applied by the system; a store that waives small change records it as a discount at quoting.
+
+Postings: money in: Dr method account · Cr 1122 AR. Stored value: Dr 2205 (paid part) · Dr 4101
+(bonus part) · Cr 1122. Package: Dr 2206 (the unit's share of the price) · Dr/Cr 4101 (difference to
+the line's price) · Cr 1122. When the card's store is not the serving store, the serving store books
+Dr 1190 due-from instead of the liability and the card's store books Dr liability · Cr 2190 due-to,
+and an inter-store settlement is recorded. A refund is the payment's posting reversed with 4102
+refunds in place of AR, for the refunded amount."""
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from services.common.context import Caller
+from services.common.db import utcnow
+from services.common.errors import Conflict, Forbidden, Invalid, NotFound
+from services.common.outbox import record_event
+
+from ..models import CardTransaction, InterStoreSettlement, Invoice, MemberCard, Payment, Refund
+from . import ledger
+from .cards import check_usable, split_stored_value, unit_value
+from .common import MANAGER_ROLES, get_locked, illegal
+from .invoices import PAID, VOID, announce_paid, status_after
+from .ledger import AR, DEPOSITS, DISCOUNTS, DUE_FROM, DUE_TO, METHOD_ACCOUNTS, PACKAGES, REFUNDS, STORED_VALUE
+
+CARD_METHODS = {"stored_value": STORED_VALUE, "package": PACKAGES}
+
+
+def money_postings(method: str, serving_store: str, card_store: str | None, liability_fen: int,
+                   amount_fen: int, counter: str = AR) -> dict[str, list[tuple[str, int, int]]]:
+    """store → journal lines of money coming in by `method` against `counter` (see module doc)."""
+    if method in METHOD_ACCOUNTS:
+        return {serving_store: [(METHOD_ACCOUNTS[method], amount_fen, 0), (counter, 0, amount_fen)]}
+    liability = CARD_METHODS[method]
+    same = card_store == serving_store
+    postings = {serving_store: [(liability if same else DUE_FROM, liability_fen, 0),
+                                (DISCOUNTS, amount_fen - liability_fen, 0), (counter, 0, amount_fen)]}
+    if not same:
+        postings[card_store] = [(liability, liability_fen, 0), (DUE_TO, 0, liability_fen)]
+    return postings
+
+
+def refund_postings(method: str, serving_store: str, card_store: str | None, liability_fen: int,
+                    amount_fen: int) -> dict[str, list[tuple[str, int, int]]]:
+    return {store: ledger.reversal(lines) for store, lines in money_postings(
+        method, serving_store, card_store, liability_fen, amount_fen, counter=REFUNDS).items()}
+
+
+def _post(session: Session, postings: dict, *, source_type: str, source_id: str, memo: str) -> None:
+    for store_id, lines in postings.items():
+        ledger.post_journal_entry(session, store_id, lines, source_type=source_type, source_id=source_id, memo=memo)
+
+
+def _by_key(session: Session, model, key: str | None):
+    if not key:
+        return None
+    return session.execute(select(model).where(model.idempotency_key == key)).scalar_one_or_none()
+
+
+def _replay(found: Payment, invoice_id: str, data: dict) -> Payment:
+    if found.invoice_id != invoice_id or found.amount_fen != data["amount_fen"] or found.method != data["method"]:
+        raise Conflict("This Idempotency-Key was already used for a different payment.",
+                       fields={"idempotency_key": ["Used for another request."]})
+    return found
+
+
+def take_payment(session: Session, caller: Caller, invoice_id: str, data: dict,
+                 key: str | None = None) -> tuple[Payment, Invoice]:
+    if (found := _by_key(session, Payment, key)) is not None:
+        payment = _replay(found, invoice_id, data)
+        return payment, session.get(Invoice, invoice_id)
+    invoice = get_locked(session, Invoice, invoice_id, "invoice")
+    caller.require_store(invoice.store_id)
+    if (found := _by_key(session, Payment, key)) is not None:  # the same request, committed while we waited
+        return _replay(found, invoice_id, data), invoice
+    if invoice.status in (PAID, VOID):
+        raise illegal("invoice", invoice.status, "paid")
+    amount, method = data["amount_fen"], data["method"]
+    if amount > invoice.due_fen:
+        raise Invalid(f"Only {invoice.due_fen} fen is due; overpayment is refused.",
+                      fields={"amount_fen": [f"At most {invoice.due_fen}."]})
+    day = ledger.business_date(session, invoice.store_id)
+    payment = Payment(kind="payment", invoice_id=invoice.id, order_id=invoice.order_id, store_id=invoice.store_id,
+                      customer_id=invoice.customer_id, method=method, amount_fen=amount, refunded_fen=0,
+                      currency=invoice.currency, reference=data.get("reference"), idempotency_key=key,
+                      received_by=caller.user_id, received_at=utcnow(), business_date=day, liability_fen=0)
+    card = None
+    if method in CARD_METHODS:
+        card = _draw_on_card(session, invoice, payment, data, day)
+    session.add(payment)
+    session.flush()
+    _post(session, money_postings(method, invoice.store_id, card.store_id if card else None, payment.liability_fen,
+                                  amount), source_type="payment", source_id=payment.id,
+          memo=f"{method} payment on {invoice.number}")
+    if card is not None and card.store_id != invoice.store_id:
+        session.add(InterStoreSettlement(card_id=card.id, payment_id=payment.id, debtor_store_id=card.store_id,
+                                         creditor_store_id=invoice.store_id, amount_fen=payment.liability_fen,
+                                         currency=invoice.currency))
+    invoice.paid_fen += amount
+    invoice.status = status_after(invoice.total_fen, invoice.paid_fen)
+    record_event(session, "payment_received", {
+        "payment_id": payment.id, "invoice_id": invoice.id, "order_id": invoice.order_id,
+        "store_id": invoice.store_id, "customer_id": invoice.customer_id, "method": method,
+        "amount_fen": amount, "due_fen": invoice.due_fen}, store_id=invoice.store_id)
+    if invoice.status == PAID:
+        invoice.paid_at = payment.received_at
+        announce_paid(session, invoice)
+    session.flush()
+    return payment, invoice
+
+
+def _draw_on_card(session: Session, invoice: Invoice, payment: Payment, data: dict, day) -> MemberCard:
+    if not data.get("card_id"):
+        raise Invalid("Card payments name the card.", fields={"card_id": ["Required for this method."]})
+    card = session.execute(select(MemberCard).where(MemberCard.id == data["card_id"]).with_for_update()
+                           .execution_options(populate_existing=True)).scalar_one_or_none()
+    if card is None:
+        raise Invalid("No such member card.", fields={"card_id": ["Unknown card."]})
+    check_usable(card, invoice.customer_id, day)
+    payment.card_id = card.id
+    amount = payment.amount_fen
+    if payment.method == "stored_value":
+        if card.kind != "stored_value":
+            raise Invalid("That card is not a stored-value card.", fields={"card_id": [card.kind]})
+        if amount > card.paid_balance_fen + card.bonus_balance_fen:
+            raise Conflict(f"The card holds only {card.paid_balance_fen + card.bonus_balance_fen} fen.",
+                           fields={"amount_fen": ["More than the card's balance."]})
+        paid, bonus = split_stored_value(card.paid_balance_fen, card.bonus_balance_fen, amount)
+        card.paid_balance_fen -= paid
+        card.bonus_balance_fen -= bonus
+        payment.liability_fen = paid
+        session.add(CardTransaction(card_id=card.id, store_id=invoice.store_id, kind="payment", payment_id=payment.id,
+                                    paid_delta_fen=-paid, bonus_delta_fen=-bonus, business_date=day,
+                                    created_by=payment.received_by))
+        return card
+    if card.kind != "package":
+        raise Invalid("That card is not a service-package card.", fields={"card_id": [card.kind]})
+    code = data.get("service_code")
+    item = next((i for i in card.items if i.service_code == code), None)
+    if item is None:
+        raise Invalid("The package does not cover that service.", fields={"service_code": ["Not on the card."]})
+    if item.units_left < 1:
+        raise Conflict(f"No {item.name} left on the card.", fields={"service_code": ["Used up."]})
+    covered = sum(line.total_fen for line in invoice.lines if line.op_code == code)
+    already = sum(p.amount_fen for p in session.execute(select(Payment).where(
+        Payment.invoice_id == invoice.id, Payment.method == "package", Payment.service_code == code)).scalars())
+    if covered - already <= 0:
+        raise Invalid("The invoice has no unpaid line for that service.", fields={"service_code": ["Not billed."]})
+    if amount > covered - already:
+        raise Invalid(f"A redemption covers the service's line: at most {covered - already} fen.",
+                      fields={"amount_fen": [f"At most {covered - already}."]})
+    value = unit_value(item.value_left_fen, item.units_left)
+    item.units_left -= 1
+    item.value_left_fen -= value
+    payment.service_code = code
+    payment.liability_fen = value
+    session.add(CardTransaction(card_id=card.id, store_id=invoice.store_id, kind="redemption", payment_id=payment.id,
+                                service_code=code, units_delta=-1, paid_delta_fen=-value, business_date=day,
+                                created_by=payment.received_by))
+    return card
+
+
+def get_payment(session: Session, caller: Caller, payment_id: str) -> Payment:
+    payment = session.get(Payment, payment_id)
+    if payment is None:
+        raise NotFound("No such payment.")
+    caller.require_store(payment.store_id)
+    return payment
+
+
+def payments_of(session: Session, invoice_id: str) -> list[Payment]:
+    return list(session.execute(select(Payment).where(Payment.invoice_id == invoice_id)
+                                .order_by(Payment.id)).scalars())
+
+
+def refund_payment(session: Session, caller: Caller, payment_id: str, data: dict,
+                   key: str | None = None) -> tuple[Refund, Payment]:
+    """Refund (part of) a payment to where it came from; never more than is left of it; above the
+    store's limit only a manager may. A stored-value refund goes back onto the card (paid and bonus
+    in the payment's proportion); a package redemption is refunded whole (the unit goes back)."""
+    if (found := _by_key(session, Refund, key)) is not None:
+        if found.payment_id != payment_id or found.amount_fen != data["amount_fen"]:
+            raise Conflict("This Idempotency-Key was already used for a different refund.")
+        return found, session.get(Payment, payment_id)
+    head = session.get(Payment, payment_id)
+    if head is None:
+        raise NotFound("No such payment.")
+    caller.require_store(head.store_id)
+    invoice = get_locked(session, Invoice, head.invoice_id, "invoice") if head.invoice_id else None
+    payment = get_locked(session, Payment, payment_id, "payment")
+    if (found := _by_key(session, Refund, key)) is not None:
+        return found, payment
+    amount = data["amount_fen"]
+    if invoice is not None and invoice.status != PAID:
+        raise illegal("invoice", invoice.status, "refunded before it is paid")
+    left = payment.amount_fen - payment.refunded_fen
+    if amount > left:
+        raise Invalid(f"Only {left} fen of this payment can still be refunded.",
+                      fields={"amount_fen": [f"At most {left}."]})
+    limit = ledger.settings_of(session, payment.store_id).refund_approval_limit_fen
+    approved_by = None
+    if amount > limit:
+        if not (caller.is_system or caller.role in MANAGER_ROLES):
+            raise Forbidden(f"Refunds above {limit} fen need a store manager's approval.")
+        approved_by = caller.user_id
+    elif caller.role in MANAGER_ROLES:
+        approved_by = caller.user_id
+    if payment.method == "package" and amount != payment.amount_fen:
+        raise Invalid("A package redemption is refunded whole (the service unit goes back on the card).",
+                      fields={"amount_fen": [f"Must be {payment.amount_fen}."]})
+    day = ledger.business_date(session, payment.store_id)
+    refund = Refund(payment_id=payment.id, invoice_id=payment.invoice_id, order_id=payment.order_id,
+                    store_id=payment.store_id, customer_id=payment.customer_id, method=payment.method,
+                    amount_fen=amount, currency=payment.currency, reason=data["reason"], requested_by=caller.user_id,
+                    approved_by=approved_by, idempotency_key=key, business_date=day)
+    session.add(refund)
+    session.flush()
+    liability_back = 0
+    card = None
+    if payment.card_id:
+        card = get_locked(session, MemberCard, payment.card_id, "member card")
+        liability_back = _back_to_card(session, card, payment, refund, day)
+    if payment.kind == "deposit" and payment.invoice_id is None:
+        postings = {payment.store_id: [(DEPOSITS, amount, 0), (METHOD_ACCOUNTS[payment.method], 0, amount)]}
+    else:
+        postings = refund_postings(payment.method, payment.store_id, card.store_id if card else None,
+                                   liability_back, amount)
+    _post(session, postings, source_type="refund", source_id=refund.id, memo=f"Refund of {payment.method} payment")
+    if card is not None and card.store_id != payment.store_id:
+        session.add(InterStoreSettlement(card_id=card.id, payment_id=payment.id, debtor_store_id=card.store_id,
+                                         creditor_store_id=payment.store_id, amount_fen=-liability_back,
+                                         currency=payment.currency))
+    payment.refunded_fen += amount
+    if invoice is not None:
+        invoice.refunded_fen += amount
+    if payment.invoice_id:  # a deposit returned before any invoice was never spend: nothing to announce
+        record_event(session, "refund_issued", {
+            "refund_id": refund.id, "payment_id": payment.id, "invoice_id": payment.invoice_id,
+            "order_id": payment.order_id, "store_id": payment.store_id, "customer_id": payment.customer_id,
+            "amount_fen": amount, "method": payment.method}, store_id=payment.store_id)
+    session.flush()
+    return refund, payment
+
+
+def _back_to_card(session: Session, card: MemberCard, payment: Payment, refund: Refund, day) -> int:
+    if payment.method == "package":
+        item = next(i for i in card.items if i.service_code == payment.service_code)
+        item.units_left += 1
+        item.value_left_fen += payment.liability_fen
+        session.add(CardTransaction(card_id=card.id, store_id=payment.store_id, kind="refund", payment_id=payment.id,
+                                    service_code=item.service_code, units_delta=1,
+                                    paid_delta_fen=payment.liability_fen, business_date=day))
+        return payment.liability_fen
+    if card.status != "active":
+        raise illegal("card", card.status, "refunded onto")
+    paid_back_before = sum(t.paid_delta_fen for t in session.execute(select(CardTransaction).where(
+        CardTransaction.payment_id == payment.id, CardTransaction.kind == "refund")).scalars())
+    remaining_paid = payment.liability_fen - paid_back_before
+    remaining = payment.amount_fen - payment.refunded_fen
+    paid, bonus = split_stored_value(remaining_paid, remaining - remaining_paid, refund.amount_fen)
+    card.paid_balance_fen += paid
+    card.bonus_balance_fen += bonus
+    session.add(CardTransaction(card_id=card.id, store_id=payment.store_id, kind="refund", payment_id=payment.id,
+                                paid_delta_fen=paid, bonus_delta_fen=bonus, business_date=day))
+    return paid

@@ -1,0 +1,102 @@
+"""Reports finance owns: the P&L per store and month (from the journal), and the KPIs whose data are
+finance's (car count and ARO from invoices, revenue mix, parts gross profit, effective labour rate,
+technician efficiency from the hours the workshop reported at completion). Figures owned by other
+services are named in `owned_elsewhere` for the gateway to join."""
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, timedelta
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from services.common.money import round_fen
+
+from ..models import CostOfSale, Invoice
+from . import ledger
+from .commission import month_bounds
+from .ledger import CASH_OVER_SHORT, CHART, COGS, DISCOUNTS, EXPENSE_ACCOUNTS, REFUNDS, REVENUE
+
+OWNED_ELSEWHERE = {
+    "technician_productivity": "workshop (clocked ÷ available hours: shifts)",
+    "labour_gross_profit_pct": "workshop (technicians' hourly cost)",
+    "comeback_rate": "workshop",
+    "close_ratio": "sales (approved ÷ presented quotes)",
+    "average_satisfaction": "crm (follow-ups)",
+}
+
+
+def pct(part: int | Decimal, whole: int | Decimal) -> str | None:
+    if not whole:
+        return None
+    return str((Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.01")))
+
+
+def pnl(session: Session, stores: list[str] | None, month: str) -> dict:
+    start, end = month_bounds(month)
+    sums = ledger.balances(session, stores, as_of=end - timedelta(days=1), since=start)
+
+    def credit_side(account):
+        dr, cr = sums.get(account, (0, 0))
+        return cr - dr
+
+    def debit_side(account):
+        dr, cr = sums.get(account, (0, 0))
+        return dr - cr
+
+    revenue = {"labour_fen": credit_side(REVENUE["labour"]), "parts_fen": credit_side(REVENUE["part"]),
+               "fees_fen": credit_side(REVENUE["fee"])}
+    gross_revenue = sum(revenue.values())
+    discounts, refunds = debit_side(DISCOUNTS), debit_side(REFUNDS)
+    net_revenue = gross_revenue - discounts - refunds
+    cogs = debit_side(COGS)
+    gross_profit = net_revenue - cogs
+    expenses = {category: debit_side(account) for category, account in EXPENSE_ACCOUNTS.items()}
+    expenses["cash_over_short"] = debit_side(CASH_OVER_SHORT)
+    total_expenses = sum(expenses.values())
+    return {"month": month, "store_ids": stores, "revenue": revenue, "gross_revenue_fen": gross_revenue,
+            "discounts_fen": discounts, "refunds_fen": refunds, "net_revenue_fen": net_revenue,
+            "cogs_fen": cogs, "gross_profit_fen": gross_profit, "gross_margin_pct": pct(gross_profit, net_revenue),
+            "expenses": expenses, "expenses_total_fen": total_expenses,
+            "net_profit_fen": gross_profit - total_expenses}
+
+
+def kpis(session: Session, stores: list[str] | None, since: date, until: date) -> dict:
+    """Per store over the store-local days [since, until]."""
+    query = select(Invoice).where(Invoice.business_date >= since, Invoice.business_date <= until,
+                                  Invoice.status != "void")
+    if stores is not None:
+        query = query.where(Invoice.store_id.in_(stores))
+    per_store: dict[str, list[Invoice]] = defaultdict(list)
+    for invoice in session.execute(query).scalars():
+        per_store[invoice.store_id].append(invoice)
+    cost_query = select(CostOfSale.store_id, func.sum(CostOfSale.cost_fen)).where(
+        CostOfSale.business_date >= since, CostOfSale.business_date <= until).group_by(CostOfSale.store_id)
+    if stores is not None:
+        cost_query = cost_query.where(CostOfSale.store_id.in_(stores))
+    costs = {store: int(total) for store, total in session.execute(cost_query)}
+    items = []
+    for store_id in sorted(set(per_store) | set(costs) | set(stores or [])):
+        invoices = per_store.get(store_id, [])
+        labour = sum(i.labour_fen for i in invoices)
+        parts = sum(i.parts_fen for i in invoices)
+        fees = sum(i.fees_fen for i in invoices)
+        sales = labour + parts + fees
+        billed = sum((i.billed_hours for i in invoices), Decimal(0))
+        clocked = sum((i.clocked_hours for i in invoices), Decimal(0))
+        parts_cost = costs.get(store_id, 0)
+        cars = len(invoices)
+        items.append({
+            "store_id": store_id, "car_count": cars, "sales_fen": sales, "labour_fen": labour, "parts_fen": parts,
+            "fees_fen": fees, "aro_fen": round_fen(Decimal(sales) / cars) if cars else None,
+            "parts_cost_fen": parts_cost, "parts_gross_profit_fen": parts - parts_cost,
+            "parts_gross_profit_pct": pct(parts - parts_cost, parts),
+            "billed_hours": str(billed), "clocked_hours": str(clocked),
+            "effective_labour_rate_fen": round_fen(Decimal(labour) / billed) if billed else None,
+            "technician_efficiency_pct": pct(billed, clocked)})
+    return {"from": since.isoformat(), "to": until.isoformat(), "items": items, "owned_elsewhere": OWNED_ELSEWHERE}
+
+
+def chart() -> list[dict]:
+    return [{"code": code, "name": name, "type": kind} for code, (name, kind) in CHART.items()]

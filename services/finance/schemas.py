@@ -1,0 +1,467 @@
+"""finance's contract: request and response schemas shared by the service and the gateway."""
+from __future__ import annotations
+
+
+from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
+
+from services.common.fields import Fen, Quantity
+from services.common.schemas import ListQuery
+
+from .domain.books import EXPENSE_CATEGORIES, PAID_FROM
+from .models import CARD_KINDS, INVOICE_STATES, METHODS
+
+MONEY_IN = ("cash", "card", "wechat", "alipay")
+MONTH = validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", error="A month is YYYY-MM.")
+
+
+def positive(**kwargs):
+    return Fen(validate=validate.Range(min=1, error="Must be more than zero."), **kwargs)
+
+
+# -- invoices -----------------------------------------------------------------------------------------
+class InvoiceLineOut(Schema):
+    id = fields.String()
+    line_id = fields.String(allow_none=True)
+    kind = fields.String(metadata={"enum": ["labour", "part", "fee"]})
+    description = fields.String()
+    op_code = fields.String(allow_none=True)
+    sku = fields.String(allow_none=True)
+    hours = Quantity(allow_none=True)
+    qty = Quantity()
+    unit_price_fen = fields.Integer()
+    discount_fen = fields.Integer()
+    tax_rate = fields.String()
+    tax_fen = fields.Integer()
+    total_fen = fields.Integer()
+    net_fen = fields.Integer(metadata={"description": "Tax excluded, after discount."})
+
+
+class PaymentOut(Schema):
+    id = fields.String()
+    kind = fields.String(metadata={"enum": ["payment", "deposit"]})
+    invoice_id = fields.String(allow_none=True)
+    order_id = fields.String()
+    store_id = fields.String()
+    customer_id = fields.String()
+    method = fields.String(metadata={"enum": list(METHODS)})
+    amount_fen = fields.Integer()
+    refunded_fen = fields.Integer()
+    currency = fields.String()
+    reference = fields.String(allow_none=True)
+    card_id = fields.String(allow_none=True)
+    service_code = fields.String(allow_none=True)
+    received_by = fields.String(allow_none=True)
+    received_at = fields.DateTime()
+    business_date = fields.Date()
+
+
+class InvoiceOut(Schema):
+    id = fields.String()
+    number = fields.String()
+    store_id = fields.String()
+    order_id = fields.String()
+    order_number = fields.String(allow_none=True)
+    work_order_id = fields.String(allow_none=True)
+    customer_id = fields.String()
+    vehicle_id = fields.String(allow_none=True)
+    advisor_id = fields.String(allow_none=True)
+    status = fields.String(metadata={"enum": list(INVOICE_STATES)})
+    currency = fields.String()
+    labour_fen = fields.Integer()
+    parts_fen = fields.Integer()
+    fees_fen = fields.Integer()
+    discount_fen = fields.Integer()
+    tax_fen = fields.Integer()
+    total_fen = fields.Integer()
+    deposit_fen = fields.Integer(metadata={"description": "Prepayment consumed (part of paid_fen)."})
+    paid_fen = fields.Integer(metadata={"description": "Collected, deposit included, before refunds."})
+    refunded_fen = fields.Integer()
+    net_paid_fen = fields.Integer(metadata={"description": "paid_fen − refunded_fen; never negative."})
+    due_fen = fields.Integer()
+    billed_hours = Quantity()
+    unbilled_parts = fields.List(fields.Dict(), metadata={"description": "Used but not on the contract."})
+    issued_at = fields.DateTime()
+    business_date = fields.Date()
+    paid_at = fields.DateTime(allow_none=True)
+    void_reason = fields.String(allow_none=True)
+    voided_at = fields.DateTime(allow_none=True)
+    voided_by = fields.String(allow_none=True)
+    lines = fields.List(fields.Nested(InvoiceLineOut))
+    payments = fields.List(fields.Nested(PaymentOut), metadata={"description": "Single reads only."})
+
+
+class InvoiceQuery(ListQuery):
+    store_id = fields.String()
+    status = fields.String(validate=validate.OneOf(INVOICE_STATES))
+    order_id = fields.String()
+    customer_id = fields.String()
+
+
+class VoidRequest(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=2, max=500))
+
+
+# -- payments and refunds -----------------------------------------------------------------------------
+class PaymentCreate(Schema):
+    method = fields.String(required=True, validate=validate.OneOf(METHODS))
+    amount_fen = positive(required=True)
+    reference = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100),
+                              metadata={"description": "Terminal / transaction reference."})
+    card_id = fields.String(load_default=None, allow_none=True,
+                            metadata={"description": "stored_value and package: the member card."})
+    service_code = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=40),
+                                 metadata={"description": "package: the service redeemed (an op code)."})
+
+    @validates_schema
+    def _card_methods(self, data, **_):
+        if data.get("method") in ("stored_value", "package") and not data.get("card_id"):
+            raise ValidationError("Required for card payments.", "card_id")
+        if data.get("method") == "package" and not data.get("service_code"):
+            raise ValidationError("Required for package redemptions.", "service_code")
+
+
+class PaymentResult(Schema):
+    payment = fields.Nested(PaymentOut)
+    invoice = fields.Nested(InvoiceOut)
+
+
+class RefundCreate(Schema):
+    amount_fen = positive(required=True)
+    reason = fields.String(required=True, validate=validate.Length(min=2, max=500))
+
+
+class RefundOut(Schema):
+    id = fields.String()
+    payment_id = fields.String()
+    invoice_id = fields.String(allow_none=True)
+    order_id = fields.String()
+    store_id = fields.String()
+    customer_id = fields.String()
+    method = fields.String()
+    amount_fen = fields.Integer()
+    currency = fields.String()
+    reason = fields.String()
+    requested_by = fields.String(allow_none=True)
+    approved_by = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+    business_date = fields.Date()
+
+
+# -- member cards -------------------------------------------------------------------------------------
+class TopUpCreate(Schema):
+    amount_fen = positive(required=True, metadata={"description": "What the customer pays."})
+    bonus_fen = Fen(load_default=0, metadata={"description": "Given on top (accounted apart)."})
+    method = fields.String(required=True, validate=validate.OneOf(MONEY_IN))
+    store_id = fields.String(load_default=None, allow_none=True,
+                             metadata={"description": "Store taking the money (default: the card's)."})
+
+
+class PackageItemIn(Schema):
+    service_code = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    units = fields.Integer(strict=True, required=True, validate=validate.Range(min=1, max=1000))
+
+
+class CardCreate(Schema):
+    kind = fields.String(required=True, validate=validate.OneOf(CARD_KINDS))
+    customer_id = fields.String(required=True)
+    store_id = fields.String(required=True)
+    top_up = fields.Nested(TopUpCreate, load_default=None, allow_none=True,
+                           metadata={"description": "stored_value: an opening top-up."})
+    package_name = fields.String(validate=validate.Length(min=1, max=100))
+    items = fields.List(fields.Nested(PackageItemIn), validate=validate.Length(min=1, max=20))
+    price_fen = Fen()
+    method = fields.String(validate=validate.OneOf(MONEY_IN))
+    expires_on = fields.Date(load_default=None, allow_none=True)
+    valid_days = fields.Integer(strict=True, validate=validate.Range(min=1, max=3660))
+
+    @validates_schema
+    def _package(self, data, **_):
+        if data.get("kind") == "package":
+            missing = [f for f in ("package_name", "items", "price_fen", "method") if data.get(f) in (None, [])]
+            if missing:
+                raise ValidationError({f: ["Required for a package."] for f in missing})
+            codes = [item["service_code"] for item in data["items"]]
+            if len(set(codes)) != len(codes):
+                raise ValidationError("Each service once.", "items")
+
+
+class CardCancel(Schema):
+    method = fields.String(required=True, validate=validate.OneOf(MONEY_IN),
+                           metadata={"description": "How the unused paid balance goes back."})
+
+
+class PackageItemOut(Schema):
+    service_code = fields.String()
+    name = fields.String()
+    units_total = fields.Integer()
+    units_left = fields.Integer()
+    value_left_fen = fields.Integer()
+
+
+class CardTransactionOut(Schema):
+    id = fields.String()
+    store_id = fields.String()
+    kind = fields.String()
+    paid_delta_fen = fields.Integer()
+    bonus_delta_fen = fields.Integer()
+    service_code = fields.String(allow_none=True)
+    units_delta = fields.Integer()
+    payment_id = fields.String(allow_none=True)
+    method = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+    business_date = fields.Date()
+
+
+class CardOut(Schema):
+    id = fields.String()
+    number = fields.String()
+    kind = fields.String(metadata={"enum": list(CARD_KINDS)})
+    status = fields.String()
+    customer_id = fields.String()
+    store_id = fields.String()
+    currency = fields.String()
+    paid_balance_fen = fields.Integer()
+    bonus_balance_fen = fields.Integer()
+    balance_fen = fields.Integer()
+    package_name = fields.String(allow_none=True)
+    price_fen = fields.Integer()
+    expires_on = fields.Date(allow_none=True)
+    items = fields.List(fields.Nested(PackageItemOut))
+    transactions = fields.List(fields.Nested(CardTransactionOut), metadata={"description": "Single reads only."})
+    created_at = fields.DateTime()
+    cancelled_at = fields.DateTime(allow_none=True)
+
+
+class CardQuery(ListQuery):
+    customer_id = fields.String()
+    store_id = fields.String(metadata={"description": "Issuing store."})
+    number = fields.String()
+
+
+# -- expenses -----------------------------------------------------------------------------------------
+class ExpenseCreate(Schema):
+    store_id = fields.String(required=True)
+    category = fields.String(required=True, validate=validate.OneOf(EXPENSE_CATEGORIES))
+    amount_fen = positive(required=True)
+    paid_from = fields.String(load_default="cash", validate=validate.OneOf(tuple(PAID_FROM)))
+    incurred_on = fields.Date(load_default=None, allow_none=True)
+    vendor = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
+    description = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+    attachments = fields.List(fields.String(validate=validate.Length(min=1, max=500)), load_default=list,
+                              validate=validate.Length(max=20),
+                              metadata={"description": "References to receipts (file ids or URLs)."})
+
+
+class ExpenseOut(Schema):
+    id = fields.String()
+    store_id = fields.String()
+    category = fields.String()
+    amount_fen = fields.Integer()
+    currency = fields.String()
+    paid_from = fields.String()
+    incurred_on = fields.Date()
+    business_date = fields.Date()
+    vendor = fields.String(allow_none=True)
+    description = fields.String(allow_none=True)
+    attachments = fields.List(fields.String())
+    created_by = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+
+
+class ExpenseQuery(ListQuery):
+    store_id = fields.String()
+    category = fields.String(validate=validate.OneOf(EXPENSE_CATEGORIES))
+    from_ = fields.Date(data_key="from")
+    to = fields.Date()
+
+
+# -- reports ------------------------------------------------------------------------------------------
+class DailyCloseQuery(Schema):
+    store_id = fields.String(required=True)
+    date = fields.Date(required=True)
+
+
+class DailyCloseCreate(Schema):
+    store_id = fields.String(required=True)
+    date = fields.Date(required=True)
+    cash_counted_fen = Fen(required=True)
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=1000))
+
+
+class DailyCloseOut(Schema):
+    store_id = fields.String()
+    date = fields.String()
+    time_zone = fields.String()
+    closed = fields.Boolean()
+    takings = fields.Dict(keys=fields.String(), values=fields.Integer())
+    takings_total_fen = fields.Integer()
+    card_sales = fields.Dict(keys=fields.String(), values=fields.Integer())
+    refunds = fields.Dict(keys=fields.String(), values=fields.Integer())
+    refunds_total_fen = fields.Integer()
+    invoices_issued = fields.Integer()
+    invoiced_fen = fields.Integer()
+    invoices_paid = fields.Integer()
+    paid_invoices_fen = fields.Integer()
+    open_receivables_fen = fields.Integer()
+    cash_expected_fen = fields.Integer()
+    cash_counted_fen = fields.Integer(allow_none=True)
+    difference_fen = fields.Integer(allow_none=True)
+    closed_by = fields.String(allow_none=True)
+    closed_at = fields.String(allow_none=True)
+    note = fields.String(allow_none=True)
+
+
+class MonthQuery(Schema):
+    store_id = fields.String()
+    month = fields.String(required=True, validate=MONTH)
+
+
+class StoreMonthQuery(MonthQuery):
+    store_id = fields.String(required=True)
+
+
+class PeriodQuery(Schema):
+    store_id = fields.String()
+    from_ = fields.Date(required=True, data_key="from")
+    to = fields.Date(required=True)
+
+    @validates_schema
+    def _order(self, data, **_):
+        if data.get("from_") and data.get("to") and data["from_"] > data["to"]:
+            raise ValidationError("Must not be before from.", "to")
+
+
+class TrialBalanceQuery(Schema):
+    store_id = fields.String()
+    as_of = fields.Date(load_default=None)
+
+
+class AccountBalanceOut(Schema):
+    code = fields.String()
+    name = fields.String()
+    type = fields.String()
+    debit_fen = fields.Integer()
+    credit_fen = fields.Integer()
+    balance_debit_fen = fields.Integer()
+    balance_credit_fen = fields.Integer()
+
+
+class TrialBalanceOut(Schema):
+    store_id = fields.String(allow_none=True)
+    as_of = fields.Date(allow_none=True)
+    accounts = fields.List(fields.Nested(AccountBalanceOut))
+    total_debit_fen = fields.Integer()
+    total_credit_fen = fields.Integer()
+    balanced = fields.Boolean()
+
+
+class PnlOut(Schema):
+    month = fields.String()
+    store_ids = fields.List(fields.String(), allow_none=True)
+    revenue = fields.Dict(keys=fields.String(), values=fields.Integer())
+    gross_revenue_fen = fields.Integer()
+    discounts_fen = fields.Integer()
+    refunds_fen = fields.Integer()
+    net_revenue_fen = fields.Integer()
+    cogs_fen = fields.Integer()
+    gross_profit_fen = fields.Integer()
+    gross_margin_pct = fields.String(allow_none=True)
+    expenses = fields.Dict(keys=fields.String(), values=fields.Integer())
+    expenses_total_fen = fields.Integer()
+    net_profit_fen = fields.Integer()
+
+
+class KpiOut(Schema):
+    store_id = fields.String()
+    car_count = fields.Integer()
+    sales_fen = fields.Integer(metadata={"description": "Tax excluded, after discount."})
+    labour_fen = fields.Integer()
+    parts_fen = fields.Integer()
+    fees_fen = fields.Integer()
+    aro_fen = fields.Integer(allow_none=True, metadata={"description": "Average repair order: sales ÷ cars."})
+    parts_cost_fen = fields.Integer()
+    parts_gross_profit_fen = fields.Integer()
+    parts_gross_profit_pct = fields.String(allow_none=True)
+    billed_hours = fields.String()
+    clocked_hours = fields.String()
+    effective_labour_rate_fen = fields.Integer(allow_none=True)
+    technician_efficiency_pct = fields.String(allow_none=True)
+
+
+class KpisOut(Schema):
+    from_ = fields.String(data_key="from")
+    to = fields.String()
+    items = fields.List(fields.Nested(KpiOut))
+    owned_elsewhere = fields.Dict(keys=fields.String(), values=fields.String())
+
+
+class CommissionItemOut(Schema):
+    employee_id = fields.String()
+    role = fields.String(metadata={"enum": ["technician", "advisor"]})
+    labour_fen = fields.Integer()
+    parts_fen = fields.Integer()
+    sales_fen = fields.Integer()
+    total_fen = fields.Integer()
+    revenue_fen = fields.Integer()
+    invoices = fields.Integer()
+    target_fen = fields.Integer(allow_none=True)
+    achievement_pct = fields.String(allow_none=True)
+
+
+class CommissionsOut(Schema):
+    store_id = fields.String()
+    month = fields.String()
+    rule = fields.Dict()
+    items = fields.List(fields.Nested(CommissionItemOut))
+    total_fen = fields.Integer()
+
+
+class CommissionRuleIn(Schema):
+    labour_pct = fields.Decimal(places=3, as_string=True, validate=validate.Range(min=0, max=100))
+    labour_per_hour_fen = Fen()
+    parts_gp_pct = fields.Decimal(places=3, as_string=True, validate=validate.Range(min=0, max=100))
+    sales_pct = fields.Decimal(places=3, as_string=True, validate=validate.Range(min=0, max=100))
+
+
+class CommissionRuleOut(Schema):
+    store_id = fields.String()
+    labour_pct = fields.String()
+    labour_per_hour_fen = fields.Integer()
+    parts_gp_pct = fields.String()
+    sales_pct = fields.String()
+
+
+class TargetIn(Schema):
+    employee_id = fields.String(required=True)
+    month = fields.String(required=True, validate=MONTH)
+    target_fen = positive(required=True)
+
+
+class TargetOut(Schema):
+    store_id = fields.String()
+    employee_id = fields.String()
+    month = fields.String()
+    target_fen = fields.Integer()
+
+
+class SettingsPatch(Schema):
+    time_zone = fields.String(validate=validate.Length(min=3, max=40))
+    refund_approval_limit_fen = Fen()
+
+    @validates("time_zone")
+    def _zone(self, value, **_):
+        from zoneinfo import ZoneInfo
+        try:
+            ZoneInfo(value)
+        except Exception as exc:
+            raise ValidationError("Not an IANA time zone.") from exc
+
+
+class SettingsOut(Schema):
+    store_id = fields.String()
+    time_zone = fields.String()
+    refund_approval_limit_fen = fields.Integer()
+    currency = fields.String()
+
+

@@ -1,0 +1,154 @@
+"""finance against real PostgreSQL with simultaneous callers: two tills paying the full amount of one
+invoice at once, a retried payment racing its original, two redeliveries issuing one invoice. The
+invoice row lock and the idempotency key keep every outcome consistent and the books balanced."""
+from __future__ import annotations
+
+import threading
+import uuid
+
+import pytest
+from nameko.testing.services import worker_factory
+from sqlalchemy import func, select
+from sqlalchemy.orm import sessionmaker
+
+from services.common.context import Caller
+from services.common.db import make_engine
+from services.common.errors import Conflict, Invalid
+from services.common.migrate import upgrade
+from services.finance.domain import ledger
+from services.finance.models import Invoice, JournalEntry, Payment
+from services.finance.service import FinanceService
+from tests.service.test_finance_service import completed, envelope, order
+from tests.support.service import RecordingRelay
+
+STORE = f"store-{uuid.uuid4().hex[:6]}"
+CASHIER = Caller(user_id="c1", role="cashier", store_ids=frozenset({STORE}))
+SYSTEM = Caller()
+
+
+@pytest.fixture(scope="module")
+def engine(databases):
+    url = databases.urls["finance"]
+    upgrade("finance", url)
+    engine = make_engine(url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def sessions(engine):
+    factory = sessionmaker(bind=engine, expire_on_commit=False)
+    opened = []
+
+    def make():
+        session = factory()
+        session.info.update({"service": "finance", "relay": RecordingRelay(), "outbox": [], "context": {}})
+        opened.append(session)
+        return session
+
+    yield make
+    for session in opened:
+        session.close()
+
+
+def service(session, caller=CASHIER):
+    return worker_factory(FinanceService, db=session, caller=caller)
+
+
+def new_invoice(sessions) -> dict:
+    confirmed = order(store_id=STORE)
+    session = sessions()
+    service(session, SYSTEM).on_order_confirmed(envelope("sales.order_confirmed", confirmed))
+    service(session, SYSTEM).on_work_order_completed(envelope("workshop.work_order_completed", completed(confirmed)))
+    return service(session, SYSTEM).list_invoices({"order_id": confirmed["order_id"]})["items"][0]
+
+
+def race(sessions, calls):
+    """Run each call in its own thread and session, all released at once; (results, errors)."""
+    barrier = threading.Barrier(len(calls))
+    results, errors = [], []
+
+    def run(call):
+        session = sessions()
+        barrier.wait()
+        try:
+            results.append(call(service(session)))
+        except Exception as exc:  # noqa: BLE001 - collected for the assertions
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results, errors
+
+
+def books_balance(sessions) -> bool:
+    return ledger.trial_balance(sessions(), [STORE])["balanced"]
+
+
+def test_two_tills_paying_the_full_amount_at_once_collect_it_once(sessions):
+    invoice = new_invoice(sessions)
+    full = {"method": "cash", "amount_fen": invoice["total_fen"]}
+    results, errors = race(sessions, [lambda s: s.take_payment(invoice["id"], dict(full)),
+                                      lambda s: s.take_payment(invoice["id"], {**full, "method": "wechat"})])
+    assert len(results) == 1 and len(errors) == 1
+    assert isinstance(errors[0], (Conflict, Invalid)) and "paid" in str(errors[0])
+    check = sessions()
+    stored = check.get(Invoice, invoice["id"])
+    assert stored.status == "paid" and stored.paid_fen == invoice["total_fen"]
+    assert check.scalar(select(func.count()).select_from(Payment).where(Payment.invoice_id == invoice["id"])) == 1
+    assert books_balance(sessions)
+
+
+def test_many_partial_payments_at_once_never_collect_more_than_the_total(sessions):
+    invoice = new_invoice(sessions)
+    part = invoice["total_fen"] // 3 + 1  # three fit only twice
+    results, errors = race(sessions, [lambda s: s.take_payment(invoice["id"], {"method": "cash", "amount_fen": part})
+                                      for _ in range(4)])
+    assert len(results) == 2 and all(isinstance(e, Invalid) for e in errors)
+    stored = sessions().get(Invoice, invoice["id"])
+    assert stored.paid_fen == 2 * part <= stored.total_fen and stored.status == "partially_paid"
+    assert books_balance(sessions)
+
+
+def test_a_retry_racing_its_original_pays_once(sessions):
+    invoice = new_invoice(sessions)
+    body = {"method": "card", "amount_fen": 1_000}
+    key = f"c1:{uuid.uuid4()}"
+    results, errors = race(sessions, [lambda s: s.take_payment(invoice["id"], dict(body), idempotency_key=key)
+                                      for _ in range(2)])
+    assert errors == [] and results[0]["payment"]["id"] == results[1]["payment"]["id"]
+    assert sessions().get(Invoice, invoice["id"]).paid_fen == 1_000
+    assert books_balance(sessions)
+
+
+def test_a_completion_delivered_twice_at_once_issues_one_invoice(sessions):
+    confirmed = order(store_id=STORE)
+    service(sessions(), SYSTEM).on_order_confirmed(envelope("sales.order_confirmed", confirmed))
+    done = completed(confirmed)
+    barrier = threading.Barrier(2)
+    errors = []
+
+    def deliver():
+        session = sessions()
+        barrier.wait()
+        try:
+            service(session, SYSTEM).on_work_order_completed(envelope("workshop.work_order_completed", done))
+        except Exception as exc:  # noqa: BLE001 - the loser's unique violation is redelivered in production
+            errors.append(exc)
+
+    threads = [threading.Thread(target=deliver) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    check = sessions()
+    assert check.scalar(select(func.count()).select_from(Invoice).where(
+        Invoice.order_id == confirmed["order_id"])) == 1
+    entries = check.scalar(select(func.count()).select_from(JournalEntry).join(
+        Invoice, Invoice.id == JournalEntry.source_id).where(Invoice.order_id == confirmed["order_id"]))
+    assert entries == 1
+    assert len(errors) <= 1
+    assert books_balance(sessions)

@@ -1,0 +1,480 @@
+"""finance's entrypoints with nameko's worker_factory and a real SQLite session (no broker). Every
+flow ends by checking that the trial balance still balances.
+
+Worked example (the contract of `order`): labour 保养 ¥200.00 − ¥20.00 discount = ¥180.00 at 6% VAT
+(tax 10.19), engine oil 4 × ¥60.00 = ¥240.00 at 13% (tax 27.61), oil filter ¥80.00 at 13% (tax 9.20),
+environment fee ¥10.00 at 6% (tax 0.57): total ¥510.00, VAT ¥47.57, discount ¥20.00."""
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+from nameko.testing.services import worker_factory
+from sqlalchemy import func, select
+
+from services.common.context import Caller
+from services.common.errors import Conflict, Forbidden, Invalid, NotFound
+from services.common.outbox import OUTBOX
+from services.finance.domain import ledger
+from services.finance.models import Base, InterStoreSettlement, JournalEntry
+from services.finance.service import FinanceService
+from tests.support.service import sqlite_session
+
+STORE, OTHER = "store-a", "store-b"
+CASHIER = Caller(user_id="cashier-1", role="cashier", store_ids=frozenset({STORE}), request_id="r-1")
+MANAGER = Caller(user_id="manager-1", role="store_manager", store_ids=frozenset({STORE}))
+OTHER_CASHIER = Caller(user_id="cashier-2", role="cashier", store_ids=frozenset({OTHER}))
+HQ = Caller(user_id="hq", role="hq_admin")
+SYSTEM = Caller()
+
+
+@pytest.fixture
+def session():
+    session = sqlite_session(Base.metadata, "finance", CASHIER.to_context())
+    yield session
+    session.close()
+
+
+def finance(session, caller=CASHIER):
+    return worker_factory(FinanceService, db=session, caller=caller)
+
+
+def envelope(fact_type: str, payload: dict, event_id: str | None = None) -> dict:
+    return {"event_id": event_id or str(uuid.uuid4()), "type": fact_type, "version": 1,
+            "occurred_at": datetime.now(timezone.utc).isoformat(), "store_id": payload.get("store_id"),
+            "request_id": None, "payload": payload}
+
+
+def line(kind, description, total, tax_rate, tax, *, qty="1", unit=None, discount=0, op_code=None, sku=None,
+         hours=None):
+    return {"line_id": str(uuid.uuid4()), "kind": kind, "description": description, "op_code": op_code,
+            "skill": None, "hours": hours, "sku": sku, "qty": qty, "unit_price_fen": unit or total + discount,
+            "discount_fen": discount, "tax_rate": tax_rate, "tax_fen": tax, "total_fen": total}
+
+
+def contract_lines():
+    return [line("labour", "保养工时", 18000, "0.06", 1019, discount=2000, op_code="MAINT", hours="1.5"),
+            line("part", "机油 5W-30", 24000, "0.13", 2761, qty="4", unit=6000, sku="OIL-5W30"),
+            line("part", "机油滤芯", 8000, "0.13", 920, sku="OF-1"),
+            line("fee", "环保处理费", 1000, "0.06", 57)]
+
+
+def order(store_id=STORE, lines=None, deposit=None, customer_id="cust-1", advisor_id="advisor-1"):
+    lines = lines if lines is not None else contract_lines()
+    total = sum(item["total_fen"] for item in lines)
+    return {"order_id": str(uuid.uuid4()), "order_number": f"SO{uuid.uuid4().hex[:8]}", "store_id": store_id,
+            "visit_id": None, "quote_id": "q-1", "customer_id": customer_id, "vehicle_id": "veh-1",
+            "advisor_id": advisor_id, "promised_at": None, "lines": lines,
+            "totals": {"subtotal_fen": total + sum(item["discount_fen"] for item in lines),
+                       "discount_fen": sum(item["discount_fen"] for item in lines),
+                       "tax_fen": sum(item["tax_fen"] for item in lines), "total_fen": total, "currency": "CNY"},
+            "deposit": deposit, "confirmed_at": datetime.now(timezone.utc).isoformat()}
+
+
+def completed(confirmed: dict, parts_used=None, technicians=None, clocked="1.8") -> dict:
+    labour_lines = [item for item in confirmed["lines"] if item["kind"] == "labour"]
+    technicians = technicians or [{"technician_id": "tech-1", "user_id": "u-tech-1", "hours": clocked,
+                                   "split_pct": "100"}]
+    if parts_used is None:
+        parts_used = [{"sku": item["sku"], "qty": item["qty"], "line_id": item["line_id"]}
+                      for item in confirmed["lines"] if item["kind"] == "part"]
+    return {"work_order_id": str(uuid.uuid4()), "order_id": confirmed["order_id"], "store_id": confirmed["store_id"],
+            "customer_id": confirmed["customer_id"], "vehicle_id": confirmed["vehicle_id"],
+            "jobs": [{"job_id": str(uuid.uuid4()), "line_id": item["line_id"], "op_code": item["op_code"],
+                      "billed_hours": item["hours"] or "1", "technicians": technicians} for item in labour_lines],
+            "parts_used": parts_used, "comeback": False, "completed_at": datetime.now(timezone.utc).isoformat()}
+
+
+def issue(session, confirmed=None, **kwargs) -> dict:
+    """order_confirmed then work_order_completed, as the events arrive; returns the invoice."""
+    confirmed = confirmed or order(**kwargs)
+    service = finance(session, SYSTEM)
+    service.on_order_confirmed(envelope("sales.order_confirmed", confirmed))
+    service.on_work_order_completed(envelope("workshop.work_order_completed", completed(confirmed)))
+    [invoice] = finance(session, HQ).list_invoices({"order_id": confirmed["order_id"]})["items"]
+    return invoice
+
+
+def assert_books_balance(session, store_id=None):
+    balance = finance(session, HQ).trial_balance({"store_id": store_id} if store_id else {})
+    assert balance["balanced"], balance
+    for entry in session.execute(select(JournalEntry)).scalars():
+        assert sum(l.debit_fen for l in entry.lines) == sum(l.credit_fen for l in entry.lines)
+    return {a["code"]: a["balance_debit_fen"] - a["balance_credit_fen"] for a in balance["accounts"]}
+
+
+def events(session, fact=None):
+    rows = session.execute(select(OUTBOX.c.type, OUTBOX.c.envelope)).all()
+    return [envelope["payload"] for kind, envelope in rows if fact is None or kind == fact]
+
+
+def stored_value_card(session, amount=100_000, bonus=10_000, customer_id="cust-1", store_id=STORE):
+    return finance(session).issue_card({"kind": "stored_value", "customer_id": customer_id, "store_id": store_id,
+                                        "top_up": {"amount_fen": amount, "bonus_fen": bonus, "method": "wechat"}})
+
+
+# -- invoices ---------------------------------------------------------------------------------------------
+def test_completed_work_order_issues_the_invoice_from_the_contract_and_consumes_the_deposit(session):
+    invoice = issue(session, deposit={"amount_fen": 10_000, "method": "wechat", "reference": "wx-1"})
+    full = finance(session).get_invoice(invoice["id"])
+    assert (full["total_fen"], full["tax_fen"], full["discount_fen"]) == (51_000, 4_757, 2_000)
+    assert (full["labour_fen"], full["parts_fen"], full["fees_fen"]) == (16_981, 28_319, 943)
+    assert full["deposit_fen"] == full["paid_fen"] == 10_000 and full["due_fen"] == 41_000
+    assert full["status"] == "partially_paid" and len(full["lines"]) == 4
+    assert [p["kind"] for p in full["payments"]] == ["deposit"]
+    [issued] = events(session, "invoice_issued")
+    assert issued["total_fen"] == 51_000 and issued["due_fen"] == 41_000
+    books = assert_books_balance(session)
+    # AR holds what is due; revenue gross of discount; VAT; the deposit left customer deposits
+    assert books["1122"] == 41_000 and books["1012"] == 10_000 and books.get("2203", 0) == 0
+    assert books["4001"] == -(16_981 + 2_000) and books["4101"] == 2_000 and books["2221"] == -4_757
+
+
+def test_a_redelivered_or_repeated_completion_issues_one_invoice(session):
+    confirmed = order()
+    service = finance(session, SYSTEM)
+    service.on_order_confirmed(envelope("sales.order_confirmed", confirmed))
+    done = envelope("workshop.work_order_completed", completed(confirmed))
+    service.on_work_order_completed(done)
+    service.on_work_order_completed(done)
+    service.on_work_order_completed(envelope("workshop.work_order_completed", completed(confirmed)))
+    assert len(finance(session, HQ).list_invoices({})["items"]) == 1
+    assert len(events(session, "invoice_issued")) == 1
+    assert assert_books_balance(session)["1122"] == 51_000
+
+
+def test_completion_before_the_order_is_known_is_refused_for_redelivery(session):
+    with pytest.raises(NotFound):
+        finance(session, SYSTEM).on_work_order_completed(
+            envelope("workshop.work_order_completed", completed(order())))
+    assert finance(session, HQ).list_invoices({})["items"] == []
+
+
+def test_parts_bill_at_the_quantity_used_and_unknown_parts_are_listed_unbilled(session):
+    confirmed = order()
+    oil, _filter = [item for item in confirmed["lines"] if item["kind"] == "part"]
+    service = finance(session, SYSTEM)
+    service.on_order_confirmed(envelope("sales.order_confirmed", confirmed))
+    service.on_work_order_completed(envelope("workshop.work_order_completed", completed(
+        confirmed, parts_used=[{"sku": "OIL-5W30", "qty": "3", "line_id": oil["line_id"]},
+                               {"sku": "WIPER-1", "qty": "1", "line_id": None}])))
+    [invoice] = finance(session, HQ).list_invoices({})["items"]
+    billed_oil = next(item for item in invoice["lines"] if item["sku"] == "OIL-5W30")
+    # 3 of 4 at the contracted ¥60.00: ¥180.00, VAT 13% inside = 20.71
+    assert (billed_oil["qty"], billed_oil["total_fen"], billed_oil["tax_fen"]) == (3, 18_000, 2_071)
+    assert not any(item["sku"] == "OF-1" for item in invoice["lines"])  # nothing of it was used
+    assert invoice["unbilled_parts"] == [{"line_id": None, "sku": "WIPER-1", "qty": "1.000"}]
+    assert invoice["total_fen"] == 18_000 + 18_000 + 1_000
+    assert_books_balance(session)
+
+
+# -- payments -----------------------------------------------------------------------------------------
+def test_deposit_wechat_and_stored_value_settle_the_invoice(session):
+    invoice = issue(session, deposit={"amount_fen": 10_000, "method": "wechat", "reference": None})
+    card = stored_value_card(session)
+    till = finance(session)
+    first = till.take_payment(invoice["id"], {"method": "wechat", "amount_fen": 30_000, "reference": "wx-2"})
+    assert first["invoice"]["status"] == "partially_paid" and first["invoice"]["due_fen"] == 11_000
+    assert_books_balance(session)
+    second = till.take_payment(invoice["id"], {"method": "stored_value", "amount_fen": 11_000,
+                                               "card_id": card["id"]})
+    assert second["invoice"]["status"] == "paid" and second["invoice"]["due_fen"] == 0
+    # pay 1,000 get 1,100: ¥110 spent is ¥100 of paid balance and ¥10 of bonus
+    after = till.get_card(card["id"])
+    assert (after["paid_balance_fen"], after["bonus_balance_fen"]) == (90_000, 9_000)
+    assert [p["method"] for p in events(session, "payment_received")] == ["wechat", "stored_value"]
+    [paid] = events(session, "invoice_paid")
+    assert paid["total_fen"] == 51_000 and paid["order_id"] == invoice["order_id"]
+    books = assert_books_balance(session)
+    assert books["1122"] == 0 and books["2205"] == -90_000 and books["4101"] == 2_000 + 1_000
+
+
+def test_overpayment_zero_and_unknown_methods_are_refused_and_nothing_is_posted(session):
+    invoice = issue(session)
+    till = finance(session)
+    entries = session.scalar(select(func.count()).select_from(JournalEntry))
+    with pytest.raises(Invalid) as over:
+        till.take_payment(invoice["id"], {"method": "cash", "amount_fen": 51_001})
+    assert "amount_fen" in over.value.fields
+    for bad in ({"method": "cash", "amount_fen": 0}, {"method": "cash", "amount_fen": -5},
+                {"method": "bitcoin", "amount_fen": 100}, {"method": "cash", "amount_fen": 10.5},
+                {"method": "stored_value", "amount_fen": 100}):
+        with pytest.raises(Invalid):
+            till.take_payment(invoice["id"], bad)
+    assert session.scalar(select(func.count()).select_from(JournalEntry)) == entries
+    assert events(session, "payment_received") == []
+
+
+def test_a_retried_payment_with_the_same_key_pays_once(session):
+    invoice = issue(session)
+    till = finance(session)
+    body = {"method": "cash", "amount_fen": 20_000}
+    first = till.take_payment(invoice["id"], body, idempotency_key="till-1:abc")
+    again = till.take_payment(invoice["id"], body, idempotency_key="till-1:abc")
+    assert again["payment"]["id"] == first["payment"]["id"] and again["invoice"]["paid_fen"] == 20_000
+    with pytest.raises(Conflict):
+        till.take_payment(invoice["id"], {"method": "cash", "amount_fen": 1}, idempotency_key="till-1:abc")
+    assert len(events(session, "payment_received")) == 1
+    assert assert_books_balance(session)["1001"] == 20_000
+
+
+def test_paying_a_void_or_paid_invoice_is_a_conflict_naming_its_state(session):
+    invoice = issue(session)
+    finance(session, MANAGER).void_invoice(invoice["id"], {"reason": "wrong customer"})
+    with pytest.raises(Conflict) as void:
+        finance(session).take_payment(invoice["id"], {"method": "cash", "amount_fen": 100})
+    assert "void" in str(void.value)
+    paid = issue(session)
+    finance(session).take_payment(paid["id"], {"method": "alipay", "amount_fen": 51_000})
+    with pytest.raises(Conflict) as again:
+        finance(session).take_payment(paid["id"], {"method": "cash", "amount_fen": 1})
+    assert "paid" in str(again.value)
+    assert_books_balance(session)
+
+
+def test_staff_of_another_store_cannot_see_or_pay_the_invoice(session):
+    invoice = issue(session)
+    with pytest.raises(Forbidden):
+        finance(session, OTHER_CASHIER).get_invoice(invoice["id"])
+    with pytest.raises(Forbidden):
+        finance(session, OTHER_CASHIER).take_payment(invoice["id"], {"method": "cash", "amount_fen": 100})
+    with pytest.raises(Forbidden):
+        finance(session, OTHER_CASHIER).list_invoices({"store_id": STORE})
+    assert finance(session, OTHER_CASHIER).list_invoices({})["items"] == []
+
+
+# -- void ---------------------------------------------------------------------------------------------
+def test_void_needs_a_manager_reverses_the_books_and_returns_the_deposit_to_the_order(session):
+    invoice = issue(session, deposit={"amount_fen": 5_000, "method": "cash", "reference": None})
+    with pytest.raises(Forbidden):
+        finance(session).void_invoice(invoice["id"], {"reason": "priced wrong"})
+    voided = finance(session, MANAGER).void_invoice(invoice["id"], {"reason": "priced wrong"})
+    assert voided["status"] == "void" and voided["due_fen"] == 0 and voided["void_reason"] == "priced wrong"
+    books = assert_books_balance(session)
+    assert books.get("1122", 0) == 0 and books.get("4001", 0) == 0 and books["2203"] == -5_000
+    with pytest.raises(Conflict):
+        finance(session, MANAGER).void_invoice(invoice["id"], {"reason": "again"})
+
+
+def test_an_invoice_paid_at_the_till_cannot_be_voided(session):
+    invoice = issue(session)
+    finance(session).take_payment(invoice["id"], {"method": "cash", "amount_fen": 100})
+    with pytest.raises(Conflict) as refused:
+        finance(session, MANAGER).void_invoice(invoice["id"], {"reason": "too late"})
+    assert "partially_paid" in str(refused.value)
+
+
+# -- refunds ------------------------------------------------------------------------------------------
+def test_refunds_go_to_the_original_method_and_never_exceed_the_payment(session):
+    invoice = issue(session)
+    card = stored_value_card(session)
+    till = finance(session)
+    cash = till.take_payment(invoice["id"], {"method": "cash", "amount_fen": 40_000})["payment"]
+    sv = till.take_payment(invoice["id"], {"method": "stored_value", "amount_fen": 11_000,
+                                           "card_id": card["id"]})["payment"]
+    refund = till.refund_payment(cash["id"], {"amount_fen": 5_000, "reason": "机油降价"})
+    assert refund["method"] == "cash" and refund["approved_by"] is None
+    with pytest.raises(Invalid):
+        finance(session, MANAGER).refund_payment(cash["id"], {"amount_fen": 35_001, "reason": "too much"})
+    till.refund_payment(sv["id"], {"amount_fen": 11_000, "reason": "goodwill"})
+    back = till.get_card(card["id"])
+    assert (back["paid_balance_fen"], back["bonus_balance_fen"]) == (100_000, 10_000)
+    full = till.get_invoice(invoice["id"])
+    assert full["status"] == "paid" and full["refunded_fen"] == 16_000 and full["net_paid_fen"] == 35_000
+    assert [r["amount_fen"] for r in events(session, "refund_issued")] == [5_000, 11_000]
+    books = assert_books_balance(session)
+    assert books["1001"] == 35_000 and books["4102"] == 16_000 and books["2205"] == -100_000
+
+
+def test_a_refund_above_the_store_limit_needs_a_manager(session):
+    invoice = issue(session)
+    payment = finance(session).take_payment(invoice["id"], {"method": "card", "amount_fen": 51_000})["payment"]
+    with pytest.raises(Forbidden):
+        finance(session).refund_payment(payment["id"], {"amount_fen": 50_001, "reason": "返工"})
+    refund = finance(session, MANAGER).refund_payment(payment["id"], {"amount_fen": 50_001, "reason": "返工"})
+    assert refund["approved_by"] == MANAGER.user_id
+    assert_books_balance(session)
+
+
+def test_a_partly_paid_invoice_cannot_be_refunded(session):
+    invoice = issue(session)
+    payment = finance(session).take_payment(invoice["id"], {"method": "cash", "amount_fen": 100})["payment"]
+    with pytest.raises(Conflict) as refused:
+        finance(session).refund_payment(payment["id"], {"amount_fen": 100, "reason": "mistake"})
+    assert "partially_paid" in str(refused.value)
+
+
+def test_a_cancelled_order_returns_its_deposit(session):
+    confirmed = order(deposit={"amount_fen": 20_000, "method": "alipay", "reference": None})
+    service = finance(session, SYSTEM)
+    service.on_order_confirmed(envelope("sales.order_confirmed", confirmed))
+    redelivered = envelope("sales.order_confirmed", confirmed)
+    service.on_order_confirmed(redelivered)  # a second copy of the fact takes no second deposit
+    assert assert_books_balance(session)["2203"] == -20_000
+    service.on_order_cancelled(envelope("sales.order_cancelled", {
+        "order_id": confirmed["order_id"], "store_id": STORE, "reason": "customer changed mind",
+        "cancelled_at": datetime.now(timezone.utc).isoformat()}))
+    books = assert_books_balance(session)
+    assert books.get("2203", 0) == 0 and books.get("1013", 0) == 0
+
+
+# -- cards --------------------------------------------------------------------------------------------
+def test_a_package_card_redeems_across_two_stores_with_settlement(session):
+    washes = [line("labour", "精洗", 5_000, "0.06", 283, op_code="WASH", hours="0.5")]
+    seller = Caller(user_id="c", role="cashier", store_ids=frozenset({STORE}))
+    card = finance(session, seller).issue_card({
+        "kind": "package", "customer_id": "cust-1", "store_id": STORE, "package_name": "洗车10次",
+        "items": [{"service_code": "WASH", "name": "精洗", "units": 10}], "price_fen": 30_000,
+        "method": "wechat", "valid_days": 365})
+    assert card["items"][0]["units_left"] == 10 and card["expires_on"]
+    for store, caller in ((STORE, CASHIER), (OTHER, OTHER_CASHIER)):
+        invoice = issue(session, store_id=store, lines=washes)
+        result = finance(session, caller).take_payment(invoice["id"], {
+            "method": "package", "amount_fen": 5_000, "card_id": card["id"], "service_code": "WASH"})
+        assert result["invoice"]["status"] == "paid"
+    left = finance(session).get_card(card["id"])
+    assert left["items"][0]["units_left"] == 8 and left["items"][0]["value_left_fen"] == 24_000
+    [settlement] = session.execute(select(InterStoreSettlement)).scalars().all()
+    assert (settlement.debtor_store_id, settlement.creditor_store_id, settlement.amount_fen) == (STORE, OTHER, 3_000)
+    issuing, serving = assert_books_balance(session, STORE), assert_books_balance(session, OTHER)
+    assert issuing["2206"] == -24_000 and issuing["2190"] == -3_000 and serving["1190"] == 3_000
+    assert_books_balance(session)
+    with pytest.raises(Invalid):  # nothing billed for that service on a paid invoice
+        finance(session).take_payment(issue(session, lines=contract_lines())["id"], {
+            "method": "package", "amount_fen": 100, "card_id": card["id"], "service_code": "WASH"})
+
+
+def test_an_expired_package_is_refused(session):
+    washes = [line("labour", "精洗", 5_000, "0.06", 283, op_code="WASH", hours="0.5")]
+    card = finance(session).issue_card({
+        "kind": "package", "customer_id": "cust-1", "store_id": STORE, "package_name": "洗车",
+        "items": [{"service_code": "WASH", "name": "精洗", "units": 2}], "price_fen": 8_000,
+        "method": "cash", "expires_on": (date.today() - timedelta(days=2)).isoformat()})
+    invoice = issue(session, lines=washes)
+    with pytest.raises(Conflict) as expired:
+        finance(session).take_payment(invoice["id"], {"method": "package", "amount_fen": 5_000,
+                                                      "card_id": card["id"], "service_code": "WASH"})
+    assert "expired" in str(expired.value)
+
+
+def test_a_cancelled_stored_value_card_pays_back_the_unused_paid_balance_only(session):
+    card = stored_value_card(session, amount=100_000, bonus=10_000)
+    till = finance(session)
+    till.top_up_card(card["id"], {"amount_fen": 50_000, "bonus_fen": 0, "method": "cash"}, idempotency_key="t-1")
+    till.top_up_card(card["id"], {"amount_fen": 50_000, "bonus_fen": 0, "method": "cash"}, idempotency_key="t-1")
+    assert till.get_card(card["id"])["paid_balance_fen"] == 150_000
+    with pytest.raises(Forbidden):
+        till.cancel_card(card["id"], {"method": "cash"})
+    cancelled = finance(session, MANAGER).cancel_card(card["id"], {"method": "cash"})
+    assert cancelled["status"] == "cancelled" and cancelled["balance_fen"] == 0
+    books = assert_books_balance(session)
+    assert books.get("2205", 0) == 0 and books["1001"] == 50_000 - 150_000
+
+
+# -- costs, expenses, close ---------------------------------------------------------------------------
+def test_stock_issued_posts_cost_of_goods_sold(session):
+    invoice = issue(session)
+    finance(session, SYSTEM).on_stock_issued(envelope("inventory.stock_issued", {
+        "order_id": invoice["order_id"], "work_order_id": invoice["work_order_id"], "store_id": STORE,
+        "lines": [{"sku": "OIL-5W30", "qty": "4", "unit_cost_fen": 3_000, "cost_fen": 12_000},
+                  {"sku": "OF-1", "qty": "1", "unit_cost_fen": 2_500, "cost_fen": 2_500}], "cost_fen": 14_500}))
+    books = assert_books_balance(session)
+    assert books["5001"] == 14_500 and books["1405"] == -14_500
+
+
+def test_expenses_post_to_their_category(session):
+    expense = finance(session, MANAGER).record_expense({
+        "store_id": STORE, "category": "utilities", "amount_fen": 88_000, "paid_from": "bank",
+        "vendor": "供电局", "attachments": ["receipt-2026-11.pdf"]})
+    assert expense["attachments"] == ["receipt-2026-11.pdf"]
+    assert finance(session, MANAGER).list_expenses({"store_id": STORE})["items"][0]["id"] == expense["id"]
+    with pytest.raises(Forbidden):
+        finance(session, OTHER_CASHIER).record_expense({"store_id": STORE, "category": "rent", "amount_fen": 1})
+    books = assert_books_balance(session)
+    assert books["6602"] == 88_000 and books["1002"] == -88_000
+
+
+def test_daily_close_matches_the_day_and_a_closed_day_takes_no_more_postings(session):
+    invoice = issue(session, deposit={"amount_fen": 1_000, "method": "cash", "reference": None})
+    till = finance(session)
+    till.take_payment(invoice["id"], {"method": "cash", "amount_fen": 20_000})
+    till.take_payment(invoice["id"], {"method": "wechat", "amount_fen": 30_000})
+    finance(session, MANAGER).record_expense({"store_id": STORE, "category": "other", "amount_fen": 500,
+                                              "paid_from": "cash"})
+    today = ledger.business_date(session, STORE)
+    report = finance(session, MANAGER).daily_close({"store_id": STORE, "date": today.isoformat()})
+    assert report["takings"] == {"cash": 21_000, "wechat": 30_000} and report["takings_total_fen"] == 51_000
+    assert report["invoices_issued"] == 1 and report["invoices_paid"] == 1
+    assert report["cash_expected_fen"] == 21_000 - 500 and report["closed"] is False
+    with pytest.raises(Forbidden):
+        till.close_day({"store_id": STORE, "date": today.isoformat(), "cash_counted_fen": 20_400})
+    closed = finance(session, MANAGER).close_day({"store_id": STORE, "date": today.isoformat(),
+                                                  "cash_counted_fen": 20_400, "note": "short 1 yuan"})
+    assert closed["closed"] and closed["difference_fen"] == -100
+    with pytest.raises(Conflict):
+        finance(session, MANAGER).close_day({"store_id": STORE, "date": today.isoformat(), "cash_counted_fen": 0})
+    books = assert_books_balance(session)
+    assert books["6711"] == 100
+    # anything after the close lands on the next day; the closed day's report does not move
+    later = issue(session)
+    assert later["business_date"] == (today + timedelta(days=1)).isoformat()
+    assert finance(session, MANAGER).daily_close({"store_id": STORE, "date": today.isoformat()}) == closed
+
+
+# -- commission and reports ---------------------------------------------------------------------------
+def test_commission_for_a_job_split_60_40(session):
+    finance(session, MANAGER).set_commission_rule(STORE, {"labour_pct": "10", "labour_per_hour_fen": 1000,
+                                                          "parts_gp_pct": "5", "sales_pct": "1"})
+    confirmed = order()
+    service = finance(session, SYSTEM)
+    service.on_order_confirmed(envelope("sales.order_confirmed", confirmed))
+    service.on_work_order_completed(envelope("workshop.work_order_completed", completed(confirmed, technicians=[
+        {"technician_id": "t-a", "user_id": "u-a", "hours": "1.0", "split_pct": "60"},
+        {"technician_id": "t-b", "user_id": None, "hours": "0.8", "split_pct": "40"}])))
+    invoice = finance(session, HQ).list_invoices({})["items"][0]
+    service.on_stock_issued(envelope("inventory.stock_issued", {
+        "order_id": confirmed["order_id"], "work_order_id": None, "store_id": STORE,
+        "lines": [], "cost_fen": 14_500}))
+    month = invoice["business_date"][:7]
+    finance(session, MANAGER).set_commission_target(STORE, {"employee_id": "u-a", "month": month,
+                                                            "target_fen": 20_000})
+    result = finance(session, MANAGER).commissions({"store_id": STORE, "month": month})
+    by = {item["employee_id"]: item for item in result["items"]}
+    # labour 10% of 169.81 = 16.98 + 1.5 h × ¥10 = 31.98 → 60/40 = 19.19 / 12.79
+    assert (by["u-a"]["labour_fen"], by["t-b"]["labour_fen"]) == (1_919, 1_279)
+    # parts gross profit 283.19 − 145.00 = 138.19; 5% = 6.91 → 4.15 / 2.76
+    assert (by["u-a"]["parts_fen"], by["t-b"]["parts_fen"]) == (415, 276)
+    # the advisor: 1% of 462.43 revenue tax excluded
+    assert by["advisor-1"]["sales_fen"] == 462 and by["advisor-1"]["role"] == "advisor"
+    # the target measures labour revenue produced: 60% of 169.81 = 101.89 of 200.00
+    assert by["u-a"]["revenue_fen"] == 10_189 and by["u-a"]["achievement_pct"] == "50.9"
+    assert result["total_fen"] == 1_919 + 1_279 + 415 + 276 + 462
+
+
+def test_pnl_and_kpis_for_the_month_equal_the_figures_by_hand(session):
+    first = issue(session)
+    second = issue(session, lines=[line("labour", "四轮定位", 30_000, "0.06", 1_698, op_code="ALIGN",
+                                         hours="1.0")])
+    finance(session, SYSTEM).on_stock_issued(envelope("inventory.stock_issued", {
+        "order_id": first["order_id"], "work_order_id": None, "store_id": STORE, "lines": [], "cost_fen": 14_500}))
+    finance(session, MANAGER).record_expense({"store_id": STORE, "category": "rent", "amount_fen": 100_000})
+    payment = finance(session).take_payment(second["id"], {"method": "card", "amount_fen": 30_000})["payment"]
+    finance(session, MANAGER).refund_payment(payment["id"], {"amount_fen": 2_000, "reason": "等待时间长"})
+    month = first["business_date"][:7]
+    report = finance(session, MANAGER).pnl({"store_id": STORE, "month": month})
+    assert report["revenue"] == {"labour_fen": 16_981 + 2_000 + 28_302, "parts_fen": 28_319, "fees_fen": 943}
+    assert report["discounts_fen"] == 2_000 and report["refunds_fen"] == 2_000
+    net = 16_981 + 28_302 + 28_319 + 943 - 2_000
+    assert report["net_revenue_fen"] == net and report["cogs_fen"] == 14_500
+    assert report["expenses"]["rent"] == 100_000 and report["net_profit_fen"] == net - 14_500 - 100_000
+    kpis = finance(session, MANAGER).kpis({"store_id": STORE, "from": first["business_date"],
+                                           "to": first["business_date"]})
+    [store] = kpis["items"]
+    sales = 16_981 + 28_302 + 28_319 + 943
+    assert store["car_count"] == 2 and store["sales_fen"] == sales and store["aro_fen"] == 37_273  # 745.45 ÷ 2, half up
+    assert store["parts_gross_profit_fen"] == 28_319 - 14_500 and store["parts_gross_profit_pct"] == "48.80"  # 138.19 ÷ 283.19
+    # labour 452.83 over 2.5 billed hours; 2.5 billed ÷ 3.6 clocked
+    assert store["effective_labour_rate_fen"] == 18_113 and store["technician_efficiency_pct"] == "69.44"
+    assert "close_ratio" in kpis["owned_elsewhere"]
+    assert_books_balance(session)

@@ -1,0 +1,116 @@
+"""finance's money rules as plain functions, with worked examples."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from services.finance.domain.cards import allocate_price, split_stored_value, unit_value
+from services.finance.domain.commission import invoice_commissions, split_by_pct
+from services.finance.domain.invoices import bill_lines, invoice_totals, issue_posting, scale_line, status_after
+from services.finance.domain.ledger import check_balanced, reversal
+from services.finance.domain.payments import money_postings, refund_postings
+
+
+def part(line_id, sku, qty, total, tax, rate="0.13", discount=0):
+    return {"line_id": line_id, "kind": "part", "description": sku, "sku": sku, "qty": qty, "unit_price_fen": 0,
+            "discount_fen": discount, "tax_rate": rate, "tax_fen": tax, "total_fen": total}
+
+
+LABOUR = {"line_id": "L1", "kind": "labour", "description": "保养", "op_code": "MAINT", "hours": "1.5", "qty": "1",
+          "unit_price_fen": 20_000, "discount_fen": 2_000, "tax_rate": "0.06", "tax_fen": 1_019, "total_fen": 18_000}
+FEE = {"line_id": "F1", "kind": "fee", "description": "环保费", "qty": "1", "unit_price_fen": 1_000,
+       "discount_fen": 0, "tax_rate": "0.06", "tax_fen": 57, "total_fen": 1_000}
+
+
+def test_an_unbalanced_entry_is_refused():
+    with pytest.raises(ValueError, match="unbalanced"):
+        check_balanced([("1001", 100, 0), ("1122", 0, 99)])
+    with pytest.raises(ValueError, match="unknown account"):
+        check_balanced([("9999", 100, 0), ("1122", 0, 100)])
+    with pytest.raises(ValueError, match="integer"):
+        check_balanced([("1001", 1.5, 0), ("1122", 0, 1.5)])
+
+
+def test_a_negative_debit_is_booked_as_a_credit_and_zero_lines_drop():
+    assert check_balanced([("4101", -300, 0), ("1190", 500, 0), ("1122", 0, 200), ("2205", 0, 0)]) == [
+        ("4101", 0, 300), ("1190", 500, 0), ("1122", 0, 200)]
+    assert reversal([("1001", 5, 0), ("1122", 0, 5)]) == [("1001", 0, 5), ("1122", 5, 0)]
+
+
+def test_the_issue_posting_of_the_worked_example_balances_with_revenue_gross_of_discount():
+    lines = [LABOUR, part("P1", "OIL", "4", 24_000, 2_761), FEE]
+    posting = check_balanced(issue_posting(lines))
+    as_dict = {account: (dr, cr) for account, dr, cr in posting}
+    assert as_dict["1122"] == (43_000, 0) and as_dict["4101"] == (2_000, 0)
+    assert as_dict["4001"] == (0, 18_000 - 1_019 + 2_000) and as_dict["4002"] == (0, 24_000 - 2_761)
+    assert as_dict["2221"] == (0, 1_019 + 2_761 + 57)
+    assert invoice_totals(lines) == {"labour_fen": 16_981, "parts_fen": 21_239, "fees_fen": 943,
+                                     "discount_fen": 2_000, "tax_fen": 3_837, "total_fen": 43_000}
+
+
+def test_a_part_line_bills_the_quantity_used_at_the_contracted_price():
+    scaled = scale_line(part("P1", "OIL", "4", 24_000, 2_761, discount=400), Decimal("2.5"))
+    # ¥240.00 × 2.5/4 = ¥150.00; VAT inside at 13% = 17.26; discount 4.00 × 2.5/4 = 2.50
+    assert (scaled["qty"], scaled["total_fen"], scaled["tax_fen"], scaled["discount_fen"]) == (
+        Decimal("2.500"), 15_000, 1_726, 250)
+
+
+def test_parts_used_match_by_line_then_by_sku_and_extras_stay_unbilled():
+    contract = [LABOUR, part("P1", "OIL", "4", 24_000, 2_761), part("P2", "OIL", "1", 6_000, 690),
+                part("P3", "FILTER", "1", 8_000, 920)]
+    billed, unbilled = bill_lines(contract, [{"sku": "OIL", "qty": "4.5", "line_id": None},
+                                             {"sku": "BULB", "qty": "2", "line_id": None}])
+    assert [(b["line_id"], b["qty"]) for b in billed] == [("L1", Decimal("1.000")), ("P1", Decimal("4.000")),
+                                                          ("P2", Decimal("0.500"))]
+    assert unbilled == [{"line_id": None, "sku": "BULB", "qty": "2.000"}]
+
+
+def test_invoice_status_follows_what_is_paid():
+    assert [status_after(100, paid) for paid in (0, 1, 99, 100)] == [
+        "issued", "partially_paid", "partially_paid", "paid"]
+
+
+def test_stored_value_is_spent_in_proportion_to_paid_and_bonus_balances():
+    assert split_stored_value(100_000, 10_000, 11_000) == (10_000, 1_000)
+    assert split_stored_value(100_000, 10_000, 1) == (1, 0)
+    assert split_stored_value(0, 500, 500) == (0, 500)
+    assert split_stored_value(3, 3, 5) == (3, 2)  # never more than a balance holds
+    with pytest.raises(ValueError):
+        split_stored_value(10, 0, 11)
+
+
+def test_a_package_price_is_shared_by_units_and_the_last_unit_clears_the_liability():
+    assert allocate_price(10_000, [3, 3, 3]) == [3_334, 3_333, 3_333]
+    assert sum(allocate_price(29_999, [10, 4])) == 29_999
+    values, left = [], 10_000
+    for units_left in range(3, 0, -1):
+        value = unit_value(left, units_left)
+        values.append(value)
+        left -= value
+    assert values == [3_333, 3_333, 3_334] and left == 0
+
+
+def test_card_payments_at_another_store_balance_in_each_store():
+    postings = money_postings("package", "serving", "issuing", 3_000, 5_000)
+    for lines in postings.values():
+        check_balanced(lines)
+    assert postings["serving"][0] == ("1190", 3_000, 0) and postings["issuing"][1] == ("2190", 0, 3_000)
+    refund = refund_postings("stored_value", "s", "s", 900, 1_000)
+    assert check_balanced(refund["s"]) == [("2205", 0, 900), ("4101", 0, 100), ("4102", 1_000, 0)]
+    assert money_postings("wechat", "s", None, 0, 700) == {"s": [("1012", 700, 0), ("1122", 0, 700)]}
+
+
+def test_a_job_split_60_40_shares_the_commission_to_the_fen():
+    assert split_by_pct(3_198, [("a", Decimal(60)), ("b", Decimal(40))]) == {"a": 1_919, "b": 1_279}
+    assert split_by_pct(100, [("a", Decimal(1)), ("b", Decimal(1)), ("c", Decimal(1))]) == {"a": 34, "b": 33, "c": 33}
+    rule = {"labour_pct": Decimal(10), "labour_per_hour_fen": 1_000, "parts_gp_pct": Decimal(5),
+            "sales_pct": Decimal(1)}
+    invoice = {"jobs": [{"line_id": "L1", "billed_hours": Decimal("1.5"), "technicians": [
+        {"technician_id": "t-a", "user_id": "u-a", "split_pct": "60"},
+        {"technician_id": "t-b", "user_id": None, "split_pct": "40"}]}],
+        "labour_by_line": {"L1": 16_981}, "parts_fen": 28_319, "advisor_id": "adv", "revenue_fen": 46_243}
+    result = invoice_commissions(rule, invoice, parts_cost_fen=14_500)
+    assert result[("u-a", "technician")]["labour_fen"] == 1_919 and result[("t-b", "technician")]["labour_fen"] == 1_279
+    assert result[("u-a", "technician")]["parts_fen"] + result[("t-b", "technician")]["parts_fen"] == 691
+    assert result[("adv", "advisor")]["sales_fen"] == 462
