@@ -187,6 +187,9 @@ class FollowUpOut(Schema):
     completed_by = fields.String(allow_none=True)
     completed_at = fields.DateTime(allow_none=True)
     complaint_id = fields.String(allow_none=True)
+    customer_name = fields.String(allow_none=True)
+    mobile = fields.String(allow_none=True, metadata={"description": "Masked for roles that do not need it."})
+    plate = fields.String(allow_none=True)
 
 
 class SatisfactionQuery(Schema):

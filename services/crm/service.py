@@ -171,18 +171,32 @@ class CrmService(ServiceBase):
         return StoreSettingsOut().dump(common.save_store_settings(self.db, store_id, load(StoreSettingsPatch(), changes)))
 
     # -- follow-ups and complaints --------------------------------------------------------------
+    def _call_list(self, items: list) -> list[dict]:
+        """Follow-ups as a call list: who to call, on which number, about which car (an audited read
+        when the number is shown in full)."""
+        contacts = followups.contacts(self.db, items)
+        self._audit_reads([customer for customer, _ in contacts.values()])
+        out = []
+        for item in follow_up_out.dump(items, many=True):
+            customer, plate = contacts.get(item["id"], (None, None))
+            mobile = customer.mobile if customer is not None and customer.erased_at is None else None
+            out.append({**item, "customer_name": customer.name if customer is not None else None, "plate": plate,
+                        "mobile": mobile if self.caller.sees_full_phone else mask_mobile(mobile)})
+        return out
+
     @rpc
     def list_follow_ups(self, query: dict) -> dict:
-        return _page(followups.list_follow_ups(self.db, load(FollowUpQuery(), query), self.caller), follow_up_out)
+        result = followups.list_follow_ups(self.db, load(FollowUpQuery(), query), self.caller)
+        return {"items": self._call_list(result["items"]), "next_cursor": result["next_cursor"]}
 
     @rpc
     def get_follow_up(self, follow_up_id: str) -> dict:
-        return follow_up_out.dump(followups.get_follow_up(self.db, follow_up_id, self.caller))
+        return self._call_list([followups.get_follow_up(self.db, follow_up_id, self.caller)])[0]
 
     @rpc
     def complete_follow_up(self, follow_up_id: str, data: dict) -> dict:
         outcome = load(FollowUpComplete(), data)
-        return follow_up_out.dump(followups.complete_follow_up(self.db, follow_up_id, outcome, self.caller, utcnow()))
+        return self._call_list([followups.complete_follow_up(self.db, follow_up_id, outcome, self.caller, utcnow())])[0]
 
     @rpc
     def satisfaction_stats(self, query: dict) -> dict:

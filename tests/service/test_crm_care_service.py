@@ -122,6 +122,9 @@ def test_delivery_schedules_one_follow_up_after_the_stores_delay(session):
     service.on_vehicle_delivered(event)  # redelivered: still one
     [follow_up] = service.list_follow_ups({"store_id": "s1"})["items"]
     assert follow_up["due_at"] == iso(at + timedelta(days=3)) and follow_up["status"] == "scheduled"
+    assert (follow_up["customer_name"], follow_up["mobile"], follow_up["plate"]) == (
+        "张伟", customer["mobile"], vehicle["plate"])  # a call list: who, which number, which car
+    assert session.scalar(select(AuditEntry.action).where(AuditEntry.customer_id == customer["id"])) == "read_contact"
 
     crm(session, MANAGER).update_store_settings("s1", {"follow_up_delay_days": 7})
     service.on_vehicle_delivered(delivered(customer, vehicle, "o2", 10_600, at, work_order_id="wo-x"))

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from services.common.context import Caller
 from services.common.errors import Conflict, Forbidden, Invalid, NotFound
 
-from ..models import Complaint, FollowUp
+from ..models import Complaint, Customer, FollowUp, Vehicle
 from .common import (add_entry, datetime_key, keyset_after, keyset_page, parse_time, resolve_customer,
                      store_settings, zone)
 
@@ -90,6 +90,17 @@ def list_follow_ups(session: Session, filters: dict, caller: Caller) -> dict:
                          as_type=parse_time)
     rows = session.scalars(query.limit(filters["limit"] + 1)).all()
     return keyset_page(list(rows), filters["limit"], key=lambda f: f"{datetime_key(f.due_at)}|{f.id}")
+
+
+def contacts(session: Session, items: list[FollowUp]) -> dict[str, tuple[Customer, str | None]]:
+    """follow-up id -> (customer, plate) in two queries."""
+    customer_ids = {f.customer_id for f in items}
+    vehicle_ids = {f.vehicle_id for f in items if f.vehicle_id}
+    customers = {c.id: c for c in session.scalars(select(Customer).where(Customer.id.in_(customer_ids)))} \
+        if customer_ids else {}
+    plates = dict(session.execute(select(Vehicle.id, Vehicle.plate).where(Vehicle.id.in_(vehicle_ids))).all()) \
+        if vehicle_ids else {}
+    return {f.id: (customers[f.customer_id], plates.get(f.vehicle_id)) for f in items if f.customer_id in customers}
 
 
 def complete_follow_up(session: Session, follow_up_id: str, outcome: dict, caller: Caller,
