@@ -31,7 +31,8 @@ def script_location(owner: str) -> Path:
 def alembic_config(owner: str, url: str | None = None) -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(script_location(owner)))
-    cfg.set_main_option("sqlalchemy.url", url or config.database_url(owner))
+    # configparser interpolates '%': a URL-encoded password (p%40ss) must be escaped.
+    cfg.set_main_option("sqlalchemy.url", (url or config.database_url(owner)).replace("%", "%%"))
     cfg.attributes["owner"] = owner
     return cfg
 

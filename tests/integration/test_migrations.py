@@ -36,3 +36,9 @@ def test_migrations_apply_on_sqlite(owner, tmp_path):
 @pytest.mark.parametrize("owner", OWNERS)
 def test_migrations_apply_on_postgresql(owner, migrated):
     assert_matches_models(migrated.urls[owner], owner)
+
+
+def test_a_url_encoded_password_survives_alembic_config():
+    from services.common.migrate import alembic_config
+    url = "postgresql+psycopg2://app:p%40ss%25word@db:5432/crm"
+    assert alembic_config("crm", url).get_main_option("sqlalchemy.url") == url
