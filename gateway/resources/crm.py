@@ -173,7 +173,7 @@ class FollowUpItem(Resource):
         return self.call(req, "crm", "get_follow_up", follow_up_id=follow_up_id)
 
 
-class FollowUpComplete_(Resource):
+class FollowUpCompletion(Resource):
     @endpoint("Record a follow-up's outcome; a score of 2 or less, or a complaint, opens a complaint",
               tag="crm", roles=FRONT_DESK, body=FollowUpComplete, response=FollowUpOut)
     def on_post(self, req, resp, follow_up_id: str):
@@ -301,7 +301,7 @@ def routes(deps) -> list[tuple[str, object]]:
         ("/v1/follow-ups", FollowUps(deps)),
         ("/v1/follow-ups/satisfaction", Satisfaction(deps)),
         ("/v1/follow-ups/{follow_up_id}", FollowUpItem(deps)),
-        ("/v1/follow-ups/{follow_up_id}/complete", FollowUpComplete_(deps)),
+        ("/v1/follow-ups/{follow_up_id}/complete", FollowUpCompletion(deps)),
         ("/v1/complaints", Complaints(deps)),
         ("/v1/complaints/{complaint_id}", ComplaintItem(deps)),
         ("/v1/reminders", Reminders(deps)),

@@ -9,8 +9,12 @@ from nameko.timer import timer
 
 from services.common.db import utcnow
 from services.common.entrypoints import ServiceBase, event_handler, rpc, unit_of_work
+from services.common.errors import Invalid
 from services.common.schemas import ListQuery, load
 from services.common.validators import mask_mobile
+from services.finance.events import InvoicePaid, RefundIssued
+from services.sales.events import OrderCancelled, OrderConfirmed, VisitCheckedIn
+from services.workshop.events import VehicleDelivered
 
 from . import domain
 from .domain import campaigns, common, followups, reminders
@@ -22,9 +26,6 @@ from .schemas import (AuditEntryOut, CampaignCreate, CampaignOut, CampaignPrevie
                       SatisfactionQuery, ServiceIntervalIn, ServiceIntervalOut, StoreSettingsOut, StoreSettingsPatch,
                       VehicleCreate, VehicleListQuery, VehicleOut, VehiclePatch)
 from .senders import rate_limits_from_env, sender_from_env
-from services.finance.events import InvoicePaid, RefundIssued
-from services.sales.events import OrderCancelled, OrderConfirmed, VisitCheckedIn
-from services.workshop.events import VehicleDelivered
 
 log = logging.getLogger(__name__)
 
@@ -209,7 +210,7 @@ class CrmService(ServiceBase):
         complaint = load(ComplaintCreate(), data)
         if complaint["store_id"] is None:
             if len(self.caller.store_ids) != 1:
-                raise_missing_store()
+                raise Invalid("Say which store this is for.", fields={"store_id": ["Required."]})
             complaint["store_id"] = next(iter(self.caller.store_ids))
         return complaint_out.dump(followups.open_complaint(self.db, complaint, self.caller, utcnow()))
 
@@ -321,11 +322,6 @@ class CrmService(ServiceBase):
     def on_refund_issued(self, envelope: dict) -> None:
         projection.record_refund(self.db, envelope["event_id"], envelope["occurred_at"],
                                  _facts(envelope, RefundIssued))
-
-
-def raise_missing_store():
-    from services.common.errors import Invalid
-    raise Invalid("Say which store this is for.", fields={"store_id": ["Required."]})
 
 
 SERVICE = CrmService

@@ -169,8 +169,9 @@ def test_a_score_of_one_opens_a_complaint_that_walks_its_states(session):
     assert closed["status"] == "closed"
     with pytest.raises(Conflict):
         service.update_complaint(complaint["id"], {"compensation_fen": 5000})
-    kinds = [h["kind"] for h in service.customer_history(customer["id"], {})["items"]]
-    assert kinds[:2] == ["complaint", "follow_up"]
+    lines = service.customer_history(customer["id"], {})["items"]
+    assert [h["kind"] for h in lines[:3]] == ["complaint", "complaint", "follow_up"]
+    assert lines[0]["summary"] == "resolved: 免费重新精洗" and lines[1]["summary"] == "洗车没洗干净"
 
 
 def test_a_happy_customer_opens_no_complaint_unless_they_complain(session):

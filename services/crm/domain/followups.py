@@ -221,6 +221,9 @@ def update_complaint(session: Session, complaint_id: str, changes: dict, caller:
         complaint.status = target
         if target == "resolved":
             complaint.resolved_at = now
+            add_entry(session, customer_id=complaint.customer_id, kind="complaint", occurred_at=now,
+                      vehicle_id=complaint.vehicle_id, store_id=complaint.store_id, reference_id=complaint.id,
+                      summary=f"resolved: {complaint.resolution}"[:500])
         elif target == "closed":
             complaint.closed_at = now
     return complaint
