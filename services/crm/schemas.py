@@ -160,13 +160,27 @@ class FollowUpQuery(ListQuery):
     customer_id = fields.String()
 
 
+class ComplaintAtFollowUp(fields.Field):
+    """`true` (the comment says what it is about), the complaint's text, or an object {description}."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, dict):
+            value = value.get("description")
+        if value is None or isinstance(value, bool):
+            return value
+        if not isinstance(value, str) or not value.strip() or len(value) > 2000:
+            raise ValidationError("true, or what the customer complains about (1-2000 characters).")
+        return value.strip()
+
+
 class FollowUpComplete(Schema):
     reached = fields.Boolean(load_default=True, metadata={"description": "False: not reached, tried again tomorrow."})
     satisfaction = fields.Integer(strict=True, allow_none=True, load_default=None,
                                   validate=validate.Range(min=1, max=5))
     comment = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
-    complaint = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=2000),
-                              metadata={"description": "What the customer complains about: opens a complaint."})
+    complaint = ComplaintAtFollowUp(load_default=None, allow_none=True, metadata={
+        "description": "A complaint made during the call (true, or its text): opens a complaint.",
+        "type": "string"})
     complaint_owner_id = fields.String(load_default=None, allow_none=True)
 
 

@@ -180,9 +180,14 @@ def test_a_happy_customer_opens_no_complaint_unless_they_complain(session):
     now = datetime.now(timezone.utc)
     service.on_vehicle_delivered(delivered(customer, vehicle, "o1", 10_500, now))
     service.on_vehicle_delivered(delivered(customer, vehicle, "o2", 10_600, now))
-    first, second = service.list_follow_ups({})["items"]
-    assert service.complete_follow_up(first["id"], {"satisfaction": 4})["complaint_id"] is None
+    service.on_vehicle_delivered(delivered(customer, vehicle, "o3", 10_700, now))
+    first, second, third = service.list_follow_ups({})["items"]
+    assert service.complete_follow_up(first["id"], {"satisfaction": 4, "complaint": False})["complaint_id"] is None
     assert service.complete_follow_up(second["id"], {"satisfaction": 4, "complaint": "等待时间太长"})["complaint_id"]
+    flagged = service.complete_follow_up(third["id"], {"satisfaction": 3, "comment": "发票开错", "complaint": True})
+    assert service.get_complaint(flagged["complaint_id"])["description"] == "发票开错"
+    with pytest.raises(Invalid):
+        service.complete_follow_up(third["id"], {"satisfaction": 3, "complaint": 12})
 
 
 def test_an_unreachable_customer_is_retried_then_given_up(session):

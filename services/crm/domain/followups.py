@@ -132,6 +132,8 @@ def complete_follow_up(session: Session, follow_up_id: str, outcome: dict, calle
               vehicle_id=follow_up.vehicle_id, store_id=follow_up.store_id, reference_id=follow_up.id,
               summary=f"satisfaction {follow_up.satisfaction}/5" + (f": {follow_up.comment}" if follow_up.comment else ""))
     complaint_text = outcome.get("complaint")
+    if complaint_text is True:
+        complaint_text = follow_up.comment or "Complaint made at follow-up."
     if complaint_text or follow_up.satisfaction <= COMPLAINT_THRESHOLD:
         complaint = open_complaint(session, {
             "store_id": follow_up.store_id, "customer_id": follow_up.customer_id, "vehicle_id": follow_up.vehicle_id,
