@@ -10,6 +10,7 @@ from services.finance.schemas import (CardCancel, CardCreate, CardOut, CardQuery
                                       DailyCloseQuery, ExpenseCreate, ExpenseOut, ExpenseQuery, InvoiceOut,
                                       InvoiceQuery, KpisOut, MonthQuery, PaymentCreate, PaymentOut, PaymentResult,
                                       PeriodQuery, PnlOut, RefundCreate, RefundOut, SettingsOut, SettingsPatch,
+                                      SettleRequest, SettlementOut, SettlementPositionsOut, SettlementQuery,
                                       StoreMonthQuery, TargetIn, TargetOut, TopUpCreate, TrialBalanceOut,
                                       TrialBalanceQuery, VoidRequest)
 
@@ -187,6 +188,20 @@ class TrialBalance(Resource):
         return self.call(req, "finance", "trial_balance", query=req.context.query_json)
 
 
+class Settlements(Resource):
+    @endpoint("What other stores owe this store for member cards, and what it owes them (unsettled)",
+              tag="finance", roles=MANAGERS, query=SettlementQuery, response=SettlementPositionsOut)
+    def on_get(self, req, resp):
+        _store_filter(req)
+        return self.call(req, "finance", "settlement_positions", query=req.context.query_json)
+
+    @endpoint("Settle the net card balance between two stores by bank transfer (HQ)", tag="finance",
+              roles=frozenset({"hq_admin"}), body=SettleRequest, response=SettlementOut, status=201,
+              idempotent=True)
+    def on_post(self, req, resp):
+        return self.call(req, "finance", "settle_between", data=req.context.body_json)
+
+
 class CommissionRule(Resource):
     @endpoint("The store's commission rule", tag="finance", roles=MANAGERS, response=CommissionRuleOut)
     def on_get(self, req, resp, store_id: str):
@@ -240,6 +255,7 @@ def routes(deps) -> list[tuple[str, object]]:
         ("/v1/reports/commissions", Commissions(deps)),
         ("/v1/reports/pnl", Pnl(deps)),
         ("/v1/ledger/trial-balance", TrialBalance(deps)),
+        ("/v1/ledger/settlements", Settlements(deps)),
         ("/v1/stores/{store_id}/commission-rule", CommissionRule(deps)),
         ("/v1/stores/{store_id}/commission-targets", CommissionTargets(deps)),
         ("/v1/stores/{store_id}/finance-settings", FinanceSettings(deps)),

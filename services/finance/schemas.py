@@ -322,9 +322,11 @@ class StoreMonthQuery(MonthQuery):
 
 
 class PeriodQuery(Schema):
-    store_id = fields.String()
+    store_id = fields.String(metadata={"description": "None: the caller's stores (HQ: every store)."})
     from_ = fields.Date(required=True, data_key="from")
     to = fields.Date(required=True)
+    group = fields.String(load_default="store", validate=validate.OneOf(("store", "day", "week", "month")),
+                          metadata={"description": "Trend: one row per store, or per store and day/week/month."})
 
     @validates_schema
     def _order(self, data, **_):
@@ -374,6 +376,7 @@ class PnlOut(Schema):
 
 class KpiOut(Schema):
     store_id = fields.String()
+    period = fields.String(allow_none=True, metadata={"description": "Day, ISO week (2026-W48) or month."})
     car_count = fields.Integer()
     sales_fen = fields.Integer(metadata={"description": "Tax excluded, after discount."})
     labour_fen = fields.Integer()
@@ -387,11 +390,14 @@ class KpiOut(Schema):
     clocked_hours = fields.String()
     effective_labour_rate_fen = fields.Integer(allow_none=True)
     technician_efficiency_pct = fields.String(allow_none=True)
+    sales_by_category = fields.Dict(keys=fields.String(), values=fields.Integer(),
+                                    metadata={"description": "Labour by operation code, parts, fees (tax excluded)."})
 
 
 class KpisOut(Schema):
     from_ = fields.String(data_key="from")
     to = fields.String()
+    group = fields.String()
     items = fields.List(fields.Nested(KpiOut))
     owned_elsewhere = fields.Dict(keys=fields.String(), values=fields.String())
 
@@ -465,3 +471,32 @@ class SettingsOut(Schema):
     currency = fields.String()
 
 
+
+
+class SettlementQuery(Schema):
+    store_id = fields.String(required=True)
+
+
+class SettlementPositionOut(Schema):
+    store_id = fields.String(metadata={"description": "The other store."})
+    receivable_fen = fields.Integer(metadata={"description": "It owes us: our service paid by its cards."})
+    payable_fen = fields.Integer(metadata={"description": "We owe it: its service paid by our cards."})
+    net_fen = fields.Integer()
+
+
+class SettlementPositionsOut(Schema):
+    store_id = fields.String()
+    items = fields.List(fields.Nested(SettlementPositionOut))
+
+
+class SettleRequest(Schema):
+    debtor_store_id = fields.String(required=True)
+    creditor_store_id = fields.String(required=True)
+
+
+class SettlementOut(Schema):
+    debtor_store_id = fields.String()
+    creditor_store_id = fields.String()
+    amount_fen = fields.Integer()
+    records = fields.Integer()
+    reference = fields.String()

@@ -19,7 +19,8 @@ from .schemas import (CardCancel, CardCreate, CardOut, CardQuery, CardTransactio
                       CommissionRuleOut, CommissionsOut, DailyCloseCreate, DailyCloseOut, DailyCloseQuery,
                       ExpenseCreate, ExpenseOut, ExpenseQuery, InvoiceOut, InvoiceQuery, KpisOut, MonthQuery,
                       PaymentCreate, PaymentOut, PeriodQuery, PnlOut, RefundCreate, RefundOut, SettingsOut,
-                      SettingsPatch, StoreMonthQuery, TargetIn, TargetOut, TrialBalanceOut, TrialBalanceQuery,
+                      SettingsPatch, SettleRequest, SettlementOut, SettlementPositionsOut, SettlementQuery,
+                      StoreMonthQuery, TargetIn, TargetOut, TrialBalanceOut, TrialBalanceQuery,
                       VoidRequest)
 
 log = logging.getLogger(__name__)
@@ -171,7 +172,7 @@ class FinanceService(ServiceBase):
     def kpis(self, query: dict) -> dict:
         params = load(PeriodQuery(), query)
         stores = visible_stores(self.caller, params.get("store_id"))
-        return KpisOut().dump(reports.kpis(self.db, stores, params["from_"], params["to"]))
+        return KpisOut().dump(reports.kpis(self.db, stores, params["from_"], params["to"], params["group"]))
 
     @rpc
     def commissions(self, query: dict) -> dict:
@@ -215,6 +216,16 @@ class FinanceService(ServiceBase):
             setattr(settings, key, value)
         self.db.flush()
         return SettingsOut().dump(settings)
+
+    @rpc
+    def settlement_positions(self, query: dict) -> dict:
+        params = load(SettlementQuery(), query)
+        self.caller.require_store(params["store_id"])
+        return SettlementPositionsOut().dump(cards.settlement_positions(self.db, params["store_id"]))
+
+    @rpc
+    def settle_between(self, data: dict) -> dict:
+        return SettlementOut().dump(cards.settle_between(self.db, self.caller, load(SettleRequest(), data)))
 
     @rpc
     def chart_of_accounts(self) -> list:

@@ -340,6 +340,16 @@ def test_a_package_card_redeems_across_two_stores_with_settlement(session):
     issuing, serving = assert_books_balance(session, STORE), assert_books_balance(session, OTHER)
     assert issuing["2206"] == -24_000 and issuing["2190"] == -3_000 and serving["1190"] == 3_000
     assert_books_balance(session)
+    positions = finance(session, MANAGER).settlement_positions({"store_id": STORE})["items"]
+    assert positions == [{"store_id": OTHER, "receivable_fen": 0, "payable_fen": 3_000, "net_fen": -3_000}]
+    with pytest.raises(Forbidden):
+        finance(session, MANAGER).settle_between({"debtor_store_id": STORE, "creditor_store_id": OTHER})
+    settled = finance(session, HQ).settle_between({"debtor_store_id": STORE, "creditor_store_id": OTHER})
+    assert settled["amount_fen"] == 3_000 and settled["records"] == 1
+    assert assert_books_balance(session, OTHER).get("1190", 0) == 0
+    assert assert_books_balance(session, STORE).get("2190", 0) == 0
+    with pytest.raises(Conflict):
+        finance(session, HQ).settle_between({"debtor_store_id": STORE, "creditor_store_id": OTHER})
     with pytest.raises(Invalid):  # nothing billed for that service on a paid invoice
         finance(session).take_payment(issue(session, lines=contract_lines())["id"], {
             "method": "package", "amount_fen": 100, "card_id": card["id"], "service_code": "WASH"})
@@ -477,4 +487,82 @@ def test_pnl_and_kpis_for_the_month_equal_the_figures_by_hand(session):
     # labour 452.83 over 2.5 billed hours; 2.5 billed ÷ 3.6 clocked
     assert store["effective_labour_rate_fen"] == 18_113 and store["technician_efficiency_pct"] == "69.44"
     assert "close_ratio" in kpis["owned_elsewhere"]
+    assert store["sales_by_category"] == {"MAINT": 16_981, "ALIGN": 28_302, "parts": 28_319, "fees": 943}
+    trend = finance(session, MANAGER).kpis({"store_id": STORE, "from": first["business_date"],
+                                            "to": first["business_date"], "group": "day"})["items"]
+    assert [(row["period"], row["car_count"]) for row in trend] == [(first["business_date"], 2)]
+    chain = finance(session, HQ).kpis({"from": first["business_date"], "to": first["business_date"]})["items"]
+    assert [row["store_id"] for row in chain] == [STORE]
     assert_books_balance(session)
+
+
+def test_every_flow_in_turn_keeps_the_books_balanced_after_each_step(session):
+    """Deposit → invoice → split payment with a card → refund → void → cancellation → COGS → expense →
+    package sale and cross-store redemption → card cancellation → daily close: balanced after each."""
+    steps = []
+
+    def step(name):
+        steps.append(name)
+        assert_books_balance(session)
+        assert_books_balance(session, STORE)
+        assert_books_balance(session, OTHER)
+
+    confirmed = order(deposit={"amount_fen": 5_000, "method": "cash", "reference": None})
+    finance(session, SYSTEM).on_order_confirmed(envelope("sales.order_confirmed", confirmed))
+    step("deposit")
+    finance(session, SYSTEM).on_work_order_completed(envelope("workshop.work_order_completed", completed(confirmed)))
+    invoice = finance(session, HQ).list_invoices({"order_id": confirmed["order_id"]})["items"][0]
+    step("invoice issued, deposit consumed")
+    card = stored_value_card(session, amount=20_000, bonus=2_000)
+    step("stored-value card sold")
+    finance(session).top_up_card(card["id"], {"amount_fen": 10_000, "bonus_fen": 0, "method": "alipay",
+                                             "store_id": STORE})
+    step("top-up")
+    card_payment = finance(session).take_payment(invoice["id"], {"method": "stored_value", "amount_fen": 6_000,
+                                                                 "card_id": card["id"]})["payment"]
+    step("stored value spent")
+    finance(session).take_payment(invoice["id"], {"method": "card", "amount_fen": 40_000})
+    step("bank card, invoice paid")
+    finance(session).refund_payment(card_payment["id"], {"amount_fen": 2_500, "reason": "部分退款"})
+    step("refund onto the card")
+    spare = issue(session)
+    finance(session, MANAGER).void_invoice(spare["id"], {"reason": "duplicate"})
+    step("void")
+    cancelled = order(deposit={"amount_fen": 3_000, "method": "wechat", "reference": None})
+    finance(session, SYSTEM).on_order_confirmed(envelope("sales.order_confirmed", cancelled))
+    finance(session, SYSTEM).on_order_cancelled(envelope("sales.order_cancelled", {
+        "order_id": cancelled["order_id"], "store_id": STORE, "reason": "no show",
+        "cancelled_at": datetime.now(timezone.utc).isoformat()}))
+    step("order cancelled, deposit returned")
+    finance(session, SYSTEM).on_stock_issued(envelope("inventory.stock_issued", {
+        "order_id": confirmed["order_id"], "work_order_id": None, "store_id": STORE, "lines": [], "cost_fen": 9_900}))
+    step("cost of goods sold")
+    finance(session, MANAGER).record_expense({"store_id": STORE, "category": "wages", "amount_fen": 500_000,
+                                              "paid_from": "bank"})
+    step("expense")
+    package = finance(session).issue_card({
+        "kind": "package", "customer_id": "cust-1", "store_id": STORE, "package_name": "保养套餐",
+        "items": [{"service_code": "MAINT", "name": "保养", "units": 3}], "price_fen": 45_000, "method": "card"})
+    elsewhere = issue(session, store_id=OTHER)
+    finance(session, OTHER_CASHIER).take_payment(elsewhere["id"], {
+        "method": "package", "amount_fen": 18_000, "card_id": package["id"], "service_code": "MAINT"})
+    step("package redeemed at another store")
+    finance(session, OTHER_CASHIER).take_payment(elsewhere["id"], {"method": "cash", "amount_fen": 33_000})
+    step("rest paid in cash elsewhere")
+    finance(session, MANAGER).cancel_card(card["id"], {"method": "cash"})
+    step("stored-value card cancelled")
+    today = ledger.business_date(session, STORE)
+    finance(session, MANAGER).close_day({"store_id": STORE, "date": today.isoformat(), "cash_counted_fen": 0})
+    step("daily close with a shortage")
+    assert len(steps) == 15
+
+
+def test_a_deposit_by_bank_transfer_is_banked_and_consumed_by_the_invoice(session):
+    invoice = issue(session, deposit={"amount_fen": 51_000, "method": "transfer", "reference": "网银"})
+    assert invoice["status"] == "paid" and invoice["due_fen"] == 0
+    assert len(events(session, "invoice_paid")) == 1
+    books = assert_books_balance(session)
+    assert books["1002"] == 51_000 and books.get("1122", 0) == 0 and books.get("2203", 0) == 0
+    [deposit] = finance(session).get_invoice(invoice["id"])["payments"]
+    finance(session, MANAGER).refund_payment(deposit["id"], {"amount_fen": 51_000, "reason": "整单退款"})
+    assert assert_books_balance(session)["1002"] == 0

@@ -114,3 +114,10 @@ def test_a_job_split_60_40_shares_the_commission_to_the_fen():
     assert result[("u-a", "technician")]["labour_fen"] == 1_919 and result[("t-b", "technician")]["labour_fen"] == 1_279
     assert result[("u-a", "technician")]["parts_fen"] + result[("t-b", "technician")]["parts_fen"] == 691
     assert result[("adv", "advisor")]["sales_fen"] == 462
+
+
+def test_deposit_methods_land_in_their_accounts_and_cardless_card_deposits_await_reconciliation():
+    from services.finance.domain.ledger import money_account
+    assert [money_account(m) for m in ("cash", "card", "wechat", "alipay", "transfer", "stored_value")] == [
+        "1001", "1011", "1012", "1013", "1002", "1099"]
+    assert money_postings("transfer", "s", None, 0, 500) == {"s": [("1002", 500, 0), ("1122", 0, 500)]}

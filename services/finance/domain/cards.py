@@ -15,11 +15,11 @@ from sqlalchemy.orm import Session
 
 from services.common.context import Caller
 from services.common.db import utcnow
-from services.common.errors import Conflict, Invalid, NotFound
+from services.common.errors import Conflict, Forbidden, Invalid, NotFound
 from services.common.ids import new_id
 from services.common.money import round_fen
 
-from ..models import CardTransaction, MemberCard, PackageItem
+from ..models import CardTransaction, InterStoreSettlement, MemberCard, PackageItem
 from . import ledger
 from .common import get_locked, illegal, require_manager
 from .ledger import METHOD_ACCOUNTS, PACKAGES, STORED_VALUE, credit, debit
@@ -205,3 +205,50 @@ def check_usable(card: MemberCard, customer_id: str, today: date) -> None:
     if card.expires_on is not None and card.expires_on < today:
         raise Conflict(f"The card expired on {card.expires_on.isoformat()}.", fields={"expires_on": [
             card.expires_on.isoformat()]})
+
+
+# -- inter-store settlement --------------------------------------------------------------------------
+def settlement_positions(session: Session, store_id: str) -> dict:
+    """What other stores owe this store for cards it served, and what it owes for its own cards used
+    elsewhere (unsettled), per counterparty."""
+    rows = session.execute(select(InterStoreSettlement).where(
+        InterStoreSettlement.settled.is_(False),
+        (InterStoreSettlement.debtor_store_id == store_id) | (InterStoreSettlement.creditor_store_id == store_id))
+    ).scalars().all()
+    positions: dict[str, dict] = {}
+    for row in rows:
+        other = row.debtor_store_id if row.creditor_store_id == store_id else row.creditor_store_id
+        position = positions.setdefault(other, {"store_id": other, "receivable_fen": 0, "payable_fen": 0})
+        if row.creditor_store_id == store_id:
+            position["receivable_fen"] += row.amount_fen
+        else:
+            position["payable_fen"] += row.amount_fen
+    items = [{**p, "net_fen": p["receivable_fen"] - p["payable_fen"]} for _, p in sorted(positions.items())]
+    return {"store_id": store_id, "items": items}
+
+
+def settle_between(session: Session, caller: Caller, data: dict) -> dict:
+    """HQ settles what one store owes another for cards (by bank transfer): Dr 2190 · Cr 1002 at the
+    debtor, Dr 1002 · Cr 1190 at the creditor, for the net of their unsettled records."""
+    if not (caller.is_hq or caller.is_system):
+        raise Forbidden("Inter-store settlement is done by HQ.")
+    debtor, creditor = data["debtor_store_id"], data["creditor_store_id"]
+    if debtor == creditor:
+        raise Invalid("Two different stores settle.", fields={"creditor_store_id": ["Same as the debtor."]})
+    rows = session.execute(select(InterStoreSettlement).where(
+        InterStoreSettlement.settled.is_(False),
+        ((InterStoreSettlement.debtor_store_id == debtor) & (InterStoreSettlement.creditor_store_id == creditor)) |
+        ((InterStoreSettlement.debtor_store_id == creditor) & (InterStoreSettlement.creditor_store_id == debtor))
+    ).with_for_update()).scalars().all()
+    net = sum(r.amount_fen if r.debtor_store_id == debtor else -r.amount_fen for r in rows)
+    if net <= 0:
+        raise Conflict(f"{debtor} owes {creditor} nothing to settle.", fields={"net_fen": [str(net)]})
+    reference = new_id()
+    ledger.post_journal_entry(session, debtor, [debit(ledger.DUE_TO, net), credit(ledger.BANK, net)],
+                              source_type="settlement", source_id=reference, memo=f"Card settlement to {creditor}")
+    ledger.post_journal_entry(session, creditor, [debit(ledger.BANK, net), credit(ledger.DUE_FROM, net)],
+                              source_type="settlement", source_id=reference, memo=f"Card settlement from {debtor}")
+    for row in rows:
+        row.settled = True
+    return {"debtor_store_id": debtor, "creditor_store_id": creditor, "amount_fen": net, "records": len(rows),
+            "reference": reference}

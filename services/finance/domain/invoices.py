@@ -22,7 +22,7 @@ from services.common.outbox import record_event
 from ..models import BillingBasis, Invoice, InvoiceJob, InvoiceLine, Payment, Refund
 from . import ledger
 from .common import get_locked, illegal, require_manager
-from .ledger import AR, DEPOSITS, DISCOUNTS, METHOD_ACCOUNTS, REVENUE, VAT, credit, debit
+from .ledger import AR, DEPOSITS, DISCOUNTS, REVENUE, VAT, credit, debit
 
 ISSUED, PARTIALLY_PAID, PAID, VOID = "issued", "partially_paid", "paid", "void"
 
@@ -139,7 +139,7 @@ def record_order(session: Session, order: dict) -> BillingBasis:
     has_deposit = session.execute(select(Payment.id).where(
         Payment.order_id == order["order_id"], Payment.kind == "deposit")).first()
     if deposit and deposit["amount_fen"] > 0 and not has_deposit:
-        method = deposit["method"] if deposit["method"] in METHOD_ACCOUNTS else "cash"
+        method = deposit["method"]
         day = ledger.business_date(session, order["store_id"])
         payment = Payment(kind="deposit", order_id=order["order_id"], store_id=order["store_id"],
                           customer_id=order["customer_id"], method=method, amount_fen=deposit["amount_fen"],
@@ -148,7 +148,7 @@ def record_order(session: Session, order: dict) -> BillingBasis:
         session.add(payment)
         session.flush()
         ledger.post_journal_entry(session, order["store_id"], [
-            debit(METHOD_ACCOUNTS[method], deposit["amount_fen"]), credit(DEPOSITS, deposit["amount_fen"])],
+            debit(ledger.money_account(method), deposit["amount_fen"]), credit(DEPOSITS, deposit["amount_fen"])],
             source_type="deposit", source_id=payment.id, memo=f"Deposit for order {order['order_number']}", day=day)
     session.flush()
     return basis
@@ -188,7 +188,7 @@ def cancel_order(session: Session, cancelled: dict) -> list[Refund]:
         payment.refunded_fen += amount
         session.flush()
         ledger.post_journal_entry(session, payment.store_id, [
-            debit(DEPOSITS, amount), credit(METHOD_ACCOUNTS[payment.method], amount)],
+            debit(DEPOSITS, amount), credit(ledger.money_account(payment.method), amount)],
             source_type="refund", source_id=refund.id, memo="Deposit returned: order cancelled", day=day)
         # no finance.refund_issued: its contract is a refund against an invoice (crm takes spend back)
         refunds.append(refund)

@@ -24,6 +24,7 @@ CHART: dict[str, tuple[str, str]] = {
     "1011": ("Bank card clearing 银行卡待清算", "asset"),
     "1012": ("WeChat Pay clearing 微信待清算", "asset"),
     "1013": ("Alipay clearing 支付宝待清算", "asset"),
+    "1099": ("Receipts to reconcile 待核对收款", "asset"),
     "1122": ("Accounts receivable 应收账款", "asset"),
     "1190": ("Due from other stores 应收门店往来", "asset"),
     "1405": ("Inventory 库存商品", "asset"),
@@ -57,6 +58,13 @@ EXPENSE_ACCOUNTS = {"rent": "6601", "utilities": "6602", "wages": "6603", "purch
                     "marketing": "6605", "maintenance": "6606", "other": "6699"}
 METHOD_ACCOUNTS = {"cash": CASH, "card": "1011", "wechat": "1012", "alipay": "1013"}
 """Money-in methods and where the money lands; stored_value and package draw on card liabilities."""
+SUSPENSE = "1099"
+
+
+def money_account(method: str) -> str:
+    """Where money taken by `method` lands. Deposits come from sales, which also knows bank transfers
+    (to the bank) and card methods without naming the card (held to reconcile by finance staff)."""
+    return METHOD_ACCOUNTS.get(method) or {"transfer": BANK}.get(method) or SUSPENSE
 
 
 def debit(account: str, fen: int) -> tuple[str, int, int]:

@@ -26,7 +26,7 @@ from . import ledger
 from .cards import check_usable, split_stored_value, unit_value
 from .common import MANAGER_ROLES, get_locked, illegal
 from .invoices import PAID, VOID, announce_paid, status_after
-from .ledger import AR, DEPOSITS, DISCOUNTS, DUE_FROM, DUE_TO, METHOD_ACCOUNTS, PACKAGES, REFUNDS, STORED_VALUE
+from .ledger import AR, DEPOSITS, DISCOUNTS, DUE_FROM, DUE_TO, PACKAGES, REFUNDS, STORED_VALUE
 
 CARD_METHODS = {"stored_value": STORED_VALUE, "package": PACKAGES}
 
@@ -34,8 +34,8 @@ CARD_METHODS = {"stored_value": STORED_VALUE, "package": PACKAGES}
 def money_postings(method: str, serving_store: str, card_store: str | None, liability_fen: int,
                    amount_fen: int, counter: str = AR) -> dict[str, list[tuple[str, int, int]]]:
     """store → journal lines of money coming in by `method` against `counter` (see module doc)."""
-    if method in METHOD_ACCOUNTS:
-        return {serving_store: [(METHOD_ACCOUNTS[method], amount_fen, 0), (counter, 0, amount_fen)]}
+    if method not in CARD_METHODS or card_store is None:  # (a deposit by card method names no card)
+        return {serving_store: [(ledger.money_account(method), amount_fen, 0), (counter, 0, amount_fen)]}
     liability = CARD_METHODS[method]
     same = card_store == serving_store
     postings = {serving_store: [(liability if same else DUE_FROM, liability_fen, 0),
@@ -226,7 +226,7 @@ def refund_payment(session: Session, caller: Caller, payment_id: str, data: dict
         card = get_locked(session, MemberCard, payment.card_id, "member card")
         liability_back = _back_to_card(session, card, payment, refund, day)
     if payment.kind == "deposit" and payment.invoice_id is None:
-        postings = {payment.store_id: [(DEPOSITS, amount, 0), (METHOD_ACCOUNTS[payment.method], 0, amount)]}
+        postings = {payment.store_id: [(DEPOSITS, amount, 0), (ledger.money_account(payment.method), 0, amount)]}
     else:
         postings = refund_postings(payment.method, payment.store_id, card.store_id if card else None,
                                    liability_back, amount)

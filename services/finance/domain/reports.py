@@ -62,40 +62,72 @@ def pnl(session: Session, stores: list[str] | None, month: str) -> dict:
             "net_profit_fen": gross_profit - total_expenses}
 
 
-def kpis(session: Session, stores: list[str] | None, since: date, until: date) -> dict:
-    """Per store over the store-local days [since, until]."""
+def period_of(day: date, group: str) -> str | None:
+    """The trend bucket of a store-local day."""
+    if group == "day":
+        return day.isoformat()
+    if group == "week":
+        year, week, _ = day.isocalendar()
+        return f"{year}-W{week:02d}"
+    if group == "month":
+        return f"{day:%Y-%m}"
+    return None
+
+
+def line_category(line) -> str:
+    """Service category of an invoice line: labour by its operation code, parts and fees together."""
+    if line.kind == "labour":
+        return line.op_code or "labour"
+    return "parts" if line.kind == "part" else "fees"
+
+
+def kpis(session: Session, stores: list[str] | None, since: date, until: date, group: str = "store") -> dict:
+    """Per store (and per day, ISO week or month when `group` says so) over the store-local days
+    [since, until]; each row also breaks sales down by service category."""
     query = select(Invoice).where(Invoice.business_date >= since, Invoice.business_date <= until,
                                   Invoice.status != "void")
     if stores is not None:
         query = query.where(Invoice.store_id.in_(stores))
-    per_store: dict[str, list[Invoice]] = defaultdict(list)
+    buckets: dict[tuple[str, str | None], list[Invoice]] = defaultdict(list)
     for invoice in session.execute(query).scalars():
-        per_store[invoice.store_id].append(invoice)
-    cost_query = select(CostOfSale.store_id, func.sum(CostOfSale.cost_fen)).where(
-        CostOfSale.business_date >= since, CostOfSale.business_date <= until).group_by(CostOfSale.store_id)
+        buckets[(invoice.store_id, period_of(invoice.business_date, group))].append(invoice)
+    cost_query = select(CostOfSale.store_id, CostOfSale.business_date, func.sum(CostOfSale.cost_fen)).where(
+        CostOfSale.business_date >= since, CostOfSale.business_date <= until).group_by(
+        CostOfSale.store_id, CostOfSale.business_date)
     if stores is not None:
         cost_query = cost_query.where(CostOfSale.store_id.in_(stores))
-    costs = {store: int(total) for store, total in session.execute(cost_query)}
+    costs: dict[tuple[str, str | None], int] = defaultdict(int)
+    for store, day, total in session.execute(cost_query):
+        costs[(store, period_of(day, group))] += int(total)
+    keys = set(buckets) | set(costs)
+    if group == "store":
+        keys |= {(store, None) for store in stores or []}
     items = []
-    for store_id in sorted(set(per_store) | set(costs) | set(stores or [])):
-        invoices = per_store.get(store_id, [])
+    for store_id, period in sorted(keys, key=lambda k: (k[0], k[1] or "")):
+        invoices = buckets.get((store_id, period), [])
         labour = sum(i.labour_fen for i in invoices)
         parts = sum(i.parts_fen for i in invoices)
         fees = sum(i.fees_fen for i in invoices)
         sales = labour + parts + fees
         billed = sum((i.billed_hours for i in invoices), Decimal(0))
         clocked = sum((i.clocked_hours for i in invoices), Decimal(0))
-        parts_cost = costs.get(store_id, 0)
+        parts_cost = costs.get((store_id, period), 0)
         cars = len(invoices)
+        categories: dict[str, int] = defaultdict(int)
+        for invoice in invoices:
+            for line in invoice.lines:
+                categories[line_category(line)] += line.net_fen
         items.append({
-            "store_id": store_id, "car_count": cars, "sales_fen": sales, "labour_fen": labour, "parts_fen": parts,
-            "fees_fen": fees, "aro_fen": round_fen(Decimal(sales) / cars) if cars else None,
+            "store_id": store_id, "period": period, "car_count": cars, "sales_fen": sales, "labour_fen": labour,
+            "parts_fen": parts, "fees_fen": fees, "aro_fen": round_fen(Decimal(sales) / cars) if cars else None,
             "parts_cost_fen": parts_cost, "parts_gross_profit_fen": parts - parts_cost,
             "parts_gross_profit_pct": pct(parts - parts_cost, parts),
             "billed_hours": str(billed), "clocked_hours": str(clocked),
             "effective_labour_rate_fen": round_fen(Decimal(labour) / billed) if billed else None,
-            "technician_efficiency_pct": pct(billed, clocked)})
-    return {"from": since.isoformat(), "to": until.isoformat(), "items": items, "owned_elsewhere": OWNED_ELSEWHERE}
+            "technician_efficiency_pct": pct(billed, clocked),
+            "sales_by_category": dict(sorted(categories.items()))})
+    return {"from": since.isoformat(), "to": until.isoformat(), "group": group, "items": items,
+            "owned_elsewhere": OWNED_ELSEWHERE}
 
 
 def chart() -> list[dict]:
