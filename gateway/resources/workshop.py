@@ -4,12 +4,12 @@ checked here for store ids the client names and again in the service for every d
 from __future__ import annotations
 
 from services.workshop.schemas import (BayCreate, BayListQuery, BayOut, BayPlanOut, BayPlanQuery, BaysOut,
-                                       CertificationCreate, CertificationOut, ClockRequest, CompleteRequest,
-                                       DeliverRequest, DispatchRequest, InspectionCreate, InspectionOut,
-                                       InspectionsOut, JobBoardOut, QcOutcomeOut, QcRequest, ReadyForQcRequest,
-                                       SuggestionQuery, SuggestionsOut, TechnicianCreate, TechnicianListQuery,
-                                       TechnicianOut, TechnicianPatch, TimeEntryOut, TrainingCreate, TrainingOut,
-                                       WorkOrderListQuery, WorkOrderOut)
+                                       CertificationCreate, CertificationOut, ClockOutRequest, ClockRequest,
+                                       CompleteRequest, DeliverRequest, DispatchRequest, InspectionCreate,
+                                       InspectionOut, InspectionsOut, JobBoardOut, QcOutcomeOut, QcRequest,
+                                       ReadyForQcRequest, StatsOut, StatsQuery, SuggestionQuery, SuggestionsOut,
+                                       TechnicianCreate, TechnicianListQuery, TechnicianOut, TechnicianPatch,
+                                       TimeEntryOut, TrainingCreate, TrainingOut, WorkOrderListQuery, WorkOrderOut)
 
 from ..api import ValidationFailed, endpoint
 from ..auth import ALL_ROLES, require_store
@@ -149,7 +149,8 @@ class ClockIn(WorkshopResource):
 
 
 class ClockOut(WorkshopResource):
-    @endpoint("Clock out of a job", tag=TAG, roles=SHOP_FLOOR, body=ClockRequest, response=TimeEntryOut)
+    @endpoint("Clock out of a job (job_finished: the job is done)", tag=TAG, roles=SHOP_FLOOR, body=ClockOutRequest,
+              response=TimeEntryOut)
     def on_post(self, req, resp, work_order_id: str, job_id: str):
         return self.call(req, "workshop", "clock_out", work_order_id=work_order_id, job_id=job_id,
                          data=req.context.body_json)
@@ -219,6 +220,17 @@ class BayPlan(WorkshopResource):
         return self.call(req, "workshop", "bay_plan", query=query)
 
 
+class Stats(WorkshopResource):
+    @endpoint("The workshop's numbers for a period: comeback rate, first-time QC pass, cycle time, technicians' "
+              "billed vs clocked hours", tag=TAG, roles=ADVISORS, query=StatsQuery, response=StatsOut)
+    def on_get(self, req, resp):
+        query = dict(req.context.query_json)
+        require_store(req.context.principal, query.get("store_id"))
+        if "time_zone" not in query and (zone := self.store_time_zone(query.get("store_id"))):
+            query["time_zone"] = zone
+        return self.call(req, "workshop", "workshop_stats", query=query)
+
+
 def routes(deps) -> list[tuple[str, object]]:
     return [
         ("/v1/technicians", Technicians(deps)),
@@ -239,4 +251,5 @@ def routes(deps) -> list[tuple[str, object]]:
         ("/v1/work-orders/{work_order_id}/inspections", Inspections(deps)),
         ("/v1/bays", Bays(deps)),
         ("/v1/bay-plan", BayPlan(deps)),
+        ("/v1/workshop-stats", Stats(deps)),
     ]

@@ -207,6 +207,7 @@ class Job(Base):
     skill: Mapped[str | None] = mapped_column(String(40))
     billed_hours: Mapped[Decimal] = mapped_column(HOURS)
     comeback: Mapped[bool] = mapped_column(Boolean, default=False)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, comment="the technicians said it is done")
 
     work_order: Mapped[WorkOrder] = relationship(back_populates="jobs")
     assignments: Mapped[list["Assignment"]] = relationship(

@@ -183,7 +183,8 @@ class JobOut(Schema):
     skill = fields.String(allow_none=True)
     billed_hours = Quantity()
     comeback = fields.Boolean()
-    status = fields.String(metadata={"enum": ["unassigned", "assigned", "working"]})
+    status = fields.String(metadata={"enum": ["unassigned", "assigned", "working", "done"]})
+    finished_at = fields.DateTime(allow_none=True)
     technicians = fields.List(fields.Nested(AssignmentOut))
     clocked_in = fields.List(fields.Nested(ClockedInOut), metadata={"description": "Who is on it now, since when"})
     clocked_hours = Quantity()
@@ -339,6 +340,10 @@ class ClockRequest(Schema):
     note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
 
 
+class ClockOutRequest(ClockRequest):
+    job_finished = fields.Boolean(load_default=False, metadata={"description": "The job is done"})
+
+
 class ReadyForQcRequest(Schema):
     note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
 
@@ -349,6 +354,8 @@ class QcRequest(Schema):
     reasons = fields.List(fields.String(validate=validate.Length(min=1, max=500)), load_default=list,
                           validate=validate.Length(max=20))
     notes = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+    rework_job_ids = fields.List(fields.String(), load_default=list, validate=validate.Length(max=100),
+                                 metadata={"description": "On a fail: the jobs to redo (default: all)"})
 
 
 class LabourHours(Schema):
@@ -492,3 +499,43 @@ class BayPlanOut(Schema):
     time_zone = fields.String()
     bays = fields.List(fields.Nested(BayPlanRow))
     unassigned = fields.List(fields.Nested(PlannedWorkOrder))
+
+
+# -- the foreman's numbers -------------------------------------------------------------------------
+
+class StatsQuery(Schema):
+    store_id = fields.String(required=True)
+    from_ = fields.Date(required=True, data_key="from", metadata={"description": "First store-local day"})
+    to = fields.Date(required=True, metadata={"description": "Last store-local day (inclusive)"})
+    time_zone = fields.String(load_default="Asia/Shanghai", validate=validate.OneOf(_TIME_ZONES),
+                              metadata={"description": "Filled in from the store by the gateway"})
+
+    @validates_schema
+    def _order(self, data, **_):
+        if data.get("from_") and data.get("to") and data["to"] < data["from_"]:
+            raise ValidationError("Ends before it starts.", "to")
+        if data.get("from_") and data.get("to") and (data["to"] - data["from_"]).days > 366:
+            raise ValidationError("At most a year at a time.", "to")
+
+
+class TechnicianStats(Schema):
+    technician_id = fields.String()
+    name = fields.String()
+    jobs = fields.Integer()
+    billed_hours = Quantity(metadata={"description": "Billed hours of their jobs weighted by split"})
+    clocked_hours = Quantity(metadata={"description": "Actual hours recorded at completion"})
+    efficiency_pct = Quantity(allow_none=True, metadata={"description": "billed / clocked × 100"})
+
+
+class StatsOut(Schema):
+    store_id = fields.String()
+    from_ = fields.Date(data_key="from", attribute="from")
+    to = fields.Date()
+    time_zone = fields.String()
+    completed = fields.Integer(metadata={"description": "Work orders completed in the period"})
+    comebacks = fields.Integer()
+    comeback_rate_pct = Quantity(allow_none=True)
+    reworked = fields.Integer(metadata={"description": "Completed after at least one failed QC"})
+    first_time_qc_pass_pct = Quantity(allow_none=True)
+    average_cycle_hours = Quantity(allow_none=True, metadata={"description": "Opened to completed"})
+    technicians = fields.List(fields.Nested(TechnicianStats))

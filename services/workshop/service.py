@@ -7,13 +7,14 @@ from services.common.entrypoints import ServiceBase, event_handler, rpc
 from services.common.errors import Forbidden
 from services.common.schemas import load
 
-from .domain import bays, clock, completion, dispatch, inspections, qc, technicians, work_orders
+from .domain import bays, clock, completion, dispatch, inspections, qc, stats, technicians, work_orders
 from .domain.views import work_order_view, work_order_views
 from .schemas import (BayCreate, BayListQuery, BayOut, BayPlanOut, BayPlanQuery, CertificationCreate,
-                      CertificationOut, ClockRequest, CompleteRequest, DeliverRequest, DispatchRequest,
-                      InspectionCreate, InspectionOut, JobBoardOut, QcRequest, QcResultOut, ReadyForQcRequest,
-                      SuggestionQuery, SuggestionsOut, TechnicianCreate, TechnicianListQuery, TechnicianOut,
-                      TechnicianPatch, TimeEntryOut, TrainingCreate, TrainingOut, WorkOrderListQuery, WorkOrderOut)
+                      CertificationOut, ClockOutRequest, ClockRequest, CompleteRequest, DeliverRequest,
+                      DispatchRequest, InspectionCreate, InspectionOut, JobBoardOut, QcRequest, QcResultOut,
+                      ReadyForQcRequest, StatsOut, StatsQuery, SuggestionQuery, SuggestionsOut, TechnicianCreate,
+                      TechnicianListQuery, TechnicianOut, TechnicianPatch, TimeEntryOut, TrainingCreate,
+                      TrainingOut, WorkOrderListQuery, WorkOrderOut)
 
 technician_out, work_order_out, time_entry_out = TechnicianOut(), WorkOrderOut(), TimeEntryOut()
 inspection_out, qc_out, bay_out = InspectionOut(), QcResultOut(), BayOut()
@@ -132,8 +133,9 @@ class WorkshopService(ServiceBase):
 
     @rpc
     def clock_out(self, work_order_id: str, job_id: str, data: dict | None = None) -> dict:
-        request = load(ClockRequest(), data)
-        entry = clock.clock_out(self.db, self.caller, work_order_id, job_id, request["technician_id"], request["note"])
+        request = load(ClockOutRequest(), data)
+        entry = clock.clock_out(self.db, self.caller, work_order_id, job_id, request["technician_id"], request["note"],
+                                request["job_finished"])
         return time_entry_out.dump(entry)
 
     @rpc
@@ -185,6 +187,13 @@ class WorkshopService(ServiceBase):
         params = load(BayPlanQuery(), query)
         self.caller.require_store(params["store_id"])
         return BayPlanOut().dump(bays.bay_plan(self.db, params["store_id"], params["date"], params["time_zone"]))
+
+    @rpc
+    def workshop_stats(self, query: dict) -> dict:
+        params = load(StatsQuery(), query)
+        self.caller.require_store(params["store_id"])
+        return StatsOut().dump(stats.workshop_stats(self.db, params["store_id"], params["from_"], params["to"],
+                                                    params["time_zone"]))
 
     # -- events from sales and inventory ---------------------------------------------------------
     @event_handler("sales", "order_confirmed")

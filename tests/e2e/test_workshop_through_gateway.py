@@ -7,6 +7,7 @@ import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import pika
 import pytest
@@ -215,15 +216,17 @@ def test_confirmed_order_to_delivery_through_the_gateway(stack, vhost, advisor, 
 
     time.sleep(0.1)
     for key, job in (("li", oil), ("zhao", brakes)):
-        out = crew[key]["session"].post(f"{url}/jobs/{job['id']}/clock-out", json={})
+        out = crew[key]["session"].post(f"{url}/jobs/{job['id']}/clock-out", json={"job_finished": True})
         assert out.status_code == 200 and out.json()["hours"] is not None
+    assert [j["status"] for j in advisor.get(url).json()["jobs"]] == ["done", "done"]
     assert crew["li"]["session"].post(f"{url}/ready-for-qc", json={}).json()["status"] == "qc"
 
     assert crew["zhao"]["session"].post(f"{url}/qc", json={"passed": True}).status_code == 403  # worked on it
     failed = advisor.post(f"{url}/qc", json={"passed": False, "checklist": [{"item": "刹车异响", "passed": False}],
-                                             "reasons": ["试车刹车异响"]})
+                                             "reasons": ["试车刹车异响"], "rework_job_ids": [brakes["id"]]})
     assert failed.status_code == 200, failed.text
     assert failed.json()["status"] == "in_progress" and failed.json()["rework_count"] == 1
+    assert [j["status"] for j in failed.json()["jobs"]] == ["done", "assigned"]
     assert advisor.post(f"{url}/complete", json={}).status_code == 409
     crew["zhao"]["session"].post(f"{url}/jobs/{brakes['id']}/clock-in", json={})
     crew["zhao"]["session"].post(f"{url}/jobs/{brakes['id']}/clock-out", json={"note": "重新调整卡钳"})
@@ -307,6 +310,10 @@ def test_comeback_is_flagged_for_the_same_vehicle_and_operation(stack, vhost, ad
     assert again["comeback"] is True and again["comeback_of_id"] == wo["id"]
     flagged = advisor.get(f"{stack.url}/v1/work-orders", params={"comeback": "true", "store_id": store["id"]}).json()
     assert again["id"] in [w["id"] for w in flagged["items"]]
+    today = datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat()
+    numbers = advisor.get(f"{stack.url}/v1/workshop-stats", params={"store_id": store["id"], "from": today, "to": today})
+    assert numbers.status_code == 200, numbers.text
+    assert numbers.json()["completed"] >= 1 and numbers.json()["time_zone"] == "Asia/Shanghai"
 
 
 def test_bays_and_the_days_plan(stack, manager, advisor, store):

@@ -425,3 +425,48 @@ def test_a_job_needing_the_general_skill_can_go_to_anyone_on_shift(session, crew
     assert names == {"李师傅", "王师傅", "赵师傅"}
     assert service.dispatch(wo["id"], {"jobs": [{"job_id": wo["jobs"][0]["id"], "technicians": [
         {"technician_id": crew["wang"]["id"], "split_pct": 100}]}]})["status"] == "dispatched"
+
+
+def test_a_job_marked_finished_shows_done_and_a_qc_fail_reopens_only_the_jobs_to_redo(session, crew):
+    service = workshop(session)
+    wo = started(service, crew)
+    oil, brakes = wo["jobs"]
+    li, zhao = workshop(session, as_tech("u-li")), workshop(session, as_tech("u-zhao"))
+    li.clock_in(wo["id"], oil["id"], {})
+    li.clock_out(wo["id"], oil["id"], {"job_finished": True})
+    zhao.clock_in(wo["id"], brakes["id"], {})
+    seen = service.get_work_order(wo["id"])
+    assert [j["status"] for j in seen["jobs"]] == ["done", "working"] and seen["jobs"][0]["finished_at"]
+    zhao.clock_out(wo["id"], brakes["id"], {})
+    assert [j["status"] for j in service.request_qc(wo["id"], {})["jobs"]] == ["done", "done"]
+    failed = service.record_qc(wo["id"], {"passed": False, "reasons": ["刹车异响"], "rework_job_ids": [brakes["id"]]})
+    assert [j["status"] for j in failed["jobs"]] == ["done", "assigned"]
+    service.request_qc(wo["id"], {})
+    with pytest.raises(Invalid):
+        service.record_qc(wo["id"], {"passed": False, "reasons": ["x"], "rework_job_ids": ["nope"]})
+
+
+def test_stats_give_comeback_rate_first_time_qc_pass_and_technician_efficiency(session, crew):
+    service = workshop(session)
+    wo = started(service, crew)
+    service.clock_in(wo["id"], wo["jobs"][0]["id"], {"technician_id": crew["li"]["id"]})
+    service.clock_out(wo["id"], wo["jobs"][0]["id"], {"technician_id": crew["li"]["id"]})
+    service.request_qc(wo["id"], {})
+    service.record_qc(wo["id"], {"passed": False, "reasons": ["漏油"]})
+    service.request_qc(wo["id"], {})
+    service.record_qc(wo["id"], {"passed": True})
+    service.complete(wo["id"], {"labour": [
+        {"job_id": wo["jobs"][0]["id"], "technician_id": crew["li"]["id"], "hours": "1.05"},
+        {"job_id": wo["jobs"][0]["id"], "technician_id": crew["wang"]["id"], "hours": "0.5"},
+        {"job_id": wo["jobs"][1]["id"], "technician_id": crew["zhao"]["id"], "hours": "2.5"}]})
+    today = datetime.now(timezone.utc).date().isoformat()
+    numbers = service.workshop_stats({"store_id": STORE, "from": today, "to": today, "time_zone": "UTC"})
+    assert numbers["completed"] == 1 and numbers["reworked"] == 1 and numbers["first_time_qc_pass_pct"] == 0
+    assert numbers["comebacks"] == 0 and numbers["comeback_rate_pct"] == 0
+    by_name = {t["name"]: t for t in numbers["technicians"]}
+    assert by_name["李师傅"]["billed_hours"] == 1.05 and by_name["李师傅"]["efficiency_pct"] == 100  # 70% of 1.5 h
+    assert by_name["赵师傅"]["billed_hours"] == 2 and by_name["赵师傅"]["efficiency_pct"] == 80
+    empty = service.workshop_stats({"store_id": STORE, "from": "2020-01-01", "to": "2020-01-31"})
+    assert empty["completed"] == 0 and empty["comeback_rate_pct"] is None
+    with pytest.raises(Forbidden):
+        workshop(session, OUTSIDER).workshop_stats({"store_id": STORE, "from": today, "to": today})

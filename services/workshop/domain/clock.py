@@ -61,10 +61,12 @@ def clock_in(session: Session, caller: Caller, work_order_id: str, job_id: str, 
         raise Conflict(f"{technician.name} is not dispatched to this job.", fields={"technician_id": [technician.id]})
     current = open_entry(session, technician.id)
     if current is not None:
-        where = "this job" if current.job_id == job.id else f"job {current.job_id} of work order {current.work_order_id}"
+        where = ("this job" if current.job_id == job.id
+                 else f"job {current.job_id} of work order {current.work_order_id}")
         raise Conflict(f"{technician.name} is already clocked into {where} since {current.started_at.isoformat()}.",
                        fields={"technician_id": [f"clocked into {current.job_id}"]})
     now = utcnow()
+    job.finished_at = None  # back on it (more work, or rework after QC)
     if work_order.status == DISPATCHED:
         bay_rules.ensure_free(session, work_order)
         transition(session, work_order, IN_PROGRESS, by=caller.user_id, action="clock in", at=now)
@@ -91,14 +93,18 @@ def _close(entry: TimeEntry, now: datetime, note: str | None) -> None:
 
 
 def clock_out(session: Session, caller: Caller, work_order_id: str, job_id: str, technician_id: str | None = None,
-              note: str | None = None) -> TimeEntry:
+              note: str | None = None, job_finished: bool = False) -> TimeEntry:
+    """Clock out; `job_finished` tells the advisor the job is done (once nobody else is on it)."""
     work_order = get_work_order(session, work_order_id, caller, lock=True)
     job = get_job(work_order, job_id)
     technician = resolve_technician(session, caller, technician_id)
     entry = open_entry(session, technician.id)
     if entry is None or entry.job_id != job.id:
         raise Conflict(f"{technician.name} is not clocked into this job.", fields={"technician_id": [technician.id]})
-    _close(entry, utcnow(), note)
+    now = utcnow()
+    _close(entry, now, note)
+    if job_finished:
+        job.finished_at = now
     touch(work_order)
     session.flush()
     return entry

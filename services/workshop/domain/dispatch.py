@@ -158,7 +158,8 @@ def rank(candidates: list[Candidate]) -> list[Candidate]:
     return sorted(candidates, key=Candidate.sort_key)
 
 
-def loads(session: Session, technician_ids: list[str], exclude_job_id: str | None = None) -> dict[str, tuple[Decimal, int]]:
+def loads(session: Session, technician_ids: list[str],
+          exclude_job_id: str | None = None) -> dict[str, tuple[Decimal, int]]:
     """technician → (open hours weighted by split, number of jobs) over work orders still active."""
     if not technician_ids:
         return {}
@@ -169,7 +170,8 @@ def loads(session: Session, technician_ids: list[str], exclude_job_id: str | Non
              .group_by(Assignment.technician_id))
     if exclude_job_id:
         query = query.where(Assignment.job_id != exclude_job_id)
-    return {tid: (Decimal(str(hours or 0)).quantize(Decimal("0.001")), count) for tid, hours, count in session.execute(query)}
+    return {tid: (Decimal(str(hours or 0)).quantize(Decimal("0.001")), count)
+            for tid, hours, count in session.execute(query)}
 
 
 def suggest(session: Session, caller: Caller, work_order_id: str, job_id: str, at: datetime | None = None,

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.common.context import Caller
+from services.common.db import utcnow
 from services.common.errors import Conflict, Forbidden, Invalid
 
 from ..models import Assignment, QcResult, Technician, TimeEntry, WorkOrder
@@ -40,6 +41,9 @@ def request_qc(session: Session, caller: Caller, work_order_id: str, note: str |
                            fields={"technicians": names})
     transition(session, work_order, QC, by=caller.user_id, reason=note, action="send it to QC")
     work_order.qc_passed = False
+    now = utcnow()
+    for job in work_order.jobs:
+        job.finished_at = job.finished_at or now
     return work_order
 
 
@@ -70,6 +74,13 @@ def record_qc(session: Session, caller: Caller, work_order_id: str, data: dict) 
         work_order.qc_passed = True
         touch(work_order)
     else:
+        reopen = set(data.get("rework_job_ids") or []) or {job.id for job in work_order.jobs}
+        unknown = reopen - {job.id for job in work_order.jobs}
+        if unknown:
+            raise Invalid("Unknown jobs to rework.", fields={"rework_job_ids": sorted(unknown)})
+        for job in work_order.jobs:
+            if job.id in reopen:
+                job.finished_at = None
         work_order.rework_count += 1
         transition(session, work_order, IN_PROGRESS, by=caller.user_id, reason="QC failed: " + "; ".join(reasons),
                    action="send it back to work")

@@ -36,7 +36,9 @@ def work_order_view(session: Session, work_order: WorkOrder, *, detail: bool = T
         jobs.append({
             "id": job.id, "line_id": job.line_id, "op_code": job.op_code, "description": job.description,
             "skill": job.skill, "billed_hours": job.billed_hours, "comeback": job.comeback,
-            "status": "working" if open_now else ("assigned" if job.assignments else "unassigned"),
+            "status": "working" if open_now else "done" if job.finished_at else (
+                "assigned" if job.assignments else "unassigned"),
+            "finished_at": job.finished_at,
             "technicians": [{"technician_id": a.technician_id, "name": a.technician.name,
                              "user_id": a.technician.user_id, "split_pct": a.split_pct,
                              "clocked_hours": sum((e.hours for e in mine if e.hours is not None

@@ -164,7 +164,8 @@ def jobs_and_parts(lines: list[dict]) -> tuple[list[dict], list[dict]]:
     return jobs, parts
 
 
-def find_comeback(session: Session, vehicle_id: str | None, op_codes: set[str], now: datetime) -> tuple[str, set[str]] | None:
+def find_comeback(session: Session, vehicle_id: str | None, op_codes: set[str],
+                  now: datetime) -> tuple[str, set[str]] | None:
     """The latest earlier work order of the vehicle completed within the window with one of the
     operations, and which operations repeat."""
     if not vehicle_id or not op_codes:
