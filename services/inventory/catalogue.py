@@ -79,6 +79,12 @@ def update_part(session: Session, part_id: str, changes: dict) -> Part:
     return part
 
 
+def _part_matches(text: str):
+    text = text.strip()
+    return or_(Part.sku == ledger.norm_sku(text), Part.oe_number == text, Part.barcode == text,
+               Part.name.like(_like_prefix(text), escape="\\"))
+
+
 def search_parts(session: Session, filters: dict) -> dict:
     query = select(Part)
     if filters.get("sku"):
@@ -92,9 +98,7 @@ def search_parts(session: Session, filters: dict) -> dict:
     if "active" in filters:
         query = query.where(Part.active.is_(filters["active"]))
     if filters.get("q"):
-        text = filters["q"].strip()
-        query = query.where(or_(Part.sku == ledger.norm_sku(text), Part.oe_number == text, Part.barcode == text,
-                                Part.name.like(_like_prefix(text), escape="\\")))
+        query = query.where(_part_matches(filters["q"]))
     rows = session.scalars(_keyset(query, Part, filters.get("cursor"), filters["limit"])).all()
     return page(list(rows), filters["limit"], key=lambda part: part.id)
 
@@ -146,6 +150,8 @@ def list_stock(session: Session, filters: dict) -> dict:
         query = query.where(Part.sku == ledger.norm_sku(filters["sku"]))
     if filters.get("category"):
         query = query.where(Part.category == filters["category"])
+    if filters.get("q"):
+        query = query.where(_part_matches(filters["q"]))
     if filters.get("below_reorder"):
         query = query.where(StockLevel.reorder_point.is_not(None),
                             StockLevel.on_hand - StockLevel.reserved < StockLevel.reorder_point)

@@ -104,6 +104,8 @@ class PartListQuery(ListQuery):
 # -- stock ----------------------------------------------------------------------------------------------
 class StockQuery(ListQuery):
     store_id = _store_filter()
+    q = fields.String(validate=validate.Length(min=1, max=120),
+                      metadata={"description": "SKU, OE number or barcode (exact), or name prefix"})
     sku = fields.String(validate=validate.Length(min=1, max=40))
     category = fields.String(validate=validate.Length(min=1, max=40))
     below_reorder = fields.Boolean(metadata={"description": "Only lines whose available is below the reorder point"})
@@ -604,14 +606,14 @@ class StocktakeCountOut(Schema):
     counter_id = fields.String()
     location = fields.String(allow_none=True)
     qty = Quantity()
-    qty_book = Quantity()
+    qty_book = Quantity(allow_none=True, metadata={"description": "null for counters (blind count)"})
     counted_at = fields.DateTime()
 
 
 class StocktakeLineOut(Schema):
     part_id = fields.String()
     sku = fields.String()
-    qty_at_open = Quantity()
+    qty_at_open = Quantity(allow_none=True, metadata={"description": "Book stock when opened; null for counters"})
     qty_counted = Quantity(allow_none=True)
     qty_book_at_count = Quantity(allow_none=True)
     variance_qty = Quantity(allow_none=True)
@@ -630,6 +632,7 @@ class StocktakeOut(Schema):
     posted_by = fields.String(allow_none=True)
     opened_at = fields.DateTime()
     posted_at = fields.DateTime(allow_none=True)
+    blind = fields.Boolean(metadata={"description": "Book quantities hidden: the caller counts blind"})
     variance_value_fen = fields.Function(
         lambda st: sum(line.variance_value_fen or 0 for line in st.lines))
     lines = fields.List(fields.Nested(StocktakeLineOut))

@@ -30,6 +30,10 @@ def _scoped(caller, filters: dict) -> dict:
     return filters
 
 
+BOOK_READERS = frozenset({"hq_admin", "store_manager"})
+"""Roles that see book quantities on a stocktake; counters count blind (no anchoring on the books)."""
+
+
 def _page(schema, result: dict) -> dict:
     return {"items": schema.dump(result["items"], many=True), "next_cursor": result["next_cursor"]}
 
@@ -235,6 +239,19 @@ class InventoryService(ServiceBase):
         return transfer_out.dump(transfers.cancel(self.db, transfer_id))
 
     # -- stocktakes ---------------------------------------------------------------------------------
+    def _stocktake_view(self, stocktake) -> dict:
+        data = stocktake_out.dump(stocktake)
+        if self.caller.is_system or self.caller.role in BOOK_READERS:
+            data["blind"] = False
+            return data
+        data["blind"] = True
+        data["variance_value_fen"] = None
+        for line in data["lines"]:
+            line.update(qty_at_open=None, qty_book_at_count=None, variance_qty=None, variance_value_fen=None)
+            for count in line["counts"]:
+                count["qty_book"] = None
+        return data
+
     def _stocktake(self, stocktake_id: str):
         stocktake = stocktakes.get_stocktake(self.db, stocktake_id)
         self.caller.require_store(stocktake.store_id)
@@ -244,34 +261,36 @@ class InventoryService(ServiceBase):
     def open_stocktake(self, data: dict) -> dict:
         request = load(StocktakeCreate(), data)
         self.caller.require_store(request["store_id"])
-        return stocktake_out.dump(stocktakes.open_stocktake(self.db, request, self.caller.user_id))
+        return self._stocktake_view(stocktakes.open_stocktake(self.db, request, self.caller.user_id))
 
     @rpc
     def get_stocktake(self, stocktake_id: str) -> dict:
-        return stocktake_out.dump(self._stocktake(stocktake_id))
+        return self._stocktake_view(self._stocktake(stocktake_id))
 
     @rpc
     def list_stocktakes(self, query: dict) -> dict:
         filters = _scoped(self.caller, load(StocktakeListQuery(), query))
-        return _page(stocktake_out, stocktakes.list_stocktakes(self.db, filters))
+        result = stocktakes.list_stocktakes(self.db, filters)
+        return {"items": [self._stocktake_view(st) for st in result["items"]], "next_cursor": result["next_cursor"]}
 
     @rpc
     def record_counts(self, stocktake_id: str, data: dict) -> dict:
         counts = load(StocktakeCounts(), data)
         self._stocktake(stocktake_id)
         counter = counts.get("counter") or self.caller.user_id or "unknown"
-        return stocktake_out.dump(stocktakes.record_counts(self.db, stocktake_id, counts, counter))
+        return self._stocktake_view(stocktakes.record_counts(self.db, stocktake_id, counts, counter))
 
     @rpc
     def post_stocktake(self, stocktake_id: str, data: dict) -> dict:
         options = load(StocktakePost(), data)
         self._stocktake(stocktake_id)
-        return stocktake_out.dump(stocktakes.post_stocktake(self.db, stocktake_id, options, self.caller.user_id))
+        return self._stocktake_view(stocktakes.post_stocktake(self.db, stocktake_id, options,
+                                                             self.caller.user_id))
 
     @rpc
     def cancel_stocktake(self, stocktake_id: str) -> dict:
         self._stocktake(stocktake_id)
-        return stocktake_out.dump(stocktakes.cancel_stocktake(self.db, stocktake_id))
+        return self._stocktake_view(stocktakes.cancel_stocktake(self.db, stocktake_id))
 
     # -- events -------------------------------------------------------------------------------------
     @event_handler("sales", "order_confirmed")

@@ -24,7 +24,7 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture(scope="module")
 def db(migrated):
-    engine = make_engine(migrated.urls["inventory"], pool_size=20, max_overflow=0)
+    engine = make_engine(migrated.urls["inventory"], pool_size=12, max_overflow=0)
     yield sessionmaker(bind=engine, expire_on_commit=False)
     engine.dispose()
 
@@ -79,7 +79,7 @@ def level_of(db, store_id: str, sku: str) -> StockLevel:
 
 
 def test_parallel_reservations_of_the_last_units_get_exactly_the_stock_there_is(db):
-    store_id, units, orders = f"race-{uuid.uuid4().hex[:6]}", 7, 20
+    store_id, units, orders = f"race-{uuid.uuid4().hex[:6]}", 5, 12
     sku = stocked_part(db, store_id, units)
     order_ids = [f"race-order-{i}-{uuid.uuid4().hex[:6]}" for i in range(orders)]
     facts = race(db, [confirmed(o, store_id, sku, 1) for o in order_ids], reservations.reserve_order)

@@ -561,3 +561,17 @@ def test_parts_used_beyond_the_reservation_come_from_free_stock_and_the_rest_is_
     assert (line["qty"], line["qty_unissued"], line["cost_fen"]) == (3, 2, 3000)
     assert stock(session, sku)["on_hand"] == 0
     assert_ledger_ok(session)
+
+
+def test_counters_count_blind_while_managers_see_the_books(session):
+    sku = new_part(session, name="刹车片 前")["sku"]
+    receive(session, sku, 6, 1000)
+    take = inv(session).open_stocktake({"store_id": S1})
+    technician = Caller(user_id="t1", role="technician", store_ids=frozenset({S1}))
+    counted = inv(session, technician).record_counts(take["id"], {"counts": [{"sku": sku, "qty": 5}]})
+    [line] = counted["lines"]
+    assert counted["blind"] and line["qty_at_open"] is None and line["counts"][0]["qty_book"] is None
+    assert line["qty_counted"] == 5 and line["counts"][0]["counter_id"] == "t1"
+    [managed] = inv(session).get_stocktake(take["id"])["lines"]
+    assert (managed["qty_at_open"], managed["counts"][0]["qty_book"]) == (6, 6)
+    assert [s["sku"] for s in inv(session).list_stock({"store_id": S1, "q": "刹车"})["items"]] == [sku]
