@@ -233,6 +233,7 @@ class Complaint(Base):
 
 
 CAMPAIGN_STATES = ("scheduled", "sending", "completed", "cancelled")
+RECURRENCES = ("none", "monthly")
 
 
 class Campaign(Base):
@@ -247,6 +248,9 @@ class Campaign(Base):
     scheduled_at: Mapped[datetime] = mapped_column(UTCDateTime)
     status: Mapped[str] = mapped_column(String(20), default="scheduled")
     audience_count: Mapped[int | None] = mapped_column(Integer)
+    recurrence: Mapped[str] = mapped_column(String(10), default="none", server_default="none",
+                                            comment="monthly: the next run is scheduled when this one starts")
+    previous_id: Mapped[str | None] = mapped_column(String(26), comment="the run before, for recurring campaigns")
     created_by: Mapped[str | None] = mapped_column(String(26))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

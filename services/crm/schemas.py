@@ -10,7 +10,7 @@ from services.common.fields import Fen, Mobile, Plate, Vin
 from services.common.schemas import ListQuery, patch_schema
 
 from .domain.membership import TIER_NAMES
-from .models import CAMPAIGN_STATES, COMPLAINT_STATES, FOLLOW_UP_STATES, MESSAGE_STATES
+from .models import CAMPAIGN_STATES, COMPLAINT_STATES, FOLLOW_UP_STATES, MESSAGE_STATES, RECURRENCES
 from .senders import CHANNELS
 
 GENDERS = ("male", "female", "unknown")
@@ -367,6 +367,8 @@ class CampaignCreate(Schema):
     segment = fields.Nested(Segment, required=True)
     scheduled_at = fields.AwareDateTime(load_default=None, allow_none=True,
                                         metadata={"description": "Default: now (sent by the next timer tick)."})
+    recurrence = fields.String(load_default="none", validate=validate.OneOf(RECURRENCES), metadata={
+        "description": "monthly: runs again on the same local day and time each month (e.g. birthdays)."})
 
 
 class CampaignPreview(Schema):
@@ -394,6 +396,8 @@ class CampaignOut(Schema):
     scheduled_at = fields.DateTime()
     status = fields.String(metadata={"enum": list(CAMPAIGN_STATES)})
     audience_count = fields.Integer(allow_none=True)
+    recurrence = fields.String(metadata={"enum": list(RECURRENCES)})
+    previous_id = fields.String(allow_none=True)
     messages = fields.Nested(MessageCounts)
     created_by = fields.String(allow_none=True)
     created_at = fields.DateTime()

@@ -355,6 +355,29 @@ def test_a_birthday_campaign_reaches_consenting_customers_once(session):
     assert done["audience_count"] == 1
 
 
+def test_a_monthly_birthday_campaign_schedules_its_next_run_when_it_starts(session):
+    service = crm(session)
+    service.register_customer({"name": "甲", "mobile": data.mobile(), "home_store_id": "s1", "birthday": "1990-01-05",
+                               "marketing_consent": True})
+    first_run = datetime(2027, 1, 31, 1, 0, tzinfo=timezone.utc)  # 09:00 on 31 January in Shanghai
+    manager = crm(session, MANAGER)
+    campaign = manager.create_campaign({"name": "生日", "channel": "sms", "template": "{name}生日快乐",
+                                        "segment": {"birthday_this_month": True}, "recurrence": "monthly",
+                                        "scheduled_at": iso(first_run)})
+    campaigns.run_campaigns(session, first_run, RecordingSender(), {"sms": 10})
+    runs = manager.list_campaigns({})["items"]
+    assert [(c["status"], c["previous_id"]) for c in runs] == [("scheduled", campaign["id"]), ("completed", None)]
+    assert runs[0]["scheduled_at"] == "2027-02-28T01:00:00+00:00" and runs[0]["recurrence"] == "monthly"
+    assert runs[1]["audience_count"] == 1
+    campaigns.run_campaigns(session, datetime(2027, 2, 28, 1, 0, tzinfo=timezone.utc), RecordingSender(), {"sms": 10})
+    newest = manager.list_campaigns({})["items"]
+    assert newest[0]["scheduled_at"] == "2027-03-28T01:00:00+00:00"
+    assert newest[1]["audience_count"] == 0  # nobody has a February birthday
+    manager.cancel_campaign(newest[0]["id"])  # cancelling a run ends the series
+    campaigns.run_campaigns(session, datetime(2027, 4, 1, tzinfo=timezone.utc), RecordingSender(), {"sms": 10})
+    assert len(manager.list_campaigns({})["items"]) == 3
+
+
 def test_a_campaign_is_not_sent_before_its_time_nor_twice_to_a_customer(session):
     now = datetime.now(timezone.utc)
     service = crm(session)

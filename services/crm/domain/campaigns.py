@@ -21,7 +21,8 @@ from services.common.ids import new_id
 
 from ..models import Campaign, CampaignMessage, Customer, CustomerTag, ServiceDue, Vehicle
 from ..senders import OutgoingMessage, SendFailed
-from .common import keyset_page, local_date, store_settings
+from .common import keyset_page, local_date, store_settings, zone
+from .reminders import add_months
 
 SEND_LOCK_BASE = 7_245_200
 """PostgreSQL advisory lock ids (base + channel index): one replica sends per channel at a time, so
@@ -91,7 +92,7 @@ def create_campaign(session: Session, data: dict, caller: Caller, now: datetime)
     campaign = Campaign(store_id=data.get("store_id"), name=data["name"], channel=data["channel"],
                         template=data["template"], segment=data["segment"],
                         scheduled_at=data.get("scheduled_at") or now, status="scheduled",
-                        created_by=caller.user_id, created_at=now)
+                        recurrence=data.get("recurrence") or "none", created_by=caller.user_id, created_at=now)
     session.add(campaign)
     session.flush()
     return campaign
@@ -161,6 +162,28 @@ def list_messages(session: Session, campaign_id: str, filters: dict, caller: Cal
 
 
 # -- the timer's work ------------------------------------------------------------------------------
+def next_month_same_time(moment: datetime, time_zone: str | None) -> datetime:
+    """The same local day and time next month (clamped to the month's last day)."""
+    local = moment.astimezone(zone(time_zone))
+    day = add_months(local.date(), 1)
+    return local.replace(year=day.year, month=day.month, day=day.day)
+
+
+def schedule_next_run(session: Session, campaign: Campaign, now: datetime) -> Campaign:
+    """A monthly campaign (birthday wishes) schedules its next run when a run starts; each run is its
+    own campaign, so "once per customer" holds per run and a cancelled run stops the series."""
+    scheduled_at = next_month_same_time(campaign.scheduled_at, store_settings(session, campaign.store_id).time_zone)
+    while scheduled_at <= now:
+        scheduled_at = next_month_same_time(scheduled_at, store_settings(session, campaign.store_id).time_zone)
+    following = Campaign(store_id=campaign.store_id, name=campaign.name, channel=campaign.channel,
+                         template=campaign.template, segment=campaign.segment, scheduled_at=scheduled_at,
+                         status="scheduled", recurrence=campaign.recurrence, previous_id=campaign.id,
+                         created_by=campaign.created_by, created_at=now)
+    session.add(following)
+    session.flush()
+    return following
+
+
 def _values_for(session: Session, customer_ids: list[str]) -> dict[str, dict]:
     values = {}
     customers = session.execute(select(Customer.id, Customer.name, Customer.tier, Customer.points)
@@ -203,6 +226,8 @@ def start_due_campaigns(session: Session, now: datetime) -> list[str]:
                  "body": render(campaign.template, {**values[cid], "month": month}), "status": "queued",
                  "attempts": 0, "created_at": now} for cid in chunk])
         campaign.audience_count = len(ids)
+        if campaign.recurrence == "monthly":
+            schedule_next_run(session, campaign, now)
         started.append(campaign_id)
     return started
 
