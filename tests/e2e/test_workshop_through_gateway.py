@@ -418,3 +418,19 @@ def test_an_order_contracted_in_sales_is_worked_and_delivered_and_sales_follows(
     while order_state() not in ("delivered", "closed"):
         assert time.monotonic() < deadline, order_state()
         time.sleep(0.2)
+
+
+def test_demo_seed_gives_a_store_bays_and_a_crew_with_the_technician_login_linked(stack, admin):
+    from services.workshop import demo
+    fresh = create_store(stack, admin, "演示店")
+    username = f"technician.{uuid.uuid4().hex[:6]}"
+    user = admin.post(f"{stack.url}/v1/users", json={"username": username, "password": "Secret-pass-1",
+                                                      "role": "technician", "store_ids": [fresh["id"]]}).json()
+    demo.seed(admin, stack.url, [fresh["id"]])
+    demo.seed(admin, stack.url, [fresh["id"]])  # a second run adds nothing
+    bays = admin.get(f"{stack.url}/v1/bays", params={"store_id": fresh["id"]}).json()["items"]
+    crew = admin.get(f"{stack.url}/v1/technicians", params={"store_id": fresh["id"]}).json()["items"]
+    assert len(bays) == len(demo.BAYS) and len(crew) == len(demo.CREW)
+    assert [t["name"] for t in crew if t["user_id"] == user["id"]] == [demo.CREW[0][0]]
+    me = stack.login(username, "Secret-pass-1").get(f"{stack.url}/v1/technicians/me/jobs")
+    assert me.status_code == 200 and me.json()["items"] == []
