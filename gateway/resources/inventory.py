@@ -19,6 +19,8 @@ from ..auth import ALL_ROLES, require_store
 from . import Resource
 
 MASTER_DATA = frozenset({"hq_admin", "store_manager"})
+"""Who adds parts and suppliers; changing them is HQ's (a store sets its own price with an override)."""
+HQ = frozenset({"hq_admin"})
 STOCK_KEEPERS = frozenset({"hq_admin", "store_manager"})
 RECEIVERS = STOCK_KEEPERS | {"service_advisor"}
 COUNTERS = ALL_ROLES
@@ -55,7 +57,7 @@ class PartItem(Resource):
     def on_get(self, req, resp, part_id: str):
         return self.call(req, "inventory", "get_part", part_id=part_id)
 
-    @endpoint("Change a part (price, names, flags; not its SKU)", tag="inventory", roles=MASTER_DATA,
+    @endpoint("Change a part (price, names, flags; not its SKU)", tag="inventory", roles=HQ,
               body=PartPatch, response=PartOut)
     def on_patch(self, req, resp, part_id: str):
         return self.call(req, "inventory", "update_part", part_id=part_id, changes=req.context.body_json)
@@ -80,7 +82,7 @@ class SupplierItem(Resource):
     def on_get(self, req, resp, supplier_id: str):
         return self.call(req, "inventory", "get_supplier", supplier_id=supplier_id)
 
-    @endpoint("Change a supplier", tag="inventory", roles=MASTER_DATA, body=SupplierPatch, response=SupplierOut)
+    @endpoint("Change a supplier", tag="inventory", roles=HQ, body=SupplierPatch, response=SupplierOut)
     def on_patch(self, req, resp, supplier_id: str):
         return self.call(req, "inventory", "update_supplier", supplier_id=supplier_id,
                          changes=req.context.body_json)

@@ -304,6 +304,9 @@ def test_stores_see_and_change_only_their_own_stock(stack, admin, chain, supplie
     assert technician.post(f"{stack.url}/v1/purchase-orders", json={
         "store_id": gz, "supplier_id": supplier["id"], "lines": [{"sku": sku, "qty": 1, "unit_cost_fen": 1}]
     }).status_code == 403
+    part_id = ok(admin.get(f"{stack.url}/v1/parts", params={"sku": sku}))["items"][0]["id"]
+    assert sz_manager.patch(f"{stack.url}/v1/parts/{part_id}", json={"list_price_fen": 1}).status_code == 403
+    assert ok(admin.patch(f"{stack.url}/v1/parts/{part_id}", json={"list_price_fen": 7200}))["list_price_fen"] == 7200
     own = ok(sz_manager.get(f"{stack.url}/v1/stock"))  # defaults to the manager's one store
     assert all(line["store_id"] == sz for line in own["items"])
     assert sz_manager.get(f"{stack.url}/v1/stock/ledger-check", params={"store_id": sz}).json()["ok"]
