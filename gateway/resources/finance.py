@@ -5,10 +5,11 @@ answer, and the key (per user) also travels to the service, which dedupes by it 
 transaction, so a retry after a timeout never pays twice."""
 from __future__ import annotations
 
-from services.finance.schemas import (CardCancel, CardCreate, CardOut, CardQuery, CommissionRuleIn,
+from services.common.schemas import ListQuery
+from services.finance.schemas import (AccountOut, CardCancel, CardCreate, CardOut, CardQuery, CommissionRuleIn,
                                       CommissionRuleOut, CommissionsOut, DailyCloseCreate, DailyCloseOut,
                                       DailyCloseQuery, ExpenseCreate, ExpenseOut, ExpenseQuery, InvoiceOut,
-                                      InvoiceQuery, KpisOut, MonthQuery, PaymentCreate, PaymentOut, PaymentResult,
+                                      InvoiceQuery, JournalEntryOut, JournalQuery, KpisOut, PaymentQuery, MonthQuery, PaymentCreate, PaymentOut, PaymentResult,
                                       PeriodQuery, PnlOut, RefundCreate, RefundOut, SettingsOut, SettingsPatch,
                                       SettleRequest, SettlementOut, SettlementPositionsOut, SettlementQuery,
                                       StoreMonthQuery, TargetIn, TargetOut, TopUpCreate, TrialBalanceOut,
@@ -72,6 +73,14 @@ class InvoiceVoid(Resource):
               roles=MANAGERS, body=VoidRequest, response=InvoiceOut)
     def on_post(self, req, resp, invoice_id: str):
         return self.call(req, "finance", "void_invoice", invoice_id=invoice_id, data=req.context.body_json)
+
+
+class Payments(Resource):
+    @endpoint("Payments (deposits included) of a store, newest first (filters date, method)", tag="finance",
+              roles=TILL, query=PaymentQuery, response=PaymentOut, paginated=True)
+    def on_get(self, req, resp):
+        _store_filter(req)
+        return self.call(req, "finance", "list_payments", query=req.context.query_json)
 
 
 class PaymentItem(Resource):
@@ -188,6 +197,21 @@ class TrialBalance(Resource):
         return self.call(req, "finance", "trial_balance", query=req.context.query_json)
 
 
+class JournalEntries(Resource):
+    @endpoint("Journal entries of a store, newest first (filters date, source_type, source_id)", tag="finance",
+              roles=MANAGERS, query=JournalQuery, response=JournalEntryOut, paginated=True)
+    def on_get(self, req, resp):
+        _store_filter(req)
+        return self.call(req, "finance", "journal", query=req.context.query_json)
+
+
+class Accounts(Resource):
+    @endpoint("The chart of accounts", tag="finance", roles=MANAGERS, query=ListQuery, response=AccountOut,
+              paginated=True)
+    def on_get(self, req, resp):
+        return self.call(req, "finance", "chart_of_accounts")
+
+
 class Settlements(Resource):
     @endpoint("What other stores owe this store for member cards, and what it owes them (unsettled)",
               tag="finance", roles=MANAGERS, query=SettlementQuery, response=SettlementPositionsOut)
@@ -243,6 +267,7 @@ def routes(deps) -> list[tuple[str, object]]:
         ("/v1/invoices/{invoice_id}", InvoiceItem(deps)),
         ("/v1/invoices/{invoice_id}/payments", InvoicePayments(deps)),
         ("/v1/invoices/{invoice_id}/void", InvoiceVoid(deps)),
+        ("/v1/payments", Payments(deps)),
         ("/v1/payments/{payment_id}", PaymentItem(deps)),
         ("/v1/payments/{payment_id}/refunds", PaymentRefunds(deps)),
         ("/v1/member-cards", MemberCards(deps)),
@@ -256,6 +281,8 @@ def routes(deps) -> list[tuple[str, object]]:
         ("/v1/reports/pnl", Pnl(deps)),
         ("/v1/ledger/trial-balance", TrialBalance(deps)),
         ("/v1/ledger/settlements", Settlements(deps)),
+        ("/v1/ledger/entries", JournalEntries(deps)),
+        ("/v1/ledger/accounts", Accounts(deps)),
         ("/v1/stores/{store_id}/commission-rule", CommissionRule(deps)),
         ("/v1/stores/{store_id}/commission-targets", CommissionTargets(deps)),
         ("/v1/stores/{store_id}/finance-settings", FinanceSettings(deps)),

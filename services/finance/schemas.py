@@ -500,3 +500,42 @@ class SettlementOut(Schema):
     amount_fen = fields.Integer()
     records = fields.Integer()
     reference = fields.String()
+
+
+class PaymentQuery(ListQuery):
+    store_id = fields.String()
+    date = fields.Date(metadata={"description": "Store-local business day."})
+    method = fields.String(validate=validate.OneOf(METHODS + ("transfer",)))
+
+
+class JournalQuery(ListQuery):
+    store_id = fields.String()
+    date = fields.Date(metadata={"description": "Store-local business day."})
+    source_type = fields.String(validate=validate.Length(max=30),
+                                metadata={"description": "invoice, invoice_void, deposit, payment, refund, card, "
+                                                         "cogs, expense, close, settlement"})
+    source_id = fields.String()
+
+
+class JournalLineOut(Schema):
+    account = fields.String()
+    debit_fen = fields.Integer()
+    credit_fen = fields.Integer()
+
+
+class JournalEntryOut(Schema):
+    id = fields.String()
+    store_id = fields.String()
+    business_date = fields.Date()
+    source_type = fields.String()
+    source_id = fields.String()
+    memo = fields.String()
+    currency = fields.String()
+    posted_at = fields.DateTime()
+    lines = fields.List(fields.Nested(JournalLineOut))
+
+
+class AccountOut(Schema):
+    code = fields.String()
+    name = fields.String()
+    type = fields.String()

@@ -17,8 +17,8 @@ from .domain.common import require_manager, visible_stores
 from .models import StoreSettings
 from .schemas import (CardCancel, CardCreate, CardOut, CardQuery, CardTransactionOut, CommissionRuleIn,
                       CommissionRuleOut, CommissionsOut, DailyCloseCreate, DailyCloseOut, DailyCloseQuery,
-                      ExpenseCreate, ExpenseOut, ExpenseQuery, InvoiceOut, InvoiceQuery, KpisOut, MonthQuery,
-                      PaymentCreate, PaymentOut, PeriodQuery, PnlOut, RefundCreate, RefundOut, SettingsOut,
+                      ExpenseCreate, ExpenseOut, ExpenseQuery, InvoiceOut, InvoiceQuery, JournalEntryOut,
+                      JournalQuery, KpisOut, MonthQuery, PaymentCreate, PaymentOut, PaymentQuery, AccountOut, PeriodQuery, PnlOut, RefundCreate, RefundOut, SettingsOut,
                       SettingsPatch, SettleRequest, SettlementOut, SettlementPositionsOut, SettlementQuery,
                       StoreMonthQuery, TargetIn, TargetOut, TrialBalanceOut, TrialBalanceQuery,
                       VoidRequest)
@@ -89,6 +89,12 @@ class FinanceService(ServiceBase):
         request = load(PaymentCreate(), data)
         payment, invoice = payments.take_payment(self.db, self.caller, invoice_id, request, idempotency_key)
         return {"payment": payment_out.dump(payment), "invoice": self._invoice(invoice, with_payments=False)}
+
+    @rpc
+    def list_payments(self, query: dict) -> dict:
+        params = load(PaymentQuery(), query)
+        stores = visible_stores(self.caller, params.get("store_id"))
+        return _page(payments.list_payments(self.db, stores, params), params["limit"], payment_out)
 
     @rpc
     def get_payment(self, payment_id: str) -> dict:
@@ -228,8 +234,14 @@ class FinanceService(ServiceBase):
         return SettlementOut().dump(cards.settle_between(self.db, self.caller, load(SettleRequest(), data)))
 
     @rpc
-    def chart_of_accounts(self) -> list:
-        return reports.chart()
+    def journal(self, query: dict) -> dict:
+        params = load(JournalQuery(), query)
+        stores = visible_stores(self.caller, params.get("store_id"))
+        return _page(ledger.list_entries(self.db, stores, params), params["limit"], JournalEntryOut())
+
+    @rpc
+    def chart_of_accounts(self) -> dict:
+        return {"items": AccountOut().dump(reports.chart(), many=True), "next_cursor": None}
 
 
 from .schemas import TopUpCreate as TopUpCreate_  # noqa: E402  (kept apart: the card's own store default)

@@ -152,3 +152,18 @@ def test_a_completion_delivered_twice_at_once_issues_one_invoice(sessions):
     assert entries == 1
     assert len(errors) <= 1
     assert books_balance(sessions)
+
+
+def test_one_stored_value_card_spent_at_two_tills_at_once_never_goes_negative(sessions):
+    first, second = new_invoice(sessions), new_invoice(sessions)
+    card = service(sessions()).issue_card({"kind": "stored_value", "customer_id": "cust-1", "store_id": STORE,
+                                           "top_up": {"amount_fen": 10_000, "bonus_fen": 0, "method": "cash"}})
+    results, errors = race(sessions, [
+        lambda s, invoice=invoice: s.take_payment(invoice["id"], {"method": "stored_value", "amount_fen": 8_000,
+                                                                  "card_id": card["id"]})
+        for invoice in (first, second)])
+    assert len(results) == 1 and len(errors) == 1 and isinstance(errors[0], Conflict)
+    left = service(sessions()).get_card(card["id"])
+    assert left["paid_balance_fen"] == 2_000 and [t["kind"] for t in left["transactions"]] == [
+        "issue", "top_up", "payment"]
+    assert books_balance(sessions)

@@ -217,6 +217,13 @@ def test_a_retried_payment_with_the_same_key_pays_once(session):
         till.take_payment(invoice["id"], {"method": "cash", "amount_fen": 1}, idempotency_key="till-1:abc")
     assert len(events(session, "payment_received")) == 1
     assert assert_books_balance(session)["1001"] == 20_000
+    listed = finance(session).list_payments({"store_id": STORE, "method": "cash"})["items"]
+    assert [p["id"] for p in listed] == [first["payment"]["id"]]
+    [entry] = finance(session, MANAGER).journal({"store_id": STORE, "source_type": "payment"})["items"]
+    assert entry["source_id"] == first["payment"]["id"] and entry["lines"] == [
+        {"account": "1001", "debit_fen": 20_000, "credit_fen": 0}, {"account": "1122", "debit_fen": 0,
+                                                                    "credit_fen": 20_000}]
+    assert {"1001", "2205", "4101"} <= {a["code"] for a in finance(session, MANAGER).chart_of_accounts()["items"]}
 
 
 def test_paying_a_void_or_paid_invoice_is_a_conflict_naming_its_state(session):
@@ -566,3 +573,15 @@ def test_a_deposit_by_bank_transfer_is_banked_and_consumed_by_the_invoice(sessio
     [deposit] = finance(session).get_invoice(invoice["id"])["payments"]
     finance(session, MANAGER).refund_payment(deposit["id"], {"amount_fen": 51_000, "reason": "整单退款"})
     assert assert_books_balance(session)["1002"] == 0
+
+
+def test_a_deposit_larger_than_the_invoice_refunds_its_excess_from_customer_deposits(session):
+    invoice = issue(session, deposit={"amount_fen": 60_000, "method": "cash", "reference": None})
+    assert invoice["status"] == "paid" and invoice["deposit_fen"] == 51_000
+    assert assert_books_balance(session)["2203"] == -9_000
+    [deposit] = finance(session).get_invoice(invoice["id"])["payments"]
+    finance(session, MANAGER).refund_payment(deposit["id"], {"amount_fen": 10_000, "reason": "多收定金"})
+    books = assert_books_balance(session)
+    # 9,000 was never revenue: it leaves customer deposits; the other 1,000 is a refund of the invoice
+    assert books.get("2203", 0) == 0 and books["4102"] == 1_000 and books["1001"] == 50_000
+    assert finance(session).get_invoice(invoice["id"])["refunded_fen"] == 1_000

@@ -179,3 +179,18 @@ def trial_balance(session: Session, store_ids: list[str] | None, as_of: date | N
     total_cr = sum(a["balance_credit_fen"] for a in accounts)
     return {"as_of": as_of, "accounts": accounts, "total_debit_fen": total_dr, "total_credit_fen": total_cr,
             "balanced": total_dr == total_cr}
+
+
+def list_entries(session: Session, stores: list[str] | None, params: dict) -> list[JournalEntry]:
+    query = select(JournalEntry).order_by(JournalEntry.id.desc()).limit(params["limit"] + 1)
+    if stores is not None:
+        query = query.where(JournalEntry.store_id.in_(stores))
+    if params.get("date"):
+        query = query.where(JournalEntry.business_date == params["date"])
+    if params.get("source_type"):
+        query = query.where(JournalEntry.source_type == params["source_type"])
+    if params.get("source_id"):
+        query = query.where(JournalEntry.source_id == params["source_id"])
+    if params.get("cursor"):
+        query = query.where(JournalEntry.id < params["cursor"])
+    return list(session.execute(query).scalars())

@@ -196,7 +196,7 @@ def refund_payment(session: Session, caller: Caller, payment_id: str, data: dict
     if (found := _by_key(session, Refund, key)) is not None:
         return found, payment
     amount = data["amount_fen"]
-    if invoice is not None and invoice.status != PAID:
+    if invoice is not None and invoice.status != PAID and unapplied_part(payment, invoice, amount) < amount:
         raise illegal("invoice", invoice.status, "refunded before it is paid")
     left = payment.amount_fen - payment.refunded_fen
     if amount > left:
@@ -225,11 +225,12 @@ def refund_payment(session: Session, caller: Caller, payment_id: str, data: dict
     if payment.card_id:
         card = get_locked(session, MemberCard, payment.card_id, "member card")
         liability_back = _back_to_card(session, card, payment, refund, day)
-    if payment.kind == "deposit" and payment.invoice_id is None:
-        postings = {payment.store_id: [(DEPOSITS, amount, 0), (ledger.money_account(payment.method), 0, amount)]}
-    else:
-        postings = refund_postings(payment.method, payment.store_id, card.store_id if card else None,
-                                   liability_back, amount)
+    from_deposits = unapplied_part(payment, invoice, amount)
+    postings = refund_postings(payment.method, payment.store_id, card.store_id if card else None,
+                               liability_back, amount - from_deposits)
+    if from_deposits:  # money still held as a prepayment goes back from customer deposits, not revenue
+        postings.setdefault(payment.store_id, []).extend([
+            (DEPOSITS, from_deposits, 0), (ledger.money_account(payment.method), 0, from_deposits)])
     _post(session, postings, source_type="refund", source_id=refund.id, memo=f"Refund of {payment.method} payment")
     if card is not None and card.store_id != payment.store_id:
         session.add(InterStoreSettlement(card_id=card.id, payment_id=payment.id, debtor_store_id=card.store_id,
@@ -237,7 +238,7 @@ def refund_payment(session: Session, caller: Caller, payment_id: str, data: dict
                                          currency=payment.currency))
     payment.refunded_fen += amount
     if invoice is not None:
-        invoice.refunded_fen += amount
+        invoice.refunded_fen += amount - from_deposits
     if payment.invoice_id:  # a deposit returned before any invoice was never spend: nothing to announce
         record_event(session, "refund_issued", {
             "refund_id": refund.id, "payment_id": payment.id, "invoice_id": payment.invoice_id,
@@ -245,6 +246,17 @@ def refund_payment(session: Session, caller: Caller, payment_id: str, data: dict
             "amount_fen": amount, "method": payment.method}, store_id=payment.store_id)
     session.flush()
     return refund, payment
+
+
+def unapplied_part(payment: Payment, invoice: Invoice | None, amount: int) -> int:
+    """How much of a refund of `payment` comes out of money still held as a deposit: a deposit no
+    invoice consumed, or what was left of it over the invoice's total (refunded first)."""
+    if payment.kind != "deposit":
+        return 0
+    applied = invoice.deposit_fen if invoice is not None else 0
+    unapplied = payment.amount_fen - applied
+    refunded_unapplied = min(payment.refunded_fen, unapplied)
+    return max(0, min(amount, unapplied - refunded_unapplied))
 
 
 def _back_to_card(session: Session, card: MemberCard, payment: Payment, refund: Refund, day) -> int:
@@ -268,3 +280,16 @@ def _back_to_card(session: Session, card: MemberCard, payment: Payment, refund: 
     session.add(CardTransaction(card_id=card.id, store_id=payment.store_id, kind="refund", payment_id=payment.id,
                                 paid_delta_fen=paid, bonus_delta_fen=bonus, business_date=day))
     return paid
+
+
+def list_payments(session: Session, stores: list[str] | None, params: dict) -> list[Payment]:
+    query = select(Payment).order_by(Payment.id.desc()).limit(params["limit"] + 1)
+    if stores is not None:
+        query = query.where(Payment.store_id.in_(stores))
+    if params.get("date"):
+        query = query.where(Payment.business_date == params["date"])
+    if params.get("method"):
+        query = query.where(Payment.method == params["method"])
+    if params.get("cursor"):
+        query = query.where(Payment.id < params["cursor"])
+    return list(session.execute(query).scalars())
