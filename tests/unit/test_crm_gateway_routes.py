@@ -2,12 +2,10 @@
 validation before any RPC, and the OpenAPI document."""
 from __future__ import annotations
 
-from falcon import testing
-
 from tests.unit.test_gateway_app import app  # noqa: F401  (the fixture)
 
 
-def login_as(app, role: str, store_ids: list[str]) -> dict:  # noqa: F811
+def login_as(app, role: str, store_ids: list[str]) -> dict:
     username = f"{role}-{'-'.join(store_ids) or 'none'}"
     reply = app.simulate_post("/v1/users", json={"username": username, "password": "password-1", "role": role,
                                                  "store_ids": store_ids})
@@ -16,7 +14,7 @@ def login_as(app, role: str, store_ids: list[str]) -> dict:  # noqa: F811
     return {"Authorization": f"Bearer {token['access_token']}"}
 
 
-def new_store(app, code: str) -> str:  # noqa: F811
+def new_store(app, code: str) -> str:
     return app.simulate_post("/v1/stores", json={"code": code, "name": f"店{code}"}).json["id"]
 
 
@@ -79,8 +77,6 @@ def test_crm_endpoints_are_in_the_openapi_document(app):  # noqa: F811
         assert path in spec["paths"], path
     assert {"ComplaintPatch", "CampaignCreate", "FollowUpComplete"} <= set(spec["components"]["schemas"])
 
-
-__all__ = ["testing"]
 
 
 def test_key_account_and_complaint_owners_must_be_active_staff(app):  # noqa: F811

@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from services.common.context import Caller
-from services.common.errors import Conflict, Forbidden, Invalid, NotFound
+from services.common.errors import Conflict, Invalid, NotFound
 
 from ..models import Complaint, Customer, FollowUp, Vehicle
 from .common import (add_entry, datetime_key, keyset_after, keyset_page, parse_time, resolve_customer,
