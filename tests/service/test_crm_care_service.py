@@ -307,6 +307,16 @@ def test_paid_invoices_earn_points_and_raise_the_tier_and_refunds_take_them_back
     assert (refunded["points"], refunded["tier"], refunded["spend_fen"]) == (4_999, "standard", 499_999)
 
 
+def test_an_invoice_paid_fact_republished_under_a_new_event_id_counts_once(session):
+    service = crm(session)
+    customer, _ = customer_with_vehicle(service)
+    first = invoice_paid(customer, "o1", 100_000)
+    service.on_invoice_paid(first)
+    service.on_invoice_paid({**first, "event_id": str(uuid.uuid4())})  # the producer retried with a new id
+    assert service.get_customer(customer["id"])["points"] == 1_000
+    assert [h["kind"] for h in service.customer_history(customer["id"], {})["items"]] == ["payment"]
+
+
 def test_referrals_and_key_account_owner(session):
     service = crm(session)
     referrer, _ = customer_with_vehicle(service)

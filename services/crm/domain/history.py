@@ -52,6 +52,19 @@ def _known_customer(session: Session, customer_id: str, fact: str):
     return customer
 
 
+def _already_projected(session: Session, customer_id: str, kind: str, reference_id: str | None) -> bool:
+    """The same business fact published again under a new event id (a producer's retry) is applied once:
+    points and spend must never be counted twice."""
+    if reference_id is None:
+        return False
+    found = session.execute(select(HistoryEntry.id).where(
+        HistoryEntry.customer_id == customer_id, HistoryEntry.kind == kind,
+        HistoryEntry.reference_id == reference_id).limit(1)).first()
+    if found:
+        log.info("fact already projected", extra={"kind": kind, "reference_id": reference_id})
+    return found is not None
+
+
 def _vehicle(session: Session, vehicle_id: str | None) -> Vehicle | None:
     return session.get(Vehicle, vehicle_id) if vehicle_id else None
 
@@ -69,7 +82,7 @@ def _touch_last_visit(customer, moment: datetime) -> None:
 def record_visit(session: Session, event_id: str, payload: dict) -> HistoryEntry | None:
     """A check-in (sales.visit_checked_in) becomes a history line; mileage only grows."""
     customer = _known_customer(session, payload["customer_id"], "visit_checked_in")
-    if customer is None:
+    if customer is None or _already_projected(session, customer.id, "visit", payload.get("visit_id")):
         return None
     vehicle = _vehicle(session, payload.get("vehicle_id"))
     mileage = payload.get("mileage_km")
@@ -91,7 +104,7 @@ def record_visit(session: Session, event_id: str, payload: dict) -> HistoryEntry
 def record_order(session: Session, event_id: str, payload: dict) -> HistoryEntry | None:
     """sales.order_confirmed: a history line with the order total; its op codes are kept for delivery."""
     customer = _known_customer(session, payload["customer_id"], "order_confirmed")
-    if customer is None:
+    if customer is None or _already_projected(session, customer.id, "order", payload["order_id"]):
         return None
     op_codes = sorted({line["op_code"] for line in payload.get("lines", []) if line.get("op_code")})
     order = session.get(ServiceOrder, payload["order_id"])
@@ -133,7 +146,7 @@ def record_order_cancelled(session: Session, event_id: str, payload: dict) -> Hi
 def record_delivery(session: Session, event_id: str, payload: dict) -> HistoryEntry | None:
     """workshop.vehicle_delivered: history, mileage out, next service due, and a follow-up in N days."""
     customer = _known_customer(session, payload["customer_id"], "vehicle_delivered")
-    if customer is None:
+    if customer is None or _already_projected(session, customer.id, "delivery", payload["work_order_id"]):
         return None
     vehicle = _vehicle(session, payload.get("vehicle_id"))
     mileage = payload.get("mileage_out_km")
@@ -164,7 +177,7 @@ def record_delivery(session: Session, event_id: str, payload: dict) -> HistoryEn
 def record_invoice_paid(session: Session, event_id: str, payload: dict) -> HistoryEntry | None:
     """finance.invoice_paid: spend, points and tier grow; a history line records it."""
     customer = _known_customer(session, payload["customer_id"], "invoice_paid")
-    if customer is None:
+    if customer is None or _already_projected(session, customer.id, "payment", payload["invoice_id"]):
         return None
     points = membership.accrue_spend(customer, payload["total_fen"])
     order = session.get(ServiceOrder, payload["order_id"])
@@ -176,7 +189,7 @@ def record_invoice_paid(session: Session, event_id: str, payload: dict) -> Histo
 
 def record_refund(session: Session, event_id: str, occurred_at: str, payload: dict) -> HistoryEntry | None:
     customer = _known_customer(session, payload["customer_id"], "refund_issued")
-    if customer is None:
+    if customer is None or _already_projected(session, customer.id, "refund", payload["refund_id"]):
         return None
     points = membership.reverse_spend(customer, payload["amount_fen"])
     order = session.get(ServiceOrder, payload["order_id"])
