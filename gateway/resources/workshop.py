@@ -142,7 +142,7 @@ class Suggestions(WorkshopResource):
 
 class ClockIn(WorkshopResource):
     @endpoint("Clock in to a job (a technician clocks themselves; the foreman names technician_id)", tag=TAG,
-              roles=SHOP_FLOOR, body=ClockRequest, response=TimeEntryOut, status=201)
+              roles=SHOP_FLOOR, body=ClockRequest, response=TimeEntryOut, status=201, idempotent=True)
     def on_post(self, req, resp, work_order_id: str, job_id: str):
         return self.call(req, "workshop", "clock_in", work_order_id=work_order_id, job_id=job_id,
                          data=req.context.body_json)
@@ -150,7 +150,7 @@ class ClockIn(WorkshopResource):
 
 class ClockOut(WorkshopResource):
     @endpoint("Clock out of a job (job_finished: the job is done)", tag=TAG, roles=SHOP_FLOOR, body=ClockOutRequest,
-              response=TimeEntryOut)
+              response=TimeEntryOut, idempotent=True)
     def on_post(self, req, resp, work_order_id: str, job_id: str):
         return self.call(req, "workshop", "clock_out", work_order_id=work_order_id, job_id=job_id,
                          data=req.context.body_json)

@@ -436,8 +436,15 @@ class InspectionOut(Schema):
     created_at = fields.DateTime()
 
 
+class AttentionOut(FindingOut):
+    inspection_id = fields.String()
+    inspected_at = fields.DateTime()
+
+
 class InspectionsOut(Schema):
     items = fields.List(fields.Nested(InspectionOut))
+    attention = fields.List(fields.Nested(AttentionOut), metadata={
+        "description": "Red, then yellow findings not yet turned into a quote: what to talk to the customer about"})
 
 
 # -- bays ------------------------------------------------------------------------------------------

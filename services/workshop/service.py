@@ -9,7 +9,7 @@ from services.common.schemas import load
 
 from .domain import bays, clock, completion, dispatch, inspections, qc, stats, technicians, work_orders
 from .domain.views import work_order_view, work_order_views
-from .schemas import (BayCreate, BayListQuery, BayOut, BayPlanOut, BayPlanQuery, CertificationCreate,
+from .schemas import (AttentionOut, BayCreate, BayListQuery, BayOut, BayPlanOut, BayPlanQuery, CertificationCreate,
                       CertificationOut, ClockOutRequest, ClockRequest, CompleteRequest, DeliverRequest,
                       DispatchRequest, InspectionCreate, InspectionOut, JobBoardOut, QcRequest, QcResultOut,
                       ReadyForQcRequest, StatsOut, StatsQuery, SuggestionQuery, SuggestionsOut, TechnicianCreate,
@@ -166,7 +166,9 @@ class WorkshopService(ServiceBase):
 
     @rpc
     def list_inspections(self, work_order_id: str) -> dict:
-        return {"items": [self._inspection(i) for i in inspections.inspections_of(self.db, self.caller, work_order_id)]}
+        found = inspections.inspections_of(self.db, self.caller, work_order_id)
+        return {"items": [self._inspection(i) for i in found],
+                "attention": AttentionOut(many=True).dump(inspections.needing_attention(found))}
 
     # -- bays ------------------------------------------------------------------------------------
     @rpc

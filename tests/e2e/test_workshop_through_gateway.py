@@ -197,8 +197,11 @@ def test_confirmed_order_to_delivery_through_the_gateway(stack, vhost, advisor, 
     board = crew["li"]["session"].get(f"{stack.url}/v1/technicians/me/jobs").json()
     assert [item["job_id"] for item in board["items"] if item["work_order_id"] == wo["id"]] == [oil["id"]]
 
-    clock_in = crew["li"]["session"].post(f"{url}/jobs/{oil['id']}/clock-in", json={})
+    retry = {"Idempotency-Key": uuid.uuid4().hex}  # a phone on shaky Wi-Fi sends the tap twice
+    clock_in = crew["li"]["session"].post(f"{url}/jobs/{oil['id']}/clock-in", json={}, headers=retry)
     assert clock_in.status_code == 201, clock_in.text
+    replay = crew["li"]["session"].post(f"{url}/jobs/{oil['id']}/clock-in", json={}, headers=retry)
+    assert replay.status_code == 201 and replay.json()["id"] == clock_in.json()["id"]
     assert crew["li"]["session"].post(f"{url}/jobs/{oil['id']}/clock-in", json={}).status_code == 409
     assert crew["li"]["session"].post(f"{url}/jobs/{oil['id']}/clock-in",
                                       json={"technician_id": wang}).status_code == 403
@@ -213,6 +216,9 @@ def test_confirmed_order_to_delivery_through_the_gateway(stack, vhost, advisor, 
         {"area": "fluids", "item": "防冻液", "condition": "green"}]})
     assert inspection.status_code == 201, inspection.text
     assert inspection.json()["summary"] == {"green": 1, "yellow": 1, "red": 1}
+    attention = advisor.get(f"{url}/inspections").json()["attention"]
+    assert [(f["item"], f["condition"], f["photo_refs"]) for f in attention] == [
+        ("左后轮胎", "red", ["dvi/1.jpg"]), ("刹车灯", "yellow", [])]
 
     time.sleep(0.1)
     for key, job in (("li", oil), ("zhao", brakes)):

@@ -310,7 +310,10 @@ def test_inspection_records_findings_with_conditions_notes_and_photos(session, c
         {"area": "lights", "item": "大灯", "condition": "green"}]})
     assert inspection["summary"] == {"green": 1, "yellow": 1, "red": 1}
     assert inspection["technician_id"] == crew["li"]["id"] and inspection["findings"][0]["photo_refs"] == ["p/1.jpg"]
-    assert service.list_inspections(wo["id"])["items"][0]["id"] == inspection["id"]
+    listed = service.list_inspections(wo["id"])
+    assert listed["items"][0]["id"] == inspection["id"]
+    assert [(f["item"], f["condition"]) for f in listed["attention"]] == [("前刹车片", "red"), ("左前轮胎", "yellow")]
+    assert listed["attention"][0]["inspection_id"] == inspection["id"]
     with pytest.raises(Invalid):
         service.record_inspection(wo["id"], {"findings": [{"area": "brakes", "item": "x", "condition": "blue"}]})
 

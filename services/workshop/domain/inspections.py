@@ -46,3 +46,14 @@ def inspections_of(session: Session, caller: Caller, work_order_id: str) -> list
     get_work_order(session, work_order_id, caller)
     return list(session.scalars(select(Inspection).where(Inspection.work_order_id == work_order_id)
                                 .order_by(Inspection.created_at, Inspection.id)))
+
+
+def needing_attention(inspections: list[Inspection]) -> list[dict]:
+    """Red findings first, then yellow, newest inspection first within each; those already quoted
+    are left out."""
+    found = [(inspection, finding) for inspection in inspections for finding in inspection.findings
+             if finding.condition in ("red", "yellow") and not finding.quote_id]
+    found.sort(key=lambda pair: (pair[1].condition != "red", -pair[0].created_at.timestamp(), pair[1].position))
+    return [{**{column: getattr(finding, column) for column in (
+        "id", "area", "item", "condition", "notes", "photo_refs", "recommended_op_code", "quote_id")},
+        "inspection_id": inspection.id, "inspected_at": inspection.created_at} for inspection, finding in found]
