@@ -470,7 +470,7 @@ def test_a_test_drive_is_booked_and_recorded(stack, advisor, store):
 @needs_quote_parts
 def test_part_lines_are_priced_by_inventory_and_unknown_skus_refused(
         stack, admin, advisor, store, inventory_quotes_parts):
-    sku_in, sku_out = f"OIL-{uuid.uuid4().hex[:6]}", f"PAD-{uuid.uuid4().hex[:6]}"
+    sku_in, sku_out = f"OIL-{uuid.uuid4().hex[:6]}".upper(), f"PAD-{uuid.uuid4().hex[:6]}".upper()
     for sku, name, price in ((sku_in, "机油 5W-30 1L", 6800), (sku_out, "前刹车片", 38000)):
         reply = admin.post(f"{stack.url}/v1/parts", json={"sku": sku, "name": name, "category": "oil",
                                                           "list_price_fen": price})
@@ -489,3 +489,39 @@ def test_part_lines_are_priced_by_inventory_and_unknown_skus_refused(
     assert pads["available"] is False  # quoted anyway: the work order will wait for parts
     unknown = advisor.post(f"{url}/lines", json={"kind": "part", "sku": "NO-SUCH-SKU", "qty": 1})
     assert unknown.status_code == 422 and "sku" in unknown.json()["error"]["fields"]
+
+    # contracted with the pads out of stock: inventory reserves what there is and the work order waits
+    post(advisor, f"{url}/present")
+    decide_all(advisor, url, quote)
+    order = post(advisor, f"{url}/contract", SIGNED, 201)
+    assert [(line["sku"], line["qty"]) for line in order["lines"]] == [(sku_in, 4), (sku_out, 1)]
+    work_orders = wait_for(lambda: advisor.get(f"{stack.url}/v1/work-orders",
+                                               params={"order_id": order["id"]}).json()["items"],
+                           lambda items: items and items[0]["waiting_parts"])
+    assert work_orders and work_orders[0]["waiting_parts"] is True
+
+
+@needs_quote_parts
+def test_a_package_with_parts_is_priced_from_inventory_in_one_step(
+        stack, admin, advisor, store, inventory_quotes_parts):
+    suffix = uuid.uuid4().hex[:6].upper()
+    oil, filt = f"OIL-{suffix}", f"FLT-{suffix}"
+    for sku, name, price in ((oil, "机油 5W-30 1L", 6800), (filt, "机油滤清器", 4500)):
+        assert admin.post(f"{stack.url}/v1/parts", json={"sku": sku, "name": name, "category": "oil",
+                                                         "list_price_fen": price}).status_code == 201
+    assert admin.post(f"{stack.url}/v1/labour-operations", json={
+        "code": f"OIL-CHG-{suffix}", "name": "更换机油机滤", "category": "maintenance",
+        "standard_hours": 0.5}).status_code == 201
+    package = admin.post(f"{stack.url}/v1/packages", json={
+        "code": f"PKG-MINOR-{suffix}", "name": "小保养", "pricing": "fixed", "fixed_price_fen": 35000,
+        "items": [{"kind": "labour", "op_code": f"OIL-CHG-{suffix}"}, {"kind": "part", "sku": oil, "qty": 4},
+                  {"kind": "part", "sku": filt}]})
+    assert package.status_code == 201, package.text
+    customer, vehicle = customer_with_vehicle(stack, advisor)
+    visit = check_in(stack, advisor, store, customer, vehicle)
+    quote = post(advisor, f"{stack.url}/v1/quotes", {"visit_id": visit["id"]}, 201)
+    quote = post(advisor, f"{stack.url}/v1/quotes/{quote['id']}/packages", {"package": f"PKG-MINOR-{suffix}"}, 201)
+    # 6000 + 27200 + 4500 = 37700 → the package price 35000, 2700 shown as discount
+    assert [l["gross_fen"] for l in quote["lines"]] == [6000, 27200, 4500]
+    assert quote["totals"]["total_fen"] == 35000 and quote["totals"]["discount_fen"] == 2700
+    assert [l["available"] for l in quote["lines"]] == [None, False, False]

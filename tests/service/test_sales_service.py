@@ -705,3 +705,23 @@ def test_quote_lists_carry_versions_and_orders(sales):
     assert listed[first["quote_id"]]["order_id"] == first["id"] and listed[draft["id"]]["order_id"] is None
     assert listed[draft["id"]]["versions"] == [{"id": draft["id"], "version": 1, "state": "draft"}]
     assert listed[draft["id"]]["totals"]["total_fen"] == 39200
+
+
+def test_parts_are_quoted_under_the_catalogues_sku_and_inactive_ones_refused(sales, inventory):
+    inventory.parts["OLD-PART"] = {"name": "停产件", "unit": "个", "unit_price_fen": 100, "cost_fen": None,
+                                   "available": 3, "active": False}
+    original = inventory.quote_parts
+
+    def canonical(store_id, skus):
+        answer = original(store_id, [sku.upper() for sku in skus])
+        for item, asked in zip(answer["items"], skus):
+            item["catalogue_sku"], item["sku"] = item["sku"], asked
+        return answer
+
+    inventory.quote_parts = canonical
+    quote = sales().create_quote({"visit_id": visit(sales)["id"]})
+    quote = sales().add_quote_line(quote["id"], {"kind": "part", "sku": "filter-oil"})
+    assert quote["lines"][0]["sku"] == "FILTER-OIL"
+    with pytest.raises(Invalid) as inactive:
+        sales().add_quote_line(quote["id"], {"kind": "part", "sku": "OLD-PART"})
+    assert "no longer sold" in inactive.value.message

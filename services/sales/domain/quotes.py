@@ -115,9 +115,12 @@ def _labour_rate(session: Session, quote: Quote, skill: str | None, today: date)
 
 
 def _part_line(session: Session, quote: Quote, part: dict, qty: Decimal, today: date) -> QuoteLine:
-    listed = catalogue.effective_price(session, "part", part["sku"], quote.store_id, today)
+    if part.get("active") is False:
+        raise Invalid(f"{part['sku']} ({part['name']}) is no longer sold.", fields={"sku": ["Inactive part."]})
+    sku = part.get("catalogue_sku") or part["sku"]  # the catalogue's spelling travels on to the order
+    listed = catalogue.effective_price(session, "part", sku, quote.store_id, today)
     return QuoteLine(
-        kind="part", description=part["name"], sku=part["sku"], part_id=part.get("part_id"), unit=part.get("unit"),
+        kind="part", description=part["name"], sku=sku, part_id=part.get("part_id"), unit=part.get("unit"),
         qty=qty, unit_price_fen=listed.price_fen if listed else int(part["unit_price_fen"]),
         price_source="price_list" if listed else "inventory", unit_cost_fen=part.get("cost_fen"),
         available_qty=to_qty(part.get("available") or 0), in_stock=bool(part.get("in_stock")))
