@@ -167,3 +167,36 @@ def test_one_stored_value_card_spent_at_two_tills_at_once_never_goes_negative(se
     assert left["paid_balance_fen"] == 2_000 and [t["kind"] for t in left["transactions"]] == [
         "issue", "top_up", "payment"]
     assert books_balance(sessions)
+
+
+def test_closing_the_day_waits_for_a_payment_in_flight_and_counts_it(sessions):
+    from services.finance.domain import payments
+    store = f"store-{uuid.uuid4().hex[:6]}"
+    cashier = Caller(user_id="c9", role="cashier", store_ids=frozenset({store}))
+    manager = Caller(user_id="m9", role="store_manager", store_ids=frozenset({store}))
+    confirmed = order(store_id=store)
+    setup = sessions()
+    service(setup, SYSTEM).on_order_confirmed(envelope("sales.order_confirmed", confirmed))
+    service(setup, SYSTEM).on_work_order_completed(envelope("workshop.work_order_completed", completed(confirmed)))
+    invoice = service(setup, SYSTEM).list_invoices({"order_id": confirmed["order_id"]})["items"][0]
+    till = sessions()
+    payment, _ = payments.take_payment(till, cashier, invoice["id"], {"method": "cash", "amount_fen": 7_000})
+    day = payment.business_date  # not committed yet
+    outcome = {}
+
+    def close():
+        outcome["report"] = service(sessions(), manager).close_day({
+            "store_id": store, "date": day.isoformat(), "cash_counted_fen": 7_000})
+
+    closer = threading.Thread(target=close)
+    closer.start()
+    closer.join(timeout=1.0)
+    assert closer.is_alive(), "the close did not wait for the payment in flight"
+    till.commit()
+    closer.join(timeout=30)
+    report = outcome["report"]
+    assert report["takings"] == {"cash": 7_000} and report["cash_expected_fen"] == 7_000
+    assert report["difference_fen"] == 0
+    later = service(sessions(), cashier).take_payment(invoice["id"], {"method": "cash", "amount_fen": 100})
+    assert later["payment"]["business_date"] > day.isoformat()  # the closed day takes no more
+    assert ledger.trial_balance(sessions(), [store])["balanced"]

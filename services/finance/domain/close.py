@@ -2,7 +2,8 @@
 and paid, open receivables, cash expected (the day's net cash movement in the journal: payments,
 deposits, top-ups, refunds and cash expenses; the till float is not tracked) against cash counted.
 The difference posts to 6711 cash over/short on that day; after that the day is closed and anything
-later posts to the next open day."""
+later posts to the next open day. On PostgreSQL the close takes the store's business-day lock
+exclusively (postings hold it shared), so a payment in flight is either counted or lands on the next day."""
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, timezone
@@ -82,6 +83,7 @@ def close_day(session: Session, caller: Caller, data: dict) -> dict:
     store_id, day = data["store_id"], data["date"]
     caller.require_store(store_id)
     require_manager(caller, "Closing the day")
+    ledger.lock_store_day(session, store_id, exclusive=True)  # postings in flight finish first
     tz = ledger.settings_of(session, store_id).time_zone
     if day > ledger.local_date(datetime.now(timezone.utc), tz):
         raise Invalid("A day can be closed once it has begun.", fields={"date": ["In the future."]})

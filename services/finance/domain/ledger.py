@@ -3,10 +3,11 @@ store's time zone (a closed day is never posted to: the next open day takes the 
 balance."""
 from __future__ import annotations
 
+import zlib
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from services.common.db import utcnow
@@ -115,9 +116,27 @@ def is_closed(session: Session, store_id: str, day: date) -> bool:
         DailyClose.store_id == store_id, DailyClose.business_date == day)).first() is not None
 
 
+CLOSE_LOCK_CLASS = 7_404  # advisory-lock namespace: finance's store business days
+
+
+def _store_lock_key(store_id: str) -> int:
+    return zlib.crc32(store_id.encode()) - 2**31  # a signed int4
+
+
+def lock_store_day(session: Session, store_id: str, *, exclusive: bool) -> None:
+    """PostgreSQL: money postings of a store hold a shared lock until they commit; closing its day
+    takes it exclusively, so the close waits for postings in flight and later postings wait for
+    the close and then see the day closed. (SQLite serialises writers anyway.)"""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    function = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
+    session.execute(text(f"SELECT {function}(:cls, :key)"), {"cls": CLOSE_LOCK_CLASS, "key": _store_lock_key(store_id)})
+
+
 def business_date(session: Session, store_id: str, at: datetime | None = None) -> date:
     """The store-local day a record made at `at` belongs to: today, or the first open day after a
     closed one (late corrections post to the next day)."""
+    lock_store_day(session, store_id, exclusive=False)
     day = local_date(at or utcnow(), settings_of(session, store_id).time_zone)
     closed = set(session.execute(select(DailyClose.business_date).where(
         DailyClose.store_id == store_id, DailyClose.business_date >= day)).scalars())
@@ -134,6 +153,7 @@ def post_journal_entry(session: Session, store_id: str, lines: list[tuple[str, i
     kept = check_balanced(lines)
     if not kept:
         return None
+    lock_store_day(session, store_id, exclusive=False)
     day = day or business_date(session, store_id)
     if is_closed(session, store_id, day):
         day = business_date(session, store_id)
