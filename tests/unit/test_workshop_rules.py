@@ -184,3 +184,14 @@ def test_a_day_off_takes_the_technician_off_shift_including_an_overnight_shift_s
     assert not technicians.on_shift(technician, thu_early)
     technician.days_off = [datetime(2026, 11, 26).date()]  # Thursday off: Wednesday's night shift still runs
     assert technicians.on_shift(technician, thu_early)
+
+
+def test_parts_used_default_to_the_order_and_report_extras_and_repeats():
+    part = lambda sku, qty, line: SimpleNamespace(id=line, sku=sku, qty=Decimal(qty), line_id=line, qty_used=None)
+    wo = SimpleNamespace(parts=[part("OIL", "4", "l1"), part("FLT", "1", "l2")])
+    assert [(u["sku"], u["qty"]) for u in completion.parts_used(wo, None)] == [("OIL", 4), ("FLT", 1)]
+    used = completion.parts_used(wo, [{"sku": "OIL", "qty": "3.5"}, {"sku": "OIL", "qty": "0.5"},
+                                      {"sku": "WIPER", "qty": 2}])
+    assert [(u["sku"], u["qty"], u["line_id"]) for u in used] == [
+        ("OIL", Decimal("3.500"), "l1"), ("OIL", Decimal("0.500"), "l1"), ("WIPER", Decimal("2.000"), None)]
+    assert [(p.sku, p.qty_used) for p in wo.parts] == [("OIL", 4), ("FLT", 0), ("WIPER", 2)]

@@ -46,7 +46,8 @@ def parts_used(work_order: WorkOrder, reported: list[dict] | None) -> list[dict]
     for item in reported:
         qty = to_qty(item["qty"])
         match = next((p for p in remaining.values() if item.get("line_id") and p.line_id == item["line_id"]), None) \
-            or next((p for p in remaining.values() if p.sku == item["sku"]), None)
+            or next((p for p in remaining.values() if p.sku == item["sku"]), None) \
+            or next((p for p in work_order.parts if p.sku == item["sku"]), None)  # the same SKU reported twice
         if match is None:
             match = WorkOrderPart(position=len(work_order.parts), line_id=None, sku=item["sku"],
                                   description=item.get("description") or item["sku"], qty=Decimal(0),
