@@ -5,7 +5,6 @@ Store documents are checked twice: here on the store named in a body or filter, 
 service, where each document's own store is known."""
 from __future__ import annotations
 
-from services.common.schemas import ListQuery
 from services.sales import schemas as s
 
 from ..api import endpoint

@@ -3,7 +3,7 @@ lies outside sales (crm's customers and vehicles, inventory's parts)."""
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -725,3 +725,11 @@ def test_parts_are_quoted_under_the_catalogues_sku_and_inactive_ones_refused(sal
     with pytest.raises(Invalid) as inactive:
         sales().add_quote_line(quote["id"], {"kind": "part", "sku": "OLD-PART"})
     assert "no longer sold" in inactive.value.message
+
+
+def test_only_the_customers_own_declined_work_can_be_quoted_again(sales):
+    quote = sales().create_quote({"visit_id": visit(sales)["id"]})
+    with pytest.raises(Invalid) as unknown:
+        sales().add_quote_line(quote["id"], {"kind": "fee", "description": "x", "unit_price_fen": 1,
+                                             "declined_work_id": "nope"})
+    assert "declined_work_id" in unknown.value.fields

@@ -196,7 +196,10 @@ def add_line(session: Session, caller: Caller, quote_id: str, data: dict, quote_
     else:
         line = _fee_line(session, quote, data, today)
     if data.get("declined_work_id"):
-        line.declined_work_id = data["declined_work_id"]
+        declined = session.get(DeclinedWork, data["declined_work_id"])
+        if declined is None or declined.customer_id != quote.customer_id:
+            raise Invalid("No such declined work for this customer.", fields={"declined_work_id": ["Unknown."]})
+        line.declined_work_id = declined.id
     if data.get("discount"):
         _set_line_discount(line, data["discount"])
         _note_discounter(quote, caller)
