@@ -179,6 +179,19 @@ class Reservation(Base):
         return self.qty_requested - self.qty_reserved
 
 
+class OrderState(Base):
+    """What inventory knows of a sales order: `confirmed` or `cancelled`. Events travel on separate
+    queues, so a cancellation may be handled before (or while) its confirmation is: the primary
+    key makes the two meet on one row, and a late confirmation of a cancelled order reserves nothing."""
+
+    __tablename__ = "order_states"
+
+    order_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    store_id: Mapped[str] = mapped_column(String(26))
+    status: Mapped[str] = mapped_column(String(12), comment="confirmed | cancelled")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
 class Supplier(Base):
     __tablename__ = "suppliers"
 

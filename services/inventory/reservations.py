@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 from decimal import Decimal
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from services.common.db import utcnow
@@ -16,7 +17,7 @@ from services.common.outbox import record_event
 from services.common.schemas import page
 
 from . import ledger
-from .models import ZERO, Movement, Part, Reservation
+from .models import ZERO, Movement, OrderState, Part, Reservation
 
 log = logging.getLogger(__name__)
 
@@ -45,10 +46,29 @@ def _parts(session: Session, skus) -> dict[str, Part]:
     return {p.sku: p for p in session.scalars(select(Part).where(Part.sku.in_(list(skus))))} if skus else {}
 
 
+def mark_order(session: Session, order_id: str, store_id: str, status: str) -> OrderState:
+    """Record what we know of an order and hold its row for this transaction. A confirmation never
+    overwrites a cancellation; two handlers of one order meet here and run one after the other."""
+    try:
+        with session.begin_nested():
+            session.add(OrderState(order_id=order_id, store_id=store_id, status=status, updated_at=utcnow()))
+    except IntegrityError:
+        pass
+    state = session.scalars(select(OrderState).where(OrderState.order_id == order_id)
+                            .with_for_update().execution_options(populate_existing=True)).one()
+    if status == "cancelled" and state.status != "cancelled":
+        state.status = "cancelled"
+    return state
+
+
 def reserve_order(session: Session, payload: dict) -> str | None:
     """Reserve the part lines of a confirmed order at its store; what is missing waits (and the
     order is reported short). Returns the fact published, if any."""
     order_id, store_id = payload["order_id"], payload["store_id"]
+    state = mark_order(session, order_id, store_id, "confirmed")
+    if state.status == "cancelled":
+        log.info("confirmation of an order already cancelled: nothing reserved", extra={"order_id": order_id})
+        return None
     if session.scalar(select(Reservation.id).where(Reservation.order_id == order_id).limit(1)):
         log.info("order already reserved", extra={"order_id": order_id})
         return None
@@ -85,6 +105,7 @@ def reserve_order(session: Session, payload: dict) -> str | None:
 def release_order(session: Session, payload: dict) -> int:
     """The order was cancelled: everything it held goes back (to waiting orders first)."""
     order_id = payload["order_id"]
+    mark_order(session, order_id, payload.get("store_id") or "", "cancelled")
     reservations = ledger.order_lines(session, order_id)
     if not reservations:
         return 0

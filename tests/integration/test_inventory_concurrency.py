@@ -130,3 +130,25 @@ def test_parallel_completions_and_cancellations_keep_the_ledger_exact(db):
     assert (level.on_hand, level.reserved, level.value_fen) == (6, 0, 6 * 2000)
     with session_of(db) as session:
         assert check_ledger(session, store_id)["ok"]
+
+
+def test_a_cancellation_racing_its_confirmation_never_strands_a_reservation(db):
+    store_id = f"race-{uuid.uuid4().hex[:6]}"
+    sku = stocked_part(db, store_id, 20)
+    order_ids = [f"cc-{i}-{uuid.uuid4().hex[:6]}" for i in range(6)]
+    work = [("confirm", o) for o in order_ids] + [("cancel", o) for o in order_ids]
+
+    def handle(session, item):
+        kind, order_id = item
+        if kind == "confirm":
+            return reservations.reserve_order(session, confirmed(order_id, store_id, sku, 1))
+        return reservations.release_order(session, {"order_id": order_id, "store_id": store_id})
+
+    race(db, work, handle)
+    level = level_of(db, store_id, sku)
+    assert level.reserved == 0 and level.available == 20
+    with session_of(db) as session:
+        stranded = session.scalars(select(Reservation).where(Reservation.order_id.in_(order_ids),
+                                                             Reservation.status == "open")).all()
+        assert stranded == []
+        assert check_ledger(session, store_id)["ok"]

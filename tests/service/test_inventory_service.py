@@ -575,3 +575,16 @@ def test_counters_count_blind_while_managers_see_the_books(session):
     [managed] = inv(session).get_stocktake(take["id"])["lines"]
     assert (managed["qty_at_open"], managed["counts"][0]["qty_book"]) == (6, 6)
     assert [s["sku"] for s in inv(session).list_stock({"store_id": S1, "q": "刹车"})["items"]] == [sku]
+
+
+def test_a_cancellation_handled_before_its_confirmation_leaves_nothing_reserved(session):
+    sku = new_part(session)["sku"]
+    receive(session, sku, 3, 1000)
+    system = inv(session, SYSTEM)
+    system.on_order_cancelled(envelope("sales.order_cancelled", {
+        "order_id": "early-cancel", "store_id": S1, "reason": "客户取消",
+        "cancelled_at": datetime.now(timezone.utc).isoformat()}))
+    system.on_order_confirmed(order_confirmed("early-cancel", [(sku, 2)]))
+    assert stock(session, sku)["reserved"] == 0
+    assert inv(session).list_reservations({"store_id": S1, "order_id": "early-cancel"})["items"] == []
+    assert events(session, "stock_reserved") == events(session, "stock_shortage") == []
