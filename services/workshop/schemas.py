@@ -2,6 +2,7 @@
 (the gateway validates with them and builds its OpenAPI document from them)."""
 from __future__ import annotations
 
+from datetime import date, datetime, timezone
 from zoneinfo import available_timezones
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
@@ -19,6 +20,12 @@ SKILLS_HINT = ("maintenance, electrical, engine, bodywork, paint, tyres, detaili
 BAY_KINDS = ("general", "lift", "alignment", "quick_service", "diagnosis", "bodywork", "paint_booth", "wash")
 TRAINING_KINDS = ("onboarding", "on_the_job", "external", "manufacturer")
 _TIME_ZONES = available_timezones()
+STORE_ID = validate.Length(min=1, max=26)
+_EARLIEST, _LATEST = date(2000, 1, 1), date(2100, 12, 31)
+SANE_DATE = validate.Range(min=_EARLIEST, max=_LATEST, error="Between 2000-01-01 and 2100-12-31.")
+SANE_MOMENT = validate.Range(min=datetime(2000, 1, 1, tzinfo=timezone.utc),
+                             max=datetime(2100, 12, 31, tzinfo=timezone.utc),
+                             error="Between the years 2000 and 2100.")
 
 
 # -- technicians -----------------------------------------------------------------------------------
@@ -43,17 +50,18 @@ class ShiftOut(Schema):
 
 
 class TechnicianCreate(Schema):
-    store_id = fields.String(required=True)
+    store_id = fields.String(required=True, validate=STORE_ID)
     name = fields.String(required=True, validate=validate.Length(min=1, max=50))
     user_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=26),
                             metadata={"description": "The staff account that clocks as this technician"})
     employee_no = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=30))
     level = fields.String(required=True, validate=validate.OneOf(LEVELS))
-    hourly_cost_fen = Fen(required=True, metadata={"description": "Labour cost per hour, in fen"})
+    hourly_cost_fen = Fen(required=True, validate=validate.Range(max=10_000_000),
+                          metadata={"description": "Labour cost per hour, in fen"})
     skills = fields.List(fields.String(validate=SKILL), load_default=list, validate=validate.Length(max=30),
                          metadata={"description": f"e.g. {SKILLS_HINT}"})
     shifts = fields.List(fields.Nested(ShiftIn), load_default=list, validate=validate.Length(max=21))
-    days_off = fields.List(fields.Date(), load_default=list, validate=validate.Length(max=400),
+    days_off = fields.List(fields.Date(validate=SANE_DATE), load_default=list, validate=validate.Length(max=400),
                            metadata={"description": "Store-local dates off (leave); replaces the list on PATCH"})
     time_zone = fields.String(load_default="Asia/Shanghai", validate=validate.OneOf(_TIME_ZONES),
                               metadata={"description": "The store's time zone (shifts are local times)"})
@@ -70,8 +78,9 @@ class CertificationCreate(Schema):
                           metadata={"description": "The skill it qualifies for (added to the technician's skills)"})
     issuer = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
     certificate_no = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=60))
-    issued_on = fields.Date(load_default=None, allow_none=True)
-    expires_on = fields.Date(load_default=None, allow_none=True)
+    issued_on = fields.Date(load_default=None, allow_none=True, validate=validate.Range(min=date(1950, 1, 1),
+                                                                                          max=_LATEST))
+    expires_on = fields.Date(load_default=None, allow_none=True, validate=SANE_DATE)
 
     @validates_schema
     def _order(self, data, **_):
@@ -93,7 +102,7 @@ class TrainingCreate(Schema):
     course = fields.String(required=True, validate=validate.Length(min=1, max=100))
     kind = fields.String(required=True, validate=validate.OneOf(TRAINING_KINDS),
                          metadata={"description": "岗前 onboarding, 在职 on_the_job, external, manufacturer"})
-    completed_on = fields.Date(required=True)
+    completed_on = fields.Date(required=True, validate=validate.Range(min=date(1950, 1, 1), max=_LATEST))
     hours = Quantity(load_default=None, allow_none=True, validate=validate.Range(min=0, max=10000))
     result = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
 
@@ -307,12 +316,13 @@ class JobDispatch(Schema):
 class DispatchRequest(Schema):
     jobs = fields.List(fields.Nested(JobDispatch), load_default=list, validate=validate.Length(max=100))
     bay_id = fields.String(allow_none=True)
-    scheduled_start = fields.AwareDateTime(allow_none=True)
+    scheduled_start = fields.AwareDateTime(allow_none=True, validate=SANE_MOMENT)
     expected_version = fields.Integer(strict=True, allow_none=True, load_default=None)
 
 
 class SuggestionQuery(Schema):
-    at = fields.AwareDateTime(load_default=None, allow_none=True, metadata={"description": "Default: now"})
+    at = fields.AwareDateTime(load_default=None, allow_none=True, validate=SANE_MOMENT,
+                              metadata={"description": "Default: now"})
     include_off_shift = fields.Boolean(load_default=False)
 
 
@@ -383,7 +393,8 @@ class DeliverRequest(Schema):
     mileage_out_km = fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=3_000_000))
     accepted_by = fields.String(required=True, validate=validate.Length(min=1, max=50),
                                 metadata={"description": "Name the customer signed with"})
-    accepted_at = fields.AwareDateTime(load_default=None, allow_none=True, metadata={"description": "Default: now"})
+    accepted_at = fields.AwareDateTime(load_default=None, allow_none=True, validate=SANE_MOMENT,
+                                       metadata={"description": "Default: now"})
     satisfied = fields.Boolean(required=True)
     comment = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
 
@@ -450,7 +461,7 @@ class InspectionsOut(Schema):
 # -- bays ------------------------------------------------------------------------------------------
 
 class BayCreate(Schema):
-    store_id = fields.String(required=True)
+    store_id = fields.String(required=True, validate=STORE_ID)
     code = fields.String(required=True, validate=validate.Length(min=1, max=20))
     name = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=50))
     kind = fields.String(load_default="general", validate=validate.OneOf(BAY_KINDS))
@@ -476,8 +487,8 @@ class BaysOut(Schema):
 
 
 class BayPlanQuery(Schema):
-    store_id = fields.String(required=True)
-    date = fields.Date(required=True)
+    store_id = fields.String(required=True, validate=STORE_ID)
+    date = fields.Date(required=True, validate=SANE_DATE)
     time_zone = fields.String(load_default="Asia/Shanghai", validate=validate.OneOf(_TIME_ZONES),
                               metadata={"description": "Filled in from the store by the gateway"})
 
@@ -511,9 +522,10 @@ class BayPlanOut(Schema):
 # -- the foreman's numbers -------------------------------------------------------------------------
 
 class StatsQuery(Schema):
-    store_id = fields.String(required=True)
-    from_ = fields.Date(required=True, data_key="from", metadata={"description": "First store-local day"})
-    to = fields.Date(required=True, metadata={"description": "Last store-local day (inclusive)"})
+    store_id = fields.String(required=True, validate=STORE_ID)
+    from_ = fields.Date(required=True, data_key="from", validate=SANE_DATE,
+                        metadata={"description": "First store-local day"})
+    to = fields.Date(required=True, validate=SANE_DATE, metadata={"description": "Last store-local day (inclusive)"})
     time_zone = fields.String(load_default="Asia/Shanghai", validate=validate.OneOf(_TIME_ZONES),
                               metadata={"description": "Filled in from the store by the gateway"})
 

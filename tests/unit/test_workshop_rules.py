@@ -195,3 +195,22 @@ def test_parts_used_default_to_the_order_and_report_extras_and_repeats():
     assert [(u["sku"], u["qty"], u["line_id"]) for u in used] == [
         ("OIL", Decimal("3.500"), "l1"), ("OIL", Decimal("0.500"), "l1"), ("WIPER", Decimal("2.000"), None)]
     assert [(p.sku, p.qty_used) for p in wo.parts] == [("OIL", 4), ("FLT", 0), ("WIPER", 2)]
+
+
+@pytest.mark.parametrize("schema, data, field", [
+    ("SuggestionQuery", {"at": "0001-01-01T00:00:00+08:00"}, "at"),
+    ("BayPlanQuery", {"store_id": "s1", "date": "9999-12-31"}, "date"),
+    ("StatsQuery", {"store_id": "s1", "from": "2026-01-01", "to": "9999-12-31"}, "to"),
+    ("TechnicianCreate", {"store_id": "s" * 27, "name": "a", "level": "junior", "hourly_cost_fen": 1}, "store_id"),
+    ("TechnicianCreate", {"store_id": "s1", "name": "a", "level": "junior", "hourly_cost_fen": 2 ** 40},
+     "hourly_cost_fen"),
+    ("DeliverRequest", {"mileage_out_km": 1, "accepted_by": "x", "satisfied": True,
+                        "accepted_at": "0001-01-01T00:00:00+14:00"}, "accepted_at"),
+])
+def test_values_the_database_or_the_calendar_cannot_hold_are_refused_as_validation_errors(schema, data, field):
+    from marshmallow import ValidationError
+
+    from services.workshop import schemas
+    with pytest.raises(ValidationError) as refused:
+        getattr(schemas, schema)().load(data)
+    assert field in refused.value.messages
