@@ -100,7 +100,13 @@ class ServiceBase:
 
     @nameko_rpc
     def health(self) -> dict:
+        """Readiness: the service consumes its queue and reaches its database."""
         self.db.execute(text("SELECT 1"))
+        return {"service": self.name, "status": "ok"}
+
+    @nameko_rpc
+    def ping(self) -> dict:
+        """Liveness: the process consumes its queue and runs workers (no database round trip)."""
         return {"service": self.name, "status": "ok"}
 
     @timer(interval=2)

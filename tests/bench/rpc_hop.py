@@ -10,7 +10,8 @@ PostgreSQL databases, see tests/support/stack.py) and measures, all on loopback:
    the hop in 2 (`1.`, used for the ratio) and of the RPC behind 3 (`1c.`, crm.get_customer, whose
    reply the script captures from crm first); for reference also the gateway's `RpcClient`
    against that same echo responder;
-2. one nameko RPC hop: crm's `health` (runs `SELECT 1`) through `gateway.rpc.RpcClient`, and for
+2. one nameko RPC hop: crm's `ping` (a worker, no database) through `gateway.rpc.RpcClient` (then
+   `health`, which adds `SELECT 1`), and for
    reference through nameko's standalone `ClusterRpcProxy`;
 3. `GET /v1/customers/{id}` through the gateway: sequential latency, then throughput at
    16 connections for `--duration` seconds (wrk, or a Python thread-pool if wrk is missing);
@@ -55,7 +56,7 @@ from tests.support.stack import ROOT, Stack, free_port  # noqa: E402
 HOP_TARGET = 3.0  # nameko hop median / raw AMQP median, at most
 SHARE_TARGET = 0.25  # gateway GET req/s / hello req/s, at least
 ECHO_SERVICE = "bench_echo"  # the echo responder listens where a nameko service of this name would
-HEALTH_REPLY = {"result": {"service": "crm", "status": "ok"}, "error": None}  # what crm.health answers
+HEALTH_REPLY = {"result": {"service": "crm", "status": "ok"}, "error": None}  # what crm.ping/health answer
 
 
 def rpc_request(**kwargs) -> bytes:
@@ -320,11 +321,14 @@ def measure(args, stack: Stack, amqp_uri: str, log_dir: Path) -> dict:
     finally:
         echo.stop()
 
-    # 2. one nameko hop: crm.health
-    step(f"nameko hop crm.health via RpcClient, {n} calls")
-    if client.call("crm", "health", context) != HEALTH_REPLY["result"]:
-        raise RuntimeError("crm.health answered something else")
-    figures["hop_rpcclient"] = timed(lambda: client.call("crm", "health", context), n, warmup)
+    # 2. one nameko hop: crm.ping (a worker, no database), and crm.health (plus SELECT 1)
+    step(f"nameko hop crm.ping via RpcClient, {n} calls")
+    for method in ("ping", "health"):
+        if client.call("crm", method, context) != HEALTH_REPLY["result"]:
+            raise RuntimeError(f"crm.{method} answered something else")
+    figures["hop_rpcclient"] = timed(lambda: client.call("crm", "ping", context), n, warmup)
+    step(f"crm.health (ping + SELECT 1) via RpcClient, {n} calls")
+    figures["hop_health"] = timed(lambda: client.call("crm", "health", context), n, warmup)
 
     # a lower bound of the service side without adding an RPC: an unknown method is answered with
     # MethodNotFound by crm's rpc consumer itself (consume -> error reply -> ack; no worker, no DB)
@@ -341,10 +345,10 @@ def measure(args, stack: Stack, amqp_uri: str, log_dir: Path) -> dict:
     figures["hop_no_worker"] = timed(unknown_method, n, warmup)
     client.close()
 
-    step(f"nameko hop crm.health via ClusterRpcProxy, {n} calls")
+    step(f"nameko hop crm.ping via ClusterRpcProxy, {n} calls")
     from nameko.standalone.rpc import ClusterRpcProxy
     with ClusterRpcProxy({"AMQP_URI": amqp_uri}, timeout=5, context_data=rpc_context()) as proxy:
-        figures["hop_clusterrpcproxy"] = timed(proxy.crm.health, n, warmup)
+        figures["hop_clusterrpcproxy"] = timed(proxy.crm.ping, n, warmup)
 
     # 3. GET /v1/customers/{id} through the gateway
     customer_url = f"{stack.url}/v1/customers/{customer_id}"
@@ -412,8 +416,9 @@ def table(figures: dict, meta: dict) -> str:
         latency("1b. gateway RpcClient ↔ pika echo", "rpcclient_echo", "client cost, no service"),
         latency("1c. raw AMQP, get_customer-sized", "raw_amqp_customer_size",
                 "request {} B, reply {} B".format(*figures["payload_bytes"]["get_customer"])),
-        latency("2. nameko hop crm.health via gateway RpcClient", "hop_rpcclient", "includes SELECT 1"),
-        latency("2b. nameko hop crm.health via ClusterRpcProxy", "hop_clusterrpcproxy",
+        latency("2. nameko hop crm.ping via gateway RpcClient", "hop_rpcclient", "a worker, no database"),
+        latency("2d. crm.health via gateway RpcClient", "hop_health", "the hop plus SELECT 1 on PostgreSQL"),
+        latency("2b. nameko hop crm.ping via ClusterRpcProxy", "hop_clusterrpcproxy",
                 "reference; persistent + confirms"),
         latency("2c. crm, unknown method via gateway RpcClient", "hop_no_worker",
                 "reference; MethodNotFound reply, no worker, no DB"),
