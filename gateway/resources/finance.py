@@ -83,6 +83,15 @@ class Payments(Resource):
         return self.call(req, "finance", "list_payments", query=req.context.query_json)
 
 
+class InvoiceReissue(Resource):
+    @endpoint("Bill a voided invoice's order again (manager): the order's current contract, the work done",
+              tag="finance", roles=MANAGERS, response=InvoiceOut, status=201)
+    def on_post(self, req, resp, invoice_id: str):
+        invoice = self.call(req, "finance", "reissue_invoice", invoice_id=invoice_id)
+        resp.location = f"/v1/invoices/{invoice['id']}"
+        return invoice
+
+
 class PaymentItem(Resource):
     @endpoint("A payment", tag="finance", roles=FINANCE_READERS, response=PaymentOut)
     def on_get(self, req, resp, payment_id: str):
@@ -267,6 +276,7 @@ def routes(deps) -> list[tuple[str, object]]:
         ("/v1/invoices/{invoice_id}", InvoiceItem(deps)),
         ("/v1/invoices/{invoice_id}/payments", InvoicePayments(deps)),
         ("/v1/invoices/{invoice_id}/void", InvoiceVoid(deps)),
+        ("/v1/invoices/{invoice_id}/reissue", InvoiceReissue(deps)),
         ("/v1/payments", Payments(deps)),
         ("/v1/payments/{payment_id}", PaymentItem(deps)),
         ("/v1/payments/{payment_id}/refunds", PaymentRefunds(deps)),

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import (JSON, BigInteger, Boolean, Date, ForeignKey, Index, Integer, Numeric, String, Text,
-                        UniqueConstraint)
+                        UniqueConstraint, text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from services.common.db import UTCDateTime, declarative_base, utcnow
@@ -65,7 +65,7 @@ class Invoice(Base):
     id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
     number: Mapped[str] = mapped_column(String(40), unique=True)
     store_id: Mapped[str] = mapped_column(EXT_ID)
-    order_id: Mapped[str] = mapped_column(EXT_ID, unique=True)
+    order_id: Mapped[str] = mapped_column(EXT_ID)
     order_number: Mapped[str | None] = mapped_column(String(40))
     work_order_id: Mapped[str | None] = mapped_column(EXT_ID)
     customer_id: Mapped[str] = mapped_column(EXT_ID)
@@ -99,7 +99,11 @@ class Invoice(Base):
     jobs: Mapped[list["InvoiceJob"]] = relationship(cascade="all, delete-orphan", lazy="selectin",
                                                     order_by="InvoiceJob.id")
 
-    __table_args__ = (Index("ix_invoices_store_status", "store_id", "status", "id"),
+    __table_args__ = (Index("ix_invoices_order", "order_id"),
+                      # one open invoice per order; a void one may be followed by a new one
+                      Index("uq_invoices_open_order", "order_id", unique=True,
+                            postgresql_where=text("status <> 'void'"), sqlite_where=text("status <> 'void'")),
+                      Index("ix_invoices_store_status", "store_id", "status", "id"),
                       Index("ix_invoices_store_date", "store_id", "business_date"),
                       Index("ix_invoices_customer", "customer_id", "id"))
 

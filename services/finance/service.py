@@ -83,6 +83,10 @@ class FinanceService(ServiceBase):
         request = load(VoidRequest(), data)
         return self._invoice(invoices.void_invoice(self.db, self.caller, invoice_id, request["reason"]))
 
+    @rpc
+    def reissue_invoice(self, invoice_id: str) -> dict:
+        return self._invoice(invoices.reissue_invoice(self.db, self.caller, invoice_id))
+
     # -- payments and refunds -------------------------------------------------------------------
     @rpc
     def take_payment(self, invoice_id: str, data: dict, idempotency_key: str | None = None) -> dict:

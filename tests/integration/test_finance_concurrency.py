@@ -124,10 +124,12 @@ def test_a_retry_racing_its_original_pays_once(sessions):
     assert books_balance(sessions)
 
 
-def test_a_completion_delivered_twice_at_once_issues_one_invoice(sessions):
+@pytest.mark.parametrize("same_event", [True, False], ids=["redelivered", "two-completion-events"])
+def test_a_completion_delivered_twice_at_once_issues_one_invoice(sessions, same_event):
     confirmed = order(store_id=STORE)
     service(sessions(), SYSTEM).on_order_confirmed(envelope("sales.order_confirmed", confirmed))
     done = completed(confirmed)
+    one = envelope("workshop.work_order_completed", done)
     barrier = threading.Barrier(2)
     errors = []
 
@@ -135,8 +137,10 @@ def test_a_completion_delivered_twice_at_once_issues_one_invoice(sessions):
         session = sessions()
         barrier.wait()
         try:
-            service(session, SYSTEM).on_work_order_completed(envelope("workshop.work_order_completed", done))
+            service(session, SYSTEM).on_work_order_completed(
+                one if same_event else envelope("workshop.work_order_completed", done))
         except Exception as exc:  # noqa: BLE001 - the loser's unique violation is redelivered in production
+            session.rollback()
             errors.append(exc)
 
     threads = [threading.Thread(target=deliver) for _ in range(2)]

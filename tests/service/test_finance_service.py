@@ -262,6 +262,15 @@ def test_void_needs_a_manager_reverses_the_books_and_returns_the_deposit_to_the_
     assert books.get("1122", 0) == 0 and books.get("4001", 0) == 0 and books["2203"] == -5_000
     with pytest.raises(Conflict):
         finance(session, MANAGER).void_invoice(invoice["id"], {"reason": "again"})
+    with pytest.raises(Forbidden):
+        finance(session).reissue_invoice(invoice["id"])
+    again = finance(session, MANAGER).reissue_invoice(invoice["id"])
+    assert again["id"] != invoice["id"] and again["order_id"] == invoice["order_id"]
+    assert (again["total_fen"], again["deposit_fen"], again["status"]) == (51_000, 5_000, "partially_paid")
+    with pytest.raises(Conflict):  # one open invoice per order
+        finance(session, MANAGER).reissue_invoice(invoice["id"])
+    books = assert_books_balance(session)
+    assert books["1122"] == 46_000 and books.get("2203", 0) == 0
 
 
 def test_an_invoice_paid_at_the_till_cannot_be_voided(session):

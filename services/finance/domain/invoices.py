@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from services.common.context import Caller
 from services.common.db import utcnow
-from services.common.errors import NotFound
+from services.common.errors import Conflict, NotFound
 from services.common.ids import new_id
 from services.common.money import round_fen, to_qty
 from services.common.outbox import record_event
@@ -118,7 +118,8 @@ def record_order(session: Session, order: dict) -> BillingBasis:
     """Store (or refresh, while no invoice exists) what the order contracted; a deposit becomes a
     prepayment: Dr the method's account · Cr 2203 customer deposits."""
     basis = session.get(BillingBasis, order["order_id"])
-    invoiced = session.execute(select(Invoice.id).where(Invoice.order_id == order["order_id"])).first()
+    invoiced = session.execute(select(Invoice.id).where(Invoice.order_id == order["order_id"],
+                                                        Invoice.status != VOID)).first()
     if invoiced:
         return basis
     lines = [_plain_line(line) for line in order["lines"]]
@@ -197,8 +198,10 @@ def cancel_order(session: Session, cancelled: dict) -> list[Refund]:
 
 # -- issuing ----------------------------------------------------------------------------------------
 def issue_invoice(session: Session, completed: dict) -> Invoice:
-    """Issue the order's invoice once (a redelivered or repeated completion returns the same one)."""
-    existing = session.execute(select(Invoice).where(Invoice.order_id == completed["order_id"])).scalar_one_or_none()
+    """Issue the order's invoice once (a redelivered or repeated completion returns the open one; after
+    a void, a new completion issues a new invoice)."""
+    existing = session.execute(select(Invoice).where(Invoice.order_id == completed["order_id"],
+                                                     Invoice.status != VOID)).scalar_one_or_none()
     if existing is not None:
         return existing
     basis = session.get(BillingBasis, completed["order_id"])
@@ -319,3 +322,24 @@ def void_invoice(session: Session, caller: Caller, invoice_id: str, reason: str)
     invoice.paid_fen = 0
     invoice.deposit_fen = 0
     return invoice
+
+
+def reissue_invoice(session: Session, caller: Caller, invoice_id: str) -> Invoice:
+    """A manager bills a voided invoice's order again: the order's current billing basis (sales may
+    have confirmed it again with corrected prices) with the jobs and parts of the voided invoice."""
+    require_manager(caller, "Reissuing an invoice")
+    void = get_locked(session, Invoice, invoice_id, "invoice")
+    caller.require_store(void.store_id)
+    if void.status != VOID:
+        raise illegal("invoice", void.status, "reissued (only a void invoice is)")
+    open_one = session.execute(select(Invoice.id).where(Invoice.order_id == void.order_id,
+                                                        Invoice.status != VOID)).first()
+    if open_one:
+        raise Conflict("The order already has an open invoice.", fields={"invoice_id": [open_one[0]]})
+    parts = [{"sku": line.sku, "qty": line.qty, "line_id": line.line_id} for line in void.lines if line.kind == "part"]
+    parts += [{"sku": p["sku"], "qty": p["qty"], "line_id": p.get("line_id")} for p in void.unbilled_parts or []]
+    return issue_invoice(session, {
+        "order_id": void.order_id, "work_order_id": void.work_order_id, "comeback": void.comeback,
+        "jobs": [{"job_id": job.job_id, "line_id": job.line_id, "op_code": job.op_code,
+                  "billed_hours": job.billed_hours, "technicians": job.technicians} for job in void.jobs],
+        "parts_used": parts})
