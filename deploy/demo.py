@@ -1,5 +1,9 @@
 """Seed a demo chain through the gateway's API (only `make run` does this; never production),
-print the URL and the demo logins, then stay up so honcho keeps the suite running."""
+print the URL and the demo logins, then stay up so honcho keeps the suite running.
+
+Run as `python -m deploy.demo` from the repository root. Besides stores, staff and customers it
+asks each service's own `demo.seed(api, url, store_ids)` for its part: inventory's catalogue and
+stock, sales' service catalogue (labour operations, packages), workshop's bays and crews."""
 from __future__ import annotations
 
 import os
@@ -8,6 +12,10 @@ import sys
 import time
 
 import requests
+
+from services.inventory import demo as inventory_demo
+from services.sales import demo as sales_demo
+from services.workshop import demo as workshop_demo
 
 URL = f"http://127.0.0.1:{os.environ.get('GATEWAY_PORT', '8080')}"
 ADMIN_PASSWORD = os.environ.get("ADMIN_PASSWORD", "")
@@ -38,10 +46,20 @@ def wait_ready(timeout: float = 180) -> None:
     sys.exit("the suite did not become ready; see the other processes' output")
 
 
+SERVICE_SEEDS = (inventory_demo.seed, sales_demo.seed, workshop_demo.seed)  # sales' packages use inventory's SKUs
+
+
 def seed(api: requests.Session) -> None:
-    existing = {s["code"] for s in api.get(f"{URL}/v1/stores", params={"limit": 200}).json()["items"]}
-    if STORES[0][0] in existing:
-        return
+    stores = {s["code"]: s["id"] for s in api.get(f"{URL}/v1/stores", params={"limit": 200}).json()["items"]}
+    if STORES[0][0] not in stores:
+        seed_chain(api)
+        stores = {s["code"]: s["id"] for s in api.get(f"{URL}/v1/stores", params={"limit": 200}).json()["items"]}
+    store_ids = [stores[code] for code, _name, _address in STORES]
+    for service_seed in SERVICE_SEEDS:  # each skips what it already seeded
+        service_seed(api, URL, store_ids)
+
+
+def seed_chain(api: requests.Session) -> None:
     store_ids = []
     for code, name, address in STORES:
         reply = api.post(f"{URL}/v1/stores", json={"code": code, "name": name, "address": address})
