@@ -102,6 +102,8 @@ class PackageItem(Base):
     op_code: Mapped[str | None] = mapped_column(String(40))
     sku: Mapped[str | None] = mapped_column(String(60))
     sku_options: Mapped[list] = mapped_column(JSON, default=list, comment="parts the advisor may choose instead")
+    sku_by_vehicle: Mapped[dict] = mapped_column(JSON, default=dict,
+                                                 comment="'make' or 'make model' -> the SKU that fits that car")
     fee_code: Mapped[str | None] = mapped_column(String(40))
     description: Mapped[str | None] = mapped_column(String(200))
     qty: Mapped[Decimal] = mapped_column(QTY)

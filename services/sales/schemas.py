@@ -125,6 +125,10 @@ class PackageItemIn(Schema):
     sku = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=60))
     sku_options = fields.List(fields.String(validate=validate.Length(min=1, max=60)), load_default=list,
                               metadata={"description": "Parts the advisor may choose instead (grade, fitment)"})
+    sku_by_vehicle = fields.Dict(keys=fields.String(validate=validate.Length(min=1, max=100)),
+                                 values=fields.String(validate=validate.Length(min=1, max=60)), load_default=dict,
+                                 metadata={"description": "'make' or 'make model' -> the SKU that fits that car",
+                                           "example": {"大众": "FLT-OIL-VW", "丰田 凯美瑞": "FLT-OIL-TY"}})
     fee_code = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=40))
     description = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
     qty = Quantity(load_default=lambda: Decimal(1), validate=validate.Range(min=0, min_inclusive=False, max=10000))
@@ -134,7 +138,7 @@ class PackageItemIn(Schema):
     def _by_kind(self, data, **_):
         if data["kind"] == "labour" and not data.get("op_code"):
             raise ValidationError("A labour item names an operation.", "op_code")
-        if data["kind"] == "part" and not (data.get("sku") or data.get("sku_options")):
+        if data["kind"] == "part" and not (data.get("sku") or data.get("sku_options") or data.get("sku_by_vehicle")):
             raise ValidationError("A part item names a SKU or the SKUs to choose from.", "sku")
         if data["kind"] == "fee" and not (data.get("fee_code") or (data.get("description")
                                                                    and data.get("unit_price_fen") is not None)):
@@ -160,6 +164,7 @@ class PackageItemOut(Schema):
     op_code = fields.String(allow_none=True)
     sku = fields.String(allow_none=True)
     sku_options = fields.List(fields.String())
+    sku_by_vehicle = fields.Dict(keys=fields.String(), values=fields.String())
     fee_code = fields.String(allow_none=True)
     description = fields.String(allow_none=True)
     qty = Quantity()

@@ -733,3 +733,18 @@ def test_only_the_customers_own_declined_work_can_be_quoted_again(sales):
         sales().add_quote_line(quote["id"], {"kind": "fee", "description": "x", "unit_price_fen": 1,
                                              "declined_work_id": "nope"})
     assert "declined_work_id" in unknown.value.fields
+
+
+def test_a_package_picks_the_part_that_fits_the_car(sales, session):
+    hq = sales(HQ)
+    hq.create_labour_operation({"code": "AIR", "name": "更换空滤", "category": "maintenance", "standard_hours": 0.2})
+    hq.create_package({"code": "PKG-AIR", "name": "空滤更换", "items": [
+        {"kind": "labour", "op_code": "AIR"},
+        {"kind": "part", "sku": "FILTER-OIL", "sku_by_vehicle": {"丰田 汉兰达": "PAD-FRONT", "本田": "OIL-0W20-1L"}}]})
+    camry = sales().create_quote({"visit_id": visit(sales, "v1")["id"]})  # 丰田 凯美瑞: the default part
+    assert sales().add_quote_package(camry["id"], {"package": "PKG-AIR"})["lines"][1]["sku"] == "FILTER-OIL"
+    highlander = sales().create_quote({"visit_id": visit(sales, "v2")["id"]})  # 丰田 汉兰达: by make and model
+    assert sales().add_quote_package(highlander["id"], {"package": "PKG-AIR"})["lines"][1]["sku"] == "PAD-FRONT"
+    override = sales().create_quote({"visit_id": visit(sales, "v2")["id"]})
+    chosen = sales().add_quote_package(override["id"], {"package": "PKG-AIR", "part_choices": {"1": "FILTER-OIL"}})
+    assert chosen["lines"][1]["sku"] == "FILTER-OIL"

@@ -211,7 +211,8 @@ def add_line(session: Session, caller: Caller, quote_id: str, data: dict, quote_
 def add_package(session: Session, caller: Caller, quote_id: str, data: dict, quote_parts: QuoteParts) -> list[QuoteLine]:
     """Every line of a canned job, priced from today's catalogue and stock; a fixed package
     price shows as a package discount spread over its lines."""
-    store_id = get_quote(session, caller, quote_id).store_id
+    peek = get_quote(session, caller, quote_id)
+    store_id, visit = peek.store_id, session.get(Visit, peek.visit_id)
     package = catalogue.get_package(session, data["package"])
     if not package.active:
         raise Conflict(f"The package {package.code} is no longer offered.")
@@ -220,8 +221,11 @@ def add_package(session: Session, caller: Caller, quote_id: str, data: dict, quo
     for item in package.items:
         if item.kind != "part":
             continue
-        chosen = choices.get(str(item.position), item.sku)
-        if chosen != item.sku and chosen not in (item.sku_options or []):
+        fitting = item.sku_by_vehicle or {}
+        default = (fitting.get(f"{visit.make} {visit.model}") or fitting.get(visit.make or "") or item.sku)
+        chosen = choices.get(str(item.position), default)
+        allowed = {item.sku, *(item.sku_options or []), *fitting.values()} - {None}
+        if chosen not in allowed:
             raise Invalid(f"{chosen} is not one of the parts this package allows for item {item.position}.",
                           fields={"part_choices": {str(item.position): ["Not an allowed part."]}})
         if not chosen:
