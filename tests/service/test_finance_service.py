@@ -300,7 +300,9 @@ def test_refunds_go_to_the_original_method_and_never_exceed_the_payment(session)
     assert full["status"] == "paid" and full["refunded_fen"] == 16_000 and full["net_paid_fen"] == 35_000
     assert [r["amount_fen"] for r in events(session, "refund_issued")] == [5_000, 11_000]
     books = assert_books_balance(session)
-    assert books["1001"] == 35_000 and books["4102"] == 16_000 and books["2205"] == -100_000
+    # VAT inside the refunds (4,757/51,000 of each): 466 + 1,026 no longer owed
+    assert books["1001"] == 35_000 and books["4102"] == 16_000 - 1_492 and books["2205"] == -100_000
+    assert books["2221"] == -(4_757 - 1_492)
 
 
 def test_a_refund_above_the_store_limit_needs_a_manager(session):
@@ -490,8 +492,9 @@ def test_pnl_and_kpis_for_the_month_equal_the_figures_by_hand(session):
     month = first["business_date"][:7]
     report = finance(session, MANAGER).pnl({"store_id": STORE, "month": month})
     assert report["revenue"] == {"labour_fen": 16_981 + 2_000 + 28_302, "parts_fen": 28_319, "fees_fen": 943}
-    assert report["discounts_fen"] == 2_000 and report["refunds_fen"] == 2_000
-    net = 16_981 + 28_302 + 28_319 + 943 - 2_000
+    # the ¥20 refund holds 1.13 of VAT (1,698/30,000): 18.87 of revenue goes back
+    assert report["discounts_fen"] == 2_000 and report["refunds_fen"] == 1_887
+    net = 16_981 + 28_302 + 28_319 + 943 - 1_887
     assert report["net_revenue_fen"] == net and report["cogs_fen"] == 14_500
     assert report["expenses"]["rent"] == 100_000 and report["net_profit_fen"] == net - 14_500 - 100_000
     kpis = finance(session, MANAGER).kpis({"store_id": STORE, "from": first["business_date"],
@@ -592,5 +595,5 @@ def test_a_deposit_larger_than_the_invoice_refunds_its_excess_from_customer_depo
     finance(session, MANAGER).refund_payment(deposit["id"], {"amount_fen": 10_000, "reason": "多收定金"})
     books = assert_books_balance(session)
     # 9,000 was never revenue: it leaves customer deposits; the other 1,000 is a refund of the invoice
-    assert books.get("2203", 0) == 0 and books["4102"] == 1_000 and books["1001"] == 50_000
+    assert books.get("2203", 0) == 0 and books["4102"] == 1_000 - 93 and books["1001"] == 50_000
     assert finance(session).get_invoice(invoice["id"])["refunded_fen"] == 1_000

@@ -121,3 +121,11 @@ def test_deposit_methods_land_in_their_accounts_and_cardless_card_deposits_await
     assert [money_account(m) for m in ("cash", "card", "wechat", "alipay", "transfer", "stored_value")] == [
         "1001", "1011", "1012", "1013", "1002", "1099"]
     assert money_postings("transfer", "s", None, 0, 500) == {"s": [("1002", 500, 0), ("1122", 0, 500)]}
+
+
+def test_a_refund_carries_the_invoices_vat_in_proportion():
+    from types import SimpleNamespace
+    from services.finance.domain.payments import refund_vat
+    invoice = SimpleNamespace(tax_fen=4_757, total_fen=51_000)
+    assert [refund_vat(invoice, x) for x in (5_000, 11_000, 51_000, 0)] == [466, 1_026, 4_757, 0]
+    assert refund_vat(None, 5_000) == 0

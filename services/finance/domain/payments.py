@@ -10,8 +10,11 @@ Postings: money in: Dr method account · Cr 1122 AR. Stored value: Dr 2205 (paid
 the line's price) · Cr 1122. When the card's store is not the serving store, the serving store books
 Dr 1190 due-from instead of the liability and the card's store books Dr liability · Cr 2190 due-to,
 and an inter-store settlement is recorded. A refund is the payment's posting reversed with 4102
-refunds in place of AR, for the refunded amount."""
+refunds in place of AR, for the refunded amount; the VAT inside it (the invoice's VAT in proportion)
+then moves from 4102 to 2221, so refunds are reported tax excluded and VAT payable comes down."""
 from __future__ import annotations
+
+from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,6 +22,7 @@ from sqlalchemy.orm import Session
 from services.common.context import Caller
 from services.common.db import utcnow
 from services.common.errors import Conflict, Forbidden, Invalid, NotFound
+from services.common.money import round_fen
 from services.common.outbox import record_event
 
 from ..models import CardTransaction, InterStoreSettlement, Invoice, MemberCard, Payment, Refund
@@ -26,7 +30,7 @@ from . import ledger
 from .cards import check_usable, split_stored_value, unit_value
 from .common import MANAGER_ROLES, get_locked, illegal
 from .invoices import PAID, VOID, announce_paid, status_after
-from .ledger import AR, DEPOSITS, DISCOUNTS, DUE_FROM, DUE_TO, PACKAGES, REFUNDS, STORED_VALUE
+from .ledger import AR, DEPOSITS, DISCOUNTS, DUE_FROM, DUE_TO, PACKAGES, REFUNDS, STORED_VALUE, VAT
 
 CARD_METHODS = {"stored_value": STORED_VALUE, "package": PACKAGES}
 
@@ -228,6 +232,9 @@ def refund_payment(session: Session, caller: Caller, payment_id: str, data: dict
     from_deposits = unapplied_part(payment, invoice, amount)
     postings = refund_postings(payment.method, payment.store_id, card.store_id if card else None,
                                liability_back, amount - from_deposits)
+    vat = refund_vat(invoice, amount - from_deposits)
+    if vat:  # the VAT inside the refunded price is no longer owed: revenue and VAT both come down
+        postings.setdefault(payment.store_id, []).extend([(VAT, vat, 0), (REFUNDS, 0, vat)])
     if from_deposits:  # money still held as a prepayment goes back from customer deposits, not revenue
         postings.setdefault(payment.store_id, []).extend([
             (DEPOSITS, from_deposits, 0), (ledger.money_account(payment.method), 0, from_deposits)])
@@ -246,6 +253,13 @@ def refund_payment(session: Session, caller: Caller, payment_id: str, data: dict
             "amount_fen": amount, "method": payment.method}, store_id=payment.store_id)
     session.flush()
     return refund, payment
+
+
+def refund_vat(invoice: Invoice | None, refunded_fen: int) -> int:
+    """The VAT share of a refund against an invoice: the invoice's VAT in proportion to its total."""
+    if invoice is None or refunded_fen <= 0 or not invoice.total_fen:
+        return 0
+    return round_fen(Decimal(refunded_fen) * invoice.tax_fen / invoice.total_fen)
 
 
 def unapplied_part(payment: Payment, invoice: Invoice | None, amount: int) -> int:
