@@ -141,6 +141,13 @@ class ReorderSuggestions(Resource):
         return self.call(req, "inventory", "reorder_suggestions", query=_store_scoped(req))
 
 
+class ReservationRelease(Resource):
+    @endpoint("Release one reservation by hand (its stock goes to waiting orders first)", tag="inventory",
+              roles=STOCK_KEEPERS, response=ReservationOut)
+    def on_post(self, req, resp, reservation_id: str):
+        return self.call(req, "inventory", "release_reservation", reservation_id=reservation_id)
+
+
 class ExpiringBatches(Resource):
     @endpoint("Batches on hand expiring within `days` days, soonest first", tag="inventory", roles=ALL_ROLES,
               query=ExpiringQuery, response=BatchOut, paginated=True)
@@ -312,6 +319,7 @@ def routes(deps) -> list[tuple[str, object]]:
         ("/v1/stock/adjustments", Adjustments(deps)),
         ("/v1/stock/availability", Availability(deps)),
         ("/v1/stock/reservations", Reservations(deps)),
+        ("/v1/stock/reservations/{reservation_id}/release", ReservationRelease(deps)),
         ("/v1/stock/expiring-batches", ExpiringBatches(deps)),
         ("/v1/stock/reorder-suggestions", ReorderSuggestions(deps)),
         ("/v1/stock/valuation", Valuation(deps)),

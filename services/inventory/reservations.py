@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from services.common.db import utcnow
+from services.common.errors import Conflict, NotFound
 from services.common.money import to_qty
 from services.common.outbox import record_event
 from services.common.schemas import page
@@ -177,6 +178,30 @@ def issue_for_work_order(session: Session, payload: dict) -> dict | None:
                    "lines": lines, "cost_fen": total}
     record_event(session, "stock_issued", ledger.jsonable(payload_out), store_id=store_id)
     return payload_out
+
+
+def release_reservation(session: Session, reservation_id: str) -> Reservation:
+    """A store keeper frees one line by hand (an order that will never come back, a part fitted
+    from elsewhere); the stock goes to waiting orders first."""
+    reservation = session.get(Reservation, reservation_id)
+    if reservation is None:
+        raise NotFound(f"No reservation {reservation_id}.")
+    level = ledger.lock_level(session, reservation.store_id, reservation.part_id)
+    session.refresh(reservation, with_for_update=True)
+    if reservation.status != "open":
+        raise Conflict(f"This reservation is already {reservation.status}.")
+    level.reserved -= reservation.qty_reserved
+    reservation.status, reservation.closed_at = "released", utcnow()
+    session.flush()
+    ledger.after_stock_in(session, [level])
+    return reservation
+
+
+def get_reservation(session: Session, reservation_id: str) -> Reservation:
+    reservation = session.get(Reservation, reservation_id)
+    if reservation is None:
+        raise NotFound(f"No reservation {reservation_id}.")
+    return reservation
 
 
 def list_reservations(session: Session, filters: dict) -> dict:

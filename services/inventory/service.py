@@ -118,6 +118,11 @@ class InventoryService(ServiceBase):
         filters = _scoped(self.caller, load(ReservationQuery(), query))
         return _page(reservation_out, reservations.list_reservations(self.db, filters))
 
+    @rpc
+    def release_reservation(self, reservation_id: str) -> dict:
+        self.caller.require_store(reservations.get_reservation(self.db, reservation_id).store_id)
+        return reservation_out.dump(reservations.release_reservation(self.db, reservation_id))
+
     # -- reports ------------------------------------------------------------------------------------
     @rpc
     def valuation(self, query: dict) -> dict:

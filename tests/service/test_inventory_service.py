@@ -588,3 +588,19 @@ def test_a_cancellation_handled_before_its_confirmation_leaves_nothing_reserved(
     assert stock(session, sku)["reserved"] == 0
     assert inv(session).list_reservations({"store_id": S1, "order_id": "early-cancel"})["items"] == []
     assert events(session, "stock_reserved") == events(session, "stock_shortage") == []
+
+
+def test_a_keeper_releases_a_stuck_reservation_and_the_waiting_order_gets_it(session):
+    sku = new_part(session)["sku"]
+    receive(session, sku, 1, 1000)
+    system = inv(session, SYSTEM)
+    system.on_order_confirmed(order_confirmed("stuck", [(sku, 1)]))
+    system.on_order_confirmed(order_confirmed("waiting", [(sku, 1)]))
+    [stuck] = inv(session).list_reservations({"store_id": S1, "order_id": "stuck"})["items"]
+    with pytest.raises(Forbidden):
+        inv(session, MANAGER_2).release_reservation(stuck["id"])
+    assert inv(session).release_reservation(stuck["id"])["status"] == "released"
+    assert [e["payload"]["order_id"] for e in events(session, "stock_reserved")] == ["stuck", "waiting"]
+    with pytest.raises(Conflict):
+        inv(session).release_reservation(stuck["id"])
+    assert_ledger_ok(session)
