@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from services.common import config
 from services.common.db import make_engine
 
-from .reports import check_ledger
+from .domain.reports import check_ledger
 
 
 def main(argv: list[str] | None = None) -> int:

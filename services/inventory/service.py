@@ -6,7 +6,7 @@ from services.common.entrypoints import ServiceBase, event_handler, rpc
 from services.common.errors import Forbidden, Invalid
 from services.common.schemas import load
 
-from . import catalogue, ledger, purchasing, reports, reservations, stocktakes, transfers
+from .domain import catalogue, ledger, purchasing, reports, reservations, stocktakes, transfers
 from .schemas import (AdjustmentCreate, AvailabilityOut, AvailabilityQuery, BatchOut, ExpiringQuery, LedgerCheckOut,
                       LedgerCheckQuery, MovementOut, MovementQuery, PartCreate, PartListQuery, PartOut, PartPatch,
                       PurchaseOrderCreate, PurchaseOrderListQuery, PurchaseOrderOut, QuotePartsOut, ReceiptCreate,

@@ -14,9 +14,9 @@ from sqlalchemy.orm import sessionmaker
 from services.common.db import make_engine
 from services.common.outbox import OUTBOX
 from services.common.schemas import load
-from services.inventory import catalogue, purchasing, reservations
+from services.inventory.domain import catalogue, purchasing, reservations
 from services.inventory.models import Reservation, StockLevel
-from services.inventory.reports import check_ledger
+from services.inventory.domain.reports import check_ledger
 from services.inventory.schemas import PartCreate, SupplierCreate
 
 pytestmark = pytest.mark.integration

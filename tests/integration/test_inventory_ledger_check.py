@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from services.common.db import make_engine
 from services.common.migrate import upgrade
 from services.common.schemas import load
-from services.inventory import catalogue, purchasing
+from services.inventory.domain import catalogue, purchasing
 from services.inventory.models import StockLevel
 from services.inventory.schemas import PartCreate, SupplierCreate
 

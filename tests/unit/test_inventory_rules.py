@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import pytest
 from marshmallow import ValidationError
 
-from services.inventory.ledger import document_number, issue_value, jsonable, norm_sku
+from services.inventory.domain.ledger import document_number, issue_value, jsonable, norm_sku
 from services.inventory.schemas import (AdjustmentCreate, PartCreate, PartPatch, PurchaseOrderCreate,
                                         ReceiptCreate, StocktakeCounts, TransferCreate)
 

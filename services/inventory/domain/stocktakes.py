@@ -15,7 +15,7 @@ from services.common.errors import Conflict, Invalid, NotFound
 from services.common.schemas import page
 
 from . import ledger
-from .models import ZERO, Part, StockLevel, Stocktake, StocktakeCount, StocktakeLine
+from ..models import ZERO, Part, StockLevel, Stocktake, StocktakeCount, StocktakeLine
 
 
 def get_stocktake(session: Session, stocktake_id: str, *, lock: bool = False) -> Stocktake:

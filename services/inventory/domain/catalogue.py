@@ -11,8 +11,8 @@ from services.common.errors import Conflict, Invalid, NotFound
 from services.common.schemas import page
 
 from . import ledger
-from .models import ZERO, Movement, Part, StockLevel, Supplier
-from .schemas import TAX_RATES
+from ..models import ZERO, Movement, Part, StockLevel, Supplier
+from ..schemas import TAX_RATES
 
 
 def _keyset(query: Select, model, cursor: str | None, limit: int) -> Select:

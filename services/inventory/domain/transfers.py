@@ -16,7 +16,7 @@ from services.common.errors import Conflict, Invalid, NotFound
 from services.common.schemas import page
 
 from . import ledger
-from .models import Batch, Transfer, TransferLine
+from ..models import Batch, Transfer, TransferLine
 
 
 def get_transfer(session: Session, transfer_id: str, *, lock: bool = False) -> Transfer:

@@ -18,7 +18,7 @@ from services.common.outbox import record_event
 from services.common.schemas import page
 
 from . import ledger
-from .models import ZERO, Movement, OrderState, Part, Reservation
+from ..models import ZERO, Movement, OrderState, Part, Reservation
 
 log = logging.getLogger(__name__)
 

@@ -21,7 +21,7 @@ from services.common.ids import new_id
 from services.common.money import to_qty
 from services.common.outbox import record_event
 
-from .models import ZERO, Batch, Movement, Part, Reservation, StockLevel
+from ..models import ZERO, Batch, Movement, Part, Reservation, StockLevel
 
 log = logging.getLogger(__name__)
 

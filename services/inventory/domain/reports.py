@@ -11,7 +11,7 @@ from services.common.db import utcnow
 from services.common.schemas import encode_cursor
 from services.common.errors import Invalid
 
-from .models import (ZERO, Batch, Movement, Part, PurchaseOrder, PurchaseOrderLine, Reservation, StockLevel,
+from ..models import (ZERO, Batch, Movement, Part, PurchaseOrder, PurchaseOrderLine, Reservation, StockLevel,
                      Transfer, TransferLine)
 
 

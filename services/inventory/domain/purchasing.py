@@ -13,7 +13,7 @@ from services.common.errors import Conflict, Invalid, NotFound
 from services.common.schemas import page
 
 from . import ledger
-from .models import ZERO, PurchaseOrder, PurchaseOrderLine, Receipt, ReceiptLine, Supplier
+from ..models import ZERO, PurchaseOrder, PurchaseOrderLine, Receipt, ReceiptLine, Supplier
 
 RECEIVABLE = ("ordered", "partially_received")
 CANCELLABLE = ("draft", "ordered", "partially_received")
