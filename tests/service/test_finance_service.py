@@ -597,3 +597,18 @@ def test_a_deposit_larger_than_the_invoice_refunds_its_excess_from_customer_depo
     # 9,000 was never revenue: it leaves customer deposits; the other 1,000 is a refund of the invoice
     assert books.get("2203", 0) == 0 and books["4102"] == 1_000 - 93 and books["1001"] == 50_000
     assert finance(session).get_invoice(invoice["id"])["refunded_fen"] == 1_000
+
+
+def test_a_top_up_taken_at_another_store_is_owed_to_the_cards_store_until_hq_settles(session):
+    card = stored_value_card(session, amount=10_000, bonus=0)
+    finance(session, OTHER_CASHIER).top_up_card(card["id"], {"amount_fen": 20_000, "method": "cash",
+                                                             "store_id": OTHER})
+    assert finance(session).get_card(card["id"])["paid_balance_fen"] == 30_000
+    issuing, taking = assert_books_balance(session, STORE), assert_books_balance(session, OTHER)
+    assert issuing["2205"] == -30_000 and issuing["1190"] == 20_000
+    assert taking["1001"] == 20_000 and taking["2190"] == -20_000
+    [position] = finance(session, MANAGER).settlement_positions({"store_id": STORE})["items"]
+    assert (position["store_id"], position["receivable_fen"], position["net_fen"]) == (OTHER, 20_000, 20_000)
+    finance(session, HQ).settle_between({"debtor_store_id": OTHER, "creditor_store_id": STORE})
+    assert assert_books_balance(session, STORE).get("1190", 0) == 0
+    assert assert_books_balance(session, OTHER).get("2190", 0) == 0

@@ -144,6 +144,10 @@ def top_up(session: Session, caller: Caller, card_id: str, data: dict, key: str 
     # the money lands where it was taken; the liability is the issuing store's
     _post_across(session, store_id, card.store_id, METHOD_ACCOUNTS[data["method"]], STORED_VALUE,
                  data["amount_fen"], source_id=txn.id, memo=f"Top-up {card.number}")
+    if store_id != card.store_id:  # the store that took the money owes the card's store
+        session.add(InterStoreSettlement(card_id=card.id, payment_id=txn.id, debtor_store_id=store_id,
+                                         creditor_store_id=card.store_id, amount_fen=data["amount_fen"],
+                                         currency=card.currency))
     return card
 
 
