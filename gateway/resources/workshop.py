@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from services.workshop.schemas import (BayCreate, BayListQuery, BayOut, BayPlanOut, BayPlanQuery, BaysOut,
                                        CertificationCreate, CertificationOut, ClockOutRequest, ClockRequest,
-                                       CompleteRequest, DeliverRequest, DispatchRequest, InspectionCreate,
-                                       InspectionOut, InspectionsOut, JobBoardOut, QcOutcomeOut, QcRequest,
-                                       ReadyForQcRequest, StatsOut, StatsQuery, SuggestionQuery, SuggestionsOut,
-                                       TechnicianCreate, TechnicianListQuery, TechnicianOut, TechnicianPatch,
-                                       TimeEntryOut, TrainingCreate, TrainingOut, WorkOrderListQuery, WorkOrderOut)
+                                       CompleteRequest, CrewBoardOut, CrewBoardQuery, DeliverRequest,
+                                       DispatchRequest, InspectionCreate, InspectionOut, InspectionsOut,
+                                       JobBoardOut, QcOutcomeOut, QcRequest, ReadyForQcRequest, StatsOut,
+                                       StatsQuery, SuggestionQuery, SuggestionsOut, TechnicianCreate,
+                                       TechnicianListQuery, TechnicianOut, TechnicianPatch, TimeEntryOut,
+                                       TrainingCreate, TrainingOut, WorkOrderListQuery, WorkOrderOut)
 
 from ..api import ValidationFailed, endpoint
 from ..auth import ALL_ROLES, require_store
@@ -108,6 +109,14 @@ class JobBoard(WorkshopResource):
               response=JobBoardOut)
     def on_get(self, req, resp, technician_id: str):
         return self.call(req, "workshop", "job_board", technician_id=None if technician_id == "me" else technician_id)
+
+
+class CrewBoard(WorkshopResource):
+    @endpoint("The foreman's crew board: who is on shift, clocked into what since when, and their load", tag=TAG,
+              roles=ADVISORS, query=CrewBoardQuery, response=CrewBoardOut)
+    def on_get(self, req, resp):
+        require_store(req.context.principal, req.context.query.get("store_id"))
+        return self.call(req, "workshop", "crew_board", query=req.context.query_json)
 
 
 class WorkOrders(WorkshopResource):
@@ -238,6 +247,7 @@ def routes(deps) -> list[tuple[str, object]]:
         ("/v1/technicians/{technician_id}/certifications", Certifications(deps)),
         ("/v1/technicians/{technician_id}/trainings", Trainings(deps)),
         ("/v1/technicians/{technician_id}/jobs", JobBoard(deps)),
+        ("/v1/crew-board", CrewBoard(deps)),
         ("/v1/work-orders", WorkOrders(deps)),
         ("/v1/work-orders/{work_order_id}", WorkOrderItem(deps)),
         ("/v1/work-orders/{work_order_id}/dispatch", Dispatch(deps)),

@@ -558,3 +558,33 @@ class StatsOut(Schema):
     first_time_qc_pass_pct = Quantity(allow_none=True)
     average_cycle_hours = Quantity(allow_none=True, metadata={"description": "Opened to completed"})
     technicians = fields.List(fields.Nested(TechnicianStats))
+
+
+class CrewBoardQuery(Schema):
+    store_id = fields.String(required=True, validate=STORE_ID)
+    at = fields.AwareDateTime(load_default=None, allow_none=True, validate=SANE_MOMENT,
+                              metadata={"description": "Default: now"})
+
+
+class ClockedIntoOut(Schema):
+    work_order_id = fields.String()
+    order_number = fields.String()
+    job_id = fields.String()
+    description = fields.String()
+    since = fields.DateTime()
+
+
+class CrewMemberOut(Schema):
+    technician_id = fields.String()
+    name = fields.String()
+    level = fields.String()
+    skills = fields.List(fields.String())
+    on_shift = fields.Boolean()
+    clocked_into = fields.Nested(ClockedIntoOut, allow_none=True)
+    load_hours = Quantity()
+    active_jobs = fields.Integer()
+
+
+class CrewBoardOut(Schema):
+    store_id = fields.String()
+    items = fields.List(fields.Nested(CrewMemberOut))

@@ -10,11 +10,11 @@ from services.common.schemas import load
 from .domain import bays, clock, completion, dispatch, inspections, qc, stats, technicians, work_orders
 from .domain.views import work_order_view, work_order_views
 from .schemas import (AttentionOut, BayCreate, BayListQuery, BayOut, BayPlanOut, BayPlanQuery, CertificationCreate,
-                      CertificationOut, ClockOutRequest, ClockRequest, CompleteRequest, DeliverRequest,
-                      DispatchRequest, InspectionCreate, InspectionOut, JobBoardOut, QcRequest, QcResultOut,
-                      ReadyForQcRequest, StatsOut, StatsQuery, SuggestionQuery, SuggestionsOut, TechnicianCreate,
-                      TechnicianListQuery, TechnicianOut, TechnicianPatch, TimeEntryOut, TrainingCreate,
-                      TrainingOut, WorkOrderListQuery, WorkOrderOut)
+                      CertificationOut, ClockOutRequest, ClockRequest, CompleteRequest, CrewBoardOut,
+                      CrewBoardQuery, DeliverRequest, DispatchRequest, InspectionCreate, InspectionOut,
+                      JobBoardOut, QcRequest, QcResultOut, ReadyForQcRequest, StatsOut, StatsQuery,
+                      SuggestionQuery, SuggestionsOut, TechnicianCreate, TechnicianListQuery, TechnicianOut,
+                      TechnicianPatch, TimeEntryOut, TrainingCreate, TrainingOut, WorkOrderListQuery, WorkOrderOut)
 
 technician_out, work_order_out, time_entry_out = TechnicianOut(), WorkOrderOut(), TimeEntryOut()
 inspection_out, qc_out, bay_out = InspectionOut(), QcResultOut(), BayOut()
@@ -99,6 +99,13 @@ class WorkshopService(ServiceBase):
         board = JobBoardOut().dump({"technician": technician,
                                     "items": dispatch.job_board(self.db, self.caller, technician)})
         return {**board, "technician": self._technician(technician)}
+
+    @rpc
+    def crew_board(self, query: dict) -> dict:
+        params = load(CrewBoardQuery(), query)
+        self.caller.require_store(params["store_id"])
+        return CrewBoardOut().dump({"store_id": params["store_id"],
+                                    "items": dispatch.crew_board(self.db, params["store_id"], params["at"])})
 
     # -- work orders -----------------------------------------------------------------------------
     @rpc

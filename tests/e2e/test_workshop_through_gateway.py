@@ -209,6 +209,10 @@ def test_confirmed_order_to_delivery_through_the_gateway(stack, vhost, advisor, 
     assert progress["status"] == "in_progress"
     assert [c["name"] for c in progress["jobs"][0]["clocked_in"]] == ["李师傅"]
     assert crew["zhao"]["session"].post(f"{url}/jobs/{brakes['id']}/clock-in", json={}).status_code == 201
+    board = advisor.get(f"{stack.url}/v1/crew-board", params={"store_id": store["id"]})
+    assert board.status_code == 200, board.text
+    clocked = {row["name"]: (row["clocked_into"] or {}).get("job_id") for row in board.json()["items"]}
+    assert clocked["李师傅"] == oil["id"] and clocked["赵师傅"] == brakes["id"]
 
     inspection = crew["li"]["session"].post(f"{url}/inspections", json={"mileage_km": 45000, "findings": [
         {"area": "tyres", "item": "左后轮胎", "condition": "red", "notes": "胎纹 1.5mm", "photo_refs": ["dvi/1.jpg"]},

@@ -473,3 +473,19 @@ def test_stats_give_comeback_rate_first_time_qc_pass_and_technician_efficiency(s
     assert empty["completed"] == 0 and empty["comeback_rate_pct"] is None
     with pytest.raises(Forbidden):
         workshop(session, OUTSIDER).workshop_stats({"store_id": STORE, "from": today, "to": today})
+
+
+def test_crew_board_shows_who_is_clocked_into_what_and_their_load(session, crew):
+    service = workshop(session)
+    wo = started(service, crew)
+    service.clock_in(wo["id"], wo["jobs"][1]["id"], {"technician_id": crew["zhao"]["id"]})
+    noon_shanghai = datetime(2026, 11, 26, 4, 0, tzinfo=timezone.utc)
+    board = service.crew_board({"store_id": STORE, "at": noon_shanghai.isoformat()})["items"]
+    assert [row["name"] for row in board][0] == "赵师傅"
+    zhao = board[0]
+    assert zhao["clocked_into"]["work_order_id"] == wo["id"] and zhao["clocked_into"]["job_id"] == wo["jobs"][1]["id"]
+    assert zhao["load_hours"] == 2 and zhao["on_shift"] is True
+    li = next(row for row in board if row["name"] == "李师傅")
+    assert li["clocked_into"] is None and li["load_hours"] == 1.05 and li["active_jobs"] == 1
+    with pytest.raises(Forbidden):
+        workshop(session, OUTSIDER).crew_board({"store_id": STORE})

@@ -221,3 +221,29 @@ def job_board(session: Session, caller: Caller, technician: Technician) -> list[
              "clocked_hours": clocked.get(job.id, Decimal(0)),
              "clocked_in_since": open_entries[job.id].started_at if job.id in open_entries else None}
             for assignment, job, wo in rows]
+
+
+def crew_board(session: Session, store_id: str, at: datetime | None = None) -> list[dict]:
+    """The foreman's screen: every active technician of the store, who is on shift, what they are
+    clocked into since when, and their open load; busy first, then on shift, least loaded first."""
+    at = at or utcnow()
+    technicians = list(session.scalars(select(Technician).where(
+        Technician.store_id == store_id, Technician.active.is_(True))))
+    ids = [t.id for t in technicians]
+    load = loads(session, ids)
+    current = {}
+    if ids:
+        rows = session.execute(
+            select(TimeEntry, Job.description, WorkOrder.order_number)
+            .join(Job, Job.id == TimeEntry.job_id).join(WorkOrder, WorkOrder.id == TimeEntry.work_order_id)
+            .where(TimeEntry.technician_id.in_(ids), TimeEntry.ended_at.is_(None)))
+        current = {entry.technician_id: {"work_order_id": entry.work_order_id, "order_number": number,
+                                         "job_id": entry.job_id, "description": description,
+                                         "since": entry.started_at}
+                   for entry, description, number in rows}
+    board = [{"technician_id": t.id, "name": t.name, "level": t.level, "skills": t.skills,
+              "on_shift": on_shift(t, at), "clocked_into": current.get(t.id),
+              "load_hours": load.get(t.id, (Decimal(0), 0))[0], "active_jobs": load.get(t.id, (Decimal(0), 0))[1]}
+             for t in technicians]
+    return sorted(board, key=lambda row: (row["clocked_into"] is None, not row["on_shift"], row["load_hours"],
+                                          row["name"]))
