@@ -2,7 +2,6 @@
 vehicles, workshop opens the work order from the confirmed order), RabbitMQ and PostgreSQL."""
 from __future__ import annotations
 
-import importlib
 import json
 import time
 import uuid
@@ -22,19 +21,10 @@ pytestmark = pytest.mark.e2e
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
-def _inventory_code_has_quote_parts() -> bool:
-    service = importlib.import_module("services.inventory.service").SERVICE
-    return callable(getattr(service, "quote_parts", None))
-
-
-needs_quote_parts = pytest.mark.skipif(
-    not _inventory_code_has_quote_parts(),
-    reason="inventory.quote_parts(store_id, skus) is not implemented yet; these run once it lands")
-
-
 @pytest.fixture(scope="module")
-def inventory_quotes_parts(vhost):
-    """The live probe: the running inventory service answers quote_parts."""
+def inventory_quotes_parts(stack, vhost):
+    """The probe for the tests that need real parts: they skip themselves while the running
+    inventory service does not answer `quote_parts(store_id, skus)` (it answers since f7f0250)."""
     client = RpcClient(vhost.uri, timeout=5)
     try:
         client.call("inventory", "quote_parts", store_id="probe", skus=[])
@@ -467,7 +457,6 @@ def test_a_test_drive_is_booked_and_recorded(stack, advisor, store):
 
 # -- parts: inventory.quote_parts -------------------------------------------------------------
 
-@needs_quote_parts
 def test_part_lines_are_priced_by_inventory_and_unknown_skus_refused(
         stack, admin, advisor, store, inventory_quotes_parts):
     sku_in, sku_out = f"OIL-{uuid.uuid4().hex[:6]}".upper(), f"PAD-{uuid.uuid4().hex[:6]}".upper()
@@ -501,7 +490,6 @@ def test_part_lines_are_priced_by_inventory_and_unknown_skus_refused(
     assert work_orders and work_orders[0]["waiting_parts"] is True
 
 
-@needs_quote_parts
 def test_a_package_with_parts_is_priced_from_inventory_in_one_step(
         stack, admin, advisor, store, inventory_quotes_parts):
     suffix = uuid.uuid4().hex[:6].upper()
