@@ -20,6 +20,7 @@ _DOMAIN_STATUS = {
     "Conflict": (falcon.HTTP_409, "conflict"),
     "Invalid": (falcon.HTTP_422, "validation_failed"),
     "Forbidden": (falcon.HTTP_403, "forbidden"),
+    "Unavailable": (falcon.HTTP_503, "service_unavailable"),
 }
 _HTTP_CODES = {400: "malformed_json", 401: "unauthorized", 403: "forbidden", 404: "not_found",
                405: "method_not_allowed", 409: "conflict", 413: "payload_too_large", 415: "malformed_json",
@@ -32,6 +33,8 @@ def error_body(req: falcon.Request, code: str, message: str, fields: dict | None
 
 
 def _respond(req, resp, status, code, message, fields=None):
+    if status == falcon.HTTP_503:
+        resp.set_header("Retry-After", RETRY_AFTER_SECONDS)
     resp.status = status
     resp.media = error_body(req, code, message, fields)
 
@@ -65,7 +68,6 @@ def handle_remote(req, resp, exc: RemoteError, _params):
 
 def handle_unavailable(req, resp, exc: ServiceUnavailable, _params):
     log.warning("service unavailable", extra={"service": exc.service, "reason": exc.reason})
-    resp.set_header("Retry-After", RETRY_AFTER_SECONDS)
     _respond(req, resp, falcon.HTTP_503, "service_unavailable",
              f"The {exc.service} service is unavailable right now; retry shortly.")
 

@@ -169,8 +169,9 @@ class RpcClient:
             connection = self._borrow(service)
             try:
                 reply = connection.call(service, method, kwargs, headers, limit)
-            except _NotSent as exc:  # a pooled connection died while idle
+            except _NotSent as exc:  # a pooled connection died while idle: the broker dropped them all
                 connection.close()
+                self._discard_idle()
                 if attempt == 2:
                     raise ServiceUnavailable(service, "message broker unreachable") from exc
                 continue
@@ -185,13 +186,18 @@ class RpcClient:
                               error.get("exc_args") or [])
         return reply.get("result")
 
-    @property
-    def connections_opened(self) -> int:
-        return self._opened
-
-    def close(self) -> None:
+    def _discard_idle(self) -> None:
+        """A broker restart or a dropped network kills every pooled connection at once, so
+        after one fails to send, none of the idle ones is trusted: the retry opens a fresh one."""
         while True:
             try:
                 self._idle.get_nowait().close()
             except queue.Empty:
                 return
+
+    @property
+    def connections_opened(self) -> int:
+        return self._opened
+
+    def close(self) -> None:
+        self._discard_idle()

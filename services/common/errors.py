@@ -32,4 +32,9 @@ class Forbidden(DomainError):
     code = "forbidden"
 
 
-DOMAIN_ERRORS = {cls.__name__: cls for cls in (NotFound, Conflict, Invalid, Forbidden)}
+class Unavailable(DomainError):
+    """A service this one needs did not answer in time (503 with Retry-After at the gateway)."""
+    code = "service_unavailable"
+
+
+DOMAIN_ERRORS = {cls.__name__: cls for cls in (NotFound, Conflict, Invalid, Forbidden, Unavailable)}

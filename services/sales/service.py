@@ -12,7 +12,7 @@ from nameko.timer import timer
 
 from services.common import config
 from services.common.entrypoints import ServiceBase, event_handler, rpc, unit_of_work
-from services.common.errors import Conflict, Invalid
+from services.common.errors import Invalid, Unavailable
 from services.common.schemas import load
 
 from . import schemas as s
@@ -52,7 +52,7 @@ class SalesService(ServiceBase):
             with eventlet.Timeout(UPSTREAM_TIMEOUT):
                 return getattr(self.crm, method)(ref)
         except eventlet.Timeout as exc:
-            raise Conflict("crm did not answer in time; try again shortly.") from exc
+            raise Unavailable("crm did not answer in time; try again shortly.") from exc
         except RemoteError as exc:
             if exc.exc_type == "NotFound":
                 raise Invalid(f"crm knows no {field.removesuffix('_id')} {ref}.",
@@ -64,12 +64,12 @@ class SalesService(ServiceBase):
             with eventlet.Timeout(UPSTREAM_TIMEOUT):
                 return self.inventory.quote_parts(store_id, skus)
         except eventlet.Timeout as exc:
-            raise Conflict("Inventory did not answer in time; try again or quote labour and fees.") from exc
+            raise Unavailable("Inventory did not answer in time; try again or quote labour and fees.") from exc
         except RemoteError as exc:
             if exc.exc_type in ("Invalid", "NotFound"):
                 raise Invalid(f"Inventory refused the parts: {exc.value}", fields={"sku": [str(exc.value)]}) from exc
             log.warning("inventory could not price parts", extra={"exc_type": exc.exc_type})
-            raise Conflict("Inventory cannot price parts right now; try again or quote labour and fees.") from exc
+            raise Unavailable("Inventory cannot price parts right now; try again or quote labour and fees.") from exc
 
     def _quote(self, quote) -> dict:
         return self._quotes([quote])[0]

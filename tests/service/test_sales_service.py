@@ -13,7 +13,7 @@ from nameko.testing.services import worker_factory
 from sqlalchemy import func, select
 
 from services.common.context import Caller
-from services.common.errors import Conflict, Forbidden, Invalid, NotFound
+from services.common.errors import Conflict, Forbidden, Invalid, NotFound, Unavailable
 from services.common.outbox import OUTBOX
 from services.sales.domain import quotes as quote_rules
 from services.sales.events import OrderCancelled, OrderConfirmed, VisitCheckedIn
@@ -655,14 +655,14 @@ def test_crm_or_inventory_that_do_not_answer_give_a_clear_error_instead_of_hangi
     quote = sales().create_quote({"visit_id": visit(sales)["id"]})
     silent = worker_factory(SalesService, db=session, caller=ADVISOR, crm=Silent(), inventory=Silent())
     started = datetime.now(timezone.utc)
-    with pytest.raises(Conflict) as crm_down:
+    with pytest.raises(Unavailable) as crm_down:
         silent.check_in({"store_id": "s1", "customer_id": "c1", "needs": ["repair"]})
-    with pytest.raises(Conflict) as inventory_down:
+    with pytest.raises(Unavailable) as inventory_down:
         silent.add_quote_line(quote["id"], {"kind": "part", "sku": "FILTER-OIL"})
     assert "crm" in crm_down.value.message and "Inventory" in inventory_down.value.message
     assert datetime.now(timezone.utc) - started < timedelta(seconds=3)
     missing = worker_factory(SalesService, db=session, caller=ADVISOR, crm=FakeCrm(), inventory=MethodNotFound())
-    with pytest.raises(Conflict):
+    with pytest.raises(Unavailable):
         missing.add_quote_line(quote["id"], {"kind": "part", "sku": "FILTER-OIL"})
 
 

@@ -86,6 +86,11 @@ def test_remote_domain_errors_map_to_statuses(app):
     reply = app.simulate_get("/v1/customers/c9")
     assert reply.status_code == 500 and reply.json["error"]["code"] == "internal_error"
     assert "KeyError" not in reply.text and "Traceback" not in reply.text
+    app.deps.rpc.behaviour[("crm", "get_customer")] = RemoteError(
+        "crm", "Unavailable", "inventory did not answer", ["inventory did not answer", {}])
+    reply = app.simulate_get("/v1/customers/c9")
+    assert reply.status_code == 503 and reply.headers["Retry-After"]
+    assert reply.json["error"]["code"] == "service_unavailable"
     app.deps.rpc.behaviour[("crm", "get_customer")] = ServiceUnavailable("crm", "no answer within 3s")
     reply = app.simulate_get("/v1/customers/c9")
     assert reply.status_code == 503 and reply.headers["Retry-After"]

@@ -1,0 +1,80 @@
+"""The gateway's RPC client against the real broker: a dropped broker connection pool is
+replaced on the next call, however many dead connections the pool held."""
+from __future__ import annotations
+
+import subprocess
+import threading
+
+import pika
+import pytest
+
+from gateway.rpc import RpcClient, ServiceUnavailable
+
+
+def echo_service(amqp_uri: str, stop: threading.Event) -> None:
+    """A minimal responder speaking nameko's wire format on `rpc-echo`."""
+    connection = pika.BlockingConnection(pika.URLParameters(amqp_uri))
+    channel = connection.channel()
+    channel.exchange_declare("nameko-rpc", exchange_type="topic", durable=True)
+    channel.queue_declare("rpc-echo", durable=True)
+    channel.queue_bind("rpc-echo", "nameko-rpc", routing_key="echo.*")
+
+    def reply(ch, method, properties, body):
+        ch.basic_publish("nameko-rpc", properties.reply_to, b'{"result": "pong", "error": null}',
+                         pika.BasicProperties(correlation_id=properties.correlation_id))
+        ch.basic_ack(method.delivery_tag)
+
+    channel.basic_consume("rpc-echo", reply)
+    while not stop.is_set():
+        try:
+            connection.process_data_events(time_limit=0.2)
+        except pika.exceptions.AMQPError:
+            connection = pika.BlockingConnection(pika.URLParameters(amqp_uri))
+            channel = connection.channel()
+            channel.basic_consume("rpc-echo", reply)
+    connection.close()
+
+
+@pytest.fixture
+def echo(vhost):
+    stop = threading.Event()
+    thread = threading.Thread(target=echo_service, args=(vhost.uri, stop), daemon=True)
+    thread.start()
+    yield
+    stop.set()
+    thread.join(timeout=5)
+
+
+def test_every_dead_pooled_connection_is_replaced_after_the_broker_drops_them(vhost, echo):
+    client = RpcClient(vhost.uri, timeout=3)
+    # fill the pool with several connections (calls in flight at once)
+    barrier = threading.Barrier(4)
+
+    def call():
+        barrier.wait()
+        return client.call("echo", "ping")
+
+    threads = [threading.Thread(target=call) for _ in range(4)]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+    assert client._idle.qsize() >= 2
+    subprocess.run(["rabbitmqctl", "-q", "close_all_connections", "-p", vhost.name, "test"], check=True,
+                   capture_output=True)
+    results = []
+    for _ in range(20):
+        try:
+            results.append(client.call("echo", "ping"))
+        except ServiceUnavailable:
+            results.append("unavailable")
+            break
+        if results[-1] == "pong" and len(results) > 3:
+            break
+    assert results[0] == "pong", results  # the first call after the drop already succeeds
+    client.close()
+
+
+def test_a_service_nobody_runs_is_unavailable_at_once(vhost):
+    client = RpcClient(vhost.uri, timeout=3)
+    with pytest.raises(ServiceUnavailable, match="no instance"):
+        client.call("nobody-runs-this", "ping")
+    client.close()
