@@ -2,7 +2,6 @@
 validation before any RPC, and the OpenAPI document."""
 from __future__ import annotations
 
-from tests.unit.test_gateway_app import app  # noqa: F401  (the fixture)
 
 
 def login_as(app, role: str, store_ids: list[str]) -> dict:

@@ -3,7 +3,6 @@ validation before any RPC, and the Idempotency-Key reaching the service scoped t
 from __future__ import annotations
 
 from tests.unit.test_crm_gateway_routes import login_as, new_store
-from tests.unit.test_gateway_app import app  # noqa: F401  (the fixture)
 
 PAID = {"payment": {"id": "p1"}, "invoice": {"id": "i1", "status": "paid"}}
 

@@ -2,7 +2,6 @@
 filled in for one-store staff, scope and roles refused before any RPC."""
 from __future__ import annotations
 
-from tests.unit.test_gateway_app import app  # noqa: F401  (the gateway app fixture with a fake RPC)
 
 
 def staff(app, role: str, code: str) -> tuple[dict, dict]:

@@ -4,7 +4,6 @@ the OpenAPI document."""
 from __future__ import annotations
 
 from tests.unit.test_crm_gateway_routes import login_as, new_store
-from tests.unit.test_gateway_app import app  # noqa: F401  (the fixture)
 
 
 def test_technicians_read_quotes_but_never_change_them(app):  # noqa: F811
