@@ -3,11 +3,13 @@ time clock, inspections, QC, completion and delivery, bays and the day's bay pla
 checked here for store ids the client names and again in the service for every document."""
 from __future__ import annotations
 
+from services.sales.schemas import QuoteOut
 from services.workshop.schemas import (BayCreate, BayListQuery, BayOut, BayPlanOut, BayPlanQuery, BaysOut,
                                        CertificationCreate, CertificationOut, ClockOutRequest, ClockRequest,
                                        CompleteRequest, CrewBoardOut, CrewBoardQuery, DeliverRequest,
                                        DispatchRequest, InspectionCreate, InspectionOut, InspectionsOut,
-                                       JobBoardOut, QcOutcomeOut, QcRequest, ReadyForQcRequest, StatsOut,
+                                       JobBoardOut, QcOutcomeOut, QcRequest, QuoteFindingsRequest, ReadyForQcRequest,
+                                       StatsOut,
                                        StatsQuery, SuggestionQuery, SuggestionsOut, TechnicianCreate,
                                        TechnicianListQuery, TechnicianOut, TechnicianPatch, TimeEntryOut,
                                        TrainingCreate, TrainingOut, WorkOrderListQuery, WorkOrderOut)
@@ -205,6 +207,13 @@ class Inspections(WorkshopResource):
         return self.call(req, "workshop", "list_inspections", work_order_id=work_order_id)
 
 
+class InspectionQuote(WorkshopResource):
+    @endpoint("Turn red/yellow findings into a new quote for the same visit (sales prices it)", tag=TAG,
+              roles=ADVISORS, body=QuoteFindingsRequest, response=QuoteOut, status=201, idempotent=True)
+    def on_post(self, req, resp, work_order_id: str):
+        return self.call(req, "workshop", "quote_findings", work_order_id=work_order_id, data=req.context.body_json)
+
+
 class Bays(WorkshopResource):
     @endpoint("Add a bay (工位) to a store", tag=TAG, roles=MANAGERS, body=BayCreate, response=BayOut, status=201,
               idempotent=True)
@@ -259,6 +268,7 @@ def routes(deps) -> list[tuple[str, object]]:
         ("/v1/work-orders/{work_order_id}/complete", Complete(deps)),
         ("/v1/work-orders/{work_order_id}/deliver", Deliver(deps)),
         ("/v1/work-orders/{work_order_id}/inspections", Inspections(deps)),
+        ("/v1/work-orders/{work_order_id}/inspections/quote", InspectionQuote(deps)),
         ("/v1/bays", Bays(deps)),
         ("/v1/bay-plan", BayPlan(deps)),
         ("/v1/workshop-stats", Stats(deps)),

@@ -252,6 +252,16 @@ class SalesService(ServiceBase):
         return {"items": self._quotes(result["items"]), "next_cursor": result["next_cursor"]}
 
     @rpc
+    def quote_findings(self, order_id: str, findings: list[dict]) -> dict:
+        """Workshop's inspection findings → a new draft quote for the order's visit (one call)."""
+        quote = orders.open_quote_for_findings(self.db, self.caller, order_id, findings)
+        for finding in findings:
+            if finding.get("recommended_op_code"):
+                line = {"kind": "labour", "op_code": finding["recommended_op_code"]}
+                quotes.add_line(self.db, self.caller, quote.id, load(s.QuoteLineCreate(), line), self._quote_parts)
+        return self._quote(quotes.get_quote(self.db, self.caller, quote.id))
+
+    @rpc
     def add_quote_line(self, quote_id: str, data: dict) -> dict:
         line = quotes.add_line(self.db, self.caller, quote_id, load(s.QuoteLineCreate(), data), self._quote_parts)
         return self._quote(quotes.get_quote(self.db, self.caller, line.quote_id))

@@ -447,6 +447,11 @@ class InspectionOut(Schema):
     created_at = fields.DateTime()
 
 
+class QuoteFindingsRequest(Schema):
+    finding_ids = fields.List(fields.String(), load_default=None, allow_none=True, validate=validate.Length(max=200),
+                              metadata={"description": "Red/yellow findings to quote (default: all not yet quoted)"})
+
+
 class AttentionOut(FindingOut):
     inspection_id = fields.String()
     inspected_at = fields.DateTime()

@@ -3,8 +3,13 @@ Work orders open from sales' confirmed orders, follow inventory's reservations, 
 through dispatch, the time clock, inspection, QC, completion and delivery."""
 from __future__ import annotations
 
+import eventlet
+from nameko.exceptions import RemoteError
+from nameko.rpc import RpcProxy
+
+from services.common import config
 from services.common.entrypoints import ServiceBase, event_handler, rpc
-from services.common.errors import Forbidden
+from services.common.errors import DOMAIN_ERRORS, Forbidden, Unavailable
 from services.common.schemas import load
 
 from .domain import bays, clock, completion, dispatch, inspections, qc, stats, technicians, work_orders
@@ -12,7 +17,7 @@ from .domain.views import work_order_view, work_order_views
 from .schemas import (AttentionOut, BayCreate, BayListQuery, BayOut, BayPlanOut, BayPlanQuery, CertificationCreate,
                       CertificationOut, ClockOutRequest, ClockRequest, CompleteRequest, CrewBoardOut,
                       CrewBoardQuery, DeliverRequest, DispatchRequest, InspectionCreate, InspectionOut,
-                      JobBoardOut, QcRequest, QcResultOut, ReadyForQcRequest, StatsOut, StatsQuery,
+                      JobBoardOut, QcRequest, QcResultOut, QuoteFindingsRequest, ReadyForQcRequest, StatsOut, StatsQuery,
                       SuggestionQuery, SuggestionsOut, TechnicianCreate, TechnicianListQuery, TechnicianOut,
                       TechnicianPatch, TimeEntryOut, TrainingCreate, TrainingOut, WorkOrderListQuery, WorkOrderOut)
 
@@ -20,10 +25,13 @@ technician_out, work_order_out, time_entry_out = TechnicianOut(), WorkOrderOut()
 inspection_out, qc_out, bay_out = InspectionOut(), QcResultOut(), BayOut()
 
 MANAGERS = frozenset({"hq_admin", "store_manager"})
+UPSTREAM_TIMEOUT = config.env_float("RPC_TIMEOUT", 3.0)
 
 
 class WorkshopService(ServiceBase):
     name = "workshop"
+
+    sales = RpcProxy("sales")
 
     # -- helpers ---------------------------------------------------------------------------------
     def _work_order(self, work_order) -> dict:
@@ -176,6 +184,26 @@ class WorkshopService(ServiceBase):
         found = inspections.inspections_of(self.db, self.caller, work_order_id)
         return {"items": [self._inspection(i) for i in found],
                 "attention": AttentionOut(many=True).dump(inspections.needing_attention(found))}
+
+    @rpc
+    def quote_findings(self, work_order_id: str, data: dict) -> dict:
+        """Red/yellow findings → a new quote for the same visit, in one call to sales."""
+        request = load(QuoteFindingsRequest(), data)
+        order_id, chosen = inspections.findings_to_quote(self.db, self.caller, work_order_id, request["finding_ids"])
+        findings = [{"finding_id": f.id, "area": f.area, "item": f.item, "condition": f.condition,
+                     "notes": f.notes, "recommended_op_code": f.recommended_op_code} for f in chosen]
+        try:
+            with eventlet.Timeout(UPSTREAM_TIMEOUT):
+                quote = self.sales.quote_findings(order_id, findings)
+        except eventlet.Timeout as exc:
+            raise Unavailable("sales did not answer in time; try again shortly.") from exc
+        except RemoteError as exc:
+            error = DOMAIN_ERRORS.get(exc.exc_type)
+            if error is None:
+                raise
+            raise error(str(exc.value)) from exc
+        inspections.mark_quoted(chosen, quote["id"])
+        return quote
 
     # -- bays ------------------------------------------------------------------------------------
     @rpc

@@ -90,6 +90,9 @@ def test_one_car_from_appointment_to_resolved_complaint(stack, admin, shop, part
     url, advisor, manager, cashier = stack.url, shop.advisor, shop.manager, shop.cashier
     (li, li_session), (wang, wang_session) = shop.techs
     ok(admin.put(f"{url}/v1/stores/{shop.id}/commission-rule", json={"labour_pct": 10}))
+    brake_op = f"BRK-PAD-{uuid.uuid4().hex[:5].upper()}"
+    ok(admin.post(f"{url}/v1/labour-operations", json={
+        "code": brake_op, "name": "更换前刹车片", "category": "repair", "standard_hours": 1.2, "skill": "brakes"}))
 
     # reception: the customer and the car, an appointment, the check-in
     customer = ok(advisor.post(f"{url}/v1/customers", json={
@@ -146,9 +149,24 @@ def test_one_car_from_appointment_to_resolved_complaint(stack, admin, shop, part
     ok(li_session.post(f"{w}/jobs/{job['id']}/clock-in", json={}), 201)
     ok(wang_session.post(f"{w}/jobs/{job['id']}/clock-in", json={}), 201)
     inspection = ok(li_session.post(f"{w}/inspections", json={"mileage_km": 45000, "findings": [
-        {"area": "brakes", "item": "前刹车片", "condition": "red", "notes": "剩余 2mm"},
+        {"area": "brakes", "item": "前刹车片", "condition": "red", "notes": "剩余 2mm",
+         "recommended_op_code": brake_op},
         {"area": "fluids", "item": "防冻液", "condition": "green"}]}), 201)
     assert inspection["summary"]["red"] == 1
+
+    # the red finding becomes a second quote for the same visit; the customer approves it
+    second = ok(advisor.post(f"{w}/inspections/quote", json={}), 201)
+    assert second["visit_id"] == visit["id"] and second["id"] != quote["id"] and "前刹车片" in second["notes"]
+    [brake_line] = second["lines"]
+    assert brake_line["op_code"] == brake_op and brake_line["total_fen"] > 0
+    assert advisor.post(f"{w}/inspections/quote", json={}).status_code == 409  # each finding is quoted once
+    ok(advisor.post(f"{url}/v1/quotes/{second['id']}/present"))
+    ok(advisor.post(f"{url}/v1/quotes/{second['id']}/decision", json={
+        "approved_line_ids": [brake_line["id"]], "declined_line_ids": []}))
+    brake_order = ok(advisor.post(f"{url}/v1/quotes/{second['id']}/contract", json={
+        "payment_method": "wechat", "signed_by": "张伟"}), 201)
+    eventually(lambda: ok(advisor.get(f"{url}/v1/work-orders", params={"order_id": brake_order["id"]}))["items"],
+               bool, "a work order for the approved finding")
     ok(li_session.post(f"{w}/jobs/{job['id']}/clock-out", json={"job_finished": True}))
     ok(wang_session.post(f"{w}/jobs/{job['id']}/clock-out", json={}))
     ok(li_session.post(f"{w}/ready-for-qc", json={}))

@@ -17,7 +17,7 @@ from services.common.outbox import record_event
 from services.common.schemas import page
 
 from ..models import DeclinedWork, Order, OrderLine, Quote
-from .quotes import CONTRACTABLE, get_quote, reprice, require_state
+from .quotes import CONTRACTABLE, findings_note, get_quote, open_quote, reprice, require_state
 from .reception import scoped
 from .settings import next_number, settings_of
 
@@ -206,3 +206,15 @@ def on_invoice_paid(session: Session, payload: dict) -> None:
     order.paid_at = _when(payload.get("paid_at"))
     if order.state == "delivered":
         order.state, order.closed_at = "closed", order.paid_at
+
+
+def open_quote_for_findings(session: Session, caller: Caller, order_id: str, findings: list[dict]) -> Quote:
+    """Inspection findings of an order's work become a new draft quote for the same visit; the
+    findings are its notes and those with a recommended operation become its labour lines
+    (added by the caller through `quotes.add_line`, priced like any other line)."""
+    order = get_order(session, caller, order_id)
+    if not order.visit_id:
+        raise Invalid("This order has no visit to quote the findings for.", fields={"order_id": ["No visit."]})
+    if not findings:
+        raise Invalid("No findings to quote.", fields={"findings": ["At least one finding."]})
+    return open_quote(session, caller, {"visit_id": order.visit_id, "notes": findings_note(findings)})

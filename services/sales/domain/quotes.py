@@ -92,6 +92,16 @@ def open_quote(session: Session, caller: Caller, data: dict) -> Quote:
     return quote
 
 
+_CONDITION_WORDS = {"red": "红·需立即处理", "yellow": "黄·建议近期处理"}
+
+
+def findings_note(findings: list[dict]) -> str:
+    """The inspection findings a follow-up quote was opened for, as the advisor reads them."""
+    rows = [f"- {f['area']} · {f['item']}（{_CONDITION_WORDS.get(f['condition'], f['condition'])}）"
+            + (f"：{f['notes']}" if f.get("notes") else "") for f in findings]
+    return "车检发现 (DVI):\n" + "\n".join(rows)
+
+
 # -- lines ------------------------------------------------------------------------------------
 
 def _parts(quote_parts: QuoteParts, store_id: str, skus: list[str], field: str = "sku") -> dict[str, dict]:

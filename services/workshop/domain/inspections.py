@@ -1,12 +1,13 @@
 """Digital vehicle inspection (DVI): findings per vehicle area with a condition (green = fine,
 yellow = soon, red = now), notes and photo references. Red and yellow findings are what the
-advisor can later turn into a new quote for the same visit (sales RPC; not wired yet)."""
+advisor turns into a new quote for the same visit (`findings_to_quote`, then sales' `quote_findings`)."""
 from __future__ import annotations
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.common.context import Caller
+from services.common.errors import Conflict, Invalid
 
 from ..models import Finding, Inspection
 from .technicians import technician_of_user
@@ -57,3 +58,30 @@ def needing_attention(inspections: list[Inspection]) -> list[dict]:
     return [{**{column: getattr(finding, column) for column in (
         "id", "area", "item", "condition", "notes", "photo_refs", "recommended_op_code", "quote_id")},
         "inspection_id": inspection.id, "inspected_at": inspection.created_at} for inspection, finding in found]
+
+
+def findings_to_quote(session: Session, caller: Caller, work_order_id: str,
+                      finding_ids: list[str] | None) -> tuple[str, list[Finding]]:
+    """The red/yellow findings not yet quoted (all of them, or the ones named), with the order
+    they belong to: what sales is asked to quote."""
+    work_order = get_work_order(session, work_order_id, caller)
+    open_findings = [finding for inspection in inspections_of(session, caller, work_order_id)
+                     for finding in inspection.findings if finding.condition in ("red", "yellow")]
+    if finding_ids:
+        by_id = {finding.id: finding for finding in open_findings}
+        unknown = [f for f in finding_ids if f not in by_id]
+        if unknown:
+            raise Invalid("Only red or yellow findings of this work order can be quoted.",
+                          fields={"finding_ids": [f"Not a red/yellow finding here: {f}" for f in unknown]})
+        chosen = [by_id[f] for f in dict.fromkeys(finding_ids)]
+    else:
+        chosen = open_findings
+    chosen = [finding for finding in chosen if not finding.quote_id]
+    if not chosen:
+        raise Conflict("Every red or yellow finding of this work order is already quoted.")
+    return work_order.order_id, chosen
+
+
+def mark_quoted(findings: list[Finding], quote_id: str) -> None:
+    for finding in findings:
+        finding.quote_id = quote_id
