@@ -62,6 +62,7 @@ class OrderCancelled(Schema):
 PUBLISHES = {"visit_checked_in": VisitCheckedIn, "order_confirmed": OrderConfirmed,
              "order_cancelled": OrderCancelled}
 HANDLES = (
+    ("workshop", "work_started"),          # order -> in_progress
     ("workshop", "work_order_completed"),  # order -> completed
     ("workshop", "vehicle_delivered"),     # order -> delivered (closed if already paid)
     ("finance", "invoice_paid"),           # order -> closed once delivered

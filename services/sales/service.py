@@ -322,6 +322,10 @@ class SalesService(ServiceBase):
         reason = load(s.ReasonIn(), data)["reason"]
         return self._order(orders.cancel(self.db, self.caller, order_id, reason))
 
+    @event_handler("workshop", "work_started")
+    def on_work_started(self, envelope: dict) -> None:
+        orders.on_work_started(self.db, envelope["payload"])
+
     @event_handler("workshop", "work_order_completed")
     def on_work_order_completed(self, envelope: dict) -> None:
         orders.on_work_order_completed(self.db, envelope["payload"])

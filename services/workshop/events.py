@@ -35,6 +35,14 @@ class WorkOrderCompleted(Schema):
     completed_at = fields.String(required=True)
 
 
+class WorkStarted(Schema):
+    """The first technician clocked in: the car is being worked on (sales' order → in_progress)."""
+    work_order_id = fields.String(required=True)
+    order_id = fields.String(required=True)
+    store_id = fields.String(required=True)
+    started_at = fields.String(required=True)
+
+
 class VehicleDelivered(Schema):
     work_order_id = fields.String(required=True)
     order_id = fields.String(required=True)
@@ -46,7 +54,8 @@ class VehicleDelivered(Schema):
     delivered_at = fields.String(required=True)
 
 
-PUBLISHES = {"work_order_completed": WorkOrderCompleted, "vehicle_delivered": VehicleDelivered}
+PUBLISHES = {"work_started": WorkStarted, "work_order_completed": WorkOrderCompleted,
+             "vehicle_delivered": VehicleDelivered}
 HANDLES = (
     ("sales", "order_confirmed"),    # opens the work order (one per order): a job per labour line, the parts
     ("sales", "order_cancelled"),    # cancels it unless already completed

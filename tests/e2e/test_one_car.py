@@ -148,6 +148,8 @@ def test_one_car_from_appointment_to_resolved_complaint(stack, admin, shop, part
         {"technician_id": li["id"], "split_pct": 60}, {"technician_id": wang["id"], "split_pct": 40}]}]}))
     ok(li_session.post(f"{w}/jobs/{job['id']}/clock-in", json={}), 201)
     ok(wang_session.post(f"{w}/jobs/{job['id']}/clock-in", json={}), 201)
+    eventually(lambda: ok(advisor.get(f"{url}/v1/orders/{order['id']}"))["state"], lambda s: s == "in_progress",
+               "the order follows the work order into in_progress")
     inspection = ok(li_session.post(f"{w}/inspections", json={"mileage_km": 45000, "findings": [
         {"area": "brakes", "item": "前刹车片", "condition": "red", "notes": "剩余 2mm",
          "recommended_op_code": brake_op},

@@ -267,8 +267,11 @@ def test_qc_by_the_jobs_technician_is_refused_fail_sends_back_with_reasons_then_
                                                    "hours": "1.75"}],
                                        "parts_used": [{"sku": "OIL-5W30", "qty": "3.5"}, {"sku": "WIPER", "qty": 1}]})
     assert done["status"] == "completed"
-    [(fact, event, _sent)] = session.execute(select(OUTBOX.c.type, OUTBOX.c.envelope, OUTBOX.c.sent_at)).all()
-    assert fact == "work_order_completed" and event["store_id"] == STORE
+    published = session.execute(select(OUTBOX.c.type, OUTBOX.c.envelope).order_by(OUTBOX.c.created_at)).all()
+    assert [fact for fact, _event in published] == ["work_started", "work_order_completed"]  # started once only
+    assert published[0][1]["payload"]["order_id"] == wo["order_id"]
+    event = published[1][1]
+    assert event["store_id"] == STORE
     payload = WorkOrderCompleted().load(event["payload"])
     assert payload["order_id"] == wo["order_id"] and payload["comeback"] is False
     zhao_line = payload["jobs"][1]["technicians"][0]

@@ -174,6 +174,13 @@ def _when(text: str | None) -> datetime:
     return datetime.fromisoformat(text) if text else utcnow()
 
 
+def on_work_started(session: Session, payload: dict) -> None:
+    order = _order_for_event(session, payload, "workshop.work_started")
+    if order is not None and order.state == "confirmed":
+        order.work_order_id = payload.get("work_order_id")
+        order.state = "in_progress"
+
+
 def on_work_order_completed(session: Session, payload: dict) -> None:
     order = _order_for_event(session, payload, "workshop.work_order_completed")
     if order is None:
