@@ -9,6 +9,7 @@ import pika
 import pytest
 
 from gateway.rpc import RpcClient, ServiceUnavailable
+from tests.support.infra import Vhost
 
 
 def echo_service(amqp_uri: str, stop: threading.Event) -> None:
@@ -36,16 +37,25 @@ def echo_service(amqp_uri: str, stop: threading.Event) -> None:
 
 
 @pytest.fixture
-def echo(vhost):
+def own_vhost():
+    """Its own vhost: dropping every connection must not touch the session's e2e stack."""
+    host = Vhost().create()
+    yield host
+    host.drop()
+
+
+@pytest.fixture
+def echo(own_vhost):
     stop = threading.Event()
-    thread = threading.Thread(target=echo_service, args=(vhost.uri, stop), daemon=True)
+    thread = threading.Thread(target=echo_service, args=(own_vhost.uri, stop), daemon=True)
     thread.start()
     yield
     stop.set()
     thread.join(timeout=5)
 
 
-def test_every_dead_pooled_connection_is_replaced_after_the_broker_drops_them(vhost, echo):
+def test_every_dead_pooled_connection_is_replaced_after_the_broker_drops_them(own_vhost, echo):
+    vhost = own_vhost
     client = RpcClient(vhost.uri, timeout=3)
     # fill the pool with several connections (calls in flight at once)
     barrier = threading.Barrier(4)

@@ -15,7 +15,7 @@ import logging
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -181,9 +181,21 @@ def find_comeback(session: Session, vehicle_id: str | None, op_codes: set[str],
     return rows[0][0], {op for _wo, op in rows}
 
 
+def serialize_order_facts(session: Session, order_id: str) -> None:
+    """Facts about one order (confirmed, cancelled, parts reserved/short) arrive on different queues
+    and may be handled at the same moment by different workers. On PostgreSQL they take turns per
+    order (a transaction-scoped advisory lock), so a fact that arrives before the work order is
+    opened is either seen by the opening or parked where the opening finds it — never lost in between.
+    SQLite serialises writers anyway."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
+                        {"key": f"workshop-order:{order_id}"})
+
+
 def open_from_order(session: Session, payload: dict) -> WorkOrder | None:
     """`sales.order_confirmed` → a work order. An order already opened is left alone (a republished
     event with a new id must not open a second one either)."""
+    serialize_order_facts(session, payload["order_id"])
     existing = session.scalars(select(WorkOrder).where(WorkOrder.order_id == payload["order_id"])).first()
     if existing is not None:
         log.info("work order already open for order", extra={"order_id": payload["order_id"]})
@@ -241,6 +253,7 @@ def _by_order(session: Session, order_id: str, lock: bool = True) -> WorkOrder |
 def cancel_for_order(session: Session, payload: dict) -> WorkOrder | None:
     """`sales.order_cancelled`: cancel the work order; one already completed or delivered stays as
     it is (the car was serviced; sales settles the rest). Anyone clocked in is clocked out."""
+    serialize_order_facts(session, payload["order_id"])
     work_order = _by_order(session, payload["order_id"])
     reason = payload.get("reason") or "order cancelled"
     if work_order is None:
@@ -276,6 +289,7 @@ def apply_parts_status(work_order: WorkOrder, waiting: bool, lines: list[dict]) 
 
 def parts_status(session: Session, payload: dict, waiting: bool) -> WorkOrder | None:
     """`inventory.stock_shortage` (waiting) / `inventory.stock_reserved` (not waiting)."""
+    serialize_order_facts(session, payload["order_id"])
     work_order = _by_order(session, payload["order_id"])
     lines = [{"sku": l["sku"], "qty_reserved": str(l["qty_reserved"]), "qty_short": str(l["qty_short"])}
              for l in payload["lines"]]
