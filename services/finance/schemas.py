@@ -392,6 +392,14 @@ class KpiOut(Schema):
     technician_efficiency_pct = fields.String(allow_none=True)
     sales_by_category = fields.Dict(keys=fields.String(), values=fields.Integer(),
                                     metadata={"description": "Labour by operation code, parts, fees (tax excluded)."})
+    # joined at the gateway from the services that own them (per-store rows only)
+    close_ratio_pct = Quantity(allow_none=True, metadata={"description": "sales: approved / presented quotes"})
+    comeback_rate_pct = Quantity(allow_none=True, metadata={"description": "workshop: comebacks / completed"})
+    first_time_qc_pass_pct = Quantity(allow_none=True, metadata={"description": "workshop"})
+    technician_productivity_pct = Quantity(allow_none=True, metadata={"description": "workshop: clocked / shift hours"})
+    labour_cost_fen = fields.Integer(allow_none=True, metadata={"description": "workshop: clocked hours × hourly cost"})
+    labour_gross_profit_pct = fields.String(allow_none=True, metadata={"description": "(labour − labour cost) / labour"})
+    average_satisfaction = fields.Float(allow_none=True, metadata={"description": "crm: follow-up scores 1–5"})
 
 
 class KpisOut(Schema):

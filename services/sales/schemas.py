@@ -634,3 +634,17 @@ class OrderListQuery(ListQuery):
     state = fields.String(validate=validate.OneOf(ORDER_STATES))
     customer_id = fields.String()
     vehicle_id = fields.String()
+
+
+class QuoteStatsQuery(Schema):
+    store_id = fields.String(required=True)
+    from_ = fields.Date(required=True, data_key="from")
+    to = fields.Date(required=True)
+    time_zone = fields.String(load_default="Asia/Shanghai")
+
+
+class QuoteStatsOut(Schema):
+    store_id = fields.String()
+    presented = fields.Integer(metadata={"description": "Quotes (all versions of one counted once) presented"})
+    approved = fields.Integer(metadata={"description": "Of those, approved in whole or in part"})
+    close_ratio_pct = Quantity(allow_none=True, metadata={"description": "approved / presented × 100"})

@@ -252,6 +252,13 @@ class SalesService(ServiceBase):
         return {"items": self._quotes(result["items"]), "next_cursor": result["next_cursor"]}
 
     @rpc
+    def quote_stats(self, query: dict) -> dict:
+        """The close ratio for the KPI report (presented vs approved quotes over local days)."""
+        params = load(s.QuoteStatsQuery(), query)
+        return s.QuoteStatsOut().dump(quotes.close_ratio(self.db, self.caller, params["store_id"], params["from_"],
+                                                         params["to"], params["time_zone"]))
+
+    @rpc
     def quote_findings(self, order_id: str, findings: list[dict]) -> dict:
         """Workshop's inspection findings → a new draft quote for the order's visit (one call)."""
         quote = orders.open_quote_for_findings(self.db, self.caller, order_id, findings)

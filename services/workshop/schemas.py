@@ -562,6 +562,10 @@ class StatsOut(Schema):
     reworked = fields.Integer(metadata={"description": "Completed after at least one failed QC"})
     first_time_qc_pass_pct = Quantity(allow_none=True)
     average_cycle_hours = Quantity(allow_none=True, metadata={"description": "Opened to completed"})
+    clocked_hours = Quantity(metadata={"description": "Hours clocked on the completed work orders"})
+    available_hours = Quantity(metadata={"description": "Shift hours of the store's active technicians"})
+    productivity_pct = Quantity(allow_none=True, metadata={"description": "clocked / available × 100"})
+    labour_cost_fen = fields.Integer(metadata={"description": "Clocked hours × each technician's hourly cost"})
     technicians = fields.List(fields.Nested(TechnicianStats))
 
 

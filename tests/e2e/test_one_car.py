@@ -226,6 +226,12 @@ def test_one_car_from_appointment_to_resolved_complaint(stack, admin, shop, part
     kpis = ok(manager.get(f"{url}/v1/reports/kpis", params={"store_id": shop.id, "from": today, "to": today}))
     [figures] = kpis["items"]
     assert figures["car_count"] == 1 and figures["parts_cost_fen"] == 4 * 4000  # COGS at the received cost
+    # joined at the gateway from the services that own them
+    assert figures["close_ratio_pct"] == 100  # both quotes presented were approved (one in part)
+    assert figures["first_time_qc_pass_pct"] == 0 and figures["comeback_rate_pct"] == 0  # one rework
+    assert figures["labour_cost_fen"] == 6000  # 0.6 h + 0.4 h at ¥60/h
+    assert figures["technician_productivity_pct"] > 0 and figures["labour_gross_profit_pct"] is not None
+    assert figures["average_satisfaction"] == 1.0 and kpis["owned_elsewhere"] == {}
     history = ok(advisor.get(f"{url}/v1/customers/{customer['id']}/history"))["items"]
     kinds = {entry["kind"] for entry in history}
     assert {"visit", "delivery", "complaint"} <= kinds, kinds

@@ -4,7 +4,7 @@ discounts with approval above the store's limit, price floors, presenting, the c
 decision per line and new versions of a presented quote."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Callable
 from zoneinfo import ZoneInfo
@@ -463,3 +463,21 @@ def expire_overdue(session: Session) -> int:
     result = session.execute(update(Quote).where(Quote.state.in_(OPEN_STATES), Quote.valid_until < utcnow())
                              .values(state="expired", expired_at=utcnow()))
     return result.rowcount or 0
+
+
+APPROVED_STATES = ("approved", "partially_approved", "contracted")
+
+
+def close_ratio(session: Session, caller: Caller, store_id: str, first: date, last: date, time_zone: str) -> dict:
+    """Quotes presented over the store-local days, and how many the customer approved (a quote and
+    its later versions count once)."""
+    caller.require_store(store_id)
+    zone = ZoneInfo(time_zone)
+    start = datetime.combine(first, time.min, zone)
+    end = datetime.combine(last + timedelta(days=1), time.min, zone)
+    rows = session.execute(select(Quote.group_id, Quote.state).where(
+        Quote.store_id == store_id, Quote.presented_at >= start, Quote.presented_at < end)).all()
+    presented = {group for group, _state in rows}
+    approved = {group for group, state in rows if state in APPROVED_STATES}
+    ratio = (Decimal(len(approved)) * 100 / len(presented)).quantize(Decimal("0.001")) if presented else None
+    return {"store_id": store_id, "presented": len(presented), "approved": len(approved), "close_ratio_pct": ratio}

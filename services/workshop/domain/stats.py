@@ -1,8 +1,9 @@
 """The foreman's numbers over the work orders completed in a period (store-local days): comeback
-rate, first-time QC pass rate, cycle time, and per technician billed vs clocked hours."""
+rate, first-time QC pass rate, cycle time, per technician billed vs clocked hours, and the store's
+labour cost (clocked hours × hourly cost) and productivity (clocked ÷ available shift hours)."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import select
@@ -20,6 +21,23 @@ def _ratio(part: Decimal | int, whole: Decimal | int, scale: int = 100) -> Decim
     return (Decimal(part) * scale / Decimal(whole)).quantize(PLACES, rounding=ROUND_HALF_UP)
 
 
+def shift_hours(technician: Technician, first: date, last: date) -> Decimal:
+    """Hours on shift over the days (an overnight shift counts for the day it starts), days off excluded."""
+    days_off = set(technician.days_off)
+    total = Decimal(0)
+    day = first
+    while day <= last:
+        if day not in days_off:
+            for shift in technician.shifts:
+                if shift.weekday == day.weekday():
+                    start, end = datetime.combine(day, shift.starts_at), datetime.combine(day, shift.ends_at)
+                    if end <= start:
+                        end += timedelta(days=1)
+                    total += Decimal((end - start).total_seconds()) / 3600
+        day += timedelta(days=1)
+    return total.quantize(PLACES, rounding=ROUND_HALF_UP)
+
+
 def workshop_stats(session: Session, store_id: str, first: date, last: date, time_zone: str) -> dict:
     start, _ = day_bounds(first, time_zone)
     _, end = day_bounds(last, time_zone)
@@ -32,6 +50,8 @@ def workshop_stats(session: Session, store_id: str, first: date, last: date, tim
         .join(Job, Job.id == Assignment.job_id).join(Technician, Technician.id == Assignment.technician_id)
         .where(Job.work_order_id.in_([w.id for w in orders]))).all() if orders else []
     people: dict[str, dict] = {}
+    costs = dict(session.execute(select(Technician.id, Technician.hourly_cost_fen)
+                                 .where(Technician.store_id == store_id)).all())
     for assignment, billed, name in rows:
         person = people.setdefault(assignment.technician_id, {
             "technician_id": assignment.technician_id, "name": name, "jobs": 0,
@@ -41,6 +61,11 @@ def workshop_stats(session: Session, store_id: str, first: date, last: date, tim
         person["clocked_hours"] += assignment.actual_hours or Decimal(0)
     for person in people.values():
         person["efficiency_pct"] = _ratio(person["billed_hours"], person["clocked_hours"])
+    clocked = sum((p["clocked_hours"] for p in people.values()), Decimal(0))
+    labour_cost = sum((p["clocked_hours"] * (costs.get(p["technician_id"]) or 0) for p in people.values()),
+                      Decimal(0))
+    crew = session.scalars(select(Technician).where(Technician.store_id == store_id, Technician.active.is_(True)))
+    available = sum((shift_hours(technician, first, last) for technician in crew), Decimal(0))
     return {
         "store_id": store_id, "from": first, "to": last, "time_zone": time_zone,
         "completed": count,
@@ -50,5 +75,9 @@ def workshop_stats(session: Session, store_id: str, first: date, last: date, tim
         "first_time_qc_pass_pct": _ratio(sum(1 for w in orders if not w.rework_count), count),
         "average_cycle_hours": (sum(cycle, Decimal(0)) / count).quantize(PLACES, rounding=ROUND_HALF_UP)
         if count else None,
+        "clocked_hours": clocked,
+        "available_hours": available,
+        "productivity_pct": _ratio(clocked, available),
+        "labour_cost_fen": int(labour_cost.quantize(Decimal(1), rounding=ROUND_HALF_UP)),
         "technicians": sorted(people.values(), key=lambda p: (-p["billed_hours"], p["name"])),
     }
