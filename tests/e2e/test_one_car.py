@@ -72,13 +72,19 @@ def part(stack, admin, shop):
     sku = f"OIL-{uuid.uuid4().hex[:6].upper()}"
     ok(admin.post(f"{stack.url}/v1/parts", json={
         "sku": sku, "name": "全合成机油 5W-30 1L", "category": "oil", "unit": "litre", "list_price_fen": 8800}))
-    supplier = ok(admin.post(f"{stack.url}/v1/suppliers", json={"code": f"SUP-{sku}", "name": "美孚华南"}))
+    receive(stack, admin, shop, sku)
+    return sku
+
+
+def receive(stack, admin, shop, sku):
+    """20 units of the part received at the store at ¥40 each."""
+    supplier = ok(admin.post(f"{stack.url}/v1/suppliers", json={"code": f"SUP-{uuid.uuid4().hex[:8]}",
+                                                                "name": "美孚华南"}))
     po = ok(shop.manager.post(f"{stack.url}/v1/purchase-orders", json={
         "store_id": shop.id, "supplier_id": supplier["id"], "submit": True,
         "lines": [{"sku": sku, "qty": 20, "unit_cost_fen": 4000}]}))
     ok(shop.manager.post(f"{stack.url}/v1/purchase-orders/{po['id']}/receipts", json={
         "lines": [{"sku": sku, "qty": 20, "unit_cost_fen": 4000}]}))
-    return sku
 
 
 def stock_of(stack, session, store_id, sku):
@@ -87,6 +93,27 @@ def stock_of(stack, session, store_id, sku):
 
 
 def test_one_car_from_appointment_to_resolved_complaint(stack, admin, shop, part):
+    one_car(stack, admin, shop, part)
+
+
+def test_one_car_with_two_instances_of_every_service(stack, admin, part):
+    """Competing consumers: a second process of each service takes its share of RPCs, events and
+    timers; the loop ends exactly as with one (no double effects)."""
+    from services.common.config import SERVICES
+    for name in SERVICES:
+        stack.start_service(name, instance=2)
+    try:
+        stack.wait_ready()
+        shop = Store(stack, admin)
+        sku = part  # the part is chain-wide; this store receives its own stock
+        receive(stack, admin, shop, sku)
+        one_car(stack, admin, shop, sku)
+    finally:
+        for name in SERVICES:
+            stack.stop_service(f"{name}#2")
+
+
+def one_car(stack, admin, shop, part):
     url, advisor, manager, cashier = stack.url, shop.advisor, shop.manager, shop.cashier
     (li, li_session), (wang, wang_session) = shop.techs
     ok(admin.put(f"{url}/v1/stores/{shop.id}/commission-rule", json={"labour_pct": 10}))

@@ -45,11 +45,13 @@ class Stack:
             upgrade(owner, self.env[f"{owner.upper()}_DATABASE_URL"])
 
     def _spawn(self, name: str, argv: list[str]) -> None:
-        log = open(self.log_dir / f"{name}.log", "ab")
+        log = open(self.log_dir / f"{name.replace('#', '-')}.log", "ab")
         self.processes[name] = subprocess.Popen(argv, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
 
-    def start_service(self, name: str) -> None:
-        self._spawn(name, [sys.executable, "-m", "services.common.runner", name])
+    def start_service(self, name: str, instance: int = 1) -> None:
+        """Start a service process; `instance=2` adds a second, competing consumer of the same queues."""
+        key = name if instance == 1 else f"{name}#{instance}"
+        self._spawn(key, [sys.executable, "-m", "services.common.runner", name])
 
     def stop_service(self, name: str, sig: int = signal.SIGKILL) -> None:
         process = self.processes.pop(name)
