@@ -12,7 +12,7 @@ from gateway.rpc import RpcClient, ServiceUnavailable
 from tests.support.infra import Vhost
 
 
-def echo_service(amqp_uri: str, stop: threading.Event) -> None:
+def echo_service(amqp_uri: str, stop: threading.Event, ready: threading.Event) -> None:
     """A minimal responder speaking nameko's wire format on `rpc-echo`."""
     connection = pika.BlockingConnection(pika.URLParameters(amqp_uri))
     channel = connection.channel()
@@ -26,6 +26,7 @@ def echo_service(amqp_uri: str, stop: threading.Event) -> None:
         ch.basic_ack(method.delivery_tag)
 
     channel.basic_consume("rpc-echo", reply)
+    ready.set()
     while not stop.is_set():
         try:
             connection.process_data_events(time_limit=0.2)
@@ -46,9 +47,10 @@ def own_vhost():
 
 @pytest.fixture
 def echo(own_vhost):
-    stop = threading.Event()
-    thread = threading.Thread(target=echo_service, args=(own_vhost.uri, stop), daemon=True)
+    stop, ready = threading.Event(), threading.Event()
+    thread = threading.Thread(target=echo_service, args=(own_vhost.uri, stop, ready), daemon=True)
     thread.start()
+    assert ready.wait(timeout=10), "the echo responder did not start"
     yield
     stop.set()
     thread.join(timeout=5)
@@ -59,15 +61,16 @@ def test_every_dead_pooled_connection_is_replaced_after_the_broker_drops_them(ow
     client = RpcClient(vhost.uri, timeout=3)
     # fill the pool with several connections (calls in flight at once)
     barrier = threading.Barrier(4)
+    answers = []
 
     def call():
         barrier.wait()
-        return client.call("echo", "ping")
+        answers.append(client.call("echo", "ping"))
 
     threads = [threading.Thread(target=call) for _ in range(4)]
     [t.start() for t in threads]
     [t.join() for t in threads]
-    assert client._idle.qsize() >= 2
+    assert answers == ["pong"] * 4 and client._idle.qsize() >= 2
     subprocess.run(["rabbitmqctl", "-q", "close_all_connections", "-p", vhost.name, "test"], check=True,
                    capture_output=True)
     results = []
