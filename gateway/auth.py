@@ -113,6 +113,16 @@ def require_role(principal: Principal, roles: frozenset[str]) -> None:
         raise falcon.HTTPForbidden(title="forbidden", description=f"The role {principal.role} may not do this.")
 
 
+def with_default_store(principal: Principal, data: dict, field: str = "store_id") -> dict:
+    """A copy of `data` with the caller's store filled in when they have just one and named none;
+    a store outside their account is refused (403)."""
+    data = dict(data)
+    if not data.get(field) and not principal.is_hq and len(principal.store_ids) == 1:
+        data[field] = principal.store_ids[0]
+    require_store(principal, data.get(field))
+    return data
+
+
 def require_store(principal: Principal, store_id: str | None) -> None:
     if store_id is not None and not principal.can_access_store(store_id):
         raise falcon.HTTPForbidden(title="forbidden", description="This store is outside your account's stores.")

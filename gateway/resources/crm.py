@@ -16,7 +16,7 @@ from services.crm.schemas import (AuditEntryOut, CampaignCreate, CampaignOut, Ca
 
 from ..api import ValidationFailed, endpoint
 from ..models import User
-from ..auth import ALL_ROLES, require_store
+from ..auth import ALL_ROLES, require_store, with_default_store
 from . import Resource
 
 FRONT_DESK = frozenset({"hq_admin", "store_manager", "service_advisor", "cashier"})
@@ -45,11 +45,7 @@ def _require_staff(resource: Resource, data: dict, *names: str) -> None:
 
 
 def _default_store(req, data: dict) -> dict:
-    principal = req.context.principal
-    if not data.get("store_id") and not principal.is_hq and len(principal.store_ids) == 1:
-        data = {**data, "store_id": principal.store_ids[0]}
-    require_store(principal, data.get("store_id"))
-    return data
+    return with_default_store(req.context.principal, data)
 
 
 class Customers(Resource):

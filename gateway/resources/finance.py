@@ -20,7 +20,7 @@ from services.finance.schemas import (AccountOut, CardCancel, CardCreate, CardOu
                                       TrialBalanceQuery, VoidRequest)
 
 from ..api import endpoint
-from ..auth import require_store
+from ..auth import require_store, with_default_store
 from ..models import Store
 from . import Resource
 
@@ -35,11 +35,7 @@ def _store_filter(req) -> None:
 
 
 def _default_store(req, data: dict) -> dict:
-    principal = req.context.principal
-    if not data.get("store_id") and not principal.is_hq and len(principal.store_ids) == 1:
-        data = {**data, "store_id": principal.store_ids[0]}
-    require_store(principal, data.get("store_id"))
-    return data
+    return with_default_store(req.context.principal, data)
 
 
 def _service_key(req) -> str | None:

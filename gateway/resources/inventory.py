@@ -15,7 +15,7 @@ from services.inventory.schemas import (AdjustmentCreate, AvailabilityHttpQuery,
                                         TransferShip, ValuationOut, ValuationQuery)
 
 from ..api import endpoint
-from ..auth import ALL_ROLES, require_store
+from ..auth import ALL_ROLES, require_store, with_default_store
 from . import Resource
 
 MASTER_DATA = frozenset({"hq_admin", "store_manager"})
@@ -29,12 +29,7 @@ COUNTERS = ALL_ROLES
 def _store_scoped(req, field: str = "store_id", source: str = "query_json") -> dict:
     """The client's query/body with the caller's store filled in when they have just one,
     refused at once (403) for a store outside their account."""
-    data = dict(getattr(req.context, source))
-    principal = req.context.principal
-    if not data.get(field) and not principal.is_hq and len(principal.store_ids) == 1:
-        data[field] = principal.store_ids[0]
-    require_store(principal, data.get(field))
-    return data
+    return with_default_store(req.context.principal, getattr(req.context, source), field)
 
 
 # -- catalogue -----------------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from services.workshop.schemas import (BayCreate, BayListQuery, BayOut, BayPlanO
                                        TrainingCreate, TrainingOut, WorkOrderListQuery, WorkOrderOut)
 
 from ..api import ValidationFailed, endpoint
-from ..auth import ALL_ROLES, require_store
+from ..auth import ALL_ROLES, require_store, with_default_store
 from ..models import Store, User
 from . import Resource
 
@@ -45,11 +45,7 @@ class WorkshopResource(Resource):
                 raise ValidationFailed({"user_id": ["This account does not work in the technician's store."]})
 
     def default_store(self, req, data: dict) -> dict:
-        principal = req.context.principal
-        if not data.get("store_id") and not principal.is_hq and len(principal.store_ids) == 1:
-            data["store_id"] = principal.store_ids[0]
-        require_store(principal, data.get("store_id"))
-        return data
+        return with_default_store(req.context.principal, data)
 
 
 class Technicians(WorkshopResource):
