@@ -5,22 +5,20 @@ from __future__ import annotations
 
 import logging
 
-import eventlet
 from nameko.exceptions import RemoteError
 from nameko.rpc import RpcProxy
 from nameko.timer import timer
 
-from services.common import config
 from services.common.entrypoints import ServiceBase, event_handler, rpc, unit_of_work
 from services.common.errors import Invalid, Unavailable
 from services.common.schemas import load
+from services.common.upstream import answer_within_timeout
 
 from . import schemas as s
 from .domain import appointments, catalogue, orders, quotes, reception, settings
 
 log = logging.getLogger(__name__)
 
-UPSTREAM_TIMEOUT = config.env_float("RPC_TIMEOUT", 3.0)
 """Seconds sales waits for crm or inventory: a worker never hangs on a service that is down."""
 
 settings_out, operation_out, package_out = s.SalesSettingsOut(), s.LabourOperationOut(), s.PackageOut()
@@ -49,10 +47,8 @@ class SalesService(ServiceBase):
     def _crm(self, method: str, ref: str, field: str) -> dict:
         """One crm read; an unknown id is the client's mistake (422 naming the field)."""
         try:
-            with eventlet.Timeout(UPSTREAM_TIMEOUT):
+            with answer_within_timeout("crm"):
                 return getattr(self.crm, method)(ref)
-        except eventlet.Timeout as exc:
-            raise Unavailable("crm did not answer in time; try again shortly.") from exc
         except RemoteError as exc:
             if exc.exc_type == "NotFound":
                 raise Invalid(f"crm knows no {field.removesuffix('_id')} {ref}.",
@@ -61,10 +57,8 @@ class SalesService(ServiceBase):
 
     def _quote_parts(self, store_id: str, skus: list[str]) -> dict:
         try:
-            with eventlet.Timeout(UPSTREAM_TIMEOUT):
+            with answer_within_timeout("Inventory", "try again or quote labour and fees."):
                 return self.inventory.quote_parts(store_id, skus)
-        except eventlet.Timeout as exc:
-            raise Unavailable("Inventory did not answer in time; try again or quote labour and fees.") from exc
         except RemoteError as exc:
             if exc.exc_type in ("Invalid", "NotFound"):
                 raise Invalid(f"Inventory refused the parts: {exc.value}", fields={"sku": [str(exc.value)]}) from exc

@@ -3,13 +3,12 @@ Work orders open from sales' confirmed orders, follow inventory's reservations, 
 through dispatch, the time clock, inspection, QC, completion and delivery."""
 from __future__ import annotations
 
-import eventlet
 from nameko.exceptions import RemoteError
 from nameko.rpc import RpcProxy
 
-from services.common import config
 from services.common.entrypoints import ServiceBase, event_handler, rpc
-from services.common.errors import DOMAIN_ERRORS, Forbidden, Unavailable
+from services.common.errors import Forbidden
+from services.common.upstream import answer_within_timeout, as_domain_error
 from services.common.schemas import load
 
 from .domain import bays, clock, completion, dispatch, inspections, qc, stats, technicians, work_orders
@@ -25,7 +24,6 @@ technician_out, work_order_out, time_entry_out = TechnicianOut(), WorkOrderOut()
 inspection_out, qc_out, bay_out = InspectionOut(), QcResultOut(), BayOut()
 
 MANAGERS = frozenset({"hq_admin", "store_manager"})
-UPSTREAM_TIMEOUT = config.env_float("RPC_TIMEOUT", 3.0)
 
 
 class WorkshopService(ServiceBase):
@@ -193,15 +191,10 @@ class WorkshopService(ServiceBase):
         findings = [{"finding_id": f.id, "area": f.area, "item": f.item, "condition": f.condition,
                      "notes": f.notes, "recommended_op_code": f.recommended_op_code} for f in chosen]
         try:
-            with eventlet.Timeout(UPSTREAM_TIMEOUT):
+            with answer_within_timeout("sales"):
                 quote = self.sales.quote_findings(order_id, findings)
-        except eventlet.Timeout as exc:
-            raise Unavailable("sales did not answer in time; try again shortly.") from exc
         except RemoteError as exc:
-            error = DOMAIN_ERRORS.get(exc.exc_type)
-            if error is None:
-                raise
-            raise error(str(exc.value)) from exc
+            raise (as_domain_error(exc) or exc) from exc
         inspections.mark_quoted(chosen, quote["id"])
         return quote
 

@@ -645,8 +645,8 @@ def test_a_test_drive_goes_out_and_comes_back(sales):
 
 def test_crm_or_inventory_that_do_not_answer_give_a_clear_error_instead_of_hanging(sales, session, monkeypatch):
     import eventlet
-    from services.sales import service as sales_service
-    monkeypatch.setattr(sales_service, "UPSTREAM_TIMEOUT", 0.05)
+    from services.common import upstream
+    monkeypatch.setattr(upstream, "UPSTREAM_TIMEOUT", 0.05)
 
     class Silent:
         def __getattr__(self, _name):
