@@ -2,16 +2,15 @@
 service and the gateway over HTTP (acceptance of issue 4)."""
 from __future__ import annotations
 
-import json
 import time
 import uuid
 from datetime import datetime, timedelta, timezone
 
-import pika
 import pytest
 
 from tests.e2e.test_crm_through_gateway import make_user, new_customer
 from tests.support import data
+from tests.support.bus import publish
 
 pytestmark = pytest.mark.e2e
 SHANGHAI = timezone(timedelta(hours=8))
@@ -38,20 +37,6 @@ def manager(stack, admin, store):
 def stranger(stack, admin):
     other = admin.post(f"{stack.url}/v1/stores", json={"code": f"ZH-{uuid.uuid4().hex[:6]}", "name": "珠海店"}).json()
     return make_user(stack, admin, "service_advisor", [other["id"]])
-
-
-def publish(vhost, source: str, fact: str, payload: dict, store_id: str) -> None:
-    envelope = {"event_id": str(uuid.uuid4()), "type": f"{source}.{fact}", "version": 1,
-                "occurred_at": datetime.now(timezone.utc).isoformat(), "store_id": store_id, "request_id": None,
-                "payload": payload}
-    connection = pika.BlockingConnection(pika.URLParameters(vhost.uri))
-    try:
-        channel = connection.channel()
-        channel.exchange_declare(f"{source}.events", exchange_type="topic", durable=True)
-        channel.basic_publish(f"{source}.events", fact, json.dumps(envelope),
-                              pika.BasicProperties(content_type="application/json", delivery_mode=2))
-    finally:
-        connection.close()
 
 
 def eventually(probe, timeout: float = 20.0):

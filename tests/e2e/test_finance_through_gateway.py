@@ -7,13 +7,14 @@ import json
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta
 
 import pika
 import pytest
 
 from services.finance.events import InvoicePaid, PaymentReceived
 from tests.service.test_finance_service import completed, contract_lines, line, order
+from tests.support.bus import publish
 
 pytestmark = pytest.mark.e2e
 
@@ -82,18 +83,6 @@ def finance_events(vhost):
             seen.append((method.routing_key, json.loads(body)))
 
     yield drain
-    connection.close()
-
-
-def publish(vhost, source: str, fact: str, payload: dict) -> None:
-    envelope = {"event_id": str(uuid.uuid4()), "type": f"{source}.{fact}", "version": 1,
-                "occurred_at": datetime.now(timezone.utc).isoformat(), "store_id": payload.get("store_id"),
-                "request_id": None, "payload": payload}
-    connection = pika.BlockingConnection(pika.URLParameters(vhost.uri))
-    channel = connection.channel()
-    channel.exchange_declare(f"{source}.events", exchange_type="topic", durable=True)
-    channel.basic_publish(f"{source}.events", fact, json.dumps(envelope),
-                          pika.BasicProperties(content_type="application/json", delivery_mode=2))
     connection.close()
 
 

@@ -9,13 +9,13 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-import pika
 import pytest
 import requests
 
 from gateway.rpc import RemoteError, RpcClient
 from services.sales.events import OrderCancelled, OrderConfirmed, VisitCheckedIn
 from tests.support import data
+from tests.support.bus import bind, publish
 
 pytestmark = pytest.mark.e2e
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -133,16 +133,6 @@ def labour_and_fee_quote(stack, advisor, store):
     return customer, vehicle, visit, quote, url
 
 
-def bind(vhost, exchange, *keys):
-    connection = pika.BlockingConnection(pika.URLParameters(vhost.uri))
-    channel = connection.channel()
-    channel.exchange_declare(exchange, exchange_type="topic", durable=True)
-    queue = channel.queue_declare("", exclusive=True).method.queue
-    for key in keys:
-        channel.queue_bind(queue, exchange, routing_key=key)
-    return connection, channel, queue
-
-
 def next_event(channel, queue, predicate, timeout=15.0):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -154,18 +144,6 @@ def next_event(channel, queue, predicate, timeout=15.0):
         else:
             time.sleep(0.1)
     raise AssertionError("no matching event arrived")
-
-
-def publish(vhost, source, fact, payload, store_id):
-    envelope = {"event_id": str(uuid.uuid4()), "type": f"{source}.{fact}", "version": 1,
-                "occurred_at": datetime.now(timezone.utc).isoformat(), "store_id": store_id, "request_id": None,
-                "payload": payload}
-    connection = pika.BlockingConnection(pika.URLParameters(vhost.uri))
-    channel = connection.channel()
-    channel.exchange_declare(f"{source}.events", exchange_type="topic", durable=True)
-    channel.basic_publish(f"{source}.events", fact, json.dumps(envelope),
-                          pika.BasicProperties(content_type="application/json", delivery_mode=2))
-    connection.close()
 
 
 def wait_for(fetch, predicate, timeout=15.0):

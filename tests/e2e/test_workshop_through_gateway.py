@@ -9,12 +9,12 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-import pika
 import pytest
 import requests
 
 from services.workshop.events import VehicleDelivered, WorkOrderCompleted
 from tests.support import data
+from tests.support.bus import bind, publish
 
 pytestmark = pytest.mark.e2e
 
@@ -84,20 +84,6 @@ def crew(stack, admin, manager, store):
     return {key: {"record": records[key], "session": users.get(key)} for key in records}
 
 
-def publish(vhost, source, fact, payload, *, event_id=None, times=1):
-    envelope = {"event_id": event_id or str(uuid.uuid4()), "type": f"{source}.{fact}", "version": 1,
-                "occurred_at": datetime.now(timezone.utc).isoformat(), "store_id": payload.get("store_id"),
-                "request_id": None, "payload": payload}
-    connection = pika.BlockingConnection(pika.URLParameters(vhost.uri))
-    channel = connection.channel()
-    channel.exchange_declare(f"{source}.events", exchange_type="topic", durable=True)
-    for _ in range(times):
-        channel.basic_publish(f"{source}.events", fact, json.dumps(envelope),
-                              pika.BasicProperties(content_type="application/json", delivery_mode=2))
-    connection.close()
-    return envelope
-
-
 def line(kind, **fields):
     base = {"line_id": str(uuid.uuid4()), "kind": kind, "description": fields.pop("description", kind),
             "op_code": None, "skill": None, "hours": None, "sku": None, "qty": 1, "unit_price_fen": 10000,
@@ -127,16 +113,6 @@ def wait_for_work_order(stack, session, order_id, timeout=10.0, predicate=lambda
             return items
         assert time.monotonic() < deadline, f"no work order for {order_id} in {timeout}s: {items}"
         time.sleep(0.1)
-
-
-def bind(vhost, exchange, *keys):
-    connection = pika.BlockingConnection(pika.URLParameters(vhost.uri))
-    channel = connection.channel()
-    channel.exchange_declare(exchange, exchange_type="topic", durable=True)
-    queue = channel.queue_declare("", exclusive=True).method.queue
-    for key in keys:
-        channel.queue_bind(queue, exchange, routing_key=key)
-    return connection, channel, queue
 
 
 def next_event(channel, queue, event_type, work_order_id, timeout=10.0):
