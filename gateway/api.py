@@ -13,6 +13,8 @@ from marshmallow import Schema, ValidationError
 from .auth import ALL_ROLES, require_role
 from .idempotency import idempotent_call
 
+JSON = "application/json"
+
 
 @dataclass(frozen=True)
 class Endpoint:
@@ -26,6 +28,7 @@ class Endpoint:
     paginated: bool = False
     idempotent: bool = False
     errors: tuple[int, ...] = field(default=())
+    produces: str = JSON
 
 
 def read_json(req: falcon.Request, limit: int) -> dict:
@@ -57,9 +60,11 @@ def validate(schema: type[Schema], data: dict) -> dict:
 
 
 def endpoint(summary: str, *, tag: str, roles: frozenset[str] | None = ALL_ROLES, body=None, query=None,
-             response=None, status: int = 200, paginated: bool = False, idempotent: bool = False):
-    """Decorate a Falcon responder `(self, req, resp, **params) -> media`. `roles=None` is public."""
-    meta = Endpoint(summary, tag, roles, body, query, response, status, paginated, idempotent)
+             response=None, status: int = 200, paginated: bool = False, idempotent: bool = False,
+             produces: str = JSON):
+    """Decorate a Falcon responder `(self, req, resp, **params) -> media`. `roles=None` is public.
+    With another media type than JSON in `produces` the responder returns the body as bytes."""
+    meta = Endpoint(summary, tag, roles, body, query, response, status, paginated, idempotent, produces=produces)
 
     def decorator(responder):
         @functools.wraps(responder)
@@ -86,6 +91,9 @@ def endpoint(summary: str, *, tag: str, roles: frozenset[str] | None = ALL_ROLES
                 resp.status, resp.media = idempotent_call(
                     self.deps.identity_db, req.context.principal.id, key, req.method, req.path, raw, run,
                     lambda: resp.status)
+            elif produces != JSON:
+                resp.data = run()
+                resp.content_type = produces
             else:
                 resp.media = run()
 

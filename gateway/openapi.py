@@ -6,7 +6,7 @@ import re
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 
-from .api import Endpoint
+from .api import JSON, Endpoint
 from .schemas import ErrorBody
 
 _METHODS = ("get", "post", "put", "patch", "delete")
@@ -51,7 +51,9 @@ def build(routes: list[tuple[str, object]], version: str = "1.0.0") -> dict:
 
 
 def _operation(meta: Endpoint, path: str) -> dict:
-    if meta.response is None:
+    if meta.produces != JSON:
+        content = {meta.produces: {"schema": {"type": "string", "format": "binary"}}}
+    elif meta.response is None:
         content = {}
     elif meta.paginated:
         content = {"application/json": {"schema": {

@@ -1,0 +1,104 @@
+"""Printed documents as PDF: the quote (报价单), the contract (维修合同), the work-order sheet
+(施工单) and the settlement statement (结算单). Each is rendered from its owning service's data,
+read with the same RPC as its JSON endpoint, under that endpoint's roles; the service checks the
+document's store, and the gateway again before fetching anything else. The customer, the vehicle,
+the visit (mileage in) and, for the work-order sheet, the contract are fetched in parallel."""
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+import falcon
+
+from ..api import endpoint
+from ..auth import require_store
+from ..documents.layout import Sheet, StoreHeader, render
+from ..documents.sheets import Parties, contract_sheet, invoice_sheet, quote_sheet, work_order_sheet
+from ..models import Store
+from . import Resource
+from .finance import InvoiceItem
+from .sales import OrderItem, QuoteItem
+from .workshop import WorkOrderItem
+
+TAG = "documents"
+PDF = "application/pdf"
+
+
+def _roles_of(json_resource: type[Resource]) -> frozenset[str]:
+    """The roles that may read the document as JSON may print it."""
+    return json_resource.on_get.endpoint.roles
+
+
+class Printout(Resource):
+    def parties(self, req: falcon.Request, document: dict, **more: tuple[str, str, dict]) -> tuple[Parties, dict]:
+        """The document's store, customer, vehicle and visit (and the `more` calls, by name), the
+        RPCs in parallel, once the caller is known to see the document's store."""
+        require_store(req.context.principal, document["store_id"])
+        calls = {"customer": ("crm", "get_customer", {"customer_id": document["customer_id"]}), **more}
+        if document.get("vehicle_id"):
+            calls["vehicle"] = ("crm", "get_vehicle", {"vehicle_id": document["vehicle_id"]})
+        if document.get("visit_id"):
+            calls["visit"] = ("sales", "get_visit", {"visit_id": document["visit_id"]})
+        with ThreadPoolExecutor(max_workers=len(calls)) as pool:
+            futures = {name: pool.submit(self.call, req, service, method, **kwargs)
+                       for name, (service, method, kwargs) in calls.items()}
+            found = {name: future.result() for name, future in futures.items()}
+        store, time_zone = self.store(document["store_id"])
+        return Parties(store, time_zone, found["customer"], found.get("vehicle"), found.get("visit")), found
+
+    def store(self, store_id: str) -> tuple[StoreHeader, str]:
+        with self.deps.identity_db() as session:
+            store = session.get(Store, store_id)
+            if store is None:
+                return StoreHeader(store_id), "Asia/Shanghai"
+            return StoreHeader(store.name, store.address, store.phone), store.timezone
+
+    @staticmethod
+    def pdf(resp: falcon.Response, sheet: Sheet, filename: str) -> bytes:
+        resp.viewable_as = filename
+        return render(sheet)
+
+
+class QuotePdf(Printout):
+    @endpoint("The quote as a printable A4 PDF (报价单)", tag=TAG, roles=_roles_of(QuoteItem), produces=PDF)
+    def on_get(self, req, resp, quote_id: str):
+        quote = self.call(req, "sales", "get_quote", quote_id=quote_id)
+        parties, _ = self.parties(req, quote)
+        return self.pdf(resp, quote_sheet(quote, parties), f"quote-{quote['number']}.pdf")
+
+
+class ContractPdf(Printout):
+    @endpoint("The order's contract as a printable A4 PDF (维修合同)", tag=TAG, roles=_roles_of(OrderItem),
+              produces=PDF)
+    def on_get(self, req, resp, order_id: str):
+        order = self.call(req, "sales", "get_order", order_id=order_id)
+        parties, _ = self.parties(req, order)
+        return self.pdf(resp, contract_sheet(order, parties), f"contract-{order['number']}.pdf")
+
+
+class WorkOrderPdf(Printout):
+    @endpoint("The work-order sheet technicians work from, as a printable A4 PDF (施工单)", tag=TAG,
+              roles=_roles_of(WorkOrderItem), produces=PDF)
+    def on_get(self, req, resp, work_order_id: str):
+        work_order = self.call(req, "workshop", "get_work_order", work_order_id=work_order_id)
+        parties, found = self.parties(req, work_order,
+                                      order=("sales", "get_order", {"order_id": work_order["order_id"]}))
+        sheet = work_order_sheet(work_order, found["order"], parties)
+        return self.pdf(resp, sheet, f"work-order-{sheet.number}.pdf")
+
+
+class InvoicePdf(Printout):
+    @endpoint("The invoice's settlement statement as a printable A4 PDF (结算单)", tag=TAG,
+              roles=_roles_of(InvoiceItem), produces=PDF)
+    def on_get(self, req, resp, invoice_id: str):
+        invoice = self.call(req, "finance", "get_invoice", invoice_id=invoice_id)
+        parties, _ = self.parties(req, invoice)
+        return self.pdf(resp, invoice_sheet(invoice, parties), f"invoice-{invoice['number']}.pdf")
+
+
+def routes(deps) -> list[tuple[str, object]]:
+    return [
+        ("/v1/quotes/{quote_id}/pdf", QuotePdf(deps)),
+        ("/v1/orders/{order_id}/contract.pdf", ContractPdf(deps)),
+        ("/v1/work-orders/{work_order_id}/pdf", WorkOrderPdf(deps)),
+        ("/v1/invoices/{invoice_id}/pdf", InvoicePdf(deps)),
+    ]
