@@ -58,15 +58,24 @@ class Stack:
         process.send_signal(sig)
         process.wait(timeout=15)
 
-    def start(self) -> "Stack":
-        self.migrate()
-        for name in SERVICES:
-            self.start_service(name)
+    def start_gateway(self) -> None:
         self._spawn("gateway", [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py", "gateway.wsgi:app"])
-        self.wait_ready()
+
+    def start(self) -> "Stack":
+        """Every service and the gateway, ready; if they do not get ready, none is left running."""
+        self.migrate()
+        try:
+            for name in SERVICES:
+                self.start_service(name)
+            self.start_gateway()
+            self.wait_ready()
+        except BaseException:
+            self.stop()
+            raise
         return self
 
-    def wait_ready(self, timeout: float = 60) -> None:
+    def wait_ready(self, timeout: float = 60, path: str = "/readyz") -> None:
+        """Until `path` answers 200 (`/readyz`: the broker and every service answer)."""
         deadline = time.monotonic() + timeout
         last = None
         while time.monotonic() < deadline:
@@ -74,7 +83,7 @@ class Stack:
                 if process.poll() is not None:
                     raise RuntimeError(f"{name} exited with {process.returncode}; see {self.log_dir}/{name}.log")
             try:
-                last = requests.get(f"{self.url}/readyz", timeout=5)
+                last = requests.get(f"{self.url}{path}", timeout=5)
                 if last.status_code == 200:
                     return
             except requests.ConnectionError:

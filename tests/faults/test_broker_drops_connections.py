@@ -9,7 +9,7 @@ import pytest
 
 from tests.support import data
 
-pytestmark = pytest.mark.e2e
+pytestmark = pytest.mark.faults
 
 
 def test_everything_reconnects_after_the_broker_drops_all_connections(stack, vhost, admin):

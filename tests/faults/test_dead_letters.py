@@ -13,7 +13,7 @@ import pytest
 from services.common.deadletters import list_dead_letters, replay_dead_letters
 from tests.support import data
 
-pytestmark = pytest.mark.e2e
+pytestmark = pytest.mark.faults
 
 
 def wait_for_dead_letter(vhost, event_id, replays, timeout=15.0):

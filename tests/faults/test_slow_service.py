@@ -1,0 +1,142 @@
+"""The gateway in front of a service that answers too late: every request ends in a bounded time
+with 503 and `Retry-After`, and after 1,000 of them the gunicorn workers hold no more file
+descriptors, sockets, threads or memory than before (read from /proc of each worker).
+
+The slow service is a nameko-compatible responder on crm's RPC queue (`rpc-crm`, bound to
+`crm.*` on `nameko-rpc`) of a stack that runs only the gateway: it takes every request and
+answers it, correctly addressed, after twice the gateway's RPC_TIMEOUT, so each late reply
+reaches a reply queue whose caller has given up."""
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pika
+import pytest
+import requests
+
+from tests.faults.conftest import own_stack
+
+pytestmark = pytest.mark.faults
+
+RPC_TIMEOUT = 0.3
+REQUESTS = 1000
+WARM_UP = 300
+LEAK_SLACK = 16  # descriptors/sockets a steady state may still vary by; a leak per request is ~1,000
+GATEWAY_THREADS = 16  # deploy/gunicorn.conf.py's default, per worker
+CLIENTS = 24  # below the gateway's 2 workers × 16 threads, so no request waits for a thread
+
+
+class SlowResponder(threading.Thread):
+    """Answers `<service>.*` RPCs the way nameko does (reply to `reply_to` on `nameko-rpc` with
+    the request's correlation id), `delay` seconds late."""
+
+    def __init__(self, amqp_uri: str, service: str, delay: float):
+        super().__init__(daemon=True)
+        self.connection = pika.BlockingConnection(pika.URLParameters(amqp_uri))
+        self.channel = self.connection.channel()
+        self.channel.exchange_declare("nameko-rpc", exchange_type="topic", durable=True)
+        queue = f"rpc-{service}"
+        self.channel.queue_declare(queue, durable=True)
+        self.channel.queue_bind(queue, "nameko-rpc", routing_key=f"{service}.*")
+        self.channel.basic_consume(queue, self._on_request, auto_ack=True)
+        self.delay = delay
+        self.requests = 0
+        self.stopping = threading.Event()
+
+    def _on_request(self, _channel, _method, properties, _body) -> None:
+        self.requests += 1
+        self.connection.call_later(self.delay, lambda: self.channel.basic_publish(
+            "nameko-rpc", properties.reply_to, json.dumps({"result": {}, "error": None}),
+            pika.BasicProperties(correlation_id=properties.correlation_id, content_type="application/json")))
+
+    def run(self) -> None:
+        while not self.stopping.is_set():
+            self.connection.process_data_events(time_limit=0.2)
+        self.connection.close()
+
+
+def worker_pids(master_pid: int) -> list[int]:
+    return [int(pid) for pid in open(f"/proc/{master_pid}/task/{master_pid}/children").read().split()]
+
+
+def usage(pid: int) -> dict[str, int]:
+    """Open descriptors, sockets among them, threads and resident memory (kB) of one process."""
+    links = []
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        with contextlib.suppress(FileNotFoundError):  # closed since the listing
+            links.append(os.readlink(f"/proc/{pid}/fd/{fd}"))
+    status = dict(line.split(":", 1) for line in open(f"/proc/{pid}/status").read().splitlines())
+    return {"fds": len(links), "sockets": sum(link.startswith("socket:") for link in links),
+            "threads": int(status["Threads"]), "rss_kb": int(status["VmRSS"].split()[0])}
+
+
+def usage_of(pids: list[int]) -> dict[str, int]:
+    per_worker = [usage(pid) for pid in pids]
+    return {key: sum(u[key] for u in per_worker) for key in per_worker[0]}
+
+
+def hammer(url: str, token: str, count: int) -> list[tuple[int, str | None, float]]:
+    """`count` GETs from CLIENTS keep-alive clients: (status, Retry-After, seconds) each."""
+    local = threading.local()
+    sessions = []
+
+    def one(_):
+        if not hasattr(local, "session"):
+            local.session = requests.Session()
+            local.session.headers["Authorization"] = f"Bearer {token}"
+            sessions.append(local.session)
+        started = time.monotonic()
+        reply = local.session.get(url, timeout=RPC_TIMEOUT + 30)
+        return reply.status_code, reply.headers.get("Retry-After"), time.monotonic() - started
+
+    with ThreadPoolExecutor(CLIENTS) as pool:
+        results = list(pool.map(one, range(count)))
+    for session in sessions:
+        session.close()
+    return results
+
+
+def test_a_slow_service_gets_bounded_503s_and_leaks_nothing_in_the_gateway(tmp_path_factory):
+    with own_stack(tmp_path_factory.mktemp("slow"), extra_env={"RPC_TIMEOUT": str(RPC_TIMEOUT)},
+                   gateway_only=True) as slow:
+        responder = SlowResponder(slow.env["AMQP_URI"], "crm", delay=2 * RPC_TIMEOUT)
+        responder.start()
+        token = slow.login().headers["Authorization"].split()[1]
+        url = f"{slow.url}/v1/customers/c-slow"
+        workers = worker_pids(slow.processes["gateway"].pid)
+
+        hammer(url, token, WARM_UP)  # the same load first: worker threads and RPC connection pool grown
+        time.sleep(2 * RPC_TIMEOUT + 1)
+        before = usage_of(workers)
+        during = []
+        done = threading.Event()
+        sampler = threading.Thread(target=lambda: [during.append(usage_of(workers)) or time.sleep(0.5)
+                                                   for _ in iter(done.is_set, True)])
+        sampler.start()
+        started = time.monotonic()
+        results = hammer(url, token, REQUESTS)
+        elapsed = time.monotonic() - started
+        done.set()
+        sampler.join()
+        time.sleep(2 * RPC_TIMEOUT + 1)  # the last late replies arrive and are dropped
+        after = usage_of(workers)
+        responder.stopping.set()
+        responder.join()
+
+    peak = {key: max(sample[key] for sample in during) for key in before}
+    print(f"\n{REQUESTS} requests in {elapsed:.1f}s; gateway workers before {before}, "
+          f"peak during {peak}, after {after}")
+    assert responder.requests >= REQUESTS  # every request reached the slow service
+    assert {(status, retry_after) for status, retry_after, _ in results} == {(503, "5")}
+    slowest = max(seconds for _, _, seconds in results)
+    assert slowest < RPC_TIMEOUT + 1.5, slowest
+    assert after["fds"] <= before["fds"] + LEAK_SLACK, (before, after)
+    assert after["sockets"] <= before["sockets"] + LEAK_SLACK, (before, after)
+    # gthread grows its pool up to GATEWAY_THREADS per worker and keeps it; a leak would pass that
+    assert after["threads"] <= len(workers) * (GATEWAY_THREADS + 4), (before, after)
+    assert after["rss_kb"] <= before["rss_kb"] * 1.1 + 4096, (before, after)
