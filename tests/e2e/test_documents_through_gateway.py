@@ -12,8 +12,8 @@ from pypdf import PdfReader
 
 from gateway.documents.numerals import capital_amount
 from gateway.documents.sheets import yuan
-from tests.e2e.test_one_car import Store, eventually, ok, receive
 from tests.support import data
+from tests.support.one_car import Store, eventually, ok, receive
 
 pytestmark = pytest.mark.e2e
 

@@ -77,11 +77,8 @@ class Store:
             self.techs.append((record, session))
 
 
-def new_part(stack, admin, shop: Store) -> str:
-    """A chain-wide part of its own, 20 units received at `shop` at ¥40 each: its sku."""
-    sku = f"OIL-{uuid.uuid4().hex[:6].upper()}"
-    ok(admin.post(f"{stack.url}/v1/parts", json={
-        "sku": sku, "name": "全合成机油 5W-30 1L", "category": "oil", "unit": "litre", "list_price_fen": 8800}))
+def receive(stack, admin, shop: Store, sku: str) -> None:
+    """20 units of the part received at the store at ¥40 each."""
     supplier = ok(admin.post(f"{stack.url}/v1/suppliers", json={"code": f"SUP-{uuid.uuid4().hex[:8]}",
                                                                 "name": "美孚华南"}))
     po = ok(shop.manager.post(f"{stack.url}/v1/purchase-orders", json={
@@ -89,6 +86,14 @@ def new_part(stack, admin, shop: Store) -> str:
         "lines": [{"sku": sku, "qty": 20, "unit_cost_fen": 4000}]}))
     ok(shop.manager.post(f"{stack.url}/v1/purchase-orders/{po['id']}/receipts", json={
         "lines": [{"sku": sku, "qty": 20, "unit_cost_fen": 4000}]}))
+
+
+def new_part(stack, admin, shop: Store) -> str:
+    """A chain-wide part of its own with 20 units received at `shop`: its sku."""
+    sku = f"OIL-{uuid.uuid4().hex[:6].upper()}"
+    ok(admin.post(f"{stack.url}/v1/parts", json={
+        "sku": sku, "name": "全合成机油 5W-30 1L", "category": "oil", "unit": "litre", "list_price_fen": 8800}))
+    receive(stack, admin, shop, sku)
     return sku
 
 
