@@ -22,7 +22,8 @@ CUSTOMER_SIGNS = ["客户签字", "服务顾问"]
 
 @dataclass(frozen=True)
 class Parties:
-    """Who and what a document is about: the store, the customer and car, the visit (mileage in)."""
+    """Who and what a document is about: the store, the customer and car, the visit (mileage in;
+    without a visit the car's last recorded mileage)."""
     store: StoreHeader
     time_zone: str
     customer: dict
@@ -37,12 +38,13 @@ class Parties:
 
     def facts(self) -> list[tuple[str, str]]:
         vehicle = self.vehicle or {}
-        mileage = (self.visit or {}).get("mileage_km") or vehicle.get("mileage_km")
+        mileage_in = (self.visit or {}).get("mileage_km")
+        mileage = mileage_in or vehicle.get("mileage_km")
         model = " ".join(str(part) for part in (vehicle.get("make"), vehicle.get("model"), vehicle.get("year"))
                          if part)
         return [("客户", self.customer.get("name") or ""), ("电话", self.customer.get("mobile") or ""),
                 ("车牌号", vehicle.get("plate") or ""), ("车架号", vehicle.get("vin") or ""),
-                ("品牌车型", model), ("进厂里程", f"{mileage:,} km" if mileage else "")]
+                ("品牌车型", model), ("进厂里程" if mileage_in else "里程", f"{mileage:,} km" if mileage else "")]
 
 
 def yuan(fen: int) -> str:
@@ -116,7 +118,8 @@ def work_order_sheet(work_order: dict, order: dict, parties: Parties) -> Sheet:
         store=parties.store,
         facts=parties.facts() + [("开单时间", parties.when(work_order.get("opened_at"))),
                                  ("预计交车", parties.when(work_order.get("promised_at"))),
-                                 ("出厂里程", f"{mileage_out:,} km" if mileage_out else "")],
+                                 ("出厂里程", f"{mileage_out:,} km" if mileage_out else ""),
+                                 ("客户需求", "、".join((parties.visit or {}).get("needs") or []))],
         tables=[LineTable("施工项目", ("序号", "作业项目", "工种", "工时", "技师（分成）", "状态", "金额", "完工签字"), jobs,
                           (0.06, 0.23, 0.13, 0.06, 0.21, 0.08, 0.12, 0.11), frozenset({3, 6})),
                 LineTable("领用配件", ("序号", "编码", "配件名称", "数量", "已用", "金额", "领料签字"), parts,

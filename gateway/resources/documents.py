@@ -54,7 +54,9 @@ class Printout(Resource):
 
     @staticmethod
     def pdf(resp: falcon.Response, sheet: Sheet, filename: str) -> bytes:
+        """The sheet rendered, shown inline; never cached (it carries the customer's details)."""
         resp.viewable_as = filename
+        resp.cache_control = ["no-store"]
         return render(sheet)
 
 

@@ -113,9 +113,12 @@ def test_one_cars_documents_print_with_plate_totals_and_capital_amounts(stack, s
     [statement] = pdf_pages(shop.cashier.get(f"{url}/v1/invoices/{invoice['id']}/pdf"))
     assert "WX-DEP-9" in statement and yuan(invoice["due_fen"]) in statement
 
-    # the technician prints the work-order sheet, not the settlement statement
+    # the technician prints the work-order sheet (the customer's phone masked), not the settlement statement
     technician = shop.techs[0][1]
-    assert pdf_pages(technician.get(f"{url}/v1/work-orders/{work_order['id']}/pdf"))
+    mobile = car[0]["mobile"]
+    assert mobile in pdf_pages(advisor.get(f"{url}/v1/work-orders/{work_order['id']}/pdf"))[0]
+    [sheet] = pdf_pages(technician.get(f"{url}/v1/work-orders/{work_order['id']}/pdf"))
+    assert mobile not in sheet and f"{mobile[:3]}****{mobile[-4:]}" in sheet
     assert technician.get(f"{url}/v1/invoices/{invoice['id']}/pdf").status_code == 403
     # another store's staff see none of them; unknown ids are 404
     other = ok(stack.login().post(f"{url}/v1/stores", json={"code": f"E2E-{uuid.uuid4().hex[:6]}",
@@ -139,9 +142,9 @@ def test_a_long_work_order_prints_over_pages_with_the_header_repeated(stack, sho
     assert len(work_order["jobs"]) == 30
     pages = pdf_pages(shop.techs[0][1].get(f"{stack.url}/v1/work-orders/{work_order['id']}/pdf"))
     assert len(pages) >= 2
+    assert car[1]["plate"] in pages[0]
     for number, page in enumerate(pages, 1):
         assert f"第 {number} 页 / 共 {len(pages)} 页" in page and order["number"] in page and "施工单" in page
-        assert car[1]["plate"] in pages[0]
     assert "作业项目" in pages[1] and "技师（分成）" in pages[1]  # the jobs table's header row, repeated
     assert "检查项目 30" in "".join(pages)
     assert capital_amount(order["totals"]["total_fen"]) in pages[-1]

@@ -4,6 +4,7 @@ on every page; a long work order runs over pages with the table header repeated;
 scope are those of the JSON reads; the related data is fetched once, not per line."""
 from __future__ import annotations
 
+import threading
 from io import BytesIO
 
 import pytest
@@ -55,7 +56,7 @@ def documents(store_id: str, jobs: int = 2) -> dict:
         ("crm", "get_customer"): {"id": "c1", "name": "张伟", "mobile": "139****5678"},
         ("crm", "get_vehicle"): {"id": "v1", "plate": PLATE, "vin": VIN, "make": "丰田", "model": "凯美瑞",
                                  "mileage_km": 42_000},
-        ("sales", "get_visit"): {"id": "vi1", "mileage_km": 45_000},
+        ("sales", "get_visit"): {"id": "vi1", "mileage_km": 45_000, "needs": ["maintenance", "刹车异响"]},
     }
 
 
@@ -83,12 +84,13 @@ def test_each_document_prints_its_store_car_lines_and_totals(app, shop):
     for path, title, number in PRINTOUTS:
         reply = app.simulate_get(path)
         assert reply.headers["Content-Disposition"].startswith("inline; filename=")
+        assert reply.headers["Cache-Control"] == "no-store"
         assert number in reply.headers["Content-Disposition"]
         [text] = pages(reply)
         for expected in (title, number, "广州天河店", "天河路 385 号", "020-12345678", "张伟", PLATE, VIN, "丰田 凯美瑞",
                          "¥1,234.50", "壹仟贰佰叁拾肆元伍角整", "第 1 页 / 共 1 页"):
             assert expected in text, (path, expected, text)
-        mileage = "42,000 km" if title == "结算单" else "45,000 km"  # the visit's mileage in, else the car's
+        mileage = "里程：\n42,000 km" if title == "结算单" else "进厂里程：\n45,000 km"  # the visit's, else the car's
         assert mileage in text, path
 
 
@@ -100,7 +102,7 @@ def test_the_documents_own_figures_are_printed(app, shop):
     [invoice] = pages(app.simulate_get("/v1/invoices/i1/pdf"))
     assert "WX-DEP-1" in invoice and "定金" in invoice and "¥1,134.50" in invoice  # the balance due
     [sheet] = pages(app.simulate_get("/v1/work-orders/w1/pdf"))
-    assert "李师傅60%、王师傅40%" in "".join(sheet.split()) and "全合成机油" in sheet
+    assert "李师傅60%、王师傅40%" in "".join(sheet.split()) and "全合成机油" in sheet and "刹车异响" in sheet
     assert "¥120.00" in sheet  # job 1's line on the contract
 
 
@@ -116,10 +118,19 @@ def test_a_long_work_order_runs_over_pages_with_headers_repeated(app, shop):
     assert "作业 80 检查调整" in "".join(text) and "壹仟贰佰叁拾肆元伍角整" in text[-1]
 
 
-def test_related_data_is_fetched_once_whatever_the_number_of_lines(app, shop):
+def test_related_data_is_fetched_at_once_and_once_whatever_the_number_of_lines(app, shop):
     app.deps.rpc.behaviour.update({key: value for key, value in documents(shop, jobs=80).items()
                                    if key == ("workshop", "get_work_order")})
     app.deps.rpc.calls.clear()
+    together = threading.Barrier(4, timeout=10)  # breaks unless the four related reads are in flight together
+    fake_call = app.deps.rpc.call
+
+    def call(service, method, context=None, timeout=None, **kwargs):
+        if method != "get_work_order":
+            together.wait()
+        return fake_call(service, method, context, timeout, **kwargs)
+
+    app.deps.rpc.call = call
     pages(app.simulate_get("/v1/work-orders/w1/pdf"))
     called = sorted((service, method) for service, method, _, _ in app.deps.rpc.calls)
     assert called == [("crm", "get_customer"), ("crm", "get_vehicle"), ("sales", "get_order"),
