@@ -8,6 +8,9 @@ from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from services.common.money import format_yuan as yuan
+from services.common.money import to_qty
+
 from .layout import LineTable, Sheet, StoreHeader
 
 KINDS = {"labour": "工时", "part": "配件", "fee": "费用"}
@@ -17,7 +20,7 @@ PAYMENT_METHODS = {"cash": "现金", "card": "银行卡", "wechat": "微信", "a
 JOB_STATUS = {"unassigned": "待派工", "assigned": "已派工", "working": "施工中", "done": "已完工"}
 LINE_COLUMNS = ("序号", "类别", "项目", "数量", "单价", "优惠", "金额")
 LINE_WIDTHS = (0.06, 0.08, 0.38, 0.12, 0.12, 0.11, 0.13)
-CUSTOMER_SIGNS = ["客户签字", "服务顾问"]
+PRICED = frozenset({3, 4, 5, 6})  # the line columns aligned right
 
 
 @dataclass(frozen=True)
@@ -47,16 +50,9 @@ class Parties:
                 ("品牌车型", model), ("进厂里程" if mileage_in else "里程", f"{mileage:,} km" if mileage else "")]
 
 
-def yuan(fen: int) -> str:
-    """¥1,234.50 from 123450 fen."""
-    sign = "-" if fen < 0 else ""
-    whole, cents = divmod(abs(fen), 100)
-    return f"{sign}¥{whole:,}.{cents:02d}"
-
-
-def number(value) -> str:
+def number(value: float | str | None) -> str:
     """A quantity without trailing zeros: 1.5, 4."""
-    return "" if value is None else f"{Decimal(str(value)).normalize():f}"
+    return "" if value is None else f"{to_qty(value).normalize():f}"
 
 
 def quote_sheet(quote: dict, parties: Parties) -> Sheet:
@@ -64,7 +60,7 @@ def quote_sheet(quote: dict, parties: Parties) -> Sheet:
     rows = [(*row, DECISIONS.get(line.get("decision"), "")) for row, line in
             zip(_line_rows(quote["lines"]), quote["lines"])]
     table = LineTable("报价项目", LINE_COLUMNS + ("确认",), rows, (0.06, 0.08, 0.32, 0.11, 0.12, 0.1, 0.13, 0.08),
-                      frozenset({3, 4, 5, 6}))
+                      PRICED)
     return Sheet(
         title="报价单", number=quote["number"] + version, document_id=quote["id"], store=parties.store,
         facts=parties.facts() + [("报价日期", parties.when(quote.get("created_at"))),
@@ -74,7 +70,7 @@ def quote_sheet(quote: dict, parties: Parties) -> Sheet:
         terms=[f"本报价有效期至 {parties.when(quote.get('valid_until'))}，逾期以重新报价为准。",
                _tax_term(quote), "标记“不做”的项目不施工、不计费；施工中发现的新增项目须经客户另行确认。",
                *([quote["notes"]] if quote.get("notes") else [])],
-        signatures=CUSTOMER_SIGNS)
+        signatures=["客户签字", "服务顾问"])
 
 
 def contract_sheet(order: dict, parties: Parties) -> Sheet:
@@ -86,7 +82,7 @@ def contract_sheet(order: dict, parties: Parties) -> Sheet:
                                  ("签约时间", parties.when(order.get("signed_at"))),
                                  ("预计交车", parties.when(order.get("promised_at"))),
                                  ("付款方式", PAYMENT_METHODS.get(order.get("payment_method"), ""))],
-        tables=[LineTable("维修项目", LINE_COLUMNS, _line_rows(order["lines"]), LINE_WIDTHS, frozenset({3, 4, 5, 6}))],
+        tables=[LineTable("维修项目", LINE_COLUMNS, _line_rows(order["lines"]), LINE_WIDTHS, PRICED)],
         totals=_totals(totals, order),
         balance=[("已付定金", yuan(deposit)), ("尾款", yuan(totals["total_fen"] - deposit))],
         amount_label="合同金额", amount_fen=totals["total_fen"],
@@ -144,7 +140,7 @@ def invoice_sheet(invoice: dict, parties: Parties) -> Sheet:
         title="结算单", number=invoice["number"], document_id=invoice["id"], store=parties.store,
         facts=parties.facts() + [("合同号", invoice.get("order_number") or ""),
                                  ("结算时间", parties.when(invoice.get("issued_at")))],
-        tables=[LineTable("结算项目", LINE_COLUMNS, _line_rows(invoice["lines"]), LINE_WIDTHS, frozenset({3, 4, 5, 6})),
+        tables=[LineTable("结算项目", LINE_COLUMNS, _line_rows(invoice["lines"]), LINE_WIDTHS, PRICED),
                 LineTable("收款记录", ("时间", "类型", "方式", "参考号", "金额", "已退"), payments,
                           (0.2, 0.1, 0.12, 0.28, 0.15, 0.15), frozenset({4, 5}))],
         totals=totals, balance=balance, amount_label="结算金额", amount_fen=invoice["total_fen"],

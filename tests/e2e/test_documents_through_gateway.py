@@ -11,7 +11,7 @@ import pytest
 from pypdf import PdfReader
 
 from gateway.documents.numerals import capital_amount
-from gateway.documents.sheets import yuan
+from services.common.money import format_yuan as yuan
 from tests.support import data
 from tests.support.one_car import Store, eventually, ok, receive
 
