@@ -52,7 +52,26 @@ class ValidationFailed(Exception):
         self.messages = messages
 
 
+def _nul_fields(data, path: str = "") -> list[str]:
+    """Where a string (a value or a key) holds a NUL character, which no database column stores."""
+    if isinstance(data, str):
+        return [path or "_schema"] if "\x00" in data else []
+    if isinstance(data, dict):
+        items = data.items()
+    elif isinstance(data, list):
+        items = enumerate(data)
+    else:
+        return []
+    found = []
+    for key, value in items:
+        where = f"{path}.{key}" if path else str(key)
+        found += [where] if "\x00" in str(key) else _nul_fields(value, where)
+    return found
+
+
 def validate(schema: type[Schema], data: dict) -> dict:
+    if bad := _nul_fields(data):
+        raise ValidationFailed({name: ["Must not contain NUL characters."] for name in bad})
     try:
         return schema().load(data)
     except ValidationError as exc:
@@ -61,10 +80,11 @@ def validate(schema: type[Schema], data: dict) -> dict:
 
 def endpoint(summary: str, *, tag: str, roles: frozenset[str] | None = ALL_ROLES, body=None, query=None,
              response=None, status: int = 200, paginated: bool = False, idempotent: bool = False,
-             produces: str = JSON):
-    """Decorate a Falcon responder `(self, req, resp, **params) -> media`. `roles=None` is public.
+             errors: tuple[int, ...] = (), produces: str = JSON):
+    """Decorate a Falcon responder `(self, req, resp, **params) -> media`. `roles=None` is public;
+    `errors` names statuses beyond those its body, query, path and roles imply (see openapi.py).
     With another media type than JSON in `produces` the responder returns the body as bytes."""
-    meta = Endpoint(summary, tag, roles, body, query, response, status, paginated, idempotent, produces=produces)
+    meta = Endpoint(summary, tag, roles, body, query, response, status, paginated, idempotent, errors, produces)
 
     def decorator(responder):
         @functools.wraps(responder)
@@ -72,6 +92,8 @@ def endpoint(summary: str, *, tag: str, roles: frozenset[str] | None = ALL_ROLES
             if roles is not None:
                 req.context.principal = self.deps.auth.principal(req)
                 require_role(req.context.principal, roles)
+            if _nul_fields(params):  # no id holds one: the database could not even look it up
+                raise falcon.HTTPNotFound(title="not_found", description="No such resource.")
             raw = read_json(req, self.deps.settings.max_body_bytes) if body is not None else None
             # `*_json` is what the client sent, forwarded to services (which validate it again with
             # the same schema); `query` and `body` are the loaded values for the gateway's own use.

@@ -111,10 +111,17 @@ def create_user(session: Session, actor, data: dict) -> User:
 
 
 def get_user(session: Session, actor, user_id: str) -> User:
+    """A user's own account; a manager's staff of their stores; anyone for HQ (API.md: another
+    store's id is 403, like a role that may not see other accounts)."""
     user = session.get(User, user_id)
-    if user is None or not (actor.role == "hq_admin" or actor.id == user_id
-                            or set(user.store_ids) & set(actor.store_ids) and actor.role == "store_manager"):
+    if user is None:
         raise NotFound(f"No user {user_id}.")
+    if actor.role == "hq_admin" or actor.id == user_id:
+        return user
+    if actor.role != "store_manager":
+        raise Forbidden("Only managers may see or change other staff accounts.")
+    if not set(user.store_ids) & set(actor.store_ids):
+        raise Forbidden("This account works outside your stores.")
     return user
 
 

@@ -10,9 +10,11 @@ from .api import JSON, Endpoint
 from .schemas import ErrorBody
 
 _METHODS = ("get", "post", "put", "patch", "delete")
-_COMMON_ERRORS = {400: "Malformed JSON", 401: "No or invalid token", 403: "Role or store not allowed",
-                  404: "Unknown id", 409: "Conflict or illegal state transition", 413: "Body too large",
-                  422: "Validation failed (field-level messages)", 503: "A service needed is unavailable"}
+_COMMON_ERRORS = {400: "Malformed JSON or header", 401: "No or invalid token", 403: "Role or store not allowed",
+                  404: "Unknown id (in the path or the body)", 409: "Conflict or illegal state transition",
+                  413: "Body too large", 422: "Validation failed (field-level messages)", 429: "Rate limited",
+                  503: "A service needed is unavailable"}
+_URI_TOO_LONG = {"description": "Request line over 4 KiB, refused by the HTTP server before the API (not JSON)"}
 
 
 class _SchemaNames:
@@ -44,13 +46,13 @@ def build(routes: list[tuple[str, object]], version: str = "1.0.0") -> dict:
         for method in _METHODS:
             meta: Endpoint | None = getattr(getattr(resource, f"on_{method}", None), "endpoint", None)
             if meta is not None:
-                operations[method] = _operation(meta, path)
+                operations[method] = _operation(meta, path, method)
         if operations:
             spec.path(path=path, operations=operations)
     return spec.to_dict()
 
 
-def _operation(meta: Endpoint, path: str) -> dict:
+def _operation(meta: Endpoint, path: str, method: str) -> dict:
     if meta.produces != JSON:
         content = {meta.produces: {"schema": {"type": "string", "format": "binary"}}}
     elif meta.response is None:
@@ -64,25 +66,43 @@ def _operation(meta: Endpoint, path: str) -> dict:
         content = {"application/json": {"schema": meta.response}}
     responses = {str(meta.status): {"description": "OK", "content": content}}
     error_ref = {"application/json": {"schema": "ErrorBody"}}
-    codes = [400, 413, 422] if meta.body else []
-    codes += [422] if meta.query else []
-    if meta.roles is not None:
-        codes += [401, 403, 503]
-    if "{" in path:
-        codes.append(404)
-    if meta.body and meta.status == 201:
-        codes.append(409)
-    for code in sorted(set(codes)):
+    for code in sorted(_error_codes(meta, path, method)):
         responses[str(code)] = {"description": _COMMON_ERRORS[code], "content": error_ref}
+    if meta.query is not None or "{" in path:
+        responses["414"] = _URI_TOO_LONG
     operation = {"summary": meta.summary, "tags": [meta.tag], "responses": responses,
                  "parameters": [{"in": "path", "name": name, "required": True, "schema": {"type": "string"}}
                                 for name in re.findall(r"{(\w+)}", path)]}
     if meta.query is not None:
         operation["parameters"].append({"in": "query", "schema": meta.query})
     if meta.body is not None:
-        operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": meta.body}}}
+        operation["requestBody"] = {"required": _has_required_fields(meta.body),
+                                    "content": {"application/json": {"schema": meta.body}}}
     if meta.idempotent:
         operation["parameters"].append({"in": "header", "name": "Idempotency-Key", "required": False,
                                         "schema": {"type": "string", "maxLength": 200}})
     operation["security"] = [] if meta.roles is None else [{"bearer": []}]
     return operation
+
+
+def _error_codes(meta: Endpoint, path: str, method: str) -> set[int]:
+    """The error statuses an operation can answer (API.md, Conventions), from what it takes."""
+    codes = set(meta.errors)
+    if meta.body:
+        codes |= {400, 404, 413, 422}  # a body may name ids that do not exist
+    if meta.query:
+        codes.add(422)
+    if "{" in path:
+        codes.add(404)
+    if meta.roles is not None:
+        codes |= {401, 403, 503}
+        if method != "get":
+            codes.add(409)  # a conflict or an illegal state transition
+    if meta.idempotent:
+        codes |= {400, 409}  # a malformed Idempotency-Key; a key reused for another request
+    return codes
+
+
+def _has_required_fields(schema) -> bool:
+    """A body whose fields are all optional (a PATCH) may be left out: it changes nothing."""
+    return any(field.required for field in schema().fields.values())

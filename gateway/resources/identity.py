@@ -25,7 +25,7 @@ def _page(result: dict, schema) -> dict:
 
 class Login(Resource):
     @endpoint("Exchange a username and password for a bearer token", tag="identity", roles=None,
-              body=LoginRequest, response=LoginResponse)
+              body=LoginRequest, response=LoginResponse, errors=(401, 429))
     def on_post(self, req, resp):
         data = req.context.body
         with self.deps.identity_db() as session, session.begin():

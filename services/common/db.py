@@ -26,6 +26,9 @@ def declarative_base() -> type[DeclarativeBase]:
 
 
 def make_engine(url: str, **kwargs) -> Engine:
+    # A failed statement's message (logged with the error) leaves out its bound values, which can
+    # be phone numbers or password hashes.
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
 

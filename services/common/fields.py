@@ -9,6 +9,11 @@ from marshmallow import ValidationError, fields
 from . import validators
 from .money import QTY_PLACES
 
+MAX_FEN = 10**13
+"""¥100 billion: far above any real amount, far below where sums overflow a BIGINT column."""
+MAX_QUANTITY = Decimal(10**9)
+"""Quantities and hours are stored as Numeric(12, 3): fewer than ten digits before the point."""
+
 
 class Fen(fields.Integer):
     """An amount in integer fen. Refuses floats and booleans outright."""
@@ -24,6 +29,8 @@ class Fen(fields.Integer):
         amount = super()._deserialize(value, attr, data, **kwargs)
         if amount < 0 and not self.allow_negative:
             raise ValidationError("Must not be negative.")
+        if abs(amount) > MAX_FEN:
+            raise ValidationError(f"Must be at most {MAX_FEN} fen in size.")
         return amount
 
 
@@ -42,6 +49,8 @@ class Quantity(fields.Decimal):
             raise ValidationError("Not a valid number.") from exc
         if not exact.is_finite():
             raise ValidationError("Not a valid number.")
+        if abs(exact) >= MAX_QUANTITY:
+            raise ValidationError(f"Must be less than {MAX_QUANTITY} in size.")
         if exact != exact.quantize(QTY_PLACES):
             raise ValidationError("At most 3 decimal places.")
         return super()._deserialize(str(exact), attr, data, **kwargs)

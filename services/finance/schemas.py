@@ -11,7 +11,7 @@ from .domain.books import EXPENSE_CATEGORIES, PAID_FROM
 from .models import CARD_KINDS, INVOICE_STATES, METHODS
 
 MONEY_IN = ("cash", "card", "wechat", "alipay")
-MONTH = validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", error="A month is YYYY-MM.")
+MONTH = validate.Regexp(r"^(19|20)\d\d-(0[1-9]|1[0-2])$", error="A month is YYYY-MM (1900-2099).")
 
 
 def positive(**kwargs):
@@ -432,10 +432,10 @@ class CommissionsOut(Schema):
 
 
 class CommissionRuleIn(Schema):
-    labour_pct = fields.Decimal(places=3, as_string=True, validate=validate.Range(min=0, max=100))
+    labour_pct = Quantity(validate=validate.Range(min=0, max=100))
     labour_per_hour_fen = Fen()
-    parts_gp_pct = fields.Decimal(places=3, as_string=True, validate=validate.Range(min=0, max=100))
-    sales_pct = fields.Decimal(places=3, as_string=True, validate=validate.Range(min=0, max=100))
+    parts_gp_pct = Quantity(validate=validate.Range(min=0, max=100))
+    sales_pct = Quantity(validate=validate.Range(min=0, max=100))
 
 
 class CommissionRuleOut(Schema):

@@ -86,7 +86,7 @@ class Stack:
                 last = requests.get(f"{self.url}{path}", timeout=5)
                 if last.status_code == 200:
                     return
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # not up yet, or slow under load
                 pass
             time.sleep(0.3)
         raise RuntimeError(f"stack not ready: {last.text if last is not None else 'no answer'}")

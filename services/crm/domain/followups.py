@@ -181,6 +181,9 @@ def open_complaint(session: Session, data: dict, caller: Caller, now: datetime,
     customer = resolve_customer(session, data["customer_id"])
     if customer is None:
         raise NotFound(f"No customer {data['customer_id']}.", fields={"customer_id": ["Unknown customer."]})
+    vehicle = session.get(Vehicle, data["vehicle_id"]) if data.get("vehicle_id") else None
+    if data.get("vehicle_id") and (vehicle is None or vehicle.customer_id != customer.id):
+        raise Invalid("The vehicle is not one of this customer's.", fields={"vehicle_id": ["Not the customer's vehicle."]})
     complaint = Complaint(
         store_id=data["store_id"], customer_id=customer.id, vehicle_id=data.get("vehicle_id"),
         follow_up_id=follow_up.id if follow_up else None,

@@ -1,0 +1,24 @@
+"""A stack of its own (own vhost and databases: the fuzzer and the matrix change data that other
+end-to-end tests count on) and the chain to attack, built once."""
+from __future__ import annotations
+
+import pytest
+
+from tests.security import world
+from tests.support.infra import Databases, Vhost
+from tests.support.stack import Stack
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory):
+    vhost, databases = Vhost().create(), Databases().create()
+    running = Stack(vhost.uri, databases.env(), tmp_path_factory.mktemp("security")).start()
+    yield running
+    running.stop()
+    databases.drop()
+    vhost.drop()
+
+
+@pytest.fixture(scope="session")
+def chain(stack) -> world.Chain:
+    return world.build(stack)

@@ -1,0 +1,35 @@
+"""The stack's logs (one file per process in its log_dir) carry no password, secret, password hash
+or full phone number, after the chain was built (customers with known mobiles, every account
+logged in with a known password), whatever other tests of this stack did, and a few paths that
+put data into error messages: a duplicate mobile, a search by phone, wrong passwords."""
+from __future__ import annotations
+
+import pytest
+import requests
+
+from tests.security.leaks import PASSWORD_HASH
+from tests.security.world import PASSWORD
+
+pytestmark = pytest.mark.e2e
+
+
+def test_no_password_secret_or_phone_number_is_logged(chain):
+    url, advisor = chain.url, chain.sessions["service_advisor"]
+    taken = chain.phones[0]
+    duplicate = advisor.post(f"{url}/v1/customers", json={"name": "重复", "mobile": taken}, timeout=30)
+    assert duplicate.status_code == 409, duplicate.text
+    assert advisor.get(f"{url}/v1/customers", params={"phone": taken}, timeout=30).status_code == 200
+    username = chain.users["cashier"]["username"]
+    for password in (PASSWORD + "x", "wrong-" + PASSWORD):
+        requests.post(f"{url}/v1/auth/login", json={"username": username, "password": password}, timeout=30)
+    chain.passwords += [PASSWORD + "x", "wrong-" + PASSWORD]
+
+    logs = sorted(chain.stack.log_dir.glob("*.log"))
+    assert {path.stem for path in logs} >= {"gateway", "crm", "sales", "workshop", "inventory", "finance"}
+    found = []
+    for path in logs:
+        text = path.read_text(errors="replace")
+        found += [f"{path.name}: secret {secret[:3]}…" for secret in chain.secrets() if secret in text]
+        found += [f"{path.name}: phone {phone[:3]}…{phone[-4:]}" for phone in chain.phones if phone in text]
+        found += [f"{path.name}: a password hash"] if PASSWORD_HASH.search(text) else []
+    assert not found, "the logs carry: " + ", ".join(found)

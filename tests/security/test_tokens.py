@@ -1,0 +1,99 @@
+"""Tokens and logins through HTTP: an expired, tampered, unsigned (alg none) or foreign token, or
+one of a disabled account, is 401 on every kind of endpoint; refused logins are throttled (429)."""
+from __future__ import annotations
+
+import base64
+import json
+import time
+
+import pytest
+import requests
+
+from tests.security.world import PASSWORD, ok, unique
+
+pytestmark = pytest.mark.e2e
+
+PROBES = ("/v1/me", "/v1/customers", "/v1/reports/pnl?month=2026-11")
+"""The gateway's own data, a service's data and a money report."""
+
+
+def b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def claims_of(chain) -> dict:
+    now = int(time.time())
+    return {"sub": chain.users["admin"]["id"], "role": "hq_admin", "iat": now, "exp": now + 600}
+
+
+def assert_refused(chain, token: str) -> None:
+    for path in PROBES:
+        reply = requests.get(f"{chain.url}{path}", headers={"Authorization": f"Bearer {token}"}, timeout=30)
+        assert reply.status_code == 401, f"{path}: {reply.status_code} {reply.text}"
+        assert reply.json()["error"]["code"] == "unauthorized" and reply.headers["WWW-Authenticate"] == "Bearer"
+
+
+def test_the_stacks_own_token_is_accepted(chain):
+    """The forgeries below differ from this one in one thing each."""
+    token = chain.token(**claims_of(chain))
+    for path in PROBES:
+        assert requests.get(f"{chain.url}{path}", headers={"Authorization": f"Bearer {token}"},
+                            timeout=30).status_code == 200
+
+
+def test_an_expired_token_is_refused(chain):
+    token = chain.token(**{**claims_of(chain), "exp": int(time.time()) - 5})
+    assert_refused(chain, token)
+    reply = requests.get(f"{chain.url}/v1/me", headers={"Authorization": f"Bearer {token}"}, timeout=30)
+    assert "expired" in reply.json()["error"]["message"]
+
+
+def test_a_token_without_expiry_is_refused(chain):
+    claims = claims_of(chain)
+    del claims["exp"]
+    assert_refused(chain, chain.token(**claims))
+
+
+def test_a_tampered_token_is_refused(chain):
+    header, payload, signature = chain.sessions["technician"].headers["Authorization"].split()[1].split(".")
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    promoted = b64(json.dumps({**claims, "sub": chain.users["admin"]["id"], "role": "hq_admin"}).encode())
+    assert_refused(chain, f"{header}.{promoted}.{signature}")  # another subject under the old signature
+    flipped = ("A" if signature[0] != "A" else "B") + signature[1:]
+    assert_refused(chain, f"{header}.{payload}.{flipped}")  # the signature changed
+    assert_refused(chain, f"{header}.{payload}.")  # the signature dropped
+
+
+def test_an_unsigned_alg_none_token_is_refused(chain):
+    for alg in ("none", "None", "NONE"):
+        header = b64(json.dumps({"alg": alg, "typ": "JWT"}).encode())
+        assert_refused(chain, f"{header}.{b64(json.dumps(claims_of(chain)).encode())}.")
+
+
+def test_a_token_signed_with_another_key_or_algorithm_is_refused(chain):
+    import jwt
+    foreign = jwt.encode(claims_of(chain), "another-secret-of-at-least-thirty-two-bytes", algorithm="HS256")
+    assert_refused(chain, foreign)
+    assert_refused(chain, jwt.encode(claims_of(chain), chain.stack.env["JWT_SECRET"], algorithm="HS384"))
+
+
+def test_a_token_of_a_disabled_or_unknown_account_is_refused(chain):
+    user = ok(chain.admin.post(f"{chain.url}/v1/users", json={
+        "username": unique("leaver").lower(), "password": PASSWORD, "role": "cashier",
+        "store_ids": [chain.ids["own"]["store_id"]]}))
+    ok(chain.admin.patch(f"{chain.url}/v1/users/{user['id']}", json={"active": False}))
+    assert_refused(chain, chain.token(**{**claims_of(chain), "sub": user["id"], "role": "cashier"}))
+    assert_refused(chain, chain.token(**{**claims_of(chain), "sub": "no-such-user"}))
+
+
+def test_refused_logins_are_throttled_even_for_the_right_password(chain):
+    username = unique("guessed").lower()
+    ok(chain.admin.post(f"{chain.url}/v1/users", json={
+        "username": username, "password": PASSWORD, "role": "cashier", "store_ids": [chain.ids["own"]["store_id"]]}))
+    login = f"{chain.url}/v1/auth/login"
+    statuses = [requests.post(login, json={"username": username, "password": f"guess-{n}"}, timeout=30).status_code
+                for n in range(6)]
+    assert set(statuses[:5]) <= {401, 429} and statuses[5] == 429, statuses
+    throttled = requests.post(login, json={"username": username, "password": PASSWORD}, timeout=30)
+    assert throttled.status_code == 429 and int(throttled.headers["Retry-After"]) > 0
+    assert throttled.json()["error"]["code"] == "rate_limited" and "access_token" not in throttled.text

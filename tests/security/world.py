@@ -1,0 +1,225 @@
+"""A small chain to attack: stores A and B (and C, the far end of their transfers), one account
+per role in store A, and in both stores one of every kind of document, walked through the shop
+by HQ so that its ids are real: the authorization matrix sends A's users at B's documents."""
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import jwt
+import requests
+
+from tests.support import data
+from tests.support.stack import ADMIN_PASSWORD, Stack
+
+ROLES = ("technician", "cashier", "service_advisor", "store_manager", "hq_admin")
+"""Least privileged first: a refusal is asked before an allowed call changes the document."""
+PASSWORD = "Staff-Pa55-word"
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+ALL_DAY = [{"weekday": d, "start": "00:00", "end": "23:59"} for d in range(7)]
+
+
+def ok(reply: requests.Response) -> dict:
+    assert reply.status_code in (200, 201), f"{reply.request.method} {reply.request.url}: {reply.text}"
+    return reply.json()
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:8].upper()}"
+
+
+def eventually(fetch, what: str, timeout: float = 30.0):
+    deadline = time.monotonic() + timeout
+    while not (value := fetch()):
+        assert time.monotonic() < deadline, f"never happened: {what}"
+        time.sleep(0.2)
+    return value
+
+
+@dataclass
+class Chain:
+    stack: Stack
+    admin: requests.Session
+    sessions: dict[str, requests.Session] = field(default_factory=dict)
+    """One logged-in account per role; the store roles work in store A only."""
+    fuzzers: dict[str, requests.Session] = field(default_factory=dict)
+    """Accounts of their own for the fuzzer (HQ and a manager of store A), which changes what it finds."""
+    users: dict[str, dict] = field(default_factory=dict)
+    ids: dict[str, dict[str, str]] = field(default_factory=dict)
+    """"own" (store A) and "other" (store B): path parameter and body ids of real documents."""
+    phones: list[str] = field(default_factory=list)
+    """Every customer mobile registered here, in full."""
+    passwords: list[str] = field(default_factory=list)
+
+    @property
+    def url(self) -> str:
+        return self.stack.url
+
+    def login(self, username: str, password: str) -> requests.Session:
+        session = self.stack.login(username, password)
+        self.passwords.append(password)
+        return session
+
+    def secrets(self) -> list[str]:
+        """What no response and no log line may ever contain."""
+        return list(dict.fromkeys([self.stack.env["JWT_SECRET"], ADMIN_PASSWORD, *self.passwords]))
+
+    def operations(self) -> set[str]:
+        """`METHOD /path` of every operation in the gateway's OpenAPI document."""
+        spec = self.admin.get(f"{self.url}/openapi.json", timeout=30).json()
+        return {f"{method.upper()} {path}" for path, item in spec["paths"].items() for method in item
+                if method in ("get", "post", "put", "patch", "delete")}
+
+    def token(self, **claims) -> str:
+        """A token signed with the stack's own secret (to test expiry and claims)."""
+        return jwt.encode(claims, self.stack.env["JWT_SECRET"], algorithm="HS256")
+
+
+def build(stack: Stack) -> Chain:
+    admin = stack.login()
+    chain = Chain(stack, admin, passwords=[ADMIN_PASSWORD])
+    chain.sessions["hq_admin"] = admin
+    chain.users["admin"] = ok(admin.get(f"{stack.url}/v1/me"))
+    url = stack.url
+    stores = {name: ok(admin.post(f"{url}/v1/stores", json={"code": unique(f"SEC-{name}"), "name": f"安全测试{name}店"}))
+              for name in ("A", "B", "C")}
+    for role in ROLES[:-1]:
+        chain.users[role], chain.sessions[role] = _account(chain, role, [stores["A"]["id"]])
+    for role in ("hq_admin", "store_manager"):
+        chain.users[f"fuzz-{role}"], chain.fuzzers[role] = _account(chain, role, [stores["A"]["id"]])
+    sku = unique("SEC-OIL")
+    ok(admin.post(f"{url}/v1/parts", json={"sku": sku, "name": "机油 5W-30", "category": "oil",
+                                           "list_price_fen": 8800}))
+    op_code = unique("SEC-OP")
+    ok(admin.post(f"{url}/v1/labour-operations", json={
+        "code": op_code, "name": "保养", "category": "maintenance", "standard_hours": 1, "skill": "maintenance"}))
+    package = ok(admin.post(f"{url}/v1/packages", json={
+        "code": unique("SEC-PKG"), "name": "小保养", "items": [{"kind": "labour", "op_code": op_code}]}))
+    supplier = ok(admin.post(f"{url}/v1/suppliers", json={"code": unique("SEC-SUP"), "name": "供应商"}))
+    common = {"sku": sku, "op_code": op_code, "package_ref": package["code"], "supplier_id": supplier["id"],
+              "part_id": ok(admin.get(f"{url}/v1/parts", params={"sku": sku}))["items"][0]["id"],
+              "ref": op_code, "service_type": op_code, "store_c": stores["C"]["id"]}
+    chain.ids["own"] = {**common, **_documents(chain, stores["A"]["id"], stores["C"]["id"], sku, supplier["id"],
+                                                package["code"], chain.users["technician"]["id"])}
+    chain.ids["other"] = {**common, **_documents(chain, stores["B"]["id"], stores["C"]["id"], sku, supplier["id"],
+                                                  package["code"], None)}
+    chain.ids["own"].update(_spare_customers(chain))
+    return chain
+
+
+def _account(chain: Chain, role: str, store_ids: list[str]) -> tuple[dict, requests.Session]:
+    """A new account, logged in now: later the fuzzer's refused logins throttle this address."""
+    username = unique(role.replace("_", "-")).lower()
+    user = ok(chain.admin.post(f"{chain.url}/v1/users", json={
+        "username": username, "password": PASSWORD, "role": role,
+        "store_ids": [] if role == "hq_admin" else store_ids}))
+    return user, chain.login(username, PASSWORD)
+
+
+def _customer(chain: Chain, store_id: str) -> dict:
+    mobile = data.mobile()
+    chain.phones.append(mobile)
+    return ok(chain.admin.post(f"{chain.url}/v1/customers", json={
+        "name": "王安全", "mobile": mobile, "home_store_id": store_id, "marketing_consent": True}))
+
+
+def _spare_customers(chain: Chain) -> dict[str, str]:
+    """Customers (chain-wide) that the matrix may erase or merge without touching the others."""
+    store_id = chain.ids["own"]["store_id"]
+    return {"erasable_customer_id": _customer(chain, store_id)["id"],
+            "surviving_customer_id": _customer(chain, store_id)["id"],
+            "duplicate_customer_id": _customer(chain, store_id)["id"]}
+
+
+def _documents(chain: Chain, store_id: str, far_store_id: str, sku: str, supplier_id: str, package_ref: str,
+               technician_user_id: str | None) -> dict[str, str]:
+    """One car through the store (check-in to delivery and payment) and one of each other document."""
+    admin, url = chain.admin, chain.url
+    ids: dict[str, str] = {"store_id": store_id}
+    staff = ok(admin.post(f"{url}/v1/users", json={
+        "username": unique("staff").lower(), "password": PASSWORD, "role": "technician", "store_ids": [store_id]}))
+    ids["user_id"] = staff["id"]
+    po = ok(admin.post(f"{url}/v1/purchase-orders", json={
+        "store_id": store_id, "supplier_id": supplier_id, "submit": True,
+        "lines": [{"sku": sku, "qty": 20, "unit_cost_fen": 4000}]}))
+    ok(admin.post(f"{url}/v1/purchase-orders/{po['id']}/receipts", json={
+        "lines": [{"sku": sku, "qty": 10, "unit_cost_fen": 4000}]}))
+    ids["po_id"] = po["id"]
+    technician = ok(admin.post(f"{url}/v1/technicians", json={
+        "store_id": store_id, "name": "李师傅", "level": "senior", "hourly_cost_fen": 6000,
+        "skills": ["maintenance"], "shifts": ALL_DAY, "user_id": technician_user_id}))
+    ids["technician_id"] = technician["id"]
+
+    customer = _customer(chain, store_id)
+    vehicle = ok(admin.post(f"{url}/v1/customers/{customer['id']}/vehicles", json={
+        "plate": data.plate(), "vin": data.vin(), "make": "丰田", "model": "卡罗拉", "mileage_km": 30000}))
+    ids.update(customer_id=customer["id"], vehicle_id=vehicle["id"])
+    slot = (datetime.now(SHANGHAI) + timedelta(days=2)).replace(hour=10, minute=0, second=0, microsecond=0)
+    ids["appointment_id"] = ok(admin.post(f"{url}/v1/appointments", json={
+        "store_id": store_id, "customer_id": customer["id"], "vehicle_id": vehicle["id"],
+        "slot_start": slot.isoformat(), "services": ["maintenance"]}))["id"]
+    ids["drive_id"] = ok(admin.post(f"{url}/v1/test-drives", json={
+        "store_id": store_id, "customer_id": customer["id"], "licence_number": "440101199001011234",
+        "vehicle_description": "试驾车 凯美瑞"}))["id"]
+    visit = ok(admin.post(f"{url}/v1/visits", json={
+        "store_id": store_id, "customer_id": customer["id"], "vehicle_id": vehicle["id"], "mileage_km": 30100,
+        "needs": ["maintenance"]}))
+    ids["visit_id"] = visit["id"]
+
+    quote = ok(admin.post(f"{url}/v1/quotes", json={"visit_id": visit["id"]}))
+    q = f"{url}/v1/quotes/{quote['id']}"
+    ok(admin.post(f"{q}/lines", json={"kind": "labour", "description": "换机油", "hours": 1, "skill": "maintenance"}))
+    quote = ok(admin.post(f"{q}/lines", json={"kind": "part", "sku": sku, "qty": 2}))
+    ok(admin.post(f"{q}/present"))
+    ok(admin.post(f"{q}/decision", json={"approved_line_ids": [line["id"] for line in quote["lines"]],
+                                         "declined_line_ids": []}))
+    order = ok(admin.post(f"{q}/contract", json={"payment_method": "wechat", "signed_by": "王安全",
+                                                 "deposit_fen": 1000, "deposit_reference": "WX-SEC"}))
+    ids.update(quote_id=quote["id"], line_id=quote["lines"][0]["id"], order_id=order["id"])
+    draft = ok(admin.post(f"{url}/v1/quotes", json={"visit_id": visit["id"]}))
+    ids["draft_quote_id"] = draft["id"]
+
+    work_order = eventually(lambda: ok(admin.get(f"{url}/v1/work-orders", params={"order_id": order["id"]}))["items"],
+                            "a work order for the order")[0]
+    w = f"{url}/v1/work-orders/{work_order['id']}"
+    job = work_order["jobs"][0]
+    ids.update(work_order_id=work_order["id"], job_id=job["id"])
+    ids["reservation_id"] = eventually(lambda: ok(admin.get(f"{url}/v1/stock/reservations", params={
+        "store_id": store_id}))["items"], "parts reserved")[0]["id"]
+    ok(admin.post(f"{w}/dispatch", json={"jobs": [{"job_id": job["id"], "technicians": [
+        {"technician_id": technician["id"], "split_pct": 100}]}]}))
+    ok(admin.post(f"{w}/jobs/{job['id']}/clock-in", json={"technician_id": technician["id"]}))
+    ok(admin.post(f"{w}/inspections", json={"mileage_km": 30100, "findings": [
+        {"area": "brakes", "item": "前刹车片", "condition": "yellow"}]}))
+    ok(admin.post(f"{w}/jobs/{job['id']}/clock-out", json={"technician_id": technician["id"], "job_finished": True}))
+    ok(admin.post(f"{w}/ready-for-qc", json={}))
+    ok(admin.post(f"{w}/qc", json={"passed": True}))
+    ok(admin.post(f"{w}/complete", json={"labour": [
+        {"job_id": job["id"], "technician_id": technician["id"], "hours": 1}]}))
+    invoice = eventually(lambda: ok(admin.get(f"{url}/v1/invoices", params={
+        "store_id": store_id, "order_id": order["id"]}))["items"], "the invoice issued")[0]
+    paid = ok(admin.post(f"{url}/v1/invoices/{invoice['id']}/payments", json={
+        "method": "cash", "amount_fen": invoice["due_fen"]}))
+    ids.update(invoice_id=invoice["id"], payment_id=paid["payment"]["id"])
+    ok(admin.post(f"{w}/deliver", json={"mileage_out_km": 30110, "accepted_by": "王安全", "satisfied": True}))
+    ids["follow_up_id"] = eventually(lambda: ok(admin.get(f"{url}/v1/follow-ups", params={
+        "store_id": store_id}))["items"], "a follow-up after delivery")[0]["id"]
+
+    ids["complaint_id"] = ok(admin.post(f"{url}/v1/complaints", json={
+        "store_id": store_id, "customer_id": customer["id"], "description": "等待时间长"}))["id"]
+    ids["campaign_id"] = ok(admin.post(f"{url}/v1/campaigns", json={
+        "store_id": store_id, "name": "保养提醒", "channel": "sms", "template": "您好",
+        "segment": {"home_store_id": store_id},
+        "scheduled_at": (datetime.now(SHANGHAI) + timedelta(days=7)).isoformat()}))["id"]
+    ids["card_id"] = ok(admin.post(f"{url}/v1/member-cards", json={
+        "kind": "stored_value", "customer_id": customer["id"], "store_id": store_id,
+        "top_up": {"amount_fen": 10000, "method": "cash"}}))["id"]
+    ids["stocktake_id"] = ok(admin.post(f"{url}/v1/stocktakes", json={"store_id": store_id}))["id"]
+    ids["transfer_id"] = ok(admin.post(f"{url}/v1/transfers", json={
+        "from_store_id": far_store_id, "to_store_id": store_id, "lines": [{"sku": sku, "qty": 1}]}))["id"]
+    ids["outgoing_transfer_id"] = ok(admin.post(f"{url}/v1/transfers", json={
+        "from_store_id": store_id, "to_store_id": far_store_id, "lines": [{"sku": sku, "qty": 1}]}))["id"]
+    return ids
