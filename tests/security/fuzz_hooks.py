@@ -7,7 +7,7 @@ import os
 
 import schemathesis
 
-from tests.security.leaks import leaks
+from tests.security.leaks import leaks, readable
 
 SECRETS: list[str] = json.loads(os.environ.get("FUZZ_SECRETS", "[]"))
 PROTECTED_USERS: set[str] = set(json.loads(os.environ.get("FUZZ_PROTECTED_USERS", "[]")))
@@ -16,7 +16,9 @@ PROTECTED_USERS: set[str] = set(json.loads(os.environ.get("FUZZ_PROTECTED_USERS"
 @schemathesis.check
 def nothing_leaks(ctx, response, case) -> None:
     """No secret, password hash or stack trace in any answer."""
-    found = leaks(response.text, SECRETS)
+    content_type = next((value for name, values in response.headers.items() if name.lower() == "content-type"
+                         for value in values), "")
+    found = leaks(readable(response.content, content_type), SECRETS)
     if found:
         raise AssertionError(f"The response gives away {', '.join(found)}")
 

@@ -24,14 +24,14 @@ def leaks(text: str, secrets: list[str], phones: list[str] = ()) -> list[str]:
     return found
 
 
-def readable(reply: requests.Response) -> str:
-    """The body as a reader sees it: a PDF's text, anything else as sent."""
-    if reply.headers.get("Content-Type", "").startswith("application/pdf"):
-        return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(reply.content)).pages)
-    return reply.text
+def readable(content: bytes, content_type: str) -> str:
+    """A body as its reader sees it: a PDF's text, anything else as sent."""
+    if content_type.startswith("application/pdf"):
+        return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
+    return content.decode("utf-8", errors="replace")
 
 
 def assert_no_leak(chain, reply: requests.Response, role: str) -> None:
     phones = chain.phones if role in MASKED_ROLES else []
-    found = leaks(readable(reply), chain.secrets(), phones)
+    found = leaks(readable(reply.content, reply.headers.get("Content-Type", "")), chain.secrets(), phones)
     assert not found, f"{reply.request.method} {reply.request.url} as {role} leaks {', '.join(found)}"
