@@ -11,7 +11,6 @@ from __future__ import annotations
 import functools
 import logging
 
-from nameko.rpc import rpc as nameko_rpc
 from nameko.timer import timer
 from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
@@ -22,6 +21,7 @@ from .dependencies import CallerProvider, Database
 from .errors import DomainError
 from .outbox import PROCESSED_EVENTS
 from .retries import RetryingEventHandler
+from .transport import rpc as rpc_entrypoint
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +48,7 @@ def unit_of_work(fn):
 
 def rpc(fn):
     """A nameko RPC method whose DomainErrors are expected (no traceback in the log)."""
-    return nameko_rpc(expected_exceptions=DomainError)(unit_of_work(fn))
+    return rpc_entrypoint(expected_exceptions=DomainError)(unit_of_work(fn))
 
 
 def event_handler(source_service: str, fact: str):
@@ -98,13 +98,13 @@ class ServiceBase:
     db = Database()
     caller = CallerProvider()
 
-    @nameko_rpc
+    @rpc_entrypoint
     def health(self) -> dict:
         """Readiness: the service consumes its queue and reaches its database."""
         self.db.execute(text("SELECT 1"))
         return {"service": self.name, "status": "ok"}
 
-    @nameko_rpc
+    @rpc_entrypoint
     def ping(self) -> dict:
         """Liveness: the process consumes its queue and runs workers (no database round trip)."""
         return {"service": self.name, "status": "ok"}

@@ -22,7 +22,6 @@ from psycogreen.eventlet import patch_psycopg  # noqa: E402
 
 from . import config  # noqa: E402
 from .logs import configure_logging  # noqa: E402
-from .transport import make_rpc_replies_transient  # noqa: E402
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +40,6 @@ def main(argv: list[str] | None = None) -> None:
     name = args[0]
     patch_psycopg()
     configure_logging(name)
-    make_rpc_replies_transient()
 
     runner = ServiceRunner(config.nameko_config())
     runner.add_service(service_class(name))
