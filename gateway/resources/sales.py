@@ -218,7 +218,8 @@ class TestDriveReturn(Resource):
 # -- quotes -----------------------------------------------------------------------------------
 
 class Quotes(Resource):
-    @endpoint("Open a quote for a visit (the store's VAT, pricing mode and labour rate are recorded on it)",
+    @endpoint("Open a quote for a visit, optionally with its first lines (one inventory call prices all the parts; "
+              "the store's VAT, pricing mode and labour rate are recorded on it)",
               tag=TAG, roles=COUNTER, body=s.QuoteCreate, response=s.QuoteOut, status=201, idempotent=True)
     def on_post(self, req, resp):
         quote = self.call(req, "sales", "create_quote", data=req.context.body_json)

@@ -426,11 +426,6 @@ class DiscountValue(Schema):
             raise ValidationError("Say why (the reason is kept with the quote).", "reason")
 
 
-class QuoteCreate(Schema):
-    visit_id = fields.String(required=True)
-    notes = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
-
-
 class QuoteLineCreate(Schema):
     kind = fields.String(required=True, validate=validate.OneOf(LINE_KINDS))
     description = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=200))
@@ -457,6 +452,14 @@ class QuoteLineCreate(Schema):
             raise ValidationError("A fee line has a fee_code or a description.", "description")
         if data["kind"] != "part" and data.get("sku"):
             raise ValidationError("Only part lines have a SKU.", "sku")
+
+
+class QuoteCreate(Schema):
+    visit_id = fields.String(required=True)
+    notes = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+    lines = fields.List(fields.Nested(QuoteLineCreate), load_default=list, validate=validate.Length(max=100),
+                        metadata={"description": "Lines to start with, priced as by POST /v1/quotes/{id}/lines "
+                                                 "(inventory is asked once for all the parts)"})
 
 
 class QuoteDiscountIn(DiscountValue):

@@ -234,7 +234,11 @@ class SalesService(ServiceBase):
     # -- quotes -----------------------------------------------------------------------------
     @rpc
     def create_quote(self, data: dict) -> dict:
-        return self._quote(quotes.open_quote(self.db, self.caller, load(s.QuoteCreate(), data)))
+        request = load(s.QuoteCreate(), data)
+        quote = quotes.open_quote(self.db, self.caller, request)
+        if request["lines"]:
+            quotes.add_lines(self.db, self.caller, quote.id, request["lines"], self._quote_parts)
+        return self._quote(quote)
 
     @rpc
     def get_quote(self, quote_id: str) -> dict:
@@ -256,10 +260,10 @@ class SalesService(ServiceBase):
     def quote_findings(self, order_id: str, findings: list[dict]) -> dict:
         """Workshop's inspection findings → a new draft quote for the order's visit (one call)."""
         quote = orders.open_quote_for_findings(self.db, self.caller, order_id, findings)
-        for finding in findings:
-            if finding.get("recommended_op_code"):
-                line = {"kind": "labour", "op_code": finding["recommended_op_code"]}
-                quotes.add_line(self.db, self.caller, quote.id, load(s.QuoteLineCreate(), line), self._quote_parts)
+        lines = [load(s.QuoteLineCreate(), {"kind": "labour", "op_code": finding["recommended_op_code"]})
+                 for finding in findings if finding.get("recommended_op_code")]
+        if lines:
+            quotes.add_lines(self.db, self.caller, quote.id, lines, self._quote_parts)
         return self._quote(quotes.get_quote(self.db, self.caller, quote.id))
 
     @rpc

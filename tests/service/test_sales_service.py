@@ -181,6 +181,17 @@ def test_quote_prices_labour_parts_and_fees_on_the_server(sales, inventory):
     assert inventory.calls == [("s1", ["OIL-5W30-1L"]), ("s1", ["FILTER-OIL"])]
 
 
+def test_a_quote_opened_with_its_lines_prices_every_part_in_one_inventory_call(sales, inventory):
+    quote = sales().create_quote({"visit_id": visit(sales)["id"], "lines": [
+        {"kind": "labour", "description": "更换机油机滤", "hours": 0.5},
+        {"kind": "part", "sku": "OIL-5W30-1L", "qty": 4},
+        {"kind": "part", "sku": "FILTER-OIL", "qty": 1},
+        {"kind": "fee", "description": "辅料费", "unit_price_fen": 1500}]})
+    assert quote["totals"] == quote_with_lines(sales, vehicle_id="v2")["totals"]
+    assert [line["description"] for line in quote["lines"]] == ["更换机油机滤", "机油 5W-30 1L", "机油滤清器", "辅料费"]
+    assert inventory.calls[0] == ("s1", ["OIL-5W30-1L", "FILTER-OIL"])
+
+
 def test_an_unknown_part_is_refused_and_an_out_of_stock_one_is_quoted_as_unavailable(sales):
     service = sales()
     quote = service.create_quote({"visit_id": visit(sales)["id"]})

@@ -191,31 +191,38 @@ def _editable(session: Session, caller: Caller, quote_id: str) -> Quote:
 
 
 def add_line(session: Session, caller: Caller, quote_id: str, data: dict, quote_parts: QuoteParts) -> QuoteLine:
-    # inventory is asked before the quote is locked: a slow answer never holds the lock
-    part = None
-    if data["kind"] == "part":
-        store_id = get_quote(session, caller, quote_id).store_id
-        part = _parts(quote_parts, store_id, [data["sku"]])[data["sku"]]
+    return add_lines(session, caller, quote_id, [data], quote_parts)[0]
+
+
+def add_lines(session: Session, caller: Caller, quote_id: str, lines: list[dict],
+              quote_parts: QuoteParts) -> list[QuoteLine]:
+    """Lines added to a draft quote in one step: inventory prices every part in one call, asked
+    before the quote is locked (a slow answer never holds the lock); the quote is repriced once."""
+    skus = [data["sku"] for data in lines if data["kind"] == "part"]
+    parts = _parts(quote_parts, get_quote(session, caller, quote_id).store_id, skus) if skus else {}
     quote = _editable(session, caller, quote_id)
     settings = settings_of(session, quote.store_id)
     today = store_today(settings)
-    if data["kind"] == "labour":
-        line = _labour_line(session, quote, data, today)
-    elif data["kind"] == "part":
-        line = _part_line(session, quote, part, to_qty(data.get("qty") or 1), today)
-    else:
-        line = _fee_line(session, quote, data, today)
-    if data.get("declined_work_id"):
-        declined = session.get(DeclinedWork, data["declined_work_id"])
-        if declined is None or declined.customer_id != quote.customer_id:
-            raise Invalid("No such declined work for this customer.", fields={"declined_work_id": ["Unknown."]})
-        line.declined_work_id = declined.id
-    if data.get("discount"):
-        _set_line_discount(line, data["discount"])
-        _note_discounter(quote, caller)
-    _append(quote, [line])
+    added = []
+    for data in lines:
+        if data["kind"] == "labour":
+            line = _labour_line(session, quote, data, today)
+        elif data["kind"] == "part":
+            line = _part_line(session, quote, parts[data["sku"]], to_qty(data.get("qty") or 1), today)
+        else:
+            line = _fee_line(session, quote, data, today)
+        if data.get("declined_work_id"):
+            declined = session.get(DeclinedWork, data["declined_work_id"])
+            if declined is None or declined.customer_id != quote.customer_id:
+                raise Invalid("No such declined work for this customer.", fields={"declined_work_id": ["Unknown."]})
+            line.declined_work_id = declined.id
+        if data.get("discount"):
+            _set_line_discount(line, data["discount"])
+            _note_discounter(quote, caller)
+        added.append(line)
+    _append(quote, added)
     reprice(session, quote, settings)
-    return line
+    return added
 
 
 def add_package(session: Session, caller: Caller, quote_id: str, data: dict, quote_parts: QuoteParts) -> list[QuoteLine]:
