@@ -6,7 +6,7 @@ export DATA_DIR ?= ./var
 export AMQP_URI ?= amqp://guest:guest@localhost:5672/
 export GATEWAY_PORT ?= 8080
 
-.PHONY: install run test test-unit migrate bench clean
+.PHONY: install run test test-unit migrate bench bench-drop clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -31,9 +31,23 @@ test: install
 test-unit: install
 	$(BIN)/python -m pytest -q tests/unit tests/service
 
+# every benchmark of tests/bench/README.md in turn; the chain-sized databases stay (make bench-drop)
+BENCH_LARGE ?= 1
 bench: install
 	deploy/ensure-infra.sh broker postgres
 	$(BIN)/python -m tests.bench.rpc_hop
+	$(BIN)/python -m tests.bench.gateway_read
+	$(BIN)/python -m tests.bench.gateway_write
+	$(BIN)/python -m tests.bench.event_propagation
+	$(BIN)/python -m tests.bench.scale_out
+	$(BIN)/python -m tests.bench.memory
+	$(BIN)/python -m tests.bench.chain_seed --scale 0.01 --keep-existing
+	$(BIN)/python -m tests.bench.chain_seed --scale $(BENCH_LARGE) --keep-existing
+	$(BIN)/python -m tests.bench.chain_queries --small 0.01 --large $(BENCH_LARGE) --explain
+
+bench-drop:
+	$(BIN)/python -m tests.bench.chain_seed --scale 0.01 --drop
+	$(BIN)/python -m tests.bench.chain_seed --scale $(BENCH_LARGE) --drop
 
 clean:
 	rm -rf $(VENV) var

@@ -1,0 +1,185 @@
+"""The queries a store and HQ run, at two chain sizes seeded by tests/bench/chain_seed.py: p95 at the
+large size against p95 at the small one, in one run.
+
+    .venv/bin/python -m tests.bench.chain_queries [--small 0.01] [--large 1] [--calls 200] [--explain]
+
+Calls the services' own RPC methods (nameko's `worker_factory`: the real method, schema and domain
+code, with a session on the seeded database, like tests/service), as an HQ admin, with random keys:
+search a customer by phone and by plate (crm.list_customers), a store's work-order board
+(workshop.list_work_orders: its active orders in progress, and its newest orders), a customer's
+history (crm.customer_history), a month's KPIs for one store and for the chain (finance.kpis). The
+two sizes' calls are interleaved, so the machine's load weighs on both alike. `--explain` prints
+`EXPLAIN (ANALYZE, BUFFERS)` of every SELECT one call of each query sends at the large size.
+Target: p95 at the large size <= 2x p95 at the small size. Seed both sizes first. Not a test.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import re
+import sys
+import time
+import uuid
+import warnings
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")  # nameko imports eventlet
+
+from nameko.testing.services import worker_factory  # noqa: E402
+from sqlalchemy import create_engine, event, text  # noqa: E402
+from sqlalchemy.orm import sessionmaker  # noqa: E402
+
+from services.common.context import Caller  # noqa: E402
+from services.crm.service import CrmService  # noqa: E402
+from services.finance.service import FinanceService  # noqa: E402
+from services.workshop.service import WorkshopService  # noqa: E402
+from tests.bench.chain_seed import ACTIVE_STATUSES, Size, database_urls, existing, mobile, plate, store_id  # noqa: E402
+from tests.bench.harness import header, header_line, markdown_table, percentile, step, verdict  # noqa: E402
+from tests.support.service import RecordingRelay  # noqa: E402
+
+TARGET = 2.0  # p95 large / p95 small, at most
+SERVICES = {"crm": CrmService, "workshop": WorkshopService, "finance": FinanceService}
+HQ = Caller(user_id="bench-hq", role="hq_admin", request_id=uuid.uuid4().hex)
+
+
+class Chain:
+    """One seeded size: a session per call on each owner's database, like a worker's."""
+
+    def __init__(self, prefix: str, size: Size):
+        urls = database_urls(prefix, size)
+        if len(existing(urls)) < len(urls):
+            raise SystemExit(f"scale {size.scale:g} is not seeded: python -m tests.bench.chain_seed --scale {size.scale:g}")
+        self.size = size
+        self.engines = {owner: create_engine(url, pool_size=2) for owner, url in urls.items() if owner in SERVICES}
+        self.makers = {owner: sessionmaker(bind=engine, expire_on_commit=False)
+                       for owner, engine in self.engines.items()}
+        self.rnd = random.Random(11)
+        with self.makers["crm"]() as session:
+            self.customer_ids = list(session.scalars(text(
+                "SELECT id FROM customers TABLESAMPLE SYSTEM (10) LIMIT 5000")))
+
+    def call(self, owner: str, method: str, *args):
+        session = self.makers[owner]()
+        session.info.update({"service": owner, "relay": RecordingRelay(), "outbox": [], "context": HQ.to_context()})
+        try:
+            return getattr(worker_factory(SERVICES[owner], db=session, caller=HQ), method)(*args)
+        finally:
+            session.close()
+
+    def store(self) -> str:
+        return store_id(self.rnd.randrange(self.size.stores))
+
+    def queries(self) -> dict[str, Callable[[], object]]:
+        month = {"from": date(2026, 9, 1).isoformat(), "to": date(2026, 9, 30).isoformat()}
+        return {
+            "customer by phone": lambda: self.call("crm", "list_customers", {
+                "phone": mobile(self.rnd.randrange(self.size.customers))}),
+            "customer by plate": lambda: self.call("crm", "list_customers", {
+                "plate": plate(self.rnd.randrange(self.size.vehicles))}),
+            "store's work orders in progress": lambda: self.call("workshop", "list_work_orders", {
+                "store_id": self.store(), "status": self.rnd.choice(ACTIVE_STATUSES)}),
+            "store's newest work orders (page of 20)": lambda: self.call("workshop", "list_work_orders", {
+                "store_id": self.store(), "limit": 20}),
+            "customer's history (page of 20)": lambda: self.call("crm", "customer_history",
+                                                                 self.rnd.choice(self.customer_ids), {"limit": 20}),
+            "month's KPIs, one store": lambda: self.call("finance", "kpis", {**month, "store_id": self.store()}),
+            "month's KPIs, whole chain": lambda: self.call("finance", "kpis", month),
+        }
+
+    def explain(self, name: str, run: Callable[[], object]) -> list[str]:
+        """EXPLAIN (ANALYZE, BUFFERS) of every SELECT one call sends (parameters inlined)."""
+        statements: list[tuple[str, str]] = []
+
+        def capture(conn, cursor, statement, parameters, _context, _many):
+            if statement.lstrip().upper().startswith("SELECT"):
+                statements.append((owner_of[conn.engine], cursor.mogrify(statement, parameters).decode()))
+
+        owner_of = {engine: owner for owner, engine in self.engines.items()}
+        for engine in self.engines.values():
+            event.listen(engine, "before_cursor_execute", capture)
+        try:
+            run()
+        finally:
+            for engine in self.engines.values():
+                event.remove(engine, "before_cursor_execute", capture)
+        plans = []
+        for owner, sql in statements:
+            with self.engines[owner].connect() as conn:
+                plan = "\n".join(row[0] for row in conn.exec_driver_sql(f"EXPLAIN (ANALYZE, BUFFERS) {sql}"))
+            plans.append(f"-- {name} ({owner})\n{_shorten(sql)}\n{_shorten(plan)}")
+        return plans
+
+    def close(self) -> None:
+        for engine in self.engines.values():
+            engine.dispose()
+
+
+def _shorten(sql: str) -> str:
+    """Long id lists (selectin loads) cut to their first two ids."""
+    sql = re.sub(r"IN \(('[^']*'), ('[^']*')(, '[^']*')+\)", r"IN (\1, \2, …)", sql)
+    return re.sub(r"'\{([^,}]*),([^,}]*)(,[^,}]*)+\}'", r"'{\1,\2,…}'", sql)
+
+
+def measure(args, small: Chain, large: Chain) -> dict:
+    figures = {}
+    small_queries, large_queries = small.queries(), large.queries()
+    for name in small_queries:
+        step(f"{name}: {args.calls} calls at each size, interleaved")
+        seconds: dict[str, list[float]] = {"small": [], "large": []}
+        for _ in range(3):  # warm-up
+            small_queries[name]()
+            large_queries[name]()
+        for _ in range(args.calls):
+            for which, query in (("small", small_queries[name]), ("large", large_queries[name])):
+                started = time.perf_counter()
+                query()
+                seconds[which].append(time.perf_counter() - started)
+        p95 = {which: percentile(sorted(values), 0.95) * 1000 for which, values in seconds.items()}
+        p50 = {which: percentile(sorted(values), 0.5) * 1000 for which, values in seconds.items()}
+        figures[name] = {"p50_ms": p50, "p95_ms": p95, "ratio": p95["large"] / p95["small"],
+                         "pass": p95["large"] / p95["small"] <= TARGET}
+    return figures
+
+
+def report(figures: dict, meta: dict, small: Size, large: Size) -> str:
+    rows = [[name, f"{f['p50_ms']['small']:.1f}", f"{f['p95_ms']['small']:.1f}", f"{f['p50_ms']['large']:.1f}",
+             f"{f['p95_ms']['large']:.1f}", f"{f['ratio']:.2f}×", verdict(f["pass"])] for name, f in figures.items()]
+    return "\n".join([header_line(meta), "", markdown_table(
+        ["query (the service's RPC method)", f"p50 ms at {small.scale:g}", f"p95 ms at {small.scale:g}",
+         f"p50 ms at {large.scale:g}", f"p95 ms at {large.scale:g}", "p95 ratio", f"≤ {TARGET:g}×"], rows)])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tests.bench.chain_queries", description=__doc__.split("\n")[0])
+    parser.add_argument("--small", type=float, default=0.01, help="the small seeded scale (0.01)")
+    parser.add_argument("--large", type=float, default=1.0, help="the large seeded scale (1)")
+    parser.add_argument("--prefix", default="chain", help="database name prefix given to chain_seed (chain)")
+    parser.add_argument("--until", type=date.fromisoformat, default=date(2026, 11, 1), help="as given to chain_seed")
+    parser.add_argument("--calls", type=int, default=200, help="calls of each query at each size (200)")
+    parser.add_argument("--explain", action="store_true", help="print the query plans at the large size")
+    parser.add_argument("--json", metavar="PATH", help="also write the figures as JSON to PATH")
+    args = parser.parse_args(argv)
+
+    meta = header("chain_queries")
+    small_size, large_size = Size(args.small, args.until), Size(args.large, args.until)
+    small, large = Chain(args.prefix, small_size), Chain(args.prefix, large_size)
+    try:
+        figures = measure(args, small, large)
+        plans = [plan for name, query in large.queries().items() for plan in large.explain(name, query)] \
+            if args.explain else []
+    finally:
+        small.close()
+        large.close()
+    print(report(figures, meta, small_size, large_size))
+    for plan in plans:
+        print(f"\n```\n{plan}\n```")
+    if args.json:
+        Path(args.json).write_text(json.dumps({"meta": meta, **figures}, indent=2, ensure_ascii=False) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,423 @@
+"""Seed chain-sized data into each owner's own PostgreSQL database (an ops/benchmark tool).
+
+    .venv/bin/python -m tests.bench.chain_seed --scale 0.01            # 1 %: 5 stores, 20k customers, ...
+    .venv/bin/python -m tests.bench.chain_seed --scale 1               # 500 stores, 2M customers, 3M vehicles,
+                                                                       # 10M stock movements, 5M invoices
+    .venv/bin/python -m tests.bench.chain_seed --scale 0.01 --drop     # drop that size's databases
+    make bench-drop                                                    # drop the sizes `make bench` seeded
+
+At `--scale 1`: 500 stores; crm 2M customers (home store, unique mobile), 3M vehicles (unique plates),
+5M history entries (one per invoice); workshop 5M delivered work orders plus 20 active ones per store;
+inventory 2,000 parts and 10M stock movements; finance 5M invoices over the 24 months before
+`--until`, two lines each (labour and part) and their cost of sales. Stores scale with the data, so a
+store's own month looks the same at every scale; the chain grows.
+
+Databases are named `<prefix>_<scale>_<owner>` (e.g. `chain_0_01_crm`), migrated to head with each
+owner's alembic history, then filled with `COPY` (rows generated in Python, ids time-ordered like the
+services' own), then `ANALYZE`d. An existing database of that name is refused unless `--replace`.
+"""
+from __future__ import annotations
+
+import argparse
+import io
+import random
+import sys
+import time
+import urllib.parse
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+
+from sqlalchemy import create_engine, text
+from tqdm import tqdm
+
+from services.common.migrate import upgrade
+from services.common.validators import PROVINCES
+from tests.support.infra import PG_ADMIN_URL
+
+OWNERS = ("crm", "workshop", "inventory", "finance")
+FULL = {"stores": 500, "customers": 2_000_000, "vehicles": 3_000_000, "stock_movements": 10_000_000,
+        "invoices": 5_000_000, "parts": 2_000}
+ACTIVE_WORK_ORDERS_PER_STORE = 20
+ACTIVE_STATUSES = ("open", "dispatched", "in_progress", "qc")  # workshop ACTIVE
+MONTHS = 24
+CHUNK = 50_000
+_B32 = "0123456789abcdefghjkmnpqrstvwxyz"
+_PLATE_LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ"
+_PLATE_ALNUM = "ABCDEFGHJKLMNPQRSTUVWXYZ0123456789"
+NULL = r"\N"
+
+
+def ulid(at: datetime, n: int) -> str:
+    """A 26-character id ordered by `at` (milliseconds), unique by `n` (as services.common.ids)."""
+    value = (int(at.timestamp() * 1000) << 80) | n
+    chars = []
+    for _ in range(26):
+        value, rem = divmod(value, 32)
+        chars.append(_B32[rem])
+    return "".join(reversed(chars))
+
+
+def mobile(n: int) -> str:
+    return f"1{3 + n // 1_000_000_000 % 7}{n % 1_000_000_000:09d}"
+
+
+def plate(n: int) -> str:
+    """A valid regular plate, unique for n < 31 x 24 x 34^5 (about 34 billion)."""
+    tail = "".join(_PLATE_ALNUM[(n // 34 ** i) % 34] for i in range(5))
+    rest = n // 34 ** 5
+    return f"{PROVINCES[rest % len(PROVINCES)]}{_PLATE_LETTERS[rest // len(PROVINCES) % 24]}{tail}"
+
+
+def store_id(number: int) -> str:
+    return f"store-{number:05d}"
+
+
+@dataclass
+class Size:
+    scale: float
+    until: date
+
+    def __post_init__(self) -> None:
+        for name, full in FULL.items():
+            setattr(self, name, max(1, round(full * self.scale)) if name != "parts" else full)
+        self.since = self.until - timedelta(days=30 * MONTHS)
+        self.span_ms = int((self.until - self.since).total_seconds() * 1000)
+        self.start = datetime.combine(self.since, datetime.min.time(), timezone.utc)
+
+    def moment(self, rnd: random.Random) -> datetime:
+        return self.start + timedelta(milliseconds=rnd.randrange(self.span_ms))
+
+    @property
+    def tag(self) -> str:
+        return f"{self.scale:g}".replace(".", "_")
+
+
+def ts(moment: datetime) -> str:
+    return moment.isoformat()
+
+
+# -- rows per table (tab-separated text for COPY) -------------------------------------------------
+
+def customers(size: Size) -> Iterator[list[str]]:
+    rnd = random.Random(1)
+    for n in range(size.customers):
+        at = size.moment(rnd)
+        yield [ulid(at, n), f"客户{n}", mobile(n), "unknown", store_id(n % size.stores), "true", "standard", "0",
+               "0", ts(at), ts(at)]
+
+
+_ids_cache: dict[tuple, list[str]] = {}
+
+
+def ids_of(size: Size, rows: Callable[[Size], Iterator[list[str]]]) -> list[str]:
+    """The ids a table's rows were given (same seed, same draws), to refer to them from other tables."""
+    key = (rows.__name__, size.scale, size.until)
+    if key not in _ids_cache:
+        _ids_cache[key] = [row[0] for row in rows(size)]
+    return _ids_cache[key]
+
+
+def vehicle_owner(size: Size, v: int) -> int:
+    """Vehicles 0..customers-1 belong one each; the rest go to every other customer as a second car."""
+    return v if v < size.customers else (2 * (v - size.customers)) % size.customers
+
+
+def vehicles(size: Size) -> Iterator[list[str]]:
+    rnd = random.Random(2)
+    ids = ids_of(size, customers)
+    for v in range(size.vehicles):
+        at = size.moment(rnd)
+        yield [ulid(at, v), ids[vehicle_owner(size, v)], plate(v), "丰田", "卡罗拉", str(2010 + v % 15),
+               str(10_000 + v % 150_000), ts(at), ts(at)]
+
+
+@dataclass
+class Visit:
+    """Invoice n: a car of a customer of a store, delivered at a moment."""
+    n: int
+    at: datetime
+    customer: int
+    vehicle: int
+    store: int
+
+    @property
+    def order_id(self) -> str:
+        return f"order-{self.n:09d}"
+
+
+def visits(size: Size) -> Iterator[Visit]:
+    rnd = random.Random(3)
+    for n in range(size.invoices):
+        vehicle = rnd.randrange(size.vehicles)
+        customer = vehicle_owner(size, vehicle)
+        yield Visit(n, size.moment(rnd), customer, vehicle, customer % size.stores)
+
+
+def history_entries(size: Size) -> Iterator[list[str]]:
+    customer_ids, vehicle_ids = ids_of(size, customers), ids_of(size, vehicles)
+    for visit in visits(size):
+        yield [ulid(visit.at, visit.n), customer_ids[visit.customer], vehicle_ids[visit.vehicle],
+               store_id(visit.store), "delivery", visit.order_id, "保养交车", str(20_000 + visit.n % 100_000),
+               str(30_000 + visit.n % 50_000), ts(visit.at), f"seed-{visit.n:030d}"]
+
+
+def work_orders(size: Size) -> Iterator[list[str]]:
+    customer_ids, vehicle_ids = ids_of(size, customers), ids_of(size, vehicles)
+
+    def row(n: int, visit_customer: int, visit_vehicle: int, store: int, at: datetime, status: str) -> list[str]:
+        done = status == "delivered"
+        return [ulid(at, n), store_id(store), f"order-{n:09d}", f"SO{n:09d}", customer_ids[visit_customer],
+                vehicle_ids[visit_vehicle], status, ts(at), "1", "false", "false", "0", "true" if done else "false",
+                ts(at - timedelta(hours=3)), ts(at) if done else NULL, ts(at) if done else NULL, ts(at)]
+
+    for visit in visits(size):
+        yield row(visit.n, visit.customer, visit.vehicle, visit.store, visit.at, "delivered")
+    rnd = random.Random(4)
+    now = datetime.combine(size.until, datetime.min.time(), timezone.utc)
+    n = size.invoices
+    for store in range(size.stores):
+        for k in range(ACTIVE_WORK_ORDERS_PER_STORE):
+            vehicle = rnd.randrange(size.vehicles)
+            yield row(n, vehicle_owner(size, vehicle), vehicle, store, now - timedelta(minutes=k),
+                      ACTIVE_STATUSES[k % len(ACTIVE_STATUSES)])
+            n += 1
+
+
+def parts(size: Size) -> Iterator[list[str]]:
+    at = size.start
+    for p in range(size.parts):
+        yield [ulid(at, p), f"SKU-{p:05d}", f"配件 {p}", "oil" if p % 2 else "brakes", str(1000 + p), "piece", "CNY",
+               "standard", "false", "false", "true", ts(at), ts(at)]
+
+
+def stock_movements(size: Size) -> Iterator[list[str]]:
+    rnd = random.Random(5)
+    part_ids = ids_of(size, parts)
+    for n in range(size.stock_movements):
+        at = size.moment(rnd)
+        p = rnd.randrange(size.parts)
+        receipt = n % 3 == 0
+        qty = "10.000" if receipt else "-1.000"
+        yield [ulid(at, n), store_id(n % size.stores), part_ids[p], f"SKU-{p:05d}", "receipt" if receipt else "issue",
+               qty, "500", "5000" if receipt else "-500", "100.000", "purchase_order" if receipt else "work_order",
+               f"ref-{n}", ts(at)]
+
+
+def invoices(size: Size) -> Iterator[list[str]]:
+    customer_ids, vehicle_ids = ids_of(size, customers), ids_of(size, vehicles)
+    for visit in visits(size):
+        labour, part = 20_000 + visit.n % 30_000, 8_000 + visit.n % 20_000
+        total = labour + part
+        tax = total * 13 // 113
+        yield [ulid(visit.at, visit.n), f"INV{visit.n:010d}", store_id(visit.store), visit.order_id,
+               customer_ids[visit.customer], vehicle_ids[visit.vehicle], "paid", str(labour), str(part), "0", "0",
+               str(tax), str(total), str(total), "1.500", "1.400", ts(visit.at), "CNY", "0", "0", "false", "[]",
+               (visit.at + timedelta(hours=8)).date().isoformat(), ts(visit.at)]
+
+
+def invoice_lines(size: Size) -> Iterator[list[str]]:
+    for visit in visits(size):
+        invoice = ulid(visit.at, visit.n)
+        labour, part = 20_000 + visit.n % 30_000, 8_000 + visit.n % 20_000
+        for position, (kind, amount) in enumerate((("labour", labour), ("part", part))):
+            yield [ulid(visit.at, 2 * visit.n + position), invoice, str(position), kind,
+                   "机油保养" if kind == "labour" else "机油", "MAINT-01" if kind == "labour" else NULL,
+                   NULL if kind == "labour" else f"SKU-{visit.n % FULL['parts']:05d}", "1.000", str(amount), "0",
+                   "0.13", str(amount * 13 // 113), str(amount)]
+
+
+def costs_of_sales(size: Size) -> Iterator[list[str]]:
+    for visit in visits(size):
+        yield [ulid(visit.at, visit.n), visit.order_id, store_id(visit.store), str(4_000 + visit.n % 10_000), "[]",
+               (visit.at + timedelta(hours=8)).date().isoformat(), ts(visit.at)]
+
+
+@dataclass
+class Table:
+    owner: str
+    name: str
+    columns: str
+    rows: Callable[[Size], Iterator[list[str]]]
+    count: Callable[[Size], int]
+
+
+TABLES = [
+    Table("crm", "customers", "id, name, mobile, gender, home_store_id, marketing_consent, tier, points, spend_fen, "
+          "created_at, updated_at", customers, lambda s: s.customers),
+    Table("crm", "vehicles", "id, customer_id, plate, make, model, year, mileage_km, created_at, updated_at",
+          vehicles, lambda s: s.vehicles),
+    Table("crm", "history_entries", "id, customer_id, vehicle_id, store_id, kind, reference_id, summary, mileage_km, "
+          "amount_fen, occurred_at, source_event_id", history_entries, lambda s: s.invoices),
+    Table("workshop", "work_orders", "id, store_id, order_id, order_number, customer_id, vehicle_id, status, "
+          "status_changed_at, version, waiting_parts, comeback, rework_count, qc_passed, opened_at, completed_at, "
+          "delivered_at, updated_at", work_orders, lambda s: s.invoices + s.stores * ACTIVE_WORK_ORDERS_PER_STORE),
+    Table("inventory", "parts", "id, sku, name, category, list_price_fen, unit, currency, tax_class, batch_tracked, "
+          "hazardous, active, created_at, updated_at", parts,
+          lambda s: s.parts),
+    Table("inventory", "stock_movements", "id, store_id, part_id, sku, kind, qty, unit_cost_fen, value_fen, "
+          "on_hand_after, reference_type, reference_id, created_at", stock_movements, lambda s: s.stock_movements),
+    Table("finance", "invoices", "id, number, store_id, order_id, customer_id, vehicle_id, status, labour_fen, "
+          "parts_fen, fees_fen, discount_fen, tax_fen, total_fen, paid_fen, billed_hours, clocked_hours, issued_at, "
+          "currency, deposit_fen, refunded_fen, comeback, unbilled_parts, business_date, paid_at", invoices, lambda s: s.invoices),
+    Table("finance", "invoice_lines", "id, invoice_id, position, kind, description, op_code, sku, qty, "
+          "unit_price_fen, discount_fen, tax_rate, tax_fen, total_fen", invoice_lines, lambda s: 2 * s.invoices),
+    Table("finance", "costs_of_sales", "id, order_id, store_id, cost_fen, lines, business_date, created_at",
+          costs_of_sales, lambda s: s.invoices),
+]
+
+
+# -- databases -----------------------------------------------------------------------------------
+
+def database_urls(prefix: str, size: Size) -> dict[str, str]:
+    base = urllib.parse.urlsplit(PG_ADMIN_URL)
+    return {owner: urllib.parse.urlunsplit(base._replace(path=f"/{prefix}_{size.tag}_{owner}")) for owner in OWNERS}
+
+
+def database_name(url: str) -> str:
+    return urllib.parse.urlsplit(url).path.lstrip("/")
+
+
+def existing(urls: dict[str, str]) -> list[str]:
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        names = set(conn.scalars(text("SELECT datname FROM pg_database")))
+    admin.dispose()
+    return [database_name(url) for url in urls.values() if database_name(url) in names]
+
+
+def drop(urls: dict[str, str]) -> None:
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        for url in urls.values():
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{database_name(url)}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def create(urls: dict[str, str]) -> None:
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        for url in urls.values():
+            conn.execute(text(f'CREATE DATABASE "{database_name(url)}"'))
+    admin.dispose()
+    for owner, url in urls.items():
+        upgrade(owner, url)
+
+
+def sizes_mb(urls: dict[str, str]) -> dict[str, float]:
+    admin = create_engine(PG_ADMIN_URL)
+    with admin.connect() as conn:
+        result = {database_name(url): conn.scalar(text("SELECT pg_database_size(:name)"),
+                                                  {"name": database_name(url)}) / 2**20 for url in urls.values()}
+    admin.dispose()
+    return result
+
+
+def copy_rows(cursor, raw, table: Table, size: Size, progress: tqdm) -> None:
+    buffer, pending = io.StringIO(), 0
+
+    def flush() -> None:
+        buffer.seek(0)
+        cursor.copy_expert(f"COPY {table.name} ({table.columns}) FROM STDIN", buffer)
+        raw.commit()
+        buffer.seek(0)
+        buffer.truncate()
+
+    for row in table.rows(size):
+        buffer.write("\t".join(row))
+        buffer.write("\n")
+        pending += 1
+        if pending == CHUNK:
+            flush()
+            progress.update(pending)
+            pending = 0
+    flush()
+    progress.update(pending)
+
+
+def bulk_load(url: str, tables: list[Table], size: Size, progress: tqdm) -> None:
+    """COPY into an owner's tables the way bulk loads are done: their keys, indexes and foreign keys
+    (also those of other tables pointing at them) dropped first and rebuilt once at the end."""
+    names = [table.name for table in tables]
+    engine = create_engine(url)
+    raw = engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        cursor.execute("SET synchronous_commit = off; SET maintenance_work_mem = '256MB'")
+        cursor.execute(
+            "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid), contype FROM pg_constraint "
+            "WHERE (contype IN ('p', 'u') AND conrelid = ANY(%(t)s::regclass[])) OR (contype = 'f' AND "
+            "(conrelid = ANY(%(t)s::regclass[]) OR confrelid = ANY(%(t)s::regclass[]))) "
+            "ORDER BY contype = 'f' DESC", {"t": names})
+        constraints = cursor.fetchall()  # foreign keys first: they depend on the keys
+        cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' AND "
+                       "tablename = ANY(%s) AND indexname NOT IN (SELECT conname FROM pg_constraint)", (names,))
+        indexes = cursor.fetchall()
+        for table, name, _definition, _kind in constraints:
+            cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+        for name, _definition in indexes:
+            cursor.execute(f'DROP INDEX "{name}"')
+        raw.commit()
+        for table in tables:
+            progress.set_postfix_str(f"{table.owner}.{table.name}")
+            copy_rows(cursor, raw, table, size, progress)
+        progress.set_postfix_str(f"{tables[0].owner}: keys, indexes, foreign keys")
+        for table, name, definition, _kind in reversed(constraints):
+            cursor.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
+        for _name, definition in indexes:
+            cursor.execute(definition)
+        for name in names:
+            cursor.execute(f"ANALYZE {name}")
+        raw.commit()
+    finally:
+        raw.close()
+        engine.dispose()
+
+
+def seed(prefix: str, size: Size) -> dict[str, str]:
+    urls = database_urls(prefix, size)
+    create(urls)
+    total = sum(table.count(size) for table in TABLES)
+    with tqdm(total=total, unit="row", unit_scale=True, desc=f"seeding scale {size.scale:g}", file=sys.stderr,
+              smoothing=0.05) as progress:
+        for owner in OWNERS:
+            bulk_load(urls[owner], [table for table in TABLES if table.owner == owner], size, progress)
+    return urls
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tests.bench.chain_seed", description=__doc__.split("\n")[0])
+    parser.add_argument("--scale", type=float, default=0.01, help="fraction of the full chain (0.01 = 1 %%)")
+    parser.add_argument("--prefix", default="chain", help="database name prefix (chain)")
+    parser.add_argument("--until", type=date.fromisoformat, default=date(2026, 11, 1),
+                        help="the data covers the 24 months before this day (2026-11-01)")
+    parser.add_argument("--replace", action="store_true", help="drop this size's databases first if they exist")
+    parser.add_argument("--keep-existing", action="store_true",
+                        help="if this size is already seeded, keep it and do nothing (for `make bench`)")
+    parser.add_argument("--drop", action="store_true", help="only drop this size's databases")
+    args = parser.parse_args(argv)
+    if not 0 < args.scale <= 1:
+        parser.error("--scale in (0, 1]")
+    size = Size(args.scale, args.until)
+    urls = database_urls(args.prefix, size)
+    if args.drop:
+        drop(urls)
+        print(f"dropped {', '.join(database_name(url) for url in urls.values())}")
+        return 0
+    found = existing(urls)
+    if args.keep_existing and len(found) == len(urls):
+        print(f"scale {size.scale:g} already seeded: {', '.join(found)}")
+        return 0
+    if found and not args.replace:
+        parser.error(f"{', '.join(found)} exist; --replace to seed again, --drop to remove")
+    drop(urls)
+    started = time.monotonic()
+    seed(args.prefix, size)
+    print(f"seeded scale {size.scale:g} in {time.monotonic() - started:.0f} s:")
+    for name, mb in sizes_mb(urls).items():
+        print(f"  {name}: {mb:,.0f} MB")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

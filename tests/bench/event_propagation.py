@@ -1,0 +1,101 @@
+"""From the HTTP reply of contracting a quote to its work order being readable through the gateway.
+
+    .venv/bin/python -m tests.bench.event_propagation [--orders 500] [--json out.json]
+
+Starts its own stack (tests/bench/harness.py), prepares `--orders` approved quotes (a new customer,
+car and visit each, tests/bench/flow.py), then one order at a time: `POST /v1/quotes/{id}/contract`,
+and from its reply `GET /v1/work-orders?order_id=` in a tight loop until the work order is there
+(sales' outbox -> `sales.order_confirmed` -> workshop's handler -> its commit). In the same run,
+interleaved in blocks with the orders, the RPC hop (crm.ping through the gateway's RpcClient) for the
+ratio. Target: p99 of the propagation < 10x the hop median. A benchmark script, not a test.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+import uuid
+from pathlib import Path
+
+from tqdm import tqdm
+
+from gateway.rpc import RpcClient
+from tests.bench.flow import Shop
+from tests.bench.harness import header, header_line, markdown_table, private_stack, step, summarise, verdict
+
+TARGET = 10.0  # propagation p99 / RPC hop median, below
+BLOCK = 50  # orders between two blocks of hop calls
+
+
+def measure(args, stack, amqp_uri: str) -> dict:
+    shop = Shop(stack)
+    quotes = [shop.approved_quote(shop.part_lines(2))["id"]
+              for _ in tqdm(range(args.orders), desc="approved quotes", unit="quote", file=sys.stderr)]
+    client = RpcClient(amqp_uri, timeout=5)
+    context = {"request_id": uuid.uuid4().hex, "role": "hq_admin", "store_ids": ""}
+    for _ in range(50):
+        client.call("crm", "ping", context)
+    step(f"{args.orders} orders contracted one at a time, the hop in between")
+    delays, polls, hops = [], [], []
+    for number, quote_id in enumerate(tqdm(quotes, desc="orders", unit="order", file=sys.stderr)):
+        if number % BLOCK == 0:
+            for _ in range(BLOCK):
+                started = time.perf_counter()
+                client.call("crm", "ping", context)
+                hops.append(time.perf_counter() - started)
+        order_id = shop.contract(quote_id)["id"]
+        replied = time.perf_counter()
+        tries = 1
+        while not shop.work_order_of(order_id):
+            tries += 1
+            if time.perf_counter() - replied > 30:
+                raise RuntimeError(f"no work order for order {order_id} within 30 s")
+        delays.append(time.perf_counter() - replied)
+        polls.append(tries)
+    client.close()
+    shop.close()
+    propagation, hop = summarise(delays), summarise(hops)
+    return {"propagation": propagation, "hop": hop, "polls_median": sorted(polls)[len(polls) // 2],
+            "ratio_p99_over_hop": propagation["p99_ms"] / hop["median_ms"],
+            "pass": propagation["p99_ms"] / hop["median_ms"] < TARGET}
+
+
+def report(figures: dict, meta: dict) -> str:
+    p, h = figures["propagation"], figures["hop"]
+    return "\n".join([header_line(meta), "", markdown_table(
+        ["measurement", "n", "median ms", "p95 ms", "p99 ms", "max ms"],
+        [["contract reply → work order readable (GET /v1/work-orders?order_id=)", p["calls"],
+          f"{p['median_ms']:.1f}", f"{p['p95_ms']:.1f}", f"{p['p99_ms']:.1f}", f"{p['max_ms']:.1f}"],
+         ["RPC hop crm.ping (gateway RpcClient), same run", h["calls"], f"{h['median_ms']:.2f}",
+          f"{h['p95_ms']:.2f}", f"{h['p99_ms']:.2f}", f"{h['max_ms']:.2f}"]]),
+        "", f"GETs per order until readable (median, the first included): {figures['polls_median']}", "",
+        markdown_table(["ratio", "value", "target", "result"],
+                       [["propagation p99 ÷ hop median", f"{figures['ratio_p99_over_hop']:.1f}×", f"< {TARGET:g}×",
+                         verdict(figures["pass"])]])])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tests.bench.event_propagation",
+                                     description=__doc__.split("\n")[0])
+    parser.add_argument("--orders", type=int, default=500, help="orders contracted (500)")
+    parser.add_argument("--json", metavar="PATH", help="also write the figures as JSON to PATH")
+    parser.add_argument("--keep-logs", action="store_true", help="keep the stack's log directory")
+    args = parser.parse_args(argv)
+    if args.orders < 1:
+        parser.error("--orders at least 1")
+
+    meta = header("event_propagation")
+    started = time.monotonic()
+    with private_stack(args.keep_logs) as (stack, amqp_uri):
+        figures = measure(args, stack, amqp_uri)
+    meta["seconds"] = round(time.monotonic() - started, 1)
+    print(report(figures, meta))
+    print(f"\n(whole run {meta['seconds']} s)")
+    if args.json:
+        Path(args.json).write_text(json.dumps({"meta": meta, **figures}, indent=2, ensure_ascii=False) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
