@@ -105,6 +105,7 @@ class Invoice(Base):
                             postgresql_where=text("status <> 'void'"), sqlite_where=text("status <> 'void'")),
                       Index("ix_invoices_store_status", "store_id", "status", "id"),
                       Index("ix_invoices_store_date", "store_id", "business_date"),
+                      Index("ix_invoices_date", "business_date"),  # the chain's KPIs
                       Index("ix_invoices_customer", "customer_id", "id"))
 
     @property
@@ -326,6 +327,9 @@ class CostOfSale(Base):
     lines: Mapped[list] = mapped_column(JSON)
     business_date: Mapped[date] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (Index("ix_costs_of_sales_store_date", "store_id", "business_date"),  # a store's KPIs
+                      Index("ix_costs_of_sales_date", "business_date"))  # the chain's KPIs
 
 
 class Expense(Base):
