@@ -14,8 +14,6 @@ Target: p95 at the large size <= 2x p95 at the small size. Seed both sizes first
 """
 from __future__ import annotations
 
-import argparse
-import json
 import random
 import re
 import sys
@@ -24,7 +22,6 @@ import uuid
 import warnings
 from collections.abc import Callable
 from datetime import date
-from pathlib import Path
 
 warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")  # nameko imports eventlet
 
@@ -37,7 +34,8 @@ from services.crm.service import CrmService  # noqa: E402
 from services.finance.service import FinanceService  # noqa: E402
 from services.workshop.service import WorkshopService  # noqa: E402
 from tests.bench.chain_seed import ACTIVE_STATUSES, Size, database_urls, existing, mobile, plate, store_id  # noqa: E402
-from tests.bench.harness import header, header_line, markdown_table, percentile, step, verdict  # noqa: E402
+from tests.bench.harness import (bench_parser, header, header_line, markdown_table, percentile, publish,  # noqa: E402
+                                 step, verdict)
 from tests.support.service import RecordingRelay  # noqa: E402
 
 TARGET = 2.0  # p95 large / p95 small, at most
@@ -153,17 +151,17 @@ def report(figures: dict, meta: dict, small: Size, large: Size) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tests.bench.chain_queries", description=__doc__.split("\n")[0])
+    parser = bench_parser("chain_queries", __doc__, stack=False)
     parser.add_argument("--small", type=float, default=0.01, help="the small seeded scale (0.01)")
     parser.add_argument("--large", type=float, default=1.0, help="the large seeded scale (1)")
     parser.add_argument("--prefix", default="chain", help="database name prefix given to chain_seed (chain)")
     parser.add_argument("--until", type=date.fromisoformat, default=date(2026, 11, 1), help="as given to chain_seed")
     parser.add_argument("--calls", type=int, default=200, help="calls of each query at each size (200)")
     parser.add_argument("--explain", action="store_true", help="print the query plans at the large size")
-    parser.add_argument("--json", metavar="PATH", help="also write the figures as JSON to PATH")
     args = parser.parse_args(argv)
 
     meta = header("chain_queries")
+    started = time.monotonic()
     small_size, large_size = Size(args.small, args.until), Size(args.large, args.until)
     small, large = Chain(args.prefix, small_size), Chain(args.prefix, large_size)
     try:
@@ -173,11 +171,8 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         small.close()
         large.close()
-    print(report(figures, meta, small_size, large_size))
-    for plan in plans:
-        print(f"\n```\n{plan}\n```")
-    if args.json:
-        Path(args.json).write_text(json.dumps({"meta": meta, **figures}, indent=2, ensure_ascii=False) + "\n")
+    text = report(figures, meta, small_size, large_size) + "".join(f"\n\n```\n{plan}\n```" for plan in plans)
+    publish(meta, started, text, figures, args.json)
     return 0
 
 

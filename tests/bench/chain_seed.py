@@ -19,6 +19,7 @@ services' own), then `ANALYZE`d. An existing database of that name is refused un
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import random
 import sys
@@ -28,7 +29,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import Connection, create_engine, text
 from tqdm import tqdm
 
 from services.common.migrate import upgrade
@@ -278,39 +279,41 @@ def database_name(url: str) -> str:
     return urllib.parse.urlsplit(url).path.lstrip("/")
 
 
-def existing(urls: dict[str, str]) -> list[str]:
+@contextlib.contextmanager
+def admin_connection() -> Iterator[Connection]:
+    """An autocommit connection to the server's maintenance database (CREATE/DROP DATABASE)."""
     admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
+    try:
+        with admin.connect() as conn:
+            yield conn
+    finally:
+        admin.dispose()
+
+
+def existing(urls: dict[str, str]) -> list[str]:
+    with admin_connection() as conn:
         names = set(conn.scalars(text("SELECT datname FROM pg_database")))
-    admin.dispose()
     return [database_name(url) for url in urls.values() if database_name(url) in names]
 
 
 def drop(urls: dict[str, str]) -> None:
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
+    with admin_connection() as conn:
         for url in urls.values():
             conn.execute(text(f'DROP DATABASE IF EXISTS "{database_name(url)}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def create(urls: dict[str, str]) -> None:
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
+    with admin_connection() as conn:
         for url in urls.values():
             conn.execute(text(f'CREATE DATABASE "{database_name(url)}"'))
-    admin.dispose()
     for owner, url in urls.items():
         upgrade(owner, url)
 
 
 def sizes_mb(urls: dict[str, str]) -> dict[str, float]:
-    admin = create_engine(PG_ADMIN_URL)
-    with admin.connect() as conn:
-        result = {database_name(url): conn.scalar(text("SELECT pg_database_size(:name)"),
-                                                  {"name": database_name(url)}) / 2**20 for url in urls.values()}
-    admin.dispose()
-    return result
+    with admin_connection() as conn:
+        return {database_name(url): conn.scalar(text("SELECT pg_database_size(:name)"), {"name": database_name(url)})
+                / 2**20 for url in urls.values()}
 
 
 def copy_rows(cursor, raw, table: Table, size: Size, progress: tqdm) -> None:

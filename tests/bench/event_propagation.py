@@ -11,18 +11,15 @@ ratio. Target: p99 of the propagation < 10x the hop median. A benchmark script, 
 """
 from __future__ import annotations
 
-import argparse
-import json
 import sys
 import time
 import uuid
-from pathlib import Path
 
 from tqdm import tqdm
 
 from gateway.rpc import RpcClient
 from tests.bench.flow import Shop
-from tests.bench.harness import header, header_line, markdown_table, private_stack, step, summarise, verdict
+from tests.bench.harness import bench_parser, header_line, markdown_table, run_on_stack, step, summarise, verdict
 
 TARGET = 10.0  # propagation p99 / RPC hop median, below
 BLOCK = 50  # orders between two blocks of hop calls
@@ -76,25 +73,12 @@ def report(figures: dict, meta: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tests.bench.event_propagation",
-                                     description=__doc__.split("\n")[0])
+    parser = bench_parser("event_propagation", __doc__)
     parser.add_argument("--orders", type=int, default=500, help="orders contracted (500)")
-    parser.add_argument("--json", metavar="PATH", help="also write the figures as JSON to PATH")
-    parser.add_argument("--keep-logs", action="store_true", help="keep the stack's log directory")
     args = parser.parse_args(argv)
     if args.orders < 1:
         parser.error("--orders at least 1")
-
-    meta = header("event_propagation")
-    started = time.monotonic()
-    with private_stack(args.keep_logs) as (stack, amqp_uri):
-        figures = measure(args, stack, amqp_uri)
-    meta["seconds"] = round(time.monotonic() - started, 1)
-    print(report(figures, meta))
-    print(f"\n(whole run {meta['seconds']} s)")
-    if args.json:
-        Path(args.json).write_text(json.dumps({"meta": meta, **figures}, indent=2, ensure_ascii=False) + "\n")
-    return 0
+    return run_on_stack("event_propagation", args, lambda stack, amqp_uri: measure(args, stack, amqp_uri), report)
 
 
 if __name__ == "__main__":

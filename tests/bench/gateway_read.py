@@ -14,8 +14,6 @@ A benchmark script, not a test.
 """
 from __future__ import annotations
 
-import argparse
-import json
 import signal
 import subprocess
 import sys
@@ -25,8 +23,8 @@ from pathlib import Path
 import requests
 
 from tests.bench.flow import Shop, ok
-from tests.bench.harness import (cpu_seconds, header, header_line, loadavg, markdown_table, postgres_cpu_seconds,
-                                 private_stack, rabbitmq_cpu_seconds, stack_processes, step, verdict, wrk, wrk_warm)
+from tests.bench.harness import (bench_parser, cpu_seconds, header_line, markdown_table, postgres_cpu_seconds,
+                                 rabbitmq_cpu_seconds, run_on_stack, stack_processes, step, verdict, wrk, wrk_warm)
 from tests.support.stack import ROOT, free_port
 
 SHARE_TARGET = 0.40  # gateway req/s / bare Falcon req/s at 16 connections, at least
@@ -125,26 +123,15 @@ def report(figures: dict, meta: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tests.bench.gateway_read", description=__doc__.split("\n")[0])
+    parser = bench_parser("gateway_read", __doc__)
     parser.add_argument("--duration", type=float, default=10, help="seconds per wrk run (10)")
     parser.add_argument("--connections", default="1,16,64", help="comma-separated connection counts (1,16,64)")
-    parser.add_argument("--json", metavar="PATH", help="also write the figures as JSON to PATH")
-    parser.add_argument("--keep-logs", action="store_true", help="keep the stack's log directory")
     args = parser.parse_args(argv)
     args.connections = [int(n) for n in args.connections.split(",")]
     if 16 not in args.connections:
         parser.error("the targets are read at 16 connections: include 16")
-
-    meta = header("gateway_read")
-    started = time.monotonic()
-    with private_stack(args.keep_logs) as (stack, _amqp_uri):
-        figures = measure(args, stack, stack.log_dir)
-    meta["seconds"] = round(time.monotonic() - started, 1)
-    print(report(figures, meta))
-    print(f"\n(whole run {meta['seconds']} s, load average at end {loadavg()})")
-    if args.json:
-        Path(args.json).write_text(json.dumps({"meta": meta, **figures}, indent=2, ensure_ascii=False) + "\n")
-    return 0
+    return run_on_stack("gateway_read", args, lambda stack, _amqp_uri: measure(args, stack, stack.log_dir),
+                        report)
 
 
 if __name__ == "__main__":

@@ -14,15 +14,12 @@ Target: one RPC per service touched (sales once, inventory once), no N+1. A benc
 """
 from __future__ import annotations
 
-import argparse
-import json
 import sys
 import time
 from collections import Counter
-from pathlib import Path
 
 from tests.bench.flow import Shop, ok
-from tests.bench.harness import (RpcTap, by_service, header, header_line, markdown_table, private_stack, step,
+from tests.bench.harness import (RpcTap, bench_parser, by_service, header_line, markdown_table, run_on_stack, step,
                                  summarise, verdict)
 
 
@@ -77,25 +74,14 @@ def report(figures: dict, meta: dict, lines: int) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tests.bench.gateway_write", description=__doc__.split("\n")[0])
+    parser = bench_parser("gateway_write", __doc__)
     parser.add_argument("--quotes", type=int, default=100, help="quotes written each way (100)")
     parser.add_argument("--lines", type=int, default=10, help="part lines per quote (10)")
-    parser.add_argument("--json", metavar="PATH", help="also write the figures as JSON to PATH")
-    parser.add_argument("--keep-logs", action="store_true", help="keep the stack's log directory")
     args = parser.parse_args(argv)
     if args.quotes < 2 or not 1 <= args.lines <= 100:
         parser.error("--quotes at least 2, --lines in 1..100")
-
-    meta = header("gateway_write")
-    started = time.monotonic()
-    with private_stack(args.keep_logs) as (stack, amqp_uri):
-        figures = measure(args, stack, amqp_uri)
-    meta["seconds"] = round(time.monotonic() - started, 1)
-    print(report(figures, meta, args.lines))
-    print(f"\n(whole run {meta['seconds']} s)")
-    if args.json:
-        Path(args.json).write_text(json.dumps({"meta": meta, **figures}, indent=2, ensure_ascii=False) + "\n")
-    return 0
+    return run_on_stack("gateway_write", args, lambda stack, amqp_uri: measure(args, stack, amqp_uri),
+                        lambda figures, meta: report(figures, meta, args.lines))
 
 
 if __name__ == "__main__":

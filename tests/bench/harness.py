@@ -6,7 +6,9 @@ Every script measures its ratios within one run on one machine; none of this is 
 """
 from __future__ import annotations
 
+import argparse
 import contextlib
+import json
 import math
 import os
 import platform
@@ -101,6 +103,37 @@ def markdown_table(columns: list[str], rows: list[list]) -> str:
 
 def verdict(passed: bool) -> str:
     return "PASS" if passed else "MISS"
+
+
+def bench_parser(name: str, doc: str, *, stack: bool = True) -> argparse.ArgumentParser:
+    """The script's parser with the options every benchmark has (`--json`; `--keep-logs` with a stack)."""
+    parser = argparse.ArgumentParser(prog=f"python -m tests.bench.{name}", description=doc.split("\n")[0])
+    parser.add_argument("--json", metavar="PATH", help="also write the figures as JSON to PATH")
+    if stack:
+        parser.add_argument("--keep-logs", action="store_true", help="keep the stack's log directory")
+    return parser
+
+
+def publish(meta: dict, started: float, text: str, figures: dict, json_path: str | None) -> None:
+    """Prints the report, the run's duration and the load average at its end; the figures as JSON on request."""
+    meta["seconds"] = round(time.monotonic() - started, 1)
+    meta["loadavg_end"] = loadavg()
+    print(text)
+    print(f"\n(whole run {meta['seconds']} s, load average at the end {meta['loadavg_end']})")
+    if json_path:
+        Path(json_path).write_text(json.dumps({"meta": meta, **figures}, indent=2, ensure_ascii=False) + "\n")
+
+
+def run_on_stack(name: str, args: argparse.Namespace, measure: Callable[[Stack, str], dict],
+                 report: Callable[[dict, dict], str]) -> int:
+    """One benchmark on a private stack: `measure(stack, amqp_uri)` gives the figures, `report(figures, meta)`
+    the text."""
+    meta = header(name)
+    started = time.monotonic()
+    with private_stack(args.keep_logs) as (stack, amqp_uri):
+        figures = measure(stack, amqp_uri)
+    publish(meta, started, report(figures, meta), figures, args.json)
+    return 0
 
 
 # -- a private stack -------------------------------------------------------------------------------

@@ -11,16 +11,13 @@ A benchmark script, not a test.
 """
 from __future__ import annotations
 
-import argparse
-import json
 import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 from tests.bench.flow import Shop
-from tests.bench.harness import (header, header_line, loadavg, markdown_table, private_stack, rss_mb,
+from tests.bench.harness import (bench_parser, header_line, loadavg, markdown_table, rss_mb, run_on_stack,
                                  stack_processes, step, verdict, wrk)
 
 TARGET_MB = 150
@@ -84,22 +81,10 @@ def report(figures: dict, meta: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tests.bench.memory", description=__doc__.split("\n")[0])
+    parser = bench_parser("memory", __doc__)
     parser.add_argument("--duration", type=float, default=20, help="seconds of load (20)")
-    parser.add_argument("--json", metavar="PATH", help="also write the figures as JSON to PATH")
-    parser.add_argument("--keep-logs", action="store_true", help="keep the stack's log directory")
     args = parser.parse_args(argv)
-
-    meta = header("memory")
-    started = time.monotonic()
-    with private_stack(args.keep_logs) as (stack, _amqp_uri):
-        figures = measure(args, stack)
-    meta["seconds"] = round(time.monotonic() - started, 1)
-    print(report(figures, meta))
-    print(f"\n(whole run {meta['seconds']} s)")
-    if args.json:
-        Path(args.json).write_text(json.dumps({"meta": meta, **figures}, indent=2, ensure_ascii=False) + "\n")
-    return 0
+    return run_on_stack("memory", args, lambda stack, _amqp_uri: measure(args, stack), report)
 
 
 if __name__ == "__main__":

@@ -17,19 +17,17 @@ Prints a table and the ratio with its target (hop / raw <= 2x). A benchmark scri
 """
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import threading
 import time
 import uuid
-from pathlib import Path
 
 import jwt
 import pika
 
 from gateway.rpc import RPC_EXCHANGE, RemoteError, RpcClient
-from tests.bench.harness import header, header_line, interleaved, private_stack, step, timed, verdict
+from tests.bench.harness import bench_parser, header_line, interleaved, run_on_stack, step, timed, verdict
 from tests.support import data
 
 HOP_TARGET = 2.0  # nameko hop median / raw AMQP median, at most
@@ -243,25 +241,13 @@ def table(figures: dict, meta: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tests.bench.rpc_hop", description=__doc__.split("\n")[0])
+    parser = bench_parser("rpc_hop", __doc__)
     parser.add_argument("--calls", type=int, default=1000, help="sequential calls per row (1000)")
     parser.add_argument("--warmup", type=int, default=50, help="untimed calls before each row (50)")
-    parser.add_argument("--json", metavar="PATH", help="also write the figures as JSON to PATH")
-    parser.add_argument("--keep-logs", action="store_true", help="keep the stack's log directory")
     args = parser.parse_args(argv)
     if not 1 <= args.calls <= 100_000:
         parser.error("keep --calls in 1..100000")
-
-    meta = header("rpc_hop")
-    started = time.monotonic()
-    with private_stack(args.keep_logs) as (stack, amqp_uri):
-        figures = measure(args, stack, amqp_uri)
-    meta["seconds"] = round(time.monotonic() - started, 1)
-    print(table(figures, meta))
-    print(f"\n(whole run {meta['seconds']} s)")
-    if args.json:
-        Path(args.json).write_text(json.dumps({"meta": meta, **figures}, indent=2, ensure_ascii=False) + "\n")
-    return 0
+    return run_on_stack("rpc_hop", args, lambda stack, amqp_uri: measure(args, stack, amqp_uri), table)
 
 
 if __name__ == "__main__":

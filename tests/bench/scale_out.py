@@ -11,21 +11,18 @@ process used, which says what saturates. A benchmark script, not a test.
 """
 from __future__ import annotations
 
-import argparse
-import json
 import subprocess
 import sys
 import threading
 import time
 import urllib.parse
 import uuid
-from pathlib import Path
 
 import psutil
 
 from gateway.rpc import RpcClient
-from tests.bench.harness import (cpu_seconds, header, header_line, markdown_table, postgres_cpu_seconds,
-                                 private_stack, rabbitmq_cpu_seconds, step, summarise)
+from tests.bench.harness import (bench_parser, cpu_seconds, header_line, markdown_table, postgres_cpu_seconds,
+                                 rabbitmq_cpu_seconds, run_on_stack, step, summarise)
 from tests.support import data
 
 
@@ -116,27 +113,15 @@ def report(figures: dict, meta: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tests.bench.scale_out", description=__doc__.split("\n")[0])
+    parser = bench_parser("scale_out", __doc__)
     parser.add_argument("--duration", type=float, default=10, help="seconds per instance count (10)")
     parser.add_argument("--threads", type=int, default=32, help="concurrent callers (32)")
     parser.add_argument("--instances", default="1,2,4", help="instance counts, ascending (1,2,4)")
-    parser.add_argument("--json", metavar="PATH", help="also write the figures as JSON to PATH")
-    parser.add_argument("--keep-logs", action="store_true", help="keep the stack's log directory")
     args = parser.parse_args(argv)
     args.instances = [int(n) for n in args.instances.split(",")]
     if args.instances != sorted(args.instances) or args.instances[0] != 1:
         parser.error("--instances ascending, starting at 1")
-
-    meta = header("scale_out")
-    started = time.monotonic()
-    with private_stack(args.keep_logs) as (stack, amqp_uri):
-        figures = measure(args, stack, amqp_uri)
-    meta["seconds"] = round(time.monotonic() - started, 1)
-    print(report(figures, meta))
-    print(f"\n(whole run {meta['seconds']} s)")
-    if args.json:
-        Path(args.json).write_text(json.dumps({"meta": meta, **figures}, indent=2, ensure_ascii=False) + "\n")
-    return 0
+    return run_on_stack("scale_out", args, lambda stack, amqp_uri: measure(args, stack, amqp_uri), report)
 
 
 if __name__ == "__main__":
