@@ -1,4 +1,4 @@
-"""A bare Falcon app for the throughput baseline of `tests.bench.rpc_hop`:
+"""A bare Falcon app for the throughput baseline of `tests.bench.gateway_read`:
 `gunicorn -c deploy/gunicorn.conf.py --bind 127.0.0.1:<port> tests.bench.hello_app:app`.
 
 No middleware, no auth, no RPC: what gunicorn's gthread workers and Falcon cost on their own,
