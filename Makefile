@@ -26,6 +26,7 @@ run: install
 
 test: install
 	deploy/ensure-infra.sh broker postgres
+	deploy/ensure-browser.sh
 	$(BIN)/python -m pytest -q
 
 test-unit: install

@@ -9,7 +9,7 @@ from sqlalchemy.orm import sessionmaker
 
 from services.common.db import make_engine
 
-from . import errors, openapi
+from . import console, errors, openapi
 from .auth import Authenticator, Principal, PrincipalCache, Tokens
 from .config import Settings
 from .identity import bootstrap_admin
@@ -39,6 +39,7 @@ def create_app(deps: Deps) -> falcon.App:
         app.add_route(path, resource)
     app.add_route("/metrics", health.Metrics())
     app.add_route("/openapi.json", health.OpenApi(openapi.build(table)))
+    console.mount(app)
     return app
 
 

@@ -1,0 +1,89 @@
+// The gateway's public API, with the caller's token. Every POST carries an Idempotency-Key that is
+// kept until the same request succeeds, so pressing "retry" after a timeout never does a thing twice.
+import { t } from "./i18n.js";
+
+export class ApiError extends Error {
+  constructor(status, body) {
+    const error = body?.error ?? {};
+    super(error.message || `HTTP ${status}`);
+    this.status = status;
+    this.code = error.code || "error";
+    this.fields = error.fields || {};
+    this.requestId = body?.request_id;
+  }
+}
+
+const session = {
+  get token() { return sessionStorage.getItem("token"); },
+  set token(value) { value ? sessionStorage.setItem("token", value) : sessionStorage.removeItem("token"); },
+};
+const pendingKeys = new Map(); // "POST /path {body}" → Idempotency-Key of the attempt not yet answered
+
+export const hasToken = () => Boolean(session.token);
+export const setToken = (token) => { session.token = token; };
+
+function newKey() {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+function withQuery(path, query) {
+  const params = new URLSearchParams();
+  for (const [name, value] of Object.entries(query || {})) {
+    if (value !== undefined && value !== null && value !== "") params.set(name, value);
+  }
+  const text = params.toString();
+  return text ? `${path}?${text}` : path;
+}
+
+async function send(method, path, { body, query, accept = "application/json" } = {}) {
+  const url = withQuery(path, query);
+  const headers = { Accept: accept };
+  if (session.token) headers.Authorization = `Bearer ${session.token}`;
+  let fingerprint = null;
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (method === "POST") {
+    fingerprint = `${url} ${JSON.stringify(body ?? {})}`;
+    if (!pendingKeys.has(fingerprint)) pendingKeys.set(fingerprint, newKey());
+    headers["Idempotency-Key"] = pendingKeys.get(fingerprint);
+  }
+  let reply;
+  try {
+    reply = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  } catch {
+    throw new ApiError(0, { error: { code: "network", message: t("network_error") } });
+  }
+  if (reply.status === 401 && session.token) {
+    session.token = null;
+    window.dispatchEvent(new Event("session-expired"));
+  }
+  if (!reply.ok) {
+    const payload = await reply.json().catch(() => ({}));
+    if (reply.status === 503) payload.error = { ...payload.error, message: t("service_unavailable") };
+    if (reply.status !== 409 || payload.error?.message !== "A request with this Idempotency-Key is in progress.") {
+      pendingKeys.delete(fingerprint); // answered: a changed request gets a new key
+    }
+    throw new ApiError(reply.status, payload);
+  }
+  pendingKeys.delete(fingerprint);
+  return accept === "application/json" ? reply.json() : reply.blob();
+}
+
+export const api = {
+  get: (path, query) => send("GET", path, { query }),
+  post: (path, body = {}) => send("POST", path, { body }),
+  patch: (path, body) => send("PATCH", path, { body }),
+  del: (path) => send("DELETE", path),
+  blob: (path) => send("GET", path, { accept: "application/pdf" }),
+  /** Every item of a paginated list (bounded, for screens that show one store's day). */
+  async all(path, query, limit = 1000) {
+    const items = [];
+    let cursor = null;
+    do {
+      const page = await send("GET", path, { query: { ...query, limit: 200, cursor } });
+      items.push(...page.items);
+      cursor = page.next_cursor;
+    } while (cursor && items.length < limit);
+    return items;
+  },
+};

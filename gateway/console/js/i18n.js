@@ -1,0 +1,129 @@
+// Chinese first, with an English switch. Each word: [zh-CN, en].
+const WORDS = {
+  brand: ["门店工作台", "Store console"], login: ["登录", "Log in"], logout: ["退出", "Log out"], switch_lang: ["English", "中文"],
+  username: ["用户名", "Username"], password: ["密码", "Password"], working: ["处理中", "Working"], loading: ["加载中…", "Loading…"],
+  error: ["错误", "Error"], network_error: ["网络不通，请检查后重试（已填写的内容不会丢失）", "Network problem; retry (nothing you typed is lost)"],
+  service_unavailable: ["服务暂时不可用，请稍后重试", "A service is unavailable right now; retry shortly"],
+  fix_fields: ["请修正标出的字段", "Please fix the marked fields"], amount_invalid: ["金额格式不对（例如 12.50）", "Not an amount (e.g. 12.50)"],
+  none: ["暂无", "None"], nothing_found: ["没有找到", "Nothing found"], refresh: ["刷新", "Refresh"], close: ["关闭", "Close"],
+  save: ["保存", "Save"], add: ["添加", "Add"], remove: ["删除", "Remove"], search: ["查找", "Search"], show: ["查看", "Show"], print: ["打印", "Print"],
+  nav_reception: ["接待", "Reception"], nav_quotes: ["报价", "Quotes"], nav_board: ["车间看板", "Workshop board"], nav_tech: ["我的工单", "My jobs"],
+  nav_cashier: ["收银", "Cashier"], nav_inventory: ["库存", "Inventory"], nav_crm: ["客户", "Customers"], nav_dashboard: ["经营看板", "Dashboard"],
+  role_hq_admin: ["总部管理员", "HQ admin"], role_store_manager: ["店长", "Store manager"], role_service_advisor: ["服务顾问", "Service advisor"],
+  role_technician: ["技师", "Technician"], role_cashier: ["收银员", "Cashier"],
+  // reception
+  find_customer: ["查找客户", "Find a customer"], search_hint: ["车牌 / 手机 / 姓名", "Plate / phone / name"],
+  new_customer: ["新客户建档", "New customer and car"], register: ["建档", "Register"], name: ["姓名", "Name"], mobile: ["手机", "Mobile"],
+  plate: ["车牌", "Plate"], vin: ["车架号 VIN", "VIN"], make: ["品牌", "Make"], model: ["车型", "Model"], mileage_km: ["里程 (km)", "Mileage (km)"],
+  marketing_consent: ["同意接收保养提醒", "Agrees to service reminders"], step_customer: ["客户建档", "Customer"], step_vehicle: ["车辆建档", "Vehicle"],
+  plate_invalid: ["车牌格式不对：省份简称 + 城市字母 + 5 位（新能源 6 位），不用 I 和 O", "Not a plate: province, city letter, then 5 characters (6 for new-energy); no I or O"],
+  vin_length: ["VIN 应为 17 位", "A VIN has 17 characters"], vin_chars: ["VIN 不使用 I、O、Q", "A VIN never uses I, O or Q"],
+  vin_check_digit: ["VIN 校验位（第 9 位）不对", "VIN check digit (9th character) is wrong"],
+  mobile_invalid: ["手机号应为 1 开头的 11 位数字", "A mobile has 11 digits starting with 1"],
+  pick_customer_hint: ["查找或新建客户后，在这里接车", "Find or register a customer to check the car in here"],
+  points: ["积分", "Points"], tier_standard: ["普通会员", "Standard"], tier_silver: ["银卡", "Silver"], tier_gold: ["金卡", "Gold"], tier_platinum: ["白金卡", "Platinum"],
+  check_in: ["接车登记", "Check in"], budget_yuan: ["预算 (元)", "Budget (¥)"], needs: ["客户需求", "Needs"], other_needs: ["其他需求，逗号分隔", "Other needs, comma separated"],
+  need_maintenance: ["保养", "Maintenance"], need_repair: ["维修", "Repair"], need_inspection: ["检测", "Inspection"], need_tyres: ["轮胎", "Tyres"], need_car_care: ["美容", "Car care"],
+  notes: ["备注", "Notes"], checked_in_at: ["已接车", "Checked in"], open_quote: ["开报价单", "Open a quote"],
+  declined_work: ["以往未做项目", "Declined work"], reminders_due: ["到期提醒", "Reminders due"], due: ["到期", "Due"],
+  // quote
+  quote: ["报价单", "Quote"], number: ["单号", "Number"], state: ["状态", "State"], approval: ["审批", "Approval"], total: ["合计", "Total"], created_at: ["创建时间", "Created"],
+  quote_draft: ["草稿", "Draft"], quote_presented: ["已报价", "Presented"], quote_approved: ["客户同意", "Approved"], quote_partially_approved: ["部分同意", "Partly approved"],
+  quote_declined: ["客户拒绝", "Declined"], quote_contracted: ["已签约", "Contracted"], quote_expired: ["已失效", "Expired"],
+  approval_pending: ["折扣待店长审批", "Discount awaits manager approval"], approval_approved: ["折扣已批准", "Discount approved"],
+  kind: ["类型", "Kind"], kind_labour: ["工时", "Labour"], kind_part: ["配件", "Part"], kind_fee: ["费用", "Fee"], description: ["项目", "Description"],
+  qty: ["数量", "Qty"], unit_price: ["单价", "Unit price"], decision: ["客户决定", "Decision"], decision_pending: ["待定", "Pending"],
+  decision_approved: ["同意", "Approve"], decision_declined: ["不做", "Decline"], in_stock: ["有货", "In stock"], short: ["缺货", "Short"],
+  subtotal: ["小计", "Subtotal"], discount: ["折扣", "Discount"], tax: ["税额", "Tax"],
+  add_line: ["添加项目", "Add a line"], add_labour: ["工时", "Labour"], add_part: ["配件", "Parts"], add_fee: ["费用", "Fees"], hours: ["工时 (小时)", "Hours"],
+  part_search: ["搜索配件", "Search parts"], part_search_hint: ["编号、OE 号或名称", "SKU, OE number or name"], sku: ["编号", "SKU"], available: ["可用", "Available"],
+  amount_yuan: ["金额 (元)", "Amount (¥)"], discount_kind: ["折扣方式", "Discount kind"], percent: ["百分比 %", "Percent %"], value: ["数值", "Value"],
+  reason: ["原因", "Reason"], apply_discount: ["申请折扣", "Apply discount"], approve_discount: ["批准折扣", "Approve discount"], note: ["说明", "Note"],
+  present: ["向客户报价", "Present to the customer"], record_decision: ["记录客户决定", "Record the decision"],
+  decision_hint: ["逐项记录客户同意或不做", "Record per line what the customer approves"],
+  contract: ["签订合同", "Contract"], payment_method: ["付款方式", "Payment method"], deposit_yuan: ["定金 (元)", "Deposit (¥)"],
+  deposit_reference: ["定金流水号", "Deposit reference"], signed_by: ["客户签字", "Signed by"], sign_contract: ["签约", "Sign"],
+  order: ["订单", "Order"], order_confirmed: ["已确认", "Confirmed"], order_in_progress: ["施工中", "In progress"], order_completed: ["已完工", "Completed"],
+  order_delivered: ["已交车", "Delivered"], order_closed: ["已结清", "Closed"], order_cancelled: ["已取消", "Cancelled"],
+  method_cash: ["现金", "Cash"], method_card: ["银行卡", "Card"], method_wechat: ["微信", "WeChat Pay"], method_alipay: ["支付宝", "Alipay"],
+  method_stored_value: ["储值卡", "Stored value"], method_package: ["套餐卡", "Package card"], method_transfer: ["转账", "Transfer"],
+  // workshop
+  wo_open: ["待派工", "Open"], wo_dispatched: ["已派工", "Dispatched"], wo_in_progress: ["施工中", "In progress"], wo_qc: ["质检", "QC"],
+  wo_completed: ["已完工", "Completed"], wo_delivered: ["已交车", "Delivered"], wo_cancelled: ["已取消", "Cancelled"],
+  waiting_parts: ["待料", "Waiting for parts"], comeback: ["返修", "Comeback"], overdue: ["超时", "Overdue"], rework: ["返工", "Rework"], promised: ["承诺交车", "Promised"],
+  job: ["作业", "Job"], technicians: ["技师", "Technicians"], technician: ["技师", "Technician"], clocked: ["已计工时", "Clocked"], load: ["负荷", "Load"],
+  job_unassigned: ["未派", "Unassigned"], job_assigned: ["已派", "Assigned"], job_working: ["作业中", "Working"], job_done: ["完成", "Done"],
+  dispatch: ["派工", "Dispatch"], suggested: ["推荐", "Suggested"], split_pct: ["分配 %", "Split %"], split_hint: ["每项作业的分配合计 100%，留空则平分", "Each job's split sums to 100%; blank shares evenly"],
+  qc: ["质检", "Quality check"], record_qc: ["提交质检结果", "Record QC"], qc_pass: ["合格", "Pass"], qc_fail: ["不合格，返工", "Fail, rework"],
+  qc_work_done: ["工单项目全部完成", "All work done"], qc_no_leaks: ["无渗漏", "No leaks"], qc_road_test: ["路试正常", "Road test fine"], qc_clean: ["车辆清洁", "Car clean"],
+  reasons: ["不合格原因", "Reasons"], reasons_hint: ["多个原因用分号分隔", "Separate reasons with ;"],
+  complete: ["完工", "Complete"], actual_hours_hint: ["实际工时（默认取打卡工时）", "Actual hours (clocked hours by default)"],
+  deliver: ["交车", "Deliver"], mileage_out_km: ["交车里程 (km)", "Mileage out (km)"], accepted_by: ["接车人", "Accepted by"],
+  satisfied: ["客户满意", "Satisfied"], not_satisfied: ["不满意", "Not satisfied"], comment: ["客户意见", "Comment"],
+  wo_waiting_on_technicians: ["等待技师作业并提交质检", "Waiting for the technicians to finish and send it to QC"],
+  // technician
+  no_jobs: ["今天没有分派给你的作业", "No jobs for you today"], not_a_technician: ["此账号没有关联技师档案", "This account is not linked to a technician"],
+  clock_in: ["开工打卡", "Clock in"], clock_out: ["收工打卡", "Clock out"], clocked_in_since: ["已开工，自", "Clocked in since"],
+  job_finished: ["本项作业已完成", "This job is finished"], ready_for_qc: ["提交质检", "Send to QC"], inspection: ["车辆检查", "Inspection"],
+  area: ["部位", "Area"], item: ["检查项", "Item"], add_finding: ["再加一项", "Add a finding"], save_inspection: ["保存检查", "Save inspection"],
+  cond_green: ["良好", "Good"], cond_yellow: ["注意", "Soon"], cond_red: ["需处理", "Now"],
+  area_brakes: ["制动", "Brakes"], area_tyres: ["轮胎", "Tyres"], area_fluids: ["油液", "Fluids"], area_battery: ["电瓶", "Battery"], area_lights: ["灯光", "Lights"],
+  area_suspension: ["悬挂", "Suspension"], area_engine: ["发动机", "Engine"], area_exterior: ["外观", "Exterior"], area_interior: ["内饰", "Interior"], area_other: ["其他", "Other"],
+  // cashier
+  open_invoices: ["待收款发票", "Open invoices"], invoice: ["发票", "Invoice"], invoice_issued: ["待付款", "Issued"], invoice_partially_paid: ["部分付款", "Partly paid"],
+  invoice_paid: ["已付清", "Paid"], invoice_void: ["已作废", "Void"], paid: ["已付", "Paid"], refunded: ["已退", "Refunded"], amount_due: ["应收", "Amount due"],
+  take_payment: ["收款", "Take payment"], add_method: ["再加一种付款方式", "Add a method"], split_payment_hint: ["可分多种方式付款，每一笔只收一次", "Split across methods; each part is taken once"],
+  reference: ["流水号", "Reference"], member_card: ["会员卡", "Member card"], service_code: ["套餐项目代码", "Package service code"], taken: ["已收", "Taken"],
+  payments: ["收款记录", "Payments"], received_at: ["时间", "Time"], refund: ["退款", "Refund"],
+  member_cards: ["会员卡", "Member cards"], card_stored_value: ["储值卡", "Stored value"], card_package: ["套餐卡", "Package"], balance: ["余额", "Balance"], expires: ["有效期至", "Expires"],
+  daily_close: ["日结", "Daily close"], takings: ["收款", "Takings"], takings_total: ["收款合计", "Takings"], open_receivables: ["未收款", "Open receivables"],
+  cash_expected: ["应有现金", "Cash expected"], cash_counted: ["实点现金 (元)", "Cash counted (¥)"], close_day: ["日结关账", "Close the day"], closed: ["已日结", "Closed"], difference: ["差额", "Difference"],
+  // inventory
+  stock: ["库存", "Stock"], purchase_orders: ["采购收货", "Purchase orders"], transfers: ["调拨", "Transfers"], stocktake: ["盘点", "Stocktake"],
+  on_hand: ["在库", "On hand"], reserved: ["已预留", "Reserved"], on_order: ["在途", "On order"], reorder_point: ["补货点", "Reorder point"],
+  low_stock: ["低库存", "Low"], low_stock_only: ["只看低库存", "Low stock only"], to_receive: ["待收货", "To receive"], ordered: ["订购", "Ordered"], received: ["已收", "Received"],
+  receive: ["收货", "Receive"], delivery_note: ["送货单号", "Delivery note"], po_draft: ["草稿", "Draft"], po_ordered: ["已下单", "Ordered"],
+  po_partially_received: ["部分到货", "Partly received"], po_received: ["已到货", "Received"], po_cancelled: ["已取消", "Cancelled"],
+  request_transfer: ["申请调入", "Request a transfer"], from_store: ["调出门店", "From store"], to_store: ["调入门店", "To store"], lines: ["明细", "Lines"], ship: ["发货", "Ship"],
+  transfer_requested: ["已申请", "Requested"], transfer_shipped: ["已发货", "Shipped"], transfer_partially_received: ["部分收货", "Partly received"],
+  transfer_received: ["已收货", "Received"], transfer_cancelled: ["已取消", "Cancelled"],
+  open_stocktake: ["开始盘点", "Open a stocktake"], no_open_stocktake: ["没有进行中的盘点", "No stocktake open"], counted: ["已盘", "Counted"],
+  variance: ["差异", "Variance"], save_counts: ["保存盘点数", "Save counts"], post_stocktake: ["过账", "Post"], posted: ["已过账", "Posted"],
+  // crm
+  customer_360: ["客户全景", "Customer 360"], follow_ups: ["回访", "Follow-ups"], complaints: ["投诉", "Complaints"], vehicles: ["车辆", "Vehicles"],
+  history: ["服务记录（全连锁）", "History (all stores)"], spend: ["累计消费", "Spend"],
+  history_visit: ["到店", "Visit"], history_order: ["订单", "Order"], history_order_cancelled: ["订单取消", "Order cancelled"], history_delivery: ["交车", "Delivery"],
+  history_payment: ["付款", "Payment"], history_refund: ["退款", "Refund"], history_follow_up: ["回访", "Follow-up"], history_complaint: ["投诉", "Complaint"], history_merge: ["合并", "Merge"],
+  follow_ups_due: ["今天到期的回访", "Follow-ups due today"], reached: ["已联系上", "Reached"], satisfaction: ["满意度", "Satisfaction"],
+  complaint: ["投诉内容", "Complaint"], complaint_hint: ["如有投诉请填写，将自动立案", "A complaint, if any, opens a case"], save_outcome: ["保存回访结果", "Save outcome"],
+  delivered_at: ["交车", "Delivered"], complaint_opened: ["已立投诉单", "Complaint opened"],
+  follow_up_scheduled: ["待回访", "Scheduled"], follow_up_due: ["到期", "Due"], follow_up_completed: ["已回访", "Completed"], follow_up_unreachable: ["联系不上", "Unreachable"],
+  complaint_open: ["待处理", "Open"], complaint_in_progress: ["处理中", "In progress"], complaint_resolved: ["已解决", "Resolved"], complaint_closed: ["已关闭", "Closed"],
+  resolution: ["处理结果", "Resolution"], compensation_yuan: ["补偿金额 (元)", "Compensation (¥)"],
+  // dashboard
+  from: ["从", "From"], to: ["到", "To"], store: ["门店", "Store"], no_data: ["暂无数据", "No data"],
+  kpi_revenue: ["营业额", "Revenue"], kpi_car_count: ["台次", "Car count"], kpi_aro: ["单车产值", "ARO"], kpi_parts_gp: ["配件毛利率", "Parts GP %"],
+  kpi_labour_gp: ["工时毛利率", "Labour GP %"], kpi_efficiency: ["技师效率", "Tech efficiency"], kpi_satisfaction: ["满意度", "Satisfaction"],
+  revenue_trend: ["营业额走势 (元)", "Revenue trend (¥)"], car_count_trend: ["台次走势", "Car count trend"], stores_side_by_side: ["门店对比", "Stores side by side"],
+};
+
+let current = localStorage.getItem("lang") === "en" ? "en" : "zh";
+
+export const lang = () => current;
+
+export function setLang(next) {
+  current = next;
+  localStorage.setItem("lang", next);
+  document.documentElement.lang = next === "zh" ? "zh-CN" : "en";
+}
+
+export function t(key) {
+  const word = WORDS[key];
+  return word ? word[current === "zh" ? 0 : 1] : key;
+}
+
+/** Fills every `[data-t]` element under `root` with its word. */
+export function translatePage(root) {
+  root.querySelectorAll("[data-t]").forEach((el) => { el.textContent = t(el.dataset.t); });
+}
+

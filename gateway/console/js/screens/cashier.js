@@ -1,0 +1,178 @@
+// Cashier: open invoices; an invoice with its lines, deposit and amount due; a payment split
+// across methods (each part posted once, a retry continues with the parts not yet taken);
+// refunds; the customer's member cards; the day's close.
+import { api } from "../api.js";
+import { dateTime, fenToInput, localDay, qty, toFen, yuan } from "../format.js";
+import { t } from "../i18n.js";
+import { badge, busy, field, form, h, input, printButton, select, showError, table, values } from "../ui.js";
+
+const METHODS = ["wechat", "alipay", "cash", "card", "stored_value", "package"];
+
+export function render(root, ctx) {
+  const detail = h("div", { id: "invoice" });
+  const list = h("div", { class: "card", id: "invoices" });
+  root.append(h("h1", { text: t("nav_cashier") }),
+    h("div", { class: "grid" }, h("div", {}, list, dailyClose(ctx)), detail));
+  loadInvoices(list, detail, ctx);
+}
+
+async function loadInvoices(list, detail, ctx) {
+  list.replaceChildren(h("h2", { text: t("open_invoices") }));
+  try {
+    const pages = await Promise.all(["issued", "partially_paid"].map((status) => api.get("/v1/invoices", { store_id: ctx.store.id, status, limit: 100 })));
+    const invoices = pages.flatMap((p) => p.items);
+    list.append(invoices.length ? h("ul", { class: "list" }, invoices.map((inv) => h("li", { "data-invoice": inv.id,
+      onclick: () => showInvoice(detail, inv.id, ctx, () => loadInvoices(list, detail, ctx)) },
+      h("b", { text: inv.number }), ` · ${inv.order_number ?? ""} · ${t("due")} ${yuan(inv.due_fen)}`)))
+      : h("p", { class: "hint", text: t("none") }));
+  } catch (error) {
+    list.append(h("div", { class: "form-error" }));
+    showError(list, error);
+  }
+}
+
+async function showInvoice(detail, invoiceId, ctx, reloadList) {
+  detail.replaceChildren(h("p", { class: "hint", text: t("loading") }));
+  let invoice;
+  try {
+    invoice = await api.get(`/v1/invoices/${invoiceId}`);
+  } catch (error) {
+    detail.replaceChildren(h("div", { class: "form-error" }));
+    return showError(detail, error);
+  }
+  const again = () => { reloadList(); showInvoice(detail, invoiceId, ctx, reloadList); };
+  const cards = await api.get("/v1/member-cards", { customer_id: invoice.customer_id }).then((p) => p.items).catch(() => []);
+  detail.replaceChildren(h("div", { class: "card" },
+    h("div", { class: "row" }, h("h2", { text: `${t("invoice")} ${invoice.number}` }), badge(t(`invoice_${invoice.status}`), "ok"),
+      h("span", { class: "spacer" }), printButton(api, `/v1/invoices/${invoice.id}/pdf`)),
+    table([["kind"], ["description"], ["qty", "num"], ["total", "num"]], invoice.lines.map((line) => h("tr", {},
+      h("td", { text: t(`kind_${line.kind}`) }), h("td", { text: line.description || line.sku }),
+      h("td", { class: "num", text: line.kind === "labour" ? `${qty(line.hours)} h` : qty(line.qty) }),
+      h("td", { class: "num", text: yuan(line.total_fen) })))),
+    h("div", { class: "totals", id: "invoice-totals" },
+      ...[["discount", -invoice.discount_fen], ["tax", invoice.tax_fen], ["total", invoice.total_fen], ["deposit_yuan", -invoice.deposit_fen],
+        ["paid", invoice.paid_fen - invoice.deposit_fen], ["refunded", invoice.refunded_fen]]
+        .flatMap(([key, fen]) => [h("span", { text: t(key) }), h("span", { class: "num", text: yuan(fen) })]),
+      h("span", { class: "grand", text: t("amount_due") }), h("span", { class: "grand num", "data-due": invoice.due_fen, text: yuan(invoice.due_fen) }))),
+  invoice.due_fen > 0 ? paymentForm(invoice, cards, again) : null,
+  paymentsCard(invoice, ctx, again),
+  cardsCard(cards, ctx));
+}
+
+function paymentRow(due, cards) {
+  const cardChoice = select("card_id", [["", "—"], ...cards.map((c) => [c.id, `${c.number} · ${c.kind === "package" ? c.package_name : yuan(c.balance_fen)}`])]);
+  return h("div", { class: "row pay-part" },
+    field("payment_method", select("method", METHODS.map((m) => [m, t(`method_${m}`)]))),
+    h("label", { class: "field", "data-field": "amount_fen" }, h("span", { text: t("amount_yuan") }),
+      input("amount_yuan", { inputmode: "decimal", value: due > 0 ? fenToInput(due) : "" }), h("small", { class: "field-error" })),
+    field("reference", input("reference")),
+    field("member_card", cardChoice),
+    field("service_code", input("service_code")),
+    h("div", { class: "form-error" }));
+}
+
+function paymentForm(invoice, cards, again) {
+  const rows = h("div", { id: "pay-parts" }, paymentRow(invoice.due_fen, cards));
+  const add = h("button", { type: "button", class: "secondary", text: t("add_method"), onclick: () => rows.append(paymentRow(0, cards)) });
+  const submit = h("button", { type: "submit", class: "primary", text: t("take_payment") });
+  const pay = form({ class: "card", id: "payment-form", onsubmit: async (event) => {
+    event.preventDefault();
+    submit.disabled = true;
+    let failed = false;
+    for (const row of rows.querySelectorAll(".pay-part:not(.paid)")) {
+      const amount = toFen(row.querySelector("[name=amount_yuan]").value);
+      const body = { method: row.querySelector("[name=method]").value, amount_fen: amount };
+      for (const name of ["reference", "card_id", "service_code"]) {
+        const value = row.querySelector(`[name=${name}]`).value.trim();
+        if (value) body[name] = value;
+      }
+      if (Number.isNaN(amount)) {
+        showError(row, { message: t("fix_fields"), fields: { amount_fen: [t("amount_invalid")] } });
+        failed = true;
+        break;
+      }
+      const result = await busy(submit, row, () => api.post(`/v1/invoices/${invoice.id}/payments`, body));
+      if (!result) { failed = true; break; }
+      row.classList.add("paid");
+      row.querySelectorAll("input, select").forEach((el) => { el.disabled = true; });
+      row.append(badge(`✓ ${t("taken")}`, "ok"));
+    }
+    submit.disabled = false;
+    if (!failed) again();
+  } }, h("h2", { text: t("take_payment") }), h("p", { class: "hint", text: t("split_payment_hint") }), rows, add, submit);
+  return pay;
+}
+
+function paymentsCard(invoice, ctx, again) {
+  const payments = invoice.payments || [];
+  return h("div", { class: "card", id: "payments" }, h("h2", { text: t("payments") }),
+    payments.length ? table([["payment_method"], ["amount_yuan", "num"], ["refunded", "num"], ["received_at"], [""]], payments.map((p) =>
+      h("tr", { "data-payment": p.id },
+        h("td", { text: `${t(`method_${p.method}`)}${p.kind === "deposit" ? ` (${t("deposit_yuan")})` : ""}` }),
+        h("td", { class: "num", text: yuan(p.amount_fen) }), h("td", { class: "num", text: yuan(p.refunded_fen) }),
+        h("td", { text: dateTime(p.received_at, ctx.tz) }),
+        h("td", {}, p.amount_fen > p.refunded_fen ? refundButton(p, again) : ""))))
+      : h("p", { class: "hint", text: t("none") }));
+}
+
+function refundButton(payment, again) {
+  const open = h("button", { type: "button", class: "link", text: t("refund") });
+  open.addEventListener("click", () => {
+    const submit = h("button", { type: "submit", class: "danger", text: t("refund") });
+    const refund = form({ class: "refund-form", onsubmit: async (event) => {
+      event.preventDefault();
+      const v = values(refund);
+      const amount = toFen(v.amount_yuan);
+      if (Number.isNaN(amount)) return showError(refund, { message: t("fix_fields"), fields: { amount_fen: [t("amount_invalid")] } });
+      if (await busy(submit, refund, () => api.post(`/v1/payments/${payment.id}/refunds`, { amount_fen: amount, reason: v.reason }))) again();
+    } },
+    h("label", { class: "field", "data-field": "amount_fen" }, h("span", { text: t("amount_yuan") }),
+      input("amount_yuan", { inputmode: "decimal", value: fenToInput(payment.amount_fen - payment.refunded_fen) }), h("small", { class: "field-error" })),
+    field("reason", input("reason", { required: true })), submit);
+    open.replaceWith(refund);
+  });
+  return open;
+}
+
+function cardsCard(cards, ctx) {
+  return h("div", { class: "card", id: "member-cards" }, h("h2", { text: t("member_cards") }),
+    cards.length ? h("ul", { class: "list" }, cards.map((c) => h("li", {},
+      h("b", { text: c.number }), ` · ${t(`card_${c.kind}`)} · ${c.status} · `,
+      c.kind === "stored_value" ? `${t("balance")} ${yuan(c.balance_fen)}`
+        : (c.items || []).map((i) => `${i.name} ${i.units_left}/${i.units_total}`).join("、"),
+      c.expires_on ? ` · ${t("expires")} ${c.expires_on}` : "")))
+      : h("p", { class: "hint", text: t("none") }));
+}
+
+function dailyClose(ctx) {
+  const box = h("div", { class: "card", id: "daily-close" }, h("h2", { text: t("daily_close") }));
+  const day = localDay(ctx.tz);
+  api.get("/v1/reports/daily-close", { store_id: ctx.store.id, date: day }).then((close) => {
+    box.append(h("p", { class: "hint", text: `${close.date} · ${close.time_zone}${close.closed ? ` · ${t("closed")}` : ""}` }),
+      table([["payment_method"], ["takings", "num"], ["refunded", "num"]], Object.keys({ ...close.takings, ...close.refunds }).map((m) =>
+        h("tr", {}, h("td", { text: t(`method_${m}`) }), h("td", { class: "num", text: yuan(close.takings[m] ?? 0) }),
+          h("td", { class: "num", text: yuan(close.refunds[m] ?? 0) })))),
+      h("div", { class: "totals" },
+        h("span", { text: t("takings_total") }), h("span", { class: "num", text: yuan(close.takings_total_fen) }),
+        h("span", { text: t("open_receivables") }), h("span", { class: "num", text: yuan(close.open_receivables_fen) }),
+        h("span", { text: t("cash_expected") }), h("span", { class: "num", text: yuan(close.cash_expected_fen) })),
+      !close.closed && ["store_manager", "hq_admin"].includes(ctx.user.role) ? closeForm(ctx, day) : null);
+  }).catch((error) => { box.append(h("div", { class: "form-error" })); showError(box, error); });
+  return box;
+}
+
+function closeForm(ctx, day) {
+  const submit = h("button", { type: "submit", class: "primary", text: t("close_day") });
+  const close = form({ id: "close-form", onsubmit: async (event) => {
+    event.preventDefault();
+    const v = values(close);
+    const counted = toFen(v.cash_counted_yuan);
+    if (Number.isNaN(counted)) return showError(close, { message: t("fix_fields"), fields: { cash_counted_fen: [t("amount_invalid")] } });
+    const closed = await busy(submit, close, () => api.post("/v1/reports/daily-close", { store_id: ctx.store.id, date: day, cash_counted_fen: counted, note: v.note }));
+    if (closed) close.replaceWith(h("p", { class: "ok-text", text: `${t("closed")} · ${t("difference")} ${yuan(closed.difference_fen)}` }));
+  } },
+  h("label", { class: "field", "data-field": "cash_counted_fen" }, h("span", { text: t("cash_counted") }),
+    input("cash_counted_yuan", { inputmode: "decimal" }), h("small", { class: "field-error" })),
+  field("note", input("note")), submit);
+  return close;
+}

@@ -1,0 +1,145 @@
+// Inventory: stock with a low-stock filter, receiving a purchase order, transfers between
+// stores (request, ship, receive) and a stocktake count screen.
+import { api } from "../api.js";
+import { dateTime, qty, yuan } from "../format.js";
+import { t } from "../i18n.js";
+import { badge, busy, field, form, h, input, select, showError, table, tabbed, values } from "../ui.js";
+
+export function render(root, ctx) {
+  root.append(h("h1", { text: t("nav_inventory") }), tabbed({
+    stock: () => stockTab(ctx),
+    purchase_orders: () => purchaseOrdersTab(ctx),
+    transfers: () => transfersTab(ctx),
+    stocktake: () => stocktakeTab(ctx),
+  }));
+}
+
+/** A card whose content comes from `load()`; an API error is shown in words in it. */
+function loading(id, load) {
+  const card = h("div", { class: "card", id }, h("p", { class: "hint", text: t("loading") }));
+  load().then((children) => card.replaceChildren(...children)).catch((error) => {
+    card.replaceChildren(h("div", { class: "form-error" }));
+    showError(card, error);
+  });
+  return card;
+}
+
+function stockTab(ctx) {
+  const list = h("div", {});
+  const submit = h("button", { type: "submit", class: "secondary", text: t("search") });
+  const filter = form({ id: "stock-filter", onsubmit: async (event) => {
+    event.preventDefault();
+    const v = values(filter);
+    const page = await busy(submit, filter, () => api.get("/v1/stock", { store_id: ctx.store.id, q: v.q, below_reorder: v.low ? "true" : undefined, limit: 100 }));
+    if (page) list.replaceChildren(table([["sku"], ["name"], ["on_hand", "num"], ["reserved", "num"], ["available", "num"], ["on_order", "num"], ["reorder_point", "num"], ["value", "num"]],
+      page.items.map((s) => h("tr", { "data-sku": s.sku },
+        h("td", { text: s.sku }), h("td", {}, s.name, s.below_reorder ? badge(t("low_stock"), "bad") : ""),
+        ...[s.on_hand, s.reserved, s.available, s.on_order, s.reorder_point].map((n) => h("td", { class: "num", text: qty(n) })),
+        h("td", { class: "num", text: yuan(s.value_fen) })))));
+  } },
+  h("div", { class: "row" }, field("search_hint", input("q")),
+    h("label", {}, input("low", { type: "checkbox", value: "1" }), ` ${t("low_stock_only")}`), submit));
+  queueMicrotask(() => filter.requestSubmit());
+  return h("div", { class: "card" }, filter, list);
+}
+
+function purchaseOrdersTab(ctx) {
+  return loading("purchase-orders", async () => {
+    const pages = await Promise.all(["ordered", "partially_received"].map((status) => api.get("/v1/purchase-orders", { store_id: ctx.store.id, status, limit: 50 })));
+    const orders = pages.flatMap((p) => p.items);
+    return [h("h2", { text: t("to_receive") }), ...(orders.length ? orders.map((po) => receiveForm(po, ctx)) : [h("p", { class: "hint", text: t("none") })])];
+  });
+}
+
+function receiveForm(po, ctx) {
+  const submit = h("button", { type: "submit", class: "primary", text: t("receive") });
+  const receive = form({ class: "receive-form", "data-po": po.id, onsubmit: async (event) => {
+    event.preventDefault();
+    const lines = po.lines.map((line, i) => ({ sku: line.sku, qty: Number(receive.querySelector(`[name="lines.${i}.qty"]`).value || 0) }))
+      .filter((line) => line.qty > 0);
+    const done = await busy(submit, receive, () => api.post(`/v1/purchase-orders/${po.id}/receipts`, { lines, delivery_note: receive.delivery_note.value || undefined }));
+    if (done) receive.replaceWith(h("p", { class: "ok-text", text: `${po.number} · ${t("received")}` }));
+  } },
+  h("h3", { text: `${po.number} · ${po.supplier_name ?? ""} · ${badge(t(`po_${po.status}`)).textContent}` }),
+  table([["sku"], ["ordered", "num"], ["received", "num"], ["qty"]], po.lines.map((line, i) => h("tr", {},
+    h("td", { text: line.sku }), h("td", { class: "num", text: qty(line.qty_ordered) }), h("td", { class: "num", text: qty(line.qty_received) }),
+    h("td", {}, h("label", { class: "field", "data-field": `lines.${i}.qty` },
+      input(`lines.${i}.qty`, { type: "number", min: 0, step: "any", value: qty(line.qty_outstanding), style: "width:6rem" }), h("small", { class: "field-error" })))))),
+  field("delivery_note", input("delivery_note")), submit);
+  return receive;
+}
+
+function transfersTab(ctx) {
+  const others = ctx.stores.filter((s) => s.id !== ctx.store.id);
+  const submit = h("button", { type: "submit", class: "primary", text: t("request_transfer") });
+  const request = form({ id: "transfer-form", onsubmit: async (event) => {
+    event.preventDefault();
+    const v = values(request);
+    const made = await busy(submit, request, () => api.post("/v1/transfers", { from_store_id: v.from_store_id, to_store_id: ctx.store.id,
+      lines: [{ sku: v.sku.trim(), qty: Number(v.qty) }] }));
+    if (made) request.after(h("p", { class: "ok-text", text: `${made.number} · ${t(`transfer_${made.status}`)}` }));
+  } },
+  h("h2", { text: t("request_transfer") }),
+  h("div", { class: "row" },
+    field("from_store", select("from_store_id", others.map((s) => [s.id, s.name]))),
+    h("label", { class: "field", "data-field": "lines" }, h("span", { text: t("sku") }), input("sku", { required: true }), h("small", { class: "field-error" })),
+    field("qty", input("qty", { type: "number", min: 0, step: "any", value: 1 }))), submit);
+  const name = (id) => ctx.stores.find((s) => s.id === id)?.name ?? id;
+  const list = loading("transfers", async () => {
+    const page = await api.get("/v1/transfers", { store_id: ctx.store.id, limit: 50 });
+    return [h("h2", { text: t("transfers") }), table([["number"], ["from_store"], ["to_store"], ["state"], ["lines"], [""]], page.items.map((tr) => {
+      const outgoing = tr.from_store_id === ctx.store.id;
+      const step = outgoing && tr.status === "requested" ? "ship" : !outgoing && tr.status === "shipped" ? "receive" : null;
+      const cell = h("td", {});
+      if (step) {
+        const button = h("button", { type: "button", class: "secondary", text: t(step) });
+        button.addEventListener("click", async () => {
+          const next = await busy(button, cell, () => api.post(`/v1/transfers/${tr.id}/${step}`, {}));
+          if (next) cell.replaceChildren(badge(t(`transfer_${next.status}`), "ok"));
+        });
+        cell.append(button, h("div", { class: "form-error" }));
+      }
+      return h("tr", { "data-transfer": tr.id }, h("td", { text: tr.number }), h("td", { text: name(tr.from_store_id) }), h("td", { text: name(tr.to_store_id) }),
+        h("td", {}, badge(t(`transfer_${tr.status}`))), h("td", { text: tr.lines.map((l) => `${l.sku} × ${qty(l.qty_requested)}`).join("、") }), cell);
+    }))];
+  });
+  return h("div", {}, h("div", { class: "card" }, request), list);
+}
+
+function stocktakeTab(ctx) {
+  return loading("stocktake", async () => {
+    const open = (await api.get("/v1/stocktakes", { store_id: ctx.store.id, status: "open", limit: 1 })).items[0];
+    if (open) return [countScreen(open, ctx)];
+    const start = h("button", { type: "button", class: "primary", text: t("open_stocktake") });
+    const box = h("div", {}, h("p", { class: "hint", text: t("no_open_stocktake") }), start, h("div", { class: "form-error" }));
+    start.addEventListener("click", async () => {
+      const made = await busy(start, box, () => api.post("/v1/stocktakes", { store_id: ctx.store.id }));
+      if (made) box.replaceWith(countScreen(made, ctx));
+    });
+    return [box];
+  });
+}
+
+function countScreen(stocktake, ctx) {
+  const save = h("button", { type: "submit", class: "primary", text: t("save_counts") });
+  const post = h("button", { type: "button", class: "danger", text: t("post_stocktake") });
+  const counts = form({ id: "count-form", onsubmit: async (event) => {
+    event.preventDefault();
+    const entered = stocktake.lines.map((line, i) => ({ sku: line.sku, value: counts.querySelector(`[name="counts.${i}.qty"]`).value }))
+      .filter((c) => c.value !== "").map((c) => ({ sku: c.sku, qty: Number(c.value) }));
+    const next = await busy(save, counts, () => api.post(`/v1/stocktakes/${stocktake.id}/counts`, { counts: entered }));
+    if (next) counts.replaceWith(countScreen(next, ctx));
+  } },
+  h("h2", { text: `${t("stocktake")} ${stocktake.number} · ${dateTime(stocktake.opened_at, ctx.tz)}` }),
+  table([["sku"], ["counted", "num"], ["variance", "num"], ["qty"]], stocktake.lines.map((line, i) => h("tr", { "data-sku": line.sku },
+    h("td", { text: line.sku }), h("td", { class: "num", text: qty(line.qty_counted) }),
+    h("td", { class: "num", text: line.variance_qty === null ? "—" : `${qty(line.variance_qty)} (${yuan(line.variance_value_fen)})` }),
+    h("td", {}, h("label", { class: "field", "data-field": `counts.${i}.qty` },
+      input(`counts.${i}.qty`, { type: "number", min: 0, step: "any", style: "width:6rem" }), h("small", { class: "field-error" })))))),
+  h("div", { class: "row" }, save, post));
+  post.addEventListener("click", async () => {
+    const posted = await busy(post, counts, () => api.post(`/v1/stocktakes/${stocktake.id}/post`, { uncounted: "keep" }));
+    if (posted) counts.replaceWith(h("p", { class: "ok-text", text: `${posted.number} · ${t("posted")} · ${yuan(posted.variance_value_fen ?? 0)}` }));
+  });
+  return counts;
+}

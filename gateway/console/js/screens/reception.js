@@ -1,0 +1,174 @@
+// Advisor · reception: find the customer (plate, phone or name) or register customer and car in
+// one form, then check the car in and open its quote. Declined work and due reminders on the side.
+import { api } from "../api.js";
+import { dateTime, date, toFen, yuan } from "../format.js";
+import { t } from "../i18n.js";
+import { badge, busy, field, form, h, input, showError, steps, values } from "../ui.js";
+import { looksLikePlate, mobileProblem, normalizePlate, plateProblem, vinProblem } from "../validate.js";
+
+const NEEDS = ["maintenance", "repair", "inspection", "tyres", "car_care"];
+
+export function render(root, ctx) {
+  const picked = h("div", { class: "card", id: "picked" }, h("p", { class: "hint", text: t("pick_customer_hint") }));
+  const results = h("ul", { class: "list", id: "results" });
+  const choose = (customerId, vehicleId) => showCustomer(picked, ctx, customerId, vehicleId);
+  root.append(
+    h("h1", { text: t("nav_reception") }),
+    h("div", { class: "grid" },
+      h("div", {}, searchCard(results, choose), newCustomerCard(choose)),
+      picked));
+}
+
+export function searchCard(results, choose) {
+  const submit = h("button", { class: "primary", type: "submit", text: t("search") });
+  const searchForm = form({ onsubmit: async (event) => {
+    event.preventDefault();
+    const text = searchForm.q.value.trim();
+    const query = looksLikePlate(text) ? { plate: normalizePlate(text) }
+      : /^[\d+\-\s]{3,}$/.test(text) ? { phone: text.replace(/[\s\-]/g, "") } : { q: text };
+    const page = await busy(submit, searchForm, () => api.get("/v1/customers", { ...query, limit: 20 }));
+    if (!page) return;
+    results.replaceChildren(...(page.items.length ? page.items.map((c) => h("li", {
+      "data-customer": c.id, onclick: () => choose(c.id),
+    }, h("b", { text: c.name }), ` · ${c.mobile ?? ""} · `, (c.vehicles || []).map((v) => v.plate).join(" ")))
+      : [h("li", { class: "hint", text: t("nothing_found") })]));
+  } },
+  h("h2", { text: t("find_customer") }),
+  h("div", { class: "row" }, field("search_hint", input("q", { required: true, placeholder: "粤A12345 / 138… / 张" })), submit));
+  return h("div", { class: "card" }, searchForm, results);
+}
+
+function liveCheck(control, problem) {
+  control.addEventListener("input", () => {
+    const slot = control.closest(".field");
+    const key = control.value ? problem(control.value) : null;
+    slot.classList.toggle("invalid", Boolean(key));
+    slot.querySelector(".field-error").textContent = key ? t(key) : "";
+  });
+  return control;
+}
+
+function newCustomerCard(choose) {
+  const progress = steps(["step_customer", "step_vehicle"]);
+  const submit = h("button", { class: "primary", type: "submit", text: t("register") });
+  let registered = false; // the steps of the last registration stay ticked until the next one starts
+  const newForm = form({ id: "new-customer", onsubmit: async (event) => {
+    event.preventDefault();
+    if (registered) progress.reset();
+    registered = false;
+    const v = values(newForm);
+    const created = await busy(submit, newForm, async () => {
+      const customer = await progress.run("step_customer", () => api.post("/v1/customers", {
+        name: v.name.trim(), mobile: v.mobile.trim(), marketing_consent: Boolean(v.marketing_consent) }));
+      const vehicle = await progress.run("step_vehicle", () => api.post(`/v1/customers/${customer.id}/vehicles`, {
+        plate: normalizePlate(v.plate), ...(v.vin ? { vin: v.vin.trim().toUpperCase() } : {}),
+        ...(v.make ? { make: v.make } : {}), ...(v.model ? { model: v.model } : {}),
+        ...(v.mileage_km ? { mileage_km: Number(v.mileage_km) } : {}) }));
+      return { customer, vehicle };
+    });
+    if (created) {
+      registered = true;
+      newForm.reset();
+      choose(created.customer.id, created.vehicle.id);
+    }
+  } },
+  h("h2", { text: t("new_customer") }),
+  h("div", { class: "row" },
+    field("name", input("name", { required: true })),
+    field("mobile", liveCheck(input("mobile", { inputmode: "tel", required: true }), mobileProblem))),
+  h("div", { class: "row" },
+    field("plate", liveCheck(input("plate", { required: true, placeholder: "粤A12345" }), plateProblem)),
+    field("vin", liveCheck(input("vin", { maxlength: 17 }), vinProblem))),
+  h("div", { class: "row" },
+    field("make", input("make")), field("model", input("model")),
+    field("mileage_km", input("mileage_km", { type: "number", min: 0 }))),
+  h("label", {}, input("marketing_consent", { type: "checkbox", value: "1" }), ` ${t("marketing_consent")}`),
+  progress.element, submit);
+  return h("div", { class: "card" }, newForm);
+}
+
+async function showCustomer(panel, ctx, customerId, vehicleId) {
+  panel.replaceChildren(h("p", { class: "hint", text: t("loading") }));
+  let customer;
+  try {
+    customer = await api.get(`/v1/customers/${customerId}`);
+  } catch (error) {
+    showError(panel, error);
+    return;
+  }
+  const side = h("div", { id: "vehicle-notes" });
+  const checkIn = h("div", { id: "check-in" });
+  const pick = (vehicle) => {
+    panel.querySelectorAll("[data-vehicle]").forEach((li) => li.classList.toggle("selected", li.dataset.vehicle === vehicle.id));
+    checkIn.replaceChildren(checkInForm(ctx, customer, vehicle));
+    vehicleNotes(side, ctx, customer, vehicle);
+  };
+  panel.replaceChildren(
+    h("h2", { text: `${customer.name} · ${customer.mobile ?? ""}` }),
+    h("p", {}, badge(t(`tier_${customer.tier}`)), ` ${t("points")}: ${customer.points ?? 0}`),
+    h("ul", { class: "list" }, customer.vehicles.map((v) => h("li", { "data-vehicle": v.id, onclick: () => pick(v) },
+      h("b", { text: v.plate }), ` ${v.make ?? ""} ${v.model ?? ""} · ${v.mileage_km ?? "—"} km`))),
+    checkIn, side);
+  const first = customer.vehicles.find((v) => v.id === vehicleId) || customer.vehicles[0];
+  if (first) pick(first);
+}
+
+async function vehicleNotes(side, ctx, customer, vehicle) {
+  side.replaceChildren();
+  const [declined, reminders] = await Promise.all([
+    api.get("/v1/declined-work", { vehicle_id: vehicle.id, status: "open" }).catch(() => ({ items: [] })),
+    api.get("/v1/reminders", { store_id: ctx.store.id, customer_id: customer.id }).catch(() => ({ items: [] })),
+  ]);
+  const due = reminders.items.filter((r) => r.vehicle_id === vehicle.id);
+  side.append(
+    h("h2", { text: t("declined_work") }),
+    declined.items.length ? h("ul", { class: "list", id: "declined" }, declined.items.map((d) =>
+      h("li", {}, `${d.description} · ${yuan(d.total_fen)} · ${date(d.declined_at, ctx.tz)}`)))
+      : h("p", { class: "hint", text: t("none") }),
+    h("h2", { text: t("reminders_due") }),
+    due.length ? h("ul", { class: "list", id: "reminders" }, due.map((r) =>
+      h("li", {}, `${r.service_name || r.service_type} · ${t("due")} ${r.due_on ?? "—"}${r.due_km ? ` / ${r.due_km} km` : ""}`)))
+      : h("p", { class: "hint", text: t("none") }));
+}
+
+function checkInForm(ctx, customer, vehicle) {
+  const submit = h("button", { class: "primary", type: "submit", text: t("check_in") });
+  const done = h("div", { id: "visit-done" });
+  const checkIn = form({ id: "check-in-form", onsubmit: async (event) => {
+    event.preventDefault();
+    const v = values(checkIn);
+    const needs = [...checkIn.querySelectorAll("[name=need]:checked")].map((c) => c.value);
+    if (v.other_needs.trim()) needs.push(...v.other_needs.split(/[,，、]/).map((s) => s.trim()).filter(Boolean));
+    const budget = v.budget_yuan ? toFen(v.budget_yuan) : undefined;
+    if (Number.isNaN(budget)) return showError(checkIn, { message: t("fix_fields"), fields: { budget_fen: [t("amount_invalid")] } });
+    const visit = await busy(submit, checkIn, () => api.post("/v1/visits", {
+      store_id: ctx.store.id, customer_id: customer.id, vehicle_id: vehicle.id, needs,
+      ...(v.mileage_km ? { mileage_km: Number(v.mileage_km) } : {}),
+      ...(budget !== undefined ? { budget_fen: budget } : {}), ...(v.notes ? { notes: v.notes } : {}) }));
+    if (visit) done.replaceChildren(visitDone(visit, ctx));
+  } },
+  h("h2", { text: `${t("check_in")} · ${vehicle.plate}` }),
+  h("div", { class: "row" },
+    field("mileage_km", input("mileage_km", { type: "number", min: 0, value: vehicle.mileage_km ?? "" })),
+    field("budget_yuan", input("budget_yuan", { inputmode: "decimal", "data-field": "budget_fen" }))),
+  h("div", { class: "field", "data-field": "needs" }, h("span", { text: t("needs") }),
+    h("div", { class: "row" }, NEEDS.map((need) => h("label", {}, input("need", { type: "checkbox", value: need }), ` ${t(`need_${need}`)}`))),
+    input("other_needs", { placeholder: t("other_needs") }), h("small", { class: "field-error" })),
+  field("notes", h("textarea", { name: "notes", rows: 2 })),
+  submit);
+  // the budget control reports the API's budget_fen errors
+  checkIn.querySelector("[name=budget_yuan]").closest(".field").dataset.field = "budget_fen";
+  return h("div", {}, checkIn, done);
+}
+
+function visitDone(visit, ctx) {
+  const open = h("button", { class: "primary", type: "button", text: t("open_quote") });
+  const box = h("div", { class: "card" },
+    h("p", { class: "ok-text", text: `${t("checked_in_at")} ${dateTime(visit.checked_in_at, ctx.tz)} · ${visit.plate ?? ""}` }),
+    open, h("div", { class: "form-error" }));
+  open.addEventListener("click", async () => {
+    const quote = await busy(open, box, () => api.post("/v1/quotes", { visit_id: visit.id }));
+    if (quote) location.hash = `#/quotes/${quote.id}`;
+  });
+  return box;
+}

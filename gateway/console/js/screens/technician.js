@@ -1,0 +1,102 @@
+// Technician (phone): my jobs, clock in/out, send to QC, and inspection findings with
+// condition colours (green / yellow / red).
+import { api } from "../api.js";
+import { dateTime, qty } from "../format.js";
+import { t } from "../i18n.js";
+import { badge, busy, field, form, h, input, select } from "../ui.js";
+
+const AREAS = ["brakes", "tyres", "fluids", "battery", "lights", "suspension", "engine", "exterior", "interior", "other"];
+
+export async function render(root, ctx) {
+  const list = h("div", { id: "my-jobs" });
+  const reload = async () => {
+    try {
+      const board = await api.get("/v1/technicians/me/jobs");
+      list.replaceChildren(board.items.length ? "" : h("p", { class: "hint", text: t("no_jobs") }),
+        ...groupByWorkOrder(board.items).map(([first, jobs]) => workOrderCard(first, jobs, ctx, reload)));
+    } catch (error) {
+      list.replaceChildren(h("div", { class: "form-error", text: error.status === 404 ? t("not_a_technician") : error.message }));
+    }
+  };
+  root.append(h("div", { class: "row" }, h("h1", { text: t("nav_tech") }), h("span", { class: "spacer" }),
+    h("button", { type: "button", class: "secondary", text: t("refresh"), onclick: reload })), list);
+  reload();
+}
+
+function groupByWorkOrder(items) {
+  const groups = new Map();
+  for (const item of items) groups.set(item.work_order_id, [...(groups.get(item.work_order_id) || []), item]);
+  return [...groups.values()].map((jobs) => [jobs[0], jobs]);
+}
+
+function workOrderCard(first, jobs, ctx, reload) {
+  const card = h("div", { class: "card", "data-wo": first.work_order_id },
+    h("h2", {}, `${first.order_number ?? ""} `, badge(t(`wo_${first.work_order_status}`), "ok"),
+      first.waiting_parts ? badge(t("waiting_parts"), "warn") : ""),
+    first.promised_at ? h("p", { class: "hint", text: `${t("promised")} ${dateTime(first.promised_at, ctx.tz)}` }) : null,
+    jobs.map((job) => jobRow(job, ctx, reload)),
+    h("div", { class: "form-error" }));
+  const toQc = h("button", { type: "button", class: "secondary", text: t("ready_for_qc") });
+  toQc.addEventListener("click", async () => {
+    if (await busy(toQc, card, () => api.post(`/v1/work-orders/${first.work_order_id}/ready-for-qc`, {}))) reload();
+  });
+  const inspect = h("button", { type: "button", class: "secondary", text: t("inspection") });
+  inspect.addEventListener("click", () => inspect.replaceWith(inspectionForm(first.work_order_id, reload)));
+  card.append(h("div", { class: "row" }, toQc, inspect));
+  return card;
+}
+
+function jobRow(job, ctx, reload) {
+  const row = h("div", { class: "job", "data-job": job.job_id },
+    h("p", {}, h("b", { text: job.description }), ` · ${qty(job.split_pct)}% · ${qty(job.clocked_hours)} h`),
+    job.clocked_in_since ? h("p", { class: "ok-text", text: `${t("clocked_in_since")} ${dateTime(job.clocked_in_since, ctx.tz)}` }) : null);
+  const path = `/v1/work-orders/${job.work_order_id}/jobs/${job.job_id}`;
+  if (job.clocked_in_since) {
+    const finished = input("job_finished", { type: "checkbox" });
+    const out = h("button", { type: "button", class: "primary", text: t("clock_out") });
+    out.addEventListener("click", async () => {
+      if (await busy(out, row, () => api.post(`${path}/clock-out`, { job_finished: finished.checked }))) reload();
+    });
+    row.append(h("label", {}, finished, ` ${t("job_finished")}`), out);
+  } else {
+    const clockIn = h("button", { type: "button", class: "primary", text: t("clock_in") });
+    clockIn.addEventListener("click", async () => {
+      if (await busy(clockIn, row, () => api.post(`${path}/clock-in`, {}))) reload();
+    });
+    row.append(clockIn);
+  }
+  row.append(h("div", { class: "form-error" }));
+  return row;
+}
+
+function findingRow(index) {
+  const name = (field_) => `findings.${index}.${field_}`;
+  const colours = h("span", { class: "cond" }, ["green", "yellow", "red"].map((c) => h("label", { class: c },
+    input(name("condition"), { type: "radio", value: c, checked: c === "green" }), h("span", { text: t(`cond_${c}`) }))));
+  return h("div", { class: "finding", "data-index": index },
+    h("div", { class: "row" },
+      field("area", select(name("area"), AREAS.map((a) => [a, t(`area_${a}`)]))),
+      field("item", input(name("item"), { required: true }))),
+    h("div", { class: "field", "data-field": name("condition") }, colours, h("small", { class: "field-error" })),
+    field("notes", input(name("notes"))));
+}
+
+function inspectionForm(workOrderId, reload) {
+  const rows = h("div", {}, findingRow(0));
+  const more = h("button", { type: "button", class: "secondary", text: t("add_finding"),
+    onclick: () => rows.append(findingRow(rows.children.length)) });
+  const submit = h("button", { type: "submit", class: "primary", text: t("save_inspection") });
+  const inspection = form({ class: "inspection", onsubmit: async (event) => {
+    event.preventDefault();
+    const data = new FormData(inspection);
+    const findings = [...rows.children].map((_, i) => ({
+      area: data.get(`findings.${i}.area`), item: data.get(`findings.${i}.item`), condition: data.get(`findings.${i}.condition`),
+      ...(data.get(`findings.${i}.notes`) ? { notes: data.get(`findings.${i}.notes`) } : {}) }));
+    const mileage = data.get("mileage_km");
+    const saved = await busy(submit, inspection, () => api.post(`/v1/work-orders/${workOrderId}/inspections`, {
+      findings, ...(mileage ? { mileage_km: Number(mileage) } : {}) }));
+    if (saved) reload();
+  } },
+  h("h2", { text: t("inspection") }), field("mileage_km", input("mileage_km", { type: "number", min: 0 })), rows, more, submit);
+  return inspection;
+}

@@ -1,0 +1,164 @@
+// Small DOM helpers shared by every screen: elements, form fields, errors next to their field,
+// busy buttons and step-by-step progress for multi-call actions.
+import { t } from "./i18n.js";
+
+export function h(tag, props = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [name, value] of Object.entries(props || {})) {
+    if (value === undefined || value === null || value === false) continue;
+    if (name.startsWith("on")) el.addEventListener(name.slice(2), value);
+    else if (name === "class") el.className = value;
+    else if (name === "text") el.textContent = value;
+    else if (name in el && name !== "list") el[name] = value;
+    else el.setAttribute(name, value === true ? "" : value);
+  }
+  for (const child of children.flat()) {
+    if (child !== null && child !== undefined && child !== false) el.append(child instanceof Node ? child : String(child));
+  }
+  return el;
+}
+
+/** A labelled control with a slot for its own error; `name` is the API field it feeds. */
+export function field(labelKey, control, hint) {
+  return h("label", { class: "field", "data-field": control.name },
+    h("span", { text: t(labelKey) }), control, hint ? h("small", { class: "hint", text: hint }) : null,
+    h("small", { class: "field-error" }));
+}
+
+export const input = (name, attrs = {}) => h("input", { name, ...attrs });
+
+export function select(name, options, attrs = {}) {
+  return h("select", { name, ...attrs },
+    options.map(([value, label]) => h("option", { value, text: label })));
+}
+
+export function form(props, ...children) {
+  return h("form", { novalidate: true, ...props }, ...children, h("div", { class: "form-error" }));
+}
+
+function flatten(messages, prefix = "") {
+  if (Array.isArray(messages)) return [[prefix, messages.join(" ")]];
+  if (messages && typeof messages === "object") {
+    return Object.entries(messages).flatMap(([key, value]) => flatten(value, prefix ? `${prefix}.${key}` : key));
+  }
+  return [[prefix, String(messages)]];
+}
+
+export function clearErrors(scope) {
+  scope.querySelectorAll(".field-error, .form-error").forEach((el) => { el.textContent = ""; });
+  scope.querySelectorAll(".field.invalid").forEach((el) => el.classList.remove("invalid"));
+}
+
+/** Puts each of the API's field messages under the control named like it (`lines.0.qty`, then
+ * `lines`); what has no control goes to the form's own error line. Nothing typed is touched. */
+export function showError(scope, error) {
+  clearErrors(scope);
+  const leftovers = [];
+  for (const [path, message] of flatten(error.fields || {})) {
+    const names = [path, path.split(".")[0]];
+    const slot = names.map((n) => scope.querySelector(`[data-field="${CSS.escape(n)}"]`)).find(Boolean);
+    if (slot) {
+      slot.classList.add("invalid");
+      slot.querySelector(".field-error").textContent = message;
+    } else {
+      leftovers.push(path ? `${path}: ${message}` : message);
+    }
+  }
+  const general = scope.querySelector(".form-error") || document.getElementById("toast");
+  const prefix = error.status ? `${t("error")} ${error.status}: ` : "";
+  general.textContent = [prefix + error.message, ...leftovers].join(" · ");
+  if (general.id === "toast") flash(general.textContent);
+}
+
+export function flash(message) {
+  const toast = document.getElementById("toast");
+  toast.textContent = message;
+  toast.classList.add("show");
+  clearTimeout(flash.timer);
+  flash.timer = setTimeout(() => toast.classList.remove("show"), 4000);
+}
+
+/** Runs `action` with `button` busy; an error is shown in `scope` (the form) and rethrown as
+ * null. Returns the action's result. The button stays usable for a retry. */
+export async function busy(button, scope, action) {
+  const label = button.textContent;
+  button.disabled = true;
+  button.classList.add("busy");
+  button.textContent = t("working");
+  clearErrors(scope);
+  try {
+    return await action();
+  } catch (error) {
+    showError(scope, error);
+    return null;
+  } finally {
+    button.disabled = false;
+    button.classList.remove("busy");
+    button.textContent = label;
+  }
+}
+
+/** A list of named steps; `run(key, fn)` skips a step done on an earlier attempt, so a retry
+ * continues where the failure happened. */
+export function steps(keys) {
+  const done = new Map();
+  const list = h("ol", { class: "steps" }, keys.map((key) => h("li", { "data-step": key, text: t(key) })));
+  const mark = (key, state) => { list.querySelector(`[data-step="${key}"]`).className = state; };
+  return {
+    element: list,
+    async run(key, fn) {
+      if (done.has(key)) return done.get(key);
+      mark(key, "running");
+      try {
+        const result = await fn();
+        done.set(key, result);
+        mark(key, "done");
+        return result;
+      } catch (error) {
+        mark(key, "failed");
+        throw error;
+      }
+    },
+    reset() { done.clear(); keys.forEach((key) => mark(key, "")); },
+  };
+}
+
+export function values(formEl) {
+  return Object.fromEntries(new FormData(formEl).entries());
+}
+
+export function table(headers, rows) {
+  return h("table", {},
+    h("thead", {}, h("tr", {}, headers.map(([key, cls]) => h("th", { class: cls, text: key ? t(key) : "" })))),
+    h("tbody", {}, rows));
+}
+
+export const badge = (text, kind = "") => h("span", { class: `badge ${kind}`, text });
+
+/** Fetches a PDF with the token and opens it; a missing route shows as an error. */
+export async function openPdf(button, api, path) {
+  const blob = await busy(button, button.parentElement, () => api.blob(path));
+  if (blob) window.open(URL.createObjectURL(blob), "_blank");
+}
+
+export function printButton(api, path) {
+  const button = h("button", { type: "button", class: "secondary", text: t("print"), "data-print": path });
+  button.addEventListener("click", () => openPdf(button, api, path));
+  return h("span", { class: "print" }, button, h("span", { class: "form-error" }));
+}
+
+/** Tab buttons over one body; `tabs` maps a key (its label is t(key)) to a function making its content. */
+export function tabbed(tabs, first = Object.keys(tabs)[0]) {
+  const body = h("div", { class: "tab-body" });
+  const bar = h("div", { class: "row tabs" });
+  const show = (key) => {
+    body.replaceChildren(tabs[key]());
+    bar.querySelectorAll("button").forEach((b) => {
+      b.classList.toggle("primary", b.dataset.tab === key);
+      b.classList.toggle("secondary", b.dataset.tab !== key);
+    });
+  };
+  bar.append(...Object.keys(tabs).map((key) => h("button", { type: "button", class: "secondary", "data-tab": key, text: t(key), onclick: () => show(key) })));
+  show(first);
+  return h("div", {}, bar, body);
+}

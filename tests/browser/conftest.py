@@ -1,0 +1,113 @@
+"""The staff console in a real browser: Debian's Chromium driven by Playwright against the
+whole running stack (`stack`). Every test logs in through the console like a store's staff
+member; `shot()` saves a screenshot of each screen under test-artifacts/screenshots/."""
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect, sync_playwright
+
+from tests.e2e.test_one_car import Store, eventually, ok, receive
+from tests.support import data
+
+CHROMIUM = Path("/usr/bin/chromium")
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+PASSWORD = "Secret-pass-1"  # what tests.e2e.test_one_car.Store gives every account
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
+COUNTER_PC = {"viewport": {"width": 1366, "height": 900}}
+
+pytestmark = pytest.mark.e2e
+expect.set_options(timeout=15_000)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    assert CHROMIUM.exists(), "Chromium is missing: deploy/ensure-browser.sh installs it (make test runs it)"
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM))
+        yield chromium
+        chromium.close()
+
+
+class Console:
+    """Opens the console as one of a store's accounts, on a counter PC or a phone."""
+
+    def __init__(self, browser, stack, request):
+        self.browser, self.stack, self.test = browser, stack, request.node.name
+        self.contexts = []
+
+    def open(self, username: str, device: dict = COUNTER_PC, password: str = PASSWORD) -> Page:
+        context = self.browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", **device)
+        self.contexts.append(context)
+        page = context.new_page()
+        page.goto(f"{self.stack.url}/")
+        page.fill("[name=username]", username)
+        page.fill("[name=password]", password)
+        page.click("form.login button[type=submit]")
+        expect(page.locator(".topbar")).to_be_visible()
+        return page
+
+    def shot(self, page: Page, name: str) -> None:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=SCREENSHOTS / f"{self.test}-{name}.png", full_page=True)
+
+    def close(self):
+        for context in self.contexts:
+            context.close()
+
+
+@pytest.fixture
+def console(browser, stack, request):
+    opened = Console(browser, stack, request)
+    yield opened
+    opened.close()
+
+
+def username(admin, stack, session) -> str:
+    users = ok(admin.get(f"{stack.url}/v1/users", params={"limit": 200}))["items"]
+    return next(u["username"] for u in users if u["id"] == session.user_id)
+
+
+@pytest.fixture(scope="module")
+def shop(stack, admin):
+    store = Store(stack, admin)
+    store.login = {role: username(admin, stack, session) for role, session in store.users.items()}
+    return store
+
+
+@pytest.fixture(scope="module")
+def part(stack, admin, shop):
+    sku = f"OIL-{uuid.uuid4().hex[:6].upper()}"
+    ok(admin.post(f"{stack.url}/v1/parts", json={
+        "sku": sku, "name": "全合成机油 5W-30 1L", "category": "oil", "unit": "litre", "list_price_fen": 8800}))
+    receive(stack, admin, shop, sku)
+    return sku
+
+
+def confirmed_order(stack, shop, part) -> dict:
+    """A car checked in, quoted (labour + the part), approved and contracted over the API; its
+    work order once the workshop has opened it."""
+    url, advisor = stack.url, shop.advisor
+    customer = ok(advisor.post(f"{url}/v1/customers", json={"name": "周杰", "mobile": data.mobile()}))
+    vehicle = ok(advisor.post(f"{url}/v1/customers/{customer['id']}/vehicles", json={"plate": data.plate()}))
+    visit = ok(advisor.post(f"{url}/v1/visits", json={"store_id": shop.id, "customer_id": customer["id"],
+                                                      "vehicle_id": vehicle["id"], "needs": ["maintenance"]}))
+    quote = ok(advisor.post(f"{url}/v1/quotes", json={"visit_id": visit["id"]}))
+    q = f"{url}/v1/quotes/{quote['id']}"
+    ok(advisor.post(f"{q}/lines", json={"kind": "labour", "description": "更换机油机滤", "hours": 1, "skill": "maintenance"}))
+    quote = ok(advisor.post(f"{q}/lines", json={"kind": "part", "sku": part, "qty": 4}))
+    ok(advisor.post(f"{q}/present"))
+    ok(advisor.post(f"{q}/decision", json={"approved_line_ids": [line["id"] for line in quote["lines"]],
+                                           "declined_line_ids": []}))
+    order = ok(advisor.post(f"{q}/contract", json={"payment_method": "wechat", "signed_by": "周杰"}), 201)
+    [work_order] = eventually(lambda: ok(advisor.get(f"{url}/v1/work-orders", params={"order_id": order["id"]}))["items"],
+                              bool, "work order opened")
+    eventually(lambda: ok(advisor.get(f"{url}/v1/work-orders/{work_order['id']}")),
+               lambda wo: not wo["waiting_parts"], "parts reserved")
+    return {"quote": quote, "order": order, "work_order": work_order, "plate": vehicle["plate"]}
+
+
+def yuan(fen: int) -> str:
+    return f"¥{fen // 100:,}.{fen % 100:02d}"

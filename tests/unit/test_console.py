@@ -1,0 +1,36 @@
+"""The staff console is static files served by the gateway (no build step), outside the
+OpenAPI document; every word it shows has a Chinese and an English form."""
+from __future__ import annotations
+
+import re
+
+from gateway.console import CONSOLE_DIR
+
+WORD_USE = re.compile(r"""\bt\(\s*"([a-z0-9_]+)"|field\(\s*"([a-z0-9_]+)"|\[\s*"([a-z0-9_]+)"\s*(?:,\s*"num"\s*)?\]""")
+
+
+def test_root_opens_the_console_and_its_modules_are_served_as_javascript(app):
+    assert app.simulate_get("/").headers["Location"].endswith("/console/")
+    page = app.simulate_get("/console/")
+    assert page.status_code == 200 and '<script type="module" src="/console/js/app.js">' in page.text
+    script = app.simulate_get("/console/js/screens/quote.js")
+    assert script.status_code == 200 and "javascript" in script.headers["Content-Type"]
+    assert app.simulate_get("/console/#/board").status_code == 200
+    assert app.simulate_get("/console/../gateway/app.py").status_code == 404
+
+
+def test_the_console_is_not_part_of_the_api_document(app):
+    paths = app.simulate_get("/openapi.json").json["paths"]
+    assert paths and not [path for path in paths if not path.startswith(("/v1/", "/healthz", "/readyz"))]
+
+
+def test_every_word_the_console_uses_has_both_languages():
+    dictionary = (CONSOLE_DIR / "js" / "i18n.js").read_text()
+    defined = set()
+    for line in dictionary.splitlines():
+        defined.update(re.findall(r"([a-z0-9_]+): \[\"[^\"]+\", \"[^\"]+\"\]", line))
+    used = set()
+    for script in (CONSOLE_DIR / "js").rglob("*.js"):
+        for groups in WORD_USE.findall(script.read_text()):
+            used.update(word for word in groups if word and not word.startswith("num"))
+    assert used and not sorted(used - defined)
