@@ -3,18 +3,17 @@ whole running stack (`stack`). Every test logs in through the console like a sto
 member; `shot()` saves a screenshot of each screen under test-artifacts/screenshots/."""
 from __future__ import annotations
 
-import uuid
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 
-from tests.e2e.test_one_car import Store, eventually, ok, receive
+from tests.support.one_car import Store, eventually, new_part, ok
 from tests.support import data
 
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
-PASSWORD = "Secret-pass-1"  # what tests.e2e.test_one_car.Store gives every account
+PASSWORD = "Secret-pass-1"  # what tests.support.one_car.Store gives every account
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
 COUNTER_PC = {"viewport": {"width": 1366, "height": 900}}
 
@@ -79,11 +78,7 @@ def shop(stack, admin):
 
 @pytest.fixture(scope="module")
 def part(stack, admin, shop):
-    sku = f"OIL-{uuid.uuid4().hex[:6].upper()}"
-    ok(admin.post(f"{stack.url}/v1/parts", json={
-        "sku": sku, "name": "全合成机油 5W-30 1L", "category": "oil", "unit": "litre", "list_price_fen": 8800}))
-    receive(stack, admin, shop, sku)
-    return sku
+    return new_part(stack, admin, shop)
 
 
 def confirmed_order(stack, shop, part) -> dict:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from playwright.sync_api import expect
 
 from tests.browser.conftest import yuan
-from tests.e2e.test_one_car import ok
+from tests.support.one_car import ok
 from tests.support import data
 
 
@@ -123,5 +123,8 @@ def test_counter_flow_from_new_customer_to_signed_contract(console, stack, shop,
     [order] = ok(shop.advisor.get(f"{stack.url}/v1/orders", params={"store_id": shop.id, "customer_id": quote["customer_id"]}))["items"]
     assert order["deposit_fen"] == 10000 and order["signed_by"] == "韩梅梅" and order["state"] == "confirmed"
     expect(advisor.locator("#order-status .status-line")).to_have_text(order["status_line"])
+    with advisor.expect_popup() as printed:  # the contract PDF, fetched with the advisor's token
+        advisor.locator("#order-status [data-print]").click()
+    assert printed.value.url.startswith("blob:")
     declined = ok(shop.advisor.get(f"{stack.url}/v1/declined-work", params={"customer_id": quote["customer_id"]}))["items"]
     assert [d["description"] for d in declined] == ["环保处理费"]

@@ -64,7 +64,7 @@ const WORDS = {
   // technician
   no_jobs: ["今天没有分派给你的作业", "No jobs for you today"], not_a_technician: ["此账号没有关联技师档案", "This account is not linked to a technician"],
   clock_in: ["开工打卡", "Clock in"], clock_out: ["收工打卡", "Clock out"], clocked_in_since: ["已开工，自", "Clocked in since"],
-  job_finished: ["本项作业已完成", "This job is finished"], ready_for_qc: ["提交质检", "Send to QC"], inspection: ["车辆检查", "Inspection"],
+  job_finished: ["本项作业已完成", "This job is finished"], ready_for_qc: ["提交质检", "Send to QC"], sent_to_qc: ["已提交质检", "sent to QC"], inspection: ["车辆检查", "Inspection"],
   area: ["部位", "Area"], item: ["检查项", "Item"], add_finding: ["再加一项", "Add a finding"], save_inspection: ["保存检查", "Save inspection"],
   cond_green: ["良好", "Good"], cond_yellow: ["注意", "Soon"], cond_red: ["需处理", "Now"],
   area_brakes: ["制动", "Brakes"], area_tyres: ["轮胎", "Tyres"], area_fluids: ["油液", "Fluids"], area_battery: ["电瓶", "Battery"], area_lights: ["灯光", "Lights"],
@@ -80,6 +80,7 @@ const WORDS = {
   cash_expected: ["应有现金", "Cash expected"], cash_counted: ["实点现金 (元)", "Cash counted (¥)"], close_day: ["日结关账", "Close the day"], closed: ["已日结", "Closed"], difference: ["差额", "Difference"],
   // inventory
   stock: ["库存", "Stock"], purchase_orders: ["采购收货", "Purchase orders"], transfers: ["调拨", "Transfers"], stocktake: ["盘点", "Stocktake"],
+  stock_search: ["编号或名称", "SKU or name"], part_name: ["名称", "Name"], stock_value: ["库存金额", "Value"],
   on_hand: ["在库", "On hand"], reserved: ["已预留", "Reserved"], on_order: ["在途", "On order"], reorder_point: ["补货点", "Reorder point"],
   low_stock: ["低库存", "Low"], low_stock_only: ["只看低库存", "Low stock only"], to_receive: ["待收货", "To receive"], ordered: ["订购", "Ordered"], received: ["已收", "Received"],
   receive: ["收货", "Receive"], delivery_note: ["送货单号", "Delivery note"], po_draft: ["草稿", "Draft"], po_ordered: ["已下单", "Ordered"],

@@ -78,8 +78,8 @@ export function flash(message) {
   flash.timer = setTimeout(() => toast.classList.remove("show"), 4000);
 }
 
-/** Runs `action` with `button` busy; an error is shown in `scope` (the form) and rethrown as
- * null. Returns the action's result. The button stays usable for a retry. */
+/** Runs `action` with `button` busy and returns its result; on an API error it returns null and
+ * shows the error in `scope` (the form), whose inputs keep what was typed for a retry. */
 export async function busy(button, scope, action) {
   const label = button.textContent;
   button.disabled = true;

@@ -76,10 +76,10 @@ async function openDetail(detail, workOrderId, ctx, reload) {
 
 function stepFor(wo, ctx, done) {
   if (["open", "dispatched"].includes(wo.status)) return [dispatchForm(wo, ctx, done)];
-  if (wo.status === "qc" && !wo.qc_passed) return [qcForm(wo, done)];
-  if (wo.status === "qc" && wo.qc_passed) return [completeForm(wo, done)];
+  if (wo.status === "qc") return [wo.qc_passed ? completeForm(wo, done) : qcForm(wo, done)];
   if (wo.status === "completed") return [deliverForm(wo, done)];
-  return [h("p", { class: "hint", text: t("wo_waiting_on_technicians") })];
+  if (wo.status === "in_progress") return [h("p", { class: "hint", text: t("wo_waiting_on_technicians") })];
+  return [];
 }
 
 function dispatchForm(wo, ctx, done) {

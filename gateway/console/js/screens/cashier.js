@@ -61,13 +61,18 @@ async function showInvoice(detail, invoiceId, ctx, reloadList) {
 
 function paymentRow(due, cards) {
   const cardChoice = select("card_id", [["", "—"], ...cards.map((c) => [c.id, `${c.number} · ${c.kind === "package" ? c.package_name : yuan(c.balance_fen)}`])]);
+  const method = select("method", METHODS.map((m) => [m, t(`method_${m}`)]));
+  const cardFields = [field("member_card", cardChoice), field("service_code", input("service_code"))];
+  const showCardFields = () => cardFields.forEach((el, i) => {
+    el.hidden = !(method.value === "package" || (i === 0 && method.value === "stored_value"));
+  });
+  method.addEventListener("change", showCardFields);
+  showCardFields();
   return h("div", { class: "row pay-part" },
-    field("payment_method", select("method", METHODS.map((m) => [m, t(`method_${m}`)]))),
+    field("payment_method", method),
     h("label", { class: "field", "data-field": "amount_fen" }, h("span", { text: t("amount_yuan") }),
       input("amount_yuan", { inputmode: "decimal", value: due > 0 ? fenToInput(due) : "" }), h("small", { class: "field-error" })),
-    field("reference", input("reference")),
-    field("member_card", cardChoice),
-    field("service_code", input("service_code")),
+    field("reference", input("reference")), ...cardFields,
     h("div", { class: "form-error" }));
 }
 
@@ -156,7 +161,7 @@ function dailyClose(ctx) {
         h("span", { text: t("takings_total") }), h("span", { class: "num", text: yuan(close.takings_total_fen) }),
         h("span", { text: t("open_receivables") }), h("span", { class: "num", text: yuan(close.open_receivables_fen) }),
         h("span", { text: t("cash_expected") }), h("span", { class: "num", text: yuan(close.cash_expected_fen) })),
-      !close.closed && ["store_manager", "hq_admin"].includes(ctx.user.role) ? closeForm(ctx, day) : null);
+      ...(!close.closed && ["store_manager", "hq_admin"].includes(ctx.user.role) ? [closeForm(ctx, day)] : []));
   }).catch((error) => { box.append(h("div", { class: "form-error" })); showError(box, error); });
   return box;
 }

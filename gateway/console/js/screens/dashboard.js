@@ -41,7 +41,7 @@ function drawKpis(out, ctx, store, days, chain) {
     h("div", { class: "grid" },
       h("div", { class: "card" }, h("h2", { text: t("revenue_trend") }), barChart(days.items.map((d) => [d.period.slice(5), d.sales_fen / 100]))),
       h("div", { class: "card" }, h("h2", { text: t("car_count_trend") }), barChart(days.items.map((d) => [d.period.slice(5), d.car_count]))),
-      h("div", { class: "card" }, h("h2", { text: t("stores_side_by_side") }),
+      h("div", { class: "card wide" }, h("h2", { text: t("stores_side_by_side") }),
         barChart(chain.items.map((k) => [name(k.store_id), k.sales_fen / 100])),
         table([["store"], ...TILES.map(([key]) => [key, "num"])], chain.items.map((k) => h("tr", { "data-store": k.store_id },
           h("td", { text: name(k.store_id) }), TILES.map(([, value]) => h("td", { class: "num", text: value(k) }))))))));

@@ -31,13 +31,13 @@ function stockTab(ctx) {
     event.preventDefault();
     const v = values(filter);
     const page = await busy(submit, filter, () => api.get("/v1/stock", { store_id: ctx.store.id, q: v.q, below_reorder: v.low ? "true" : undefined, limit: 100 }));
-    if (page) list.replaceChildren(table([["sku"], ["name"], ["on_hand", "num"], ["reserved", "num"], ["available", "num"], ["on_order", "num"], ["reorder_point", "num"], ["value", "num"]],
+    if (page) list.replaceChildren(table([["sku"], ["part_name"], ["on_hand", "num"], ["reserved", "num"], ["available", "num"], ["on_order", "num"], ["reorder_point", "num"], ["stock_value", "num"]],
       page.items.map((s) => h("tr", { "data-sku": s.sku },
         h("td", { text: s.sku }), h("td", {}, s.name, s.below_reorder ? badge(t("low_stock"), "bad") : ""),
         ...[s.on_hand, s.reserved, s.available, s.on_order, s.reorder_point].map((n) => h("td", { class: "num", text: qty(n) })),
         h("td", { class: "num", text: yuan(s.value_fen) })))));
   } },
-  h("div", { class: "row" }, field("search_hint", input("q")),
+  h("div", { class: "row" }, field("stock_search", input("q")),
     h("label", {}, input("low", { type: "checkbox", value: "1" }), ` ${t("low_stock_only")}`), submit));
   queueMicrotask(() => filter.requestSubmit());
   return h("div", { class: "card" }, filter, list);
@@ -60,7 +60,7 @@ function receiveForm(po, ctx) {
     const done = await busy(submit, receive, () => api.post(`/v1/purchase-orders/${po.id}/receipts`, { lines, delivery_note: receive.delivery_note.value || undefined }));
     if (done) receive.replaceWith(h("p", { class: "ok-text", text: `${po.number} · ${t("received")}` }));
   } },
-  h("h3", { text: `${po.number} · ${po.supplier_name ?? ""} · ${badge(t(`po_${po.status}`)).textContent}` }),
+  h("h3", { text: `${po.number} · ${po.supplier_name ?? ""} · ${t(`po_${po.status}`)}` }),
   table([["sku"], ["ordered", "num"], ["received", "num"], ["qty"]], po.lines.map((line, i) => h("tr", {},
     h("td", { text: line.sku }), h("td", { class: "num", text: qty(line.qty_ordered) }), h("td", { class: "num", text: qty(line.qty_received) }),
     h("td", {}, h("label", { class: "field", "data-field": `lines.${i}.qty` },

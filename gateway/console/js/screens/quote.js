@@ -146,7 +146,7 @@ function partForm(quote, ctx, refresh) {
     const skus = page.items.map((p) => p.sku);
     const stock = skus.length ? await api.get("/v1/stock/availability", { store_id: ctx.store.id, skus: skus.join(",") }).catch(() => ({ items: [] })) : { items: [] };
     const bySku = Object.fromEntries(stock.items.map((s) => [s.sku, s]));
-    results.replaceChildren(page.items.length ? table([["sku"], ["name"], ["unit_price", "num"], ["available", "num"], ["qty"], [""]],
+    results.replaceChildren(page.items.length ? table([["sku"], ["part_name"], ["unit_price", "num"], ["available", "num"], ["qty"], [""]],
       page.items.map((part) => partRow(part, bySku[part.sku], quote, refresh))) : h("p", { class: "hint", text: t("nothing_found") }));
   } },
   h("div", { class: "row" }, field("part_search", input("q", { required: true, placeholder: t("part_search_hint") })), searchButton));

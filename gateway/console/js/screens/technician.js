@@ -3,7 +3,7 @@
 import { api } from "../api.js";
 import { dateTime, qty } from "../format.js";
 import { t } from "../i18n.js";
-import { badge, busy, field, form, h, input, select } from "../ui.js";
+import { badge, busy, field, flash, form, h, input, select } from "../ui.js";
 
 const AREAS = ["brakes", "tyres", "fluids", "battery", "lights", "suspension", "engine", "exterior", "interior", "other"];
 
@@ -38,7 +38,10 @@ function workOrderCard(first, jobs, ctx, reload) {
     h("div", { class: "form-error" }));
   const toQc = h("button", { type: "button", class: "secondary", text: t("ready_for_qc") });
   toQc.addEventListener("click", async () => {
-    if (await busy(toQc, card, () => api.post(`/v1/work-orders/${first.work_order_id}/ready-for-qc`, {}))) reload();
+    if (await busy(toQc, card, () => api.post(`/v1/work-orders/${first.work_order_id}/ready-for-qc`, {}))) {
+      flash(`${first.order_number ?? ""} ${t("sent_to_qc")}`);
+      reload();
+    }
   });
   const inspect = h("button", { type: "button", class: "secondary", text: t("inspection") });
   inspect.addEventListener("click", () => inspect.replaceWith(inspectionForm(first.work_order_id, reload)));

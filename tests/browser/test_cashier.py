@@ -1,0 +1,68 @@
+"""The cashier in the console: an invoice with its lines and amount due, paid in two methods
+(a mistyped amount is shown next to its field and the part already taken is not taken
+again), a partial refund, and the day's close."""
+from __future__ import annotations
+
+from playwright.sync_api import expect
+
+from tests.browser.conftest import confirmed_order, yuan
+from tests.support.one_car import eventually, ok
+
+
+def completed_work(stack, shop, part) -> dict:
+    """A confirmed order taken through the workshop over the API, and its invoice."""
+    url = stack.url
+    car = confirmed_order(stack, shop, part)
+    w = f"{url}/v1/work-orders/{car['work_order']['id']}"
+    (li, li_session), _ = shop.techs
+    [job] = car["work_order"]["jobs"]
+    ok(shop.advisor.post(f"{w}/dispatch", json={"jobs": [{"job_id": job["id"], "technicians": [{"technician_id": li["id"]}]}]}))
+    ok(li_session.post(f"{w}/jobs/{job['id']}/clock-in", json={}), 201)
+    ok(li_session.post(f"{w}/jobs/{job['id']}/clock-out", json={"job_finished": True}))
+    ok(li_session.post(f"{w}/ready-for-qc", json={}))
+    ok(shop.manager.post(f"{w}/qc", json={"passed": True}))
+    ok(shop.advisor.post(f"{w}/complete", json={"labour": [{"job_id": job["id"], "technician_id": li["id"], "hours": 1}]}))
+    invoices = eventually(lambda: ok(shop.cashier.get(f"{url}/v1/invoices", params={"store_id": shop.id, "order_id": car["order"]["id"]}))["items"],
+                          bool, "invoice issued")
+    return invoices[0]
+
+
+def test_cashier_takes_a_split_payment_and_refunds_part_of_it(console, stack, shop, part):
+    invoice = completed_work(stack, shop, part)
+    due = invoice["due_fen"]
+    first = due // 2
+    cashier = console.open(shop.login["cashier"])
+    expect(cashier.locator("[data-screen=cashier]")).to_be_visible()
+    cashier.locator(f"li[data-invoice='{invoice['id']}']").click()
+    expect(cashier.locator("[data-due]")).to_have_text(yuan(due))
+    expect(cashier.locator("#invoice table").first).to_contain_text("更换机油机滤")
+
+    parts = cashier.locator(".pay-part")
+    parts.nth(0).locator("[name=method]").select_option("wechat")
+    parts.nth(0).locator("[name=amount_yuan]").fill(f"{first / 100:.2f}")
+    parts.nth(0).locator("[name=reference]").fill("WX-778")
+    cashier.locator("button:has-text('再加一种付款方式')").click()
+    parts.nth(1).locator("[name=method]").select_option("cash")
+    parts.nth(1).locator("[name=amount_yuan]").fill("abc")
+    cashier.locator("#payment-form button[type=submit]").click()
+    expect(parts.nth(1).locator("[data-field=amount_fen] .field-error")).to_contain_text("金额格式不对")
+    expect(parts.nth(0)).to_contain_text("已收")  # the WeChat part went through once
+    console.shot(cashier, "cashier-split-payment")
+    parts.nth(1).locator("[name=amount_yuan]").fill(f"{(due - first) / 100:.2f}")
+    cashier.locator("#payment-form button[type=submit]").click()
+    expect(cashier.locator("#invoice .badge").first).to_have_text("已付清")
+    paid = ok(shop.cashier.get(f"{stack.url}/v1/invoices/{invoice['id']}"))
+    taken = sorted((p["method"], p["amount_fen"]) for p in paid["payments"] if p["kind"] == "payment")
+    assert paid["status"] == "paid" and taken == sorted([("wechat", first), ("cash", due - first)])
+
+    # a partial refund of the cash part
+    cash = next(p for p in paid["payments"] if p["method"] == "cash")
+    row = cashier.locator(f"tr[data-payment='{cash['id']}']")
+    row.locator("button:has-text('退款')").click()
+    row.locator("[name=amount_yuan]").fill("1.00")
+    row.locator("[name=reason]").fill("找零差额")
+    row.locator("button[type=submit]").click()
+    expect(cashier.locator(f"tr[data-payment='{cash['id']}']")).to_contain_text("¥1.00")
+    assert ok(shop.cashier.get(f"{stack.url}/v1/payments/{cash['id']}"))["refunded_fen"] == 100
+    expect(cashier.locator("#daily-close")).to_contain_text("现金")
+    console.shot(cashier, "cashier-refund-and-daily-close")
