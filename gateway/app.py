@@ -16,13 +16,13 @@ from .identity import bootstrap_admin
 from .middleware import RequestContext
 from .models import User
 from .resources import Deps
-from .resources import crm, documents, finance, health, identity, inventory, sales, workshop
+from .resources import audit, crm, documents, finance, health, identity, inventory, sales, workshop
 from .rpc import RpcClient
 
 log = logging.getLogger(__name__)
 
 
-AREAS = (health, identity, crm, sales, workshop, inventory, finance, documents)
+AREAS = (health, identity, crm, sales, workshop, inventory, finance, documents, audit)
 """One resources module per area; each lists its own routes."""
 
 

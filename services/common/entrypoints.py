@@ -3,8 +3,10 @@
 `rpc` and `event_handler` wrap a method in a unit of work: commit when it returns,
 roll back when it raises, then relay the outbox rows it wrote. `event_handler` also
 makes the handler idempotent: the event id is recorded in `processed_events` in the
-same transaction as the effect, so a redelivered event changes nothing. A handler that
-fails is retried with backoff and finally dead-lettered (`retries.py`).
+same transaction as the effect, so a redelivered event changes nothing; while it runs,
+`session.info["event"]` names the event and the user who caused it (for the audit trail
+and the events it publishes in turn). A handler that fails is retried with backoff and
+finally dead-lettered (`retries.py`).
 """
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from .audit import list_audit_entries
 from .db import utcnow
 from .dependencies import CallerProvider, Database
 from .errors import DomainError
@@ -65,6 +68,8 @@ def event_handler(source_service: str, fact: str):
             if seen:
                 log.info("duplicate event skipped", extra={"event_id": event_id, "handler": name})
                 return None
+            session.info["event"] = {"event_id": event_id, "request_id": envelope.get("request_id"),
+                                     "actor": envelope.get("actor")}
             try:
                 session.execute(PROCESSED_EVENTS.insert().values(
                     event_id=event_id, handler=name, processed_at=utcnow()))
@@ -79,6 +84,8 @@ def event_handler(source_service: str, fact: str):
             except BaseException:
                 session.rollback()
                 raise
+            finally:
+                session.info.pop("event", None)
             return result
 
         return RetryingEventHandler.decorator(source_service, fact)(handler)
@@ -112,3 +119,16 @@ class ServiceBase:
     @timer(interval=2)
     def relay_outbox(self) -> None:
         self.db.info["relay"].sweep()
+
+
+class AuditTrail:
+    """Mixin for a service that keeps an audit trail of its money or stock writes (`audit.py`)."""
+
+    @rpc
+    def list_audit(self, query: dict) -> dict:
+        """One document's audit trail (`document_type`, `document_id`), newest first."""
+        return list_audit_entries(self.db, self.caller, self.name, query, self.audit_document_stores)
+
+    def audit_document_stores(self, document_type: str, document_id: str) -> set[str]:
+        """Stores besides those in a document's rows whose users read its trail (none unless overridden)."""
+        return set()

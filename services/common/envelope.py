@@ -16,11 +16,13 @@ class EnvelopeSchema(Schema):
     occurred_at = fields.String(required=True)
     store_id = fields.String(allow_none=True)
     request_id = fields.String(allow_none=True)
+    actor = fields.Dict(allow_none=True, metadata={
+        "description": "`{user_id, role}` of the user whose request caused it (carried along chains of events)"})
     payload = fields.Dict(required=True)
 
 
 def make_envelope(event_type: str, payload: dict, *, store_id: str | None,
-                  request_id: str | None, version: int = ENVELOPE_VERSION) -> dict:
+                  request_id: str | None, version: int = ENVELOPE_VERSION, actor: dict | None = None) -> dict:
     return {
         "event_id": str(uuid.uuid4()),
         "type": event_type,
@@ -28,5 +30,6 @@ def make_envelope(event_type: str, payload: dict, *, store_id: str | None,
         "occurred_at": datetime.now(timezone.utc).isoformat(),
         "store_id": store_id,
         "request_id": request_id,
+        "actor": actor,
         "payload": payload,
     }

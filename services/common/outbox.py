@@ -41,10 +41,15 @@ def add_infrastructure_tables(metadata: MetaData) -> None:
 
 def record_event(session: Session, fact: str, payload: dict, *,
                  store_id: str | None = None, version: int = 1) -> dict:
-    """Write the event `<service>.<fact>` into the outbox in the session's transaction."""
+    """Write the event `<service>.<fact>` into the outbox in the session's transaction. Its `actor` is
+    the user whose request this is, or inside an event handler the one who caused that event."""
     context = session.info.get("context", {})
+    if "event" in session.info:
+        actor = session.info["event"]["actor"]
+    else:
+        actor = {"user_id": context["user_id"], "role": context.get("role")} if context.get("user_id") else None
     envelope = make_envelope(f"{session.info['service']}.{fact}", payload, store_id=store_id,
-                             version=version, request_id=context.get("request_id"))
+                             version=version, request_id=context.get("request_id"), actor=actor)
     session.execute(OUTBOX.insert().values(
         event_id=envelope["event_id"], type=fact, envelope=envelope,
         created_at=utcnow(), attempts=0))

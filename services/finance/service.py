@@ -5,7 +5,7 @@ import logging
 
 from marshmallow import EXCLUDE
 
-from services.common.entrypoints import ServiceBase, event_handler, rpc
+from services.common.entrypoints import AuditTrail, ServiceBase, event_handler, rpc
 from services.common.schemas import page
 from services.common.schemas import load
 from services.inventory.events import StockIssued
@@ -39,7 +39,7 @@ def _page(items: list, limit: int, schema) -> dict:
     return {"items": schema.dump(result["items"], many=True), "next_cursor": result["next_cursor"]}
 
 
-class FinanceService(ServiceBase):
+class FinanceService(AuditTrail, ServiceBase):
     name = "finance"
 
     # -- events ---------------------------------------------------------------------------------

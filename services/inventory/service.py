@@ -2,7 +2,7 @@
 boundary, store scope re-checked here for every store-owned document."""
 from __future__ import annotations
 
-from services.common.entrypoints import ServiceBase, event_handler, rpc
+from services.common.entrypoints import AuditTrail, ServiceBase, event_handler, rpc
 from services.common.errors import Forbidden, Invalid
 from services.common.schemas import load
 
@@ -38,7 +38,7 @@ def _page(schema, result: dict) -> dict:
     return {"items": schema.dump(result["items"], many=True), "next_cursor": result["next_cursor"]}
 
 
-class InventoryService(ServiceBase):
+class InventoryService(AuditTrail, ServiceBase):
     name = "inventory"
 
     # -- catalogue ----------------------------------------------------------------------------------
@@ -95,7 +95,7 @@ class InventoryService(ServiceBase):
     def adjust_stock(self, data: dict) -> dict:
         adjustment = load(AdjustmentCreate(), data)
         self.caller.require_store(adjustment["store_id"])
-        movements = catalogue.adjust_stock(self.db, adjustment, self.caller.user_id)
+        movements = catalogue.adjust_stock(self.db, adjustment, self.caller)
         return {"items": movement_out.dump(movements, many=True), "next_cursor": None}
 
     @rpc
@@ -121,7 +121,7 @@ class InventoryService(ServiceBase):
     @rpc
     def release_reservation(self, reservation_id: str) -> dict:
         self.caller.require_store(reservations.get_reservation(self.db, reservation_id).store_id)
-        return reservation_out.dump(reservations.release_reservation(self.db, reservation_id))
+        return reservation_out.dump(reservations.release_reservation(self.db, self.caller, reservation_id))
 
     # -- reports ------------------------------------------------------------------------------------
     @rpc
@@ -198,7 +198,7 @@ class InventoryService(ServiceBase):
     def receive_purchase_order(self, po_id: str, data: dict) -> dict:
         receipt = load(ReceiptCreate(), data)
         self._po(po_id)
-        return receipt_out.dump(purchasing.receive(self.db, po_id, receipt, self.caller.user_id))
+        return receipt_out.dump(purchasing.receive(self.db, po_id, receipt, self.caller))
 
     # -- transfers ----------------------------------------------------------------------------------
     def _transfer(self, transfer_id: str, side: str | None = None):
@@ -230,18 +230,25 @@ class InventoryService(ServiceBase):
     def ship_transfer(self, transfer_id: str, data: dict) -> dict:
         shipping = load(TransferShip(), data)
         self._transfer(transfer_id, "from_store_id")
-        return transfer_out.dump(transfers.ship(self.db, transfer_id, shipping, self.caller.user_id))
+        return transfer_out.dump(transfers.ship(self.db, transfer_id, shipping, self.caller))
 
     @rpc
     def receive_transfer(self, transfer_id: str, data: dict) -> dict:
         receiving = load(TransferReceive(), data)
         self._transfer(transfer_id, "to_store_id")
-        return transfer_out.dump(transfers.receive(self.db, transfer_id, receiving, self.caller.user_id))
+        return transfer_out.dump(transfers.receive(self.db, transfer_id, receiving, self.caller))
 
     @rpc
     def cancel_transfer(self, transfer_id: str) -> dict:
         self._transfer(transfer_id)
         return transfer_out.dump(transfers.cancel(self.db, transfer_id))
+
+    def audit_document_stores(self, document_type: str, document_id: str) -> set[str]:
+        """Both ends of a transfer read its trail (the receiving store before it has received)."""
+        if document_type != "transfer":
+            return set()
+        transfer = transfers.get_transfer(self.db, document_id)
+        return {transfer.from_store_id, transfer.to_store_id}
 
     # -- stocktakes ---------------------------------------------------------------------------------
     def _stocktake_view(self, stocktake) -> dict:
@@ -289,8 +296,7 @@ class InventoryService(ServiceBase):
     def post_stocktake(self, stocktake_id: str, data: dict) -> dict:
         options = load(StocktakePost(), data)
         self._stocktake(stocktake_id)
-        return self._stocktake_view(stocktakes.post_stocktake(self.db, stocktake_id, options,
-                                                             self.caller.user_id))
+        return self._stocktake_view(stocktakes.post_stocktake(self.db, stocktake_id, options, self.caller))
 
     @rpc
     def cancel_stocktake(self, stocktake_id: str) -> dict:

@@ -9,7 +9,7 @@ from nameko.exceptions import RemoteError
 from nameko.rpc import RpcProxy
 from nameko.timer import timer
 
-from services.common.entrypoints import ServiceBase, event_handler, rpc, unit_of_work
+from services.common.entrypoints import AuditTrail, ServiceBase, event_handler, rpc, unit_of_work
 from services.common.errors import Invalid, Unavailable
 from services.common.schemas import load
 from services.common.upstream import answer_within_timeout
@@ -37,7 +37,7 @@ def _totals(document) -> dict:
             "total_fen": document.total_fen, "currency": "CNY"}
 
 
-class SalesService(ServiceBase):
+class SalesService(AuditTrail, ServiceBase):
     name = "sales"
 
     crm = RpcProxy("crm")

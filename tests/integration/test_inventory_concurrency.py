@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
+from services.common.context import Caller
 from services.common.db import make_engine
 from services.common.outbox import OUTBOX
 from services.common.schemas import load
@@ -45,7 +46,7 @@ def stocked_part(db, store_id: str, qty: int) -> str:
         po = purchasing.create_purchase_order(session, {
             "store_id": store_id, "supplier_id": supplier.id, "submit": True,
             "lines": [{"sku": sku, "qty": Decimal(qty), "unit_cost_fen": 2000}]}, None)
-        purchasing.receive(session, po.id, {"lines": [{"sku": sku, "qty": Decimal(qty)}]}, None)
+        purchasing.receive(session, po.id, {"lines": [{"sku": sku, "qty": Decimal(qty)}]}, Caller())
         session.commit()
     return sku
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from services.common.context import Caller
 from services.common.db import make_engine
 from services.common.migrate import upgrade
 from services.common.schemas import load
@@ -39,7 +40,7 @@ def test_check_command_passes_on_a_consistent_ledger_and_fails_on_a_tampered_one
         po = purchasing.create_purchase_order(session, {"store_id": "s1", "supplier_id": supplier.id, "submit": True,
                                                         "lines": [{"sku": part.sku, "qty": Decimal(3),
                                                                    "unit_cost_fen": 3000}]}, None)
-        purchasing.receive(session, po.id, {"lines": [{"sku": part.sku, "qty": Decimal(3)}]}, None)
+        purchasing.receive(session, po.id, {"lines": [{"sku": part.sku, "qty": Decimal(3)}]}, Caller())
         session.commit()
     status, report = run_check(url)
     assert status == 0 and report["ok"] and report["movements"] == 1

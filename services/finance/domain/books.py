@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from services.common.audit import record_audit
 from services.common.context import Caller
 
 from ..models import CostOfSale, Expense
@@ -45,6 +46,9 @@ def record_expense(session: Session, caller: Caller, data: dict) -> Expense:
         debit(EXPENSE_ACCOUNTS[expense.category], expense.amount_fen),
         credit(PAID_FROM[expense.paid_from], expense.amount_fen)],
         source_type="expense", source_id=expense.id, memo=f"{expense.category}: {expense.vendor or ''}", day=day)
+    record_audit(session, caller, "expense_recorded", "expense", expense.id, store_id=expense.store_id, details={
+        "category": expense.category, "amount_fen": expense.amount_fen, "paid_from": expense.paid_from,
+        "incurred_on": expense.incurred_on})
     return expense
 
 

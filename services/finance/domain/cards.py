@@ -13,6 +13,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from services.common.audit import record_audit
 from services.common.context import Caller
 from services.common.db import utcnow
 from services.common.errors import Conflict, Forbidden, Invalid, NotFound
@@ -109,7 +110,12 @@ def issue_card(session: Session, caller: Caller, data: dict, key: str | None = N
         ledger.post_journal_entry(session, card.store_id, [
             debit(METHOD_ACCOUNTS[data["method"]], data["price_fen"]), credit(PACKAGES, data["price_fen"])],
             source_type="card", source_id=card.id, memo=f"Package {card.package_name} sold ({card.number})", day=day)
+        record_audit(session, caller, "card_issued", "member_card", card.id, store_id=card.store_id, details={
+            "kind": card.kind, "price_fen": card.price_fen, "method": data["method"],
+            "units": {item.service_code: item.units_total for item in card.items}})
         return card
+    record_audit(session, caller, "card_issued", "member_card", card.id, store_id=card.store_id,
+                 details={"kind": card.kind})
     session.flush()
     session.add(CardTransaction(card_id=card.id, store_id=card.store_id, kind="issue", business_date=day,
                                 idempotency_key=key if not data.get("top_up") else None, created_by=caller.user_id))
@@ -134,6 +140,7 @@ def top_up(session: Session, caller: Caller, card_id: str, data: dict, key: str 
     if card.kind != "stored_value":
         raise Conflict("Only stored-value cards take top-ups.", fields={"kind": [card.kind]})
     day = ledger.business_date(session, card.store_id)
+    balance_before = card.paid_balance_fen + card.bonus_balance_fen
     card.paid_balance_fen += data["amount_fen"]
     card.bonus_balance_fen += data.get("bonus_fen", 0)
     txn = CardTransaction(card_id=card.id, store_id=store_id, kind="top_up", paid_delta_fen=data["amount_fen"],
@@ -141,6 +148,9 @@ def top_up(session: Session, caller: Caller, card_id: str, data: dict, key: str 
                           created_by=caller.user_id, business_date=day)
     session.add(txn)
     session.flush()
+    record_audit(session, caller, "card_topped_up", "member_card", card.id, store_id=store_id, details={
+        "amount_fen": data["amount_fen"], "bonus_fen": data.get("bonus_fen", 0), "method": data["method"],
+        "balance_fen": {"before": balance_before, "after": card.paid_balance_fen + card.bonus_balance_fen}})
     # the money lands where it was taken; the liability is the issuing store's
     _post_across(session, store_id, card.store_id, METHOD_ACCOUNTS[data["method"]], STORED_VALUE,
                  data["amount_fen"], source_id=txn.id, memo=f"Top-up {card.number}")
@@ -191,6 +201,9 @@ def cancel_card(session: Session, caller: Caller, card_id: str, data: dict) -> M
     ledger.post_journal_entry(session, card.store_id, [debit(liability, refund),
                                                        credit(METHOD_ACCOUNTS[data["method"]], refund)],
                               source_type="card", source_id=txn.id, memo=f"Card {card.number} cancelled", day=day)
+    record_audit(session, caller, "card_cancelled", "member_card", card.id, store_id=card.store_id, details={
+        "refund_fen": refund, "method": data["method"], "before": {"status": card.status},
+        "after": {"status": "cancelled"}})
     card.status = "cancelled"
     card.cancelled_at = utcnow()
     return card
@@ -254,5 +267,7 @@ def settle_between(session: Session, caller: Caller, data: dict) -> dict:
                               source_type="settlement", source_id=reference, memo=f"Card settlement from {debtor}")
     for row in rows:
         row.settled = True
+    record_audit(session, caller, "settlement_recorded", "settlement", reference, store_id=debtor, details={
+        "debtor_store_id": debtor, "creditor_store_id": creditor, "amount_fen": net, "records": len(rows)})
     return {"debtor_store_id": debtor, "creditor_store_id": creditor, "amount_fen": net, "records": len(rows),
             "reference": reference}

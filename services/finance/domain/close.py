@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from services.common.audit import record_audit
 from services.common.context import Caller
 from services.common.errors import Conflict, Invalid
 
@@ -79,6 +80,11 @@ def compute_summary(session: Session, store_id: str, day: date) -> dict:
             "cash_expected_fen": int(cash[0]) - int(cash[1])}
 
 
+def close_document_id(store_id: str, day: date) -> str:
+    """How a store's close of one day is named (journal source, audit trail): `<store_id>:<date>`."""
+    return f"{store_id}:{day.isoformat()}"
+
+
 def close_day(session: Session, caller: Caller, data: dict) -> dict:
     store_id, day = data["store_id"], data["date"]
     caller.require_store(store_id)
@@ -93,11 +99,15 @@ def close_day(session: Session, caller: Caller, data: dict) -> dict:
     difference = data["cash_counted_fen"] - summary["cash_expected_fen"]
     if difference:
         lines = [debit(CASH, difference), credit(CASH_OVER_SHORT, difference)]
-        ledger.post_journal_entry(session, store_id, lines, source_type="close", source_id=f"{store_id}:{day}",
+        ledger.post_journal_entry(session, store_id, lines, source_type="close",
+                                  source_id=close_document_id(store_id, day),
                                   memo=f"Cash {'over' if difference > 0 else 'short'} at close {day}", day=day)
     close = DailyClose(store_id=store_id, business_date=day, summary=summary,
                        cash_expected_fen=summary["cash_expected_fen"], cash_counted_fen=data["cash_counted_fen"],
                        difference_fen=difference, note=data.get("note"), closed_by=caller.user_id)
     session.add(close)
     session.flush()
+    record_audit(session, caller, "day_closed", "daily_close", close_document_id(store_id, day), store_id=store_id,
+                 details={"cash_expected_fen": close.cash_expected_fen, "cash_counted_fen": close.cash_counted_fen,
+                          "difference_fen": difference, "takings_total_fen": summary["takings_total_fen"]})
     return daily_report(session, store_id, day)

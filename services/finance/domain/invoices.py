@@ -12,6 +12,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from services.common.audit import record_audit
 from services.common.context import Caller
 from services.common.db import utcnow
 from services.common.errors import Conflict, NotFound
@@ -151,6 +152,8 @@ def record_order(session: Session, order: dict) -> BillingBasis:
         ledger.post_journal_entry(session, order["store_id"], [
             debit(ledger.money_account(method), deposit["amount_fen"]), credit(DEPOSITS, deposit["amount_fen"])],
             source_type="deposit", source_id=payment.id, memo=f"Deposit for order {order['order_number']}", day=day)
+        record_audit(session, None, "deposit_taken", "deposit", payment.id, store_id=payment.store_id, details={
+            "order_id": payment.order_id, "method": method, "amount_fen": payment.amount_fen})
     session.flush()
     return basis
 
@@ -191,15 +194,18 @@ def cancel_order(session: Session, cancelled: dict) -> list[Refund]:
         ledger.post_journal_entry(session, payment.store_id, [
             debit(DEPOSITS, amount), credit(ledger.money_account(payment.method), amount)],
             source_type="refund", source_id=refund.id, memo="Deposit returned: order cancelled", day=day)
+        record_audit(session, None, "deposit_refunded", "deposit", payment.id, store_id=payment.store_id, details={
+            "refund_id": refund.id, "order_id": payment.order_id, "method": payment.method, "amount_fen": amount,
+            "reason": "order_cancelled"})
         # no finance.refund_issued: its contract is a refund against an invoice (crm takes spend back)
         refunds.append(refund)
     return refunds
 
 
 # -- issuing ----------------------------------------------------------------------------------------
-def issue_invoice(session: Session, completed: dict) -> Invoice:
+def issue_invoice(session: Session, completed: dict, caller: Caller | None = None) -> Invoice:
     """Issue the order's invoice once (a redelivered or repeated completion returns the open one; after
-    a void, a new completion issues a new invoice)."""
+    a void, a new completion issues a new invoice). `caller`: the manager reissuing, none from an event."""
     existing = session.execute(select(Invoice).where(Invoice.order_id == completed["order_id"],
                                                      Invoice.status != VOID)).scalar_one_or_none()
     if existing is not None:
@@ -237,6 +243,9 @@ def issue_invoice(session: Session, completed: dict) -> Invoice:
                               source_id=invoice.id, memo=f"Invoice {invoice.number}", day=day,
                               currency=invoice.currency)
     _consume_deposits(session, invoice, day)
+    record_audit(session, caller, "invoice_issued", "invoice", invoice.id, store_id=invoice.store_id, details={
+        "order_id": invoice.order_id, "total_fen": invoice.total_fen, "tax_fen": invoice.tax_fen,
+        "deposit_applied_fen": invoice.deposit_fen, "status": invoice.status})
     record_event(session, "invoice_issued", {
         "invoice_id": invoice.id, "invoice_number": invoice.number, "order_id": invoice.order_id,
         "store_id": invoice.store_id, "customer_id": invoice.customer_id, "total_fen": invoice.total_fen,
@@ -315,6 +324,9 @@ def void_invoice(session: Session, caller: Caller, invoice_id: str, reason: str)
     for payment in session.execute(select(Payment).where(Payment.invoice_id == invoice.id,
                                                          Payment.kind == "deposit")).scalars():
         payment.invoice_id = None
+    record_audit(session, caller, "invoice_voided", "invoice", invoice.id, store_id=invoice.store_id, details={
+        "total_fen": invoice.total_fen, "deposit_released_fen": invoice.deposit_fen,
+        "before": {"status": invoice.status}, "after": {"status": VOID}})
     invoice.status = VOID
     invoice.void_reason = reason
     invoice.voided_at = utcnow()
@@ -338,8 +350,11 @@ def reissue_invoice(session: Session, caller: Caller, invoice_id: str) -> Invoic
         raise Conflict("The order already has an open invoice.", fields={"invoice_id": [open_one[0]]})
     parts = [{"sku": line.sku, "qty": line.qty, "line_id": line.line_id} for line in void.lines if line.kind == "part"]
     parts += [{"sku": p["sku"], "qty": p["qty"], "line_id": p.get("line_id")} for p in void.unbilled_parts or []]
-    return issue_invoice(session, {
+    invoice = issue_invoice(session, {
         "order_id": void.order_id, "work_order_id": void.work_order_id, "comeback": void.comeback,
         "jobs": [{"job_id": job.job_id, "line_id": job.line_id, "op_code": job.op_code,
                   "billed_hours": job.billed_hours, "technicians": job.technicians} for job in void.jobs],
-        "parts_used": parts})
+        "parts_used": parts}, caller)
+    record_audit(session, caller, "invoice_reissued", "invoice", void.id, store_id=void.store_id,
+                 details={"new_invoice_id": invoice.id, "total_fen": invoice.total_fen})
+    return invoice

@@ -19,6 +19,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from services.common.audit import record_audit
 from services.common.context import Caller
 from services.common.db import utcnow
 from services.common.errors import Conflict, Forbidden, Invalid, NotFound
@@ -105,8 +106,14 @@ def take_payment(session: Session, caller: Caller, invoice_id: str, data: dict,
         session.add(InterStoreSettlement(card_id=card.id, payment_id=payment.id, debtor_store_id=card.store_id,
                                          creditor_store_id=invoice.store_id, amount_fen=payment.liability_fen,
                                          currency=invoice.currency))
+    before = {"paid_fen": invoice.paid_fen, "status": invoice.status}
     invoice.paid_fen += amount
     invoice.status = status_after(invoice.total_fen, invoice.paid_fen)
+    record_audit(session, caller, "payment_taken", "invoice", invoice.id, store_id=invoice.store_id, details={
+        "payment_id": payment.id, "method": method, "amount_fen": amount, "card_id": payment.card_id,
+        "before": before, "after": {"paid_fen": invoice.paid_fen, "status": invoice.status}})
+    if card is not None:
+        _audit_card_use(session, caller, card, payment)
     record_event(session, "payment_received", {
         "payment_id": payment.id, "invoice_id": invoice.id, "order_id": invoice.order_id,
         "store_id": invoice.store_id, "customer_id": invoice.customer_id, "method": method,
@@ -116,6 +123,20 @@ def take_payment(session: Session, caller: Caller, invoice_id: str, data: dict,
         announce_paid(session, invoice)
     session.flush()
     return payment, invoice
+
+
+def _audit_card_use(session: Session, caller: Caller, card: MemberCard, payment: Payment) -> None:
+    if payment.method == "package":
+        item = next(i for i in card.items if i.service_code == payment.service_code)
+        record_audit(session, caller, "package_redeemed", "member_card", card.id, store_id=payment.store_id,
+                     details={"payment_id": payment.id, "invoice_id": payment.invoice_id,
+                              "service_code": item.service_code, "amount_fen": payment.amount_fen,
+                              "value_fen": payment.liability_fen, "units_left": item.units_left})
+        return
+    record_audit(session, caller, "card_charged", "member_card", card.id, store_id=payment.store_id, details={
+        "payment_id": payment.id, "invoice_id": payment.invoice_id, "amount_fen": payment.amount_fen,
+        "paid_fen": payment.liability_fen, "bonus_fen": payment.amount_fen - payment.liability_fen,
+        "balance_after_fen": card.paid_balance_fen + card.bonus_balance_fen})
 
 
 def _draw_on_card(session: Session, invoice: Invoice, payment: Payment, data: dict, day) -> MemberCard:
@@ -243,9 +264,23 @@ def refund_payment(session: Session, caller: Caller, payment_id: str, data: dict
         session.add(InterStoreSettlement(card_id=card.id, payment_id=payment.id, debtor_store_id=card.store_id,
                                          creditor_store_id=payment.store_id, amount_fen=-liability_back,
                                          currency=payment.currency))
+    refunded_before = payment.refunded_fen
     payment.refunded_fen += amount
     if invoice is not None:
         invoice.refunded_fen += amount - from_deposits
+    details = {"refund_id": refund.id, "payment_id": payment.id, "method": payment.method, "amount_fen": amount,
+               "approved_by": approved_by, "payment_refunded_fen": {"before": refunded_before,
+                                                                    "after": payment.refunded_fen}}
+    if payment.invoice_id:
+        record_audit(session, caller, "refund_issued", "invoice", payment.invoice_id, store_id=payment.store_id,
+                     details={**details, "from_deposit_fen": from_deposits})
+    else:
+        record_audit(session, caller, "deposit_refunded", "deposit", payment.id, store_id=payment.store_id,
+                     details=details)
+    if card is not None:
+        record_audit(session, caller, "card_refunded", "member_card", card.id, store_id=payment.store_id,
+                     details={"refund_id": refund.id, "payment_id": payment.id, "amount_fen": amount,
+                              "paid_back_fen": liability_back, "service_code": payment.service_code})
     if payment.invoice_id:  # a deposit returned before any invoice was never spend: nothing to announce
         record_event(session, "refund_issued", {
             "refund_id": refund.id, "payment_id": payment.id, "invoice_id": payment.invoice_id,

@@ -7,6 +7,8 @@ from sqlalchemy import Select, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from services.common.audit import record_audit
+from services.common.context import Caller
 from services.common.errors import Conflict, Invalid, NotFound
 from services.common.schemas import page
 
@@ -238,7 +240,7 @@ def quote_parts(session: Session, store_id: str, skus: list[str]) -> dict:
     return {"items": items, "unknown": unknown}
 
 
-def adjust_stock(session: Session, data: dict, user_id: str | None) -> list[Movement]:
+def adjust_stock(session: Session, data: dict, caller: Caller) -> list[Movement]:
     """A manual correction: damaged, lost, found, customer return …; + adds, − removes."""
     part = ledger.part_by_sku(session, data["sku"])
     if part is None:
@@ -246,7 +248,7 @@ def adjust_stock(session: Session, data: dict, user_id: str | None) -> list[Move
     level = ledger.lock_level(session, data["store_id"], part.id)
     qty = data["qty"]
     kind = "return" if data["reason"] == "customer_return" else "adjustment"
-    ref = {"reference_type": "adjustment", "reference_id": ledger.document_number("ADJ"), "user_id": user_id,
+    ref = {"reference_type": "adjustment", "reference_id": ledger.document_number("ADJ"), "user_id": caller.user_id,
            "note": f"{data['reason']}: {data['note']}" if data.get("note") else data["reason"]}
     if qty > 0:
         if part.batch_tracked and not (data.get("batch_no") and data.get("expiry_date")):
@@ -264,5 +266,8 @@ def adjust_stock(session: Session, data: dict, user_id: str | None) -> list[Move
                            fields={"qty": [f"At most {level.available} can be taken out."]})
         movements = ledger.stock_out(session, level, kind, -qty, batch_no=data.get("batch_no"), **ref)
         ledger.check_low(session, level)
+    record_audit(session, caller, "stock_adjusted", "stock_adjustment", ref["reference_id"], store_id=level.store_id,
+                 details={"sku": part.sku, "qty": qty, "reason": data["reason"],
+                          "value_fen": sum(m.value_fen for m in movements)})
     session.flush()
     return movements

@@ -8,6 +8,8 @@ from collections import OrderedDict
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from services.common.audit import record_audit
+from services.common.context import Caller
 from services.common.db import utcnow
 from services.common.errors import Conflict, Invalid, NotFound
 from services.common.schemas import page
@@ -82,7 +84,7 @@ def cancel_purchase_order(session: Session, po_id: str) -> PurchaseOrder:
     return po
 
 
-def receive(session: Session, po_id: str, data: dict, user_id: str | None) -> Receipt:
+def receive(session: Session, po_id: str, data: dict, caller: Caller) -> Receipt:
     """Book a delivery against the order. Over-receipt (more than outstanding) is refused unless
     the order allows it; a refused receipt changes nothing."""
     po = _lock_po(session, po_id)
@@ -115,8 +117,9 @@ def receive(session: Session, po_id: str, data: dict, user_id: str | None) -> Re
             fields={"lines": {sku: [f"At most {by_sku[sku].qty_outstanding} outstanding."] for sku in over}})
 
     levels = ledger.lock_levels(session, po.store_id, [by_sku[sku].part_id for sku in totals])
+    status_before = po.status
     receipt = Receipt(purchase_order_id=po.id, store_id=po.store_id, delivery_note=data.get("delivery_note"),
-                      received_by=user_id, received_at=utcnow())
+                      received_by=caller.user_id, received_at=utcnow())
     session.add(receipt)
     session.flush([receipt])
     for line in data["lines"]:
@@ -126,7 +129,7 @@ def receive(session: Session, po_id: str, data: dict, user_id: str | None) -> Re
         qty = line["qty"]
         ledger.stock_in(session, level, "receipt", qty, ledger.fen(qty * unit_cost),
                         batch_no=line.get("batch_no"), expiry_date=line.get("expiry_date"),
-                        reference_type="receipt", reference_id=receipt.id, user_id=user_id,
+                        reference_type="receipt", reference_id=receipt.id, user_id=caller.user_id,
                         note=po.number)
         level.on_order = max(level.on_order - min(qty, po_line.qty_outstanding), ZERO)
         po_line.qty_received += qty
@@ -137,6 +140,10 @@ def receive(session: Session, po_id: str, data: dict, user_id: str | None) -> Re
         po.status, po.closed_at = "received", utcnow()
     else:
         po.status = "partially_received"
+    record_audit(session, caller, "stock_received", "purchase_order", po.id, store_id=po.store_id, details={
+        "receipt_id": receipt.id, "lines": [{"sku": line.sku, "qty": line.qty, "unit_cost_fen": line.unit_cost_fen}
+                                            for line in receipt.lines],
+        "before": {"status": status_before}, "after": {"status": po.status}})
     session.flush()
     ledger.after_stock_in(session, list(levels.values()))
     session.flush()

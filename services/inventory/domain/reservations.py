@@ -11,6 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from services.common.audit import record_audit
+from services.common.context import Caller
 from services.common.db import utcnow
 from services.common.errors import Conflict, NotFound
 from services.common.money import to_qty
@@ -97,6 +99,9 @@ def reserve_order(session: Session, payload: dict) -> str | None:
                                 qty_requested=qty, qty_reserved=take, qty_issued=ZERO, promised_at=promised_at,
                                 status="open", created_at=now))
     session.flush()
+    record_audit(session, None, "stock_reserved", "order_parts", order_id, store_id=store_id, details={
+        "lines": [{"sku": r.sku, "qty_requested": r.qty_requested, "qty_reserved": r.qty_reserved}
+                  for r in ledger.order_lines(session, order_id)], "unknown_skus": [line["sku"] for line in unknown]})
     fact = ledger.publish_order_state(session, order_id, store_id, unknown)
     for level in levels.values():
         ledger.check_low(session, level)
@@ -113,9 +118,13 @@ def release_order(session: Session, payload: dict) -> int:
     store_id = reservations[0].store_id
     levels = ledger.lock_levels(session, store_id, [r.part_id for r in reservations])
     now = utcnow()
+    released = []
     for reservation in ledger.order_lines(session, order_id):
         levels[reservation.part_id].reserved -= reservation.qty_reserved
+        released.append({"sku": reservation.sku, "qty": reservation.qty_reserved})
         reservation.status, reservation.closed_at = "released", now
+    record_audit(session, None, "stock_released", "order_parts", order_id, store_id=store_id,
+                 details={"reason": "order_cancelled", "lines": released})
     session.flush()
     ledger.after_stock_in(session, list(levels.values()))
     return len(reservations)
@@ -170,6 +179,10 @@ def issue_for_work_order(session: Session, payload: dict) -> dict | None:
     for reservation in reservations.values():  # reserved, not used: released
         levels[reservation.part_id].reserved -= reservation.qty_reserved
         reservation.status, reservation.closed_at = "released", now
+    if lines or reservations:
+        record_audit(session, None, "stock_issued", "order_parts", order_id, store_id=store_id, details={
+            "work_order_id": work_order_id, "lines": lines, "cost_fen": total,
+            "released": [{"sku": r.sku, "qty": r.qty_reserved} for r in reservations.values()]})
     session.flush()
     ledger.after_stock_in(session, list(levels.values()))
     if not lines:
@@ -180,7 +193,7 @@ def issue_for_work_order(session: Session, payload: dict) -> dict | None:
     return payload_out
 
 
-def release_reservation(session: Session, reservation_id: str) -> Reservation:
+def release_reservation(session: Session, caller: Caller, reservation_id: str) -> Reservation:
     """A store keeper frees one line by hand (an order that will never come back, a part fitted
     from elsewhere); the stock goes to waiting orders first."""
     reservation = session.get(Reservation, reservation_id)
@@ -192,6 +205,9 @@ def release_reservation(session: Session, reservation_id: str) -> Reservation:
         raise Conflict(f"This reservation is already {reservation.status}.")
     level.reserved -= reservation.qty_reserved
     reservation.status, reservation.closed_at = "released", utcnow()
+    record_audit(session, caller, "reservation_released", "order_parts", reservation.order_id,
+                 store_id=reservation.store_id, details={"reservation_id": reservation.id, "sku": reservation.sku,
+                                                         "qty": reservation.qty_reserved})
     session.flush()
     ledger.after_stock_in(session, [level])
     return reservation

@@ -10,6 +10,8 @@ from __future__ import annotations
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from services.common.audit import record_audit
+from services.common.context import Caller
 from services.common.db import utcnow
 from services.common.errors import Conflict, Invalid, NotFound
 from services.common.schemas import page
@@ -82,13 +84,13 @@ def record_counts(session: Session, stocktake_id: str, data: dict, counter_id: s
     return stocktake
 
 
-def post_stocktake(session: Session, stocktake_id: str, data: dict, user_id: str | None) -> Stocktake:
+def post_stocktake(session: Session, stocktake_id: str, data: dict, caller: Caller) -> Stocktake:
     stocktake = get_stocktake(session, stocktake_id, lock=True)
     if stocktake.status != "open":
         raise Conflict(f"Stocktake {stocktake.number} is {stocktake.status}; it cannot be posted again.")
     zero_uncounted = data.get("uncounted", "keep") == "zero"
     levels = ledger.lock_levels(session, stocktake.store_id, [line.part_id for line in stocktake.lines])
-    ref = {"reference_type": "stocktake", "reference_id": stocktake.id, "user_id": user_id,
+    ref = {"reference_type": "stocktake", "reference_id": stocktake.id, "user_id": caller.user_id,
            "note": stocktake.number}
     shorted_orders: set[str] = set()
     for line in stocktake.lines:
@@ -111,7 +113,12 @@ def post_stocktake(session: Session, stocktake_id: str, data: dict, user_id: str
             shorted_orders |= ledger.shrink_reservations(session, level, level.on_hand + variance)
             movements = ledger.stock_out(session, level, "stocktake_variance", -variance, **ref)
             line.variance_value_fen = sum(m.value_fen for m in movements)
-    stocktake.status, stocktake.posted_by, stocktake.posted_at = "posted", user_id, utcnow()
+    stocktake.status, stocktake.posted_by, stocktake.posted_at = "posted", caller.user_id, utcnow()
+    record_audit(session, caller, "stocktake_posted", "stocktake", stocktake.id, store_id=stocktake.store_id,
+                 details={"adjustments": [{"sku": line.sku, "variance_qty": line.variance_qty,
+                                           "variance_value_fen": line.variance_value_fen}
+                                          for line in stocktake.lines if line.variance_qty],
+                          "before": {"status": "open"}, "after": {"status": "posted"}})
     session.flush()
     for order_id in sorted(shorted_orders):
         ledger.publish_order_state(session, order_id, stocktake.store_id)

@@ -11,6 +11,8 @@ from decimal import Decimal
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from services.common.audit import record_audit
+from services.common.context import Caller
 from services.common.db import utcnow
 from services.common.errors import Conflict, Invalid, NotFound
 from services.common.schemas import page
@@ -60,7 +62,7 @@ def _quantities(transfer: Transfer, given: list[dict] | None, default, what: str
     return result
 
 
-def ship(session: Session, transfer_id: str, data: dict, user_id: str | None) -> Transfer:
+def ship(session: Session, transfer_id: str, data: dict, caller: Caller) -> Transfer:
     transfer = get_transfer(session, transfer_id, lock=True)
     if transfer.status != "requested":
         raise Conflict(f"Transfer {transfer.number} is {transfer.status}; only a requested transfer ships.")
@@ -88,13 +90,17 @@ def ship(session: Session, transfer_id: str, data: dict, user_id: str | None) ->
             line.unit_cost_fen = 0
             continue
         movements = ledger.stock_out(session, levels[line.part_id], "transfer_out", qty,
-                                     reference_type="transfer", reference_id=transfer.id, user_id=user_id,
+                                     reference_type="transfer", reference_id=transfer.id, user_id=caller.user_id,
                                      note=f"{transfer.number} → {transfer.to_store_id}")
         line.shipped_value_fen = -sum(m.value_fen for m in movements)
         line.unit_cost_fen = ledger.fen(Decimal(line.shipped_value_fen) / qty)
         if movements[0].batch_id:
             line.shipped_batches = [_batch_record(session, m) for m in movements]
-    transfer.status, transfer.shipped_by, transfer.shipped_at = "shipped", user_id, utcnow()
+    transfer.status, transfer.shipped_by, transfer.shipped_at = "shipped", caller.user_id, utcnow()
+    record_audit(session, caller, "transfer_shipped", "transfer", transfer.id, store_id=transfer.from_store_id,
+                 details={"lines": [{"sku": line.sku, "qty": line.qty_shipped, "value_fen": line.shipped_value_fen}
+                                    for line in transfer.lines],
+                          "before": {"status": "requested"}, "after": {"status": transfer.status}})
     session.flush()
     for level in levels.values():
         ledger.check_low(session, level)
@@ -107,7 +113,7 @@ def _batch_record(session: Session, movement) -> dict:
             "qty": str(-movement.qty), "value_fen": -movement.value_fen}
 
 
-def receive(session: Session, transfer_id: str, data: dict, user_id: str | None) -> Transfer:
+def receive(session: Session, transfer_id: str, data: dict, caller: Caller) -> Transfer:
     transfer = get_transfer(session, transfer_id, lock=True)
     if transfer.status != "shipped":
         raise Conflict(f"Transfer {transfer.number} is {transfer.status}; only a shipped transfer is received.")
@@ -117,7 +123,7 @@ def receive(session: Session, transfer_id: str, data: dict, user_id: str | None)
         raise Invalid("Cannot receive more than was shipped.",
                       fields={"lines": {sku: ["More than shipped."] for sku in too_many}})
     levels = ledger.lock_levels(session, transfer.to_store_id, [line.part_id for line in transfer.lines])
-    ref = {"reference_type": "transfer", "reference_id": transfer.id, "user_id": user_id,
+    ref = {"reference_type": "transfer", "reference_id": transfer.id, "user_id": caller.user_id,
            "note": f"{transfer.number} ← {transfer.from_store_id}"}
     for line in transfer.lines:
         qty, level = quantities[line.sku], levels[line.part_id]
@@ -144,7 +150,11 @@ def receive(session: Session, transfer_id: str, data: dict, user_id: str | None)
         line.discrepancy_value_fen = line.shipped_value_fen - received_value
     complete = all(line.discrepancy_qty == 0 for line in transfer.lines)
     transfer.status = "received" if complete else "partially_received"
-    transfer.received_by, transfer.received_at = user_id, utcnow()
+    transfer.received_by, transfer.received_at = caller.user_id, utcnow()
+    record_audit(session, caller, "transfer_received", "transfer", transfer.id, store_id=transfer.to_store_id,
+                 details={"lines": [{"sku": line.sku, "qty": line.qty_received, "discrepancy_qty": line.discrepancy_qty}
+                                    for line in transfer.lines],
+                          "before": {"status": "shipped"}, "after": {"status": transfer.status}})
     if data.get("notes"):
         transfer.notes = f"{transfer.notes}\n{data['notes']}" if transfer.notes else data["notes"]
     session.flush()

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from services.common.audit import record_audit
 from services.common.context import Caller
 from services.common.db import utcnow
 from services.common.errors import Conflict, Invalid, NotFound
@@ -46,6 +47,7 @@ def contract(session: Session, caller: Caller, quote_id: str, data: dict) -> Ord
                        fields={"approval_status": ["pending"]})
     if data.get("deposit_fen", 0) > quote.total_fen:
         raise Invalid("The deposit is more than the order's total.", fields={"deposit_fen": ["Above the total."]})
+    state_before = quote.state
     # The state check and the change are one conditional UPDATE: of two concurrent contracts
     # only one matches; the other finds the quote contracted and returns the same order.
     won = session.execute(update(Quote).where(Quote.id == quote.id, Quote.state.in_(CONTRACTABLE))
@@ -78,6 +80,10 @@ def contract(session: Session, caller: Caller, quote_id: str, data: dict) -> Ord
     if requoted:
         session.execute(update(DeclinedWork).where(DeclinedWork.id.in_(requoted)).values(status="requoted"))
     session.flush()
+    record_audit(session, caller, "quote_contracted", "quote", quote.id, store_id=quote.store_id, details={
+        "order_id": order.id, "order_number": order.number, "total_fen": order.total_fen,
+        "discount_fen": order.discount_fen, "deposit_fen": order.deposit_fen, "payment_method": order.payment_method,
+        "before": {"state": state_before}, "after": {"state": quote.state}})
     record_event(session, "order_confirmed", confirmed_payload(order, quote), store_id=order.store_id)
     return order
 

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
+from services.common.audit import record_audit
 from services.common.context import Caller
 from services.common.db import utcnow
 from services.common.errors import Conflict, Forbidden, Invalid, NotFound
@@ -311,6 +312,7 @@ def set_discount(session: Session, caller: Caller, quote_id: str, data: dict) ->
     """A percent or amount off one line (`line_id`) or the whole quote, with a reason;
     a value of 0 removes it."""
     quote = _editable(session, caller, quote_id)
+    before = {"discount_fen": quote.discount_fen, "total_fen": quote.total_fen}
     if data.get("line_id"):
         line = next((line for line in quote.lines if line.id == data["line_id"]), None)
         if line is None:
@@ -323,6 +325,10 @@ def set_discount(session: Session, caller: Caller, quote_id: str, data: dict) ->
             quote.discount_kind = quote.discount_value = quote.discount_reason = None
     _note_discounter(quote, caller)
     reprice(session, quote, settings_of(session, quote.store_id))
+    record_audit(session, caller, "discount_set", "quote", quote.id, store_id=quote.store_id, details={
+        "line_id": data.get("line_id"), "kind": data["kind"], "value": data["value"], "before": before,
+        "after": {"discount_fen": quote.discount_fen, "total_fen": quote.total_fen},
+        "approval_status": quote.approval_status})
     return quote
 
 
@@ -345,6 +351,9 @@ def approve(session: Session, caller: Caller, quote_id: str, note: str | None) -
     quote.approved_below_cost = list(price.below_cost)
     quote.approved_by, quote.approved_at, quote.approval_note = caller.user_id, utcnow(), note
     reprice(session, quote, settings)
+    record_audit(session, caller, "discount_approved", "quote", quote.id, store_id=quote.store_id, details={
+        "approved_pct": quote.approved_pct, "below_cost_lines": quote.approved_below_cost,
+        "discount_fen": quote.discount_fen, "total_fen": quote.total_fen})
     return quote
 
 
