@@ -91,14 +91,17 @@ class Stack:
             time.sleep(0.3)
         raise RuntimeError(f"stack not ready: {last.text if last is not None else 'no answer'}")
 
-    def stop(self) -> None:
+    def stop(self, grace: float = 15) -> None:
+        """SIGTERM to every process; whatever has not exited `grace` seconds later is killed."""
         for process in self.processes.values():
             process.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + grace
         for process in self.processes.values():
             try:
-                process.wait(timeout=15)
+                process.wait(timeout=max(deadline - time.monotonic(), 0))
             except subprocess.TimeoutExpired:
                 process.kill()
+                process.wait()
         self.processes.clear()
 
     # -- HTTP helpers ----------------------------------------------------------------------
