@@ -1,7 +1,7 @@
 """audit trail of money and stock writes
 
 Revision ID: 1a19c3fc0250
-Revises: 6af25b41e119
+Revises: 3c9e0d1a7b52
 Create Date: 2026-11-26 17:17:47.408849
 """
 from alembic import op
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = '1a19c3fc0250'
-down_revision = '6af25b41e119'
+down_revision = '3c9e0d1a7b52'
 branch_labels = None
 depends_on = None
 
