@@ -8,6 +8,7 @@ from sqlalchemy.orm import sessionmaker
 
 from ..auth import Authenticator
 from ..config import Settings
+from ..models import Store
 from ..rpc import RpcClient
 
 
@@ -27,3 +28,8 @@ class Resource:
         """One RPC on behalf of the request's user (their identity and request id travel along)."""
         context = req.context.principal.rpc_context(req.context.request_id)
         return self.deps.rpc.call(service, method, context, **kwargs)
+
+    def store(self, store_id: str) -> Store | None:
+        """The store as the gateway's identity database knows it (name, address, phone, time zone)."""
+        with self.deps.identity_db() as session:
+            return session.get(Store, store_id)

@@ -13,7 +13,6 @@ from ..api import endpoint
 from ..auth import require_store
 from ..documents.layout import Sheet, StoreHeader, render
 from ..documents.sheets import Parties, contract_sheet, invoice_sheet, quote_sheet, work_order_sheet
-from ..models import Store
 from . import Resource
 from .finance import InvoiceItem
 from .sales import OrderItem, QuoteItem
@@ -42,15 +41,14 @@ class Printout(Resource):
             futures = {name: pool.submit(self.call, req, service, method, **kwargs)
                        for name, (service, method, kwargs) in calls.items()}
             found = {name: future.result() for name, future in futures.items()}
-        store, time_zone = self.store(document["store_id"])
+        store, time_zone = self.store_header(document["store_id"])
         return Parties(store, time_zone, found["customer"], found.get("vehicle"), found.get("visit")), found
 
-    def store(self, store_id: str) -> tuple[StoreHeader, str]:
-        with self.deps.identity_db() as session:
-            store = session.get(Store, store_id)
-            if store is None:
-                return StoreHeader(store_id), "Asia/Shanghai"
-            return StoreHeader(store.name, store.address, store.phone), store.timezone
+    def store_header(self, store_id: str) -> tuple[StoreHeader, str]:
+        store = self.store(store_id)
+        if store is None:
+            return StoreHeader(store_id), "Asia/Shanghai"
+        return StoreHeader(store.name, store.address, store.phone), store.timezone
 
     @staticmethod
     def pdf(resp: falcon.Response, sheet: Sheet, filename: str) -> bytes:

@@ -16,7 +16,7 @@ from services.workshop.schemas import (BayCreate, BayListQuery, BayOut, BayPlanO
 
 from ..api import ValidationFailed, endpoint
 from ..auth import ALL_ROLES, require_store, with_default_store
-from ..models import Store, User
+from ..models import User
 from . import Resource
 
 TAG = "workshop"
@@ -29,9 +29,8 @@ class WorkshopResource(Resource):
     def store_time_zone(self, store_id: str | None) -> str | None:
         if not store_id:
             return None
-        with self.deps.identity_db() as session:
-            store = session.get(Store, store_id)
-            return store.timezone if store is not None else None
+        store = self.store(store_id)
+        return store.timezone if store is not None else None
 
     def check_linked_user(self, user_id: str | None, store_id: str | None) -> None:
         """The account a technician record is linked to exists, is active and works in that store."""
