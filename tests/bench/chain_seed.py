@@ -9,7 +9,8 @@
 At `--scale 1`: 500 stores; crm 2M customers (home store, unique mobile), 3M vehicles (unique plates),
 5M history entries (one per invoice); workshop 5M delivered work orders plus 20 active ones per store;
 inventory 2,000 parts and 10M stock movements; finance 5M invoices over the 24 months before
-`--until`, two lines each (labour and part) and their cost of sales. Stores scale with the data, so a
+`--until`, two lines each (labour and part) and their cost of sales, and the KPI day book recomputed
+from them (production keeps it with every invoice). Stores scale with the data, so a
 store's own month looks the same at every scale; the chain grows.
 
 Databases are named `<prefix>_<scale>_<owner>` (e.g. `chain_0_01_crm`), migrated to head with each
@@ -34,6 +35,7 @@ from tqdm import tqdm
 
 from services.common.migrate import upgrade
 from services.common.validators import PROVINCES
+from services.finance.domain import kpi_days
 from tests.support.infra import PG_ADMIN_URL
 
 OWNERS = ("crm", "workshop", "inventory", "finance")
@@ -369,12 +371,26 @@ def bulk_load(url: str, tables: list[Table], size: Size, progress: tqdm) -> None
             cursor.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
         for _name, definition in indexes:
             cursor.execute(definition)
+        raw.commit()
+        if tables[0].owner in DERIVED:
+            progress.set_postfix_str(f"{tables[0].owner}: derived tables")
+            with engine.begin() as connection:
+                names += DERIVED[tables[0].owner](connection)
         for name in names:
             cursor.execute(f"ANALYZE {name}")
         raw.commit()
     finally:
         raw.close()
         engine.dispose()
+
+
+def finance_day_book(connection: Connection) -> list[str]:
+    """The KPI day book kept with every invoice in production, recomputed once after the load."""
+    kpi_days.rebuild(connection)
+    return ["kpi_days", "kpi_day_categories"]
+
+
+DERIVED: dict[str, Callable[[Connection], list[str]]] = {"finance": finance_day_book}
 
 
 def seed(prefix: str, size: Size) -> dict[str, str]:

@@ -16,7 +16,7 @@ from services.common.db import make_engine
 from services.common.errors import Conflict, Invalid
 from services.common.migrate import upgrade
 from services.finance.domain import ledger
-from services.finance.models import Invoice, JournalEntry, Payment
+from services.finance.models import Invoice, JournalEntry, KpiDay, Payment
 from services.finance.service import FinanceService
 from tests.service.test_finance_service import completed, envelope, order
 from tests.support.service import RecordingRelay
@@ -204,3 +204,33 @@ def test_closing_the_day_waits_for_a_payment_in_flight_and_counts_it(sessions):
     later = service(sessions(), cashier).take_payment(invoice["id"], {"method": "cash", "amount_fen": 100})
     assert later["payment"]["business_date"] > day.isoformat()  # the closed day takes no more
     assert ledger.trial_balance(sessions(), [store])["balanced"]
+
+
+def test_invoices_issued_at_once_in_one_store_and_day_are_all_counted_in_the_kpi_day_book(sessions):
+    store = f"store-{uuid.uuid4().hex[:6]}"
+    orders = [order(store_id=store) for _ in range(6)]
+    for confirmed in orders:
+        service(sessions(), SYSTEM).on_order_confirmed(envelope("sales.order_confirmed", confirmed))
+    barrier = threading.Barrier(len(orders))
+    errors = []
+
+    def complete(confirmed):
+        session = sessions()
+        barrier.wait()
+        try:
+            service(session, SYSTEM).on_work_order_completed(envelope("workshop.work_order_completed",
+                                                                      completed(confirmed)))
+        except Exception as exc:  # noqa: BLE001 - collected for the assertion
+            errors.append(exc)
+
+    threads = [threading.Thread(target=complete, args=(confirmed,)) for confirmed in orders]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    check = sessions()
+    [day] = check.execute(select(KpiDay).where(KpiDay.store_id == store)).scalars()
+    issued = check.execute(select(func.count(), func.sum(Invoice.labour_fen), func.sum(Invoice.parts_fen))
+                           .where(Invoice.store_id == store)).one()
+    assert (day.car_count, day.labour_fen, day.parts_fen) == tuple(issued) and issued[0] == 6

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
 
 import pytest
 from nameko.testing.services import worker_factory
@@ -16,8 +17,8 @@ from sqlalchemy import func, select
 from services.common.context import Caller
 from services.common.errors import Conflict, Forbidden, Invalid, NotFound
 from services.common.outbox import OUTBOX
-from services.finance.domain import ledger
-from services.finance.models import Base, InterStoreSettlement, JournalEntry
+from services.finance.domain import kpi_days, ledger
+from services.finance.models import Base, InterStoreSettlement, JournalEntry, KpiDay, KpiDayCategory
 from services.finance.service import FinanceService
 from tests.support.service import sqlite_session
 
@@ -513,6 +514,33 @@ def test_pnl_and_kpis_for_the_month_equal_the_figures_by_hand(session):
     chain = finance(session, HQ).kpis({"from": first["business_date"], "to": first["business_date"]})["items"]
     assert [row["store_id"] for row in chain] == [STORE]
     assert_books_balance(session)
+
+
+def day_book(session) -> list[tuple]:
+    days = session.execute(select(KpiDay.__table__).order_by(KpiDay.store_id, KpiDay.business_date)).all()
+    categories = session.execute(select(KpiDayCategory.__table__).order_by(
+        KpiDayCategory.store_id, KpiDayCategory.business_date, KpiDayCategory.category)).all()
+    return [tuple(row) for row in days if row.car_count or row.parts_cost_fen] + [
+        tuple(row) for row in categories if row.net_fen]
+
+
+def test_the_kpi_day_book_kept_with_each_invoice_equals_one_rebuilt_from_the_invoices(session):
+    first = issue(session)
+    second = issue(session, lines=[line("labour", "四轮定位", 30_000, "0.06", 1_698, op_code="ALIGN", hours="1.0")])
+    issue(session, store_id=OTHER)
+    finance(session, SYSTEM).on_stock_issued(envelope("inventory.stock_issued", {
+        "order_id": first["order_id"], "work_order_id": None, "store_id": STORE, "lines": [], "cost_fen": 14_500}))
+    finance(session, MANAGER).void_invoice(second["id"], {"reason": "priced wrong"})
+    kept = day_book(session)
+    day = date.fromisoformat(first["business_date"])
+    assert (STORE, day, 1, 16_981, 28_319, 943, Decimal("1.500"), Decimal("1.800"), 14_500) in kept
+    assert not any(row[2] == "ALIGN" for row in kept)  # the void took its category out
+    kpi_days.rebuild(session.connection())
+    assert day_book(session) == kept
+    kpis = finance(session, MANAGER).kpis({"store_id": STORE, "from": first["business_date"],
+                                           "to": first["business_date"], "group": "day"})["items"]
+    assert [(row["car_count"], row["sales_by_category"]) for row in kpis] == [
+        (1, {"MAINT": 16_981, "parts": 28_319, "fees": 943})]
 
 
 def test_every_flow_in_turn_keeps_the_books_balanced_after_each_step(session):

@@ -1,2 +1,2 @@
 """finance's rules as plain functions over a Session: ledger, invoices, payments (and refunds),
-cards, close, commission, reports."""
+cards, close, commission, kpi_days, reports."""

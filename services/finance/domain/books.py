@@ -9,7 +9,7 @@ from services.common.audit import record_audit
 from services.common.context import Caller
 
 from ..models import CostOfSale, Expense
-from . import ledger
+from . import kpi_days, ledger
 from .ledger import BANK, CASH, COGS, EXPENSE_ACCOUNTS, INVENTORY, credit, debit
 
 EXPENSE_CATEGORIES = tuple(EXPENSE_ACCOUNTS)
@@ -26,6 +26,7 @@ def record_cost_of_sale(session: Session, issued: dict) -> CostOfSale | None:
                                for line in issued["lines"]])
     session.add(record)
     session.flush()
+    kpi_days.count_cost(session, record.store_id, day, cost)
     ledger.post_journal_entry(session, issued["store_id"], [debit(COGS, cost), credit(INVENTORY, cost)],
                               source_type="cogs", source_id=record.id,
                               memo=f"Parts issued for order {issued['order_id']}", day=day)

@@ -21,7 +21,7 @@ from services.common.money import round_fen, to_qty
 from services.common.outbox import record_event
 
 from ..models import BillingBasis, Invoice, InvoiceJob, InvoiceLine, Payment, Refund
-from . import ledger
+from . import kpi_days, ledger
 from .common import get_locked, illegal, require_manager
 from .ledger import AR, DEPOSITS, DISCOUNTS, REVENUE, VAT, credit, debit
 
@@ -239,6 +239,7 @@ def issue_invoice(session: Session, completed: dict, caller: Caller | None = Non
                                             for t in j["technicians"]]) for j in jobs]
     session.add(invoice)
     session.flush()
+    kpi_days.count_invoice(session, invoice)
     ledger.post_journal_entry(session, invoice.store_id, issue_posting(lines), source_type="invoice",
                               source_id=invoice.id, memo=f"Invoice {invoice.number}", day=day,
                               currency=invoice.currency)
@@ -327,6 +328,7 @@ def void_invoice(session: Session, caller: Caller, invoice_id: str, reason: str)
     record_audit(session, caller, "invoice_voided", "invoice", invoice.id, store_id=invoice.store_id, details={
         "total_fen": invoice.total_fen, "deposit_released_fen": invoice.deposit_fen,
         "before": {"status": invoice.status}, "after": {"status": VOID}})
+    kpi_days.count_invoice(session, invoice, sign=-1)
     invoice.status = VOID
     invoice.void_reason = reason
     invoice.voided_at = utcnow()

@@ -8,12 +8,12 @@ from collections import defaultdict
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.common.money import round_fen
 
-from ..models import CostOfSale, Invoice, InvoiceLine
+from ..models import KpiDay, KpiDayCategory
 from . import ledger
 from .commission import month_bounds
 from .ledger import CASH_OVER_SHORT, CHART, COGS, DISCOUNTS, EXPENSE_ACCOUNTS, REFUNDS, REVENUE
@@ -74,54 +74,37 @@ def period_of(day: date, group: str) -> str | None:
     return None
 
 
-def line_category(kind: str, op_code: str | None) -> str:
-    """Service category of an invoice line: labour by its operation code, parts and fees together."""
-    if kind == "labour":
-        return op_code or "labour"
-    return "parts" if kind == "part" else "fees"
-
-
 def kpis(session: Session, stores: list[str] | None, since: date, until: date, group: str = "store") -> dict:
     """Per store (and per day, ISO week or month when `group` says so) over the store-local days
-    [since, until]; each row also breaks sales down by service category. Summed in the database per
-    store and day (index on store and business date), so the work grows with stores x days, not invoices."""
-    counted = [Invoice.business_date >= since, Invoice.business_date <= until, Invoice.status != "void"]
-    costed = [CostOfSale.business_date >= since, CostOfSale.business_date <= until]
+    [since, until]; each row also breaks sales down by service category. Read from the KPI day book
+    (`kpi_days`), so the work grows with stores x days, not with invoices."""
+    days = [KpiDay.business_date >= since, KpiDay.business_date <= until]
+    category_days = [KpiDayCategory.business_date >= since, KpiDayCategory.business_date <= until]
     if stores is not None:
-        counted.append(Invoice.store_id.in_(stores))
-        costed.append(CostOfSale.store_id.in_(stores))
-    day = (Invoice.store_id, Invoice.business_date)
+        days.append(KpiDay.store_id.in_(stores))
+        category_days.append(KpiDayCategory.store_id.in_(stores))
     totals: dict[tuple[str, str | None], dict] = defaultdict(lambda: defaultdict(int))
-    for store, business_date, cars, labour, parts, fees, billed, clocked in session.execute(
-            select(*day, func.count(), func.sum(Invoice.labour_fen), func.sum(Invoice.parts_fen),
-                   func.sum(Invoice.fees_fen), func.sum(Invoice.billed_hours), func.sum(Invoice.clocked_hours))
-            .where(*counted).group_by(*day)):
-        bucket = totals[(store, period_of(business_date, group))]
-        for name, value in (("cars", cars), ("labour", labour), ("parts", parts), ("fees", fees)):
-            bucket[name] += int(value)
-        bucket["billed"] += Decimal(billed)
-        bucket["clocked"] += Decimal(clocked)
+    for row in session.execute(select(KpiDay).where(*days)).scalars():
+        if not (row.car_count or row.parts_cost_fen):
+            continue  # a day whose only invoice was voided
+        bucket = totals[(row.store_id, period_of(row.business_date, group))]
+        for name in ("car_count", "labour_fen", "parts_fen", "fees_fen", "parts_cost_fen"):
+            bucket[name] += getattr(row, name)
+        bucket["billed_hours"] += Decimal(row.billed_hours)
+        bucket["clocked_hours"] += Decimal(row.clocked_hours)
     categories: dict[tuple[str, str | None], dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for store, business_date, kind, op_code, net in session.execute(
-            select(*day, InvoiceLine.kind, InvoiceLine.op_code, func.sum(InvoiceLine.total_fen - InvoiceLine.tax_fen))
-            .join(InvoiceLine, InvoiceLine.invoice_id == Invoice.id).where(*counted)
-            .group_by(*day, InvoiceLine.kind, InvoiceLine.op_code)):
-        categories[(store, period_of(business_date, group))][line_category(kind, op_code)] += int(net)
-    costs: dict[tuple[str, str | None], int] = defaultdict(int)
-    for store, business_date, total in session.execute(
-            select(CostOfSale.store_id, CostOfSale.business_date, func.sum(CostOfSale.cost_fen))
-            .where(*costed).group_by(CostOfSale.store_id, CostOfSale.business_date)):
-        costs[(store, period_of(business_date, group))] += int(total)
-    keys = set(totals) | set(costs)
+    for row in session.execute(select(KpiDayCategory).where(*category_days)).scalars():
+        categories[(row.store_id, period_of(row.business_date, group))][row.category] += row.net_fen
+    keys = set(totals)
     if group == "store":
         keys |= {(store, None) for store in stores or []}
     items = []
     for store_id, period in sorted(keys, key=lambda k: (k[0], k[1] or "")):
         bucket = totals.get((store_id, period), {})
-        cars, labour, parts, fees = (bucket.get(name, 0) for name in ("cars", "labour", "parts", "fees"))
-        billed, clocked = bucket.get("billed", Decimal(0)), bucket.get("clocked", Decimal(0))
+        cars, labour, parts, fees, parts_cost = (
+            bucket.get(name, 0) for name in ("car_count", "labour_fen", "parts_fen", "fees_fen", "parts_cost_fen"))
+        billed, clocked = bucket.get("billed_hours", Decimal(0)), bucket.get("clocked_hours", Decimal(0))
         sales = labour + parts + fees
-        parts_cost = costs.get((store_id, period), 0)
         items.append({
             "store_id": store_id, "period": period, "car_count": cars, "sales_fen": sales, "labour_fen": labour,
             "parts_fen": parts, "fees_fen": fees, "aro_fen": round_fen(Decimal(sales) / cars) if cars else None,
@@ -130,7 +113,8 @@ def kpis(session: Session, stores: list[str] | None, since: date, until: date, g
             "billed_hours": str(billed), "clocked_hours": str(clocked),
             "effective_labour_rate_fen": round_fen(Decimal(labour) / billed) if billed else None,
             "technician_efficiency_pct": pct(billed, clocked),
-            "sales_by_category": dict(sorted(categories.get((store_id, period), {}).items()))})
+            "sales_by_category": {name: net for name, net in sorted(categories.get((store_id, period), {}).items())
+                                  if net}})
     return {"from": since.isoformat(), "to": until.isoformat(), "group": group, "items": items,
             "owned_elsewhere": OWNED_ELSEWHERE}
 
