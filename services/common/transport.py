@@ -18,6 +18,7 @@ import threading
 
 import kombu.serialization
 from kombu import Connection, Producer
+from nameko import messaging as nameko_messaging
 from nameko import rpc as nameko_rpc
 from nameko.constants import (AMQP_SSL_CONFIG_KEY, AMQP_URI_CONFIG_KEY, DEFAULT_RETRY_POLICY, DEFAULT_TRANSPORT_OPTIONS,
                               LOGIN_METHOD_CONFIG_KEY, NON_PERSISTENT, TRANSPORT_OPTIONS_CONFIG_KEY)
@@ -63,8 +64,23 @@ def encode_reply(result, exc_info, content_type: str):
     return result, exc_info, encoded
 
 
+class RpcQueueConsumer(nameko_messaging.QueueConsumer):
+    """nameko's queue consumer for the RPC queue alone (its own connection: requests never wait behind
+    event deliveries). nameko hands each message to a new green thread whose only job is to spawn the
+    worker, a second switch per call; here a request goes straight to its worker while the worker
+    pool has room, and through that thread only when it is full (the consume loop never blocks)."""
+
+    def handle_message(self, provider, body, message):
+        if self.container._worker_pool.free():
+            provider.handle_message(body, message)
+        else:
+            super().handle_message(provider, body, message)
+
+
 class RpcConsumer(nameko_rpc.RpcConsumer):
-    """nameko's RPC consumer with the reply path above."""
+    """nameko's RPC consumer with the reply path above, on its own queue consumer."""
+
+    queue_consumer = RpcQueueConsumer()
 
     def setup(self):
         super().setup()

@@ -278,6 +278,11 @@ def test_commission_split_60_40_and_kpis_for_a_fresh_store(stack, vhost, admin):
     assert figures["parts_gross_profit_fen"] == 13_819 and figures["parts_gross_profit_pct"] == "48.80"
     assert figures["effective_labour_rate_fen"] == 11_321  # 169.81 ÷ 1.5 h
     assert figures["technician_efficiency_pct"] == "83.33"  # 1.5 billed ÷ 1.8 clocked
+    trend = boss.get(f"{stack.url}/v1/reports/kpis", params={
+        "store_id": shop["id"], "from": (day - timedelta(days=1)).isoformat(), "to": (day + timedelta(days=1)).isoformat(),
+        "group": "day"}).json()["items"]
+    assert [(row["period"], row["car_count"], row["sales_fen"], row["parts_cost_fen"]) for row in trend] == [
+        (day.isoformat(), 1, 46_243, 14_500)]
     pnl = boss.get(f"{stack.url}/v1/reports/pnl", params={"store_id": shop["id"], "month": month}).json()
     assert pnl["net_revenue_fen"] == 46_243 and pnl["cogs_fen"] == 14_500 and pnl["gross_profit_fen"] == 31_743
     assert till.get(f"{stack.url}/v1/reports/pnl", params={"store_id": shop["id"], "month": month}).status_code == 403

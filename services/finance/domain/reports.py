@@ -8,7 +8,7 @@ from collections import defaultdict
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import Date, func, literal, select
 from sqlalchemy.orm import Session
 
 from services.common.money import round_fen
@@ -76,25 +76,23 @@ def period_of(day: date, group: str) -> str | None:
 
 def kpis(session: Session, stores: list[str] | None, since: date, until: date, group: str = "store") -> dict:
     """Per store (and per day, ISO week or month when `group` says so) over the store-local days
-    [since, until]; each row also breaks sales down by service category. Read from the KPI day book
-    (`kpi_days`), so the work grows with stores x days, not with invoices."""
-    days = [KpiDay.business_date >= since, KpiDay.business_date <= until]
-    category_days = [KpiDayCategory.business_date >= since, KpiDayCategory.business_date <= until]
-    if stores is not None:
-        days.append(KpiDay.store_id.in_(stores))
-        category_days.append(KpiDayCategory.store_id.in_(stores))
+    [since, until]; each row also breaks sales down by service category. Summed by the database from
+    the KPI day book (`kpi_days`), so the work grows with stores x days, not with invoices."""
+    by_day = group != "store"
     totals: dict[tuple[str, str | None], dict] = defaultdict(lambda: defaultdict(int))
-    for row in session.execute(select(KpiDay).where(*days)).scalars():
-        if not (row.car_count or row.parts_cost_fen):
-            continue  # a day whose only invoice was voided
-        bucket = totals[(row.store_id, period_of(row.business_date, group))]
-        for name in ("car_count", "labour_fen", "parts_fen", "fees_fen", "parts_cost_fen"):
-            bucket[name] += getattr(row, name)
-        bucket["billed_hours"] += Decimal(row.billed_hours)
-        bucket["clocked_hours"] += Decimal(row.clocked_hours)
+    sums = ("car_count", "labour_fen", "parts_fen", "fees_fen", "parts_cost_fen", "billed_hours", "clocked_hours")
+    for store, day, *values in session.execute(_summed(
+            KpiDay, [func.sum(getattr(KpiDay, name)) for name in sums], stores, since, until, by_day)):
+        if not (values[0] or values[4]):
+            continue  # days whose only invoice was voided
+        bucket = totals[(store, period_of(day, group) if day else None)]
+        for name, value in zip(sums, values):
+            bucket[name] += value
     categories: dict[tuple[str, str | None], dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for row in session.execute(select(KpiDayCategory).where(*category_days)).scalars():
-        categories[(row.store_id, period_of(row.business_date, group))][row.category] += row.net_fen
+    for store, day, category, net in session.execute(_summed(
+            KpiDayCategory, [KpiDayCategory.category, func.sum(KpiDayCategory.net_fen)], stores, since, until,
+            by_day, KpiDayCategory.category)):
+        categories[(store, period_of(day, group) if day else None)][category] += int(net)
     keys = set(totals)
     if group == "store":
         keys |= {(store, None) for store in stores or []}
@@ -102,8 +100,8 @@ def kpis(session: Session, stores: list[str] | None, since: date, until: date, g
     for store_id, period in sorted(keys, key=lambda k: (k[0], k[1] or "")):
         bucket = totals.get((store_id, period), {})
         cars, labour, parts, fees, parts_cost = (
-            bucket.get(name, 0) for name in ("car_count", "labour_fen", "parts_fen", "fees_fen", "parts_cost_fen"))
-        billed, clocked = bucket.get("billed_hours", Decimal(0)), bucket.get("clocked_hours", Decimal(0))
+            int(bucket.get(name, 0)) for name in ("car_count", "labour_fen", "parts_fen", "fees_fen", "parts_cost_fen"))
+        billed, clocked = (Decimal(bucket.get(name, 0)) for name in ("billed_hours", "clocked_hours"))
         sales = labour + parts + fees
         items.append({
             "store_id": store_id, "period": period, "car_count": cars, "sales_fen": sales, "labour_fen": labour,
@@ -117,6 +115,15 @@ def kpis(session: Session, stores: list[str] | None, since: date, until: date, g
                                   if net}})
     return {"from": since.isoformat(), "to": until.isoformat(), "group": group, "items": items,
             "owned_elsewhere": OWNED_ELSEWHERE}
+
+
+def _summed(table, columns: list, stores: list[str] | None, since: date, until: date, by_day: bool, *keys):
+    """SELECT store, day (NULL unless `by_day`), *columns ... GROUP BY store[, day], *keys over the days."""
+    day = table.business_date if by_day else literal(None, Date)
+    query = (select(table.store_id, day, *columns)
+             .where(table.business_date >= since, table.business_date <= until)
+             .group_by(table.store_id, *((table.business_date,) if by_day else ()), *keys))
+    return query.where(table.store_id.in_(stores)) if stores is not None else query
 
 
 def chart() -> list[dict]:
