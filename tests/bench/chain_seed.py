@@ -412,7 +412,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="the data covers the 24 months before this day (2026-11-01)")
     parser.add_argument("--replace", action="store_true", help="drop this size's databases first if they exist")
     parser.add_argument("--keep-existing", action="store_true",
-                        help="if this size is already seeded, keep it and do nothing (for `make bench`)")
+                        help="if this size is already seeded, keep it, only migrated to head (for `make bench`)")
     parser.add_argument("--drop", action="store_true", help="only drop this size's databases")
     args = parser.parse_args(argv)
     if not 0 < args.scale <= 1:
@@ -425,7 +425,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     found = existing(urls)
     if args.keep_existing and len(found) == len(urls):
-        print(f"scale {size.scale:g} already seeded: {', '.join(found)}")
+        for owner, url in urls.items():
+            upgrade(owner, url)  # newer migrations, with their backfills (e.g. finance's KPI day book)
+        print(f"scale {size.scale:g} already seeded: {', '.join(found)} (migrated to head)")
         return 0
     if found and not args.replace:
         parser.error(f"{', '.join(found)} exist; --replace to seed again, --drop to remove")

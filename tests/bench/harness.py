@@ -284,12 +284,17 @@ def cpu_seconds(process: psutil.Process) -> float:
 
 
 def postgres_cpu_seconds() -> float:
-    """CPU of every PostgreSQL backend on the machine (shared with other users of the server)."""
+    """CPU of every PostgreSQL backend on the machine (shared with other users of the server), those
+    that exited included (the postmaster's reaped children), so the figure only grows."""
     total = 0.0
-    for process in psutil.process_iter(["name"]):
-        if process.info["name"] in ("postgres", "postmaster"):
+    names = ("postgres", "postmaster")
+    for process in psutil.process_iter(["name", "ppid"]):
+        if process.info["name"] in names:
             with contextlib.suppress(psutil.Error):
                 total += cpu_seconds(process)
+                if psutil.Process(process.info["ppid"]).name() not in names:  # the postmaster
+                    times = process.cpu_times()
+                    total += times.children_user + times.children_system
     return total
 
 

@@ -1,0 +1,67 @@
+"""The chain-sized seeding tool (tests/bench/chain_seed.py) at a tiny scale against real PostgreSQL:
+every owner's database migrated to head takes the COPY, keys and foreign keys are rebuilt, the
+seeded rows are found by the services' own RPC methods, and the finance KPI day book recomputed
+after the load equals the invoices it sums. Keeps the benchmark's seeder in step with the schema."""
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+import pytest
+from nameko.testing.services import worker_factory
+from sqlalchemy import create_engine, text
+from sqlalchemy.orm import sessionmaker
+
+from services.common.context import Caller
+from services.crm.service import CrmService
+from services.finance.service import FinanceService
+from tests.bench.chain_seed import Size, TABLES, database_urls, drop, mobile, plate, seed
+from tests.support.service import RecordingRelay
+
+HQ = Caller(user_id="seed-test-hq", role="hq_admin")
+
+
+@pytest.fixture(scope="module")
+def chain():
+    prefix, size = f"test_chain_{uuid.uuid4().hex[:8]}", Size(0.0004, date(2026, 11, 1))  # 1 store, 2,000 invoices
+    urls = seed(prefix, size)
+    engines = {owner: create_engine(url) for owner, url in urls.items()}
+    yield size, engines
+    for engine in engines.values():
+        engine.dispose()
+    drop(urls)
+
+
+def call(engine, service, method: str, *args):
+    session = sessionmaker(bind=engine)()
+    session.info.update({"relay": RecordingRelay(), "outbox": [], "context": HQ.to_context()})
+    try:
+        return getattr(worker_factory(service, db=session, caller=HQ), method)(*args)
+    finally:
+        session.close()
+
+
+def test_every_table_holds_the_rows_of_its_size(chain):
+    size, engines = chain
+    for table in TABLES:
+        with engines[table.owner].connect() as conn:
+            assert conn.scalar(text(f"SELECT count(*) FROM {table.name}")) == table.count(size), table.name
+
+
+def test_a_seeded_customer_is_found_by_phone_and_by_plate_through_crm(chain):
+    size, engines = chain
+    [by_phone] = call(engines["crm"], CrmService, "list_customers", {"phone": mobile(7)})["items"]
+    [by_plate] = call(engines["crm"], CrmService, "list_customers", {"plate": plate(7)})["items"]
+    assert by_phone["mobile"] == mobile(7) and by_plate["id"]
+
+
+def test_the_day_book_after_the_load_sums_the_invoices(chain):
+    _, engines = chain
+    with engines["finance"].connect() as conn:
+        cars, sales = conn.execute(text("SELECT count(*), sum(labour_fen + parts_fen + fees_fen) FROM invoices "
+                                        "WHERE status <> 'void'")).one()
+        first, last = conn.execute(text("SELECT min(business_date), max(business_date) FROM invoices")).one()
+    report = call(engines["finance"], FinanceService, "kpis", {"from": first.isoformat(), "to": last.isoformat()})
+    assert cars > 0
+    assert sum(item["car_count"] for item in report["items"]) == cars
+    assert sum(item["sales_fen"] for item in report["items"]) == sales
