@@ -36,6 +36,12 @@ def env_float(name: str, default: float) -> float:
     return float(os.environ.get(name, default))
 
 
+def stop_timeout() -> float:
+    """Seconds a service process waits for a graceful stop after SIGTERM before killing its workers
+    (inside the services' 60 s Kubernetes grace period; crm's deployment sets 290 of its 300)."""
+    return env_float("STOP_TIMEOUT", 50)
+
+
 def nameko_config() -> dict:
     """The nameko container config a service process runs with."""
     return {

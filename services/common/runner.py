@@ -15,6 +15,7 @@ eventlet.monkey_patch()  # must precede every other import
 
 import importlib  # noqa: E402
 import logging  # noqa: E402
+import os  # noqa: E402
 import signal  # noqa: E402
 import sys  # noqa: E402
 
@@ -24,11 +25,34 @@ from . import config  # noqa: E402
 from .logs import configure_logging  # noqa: E402
 
 log = logging.getLogger(__name__)
+KILL_TIMEOUT = 5  # seconds nameko's kill gets after the graceful stop timed out
 
 
 def service_class(name: str):
     module = importlib.import_module(f"services.{name}.service")
     return module.SERVICE
+
+
+def stop_within(runner, seconds: float) -> None:
+    """Stop gracefully (running workers finish, in-flight messages are acked or requeued); if that has
+    not happened within `seconds`, kill the containers; if even that hangs (nameko's consumers retry
+    a connection to a broker that is down forever and never look up), leave at once. Nothing is lost:
+    unacknowledged messages go back to their queue, uncommitted transactions roll back, committed
+    events wait in the outbox for the next process's sweep."""
+    try:
+        with eventlet.Timeout(seconds):
+            runner.stop()
+        return
+    except eventlet.Timeout:
+        log.warning("graceful stop timed out, killing", extra={"seconds": seconds})
+    try:
+        with eventlet.Timeout(KILL_TIMEOUT):
+            runner.kill()
+        return
+    except eventlet.Timeout:
+        log.error("kill timed out, exiting", extra={"seconds": KILL_TIMEOUT})
+        logging.shutdown()
+        os._exit(1)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -46,7 +70,7 @@ def main(argv: list[str] | None = None) -> None:
 
     def shutdown(signum, _frame):
         log.info("stopping", extra={"signal": signum})
-        eventlet.spawn_n(runner.stop)
+        eventlet.spawn_n(stop_within, runner, config.stop_timeout())
 
     signal.signal(signal.SIGTERM, shutdown)
     signal.signal(signal.SIGINT, shutdown)
