@@ -39,20 +39,23 @@ def stop_within(runner, seconds: float) -> None:
     a connection to a broker that is down forever and never look up), leave at once. Nothing is lost:
     unacknowledged messages go back to their queue, uncommitted transactions roll back, committed
     events wait in the outbox for the next process's sweep."""
+    if _finished_within(seconds, runner.stop):
+        return
+    log.warning("graceful stop timed out, killing", extra={"seconds": seconds})
+    if _finished_within(KILL_TIMEOUT, runner.kill):
+        return
+    log.error("kill timed out, exiting", extra={"seconds": KILL_TIMEOUT})
+    logging.shutdown()
+    os._exit(1)
+
+
+def _finished_within(seconds: float, step) -> bool:
     try:
         with eventlet.Timeout(seconds):
-            runner.stop()
-        return
+            step()
     except eventlet.Timeout:
-        log.warning("graceful stop timed out, killing", extra={"seconds": seconds})
-    try:
-        with eventlet.Timeout(KILL_TIMEOUT):
-            runner.kill()
-        return
-    except eventlet.Timeout:
-        log.error("kill timed out, exiting", extra={"seconds": KILL_TIMEOUT})
-        logging.shutdown()
-        os._exit(1)
+        return False
+    return True
 
 
 def main(argv: list[str] | None = None) -> None:
