@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy import select
 
-from services.common.schemas import ListQuery
+from services.common.schemas import STORES_PER_CALL, ListQuery
 from services.finance.schemas import (AccountOut, CardCancel, CardCreate, CardOut, CardQuery, CommissionRuleIn,
                                       CommissionRuleOut, CommissionsOut, DailyCloseCreate, DailyCloseOut,
                                       DailyCloseQuery, ExpenseCreate, ExpenseOut, ExpenseQuery, InvoiceOut,
@@ -178,7 +178,9 @@ class DailyClose(Resource):
 class Kpis(Resource):
     """Each figure comes from the service that owns its data: finance (car count, ARO, gross profit,
     effective labour rate, efficiency), sales (close ratio), workshop (comebacks, productivity, labour
-    cost), crm (satisfaction). The per-store rows are joined here, the stores' calls in parallel."""
+    cost), crm (satisfaction). The per-store rows are joined here from one call to crm and one call to
+    sales and workshop per 50 stores (`STORES_PER_CALL`), all in parallel: a chain of 500 stores takes
+    21 calls besides finance's, not 3 per store."""
 
     @endpoint("KPIs per store over local days, joined from finance, sales, workshop and crm (HQ: stores side by "
               "side)", tag="finance", roles=MANAGERS, query=PeriodQuery, response=KpisOut)
@@ -187,37 +189,41 @@ class Kpis(Resource):
         report = self.call(req, "finance", "kpis", query=req.context.query_json)
         rows = [row for row in report["items"] if row.get("period") is None]
         if rows:
-            zones = self._time_zones([row["store_id"] for row in rows])
-            with ThreadPoolExecutor(max_workers=min(12, 3 * len(rows))) as pool:
-                joined = list(pool.map(lambda row: self._owned_elsewhere(req, row, zones), rows))
-            for row, extra in zip(rows, joined):
-                row.update(extra)
+            joined = self._owned_elsewhere(req, [row["store_id"] for row in rows])
+            for row in rows:
+                row.update(joined[row["store_id"]])
+                labour_fen = row.get("labour_fen") or 0
+                row["labour_gross_profit_pct"] = (f"{(labour_fen - row['labour_cost_fen']) * 100 / labour_fen:.2f}"
+                                                  if labour_fen else None)
             report["owned_elsewhere"] = {}
         return report
 
-    def _time_zones(self, store_ids: list[str]) -> dict[str, str]:
+    def _owned_elsewhere(self, req, store_ids: list[str]) -> dict[str, dict]:
         with self.deps.identity_db() as session:
-            return dict(session.execute(select(Store.id, Store.timezone).where(Store.id.in_(store_ids))).all())
-
-    def _owned_elsewhere(self, req, row: dict, zones: dict[str, str]) -> dict:
-        period = {"store_id": row["store_id"], "from": req.context.query_json["from"],
-                  "to": req.context.query_json["to"]}
-        zone = zones.get(row["store_id"], "Asia/Shanghai")
-        quotes = self.call(req, "sales", "quote_stats", query={**period, "time_zone": zone})
-        shop = self.call(req, "workshop", "workshop_stats", query={**period, "time_zone": zone})
-        care = self.call(req, "crm", "satisfaction_stats", query=period)
-        satisfaction = next((s for s in care["stores"] if s["store_id"] == row["store_id"]), care["total"])
-        labour_fen = row.get("labour_fen") or 0
-        return {
-            "close_ratio_pct": quotes["close_ratio_pct"],
-            "comeback_rate_pct": shop["comeback_rate_pct"],
-            "first_time_qc_pass_pct": shop["first_time_qc_pass_pct"],
-            "technician_productivity_pct": shop["productivity_pct"],
-            "labour_cost_fen": shop["labour_cost_fen"],
-            "labour_gross_profit_pct": (f"{(labour_fen - shop['labour_cost_fen']) * 100 / labour_fen:.2f}"
-                                        if labour_fen else None),
-            "average_satisfaction": satisfaction["average_satisfaction"],
-        }
+            zones = dict(session.execute(select(Store.id, Store.timezone).where(Store.id.in_(store_ids))).all())
+        days = {"from": req.context.query_json["from"], "to": req.context.query_json["to"]}
+        chunks = [[{"store_id": store_id, "time_zone": zones.get(store_id, "Asia/Shanghai")}
+                   for store_id in store_ids[i:i + STORES_PER_CALL]]
+                  for i in range(0, len(store_ids), STORES_PER_CALL)]
+        with ThreadPoolExecutor(max_workers=min(12, 1 + 2 * len(chunks))) as pool:
+            store_id = req.context.query_json.get("store_id")
+            care = pool.submit(self.call, req, "crm", "satisfaction_stats",
+                               query={**days, **({"store_id": store_id} if store_id else {})})
+            quotes = [pool.submit(self.call, req, "sales", "quote_stats_for_stores", query={**days, "stores": chunk})
+                      for chunk in chunks]
+            shops = [pool.submit(self.call, req, "workshop", "workshop_stats_for_stores",
+                                 query={**days, "stores": chunk}) for chunk in chunks]
+            close = {item["store_id"]: item for future in quotes for item in future.result()["items"]}
+            shop = {item["store_id"]: item for future in shops for item in future.result()["items"]}
+            satisfaction = {item["store_id"]: item for item in care.result()["stores"]}
+        return {store_id: {
+            "close_ratio_pct": close[store_id]["close_ratio_pct"],
+            "comeback_rate_pct": shop[store_id]["comeback_rate_pct"],
+            "first_time_qc_pass_pct": shop[store_id]["first_time_qc_pass_pct"],
+            "technician_productivity_pct": shop[store_id]["productivity_pct"],
+            "labour_cost_fen": shop[store_id]["labour_cost_fen"],
+            "average_satisfaction": satisfaction.get(store_id, {}).get("average_satisfaction"),
+        } for store_id in store_ids}
 
 
 class Commissions(Resource):

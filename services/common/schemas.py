@@ -1,11 +1,13 @@
-"""Schemas every service's contract reuses: list queries with keyset cursors, pages."""
+"""Schemas every service's contract reuses: list queries with keyset cursors, pages, the stores and
+local days of a report."""
 from __future__ import annotations
 
 import base64
 import binascii
 import copy
+from zoneinfo import available_timezones
 
-from marshmallow import Schema, ValidationError, fields, missing, validate
+from marshmallow import Schema, ValidationError, fields, missing, validate, validates_schema
 
 from .errors import Invalid
 
@@ -34,6 +36,28 @@ def encode_cursor(key: str | None) -> str | None:
 class ListQuery(Schema):
     limit = fields.Integer(load_default=DEFAULT_LIMIT, validate=validate.Range(min=1, max=MAX_LIMIT))
     cursor = Cursor(load_default=None, allow_none=True)
+
+
+STORES_PER_CALL = 50
+"""Stores one report call covers at most: the gateway splits a chain into calls of this size."""
+
+
+class StoreZone(Schema):
+    store_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    time_zone = fields.String(load_default="Asia/Shanghai", validate=validate.OneOf(available_timezones()))
+
+
+class StoresPeriodQuery(Schema):
+    """Several stores, each with its time zone, over the same store-local days [from, to]."""
+    stores = fields.List(fields.Nested(StoreZone), required=True,
+                         validate=validate.Length(min=1, max=STORES_PER_CALL))
+    from_ = fields.Date(required=True, data_key="from")
+    to = fields.Date(required=True)
+
+    @validates_schema
+    def _ordered(self, data, **_):
+        if data.get("from_") and data.get("to") and not 0 <= (data["to"] - data["from_"]).days <= 366:
+            raise ValidationError("`to` is before `from`, or more than a year after it.", "to")
 
 
 def page(items: list, limit: int, key) -> dict:

@@ -11,7 +11,7 @@ from nameko.timer import timer
 
 from services.common.entrypoints import AuditTrail, ServiceBase, event_handler, rpc, unit_of_work
 from services.common.errors import Invalid, Unavailable
-from services.common.schemas import load
+from services.common.schemas import StoresPeriodQuery, load
 from services.common.upstream import answer_within_timeout
 
 from . import schemas as s
@@ -255,6 +255,14 @@ class SalesService(AuditTrail, ServiceBase):
         params = load(s.QuoteStatsQuery(), query)
         return s.QuoteStatsOut().dump(quotes.close_ratio(self.db, self.caller, params["store_id"], params["from_"],
                                                          params["to"], params["time_zone"]))
+
+    @rpc
+    def quote_stats_for_stores(self, query: dict) -> dict:
+        """`quote_stats` of several stores in one call (the chain's KPI report)."""
+        params = load(StoresPeriodQuery(), query)
+        return {"items": s.QuoteStatsOut().dump([
+            quotes.close_ratio(self.db, self.caller, store["store_id"], params["from_"], params["to"],
+                               store["time_zone"]) for store in params["stores"]], many=True)}
 
     @rpc
     def quote_findings(self, order_id: str, findings: list[dict]) -> dict:

@@ -9,7 +9,7 @@ from nameko.rpc import RpcProxy
 from services.common.entrypoints import ServiceBase, event_handler, rpc
 from services.common.errors import Forbidden
 from services.common.upstream import answer_within_timeout, as_domain_error
-from services.common.schemas import load
+from services.common.schemas import StoresPeriodQuery, load
 
 from .domain import bays, clock, completion, dispatch, inspections, qc, stats, technicians, work_orders
 from .domain.views import work_order_view, work_order_views
@@ -224,6 +224,16 @@ class WorkshopService(ServiceBase):
         self.caller.require_store(params["store_id"])
         return StatsOut().dump(stats.workshop_stats(self.db, params["store_id"], params["from_"], params["to"],
                                                     params["time_zone"]))
+
+    @rpc
+    def workshop_stats_for_stores(self, query: dict) -> dict:
+        """`workshop_stats` of several stores in one call (the chain's KPI report)."""
+        params = load(StoresPeriodQuery(), query)
+        for store in params["stores"]:
+            self.caller.require_store(store["store_id"])
+        return {"items": StatsOut().dump([
+            stats.workshop_stats(self.db, store["store_id"], params["from_"], params["to"], store["time_zone"])
+            for store in params["stores"]], many=True)}
 
     # -- events from sales and inventory ---------------------------------------------------------
     @event_handler("sales", "order_confirmed")

@@ -19,8 +19,9 @@ import time
 from collections import Counter
 
 from tests.bench.flow import Shop, ok
-from tests.bench.harness import (RpcTap, bench_parser, by_service, header_line, markdown_table, run_on_stack, step,
+from tests.bench.harness import (bench_parser, by_service, header_line, markdown_table, run_on_stack, step,
                                  summarise, verdict)
+from tests.support.rpc_tap import RpcTap
 
 
 def measure(args, stack, amqp_uri: str) -> dict:

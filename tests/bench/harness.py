@@ -1,5 +1,5 @@
 """What every benchmark script shares: statistics, the run's header (date, machine, load average),
-a private stack that is always torn down, wrk, an RPC tap that counts the RPCs a request makes,
+a private stack that is always torn down, wrk, RPC counts by service,
 and per-process CPU and memory readings.
 
 Every script measures its ratios within one run on one machine; none of this is a test.
@@ -18,7 +18,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import warnings
 from collections import Counter
@@ -28,10 +27,8 @@ from typing import Callable, Iterator
 
 warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")  # nameko imports eventlet
 
-import pika  # noqa: E402
 import psutil  # noqa: E402
 
-from gateway.rpc import RPC_EXCHANGE  # noqa: E402
 from tests.support.infra import Databases, Vhost  # noqa: E402
 from tests.support.stack import Stack  # noqa: E402
 
@@ -200,56 +197,7 @@ def wrk_warm(url: str, headers: dict, connections: int, duration: float) -> dict
     return wrk(url, headers, connections, duration)
 
 
-# -- counting RPCs on the wire ---------------------------------------------------------------------
-
-class RpcTap(threading.Thread):
-    """Counts every RPC request published to nameko's RPC exchange on the vhost, by `service.method`.
-
-    A queue of its own bound with `#` gets a copy of every message on the exchange; requests are the
-    ones with a `reply_to` (replies have none). Nothing is taken from the services' queues."""
-
-    def __init__(self, amqp_uri: str):
-        super().__init__(name="rpc-tap", daemon=True)
-        self.parameters = pika.URLParameters(amqp_uri)
-        self.counts: Counter[str] = Counter()
-        self.ready = threading.Event()
-        self.stopping = threading.Event()
-        self._lock = threading.Lock()
-
-    def run(self) -> None:
-        connection = pika.BlockingConnection(self.parameters)
-        channel = connection.channel()
-        channel.exchange_declare(RPC_EXCHANGE, exchange_type="topic", durable=True)
-        queue = channel.queue_declare("", exclusive=True, auto_delete=True).method.queue
-        channel.queue_bind(queue, RPC_EXCHANGE, routing_key="#")
-        channel.basic_consume(queue, self._on_message, auto_ack=True)
-        self.ready.set()
-        while not self.stopping.is_set():
-            connection.process_data_events(time_limit=0.1)
-        connection.close()
-
-    def _on_message(self, _channel, method, properties, _body) -> None:
-        if properties.reply_to:
-            with self._lock:
-                self.counts[method.routing_key] += 1
-
-    def __enter__(self) -> "RpcTap":
-        self.start()
-        if not self.ready.wait(10):
-            raise RuntimeError("RPC tap did not start")
-        return self
-
-    def __exit__(self, *_exc) -> None:
-        self.stopping.set()
-        self.join(timeout=5)
-
-    def take(self, settle: float = 0.3) -> Counter[str]:
-        """The requests counted since the last take (after letting the broker deliver the copies)."""
-        time.sleep(settle)
-        with self._lock:
-            counts, self.counts = self.counts, Counter()
-        return counts
-
+# -- counting RPCs on the wire (tests/support/rpc_tap.py) -----------------------------------------
 
 def by_service(counts: Counter[str]) -> dict[str, int]:
     services: Counter[str] = Counter()

@@ -759,3 +759,20 @@ def test_a_package_picks_the_part_that_fits_the_car(sales, session):
     override = sales().create_quote({"visit_id": visit(sales, "v2")["id"]})
     chosen = sales().add_quote_package(override["id"], {"package": "PKG-AIR", "part_choices": {"1": "FILTER-OIL"}})
     assert chosen["lines"][1]["sku"] == "FILTER-OIL"
+
+
+def test_close_ratio_of_several_stores_in_one_call_equals_each_store_alone(sales):
+    approved, declined = quote_with_lines(sales), quote_with_lines(sales, vehicle_id="v2")
+    for quote in (approved, declined):
+        sales().present_quote(quote["id"])
+    sales().decide_quote(approved["id"], {"approved_line_ids": line_ids(approved), "declined_line_ids": []})
+    today = datetime.now(timezone.utc).date().isoformat()
+    alone = sales(MANAGER).quote_stats({"store_id": "s1", "from": today, "to": today, "time_zone": "UTC"})
+    assert (alone["presented"], alone["approved"], alone["close_ratio_pct"]) == (2, 1, 50)
+    both = sales(HQ).quote_stats_for_stores({"from": today, "to": today, "stores": [
+        {"store_id": "s1", "time_zone": "UTC"}, {"store_id": "s2", "time_zone": "Asia/Shanghai"}]})["items"]
+    assert both[0] == alone and (both[1]["store_id"], both[1]["presented"], both[1]["close_ratio_pct"]) == ("s2", 0, None)
+    with pytest.raises(Forbidden):
+        sales(MANAGER).quote_stats_for_stores({"from": today, "to": today, "stores": [{"store_id": "s2"}]})
+    with pytest.raises(Invalid):
+        sales(HQ).quote_stats_for_stores({"from": today, "to": "2020-01-01", "stores": [{"store_id": "s1"}]})

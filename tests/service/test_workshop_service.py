@@ -476,6 +476,19 @@ def test_stats_give_comeback_rate_first_time_qc_pass_and_technician_efficiency(s
     assert empty["completed"] == 0 and empty["comeback_rate_pct"] is None
     with pytest.raises(Forbidden):
         workshop(session, OUTSIDER).workshop_stats({"store_id": STORE, "from": today, "to": today})
+    # several stores in one call (the chain's KPI report): the same figures per store
+    hq = workshop(session, Caller(user_id="u-hq", role="hq_admin"))
+    batch = hq.workshop_stats_for_stores({"from": today, "to": today, "stores": [
+        {"store_id": STORE, "time_zone": "UTC"}, {"store_id": "s-empty", "time_zone": "Asia/Shanghai"}]})["items"]
+    assert batch[0] == numbers and batch[1]["store_id"] == "s-empty" and batch[1]["completed"] == 0
+    with pytest.raises(Forbidden):
+        workshop(session, OUTSIDER).workshop_stats_for_stores({"from": today, "to": today,
+                                                               "stores": [{"store_id": STORE}]})
+    with pytest.raises(Invalid):
+        service.workshop_stats_for_stores({"from": today, "to": today, "stores": []})
+    with pytest.raises(Invalid):
+        service.workshop_stats_for_stores({"from": today, "to": today, "stores": [
+            {"store_id": f"s{n}"} for n in range(51)]})
 
 
 def test_crew_board_shows_who_is_clocked_into_what_and_their_load(session, crew):
