@@ -189,6 +189,7 @@ class WorkOrder(Base):
     __table_args__ = (
         Index("ix_work_orders_store_status", "store_id", "status", "id"),
         Index("ix_work_orders_store", "store_id", "id"),  # a store's newest first, any status
+        Index("ix_work_orders_store_completed", "store_id", "completed_at"),  # a store's period of figures
         Index("ix_work_orders_vehicle", "vehicle_id", "completed_at"),
         Index("ix_work_orders_bay", "bay_id", "status"),
     )

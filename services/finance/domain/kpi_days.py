@@ -69,9 +69,10 @@ def rebuild(connection: Connection) -> None:
         " FROM invoices WHERE status <> 'void' GROUP BY store_id, business_date"
         " UNION ALL"
         " SELECT store_id, business_date, 0, 0, 0, 0, 0, 0, SUM(cost_fen) FROM costs_of_sales"
-        " GROUP BY store_id, business_date) AS days GROUP BY store_id, business_date"))
+        " GROUP BY store_id, business_date) AS days GROUP BY store_id, business_date"
+        " ORDER BY store_id, business_date"))  # a store's days on neighbouring pages
     connection.execute(text(
         "INSERT INTO kpi_day_categories (store_id, business_date, category, net_fen) "
         f"SELECT i.store_id, i.business_date, {CATEGORY_SQL}, SUM(l.total_fen - l.tax_fen) "
         "FROM invoices i JOIN invoice_lines l ON l.invoice_id = i.id WHERE i.status <> 'void' "
-        f"GROUP BY i.store_id, i.business_date, {CATEGORY_SQL}"))
+        f"GROUP BY i.store_id, i.business_date, {CATEGORY_SQL} ORDER BY i.store_id, i.business_date"))
