@@ -1,4 +1,4 @@
-"""work orders by store and completion time (a store's period of workshop figures)
+"""work orders by store and completion time, covering what a store's period of workshop figures reads
 
 Revision ID: 9e4a1c3b5d27
 Revises: 8d2f4b7c1e90
@@ -15,7 +15,8 @@ depends_on = None
 
 def upgrade() -> None:
     with op.batch_alter_table('work_orders', schema=None) as batch_op:
-        batch_op.create_index('ix_work_orders_store_completed', ['store_id', 'completed_at'], unique=False)
+        batch_op.create_index('ix_work_orders_store_completed', ['store_id', 'completed_at'], unique=False,
+                              postgresql_include=['id', 'opened_at', 'comeback', 'rework_count'])
 
 
 def downgrade() -> None:
