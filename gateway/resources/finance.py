@@ -187,7 +187,7 @@ class Kpis(Resource):
     def on_get(self, req, resp):
         _store_filter(req)
         report = self.call(req, "finance", "kpis", query=req.context.query_json)
-        rows = [row for row in report["items"] if row.get("period") is None]
+        rows = [row for row in report["items"] if row.get("period") is None and row.get("store_id")]
         if rows:
             joined = self._owned_elsewhere(req, [row["store_id"] for row in rows])
             for row in rows:

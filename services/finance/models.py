@@ -334,11 +334,9 @@ class CostOfSale(Base):
                       Index("ix_costs_of_sales_date", "business_date"))  # the chain's KPIs
 
 
-class KpiDay(Base):
-    """A store's day of KPIs, kept in the same transaction as the invoice issued or voided and the
-    cost of sale recorded (`domain.kpi_days`): the chain's month is stores x days rows at any volume."""
-    __tablename__ = "kpi_days"
-
+class KpiSums:
+    """The sums KPIs are made of, per store and period: the KPI book (`domain.kpi_days`), kept in the
+    same transaction as the invoice issued or voided and the cost of sale recorded."""
     store_id: Mapped[str] = mapped_column(EXT_ID, primary_key=True)
     business_date: Mapped[date] = mapped_column(Date, primary_key=True)
     car_count: Mapped[int] = mapped_column(Integer, default=0, comment="invoices not void")
@@ -349,19 +347,35 @@ class KpiDay(Base):
     clocked_hours: Mapped[Decimal] = mapped_column(QTY, default=Decimal(0))
     parts_cost_fen: Mapped[int] = mapped_column(MONEY, default=0)
 
-    __table_args__ = (Index("ix_kpi_days_date", "business_date"),)  # the chain's KPIs
 
-
-class KpiDayCategory(Base):
-    """A store's day of sales (net of tax) per service category: labour by operation code, parts, fees."""
-    __tablename__ = "kpi_day_categories"
-
+class CategorySums:
+    """Sales (net of tax) per service category, per store and period: labour by operation code, parts, fees."""
     store_id: Mapped[str] = mapped_column(EXT_ID, primary_key=True)
     business_date: Mapped[date] = mapped_column(Date, primary_key=True)
     category: Mapped[str] = mapped_column(String(40), primary_key=True)
     net_fen: Mapped[int] = mapped_column(MONEY, default=0)
 
+
+class KpiDay(KpiSums, Base):
+    """A store's day: the chain's month is stores x days rows at any volume of invoices."""
+    __tablename__ = "kpi_days"
+    __table_args__ = (Index("ix_kpi_days_date", "business_date"),)  # the chain's KPIs
+
+
+class KpiDayCategory(CategorySums, Base):
+    __tablename__ = "kpi_day_categories"
     __table_args__ = (Index("ix_kpi_day_categories_date", "business_date"),)
+
+
+class KpiMonth(KpiSums, Base):
+    """A store's month (`business_date`: its first day): whole months of a report read one row per store."""
+    __tablename__ = "kpi_months"
+    __table_args__ = (Index("ix_kpi_months_date", "business_date"),)
+
+
+class KpiMonthCategory(CategorySums, Base):
+    __tablename__ = "kpi_month_categories"
+    __table_args__ = (Index("ix_kpi_month_categories_date", "business_date"),)
 
 
 class Expense(Base):

@@ -325,8 +325,10 @@ class PeriodQuery(Schema):
     store_id = fields.String(metadata={"description": "None: the caller's stores (HQ: every store)."})
     from_ = fields.Date(required=True, data_key="from")
     to = fields.Date(required=True)
-    group = fields.String(load_default="store", validate=validate.OneOf(("store", "day", "week", "month")),
-                          metadata={"description": "Trend: one row per store, or per store and day/week/month."})
+    group = fields.String(load_default="store",
+                          validate=validate.OneOf(("store", "day", "week", "month", "chain")),
+                          metadata={"description": "One row per store; per store and day/week/month (trend); or "
+                                                   "`chain`: one row for all the stores (store_id null)."})
 
     @validates_schema
     def _order(self, data, **_):
@@ -375,7 +377,7 @@ class PnlOut(Schema):
 
 
 class KpiOut(Schema):
-    store_id = fields.String()
+    store_id = fields.String(allow_none=True, metadata={"description": "Null on the `chain` row."})
     period = fields.String(allow_none=True, metadata={"description": "Day, ISO week (2026-W48) or month."})
     car_count = fields.Integer()
     sales_fen = fields.Integer(metadata={"description": "Tax excluded, after discount."})

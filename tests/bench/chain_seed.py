@@ -9,7 +9,7 @@
 At `--scale 1`: 500 stores; crm 2M customers (home store, unique mobile), 3M vehicles (unique plates),
 5M history entries (one per invoice); workshop 5M delivered work orders plus 20 active ones per store;
 inventory 2,000 parts and 10M stock movements; finance 5M invoices over the 24 months before
-`--until`, two lines each (labour and part) and their cost of sales, and the KPI day book recomputed
+`--until`, two lines each (labour and part) and their cost of sales, and the KPI book recomputed
 from them (production keeps it with every invoice). Stores scale with the data, so a
 store's own month looks the same at every scale; the chain grows.
 
@@ -385,9 +385,9 @@ def bulk_load(url: str, tables: list[Table], size: Size, progress: tqdm) -> None
 
 
 def finance_day_book(connection: Connection) -> list[str]:
-    """The KPI day book kept with every invoice in production, recomputed once after the load."""
+    """The KPI book (days and months) kept with every invoice in production, recomputed once after the load."""
     kpi_days.rebuild(connection)
-    return ["kpi_days", "kpi_day_categories"]
+    return ["kpi_days", "kpi_day_categories", "kpi_months", "kpi_month_categories"]
 
 
 DERIVED: dict[str, Callable[[Connection], list[str]]] = {"finance": finance_day_book}

@@ -268,6 +268,15 @@ def test_the_chains_kpis_join_each_service_once_per_50_stores_not_once_per_store
     assert [(item["car_count"], item["close_ratio_pct"], item["comeback_rate_pct"], item["labour_cost_fen"],
              item["labour_gross_profit_pct"], item["average_satisfaction"]) for item in mine] == [
         (1, None, None, 0, "100.00", None)] * 3
+    with RpcTap(vhost.uri) as tap:
+        chain = admin.get(f"{stack.url}/v1/reports/kpis", params={"from": min(days), "to": max(days),
+                                                                  "group": "chain"})
+        calls = tap.take()
+    assert chain.status_code == 200, chain.text
+    [total] = chain.json()["items"]
+    assert total["store_id"] is None and calls == {"finance.kpis": 1}
+    assert (total["car_count"], total["sales_fen"]) == (sum(item["car_count"] for item in items),
+                                                        sum(item["sales_fen"] for item in items))
 
 
 def test_commission_split_60_40_and_kpis_for_a_fresh_store(stack, vhost, admin):

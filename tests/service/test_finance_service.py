@@ -7,6 +7,7 @@ environment fee ¥10.00 at 6% (tax 0.57): total ¥510.00, VAT ¥47.57, discount 
 from __future__ import annotations
 
 import uuid
+from collections import defaultdict
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
@@ -18,7 +19,8 @@ from services.common.context import Caller
 from services.common.errors import Conflict, Forbidden, Invalid, NotFound
 from services.common.outbox import OUTBOX
 from services.finance.domain import kpi_days, ledger
-from services.finance.models import Base, InterStoreSettlement, JournalEntry, KpiDay, KpiDayCategory
+from services.finance.models import (Base, Invoice, InterStoreSettlement, InvoiceLine, JournalEntry, KpiDay,
+                                     KpiDayCategory, KpiMonth, KpiMonthCategory)
 from services.finance.service import FinanceService
 from tests.support.service import sqlite_session
 
@@ -517,11 +519,14 @@ def test_pnl_and_kpis_for_the_month_equal_the_figures_by_hand(session):
 
 
 def day_book(session) -> list[tuple]:
-    days = session.execute(select(KpiDay.__table__).order_by(KpiDay.store_id, KpiDay.business_date)).all()
-    categories = session.execute(select(KpiDayCategory.__table__).order_by(
-        KpiDayCategory.store_id, KpiDayCategory.business_date, KpiDayCategory.category)).all()
-    return [tuple(row) for row in days if row.car_count or row.parts_cost_fen] + [
-        tuple(row) for row in categories if row.net_fen]
+    """The KPI book's rows with something in them: days, months, then their categories."""
+    rows = []
+    for sums, categories in ((KpiDay, KpiDayCategory), (KpiMonth, KpiMonthCategory)):
+        rows += [(sums.__tablename__, *row) for row in session.execute(select(sums.__table__).order_by(
+            sums.store_id, sums.business_date)) if row.car_count or row.parts_cost_fen]
+        rows += [(categories.__tablename__, *row) for row in session.execute(select(categories.__table__).order_by(
+            categories.store_id, categories.business_date, categories.category)) if row.net_fen]
+    return rows
 
 
 def test_the_kpi_day_book_kept_with_each_invoice_equals_one_rebuilt_from_the_invoices(session):
@@ -533,14 +538,54 @@ def test_the_kpi_day_book_kept_with_each_invoice_equals_one_rebuilt_from_the_inv
     finance(session, MANAGER).void_invoice(second["id"], {"reason": "priced wrong"})
     kept = day_book(session)
     day = date.fromisoformat(first["business_date"])
-    assert (STORE, day, 1, 16_981, 28_319, 943, Decimal("1.500"), Decimal("1.800"), 14_500) in kept
-    assert not any(row[2] == "ALIGN" for row in kept)  # the void took its category out
+    assert ("kpi_days", STORE, day, 1, 16_981, 28_319, 943, Decimal("1.500"), Decimal("1.800"), 14_500) in kept
+    assert ("kpi_months", STORE, day.replace(day=1), 1, 16_981, 28_319, 943, Decimal("1.500"), Decimal("1.800"),
+            14_500) in kept
+    assert not any(row[3] == "ALIGN" for row in kept)  # the void took its category out
     kpi_days.rebuild(session.connection())
     assert day_book(session) == kept
     kpis = finance(session, MANAGER).kpis({"store_id": STORE, "from": first["business_date"],
                                            "to": first["business_date"], "group": "day"})["items"]
     assert [(row["car_count"], row["sales_by_category"]) for row in kpis] == [
         (1, {"MAINT": 16_981, "parts": 28_319, "fees": 943})]
+
+
+def test_whole_months_from_the_month_book_and_the_days_around_them_add_up_like_the_days_alone(session):
+    """Invoices and costs on random days of four months in two stores, counted into the book; for random
+    periods the per-store rows (months + edge days) equal their day-by-day trend, and `chain` their sum."""
+    import random
+    rnd, start = random.Random(7), date(2026, 6, 20)
+    edge_days = [date(2026, 6, 30), date(2026, 7, 1), date(2026, 7, 31), date(2026, 8, 1)]
+    for n, (day, store) in enumerate([(day, store) for day in edge_days for store in (STORE, OTHER)] + [
+            (start + timedelta(days=rnd.randrange(110)), rnd.choice((STORE, OTHER))) for _ in range(300)]):
+        invoice = Invoice(store_id=store, business_date=day, labour_fen=rnd.randrange(100_000),
+                          parts_fen=rnd.randrange(100_000), fees_fen=rnd.randrange(2_000),
+                          billed_hours=Decimal(rnd.randrange(40)) / 10, clocked_hours=Decimal(rnd.randrange(40)) / 10,
+                          lines=[InvoiceLine(kind="labour", op_code=rnd.choice(("MAINT", "ALIGN", None)),
+                                             total_fen=rnd.randrange(50_000), tax_fen=rnd.randrange(1_000))])
+        kpi_days.count_invoice(session, invoice, sign=-1 if n % 17 == 0 else 1)
+        kpi_days.count_cost(session, store, day, rnd.randrange(30_000))
+    figures = ("car_count", "sales_fen", "labour_fen", "parts_fen", "fees_fen", "parts_cost_fen")
+    edges = [(date(2026, 7, 1), date(2026, 7, 31)), (date(2026, 7, 1), date(2026, 8, 1)),
+             (date(2026, 6, 30), date(2026, 8, 31)), (date(2026, 7, 31), date(2026, 8, 1)),
+             (date(2026, 8, 1), date(2026, 8, 1)), (date(2026, 6, 20), date(2026, 10, 7))]
+    randoms = [(day, day + timedelta(days=rnd.randrange(110)))
+               for day in (start + timedelta(days=rnd.randrange(110)) for _ in range(30))]
+    for since, until in edges + randoms:
+        period = {"from": since.isoformat(), "to": until.isoformat()}
+        stores = finance(session, HQ).kpis(period)["items"]
+        days = finance(session, HQ).kpis({**period, "group": "day"})["items"]
+        for row in stores:
+            mine = [d for d in days if d["store_id"] == row["store_id"]]
+            assert {name: row[name] for name in figures} == {name: sum(d[name] for d in mine) for name in figures}
+            by_category = defaultdict(int)
+            for d in mine:
+                for category, net in d["sales_by_category"].items():
+                    by_category[category] += net
+            assert row["sales_by_category"] == {k: v for k, v in sorted(by_category.items()) if v}
+        [chain] = finance(session, HQ).kpis({**period, "group": "chain"})["items"]
+        assert chain["store_id"] is None
+        assert {name: chain[name] for name in figures} == {name: sum(r[name] for r in stores) for name in figures}
 
 
 def test_every_flow_in_turn_keeps_the_books_balanced_after_each_step(session):

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from services.common.money import round_fen
 
-from ..models import KpiDay, KpiDayCategory
+from ..models import KpiDay, KpiDayCategory, KpiMonth, KpiMonthCategory
 from . import ledger
 from .commission import month_bounds
 from .ledger import CASH_OVER_SHORT, CHART, COGS, DISCOUNTS, EXPENSE_ACCOUNTS, REFUNDS, REVENUE
@@ -75,29 +75,38 @@ def period_of(day: date, group: str) -> str | None:
 
 
 def kpis(session: Session, stores: list[str] | None, since: date, until: date, group: str = "store") -> dict:
-    """Per store (and per day, ISO week or month when `group` says so) over the store-local days
-    [since, until]; each row also breaks sales down by service category. Summed by the database from
-    the KPI day book (`kpi_days`), so the work grows with stores x days, not with invoices."""
-    by_day = group != "store"
-    totals: dict[tuple[str, str | None], dict] = defaultdict(lambda: defaultdict(int))
+    """Per store (and per day, ISO week or month when `group` says so; `chain`: one row for all the
+    stores) over the store-local days [since, until]; each row also breaks sales down by service
+    category. Summed by the database from the KPI book: whole months from its month rows, the days
+    around them from its day rows, so the work grows with stores x (days + months), not with invoices."""
+    by_day = group in ("day", "week", "month")
+    spans = [(KpiDay, KpiDayCategory, since, until)] if by_day else book_spans(since, until)
+    totals: dict[tuple[str | None, str | None], dict] = defaultdict(lambda: defaultdict(int))
+    categories: dict[tuple[str | None, str | None], dict[str, int]] = defaultdict(lambda: defaultdict(int))
     sums = ("car_count", "labour_fen", "parts_fen", "fees_fen", "parts_cost_fen", "billed_hours", "clocked_hours")
-    for store, day, *values in session.execute(_summed(
-            KpiDay, [func.sum(getattr(KpiDay, name)) for name in sums], stores, since, until, by_day)):
-        if not (values[0] or values[4]):
-            continue  # days whose only invoice was voided
-        bucket = totals[(store, period_of(day, group) if day else None)]
-        for name, value in zip(sums, values):
-            bucket[name] += value
-    categories: dict[tuple[str, str | None], dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for store, day, category, net in session.execute(_summed(
-            KpiDayCategory, [KpiDayCategory.category, func.sum(KpiDayCategory.net_fen)], stores, since, until,
-            by_day, KpiDayCategory.category)):
-        categories[(store, period_of(day, group) if day else None)][category] += int(net)
+
+    def key(store: str, day: date | None) -> tuple[str | None, str | None]:
+        return (None if group == "chain" else store), (period_of(day, group) if day else None)
+
+    for book, category_book, first, last in spans:
+        for store, day, *values in session.execute(_summed(
+                book, [func.sum(getattr(book, name)) for name in sums], stores, first, last, by_day)):
+            if not (values[0] or values[4]):
+                continue  # days whose only invoice was voided
+            bucket = totals[key(store, day)]
+            for name, value in zip(sums, values):
+                bucket[name] += value
+        for store, day, category, net in session.execute(_summed(
+                category_book, [category_book.category, func.sum(category_book.net_fen)], stores, first, last,
+                by_day, category_book.category)):
+            categories[key(store, day)][category] += int(net)
     keys = set(totals)
     if group == "store":
         keys |= {(store, None) for store in stores or []}
+    if group == "chain":
+        keys = {(None, None)}
     items = []
-    for store_id, period in sorted(keys, key=lambda k: (k[0], k[1] or "")):
+    for store_id, period in sorted(keys, key=lambda k: (k[0] or "", k[1] or "")):
         bucket = totals.get((store_id, period), {})
         cars, labour, parts, fees, parts_cost = (
             int(bucket.get(name, 0)) for name in ("car_count", "labour_fen", "parts_fen", "fees_fen", "parts_cost_fen"))
@@ -115,6 +124,25 @@ def kpis(session: Session, stores: list[str] | None, since: date, until: date, g
                                   if net}})
     return {"from": since.isoformat(), "to": until.isoformat(), "group": group, "items": items,
             "owned_elsewhere": OWNED_ELSEWHERE}
+
+
+def book_spans(since: date, until: date) -> list[tuple]:
+    """[since, until] as (book, category book, first, last) spans: the whole months in it from the month
+    book (rows keyed by a month's first day), the days before and after them from the day book."""
+    first_full = since if since.day == 1 else _next_month(since)
+    after_full = (until + timedelta(days=1)).replace(day=1)  # the first day after the last whole month
+    if first_full >= after_full:
+        return [(KpiDay, KpiDayCategory, since, until)]
+    spans = [(KpiMonth, KpiMonthCategory, first_full, after_full - timedelta(days=1))]
+    if since < first_full:
+        spans.append((KpiDay, KpiDayCategory, since, first_full - timedelta(days=1)))
+    if after_full <= until:
+        spans.append((KpiDay, KpiDayCategory, after_full, until))
+    return spans
+
+
+def _next_month(day: date) -> date:
+    return (day.replace(day=1) + timedelta(days=32)).replace(day=1)
 
 
 def _summed(table, columns: list, stores: list[str] | None, since: date, until: date, by_day: bool, *keys):

@@ -1,5 +1,5 @@
-"""KPI day book: per store and business date, the sums KPIs are made of, and sales per category;
-filled from the invoices already issued
+"""KPI day book: per store and business date, the sums KPIs are made of, and sales per category
+(filled from the invoices already issued by the month book's revision, 6d1f8a2e4b90, which rebuilds the book)
 
 Revision ID: 5b7e2c9d4f13
 Revises: 1a19c3fc0250
@@ -8,7 +8,6 @@ Create Date: 2026-11-26 20:30:00.000000
 from alembic import op
 import sqlalchemy as sa
 
-from services.finance.domain.kpi_days import rebuild
 
 revision = '5b7e2c9d4f13'
 down_revision = '1a19c3fc0250'
@@ -38,7 +37,6 @@ def upgrade() -> None:
         sa.Column('net_fen', sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint('store_id', 'business_date', 'category', name=op.f('pk_kpi_day_categories')))
     op.create_index('ix_kpi_day_categories_date', 'kpi_day_categories', ['business_date'], unique=False)
-    rebuild(op.get_bind())
 
 
 def downgrade() -> None:
