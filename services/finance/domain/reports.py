@@ -8,7 +8,7 @@ from collections import defaultdict
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import Date, func, literal, select
+from sqlalchemy import Date, String, func, literal, select
 from sqlalchemy.orm import Session
 
 from services.common.money import round_fen
@@ -79,7 +79,7 @@ def kpis(session: Session, stores: list[str] | None, since: date, until: date, g
     stores) over the store-local days [since, until]; each row also breaks sales down by service
     category. Summed by the database from the KPI book: whole months from its month rows, the days
     around them from its day rows, so the work grows with stores x (days + months), not with invoices."""
-    by_day = group in ("day", "week", "month")
+    by_day, by_store = group in ("day", "week", "month"), group != "chain"
     spans = [(KpiDay, KpiDayCategory, since, until)] if by_day else book_spans(since, until)
     totals: dict[tuple[str | None, str | None], dict] = defaultdict(lambda: defaultdict(int))
     categories: dict[tuple[str | None, str | None], dict[str, int]] = defaultdict(lambda: defaultdict(int))
@@ -90,7 +90,8 @@ def kpis(session: Session, stores: list[str] | None, since: date, until: date, g
 
     for book, category_book, first, last in spans:
         for store, day, *values in session.execute(_summed(
-                book, [func.sum(getattr(book, name)) for name in sums], stores, first, last, by_day)):
+                book, [func.sum(getattr(book, name)) for name in sums], stores, first, last, by_day,
+                by_store=by_store)):
             if not (values[0] or values[4]):
                 continue  # days whose only invoice was voided
             bucket = totals[key(store, day)]
@@ -98,7 +99,7 @@ def kpis(session: Session, stores: list[str] | None, since: date, until: date, g
                 bucket[name] += value
         for store, day, category, net in session.execute(_summed(
                 category_book, [category_book.category, func.sum(category_book.net_fen)], stores, first, last,
-                by_day, category_book.category)):
+                by_day, category_book.category, by_store=by_store)):
             categories[key(store, day)][category] += int(net)
     keys = set(totals)
     if group == "store":
@@ -145,12 +146,15 @@ def _next_month(day: date) -> date:
     return (day.replace(day=1) + timedelta(days=32)).replace(day=1)
 
 
-def _summed(table, columns: list, stores: list[str] | None, since: date, until: date, by_day: bool, *keys):
-    """SELECT store, day (NULL unless `by_day`), *columns ... GROUP BY store[, day], *keys over the days."""
+def _summed(table, columns: list, stores: list[str] | None, since: date, until: date, by_day: bool, *keys,
+            by_store: bool = True):
+    """SELECT store (NULL unless `by_store`), day (NULL unless `by_day`), *columns ... GROUP BY [store,]
+    [day,] *keys over the days."""
+    store = table.store_id if by_store else literal(None, String)
     day = table.business_date if by_day else literal(None, Date)
-    query = (select(table.store_id, day, *columns)
-             .where(table.business_date >= since, table.business_date <= until)
-             .group_by(table.store_id, *((table.business_date,) if by_day else ()), *keys))
+    groups = [*((table.store_id,) if by_store else ()), *((table.business_date,) if by_day else ()), *keys]
+    query = select(store, day, *columns).where(table.business_date >= since, table.business_date <= until)
+    query = query.group_by(*groups) if groups else query
     return query.where(table.store_id.in_(stores)) if stores is not None else query
 
 
