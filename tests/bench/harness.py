@@ -239,9 +239,9 @@ def postgres_cpu_seconds() -> float:
     for process in psutil.process_iter(["name", "ppid"]):
         if process.info["name"] in names:
             with contextlib.suppress(psutil.Error):
-                total += cpu_seconds(process)
+                times = process.cpu_times()
+                total += times.user + times.system
                 if psutil.Process(process.info["ppid"]).name() not in names:  # the postmaster
-                    times = process.cpu_times()
                     total += times.children_user + times.children_system
     return total
 

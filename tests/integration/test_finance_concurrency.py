@@ -63,7 +63,7 @@ def new_invoice(sessions) -> dict:
     return service(session, SYSTEM).list_invoices({"order_id": confirmed["order_id"]})["items"][0]
 
 
-def race(sessions, calls):
+def race(sessions, calls, caller=CASHIER):
     """Run each call in its own thread and session, all released at once; (results, errors)."""
     barrier = threading.Barrier(len(calls))
     results, errors = [], []
@@ -72,7 +72,7 @@ def race(sessions, calls):
         session = sessions()
         barrier.wait()
         try:
-            results.append(call(service(session)))
+            results.append(call(service(session, caller)))
         except Exception as exc:  # noqa: BLE001 - collected for the assertions
             errors.append(exc)
 
@@ -211,23 +211,10 @@ def test_invoices_issued_at_once_in_one_store_and_day_are_all_counted_in_the_kpi
     orders = [order(store_id=store) for _ in range(6)]
     for confirmed in orders:
         service(sessions(), SYSTEM).on_order_confirmed(envelope("sales.order_confirmed", confirmed))
-    barrier = threading.Barrier(len(orders))
-    errors = []
-
-    def complete(confirmed):
-        session = sessions()
-        barrier.wait()
-        try:
-            service(session, SYSTEM).on_work_order_completed(envelope("workshop.work_order_completed",
-                                                                      completed(confirmed)))
-        except Exception as exc:  # noqa: BLE001 - collected for the assertion
-            errors.append(exc)
-
-    threads = [threading.Thread(target=complete, args=(confirmed,)) for confirmed in orders]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    _, errors = race(sessions, [
+        lambda s, confirmed=confirmed: s.on_work_order_completed(envelope("workshop.work_order_completed",
+                                                                          completed(confirmed)))
+        for confirmed in orders], caller=SYSTEM)
     assert errors == []
     check = sessions()
     [day] = check.execute(select(KpiDay).where(KpiDay.store_id == store)).scalars()

@@ -19,13 +19,15 @@ CATEGORY_SQL = ("CASE WHEN l.kind = 'labour' THEN COALESCE(l.op_code, 'labour') 
                 "WHEN l.kind = 'part' THEN 'parts' ELSE 'fees' END")
 BOOKS = ((KpiDay, KpiDayCategory, lambda day: day), (KpiMonth, KpiMonthCategory, lambda day: day.replace(day=1)))
 """(sums, categories, the key of a day's row in them): every writer adds to days before months."""
+SUMS = tuple(column.name for column in KpiDay.__table__.columns if not column.primary_key)
+"""The summed columns of a row of the book: car_count, labour_fen, ..., parts_cost_fen."""
 
 
-def line_category(kind: str, op_code: str | None) -> str:
+def line_category(line) -> str:
     """Service category of an invoice line: labour by its operation code, parts and fees together."""
-    if kind == "labour":
-        return op_code or "labour"
-    return "parts" if kind == "part" else "fees"
+    if line.kind == "labour":
+        return line.op_code or "labour"
+    return "parts" if line.kind == "part" else "fees"
 
 
 def _add(session: Session, table: Table, keys: dict, amounts: dict) -> None:
@@ -37,6 +39,8 @@ def _add(session: Session, table: Table, keys: dict, amounts: dict) -> None:
 
 
 def _add_sums(session: Session, store_id: str, day: date, amounts: dict) -> None:
+    """Add `amounts` (the others 0) to the store's day and month."""
+    amounts = {name: amounts.get(name, 0) for name in SUMS}
     for sums, _categories, key in BOOKS:
         _add(session, sums.__table__, {"store_id": store_id, "business_date": key(day)}, amounts)
 
@@ -46,10 +50,10 @@ def count_invoice(session: Session, invoice: Invoice, sign: int = 1) -> None:
     _add_sums(session, invoice.store_id, invoice.business_date, {
         "car_count": sign, "labour_fen": sign * invoice.labour_fen, "parts_fen": sign * invoice.parts_fen,
         "fees_fen": sign * invoice.fees_fen, "billed_hours": sign * Decimal(invoice.billed_hours),
-        "clocked_hours": sign * Decimal(invoice.clocked_hours), "parts_cost_fen": 0})
+        "clocked_hours": sign * Decimal(invoice.clocked_hours)})
     by_category: dict[str, int] = defaultdict(int)
     for line in invoice.lines:
-        by_category[line_category(line.kind, line.op_code)] += line.total_fen - line.tax_fen
+        by_category[line_category(line)] += line.net_fen
     for _sums, categories, key in BOOKS:
         for category in sorted(by_category):  # one order of row locks for every writer
             _add(session, categories.__table__,
@@ -58,16 +62,14 @@ def count_invoice(session: Session, invoice: Invoice, sign: int = 1) -> None:
 
 
 def count_cost(session: Session, store_id: str, business_date: date, cost_fen: int) -> None:
-    _add_sums(session, store_id, business_date, {
-        "car_count": 0, "labour_fen": 0, "parts_fen": 0, "fees_fen": 0, "billed_hours": Decimal(0),
-        "clocked_hours": Decimal(0), "parts_cost_fen": cost_fen})
+    _add_sums(session, store_id, business_date, {"parts_cost_fen": cost_fen})
 
 
 def rebuild(connection: Connection) -> None:
     """Recompute the whole book from invoices, their lines and costs of sales (after a bulk load); a
     store's days and months are written together, on neighbouring pages. Of the migrations, only the
     newest that changes the book's tables calls it (it writes the tables of this revision)."""
-    sums = "car_count, labour_fen, parts_fen, fees_fen, billed_hours, clocked_hours, parts_cost_fen"
+    sums = ", ".join(SUMS)
     for table in ("kpi_month_categories", "kpi_months", "kpi_day_categories", "kpi_days"):
         connection.execute(text(f"DELETE FROM {table}"))
     connection.execute(text(
@@ -88,7 +90,7 @@ def rebuild(connection: Connection) -> None:
         f"GROUP BY i.store_id, i.business_date, {CATEGORY_SQL} ORDER BY i.store_id, i.business_date"))
     month = ("CAST(date_trunc('month', business_date) AS DATE)" if connection.dialect.name == "postgresql"
              else "date(business_date, 'start of month')")
-    summed = ", ".join(f"SUM({name})" for name in sums.split(", "))
+    summed = ", ".join(f"SUM({name})" for name in SUMS)
     connection.execute(text(
         f"INSERT INTO kpi_months (store_id, business_date, {sums}) SELECT store_id, {month}, {summed} "
         f"FROM kpi_days GROUP BY store_id, {month} ORDER BY store_id, {month}"))

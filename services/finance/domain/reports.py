@@ -16,6 +16,7 @@ from services.common.money import round_fen
 from ..models import KpiDay, KpiDayCategory, KpiMonth, KpiMonthCategory
 from . import ledger
 from .commission import month_bounds
+from .kpi_days import SUMS
 from .ledger import CASH_OVER_SHORT, CHART, COGS, DISCOUNTS, EXPENSE_ACCOUNTS, REFUNDS, REVENUE
 
 OWNED_ELSEWHERE = {
@@ -83,19 +84,19 @@ def kpis(session: Session, stores: list[str] | None, since: date, until: date, g
     spans = [(KpiDay, KpiDayCategory, since, until)] if by_day else book_spans(since, until)
     totals: dict[tuple[str | None, str | None], dict] = defaultdict(lambda: defaultdict(int))
     categories: dict[tuple[str | None, str | None], dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    sums = ("car_count", "labour_fen", "parts_fen", "fees_fen", "parts_cost_fen", "billed_hours", "clocked_hours")
 
-    def key(store: str, day: date | None) -> tuple[str | None, str | None]:
-        return (None if group == "chain" else store), (period_of(day, group) if day else None)
+    def key(store: str | None, day: date | None) -> tuple[str | None, str | None]:
+        return store, (period_of(day, group) if day else None)
 
     for book, category_book, first, last in spans:
         for store, day, *values in session.execute(_summed(
-                book, [func.sum(getattr(book, name)) for name in sums], stores, first, last, by_day,
+                book, [func.sum(getattr(book, name)) for name in SUMS], stores, first, last, by_day,
                 by_store=by_store)):
-            if not (values[0] or values[4]):
+            row = dict(zip(SUMS, values))
+            if not (row["car_count"] or row["parts_cost_fen"]):
                 continue  # days whose only invoice was voided
             bucket = totals[key(store, day)]
-            for name, value in zip(sums, values):
+            for name, value in row.items():
                 bucket[name] += value
         for store, day, category, net in session.execute(_summed(
                 category_book, [category_book.category, func.sum(category_book.net_fen)], stores, first, last,
