@@ -4,6 +4,9 @@ another (no broker), and after each move every store's inventory account equals 
 goods in transit equal what is shipped to it, and its debits equal its credits."""
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 import pytest
 from nameko.testing.services import worker_factory
 from sqlalchemy import select
@@ -113,6 +116,10 @@ def test_every_way_stock_moves_is_booked_and_the_books_follow_the_valuation(stoc
     stores = assert_reconciled(stock_db, books_db)
     assert stores[S2]["invariants"][1]["left_fen"] == 0  # out of transit, a lost filter is S2's loss
     assert accounts(books_db, S2)["6712"] == sum(line["discrepancy_value_fen"] for line in received["lines"]) > 0
+    month = datetime.now(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m")
+    for store_id in (S1, S2):  # the profit and loss counts shrinkage (less stock found) as an expense
+        report = finance(books_db, HQ).pnl({"store_id": store_id, "month": month})
+        assert report["expenses"]["inventory_gains_losses"] == accounts(books_db, store_id).get("6712", 0)
     valued = {s["store_id"]: s["value_fen"] for s in inv(stock_db, HQ).valuation({})["stores"]}
     assert accounts(books_db, S1)["1405"] == valued[S1] and accounts(books_db, S2)["1405"] == valued[S2] > 0
 
