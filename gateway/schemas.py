@@ -9,12 +9,28 @@ from services.common.context import ROLES
 from services.common.schemas import ListQuery
 
 ERROR_CODES = ("malformed_json", "unauthorized", "forbidden", "not_found", "conflict", "payload_too_large",
-               "validation_failed", "rate_limited", "service_unavailable", "internal_error")
+               "validation_failed", "rate_limited", "service_unavailable", "internal_error",
+               # the counter's rules (sales): which rule refused, for clients to word
+               "slot_full", "already_booked", "slot_outside_opening_hours", "opening_hours_invalid",
+               "visit_already_open", "unknown_operation", "operation_inactive", "unknown_part", "part_inactive",
+               "not_a_part_item")
+
+ERROR_CODES += (  # the README walk's rules after the counter (workshop, quotes, the till, follow-ups)
+    "job_needs_technician", "split_incomplete", "technician_twice", "split_share_out_of_range", "split_not_hundred",
+    "unknown_technician", "technician_in_other_store", "technician_inactive", "technician_lacks_skill",
+    "technician_clocked_in", "job_twice", "work_order_state", "work_order_changed", "account_not_a_technician",
+    "clock_only_yourself", "name_the_technician", "technician_not_on_job", "technician_already_clocked_in",
+    "technician_not_clocked_in", "qc_already_passed", "qc_by_own_technician", "qc_checklist_failed",
+    "qc_reason_required", "unknown_job", "hours_for_technician_not_on_job", "qc_not_passed", "invoice_state",
+    "card_state", "overpayment", "quote_state", "quote_empty", "decision_incomplete", "follow_up_state",
+    "satisfaction_required")
 
 
 class ErrorDetail(Schema):
     code = fields.String(metadata={"enum": list(ERROR_CODES)})
     message = fields.String()
+    params = fields.Dict(keys=fields.String(), values=fields.Raw(), metadata={
+        "description": "Names and values a client needs to word the error from its code"})
     fields = fields.Dict(keys=fields.String(), values=fields.Raw())
 
 

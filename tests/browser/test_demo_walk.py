@@ -118,8 +118,16 @@ def test_the_readme_walk_of_one_car_with_the_demo_logins_in_the_console(console,
     card.click()
     dispatch = advisor.locator("#dispatch-form")
     expect(dispatch.locator("[data-job]")).to_have_count(2)
-    for job in dispatch.locator("[data-job]").all():
-        job.locator("tr:has-text('李建国') [name=tech]").check()
+    oil = dispatch.locator("[data-job]").first
+    for name, pct in (("李建国", "60"), ("王小明", "30")):  # a split that misses 100 is refused in words
+        oil.locator(f"tr:has-text('{name}') [name=tech]").check()
+        oil.locator(f"tr:has-text('{name}') [name=split_pct]").fill(pct)
+    dispatch.locator("button[type=submit]").click()
+    expect(dispatch.locator(".form-error")).to_contain_text("分配比例合计 90%，应为 100%")
+    console.shot(advisor, "dispatch-refused")
+    oil.locator("tr:has-text('王小明') [name=tech]").uncheck()
+    oil.locator("tr:has-text('李建国') [name=split_pct]").fill("")
+    dispatch.locator("[data-job]").nth(1).locator("tr:has-text('李建国') [name=tech]").check()
     console.shot(advisor, "dispatch")
     dispatch.locator("button[type=submit]").click()
     expect(advisor.locator(f"[data-status=dispatched] .wo:has-text('{plate}')")).to_be_visible()

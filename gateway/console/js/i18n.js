@@ -104,11 +104,63 @@ const WORDS = {
   follow_up_scheduled: ["待回访", "Scheduled"], follow_up_due: ["到期", "Due"], follow_up_completed: ["已回访", "Completed"], follow_up_unreachable: ["联系不上", "Unreachable"],
   complaint_open: ["待处理", "Open"], complaint_in_progress: ["处理中", "In progress"], complaint_resolved: ["已解决", "Resolved"], complaint_closed: ["已关闭", "Closed"],
   resolution: ["处理结果", "Resolution"], compensation_yuan: ["补偿金额 (元)", "Compensation (¥)"],
+  // the walk's refusals worded from their codes ({name}: a param; {name:prefix}: its value in words)
+  error_job_needs_technician: ["每项作业至少派一名技师", "Each job needs at least one technician"],
+  error_split_incomplete: ["请给每位技师都填写分配比例，或全部留空平分", "Give every technician a split, or none for an even split"],
+  error_technician_twice: ["同一位技师在一项作业里出现了两次", "A technician appears twice on one job"],
+  error_split_share_out_of_range: ["分配比例 {pct}% 不对：每人须大于 0 且不超过 100%", "A split of {pct}% is out of range: above 0 and at most 100%"],
+  error_split_not_hundred: ["分配比例合计 {total}%，应为 100%", "The split sums to {total}%, not 100%"],
+  error_unknown_technician: ["找不到所选技师，请刷新后重试", "A chosen technician is unknown; refresh and try again"],
+  error_technician_in_other_store: ["{technicians} 不是本店技师，不能派工", "{technicians}: not of this store"],
+  error_technician_inactive: ["{technicians} 已停用，不能派工", "{technicians}: no longer active"],
+  error_technician_lacks_skill: ["{technicians} 不具备「{job}」所需的{skill:skill}技能，请改派有此技能的技师", "{technicians} lack the {skill:skill} skill that {job} needs; choose a technician who has it"],
+  error_technician_clocked_in: ["{technicians} 仍在打卡作业中，请先收工打卡", "{technicians} still clocked in; clock out first"],
+  error_job_twice: ["同一项作业出现了两次", "A job appears twice"],
+  error_work_order_state: ["工单当前为「{status:wo}」，不能进行此操作，请刷新后再看", "The work order is {status:wo}; this cannot be done now (refresh)"],
+  error_work_order_changed: ["工单刚被他人更新，请刷新后重试", "Someone else just changed this work order; refresh and try again"],
+  error_account_not_a_technician: ["此账号没有关联技师档案，请联系店长", "This account is not linked to a technician; ask the store manager"],
+  error_clock_only_yourself: ["技师只能为自己打卡", "Technicians clock only themselves"],
+  error_name_the_technician: ["请选择为哪位技师打卡", "Choose the technician to clock"],
+  error_technician_not_on_job: ["{technician} 没有被派到「{job}」，请先派工", "{technician} is not dispatched to {job}"],
+  error_technician_already_clocked_in: ["{technician} 已在打卡作业中（{order} {job}），请先收工打卡", "{technician} is clocked in already ({order} {job}); clock out first"],
+  error_technician_not_clocked_in: ["{technician} 没有在「{job}」打卡", "{technician} is not clocked into {job}"],
+  error_qc_already_passed: ["质检已通过，请直接完工", "QC has passed already; complete the work order"],
+  error_qc_by_own_technician: ["质检须由本工单技师以外的人来做", "QC is done by someone other than the job's technicians"],
+  error_qc_checklist_failed: ["有不合格的检查项（{items}），不能判为合格", "Failed checklist items ({items}): QC cannot pass"],
+  error_qc_reason_required: ["请填写质检不合格的原因", "Say why QC failed"],
+  error_unknown_job: ["找不到所选作业，请刷新后重试", "A chosen job is unknown; refresh and try again"],
+  error_hours_for_technician_not_on_job: ["只能为派到该作业的技师记录工时", "Hours are recorded only for technicians dispatched to that job"],
+  error_qc_not_passed: ["质检尚未通过，请先完成质检", "QC has not passed yet; record a passing QC first"],
+  error_invoice_state: ["结算单当前为「{status:invoice}」，不能进行此操作", "The invoice is {status:invoice}; this cannot be done"],
+  error_card_state: ["会员卡当前为「{status:card_state}」，不能使用", "The member card is {status:card_state}; it cannot be used"],
+  card_state_active: ["正常", "Active"], card_state_cancelled: ["已注销", "Cancelled"],
+  error_overpayment: ["本单应收只有 {due_fen:yuan}，不能多收", "Only {due_fen:yuan} is due; no overpayment"],
+  error_quote_state: ["报价单当前为「{status:quote}」，不能进行此操作，请刷新", "The quote is {status:quote}; this cannot be done (refresh)"],
+  error_quote_empty: ["报价单还没有项目，不能向客户报价", "The quote has no lines to present"],
+  error_decision_incomplete: ["请逐项记录客户同意或不做", "Record the customer's decision for every line"],
+  error_follow_up_state: ["该回访已是「{status:follow_up}」", "This follow-up is {status:follow_up} already"],
+  error_satisfaction_required: ["联系上客户时请选择满意度", "Choose the satisfaction of a customer who was reached"],
+  skill_general: ["通用", "General"], skill_maintenance: ["保养", "Maintenance"], skill_brakes: ["制动", "Brakes"], skill_engine: ["发动机", "Engine"],
+  skill_transmission: ["变速箱", "Transmission"], skill_suspension: ["底盘悬挂", "Suspension"], skill_electrical: ["电工", "Electrical"],
+  skill_diagnostics: ["故障诊断", "Diagnostics"], skill_air_conditioning: ["空调", "Air conditioning"], skill_tyres: ["轮胎", "Tyres"],
+  skill_alignment: ["四轮定位", "Alignment"], skill_bodywork: ["钣金", "Bodywork"], skill_paint: ["喷漆", "Paint"], skill_detailing: ["洗车美容", "Detailing"],
+  skill_glass: ["玻璃", "Glass"], skill_ev_high_voltage: ["新能源高压", "EV high voltage"],
   // dashboard
   from: ["从", "From"], to: ["到", "To"], store: ["门店", "Store"], no_data: ["暂无数据", "No data"],
   kpi_revenue: ["营业额", "Revenue"], kpi_car_count: ["台次", "Car count"], kpi_aro: ["单车产值", "ARO"], kpi_parts_gp: ["配件毛利率", "Parts GP %"],
   kpi_labour_gp: ["工时毛利率", "Labour GP %"], kpi_efficiency: ["技师效率", "Tech efficiency"], kpi_satisfaction: ["满意度", "Satisfaction"],
   revenue_trend: ["营业额走势 (元)", "Revenue trend (¥)"], car_count_trend: ["台次走势", "Car count trend"], stores_side_by_side: ["门店对比", "Stores side by side"],
+  // errors worded from the API's code ({name}: the error's params)
+  error_slot_full: ["该时段已约满（{taken}/{capacity} 个工位），请换个时段或请店长加约", "This slot is full ({taken} of {capacity} bays); choose another or ask a manager to overbook"],
+  error_already_booked: ["这辆车在该时段已有预约：一辆车只占一个工位", "This car already has an appointment at this time: one car takes one bay"],
+  error_slot_outside_opening_hours: ["不在门店营业时间内（{opens_at}–{closes_at}）", "Outside the store's opening hours ({opens_at}–{closes_at})"],
+  error_opening_hours_invalid: ["打烊时间须晚于开门时间", "The closing time must be after the opening time"],
+  error_visit_already_open: ["这辆车已在店接待中，请在原接待单上继续", "This car is checked in already; continue on its open visit"],
+  error_unknown_operation: ["没有这个工时项目：{op_code}", "No such labour operation: {op_code}"],
+  error_operation_inactive: ["工时项目已停用，不能报价：{name}（{op_code}）", "This labour operation is no longer offered: {name} ({op_code})"],
+  error_unknown_part: ["配件目录里没有：{skus}", "Not in the parts catalogue: {skus}"],
+  error_part_inactive: ["配件已停售：{name}（{sku}）", "This part is no longer sold: {name} ({sku})"],
+  error_not_a_part_item: ["套餐 {package} 的第 {positions} 项不是配件，不能换件", "Items {positions} of package {package} are not parts"],
 };
 
 let current = localStorage.getItem("lang") === "en" ? "en" : "zh";
@@ -124,6 +176,27 @@ export function setLang(next) {
 export function t(key) {
   const word = WORDS[key];
   return word ? word[current === "zh" ? 0 : 1] : key;
+}
+
+/** A value of a vocabulary in words (`named("skill", "brakes")` → 制动), or the value itself when
+ * the console has no word for it. */
+export function named(prefix, value) {
+  const word = WORDS[`${prefix}_${value}`];
+  return word ? word[current === "zh" ? 0 : 1] : String(value ?? "");
+}
+
+const PARAM_FORMATS = { yuan: (fen) => `¥${(Number(fen) / 100).toFixed(2)}` };
+
+/** The error in the reader's language from its code and params, or null when the code has no words.
+ * `{name}` is a param as given (a list joined with 、), `{name:prefix}` a value of a vocabulary in
+ * words (`{status:wo}` → 质检), `{name:yuan}` an amount of fen in 元. */
+export function errorWords(error) {
+  const word = WORDS[`error_${error.code}`];
+  if (!word) return null;
+  const params = error.params || {};
+  const say = (value, how) => (PARAM_FORMATS[how] ? PARAM_FORMATS[how](value) : how ? named(how, value) : String(value ?? ""));
+  return word[current === "zh" ? 0 : 1].replace(/\{(\w+)(?::(\w+))?\}/g, (_all, name, how) =>
+    (Array.isArray(params[name]) ? params[name].map((value) => say(value, how)).join("、") : say(params[name], how)));
 }
 
 /** Fills every `[data-t]` element under `root` with its word. */

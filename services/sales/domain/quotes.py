@@ -41,7 +41,7 @@ def store_today(settings: StoreSettings) -> date:
 def require_state(quote: Quote, allowed: tuple[str, ...], action: str) -> None:
     if quote.state not in allowed:
         raise Conflict(f"The quote is {quote.state}; {action} needs it {' or '.join(allowed)}.",
-                       fields={"state": [quote.state]})
+                       fields={"state": [quote.state]}, code="quote_state", params={"status": quote.state})
 
 
 def get_quote(session: Session, caller: Caller, quote_id: str, lock: bool = False) -> Quote:
@@ -187,7 +187,8 @@ def _editable(session: Session, caller: Caller, quote_id: str) -> Quote:
     quote = get_quote(session, caller, quote_id, lock=True)
     if quote.state != "draft":
         raise Conflict(f"The quote is {quote.state}; only a draft changes. Revise it to make a new version "
-                       "(POST /v1/quotes/{id}/revise).", fields={"state": [quote.state]})
+                       "(POST /v1/quotes/{id}/revise).", fields={"state": [quote.state]}, code="quote_state",
+                       params={"status": quote.state})
     return quote
 
 
@@ -408,7 +409,7 @@ def present(session: Session, caller: Caller, quote_id: str) -> Quote:
     quote = get_quote(session, caller, quote_id, lock=True)
     require_state(quote, ("draft",), "presenting")
     if not quote.lines:
-        raise Conflict("A quote without lines cannot be presented.")
+        raise Conflict("A quote without lines cannot be presented.", code="quote_empty")
     settings = settings_of(session, quote.store_id)
     quote.state, quote.presented_at = "presented", utcnow()
     quote.valid_until = quote.presented_at + timedelta(days=settings.quote_valid_days)
@@ -428,7 +429,7 @@ def decide(session: Session, caller: Caller, quote_id: str, data: dict) -> Quote
     if ids - approved - declined:
         problems["_schema"] = [f"Decide every line; undecided: {', '.join(sorted(ids - approved - declined))}."]
     if problems:
-        raise Invalid("The decision does not match the quote's lines.", fields=problems)
+        raise Invalid("The decision does not match the quote's lines.", fields=problems, code="decision_incomplete")
     now = utcnow()
     for line in quote.lines:
         line.decision = "approved" if line.id in approved else "declined"
