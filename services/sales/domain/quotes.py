@@ -404,11 +404,21 @@ def reprice(session: Session, quote: Quote, settings: StoreSettings) -> pricing.
 
 # -- presenting, the customer's decision, versions ---------------------------------------------
 
+def require_approved_discount(quote: Quote, action: str) -> None:
+    """A quote whose discount (or below-cost price) waits for a manager's approval is neither
+    shown to the customer nor signed: the customer would see a price the store has not agreed to."""
+    if quote.approval_status == "pending":
+        raise Conflict(f"The quote waits for a manager's approval and cannot be {action}: "
+                       + " ".join(quote.approval_reasons), fields={"approval_status": ["pending"]},
+                       code="discount_approval_pending")
+
+
 def present(session: Session, caller: Caller, quote_id: str) -> Quote:
     quote = get_quote(session, caller, quote_id, lock=True)
     require_state(quote, ("draft",), "presenting")
     if not quote.lines:
         raise Conflict("A quote without lines cannot be presented.")
+    require_approved_discount(quote, "presented")
     settings = settings_of(session, quote.store_id)
     quote.state, quote.presented_at = "presented", utcnow()
     quote.valid_until = quote.presented_at + timedelta(days=settings.quote_valid_days)
