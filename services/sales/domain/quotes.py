@@ -442,15 +442,19 @@ def decide(session: Session, caller: Caller, quote_id: str, data: dict) -> Quote
     now = utcnow()
     for line in quote.lines:
         line.decision = "approved" if line.id in approved else "declined"
+    quote.state = ("approved" if not declined else "declined" if not approved else "partially_approved")
+    quote.decided_at = now
+    reprice(session, quote, settings_of(session, quote.store_id))
+    # priced after the decision: a declined line's own price, without a share of the quote discount
+    # (which is given for the work done), the one price the quote, reception and the API show
+    for line in quote.lines:
         if line.decision == "declined":
             session.add(DeclinedWork(
                 store_id=quote.store_id, customer_id=quote.customer_id, vehicle_id=quote.vehicle_id,
                 visit_id=quote.visit_id, quote_id=quote.id, quote_line_id=line.id, kind=line.kind,
                 description=line.description, op_code=line.op_code, sku=line.sku, qty=line.qty,
                 total_fen=line.total_fen, declined_at=now))
-    quote.state = ("approved" if not declined else "declined" if not approved else "partially_approved")
-    quote.decided_at = now
-    reprice(session, quote, settings_of(session, quote.store_id))
+    session.flush()
     return quote
 
 
