@@ -116,6 +116,16 @@ def issue_posting(lines: list[dict]) -> list[tuple[str, int, int]]:
     return posting
 
 
+def order_balance(session: Session, caller: Caller, order_id: str) -> dict:
+    """What is still due on the order's open invoice (`invoice_id` None: not issued yet)."""
+    invoice = session.execute(select(Invoice).where(Invoice.order_id == order_id,
+                                                    Invoice.status != VOID)).scalar_one_or_none()
+    if invoice is None:
+        return {"invoice_id": None, "total_fen": None, "due_fen": None}
+    caller.require_store(invoice.store_id)
+    return {"invoice_id": invoice.id, "total_fen": invoice.total_fen, "due_fen": invoice.due_fen}
+
+
 def status_after(total_fen: int, paid_fen: int) -> str:
     return PAID if paid_fen >= total_fen else PARTIALLY_PAID if paid_fen > 0 else ISSUED
 
