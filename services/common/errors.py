@@ -5,7 +5,8 @@ from __future__ import annotations
 
 class DomainError(Exception):
     """`code` names the rule that refused (clients word the error from it); without one the
-    class's generic code. `params` are the names and values a client needs to word it."""
+    class's generic code. `params` are the names and values a client needs to word it: strings
+    or lists of strings (nameko stringifies anything else on its way)."""
     code = "error"
 
     def __init__(self, message: str, fields: dict | None = None, code: str | None = None,

@@ -43,7 +43,7 @@ def book(session: Session, caller: Caller, data: dict) -> Appointment:
         if not overbook:
             raise Conflict(f"This slot is full ({taken} of {settings.slot_capacity} bays booked); "
                            "choose another or ask a manager to overbook.", fields={"slot_start": ["Full."]},
-                           code="slot_full", params={"taken": taken, "capacity": settings.slot_capacity})
+                           code="slot_full", params={"taken": str(taken), "capacity": str(settings.slot_capacity)})
         if caller.role not in MANAGERS:
             raise Forbidden("Only a store manager may overbook a slot.")
     appointment = Appointment(slot_minutes=settings.slot_minutes, created_by=caller.user_id,
