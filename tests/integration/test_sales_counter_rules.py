@@ -1,5 +1,5 @@
-"""sales' counter rules against real PostgreSQL with simultaneous callers (one bay per car in a
-slot, one open visit per car and store), and the revision that brought them upgrading and
+"""sales' counter rules against real PostgreSQL and SQLite files with simultaneous callers (one
+bay per car in a slot, one open visit per car and store), and the revision that brought them upgrading and
 downgrading a database that already holds the duplicates, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
@@ -29,9 +29,10 @@ ADVISOR = Caller(user_id="adv", role="service_advisor", store_ids=frozenset({STO
 BEFORE = "14f9eb75a469"  # the revision before the rules
 
 
-@pytest.fixture(scope="module")
-def engine(databases):
-    url = databases.urls["sales"]
+@pytest.fixture(scope="module", params=["postgresql", "sqlite"])
+def engine(request, databases, tmp_path_factory):
+    url = (databases.urls["sales"] if request.param == "postgresql"
+           else f"sqlite:///{tmp_path_factory.mktemp('sales') / 'sales.db'}")  # the embedded default
     upgrade("sales", url)
     engine = make_engine(url)
     yield engine
@@ -64,7 +65,9 @@ def test_the_same_car_booked_into_one_slot_at_once_takes_one_bay(sales, engine):
     results = all_at_once([lambda: sales().book_appointment(booking) for _ in range(4)])
     booked = [r for r in results if isinstance(r, dict)]
     assert len(booked) == 1, results
-    assert all(isinstance(r, Conflict) and r.code == "already_booked" for r in results if r not in booked), results
+    if engine.dialect.name == "postgresql":  # on SQLite the losers may still meet "database is locked" (the
+        # embedded default's write lock is issue 18's "two people at once"); the one booking holds regardless
+        assert all(isinstance(r, Conflict) and r.code == "already_booked" for r in results if r not in booked), results
     with engine.connect() as conn:
         held = conn.scalar(select(func.count()).select_from(Appointment).where(
             Appointment.vehicle_id == "v1", Appointment.slot_start == datetime.fromisoformat(booking["slot_start"]),
