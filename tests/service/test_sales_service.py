@@ -828,10 +828,15 @@ def test_slots_follow_the_stores_opening_hours(sales):
         sales(MANAGER).save_sales_settings("s1", {"opens_at": "25:00"})
 
 
-def test_checking_a_car_in_twice_gives_its_open_visit_until_it_leaves(sales, session):
+def test_checking_a_car_in_twice_gives_its_open_visit_until_it_leaves(sales, session, crm):
     first = visit(sales)
     assert visit(sales)["id"] == first["id"] and len(events(session, "visit_checked_in")) == 1
     assert visit(sales, vehicle_id="v2")["id"] != first["id"]  # another car
+    crm.vehicles["v1"]["customer_id"] = "c2"  # sold while it is here: not the same check-in
+    with pytest.raises(Conflict) as sold:
+        sales().check_in({"store_id": "s1", "customer_id": "c2", "vehicle_id": "v1", "needs": ["repair"]})
+    assert sold.value.code == "visit_already_open" and sold.value.params == {"visit_id": first["id"]}
+    crm.vehicles["v1"]["customer_id"] = "c1"
     # a visit of an earlier day without an order under way: the car left, this is a new visit
     session.execute(update(Visit).where(Visit.id == first["id"])
                     .values(checked_in_at=datetime.now(timezone.utc) - timedelta(days=1)))
