@@ -68,6 +68,7 @@ export function showError(scope, error) {
   }
   const general = scope.querySelector(".form-error") || document.getElementById("toast");
   const prefix = error.status ? `${t("error")} ${error.status}: ` : "";
+  general.dataset.code = error.code || "";
   general.textContent = [prefix + (worded ?? error.message), ...leftovers].join(" · ");
   if (general.id === "toast") flash(general.textContent);
 }
