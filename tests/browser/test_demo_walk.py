@@ -159,6 +159,19 @@ def test_the_readme_walk_of_one_car_with_the_demo_logins_in_the_console(console,
     mine.locator("button:has-text('提交质检')").click()
     expect(phone.locator("#toast")).to_contain_text("已提交质检")
 
+    # the advisor turns the finding into a new quote for the same visit, and prices the brake job there
+    advisor.locator("button:has-text('刷新')").click()
+    advisor.locator(f"[data-status=qc] .wo:has-text('{plate}')").click()
+    expect(advisor.locator("#findings")).to_contain_text("前刹车片")
+    advisor.locator("#findings button:has-text('转成报价单')").click()
+    expect(advisor.locator("#quote-notes")).to_contain_text("前刹车片")
+    assert advisor.url.rsplit("/", 1)[1] != quote_id
+    advisor.locator("[data-tab=add_package]").click()
+    advisor.locator("#package-picker tr[data-package='PKG-BRAKE-F'] button:has-text('添加')").click()
+    expect(advisor.locator("[data-line]")).to_have_count(3)  # labour, pads, shop supplies
+    console.shot(advisor, "findings-quote")
+    advisor.goto(f"{url}/console/#/board")
+
     # the manager passes QC; the advisor completes
     manager.goto(f"{url}/console/#/board")
     manager.locator(f"[data-status=qc] .wo:has-text('{plate}')").click()

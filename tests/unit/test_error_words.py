@@ -60,3 +60,4 @@ def test_the_dispatch_refusal_gives_every_param_its_words_use():
         zh, en = dictionary()[code]
         assert set(PLACEHOLDER.findall(zh)) <= set(refused.value.params) and "{technicians}" in zh
         assert refused.value.params["technicians"] == ["赵磊"]
+

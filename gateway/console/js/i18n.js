@@ -67,6 +67,7 @@ const WORDS = {
   error_delivery_balance_open: ["结算单尚有未付款项（或尚未出结算单），请先到收银台结清；店长可填写放行原因后交车", "The invoice is not settled (or not issued yet): take payment first; a store manager may release the car with a reason"],
   error_delivery_override_needs_manager: ["欠款放行须由店长操作", "Only a store manager may release a car with an open balance"],
   error_discount_approval_pending: ["折扣待店长审批，批准后才能向客户报价", "The discount awaits a manager's approval before the quote is presented"],
+  findings: ["检查发现", "Inspection findings"], quote_findings: ["转成报价单", "Quote the findings"], finding_quoted: ["已报价", "Quoted"],
   wo_waiting_on_technicians: ["等待技师作业并提交质检", "Waiting for the technicians to finish and send it to QC"],
   // technician
   no_jobs: ["今天没有分派给你的作业", "No jobs for you today"], not_a_technician: ["此账号没有关联技师档案", "This account is not linked to a technician"],

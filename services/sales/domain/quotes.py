@@ -94,11 +94,16 @@ def open_quote(session: Session, caller: Caller, data: dict) -> Quote:
 
 
 _CONDITION_WORDS = {"red": "红·需立即处理", "yellow": "黄·建议近期处理"}
+_AREA_WORDS = {"exterior": "外观", "interior": "内饰", "lights": "灯光", "glass": "玻璃", "tyres": "轮胎",
+               "brakes": "制动", "suspension": "悬挂", "steering": "转向", "engine": "发动机", "fluids": "油液",
+               "battery": "电瓶", "electrical": "电气", "exhaust": "排气", "underbody": "底盘",
+               "air_conditioning": "空调", "transmission": "变速箱", "other": "其他"}
+"""workshop's inspection areas as the note (a zh-CN text the customer may see) names them."""
 
 
 def findings_note(findings: list[dict]) -> str:
     """The inspection findings a follow-up quote was opened for, as the advisor reads them."""
-    rows = [f"- {f['area']} · {f['item']}（{_CONDITION_WORDS.get(f['condition'], f['condition'])}）"
+    rows = [f"- {_AREA_WORDS.get(f['area'], f['area'])} · {f['item']}（{_CONDITION_WORDS.get(f['condition'], f['condition'])}）"
             + (f"：{f['notes']}" if f.get("notes") else "") for f in findings]
     return "车检发现 (DVI):\n" + "\n".join(rows)
 

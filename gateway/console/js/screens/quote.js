@@ -50,7 +50,8 @@ function quoteView(quote, visit, ctx, refresh) {
       : quote.approval_status === "approved" ? badge(t("approval_approved"), "ok") : "",
     h("span", { class: "spacer" }), printButton(api, `/v1/quotes/${quote.id}/pdf`));
   const who = visit ? h("p", { class: "hint", text: `${visit.customer_name ?? ""} · ${visit.plate ?? ""} · ${visit.mileage_km ?? "—"} km · ${(visit.needs || []).map(needLabel).join("、")}${visit.budget_fen ? ` · ${t("budget_yuan")} ${yuan(visit.budget_fen)}` : ""}` }) : null;
-  return [header, who, h("div", { class: "grid" },
+  const notes = quote.notes ? h("p", { class: "hint", id: "quote-notes", style: "white-space:pre-line", text: quote.notes }) : null;
+  return [header, who, notes, h("div", { class: "grid" },
     h("div", { class: "card" }, linesTable(quote, refresh), totals(quote)),
     h("div", {},
       draft ? addLineCard(quote, ctx, refresh) : null,
