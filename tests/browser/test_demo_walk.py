@@ -210,11 +210,22 @@ def test_the_readme_walk_of_one_car_with_the_demo_logins_in_the_console(console,
         advisor.locator("[data-tab=follow_ups]").click()
     reopen()
     until(lambda: expect(follow_up).to_be_visible(timeout=3_000), reopen, "the follow-up")
-    follow_up.locator("[name=satisfaction]").select_option("5")
-    follow_up.locator("[name=comment]").fill("服务很好")
+    follow_up.locator("[name=satisfaction]").select_option("4")
+    fill_in(follow_up, submit=False, comment="保养及时", complaint="交车时座椅上有油污")
     console.shot(advisor, "follow-up")
     follow_up.locator("button[type=submit]").click()
     expect(advisor.locator("#follow-ups")).to_contain_text("已回访")
+    expect(advisor.locator("#follow-ups")).to_contain_text("已立投诉单")
+
+    # the manager works the complaint the call opened through to resolved
+    manager.goto(f"{url}/console/#/crm")
+    for status, resolution in (("in_progress", None), ("resolved", "已免费清洗内饰并致歉")):
+        manager.reload()
+        manager.locator("[data-tab=complaints]").click()
+        complaint = manager.locator("#complaints tr:has-text('油污')")
+        complaint.locator("[name=status]").select_option(status)
+        fill_in(complaint, **({"resolution": resolution} if resolution else {}))
+        expect(complaint.locator(".badge").last).to_have_text({"in_progress": "处理中", "resolved": "已解决"}[status])
 
     # what the screens said is what the services hold
     admin = stack.login()
@@ -231,4 +242,6 @@ def test_the_readme_walk_of_one_car_with_the_demo_logins_in_the_console(console,
     [invoice] = ok(admin.get(f"{url}/v1/invoices", params={"order_id": order["id"]}))["items"]
     assert invoice["status"] == "paid" and invoice["due_fen"] == 0
     [called] = ok(admin.get(f"{url}/v1/follow-ups", params={"customer_id": vehicle["customer_id"]}))["items"]
-    assert called["status"] == "completed" and called["satisfaction"] == 5
+    assert called["status"] == "completed" and called["satisfaction"] == 4
+    [complaint] = ok(admin.get(f"{url}/v1/complaints", params={"customer_id": vehicle["customer_id"]}))["items"]
+    assert complaint["status"] == "resolved" and complaint["resolution"] == "已免费清洗内饰并致歉"
