@@ -91,3 +91,18 @@ def test_service_rpc_checks_the_workers_sessions_before_every_call(session, monk
     with pytest.raises(TransactionAcrossCall):
         inventory.quote_parts("s1", ["FILTER"])
     assert calls == [("s1", ["OIL"])]
+
+
+def test_a_sqlite_writer_takes_the_write_lock_when_it_begins_and_readers_stay_outside(tmp_path):
+    """BEGIN IMMEDIATE at the first write (no read lock upgraded later); reads take no lock."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'lock.db'}")
+    Base.metadata.create_all(engine)
+    statements = []
+    with engine.connect() as conn:
+        conn.connection.dbapi_connection.set_trace_callback(statements.append)
+        conn.execute(select(NOTES)).all()
+        conn.execute(insert(NOTES).values(id=1, text="x"))
+        conn.commit()
+    assert [s.split()[0] for s in statements] == ["SELECT", "BEGIN", "INSERT", "COMMIT"]
+    assert statements[1] == "BEGIN IMMEDIATE"
+    engine.dispose()
