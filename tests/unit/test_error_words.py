@@ -61,3 +61,7 @@ def test_the_dispatch_refusal_gives_every_param_its_words_use():
         assert set(PLACEHOLDER.findall(zh)) <= set(refused.value.params) and "{technicians}" in zh
         assert refused.value.params["technicians"] == ["赵磊"]
 
+
+
+def test_every_code_is_declared_once():
+    assert len(ERROR_CODES) == len(set(ERROR_CODES))
