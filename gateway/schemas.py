@@ -25,7 +25,7 @@ ERROR_CODES += (  # the README walk's rules after the counter (workshop, quotes,
     "technician_not_clocked_in", "qc_already_passed", "qc_by_own_technician", "qc_checklist_failed",
     "qc_reason_required", "unknown_job", "hours_for_technician_not_on_job", "qc_not_passed", "invoice_state",
     "card_state", "overpayment", "quote_state", "quote_empty", "decision_incomplete", "follow_up_state",
-    "satisfaction_required")
+    "satisfaction_required", "mobile_taken", "plate_taken", "vin_taken")
 
 
 class ErrorDetail(Schema):

@@ -59,7 +59,11 @@ def test_the_readme_walk_of_one_car_with_the_demo_logins_in_the_console(console,
 
     # advisor: new customer and car, check-in
     advisor = log_in(console, "advisor")
-    fill_in(advisor.locator("#new-customer"), name="林晓", mobile=mobile, plate=plate, make="大众", mileage_km="36000")
+    new = advisor.locator("#new-customer")
+    taken = chain.CUSTOMERS[0][1]  # a demo customer's mobile: refused in words, next to the field
+    fill_in(new, name="林晓", mobile=taken, plate=plate, make="大众", mileage_km="36000")
+    expect(new.locator("[data-field=mobile] .field-error")).to_contain_text("这个手机号已有客户档案")
+    fill_in(new, mobile=mobile)
     expect(advisor.locator("#picked h2").first).to_contain_text("林晓")
     check_in = advisor.locator("#check-in-form")
     check_in.locator("[name=need][value=maintenance]").check()

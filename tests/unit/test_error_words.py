@@ -12,6 +12,7 @@ import pytest
 from gateway.console import CONSOLE_DIR
 from gateway.schemas import ERROR_CODES
 from services.common.errors import Invalid
+from services.crm.domain.customers import TAKEN
 from services.workshop.domain.dispatch import QUALIFICATION_PROBLEMS, refuse_unqualified
 
 SERVICES = Path(__file__).resolve().parents[2] / "services"
@@ -22,8 +23,8 @@ PLACEHOLDER = re.compile(r"\{(\w+)(?::\w+)?\}")
 
 def raised_codes() -> set[str]:
     """Every rule code a service raises: literal `code="…"`, finance's `illegal("<what>", …)`
-    (`<what>_state`) and dispatch's qualification problems."""
-    codes = set(QUALIFICATION_PROBLEMS)
+    (`<what>_state`), dispatch's qualification problems and crm's taken fields."""
+    codes = set(QUALIFICATION_PROBLEMS) | set(TAKEN.values())
     for path in SERVICES.rglob("*.py"):
         text = path.read_text()
         codes.update(re.findall(r'\bcode="([a-z0-9_]+)"', text))
