@@ -212,6 +212,32 @@ export function errorWords(error) {
     (Array.isArray(params[name]) ? params[name].map((value) => say(value, how)).join("、") : say(params[name], how)));
 }
 
+// marshmallow's standard field messages (the API's 422 `fields`) in Chinese: [pattern, words with $1…]
+const FIELD_MESSAGES = [
+  [/^(Missing data for required field|Field may not be null)\.$/, "必填"],
+  [/^Not a valid (integer|number|decimal)\.$/, "请填写数字"],
+  [/^Not a valid (date|datetime|time|aware datetime)\.$/, "日期或时间格式不对"],
+  [/^Not a valid (string|boolean|list|mapping)\.$/, "格式不对"],
+  [/^Must be greater than or equal to (\S+) and less than or equal to (\S+)\.$/, "须在 $1 到 $2 之间"],
+  [/^Must be greater than (\S+) and less than or equal to (\S+)\.$/, "须大于 $1 且不超过 $2"],
+  [/^Must be greater than or equal to (\S+)\.$/, "不能小于 $1"],
+  [/^Must be greater than (\S+)\.$/, "须大于 $1"],
+  [/^Must be less than or equal to (\S+)\.$/, "不能大于 $1"],
+  [/^Length must be between (\d+) and (\d+)\.$/, "长度须为 $1 到 $2 个字符"],
+  [/^Shorter than minimum length (\d+)\.$/, "至少 $1 个字符"],
+  [/^Longer than maximum length (\d+)\.$/, "最多 $1 个字符"],
+  [/^Must be one of: .*\.$/, "不是可选的值"],
+  [/^Unknown field\.$/, "多余的字段"],
+];
+
+/** A field message of the API in the reader's language: marshmallow's standard ones worded in
+ * Chinese, anything else as the API said it. */
+export function fieldWords(message) {
+  if (current !== "zh") return message;
+  const known = FIELD_MESSAGES.find(([pattern]) => pattern.test(message));
+  return known ? message.replace(known[0], known[1]) : message;
+}
+
 /** Fills every `[data-t]` element under `root` with its word. */
 export function translatePage(root) {
   root.querySelectorAll("[data-t]").forEach((el) => { el.textContent = t(el.dataset.t); });
