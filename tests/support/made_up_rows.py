@@ -6,6 +6,7 @@ as `reserved >= 0 AND reserved <= on_hand` hold; strings, dates and times are un
 from __future__ import annotations
 
 import itertools
+import uuid
 import warnings
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
@@ -56,7 +57,7 @@ def made_up_value(column: sa.Column, n: int) -> Any:
     if isinstance(kind, sa.LargeBinary):
         return _base36(n).encode()
     if isinstance(kind, sa.Uuid):
-        return f"00000000-0000-0000-0000-{n:012d}"
+        return uuid.UUID(int=n) if kind.as_uuid else str(uuid.UUID(int=n))
     if isinstance(kind, sa.String):
         text = _base36(n)
         length = kind.length or 0
@@ -118,10 +119,10 @@ class MadeUpRows:
         with self.engine.connect() as connection:
             for name, keys in self.kept.items():
                 table = present[name]
-                if all(column in table.c for column in keys[0]):
+                if keys[0] and all(column in table.c for column in keys[0]):
                     found = connection.scalar(select(func.count()).select_from(table).where(sa.or_(*(
                         sa.and_(*(table.c[column] == value for column, value in key.items())) for key in keys))))
-                else:  # its key changed: count what is there
+                else:  # no key, or its key changed: count what is there
                     found = connection.scalar(select(func.count()).select_from(table))
                 if found < len(keys):
                     missing[name] = f"{len(keys) - found} of the {len(keys)} rows made are gone"
@@ -153,19 +154,21 @@ class MadeUpRows:
         return row
 
     def _parent_key(self, table: Table, constraint: sa.ForeignKeyConstraint, made, row, nullables) -> dict:
-        """The foreign key's columns, from the parent row made in this round or one already there."""
+        """The foreign key's columns: the parent row made in this round, else one already there, else (a
+        table pointing at itself) the row itself; NULL where the key may be and `nullables` is off."""
         pairs = [(element.parent.name, element.column.name) for element in constraint.elements]
         nullable = all(table.c[name].nullable for name, _ in pairs)
-        parent = made.get(constraint.referred_table.name)
-        if parent is None and constraint.referred_table is not table:
-            with self.engine.connect() as connection:
-                found = connection.execute(select(*(constraint.referred_table.c[referred] for _, referred in pairs))
-                                           .limit(1)).first()
-            parent = dict(zip((referred for _, referred in pairs), found)) if found else None
-        if constraint.referred_table is table:
-            parent = row if not nullable and all(referred in row for _, referred in pairs) else None
-        if parent is None or not nullables and nullable:
+        referred = constraint.referred_table
+        parent = made.get(referred.name) or self._any_row(referred, [name for _, name in pairs])
+        if parent is None and referred is table and all(name in row for _, name in pairs):
+            parent = row
+        if parent is None or nullable and not nullables:
             if not nullable:
-                raise AssertionError(f"{table.name}: no row of {constraint.referred_table.name} to point at")
+                raise AssertionError(f"{table.name}: no row of {referred.name} to point at")
             return {name: None for name, _ in pairs}
-        return {name: parent[referred] for name, referred in pairs}
+        return {name: parent[referred_name] for name, referred_name in pairs}
+
+    def _any_row(self, table: Table, columns: list[str]) -> dict[str, Any] | None:
+        with self.engine.connect() as connection:
+            found = connection.execute(select(*(table.c[name] for name in columns)).limit(1)).first()
+        return dict(zip(columns, found)) if found else None

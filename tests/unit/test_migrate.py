@@ -15,6 +15,7 @@ from sqlalchemy import inspect
 
 from services.common.db import make_engine
 from services.common.migrate import OWNERS, ROOT, current_revisions, main, script_directory, script_location
+from tests.support.made_up_rows import MadeUpRows
 
 ALLOWED_IMPORTS = {"alembic", "sqlalchemy", "__future__"} | set(sys.stdlib_module_names)
 REVISIONS = sorted(path for owner in OWNERS for path in (script_location(owner) / "versions").glob("*.py"))
@@ -172,3 +173,31 @@ def test_help_names_every_command_as_a_module():
     assert done.returncode == 0, done.stderr
     for word in ("upgrade", "downgrade", "current", "history", "revision", "DATA_DIR"):
         assert word in done.stdout
+
+
+def test_made_up_rows_fill_every_table_respecting_keys_and_checks_and_see_a_lost_row(tmp_path):
+    """The walk's own instrument (tests/integration/test_migrations.py): a row in every table, parents
+    first, checks kept (NULL in the nullable columns where a value fails one); a row gone is reported, a
+    table dropped forgets its rows."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'rows.db'}")
+    with engine.begin() as connection:
+        for ddl in ("CREATE TABLE stock (id VARCHAR(3) PRIMARY KEY, on_hand NUMERIC(6, 4) NOT NULL,"
+                    " reserved INTEGER NOT NULL, note TEXT, CHECK (reserved >= 0 AND reserved <= on_hand))",
+                    "CREATE TABLE moves (id INTEGER PRIMARY KEY, stock_id VARCHAR(3) NOT NULL REFERENCES stock (id),"
+                    " at DATETIME NOT NULL, data JSON)",
+                    "CREATE TABLE notes (id INTEGER PRIMARY KEY, move_id INTEGER REFERENCES moves (id),"
+                    " body TEXT CHECK (body IS NULL))"):
+            connection.exec_driver_sql(ddl)
+    rows = MadeUpRows(engine)
+    rows.fill()
+    rows.fill()
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("SELECT count(*) FROM moves m JOIN stock s ON s.id = m.stock_id").scalar() == 2
+        assert connection.exec_driver_sql("SELECT count(*) FROM notes WHERE move_id IS NULL").scalar() == 2
+    assert rows.lost() == {}
+    with engine.begin() as connection:
+        connection.exec_driver_sql("DELETE FROM moves WHERE id = (SELECT max(id) FROM moves)")
+        connection.exec_driver_sql("DROP TABLE notes")
+    assert rows.lost() == {"moves": "1 of the 2 rows made are gone"}
+    assert set(rows.kept) == {"stock", "moves"}
+    engine.dispose()
