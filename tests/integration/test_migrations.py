@@ -14,7 +14,7 @@ from alembic.script import Script, ScriptDirectory
 
 from services.common.db import make_engine
 from services.common.migrate import OWNERS, alembic_config, downgrade, upgrade
-from tests.support.infra import Databases
+from tests.support.infra import unique_name
 from tests.support.made_up_rows import SKIPPED, MadeUpRows
 
 
@@ -62,11 +62,19 @@ def walk(owner: str, url: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def empty_databases():
-    """Databases of their own (the session's `databases` are migrated to head by other tests)."""
-    databases = Databases().create()
-    yield databases
-    databases.drop()
+def empty_schemas(databases):
+    """A schema of its own in each owner's database (the session's databases go to head for other tests),
+    first on the search path: the walk's URLs."""
+    name = unique_name("walk")
+    engines = {owner: make_engine(url) for owner, url in databases.urls.items()}
+    for engine in engines.values():
+        with engine.begin() as connection:
+            connection.exec_driver_sql(f"CREATE SCHEMA {name}")
+    yield {owner: f"{url}?options=-csearch_path%3D{name}" for owner, url in databases.urls.items()}
+    for engine in engines.values():
+        with engine.begin() as connection:
+            connection.exec_driver_sql(f"DROP SCHEMA {name} CASCADE")
+        engine.dispose()
 
 
 @pytest.mark.parametrize("owner", OWNERS)
@@ -75,8 +83,8 @@ def test_every_revision_upgrades_and_downgrades_sqlite_holding_data(owner, tmp_p
 
 
 @pytest.mark.parametrize("owner", OWNERS)
-def test_every_revision_upgrades_and_downgrades_postgresql_holding_data(owner, empty_databases):
-    walk(owner, empty_databases.urls[owner])
+def test_every_revision_upgrades_and_downgrades_postgresql_holding_data(owner, empty_schemas):
+    walk(owner, empty_schemas[owner])
 
 
 @pytest.mark.parametrize("owner", OWNERS)
