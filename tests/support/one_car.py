@@ -246,6 +246,8 @@ def one_car(stack, admin, shop: Store, part: str, during: Moment = undisturbed) 
     assert ok(manager.get(f"{url}/v1/stock/ledger-check", params={"store_id": shop.id}))["ok"] is True
     balance = ok(manager.get(f"{url}/v1/ledger/trial-balance", params={"store_id": shop.id}))
     assert balance["balanced"] is True and balance["total_debit_fen"] == balance["total_credit_fen"]
+    eventually(lambda: ok(manager.get(f"{url}/v1/ledger/reconciliation", params={"store_id": shop.id})),
+               lambda books: books["ok"], "inventory account equal to the stock valuation")
     month = datetime.now(SHANGHAI).strftime("%Y-%m")
     commissions = ok(manager.get(f"{url}/v1/reports/commissions", params={"store_id": shop.id, "month": month}))
     earned = {row["employee_id"]: row["labour_fen"] for row in commissions["items"] if row["role"] == "technician"}

@@ -10,6 +10,8 @@ from services.finance.domain.commission import invoice_commissions, split_by_pct
 from services.finance.domain.invoices import bill_lines, invoice_totals, issue_posting, scale_line, status_after
 from services.finance.domain.ledger import check_balanced, reversal
 from services.finance.domain.payments import money_postings, refund_postings
+from services.finance.domain.stock import stock_entries
+from services.inventory.schemas import MOVEMENT_KINDS
 
 
 def part(line_id, sku, qty, total, tax, rate="0.13", discount=0):
@@ -129,3 +131,26 @@ def test_a_refund_carries_the_invoices_vat_in_proportion():
     invoice = SimpleNamespace(tax_fen=4_757, total_fen=51_000)
     assert [refund_vat(invoice, x) for x in (5_000, 11_000, 51_000, 0)] == [466, 1_026, 4_757, 0]
     assert refund_vat(None, 5_000) == 0
+
+
+@pytest.mark.parametrize("kind", MOVEMENT_KINDS + ("opening",))
+@pytest.mark.parametrize("value", [12_345, -12_345])
+def test_every_kind_of_stock_movement_has_a_balanced_posting_that_moves_the_inventory_account(kind, value):
+    valued = {"store_id": "gz", "kind": kind, "reference_type": "doc", "reference_id": "d-1", "value_fen": value,
+              "lines": [], "from_store_id": "gz", "to_store_id": "sz", "in_transit_fen": abs(value)}
+    entries = stock_entries(valued)
+    inventory = 0
+    for store_id, lines in entries:
+        kept = check_balanced(lines)
+        inventory += sum(dr - cr for account, dr, cr in kept if account == "1405" and store_id == "gz")
+    assert inventory == value
+
+
+def test_a_transfer_received_short_books_the_shortfall_at_the_receiving_store():
+    [(store_id, lines)] = stock_entries({"store_id": "sz", "kind": "transfer_in", "reference_type": "transfer",
+                                         "reference_id": "t-1", "value_fen": 4_400, "lines": [],
+                                         "in_transit_fen": 6_600})
+    assert store_id == "sz" and check_balanced(lines) == [("1405", 4_400, 0), ("6712", 2_200, 0),
+                                                          ("1402", 0, 6_600)]
+    with pytest.raises(ValueError, match="no posting rule"):
+        stock_entries({"store_id": "sz", "kind": "teleported", "value_fen": 1})
