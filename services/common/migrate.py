@@ -18,7 +18,7 @@ from alembic import command, context
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, MetaData, TypeDecorator, event, text
+from sqlalchemy import Connection, Engine, MetaData, TypeDecorator, create_engine, event, text
 
 from . import config
 from .db import make_engine
@@ -90,17 +90,21 @@ def _migration_engine(url: str) -> Engine:
     foreign keys off for the connection (a PRAGMA that is a no-op inside a transaction, so it is set
     as the connection opens), every revision of the run in one real transaction (the driver's own
     implicit transactions would commit DDL statement by statement and leave a failed run half done),
-    and `PRAGMA foreign_key_check` before it commits (`_check_foreign_keys`)."""
-    engine = make_engine(url)
-    if engine.dialect.name == "sqlite":
-        @event.listens_for(engine, "connect")
-        def _foreign_keys_off(dbapi_connection, _record):  # pragma: no branch - trivial
-            dbapi_connection.isolation_level = None  # the driver emits no BEGIN of its own
-            dbapi_connection.execute("PRAGMA foreign_keys=OFF")
+    and `PRAGMA foreign_key_check` before it commits (`_check_foreign_keys`). Built apart from the
+    services' engine (`make_engine`), whose SQLite settings serve the application, not this."""
+    if not url.startswith("sqlite"):
+        return make_engine(url)
+    engine = create_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
 
-        @event.listens_for(engine, "begin")
-        def _begin(connection):  # pragma: no branch - trivial
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+    @event.listens_for(engine, "connect")
+    def _foreign_keys_off(dbapi_connection, _record):  # pragma: no branch - trivial
+        dbapi_connection.isolation_level = None  # the driver emits no BEGIN of its own
+        dbapi_connection.execute("PRAGMA foreign_keys=OFF")
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection):  # pragma: no branch - trivial
+        connection.exec_driver_sql("BEGIN IMMEDIATE")  # the write lock from the start: runs queue, never interleave
+
     return engine
 
 

@@ -4,6 +4,7 @@ operators' commands (upgrade, downgrade, current, history, --help)."""
 from __future__ import annotations
 
 import ast
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -201,3 +202,13 @@ def test_made_up_rows_fill_every_table_respecting_keys_and_checks_and_see_a_lost
     assert rows.lost() == {"moves": "1 of the 2 rows made are gone"}
     assert set(rows.kept) == {"stock", "moves"}
     engine.dispose()
+
+
+def test_two_runs_at_once_on_sqlite_queue_one_behind_the_other(data_dir):
+    """A run takes SQLite's write lock as it begins and reads the version inside it: the second finds head."""
+    env = {**os.environ, "DATA_DIR": str(data_dir)}
+    runs = [subprocess.Popen([sys.executable, "-m", "services.common.migrate", "finance"], cwd=ROOT, env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    outcomes = [(run.wait(timeout=120), run.stderr.read()) for run in runs]
+    assert [code for code, _ in outcomes] == [0, 0], outcomes
+    assert current_revisions("finance") == (first_and_head("finance")[1],)
