@@ -4,7 +4,8 @@ and `revision` (autogenerate), see `--help`.
 
 One migration history per service (`services/<name>/migrations`, `gateway/migrations`).
 This is a separate step (make migrate, the compose `migrate` job), never run by service
-replicas; on PostgreSQL an advisory lock also keeps two concurrent runs apart.
+replicas. A run is one transaction; two concurrent runs queue (PostgreSQL: an advisory lock; SQLite:
+the write lock taken as the run begins).
 """
 from __future__ import annotations
 
