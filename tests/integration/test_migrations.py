@@ -1,7 +1,8 @@
 """Every owner's migration history, on SQLite and PostgreSQL, walked revision by revision from base
 to head and back with made-up rows in every table: after each step no row made before is lost, and
 another row goes into every table there is then (so each revision meets data in every table it
-alters). At head the schema is its models'. Any new revision is walked without a change here; one
+alters); and, as a store upgrades, from the first revision to head and back in one run each. At
+head the schema is its models'. Any new revision is walked without a change here; one
 that recomputes a table from others says so in `rebuilt_tables` (its rows are replaced, not kept)."""
 from __future__ import annotations
 
@@ -60,30 +61,54 @@ def walk(owner: str, url: str) -> None:
         engine.dispose()
 
 
-@pytest.fixture(scope="module")
-def empty_schemas(databases):
-    """A schema of its own in each owner's database (the session's databases go to head for other tests),
-    first on the search path: the walk's URLs."""
-    name = unique_name("walk")
-    engines = {owner: make_engine(url) for owner, url in databases.urls.items()}
-    for engine in engines.values():
+def jump(owner: str, url: str) -> None:
+    """What a store does: from its first revision to head in one run, and back in one run."""
+    engine = make_engine(url)
+    rows = MadeUpRows(engine)
+    first = history(owner)[0].revision
+    try:
+        upgrade(owner, url, first)
+        rows.fill()
+        upgrade(owner, url)
+        assert rows.lost() == {}, f"{owner}: upgrade from {first} to head lost rows"
+        rows.fill()
+        downgrade(owner, first, url)
+        assert rows.lost() == {}, f"{owner}: downgrade from head to {first} lost rows"
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture
+def empty_schema(databases):
+    """`url(owner)`: a schema of its own in the owner's database, first on the search path (the
+    session's databases go to head for other tests)."""
+    made = []
+
+    def url(owner: str) -> str:
+        name = unique_name("walk")
+        engine = make_engine(databases.urls[owner])
         with engine.begin() as connection:
             connection.exec_driver_sql(f"CREATE SCHEMA {name}")
-    yield {owner: f"{url}?options=-csearch_path%3D{name}" for owner, url in databases.urls.items()}
-    for engine in engines.values():
+        made.append((engine, name))
+        return f"{databases.urls[owner]}?options=-csearch_path%3D{name}"
+
+    yield url
+    for engine, name in made:
         with engine.begin() as connection:
             connection.exec_driver_sql(f"DROP SCHEMA {name} CASCADE")
         engine.dispose()
 
 
+@pytest.mark.parametrize("move", [walk, jump])
 @pytest.mark.parametrize("owner", OWNERS)
-def test_every_revision_upgrades_and_downgrades_sqlite_holding_data(owner, tmp_path):
-    walk(owner, f"sqlite:///{tmp_path / owner}.db")
+def test_every_revision_upgrades_and_downgrades_sqlite_holding_data(owner, move, tmp_path):
+    move(owner, f"sqlite:///{tmp_path / owner}.db")
 
 
+@pytest.mark.parametrize("move", [walk, jump])
 @pytest.mark.parametrize("owner", OWNERS)
-def test_every_revision_upgrades_and_downgrades_postgresql_holding_data(owner, empty_schemas):
-    walk(owner, empty_schemas[owner])
+def test_every_revision_upgrades_and_downgrades_postgresql_holding_data(owner, move, empty_schema):
+    move(owner, empty_schema(owner))
 
 
 @pytest.mark.parametrize("owner", OWNERS)
