@@ -65,15 +65,16 @@ def jump(owner: str, url: str) -> None:
     """What a store does: from its first revision to head in one run, and back in one run."""
     engine = make_engine(url)
     rows = MadeUpRows(engine)
-    first = history(owner)[0].revision
+    first, *later = history(owner)
     try:
-        upgrade(owner, url, first)
+        upgrade(owner, url, first.revision)
         rows.fill()
         upgrade(owner, url)
-        assert rows.lost() == {}, f"{owner}: upgrade from {first} to head lost rows"
+        rows.forget(name for revision in later for name in getattr(revision.module, "rebuilt_tables", ()))
+        assert rows.lost() == {}, f"{owner}: upgrade from {first.revision} to head lost rows"
         rows.fill()
-        downgrade(owner, first, url)
-        assert rows.lost() == {}, f"{owner}: downgrade from head to {first} lost rows"
+        downgrade(owner, first.revision, url)
+        assert rows.lost() == {}, f"{owner}: downgrade from head to {first.revision} lost rows"
     finally:
         engine.dispose()
 
