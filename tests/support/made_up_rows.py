@@ -83,6 +83,7 @@ class MadeUpRows:
     def __init__(self, engine: Engine):
         self.engine = engine
         self.kept: dict[str, list[dict[str, Any]]] = {}
+        self.rounds = 0
 
     def reflect(self) -> MetaData:
         metadata = MetaData()
@@ -97,7 +98,9 @@ class MadeUpRows:
             return [table for table in self.reflect().sorted_tables if table.name not in SKIPPED]
 
     def fill(self) -> None:
-        """One new row in every table, parents first."""
+        """One new row in every table, parents first; every other round leaves the nullable columns NULL
+        (as real rows do: a revision that makes a column NOT NULL must fill it first)."""
+        self.rounds += 1
         made: dict[str, dict[str, Any]] = {}
         for table in self.tables():
             made[table.name] = self._insert(table, made)
@@ -129,9 +132,10 @@ class MadeUpRows:
         return missing
 
     def _insert(self, table: Table, made: dict[str, dict[str, Any]]) -> dict[str, Any]:
-        """Insert a made-up row (every column, then with the nullable ones NULL if that fails a check)."""
+        """Insert a made-up row, every column filled or the nullable ones NULL as the round has it, the
+        other way if that fails a check."""
         failures = []
-        for nullables in (True, False):
+        for nullables in (True, False) if self.rounds % 2 else (False, True):
             row = self._row(table, made, nullables)
             try:
                 with self.engine.begin() as connection:
@@ -148,7 +152,7 @@ class MadeUpRows:
         dialect = self.engine.dialect.name
         row = {column.name: made_up_value(column, n) for column in table.columns
                if column.computed is None and not _generated_by_database(column, dialect)
-               and (nullables or not column.nullable)}
+               and (nullables or not column.nullable or column.primary_key)}
         for constraint in table.foreign_key_constraints:
             row.update(self._parent_key(table, constraint, made, row, nullables))
         return row

@@ -178,8 +178,8 @@ def test_help_names_every_command_as_a_module():
 
 def test_made_up_rows_fill_every_table_respecting_keys_and_checks_and_see_a_lost_row(tmp_path):
     """The walk's own instrument (tests/integration/test_migrations.py): a row in every table, parents
-    first, checks kept (NULL in the nullable columns where a value fails one); a row gone is reported, a
-    table dropped forgets its rows."""
+    first, checks kept (NULL in the nullable columns where a value fails one), every other round NULL in
+    the nullable columns; a row gone is reported, a table dropped forgets its rows."""
     engine = make_engine(f"sqlite:///{tmp_path / 'rows.db'}")
     with engine.begin() as connection:
         for ddl in ("CREATE TABLE stock (id VARCHAR(3) PRIMARY KEY, on_hand NUMERIC(6, 4) NOT NULL,"
@@ -195,6 +195,7 @@ def test_made_up_rows_fill_every_table_respecting_keys_and_checks_and_see_a_lost
     with engine.connect() as connection:
         assert connection.exec_driver_sql("SELECT count(*) FROM moves m JOIN stock s ON s.id = m.stock_id").scalar() == 2
         assert connection.exec_driver_sql("SELECT count(*) FROM notes WHERE move_id IS NULL").scalar() == 2
+        assert connection.exec_driver_sql("SELECT count(*) FROM stock WHERE note IS NULL").scalar() == 1
     assert rows.lost() == {}
     with engine.begin() as connection:
         connection.exec_driver_sql("DELETE FROM moves WHERE id = (SELECT max(id) FROM moves)")
