@@ -75,6 +75,11 @@ class FinanceService(AuditTrail, ServiceBase):
         return self._invoice(invoices.get_invoice(self.db, self.caller, invoice_id))
 
     @rpc
+    def get_order_balance(self, order_id: str) -> dict:
+        """For delivery: the balance of the order's open invoice."""
+        return invoices.order_balance(self.db, self.caller, order_id)
+
+    @rpc
     def list_invoices(self, query: dict) -> dict:
         params = load(InvoiceQuery(), query)
         stores = visible_stores(self.caller, params.get("store_id"))

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 
+from services.common.money import gross_fen
 from services.finance.domain.cards import allocate_price, split_stored_value, unit_value
 from services.finance.domain.commission import invoice_commissions, split_by_pct
 from services.finance.domain.invoices import bill_lines, invoice_totals, issue_posting, scale_line, status_after
@@ -14,8 +15,10 @@ from services.finance.domain.stock import stock_entries
 from services.inventory.schemas import MOVEMENT_KINDS
 
 
-def part(line_id, sku, qty, total, tax, rate="0.13", discount=0):
-    return {"line_id": line_id, "kind": "part", "description": sku, "sku": sku, "qty": qty, "unit_price_fen": 0,
+def part(line_id, sku, qty, total, tax, rate="0.13", discount=0, unit=None):
+    """A contracted part line, priced tax included unless `unit` (the unit price) says otherwise."""
+    unit = (total + discount) // int(Decimal(qty)) if unit is None else unit
+    return {"line_id": line_id, "kind": "part", "description": sku, "sku": sku, "qty": qty, "unit_price_fen": unit,
             "discount_fen": discount, "tax_rate": rate, "tax_fen": tax, "total_fen": total}
 
 
@@ -56,6 +59,25 @@ def test_a_part_line_bills_the_quantity_used_at_the_contracted_price():
     # ¥240.00 × 2.5/4 = ¥150.00; VAT inside at 13% = 17.26; discount 4.00 × 2.5/4 = 2.50
     assert (scaled["qty"], scaled["total_fen"], scaled["tax_fen"], scaled["discount_fen"]) == (
         Decimal("2.500"), 15_000, 1_726, 250)
+
+
+def test_a_part_line_of_a_tax_exclusive_store_bills_the_quantity_used_with_vat_on_top():
+    # contracted: 5 × ¥232.52 − ¥4.65 = ¥1,157.95 before tax, VAT 13% on top ¥150.53: ¥1,308.48
+    scaled = scale_line(part("P1", "OIL", "5", 130_848, 15_053, discount=465, unit=23_252), Decimal("0.5"))
+    # used 0.5: ¥116.26 − ¥0.47 = ¥115.79 before tax, VAT ¥15.05 on top (not a VAT inside the total)
+    assert (scaled["total_fen"], scaled["tax_fen"], scaled["discount_fen"]) == (13_084, 1_505, 47)
+
+
+def test_a_billed_line_is_its_unit_price_times_the_quantity_used_less_its_discount():
+    # 1.5 × ¥89.05 = ¥133.58 − ¥4.33, tax included; 1 used: ¥89.05 − ¥2.89 = ¥86.16 (not ¥86.17)
+    scaled = scale_line(part("P1", "OIL", "1.5", 12_925, 1_487, discount=433, unit=8_905), Decimal("1"))
+    assert (scaled["total_fen"], scaled["tax_fen"], scaled["discount_fen"]) == (8_616, 991, 289)
+    for used in ("0.5", "1.2", "2", "2.5", "4.999"):
+        for line, inclusive in ((part("P1", "OIL", "5", 130_848, 15_053, discount=465, unit=23_252), False),
+                                (part("P1", "OIL", "5", 115_795, 13_322, discount=465, unit=23_252), True)):
+            scaled = scale_line(line, Decimal(used))
+            amount = scaled["total_fen"] - (0 if inclusive else scaled["tax_fen"])
+            assert amount + scaled["discount_fen"] == gross_fen(Decimal(used), 23_252), (used, inclusive)
 
 
 def test_parts_used_match_by_line_then_by_sku_and_extras_stay_unbilled():
