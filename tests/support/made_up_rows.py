@@ -1,8 +1,9 @@
 """Made-up rows for every table of a database, generated from its reflected schema (whatever revision
 it is at), and the check that none of them is lost: the data the migration tests upgrade and
 downgrade. A row's foreign keys point at a row of its parent made in the same round (parents are
-filled first) or any row already there; every number of a row is the same ordinal, so checks such
-as `reserved >= 0 AND reserved <= on_hand` hold; strings, dates and times are unique per row."""
+filled first) or any row already there; every number of a row is the same positive number (within
+the narrowest numeric column's range), so checks such as `reserved >= 0 AND reserved <= on_hand`
+hold, except numbers that must be unique; strings, dates and times are unique per row."""
 from __future__ import annotations
 
 import itertools
@@ -15,7 +16,6 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import Engine, MetaData, Table, exc, func, select
 
-_ORDINALS = itertools.count(1)
 _DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
 SKIPPED = frozenset({"alembic_version"})
 
@@ -29,20 +29,41 @@ def _base36(n: int) -> str:
             return text
 
 
-def made_up_value(column: sa.Column, n: int) -> Any:
-    """A value of `column`'s type, distinct for every ordinal `n` where the type allows."""
+def _capacity(column: sa.Column) -> int | None:
+    """How many whole numbers a numeric column holds (None: not numeric, or as many as we need)."""
     kind = column.type
+    if isinstance(kind, sa.SmallInteger):
+        return 30_000
+    if isinstance(kind, sa.Numeric) and not isinstance(kind, sa.Integer):
+        return 10 ** ((kind.precision or 18) - (kind.scale or 0))
+    return None
+
+
+def _distinct(table: Table) -> set[str]:
+    """The columns of the table's key and its unique constraints and indexes."""
+    names = {column.name for column in table.primary_key.columns}
+    for constraint in table.constraints:
+        if isinstance(constraint, sa.UniqueConstraint):
+            names |= {column.name for column in constraint.columns}
+    for index in table.indexes:
+        if index.unique:
+            names |= {column.name for column in index.columns}
+    return names
+
+
+def made_up_value(column: sa.Column, n: int, number: int | None = None) -> Any:
+    """A value of `column`'s type, distinct for every ordinal `n` where the type allows; a number
+    column holds `number` (default `n`) within its range."""
+    kind = column.type
+    number = n if number is None else number
     if isinstance(kind, sa.Enum) and kind.enums:
         return kind.enums[n % len(kind.enums)]
     if isinstance(kind, sa.Boolean):
         return n % 2 == 0
-    if isinstance(kind, sa.SmallInteger):
-        return n % 30_000
-    if isinstance(kind, sa.Integer):
-        return n
-    if isinstance(kind, sa.Numeric):
-        whole_digits = (kind.precision or 18) - (kind.scale or 0)
-        number = n % 10 ** whole_digits
+    if isinstance(kind, (sa.Integer, sa.Numeric)):
+        number %= _capacity(column) or number + 1
+        if isinstance(kind, sa.Integer):
+            return number
         return Decimal(number) if kind.asdecimal else float(number)
     if isinstance(kind, sa.DateTime):
         return datetime(2026, 1, 1, tzinfo=timezone.utc) + timedelta(minutes=n)
@@ -80,8 +101,9 @@ def _generated_by_database(column: sa.Column, dialect: str) -> bool:
 class MadeUpRows:
     """The rows made in a database, by table (their primary keys), to prove that none was lost."""
 
-    def __init__(self, engine: Engine):
+    def __init__(self, engine: Engine, first: int = 1):
         self.engine = engine
+        self.ordinals = itertools.count(first)
         self.kept: dict[str, list[dict[str, Any]]] = {}
         self.rounds = 0
 
@@ -148,11 +170,16 @@ class MadeUpRows:
         raise AssertionError(f"cannot make up a row of {table.name}: {failures}")
 
     def _row(self, table: Table, made: dict[str, dict[str, Any]], nullables: bool) -> dict[str, Any]:
-        n = next(_ORDINALS)
+        n = next(self.ordinals)
         dialect = self.engine.dialect.name
-        row = {column.name: made_up_value(column, n) for column in table.columns
-               if column.computed is None and not _generated_by_database(column, dialect)
-               and (nullables or not column.nullable or column.primary_key)}
+        columns = [column for column in table.columns
+                   if column.computed is None and not _generated_by_database(column, dialect)
+                   and (nullables or not column.nullable or column.primary_key)]
+        distinct = _distinct(table)
+        narrowest = min(filter(None, (_capacity(column) for column in columns if column.name not in distinct)),
+                        default=None)
+        shared = n % (narrowest - 1) + 1 if narrowest else n
+        row = {column.name: made_up_value(column, n, n if column.name in distinct else shared) for column in columns}
         for constraint in table.foreign_key_constraints:
             row.update(self._parent_key(table, constraint, made, row, nullables))
         return row
