@@ -47,15 +47,13 @@ def walk(owner: str, url: str) -> None:
         for revision in revisions:
             upgrade(owner, url, revision.revision)
             rows.forget(getattr(revision.module, "rebuilt_tables", ()))
-            assert rows.lost() == {}, f"{owner}: upgrade to {revision.revision} lost rows"
-            rows.fill()
+            assert rows.check_and_fill() == {}, f"{owner}: upgrade to {revision.revision} lost rows"
         assert_matches_models(url, owner)
         for revision in reversed(revisions):
             target = revision.down_revision or "base"
             assert isinstance(target, str), f"{owner}: walk down a merge point {revision.revision} by hand"
             downgrade(owner, target, url)
-            assert rows.lost() == {}, f"{owner}: downgrade of {revision.revision} lost rows"
-            rows.fill()
+            assert rows.check_and_fill() == {}, f"{owner}: downgrade of {revision.revision} lost rows"
         assert set(rows.reflect().tables) <= SKIPPED, f"{owner}: base still has tables"
     finally:
         engine.dispose()
@@ -71,8 +69,7 @@ def jump(owner: str, url: str) -> None:
         rows.fill()
         upgrade(owner, url)
         rows.forget(name for revision in later for name in getattr(revision.module, "rebuilt_tables", ()))
-        assert rows.lost() == {}, f"{owner}: upgrade from {first.revision} to head lost rows"
-        rows.fill()
+        assert rows.check_and_fill() == {}, f"{owner}: upgrade from {first.revision} to head lost rows"
         downgrade(owner, first.revision, url)
         assert rows.lost() == {}, f"{owner}: downgrade from head to {first.revision} lost rows"
     finally:

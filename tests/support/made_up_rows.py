@@ -119,12 +119,19 @@ class MadeUpRows:
             warnings.simplefilter("ignore", exc.SAWarning)
             return [table for table in self.reflect().sorted_tables if table.name not in SKIPPED]
 
-    def fill(self) -> None:
+    def check_and_fill(self) -> dict[str, str]:
+        """After a migration: what it lost (`lost`), then a new row in every table (`fill`)."""
+        tables = self.tables()
+        missing = self.lost(tables)
+        self.fill(tables)
+        return missing
+
+    def fill(self, tables: list[Table] | None = None) -> None:
         """One new row in every table, parents first; every other round leaves the nullable columns NULL
         (as real rows do: a revision that makes a column NOT NULL must fill it first)."""
         self.rounds += 1
         made: dict[str, dict[str, Any]] = {}
-        for table in self.tables():
+        for table in self.tables() if tables is None else tables:
             made[table.name] = self._insert(table, made)
             key = {column.name: made[table.name][column.name] for column in table.primary_key.columns}
             self.kept.setdefault(table.name, []).append(key)
@@ -134,10 +141,10 @@ class MadeUpRows:
         for name in tables:
             self.kept.pop(name, None)
 
-    def lost(self) -> dict[str, str]:
+    def lost(self, tables: list[Table] | None = None) -> dict[str, str]:
         """What is missing of the rows made, in the tables there still are (a table dropped by the
         revision goes with its rows; it is forgotten)."""
-        present = {table.name: table for table in self.tables()}
+        present = {table.name: table for table in (self.tables() if tables is None else tables)}
         for name in set(self.kept) - set(present):
             del self.kept[name]
         missing = {}
