@@ -61,7 +61,7 @@ def made_up_value(column: sa.Column, n: int, number: int | None = None) -> Any:
     if isinstance(kind, sa.Boolean):
         return n % 2 == 0
     if isinstance(kind, (sa.Integer, sa.Numeric)):
-        number %= _capacity(column) or number + 1
+        number %= _capacity(column) or number + 1  # unbounded: the number itself
         if isinstance(kind, sa.Integer):
             return number
         return Decimal(number) if kind.asdecimal else float(number)
@@ -84,7 +84,7 @@ def made_up_value(column: sa.Column, n: int, number: int | None = None) -> Any:
         length = kind.length or 0
         if not length:
             return f"{column.table.name}.{column.name} {n}"
-        return (column.name[: length - len(text)] + text)[-length:] if len(text) < length else text[-length:]
+        return column.name[: length - len(text)] + text if len(text) < length else text[-length:]
     raise TypeError(f"no made-up value for {column.table.name}.{column.name} of type {kind!r}")
 
 
@@ -185,7 +185,7 @@ class MadeUpRows:
         distinct = _distinct(table)
         narrowest = min(filter(None, (_capacity(column) for column in columns if column.name not in distinct)),
                         default=None)
-        shared = n % (narrowest - 1) + 1 if narrowest else n
+        shared = n % max(narrowest - 1, 1) + 1 if narrowest else n
         row = {column.name: made_up_value(column, n, n if column.name in distinct else shared) for column in columns}
         for constraint in table.foreign_key_constraints:
             row.update(self._parent_key(table, constraint, made, row, nullables))
