@@ -101,6 +101,8 @@ def _migration_engine(url: str) -> Engine:
     def _foreign_keys_off(dbapi_connection, _record):  # pragma: no branch - trivial
         dbapi_connection.isolation_level = None  # the driver emits no BEGIN of its own
         dbapi_connection.execute("PRAGMA foreign_keys=OFF")
+        # the services' journal mode (persistent), switched here while no service holds the file
+        dbapi_connection.execute("PRAGMA journal_mode=WAL")
 
     @event.listens_for(engine, "begin")
     def _begin(connection):  # pragma: no branch - trivial

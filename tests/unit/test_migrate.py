@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -132,6 +133,8 @@ def test_migrate_without_arguments_upgrades_every_owner_to_head(data_dir, capsys
         head = first_and_head(owner)[1]
         assert current_revisions(owner) == (head,)
         assert f"migrated {owner}: {head} (head)" in out
+        with sqlite3.connect(data_dir / f"{owner}.db") as connection:  # as the services open it
+            assert connection.execute("PRAGMA journal_mode").fetchone() == ("wal",)
     assert run(capsys, "crm", "sales").splitlines() == [  # the migration jobs' form, a no-op now
         f"migrated crm: {first_and_head('crm')[1]} (head)", f"migrated sales: {first_and_head('sales')[1]} (head)"]
 
