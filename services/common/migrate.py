@@ -207,7 +207,9 @@ def main(argv: list[str] | None = None) -> None:
     parser = _parser()
     options = parser.parse_args(args)
     logging.basicConfig(format="%(message)s")
-    logging.getLogger("alembic.runtime.migration").setLevel(logging.INFO)  # "Running upgrade a -> b, ..."
+    steps = logging.getLogger("alembic.runtime.migration")  # each revision run: "Running upgrade a -> b, ..."
+    steps.setLevel(logging.INFO)
+    steps.addFilter(lambda record: record.levelno > logging.INFO or record.getMessage().startswith("Running "))
     if options.command == "upgrade":
         owners = options.owners or list(OWNERS)
         if options.to != "head" and len(owners) != 1:
