@@ -22,7 +22,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, MetaData, TypeDecorator, create_engine, event, text
 
 from . import config
-from .db import make_engine
+from .db import SQLITE_BUSY_TIMEOUT_MS, make_engine
 
 ROOT = Path(__file__).resolve().parents[2]
 OWNERS = (*config.SERVICES, "gateway")
@@ -95,7 +95,7 @@ def _migration_engine(url: str) -> Engine:
     services' engine (`make_engine`), whose SQLite settings serve the application, not this."""
     if not url.startswith("sqlite"):
         return make_engine(url)
-    engine = create_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
+    engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, hide_parameters=True)
 
     @event.listens_for(engine, "connect")
     def _foreign_keys_off(dbapi_connection, _record):  # pragma: no branch - trivial
