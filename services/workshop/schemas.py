@@ -9,14 +9,11 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from services.common.fields import Fen, Quantity
 from services.common.schemas import ListQuery, patch_schema
+from services.common.skills import LEVELS, SKILL, SKILLS
 
-from .domain.dispatch import LEVELS
 from .domain.inspections import AREAS, CONDITIONS
 from .domain.work_orders import STATES
 
-SKILL = validate.Regexp(r"^[a-z][a-z0-9_]{1,39}$", error="A skill is a lower-case word, e.g. maintenance.")
-SKILLS_HINT = ("maintenance, electrical, engine, bodywork, paint, tyres, detailing, diagnostics, "
-               "air_conditioning, transmission, ev_high_voltage, alignment")
 BAY_KINDS = ("general", "lift", "alignment", "quick_service", "diagnosis", "bodywork", "paint_booth", "wash")
 TRAINING_KINDS = ("onboarding", "on_the_job", "external", "manufacturer")
 _TIME_ZONES = available_timezones()
@@ -59,7 +56,8 @@ class TechnicianCreate(Schema):
     hourly_cost_fen = Fen(required=True, validate=validate.Range(max=10_000_000),
                           metadata={"description": "Labour cost per hour, in fen"})
     skills = fields.List(fields.String(validate=SKILL), load_default=list, validate=validate.Length(max=30),
-                         metadata={"description": f"e.g. {SKILLS_HINT}"})
+                         metadata={"description": "The chain's skill vocabulary (a level is not a skill): "
+                                                        + ", ".join(SKILLS)})
     shifts = fields.List(fields.Nested(ShiftIn), load_default=list, validate=validate.Length(max=21))
     days_off = fields.List(fields.Date(validate=SANE_DATE), load_default=list, validate=validate.Length(max=400),
                            metadata={"description": "Store-local dates off (leave); replaces the list on PATCH"})

@@ -123,7 +123,7 @@ TABLE = [
                                                  "items": [{"kind": "labour", "op_code": "{op_code}"}]}),
     row("GET", "/v1/packages/{ref}", STAFF, CHAIN, ids={"ref": "package_ref"}),
     row("GET", "/v1/price-lists", STAFF, query=S),
-    row("POST", "/v1/price-lists", MANAGERS, body={**S, "kind": "labour_rate", "key": "default", "price_fen": 12000,
+    row("POST", "/v1/price-lists", MANAGERS, body={**S, "kind": "labour_rate", "key": "general", "price_fen": 12000,
                                                    "effective_from": "2030-01-01"}),
     row("GET", "/v1/vehicle-classes", STAFF, CHAIN),
     row("PUT", "/v1/vehicle-classes", HQ, CHAIN, body={"make": "安全测试牌", "vehicle_class": "sedan"}),
