@@ -1,0 +1,93 @@
+"""The demo chain `make run` seeds (deploy/demo.py, through the gateway) completes the README's walk
+with its own logins in every demo store: every demo package and labour operation quoted, contracted,
+opened as a work order, dispatched to the technician the `technician.<store>` login clocks as, clocked
+in and out, passed by QC, completed, paid at the till and delivered; the delivered oil change then
+shows as a service-due reminder of the demo car."""
+from __future__ import annotations
+
+import uuid
+from datetime import date, timedelta
+
+import pytest
+
+from deploy import demo as chain
+from services.common import operations as ops
+from services.sales import demo as catalogue
+from tests.support.one_car import eventually, ok
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def seeded(stack, admin):
+    chain.seed(admin, stack.url)
+    chain.seed(admin, stack.url)  # a second `make run` on the same data seeds nothing twice
+    return {s["code"]: s for s in ok(admin.get(f"{stack.url}/v1/stores", params={"limit": 200}))["items"]}
+
+
+def login(stack, role: str, code: str):
+    return stack.login(f"{role}.{code.lower()}", chain.STAFF_PASSWORD)
+
+
+@pytest.mark.parametrize("index", range(len(chain.STORES)), ids=[s[0] for s in chain.STORES])
+def test_every_demo_package_and_operation_is_worked_and_delivered_by_the_demo_logins(stack, seeded, index):
+    code = chain.STORES[index][0]
+    store_id, url = seeded[code]["id"], stack.url
+    advisor, technician, manager, cashier = (login(stack, role, code)
+                                             for role in ("advisor", "technician", "manager", "cashier"))
+    plate, mileage = chain.CUSTOMERS[index][3], chain.CUSTOMERS[index][8]  # a demo car of this store
+    [vehicle] = ok(advisor.get(f"{url}/v1/vehicles", params={"plate": plate}))["items"]
+    mileage_in = max(mileage, vehicle.get("mileage_km") or 0) + 100
+
+    visit = ok(advisor.post(f"{url}/v1/visits", json={
+        "store_id": store_id, "customer_id": vehicle["customer_id"], "vehicle_id": vehicle["id"],
+        "mileage_km": mileage_in, "needs": ["保养", "刹车"]}))
+    quote = ok(advisor.post(f"{url}/v1/quotes", json={"visit_id": visit["id"]}))
+    q = f"{url}/v1/quotes/{quote['id']}"
+    for package in catalogue.PACKAGES:
+        ok(advisor.post(f"{q}/packages", json={"package": package[0]}), 201)
+    for operation in catalogue.OPERATIONS:
+        quote = ok(advisor.post(f"{q}/lines", json={"kind": "labour", "op_code": operation[0]}), 201)
+    labour_codes = [line["op_code"] for line in quote["lines"] if line["kind"] == "labour"]
+    assert {o[0] for o in catalogue.OPERATIONS} <= set(labour_codes)
+    ok(advisor.post(f"{q}/present"))
+    ok(advisor.post(f"{q}/decision", json={"approved_line_ids": [line["id"] for line in quote["lines"]],
+                                           "declined_line_ids": []}))
+    order = ok(advisor.post(f"{q}/contract", json={"payment_method": "wechat", "signed_by": "客户"},
+                            headers={"Idempotency-Key": uuid.uuid4().hex}), 201)
+
+    [wo] = eventually(lambda: ok(advisor.get(f"{url}/v1/work-orders", params={"order_id": order["id"]}))["items"],
+                      bool, "work order opened")
+    w = f"{url}/v1/work-orders/{wo['id']}"
+    assert sorted(job["op_code"] for job in wo["jobs"]) == sorted(labour_codes)
+    eventually(lambda: ok(advisor.get(w)), lambda x: not x["waiting_parts"], "the demo stock covers the parts")
+    mine = ok(technician.get(f"{url}/v1/technicians/me/jobs"))["technician"]
+    dispatched = advisor.post(f"{w}/dispatch", json={"jobs": [
+        {"job_id": job["id"], "technicians": [{"technician_id": mine["id"], "split_pct": 100}]}
+        for job in wo["jobs"]]})
+    assert dispatched.status_code == 200, (code, dispatched.text)
+    for job in wo["jobs"]:
+        ok(technician.post(f"{w}/jobs/{job['id']}/clock-in", json={}), 201)
+        ok(technician.post(f"{w}/jobs/{job['id']}/clock-out", json={"job_finished": True}))
+    ok(technician.post(f"{w}/ready-for-qc", json={}))
+    ok(manager.post(f"{w}/qc", json={"passed": True}))
+    ok(advisor.post(f"{w}/complete", json={}))
+
+    invoices = eventually(lambda: ok(cashier.get(f"{url}/v1/invoices", params={"store_id": store_id}))["items"],
+                          lambda items: any(i["order_id"] == order["id"] for i in items), "invoice issued")
+    invoice = next(i for i in invoices if i["order_id"] == order["id"])
+    ok(cashier.post(f"{url}/v1/invoices/{invoice['id']}/payments", json={
+        "method": "wechat", "amount_fen": invoice["due_fen"], "reference": f"WX-{code}"},
+        headers={"Idempotency-Key": uuid.uuid4().hex}), 201)
+    ok(advisor.post(f"{w}/deliver", json={"mileage_out_km": mileage_in + 2, "accepted_by": "客户",
+                                          "satisfied": True}))
+
+    def reminders():
+        return ok(advisor.get(f"{url}/v1/reminders", params={
+            "store_id": store_id, "customer_id": vehicle["customer_id"],
+            "due_before": (date.today() + timedelta(days=800)).isoformat()}))["items"]
+    due = eventually(reminders, lambda items: any(r["service_type"] == ops.OIL_CHANGE for r in items),
+                     "the oil change's next due date")
+    oil = next(r for r in due if r["service_type"] == ops.OIL_CHANGE)
+    assert oil["vehicle_id"] == vehicle["id"] and oil["last_done_km"] == mileage_in + 2
+    assert oil["due_km"] == mileage_in + 2 + 5000
