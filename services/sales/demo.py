@@ -27,6 +27,12 @@ OPERATIONS = [
     (ops.FRONT_BRAKE_PADS, "更换前刹车片", "Front brake pads", "repair", 1.0, {"suv": 1.2, "luxury": 1.5}, "brakes"),
     (ops.INSPECTION, "50 项安全检查", "50-point inspection", "inspection", 0.5, {}, "general"),
 ]
+OPERATION_PARTS = {  # what each operation needs, quoted with it from an inspection finding (inventory's demo SKUs)
+    ops.OIL_CHANGE: [("OIL-5W30-4L", 1), ("FLT-OIL-VW", 1)], ops.AIR_FILTER: [("FLT-AIR-TY", 1)],
+    ops.CABIN_FILTER: [("FLT-CABIN", 1)], ops.SPARK_PLUGS: [("SPK-IRIDIUM", 4)],
+    ops.BRAKE_FLUID: [("BRK-FLUID-DOT4", 1)], ops.COOLANT: [("CLT-RED-4L", 1)],
+    ops.FRONT_BRAKE_PADS: [("BRK-PAD-FR", 1)],
+}
 VEHICLE_CLASSES = [("丰田", "汉兰达", "suv"), ("本田", "CR-V", "suv"), ("大众", "途观", "suv"),
                    ("宝马", "", "luxury"), ("奔驰", "", "luxury"), ("奥迪", "", "luxury")]
 FEES = [("SHOP-SUPPLIES", 1500), ("HAZ-WASTE", 1000)]
@@ -61,7 +67,8 @@ def seed(api: requests.Session, url: str, store_ids: list[str]) -> None:
     for code, name, name_en, category, hours, by_class, skill in OPERATIONS:
         api.post(f"{url}/v1/labour-operations", json={
             "code": code, "name": name, "name_en": name_en, "category": category, "standard_hours": hours,
-            "hours_by_class": by_class, "skill": skill}).raise_for_status()
+            "hours_by_class": by_class, "skill": skill,
+            "parts": [{"sku": sku, "qty": qty} for sku, qty in OPERATION_PARTS.get(code, [])]}).raise_for_status()
     for make, model, vehicle_class in VEHICLE_CLASSES:
         api.put(f"{url}/v1/vehicle-classes", json={"make": make, "model": model,
                                                     "vehicle_class": vehicle_class}).raise_for_status()

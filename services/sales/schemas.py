@@ -83,6 +83,11 @@ class SalesSettingsOut(Schema):
 
 # -- catalogue --------------------------------------------------------------------------------
 
+class OperationPart(Schema):
+    sku = fields.String(required=True, validate=validate.Length(min=1, max=60))
+    qty = Quantity(load_default=lambda: Decimal(1), validate=validate.Range(min=0, min_inclusive=False, max=10000))
+
+
 class LabourOperationCreate(Schema):
     code = fields.String(required=True, validate=CODE, metadata={"example": "OIL-CHG"})
     name = fields.String(required=True, validate=validate.Length(min=1, max=100), metadata={"example": "更换机油"})
@@ -95,6 +100,9 @@ class LabourOperationCreate(Schema):
     skill = fields.String(load_default=ANY_SKILL, validate=SKILL, metadata={
         "description": "The skill (工种, not a level) a technician needs to be dispatched to it; also picks the "
                        "labour rate (price list labour_rate/<skill>). One of: " + ", ".join(SKILLS)})
+    parts = fields.List(fields.Nested(OperationPart), load_default=list, validate=validate.Length(max=20), metadata={
+        "description": "The parts the operation needs (e.g. the pads of a brake job): quoted with it when an "
+                       "inspection finding recommends it"})
     active = fields.Boolean(load_default=True)
 
 
@@ -110,6 +118,7 @@ class LabourOperationOut(Schema):
     standard_hours = Quantity()
     hours_by_class = fields.Dict(keys=fields.String(), values=Quantity())
     skill = fields.String()
+    parts = fields.List(fields.Nested(OperationPart))
     active = fields.Boolean()
     created_at = fields.DateTime()
     updated_at = fields.DateTime()

@@ -268,8 +268,7 @@ class SalesService(AuditTrail, ServiceBase):
     def quote_findings(self, order_id: str, findings: list[dict]) -> dict:
         """Workshop's inspection findings → a new draft quote for the order's visit (one call)."""
         quote = orders.open_quote_for_findings(self.db, self.caller, order_id, findings)
-        lines = [load(s.QuoteLineCreate(), {"kind": "labour", "op_code": finding["recommended_op_code"]})
-                 for finding in findings if finding.get("recommended_op_code")]
+        lines = [load(s.QuoteLineCreate(), line) for line in quotes.finding_lines(self.db, findings)]
         if lines:
             quotes.add_lines(self.db, self.caller, quote.id, lines, self._quote_parts)
         return self._quote(quotes.get_quote(self.db, self.caller, quote.id))

@@ -1,7 +1,7 @@
 """The demo chain `make run` seeds (deploy/demo.py, through the gateway) completes the README's walk
 with its own logins in every demo store: every demo package and labour operation quoted, contracted,
 opened as a work order, dispatched to the technician the `technician.<store>` login clocks as, clocked
-in and out, passed by QC, completed, paid at the till and delivered; the delivered oil change then
+in and out, inspected (a finding quoted with the parts its operation needs), passed by QC, completed, paid at the till and delivered; the delivered oil change then
 shows as a service-due reminder of the demo car."""
 from __future__ import annotations
 
@@ -69,6 +69,11 @@ def test_every_demo_package_and_operation_is_worked_and_delivered_by_the_demo_lo
     for job in wo["jobs"]:
         ok(technician.post(f"{w}/jobs/{job['id']}/clock-in", json={}), 201)
         ok(technician.post(f"{w}/jobs/{job['id']}/clock-out", json={"job_finished": True}))
+    ok(technician.post(f"{w}/inspections", json={"mileage_km": mileage_in, "findings": [
+        {"area": "brakes", "item": "前刹车片", "condition": "red", "recommended_op_code": ops.FRONT_BRAKE_PADS}]}), 201)
+    findings = ok(advisor.post(f"{w}/inspections/quote", json={}), 201)
+    assert [(line["kind"], line["op_code"] or line["sku"]) for line in findings["lines"]] == [
+        ("labour", ops.FRONT_BRAKE_PADS), ("part", "BRK-PAD-FR")]  # the pads come with the brake job
     ok(technician.post(f"{w}/ready-for-qc", json={}))
     ok(manager.post(f"{w}/qc", json={"passed": True}))
     ok(advisor.post(f"{w}/complete", json={}))

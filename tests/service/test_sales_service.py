@@ -776,3 +776,26 @@ def test_close_ratio_of_several_stores_in_one_call_equals_each_store_alone(sales
         sales(MANAGER).quote_stats_for_stores({"from": today, "to": today, "stores": [{"store_id": "s2"}]})
     with pytest.raises(Invalid):
         sales(HQ).quote_stats_for_stores({"from": today, "to": "2020-01-01", "stores": [{"store_id": "s1"}]})
+
+
+def test_an_inspection_finding_is_quoted_with_the_parts_its_operation_needs(sales, inventory):
+    """A red finding recommending a brake job becomes a quote of the labour and the brake pads, as
+    the brake package would bring them; a finding without a recommended operation adds nothing."""
+    sales(HQ).create_labour_operation({
+        "code": "BRK-PAD-F", "name": "更换前刹车片", "category": "repair", "standard_hours": 1, "skill": "brakes",
+        "parts": [{"sku": "PAD-FRONT", "qty": 1}, {"sku": "OIL-5W30-1L", "qty": 0.5}]})
+    assert sales().get_labour_operation("BRK-PAD-F")["parts"] == [{"sku": "PAD-FRONT", "qty": 1},
+                                                                  {"sku": "OIL-5W30-1L", "qty": 0.5}]
+    quote = quote_with_lines(sales)
+    sales().present_quote(quote["id"])
+    sales().decide_quote(quote["id"], {"approved_line_ids": line_ids(quote), "declined_line_ids": []})
+    order = contract(sales, quote["id"])
+    findings = [{"area": "brakes", "item": "前刹车片", "condition": "red", "notes": "剩余 2mm",
+                 "recommended_op_code": "BRK-PAD-F"},
+                {"area": "tyres", "item": "左前轮胎", "condition": "yellow"}]
+    second = sales(SYSTEM).quote_findings(order["id"], findings)
+    assert [(line["kind"], line["op_code"], line["sku"], line["qty"]) for line in second["lines"]] == [
+        ("labour", "BRK-PAD-F", None, 1), ("part", None, "PAD-FRONT", 1), ("part", None, "OIL-5W30-1L", 0.5)]
+    pads = second["lines"][1]
+    assert pads["unit_price_fen"] == 38000 and pads["available"] is False  # priced and checked by inventory
+    assert inventory.calls[-1] == ("s1", ["PAD-FRONT", "OIL-5W30-1L"])

@@ -40,6 +40,8 @@ def test_the_demo_catalogue_is_valid_and_consistent():
     codes = {body["code"] for path, body in api.sent if path == "labour-operations"}
     skus = {part[0] for part in inventory_demo.PARTS}
     for path, body in api.sent:
+        if path == "labour-operations":
+            assert {part["sku"] for part in body["parts"]} <= skus
         if path == "packages":
             for item in body["items"]:
                 assert item["kind"] != "labour" or item["op_code"] in codes

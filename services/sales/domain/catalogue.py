@@ -40,10 +40,15 @@ def _keyset(query, model, filters: dict):
 def create_operation(session: Session, data: dict) -> LabourOperation:
     if session.scalars(select(LabourOperation.id).where(LabourOperation.code == data["code"])).first():
         raise Conflict(f"A labour operation {data['code']} exists already.", fields={"code": ["Already used."]})
-    operation = LabourOperation(**{**data, "hours_by_class": json_numbers(data.get("hours_by_class") or {})})
+    operation = LabourOperation(**{**data, "hours_by_class": json_numbers(data.get("hours_by_class") or {}),
+                                   "parts": _parts_json(data.get("parts") or [])})
     session.add(operation)
     _flush_unique(session, f"A labour operation {data['code']} exists already.", "code")
     return operation
+
+
+def _parts_json(parts: list[dict]) -> list[dict]:
+    return [{"sku": part["sku"], **json_numbers({"qty": part["qty"]})} for part in parts]
 
 
 def get_operation(session: Session, ref: str) -> LabourOperation:
@@ -61,6 +66,8 @@ def update_operation(session: Session, ref: str, changes: dict) -> LabourOperati
                       fields={"code": ["Cannot change."]})
     if "hours_by_class" in changes:
         changes = {**changes, "hours_by_class": json_numbers(changes["hours_by_class"] or {})}
+    if "parts" in changes:
+        changes = {**changes, "parts": _parts_json(changes["parts"] or [])}
     for key, value in changes.items():
         setattr(operation, key, value)
     session.flush()

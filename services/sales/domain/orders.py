@@ -223,8 +223,8 @@ def on_invoice_paid(session: Session, payload: dict) -> None:
 
 def open_quote_for_findings(session: Session, caller: Caller, order_id: str, findings: list[dict]) -> Quote:
     """Inspection findings of an order's work become a new draft quote for the same visit; the
-    findings are its notes and those with a recommended operation become its labour lines
-    (added by the caller through `quotes.add_line`, priced like any other line)."""
+    findings are its notes and those with a recommended operation become its lines: the labour
+    and the parts the operation needs (`quotes.finding_lines`, added and priced like any other line)."""
     order = get_order(session, caller, order_id)
     if not order.visit_id:
         raise Invalid("This order has no visit to quote the findings for.", fields={"order_id": ["No visit."]})

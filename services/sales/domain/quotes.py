@@ -226,6 +226,18 @@ def add_lines(session: Session, caller: Caller, quote_id: str, lines: list[dict]
     return added
 
 
+def finding_lines(session: Session, findings: list[dict]) -> list[dict]:
+    """What a quote for inspection findings starts with: each recommended operation with the parts
+    the catalogue says it needs (a brake job with its pads), as a package would bring them."""
+    lines = []
+    for finding in findings:
+        if finding.get("recommended_op_code"):
+            operation = catalogue.get_operation(session, finding["recommended_op_code"])
+            lines.append({"kind": "labour", "op_code": operation.code})
+            lines += [{"kind": "part", "sku": part["sku"], "qty": part["qty"]} for part in operation.parts or []]
+    return lines
+
+
 def add_package(session: Session, caller: Caller, quote_id: str, data: dict, quote_parts: QuoteParts) -> list[QuoteLine]:
     """Every line of a canned job, priced from today's catalogue and stock; a fixed package
     price shows as a package discount spread over its lines."""
