@@ -261,7 +261,8 @@ class WorkOrderOut(Schema):
     version = fields.Integer(metadata={"description": "Send back as expected_version to refuse stale changes"})
     waiting_parts = fields.Boolean()
     overdue = fields.Boolean(metadata={"description": "Still in the workshop after the promised time"})
-    comeback = fields.Boolean(metadata={"description": "Same vehicle and operation within 30 days of a completion"})
+    comeback = fields.Boolean(metadata={"description": "返修: the vehicle back within 30 days of a completion for the "
+                                                       "same repair operation (never a repeated maintenance)"})
     comeback_of_id = fields.String(allow_none=True)
     rework_count = fields.Integer()
     qc_passed = fields.Boolean()

@@ -799,3 +799,18 @@ def test_an_inspection_finding_is_quoted_with_the_parts_its_operation_needs(sale
     pads = second["lines"][1]
     assert pads["unit_price_fen"] == 38000 and pads["available"] is False  # priced and checked by inventory
     assert inventory.calls[-1] == ("s1", ["PAD-FRONT", "OIL-5W30-1L"])
+
+
+def test_a_confirmed_order_names_each_operations_category_for_the_comeback_rule(sales, session):
+    sales(HQ).create_labour_operation({"code": "BRK-PAD-F", "name": "更换前刹车片", "category": "repair",
+                                       "standard_hours": 1, "skill": "brakes"})
+    service = sales()
+    quote = service.create_quote({"visit_id": visit(sales)["id"]})
+    service.add_quote_line(quote["id"], {"kind": "labour", "op_code": "BRK-PAD-F"})
+    quote = service.add_quote_line(quote["id"], {"kind": "labour", "description": "洗车", "hours": 0.5})
+    service.present_quote(quote["id"])
+    service.decide_quote(quote["id"], {"approved_line_ids": line_ids(quote), "declined_line_ids": []})
+    contract(sales, quote["id"])
+    [event] = events(session, "order_confirmed")
+    lines = OrderConfirmed().load(event["payload"])["lines"]
+    assert [(line["op_code"], line["op_category"]) for line in lines] == [("BRK-PAD-F", "repair"), (None, None)]

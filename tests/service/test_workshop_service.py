@@ -51,9 +51,9 @@ def envelope(fact_type: str, payload: dict, event_id: str | None = None) -> dict
             "request_id": None, "payload": payload}
 
 
-def labour(op_code, skill, hours="1.5", description="保养"):
+def labour(op_code, skill, hours="1.5", description="保养", category="repair"):
     return {"line_id": str(uuid.uuid4()), "kind": "labour", "description": description, "op_code": op_code,
-            "skill": skill, "hours": hours, "sku": None, "qty": 1, "unit_price_fen": 20000, "discount_fen": 0,
+            "op_category": category, "skill": skill, "hours": hours, "sku": None, "qty": 1, "unit_price_fen": 20000, "discount_fen": 0,
             "tax_rate": "0.06", "tax_fen": 1132, "total_fen": 20000}
 
 
@@ -288,13 +288,14 @@ def test_qc_by_the_jobs_technician_is_refused_fail_sends_back_with_reasons_then_
         service.deliver(wo["id"], {"mileage_out_km": 1, "accepted_by": "x", "satisfied": True})
 
 
-def test_same_vehicle_and_operation_within_30_days_is_a_comeback(session, crew):
+def test_same_vehicle_and_repair_within_30_days_is_a_comeback(session, crew):
     service = workshop(session)
-    first = open_work_order(service, vehicle_id="car-7", lines=[labour("BRK", "brakes")])
+    first = open_work_order(service, vehicle_id="car-7", lines=[labour("BRK", "brakes"), labour("OIL", "maintenance")])
     row = session.get(WorkOrder, first["id"])
     row.status, row.completed_at = "delivered", datetime.now(timezone.utc) - timedelta(days=10)
     session.commit()
-    again = open_work_order(service, vehicle_id="car-7", lines=[labour("BRK", "brakes"), labour("OIL", "maintenance")])
+    again = open_work_order(service, vehicle_id="car-7", lines=[
+        labour("BRK", "brakes"), labour("OIL", "maintenance", category="maintenance")])
     assert again["comeback"] is True and again["comeback_of_id"] == first["id"]
     assert [j["comeback"] for j in again["jobs"]] == [True, False]
     other_op = open_work_order(service, vehicle_id="car-7", lines=[labour("TYR", "tyres")])
@@ -302,6 +303,23 @@ def test_same_vehicle_and_operation_within_30_days_is_a_comeback(session, crew):
     row.completed_at = datetime.now(timezone.utc) - timedelta(days=31)
     session.commit()
     assert open_work_order(service, vehicle_id="car-7", lines=[labour("BRK", "brakes")])["comeback"] is False
+
+
+def test_a_routine_service_done_again_is_not_a_comeback(session, crew):
+    """A second oil change ten days after the first (the customer asked for it) is maintenance, not
+    rework; so is anything the order does not say is a repair."""
+    service = workshop(session)
+    first = open_work_order(service, vehicle_id="car-8", lines=[
+        labour("OIL-CHG", "maintenance", category="maintenance"), labour("INSP", "general", category="inspection"),
+        labour("ALIGN", "alignment", category=None)])
+    row = session.get(WorkOrder, first["id"])
+    row.status, row.completed_at = "delivered", datetime.now(timezone.utc) - timedelta(days=10)
+    session.commit()
+    again = open_work_order(service, vehicle_id="car-8", lines=[
+        labour("OIL-CHG", "maintenance", category="maintenance"), labour("INSP", "general", category="inspection"),
+        labour("ALIGN", "alignment", category=None)])
+    assert again["comeback"] is False and again["comeback_of_id"] is None
+    assert [j["comeback"] for j in again["jobs"]] == [False, False, False]
 
 
 def test_inspection_records_findings_with_conditions_notes_and_photos(session, crew):

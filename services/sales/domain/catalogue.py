@@ -59,6 +59,14 @@ def get_operation(session: Session, ref: str) -> LabourOperation:
     return operation
 
 
+def categories_of(session: Session, codes: list[str]) -> dict[str, str]:
+    """operation code -> its category, for the codes the catalogue knows (one query)."""
+    if not codes:
+        return {}
+    return dict(session.execute(select(LabourOperation.code, LabourOperation.category)
+                                .where(LabourOperation.code.in_(sorted(set(codes))))).all())
+
+
 def update_operation(session: Session, ref: str, changes: dict) -> LabourOperation:
     operation = get_operation(session, ref)
     if "code" in changes and changes["code"] != operation.code:
