@@ -665,6 +665,7 @@ class QuoteStatsQuery(Schema):
 
 class QuoteStatsOut(Schema):
     store_id = fields.String()
+    period = fields.String(allow_none=True, metadata={"description": "Day, ISO week or month when grouped"})
     presented = fields.Integer(metadata={"description": "Quotes (all versions of one counted once) presented"})
     approved = fields.Integer(metadata={"description": "Of those, approved in whole or in part"})
     close_ratio_pct = Quantity(allow_none=True, metadata={"description": "approved / presented × 100"})

@@ -258,11 +258,12 @@ class SalesService(AuditTrail, ServiceBase):
 
     @rpc
     def quote_stats_for_stores(self, query: dict) -> dict:
-        """`quote_stats` of several stores in one call (the chain's KPI report)."""
+        """`quote_stats` of several stores in one call (the chain's KPI report), per period when grouped."""
         params = load(StoresPeriodQuery(), query)
         return {"items": s.QuoteStatsOut().dump([
-            quotes.close_ratio(self.db, self.caller, store["store_id"], params["from_"], params["to"],
-                               store["time_zone"]) for store in params["stores"]], many=True)}
+            row for store in params["stores"] for row in quotes.close_ratios(
+                self.db, self.caller, store["store_id"], params["from_"], params["to"], store["time_zone"],
+                params["group"])], many=True)}
 
     @rpc
     def quote_findings(self, order_id: str, findings: list[dict]) -> dict:

@@ -552,6 +552,7 @@ class TechnicianStats(Schema):
 
 class StatsOut(Schema):
     store_id = fields.String()
+    period = fields.String(allow_none=True, metadata={"description": "Day, ISO week or month when grouped"})
     from_ = fields.Date(data_key="from", attribute="from")
     to = fields.Date()
     time_zone = fields.String()

@@ -1,21 +1,30 @@
 """The demo chain `make run` seeds (deploy/demo.py, through the gateway) completes the README's walk
 with its own logins in every demo store: every demo package and labour operation quoted, contracted,
 opened as a work order, dispatched to the technician the `technician.<store>` login clocks as, clocked
-in and out, inspected (a finding quoted with the parts its operation needs), passed by QC, completed, paid at the till and delivered; the delivered oil change then
-shows as a service-due reminder of the demo car."""
+in and out, inspected (a finding quoted with the parts its operation needs), passed by QC, completed,
+paid at the till and delivered; the delivered oil change then shows as a service-due reminder of the
+demo car, and the call-back is made. Then every grouping of the KPI report carries every KPI of what
+the walks did."""
 from __future__ import annotations
 
 import uuid
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from deploy import demo as chain
 from services.common import operations as ops
+from services.common.periods import period_of
 from services.sales import demo as catalogue
 from tests.support.one_car import eventually, ok
 
 pytestmark = pytest.mark.e2e
+SATISFACTION = (5, 4, 2)
+"""The call-back's score in each demo store."""
+JOINED = ("close_ratio_pct", "comeback_rate_pct", "first_time_qc_pass_pct", "technician_productivity_pct",
+          "labour_cost_fen", "labour_gross_profit_pct", "average_satisfaction")
+"""The KPIs the gateway joins from sales, workshop and crm."""
 
 
 @pytest.fixture(scope="module")
@@ -96,3 +105,43 @@ def test_every_demo_package_and_operation_is_worked_and_delivered_by_the_demo_lo
     oil = next(r for r in due if r["service_type"] == ops.OIL_CHANGE)
     assert oil["vehicle_id"] == vehicle["id"] and oil["last_done_km"] == mileage_in + 2
     assert oil["due_km"] == mileage_in + 2 + 5000
+
+    follow_ups = eventually(lambda: ok(advisor.get(f"{url}/v1/follow-ups", params={"store_id": store_id}))["items"],
+                            lambda items: any(f["customer_id"] == vehicle["customer_id"] for f in items),
+                            "the call-back scheduled")
+    call = next(f for f in follow_ups if f["customer_id"] == vehicle["customer_id"])
+    ok(advisor.post(f"{url}/v1/follow-ups/{call['id']}/complete", json={"reached": True,
+                                                                        "satisfaction": SATISFACTION[index]}))
+
+
+def test_every_kpi_grouping_carries_every_kpi_of_the_demo_stores(stack, admin, seeded):
+    """After the walks above: per store, per day / week / month and for the three stores as a chain,
+    every KPI, the owners' included, with the values the walks made."""
+    ids = [seeded[code]["id"] for code, _name, _address in chain.STORES]
+    username = f"area.{uuid.uuid4().hex[:8]}"
+    ok(admin.post(f"{stack.url}/v1/users", json={"username": username, "password": chain.STAFF_PASSWORD,
+                                                 "role": "store_manager", "store_ids": ids}))
+    area = stack.login(username, chain.STAFF_PASSWORD)
+    today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
+
+    def kpis(group):
+        return ok(area.get(f"{stack.url}/v1/reports/kpis", params={
+            "from": today.isoformat(), "to": today.isoformat(), "group": group}))["items"]
+    by_store = {row["store_id"]: row for row in kpis("store")}
+    for index, store_id in enumerate(ids):
+        row = by_store[store_id]
+        assert all(row[name] is not None for name in JOINED), row
+        assert (row["close_ratio_pct"], row["comeback_rate_pct"], row["first_time_qc_pass_pct"]) == (100, 0, 100)
+        assert row["average_satisfaction"] == SATISFACTION[index] and row["technician_productivity_pct"] >= 0
+    for group in ("day", "week", "month"):
+        rows = {row["store_id"]: row for row in kpis(group)}
+        for store_id in ids:
+            assert rows[store_id]["period"] == period_of(today, group)
+            assert {name: rows[store_id][name] for name in JOINED} == {name: by_store[store_id][name]
+                                                                       for name in JOINED}, group
+    [whole] = kpis("chain")
+    assert whole["store_id"] is None and all(whole[name] is not None for name in JOINED), whole
+    assert (whole["close_ratio_pct"], whole["comeback_rate_pct"], whole["first_time_qc_pass_pct"]) == (100, 0, 100)
+    assert whole["average_satisfaction"] == round(sum(SATISFACTION) / len(SATISFACTION), 2)
+    assert whole["labour_cost_fen"] == sum(by_store[store_id]["labour_cost_fen"] for store_id in ids)
+    assert whole["car_count"] == sum(by_store[store_id]["car_count"] for store_id in ids)

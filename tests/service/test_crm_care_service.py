@@ -235,6 +235,22 @@ def test_satisfaction_statistics_per_store_and_period(session):
     empty = crm(session, MANAGER).satisfaction_stats({"from": "2020-01-01", "to": "2020-01-31"})
     assert empty["total"]["follow_ups"] == 0 and empty["total"]["average_satisfaction"] is None
 
+    # per day: the store's row per local day (the store's time zone) a follow-up was completed on
+    from zoneinfo import ZoneInfo
+
+    from services.crm.models import FollowUp
+    shanghai = ZoneInfo("Asia/Shanghai")
+    local_today = datetime.now(shanghai).date()
+    yesterday = local_today - timedelta(days=1)
+    first = session.scalars(select(FollowUp).where(FollowUp.satisfaction == 5)).one()
+    first.completed_at = datetime(yesterday.year, yesterday.month, yesterday.day, 12, tzinfo=shanghai)
+    session.commit()
+    days = crm(session, MANAGER).satisfaction_stats({
+        "store_id": "s1", "from": yesterday.isoformat(), "to": (local_today + timedelta(days=1)).isoformat(),
+        "group": "day"})["stores"]
+    assert [(row["period"], row["reached"], row["average_satisfaction"]) for row in days] == [
+        (yesterday.isoformat(), 1, 5), (local_today.isoformat(), 2, 3)]
+
 
 # -- reminders -------------------------------------------------------------------------------------
 def test_an_oil_change_is_due_again_by_date_for_a_car_that_is_rarely_driven(session):

@@ -814,3 +814,24 @@ def test_a_confirmed_order_names_each_operations_category_for_the_comeback_rule(
     [event] = events(session, "order_confirmed")
     lines = OrderConfirmed().load(event["payload"])["lines"]
     assert [(line["op_code"], line["op_category"]) for line in lines] == [("BRK-PAD-F", "repair"), (None, None)]
+
+
+def test_close_ratio_per_day_week_or_month_counts_a_quote_in_the_period_it_was_presented(sales, session):
+    from services.sales.models import Quote
+    approved, declined = quote_with_lines(sales), quote_with_lines(sales, vehicle_id="v2")
+    for quote in (approved, declined):
+        sales().present_quote(quote["id"])
+    sales().decide_quote(approved["id"], {"approved_line_ids": line_ids(approved), "declined_line_ids": []})
+    shanghai = ZoneInfo("Asia/Shanghai")
+    session.get(Quote, approved["id"]).presented_at = datetime(2026, 11, 29, 23, 50, tzinfo=shanghai)  # week 48
+    session.get(Quote, declined["id"]).presented_at = datetime(2026, 11, 30, 0, 10, tzinfo=shanghai)  # week 49
+    session.commit()
+
+    def stats(group):
+        return [(row["period"], row["presented"], row["approved"], row["close_ratio_pct"])
+                for row in sales(HQ).quote_stats_for_stores({"from": "2026-11-29", "to": "2026-12-01", "group": group,
+                                                             "stores": [{"store_id": "s1"}]})["items"]]
+    assert stats("week") == [("2026-W48", 1, 1, 100), ("2026-W49", 1, 0, 0)]
+    assert stats("day") == [("2026-11-29", 1, 1, 100), ("2026-11-30", 1, 0, 0), ("2026-12-01", 0, 0, None)]
+    assert stats("month") == [("2026-11", 2, 1, 50), ("2026-12", 0, 0, None)]
+    assert stats(None) == [(None, 2, 1, 50)]

@@ -523,3 +523,35 @@ def test_crew_board_shows_who_is_clocked_into_what_and_their_load(session, crew)
     assert li["clocked_into"] is None and li["load_hours"] == 1.05 and li["active_jobs"] == 1
     with pytest.raises(Forbidden):
         workshop(session, OUTSIDER).crew_board({"store_id": STORE})
+
+
+def test_stats_per_day_week_or_month_count_each_work_order_in_its_completion_period(session, crew):
+    """The KPI report's trends: per period the same figures as for that period alone, read once."""
+    service = workshop(session)
+    shanghai = timezone(timedelta(hours=8))
+    for day, comeback, rework in ((datetime(2026, 11, 29, 23, 30, tzinfo=shanghai), True, 0),  # Sunday, week 48
+                                  (datetime(2026, 11, 30, 0, 30, tzinfo=shanghai), False, 1),  # Monday, week 49
+                                  (datetime(2026, 12, 2, 10, 0, tzinfo=shanghai), False, 0)):
+        row = session.get(WorkOrder, open_work_order(service, vehicle_id=str(uuid.uuid4()))["id"])
+        row.status, row.completed_at, row.comeback, row.rework_count = "completed", day, comeback, rework
+    session.commit()
+    hq = workshop(session, Caller(user_id="u-hq", role="hq_admin"))
+
+    def stats(group, first="2026-11-29", last="2026-12-02"):
+        return hq.workshop_stats_for_stores({"from": first, "to": last, "group": group,
+                                             "stores": [{"store_id": STORE, "time_zone": "Asia/Shanghai"}]})["items"]
+    days = stats("day")
+    assert [(d["period"], d["completed"], d["comebacks"], d["reworked"]) for d in days] == [
+        ("2026-11-29", 1, 1, 0), ("2026-11-30", 1, 0, 1), ("2026-12-01", 0, 0, 0), ("2026-12-02", 1, 0, 0)]
+    weeks = stats("week")
+    assert [(w["period"], w["from"], w["to"], w["completed"], w["comeback_rate_pct"], w["first_time_qc_pass_pct"])
+            for w in weeks] == [("2026-W48", "2026-11-29", "2026-11-29", 1, 100, 100),
+                                ("2026-W49", "2026-11-30", "2026-12-02", 2, 0, 50)]
+    [month_11, month_12] = stats("month")
+    [whole] = stats(None)
+    assert whole["period"] is None and whole["completed"] == 3 and whole["comebacks"] == 1
+    assert (month_11["completed"], month_12["completed"]) == (2, 1)
+    assert sum(d["available_hours"] for d in days) == pytest.approx(whole["available_hours"], abs=0.01)  # 3 × 4 days
+    for week in weeks:  # a period's figures are those of the period asked for alone
+        [alone] = stats(None, week["from"], week["to"])
+        assert {k: v for k, v in week.items() if k != "period"} == {k: v for k, v in alone.items() if k != "period"}
