@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from services.common.migrate import upgrade
 from tests.support.infra import Databases
 
-BEFORE = {"sales": "5b7e2c9d41a8", "workshop": "9e4a1c3b5d27"}
+BEFORE = {"sales": "5b7e2c9d41a8", "workshop": "b3e7c1d9f5a2"}
 
 
 def insert(conn, table: str, **values) -> None:

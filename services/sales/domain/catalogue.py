@@ -37,7 +37,9 @@ def _keyset(query, model, filters: dict):
 
 # -- labour operations ------------------------------------------------------------------------
 
-def create_operation(session: Session, data: dict) -> LabourOperation:
+def create_operation(session: Session, data: dict, parts: dict[str, dict]) -> LabourOperation:
+    """`parts`: inventory's answer for the SKUs the operation needs (`require_sold`)."""
+    _require_parts(data.get("parts") or [], parts)
     if session.scalars(select(LabourOperation.id).where(LabourOperation.code == data["code"])).first():
         raise Conflict(f"A labour operation {data['code']} exists already.", fields={"code": ["Already used."]})
     operation = LabourOperation(**{**data, "hours_by_class": json_numbers(data.get("hours_by_class") or {}),
@@ -45,6 +47,11 @@ def create_operation(session: Session, data: dict) -> LabourOperation:
     session.add(operation)
     _flush_unique(session, f"A labour operation {data['code']} exists already.", "code")
     return operation
+
+
+def _require_parts(needed: list[dict], parts: dict[str, dict]) -> None:
+    for index, part in enumerate(needed):
+        require_sold(parts, part["sku"], ("parts", str(index), "sku"))
 
 
 def _parts_json(parts: list[dict]) -> list[dict]:
@@ -67,8 +74,31 @@ def categories_of(session: Session, codes: list[str]) -> dict[str, str]:
                                 .where(LabourOperation.code.in_(sorted(set(codes))))).all())
 
 
-def update_operation(session: Session, ref: str, changes: dict) -> LabourOperation:
+def at(path: tuple[str, ...], message: str) -> dict:
+    """Field errors at a nested path, shaped like marshmallow's: ("items", "0", "sku") -> {"items": {"0": …}}."""
+    errors: dict | list = [message]
+    for key in reversed(path):
+        errors = {key: errors}
+    return errors
+
+
+def quotable_operation(session: Session, code: str, field: tuple[str, ...] = ("op_code",)) -> LabourOperation:
+    """The operation a quote line or a package item names: known and still offered (422 otherwise)."""
+    operation = session.get(LabourOperation, code) or session.scalars(
+        select(LabourOperation).where(LabourOperation.code == code)).first()
+    if operation is None:
+        raise Invalid(f"No labour operation {code}.", fields=at(field, f"Unknown operation {code}."),
+                      code="unknown_operation", params={"op_code": code})
+    if not operation.active:
+        raise Invalid(f"The labour operation {operation.code} ({operation.name}) is no longer offered.",
+                      fields=at(field, f"Inactive operation {operation.code}."), code="operation_inactive",
+                      params={"op_code": operation.code, "name": operation.name})
+    return operation
+
+
+def update_operation(session: Session, ref: str, changes: dict, parts: dict[str, dict]) -> LabourOperation:
     operation = get_operation(session, ref)
+    _require_parts(changes.get("parts") or [], parts)
     if "code" in changes and changes["code"] != operation.code:
         raise Invalid("The code of an operation never changes (quotes refer to it).",
                       fields={"code": ["Cannot change."]})
@@ -105,21 +135,39 @@ def hours_for(operation: LabourOperation, vehicle_class: str) -> Decimal:
 
 # -- packages ---------------------------------------------------------------------------------
 
-def create_package(session: Session, data: dict) -> Package:
+def package_skus(item: dict) -> list[str]:
+    """Every part a package item may put on a quote: its SKU, the options and the fitting ones."""
+    return [sku for sku in (item.get("sku"), *(item.get("sku_options") or []),
+                            *(item.get("sku_by_vehicle") or {}).values()) if sku]
+
+
+def require_sold(parts: dict[str, dict], sku: str, field: tuple[str, ...]) -> None:
+    """A part a package item or an operation names: known to inventory's catalogue and still sold
+    (`parts`: inventory's answer, SKU asked -> part)."""
+    part = parts.get(sku)
+    if part is None:
+        raise Invalid(f"Inventory does not know the part {sku}.", code="unknown_part",
+                      fields=at(field, f"Unknown SKU: {sku}."), params={"skus": [sku]})
+    if part.get("active") is False:
+        raise Invalid(f"{sku} ({part['name']}) is no longer sold.", code="part_inactive",
+                      fields=at(field, "Inactive part."), params={"sku": sku, "name": part["name"]})
+
+
+def create_package(session: Session, data: dict, parts: dict[str, dict]) -> Package:
+    """`parts` is inventory's answer for every SKU the items name (`package_skus`): SKU asked ->
+    the part, absent when the catalogue does not have it. Every operation must be offered and
+    every part known and sold, so that a package never fails only when it is quoted."""
     if session.scalars(select(Package.id).where(Package.code == data["code"])).first():
         raise Conflict(f"A package {data['code']} exists already.", fields={"code": ["Already used."]})
     items = data.pop("items")
     if data["pricing"] == "fixed" and data.get("fixed_price_fen") is None:
         raise Invalid("A fixed-price package needs fixed_price_fen (or a price list entry later).",
                       fields={"fixed_price_fen": ["Required when pricing is fixed."]})
-    problems = {}
     for index, item in enumerate(items):
         if item["kind"] == "labour":
-            operation = session.scalars(select(LabourOperation).where(LabourOperation.code == item["op_code"])).first()
-            if operation is None:
-                problems[str(index)] = [f"No labour operation {item['op_code']}."]
-    if problems:
-        raise Invalid("Some package items are not valid.", fields={"items": problems})
+            quotable_operation(session, item["op_code"], field=("items", str(index), "op_code"))
+        for sku in package_skus(item):
+            require_sold(parts, sku, ("items", str(index), "sku"))
     package = Package(**data)
     package.items = [PackageItem(position=index, **item) for index, item in enumerate(items)]
     session.add(package)

@@ -1,7 +1,7 @@
 """labour operations: the parts they need
 
 Revision ID: 5b7e2c9d41a8
-Revises: 14f9eb75a469
+Revises: 5b7d2e9c1a04
 Create Date: 2026-12-06 09:00:00.000000
 """
 from alembic import op
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = '5b7e2c9d41a8'
-down_revision = '14f9eb75a469'
+down_revision = '5b7d2e9c1a04'
 branch_labels = None
 depends_on = None
 

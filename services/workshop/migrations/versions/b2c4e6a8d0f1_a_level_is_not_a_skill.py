@@ -1,7 +1,7 @@
 """a level is not a skill: jobs that asked for one can go to anyone
 
 Revision ID: b2c4e6a8d0f1
-Revises: 9e4a1c3b5d27
+Revises: b3e7c1d9f5a2
 Create Date: 2026-12-06 09:20:00.000000
 
 Jobs opened from operations that asked for a level (`senior`) could be dispatched to nobody: no
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 
 revision = 'b2c4e6a8d0f1'
-down_revision = '9e4a1c3b5d27'
+down_revision = 'b3e7c1d9f5a2'
 branch_labels = None
 depends_on = None
 
