@@ -13,7 +13,9 @@ ERROR_CODES = ("malformed_json", "unauthorized", "forbidden", "not_found", "conf
                # the counter's rules (sales): which rule refused, for clients to word
                "slot_full", "already_booked", "slot_outside_opening_hours", "opening_hours_invalid",
                "visit_already_open", "unknown_operation", "operation_inactive", "unknown_part", "part_inactive",
-               "not_a_part_item")
+               "not_a_part_item",
+               # the quote's and the work order's lifecycle rules (sales, workshop)
+               "discount_approval_pending", "delivery_balance_open", "delivery_override_needs_manager")
 
 
 class ErrorDetail(Schema):
