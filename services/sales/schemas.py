@@ -210,7 +210,8 @@ class PriceEntryCreate(Schema):
     kind = fields.String(required=True, validate=validate.OneOf(PRICE_KINDS),
                          metadata={"description": "labour_rate (key = skill), part (key = SKU), "
                                                   "package (key = package code), fee (key = fee code)"})
-    key = fields.String(required=True, validate=validate.Length(min=1, max=60))
+    key = fields.String(required=True, validate=validate.Length(min=1, max=60), metadata={
+        "description": "For labour_rate one of the skills: " + ", ".join(SKILLS)})
     store_id = fields.String(load_default=None, allow_none=True,
                              metadata={"description": "A store's override; null = the chain's price (HQ)"})
     price_fen = Fen(required=True)
