@@ -260,6 +260,7 @@ TABLE = [
     row("GET", "/v1/reports/commissions", MANAGERS, query={**S, "month": "2026-11"}),
     row("GET", "/v1/reports/pnl", MANAGERS, query={**S, "month": "2026-11"}),
     row("GET", "/v1/ledger/trial-balance", MANAGERS, query=S),
+    row("GET", "/v1/ledger/reconciliation", MANAGERS, query=S),
     row("GET", "/v1/audit-trail", MANAGERS, query={"document_type": "invoice", "document_id": "{invoice_id}"}),
     row("GET", "/v1/ledger/settlements", MANAGERS, query=S),
     row("POST", "/v1/ledger/settlements", HQ, body={"debtor_store_id": "{store_id}", "creditor_store_id": "{store_c}"}),
