@@ -11,6 +11,14 @@ const WORDS = {
   nav_cashier: ["收银", "Cashier"], nav_inventory: ["库存", "Inventory"], nav_crm: ["客户", "Customers"], nav_dashboard: ["经营看板", "Dashboard"],
   role_hq_admin: ["总部管理员", "HQ admin"], role_store_manager: ["店长", "Store manager"], role_service_advisor: ["服务顾问", "Service advisor"],
   role_technician: ["技师", "Technician"], role_cashier: ["收银员", "Cashier"],
+  // skills (services/common/skills.py): what a job asks for and a technician holds
+  skill_general: ["通用", "Any"], skill_maintenance: ["保养", "Maintenance"], skill_brakes: ["制动", "Brakes"],
+  skill_engine: ["发动机", "Engine"], skill_transmission: ["变速箱", "Transmission"],
+  skill_suspension: ["底盘悬挂", "Chassis & suspension"], skill_electrical: ["电工", "Electrical"],
+  skill_diagnostics: ["故障诊断", "Diagnostics"], skill_air_conditioning: ["空调", "Air conditioning"],
+  skill_tyres: ["轮胎", "Tyres"], skill_alignment: ["四轮定位", "Alignment"], skill_bodywork: ["钣金", "Bodywork"],
+  skill_paint: ["喷漆", "Paint"], skill_detailing: ["洗车美容", "Detailing"], skill_glass: ["玻璃", "Glass"],
+  skill_ev_high_voltage: ["新能源高压", "EV high voltage"],
   // reception
   find_customer: ["查找客户", "Find a customer"], search_hint: ["车牌 / 手机 / 姓名", "Plate / phone / name"],
   new_customer: ["新客户建档", "New customer and car"], register: ["建档", "Register"], name: ["姓名", "Name"], mobile: ["手机", "Mobile"],
@@ -149,11 +157,6 @@ const WORDS = {
   error_plate_taken: ["这个车牌已登记在客户名下，请先按车牌查找", "This plate is registered already; find it by plate first"],
   error_vin_taken: ["这个车架号已登记，请核对 VIN", "This VIN is registered already; check it"],
   error_satisfaction_required: ["联系上客户时请选择满意度", "Choose the satisfaction of a customer who was reached"],
-  skill_general: ["通用", "General"], skill_maintenance: ["保养", "Maintenance"], skill_brakes: ["制动", "Brakes"], skill_engine: ["发动机", "Engine"],
-  skill_transmission: ["变速箱", "Transmission"], skill_suspension: ["底盘悬挂", "Suspension"], skill_electrical: ["电工", "Electrical"],
-  skill_diagnostics: ["故障诊断", "Diagnostics"], skill_air_conditioning: ["空调", "Air conditioning"], skill_tyres: ["轮胎", "Tyres"],
-  skill_alignment: ["四轮定位", "Alignment"], skill_bodywork: ["钣金", "Bodywork"], skill_paint: ["喷漆", "Paint"], skill_detailing: ["洗车美容", "Detailing"],
-  skill_glass: ["玻璃", "Glass"], skill_ev_high_voltage: ["新能源高压", "EV high voltage"],
   // dashboard
   from: ["从", "From"], to: ["到", "To"], store: ["门店", "Store"], no_data: ["暂无数据", "No data"],
   kpi_revenue: ["营业额", "Revenue"], kpi_car_count: ["台次", "Car count"], kpi_aro: ["单车产值", "ARO"], kpi_parts_gp: ["配件毛利率", "Parts GP %"],
