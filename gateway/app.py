@@ -13,7 +13,7 @@ from . import console, errors, openapi
 from .auth import Authenticator, Principal, PrincipalCache, Tokens
 from .config import Settings
 from .identity import bootstrap_admin
-from .middleware import RequestContext
+from .middleware import RequestContext, SecurityHeaders
 from .models import User
 from .resources import Deps
 from .resources import audit, crm, documents, finance, health, identity, inventory, sales, workshop
@@ -31,7 +31,7 @@ def routes(deps: Deps) -> list[tuple[str, object]]:
 
 
 def create_app(deps: Deps) -> falcon.App:
-    app = falcon.App(middleware=[RequestContext(deps.settings.max_body_bytes)])
+    app = falcon.App(middleware=[RequestContext(deps.settings.max_body_bytes), SecurityHeaders(console.PREFIX)])
     app.req_options.strip_url_path_trailing_slash = True
     errors.register(app)
     table = routes(deps)

@@ -1,4 +1,4 @@
-"""Cross-cutting work on every request: request id, body-size limit, access log, metrics."""
+"""Cross-cutting work on every request: request id, body-size limit, access log, metrics, security headers."""
 from __future__ import annotations
 
 import logging
@@ -45,3 +45,25 @@ class RequestContext:
         log.info("request", extra={"method": req.method, "route": route, "status": status,
                                    "ms": round(elapsed * 1000, 2), "user_id": principal.id if principal else None})
         request_id_var.set(None)
+
+
+CONSOLE_POLICY = "; ".join((
+    "default-src 'self'", "script-src 'self'", "style-src 'self'", "img-src 'self' data:", "connect-src 'self'",
+    "object-src 'none'", "base-uri 'none'", "form-action 'self'", "frame-ancestors 'none'"))
+"""The console is plain ES modules and one stylesheet from /console/: no inline script or style."""
+
+
+class SecurityHeaders:
+    """`nosniff` on every answer; the console may not be framed and runs only its own files; API
+    answers (tokens, customers' details, money) are never stored by a browser or a proxy."""
+
+    def __init__(self, console_prefix: str):
+        self.console_prefix = console_prefix
+
+    def process_response(self, req: falcon.Request, resp: falcon.Response, resource, req_succeeded: bool) -> None:
+        resp.set_header("X-Content-Type-Options", "nosniff")
+        if req.path == "/" or req.path.startswith(self.console_prefix):
+            resp.set_header("X-Frame-Options", "DENY")
+            resp.set_header("Content-Security-Policy", CONSOLE_POLICY)
+        elif req.path.startswith("/v1/"):
+            resp.set_header("Cache-Control", "no-store")
