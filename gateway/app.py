@@ -4,13 +4,14 @@ from __future__ import annotations
 import logging
 
 import falcon
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 
 from services.common.db import make_engine
 
 from . import console, errors, openapi
-from .auth import Authenticator, Principal, PrincipalCache, Tokens
+from .auth import Authenticator, Principal, PrincipalCache, Stamp, Tokens
 from .config import Settings
 from .identity import bootstrap_admin
 from .middleware import RequestContext, SecurityHeaders
@@ -53,7 +54,13 @@ def default_deps(settings: Settings | None = None) -> Deps:
             user = session.get(User, user_id)
             return Principal.of(user) if user is not None and user.active else None
 
-    auth = Authenticator(Tokens(settings.jwt_secret, settings.token_ttl_seconds), PrincipalCache(load_principal))
+    def stamp(user_id: str) -> Stamp | None:
+        with sessions() as session:
+            row = session.execute(select(User.token_version, User.active).where(User.id == user_id)).first()
+            return None if row is None else (row.token_version, row.active)
+
+    auth = Authenticator(Tokens(settings.jwt_secret, settings.token_ttl_seconds),
+                         PrincipalCache(stamp, load_principal))
     rpc = RpcClient(settings.amqp_uri, timeout=settings.rpc_timeout)
     return Deps(settings=settings, rpc=rpc, auth=auth, identity_db=sessions)
 

@@ -125,21 +125,31 @@ def get_user(session: Session, actor, user_id: str) -> User:
     return user
 
 
+ENDS_TOKENS = ("role", "store_ids", "active")
+"""Changes that end the user's earlier tokens (with any new password): what a token lets its holder do."""
+
+
 def update_user(session: Session, actor, user_id: str, changes: dict) -> User:
+    """Apply a PATCH; a new password, or another role, set of stores or active flag, ends every token
+    issued before (the user logs in again)."""
     user = get_user(session, actor, user_id)
     self_service = actor.id == user_id and actor.role != "hq_admin"
     if self_service and set(changes) - {"password", "display_name"}:
         raise Forbidden("You may only change your own password and display name.")
     if not self_service:
         _check_manageable(actor, changes.get("role", user.role), changes.get("store_ids", user.store_ids))
+    before = {key: getattr(user, key) for key in ENDS_TOKENS}
     if "store_ids" in changes:
         store_ids = list(dict.fromkeys(changes.pop("store_ids")))
         _check_stores_exist(session, store_ids)
         user.memberships = [UserStore(store_id=s) for s in store_ids]
+    ends_tokens = "password" in changes
     if "password" in changes:
         user.password_hash = hash_password(changes.pop("password"))
     for key, value in changes.items():
         setattr(user, key, value)
+    if ends_tokens or any(getattr(user, key) != value for key, value in before.items()):
+        user.token_version += 1
     session.flush()
     return user
 

@@ -87,9 +87,7 @@ class UserItem(Resource):
         principal: Principal = req.context.principal
         with self.deps.identity_db() as session, session.begin():
             user = identity.update_user(session, principal, user_id, req.context.body)
-            result = user_out.dump(user)
-        self.deps.auth.principals.forget(user_id)
-        return result
+            return user_out.dump(user)
 
 
 def routes(deps) -> list[tuple[str, object]]:

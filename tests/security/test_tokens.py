@@ -1,5 +1,6 @@
 """Tokens and logins through HTTP: an expired, tampered, unsigned (alg none) or foreign token, or
-one of a disabled account, is 401 on every kind of endpoint; refused logins are throttled (429)."""
+one of a disabled account, is 401 on every kind of endpoint; a password or role change ends earlier
+tokens on every gateway worker at once; refused logins are throttled (429)."""
 from __future__ import annotations
 
 import base64
@@ -84,6 +85,33 @@ def test_a_token_of_a_disabled_or_unknown_account_is_refused(chain):
     ok(chain.admin.patch(f"{chain.url}/v1/users/{user['id']}", json={"active": False}))
     assert_refused(chain, chain.token(**{**claims_of(chain), "sub": user["id"], "role": "cashier"}))
     assert_refused(chain, chain.token(**{**claims_of(chain), "sub": "no-such-user"}))
+
+
+def test_a_password_or_role_change_ends_earlier_tokens_on_every_worker_at_once(chain):
+    """The stack runs two gunicorn workers: each request below may land on either, and both have
+    the old token's principal cached before the change."""
+    username = unique("mover").lower()
+    user = ok(chain.admin.post(f"{chain.url}/v1/users", json={
+        "username": username, "password": PASSWORD, "role": "cashier", "store_ids": [chain.ids["own"]["store_id"]]}))
+    assert chain.stack.env["GATEWAY_WORKERS"] == "2"
+
+    def login(password: str = PASSWORD) -> dict:
+        reply = requests.post(f"{chain.url}/v1/auth/login", json={"username": username, "password": password},
+                              timeout=30)
+        assert reply.status_code == 200, reply.text
+        return {"Authorization": f"Bearer {reply.json()['access_token']}"}
+
+    def statuses(headers: dict) -> set[int]:
+        return {requests.get(f"{chain.url}/v1/me", headers=headers, timeout=30).status_code for _ in range(12)}
+
+    for change, password_before in (({"password": "Another-pass-2"}, PASSWORD),
+                                    ({"role": "service_advisor"}, "Another-pass-2")):
+        token = login(password_before)
+        assert statuses(token) == {200}
+        ok(chain.admin.patch(f"{chain.url}/v1/users/{user['id']}", json=change))
+        assert statuses(token) == {401}, change
+    assert requests.get(f"{chain.url}/v1/me", headers=login("Another-pass-2"), timeout=30).json()["role"] == \
+        "service_advisor"
 
 
 def test_refused_logins_are_throttled_even_for_the_right_password(chain):
