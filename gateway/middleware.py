@@ -1,6 +1,7 @@
 """Cross-cutting work on every request: request id, body-size limit, access log, metrics, security headers."""
 from __future__ import annotations
 
+import ipaddress
 import logging
 import re
 import time
@@ -19,16 +20,40 @@ LATENCY = Histogram("gateway_http_request_seconds", "HTTP request latency", ["me
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._\-]{1,64}$")
 
 
-class RequestContext:
-    """Takes `X-Request-ID` from the client (or makes one), echoes it, logs and measures."""
+def _is_trusted(address: str, proxies: tuple) -> bool:
+    try:
+        ip = ipaddress.ip_address(address.strip())
+    except ValueError:
+        return False
+    return any(ip in network for network in proxies)
 
-    def __init__(self, max_body_bytes: int):
+
+def client_address(peer: str, forwarded_for: str | None, proxies: tuple) -> str:
+    """The client's address: the peer's, unless the peer is a trusted proxy; then the nearest address
+    in `X-Forwarded-For` that is not one (what lies further left the client may have written)."""
+    if not _is_trusted(peer, proxies) or not forwarded_for:
+        return peer
+    hops = [hop.strip() for hop in forwarded_for.split(",") if hop.strip()]
+    for hop in reversed(hops):
+        if not _is_trusted(hop, proxies):
+            return hop[:45]
+    return hops[0][:45] if hops else peer
+
+
+class RequestContext:
+    """Takes `X-Request-ID` from the client (or makes one), echoes it, finds the client's address
+    (`req.context.client_ip`, see `client_address`), logs and measures."""
+
+    def __init__(self, max_body_bytes: int, trusted_proxies: tuple = ()):
         self.max_body_bytes = max_body_bytes
+        self.trusted_proxies = trusted_proxies
 
     def process_request(self, req: falcon.Request, resp: falcon.Response) -> None:
         given = req.get_header("X-Request-ID") or ""
         req.context.request_id = given if _SAFE_REQUEST_ID.match(given) else uuid.uuid4().hex
         req.context.started = time.perf_counter()
+        req.context.client_ip = client_address(req.remote_addr, req.get_header("X-Forwarded-For"),
+                                               self.trusted_proxies)
         request_id_var.set(req.context.request_id)
         resp.set_header("X-Request-ID", req.context.request_id)
         if (req.content_length or 0) > self.max_body_bytes:

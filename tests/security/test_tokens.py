@@ -125,3 +125,17 @@ def test_refused_logins_are_throttled_even_for_the_right_password(chain):
     throttled = requests.post(login, json={"username": username, "password": PASSWORD}, timeout=30)
     assert throttled.status_code == 429 and int(throttled.headers["Retry-After"]) > 0
     assert throttled.json()["error"]["code"] == "rate_limited" and "access_token" not in throttled.text
+
+
+def test_failures_over_many_usernames_from_one_address_do_not_lock_out_a_colleague(chain):
+    """Through gunicorn: a store's staff share one address; 35 refusals over 7 usernames from it, then
+    a colleague's right password is let in (the address is never locked, only accounts)."""
+    username = unique("colleague").lower()
+    ok(chain.admin.post(f"{chain.url}/v1/users", json={
+        "username": username, "password": PASSWORD, "role": "cashier", "store_ids": [chain.ids["own"]["store_id"]]}))
+    login = f"{chain.url}/v1/auth/login"
+    typos = [unique(f"typo{n}").lower() for n in range(7)]
+    refused = [requests.post(login, json={"username": typo, "password": "wrong"}, timeout=30).status_code
+               for typo in typos for _ in range(5)]
+    assert refused == [401] * 35
+    assert requests.post(login, json={"username": username, "password": PASSWORD}, timeout=30).status_code == 200
