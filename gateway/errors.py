@@ -51,8 +51,8 @@ def handle_validation(req, resp, exc: ValidationFailed, _params):
 
 
 def handle_domain(req, resp, exc: DomainError, _params):
-    status, code = _DOMAIN_STATUS.get(type(exc).__name__, (falcon.HTTP_400, exc.code))
-    _respond(req, resp, status, code, exc.message, exc.fields)
+    status, _code = _DOMAIN_STATUS.get(type(exc).__name__, (falcon.HTTP_400, exc.code))
+    _respond(req, resp, status, exc.code, exc.message, exc.fields)
 
 
 def handle_remote(req, resp, exc: RemoteError, _params):
@@ -60,6 +60,8 @@ def handle_remote(req, resp, exc: RemoteError, _params):
         status, code = _DOMAIN_STATUS[exc.exc_type]
         fields = exc.args_[1] if len(exc.args_) > 1 and isinstance(exc.args_[1], dict) else {}
         message = exc.args_[0] if exc.args_ and isinstance(exc.args_[0], str) else exc.message
+        if len(exc.args_) > 2 and isinstance(exc.args_[2], str):
+            code = exc.args_[2]  # the rule's own stable code (DomainError.code)
         _respond(req, resp, status, code, message, fields)
         return
     log.error("service error", extra={"service": exc.service, "exc_type": exc.exc_type})

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 
 class DomainError(Exception):
+    """`code` (optional) names the rule broken more precisely than the class (e.g.
+    `discount_approval_pending`): a stable code clients word their message from. It travels
+    over RPC as the third argument."""
     code = "error"
 
-    def __init__(self, message: str, fields: dict | None = None):
-        super().__init__(message, fields or {})
+    def __init__(self, message: str, fields: dict | None = None, code: str | None = None):
+        super().__init__(message, fields or {}, *([code] if code else []))
         self.message = message
         self.fields = fields or {}
+        if code:
+            self.code = code
 
     def __str__(self) -> str:
         return self.message

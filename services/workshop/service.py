@@ -6,7 +6,7 @@ from __future__ import annotations
 from nameko.exceptions import RemoteError
 from nameko.rpc import RpcProxy
 
-from services.common.entrypoints import ServiceBase, event_handler, rpc
+from services.common.entrypoints import AuditTrail, ServiceBase, event_handler, rpc
 from services.common.errors import Forbidden
 from services.common.upstream import answer_within_timeout, as_domain_error
 from services.common.schemas import StoresPeriodQuery, load
@@ -26,10 +26,11 @@ inspection_out, qc_out, bay_out = InspectionOut(), QcResultOut(), BayOut()
 MANAGERS = frozenset({"hq_admin", "store_manager"})
 
 
-class WorkshopService(ServiceBase):
+class WorkshopService(AuditTrail, ServiceBase):
     name = "workshop"
 
     sales = RpcProxy("sales")
+    finance = RpcProxy("finance")
 
     # -- helpers ---------------------------------------------------------------------------------
     def _work_order(self, work_order) -> dict:
@@ -169,8 +170,18 @@ class WorkshopService(ServiceBase):
 
     @rpc
     def deliver(self, work_order_id: str, data: dict) -> dict:
+        """The invoice's balance is asked of finance between a read of the work order and the
+        transaction that delivers it (none is held across the call): it is as of now, as the
+        cashier has just left it."""
         request = load(DeliverRequest(), data)
-        return self._work_order(completion.deliver(self.db, self.caller, work_order_id, request))
+        order_id = work_orders.get_work_order(self.db, work_order_id, self.caller).order_id
+        self.db.rollback()  # the read ends here
+        try:
+            with answer_within_timeout("finance", "the invoice's balance is needed to deliver; try again."):
+                balance = self.finance.get_order_balance(order_id)
+        except RemoteError as exc:
+            raise (as_domain_error(exc) or exc) from exc
+        return self._work_order(completion.deliver(self.db, self.caller, work_order_id, request, balance))
 
     @rpc
     def record_inspection(self, work_order_id: str, data: dict) -> dict:

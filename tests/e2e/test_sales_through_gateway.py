@@ -198,13 +198,13 @@ def test_discount_above_the_limit_is_blocked_until_a_manager_approves(stack, vho
                                "total_excl_tax_fen": 27080, "total_fen": 30600, "currency": "CNY"}
     quote = post(advisor, f"{url}/discount", {"kind": "percent", "value": 15, "reason": "老客户"})
     assert quote["approval_status"] == "pending" and quote["totals"]["discount_fen"] == 4590
-    post(advisor, f"{url}/present")
-    decide_all(advisor, url, quote)
-    blocked = advisor.post(f"{url}/contract", json=SIGNED)
-    assert blocked.status_code == 409 and "approval" in blocked.json()["error"]["message"]
+    blocked = advisor.post(f"{url}/present")
+    assert blocked.status_code == 409 and blocked.json()["error"]["code"] == "discount_approval_pending"
     assert advisor.post(f"{url}/discount/approve", json={}).status_code == 403
     approved = post(manager, f"{url}/discount/approve", {"note": "同意 VIP 折扣"})
     assert approved["approval_status"] == "approved"
+    post(advisor, f"{url}/present")
+    decide_all(advisor, url, quote)
 
     connection, channel, queue = bind(vhost, "sales.events", "order_confirmed")
     try:

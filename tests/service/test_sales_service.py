@@ -212,20 +212,21 @@ def test_exclusive_pricing_store_adds_vat_on_top(sales):
     assert quote["totals"]["total_excl_tax_fen"] == 18750
 
 
-def test_a_discount_above_the_advisors_limit_blocks_the_contract_until_a_manager_approves(sales, session):
+def test_a_discount_above_the_advisors_limit_blocks_presenting_until_a_manager_approves(sales, session):
     quote = quote_with_lines(sales)
     quote = sales().set_quote_discount(quote["id"], {"kind": "percent", "value": 15, "reason": "老客户"})
     assert quote["approval_status"] == "pending" and "15.0%" in quote["approval_reasons"][0]
     assert quote["totals"]["discount_fen"] == 5880  # 15% of 39200
-    sales().present_quote(quote["id"])
-    sales().decide_quote(quote["id"], {"approved_line_ids": line_ids(quote), "declined_line_ids": []})
     with pytest.raises(Conflict) as blocked:
-        contract(sales, quote["id"])
-    assert "approval" in blocked.value.message
+        sales().present_quote(quote["id"])
+    assert blocked.value.code == "discount_approval_pending" and "approval" in blocked.value.message
+    assert sales().get_quote(quote["id"])["state"] == "draft"
     with pytest.raises(Forbidden):
         sales().approve_quote_discount(quote["id"], {})
     approved = sales(MANAGER).approve_quote_discount(quote["id"], {"note": "同意"})
     assert approved["approval_status"] == "approved" and approved["approved_by"] == "mgr"
+    sales().present_quote(quote["id"])
+    sales().decide_quote(quote["id"], {"approved_line_ids": line_ids(quote), "declined_line_ids": []})
     assert contract(sales, quote["id"])["totals"]["discount_fen"] == 5880
     assert session.scalar(select(func.count()).select_from(Order)) == 1
 
@@ -299,6 +300,19 @@ def test_partial_approval_orders_only_the_approved_lines_and_keeps_the_declined_
     next_visit = visit(sales)
     assert [d["id"] for d in next_visit["declined_work"]] == [declined[0]["id"]]
     assert visit(sales, vehicle_id="v2")["declined_work"] == []  # another car of the same customer
+
+
+def test_declined_work_keeps_the_price_the_quote_shows_for_it_without_a_share_of_the_quote_discount(sales):
+    quote = quote_with_lines(sales)
+    labour, oil, filt, fee = line_ids(quote)
+    quote = sales().set_quote_discount(quote["id"], {"kind": "percent", "value": 10, "reason": "活动"})
+    assert next(line for line in quote["lines"] if line["id"] == filt)["total_fen"] == 4050  # its share while open
+    sales().present_quote(quote["id"])
+    decided = sales().decide_quote(quote["id"], {"approved_line_ids": [labour, oil, fee], "declined_line_ids": [filt]})
+    declined_line = next(line for line in decided["lines"] if line["id"] == filt)
+    assert declined_line["total_fen"] == 4500 and declined_line["discount_fen"] == 0
+    [declined] = sales().list_declined_work({"vehicle_id": "v1"})["items"]
+    assert declined["total_fen"] == declined_line["total_fen"] == 4500
 
 
 def test_declined_work_quoted_again_is_closed_when_contracted(sales):

@@ -60,6 +60,12 @@ const WORDS = {
   complete: ["完工", "Complete"], actual_hours_hint: ["实际工时（默认取打卡工时）", "Actual hours (clocked hours by default)"],
   deliver: ["交车", "Deliver"], mileage_out_km: ["交车里程 (km)", "Mileage out (km)"], accepted_by: ["接车人", "Accepted by"],
   satisfied: ["客户满意", "Satisfied"], not_satisfied: ["不满意", "Not satisfied"], comment: ["客户意见", "Comment"],
+  override_reason: ["欠款放行原因（店长）", "Reason to release unpaid (manager)"],
+  override_reason_hint: ["例如：协议客户月结", "e.g. fleet customer, monthly billing"],
+  error_delivery_balance_open: ["结算单尚有未付款项（或尚未出结算单），请先到收银台结清；店长可填写放行原因后交车",
+    "The invoice is not settled (or not issued yet): take payment first; a store manager may release the car with a reason"],
+  error_delivery_override_needs_manager: ["欠款放行须由店长操作", "Only a store manager may release a car with an open balance"],
+  error_discount_approval_pending: ["折扣待店长审批，批准后才能向客户报价", "The discount awaits a manager's approval before the quote is presented"],
   wo_waiting_on_technicians: ["等待技师作业并提交质检", "Waiting for the technicians to finish and send it to QC"],
   // technician
   no_jobs: ["今天没有分派给你的作业", "No jobs for you today"], not_a_technician: ["此账号没有关联技师档案", "This account is not linked to a technician"],
@@ -118,9 +124,14 @@ export function setLang(next) {
   document.documentElement.lang = next === "zh" ? "zh-CN" : "en";
 }
 
-export function t(key) {
+/** The word for `key`, or undefined when there is none (a code the console does not word). */
+export function worded(key) {
   const word = WORDS[key];
-  return word ? word[current === "zh" ? 0 : 1] : key;
+  return word ? word[current === "zh" ? 0 : 1] : undefined;
+}
+
+export function t(key) {
+  return worded(key) ?? key;
 }
 
 /** Fills every `[data-t]` element under `root` with its word. */

@@ -1,6 +1,6 @@
 // Small DOM helpers shared by every screen: elements, form fields, errors next to their field,
 // busy buttons and step-by-step progress for multi-call actions.
-import { t } from "./i18n.js";
+import { t, worded } from "./i18n.js";
 
 export function h(tag, props = {}, ...children) {
   const el = document.createElement(tag);
@@ -66,7 +66,9 @@ export function showError(scope, error) {
   }
   const general = scope.querySelector(".form-error") || document.getElementById("toast");
   const prefix = error.status ? `${t("error")} ${error.status}: ` : "";
-  general.textContent = [prefix + error.message, ...leftovers].join(" · ");
+  general.dataset.code = error.code || "";
+  // a rule's stable code is worded here (in the console's language); the API's message otherwise
+  general.textContent = [prefix + (worded(`error_${error.code}`) ?? error.message), ...leftovers].join(" · ");
   if (general.id === "toast") flash(general.textContent);
 }
 

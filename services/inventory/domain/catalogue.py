@@ -12,7 +12,7 @@ from services.common.context import Caller
 from services.common.errors import Conflict, Invalid, NotFound
 from services.common.schemas import page
 
-from . import ledger
+from . import ledger, postings
 from ..models import ZERO, Movement, Part, StockLevel, Supplier
 from ..schemas import TAX_RATES
 
@@ -269,5 +269,6 @@ def adjust_stock(session: Session, data: dict, caller: Caller) -> list[Movement]
     record_audit(session, caller, "stock_adjusted", "stock_adjustment", ref["reference_id"], store_id=level.store_id,
                  details={"sku": part.sku, "qty": qty, "reason": data["reason"],
                           "value_fen": sum(m.value_fen for m in movements)})
+    postings.announce(session)
     session.flush()
     return movements

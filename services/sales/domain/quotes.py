@@ -404,11 +404,21 @@ def reprice(session: Session, quote: Quote, settings: StoreSettings) -> pricing.
 
 # -- presenting, the customer's decision, versions ---------------------------------------------
 
+def require_approved_discount(quote: Quote, action: str) -> None:
+    """A quote whose discount (or below-cost price) waits for a manager's approval is neither
+    shown to the customer nor signed: the customer would see a price the store has not agreed to."""
+    if quote.approval_status == "pending":
+        raise Conflict(f"The quote waits for a manager's approval and cannot be {action}: "
+                       + " ".join(quote.approval_reasons), fields={"approval_status": ["pending"]},
+                       code="discount_approval_pending")
+
+
 def present(session: Session, caller: Caller, quote_id: str) -> Quote:
     quote = get_quote(session, caller, quote_id, lock=True)
     require_state(quote, ("draft",), "presenting")
     if not quote.lines:
         raise Conflict("A quote without lines cannot be presented.")
+    require_approved_discount(quote, "presented")
     settings = settings_of(session, quote.store_id)
     quote.state, quote.presented_at = "presented", utcnow()
     quote.valid_until = quote.presented_at + timedelta(days=settings.quote_valid_days)
@@ -432,15 +442,19 @@ def decide(session: Session, caller: Caller, quote_id: str, data: dict) -> Quote
     now = utcnow()
     for line in quote.lines:
         line.decision = "approved" if line.id in approved else "declined"
+    quote.state = ("approved" if not declined else "declined" if not approved else "partially_approved")
+    quote.decided_at = now
+    reprice(session, quote, settings_of(session, quote.store_id))
+    # priced after the decision: a declined line's own price, without a share of the quote discount
+    # (which is given for the work done), the one price the quote, reception and the API show
+    for line in quote.lines:
         if line.decision == "declined":
             session.add(DeclinedWork(
                 store_id=quote.store_id, customer_id=quote.customer_id, vehicle_id=quote.vehicle_id,
                 visit_id=quote.visit_id, quote_id=quote.id, quote_line_id=line.id, kind=line.kind,
                 description=line.description, op_code=line.op_code, sku=line.sku, qty=line.qty,
                 total_fen=line.total_fen, declined_at=now))
-    quote.state = ("approved" if not declined else "declined" if not approved else "partially_approved")
-    quote.decided_at = now
-    reprice(session, quote, settings_of(session, quote.store_id))
+    session.flush()
     return quote
 
 
