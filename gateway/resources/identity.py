@@ -41,7 +41,8 @@ class Login(Resource):
             hold = 0.0 if answer else identity.slow_down_seconds(session, client_ip)
         if answer is None:  # the failure is recorded (committed) before refusing
             log.info("login refused", extra={"slowed_down": hold > 0})
-            time.sleep(hold)
+            if hold:
+                time.sleep(hold)
             raise falcon.HTTPUnauthorized(title="unauthorized", description="Wrong username or password.")
         return answer
 
