@@ -4,17 +4,18 @@ from __future__ import annotations
 
 
 class DomainError(Exception):
-    """`code` (optional) names the rule broken more precisely than the class (e.g.
-    `discount_approval_pending`): a stable code clients word their message from. It travels
-    over RPC as the third argument."""
+    """`code` names the rule that refused (clients word the error from it); without one the
+    class's generic code. `params` are the names and values a client needs to word it: strings
+    or lists of strings (nameko stringifies anything else on its way)."""
     code = "error"
 
-    def __init__(self, message: str, fields: dict | None = None, code: str | None = None):
-        super().__init__(message, fields or {}, *([code] if code else []))
+    def __init__(self, message: str, fields: dict | None = None, code: str | None = None,
+                 params: dict | None = None):
+        super().__init__(message, fields or {}, code or type(self).code, params or {})
         self.message = message
         self.fields = fields or {}
-        if code:
-            self.code = code
+        self.code = code or type(self).code
+        self.params = params or {}
 
     def __str__(self) -> str:
         return self.message

@@ -65,6 +65,18 @@ class SalesService(AuditTrail, ServiceBase):
             log.warning("inventory could not price parts", extra={"exc_type": exc.exc_type})
             raise Unavailable("Inventory cannot price parts right now; try again or quote labour and fees.") from exc
 
+    def _catalogue_parts(self, skus: list[str]) -> dict[str, dict]:
+        """The chain catalogue's parts for these SKUs (as asked -> part; unknown ones absent)."""
+        if not skus:
+            return {}
+        try:
+            with answer_within_timeout("Inventory", "try again."):
+                answer = self.inventory.catalogue_parts(skus)
+        except RemoteError as exc:
+            log.warning("inventory could not check parts", extra={"exc_type": exc.exc_type})
+            raise Unavailable("Inventory cannot check the parts right now; try again.") from exc
+        return {item["sku"]: item for item in answer["items"]}
+
     def _quote(self, quote) -> dict:
         return self._quotes([quote])[0]
 
@@ -123,7 +135,10 @@ class SalesService(AuditTrail, ServiceBase):
 
     @rpc
     def create_package(self, data: dict) -> dict:
-        return package_out.dump(catalogue.create_package(self.db, load(s.PackageCreate(), data)))
+        package = load(s.PackageCreate(), data)
+        skus = {sku for item in package["items"] for sku in catalogue.package_skus(item)}
+        parts = self._catalogue_parts(sorted(skus))
+        return package_out.dump(catalogue.create_package(self.db, package, parts))
 
     @rpc
     def get_package(self, ref: str) -> dict:

@@ -67,7 +67,10 @@ def test_counter_flow_from_new_customer_to_signed_contract(console, stack, shop,
     row = advisor.locator(f"tr[data-sku='{part}']")
     expect(row).to_contain_text("¥88.00")
     expect(row).to_contain_text("20")  # available at this store
+    row.locator("[name=qty]").fill("25")  # more than the 20 free: short, like the quote line would say
+    expect(row.locator("[data-available] .badge")).to_have_class("badge bad")
     row.locator("[name=qty]").fill("4")
+    expect(row.locator("[data-available] .badge")).to_have_class("badge ok")
     row.locator("button:has-text('添加')").click()
     expect(advisor.locator("[data-line]")).to_have_count(2)
     advisor.locator("[data-tab=add_fee]").click()

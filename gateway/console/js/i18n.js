@@ -112,6 +112,17 @@ const WORDS = {
   kpi_revenue: ["营业额", "Revenue"], kpi_car_count: ["台次", "Car count"], kpi_aro: ["单车产值", "ARO"], kpi_parts_gp: ["配件毛利率", "Parts GP %"],
   kpi_labour_gp: ["工时毛利率", "Labour GP %"], kpi_efficiency: ["技师效率", "Tech efficiency"], kpi_satisfaction: ["满意度", "Satisfaction"],
   revenue_trend: ["营业额走势 (元)", "Revenue trend (¥)"], car_count_trend: ["台次走势", "Car count trend"], stores_side_by_side: ["门店对比", "Stores side by side"],
+  // errors worded from the API's code ({name}: the error's params)
+  error_slot_full: ["该时段已约满（{taken}/{capacity} 个工位），请换个时段或请店长加约", "This slot is full ({taken} of {capacity} bays); choose another or ask a manager to overbook"],
+  error_already_booked: ["这辆车在该时段已有预约：一辆车只占一个工位", "This car already has an appointment at this time: one car takes one bay"],
+  error_slot_outside_opening_hours: ["不在门店营业时间内（{opens_at}–{closes_at}）", "Outside the store's opening hours ({opens_at}–{closes_at})"],
+  error_opening_hours_invalid: ["打烊时间须晚于开门时间", "The closing time must be after the opening time"],
+  error_visit_already_open: ["这辆车已在店接待中，请在原接待单上继续", "This car is checked in already; continue on its open visit"],
+  error_unknown_operation: ["没有这个工时项目：{op_code}", "No such labour operation: {op_code}"],
+  error_operation_inactive: ["工时项目已停用，不能报价：{name}（{op_code}）", "This labour operation is no longer offered: {name} ({op_code})"],
+  error_unknown_part: ["配件目录里没有：{skus}", "Not in the parts catalogue: {skus}"],
+  error_part_inactive: ["配件已停售：{name}（{sku}）", "This part is no longer sold: {name} ({sku})"],
+  error_not_a_part_item: ["套餐 {package} 的第 {positions} 项不是配件，不能换件", "Items {positions} of package {package} are not parts"],
 };
 
 let current = localStorage.getItem("lang") === "en" ? "en" : "zh";
@@ -132,6 +143,15 @@ export function worded(key) {
 
 export function t(key) {
   return worded(key) ?? key;
+}
+
+/** The error in the reader's language from its code and params, or null when the code has no words. */
+export function errorWords(error) {
+  const word = WORDS[`error_${error.code}`];
+  if (!word) return null;
+  const params = error.params || {};
+  return word[current === "zh" ? 0 : 1].replace(/\{(\w+)\}/g, (_all, name) =>
+    (Array.isArray(params[name]) ? params[name].join("、") : String(params[name] ?? "")));
 }
 
 /** Fills every `[data-t]` element under `root` with its word. */

@@ -20,7 +20,7 @@ from services.common.schemas import page
 from ..models import DeclinedWork, Order, OrderLine, Quote
 from .quotes import (CONTRACTABLE, findings_note, get_quote, open_quote, reprice, require_approved_discount,
                      require_state)
-from .reception import scoped
+from .reception import close_visit, scoped
 from .settings import next_number, settings_of
 
 log = logging.getLogger(__name__)
@@ -204,6 +204,7 @@ def on_vehicle_delivered(session: Session, payload: dict) -> None:
     if order is None:
         return
     order.delivered_at = _when(payload.get("delivered_at"))
+    close_visit(session, order.visit_id, order.delivered_at)
     if order.state in ("confirmed", "in_progress", "completed"):
         order.state = "closed" if order.paid_at else "delivered"
         if order.state == "closed":

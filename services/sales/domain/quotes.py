@@ -113,8 +113,15 @@ def _parts(quote_parts: QuoteParts, store_id: str, skus: list[str], field: str =
     answer = quote_parts(store_id, skus)
     if answer.get("unknown"):
         unknown = ", ".join(answer["unknown"])
-        raise Invalid(f"Inventory does not know the part(s) {unknown}.", fields={field: [f"Unknown SKU: {unknown}."]})
+        raise Invalid(f"Inventory does not know the part(s) {unknown}.", fields={field: [f"Unknown SKU: {unknown}."]},
+                      code="unknown_part", params={"skus": answer["unknown"]})
     return {item["sku"]: item for item in answer["items"]}
+
+
+def stock_covers(available: Decimal, qty: Decimal) -> bool:
+    """A part line is available only when the store's free stock covers the quantity asked
+    (5 asked with 2 free is short: the work order would wait for parts)."""
+    return available >= qty
 
 
 def _labour_rate(session: Session, quote: Quote, skill: str | None, today: date) -> tuple[int, str]:
@@ -127,18 +134,21 @@ def _labour_rate(session: Session, quote: Quote, skill: str | None, today: date)
 
 def _part_line(session: Session, quote: Quote, part: dict, qty: Decimal, today: date) -> QuoteLine:
     if part.get("active") is False:
-        raise Invalid(f"{part['sku']} ({part['name']}) is no longer sold.", fields={"sku": ["Inactive part."]})
+        raise Invalid(f"{part['sku']} ({part['name']}) is no longer sold.", fields={"sku": ["Inactive part."]},
+                      code="part_inactive", params={"sku": part["sku"], "name": part["name"]})
     sku = part.get("catalogue_sku") or part["sku"]  # the catalogue's spelling travels on to the order
     listed = catalogue.effective_price(session, "part", sku, quote.store_id, today)
+    available = to_qty(part.get("available") or 0)
     return QuoteLine(
         kind="part", description=part["name"], sku=sku, part_id=part.get("part_id"), unit=part.get("unit"),
         qty=qty, unit_price_fen=listed.price_fen if listed else int(part["unit_price_fen"]),
         price_source="price_list" if listed else "inventory", unit_cost_fen=part.get("cost_fen"),
-        available_qty=to_qty(part.get("available") or 0), in_stock=bool(part.get("in_stock")))
+        available_qty=available, in_stock=stock_covers(available, qty))
 
 
-def _labour_line(session: Session, quote: Quote, data: dict, today: date) -> QuoteLine:
-    operation = catalogue.get_operation(session, data["op_code"]) if data.get("op_code") else None
+def _labour_line(session: Session, quote: Quote, data: dict, today: date,
+                 field: tuple[str, ...] = ("op_code",)) -> QuoteLine:
+    operation = catalogue.quotable_operation(session, data["op_code"], field) if data.get("op_code") else None
     if operation is None and not data.get("description"):
         raise Invalid("A labour line names an operation (op_code) or has a description.",
                       fields={"description": ["Required without op_code."]})
@@ -235,6 +245,11 @@ def add_package(session: Session, caller: Caller, quote_id: str, data: dict, quo
     if not package.active:
         raise Conflict(f"The package {package.code} is no longer offered.")
     choices = {str(k): v for k, v in (data.get("part_choices") or {}).items()}
+    stray = sorted(set(choices) - {str(item.position) for item in package.items if item.kind == "part"})
+    if stray:
+        raise Invalid(f"part_choices names items of {package.code} that are not parts: {', '.join(stray)}.",
+                      fields={"part_choices": {key: ["Not a part item of this package."] for key in stray}},
+                      code="not_a_part_item", params={"package": package.code, "positions": stray})
     wanted = {}
     for item in package.items:
         if item.kind != "part":
@@ -258,7 +273,7 @@ def add_package(session: Session, caller: Caller, quote_id: str, data: dict, quo
     for item in package.items:
         if item.kind == "labour":
             line = _labour_line(session, quote, {"op_code": item.op_code, "qty": item.qty,
-                                                 "description": item.description}, today)
+                                                 "description": item.description}, today, ("package",))
         elif item.kind == "part":
             line = _part_line(session, quote, parts[wanted[item.position]], to_qty(item.qty), today)
         else:
