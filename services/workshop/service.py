@@ -4,11 +4,10 @@ through dispatch, the time clock, inspection, QC, completion and delivery."""
 from __future__ import annotations
 
 from nameko.exceptions import RemoteError
-from nameko.rpc import RpcProxy
 
 from services.common.entrypoints import AuditTrail, ServiceBase, event_handler, rpc
 from services.common.errors import Forbidden
-from services.common.upstream import answer_within_timeout, as_domain_error
+from services.common.upstream import ServiceRpc, answer_within_timeout, as_domain_error
 from services.common.schemas import StoresPeriodQuery, load
 
 from .domain import bays, clock, completion, dispatch, inspections, privacy, qc, stats, technicians, work_orders
@@ -29,8 +28,8 @@ MANAGERS = frozenset({"hq_admin", "store_manager"})
 class WorkshopService(AuditTrail, ServiceBase):
     name = "workshop"
 
-    sales = RpcProxy("sales")
-    finance = RpcProxy("finance")
+    sales = ServiceRpc("sales")
+    finance = ServiceRpc("finance")
 
     # -- helpers ---------------------------------------------------------------------------------
     def _work_order(self, work_order) -> dict:
@@ -206,7 +205,7 @@ class WorkshopService(AuditTrail, ServiceBase):
                 quote = self.sales.quote_findings(order_id, findings)
         except RemoteError as exc:
             raise (as_domain_error(exc) or exc) from exc
-        inspections.mark_quoted(chosen, quote["id"])
+        inspections.mark_quoted(self.db, chosen, quote["id"])
         return quote
 
     # -- bays ------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from services.sales.domain import quotes as quote_rules
 from services.sales.events import OrderCancelled, OrderConfirmed, VisitCheckedIn
 from services.sales.models import Base, Order, Visit
 from services.sales.service import SalesService
-from tests.support.service import sqlite_session
+from tests.support.service import guarded, sqlite_session
 
 ADVISOR = Caller(user_id="adv", role="service_advisor", store_ids=frozenset({"s1"}), request_id="r-1")
 MANAGER = Caller(user_id="mgr", role="store_manager", store_ids=frozenset({"s1"}))
@@ -96,7 +96,8 @@ def inventory():
 @pytest.fixture
 def sales(session, crm, inventory):
     def make(caller=ADVISOR):
-        return worker_factory(SalesService, db=session, caller=caller, crm=crm, inventory=inventory)
+        return worker_factory(SalesService, db=session, caller=caller, crm=guarded(crm, "crm", session),
+                              inventory=guarded(inventory, "inventory", session))
     return make
 
 

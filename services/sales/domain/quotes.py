@@ -201,16 +201,20 @@ def _editable(session: Session, caller: Caller, quote_id: str) -> Quote:
     return quote
 
 
-def add_line(session: Session, caller: Caller, quote_id: str, data: dict, quote_parts: QuoteParts) -> QuoteLine:
-    return add_lines(session, caller, quote_id, [data], quote_parts)[0]
+def price_parts(quote_parts: QuoteParts, store_id: str, lines: list[dict]) -> dict[str, dict]:
+    """The parts of `lines` priced by inventory in one call (sku -> item): asked before anything is
+    written, so no transaction waits on inventory (`services/common/transactions.py`)."""
+    return _parts(quote_parts, store_id, [data["sku"] for data in lines if data["kind"] == "part"])
+
+
+def add_line(session: Session, caller: Caller, quote_id: str, data: dict, parts: dict[str, dict]) -> QuoteLine:
+    return add_lines(session, caller, quote_id, [data], parts)[0]
 
 
 def add_lines(session: Session, caller: Caller, quote_id: str, lines: list[dict],
-              quote_parts: QuoteParts) -> list[QuoteLine]:
-    """Lines added to a draft quote in one step: inventory prices every part in one call, asked
-    before the quote is locked (a slow answer never holds the lock); the quote is repriced once."""
-    skus = [data["sku"] for data in lines if data["kind"] == "part"]
-    parts = _parts(quote_parts, get_quote(session, caller, quote_id).store_id, skus) if skus else {}
+              parts: dict[str, dict]) -> list[QuoteLine]:
+    """Lines added to a draft quote in one step, their parts already priced (`price_parts`); the
+    quote is locked and repriced once."""
     quote = _editable(session, caller, quote_id)
     settings = settings_of(session, quote.store_id)
     today = store_today(settings)
