@@ -237,13 +237,14 @@ class WorkshopService(AuditTrail, ServiceBase):
 
     @rpc
     def workshop_stats_for_stores(self, query: dict) -> dict:
-        """`workshop_stats` of several stores in one call (the chain's KPI report)."""
+        """`workshop_stats` of several stores in one call (the chain's KPI report), per period when grouped."""
         params = load(StoresPeriodQuery(), query)
         for store in params["stores"]:
             self.caller.require_store(store["store_id"])
         return {"items": StatsOut().dump([
-            stats.workshop_stats(self.db, store["store_id"], params["from_"], params["to"], store["time_zone"])
-            for store in params["stores"]], many=True)}
+            row for store in params["stores"] for row in stats.workshop_stats_by_period(
+                self.db, store["store_id"], params["from_"], params["to"], store["time_zone"], params["group"])],
+            many=True)}
 
     # -- events from sales, inventory and crm ------------------------------------------------------
     @event_handler("sales", "order_confirmed")
