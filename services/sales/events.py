@@ -68,4 +68,5 @@ HANDLES = (
     ("workshop", "work_order_completed"),  # order -> completed
     ("workshop", "vehicle_delivered"),     # order -> delivered (closed if already paid)
     ("finance", "invoice_paid"),           # order -> closed once delivered
+    ("crm", "customer_erased"),            # copies of name, plate, licence, notes go (domain/privacy.py)
 )

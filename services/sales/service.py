@@ -14,7 +14,7 @@ from services.common.schemas import StoresPeriodQuery, load
 from services.common.upstream import ServiceRpc, answer_within_timeout
 
 from . import schemas as s
-from .domain import appointments, catalogue, orders, quotes, reception, settings
+from .domain import appointments, catalogue, orders, privacy, quotes, reception, settings
 
 log = logging.getLogger(__name__)
 
@@ -374,6 +374,10 @@ class SalesService(AuditTrail, ServiceBase):
     @event_handler("finance", "invoice_paid")
     def on_invoice_paid(self, envelope: dict) -> None:
         orders.on_invoice_paid(self.db, envelope["payload"])
+
+    @event_handler("crm", "customer_erased")
+    def on_customer_erased(self, envelope: dict) -> None:
+        privacy.erase_customer(self.db, envelope["payload"])
 
 
 SERVICE = SalesService

@@ -505,11 +505,14 @@ def test_erase_anonymises_the_person_and_keeps_the_records(session):
     customer, vehicle = customer_with_vehicle(service, birthday="1980-02-03", notes="住天河", tags=["vip"],
                                               marketing_consent=True)
     service.on_invoice_paid(invoice_paid(customer, "o1", 100_000))
+    vin = data.vin()
+    service.add_vehicle(customer["id"], {"plate": data.plate(), "vin": vin, "mileage_km": 1})
     erased = crm(session, MANAGER).erase_customer(customer["id"])
     assert erased["name"] == "已删除客户" and erased["mobile"] != customer["mobile"] and not erased["mobile"].startswith("1")
     assert (erased["birthday"], erased["notes"], erased["tags"], erased["marketing_consent"]) == (None, None, [], False)
     assert erased["spend_fen"] == 100_000 and erased["erased_at"]
-    assert erased["vehicles"][0]["plate"] != vehicle["plate"]
+    assert erased["vehicles"][0]["plate"] != vehicle["plate"] and vin not in str(erased)
+    assert {v["vin"] for v in erased["vehicles"]} == {None}
     assert [h["kind"] for h in service.customer_history(customer["id"], {})["items"]] == ["payment"]
     assert service.list_customers({"phone": customer["mobile"]})["items"] == []
     service.register_customer({"name": "新客", "mobile": customer["mobile"]})  # the number is free again

@@ -801,6 +801,36 @@ def test_close_ratio_of_several_stores_in_one_call_equals_each_store_alone(sales
         sales(HQ).quote_stats_for_stores({"from": today, "to": "2020-01-01", "stores": [{"store_id": "s1"}]})
 
 
+# -- privacy ----------------------------------------------------------------------------------
+
+def test_a_customers_erasure_reaches_every_copy_sales_keeps_once_per_event(sales, session):
+    """crm's customer_erased: visits' name and plate, the contract's signatory, the test drive's
+    licence and every note about the customer go; another customer's documents are untouched."""
+    order = confirmed_order(sales)
+    noted = visit(sales, notes="张伟 13812345678", expectations="张伟要求下午取车")
+    appointment = sales().book_appointment({"store_id": "s1", "customer_id": "c1", "vehicle_id": "v1",
+                                            "slot_start": slot(), "services": ["保养"], "notes": "张伟 来电预约"})
+    drive = sales().book_test_drive({"store_id": "s1", "customer_id": "c1", "vehicle_description": "试驾车 汉 EV",
+                                     "licence_number": "440301198504120011", "notes": "张伟 试驾"})
+    other = sales().check_in({"store_id": "s1", "customer_id": "c2", "vehicle_id": "v9", "needs": ["保养"]})
+    erased = envelope("crm.customer_erased", {"customer_id": "c1", "erased_at": datetime.now(timezone.utc).isoformat()})
+    sales(SYSTEM).on_customer_erased(erased)
+    sales(SYSTEM).on_customer_erased(erased)  # redelivered: nothing more happens
+
+    documents = [sales().get_visit(noted["id"]), sales().get_order(order["id"]), sales().get_quote(order["quote_id"]),
+                 sales().get_test_drive(drive["id"]),
+                 *sales().list_appointments({"store_id": "s1", "date": slot()[:10]})["items"]]
+    visits = [v for v in sales().list_visits({"store_id": "s1"})["items"] if v["customer_id"] == "c1"]
+    text = str(documents + visits)
+    for personal in ("张伟", "粤B12345", "13812345678", "440301198504120011"):
+        assert personal not in text, personal
+    assert {v["customer_name"] for v in visits} == {"已删除客户"} and {v["plate"] for v in visits} == {None}
+    assert sales().get_order(order["id"])["totals"] == order["totals"]  # the contract's terms stay
+    assert appointment["id"] in text
+    kept = sales().get_visit(other["id"])
+    assert (kept["customer_name"], kept["plate"]) == ("李娜", "粤B99999")
+
+
 def test_an_inspection_finding_is_quoted_with_the_parts_its_operation_needs(sales, inventory):
     """A red finding recommending a brake job becomes a quote of the labour and the brake pads, as
     the brake package would bring them; a finding without a recommended operation adds nothing."""

@@ -569,6 +569,23 @@ def test_crew_board_shows_who_is_clocked_into_what_and_their_load(session, crew)
         workshop(session, OUTSIDER).crew_board({"store_id": STORE})
 
 
+def test_a_customers_erasure_drops_who_took_the_car_and_what_they_said_once_per_event(session):
+    service = workshop(session)
+    mine, theirs = open_work_order(service), open_work_order(service)
+    for row in (session.get(WorkOrder, mine["id"]), session.get(WorkOrder, theirs["id"])):
+        row.status, row.accepted_by, row.customer_comment = "delivered", "张伟", "张伟说很满意 13812345678"
+    session.get(WorkOrder, theirs["id"]).customer_id = "c2"
+    session.commit()
+    erased = envelope("crm.customer_erased", {"customer_id": "c1", "erased_at": datetime.now(timezone.utc).isoformat()})
+    workshop(session, SYSTEM).on_customer_erased(erased)
+    workshop(session, SYSTEM).on_customer_erased(erased)  # redelivered
+    seen = service.get_work_order(mine["id"])
+    assert (seen["accepted_by"], seen["customer_comment"]) == (None, None)
+    assert seen["status"] == "delivered" and len(seen["jobs"]) == 2  # the repair record stays
+    kept = service.get_work_order(theirs["id"])
+    assert (kept["accepted_by"], kept["customer_comment"]) == ("张伟", "张伟说很满意 13812345678")
+
+
 def test_stats_per_day_week_or_month_count_each_work_order_in_its_completion_period(session, crew):
     """The KPI report's trends: per period the same figures as for that period alone, read once."""
     service = workshop(session)
