@@ -15,26 +15,17 @@ from deploy import demo as chain
 from services.sales import demo as catalogue
 from tests.browser.conftest import COUNTER_PC, PHONE, Console, fill_in
 from tests.support import data
-from tests.support.infra import Databases, Vhost
 from tests.support.one_car import ok
-from tests.support.stack import Stack
+from tests.support.stack import demo_stack
 
 STORE = "gz-th"
 
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
-    """This module's own suite (own vhost and databases, in place of the shared stack) seeded like
-    `make run`: what the demo seeds must be all a store needs, and no other test's data helps."""
-    vhost, databases = Vhost().create(), Databases().create()
-    running = Stack(vhost.uri, databases.env(), tmp_path_factory.mktemp("demo-walk")).start()
-    try:
-        chain.seed(running.login(), running.url)
+    """This module's own suite seeded like `make run`: what the demo seeds must be all a store needs."""
+    with demo_stack(tmp_path_factory.mktemp("demo-walk")) as running:
         yield running
-    finally:
-        running.stop()
-        databases.drop()
-        vhost.drop()
 
 
 def log_in(console: Console, role: str, device: dict = COUNTER_PC) -> Page:
