@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
-from zoneinfo import available_timezones
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from services.common.context import ROLES
-from services.common.fields import Fen, Quantity
+from services.common.fields import MAX_FEN, Code, Fen, Name, Quantity, TimeZone
 from services.common.schemas import ListQuery, patch_schema
 
 LINE_KINDS = ("labour", "part", "fee")
@@ -20,7 +19,6 @@ ORDER_STATES = ("confirmed", "in_progress", "completed", "delivered", "closed", 
 APPOINTMENT_STATES = ("booked", "arrived", "cancelled", "no_show")
 DISCOUNT_KINDS = ("percent", "amount")
 PRICE_KINDS = ("labour_rate", "part", "package", "fee")
-CODE = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,39}$", error="1-40 letters, digits, dot, dash, underscore.")
 
 
 def json_numbers(mapping: dict) -> dict:
@@ -46,11 +44,6 @@ class Rate(fields.Field):
         return None if value is None else str(Decimal(value).quantize(Decimal("0.0001")).normalize())
 
 
-def _tz(value):
-    if value not in available_timezones():
-        raise ValidationError("Not an IANA time zone, e.g. Asia/Shanghai.")
-
-
 # -- store settings ---------------------------------------------------------------------------
 
 class SalesSettingsPut(Schema):
@@ -63,7 +56,7 @@ class SalesSettingsPut(Schema):
                                   metadata={"description": "role -> deepest discount (percent) without approval"})
     slot_minutes = fields.Integer(strict=True, validate=validate.OneOf([15, 20, 30, 60, 90, 120, 180, 240]))
     slot_capacity = fields.Integer(strict=True, validate=validate.Range(min=1, max=100))
-    timezone = fields.String(validate=_tz)
+    timezone = TimeZone()
     quote_valid_days = fields.Integer(strict=True, validate=validate.Range(min=1, max=90))
 
 
@@ -83,8 +76,8 @@ class SalesSettingsOut(Schema):
 # -- catalogue --------------------------------------------------------------------------------
 
 class LabourOperationCreate(Schema):
-    code = fields.String(required=True, validate=CODE, metadata={"example": "OIL-CHG"})
-    name = fields.String(required=True, validate=validate.Length(min=1, max=100), metadata={"example": "更换机油"})
+    code = Code(required=True, metadata={"example": "OIL-CHG"})
+    name = Name(required=True, max_length=100, metadata={"example": "更换机油"})
     name_en = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
     category = fields.String(required=True, validate=validate.OneOf(CATEGORIES))
     standard_hours = Quantity(required=True, validate=validate.Range(min=0, min_inclusive=False, max=200))
@@ -146,8 +139,8 @@ class PackageItemIn(Schema):
 
 
 class PackageCreate(Schema):
-    code = fields.String(required=True, validate=CODE, metadata={"example": "PKG-MINOR"})
-    name = fields.String(required=True, validate=validate.Length(min=1, max=100), metadata={"example": "小保养"})
+    code = Code(required=True, metadata={"example": "PKG-MINOR"})
+    name = Name(required=True, max_length=100, metadata={"example": "小保养"})
     description = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
     category = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(CATEGORIES))
     pricing = fields.String(load_default="sum", validate=validate.OneOf(("sum", "fixed")),
@@ -224,7 +217,7 @@ class PriceListQuery(ListQuery):
 
 
 class VehicleClassRuleIn(Schema):
-    make = fields.String(required=True, validate=validate.Length(min=1, max=40), metadata={"example": "宝马"})
+    make = Name(required=True, max_length=40, metadata={"example": "宝马"})
     model = fields.String(load_default="", validate=validate.Length(max=60),
                           metadata={"description": "Empty: every model of the make"})
     vehicle_class = fields.String(required=True, validate=validate.Length(min=1, max=20),
@@ -412,7 +405,7 @@ class TestDriveListQuery(ListQuery):
 
 class DiscountValue(Schema):
     kind = fields.String(required=True, validate=validate.OneOf(DISCOUNT_KINDS))
-    value = Quantity(required=True, validate=validate.Range(min=0),
+    value = Quantity(required=True, max_size=MAX_FEN, validate=validate.Range(min=0),
                      metadata={"description": "percent (12.5 = 12.5%) or amount in fen; 0 removes the discount"})
     reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
 
@@ -643,7 +636,7 @@ class QuoteStatsQuery(Schema):
     store_id = fields.String(required=True)
     from_ = fields.Date(required=True, data_key="from")
     to = fields.Date(required=True)
-    time_zone = fields.String(load_default="Asia/Shanghai")
+    time_zone = TimeZone(load_default="Asia/Shanghai")
 
 
 class QuoteStatsOut(Schema):
