@@ -69,7 +69,8 @@ def _request_schemas(routes: list[tuple[str, object]]) -> set[type]:
 def _enforced(requests: set[type]):
     """An apispec attribute function declaring, on the fields of request schemas, what their loading
     enforces beyond what apispec reads itself: the `openapi` keywords of a field (amount and quantity
-    caps) and of its validators, Range's exclusive bounds, and no NUL in a free text."""
+    caps) and of its validators, Range's exclusive bounds, no NUL in a free text, and that the null of
+    an optional object is null only."""
 
     def enforced(self, field: fields.Field, ret: dict, **_) -> dict:
         schema = field.parent
@@ -90,6 +91,9 @@ def _enforced(requests: set[type]):
                     extra["exclusiveMaximum"] = True
         if ret.get("type") == "string" and not {"pattern", "enum", "format"} & {*ret, *extra}:
             extra["pattern"] = NO_NUL
+        if isinstance(field, fields.Nested) and len(ret.get("anyOf", ())) == 2:
+            # apispec's null branch of an optional object, {"type": "object", "nullable": true}, admits any object
+            extra["anyOf"] = [ret["anyOf"][0], {"type": "object", "nullable": True, "enum": [None]}]
         return extra
 
     return enforced

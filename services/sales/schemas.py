@@ -358,7 +358,8 @@ class TestDriveCreate(Schema):
                                    error="8-20 letters or digits (a driving licence number)."))
     planned_at = fields.AwareDateTime(load_default=None, allow_none=True)
     time_out = fields.AwareDateTime(load_default=None, allow_none=True)
-    mileage_out_km = fields.Integer(strict=True, load_default=None, allow_none=True, validate=validate.Range(min=0))
+    mileage_out_km = fields.Integer(strict=True, load_default=None, allow_none=True,
+                                    validate=validate.Range(min=0, max=3_000_000))
     notes = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
 
     @validates_schema
@@ -369,12 +370,14 @@ class TestDriveCreate(Schema):
 
 class TestDriveStart(Schema):
     time_out = fields.AwareDateTime(load_default=None, allow_none=True)
-    mileage_out_km = fields.Integer(strict=True, load_default=None, allow_none=True, validate=validate.Range(min=0))
+    mileage_out_km = fields.Integer(strict=True, load_default=None, allow_none=True,
+                                    validate=validate.Range(min=0, max=3_000_000))
 
 
 class TestDriveReturn(Schema):
     time_in = fields.AwareDateTime(load_default=None, allow_none=True)
-    mileage_in_km = fields.Integer(strict=True, load_default=None, allow_none=True, validate=validate.Range(min=0))
+    mileage_in_km = fields.Integer(strict=True, load_default=None, allow_none=True,
+                                   validate=validate.Range(min=0, max=3_000_000))
     notes = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
 
 

@@ -312,7 +312,8 @@ class DispatchRequest(Schema):
     jobs = fields.List(fields.Nested(JobDispatch), load_default=list, validate=validate.Length(max=100))
     bay_id = fields.String(allow_none=True)
     scheduled_start = fields.AwareDateTime(allow_none=True, validate=SANE_MOMENT)
-    expected_version = fields.Integer(strict=True, allow_none=True, load_default=None)
+    expected_version = fields.Integer(strict=True, allow_none=True, load_default=None,
+                                      validate=validate.Range(min=0, max=2**31 - 1))
 
 
 class SuggestionQuery(Schema):

@@ -36,11 +36,6 @@ def _messages(errors) -> list[str]:
 def declarable(schema: type[Schema], data: dict) -> dict | None:
     """The field messages with which `schema` refuses `data` for one-field rules the document could
     declare; None when it accepts it, or refuses it only for rules relating fields or INEXPRESSIBLE."""
-    try:
-        api.validate(schema, data)
-        return None
-    except api.ValidationFailed:
-        pass
     nul = {where: [message] for where, message in api.nul_fields(data).items() if message != api.NUL_IN_KEY}
     if nul:
         return nul

@@ -24,6 +24,7 @@ class Refusals(collections.defaultdict):
     def __init__(self):
         super().__init__(list)
         self.current = None
+        self.refused = 0  # by the schemas, for any rule
 
 
 @pytest.fixture
@@ -34,6 +35,7 @@ def refusals(monkeypatch) -> Refusals:
         try:
             return validate(schema, data)
         except api.ValidationFailed:
+            found.refused += 1
             if messages := declarable(schema, data):
                 found[found.current].append((messages, data))
             raise
@@ -57,5 +59,6 @@ def test_requests_valid_by_the_document_are_not_refused(app, refusals):
 
         call()
     report = {label: (list(items[0][0]), items[0][1]) for label, items in refusals.items()}
-    assert len(operations) > 150 and not report, f"{len(report)} operations refuse what the document declares valid: " + \
+    assert len(operations) > 150 and refusals.refused > 0  # the watch is in place (rules relating fields refuse some)
+    assert not report, f"{len(report)} operations refuse what the document declares valid: " + \
         "\n".join(f"{label}: {fields} in {data}" for label, (fields, data) in sorted(report.items()))
