@@ -29,7 +29,8 @@ class Cursor(fields.String):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.metadata.update(pattern=CURSOR_PATTERN, maxLength=CURSOR_MAX_LENGTH)
-        self.metadata.setdefault("description", "The `next_cursor` of the previous page.")
+        self.metadata.setdefault("description", "The `next_cursor` of the previous page (one the API did not "
+                                                "issue is refused).")
 
     def _deserialize(self, value, attr, data, **kwargs):
         text = super()._deserialize(value, attr, data, **kwargs)
