@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
-from services.common.fields import Fen, Name, Quantity, TimeZone
+from services.common.fields import Code, Fen, Name, Quantity, TimeZone
 from services.common.schemas import ListQuery
 
 from .domain.books import EXPENSE_CATEGORIES, PAID_FROM
@@ -109,8 +109,8 @@ class PaymentCreate(Schema):
                               metadata={"description": "Terminal / transaction reference."})
     card_id = fields.String(load_default=None, allow_none=True,
                             metadata={"description": "stored_value and package: the member card."})
-    service_code = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=40),
-                                 metadata={"description": "package: the service redeemed (an op code)."})
+    service_code = Code(load_default=None, allow_none=True,
+                        metadata={"description": "package: the service redeemed (an op code)."})
 
     @validates_schema
     def _card_methods(self, data, **_):
@@ -157,7 +157,7 @@ class TopUpCreate(Schema):
 
 
 class PackageItemIn(Schema):
-    service_code = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    service_code = Code(required=True)
     name = Name(required=True, max_length=100)
     units = fields.Integer(strict=True, required=True, validate=validate.Range(min=1, max=1000))
 

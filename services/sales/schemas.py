@@ -78,7 +78,7 @@ class SalesSettingsOut(Schema):
 class LabourOperationCreate(Schema):
     code = Code(required=True, metadata={"example": "OIL-CHG"})
     name = Name(required=True, max_length=100, metadata={"example": "更换机油"})
-    name_en = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
+    name_en = Name(load_default=None, allow_none=True, max_length=100)
     category = fields.String(required=True, validate=validate.OneOf(CATEGORIES))
     standard_hours = Quantity(required=True, validate=validate.Range(min=0, min_inclusive=False, max=200))
     hours_by_class = fields.Dict(keys=fields.String(validate=validate.Length(min=1, max=20)),
@@ -114,7 +114,7 @@ class LabourOperationListQuery(ListQuery):
 
 class PackageItemIn(Schema):
     kind = fields.String(required=True, validate=validate.OneOf(LINE_KINDS))
-    op_code = fields.String(load_default=None, allow_none=True)
+    op_code = Code(load_default=None, allow_none=True)
     sku = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=60))
     sku_options = fields.List(fields.String(validate=validate.Length(min=1, max=60)), load_default=list,
                               metadata={"description": "Parts the advisor may choose instead (grade, fitment)"})
@@ -122,7 +122,7 @@ class PackageItemIn(Schema):
                                  values=fields.String(validate=validate.Length(min=1, max=60)), load_default=dict,
                                  metadata={"description": "'make' or 'make model' -> the SKU that fits that car",
                                            "example": {"大众": "FLT-OIL-VW", "丰田 凯美瑞": "FLT-OIL-TY"}})
-    fee_code = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=40))
+    fee_code = Code(load_default=None, allow_none=True)
     description = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
     qty = Quantity(load_default=lambda: Decimal(1), validate=validate.Range(min=0, min_inclusive=False, max=10000))
     unit_price_fen = Fen(load_default=None, allow_none=True)
@@ -425,14 +425,14 @@ class DiscountValue(Schema):
 class QuoteLineCreate(Schema):
     kind = fields.String(required=True, validate=validate.OneOf(LINE_KINDS))
     description = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=200))
-    op_code = fields.String(load_default=None, allow_none=True, metadata={"description": "labour: operation code"})
+    op_code = Code(load_default=None, allow_none=True, metadata={"description": "labour: operation code"})
     hours = Quantity(load_default=None, allow_none=True, validate=validate.Range(min=0, min_inclusive=False, max=200),
                      metadata={"description": "labour: billed hours (default: the operation's, for the vehicle class)"})
     flat_price_fen = Fen(load_default=None, allow_none=True, metadata={"description": "labour: a flat price"})
     skill = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=30))
     sku = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=60))
     qty = Quantity(load_default=None, allow_none=True, validate=validate.Range(min=0, min_inclusive=False, max=10000))
-    fee_code = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=40))
+    fee_code = Code(load_default=None, allow_none=True)
     unit_price_fen = Fen(load_default=None, allow_none=True, metadata={"description": "fee: its price"})
     discount = fields.Nested(DiscountValue, load_default=None, allow_none=True)
     declined_work_id = fields.String(load_default=None, allow_none=True,

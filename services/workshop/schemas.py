@@ -402,7 +402,7 @@ class FindingIn(Schema):
     notes = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
     photo_refs = fields.List(fields.String(validate=validate.Length(min=1, max=300)), load_default=list,
                              validate=validate.Length(max=20), metadata={"description": "Keys/URLs of stored photos"})
-    recommended_op_code = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=40))
+    recommended_op_code = Code(load_default=None, allow_none=True)
 
 
 class InspectionCreate(Schema):
