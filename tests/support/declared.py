@@ -65,6 +65,9 @@ def undeclared_refusal(method: str, path: str, query: dict | None, body) -> dict
     """`declarable` for a request as the gateway receives it (query values as strings)."""
     meta = next((meta for pattern, verb, meta in _endpoints() if verb == method.upper() and pattern.match(path)),
                 None)
+    if meta is not None and meta.query is not None:  # OpenAPI 3.0 cannot say "no other parameters"
+        named = {field.data_key or name for name, field in meta.query().load_fields.items()}
+        query = {name: value for name, value in (query or {}).items() if name in named}
     for schema, data in ((meta.query, query), (meta.body, body)) if meta else ():
         if schema is not None and isinstance(data, (dict, type(None))):
             refusal = declarable(schema, dict(data or {}))
