@@ -68,9 +68,7 @@ def _request_schemas(routes: list[tuple[str, object]]) -> set[type]:
 
 def _enforced(requests: set[type]):
     """An apispec attribute function declaring, on the fields of request schemas, what their loading
-    enforces beyond what apispec reads itself: the `openapi` keywords of a field (amount and quantity
-    caps) and of its validators, Range's exclusive bounds, no NUL in a free text, and that the null of
-    an optional object is null only."""
+    enforces beyond what apispec reads itself."""
 
     def enforced(self, field: fields.Field, ret: dict, **_) -> dict:
         schema = field.parent
@@ -78,25 +76,46 @@ def _enforced(requests: set[type]):
             schema = schema.parent
         if schema is None or type(schema) not in requests:
             return {}
-        extra: dict = {}
-        for declaration in (getattr(field, "openapi", None), *(getattr(v, "openapi", None) for v in field.validators)):
-            for key, value in (declaration or {}).items():
-                known = extra.get(key, ret.get(key))
-                extra[key] = _STRICTER[key](known, value) if key in _STRICTER and known is not None else value
-        for rule in field.validators:
-            if isinstance(rule, validate.Range):
-                if rule.min is not None and not rule.min_inclusive and extra.get("minimum", ret.get("minimum")) == rule.min:
-                    extra["exclusiveMinimum"] = True
-                if rule.max is not None and not rule.max_inclusive and extra.get("maximum", ret.get("maximum")) == rule.max:
-                    extra["exclusiveMaximum"] = True
-        if ret.get("type") == "string" and not {"pattern", "enum", "format"} & {*ret, *extra}:
+        extra = _declarations(field, ret)
+        known = {**ret, **extra}
+        extra.update(_exclusive_bounds(field, known))
+        if known.get("type") == "string" and not {"pattern", "enum", "format"} & set(known):
             extra["pattern"] = NO_NUL
+        keys = field.key_field if isinstance(field, fields.Dict) else None
+        choices = next((rule.choices for rule in getattr(keys, "validators", ()) if isinstance(rule, validate.OneOf)),
+                       None)
+        if choices is not None:  # a map over a closed set of keys is an object with those properties
+            extra.update(properties={key: ret.get("additionalProperties", {}) for key in choices},
+                         additionalProperties=False)
         if isinstance(field, fields.Nested) and len(ret.get("anyOf", ())) == 2:
             # apispec's null branch of an optional object, {"type": "object", "nullable": true}, admits any object
             extra["anyOf"] = [ret["anyOf"][0], {"type": "object", "nullable": True, "enum": [None]}]
         return extra
 
     return enforced
+
+
+def _declarations(field: fields.Field, ret: dict) -> dict:
+    """The `openapi` keywords of a field (amount and quantity caps) and of its validators, the
+    stricter bound kept where two say one."""
+    extra: dict = {}
+    for declaration in (getattr(field, "openapi", None), *(getattr(v, "openapi", None) for v in field.validators)):
+        for key, value in (declaration or {}).items():
+            known = extra.get(key, ret.get(key))
+            extra[key] = _STRICTER[key](known, value) if key in _STRICTER and known is not None else value
+    return extra
+
+
+def _exclusive_bounds(field: fields.Field, known: dict) -> dict:
+    """Range(min_inclusive=False) as OpenAPI 3.0's `exclusiveMinimum: true` (apispec leaves it out)."""
+    extra = {}
+    for rule in field.validators:
+        if isinstance(rule, validate.Range):
+            if rule.min is not None and not rule.min_inclusive and known.get("minimum") == rule.min:
+                extra["exclusiveMinimum"] = True
+            if rule.max is not None and not rule.max_inclusive and known.get("maximum") == rule.max:
+                extra["exclusiveMaximum"] = True
+    return extra
 
 
 def build(routes: list[tuple[str, object]], version: str = "1.0.0") -> dict:

@@ -59,7 +59,8 @@ class Years(validate.Range):
 
     def __init__(self, first: int, last: int, *, moments: bool = False):
         if moments:
-            super().__init__(min=datetime(first, 1, 1, tzinfo=timezone.utc), max=datetime(last, 12, 31, tzinfo=timezone.utc),
+            super().__init__(min=datetime(first, 1, 1, tzinfo=timezone.utc),
+                             max=datetime(last, 12, 31, tzinfo=timezone.utc),
                              error=f"Between the years {first} and {last}.")
             self.openapi = {"pattern": validators.moment_pattern(first + 1, last - 1)}
         else:

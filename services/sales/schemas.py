@@ -27,7 +27,12 @@ def json_numbers(mapping: dict) -> dict:
 
 
 class Rate(fields.Field):
-    """A tax rate as an exact decimal fraction (0.13), sent as a number or string, returned as a string."""
+    """A tax rate as an exact decimal fraction (0.13), sent as a number or string, returned as a string
+    (and declared as one)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.metadata.update(type="string", pattern=r"^0(?:\.[0-9]{1,4})?$")
 
     def _deserialize(self, value, attr, data, **kwargs):
         if isinstance(value, bool) or not isinstance(value, (int, float, str)):

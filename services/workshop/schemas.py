@@ -490,7 +490,8 @@ class BaysOut(Schema):
 class BayPlanQuery(Schema):
     store_id = fields.String(required=True, validate=STORE_ID)
     date = fields.Date(required=True, validate=SANE_DATE)
-    time_zone = TimeZone(load_default="Asia/Shanghai", metadata={"description": "Filled in from the store by the gateway"})
+    time_zone = TimeZone(load_default="Asia/Shanghai",
+                         metadata={"description": "Filled in from the store by the gateway"})
 
 
 class PlannedWorkOrder(Schema):
@@ -526,7 +527,8 @@ class StatsQuery(Schema):
     from_ = fields.Date(required=True, data_key="from", validate=SANE_DATE,
                         metadata={"description": "First store-local day"})
     to = fields.Date(required=True, validate=SANE_DATE, metadata={"description": "Last store-local day (inclusive)"})
-    time_zone = TimeZone(load_default="Asia/Shanghai", metadata={"description": "Filled in from the store by the gateway"})
+    time_zone = TimeZone(load_default="Asia/Shanghai",
+                         metadata={"description": "Filled in from the store by the gateway"})
 
     @validates_schema
     def _order(self, data, **_):
