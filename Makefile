@@ -22,7 +22,7 @@ run: install
 	deploy/ensure-infra.sh broker
 	$(BIN)/python -m services.common.migrate
 	ADMIN_PASSWORD="$${ADMIN_PASSWORD:-admin1234}" PATH="$(abspath $(BIN)):$$PATH" \
-		$(BIN)/honcho -d . -f deploy/Procfile start
+		$(BIN)/python -m deploy.supervise
 
 test: install
 	deploy/ensure-infra.sh broker postgres

@@ -1,5 +1,5 @@
 """Seed a demo chain through the gateway's API (only `make run` does this; never production),
-print the URL and the demo logins, then stay up so honcho keeps the suite running.
+print the URLs and the demo logins, then exit (deploy/supervise.py runs it once).
 
 Run as `python -m deploy.demo` from the repository root. Besides stores, staff and customers it
 asks each service's own `demo.seed(api, url, store_ids)` for its part: inventory's catalogue and
@@ -7,7 +7,6 @@ stock, sales' service catalogue (labour operations, packages), workshop's bays a
 from __future__ import annotations
 
 import os
-import signal
 import sys
 import time
 
@@ -87,15 +86,19 @@ def main() -> None:
         sys.exit("demo: cannot log in as admin (was the identity database created with another ADMIN_PASSWORD?)")
     api.headers["Authorization"] = f"Bearer {login.json()['access_token']}"
     seed(api)
+    print(banner(), flush=True)
+
+
+def banner(url: str = URL) -> str:
+    """What `make run` prints once the demo chain is there: where to go and who to log in as."""
     codes = ", ".join(s[0].lower() for s in STORES)
-    print(f"""
-  Auto-service chain suite is up: {URL}   (API reference: {URL}/openapi.json)
+    return f"""
+  Auto-service chain suite is up: {url}
+  Staff console: {url}/console/   API reference: {url}/openapi.json
   HQ admin:  admin / {ADMIN_PASSWORD}
   Store staff (password {STAFF_PASSWORD}): manager.<store>, advisor.<store>, technician.<store>, cashier.<store>
   with <store> one of {codes}, e.g. advisor.gz-th
-""", flush=True)
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    signal.pause()
+"""
 
 
 if __name__ == "__main__":

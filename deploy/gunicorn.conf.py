@@ -15,6 +15,10 @@ graceful_timeout = 10
 keepalive = 5
 accesslog = None  # the gateway writes its own structured access log
 max_requests = int(os.environ.get("GATEWAY_MAX_REQUESTS", "0"))
+# No control socket: by default every gunicorn on a host binds the same $HOME/.gunicorn/gunicorn.ctl (the
+# last to stop deletes it) and fails where the home is not writable. Workers are managed with signals
+# (TERM, HUP, TTIN/TTOU) by the supervisor or the orchestrator instead of gunicornc.
+control_socket_disable = True
 
 # Prometheus multiprocess mode: /metrics merges every worker's samples.
 if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):

@@ -11,7 +11,7 @@ from services.common.db import make_engine
 
 from . import console, errors, openapi
 from .auth import Authenticator, Principal, PrincipalCache, Tokens
-from .config import Settings
+from .config import Settings, data_path, write_private
 from .identity import bootstrap_admin
 from .middleware import RequestContext
 from .models import User
@@ -58,13 +58,25 @@ def default_deps(settings: Settings | None = None) -> Deps:
     return Deps(settings=settings, rpc=rpc, auth=auth, identity_db=sessions)
 
 
+ADMIN_PASSWORD_FILE = "admin_password"
+"""Under DATA_DIR: the bootstrap admin's generated password when no ADMIN_PASSWORD was given."""
+
+
 def ensure_admin(deps: Deps) -> None:
-    """First start with an empty identity database: create `admin` (see API.md, Bootstrap)."""
+    """First start with an empty identity database: create `admin` (see API.md, Bootstrap). A generated
+    password goes into a file under DATA_DIR that only this user can read, never to stdout (container
+    logs) or the log; the admin is created only if that file could be written."""
+    path = data_path(ADMIN_PASSWORD_FILE)
     try:
         with deps.identity_db() as session, session.begin():
             generated = bootstrap_admin(session, deps.settings.admin_password)
+            if generated:
+                path.unlink(missing_ok=True)  # left by an identity database that was since dropped
+                write_private(path, generated + "\n")
     except IntegrityError:  # another gateway replica bootstrapped at the same moment
         return
+    except OSError as exc:
+        raise RuntimeError(f"Cannot write the generated admin password to {path} ({exc.strerror}): "
+                           "set ADMIN_PASSWORD, or give the gateway a writable DATA_DIR.") from exc
     if generated:
-        # Printed once, on purpose, to the operator's console, never to the structured log.
-        print(f"Created user 'admin' with generated password: {generated}", flush=True)
+        print(f"Created user 'admin'; its generated password is in {path.resolve()} (mode 0600).", flush=True)

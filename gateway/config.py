@@ -20,12 +20,17 @@ def _jwt_secret() -> str:
     if os.environ.get("APP_ENV") == "production":
         raise RuntimeError("JWT_SECRET must be set in production")
     path = common.data_dir() / "jwt_secret"
-    path.parent.mkdir(parents=True, exist_ok=True)
     if not path.exists():
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(secrets.token_urlsafe(48))
+        write_private(path, secrets.token_urlsafe(48))
     return path.read_text().strip()
+
+
+def write_private(path: Path, text: str) -> None:
+    """A new file that only this user can read (0600), never overwriting one that exists."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(text)
 
 
 @dataclass(frozen=True)

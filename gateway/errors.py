@@ -27,16 +27,19 @@ _HTTP_CODES = {400: "malformed_json", 401: "unauthorized", 403: "forbidden", 404
                422: "validation_failed", 429: "rate_limited", 503: "service_unavailable"}
 
 
-def error_body(req: falcon.Request, code: str, message: str, fields: dict | None = None) -> dict:
-    return {"error": {"code": code, "message": message, "fields": fields or {}},
-            "request_id": getattr(req.context, "request_id", None)}
+def error_body(req: falcon.Request, code: str, message: str, fields: dict | None = None,
+               params: dict | None = None) -> dict:
+    error = {"code": code, "message": message, "fields": fields or {}}
+    if params:
+        error["params"] = params
+    return {"error": error, "request_id": getattr(req.context, "request_id", None)}
 
 
-def _respond(req, resp, status, code, message, fields=None):
+def _respond(req, resp, status, code, message, fields=None, params=None):
     if status == falcon.HTTP_503:
         resp.set_header("Retry-After", RETRY_AFTER_SECONDS)
     resp.status = status
-    resp.media = error_body(req, code, message, fields)
+    resp.media = error_body(req, code, message, fields, params)
 
 
 def serialize_http_error(req: falcon.Request, resp: falcon.Response, exc: falcon.HTTPError) -> None:
@@ -51,16 +54,17 @@ def handle_validation(req, resp, exc: ValidationFailed, _params):
 
 
 def handle_domain(req, resp, exc: DomainError, _params):
-    status, code = _DOMAIN_STATUS.get(type(exc).__name__, (falcon.HTTP_400, exc.code))
-    _respond(req, resp, status, code, exc.message, exc.fields)
+    status = _DOMAIN_STATUS.get(type(exc).__name__, (falcon.HTTP_400,))[0]
+    _respond(req, resp, status, exc.code, exc.message, exc.fields, exc.params)
 
 
 def handle_remote(req, resp, exc: RemoteError, _params):
     if exc.exc_type in _DOMAIN_STATUS:
         status, code = _DOMAIN_STATUS[exc.exc_type]
-        fields = exc.args_[1] if len(exc.args_) > 1 and isinstance(exc.args_[1], dict) else {}
-        message = exc.args_[0] if exc.args_ and isinstance(exc.args_[0], str) else exc.message
-        _respond(req, resp, status, code, message, fields)
+        message, fields, specific, params = (list(exc.args_) + [None] * 4)[:4]
+        _respond(req, resp, status, specific if isinstance(specific, str) else code,
+                 message if isinstance(message, str) else exc.message,
+                 fields if isinstance(fields, dict) else {}, params if isinstance(params, dict) else None)
         return
     log.error("service error", extra={"service": exc.service, "exc_type": exc.exc_type})
     _respond(req, resp, falcon.HTTP_500, "internal_error", "Internal error; quote the request id to support.")

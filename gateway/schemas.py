@@ -8,12 +8,20 @@ from services.common.fields import Code, Name, Phone, TimeZone
 from services.common.schemas import ListQuery
 
 ERROR_CODES = ("malformed_json", "unauthorized", "forbidden", "not_found", "conflict", "payload_too_large",
-               "validation_failed", "rate_limited", "service_unavailable", "internal_error")
+               "validation_failed", "rate_limited", "service_unavailable", "internal_error",
+               # the counter's rules (sales): which rule refused, for clients to word
+               "slot_full", "already_booked", "slot_outside_opening_hours", "opening_hours_invalid",
+               "visit_already_open", "unknown_operation", "operation_inactive", "unknown_part", "part_inactive",
+               "not_a_part_item",
+               # the quote's and the work order's lifecycle rules (sales, workshop)
+               "discount_approval_pending", "delivery_balance_open", "delivery_override_needs_manager")
 
 
 class ErrorDetail(Schema):
     code = fields.String(metadata={"enum": list(ERROR_CODES)})
     message = fields.String()
+    params = fields.Dict(keys=fields.String(), values=fields.Raw(), metadata={
+        "description": "Names and values a client needs to word the error from its code"})
     fields = fields.Dict(keys=fields.String(), values=fields.Raw())
 
 

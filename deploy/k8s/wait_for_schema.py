@@ -22,28 +22,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # run as a script from the image's /app
 
-from alembic.runtime.migration import MigrationContext  # noqa: E402
-from alembic.script import ScriptDirectory  # noqa: E402
-
-from services.common import config  # noqa: E402
-from services.common.db import make_engine  # noqa: E402
-from services.common.migrate import OWNERS, alembic_config  # noqa: E402
+from services.common.migrate import OWNERS, current_revisions, script_directory  # noqa: E402
 
 
 def schema_state(owner: str) -> tuple[bool, str]:
     """(ready, why) for the owner's database right now."""
-    # The URL given here is never used: only the script location matters (and alembic's config
-    # parser would choke on a '%' in a real URL).
-    script = ScriptDirectory.from_config(alembic_config(owner, "sqlite://"))
+    script = script_directory(owner)
     heads = set(script.get_heads())
-    engine = make_engine(config.database_url(owner))
     try:
-        with engine.connect() as connection:
-            current = set(MigrationContext.configure(connection).get_current_heads())
+        current = set(current_revisions(owner))
     except Exception as exc:  # unreachable, auth, DNS: keep waiting
         return False, f"database not reachable ({exc.__class__.__name__})"
-    finally:
-        engine.dispose()
     if not current:
         return False, "not migrated yet"
     known = {revision.revision for revision in script.walk_revisions()}

@@ -15,7 +15,8 @@ class AuditTrail(Resource):
     @endpoint("Who changed money or stock on one document, when, how and in which request (newest first): "
               "document_type invoice, deposit, member_card, expense, daily_close (id `<store_id>:<date>`), "
               "settlement (finance); purchase_order, transfer, stocktake, stock_adjustment, order_parts "
-              "(a sales order's reserved and issued parts; inventory); quote (sales)",
+              "(a sales order's reserved and issued parts; inventory); quote (sales); work_order (workshop: a car "
+              "released with an open balance)",
               tag="audit", roles=AUDITORS, query=AuditTrailQuery, response=AuditTrailEntryOut, paginated=True)
     def on_get(self, req, resp):
         owner = DOCUMENT_OWNERS[req.context.query["document_type"]]

@@ -91,8 +91,10 @@ class InvoicePdf(Printout):
               roles=_roles_of(InvoiceItem), produces=PDF)
     def on_get(self, req, resp, invoice_id: str):
         invoice = self.call(req, "finance", "get_invoice", invoice_id=invoice_id)
-        parties, _ = self.parties(req, invoice)
-        return self.pdf(resp, invoice_sheet(invoice, parties), f"invoice-{invoice['number']}.pdf")
+        parties, found = self.parties(req, invoice,  # the order: whether its prices include VAT
+                                      order=("sales", "get_order", {"order_id": invoice["order_id"]}))
+        sheet = invoice_sheet(invoice, parties, tax_inclusive=found["order"]["tax_inclusive"])
+        return self.pdf(resp, sheet, f"invoice-{invoice['number']}.pdf")
 
 
 def routes(deps) -> list[tuple[str, object]]:

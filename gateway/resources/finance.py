@@ -10,11 +10,13 @@ from concurrent.futures import ThreadPoolExecutor
 from sqlalchemy import select
 
 from services.common.schemas import STORES_PER_CALL, ListQuery
+from services.finance.domain.stock import reconcile
 from services.finance.schemas import (AccountOut, CardCancel, CardCreate, CardOut, CardQuery, CommissionRuleIn,
                                       CommissionRuleOut, CommissionsOut, DailyCloseCreate, DailyCloseOut,
                                       DailyCloseQuery, ExpenseCreate, ExpenseOut, ExpenseQuery, InvoiceOut,
                                       InvoiceQuery, JournalEntryOut, JournalQuery, KpisOut, PaymentQuery, MonthQuery, PaymentCreate, PaymentOut, PaymentResult,
-                                      PeriodQuery, PnlOut, RefundCreate, RefundOut, SettingsOut, SettingsPatch,
+                                      PeriodQuery, PnlOut, ReconciliationOut, ReconciliationQuery, RefundCreate,
+                                      RefundOut, SettingsOut, SettingsPatch,
                                       SettleRequest, SettlementOut, SettlementPositionsOut, SettlementQuery,
                                       StoreMonthQuery, TargetIn, TargetOut, TopUpCreate, TrialBalanceOut,
                                       TrialBalanceQuery, VoidRequest)
@@ -250,6 +252,23 @@ class TrialBalance(Resource):
         return self.call(req, "finance", "trial_balance", query=req.context.query_json)
 
 
+class Reconciliation(Resource):
+    """finance's stock accounts and inventory's valuation, one call each in parallel whatever the
+    number of stores, joined by `reconcile` (finance's rule)."""
+
+    @endpoint("Prove the books follow the stock: per store, the inventory (1405) and goods-in-transit (1402) "
+              "accounts beside inventory's valuation, and the journal's debits beside its credits, with the "
+              "difference of each (0 once the stock events are booked)", tag="finance", roles=MANAGERS,
+              query=ReconciliationQuery, response=ReconciliationOut)
+    def on_get(self, req, resp):
+        _store_filter(req)
+        query = req.context.query_json
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            books = pool.submit(self.call, req, "finance", "stock_accounts", query=query)
+            stock = pool.submit(self.call, req, "inventory", "valuation", query=query)
+            return reconcile(books.result()["stores"], stock.result()["stores"])
+
+
 class JournalEntries(Resource):
     @endpoint("Journal entries of a store, newest first (filters date, source_type, source_id)", tag="finance",
               roles=MANAGERS, query=JournalQuery, response=JournalEntryOut, paginated=True)
@@ -334,6 +353,7 @@ def routes(deps) -> list[tuple[str, object]]:
         ("/v1/reports/commissions", Commissions(deps)),
         ("/v1/reports/pnl", Pnl(deps)),
         ("/v1/ledger/trial-balance", TrialBalance(deps)),
+        ("/v1/ledger/reconciliation", Reconciliation(deps)),
         ("/v1/ledger/settlements", Settlements(deps)),
         ("/v1/ledger/entries", JournalEntries(deps)),
         ("/v1/ledger/accounts", Accounts(deps)),

@@ -25,19 +25,30 @@ def declarative_base() -> type[DeclarativeBase]:
     return Base
 
 
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+"""How long a SQLite writer waits for another process's write lock (the migrate job, a second replica)."""
+
+
 def make_engine(url: str, **kwargs) -> Engine:
     # A failed statement's message (logged with the error) leaves out its bound values, which can
     # be phone numbers or password hashes.
     kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
+        # Reads run outside a transaction on WAL snapshots and never wait; a writer's transaction
+        # begins at its first write with BEGIN IMMEDIATE, taking the write lock at once (waiting up
+        # to SQLITE_BUSY_TIMEOUT_MS for another process's writer) instead of upgrading a read lock,
+        # which fails at once when another writer committed meanwhile. Under eventlet that wait
+        # blocks the whole process, so no worker may yield while it writes: nothing between its first
+        # write and its commit calls another service (transactions.py) or the broker (relay.py).
+        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000,
+                                                  "isolation_level": "IMMEDIATE"}, **kwargs)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):  # pragma: no branch - trivial
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
             cursor.close()
 
         return engine

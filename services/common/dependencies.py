@@ -18,6 +18,15 @@ from .db import make_engine
 from .relay import OutboxRelay
 
 
+SESSIONS = "sessions"
+"""Where a worker context keeps the sessions `Database` gave it."""
+
+
+def worker_sessions(worker_ctx) -> list[Session]:
+    """The database sessions of a worker (what `upstream.ServiceRpc` checks before a call)."""
+    return list(worker_ctx.__dict__.get(SESSIONS, {}).values())
+
+
 class Database(DependencyProvider):
     """Injects a SQLAlchemy `Session`; `session.info` carries the worker's context
     (request id, caller) and the outbox relay used after commit."""
@@ -46,11 +55,11 @@ class Database(DependencyProvider):
         session.info["relay"] = self.relay
         session.info["outbox"] = []
         session.info["service"] = self.container.service_name
-        worker_ctx.__dict__.setdefault("sessions", {})[self.attr_name] = session
+        worker_ctx.__dict__.setdefault(SESSIONS, {})[self.attr_name] = session
         return session
 
     def worker_teardown(self, worker_ctx):
-        session = worker_ctx.__dict__.get("sessions", {}).pop(self.attr_name, None)
+        session = worker_ctx.__dict__.get(SESSIONS, {}).pop(self.attr_name, None)
         if session is not None:
             session.close()
 

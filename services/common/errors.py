@@ -4,12 +4,18 @@ from __future__ import annotations
 
 
 class DomainError(Exception):
+    """`code` names the rule that refused (clients word the error from it); without one the
+    class's generic code. `params` are the names and values a client needs to word it: strings
+    or lists of strings (nameko stringifies anything else on its way)."""
     code = "error"
 
-    def __init__(self, message: str, fields: dict | None = None):
-        super().__init__(message, fields or {})
+    def __init__(self, message: str, fields: dict | None = None, code: str | None = None,
+                 params: dict | None = None):
+        super().__init__(message, fields or {}, code or type(self).code, params or {})
         self.message = message
         self.fields = fields or {}
+        self.code = code or type(self).code
+        self.params = params or {}
 
     def __str__(self) -> str:
         return self.message

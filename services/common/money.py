@@ -18,6 +18,21 @@ def round_fen(amount: Decimal) -> int:
     return int(amount.quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
+def gross_fen(qty: Decimal, unit_price_fen: int) -> int:
+    """A line's amount before any discount: quantity × unit price, rounded once."""
+    return round_fen(Decimal(qty) * Decimal(unit_price_fen))
+
+
+def split_tax(net_fen: int, rate: Decimal, inclusive: bool) -> tuple[int, int, int]:
+    """(amount excluding tax, tax, total including tax) of a line's amount after discount, in
+    the store's pricing mode: inclusive prices hold the VAT, exclusive ones have it added."""
+    if inclusive:
+        tax = round_fen(Decimal(net_fen) * rate / (1 + rate))
+        return net_fen - tax, tax, net_fen
+    tax = round_fen(Decimal(net_fen) * rate)
+    return net_fen, tax, net_fen + tax
+
+
 def format_yuan(fen: int, currency: str = DEFAULT_CURRENCY) -> str:
     sign = "-" if fen < 0 else ""
     yuan, cents = divmod(abs(fen), 100)

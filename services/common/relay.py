@@ -3,18 +3,22 @@
 After a unit of work commits, `publish_pending` sends the events it wrote (persistent,
 publisher confirms) and marks each sent only once the broker confirmed it. Anything left
 behind (broker down at commit, process killed) is picked up by `sweep`, which every
-service runs on a timer; with several replicas, PostgreSQL's SKIP LOCKED keeps two of them
-off the same row.
+service runs on a timer.
+
+No transaction is open while the broker is called (`transactions.py`): the rows are read, then
+claimed in a short transaction by a conditional update of `attempts` (with several replicas
+only one claims a row), published, and marked sent in a second short transaction. A process
+that dies between the claim and the mark leaves the row unsent for the next sweep: delivery is
+at least once, and handlers are idempotent.
 """
 from __future__ import annotations
 
 import logging
-import os
 from datetime import timedelta
 
 from kombu import Exchange
 from nameko.amqp.publish import Publisher
-from sqlalchemy import select, update
+from sqlalchemy import Select, select, update
 
 from .db import utcnow
 from .outbox import OUTBOX
@@ -25,13 +29,9 @@ log = logging.getLogger(__name__)
 class OutboxRelay:
     """Publishes outbox rows of one service to its nameko event exchange."""
 
-    def __init__(self, engine, amqp_uri: str, service_name: str, publish_timeout: float = 5.0,
-                 copies: int | None = None):
+    def __init__(self, engine, amqp_uri: str, service_name: str, publish_timeout: float = 5.0):
         self.engine = engine
         self.service_name = service_name
-        # Fault-testing switch: OUTBOX_PUBLISH_COPIES=2 delivers every event twice, to prove
-        # that every handler is idempotent (projections and balances must not change).
-        self.copies = copies or int(os.environ.get("OUTBOX_PUBLISH_COPIES", "1"))
         self.exchange = Exchange(f"{service_name}.events", type="topic", durable=True)
         self.publisher = Publisher(
             amqp_uri, use_confirms=True, declare=[self.exchange], retry=True,
@@ -43,44 +43,55 @@ class OutboxRelay:
         """Relay the given just-committed events; failures are left for the sweep."""
         if not event_ids:
             return 0
-        table = OUTBOX
-        with self.engine.connect() as conn:
-            rows = conn.execute(select(table.c.event_id, table.c.type, table.c.envelope)
-                                .where(table.c.event_id.in_(event_ids), table.c.sent_at.is_(None))
-                                ).all()
-            return self._publish_rows(conn, rows)
+        return self._relay(_unsent().where(OUTBOX.c.event_id.in_(event_ids)))
 
     def sweep(self, older_than: timedelta = timedelta(seconds=5), batch: int = 200) -> int:
         """Relay rows that stayed unsent (broker was down, process died after commit)."""
-        table = OUTBOX
         cutoff = utcnow() - older_than
-        with self.engine.connect() as conn:
-            query = (select(table.c.event_id, table.c.type, table.c.envelope)
-                     .where(table.c.sent_at.is_(None), table.c.created_at <= cutoff)
-                     .order_by(table.c.created_at).limit(batch))
-            if conn.dialect.name == "postgresql":
-                query = query.with_for_update(skip_locked=True)
-            rows = conn.execute(query).all()
-            return self._publish_rows(conn, rows)
+        return self._relay(_unsent().where(OUTBOX.c.created_at <= cutoff)
+                           .order_by(OUTBOX.c.created_at).limit(batch))
 
-    def _publish_rows(self, conn, rows) -> int:
+    def publish(self, event_type: str, envelope: dict) -> None:
+        """One event to the broker, confirmed."""
+        self.publisher.publish(envelope, exchange=self.exchange, routing_key=event_type,
+                               headers={"nameko.request_id": envelope.get("request_id") or ""},
+                               message_id=envelope["event_id"])
+
+    def claim(self, rows) -> list[tuple[str, str, dict]]:
+        """Of the rows read (event_id, type, envelope, attempts), those this relay takes: one short
+        transaction counts the attempt only where nobody else did since they were read."""
+        if not rows:
+            return []
         table = OUTBOX
-        sent = 0
-        for event_id, event_type, envelope in rows:
+        with self.engine.begin() as conn:
+            return [(event_id, event_type, envelope) for event_id, event_type, envelope, attempts in rows
+                    if conn.execute(update(table).where(table.c.event_id == event_id, table.c.sent_at.is_(None),
+                                                        table.c.attempts == attempts)
+                                    .values(attempts=attempts + 1)).rowcount]
+
+    def _relay(self, query: Select) -> int:
+        table = OUTBOX
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        sent, error = [], None
+        for event_id, event_type, envelope in self.claim(rows):  # no transaction open while the broker answers
             try:
-                for _ in range(self.copies):
-                    self.publisher.publish(
-                        envelope, exchange=self.exchange, routing_key=event_type,
-                        headers={"nameko.request_id": envelope.get("request_id") or ""},
-                        message_id=event_id)
-            except Exception as exc:  # broker unreachable: leave it for the sweep
+                self.publish(event_type, envelope)
+            except Exception as exc:  # broker unreachable: leave the rest for the sweep
                 log.warning("outbox publish failed", extra={"event_id": event_id, "error": repr(exc)})
-                conn.execute(update(table).where(table.c.event_id == event_id)
-                             .values(attempts=table.c.attempts + 1, last_error=repr(exc)[:500]))
-                conn.commit()
+                error = (event_id, repr(exc)[:500])
                 break
-            conn.execute(update(table).where(table.c.event_id == event_id)
-                         .values(sent_at=utcnow(), attempts=table.c.attempts + 1))
-            sent += 1
-        conn.commit()
-        return sent
+            sent.append(event_id)
+        if not sent and not error:
+            return 0
+        with self.engine.begin() as conn:
+            if sent:
+                conn.execute(update(table).where(table.c.event_id.in_(sent)).values(sent_at=utcnow()))
+            if error:
+                conn.execute(update(table).where(table.c.event_id == error[0]).values(last_error=error[1]))
+        return len(sent)
+
+
+def _unsent() -> Select:
+    return select(OUTBOX.c.event_id, OUTBOX.c.type, OUTBOX.c.envelope, OUTBOX.c.attempts).where(
+        OUTBOX.c.sent_at.is_(None))

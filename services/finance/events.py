@@ -50,4 +50,5 @@ HANDLES = (
     ("sales", "order_cancelled"),           # unconsumed deposits refunded to their method
     ("workshop", "work_order_completed"),   # the invoice (once per order): contracted lines, parts used
     ("inventory", "stock_issued"),          # cost of goods sold (Dr COGS · Cr inventory)
+    ("inventory", "stock_valued"),          # every other change of stock value (domain/stock.py)
 )

@@ -341,6 +341,40 @@ class TrialBalanceQuery(Schema):
     as_of = fields.Date(load_default=None)
 
 
+class ReconciliationQuery(Schema):
+    store_id = fields.String(metadata={"description": "One store; without it the caller's stores (HQ: all)"})
+
+
+class StockAccountsOut(Schema):
+    """finance's side of a store's stock invariants (balances are debit minus credit)."""
+    store_id = fields.String()
+    inventory_fen = Fen(allow_negative=True, metadata={"description": "1405 inventory"})
+    in_transit_fen = Fen(allow_negative=True, metadata={"description": "1402 goods in transit"})
+    debit_fen = Fen(metadata={"description": "All debits of the store's journal"})
+    credit_fen = Fen(metadata={"description": "All credits of the store's journal"})
+
+
+class InvariantOut(Schema):
+    code = fields.String(metadata={"enum": ["inventory_account_equals_stock_value",
+                                            "in_transit_account_equals_stock_in_transit", "debits_equal_credits"]})
+    left = fields.String(metadata={"description": "What the left side is, e.g. `finance:1405`"})
+    left_fen = Fen(allow_negative=True)
+    right = fields.String(metadata={"description": "What the right side is, e.g. `inventory:valuation.value_fen`"})
+    right_fen = Fen(allow_negative=True)
+    difference_fen = Fen(allow_negative=True, metadata={"description": "left − right; 0 when it holds"})
+
+
+class StoreReconciliationOut(Schema):
+    store_id = fields.String()
+    invariants = fields.List(fields.Nested(InvariantOut))
+    ok = fields.Boolean(metadata={"description": "Every difference is zero"})
+
+
+class ReconciliationOut(Schema):
+    stores = fields.List(fields.Nested(StoreReconciliationOut))
+    ok = fields.Boolean()
+
+
 class AccountBalanceOut(Schema):
     code = fields.String()
     name = fields.String()

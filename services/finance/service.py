@@ -8,17 +8,17 @@ from marshmallow import EXCLUDE
 from services.common.entrypoints import AuditTrail, ServiceBase, event_handler, rpc
 from services.common.schemas import page
 from services.common.schemas import load
-from services.inventory.events import StockIssued
+from services.inventory.events import StockIssued, StockValued
 from services.sales.events import OrderCancelled, OrderConfirmed
 from services.workshop.events import WorkOrderCompleted
 
-from .domain import books, cards, close, commission, invoices, ledger, payments, reports
+from .domain import books, cards, close, commission, invoices, ledger, payments, reports, stock
 from .domain.common import require_manager, visible_stores
 from .models import StoreSettings
 from .schemas import (CardCancel, CardCreate, CardOut, CardQuery, CardTransactionOut, CommissionRuleIn,
                       CommissionRuleOut, CommissionsOut, DailyCloseCreate, DailyCloseOut, DailyCloseQuery,
                       ExpenseCreate, ExpenseOut, ExpenseQuery, InvoiceOut, InvoiceQuery, JournalEntryOut,
-                      JournalQuery, KpisOut, MonthQuery, PaymentCreate, PaymentOut, PaymentQuery, AccountOut, PeriodQuery, PnlOut, RefundCreate, RefundOut, SettingsOut,
+                      JournalQuery, KpisOut, MonthQuery, ReconciliationQuery, StockAccountsOut, PaymentCreate, PaymentOut, PaymentQuery, AccountOut, PeriodQuery, PnlOut, RefundCreate, RefundOut, SettingsOut,
                       SettingsPatch, SettleRequest, SettlementOut, SettlementPositionsOut, SettlementQuery,
                       StoreMonthQuery, TargetIn, TargetOut, TrialBalanceOut, TrialBalanceQuery,
                       VoidRequest)
@@ -59,6 +59,10 @@ class FinanceService(AuditTrail, ServiceBase):
     def on_stock_issued(self, envelope: dict) -> None:
         books.record_cost_of_sale(self.db, _facts(envelope, StockIssued))
 
+    @event_handler("inventory", "stock_valued")
+    def on_stock_valued(self, envelope: dict) -> None:
+        stock.record_stock_value(self.db, _facts(envelope, StockValued))
+
     # -- invoices -------------------------------------------------------------------------------
     def _invoice(self, invoice, with_payments: bool = True) -> dict:
         data = invoice_out.dump(invoice)
@@ -69,6 +73,11 @@ class FinanceService(AuditTrail, ServiceBase):
     @rpc
     def get_invoice(self, invoice_id: str) -> dict:
         return self._invoice(invoices.get_invoice(self.db, self.caller, invoice_id))
+
+    @rpc
+    def get_order_balance(self, order_id: str) -> dict:
+        """For delivery: the balance of the order's open invoice."""
+        return invoices.order_balance(self.db, self.caller, order_id)
 
     @rpc
     def list_invoices(self, query: dict) -> dict:
@@ -171,6 +180,12 @@ class FinanceService(AuditTrail, ServiceBase):
         stores = visible_stores(self.caller, params.get("store_id"))
         result = ledger.trial_balance(self.db, stores, params.get("as_of"))
         return TrialBalanceOut().dump({**result, "store_id": params.get("store_id")})
+
+    @rpc
+    def stock_accounts(self, query: dict) -> dict:
+        """finance's side of the stock reconciliation (the gateway joins inventory's valuation)."""
+        stores = visible_stores(self.caller, load(ReconciliationQuery(), query).get("store_id"))
+        return {"stores": StockAccountsOut(many=True).dump(stock.stock_accounts(self.db, stores))}
 
     @rpc
     def pnl(self, query: dict) -> dict:

@@ -248,10 +248,23 @@ class QuotePartOut(Schema):
     on_hand = Quantity()
     available = Quantity()
     on_order = Quantity()
-    in_stock = fields.Boolean()
     active = fields.Boolean()
     hazardous = fields.Boolean()
     batch_tracked = fields.Boolean()
+
+
+class CataloguePartOut(Schema):
+    """One SKU as the chain's catalogue knows it (inventory.catalogue_parts)."""
+    sku = fields.String(metadata={"description": "As asked"})
+    catalogue_sku = fields.String()
+    part_id = fields.String()
+    name = fields.String()
+    active = fields.Boolean()
+
+
+class CataloguePartsOut(Schema):
+    items = fields.List(fields.Nested(CataloguePartOut))
+    unknown = fields.List(fields.String())
 
 
 class QuotePartsOut(Schema):

@@ -7,8 +7,9 @@ from services.common.errors import Forbidden, Invalid
 from services.common.schemas import load
 
 from .domain import catalogue, ledger, purchasing, reports, reservations, stocktakes, transfers
-from .schemas import (AdjustmentCreate, AvailabilityOut, AvailabilityQuery, BatchOut, ExpiringQuery, LedgerCheckOut,
-                      LedgerCheckQuery, MovementOut, MovementQuery, PartCreate, PartListQuery, PartOut, PartPatch,
+from .schemas import (AdjustmentCreate, AvailabilityOut, AvailabilityQuery, BatchOut, CataloguePartsOut,
+                      ExpiringQuery, LedgerCheckOut, LedgerCheckQuery, MovementOut, MovementQuery, PartCreate,
+                      PartListQuery, PartOut, PartPatch,
                       PurchaseOrderCreate, PurchaseOrderListQuery, PurchaseOrderOut, QuotePartsOut, ReceiptCreate,
                       ReceiptOut, ReorderQuery, ReorderSuggestionOut, ReservationOut, ReservationQuery, SlowMoverOut,
                       SlowMoverQuery, StockOut, StockQuery, StockSettings, StocktakeCounts, StocktakeCreate,
@@ -32,6 +33,11 @@ def _scoped(caller, filters: dict) -> dict:
 
 BOOK_READERS = frozenset({"hq_admin", "store_manager"})
 """Roles that see book quantities on a stocktake; counters count blind (no anchoring on the books)."""
+
+
+def _require_skus(skus) -> None:
+    if not isinstance(skus, list) or not all(isinstance(s, str) for s in skus):
+        raise Invalid("skus is a list of SKUs.", fields={"skus": ["Not a list of strings."]})
 
 
 def _page(schema, result: dict) -> dict:
@@ -109,9 +115,14 @@ class InventoryService(AuditTrail, ServiceBase):
     def quote_parts(self, store_id: str, skus: list[str]) -> dict:
         """Sales prices quote lines with this: every SKU of a request in one call."""
         self.caller.require_store(store_id)
-        if not isinstance(skus, list) or not all(isinstance(s, str) for s in skus):
-            raise Invalid("skus is a list of SKUs.", fields={"skus": ["Not a list of strings."]})
+        _require_skus(skus)
         return QuotePartsOut().dump(catalogue.quote_parts(self.db, store_id, skus))
+
+    @rpc
+    def catalogue_parts(self, skus: list[str]) -> dict:
+        """Which SKUs the chain's catalogue has and whether they are sold (sales checks packages)."""
+        _require_skus(skus)
+        return CataloguePartsOut().dump(catalogue.catalogue_parts(self.db, skus))
 
     @rpc
     def list_reservations(self, query: dict) -> dict:

@@ -3,7 +3,8 @@ negotiation with approval, the customer's decision per line, contracts and order
 service catalogue quotes draw on (labour operations, packages, price lists, vehicle classes).
 
 - `service.py`   thin nameko entrypoints; crm is asked once per customer and vehicle, inventory
-                 once per request for every SKU (`quote_parts`), both with a timeout.
+                 once per request for every SKU (`quote_parts` to quote, `catalogue_parts` to
+                 create a package), both with a timeout.
 - `domain/`      the rules: `pricing` (pure; THE rounding rule is in its docstring), `quotes`,
                  `orders`, `reception`, `appointments`, `catalogue`, `settings`.
 - `schemas.py`   the contract the gateway validates with and documents (OpenAPI).

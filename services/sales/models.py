@@ -7,11 +7,11 @@ A quote line records every price it used, so later catalogue changes never alter
 """
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 
-from sqlalchemy import (JSON, Boolean, Date, ForeignKey, Index, Integer, Numeric, String, Text,
-                        UniqueConstraint)
+from sqlalchemy import (JSON, Boolean, Date, ForeignKey, Index, Integer, Numeric, String, Text, Time,
+                        UniqueConstraint, text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from services.common.db import UTCDateTime, declarative_base, utcnow
@@ -41,6 +41,8 @@ class StoreSettings(Base):
     slot_minutes: Mapped[int] = mapped_column(Integer)
     slot_capacity: Mapped[int] = mapped_column(Integer)
     timezone: Mapped[str] = mapped_column(String(40))
+    opens_at: Mapped[time] = mapped_column(Time, comment="first slot, store time; the same every day")
+    closes_at: Mapped[time] = mapped_column(Time, comment="the last slot ends by then, store time")
     quote_valid_days: Mapped[int] = mapped_column(Integer)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     updated_by: Mapped[str | None] = mapped_column(String(26))
@@ -153,6 +155,9 @@ class VehicleClassRule(Base):
 
 # -- counter documents ------------------------------------------------------------------------
 
+ACTIVE_APPOINTMENT_STATES = ("booked", "arrived")
+ACTIVE_SQL = "(" + ", ".join(f"'{state}'" for state in ACTIVE_APPOINTMENT_STATES) + ")"
+
 class Appointment(Base):
     __tablename__ = "appointments"
 
@@ -171,7 +176,16 @@ class Appointment(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
-    __table_args__ = (Index("ix_appointments_store_slot", "store_id", "slot_start", "state"),)
+    __table_args__ = (
+        Index("ix_appointments_store_slot", "store_id", "slot_start", "state"),
+        # a car takes one bay of a slot: one active appointment per vehicle (or, without one, per customer)
+        Index("uq_appointments_vehicle_slot", "vehicle_id", "slot_start", unique=True,
+              postgresql_where=text(f"state IN {ACTIVE_SQL} AND vehicle_id IS NOT NULL"),
+              sqlite_where=text(f"state IN {ACTIVE_SQL} AND vehicle_id IS NOT NULL")),
+        Index("uq_appointments_customer_slot", "customer_id", "slot_start", unique=True,
+              postgresql_where=text(f"state IN {ACTIVE_SQL} AND vehicle_id IS NULL"),
+              sqlite_where=text(f"state IN {ACTIVE_SQL} AND vehicle_id IS NULL")),
+    )
 
 
 class Visit(Base):
@@ -195,8 +209,16 @@ class Visit(Base):
     promised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     advisor_id: Mapped[str | None] = mapped_column(String(26))
     checked_in_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime,
+                                                       comment="the car left (delivered, or the day ended)")
 
-    __table_args__ = (Index("ix_visits_store_id", "store_id", "id"),)
+    __table_args__ = (
+        Index("ix_visits_store_id", "store_id", "id"),
+        # one open visit per car and store: checking a car in twice gives the same visit
+        Index("uq_visits_open_vehicle", "store_id", "vehicle_id", unique=True,
+              postgresql_where=text("closed_at IS NULL AND vehicle_id IS NOT NULL"),
+              sqlite_where=text("closed_at IS NULL AND vehicle_id IS NOT NULL")),
+    )
 
 
 class TestDrive(Base):

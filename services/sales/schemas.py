@@ -7,7 +7,7 @@ from decimal import Decimal, InvalidOperation
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from services.common.context import ROLES
-from services.common.fields import MAX_FEN, Code, Fen, Name, Quantity, TimeZone
+from services.common.fields import MAX_FEN, ClockTime, Code, Fen, Name, Quantity, TimeZone
 from services.common.schemas import ListQuery, patch_schema
 
 LINE_KINDS = ("labour", "part", "fee")
@@ -62,6 +62,10 @@ class SalesSettingsPut(Schema):
     slot_minutes = fields.Integer(strict=True, validate=validate.OneOf([15, 20, 30, 60, 90, 120, 180, 240]))
     slot_capacity = fields.Integer(strict=True, validate=validate.Range(min=1, max=100))
     timezone = TimeZone()
+    opens_at = ClockTime(metadata={
+        "example": "08:30", "description": "Opening time (store time, every day): the first slot"})
+    closes_at = ClockTime(metadata={
+        "example": "18:00", "description": "Closing time: the last slot ends by then"})
     quote_valid_days = fields.Integer(strict=True, validate=validate.Range(min=1, max=90))
 
 
@@ -74,6 +78,8 @@ class SalesSettingsOut(Schema):
     slot_minutes = fields.Integer()
     slot_capacity = fields.Integer()
     timezone = fields.String()
+    opens_at = fields.Time(format="%H:%M", metadata={"example": "08:30"})
+    closes_at = fields.Time(format="%H:%M", metadata={"example": "18:00"})
     quote_valid_days = fields.Integer()
     updated_at = fields.DateTime(allow_none=True)
 
@@ -343,6 +349,9 @@ class VisitOut(Schema):
     promised_at = fields.DateTime(allow_none=True)
     advisor_id = fields.String(allow_none=True)
     checked_in_at = fields.DateTime()
+    closed_at = fields.DateTime(allow_none=True, metadata={
+        "description": "When the car left (delivered, or the store's day ended without an order under way); "
+                       "until then checking the car in again gives this visit"})
     declined_work = fields.List(fields.Nested(DeclinedWorkOut),
                                 metadata={"description": "Work declined on earlier visits, still open"})
 
@@ -509,8 +518,8 @@ class QuoteLineOut(Schema):
     qty = Quantity()
     unit_price_fen = Fen()
     price_source = fields.String(metadata={"enum": ["store_rate", "price_list", "inventory", "flat", "entered"]})
-    available = fields.Boolean(allow_none=True, attribute="in_stock",
-                               metadata={"description": "parts: in stock now (false: the work order waits)"})
+    available = fields.Boolean(allow_none=True, attribute="in_stock", metadata={
+        "description": "parts: the store's free stock covers qty (false: the work order waits for parts)"})
     available_qty = Quantity(allow_none=True)
     package_code = fields.String(allow_none=True)
     discount_kind = fields.String(allow_none=True)

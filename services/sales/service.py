@@ -6,13 +6,12 @@ from __future__ import annotations
 import logging
 
 from nameko.exceptions import RemoteError
-from nameko.rpc import RpcProxy
 from nameko.timer import timer
 
 from services.common.entrypoints import AuditTrail, ServiceBase, event_handler, rpc, unit_of_work
 from services.common.errors import Invalid, Unavailable
 from services.common.schemas import StoresPeriodQuery, load
-from services.common.upstream import answer_within_timeout
+from services.common.upstream import ServiceRpc, answer_within_timeout
 
 from . import schemas as s
 from .domain import appointments, catalogue, orders, quotes, reception, settings
@@ -40,8 +39,8 @@ def _totals(document) -> dict:
 class SalesService(AuditTrail, ServiceBase):
     name = "sales"
 
-    crm = RpcProxy("crm")
-    inventory = RpcProxy("inventory")
+    crm = ServiceRpc("crm")
+    inventory = ServiceRpc("inventory")
 
     # -- collaborators ----------------------------------------------------------------------
     def _crm(self, method: str, ref: str, field: str) -> dict:
@@ -64,6 +63,18 @@ class SalesService(AuditTrail, ServiceBase):
                 raise Invalid(f"Inventory refused the parts: {exc.value}", fields={"sku": [str(exc.value)]}) from exc
             log.warning("inventory could not price parts", extra={"exc_type": exc.exc_type})
             raise Unavailable("Inventory cannot price parts right now; try again or quote labour and fees.") from exc
+
+    def _catalogue_parts(self, skus: list[str]) -> dict[str, dict]:
+        """The chain catalogue's parts for these SKUs (as asked -> part; unknown ones absent)."""
+        if not skus:
+            return {}
+        try:
+            with answer_within_timeout("Inventory", "try again."):
+                answer = self.inventory.catalogue_parts(skus)
+        except RemoteError as exc:
+            log.warning("inventory could not check parts", extra={"exc_type": exc.exc_type})
+            raise Unavailable("Inventory cannot check the parts right now; try again.") from exc
+        return {item["sku"]: item for item in answer["items"]}
 
     def _quote(self, quote) -> dict:
         return self._quotes([quote])[0]
@@ -123,7 +134,10 @@ class SalesService(AuditTrail, ServiceBase):
 
     @rpc
     def create_package(self, data: dict) -> dict:
-        return package_out.dump(catalogue.create_package(self.db, load(s.PackageCreate(), data)))
+        package = load(s.PackageCreate(), data)
+        skus = {sku for item in package["items"] for sku in catalogue.package_skus(item)}
+        parts = self._catalogue_parts(sorted(skus))
+        return package_out.dump(catalogue.create_package(self.db, package, parts))
 
     @rpc
     def get_package(self, ref: str) -> dict:
@@ -235,9 +249,11 @@ class SalesService(AuditTrail, ServiceBase):
     @rpc
     def create_quote(self, data: dict) -> dict:
         request = load(s.QuoteCreate(), data)
+        store_id = reception.get_visit(self.db, self.caller, request["visit_id"]).store_id
+        parts = quotes.price_parts(self._quote_parts, store_id, request["lines"])  # before any write
         quote = quotes.open_quote(self.db, self.caller, request)
         if request["lines"]:
-            quotes.add_lines(self.db, self.caller, quote.id, request["lines"], self._quote_parts)
+            quotes.add_lines(self.db, self.caller, quote.id, request["lines"], parts)
         return self._quote(quote)
 
     @rpc
@@ -267,16 +283,20 @@ class SalesService(AuditTrail, ServiceBase):
     @rpc
     def quote_findings(self, order_id: str, findings: list[dict]) -> dict:
         """Workshop's inspection findings → a new draft quote for the order's visit (one call)."""
-        quote = orders.open_quote_for_findings(self.db, self.caller, order_id, findings)
         lines = [load(s.QuoteLineCreate(), {"kind": "labour", "op_code": finding["recommended_op_code"]})
                  for finding in findings if finding.get("recommended_op_code")]
+        parts = quotes.price_parts(self._quote_parts, orders.get_order(self.db, self.caller, order_id).store_id,
+                                   lines)  # before any write
+        quote = orders.open_quote_for_findings(self.db, self.caller, order_id, findings)
         if lines:
-            quotes.add_lines(self.db, self.caller, quote.id, lines, self._quote_parts)
+            quotes.add_lines(self.db, self.caller, quote.id, lines, parts)
         return self._quote(quotes.get_quote(self.db, self.caller, quote.id))
 
     @rpc
     def add_quote_line(self, quote_id: str, data: dict) -> dict:
-        line = quotes.add_line(self.db, self.caller, quote_id, load(s.QuoteLineCreate(), data), self._quote_parts)
+        line = load(s.QuoteLineCreate(), data)
+        parts = quotes.price_parts(self._quote_parts, quotes.get_quote(self.db, self.caller, quote_id).store_id, [line])
+        line = quotes.add_line(self.db, self.caller, quote_id, line, parts)
         return self._quote(quotes.get_quote(self.db, self.caller, line.quote_id))
 
     @rpc

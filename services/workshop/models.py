@@ -10,12 +10,14 @@ from sqlalchemy import (JSON, Boolean, Date, ForeignKey, Index, Integer, Numeric
                         UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from services.common.audit import add_audit_table
 from services.common.db import UTCDateTime, declarative_base, utcnow
 from services.common.ids import new_id
 from services.common.outbox import add_infrastructure_tables
 
 Base = declarative_base()
 add_infrastructure_tables(Base.metadata)
+add_audit_table(Base.metadata)
 
 HOURS = Numeric(12, 3)
 

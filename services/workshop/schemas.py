@@ -393,6 +393,9 @@ class DeliverRequest(Schema):
                                        metadata={"description": "Default: now"})
     satisfied = fields.Boolean(required=True)
     comment = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+    override_reason = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(min=2, max=200),
+        metadata={"description": "A store manager's (or HQ's) reason to deliver with an open balance; audited"})
 
 
 class FindingIn(Schema):

@@ -4,11 +4,10 @@ through dispatch, the time clock, inspection, QC, completion and delivery."""
 from __future__ import annotations
 
 from nameko.exceptions import RemoteError
-from nameko.rpc import RpcProxy
 
-from services.common.entrypoints import ServiceBase, event_handler, rpc
+from services.common.entrypoints import AuditTrail, ServiceBase, event_handler, rpc
 from services.common.errors import Forbidden
-from services.common.upstream import answer_within_timeout, as_domain_error
+from services.common.upstream import ServiceRpc, answer_within_timeout, as_domain_error
 from services.common.schemas import StoresPeriodQuery, load
 
 from .domain import bays, clock, completion, dispatch, inspections, qc, stats, technicians, work_orders
@@ -26,10 +25,11 @@ inspection_out, qc_out, bay_out = InspectionOut(), QcResultOut(), BayOut()
 MANAGERS = frozenset({"hq_admin", "store_manager"})
 
 
-class WorkshopService(ServiceBase):
+class WorkshopService(AuditTrail, ServiceBase):
     name = "workshop"
 
-    sales = RpcProxy("sales")
+    sales = ServiceRpc("sales")
+    finance = ServiceRpc("finance")
 
     # -- helpers ---------------------------------------------------------------------------------
     def _work_order(self, work_order) -> dict:
@@ -169,8 +169,18 @@ class WorkshopService(ServiceBase):
 
     @rpc
     def deliver(self, work_order_id: str, data: dict) -> dict:
+        """The invoice's balance is asked of finance between a read of the work order and the
+        transaction that delivers it (none is held across the call): it is as of now, as the
+        cashier has just left it."""
         request = load(DeliverRequest(), data)
-        return self._work_order(completion.deliver(self.db, self.caller, work_order_id, request))
+        order_id = work_orders.get_work_order(self.db, work_order_id, self.caller).order_id
+        self.db.rollback()  # the read ends here
+        try:
+            with answer_within_timeout("finance", "the invoice's balance is needed to deliver; try again."):
+                balance = self.finance.get_order_balance(order_id)
+        except RemoteError as exc:
+            raise (as_domain_error(exc) or exc) from exc
+        return self._work_order(completion.deliver(self.db, self.caller, work_order_id, request, balance))
 
     @rpc
     def record_inspection(self, work_order_id: str, data: dict) -> dict:
@@ -195,7 +205,7 @@ class WorkshopService(ServiceBase):
                 quote = self.sales.quote_findings(order_id, findings)
         except RemoteError as exc:
             raise (as_domain_error(exc) or exc) from exc
-        inspections.mark_quoted(chosen, quote["id"])
+        inspections.mark_quoted(self.db, chosen, quote["id"])
         return quote
 
     # -- bays ------------------------------------------------------------------------------------

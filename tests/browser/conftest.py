@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 
-from tests.support.one_car import Store, eventually, new_part, ok
-from tests.support import data
+from tests.support.one_car import Store, confirmed_order, new_part, ok  # noqa: F401 - confirmed_order for tests
 
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
@@ -79,29 +78,6 @@ def shop(stack, admin):
 @pytest.fixture(scope="module")
 def part(stack, admin, shop):
     return new_part(stack, admin, shop)
-
-
-def confirmed_order(stack, shop, part) -> dict:
-    """A car checked in, quoted (labour + the part), approved and contracted over the API; its
-    work order once the workshop has opened it."""
-    url, advisor = stack.url, shop.advisor
-    customer = ok(advisor.post(f"{url}/v1/customers", json={"name": "周杰", "mobile": data.mobile()}))
-    vehicle = ok(advisor.post(f"{url}/v1/customers/{customer['id']}/vehicles", json={"plate": data.plate()}))
-    visit = ok(advisor.post(f"{url}/v1/visits", json={"store_id": shop.id, "customer_id": customer["id"],
-                                                      "vehicle_id": vehicle["id"], "needs": ["maintenance"]}))
-    quote = ok(advisor.post(f"{url}/v1/quotes", json={"visit_id": visit["id"]}))
-    q = f"{url}/v1/quotes/{quote['id']}"
-    ok(advisor.post(f"{q}/lines", json={"kind": "labour", "description": "更换机油机滤", "hours": 1, "skill": "maintenance"}))
-    quote = ok(advisor.post(f"{q}/lines", json={"kind": "part", "sku": part, "qty": 4}))
-    ok(advisor.post(f"{q}/present"))
-    ok(advisor.post(f"{q}/decision", json={"approved_line_ids": [line["id"] for line in quote["lines"]],
-                                           "declined_line_ids": []}))
-    order = ok(advisor.post(f"{q}/contract", json={"payment_method": "wechat", "signed_by": "周杰"}), 201)
-    [work_order] = eventually(lambda: ok(advisor.get(f"{url}/v1/work-orders", params={"order_id": order["id"]}))["items"],
-                              bool, "work order opened")
-    eventually(lambda: ok(advisor.get(f"{url}/v1/work-orders/{work_order['id']}")),
-               lambda wo: not wo["waiting_parts"], "parts reserved")
-    return {"quote": quote, "order": order, "work_order": work_order, "plate": vehicle["plate"]}
 
 
 def yuan(fen: int) -> str:

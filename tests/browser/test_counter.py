@@ -67,7 +67,10 @@ def test_counter_flow_from_new_customer_to_signed_contract(console, stack, shop,
     row = advisor.locator(f"tr[data-sku='{part}']")
     expect(row).to_contain_text("¥88.00")
     expect(row).to_contain_text("20")  # available at this store
+    row.locator("[name=qty]").fill("25")  # more than the 20 free: short, like the quote line would say
+    expect(row.locator("[data-available] .badge")).to_have_class("badge bad")
     row.locator("[name=qty]").fill("4")
+    expect(row.locator("[data-available] .badge")).to_have_class("badge ok")
     row.locator("button:has-text('添加')").click()
     expect(advisor.locator("[data-line]")).to_have_count(2)
     advisor.locator("[data-tab=add_fee]").click()
@@ -91,21 +94,9 @@ def test_counter_flow_from_new_customer_to_signed_contract(console, stack, shop,
     expect(advisor.locator("#quote")).to_contain_text("折扣待店长审批")
     console.shot(advisor, "quote-builder")
 
-    # present; the customer declines the fee
+    # presenting before the approval is refused in words: the customer sees no unapproved price
     advisor.locator("[data-action=present]").click()
-    fee_line = next(line for line in quote["lines"] if line["kind"] == "fee")
-    advisor.locator(f"[name='decision-{fee_line['id']}'][value=declined]").check()
-    advisor.locator("[data-action=record_decision]").click()
-    expect(advisor.locator("#quote")).to_contain_text("部分同意")
-
-    # signing before the approval is refused in words; what was typed stays
-    contract = advisor.locator("#contract-form")
-    contract.locator("[name=deposit_yuan]").fill("100")
-    contract.locator("[name=deposit_reference]").fill("WX-DEP-1")
-    contract.locator("[name=signed_by]").fill("韩梅梅")
-    contract.locator("button[type=submit]").click()
-    expect(contract.locator(".form-error")).to_contain_text("409")
-    expect(contract.locator("[name=signed_by]")).to_have_value("韩梅梅")
+    expect(advisor.locator("#stage .form-error")).to_contain_text("折扣待店长审批，批准后才能向客户报价")
 
     # the manager approves in their own console
     manager = console.open(shop.login["store_manager"])
@@ -114,6 +105,18 @@ def test_counter_flow_from_new_customer_to_signed_contract(console, stack, shop,
     manager.locator("#approve-form button[type=submit]").click()
     expect(manager.locator("#quote")).to_contain_text("折扣已批准")
     console.shot(manager, "quote-approved-by-manager")
+
+    # present; the customer declines the fee
+    advisor.reload()
+    advisor.locator("[data-action=present]").click()
+    fee_line = next(line for line in quote["lines"] if line["kind"] == "fee")
+    advisor.locator(f"[name='decision-{fee_line['id']}'][value=declined]").check()
+    advisor.locator("[data-action=record_decision]").click()
+    expect(advisor.locator("#quote")).to_contain_text("部分同意")
+    contract = advisor.locator("#contract-form")
+    contract.locator("[name=deposit_yuan]").fill("100")
+    contract.locator("[name=deposit_reference]").fill("WX-DEP-1")
+    contract.locator("[name=signed_by]").fill("韩梅梅")
 
     # the advisor signs: the order and its status line
     contract.locator("button[type=submit]").click()

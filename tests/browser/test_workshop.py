@@ -79,7 +79,14 @@ def test_board_dispatch_clock_qc_complete_deliver_with_the_technician_on_a_phone
     deliver.locator("[name=mileage_out_km]").fill("45012")
     deliver.locator("[name=accepted_by]").fill("周杰")
     deliver.locator("button[type=submit]").click()
+    # not paid yet: refused in words; the manager releases the car with a reason (audited)
+    expect(deliver.locator(".form-error")).to_contain_text("请先到收银台结清")
+    deliver.locator("[name=override_reason]").fill("协议客户月结")
+    deliver.locator("button[type=submit]").click()
     expect(manager.locator("#wo-detail")).to_contain_text("已交车")
     final = ok(shop.manager.get(f"{stack.url}/v1/work-orders/{work_order_id}"))
     assert final["status"] == "delivered" and final["qc_passed"] and final["mileage_out_km"] == 45012
     assert [r["passed"] for r in final["qc_results"]] == [True]
+    [released] = ok(shop.manager.get(f"{stack.url}/v1/audit-trail", params={
+        "document_type": "work_order", "document_id": work_order_id}))["items"]
+    assert released["action"] == "delivered_with_open_balance" and released["details"]["reason"] == "协议客户月结"

@@ -1,10 +1,13 @@
 """Printed documents over HTTP against the real stack: one car's quote, contract, work-order sheet
 and settlement statement, each a PDF whose text carries the plate, the totals in figures and in
-capital numerals; a long work order over several pages with its table header repeated; the roles
-and store scope of the JSON reads, and 404 for unknown ids."""
+capital numerals; each adds up as printed in a tax-inclusive and a tax-exclusive store (with
+discounts, a fee, a declined line, a part used short); a long work order over several pages with
+its table header repeated; the roles and store scope of the JSON reads, and 404 for unknown ids;
+a car is delivered once its invoice is paid."""
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
 from io import BytesIO
 
 import pytest
@@ -14,6 +17,7 @@ from gateway.documents.numerals import capital_amount
 from services.common.money import format_yuan as yuan
 from tests.support import data
 from tests.support.one_car import Store, eventually, ok, receive
+from tests.support.printed import DECLINED, LINES, ONE_AMOUNT, PRICED, check_adds_up
 
 pytestmark = pytest.mark.e2e
 
@@ -69,8 +73,8 @@ def contracted(stack, shop, car, lines: list[dict]) -> tuple[dict, dict, dict]:
     return quote, order, work_order
 
 
-def completed_invoice(stack, shop, work_order: dict, order: dict) -> dict:
-    """The work order worked, passed and completed; its invoice."""
+def completed_invoice(stack, shop, work_order: dict, order: dict, parts_used: list[dict] | None = None) -> dict:
+    """The work order worked, passed and completed (with `parts_used`, else as ordered); its invoice."""
     url, advisor = stack.url, shop.advisor
     (tech, tech_session) = shop.techs[0]
     w = f"{url}/v1/work-orders/{work_order['id']}"
@@ -83,7 +87,8 @@ def completed_invoice(stack, shop, work_order: dict, order: dict) -> dict:
     ok(tech_session.post(f"{w}/ready-for-qc", json={}))
     ok(shop.manager.post(f"{w}/qc", json={"passed": True}))
     ok(advisor.post(f"{w}/complete", json={"labour": [
-        {"job_id": job["id"], "technician_id": tech["id"], "hours": 1}]}))
+        {"job_id": job["id"], "technician_id": tech["id"], "hours": 1}],
+        **({"parts_used": parts_used} if parts_used is not None else {})}))
     invoices = eventually(lambda: ok(shop.cashier.get(f"{url}/v1/invoices", params={"order_id": order["id"]}))["items"],
                           bool, "invoice issued")
     return invoices[0]
@@ -148,3 +153,73 @@ def test_a_long_work_order_prints_over_pages_with_the_header_repeated(stack, sho
     assert "作业项目" in pages[1] and "技师（分成）" in pages[1]  # the jobs table's header row, repeated
     assert "检查项目 30" in "".join(pages)
     assert capital_amount(order["totals"]["total_fen"]) in pages[-1]
+
+
+@pytest.mark.parametrize("tax_inclusive", [True, False], ids=["tax-inclusive", "tax-exclusive"])
+def test_every_document_adds_up_as_printed_and_declined_work_has_one_price(stack, shop, part, car, tax_inclusive):
+    url, advisor = stack.url, shop.advisor
+    ok(shop.manager.put(f"{url}/v1/sales-settings/{shop.id}", json={"tax_inclusive": tax_inclusive}))
+    try:
+        customer, vehicle = car
+        visit = ok(advisor.post(f"{url}/v1/visits", json={
+            "store_id": shop.id, "customer_id": customer["id"], "vehicle_id": vehicle["id"], "needs": ["repair"]}))
+        q = f"{url}/v1/quotes/{ok(advisor.post(f'{url}/v1/quotes', json={'visit_id': visit['id']}))['id']}"
+        labour = ok(advisor.post(f"{q}/lines", json={"kind": "labour", "description": "更换前刹车片", "hours": 1.5,
+                                                     "skill": "brakes"}))["lines"][-1]
+        ok(advisor.post(f"{q}/lines", json={"kind": "part", "sku": part, "qty": 2}))
+        ok(advisor.post(f"{q}/lines", json={"kind": "fee", "description": "环保处理费", "unit_price_fen": 1033}))
+        declined = ok(advisor.post(f"{q}/lines", json={"kind": "labour", "description": "四轮定位", "hours": 1,
+                                                       "skill": "brakes"}))["lines"][-1]
+        ok(advisor.post(f"{q}/discount", json={"line_id": labour["id"], "kind": "percent", "value": 3,
+                                               "reason": "会员"}))
+        quote = ok(advisor.post(f"{q}/discount", json={"kind": "percent", "value": 5, "reason": "活动"}))
+        assert quote["approval_status"] == "not_required", quote["approval_reasons"]
+        ok(advisor.post(f"{q}/present"))
+        quote = ok(advisor.post(f"{q}/decision", json={
+            "approved_line_ids": [line["id"] for line in quote["lines"] if line["id"] != declined["id"]],
+            "declined_line_ids": [declined["id"]]}))
+        order = ok(advisor.post(f"{q}/contract", json={"payment_method": "wechat", "signed_by": "陈静"}), 201)
+    finally:
+        ok(shop.manager.put(f"{url}/v1/sales-settings/{shop.id}", json={"tax_inclusive": True}))
+    assert order["tax_inclusive"] is tax_inclusive
+
+    printed = check_adds_up(advisor.get(f"{q}/pdf").content, {"报价项目": LINES, DECLINED_TABLE: DECLINED},
+                            ("报价项目",))
+    assert printed.total("合计") == quote["totals"]["total_fen"]
+    # declined work: once, apart, marked not done, at the price reception and the API show for it
+    [shown] = printed.tables[DECLINED_TABLE]
+    [record] = [d for d in ok(advisor.get(f"{url}/v1/declined-work", params={"customer_id": customer["id"]}))["items"]
+                if d["quote_line_id"] == declined["id"]]
+    quoted = next(line for line in quote["lines"] if line["id"] == declined["id"])
+    assert shown["报价"] == record["total_fen"] == quoted["total_fen"]
+    assert printed.text.count("四轮定位") == 1 and "未做（客户拒绝）" in printed.text
+
+    printed = check_adds_up(advisor.get(f"{url}/v1/orders/{order['id']}/contract.pdf").content, {"维修项目": LINES},
+                            ("维修项目",))
+    assert printed.total("合计") == order["totals"]["total_fen"]
+
+    [work_order] = eventually(
+        lambda: ok(advisor.get(f"{url}/v1/work-orders", params={"order_id": order["id"]}))["items"], bool,
+        "work order opened from the order")
+    sheet_tables = {"施工项目": ONE_AMOUNT, "领用配件": ONE_AMOUNT, "其他费用": PRICED}
+    printed = check_adds_up(advisor.get(f"{url}/v1/work-orders/{work_order['id']}/pdf").content, sheet_tables,
+                            tuple(sheet_tables))
+    assert printed.total("合计") == order["totals"]["total_fen"] and printed.tables["其他费用"]  # the fee line
+
+    invoice = completed_invoice(stack, shop, work_order, order, parts_used=[{"sku": part, "qty": 1}])
+    printed = check_adds_up(shop.cashier.get(f"{url}/v1/invoices/{invoice['id']}/pdf").content, {"结算项目": LINES},
+                            ("结算项目",))
+    assert printed.total("合计") == invoice["total_fen"] < order["totals"]["total_fen"]  # one of two parts used
+    assert sorted(row["qty"] for row in printed.tables["结算项目"]) == [1, 1, Decimal("1.5")]  # 1 part of 2 used
+
+    # delivery waits for the money: refused while due, then paid at the till and delivered
+    w = f"{url}/v1/work-orders/{work_order['id']}"
+    handover = {"mileage_out_km": 31600, "accepted_by": "陈静", "satisfied": True}
+    refused = advisor.post(f"{w}/deliver", json=handover)
+    assert refused.status_code == 409 and refused.json()["error"]["code"] == "delivery_balance_open"
+    ok(shop.cashier.post(f"{url}/v1/invoices/{invoice['id']}/payments", json={
+        "method": "cash", "amount_fen": invoice["due_fen"]}, headers={"Idempotency-Key": uuid.uuid4().hex}), 201)
+    assert ok(advisor.post(f"{w}/deliver", json=handover))["status"] == "delivered"
+
+
+DECLINED_TABLE = "客户不做的项目（不施工、不计入合计）"

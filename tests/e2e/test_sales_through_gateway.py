@@ -198,13 +198,13 @@ def test_discount_above_the_limit_is_blocked_until_a_manager_approves(stack, vho
                                "total_excl_tax_fen": 27080, "total_fen": 30600, "currency": "CNY"}
     quote = post(advisor, f"{url}/discount", {"kind": "percent", "value": 15, "reason": "老客户"})
     assert quote["approval_status"] == "pending" and quote["totals"]["discount_fen"] == 4590
-    post(advisor, f"{url}/present")
-    decide_all(advisor, url, quote)
-    blocked = advisor.post(f"{url}/contract", json=SIGNED)
-    assert blocked.status_code == 409 and "approval" in blocked.json()["error"]["message"]
+    blocked = advisor.post(f"{url}/present")
+    assert blocked.status_code == 409 and blocked.json()["error"]["code"] == "discount_approval_pending"
     assert advisor.post(f"{url}/discount/approve", json={}).status_code == 403
     approved = post(manager, f"{url}/discount/approve", {"note": "同意 VIP 折扣"})
     assert approved["approval_status"] == "approved"
+    post(advisor, f"{url}/present")
+    decide_all(advisor, url, quote)
 
     connection, channel, queue = bind(vhost, "sales.events", "order_confirmed")
     try:
@@ -224,7 +224,7 @@ def test_discount_above_the_limit_is_blocked_until_a_manager_approves(stack, vho
 
 
 def test_partial_approval_orders_the_approved_lines_and_shows_the_declined_on_the_next_visit(
-        stack, advisor, store):
+        stack, advisor, advisor_b, store, store_b):
     customer, vehicle, _visit, quote, url = labour_and_fee_quote(stack, advisor, store)
     post(advisor, f"{url}/present")
     labour, alignment, fee = (line["id"] for line in quote["lines"])
@@ -235,7 +235,7 @@ def test_partial_approval_orders_the_approved_lines_and_shows_the_declined_on_th
 
     declined = advisor.get(f"{stack.url}/v1/declined-work", params={"customer_id": customer["id"]}).json()["items"]
     assert [(d["description"], d["total_fen"]) for d in declined] == [("四轮定位", 19800)]
-    next_visit = check_in(stack, advisor, store, customer, vehicle)
+    next_visit = check_in(stack, advisor_b, store_b, customer, vehicle)  # while in the first store's workshop
     assert [d["quote_line_id"] for d in next_visit["declined_work"]] == [alignment]
 
 
@@ -389,8 +389,11 @@ def test_sales_settings_and_slot_capacity(stack, admin, advisor, manager, store)
                "slot_start": datetime(day.year, day.month, day.day, 14, tzinfo=SHANGHAI).isoformat(),
                "services": ["保养"]}
     first = post(advisor, f"{stack.url}/v1/appointments", booking, 201)
+    _other, second_car = customer_with_vehicle(stack, advisor)
+    booking = {**booking, "customer_id": _other["id"], "vehicle_id": second_car["id"]}
     full = advisor.post(f"{stack.url}/v1/appointments", json=booking)
-    assert full.status_code == 409 and "full" in full.json()["error"]["message"]
+    assert full.status_code == 409 and full.json()["error"]["code"] == "slot_full"
+    assert full.json()["error"]["params"] == {"taken": "1", "capacity": "1"}
     overbooked = post(manager, f"{stack.url}/v1/appointments", {**booking, "override_capacity": True}, 201)
     assert overbooked["overbooked"] is True
     listed = advisor.get(f"{stack.url}/v1/appointments",
@@ -491,3 +494,94 @@ def test_a_package_with_parts_is_priced_from_inventory_in_one_step(
     assert [l["gross_fen"] for l in quote["lines"]] == [6000, 27200, 4500]
     assert quote["totals"]["total_fen"] == 35000 and quote["totals"]["discount_fen"] == 2700
     assert [l["available"] for l in quote["lines"]] == [None, False, False]
+
+
+# -- issue 18: the counter's rules -------------------------------------------------------------
+
+def test_one_car_one_bay_within_opening_hours_even_when_booked_at_the_same_moment(stack, admin):
+    store = create_store(stack, admin, "东莞南城店")
+    advisor = make_user(stack, admin, "service_advisor", [store["id"]])
+    customer, vehicle = customer_with_vehicle(stack, advisor)
+    day = datetime.now(SHANGHAI).date() + timedelta(days=4)
+    booking = {"store_id": store["id"], "customer_id": customer["id"], "vehicle_id": vehicle["id"]}
+    night = advisor.post(f"{stack.url}/v1/appointments", json={
+        **booking, "slot_start": datetime(day.year, day.month, day.day, 3, tzinfo=SHANGHAI).isoformat()})
+    assert night.status_code == 422 and night.json()["error"]["code"] == "slot_outside_opening_hours"
+    assert night.json()["error"]["params"] == {"opens_at": "08:30", "closes_at": "18:00"}
+    token = advisor.headers["Authorization"]
+    start = datetime(day.year, day.month, day.day, 10, tzinfo=SHANGHAI).isoformat()
+
+    def book(_n):
+        return requests.post(f"{stack.url}/v1/appointments", headers={"Authorization": token}, timeout=15,
+                             json={**booking, "slot_start": start})
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        replies = list(pool.map(book, range(4)))
+    assert sorted(r.status_code for r in replies) == [201, 409, 409, 409], [r.text for r in replies]
+    assert {r.json()["error"]["code"] for r in replies if r.status_code == 409} == {"already_booked"}
+    day_list = advisor.get(f"{stack.url}/v1/appointments",
+                           params={"store_id": store["id"], "date": day.isoformat()}).json()["items"]
+    assert len(day_list) == 1
+
+
+def test_a_car_checked_in_twice_or_at_once_has_one_visit(stack, advisor, store):
+    customer, vehicle = customer_with_vehicle(stack, advisor)
+    body = {"store_id": store["id"], "customer_id": customer["id"], "vehicle_id": vehicle["id"],
+            "mileage_km": 35000, "needs": ["maintenance"]}
+    token = advisor.headers["Authorization"]
+
+    def arrive(_n):
+        return requests.post(f"{stack.url}/v1/visits", headers={"Authorization": token}, json=body, timeout=15)
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        replies = list(pool.map(arrive, range(4)))
+    assert [r.status_code for r in replies] == [201] * 4, [r.text for r in replies]
+    assert len({r.json()["id"] for r in replies}) == 1
+    listed = advisor.get(f"{stack.url}/v1/visits", params={"store_id": store["id"],
+                                                           "vehicle_id": vehicle["id"]}).json()["items"]
+    assert [v["id"] for v in listed] == [replies[0].json()["id"]]
+    # the Idempotency-Key of API.md: the same key and body replay the answer, another body is a conflict
+    key = {"Idempotency-Key": uuid.uuid4().hex}
+    assert post(advisor, f"{stack.url}/v1/visits", body, 201, headers=key)["id"] == listed[0]["id"]
+    reused = advisor.post(f"{stack.url}/v1/visits", json={**body, "mileage_km": 36000}, headers=key)
+    assert reused.status_code == 409
+
+
+def test_availability_asks_for_the_quantity_and_the_catalogue_refuses_by_name(
+        stack, admin, advisor, store, inventory_quotes_parts):
+    suffix = uuid.uuid4().hex[:6].upper()
+    sku, op_code = f"PAD-{suffix}", f"BRK-{suffix}"
+    assert admin.post(f"{stack.url}/v1/parts", json={"sku": sku, "name": "前刹车片", "category": "brakes",
+                                                     "list_price_fen": 38000}).status_code == 201
+    stocked = admin.post(f"{stack.url}/v1/stock/adjustments", json={
+        "store_id": store["id"], "sku": sku, "qty": 2, "reason": "found", "unit_cost_fen": 20000})
+    assert stocked.status_code in (200, 201), stocked.text
+    customer, vehicle = customer_with_vehicle(stack, advisor)
+    visit = check_in(stack, advisor, store, customer, vehicle)
+    url = f"{stack.url}/v1/quotes/{post(advisor, f'{stack.url}/v1/quotes', {'visit_id': visit['id']}, 201)['id']}"
+    quote = post(advisor, f"{url}/lines", {"kind": "part", "sku": sku, "qty": 5}, 201)
+    assert [(l["qty"], l["available"], l["available_qty"]) for l in quote["lines"]] == [(5, False, 2)]
+    quote = post(advisor, f"{url}/lines", {"kind": "part", "sku": sku, "qty": 2}, 201)
+    assert quote["lines"][1]["available"] is True
+
+    assert admin.post(f"{stack.url}/v1/labour-operations", json={
+        "code": op_code, "name": "更换前刹车片", "category": "repair", "standard_hours": 1,
+        "active": False}).status_code == 201
+    inactive = advisor.post(f"{url}/lines", json={"kind": "labour", "op_code": op_code})
+    assert inactive.status_code == 422 and inactive.json()["error"]["code"] == "operation_inactive"
+    assert "op_code" in inactive.json()["error"]["fields"]
+    packaged = admin.post(f"{stack.url}/v1/packages", json={
+        "code": f"PKG-{suffix}", "name": "刹车套餐", "items": [{"kind": "labour", "op_code": op_code}]})
+    assert packaged.status_code == 422 and packaged.json()["error"]["code"] == "operation_inactive"
+    assert admin.patch(f"{stack.url}/v1/labour-operations/{op_code}", json={"active": True}).status_code == 200
+    unknown = admin.post(f"{stack.url}/v1/packages", json={
+        "code": f"PKG-{suffix}", "name": "刹车套餐", "items": [{"kind": "labour", "op_code": op_code},
+                                                             {"kind": "part", "sku": f"NO-{suffix}"}]})
+    assert unknown.status_code == 422 and unknown.json()["error"]["code"] == "unknown_part"
+    assert unknown.json()["error"]["fields"] == {"items": {"1": {"sku": [f"Unknown SKU: NO-{suffix}."]}}}
+    assert admin.post(f"{stack.url}/v1/packages", json={
+        "code": f"PKG-{suffix}", "name": "刹车套餐", "items": [{"kind": "labour", "op_code": op_code},
+                                                             {"kind": "part", "sku": sku}]}).status_code == 201
+    stray = advisor.post(f"{url}/packages", json={"package": f"PKG-{suffix}", "part_choices": {"0": sku}})
+    assert stray.status_code == 422 and stray.json()["error"]["code"] == "not_a_part_item"
+    assert "0" in stray.json()["error"]["fields"]["part_choices"]

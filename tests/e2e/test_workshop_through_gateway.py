@@ -228,8 +228,10 @@ def test_confirmed_order_to_delivery_through_the_gateway(stack, vhost, advisor, 
             "parts_used": [{"sku": "OIL-5W30", "qty": "3.5"}, {"sku": "PAD-F", "qty": 1}]})
         assert completed.status_code == 200, completed.text
         event = next_event(channel, queue, "workshop.work_order_completed", wo["id"])
-        delivered = advisor.post(f"{url}/deliver", json={"mileage_out_km": 45012, "accepted_by": "张伟",
-                                                         "satisfied": True, "comment": "满意"})
+        handover = {"mileage_out_km": 45012, "accepted_by": "张伟", "satisfied": True, "comment": "满意"}
+        unpaid = advisor.post(f"{url}/deliver", json=handover)  # finance has no paid invoice for it
+        assert unpaid.status_code == 409 and unpaid.json()["error"]["code"] == "delivery_balance_open"
+        delivered = manager.post(f"{url}/deliver", json={**handover, "override_reason": "协议客户月结"})
         assert delivered.status_code == 200 and delivered.json()["status"] == "delivered"
         delivered_event = next_event(channel, queue, "workshop.vehicle_delivered", wo["id"])
     finally:
@@ -357,7 +359,7 @@ def test_openapi_documents_the_workshop(stack):
     assert "technician_id" in spec["components"]["schemas"]["Share"]["required"]
 
 
-def test_an_order_contracted_in_sales_is_worked_and_delivered_and_sales_follows(stack, advisor, crew, store):
+def test_an_order_contracted_in_sales_is_worked_and_delivered_and_sales_follows(stack, advisor, manager, crew, store):
     """The real sales service: quote → contract → work order → … → delivered, and sales' order follows."""
     customer = advisor.post(f"{stack.url}/v1/customers", json={"name": "陈静", "mobile": data.mobile()}).json()
     vehicle = advisor.post(f"{stack.url}/v1/customers/{customer['id']}/vehicles",
@@ -398,8 +400,8 @@ def test_an_order_contracted_in_sales_is_worked_and_delivered_and_sales_follows(
     while order_state() != "completed":
         assert time.monotonic() < deadline, order_state()
         time.sleep(0.2)
-    assert advisor.post(f"{wo_url}/deliver", json={"mileage_out_km": 30510, "accepted_by": "陈静",
-                                                   "satisfied": True}).status_code == 200
+    assert manager.post(f"{wo_url}/deliver", json={"mileage_out_km": 30510, "accepted_by": "陈静", "satisfied": True,
+                                                   "override_reason": "协议客户月结"}).status_code == 200
     deadline = time.monotonic() + 15
     while order_state() not in ("delivered", "closed"):
         assert time.monotonic() < deadline, order_state()

@@ -1,7 +1,8 @@
-"""Every event delivered twice on purpose (`OUTBOX_PUBLISH_COPIES=2`): the one-car loop ends with
+"""Every event delivered twice on purpose (services started through the test-only
+`tests/support/doubled_runner.py`): the one-car loop ends with
 exactly the same stock, ledger, invoices, commissions, KPIs, history and order states as an
 undisturbed loop, because every handler is idempotent. A stack of its own (vhost and databases)
-runs with the switch on."""
+runs with the doubling relay."""
 from __future__ import annotations
 
 import pytest
@@ -13,7 +14,7 @@ pytestmark = pytest.mark.faults
 
 
 def test_one_car_with_every_event_delivered_twice(tmp_path_factory, undisturbed_figures, record_property):
-    with own_stack(tmp_path_factory.mktemp("doubled"), extra_env={"OUTBOX_PUBLISH_COPIES": "2"}) as doubled:
+    with own_stack(tmp_path_factory.mktemp("doubled"), service_runner="tests.support.doubled_runner") as doubled:
         figures, seconds = timed_loop(doubled, doubled.login())
     record_property("loop_seconds", round(seconds, 1))
     assert figures == undisturbed_figures

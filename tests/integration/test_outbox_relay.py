@@ -15,6 +15,7 @@ from sqlalchemy.orm import sessionmaker
 from services.common.db import make_engine
 from services.common.outbox import OUTBOX, record_event
 from services.common.relay import OutboxRelay
+from tests.support.doubled import publish_twice
 
 UNREACHABLE = "amqp://guest:guest@127.0.0.1:1/"
 
@@ -84,7 +85,8 @@ def test_just_committed_events_are_relayed_at_once(engine, vhost):
     assert row(engine, event_id).sent_at is not None
 
 
-def test_duplicate_delivery_switch_publishes_every_event_twice(engine, vhost):
+def test_the_test_only_doubling_relay_publishes_every_event_twice(engine, vhost, monkeypatch):
+    monkeypatch.setattr(OutboxRelay, "publish", publish_twice)
     connection = pika.BlockingConnection(pika.URLParameters(vhost.uri))
     channel = connection.channel()
     channel.exchange_declare("inventory.events", exchange_type="topic", durable=True)
@@ -92,8 +94,42 @@ def test_duplicate_delivery_switch_publishes_every_event_twice(engine, vhost):
     channel.queue_bind(queue, "inventory.events", routing_key="stock_low")
     try:
         event_id = commit_event(engine, {"sku": "TWICE"})
-        assert OutboxRelay(engine, vhost.uri, "inventory", copies=2).publish_pending([event_id]) == 1
+        assert OutboxRelay(engine, vhost.uri, "inventory").publish_pending([event_id]) == 1
         delivered = [m for m in drain(channel, queue) if m["event_id"] == event_id]
     finally:
         connection.close()
     assert len(delivered) == 2
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_engine(request, tmp_path):
+    if request.param == "sqlite":
+        from services.common.migrate import upgrade
+        url = f"sqlite:///{tmp_path / 'inventory.db'}"
+        upgrade("inventory", url)
+    else:
+        url = request.getfixturevalue("migrated").urls["inventory"]
+    engine = make_engine(url)
+    yield engine
+    engine.dispose()
+
+
+def test_no_connection_is_held_while_the_broker_is_called(any_engine, monkeypatch):
+    """The relay holds no transaction (no connection at all) while the broker answers."""
+    event_ids = [commit_event(any_engine, {"sku": f"P{i}"}) for i in range(3)]
+    held = []
+    monkeypatch.setattr(OutboxRelay, "publish", lambda self, event_type, envelope: held.append(
+        (envelope["event_id"], any_engine.pool.checkedout())))
+    assert OutboxRelay(any_engine, UNREACHABLE, "inventory").publish_pending(event_ids) == 3
+    assert sorted(held) == sorted((event_id, 0) for event_id in event_ids)
+    assert all(row(any_engine, e).sent_at is not None and row(any_engine, e).attempts == 1 for e in event_ids)
+
+
+def test_of_two_replicas_that_read_the_same_rows_only_one_claims_each(any_engine):
+    event_ids = [commit_event(any_engine, {"sku": f"Q{i}"}) for i in range(2)]
+    with any_engine.connect() as conn:
+        rows = conn.execute(select(OUTBOX.c.event_id, OUTBOX.c.type, OUTBOX.c.envelope, OUTBOX.c.attempts)
+                            .where(OUTBOX.c.event_id.in_(event_ids))).all()
+    first, second = (OutboxRelay(any_engine, UNREACHABLE, "inventory") for _ in range(2))
+    assert sorted(event_id for event_id, _type, _envelope in first.claim(rows)) == sorted(event_ids)
+    assert second.claim(rows) == []

@@ -295,10 +295,10 @@ def sales():
 def test_discounts_their_approval_and_the_contract_are_audited_on_the_quote(sales):
     quote = sal.quote_with_lines(sales)
     sales().set_quote_discount(quote["id"], {"kind": "percent", "value": 15, "reason": "老客户"})
+    manager = Caller(user_id="mgr", role="store_manager", store_ids=frozenset({"s1"}), request_id="r-approve")
+    sales(manager).approve_quote_discount(quote["id"], {"note": "同意"})  # before it is presented
     sales().present_quote(quote["id"])
     sales().decide_quote(quote["id"], {"approved_line_ids": sal.line_ids(quote), "declined_line_ids": []})
-    manager = Caller(user_id="mgr", role="store_manager", store_ids=frozenset({"s1"}), request_id="r-approve")
-    sales(manager).approve_quote_discount(quote["id"], {"note": "同意"})
     order = sal.contract(sales, quote["id"])
 
     contracted, approved, discounted = trail(sales(manager), "quote", quote["id"])

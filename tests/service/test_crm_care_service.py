@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from nameko.testing.services import worker_factory
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from services.common.context import Caller
 from services.common.errors import Conflict, Forbidden, Invalid
@@ -528,3 +528,36 @@ def test_merge_keeps_vehicles_history_spend_and_sends_late_facts_to_the_survivor
         crm(session, MANAGER).merge_customers(survivor["id"], {"duplicate_id": duplicate["id"]})
     with pytest.raises(Invalid):
         crm(session, MANAGER).merge_customers(survivor["id"], {"duplicate_id": survivor["id"]})
+
+
+def test_messages_are_sent_with_no_transaction_open_and_a_lost_send_is_claimed_again(session):
+    """The SMS/WeChat gateway is a network call: the claim is committed before it (a slow gateway
+    holds no lock), and a message whose send never finished is sent again after the lease."""
+    service = crm(session)
+    for n in range(2):
+        service.register_customer({"name": f"客{n}", "mobile": data.mobile(), "home_store_id": "s1", "tags": ["t"],
+                                   "marketing_consent": True})
+    crm(session, MANAGER).create_campaign({"name": "x", "channel": "sms", "template": "{name}",
+                                           "segment": {"tags": ["t"]}})
+    now = datetime.now(timezone.utc)
+    campaigns.start_due_campaigns(session, now)
+    session.commit()
+    seen = []
+
+    class Checking:
+        def send(self, message):
+            seen.append(session.in_transaction())
+            if len(seen) == 1:
+                raise KeyboardInterrupt  # the process dies in the middle of the first send
+
+    with pytest.raises(KeyboardInterrupt):
+        campaigns.send_queued_messages(session, now, Checking(), {"sms": 10})
+    session.rollback()
+    assert seen == [False]
+    campaigns.send_queued_messages(session, now + timedelta(minutes=1), Checking(), {"sms": 10})
+    assert seen == [False]  # the whole claimed batch waits for its lease
+    campaigns.send_queued_messages(session, now + campaigns.SENDING_LEASE + timedelta(minutes=1), Checking(),
+                                   {"sms": 10})
+    assert seen == [False, False, False]
+    assert session.scalar(select(func.count()).select_from(CampaignMessage)
+                          .where(CampaignMessage.status == "sent")) == 2

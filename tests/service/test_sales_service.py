@@ -10,16 +10,16 @@ from zoneinfo import ZoneInfo
 import pytest
 from nameko.exceptions import RemoteError
 from nameko.testing.services import worker_factory
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from services.common.context import Caller
 from services.common.errors import Conflict, Forbidden, Invalid, NotFound, Unavailable
 from services.common.outbox import OUTBOX
 from services.sales.domain import quotes as quote_rules
 from services.sales.events import OrderCancelled, OrderConfirmed, VisitCheckedIn
-from services.sales.models import Base, Order
+from services.sales.models import Base, Order, Visit
 from services.sales.service import SalesService
-from tests.support.service import sqlite_session
+from tests.support.service import guarded, sqlite_session
 
 ADVISOR = Caller(user_id="adv", role="service_advisor", store_ids=frozenset({"s1"}), request_id="r-1")
 MANAGER = Caller(user_id="mgr", role="store_manager", store_ids=frozenset({"s1"}))
@@ -36,6 +36,7 @@ class FakeCrm:
         self.customers = {"c1": {"id": "c1", "name": "张伟"}, "c2": {"id": "c2", "name": "李娜"}}
         self.vehicles = {"v1": {"id": "v1", "customer_id": "c1", "plate": "粤B12345", "make": "丰田", "model": "凯美瑞"},
                          "v2": {"id": "v2", "customer_id": "c1", "plate": "粤B54321", "make": "丰田", "model": "汉兰达"},
+                         "v3": {"id": "v3", "customer_id": "c1", "plate": "粤B33333", "make": "本田", "model": "飞度"},
                          "v9": {"id": "v9", "customer_id": "c2", "plate": "粤B99999", "make": "本田", "model": "雅阁"}}
 
     def get_customer(self, customer_id):
@@ -65,9 +66,14 @@ class FakeInventory:
 
     def quote_parts(self, store_id, skus):
         self.calls.append((store_id, list(skus)))
-        items = [{"sku": sku, "part_id": f"p-{sku}", **part, "in_stock": part["available"] > 0}
-                 for sku, part in self.parts.items() if sku in skus]
+        items = [{"sku": sku, "part_id": f"p-{sku}", **part} for sku, part in self.parts.items() if sku in skus]
         return {"items": items, "unknown": [sku for sku in skus if sku not in self.parts]}
+
+    def catalogue_parts(self, skus):
+        self.calls.append(("catalogue", list(skus)))
+        known = [sku for sku in skus if sku in self.parts]
+        return {"items": [{"sku": sku, "name": self.parts[sku]["name"], "active": self.parts[sku].get("active", True)}
+                          for sku in known], "unknown": [sku for sku in skus if sku not in self.parts]}
 
 
 @pytest.fixture
@@ -90,7 +96,8 @@ def inventory():
 @pytest.fixture
 def sales(session, crm, inventory):
     def make(caller=ADVISOR):
-        return worker_factory(SalesService, db=session, caller=caller, crm=crm, inventory=inventory)
+        return worker_factory(SalesService, db=session, caller=caller, crm=guarded(crm, "crm", session),
+                              inventory=guarded(inventory, "inventory", session))
     return make
 
 
@@ -212,20 +219,21 @@ def test_exclusive_pricing_store_adds_vat_on_top(sales):
     assert quote["totals"]["total_excl_tax_fen"] == 18750
 
 
-def test_a_discount_above_the_advisors_limit_blocks_the_contract_until_a_manager_approves(sales, session):
+def test_a_discount_above_the_advisors_limit_blocks_presenting_until_a_manager_approves(sales, session):
     quote = quote_with_lines(sales)
     quote = sales().set_quote_discount(quote["id"], {"kind": "percent", "value": 15, "reason": "老客户"})
     assert quote["approval_status"] == "pending" and "15.0%" in quote["approval_reasons"][0]
     assert quote["totals"]["discount_fen"] == 5880  # 15% of 39200
-    sales().present_quote(quote["id"])
-    sales().decide_quote(quote["id"], {"approved_line_ids": line_ids(quote), "declined_line_ids": []})
     with pytest.raises(Conflict) as blocked:
-        contract(sales, quote["id"])
-    assert "approval" in blocked.value.message
+        sales().present_quote(quote["id"])
+    assert blocked.value.code == "discount_approval_pending" and "approval" in blocked.value.message
+    assert sales().get_quote(quote["id"])["state"] == "draft"
     with pytest.raises(Forbidden):
         sales().approve_quote_discount(quote["id"], {})
     approved = sales(MANAGER).approve_quote_discount(quote["id"], {"note": "同意"})
     assert approved["approval_status"] == "approved" and approved["approved_by"] == "mgr"
+    sales().present_quote(quote["id"])
+    sales().decide_quote(quote["id"], {"approved_line_ids": line_ids(quote), "declined_line_ids": []})
     assert contract(sales, quote["id"])["totals"]["discount_fen"] == 5880
     assert session.scalar(select(func.count()).select_from(Order)) == 1
 
@@ -296,9 +304,23 @@ def test_partial_approval_orders_only_the_approved_lines_and_keeps_the_declined_
 
     declined = sales().list_declined_work({"vehicle_id": "v1"})["items"]
     assert [(d["description"], d["total_fen"], d["status"]) for d in declined] == [("机油滤清器", 4500, "open")]
-    next_visit = visit(sales)
+    sales(SYSTEM).on_vehicle_delivered(envelope("workshop.vehicle_delivered", {"order_id": order["id"]}))
+    next_visit = visit(sales)  # the car came back after its delivery: a new visit
     assert [d["id"] for d in next_visit["declined_work"]] == [declined[0]["id"]]
     assert visit(sales, vehicle_id="v2")["declined_work"] == []  # another car of the same customer
+
+
+def test_declined_work_keeps_the_price_the_quote_shows_for_it_without_a_share_of_the_quote_discount(sales):
+    quote = quote_with_lines(sales)
+    labour, oil, filt, fee = line_ids(quote)
+    quote = sales().set_quote_discount(quote["id"], {"kind": "percent", "value": 10, "reason": "活动"})
+    assert next(line for line in quote["lines"] if line["id"] == filt)["total_fen"] == 4050  # its share while open
+    sales().present_quote(quote["id"])
+    decided = sales().decide_quote(quote["id"], {"approved_line_ids": [labour, oil, fee], "declined_line_ids": [filt]})
+    declined_line = next(line for line in decided["lines"] if line["id"] == filt)
+    assert declined_line["total_fen"] == 4500 and declined_line["discount_fen"] == 0
+    [declined] = sales().list_declined_work({"vehicle_id": "v1"})["items"]
+    assert declined["total_fen"] == declined_line["total_fen"] == 4500
 
 
 def test_declined_work_quoted_again_is_closed_when_contracted(sales):
@@ -482,11 +504,12 @@ def slot(days=1, hour=10):
 def test_a_full_slot_is_refused_unless_a_manager_overbooks(sales, crm):
     sales(MANAGER).save_sales_settings("s1", {"slot_capacity": 2})
     booking = {"store_id": "s1", "customer_id": "c1", "vehicle_id": "v1", "slot_start": slot(), "services": ["保养"]}
-    for _ in range(2):
-        sales().book_appointment(booking)
+    for car in ("v1", "v2"):
+        sales().book_appointment({**booking, "vehicle_id": car})
+    booking["vehicle_id"] = "v3"
     with pytest.raises(Conflict) as full:
         sales().book_appointment(booking)
-    assert "2 of 2" in full.value.message
+    assert "2 of 2" in full.value.message and full.value.code == "slot_full"
     with pytest.raises(Forbidden):
         sales().book_appointment({**booking, "override_capacity": True})
     extra = sales(MANAGER).book_appointment({**booking, "override_capacity": True})
@@ -776,3 +799,118 @@ def test_close_ratio_of_several_stores_in_one_call_equals_each_store_alone(sales
         sales(MANAGER).quote_stats_for_stores({"from": today, "to": today, "stores": [{"store_id": "s2"}]})
     with pytest.raises(Invalid):
         sales(HQ).quote_stats_for_stores({"from": today, "to": "2020-01-01", "stores": [{"store_id": "s1"}]})
+
+
+# -- issue 18: the counter's rules --------------------------------------------------------------
+
+def test_a_car_takes_one_bay_of_a_slot_and_never_two_overlapping_slots(sales, crm):
+    booking = {"store_id": "s1", "customer_id": "c1", "vehicle_id": "v1", "slot_start": slot(hour=10)}
+    first = sales().book_appointment(booking)
+    for caller, extra in ((ADVISOR, {}), (MANAGER, {"override_capacity": True})):  # overbooking is for other cars
+        with pytest.raises(Conflict) as again:
+            sales(caller).book_appointment({**booking, **extra})
+        assert again.value.code == "already_booked" and again.value.params["appointment_id"] == first["id"]
+        assert "vehicle_id" in again.value.fields
+    assert sales().book_appointment({**booking, "slot_start": slot(hour=11)})["state"] == "booked"
+    sales(MANAGER).save_sales_settings("s1", {"slot_minutes": 30})
+    with pytest.raises(Conflict) as overlapping:  # 10:30–11:00 lies within the 60-minute 10:00 booking
+        sales().book_appointment({**booking, "slot_start": slot(hour=10)[:11] + "10:30:00+08:00"})
+    assert overlapping.value.code == "already_booked"
+    walk_in = {"store_id": "s1", "customer_id": "c2", "slot_start": slot(hour=14)}  # no car named: the customer
+    sales().book_appointment(walk_in)
+    with pytest.raises(Conflict):
+        sales().book_appointment(walk_in)
+    sales().cancel_appointment(first["id"], {})
+    assert sales().book_appointment(booking)["state"] == "booked"  # a cancelled booking frees the car
+
+
+def test_slots_follow_the_stores_opening_hours(sales):
+    hours = sales(TECH).get_sales_settings("s1")
+    assert (hours["opens_at"], hours["closes_at"]) == ("08:30", "18:00")
+    booking = {"store_id": "s1", "customer_id": "c1", "vehicle_id": "v1"}
+    for hour in (3, 8, 18, 23):  # 08:00 before opening; 18:00 would end after closing
+        with pytest.raises(Invalid) as outside:
+            sales().book_appointment({**booking, "slot_start": slot(hour=hour)})
+        assert outside.value.code == "slot_outside_opening_hours" and "slot_start" in outside.value.fields
+        assert outside.value.params == {"opens_at": "08:30", "closes_at": "18:00"}
+    assert sales().book_appointment({**booking, "slot_start": slot(hour=17)})["state"] == "booked"
+    sales(MANAGER).save_sales_settings("s1", {"opens_at": "07:00", "closes_at": "21:00"})
+    assert sales().book_appointment({**booking, "slot_start": slot(hour=7)})["state"] == "booked"
+    with pytest.raises(Invalid) as backwards:
+        sales(MANAGER).save_sales_settings("s1", {"opens_at": "22:00"})
+    assert backwards.value.code == "opening_hours_invalid"
+    with pytest.raises(Invalid):
+        sales(MANAGER).save_sales_settings("s1", {"opens_at": "25:00"})
+
+
+def test_checking_a_car_in_twice_gives_its_open_visit_until_it_leaves(sales, session, crm):
+    first = visit(sales)
+    assert visit(sales)["id"] == first["id"] and len(events(session, "visit_checked_in")) == 1
+    assert visit(sales, vehicle_id="v2")["id"] != first["id"]  # another car
+    crm.vehicles["v1"]["customer_id"] = "c2"  # sold while it is here: not the same check-in
+    with pytest.raises(Conflict) as sold:
+        sales().check_in({"store_id": "s1", "customer_id": "c2", "vehicle_id": "v1", "needs": ["repair"]})
+    assert sold.value.code == "visit_already_open" and sold.value.params == {"visit_id": first["id"]}
+    crm.vehicles["v1"]["customer_id"] = "c1"
+    # a visit of an earlier day without an order under way: the car left, this is a new visit
+    session.execute(update(Visit).where(Visit.id == first["id"])
+                    .values(checked_in_at=datetime.now(timezone.utc) - timedelta(days=1)))
+    session.commit()
+    today = visit(sales)
+    assert today["id"] != first["id"] and sales().get_visit(first["id"])["closed_at"] is not None
+    # a car in the workshop for days keeps its visit until it is delivered
+    quote = sales().create_quote({"visit_id": today["id"]})
+    quote = sales().add_quote_line(quote["id"], {"kind": "fee", "description": "检测费", "unit_price_fen": 5000})
+    sales().present_quote(quote["id"])
+    sales().decide_quote(quote["id"], {"approved_line_ids": line_ids(quote), "declined_line_ids": []})
+    order = contract(sales, quote["id"], deposit_fen=0)
+    session.execute(update(Visit).where(Visit.id == today["id"])
+                    .values(checked_in_at=datetime.now(timezone.utc) - timedelta(days=3)))
+    session.commit()
+    assert visit(sales)["id"] == today["id"]
+    sales(SYSTEM).on_vehicle_delivered(envelope("workshop.vehicle_delivered", {"order_id": order["id"]}))
+    assert sales().get_visit(today["id"])["closed_at"] is not None
+    assert visit(sales)["id"] not in (first["id"], today["id"])
+
+
+def test_a_part_line_is_available_only_when_the_stock_covers_the_quantity(sales, inventory, catalogue):
+    quote = sales().create_quote({"visit_id": visit(sales)["id"]})
+    for qty in (5, 6):  # 5 filters free at the store
+        quote = sales().add_quote_line(quote["id"], {"kind": "part", "sku": "FILTER-OIL", "qty": qty})
+    assert [(l["qty"], l["available"], l["available_qty"]) for l in quote["lines"]] == [(5, True, 5), (6, False, 5)]
+    inventory.parts["OIL-0W20-1L"]["available"] = 2
+    package = sales().add_quote_package(quote["id"], {"package": "PKG-MINOR", "part_choices": {"1": "OIL-0W20-1L"}})
+    oil = next(l for l in package["lines"] if l["sku"] == "OIL-0W20-1L")
+    assert (oil["qty"], oil["available"], oil["available_qty"]) == (4, False, 2)  # 4 L asked, 2 L free
+
+
+def test_inactive_operations_unknown_parts_and_stray_part_choices_are_refused_by_name(sales, catalogue):
+    quote = sales().create_quote({"visit_id": visit(sales)["id"]})
+    sales(HQ).update_labour_operation("OIL-CHG", {"active": False})
+    with pytest.raises(Invalid) as inactive:
+        sales().add_quote_line(quote["id"], {"kind": "labour", "op_code": "OIL-CHG"})
+    assert inactive.value.code == "operation_inactive" and "op_code" in inactive.value.fields
+    with pytest.raises(Invalid) as unknown_op:
+        sales().add_quote_line(quote["id"], {"kind": "labour", "op_code": "NO-SUCH-OP"})
+    assert unknown_op.value.code == "unknown_operation" and "op_code" in unknown_op.value.fields
+    with pytest.raises(Invalid) as in_package:  # a package holding it cannot be quoted either
+        sales().add_quote_package(quote["id"], {"package": "PKG-MINOR"})
+    assert in_package.value.code == "operation_inactive"
+    with pytest.raises(Invalid) as packaged:
+        sales(HQ).create_package({"code": "PKG-OLD", "name": "旧", "items": [{"kind": "labour", "op_code": "OIL-CHG"}]})
+    assert packaged.value.code == "operation_inactive" and packaged.value.fields == {
+        "items": {"0": {"op_code": ["Inactive operation OIL-CHG."]}}}
+    sales(HQ).update_labour_operation("OIL-CHG", {"active": True})
+    for item in ({"kind": "part", "sku": "NO-SUCH-SKU"},
+                 {"kind": "part", "sku": "FILTER-OIL", "sku_options": ["NO-SUCH-SKU"]},
+                 {"kind": "part", "sku": "FILTER-OIL", "sku_by_vehicle": {"丰田": "NO-SUCH-SKU"}}):
+        with pytest.raises(Invalid) as unknown_part:
+            sales(HQ).create_package({"code": "PKG-BAD", "name": "坏", "items": [
+                {"kind": "labour", "op_code": "OIL-CHG"}, item]})
+        assert unknown_part.value.code == "unknown_part" and unknown_part.value.params == {"skus": ["NO-SUCH-SKU"]}
+        assert "1" in unknown_part.value.fields["items"]
+    assert sales(TECH).list_packages({})["items"][0]["code"] == "PKG-MINOR"  # nothing half-created
+    for stray in ("0", "3", "9"):  # the labour item, the fee item, no item at all
+        with pytest.raises(Invalid) as not_a_part:
+            sales().add_quote_package(quote["id"], {"package": "PKG-MINOR", "part_choices": {stray: "OIL-0W20-1L"}})
+        assert not_a_part.value.code == "not_a_part_item" and stray in not_a_part.value.fields["part_choices"]

@@ -37,8 +37,20 @@ def sqlite_session():
     return make(Base.metadata, "workshop", MANAGER.to_context())
 
 
-def workshop(session, caller=MANAGER):
-    return worker_factory(WorkshopService, db=session, caller=caller)
+class FakeFinance:
+    """finance.get_order_balance: settled unless told otherwise."""
+
+    def __init__(self, balance=None):
+        self.balance = balance or {"invoice_id": "inv-1", "total_fen": 20000, "due_fen": 0}
+        self.calls = []
+
+    def get_order_balance(self, order_id):
+        self.calls.append(order_id)
+        return self.balance
+
+
+def workshop(session, caller=MANAGER, finance=None):
+    return worker_factory(WorkshopService, db=session, caller=caller, finance=finance or FakeFinance())
 
 
 def as_tech(user_id):
@@ -286,6 +298,38 @@ def test_qc_by_the_jobs_technician_is_refused_fail_sends_back_with_reasons_then_
     assert VehicleDelivered().load(event["payload"])["mileage_out_km"] == 45210
     with pytest.raises(Conflict):
         service.deliver(wo["id"], {"mileage_out_km": 1, "accepted_by": "x", "satisfied": True})
+
+
+def test_a_car_with_an_open_balance_leaves_only_on_a_managers_override_with_a_reason_which_is_audited(
+        session, crew):
+    service = workshop(session)
+    wo = started(service, crew)
+    li = workshop(session, as_tech("u-li"))
+    li.clock_in(wo["id"], wo["jobs"][0]["id"], {})
+    li.clock_out(wo["id"], wo["jobs"][0]["id"], {})
+    service.request_qc(wo["id"], {})
+    service.record_qc(wo["id"], {"passed": True})
+    service.complete(wo["id"], {})
+    handover = {"mileage_out_km": 45210, "accepted_by": "张伟", "satisfied": True}
+    owing = FakeFinance({"invoice_id": "inv-1", "total_fen": 20000, "due_fen": 5000})
+    not_issued = FakeFinance({"invoice_id": None, "total_fen": None, "due_fen": None})
+    for finance in (owing, not_issued):
+        for caller in (ADVISOR, MANAGER):
+            with pytest.raises(Conflict) as refused:
+                workshop(session, caller, finance).deliver(wo["id"], handover)
+            assert refused.value.code == "delivery_balance_open" and "override_reason" in refused.value.message
+    assert owing.calls[0] == wo["order_id"]
+    with pytest.raises(Forbidden) as advisor:
+        workshop(session, ADVISOR, owing).deliver(wo["id"], {**handover, "override_reason": "老客户月结"})
+    assert advisor.value.code == "delivery_override_needs_manager"
+    assert service.get_work_order(wo["id"])["status"] == "completed"
+
+    delivered = workshop(session, MANAGER, owing).deliver(wo["id"], {**handover, "override_reason": "老客户月结"})
+    assert delivered["status"] == "delivered"
+    [entry] = service.list_audit({"document_type": "work_order", "document_id": wo["id"]})["items"]
+    assert entry["action"] == "delivered_with_open_balance" and entry["user_id"] == MANAGER.user_id
+    assert entry["details"] == {"order_id": wo["order_id"], "invoice_id": "inv-1", "due_fen": 5000,
+                                "reason": "老客户月结"}
 
 
 def test_same_vehicle_and_operation_within_30_days_is_a_comeback(session, crew):

@@ -97,6 +97,29 @@ def new_part(stack, admin, shop: Store) -> str:
     return sku
 
 
+def confirmed_order(stack, shop, part) -> dict:
+    """A car checked in, quoted (labour + the part), approved and contracted over the API; its
+    work order once the workshop has opened it."""
+    url, advisor = stack.url, shop.advisor
+    customer = ok(advisor.post(f"{url}/v1/customers", json={"name": "周杰", "mobile": data.mobile()}))
+    vehicle = ok(advisor.post(f"{url}/v1/customers/{customer['id']}/vehicles", json={"plate": data.plate()}))
+    visit = ok(advisor.post(f"{url}/v1/visits", json={"store_id": shop.id, "customer_id": customer["id"],
+                                                      "vehicle_id": vehicle["id"], "needs": ["maintenance"]}))
+    quote = ok(advisor.post(f"{url}/v1/quotes", json={"visit_id": visit["id"]}))
+    q = f"{url}/v1/quotes/{quote['id']}"
+    ok(advisor.post(f"{q}/lines", json={"kind": "labour", "description": "更换机油机滤", "hours": 1, "skill": "maintenance"}))
+    quote = ok(advisor.post(f"{q}/lines", json={"kind": "part", "sku": part, "qty": 4}))
+    ok(advisor.post(f"{q}/present"))
+    ok(advisor.post(f"{q}/decision", json={"approved_line_ids": [line["id"] for line in quote["lines"]],
+                                           "declined_line_ids": []}))
+    order = ok(advisor.post(f"{q}/contract", json={"payment_method": "wechat", "signed_by": "周杰"}), 201)
+    [work_order] = eventually(lambda: ok(advisor.get(f"{url}/v1/work-orders", params={"order_id": order["id"]}))["items"],
+                              bool, "work order opened")
+    eventually(lambda: ok(advisor.get(f"{url}/v1/work-orders/{work_order['id']}")),
+               lambda wo: not wo["waiting_parts"], "parts reserved")
+    return {"quote": quote, "order": order, "work_order": work_order, "plate": vehicle["plate"]}
+
+
 def timed_loop(stack, admin, during: Moment = undisturbed) -> tuple[dict, float]:
     """The loop in a new store with a new part: (its figures, its wall time in seconds)."""
     shop = Store(stack, admin)
@@ -145,13 +168,14 @@ def one_car(stack, admin, shop: Store, part: str, during: Moment = undisturbed) 
     assert oil["unit_price_fen"] == 8800 and oil["available"] is True
     quote = ok(advisor.post(f"{q}/discount", json={"kind": "percent", "value": 25, "reason": "老客户回馈"}))
     assert quote["approval_status"] == "pending"
+    blocked = advisor.post(f"{q}/present")
+    assert blocked.status_code == 409, blocked.text  # the customer sees no price the manager has not agreed to
+    assert blocked.json()["error"]["code"] == "discount_approval_pending"
+    ok(manager.post(f"{q}/discount/approve", json={"note": "同意"}))
     ok(advisor.post(f"{q}/present"))
     quote = ok(advisor.post(f"{q}/decision", json={
         "approved_line_ids": [oil_change["id"], oil["id"], fee["id"]], "declined_line_ids": [brake_check["id"]]}))
     assert quote["state"] == "partially_approved"
-    blocked = advisor.post(f"{q}/contract", json={"payment_method": "wechat", "signed_by": "张伟"})
-    assert blocked.status_code == 409  # the discount still waits for the manager
-    ok(manager.post(f"{q}/discount/approve", json={"note": "同意"}))
     with during("contract"):
         order = ok(advisor.post(f"{q}/contract", json={
             "payment_method": "wechat", "deposit_fen": 10000, "deposit_reference": "WX-DEP-1",
@@ -246,6 +270,8 @@ def one_car(stack, admin, shop: Store, part: str, during: Moment = undisturbed) 
     assert ok(manager.get(f"{url}/v1/stock/ledger-check", params={"store_id": shop.id}))["ok"] is True
     balance = ok(manager.get(f"{url}/v1/ledger/trial-balance", params={"store_id": shop.id}))
     assert balance["balanced"] is True and balance["total_debit_fen"] == balance["total_credit_fen"]
+    eventually(lambda: ok(manager.get(f"{url}/v1/ledger/reconciliation", params={"store_id": shop.id})),
+               lambda books: books["ok"], "inventory account equal to the stock valuation")
     month = datetime.now(SHANGHAI).strftime("%Y-%m")
     commissions = ok(manager.get(f"{url}/v1/reports/commissions", params={"store_id": shop.id, "month": month}))
     earned = {row["employee_id"]: row["labour_fen"] for row in commissions["items"] if row["role"] == "technician"}

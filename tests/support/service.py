@@ -6,6 +6,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
 from services.common.db import make_engine
+from services.common.upstream import GuardedProxy
 
 
 class RecordingRelay:
@@ -26,3 +27,9 @@ def sqlite_session(metadata, service: str, context: dict | None = None) -> Sessi
     session = sessionmaker(bind=engine, expire_on_commit=False)()
     session.info.update({"service": service, "relay": RecordingRelay(), "outbox": [], "context": context or {}})
     return session
+
+
+def guarded(fake, service: str, session: Session) -> GuardedProxy:
+    """A fake of another service called the way `upstream.ServiceRpc` calls the real one: refused
+    while `session` has an open write transaction (`services/common/transactions.py`)."""
+    return GuardedProxy(fake, service, lambda: [session])

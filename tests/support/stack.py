@@ -27,7 +27,8 @@ def free_port() -> int:
 
 class Stack:
     def __init__(self, amqp_uri: str, database_env: dict[str, str], log_dir: Path, *,
-                 gateway_workers: int = 2, extra_env: dict[str, str] | None = None):
+                 gateway_workers: int = 2, extra_env: dict[str, str] | None = None,
+                 service_runner: str = "services.common.runner"):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_dir = log_dir
@@ -38,6 +39,7 @@ class Stack:
                     "EVENT_RETRY_DELAYS_MS": "200,400", "DB_POOL_SIZE": "3", "DB_MAX_OVERFLOW": "5",
                     **(extra_env or {})}
         self.processes: dict[str, subprocess.Popen] = {}
+        self.service_runner = service_runner  # a test-only runner injects a fault (tests/support/doubled_runner.py)
 
     # -- lifecycle -------------------------------------------------------------------------
     def migrate(self) -> None:
@@ -51,7 +53,7 @@ class Stack:
     def start_service(self, name: str, instance: int = 1) -> None:
         """Start a service process; `instance=2` adds a second, competing consumer of the same queues."""
         key = name if instance == 1 else f"{name}#{instance}"
-        self._spawn(key, [sys.executable, "-m", "services.common.runner", name])
+        self._spawn(key, [sys.executable, "-m", self.service_runner, name])
 
     def stop_service(self, name: str, sig: int = signal.SIGKILL) -> None:
         process = self.processes.pop(name)

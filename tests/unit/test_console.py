@@ -34,3 +34,12 @@ def test_every_word_the_console_uses_has_both_languages():
         for groups in WORD_USE.findall(script.read_text()):
             used.update(word for word in groups if word and not word.startswith("num"))
     assert used and not sorted(used - defined)
+
+
+def test_every_rule_code_the_api_answers_is_worded_in_both_languages():
+    """Issue 18: the console words a refusal from its code (Chinese first), never the API's English."""
+    from gateway.schemas import ERROR_CODES
+    dictionary = (CONSOLE_DIR / "js" / "i18n.js").read_text()
+    worded = set(re.findall(r"error_([a-z0-9_]+): \[\"[^\"]+\", \"[^\"]+\"\]", dictionary))
+    rules = ERROR_CODES[ERROR_CODES.index("internal_error") + 1:]
+    assert rules and not sorted(set(rules) - worded)

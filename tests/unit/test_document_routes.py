@@ -18,7 +18,7 @@ PLATE, VIN = "粤B12345", "LSVAU2180N2183294"
 
 def line(n: int, kind: str = "labour", total: int = 12_000, **extra) -> dict:
     return {"id": f"l{n}", "position": n, "kind": kind, "description": f"更换机油机滤 {n}",
-            "hours": 1.5 if kind == "labour" else None, "qty": 1 if kind == "labour" else 4,
+            "hours": 1.5 if kind == "labour" else None, "qty": 1.5 if kind == "labour" else 4,
             "sku": "OIL-5W30" if kind == "part" else None, "unit_price_fen": 8_000, "discount_fen": 500,
             "tax_fen": 1_000, "total_fen": total, "gross_fen": total + 500, "decision": "approved", **extra}
 
@@ -29,7 +29,7 @@ TOTALS = {"subtotal_fen": 124_000, "discount_fen": 1_000, "tax_fen": 14_200, "to
 
 def documents(store_id: str, jobs: int = 2) -> dict:
     common = {"store_id": store_id, "customer_id": "c1", "vehicle_id": "v1", "visit_id": "vi1"}
-    lines = [line(1), line(2, "part"), line(3, "fee")]
+    lines = [line(1), line(2, "part", 100_450), line(3, "fee", 11_000)]  # ¥1,234.50 in all
     order = {**common, "id": "o1", "number": "SO20261126-0001", "totals": TOTALS, "lines": lines,
              "tax_rate": "0.13", "tax_inclusive": True, "payment_method": "wechat", "deposit_fen": 10_000,
              "signed_by": "张伟", "signed_at": "2026-11-26T02:00:00Z", "terms": "旧件客户带走"}
@@ -47,7 +47,8 @@ def documents(store_id: str, jobs: int = 2) -> dict:
                      for n in range(1, jobs + 1)],
             "parts": [{"line_id": "l2", "sku": "OIL-5W30", "description": "全合成机油", "qty": 4, "qty_used": 4}]},
         ("finance", "get_invoice"): {
-            **common, "visit_id": None, "id": "i1", "number": "INV20261126-0001", "order_number": "SO20261126-0001",
+            **common, "visit_id": None, "id": "i1", "number": "INV20261126-0001", "order_id": "o1",
+            "order_number": "SO20261126-0001",
             "labour_fen": 12_000, "parts_fen": 96_000, "fees_fen": 1_000, "discount_fen": 1_000, "tax_fen": 14_200,
             "total_fen": 123_450, "deposit_fen": 10_000, "paid_fen": 10_000, "refunded_fen": 0, "due_fen": 113_450,
             "issued_at": "2026-11-26T08:00:00Z", "lines": lines,
@@ -103,7 +104,7 @@ def test_the_documents_own_figures_are_printed(app, shop):
     assert "WX-DEP-1" in invoice and "定金" in invoice and "¥1,134.50" in invoice  # the balance due
     [sheet] = pages(app.simulate_get("/v1/work-orders/w1/pdf"))
     assert "李师傅60%、王师傅40%" in "".join(sheet.split()) and "全合成机油" in sheet and "刹车异响" in sheet
-    assert "¥120.00" in sheet  # job 1's line on the contract
+    assert "¥125.00" in sheet  # job 1's line on the contract, before its discount
 
 
 def test_a_long_work_order_runs_over_pages_with_headers_repeated(app, shop):

@@ -5,15 +5,20 @@ from decimal import Decimal
 
 import pytest
 
+from services.common.money import gross_fen
 from services.finance.domain.cards import allocate_price, split_stored_value, unit_value
 from services.finance.domain.commission import invoice_commissions, split_by_pct
 from services.finance.domain.invoices import bill_lines, invoice_totals, issue_posting, scale_line, status_after
 from services.finance.domain.ledger import check_balanced, reversal
 from services.finance.domain.payments import money_postings, refund_postings
+from services.finance.domain.stock import stock_entries
+from services.inventory.schemas import MOVEMENT_KINDS
 
 
-def part(line_id, sku, qty, total, tax, rate="0.13", discount=0):
-    return {"line_id": line_id, "kind": "part", "description": sku, "sku": sku, "qty": qty, "unit_price_fen": 0,
+def part(line_id, sku, qty, total, tax, rate="0.13", discount=0, unit=None):
+    """A contracted part line, priced tax included unless `unit` (the unit price) says otherwise."""
+    unit = (total + discount) // int(Decimal(qty)) if unit is None else unit
+    return {"line_id": line_id, "kind": "part", "description": sku, "sku": sku, "qty": qty, "unit_price_fen": unit,
             "discount_fen": discount, "tax_rate": rate, "tax_fen": tax, "total_fen": total}
 
 
@@ -54,6 +59,25 @@ def test_a_part_line_bills_the_quantity_used_at_the_contracted_price():
     # ¥240.00 × 2.5/4 = ¥150.00; VAT inside at 13% = 17.26; discount 4.00 × 2.5/4 = 2.50
     assert (scaled["qty"], scaled["total_fen"], scaled["tax_fen"], scaled["discount_fen"]) == (
         Decimal("2.500"), 15_000, 1_726, 250)
+
+
+def test_a_part_line_of_a_tax_exclusive_store_bills_the_quantity_used_with_vat_on_top():
+    # contracted: 5 × ¥232.52 − ¥4.65 = ¥1,157.95 before tax, VAT 13% on top ¥150.53: ¥1,308.48
+    scaled = scale_line(part("P1", "OIL", "5", 130_848, 15_053, discount=465, unit=23_252), Decimal("0.5"))
+    # used 0.5: ¥116.26 − ¥0.47 = ¥115.79 before tax, VAT ¥15.05 on top (not a VAT inside the total)
+    assert (scaled["total_fen"], scaled["tax_fen"], scaled["discount_fen"]) == (13_084, 1_505, 47)
+
+
+def test_a_billed_line_is_its_unit_price_times_the_quantity_used_less_its_discount():
+    # 1.5 × ¥89.05 = ¥133.58 − ¥4.33, tax included; 1 used: ¥89.05 − ¥2.89 = ¥86.16 (not ¥86.17)
+    scaled = scale_line(part("P1", "OIL", "1.5", 12_925, 1_487, discount=433, unit=8_905), Decimal("1"))
+    assert (scaled["total_fen"], scaled["tax_fen"], scaled["discount_fen"]) == (8_616, 991, 289)
+    for used in ("0.5", "1.2", "2", "2.5", "4.999"):
+        for line, inclusive in ((part("P1", "OIL", "5", 130_848, 15_053, discount=465, unit=23_252), False),
+                                (part("P1", "OIL", "5", 115_795, 13_322, discount=465, unit=23_252), True)):
+            scaled = scale_line(line, Decimal(used))
+            amount = scaled["total_fen"] - (0 if inclusive else scaled["tax_fen"])
+            assert amount + scaled["discount_fen"] == gross_fen(Decimal(used), 23_252), (used, inclusive)
 
 
 def test_parts_used_match_by_line_then_by_sku_and_extras_stay_unbilled():
@@ -129,3 +153,26 @@ def test_a_refund_carries_the_invoices_vat_in_proportion():
     invoice = SimpleNamespace(tax_fen=4_757, total_fen=51_000)
     assert [refund_vat(invoice, x) for x in (5_000, 11_000, 51_000, 0)] == [466, 1_026, 4_757, 0]
     assert refund_vat(None, 5_000) == 0
+
+
+@pytest.mark.parametrize("kind", MOVEMENT_KINDS + ("opening",))
+@pytest.mark.parametrize("value", [12_345, -12_345])
+def test_every_kind_of_stock_movement_has_a_balanced_posting_that_moves_the_inventory_account(kind, value):
+    valued = {"store_id": "gz", "kind": kind, "reference_type": "doc", "reference_id": "d-1", "value_fen": value,
+              "lines": [], "from_store_id": "gz", "to_store_id": "sz", "in_transit_fen": abs(value)}
+    entries = stock_entries(valued)
+    inventory = 0
+    for store_id, lines in entries:
+        kept = check_balanced(lines)
+        inventory += sum(dr - cr for account, dr, cr in kept if account == "1405" and store_id == "gz")
+    assert inventory == value
+
+
+def test_a_transfer_received_short_books_the_shortfall_at_the_receiving_store():
+    [(store_id, lines)] = stock_entries({"store_id": "sz", "kind": "transfer_in", "reference_type": "transfer",
+                                         "reference_id": "t-1", "value_fen": 4_400, "lines": [],
+                                         "in_transit_fen": 6_600})
+    assert store_id == "sz" and check_balanced(lines) == [("1405", 4_400, 0), ("6712", 2_200, 0),
+                                                          ("1402", 0, 6_600)]
+    with pytest.raises(ValueError, match="no posting rule"):
+        stock_entries({"store_id": "sz", "kind": "teleported", "value_fen": 1})

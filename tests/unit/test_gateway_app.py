@@ -1,11 +1,17 @@
 """The gateway built by `create_app` with a fake RPC client (falcon's test client, no broker)."""
 from __future__ import annotations
 
+import stat
 import time
 
 import jwt
-from gateway.app import ensure_admin
+import pytest
+from gateway.app import ADMIN_PASSWORD_FILE, default_deps, ensure_admin
+from gateway.config import Settings
+from gateway.identity import authenticate
+from gateway.models import User
 from gateway.rpc import RemoteError, ServiceUnavailable
+from services.common.migrate import upgrade
 
 SECRET = "unit-test-secret-of-at-least-32-bytes"  # the same as tests/unit/conftest.py
 
@@ -105,3 +111,29 @@ def test_a_successful_login_clears_earlier_failures(app):
     for _ in range(4):
         app.simulate_post("/v1/auth/login", json={"username": "admin", "password": "bad"})
     assert app.simulate_post("/v1/auth/login", json={"username": "admin", "password": "pw-admin-1"}).status_code == 200
+
+
+def test_a_generated_admin_password_goes_to_a_private_file_not_to_stdout(tmp_path, monkeypatch, capsys):
+    url = f"sqlite:///{tmp_path / 'gateway.db'}"
+    upgrade("gateway", url)
+    monkeypatch.setenv("DATA_DIR", str(tmp_path))
+    deps = default_deps(Settings(amqp_uri="amqp://unused", database_url=url, jwt_secret=SECRET, admin_password=None))
+    ensure_admin(deps)
+    path = tmp_path / ADMIN_PASSWORD_FILE
+    password = path.read_text().strip()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600 and len(password) >= 16
+    printed = capsys.readouterr().out
+    assert str(path) in printed and password not in printed
+    with deps.identity_db() as session:
+        assert authenticate(session, "admin", password) is not None
+
+
+def test_without_a_writable_data_dir_no_admin_is_created_and_the_error_says_what_to_do(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'gateway.db'}"
+    upgrade("gateway", url)
+    monkeypatch.setenv("DATA_DIR", "/proc/no-data-dir")
+    deps = default_deps(Settings(amqp_uri="amqp://unused", database_url=url, jwt_secret=SECRET, admin_password=None))
+    with pytest.raises(RuntimeError, match="set ADMIN_PASSWORD"):
+        ensure_admin(deps)
+    with deps.identity_db() as session:
+        assert authenticate(session, "admin", "anything") is None and session.query(User).count() == 0

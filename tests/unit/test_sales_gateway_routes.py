@@ -77,3 +77,25 @@ def test_openapi_documents_the_counter_and_the_catalogue(app):  # noqa: F811
     contract = paths["/v1/quotes/{quote_id}/contract"]["post"]
     assert any(p.get("name") == "Idempotency-Key" for p in contract["parameters"])
     assert "signed_by" in spec["components"]["schemas"]["ContractIn"]["required"]
+
+
+def test_a_rule_s_own_code_and_params_reach_the_client(app):  # noqa: F811
+    """Issue 18: clients word the counter's refusals from a stable code, not from the message."""
+    from gateway.rpc import RemoteError
+    from gateway.schemas import ERROR_CODES
+    store = new_store(app, "SA9")
+    advisor = login_as(app, "service_advisor", [store])
+    hours = {"opens_at": "08:30", "closes_at": "18:00"}
+    app.deps.rpc.behaviour[("sales", "book_appointment")] = RemoteError("sales", "Invalid", "outside", [
+        "outside", {"slot_start": ["Outside the store's opening hours."]}, "slot_outside_opening_hours", hours])
+    reply = app.simulate_post("/v1/appointments", headers=advisor, json={
+        "store_id": store, "customer_id": "c1", "slot_start": "2026-12-30T03:00:00+08:00"})
+    assert reply.status_code == 422
+    assert reply.json["error"] == {"code": "slot_outside_opening_hours", "message": "outside",
+                                   "fields": {"slot_start": ["Outside the store's opening hours."]}, "params": hours}
+    assert "slot_outside_opening_hours" in ERROR_CODES
+    app.deps.rpc.behaviour[("sales", "book_appointment")] = RemoteError("sales", "Conflict", "full", ["full", {}])
+    reply = app.simulate_post("/v1/appointments", headers=advisor, json={
+        "store_id": store, "customer_id": "c1", "slot_start": "2026-12-30T10:00:00+08:00"})
+    assert reply.status_code == 409 and reply.json["error"]["code"] == "conflict"
+    assert "params" not in reply.json["error"]

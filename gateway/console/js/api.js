@@ -9,6 +9,7 @@ export class ApiError extends Error {
     this.status = status;
     this.code = error.code || "error";
     this.fields = error.fields || {};
+    this.params = error.params || {};
     this.requestId = body?.request_id;
   }
 }

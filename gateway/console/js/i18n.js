@@ -60,6 +60,12 @@ const WORDS = {
   complete: ["完工", "Complete"], actual_hours_hint: ["实际工时（默认取打卡工时）", "Actual hours (clocked hours by default)"],
   deliver: ["交车", "Deliver"], mileage_out_km: ["交车里程 (km)", "Mileage out (km)"], accepted_by: ["接车人", "Accepted by"],
   satisfied: ["客户满意", "Satisfied"], not_satisfied: ["不满意", "Not satisfied"], comment: ["客户意见", "Comment"],
+  override_reason: ["欠款放行原因（店长）", "Reason to release unpaid (manager)"],
+  override_reason_hint: ["例如：协议客户月结", "e.g. fleet customer, monthly billing"],
+  error_delivery_balance_open: ["结算单尚有未付款项（或尚未出结算单），请先到收银台结清；店长可填写放行原因后交车",
+    "The invoice is not settled (or not issued yet): take payment first; a store manager may release the car with a reason"],
+  error_delivery_override_needs_manager: ["欠款放行须由店长操作", "Only a store manager may release a car with an open balance"],
+  error_discount_approval_pending: ["折扣待店长审批，批准后才能向客户报价", "The discount awaits a manager's approval before the quote is presented"],
   wo_waiting_on_technicians: ["等待技师作业并提交质检", "Waiting for the technicians to finish and send it to QC"],
   // technician
   no_jobs: ["今天没有分派给你的作业", "No jobs for you today"], not_a_technician: ["此账号没有关联技师档案", "This account is not linked to a technician"],
@@ -106,6 +112,17 @@ const WORDS = {
   kpi_revenue: ["营业额", "Revenue"], kpi_car_count: ["台次", "Car count"], kpi_aro: ["单车产值", "ARO"], kpi_parts_gp: ["配件毛利率", "Parts GP %"],
   kpi_labour_gp: ["工时毛利率", "Labour GP %"], kpi_efficiency: ["技师效率", "Tech efficiency"], kpi_satisfaction: ["满意度", "Satisfaction"],
   revenue_trend: ["营业额走势 (元)", "Revenue trend (¥)"], car_count_trend: ["台次走势", "Car count trend"], stores_side_by_side: ["门店对比", "Stores side by side"],
+  // errors worded from the API's code ({name}: the error's params)
+  error_slot_full: ["该时段已约满（{taken}/{capacity} 个工位），请换个时段或请店长加约", "This slot is full ({taken} of {capacity} bays); choose another or ask a manager to overbook"],
+  error_already_booked: ["这辆车在该时段已有预约：一辆车只占一个工位", "This car already has an appointment at this time: one car takes one bay"],
+  error_slot_outside_opening_hours: ["不在门店营业时间内（{opens_at}–{closes_at}）", "Outside the store's opening hours ({opens_at}–{closes_at})"],
+  error_opening_hours_invalid: ["打烊时间须晚于开门时间", "The closing time must be after the opening time"],
+  error_visit_already_open: ["这辆车已在店接待中，请在原接待单上继续", "This car is checked in already; continue on its open visit"],
+  error_unknown_operation: ["没有这个工时项目：{op_code}", "No such labour operation: {op_code}"],
+  error_operation_inactive: ["工时项目已停用，不能报价：{name}（{op_code}）", "This labour operation is no longer offered: {name} ({op_code})"],
+  error_unknown_part: ["配件目录里没有：{skus}", "Not in the parts catalogue: {skus}"],
+  error_part_inactive: ["配件已停售：{name}（{sku}）", "This part is no longer sold: {name} ({sku})"],
+  error_not_a_part_item: ["套餐 {package} 的第 {positions} 项不是配件，不能换件", "Items {positions} of package {package} are not parts"],
 };
 
 let current = localStorage.getItem("lang") === "en" ? "en" : "zh";
@@ -118,9 +135,23 @@ export function setLang(next) {
   document.documentElement.lang = next === "zh" ? "zh-CN" : "en";
 }
 
-export function t(key) {
+/** The word for `key`, or undefined when there is none (a code the console does not word). */
+export function worded(key) {
   const word = WORDS[key];
-  return word ? word[current === "zh" ? 0 : 1] : key;
+  return word ? word[current === "zh" ? 0 : 1] : undefined;
+}
+
+export function t(key) {
+  return worded(key) ?? key;
+}
+
+/** The error in the reader's language from its code and params, or null when the code has no words. */
+export function errorWords(error) {
+  const word = WORDS[`error_${error.code}`];
+  if (!word) return null;
+  const params = error.params || {};
+  return word[current === "zh" ? 0 : 1].replace(/\{(\w+)\}/g, (_all, name) =>
+    (Array.isArray(params[name]) ? params[name].join("、") : String(params[name] ?? "")));
 }
 
 /** Fills every `[data-t]` element under `root` with its word. */

@@ -1,6 +1,6 @@
 // Small DOM helpers shared by every screen: elements, form fields, errors next to their field,
 // busy buttons and step-by-step progress for multi-call actions.
-import { t } from "./i18n.js";
+import { errorWords, t } from "./i18n.js";
 
 export function h(tag, props = {}, ...children) {
   const el = document.createElement(tag);
@@ -54,19 +54,22 @@ export function clearErrors(scope) {
 export function showError(scope, error) {
   clearErrors(scope);
   const leftovers = [];
-  for (const [path, message] of flatten(error.fields || {})) {
+  const worded = errorWords(error); // a rule's code: its words replace the API's English everywhere
+  for (const [path, said] of flatten(error.fields || {})) {
+    const message = worded ?? said;
     const names = [path, path.split(".")[0]];
     const slot = names.map((n) => scope.querySelector(`[data-field="${CSS.escape(n)}"]`)).find(Boolean);
     if (slot) {
       slot.classList.add("invalid");
       slot.querySelector(".field-error").textContent = message;
-    } else {
+    } else if (!worded) { // worded, the general line says it
       leftovers.push(path ? `${path}: ${message}` : message);
     }
   }
   const general = scope.querySelector(".form-error") || document.getElementById("toast");
   const prefix = error.status ? `${t("error")} ${error.status}: ` : "";
-  general.textContent = [prefix + error.message, ...leftovers].join(" · ");
+  general.dataset.code = error.code || "";
+  general.textContent = [prefix + (worded ?? error.message), ...leftovers].join(" · ");
   if (general.id === "toast") flash(general.textContent);
 }
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import string
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import extract, func, insert, select, update
+from sqlalchemy import extract, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from services.common.context import Caller
@@ -25,6 +25,8 @@ from .common import keyset_page, local_date, store_settings, zone
 from .reminders import add_months
 
 SEND_LOCK_BASE = 7_245_200
+SENDING_LEASE = timedelta(minutes=10)
+"""A claimed message whose send was never answered (process killed) is claimed again after this."""
 """PostgreSQL advisory lock ids (base + channel index): one replica sends per channel at a time, so
 the per-minute budget holds across replicas."""
 PLACEHOLDERS = ("name", "tier", "points", "plate", "due_service", "due_on", "month")
@@ -233,42 +235,58 @@ def start_due_campaigns(session: Session, now: datetime) -> list[str]:
 
 
 def send_queued_messages(session: Session, now: datetime, sender, rate_limits: dict[str, int]) -> dict[str, int]:
-    """Send what each channel's budget for the last minute allows; consent is checked again."""
+    """Send what each channel's budget for the last minute allows; consent is checked again. The
+    messages are claimed in a short transaction and committed before the gateway is called, so no
+    transaction waits on it; each outcome is then committed on its own."""
     sent_per_channel = {}
-    postgres = session.bind.dialect.name == "postgresql"
     for index, (channel, per_minute) in enumerate(sorted(rate_limits.items())):
-        if postgres and not session.scalar(select(func.pg_try_advisory_xact_lock(SEND_LOCK_BASE + index))):
-            sent_per_channel[channel] = 0  # another replica is sending on this channel right now
-            continue
-        recent = session.scalar(select(func.count()).select_from(CampaignMessage).where(
-            CampaignMessage.channel == channel, CampaignMessage.sent_at > now - timedelta(minutes=1)))
-        budget = per_minute - (recent or 0)
+        claimed = _claim_messages(session, now, channel, per_minute, SEND_LOCK_BASE + index)
+        session.commit()
         sent = 0
-        if budget <= 0:
-            sent_per_channel[channel] = 0
-            continue
-        query = (select(CampaignMessage, Customer)
-                 .join(Campaign, Campaign.id == CampaignMessage.campaign_id)
-                 .join(Customer, Customer.id == CampaignMessage.customer_id)
-                 .where(CampaignMessage.status == "queued", CampaignMessage.channel == channel,
-                        Campaign.status == "sending")
-                 .order_by(CampaignMessage.id).limit(budget))
-        if postgres:
-            query = query.with_for_update(skip_locked=True, of=CampaignMessage)
-        for message, customer in session.execute(query).all():
-            message.attempts += 1
-            if not customer.marketing_consent or customer.erased_at is not None:
-                message.status, message.error = "failed", "no marketing consent"
-                continue
+        for message in claimed:
             try:
-                sender.send(OutgoingMessage(message.id, message.campaign_id, channel, customer.mobile, message.body))
+                sender.send(message)
             except SendFailed as exc:
-                message.status, message.error = "failed", str(exc)[:200]
-                continue
-            message.status, message.sent_at, message.error = "sent", now, None
-            sent += 1
+                outcome = {"status": "failed", "error": str(exc)[:200], "sent_at": None}
+            else:
+                outcome = {"status": "sent", "error": None}
+                sent += 1
+            session.execute(update(CampaignMessage).where(CampaignMessage.id == message.message_id).values(**outcome))
+            session.commit()
         sent_per_channel[channel] = sent
     return sent_per_channel
+
+
+def _claim_messages(session: Session, now: datetime, channel: str, per_minute: int,
+                    lock_key: int) -> list[OutgoingMessage]:
+    """Queued messages of `channel` within its budget, marked in flight (`sent_at` now, still queued:
+    one that is never answered is claimed again after `SENDING_LEASE`); refused consent fails here."""
+    if session.bind.dialect.name == "postgresql" and not session.scalar(
+            select(func.pg_try_advisory_xact_lock(lock_key))):
+        return []  # another replica is claiming on this channel right now
+    recent = session.scalar(select(func.count()).select_from(CampaignMessage).where(
+        CampaignMessage.channel == channel, CampaignMessage.sent_at > now - timedelta(minutes=1)))
+    budget = per_minute - (recent or 0)
+    if budget <= 0:
+        return []
+    query = (select(CampaignMessage, Customer)
+             .join(Campaign, Campaign.id == CampaignMessage.campaign_id)
+             .join(Customer, Customer.id == CampaignMessage.customer_id)
+             .where(CampaignMessage.status == "queued", CampaignMessage.channel == channel,
+                    Campaign.status == "sending",
+                    or_(CampaignMessage.sent_at.is_(None), CampaignMessage.sent_at < now - SENDING_LEASE))
+             .order_by(CampaignMessage.id).limit(budget))
+    if session.bind.dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True, of=CampaignMessage)
+    claimed = []
+    for message, customer in session.execute(query).all():
+        message.attempts += 1
+        if not customer.marketing_consent or customer.erased_at is not None:
+            message.status, message.error = "failed", "no marketing consent"
+            continue
+        message.sent_at = now
+        claimed.append(OutgoingMessage(message.id, message.campaign_id, channel, customer.mobile, message.body))
+    return claimed
 
 
 def finish_campaigns(session: Session, now: datetime) -> int:

@@ -17,7 +17,7 @@ from services.common.context import Caller
 from services.common.db import utcnow
 from services.common.errors import Conflict, NotFound
 from services.common.ids import new_id
-from services.common.money import round_fen, to_qty
+from services.common.money import gross_fen, round_fen, split_tax, to_qty
 from services.common.outbox import record_event
 
 from ..models import BillingBasis, Invoice, InvoiceJob, InvoiceLine, Payment, Refund
@@ -36,18 +36,24 @@ def parse_time(text: str | None) -> datetime | None:
 
 # -- pure billing rules -------------------------------------------------------------------------------
 def scale_line(line: dict, qty_used: Decimal) -> dict:
-    """A contracted part line billed at the quantity actually used: the contracted unit price, the
-    discount pro rata, VAT recomputed at the line's rate from the tax-included total."""
+    """A contracted part line billed at the quantity actually used, by the same line rule as the
+    quote (so the statement's unit price × quantity − discount is its amount): the contracted unit
+    price, the discount pro rata, VAT at the line's rate in the pricing mode it was contracted in."""
     qty = to_qty(line["qty"])
     used = to_qty(qty_used)
     if used == qty:
         return {**line, "qty": qty}
     ratio = used / qty if qty else Decimal(0)
-    total = round_fen(Decimal(line["total_fen"]) * ratio)
-    rate = Decimal(line["tax_rate"])
-    tax = round_fen(Decimal(total) * rate / (1 + rate))
-    return {**line, "qty": used, "total_fen": total, "tax_fen": tax,
-            "discount_fen": round_fen(Decimal(line["discount_fen"]) * ratio)}
+    gross = gross_fen(used, line["unit_price_fen"])
+    discount = min(round_fen(Decimal(line["discount_fen"]) * ratio), gross)
+    _excl, tax, total = split_tax(gross - discount, Decimal(line["tax_rate"]), prices_include_tax(line))
+    return {**line, "qty": used, "total_fen": total, "tax_fen": tax, "discount_fen": discount}
+
+
+def prices_include_tax(line: dict) -> bool:
+    """Whether a contracted line was priced tax included: its total is then quantity × unit price −
+    discount, where a tax-exclusive total has the VAT on top (a line without VAT is either)."""
+    return line["total_fen"] + line["discount_fen"] == gross_fen(to_qty(line["qty"]), line["unit_price_fen"])
 
 
 def bill_lines(contract_lines: list[dict], parts_used: list[dict]) -> tuple[list[dict], list[dict]]:
@@ -108,6 +114,16 @@ def issue_posting(lines: list[dict]) -> list[tuple[str, int, int]]:
         posting.append(credit(account, gross))
     posting.append(credit(VAT, totals["tax_fen"]))
     return posting
+
+
+def order_balance(session: Session, caller: Caller, order_id: str) -> dict:
+    """What is still due on the order's open invoice (`invoice_id` None: not issued yet)."""
+    invoice = session.execute(select(Invoice).where(Invoice.order_id == order_id,
+                                                    Invoice.status != VOID)).scalar_one_or_none()
+    if invoice is None:
+        return {"invoice_id": None, "total_fen": None, "due_fen": None}
+    caller.require_store(invoice.store_id)
+    return {"invoice_id": invoice.id, "total_fen": invoice.total_fen, "due_fen": invoice.due_fen}
 
 
 def status_after(total_fen: int, paid_fen: int) -> str:

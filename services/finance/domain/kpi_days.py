@@ -67,8 +67,8 @@ def count_cost(session: Session, store_id: str, business_date: date, cost_fen: i
 
 def rebuild(connection: Connection) -> None:
     """Recompute the whole book from invoices, their lines and costs of sales (after a bulk load); a
-    store's days and months are written together, on neighbouring pages. Of the migrations, only the
-    newest that changes the book's tables calls it (it writes the tables of this revision)."""
+    store's days and months are written together, on neighbouring pages. Migrations never call it (it
+    follows the models): a revision that changes the book's tables refills them with its own frozen SQL."""
     sums = ", ".join(SUMS)
     for table in ("kpi_month_categories", "kpi_months", "kpi_day_categories", "kpi_days"):
         connection.execute(text(f"DELETE FROM {table}"))

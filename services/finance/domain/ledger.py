@@ -19,6 +19,8 @@ DEFAULT_TIME_ZONE = "Asia/Shanghai"
 DEFAULT_REFUND_LIMIT_FEN = 50_000
 
 # code: (name, type). Asset/expense/contra-revenue accounts are debit-normal, the rest credit-normal.
+# 1191 carries a debit at the store that shipped a transfer and a credit at the one that received it
+# (it nets to zero over the chain).
 CHART: dict[str, tuple[str, str]] = {
     "1001": ("Cash on hand 库存现金", "asset"),
     "1002": ("Bank deposits 银行存款", "asset"),
@@ -28,12 +30,16 @@ CHART: dict[str, tuple[str, str]] = {
     "1099": ("Receipts to reconcile 待核对收款", "asset"),
     "1122": ("Accounts receivable 应收账款", "asset"),
     "1190": ("Due from other stores 应收门店往来", "asset"),
+    "1191": ("Stock transfers between stores 门店调拨往来", "asset"),
+    "1402": ("Goods in transit 在途物资", "asset"),
     "1405": ("Inventory 库存商品", "asset"),
     "2190": ("Due to other stores 应付门店往来", "liability"),
     "2203": ("Customer deposits 预收定金", "liability"),
     "2205": ("Stored-value liability 储值卡负债", "liability"),
     "2206": ("Service-package liability 套餐卡负债", "liability"),
+    "2209": ("Goods received not invoiced 暂估应付款", "liability"),
     "2221": ("VAT payable 应交增值税", "liability"),
+    "3999": ("Opening balances 期初余额", "equity"),
     "4001": ("Revenue: labour 工时收入", "revenue"),
     "4002": ("Revenue: parts 配件收入", "revenue"),
     "4003": ("Revenue: fees 其他收费", "revenue"),
@@ -48,6 +54,7 @@ CHART: dict[str, tuple[str, str]] = {
     "6606": ("Expense: maintenance 维修维护", "expense"),
     "6699": ("Expense: other 其他费用", "expense"),
     "6711": ("Cash over/short 现金长短款", "expense"),
+    "6712": ("Inventory gains and losses 存货盘盈盘亏", "expense"),
 }
 DEBIT_NORMAL = {"asset", "expense", "contra_revenue"}
 
@@ -55,6 +62,7 @@ CASH, BANK, AR, DUE_FROM, INVENTORY = "1001", "1002", "1122", "1190", "1405"
 DUE_TO, DEPOSITS, STORED_VALUE, PACKAGES, VAT = "2190", "2203", "2205", "2206", "2221"
 REVENUE = {"labour": "4001", "part": "4002", "fee": "4003"}
 DISCOUNTS, REFUNDS, COGS, CASH_OVER_SHORT = "4101", "4102", "5001", "6711"
+TRANSFERS, IN_TRANSIT, GRNI, OPENING, STOCK_GAINS_LOSSES = "1191", "1402", "2209", "3999", "6712"
 EXPENSE_ACCOUNTS = {"rent": "6601", "utilities": "6602", "wages": "6603", "purchases": "6604",
                     "marketing": "6605", "maintenance": "6606", "other": "6699"}
 METHOD_ACCOUNTS = {"cash": CASH, "card": "1011", "wechat": "1012", "alipay": "1013"}

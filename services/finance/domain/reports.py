@@ -17,7 +17,7 @@ from ..models import KpiDay, KpiDayCategory, KpiMonth, KpiMonthCategory
 from . import ledger
 from .commission import month_bounds
 from .kpi_days import SUMS
-from .ledger import CASH_OVER_SHORT, CHART, COGS, DISCOUNTS, EXPENSE_ACCOUNTS, REFUNDS, REVENUE
+from .ledger import CASH_OVER_SHORT, CHART, COGS, DISCOUNTS, EXPENSE_ACCOUNTS, REFUNDS, REVENUE, STOCK_GAINS_LOSSES
 
 OWNED_ELSEWHERE = {
     "technician_productivity": "workshop (clocked ÷ available hours: shifts)",
@@ -55,6 +55,7 @@ def pnl(session: Session, stores: list[str] | None, month: str) -> dict:
     gross_profit = net_revenue - cogs
     expenses = {category: debit_side(account) for category, account in EXPENSE_ACCOUNTS.items()}
     expenses["cash_over_short"] = debit_side(CASH_OVER_SHORT)
+    expenses["inventory_gains_losses"] = debit_side(STOCK_GAINS_LOSSES)  # shrinkage less stock found
     total_expenses = sum(expenses.values())
     return {"month": month, "store_ids": stores, "revenue": revenue, "gross_revenue_fen": gross_revenue,
             "discounts_fen": discounts, "refunds_fen": refunds, "net_revenue_fen": net_revenue,

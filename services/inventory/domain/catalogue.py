@@ -12,7 +12,7 @@ from services.common.context import Caller
 from services.common.errors import Conflict, Invalid, NotFound
 from services.common.schemas import page
 
-from . import ledger
+from . import ledger, postings
 from ..models import ZERO, Movement, Part, StockLevel, Supplier
 from ..schemas import TAX_RATES
 
@@ -210,20 +210,32 @@ def availability(session: Session, store_id: str, skus: list[str]) -> list[dict]
     return result
 
 
+def _asked(session: Session, skus: list[str]) -> tuple[list[tuple[str, Part]], list[str]]:
+    """The SKUs as asked (blank ones dropped, each once) with their parts, and those unknown."""
+    asked = list(dict.fromkeys(s for s in skus if s and s.strip()))
+    parts = {p.sku: p for p in session.scalars(select(Part).where(Part.sku.in_({ledger.norm_sku(s) for s in asked})))}
+    found = [(sku, parts[ledger.norm_sku(sku)]) for sku in asked if ledger.norm_sku(sku) in parts]
+    return found, [sku for sku in asked if ledger.norm_sku(sku) not in parts]
+
+
+def catalogue_parts(session: Session, skus: list[str]) -> dict:
+    """Which of these SKUs the chain's catalogue has and whether they are still sold (sales
+    checks a package's parts with this when the package is created)."""
+    found, unknown = _asked(session, skus)
+    return {"items": [{"sku": sku, "catalogue_sku": part.sku, "part_id": part.id, "name": part.name,
+                       "active": part.active} for sku, part in found], "unknown": unknown}
+
+
 def quote_parts(session: Session, store_id: str, skus: list[str]) -> dict:
     """What sales needs to price quote lines: one answer for all the SKUs of a request.
     `items` echo each SKU as asked (the catalogue's spelling is `catalogue_sku`); `unknown`
-    lists the SKUs the catalogue does not have."""
-    asked = list(dict.fromkeys(s for s in skus if s and s.strip()))
-    parts = {p.sku: p for p in session.scalars(select(Part).where(Part.sku.in_({ledger.norm_sku(s) for s in asked})))}
+    lists the SKUs the catalogue does not have. Whether the stock covers a line depends on the
+    quantity asked, which sales knows: `available` is given, not a yes/no."""
+    found, unknown = _asked(session, skus)
     levels = {lvl.part_id: lvl for lvl in session.scalars(select(StockLevel).where(
-        StockLevel.store_id == store_id, StockLevel.part_id.in_([p.id for p in parts.values()])))}
-    items, unknown = [], []
-    for sku in asked:
-        part = parts.get(ledger.norm_sku(sku))
-        if part is None:
-            unknown.append(sku)
-            continue
+        StockLevel.store_id == store_id, StockLevel.part_id.in_([part.id for _sku, part in found])))}
+    items = []
+    for sku, part in found:
         level = levels.get(part.id)
         available = level.available if level is not None else ZERO
         cost = (level.avg_cost_fen if level is not None and level.on_hand else 0) or ledger.last_unit_cost(
@@ -235,7 +247,7 @@ def quote_parts(session: Session, store_id: str, skus: list[str]) -> dict:
             else part.list_price_fen,
             "currency": part.currency, "tax_class": part.tax_class, "tax_rate": TAX_RATES[part.tax_class],
             "cost_fen": cost, "on_hand": level.on_hand if level is not None else ZERO, "available": available,
-            "on_order": level.on_order if level is not None else ZERO, "in_stock": available > 0,
+            "on_order": level.on_order if level is not None else ZERO,
             "active": part.active, "hazardous": part.hazardous, "batch_tracked": part.batch_tracked})
     return {"items": items, "unknown": unknown}
 
@@ -269,5 +281,6 @@ def adjust_stock(session: Session, data: dict, caller: Caller) -> list[Movement]
     record_audit(session, caller, "stock_adjusted", "stock_adjustment", ref["reference_id"], store_id=level.store_id,
                  details={"sku": part.sku, "qty": qty, "reason": data["reason"],
                           "value_fen": sum(m.value_fen for m in movements)})
+    postings.announce(session)
     session.flush()
     return movements

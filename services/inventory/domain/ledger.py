@@ -22,6 +22,7 @@ from services.common.money import to_qty
 from services.common.outbox import record_event
 
 from ..models import ZERO, Batch, Movement, Part, Reservation, StockLevel
+from . import postings
 
 log = logging.getLogger(__name__)
 
@@ -125,7 +126,8 @@ def last_unit_cost(session: Session, store_id: str, part_id: str) -> int:
 def post_movement(session: Session, level: StockLevel, kind: str, qty: Decimal, value_fen: int, *,
                   reference_type: str, reference_id: str, user_id: str | None, batch: Batch | None = None,
                   note: str | None = None) -> Movement:
-    """The only way on-hand changes: a signed movement row and the level moved by it."""
+    """The only way on-hand changes: a signed movement row and the level moved by it (its value
+    waits in `postings` for the operation to announce it to finance)."""
     qty = to_qty(qty)
     new_on_hand = level.on_hand + qty
     if new_on_hand < 0:
@@ -152,6 +154,7 @@ def post_movement(session: Session, level: StockLevel, kind: str, qty: Decimal, 
                         reference_type=reference_type, reference_id=reference_id, user_id=user_id, note=note,
                         created_at=now)
     session.add(movement)
+    postings.note(session, movement)
     return movement
 
 

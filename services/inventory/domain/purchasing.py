@@ -14,7 +14,7 @@ from services.common.db import utcnow
 from services.common.errors import Conflict, Invalid, NotFound
 from services.common.schemas import page
 
-from . import ledger
+from . import ledger, postings
 from ..models import ZERO, PurchaseOrder, PurchaseOrderLine, Receipt, ReceiptLine, Supplier
 
 RECEIVABLE = ("ordered", "partially_received")
@@ -144,6 +144,7 @@ def receive(session: Session, po_id: str, data: dict, caller: Caller) -> Receipt
         "receipt_id": receipt.id, "lines": [{"sku": line.sku, "qty": line.qty, "unit_cost_fen": line.unit_cost_fen}
                                             for line in receipt.lines],
         "before": {"status": status_before}, "after": {"status": po.status}})
+    postings.announce(session)
     session.flush()
     ledger.after_stock_in(session, list(levels.values()))
     session.flush()

@@ -19,7 +19,7 @@ from services.common.money import to_qty
 from services.common.outbox import record_event
 from services.common.schemas import page
 
-from . import ledger
+from . import ledger, postings
 from ..models import ZERO, Movement, OrderState, Part, Reservation
 
 log = logging.getLogger(__name__)
@@ -183,6 +183,7 @@ def issue_for_work_order(session: Session, payload: dict) -> dict | None:
         record_audit(session, None, "stock_issued", "order_parts", order_id, store_id=store_id, details={
             "work_order_id": work_order_id, "lines": lines, "cost_fen": total,
             "released": [{"sku": r.sku, "qty": r.qty_reserved} for r in reservations.values()]})
+    postings.take(session)  # announced by `stock_issued` below: finance books them as the cost of sale
     session.flush()
     ledger.after_stock_in(session, list(levels.values()))
     if not lines:

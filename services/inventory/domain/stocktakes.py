@@ -16,7 +16,7 @@ from services.common.db import utcnow
 from services.common.errors import Conflict, Invalid, NotFound
 from services.common.schemas import page
 
-from . import ledger
+from . import ledger, postings
 from ..models import ZERO, Part, StockLevel, Stocktake, StocktakeCount, StocktakeLine
 
 
@@ -119,6 +119,7 @@ def post_stocktake(session: Session, stocktake_id: str, data: dict, caller: Call
                                            "variance_value_fen": line.variance_value_fen}
                                           for line in stocktake.lines if line.variance_qty],
                           "before": {"status": "open"}, "after": {"status": "posted"}})
+    postings.announce(session)
     session.flush()
     for order_id in sorted(shorted_orders):
         ledger.publish_order_state(session, order_id, stocktake.store_id)

@@ -17,7 +17,7 @@ from services.common.db import utcnow
 from services.common.errors import Conflict, Invalid, NotFound
 from services.common.schemas import page
 
-from . import ledger
+from . import ledger, postings
 from ..models import Batch, Transfer, TransferLine
 
 
@@ -96,6 +96,7 @@ def ship(session: Session, transfer_id: str, data: dict, caller: Caller) -> Tran
         line.unit_cost_fen = ledger.fen(Decimal(line.shipped_value_fen) / qty)
         if movements[0].batch_id:
             line.shipped_batches = [_batch_record(session, m) for m in movements]
+    postings.announce(session, from_store_id=transfer.from_store_id, to_store_id=transfer.to_store_id)
     transfer.status, transfer.shipped_by, transfer.shipped_at = "shipped", caller.user_id, utcnow()
     record_audit(session, caller, "transfer_shipped", "transfer", transfer.id, store_id=transfer.from_store_id,
                  details={"lines": [{"sku": line.sku, "qty": line.qty_shipped, "value_fen": line.shipped_value_fen}
@@ -148,6 +149,7 @@ def receive(session: Session, transfer_id: str, data: dict, caller: Caller) -> T
         line.qty_received = qty
         line.discrepancy_qty = line.qty_shipped - qty
         line.discrepancy_value_fen = line.shipped_value_fen - received_value
+    _announce_received(session, transfer)
     complete = all(line.discrepancy_qty == 0 for line in transfer.lines)
     transfer.status = "received" if complete else "partially_received"
     transfer.received_by, transfer.received_at = caller.user_id, utcnow()
@@ -160,6 +162,18 @@ def receive(session: Session, transfer_id: str, data: dict, caller: Caller) -> T
     session.flush()
     ledger.after_stock_in(session, list(levels.values()))
     return transfer
+
+
+def _announce_received(session: Session, transfer: Transfer) -> None:
+    """What arrived enters the receiving store's stock and the whole shipment leaves transit (a
+    shortfall is the receiving store's loss), even when nothing at all arrived."""
+    movements = postings.take(session)
+    shipped = sum(line.shipped_value_fen for line in transfer.lines)
+    received = sum(m.value_fen for m in movements)
+    if shipped or received:
+        postings.record_valued(session, transfer.to_store_id, "transfer_in", "transfer", transfer.id, received,
+                               postings.valued_lines(movements), from_store_id=transfer.from_store_id,
+                               to_store_id=transfer.to_store_id, in_transit_fen=shipped)
 
 
 def cancel(session: Session, transfer_id: str) -> Transfer:

@@ -1,11 +1,14 @@
-"""Appointments: a slot at a store for a customer's car, within the store's capacity per slot
-(bays); a full slot is refused unless a manager overbooks it on purpose."""
+"""Appointments: a slot at a store for a customer's car, within the store's opening hours and
+its capacity per slot (bays); a full slot is refused unless a manager overbooks it on purpose.
+A car takes one bay: it holds at most one active appointment at a time (a customer without a
+named car likewise)."""
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from services.common.context import Caller
@@ -13,11 +16,10 @@ from services.common.db import utcnow
 from services.common.errors import Conflict, Forbidden, Invalid, NotFound
 from services.common.schemas import encode_cursor
 
-from ..models import Appointment
+from ..models import ACTIVE_APPOINTMENT_STATES as ACTIVE, Appointment, StoreSettings
 from .reception import scoped
 from .settings import lock_settings, settings_of
 
-ACTIVE = ("booked", "arrived")
 MANAGERS = frozenset({"store_manager", "hq_admin"})
 
 
@@ -31,6 +33,8 @@ def book(session: Session, caller: Caller, data: dict) -> Appointment:
                       fields={"slot_start": ["Not the start of a slot."]})
     if data["slot_start"] < utcnow() - timedelta(minutes=settings.slot_minutes):
         raise Invalid("This slot is in the past.", fields={"slot_start": ["In the past."]})
+    require_opening_hours(settings, start)
+    _require_free(session, data, settings.slot_minutes)
     taken = session.scalar(select(func.count()).select_from(Appointment).where(
         Appointment.store_id == data["store_id"], Appointment.slot_start == data["slot_start"],
         Appointment.state.in_(ACTIVE)))
@@ -38,14 +42,51 @@ def book(session: Session, caller: Caller, data: dict) -> Appointment:
     if taken >= settings.slot_capacity:
         if not overbook:
             raise Conflict(f"This slot is full ({taken} of {settings.slot_capacity} bays booked); "
-                           "choose another or ask a manager to overbook.", fields={"slot_start": ["Full."]})
+                           "choose another or ask a manager to overbook.", fields={"slot_start": ["Full."]},
+                           code="slot_full", params={"taken": str(taken), "capacity": str(settings.slot_capacity)})
         if caller.role not in MANAGERS:
             raise Forbidden("Only a store manager may overbook a slot.")
     appointment = Appointment(slot_minutes=settings.slot_minutes, created_by=caller.user_id,
                               overbooked=taken >= settings.slot_capacity, **data)
-    session.add(appointment)
-    session.flush()
+    try:
+        with session.begin_nested():
+            session.add(appointment)
+            session.flush()
+    except IntegrityError as exc:  # the same car booked into this slot at the same moment
+        _require_free(session, data, settings.slot_minutes)
+        raise Conflict("This car was just booked into this slot; look at its appointments.",
+                       code="already_booked") from exc
     return appointment
+
+
+def require_opening_hours(settings: StoreSettings, start: datetime) -> None:
+    """The whole slot lies within the store's opening hours (store time)."""
+    first = settings.opens_at.hour * 60 + settings.opens_at.minute
+    last = settings.closes_at.hour * 60 + settings.closes_at.minute
+    minutes = start.hour * 60 + start.minute
+    if minutes < first or minutes + settings.slot_minutes > last:
+        hours = {"opens_at": f"{settings.opens_at:%H:%M}", "closes_at": f"{settings.closes_at:%H:%M}"}
+        raise Invalid(f"The store is open {hours['opens_at']}–{hours['closes_at']}; this slot is outside.",
+                      fields={"slot_start": ["Outside the store's opening hours."]},
+                      code="slot_outside_opening_hours", params=hours)
+
+
+def _require_free(session: Session, data: dict, slot_minutes: int) -> None:
+    """The car (or, without one, the customer) has no active appointment overlapping this slot."""
+    start = data["slot_start"]
+    end = start + timedelta(minutes=slot_minutes)
+    query = select(Appointment).where(Appointment.state.in_(ACTIVE), Appointment.slot_start < end,
+                                      Appointment.slot_start > start - timedelta(days=1))
+    if data.get("vehicle_id"):
+        query = query.where(Appointment.vehicle_id == data["vehicle_id"])
+    else:
+        query = query.where(Appointment.customer_id == data["customer_id"], Appointment.vehicle_id.is_(None))
+    for held in session.scalars(query.execution_options(populate_existing=True)):
+        if held.slot_start + timedelta(minutes=held.slot_minutes) > start:
+            raise Conflict("This car already has an appointment at this time (one car takes one bay).",
+                           fields={"vehicle_id" if data.get("vehicle_id") else "customer_id": ["Already booked."]},
+                           code="already_booked", params={"appointment_id": held.id, "store_id": held.store_id,
+                                                          "slot_start": held.slot_start.isoformat()})
 
 
 def get(session: Session, caller: Caller, appointment_id: str, lock: bool = False) -> Appointment:

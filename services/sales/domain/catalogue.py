@@ -54,6 +54,28 @@ def get_operation(session: Session, ref: str) -> LabourOperation:
     return operation
 
 
+def at(path: tuple[str, ...], message: str) -> dict:
+    """Field errors at a nested path, shaped like marshmallow's: ("items", "0", "sku") -> {"items": {"0": …}}."""
+    errors: dict | list = [message]
+    for key in reversed(path):
+        errors = {key: errors}
+    return errors
+
+
+def quotable_operation(session: Session, code: str, field: tuple[str, ...] = ("op_code",)) -> LabourOperation:
+    """The operation a quote line or a package item names: known and still offered (422 otherwise)."""
+    operation = session.get(LabourOperation, code) or session.scalars(
+        select(LabourOperation).where(LabourOperation.code == code)).first()
+    if operation is None:
+        raise Invalid(f"No labour operation {code}.", fields=at(field, f"Unknown operation {code}."),
+                      code="unknown_operation", params={"op_code": code})
+    if not operation.active:
+        raise Invalid(f"The labour operation {operation.code} ({operation.name}) is no longer offered.",
+                      fields=at(field, f"Inactive operation {operation.code}."), code="operation_inactive",
+                      params={"op_code": operation.code, "name": operation.name})
+    return operation
+
+
 def update_operation(session: Session, ref: str, changes: dict) -> LabourOperation:
     operation = get_operation(session, ref)
     if "code" in changes and changes["code"] != operation.code:
@@ -90,21 +112,34 @@ def hours_for(operation: LabourOperation, vehicle_class: str) -> Decimal:
 
 # -- packages ---------------------------------------------------------------------------------
 
-def create_package(session: Session, data: dict) -> Package:
+def package_skus(item: dict) -> list[str]:
+    """Every part a package item may put on a quote: its SKU, the options and the fitting ones."""
+    return [sku for sku in (item.get("sku"), *(item.get("sku_options") or []),
+                            *(item.get("sku_by_vehicle") or {}).values()) if sku]
+
+
+def create_package(session: Session, data: dict, parts: dict[str, dict]) -> Package:
+    """`parts` is inventory's answer for every SKU the items name (`package_skus`): SKU asked ->
+    the part, absent when the catalogue does not have it. Every operation must be offered and
+    every part known and sold, so that a package never fails only when it is quoted."""
     if session.scalars(select(Package.id).where(Package.code == data["code"])).first():
         raise Conflict(f"A package {data['code']} exists already.", fields={"code": ["Already used."]})
     items = data.pop("items")
     if data["pricing"] == "fixed" and data.get("fixed_price_fen") is None:
         raise Invalid("A fixed-price package needs fixed_price_fen (or a price list entry later).",
                       fields={"fixed_price_fen": ["Required when pricing is fixed."]})
-    problems = {}
     for index, item in enumerate(items):
         if item["kind"] == "labour":
-            operation = session.scalars(select(LabourOperation).where(LabourOperation.code == item["op_code"])).first()
-            if operation is None:
-                problems[str(index)] = [f"No labour operation {item['op_code']}."]
-    if problems:
-        raise Invalid("Some package items are not valid.", fields={"items": problems})
+            quotable_operation(session, item["op_code"], field=("items", str(index), "op_code"))
+        for sku in package_skus(item):
+            part = parts.get(sku)
+            if part is None:
+                raise Invalid(f"Inventory does not know the part {sku}.", code="unknown_part",
+                              fields=at(("items", str(index), "sku"), f"Unknown SKU: {sku}."), params={"skus": [sku]})
+            if part.get("active") is False:
+                raise Invalid(f"{sku} ({part['name']}) is no longer sold.", code="part_inactive",
+                              fields=at(("items", str(index), "sku"), "Inactive part."),
+                              params={"sku": sku, "name": part["name"]})
     package = Package(**data)
     package.items = [PackageItem(position=index, **item) for index, item in enumerate(items)]
     session.add(package)

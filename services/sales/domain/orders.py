@@ -18,8 +18,9 @@ from services.common.outbox import record_event
 from services.common.schemas import page
 
 from ..models import DeclinedWork, Order, OrderLine, Quote
-from .quotes import CONTRACTABLE, findings_note, get_quote, open_quote, reprice, require_state
-from .reception import scoped
+from .quotes import (CONTRACTABLE, findings_note, get_quote, open_quote, reprice, require_approved_discount,
+                     require_state)
+from .reception import close_visit, scoped
 from .settings import next_number, settings_of
 
 log = logging.getLogger(__name__)
@@ -42,9 +43,7 @@ def contract(session: Session, caller: Caller, quote_id: str, data: dict) -> Ord
     if quote.valid_until < now:  # the expiry timer will mark it; nothing is signed after it
         raise Conflict(f"The quote expired at {quote.valid_until.isoformat()}; revise it and present it again.")
     reprice(session, quote, settings)
-    if quote.approval_status == "pending":
-        raise Conflict("The quote waits for a manager's approval: " + " ".join(quote.approval_reasons),
-                       fields={"approval_status": ["pending"]})
+    require_approved_discount(quote, "contracted")
     if data.get("deposit_fen", 0) > quote.total_fen:
         raise Invalid("The deposit is more than the order's total.", fields={"deposit_fen": ["Above the total."]})
     state_before = quote.state
@@ -205,6 +204,7 @@ def on_vehicle_delivered(session: Session, payload: dict) -> None:
     if order is None:
         return
     order.delivered_at = _when(payload.get("delivered_at"))
+    close_visit(session, order.visit_id, order.delivered_at)
     if order.state in ("confirmed", "in_progress", "completed"):
         order.state = "closed" if order.paid_at else "delivered"
         if order.state == "closed":

@@ -25,7 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from services.common.money import round_fen
+from services.common.money import gross_fen, round_fen, split_tax
 
 PERCENT = "percent"
 AMOUNT = "amount"
@@ -102,10 +102,6 @@ class QuotePrice:
     below_cost: list[str] = field(default_factory=list)
 
 
-def gross_fen(qty: Decimal, unit_price_fen: int) -> int:
-    return round_fen(Decimal(qty) * Decimal(unit_price_fen))
-
-
 def allocate(amount_fen: int, weights: list[int]) -> list[int]:
     """Split `amount_fen` over `weights` proportionally, exactly (largest remainder)."""
     total = sum(weights)
@@ -121,15 +117,6 @@ def allocate(amount_fen: int, weights: list[int]) -> list[int]:
     for index in sorted(range(len(weights)), key=lambda i: (-remainders[i], i))[:left]:
         shares[index] += 1
     return shares
-
-
-def split_tax(net_fen: int, rate: Decimal, inclusive: bool) -> tuple[int, int, int]:
-    """(amount excluding tax, tax, total including tax) of a net line amount."""
-    if inclusive:
-        tax = round_fen(Decimal(net_fen) * rate / (1 + rate))
-        return net_fen - tax, tax, net_fen
-    tax = round_fen(Decimal(net_fen) * rate)
-    return net_fen, tax, net_fen + tax
 
 
 def price_quote(lines: list[LineInput], *, tax_rate: Decimal, tax_inclusive: bool,

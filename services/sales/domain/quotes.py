@@ -113,8 +113,15 @@ def _parts(quote_parts: QuoteParts, store_id: str, skus: list[str], field: str =
     answer = quote_parts(store_id, skus)
     if answer.get("unknown"):
         unknown = ", ".join(answer["unknown"])
-        raise Invalid(f"Inventory does not know the part(s) {unknown}.", fields={field: [f"Unknown SKU: {unknown}."]})
+        raise Invalid(f"Inventory does not know the part(s) {unknown}.", fields={field: [f"Unknown SKU: {unknown}."]},
+                      code="unknown_part", params={"skus": answer["unknown"]})
     return {item["sku"]: item for item in answer["items"]}
+
+
+def stock_covers(available: Decimal, qty: Decimal) -> bool:
+    """A part line is available only when the store's free stock covers the quantity asked
+    (5 asked with 2 free is short: the work order would wait for parts)."""
+    return available >= qty
 
 
 def _labour_rate(session: Session, quote: Quote, skill: str | None, today: date) -> tuple[int, str]:
@@ -127,18 +134,21 @@ def _labour_rate(session: Session, quote: Quote, skill: str | None, today: date)
 
 def _part_line(session: Session, quote: Quote, part: dict, qty: Decimal, today: date) -> QuoteLine:
     if part.get("active") is False:
-        raise Invalid(f"{part['sku']} ({part['name']}) is no longer sold.", fields={"sku": ["Inactive part."]})
+        raise Invalid(f"{part['sku']} ({part['name']}) is no longer sold.", fields={"sku": ["Inactive part."]},
+                      code="part_inactive", params={"sku": part["sku"], "name": part["name"]})
     sku = part.get("catalogue_sku") or part["sku"]  # the catalogue's spelling travels on to the order
     listed = catalogue.effective_price(session, "part", sku, quote.store_id, today)
+    available = to_qty(part.get("available") or 0)
     return QuoteLine(
         kind="part", description=part["name"], sku=sku, part_id=part.get("part_id"), unit=part.get("unit"),
         qty=qty, unit_price_fen=listed.price_fen if listed else int(part["unit_price_fen"]),
         price_source="price_list" if listed else "inventory", unit_cost_fen=part.get("cost_fen"),
-        available_qty=to_qty(part.get("available") or 0), in_stock=bool(part.get("in_stock")))
+        available_qty=available, in_stock=stock_covers(available, qty))
 
 
-def _labour_line(session: Session, quote: Quote, data: dict, today: date) -> QuoteLine:
-    operation = catalogue.get_operation(session, data["op_code"]) if data.get("op_code") else None
+def _labour_line(session: Session, quote: Quote, data: dict, today: date,
+                 field: tuple[str, ...] = ("op_code",)) -> QuoteLine:
+    operation = catalogue.quotable_operation(session, data["op_code"], field) if data.get("op_code") else None
     if operation is None and not data.get("description"):
         raise Invalid("A labour line names an operation (op_code) or has a description.",
                       fields={"description": ["Required without op_code."]})
@@ -191,16 +201,20 @@ def _editable(session: Session, caller: Caller, quote_id: str) -> Quote:
     return quote
 
 
-def add_line(session: Session, caller: Caller, quote_id: str, data: dict, quote_parts: QuoteParts) -> QuoteLine:
-    return add_lines(session, caller, quote_id, [data], quote_parts)[0]
+def price_parts(quote_parts: QuoteParts, store_id: str, lines: list[dict]) -> dict[str, dict]:
+    """The parts of `lines` priced by inventory in one call (sku -> item): asked before anything is
+    written, so no transaction waits on inventory (`services/common/transactions.py`)."""
+    return _parts(quote_parts, store_id, [data["sku"] for data in lines if data["kind"] == "part"])
+
+
+def add_line(session: Session, caller: Caller, quote_id: str, data: dict, parts: dict[str, dict]) -> QuoteLine:
+    return add_lines(session, caller, quote_id, [data], parts)[0]
 
 
 def add_lines(session: Session, caller: Caller, quote_id: str, lines: list[dict],
-              quote_parts: QuoteParts) -> list[QuoteLine]:
-    """Lines added to a draft quote in one step: inventory prices every part in one call, asked
-    before the quote is locked (a slow answer never holds the lock); the quote is repriced once."""
-    skus = [data["sku"] for data in lines if data["kind"] == "part"]
-    parts = _parts(quote_parts, get_quote(session, caller, quote_id).store_id, skus) if skus else {}
+              parts: dict[str, dict]) -> list[QuoteLine]:
+    """Lines added to a draft quote in one step, their parts already priced (`price_parts`); the
+    quote is locked and repriced once."""
     quote = _editable(session, caller, quote_id)
     settings = settings_of(session, quote.store_id)
     today = store_today(settings)
@@ -235,6 +249,11 @@ def add_package(session: Session, caller: Caller, quote_id: str, data: dict, quo
     if not package.active:
         raise Conflict(f"The package {package.code} is no longer offered.")
     choices = {str(k): v for k, v in (data.get("part_choices") or {}).items()}
+    stray = sorted(set(choices) - {str(item.position) for item in package.items if item.kind == "part"})
+    if stray:
+        raise Invalid(f"part_choices names items of {package.code} that are not parts: {', '.join(stray)}.",
+                      fields={"part_choices": {key: ["Not a part item of this package."] for key in stray}},
+                      code="not_a_part_item", params={"package": package.code, "positions": stray})
     wanted = {}
     for item in package.items:
         if item.kind != "part":
@@ -258,7 +277,7 @@ def add_package(session: Session, caller: Caller, quote_id: str, data: dict, quo
     for item in package.items:
         if item.kind == "labour":
             line = _labour_line(session, quote, {"op_code": item.op_code, "qty": item.qty,
-                                                 "description": item.description}, today)
+                                                 "description": item.description}, today, ("package",))
         elif item.kind == "part":
             line = _part_line(session, quote, parts[wanted[item.position]], to_qty(item.qty), today)
         else:
@@ -404,11 +423,21 @@ def reprice(session: Session, quote: Quote, settings: StoreSettings) -> pricing.
 
 # -- presenting, the customer's decision, versions ---------------------------------------------
 
+def require_approved_discount(quote: Quote, action: str) -> None:
+    """A quote whose discount (or below-cost price) waits for a manager's approval is neither
+    shown to the customer nor signed: the customer would see a price the store has not agreed to."""
+    if quote.approval_status == "pending":
+        raise Conflict(f"The quote waits for a manager's approval and cannot be {action}: "
+                       + " ".join(quote.approval_reasons), fields={"approval_status": ["pending"]},
+                       code="discount_approval_pending")
+
+
 def present(session: Session, caller: Caller, quote_id: str) -> Quote:
     quote = get_quote(session, caller, quote_id, lock=True)
     require_state(quote, ("draft",), "presenting")
     if not quote.lines:
         raise Conflict("A quote without lines cannot be presented.")
+    require_approved_discount(quote, "presented")
     settings = settings_of(session, quote.store_id)
     quote.state, quote.presented_at = "presented", utcnow()
     quote.valid_until = quote.presented_at + timedelta(days=settings.quote_valid_days)
@@ -432,15 +461,19 @@ def decide(session: Session, caller: Caller, quote_id: str, data: dict) -> Quote
     now = utcnow()
     for line in quote.lines:
         line.decision = "approved" if line.id in approved else "declined"
+    quote.state = ("approved" if not declined else "declined" if not approved else "partially_approved")
+    quote.decided_at = now
+    reprice(session, quote, settings_of(session, quote.store_id))
+    # priced after the decision: a declined line's own price, without a share of the quote discount
+    # (which is given for the work done), the one price the quote, reception and the API show
+    for line in quote.lines:
         if line.decision == "declined":
             session.add(DeclinedWork(
                 store_id=quote.store_id, customer_id=quote.customer_id, vehicle_id=quote.vehicle_id,
                 visit_id=quote.visit_id, quote_id=quote.id, quote_line_id=line.id, kind=line.kind,
                 description=line.description, op_code=line.op_code, sku=line.sku, qty=line.qty,
                 total_fen=line.total_fen, declined_at=now))
-    quote.state = ("approved" if not declined else "declined" if not approved else "partially_approved")
-    quote.decided_at = now
-    reprice(session, quote, settings_of(session, quote.store_id))
+    session.flush()
     return quote
 
 

@@ -1,8 +1,15 @@
 """Reception: checking a car in (a visit), test drives, and the declined work a visit shows
-again. Customer and vehicle arrive already checked against crm by the service."""
+again. Customer and vehicle arrive already checked against crm by the service.
+
+A car has one open visit per store: from check-in until it is delivered, or, when no order is
+under way, until the end of the store's day. Checking it in again meanwhile gives that visit."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from datetime import datetime, time
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from services.common.context import Caller
@@ -11,8 +18,11 @@ from services.common.errors import Conflict, Invalid, NotFound
 from services.common.outbox import record_event
 from services.common.schemas import page
 
-from ..models import Appointment, DeclinedWork, TestDrive, Visit
+from ..models import Appointment, DeclinedWork, Order, TestDrive, Visit
 from . import catalogue
+from .settings import settings_of
+
+LIVE_ORDER_STATES = ("confirmed", "in_progress", "completed")
 
 
 def _keyset(query, model, filters: dict):
@@ -44,6 +54,10 @@ def check_in(session: Session, caller: Caller, data: dict, customer: dict, vehic
             raise Invalid("The appointment is another customer's.", fields={"appointment_id": ["Other customer."]})
         if appointment.state != "booked":
             raise Conflict(f"The appointment is {appointment.state}; only a booked one can arrive.")
+    if vehicle is not None:
+        existing = open_visit(session, data["store_id"], vehicle["id"])
+        if existing is not None:
+            return _checked_in_already(existing, customer, appointment)
     vehicle_class = data.get("vehicle_class") or catalogue.classify(
         session, (vehicle or {}).get("make"), (vehicle or {}).get("model"))
     visit = Visit(
@@ -53,8 +67,15 @@ def check_in(session: Session, caller: Caller, data: dict, customer: dict, vehic
         vehicle_class=vehicle_class, mileage_km=data.get("mileage_km"), needs=data["needs"],
         budget_fen=data.get("budget_fen"), expectations=data.get("expectations"), notes=data.get("notes"),
         promised_at=data.get("promised_at"), advisor_id=caller.user_id, checked_in_at=utcnow())
-    session.add(visit)
-    session.flush()
+    try:
+        with session.begin_nested():
+            session.add(visit)
+            session.flush()
+    except IntegrityError as exc:  # the same car checked in at the same moment: theirs is the visit
+        existing = open_visit(session, data["store_id"], vehicle["id"]) if vehicle is not None else None
+        if existing is None:
+            raise Conflict("This car was just checked in; reload its visits.", code="visit_already_open") from exc
+        return _checked_in_already(existing, customer, appointment)
     if appointment is not None:
         appointment.state = "arrived"
         appointment.visit_id = visit.id
@@ -63,6 +84,40 @@ def check_in(session: Session, caller: Caller, data: dict, customer: dict, vehic
         "vehicle_id": visit.vehicle_id, "mileage_km": visit.mileage_km, "needs": list(visit.needs),
         "checked_in_at": visit.checked_in_at.isoformat()}, store_id=visit.store_id)
     return visit
+
+
+def open_visit(session: Session, store_id: str, vehicle_id: str) -> Visit | None:
+    """The car's open visit at the store, after closing those of earlier days without an
+    order under way (the car left without work)."""
+    zone = ZoneInfo(settings_of(session, store_id).timezone)
+    today = datetime.combine(utcnow().astimezone(zone).date(), time(0), tzinfo=zone)
+    live = select(Order.visit_id).where(Order.state.in_(LIVE_ORDER_STATES), Order.visit_id.is_not(None))
+    session.execute(update(Visit).where(
+        Visit.store_id == store_id, Visit.vehicle_id == vehicle_id, Visit.closed_at.is_(None),
+        Visit.checked_in_at < today, Visit.id.not_in(live)).values(closed_at=utcnow())
+        .execution_options(synchronize_session=False))
+    return session.scalars(select(Visit).where(Visit.store_id == store_id, Visit.vehicle_id == vehicle_id,
+                                               Visit.closed_at.is_(None))
+                           .execution_options(populate_existing=True)).first()
+
+
+def _checked_in_already(visit: Visit, customer: dict, appointment: Appointment | None) -> Visit:
+    """A second check-in of a car that is here: its open visit (taking the appointment it
+    names if the visit has none); a car here for another customer is a conflict."""
+    if visit.customer_id != customer["id"]:
+        raise Conflict("This car is checked in already, for another customer.", code="visit_already_open",
+                       fields={"vehicle_id": ["Checked in already."]}, params={"visit_id": visit.id})
+    if appointment is not None and visit.appointment_id is None:
+        visit.appointment_id = appointment.id
+        appointment.state, appointment.visit_id = "arrived", visit.id
+    return visit
+
+
+def close_visit(session: Session, visit_id: str | None, when: datetime) -> None:
+    """The car left (delivered): its next check-in is a new visit."""
+    if visit_id:
+        session.execute(update(Visit).where(Visit.id == visit_id, Visit.closed_at.is_(None))
+                        .values(closed_at=when).execution_options(synchronize_session=False))
 
 
 def get_visit(session: Session, caller: Caller, visit_id: str) -> Visit:

@@ -1,7 +1,8 @@
 """A store's sales settings (labour rate, VAT, pricing mode, discount limits per role, slot
-capacity): one row per store, defaults until a manager saves one."""
+capacity, opening hours): one row per store, defaults until a manager saves one."""
 from __future__ import annotations
 
+from datetime import time
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -9,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from services.common.context import Caller
-from services.common.errors import Forbidden
+from services.common.errors import Forbidden, Invalid
 
 from ..models import Counter, StoreSettings
 from ..schemas import json_numbers
@@ -22,6 +23,8 @@ DEFAULTS = {
     "slot_minutes": 60,
     "slot_capacity": 4,
     "timezone": "Asia/Shanghai",
+    "opens_at": time(8, 30),
+    "closes_at": time(18, 0),
     "quote_valid_days": 7,
 }
 
@@ -50,6 +53,10 @@ def save_settings(session: Session, caller: Caller, store_id: str, changes: dict
     row = lock_settings(session, store_id)
     for key, value in changes.items():
         setattr(row, key, value)
+    if row.opens_at >= row.closes_at:
+        raise Invalid("The store closes before it opens.", code="opening_hours_invalid",
+                      fields={"closes_at": ["Not after opens_at."]},
+                      params={"opens_at": f"{row.opens_at:%H:%M}", "closes_at": f"{row.closes_at:%H:%M}"})
     row.updated_by = caller.user_id
     session.flush()
     return row

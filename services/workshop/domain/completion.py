@@ -6,9 +6,10 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
+from services.common.audit import record_audit
 from services.common.context import Caller
 from services.common.db import utcnow
-from services.common.errors import Conflict, Invalid
+from services.common.errors import Conflict, Forbidden, Invalid
 from services.common.money import to_qty
 from services.common.outbox import record_event
 
@@ -87,11 +88,38 @@ def complete(session: Session, caller: Caller, work_order_id: str, data: dict) -
     return work_order
 
 
-def deliver(session: Session, caller: Caller, work_order_id: str, data: dict) -> WorkOrder:
+OVERRIDERS = frozenset({"store_manager", "hq_admin"})
+
+
+def release_override(balance: dict, caller: Caller, reason: str | None) -> dict | None:
+    """A car leaves paid for. With an open balance (or before its invoice is issued: nothing can
+    have been paid) it leaves only on a store manager's or HQ's override with a reason; returns
+    that override (to audit), None when the invoice is settled. `balance`: finance's
+    `get_order_balance`."""
+    if balance.get("invoice_id") and balance["due_fen"] <= 0:
+        return None
+    if not reason:
+        owed = "its invoice is not issued yet" if not balance.get("invoice_id") else \
+            f"{balance['due_fen']} fen are still due on its invoice"
+        raise Conflict(f"The car cannot be delivered: {owed}. Take payment first, or a store manager "
+                       "delivers it with a reason (override_reason).", code="delivery_balance_open")
+    if caller.role not in OVERRIDERS:
+        raise Forbidden("Only a store manager or HQ may deliver a car with an open balance.",
+                        code="delivery_override_needs_manager")
+    return {"invoice_id": balance.get("invoice_id"), "due_fen": balance.get("due_fen"), "reason": reason}
+
+
+def deliver(session: Session, caller: Caller, work_order_id: str, data: dict, balance: dict) -> WorkOrder:
+    """`balance`: the invoice's, asked of finance before this transaction began."""
     work_order = get_work_order(session, work_order_id, caller, lock=True)
     now = utcnow()
+    check_transition(work_order.status, DELIVERED, "deliver it")  # a state error before a payment one
+    override = release_override(balance, caller, data.get("override_reason"))
     transition(session, work_order, DELIVERED, by=caller.user_id, reason=data.get("comment"),
                action="deliver it", at=now)
+    if override:
+        record_audit(session, caller, "delivered_with_open_balance", "work_order", work_order.id,
+                     store_id=work_order.store_id, details={"order_id": work_order.order_id, **override})
     work_order.delivered_at = now
     work_order.mileage_out_km = data.get("mileage_out_km")
     work_order.accepted_by = data["accepted_by"]

@@ -3,7 +3,7 @@ yellow = soon, red = now), notes and photo references. Red and yellow findings a
 advisor turns into a new quote for the same visit (`findings_to_quote`, then sales' `quote_findings`)."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from services.common.context import Caller
@@ -82,6 +82,8 @@ def findings_to_quote(session: Session, caller: Caller, work_order_id: str,
     return work_order.order_id, chosen
 
 
-def mark_quoted(findings: list[Finding], quote_id: str) -> None:
-    for finding in findings:
-        finding.quote_id = quote_id
+def mark_quoted(session: Session, findings: list[Finding], quote_id: str) -> None:
+    """Record the quote on findings still unquoted (sales was asked outside any transaction, so a
+    concurrent request may have quoted some meanwhile: theirs stays)."""
+    session.execute(update(Finding).where(Finding.id.in_([f.id for f in findings]), Finding.quote_id.is_(None))
+                    .values(quote_id=quote_id).execution_options(synchronize_session="fetch"))

@@ -77,7 +77,7 @@ async function openDetail(detail, workOrderId, ctx, reload) {
 function stepFor(wo, ctx, done) {
   if (["open", "dispatched"].includes(wo.status)) return [dispatchForm(wo, ctx, done)];
   if (wo.status === "qc") return [wo.qc_passed ? completeForm(wo, done) : qcForm(wo, done)];
-  if (wo.status === "completed") return [deliverForm(wo, done)];
+  if (wo.status === "completed") return [deliverForm(wo, ctx, done)];
   if (wo.status === "in_progress") return [h("p", { class: "hint", text: t("wo_waiting_on_technicians") })];
   return [];
 }
@@ -156,15 +156,22 @@ function completeForm(wo, done) {
   return complete;
 }
 
-function deliverForm(wo, done) {
+/** Delivery: the service refuses a car with an open balance (code delivery_balance_open); a store
+ * manager or HQ may release it anyway with a reason, which is audited. */
+function deliverForm(wo, ctx, done) {
   const submit = h("button", { class: "primary", type: "submit", text: t("deliver") });
+  const mayOverride = ["store_manager", "hq_admin"].includes(ctx.user.role);
+  const override = field("override_reason", input("override_reason", { placeholder: t("override_reason_hint") }));
+  override.hidden = true;
   const deliver = form({ id: "deliver-form", onsubmit: async (event) => {
     event.preventDefault();
     const v = values(deliver);
     const next = await busy(submit, deliver, () => api.post(`/v1/work-orders/${wo.id}/deliver`, {
       mileage_out_km: v.mileage_out_km === "" ? undefined : Number(v.mileage_out_km), accepted_by: v.accepted_by,
-      satisfied: v.satisfied === "yes", ...(v.comment ? { comment: v.comment } : {}) }));
+      satisfied: v.satisfied === "yes", ...(v.comment ? { comment: v.comment } : {}),
+      ...(mayOverride && v.override_reason ? { override_reason: v.override_reason } : {}) }));
     if (next) done(next);
+    else if (mayOverride && deliver.querySelector(".form-error").dataset.code === "delivery_balance_open") override.hidden = false;
   } },
   h("h2", { text: t("deliver") }),
   h("div", { class: "row" }, field("mileage_out_km", input("mileage_out_km", { type: "number", min: 0 })),
@@ -172,6 +179,6 @@ function deliverForm(wo, done) {
   h("div", { class: "row" },
     h("label", {}, input("satisfied", { type: "radio", value: "yes", checked: true }), ` ${t("satisfied")}`),
     h("label", {}, input("satisfied", { type: "radio", value: "no" }), ` ${t("not_satisfied")}`)),
-  field("comment", input("comment")), submit);
+  field("comment", input("comment")), ...(mayOverride ? [override] : []), submit);
   return deliver;
 }

@@ -68,7 +68,8 @@ function linesTable(quote, refresh) {
     quote.lines.map((line) => h("tr", { "data-line": line.id },
       h("td", { text: t(`kind_${line.kind}`) }),
       h("td", {}, line.description || line.sku, line.kind === "part"
-        ? h("div", { class: "hint" }, line.available ? badge(`${t("in_stock")} ${qty(line.available_qty)}`, "ok") : badge(t("short"), "bad")) : null),
+        ? h("div", { class: "hint" }, line.available ? badge(`${t("in_stock")} ${qty(line.available_qty)}`, "ok")
+          : badge(`${t("short")} · ${t("available")} ${qty(line.available_qty ?? 0)}`, "bad")) : null),
       h("td", { class: "num", text: line.kind === "labour" ? `${qty(line.hours)} h` : qty(line.qty) }),
       h("td", { class: "num", text: yuan(line.unit_price_fen) }),
       h("td", { class: "num", text: yuan(line.total_fen) }),
@@ -156,10 +157,16 @@ function partForm(quote, ctx, refresh) {
 function partRow(part, stock, quote, refresh) {
   const count = input("qty", { type: "number", min: "0.001", step: "any", value: 1, style: "width:5rem" });
   const add = h("button", { type: "button", class: "secondary", text: t("add") });
+  const free = Number(stock?.available ?? 0);
+  const availability = h("td", { class: "num", "data-available": "" });
+  // like the quote line: in stock only when what is free covers the quantity typed
+  const show = () => availability.replaceChildren(badge(qty(free), free >= Number(count.value || 0) && free > 0 ? "ok" : "bad"));
+  count.addEventListener("input", show);
+  show();
   const row = h("tr", { "data-sku": part.sku },
     h("td", { text: part.sku }), h("td", { text: part.name }),
     h("td", { class: "num", text: yuan(stock?.price_fen ?? part.list_price_fen) }),
-    h("td", { class: "num" }, stock && Number(stock.available) > 0 ? badge(qty(stock.available), "ok") : badge(qty(stock?.available ?? 0), "bad")),
+    availability,
     h("td", {}, h("label", { class: "field", "data-field": "qty" }, count, h("small", { class: "field-error" }))),
     h("td", {}, add, h("div", { class: "form-error" })));
   add.addEventListener("click", () => addLine(add, row, quote, { kind: "part", sku: part.sku, qty: Number(count.value) }, refresh));

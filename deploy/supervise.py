@@ -1,0 +1,71 @@
+"""`make run`'s process manager: every line of deploy/Procfile as a supervisord program.
+
+A process that dies (a crash, `kill -9`) is restarted at once, and one that keeps dying while
+starting is retried with a growing delay (supervisord's backoff: 1 s, 2 s, 3 s … for
+`START_RETRIES` tries); the others keep serving meanwhile, and the gateway's `/readyz` names the
+one that is down. The demo seed runs once. Ctrl-C (SIGINT) or
+SIGTERM stops every process, each gracefully first. The generated configuration and the control
+socket live under DATA_DIR: `python -m supervisor.supervisorctl -c $DATA_DIR/supervisord.conf status`.
+
+Run as `python -m deploy.supervise` from the repository root.
+"""
+from __future__ import annotations
+
+import configparser
+import io
+import os
+import sys
+from pathlib import Path
+
+from services.common import config
+
+ROOT = Path(__file__).resolve().parents[1]
+PROCFILE = ROOT / "deploy" / "Procfile"
+START_SECONDS = 3  # alive this long counts as started; dying sooner is a failed start (backoff)
+START_RETRIES = 20
+ONE_SHOT = frozenset({"demo"})
+
+
+def programs(procfile: Path = PROCFILE) -> dict[str, str]:
+    """Procfile lines `name: command`, in order."""
+    found = {}
+    for line in procfile.read_text().splitlines():
+        if line.strip() and not line.lstrip().startswith("#"):
+            name, command = line.split(":", 1)
+            found[name.strip()] = command.strip()
+    return found
+
+
+def supervisord_conf(data_dir: Path, procfile: Path = PROCFILE) -> str:
+    """The supervisord configuration of the Procfile's processes (logs to this terminal)."""
+    data_dir = data_dir.resolve()
+    conf = configparser.ConfigParser(interpolation=None)
+    conf["supervisord"] = {"nodaemon": "true", "logfile": "/dev/stdout", "logfile_maxbytes": "0",
+                           "pidfile": str(data_dir / "supervisord.pid"), "directory": str(ROOT)}
+    conf["unix_http_server"] = {"file": str(data_dir / "supervisor.sock"), "chmod": "0700"}
+    conf["rpcinterface:supervisor"] = {
+        "supervisor.rpcinterface_factory": "supervisor.rpcinterface:make_main_rpcinterface"}
+    conf["supervisorctl"] = {"serverurl": f"unix://{data_dir / 'supervisor.sock'}"}
+    for name, command in programs(procfile).items():
+        conf[f"program:{name}"] = {
+            "command": command, "directory": str(ROOT), "autostart": "true",
+            "autorestart": "false" if name in ONE_SHOT else "true",
+            "startsecs": "0" if name in ONE_SHOT else str(START_SECONDS), "startretries": str(START_RETRIES),
+            "stopsignal": "TERM", "stopwaitsecs": str(int(config.stop_timeout()) + 10),
+            "stopasgroup": "true", "killasgroup": "true",
+            "redirect_stderr": "true", "stdout_logfile": "/dev/stdout", "stdout_logfile_maxbytes": "0"}
+    text = io.StringIO()
+    conf.write(text)
+    return text.getvalue()
+
+
+def main() -> None:
+    data_dir = config.data_dir()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    path = data_dir / "supervisord.conf"
+    path.write_text(supervisord_conf(data_dir))
+    os.execv(sys.executable, [sys.executable, "-m", "supervisor.supervisord", "-c", str(path)])
+
+
+if __name__ == "__main__":
+    main()
