@@ -51,6 +51,7 @@ class Declared(validate.Validator):
 
 POSITIVE = validate.Range(min=0, min_inclusive=False, error="Must be greater than zero.")
 """Declared as `minimum: 0, exclusiveMinimum: true` (gateway/openapi.py reads Range's inclusiveness)."""
+NOT_ZERO = Declared(lambda value: value != 0, {"not": {"enum": [0]}}, "Must not be zero.")
 
 
 class Years(validate.Range):
@@ -67,9 +68,6 @@ class Years(validate.Range):
             super().__init__(min=date(first, 1, 1), max=date(last, 12, 31),
                              error=f"Between {first}-01-01 and {last}-12-31.")
             self.openapi = {"pattern": f"^{validators.date_pattern(first, last)}$"}
-
-
-NOT_ZERO = Declared(lambda value: value != 0, {"not": {"enum": [0]}}, "Must not be zero.")
 
 
 class Fen(fields.Integer):
