@@ -11,6 +11,7 @@ from marshmallow import Schema, ValidationError, fields, missing, validate, vali
 
 from .errors import Invalid
 from .fields import TimeZone
+from .periods import GROUPS
 
 CURSOR_PATTERN = r"^(?:[A-Za-z0-9_-]{4})*[A-Za-z0-9_-]{2,4}$"
 """Unpadded URL-safe base64: groups of four characters, the last of two to four."""
@@ -69,6 +70,8 @@ class StoresPeriodQuery(Schema):
                          validate=validate.Length(min=1, max=STORES_PER_CALL))
     from_ = fields.Date(required=True, data_key="from")
     to = fields.Date(required=True)
+    group = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(GROUPS), metadata={
+        "description": "Figures per store and day / ISO week / month (services/common/periods.py); none: the range"})
 
     @validates_schema
     def _ordered(self, data, **_):

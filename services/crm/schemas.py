@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
 from services.common.fields import Fen, Mobile, Name, Plate, TimeZone, Vin
+from services.common.periods import GROUPS
 from services.common.validators import TEXT_PATTERN
 from services.common.schemas import ListQuery, patch_schema
 
@@ -203,6 +204,8 @@ class SatisfactionQuery(Schema):
     store_id = fields.String()
     from_ = fields.Date(data_key="from", required=True)
     to = fields.Date(required=True)
+    group = fields.String(validate=validate.OneOf(GROUPS),
+                          metadata={"description": "Store rows per day, ISO week or month (none: the range)"})
 
     @validates_schema
     def _ordered(self, data, **_):
@@ -224,6 +227,7 @@ class SatisfactionSummary(Schema):
 
 class StoreSatisfaction(SatisfactionSummary):
     store_id = fields.String()
+    period = fields.String(allow_none=True, metadata={"description": "Day, ISO week or month when grouped"})
 
 
 class SatisfactionOut(Schema):
