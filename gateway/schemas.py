@@ -1,11 +1,10 @@
 """The gateway's own request/response schemas (identity, errors)."""
 from __future__ import annotations
 
-from zoneinfo import available_timezones
-
 from marshmallow import Schema, fields, validate
 
 from services.common.context import ROLES
+from services.common.fields import Code, Name, Phone, TimeZone
 from services.common.schemas import ListQuery
 
 ERROR_CODES = ("malformed_json", "unauthorized", "forbidden", "not_found", "conflict", "payload_too_large",
@@ -67,26 +66,25 @@ class UserCreate(Schema):
     username = fields.String(required=True, validate=validate.Regexp(
         r"^[A-Za-z0-9_.\-]{3,50}$", error="3-50 letters, digits, dot, dash or underscore."))
     password = fields.String(required=True, load_only=True, validate=validate.Length(min=8, max=200))
-    display_name = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=50))
+    display_name = Name(load_default=None, allow_none=True)
     role = fields.String(required=True, validate=validate.OneOf(ROLES))
     store_ids = fields.List(fields.String(), load_default=list)
 
 
 class UserPatch(Schema):
     password = fields.String(load_only=True, validate=validate.Length(min=8, max=200))
-    display_name = fields.String(allow_none=True, validate=validate.Length(max=50))
+    display_name = Name(allow_none=True)
     role = fields.String(validate=validate.OneOf(ROLES))
     store_ids = fields.List(fields.String())
     active = fields.Boolean()
 
 
 class StoreCreate(Schema):
-    code = fields.String(required=True, validate=validate.Regexp(
-        r"^[A-Za-z0-9\-]{2,20}$", error="2-20 letters, digits or dashes."))
-    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
-    timezone = fields.String(load_default="Asia/Shanghai", validate=validate.OneOf(sorted(available_timezones())))
+    code = Code(required=True, min_length=2, max_length=20)
+    name = Name(required=True, max_length=100)
+    timezone = TimeZone(load_default="Asia/Shanghai")
     address = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
-    phone = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=20))
+    phone = Phone(load_default=None, allow_none=True, metadata={"example": "020-88886666"})
 
 
 class StoreOut(Schema):
