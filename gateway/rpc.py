@@ -121,7 +121,7 @@ class _Connection:
             pika.BasicProperties(
                 reply_to=self.reply_queue, correlation_id=correlation_id,
                 content_type="application/json", content_encoding="utf-8", delivery_mode=1,
-                expiration=str(int(timeout * 1000)), headers=headers),
+                expiration=str(int(timeout * 1000)), headers=headers, timestamp=int(time.time())),
             mandatory=True)
 
     def close(self) -> None:

@@ -14,6 +14,7 @@ at least once, and handlers are idempotent.
 from __future__ import annotations
 
 import logging
+import time
 from datetime import timedelta
 
 from kombu import Exchange
@@ -62,10 +63,11 @@ class OutboxRelay:
             (utcnow() - oldest).total_seconds() if oldest is not None else 0)
 
     def publish(self, event_type: str, envelope: dict) -> None:
-        """One event to the broker, confirmed."""
+        """One event to the broker, confirmed; stamped, so that RabbitMQ's
+        `rabbitmq_queue_head_message_timestamp` tells how long the oldest has waited."""
         self.publisher.publish(envelope, exchange=self.exchange, routing_key=event_type,
                                headers={"nameko.request_id": envelope.get("request_id") or ""},
-                               message_id=envelope["event_id"])
+                               message_id=envelope["event_id"], timestamp=int(time.time()))
 
     def claim(self, rows) -> list[tuple[str, str, dict]]:
         """Of the rows read (event_id, type, envelope, attempts), those this relay takes: one short
