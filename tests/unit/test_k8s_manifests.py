@@ -406,7 +406,8 @@ def service_problems(docs: list[dict]) -> list[str]:
             found.append(f"{name}: command {command(main)} is not python -m services.common.runner {name}")
         compose_test = compose_argv(((compose.get(name) or {}).get("healthcheck") or {}).get("test") or [])
         compose_test = compose_test[1:] if compose_test[:1] == ["CMD"] else compose_test
-        for kind in ("startupProbe", "readinessProbe", "livenessProbe"):
+        found += liveness_problems(name, main, docs)
+        for kind in ("startupProbe", "readinessProbe"):
             probe = main.get(kind)
             argv = probe_argv(probe)
             if argv != ["python", "-m", "services.common.healthcheck", name]:
@@ -421,6 +422,33 @@ def service_problems(docs: list[dict]) -> list[str]:
             found.append(f"{name}: terminationGracePeriodSeconds {grace} < its longest handler "
                          f"({LONGEST_HANDLER_SECONDS[name]} s)")
     return found
+
+
+def liveness_problems(name: str, main: dict, docs: list[dict]) -> list[str]:
+    """A service's liveness asks the process only: METRICS_PORT's /healthz, never the broker or database
+    (an outage of either would restart every pod at once)."""
+    found: list[str] = []
+    probe = main.get("livenessProbe") or {}
+    if "exec" in probe:
+        found.append(f"{name}: livenessProbe goes through the broker ({probe_argv(probe)}); liveness checks the process")
+    http = probe.get("httpGet") or {}
+    ports = {p.get("name"): p.get("containerPort") for p in main.get("ports") or []}
+    metrics_port = env_values(main, docs).get("METRICS_PORT")
+    if http.get("path") != "/healthz" or str(ports.get(http.get("port"), http.get("port"))) != str(metrics_port):
+        found.append(f"{name}: livenessProbe {http} is not /healthz on METRICS_PORT {metrics_port}")
+    return found
+
+
+PRIVATE_ROUTES = ("/metrics", "/readyz", "/healthz")
+"""Gateway routes for the cluster only (Prometheus, the kubelet): never routed by an Ingress."""
+
+
+def ingress_routes(path: dict, route: str) -> bool:
+    """Whether an Ingress path sends `route` to its backend (Exact, or Prefix by path elements)."""
+    at = path.get("path", "/")
+    if path.get("pathType") == "Exact":
+        return route == at
+    return at == "/" or route == at.rstrip("/") or route.startswith(at.rstrip("/") + "/")
 
 
 def gateway_problems(docs: list[dict]) -> list[str]:
@@ -458,6 +486,14 @@ def gateway_problems(docs: list[dict]) -> list[str]:
                     backend = path["backend"]["service"]
                     if backend["name"] not in services:
                         found.append(f"Ingress {ingress['metadata']['name']}: backend {backend['name']} is no Service")
+        paths = [path for ingress in objects(docs, "Ingress").values() for rule in ingress["spec"].get("rules") or []
+                 for path in (rule.get("http") or {}).get("paths") or []]
+        for route in sorted(gateway_routes()):
+            routed = any(ingress_routes(path, route.split("{")[0].rstrip("/") or "/") for path in paths)
+            if route in PRIVATE_ROUTES and routed:
+                found.append(f"Ingress routes {route} publicly")
+            elif route not in PRIVATE_ROUTES and not routed:
+                found.append(f"Ingress does not route the public {route}")
     return found
 
 
@@ -887,6 +923,15 @@ MUTATIONS = {
     "initContainer request below the measured figure": (
         lambda d: pod_spec(_find(d, "Deployment", "finance"))["initContainers"][0]["resources"]["requests"].update(
             memory="32Mi"), "wait-for-schema: memory request below"),
+    "liveness through the broker": (lambda d: _main(d, "crm").update(livenessProbe={"exec": {"command": [
+        "python", "-m", "services.common.healthcheck", "crm"]}}), "crm: livenessProbe goes through the broker"),
+    "liveness on another port": (lambda d: _main(d, "sales")["livenessProbe"]["httpGet"].update(port=8080),
+                                 "sales: livenessProbe"),
+    "Ingress routes everything": (lambda d: _find(d, "Ingress", "gateway")["spec"]["rules"][0]["http"]["paths"].append(
+        {"path": "/", "pathType": "Prefix", "backend": {"service": {"name": "gateway", "port": {"name": "http"}}}}),
+        "Ingress routes /metrics publicly"),
+    "Ingress misses the API": (lambda d: _find(d, "Ingress", "gateway")["spec"]["rules"][0]["http"]["paths"].pop(0),
+                               "does not route the public /v1/"),
     "gateway port": (lambda d: _main(d, "gateway")["ports"][0].update(containerPort=8000), "do not include"),
     "gateway Service selects nothing": (lambda d: _find(d, "Service", "gateway")["spec"].update(
         selector={"app.kubernetes.io/name": "gw"}), "Service does not select"),
