@@ -112,3 +112,18 @@ def test_a_retention_inside_the_redelivery_window_is_refused(monkeypatch):
         event_retention()
     monkeypatch.setenv("EVENT_RETENTION_DAYS", "2.5")
     assert event_retention() == timedelta(days=2.5)
+
+
+def test_every_service_prunes_on_its_own_timer(urls):
+    engine = make_engine(urls["finance"])
+    old = ids(1)[0]
+    with engine.begin() as conn:
+        conn.execute(insert(PROCESSED_EVENTS).values(event_id=old, handler=HANDLER,
+                                                     processed_at=utcnow() - event_retention() - timedelta(hours=1)))
+    session = sessionmaker(bind=engine)()
+    try:
+        worker_factory(FinanceService, db=session).prune_history()  # the hourly nameko timer's method
+    finally:
+        session.close()
+    assert remaining(engine, PROCESSED_EVENTS.c.event_id, [old]) == set()
+    engine.dispose()

@@ -304,7 +304,8 @@ def layout_problems(docs: list[dict]) -> list[str]:
         found.append(f"objects are spread over namespaces {sorted(map(str, spaces))}")
 
     # One image for all our containers (deploy/Dockerfile builds one).
-    ours = [c for w in [*deployments.values(), *jobs.values()] for c in containers(w, init=True)]
+    cronjobs = [{"spec": c["spec"]["jobTemplate"]["spec"]} for c in objects(docs, "CronJob").values()]
+    ours = [c for w in [*deployments.values(), *jobs.values(), *cronjobs] for c in containers(w, init=True)]
     if len({c.get("image") for c in ours}) != 1:
         found.append(f"our containers use several images: {sorted({str(c.get('image')) for c in ours})}")
 
@@ -532,6 +533,24 @@ def migration_problems(docs: list[dict]) -> list[str]:
     return found
 
 
+def retention_problems(docs: list[dict]) -> list[str]:
+    """The gateway's retention CronJob: the retention CLI for the gateway, its own database only."""
+    found: list[str] = []
+    cronjob = objects(docs, "CronJob").get("prune-gateway")
+    if cronjob is None:
+        return ["no CronJob prune-gateway: the gateway's idempotency records would grow forever"]
+    job = {"spec": cronjob["spec"]["jobTemplate"]["spec"], "metadata": cronjob["metadata"]}
+    main = main_container(job)
+    if command(main) != ["python", "-m", "services.common.retention", "gateway"]:
+        found.append(f"CronJob prune-gateway: command {command(main)} is not the retention CLI for the gateway")
+    names, _ = env_names(main, docs)
+    if names != {"GATEWAY_DATABASE_URL"}:
+        found.append(f"CronJob prune-gateway: environment {sorted(names)} is not GATEWAY_DATABASE_URL alone")
+    if cronjob["spec"].get("concurrencyPolicy") != "Forbid":
+        found.append("CronJob prune-gateway: runs may overlap (concurrencyPolicy is not Forbid)")
+    return found
+
+
 def scaling_problems(docs: list[dict], queues: dict) -> list[str]:
     """PDBs, the HPA and the ScaledObjects target Deployments that exist; every Deployment has a PDB
     and exactly one autoscaler; KEDA triggers name queues the code declares."""
@@ -654,7 +673,8 @@ def scaling_problems(docs: list[dict], queues: dict) -> list[str]:
 def problems(docs: list[dict], overlay: str, queues: dict, secrets: list[dict] | None = None) -> list[str]:
     """Every way a rendered overlay disagrees with the code or docker-compose.yml; empty when right."""
     found = secret_problems(docs) + layout_problems(docs) + deployment_problems(docs) + service_problems(docs) \
-        + gateway_problems(docs) + migration_problems(docs) + scaling_problems(docs, queues)
+        + gateway_problems(docs) + migration_problems(docs) + scaling_problems(docs, queues) \
+        + retention_problems(docs)
 
     # Every Secret the pods need (not optional) is named in README's commands.
     readme = (K8S / "README.md").read_text() if (K8S / "README.md").exists() else ""
@@ -685,6 +705,8 @@ def secret_documented(readme: str, name: str, key: str) -> bool:
 def required_secret_refs(docs: list[dict]) -> set[tuple[str, str]]:
     refs = set()
     for doc in docs:
+        if doc.get("kind") == "CronJob":
+            doc = {"spec": doc["spec"]["jobTemplate"]["spec"], "kind": "Job"}
         if doc.get("kind") in ("Deployment", "Job", "StatefulSet"):
             for container in containers(doc, init=True):
                 for item in container.get("env") or []:
@@ -932,6 +954,10 @@ MUTATIONS = {
         "Ingress routes /metrics publicly"),
     "Ingress misses the API": (lambda d: _find(d, "Ingress", "gateway")["spec"]["rules"][0]["http"]["paths"].pop(0),
                                "does not route the public /v1/"),
+    "no retention CronJob": (lambda d: _drop(d, "CronJob", "prune-gateway"), "no CronJob prune-gateway"),
+    "retention CronJob prunes another owner": (lambda d: main_container({"spec": _find(d, "CronJob", "prune-gateway")[
+        "spec"]["jobTemplate"]["spec"], "metadata": {"name": "prune"}}).update(
+        command=["python", "-m", "services.common.retention", "crm"]), "not the retention CLI for the gateway"),
     "gateway port": (lambda d: _main(d, "gateway")["ports"][0].update(containerPort=8000), "do not include"),
     "gateway Service selects nothing": (lambda d: _find(d, "Service", "gateway")["spec"].update(
         selector={"app.kubernetes.io/name": "gw"}), "Service does not select"),
