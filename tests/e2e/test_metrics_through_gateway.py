@@ -8,26 +8,10 @@ import uuid
 
 import pytest
 import requests
-from prometheus_client.parser import text_string_to_metric_families
+
+from tests.support.metrics import scrape, service_metrics, value
 
 pytestmark = pytest.mark.e2e
-
-
-def scrape(url: str) -> dict[tuple[str, frozenset], float]:
-    reply = requests.get(url, timeout=10)
-    assert reply.status_code == 200, reply.text
-    return {(sample.name, frozenset(sample.labels.items())): sample.value
-            for family in text_string_to_metric_families(reply.text) for sample in family.samples}
-
-
-def value(samples: dict, name: str, **labels) -> float:
-    """Sum of the samples named `name` whose labels include `labels` (0 when there is none)."""
-    wanted = set(labels.items())
-    return sum(v for (n, have), v in samples.items() if n == name and wanted <= have)
-
-
-def service_metrics(stack, service: str) -> dict:
-    return scrape(f"http://127.0.0.1:{stack.metrics_ports[service]}/metrics")
 
 
 def ok(reply, status: int = 200) -> dict:
