@@ -119,7 +119,8 @@ class ServiceBase:
 
     @rpc_entrypoint
     def ping(self) -> dict:
-        """Liveness: the process consumes its queue and runs workers (no database round trip)."""
+        """A round trip through the broker without the database (benchmarks, diagnostics); the probes'
+        liveness is METRICS_PORT's /healthz, which needs neither."""
         return {"service": self.name, "status": "ok"}
 
     @timer(interval=2)
