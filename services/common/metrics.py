@@ -9,6 +9,7 @@ scrape time. `app` exposes them, with a process-only liveness answer, on `METRIC
 from __future__ import annotations
 
 import time
+
 from nameko.events import EventHandler
 from nameko.extensions import DependencyProvider
 from nameko.rpc import Rpc
