@@ -17,6 +17,16 @@ ERROR_CODES = ("malformed_json", "unauthorized", "forbidden", "not_found", "conf
                # the quote's and the work order's lifecycle rules (sales, workshop)
                "discount_approval_pending", "delivery_balance_open", "delivery_override_needs_manager")
 
+ERROR_CODES += (  # the README walk's rules after the counter (workshop, quotes, the till, follow-ups)
+    "job_needs_technician", "split_incomplete", "technician_twice", "split_share_out_of_range", "split_not_hundred",
+    "unknown_technician", "technician_in_other_store", "technician_inactive", "technician_lacks_skill",
+    "technician_clocked_in", "job_twice", "work_order_state", "work_order_changed", "account_not_a_technician",
+    "clock_only_yourself", "name_the_technician", "technician_not_on_job", "technician_already_clocked_in",
+    "technician_not_clocked_in", "qc_already_passed", "qc_by_own_technician", "qc_checklist_failed",
+    "qc_reason_required", "unknown_job", "hours_for_technician_not_on_job", "qc_not_passed", "invoice_state",
+    "card_state", "overpayment", "quote_state", "quote_empty", "decision_incomplete", "follow_up_state",
+    "satisfaction_required", "mobile_taken", "plate_taken", "vin_taken")
+
 
 class ErrorDetail(Schema):
     code = fields.String(metadata={"enum": list(ERROR_CODES)})
