@@ -20,19 +20,31 @@ from dataclasses import dataclass
 
 import pika
 from pika.exceptions import AMQPError
+from prometheus_client import Counter, Histogram
+
+from services.common.errors import DOMAIN_ERRORS
 
 log = logging.getLogger(__name__)
+
+RPC_SECONDS = Histogram("gateway_rpc_seconds", "RPC round trip from the gateway, by service, method and outcome",
+                        ["service", "method", "outcome"],
+                        buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))
+RPC_UNAVAILABLE = Counter("gateway_rpc_unavailable_total",
+                          "RPCs unanswered: timeout, no instance running, or broker unreachable",
+                          ["service", "reason"])
 
 RPC_EXCHANGE = "nameko-rpc"
 
 
 class ServiceUnavailable(Exception):
-    """The service did not answer in time, or the broker cannot be reached."""
+    """The service did not answer in time, or the broker cannot be reached. `kind` (a metric label):
+    `timeout`, `no_instance` or `broker`."""
 
-    def __init__(self, service: str, reason: str):
+    def __init__(self, service: str, reason: str, kind: str = "broker"):
         super().__init__(f"{service}: {reason}")
         self.service = service
         self.reason = reason
+        self.kind = kind
 
 
 @dataclass
@@ -89,7 +101,7 @@ class _Connection:
             while correlation_id not in self.replies:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
-                    raise ServiceUnavailable(service, f"no answer within {timeout:g}s")
+                    raise ServiceUnavailable(service, f"no answer within {timeout:g}s", "timeout")
                 self.connection.process_data_events(time_limit=min(remaining, 0.5))
             reply = self.replies.pop(correlation_id)
         except (AMQPError, OSError) as exc:
@@ -99,7 +111,7 @@ class _Connection:
             self.expected = None
             self.replies.clear()
         if reply.get("unroutable"):
-            raise ServiceUnavailable(service, "no instance is running")
+            raise ServiceUnavailable(service, "no instance is running", "no_instance")
         return reply
 
     def _publish(self, service, method, kwargs, headers, timeout, correlation_id) -> None:
@@ -109,7 +121,7 @@ class _Connection:
             pika.BasicProperties(
                 reply_to=self.reply_queue, correlation_id=correlation_id,
                 content_type="application/json", content_encoding="utf-8", delivery_mode=1,
-                expiration=str(int(timeout * 1000)), headers=headers),
+                expiration=str(int(timeout * 1000)), headers=headers, timestamp=int(time.time())),
             mandatory=True)
 
     def close(self) -> None:
@@ -163,6 +175,22 @@ class RpcClient:
 
     def call(self, service: str, method: str, context: dict | None = None,
              timeout: float | None = None, **kwargs):
+        started, outcome = time.perf_counter(), "error"
+        try:
+            result = self._call(service, method, context, timeout, **kwargs)
+            outcome = "ok"
+            return result
+        except ServiceUnavailable as exc:
+            outcome = "unavailable"
+            RPC_UNAVAILABLE.labels(service, exc.kind).inc()
+            raise
+        except RemoteError as exc:
+            outcome = "rejected" if exc.exc_type in DOMAIN_ERRORS else "error"
+            raise
+        finally:
+            RPC_SECONDS.labels(service, method, outcome).observe(time.perf_counter() - started)
+
+    def _call(self, service: str, method: str, context: dict | None, timeout: float | None, **kwargs):
         headers = {f"nameko.{key}": value for key, value in (context or {}).items() if value is not None}
         limit = timeout or self.timeout
         for attempt in (1, 2):

@@ -42,6 +42,12 @@ def stop_timeout() -> float:
     return env_float("STOP_TIMEOUT", 50)
 
 
+def metrics_port() -> int:
+    """`METRICS_PORT`: where a service process serves `/metrics` and its liveness `/healthz`; 0 (the
+    default, as under `make run` where five processes share a host) serves neither."""
+    return env_int("METRICS_PORT", 0)
+
+
 def nameko_config() -> dict:
     """The nameko container config a service process runs with."""
     return {

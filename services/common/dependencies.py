@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from . import config
 from .context import Caller, request_id_var
 from .db import make_engine
+from .metrics import POOLS
 from .relay import OutboxRelay
 
 
@@ -41,6 +42,7 @@ class Database(DependencyProvider):
         owner = self.owner or self.container.service_name
         url = config.database_url(owner)
         self.engine = make_engine(url)
+        POOLS.watch(owner, self.engine)
         self.sessionmaker = sessionmaker(bind=self.engine, expire_on_commit=False)
         self.relay = OutboxRelay(
             self.engine, self.container.config["AMQP_URI"], self.container.service_name)

@@ -22,7 +22,9 @@ from .audit import list_audit_entries
 from .db import utcnow
 from .dependencies import CallerProvider, Database
 from .errors import DomainError
+from .metrics import EVENT_DUPLICATES, WorkerMetrics
 from .outbox import PROCESSED_EVENTS
+from .retention import PRUNE_INTERVAL_SECONDS, prune
 from .retries import RetryingEventHandler
 from .transport import rpc as rpc_entrypoint
 
@@ -67,6 +69,7 @@ def event_handler(source_service: str, fact: str):
                 PROCESSED_EVENTS.c.event_id == event_id, PROCESSED_EVENTS.c.handler == name)).first()
             if seen:
                 log.info("duplicate event skipped", extra={"event_id": event_id, "handler": name})
+                EVENT_DUPLICATES.labels(self.name, fn.__name__).inc()
                 return None
             session.info["event"] = {"event_id": event_id, "request_id": envelope.get("request_id"),
                                      "actor": envelope.get("actor")}
@@ -79,6 +82,7 @@ def event_handler(source_service: str, fact: str):
                 session.rollback()
                 if _already_processed(session, event_id, name):
                     log.info("concurrent duplicate event skipped", extra={"event_id": event_id})
+                    EVENT_DUPLICATES.labels(self.name, fn.__name__).inc()
                     return None
                 raise
             except BaseException:
@@ -99,11 +103,13 @@ def _already_processed(session: Session, event_id: str, name: str) -> bool:
 
 
 class ServiceBase:
-    """What every service has: its database, its caller, a health RPC and the outbox sweep."""
+    """What every service has: its database, its caller, metrics, a health RPC, the outbox sweep
+    and the retention job."""
 
     name = "base"
     db = Database()
     caller = CallerProvider()
+    metrics = WorkerMetrics()
 
     @rpc_entrypoint
     def health(self) -> dict:
@@ -113,12 +119,20 @@ class ServiceBase:
 
     @rpc_entrypoint
     def ping(self) -> dict:
-        """Liveness: the process consumes its queue and runs workers (no database round trip)."""
+        """A round trip through the broker without the database (benchmarks, diagnostics); the probes'
+        liveness is METRICS_PORT's /healthz, which needs neither."""
         return {"service": self.name, "status": "ok"}
 
     @timer(interval=2)
     def relay_outbox(self) -> None:
-        self.db.info["relay"].sweep()
+        relay = self.db.info["relay"]
+        relay.sweep()
+        relay.measure_backlog()
+
+    @timer(interval=PRUNE_INTERVAL_SECONDS)
+    def prune_history(self) -> None:
+        """Sent outbox rows and processed-event records older than EVENT_RETENTION_DAYS go."""
+        prune(self.db.get_bind(), self.name)
 
 
 class AuditTrail:

@@ -1,8 +1,10 @@
 """Container healthcheck: `python -m services.common.healthcheck crm`.
 
-Exits 0 if the service answers its `health` RPC (which also touches its database) within
-TIMEOUT seconds, else 1: unknown service, no reply, broker unreachable or a remote error.
-Used by docker-compose. With replicas, any one of them may answer (competing consumers).
+Readiness (and startup): exits 0 if the service answers its `health` RPC (which also touches its
+database) within TIMEOUT seconds, else 1: unknown service, no reply, broker unreachable or a remote
+error. Used by docker-compose and the Kubernetes readiness/startup probes; liveness is the process-only
+`/healthz` on METRICS_PORT (`metrics.app`), which no broker or database outage fails. With replicas,
+any one of them may answer (competing consumers).
 """
 import os
 import signal

@@ -14,13 +14,15 @@ at least once, and handlers are idempotent.
 from __future__ import annotations
 
 import logging
+import time
 from datetime import timedelta
 
 from kombu import Exchange
 from nameko.amqp.publish import Publisher
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, func, select, update
 
 from .db import utcnow
+from .metrics import OUTBOX_BACKLOG, OUTBOX_OLDEST_SECONDS
 from .outbox import OUTBOX
 
 log = logging.getLogger(__name__)
@@ -51,11 +53,21 @@ class OutboxRelay:
         return self._relay(_unsent().where(OUTBOX.c.created_at <= cutoff)
                            .order_by(OUTBOX.c.created_at).limit(batch))
 
+    def measure_backlog(self) -> None:
+        """Set the outbox gauges: rows the broker has not confirmed, and the age of the oldest."""
+        with self.engine.connect() as conn:
+            count, oldest = conn.execute(select(func.count(), func.min(OUTBOX.c.created_at))
+                                         .where(OUTBOX.c.sent_at.is_(None))).one()
+        OUTBOX_BACKLOG.labels(self.service_name).set(count)
+        OUTBOX_OLDEST_SECONDS.labels(self.service_name).set(
+            (utcnow() - oldest).total_seconds() if oldest is not None else 0)
+
     def publish(self, event_type: str, envelope: dict) -> None:
-        """One event to the broker, confirmed."""
+        """One event to the broker, confirmed; stamped, so that RabbitMQ's
+        `rabbitmq_queue_head_message_timestamp` tells how long the oldest has waited."""
         self.publisher.publish(envelope, exchange=self.exchange, routing_key=event_type,
                                headers={"nameko.request_id": envelope.get("request_id") or ""},
-                               message_id=envelope["event_id"])
+                               message_id=envelope["event_id"], timestamp=int(time.time()))
 
     def claim(self, rows) -> list[tuple[str, str, dict]]:
         """Of the rows read (event_id, type, envelope, attempts), those this relay takes: one short

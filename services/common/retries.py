@@ -16,6 +16,8 @@ from kombu import Exchange, Queue
 from nameko.amqp.publish import Publisher
 from nameko.events import EventHandler
 
+from .metrics import EVENT_DEAD_LETTERS, EVENT_RETRIES
+
 log = logging.getLogger(__name__)
 
 DEFAULT_DELAYS_MS = (1_000, 5_000, 30_000, 120_000, 600_000)
@@ -61,11 +63,11 @@ class RetryingEventHandler(EventHandler):
         attempts = int((message.headers or {}).get(ATTEMPTS_HEADER, 0)) + 1
         headers = {**(message.headers or {}), ATTEMPTS_HEADER: attempts}
         if attempts <= len(delays):
-            target = delay_queue(self.queue.name, delays[attempts - 1])
+            target, counter = delay_queue(self.queue.name, delays[attempts - 1]), EVENT_RETRIES
             log.warning("event handler failed; retrying later", extra={
                 "handler": self.method_name, "attempt": attempts, "delay_ms": delays[attempts - 1]})
         else:
-            target = dead_letter_queue(self.container.service_name)
+            target, counter = dead_letter_queue(self.container.service_name), EVENT_DEAD_LETTERS
             headers.update({"x-error": repr(error)[:1000], "x-original-queue": self.queue.name,
                             "x-original-exchange": message.delivery_info.get("exchange", ""),
                             "x-original-routing-key": message.delivery_info.get("routing_key", "")})
@@ -74,3 +76,4 @@ class RetryingEventHandler(EventHandler):
         publisher = Publisher(self.container.config["AMQP_URI"], use_confirms=True, declare=[target])
         publisher.publish(message.body, exchange=DEFAULT_EXCHANGE, routing_key=target.name, headers=headers,
                           content_type=message.content_type, content_encoding=message.content_encoding)
+        counter.labels(self.container.service_name, self.method_name).inc()

@@ -58,6 +58,18 @@ def _finished_within(seconds: float, step) -> bool:
     return True
 
 
+def serve_metrics(port: int) -> None:
+    """`/metrics` and the liveness `/healthz` on `port` (none when 0), up before the service connects to
+    the broker: liveness does not wait for, nor depend on, RabbitMQ or the database."""
+    if not port:
+        return
+    import eventlet.wsgi
+
+    from .metrics import app
+    eventlet.spawn_n(eventlet.wsgi.server, eventlet.listen(("0.0.0.0", port)), app(), log_output=False)
+    log.info("metrics served", extra={"port": port})
+
+
 def main(argv: list[str] | None = None) -> None:
     from nameko.runners import ServiceRunner
 
@@ -67,6 +79,8 @@ def main(argv: list[str] | None = None) -> None:
     name = args[0]
     patch_psycopg()
     configure_logging(name)
+    from .retention import event_retention
+    event_retention()  # a retention inside the redelivery window is refused before anything runs
 
     runner = ServiceRunner(config.nameko_config())
     runner.add_service(service_class(name))
@@ -77,6 +91,7 @@ def main(argv: list[str] | None = None) -> None:
 
     signal.signal(signal.SIGTERM, shutdown)
     signal.signal(signal.SIGINT, shutdown)
+    serve_metrics(config.metrics_port())
     runner.start()
     log.info("service started", extra={"service": name})
     runner.wait()

@@ -12,6 +12,7 @@ import pytest
 
 from services.common.deadletters import list_dead_letters, replay_dead_letters
 from tests.support import data
+from tests.support.metrics import service_metrics, value
 
 pytestmark = pytest.mark.faults
 
@@ -32,6 +33,7 @@ def test_poison_event_is_dead_lettered_listed_and_replayable(stack, vhost, admin
               "occurred_at": datetime.now(timezone.utc).isoformat(), "store_id": None, "request_id": None,
               "payload": {"visit_id": "v-poison", "customer_id": customer["id"], "vehicle_id": None,
                           "store_id": None, "mileage_km": None, "needs": []}}  # no checked_in_at: the handler fails
+    before = service_metrics(stack, "crm")
     connection = pika.BlockingConnection(pika.URLParameters(vhost.uri))
     channel = connection.channel()
     channel.exchange_declare("sales.events", exchange_type="topic", durable=True)
@@ -43,6 +45,17 @@ def test_poison_event_is_dead_lettered_listed_and_replayable(stack, vhost, admin
     assert dead["attempts"] == 3  # the first try and the two retries of EVENT_RETRY_DELAYS_MS
     assert "checked_in_at" in dead["error"] and dead["queue"].startswith("evt-sales-visit_checked_in--crm.")
     assert list_dead_letters("crm", vhost.uri)  # listing does not consume
+    handler, deadline = dict(service="crm", handler="on_visit_checked_in"), time.monotonic() + 5
+    while True:  # the counter moves once the broker confirmed the dead letter, a moment after it is listable
+        after = service_metrics(stack, "crm")
+        if value(after, "service_event_dead_letters_total", **handler) > \
+                value(before, "service_event_dead_letters_total", **handler) or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    for name, moved in (("service_event_retries_total", 2), ("service_event_dead_letters_total", 1),
+                        ("service_event_seconds_count", 3)):
+        labels = handler | ({"outcome": "error"} if name == "service_event_seconds_count" else {})
+        assert value(after, name, **labels) - value(before, name, **labels) == moved, name
 
     assert replay_dead_letters("crm", vhost.uri) >= 1
     again = wait_for_dead_letter(vhost, poison["event_id"], replays=1)  # went through the handler again

@@ -7,6 +7,7 @@ import threading
 
 import pika
 import pytest
+from prometheus_client import REGISTRY
 
 from gateway.rpc import RpcClient, ServiceUnavailable
 from tests.support.infra import Vhost
@@ -91,3 +92,31 @@ def test_a_service_nobody_runs_is_unavailable_at_once(vhost):
     with pytest.raises(ServiceUnavailable, match="no instance"):
         client.call("nobody-runs-this", "ping")
     client.close()
+
+
+def unavailable(service: str, reason: str) -> float:
+    return REGISTRY.get_sample_value("gateway_rpc_unavailable_total", {"service": service, "reason": reason}) or 0
+
+
+def test_unanswered_calls_are_counted_per_service_and_reason(vhost):
+    """A call nobody takes within its timeout (a queue without a consumer) counts as a timeout, one that
+    no queue receives as no_instance; both are timed with the outcome `unavailable`."""
+    connection = pika.BlockingConnection(pika.URLParameters(vhost.uri))
+    channel = connection.channel()
+    channel.exchange_declare("nameko-rpc", exchange_type="topic", durable=True)
+    channel.queue_declare("rpc-stalled", auto_delete=False, exclusive=True)
+    channel.queue_bind("rpc-stalled", "nameko-rpc", routing_key="stalled.*")
+    client = RpcClient(vhost.uri, timeout=0.5)
+    timeouts, nobody = unavailable("stalled", "timeout"), unavailable("nobody-runs-this", "no_instance")
+    try:
+        with pytest.raises(ServiceUnavailable, match="no answer"):
+            client.call("stalled", "work")
+        with pytest.raises(ServiceUnavailable, match="no instance"):
+            client.call("nobody-runs-this", "ping")
+    finally:
+        client.close()
+        connection.close()
+    assert unavailable("stalled", "timeout") == timeouts + 1
+    assert unavailable("nobody-runs-this", "no_instance") == nobody + 1
+    assert REGISTRY.get_sample_value("gateway_rpc_seconds_count",
+                                     {"service": "stalled", "method": "work", "outcome": "unavailable"}) >= 1

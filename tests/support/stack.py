@@ -41,6 +41,7 @@ class Stack:
                     "EVENT_RETRY_DELAYS_MS": "200,400", "DB_POOL_SIZE": "3", "DB_MAX_OVERFLOW": "5",
                     **(extra_env or {})}
         self.processes: dict[str, subprocess.Popen] = {}
+        self.metrics_ports: dict[str, int] = {}  # each service process's METRICS_PORT
         self.service_runner = service_runner  # a test-only runner injects a fault (tests/support/doubled_runner.py)
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -48,14 +49,17 @@ class Stack:
         for owner in OWNERS:
             upgrade(owner, self.env[f"{owner.upper()}_DATABASE_URL"])
 
-    def _spawn(self, name: str, argv: list[str]) -> None:
+    def _spawn(self, name: str, argv: list[str], env: dict[str, str] | None = None) -> None:
         log = open(self.log_dir / f"{name.replace('#', '-')}.log", "ab")
-        self.processes[name] = subprocess.Popen(argv, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+        self.processes[name] = subprocess.Popen(argv, cwd=ROOT, env={**self.env, **(env or {})}, stdout=log,
+                                                stderr=subprocess.STDOUT)
 
     def start_service(self, name: str, instance: int = 1) -> None:
         """Start a service process; `instance=2` adds a second, competing consumer of the same queues."""
         key = name if instance == 1 else f"{name}#{instance}"
-        self._spawn(key, [sys.executable, "-m", self.service_runner, name])
+        self.metrics_ports[key] = free_port()
+        self._spawn(key, [sys.executable, "-m", self.service_runner, name],
+                    {"METRICS_PORT": str(self.metrics_ports[key])})
 
     def stop_service(self, name: str, sig: int = signal.SIGKILL) -> None:
         process = self.processes.pop(name)

@@ -304,7 +304,8 @@ def layout_problems(docs: list[dict]) -> list[str]:
         found.append(f"objects are spread over namespaces {sorted(map(str, spaces))}")
 
     # One image for all our containers (deploy/Dockerfile builds one).
-    ours = [c for w in [*deployments.values(), *jobs.values()] for c in containers(w, init=True)]
+    cronjobs = [{"spec": c["spec"]["jobTemplate"]["spec"]} for c in objects(docs, "CronJob").values()]
+    ours = [c for w in [*deployments.values(), *jobs.values(), *cronjobs] for c in containers(w, init=True)]
     if len({c.get("image") for c in ours}) != 1:
         found.append(f"our containers use several images: {sorted({str(c.get('image')) for c in ours})}")
 
@@ -406,7 +407,8 @@ def service_problems(docs: list[dict]) -> list[str]:
             found.append(f"{name}: command {command(main)} is not python -m services.common.runner {name}")
         compose_test = compose_argv(((compose.get(name) or {}).get("healthcheck") or {}).get("test") or [])
         compose_test = compose_test[1:] if compose_test[:1] == ["CMD"] else compose_test
-        for kind in ("startupProbe", "readinessProbe", "livenessProbe"):
+        found += liveness_problems(name, main, docs)
+        for kind in ("startupProbe", "readinessProbe"):
             probe = main.get(kind)
             argv = probe_argv(probe)
             if argv != ["python", "-m", "services.common.healthcheck", name]:
@@ -421,6 +423,33 @@ def service_problems(docs: list[dict]) -> list[str]:
             found.append(f"{name}: terminationGracePeriodSeconds {grace} < its longest handler "
                          f"({LONGEST_HANDLER_SECONDS[name]} s)")
     return found
+
+
+def liveness_problems(name: str, main: dict, docs: list[dict]) -> list[str]:
+    """A service's liveness asks the process only: METRICS_PORT's /healthz, never the broker or database
+    (an outage of either would restart every pod at once)."""
+    found: list[str] = []
+    probe = main.get("livenessProbe") or {}
+    if "exec" in probe:
+        found.append(f"{name}: livenessProbe goes through the broker ({probe_argv(probe)}); liveness checks the process")
+    http = probe.get("httpGet") or {}
+    ports = {p.get("name"): p.get("containerPort") for p in main.get("ports") or []}
+    metrics_port = env_values(main, docs).get("METRICS_PORT")
+    if http.get("path") != "/healthz" or str(ports.get(http.get("port"), http.get("port"))) != str(metrics_port):
+        found.append(f"{name}: livenessProbe {http} is not /healthz on METRICS_PORT {metrics_port}")
+    return found
+
+
+PRIVATE_ROUTES = ("/metrics", "/readyz", "/healthz")
+"""Gateway routes for the cluster only (Prometheus, the kubelet): never routed by an Ingress."""
+
+
+def ingress_routes(path: dict, route: str) -> bool:
+    """Whether an Ingress path sends `route` to its backend (Exact, or Prefix by path elements)."""
+    at = path.get("path", "/")
+    if path.get("pathType") == "Exact":
+        return route == at
+    return at == "/" or route == at.rstrip("/") or route.startswith(at.rstrip("/") + "/")
 
 
 def gateway_problems(docs: list[dict]) -> list[str]:
@@ -458,6 +487,14 @@ def gateway_problems(docs: list[dict]) -> list[str]:
                     backend = path["backend"]["service"]
                     if backend["name"] not in services:
                         found.append(f"Ingress {ingress['metadata']['name']}: backend {backend['name']} is no Service")
+        paths = [path for ingress in objects(docs, "Ingress").values() for rule in ingress["spec"].get("rules") or []
+                 for path in (rule.get("http") or {}).get("paths") or []]
+        for route in sorted(gateway_routes()):
+            routed = any(ingress_routes(path, route.split("{")[0].rstrip("/") or "/") for path in paths)
+            if route in PRIVATE_ROUTES and routed:
+                found.append(f"Ingress routes {route} publicly")
+            elif route not in PRIVATE_ROUTES and not routed:
+                found.append(f"Ingress does not route the public {route}")
     return found
 
 
@@ -493,6 +530,24 @@ def migration_problems(docs: list[dict]) -> list[str]:
             found.append(f"Job {name}: memory request below the measured {MIGRATE_RSS_MB} MB")
     if set(by_owner) != set(OWNERS) or any(len(v) != 1 for v in by_owner.values()):
         found.append(f"migration Jobs per owner {by_owner} != one for each of {sorted(OWNERS)}")
+    return found
+
+
+def retention_problems(docs: list[dict]) -> list[str]:
+    """The gateway's retention CronJob: the retention CLI for the gateway, its own database only."""
+    found: list[str] = []
+    cronjob = objects(docs, "CronJob").get("prune-gateway")
+    if cronjob is None:
+        return ["no CronJob prune-gateway: the gateway's idempotency records would grow forever"]
+    job = {"spec": cronjob["spec"]["jobTemplate"]["spec"], "metadata": cronjob["metadata"]}
+    main = main_container(job)
+    if command(main) != ["python", "-m", "services.common.retention", "gateway"]:
+        found.append(f"CronJob prune-gateway: command {command(main)} is not the retention CLI for the gateway")
+    names, _ = env_names(main, docs)
+    if names != {"GATEWAY_DATABASE_URL"}:
+        found.append(f"CronJob prune-gateway: environment {sorted(names)} is not GATEWAY_DATABASE_URL alone")
+    if cronjob["spec"].get("concurrencyPolicy") != "Forbid":
+        found.append("CronJob prune-gateway: runs may overlap (concurrencyPolicy is not Forbid)")
     return found
 
 
@@ -618,7 +673,8 @@ def scaling_problems(docs: list[dict], queues: dict) -> list[str]:
 def problems(docs: list[dict], overlay: str, queues: dict, secrets: list[dict] | None = None) -> list[str]:
     """Every way a rendered overlay disagrees with the code or docker-compose.yml; empty when right."""
     found = secret_problems(docs) + layout_problems(docs) + deployment_problems(docs) + service_problems(docs) \
-        + gateway_problems(docs) + migration_problems(docs) + scaling_problems(docs, queues)
+        + gateway_problems(docs) + migration_problems(docs) + scaling_problems(docs, queues) \
+        + retention_problems(docs)
 
     # Every Secret the pods need (not optional) is named in README's commands.
     readme = (K8S / "README.md").read_text() if (K8S / "README.md").exists() else ""
@@ -649,6 +705,8 @@ def secret_documented(readme: str, name: str, key: str) -> bool:
 def required_secret_refs(docs: list[dict]) -> set[tuple[str, str]]:
     refs = set()
     for doc in docs:
+        if doc.get("kind") == "CronJob":
+            doc = {"spec": doc["spec"]["jobTemplate"]["spec"], "kind": "Job"}
         if doc.get("kind") in ("Deployment", "Job", "StatefulSet"):
             for container in containers(doc, init=True):
                 for item in container.get("env") or []:
@@ -887,6 +945,19 @@ MUTATIONS = {
     "initContainer request below the measured figure": (
         lambda d: pod_spec(_find(d, "Deployment", "finance"))["initContainers"][0]["resources"]["requests"].update(
             memory="32Mi"), "wait-for-schema: memory request below"),
+    "liveness through the broker": (lambda d: _main(d, "crm").update(livenessProbe={"exec": {"command": [
+        "python", "-m", "services.common.healthcheck", "crm"]}}), "crm: livenessProbe goes through the broker"),
+    "liveness on another port": (lambda d: _main(d, "sales")["livenessProbe"]["httpGet"].update(port=8080),
+                                 "sales: livenessProbe"),
+    "Ingress routes everything": (lambda d: _find(d, "Ingress", "gateway")["spec"]["rules"][0]["http"]["paths"].append(
+        {"path": "/", "pathType": "Prefix", "backend": {"service": {"name": "gateway", "port": {"name": "http"}}}}),
+        "Ingress routes /metrics publicly"),
+    "Ingress misses the API": (lambda d: _find(d, "Ingress", "gateway")["spec"]["rules"][0]["http"]["paths"].pop(0),
+                               "does not route the public /v1/"),
+    "no retention CronJob": (lambda d: _drop(d, "CronJob", "prune-gateway"), "no CronJob prune-gateway"),
+    "retention CronJob prunes another owner": (lambda d: main_container({"spec": _find(d, "CronJob", "prune-gateway")[
+        "spec"]["jobTemplate"]["spec"], "metadata": {"name": "prune"}}).update(
+        command=["python", "-m", "services.common.retention", "crm"]), "not the retention CLI for the gateway"),
     "gateway port": (lambda d: _main(d, "gateway")["ports"][0].update(containerPort=8000), "do not include"),
     "gateway Service selects nothing": (lambda d: _find(d, "Service", "gateway")["spec"].update(
         selector={"app.kubernetes.io/name": "gw"}), "Service does not select"),
