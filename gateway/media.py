@@ -95,10 +95,17 @@ def sha256_of(path: Path) -> str:
 
 
 def _taken_at(image: Image.Image) -> datetime | None:
+    """When the photo was taken: EXIF DateTimeOriginal (else DateTime), with its OffsetTimeOriginal
+    when the camera wrote one; naive otherwise (the camera's local clock)."""
     exif = image.getexif()
-    raw = exif.get_ifd(0x8769).get(0x9003) or exif.get(0x0132)  # DateTimeOriginal, else DateTime
+    details = exif.get_ifd(0x8769)
+    raw = details.get(0x9003) or exif.get(0x0132)
+    offset = str(details.get(0x9011) or "").strip("\x00 ")
     try:
-        return datetime.strptime(str(raw).strip("\x00 "), "%Y:%m:%d %H:%M:%S") if raw else None
+        if not raw:
+            return None
+        taken = datetime.strptime(str(raw).strip("\x00 "), "%Y:%m:%d %H:%M:%S")
+        return datetime.fromisoformat(taken.isoformat() + offset) if offset else taken
     except ValueError:
         return None
 

@@ -7,6 +7,7 @@ from zoneinfo import available_timezones
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from services.common.attachments import AttachmentOut
 from services.common.fields import Fen, Quantity
 from services.common.schemas import ListQuery, patch_schema
 
@@ -428,6 +429,7 @@ class FindingOut(Schema):
     photo_refs = fields.List(fields.String())
     recommended_op_code = fields.String(allow_none=True)
     quote_id = fields.String(allow_none=True)
+    photos = fields.List(fields.Nested(AttachmentOut), metadata={"description": "Uploaded photos, oldest first"})
 
 
 class ConditionCounts(Schema):
