@@ -2,15 +2,21 @@
 (moto in server mode, its own process on a free port). Only a sandbox: no cloud provider is called."""
 from __future__ import annotations
 
+import hashlib
+import io
 import subprocess
 import sys
 import time
 
 import pytest
 import requests
+from PIL import Image
 
 from services.common.storage import LocalStorage, S3Storage, s3_client
 from tests.support.stack import free_port
+from tests.unit.conftest import app  # noqa: F401 - the gateway with a fake RPC client, as a fixture here
+from tests.unit.test_attachment_routes import PATH, OwnerRpc, post
+from tests.unit.test_media import jpeg_with_gps
 
 
 @pytest.fixture(scope="module")
@@ -92,3 +98,21 @@ def test_local_put_open_delete_leaves_no_partial_files(tmp_path, photo):
 def test_keys_cannot_leave_the_store(tmp_path, photo, key):
     with pytest.raises(ValueError):
         LocalStorage(tmp_path).put(key, photo, "image/jpeg")
+
+
+def test_gateway_stores_uploads_in_s3_and_answers_reads_with_a_short_lived_redirect(app, s3, tmp_path):
+    """The gateway (fake owner RPC, see tests/unit/test_attachment_routes.py) with the S3 backend: the
+    bytes are read from the object store itself, never through the gateway."""
+    app.deps.rpc, app.deps.storage = OwnerRpc(), s3
+    created = post(app, PATH, jpeg_with_gps(tmp_path / "gps.jpg").read_bytes())
+    assert created.status_code == 201, created.text
+    read = app.simulate_get(created.json["url"])
+    assert read.status_code == 302 and read.content == b""
+    location = read.headers["location"]
+    assert location.startswith(s3.client.meta.endpoint_url) and "X-Amz-Expires=60" in location
+    fetched = requests.get(location, timeout=10)
+    assert fetched.status_code == 200 and fetched.headers["Content-Type"] == "image/jpeg"
+    assert hashlib.sha256(fetched.content).hexdigest() == created.json["sha256"]
+    assert not Image.open(io.BytesIO(fetched.content)).getexif().get_ifd(0x8825)
+    thumb = app.simulate_get(created.json["thumbnail_url"])
+    assert thumb.status_code == 302 and requests.get(thumb.headers["location"], timeout=10).status_code == 200
