@@ -89,9 +89,10 @@ def endpoint(summary: str, *, tag: str, roles: frozenset[str] | None = ALL_ROLES
     """Decorate a Falcon responder `(self, req, resp, **params) -> media`. `roles=None` is public;
     `errors` names statuses beyond those its body, query, path and roles imply (see openapi.py).
     With another media type than JSON in `produces` the responder returns the body as bytes.
-    `upload` (the schema of a multipart form's text fields) takes a file in the part `file`: it is
-    streamed to a temporary file (`req.context.upload`, removed after the answer) and an
-    Idempotency-Key's fingerprint covers the file's hash and the fields."""
+    `upload` (the schema of a multipart form's text fields) takes a file in the part `file`: the
+    resource's `authorize_upload(req, **params)` runs first (its answer in `req.context.owner`), so a
+    refused upload is not even read; then the file is streamed to a temporary file (`req.context.upload`,
+    removed after the answer) and an Idempotency-Key's fingerprint covers the file's hash and the fields."""
     meta = Endpoint(summary, tag, roles, body, query, response, status, paginated, idempotent, errors, produces,
                     upload)
 
@@ -114,6 +115,7 @@ def endpoint(summary: str, *, tag: str, roles: frozenset[str] | None = ALL_ROLES
                 req.context.body = validate(body, raw)
             with ExitStack() as cleanup:
                 if upload is not None:
+                    req.context.owner = self.authorize_upload(req, **params)
                     raw = _receive_upload(req, upload, Path(cleanup.enter_context(tempfile.TemporaryDirectory())))
 
                 def run():

@@ -46,9 +46,15 @@ class VisitPhotoForm(Schema):
 class Uploading(Resource):
     max_body_bytes = media.MAX_UPLOAD_BYTES + FORM_OVERHEAD
 
-    def store_upload(self, req: falcon.Request, owner: dict, record: Callable[[dict], dict]) -> dict:
-        """Check and keep `req.context.upload` for `owner`; `record(data)` makes the owner write the row."""
-        upload = req.context.upload
+    def authorize_upload(self, req: falcon.Request, **params) -> dict:
+        """Ask the owning service, before the upload is read, whether the caller may attach to the
+        document (its store scope): the owner (store_id, owner_type, owner_id, parent_id)."""
+        raise NotImplementedError
+
+    def store_upload(self, req: falcon.Request, record: Callable[[dict], dict]) -> dict:
+        """Check and keep `req.context.upload` for `req.context.owner`; `record(data)` makes the owner
+        write the row."""
+        upload, owner = req.context.upload, req.context.owner
         try:
             prepared = media.prepare(upload.path, upload.path.parent)
         except media.Unsupported as exc:
@@ -90,13 +96,14 @@ class FindingPhotos(Uploading):
               "(multipart `file`); EXIF location and device data are removed", tag=TAG, roles=UPLOADERS,
               upload=FindingPhotoForm, response=AttachmentOut, status=201, idempotent=True, errors=(413, 415, 422))
     def on_post(self, req, resp, work_order_id: str, finding_id: str):
-        # Authorised before anything is stored: another store's finding is a 403 and no bytes are kept.
-        owner = self.call(req, "workshop", "authorize_finding_photo", work_order_id=work_order_id,
-                          finding_id=finding_id)
-        attachment = self.store_upload(req, owner, lambda data: self.call(
+        attachment = self.store_upload(req, lambda data: self.call(
             req, "workshop", "record_finding_photo", work_order_id=work_order_id, finding_id=finding_id, data=data))
         resp.location = attachment["url"]
         return attachment
+
+    def authorize_upload(self, req: falcon.Request, work_order_id: str, finding_id: str) -> dict:
+        return self.call(req, "workshop", "authorize_finding_photo", work_order_id=work_order_id,
+                         finding_id=finding_id)
 
 
 class VisitPhotos(Uploading):
@@ -104,11 +111,13 @@ class VisitPhotos(Uploading):
               "multipart `file`", tag=TAG, roles=UPLOADERS, upload=VisitPhotoForm, response=AttachmentOut,
               status=201, idempotent=True, errors=(413, 415, 422))
     def on_post(self, req, resp, visit_id: str):
-        owner = self.call(req, "sales", "authorize_visit_photo", visit_id=visit_id)
-        attachment = self.store_upload(req, owner, lambda data: self.call(
+        attachment = self.store_upload(req, lambda data: self.call(
             req, "sales", "record_visit_photo", visit_id=visit_id, data=data))
         resp.location = attachment["url"]
         return attachment
+
+    def authorize_upload(self, req: falcon.Request, visit_id: str) -> dict:
+        return self.call(req, "sales", "authorize_visit_photo", visit_id=visit_id)
 
 
 class Reading(Resource):

@@ -114,6 +114,7 @@ def test_another_stores_finding_is_403_before_anything_is_stored(client, tmp_pat
         "workshop", "Forbidden", "This store is outside your account's stores.", ["This store is outside …"])
     reply = post(client, PATH, jpeg_with_gps(tmp_path / "gps.jpg").read_bytes())
     assert reply.status_code == 403 and stored_files(tmp_path) == []
+    assert client.simulate_post(PATH, json={}).status_code == 403  # refused before the body is even read
 
 
 def test_another_stores_attachment_is_403_without_bytes(client):
