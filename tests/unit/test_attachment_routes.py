@@ -176,3 +176,19 @@ def test_openapi_declares_the_multipart_body_and_binary_reads(client):
     assert {"201", "413", "415", "403"} <= set(upload["responses"])
     read = spec["paths"]["/v1/attachments/{attachment_id}"]["get"]["responses"]
     assert "302" in read and read["200"]["content"]["application/octet-stream"]["schema"]["format"] == "binary"
+
+
+def test_the_upload_is_streamed_in_chunks_and_cut_off_at_the_limit(tmp_path):
+    """Without a Content-Length to refuse up front (chunked), reading stops past the limit."""
+    import falcon
+    from falcon import testing
+
+    from gateway.uploads import CHUNK, receive
+
+    body, content_type = multipart(b"\xff\xd8\xff" + b"\0" * (3 * CHUNK))
+    req = testing.create_req(method="POST", path=PATH, body=body, headers={"Content-Type": content_type})
+    with pytest.raises(falcon.HTTPContentTooLarge):
+        receive(req, tmp_path, limit=2 * CHUNK)
+    req = testing.create_req(method="POST", path=PATH, body=body, headers={"Content-Type": content_type})
+    received = receive(req, tmp_path, limit=4 * CHUNK)
+    assert received.size == 3 * CHUNK + 3 and received.path.stat().st_size == received.size
