@@ -44,7 +44,7 @@ function workOrderCard(first, jobs, ctx, reload) {
     }
   });
   const inspect = h("button", { type: "button", class: "secondary", text: t("inspection") });
-  inspect.addEventListener("click", () => inspect.replaceWith(inspectionForm(first.work_order_id, reload)));
+  inspect.addEventListener("click", () => inspect.replaceWith(inspectionForm(first.work_order_id)));
   card.append(h("div", { class: "row" }, toQc, inspect));
   return card;
 }
@@ -97,7 +97,8 @@ function thumbnails(attachments) {
   }));
 }
 
-function inspectionForm(workOrderId, reload) {
+/** The inspection; once saved it stays on the card as what was recorded, with the photos' thumbnails. */
+function inspectionForm(workOrderId) {
   const rows = h("div", {}, findingRow(0));
   const more = h("button", { type: "button", class: "secondary", text: t("add_finding"),
     onclick: () => rows.append(findingRow(rows.children.length)) });
@@ -127,7 +128,6 @@ function inspectionForm(workOrderId, reload) {
       const photos = [...uploaded.values()];
       inspection.replaceWith(h("div", { class: "inspection saved" },
         h("p", { class: "ok-text", text: `${t("inspection_saved")} · ${photos.length} ${t("photos")}` }), thumbnails(photos)));
-      reload();
     }
   } },
   h("h2", { text: t("inspection") }), field("mileage_km", input("mileage_km", { type: "number", min: 0 })), rows, more, submit);
