@@ -48,32 +48,34 @@ def wait_ready(timeout: float = 180) -> None:
 SERVICE_SEEDS = (inventory_demo.seed, sales_demo.seed, workshop_demo.seed)  # sales' packages use inventory's SKUs
 
 
-def seed(api: requests.Session) -> None:
-    stores = {s["code"]: s["id"] for s in api.get(f"{URL}/v1/stores", params={"limit": 200}).json()["items"]}
+def seed(api: requests.Session, url: str = URL) -> None:
+    """The demo chain through the gateway at `url` (an admin's session); what exists is left alone."""
+    stores = {s["code"]: s["id"] for s in api.get(f"{url}/v1/stores", params={"limit": 200}).json()["items"]}
     if STORES[0][0] not in stores:
-        seed_chain(api)
-        stores = {s["code"]: s["id"] for s in api.get(f"{URL}/v1/stores", params={"limit": 200}).json()["items"]}
+        seed_chain(api, url)
+        stores = {s["code"]: s["id"] for s in api.get(f"{url}/v1/stores", params={"limit": 200}).json()["items"]}
     store_ids = [stores[code] for code, _name, _address in STORES]
     for service_seed in SERVICE_SEEDS:  # each skips what it already seeded
-        service_seed(api, URL, store_ids)
+        service_seed(api, url, store_ids)
 
 
-def seed_chain(api: requests.Session) -> None:
+def seed_chain(api: requests.Session, url: str) -> None:
     store_ids = []
     for code, name, address in STORES:
-        reply = api.post(f"{URL}/v1/stores", json={"code": code, "name": name, "address": address})
+        reply = api.post(f"{url}/v1/stores", json={"code": code, "name": name, "address": address})
         reply.raise_for_status()
         store_ids.append(reply.json()["id"])
     for code, store_id in zip((s[0].lower() for s in STORES), store_ids):
         for role in ROLES:
-            api.post(f"{URL}/v1/users", json={"username": f"{role.split('_')[-1]}.{code}", "password": STAFF_PASSWORD,
-                                              "role": role, "store_ids": [store_id]}).raise_for_status()
+            api.post(f"{url}/v1/users", json={"username": f"{role.split('_')[-1]}.{code}",
+                                              "password": STAFF_PASSWORD, "role": role,
+                                              "store_ids": [store_id]}).raise_for_status()
     for index, (name, mobile, gender, plate, vin, make, model, year, mileage) in enumerate(CUSTOMERS):
-        reply = api.post(f"{URL}/v1/customers", json={
+        reply = api.post(f"{url}/v1/customers", json={
             "name": name, "mobile": mobile, "gender": gender, "home_store_id": store_ids[index % 3],
             "source": "walk_in", "marketing_consent": index % 2 == 0, "tags": ["demo"]})
         reply.raise_for_status()
-        api.post(f"{URL}/v1/customers/{reply.json()['id']}/vehicles", json={
+        api.post(f"{url}/v1/customers/{reply.json()['id']}/vehicles", json={
             "plate": plate, "vin": vin, "make": make, "model": model, "year": year,
             "mileage_km": mileage}).raise_for_status()
 

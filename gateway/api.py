@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 import tempfile
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -36,12 +37,33 @@ class Endpoint:
     upload: type[Schema] | None = None
 
 
+MAX_JSON_DEPTH = 32
+"""Deeper than any body the API takes; Python's parser (and every walk over the result) recurses."""
+_JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.S)
+_JSON_BRACKET = re.compile(rb"[\[\]{}]")
+
+
+def too_deep(raw: bytes, limit: int = MAX_JSON_DEPTH) -> bool:
+    """Whether arrays and objects nest deeper than `limit` (brackets inside strings do not count)."""
+    depth = 0
+    for bracket in _JSON_BRACKET.finditer(_JSON_STRING.sub(b'""', raw)):
+        depth += 1 if bracket.group() in b"[{" else -1
+        if depth > limit:
+            return True
+    return False
+
+
 def read_json(req: falcon.Request, limit: int) -> dict:
+    """The request body as a JSON object: the one parser of client JSON in the gateway. Too large is
+    413; not JSON, not an object or nested deeper than `MAX_JSON_DEPTH` is 400 `malformed_json`."""
     raw = req.bounded_stream.read(limit + 1)
     if len(raw) > limit:
         raise falcon.HTTPContentTooLarge(title="payload_too_large", description=f"Bodies are limited to {limit} bytes.")
     if not raw.strip():
         return {}
+    if too_deep(raw):
+        raise falcon.HTTPBadRequest(title="malformed_json",
+                                    description=f"The body nests deeper than {MAX_JSON_DEPTH} levels.")
     try:
         data = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:

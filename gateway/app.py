@@ -4,16 +4,17 @@ from __future__ import annotations
 import logging
 
 import falcon
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 
 from services.common.db import make_engine
 
 from . import console, errors, openapi
-from .auth import Authenticator, Principal, PrincipalCache, Tokens
+from .auth import Authenticator, Principal, PrincipalCache, Stamp, Tokens
 from .config import Settings, data_path, write_private
 from .identity import bootstrap_admin
-from .middleware import RequestContext
+from .middleware import RequestContext, SecurityHeaders
 from .models import User
 from .resources import Deps
 from .resources import attachments, audit, crm, documents, finance, health, identity, inventory, sales, workshop
@@ -31,7 +32,8 @@ def routes(deps: Deps) -> list[tuple[str, object]]:
 
 
 def create_app(deps: Deps) -> falcon.App:
-    app = falcon.App(middleware=[RequestContext(deps.settings.max_body_bytes)])
+    app = falcon.App(middleware=[RequestContext(deps.settings.max_body_bytes, deps.settings.trusted_proxies),
+                                 SecurityHeaders(console.PREFIX)])
     app.req_options.strip_url_path_trailing_slash = True
     errors.register(app)
     table = routes(deps)
@@ -53,7 +55,13 @@ def default_deps(settings: Settings | None = None) -> Deps:
             user = session.get(User, user_id)
             return Principal.of(user) if user is not None and user.active else None
 
-    auth = Authenticator(Tokens(settings.jwt_secret, settings.token_ttl_seconds), PrincipalCache(load_principal))
+    def stamp(user_id: str) -> Stamp | None:
+        with sessions() as session:
+            row = session.execute(select(User.token_version, User.active).where(User.id == user_id)).first()
+            return None if row is None else (row.token_version, row.active)
+
+    auth = Authenticator(Tokens(settings.jwt_secret, settings.token_ttl_seconds),
+                         PrincipalCache(stamp, load_principal))
     rpc = RpcClient(settings.amqp_uri, timeout=settings.rpc_timeout)
     return Deps(settings=settings, rpc=rpc, auth=auth, identity_db=sessions)
 

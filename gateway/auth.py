@@ -1,8 +1,10 @@
 """Tokens and the principal behind a request.
 
-A JWT (HS256) names the user; role, stores and the active flag are read from the identity
-database (cached for a few seconds per worker) so a disabled user or a changed role takes
-effect at once rather than when the token expires.
+A JWT (HS256) names the user and the user's token version (`ver`) when it was issued. A password,
+role or store change, or disabling the account, raises the version (`identity.update_user`), which
+ends every earlier token. Each request reads the user's current version and active flag (one
+primary-key lookup in the identity database, so a change made through one gateway worker holds on
+every worker at once); role and stores are cached per worker for that version.
 """
 from __future__ import annotations
 
@@ -50,15 +52,17 @@ class Tokens:
 
     def issue(self, user: User) -> str:
         now = int(time.time())
-        return jwt.encode({"sub": user.id, "role": user.role, "iat": now, "exp": now + self.ttl},
-                          self.secret, algorithm="HS256")
+        return jwt.encode({"sub": user.id, "role": user.role, "ver": user.token_version, "iat": now,
+                           "exp": now + self.ttl}, self.secret, algorithm="HS256")
 
-    def subject(self, token: str) -> str:
+    def subject(self, token: str) -> tuple[str, int]:
+        """The user id and token version a valid token names (tokens from before versions: 0)."""
         try:
-            return jwt.decode(token, self.secret, algorithms=["HS256"], options={"require": ["exp", "sub"]})["sub"]
+            claims = jwt.decode(token, self.secret, algorithms=["HS256"], options={"require": ["exp", "sub"]})
+            return claims["sub"], int(claims.get("ver", 0))
         except jwt.ExpiredSignatureError as exc:
             raise unauthorized("The token has expired; log in again.") from exc
-        except jwt.PyJWTError as exc:
+        except (jwt.PyJWTError, TypeError, ValueError) as exc:
             raise unauthorized("The token is not valid.") from exc
 
 
@@ -67,29 +71,33 @@ def unauthorized(message: str) -> falcon.HTTPUnauthorized:
                                    headers={"WWW-Authenticate": "Bearer"})
 
 
-class PrincipalCache:
-    """user id -> Principal (None when unknown or disabled), kept `ttl` seconds."""
+Stamp = tuple[int, bool]
+"""A user's token version and active flag, as the identity database has them now."""
 
-    def __init__(self, load: Callable[[str], Principal | None], ttl: float = 5.0):
+
+class PrincipalCache:
+    """user id -> the Principal loaded at a token version; reloaded when the version moves."""
+
+    def __init__(self, stamp: Callable[[str], Stamp | None], load: Callable[[str], Principal | None]):
+        self._stamp = stamp
         self._load = load
-        self._ttl = ttl
-        self._entries: dict[str, tuple[float, Principal | None]] = {}
+        self._entries: dict[str, tuple[int, Principal | None]] = {}
         self._lock = threading.Lock()
 
-    def get(self, user_id: str) -> Principal | None:
-        now = time.monotonic()
+    def get(self, user_id: str, version: int) -> Principal | None:
+        """The principal behind a token of `version`; None when the user is gone or disabled, or
+        the version has been superseded (password, role or stores changed since the token)."""
+        stamp = self._stamp(user_id)
+        if stamp is None or not stamp[1] or stamp[0] != version:
+            return None
         with self._lock:
             hit = self._entries.get(user_id)
-        if hit and hit[0] > now:
+        if hit and hit[0] == version:
             return hit[1]
         principal = self._load(user_id)
         with self._lock:
-            self._entries[user_id] = (now + self._ttl, principal)
+            self._entries[user_id] = (version, principal)
         return principal
-
-    def forget(self, user_id: str) -> None:
-        with self._lock:
-            self._entries.pop(user_id, None)
 
 
 class Authenticator:
@@ -102,9 +110,10 @@ class Authenticator:
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise unauthorized("Send `Authorization: Bearer <token>` (from POST /v1/auth/login).")
-        principal = self.principals.get(self.tokens.subject(token.strip()))
+        principal = self.principals.get(*self.tokens.subject(token.strip()))
         if principal is None:
-            raise unauthorized("The account behind this token is disabled or gone.")
+            raise unauthorized("The account behind this token is disabled or gone, or its password, role or "
+                               "stores changed since; log in again.")
         return principal
 
 

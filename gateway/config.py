@@ -1,6 +1,7 @@
 """Gateway settings, all from the environment."""
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from dataclasses import dataclass, field
@@ -25,6 +26,16 @@ def _jwt_secret() -> str:
     return path.read_text().strip()
 
 
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def _trusted_proxies() -> tuple[Network, ...]:
+    """TRUSTED_PROXIES: comma-separated addresses or CIDR blocks of the proxies in front of the
+    gateway (the ingress, a load balancer) whose `X-Forwarded-For` is believed; none by default."""
+    given = os.environ.get("TRUSTED_PROXIES", "")
+    return tuple(ipaddress.ip_network(part.strip(), strict=False) for part in given.split(",") if part.strip())
+
+
 def write_private(path: Path, text: str) -> None:
     """A new file that only this user can read (0600), never overwriting one that exists."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -42,6 +53,7 @@ class Settings:
     rpc_timeout: float = field(default_factory=lambda: common.env_float("RPC_TIMEOUT", 3.0))
     max_body_bytes: int = field(default_factory=lambda: common.env_int("MAX_BODY_BYTES", 1_048_576))
     admin_password: str | None = field(default_factory=lambda: os.environ.get("ADMIN_PASSWORD"))
+    trusted_proxies: tuple[Network, ...] = field(default_factory=_trusted_proxies)
     services: tuple[str, ...] = common.SERVICES
 
 

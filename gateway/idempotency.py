@@ -8,7 +8,7 @@ import json
 from typing import Callable
 
 import falcon
-from sqlalchemy import delete
+from sqlalchemy import Text, cast, delete
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -66,3 +66,13 @@ def _forget(sessions: sessionmaker, user_id: str, key: str) -> None:
 
 def _http_status(code: int) -> str:
     return falcon.code_to_http_status(code)
+
+
+def forget_answers_about(sessions: sessionmaker, record_id: str) -> int:
+    """Drop stored answers that mention `record_id` (an erased customer's: they hold the name, mobile,
+    plate as first answered); a later repeat of such a request runs afresh. How many."""
+    with sessions() as session:
+        deleted = session.execute(delete(IdempotencyRecord).where(
+            cast(IdempotencyRecord.response, Text).contains(record_id))).rowcount
+        session.commit()
+    return deleted

@@ -42,17 +42,28 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
 
 LOGIN_WINDOW = timedelta(minutes=15)
 MAX_FAILURES_PER_USER = 5
-MAX_FAILURES_PER_IP = 30
+SLOW_DOWN_AFTER_PER_ADDRESS = 100
+SLOW_DOWN_SECONDS = 1.0
 
 
-def login_throttled(session: Session, username: str, client_ip: str | None) -> bool:
-    """Too many refused logins for this username (or from this address) within the window."""
+def login_throttled(session: Session, username: str) -> bool:
+    """Too many refused logins for this username within the window: it is locked (429), even with
+    the right password. An address is never locked (a store's staff, or the whole chain behind the
+    ingress, share one): see `slow_down_seconds`."""
     since = utcnow() - LOGIN_WINDOW
-    per_user = session.scalar(select(func.count()).select_from(LoginFailure).where(
+    failures = session.scalar(select(func.count()).select_from(LoginFailure).where(
         LoginFailure.username == username, LoginFailure.at >= since))
-    per_ip = session.scalar(select(func.count()).select_from(LoginFailure).where(
-        LoginFailure.client_ip == client_ip, LoginFailure.at >= since)) if client_ip else 0
-    return per_user >= MAX_FAILURES_PER_USER or per_ip >= MAX_FAILURES_PER_IP
+    return failures >= MAX_FAILURES_PER_USER
+
+
+def slow_down_seconds(session: Session, client_ip: str | None) -> float:
+    """How long to hold a refused login from an address that has sprayed many usernames with wrong
+    passwords in the window; a right password is never held or refused for its address."""
+    if not client_ip:
+        return 0.0
+    failures = session.scalar(select(func.count()).select_from(LoginFailure).where(
+        LoginFailure.client_ip == client_ip, LoginFailure.at >= utcnow() - LOGIN_WINDOW))
+    return SLOW_DOWN_SECONDS if failures >= SLOW_DOWN_AFTER_PER_ADDRESS else 0.0
 
 
 def record_login(session: Session, username: str, client_ip: str | None, succeeded: bool) -> None:
@@ -125,21 +136,31 @@ def get_user(session: Session, actor, user_id: str) -> User:
     return user
 
 
+ENDS_TOKENS = ("role", "store_ids", "active")
+"""Changes that end the user's earlier tokens (with any new password): what a token lets its holder do."""
+
+
 def update_user(session: Session, actor, user_id: str, changes: dict) -> User:
+    """Apply a PATCH; a new password, or another role, set of stores or active flag, ends every token
+    issued before (the user logs in again)."""
     user = get_user(session, actor, user_id)
     self_service = actor.id == user_id and actor.role != "hq_admin"
     if self_service and set(changes) - {"password", "display_name"}:
         raise Forbidden("You may only change your own password and display name.")
     if not self_service:
         _check_manageable(actor, changes.get("role", user.role), changes.get("store_ids", user.store_ids))
+    before = {key: getattr(user, key) for key in ENDS_TOKENS}
     if "store_ids" in changes:
         store_ids = list(dict.fromkeys(changes.pop("store_ids")))
         _check_stores_exist(session, store_ids)
         user.memberships = [UserStore(store_id=s) for s in store_ids]
+    ends_tokens = "password" in changes
     if "password" in changes:
         user.password_hash = hash_password(changes.pop("password"))
     for key, value in changes.items():
         setattr(user, key, value)
+    if ends_tokens or any(getattr(user, key) != value for key, value in before.items()):
+        user.token_version += 1
     session.flush()
     return user
 

@@ -1,6 +1,7 @@
-"""Cross-cutting work on every request: request id, body-size limit, access log, metrics."""
+"""Cross-cutting work on every request: request id, body-size limit, access log, metrics, security headers."""
 from __future__ import annotations
 
+import ipaddress
 import logging
 import re
 import time
@@ -19,16 +20,40 @@ LATENCY = Histogram("gateway_http_request_seconds", "HTTP request latency", ["me
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._\-]{1,64}$")
 
 
-class RequestContext:
-    """Takes `X-Request-ID` from the client (or makes one), echoes it, logs and measures."""
+def _is_trusted(address: str, proxies: tuple) -> bool:
+    try:
+        ip = ipaddress.ip_address(address.strip())
+    except ValueError:
+        return False
+    return any(ip in network for network in proxies)
 
-    def __init__(self, max_body_bytes: int):
+
+def client_address(peer: str, forwarded_for: str | None, proxies: tuple) -> str:
+    """The client's address: the peer's, unless the peer is a trusted proxy; then the nearest address
+    in `X-Forwarded-For` that is not one (what lies further left the client may have written)."""
+    if not _is_trusted(peer, proxies) or not forwarded_for:
+        return peer
+    hops = [hop.strip() for hop in forwarded_for.split(",") if hop.strip()]
+    for hop in reversed(hops):
+        if not _is_trusted(hop, proxies):
+            return hop[:45]
+    return hops[0][:45] if hops else peer
+
+
+class RequestContext:
+    """Takes `X-Request-ID` from the client (or makes one), echoes it, finds the client's address
+    (`req.context.client_ip`, see `client_address`), logs and measures."""
+
+    def __init__(self, max_body_bytes: int, trusted_proxies: tuple = ()):
         self.max_body_bytes = max_body_bytes
+        self.trusted_proxies = trusted_proxies
 
     def process_request(self, req: falcon.Request, resp: falcon.Response) -> None:
         given = req.get_header("X-Request-ID") or ""
         req.context.request_id = given if _SAFE_REQUEST_ID.match(given) else uuid.uuid4().hex
         req.context.started = time.perf_counter()
+        req.context.client_ip = client_address(req.remote_addr, req.get_header("X-Forwarded-For"),
+                                               self.trusted_proxies)
         request_id_var.set(req.context.request_id)
         resp.set_header("X-Request-ID", req.context.request_id)
 
@@ -49,3 +74,25 @@ class RequestContext:
         log.info("request", extra={"method": req.method, "route": route, "status": status,
                                    "ms": round(elapsed * 1000, 2), "user_id": principal.id if principal else None})
         request_id_var.set(None)
+
+
+CONSOLE_POLICY = "; ".join((
+    "default-src 'self'", "script-src 'self'", "style-src 'self'", "img-src 'self' data:", "connect-src 'self'",
+    "object-src 'none'", "base-uri 'none'", "form-action 'self'", "frame-ancestors 'none'"))
+"""The console is plain ES modules and one stylesheet from /console/: no inline script or style."""
+
+
+class SecurityHeaders:
+    """`nosniff` on every answer; the console may not be framed and runs only its own files; API
+    answers (tokens, customers' details, money) are never stored by a browser or a proxy."""
+
+    def __init__(self, console_prefix: str):
+        self.console_prefix = console_prefix
+
+    def process_response(self, req: falcon.Request, resp: falcon.Response, resource, req_succeeded: bool) -> None:
+        resp.set_header("X-Content-Type-Options", "nosniff")
+        if req.path == "/" or req.path.startswith(self.console_prefix):
+            resp.set_header("X-Frame-Options", "DENY")
+            resp.set_header("Content-Security-Policy", CONSOLE_POLICY)
+        elif req.path.startswith("/v1/"):
+            resp.set_header("Cache-Control", "no-store")

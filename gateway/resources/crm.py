@@ -15,6 +15,7 @@ from services.crm.schemas import (AuditEntryOut, CampaignCreate, CampaignOut, Ca
                                   StoreSettingsPatch, VehicleCreate, VehicleListQuery, VehicleOut, VehiclePatch)
 
 from ..api import ValidationFailed, endpoint
+from ..idempotency import forget_answers_about
 from ..models import User
 from ..auth import ALL_ROLES, require_store, with_default_store
 from . import Resource
@@ -128,10 +129,13 @@ class CustomerMerge(Resource):
 
 
 class CustomerErase(Resource):
-    @endpoint("Erase a customer on request: personal data anonymised, financial and service records kept",
+    @endpoint("Erase a customer on request: personal data anonymised here and, through crm's "
+              "customer_erased event, in every service's copies; legal records keep what the law requires",
               tag="crm", roles=MANAGERS, response=CustomerOut)
     def on_post(self, req, resp, customer_id: str):
-        return self.call(req, "crm", "erase_customer", customer_id=customer_id)
+        erased = self.call(req, "crm", "erase_customer", customer_id=customer_id)
+        forget_answers_about(self.deps.identity_db, customer_id)  # the gateway's own copies
+        return erased
 
 
 class CustomerAudit(Resource):

@@ -7,15 +7,13 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
-from sqlalchemy import select
-
-from services.common.schemas import STORES_PER_CALL, ListQuery
+from services.common.schemas import ListQuery
 from services.finance.domain.stock import reconcile
 from services.finance.schemas import (AccountOut, CardCancel, CardCreate, CardOut, CardQuery, CommissionRuleIn,
                                       CommissionRuleOut, CommissionsOut, DailyCloseCreate, DailyCloseOut,
                                       DailyCloseQuery, ExpenseCreate, ExpenseOut, ExpenseQuery, InvoiceOut,
-                                      InvoiceQuery, JournalEntryOut, JournalQuery, KpisOut, PaymentQuery, MonthQuery, PaymentCreate, PaymentOut, PaymentResult,
-                                      PeriodQuery, PnlOut, ReconciliationOut, ReconciliationQuery, RefundCreate,
+                                      InvoiceQuery, JournalEntryOut, JournalQuery, PaymentQuery, MonthQuery, PaymentCreate, PaymentOut, PaymentResult,
+                                      PnlOut, ReconciliationOut, ReconciliationQuery, RefundCreate,
                                       RefundOut, SettingsOut, SettingsPatch,
                                       SettleRequest, SettlementOut, SettlementPositionsOut, SettlementQuery,
                                       StoreMonthQuery, TargetIn, TargetOut, TopUpCreate, TrialBalanceOut,
@@ -23,8 +21,8 @@ from services.finance.schemas import (AccountOut, CardCancel, CardCreate, CardOu
 
 from ..api import endpoint
 from ..auth import require_store, with_default_store
-from ..models import Store
 from . import Resource
+from .kpis import Kpis
 
 FRONT_DESK = frozenset({"hq_admin", "store_manager", "service_advisor", "cashier"})
 TILL = frozenset({"hq_admin", "store_manager", "cashier"})
@@ -175,57 +173,6 @@ class DailyClose(Resource):
     def on_post(self, req, resp):
         require_store(req.context.principal, req.context.body_json.get("store_id"))
         return self.call(req, "finance", "close_day", data=req.context.body_json)
-
-
-class Kpis(Resource):
-    """Each figure comes from the service that owns its data: finance (car count, ARO, gross profit,
-    effective labour rate, efficiency), sales (close ratio), workshop (comebacks, productivity, labour
-    cost), crm (satisfaction). The per-store rows are joined here from one call to crm and one call to
-    sales and workshop per 50 stores (`STORES_PER_CALL`), all in parallel: a chain of 500 stores takes
-    21 calls besides finance's, not 3 per store."""
-
-    @endpoint("KPIs per store over local days, joined from finance, sales, workshop and crm (HQ: stores side by "
-              "side)", tag="finance", roles=MANAGERS, query=PeriodQuery, response=KpisOut)
-    def on_get(self, req, resp):
-        _store_filter(req)
-        report = self.call(req, "finance", "kpis", query=req.context.query_json)
-        rows = [row for row in report["items"] if row.get("period") is None and row.get("store_id")]
-        if rows:
-            joined = self._owned_elsewhere(req, [row["store_id"] for row in rows])
-            for row in rows:
-                row.update(joined[row["store_id"]])
-                labour_fen = row.get("labour_fen") or 0
-                row["labour_gross_profit_pct"] = (f"{(labour_fen - row['labour_cost_fen']) * 100 / labour_fen:.2f}"
-                                                  if labour_fen else None)
-            report["owned_elsewhere"] = {}
-        return report
-
-    def _owned_elsewhere(self, req, store_ids: list[str]) -> dict[str, dict]:
-        with self.deps.identity_db() as session:
-            zones = dict(session.execute(select(Store.id, Store.timezone).where(Store.id.in_(store_ids))).all())
-        days = {"from": req.context.query_json["from"], "to": req.context.query_json["to"]}
-        chunks = [[{"store_id": store_id, "time_zone": zones.get(store_id, "Asia/Shanghai")}
-                   for store_id in store_ids[i:i + STORES_PER_CALL]]
-                  for i in range(0, len(store_ids), STORES_PER_CALL)]
-        with ThreadPoolExecutor(max_workers=min(12, 1 + 2 * len(chunks))) as pool:
-            store_id = req.context.query_json.get("store_id")
-            care = pool.submit(self.call, req, "crm", "satisfaction_stats",
-                               query={**days, **({"store_id": store_id} if store_id else {})})
-            quotes = [pool.submit(self.call, req, "sales", "quote_stats_for_stores", query={**days, "stores": chunk})
-                      for chunk in chunks]
-            shops = [pool.submit(self.call, req, "workshop", "workshop_stats_for_stores",
-                                 query={**days, "stores": chunk}) for chunk in chunks]
-            close = {item["store_id"]: item for future in quotes for item in future.result()["items"]}
-            shop = {item["store_id"]: item for future in shops for item in future.result()["items"]}
-            satisfaction = {item["store_id"]: item for item in care.result()["stores"]}
-        return {store_id: {
-            "close_ratio_pct": close[store_id]["close_ratio_pct"],
-            "comeback_rate_pct": shop[store_id]["comeback_rate_pct"],
-            "first_time_qc_pass_pct": shop[store_id]["first_time_qc_pass_pct"],
-            "technician_productivity_pct": shop[store_id]["productivity_pct"],
-            "labour_cost_fen": shop[store_id]["labour_cost_fen"],
-            "average_satisfaction": satisfaction.get(store_id, {}).get("average_satisfaction"),
-        } for store_id in store_ids}
 
 
 class Commissions(Resource):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import time
 
 import falcon
 
@@ -27,18 +28,21 @@ class Login(Resource):
     @endpoint("Exchange a username and password for a bearer token", tag="identity", roles=None,
               body=LoginRequest, response=LoginResponse, errors=(401, 429))
     def on_post(self, req, resp):
-        data = req.context.body
+        data, client_ip = req.context.body, req.context.client_ip
         with self.deps.identity_db() as session, session.begin():
-            if identity.login_throttled(session, data["username"], req.remote_addr):
+            if identity.login_throttled(session, data["username"]):
                 raise falcon.HTTPTooManyRequests(
                     title="rate_limited", description="Too many failed logins; try again in 15 minutes.",
                     retry_after=int(identity.LOGIN_WINDOW.total_seconds()))
             user = identity.authenticate(session, data["username"], data["password"])
-            identity.record_login(session, data["username"], req.remote_addr, succeeded=user is not None)
+            identity.record_login(session, data["username"], client_ip, succeeded=user is not None)
             answer = user and {"access_token": self.deps.auth.tokens.issue(user), "token_type": "bearer",
                                "expires_in": self.deps.auth.tokens.ttl, "user": user_out.dump(user)}
+            hold = 0.0 if answer else identity.slow_down_seconds(session, client_ip)
         if answer is None:  # the failure is recorded (committed) before refusing
-            log.info("login refused")
+            log.info("login refused", extra={"slowed_down": hold > 0})
+            if hold:
+                time.sleep(hold)
             raise falcon.HTTPUnauthorized(title="unauthorized", description="Wrong username or password.")
         return answer
 
@@ -87,9 +91,7 @@ class UserItem(Resource):
         principal: Principal = req.context.principal
         with self.deps.identity_db() as session, session.begin():
             user = identity.update_user(session, principal, user_id, req.context.body)
-            result = user_out.dump(user)
-        self.deps.auth.principals.forget(user_id)
-        return result
+            return user_out.dump(user)
 
 
 def routes(deps) -> list[tuple[str, object]]:

@@ -10,6 +10,7 @@ from zoneinfo import available_timezones
 from marshmallow import Schema, ValidationError, fields, missing, validate, validates_schema
 
 from .errors import Invalid
+from .periods import GROUPS
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
@@ -53,6 +54,8 @@ class StoresPeriodQuery(Schema):
                          validate=validate.Length(min=1, max=STORES_PER_CALL))
     from_ = fields.Date(required=True, data_key="from")
     to = fields.Date(required=True)
+    group = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(GROUPS), metadata={
+        "description": "Figures per store and day / ISO week / month (services/common/periods.py); none: the range"})
 
     @validates_schema
     def _ordered(self, data, **_):

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
 from services.common.fields import Fen, Mobile, Plate, Vin
+from services.common.periods import GROUPS
 from services.common.schemas import ListQuery, patch_schema
 
 from .domain.membership import TIER_NAMES
@@ -210,6 +211,8 @@ class SatisfactionQuery(Schema):
     store_id = fields.String()
     from_ = fields.Date(data_key="from", required=True)
     to = fields.Date(required=True)
+    group = fields.String(validate=validate.OneOf(GROUPS),
+                          metadata={"description": "Store rows per day, ISO week or month (none: the range)"})
 
     @validates_schema
     def _ordered(self, data, **_):
@@ -231,6 +234,7 @@ class SatisfactionSummary(Schema):
 
 class StoreSatisfaction(SatisfactionSummary):
     store_id = fields.String()
+    period = fields.String(allow_none=True, metadata={"description": "Day, ISO week or month when grouped"})
 
 
 class SatisfactionOut(Schema):

@@ -8,6 +8,7 @@ from services.common.fields import Fen, Quantity
 from services.common.schemas import ListQuery
 
 from .domain.books import EXPENSE_CATEGORIES, PAID_FROM
+from .domain.retention import RETENTION
 from .models import CARD_KINDS, INVOICE_STATES, METHODS
 
 MONEY_IN = ("cash", "card", "wechat", "alipay")
@@ -55,6 +56,11 @@ class PaymentOut(Schema):
     business_date = fields.Date()
 
 
+class RetentionOut(Schema):
+    kept_after_erasure = fields.List(fields.String())
+    basis = fields.String()
+
+
 class InvoiceOut(Schema):
     id = fields.String()
     number = fields.String()
@@ -88,6 +94,9 @@ class InvoiceOut(Schema):
     voided_by = fields.String(allow_none=True)
     lines = fields.List(fields.Nested(InvoiceLineOut))
     payments = fields.List(fields.Nested(PaymentOut), metadata={"description": "Single reads only."})
+    retention = fields.Nested(RetentionOut, dump_default=RETENTION, metadata={
+        "description": "An invoice is a legal (accounting) record: the fields a customer's erasure keeps, "
+                       "and why. It copies no name, mobile, plate or VIN."})
 
 
 class InvoiceQuery(ListQuery):

@@ -19,6 +19,8 @@ class OrderLine(Schema):
     kind = fields.String(required=True, metadata={"enum": list(LINE_KINDS)})
     description = fields.String(required=True)
     op_code = fields.String(allow_none=True, metadata={"description": "labour: operation code"})
+    op_category = fields.String(allow_none=True, metadata={
+        "description": "labour: the operation's catalogue category (maintenance, repair …); absent before 2026-12"})
     skill = fields.String(allow_none=True, metadata={"description": "labour: skill a technician needs"})
     hours = Quantity(allow_none=True, metadata={"description": "labour: billed (standard) hours"})
     sku = fields.String(allow_none=True, metadata={"description": "part: inventory SKU"})
@@ -66,4 +68,5 @@ HANDLES = (
     ("workshop", "work_order_completed"),  # order -> completed
     ("workshop", "vehicle_delivered"),     # order -> delivered (closed if already paid)
     ("finance", "invoice_paid"),           # order -> closed once delivered
+    ("crm", "customer_erased"),            # copies of name, plate, licence, notes go (domain/privacy.py)
 )

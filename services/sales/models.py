@@ -73,6 +73,8 @@ class LabourOperation(Base):
     standard_hours: Mapped[Decimal] = mapped_column(QTY)
     hours_by_class: Mapped[dict] = mapped_column(JSON, default=dict, comment="vehicle class -> hours")
     skill: Mapped[str] = mapped_column(String(30), comment="skill level a technician needs; picks the rate")
+    """One of services/common/skills.py (a skill, never a level; the column's comment predates that)."""
+    parts: Mapped[list] = mapped_column(JSON, default=list, comment="parts it needs: [{sku, qty}]")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

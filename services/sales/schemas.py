@@ -11,6 +11,7 @@ from services.common.attachments import AttachmentOut
 from services.common.context import ROLES
 from services.common.fields import Fen, Quantity
 from services.common.schemas import ListQuery, patch_schema
+from services.common.skills import ANY_SKILL, SKILL, SKILLS
 
 LINE_KINDS = ("labour", "part", "fee")
 CATEGORIES = ("maintenance", "repair", "inspection", "bodywork", "paint", "tyres", "car_care", "electrical",
@@ -89,6 +90,11 @@ class SalesSettingsOut(Schema):
 
 # -- catalogue --------------------------------------------------------------------------------
 
+class OperationPart(Schema):
+    sku = fields.String(required=True, validate=validate.Length(min=1, max=60))
+    qty = Quantity(load_default=lambda: Decimal(1), validate=validate.Range(min=0, min_inclusive=False, max=10000))
+
+
 class LabourOperationCreate(Schema):
     code = fields.String(required=True, validate=CODE, metadata={"example": "OIL-CHG"})
     name = fields.String(required=True, validate=validate.Length(min=1, max=100), metadata={"example": "更换机油"})
@@ -98,8 +104,12 @@ class LabourOperationCreate(Schema):
     hours_by_class = fields.Dict(keys=fields.String(validate=validate.Length(min=1, max=20)),
                                  values=Quantity(validate=validate.Range(min=0, min_inclusive=False, max=200)),
                                  load_default=dict, metadata={"example": {"suv": 1.2, "luxury": 1.5}})
-    skill = fields.String(load_default="general", validate=validate.Length(min=1, max=30),
-                          metadata={"description": "Skill level needed; picks the labour rate from the price list"})
+    skill = fields.String(load_default=ANY_SKILL, validate=SKILL, metadata={
+        "description": "The skill (工种, not a level) a technician needs to be dispatched to it; also picks the "
+                       "labour rate (price list labour_rate/<skill>). One of: " + ", ".join(SKILLS)})
+    parts = fields.List(fields.Nested(OperationPart), load_default=list, validate=validate.Length(max=20), metadata={
+        "description": "The parts the operation needs (e.g. the pads of a brake job): quoted with it when an "
+                       "inspection finding recommends it"})
     active = fields.Boolean(load_default=True)
 
 
@@ -115,6 +125,7 @@ class LabourOperationOut(Schema):
     standard_hours = Quantity()
     hours_by_class = fields.Dict(keys=fields.String(), values=Quantity())
     skill = fields.String()
+    parts = fields.List(fields.Nested(OperationPart))
     active = fields.Boolean()
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
@@ -198,9 +209,10 @@ class PackageListQuery(ListQuery):
 
 class PriceEntryCreate(Schema):
     kind = fields.String(required=True, validate=validate.OneOf(PRICE_KINDS),
-                         metadata={"description": "labour_rate (key = skill level), part (key = SKU), "
+                         metadata={"description": "labour_rate (key = skill), part (key = SKU), "
                                                   "package (key = package code), fee (key = fee code)"})
-    key = fields.String(required=True, validate=validate.Length(min=1, max=60))
+    key = fields.String(required=True, validate=validate.Length(min=1, max=60), metadata={
+        "description": "For labour_rate one of the skills: " + ", ".join(SKILLS)})
     store_id = fields.String(load_default=None, allow_none=True,
                              metadata={"description": "A store's override; null = the chain's price (HQ)"})
     price_fen = Fen(required=True)
@@ -208,6 +220,11 @@ class PriceEntryCreate(Schema):
     max_fen = Fen(load_default=None, allow_none=True, metadata={"description": "Chain entries: highest store price"})
     effective_from = fields.Date(required=True, metadata={"description": "Store-local date it applies from"})
     note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
+
+    @validates_schema
+    def _rate_of_a_skill(self, data, **_):
+        if data.get("kind") == "labour_rate" and data.get("key") not in SKILLS:
+            raise ValidationError(f"A labour rate is the rate of a skill: one of {', '.join(SKILLS)}.", "key")
 
 
 class PriceEntryOut(Schema):
@@ -445,7 +462,8 @@ class QuoteLineCreate(Schema):
     hours = Quantity(load_default=None, allow_none=True, validate=validate.Range(min=0, min_inclusive=False, max=200),
                      metadata={"description": "labour: billed hours (default: the operation's, for the vehicle class)"})
     flat_price_fen = Fen(load_default=None, allow_none=True, metadata={"description": "labour: a flat price"})
-    skill = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=30))
+    skill = fields.String(load_default=None, allow_none=True, validate=SKILL,
+                          metadata={"description": "labour: the skill a technician needs (default: the operation's)"})
     sku = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=60))
     qty = Quantity(load_default=None, allow_none=True, validate=validate.Range(min=0, min_inclusive=False, max=10000))
     fee_code = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=40))
@@ -660,6 +678,7 @@ class QuoteStatsQuery(Schema):
 
 class QuoteStatsOut(Schema):
     store_id = fields.String()
+    period = fields.String(allow_none=True, metadata={"description": "Day, ISO week or month when grouped"})
     presented = fields.Integer(metadata={"description": "Quotes (all versions of one counted once) presented"})
     approved = fields.Integer(metadata={"description": "Of those, approved in whole or in part"})
     close_ratio_pct = Quantity(allow_none=True, metadata={"description": "approved / presented × 100"})

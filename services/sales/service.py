@@ -15,7 +15,7 @@ from services.common.schemas import StoresPeriodQuery, load
 from services.common.upstream import ServiceRpc, answer_within_timeout
 
 from . import schemas as s
-from .domain import appointments, catalogue, orders, quotes, reception, settings
+from .domain import appointments, catalogue, orders, privacy, quotes, reception, settings
 
 log = logging.getLogger(__name__)
 
@@ -121,7 +121,9 @@ class SalesService(AuditTrail, ServiceBase):
     # -- catalogue --------------------------------------------------------------------------
     @rpc
     def create_labour_operation(self, data: dict) -> dict:
-        return operation_out.dump(catalogue.create_operation(self.db, load(s.LabourOperationCreate(), data)))
+        operation = load(s.LabourOperationCreate(), data)
+        parts = self._catalogue_parts(sorted({part["sku"] for part in operation["parts"]}))
+        return operation_out.dump(catalogue.create_operation(self.db, operation, parts))
 
     @rpc
     def get_labour_operation(self, ref: str) -> dict:
@@ -129,7 +131,9 @@ class SalesService(AuditTrail, ServiceBase):
 
     @rpc
     def update_labour_operation(self, ref: str, changes: dict) -> dict:
-        return operation_out.dump(catalogue.update_operation(self.db, ref, load(s.LabourOperationPatch(), changes)))
+        changes = load(s.LabourOperationPatch(), changes)
+        parts = self._catalogue_parts(sorted({part["sku"] for part in changes.get("parts") or []}))
+        return operation_out.dump(catalogue.update_operation(self.db, ref, changes, parts))
 
     @rpc
     def list_labour_operations(self, query: dict) -> dict:
@@ -293,17 +297,17 @@ class SalesService(AuditTrail, ServiceBase):
 
     @rpc
     def quote_stats_for_stores(self, query: dict) -> dict:
-        """`quote_stats` of several stores in one call (the chain's KPI report)."""
+        """`quote_stats` of several stores in one call (the chain's KPI report), per period when grouped."""
         params = load(StoresPeriodQuery(), query)
         return {"items": s.QuoteStatsOut().dump([
-            quotes.close_ratio(self.db, self.caller, store["store_id"], params["from_"], params["to"],
-                               store["time_zone"]) for store in params["stores"]], many=True)}
+            row for store in params["stores"] for row in quotes.close_ratios(
+                self.db, self.caller, store["store_id"], params["from_"], params["to"], store["time_zone"],
+                params["group"])], many=True)}
 
     @rpc
     def quote_findings(self, order_id: str, findings: list[dict]) -> dict:
         """Workshop's inspection findings → a new draft quote for the order's visit (one call)."""
-        lines = [load(s.QuoteLineCreate(), {"kind": "labour", "op_code": finding["recommended_op_code"]})
-                 for finding in findings if finding.get("recommended_op_code")]
+        lines = [load(s.QuoteLineCreate(), line) for line in quotes.finding_lines(self.db, findings)]
         parts = quotes.price_parts(self._quote_parts, orders.get_order(self.db, self.caller, order_id).store_id,
                                    lines)  # before any write
         quote = orders.open_quote_for_findings(self.db, self.caller, order_id, findings)
@@ -389,6 +393,10 @@ class SalesService(AuditTrail, ServiceBase):
     @event_handler("finance", "invoice_paid")
     def on_invoice_paid(self, envelope: dict) -> None:
         orders.on_invoice_paid(self.db, envelope["payload"])
+
+    @event_handler("crm", "customer_erased")
+    def on_customer_erased(self, envelope: dict) -> None:
+        privacy.erase_customer(self.db, envelope["payload"])
 
 
 SERVICE = SalesService

@@ -61,4 +61,5 @@ HANDLES = (
     ("sales", "order_cancelled"),    # cancels it unless already completed
     ("inventory", "stock_shortage"),  # waiting_parts: true
     ("inventory", "stock_reserved"),  # waiting_parts: false
+    ("crm", "customer_erased"),       # who took the car back and what they said go (domain/privacy.py)
 )

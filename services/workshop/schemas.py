@@ -10,14 +10,11 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from services.common.attachments import AttachmentOut
 from services.common.fields import Fen, Quantity
 from services.common.schemas import ListQuery, patch_schema
+from services.common.skills import LEVELS, SKILL, SKILLS
 
-from .domain.dispatch import LEVELS
 from .domain.inspections import AREAS, CONDITIONS
 from .domain.work_orders import STATES
 
-SKILL = validate.Regexp(r"^[a-z][a-z0-9_]{1,39}$", error="A skill is a lower-case word, e.g. maintenance.")
-SKILLS_HINT = ("maintenance, electrical, engine, bodywork, paint, tyres, detailing, diagnostics, "
-               "air_conditioning, transmission, ev_high_voltage, alignment")
 BAY_KINDS = ("general", "lift", "alignment", "quick_service", "diagnosis", "bodywork", "paint_booth", "wash")
 TRAINING_KINDS = ("onboarding", "on_the_job", "external", "manufacturer")
 _TIME_ZONES = available_timezones()
@@ -60,7 +57,8 @@ class TechnicianCreate(Schema):
     hourly_cost_fen = Fen(required=True, validate=validate.Range(max=10_000_000),
                           metadata={"description": "Labour cost per hour, in fen"})
     skills = fields.List(fields.String(validate=SKILL), load_default=list, validate=validate.Length(max=30),
-                         metadata={"description": f"e.g. {SKILLS_HINT}"})
+                         metadata={"description": "The chain's skill vocabulary (a level is not a skill): "
+                                                        + ", ".join(SKILLS)})
     shifts = fields.List(fields.Nested(ShiftIn), load_default=list, validate=validate.Length(max=21))
     days_off = fields.List(fields.Date(validate=SANE_DATE), load_default=list, validate=validate.Length(max=400),
                            metadata={"description": "Store-local dates off (leave); replaces the list on PATCH"})
@@ -264,7 +262,8 @@ class WorkOrderOut(Schema):
     version = fields.Integer(metadata={"description": "Send back as expected_version to refuse stale changes"})
     waiting_parts = fields.Boolean()
     overdue = fields.Boolean(metadata={"description": "Still in the workshop after the promised time"})
-    comeback = fields.Boolean(metadata={"description": "Same vehicle and operation within 30 days of a completion"})
+    comeback = fields.Boolean(metadata={"description": "返修: the vehicle back within 30 days of a completion for the "
+                                                       "same repair operation (never a repeated maintenance)"})
     comeback_of_id = fields.String(allow_none=True)
     rework_count = fields.Integer()
     qc_passed = fields.Boolean()
@@ -558,6 +557,7 @@ class TechnicianStats(Schema):
 
 class StatsOut(Schema):
     store_id = fields.String()
+    period = fields.String(allow_none=True, metadata={"description": "Day, ISO week or month when grouped"})
     from_ = fields.Date(data_key="from", attribute="from")
     to = fields.Date()
     time_zone = fields.String()

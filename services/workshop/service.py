@@ -11,7 +11,7 @@ from services.common.errors import Forbidden
 from services.common.upstream import ServiceRpc, answer_within_timeout, as_domain_error
 from services.common.schemas import StoresPeriodQuery, load
 
-from .domain import bays, clock, completion, dispatch, inspections, qc, stats, technicians, work_orders
+from .domain import bays, clock, completion, dispatch, inspections, privacy, qc, stats, technicians, work_orders
 from .domain.views import work_order_view, work_order_views
 from .schemas import (AttentionOut, BayCreate, BayListQuery, BayOut, BayPlanOut, BayPlanQuery, CertificationCreate,
                       CertificationOut, ClockOutRequest, ClockRequest, CompleteRequest, CrewBoardOut,
@@ -263,15 +263,16 @@ class WorkshopService(AuditTrail, ServiceBase):
 
     @rpc
     def workshop_stats_for_stores(self, query: dict) -> dict:
-        """`workshop_stats` of several stores in one call (the chain's KPI report)."""
+        """`workshop_stats` of several stores in one call (the chain's KPI report), per period when grouped."""
         params = load(StoresPeriodQuery(), query)
         for store in params["stores"]:
             self.caller.require_store(store["store_id"])
         return {"items": StatsOut().dump([
-            stats.workshop_stats(self.db, store["store_id"], params["from_"], params["to"], store["time_zone"])
-            for store in params["stores"]], many=True)}
+            row for store in params["stores"] for row in stats.workshop_stats_by_period(
+                self.db, store["store_id"], params["from_"], params["to"], store["time_zone"], params["group"])],
+            many=True)}
 
-    # -- events from sales and inventory ---------------------------------------------------------
+    # -- events from sales, inventory and crm ------------------------------------------------------
     @event_handler("sales", "order_confirmed")
     def on_order_confirmed(self, envelope: dict) -> None:
         work_orders.open_from_order(self.db, envelope["payload"])
@@ -287,6 +288,10 @@ class WorkshopService(AuditTrail, ServiceBase):
     @event_handler("inventory", "stock_reserved")
     def on_stock_reserved(self, envelope: dict) -> None:
         work_orders.parts_status(self.db, envelope["payload"], waiting=False)
+
+    @event_handler("crm", "customer_erased")
+    def on_customer_erased(self, envelope: dict) -> None:
+        privacy.erase_customer(self.db, envelope["payload"])
 
 
 SERVICE = WorkshopService

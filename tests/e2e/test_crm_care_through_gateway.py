@@ -86,7 +86,7 @@ def test_a_delivery_shows_in_history_and_a_score_of_one_opens_a_complaint(stack,
     customer, vehicle = with_vehicle(stack, advisor)
     order_id = f"o-{uuid.uuid4().hex[:10]}"
     now = datetime.now(timezone.utc)
-    confirm_order(stack, advisor, vhost, store, customer, vehicle, order_id, "OIL_CHANGE", now - timedelta(hours=2))
+    confirm_order(stack, advisor, vhost, store, customer, vehicle, order_id, "OIL-CHG", now - timedelta(hours=2))
     deliver(vhost, store, customer, vehicle, order_id, 12_000, now)
     lines = eventually(lambda: [h for h in history(stack, advisor, customer["id"]) if h["kind"] == "delivery"])
     assert lines and lines[0]["mileage_km"] == 12_000 and lines[0]["amount_fen"] == 30_000
@@ -135,7 +135,7 @@ def test_reminders_by_date_and_by_mileage(stack, vhost, advisor, store):
         "mileage_km": 49_100, "needs": [], "checked_in_at": (now - timedelta(days=270)).isoformat()}, store["id"])
     assert eventually(lambda: history(stack, advisor, slow["id"]))
     order_a = f"o-{uuid.uuid4().hex[:10]}"
-    confirm_order(stack, advisor, vhost, store, slow, slow_car, order_a, "OIL_CHANGE", now - timedelta(days=171))
+    confirm_order(stack, advisor, vhost, store, slow, slow_car, order_a, "OIL-CHG", now - timedelta(days=171))
     deliver(vhost, store, slow, slow_car, order_a, 50_100, now - timedelta(days=170))
     # by mileage: 150 km a day since the tyres were rotated 60 days ago -> 10,000 km in about 67 days
     fast, fast_car = with_vehicle(stack, advisor, mileage=20_000)
@@ -144,7 +144,7 @@ def test_reminders_by_date_and_by_mileage(stack, vhost, advisor, store):
         "mileage_km": 20_000, "needs": ["换位"], "checked_in_at": (now - timedelta(days=60)).isoformat()}, store["id"])
     assert eventually(lambda: history(stack, advisor, fast["id"]))
     order_b = f"o-{uuid.uuid4().hex[:10]}"
-    confirm_order(stack, advisor, vhost, store, fast, fast_car, order_b, "TIRE_ROTATION", now - timedelta(days=1))
+    confirm_order(stack, advisor, vhost, store, fast, fast_car, order_b, "TYRE-ROT", now - timedelta(days=1))
     deliver(vhost, store, fast, fast_car, order_b, 29_000, now)
 
     def reminders(due_before):
@@ -152,7 +152,7 @@ def test_reminders_by_date_and_by_mileage(stack, vhost, advisor, store):
                                                                 "due_before": due_before.isoformat()}).json()["items"]
 
     soon = eventually(lambda: [r for r in reminders((now + timedelta(days=30)).date()) if r["customer_id"] == slow["id"]])
-    assert soon and soon[0]["reason"] == "date" and soon[0]["service_type"] == "OIL_CHANGE"
+    assert soon and soon[0]["reason"] == "date" and soon[0]["service_type"] == "OIL-CHG"
     later = eventually(lambda: [r for r in reminders((now + timedelta(days=90)).date())
                                 if r["customer_id"] == fast["id"]])
     assert later and later[0]["reason"] == "mileage" and later[0]["due_km"] == 39_000

@@ -275,10 +275,10 @@ def test_work_orders_of_another_store_are_forbidden(stack, vhost, advisor, outsi
     assert advisor.get(f"{stack.url}/v1/work-orders/nope").status_code == 404
 
 
-def test_comeback_is_flagged_for_the_same_vehicle_and_operation(stack, vhost, advisor, crew, store):
+def test_comeback_is_flagged_for_the_same_vehicle_and_repair(stack, vhost, advisor, crew, store):
     vehicle_id = str(uuid.uuid4())
     first = order_payload(store, vehicle_id)
-    first["lines"] = [line("labour", op_code="AC-GAS", skill="maintenance", hours=1)]
+    first["lines"] = [line("labour", op_code="AC-LEAK", op_category="repair", skill="maintenance", hours=1)]
     publish(vhost, "sales", "order_confirmed", first)
     [wo] = wait_for_work_order(stack, advisor, first["order_id"])
     url = f"{stack.url}/v1/work-orders/{wo['id']}"
@@ -292,7 +292,7 @@ def test_comeback_is_flagged_for_the_same_vehicle_and_operation(stack, vhost, ad
     assert advisor.post(f"{url}/complete", json={}).status_code == 200
 
     second = order_payload(store, vehicle_id)
-    second["lines"] = [line("labour", op_code="AC-GAS", skill="maintenance", hours=1)]
+    second["lines"] = [line("labour", op_code="AC-LEAK", op_category="repair", skill="maintenance", hours=1)]
     publish(vhost, "sales", "order_confirmed", second)
     [again] = wait_for_work_order(stack, advisor, second["order_id"])
     assert again["comeback"] is True and again["comeback_of_id"] == wo["id"]

@@ -11,7 +11,7 @@ from decimal import Decimal
 import pytest
 from alembic import command
 from nameko.testing.services import worker_factory
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.common.context import Caller
@@ -23,26 +23,15 @@ from services.finance.models import Base as FinanceBase
 from services.finance.service import FinanceService
 from services.inventory.domain import reports
 from services.inventory.models import Movement, Part, StockLevel, Transfer, TransferLine
-from tests.support.infra import PG_ADMIN_URL, unique_name
 from tests.support.service import sqlite_session
 
 BEFORE, OPENING = "1fd09d860e59", "8e3f5a0c2d71"
 GZ, SZ = "store-gz", "store-sz"
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def url(request, tmp_path):
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'inventory.db'}"
-        return
-    name = unique_name("t_opening")
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+@pytest.fixture
+def url(scratch_url):
+    return scratch_url
 
 
 def stock_before_the_books(session: Session) -> None:

@@ -22,3 +22,8 @@ def stack(tmp_path_factory):
 @pytest.fixture(scope="session")
 def chain(stack) -> world.Chain:
     return world.build(stack)
+
+
+# `app`: the gateway in-process (falcon's test client, fake RPC, SQLite identity), for the tests
+# of the gateway's own defences that need no services.
+from tests.unit.conftest import app  # noqa: E402,F401

@@ -1,5 +1,6 @@
 """Tokens and logins through HTTP: an expired, tampered, unsigned (alg none) or foreign token, or
-one of a disabled account, is 401 on every kind of endpoint; refused logins are throttled (429)."""
+one of a disabled account, is 401 on every kind of endpoint; a password or role change ends earlier
+tokens on every gateway worker at once; refused logins are throttled (429)."""
 from __future__ import annotations
 
 import base64
@@ -86,6 +87,33 @@ def test_a_token_of_a_disabled_or_unknown_account_is_refused(chain):
     assert_refused(chain, chain.token(**{**claims_of(chain), "sub": "no-such-user"}))
 
 
+def test_a_password_or_role_change_ends_earlier_tokens_on_every_worker_at_once(chain):
+    """The stack runs two gunicorn workers: each request below may land on either, and both have
+    the old token's principal cached before the change."""
+    username = unique("mover").lower()
+    user = ok(chain.admin.post(f"{chain.url}/v1/users", json={
+        "username": username, "password": PASSWORD, "role": "cashier", "store_ids": [chain.ids["own"]["store_id"]]}))
+    assert chain.stack.env["GATEWAY_WORKERS"] == "2"
+
+    def login(password: str = PASSWORD) -> dict:
+        reply = requests.post(f"{chain.url}/v1/auth/login", json={"username": username, "password": password},
+                              timeout=30)
+        assert reply.status_code == 200, reply.text
+        return {"Authorization": f"Bearer {reply.json()['access_token']}"}
+
+    def statuses(headers: dict) -> set[int]:
+        return {requests.get(f"{chain.url}/v1/me", headers=headers, timeout=30).status_code for _ in range(12)}
+
+    for change, password_before in (({"password": "Another-pass-2"}, PASSWORD),
+                                    ({"role": "service_advisor"}, "Another-pass-2")):
+        token = login(password_before)
+        assert statuses(token) == {200}
+        ok(chain.admin.patch(f"{chain.url}/v1/users/{user['id']}", json=change))
+        assert statuses(token) == {401}, change
+    assert requests.get(f"{chain.url}/v1/me", headers=login("Another-pass-2"), timeout=30).json()["role"] == \
+        "service_advisor"
+
+
 def test_refused_logins_are_throttled_even_for_the_right_password(chain):
     username = unique("guessed").lower()
     ok(chain.admin.post(f"{chain.url}/v1/users", json={
@@ -97,3 +125,17 @@ def test_refused_logins_are_throttled_even_for_the_right_password(chain):
     throttled = requests.post(login, json={"username": username, "password": PASSWORD}, timeout=30)
     assert throttled.status_code == 429 and int(throttled.headers["Retry-After"]) > 0
     assert throttled.json()["error"]["code"] == "rate_limited" and "access_token" not in throttled.text
+
+
+def test_failures_over_many_usernames_from_one_address_do_not_lock_out_a_colleague(chain):
+    """Through gunicorn: a store's staff share one address; 35 refusals over 7 usernames from it, then
+    a colleague's right password is let in (the address is never locked, only accounts)."""
+    username = unique("colleague").lower()
+    ok(chain.admin.post(f"{chain.url}/v1/users", json={
+        "username": username, "password": PASSWORD, "role": "cashier", "store_ids": [chain.ids["own"]["store_id"]]}))
+    login = f"{chain.url}/v1/auth/login"
+    typos = [unique(f"typo{n}").lower() for n in range(7)]
+    refused = [requests.post(login, json={"username": typo, "password": "wrong"}, timeout=30).status_code
+               for typo in typos for _ in range(5)]
+    assert refused == [401] * 35
+    assert requests.post(login, json={"username": username, "password": PASSWORD}, timeout=30).status_code == 200

@@ -59,7 +59,7 @@ def customer_with_vehicle(service, mileage=10_000, **extra):
     return customer, vehicle
 
 
-def order_confirmed(customer, vehicle, order_id, op_code="OIL_CHANGE", total=58_000, at=None):
+def order_confirmed(customer, vehicle, order_id, op_code="OIL-CHG", total=58_000, at=None):
     return envelope("sales.order_confirmed", {
         "order_id": order_id, "order_number": "SO-1", "store_id": "s1", "visit_id": None, "quote_id": "q1",
         "customer_id": customer["id"], "vehicle_id": vehicle["id"], "advisor_id": "u1", "promised_at": None,
@@ -235,6 +235,22 @@ def test_satisfaction_statistics_per_store_and_period(session):
     empty = crm(session, MANAGER).satisfaction_stats({"from": "2020-01-01", "to": "2020-01-31"})
     assert empty["total"]["follow_ups"] == 0 and empty["total"]["average_satisfaction"] is None
 
+    # per day: the store's row per local day (the store's time zone) a follow-up was completed on
+    from zoneinfo import ZoneInfo
+
+    from services.crm.models import FollowUp
+    shanghai = ZoneInfo("Asia/Shanghai")
+    local_today = datetime.now(shanghai).date()
+    yesterday = local_today - timedelta(days=1)
+    first = session.scalars(select(FollowUp).where(FollowUp.satisfaction == 5)).one()
+    first.completed_at = datetime(yesterday.year, yesterday.month, yesterday.day, 12, tzinfo=shanghai)
+    session.commit()
+    days = crm(session, MANAGER).satisfaction_stats({
+        "store_id": "s1", "from": yesterday.isoformat(), "to": (local_today + timedelta(days=1)).isoformat(),
+        "group": "day"})["stores"]
+    assert [(row["period"], row["reached"], row["average_satisfaction"]) for row in days] == [
+        (yesterday.isoformat(), 1, 5), (local_today.isoformat(), 2, 3)]
+
 
 # -- reminders -------------------------------------------------------------------------------------
 def test_an_oil_change_is_due_again_by_date_for_a_car_that_is_rarely_driven(session):
@@ -245,10 +261,10 @@ def test_an_oil_change_is_due_again_by_date_for_a_car_that_is_rarely_driven(sess
     service.on_visit_checked_in(envelope("sales.visit_checked_in", {
         "visit_id": "v0", "store_id": "s1", "customer_id": customer["id"], "vehicle_id": vehicle["id"],
         "mileage_km": 31_000, "needs": ["保养"], "checked_in_at": iso(done - timedelta(days=100))}))
-    service.on_order_confirmed(order_confirmed(customer, vehicle, "o1", op_code="oil_change"))
+    service.on_order_confirmed(order_confirmed(customer, vehicle, "o1", op_code="oil-chg"))
     service.on_vehicle_delivered(delivered(customer, vehicle, "o1", 32_000, done))
     [reminder] = service.list_reminders({"store_id": "s1", "due_before": "2026-12-31"})["items"]
-    assert reminder["service_type"] == "OIL_CHANGE" and reminder["reason"] == "date"
+    assert reminder["service_type"] == "OIL-CHG" and reminder["reason"] == "date"
     assert reminder["due_on"] == "2026-11-10" and reminder["due_km"] == 37_000
     assert service.list_reminders({"store_id": "s1", "due_before": "2026-11-09"})["items"] == []
 
@@ -260,7 +276,7 @@ def test_a_tyre_rotation_is_due_by_mileage_for_a_car_driven_a_lot(session):
     service.on_visit_checked_in(envelope("sales.visit_checked_in", {
         "visit_id": "v0", "store_id": "s1", "customer_id": customer["id"], "vehicle_id": vehicle["id"],
         "mileage_km": 10_000, "needs": [], "checked_in_at": iso(done - timedelta(days=30))}))
-    service.on_order_confirmed(order_confirmed(customer, vehicle, "o1", op_code="TIRE_ROTATION"))
+    service.on_order_confirmed(order_confirmed(customer, vehicle, "o1", op_code="TYRE-ROT"))
     service.on_vehicle_delivered(delivered(customer, vehicle, "o1", 13_000, done))  # 100 km a day
     [reminder] = service.list_reminders({"store_id": "s1", "due_before": "2027-12-31"})["items"]
     assert reminder["reason"] == "mileage" and reminder["due_km"] == 23_000
@@ -277,7 +293,7 @@ def test_a_delivery_projected_before_its_order_still_moves_the_service_due(sessi
     done = datetime(2026, 11, 20, 3, 0, tzinfo=timezone.utc)
     service.on_vehicle_delivered(delivered(customer, vehicle, "o1", 40_500, done))  # overtook the order
     assert service.list_reminders({"due_before": "2030-01-01"})["items"] == []
-    service.on_order_confirmed(order_confirmed(customer, vehicle, "o1", op_code="MAJOR_SERVICE"))
+    service.on_order_confirmed(order_confirmed(customer, vehicle, "o1", op_code="BRK-FLUID"))
     [reminder] = service.list_reminders({"due_before": "2030-01-01"})["items"]
     assert reminder["last_done_on"] == "2026-11-20" and reminder["due_km"] == 80_500
     assert reminder["due_by_date"] == "2028-11-20"
@@ -489,11 +505,14 @@ def test_erase_anonymises_the_person_and_keeps_the_records(session):
     customer, vehicle = customer_with_vehicle(service, birthday="1980-02-03", notes="住天河", tags=["vip"],
                                               marketing_consent=True)
     service.on_invoice_paid(invoice_paid(customer, "o1", 100_000))
+    vin = data.vin()
+    service.add_vehicle(customer["id"], {"plate": data.plate(), "vin": vin, "mileage_km": 1})
     erased = crm(session, MANAGER).erase_customer(customer["id"])
     assert erased["name"] == "已删除客户" and erased["mobile"] != customer["mobile"] and not erased["mobile"].startswith("1")
     assert (erased["birthday"], erased["notes"], erased["tags"], erased["marketing_consent"]) == (None, None, [], False)
     assert erased["spend_fen"] == 100_000 and erased["erased_at"]
-    assert erased["vehicles"][0]["plate"] != vehicle["plate"]
+    assert erased["vehicles"][0]["plate"] != vehicle["plate"] and vin not in str(erased)
+    assert {v["vin"] for v in erased["vehicles"]} == {None}
     assert [h["kind"] for h in service.customer_history(customer["id"], {})["items"]] == ["payment"]
     assert service.list_customers({"phone": customer["mobile"]})["items"] == []
     service.register_customer({"name": "新客", "mobile": customer["mobile"]})  # the number is free again

@@ -801,6 +801,101 @@ def test_close_ratio_of_several_stores_in_one_call_equals_each_store_alone(sales
         sales(HQ).quote_stats_for_stores({"from": today, "to": "2020-01-01", "stores": [{"store_id": "s1"}]})
 
 
+# -- privacy ----------------------------------------------------------------------------------
+
+def test_a_customers_erasure_reaches_every_copy_sales_keeps_once_per_event(sales, session):
+    """crm's customer_erased: visits' name and plate, the contract's signatory, the test drive's
+    licence and every note about the customer go; another customer's documents are untouched."""
+    order = confirmed_order(sales)
+    noted = visit(sales, notes="张伟 13812345678", expectations="张伟要求下午取车")
+    appointment = sales().book_appointment({"store_id": "s1", "customer_id": "c1", "vehicle_id": "v1",
+                                            "slot_start": slot(), "services": ["保养"], "notes": "张伟 来电预约"})
+    drive = sales().book_test_drive({"store_id": "s1", "customer_id": "c1", "vehicle_description": "试驾车 汉 EV",
+                                     "licence_number": "440301198504120011", "notes": "张伟 试驾"})
+    other = sales().check_in({"store_id": "s1", "customer_id": "c2", "vehicle_id": "v9", "needs": ["保养"]})
+    erased = envelope("crm.customer_erased", {"customer_id": "c1", "erased_at": datetime.now(timezone.utc).isoformat()})
+    sales(SYSTEM).on_customer_erased(erased)
+    sales(SYSTEM).on_customer_erased(erased)  # redelivered: nothing more happens
+
+    documents = [sales().get_visit(noted["id"]), sales().get_order(order["id"]), sales().get_quote(order["quote_id"]),
+                 sales().get_test_drive(drive["id"]),
+                 *sales().list_appointments({"store_id": "s1", "date": slot()[:10]})["items"]]
+    visits = [v for v in sales().list_visits({"store_id": "s1"})["items"] if v["customer_id"] == "c1"]
+    text = str(documents + visits)
+    for personal in ("张伟", "粤B12345", "13812345678", "440301198504120011"):
+        assert personal not in text, personal
+    assert {v["customer_name"] for v in visits} == {"已删除客户"} and {v["plate"] for v in visits} == {None}
+    assert sales().get_order(order["id"])["totals"] == order["totals"]  # the contract's terms stay
+    assert appointment["id"] in text
+    kept = sales().get_visit(other["id"])
+    assert (kept["customer_name"], kept["plate"]) == ("李娜", "粤B99999")
+
+
+def test_an_inspection_finding_is_quoted_with_the_parts_its_operation_needs(sales, inventory):
+    """A red finding recommending a brake job becomes a quote of the labour and the brake pads, as
+    the brake package would bring them; a finding without a recommended operation adds nothing."""
+    sales(HQ).create_labour_operation({
+        "code": "BRK-PAD-F", "name": "更换前刹车片", "category": "repair", "standard_hours": 1, "skill": "brakes",
+        "parts": [{"sku": "PAD-FRONT", "qty": 1}, {"sku": "OIL-5W30-1L", "qty": 0.5}]})
+    assert sales().get_labour_operation("BRK-PAD-F")["parts"] == [{"sku": "PAD-FRONT", "qty": 1},
+                                                                  {"sku": "OIL-5W30-1L", "qty": 0.5}]
+    with pytest.raises(Invalid) as unknown:  # the parts it names must exist
+        sales(HQ).create_labour_operation({"code": "X-1", "name": "x", "category": "repair", "standard_hours": 1,
+                                           "parts": [{"sku": "NO-SUCH-PART"}]})
+    assert unknown.value.code == "unknown_part" and "0" in unknown.value.fields["parts"]
+    with pytest.raises(Invalid):
+        sales(HQ).update_labour_operation("BRK-PAD-F", {"parts": [{"sku": "NO-SUCH-PART"}]})
+    quote = quote_with_lines(sales)
+    sales().present_quote(quote["id"])
+    sales().decide_quote(quote["id"], {"approved_line_ids": line_ids(quote), "declined_line_ids": []})
+    order = contract(sales, quote["id"])
+    findings = [{"area": "brakes", "item": "前刹车片", "condition": "red", "notes": "剩余 2mm",
+                 "recommended_op_code": "BRK-PAD-F"},
+                {"area": "tyres", "item": "左前轮胎", "condition": "yellow"}]
+    second = sales(SYSTEM).quote_findings(order["id"], findings)
+    assert [(line["kind"], line["op_code"], line["sku"], line["qty"]) for line in second["lines"]] == [
+        ("labour", "BRK-PAD-F", None, 1), ("part", None, "PAD-FRONT", 1), ("part", None, "OIL-5W30-1L", 0.5)]
+    pads = second["lines"][1]
+    assert pads["unit_price_fen"] == 38000 and pads["available"] is False  # priced and checked by inventory
+    assert inventory.calls[-1] == ("s1", ["PAD-FRONT", "OIL-5W30-1L"])
+
+
+def test_a_confirmed_order_names_each_operations_category_for_the_comeback_rule(sales, session):
+    sales(HQ).create_labour_operation({"code": "BRK-PAD-F", "name": "更换前刹车片", "category": "repair",
+                                       "standard_hours": 1, "skill": "brakes"})
+    service = sales()
+    quote = service.create_quote({"visit_id": visit(sales)["id"]})
+    service.add_quote_line(quote["id"], {"kind": "labour", "op_code": "BRK-PAD-F"})
+    quote = service.add_quote_line(quote["id"], {"kind": "labour", "description": "洗车", "hours": 0.5})
+    service.present_quote(quote["id"])
+    service.decide_quote(quote["id"], {"approved_line_ids": line_ids(quote), "declined_line_ids": []})
+    contract(sales, quote["id"])
+    [event] = events(session, "order_confirmed")
+    lines = OrderConfirmed().load(event["payload"])["lines"]
+    assert [(line["op_code"], line["op_category"]) for line in lines] == [("BRK-PAD-F", "repair"), (None, None)]
+
+
+def test_close_ratio_per_day_week_or_month_counts_a_quote_in_the_period_it_was_presented(sales, session):
+    from services.sales.models import Quote
+    approved, declined = quote_with_lines(sales), quote_with_lines(sales, vehicle_id="v2")
+    for quote in (approved, declined):
+        sales().present_quote(quote["id"])
+    sales().decide_quote(approved["id"], {"approved_line_ids": line_ids(approved), "declined_line_ids": []})
+    shanghai = ZoneInfo("Asia/Shanghai")
+    session.get(Quote, approved["id"]).presented_at = datetime(2026, 11, 29, 23, 50, tzinfo=shanghai)  # week 48
+    session.get(Quote, declined["id"]).presented_at = datetime(2026, 11, 30, 0, 10, tzinfo=shanghai)  # week 49
+    session.commit()
+
+    def stats(group):
+        return [(row["period"], row["presented"], row["approved"], row["close_ratio_pct"])
+                for row in sales(HQ).quote_stats_for_stores({"from": "2026-11-29", "to": "2026-12-01", "group": group,
+                                                             "stores": [{"store_id": "s1"}]})["items"]]
+    assert stats("week") == [("2026-W48", 1, 1, 100), ("2026-W49", 1, 0, 0)]
+    assert stats("day") == [("2026-11-29", 1, 1, 100), ("2026-11-30", 1, 0, 0), ("2026-12-01", 0, 0, None)]
+    assert stats("month") == [("2026-11", 2, 1, 50), ("2026-12", 0, 0, None)]
+    assert stats(None) == [(None, 2, 1, 50)]
+
+
 # -- issue 18: the counter's rules --------------------------------------------------------------
 
 def test_a_car_takes_one_bay_of_a_slot_and_never_two_overlapping_slots(sales, crm):

@@ -63,9 +63,9 @@ def envelope(fact_type: str, payload: dict, event_id: str | None = None) -> dict
             "request_id": None, "payload": payload}
 
 
-def labour(op_code, skill, hours="1.5", description="保养"):
+def labour(op_code, skill, hours="1.5", description="保养", category="repair"):
     return {"line_id": str(uuid.uuid4()), "kind": "labour", "description": description, "op_code": op_code,
-            "skill": skill, "hours": hours, "sku": None, "qty": 1, "unit_price_fen": 20000, "discount_fen": 0,
+            "op_category": category, "skill": skill, "hours": hours, "sku": None, "qty": 1, "unit_price_fen": 20000, "discount_fen": 0,
             "tax_rate": "0.06", "tax_fen": 1132, "total_fen": 20000}
 
 
@@ -332,13 +332,14 @@ def test_a_car_with_an_open_balance_leaves_only_on_a_managers_override_with_a_re
                                 "reason": "老客户月结"}
 
 
-def test_same_vehicle_and_operation_within_30_days_is_a_comeback(session, crew):
+def test_same_vehicle_and_repair_within_30_days_is_a_comeback(session, crew):
     service = workshop(session)
-    first = open_work_order(service, vehicle_id="car-7", lines=[labour("BRK", "brakes")])
+    first = open_work_order(service, vehicle_id="car-7", lines=[labour("BRK", "brakes"), labour("OIL", "maintenance")])
     row = session.get(WorkOrder, first["id"])
     row.status, row.completed_at = "delivered", datetime.now(timezone.utc) - timedelta(days=10)
     session.commit()
-    again = open_work_order(service, vehicle_id="car-7", lines=[labour("BRK", "brakes"), labour("OIL", "maintenance")])
+    again = open_work_order(service, vehicle_id="car-7", lines=[
+        labour("BRK", "brakes"), labour("OIL", "maintenance", category="maintenance")])
     assert again["comeback"] is True and again["comeback_of_id"] == first["id"]
     assert [j["comeback"] for j in again["jobs"]] == [True, False]
     other_op = open_work_order(service, vehicle_id="car-7", lines=[labour("TYR", "tyres")])
@@ -346,6 +347,23 @@ def test_same_vehicle_and_operation_within_30_days_is_a_comeback(session, crew):
     row.completed_at = datetime.now(timezone.utc) - timedelta(days=31)
     session.commit()
     assert open_work_order(service, vehicle_id="car-7", lines=[labour("BRK", "brakes")])["comeback"] is False
+
+
+def test_a_routine_service_done_again_is_not_a_comeback(session, crew):
+    """A second oil change ten days after the first (the customer asked for it) is maintenance, not
+    rework; so is anything the order does not say is a repair."""
+    service = workshop(session)
+    first = open_work_order(service, vehicle_id="car-8", lines=[
+        labour("OIL-CHG", "maintenance", category="maintenance"), labour("INSP", "general", category="inspection"),
+        labour("ALIGN", "alignment", category=None)])
+    row = session.get(WorkOrder, first["id"])
+    row.status, row.completed_at = "delivered", datetime.now(timezone.utc) - timedelta(days=10)
+    session.commit()
+    again = open_work_order(service, vehicle_id="car-8", lines=[
+        labour("OIL-CHG", "maintenance", category="maintenance"), labour("INSP", "general", category="inspection"),
+        labour("ALIGN", "alignment", category=None)])
+    assert again["comeback"] is False and again["comeback_of_id"] is None
+    assert [j["comeback"] for j in again["jobs"]] == [False, False, False]
 
 
 def test_inspection_records_findings_with_conditions_notes_and_photos(session, crew):
@@ -549,3 +567,52 @@ def test_crew_board_shows_who_is_clocked_into_what_and_their_load(session, crew)
     assert li["clocked_into"] is None and li["load_hours"] == 1.05 and li["active_jobs"] == 1
     with pytest.raises(Forbidden):
         workshop(session, OUTSIDER).crew_board({"store_id": STORE})
+
+
+def test_a_customers_erasure_drops_who_took_the_car_and_what_they_said_once_per_event(session):
+    service = workshop(session)
+    mine, theirs = open_work_order(service), open_work_order(service)
+    for row in (session.get(WorkOrder, mine["id"]), session.get(WorkOrder, theirs["id"])):
+        row.status, row.accepted_by, row.customer_comment = "delivered", "张伟", "张伟说很满意 13812345678"
+    session.get(WorkOrder, theirs["id"]).customer_id = "c2"
+    session.commit()
+    erased = envelope("crm.customer_erased", {"customer_id": "c1", "erased_at": datetime.now(timezone.utc).isoformat()})
+    workshop(session, SYSTEM).on_customer_erased(erased)
+    workshop(session, SYSTEM).on_customer_erased(erased)  # redelivered
+    seen = service.get_work_order(mine["id"])
+    assert (seen["accepted_by"], seen["customer_comment"]) == (None, None)
+    assert seen["status"] == "delivered" and len(seen["jobs"]) == 2  # the repair record stays
+    kept = service.get_work_order(theirs["id"])
+    assert (kept["accepted_by"], kept["customer_comment"]) == ("张伟", "张伟说很满意 13812345678")
+
+
+def test_stats_per_day_week_or_month_count_each_work_order_in_its_completion_period(session, crew):
+    """The KPI report's trends: per period the same figures as for that period alone, read once."""
+    service = workshop(session)
+    shanghai = timezone(timedelta(hours=8))
+    for day, comeback, rework in ((datetime(2026, 11, 29, 23, 30, tzinfo=shanghai), True, 0),  # Sunday, week 48
+                                  (datetime(2026, 11, 30, 0, 30, tzinfo=shanghai), False, 1),  # Monday, week 49
+                                  (datetime(2026, 12, 2, 10, 0, tzinfo=shanghai), False, 0)):
+        row = session.get(WorkOrder, open_work_order(service, vehicle_id=str(uuid.uuid4()))["id"])
+        row.status, row.completed_at, row.comeback, row.rework_count = "completed", day, comeback, rework
+    session.commit()
+    hq = workshop(session, Caller(user_id="u-hq", role="hq_admin"))
+
+    def stats(group, first="2026-11-29", last="2026-12-02"):
+        return hq.workshop_stats_for_stores({"from": first, "to": last, "group": group,
+                                             "stores": [{"store_id": STORE, "time_zone": "Asia/Shanghai"}]})["items"]
+    days = stats("day")
+    assert [(d["period"], d["completed"], d["comebacks"], d["reworked"]) for d in days] == [
+        ("2026-11-29", 1, 1, 0), ("2026-11-30", 1, 0, 1), ("2026-12-01", 0, 0, 0), ("2026-12-02", 1, 0, 0)]
+    weeks = stats("week")
+    assert [(w["period"], w["from"], w["to"], w["completed"], w["comeback_rate_pct"], w["first_time_qc_pass_pct"])
+            for w in weeks] == [("2026-W48", "2026-11-29", "2026-11-29", 1, 100, 100),
+                                ("2026-W49", "2026-11-30", "2026-12-02", 2, 0, 50)]
+    [month_11, month_12] = stats("month")
+    [whole] = stats(None)
+    assert whole["period"] is None and whole["completed"] == 3 and whole["comebacks"] == 1
+    assert (month_11["completed"], month_12["completed"]) == (2, 1)
+    assert sum(d["available_hours"] for d in days) == pytest.approx(whole["available_hours"], abs=0.01)  # 3 × 4 days
+    for week in weeks:  # a period's figures are those of the period asked for alone
+        [alone] = stats(None, week["from"], week["to"])
+        assert {k: v for k, v in week.items() if k != "period"} == {k: v for k, v in alone.items() if k != "period"}

@@ -40,6 +40,14 @@ def test_every_rule_code_the_api_answers_is_worded_in_both_languages():
     """Issue 18: the console words a refusal from its code (Chinese first), never the API's English."""
     from gateway.schemas import ERROR_CODES
     dictionary = (CONSOLE_DIR / "js" / "i18n.js").read_text()
-    worded = set(re.findall(r"error_([a-z0-9_]+): \[\"[^\"]+\", \"[^\"]+\"\]", dictionary))
+    worded = set(re.findall(r"error_([a-z0-9_]+): \[\"[^\"]+\",\s+\"[^\"]+\"\]", dictionary))
     rules = ERROR_CODES[ERROR_CODES.index("internal_error") + 1:]
     assert rules and not sorted(set(rules) - worded)
+
+
+def test_every_skill_of_the_vocabulary_is_worded_in_both_languages():
+    """The board names a job's skill in the reader's language (制动, not `brakes`)."""
+    from services.common.skills import SKILLS
+    dictionary = (CONSOLE_DIR / "js" / "i18n.js").read_text()
+    worded = dict(re.findall(r"skill_([a-z0-9_]+): \[\"([^\"]+)\", \"[^\"]+\"\]", dictionary))
+    assert worded == SKILLS

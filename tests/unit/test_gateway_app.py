@@ -101,7 +101,7 @@ def test_login_brute_force_is_throttled(app):
     assert throttled.status_code == 429 and throttled.json["error"]["code"] == "rate_limited"
     assert int(throttled.headers["Retry-After"]) > 0
     other = app.simulate_post("/v1/auth/login", json={"username": "someone", "password": "x"})
-    assert other.status_code == 401  # throttling is per username (and per address at a higher bound)
+    assert other.status_code == 401  # throttling is per username (an address is only slowed down)
 
 
 def test_a_successful_login_clears_earlier_failures(app):

@@ -11,6 +11,14 @@ const WORDS = {
   nav_cashier: ["收银", "Cashier"], nav_inventory: ["库存", "Inventory"], nav_crm: ["客户", "Customers"], nav_dashboard: ["经营看板", "Dashboard"],
   role_hq_admin: ["总部管理员", "HQ admin"], role_store_manager: ["店长", "Store manager"], role_service_advisor: ["服务顾问", "Service advisor"],
   role_technician: ["技师", "Technician"], role_cashier: ["收银员", "Cashier"],
+  // skills (services/common/skills.py): what a job asks for and a technician holds
+  skill_general: ["通用", "Any"], skill_maintenance: ["保养", "Maintenance"], skill_brakes: ["制动", "Brakes"],
+  skill_engine: ["发动机", "Engine"], skill_transmission: ["变速箱", "Transmission"],
+  skill_suspension: ["底盘悬挂", "Chassis & suspension"], skill_electrical: ["电工", "Electrical"],
+  skill_diagnostics: ["故障诊断", "Diagnostics"], skill_air_conditioning: ["空调", "Air conditioning"],
+  skill_tyres: ["轮胎", "Tyres"], skill_alignment: ["四轮定位", "Alignment"], skill_bodywork: ["钣金", "Bodywork"],
+  skill_paint: ["喷漆", "Paint"], skill_detailing: ["洗车美容", "Detailing"], skill_glass: ["玻璃", "Glass"],
+  skill_ev_high_voltage: ["新能源高压", "EV high voltage"],
   // reception
   find_customer: ["查找客户", "Find a customer"], search_hint: ["车牌 / 手机 / 姓名", "Plate / phone / name"],
   new_customer: ["新客户建档", "New customer and car"], register: ["建档", "Register"], name: ["姓名", "Name"], mobile: ["手机", "Mobile"],

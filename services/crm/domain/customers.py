@@ -14,6 +14,7 @@ from services.common.db import utcnow
 from services.common.errors import Conflict, Invalid, NotFound
 from services.common.ids import new_id
 from services.common.outbox import record_event
+from services.common.privacy import ERASED_NAME
 from services.common.schemas import page
 from services.common.validators import normalize_mobile, normalize_plate
 
@@ -216,8 +217,6 @@ def audit_log(session: Session, customer_id: str, limit: int, cursor: str | None
     return page(list(rows), limit, key=lambda entry: entry.id)
 
 
-ERASED_NAME = "已删除客户"
-
 
 def _placeholder(prefix: str, record_id: str, width: int) -> str:
     """A unique value that can never be a real mobile or plate (they never start with these)."""
@@ -239,11 +238,14 @@ def erase_customer(session: Session, customer_id: str, now: datetime) -> Custome
     customer.erased_at = now
     for vehicle in customer.vehicles:
         vehicle.plate = _placeholder("X", vehicle.id, 10)
-        vehicle.color = None
+        vehicle.vin, vehicle.color = None, None
     session.execute(update(CampaignMessage).where(CampaignMessage.customer_id == customer.id)
                     .values(body="[erased]").execution_options(synchronize_session=False))
     session.execute(update(FollowUp).where(FollowUp.customer_id == customer.id)
                     .values(comment=None).execution_options(synchronize_session=False))
+    session.execute(update(HistoryEntry).where(HistoryEntry.customer_id == customer.id,
+                                               HistoryEntry.kind == "follow_up")
+                    .values(summary=None).execution_options(synchronize_session=False))  # it quoted the comment
     session.flush()
     record_event(session, "customer_erased", {"customer_id": customer.id, "erased_at": now.isoformat()},
                  store_id=customer.home_store_id)

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from services.common.context import Caller
 from services.common.errors import Conflict, Invalid, NotFound
+from services.common.periods import period_of
 
 from ..models import Complaint, Customer, FollowUp, Vehicle
 from .common import (add_entry, datetime_key, keyset_after, keyset_page, parse_time, resolve_customer,
@@ -145,19 +146,21 @@ def complete_follow_up(session: Session, follow_up_id: str, outcome: dict, calle
 
 
 def satisfaction_stats(session: Session, filters: dict, caller: Caller) -> dict:
-    """Per store and in total over completed follow-ups whose completion falls in [from, to] (local days)."""
+    """Per store (and per day, ISO week or month when `group` says so) and in total over completed
+    follow-ups whose completion falls in [from, to] (local days)."""
     stores = _visible_stores(caller, filters.get("store_id"))
     tz = zone(store_settings(session, filters.get("store_id")).time_zone)
     start = datetime.combine(filters["from"], time.min, tzinfo=tz)
     end = datetime.combine(filters["to"] + timedelta(days=1), time.min, tzinfo=tz)
-    query = select(FollowUp.store_id, FollowUp.status, FollowUp.satisfaction, FollowUp.complaint_id).where(
+    query = select(FollowUp.store_id, FollowUp.status, FollowUp.satisfaction, FollowUp.complaint_id,
+                   FollowUp.completed_at).where(
         FollowUp.status.in_(("completed", "unreachable")), FollowUp.completed_at >= start,
         FollowUp.completed_at < end)
     if stores is not None:
         query = query.where(FollowUp.store_id.in_(stores))
-    per_store: dict[str, list] = defaultdict(list)
+    per_store: dict[tuple[str, str | None], list] = defaultdict(list)
     for row in session.execute(query):
-        per_store[row.store_id].append(row)
+        per_store[row.store_id, period_of(row.completed_at.astimezone(tz).date(), filters.get("group"))].append(row)
 
     def summarise(rows) -> dict:
         scores = [r.satisfaction for r in rows if r.status == "completed" and r.satisfaction is not None]
@@ -171,7 +174,9 @@ def satisfaction_stats(session: Session, filters: dict, caller: Caller) -> dict:
     everything = [row for rows in per_store.values() for row in rows]
     return {"from": filters["from"], "to": filters["to"],
             "total": summarise(everything),
-            "stores": [{"store_id": store, **summarise(rows)} for store, rows in sorted(per_store.items())]}
+            "stores": [{"store_id": store, "period": period, **summarise(rows)}
+                       for (store, period), rows in sorted(per_store.items(), key=lambda item: (item[0][0],
+                                                                                                 item[0][1] or ""))]}
 
 
 # -- complaints ----------------------------------------------------------------------------------

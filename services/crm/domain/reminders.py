@@ -10,22 +10,22 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from services.common import operations as ops
 from services.common.context import Caller
 
 from ..models import Customer, HistoryEntry, ServiceDue, ServiceInterval, Vehicle
 from .common import keyset_after, keyset_page, local_date, store_settings
 
 DEFAULT_INTERVALS = {
-    # service type (= the labour op code on the order): (name, months, km)
-    "OIL_CHANGE": ("机油保养 oil change", 6, 5000),
-    "MINOR_SERVICE": ("小保养 minor service", 6, 5000),
-    "MAJOR_SERVICE": ("大保养 major service", 24, 40000),
-    "TIRE_ROTATION": ("轮胎换位 tyre rotation", 6, 10000),
-    "BRAKE_FLUID": ("刹车油更换 brake fluid", 24, 40000),
-    "AIR_FILTER": ("空气滤芯 air filter", 12, 20000),
-    "CABIN_FILTER": ("空调滤芯 cabin filter", 12, 20000),
-    "COOLANT": ("防冻液 coolant", 24, 40000),
-    "AC_SERVICE": ("空调保养 A/C service", 12, None),
+    # service type = the labour operation code on the order (the catalogue's, services/common/operations.py)
+    ops.OIL_CHANGE: ("机油保养 oil change", 6, 5000),
+    ops.AIR_FILTER: ("空气滤芯 air filter", 12, 20000),
+    ops.CABIN_FILTER: ("空调滤芯 cabin filter", 12, 20000),
+    ops.SPARK_PLUGS: ("火花塞 spark plugs", 36, 60000),
+    ops.BRAKE_FLUID: ("刹车油更换 brake fluid", 24, 40000),
+    ops.COOLANT: ("防冻液 coolant", 24, 40000),
+    ops.AC_SERVICE: ("空调保养 A/C service", 12, None),
+    ops.TYRE_ROTATION: ("轮胎换位 tyre rotation", 6, 10000),
 }
 MILEAGE_SAMPLES = 5
 """How many of the vehicle's latest mileage readings estimate its average daily km."""

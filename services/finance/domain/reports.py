@@ -12,6 +12,7 @@ from sqlalchemy import Date, String, func, literal, select
 from sqlalchemy.orm import Session
 
 from services.common.money import round_fen
+from services.common.periods import period_of
 
 from ..models import KpiDay, KpiDayCategory, KpiMonth, KpiMonthCategory
 from . import ledger
@@ -62,18 +63,6 @@ def pnl(session: Session, stores: list[str] | None, month: str) -> dict:
             "cogs_fen": cogs, "gross_profit_fen": gross_profit, "gross_margin_pct": pct(gross_profit, net_revenue),
             "expenses": expenses, "expenses_total_fen": total_expenses,
             "net_profit_fen": gross_profit - total_expenses}
-
-
-def period_of(day: date, group: str) -> str | None:
-    """The trend bucket of a store-local day."""
-    if group == "day":
-        return day.isoformat()
-    if group == "week":
-        year, week, _ = day.isocalendar()
-        return f"{year}-W{week:02d}"
-    if group == "month":
-        return f"{day:%Y-%m}"
-    return None
 
 
 def kpis(session: Session, stores: list[str] | None, since: date, until: date, group: str = "store") -> dict:

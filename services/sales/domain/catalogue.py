@@ -37,13 +37,25 @@ def _keyset(query, model, filters: dict):
 
 # -- labour operations ------------------------------------------------------------------------
 
-def create_operation(session: Session, data: dict) -> LabourOperation:
+def create_operation(session: Session, data: dict, parts: dict[str, dict]) -> LabourOperation:
+    """`parts`: inventory's answer for the SKUs the operation needs (`require_sold`)."""
+    _require_parts(data.get("parts") or [], parts)
     if session.scalars(select(LabourOperation.id).where(LabourOperation.code == data["code"])).first():
         raise Conflict(f"A labour operation {data['code']} exists already.", fields={"code": ["Already used."]})
-    operation = LabourOperation(**{**data, "hours_by_class": json_numbers(data.get("hours_by_class") or {})})
+    operation = LabourOperation(**{**data, "hours_by_class": json_numbers(data.get("hours_by_class") or {}),
+                                   "parts": _parts_json(data.get("parts") or [])})
     session.add(operation)
     _flush_unique(session, f"A labour operation {data['code']} exists already.", "code")
     return operation
+
+
+def _require_parts(needed: list[dict], parts: dict[str, dict]) -> None:
+    for index, part in enumerate(needed):
+        require_sold(parts, part["sku"], ("parts", str(index), "sku"))
+
+
+def _parts_json(parts: list[dict]) -> list[dict]:
+    return [{"sku": part["sku"], **json_numbers({"qty": part["qty"]})} for part in parts]
 
 
 def get_operation(session: Session, ref: str) -> LabourOperation:
@@ -52,6 +64,14 @@ def get_operation(session: Session, ref: str) -> LabourOperation:
     if operation is None:
         raise NotFound(f"No labour operation {ref}.")
     return operation
+
+
+def categories_of(session: Session, codes: list[str]) -> dict[str, str]:
+    """operation code -> its category, for the codes the catalogue knows (one query)."""
+    if not codes:
+        return {}
+    return dict(session.execute(select(LabourOperation.code, LabourOperation.category)
+                                .where(LabourOperation.code.in_(sorted(set(codes))))).all())
 
 
 def at(path: tuple[str, ...], message: str) -> dict:
@@ -76,13 +96,16 @@ def quotable_operation(session: Session, code: str, field: tuple[str, ...] = ("o
     return operation
 
 
-def update_operation(session: Session, ref: str, changes: dict) -> LabourOperation:
+def update_operation(session: Session, ref: str, changes: dict, parts: dict[str, dict]) -> LabourOperation:
     operation = get_operation(session, ref)
+    _require_parts(changes.get("parts") or [], parts)
     if "code" in changes and changes["code"] != operation.code:
         raise Invalid("The code of an operation never changes (quotes refer to it).",
                       fields={"code": ["Cannot change."]})
     if "hours_by_class" in changes:
         changes = {**changes, "hours_by_class": json_numbers(changes["hours_by_class"] or {})}
+    if "parts" in changes:
+        changes = {**changes, "parts": _parts_json(changes["parts"] or [])}
     for key, value in changes.items():
         setattr(operation, key, value)
     session.flush()
@@ -118,6 +141,18 @@ def package_skus(item: dict) -> list[str]:
                             *(item.get("sku_by_vehicle") or {}).values()) if sku]
 
 
+def require_sold(parts: dict[str, dict], sku: str, field: tuple[str, ...]) -> None:
+    """A part a package item or an operation names: known to inventory's catalogue and still sold
+    (`parts`: inventory's answer, SKU asked -> part)."""
+    part = parts.get(sku)
+    if part is None:
+        raise Invalid(f"Inventory does not know the part {sku}.", code="unknown_part",
+                      fields=at(field, f"Unknown SKU: {sku}."), params={"skus": [sku]})
+    if part.get("active") is False:
+        raise Invalid(f"{sku} ({part['name']}) is no longer sold.", code="part_inactive",
+                      fields=at(field, "Inactive part."), params={"sku": sku, "name": part["name"]})
+
+
 def create_package(session: Session, data: dict, parts: dict[str, dict]) -> Package:
     """`parts` is inventory's answer for every SKU the items name (`package_skus`): SKU asked ->
     the part, absent when the catalogue does not have it. Every operation must be offered and
@@ -132,14 +167,7 @@ def create_package(session: Session, data: dict, parts: dict[str, dict]) -> Pack
         if item["kind"] == "labour":
             quotable_operation(session, item["op_code"], field=("items", str(index), "op_code"))
         for sku in package_skus(item):
-            part = parts.get(sku)
-            if part is None:
-                raise Invalid(f"Inventory does not know the part {sku}.", code="unknown_part",
-                              fields=at(("items", str(index), "sku"), f"Unknown SKU: {sku}."), params={"skus": [sku]})
-            if part.get("active") is False:
-                raise Invalid(f"{sku} ({part['name']}) is no longer sold.", code="part_inactive",
-                              fields=at(("items", str(index), "sku"), "Inactive part."),
-                              params={"sku": sku, "name": part["name"]})
+            require_sold(parts, sku, ("items", str(index), "sku"))
     package = Package(**data)
     package.items = [PackageItem(position=index, **item) for index, item in enumerate(items)]
     session.add(package)

@@ -18,6 +18,7 @@ from services.common.outbox import record_event
 from services.common.schemas import page
 
 from ..models import DeclinedWork, Order, OrderLine, Quote
+from . import catalogue
 from .quotes import (CONTRACTABLE, findings_note, get_quote, open_quote, reprice, require_approved_discount,
                      require_state)
 from .reception import close_visit, scoped
@@ -83,7 +84,8 @@ def contract(session: Session, caller: Caller, quote_id: str, data: dict) -> Ord
         "order_id": order.id, "order_number": order.number, "total_fen": order.total_fen,
         "discount_fen": order.discount_fen, "deposit_fen": order.deposit_fen, "payment_method": order.payment_method,
         "before": {"state": state_before}, "after": {"state": quote.state}})
-    record_event(session, "order_confirmed", confirmed_payload(order, quote), store_id=order.store_id)
+    categories = catalogue.categories_of(session, [line.op_code for line in order.lines if line.op_code])
+    record_event(session, "order_confirmed", confirmed_payload(order, quote, categories), store_id=order.store_id)
     return order
 
 
@@ -94,7 +96,8 @@ def order_ids_of(session: Session, quote_ids: list[str]) -> dict[str, str]:
     return dict(session.execute(select(Order.quote_id, Order.id).where(Order.quote_id.in_(quote_ids))).all())
 
 
-def confirmed_payload(order: Order, quote: Quote) -> dict:
+def confirmed_payload(order: Order, quote: Quote, categories: dict[str, str]) -> dict:
+    """`categories`: the catalogue category of each labour line's operation code."""
     rate = str(order.tax_rate.normalize() if hasattr(order.tax_rate, "normalize") else order.tax_rate)
     return {
         "order_id": order.id, "order_number": order.number, "store_id": order.store_id, "visit_id": order.visit_id,
@@ -102,7 +105,7 @@ def confirmed_payload(order: Order, quote: Quote) -> dict:
         "advisor_id": order.advisor_id, "promised_at": order.promised_at.isoformat() if order.promised_at else None,
         "lines": [{
             "line_id": line.id, "kind": line.kind, "description": line.description, "op_code": line.op_code,
-            "skill": line.skill, "hours": _number(line.hours), "sku": line.sku, "qty": _number(line.qty),
+            "op_category": categories.get(line.op_code) if line.op_code else None, "skill": line.skill, "hours": _number(line.hours), "sku": line.sku, "qty": _number(line.qty),
             "unit_price_fen": line.unit_price_fen, "discount_fen": line.discount_fen, "tax_rate": rate,
             "tax_fen": line.tax_fen, "total_fen": line.total_fen} for line in order.lines],
         "totals": {"subtotal_fen": order.subtotal_fen, "discount_fen": order.discount_fen, "tax_fen": order.tax_fen,
@@ -223,8 +226,8 @@ def on_invoice_paid(session: Session, payload: dict) -> None:
 
 def open_quote_for_findings(session: Session, caller: Caller, order_id: str, findings: list[dict]) -> Quote:
     """Inspection findings of an order's work become a new draft quote for the same visit; the
-    findings are its notes and those with a recommended operation become its labour lines
-    (added by the caller through `quotes.add_line`, priced like any other line)."""
+    findings are its notes and those with a recommended operation become its lines: the labour
+    and the parts the operation needs (`quotes.finding_lines`, added and priced like any other line)."""
     order = get_order(session, caller, order_id)
     if not order.visit_id:
         raise Invalid("This order has no visit to quote the findings for.", fields={"order_id": ["No visit."]})

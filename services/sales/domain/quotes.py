@@ -4,6 +4,7 @@ discounts with approval above the store's limit, price floors, presenting, the c
 decision per line and new versions of a presented quote."""
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Callable
@@ -18,6 +19,7 @@ from services.common.db import utcnow
 from services.common.errors import Conflict, Forbidden, Invalid, NotFound
 from services.common.ids import new_id as _new_id
 from services.common.money import to_qty
+from services.common.periods import period_of, periods
 from services.common.schemas import page
 
 from ..models import DeclinedWork, Quote, QuoteLine, StoreSettings, Visit
@@ -238,6 +240,19 @@ def add_lines(session: Session, caller: Caller, quote_id: str, lines: list[dict]
     _append(quote, added)
     reprice(session, quote, settings)
     return added
+
+
+def finding_lines(session: Session, findings: list[dict]) -> list[dict]:
+    """What a quote for inspection findings starts with: each recommended operation with the parts
+    the catalogue says it needs (a brake job with its pads), as a package would bring them."""
+    lines = []
+    for index, finding in enumerate(findings):
+        if finding.get("recommended_op_code"):
+            operation = catalogue.quotable_operation(session, finding["recommended_op_code"],
+                                                     ("findings", str(index), "recommended_op_code"))
+            lines.append({"kind": "labour", "op_code": operation.code})
+            lines += [{"kind": "part", "sku": part["sku"], "qty": part["qty"]} for part in operation.parts or []]
+    return lines
 
 
 def add_package(session: Session, caller: Caller, quote_id: str, data: dict, quote_parts: QuoteParts) -> list[QuoteLine]:
@@ -520,13 +535,30 @@ APPROVED_STATES = ("approved", "partially_approved", "contracted")
 def close_ratio(session: Session, caller: Caller, store_id: str, first: date, last: date, time_zone: str) -> dict:
     """Quotes presented over the store-local days, and how many the customer approved (a quote and
     its later versions count once)."""
+    return close_ratios(session, caller, store_id, first, last, time_zone)[0]
+
+
+def close_ratios(session: Session, caller: Caller, store_id: str, first: date, last: date, time_zone: str,
+                 group: str | None = None) -> list[dict]:
+    """`close_ratio` per day, ISO week or month of the range (`group`; none: one row for the range),
+    a quote counted in the period it was presented in."""
     caller.require_store(store_id)
     zone = ZoneInfo(time_zone)
     start = datetime.combine(first, time.min, zone)
     end = datetime.combine(last + timedelta(days=1), time.min, zone)
-    rows = session.execute(select(Quote.group_id, Quote.state).where(
+    rows = session.execute(select(Quote.group_id, Quote.state, Quote.presented_at).where(
         Quote.store_id == store_id, Quote.presented_at >= start, Quote.presented_at < end)).all()
-    presented = {group for group, _state in rows}
-    approved = {group for group, state in rows if state in APPROVED_STATES}
-    ratio = (Decimal(len(approved)) * 100 / len(presented)).quantize(Decimal("0.001")) if presented else None
-    return {"store_id": store_id, "presented": len(presented), "approved": len(approved), "close_ratio_pct": ratio}
+    presented: dict[str | None, set] = defaultdict(set)
+    approved: dict[str | None, set] = defaultdict(set)
+    for quote_group, state, presented_at in rows:
+        period = period_of(presented_at.astimezone(zone).date(), group)
+        presented[period].add(quote_group)
+        if state in APPROVED_STATES:
+            approved[period].add(quote_group)
+    items = []
+    for period, _first, _last in periods(first, last, group):
+        shown, won = len(presented[period]), len(approved[period])
+        ratio = (Decimal(won) * 100 / shown).quantize(Decimal("0.001")) if shown else None
+        items.append({"store_id": store_id, "period": period, "presented": shown, "approved": won,
+                      "close_ratio_pct": ratio})
+    return items

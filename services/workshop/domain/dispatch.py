@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from services.common.context import Caller
 from services.common.db import utcnow
 from services.common.errors import Conflict, Invalid
+from services.common.skills import ANY_SKILL, LEVELS
 
 from ..models import Assignment, Job, Technician, TechnicianSkill, TimeEntry, WorkOrder
 from . import bays as bay_rules
@@ -21,13 +22,13 @@ from .work_orders import (ACTIVE, DISPATCHED, IN_PROGRESS, OPEN, check_version, 
                           require_state, touch, transition)
 
 HUNDRED = Decimal(100)
-ANY_SKILL = frozenset({"general"})
-"""A job's skill that asks for nobody in particular (sales' labour operations default to it)."""
 
 
 def required_skill(skill: str | None) -> str | None:
-    return None if not skill or skill in ANY_SKILL else skill
-LEVELS = ("apprentice", "junior", "intermediate", "senior", "master")
+    """The skill a technician must hold for a job; `general` asks for nobody in particular."""
+    return None if not skill or skill == ANY_SKILL else skill
+
+
 DISPATCHABLE = (OPEN, DISPATCHED, IN_PROGRESS)
 
 

@@ -3,11 +3,15 @@ rate, first-time QC pass rate, cycle time, per technician billed vs clocked hour
 labour cost (clocked hours × hourly cost) and productivity (clocked ÷ available shift hours)."""
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+
+from services.common.periods import period_of, periods
 
 from ..models import Assignment, Job, Technician, WorkOrder
 from .bays import day_bounds
@@ -39,21 +43,45 @@ def shift_hours(technician: Technician, first: date, last: date) -> Decimal:
 
 
 def workshop_stats(session: Session, store_id: str, first: date, last: date, time_zone: str) -> dict:
+    return workshop_stats_by_period(session, store_id, first, last, time_zone)[0]
+
+
+def workshop_stats_by_period(session: Session, store_id: str, first: date, last: date, time_zone: str,
+                             group: str | None = None) -> list[dict]:
+    """The figures per day, ISO week or month of the range (`group`; none: one row for the range): a
+    work order counts in the period of its store-local completion day, shift hours in the period's days.
+    The range is read once, whatever the number of periods."""
     start, _ = day_bounds(first, time_zone)
     _, end = day_bounds(last, time_zone)
     orders = session.execute(  # the columns the figures need, not whole orders (a month is hundreds)
         select(WorkOrder.id, WorkOrder.opened_at, WorkOrder.completed_at, WorkOrder.comeback, WorkOrder.rework_count)
         .where(WorkOrder.store_id == store_id, WorkOrder.completed_at >= start, WorkOrder.completed_at < end)).all()
-    count = len(orders)
-    cycle = [Decimal(str((w.completed_at - w.opened_at).total_seconds())) / 3600 for w in orders]
     rows = session.execute(
-        select(Assignment, Job.billed_hours, Technician.name)
+        select(Assignment, Job.billed_hours, Job.work_order_id, Technician.name)
         .join(Job, Job.id == Assignment.job_id).join(Technician, Technician.id == Assignment.technician_id)
         .where(Job.work_order_id.in_([w.id for w in orders]))).all() if orders else []
-    people: dict[str, dict] = {}
     costs = dict(session.execute(select(Technician.id, Technician.hourly_cost_fen)
                                  .where(Technician.store_id == store_id)).all())
-    for assignment, billed, name in rows:
+    crew = list(session.scalars(select(Technician).where(Technician.store_id == store_id,
+                                                         Technician.active.is_(True))))
+    zone = ZoneInfo(time_zone)
+    by_period: dict[str | None, list] = defaultdict(list)
+    for order in orders:
+        by_period[period_of(order.completed_at.astimezone(zone).date(), group)].append(order)
+    return [{"store_id": store_id, "period": period, "from": since, "to": until, "time_zone": time_zone,
+             **_figures(by_period[period], rows, costs, crew, since, until)}
+            for period, since, until in periods(first, last, group)]
+
+
+def _figures(orders: list, rows: list, costs: dict[str, int | None], crew: list[Technician], first: date,
+             last: date) -> dict:
+    count = len(orders)
+    cycle = [Decimal(str((w.completed_at - w.opened_at).total_seconds())) / 3600 for w in orders]
+    ids = {w.id for w in orders}
+    people: dict[str, dict] = {}
+    for assignment, billed, work_order_id, name in rows:
+        if work_order_id not in ids:
+            continue
         person = people.setdefault(assignment.technician_id, {
             "technician_id": assignment.technician_id, "name": name, "jobs": 0,
             "billed_hours": Decimal(0), "clocked_hours": Decimal(0)})
@@ -65,10 +93,8 @@ def workshop_stats(session: Session, store_id: str, first: date, last: date, tim
     clocked = sum((p["clocked_hours"] for p in people.values()), Decimal(0))
     labour_cost = sum((p["clocked_hours"] * (costs.get(p["technician_id"]) or 0) for p in people.values()),
                       Decimal(0))
-    crew = session.scalars(select(Technician).where(Technician.store_id == store_id, Technician.active.is_(True)))
     available = sum((shift_hours(technician, first, last) for technician in crew), Decimal(0))
     return {
-        "store_id": store_id, "from": first, "to": last, "time_zone": time_zone,
         "completed": count,
         "comebacks": sum(1 for w in orders if w.comeback),
         "comeback_rate_pct": _ratio(sum(1 for w in orders if w.comeback), count),

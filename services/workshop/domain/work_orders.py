@@ -6,8 +6,9 @@
 Any other transition is a Conflict (409) naming the current state. Work orders are opened from
 `sales.order_confirmed` (one per order, one job per labour line, the part lines as the parts
 list) and cancelled by `sales.order_cancelled`; inventory's reservation results set or clear
-`waiting_parts`. A new work order for the same vehicle and the same operation within 30 days of an
-earlier one's completion is a comeback.
+`waiting_parts`. A comeback (返修) is the car back for the same fault: a new work order of the vehicle
+that repeats a repair operation (`COMEBACK_CATEGORIES`) within the warranty window of an earlier one's
+completion; a routine service done again (a second oil change) is not one.
 """
 from __future__ import annotations
 
@@ -46,6 +47,11 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 }
 
 COMEBACK_WINDOW = timedelta(days=30)
+"""The workmanship warranty: the same repair within it is rework, after it a new repair."""
+COMEBACK_CATEGORIES = frozenset({"repair", "electrical", "bodywork", "paint"})
+"""Catalogue categories of work that fixes a fault. Maintenance, inspection, diagnosis, tyres and car care
+recur by design; a line without a category (no operation, or an order from before categories were sent)
+is not counted either."""
 
 
 def can_transition(current: str, target: str) -> bool:
@@ -164,10 +170,16 @@ def jobs_and_parts(lines: list[dict]) -> tuple[list[dict], list[dict]]:
     return jobs, parts
 
 
+def repair_codes(lines: list[dict]) -> set[str]:
+    """The operation codes of an order's labour lines whose repetition would be a comeback."""
+    return {line["op_code"] for line in lines
+            if line["kind"] == "labour" and line.get("op_code") and line.get("op_category") in COMEBACK_CATEGORIES}
+
+
 def find_comeback(session: Session, vehicle_id: str | None, op_codes: set[str],
                   now: datetime) -> tuple[str, set[str]] | None:
     """The latest earlier work order of the vehicle completed within the window with one of the
-    operations, and which operations repeat."""
+    (repair) operations, and which operations repeat."""
     if not vehicle_id or not op_codes:
         return None
     rows = session.execute(
@@ -210,7 +222,7 @@ def open_from_order(session: Session, payload: dict) -> WorkOrder | None:
         version=1, waiting_parts=False, comeback=False, rework_count=0, qc_passed=False)
     work_order.jobs = [Job(position=i, **job) for i, job in enumerate(jobs)]
     work_order.parts = [WorkOrderPart(position=i, **part) for i, part in enumerate(parts)]
-    comeback = find_comeback(session, work_order.vehicle_id, {j["op_code"] for j in jobs if j["op_code"]}, now)
+    comeback = find_comeback(session, work_order.vehicle_id, repair_codes(payload["lines"]), now)
     if comeback:
         work_order.comeback, work_order.comeback_of_id = True, comeback[0]
         for job in work_order.jobs:

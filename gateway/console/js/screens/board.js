@@ -3,7 +3,7 @@
 // first), QC, complete, deliver. Technicians clock in on their phone (#/tech).
 import { api } from "../api.js";
 import { dateTime, qty } from "../format.js";
-import { t } from "../i18n.js";
+import { t, worded } from "../i18n.js";
 import { badge, busy, field, form, h, input, printButton, showError, table, values } from "../ui.js";
 
 const COLUMNS = ["open", "dispatched", "in_progress", "qc", "completed"];
@@ -102,7 +102,7 @@ function dispatchForm(wo, ctx, done) {
         const others = crew.items.filter((tech) => !suggested.some((s) => s.technician_id === tech.id))
           .map((tech) => ({ technician_id: tech.id, name: tech.name, skills: tech.skills, load_hours: null }));
         const assigned = Object.fromEntries(job.technicians.map((a) => [a.technician_id, a.split_pct]));
-        return h("div", { "data-job": job.id }, h("h3", { text: `${job.description}${job.skill ? ` · ${job.skill}` : ""}` }),
+        return h("div", { "data-job": job.id }, h("h3", { text: `${job.description}${job.skill ? ` · ${worded(`skill_${job.skill}`) ?? job.skill}` : ""}` }),
           table([[""], ["technician"], ["load"], ["split_pct"]], [...suggested.map((s) => ({ ...s, suggested: true })), ...others].map((tech) =>
             h("tr", { "data-tech": tech.technician_id },
               h("td", {}, input("tech", { type: "checkbox", value: tech.technician_id, checked: tech.technician_id in assigned })),

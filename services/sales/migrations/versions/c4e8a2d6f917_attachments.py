@@ -1,7 +1,7 @@
 """attachments: metadata of photos, videos and PDFs whose bytes are in the object store
 
 Revision ID: c4e8a2d6f917
-Revises: 5b7d2e9c1a04
+Revises: 8a3d5e7f9c12
 Create Date: 2026-12-06 10:00:00
 """
 from alembic import op
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = 'c4e8a2d6f917'
-down_revision = '5b7d2e9c1a04'
+down_revision = '8a3d5e7f9c12'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """attachments: metadata of photos, videos and PDFs whose bytes are in the object store
 
 Revision ID: a7c3e9f1b205
-Revises: b3e7c1d9f5a2
+Revises: b2c4e6a8d0f1
 Create Date: 2026-12-06 10:00:00
 """
 from alembic import op
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = 'a7c3e9f1b205'
-down_revision = 'b3e7c1d9f5a2'
+down_revision = 'b2c4e6a8d0f1'
 branch_labels = None
 depends_on = None
 

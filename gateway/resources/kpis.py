@@ -1,0 +1,134 @@
+"""`GET /v1/reports/kpis`: finance's KPI book joined with the figures other services own, for every
+grouping (per store, per store and day / ISO week / month, the chain in one row). Each owner answers
+per store and period in one call per 50 stores (`STORES_PER_CALL`), with the counts behind its
+percentages; a chain row sums those counts over its stores, so it carries every KPI too."""
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from decimal import ROUND_HALF_UP, Decimal
+
+from sqlalchemy import select
+
+from services.common.periods import GROUPS
+from services.common.schemas import STORES_PER_CALL
+from services.finance.schemas import KpisOut, PeriodQuery
+
+from ..api import endpoint
+from ..auth import require_store
+from ..models import Store
+from . import Resource
+
+MANAGERS = frozenset({"hq_admin", "store_manager"})
+PLACES = Decimal("0.001")
+Key = tuple[str, str | None]
+"""(store id, period or None)"""
+
+
+def ratio(part: Decimal | int, whole: Decimal | int) -> int | float | None:
+    """part / whole in percent to the thousandth, as the owners round and send it (a JSON number);
+    None without a whole."""
+    if not whole:
+        return None
+    value = (Decimal(part) * 100 / Decimal(whole)).quantize(PLACES, rounding=ROUND_HALF_UP)
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def joined(parts: list[dict]) -> dict:
+    """The KPIs other services own for a row of one store (their own figures) or of several stores
+    (the chain: their counts summed, then divided)."""
+    if len(parts) == 1:
+        return {name: parts[0][name] for name in (
+            "close_ratio_pct", "comeback_rate_pct", "first_time_qc_pass_pct", "technician_productivity_pct",
+            "labour_cost_fen", "average_satisfaction")}
+
+    def total(name: str) -> Decimal:
+        return sum((Decimal(str(part[name])) for part in parts), Decimal(0))
+    completed, reached = total("completed"), total("reached")
+    return {
+        "close_ratio_pct": ratio(total("approved"), total("presented")),
+        "comeback_rate_pct": ratio(total("comebacks"), completed),
+        "first_time_qc_pass_pct": ratio(completed - total("reworked"), completed),
+        "technician_productivity_pct": ratio(total("clocked_hours"), total("available_hours")),
+        "labour_cost_fen": int(total("labour_cost_fen")),
+        "average_satisfaction": round(float(total("score_sum") / reached), 2) if reached else None,
+    }
+
+
+NOTHING = {"presented": 0, "approved": 0, "close_ratio_pct": None, "completed": 0, "comebacks": 0, "reworked": 0,
+           "comeback_rate_pct": None, "first_time_qc_pass_pct": None, "clocked_hours": 0, "available_hours": 0,
+           "technician_productivity_pct": None, "labour_cost_fen": 0, "reached": 0, "score_sum": 0,
+           "average_satisfaction": None}
+"""A store and period none of the owners has figures for."""
+
+
+class Kpis(Resource):
+    @endpoint("KPIs per store, per store and day/week/month, or for the chain, over local days: finance's joined "
+              "with sales' close ratio, workshop's comebacks, QC, productivity and labour cost, crm's "
+              "satisfaction (HQ: stores side by side)", tag="finance", roles=MANAGERS, query=PeriodQuery,
+              response=KpisOut)
+    def on_get(self, req, resp):
+        query = req.context.query_json
+        require_store(req.context.principal, query.get("store_id"))
+        report = self.call(req, "finance", "kpis", query=query)
+        rows = report["items"]
+        if not rows:
+            return report
+        group = query.get("group", "store")
+        stores = (self._chain(req) if group == "chain"
+                  else sorted({row["store_id"] for row in rows}))
+        figures = self._owned_elsewhere(req, stores, group if group in GROUPS else None)
+        for row in rows:
+            members = stores if row["store_id"] is None else [row["store_id"]]
+            row.update(joined([figures.get((store_id, row["period"]), NOTHING) for store_id in members]))
+            labour_fen = row.get("labour_fen") or 0
+            row["labour_gross_profit_pct"] = (f"{(labour_fen - row['labour_cost_fen']) * 100 / labour_fen:.2f}"
+                                              if labour_fen else None)
+        report["owned_elsewhere"] = {}
+        return report
+
+    def _chain(self, req) -> list[str]:
+        """The stores of the chain row: the one asked for, or the caller's (HQ: every store)."""
+        principal, store_id = req.context.principal, req.context.query_json.get("store_id")
+        if store_id:
+            return [store_id]
+        if not principal.is_hq:
+            return sorted(principal.store_ids)
+        with self.deps.identity_db() as session:
+            return sorted(session.scalars(select(Store.id)))
+
+    def _owned_elsewhere(self, req, store_ids: list[str], group: str | None) -> dict[Key, dict]:
+        """(store, period) -> the owners' figures and the counts behind them."""
+        if not store_ids:
+            return {}
+        with self.deps.identity_db() as session:
+            zones = dict(session.execute(select(Store.id, Store.timezone).where(Store.id.in_(store_ids))).all())
+        days = {"from": req.context.query_json["from"], "to": req.context.query_json["to"]}
+        grouped = {"group": group} if group else {}
+        chunks = [[{"store_id": store_id, "time_zone": zones.get(store_id, "Asia/Shanghai")}
+                   for store_id in store_ids[i:i + STORES_PER_CALL]]
+                  for i in range(0, len(store_ids), STORES_PER_CALL)]
+        store_id = req.context.query_json.get("store_id")
+        with ThreadPoolExecutor(max_workers=min(12, 1 + 2 * len(chunks))) as pool:
+            care = pool.submit(self.call, req, "crm", "satisfaction_stats",
+                               query={**days, **grouped, **({"store_id": store_id} if store_id else {})})
+            quotes = [pool.submit(self.call, req, "sales", "quote_stats_for_stores",
+                                  query={**days, **grouped, "stores": chunk}) for chunk in chunks]
+            shops = [pool.submit(self.call, req, "workshop", "workshop_stats_for_stores",
+                                 query={**days, **grouped, "stores": chunk}) for chunk in chunks]
+            figures: dict[Key, dict] = {}
+
+            def at(item: dict) -> dict:
+                return figures.setdefault((item["store_id"], item.get("period")), dict(NOTHING))
+            for future in quotes:
+                for item in future.result()["items"]:
+                    at(item).update({name: item[name] for name in ("presented", "approved", "close_ratio_pct")})
+            for future in shops:
+                for item in future.result()["items"]:
+                    at(item).update({name: item[name] for name in (
+                        "completed", "comebacks", "reworked", "comeback_rate_pct", "first_time_qc_pass_pct",
+                        "clocked_hours", "available_hours", "labour_cost_fen")},
+                        technician_productivity_pct=item["productivity_pct"])
+            for item in care.result()["stores"]:
+                at(item).update(reached=item["reached"], average_satisfaction=item["average_satisfaction"],
+                                score_sum=sum(int(score) * count for score, count in item["distribution"].items()))
+        return figures

@@ -1,0 +1,33 @@
+"""The trend buckets of a report over store-local days, one rule for every service that answers one:
+a day (2026-12-06), an ISO week (2026-W49) or a month (2026-12); no group is the whole range."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+GROUPS = ("day", "week", "month")
+
+
+def period_of(day: date, group: str | None) -> str | None:
+    """The bucket of a store-local day."""
+    if group == "day":
+        return day.isoformat()
+    if group == "week":
+        year, week, _ = day.isocalendar()
+        return f"{year}-W{week:02d}"
+    if group == "month":
+        return f"{day:%Y-%m}"
+    return None
+
+
+def periods(first: date, last: date, group: str | None) -> list[tuple[str | None, date, date]]:
+    """[first, last] cut into its buckets: (label, first day, last day), each clipped to the range."""
+    spans: list[tuple[str | None, date, date]] = []
+    day = first
+    while day <= last:
+        label = period_of(day, group)
+        if spans and spans[-1][0] == label:
+            spans[-1] = (label, spans[-1][1], day)
+        else:
+            spans.append((label, day, day))
+        day += timedelta(days=1)
+    return spans
