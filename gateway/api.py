@@ -79,26 +79,30 @@ class ValidationFailed(Exception):
         self.messages = messages
 
 
-def _nul_fields(data, path: str = "") -> list[str]:
+NUL_IN_VALUE = "Must not contain NUL characters."
+NUL_IN_KEY = "Keys must not contain NUL characters."
+
+
+def nul_fields(data, path: str = "") -> dict[str, str]:
     """Where a string (a value or a key) holds a NUL character, which no database column stores."""
     if isinstance(data, str):
-        return [path or "_schema"] if "\x00" in data else []
+        return {path or "_schema": NUL_IN_VALUE} if "\x00" in data else {}
     if isinstance(data, dict):
         items = data.items()
     elif isinstance(data, list):
         items = enumerate(data)
     else:
-        return []
-    found = []
+        return {}
+    found = {}
     for key, value in items:
         where = f"{path}.{key}" if path else str(key)
-        found += [where] if "\x00" in str(key) else _nul_fields(value, where)
+        found.update({where: NUL_IN_KEY} if "\x00" in str(key) else nul_fields(value, where))
     return found
 
 
 def validate(schema: type[Schema], data: dict) -> dict:
-    if bad := _nul_fields(data):
-        raise ValidationFailed({name: ["Must not contain NUL characters."] for name in bad})
+    if bad := nul_fields(data):
+        raise ValidationFailed({name: [message] for name, message in bad.items()})
     try:
         return schema().load(data)
     except ValidationError as exc:
@@ -124,7 +128,7 @@ def endpoint(summary: str, *, tag: str, roles: frozenset[str] | None = ALL_ROLES
             if roles is not None:
                 req.context.principal = self.deps.auth.principal(req)
                 require_role(req.context.principal, roles)
-            if _nul_fields(params):  # no id holds one: the database could not even look it up
+            if nul_fields(params):  # no id holds one: the database could not even look it up
                 raise falcon.HTTPNotFound(title="not_found", description="No such resource.")
             raw = read_json(req, self.deps.settings.max_body_bytes) if body is not None else None
             # `*_json` is what the client sent, forwarded to services (which validate it again with

@@ -5,6 +5,7 @@ import re
 
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
+from marshmallow import Schema, fields, validate
 
 from .api import JSON, Endpoint
 from .schemas import ErrorBody
@@ -36,10 +37,93 @@ class _SchemaNames:
         return name
 
 
+NO_NUL = r"^[^\x00]*$"
+"""Declared on request strings that have no pattern of their own: the gateway refuses NUL characters
+(api.py), which no database column stores."""
+_STRICTER = {"minimum": max, "maximum": min, "minLength": max, "maxLength": min, "minItems": max, "maxItems": min}
+
+
+def _request_schemas(routes: list[tuple[str, object]]) -> set[type]:
+    """The schema classes a request body or query string is loaded with, nested ones included."""
+    found: set[type] = set()
+
+    def visit(schema) -> None:
+        cls = schema if isinstance(schema, type) else type(schema)
+        if cls in found:
+            return
+        found.add(cls)
+        for field in cls._declared_fields.values():
+            while isinstance(field, (fields.List, fields.Dict)):
+                field = field.inner if isinstance(field, fields.List) else (field.value_field or fields.Raw())
+            if isinstance(field, fields.Nested):
+                visit(field.schema)
+
+    for _, resource in routes:
+        for method in _METHODS:
+            meta = getattr(getattr(resource, f"on_{method}", None), "endpoint", None)
+            for schema in (meta.body, meta.query) if meta else ():
+                if schema is not None:
+                    visit(schema)
+    return found
+
+
+def _enforced(requests: set[type]):
+    """An apispec attribute function declaring, on the fields of request schemas, what their loading
+    enforces beyond what apispec reads itself."""
+
+    def enforced(self, field: fields.Field, ret: dict, **_) -> dict:
+        schema = field.parent
+        while schema is not None and not isinstance(schema, Schema):
+            schema = schema.parent
+        if schema is None or type(schema) not in requests:
+            return {}
+        extra = _declarations(field, ret)
+        known = {**ret, **extra}
+        extra.update(_exclusive_bounds(field, known))
+        if known.get("type") == "string" and not {"pattern", "enum", "format"} & set(known):
+            extra["pattern"] = NO_NUL
+        keys = field.key_field if isinstance(field, fields.Dict) else None
+        choices = next((rule.choices for rule in getattr(keys, "validators", ()) if isinstance(rule, validate.OneOf)),
+                       None)
+        if choices is not None:  # a map over a closed set of keys is an object with those properties
+            extra.update(properties={key: ret.get("additionalProperties", {}) for key in choices},
+                         additionalProperties=False)
+        if isinstance(field, fields.Nested) and len(ret.get("anyOf", ())) == 2:
+            # apispec's null branch of an optional object, {"type": "object", "nullable": true}, admits any object
+            extra["anyOf"] = [ret["anyOf"][0], {"type": "object", "nullable": True, "enum": [None]}]
+        return extra
+
+    return enforced
+
+
+def _declarations(field: fields.Field, ret: dict) -> dict:
+    """The `openapi` keywords of a field (amount and quantity caps) and of its validators, the
+    stricter bound kept where two say one."""
+    extra: dict = {}
+    for declaration in (getattr(field, "openapi", None), *(getattr(v, "openapi", None) for v in field.validators)):
+        for key, value in (declaration or {}).items():
+            known = extra.get(key, ret.get(key))
+            extra[key] = _STRICTER[key](known, value) if key in _STRICTER and known is not None else value
+    return extra
+
+
+def _exclusive_bounds(field: fields.Field, known: dict) -> dict:
+    """Range(min_inclusive=False) as OpenAPI 3.0's `exclusiveMinimum: true` (apispec leaves it out)."""
+    extra = {}
+    for rule in field.validators:
+        if isinstance(rule, validate.Range):
+            if rule.min is not None and not rule.min_inclusive and known.get("minimum") == rule.min:
+                extra["exclusiveMinimum"] = True
+            if rule.max is not None and not rule.max_inclusive and known.get("maximum") == rule.max:
+                extra["exclusiveMaximum"] = True
+    return extra
+
+
 def build(routes: list[tuple[str, object]], version: str = "1.0.0") -> dict:
-    spec = APISpec(title="Auto-service chain API", version=version, openapi_version="3.0.3",
-                   plugins=[MarshmallowPlugin(schema_name_resolver=_SchemaNames())],
+    plugin = MarshmallowPlugin(schema_name_resolver=_SchemaNames())
+    spec = APISpec(title="Auto-service chain API", version=version, openapi_version="3.0.3", plugins=[plugin],
                    info={"description": "Gateway of the auto-service store chain suite (汽车服务门店)."})
+    plugin.converter.add_attribute_function(_enforced(_request_schemas(routes)))
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
     spec.components.schema("ErrorBody", schema=ErrorBody)
     for path, resource in routes:

@@ -1,11 +1,10 @@
 """The gateway's own request/response schemas (identity, errors)."""
 from __future__ import annotations
 
-from zoneinfo import available_timezones
-
 from marshmallow import Schema, fields, validate
 
 from services.common.context import ROLES
+from services.common.fields import Code, Name, Phone, TimeZone
 from services.common.schemas import ListQuery
 
 ERROR_CODES = ("malformed_json", "unauthorized", "forbidden", "not_found", "conflict", "payload_too_large",
@@ -16,6 +15,16 @@ ERROR_CODES = ("malformed_json", "unauthorized", "forbidden", "not_found", "conf
                "not_a_part_item",
                # the quote's and the work order's lifecycle rules (sales, workshop)
                "discount_approval_pending", "delivery_balance_open", "delivery_override_needs_manager")
+
+ERROR_CODES += (  # the README walk's rules after the counter (workshop, quotes, the till, follow-ups)
+    "job_needs_technician", "split_incomplete", "technician_twice", "split_share_out_of_range", "split_not_hundred",
+    "unknown_technician", "technician_in_other_store", "technician_inactive", "technician_lacks_skill",
+    "technician_clocked_in", "job_twice", "work_order_state", "work_order_changed", "account_not_a_technician",
+    "clock_only_yourself", "name_the_technician", "technician_not_on_job", "technician_already_clocked_in",
+    "technician_not_clocked_in", "qc_already_passed", "qc_by_own_technician", "qc_checklist_failed",
+    "qc_reason_required", "unknown_job", "hours_for_technician_not_on_job", "qc_not_passed", "invoice_state",
+    "card_state", "overpayment", "quote_state", "quote_empty", "decision_incomplete", "follow_up_state",
+    "satisfaction_required", "mobile_taken", "plate_taken", "vin_taken")
 
 
 class ErrorDetail(Schema):
@@ -57,26 +66,25 @@ class UserCreate(Schema):
     username = fields.String(required=True, validate=validate.Regexp(
         r"^[A-Za-z0-9_.\-]{3,50}$", error="3-50 letters, digits, dot, dash or underscore."))
     password = fields.String(required=True, load_only=True, validate=validate.Length(min=8, max=200))
-    display_name = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=50))
+    display_name = Name(load_default=None, allow_none=True)
     role = fields.String(required=True, validate=validate.OneOf(ROLES))
     store_ids = fields.List(fields.String(), load_default=list)
 
 
 class UserPatch(Schema):
     password = fields.String(load_only=True, validate=validate.Length(min=8, max=200))
-    display_name = fields.String(allow_none=True, validate=validate.Length(max=50))
+    display_name = Name(allow_none=True)
     role = fields.String(validate=validate.OneOf(ROLES))
     store_ids = fields.List(fields.String())
     active = fields.Boolean()
 
 
 class StoreCreate(Schema):
-    code = fields.String(required=True, validate=validate.Regexp(
-        r"^[A-Za-z0-9\-]{2,20}$", error="2-20 letters, digits or dashes."))
-    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
-    timezone = fields.String(load_default="Asia/Shanghai", validate=validate.OneOf(sorted(available_timezones())))
+    code = Code(required=True, min_length=2, max_length=20)
+    name = Name(required=True, max_length=100)
+    timezone = TimeZone(load_default="Asia/Shanghai")
     address = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
-    phone = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=20))
+    phone = Phone(load_default=None, allow_none=True, metadata={"example": "020-88886666"})
 
 
 class StoreOut(Schema):

@@ -5,28 +5,44 @@ from __future__ import annotations
 import base64
 import binascii
 import copy
-from zoneinfo import available_timezones
+import re
 
 from marshmallow import Schema, ValidationError, fields, missing, validate, validates_schema
 
 from .errors import Invalid
+from .fields import TimeZone
 from .periods import GROUPS
+
+CURSOR_PATTERN = r"^(?:[A-Za-z0-9_-]{4})*[A-Za-z0-9_-]{2,4}$"
+"""Unpadded URL-safe base64: groups of four characters, the last of two to four."""
+CURSOR_MAX_LENGTH = 400
+NOT_A_CURSOR = "Not a cursor returned by this API."
+"""A well-formed cursor that does not decode to a key of this API: the one refusal the document
+cannot declare (a cursor is opaque; only the API makes them)."""
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
 
 
 class Cursor(fields.String):
-    """An opaque keyset cursor: the base64 of the last key of the previous page."""
+    """An opaque keyset cursor: the unpadded URL-safe base64 of the last key of the previous page."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.metadata.update(pattern=CURSOR_PATTERN, maxLength=CURSOR_MAX_LENGTH)
+        self.metadata.setdefault("description", "The `next_cursor` of the previous page (one the API did not "
+                                                "issue is refused).")
 
     def _deserialize(self, value, attr, data, **kwargs):
         text = super()._deserialize(value, attr, data, **kwargs)
+        if len(text) > CURSOR_MAX_LENGTH or not re.fullmatch(CURSOR_PATTERN, text):
+            raise ValidationError("A cursor is the `next_cursor` of a page (unpadded URL-safe base64).")
         try:
             key = base64.b64decode(text.encode() + b"=" * (-len(text) % 4), altchars=b"-_", validate=True).decode()
         except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
-            raise ValidationError("Not a cursor returned by this API.") from exc
-        if not key:
-            raise ValidationError("Not a cursor returned by this API.")
+            raise ValidationError(NOT_A_CURSOR) from exc
+        if not key or "\x00" in key:
+            raise ValidationError(NOT_A_CURSOR)
         return key
 
 
@@ -45,7 +61,7 @@ STORES_PER_CALL = 50
 
 class StoreZone(Schema):
     store_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    time_zone = fields.String(load_default="Asia/Shanghai", validate=validate.OneOf(available_timezones()))
+    time_zone = TimeZone(load_default="Asia/Shanghai")
 
 
 class StoresPeriodQuery(Schema):

@@ -6,8 +6,9 @@ from datetime import date, timedelta
 
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
-from services.common.fields import Fen, Mobile, Plate, Vin
+from services.common.fields import Fen, Mobile, Name, Plate, TimeZone, Vin
 from services.common.periods import GROUPS
+from services.common.validators import TEXT_PATTERN
 from services.common.schemas import ListQuery, patch_schema
 
 from .domain.membership import TIER_NAMES
@@ -21,7 +22,7 @@ SOURCES = ("walk_in", "referral", "online", "phone", "partner", "campaign", "oth
 class VehicleCreate(Schema):
     plate = Plate(required=True, metadata={"example": "粤B12345"})
     vin = Vin(load_default=None, allow_none=True, metadata={"example": "LSVAU218XN2183294"})
-    make = fields.String(validate=validate.Length(max=40), load_default=None, allow_none=True)
+    make = Name(max_length=40, load_default=None, allow_none=True, metadata={"example": "大众"})
     model = fields.String(validate=validate.Length(max=60), load_default=None, allow_none=True)
     year = fields.Integer(strict=True, allow_none=True, load_default=None,
                           validate=validate.Range(min=1950, max=date.today().year + 1))
@@ -47,7 +48,7 @@ class VehicleOut(Schema):
 
 
 class CustomerCreate(Schema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=50))
+    name = Name(required=True, max_length=50, metadata={"example": "张三"})
     mobile = Mobile(required=True, metadata={"example": "13812345678"})
     gender = fields.String(load_default="unknown", validate=validate.OneOf(GENDERS))
     birthday = fields.Date(load_default=None, allow_none=True)
@@ -136,15 +137,7 @@ class HistoryQuery(ListQuery):
 
 class StoreSettingsPatch(Schema):
     follow_up_delay_days = fields.Integer(strict=True, validate=validate.Range(min=0, max=90))
-    time_zone = fields.String(validate=validate.Length(min=3, max=40))
-
-    @validates("time_zone")
-    def _known_zone(self, value, **_):
-        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValidationError("Unknown time zone (use an IANA name such as Asia/Shanghai).") from exc
+    time_zone = TimeZone()
 
 
 class StoreSettingsOut(Schema):
@@ -181,7 +174,7 @@ class FollowUpComplete(Schema):
     comment = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
     complaint = ComplaintAtFollowUp(load_default=None, allow_none=True, metadata={
         "description": "A complaint made during the call (true, or its text): opens a complaint.",
-        "type": "string"})
+        "type": "string", "maxLength": 2000, "pattern": TEXT_PATTERN})
     complaint_owner_id = fields.String(load_default=None, allow_none=True)
 
 
@@ -331,7 +324,7 @@ class ReminderOut(Schema):
 
 
 class ServiceIntervalIn(Schema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=60))
+    name = Name(required=True, max_length=60)
     months = fields.Integer(strict=True, load_default=None, allow_none=True, validate=validate.Range(min=1, max=120))
     km = fields.Integer(strict=True, load_default=None, allow_none=True, validate=validate.Range(min=100, max=500_000))
 
@@ -364,7 +357,7 @@ class Segment(Schema):
 class CampaignCreate(Schema):
     store_id = fields.String(load_default=None, allow_none=True,
                              metadata={"description": "Null (HQ only): chain-wide; else the store's own customers."})
-    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    name = Name(required=True, max_length=100)
     channel = fields.String(required=True, validate=validate.OneOf(CHANNELS))
     template = fields.String(required=True, validate=validate.Length(min=1, max=500),
                              metadata={"example": "{name}您好，生日快乐！本月到店保养享8折。"})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
-from services.common.fields import Fen, Quantity
+from services.common.fields import Code, Fen, Name, Quantity, TimeZone
 from services.common.schemas import ListQuery
 
 from .domain.books import EXPENSE_CATEGORIES, PAID_FROM
@@ -118,8 +118,8 @@ class PaymentCreate(Schema):
                               metadata={"description": "Terminal / transaction reference."})
     card_id = fields.String(load_default=None, allow_none=True,
                             metadata={"description": "stored_value and package: the member card."})
-    service_code = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=40),
-                                 metadata={"description": "package: the service redeemed (an op code)."})
+    service_code = Code(load_default=None, allow_none=True,
+                        metadata={"description": "package: the service redeemed (an op code)."})
 
     @validates_schema
     def _card_methods(self, data, **_):
@@ -166,8 +166,8 @@ class TopUpCreate(Schema):
 
 
 class PackageItemIn(Schema):
-    service_code = fields.String(required=True, validate=validate.Length(min=1, max=40))
-    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    service_code = Code(required=True)
+    name = Name(required=True, max_length=100)
     units = fields.Integer(strict=True, required=True, validate=validate.Range(min=1, max=1000))
 
 
@@ -177,7 +177,7 @@ class CardCreate(Schema):
     store_id = fields.String(required=True)
     top_up = fields.Nested(TopUpCreate, load_default=None, allow_none=True,
                            metadata={"description": "stored_value: an opening top-up."})
-    package_name = fields.String(validate=validate.Length(min=1, max=100))
+    package_name = Name(max_length=100)
     items = fields.List(fields.Nested(PackageItemIn), validate=validate.Length(min=1, max=20))
     price_fen = Fen()
     method = fields.String(validate=validate.OneOf(MONEY_IN))
@@ -505,16 +505,8 @@ class TargetOut(Schema):
 
 
 class SettingsPatch(Schema):
-    time_zone = fields.String(validate=validate.Length(min=3, max=40))
+    time_zone = TimeZone()
     refund_approval_limit_fen = Fen()
-
-    @validates("time_zone")
-    def _zone(self, value, **_):
-        from zoneinfo import ZoneInfo
-        try:
-            ZoneInfo(value)
-        except Exception as exc:
-            raise ValidationError("Not an IANA time zone.") from exc
 
 
 class SettingsOut(Schema):

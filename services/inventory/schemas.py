@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
-from services.common.fields import Fen, Quantity
+from services.common.fields import NOT_ZERO, POSITIVE, Code, Fen, Name, Phone, Quantity
 from services.common.schemas import ListQuery, patch_schema
 
 UNITS = ("piece", "set", "pair", "litre", "millilitre", "kilogram", "gram", "metre", "bottle", "can", "box",
@@ -28,26 +28,18 @@ def _store_filter() -> fields.String:
     return fields.String(metadata={"description": "Required; defaults to your store when your account has one"})
 
 
-def positive(value: Decimal) -> None:
-    if value is None or value <= 0:
-        raise ValidationError("Must be greater than zero.")
-
-
-def not_negative(value: Decimal) -> None:
-    if value is not None and value < 0:
-        raise ValidationError("Must not be negative.")
+not_negative = validate.Range(min=0, error="Must not be negative.")
 
 
 def _qty(**kwargs) -> Quantity:
-    kwargs.setdefault("validate", positive)
+    kwargs.setdefault("validate", POSITIVE)
     return Quantity(**kwargs)
 
 
 # -- catalogue ------------------------------------------------------------------------------------------
 class PartCreate(Schema):
     sku = fields.String(required=True, validate=_SKU, metadata={"example": "OIL-5W30-4L"})
-    name = fields.String(required=True, validate=validate.Length(min=1, max=120),
-                         metadata={"example": "全合成机油 5W-30 4L"})
+    name = Name(required=True, max_length=120, metadata={"example": "全合成机油 5W-30 4L"})
     brand = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=60))
     oe_number = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=60),
                               metadata={"description": "OE / manufacturer part number"})
@@ -65,6 +57,8 @@ class PartCreate(Schema):
 
 
 class PartPatch(patch_schema(PartCreate, "_PartPatchBase")):
+    sku = fields.String(metadata={"readOnly": True, "description": "Fixed: a new SKU is a new part."})
+
     @validates("sku")
     def _sku_is_fixed(self, value, **_):
         raise ValidationError("The SKU of a part cannot change; create a new part instead.")
@@ -177,18 +171,13 @@ class AdjustmentCreate(Schema):
     """A manual correction of on-hand (damage, loss, found goods, customer return)."""
     store_id = fields.String(required=True)
     sku = fields.String(required=True, validate=validate.Length(min=1, max=40))
-    qty = Quantity(required=True, metadata={"description": "Signed: + adds stock, − removes it"})
+    qty = Quantity(required=True, validate=NOT_ZERO, metadata={"description": "Signed: + adds stock, − removes it"})
     reason = fields.String(required=True, validate=validate.OneOf(ADJUSTMENT_REASONS))
     unit_cost_fen = Fen(load_default=None, allow_none=True,
                         metadata={"description": "For additions; default the moving average cost"})
     batch_no = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=40))
     expiry_date = fields.Date(load_default=None, allow_none=True)
     note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
-
-    @validates("qty")
-    def _not_zero(self, value, **_):
-        if value == 0:
-            raise ValidationError("An adjustment must change the stock.")
 
 
 class ReservationQuery(ListQuery):
@@ -382,11 +371,10 @@ class LedgerCheckOut(Schema):
 
 # -- suppliers ------------------------------------------------------------------------------------------
 class SupplierCreate(Schema):
-    code = fields.String(required=True, validate=_SKU, metadata={"example": "SUP-BOSCH-GZ"})
-    name = fields.String(required=True, validate=validate.Length(min=1, max=120))
-    contact_name = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=50))
-    phone = fields.String(load_default=None, allow_none=True,
-                          validate=validate.Regexp(r"^[0-9+\-\s()]{5,30}$", error="Digits, spaces, + - ( ) only."))
+    code = Code(required=True, max_length=40, metadata={"example": "SUP-BOSCH-GZ"})
+    name = Name(required=True, max_length=120, metadata={"example": "博世汽车配件广州分销中心"})
+    contact_name = Name(load_default=None, allow_none=True, max_length=50)
+    phone = Phone(load_default=None, allow_none=True, metadata={"example": "020-88886666"})
     email = fields.Email(load_default=None, allow_none=True)
     address = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
     tax_id = fields.String(load_default=None, allow_none=True,
@@ -399,6 +387,8 @@ class SupplierCreate(Schema):
 
 
 class SupplierPatch(patch_schema(SupplierCreate, "_SupplierPatchBase")):
+    code = fields.String(metadata={"readOnly": True, "description": "Fixed once created."})
+
     @validates("code")
     def _code_is_fixed(self, value, **_):
         raise ValidationError("A supplier's code cannot change.")

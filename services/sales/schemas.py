@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
-from zoneinfo import available_timezones
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from services.common.attachments import AttachmentOut
 from services.common.context import ROLES
-from services.common.fields import Fen, Quantity
+from services.common.fields import MAX_FEN, ClockTime, Code, Fen, Name, Quantity, TimeZone
 from services.common.schemas import ListQuery, patch_schema
 from services.common.skills import ANY_SKILL, SKILL, SKILLS
 
@@ -22,7 +21,6 @@ ORDER_STATES = ("confirmed", "in_progress", "completed", "delivered", "closed", 
 APPOINTMENT_STATES = ("booked", "arrived", "cancelled", "no_show")
 DISCOUNT_KINDS = ("percent", "amount")
 PRICE_KINDS = ("labour_rate", "part", "package", "fee")
-CODE = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,39}$", error="1-40 letters, digits, dot, dash, underscore.")
 
 
 def json_numbers(mapping: dict) -> dict:
@@ -31,7 +29,12 @@ def json_numbers(mapping: dict) -> dict:
 
 
 class Rate(fields.Field):
-    """A tax rate as an exact decimal fraction (0.13), sent as a number or string, returned as a string."""
+    """A tax rate as an exact decimal fraction (0.13), sent as a number or string, returned as a string
+    (and declared as one)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.metadata.update(type="string", pattern=r"^0(?:\.[0-9]{1,4})?$")
 
     def _deserialize(self, value, attr, data, **kwargs):
         if isinstance(value, bool) or not isinstance(value, (int, float, str)):
@@ -48,11 +51,6 @@ class Rate(fields.Field):
         return None if value is None else str(Decimal(value).quantize(Decimal("0.0001")).normalize())
 
 
-def _tz(value):
-    if value not in available_timezones():
-        raise ValidationError("Not an IANA time zone, e.g. Asia/Shanghai.")
-
-
 # -- store settings ---------------------------------------------------------------------------
 
 class SalesSettingsPut(Schema):
@@ -65,10 +63,10 @@ class SalesSettingsPut(Schema):
                                   metadata={"description": "role -> deepest discount (percent) without approval"})
     slot_minutes = fields.Integer(strict=True, validate=validate.OneOf([15, 20, 30, 60, 90, 120, 180, 240]))
     slot_capacity = fields.Integer(strict=True, validate=validate.Range(min=1, max=100))
-    timezone = fields.String(validate=_tz)
-    opens_at = fields.Time(format="%H:%M", metadata={
+    timezone = TimeZone()
+    opens_at = ClockTime(metadata={
         "example": "08:30", "description": "Opening time (store time, every day): the first slot"})
-    closes_at = fields.Time(format="%H:%M", metadata={
+    closes_at = ClockTime(metadata={
         "example": "18:00", "description": "Closing time: the last slot ends by then"})
     quote_valid_days = fields.Integer(strict=True, validate=validate.Range(min=1, max=90))
 
@@ -96,9 +94,9 @@ class OperationPart(Schema):
 
 
 class LabourOperationCreate(Schema):
-    code = fields.String(required=True, validate=CODE, metadata={"example": "OIL-CHG"})
-    name = fields.String(required=True, validate=validate.Length(min=1, max=100), metadata={"example": "更换机油"})
-    name_en = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
+    code = Code(required=True, metadata={"example": "OIL-CHG"})
+    name = Name(required=True, max_length=100, metadata={"example": "更换机油"})
+    name_en = Name(load_default=None, allow_none=True, max_length=100)
     category = fields.String(required=True, validate=validate.OneOf(CATEGORIES))
     standard_hours = Quantity(required=True, validate=validate.Range(min=0, min_inclusive=False, max=200))
     hours_by_class = fields.Dict(keys=fields.String(validate=validate.Length(min=1, max=20)),
@@ -139,7 +137,7 @@ class LabourOperationListQuery(ListQuery):
 
 class PackageItemIn(Schema):
     kind = fields.String(required=True, validate=validate.OneOf(LINE_KINDS))
-    op_code = fields.String(load_default=None, allow_none=True)
+    op_code = Code(load_default=None, allow_none=True)
     sku = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=60))
     sku_options = fields.List(fields.String(validate=validate.Length(min=1, max=60)), load_default=list,
                               metadata={"description": "Parts the advisor may choose instead (grade, fitment)"})
@@ -147,7 +145,7 @@ class PackageItemIn(Schema):
                                  values=fields.String(validate=validate.Length(min=1, max=60)), load_default=dict,
                                  metadata={"description": "'make' or 'make model' -> the SKU that fits that car",
                                            "example": {"大众": "FLT-OIL-VW", "丰田 凯美瑞": "FLT-OIL-TY"}})
-    fee_code = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=40))
+    fee_code = Code(load_default=None, allow_none=True)
     description = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
     qty = Quantity(load_default=lambda: Decimal(1), validate=validate.Range(min=0, min_inclusive=False, max=10000))
     unit_price_fen = Fen(load_default=None, allow_none=True)
@@ -164,8 +162,8 @@ class PackageItemIn(Schema):
 
 
 class PackageCreate(Schema):
-    code = fields.String(required=True, validate=CODE, metadata={"example": "PKG-MINOR"})
-    name = fields.String(required=True, validate=validate.Length(min=1, max=100), metadata={"example": "小保养"})
+    code = Code(required=True, metadata={"example": "PKG-MINOR"})
+    name = Name(required=True, max_length=100, metadata={"example": "小保养"})
     description = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
     category = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(CATEGORIES))
     pricing = fields.String(load_default="sum", validate=validate.OneOf(("sum", "fixed")),
@@ -248,7 +246,7 @@ class PriceListQuery(ListQuery):
 
 
 class VehicleClassRuleIn(Schema):
-    make = fields.String(required=True, validate=validate.Length(min=1, max=40), metadata={"example": "宝马"})
+    make = Name(required=True, max_length=40, metadata={"example": "宝马"})
     model = fields.String(load_default="", validate=validate.Length(max=60),
                           metadata={"description": "Empty: every model of the make"})
     vehicle_class = fields.String(required=True, validate=validate.Length(min=1, max=20),
@@ -394,7 +392,8 @@ class TestDriveCreate(Schema):
                                    error="8-20 letters or digits (a driving licence number)."))
     planned_at = fields.AwareDateTime(load_default=None, allow_none=True)
     time_out = fields.AwareDateTime(load_default=None, allow_none=True)
-    mileage_out_km = fields.Integer(strict=True, load_default=None, allow_none=True, validate=validate.Range(min=0))
+    mileage_out_km = fields.Integer(strict=True, load_default=None, allow_none=True,
+                                    validate=validate.Range(min=0, max=3_000_000))
     notes = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
 
     @validates_schema
@@ -405,12 +404,14 @@ class TestDriveCreate(Schema):
 
 class TestDriveStart(Schema):
     time_out = fields.AwareDateTime(load_default=None, allow_none=True)
-    mileage_out_km = fields.Integer(strict=True, load_default=None, allow_none=True, validate=validate.Range(min=0))
+    mileage_out_km = fields.Integer(strict=True, load_default=None, allow_none=True,
+                                    validate=validate.Range(min=0, max=3_000_000))
 
 
 class TestDriveReturn(Schema):
     time_in = fields.AwareDateTime(load_default=None, allow_none=True)
-    mileage_in_km = fields.Integer(strict=True, load_default=None, allow_none=True, validate=validate.Range(min=0))
+    mileage_in_km = fields.Integer(strict=True, load_default=None, allow_none=True,
+                                   validate=validate.Range(min=0, max=3_000_000))
     notes = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
 
 
@@ -441,7 +442,7 @@ class TestDriveListQuery(ListQuery):
 
 class DiscountValue(Schema):
     kind = fields.String(required=True, validate=validate.OneOf(DISCOUNT_KINDS))
-    value = Quantity(required=True, validate=validate.Range(min=0),
+    value = Quantity(required=True, max_size=MAX_FEN, validate=validate.Range(min=0),
                      metadata={"description": "percent (12.5 = 12.5%) or amount in fen; 0 removes the discount"})
     reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
 
@@ -458,7 +459,7 @@ class DiscountValue(Schema):
 class QuoteLineCreate(Schema):
     kind = fields.String(required=True, validate=validate.OneOf(LINE_KINDS))
     description = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=200))
-    op_code = fields.String(load_default=None, allow_none=True, metadata={"description": "labour: operation code"})
+    op_code = Code(load_default=None, allow_none=True, metadata={"description": "labour: operation code"})
     hours = Quantity(load_default=None, allow_none=True, validate=validate.Range(min=0, min_inclusive=False, max=200),
                      metadata={"description": "labour: billed hours (default: the operation's, for the vehicle class)"})
     flat_price_fen = Fen(load_default=None, allow_none=True, metadata={"description": "labour: a flat price"})
@@ -466,7 +467,7 @@ class QuoteLineCreate(Schema):
                           metadata={"description": "labour: the skill a technician needs (default: the operation's)"})
     sku = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=60))
     qty = Quantity(load_default=None, allow_none=True, validate=validate.Range(min=0, min_inclusive=False, max=10000))
-    fee_code = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=40))
+    fee_code = Code(load_default=None, allow_none=True)
     unit_price_fen = Fen(load_default=None, allow_none=True, metadata={"description": "fee: its price"})
     discount = fields.Nested(DiscountValue, load_default=None, allow_none=True)
     declined_work_id = fields.String(load_default=None, allow_none=True,
@@ -673,7 +674,7 @@ class QuoteStatsQuery(Schema):
     store_id = fields.String(required=True)
     from_ = fields.Date(required=True, data_key="from")
     to = fields.Date(required=True)
-    time_zone = fields.String(load_default="Asia/Shanghai")
+    time_zone = TimeZone(load_default="Asia/Shanghai")
 
 
 class QuoteStatsOut(Schema):

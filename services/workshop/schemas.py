@@ -2,13 +2,11 @@
 (the gateway validates with them and builds its OpenAPI document from them)."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
-from zoneinfo import available_timezones
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from services.common.attachments import AttachmentOut
-from services.common.fields import Fen, Quantity
+from services.common.fields import ClockTime, Code, Fen, Name, Quantity, TimeZone, Years
 from services.common.schemas import ListQuery, patch_schema
 from services.common.skills import LEVELS, SKILL, SKILLS
 
@@ -17,13 +15,11 @@ from .domain.work_orders import STATES
 
 BAY_KINDS = ("general", "lift", "alignment", "quick_service", "diagnosis", "bodywork", "paint_booth", "wash")
 TRAINING_KINDS = ("onboarding", "on_the_job", "external", "manufacturer")
-_TIME_ZONES = available_timezones()
 STORE_ID = validate.Length(min=1, max=26)
-_EARLIEST, _LATEST = date(2000, 1, 1), date(2100, 12, 31)
-SANE_DATE = validate.Range(min=_EARLIEST, max=_LATEST, error="Between 2000-01-01 and 2100-12-31.")
-SANE_MOMENT = validate.Range(min=datetime(2000, 1, 1, tzinfo=timezone.utc),
-                             max=datetime(2100, 12, 31, tzinfo=timezone.utc),
-                             error="Between the years 2000 and 2100.")
+SANE_DATE = Years(2000, 2100)
+SANE_MOMENT = Years(2000, 2100, moments=True)
+PAST_DATE = Years(1950, 2100)
+"""When a certificate was issued or a training completed (older records are kept too)."""
 
 
 # -- technicians -----------------------------------------------------------------------------------
@@ -31,8 +27,8 @@ SANE_MOMENT = validate.Range(min=datetime(2000, 1, 1, tzinfo=timezone.utc),
 class ShiftIn(Schema):
     weekday = fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=6),
                              metadata={"description": "0 = Monday … 6 = Sunday"})
-    start = fields.Time(required=True, format="%H:%M", metadata={"example": "08:30"})
-    end = fields.Time(required=True, format="%H:%M", metadata={
+    start = ClockTime(required=True, metadata={"example": "08:30"})
+    end = ClockTime(required=True, metadata={
         "example": "18:00", "description": "Store-local; an end not after the start runs past midnight"})
 
     @validates_schema
@@ -49,7 +45,7 @@ class ShiftOut(Schema):
 
 class TechnicianCreate(Schema):
     store_id = fields.String(required=True, validate=STORE_ID)
-    name = fields.String(required=True, validate=validate.Length(min=1, max=50))
+    name = Name(required=True, max_length=50)
     user_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=26),
                             metadata={"description": "The staff account that clocks as this technician"})
     employee_no = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=30))
@@ -62,8 +58,8 @@ class TechnicianCreate(Schema):
     shifts = fields.List(fields.Nested(ShiftIn), load_default=list, validate=validate.Length(max=21))
     days_off = fields.List(fields.Date(validate=SANE_DATE), load_default=list, validate=validate.Length(max=400),
                            metadata={"description": "Store-local dates off (leave); replaces the list on PATCH"})
-    time_zone = fields.String(load_default="Asia/Shanghai", validate=validate.OneOf(_TIME_ZONES),
-                              metadata={"description": "The store's time zone (shifts are local times)"})
+    time_zone = TimeZone(load_default="Asia/Shanghai",
+                         metadata={"description": "The store's time zone (shifts are local times)"})
     active = fields.Boolean(load_default=True)
     notes = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
 
@@ -72,13 +68,12 @@ TechnicianPatch = patch_schema(TechnicianCreate, "TechnicianPatch")
 
 
 class CertificationCreate(Schema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    name = Name(required=True, max_length=100)
     skill = fields.String(load_default=None, allow_none=True, validate=SKILL,
                           metadata={"description": "The skill it qualifies for (added to the technician's skills)"})
     issuer = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
     certificate_no = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=60))
-    issued_on = fields.Date(load_default=None, allow_none=True, validate=validate.Range(min=date(1950, 1, 1),
-                                                                                          max=_LATEST))
+    issued_on = fields.Date(load_default=None, allow_none=True, validate=PAST_DATE)
     expires_on = fields.Date(load_default=None, allow_none=True, validate=SANE_DATE)
 
     @validates_schema
@@ -101,7 +96,7 @@ class TrainingCreate(Schema):
     course = fields.String(required=True, validate=validate.Length(min=1, max=100))
     kind = fields.String(required=True, validate=validate.OneOf(TRAINING_KINDS),
                          metadata={"description": "岗前 onboarding, 在职 on_the_job, external, manufacturer"})
-    completed_on = fields.Date(required=True, validate=validate.Range(min=date(1950, 1, 1), max=_LATEST))
+    completed_on = fields.Date(required=True, validate=PAST_DATE)
     hours = Quantity(load_default=None, allow_none=True, validate=validate.Range(min=0, max=10000))
     result = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
 
@@ -317,7 +312,8 @@ class DispatchRequest(Schema):
     jobs = fields.List(fields.Nested(JobDispatch), load_default=list, validate=validate.Length(max=100))
     bay_id = fields.String(allow_none=True)
     scheduled_start = fields.AwareDateTime(allow_none=True, validate=SANE_MOMENT)
-    expected_version = fields.Integer(strict=True, allow_none=True, load_default=None)
+    expected_version = fields.Integer(strict=True, allow_none=True, load_default=None,
+                                      validate=validate.Range(min=0, max=2**31 - 1))
 
 
 class SuggestionQuery(Schema):
@@ -409,7 +405,7 @@ class FindingIn(Schema):
     notes = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
     photo_refs = fields.List(fields.String(validate=validate.Length(min=1, max=300)), load_default=list,
                              validate=validate.Length(max=20), metadata={"description": "Keys/URLs of stored photos"})
-    recommended_op_code = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=40))
+    recommended_op_code = Code(load_default=None, allow_none=True)
 
 
 class InspectionCreate(Schema):
@@ -471,8 +467,8 @@ class InspectionsOut(Schema):
 
 class BayCreate(Schema):
     store_id = fields.String(required=True, validate=STORE_ID)
-    code = fields.String(required=True, validate=validate.Length(min=1, max=20))
-    name = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=50))
+    code = Code(required=True, max_length=20)
+    name = Name(load_default=None, allow_none=True, max_length=50)
     kind = fields.String(load_default="general", validate=validate.OneOf(BAY_KINDS))
     active = fields.Boolean(load_default=True)
 
@@ -498,8 +494,8 @@ class BaysOut(Schema):
 class BayPlanQuery(Schema):
     store_id = fields.String(required=True, validate=STORE_ID)
     date = fields.Date(required=True, validate=SANE_DATE)
-    time_zone = fields.String(load_default="Asia/Shanghai", validate=validate.OneOf(_TIME_ZONES),
-                              metadata={"description": "Filled in from the store by the gateway"})
+    time_zone = TimeZone(load_default="Asia/Shanghai",
+                         metadata={"description": "Filled in from the store by the gateway"})
 
 
 class PlannedWorkOrder(Schema):
@@ -535,8 +531,8 @@ class StatsQuery(Schema):
     from_ = fields.Date(required=True, data_key="from", validate=SANE_DATE,
                         metadata={"description": "First store-local day"})
     to = fields.Date(required=True, validate=SANE_DATE, metadata={"description": "Last store-local day (inclusive)"})
-    time_zone = fields.String(load_default="Asia/Shanghai", validate=validate.OneOf(_TIME_ZONES),
-                              metadata={"description": "Filled in from the store by the gateway"})
+    time_zone = TimeZone(load_default="Asia/Shanghai",
+                         metadata={"description": "Filled in from the store by the gateway"})
 
     @validates_schema
     def _order(self, data, **_):

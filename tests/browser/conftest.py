@@ -82,3 +82,11 @@ def part(stack, admin, shop):
 
 def yuan(fen: int) -> str:
     return f"¥{fen // 100:,}.{fen % 100:02d}"
+
+
+def fill_in(scope, submit: bool = True, **values: str) -> None:
+    """Types each value into the control of that name inside `scope` (a form), then submits it."""
+    for name, value in values.items():
+        scope.locator(f"[name='{name}']").fill(value)
+    if submit:
+        scope.locator("button[type=submit]").click()

@@ -8,6 +8,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import requests
@@ -114,3 +116,22 @@ class Stack:
         session = requests.Session()
         session.headers["Authorization"] = f"Bearer {reply.json()['access_token']}"
         return session
+
+
+@contextmanager
+def demo_stack(log_dir: Path) -> Iterator[Stack]:
+    """A suite of its own (own vhost and databases) seeded with the demo chain exactly as `make run`
+    seeds it (deploy/demo.py through the gateway): no other test's data helps it, and the demo's
+    data (its SKUs, stores and customers) reaches no other test."""
+    from deploy import demo as chain
+    from tests.support.infra import Databases, Vhost
+
+    vhost, databases = Vhost().create(), Databases().create()
+    running = Stack(vhost.uri, databases.env(), log_dir).start()
+    try:
+        chain.seed(running.login(), running.url)
+        yield running
+    finally:
+        running.stop()
+        databases.drop()
+        vhost.drop()

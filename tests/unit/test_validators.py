@@ -1,10 +1,19 @@
 from __future__ import annotations
 
-import pytest
-from marshmallow import Schema, ValidationError
+import re
 
-from services.common.fields import Fen, Quantity
-from services.common.validators import (mask_mobile, normalize_mobile, normalize_plate, normalize_vin,
+import pytest
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from marshmallow import Schema, ValidationError, fields
+
+from gateway.openapi import _enforced
+from services.common.fields import (MAX_FEN, MAX_QUANTITY, ClockTime, Code, Fen, Mobile, Name, Phone, Plate, Quantity,
+                                    TimeZone, Years)
+from services.common.schemas import NOT_A_CURSOR, Cursor
+from services.common.validators import (date_pattern, mask_mobile, normalize_mobile, normalize_plate, normalize_vin,
                                         vin_check_digit)
 
 
@@ -68,3 +77,92 @@ def test_quantities_have_at_most_three_decimals():
     assert Line().dump({"price_fen": 1, "qty": Line().load({"price_fen": 1, "qty": 0.1})["qty"]})["qty"] == 0.1
     with pytest.raises(ValidationError):
         Line().load({"price_fen": 1, "qty": 1.0005})
+
+
+# -- names, codes, phones: what is refused, and what the OpenAPI document declares -------------------
+class Master(Schema):
+    name = Name(max_length=50)
+    code = Code(min_length=2, max_length=20)
+    phone = Phone()
+
+
+@pytest.mark.parametrize("field, value", [
+    ("name", "0"), ("name", "00000"), ("name", "---"), ("name", " "), ("name", "张\x01三"), ("name", "x" * 51),
+    ("code", "0"), ("code", "-GZ"), ("code", "广州"), ("code", "GZ 01"),
+    ("phone", "0"), ("phone", "00000"), ("phone", "12345678"), ("phone", "010-0888888"), ("phone", "400-12-3456"),
+    ("phone", "02088888888888")])
+def test_junk_names_codes_and_phones_are_refused(field, value):
+    with pytest.raises(ValidationError) as error:
+        Master().load({field: value})
+    assert list(error.value.messages) == [field]
+
+
+@pytest.mark.parametrize("field, value, stored", [
+    ("name", " 张三 ", "张三"), ("name", "Li Wei", "Li Wei"), ("name", "3号工位", "3号工位"), ("name", "BMW", "BMW"),
+    ("name", "阿卜杜·热合曼", "阿卜杜·热合曼"), ("code", "GZ-01", "GZ-01"), ("code", "OIL.5W30_4L", "OIL.5W30_4L"),
+    ("phone", "020-88886666", "020-88886666"), ("phone", "(0755) 8600 1234", "075586001234"),
+    ("phone", "0571-8888888-801", "0571-8888888-801"), ("phone", "400-820-8820", "400-820-8820"),
+    ("phone", "8008208820", "8008208820"), ("phone", "+86 138 1234 5678", "13812345678")])
+def test_real_names_codes_and_phones_are_kept(field, value, stored):
+    assert Master().load({field: value}) == {field: stored}
+
+
+def test_amounts_are_capped_at_ten_million_yuan_and_quantities_at_a_million():
+    assert MAX_FEN == 1_000_000_000
+    assert Line().load({"price_fen": MAX_FEN, "qty": int(MAX_QUANTITY)})["price_fen"] == MAX_FEN
+    for bad in ({"price_fen": MAX_FEN + 1, "qty": 1}, {"price_fen": 1, "qty": int(MAX_QUANTITY) + 1},
+                {"price_fen": 10**12, "qty": 1}):
+        with pytest.raises(ValidationError):
+            Line().load(bad)
+
+
+@pytest.mark.parametrize("raw", ["2000-02-29", "2024-02-29", "2100-12-31", "2026-04-30"])
+def test_the_date_pattern_knows_the_calendar(raw):
+    assert re.fullmatch(date_pattern(2000, 2100), raw)
+
+
+@pytest.mark.parametrize("raw", ["1999-12-31", "2101-01-01", "2100-02-29", "2023-02-29", "2026-04-31", "2026-13-01"])
+def test_the_date_pattern_refuses_what_is_no_date_or_out_of_span(raw):
+    assert not re.fullmatch(date_pattern(2000, 2100), raw)
+
+
+class Declared(Schema):
+    name = Name(max_length=50)
+    code = Code(max_length=40)
+    phone = Phone()
+    mobile = Mobile()
+    plate = Plate()
+    day = fields.Date(validate=Years(2000, 2100))
+    moment = fields.AwareDateTime(validate=Years(2000, 2100, moments=True))
+    clock = ClockTime()
+    zone = TimeZone()
+    cursor = Cursor()
+
+
+def _property(field: str) -> dict:
+    """The field's declaration as the gateway's OpenAPI document has it."""
+    plugin = MarshmallowPlugin()
+    APISpec(title="t", version="1", openapi_version="3.0.3", plugins=[plugin])
+    plugin.converter.add_attribute_function(_enforced({Declared}))
+    return plugin.converter.schema2jsonschema(Declared())["properties"][field]
+
+
+@pytest.mark.parametrize("field", ["name", "code", "phone", "mobile", "plate", "day", "moment", "clock", "cursor"])
+@settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
+@given(data=st.data())
+def test_every_value_the_declared_pattern_admits_is_accepted(field, data):
+    """The declaration cannot drift from the check: strings drawn from the declared pattern (and length)
+    load; a cursor of the declared form may still be one the API did not issue (said in its description)."""
+    declared = _property(field)
+    value = data.draw(st.from_regex(declared["pattern"], fullmatch=True).filter(
+        lambda text: declared.get("minLength", 0) <= len(text) <= declared.get("maxLength", 10**6)))
+    try:
+        Declared().load({field: value})
+    except ValidationError as error:
+        assert error.messages == {"cursor": [NOT_A_CURSOR]}
+
+
+def test_time_zones_are_declared_as_their_enum():
+    assert "Asia/Shanghai" in _property("zone")["enum"]
+    with pytest.raises(ValidationError):
+        Declared().load({"zone": "Asia/Beijing"})

@@ -107,9 +107,27 @@ def test_only_active_technicians_of_the_store_with_the_skill_qualify():
     assert dispatch.qualification_problem(tech("a", ["brakes"]), "s1", "brakes") is None
     assert dispatch.qualification_problem(tech("a", ["paint"]), "s1", None) is None
     assert dispatch.qualification_problem(tech("a", []), "s1", "general") is None  # sales' default: anyone
-    assert "skill brakes" in dispatch.qualification_problem(tech("a", ["paint"]), "s1", "brakes")
-    assert "another store" in dispatch.qualification_problem(tech("a", ["brakes"], store="s2"), "s1", "brakes")
-    assert "not active" in dispatch.qualification_problem(tech("a", ["brakes"], active=False), "s1", "brakes")
+    assert dispatch.qualification_problem(tech("a", ["paint"]), "s1", "brakes") == "technician_lacks_skill"
+    assert dispatch.qualification_problem(tech("a", ["brakes"], store="s2"), "s1", "brakes") == "technician_in_other_store"
+    assert dispatch.qualification_problem(tech("a", ["brakes"], active=False), "s1", "brakes") == "technician_inactive"
+
+
+def test_a_refused_dispatch_names_the_technicians_and_the_skill_for_the_client_to_word():
+    """Issue 18: the console showed `赵磊 (01m9...) does not have the skill senior` in English with an
+    id; the refusal carries a code, the technicians' names and the job's skill instead."""
+    crew = {"t1": tech("赵磊", ["brakes"]), "t2": tech("周婷", ["tyres"]), "t3": tech("吴刚", ["paint"], store="s2")}
+    job = SimpleNamespace(skill="maintenance", description="更换机油机滤", op_code="OIL-CHG")
+    with pytest.raises(Invalid) as refused:
+        dispatch.refuse_unqualified({"t1": "technician_lacks_skill", "t2": "technician_lacks_skill",
+                                     "t3": "technician_in_other_store"}, crew, job)
+    assert refused.value.code == "technician_in_other_store"  # the first kind of problem
+    assert refused.value.params == {"technicians": ["吴刚"], "job": "更换机油机滤", "skill": "maintenance"}
+    with pytest.raises(Invalid) as refused:
+        dispatch.refuse_unqualified({"t1": "technician_lacks_skill", "t2": "technician_lacks_skill"}, crew, job)
+    assert refused.value.code == "technician_lacks_skill"
+    assert refused.value.params["technicians"] == ["赵磊", "周婷"]
+    assert "赵磊 (t1) does not have the skill maintenance." in refused.value.fields["technicians"]
+    dispatch.refuse_unqualified({}, crew, job)  # nobody refused: nothing raised
 
 
 def test_suggestions_rank_least_loaded_first_then_fewer_jobs_then_free_then_senior():

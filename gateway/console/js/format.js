@@ -40,9 +40,9 @@ export function localDay(timeZone, offsetDays = 0) {
 
 export const qty = (n) => (n === null || n === undefined ? "—" : String(Number(n)));
 
-/** The end of the store's local day as an ISO instant with the store's offset. */
-export function endOfLocalDay(timeZone) {
+/** The end of the store's local day (`offsetDays` from today) as an ISO instant with the store's offset. */
+export function endOfLocalDay(timeZone, offsetDays = 0) {
   const name = new Intl.DateTimeFormat("en-US", { timeZone, timeZoneName: "longOffset" })
     .formatToParts(new Date()).find((part) => part.type === "timeZoneName").value;
-  return `${localDay(timeZone, 1)}T00:00:00${name.replace("GMT", "") || "Z"}`;
+  return `${localDay(timeZone, 1 + offsetDays)}T00:00:00${name.replace("GMT", "") || "Z"}`;
 }

@@ -44,6 +44,8 @@ const WORDS = {
   decision_approved: ["同意", "Approve"], decision_declined: ["不做", "Decline"], in_stock: ["有货", "In stock"], short: ["缺货", "Short"],
   subtotal: ["小计", "Subtotal"], discount: ["折扣", "Discount"], tax: ["税额", "Tax"],
   add_line: ["添加项目", "Add a line"], add_labour: ["工时", "Labour"], add_part: ["配件", "Parts"], add_fee: ["费用", "Fees"], hours: ["工时 (小时)", "Hours"],
+  add_package: ["套餐", "Packages"], package_name: ["套餐", "Package"], package_contents: ["包含项目", "What it holds"],
+  package_fixed_price: ["套餐一口价", "Fixed package price"], package_sum_price: ["按项目计价", "Priced by its lines"],
   part_search: ["搜索配件", "Search parts"], part_search_hint: ["编号、OE 号或名称", "SKU, OE number or name"], sku: ["编号", "SKU"], available: ["可用", "Available"],
   amount_yuan: ["金额 (元)", "Amount (¥)"], discount_kind: ["折扣方式", "Discount kind"], percent: ["百分比 %", "Percent %"], value: ["数值", "Value"],
   reason: ["原因", "Reason"], apply_discount: ["申请折扣", "Apply discount"], approve_discount: ["批准折扣", "Approve discount"], note: ["说明", "Note"],
@@ -70,10 +72,10 @@ const WORDS = {
   satisfied: ["客户满意", "Satisfied"], not_satisfied: ["不满意", "Not satisfied"], comment: ["客户意见", "Comment"],
   override_reason: ["欠款放行原因（店长）", "Reason to release unpaid (manager)"],
   override_reason_hint: ["例如：协议客户月结", "e.g. fleet customer, monthly billing"],
-  error_delivery_balance_open: ["结算单尚有未付款项（或尚未出结算单），请先到收银台结清；店长可填写放行原因后交车",
-    "The invoice is not settled (or not issued yet): take payment first; a store manager may release the car with a reason"],
+  error_delivery_balance_open: ["结算单尚有未付款项（或尚未出结算单），请先到收银台结清；店长可填写放行原因后交车", "The invoice is not settled (or not issued yet): take payment first; a store manager may release the car with a reason"],
   error_delivery_override_needs_manager: ["欠款放行须由店长操作", "Only a store manager may release a car with an open balance"],
   error_discount_approval_pending: ["折扣待店长审批，批准后才能向客户报价", "The discount awaits a manager's approval before the quote is presented"],
+  findings: ["检查发现", "Inspection findings"], quote_findings: ["转成报价单", "Quote the findings"], finding_quoted: ["已报价", "Quoted"],
   wo_waiting_on_technicians: ["等待技师作业并提交质检", "Waiting for the technicians to finish and send it to QC"],
   // technician
   no_jobs: ["今天没有分派给你的作业", "No jobs for you today"], not_a_technician: ["此账号没有关联技师档案", "This account is not linked to a technician"],
@@ -111,12 +113,52 @@ const WORDS = {
   history: ["服务记录（全连锁）", "History (all stores)"], spend: ["累计消费", "Spend"],
   history_visit: ["到店", "Visit"], history_order: ["订单", "Order"], history_order_cancelled: ["订单取消", "Order cancelled"], history_delivery: ["交车", "Delivery"],
   history_payment: ["付款", "Payment"], history_refund: ["退款", "Refund"], history_follow_up: ["回访", "Follow-up"], history_complaint: ["投诉", "Complaint"], history_merge: ["合并", "Merge"],
-  follow_ups_due: ["今天到期的回访", "Follow-ups due today"], reached: ["已联系上", "Reached"], satisfaction: ["满意度", "Satisfaction"],
+  follow_ups_due: ["今天到期的回访", "Follow-ups due today"], follow_ups_upcoming: ["近 7 天待回访（可提前回访）", "Coming up in the next 7 days (may be called early)"],
+  reached: ["已联系上", "Reached"], satisfaction: ["满意度", "Satisfaction"],
   complaint: ["投诉内容", "Complaint"], complaint_hint: ["如有投诉请填写，将自动立案", "A complaint, if any, opens a case"], save_outcome: ["保存回访结果", "Save outcome"],
   delivered_at: ["交车", "Delivered"], complaint_opened: ["已立投诉单", "Complaint opened"],
   follow_up_scheduled: ["待回访", "Scheduled"], follow_up_due: ["到期", "Due"], follow_up_completed: ["已回访", "Completed"], follow_up_unreachable: ["联系不上", "Unreachable"],
   complaint_open: ["待处理", "Open"], complaint_in_progress: ["处理中", "In progress"], complaint_resolved: ["已解决", "Resolved"], complaint_closed: ["已关闭", "Closed"],
   resolution: ["处理结果", "Resolution"], compensation_yuan: ["补偿金额 (元)", "Compensation (¥)"],
+  // the walk's refusals worded from their codes ({name}: a param; {name:prefix}: its value in words)
+  error_job_needs_technician: ["每项作业至少派一名技师", "Each job needs at least one technician"],
+  error_split_incomplete: ["请给每位技师都填写分配比例，或全部留空平分", "Give every technician a split, or none for an even split"],
+  error_technician_twice: ["同一位技师在一项作业里出现了两次", "A technician appears twice on one job"],
+  error_split_share_out_of_range: ["分配比例 {pct}% 不对：每人须大于 0 且不超过 100%", "A split of {pct}% is out of range: above 0 and at most 100%"],
+  error_split_not_hundred: ["分配比例合计 {total}%，应为 100%", "The split sums to {total}%, not 100%"],
+  error_unknown_technician: ["找不到所选技师，请刷新后重试", "A chosen technician is unknown; refresh and try again"],
+  error_technician_in_other_store: ["{technicians} 不是本店技师，不能派工", "{technicians}: not of this store"],
+  error_technician_inactive: ["{technicians} 已停用，不能派工", "{technicians}: no longer active"],
+  error_technician_lacks_skill: ["{technicians} 不具备「{job}」所需的{skill:skill}技能，请改派有此技能的技师", "{technicians} lack the {skill:skill} skill that {job} needs; choose a technician who has it"],
+  error_technician_clocked_in: ["{technicians} 仍在打卡作业中，请先收工打卡", "{technicians} still clocked in; clock out first"],
+  error_job_twice: ["同一项作业出现了两次", "A job appears twice"],
+  error_work_order_state: ["工单当前为「{status:wo}」，不能进行此操作，请刷新后再看", "The work order is {status:wo}; this cannot be done now (refresh)"],
+  error_work_order_changed: ["工单刚被他人更新，请刷新后重试", "Someone else just changed this work order; refresh and try again"],
+  error_account_not_a_technician: ["此账号没有关联技师档案，请联系店长", "This account is not linked to a technician; ask the store manager"],
+  error_clock_only_yourself: ["技师只能为自己打卡", "Technicians clock only themselves"],
+  error_name_the_technician: ["请选择为哪位技师打卡", "Choose the technician to clock"],
+  error_technician_not_on_job: ["{technician} 没有被派到「{job}」，请先派工", "{technician} is not dispatched to {job}"],
+  error_technician_already_clocked_in: ["{technician} 已在打卡作业中（{order} {job}），请先收工打卡", "{technician} is clocked in already ({order} {job}); clock out first"],
+  error_technician_not_clocked_in: ["{technician} 没有在「{job}」打卡", "{technician} is not clocked into {job}"],
+  error_qc_already_passed: ["质检已通过，请直接完工", "QC has passed already; complete the work order"],
+  error_qc_by_own_technician: ["质检须由本工单技师以外的人来做", "QC is done by someone other than the job's technicians"],
+  error_qc_checklist_failed: ["有不合格的检查项（{items}），不能判为合格", "Failed checklist items ({items}): QC cannot pass"],
+  error_qc_reason_required: ["请填写质检不合格的原因", "Say why QC failed"],
+  error_unknown_job: ["找不到所选作业，请刷新后重试", "A chosen job is unknown; refresh and try again"],
+  error_hours_for_technician_not_on_job: ["只能为派到该作业的技师记录工时", "Hours are recorded only for technicians dispatched to that job"],
+  error_qc_not_passed: ["质检尚未通过，请先完成质检", "QC has not passed yet; record a passing QC first"],
+  error_invoice_state: ["结算单当前为「{status:invoice}」，不能进行此操作", "The invoice is {status:invoice}; this cannot be done"],
+  error_card_state: ["会员卡当前为「{status:card_state}」，不能使用", "The member card is {status:card_state}; it cannot be used"],
+  card_state_active: ["正常", "Active"], card_state_cancelled: ["已注销", "Cancelled"],
+  error_overpayment: ["本单应收只有 {due_fen:yuan}，不能多收", "Only {due_fen:yuan} is due; no overpayment"],
+  error_quote_state: ["报价单当前为「{status:quote}」，不能进行此操作，请刷新", "The quote is {status:quote}; this cannot be done (refresh)"],
+  error_quote_empty: ["报价单还没有项目，不能向客户报价", "The quote has no lines to present"],
+  error_decision_incomplete: ["请逐项记录客户同意或不做", "Record the customer's decision for every line"],
+  error_follow_up_state: ["该回访已是「{status:follow_up}」", "This follow-up is {status:follow_up} already"],
+  error_mobile_taken: ["这个手机号已有客户档案，请先按手机号查找该客户", "This mobile is registered already; find that customer first"],
+  error_plate_taken: ["这个车牌已登记在客户名下，请先按车牌查找", "This plate is registered already; find it by plate first"],
+  error_vin_taken: ["这个车架号已登记，请核对 VIN", "This VIN is registered already; check it"],
+  error_satisfaction_required: ["联系上客户时请选择满意度", "Choose the satisfaction of a customer who was reached"],
   // dashboard
   from: ["从", "From"], to: ["到", "To"], store: ["门店", "Store"], no_data: ["暂无数据", "No data"],
   kpi_revenue: ["营业额", "Revenue"], kpi_car_count: ["台次", "Car count"], kpi_aro: ["单车产值", "ARO"], kpi_parts_gp: ["配件毛利率", "Parts GP %"],
@@ -155,13 +197,50 @@ export function t(key) {
   return worded(key) ?? key;
 }
 
-/** The error in the reader's language from its code and params, or null when the code has no words. */
+/** A value of a vocabulary in words (`named("skill", "brakes")` → 制动), or the value itself when
+ * the console has no word for it. */
+export function named(prefix, value) {
+  return worded(`${prefix}_${value}`) ?? String(value ?? "");
+}
+
+const PARAM_FORMATS = { yuan: (fen) => `¥${(Number(fen) / 100).toFixed(2)}` };
+
+/** The error in the reader's language from its code and params, or null when the code has no words.
+ * `{name}` is a param as given (a list joined with 、), `{name:prefix}` a value of a vocabulary in
+ * words (`{status:wo}` → 质检), `{name:yuan}` an amount of fen in 元. */
 export function errorWords(error) {
   const word = WORDS[`error_${error.code}`];
   if (!word) return null;
   const params = error.params || {};
-  return word[current === "zh" ? 0 : 1].replace(/\{(\w+)\}/g, (_all, name) =>
-    (Array.isArray(params[name]) ? params[name].join("、") : String(params[name] ?? "")));
+  const say = (value, how) => (PARAM_FORMATS[how] ? PARAM_FORMATS[how](value) : how ? named(how, value) : String(value ?? ""));
+  return word[current === "zh" ? 0 : 1].replace(/\{(\w+)(?::(\w+))?\}/g, (_all, name, how) =>
+    (Array.isArray(params[name]) ? params[name].map((value) => say(value, how)).join("、") : say(params[name], how)));
+}
+
+// marshmallow's standard field messages (the API's 422 `fields`) in Chinese: [pattern, words with $1…]
+const FIELD_MESSAGES = [
+  [/^(Missing data for required field|Field may not be null)\.$/, "必填"],
+  [/^Not a valid (integer|number|decimal)\.$/, "请填写数字"],
+  [/^Not a valid (date|datetime|time|aware datetime)\.$/, "日期或时间格式不对"],
+  [/^Not a valid (string|boolean|list|mapping)\.$/, "格式不对"],
+  [/^Must be greater than or equal to (\S+) and less than or equal to (\S+)\.$/, "须在 $1 到 $2 之间"],
+  [/^Must be greater than (\S+) and less than or equal to (\S+)\.$/, "须大于 $1 且不超过 $2"],
+  [/^Must be greater than or equal to (\S+)\.$/, "不能小于 $1"],
+  [/^Must be greater than (\S+)\.$/, "须大于 $1"],
+  [/^Must be less than or equal to (\S+)\.$/, "不能大于 $1"],
+  [/^Length must be between (\d+) and (\d+)\.$/, "长度须为 $1 到 $2 个字符"],
+  [/^Shorter than minimum length (\d+)\.$/, "至少 $1 个字符"],
+  [/^Longer than maximum length (\d+)\.$/, "最多 $1 个字符"],
+  [/^Must be one of: .*\.$/, "不是可选的值"],
+  [/^Unknown field\.$/, "多余的字段"],
+];
+
+/** A field message of the API in the reader's language: marshmallow's standard ones worded in
+ * Chinese, anything else as the API said it. */
+export function fieldWords(message) {
+  if (current !== "zh") return message;
+  const known = FIELD_MESSAGES.find(([pattern]) => pattern.test(message));
+  return known ? message.replace(known[0], known[1]) : message;
 }
 
 /** Fills every `[data-t]` element under `root` with its word. */

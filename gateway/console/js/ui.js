@@ -1,6 +1,6 @@
 // Small DOM helpers shared by every screen: elements, form fields, errors next to their field,
 // busy buttons and step-by-step progress for multi-call actions.
-import { errorWords, t } from "./i18n.js";
+import { errorWords, fieldWords, t, worded as word } from "./i18n.js";
 
 export function h(tag, props = {}, ...children) {
   const el = document.createElement(tag);
@@ -37,11 +37,11 @@ export function form(props, ...children) {
 }
 
 function flatten(messages, prefix = "") {
-  if (Array.isArray(messages)) return [[prefix, messages.join(" ")]];
+  if (Array.isArray(messages)) return [[prefix, messages.map((m) => fieldWords(String(m))).join(" ")]];
   if (messages && typeof messages === "object") {
     return Object.entries(messages).flatMap(([key, value]) => flatten(value, prefix ? `${prefix}.${key}` : key));
   }
-  return [[prefix, String(messages)]];
+  return [[prefix, fieldWords(String(messages))]];
 }
 
 export function clearErrors(scope) {
@@ -63,13 +63,14 @@ export function showError(scope, error) {
       slot.classList.add("invalid");
       slot.querySelector(".field-error").textContent = message;
     } else if (!worded) { // worded, the general line says it
-      leftovers.push(path ? `${path}: ${message}` : message);
+      leftovers.push(path ? `${word(path) ?? path}: ${message}` : message);
     }
   }
   const general = scope.querySelector(".form-error") || document.getElementById("toast");
   const prefix = error.status ? `${t("error")} ${error.status}: ` : "";
   general.dataset.code = error.code || "";
-  general.textContent = [prefix + (worded ?? error.message), ...leftovers].join(" · ");
+  const lead = worded ?? (error.code === "validation_failed" ? t("fix_fields") : error.message);
+  general.textContent = [prefix + lead, ...leftovers].join(" · ");
   if (general.id === "toast") flash(general.textContent);
 }
 

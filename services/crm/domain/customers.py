@@ -40,6 +40,10 @@ def get_vehicle(session: Session, vehicle_id: str) -> Vehicle:
     return vehicle
 
 
+TAKEN = {"mobile": "mobile_taken", "plate": "plate_taken", "vin": "vin_taken"}
+"""A unique field already registered: the code of its Conflict."""
+
+
 def _flush_unique(session: Session, what: dict[str, str]) -> None:
     """Flush, turning a unique-constraint violation into a Conflict naming the field."""
     try:
@@ -48,7 +52,7 @@ def _flush_unique(session: Session, what: dict[str, str]) -> None:
         session.rollback()
         detail = str(exc.orig).lower()
         field = next((f for f in what if f in detail), next(iter(what)))
-        raise Conflict(what[field], fields={field: [what[field]]}) from exc
+        raise Conflict(what[field], fields={field: [what[field]]}, code=TAKEN[field]) from exc
 
 
 def _ensure_unique(session: Session, model, column: str, value, exclude_id: str | None, message: str) -> None:
@@ -58,7 +62,7 @@ def _ensure_unique(session: Session, model, column: str, value, exclude_id: str 
     if exclude_id:
         query = query.where(model.id != exclude_id)
     if session.execute(query.limit(1)).first():
-        raise Conflict(message, fields={column: [message]})
+        raise Conflict(message, fields={column: [message]}, code=TAKEN[column])
 
 
 def _check_referrer(session: Session, referrer_id: str | None, customer_id: str | None) -> None:

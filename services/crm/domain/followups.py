@@ -111,7 +111,8 @@ def complete_follow_up(session: Session, follow_up_id: str, outcome: dict, calle
         raise NotFound(f"No follow-up {follow_up_id}.")
     caller.require_store(follow_up.store_id)
     if follow_up.status not in OPEN_FOLLOW_UP_STATES:
-        raise Conflict(f"This follow-up is already {follow_up.status}.")
+        raise Conflict(f"This follow-up is already {follow_up.status}.", code="follow_up_state",
+                       params={"status": follow_up.status})
     reached = outcome.get("reached", True)
     follow_up.attempts += 1
     follow_up.comment = outcome.get("comment")
@@ -124,7 +125,7 @@ def complete_follow_up(session: Session, follow_up_id: str, outcome: dict, calle
             follow_up.status, follow_up.due_at = "scheduled", now + RETRY_AFTER
         return follow_up
     if outcome.get("satisfaction") is None:
-        raise Invalid("A reached customer's satisfaction (1-5) is needed.",
+        raise Invalid("A reached customer's satisfaction (1-5) is needed.", code="satisfaction_required",
                       fields={"satisfaction": ["Required when the customer was reached."]})
     follow_up.reached = True
     follow_up.satisfaction = outcome["satisfaction"]

@@ -32,7 +32,9 @@ def require_manager(caller: Caller, action: str) -> None:
 
 
 def illegal(what: str, state: str, action: str) -> Conflict:
-    return Conflict(f"The {what} is {state}; it cannot be {action}.", fields={"status": [state]})
+    """Conflict coded `<what>_state` (`invoice_state`, `card_state`) with the state as a param."""
+    return Conflict(f"The {what} is {state}; it cannot be {action}.", fields={"status": [state]},
+                    code=f"{what}_state", params={"status": state})
 
 
 def visible_stores(caller: Caller, store_id: str | None) -> list[str] | None:

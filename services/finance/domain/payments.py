@@ -88,7 +88,8 @@ def take_payment(session: Session, caller: Caller, invoice_id: str, data: dict,
     amount, method = data["amount_fen"], data["method"]
     if amount > invoice.due_fen:
         raise Invalid(f"Only {invoice.due_fen} fen is due; overpayment is refused.",
-                      fields={"amount_fen": [f"At most {invoice.due_fen}."]})
+                      fields={"amount_fen": [f"At most {invoice.due_fen}."]}, code="overpayment",
+                      params={"due_fen": str(invoice.due_fen)})
     day = ledger.business_date(session, invoice.store_id)
     payment = Payment(kind="payment", invoice_id=invoice.id, order_id=invoice.order_id, store_id=invoice.store_id,
                       customer_id=invoice.customer_id, method=method, amount_fen=amount, refunded_fen=0,

@@ -43,7 +43,7 @@ def store_today(settings: StoreSettings) -> date:
 def require_state(quote: Quote, allowed: tuple[str, ...], action: str) -> None:
     if quote.state not in allowed:
         raise Conflict(f"The quote is {quote.state}; {action} needs it {' or '.join(allowed)}.",
-                       fields={"state": [quote.state]})
+                       fields={"state": [quote.state]}, code="quote_state", params={"status": quote.state})
 
 
 def get_quote(session: Session, caller: Caller, quote_id: str, lock: bool = False) -> Quote:
@@ -96,11 +96,16 @@ def open_quote(session: Session, caller: Caller, data: dict) -> Quote:
 
 
 _CONDITION_WORDS = {"red": "红·需立即处理", "yellow": "黄·建议近期处理"}
+_AREA_WORDS = {"exterior": "外观", "interior": "内饰", "lights": "灯光", "glass": "玻璃", "tyres": "轮胎",
+               "brakes": "制动", "suspension": "悬挂", "steering": "转向", "engine": "发动机", "fluids": "油液",
+               "battery": "电瓶", "electrical": "电气", "exhaust": "排气", "underbody": "底盘",
+               "air_conditioning": "空调", "transmission": "变速箱", "other": "其他"}
+"""workshop's inspection areas as the note (a zh-CN text the customer may see) names them."""
 
 
 def findings_note(findings: list[dict]) -> str:
     """The inspection findings a follow-up quote was opened for, as the advisor reads them."""
-    rows = [f"- {f['area']} · {f['item']}（{_CONDITION_WORDS.get(f['condition'], f['condition'])}）"
+    rows = [f"- {_AREA_WORDS.get(f['area'], f['area'])} · {f['item']}（{_CONDITION_WORDS.get(f['condition'], f['condition'])}）"
             + (f"：{f['notes']}" if f.get("notes") else "") for f in findings]
     return "车检发现 (DVI):\n" + "\n".join(rows)
 
@@ -199,7 +204,8 @@ def _editable(session: Session, caller: Caller, quote_id: str) -> Quote:
     quote = get_quote(session, caller, quote_id, lock=True)
     if quote.state != "draft":
         raise Conflict(f"The quote is {quote.state}; only a draft changes. Revise it to make a new version "
-                       "(POST /v1/quotes/{id}/revise).", fields={"state": [quote.state]})
+                       "(POST /v1/quotes/{id}/revise).", fields={"state": [quote.state]}, code="quote_state",
+                       params={"status": quote.state})
     return quote
 
 
@@ -451,7 +457,7 @@ def present(session: Session, caller: Caller, quote_id: str) -> Quote:
     quote = get_quote(session, caller, quote_id, lock=True)
     require_state(quote, ("draft",), "presenting")
     if not quote.lines:
-        raise Conflict("A quote without lines cannot be presented.")
+        raise Conflict("A quote without lines cannot be presented.", code="quote_empty")
     require_approved_discount(quote, "presented")
     settings = settings_of(session, quote.store_id)
     quote.state, quote.presented_at = "presented", utcnow()
@@ -472,7 +478,7 @@ def decide(session: Session, caller: Caller, quote_id: str, data: dict) -> Quote
     if ids - approved - declined:
         problems["_schema"] = [f"Decide every line; undecided: {', '.join(sorted(ids - approved - declined))}."]
     if problems:
-        raise Invalid("The decision does not match the quote's lines.", fields=problems)
+        raise Invalid("The decision does not match the quote's lines.", fields=problems, code="decision_incomplete")
     now = utcnow()
     for line in quote.lines:
         line.decision = "approved" if line.id in approved else "declined"

@@ -17,7 +17,7 @@ from services.common.errors import Conflict, Forbidden, Invalid
 from services.common.outbox import record_event
 
 from ..events import WorkStarted
-from ..models import Technician, TimeEntry, WorkOrder
+from ..models import Job, Technician, TimeEntry, WorkOrder
 from . import bays as bay_rules
 from .technicians import get_technician, technician_of_user
 from .work_orders import DISPATCHED, IN_PROGRESS, get_job, get_work_order, touch, transition
@@ -37,12 +37,13 @@ def resolve_technician(session: Session, caller: Caller, technician_id: str | No
     if caller.role == "technician":
         own = technician_of_user(session, caller.user_id)
         if own is None:
-            raise Forbidden("Your account is not linked to a technician record.")
+            raise Forbidden("Your account is not linked to a technician record.", code="account_not_a_technician")
         if technician_id and technician_id != own.id:
-            raise Forbidden("Technicians clock only themselves.")
+            raise Forbidden("Technicians clock only themselves.", code="clock_only_yourself")
         return get_technician(session, own.id, caller, lock=True)
     if not technician_id:
-        raise Invalid("Name the technician.", fields={"technician_id": ["Required unless you are the technician."]})
+        raise Invalid("Name the technician.", fields={"technician_id": ["Required unless you are the technician."]},
+                      code="name_the_technician")
     return get_technician(session, technician_id, caller, lock=True)
 
 
@@ -58,15 +59,21 @@ def clock_in(session: Session, caller: Caller, work_order_id: str, job_id: str, 
     technician = resolve_technician(session, caller, technician_id)
     if work_order.status not in (DISPATCHED, IN_PROGRESS):
         raise Conflict(f"The work order is {work_order.status}; cannot clock in.",
-                       fields={"status": [work_order.status]})
+                       fields={"status": [work_order.status]}, code="work_order_state",
+                       params={"status": work_order.status})
     if technician.id not in {a.technician_id for a in job.assignments}:
-        raise Conflict(f"{technician.name} is not dispatched to this job.", fields={"technician_id": [technician.id]})
+        raise Conflict(f"{technician.name} is not dispatched to this job.", fields={"technician_id": [technician.id]},
+                       code="technician_not_on_job", params={"technician": technician.name, "job": job.description})
     current = open_entry(session, technician.id)
     if current is not None:
         where = ("this job" if current.job_id == job.id
                  else f"job {current.job_id} of work order {current.work_order_id}")
+        other = session.get(Job, current.job_id)
         raise Conflict(f"{technician.name} is already clocked into {where} since {current.started_at.isoformat()}.",
-                       fields={"technician_id": [f"clocked into {current.job_id}"]})
+                       fields={"technician_id": [f"clocked into {current.job_id}"]},
+                       code="technician_already_clocked_in",
+                       params={"technician": technician.name, "job": other.description if other else "",
+                               "order": (other.work_order.order_number or "") if other else ""})
     now = utcnow()
     job.finished_at = None  # back on it (more work, or rework after QC)
     if work_order.status == DISPATCHED:
@@ -85,7 +92,8 @@ def clock_in(session: Session, caller: Caller, work_order_id: str, job_id: str, 
             session.flush()
     except IntegrityError as exc:  # a concurrent clock-in of the same technician won the race
         raise Conflict(f"{technician.name} is already clocked into a job.",
-                       fields={"technician_id": ["already clocked in"]}) from exc
+                       fields={"technician_id": ["already clocked in"]}, code="technician_already_clocked_in",
+                       params={"technician": technician.name, "job": "", "order": ""}) from exc
     touch(work_order)
     return entry
 
@@ -106,7 +114,8 @@ def clock_out(session: Session, caller: Caller, work_order_id: str, job_id: str,
     technician = resolve_technician(session, caller, technician_id)
     entry = open_entry(session, technician.id)
     if entry is None or entry.job_id != job.id:
-        raise Conflict(f"{technician.name} is not clocked into this job.", fields={"technician_id": [technician.id]})
+        raise Conflict(f"{technician.name} is not clocked into this job.", fields={"technician_id": [technician.id]},
+                       code="technician_not_clocked_in", params={"technician": technician.name, "job": job.description})
     now = utcnow()
     _close(entry, now, note)
     if job_finished:

@@ -30,7 +30,7 @@ def actual_hours(assignments: dict[tuple[str, str], Decimal], clocked: dict[tupl
         key = (correction["job_id"], correction["technician_id"])
         if key not in assignments:
             raise Invalid("Hours can only be recorded for a technician dispatched to that job.",
-                          fields={"labour": [f"{key[1]} is not on job {key[0]}."]})
+                          fields={"labour": [f"{key[1]} is not on job {key[0]}."]}, code="hours_for_technician_not_on_job")
         hours[key] = to_qty(correction["hours"])
     return hours
 
@@ -65,7 +65,8 @@ def complete(session: Session, caller: Caller, work_order_id: str, data: dict) -
     work_order = get_work_order(session, work_order_id, caller, lock=True)
     check_transition(work_order.status, COMPLETED, "complete it")
     if work_order.status == QC and not work_order.qc_passed:
-        raise Conflict("QC has not passed yet; record a passing QC first.", fields={"status": [QC]})
+        raise Conflict("QC has not passed yet; record a passing QC first.", fields={"status": [QC]},
+                       code="qc_not_passed")
     assignments = {(job.id, a.technician_id): a for job in work_order.jobs for a in job.assignments}
     hours = actual_hours(assignments, clocked_hours(entries_of(session, work_order.id)), data.get("labour") or [])
     for key, assignment in assignments.items():

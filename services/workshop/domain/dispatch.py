@@ -32,30 +32,38 @@ def required_skill(skill: str | None) -> str | None:
 DISPATCHABLE = (OPEN, DISPATCHED, IN_PROGRESS)
 
 
+def plain(number: Decimal) -> str:
+    """A percentage as people write it: 90, 33.5 (no trailing zeros, no exponent)."""
+    return format(number.normalize(), "f")
+
+
 def validate_split(shares: list[dict]) -> dict[str, Decimal]:
     """`[{technician_id, split_pct}]` → {technician_id: pct}; one technician once, each share above
     zero, all shares summing to exactly 100. With no split_pct at all the job is shared evenly."""
     if not shares:
-        raise Invalid("A job needs at least one technician.", fields={"technicians": ["At least one technician."]})
+        raise Invalid("A job needs at least one technician.", fields={"technicians": ["At least one technician."]},
+                      code="job_needs_technician")
     given = [share.get("split_pct") is not None for share in shares]
     if not any(given):
         shares = even_split([share["technician_id"] for share in shares])
     elif not all(given):
         raise Invalid("Give every technician a split_pct, or none for an even split.",
-                      fields={"split_pct": ["Missing for some technicians."]})
+                      fields={"split_pct": ["Missing for some technicians."]}, code="split_incomplete")
     split: dict[str, Decimal] = {}
     for share in shares:
         technician_id, pct = share["technician_id"], Decimal(share["split_pct"])
         if technician_id in split:
             raise Invalid("A technician appears twice on one job.",
-                          fields={"technicians": [f"{technician_id} appears twice."]})
+                          fields={"technicians": [f"{technician_id} appears twice."]}, code="technician_twice")
         if pct <= 0 or pct > HUNDRED:
             raise Invalid("Each share is above 0 and at most 100 percent.",
-                          fields={"split_pct": [f"{pct} is not between 0 (exclusive) and 100."]})
+                          fields={"split_pct": [f"{pct} is not between 0 (exclusive) and 100."]},
+                          code="split_share_out_of_range", params={"pct": plain(pct)})
         split[technician_id] = pct
     total = sum(split.values(), Decimal(0))
     if total != HUNDRED:
-        raise Invalid(f"The split sums to {total}, not 100.", fields={"split_pct": [f"Sums to {total}, not 100."]})
+        raise Invalid(f"The split sums to {total}, not 100.", fields={"split_pct": [f"Sums to {total}, not 100."]},
+                      code="split_not_hundred", params={"total": plain(total)})
     return split
 
 
@@ -67,23 +75,46 @@ def even_split(technician_ids: list[str]) -> list[dict]:
     return [{"technician_id": t, "split_pct": first if i == 0 else share} for i, t in enumerate(technician_ids)]
 
 
+QUALIFICATION_PROBLEMS = {"technician_in_other_store": "works in another store",
+                          "technician_inactive": "is not active",
+                          "technician_lacks_skill": "does not have the skill {skill}"}
+"""Why a technician cannot take a job: its code, and its words for the API's message."""
+
+
 def qualification_problem(technician: Technician, store_id: str, skill: str | None) -> str | None:
-    """Why this technician cannot take a job of `store_id` needing `skill`, or None."""
+    """Why this technician cannot take a job of `store_id` needing `skill` (a code of
+    QUALIFICATION_PROBLEMS), or None."""
     if technician.store_id != store_id:
-        return "works in another store"
+        return "technician_in_other_store"
     if not technician.active:
-        return "is not active"
+        return "technician_inactive"
     skill = required_skill(skill)
     if skill and skill not in technician.skills:
-        return f"does not have the skill {skill}"
+        return "technician_lacks_skill"
     return None
+
+
+def refuse_unqualified(problems: dict[str, str], technicians: dict[str, Technician], job: Job) -> None:
+    """Invalid (422) for the technicians who cannot take `job` ({technician id: problem code}):
+    coded by the first kind of problem, with the technicians' names (never their ids) and the
+    job's skill as params, so that a client words it for the people at the counter."""
+    if not problems:
+        return
+    skill = required_skill(job.skill)
+    said = {tid: QUALIFICATION_PROBLEMS[code].format(skill=skill) for tid, code in problems.items()}
+    code = next(code for code in QUALIFICATION_PROBLEMS if code in problems.values())
+    raise Invalid("Some technicians cannot take this job.",
+                  fields={"technicians": [f"{technicians[t].name} ({t}) {why}." for t, why in said.items()]},
+                  code=code, params={"technicians": [technicians[t].name for t, c in problems.items() if c == code],
+                                     "job": job.description or job.op_code or "", "skill": skill or ""})
 
 
 def _technicians(session: Session, ids: list[str]) -> dict[str, Technician]:
     found = {t.id: t for t in session.scalars(select(Technician).where(Technician.id.in_(ids)))}
     missing = [i for i in ids if i not in found]
     if missing:
-        raise Invalid("Unknown technicians.", fields={"technician_id": [f"No technician {i}." for i in missing]})
+        raise Invalid("Unknown technicians.", fields={"technician_id": [f"No technician {i}." for i in missing]},
+                      code="unknown_technician")
     return found
 
 
@@ -95,14 +126,13 @@ def _clocked_in(session: Session, job_id: str) -> set[str]:
 def assign_job(session: Session, work_order: WorkOrder, job: Job, split: dict[str, Decimal],
                technicians: dict[str, Technician], by: str | None) -> None:
     problems = {tid: qualification_problem(technicians[tid], work_order.store_id, job.skill) for tid in split}
-    problems = {tid: why for tid, why in problems.items() if why}
-    if problems:
-        raise Invalid("Some technicians cannot take this job.",
-                      fields={"technicians": [f"{technicians[t].name} ({t}) {why}." for t, why in problems.items()]})
+    refuse_unqualified({tid: why for tid, why in problems.items() if why}, technicians, job)
     removed_while_working = _clocked_in(session, job.id) - set(split)
     if removed_while_working:
+        names = session.scalars(select(Technician.name).where(Technician.id.in_(removed_while_working)))
         raise Conflict("Technicians clocked into this job cannot be taken off it; clock them out first.",
-                       fields={"technicians": sorted(removed_while_working)})
+                       fields={"technicians": sorted(removed_while_working)},
+                       code="technician_clocked_in", params={"technicians": sorted(names)})
     current = {a.technician_id: a for a in job.assignments}
     for technician_id, assignment in current.items():
         if technician_id not in split:
@@ -127,7 +157,7 @@ def dispatch(session: Session, caller: Caller, work_order_id: str, data: dict) -
     for entry in data["jobs"]:
         job = get_job(work_order, entry["job_id"])
         if job.id in seen_jobs:
-            raise Invalid("A job appears twice.", fields={"jobs": [f"{job.id} appears twice."]})
+            raise Invalid("A job appears twice.", fields={"jobs": [f"{job.id} appears twice."]}, code="job_twice")
         seen_jobs.add(job.id)
         assign_job(session, work_order, job, validate_split(entry["technicians"]), technicians, caller.user_id)
     if "bay_id" in data:

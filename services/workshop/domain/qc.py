@@ -38,7 +38,7 @@ def request_qc(session: Session, caller: Caller, work_order_id: str, note: str |
         if still_in:
             names = sorted({entry.technician.name for entry in still_in})
             raise Conflict(f"Still clocked in: {', '.join(names)}; clock out before QC.",
-                           fields={"technicians": names})
+                           fields={"technicians": names}, code="technician_clocked_in", params={"technicians": names})
     transition(session, work_order, QC, by=caller.user_id, reason=note, action="send it to QC")
     work_order.qc_passed = False
     now = utcnow()
@@ -51,19 +51,22 @@ def record_qc(session: Session, caller: Caller, work_order_id: str, data: dict) 
     work_order = get_work_order(session, work_order_id, caller, lock=True)
     require_state(work_order, (QC,), "record a QC result")
     if work_order.qc_passed:
-        raise Conflict("QC has already passed; complete the work order.", fields={"status": [QC]})
+        raise Conflict("QC has already passed; complete the work order.", fields={"status": [QC]},
+                       code="qc_already_passed")
     worked_on_by = {t.user_id for t in technicians_on(session, work_order) if t.user_id}
     problem = inspector_problem(caller.user_id, worked_on_by)
     if problem:
-        raise Forbidden(problem)
+        raise Forbidden(problem, code="qc_by_own_technician")
     failed_items = [item["item"] for item in data.get("checklist", []) if not item["passed"]]
     reasons = list(data.get("reasons") or [])
     if data["passed"] and failed_items:
-        raise Invalid("A QC with failed checklist items cannot pass.", fields={"checklist": failed_items})
+        raise Invalid("A QC with failed checklist items cannot pass.", fields={"checklist": failed_items},
+                      code="qc_checklist_failed", params={"items": failed_items})
     if not data["passed"]:
         reasons = reasons or [f"{item} failed" for item in failed_items]
         if not reasons:
-            raise Invalid("Say why QC failed.", fields={"reasons": ["At least one reason when QC fails."]})
+            raise Invalid("Say why QC failed.", fields={"reasons": ["At least one reason when QC fails."]},
+                          code="qc_reason_required")
     result = QcResult(work_order_id=work_order.id, round=work_order.rework_count + 1, passed=data["passed"],
                       checklist=[{"item": i["item"], "passed": i["passed"], "note": i.get("note")}
                                  for i in data.get("checklist", [])],
@@ -77,7 +80,7 @@ def record_qc(session: Session, caller: Caller, work_order_id: str, data: dict) 
         reopen = set(data.get("rework_job_ids") or []) or {job.id for job in work_order.jobs}
         unknown = reopen - {job.id for job in work_order.jobs}
         if unknown:
-            raise Invalid("Unknown jobs to rework.", fields={"rework_job_ids": sorted(unknown)})
+            raise Invalid("Unknown jobs to rework.", fields={"rework_job_ids": sorted(unknown)}, code="unknown_job")
         for job in work_order.jobs:
             if job.id in reopen:
                 job.finished_at = None

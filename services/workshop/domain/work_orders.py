@@ -63,14 +63,15 @@ def check_transition(current: str, target: str, action: str | None = None) -> No
     if not can_transition(current, target):
         what = action or f"move it to {target}"
         raise Conflict(f"The work order is {current}; cannot {what}.",
-                       fields={"status": [current]})
+                       fields={"status": [current]}, code="work_order_state", params={"status": current})
 
 
 def require_state(work_order: WorkOrder, allowed: tuple[str, ...], action: str) -> None:
     """For actions that are not transitions (dispatching again, inspecting): Conflict outside `allowed`."""
     if work_order.status not in allowed:
         raise Conflict(f"The work order is {work_order.status}; cannot {action}.",
-                       fields={"status": [work_order.status]})
+                       fields={"status": [work_order.status]}, code="work_order_state",
+                       params={"status": work_order.status})
 
 
 def transition(session: Session, work_order: WorkOrder, target: str, *, by: str | None = None,
@@ -92,7 +93,8 @@ def touch(work_order: WorkOrder) -> None:
 def check_version(work_order: WorkOrder, expected: int | None) -> None:
     if expected is not None and expected != work_order.version:
         raise Conflict(f"The work order changed meanwhile (version {work_order.version}, you saw {expected}); "
-                       "reload it and try again.", fields={"expected_version": [str(work_order.version)]})
+                       "reload it and try again.", fields={"expected_version": [str(work_order.version)]},
+                       code="work_order_changed")
 
 
 # -- reading -----------------------------------------------------------------------------------

@@ -71,7 +71,30 @@ async function openDetail(detail, workOrderId, ctx, reload) {
       h("td", { text: job.technicians.map((a) => `${a.name} ${qty(a.split_pct)}%`).join("、") || "—" }),
       h("td", { class: "num", text: `${qty(job.clocked_hours)} h` }),
       h("td", {}, badge(t(`job_${job.status}`)), job.clocked_in.map((c) => badge(`⏱ ${c.name}`, "ok")))))),
+    findingsCard(wo),
     ...stepFor(wo, ctx, done));
+}
+
+const CONDITION_BADGE = { red: "bad", yellow: "warn" };
+
+/** The technicians' red and yellow findings; those not quoted yet become a new quote for the same
+ * visit in one click (its notes list them; the advisor prices the work there). */
+function findingsCard(wo) {
+  const box = h("div", { id: "findings" });
+  api.get(`/v1/work-orders/${wo.id}/inspections`).then((page) => {
+    const found = page.items.flatMap((inspection) => inspection.findings).filter((f) => f.condition in CONDITION_BADGE);
+    if (!found.length) return;
+    const quote = h("button", { type: "button", class: "secondary", text: t("quote_findings") });
+    quote.addEventListener("click", async () => {
+      const made = await busy(quote, box, () => api.post(`/v1/work-orders/${wo.id}/inspections/quote`, {}));
+      if (made) location.hash = `#/quotes/${made.id}`;
+    });
+    box.replaceChildren(h("h3", { text: t("findings") }),
+      h("ul", { class: "list" }, found.map((f) => h("li", { "data-finding": f.id }, badge(t(`cond_${f.condition}`), CONDITION_BADGE[f.condition]),
+        ` ${t(`area_${f.area}`)} · ${f.item}${f.notes ? ` · ${f.notes}` : ""} `, f.quote_id ? badge(t("finding_quoted"), "ok") : ""))),
+      found.some((f) => !f.quote_id) ? quote : "", h("div", { class: "form-error" }));
+  }).catch(() => {});
+  return box;
 }
 
 function stepFor(wo, ctx, done) {

@@ -6,6 +6,8 @@ import { t } from "../i18n.js";
 import { badge, busy, field, form, h, input, select, showError, table, tabbed, values } from "../ui.js";
 import { searchCard } from "./reception.js";
 
+const UPCOMING_DAYS = 7;
+
 export function render(root, ctx) {
   root.append(h("h1", { text: t("nav_crm") }), tabbed({
     customer_360: () => customerTab(ctx),
@@ -47,12 +49,17 @@ async function show360(panel, ctx, customerId) {
   }
 }
 
+/** Today's follow-ups, then those of the coming days: a delivery schedules its call some days
+ * later (the store's setting), and a customer met or calling back before then is recorded early. */
 function followUpsTab(ctx) {
   const card = h("div", { class: "card", id: "follow-ups" }, h("p", { class: "hint", text: t("loading") }));
-  api.get("/v1/follow-ups", { store_id: ctx.store.id, due_before: endOfLocalDay(ctx.tz), limit: 100 }).then((page) => {
+  const today = endOfLocalDay(ctx.tz);
+  api.get("/v1/follow-ups", { store_id: ctx.store.id, due_before: endOfLocalDay(ctx.tz, UPCOMING_DAYS), limit: 100 }).then((page) => {
     const open = page.items.filter((f) => ["scheduled", "due"].includes(f.status));
-    card.replaceChildren(h("h2", { text: t("follow_ups_due") }),
-      ...(open.length ? open.map((f) => followUpForm(f, ctx)) : [h("p", { class: "hint", text: t("none") })]));
+    const section = (title, items) => [h("h2", { text: t(title) }),
+      ...(items.length ? items.map((f) => followUpForm(f, ctx)) : [h("p", { class: "hint", text: t("none") })])];
+    card.replaceChildren(...section("follow_ups_due", open.filter((f) => new Date(f.due_at) < new Date(today))),
+      ...section("follow_ups_upcoming", open.filter((f) => new Date(f.due_at) >= new Date(today))));
   }).catch((error) => { card.replaceChildren(h("div", { class: "form-error" })); showError(card, error); });
   return card;
 }

@@ -50,7 +50,8 @@ function quoteView(quote, visit, ctx, refresh) {
       : quote.approval_status === "approved" ? badge(t("approval_approved"), "ok") : "",
     h("span", { class: "spacer" }), printButton(api, `/v1/quotes/${quote.id}/pdf`));
   const who = visit ? h("p", { class: "hint", text: `${visit.customer_name ?? ""} · ${visit.plate ?? ""} · ${visit.mileage_km ?? "—"} km · ${(visit.needs || []).map(needLabel).join("、")}${visit.budget_fen ? ` · ${t("budget_yuan")} ${yuan(visit.budget_fen)}` : ""}` }) : null;
-  return [header, who, h("div", { class: "grid" },
+  const notes = quote.notes ? h("p", { class: "hint", id: "quote-notes", style: "white-space:pre-line", text: quote.notes }) : null;
+  return [header, who, notes, h("div", { class: "grid" },
     h("div", { class: "card" }, linesTable(quote, refresh), totals(quote)),
     h("div", {},
       draft ? addLineCard(quote, ctx, refresh) : null,
@@ -106,6 +107,7 @@ function addLineCard(quote, ctx, refresh) {
     add_labour: () => labourForm(quote, ctx, refresh),
     add_part: () => partForm(quote, ctx, refresh),
     add_fee: () => feeForm(quote, ctx, refresh),
+    add_package: () => packagePicker(quote, ctx, refresh),
   }));
 }
 
@@ -170,6 +172,48 @@ function partRow(part, stock, quote, refresh) {
     h("td", {}, h("label", { class: "field", "data-field": "qty" }, count, h("small", { class: "field-error" }))),
     h("td", {}, add, h("div", { class: "form-error" })));
   add.addEventListener("click", () => addLine(add, row, quote, { kind: "part", sku: part.sku, qty: Number(count.value) }, refresh));
+  return row;
+}
+
+/** The chain's active packages (套餐) by name, each with what it holds in words and the store's
+ * stock of its parts; a part with alternatives (grade, fitment) can be chosen before adding. */
+function packagePicker(quote, ctx, refresh) {
+  const list = h("div", { id: "package-picker" }, h("p", { class: "hint", text: t("loading") }));
+  Promise.all([api.all("/v1/packages", { active: true }), api.all("/v1/labour-operations")]).then(async ([packages, ops]) => {
+    const skus = [...new Set(packages.flatMap((p) => p.items.flatMap((i) => (i.kind === "part" ? [i.sku, ...i.sku_options] : []))))].filter(Boolean);
+    const stock = skus.length ? await api.get("/v1/stock/availability", { store_id: ctx.store.id, skus: skus.join(",") }) : { items: [] };
+    const names = { op: Object.fromEntries(ops.map((op) => [op.code, op.name])), part: Object.fromEntries(stock.items.map((s) => [s.sku, s])) };
+    list.replaceChildren(packages.length ? table([["package_name"], ["package_contents"], [""]],
+      packages.map((p) => packageRow(p, names, quote, refresh))) : h("p", { class: "hint", text: t("nothing_found") }));
+  }).catch((error) => { list.replaceChildren(h("div", { class: "form-error" })); showError(list, error); });
+  return list;
+}
+
+function packageRow(pack, names, quote, refresh) {
+  const add = h("button", { type: "button", class: "secondary", text: t("add") });
+  const partName = (sku) => names.part[sku]?.name ?? sku;
+  const choices = [];
+  const contents = pack.items.map((item) => {
+    if (item.kind === "labour") return h("li", { text: `${t("kind_labour")} · ${item.description || names.op[item.op_code] || item.op_code}` });
+    if (item.kind === "fee") return h("li", { text: `${t("kind_fee")} · ${item.description || item.fee_code}` });
+    const free = Number(names.part[item.sku]?.available ?? 0);
+    const stockBadge = badge(`${t("available")} ${qty(free)}`, free >= Number(item.qty) ? "ok" : "bad");
+    if (!item.sku_options.length) return h("li", {}, `${t("kind_part")} · ${partName(item.sku)} × ${qty(item.qty)} `, stockBadge);
+    const choice = select(`choice-${item.position}`, [item.sku, ...item.sku_options].map((sku) => [sku, partName(sku)]));
+    choices.push([item.position, item.sku, choice]);
+    return h("li", {}, `${t("kind_part")} · `, choice, ` × ${qty(item.qty)} `, stockBadge);
+  });
+  const row = h("tr", { "data-package": pack.code },
+    h("td", {}, h("b", { text: pack.name }), h("div", { class: "hint", text: pack.pricing === "fixed" ? t("package_fixed_price") : t("package_sum_price") })),
+    h("td", {}, h("ul", { class: "list" }, contents)),
+    h("td", {}, add, h("div", { class: "form-error" })));
+  add.addEventListener("click", async () => {
+    const partChoices = Object.fromEntries(choices.filter(([, sku, choice]) => choice.value !== sku)
+      .map(([position, , choice]) => [String(position), choice.value]));
+    const next = await busy(add, row, () => api.post(`/v1/quotes/${quote.id}/packages`, { package: pack.code,
+      ...(Object.keys(partChoices).length ? { part_choices: partChoices } : {}) }));
+    if (next) refresh(next);
+  });
   return row;
 }
 
