@@ -6,13 +6,17 @@ from __future__ import annotations
 import functools
 import json
 import re
+import tempfile
+from contextlib import ExitStack
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import falcon
 from marshmallow import Schema, ValidationError
 
 from .auth import ALL_ROLES, require_role
 from .idempotency import idempotent_call
+from .uploads import FILE_FIELD, receive
 
 JSON = "application/json"
 
@@ -30,6 +34,7 @@ class Endpoint:
     idempotent: bool = False
     errors: tuple[int, ...] = field(default=())
     produces: str = JSON
+    upload: type[Schema] | None = None
 
 
 MAX_JSON_DEPTH = 32
@@ -106,11 +111,16 @@ def validate(schema: type[Schema], data: dict) -> dict:
 
 def endpoint(summary: str, *, tag: str, roles: frozenset[str] | None = ALL_ROLES, body=None, query=None,
              response=None, status: int = 200, paginated: bool = False, idempotent: bool = False,
-             errors: tuple[int, ...] = (), produces: str = JSON):
+             errors: tuple[int, ...] = (), produces: str = JSON, upload=None):
     """Decorate a Falcon responder `(self, req, resp, **params) -> media`. `roles=None` is public;
     `errors` names statuses beyond those its body, query, path and roles imply (see openapi.py).
-    With another media type than JSON in `produces` the responder returns the body as bytes."""
-    meta = Endpoint(summary, tag, roles, body, query, response, status, paginated, idempotent, errors, produces)
+    With another media type than JSON in `produces` the responder returns the body as bytes.
+    `upload` (the schema of a multipart form's text fields) takes a file in the part `file`: the
+    resource's `authorize_upload(req, **params)` runs first (its answer in `req.context.owner`), so a
+    refused upload is not even read; then the file is streamed to a temporary file (`req.context.upload`,
+    removed after the answer) and an Idempotency-Key's fingerprint covers the file's hash and the fields."""
+    meta = Endpoint(summary, tag, roles, body, query, response, status, paginated, idempotent, errors, produces,
+                    upload)
 
     def decorator(responder):
         @functools.wraps(responder)
@@ -129,23 +139,38 @@ def endpoint(summary: str, *, tag: str, roles: frozenset[str] | None = ALL_ROLES
             if body is not None:
                 req.context.body_json = raw
                 req.context.body = validate(body, raw)
+            with ExitStack() as cleanup:
+                if upload is not None:
+                    req.context.owner = self.authorize_upload(req, **params)
+                    raw = _receive_upload(req, upload, Path(cleanup.enter_context(tempfile.TemporaryDirectory())))
 
-            def run():
-                resp.status = status
-                return responder(self, req, resp, **params)
+                def run():
+                    resp.status = status
+                    return responder(self, req, resp, **params)
 
-            key = req.get_header("Idempotency-Key")
-            if idempotent and key:
-                resp.status, resp.media = idempotent_call(
-                    self.deps.identity_db, req.context.principal.id, key, req.method, req.path, raw, run,
-                    lambda: resp.status)
-            elif produces != JSON:
-                resp.data = run()
-                resp.content_type = produces
-            else:
-                resp.media = run()
+                key = req.get_header("Idempotency-Key")
+                if idempotent and key:
+                    resp.status, resp.media = idempotent_call(
+                        self.deps.identity_db, req.context.principal.id, key, req.method, req.path, raw, run,
+                        lambda: resp.status)
+                elif produces != JSON:
+                    resp.content_type = produces  # the responder may name a narrower type
+                    resp.data = run()
+                else:
+                    resp.media = run()
 
         wrapped.endpoint = meta
         return wrapped
 
     return decorator
+
+
+def _receive_upload(req: falcon.Request, form: type[Schema], directory: Path) -> dict:
+    """The upload into `directory` and its fields validated into `req.context.body`; answers what an
+    Idempotency-Key's fingerprint covers."""
+    received = receive(req, directory)
+    if received is None:
+        raise ValidationFailed({FILE_FIELD: ["Attach a non-empty file in a part named `file`."]})
+    req.context.upload = received
+    req.context.body = validate(form, received.fields)
+    return {**received.fields, FILE_FIELD: received.sha256}

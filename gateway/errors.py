@@ -26,6 +26,9 @@ _HTTP_CODES = {400: "malformed_json", 401: "unauthorized", 403: "forbidden", 404
                405: "method_not_allowed", 409: "conflict", 413: "payload_too_large", 415: "malformed_json",
                422: "validation_failed", 429: "rate_limited", 503: "service_unavailable"}
 
+_KNOWN_CODES = {*_HTTP_CODES.values(), "unsupported_media_type"}
+"""Codes a raised HTTP error may name in its title (a 415 for an upload that is not what it claims)."""
+
 
 def error_body(req: falcon.Request, code: str, message: str, fields: dict | None = None,
                params: dict | None = None) -> dict:
@@ -39,12 +42,13 @@ def _respond(req, resp, status, code, message, fields=None, params=None):
     if status == falcon.HTTP_503:
         resp.set_header("Retry-After", RETRY_AFTER_SECONDS)
     resp.status = status
+    resp.content_type = falcon.MEDIA_JSON  # also where the endpoint had begun answering a file
     resp.media = error_body(req, code, message, fields, params)
 
 
 def serialize_http_error(req: falcon.Request, resp: falcon.Response, exc: falcon.HTTPError) -> None:
     resp.content_type = falcon.MEDIA_JSON
-    code = exc.title if exc.title in _HTTP_CODES.values() else _HTTP_CODES.get(exc.status_code, "error")
+    code = exc.title if exc.title in _KNOWN_CODES else _HTTP_CODES.get(exc.status_code, "error")
     message = exc.description or exc.title or str(exc.status)
     resp.media = error_body(req, code, message)
 

@@ -56,9 +56,13 @@ class RequestContext:
                                                self.trusted_proxies)
         request_id_var.set(req.context.request_id)
         resp.set_header("X-Request-ID", req.context.request_id)
-        if (req.content_length or 0) > self.max_body_bytes:
-            raise falcon.HTTPContentTooLarge(
-                title="payload_too_large", description=f"Bodies are limited to {self.max_body_bytes} bytes.")
+
+    def process_resource(self, req: falcon.Request, resp: falcon.Response, resource, params) -> None:
+        """A declared Content-Length over the route's limit is refused before the body is read; a
+        resource taking uploads sets its own `max_body_bytes`."""
+        limit = getattr(resource, "max_body_bytes", None) or self.max_body_bytes
+        if (req.content_length or 0) > limit:
+            raise falcon.HTTPContentTooLarge(title="payload_too_large", description=f"Bodies are limited to {limit} bytes.")
 
     def process_response(self, req: falcon.Request, resp: falcon.Response, resource, req_succeeded: bool) -> None:
         route = req.uri_template or "unmatched"

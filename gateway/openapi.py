@@ -13,7 +13,8 @@ from .schemas import ErrorBody
 _METHODS = ("get", "post", "put", "patch", "delete")
 _COMMON_ERRORS = {400: "Malformed JSON or header", 401: "No or invalid token", 403: "Role or store not allowed",
                   404: "Unknown id (in the path or the body)", 409: "Conflict or illegal state transition",
-                  413: "Body too large", 422: "Validation failed (field-level messages)", 429: "Rate limited",
+                  413: "Body too large", 415: "Not a file of a kind this endpoint takes (decided by its bytes)",
+                  422: "Validation failed (field-level messages)", 429: "Rate limited",
                   503: "A service needed is unavailable"}
 _URI_TOO_LONG = {"description": "Request line over 4 KiB, refused by the HTTP server before the API (not JSON)"}
 
@@ -149,8 +150,11 @@ def _operation(meta: Endpoint, path: str, method: str) -> dict:
     else:
         content = {"application/json": {"schema": meta.response}}
     responses = {str(meta.status): {"description": "OK", "content": content}}
+    if 302 in meta.errors:
+        responses["302"] = {"description": "Redirect to a short-lived URL of the object store",
+                            "headers": {"Location": {"schema": {"type": "string"}}}}
     error_ref = {"application/json": {"schema": "ErrorBody"}}
-    for code in sorted(_error_codes(meta, path, method)):
+    for code in sorted(_error_codes(meta, path, method) - {302}):
         responses[str(code)] = {"description": _COMMON_ERRORS[code], "content": error_ref}
     if meta.query is not None or "{" in path:
         responses["414"] = _URI_TOO_LONG
@@ -162,6 +166,8 @@ def _operation(meta: Endpoint, path: str, method: str) -> dict:
     if meta.body is not None:
         operation["requestBody"] = {"required": _has_required_fields(meta.body),
                                     "content": {"application/json": {"schema": meta.body}}}
+    if meta.upload is not None:
+        operation["requestBody"] = {"required": True, "content": {"multipart/form-data": {"schema": _form(meta.upload)}}}
     if meta.idempotent:
         operation["parameters"].append({"in": "header", "name": "Idempotency-Key", "required": False,
                                         "schema": {"type": "string", "maxLength": 200}})
@@ -169,10 +175,19 @@ def _operation(meta: Endpoint, path: str, method: str) -> dict:
     return operation
 
 
+def _form(schema) -> dict:
+    """A multipart form: its `file` and the text fields of `schema` (a JSON-encoded list stays a string)."""
+    properties = {"file": {"type": "string", "format": "binary"}}
+    for name, field_ in schema().fields.items():
+        description = field_.metadata.get("description")
+        properties[name] = {"type": "string", **({"description": description} if description else {})}
+    return {"type": "object", "required": ["file"], "properties": properties}
+
+
 def _error_codes(meta: Endpoint, path: str, method: str) -> set[int]:
     """The error statuses an operation can answer (API.md, Conventions), from what it takes."""
     codes = set(meta.errors)
-    if meta.body:
+    if meta.body or meta.upload:
         codes |= {400, 404, 413, 422}  # a body may name ids that do not exist
     if meta.query:
         codes.add(422)

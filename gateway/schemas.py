@@ -8,7 +8,7 @@ from services.common.fields import Code, Name, Phone, TimeZone
 from services.common.schemas import ListQuery
 
 ERROR_CODES = ("malformed_json", "unauthorized", "forbidden", "not_found", "conflict", "payload_too_large",
-               "validation_failed", "rate_limited", "service_unavailable", "internal_error",
+               "unsupported_media_type", "validation_failed", "rate_limited", "service_unavailable", "internal_error",
                # the counter's rules (sales): which rule refused, for clients to word
                "slot_full", "already_booked", "slot_outside_opening_hours", "opening_hours_invalid",
                "visit_already_open", "unknown_operation", "operation_inactive", "unknown_part", "part_inactive",

@@ -1,10 +1,12 @@
 """HTTP resources, one module per area; each is handed its collaborators (`Deps`)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import falcon
 from sqlalchemy.orm import sessionmaker
+
+from services.common.storage import Storage, storage_from_env
 
 from ..auth import Authenticator
 from ..config import Settings
@@ -18,6 +20,8 @@ class Deps:
     rpc: RpcClient
     auth: Authenticator
     identity_db: sessionmaker
+    storage: Storage = field(default_factory=storage_from_env)
+    """Where attachment bytes are (`STORAGE_BACKEND`)."""
 
 
 class Resource:

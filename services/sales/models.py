@@ -16,12 +16,14 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from services.common.db import UTCDateTime, declarative_base, utcnow
 from services.common.ids import new_id
+from services.common.attachments import add_attachment_table
 from services.common.audit import add_audit_table
 from services.common.outbox import add_infrastructure_tables
 
 Base = declarative_base()
 add_infrastructure_tables(Base.metadata)
 add_audit_table(Base.metadata)
+add_attachment_table(Base.metadata)
 
 QTY = Numeric(12, 3)
 RATE = Numeric(6, 4)

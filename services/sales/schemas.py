@@ -6,6 +6,7 @@ from decimal import Decimal, InvalidOperation
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from services.common.attachments import AttachmentOut
 from services.common.context import ROLES
 from services.common.fields import MAX_FEN, ClockTime, Code, Fen, Name, Quantity, TimeZone
 from services.common.schemas import ListQuery, patch_schema
@@ -371,6 +372,8 @@ class VisitOut(Schema):
                        "until then checking the car in again gives this visit"})
     declined_work = fields.List(fields.Nested(DeclinedWorkOut),
                                 metadata={"description": "Work declined on earlier visits, still open"})
+    photos = fields.List(fields.Nested(AttachmentOut), metadata={
+        "description": "Walk-around photos (position, damage marks), oldest first"})
 
 
 class VisitListQuery(ListQuery):

@@ -8,6 +8,7 @@ import logging
 from nameko.exceptions import RemoteError
 from nameko.timer import timer
 
+from services.common import attachments
 from services.common.entrypoints import AuditTrail, ServiceBase, event_handler, rpc, unit_of_work
 from services.common.errors import Invalid, Unavailable
 from services.common.schemas import StoresPeriodQuery, load
@@ -23,6 +24,7 @@ log = logging.getLogger(__name__)
 settings_out, operation_out, package_out = s.SalesSettingsOut(), s.LabourOperationOut(), s.PackageOut()
 price_out, class_out, appointment_out = s.PriceEntryOut(), s.VehicleClassRuleOut(), s.AppointmentOut()
 visit_out, declined_out, drive_out = s.VisitOut(), s.DeclinedWorkOut(), s.TestDriveOut()
+attachment_out, stored_attachment_out = attachments.AttachmentOut(many=True), attachments.StoredAttachmentOut()
 quote_out, order_out = s.QuoteOut(), s.OrderOut()
 
 
@@ -101,6 +103,7 @@ class SalesService(AuditTrail, ServiceBase):
     def _visit(self, visit) -> dict:
         data = visit_out.dump(visit)
         data["declined_work"] = declined_out.dump(reception.open_declined_work(self.db, visit), many=True)
+        data["photos"] = attachment_out.dump(attachments.attachments_of(self.db, "visit", [visit.id]).get(visit.id, []))
         return data
 
     # -- store settings ---------------------------------------------------------------------
@@ -215,6 +218,22 @@ class SalesService(AuditTrail, ServiceBase):
     @rpc
     def get_visit(self, visit_id: str) -> dict:
         return self._visit(reception.get_visit(self.db, self.caller, visit_id))
+
+    @rpc
+    def authorize_visit_photo(self, visit_id: str) -> dict:
+        """Before the gateway stores an upload: may the caller attach to this visit (its store)?"""
+        return reception.visit_owner(self.db, self.caller, visit_id)
+
+    @rpc
+    def record_visit_photo(self, visit_id: str, data: dict) -> dict:
+        """After the bytes are stored: the walk-around photo's row (checked against the visit again)."""
+        owner = reception.visit_owner(self.db, self.caller, visit_id)
+        row = attachments.record_attachment(self.db, self.caller, owner, load(attachments.AttachmentRecord(), data))
+        return stored_attachment_out.dump(row)
+
+    @rpc
+    def get_attachment(self, attachment_id: str) -> dict:
+        return stored_attachment_out.dump(attachments.get_attachment(self.db, self.caller, attachment_id))
 
     @rpc
     def list_visits(self, query: dict) -> dict:

@@ -10,6 +10,7 @@ from sqlalchemy import (JSON, Boolean, Date, ForeignKey, Index, Integer, Numeric
                         UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from services.common.attachments import add_attachment_table
 from services.common.audit import add_audit_table
 from services.common.db import UTCDateTime, declarative_base, utcnow
 from services.common.ids import new_id
@@ -18,6 +19,7 @@ from services.common.outbox import add_infrastructure_tables
 Base = declarative_base()
 add_infrastructure_tables(Base.metadata)
 add_audit_table(Base.metadata)
+add_attachment_table(Base.metadata)
 
 HOURS = Numeric(12, 3)
 

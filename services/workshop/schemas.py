@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from services.common.attachments import AttachmentOut
 from services.common.fields import ClockTime, Code, Fen, Name, Quantity, TimeZone, Years
 from services.common.schemas import ListQuery, patch_schema
 from services.common.skills import LEVELS, SKILL, SKILLS
@@ -423,6 +424,7 @@ class FindingOut(Schema):
     photo_refs = fields.List(fields.String())
     recommended_op_code = fields.String(allow_none=True)
     quote_id = fields.String(allow_none=True)
+    photos = fields.List(fields.Nested(AttachmentOut), metadata={"description": "Uploaded photos, oldest first"})
 
 
 class ConditionCounts(Schema):

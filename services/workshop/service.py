@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from nameko.exceptions import RemoteError
 
+from services.common import attachments
 from services.common.entrypoints import AuditTrail, ServiceBase, event_handler, rpc
 from services.common.errors import Forbidden
 from services.common.upstream import ServiceRpc, answer_within_timeout, as_domain_error
@@ -21,6 +22,7 @@ from .schemas import (AttentionOut, BayCreate, BayListQuery, BayOut, BayPlanOut,
 
 technician_out, work_order_out, time_entry_out = TechnicianOut(), WorkOrderOut(), TimeEntryOut()
 inspection_out, qc_out, bay_out = InspectionOut(), QcResultOut(), BayOut()
+attachment_out, stored_attachment_out = attachments.AttachmentOut(many=True), attachments.StoredAttachmentOut()
 
 MANAGERS = frozenset({"hq_admin", "store_manager"})
 
@@ -46,7 +48,14 @@ class WorkshopService(AuditTrail, ServiceBase):
     def _inspection(self, inspection) -> dict:
         data = inspection_out.dump(inspection)
         data["summary"] = inspections.summary(inspection.findings)
+        self._with_photos(data["findings"])
         return data
+
+    def _with_photos(self, findings: list[dict]) -> list[dict]:
+        photos = attachments.attachments_of(self.db, "finding", [f["id"] for f in findings])
+        for finding in findings:
+            finding["photos"] = attachment_out.dump(photos.get(finding["id"], []))
+        return findings
 
     def _require_manager(self) -> None:
         if not (self.caller.is_system or self.caller.role in MANAGERS):
@@ -191,7 +200,24 @@ class WorkshopService(AuditTrail, ServiceBase):
     def list_inspections(self, work_order_id: str) -> dict:
         found = inspections.inspections_of(self.db, self.caller, work_order_id)
         return {"items": [self._inspection(i) for i in found],
-                "attention": AttentionOut(many=True).dump(inspections.needing_attention(found))}
+                "attention": self._with_photos(AttentionOut(many=True).dump(inspections.needing_attention(found)))}
+
+    # -- attachments (bytes in the object store, written by the gateway) ----------------------------
+    @rpc
+    def authorize_finding_photo(self, work_order_id: str, finding_id: str) -> dict:
+        """Before the gateway stores an upload: may the caller attach to this finding (its store)?"""
+        return inspections.finding_owner(self.db, self.caller, work_order_id, finding_id)
+
+    @rpc
+    def record_finding_photo(self, work_order_id: str, finding_id: str, data: dict) -> dict:
+        """After the bytes are stored: the attachment's row (checked against the finding again)."""
+        owner = inspections.finding_owner(self.db, self.caller, work_order_id, finding_id)
+        row = attachments.record_attachment(self.db, self.caller, owner, load(attachments.AttachmentRecord(), data))
+        return stored_attachment_out.dump(row)
+
+    @rpc
+    def get_attachment(self, attachment_id: str) -> dict:
+        return stored_attachment_out.dump(attachments.get_attachment(self.db, self.caller, attachment_id))
 
     @rpc
     def quote_findings(self, work_order_id: str, data: dict) -> dict:

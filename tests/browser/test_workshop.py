@@ -1,15 +1,21 @@
 """The workshop in the console: the board (dispatch with a split, QC, complete, deliver) on
 the counter PC, and the technician on a phone (clock in, inspection with condition colours,
-clock out, send to QC)."""
+clock out, send to QC; a finding's photo from the camera)."""
 from __future__ import annotations
 
 from playwright.sync_api import expect
 
 from tests.browser.conftest import PHONE, confirmed_order
 from tests.support.one_car import ok
+from tests.unit.test_media import jpeg_with_gps
 
 
-def test_board_dispatch_clock_qc_complete_deliver_with_the_technician_on_a_phone(console, stack, shop, part):
+def pad_photo(tmp_path) -> bytes:
+    return jpeg_with_gps(tmp_path / "pad.jpg").read_bytes()
+
+
+def test_board_dispatch_clock_qc_complete_deliver_with_the_technician_on_a_phone(console, stack, shop, part,
+                                                                                 tmp_path):
     car = confirmed_order(stack, shop, part)
     work_order_id = car["work_order"]["id"]
     (li, _), (wang, _) = shop.techs
@@ -47,6 +53,9 @@ def test_board_dispatch_clock_qc_complete_deliver_with_the_technician_on_a_phone
     inspection.locator("[name='findings.0.item']").fill("前刹车片")
     inspection.locator(".finding[data-index='0'] .cond label.red").click()
     inspection.locator("[name='findings.0.notes']").fill("剩余 2mm")
+    camera = inspection.locator("[name='findings.0.photos']")  # the phone's camera opens straight away
+    assert camera.get_attribute("capture") == "environment"
+    camera.set_input_files(files=[{"name": "pad.jpg", "mimeType": "image/jpeg", "buffer": pad_photo(tmp_path)}])
     inspection.locator("button:has-text('再加一项')").click()
     inspection.locator("[name='findings.1.area']").select_option("tyres")
     inspection.locator("[name='findings.1.item']").fill("左前轮胎")
@@ -54,8 +63,10 @@ def test_board_dispatch_clock_qc_complete_deliver_with_the_technician_on_a_phone
     console.shot(phone, "technician-inspection")
     inspection.locator("button[type=submit]").click()
     expect(phone.locator("form.inspection")).to_have_count(0)
+    expect(phone.locator(".inspection.saved .thumbs img[src^='blob:']")).to_have_count(1)  # its thumbnail shown
     [saved] = ok(shop.manager.get(f"{stack.url}/v1/work-orders/{work_order_id}/inspections"))["items"]
     assert saved["summary"]["red"] == 1 and saved["summary"]["yellow"] == 1 and saved["mileage_km"] == 45010
+    assert [p["content_type"] for p in saved["findings"][0]["photos"]] == ["image/jpeg"]
     mine.locator("[name=job_finished]").check()
     console.shot(phone, "technician-phone")
     mine.locator("button:has-text('收工打卡')").click()

@@ -192,6 +192,11 @@ TABLE = [
     row("POST", "/v1/work-orders/{work_order_id}/inspections", FLOOR, body={
         "findings": [{"area": "tyres", "item": "左前轮", "condition": "green"}]}),
     row("POST", "/v1/work-orders/{work_order_id}/inspections/quote", COUNTER, body={}),
+    # A JSON body is not an upload (415) once the owner allowed it; refusals come before the body is read.
+    row("POST", "/v1/work-orders/{work_order_id}/inspections/{finding_id}/photos", FLOOR, body={}),
+    row("POST", "/v1/visits/{visit_id}/photos", FLOOR, body={}),
+    row("GET", "/v1/attachments/{attachment_id}", STAFF),
+    row("GET", "/v1/attachments/{attachment_id}/thumbnail", STAFF),
     row("GET", "/v1/bays", STAFF, query=S),
     row("POST", "/v1/bays", MANAGERS, body={**S, "code": "{uniq}"}),
     row("GET", "/v1/bay-plan", STAFF, query={**S, "date": "2026-11-26"}),

@@ -22,6 +22,11 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 ALL_DAY = [{"weekday": d, "start": "00:00", "end": "23:59"} for d in range(7)]
 
 
+_PHOTO = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00\x90wS\xde"
+          b"\x00\x00\x00\x0cIDATx\x9cc\xf8\xcf\xc0\x00\x00\x03\x01\x01\x00\xc9\xfe\x92\xef\x00\x00\x00\x00IEND\xaeB`\x82")
+"""A 1×1 PNG: a finding's photo in each store."""
+
+
 def ok(reply: requests.Response) -> dict:
     assert reply.status_code in (200, 201), f"{reply.request.method} {reply.request.url}: {reply.text}"
     return reply.json()
@@ -192,8 +197,11 @@ def _documents(chain: Chain, store_id: str, far_store_id: str, sku: str, supplie
     ok(admin.post(f"{w}/dispatch", json={"jobs": [{"job_id": job["id"], "technicians": [
         {"technician_id": technician["id"], "split_pct": 100}]}]}))
     ok(admin.post(f"{w}/jobs/{job['id']}/clock-in", json={"technician_id": technician["id"]}))
-    ok(admin.post(f"{w}/inspections", json={"mileage_km": 30100, "findings": [
+    inspection = ok(admin.post(f"{w}/inspections", json={"mileage_km": 30100, "findings": [
         {"area": "brakes", "item": "前刹车片", "condition": "yellow"}]}))
+    ids["finding_id"] = inspection["findings"][0]["id"]
+    ids["attachment_id"] = ok(admin.post(f"{w}/inspections/{ids['finding_id']}/photos",
+                                         files={"file": ("pad.png", _PHOTO, "image/png")}))["id"]
     ok(admin.post(f"{w}/jobs/{job['id']}/clock-out", json={"technician_id": technician["id"], "job_finished": True}))
     ok(admin.post(f"{w}/ready-for-qc", json={}))
     ok(admin.post(f"{w}/qc", json={"passed": True}))

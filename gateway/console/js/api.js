@@ -37,20 +37,26 @@ function withQuery(path, query) {
   return text ? `${path}?${text}` : path;
 }
 
-async function send(method, path, { body, query, accept = "application/json" } = {}) {
+async function send(method, path, { body, query, accept = "application/json", file } = {}) {
   const url = withQuery(path, query);
   const headers = { Accept: accept };
   if (session.token) headers.Authorization = `Bearer ${session.token}`;
   let fingerprint = null;
-  if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (body !== undefined && !file) headers["Content-Type"] = "application/json";
   if (method === "POST") {
-    fingerprint = `${url} ${JSON.stringify(body ?? {})}`;
+    fingerprint = file ? `${url} ${file.name} ${file.size} ${file.lastModified}` : `${url} ${JSON.stringify(body ?? {})}`;
     if (!pendingKeys.has(fingerprint)) pendingKeys.set(fingerprint, newKey());
     headers["Idempotency-Key"] = pendingKeys.get(fingerprint);
   }
+  let payload = body === undefined ? undefined : JSON.stringify(body);
+  if (file) { // multipart: the browser writes the boundary into Content-Type
+    payload = new FormData();
+    for (const [name, value] of Object.entries(body || {})) payload.append(name, value);
+    payload.append("file", file);
+  }
   let reply;
   try {
-    reply = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    reply = await fetch(url, { method, headers, body: payload });
   } catch {
     throw new ApiError(0, { error: { code: "network", message: t("network_error") } });
   }
@@ -76,6 +82,10 @@ export const api = {
   patch: (path, body) => send("PATCH", path, { body }),
   del: (path) => send("DELETE", path),
   blob: (path) => send("GET", path, { accept: "application/pdf" }),
+  /** A file (a photo from the camera) as multipart `file`, with text `fields`; retried under the same key. */
+  upload: (path, file, fields = {}) => send("POST", path, { body: fields, file }),
+  /** An attachment's bytes (the token cannot ride on an <img src>): a blob for an object URL. */
+  image: (path) => send("GET", path, { accept: "image/*" }),
   /** Every item of a paginated list (bounded, for screens that show one store's day). */
   async all(path, query, limit = 1000) {
     const items = [];

@@ -82,6 +82,8 @@ const WORDS = {
   clock_in: ["开工打卡", "Clock in"], clock_out: ["收工打卡", "Clock out"], clocked_in_since: ["已开工，自", "Clocked in since"],
   job_finished: ["本项作业已完成", "This job is finished"], ready_for_qc: ["提交质检", "Send to QC"], sent_to_qc: ["已提交质检", "sent to QC"], inspection: ["车辆检查", "Inspection"],
   area: ["部位", "Area"], item: ["检查项", "Item"], add_finding: ["再加一项", "Add a finding"], save_inspection: ["保存检查", "Save inspection"],
+  photos: ["照片", "Photos"], inspection_saved: ["检查已保存", "Inspection saved"],
+  error_unsupported_media_type: ["只能上传 JPEG、PNG、HEIC 照片，MP4 视频或 PDF 文件", "Only JPEG, PNG or HEIC photos, MP4 videos or PDF files can be uploaded"],
   cond_green: ["良好", "Good"], cond_yellow: ["注意", "Soon"], cond_red: ["需处理", "Now"],
   area_brakes: ["制动", "Brakes"], area_tyres: ["轮胎", "Tyres"], area_fluids: ["油液", "Fluids"], area_battery: ["电瓶", "Battery"], area_lights: ["灯光", "Lights"],
   area_suspension: ["悬挂", "Suspension"], area_engine: ["发动机", "Engine"], area_exterior: ["外观", "Exterior"], area_interior: ["内饰", "Interior"], area_other: ["其他", "Other"],

@@ -128,6 +128,12 @@ def get_visit(session: Session, caller: Caller, visit_id: str) -> Visit:
     return visit
 
 
+def visit_owner(session: Session, caller: Caller, visit_id: str) -> dict:
+    """A visit as the owner of its walk-around photos (check-in, and again at delivery): its store's scope."""
+    visit = get_visit(session, caller, visit_id)
+    return {"store_id": visit.store_id, "owner_type": "visit", "owner_id": visit.id, "parent_id": None}
+
+
 def list_visits(session: Session, caller: Caller, filters: dict) -> dict:
     query = scoped(select(Visit), Visit, caller, filters)
     for column in ("customer_id", "vehicle_id"):

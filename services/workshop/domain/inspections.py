@@ -7,7 +7,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from services.common.context import Caller
-from services.common.errors import Conflict, Invalid
+from services.common.errors import Conflict, Invalid, NotFound
 
 from ..models import Finding, Inspection
 from .technicians import technician_of_user
@@ -87,3 +87,16 @@ def mark_quoted(session: Session, findings: list[Finding], quote_id: str) -> Non
     concurrent request may have quoted some meanwhile: theirs stays)."""
     session.execute(update(Finding).where(Finding.id.in_([f.id for f in findings]), Finding.quote_id.is_(None))
                     .values(quote_id=quote_id).execution_options(synchronize_session="fetch"))
+
+
+def finding_owner(session: Session, caller: Caller, work_order_id: str, finding_id: str) -> dict:
+    """A finding as the owner of photos: the work order's store scope applies, and the finding must
+    belong to one of its inspections; photos are added while the order can still be inspected."""
+    work_order = get_work_order(session, work_order_id, caller)
+    finding = session.scalars(select(Finding).join(Inspection).where(
+        Finding.id == finding_id, Inspection.work_order_id == work_order.id)).first()
+    if finding is None:
+        raise NotFound(f"No finding {finding_id} on work order {work_order_id}.")
+    require_state(work_order, INSPECTABLE, "add a photo to a finding")
+    return {"store_id": work_order.store_id, "owner_type": "finding", "owner_id": finding.id,
+            "parent_id": work_order.id}

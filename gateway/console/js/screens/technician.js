@@ -44,7 +44,7 @@ function workOrderCard(first, jobs, ctx, reload) {
     }
   });
   const inspect = h("button", { type: "button", class: "secondary", text: t("inspection") });
-  inspect.addEventListener("click", () => inspect.replaceWith(inspectionForm(first.work_order_id, reload)));
+  inspect.addEventListener("click", () => inspect.replaceWith(inspectionForm(first.work_order_id)));
   card.append(h("div", { class: "row" }, toQc, inspect));
   return card;
 }
@@ -81,14 +81,30 @@ function findingRow(index) {
       field("area", select(name("area"), AREAS.map((a) => [a, t(`area_${a}`)]))),
       field("item", input(name("item"), { required: true }))),
     h("div", { class: "field", "data-field": name("condition") }, colours, h("small", { class: "field-error" })),
-    field("notes", input(name("notes"))));
+    field("notes", input(name("notes"))),
+    field("photos", input(name("photos"), { type: "file", accept: "image/*,video/mp4", capture: "environment",
+      multiple: true })));
 }
 
-function inspectionForm(workOrderId, reload) {
+/** Thumbnails of uploaded attachments, fetched with the token. */
+function thumbnails(attachments) {
+  return h("div", { class: "thumbs" }, attachments.map((attachment) => {
+    const img = h("img", { alt: "", "data-attachment": attachment.id, width: 96 });
+    if (attachment.thumbnail_url) {
+      api.image(attachment.thumbnail_url).then((blob) => { img.src = URL.createObjectURL(blob); }).catch(() => {});
+    }
+    return img;
+  }));
+}
+
+/** The inspection; once saved it stays on the card as what was recorded, with the photos' thumbnails. */
+function inspectionForm(workOrderId) {
   const rows = h("div", {}, findingRow(0));
   const more = h("button", { type: "button", class: "secondary", text: t("add_finding"),
     onclick: () => rows.append(findingRow(rows.children.length)) });
   const submit = h("button", { type: "submit", class: "primary", text: t("save_inspection") });
+  let saved = null; // a retry after a failed photo uploads only what is missing, never a second inspection
+  const uploaded = new Map(); // file → attachment
   const inspection = form({ class: "inspection", onsubmit: async (event) => {
     event.preventDefault();
     const data = new FormData(inspection);
@@ -96,9 +112,23 @@ function inspectionForm(workOrderId, reload) {
       area: data.get(`findings.${i}.area`), item: data.get(`findings.${i}.item`), condition: data.get(`findings.${i}.condition`),
       ...(data.get(`findings.${i}.notes`) ? { notes: data.get(`findings.${i}.notes`) } : {}) }));
     const mileage = data.get("mileage_km");
-    const saved = await busy(submit, inspection, () => api.post(`/v1/work-orders/${workOrderId}/inspections`, {
-      findings, ...(mileage ? { mileage_km: Number(mileage) } : {}) }));
-    if (saved) reload();
+    const done = await busy(submit, inspection, async () => {
+      saved ??= await api.post(`/v1/work-orders/${workOrderId}/inspections`, {
+        findings, ...(mileage ? { mileage_km: Number(mileage) } : {}) });
+      for (const [i, finding] of saved.findings.entries()) {
+        for (const file of inspection.querySelector(`[name="findings.${i}.photos"]`).files) {
+          if (!uploaded.has(file)) {
+            uploaded.set(file, await api.upload(`/v1/work-orders/${workOrderId}/inspections/${finding.id}/photos`, file));
+          }
+        }
+      }
+      return saved;
+    });
+    if (done) {
+      const photos = [...uploaded.values()];
+      inspection.replaceWith(h("div", { class: "inspection saved" },
+        h("p", { class: "ok-text", text: `${t("inspection_saved")} · ${photos.length} ${t("photos")}` }), thumbnails(photos)));
+    }
   } },
   h("h2", { text: t("inspection") }), field("mileage_km", input("mileage_km", { type: "number", min: 0 })), rows, more, submit);
   return inspection;

@@ -1,0 +1,175 @@
+"""Attachments: photos, videos and PDFs on a workshop finding or a visit's walk-around. The gateway
+is stateless: it asks the owning service whether the caller may attach to the document (its store
+scope), streams the upload to a temporary file, decides its type by its bytes, re-encodes photos
+without EXIF, puts the bytes and a thumbnail into the object store, and only then asks the owner to
+record the metadata (no transaction spans the upload; a row exists only for stored bytes). Reads ask
+the owner for the row (store scope again) and answer the bytes, or a redirect to a short-lived URL."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Callable
+from zoneinfo import ZoneInfo
+
+import falcon
+from marshmallow import Schema, fields, validate
+
+from services.common.attachments import WALK_AROUND_POSITIONS, AttachmentOut, DamageMark
+from services.common.ids import new_id
+
+from .. import media
+from ..api import endpoint
+from ..auth import ALL_ROLES
+from ..rpc import RemoteError
+from ..uploads import too_large, unsupported
+from . import Resource
+
+TAG = "attachments"
+UPLOADERS = frozenset({"hq_admin", "store_manager", "service_advisor", "technician"})
+OWNERS = ("workshop", "sales")
+"""The services keeping attachment rows, asked in turn for an id (an id is unique across them)."""
+FORM_OVERHEAD = 64 * 1024
+DEFAULT_TIME_ZONE = "Asia/Shanghai"
+PUBLIC_FIELDS = tuple(AttachmentOut().fields)
+
+
+class FindingPhotoForm(Schema):
+    """The form's text fields besides `file` (a photo, video or PDF)."""
+
+
+class VisitPhotoForm(Schema):
+    position = fields.String(load_default=None, validate=validate.OneOf(WALK_AROUND_POSITIONS),
+                             metadata={"description": "Where around the car (walk-around, 环车检查)"})
+    damage = fields.List(fields.Nested(DamageMark), load_default=list, validate=validate.Length(max=20),
+                         metadata={"description": "Damage marks seen on this photo, as a JSON array"})
+
+
+class Uploading(Resource):
+    max_body_bytes = media.MAX_UPLOAD_BYTES + FORM_OVERHEAD
+
+    def authorize_upload(self, req: falcon.Request, **params) -> dict:
+        """Ask the owning service, before the upload is read, whether the caller may attach to the
+        document (its store scope): the owner (store_id, owner_type, owner_id, parent_id)."""
+        raise NotImplementedError
+
+    def store_upload(self, req: falcon.Request, record: Callable[[dict], dict]) -> dict:
+        """Check and keep `req.context.upload` for `req.context.owner`; `record(data)` makes the owner
+        write the row."""
+        upload, owner = req.context.upload, req.context.owner
+        try:
+            prepared = media.prepare(upload.path, upload.path.parent)
+        except media.Unsupported as exc:
+            raise unsupported(str(exc)) from exc
+        except media.TooLarge as exc:
+            raise too_large(str(exc)) from exc
+        attachment_id = new_id()
+        key = f"{owner['store_id']}/{attachment_id}"
+        thumbnail_key = f"{key}.thumbnail.jpg" if prepared.thumbnail else None
+        storage = self.deps.storage
+        storage.put(key, prepared.path, prepared.content_type)
+        try:
+            if thumbnail_key:
+                storage.put(thumbnail_key, prepared.thumbnail, "image/jpeg")
+            row = record({
+                "id": attachment_id, "storage_key": key, "thumbnail_key": thumbnail_key,
+                "content_type": prepared.content_type, "kind": prepared.kind, "size": prepared.size,
+                "sha256": prepared.sha256, "width": prepared.width, "height": prepared.height,
+                "taken_at": self.taken_at(prepared.taken_at, owner["store_id"]),
+                **{name: value for name, value in req.context.body.items()}})
+        except BaseException:
+            for stored in (key, thumbnail_key):
+                if stored:
+                    storage.delete(stored)
+            raise
+        return {name: row.get(name) for name in PUBLIC_FIELDS}
+
+
+    def taken_at(self, taken: datetime | None, store_id: str) -> str | None:
+        """A camera clock without an offset is read as the store's local time."""
+        if taken is not None and taken.tzinfo is None:
+            store = self.store(store_id)
+            taken = taken.replace(tzinfo=ZoneInfo(store.timezone if store is not None else DEFAULT_TIME_ZONE))
+        return taken.isoformat() if taken else None
+
+
+class FindingPhotos(Uploading):
+    @endpoint("Attach a photo (JPEG, PNG, HEIC → JPEG), MP4 video or PDF to an inspection finding "
+              "(multipart `file`); EXIF location and device data are removed", tag=TAG, roles=UPLOADERS,
+              upload=FindingPhotoForm, response=AttachmentOut, status=201, idempotent=True, errors=(413, 415, 422))
+    def on_post(self, req, resp, work_order_id: str, finding_id: str):
+        attachment = self.store_upload(req, lambda data: self.call(
+            req, "workshop", "record_finding_photo", work_order_id=work_order_id, finding_id=finding_id, data=data))
+        resp.location = attachment["url"]
+        return attachment
+
+    def authorize_upload(self, req: falcon.Request, work_order_id: str, finding_id: str) -> dict:
+        return self.call(req, "workshop", "authorize_finding_photo", work_order_id=work_order_id,
+                         finding_id=finding_id)
+
+
+class VisitPhotos(Uploading):
+    @endpoint("Attach a walk-around photo (position, damage marks) or file to a visit (check-in, delivery); "
+              "multipart `file`", tag=TAG, roles=UPLOADERS, upload=VisitPhotoForm, response=AttachmentOut,
+              status=201, idempotent=True, errors=(413, 415, 422))
+    def on_post(self, req, resp, visit_id: str):
+        attachment = self.store_upload(req, lambda data: self.call(
+            req, "sales", "record_visit_photo", visit_id=visit_id, data=data))
+        resp.location = attachment["url"]
+        return attachment
+
+    def authorize_upload(self, req: falcon.Request, visit_id: str) -> dict:
+        return self.call(req, "sales", "authorize_visit_photo", visit_id=visit_id)
+
+
+class Reading(Resource):
+    def locate(self, req: falcon.Request, attachment_id: str) -> dict:
+        """The attachment's row from whichever service keeps it (its store scope checked there)."""
+        for service in OWNERS:
+            try:
+                return self.call(req, service, "get_attachment", attachment_id=attachment_id)
+            except RemoteError as exc:
+                if exc.exc_type != "NotFound":
+                    raise
+        raise falcon.HTTPNotFound(title="not_found", description=f"No attachment {attachment_id}.")
+
+    def serve(self, resp: falcon.Response, key: str | None, content_type: str, size: int | None = None) -> None:
+        if not key:
+            raise falcon.HTTPNotFound(title="not_found", description="This attachment has no thumbnail.")
+        resp.set_header("Cache-Control", "private, max-age=300")
+        resp.set_header("X-Content-Type-Options", "nosniff")
+        url = self.deps.storage.url(key, content_type)
+        if url is not None:  # the object store serves the bytes; the URL expires shortly
+            resp.status = falcon.HTTP_302
+            resp.location = url
+            return None
+        try:
+            resp.stream = self.deps.storage.open(key)
+        except FileNotFoundError as exc:
+            raise falcon.HTTPNotFound(title="not_found", description="The file is no longer stored.") from exc
+        resp.content_type = content_type
+        resp.content_length = size
+        return None
+
+
+class AttachmentItem(Reading):
+    @endpoint("An attachment's file (or a 302 to a short-lived URL of the object store)", tag=TAG,
+              roles=ALL_ROLES, produces="application/octet-stream", errors=(302,))
+    def on_get(self, req, resp, attachment_id: str):
+        row = self.locate(req, attachment_id)
+        return self.serve(resp, row["storage_key"], row["content_type"], row["size"])
+
+
+class AttachmentThumbnail(Reading):
+    @endpoint("An image attachment's JPEG thumbnail (or a 302 to a short-lived URL)", tag=TAG, roles=ALL_ROLES,
+              produces="image/jpeg", errors=(302,))
+    def on_get(self, req, resp, attachment_id: str):
+        row = self.locate(req, attachment_id)
+        return self.serve(resp, row.get("thumbnail_key"), "image/jpeg")
+
+
+def routes(deps) -> list[tuple[str, object]]:
+    return [
+        ("/v1/work-orders/{work_order_id}/inspections/{finding_id}/photos", FindingPhotos(deps)),
+        ("/v1/visits/{visit_id}/photos", VisitPhotos(deps)),
+        ("/v1/attachments/{attachment_id}", AttachmentItem(deps)),
+        ("/v1/attachments/{attachment_id}/thumbnail", AttachmentThumbnail(deps)),
+    ]

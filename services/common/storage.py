@@ -1,0 +1,128 @@
+"""Where attachment bytes live: an object store addressed by key. Services keep only metadata; the
+gateway writes and reads the bytes. Two backends, chosen by `STORAGE_BACKEND`:
+
+- `local` (default): files under `DATA_DIR/attachments`, so `make run` needs nothing new. The gateway
+  streams them itself.
+- `s3`: any S3-compatible store through boto3 (`S3_ENDPOINT_URL`, `S3_BUCKET`, `S3_REGION`,
+  `S3_ACCESS_KEY_ID`, `S3_SECRET_ACCESS_KEY`); reads are answered with a pre-signed URL valid for
+  `S3_URL_TTL_SECONDS`, so the bytes never pass through a service or the gateway.
+
+A key is written whole or not at all: the local backend renames a finished temporary file into place,
+S3 makes an object visible only when its upload completed.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import BinaryIO, Protocol
+
+from . import config
+
+
+class Storage(Protocol):
+    def put(self, key: str, source: Path, content_type: str) -> None:
+        """Store the file at `source` under `key` (replacing what was there)."""
+
+    def open(self, key: str) -> BinaryIO:
+        """The stored bytes, for a backend that serves them itself; FileNotFoundError if absent."""
+
+    def url(self, key: str, content_type: str) -> str | None:
+        """A short-lived URL a client reads the bytes from directly, or None (then use `open`)."""
+
+    def delete(self, key: str) -> None:
+        """Remove the key; a key that is not there is fine."""
+
+
+def _safe_key(key: str) -> str:
+    parts = key.split("/")
+    if not key or any(part in ("", ".", "..") for part in parts) or "\\" in key or "\x00" in key:
+        raise ValueError(f"Not a storage key: {key!r}")
+    return key
+
+
+class LocalStorage:
+    """A directory tree; each key is a file path below `root`."""
+
+    def __init__(self, root: Path):
+        self.root = Path(root)
+
+    def _path(self, key: str) -> Path:
+        return self.root / _safe_key(key)
+
+    def put(self, key: str, source: Path, content_type: str) -> None:
+        target = self._path(key)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=".partial-")
+        try:
+            with os.fdopen(fd, "wb") as out, open(source, "rb") as src:
+                shutil.copyfileobj(src, out, 1 << 20)
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(temporary, target)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+
+    def open(self, key: str) -> BinaryIO:
+        return open(self._path(key), "rb")
+
+    def url(self, key: str, content_type: str) -> str | None:
+        return None
+
+    def delete(self, key: str) -> None:
+        self._path(key).unlink(missing_ok=True)
+
+
+class S3Storage:
+    """A bucket of an S3-compatible store; `client` is a boto3 S3 client."""
+
+    def __init__(self, client, bucket: str, url_ttl_seconds: int = 300):
+        self.client = client
+        self.bucket = bucket
+        self.url_ttl_seconds = url_ttl_seconds
+
+    def put(self, key: str, source: Path, content_type: str) -> None:
+        self.client.upload_file(str(source), self.bucket, _safe_key(key), ExtraArgs={"ContentType": content_type})
+
+    def open(self, key: str) -> BinaryIO:
+        from botocore.exceptions import ClientError
+        try:
+            return self.client.get_object(Bucket=self.bucket, Key=_safe_key(key))["Body"]
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+                raise FileNotFoundError(key) from exc
+            raise
+
+    def url(self, key: str, content_type: str) -> str | None:
+        return self.client.generate_presigned_url(
+            "get_object", ExpiresIn=self.url_ttl_seconds,
+            Params={"Bucket": self.bucket, "Key": _safe_key(key), "ResponseContentType": content_type})
+
+    def delete(self, key: str) -> None:
+        self.client.delete_object(Bucket=self.bucket, Key=_safe_key(key))
+
+
+def s3_client(endpoint_url: str | None, region: str | None, access_key: str | None, secret_key: str | None):
+    """A boto3 S3 client; keys not given fall back to boto3's own chain (instance role, AWS_* variables)."""
+    import boto3
+    from botocore.config import Config
+    return boto3.client("s3", endpoint_url=endpoint_url or None, region_name=region or None,
+                        aws_access_key_id=access_key or None, aws_secret_access_key=secret_key or None,
+                        config=Config(signature_version="s3v4", retries={"max_attempts": 3, "mode": "standard"},
+                                      s3={"addressing_style": "path"}))
+
+
+def storage_from_env() -> Storage:
+    backend = os.environ.get("STORAGE_BACKEND", "local")
+    if backend == "local":
+        return LocalStorage(config.data_dir() / "attachments")
+    if backend == "s3":
+        bucket = os.environ.get("S3_BUCKET")
+        if not bucket:
+            raise RuntimeError("STORAGE_BACKEND=s3 needs S3_BUCKET")
+        client = s3_client(os.environ.get("S3_ENDPOINT_URL"), os.environ.get("S3_REGION"),
+                           os.environ.get("S3_ACCESS_KEY_ID"), os.environ.get("S3_SECRET_ACCESS_KEY"))
+        return S3Storage(client, bucket, config.env_int("S3_URL_TTL_SECONDS", 300))
+    raise RuntimeError(f"STORAGE_BACKEND must be local or s3, not {backend!r}")

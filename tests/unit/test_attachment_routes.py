@@ -1,0 +1,194 @@
+"""The attachment endpoints in the gateway with a fake RPC and the real local store: what is kept of
+an upload, what is refused before anything is stored, idempotent repeats, reads."""
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+from PIL import Image
+
+from gateway import media
+from gateway.rpc import RemoteError
+from services.common.attachments import AttachmentRecord, StoredAttachmentOut
+from services.common.storage import LocalStorage
+from tests.unit.conftest import FakeRpc
+from tests.unit.test_media import jpeg_with_gps
+
+PATH = "/v1/work-orders/wo1/inspections/f1/photos"
+OWNER = {"store_id": "store-1", "owner_type": "finding", "owner_id": "f1", "parent_id": "wo1"}
+
+
+class OwnerRpc(FakeRpc):
+    """Answers like the owning service: authorises, records the row it is given, hands it back."""
+
+    def __init__(self):
+        super().__init__()
+        self.rows = {}
+
+    def call(self, service, method, context=None, timeout=None, **kwargs):
+        super().call(service, method, context, timeout, **kwargs)
+        if (service, method) in self.behaviour:
+            result = self.behaviour[(service, method)]
+            if isinstance(result, Exception):
+                raise result
+            return result
+        if method.startswith("authorize_"):
+            return OWNER
+        if method.startswith("record_"):
+            row = {**AttachmentRecord().load(kwargs["data"]), **OWNER, "uploaded_by": "admin", "uploaded_at": None}
+            self.rows[row["id"]] = row
+            return StoredAttachmentOut().dump(row)
+        if method == "get_attachment":
+            if kwargs["attachment_id"] not in self.rows:
+                raise RemoteError(service, "NotFound", "No attachment.", ["No attachment.", {}, "not_found"])
+            return StoredAttachmentOut().dump(self.rows[kwargs["attachment_id"]])
+        return {}
+
+
+@pytest.fixture
+def client(app, tmp_path):
+    app.deps.rpc = OwnerRpc()
+    app.deps.storage = LocalStorage(tmp_path / "attachments")
+    return app
+
+
+def multipart(content: bytes, filename: str = "photo.jpg", fields: dict | None = None) -> tuple[bytes, str]:
+    boundary = "----test-boundary-7MA4YWxk"
+    chunks = []
+    for name, value in (fields or {}).items():
+        chunks.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode())
+    chunks.append(f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{filename}"\r\n'
+                  f'Content-Type: image/jpeg\r\n\r\n'.encode() + content + b"\r\n")
+    chunks.append(f"--{boundary}--\r\n".encode())
+    return b"".join(chunks), f"multipart/form-data; boundary={boundary}"
+
+
+def post(client, path, content, headers=None, **kwargs):
+    body, content_type = multipart(content, **kwargs)
+    return client.simulate_post(path, body=body, headers={**client.headers, "Content-Type": content_type,
+                                                           **(headers or {})})
+
+
+def stored_files(tmp_path):
+    root = tmp_path / "attachments"
+    return sorted(p.name for p in root.rglob("*") if p.is_file()) if root.exists() else []
+
+
+def test_photo_is_stored_without_exif_and_served_with_its_thumbnail(client, tmp_path):
+    source = jpeg_with_gps(tmp_path / "gps.jpg").read_bytes()
+    reply = post(client, PATH, source)
+    assert reply.status_code == 201, reply.text
+    body = reply.json
+    assert set(body) >= {"id", "content_type", "size", "sha256", "url", "thumbnail_url"}
+    assert body["content_type"] == "image/jpeg" and body["url"] == f"/v1/attachments/{body['id']}"
+    assert reply.headers["location"] == body["url"]
+    got = client.simulate_get(body["url"])
+    assert got.status_code == 200 and got.headers["content-type"] == "image/jpeg"
+    assert len(got.content) == body["size"] and got.headers["x-content-type-options"] == "nosniff"
+    kept = Image.open(io.BytesIO(got.content))
+    assert not kept.getexif().get_ifd(0x8825) and b"Phone X" not in got.content
+    thumb = client.simulate_get(body["thumbnail_url"])
+    assert thumb.status_code == 200 and max(Image.open(io.BytesIO(thumb.content)).size) == 320
+    recorded = [c for c in client.deps.rpc.calls if c[1] == "record_finding_photo"][0][3]["data"]
+    assert recorded["taken_at"] == "2026-12-05T14:30:00+08:00"  # no offset in EXIF: the store's (default) zone
+
+
+def test_a_text_file_named_jpg_is_415_and_nothing_is_stored_or_recorded(client, tmp_path):
+    reply = post(client, PATH, b"hello, I am plain text pretending to be a photo")
+    assert reply.status_code == 415
+    assert reply.json["error"]["code"] == "unsupported_media_type"
+    assert stored_files(tmp_path) == []
+    assert not [c for c in client.deps.rpc.calls if c[1] == "record_finding_photo"]
+
+
+def test_oversize_for_its_kind_is_413(client, tmp_path, monkeypatch):
+    monkeypatch.setitem(media.LIMITS, "pdf", 500)
+    reply = post(client, PATH, b"%PDF-1.4\n" + b"x" * 600, filename="big.pdf")
+    assert reply.status_code == 413 and reply.json["error"]["code"] == "payload_too_large"
+    assert stored_files(tmp_path) == []
+
+
+def test_another_stores_finding_is_403_before_anything_is_stored(client, tmp_path):
+    client.deps.rpc.behaviour[("workshop", "authorize_finding_photo")] = RemoteError(
+        "workshop", "Forbidden", "This store is outside your account's stores.", ["This store is outside …"])
+    reply = post(client, PATH, jpeg_with_gps(tmp_path / "gps.jpg").read_bytes())
+    assert reply.status_code == 403 and stored_files(tmp_path) == []
+    assert client.simulate_post(PATH, json={}).status_code == 403  # refused before the body is even read
+
+
+def test_another_stores_attachment_is_403_without_bytes(client):
+    client.deps.rpc.behaviour[("workshop", "get_attachment")] = RemoteError(
+        "workshop", "Forbidden", "This store is outside your account's stores.", ["This store is outside …"])
+    reply = client.simulate_get("/v1/attachments/01hzzzzzzzzzzzzzzzzzzzzzzz")
+    assert reply.status_code == 403 and reply.json["error"]["code"] == "forbidden"
+
+
+def test_unknown_attachment_is_404_after_asking_every_owner(client):
+    reply = client.simulate_get("/v1/attachments/01hzzzzzzzzzzzzzzzzzzzzzzz")
+    assert reply.status_code == 404
+    assert [c[0] for c in client.deps.rpc.calls if c[1] == "get_attachment"] == ["workshop", "sales"]
+
+
+def test_idempotent_repeat_answers_the_first_upload_and_stores_once(client, tmp_path):
+    source = jpeg_with_gps(tmp_path / "gps.jpg").read_bytes()
+    first = post(client, PATH, source, headers={"Idempotency-Key": "photo-1"})
+    again = post(client, PATH, source, headers={"Idempotency-Key": "photo-1"})
+    assert first.status_code == again.status_code == 201 and again.json == first.json
+    assert len([c for c in client.deps.rpc.calls if c[1] == "record_finding_photo"]) == 1
+    other = post(client, PATH, b"\xff\xd8\xff" + b"another file", headers={"Idempotency-Key": "photo-1"})
+    assert other.status_code == 409
+
+
+def test_walk_around_position_and_damage_marks_are_recorded(client, tmp_path):
+    damage = json.dumps([{"kind": "scratch", "note": "左前门划痕"}])
+    reply = post(client, "/v1/visits/v1/photos", jpeg_with_gps(tmp_path / "gps.jpg").read_bytes(),
+                 fields={"position": "front_left", "damage": damage})
+    assert reply.status_code == 201, reply.text
+    assert reply.json["position"] == "front_left" and reply.json["damage"] == [{"kind": "scratch", "note": "左前门划痕"}]
+    bad = post(client, "/v1/visits/v1/photos", b"\xff\xd8\xff", fields={"position": "under_the_seat"})
+    assert bad.status_code == 422 and "position" in bad.json["error"]["fields"]
+
+
+def test_no_file_is_422_and_a_json_body_is_415(client):
+    body, content_type = multipart(b"", fields={"position": "front"})
+    reply = client.simulate_post(PATH, body=body, headers={**client.headers, "Content-Type": content_type})
+    assert reply.status_code == 422 and "file" in reply.json["error"]["fields"]
+    reply = client.simulate_post(PATH, json={"file": "x"})
+    assert reply.status_code == 415 and reply.json["error"]["code"] == "unsupported_media_type"
+
+
+def test_uploads_may_exceed_the_json_body_limit_but_json_routes_may_not(client, tmp_path):
+    big = Image.effect_noise((600, 600), 60).convert("RGB")
+    buffer = io.BytesIO()
+    big.save(buffer, "JPEG", quality=95)
+    assert len(buffer.getvalue()) > client.deps.settings.max_body_bytes
+    assert post(client, PATH, buffer.getvalue()).status_code == 201
+    assert client.simulate_post("/v1/customers", body="x" * 4096).status_code == 413
+
+
+def test_openapi_declares_the_multipart_body_and_binary_reads(client):
+    spec = client.simulate_get("/openapi.json").json
+    upload = spec["paths"]["/v1/visits/{visit_id}/photos"]["post"]
+    form = upload["requestBody"]["content"]["multipart/form-data"]["schema"]
+    assert form["required"] == ["file"] and form["properties"]["file"]["format"] == "binary"
+    assert {"position", "damage"} <= set(form["properties"])
+    assert {"201", "413", "415", "403"} <= set(upload["responses"])
+    read = spec["paths"]["/v1/attachments/{attachment_id}"]["get"]["responses"]
+    assert "302" in read and read["200"]["content"]["application/octet-stream"]["schema"]["format"] == "binary"
+
+
+def test_the_upload_is_streamed_in_chunks_and_cut_off_at_the_limit(tmp_path):
+    """Without a Content-Length to refuse up front (chunked), reading stops past the limit."""
+    import falcon
+    from falcon import testing
+
+    from gateway.uploads import CHUNK, receive
+
+    body, content_type = multipart(b"\xff\xd8\xff" + b"\0" * (3 * CHUNK))
+    req = testing.create_req(method="POST", path=PATH, body=body, headers={"Content-Type": content_type})
+    with pytest.raises(falcon.HTTPContentTooLarge):
+        receive(req, tmp_path, limit=2 * CHUNK)
+    req = testing.create_req(method="POST", path=PATH, body=body, headers={"Content-Type": content_type})
+    received = receive(req, tmp_path, limit=4 * CHUNK)
+    assert received.size == 3 * CHUNK + 3 and received.path.stat().st_size == received.size
