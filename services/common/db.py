@@ -51,6 +51,15 @@ def make_engine(url: str, **kwargs) -> Engine:
             cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
             cursor.close()
 
+        @event.listens_for(engine, "savepoint")
+        def _savepoint_begins_a_writer(conn, _name):
+            # The driver begins a transaction only before INSERT/UPDATE/DELETE; a SAVEPOINT (a guarded
+            # insert that may conflict) would begin a deferred one, whose first write then fails at once
+            # with "database is locked" once another writer has committed. Begin it as a writer's.
+            dbapi_connection = conn.connection.dbapi_connection
+            if not dbapi_connection.in_transaction:
+                dbapi_connection.execute("BEGIN IMMEDIATE")
+
         return engine
     kwargs.setdefault("pool_size", int(os.environ.get("DB_POOL_SIZE", "10")))
     kwargs.setdefault("max_overflow", int(os.environ.get("DB_MAX_OVERFLOW", "5")))
