@@ -1,7 +1,7 @@
 // The console shell: login, the user's stores, the role's menu and a hash router (#/screen/arg).
 import { api, hasToken, setToken } from "./api.js";
 import { lang, setLang, t, translatePage } from "./i18n.js";
-import { busy, field, form, h, input } from "./ui.js";
+import { busy, field, fill, form, h, input } from "./ui.js";
 import * as reception from "./screens/reception.js";
 import * as quote from "./screens/quote.js";
 import * as board from "./screens/board.js";
@@ -47,7 +47,7 @@ function loginScreen() {
   field("password", input("password", { type: "password", autocomplete: "current-password", required: true })),
   submit,
   h("p", {}, h("button", { type: "button", class: "link", text: t("switch_lang"), onclick: toggleLang })));
-  main.replaceChildren(loginForm);
+  fill(main, loginForm);
 }
 
 function toggleLang() {
@@ -59,10 +59,10 @@ function renderChrome() {
   const bar = document.querySelector(".topbar");
   bar.hidden = false;
   const current = location.hash.split("/")[1];
-  document.getElementById("nav").replaceChildren(...Object.keys(SCREENS).filter(allowed).map((name) =>
+  fill(document.getElementById("nav"), ...Object.keys(SCREENS).filter(allowed).map((name) =>
     h("a", { href: `#/${name}`, class: name === current ? "active" : "", text: t(`nav_${name}`) })));
   const picker = document.getElementById("store");
-  picker.replaceChildren(...ctx.stores.map((s) => h("option", { value: s.id, text: s.name })));
+  fill(picker, ...ctx.stores.map((s) => h("option", { value: s.id, text: s.name })));
   picker.value = ctx.store?.id ?? "";
   document.getElementById("who").textContent = `${ctx.user.display_name || ctx.user.username} · ${t(`role_${ctx.user.role}`)}`;
   document.getElementById("lang").textContent = lang() === "zh" ? "EN" : "中文";
@@ -78,7 +78,7 @@ function render() {
   renderChrome();
   document.title = `${t(`nav_${name}`)} · ${t("brand")}`;
   const screen = h("section", { class: "screen", "data-screen": name });
-  main.replaceChildren(screen);
+  fill(main, screen);
   SCREENS[name].module.render(screen, { ...ctx, tz: ctx.store?.timezone || "Asia/Shanghai", args: args.map(decodeURIComponent) });
 }
 

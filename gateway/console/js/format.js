@@ -1,5 +1,4 @@
 // Display only: the API speaks integer fen and ISO instants; people read 元 and their store's clock.
-import { lang } from "./i18n.js";
 
 export function yuan(fen) {
   if (fen === null || fen === undefined) return "—";
@@ -19,17 +18,33 @@ export function toFen(text) {
 
 export const fenToInput = (fen) => (fen / 100).toFixed(2);
 
-const locale = () => (lang() === "zh" ? "zh-CN" : "en-GB");
-
-export function dateTime(iso, timeZone) {
-  if (!iso) return "—";
-  return new Intl.DateTimeFormat(locale(), { timeZone, dateStyle: "short", timeStyle: "short" }).format(new Date(iso));
+/** The parts of an instant on the store's clock: { year, month, day, hour, minute }, zero-padded. */
+function clock(iso, timeZone) {
+  const parts = new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit",
+    hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).formatToParts(new Date(iso));
+  return Object.fromEntries(parts.map((part) => [part.type, part.value]));
 }
 
+/** One format on every screen and in both languages: `2026-12-06 14:03` on the store's clock. */
+export function dateTime(iso, timeZone) {
+  if (!iso) return "—";
+  const c = clock(iso, timeZone);
+  return `${c.year}-${c.month}-${c.day} ${c.hour}:${c.minute}`;
+}
+
+/** The store's day of an instant as `2026-12-06` (a bare local day is shown as it is). */
 export function date(iso, timeZone) {
   if (!iso) return "—";
-  if (/^\d{4}-\d{2}-\d{2}$/.test(iso)) return iso; // already a local day
-  return new Intl.DateTimeFormat(locale(), { timeZone, dateStyle: "medium" }).format(new Date(iso));
+  if (/^\d{4}-\d{2}-\d{2}$/.test(iso)) return iso;
+  const c = clock(iso, timeZone);
+  return `${c.year}-${c.month}-${c.day}`;
+}
+
+/** Hours as 时:分 (`0.5` → `0:30`, `0.008` → `0:00`, `12.25` → `12:15`). */
+export function hours(value) {
+  if (value === null || value === undefined || value === "" || Number.isNaN(Number(value))) return "—";
+  const minutes = Math.round(Math.abs(Number(value)) * 60);
+  return `${Number(value) < 0 ? "-" : ""}${Math.floor(minutes / 60)}:${String(minutes % 60).padStart(2, "0")}`;
 }
 
 /** The store's local day as YYYY-MM-DD, `offsetDays` from today. */

@@ -1,4 +1,5 @@
 // Chinese first, with an English switch. Each word: [zh-CN, en].
+import { yuan } from "./format.js";
 const WORDS = {
   brand: ["门店工作台", "Store console"], login: ["登录", "Log in"], logout: ["退出", "Log out"], switch_lang: ["English", "中文"],
   username: ["用户名", "Username"], password: ["密码", "Password"], working: ["处理中", "Working"], loading: ["加载中…", "Loading…"],
@@ -52,11 +53,18 @@ const WORDS = {
   present: ["向客户报价", "Present to the customer"], record_decision: ["记录客户决定", "Record the decision"],
   decision_hint: ["逐项记录客户同意或不做", "Record per line what the customer approves"],
   contract: ["签订合同", "Contract"], payment_method: ["付款方式", "Payment method"], deposit_yuan: ["定金 (元)", "Deposit (¥)"],
-  deposit_reference: ["定金流水号", "Deposit reference"], signed_by: ["客户签字", "Signed by"], sign_contract: ["签约", "Sign"],
+  deposit: ["定金", "Deposit"], deposit_reference: ["定金流水号", "Deposit reference"], signed_by: ["客户签字", "Signed by"], sign_contract: ["签约", "Sign"],
   order: ["订单", "Order"], order_confirmed: ["已确认", "Confirmed"], order_in_progress: ["施工中", "In progress"], order_completed: ["已完工", "Completed"],
   order_delivered: ["已交车", "Delivered"], order_closed: ["已结清", "Closed"], order_cancelled: ["已取消", "Cancelled"],
   method_cash: ["现金", "Cash"], method_card: ["银行卡", "Card"], method_wechat: ["微信", "WeChat Pay"], method_alipay: ["支付宝", "Alipay"],
   method_stored_value: ["储值卡", "Stored value"], method_package: ["套餐卡", "Package card"], method_transfer: ["转账", "Transfer"],
+  order_line_confirmed: ["已确认，等待车间开工", "Confirmed; waiting for the workshop to start"],
+  order_line_in_progress: ["车间施工中", "In the workshop"],
+  order_line_completed_paid: ["已完工，已付清，可以交车", "Work completed; paid, ready for delivery"],
+  order_line_completed: ["已完工，待付款、待交车", "Work completed; invoice to be paid, car to be delivered"],
+  order_line_delivered: ["已交车，待付清", "Delivered; waiting for payment in full"],
+  order_line_closed: ["已交车并付清", "Delivered and paid in full"],
+  order_line_cancelled: ["已取消：{reason}", "Cancelled: {reason}"],
   // workshop
   wo_open: ["待派工", "Open"], wo_dispatched: ["已派工", "Dispatched"], wo_in_progress: ["施工中", "In progress"], wo_qc: ["质检", "QC"],
   wo_completed: ["已完工", "Completed"], wo_delivered: ["已交车", "Delivered"], wo_cancelled: ["已取消", "Cancelled"],
@@ -87,12 +95,15 @@ const WORDS = {
   cond_green: ["良好", "Good"], cond_yellow: ["注意", "Soon"], cond_red: ["需处理", "Now"],
   area_brakes: ["制动", "Brakes"], area_tyres: ["轮胎", "Tyres"], area_fluids: ["油液", "Fluids"], area_battery: ["电瓶", "Battery"], area_lights: ["灯光", "Lights"],
   area_suspension: ["悬挂", "Suspension"], area_engine: ["发动机", "Engine"], area_exterior: ["外观", "Exterior"], area_interior: ["内饰", "Interior"], area_other: ["其他", "Other"],
+  area_glass: ["玻璃", "Glass"], area_steering: ["转向", "Steering"], area_electrical: ["电气", "Electrical"], area_exhaust: ["排气", "Exhaust"],
+  area_underbody: ["底盘", "Underbody"], area_air_conditioning: ["空调", "Air conditioning"], area_transmission: ["变速箱", "Transmission"],
   // cashier
   open_invoices: ["待收款发票", "Open invoices"], invoice: ["发票", "Invoice"], invoice_issued: ["待付款", "Issued"], invoice_partially_paid: ["部分付款", "Partly paid"],
   invoice_paid: ["已付清", "Paid"], invoice_void: ["已作废", "Void"], paid: ["已付", "Paid"], refunded: ["已退", "Refunded"], amount_due: ["应收", "Amount due"],
   take_payment: ["收款", "Take payment"], add_method: ["再加一种付款方式", "Add a method"], split_payment_hint: ["可分多种方式付款，每一笔只收一次", "Split across methods; each part is taken once"],
   reference: ["流水号", "Reference"], member_card: ["会员卡", "Member card"], service_code: ["套餐项目代码", "Package service code"], taken: ["已收", "Taken"],
   payments: ["收款记录", "Payments"], received_at: ["时间", "Time"], refund: ["退款", "Refund"],
+  card_status_active: ["有效", "Active"], card_status_cancelled: ["已注销", "Cancelled"],
   member_cards: ["会员卡", "Member cards"], card_stored_value: ["储值卡", "Stored value"], card_package: ["套餐卡", "Package"], balance: ["余额", "Balance"], expires: ["有效期至", "Expires"],
   daily_close: ["日结", "Daily close"], takings: ["收款", "Takings"], takings_total: ["收款合计", "Takings"], open_receivables: ["未收款", "Open receivables"],
   cash_expected: ["应有现金", "Cash expected"], cash_counted: ["实点现金 (元)", "Cash counted (¥)"], close_day: ["日结关账", "Close the day"], closed: ["已日结", "Closed"], difference: ["差额", "Difference"],
@@ -113,6 +124,10 @@ const WORDS = {
   history: ["服务记录（全连锁）", "History (all stores)"], spend: ["累计消费", "Spend"],
   history_visit: ["到店", "Visit"], history_order: ["订单", "Order"], history_order_cancelled: ["订单取消", "Order cancelled"], history_delivery: ["交车", "Delivery"],
   history_payment: ["付款", "Payment"], history_refund: ["退款", "Refund"], history_follow_up: ["回访", "Follow-up"], history_complaint: ["投诉", "Complaint"], history_merge: ["合并", "Merge"],
+  history_points: ["积分 {points}", "{points} points"], history_satisfaction: ["满意度 {score}/5", "Satisfaction {score}/5"],
+  history_resolved: ["已解决：{resolution}", "Resolved: {resolution}"], history_not_satisfied: ["交车时客户不满意", "Customer not satisfied at delivery"],
+  history_merged: ["合并重复档案：车辆 {vehicles} 辆，记录 {lines} 条", "Merged a duplicate: {vehicles} vehicles, {lines} history lines"],
+  history_mileage: ["里程 {km} km", "Mileage {km} km"],
   follow_ups_due: ["今天到期的回访", "Follow-ups due today"], follow_ups_upcoming: ["近 7 天待回访（可提前回访）", "Coming up in the next 7 days (may be called early)"],
   reached: ["已联系上", "Reached"], satisfaction: ["满意度", "Satisfaction"],
   complaint: ["投诉内容", "Complaint"], complaint_hint: ["如有投诉请填写，将自动立案", "A complaint, if any, opens a case"], save_outcome: ["保存回访结果", "Save outcome"],
@@ -203,18 +218,48 @@ export function named(prefix, value) {
   return worded(`${prefix}_${value}`) ?? String(value ?? "");
 }
 
-const PARAM_FORMATS = { yuan: (fen) => `¥${(Number(fen) / 100).toFixed(2)}` };
+const PARAM_FORMATS = { yuan: (fen) => yuan(Number(fen)) };
 
-/** The error in the reader's language from its code and params, or null when the code has no words.
- * `{name}` is a param as given (a list joined with 、), `{name:prefix}` a value of a vocabulary in
- * words (`{status:wo}` → 质检), `{name:yuan}` an amount of fen in 元. */
-export function errorWords(error) {
-  const word = WORDS[`error_${error.code}`];
-  if (!word) return null;
-  const params = error.params || {};
+/** The word for `key` with its `{name}` placeholders filled from `params`: a param as given (a list
+ * joined with 、), `{name:prefix}` a value of a vocabulary in words (`{status:wo}` → 质检),
+ * `{name:yuan}` an amount of fen in 元. Undefined when the console has no word for `key`. */
+export function phrase(key, params = {}) {
+  const word = worded(key);
+  if (word === undefined) return undefined;
   const say = (value, how) => (PARAM_FORMATS[how] ? PARAM_FORMATS[how](value) : how ? named(how, value) : String(value ?? ""));
-  return word[current === "zh" ? 0 : 1].replace(/\{(\w+)(?::(\w+))?\}/g, (_all, name, how) =>
+  return word.replace(/\{(\w+)(?::(\w+))?\}/g, (_all, name, how) =>
     (Array.isArray(params[name]) ? params[name].map((value) => say(value, how)).join("、") : say(params[name], how)));
+}
+
+/** The error in the reader's language from its code and params, or null when the code has no words. */
+export function errorWords(error) {
+  return phrase(`error_${error.code}`, error.params || {}) ?? null;
+}
+
+/** An order's one line for the advisor, worded from its state (the API's `status_line` is English). */
+export function orderLine(order) {
+  const key = order.state === "completed" && order.paid_at ? "order_line_completed_paid" : `order_line_${order.state}`;
+  return phrase(key, { reason: order.cancel_reason ?? "" }) ?? named("order", order.state);
+}
+
+// crm writes some history summaries itself, in English: the numbers they carry, worded here.
+const HISTORY_SUMMARIES = [
+  [/^([+-]\d+) points$/, ([, points]) => phrase("history_points", { points })],
+  [/^satisfaction (\d+)\/5(?:: ([\s\S]*))?$/, ([, score, comment]) => [phrase("history_satisfaction", { score }), comment].filter(Boolean).join(" · ")],
+  [/^resolved: ([\s\S]*)$/, ([, resolution]) => phrase("history_resolved", { resolution })],
+  [/^merged duplicate \S+ \((\d+) vehicles, (\d+) history lines\)$/, ([, vehicles, lines]) => phrase("history_merged", { vehicles, lines })],
+  [/^交车 delivered( \(customer not satisfied at delivery\))?$/, ([, unhappy]) => (unhappy ? t("history_not_satisfied") : "")],
+];
+
+/** What a customer-history line says beyond its kind, in the reader's language: a visit's needs in
+ * words, crm's own English summaries from the numbers they carry, anything typed as it was typed. */
+export function historySummary(entry) {
+  const summary = entry.summary ?? "";
+  const known = HISTORY_SUMMARIES.map(([pattern, say]) => [summary.match(pattern), say]).find(([match]) => match);
+  let said = known ? known[1](known[0]) : summary;
+  if (entry.kind === "visit" && summary) said = summary.split(", ").map((need) => named("need", need)).join("、");
+  const km = entry.kind !== "visit" && entry.mileage_km ? phrase("history_mileage", { km: entry.mileage_km }) : "";
+  return [said, km].filter(Boolean).join(" · ");
 }
 
 // marshmallow's standard field messages (the API's 422 `fields`) in Chinese: [pattern, words with $1…]

@@ -18,6 +18,13 @@ export function h(tag, props = {}, ...children) {
   return el;
 }
 
+/** Replaces `el`'s children with `children`, leaving out null, undefined and false (a child that is
+ * not there), so a screen never prints `null`. */
+export function fill(el, ...children) {
+  el.replaceChildren(...children.flat().filter((child) => child !== null && child !== undefined && child !== false));
+  return el;
+}
+
 /** A labelled control with a slot for its own error; `name` is the API field it feeds. */
 export function field(labelKey, control, hint) {
   return h("label", { class: "field", "data-field": control.name },

@@ -2,9 +2,9 @@
 // a card opens the step its status calls for: dispatch with split (suggested technicians
 // first), QC, complete, deliver. Technicians clock in on their phone (#/tech).
 import { api } from "../api.js";
-import { dateTime, qty } from "../format.js";
+import { dateTime, hours, qty } from "../format.js";
 import { t, worded } from "../i18n.js";
-import { badge, busy, field, form, h, input, printButton, showError, table, values } from "../ui.js";
+import { badge, busy, field, fill, form, h, input, printButton, showError, table, values } from "../ui.js";
 
 const COLUMNS = ["open", "dispatched", "in_progress", "qc", "completed"];
 const QC_CHECKS = ["qc_work_done", "qc_no_leaks", "qc_road_test", "qc_clean"];
@@ -29,11 +29,11 @@ async function loadBoard(boardEl, detail, ctx, reload) {
   try {
     lists = await Promise.all(COLUMNS.map((status) => api.get("/v1/work-orders", { store_id: ctx.store.id, status, limit: 50 })));
   } catch (error) {
-    boardEl.replaceChildren(h("div", { class: "form-error" }));
+    fill(boardEl, h("div", { class: "form-error" }));
     showError(boardEl, error);
     return;
   }
-  boardEl.replaceChildren(...COLUMNS.map((status, i) => h("div", { class: "column", "data-status": status },
+  fill(boardEl, ...COLUMNS.map((status, i) => h("div", { class: "column", "data-status": status },
     h("h2", { text: `${t(`wo_${status}`)} (${lists[i].items.length})` }),
     lists[i].items.map((wo) => card(wo, ctx, () => openDetail(detail, wo.id, ctx, reload))))));
 }
@@ -51,7 +51,7 @@ function card(wo, ctx, open) {
 
 async function openDetail(detail, workOrderId, ctx, reload) {
   detail.hidden = false;
-  detail.replaceChildren(h("p", { class: "hint", text: t("loading") }));
+  fill(detail, h("p", { class: "hint", text: t("loading") }));
   let wo;
   try {
     wo = await api.get(`/v1/work-orders/${workOrderId}`);
@@ -61,7 +61,7 @@ async function openDetail(detail, workOrderId, ctx, reload) {
   }
   const done = (next) => { reload(); openDetail(detail, next?.id ?? workOrderId, ctx, reload); };
   const plate = await plateOf(wo.vehicle_id);
-  detail.replaceChildren(
+  fill(detail,
     h("div", { class: "row" }, h("h2", { text: `${plate} · ${wo.order_number ?? ""}` }), badge(t(`wo_${wo.status}`), "ok"),
       wo.waiting_parts ? badge(t("waiting_parts"), "warn") : "", h("span", { class: "spacer" }),
       printButton(api, `/v1/work-orders/${wo.id}/pdf`),
@@ -69,7 +69,7 @@ async function openDetail(detail, workOrderId, ctx, reload) {
     table([["job"], ["technicians"], ["clocked", "num"], ["state"]], wo.jobs.map((job) => h("tr", {},
       h("td", { text: job.description }),
       h("td", { text: job.technicians.map((a) => `${a.name} ${qty(a.split_pct)}%`).join("、") || "—" }),
-      h("td", { class: "num", text: `${qty(job.clocked_hours)} h` }),
+      h("td", { class: "num", text: hours(job.clocked_hours) }),
       h("td", {}, badge(t(`job_${job.status}`)), job.clocked_in.map((c) => badge(`⏱ ${c.name}`, "ok")))))),
     findingsCard(wo),
     ...stepFor(wo, ctx, done));
@@ -89,7 +89,7 @@ function findingsCard(wo) {
       const made = await busy(quote, box, () => api.post(`/v1/work-orders/${wo.id}/inspections/quote`, {}));
       if (made) location.hash = `#/quotes/${made.id}`;
     });
-    box.replaceChildren(h("h3", { text: t("findings") }),
+    fill(box, h("h3", { text: t("findings") }),
       h("ul", { class: "list" }, found.map((f) => h("li", { "data-finding": f.id }, badge(t(`cond_${f.condition}`), CONDITION_BADGE[f.condition]),
         ` ${t(`area_${f.area}`)} · ${f.item}${f.notes ? ` · ${f.notes}` : ""} `, f.quote_id ? badge(t("finding_quoted"), "ok") : ""))),
       found.some((f) => !f.quote_id) ? quote : "", h("div", { class: "form-error" }));
@@ -130,7 +130,7 @@ function dispatchForm(wo, ctx, done) {
             h("tr", { "data-tech": tech.technician_id },
               h("td", {}, input("tech", { type: "checkbox", value: tech.technician_id, checked: tech.technician_id in assigned })),
               h("td", {}, tech.name, tech.suggested ? badge(`★ ${t("suggested")}`, "ok") : ""),
-              h("td", { text: tech.load_hours === null ? "" : `${qty(tech.load_hours)} h` }),
+              h("td", { text: tech.load_hours === null ? "" : hours(tech.load_hours) }),
               h("td", {}, input("split_pct", { type: "number", min: 0, max: 100, style: "width:5rem", value: assigned[tech.technician_id] ?? "" }))))));
       });
       dispatch.querySelector("[data-field=jobs]").before(...blocks);

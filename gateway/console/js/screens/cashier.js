@@ -2,9 +2,9 @@
 // across methods (each part posted once, a retry continues with the parts not yet taken);
 // refunds; the customer's member cards; the day's close.
 import { api } from "../api.js";
-import { dateTime, fenToInput, localDay, qty, toFen, yuan } from "../format.js";
+import { dateTime, fenToInput, hours, localDay, qty, toFen, yuan } from "../format.js";
 import { t } from "../i18n.js";
-import { badge, busy, field, form, h, input, printButton, select, showError, table, values } from "../ui.js";
+import { badge, busy, field, fill, form, h, input, printButton, select, showError, table, values } from "../ui.js";
 
 const METHODS = ["wechat", "alipay", "cash", "card", "stored_value", "package"];
 
@@ -17,7 +17,7 @@ export function render(root, ctx) {
 }
 
 async function loadInvoices(list, detail, ctx) {
-  list.replaceChildren(h("h2", { text: t("open_invoices") }));
+  fill(list, h("h2", { text: t("open_invoices") }));
   try {
     const pages = await Promise.all(["issued", "partially_paid"].map((status) => api.get("/v1/invoices", { store_id: ctx.store.id, status, limit: 100 })));
     const invoices = pages.flatMap((p) => p.items);
@@ -32,22 +32,22 @@ async function loadInvoices(list, detail, ctx) {
 }
 
 async function showInvoice(detail, invoiceId, ctx, reloadList) {
-  detail.replaceChildren(h("p", { class: "hint", text: t("loading") }));
+  fill(detail, h("p", { class: "hint", text: t("loading") }));
   let invoice;
   try {
     invoice = await api.get(`/v1/invoices/${invoiceId}`);
   } catch (error) {
-    detail.replaceChildren(h("div", { class: "form-error" }));
+    fill(detail, h("div", { class: "form-error" }));
     return showError(detail, error);
   }
   const again = () => { reloadList(); showInvoice(detail, invoiceId, ctx, reloadList); };
   const cards = await api.get("/v1/member-cards", { customer_id: invoice.customer_id }).then((p) => p.items).catch(() => []);
-  detail.replaceChildren(h("div", { class: "card" },
+  fill(detail, h("div", { class: "card" },
     h("div", { class: "row" }, h("h2", { text: `${t("invoice")} ${invoice.number}` }), badge(t(`invoice_${invoice.status}`), "ok"),
       h("span", { class: "spacer" }), printButton(api, `/v1/invoices/${invoice.id}/pdf`)),
     table([["kind"], ["description"], ["qty", "num"], ["total", "num"]], invoice.lines.map((line) => h("tr", {},
       h("td", { text: t(`kind_${line.kind}`) }), h("td", { text: line.description || line.sku }),
-      h("td", { class: "num", text: line.kind === "labour" ? `${qty(line.hours)} h` : qty(line.qty) }),
+      h("td", { class: "num", text: line.kind === "labour" ? hours(line.hours) : qty(line.qty) }),
       h("td", { class: "num", text: yuan(line.total_fen) })))),
     h("div", { class: "totals", id: "invoice-totals" },
       ...[["discount", -invoice.discount_fen], ["tax", invoice.tax_fen], ["total", invoice.total_fen], ["deposit_yuan", -invoice.deposit_fen],
@@ -113,7 +113,7 @@ function paymentsCard(invoice, ctx, again) {
   return h("div", { class: "card", id: "payments" }, h("h2", { text: t("payments") }),
     payments.length ? table([["payment_method"], ["amount_yuan", "num"], ["refunded", "num"], ["received_at"], [""]], payments.map((p) =>
       h("tr", { "data-payment": p.id },
-        h("td", { text: `${t(`method_${p.method}`)}${p.kind === "deposit" ? ` (${t("deposit_yuan")})` : ""}` }),
+        h("td", { text: [t(`method_${p.method}`), p.kind === "deposit" ? t("deposit") : ""].filter(Boolean).join(" · ") }),
         h("td", { class: "num", text: yuan(p.amount_fen) }), h("td", { class: "num", text: yuan(p.refunded_fen) }),
         h("td", { text: dateTime(p.received_at, ctx.tz) }),
         h("td", {}, p.amount_fen > p.refunded_fen ? refundButton(p, again) : ""))))
@@ -142,7 +142,7 @@ function refundButton(payment, again) {
 function cardsCard(cards, ctx) {
   return h("div", { class: "card", id: "member-cards" }, h("h2", { text: t("member_cards") }),
     cards.length ? h("ul", { class: "list" }, cards.map((c) => h("li", {},
-      h("b", { text: c.number }), ` · ${t(`card_${c.kind}`)} · ${c.status} · `,
+      h("b", { text: c.number }), ` · ${t(`card_${c.kind}`)} · ${t(`card_status_${c.status}`)} · `,
       c.kind === "stored_value" ? `${t("balance")} ${yuan(c.balance_fen)}`
         : (c.items || []).map((i) => `${i.name} ${i.units_left}/${i.units_total}`).join("、"),
       c.expires_on ? ` · ${t("expires")} ${c.expires_on}` : "")))

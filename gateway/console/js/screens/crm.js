@@ -2,8 +2,8 @@
 // today's follow-ups (回访) with the outcome form, and complaints.
 import { api } from "../api.js";
 import { dateTime, endOfLocalDay, toFen, yuan } from "../format.js";
-import { t } from "../i18n.js";
-import { badge, busy, field, form, h, input, select, showError, table, tabbed, values } from "../ui.js";
+import { historySummary, t } from "../i18n.js";
+import { badge, busy, field, fill, form, h, input, select, showError, table, tabbed, values } from "../ui.js";
 import { searchCard } from "./reception.js";
 
 const UPCOMING_DAYS = 7;
@@ -23,14 +23,14 @@ function customerTab(ctx) {
 }
 
 async function show360(panel, ctx, customerId) {
-  panel.replaceChildren(h("p", { class: "hint", text: t("loading") }));
+  fill(panel, h("p", { class: "hint", text: t("loading") }));
   try {
     const [customer, history, cards] = await Promise.all([
       api.get(`/v1/customers/${customerId}`),
       api.get(`/v1/customers/${customerId}/history`, { limit: 100 }),
       api.get("/v1/member-cards", { customer_id: customerId }).catch(() => ({ items: [] }))]);
     const storeName = (id) => ctx.stores.find((s) => s.id === id)?.name ?? "";
-    panel.replaceChildren(
+    fill(panel,
       h("h2", { text: `${customer.name} · ${customer.mobile ?? ""}` }),
       h("p", {}, badge(t(`tier_${customer.tier}`), "ok"), ` ${t("points")} ${customer.points ?? 0} · ${t("spend")} ${yuan(customer.spend_fen ?? 0)}`,
         (customer.tags || []).map((tag) => badge(tag))),
@@ -42,9 +42,9 @@ async function show360(panel, ctx, customerId) {
       h("h3", { text: t("history") }),
       h("ul", { class: "list timeline", id: "timeline" }, history.items.map((entry) => h("li", {},
         h("b", { text: dateTime(entry.occurred_at, ctx.tz) }), ` · ${storeName(entry.store_id)} · `, badge(t(`history_${entry.kind}`)),
-        ` ${entry.summary ?? ""}${entry.amount_fen ? ` · ${yuan(entry.amount_fen)}` : ""}`))));
+        ` ${[historySummary(entry), entry.amount_fen ? yuan(entry.amount_fen) : ""].filter(Boolean).join(" · ")}`))));
   } catch (error) {
-    panel.replaceChildren(h("div", { class: "form-error" }));
+    fill(panel, h("div", { class: "form-error" }));
     showError(panel, error);
   }
 }
@@ -58,9 +58,9 @@ function followUpsTab(ctx) {
     const open = page.items.filter((f) => ["scheduled", "due"].includes(f.status));
     const section = (title, items) => [h("h2", { text: t(title) }),
       ...(items.length ? items.map((f) => followUpForm(f, ctx)) : [h("p", { class: "hint", text: t("none") })])];
-    card.replaceChildren(...section("follow_ups_due", open.filter((f) => new Date(f.due_at) < new Date(today))),
+    fill(card, ...section("follow_ups_due", open.filter((f) => new Date(f.due_at) < new Date(today))),
       ...section("follow_ups_upcoming", open.filter((f) => new Date(f.due_at) >= new Date(today))));
-  }).catch((error) => { card.replaceChildren(h("div", { class: "form-error" })); showError(card, error); });
+  }).catch((error) => { fill(card, h("div", { class: "form-error" })); showError(card, error); });
   return card;
 }
 
@@ -87,12 +87,12 @@ function followUpForm(followUp, ctx) {
 function complaintsTab(ctx) {
   const card = h("div", { class: "card", id: "complaints" }, h("p", { class: "hint", text: t("loading") }));
   api.get("/v1/complaints", { store_id: ctx.store.id, limit: 100 }).then((page) => {
-    card.replaceChildren(h("h2", { text: t("complaints") }), page.items.length ? table([["created_at"], ["description"], ["state"], [""]],
+    fill(card, h("h2", { text: t("complaints") }), page.items.length ? table([["created_at"], ["description"], ["state"], [""]],
       page.items.map((c) => h("tr", { "data-complaint": c.id }, h("td", { text: dateTime(c.created_at, ctx.tz) }), h("td", { text: c.description }),
         h("td", {}, badge(t(`complaint_${c.status}`), c.status === "open" ? "bad" : "")),
         h("td", {}, ["open", "in_progress"].includes(c.status) ? complaintForm(c) : c.resolution ?? ""))))
       : h("p", { class: "hint", text: t("none") }));
-  }).catch((error) => { card.replaceChildren(h("div", { class: "form-error" })); showError(card, error); });
+  }).catch((error) => { fill(card, h("div", { class: "form-error" })); showError(card, error); });
   return card;
 }
 

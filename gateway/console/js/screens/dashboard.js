@@ -3,7 +3,7 @@
 import { api } from "../api.js";
 import { localDay, yuan } from "../format.js";
 import { t } from "../i18n.js";
-import { busy, field, form, h, input, showError, table } from "../ui.js";
+import { busy, field, fill, form, h, input, showError, table } from "../ui.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 const pct = (value) => (value === null || value === undefined ? "—" : `${Number(value).toFixed(1)}%`);
@@ -36,7 +36,7 @@ export function render(root, ctx) {
 function drawKpis(out, ctx, store, days, chain) {
   const mine = store.items[0] || {};
   const name = (id) => ctx.stores.find((s) => s.id === id)?.name ?? id;
-  out.replaceChildren(
+  fill(out,
     h("div", { class: "tiles" }, TILES.map(([key, value]) => h("div", { class: "tile", "data-kpi": key }, t(key), h("b", { text: value(mine) })))),
     h("div", { class: "grid" },
       h("div", { class: "card" }, h("h2", { text: t("revenue_trend") }), barChart(days.items.map((d) => [d.period.slice(5), d.sales_fen / 100]))),

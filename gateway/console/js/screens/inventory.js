@@ -3,7 +3,7 @@
 import { api } from "../api.js";
 import { dateTime, qty, yuan } from "../format.js";
 import { t } from "../i18n.js";
-import { badge, busy, field, form, h, input, select, showError, table, tabbed, values } from "../ui.js";
+import { badge, busy, field, fill, form, h, input, select, showError, table, tabbed, values } from "../ui.js";
 
 export function render(root, ctx) {
   root.append(h("h1", { text: t("nav_inventory") }), tabbed({
@@ -17,8 +17,8 @@ export function render(root, ctx) {
 /** A card whose content comes from `load()`; an API error is shown in words in it. */
 function loading(id, load) {
   const card = h("div", { class: "card", id }, h("p", { class: "hint", text: t("loading") }));
-  load().then((children) => card.replaceChildren(...children)).catch((error) => {
-    card.replaceChildren(h("div", { class: "form-error" }));
+  load().then((children) => fill(card, ...children)).catch((error) => {
+    fill(card, h("div", { class: "form-error" }));
     showError(card, error);
   });
   return card;
@@ -31,7 +31,7 @@ function stockTab(ctx) {
     event.preventDefault();
     const v = values(filter);
     const page = await busy(submit, filter, () => api.get("/v1/stock", { store_id: ctx.store.id, q: v.q, below_reorder: v.low ? "true" : undefined, limit: 100 }));
-    if (page) list.replaceChildren(table([["sku"], ["part_name"], ["on_hand", "num"], ["reserved", "num"], ["available", "num"], ["on_order", "num"], ["reorder_point", "num"], ["stock_value", "num"]],
+    if (page) fill(list, table([["sku"], ["part_name"], ["on_hand", "num"], ["reserved", "num"], ["available", "num"], ["on_order", "num"], ["reorder_point", "num"], ["stock_value", "num"]],
       page.items.map((s) => h("tr", { "data-sku": s.sku },
         h("td", { text: s.sku }), h("td", {}, s.name, s.below_reorder ? badge(t("low_stock"), "bad") : ""),
         ...[s.on_hand, s.reserved, s.available, s.on_order, s.reorder_point].map((n) => h("td", { class: "num", text: qty(n) })),
@@ -95,7 +95,7 @@ function transfersTab(ctx) {
         const button = h("button", { type: "button", class: "secondary", text: t(step) });
         button.addEventListener("click", async () => {
           const next = await busy(button, cell, () => api.post(`/v1/transfers/${tr.id}/${step}`, {}));
-          if (next) cell.replaceChildren(badge(t(`transfer_${next.status}`), "ok"));
+          if (next) fill(cell, badge(t(`transfer_${next.status}`), "ok"));
         });
         cell.append(button, h("div", { class: "form-error" }));
       }

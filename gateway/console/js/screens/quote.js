@@ -2,9 +2,9 @@
 // totals, discount and its approval (manager), present, the customer's decision per line, the
 // contract with deposit and signature, then the order's status line. `#/quotes` lists the store's.
 import { api } from "../api.js";
-import { dateTime, fenToInput, qty, toFen, yuan } from "../format.js";
-import { t } from "../i18n.js";
-import { badge, busy, field, form, h, input, printButton, select, showError, table, tabbed, values } from "../ui.js";
+import { dateTime, fenToInput, hours, qty, toFen, yuan } from "../format.js";
+import { orderLine, t } from "../i18n.js";
+import { badge, busy, field, fill, form, h, input, printButton, select, showError, table, tabbed, values } from "../ui.js";
 
 export function render(root, ctx) {
   const [quoteId] = ctx.args;
@@ -36,7 +36,7 @@ async function renderQuote(root, ctx, quoteId) {
   const visit = await api.get(`/v1/visits/${quote.visit_id}`).catch(() => null);
   const view = h("div", { id: "quote" });
   const refresh = (next) => { quote = next; draw(); };
-  const draw = () => view.replaceChildren(...quoteView(quote, visit, ctx, refresh));
+  const draw = () => fill(view, ...quoteView(quote, visit, ctx, refresh));
   root.append(view);
   draw();
 }
@@ -71,7 +71,7 @@ function linesTable(quote, refresh) {
       h("td", {}, line.description || line.sku, line.kind === "part"
         ? h("div", { class: "hint" }, line.available ? badge(`${t("in_stock")} ${qty(line.available_qty)}`, "ok")
           : badge(`${t("short")} · ${t("available")} ${qty(line.available_qty ?? 0)}`, "bad")) : null),
-      h("td", { class: "num", text: line.kind === "labour" ? `${qty(line.hours)} h` : qty(line.qty) }),
+      h("td", { class: "num", text: line.kind === "labour" ? hours(line.hours) : qty(line.qty) }),
       h("td", { class: "num", text: yuan(line.unit_price_fen) }),
       h("td", { class: "num", text: yuan(line.total_fen) }),
       h("td", {}, draft ? removeButton(quote, line, refresh)
@@ -134,7 +134,7 @@ function labourForm(quote, ctx, refresh) {
     const text = labour.description.value.trim();
     if (text.length < 1) return;
     const page = await api.get("/v1/labour-operations", { q: text, limit: 10 }).catch(() => ({ items: [] }));
-    ops.replaceChildren(...page.items.map((op) => h("option", { value: op.name, "data-code": op.code, text: `${op.code} · ${op.standard_hours} h` })));
+    fill(ops, ...page.items.map((op) => h("option", { value: op.name, "data-code": op.code, text: `${op.code} · ${hours(op.standard_hours)}` })));
   });
   return labour;
 }
@@ -149,7 +149,7 @@ function partForm(quote, ctx, refresh) {
     const skus = page.items.map((p) => p.sku);
     const stock = skus.length ? await api.get("/v1/stock/availability", { store_id: ctx.store.id, skus: skus.join(",") }).catch(() => ({ items: [] })) : { items: [] };
     const bySku = Object.fromEntries(stock.items.map((s) => [s.sku, s]));
-    results.replaceChildren(page.items.length ? table([["sku"], ["part_name"], ["unit_price", "num"], ["available", "num"], ["qty"], [""]],
+    fill(results, page.items.length ? table([["sku"], ["part_name"], ["unit_price", "num"], ["available", "num"], ["qty"], [""]],
       page.items.map((part) => partRow(part, bySku[part.sku], quote, refresh))) : h("p", { class: "hint", text: t("nothing_found") }));
   } },
   h("div", { class: "row" }, field("part_search", input("q", { required: true, placeholder: t("part_search_hint") })), searchButton));
@@ -162,7 +162,7 @@ function partRow(part, stock, quote, refresh) {
   const free = Number(stock?.available ?? 0);
   const availability = h("td", { class: "num", "data-available": "" });
   // like the quote line: in stock only when what is free covers the quantity typed
-  const show = () => availability.replaceChildren(badge(qty(free), free >= Number(count.value || 0) && free > 0 ? "ok" : "bad"));
+  const show = () => fill(availability, badge(qty(free), free >= Number(count.value || 0) && free > 0 ? "ok" : "bad"));
   count.addEventListener("input", show);
   show();
   const row = h("tr", { "data-sku": part.sku },
@@ -183,9 +183,9 @@ function packagePicker(quote, ctx, refresh) {
     const skus = [...new Set(packages.flatMap((p) => p.items.flatMap((i) => (i.kind === "part" ? [i.sku, ...i.sku_options] : []))))].filter(Boolean);
     const stock = skus.length ? await api.get("/v1/stock/availability", { store_id: ctx.store.id, skus: skus.join(",") }) : { items: [] };
     const names = { op: Object.fromEntries(ops.map((op) => [op.code, op.name])), part: Object.fromEntries(stock.items.map((s) => [s.sku, s])) };
-    list.replaceChildren(packages.length ? table([["package_name"], ["package_contents"], [""]],
+    fill(list, packages.length ? table([["package_name"], ["package_contents"], [""]],
       packages.map((p) => packageRow(p, names, quote, refresh))) : h("p", { class: "hint", text: t("nothing_found") }));
-  }).catch((error) => { list.replaceChildren(h("div", { class: "form-error" })); showError(list, error); });
+  }).catch((error) => { fill(list, h("div", { class: "form-error" })); showError(list, error); });
   return list;
 }
 
@@ -319,9 +319,9 @@ function contractForm(quote, ctx) {
 
 function orderStatus(orderId, ctx) {
   const box = h("div", { id: "order-status" }, h("p", { class: "hint", text: t("loading") }));
-  api.get(`/v1/orders/${orderId}`).then((order) => box.replaceChildren(
+  api.get(`/v1/orders/${orderId}`).then((order) => fill(box,
     h("h2", { text: `${t("order")} ${order.number}` }),
-    h("p", {}, badge(t(`order_${order.state}`), "ok"), " ", h("span", { class: "status-line", text: order.status_line ?? "" })),
+    h("p", {}, badge(t(`order_${order.state}`), "ok"), " ", h("span", { class: "status-line", text: orderLine(order) })),
     h("p", { class: "hint", text: `${t("deposit_yuan")} ${yuan(order.deposit_fen)} · ${t("signed_by")} ${order.signed_by} · ${dateTime(order.signed_at || order.confirmed_at, ctx.tz)}` }),
     printButton(api, `/v1/orders/${order.id}/contract.pdf`)))
     .catch((error) => showError(box, error));

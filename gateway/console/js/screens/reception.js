@@ -3,7 +3,7 @@
 import { api } from "../api.js";
 import { dateTime, date, toFen, yuan } from "../format.js";
 import { t } from "../i18n.js";
-import { badge, busy, field, form, h, input, showError, steps, values } from "../ui.js";
+import { badge, busy, field, fill, form, h, input, showError, steps, values } from "../ui.js";
 import { looksLikePlate, mobileProblem, normalizePlate, plateProblem, vinProblem } from "../validate.js";
 
 const NEEDS = ["maintenance", "repair", "inspection", "tyres", "car_care"];
@@ -28,7 +28,7 @@ export function searchCard(results, choose) {
       : /^[\d+\-\s]{3,}$/.test(text) ? { phone: text.replace(/[\s\-]/g, "") } : { q: text };
     const page = await busy(submit, searchForm, () => api.get("/v1/customers", { ...query, limit: 20 }));
     if (!page) return;
-    results.replaceChildren(...(page.items.length ? page.items.map((c) => h("li", {
+    fill(results, ...(page.items.length ? page.items.map((c) => h("li", {
       "data-customer": c.id, onclick: () => choose(c.id),
     }, h("b", { text: c.name }), ` · ${c.mobile ?? ""} · `, (c.vehicles || []).map((v) => v.plate).join(" ")))
       : [h("li", { class: "hint", text: t("nothing_found") })]));
@@ -88,7 +88,7 @@ function newCustomerCard(choose) {
 }
 
 async function showCustomer(panel, ctx, customerId, vehicleId) {
-  panel.replaceChildren(h("p", { class: "hint", text: t("loading") }));
+  fill(panel, h("p", { class: "hint", text: t("loading") }));
   let customer;
   try {
     customer = await api.get(`/v1/customers/${customerId}`);
@@ -100,10 +100,10 @@ async function showCustomer(panel, ctx, customerId, vehicleId) {
   const checkIn = h("div", { id: "check-in" });
   const pick = (vehicle) => {
     panel.querySelectorAll("[data-vehicle]").forEach((li) => li.classList.toggle("selected", li.dataset.vehicle === vehicle.id));
-    checkIn.replaceChildren(checkInForm(ctx, customer, vehicle));
+    fill(checkIn, checkInForm(ctx, customer, vehicle));
     vehicleNotes(side, ctx, customer, vehicle);
   };
-  panel.replaceChildren(
+  fill(panel,
     h("h2", { text: `${customer.name} · ${customer.mobile ?? ""}` }),
     h("p", {}, badge(t(`tier_${customer.tier}`)), ` ${t("points")}: ${customer.points ?? 0}`),
     h("ul", { class: "list" }, customer.vehicles.map((v) => h("li", { "data-vehicle": v.id, onclick: () => pick(v) },
@@ -114,7 +114,7 @@ async function showCustomer(panel, ctx, customerId, vehicleId) {
 }
 
 async function vehicleNotes(side, ctx, customer, vehicle) {
-  side.replaceChildren();
+  fill(side, );
   const [declined, reminders] = await Promise.all([
     api.get("/v1/declined-work", { vehicle_id: vehicle.id, status: "open" }).catch(() => ({ items: [] })),
     api.get("/v1/reminders", { store_id: ctx.store.id, customer_id: customer.id }).catch(() => ({ items: [] })),
@@ -145,7 +145,7 @@ function checkInForm(ctx, customer, vehicle) {
       store_id: ctx.store.id, customer_id: customer.id, vehicle_id: vehicle.id, needs,
       ...(v.mileage_km ? { mileage_km: Number(v.mileage_km) } : {}),
       ...(budget !== undefined ? { budget_fen: budget } : {}), ...(v.notes ? { notes: v.notes } : {}) }));
-    if (visit) done.replaceChildren(visitDone(visit, ctx));
+    if (visit) fill(done, visitDone(visit, ctx));
   } },
   h("h2", { text: `${t("check_in")} · ${vehicle.plate}` }),
   h("div", { class: "row" },

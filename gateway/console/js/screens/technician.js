@@ -1,9 +1,9 @@
 // Technician (phone): my jobs, clock in/out, send to QC, and inspection findings with
 // condition colours (green / yellow / red).
 import { api } from "../api.js";
-import { dateTime, qty } from "../format.js";
-import { t } from "../i18n.js";
-import { badge, busy, field, flash, form, h, input, select } from "../ui.js";
+import { dateTime, hours, qty } from "../format.js";
+import { errorWords, t } from "../i18n.js";
+import { badge, busy, field, flash, fill, form, h, input, select } from "../ui.js";
 
 const AREAS = ["brakes", "tyres", "fluids", "battery", "lights", "suspension", "engine", "exterior", "interior", "other"];
 
@@ -12,10 +12,10 @@ export async function render(root, ctx) {
   const reload = async () => {
     try {
       const board = await api.get("/v1/technicians/me/jobs");
-      list.replaceChildren(board.items.length ? "" : h("p", { class: "hint", text: t("no_jobs") }),
+      fill(list, board.items.length ? "" : h("p", { class: "hint", text: t("no_jobs") }),
         ...groupByWorkOrder(board.items).map(([first, jobs]) => workOrderCard(first, jobs, ctx, reload)));
     } catch (error) {
-      list.replaceChildren(h("div", { class: "form-error", text: error.status === 404 ? t("not_a_technician") : error.message }));
+      fill(list, h("div", { class: "form-error", text: error.status === 404 ? t("not_a_technician") : errorWords(error) ?? error.message }));
     }
   };
   root.append(h("div", { class: "row" }, h("h1", { text: t("nav_tech") }), h("span", { class: "spacer" }),
@@ -51,7 +51,7 @@ function workOrderCard(first, jobs, ctx, reload) {
 
 function jobRow(job, ctx, reload) {
   const row = h("div", { class: "job", "data-job": job.job_id },
-    h("p", {}, h("b", { text: job.description }), ` · ${qty(job.split_pct)}% · ${qty(job.clocked_hours)} h`),
+    h("p", {}, h("b", { text: job.description }), ` · ${qty(job.split_pct)}% · ${hours(job.clocked_hours)}`),
     job.clocked_in_since ? h("p", { class: "ok-text", text: `${t("clocked_in_since")} ${dateTime(job.clocked_in_since, ctx.tz)}` }) : null);
   const path = `/v1/work-orders/${job.work_order_id}/jobs/${job.job_id}`;
   if (job.clocked_in_since) {
