@@ -3,6 +3,7 @@ whole running stack (`stack`). Every test logs in through the console like a sto
 member; `shot()` saves a screenshot of each screen under test-artifacts/screenshots/."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -90,3 +91,21 @@ def fill_in(scope, submit: bool = True, **values: str) -> None:
         scope.locator(f"[name='{name}']").fill(value)
     if submit:
         scope.locator("button[type=submit]").click()
+
+
+# ASCII a zh-CN screen may show besides what has a digit in it (amounts, plates, SKUs, numbers, 5W-30):
+# the language switch, units and standards, the store's IANA time zone
+SCREEN_ASCII = {"EN", "km", "VIN", "OE", "QC", "Asia/Shanghai"}
+
+
+def ascii_words(text: str) -> set[str]:
+    """The ASCII words of `text` that hold a letter and no digit."""
+    return {w for w in re.findall(r"[A-Za-z0-9_./@-]+", text) if re.search("[A-Za-z]", w) and not re.search(r"\d", w)}
+
+
+def assert_all_chinese(page: Page, *typed: str) -> None:
+    """The screen in zh-CN shows no English word but what someone typed (`typed`: names, references,
+    usernames) and never `null`, `undefined` or `NaN`."""
+    typed_words = {word for value in typed for word in ascii_words(value)}
+    stray = sorted(ascii_words(page.locator("body").inner_text()) - SCREEN_ASCII - typed_words)
+    assert stray == [], f"untranslated on a zh-CN screen: {stray}"

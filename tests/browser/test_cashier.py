@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import confirmed_order, yuan
+from tests.browser.conftest import assert_all_chinese, confirmed_order, yuan
 from tests.support.one_car import eventually, ok
 
 
@@ -51,6 +51,8 @@ def test_cashier_takes_a_split_payment_and_refunds_part_of_it(console, stack, sh
     parts.nth(1).locator("[name=amount_yuan]").fill(f"{(due - first) / 100:.2f}")
     cashier.locator("#payment-form button[type=submit]").click()
     expect(cashier.locator("#invoice .badge").first).to_have_text("已付清")
+    expect(cashier.locator("#payment-form")).to_have_count(0)
+    assert_all_chinese(cashier, shop.login["cashier"], "WX-778")  # once printed a literal `null` here
     paid = ok(shop.cashier.get(f"{stack.url}/v1/invoices/{invoice['id']}"))
     taken = sorted((p["method"], p["amount_fen"]) for p in paid["payments"] if p["kind"] == "payment")
     assert paid["status"] == "paid" and taken == sorted([("wechat", first), ("cash", due - first)])
@@ -65,4 +67,5 @@ def test_cashier_takes_a_split_payment_and_refunds_part_of_it(console, stack, sh
     expect(cashier.locator(f"tr[data-payment='{cash['id']}']")).to_contain_text("¥1.00")
     assert ok(shop.cashier.get(f"{stack.url}/v1/payments/{cash['id']}"))["refunded_fen"] == 100
     expect(cashier.locator("#daily-close")).to_contain_text("现金")
+    assert_all_chinese(cashier, shop.login["cashier"], "WX-778")
     console.shot(cashier, "cashier-refund-and-daily-close")
