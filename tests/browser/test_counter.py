@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import yuan
+from tests.browser.conftest import assert_all_chinese, yuan
 from tests.support.one_car import ok
 from tests.support import data
 
@@ -125,7 +125,8 @@ def test_counter_flow_from_new_customer_to_signed_contract(console, stack, shop,
     console.shot(advisor, "order-status")
     [order] = ok(shop.advisor.get(f"{stack.url}/v1/orders", params={"store_id": shop.id, "customer_id": quote["customer_id"]}))["items"]
     assert order["deposit_fen"] == 10000 and order["signed_by"] == "韩梅梅" and order["state"] == "confirmed"
-    expect(advisor.locator("#order-status .status-line")).to_have_text(order["status_line"])
+    expect(advisor.locator("#order-status .status-line")).to_have_text("已确认，等待车间开工")  # not the API's English line
+    assert_all_chinese(advisor, shop.login["service_advisor"], "WX-DEP-1")
     with advisor.expect_popup() as printed:  # the contract PDF, fetched with the advisor's token
         advisor.locator("#order-status [data-print]").click()
     assert printed.value.url.startswith("blob:")
