@@ -60,7 +60,7 @@ def default_deps(settings: Settings | None = None) -> Deps:
             row = session.execute(select(User.token_version, User.active).where(User.id == user_id)).first()
             return None if row is None else (row.token_version, row.active)
 
-    auth = Authenticator(Tokens(settings.jwt_secret, settings.token_ttl_seconds),
+    auth = Authenticator(Tokens(settings.jwt_secret, settings.token_ttl_seconds, settings.jwt_accepted_secrets),
                          PrincipalCache(stamp, load_principal))
     rpc = RpcClient(settings.amqp_uri, timeout=settings.rpc_timeout)
     return Deps(settings=settings, rpc=rpc, auth=auth, identity_db=sessions)

@@ -1,6 +1,6 @@
 """Tokens and the principal behind a request.
 
-A JWT (HS256) names the user and the user's token version (`ver`) when it was issued. A password,
+A JWT (HS256, its key named by the `kid` header) names the user and the user's token version (`ver`) when it was issued. A password,
 role or store change, or disabling the account, raises the version (`identity.update_user`), which
 ends every earlier token. Each request reads the user's current version and active flag (one
 primary-key lookup in the identity database, so a change made through one gateway worker holds on
@@ -8,6 +8,8 @@ every worker at once); role and stores are cached per worker for that version.
 """
 from __future__ import annotations
 
+import hashlib
+import hmac
 import threading
 import time
 from dataclasses import dataclass
@@ -45,25 +47,54 @@ class Principal:
                 "store_ids": ",".join(self.store_ids)}
 
 
+def key_id(secret: str) -> str:
+    """The `kid` naming a signing key: a short HMAC of a fixed label under the key (names the key
+    in a token header and in logs without revealing it)."""
+    return hmac.new(secret.encode(), b"autoservice jwt key id", hashlib.sha256).hexdigest()[:16]
+
+
 class Tokens:
-    def __init__(self, secret: str, ttl_seconds: int):
+    """Signs with the current key (its `kid` in the header); verifies with the key the token's
+    `kid` names among the current and the accepted ones, so a key can rotate without logging
+    anyone out (deploy/k8s/README.md, Rotate the JWT key). An unknown `kid` is refused; a token
+    without one (issued before key ids) is tried against each known key."""
+
+    def __init__(self, secret: str, ttl_seconds: int, accepted: tuple[str, ...] = ()):
         self.secret = secret
         self.ttl = ttl_seconds
+        self.kid = key_id(secret)
+        self.keys = {key_id(key): key for key in (*accepted, secret)}
 
     def issue(self, user: User) -> str:
         now = int(time.time())
         return jwt.encode({"sub": user.id, "role": user.role, "ver": user.token_version, "iat": now,
-                           "exp": now + self.ttl}, self.secret, algorithm="HS256")
+                           "exp": now + self.ttl}, self.secret, algorithm="HS256", headers={"kid": self.kid})
 
     def subject(self, token: str) -> tuple[str, int]:
         """The user id and token version a valid token names (tokens from before versions: 0)."""
         try:
-            claims = jwt.decode(token, self.secret, algorithms=["HS256"], options={"require": ["exp", "sub"]})
+            claims = self._verified(token)
             return claims["sub"], int(claims.get("ver", 0))
         except jwt.ExpiredSignatureError as exc:
             raise unauthorized("The token has expired; log in again.") from exc
         except (jwt.PyJWTError, TypeError, ValueError) as exc:
             raise unauthorized("The token is not valid.") from exc
+
+    def _verified(self, token: str) -> dict:
+        kid = jwt.get_unverified_header(token).get("kid")
+        if kid is not None and kid not in self.keys:
+            raise jwt.InvalidKeyError("the token's key id names no key this gateway accepts")
+        candidates = [self.keys[kid]] if kid is not None else list(self.keys.values())
+        for key in candidates[:-1]:
+            try:
+                return self._decode(token, key)
+            except jwt.InvalidSignatureError:
+                continue
+        return self._decode(token, candidates[-1])
+
+    @staticmethod
+    def _decode(token: str, key: str) -> dict:
+        return jwt.decode(token, key, algorithms=["HS256"], options={"require": ["exp", "sub"]})
 
 
 def unauthorized(message: str) -> falcon.HTTPUnauthorized:

@@ -10,20 +10,35 @@ from pathlib import Path
 from services.common import config as common
 
 
+MIN_SECRET_LENGTH = 32
+
+
 def _jwt_secret() -> str:
-    """JWT_SECRET from the environment. Outside production a missing secret is generated once
-    and kept in DATA_DIR, so every gunicorn worker (and a restart) shares it."""
+    """JWT_SECRET from the environment: the key new tokens are signed with. Outside production a
+    missing secret is generated once and kept in DATA_DIR, so every gunicorn worker (and a restart)
+    of this host shares it; gateways on several hosts need the same JWT_SECRET given to each."""
     secret = os.environ.get("JWT_SECRET")
     if secret:
-        if len(secret) < 32:
-            raise RuntimeError("JWT_SECRET must be at least 32 characters")
-        return secret
+        return _long_enough("JWT_SECRET", secret)
     if os.environ.get("APP_ENV") == "production":
         raise RuntimeError("JWT_SECRET must be set in production")
     path = common.data_dir() / "jwt_secret"
     if not path.exists():
         write_private(path, secrets.token_urlsafe(48))
     return path.read_text().strip()
+
+
+def _jwt_accepted_secrets() -> tuple[str, ...]:
+    """JWT_ACCEPTED_SECRETS: comma-separated keys whose tokens are still accepted but never signed
+    with (the previous key during a rotation, or the next one before it becomes JWT_SECRET)."""
+    given = os.environ.get("JWT_ACCEPTED_SECRETS", "")
+    return tuple(_long_enough("JWT_ACCEPTED_SECRETS", part.strip()) for part in given.split(",") if part.strip())
+
+
+def _long_enough(name: str, secret: str) -> str:
+    if len(secret) < MIN_SECRET_LENGTH:
+        raise RuntimeError(f"{name}: every key must be at least {MIN_SECRET_LENGTH} characters")
+    return secret
 
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -49,6 +64,7 @@ class Settings:
     amqp_uri: str = field(default_factory=common.amqp_uri)
     database_url: str = field(default_factory=lambda: common.database_url("gateway"))
     jwt_secret: str = field(default_factory=_jwt_secret)
+    jwt_accepted_secrets: tuple[str, ...] = field(default_factory=_jwt_accepted_secrets)
     token_ttl_seconds: int = field(default_factory=lambda: common.env_int("TOKEN_TTL_SECONDS", 8 * 3600))
     rpc_timeout: float = field(default_factory=lambda: common.env_float("RPC_TIMEOUT", 3.0))
     max_body_bytes: int = field(default_factory=lambda: common.env_int("MAX_BODY_BYTES", 1_048_576))

@@ -12,7 +12,8 @@ from tests.support.stack import Stack
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory):
     vhost, databases = Vhost().create(), Databases().create()
-    running = Stack(vhost.uri, databases.env(), tmp_path_factory.mktemp("security")).start()
+    running = Stack(vhost.uri, databases.env(), tmp_path_factory.mktemp("security"),
+                    extra_env={"JWT_ACCEPTED_SECRETS": world.PREVIOUS_KEY}).start()
     yield running
     running.stop()
     databases.drop()

@@ -7,10 +7,12 @@ import base64
 import json
 import time
 
+import jwt
 import pytest
 import requests
 
-from tests.security.world import PASSWORD, ok, unique
+from gateway.auth import key_id
+from tests.security.world import PASSWORD, PREVIOUS_KEY, ok, unique
 
 pytestmark = pytest.mark.e2e
 
@@ -72,10 +74,26 @@ def test_an_unsigned_alg_none_token_is_refused(chain):
 
 
 def test_a_token_signed_with_another_key_or_algorithm_is_refused(chain):
-    import jwt
     foreign = jwt.encode(claims_of(chain), "another-secret-of-at-least-thirty-two-bytes", algorithm="HS256")
     assert_refused(chain, foreign)
     assert_refused(chain, jwt.encode(claims_of(chain), chain.stack.env["JWT_SECRET"], algorithm="HS384"))
+
+
+def test_during_a_key_rotation_the_previous_keys_tokens_hold_and_an_unknown_key_id_is_refused(chain):
+    """The stack runs with JWT_ACCEPTED_SECRETS (the previous key); a login is signed with JWT_SECRET and
+    names it by its key id; requests land on either gunicorn worker."""
+    current = chain.stack.env["JWT_SECRET"]
+    assert chain.stack.env["JWT_ACCEPTED_SECRETS"] == PREVIOUS_KEY
+    login_token = chain.sessions["hq_admin"].headers["Authorization"].split()[1]
+    assert jwt.get_unverified_header(login_token)["kid"] == key_id(current)
+    previous = chain.token(key=PREVIOUS_KEY, kid=key_id(PREVIOUS_KEY), **claims_of(chain))
+    for _ in range(2):
+        for path in PROBES:
+            reply = requests.get(f"{chain.url}{path}", headers={"Authorization": f"Bearer {previous}"}, timeout=30)
+            assert reply.status_code == 200, f"{path}: {reply.status_code} {reply.text}"
+    dropped = "e2e-dropped-jwt-key-of-at-least-thirty-two-bytes"
+    assert_refused(chain, chain.token(key=dropped, kid=key_id(dropped), **claims_of(chain)))
+    assert_refused(chain, chain.token(key=current, kid="0123456789abcdef", **claims_of(chain)))
 
 
 def test_a_token_of_a_disabled_or_unknown_account_is_refused(chain):

@@ -18,6 +18,8 @@ from tests.support.stack import ADMIN_PASSWORD, Stack
 ROLES = ("technician", "cashier", "service_advisor", "store_manager", "hq_admin")
 """Least privileged first: a refusal is asked before an allowed call changes the document."""
 PASSWORD = "Staff-Pa55-word"
+PREVIOUS_KEY = "e2e-previous-jwt-key-of-at-least-thirty-two-bytes"
+"""The stack's JWT_ACCEPTED_SECRETS: the key before a rotation, whose tokens still hold."""
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 ALL_DAY = [{"weekday": d, "start": "00:00", "end": "23:59"} for d in range(7)]
 
@@ -70,7 +72,7 @@ class Chain:
 
     def secrets(self) -> list[str]:
         """What no response and no log line may ever contain."""
-        return list(dict.fromkeys([self.stack.env["JWT_SECRET"], ADMIN_PASSWORD, *self.passwords]))
+        return list(dict.fromkeys([self.stack.env["JWT_SECRET"], PREVIOUS_KEY, ADMIN_PASSWORD, *self.passwords]))
 
     def operations(self) -> set[str]:
         """`METHOD /path` of every operation in the gateway's OpenAPI document."""
@@ -78,9 +80,11 @@ class Chain:
         return {f"{method.upper()} {path}" for path, item in spec["paths"].items() for method in item
                 if method in ("get", "post", "put", "patch", "delete")}
 
-    def token(self, **claims) -> str:
-        """A token signed with the stack's own secret (to test expiry and claims)."""
-        return jwt.encode(claims, self.stack.env["JWT_SECRET"], algorithm="HS256")
+    def token(self, key: str | None = None, kid: str | None = None, **claims) -> str:
+        """A token signed with `key` (the stack's own secret by default; to test expiry and claims),
+        naming `kid` in its header when given."""
+        return jwt.encode(claims, key or self.stack.env["JWT_SECRET"], algorithm="HS256",
+                          headers={"kid": kid} if kid else None)
 
 
 def build(stack: Stack) -> Chain:
