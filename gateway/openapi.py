@@ -180,8 +180,10 @@ def _form(schema) -> dict:
     properties = {"file": {"type": "string", "format": "binary"}}
     for name, field_ in schema().fields.items():
         description = field_.metadata.get("description")
-        properties[name] = {"type": "string", **({"description": description} if description else {})}
-    return {"type": "object", "required": ["file"], "properties": properties}
+        choices = getattr(field_.validate, "choices", None)  # a OneOf: its values (the form takes no others)
+        properties[name] = {"type": "string", **({"description": description} if description else {}),
+                            **({"enum": list(choices)} if choices else {})}
+    return {"type": "object", "required": ["file"], "properties": properties, "additionalProperties": False}
 
 
 def _error_codes(meta: Endpoint, path: str, method: str) -> set[int]:

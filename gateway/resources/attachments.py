@@ -36,10 +36,15 @@ class FindingPhotoForm(Schema):
     """The form's text fields besides `file` (a photo, video or PDF)."""
 
 
+DAMAGE_IS_JSON = "Damage marks are a JSON array of marks."
+"""A form field holds text: that it is JSON is said in words (OpenAPI 3.0 cannot constrain a string's JSON)."""
+
+
 class VisitPhotoForm(Schema):
     position = fields.String(load_default=None, validate=validate.OneOf(WALK_AROUND_POSITIONS),
                              metadata={"description": "Where around the car (walk-around, 环车检查)"})
     damage = fields.List(fields.Nested(DamageMark), load_default=list, validate=validate.Length(max=20),
+                         error_messages={"invalid": DAMAGE_IS_JSON},
                          metadata={"description": "Damage marks seen on this photo, as a JSON array"})
 
 

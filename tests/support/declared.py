@@ -14,6 +14,7 @@ from marshmallow import Schema, ValidationError
 
 from gateway import api
 from gateway.app import routes
+from gateway.resources.attachments import DAMAGE_IS_JSON
 from services.common.schemas import NOT_A_CURSOR
 
 INEXPRESSIBLE = (
@@ -21,6 +22,7 @@ INEXPRESSIBLE = (
     "VIN check digit",  # a checksum
     "Birthday cannot be in the future.",  # relative to today
     api.NUL_IN_KEY,  # OpenAPI 3.0 has no propertyNames
+    DAMAGE_IS_JSON,  # a multipart text field holding JSON
 )
 
 
