@@ -1,6 +1,7 @@
 """HTTP resources, one module per area; each is handed its collaborators (`Deps`)."""
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import falcon
@@ -32,6 +33,14 @@ class Resource:
         """One RPC on behalf of the request's user (their identity and request id travel along)."""
         context = req.context.principal.rpc_context(req.context.request_id)
         return self.deps.rpc.call(service, method, context, **kwargs)
+
+    def call_all(self, req: falcon.Request, calls: dict[str, tuple[str, str, dict]]) -> dict:
+        """Several RPCs (`name: (service, method, kwargs)`) in parallel on behalf of the request's
+        user: their answers by name."""
+        with ThreadPoolExecutor(max_workers=len(calls)) as pool:
+            futures = {name: pool.submit(self.call, req, service, method, **kwargs)
+                       for name, (service, method, kwargs) in calls.items()}
+            return {name: future.result() for name, future in futures.items()}
 
     def store(self, store_id: str) -> Store | None:
         """The store as the gateway's identity database knows it (name, address, phone, time zone)."""

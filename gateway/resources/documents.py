@@ -5,7 +5,6 @@ document's store, and the gateway again before fetching anything else. The custo
 the visit (mileage in) and, for the work-order sheet, the contract are fetched in parallel."""
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 
 import falcon
 
@@ -37,10 +36,7 @@ class Printout(Resource):
             calls["vehicle"] = ("crm", "get_vehicle", {"vehicle_id": document["vehicle_id"]})
         if document.get("visit_id"):
             calls["visit"] = ("sales", "get_visit", {"visit_id": document["visit_id"]})
-        with ThreadPoolExecutor(max_workers=len(calls)) as pool:
-            futures = {name: pool.submit(self.call, req, service, method, **kwargs)
-                       for name, (service, method, kwargs) in calls.items()}
-            found = {name: future.result() for name, future in futures.items()}
+        found = self.call_all(req, calls)
         store, time_zone = self.store_header(document["store_id"])
         return Parties(store, time_zone, found["customer"], found.get("vehicle"), found.get("visit")), found
 

@@ -5,7 +5,6 @@ answer, and the key (per user) also travels to the service, which dedupes by it 
 transaction, so a retry after a timeout never pays twice."""
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 
 from services.common.schemas import ListQuery
 from services.finance.domain.stock import reconcile
@@ -210,10 +209,9 @@ class Reconciliation(Resource):
     def on_get(self, req, resp):
         _store_filter(req)
         query = req.context.query_json
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            books = pool.submit(self.call, req, "finance", "stock_accounts", query=query)
-            stock = pool.submit(self.call, req, "inventory", "valuation", query=query)
-            return reconcile(books.result()["stores"], stock.result()["stores"])
+        found = self.call_all(req, {"books": ("finance", "stock_accounts", {"query": query}),
+                                    "stock": ("inventory", "valuation", {"query": query})})
+        return reconcile(found["books"]["stores"], found["stock"]["stores"])
 
 
 class JournalEntries(Resource):
