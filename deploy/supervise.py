@@ -3,7 +3,8 @@
 A process that dies (a crash, `kill -9`) is restarted at once, and one that keeps dying while
 starting is retried with a growing delay (supervisord's backoff: 1 s, 2 s, 3 s … for
 `START_RETRIES` tries); the others keep serving meanwhile, and the gateway's `/readyz` names the
-one that is down. The demo seed runs once. Ctrl-C (SIGINT) or
+one that is down. The demo seed runs once. WeChat Pay is the local sandbox (deploy/sandboxes/wechatpay.py)
+unless `WECHATPAY_MCHID` names a real merchant. Ctrl-C (SIGINT) or
 SIGTERM stops every process, each gracefully first. The generated configuration and the control
 socket live under DATA_DIR: `python -m supervisor.supervisorctl -c $DATA_DIR/supervisord.conf status`.
 
@@ -17,6 +18,7 @@ import os
 import sys
 from pathlib import Path
 
+from deploy.sandboxes import wechatpay
 from services.common import config
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -62,6 +64,9 @@ def supervisord_conf(data_dir: Path, procfile: Path = PROCFILE) -> str:
 def main() -> None:
     data_dir = config.data_dir()
     data_dir.mkdir(parents=True, exist_ok=True)
+    if not os.environ.get("WECHATPAY_MCHID"):  # the processes inherit the sandbox's merchant settings
+        os.environ.update(wechatpay.credentials(data_dir / "sandboxes" / "wechatpay",
+                                                f"http://127.0.0.1:{wechatpay.port()}"))
     path = data_dir / "supervisord.conf"
     path.write_text(supervisord_conf(data_dir))
     os.execv(sys.executable, [sys.executable, "-m", "supervisor.supervisord", "-c", str(path)])

@@ -17,13 +17,14 @@ from .identity import bootstrap_admin
 from .middleware import RequestContext, SecurityHeaders
 from .models import User
 from .resources import Deps
-from .resources import attachments, audit, crm, documents, finance, health, identity, inventory, sales, workshop
+from .resources import (attachments, audit, crm, documents, finance, health, identity, inventory, payments, sales,
+                        workshop)
 from .rpc import RpcClient
 
 log = logging.getLogger(__name__)
 
 
-AREAS = (health, identity, crm, sales, workshop, inventory, finance, documents, audit, attachments)
+AREAS = (health, identity, crm, sales, workshop, inventory, finance, payments, documents, audit, attachments)
 """One resources module per area; each lists its own routes."""
 
 

@@ -26,6 +26,9 @@ ERROR_CODES += (  # the README walk's rules after the counter (workshop, quotes,
     "card_state", "overpayment", "quote_state", "quote_empty", "decision_incomplete", "follow_up_state",
     "satisfaction_required", "mobile_taken", "plate_taken", "vin_taken")
 
+ERROR_CODES += (  # payments through a provider (finance, issue 22)
+    "payment_provider_unavailable", "payment_provider_refused", "payment_intent_state", "notification_rejected")
+
 
 class ErrorDetail(Schema):
     code = fields.String(metadata={"enum": list(ERROR_CODES)})

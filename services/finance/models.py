@@ -185,6 +185,33 @@ class Payment(Base):
     __table_args__ = (Index("ix_payments_store_date", "store_id", "business_date"),)
 
 
+class PaymentIntent(Base):
+    """Money asked for through a provider (WeChat Pay): its order at the provider is `id` (the
+    out_trade_no). `pending` until the provider says it was paid (`paid`, the payment recorded) or the
+    order is closed (`closed`); `unapplied` when it was paid but the invoice no longer owed it (paid
+    meanwhile by other means, or void): the money is at the provider, to be refunded there."""
+    __tablename__ = "payment_intents"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
+    invoice_id: Mapped[str] = mapped_column(ForeignKey("invoices.id"), index=True)
+    store_id: Mapped[str] = mapped_column(EXT_ID)
+    provider: Mapped[str] = mapped_column(String(20), comment="wechat")
+    channel: Mapped[str] = mapped_column(String(10), comment="qr | h5")
+    amount_fen: Mapped[int] = mapped_column(MONEY)
+    currency: Mapped[str] = mapped_column(String(3), default="CNY")
+    status: Mapped[str] = mapped_column(String(12), default="pending", comment="pending | paid | closed | unapplied")
+    pay_url: Mapped[str] = mapped_column(String(500), comment="qr: the code_url the QR encodes; h5: the h5_url")
+    transaction_id: Mapped[str | None] = mapped_column(String(64), unique=True, comment="the provider's")
+    payment_id: Mapped[str | None] = mapped_column(ForeignKey("payments.id"))
+    idempotency_key: Mapped[str | None] = mapped_column(String(240), unique=True)
+    created_by: Mapped[str | None] = mapped_column(EXT_ID)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    settled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, comment="paid, closed or found unapplied")
+
+    __table_args__ = (Index("ix_payment_intents_status", "status", "created_at"),)
+
+
 class Refund(Base):
     __tablename__ = "refunds"
 

@@ -134,6 +134,37 @@ class PaymentResult(Schema):
     invoice = fields.Nested(InvoiceOut)
 
 
+class PaymentIntentCreate(Schema):
+    provider = fields.String(required=True, validate=validate.OneOf(["wechat"]),
+                             metadata={"description": "wechat (WeChat Pay API v3)."})
+    channel = fields.String(required=True, validate=validate.OneOf(["qr", "h5"]),
+                            metadata={"description": "qr: a code the customer scans at the till (Native); "
+                                                     "h5: a link paid in the phone's browser."})
+    amount_fen = positive(required=True)
+
+
+class PaymentIntentOut(Schema):
+    id = fields.String(metadata={"description": "Also the order number at the provider (out_trade_no)."})
+    invoice_id = fields.String()
+    store_id = fields.String()
+    provider = fields.String()
+    channel = fields.String(metadata={"enum": ["qr", "h5"]})
+    amount_fen = fields.Integer()
+    currency = fields.String()
+    status = fields.String(metadata={"enum": ["pending", "paid", "closed", "unapplied"], "description":
+                                     "unapplied: paid at the provider when the invoice no longer owed it "
+                                     "(to refund there)"})
+    code_url = fields.Function(lambda intent: intent.pay_url if intent.channel == "qr" else None, allow_none=True,
+                               metadata={"description": "qr: what the QR code encodes (weixin://…)."})
+    pay_url = fields.Function(lambda intent: intent.pay_url if intent.channel == "h5" else None, allow_none=True,
+                              metadata={"description": "h5: the link the customer opens."})
+    transaction_id = fields.String(allow_none=True)
+    payment_id = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+    expires_at = fields.DateTime()
+    settled_at = fields.DateTime(allow_none=True)
+
+
 class RefundCreate(Schema):
     amount_fen = positive(required=True)
     reason = fields.String(required=True, validate=validate.Length(min=2, max=500))

@@ -2,9 +2,14 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from marshmallow import EXCLUDE
+from nameko.extensions import DependencyProvider
+from nameko.timer import timer
 
+from services.common.config import env_float
+from services.common.db import utcnow
 from services.common.entrypoints import AuditTrail, ServiceBase, event_handler, rpc
 from services.common.schemas import page
 from services.common.schemas import load
@@ -12,21 +17,40 @@ from services.inventory.events import StockIssued, StockValued
 from services.sales.events import OrderCancelled, OrderConfirmed
 from services.workshop.events import WorkOrderCompleted
 
-from .domain import books, cards, close, commission, invoices, ledger, payments, reports, stock
+from .domain import books, cards, close, commission, intents, invoices, ledger, payments, reports, stock
 from .domain.common import require_manager, visible_stores
 from .models import StoreSettings
 from .schemas import (CardCancel, CardCreate, CardOut, CardQuery, CardTransactionOut, CommissionRuleIn,
                       CommissionRuleOut, CommissionsOut, DailyCloseCreate, DailyCloseOut, DailyCloseQuery,
                       ExpenseCreate, ExpenseOut, ExpenseQuery, InvoiceOut, InvoiceQuery, JournalEntryOut,
-                      JournalQuery, KpisOut, MonthQuery, ReconciliationQuery, StockAccountsOut, PaymentCreate, PaymentOut, PaymentQuery, AccountOut, PeriodQuery, PnlOut, RefundCreate, RefundOut, SettingsOut,
+                      JournalQuery, KpisOut, MonthQuery, ReconciliationQuery, StockAccountsOut, PaymentCreate, PaymentIntentCreate,
+                      PaymentIntentOut, PaymentOut, PaymentQuery, AccountOut, PeriodQuery, PnlOut, RefundCreate, RefundOut, SettingsOut,
                       SettingsPatch, SettleRequest, SettlementOut, SettlementPositionsOut, SettlementQuery,
                       StoreMonthQuery, TargetIn, TargetOut, TrialBalanceOut, TrialBalanceQuery,
                       VoidRequest)
 
+from .wechatpay import providers_from_env
+
 log = logging.getLogger(__name__)
+
+PAYMENT_POLL_SECONDS = env_float("PAYMENT_POLL_SECONDS", 10)
+"""How often pending payment intents are asked about at the provider (and how old one must be)."""
+PAYMENT_INTENT_TTL = timedelta(seconds=env_float("PAYMENT_INTENT_TTL_SECONDS", 900))
+"""How long a customer has to pay an intent before its order is closed at the provider."""
 
 invoice_out, payment_out, refund_out = InvoiceOut(), PaymentOut(), RefundOut()
 card_out, card_txn_out, expense_out = CardOut(), CardTransactionOut(), ExpenseOut()
+intent_out = PaymentIntentOut()
+
+
+class PaymentProviders(DependencyProvider):
+    """The configured payment providers by name (read from the environment once per container)."""
+
+    def setup(self):
+        self.providers = providers_from_env()
+
+    def get_dependency(self, worker_ctx) -> dict:
+        return self.providers
 
 
 def _facts(envelope: dict, contract) -> dict:
@@ -41,6 +65,7 @@ def _page(items: list, limit: int, schema) -> dict:
 
 class FinanceService(AuditTrail, ServiceBase):
     name = "finance"
+    providers = PaymentProviders()
 
     # -- events ---------------------------------------------------------------------------------
     @event_handler("sales", "order_confirmed")
@@ -102,6 +127,34 @@ class FinanceService(AuditTrail, ServiceBase):
         request = load(PaymentCreate(), data)
         payment, invoice = payments.take_payment(self.db, self.caller, invoice_id, request, idempotency_key)
         return {"payment": payment_out.dump(payment), "invoice": self._invoice(invoice, with_payments=False)}
+
+    # -- payment intents (WeChat Pay) -----------------------------------------------------------
+    @rpc
+    def create_payment_intent(self, invoice_id: str, data: dict, idempotency_key: str | None = None,
+                              client_ip: str | None = None) -> dict:
+        return intent_out.dump(intents.create_intent(
+            self.db, self.caller, self.providers, invoice_id, load(PaymentIntentCreate(), data), idempotency_key,
+            client_ip, PAYMENT_INTENT_TTL))
+
+    @rpc
+    def get_payment_intent(self, intent_id: str) -> dict:
+        return intent_out.dump(intents.get_intent(self.db, self.caller, intent_id))
+
+    @rpc
+    def payment_notified(self, provider: str, headers: dict, body: str) -> dict:
+        """A provider's notification as the gateway received it (no user: its signature vouches)."""
+        return intent_out.dump(intents.notified(self.db, self.providers, provider, headers, body))
+
+    @timer(interval=PAYMENT_POLL_SECONDS)
+    def poll_payment_intents(self) -> None:
+        """The fallback when a notification never comes; each intent commits on its own."""
+        now = utcnow()
+        for intent in intents.open_intents(self.db, now - timedelta(seconds=PAYMENT_POLL_SECONDS)):
+            try:
+                intents.poll(self.db, self.providers, intent, now)
+            except Exception:
+                self.db.rollback()
+                log.exception("polling payment intent %s failed", intent.id)
 
     @rpc
     def list_payments(self, query: dict) -> dict:

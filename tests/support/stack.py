@@ -14,6 +14,7 @@ from pathlib import Path
 
 import requests
 
+from deploy.sandboxes import wechatpay
 from services.common.config import SERVICES
 from services.common.migrate import OWNERS, upgrade
 
@@ -34,12 +35,15 @@ class Stack:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_dir = log_dir
+        self.wechatpay_port = free_port()
+        self.wechatpay_url = f"http://127.0.0.1:{self.wechatpay_port}"  # the WeChat Pay sandbox, as `make run`
+        sandbox_env = wechatpay.credentials(log_dir / "wechatpay", self.wechatpay_url)
         self.env = {**os.environ, **database_env, "AMQP_URI": amqp_uri, "DATA_DIR": str(log_dir),
                     "ADMIN_PASSWORD": ADMIN_PASSWORD, "JWT_SECRET": "e2e-secret-of-at-least-thirty-two-bytes-" + log_dir.name,
                     "GATEWAY_PORT": str(self.port), "GATEWAY_HOST": "127.0.0.1",
                     "GATEWAY_WORKERS": str(gateway_workers), "RPC_TIMEOUT": "3", "PYTHONUNBUFFERED": "1",
                     "EVENT_RETRY_DELAYS_MS": "200,400", "DB_POOL_SIZE": "3", "DB_MAX_OVERFLOW": "5",
-                    **(extra_env or {})}
+                    **sandbox_env, **(extra_env or {})}
         self.processes: dict[str, subprocess.Popen] = {}
         self.metrics_ports: dict[str, int] = {}  # each service process's METRICS_PORT
         self.service_runner = service_runner  # a test-only runner injects a fault (tests/support/doubled_runner.py)
@@ -66,6 +70,10 @@ class Stack:
         process.send_signal(sig)
         process.wait(timeout=15)
 
+    def start_wechatpay(self) -> None:
+        self._spawn("wechatpay", [sys.executable, "-m", "deploy.sandboxes.wechatpay", "--port",
+                                  str(self.wechatpay_port), "--dir", str(self.log_dir / "wechatpay")])
+
     def start_gateway(self) -> None:
         self._spawn("gateway", [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py", "gateway.wsgi:app"])
 
@@ -73,6 +81,7 @@ class Stack:
         """Every service and the gateway, ready; if they do not get ready, none is left running."""
         self.migrate()
         try:
+            self.start_wechatpay()
             for name in SERVICES:
                 self.start_service(name)
             self.start_gateway()

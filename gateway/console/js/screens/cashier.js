@@ -1,6 +1,6 @@
 // Cashier: open invoices; an invoice with its lines, deposit and amount due; a payment split
 // across methods (each part posted once, a retry continues with the parts not yet taken);
-// refunds; the customer's member cards; the day's close.
+// WeChat Pay by QR code (微信扫码); refunds; the customer's member cards; the day's close.
 import { api } from "../api.js";
 import { dateTime, fenToInput, hours, localDay, qty, toFen, yuan } from "../format.js";
 import { t } from "../i18n.js";
@@ -104,8 +104,45 @@ function paymentForm(invoice, cards, again) {
     }
     submit.disabled = false;
     if (!failed) again();
-  } }, h("h2", { text: t("take_payment") }), h("p", { class: "hint", text: t("split_payment_hint") }), rows, add, submit);
+  } }, h("h2", { text: t("take_payment") }), h("p", { class: "hint", text: t("split_payment_hint") }), rows,
+  h("div", { class: "row" }, add, submit, wechatQrButton(invoice, rows, again)));
   return pay;
+}
+
+const POLL_MS = 2000;
+
+// 微信扫码: a WeChat Pay order for the amount of the first part not taken yet, shown as a QR code the
+// customer scans; the intent is polled until WeChat Pay's notification has recorded the payment.
+function wechatQrButton(invoice, rows, again) {
+  const button = h("button", { type: "button", class: "secondary", id: "wechat-qr-button", text: t("wechat_qr") });
+  button.addEventListener("click", async () => {
+    const row = rows.querySelector(".pay-part:not(.paid)");
+    const amount = toFen(row?.querySelector("[name=amount_yuan]").value ?? "");
+    if (!row || Number.isNaN(amount)) {
+      return showError(row ?? rows, { message: t("fix_fields"), fields: { amount_fen: [t("amount_invalid")] } });
+    }
+    const intent = await busy(button, row, () => api.post(`/v1/invoices/${invoice.id}/payment-intents`,
+      { provider: "wechat", channel: "qr", amount_fen: amount }));
+    if (!intent) return;
+    const status = badge(t(`intent_${intent.status}`), "warn");
+    const shown = h("figure", { class: "card", id: "wechat-qr", "data-intent": intent.id, "data-code-url": intent.code_url },
+      h("img", { src: intent.qr_svg, alt: t("wechat_qr"), width: 220, height: 220 }),
+      h("figcaption", {}, `${t("scan_to_pay")} · ${yuan(intent.amount_fen)} `, status));
+    document.getElementById("wechat-qr")?.remove();
+    rows.after(shown);
+    const poll = async () => {
+      if (!shown.isConnected) return;
+      const now = await api.get(`/v1/payment-intents/${intent.id}`).catch(() => null);
+      if (now && now.status !== "pending") {
+        status.textContent = t(`intent_${now.status}`);
+        if (now.status === "paid") return again();
+        return;
+      }
+      setTimeout(poll, POLL_MS);
+    };
+    setTimeout(poll, POLL_MS);
+  });
+  return button;
 }
 
 function paymentsCard(invoice, ctx, again) {

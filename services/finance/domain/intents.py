@@ -1,0 +1,190 @@
+"""Payment intents: money asked for through a provider (WeChat Pay) and recorded when it says it
+was paid, by the same rule as a payment at the till (`payments.take_payment`: never more than is
+due; the rest by other methods).
+
+No transaction is open while the provider is called (services/common/transactions.py): an intent
+is validated, the order is opened at the provider, then the intent is written in a short
+transaction that checks the invoice again; a provider that is down leaves nothing recorded. The
+provider's word (a verified notification, or its answer to a poll) is applied once per transaction
+id: the intent row is locked and the payment carries the id as its idempotency key."""
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from services.common.audit import record_audit
+from services.common.context import Caller
+from services.common.db import utcnow
+from services.common.errors import Conflict, Forbidden, Invalid, NotFound, Unavailable
+from services.common.ids import new_id
+from services.common.transactions import before_remote_call
+
+from ..models import Invoice, PaymentIntent
+from ..wechatpay import ProviderError, Rejected
+from .common import get_locked, get_or_404, illegal
+from .invoices import PAID, VOID
+from .payments import take_payment
+
+log = logging.getLogger(__name__)
+
+PAYMENT_METHOD = {"wechat": "wechat"}
+"""The payment method a provider's money is recorded under."""
+
+
+def _provider(providers: dict, name: str):
+    if name not in providers:
+        raise Unavailable(f"{name} pay is not configured.", code="payment_provider_unavailable",
+                          params={"provider": name})
+    return providers[name]
+
+
+def _check_due(invoice: Invoice, amount: int) -> None:
+    if invoice.status in (PAID, VOID):
+        raise illegal("invoice", invoice.status, "paid")
+    if amount > invoice.due_fen:
+        raise Invalid(f"Only {invoice.due_fen} fen is due; overpayment is refused.",
+                      fields={"amount_fen": [f"At most {invoice.due_fen}."]}, code="overpayment",
+                      params={"due_fen": str(invoice.due_fen)})
+
+
+def create_intent(session: Session, caller: Caller, providers: dict, invoice_id: str, data: dict,
+                  key: str | None, client_ip: str | None, lifetime: timedelta) -> PaymentIntent:
+    """Open an order at the provider for (part of) what the invoice owes and record it as pending."""
+    if key and (found := _by_key(session, key)) is not None:
+        if (found.invoice_id, found.amount_fen, found.channel) != (invoice_id, data["amount_fen"], data["channel"]):
+            raise Conflict("This Idempotency-Key was already used for a different payment intent.")
+        return found
+    provider = _provider(providers, data["provider"])
+    invoice = get_or_404(session, Invoice, invoice_id, "invoice")
+    caller.require_store(invoice.store_id)
+    _check_due(invoice, data["amount_fen"])
+    intent_id, expires_at, number = new_id(), utcnow() + lifetime, invoice.number
+    before_remote_call(session, "the payment provider")
+    try:
+        url = provider.prepay(data["channel"], intent_id, f"{number} 汽车服务", data["amount_fen"], expires_at,
+                              client_ip)
+    except ProviderError as exc:
+        log.warning("payment provider %s refused a prepay: %s", provider.name, exc)
+        raise _provider_failed(provider.name, exc) from None
+    invoice = get_locked(session, Invoice, invoice_id, "invoice")
+    _check_due(invoice, data["amount_fen"])  # paid meanwhile: the order at the provider just times out
+    intent = PaymentIntent(id=intent_id, invoice_id=invoice.id, store_id=invoice.store_id, provider=provider.name,
+                           channel=data["channel"], amount_fen=data["amount_fen"], currency=invoice.currency,
+                           status="pending", pay_url=url, idempotency_key=key, created_by=caller.user_id,
+                           expires_at=expires_at)
+    session.add(intent)
+    session.flush()
+    record_audit(session, caller, "payment_intent_created", "invoice", invoice.id, store_id=invoice.store_id,
+                 details={"intent_id": intent.id, "provider": intent.provider, "channel": intent.channel,
+                          "amount_fen": intent.amount_fen})
+    return intent
+
+
+def _provider_failed(name: str, exc: ProviderError):
+    if exc.down:
+        return Unavailable(f"{name} pay did not answer; nothing was charged. Try again or take another method.",
+                           code="payment_provider_unavailable", params={"provider": name})
+    return Conflict(f"{name} pay refused the order ({exc.code}).", code="payment_provider_refused",
+                    params={"provider": name, "provider_code": exc.code})
+
+
+def _by_key(session: Session, key: str) -> PaymentIntent | None:
+    return session.execute(select(PaymentIntent).where(PaymentIntent.idempotency_key == key)).scalar_one_or_none()
+
+
+def get_intent(session: Session, caller: Caller, intent_id: str) -> PaymentIntent:
+    intent = get_or_404(session, PaymentIntent, intent_id, "payment intent")
+    caller.require_store(intent.store_id)
+    return intent
+
+
+def notified(session: Session, providers: dict, name: str, headers: dict, body: str) -> PaymentIntent:
+    """A provider's asynchronous notification: verified and decrypted, then applied once. One that
+    fails verification changes nothing and is logged (its reason, never its content)."""
+    provider = _provider(providers, name)
+    try:
+        transaction = provider.verify(headers, body)
+    except Rejected as exc:
+        log.warning("payment notification from %s rejected: %s", name, exc)
+        raise Forbidden("The notification failed verification.", code="notification_rejected") from None
+    except ProviderError as exc:  # the platform certificates could not be fetched: the provider retries
+        raise _provider_failed(name, exc) from None
+    return apply_transaction(session, provider.name, transaction)
+
+
+def apply_transaction(session: Session, provider: str, transaction: dict) -> PaymentIntent:
+    """Record a provider's successful transaction against its intent, once per transaction id."""
+    intent = session.execute(select(PaymentIntent).where(PaymentIntent.id == transaction.get("out_trade_no"))
+                             .with_for_update().execution_options(populate_existing=True)).scalar_one_or_none()
+    if intent is None or intent.provider != provider:
+        log.warning("payment notification from %s names no intent of ours", provider)
+        raise NotFound("No such payment intent.")
+    transaction_id = transaction["transaction_id"]
+    if intent.transaction_id is not None:
+        if intent.transaction_id != transaction_id:
+            log.warning("payment intent %s: a second transaction id from %s", intent.id, provider)
+            raise Conflict("The intent was paid by another transaction.", code="payment_intent_state",
+                           params={"status": intent.status})
+        return intent  # told again: applied already
+    if transaction.get("trade_state") != "SUCCESS" or transaction["amount"]["total"] != intent.amount_fen:
+        log.warning("payment intent %s: %s reports state %s for another amount or state", intent.id, provider,
+                    transaction.get("trade_state"))
+        raise Conflict("The provider's transaction does not match the intent.", code="payment_intent_state",
+                       params={"status": intent.status})
+    invoice = get_locked(session, Invoice, intent.invoice_id, "invoice")
+    intent.transaction_id, intent.settled_at = transaction_id, utcnow()
+    if invoice.status in (PAID, VOID) or intent.amount_fen > invoice.due_fen:
+        intent.status = "unapplied"
+        log.warning("payment intent %s paid at %s but the invoice owes %s fen: to refund at the provider",
+                    intent.id, provider, invoice.due_fen)
+        record_audit(session, None, "payment_intent_unapplied", "invoice", invoice.id, store_id=invoice.store_id,
+                     details={"intent_id": intent.id, "transaction_id": transaction_id,
+                              "amount_fen": intent.amount_fen, "due_fen": invoice.due_fen})
+        return intent
+    payment, _ = take_payment(session, Caller(), invoice.id, {
+        "method": PAYMENT_METHOD[provider], "amount_fen": intent.amount_fen, "reference": transaction_id},
+        key=f"{provider}:{transaction_id}")
+    intent.status, intent.payment_id = "paid", payment.id
+    session.flush()
+    return intent
+
+
+def open_intents(session: Session, older_than: datetime, limit: int = 50) -> list[PaymentIntent]:
+    """Pending intents created before `older_than`, oldest first (the poller's work)."""
+    return list(session.execute(select(PaymentIntent).where(
+        PaymentIntent.status == "pending", PaymentIntent.created_at < older_than)
+        .order_by(PaymentIntent.created_at).limit(limit)).scalars())
+
+
+def poll(session: Session, providers: dict, intent: PaymentIntent, now: datetime) -> str:
+    """Ask the provider about one pending intent (its notification may never come): a paid order is
+    applied; an expired unpaid one is closed at the provider, then here. Commits what it changes;
+    answers the intent's status."""
+    provider = providers.get(intent.provider)
+    if provider is None:
+        return intent.status
+    intent_id, expired = intent.id, intent.expires_at <= now
+    before_remote_call(session, "the payment provider")
+    try:
+        order = provider.query(intent_id)
+        if order.get("trade_state") == "SUCCESS":
+            applied = apply_transaction(session, intent.provider, order)
+            session.commit()
+            return applied.status
+        if not expired:
+            return intent.status
+        provider.close(intent_id)
+    except ProviderError as exc:
+        log.warning("polling payment intent %s at %s failed: %s", intent_id, intent.provider, exc)
+        session.rollback()
+        return intent.status
+    intent = get_locked(session, PaymentIntent, intent_id, "payment intent")
+    if intent.status == "pending":
+        intent.status, intent.settled_at = "closed", now
+        record_audit(session, None, "payment_intent_closed", "invoice", intent.invoice_id, store_id=intent.store_id,
+                     details={"intent_id": intent.id, "amount_fen": intent.amount_fen})
+    session.commit()
+    return intent.status

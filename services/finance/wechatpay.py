@@ -1,0 +1,180 @@
+"""WeChat Pay API v3 (直连商户) through the kept SDK `wechatpayv3`: Native (QR) and H5 prepay, order
+query and close, and the verification and decryption of the asynchronous notification.
+
+Configured from the environment (keys never in the database): `WECHATPAY_MCHID`, `WECHATPAY_APPID`,
+`WECHATPAY_CERT_SERIAL_NO` (the merchant API certificate's serial), `WECHATPAY_PRIVATE_KEY_FILE`
+(its private key, PEM), `WECHATPAY_APIV3_KEY`, `WECHATPAY_PLATFORM_CERT_DIR` (platform certificates
+as PEM files; without it they are downloaded from `/v3/certificates` and kept in memory),
+`WECHATPAY_BASE_URL` (default the real `https://api.mch.weixin.qq.com`; `make run` and the tests
+point it at deploy/sandboxes/wechatpay.py), `WECHATPAY_NOTIFY_URL` (the public URL of
+`POST /v1/payments/notify/wechat`), `WECHATPAY_TIMEOUT` (seconds per call). Without `WECHATPAY_MCHID`
+WeChat Pay is not configured and every intent is refused as the provider being unavailable.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+import requests
+from wechatpayv3 import WeChatPay, WeChatPayType
+from wechatpayv3.core import Core
+
+from services.common.config import env_float
+
+log = logging.getLogger(__name__)
+
+PRODUCTION_URL = "https://api.mch.weixin.qq.com"
+NOTIFICATION_HEADERS = ("Wechatpay-Timestamp", "Wechatpay-Nonce", "Wechatpay-Serial", "Wechatpay-Signature",
+                        "Wechatpay-Signature-Type")
+NOTIFICATION_MAX_AGE = 300  # seconds; WeChat Pay's guidance against replayed notifications
+CHINA = timezone(timedelta(hours=8))
+CHANNELS = {"qr": (WeChatPayType.NATIVE, "code_url"), "h5": (WeChatPayType.H5, "h5_url")}
+
+
+class ProviderError(Exception):
+    """The provider could not be reached or failed (`status` 0 or ≥ 500), or refused (4xx, its `code`)."""
+
+    def __init__(self, status: int, code: str, message: str = ""):
+        super().__init__(f"{status} {code} {message}".strip())
+        self.status, self.code = status, code
+
+    @property
+    def down(self) -> bool:
+        return self.status == 0 or self.status >= 500
+
+
+class Rejected(Exception):
+    """A notification that failed verification (its reason, never its content)."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    mchid: str
+    appid: str
+    cert_serial_no: str
+    private_key: str
+    apiv3_key: str
+    notify_url: str
+    base_url: str = PRODUCTION_URL
+    platform_cert_dir: str | None = None
+    timeout: float = 1.2
+
+    @classmethod
+    def from_env(cls) -> "Settings | None":
+        if not os.environ.get("WECHATPAY_MCHID"):
+            return None
+        with open(os.environ["WECHATPAY_PRIVATE_KEY_FILE"], encoding="utf-8") as key:
+            private_key = key.read()
+        port = os.environ.get("GATEWAY_PORT", "8080")
+        return cls(mchid=os.environ["WECHATPAY_MCHID"], appid=os.environ["WECHATPAY_APPID"],
+                   cert_serial_no=os.environ["WECHATPAY_CERT_SERIAL_NO"], private_key=private_key,
+                   apiv3_key=os.environ["WECHATPAY_APIV3_KEY"],
+                   notify_url=os.environ.get("WECHATPAY_NOTIFY_URL",
+                                             f"http://127.0.0.1:{port}/v1/payments/notify/wechat"),
+                   base_url=os.environ.get("WECHATPAY_BASE_URL", PRODUCTION_URL).rstrip("/"),
+                   platform_cert_dir=os.environ.get("WECHATPAY_PLATFORM_CERT_DIR"),
+                   timeout=env_float("WECHATPAY_TIMEOUT", 1.2))
+
+
+class _Core(Core):
+    """The SDK's transport, sent to `base_url`: the SDK names the production host in `__init__`."""
+
+    def __init__(self, base_url: str, **kwargs):
+        self._base_url = base_url
+        super().__init__(**kwargs)
+
+    @property
+    def _gate_way(self) -> str:
+        return self._base_url
+
+    @_gate_way.setter
+    def _gate_way(self, _production: str) -> None:
+        pass
+
+
+class _Client(WeChatPay):
+    """`WeChatPay` over `_Core` (the attributes its `__init__` sets, in direct-merchant mode)."""
+
+    def __init__(self, settings: Settings):  # noqa: super().__init__ would build the production Core
+        self._type, self._mchid, self._appid = WeChatPayType.NATIVE, settings.mchid, settings.appid
+        self._notify_url, self._partner_mode = settings.notify_url, False
+        self._core = _Core(settings.base_url, mchid=settings.mchid, cert_serial_no=settings.cert_serial_no,
+                           private_key=settings.private_key, apiv3_key=settings.apiv3_key,
+                           cert_dir=settings.platform_cert_dir, timeout=settings.timeout, logger=None)
+
+
+class WeChatPayProvider:
+    name = "wechat"
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self._client: _Client | None = None
+        self._lock = threading.Lock()
+
+    def _sdk(self) -> _Client:
+        """Built at first use: building downloads the platform certificates (the provider may be down)."""
+        with self._lock:
+            if self._client is None:
+                self._client = _Client(self.settings)
+            return self._client
+
+    def _call(self, what: str, *args, **kwargs) -> tuple[int, dict]:
+        try:
+            status, text = getattr(self._sdk(), what)(*args, **kwargs)
+        except requests.RequestException as exc:
+            raise ProviderError(0, type(exc).__name__) from exc
+        except Exception as exc:  # noqa: BLE001 — the SDK raises bare Exceptions (unsigned answer, no certificate)
+            raise ProviderError(0, "unverified", str(exc)[:100]) from exc
+        answer = json.loads(text) if text else {}
+        if status >= 300:
+            raise ProviderError(status, answer.get("code", "ERROR"), answer.get("message", ""))
+        return status, answer
+
+    def prepay(self, channel: str, out_trade_no: str, description: str, amount_fen: int, expires_at: datetime,
+               client_ip: str | None) -> str:
+        """A Native order's `code_url` or an H5 order's `h5_url`."""
+        pay_type, url_key = CHANNELS[channel]
+        scene = {"payer_client_ip": client_ip or "127.0.0.1", "h5_info": {"type": "Wap"}} if channel == "h5" else None
+        _, answer = self._call("pay", description=description[:127], out_trade_no=out_trade_no,
+                               amount={"total": amount_fen, "currency": "CNY"}, pay_type=pay_type,
+                               time_expire=expires_at.astimezone(CHINA).isoformat(timespec="seconds"),
+                               scene_info=scene)
+        return answer[url_key]
+
+    def query(self, out_trade_no: str) -> dict:
+        """The order as WeChat Pay holds it (`trade_state`, `transaction_id`, `amount` …)."""
+        return self._call("query", out_trade_no=out_trade_no)[1]
+
+    def close(self, out_trade_no: str) -> None:
+        self._call("close", out_trade_no=out_trade_no)
+
+    def verify(self, headers: dict[str, str], body: str) -> dict:
+        """The decrypted transaction of a TRANSACTION.SUCCESS notification; `Rejected` unless its
+        signature verifies with a platform certificate, it is recent and decrypts with the APIv3 key."""
+        if abs(time.time() - int(headers.get("Wechatpay-Timestamp") or 0)) > NOTIFICATION_MAX_AGE:
+            raise Rejected("timestamp outside the accepted window")
+        try:
+            found = self._sdk().callback(headers, body)
+        except requests.RequestException as exc:
+            raise ProviderError(0, type(exc).__name__) from exc
+        except Exception as exc:  # noqa: BLE001 — unsupported algorithm, malformed serial or JSON
+            raise Rejected(f"unreadable: {type(exc).__name__}") from exc
+        if not found:
+            raise Rejected("signature or decryption failed")
+        if found.get("event_type") != "TRANSACTION.SUCCESS":
+            raise Rejected(f"event {found.get('event_type')} not handled")
+        transaction = found["resource"]
+        if transaction.get("mchid") != self.settings.mchid or transaction.get("appid") != self.settings.appid:
+            raise Rejected("another merchant's transaction")
+        return transaction
+
+
+def providers_from_env() -> dict[str, WeChatPayProvider]:
+    """The configured payment providers by name (none configured: empty)."""
+    settings = Settings.from_env()
+    return {"wechat": WeChatPayProvider(settings)} if settings else {}
