@@ -1,0 +1,77 @@
+"""The WeChat Pay sandbox served in the test's own process, with a receiver standing in for the
+gateway's notify URL, and finance's provider adapter configured for it."""
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from wsgiref.simple_server import make_server
+
+import requests
+
+from deploy.sandboxes import wechatpay as sandbox
+from services.finance.wechatpay import NOTIFICATION_HEADERS, Settings, WeChatPayProvider
+from tests.support.stack import free_port
+
+
+class Receiver:
+    """Keeps each notification that arrives: its `Wechatpay-*` headers and body."""
+
+    def __init__(self):
+        self.received: list[tuple[dict, str]] = []
+
+    def __call__(self, environ, start_response):
+        body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0)).decode()
+        self.received.append(({name: environ.get("HTTP_" + name.upper().replace("-", "_"), "")
+                               for name in NOTIFICATION_HEADERS}, body))
+        start_response("204 No Content", [])
+        return [b""]
+
+
+@dataclass
+class World:
+    provider: WeChatPayProvider
+    sandbox: sandbox.Sandbox
+    receiver: Receiver
+
+    @property
+    def url(self) -> str:
+        return self.sandbox.base_url
+
+    def pay(self, url: str, deliveries: int = 1) -> dict:
+        """The customer scans `url` and pays; the notification is delivered `deliveries` times."""
+        reply = requests.post(f"{self.url}/sandbox/pay", json={"url": url, "deliveries": deliveries}, timeout=30)
+        assert reply.status_code == 200, reply.text
+        return reply.json()
+
+    def down(self, down: bool = True) -> None:
+        requests.post(f"{self.url}/sandbox/down", json={"down": down}, timeout=5).raise_for_status()
+
+
+def _serve(app, port: int):
+    server = make_server("127.0.0.1", port, app, server_class=sandbox._ThreadingServer,
+                         handler_class=sandbox._QuietHandler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+@contextmanager
+def wechatpay_world(folder: Path) -> Iterator[World]:
+    receiver, receiver_port, port = Receiver(), free_port(), free_port()
+    base = f"http://127.0.0.1:{port}"
+    app = sandbox.Sandbox(folder, base)
+    servers = [_serve(receiver, receiver_port), _serve(app, port)]
+    env = sandbox.credentials(folder, base)
+    settings = Settings(mchid=env["WECHATPAY_MCHID"], appid=env["WECHATPAY_APPID"],
+                        cert_serial_no=env["WECHATPAY_CERT_SERIAL_NO"],
+                        private_key=Path(env["WECHATPAY_PRIVATE_KEY_FILE"]).read_text(),
+                        apiv3_key=env["WECHATPAY_APIV3_KEY"],
+                        notify_url=f"http://127.0.0.1:{receiver_port}/v1/payments/notify/wechat", base_url=base)
+    try:
+        yield World(WeChatPayProvider(settings), app, receiver)
+    finally:
+        for server in servers:
+            server.shutdown()
+            server.server_close()
