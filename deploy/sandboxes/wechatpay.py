@@ -86,7 +86,7 @@ def ensure_keys(folder: Path) -> None:
         os.chmod(folder / "apiv3_key", 0o600)
 
 
-def _serial(cert_pem: bytes) -> str:
+def serial(cert_pem: bytes) -> str:
     return f"{x509.load_pem_x509_certificate(cert_pem).serial_number:X}"
 
 
@@ -94,7 +94,7 @@ def credentials(folder: Path, base_url: str) -> dict[str, str]:
     """The finance service's WECHATPAY_* environment for the sandbox whose keys are in `folder`."""
     ensure_keys(folder)
     return {"WECHATPAY_BASE_URL": base_url, "WECHATPAY_MCHID": MCHID, "WECHATPAY_APPID": APPID,
-            "WECHATPAY_CERT_SERIAL_NO": _serial((folder / "apiclient_cert.pem").read_bytes()),
+            "WECHATPAY_CERT_SERIAL_NO": serial((folder / "apiclient_cert.pem").read_bytes()),
             "WECHATPAY_PRIVATE_KEY_FILE": str((folder / "apiclient_key.pem").resolve()),
             "WECHATPAY_APIV3_KEY": (folder / "apiv3_key").read_text().strip()}
 
@@ -137,7 +137,7 @@ class Sandbox:
         self.merchant_key = merchant_cert.public_key()
         self.merchant_serial = f"{merchant_cert.serial_number:X}"
         self.platform_cert = (folder / "platform_cert.pem").read_bytes()
-        self.platform_serial = _serial(self.platform_cert)
+        self.platform_serial = serial(self.platform_cert)
         self.platform_key = serialization.load_pem_private_key((folder / "platform_key.pem").read_bytes(), None)
         self.apiv3_key = (folder / "apiv3_key").read_text().strip()
         self.orders: dict[str, dict] = {}
