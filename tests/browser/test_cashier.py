@@ -3,6 +3,7 @@
 again), a partial refund, and the day's close."""
 from __future__ import annotations
 
+import requests
 from playwright.sync_api import expect
 
 from tests.browser.conftest import assert_all_chinese, confirmed_order, yuan
@@ -69,3 +70,35 @@ def test_cashier_takes_a_split_payment_and_refunds_part_of_it(console, stack, sh
     expect(cashier.locator("#daily-close")).to_contain_text("现金")
     assert_all_chinese(cashier, shop.login["cashier"], "WX-778")
     console.shot(cashier, "cashier-refund-and-daily-close")
+
+
+def test_cashier_takes_part_in_cash_and_the_rest_by_wechat_qr(console, stack, shop, part):
+    invoice = completed_work(stack, shop, part)
+    due, cash = invoice["due_fen"], 1_000
+    cashier = console.open(shop.login["cashier"])
+    cashier.locator(f"li[data-invoice='{invoice['id']}']").click()
+    expect(cashier.locator("[data-due]")).to_have_text(yuan(due))
+    parts = cashier.locator(".pay-part")
+    parts.nth(0).locator("[name=method]").select_option("cash")
+    parts.nth(0).locator("[name=amount_yuan]").fill(f"{cash / 100:.2f}")
+    cashier.locator("#payment-form button[type=submit]").click()
+    expect(cashier.locator("[data-due]")).to_have_text(yuan(due - cash))
+
+    cashier.locator("#wechat-qr-button").click()  # the rest, which the form now proposes
+    qr = cashier.locator("#wechat-qr")
+    expect(qr).to_contain_text("请顾客用微信扫码支付")
+    expect(qr).to_contain_text("等待支付")
+    assert qr.locator("img").evaluate("img => img.complete && img.naturalWidth > 0")
+    console.shot(cashier, "cashier-wechat-qr")
+    code_url = qr.get_attribute("data-code-url")
+    scanned = requests.post(f"{stack.wechatpay_url}/sandbox/pay", json={"url": code_url}, timeout=30)  # the phone
+    assert scanned.status_code == 200 and scanned.json()["deliveries"] == [204], scanned.text
+
+    expect(cashier.locator("#invoice .badge").first).to_have_text("已付清")
+    expect(cashier.locator("#payment-form")).to_have_count(0)
+    expect(cashier.locator("#payments")).to_contain_text("微信")
+    assert_all_chinese(cashier, shop.login["cashier"])
+    console.shot(cashier, "cashier-wechat-paid")
+    paid = ok(shop.cashier.get(f"{stack.url}/v1/invoices/{invoice['id']}"))
+    taken = sorted((p["method"], p["amount_fen"]) for p in paid["payments"] if p["kind"] == "payment")
+    assert paid["status"] == "paid" and taken == [("cash", cash), ("wechat", due - cash)]
