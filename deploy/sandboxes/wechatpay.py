@@ -32,7 +32,7 @@ import secrets
 import threading
 import time
 from base64 import b64decode, b64encode
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from socketserver import ThreadingMixIn
 from urllib.parse import parse_qs
@@ -63,7 +63,7 @@ CLOCK_SKEW = 300  # seconds a request's timestamp may differ from the sandbox's 
 def _key_and_cert(common_name: str) -> tuple[bytes, bytes, str]:
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
             .serial_number(x509.random_serial_number()).not_valid_before(now - timedelta(days=1))
             .not_valid_after(now + timedelta(days=3650)).sign(key, hashes.SHA256()))
@@ -264,7 +264,7 @@ class Sandbox:
             if order is None:
                 return 404, {"code": "ORDER_NOT_EXIST"}
             expire = order["time_expire"] and datetime.fromisoformat(order["time_expire"])
-            if order["trade_state"] == "NOTPAY" and expire and expire < datetime.now(timezone.utc):
+            if order["trade_state"] == "NOTPAY" and expire and expire < datetime.now(UTC):
                 return 400, {"code": "ORDER_EXPIRED", "message": "二维码已过期"}
             if order["trade_state"] not in ("NOTPAY", "SUCCESS"):
                 return 400, {"code": "ORDER_CLOSED", "message": "订单已关闭"}

@@ -64,7 +64,6 @@ class PaymentNotifications(Resource):
         headers = {name: req.get_header(name) or "" for name in NOTIFICATION_HEADERS_OF[provider]}
         self.deps.rpc.call("finance", "payment_notified", {"request_id": req.context.request_id},
                            provider=provider, headers=headers, body=body.decode("utf-8", "replace"))
-        return None
 
 
 def routes(deps) -> list[tuple[str, object]]:

@@ -65,7 +65,7 @@ class Settings:
     timeout: float = 1.2
 
     @classmethod
-    def from_env(cls) -> "Settings | None":
+    def from_env(cls) -> Settings | None:
         if not os.environ.get("WECHATPAY_MCHID"):
             return None
         with open(os.environ["WECHATPAY_PRIVATE_KEY_FILE"], encoding="utf-8") as key:
@@ -100,7 +100,7 @@ class _Core(Core):
 class _Client(WeChatPay):
     """`WeChatPay` over `_Core` (the attributes its `__init__` sets, in direct-merchant mode)."""
 
-    def __init__(self, settings: Settings):  # noqa: super().__init__ would build the production Core
+    def __init__(self, settings: Settings):  # not super().__init__: it would build the production Core
         self._type, self._mchid, self._appid = WeChatPayType.NATIVE, settings.mchid, settings.appid
         self._notify_url, self._partner_mode = settings.notify_url, False
         self._core = _Core(settings.base_url, mchid=settings.mchid, cert_serial_no=settings.cert_serial_no,
@@ -128,7 +128,7 @@ class WeChatPayProvider:
             status, text = getattr(self._sdk(), what)(*args, **kwargs)
         except requests.RequestException as exc:
             raise ProviderError(0, type(exc).__name__) from exc
-        except Exception as exc:  # noqa: BLE001 — the SDK raises bare Exceptions (unsigned answer, no certificate)
+        except Exception as exc:  # the SDK raises bare Exceptions (an unsigned answer, no certificate)
             raise ProviderError(0, "unverified", str(exc)[:100]) from exc
         answer = json.loads(text) if text else {}
         if status >= 300:
@@ -162,7 +162,7 @@ class WeChatPayProvider:
             found = self._sdk().callback(headers, body)
         except requests.RequestException as exc:
             raise ProviderError(0, type(exc).__name__) from exc
-        except Exception as exc:  # noqa: BLE001 — unsupported algorithm, malformed serial or JSON
+        except Exception as exc:  # the SDK's bare Exceptions: unsupported algorithm, malformed serial or JSON
             raise Rejected(f"unreadable: {type(exc).__name__}") from exc
         if not found:
             raise Rejected("signature or decryption failed")

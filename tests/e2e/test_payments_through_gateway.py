@@ -6,7 +6,6 @@ polling. After each, the store's books balance."""
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import pytest
@@ -14,7 +13,13 @@ import requests
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from deploy.sandboxes import wechatpay as sandbox
-from tests.e2e.test_finance_through_gateway import balanced, create_store, invoice_for, make_user, wait_for
+from tests.e2e.test_finance_through_gateway import (
+    balanced,
+    create_store,
+    invoice_for,
+    make_user,
+    wait_for,
+)
 
 pytestmark = pytest.mark.e2e
 

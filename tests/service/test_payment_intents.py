@@ -14,10 +14,22 @@ from sqlalchemy import func, select
 from services.common.db import utcnow
 from services.common.errors import Forbidden, Invalid, Unavailable
 from services.finance.domain import intents
-from services.finance.models import Payment, PaymentIntent
+from services.finance.models import Base, Payment, PaymentIntent
 from services.finance.service import FinanceService
-from tests.service.test_finance_service import CASHIER, HQ, SYSTEM, assert_books_balance, issue, session  # noqa: F401
+from tests.service.test_finance_service import (
+    CASHIER,
+    SYSTEM,
+    assert_books_balance,
+    issue,
+)
+from tests.support.service import sqlite_session
 from tests.support.wechatpay import wechatpay_world
+
+
+@pytest.fixture
+def session():
+    with sqlite_session(Base.metadata, "finance", CASHIER.to_context()) as opened:
+        yield opened
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +67,7 @@ def test_part_in_cash_the_rest_by_qr_told_twice_is_paid_once(session, world):
     assert deliver(session, world, first)["status"] == "paid"
     again = deliver(session, world, second)
     assert again["status"] == "paid" and again["payment_id"]
-    [cash, wechat] = sorted(payments(session, invoice["id"]), key=lambda p: p.method)
+    [_cash, wechat] = sorted(payments(session, invoice["id"]), key=lambda p: p.method)
     assert (wechat.method, wechat.amount_fen, wechat.reference) == ("wechat", intent["amount_fen"],
                                                                      again["transaction_id"])
     shown = finance(session, world).get_invoice(invoice["id"])
