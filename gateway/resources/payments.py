@@ -52,8 +52,8 @@ class PaymentIntentItem(Resource):
 
 class PaymentNotifications(Resource):
     @endpoint("A payment provider's asynchronous notification (no token: verified by the provider's signature); "
-              "204 when applied (once per transaction), 403 notification_rejected when it fails verification",
-              tag="finance", roles=None, status=204, errors=(403, 404, 409, 413, 503))
+              "204 when applied (once per transaction), 422 notification_rejected when it fails verification",
+              tag="finance", roles=None, status=204, errors=(404, 409, 413, 422, 503))
     def on_post(self, req, resp, provider: str):
         if provider not in NOTIFICATION_HEADERS_OF:
             raise falcon.HTTPNotFound(title="not_found", description="No such payment provider.")

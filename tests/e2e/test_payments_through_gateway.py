@@ -90,7 +90,7 @@ def test_a_notification_right_in_all_but_its_signature_changes_nothing(stack, vh
     forger = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     headers = {**sandbox.signed_headers(forger, platform_serial, body), "Content-Type": "application/json"}
     reply = requests.post(f"{stack.url}/v1/payments/notify/wechat", data=body.encode(), headers=headers, timeout=10)
-    assert (reply.status_code, reply.json()["error"]["code"]) == (403, "notification_rejected")
+    assert (reply.status_code, reply.json()["error"]["code"]) == (422, "notification_rejected")
     assert cashier.get(f"{stack.url}/v1/payment-intents/{intent['id']}").json()["status"] == "pending"
     after = cashier.get(f"{stack.url}/v1/invoices/{invoice['id']}").json()
     assert (after["status"], after["payments"]) == ("issued", [])

@@ -110,7 +110,7 @@ def build(stack: Stack) -> Chain:
     supplier = ok(admin.post(f"{url}/v1/suppliers", json={"code": unique("SEC-SUP"), "name": "供应商"}))
     common = {"sku": sku, "op_code": op_code, "package_ref": package["code"], "supplier_id": supplier["id"],
               "part_id": ok(admin.get(f"{url}/v1/parts", params={"sku": sku}))["items"][0]["id"],
-              "ref": op_code, "service_type": op_code, "store_c": stores["C"]["id"]}
+              "ref": op_code, "service_type": op_code, "store_c": stores["C"]["id"], "provider": "wechat"}
     chain.ids["own"] = {**common, **_documents(chain, stores["A"]["id"], stores["C"]["id"], sku, supplier["id"],
                                                 package["code"], chain.users["technician"]["id"])}
     chain.ids["other"] = {**common, **_documents(chain, stores["B"]["id"], stores["C"]["id"], sku, supplier["id"],
@@ -213,6 +213,8 @@ def _documents(chain: Chain, store_id: str, far_store_id: str, sku: str, supplie
         {"job_id": job["id"], "technician_id": technician["id"], "hours": 1}]}))
     invoice = eventually(lambda: ok(admin.get(f"{url}/v1/invoices", params={
         "store_id": store_id, "order_id": order["id"]}))["items"], "the invoice issued")[0]
+    ids["intent_id"] = ok(admin.post(f"{url}/v1/invoices/{invoice['id']}/payment-intents", json={
+        "provider": "wechat", "channel": "qr", "amount_fen": 1}))["id"]  # never paid: the cash below settles it
     paid = ok(admin.post(f"{url}/v1/invoices/{invoice['id']}/payments", json={
         "method": "cash", "amount_fen": invoice["due_fen"]}))
     ids.update(invoice_id=invoice["id"], payment_id=paid["payment"]["id"])

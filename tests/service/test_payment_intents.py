@@ -12,7 +12,7 @@ from nameko.testing.services import worker_factory
 from sqlalchemy import func, select
 
 from services.common.db import utcnow
-from services.common.errors import Forbidden, Invalid, Unavailable
+from services.common.errors import Invalid, Unavailable
 from services.finance.domain import intents
 from services.finance.models import Base, Payment, PaymentIntent
 from services.finance.service import FinanceService
@@ -105,10 +105,10 @@ def test_a_forged_notification_changes_nothing(session, world):
     headers, body = world.receiver.received[before]
     for forged in ({**headers, "Wechatpay-Signature": headers["Wechatpay-Signature"][::-1]},
                    {**headers, "Wechatpay-Serial": "ABCDEF"}):
-        with pytest.raises(Forbidden) as rejected:
+        with pytest.raises(Invalid) as rejected:
             deliver(session, world, (forged, body))
         assert rejected.value.code == "notification_rejected"
-    with pytest.raises(Forbidden):
+    with pytest.raises(Invalid):
         deliver(session, world, (headers, body.replace('"summary"', '"summary2"')))
     assert payments(session, invoice["id"]) == []
     assert finance(session, world).get_payment_intent(intent["id"])["status"] == "pending"

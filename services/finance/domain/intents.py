@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from services.common.audit import record_audit
 from services.common.context import Caller
 from services.common.db import utcnow
-from services.common.errors import Conflict, Forbidden, Invalid, NotFound, Unavailable
+from services.common.errors import Conflict, Invalid, NotFound, Unavailable
 from services.common.ids import new_id
 from services.common.transactions import before_remote_call
 
@@ -109,7 +109,7 @@ def notified(session: Session, providers: dict, name: str, headers: dict, body: 
         transaction = provider.verify(headers, body)
     except Rejected as exc:
         log.warning("payment notification from %s rejected: %s", name, exc)
-        raise Forbidden("The notification failed verification.", code="notification_rejected") from None
+        raise Invalid("The notification failed verification.", code="notification_rejected") from None
     except ProviderError as exc:  # the platform certificates could not be fetched: the provider retries
         raise _provider_failed(name, exc) from None
     return apply_transaction(session, provider.name, transaction)
