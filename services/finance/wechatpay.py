@@ -130,9 +130,12 @@ class WeChatPayProvider:
             raise ProviderError(0, type(exc).__name__) from exc
         except Exception as exc:  # the SDK raises bare Exceptions (an unsigned answer, no certificate)
             raise ProviderError(0, "unverified", str(exc)[:100]) from exc
-        answer = json.loads(text) if text else {}
+        try:
+            answer = json.loads(text) if text else {}
+        except ValueError:  # not JSON (a proxy's error page): only its status says anything
+            answer = {}
         if status >= 300:
-            raise ProviderError(status, answer.get("code", "ERROR"), answer.get("message", ""))
+            raise ProviderError(status, str(answer.get("code", "ERROR")), str(answer.get("message", "")))
         return status, answer
 
     def prepay(self, channel: str, out_trade_no: str, description: str, amount_fen: int, expires_at: datetime,
@@ -144,6 +147,8 @@ class WeChatPayProvider:
                                amount={"total": amount_fen, "currency": "CNY"}, pay_type=pay_type,
                                time_expire=expires_at.astimezone(CHINA).isoformat(timespec="seconds"),
                                scene_info=scene)
+        if not answer.get(url_key):
+            raise ProviderError(0, "answer_without_url")
         return answer[url_key]
 
     def query(self, out_trade_no: str) -> dict:
@@ -156,8 +161,9 @@ class WeChatPayProvider:
     def verify(self, headers: dict[str, str], body: str) -> dict:
         """The decrypted transaction of a TRANSACTION.SUCCESS notification; `Rejected` unless its
         signature verifies with a platform certificate, it is recent and decrypts with the APIv3 key."""
-        if abs(time.time() - int(headers.get("Wechatpay-Timestamp") or 0)) > NOTIFICATION_MAX_AGE:
-            raise Rejected("timestamp outside the accepted window")
+        stamp = headers.get("Wechatpay-Timestamp") or ""
+        if not stamp.isdigit() or abs(time.time() - int(stamp)) > NOTIFICATION_MAX_AGE:
+            raise Rejected("timestamp missing or outside the accepted window")
         try:
             found = self._sdk().callback(headers, body)
         except requests.RequestException as exc:

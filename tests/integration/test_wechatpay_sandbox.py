@@ -69,8 +69,11 @@ def test_forged_tampered_and_stale_notifications_are_rejected(world):
     resigned = sandbox.signed_headers(world.sandbox.platform_key, world.sandbox.platform_serial, json.dumps(tampered))
     with pytest.raises(Rejected):
         provider.verify(resigned, json.dumps(tampered))  # signed by the platform, not encrypted with our APIv3 key
+    for stamp in ("1700000000", "", "12e3", "-1"):
+        with pytest.raises(Rejected):
+            provider.verify({**headers, "Wechatpay-Timestamp": stamp}, body)
     with pytest.raises(Rejected):
-        provider.verify({**headers, "Wechatpay-Timestamp": "1700000000"}, body)
+        provider.verify({**headers, "Wechatpay-Serial": "not-hex"}, body)
 
 
 def test_an_unsigned_request_is_refused_and_a_provider_that_is_down_says_so(world):
