@@ -23,12 +23,11 @@ from .models import StoreSettings
 from .schemas import (CardCancel, CardCreate, CardOut, CardQuery, CardTransactionOut, CommissionRuleIn,
                       CommissionRuleOut, CommissionsOut, DailyCloseCreate, DailyCloseOut, DailyCloseQuery,
                       ExpenseCreate, ExpenseOut, ExpenseQuery, InvoiceOut, InvoiceQuery, JournalEntryOut,
-                      JournalQuery, KpisOut, MonthQuery, ReconciliationQuery, StockAccountsOut, PaymentCreate, PaymentIntentCreate,
-                      PaymentIntentOut, PaymentOut, PaymentQuery, AccountOut, PeriodQuery, PnlOut, RefundCreate, RefundOut, SettingsOut,
+                      JournalQuery, KpisOut, MonthQuery, ReconciliationQuery, StockAccountsOut, PaymentCreate, PaymentOut, PaymentQuery, AccountOut, PeriodQuery, PnlOut, RefundCreate, RefundOut, SettingsOut,
+                      PaymentIntentCreate, PaymentIntentOut,
                       SettingsPatch, SettleRequest, SettlementOut, SettlementPositionsOut, SettlementQuery,
                       StoreMonthQuery, TargetIn, TargetOut, TrialBalanceOut, TrialBalanceQuery,
                       VoidRequest)
-
 from .wechatpay import providers_from_env
 
 log = logging.getLogger(__name__)
