@@ -18,8 +18,8 @@ Control endpoints for tests (no signature; not part of WeChat Pay):
 - `POST /sandbox/down` `{down}`: every `/v3` call answers 500 SYSTEM_ERROR meanwhile;
 - `GET /sandbox/orders/{out_trade_no}`: an order as the sandbox holds it.
 
-`python -m deploy.sandboxes.wechatpay [--port WECHATPAY_SANDBOX_PORT] [--dir DATA_DIR/sandboxes/wechatpay]` generates the
-merchant's and the platform's keys once into the folder and serves; `credentials(folder)` is the
+`python -m deploy.sandboxes.wechatpay [--port WECHATPAY_SANDBOX_PORT] [--dir DATA_DIR/sandboxes/wechatpay]`
+generates the merchant's and the platform's keys once into the folder and serves; `credentials(folder, url)` is the
 environment the finance service needs to talk to it.
 """
 from __future__ import annotations
@@ -45,6 +45,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.x509.oid import NameOID
+
+from services.common import config
 
 MCHID = "1900000109"
 APPID = "wxsandbox00000001"
@@ -321,7 +323,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="WeChat Pay API v3 sandbox")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=port())
-    parser.add_argument("--dir", type=Path, default=Path(os.environ.get("DATA_DIR", "./var")) / "sandboxes" / "wechatpay")
+    parser.add_argument("--dir", type=Path, default=config.data_dir() / "sandboxes" / "wechatpay")
     args = parser.parse_args()
     serve(args.dir, args.host, args.port)
 

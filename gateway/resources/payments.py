@@ -60,7 +60,8 @@ class PaymentNotifications(Resource):
         limit = self.deps.settings.max_body_bytes
         body = req.bounded_stream.read(limit + 1)
         if len(body) > limit:
-            raise falcon.HTTPContentTooLarge(title="payload_too_large", description=f"Bodies are limited to {limit} bytes.")
+            raise falcon.HTTPContentTooLarge(title="payload_too_large",
+                                             description=f"Bodies are limited to {limit} bytes.")
         headers = {name: req.get_header(name) or "" for name in NOTIFICATION_HEADERS_OF[provider]}
         self.deps.rpc.call("finance", "payment_notified", {"request_id": req.context.request_id},
                            provider=provider, headers=headers, body=body.decode("utf-8", "replace"))

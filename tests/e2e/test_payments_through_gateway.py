@@ -54,7 +54,8 @@ def scan(stack, url, deliveries=1) -> dict:
 
 def test_a_qr_code_is_paid_once_although_wechat_pay_tells_it_twice(stack, vhost, store, manager, cashier):
     invoice = invoice_for(stack, vhost, manager, store["id"])
-    cash = cashier.post(f"{stack.url}/v1/invoices/{invoice['id']}/payments", json={"method": "cash", "amount_fen": 1_000})
+    cash = cashier.post(f"{stack.url}/v1/invoices/{invoice['id']}/payments",
+                        json={"method": "cash", "amount_fen": 1_000})
     assert cash.status_code == 201, cash.text
     rest = invoice["due_fen"] - 1_000
     created = ask(stack, cashier, invoice, rest, key="qr-1")
