@@ -2,7 +2,7 @@
 starts (as `make run` does): a QR code paid and recorded once although WeChat Pay tells it twice;
 a notification right in all but its signature is refused and changes nothing; WeChat Pay down is a
 503 for the cashier with nothing recorded; a payment whose notification never comes is found by
-polling. After each, the store's books balance."""
+polling; a link (H5) is paid like a QR code. After each, the store's books balance."""
 from __future__ import annotations
 
 import json
@@ -122,3 +122,15 @@ def test_a_payment_whose_notification_never_comes_is_found_by_polling(stack, vho
     assert found, "the poller did not find the payment"
     assert cashier.get(f"{stack.url}/v1/invoices/{invoice['id']}").json()["status"] == "paid"
     balanced(stack, manager, store["id"])
+
+
+def test_a_link_is_paid_in_the_customers_phone_browser(stack, vhost, store, manager, cashier):
+    invoice = invoice_for(stack, vhost, manager, store["id"])
+    reply = cashier.post(f"{stack.url}/v1/invoices/{invoice['id']}/payment-intents",
+                         json={"provider": "wechat", "channel": "h5", "amount_fen": invoice["due_fen"]})
+    assert reply.status_code == 201, reply.text
+    intent = reply.json()
+    assert intent["pay_url"].startswith(stack.wechatpay_url) and (intent["code_url"], intent["qr_svg"]) == (None, None)
+    assert scan(stack, intent["pay_url"])["order"]["trade_type"] == "H5"
+    assert cashier.get(f"{stack.url}/v1/payment-intents/{intent['id']}").json()["status"] == "paid"
+    assert cashier.get(f"{stack.url}/v1/invoices/{invoice['id']}").json()["status"] == "paid"
