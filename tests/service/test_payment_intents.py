@@ -141,3 +141,15 @@ def test_the_poller_applies_a_silent_payment_and_closes_what_nobody_paid(session
     assert world.provider.query(lapsed["id"])["trade_state"] == "CLOSED"
     assert requests.post(f"{world.url}/sandbox/pay", json={"url": lapsed["pay_url"]}, timeout=5).status_code == 400
     assert_books_balance(session)
+
+
+def test_a_code_left_open_when_the_invoice_was_settled_otherwise_is_closed_at_the_next_poll(session, world):
+    invoice = issue(session)
+    intent = qr(session, world, invoice, invoice["due_fen"])
+    finance(session, world).take_payment(invoice["id"], {"method": "cash", "amount_fen": invoice["due_fen"]})
+    now = utcnow()
+    [pending] = [i for i in intents.open_intents(session, now + timedelta(seconds=1)) if i.id == intent["id"]]
+    assert intents.poll(session, {"wechat": world.provider}, pending, now) == "closed"
+    assert world.provider.query(intent["id"])["trade_state"] == "CLOSED"
+    late = requests.post(f"{world.url}/sandbox/pay", json={"url": intent["code_url"]}, timeout=5)
+    assert (late.status_code, late.json()["code"]) == (400, "ORDER_CLOSED")

@@ -161,12 +161,14 @@ def open_intents(session: Session, older_than: datetime, limit: int = 50) -> lis
 
 def poll(session: Session, providers: dict, intent: PaymentIntent, now: datetime) -> str:
     """Ask the provider about one pending intent (its notification may never come): a paid order is
-    applied; an expired unpaid one is closed at the provider, then here. Commits what it changes;
-    answers the intent's status."""
+    applied; an unpaid one is closed at the provider, then here, once it has expired or its invoice
+    no longer owes anything (settled by other means, or void: a late scan would pay for nothing).
+    Commits what it changes; answers the intent's status."""
     provider = providers.get(intent.provider)
     if provider is None:
         return intent.status
-    intent_id, expired = intent.id, intent.expires_at <= now
+    settled = session.get(Invoice, intent.invoice_id).status in (PAID, VOID)
+    intent_id, expired = intent.id, settled or intent.expires_at <= now
     before_remote_call(session, "the payment provider")
     try:
         order = provider.query(intent_id)
