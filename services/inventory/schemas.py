@@ -87,7 +87,8 @@ class PartOut(Schema):
 
 class PartListQuery(ListQuery):
     q = fields.String(validate=validate.Length(min=1, max=120),
-                      metadata={"description": "SKU, OE number or barcode (exact), or name prefix"})
+                      metadata={"description": "Any part of the SKU, name, brand, OE number or the name's pinyin "
+                                                 "initials (`scp` finds 刹车片), or the whole barcode"})
     sku = fields.String(validate=validate.Length(min=1, max=40))
     oe_number = fields.String(validate=validate.Length(min=1, max=60))
     barcode = fields.String(validate=validate.Length(min=1, max=40))
@@ -99,7 +100,8 @@ class PartListQuery(ListQuery):
 class StockQuery(ListQuery):
     store_id = _store_filter()
     q = fields.String(validate=validate.Length(min=1, max=120),
-                      metadata={"description": "SKU, OE number or barcode (exact), or name prefix"})
+                      metadata={"description": "Any part of the SKU, name, brand, OE number or the name's pinyin "
+                                                 "initials (`scp` finds 刹车片), or the whole barcode"})
     sku = fields.String(validate=validate.Length(min=1, max=40))
     category = fields.String(validate=validate.Length(min=1, max=40))
     below_reorder = fields.Boolean(metadata={"description": "Only lines whose available is below the reorder point"})

@@ -3,9 +3,10 @@ duplicates; erase on request (anonymise, keep financial and service records); an
 audit log of who read full contact data or changed it."""
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
-from sqlalchemy import Select, func, insert, select, update
+from sqlalchemy import ColumnElement, Select, func, insert, select, union, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
@@ -16,6 +17,7 @@ from services.common.ids import new_id
 from services.common.outbox import record_event
 from services.common.privacy import ERASED_NAME
 from services.common.schemas import page
+from services.common.search import TRIGRAM, contains, starts_with
 from services.common.validators import normalize_mobile, normalize_plate
 
 from ..models import (AuditEntry, CampaignMessage, Complaint, Customer, CustomerTag, FollowUp, HistoryEntry,
@@ -159,6 +161,22 @@ def referral_count(session: Session, customer_id: str) -> int:
     return session.scalar(select(func.count()).select_from(Customer).where(Customer.referred_by_id == customer_id))
 
 
+def _matches(text: str) -> ColumnElement[bool]:
+    """Customers with `text` in their name, mobile number or a car's plate (a whole mobile number or
+    plate is looked up as such before). A term shorter than a trigram matches the start of a name: a
+    chain's millions of names are not read whole for two characters."""
+    if len(text) < TRIGRAM:
+        return starts_with(Customer.name, text)
+    found = [select(Customer.id).where(contains(Customer.name, text))]
+    digits = re.sub(r"[\s\-]", "", text)
+    if digits.isdigit() and len(digits) >= TRIGRAM:
+        found.append(select(Customer.id).where(contains(Customer.mobile, digits)))
+    fragment = re.sub(r"[\s·\-•.]", "", text)
+    if len(fragment) >= TRIGRAM:
+        found.append(select(Vehicle.customer_id).where(contains(Vehicle.plate, fragment)))
+    return Customer.id.in_(union(*found))
+
+
 def search_customers(session: Session, filters: dict) -> dict:
     query = select(Customer)
     if filters.get("phone"):
@@ -182,8 +200,7 @@ def search_customers(session: Session, filters: dict) -> dict:
         elif plate := _as_plate(text):
             query = query.where(Customer.id.in_(select(Vehicle.customer_id).where(Vehicle.plate == plate)))
         else:
-            escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            query = query.where(Customer.name.like(f"{escaped}%", escape="\\"))
+            query = query.where(_matches(text))
     rows = session.scalars(_keyset(query, Customer, filters.get("cursor"), filters["limit"])).all()
     return page(list(rows), filters["limit"], key=lambda customer: customer.id)
 

@@ -11,9 +11,10 @@ from services.common.audit import record_audit
 from services.common.context import Caller
 from services.common.errors import Conflict, Invalid, NotFound
 from services.common.schemas import page
+from services.common.search import contains, starts_with
 
 from . import ledger, postings
-from ..models import ZERO, Movement, Part, StockLevel, Supplier
+from ..models import PART_SEARCH, ZERO, Movement, Part, StockLevel, Supplier
 from ..schemas import TAX_RATES
 
 
@@ -22,10 +23,6 @@ def _keyset(query: Select, model, cursor: str | None, limit: int) -> Select:
     if cursor:
         query = query.where(model.id < cursor)
     return query.order_by(model.id.desc()).limit(limit + 1)
-
-
-def _like_prefix(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
 def _flush_unique(session: Session, messages: dict[str, str]) -> None:
@@ -82,9 +79,9 @@ def update_part(session: Session, part_id: str, changes: dict) -> Part:
 
 
 def _part_matches(text: str):
+    """Any part of the SKU, name, brand, OE number or the name's pinyin initials; the barcode whole."""
     text = text.strip()
-    return or_(Part.sku == ledger.norm_sku(text), Part.oe_number == text, Part.barcode == text,
-               Part.name.like(_like_prefix(text), escape="\\"))
+    return or_(Part.barcode == text, *(contains(getattr(Part, column), text) for column in PART_SEARCH))
 
 
 def search_parts(session: Session, filters: dict) -> dict:
@@ -140,7 +137,7 @@ def search_suppliers(session: Session, filters: dict) -> dict:
         query = query.where(Supplier.active.is_(filters["active"]))
     if filters.get("q"):
         text = filters["q"].strip()
-        query = query.where(or_(Supplier.code == text.upper(), Supplier.name.like(_like_prefix(text), escape="\\")))
+        query = query.where(or_(Supplier.code == text.upper(), starts_with(Supplier.name, text)))
     rows = session.scalars(_keyset(query, Supplier, filters.get("cursor"), filters["limit"])).all()
     return page(list(rows), filters["limit"], key=lambda supplier: supplier.id)
 
