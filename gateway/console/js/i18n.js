@@ -21,7 +21,7 @@ const WORDS = {
   skill_paint: ["喷漆", "Paint"], skill_detailing: ["洗车美容", "Detailing"], skill_glass: ["玻璃", "Glass"],
   skill_ev_high_voltage: ["新能源高压", "EV high voltage"],
   // reception
-  find_customer: ["查找客户", "Find a customer"], search_hint: ["车牌 / 手机 / 姓名", "Plate / phone / name"],
+  find_customer: ["查找客户", "Find a customer"], search_hint: ["车牌、手机号或姓名（输入任意一段）", "Any part of a plate, phone or name"],
   new_customer: ["新客户建档", "New customer and car"], register: ["建档", "Register"], name: ["姓名", "Name"], mobile: ["手机", "Mobile"],
   plate: ["车牌", "Plate"], vin: ["车架号 VIN", "VIN"], make: ["品牌", "Make"], model: ["车型", "Model"], mileage_km: ["里程 (km)", "Mileage (km)"],
   marketing_consent: ["同意接收保养提醒", "Agrees to service reminders"], step_customer: ["客户建档", "Customer"], step_vehicle: ["车辆建档", "Vehicle"],
@@ -47,7 +47,7 @@ const WORDS = {
   add_line: ["添加项目", "Add a line"], add_labour: ["工时", "Labour"], add_part: ["配件", "Parts"], add_fee: ["费用", "Fees"], hours: ["工时 (小时)", "Hours"],
   add_package: ["套餐", "Packages"], package_name: ["套餐", "Package"], package_contents: ["包含项目", "What it holds"],
   package_fixed_price: ["套餐一口价", "Fixed package price"], package_sum_price: ["按项目计价", "Priced by its lines"],
-  part_search: ["搜索配件", "Search parts"], part_search_hint: ["编号、OE 号或名称", "SKU, OE number or name"], sku: ["编号", "SKU"], available: ["可用", "Available"],
+  part_search: ["搜索配件", "Search parts"], part_search_hint: ["编号、OE 号、名称、品牌或拼音首字母（任意一段）", "Any part of SKU, OE number, name, brand or pinyin initials"], sku: ["编号", "SKU"], available: ["可用", "Available"],
   amount_yuan: ["金额 (元)", "Amount (¥)"], discount_kind: ["折扣方式", "Discount kind"], percent: ["百分比 %", "Percent %"], value: ["数值", "Value"],
   reason: ["原因", "Reason"], apply_discount: ["申请折扣", "Apply discount"], approve_discount: ["批准折扣", "Approve discount"], note: ["说明", "Note"],
   present: ["向客户报价", "Present to the customer"], record_decision: ["记录客户决定", "Record the decision"],
@@ -109,7 +109,7 @@ const WORDS = {
   cash_expected: ["应有现金", "Cash expected"], cash_counted: ["实点现金 (元)", "Cash counted (¥)"], close_day: ["日结关账", "Close the day"], closed: ["已日结", "Closed"], difference: ["差额", "Difference"],
   // inventory
   stock: ["库存", "Stock"], purchase_orders: ["采购收货", "Purchase orders"], transfers: ["调拨", "Transfers"], stocktake: ["盘点", "Stocktake"],
-  stock_search: ["编号或名称", "SKU or name"], part_name: ["名称", "Name"], stock_value: ["库存金额", "Value"],
+  stock_search: ["编号、名称、品牌或拼音首字母", "SKU, name, brand or pinyin initials"], part_name: ["名称", "Name"], stock_value: ["库存金额", "Value"],
   on_hand: ["在库", "On hand"], reserved: ["已预留", "Reserved"], on_order: ["在途", "On order"], reorder_point: ["补货点", "Reorder point"],
   low_stock: ["低库存", "Low"], low_stock_only: ["只看低库存", "Low stock only"], to_receive: ["待收货", "To receive"], ordered: ["订购", "Ordered"], received: ["已收", "Received"],
   receive: ["收货", "Receive"], delivery_note: ["送货单号", "Delivery note"], po_draft: ["草稿", "Draft"], po_ordered: ["已下单", "Ordered"],
