@@ -139,6 +139,10 @@ def test_customers_are_found_by_any_part_of_a_plate_a_mobile_number_or_a_name(se
     assert found("A123") == found("9876") == found("李明华") == ["李明华"]
     assert found("明华") == [] and found("欧阳") == ["欧阳小明"]  # shorter than 3: the start of a name only
     assert found("0000") == ["李明华"] and found("%%%") == found("___") == []
+    more = [service.register_customer({"name": f"客户{i}", "mobile": f"1370777{i}{i}{i}{i}"})["id"] for i in range(3)]
+    first = service.list_customers({"q": "0777", "limit": 2})
+    second = service.list_customers({"q": "0777", "limit": 2, "cursor": first["next_cursor"]})
+    assert [c["id"] for c in first["items"] + second["items"]] == more[::-1] and second["next_cursor"] is None
 
 
 def test_search_by_name_prefix_phone_plate_and_tag_with_cursor(session):

@@ -161,20 +161,33 @@ def referral_count(session: Session, customer_id: str) -> int:
     return session.scalar(select(func.count()).select_from(Customer).where(Customer.referred_by_id == customer_id))
 
 
-def _matches(text: str) -> ColumnElement[bool]:
-    """Customers with `text` in their name, mobile number or a car's plate (a whole mobile number or
-    plate is looked up as such before). A term shorter than a trigram matches the start of a name: a
-    chain's millions of names are not read whole for two characters."""
+def _fragments(text: str) -> list[ColumnElement[bool]]:
+    """Where `text` may be: a customer's name, mobile number or a car's plate, any part of them (a whole
+    mobile number or plate is looked up as such before). A term shorter than a trigram matches the
+    start of a name: a chain's millions of names are not read whole for two characters."""
     if len(text) < TRIGRAM:
-        return starts_with(Customer.name, text)
-    found = [select(Customer.id).where(contains(Customer.name, text))]
+        return [starts_with(Customer.name, text)]
+    found = [contains(Customer.name, text)]
     digits = re.sub(r"[\s\-]", "", text)
     if digits.isdigit() and len(digits) >= TRIGRAM:
-        found.append(select(Customer.id).where(contains(Customer.mobile, digits)))
+        found.append(contains(Customer.mobile, digits))
     fragment = re.sub(r"[\s·\-•.]", "", text)
     if len(fragment) >= TRIGRAM:
-        found.append(select(Vehicle.customer_id).where(contains(Vehicle.plate, fragment)))
-    return Customer.id.in_(union(*found))
+        found.append(Customer.id.in_(select(Vehicle.customer_id).where(contains(Vehicle.plate, fragment))))
+    return found
+
+
+def _page_of_any(query: Select, conditions: list[ColumnElement[bool]], cursor: str | None,
+                 limit: int) -> ColumnElement[bool]:
+    """The customers of the page `query` finds with any of `conditions`: the page of each condition
+    apart, united (the page of a union is within the union of its parts' pages), so that each part is
+    one index scan the database stops at the page however many customers match (`130` finds a chain's
+    every mobile number: the newest page, not all of them)."""
+    if len(conditions) == 1:
+        return conditions[0]
+    pages = [_keyset(query.with_only_columns(Customer.id).where(condition), Customer, cursor, limit).subquery()
+             for condition in conditions]
+    return Customer.id.in_(union(*(select(part.c.id) for part in pages)))
 
 
 def search_customers(session: Session, filters: dict) -> dict:
@@ -200,7 +213,7 @@ def search_customers(session: Session, filters: dict) -> dict:
         elif plate := _as_plate(text):
             query = query.where(Customer.id.in_(select(Vehicle.customer_id).where(Vehicle.plate == plate)))
         else:
-            query = query.where(_matches(text))
+            query = query.where(_page_of_any(query, _fragments(text), filters.get("cursor"), filters["limit"]))
     rows = session.scalars(_keyset(query, Customer, filters.get("cursor"), filters["limit"])).all()
     return page(list(rows), filters["limit"], key=lambda customer: customer.id)
 
