@@ -10,8 +10,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from gateway.console import CONSOLE_DIR
 from gateway.schemas import ERROR_CODES
+from gateway.words import load_words
 from services.common.errors import DOMAIN_ERRORS, DomainError, Invalid
 from services.crm.domain.customers import TAKEN
 from services.inventory.domain.catalogue import TAKEN as CATALOGUE_TAKEN
@@ -20,7 +20,6 @@ from services.workshop.domain.dispatch import QUALIFICATION_PROBLEMS, refuse_unq
 ROOT = Path(__file__).resolve().parents[2]
 SERVICES = ROOT / "services"
 GENERIC = ERROR_CODES[:ERROR_CODES.index("internal_error") + 1]
-WORD = re.compile(r"error_([a-z0-9_]+): \[\"([^\"]+)\", \"([^\"]+)\"\]")
 PLACEHOLDER = re.compile(r"\{(\w+)(?::\w+)?\}")
 
 
@@ -36,8 +35,8 @@ def raised_codes() -> set[str]:
 
 
 def dictionary() -> dict[str, tuple[str, str]]:
-    text = (CONSOLE_DIR / "js" / "i18n.js").read_text()
-    return {code: (zh, en) for code, zh, en in WORD.findall(text)}
+    """The console's error words as the gateway reads them (gateway/words.py): code → (zh, en)."""
+    return {key.removeprefix("error_"): word for key, word in load_words().items() if key.startswith("error_")}
 
 
 def test_every_rule_code_a_service_raises_is_declared_in_the_api_document():
