@@ -191,6 +191,7 @@ const WORDS = {
   error_part_inactive: ["配件已停售：{name}（{sku}）", "This part is no longer sold: {name} ({sku})"],
   error_not_a_part_item: ["套餐 {package} 的第 {positions} 项不是配件，不能换件", "Items {positions} of package {package} are not parts"],
   // every other refusal worded from its code (issue 19): services' rules, then the vocabularies they name
+  error_forbidden: ["你的账号无权查看或进行此操作（角色或门店不符）", "Your account may not see or do this (its role or stores)"],
   error_not_found: ["找不到要找的记录（可能已删除或不属于本店），请刷新后重试", "Not found (deleted, or not of this store); refresh and try again"],
   error_documents_kept_elsewhere: ["这类单据的操作记录不在这里查询", "This service keeps no documents of that type"],
   error_template_malformed: ["模板格式不对（花括号没有配对）", "The template is not well formed (unmatched braces)"],
@@ -249,7 +250,7 @@ const WORDS = {
   error_nothing_to_ship: ["请至少发一件", "Ship at least one unit"],
   error_stock_short_to_ship: ["可用库存不够发货：{skus}", "Not enough free stock to ship: {skus}"],
   error_more_than_shipped: ["收货数量超过发货数量：{skus}", "More received than shipped: {skus}"],
-  error_sku_taken: ["这个配件编号（SKU）已在连锁目录里", "A part with this SKU already exists in the chain"],
+  error_sku_taken: ["这个配件编号已在连锁目录里", "A part with this SKU already exists in the chain"],
   error_barcode_taken: ["这个条码已被其他配件使用", "Another part already has this barcode"],
   error_supplier_code_taken: ["这个供应商编号已存在", "A supplier with this code already exists"],
   error_part_not_sold: ["这些配件不在目录里或已停售：{skus}", "Not in the catalogue or no longer sold: {skus}"],
