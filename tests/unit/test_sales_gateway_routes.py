@@ -101,7 +101,7 @@ def test_a_rule_s_own_code_and_params_reach_the_client(app):  # noqa: F811
     assert "params" not in reply.json["error"]
 
 
-def test_a_client_asking_in_chinese_reads_the_rule_in_the_console_s_words(app):  # noqa: F811
+def test_a_client_asking_in_chinese_reads_the_rule_in_the_console_s_words(app):
     """Issue 19: `Accept-Language: zh-CN` words the message from the code and its params; English stays."""
     from gateway.rpc import RemoteError
     store = new_store(app, "SA8")
