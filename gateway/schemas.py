@@ -60,7 +60,8 @@ ERROR_CODES += (  # every other refusal (issue 19); shared by several services
 
 class ErrorDetail(Schema):
     code = fields.String(metadata={"enum": list(ERROR_CODES)})
-    message = fields.String()
+    message = fields.String(metadata={
+        "description": "A courtesy: in Chinese for `Accept-Language: zh-CN` (the console's words), else English"})
     params = fields.Dict(keys=fields.String(), values=fields.Raw(), metadata={
         "description": "Names and values a client needs to word the error from its code"})
     fields = fields.Dict(keys=fields.String(), values=fields.Raw())

@@ -84,7 +84,7 @@ def ship(session: Session, transfer_id: str, data: dict, caller: Caller) -> Tran
         raise Conflict("Not enough free stock to ship: " + "; ".join(
             f"{sku} has {available} available" for sku, available in short.items()) + ".",
             fields={"lines": {sku: [f"Only {available} available."] for sku, available in short.items()}},
-                       code="stock_short_to_ship", params={"skus": sorted(short)})
+            code="stock_short_to_ship", params={"skus": sorted(short)})
     for line in transfer.lines:
         qty = quantities[line.sku]
         line.qty_shipped = qty
