@@ -210,7 +210,8 @@ class CrmService(ServiceBase):
         complaint = load(ComplaintCreate(), data)
         if complaint["store_id"] is None:
             if len(self.caller.store_ids) != 1:
-                raise Invalid("Say which store this is for.", fields={"store_id": ["Required."]})
+                raise Invalid("Say which store this is for.", fields={"store_id": ["Required."]},
+                              code="store_required")
             complaint["store_id"] = next(iter(self.caller.store_ids))
         return complaint_out.dump(followups.open_complaint(self.db, complaint, self.caller, utcnow()))
 

@@ -26,7 +26,8 @@ def _scoped(caller, filters: dict) -> dict:
     """A store-owned list: the store must be named (the gateway fills in a one-store user's store)
     and be one of the caller's."""
     if not filters.get("store_id"):
-        raise Invalid("Name the store.", fields={"store_id": ["Missing data for required field."]})
+        raise Invalid("Name the store.", fields={"store_id": ["Missing data for required field."]},
+                      code="store_required")
     caller.require_store(filters["store_id"])
     return filters
 
@@ -37,7 +38,7 @@ BOOK_READERS = frozenset({"hq_admin", "store_manager"})
 
 def _require_skus(skus) -> None:
     if not isinstance(skus, list) or not all(isinstance(s, str) for s in skus):
-        raise Invalid("skus is a list of SKUs.", fields={"skus": ["Not a list of strings."]})
+        raise Invalid("skus is a list of SKUs.", fields={"skus": ["Not a list of strings."]}, code="validation_failed")
 
 
 def _page(schema, result: dict) -> dict:

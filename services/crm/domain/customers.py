@@ -71,10 +71,11 @@ def _check_referrer(session: Session, referrer_id: str | None, customer_id: str 
     if referrer_id is None:
         return
     if referrer_id == customer_id:
-        raise Invalid("A customer cannot refer themselves.", fields={"referred_by_id": ["Not themselves."]})
+        raise Invalid("A customer cannot refer themselves.", fields={"referred_by_id": ["Not themselves."]},
+                      code="self_referral")
     referrer = session.get(Customer, referrer_id)
     if referrer is None or referrer.erased_at is not None or referrer.merged_into_id:
-        raise Invalid("Unknown referrer.", fields={"referred_by_id": ["No such customer."]})
+        raise Invalid("Unknown referrer.", fields={"referred_by_id": ["No such customer."]}, code="unknown_referrer")
 
 
 def register_customer(session: Session, data: dict) -> Customer:
@@ -95,7 +96,8 @@ def register_customer(session: Session, data: dict) -> Customer:
 def update_customer(session: Session, customer_id: str, changes: dict) -> Customer:
     customer = get_customer(session, customer_id)
     if customer.erased_at is not None or customer.merged_into_id:
-        raise Conflict("This customer was erased or merged and cannot change.")
+        raise Conflict("This customer was erased or merged and cannot change.",
+                       code="customer_closed", params={"customer": customer.name})
     if "referred_by_id" in changes:
         _check_referrer(session, changes["referred_by_id"], customer.id)
     if "mobile" in changes:
@@ -262,7 +264,7 @@ def erase_customer(session: Session, customer_id: str, now: datetime) -> Custome
     follow-ups and complaints stay (they are the store's records), now about nobody in particular."""
     customer = get_customer(session, customer_id)
     if customer.erased_at is not None:
-        raise Conflict("This customer is already erased.")
+        raise Conflict("This customer is already erased.", code="customer_closed", params={"customer": customer.name})
     customer.name = ERASED_NAME
     customer.mobile = _placeholder("X", customer.id, 11)
     customer.gender, customer.birthday, customer.notes = "unknown", None, None
@@ -295,11 +297,13 @@ def merge_customers(session: Session, survivor_id: str, duplicate_id: str, now: 
     messages, referrals, tags, spend and points move over; the duplicate remains as a pointer
     (`merged_into_id`) so late events and old links still find the customer."""
     if survivor_id == duplicate_id:
-        raise Invalid("Pick two different customers.", fields={"duplicate_id": ["Same as the survivor."]})
+        raise Invalid("Pick two different customers.", fields={"duplicate_id": ["Same as the survivor."]},
+                      code="merge_same_customer")
     survivor, duplicate = get_customer(session, survivor_id), get_customer(session, duplicate_id)
     for record in (survivor, duplicate):
         if record.merged_into_id or record.erased_at is not None:
-            raise Conflict(f"Customer {record.id} was already merged or erased.")
+            raise Conflict(f"Customer {record.id} was already merged or erased.",
+                           code="customer_closed", params={"customer": record.name})
     for field in _FILL_IF_EMPTY:
         if getattr(survivor, field) is None and getattr(duplicate, field) is not None:
             setattr(survivor, field, getattr(duplicate, field))

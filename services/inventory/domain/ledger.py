@@ -64,7 +64,8 @@ def parts_by_sku(session: Session, skus, field_path) -> dict[str, Part]:
         elif not part.active:
             _nest(errors, field_path(index), f"Part {part.sku} is discontinued.")
     if errors:
-        raise Invalid("Some SKUs are unknown.", fields=errors)
+        refused = sorted({norm_sku(s) for s in skus} - {p.sku for p in found.values() if p.active})
+        raise Invalid("Some SKUs are unknown.", fields=errors, code="part_not_sold", params={"skus": refused})
     return found
 
 
@@ -132,7 +133,9 @@ def post_movement(session: Session, level: StockLevel, kind: str, qty: Decimal, 
     new_on_hand = level.on_hand + qty
     if new_on_hand < 0:
         raise Conflict(f"Only {level.on_hand} of {level.part.sku} on hand; cannot take out {-qty}.",
-                       fields={"qty": [f"Only {level.on_hand} on hand."]})
+                       fields={"qty": [f"Only {level.on_hand} on hand."]},
+                       code="stock_short",
+                       params={"sku": level.part.sku, "name": level.part.name, "on_hand": str(level.on_hand)})
     level.on_hand = new_on_hand
     level.value_fen += value_fen
     if new_on_hand == 0 and level.value_fen != 0:  # pragma: no cover - guarded by issue_value
@@ -173,7 +176,9 @@ def stock_out(session: Session, level: StockLevel, kind: str, qty: Decimal, *, b
     qty = to_qty(qty)
     if qty > level.on_hand:
         raise Conflict(f"Only {level.on_hand} of {level.part.sku} on hand; cannot take out {qty}.",
-                       fields={"qty": [f"Only {level.on_hand} on hand."]})
+                       fields={"qty": [f"Only {level.on_hand} on hand."]},
+                       code="stock_short",
+                       params={"sku": level.part.sku, "name": level.part.name, "on_hand": str(level.on_hand)})
     if not level.part.batch_tracked:
         return [post_movement(session, level, kind, -qty, -issue_value(level, qty), **ref)]
     movements = []
@@ -187,7 +192,8 @@ def stock_out(session: Session, level: StockLevel, kind: str, qty: Decimal, *, b
     if remaining > 0:
         if batch_no:
             raise Conflict(f"Batch {batch_no} of {level.part.sku} holds less than {qty}.",
-                           fields={"batch_no": ["Not enough in this batch."]})
+                           fields={"batch_no": ["Not enough in this batch."]},
+                           code="batch_short", params={"sku": level.part.sku, "batch_no": batch_no})
         raise AssertionError(f"batches of {level.part.sku} at {level.store_id} hold less than on hand")
     return movements
 

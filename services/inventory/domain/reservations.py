@@ -203,7 +203,8 @@ def release_reservation(session: Session, caller: Caller, reservation_id: str) -
     level = ledger.lock_level(session, reservation.store_id, reservation.part_id)
     session.refresh(reservation, with_for_update=True)
     if reservation.status != "open":
-        raise Conflict(f"This reservation is already {reservation.status}.")
+        raise Conflict(f"This reservation is already {reservation.status}.",
+                       code="reservation_state", params={"status": reservation.status})
     level.reserved -= reservation.qty_reserved
     reservation.status, reservation.closed_at = "released", utcnow()
     record_audit(session, caller, "reservation_released", "order_parts", reservation.order_id,
