@@ -16,7 +16,7 @@ from services.common.context import Caller
 from services.common.errors import Conflict, Forbidden, Invalid, NotFound, Unavailable
 from services.common.outbox import OUTBOX
 from services.sales.domain import quotes as quote_rules
-from services.sales.events import OrderCancelled, OrderConfirmed, VisitCheckedIn
+from services.contracts.sales import OrderCancelled, OrderConfirmed, VisitCheckedIn
 from services.sales.models import Base, Order, Visit
 from services.sales.service import SalesService
 from tests.support.service import guarded, sqlite_session
