@@ -5,12 +5,13 @@ from __future__ import annotations
 from services.common.entrypoints import AuditTrail, ServiceBase, event_handler, rpc
 from services.common.errors import Forbidden, Invalid
 from services.common.schemas import load
+from services.contracts.inventory import CataloguePartsOut, QuotePartsOut
 
 from .domain import catalogue, ledger, purchasing, reports, reservations, stocktakes, transfers
-from .schemas import (AdjustmentCreate, AvailabilityOut, AvailabilityQuery, BatchOut, CataloguePartsOut,
+from .schemas import (AdjustmentCreate, AvailabilityOut, AvailabilityQuery, BatchOut,
                       ExpiringQuery, LedgerCheckOut, LedgerCheckQuery, MovementOut, MovementQuery, PartCreate,
                       PartListQuery, PartOut, PartPatch,
-                      PurchaseOrderCreate, PurchaseOrderListQuery, PurchaseOrderOut, QuotePartsOut, ReceiptCreate,
+                      PurchaseOrderCreate, PurchaseOrderListQuery, PurchaseOrderOut, ReceiptCreate,
                       ReceiptOut, ReorderQuery, ReorderSuggestionOut, ReservationOut, ReservationQuery, SlowMoverOut,
                       SlowMoverQuery, StockOut, StockQuery, StockSettings, StocktakeCounts, StocktakeCreate,
                       StocktakeListQuery, StocktakeOut, StocktakePost, SupplierCreate, SupplierListQuery,

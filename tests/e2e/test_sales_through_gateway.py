@@ -13,7 +13,7 @@ import pytest
 import requests
 
 from gateway.rpc import RemoteError, RpcClient
-from services.sales.events import OrderCancelled, OrderConfirmed, VisitCheckedIn
+from services.contracts.sales import OrderCancelled, OrderConfirmed, VisitCheckedIn
 from tests.support import data
 from tests.support.bus import bind, publish
 

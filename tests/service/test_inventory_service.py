@@ -15,7 +15,7 @@ from sqlalchemy import select
 from services.common.context import Caller
 from services.common.errors import Conflict, Forbidden, Invalid, NotFound
 from services.common.outbox import OUTBOX
-from services.inventory.events import PUBLISHES
+from services.contracts import EVENTS
 from services.inventory.models import Base, Movement, Part, StockLevel
 from services.inventory.service import InventoryService
 from tests.support.service import sqlite_session
@@ -42,7 +42,7 @@ def events(session, fact=None):
     rows = session.execute(select(OUTBOX.c.type, OUTBOX.c.envelope).order_by(OUTBOX.c.created_at)).all()
     found = [envelope for kind, envelope in rows if fact is None or kind == fact]
     for envelope in found:  # every payload honours the published contract
-        PUBLISHES[envelope["type"].split(".", 1)[1]]().load(envelope["payload"])
+        EVENTS[(*envelope["type"].split("."), envelope["version"])]().load(envelope["payload"])
     return found
 
 

@@ -8,7 +8,7 @@ writers) before it changes, and several levels are always locked in part-id orde
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import case, select
@@ -270,7 +270,7 @@ def publish_order_state(session: Session, order_id: str, store_id: str, extra_li
     if only_if_complete and not complete:
         return None
     fact = "stock_reserved" if complete else "stock_shortage"
-    record_event(session, fact, {"order_id": order_id, "store_id": store_id, "lines": jsonable(lines)},
+    record_event(session, fact, {"order_id": order_id, "store_id": store_id, "lines": lines},
                  store_id=store_id)
     return fact
 
@@ -322,25 +322,12 @@ def check_low(session: Session, level: StockLevel) -> bool:
     below = level.available < level.reorder_point
     if below and not level.low_flag:
         level.low_flag = True
-        record_event(session, "stock_low", jsonable({
+        record_event(session, "stock_low", {
             "store_id": level.store_id, "sku": level.part.sku, "available": level.available,
             "reorder_point": level.reorder_point, "reorder_qty": level.reorder_qty,
-            "on_hand": level.on_hand, "on_order": level.on_order}), store_id=level.store_id)
+            "on_hand": level.on_hand, "on_order": level.on_order}, store_id=level.store_id)
         return True
     if not below and level.low_flag:
         level.low_flag = False
     return False
-
-
-def jsonable(value):
-    """Decimals and dates into JSON numbers and strings for event payloads."""
-    if isinstance(value, dict):
-        return {k: jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [jsonable(v) for v in value]
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    if isinstance(value, (date, datetime)):
-        return value.isoformat()
-    return value
 

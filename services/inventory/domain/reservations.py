@@ -190,7 +190,7 @@ def issue_for_work_order(session: Session, payload: dict) -> dict | None:
         return None
     payload_out = {"order_id": order_id, "work_order_id": payload.get("work_order_id"), "store_id": store_id,
                    "lines": lines, "cost_fen": total}
-    record_event(session, "stock_issued", ledger.jsonable(payload_out), store_id=store_id)
+    record_event(session, "stock_issued", payload_out, store_id=store_id)
     return payload_out
 
 

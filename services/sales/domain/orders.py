@@ -107,7 +107,7 @@ def confirmed_payload(order: Order, quote: Quote, categories: dict[str, str]) ->
         "advisor_id": order.advisor_id, "promised_at": order.promised_at.isoformat() if order.promised_at else None,
         "lines": [{
             "line_id": line.id, "kind": line.kind, "description": line.description, "op_code": line.op_code,
-            "op_category": categories.get(line.op_code) if line.op_code else None, "skill": line.skill, "hours": _number(line.hours), "sku": line.sku, "qty": _number(line.qty),
+            "op_category": categories.get(line.op_code) if line.op_code else None, "skill": line.skill, "hours": line.hours, "sku": line.sku, "qty": line.qty,
             "unit_price_fen": line.unit_price_fen, "discount_fen": line.discount_fen, "tax_rate": rate,
             "tax_fen": line.tax_fen, "total_fen": line.total_fen} for line in order.lines],
         "totals": {"subtotal_fen": order.subtotal_fen, "discount_fen": order.discount_fen, "tax_fen": order.tax_fen,
@@ -116,12 +116,6 @@ def confirmed_payload(order: Order, quote: Quote, categories: dict[str, str]) ->
                      "reference": order.deposit_reference} if order.deposit_fen else None),
         "confirmed_at": order.confirmed_at.isoformat(),
     }
-
-
-def _number(value):
-    if value is None:
-        return None
-    return int(value) if value == int(value) else float(value)
 
 
 def get_order(session: Session, caller: Caller, order_id: str, lock: bool = False) -> Order:
