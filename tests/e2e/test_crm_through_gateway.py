@@ -11,7 +11,7 @@ import pika
 import pytest
 import requests
 
-from services.crm.events import CustomerRegistered
+from services.contracts.crm import CustomerRegistered
 from tests.support import data
 
 pytestmark = pytest.mark.e2e

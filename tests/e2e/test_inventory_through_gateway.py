@@ -14,7 +14,7 @@ import pika
 import pytest
 import requests
 
-from services.inventory.events import PUBLISHES
+from services.contracts import EVENTS
 
 pytestmark = pytest.mark.e2e
 
@@ -53,7 +53,7 @@ class Events:
             if not method:
                 return
             envelope = json.loads(body)
-            PUBLISHES[envelope["type"].split(".", 1)[1]]().load(envelope["payload"])  # honours the contract
+            EVENTS[(*envelope["type"].split("."), envelope["version"])]().load(envelope["payload"])  # its contract
             self.seen.append(envelope)
 
     def wait_for(self, fact: str, timeout: float = 15.0, **match) -> dict:

@@ -55,7 +55,8 @@ def create_intent(session: Session, caller: Caller, providers: dict, invoice_id:
     """Open an order at the provider for (part of) what the invoice owes and record it as pending."""
     if key and (found := _by_key(session, key)) is not None:
         if (found.invoice_id, found.amount_fen, found.channel) != (invoice_id, data["amount_fen"], data["channel"]):
-            raise Conflict("This Idempotency-Key was already used for a different payment intent.")
+            raise Conflict("This Idempotency-Key was already used for a different payment intent.",
+                           code="idempotency_key_reused")
         return found
     provider = _provider(providers, data["provider"])
     invoice = get_or_404(session, Invoice, invoice_id, "invoice")
