@@ -25,7 +25,7 @@ from .context import Caller
 from .db import UTCDateTime, utcnow
 from .errors import Forbidden, Invalid
 from .ids import new_id
-from .schemas import ListQuery, load, page
+from .schemas import ListQuery, dump_page, load, page
 
 DOCUMENT_OWNERS: dict[str, str] = {
     "quote": "sales",
@@ -117,5 +117,5 @@ def list_audit_entries(session: Session, caller: Caller, service: str, query: di
         statement = statement.where(trail.id < params["cursor"])
     rows = session.execute(statement.order_by(trail.id.desc()).limit(params["limit"] + 1)).mappings().all()
     result = page(list(rows), params["limit"], key=lambda row: row["id"])
-    return {"items": AuditTrailEntryOut().dump(result["items"], many=True), "next_cursor": result["next_cursor"]}
+    return dump_page(result, AuditTrailEntryOut())
 

@@ -10,7 +10,7 @@ from nameko.timer import timer
 from services.common.db import utcnow
 from services.common.entrypoints import ServiceBase, event_handler, rpc, unit_of_work
 from services.common.errors import Invalid
-from services.common.schemas import ListQuery, load
+from services.common.schemas import ListQuery, dump_page, load
 from services.common.validators import mask_mobile
 from services.finance.events import InvoicePaid, RefundIssued
 from services.sales.events import OrderCancelled, OrderConfirmed, VisitCheckedIn
@@ -56,10 +56,6 @@ class Sender(DependencyProvider):
 def _facts(envelope: dict, contract) -> dict:
     """The payload, checked against its producer's contract (fields added later are ignored)."""
     return contract(unknown=EXCLUDE).load(envelope["payload"])
-
-
-def _page(result: dict, schema) -> dict:
-    return {"items": schema.dump(result["items"], many=True), "next_cursor": result["next_cursor"]}
 
 
 class CrmService(ServiceBase):
@@ -116,13 +112,14 @@ class CrmService(ServiceBase):
     @rpc
     def customer_history(self, customer_id: str, query: dict) -> dict:
         params = load(HistoryQuery(), query)
-        return _page(projection.customer_history(self.db, customer_id, params["limit"], params["cursor"],
-                                                 params.get("vehicle_id"), params.get("kind")), history_out)
+        return dump_page(projection.customer_history(self.db, customer_id, params["limit"], params["cursor"],
+                                                      params.get("vehicle_id"), params.get("kind")), history_out)
 
     @rpc
     def vehicle_history(self, vehicle_id: str, query: dict) -> dict:
         params = load(ListQuery(), query)
-        return _page(projection.vehicle_history(self.db, vehicle_id, params["limit"], params["cursor"]), history_out)
+        return dump_page(projection.vehicle_history(self.db, vehicle_id, params["limit"], params["cursor"]),
+                         history_out)
 
     @rpc
     def merge_customers(self, customer_id: str, data: dict) -> dict:
@@ -141,7 +138,7 @@ class CrmService(ServiceBase):
     def customer_audit(self, customer_id: str, query: dict) -> dict:
         params = load(ListQuery(), query)
         domain.get_customer(self.db, customer_id)
-        return _page(domain.audit_log(self.db, customer_id, params["limit"], params["cursor"]), audit_out)
+        return dump_page(domain.audit_log(self.db, customer_id, params["limit"], params["cursor"]), audit_out)
 
     # -- vehicles -------------------------------------------------------------------------------
     @rpc
@@ -158,7 +155,7 @@ class CrmService(ServiceBase):
 
     @rpc
     def list_vehicles(self, query: dict) -> dict:
-        return _page(domain.search_vehicles(self.db, load(VehicleListQuery(), query)), vehicle_out)
+        return dump_page(domain.search_vehicles(self.db, load(VehicleListQuery(), query)), vehicle_out)
 
     # -- per-store settings ---------------------------------------------------------------------
     @rpc
@@ -227,12 +224,12 @@ class CrmService(ServiceBase):
     def list_complaints(self, query: dict) -> dict:
         params = load(ComplaintQuery(), query)
         params["now"] = utcnow()
-        return _page(followups.list_complaints(self.db, params, self.caller), complaint_out)
+        return dump_page(followups.list_complaints(self.db, params, self.caller), complaint_out)
 
     # -- reminders ------------------------------------------------------------------------------
     @rpc
     def list_reminders(self, query: dict) -> dict:
-        return _page(reminders.due_list(self.db, load(ReminderQuery(), query), self.caller), ReminderOut())
+        return dump_page(reminders.due_list(self.db, load(ReminderQuery(), query), self.caller), ReminderOut())
 
     @rpc
     def list_service_intervals(self) -> list[dict]:
@@ -272,8 +269,8 @@ class CrmService(ServiceBase):
 
     @rpc
     def campaign_messages(self, campaign_id: str, query: dict) -> dict:
-        return _page(campaigns.list_messages(self.db, campaign_id, load(MessageQuery(), query), self.caller),
-                     message_out)
+        return dump_page(campaigns.list_messages(self.db, campaign_id, load(MessageQuery(), query), self.caller),
+                         message_out)
 
     # -- timers ---------------------------------------------------------------------------------
     @timer(interval=FOLLOW_UP_TICK_SECONDS)

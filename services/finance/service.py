@@ -6,7 +6,7 @@ import logging
 from marshmallow import EXCLUDE
 
 from services.common.entrypoints import AuditTrail, ServiceBase, event_handler, rpc
-from services.common.schemas import page
+from services.common.schemas import dump_page, page
 from services.common.schemas import load
 from services.inventory.events import StockIssued, StockValued
 from services.sales.events import OrderCancelled, OrderConfirmed
@@ -32,11 +32,6 @@ card_out, card_txn_out, expense_out = CardOut(), CardTransactionOut(), ExpenseOu
 def _facts(envelope: dict, contract) -> dict:
     """The payload, checked against its producer's contract (fields added later are ignored)."""
     return contract(unknown=EXCLUDE).load(envelope["payload"])
-
-
-def _page(items: list, limit: int, schema) -> dict:
-    result = page(items, limit, key=lambda row: row.id)
-    return {"items": schema.dump(result["items"], many=True), "next_cursor": result["next_cursor"]}
 
 
 class FinanceService(AuditTrail, ServiceBase):
@@ -83,9 +78,7 @@ class FinanceService(AuditTrail, ServiceBase):
     def list_invoices(self, query: dict) -> dict:
         params = load(InvoiceQuery(), query)
         stores = visible_stores(self.caller, params.get("store_id"))
-        rows = invoices.list_invoices(self.db, stores, params)
-        result = page(rows, params["limit"], key=lambda row: row.id)
-        return {"items": [invoice_out.dump(i) for i in result["items"]], "next_cursor": result["next_cursor"]}
+        return dump_page(page(invoices.list_invoices(self.db, stores, params), params["limit"]), invoice_out)
 
     @rpc
     def void_invoice(self, invoice_id: str, data: dict) -> dict:
@@ -107,7 +100,7 @@ class FinanceService(AuditTrail, ServiceBase):
     def list_payments(self, query: dict) -> dict:
         params = load(PaymentQuery(), query)
         stores = visible_stores(self.caller, params.get("store_id"))
-        return _page(payments.list_payments(self.db, stores, params), params["limit"], payment_out)
+        return dump_page(page(payments.list_payments(self.db, stores, params), params["limit"]), payment_out)
 
     @rpc
     def get_payment(self, payment_id: str) -> dict:
@@ -140,7 +133,7 @@ class FinanceService(AuditTrail, ServiceBase):
     def list_cards(self, query: dict) -> dict:
         params = load(CardQuery(), query)
         rows = cards.list_cards(self.db, params)
-        result = page(rows, params["limit"], key=lambda row: row.id)
+        result = page(rows, params["limit"])
         return {"items": [self._card(c) for c in result["items"]], "next_cursor": result["next_cursor"]}
 
     @rpc
@@ -161,7 +154,7 @@ class FinanceService(AuditTrail, ServiceBase):
     def list_expenses(self, query: dict) -> dict:
         params = load(ExpenseQuery(), query)
         stores = visible_stores(self.caller, params.get("store_id"))
-        return _page(books.list_expenses(self.db, stores, params), params["limit"], expense_out)
+        return dump_page(page(books.list_expenses(self.db, stores, params), params["limit"]), expense_out)
 
     # -- reports, close, ledger -----------------------------------------------------------------
     @rpc
@@ -256,7 +249,7 @@ class FinanceService(AuditTrail, ServiceBase):
     def journal(self, query: dict) -> dict:
         params = load(JournalQuery(), query)
         stores = visible_stores(self.caller, params.get("store_id"))
-        return _page(ledger.list_entries(self.db, stores, params), params["limit"], JournalEntryOut())
+        return dump_page(page(ledger.list_entries(self.db, stores, params), params["limit"]), JournalEntryOut())
 
     @rpc
     def chart_of_accounts(self) -> dict:

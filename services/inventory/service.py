@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from services.common.entrypoints import AuditTrail, ServiceBase, event_handler, rpc
 from services.common.errors import Forbidden, Invalid
-from services.common.schemas import load
+from services.common.schemas import dump_page, load
 
 from .domain import catalogue, ledger, purchasing, reports, reservations, stocktakes, transfers
 from .schemas import (AdjustmentCreate, AvailabilityOut, AvailabilityQuery, BatchOut, CataloguePartsOut,
@@ -40,10 +40,6 @@ def _require_skus(skus) -> None:
         raise Invalid("skus is a list of SKUs.", fields={"skus": ["Not a list of strings."]})
 
 
-def _page(schema, result: dict) -> dict:
-    return {"items": schema.dump(result["items"], many=True), "next_cursor": result["next_cursor"]}
-
-
 class InventoryService(AuditTrail, ServiceBase):
     name = "inventory"
 
@@ -62,7 +58,7 @@ class InventoryService(AuditTrail, ServiceBase):
 
     @rpc
     def list_parts(self, query: dict) -> dict:
-        return _page(part_out, catalogue.search_parts(self.db, load(PartListQuery(), query)))
+        return dump_page(catalogue.search_parts(self.db, load(PartListQuery(), query)), part_out)
 
     @rpc
     def create_supplier(self, data: dict) -> dict:
@@ -78,13 +74,13 @@ class InventoryService(AuditTrail, ServiceBase):
 
     @rpc
     def list_suppliers(self, query: dict) -> dict:
-        return _page(supplier_out, catalogue.search_suppliers(self.db, load(SupplierListQuery(), query)))
+        return dump_page(catalogue.search_suppliers(self.db, load(SupplierListQuery(), query)), supplier_out)
 
     # -- stock --------------------------------------------------------------------------------------
     @rpc
     def list_stock(self, query: dict) -> dict:
         filters = _scoped(self.caller, load(StockQuery(), query))
-        return _page(stock_out, catalogue.list_stock(self.db, filters))
+        return dump_page(catalogue.list_stock(self.db, filters), stock_out)
 
     @rpc
     def configure_stock(self, data: dict) -> dict:
@@ -95,7 +91,7 @@ class InventoryService(AuditTrail, ServiceBase):
     @rpc
     def list_movements(self, query: dict) -> dict:
         filters = _scoped(self.caller, load(MovementQuery(), query))
-        return _page(movement_out, catalogue.list_movements(self.db, filters))
+        return dump_page(catalogue.list_movements(self.db, filters), movement_out)
 
     @rpc
     def adjust_stock(self, data: dict) -> dict:
@@ -127,7 +123,7 @@ class InventoryService(AuditTrail, ServiceBase):
     @rpc
     def list_reservations(self, query: dict) -> dict:
         filters = _scoped(self.caller, load(ReservationQuery(), query))
-        return _page(reservation_out, reservations.list_reservations(self.db, filters))
+        return dump_page(reservations.list_reservations(self.db, filters), reservation_out)
 
     @rpc
     def release_reservation(self, reservation_id: str) -> dict:
@@ -150,20 +146,20 @@ class InventoryService(AuditTrail, ServiceBase):
     @rpc
     def slow_movers(self, query: dict) -> dict:
         params = _scoped(self.caller, load(SlowMoverQuery(), query))
-        return _page(SlowMoverOut(), reports.slow_movers(self.db, params["store_id"], params["days"],
-                                                          params["limit"]))
+        return dump_page(reports.slow_movers(self.db, params["store_id"], params["days"], params["limit"]),
+                         SlowMoverOut())
 
     @rpc
     def reorder_suggestions(self, query: dict) -> dict:
         params = _scoped(self.caller, load(ReorderQuery(), query))
-        return _page(ReorderSuggestionOut(), reports.reorder_suggestions(self.db, params["store_id"],
-                                                                         params["limit"]))
+        return dump_page(reports.reorder_suggestions(self.db, params["store_id"], params["limit"]),
+                         ReorderSuggestionOut())
 
     @rpc
     def expiring_batches(self, query: dict) -> dict:
         params = _scoped(self.caller, load(ExpiringQuery(), query))
-        return _page(batch_out, reports.expiring(self.db, params["store_id"], params["days"], params["limit"],
-                                                 params["cursor"]))
+        return dump_page(reports.expiring(self.db, params["store_id"], params["days"], params["limit"],
+                                          params["cursor"]), batch_out)
 
     @rpc
     def check_ledger(self, query: dict) -> dict:
@@ -193,7 +189,7 @@ class InventoryService(AuditTrail, ServiceBase):
     @rpc
     def list_purchase_orders(self, query: dict) -> dict:
         filters = _scoped(self.caller, load(PurchaseOrderListQuery(), query))
-        return _page(po_out, purchasing.list_purchase_orders(self.db, filters))
+        return dump_page(purchasing.list_purchase_orders(self.db, filters), po_out)
 
     @rpc
     def place_purchase_order(self, po_id: str) -> dict:
@@ -235,7 +231,7 @@ class InventoryService(AuditTrail, ServiceBase):
     @rpc
     def list_transfers(self, query: dict) -> dict:
         filters = _scoped(self.caller, load(TransferListQuery(), query))
-        return _page(transfer_out, transfers.list_transfers(self.db, filters))
+        return dump_page(transfers.list_transfers(self.db, filters), transfer_out)
 
     @rpc
     def ship_transfer(self, transfer_id: str, data: dict) -> dict:
