@@ -15,10 +15,10 @@ from marshmallow import Schema, fields, validate
 
 from services.common.attachments import WALK_AROUND_POSITIONS, AttachmentOut, DamageMark
 from services.common.ids import new_id
+from services.common.policy import ALL_ROLES
 
 from .. import media
 from ..api import endpoint
-from ..auth import ALL_ROLES
 from ..rpc import RemoteError
 from ..uploads import too_large, unsupported
 from . import Resource

@@ -25,6 +25,7 @@ from .context import Caller
 from .db import UTCDateTime, utcnow
 from .errors import Forbidden, Invalid
 from .ids import new_id
+from .policy import sees_every_store
 from .schemas import ListQuery, dump_page, load, page
 
 DOCUMENT_OWNERS: dict[str, str] = {
@@ -107,7 +108,7 @@ def list_audit_entries(session: Session, caller: Caller, service: str, query: di
                       fields={"document_type": [f"Kept by {DOCUMENT_OWNERS[params['document_type']]}."]})
     trail = AUDIT_TRAIL.c
     of_document = (trail.document_type == params["document_type"]) & (trail.document_id == params["document_id"])
-    if not (caller.is_system or caller.is_hq):
+    if not sees_every_store(caller):
         stores = set(session.scalars(select(trail.store_id).where(of_document).distinct()).all())
         if stores and not any(caller.can_access_store(store)
                               for store in stores | document_stores(params["document_type"], params["document_id"])):

@@ -9,7 +9,7 @@ from nameko.timer import timer
 
 from services.common.db import utcnow
 from services.common.entrypoints import ServiceBase, event_handler, rpc, unit_of_work
-from services.common.errors import Invalid
+from services.common.policy import required_store
 from services.common.schemas import ListQuery, dump_page, load
 from services.common.validators import mask_mobile
 from services.finance.events import InvoicePaid, RefundIssued
@@ -205,10 +205,7 @@ class CrmService(ServiceBase):
     @rpc
     def open_complaint(self, data: dict) -> dict:
         complaint = load(ComplaintCreate(), data)
-        if complaint["store_id"] is None:
-            if len(self.caller.store_ids) != 1:
-                raise Invalid("Say which store this is for.", fields={"store_id": ["Required."]})
-            complaint["store_id"] = next(iter(self.caller.store_ids))
+        complaint["store_id"] = required_store(self.caller, complaint["store_id"], "complaint")
         return complaint_out.dump(followups.open_complaint(self.db, complaint, self.caller, utcnow()))
 
     @rpc

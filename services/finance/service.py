@@ -6,6 +6,7 @@ import logging
 from marshmallow import EXCLUDE
 
 from services.common.entrypoints import AuditTrail, ServiceBase, event_handler, rpc
+from services.common.policy import visible_stores
 from services.common.schemas import dump_page, page
 from services.common.schemas import load
 from services.inventory.events import StockIssued, StockValued
@@ -13,7 +14,7 @@ from services.sales.events import OrderCancelled, OrderConfirmed
 from services.workshop.events import WorkOrderCompleted
 
 from .domain import books, cards, close, commission, invoices, ledger, payments, reports, stock
-from .domain.common import require_manager, visible_stores
+from .domain.common import require_manager
 from .models import StoreSettings
 from .schemas import (CardCancel, CardCreate, CardOut, CardQuery, CardTransactionOut, CommissionRuleIn,
                       CommissionRuleOut, CommissionsOut, DailyCloseCreate, DailyCloseOut, DailyCloseQuery,

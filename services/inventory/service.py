@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from services.common.entrypoints import AuditTrail, ServiceBase, event_handler, rpc
 from services.common.errors import Forbidden, Invalid
+from services.common.policy import manages, sees_every_store, visible_stores
 from services.common.schemas import dump_page, load
 
 from .domain import catalogue, ledger, purchasing, reports, reservations, stocktakes, transfers
@@ -29,10 +30,6 @@ def _scoped(caller, filters: dict) -> dict:
         raise Invalid("Name the store.", fields={"store_id": ["Missing data for required field."]})
     caller.require_store(filters["store_id"])
     return filters
-
-
-BOOK_READERS = frozenset({"hq_admin", "store_manager"})
-"""Roles that see book quantities on a stocktake; counters count blind (no anchoring on the books)."""
 
 
 def _require_skus(skus) -> None:
@@ -134,13 +131,7 @@ class InventoryService(AuditTrail, ServiceBase):
     @rpc
     def valuation(self, query: dict) -> dict:
         params = load(ValuationQuery(), query)
-        if params.get("store_id"):
-            self.caller.require_store(params["store_id"])
-            store_ids = [params["store_id"]]
-        elif self.caller.is_hq or self.caller.is_system:
-            store_ids = None
-        else:
-            store_ids = sorted(self.caller.store_ids)
+        store_ids = visible_stores(self.caller, params.get("store_id"))
         return ValuationOut().dump(reports.valuation(self.db, store_ids, params.get("category")))
 
     @rpc
@@ -166,7 +157,7 @@ class InventoryService(AuditTrail, ServiceBase):
         params = load(LedgerCheckQuery(), query)
         if params.get("store_id"):
             self.caller.require_store(params["store_id"])
-        elif not (self.caller.is_hq or self.caller.is_system):
+        elif not sees_every_store(self.caller):
             raise Forbidden("Only HQ checks the whole chain's ledger; name a store.")
         return LedgerCheckOut().dump(reports.check_ledger(self.db, params.get("store_id")))
 
@@ -260,7 +251,7 @@ class InventoryService(AuditTrail, ServiceBase):
     # -- stocktakes ---------------------------------------------------------------------------------
     def _stocktake_view(self, stocktake) -> dict:
         data = stocktake_out.dump(stocktake)
-        if self.caller.is_system or self.caller.role in BOOK_READERS:
+        if manages(self.caller):  # managers see book quantities; counters count blind
             data["blind"] = False
             return data
         data["blind"] = True
