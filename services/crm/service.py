@@ -1,8 +1,6 @@
 """The crm nameko service: thin entrypoints over `domain`, schemas at the boundary."""
 from __future__ import annotations
 
-import logging
-
 from marshmallow import EXCLUDE
 from nameko.extensions import DependencyProvider
 from nameko.timer import timer
@@ -26,8 +24,6 @@ from .schemas import (AuditEntryOut, CampaignCreate, CampaignOut, CampaignPrevie
                       SatisfactionQuery, ServiceIntervalIn, ServiceIntervalOut, StoreSettingsOut, StoreSettingsPatch,
                       VehicleCreate, VehicleListQuery, VehicleOut, VehiclePatch)
 from .senders import rate_limits_from_env, sender_from_env
-
-log = logging.getLogger(__name__)
 
 customer_out = CustomerOut()
 vehicle_out = VehicleOut()
@@ -277,19 +273,23 @@ class CrmService(ServiceBase):
 
     @timer(interval=CAMPAIGN_TICK_SECONDS)
     def send_campaigns(self) -> None:
-        """Each step commits on its own: a claimed campaign is queued even if sending then fails."""
-        session = self.db
-        for step in (lambda now: campaigns.start_due_campaigns(session, now),
-                     lambda now: campaigns.send_queued_messages(session, now, self.messaging.sender,
-                                                                self.messaging.rate_limits),
-                     lambda now: campaigns.finish_campaigns(session, now)):
-            try:
-                step(utcnow())
-                session.commit()
-            except Exception:
-                session.rollback()
-                log.exception("campaign timer step failed")
-                return
+        """Three units of work in turn: a claimed campaign is queued even if sending then fails (a
+        failing step ends the tick; the next one goes on from what was committed)."""
+        self._start_due_campaigns()
+        self._send_queued_messages()
+        self._finish_campaigns()
+
+    @unit_of_work
+    def _start_due_campaigns(self) -> None:
+        campaigns.start_due_campaigns(self.db, utcnow())
+
+    @unit_of_work
+    def _send_queued_messages(self) -> None:
+        campaigns.send_queued_messages(self.db, utcnow(), self.messaging.sender, self.messaging.rate_limits)
+
+    @unit_of_work
+    def _finish_campaigns(self) -> None:
+        campaigns.finish_campaigns(self.db, utcnow())
 
     # -- other services' facts ------------------------------------------------------------------
     @event_handler("sales", "visit_checked_in")
