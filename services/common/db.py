@@ -1,7 +1,6 @@
 """SQLAlchemy 2.x basics shared by the services and the gateway (no nameko here)."""
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -10,6 +9,7 @@ from sqlalchemy import DateTime, Engine, MetaData, TypeDecorator, create_engine,
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Session
 
+from . import config
 from .errors import Conflict
 
 NAMING_CONVENTION = {
@@ -66,8 +66,9 @@ def make_engine(url: str, **kwargs) -> Engine:
                 dbapi_connection.execute("BEGIN IMMEDIATE")
 
         return engine
-    kwargs.setdefault("pool_size", int(os.environ.get("DB_POOL_SIZE", "10")))
-    kwargs.setdefault("max_overflow", int(os.environ.get("DB_MAX_OVERFLOW", "5")))
+    pool_size, max_overflow = config.db_pool()
+    kwargs.setdefault("pool_size", pool_size)
+    kwargs.setdefault("max_overflow", max_overflow)
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
 
