@@ -83,7 +83,8 @@ class StorageSettings:
     s3_endpoint_url: str | None = field(default_factory=lambda: os.environ.get("S3_ENDPOINT_URL"))
     s3_region: str | None = field(default_factory=lambda: os.environ.get("S3_REGION"))
     s3_access_key_id: str | None = field(default_factory=lambda: os.environ.get("S3_ACCESS_KEY_ID"))
-    s3_secret_access_key: str | None = field(default_factory=lambda: os.environ.get("S3_SECRET_ACCESS_KEY"))
+    s3_secret_access_key: str | None = field(default_factory=lambda: os.environ.get("S3_SECRET_ACCESS_KEY"),
+                                             repr=False)
     s3_url_ttl_seconds: int = field(default_factory=lambda: env_int("S3_URL_TTL_SECONDS", 300))
 
 
@@ -92,7 +93,8 @@ class CrmSenderSettings:
     """How crm sends campaign messages: to `CRM_SENDER_WEBHOOK_URL` (else recorded, not sent), each
     channel at most `CRM_RATE_LIMIT_<CHANNEL>` a minute."""
     webhook_url: str | None = field(default_factory=lambda: os.environ.get("CRM_SENDER_WEBHOOK_URL") or None)
-    webhook_token: str | None = field(default_factory=lambda: os.environ.get("CRM_SENDER_WEBHOOK_TOKEN"))
+    webhook_token: str | None = field(default_factory=lambda: os.environ.get("CRM_SENDER_WEBHOOK_TOKEN"),
+                                      repr=False)
     timeout: float = field(default_factory=lambda: env_float("CRM_SENDER_TIMEOUT", 5))
 
     @staticmethod
