@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields
 
-from services.common.policy import ALL_ROLES, HQ, MANAGERS, require_store
+from services.common.policy import ALL_ROLES, COUNTER, FRONT_DESK, HQ, MANAGERS, require_store
 from services.common.schemas import ListQuery
 from services.crm.schemas import (AuditEntryOut, CampaignCreate, CampaignOut, CampaignPreview, CampaignPreviewOut,
                                   CampaignQuery, ComplaintCreate, ComplaintOut, ComplaintPatch, ComplaintQuery,
@@ -19,9 +19,6 @@ from ..api import ValidationFailed, endpoint
 from ..idempotency import forget_answers_about
 from ..models import User
 from . import Resource, checked, scoped
-
-FRONT_DESK = frozenset({"hq_admin", "store_manager", "service_advisor", "cashier"})
-EDITORS = frozenset({"hq_admin", "store_manager", "service_advisor"})
 
 
 def _require_staff(resource: Resource, data: dict, *names: str) -> None:
@@ -58,7 +55,7 @@ class CustomerItem(Resource):
     def on_get(self, req, resp, customer_id: str):
         return self.call(req, "crm", "get_customer", customer_id=customer_id)
 
-    @endpoint("Change a customer", tag="crm", roles=EDITORS, body=CustomerPatch, response=CustomerOut)
+    @endpoint("Change a customer", tag="crm", roles=COUNTER, body=CustomerPatch, response=CustomerOut)
     def on_patch(self, req, resp, customer_id: str):
         _require_staff(self, req.context.body_json, "key_account_owner_id")
         return self.call(req, "crm", "update_customer", customer_id=customer_id, changes=req.context.body_json)
@@ -92,7 +89,7 @@ class VehicleItem(Resource):
     def on_get(self, req, resp, vehicle_id: str):
         return self.call(req, "crm", "get_vehicle", vehicle_id=vehicle_id)
 
-    @endpoint("Change a vehicle (plate, VIN, mileage …)", tag="crm", roles=EDITORS, body=VehiclePatch,
+    @endpoint("Change a vehicle (plate, VIN, mileage …)", tag="crm", roles=COUNTER, body=VehiclePatch,
               response=VehicleOut)
     def on_patch(self, req, resp, vehicle_id: str):
         return self.call(req, "crm", "update_vehicle", vehicle_id=vehicle_id, changes=req.context.body_json)

@@ -6,7 +6,7 @@ transaction, so a retry after a timeout never pays twice."""
 from __future__ import annotations
 
 
-from services.common.policy import MANAGERS, require_store
+from services.common.policy import FRONT_DESK, HQ, MANAGERS, require_store
 from services.common.schemas import ListQuery
 from services.finance.domain.stock import reconcile
 from services.finance.schemas import (AccountOut, CardCancel, CardCreate, CardOut, CardQuery, CommissionRuleIn,
@@ -23,9 +23,7 @@ from ..api import endpoint
 from . import Resource, checked, scoped
 from .kpis import Kpis
 
-FRONT_DESK = frozenset({"hq_admin", "store_manager", "service_advisor", "cashier"})
 TILL = frozenset({"hq_admin", "store_manager", "cashier"})
-FINANCE_READERS = frozenset({"hq_admin", "store_manager", "cashier", "service_advisor"})
 
 
 def _service_key(req) -> str | None:
@@ -36,13 +34,13 @@ def _service_key(req) -> str | None:
 
 class Invoices(Resource):
     @endpoint("Invoices of a store, newest first (filters status, order_id, customer_id)", tag="finance",
-              roles=FINANCE_READERS, query=InvoiceQuery, response=InvoiceOut, paginated=True)
+              roles=FRONT_DESK, query=InvoiceQuery, response=InvoiceOut, paginated=True)
     def on_get(self, req, resp):
         return self.call(req, "finance", "list_invoices", query=checked(req))
 
 
 class InvoiceItem(Resource):
-    @endpoint("An invoice with its lines and payments", tag="finance", roles=FINANCE_READERS, response=InvoiceOut)
+    @endpoint("An invoice with its lines and payments", tag="finance", roles=FRONT_DESK, response=InvoiceOut)
     def on_get(self, req, resp, invoice_id: str):
         return self.call(req, "finance", "get_invoice", invoice_id=invoice_id)
 
@@ -82,7 +80,7 @@ class InvoiceReissue(Resource):
 
 
 class PaymentItem(Resource):
-    @endpoint("A payment", tag="finance", roles=FINANCE_READERS, response=PaymentOut)
+    @endpoint("A payment", tag="finance", roles=FRONT_DESK, response=PaymentOut)
     def on_get(self, req, resp, payment_id: str):
         return self.call(req, "finance", "get_payment", payment_id=payment_id)
 
@@ -212,7 +210,7 @@ class Settlements(Resource):
         return self.call(req, "finance", "settlement_positions", query=checked(req))
 
     @endpoint("Settle the net card balance between two stores by bank transfer (HQ)", tag="finance",
-              roles=frozenset({"hq_admin"}), body=SettleRequest, response=SettlementOut, status=201,
+              roles=HQ, body=SettleRequest, response=SettlementOut, status=201,
               idempotent=True)
     def on_post(self, req, resp):
         return self.call(req, "finance", "settle_between", data=req.context.body_json)

@@ -5,13 +5,12 @@ Store documents are checked twice: here on the store named in a body or filter, 
 service, where each document's own store is known."""
 from __future__ import annotations
 
-from services.common.policy import ALL_ROLES, HQ, MANAGERS, require_store
+from services.common.policy import ALL_ROLES, COUNTER, HQ, MANAGERS, require_store
 from services.sales import schemas as s
 
 from ..api import endpoint
 from . import Resource, checked
 
-COUNTER = frozenset({"hq_admin", "store_manager", "service_advisor"})
 TAG = "sales"
 CATALOGUE = "catalogue"
 

@@ -3,7 +3,7 @@ time clock, inspections, QC, completion and delivery, bays and the day's bay pla
 checked here for store ids the client names and again in the service for every document."""
 from __future__ import annotations
 
-from services.common.policy import ALL_ROLES, MANAGERS, require_store
+from services.common.policy import ALL_ROLES, COUNTER, MANAGERS, SHOP_FLOOR, require_store
 from services.sales.schemas import QuoteOut
 from services.workshop.schemas import (BayCreate, BayListQuery, BayOut, BayPlanOut, BayPlanQuery, BaysOut,
                                        CertificationCreate, CertificationOut, ClockOutRequest, ClockRequest,
@@ -20,8 +20,6 @@ from ..models import User
 from . import Resource, checked, scoped
 
 TAG = "workshop"
-ADVISORS = frozenset({"hq_admin", "store_manager", "service_advisor"})
-SHOP_FLOOR = frozenset({"hq_admin", "store_manager", "service_advisor", "technician"})
 
 
 class WorkshopResource(Resource):
@@ -105,7 +103,7 @@ class JobBoard(WorkshopResource):
 
 class CrewBoard(WorkshopResource):
     @endpoint("The foreman's crew board: who is on shift, clocked into what since when, and their load", tag=TAG,
-              roles=ADVISORS, query=CrewBoardQuery, response=CrewBoardOut)
+              roles=COUNTER, query=CrewBoardQuery, response=CrewBoardOut)
     def on_get(self, req, resp):
         return self.call(req, "workshop", "crew_board", query=checked(req))
 
@@ -126,14 +124,14 @@ class WorkOrderItem(WorkshopResource):
 
 class Dispatch(WorkshopResource):
     @endpoint("Dispatch (派工): technicians per job with a split summing to 100; optionally a bay and start",
-              tag=TAG, roles=ADVISORS, body=DispatchRequest, response=WorkOrderOut)
+              tag=TAG, roles=COUNTER, body=DispatchRequest, response=WorkOrderOut)
     def on_post(self, req, resp, work_order_id: str):
         return self.call(req, "workshop", "dispatch", work_order_id=work_order_id, data=req.context.body_json)
 
 
 class Suggestions(WorkshopResource):
     @endpoint("Who could take this job: on-shift technicians with the skill, least loaded first", tag=TAG,
-              roles=ADVISORS, query=SuggestionQuery, response=SuggestionsOut)
+              roles=COUNTER, query=SuggestionQuery, response=SuggestionsOut)
     def on_get(self, req, resp, work_order_id: str, job_id: str):
         return self.call(req, "workshop", "suggest_technicians", work_order_id=work_order_id, job_id=job_id,
                          query=req.context.query_json)
@@ -171,14 +169,14 @@ class Qc(WorkshopResource):
 
 class Complete(WorkshopResource):
     @endpoint("Complete: actual hours per technician and parts used → workshop.work_order_completed", tag=TAG,
-              roles=ADVISORS, body=CompleteRequest, response=WorkOrderOut, idempotent=True)
+              roles=COUNTER, body=CompleteRequest, response=WorkOrderOut, idempotent=True)
     def on_post(self, req, resp, work_order_id: str):
         return self.call(req, "workshop", "complete", work_order_id=work_order_id, data=req.context.body_json)
 
 
 class Deliver(WorkshopResource):
     @endpoint("Deliver: mileage out and the customer's acceptance → workshop.vehicle_delivered", tag=TAG,
-              roles=ADVISORS, body=DeliverRequest, response=WorkOrderOut, idempotent=True)
+              roles=COUNTER, body=DeliverRequest, response=WorkOrderOut, idempotent=True)
     def on_post(self, req, resp, work_order_id: str):
         return self.call(req, "workshop", "deliver", work_order_id=work_order_id, data=req.context.body_json)
 
@@ -197,7 +195,7 @@ class Inspections(WorkshopResource):
 
 class InspectionQuote(WorkshopResource):
     @endpoint("Turn red/yellow findings into a new quote for the same visit (sales prices it)", tag=TAG,
-              roles=ADVISORS, body=QuoteFindingsRequest, response=QuoteOut, status=201, idempotent=True)
+              roles=COUNTER, body=QuoteFindingsRequest, response=QuoteOut, status=201, idempotent=True)
     def on_post(self, req, resp, work_order_id: str):
         return self.call(req, "workshop", "quote_findings", work_order_id=work_order_id, data=req.context.body_json)
 
@@ -226,7 +224,7 @@ class BayPlan(WorkshopResource):
 
 class Stats(WorkshopResource):
     @endpoint("The workshop's numbers for a period: comeback rate, first-time QC pass, cycle time, technicians' "
-              "billed vs clocked hours", tag=TAG, roles=ADVISORS, query=StatsQuery, response=StatsOut)
+              "billed vs clocked hours", tag=TAG, roles=COUNTER, query=StatsQuery, response=StatsOut)
     def on_get(self, req, resp):
         query = dict(checked(req))
         if "time_zone" not in query and (zone := self.store_time_zone(query.get("store_id"))):

@@ -14,6 +14,12 @@ ALL_ROLES = frozenset(ROLES)
 HQ = frozenset({"hq_admin"})
 MANAGERS = frozenset({"hq_admin", "store_manager"})
 """Who configures a store, approves what needs a manager and reads its books (HQ: every store's)."""
+COUNTER = MANAGERS | {"service_advisor"}
+"""Who works the front counter: receives cars, quotes, edits customers."""
+FRONT_DESK = COUNTER | {"cashier"}
+"""The counter and the till."""
+SHOP_FLOOR = COUNTER | {"technician"}
+"""Who works on the cars."""
 
 
 class Actor(Protocol):
