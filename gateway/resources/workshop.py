@@ -3,7 +3,7 @@ time clock, inspections, QC, completion and delivery, bays and the day's bay pla
 checked here for store ids the client names and again in the service for every document."""
 from __future__ import annotations
 
-from services.common.policy import ALL_ROLES, COUNTER, MANAGERS, SHOP_FLOOR, require_store
+from services.common.policy import ALL_ROLES, COUNTER, MANAGERS, SHOP_FLOOR, can_access_store, require_store
 from services.sales.schemas import QuoteOut
 from services.workshop.schemas import (BayCreate, BayListQuery, BayOut, BayPlanOut, BayPlanQuery, BaysOut,
                                        CertificationCreate, CertificationOut, ClockOutRequest, ClockRequest,
@@ -37,7 +37,7 @@ class WorkshopResource(Resource):
             user = session.get(User, user_id)
             if user is None or not user.active:
                 raise ValidationFailed({"user_id": ["No active staff account with this id."]})
-            if store_id and user.role != "hq_admin" and store_id not in user.store_ids:
+            if store_id and not can_access_store(user, store_id):
                 raise ValidationFailed({"user_id": ["This account does not work in the technician's store."]})
 
 
