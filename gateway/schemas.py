@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from services.common.context import ROLES
+from services.common.policy import ROLES
 from services.common.fields import Code, Name, Phone, TimeZone
 from services.common.schemas import ListQuery
 

@@ -7,7 +7,7 @@ from decimal import Decimal, InvalidOperation
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from services.common.attachments import AttachmentOut
-from services.common.context import ROLES
+from services.common.policy import ROLES
 from services.common.fields import MAX_FEN, ClockTime, Code, Fen, Name, Quantity, TimeZone
 from services.common.schemas import ListQuery, patch_schema
 from services.common.skills import ANY_SKILL, SKILL, SKILLS

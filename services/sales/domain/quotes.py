@@ -20,6 +20,7 @@ from services.common.errors import Conflict, Forbidden, Invalid, NotFound
 from services.common.ids import new_id as _new_id
 from services.common.money import to_qty
 from services.common.periods import period_of, periods
+from services.common.policy import MANAGERS
 from services.common.schemas import page
 
 from ..models import DeclinedWork, Quote, QuoteLine, StoreSettings, Visit
@@ -33,7 +34,6 @@ QuoteParts = Callable[[str, list[str]], dict]
 OPEN_STATES = ("draft", "presented", "approved", "partially_approved", "declined")
 DECIDED_STATES = ("approved", "partially_approved", "declined")
 CONTRACTABLE = ("approved", "partially_approved")
-APPROVERS = frozenset({"store_manager", "hq_admin"})
 
 
 def store_today(settings: StoreSettings) -> date:
@@ -381,7 +381,7 @@ def set_discount(session: Session, caller: Caller, quote_id: str, data: dict) ->
 def approve(session: Session, caller: Caller, quote_id: str, note: str | None) -> Quote:
     """A manager approves the discount as it stands and any line below cost, up to the
     manager's own limit (deeper discounts need HQ)."""
-    if caller.role not in APPROVERS:
+    if caller.role not in MANAGERS:
         raise Forbidden("Only a store manager or HQ approves discounts and prices below cost.")
     quote = get_quote(session, caller, quote_id, lock=True)
     require_state(quote, ("draft", "presented", "approved", "partially_approved"), "approving a discount")
