@@ -8,12 +8,13 @@ import falcon
 import segno
 from marshmallow import fields
 
+from services.common.policy import FRONT_DESK
 from services.finance.schemas import PaymentIntentCreate, PaymentIntentOut
 from services.finance.wechatpay import NOTIFICATION_HEADERS
 
 from ..api import endpoint
 from . import Resource
-from .finance import FINANCE_READERS, TILL, _service_key
+from .finance import TILL, _service_key
 
 NOTIFICATION_HEADERS_OF = {"wechat": NOTIFICATION_HEADERS}
 
@@ -45,7 +46,7 @@ class InvoicePaymentIntents(Resource):
 
 class PaymentIntentItem(Resource):
     @endpoint("A payment intent and its status (pending, paid, closed, unapplied)", tag="finance",
-              roles=FINANCE_READERS, response=PaymentIntentShown)
+              roles=FRONT_DESK, response=PaymentIntentShown)
     def on_get(self, req, resp, intent_id: str):
         return _shown(self.call(req, "finance", "get_payment_intent", intent_id=intent_id))
 
