@@ -102,6 +102,34 @@ class CrmSenderSettings:
         return env_int(f"CRM_RATE_LIMIT_{channel.upper()}", default)
 
 
+@dataclass(frozen=True)
+class WeChatPaySettings:
+    """WeChat Pay API v3 as a direct merchant (services/finance/wechatpay.py); without `WECHATPAY_MCHID` it
+    is not configured. Keys come from the environment and a key file, never from a database."""
+    mchid: str = field(default_factory=lambda: os.environ.get("WECHATPAY_MCHID", ""))
+    appid: str = field(default_factory=lambda: os.environ.get("WECHATPAY_APPID", ""))
+    cert_serial_no: str = field(default_factory=lambda: os.environ.get("WECHATPAY_CERT_SERIAL_NO", ""))
+    private_key_file: str = field(default_factory=lambda: os.environ.get("WECHATPAY_PRIVATE_KEY_FILE", ""))
+    apiv3_key: str = field(default_factory=lambda: os.environ.get("WECHATPAY_APIV3_KEY", ""), repr=False)
+    notify_url: str = field(default_factory=lambda: os.environ.get("WECHATPAY_NOTIFY_URL") or (
+        f"http://127.0.0.1:{os.environ.get('GATEWAY_PORT', '8080')}/v1/payments/notify/wechat"))
+    base_url: str = field(default_factory=lambda: os.environ.get(
+        "WECHATPAY_BASE_URL", "https://api.mch.weixin.qq.com").rstrip("/"))
+    platform_cert_dir: str | None = field(
+        default_factory=lambda: os.environ.get("WECHATPAY_PLATFORM_CERT_DIR") or None)
+    timeout: float = field(default_factory=lambda: env_float("WECHATPAY_TIMEOUT", 1.2))
+
+
+def payment_poll_seconds() -> float:
+    """`PAYMENT_POLL_SECONDS`: how often pending payment intents are asked about at the provider."""
+    return env_float("PAYMENT_POLL_SECONDS", 10)
+
+
+def payment_intent_ttl_seconds() -> float:
+    """`PAYMENT_INTENT_TTL_SECONDS`: how long a QR code or link can be paid before it is closed."""
+    return env_float("PAYMENT_INTENT_TTL_SECONDS", 900)
+
+
 def stop_timeout() -> float:
     """Seconds a service process waits for a graceful stop after SIGTERM before killing its workers
     (inside the services' 60 s Kubernetes grace period; crm's deployment sets 290 of its 300)."""

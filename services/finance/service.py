@@ -7,7 +7,7 @@ from datetime import timedelta
 from nameko.extensions import DependencyProvider
 from nameko.timer import timer
 
-from services.common.config import env_float
+from services.common.config import payment_intent_ttl_seconds, payment_poll_seconds
 from services.common.db import utcnow
 from services.common.entrypoints import AuditTrail, ServiceBase, event_handler, rpc
 from services.common.policy import visible_stores
@@ -29,10 +29,9 @@ from .wechatpay import providers_from_env
 
 log = logging.getLogger(__name__)
 
-PAYMENT_POLL_SECONDS = env_float("PAYMENT_POLL_SECONDS", 10)
+PAYMENT_POLL_SECONDS = payment_poll_seconds()
 """How often pending payment intents are asked about at the provider (and how old one must be)."""
-PAYMENT_INTENT_TTL = timedelta(seconds=env_float("PAYMENT_INTENT_TTL_SECONDS", 900))
-"""How long a customer has to pay an intent before its order is closed at the provider."""
+PAYMENT_INTENT_TTL = timedelta(seconds=payment_intent_ttl_seconds())
 
 invoice_out, payment_out, refund_out = InvoiceOut(), PaymentOut(), RefundOut()
 card_out, card_txn_out, expense_out = CardOut(), CardTransactionOut(), ExpenseOut()

@@ -1,7 +1,8 @@
 """WeChat Pay API v3 (直连商户) through the kept SDK `wechatpayv3`: Native (QR) and H5 prepay, order
 query and close, and the verification and decryption of the asynchronous notification.
 
-Configured from the environment (keys never in the database): `WECHATPAY_MCHID`, `WECHATPAY_APPID`,
+Configured from the environment (`services.common.config.WeChatPaySettings`; keys never in the database):
+`WECHATPAY_MCHID`, `WECHATPAY_APPID`,
 `WECHATPAY_CERT_SERIAL_NO` (the merchant API certificate's serial), `WECHATPAY_PRIVATE_KEY_FILE`
 (its private key, PEM), `WECHATPAY_APIV3_KEY`, `WECHATPAY_PLATFORM_CERT_DIR` (platform certificates
 as PEM files; without it they are downloaded from `/v3/certificates` and kept in memory),
@@ -14,21 +15,19 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import threading
 import time
-from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import requests
 from wechatpayv3 import WeChatPay, WeChatPayType
 from wechatpayv3.core import Core
 
-from services.common.config import env_float
+from services.common.config import WeChatPaySettings
 
 log = logging.getLogger(__name__)
 
-PRODUCTION_URL = "https://api.mch.weixin.qq.com"
 NOTIFICATION_HEADERS = ("Wechatpay-Timestamp", "Wechatpay-Nonce", "Wechatpay-Serial", "Wechatpay-Signature",
                         "Wechatpay-Signature-Type")
 NOTIFICATION_MAX_AGE = 300  # seconds; WeChat Pay's guidance against replayed notifications
@@ -52,35 +51,6 @@ class Rejected(Exception):
     """A notification that failed verification (its reason, never its content)."""
 
 
-@dataclass(frozen=True)
-class Settings:
-    mchid: str
-    appid: str
-    cert_serial_no: str
-    private_key: str
-    apiv3_key: str
-    notify_url: str
-    base_url: str = PRODUCTION_URL
-    platform_cert_dir: str | None = None
-    timeout: float = 1.2
-
-    @classmethod
-    def from_env(cls) -> Settings | None:
-        if not os.environ.get("WECHATPAY_MCHID"):
-            return None
-        with open(os.environ["WECHATPAY_PRIVATE_KEY_FILE"], encoding="utf-8") as key:
-            private_key = key.read()
-        port = os.environ.get("GATEWAY_PORT", "8080")
-        return cls(mchid=os.environ["WECHATPAY_MCHID"], appid=os.environ["WECHATPAY_APPID"],
-                   cert_serial_no=os.environ["WECHATPAY_CERT_SERIAL_NO"], private_key=private_key,
-                   apiv3_key=os.environ["WECHATPAY_APIV3_KEY"],
-                   notify_url=os.environ.get("WECHATPAY_NOTIFY_URL",
-                                             f"http://127.0.0.1:{port}/v1/payments/notify/wechat"),
-                   base_url=os.environ.get("WECHATPAY_BASE_URL", PRODUCTION_URL).rstrip("/"),
-                   platform_cert_dir=os.environ.get("WECHATPAY_PLATFORM_CERT_DIR"),
-                   timeout=env_float("WECHATPAY_TIMEOUT", 1.2))
-
-
 class _Core(Core):
     """The SDK's transport, sent to `base_url`: the SDK names the production host in `__init__`."""
 
@@ -100,18 +70,19 @@ class _Core(Core):
 class _Client(WeChatPay):
     """`WeChatPay` over `_Core` (the attributes its `__init__` sets, in direct-merchant mode)."""
 
-    def __init__(self, settings: Settings):  # not super().__init__: it would build the production Core
+    def __init__(self, settings: WeChatPaySettings):  # not super().__init__: it would build the production Core
         self._type, self._mchid, self._appid = WeChatPayType.NATIVE, settings.mchid, settings.appid
         self._notify_url, self._partner_mode = settings.notify_url, False
         self._core = _Core(settings.base_url, mchid=settings.mchid, cert_serial_no=settings.cert_serial_no,
-                           private_key=settings.private_key, apiv3_key=settings.apiv3_key,
+                           private_key=Path(settings.private_key_file).read_text(encoding="utf-8"),
+                           apiv3_key=settings.apiv3_key,
                            cert_dir=settings.platform_cert_dir, timeout=settings.timeout, logger=None)
 
 
 class WeChatPayProvider:
     name = "wechat"
 
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: WeChatPaySettings):
         self.settings = settings
         self._client: _Client | None = None
         self._lock = threading.Lock()
@@ -182,5 +153,5 @@ class WeChatPayProvider:
 
 def providers_from_env() -> dict[str, WeChatPayProvider]:
     """The configured payment providers by name (none configured: empty)."""
-    settings = Settings.from_env()
-    return {"wechat": WeChatPayProvider(settings)} if settings else {}
+    settings = WeChatPaySettings()
+    return {"wechat": WeChatPayProvider(settings)} if settings.mchid else {}

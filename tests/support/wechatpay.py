@@ -12,7 +12,8 @@ from wsgiref.simple_server import make_server
 import requests
 
 from deploy.sandboxes import wechatpay as sandbox
-from services.finance.wechatpay import NOTIFICATION_HEADERS, Settings, WeChatPayProvider
+from services.common.config import WeChatPaySettings
+from services.finance.wechatpay import NOTIFICATION_HEADERS, WeChatPayProvider
 from tests.support.stack import free_port
 
 
@@ -64,11 +65,10 @@ def wechatpay_world(folder: Path) -> Iterator[World]:
     app = sandbox.Sandbox(folder, base)
     servers = [_serve(receiver, receiver_port), _serve(app, port)]
     env = sandbox.credentials(folder, base)
-    settings = Settings(mchid=env["WECHATPAY_MCHID"], appid=env["WECHATPAY_APPID"],
-                        cert_serial_no=env["WECHATPAY_CERT_SERIAL_NO"],
-                        private_key=Path(env["WECHATPAY_PRIVATE_KEY_FILE"]).read_text(),
-                        apiv3_key=env["WECHATPAY_APIV3_KEY"],
-                        notify_url=f"http://127.0.0.1:{receiver_port}/v1/payments/notify/wechat", base_url=base)
+    settings = WeChatPaySettings(
+        mchid=env["WECHATPAY_MCHID"], appid=env["WECHATPAY_APPID"], cert_serial_no=env["WECHATPAY_CERT_SERIAL_NO"],
+        private_key_file=env["WECHATPAY_PRIVATE_KEY_FILE"], apiv3_key=env["WECHATPAY_APIV3_KEY"],
+        notify_url=f"http://127.0.0.1:{receiver_port}/v1/payments/notify/wechat", base_url=base)
     try:
         yield World(WeChatPayProvider(settings), app, receiver)
     finally:
