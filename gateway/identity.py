@@ -92,7 +92,8 @@ def _check_stores_exist(session: Session, store_ids: list[str]) -> None:
     found = set(session.scalars(select(Store.id).where(Store.id.in_(store_ids))))
     missing = [s for s in store_ids if s not in found]
     if missing:
-        raise Invalid("Unknown stores.", fields={"store_ids": [f"No store {s}." for s in missing]})
+        raise Invalid("Unknown stores.", fields={"store_ids": [f"No store {s}." for s in missing]},
+                      code="unknown_store")
 
 
 def _check_manageable(actor, role: str, store_ids: list[str]) -> None:
@@ -100,19 +101,21 @@ def _check_manageable(actor, role: str, store_ids: list[str]) -> None:
     if actor.role == "hq_admin":
         return
     if role in ("hq_admin", "store_manager"):
-        raise Forbidden("Only HQ can grant this role.")
+        raise Forbidden("Only HQ can grant this role.", code="role_needs_hq", params={"role": role})
     if not store_ids or not set(store_ids) <= set(actor.store_ids):
-        raise Forbidden("Staff can only be assigned to your own stores.")
+        raise Forbidden("Staff can only be assigned to your own stores.", code="store_not_yours")
 
 
 def create_user(session: Session, actor, data: dict) -> User:
     store_ids = list(dict.fromkeys(data.pop("store_ids")))
     if data["role"] != "hq_admin" and not store_ids:
-        raise Invalid("Store staff need at least one store.", fields={"store_ids": ["Required for this role."]})
+        raise Invalid("Store staff need at least one store.", fields={"store_ids": ["Required for this role."]},
+                      code="store_required")
     _check_manageable(actor, data["role"], store_ids)
     _check_stores_exist(session, store_ids)
     if session.scalar(select(User.id).where(User.username == data["username"])):
-        raise Conflict("This username is taken.", fields={"username": ["This username is taken."]})
+        raise Conflict("This username is taken.", fields={"username": ["This username is taken."]},
+                       code="username_taken", params={"username": data["username"]})
     user = User(username=data["username"], display_name=data["display_name"], role=data["role"],
                 password_hash=hash_password(data["password"]))
     user.memberships = [UserStore(store_id=s) for s in store_ids]
@@ -184,6 +187,20 @@ def create_store(session: Session, data: dict) -> Store:
         raise Conflict("A store with this code exists.", fields={"code": ["A store with this code exists."]})
     store = Store(**data)
     session.add(store)
+    session.flush()
+    return store
+
+
+def update_store(session: Session, actor, store_id: str, changes: dict) -> Store:
+    """A store's own details (name, address, phone) by HQ or the store's manager; they head every
+    printed document of the store."""
+    store = session.get(Store, store_id)
+    if store is None:
+        raise NotFound(f"No store {store_id}.")
+    if actor.role != "hq_admin" and (actor.role != "store_manager" or store_id not in actor.store_ids):
+        raise Forbidden("Only HQ or the store's manager may change its details.", code="store_not_yours")
+    for key, value in changes.items():
+        setattr(store, key, value)
     session.flush()
     return store
 

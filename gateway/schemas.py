@@ -26,6 +26,10 @@ ERROR_CODES += (  # the README walk's rules after the counter (workshop, quotes,
     "card_state", "overpayment", "quote_state", "quote_empty", "decision_incomplete", "follow_up_state",
     "satisfaction_required", "mobile_taken", "plate_taken", "vin_taken")
 
+ERROR_CODES += (  # the manager's screens: the approval queue, staff accounts and the store's details
+    "approval_not_pending", "discount_above_own_limit", "discount_rejected", "unknown_store", "role_needs_hq",
+    "store_not_yours", "store_required", "username_taken")
+
 
 class ErrorDetail(Schema):
     code = fields.String(metadata={"enum": list(ERROR_CODES)})
@@ -85,6 +89,12 @@ class StoreCreate(Schema):
     timezone = TimeZone(load_default="Asia/Shanghai")
     address = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
     phone = Phone(load_default=None, allow_none=True, metadata={"example": "020-88886666"})
+
+
+class StorePatch(Schema):
+    name = Name(max_length=100)
+    address = fields.String(allow_none=True, validate=validate.Length(max=200))
+    phone = Phone(allow_none=True, metadata={"example": "020-88886666"})
 
 
 class StoreOut(Schema):

@@ -1,0 +1,30 @@
+"""The manager's screens speak the chains' vocabularies: the technicians screen offers every skill a
+technician may hold (services/common/skills.py, `general` means anyone and is never held) and every
+level; what waits for approval (sales' `approval_needs` codes) is worded in both languages."""
+from __future__ import annotations
+
+import re
+
+from gateway.console import CONSOLE_DIR
+from services.common.skills import ANY_SKILL, LEVELS, SKILLS
+
+SCREENS = CONSOLE_DIR / "js" / "screens"
+
+
+def js_list(source: str, name: str) -> list[str]:
+    body = re.search(rf"export const {name} = \[(.*?)\];", source, re.S).group(1)
+    return re.findall(r'"(\w+)"', body)
+
+
+def test_the_technicians_screen_offers_every_skill_and_level_of_the_vocabulary():
+    source = (SCREENS / "technicians.js").read_text(encoding="utf-8")
+    assert js_list(source, "SKILLS") == [skill for skill in SKILLS if skill != ANY_SKILL]
+    assert js_list(source, "LEVELS") == list(LEVELS)
+
+
+def test_every_approval_need_sales_records_is_worded_in_both_languages():
+    quotes = (CONSOLE_DIR.parents[1] / "services" / "sales" / "domain" / "quotes.py").read_text(encoding="utf-8")
+    codes = set(re.findall(r'needs\.append\(\{"code": "(\w+)"', quotes))
+    dictionary = (CONSOLE_DIR / "js" / "i18n.js").read_text(encoding="utf-8")
+    worded = set(re.findall(r'approval_(\w+): \["[^"]+", "[^"]+"\]', dictionary))
+    assert codes == {"discount_above_limit", "below_cost"} and codes <= worded
