@@ -97,7 +97,9 @@ async function countWaiting() {
   showWaiting();
 }
 
-window.addEventListener(approvals.CHANGED, (event) => { waiting = event.detail; showWaiting(); });
+window.addEventListener(approvals.CHANGED, (event) => { // with the count when the sender has it
+  if (Number.isInteger(event.detail)) { waiting = event.detail; showWaiting(); } else countWaiting();
+});
 setInterval(() => ctx.user && countWaiting(), COUNT_EVERY_MS);
 window.addEventListener(store.CHANGED, async () => { // a renamed store shows in the picker at once
   ctx.stores = (await api.get("/v1/stores", { limit: 200 })).items;

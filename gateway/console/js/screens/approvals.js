@@ -49,7 +49,7 @@ async function load(list, ctx, reload) {
 }
 
 /** Why the quote waits, in the reader's words (sales' codes and params). */
-const needs = (quote) => (quote.approval_needs || []).map((need) =>
+export const needs = (quote) => (quote.approval_needs || []).map((need) =>
   phrase(`approval_${need.code}`, need) ?? t("approval_pending"));
 
 /** The advisor's reasons: the whole quote's, then each discounted line's. */

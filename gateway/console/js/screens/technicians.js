@@ -24,6 +24,7 @@ export function render(root, ctx) {
   state.reload();
 }
 
+const inVocabularyOrder = (skills) => [...skills].sort((a, b) => SKILLS.indexOf(a) - SKILLS.indexOf(b));
 const shiftText = (shift) => `${t(`weekday_${shift.weekday}`)} ${shift.start}–${shift.end}`;
 
 async function load(state) {
@@ -35,7 +36,7 @@ async function load(state) {
       technicians.map((tech) => h("tr", { "data-tech": tech.id },
         h("td", {}, h("b", { text: tech.name }), tech.employee_no ? h("div", { class: "hint", text: tech.employee_no }) : null),
         h("td", { text: named("level", tech.level) }),
-        h("td", { "data-skills": "" }, tech.skills.map((skill) => badge(named("skill", skill)))),
+        h("td", { "data-skills": "" }, inVocabularyOrder(tech.skills).map((skill) => badge(named("skill", skill)))),
         h("td", { class: "hint", text: tech.shifts.map(shiftText).join("；") || "—" }),
         h("td", { class: "num", text: yuan(tech.hourly_cost_fen) }),
         h("td", {}, tech.active ? badge(t("active"), "ok") : badge(t("inactive"), "bad")),
