@@ -4,6 +4,7 @@ honours), staff accounts (a new account logs in) and the store's details (its ph
 quote). The quotes and the work order waiting for the manager are made over the API by the fixtures."""
 from __future__ import annotations
 
+import re
 from io import BytesIO
 
 import pytest
@@ -163,3 +164,15 @@ def test_the_managers_screens_have_touch_sized_targets_on_a_phone(console, stack
           .filter((el) => el.offsetParent && el.getBoundingClientRect().height < 44).map((el) => el.outerHTML.slice(0, 80))""", screen)
         assert small == [], screen
         assert_all_chinese(phone, shop.login["store_manager"], "李师傅", "王师傅", *shop.login.values())
+
+
+def test_the_managers_screens_are_whole_in_english(console, stack, shop):
+    manager = console.open(shop.login["store_manager"])
+    manager.locator("#lang").click()
+    for screen in ("approvals", "technicians", "users", "store"):
+        manager.goto(f"{stack.url}/console/#/{screen}")
+        words = manager.locator(f"[data-screen={screen}]").locator("th, label > span, button, legend, dt, option, .badge")
+        expect(words.first).to_be_visible()
+        chinese = [text for text in words.all_inner_texts() if re.search(r"[\u4e00-\u9fff]", text)]
+        assert chinese == [], screen
+    expect(manager.locator('#nav a[href="#/technicians"]')).to_have_text("Technicians")
