@@ -164,6 +164,7 @@ def test_the_managers_screens_have_touch_sized_targets_on_a_phone(console, stack
           .filter((el) => el.offsetParent && el.getBoundingClientRect().height < 44).map((el) => el.outerHTML.slice(0, 80))""", screen)
         assert small == [], screen
         assert_all_chinese(phone, shop.login["store_manager"], "李师傅", "王师傅", *shop.login.values())
+        console.shot(phone, screen)
 
 
 def test_the_managers_screens_are_whole_in_english(console, stack, shop):

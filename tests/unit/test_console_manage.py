@@ -3,7 +3,12 @@ technician may hold (services/common/skills.py, `general` means anyone and is ne
 level; what waits for approval (sales' `approval_needs` codes) is worded in both languages."""
 from __future__ import annotations
 
+import json
 import re
+import shutil
+import subprocess
+
+import pytest
 
 from gateway.console import CONSOLE_DIR
 from services.common.skills import ANY_SKILL, LEVELS, SKILLS
@@ -28,3 +33,22 @@ def test_every_approval_need_sales_records_is_worded_in_both_languages():
     dictionary = (CONSOLE_DIR / "js" / "i18n.js").read_text(encoding="utf-8")
     worded = set(re.findall(r'approval_(\w+): \["[^"]+", "[^"]+"\]', dictionary))
     assert codes == {"discount_above_limit", "below_cost"} and codes <= worded
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="Node.js is not installed")
+@pytest.mark.parametrize("lang, said", [
+    ("zh", "周一–周五 08:30–18:00；周六、周日 09:00–17:00；周三 19:00–07:00"),
+    ("en", "Mon–Fri 08:30–18:00; Sat, Sun 09:00–17:00; Wed 19:00–07:00")])
+def test_weekly_shifts_are_said_in_few_words(lang, said):
+    shifts = [*({"weekday": d, "start": "08:30", "end": "18:00"} for d in (4, 0, 1, 2, 3)),
+              {"weekday": 5, "start": "09:00", "end": "17:00"}, {"weekday": 6, "start": "09:00", "end": "17:00"},
+              {"weekday": 2, "start": "19:00", "end": "07:00"}]
+    script = f"""
+        globalThis.localStorage = {{ getItem: () => {json.dumps(lang)}, setItem() {{}} }};
+        globalThis.document = {{ documentElement: {{}} }};
+        const screen = await import({json.dumps((SCREENS / "technicians.js").as_uri())});
+        console.log(JSON.stringify(screen.shiftsText({json.dumps(shifts)})));
+    """
+    done = subprocess.run(["node", "--input-type=module", "-e", script], capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == said

@@ -54,7 +54,7 @@ export const needs = (quote) => (quote.approval_needs || []).map((need) =>
 
 /** The advisor's reasons: the whole quote's, then each discounted line's. */
 const reasons = (quote) => [quote.discount_reason,
-  ...quote.lines.filter((line) => line.discount_reason).map((line) => `${line.description}：${line.discount_reason}`)]
+  ...quote.lines.filter((line) => line.discount_reason).map((line) => `${line.description} · ${line.discount_reason}`)]
   .filter(Boolean);
 
 function approvalCard({ quote, customer, vehicle, advisor }, ctx, reload) {
@@ -72,8 +72,8 @@ function approvalCard({ quote, customer, vehicle, advisor }, ctx, reload) {
       h("dt", { text: t("subtotal") }), h("dd", { text: yuan(quote.totals.subtotal_fen) }),
       h("dt", { text: t("discount_amount") }), h("dd", { "data-discount": "", text: `${yuan(quote.totals.discount_fen)}${percent}` }),
       h("dt", { text: t("total") }), h("dd", { "data-total": "", text: yuan(quote.totals.total_fen) }),
-      h("dt", { text: t("discount_reason") }), h("dd", { "data-reason": "", text: reasons(quote).join("；") || "—" }),
-      h("dt", { text: t("why_waiting") }), h("dd", { "data-needs": "", text: needs(quote).join("；") || "—" })),
+      h("dt", { text: t("discount_reason") }), h("dd", { "data-reason": "", text: reasons(quote).join(t("sep_clause")) || "—" }),
+      h("dt", { text: t("why_waiting") }), h("dd", { "data-needs": "", text: needs(quote).join(t("sep_clause")) || "—" })),
     h("div", { class: "grid" }, approveForm(quote, reload), rejectForm(quote, reload)));
 }
 

@@ -237,7 +237,7 @@ function feeForm(quote, ctx, refresh) {
 function discountCard(quote, ctx, refresh) {
   const card = h("div", { class: "card", id: "discount" }, h("h2", { text: t("discount") }));
   if (quote.approval_status === "pending") {
-    card.append(h("p", { class: "hint", text: `${t("approval_pending")}: ${approvalNeeds(quote).join("；")}` }));
+    card.append(h("p", { class: "hint", text: `${t("approval_pending")}: ${approvalNeeds(quote).join(t("sep_clause"))}` }));
     if (["store_manager", "hq_admin"].includes(ctx.user.role)) card.append(approveForm(quote, refresh));
   }
   if (quote.approval_status === "rejected") {

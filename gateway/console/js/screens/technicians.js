@@ -25,7 +25,28 @@ export function render(root, ctx) {
 }
 
 const inVocabularyOrder = (skills) => [...skills].sort((a, b) => SKILLS.indexOf(a) - SKILLS.indexOf(b));
-const shiftText = (shift) => `${t(`weekday_${shift.weekday}`)} ${shift.start}–${shift.end}`;
+/** Weekly shifts in few words: days sharing hours together, a run of three or more days as its ends
+ * (`周一–周五 08:30–18:00；周六 09:00–17:00`). */
+export function shiftsText(shifts) {
+  const byHours = new Map();
+  for (const shift of shifts) {
+    const hours = `${shift.start}–${shift.end}`;
+    byHours.set(hours, [...(byHours.get(hours) ?? []), shift.weekday]);
+  }
+  return [...byHours].map(([hours, days]) => `${dayRuns(days)} ${hours}`).join(t("sep_clause"));
+}
+
+function dayRuns(days) {
+  const sorted = [...new Set(days)].sort((a, b) => a - b);
+  const runs = [];
+  for (const day of sorted) {
+    const run = runs.at(-1);
+    if (run && day === run.at(-1) + 1) run.push(day); else runs.push([day]);
+  }
+  const day = (n) => t(`weekday_${n}`);
+  return runs.map((run) => (run.length > 2 ? `${day(run[0])}–${day(run.at(-1))}` : run.map(day).join(t("sep_list"))))
+    .join(t("sep_list"));
+}
 
 async function load(state) {
   const { ctx, list } = state;
@@ -34,10 +55,10 @@ async function load(state) {
     technicians.sort((a, b) => Number(b.active) - Number(a.active) || a.name.localeCompare(b.name, "zh-CN"));
     fill(list, technicians.length ? table([["name"], ["level"], ["skills"], ["shifts"], ["hourly_cost_yuan", "num"], ["state"], [""]],
       technicians.map((tech) => h("tr", { "data-tech": tech.id },
-        h("td", {}, h("b", { text: tech.name }), tech.employee_no ? h("div", { class: "hint", text: tech.employee_no }) : null),
-        h("td", { text: named("level", tech.level) }),
+        h("td", { class: "nowrap" }, h("b", { text: tech.name }), tech.employee_no ? h("div", { class: "hint", text: tech.employee_no }) : null),
+        h("td", { class: "nowrap", text: named("level", tech.level) }),
         h("td", { "data-skills": "" }, inVocabularyOrder(tech.skills).map((skill) => badge(named("skill", skill)))),
-        h("td", { class: "hint", text: tech.shifts.map(shiftText).join("；") || "—" }),
+        h("td", { class: "hint", "data-shifts": "", text: shiftsText(tech.shifts) || "—" }),
         h("td", { class: "num", text: yuan(tech.hourly_cost_fen) }),
         h("td", {}, tech.active ? badge(t("active"), "ok") : badge(t("inactive"), "bad")),
         h("td", { class: "actions" },

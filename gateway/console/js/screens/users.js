@@ -32,7 +32,7 @@ async function load(state) {
     const rows = users.map((user) => h("tr", { "data-user": user.username },
       h("td", {}, h("b", { text: user.display_name || user.username }), h("div", { class: "hint", text: user.username })),
       h("td", { text: named("role", user.role) }),
-      h("td", { text: user.store_ids.map(storeName).filter(Boolean).join("、") || (user.role === "hq_admin" ? t("all_stores") : "—") }),
+      h("td", { text: user.store_ids.map(storeName).filter(Boolean).join(t("sep_list")) || (user.role === "hq_admin" ? t("all_stores") : "—") }),
       h("td", {}, user.active ? badge(t("active"), "ok") : badge(t("inactive"), "bad")),
       h("td", { class: "actions" }, user.id === ctx.user.id ? null : [roleForm(state, user), activeButton(state, user)])));
     fill(list, list.firstChild, rows.length ? table([["name"], ["role"], ["stores"], ["state"], [""]], rows)
