@@ -28,7 +28,7 @@ ERROR_CODES += (  # the README walk's rules after the counter (workshop, quotes,
 
 ERROR_CODES += (  # the manager's screens: the approval queue, staff accounts and the store's details
     "approval_not_pending", "discount_above_own_limit", "discount_rejected", "unknown_store", "role_needs_hq",
-    "store_not_yours", "store_required", "username_taken")
+    "store_not_yours", "store_required", "username_taken", "refund_needs_manager")
 
 
 class ErrorDetail(Schema):

@@ -213,6 +213,7 @@ const WORDS = {
   error_role_needs_hq: ["只有总部可以设置「{role:role}」角色", "Only HQ can grant the {role:role} role"],
   error_store_not_yours: ["只能管理本人所在门店的员工和信息", "You can only manage your own stores"],
   error_store_required: ["门店员工至少要属于一家门店", "Store staff need at least one store"],
+  error_refund_needs_manager: ["超过 {limit_fen:yuan} 的退款须由店长操作", "Refunds above {limit_fen:yuan} are a store manager's to make"],
   error_username_taken: ["用户名 {username} 已被使用，请换一个", "The username {username} is taken; choose another"],
   // errors worded from the API's code ({name}: the error's params)
   error_slot_full: ["该时段已约满（{taken}/{capacity} 个工位），请换个时段或请店长加约", "This slot is full ({taken} of {capacity} bays); choose another or ask a manager to overbook"],
