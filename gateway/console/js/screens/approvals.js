@@ -74,7 +74,7 @@ function approvalCard({ quote, customer, vehicle, advisor }, ctx, reload) {
       h("dt", { text: t("total") }), h("dd", { "data-total": "", text: yuan(quote.totals.total_fen) }),
       h("dt", { text: t("discount_reason") }), h("dd", { "data-reason": "", text: reasons(quote).join(t("sep_clause")) || "—" }),
       h("dt", { text: t("why_waiting") }), h("dd", { "data-needs": "", text: needs(quote).join(t("sep_clause")) || "—" })),
-    h("div", { class: "grid" }, approveForm(quote, reload), rejectForm(quote, reload)));
+    h("div", { class: "grid" }, approveForm(quote, reload), rejectForm(quote, () => reload())));
 }
 
 function approveForm(quote, reload) {
@@ -88,7 +88,8 @@ function approveForm(quote, reload) {
   return approve;
 }
 
-function rejectForm(quote, reload) {
+/** Reject with a reason (required before anything is sent); `done(quote)` gets the rejected quote. */
+export function rejectForm(quote, done) {
   const submit = h("button", { class: "danger", type: "submit", text: t("reject") });
   const reject = form({ class: "reject-form", onsubmit: async (event) => {
     event.preventDefault();
@@ -98,8 +99,8 @@ function rejectForm(quote, reload) {
     slot.classList.toggle("invalid", !reason);
     slot.querySelector(".field-error").textContent = reason ? "" : t("reason_required");
     if (!reason) return;
-    const done = await busy(submit, reject, () => api.post(`/v1/quotes/${quote.id}/discount/reject`, { reason }));
-    if (done) { flash(`${t("rejected_done")} · ${quote.number}`); reload(); }
+    const rejected = await busy(submit, reject, () => api.post(`/v1/quotes/${quote.id}/discount/reject`, { reason }));
+    if (rejected) { flash(`${t("rejected_done")} · ${quote.number}`); done(rejected); }
   } }, field("reject_reason", input("reason", { maxlength: 200 })), submit);
   return reject;
 }

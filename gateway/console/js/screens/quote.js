@@ -5,7 +5,7 @@ import { api } from "../api.js";
 import { dateTime, fenToInput, hours, qty, toFen, yuan } from "../format.js";
 import { orderLine, t } from "../i18n.js";
 import { badge, busy, field, fill, form, h, input, printButton, select, showError, table, tabbed, values } from "../ui.js";
-import { CHANGED as APPROVALS_CHANGED, needs as approvalNeeds } from "./approvals.js";
+import { CHANGED as APPROVALS_CHANGED, needs as approvalNeeds, rejectForm } from "./approvals.js";
 
 export function render(root, ctx) {
   const [quoteId] = ctx.args;
@@ -238,7 +238,12 @@ function discountCard(quote, ctx, refresh) {
   const card = h("div", { class: "card", id: "discount" }, h("h2", { text: t("discount") }));
   if (quote.approval_status === "pending") {
     card.append(h("p", { class: "hint", text: `${t("approval_pending")}: ${approvalNeeds(quote).join(t("sep_clause"))}` }));
-    if (["store_manager", "hq_admin"].includes(ctx.user.role)) card.append(approveForm(quote, refresh));
+    if (["store_manager", "hq_admin"].includes(ctx.user.role)) {
+      card.append(approveForm(quote, refresh), rejectForm(quote, (next) => {
+        refresh(next);
+        window.dispatchEvent(new CustomEvent(APPROVALS_CHANGED));
+      }));
+    }
   }
   if (quote.approval_status === "rejected") {
     card.append(h("p", { class: "form-error", id: "discount-rejected", text: `${t("approval_rejected")}: ${quote.rejection_reason ?? ""}` }));

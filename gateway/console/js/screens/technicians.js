@@ -4,6 +4,7 @@ import { api } from "../api.js";
 import { fenToInput, toFen, yuan } from "../format.js";
 import { named, t } from "../i18n.js";
 import { badge, busy, clearErrors, field, fill, flash, form, h, input, select, table } from "../ui.js";
+import { activeButton } from "./manage.js";
 
 /** services/common/skills.py SKILLS but `general` (anyone: never held); a unit test keeps them equal. */
 export const SKILLS = ["maintenance", "brakes", "engine", "transmission", "suspension", "electrical", "diagnostics",
@@ -63,22 +64,11 @@ async function load(state) {
         h("td", {}, tech.active ? badge(t("active"), "ok") : badge(t("inactive"), "bad")),
         h("td", { class: "actions" },
           h("button", { type: "button", class: "secondary", "data-action": "edit", text: t("edit"), onclick: () => edit(state, tech) }),
-          activeButton(state, tech)))))
+          activeButton(state, `/v1/technicians/${tech.id}`, tech, tech.name)))))
       : h("p", { class: "hint", text: t("none") }));
   } catch (error) {
     fill(list, h("p", { class: "form-error", text: `${t("error")}: ${error.message}` }));
   }
-}
-
-function activeButton(state, tech) {
-  const button = h("button", { type: "button", class: tech.active ? "danger" : "secondary",
-    "data-action": tech.active ? "deactivate" : "reactivate", text: t(tech.active ? "deactivate" : "reactivate") });
-  button.addEventListener("click", async () => {
-    if (button.disabled) return;
-    const done = await busy(button, state.list, () => api.patch(`/v1/technicians/${tech.id}`, { active: !tech.active }));
-    if (done) { flash(`${t("saved")} · ${tech.name}`); state.reload(); }
-  });
-  return button;
 }
 
 function shiftRow(shift) {

@@ -4,6 +4,7 @@
 import { api } from "../api.js";
 import { named, t } from "../i18n.js";
 import { badge, busy, field, fill, flash, form, h, input, select, table } from "../ui.js";
+import { activeButton } from "./manage.js";
 
 const STAFF_ROLES = ["service_advisor", "technician", "cashier"];
 const ALL_ROLES = ["hq_admin", "store_manager", ...STAFF_ROLES];
@@ -34,7 +35,8 @@ async function load(state) {
       h("td", { text: named("role", user.role) }),
       h("td", { text: user.store_ids.map(storeName).filter(Boolean).join(t("sep_list")) || (user.role === "hq_admin" ? t("all_stores") : "—") }),
       h("td", {}, user.active ? badge(t("active"), "ok") : badge(t("inactive"), "bad")),
-      h("td", { class: "actions" }, user.id === ctx.user.id ? null : [roleForm(state, user), activeButton(state, user)])));
+      h("td", { class: "actions" }, user.id === ctx.user.id ? null : [roleForm(state, user),
+        manageable(state, user) ? activeButton(state, `/v1/users/${user.id}`, user, user.username) : null])));
     fill(list, list.firstChild, rows.length ? table([["name"], ["role"], ["stores"], ["state"], [""]], rows)
       : h("p", { class: "hint", text: t("none") }));
   } catch (error) {
@@ -59,18 +61,6 @@ function roleForm(state, user) {
     if (done) { flash(`${t("saved")} · ${user.username}`); state.reload(); }
   } }, roles, submit);
   return change;
-}
-
-function activeButton(state, user) {
-  if (!manageable(state, user)) return null;
-  const button = h("button", { type: "button", class: user.active ? "danger" : "secondary",
-    "data-action": user.active ? "deactivate" : "reactivate", text: t(user.active ? "deactivate" : "reactivate") });
-  button.addEventListener("click", async () => {
-    if (button.disabled) return;
-    const done = await busy(button, state.list, () => api.patch(`/v1/users/${user.id}`, { active: !user.active }));
-    if (done) { flash(`${t("saved")} · ${user.username}`); state.reload(); }
-  });
-  return button;
 }
 
 function createForm(state) {
