@@ -14,6 +14,7 @@ from pypdf import PdfReader
 from tests.browser.conftest import PHONE, assert_all_chinese, confirmed_order, yuan
 from tests.support import data
 from tests.support.one_car import ok
+from tests.support.stack import ADMIN_PASSWORD
 
 
 def pending_quote(stack, shop, name: str, reason: str) -> dict:
@@ -179,3 +180,26 @@ def test_the_managers_screens_are_whole_in_english(console, stack, shop):
         chinese = [text for text in words.all_inner_texts() if re.search(r"[\u4e00-\u9fff]", text)]
         assert chinese == [], screen
     expect(manager.locator('#nav a[href="#/technicians"]')).to_have_text("Technicians")
+
+
+def test_hq_sees_every_stores_accounts_and_grants_a_store_manager(console, stack, admin, shop):
+    other = ok(admin.post(f"{stack.url}/v1/stores", json={"code": f"HQ-{data.mobile()[-4:]}", "name": "深圳南山店"}))
+    elsewhere = f"advisor.sz{data.mobile()[-5:]}"
+    ok(admin.post(f"{stack.url}/v1/users", json={"username": elsewhere, "password": "Secret-pass-1",
+                                                 "role": "service_advisor", "store_ids": [other["id"]]}))
+    hq = console.open("admin", password=ADMIN_PASSWORD)
+    hq.select_option("#store", shop.id)
+    hq.goto(f"{stack.url}/console/#/users")
+    expect(hq.locator(f"tr[data-user='{shop.login['cashier']}']")).to_be_visible()
+    expect(hq.locator(f"tr[data-user='{elsewhere}']")).to_have_count(0)  # this store's accounts
+    hq.locator("[name=all_stores]").check()
+    expect(hq.locator(f"tr[data-user='{elsewhere}']")).to_contain_text("深圳南山店")  # the whole chain's
+
+    create = hq.locator("#user-form")
+    manager = f"manager.{data.mobile()[-6:]}"
+    create.locator("[name=username]").fill(manager)
+    create.locator("[name=password]").fill("Manager-pass-1")
+    create.locator("[name=role]").select_option("store_manager")  # HQ's to grant
+    create.locator("button[type=submit]").click()
+    expect(hq.locator(f"tr[data-user='{manager}']")).to_contain_text("店长")
+    assert_all_chinese(hq, "admin", "Administrator", manager, elsewhere, *shop.login.values())
