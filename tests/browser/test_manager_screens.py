@@ -203,3 +203,14 @@ def test_hq_sees_every_stores_accounts_and_grants_a_store_manager(console, stack
     create.locator("button[type=submit]").click()
     expect(hq.locator(f"tr[data-user='{manager}']")).to_contain_text("店长")
     assert_all_chinese(hq, "admin", "Administrator", manager, elsewhere, *shop.login.values())
+
+    hq.goto(f"{stack.url}/console/#/store")  # HQ opens a store: it joins the store picker at once
+    opening = hq.locator("#new-store-form")
+    code = f"FS-{data.mobile()[-4:]}"
+    opening.locator("[name=code]").fill(code)
+    opening.locator("[name=name]").fill("佛山禅城店")
+    opening.locator("[name=phone]").fill("0757-83336666")
+    opening.locator("button[type=submit]").click()
+    expect(hq.locator("#store option", has_text="佛山禅城店")).to_have_count(1)
+    opened = next(s for s in ok(admin.get(f"{stack.url}/v1/stores", params={"limit": 200}))["items"] if s["code"] == code)
+    assert opened["phone"] == "0757-83336666"

@@ -204,7 +204,7 @@ const WORDS = {
   store_details: ["门店信息", "Store details"], store_name: ["门店名称", "Store name"], store_code: ["门店编号", "Code"], address: ["地址", "Address"],
   phone: ["电话", "Phone"], business_hours: ["营业时间与预约", "Business hours and bookings"], opens_at: ["开门", "Opens"], closes_at: ["打烊", "Closes"],
   slot_capacity: ["每时段工位数", "Bays per slot"], quote_valid_days: ["报价有效天数", "Quote valid (days)"], time_zone: ["时区", "Time zone"],
-  sep_list: ["、", ", "], sep_clause: ["；", "; "],
+  store_open: ["开设新门店（总部）", "Open a store (HQ)"], sep_list: ["、", ", "], sep_clause: ["；", "; "],
   printed_header_hint: ["名称、地址和电话印在本店每张单据的抬头", "Name, address and phone head every document the store prints"],
   error_approval_not_pending: ["这张报价单已没有待审批的内容（{status:approval}），请刷新", "Nothing on this quote waits for approval ({status:approval}); refresh"],
   error_discount_above_own_limit: ["折扣 {pct}% 超出你的审批权限 {limit}%，须由总部审批", "A discount of {pct}% is above your own limit of {limit}%; HQ must approve it"],

@@ -19,7 +19,7 @@ async function load(body, ctx) {
     const [store, settings] = await Promise.all([
       api.get("/v1/stores", { limit: 200 }).then((page) => page.items.find((s) => s.id === ctx.store.id)),
       api.get(`/v1/sales-settings/${ctx.store.id}`)]);
-    fill(body, detailsForm(store), settingsForm(settings, ctx));
+    fill(body, detailsForm(store), settingsForm(settings, ctx), ctx.user.role === "hq_admin" ? openStoreForm() : null);
   } catch (error) {
     fill(body, h("p", { class: "form-error", text: `${t("error")}: ${error.message}` }));
   }
@@ -65,4 +65,20 @@ function settingsForm(settings, ctx) {
     slot_capacity: Number(value(card, "slot_capacity")), quote_valid_days: Number(value(card, "quote_valid_days")) }),
   (changes) => api.put(`/v1/sales-settings/${ctx.store.id}`, changes),
   () => {});
+}
+
+/** HQ opens a store: its code (never changed), name, address and phone; it joins the store picker. */
+function openStoreForm() {
+  return settingsCard("new-store-form", "store_open", [
+    field("store_code", input("code", { required: true, maxlength: 20 })),
+    field("store_name", input("name", { required: true, maxlength: 100 })),
+    field("address", input("address", { maxlength: 200 })),
+    field("phone", input("phone", { type: "tel", maxlength: 20 }))],
+  (card) => ({ code: value(card, "code"), name: value(card, "name"), address: value(card, "address") || null,
+    phone: value(card, "phone") || null }),
+  (store) => api.post("/v1/stores", store),
+  (opened, card) => {
+    card.reset();
+    window.dispatchEvent(new CustomEvent(CHANGED, { detail: opened }));
+  });
 }
