@@ -343,6 +343,11 @@ class SalesService(AuditTrail, ServiceBase):
         return self._quote(quotes.approve(self.db, self.caller, quote_id, note))
 
     @rpc
+    def reject_quote_discount(self, quote_id: str, data: dict) -> dict:
+        reason = load(s.RejectionIn(), data)["reason"]
+        return self._quote(quotes.reject(self.db, self.caller, quote_id, reason))
+
+    @rpc
     def present_quote(self, quote_id: str) -> dict:
         return self._quote(quotes.present(self.db, self.caller, quote_id))
 
