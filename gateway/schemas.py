@@ -26,6 +26,9 @@ ERROR_CODES += (  # the README walk's rules after the counter (workshop, quotes,
     "card_state", "overpayment", "quote_state", "quote_empty", "decision_incomplete", "follow_up_state",
     "satisfaction_required", "mobile_taken", "plate_taken", "vin_taken")
 
+ERROR_CODES += (  # the customer channel's sign-in (gateway/customer/codes.py)
+    "code_invalid", "code_locked", "code_requests_limited")
+
 
 class ErrorDetail(Schema):
     code = fields.String(metadata={"enum": list(ERROR_CODES)})

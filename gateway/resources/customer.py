@@ -1,0 +1,187 @@
+"""The customer channel (车主端) under `/c/v1/`: a car owner signs in with a one-time code and sees
+only their own cars and documents. Each service's customer RPC takes the customer from the caller
+(role `customer`), never from the request, and answers another customer's document as unknown (404)."""
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import tempfile
+from datetime import datetime
+from pathlib import Path
+
+import falcon
+from sqlalchemy import select
+
+from services.common.ids import new_id
+from services.common.timeline import TimelineStepOut
+from services.crm.schemas import VehicleOut
+from services.sales import customer_schemas as cs
+from services.sales.schemas import AppointmentOut
+
+from ..api import ValidationFailed, endpoint
+from ..auth import CUSTOMER
+from ..customer import codes
+from ..customer.messages import Sms
+from ..customer.schemas import (CodeRequest, CodeSent, CustomerLoginRequest, CustomerLoginResponse,
+                                CustomerStoreOut, DecisionBody, TimelineQuery)
+from ..models import Store
+from . import Resource
+
+TAG = "customer"
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+class CodeRequests(Resource):
+    @endpoint("Send a one-time sign-in code by SMS (202 whether or not the number is a customer's)", tag=TAG,
+              roles=None, body=CodeRequest, response=CodeSent, status=202, errors=(429,))
+    def on_post(self, req, resp):
+        mobile, client_ip = req.context.body["mobile"], req.context.client_ip
+        with self.deps.identity_db() as session:
+            codes.require_may_send(session, mobile, client_ip)
+        owner = self.deps.rpc.call("crm", "customer_for_sign_in", {"request_id": req.context.request_id},
+                                   mobile=mobile)
+        with self.deps.identity_db() as session, session.begin():
+            code = codes.new_code(session, self.deps.settings.jwt_secret, mobile, client_ip)
+        if owner is not None:  # a number nobody owns gets a code row (same limits) but no message
+            self.deps.sms.send(Sms(to=mobile, purpose="sign_in",
+                                   body=f"【车主服务】您的登录验证码 {code}，{codes.CODE_TTL.seconds // 60} 分钟内有效。"
+                                        "请勿告诉他人。"))
+        return {"expires_in": int(codes.CODE_TTL.total_seconds()),
+                "resend_after": int(codes.RESEND_AFTER.total_seconds())}
+
+
+class CustomerLogin(Resource):
+    @endpoint("Exchange a mobile and its one-time code for a customer token", tag=TAG, roles=None,
+              body=CustomerLoginRequest, response=CustomerLoginResponse, errors=(401, 429))
+    def on_post(self, req, resp):
+        mobile, key = req.context.body["mobile"], self.deps.settings.jwt_secret
+        try:
+            with self.deps.identity_db() as session, session.begin():
+                codes.redeem(session, key, mobile, req.context.body["code"])
+        except codes.WrongGuess as guess:
+            with self.deps.identity_db() as session, session.begin():
+                refusal = codes.guessed_wrong(session, guess)
+            raise refusal from None
+        owner = self.deps.rpc.call("crm", "customer_for_sign_in", {"request_id": req.context.request_id},
+                                   mobile=mobile)
+        if owner is None:
+            raise falcon.HTTPUnauthorized(title="code_invalid", description="The code is wrong or has expired.")
+        tokens = self.deps.auth.tokens
+        return {"access_token": tokens.issue_customer(owner["id"]), "token_type": "bearer",
+                "expires_in": tokens.customer_ttl, "customer": owner}
+
+
+class Vehicles(Resource):
+    @endpoint("The signed-in customer's cars", tag=TAG, roles=CUSTOMER, response=VehicleOut, paginated=True)
+    def on_get(self, req, resp):
+        return self.call(req, "crm", "customer_vehicles")
+
+
+class QuoteItem(Resource):
+    @endpoint("One of the customer's quotes (presented or decided) with each line's price", tag=TAG, roles=CUSTOMER,
+              response=cs.CustomerQuoteOut)
+    def on_get(self, req, resp, quote_id: str):
+        return self.call(req, "sales", "customer_quote", quote_id=quote_id)
+
+
+class QuoteDecision(Resource):
+    @endpoint("Approve or decline each line of a presented quote, optionally signed on screen (the staff's "
+              "decision rules; the audit names the customer and the address)", tag=TAG, roles=CUSTOMER,
+              body=DecisionBody, response=cs.CustomerQuoteOut)
+    def on_post(self, req, resp, quote_id: str):
+        body = req.context.body
+        data = {"approved_line_ids": body["approved_line_ids"], "declined_line_ids": body["declined_line_ids"],
+                "client_ip": req.context.client_ip}
+        if body.get("signature_png"):
+            quote = self.call(req, "sales", "customer_quote", quote_id=quote_id)  # 404 before storing anything
+            data["signature"] = self._store_signature(quote["store_id"], _png(body["signature_png"]))
+        return self.call(req, "sales", "customer_decide_quote", quote_id=quote_id, data=data)
+
+    def _store_signature(self, store_id: str, png: bytes) -> dict:
+        attachment_id = new_id()
+        key = f"{store_id}/{attachment_id}"
+        with tempfile.TemporaryDirectory() as directory:
+            path = Path(directory) / "signature.png"
+            path.write_bytes(png)
+            self.deps.storage.put(key, path, "image/png")
+        width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+        return {"id": attachment_id, "storage_key": key, "content_type": "image/png", "kind": "image",
+                "size": len(png), "sha256": hashlib.sha256(png).hexdigest(), "width": width, "height": height}
+
+
+def _png(text: str) -> bytes:
+    """The PNG in a base64 text or data: URL; anything else is 422."""
+    _, _, data = text.rpartition(",") if text.startswith("data:") else ("", "", text)
+    try:
+        png = base64.b64decode(data, validate=True)
+    except (binascii.Error, ValueError):
+        png = b""
+    if not png.startswith(PNG_MAGIC) or len(png) < 24:
+        raise ValidationFailed({"signature_png": ["Not a base64 PNG image."]})
+    return png
+
+
+class Timeline(Resource):
+    @endpoint("The steps of the customer's cars (one car with vehicle_id), oldest first: checked in, quoted, "
+              "approved, work started, waiting for parts, QC passed, ready, delivered", tag=TAG, roles=CUSTOMER,
+              query=TimelineQuery, response=TimelineStepOut, paginated=True)
+    def on_get(self, req, resp):
+        vehicle_id = req.context.query.get("vehicle_id")
+        answers = self.call_all(req, {"vehicles": ("crm", "customer_vehicles", {}),
+                                      "sales": ("sales", "customer_timeline", {"vehicle_id": vehicle_id}),
+                                      "workshop": ("workshop", "customer_timeline", {"vehicle_id": vehicle_id})})
+        if vehicle_id and vehicle_id not in {v["id"] for v in answers["vehicles"]["items"]}:
+            raise falcon.HTTPNotFound(title="not_found", description=f"No vehicle {vehicle_id}.")
+        steps = answers["sales"]["items"] + answers["workshop"]["items"]
+        steps.sort(key=lambda step: (datetime.fromisoformat(step["at"]), STEP_ORDER.index(step["step"])))
+        return {"items": steps, "next_cursor": None}
+
+
+STEP_ORDER = ["checked_in", "quoted", "approved", "partially_approved", "declined", "order_confirmed",
+              "work_started", "waiting_parts", "qc_passed", "ready", "delivered", "cancelled"]
+
+
+class Stores(Resource):
+    @endpoint("The chain's stores a customer can book at", tag=TAG, roles=CUSTOMER, response=CustomerStoreOut,
+              paginated=True)
+    def on_get(self, req, resp):
+        with self.deps.identity_db() as session:
+            rows = session.scalars(select(Store).order_by(Store.name, Store.id)).all()
+        return {"items": CustomerStoreOut().dump(rows, many=True), "next_cursor": None}
+
+
+class FreeSlots(Resource):
+    @endpoint("A store's slots of one day with the bays still free", tag=TAG, roles=CUSTOMER,
+              query=cs.FreeSlotsQuery, response=cs.FreeSlotOut, paginated=True)
+    def on_get(self, req, resp):
+        _require_store(self, req.context.query["store_id"], "store_id")
+        answer = self.call(req, "sales", "free_slots", query=req.context.query_json)
+        return {"items": answer["items"], "next_cursor": None}
+
+
+class Appointments(Resource):
+    @endpoint("Book one of the customer's cars at a store (the staff's slot rules; no overbooking)", tag=TAG,
+              roles=CUSTOMER, body=cs.CustomerBookingIn, response=AppointmentOut, status=201, idempotent=True)
+    def on_post(self, req, resp):
+        _require_store(self, req.context.body["store_id"], "store_id")
+        return self.call(req, "sales", "customer_book_appointment", data=req.context.body_json)
+
+
+def _require_store(resource: Resource, store_id: str, field: str) -> None:
+    if resource.store(store_id) is None:
+        raise ValidationFailed({field: ["Unknown store."]})
+
+
+def routes(deps) -> list[tuple[str, object]]:
+    return [
+        ("/c/v1/auth/code", CodeRequests(deps)),
+        ("/c/v1/auth/login", CustomerLogin(deps)),
+        ("/c/v1/vehicles", Vehicles(deps)),
+        ("/c/v1/quotes/{quote_id}", QuoteItem(deps)),
+        ("/c/v1/quotes/{quote_id}/decision", QuoteDecision(deps)),
+        ("/c/v1/timeline", Timeline(deps)),
+        ("/c/v1/stores", Stores(deps)),
+        ("/c/v1/slots", FreeSlots(deps)),
+        ("/c/v1/appointments", Appointments(deps)),
+    ]
