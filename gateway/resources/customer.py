@@ -94,8 +94,9 @@ class QuoteDecision(Resource):
         data = {"approved_line_ids": body["approved_line_ids"], "declined_line_ids": body["declined_line_ids"],
                 "client_ip": req.context.client_ip}
         if body.get("signature_png"):
+            png = _png(body["signature_png"])
             quote = self.call(req, "sales", "customer_quote", quote_id=quote_id)  # 404 before storing anything
-            data["signature"] = self._store_signature(quote["store_id"], _png(body["signature_png"]))
+            data["signature"] = self._store_signature(quote["store_id"], png)
         return self.call(req, "sales", "customer_decide_quote", quote_id=quote_id, data=data)
 
     def _store_signature(self, store_id: str, png: bytes) -> dict:
