@@ -166,6 +166,9 @@ class Appointments(Resource):
               roles=CUSTOMER, body=cs.CustomerBookingIn, response=AppointmentOut, status=201, idempotent=True)
     def on_post(self, req, resp):
         _require_store(self, req.context.body["store_id"], "store_id")
+        vehicle_id = req.context.body["vehicle_id"]
+        if vehicle_id not in {v["id"] for v in self.call(req, "crm", "customer_vehicles")["items"]}:
+            raise falcon.HTTPNotFound(title="not_found", description=f"No vehicle {vehicle_id}.")
         return self.call(req, "sales", "customer_book_appointment", data=req.context.body_json)
 
 

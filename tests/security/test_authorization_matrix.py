@@ -317,7 +317,7 @@ def expected(entry: Row, role: str, scope: str) -> str:
 
 
 def test_every_operation_of_the_api_is_in_the_table(chain):
-    operations = chain.operations()
+    operations = {op for op in chain.operations() if " /c/v1/" not in op}  # car owners': test_customer_matrix.py
     table = [entry.key for entry in TABLE]
     assert len(table) == len(set(table)), "a row appears twice"
     missing = sorted(operations - set(table))

@@ -4,9 +4,11 @@ export function signaturePad() {
   canvas.className = "signature";
   canvas.setAttribute("aria-label", "签名区");
   let drawn = false;
+  let fitted = false;
   let last = null;
   const context = () => canvas.getContext("2d");
   const fit = () => {
+    fitted = true;
     const ratio = window.devicePixelRatio || 1;
     canvas.width = canvas.clientWidth * ratio;
     canvas.height = canvas.clientHeight * ratio;
@@ -21,7 +23,7 @@ export function signaturePad() {
     return [event.clientX - box.left, event.clientY - box.top];
   };
   canvas.addEventListener("pointerdown", (event) => {
-    if (!canvas.width) fit();
+    if (!fitted) fit();
     canvas.setPointerCapture(event.pointerId);
     last = point(event);
   });

@@ -1,0 +1,118 @@
+"""Who may call what on the customer channel (`/c/v1/`): every customer operation × the car owner's own
+token / another customer's token / a staff token / an expired customer token / no token. Expected: the
+owner is served; another customer finds the owner's documents unknown (404) or sees only their own; staff
+and expired tokens are 401, like no token. Every answer is scanned for leaks (`leaks.py`)."""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import jwt
+import pytest
+import requests
+
+from gateway.auth import key_id
+from tests.security.leaks import leaks, readable
+from tests.support.customer import car_with_quote, ok, sign_in, staff_world
+
+pytestmark = pytest.mark.e2e
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+PUBLIC = ("POST /c/v1/auth/code", "POST /c/v1/auth/login")
+
+
+@dataclass(frozen=True)
+class Row:
+    method: str
+    path: str
+    other: int
+    """Another customer's token: 404 for the owner's document, 200 for what is everyone's (their own view)."""
+    body: dict | None = None
+    query: dict = field(default_factory=dict)
+    own: int = 200
+
+    @property
+    def key(self) -> str:
+        return f"{self.method} {self.path}"
+
+
+def _slot() -> str:
+    day = datetime.now(SHANGHAI).date() + timedelta(days=3)
+    return datetime(day.year, day.month, day.day, 11, 0, tzinfo=SHANGHAI).isoformat()
+
+
+TABLE = [
+    Row("GET", "/c/v1/vehicles", 200),
+    Row("GET", "/c/v1/quotes/{quote_id}", 404),
+    Row("GET", "/c/v1/timeline", 404, query={"vehicle_id": "{vehicle_id}"}),
+    Row("GET", "/c/v1/stores", 200),
+    Row("GET", "/c/v1/slots", 200, query={"store_id": "{store_id}", "date": "{date}"}),
+    Row("POST", "/c/v1/appointments", 404, own=201,
+        body={"store_id": "{store_id}", "vehicle_id": "{vehicle_id}", "slot_start": "{slot}"}),
+    # last: the decision changes the quote
+    Row("POST", "/c/v1/quotes/{quote_id}/decision", 404,
+        body={"approved_line_ids": "{approved}", "declined_line_ids": "{declined}"}),
+]
+
+
+@dataclass
+class World:
+    url: str
+    values: dict
+    tokens: dict[str, requests.Session]
+    secrets: list[str]
+
+
+@pytest.fixture(scope="module")
+def world(stack) -> World:
+    admin = stack.login()
+    store, advisor, name = staff_world(stack, admin)
+    owner, other = car_with_quote(stack, store, advisor, name), car_with_quote(stack, store, advisor, name, "赵车主")
+    lines = [line["id"] for line in owner.quote["lines"]]
+    values = {"quote_id": owner.quote["id"], "vehicle_id": owner.vehicle["id"], "store_id": store["id"],
+              "date": (datetime.now(SHANGHAI).date() + timedelta(days=3)).isoformat(), "slot": _slot(),
+              "approved": lines[:2], "declined": lines[2:]}
+    secret = stack.env["JWT_SECRET"]
+    expired = jwt.encode({"sub": owner.customer["id"], "aud": "customer", "iat": int(time.time()) - 7200,
+                          "exp": int(time.time()) - 60}, secret, algorithm="HS256", headers={"kid": key_id(secret)})
+    expired_session = requests.Session()
+    expired_session.headers["Authorization"] = f"Bearer {expired}"
+    tokens = {"own": sign_in(stack, owner.customer["mobile"]), "other": sign_in(stack, other.customer["mobile"]),
+              "staff": advisor, "admin": admin, "expired": expired_session, "none": requests.Session()}
+    return World(stack.url, values, tokens, [secret])
+
+
+def fill(template, values: dict):
+    if isinstance(template, str) and template.startswith("{") and template.endswith("}"):
+        return values[template[1:-1]]
+    if isinstance(template, dict):
+        return {key: fill(value, values) for key, value in template.items()}
+    return template
+
+
+def send(world: World, who: str, row: Row) -> requests.Response:
+    path = row.path.format(**world.values)
+    return world.tokens[who].request(row.method, world.url + path, json=fill(row.body, world.values),
+                                     params=fill(row.query, world.values), timeout=30)
+
+
+def test_every_customer_operation_is_in_the_table(world):
+    spec = requests.get(f"{world.url}/openapi.json", timeout=30).json()
+    operations = {f"{method.upper()} {path}" for path, item in spec["paths"].items() for method in item
+                  if path.startswith("/c/v1/")}
+    assert operations == {row.key for row in TABLE} | set(PUBLIC)
+
+
+@pytest.mark.parametrize("row", TABLE, ids=lambda row: row.key)
+def test_own_other_staff_expired(world, row: Row):
+    wrong = []
+    for who, want in (("none", 401), ("staff", 401), ("admin", 401), ("expired", 401), ("other", row.other),
+                      ("own", row.own)):
+        reply = send(world, who, row)
+        found = leaks(readable(reply.content, reply.headers.get("Content-Type", "")), world.secrets)
+        if reply.status_code != want or found:
+            wrong.append(f"{who}: {reply.status_code} (expected {want}) {found or ''} {reply.text[:300]}")
+        if who == "other" and want == 200:  # their own view: nothing of the owner's
+            assert world.values["vehicle_id"] not in reply.text and world.values["quote_id"] not in reply.text
+    assert not wrong, f"{row.key}:\n  " + "\n  ".join(wrong)
