@@ -55,8 +55,8 @@ def require_may_send(session: Session, mobile: str, client_ip: str | None) -> No
         CustomerCode.mobile == mobile, CustomerCode.created_at >= since).order_by(CustomerCode.created_at)).all()
     if len(sent) >= CODES_PER_NUMBER:
         raise _limited(sent[0] + WINDOW, "Too many codes for this number this hour.")
-    if client_ip and session.scalar(select(func.count()).select_from(CustomerCode).where(
-            CustomerCode.client_ip == client_ip, CustomerCode.created_at >= since)) >= CODES_PER_ADDRESS:
+    if client_ip and (session.scalar(select(func.count()).select_from(CustomerCode).where(
+            CustomerCode.client_ip == client_ip, CustomerCode.created_at >= since)) or 0) >= CODES_PER_ADDRESS:
         raise _limited(now + WINDOW, "Too many codes asked from this address this hour.")
 
 

@@ -15,7 +15,7 @@ import requests
 
 from gateway.auth import key_id
 from tests.security.leaks import leaks, readable
-from tests.support.customer import car_with_quote, ok, sign_in, staff_world
+from tests.support.customer import car_with_quote, sign_in, staff_world
 
 pytestmark = pytest.mark.e2e
 SHANGHAI = ZoneInfo("Asia/Shanghai")

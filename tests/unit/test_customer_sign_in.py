@@ -9,7 +9,6 @@ from datetime import timedelta
 
 import jwt
 import pytest
-from falcon import testing
 from sqlalchemy import select
 
 from gateway.customer import codes
@@ -130,7 +129,7 @@ def test_customer_and_staff_tokens_are_refused_on_each_others_routes(client):
     expired = jwt.encode({"sub": CUSTOMER["id"], "aud": "customer", "exp": int(time.time()) - 5}, SECRET,
                          algorithm="HS256", headers={"kid": client.deps.auth.tokens.kid})
     assert client.simulate_get("/c/v1/vehicles", headers={"Authorization": f"Bearer {expired}"}).status_code == 401
-    vehicles_call = [call for call in client.deps.rpc.calls if call[1] == "customer_vehicles"][0]
+    vehicles_call = next(call for call in client.deps.rpc.calls if call[1] == "customer_vehicles")
     assert vehicles_call[2]["role"] == "customer" and vehicles_call[2]["user_id"] == CUSTOMER["id"]
 
 

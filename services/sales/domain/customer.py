@@ -74,11 +74,10 @@ def free_slots(session: Session, store_id: str, day: date) -> list[dict]:
     settings = settings_of(session, store_id)
     zone = ZoneInfo(settings.timezone)
     start, end = local_day(session, store_id, day)
-    taken = dict(session.execute(
-        select(Appointment.slot_start, func.count()).where(
-            Appointment.store_id == store_id, Appointment.slot_start >= start, Appointment.slot_start < end,
-            Appointment.state.in_(ACTIVE_APPOINTMENT_STATES)).group_by(Appointment.slot_start)).all())
-    taken = {moment.astimezone(zone): count for moment, count in taken.items()}
+    counts = session.execute(select(Appointment.slot_start, func.count()).where(
+        Appointment.store_id == store_id, Appointment.slot_start >= start, Appointment.slot_start < end,
+        Appointment.state.in_(ACTIVE_APPOINTMENT_STATES)).group_by(Appointment.slot_start)).all()
+    taken: dict[datetime, int] = {moment.astimezone(zone): count for moment, count in counts}
     size = settings.slot_minutes
     opens = settings.opens_at.hour * 60 + settings.opens_at.minute
     closes = settings.closes_at.hour * 60 + settings.closes_at.minute
