@@ -128,6 +128,7 @@ def endpoint(summary: str, *, tag: str, roles: frozenset[str] | None = ALL_ROLES
         def wrapped(self, req: falcon.Request, resp: falcon.Response, **params):
             if roles == CUSTOMER:
                 req.context.principal = self.deps.auth.customer(req)
+                req.context.principal.require_document(params)
             elif roles is not None:
                 req.context.principal = self.deps.auth.principal(req)
                 require_role(req.context.principal, roles)

@@ -13,6 +13,7 @@ from services.common.db import make_engine
 from . import console, errors, mobile, openapi
 from .auth import Authenticator, Principal, PrincipalCache, Stamp, Tokens
 from .config import Settings, data_path, write_private
+from .customer import links
 from .identity import bootstrap_admin
 from .middleware import RequestContext, SecurityHeaders
 from .models import User
@@ -62,9 +63,13 @@ def default_deps(settings: Settings | None = None) -> Deps:
             row = session.execute(select(User.token_version, User.active).where(User.id == user_id)).first()
             return None if row is None else (row.token_version, row.active)
 
+    def link_is_live(link_id: str) -> bool:
+        with sessions() as session:
+            return links.is_live(session, link_id)
+
     auth = Authenticator(Tokens(settings.jwt_secret, settings.token_ttl_seconds, settings.jwt_accepted_secrets,
                                 settings.customer_token_ttl_seconds),
-                         PrincipalCache(stamp, load_principal))
+                         PrincipalCache(stamp, load_principal), link_is_live)
     rpc = RpcClient(settings.amqp_uri, timeout=settings.rpc_timeout)
     return Deps(settings=settings, rpc=rpc, auth=auth, identity_db=sessions)
 

@@ -54,9 +54,16 @@ class Principal:
 @dataclass(frozen=True)
 class CustomerPrincipal:
     """A car owner signed in (crm's customer id). Services see the role `customer` and the customer's
-    id as the user; the customer channel's RPCs check every document against it."""
+    id as the user; the customer channel's RPCs check every document against it. Signed in by a link
+    the store sent, `document` is the one (type, id) the token may touch."""
     id: str
     role: str = "customer"
+    document: tuple[str, str] | None = None
+
+    def require_document(self, params: dict) -> None:
+        """A link's token serves only its own document (the route's `<type>_id`): 403 elsewhere."""
+        if self.document is not None and params.get(f"{self.document[0]}_id") != self.document[1]:
+            raise falcon.HTTPForbidden(title="forbidden", description="This link opens one document only.")
 
     def rpc_context(self, request_id: str) -> dict:
         return {"request_id": request_id, "user_id": self.id, "role": self.role, "store_ids": ""}
@@ -87,10 +94,15 @@ class Tokens:
         return jwt.encode({"sub": user.id, "role": user.role, "ver": user.token_version, "iat": now,
                            "exp": now + self.ttl}, self.secret, algorithm="HS256", headers={"kid": self.kid})
 
-    def issue_customer(self, customer_id: str) -> str:
+    def issue_customer(self, customer_id: str, link=None) -> str:
+        """A customer token; opened from a link (`CustomerLink`), bound to it and its document and ending
+        with it at the latest."""
         now = int(time.time())
-        return jwt.encode({"sub": customer_id, "aud": CUSTOMER_AUDIENCE, "iat": now, "exp": now + self.customer_ttl},
-                          self.secret, algorithm="HS256", headers={"kid": self.kid})
+        claims = {"sub": customer_id, "aud": CUSTOMER_AUDIENCE, "iat": now, "exp": now + self.customer_ttl}
+        if link is not None:
+            claims.update(lnk=link.id, doc=f"{link.document_type}:{link.document_id}",
+                          exp=min(claims["exp"], int(link.expires_at.timestamp())))
+        return jwt.encode(claims, self.secret, algorithm="HS256", headers={"kid": self.kid})
 
     def subject(self, token: str) -> tuple[str, int]:
         """The user id and token version a valid staff token names (tokens from before versions: 0);
@@ -98,9 +110,9 @@ class Tokens:
         claims = self._claims(token, None)
         return claims["sub"], int(claims.get("ver", 0))
 
-    def customer(self, token: str) -> str:
-        """The customer id a valid customer token names; a staff token (no audience) is refused."""
-        return str(self._claims(token, CUSTOMER_AUDIENCE)["sub"])
+    def customer(self, token: str) -> dict:
+        """The claims of a valid customer token; a staff token (no audience) is refused."""
+        return self._claims(token, CUSTOMER_AUDIENCE)
 
     def _claims(self, token: str, audience: str | None) -> dict:
         try:
@@ -163,9 +175,11 @@ class PrincipalCache:
 
 
 class Authenticator:
-    def __init__(self, tokens: Tokens, principals: PrincipalCache):
+    def __init__(self, tokens: Tokens, principals: PrincipalCache,
+                 link_is_live: Callable[[str], bool] = lambda link_id: False):
         self.tokens = tokens
         self.principals = principals
+        self.link_is_live = link_is_live
 
     def principal(self, req: falcon.Request) -> Principal:
         principal = self.principals.get(*self.tokens.subject(_bearer(req, "/v1/auth/login")))
@@ -176,8 +190,15 @@ class Authenticator:
 
 
     def customer(self, req: falcon.Request) -> CustomerPrincipal:
-        """The car owner behind a customer token (POST /c/v1/auth/login)."""
-        return CustomerPrincipal(self.tokens.customer(_bearer(req, "/c/v1/auth/login")))
+        """The car owner behind a customer token (POST /c/v1/auth/login or /c/v1/auth/link); a link's
+        token only while the link is live (one primary-key read)."""
+        claims = self.tokens.customer(_bearer(req, "/c/v1/auth/login"))
+        if "lnk" not in claims:
+            return CustomerPrincipal(str(claims["sub"]))
+        if not self.link_is_live(str(claims["lnk"])):
+            raise unauthorized("The link has been revoked or has expired.")
+        document_type, _, document_id = str(claims.get("doc", "")).partition(":")
+        return CustomerPrincipal(str(claims["sub"]), document=(document_type, document_id))
 
 
 def _bearer(req: falcon.Request, login: str) -> str:

@@ -96,3 +96,25 @@ class CustomerCode(Base):
 
     __table_args__ = (Index("ix_customer_codes_mobile_at", "mobile", "created_at"),
                       Index("ix_customer_codes_ip_at", "client_ip", "created_at"))
+
+
+class CustomerLink(Base):
+    """A signed link the store sends a customer (gateway/customer/links.py): one purpose, one document,
+    until it expires or is revoked; only the hash of its secret is kept."""
+
+    __tablename__ = "customer_links"
+
+    id: Mapped[str] = mapped_column(String(26), primary_key=True, default=new_id)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    purpose: Mapped[str] = mapped_column(String(30), comment="quote_decision")
+    document_type: Mapped[str] = mapped_column(String(30))
+    document_id: Mapped[str] = mapped_column(String(26))
+    customer_id: Mapped[str] = mapped_column(String(26))
+    store_id: Mapped[str] = mapped_column(String(26))
+    created_by: Mapped[str] = mapped_column(String(26))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_by: Mapped[str | None] = mapped_column(String(26))
+
+    __table_args__ = (Index("ix_customer_links_document", "document_type", "document_id"),)

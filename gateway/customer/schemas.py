@@ -57,3 +57,25 @@ class CustomerStoreOut(Schema):
     address = fields.String(allow_none=True)
     phone = fields.String(allow_none=True)
     timezone = fields.String()
+
+
+class LinkOut(Schema):
+    id = fields.String()
+    url = fields.String(metadata={"description": "The link to send the customer (its secret is shown only here)"})
+    expires_at = fields.DateTime()
+
+
+class LinksRevokedOut(Schema):
+    revoked = fields.Integer(metadata={"description": "How many live links were revoked"})
+
+
+class LinkRequest(Schema):
+    token = fields.String(required=True, load_only=True, validate=validate.Length(min=20, max=100))
+
+
+class LinkLoginResponse(Schema):
+    access_token = fields.String()
+    token_type = fields.String(metadata={"enum": ["bearer"]})
+    expires_in = fields.Integer(metadata={"description": "Seconds"})
+    document_type = fields.String(metadata={"enum": ["quote"]})
+    document_id = fields.String()

@@ -7,12 +7,14 @@ import base64
 import binascii
 import hashlib
 import tempfile
+import time
 from datetime import datetime
 from pathlib import Path
 
 import falcon
 from sqlalchemy import select
 
+from services.common.errors import Conflict
 from services.common.ids import new_id
 from services.common.timeline import TimelineStepOut
 from services.crm.schemas import VehicleOut
@@ -21,14 +23,16 @@ from services.sales.schemas import AppointmentOut
 
 from ..api import ValidationFailed, endpoint
 from ..auth import CUSTOMER
-from ..customer import codes
+from ..customer import codes, links
 from ..customer.messages import Sms
 from ..customer.schemas import (CodeRequest, CodeSent, CustomerLoginRequest, CustomerLoginResponse,
-                                CustomerStoreOut, DecisionBody, TimelineQuery)
+                                CustomerStoreOut, DecisionBody, LinkLoginResponse, LinkOut, LinkRequest,
+                                LinksRevokedOut, TimelineQuery)
 from ..models import Store
 from . import Resource
 
 TAG = "customer"
+COUNTER = frozenset({"hq_admin", "store_manager", "service_advisor"})
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
@@ -70,6 +74,39 @@ class CustomerLogin(Resource):
         tokens = self.deps.auth.tokens
         return {"access_token": tokens.issue_customer(owner["id"]), "token_type": "bearer",
                 "expires_in": tokens.customer_ttl, "customer": owner}
+
+
+class LinkLogin(Resource):
+    @endpoint("Open a link the store sent: a customer token for that one document, while the link lives",
+              tag=TAG, roles=None, body=LinkRequest, response=LinkLoginResponse, errors=(401,))
+    def on_post(self, req, resp):
+        with self.deps.identity_db() as session:
+            link = links.redeem(session, req.context.body["token"])
+        tokens = self.deps.auth.tokens
+        token = tokens.issue_customer(link.customer_id, link)
+        return {"access_token": token, "token_type": "bearer", "document_type": link.document_type,
+                "document_id": link.document_id, "expires_in": int(tokens.customer(token)["exp"] - time.time())}
+
+
+class QuoteLink(Resource):
+    """Staff send a customer a link to decide a presented quote, and revoke it."""
+
+    @endpoint("A signed link for the customer to decide this presented quote (expires in 3 days)", tag=TAG,
+              roles=COUNTER, response=LinkOut, status=201)
+    def on_post(self, req, resp, quote_id: str):
+        quote = self.call(req, "sales", "get_quote", quote_id=quote_id)  # the staff member's store, checked
+        if quote["state"] != "presented":
+            raise Conflict("Only a presented quote is sent to the customer.", code="quote_state",
+                              params={"status": quote["state"]})
+        with self.deps.identity_db() as session, session.begin():
+            link, token = links.create(session, req.context.principal.id, quote)
+        return LinkOut().dump({"id": link.id, "url": f"/m/#/link/{token}", "expires_at": link.expires_at})
+
+    @endpoint("Revoke every live link to this quote", tag=TAG, roles=COUNTER, response=LinksRevokedOut)
+    def on_delete(self, req, resp, quote_id: str):
+        self.call(req, "sales", "get_quote", quote_id=quote_id)
+        with self.deps.identity_db() as session, session.begin():
+            return {"revoked": links.revoke(session, req.context.principal.id, "quote", quote_id)}
 
 
 class Vehicles(Resource):
@@ -181,6 +218,8 @@ def routes(deps) -> list[tuple[str, object]]:
     return [
         ("/c/v1/auth/code", CodeRequests(deps)),
         ("/c/v1/auth/login", CustomerLogin(deps)),
+        ("/c/v1/auth/link", LinkLogin(deps)),
+        ("/v1/quotes/{quote_id}/customer-link", QuoteLink(deps)),
         ("/c/v1/vehicles", Vehicles(deps)),
         ("/c/v1/quotes/{quote_id}", QuoteItem(deps)),
         ("/c/v1/quotes/{quote_id}/decision", QuoteDecision(deps)),

@@ -1,7 +1,8 @@
 """Who may call what on the customer channel (`/c/v1/`): every customer operation × the car owner's own
-token / another customer's token / a staff token / an expired customer token / no token. Expected: the
-owner is served; another customer finds the owner's documents unknown (404) or sees only their own; staff
-and expired tokens are 401, like no token. Every answer is scanned for leaks (`leaks.py`)."""
+token / another customer's token / a staff token / an expired customer token / a token from a link the
+store sent (live, and revoked) / no token. Expected: the owner is served; another customer finds the
+owner's documents unknown (404) or sees only their own; a live link opens its one quote and nothing else
+(403); staff, expired and revoked-link tokens are 401, like no token. Every answer is scanned for leaks."""
 from __future__ import annotations
 
 import time
@@ -15,11 +16,11 @@ import requests
 
 from gateway.auth import key_id
 from tests.security.leaks import leaks, readable
-from tests.support.customer import car_with_quote, sign_in, staff_world
+from tests.support.customer import car_with_quote, ok, sign_in, staff_world
 
 pytestmark = pytest.mark.e2e
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-PUBLIC = ("POST /c/v1/auth/code", "POST /c/v1/auth/login")
+PUBLIC = ("POST /c/v1/auth/code", "POST /c/v1/auth/login", "POST /c/v1/auth/link")
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,8 @@ class Row:
     body: dict | None = None
     query: dict = field(default_factory=dict)
     own: int = 200
+    link: int = 403
+    """A token from a link to the owner's quote (asked after the owner): only that quote."""
 
     @property
     def key(self) -> str:
@@ -44,14 +47,14 @@ def _slot() -> str:
 
 TABLE = [
     Row("GET", "/c/v1/vehicles", 200),
-    Row("GET", "/c/v1/quotes/{quote_id}", 404),
+    Row("GET", "/c/v1/quotes/{quote_id}", 404, link=200),
     Row("GET", "/c/v1/timeline", 404, query={"vehicle_id": "{vehicle_id}"}),
     Row("GET", "/c/v1/stores", 200),
     Row("GET", "/c/v1/slots", 200, query={"store_id": "{store_id}", "date": "{date}"}),
     Row("POST", "/c/v1/appointments", 404, own=201,
         body={"store_id": "{store_id}", "vehicle_id": "{vehicle_id}", "slot_start": "{slot}"}),
     # last: the decision changes the quote
-    Row("POST", "/c/v1/quotes/{quote_id}/decision", 404,
+    Row("POST", "/c/v1/quotes/{quote_id}/decision", 404, link=409,
         body={"approved_line_ids": "{approved}", "declined_line_ids": "{declined}"}),
 ]
 
@@ -79,8 +82,20 @@ def world(stack) -> World:
     expired_session = requests.Session()
     expired_session.headers["Authorization"] = f"Bearer {expired}"
     tokens = {"own": sign_in(stack, owner.customer["mobile"]), "other": sign_in(stack, other.customer["mobile"]),
-              "staff": advisor, "admin": admin, "expired": expired_session, "none": requests.Session()}
+              "staff": advisor, "admin": admin, "expired": expired_session, "none": requests.Session(),
+              "link": link_session(stack, advisor, owner.quote["id"]),
+              "revoked": link_session(stack, advisor, other.quote["id"])}
+    assert advisor.delete(f"{stack.url}/v1/quotes/{other.quote['id']}/customer-link").json() == {"revoked": 1}
     return World(stack.url, values, tokens, [secret])
+
+
+def link_session(stack, advisor: requests.Session, quote_id: str) -> requests.Session:
+    """A session opened from a link the advisor sent for the quote."""
+    url = ok(advisor.post(f"{stack.url}/v1/quotes/{quote_id}/customer-link"))["url"]
+    opened = ok(requests.post(f"{stack.url}/c/v1/auth/link", json={"token": url.rsplit("/", 1)[1]}, timeout=10))
+    session = requests.Session()
+    session.headers["Authorization"] = f"Bearer {opened['access_token']}"
+    return session
 
 
 def fill(template, values: dict):
@@ -107,8 +122,8 @@ def test_every_customer_operation_is_in_the_table(world):
 @pytest.mark.parametrize("row", TABLE, ids=lambda row: row.key)
 def test_own_other_staff_expired(world, row: Row):
     wrong = []
-    for who, want in (("none", 401), ("staff", 401), ("admin", 401), ("expired", 401), ("other", row.other),
-                      ("own", row.own)):
+    for who, want in (("none", 401), ("staff", 401), ("admin", 401), ("expired", 401), ("revoked", 401),
+                      ("other", row.other), ("own", row.own), ("link", row.link)):
         reply = send(world, who, row)
         found = leaks(readable(reply.content, reply.headers.get("Content-Type", "")), world.secrets)
         if reply.status_code != want or found:

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from gateway.customer import codes
-from gateway.models import CustomerCode
+from gateway.models import CustomerCode, CustomerLink
 from tests.unit.conftest import SECRET
 
 CUSTOMER = {"id": "01CUSTOMER0000000000000000", "name": "王车主"}
@@ -140,3 +140,38 @@ def test_a_signature_that_is_not_a_png_is_refused_before_any_call(client):
                                    headers={"Authorization": f"Bearer {token}"})
     assert refused.status_code == 422 and "signature_png" in refused.json["error"]["fields"]
     assert not [call for call in client.deps.rpc.calls if call[0] == "sales"]
+
+
+QUOTE = {"id": "01QUOTE000000000000000000A", "customer_id": CUSTOMER["id"], "store_id": "s1", "state": "presented"}
+
+
+def test_a_link_opens_its_one_quote_until_it_is_revoked(client):
+    client.deps.rpc.behaviour[("sales", "get_quote")] = QUOTE
+    client.deps.rpc.behaviour[("sales", "customer_quote")] = {"id": QUOTE["id"]}
+    sent = client.simulate_post(f"/v1/quotes/{QUOTE['id']}/customer-link")
+    assert sent.status_code == 201 and sent.json["url"].startswith("/m/#/link/")
+    secret = sent.json["url"].rsplit("/", 1)[1]
+    opened = client.simulate_post("/c/v1/auth/link", json={"token": secret}, headers={"Authorization": ""})
+    assert opened.status_code == 200 and opened.json["document_id"] == QUOTE["id"]
+    assert 0 < opened.json["expires_in"] <= 3 * 24 * 3600
+    link = {"Authorization": f"Bearer {opened.json['access_token']}"}
+    assert client.simulate_get(f"/c/v1/quotes/{QUOTE['id']}", headers=link).status_code == 200
+    assert client.simulate_get("/c/v1/quotes/01OTHERQUOTE00000000000000", headers=link).status_code == 403
+    assert client.simulate_get("/c/v1/vehicles", headers=link).status_code == 403
+    assert client.simulate_delete(f"/v1/quotes/{QUOTE['id']}/customer-link").json == {"revoked": 1}
+    assert client.simulate_get(f"/c/v1/quotes/{QUOTE['id']}", headers=link).status_code == 401
+    again = client.simulate_post("/c/v1/auth/link", json={"token": secret}, headers={"Authorization": ""})
+    assert again.status_code == 401 and again.json["error"]["code"] == "link_invalid"
+
+
+def test_an_expired_link_and_a_link_to_a_decided_quote_are_refused(client):
+    client.deps.rpc.behaviour[("sales", "get_quote")] = {**QUOTE, "state": "approved"}
+    refused = client.simulate_post(f"/v1/quotes/{QUOTE['id']}/customer-link")
+    assert refused.status_code == 409 and refused.json["error"]["code"] == "quote_state"
+    client.deps.rpc.behaviour[("sales", "get_quote")] = QUOTE
+    secret = client.simulate_post(f"/v1/quotes/{QUOTE['id']}/customer-link").json["url"].rsplit("/", 1)[1]
+    with client.deps.identity_db() as session, session.begin():
+        for row in session.scalars(select(CustomerLink)):
+            row.expires_at = row.created_at - timedelta(seconds=1)
+    expired = client.simulate_post("/c/v1/auth/link", json={"token": secret}, headers={"Authorization": ""})
+    assert expired.status_code == 401 and expired.json["error"]["code"] == "link_invalid"

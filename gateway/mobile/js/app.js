@@ -1,5 +1,6 @@
 // 车主服务: sign in with mobile + code, my cars, a car's timeline, a quote's per-line decision with an
-// on-screen signature, booking a slot. Hash routes: #/cars, #/car/<id>, #/quote/<id>, #/book/<vehicle id>.
+// on-screen signature, booking a slot. Hash routes: #/cars, #/car/<id>, #/quote/<id>, #/book/<vehicle id>, and
+// #/link/<secret> (a link the store sent: signs in for that one quote).
 import { api, ApiError, token } from "./api.js";
 import { signaturePad } from "./signature.js";
 import { KINDS, QUOTE_STATES, STEPS, errorWords, when, yuan } from "./words.js";
@@ -210,11 +211,21 @@ async function book(vehicleId) {
   await load();
 }
 
+// -- a link the store sent: a session for its one document -------------------------------------------
+async function openLink(secret) {
+  const answer = await guarded(() => api("POST", "/auth/link", { token: secret }));
+  if (!answer) return login();
+  token.set(answer.access_token);
+  location.replace(`#/${answer.document_type}/${answer.document_id}`);
+}
+
 // -- routing --------------------------------------------------------------------------------------
 const ROUTES = [[/^#\/car\/([\w-]+)$/, car], [/^#\/quote\/([\w-]+)$/, quote], [/^#\/book\/([\w-]+)$/, book],
                 [/^#\/cars$/, cars]];
 
 function route() {
+  const link = location.hash.match(/^#\/link\/([\w-]+)$/);
+  if (link) return openLink(link[1]);
   if (!token.get()) {
     if (location.hash && location.hash !== "#/login") sessionStorage.setItem("after-login", location.hash);
     return login();

@@ -13,6 +13,8 @@ const ERRORS = {
   code_invalid: "验证码不正确或已过期",
   code_locked: "验证码输错次数过多，请稍后重新获取",
   code_requests_limited: "获取验证码太频繁，请稍后再试",
+  link_invalid: "链接无效、已过期或已被门店撤销，请用手机号登录",
+  forbidden: "此链接只能查看对应的报价",
   rate_limited: "操作太频繁，请稍后再试",
   unauthorized: "登录已失效，请重新登录",
   not_found: "没有找到这条记录",
