@@ -98,3 +98,25 @@ def test_a_customer_signs_in_approves_two_lines_of_three_with_a_signature_and_bo
                                                                      "date": day.isoformat()}))["items"]
     assert [(a["vehicle_id"], datetime.fromisoformat(a["slot_start"])) for a in listed] == [
         (car.vehicle["id"], datetime.fromisoformat(slot))]
+
+
+def test_a_customer_opens_the_link_the_store_sent_and_decides_that_quote_only(stack, admin, phone):
+    store, advisor, name = staff_world(stack, admin, "深圳南山店")
+    car = car_with_quote(stack, store, advisor, name, "周车主")
+    url = ok(advisor.post(f"{stack.url}/v1/quotes/{car.quote['id']}/customer-link"))["url"]
+    page = phone
+    page.goto(f"{stack.url}{url}")
+    expect(page.locator("[data-line]")).to_have_count(3)
+    assert_all_chinese(page, car.quote["number"])
+    for line in ("更换机油机滤", "四轮定位", "空调清洗"):
+        page.click(f"[data-line='{line}'] >> text=同意")
+    page.click("[name=submit-decision]")
+    expect(page.locator("[data-state]")).to_have_text("已确认")
+    shot(page, "link-decided")
+    assert ok(advisor.get(f"{stack.url}/v1/quotes/{car.quote['id']}"))["state"] == "approved"
+    page.goto(f"{stack.url}/m/#/cars")  # the link opens its quote, nothing else
+    expect(page.locator("#notice")).to_have_text("此链接只能查看对应的报价")
+    assert ok(advisor.delete(f"{stack.url}/v1/quotes/{car.quote['id']}/customer-link")) == {"revoked": 1}
+    page.goto(f"{stack.url}/m/#/quote/{car.quote['id']}")
+    page.reload()
+    expect(page.locator("form.login")).to_be_visible()  # revoked: signed out
