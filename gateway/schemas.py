@@ -27,7 +27,8 @@ ERROR_CODES += (  # the README walk's rules after the counter (workshop, quotes,
     "satisfaction_required", "mobile_taken", "plate_taken", "vin_taken")
 
 ERROR_CODES += (  # the customer channel's sign-in (gateway/customer/codes.py)
-    "code_invalid", "code_locked", "code_requests_limited", "link_invalid")
+    "code_invalid", "code_locked", "code_requests_limited", "link_invalid",
+    "appointment_started")
 
 
 class ErrorDetail(Schema):

@@ -208,6 +208,18 @@ class Appointments(Resource):
             raise falcon.HTTPNotFound(title="not_found", description=f"No vehicle {vehicle_id}.")
         return self.call(req, "sales", "customer_book_appointment", data=req.context.body_json)
 
+    @endpoint("The customer's bookings, the latest slot first", tag=TAG, roles=CUSTOMER, response=AppointmentOut,
+              paginated=True)
+    def on_get(self, req, resp):
+        return self.call(req, "sales", "customer_appointments")
+
+
+class AppointmentCancel(Resource):
+    @endpoint("Cancel one of the customer's bookings before its slot starts", tag=TAG, roles=CUSTOMER,
+              response=AppointmentOut)
+    def on_post(self, req, resp, appointment_id: str):
+        return self.call(req, "sales", "customer_cancel_appointment", appointment_id=appointment_id)
+
 
 def _require_store(resource: Resource, store_id: str, field: str) -> None:
     if resource.store(store_id) is None:
@@ -227,4 +239,5 @@ def routes(deps) -> list[tuple[str, object]]:
         ("/c/v1/stores", Stores(deps)),
         ("/c/v1/slots", FreeSlots(deps)),
         ("/c/v1/appointments", Appointments(deps)),
+        ("/c/v1/appointments/{appointment_id}/cancel", AppointmentCancel(deps)),
     ]

@@ -384,6 +384,15 @@ class SalesService(AuditTrail, ServiceBase):
         return appointment_out.dump(customer.book(self.db, self.caller, booking))
 
     @rpc
+    def customer_appointments(self) -> dict:
+        return {"items": appointment_out.dump(customer.own_appointments(self.db, self.caller), many=True),
+                "next_cursor": None}
+
+    @rpc
+    def customer_cancel_appointment(self, appointment_id: str) -> dict:
+        return appointment_out.dump(customer.cancel(self.db, self.caller, appointment_id))
+
+    @rpc
     def free_slots(self, query: dict) -> dict:
         params = load(cs.FreeSlotsQuery(), query)
         return {"items": cs.FreeSlotOut().dump(customer.free_slots(self.db, params["store_id"], params["date"]),

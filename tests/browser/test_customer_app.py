@@ -70,6 +70,7 @@ def test_a_customer_signs_in_approves_two_lines_of_three_with_a_signature_and_bo
     page.click("[name=submit-decision]")
     expect(page.locator("[data-state]")).to_have_text("已部分确认")
     expect(page.get_by_text("您已签名确认")).to_be_visible()
+    assert_all_chinese(page, car.quote["number"])
     shot(page, "quote-decided")
 
     # the staff see the customer's decision on the quote and the declined work
@@ -98,6 +99,17 @@ def test_a_customer_signs_in_approves_two_lines_of_three_with_a_signature_and_bo
                                                                      "date": day.isoformat()}))["items"]
     assert [(a["vehicle_id"], datetime.fromisoformat(a["slot_start"])) for a in listed] == [
         (car.vehicle["id"], datetime.fromisoformat(slot))]
+
+    # the booking is listed on the customer's home, and cancelled there; the staff see it cancelled
+    page.goto(f"{stack.url}/m/#/cars")
+    expect(page.locator("[data-booking]")).to_have_count(1)
+    assert_all_chinese(page, car.vehicle["plate"], store["name"])
+    shot(page, "bookings")
+    page.click("[name=cancel-booking]")
+    expect(page.locator("#notice")).to_have_text("预约已取消")
+    expect(page.locator("[data-booking]")).to_have_count(0)
+    cancelled = ok(advisor.get(f"{stack.url}/v1/appointments/{listed[0]['id']}"))
+    assert cancelled["state"] == "cancelled"
 
 
 def test_a_customer_opens_the_link_the_store_sent_and_decides_that_quote_only(stack, admin, phone):

@@ -40,9 +40,9 @@ class Row:
         return f"{self.method} {self.path}"
 
 
-def _slot() -> str:
+def _slot(hour: int = 11) -> str:
     day = datetime.now(SHANGHAI).date() + timedelta(days=3)
-    return datetime(day.year, day.month, day.day, 11, 0, tzinfo=SHANGHAI).isoformat()
+    return datetime(day.year, day.month, day.day, hour, 0, tzinfo=SHANGHAI).isoformat()
 
 
 TABLE = [
@@ -53,6 +53,8 @@ TABLE = [
     Row("GET", "/c/v1/slots", 200, query={"store_id": "{store_id}", "date": "{date}"}),
     Row("POST", "/c/v1/appointments", 404, own=201,
         body={"store_id": "{store_id}", "vehicle_id": "{vehicle_id}", "slot_start": "{slot}"}),
+    Row("GET", "/c/v1/appointments", 200),
+    Row("POST", "/c/v1/appointments/{appointment_id}/cancel", 404),
     # last: the decision changes the quote
     Row("POST", "/c/v1/quotes/{quote_id}/decision", 404, link=409,
         body={"approved_line_ids": "{approved}", "declined_line_ids": "{declined}"}),
@@ -73,7 +75,11 @@ def world(stack) -> World:
     store, advisor, name = staff_world(stack, admin)
     owner, other = car_with_quote(stack, store, advisor, name), car_with_quote(stack, store, advisor, name, "赵车主")
     lines = [line["id"] for line in owner.quote["lines"]]
-    values = {"quote_id": owner.quote["id"], "vehicle_id": owner.vehicle["id"], "store_id": store["id"],
+    booking = ok(advisor.post(f"{stack.url}/v1/appointments", json={
+        "store_id": store["id"], "customer_id": owner.customer["id"], "vehicle_id": owner.vehicle["id"],
+        "slot_start": _slot(hour=15)}))
+    values = {"appointment_id": booking["id"], "quote_id": owner.quote["id"], "vehicle_id": owner.vehicle["id"],
+              "store_id": store["id"],
               "date": (datetime.now(SHANGHAI).date() + timedelta(days=3)).isoformat(), "slot": _slot(),
               "approved": lines[:2], "declined": lines[2:]}
     secret = stack.env["JWT_SECRET"]

@@ -176,6 +176,7 @@ const WORDS = {
   error_code_invalid: ["验证码不正确或已过期", "The code is wrong or has expired"],
   error_code_locked: ["验证码输错次数过多，请稍后重新获取", "Too many wrong codes; ask for a new one later"],
   error_code_requests_limited: ["获取验证码太频繁，请稍后再试", "Codes were asked for too often; try again later"],
+  error_appointment_started: ["预约时段已开始，不能在线取消，请联系门店", "The slot has started; call the store"],
   error_link_invalid: ["链接无效、已过期或已被门店撤销", "The link is unknown, expired or revoked"],
   error_satisfaction_required: ["联系上客户时请选择满意度", "Choose the satisfaction of a customer who was reached"],
   // dashboard

@@ -30,7 +30,7 @@ function say(text) {
 function show(title, ...nodes) {
   document.getElementById("title").textContent = title;
   signOut.hidden = !token.get();
-  view.replaceChildren(...nodes);
+  view.replaceChildren(...nodes.filter((node) => node != null));
 }
 
 async function guarded(work) {
@@ -83,15 +83,31 @@ function login() {
   show("车主服务", form);
 }
 
-// -- my cars -------------------------------------------------------------------------------------
+// -- my cars and bookings ---------------------------------------------------------------------------
 async function cars() {
-  const answer = await guarded(() => api("GET", "/vehicles"));
-  if (!answer) return;
-  const list = answer.items.map((car) => h("button", { class: "card car", type: "button",
-                                                       onclick: () => { location.hash = `#/car/${car.id}`; } },
+  const answers = await guarded(() => Promise.all([api("GET", "/vehicles"), api("GET", "/appointments"),
+                                                   api("GET", "/stores")]));
+  if (!answers) return;
+  const [vehicles, bookings, stores] = answers;
+  const plates = new Map(vehicles.items.map((car) => [car.id, car.plate]));
+  const storeNames = new Map(stores.items.map((store) => [store.id, store.name]));
+  const list = vehicles.items.map((car) => h("button", { class: "card car", type: "button",
+                                                         onclick: () => { location.hash = `#/car/${car.id}`; } },
     h("div", { class: "plate" }, car.plate),
     h("div", { class: "muted" }, [car.make, car.model].filter(Boolean).join(" ") || "—")));
-  show("我的爱车", ...(list.length ? list : [h("p", { class: "card muted" }, "还没有登记车辆，请到店登记")]));
+  const booked = bookings.items.filter((booking) => booking.state === "booked").map((booking) => {
+    const cancel = h("button", { class: "secondary", type: "button", name: "cancel-booking" }, "取消预约");
+    cancel.addEventListener("click", () => guarded(async () => {
+      await api("POST", `/appointments/${booking.id}/cancel`);
+      say("预约已取消");
+      await cars();
+    }));
+    return h("div", { class: "line", "data-booking": booking.id },
+      h("div", { class: "name" }, h("span", {}, `${when(booking.slot_start)} · ${storeNames.get(booking.store_id) || ""}`),
+        h("span", { class: "muted" }, plates.get(booking.vehicle_id) || "")), cancel);
+  });
+  show("我的爱车", ...(list.length ? list : [h("p", { class: "card muted" }, "还没有登记车辆，请到店登记")]),
+    booked.length ? h("section", { class: "card" }, h("h2", {}, "我的预约"), booked) : null);
 }
 
 // -- a car's timeline ----------------------------------------------------------------------------------

@@ -22,6 +22,8 @@ const ERRORS = {
   slot_full: "该时段已约满，请换个时段",
   already_booked: "这辆车在该时段已有预约",
   slot_outside_opening_hours: "该时段不在门店营业时间内",
+  appointment_started: "预约时段已开始，不能在线取消，请联系门店",
+  conflict: "当前状态不能这样操作，请刷新",
   quote_state: "这份报价已经确认过了",
   decision_incomplete: "请对每个项目选择同意或不需要",
   service_unavailable: "服务繁忙，请稍后再试",

@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 from services.common import attachments
 from services.common.audit import record_audit
 from services.common.context import CUSTOMER_ROLE, Caller
-from services.common.errors import NotFound
+from services.common.db import utcnow
+from services.common.errors import Conflict, NotFound
 
 from ..models import ACTIVE_APPOINTMENT_STATES, Appointment, Order, Quote, Visit
 from . import appointments, quotes
@@ -66,6 +67,22 @@ def book(session: Session, caller: Caller, data: dict) -> Appointment:
     customer_id = caller.require_customer()
     return appointments.book(session, at_store(caller, data["store_id"]),
                              {**data, "customer_id": customer_id, "override_capacity": False})
+
+
+def own_appointments(session: Session, caller: Caller) -> list[Appointment]:
+    """The customer's bookings, the latest slot first (at most 50)."""
+    return list(session.scalars(select(Appointment).where(Appointment.customer_id == caller.require_customer())
+                                .order_by(Appointment.slot_start.desc(), Appointment.id).limit(50)))
+
+
+def cancel(session: Session, caller: Caller, appointment_id: str) -> Appointment:
+    """The customer cancels their own booking before its slot starts (the staff's cancel rules)."""
+    appointment = session.get(Appointment, appointment_id)
+    if appointment is None or appointment.customer_id != caller.require_customer():
+        raise NotFound(f"No appointment {appointment_id}.")
+    if appointment.slot_start <= utcnow():
+        raise Conflict("The slot has started; call the store.", code="appointment_started")
+    return appointments.cancel(session, at_store(caller, appointment.store_id), appointment_id, "车主取消")
 
 
 def free_slots(session: Session, store_id: str, day: date) -> list[dict]:
