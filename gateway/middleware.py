@@ -91,7 +91,7 @@ class SecurityHeaders:
 
     def process_response(self, req: falcon.Request, resp: falcon.Response, resource, req_succeeded: bool) -> None:
         resp.set_header("X-Content-Type-Options", "nosniff")
-        if req.path == "/" or req.path.startswith(self.app_prefixes):
+        if req.path == "/" or any(req.path == app or req.path.startswith(app + "/") for app in self.app_prefixes):
             resp.set_header("X-Frame-Options", "DENY")
             resp.set_header("Content-Security-Policy", CONSOLE_POLICY)
         elif req.path.startswith(("/v1/", "/c/v1/")):

@@ -60,6 +60,9 @@ class CustomerLogin(Resource):
               body=CustomerLoginRequest, response=CustomerLoginResponse, errors=(401, 429))
     def on_post(self, req, resp):
         mobile, key = req.context.body["mobile"], self.deps.settings.jwt_secret
+        # asked first, so that crm being down never uses up the code; told only after the code is checked
+        owner = self.deps.rpc.call("crm", "customer_for_sign_in", {"request_id": req.context.request_id},
+                                   mobile=mobile)
         try:
             with self.deps.identity_db() as session, session.begin():
                 codes.redeem(session, key, mobile, req.context.body["code"])
@@ -67,8 +70,6 @@ class CustomerLogin(Resource):
             with self.deps.identity_db() as session, session.begin():
                 refusal = codes.guessed_wrong(session, guess)
             raise refusal from None
-        owner = self.deps.rpc.call("crm", "customer_for_sign_in", {"request_id": req.context.request_id},
-                                   mobile=mobile)
         if owner is None:
             raise falcon.HTTPUnauthorized(title="code_invalid", description="The code is wrong or has expired.")
         tokens = self.deps.auth.tokens
