@@ -38,7 +38,7 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 class CodeRequests(Resource):
     @endpoint("Send a one-time sign-in code by SMS (202 whether or not the number is a customer's)", tag=TAG,
-              roles=None, body=CodeRequest, response=CodeSent, status=202, errors=(429,))
+              roles=None, body=CodeRequest, response=CodeSent, status=202, errors=(429, 503))
     def on_post(self, req, resp):
         mobile, client_ip = req.context.body["mobile"], req.context.client_ip
         with self.deps.identity_db() as session:
@@ -57,7 +57,7 @@ class CodeRequests(Resource):
 
 class CustomerLogin(Resource):
     @endpoint("Exchange a mobile and its one-time code for a customer token", tag=TAG, roles=None,
-              body=CustomerLoginRequest, response=CustomerLoginResponse, errors=(401, 429))
+              body=CustomerLoginRequest, response=CustomerLoginResponse, errors=(401, 429, 503))
     def on_post(self, req, resp):
         mobile, key = req.context.body["mobile"], self.deps.settings.jwt_secret
         # asked first, so that crm being down never uses up the code; told only after the code is checked
@@ -164,7 +164,7 @@ def _png(text: str) -> bytes:
 class Timeline(Resource):
     @endpoint("The steps of the customer's cars (one car with vehicle_id), oldest first: checked in, quoted, "
               "approved, work started, waiting for parts, QC passed, ready, delivered", tag=TAG, roles=CUSTOMER,
-              query=TimelineQuery, response=TimelineStepOut, paginated=True)
+              query=TimelineQuery, response=TimelineStepOut, paginated=True, errors=(404,))
     def on_get(self, req, resp):
         vehicle_id = req.context.query.get("vehicle_id")
         answers = self.call_all(req, {"vehicles": ("crm", "customer_vehicles", {}),
