@@ -59,6 +59,9 @@ ERROR_CODES += (  # every other refusal (issue 19); shared by several services
 ERROR_CODES += (  # the manager's screens: the approval queue, staff accounts and the store's details
     "approval_not_pending", "discount_above_own_limit", "discount_rejected", "role_needs_hq", "store_not_yours",
     "refund_needs_manager")
+ERROR_CODES += (  # the customer channel's sign-in (gateway/customer/codes.py)
+    "code_invalid", "code_locked", "code_requests_limited", "link_invalid",
+    "appointment_started")
 
 
 class ErrorDetail(Schema):

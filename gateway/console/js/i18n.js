@@ -173,6 +173,11 @@ const WORDS = {
   error_mobile_taken: ["这个手机号已有客户档案，请先按手机号查找该客户", "This mobile is registered already; find that customer first"],
   error_plate_taken: ["这个车牌已登记在客户名下，请先按车牌查找", "This plate is registered already; find it by plate first"],
   error_vin_taken: ["这个车架号已登记，请核对 VIN", "This VIN is registered already; check it"],
+  error_code_invalid: ["验证码不正确或已过期", "The code is wrong or has expired"],
+  error_code_locked: ["验证码输错次数过多，请稍后重新获取", "Too many wrong codes; ask for a new one later"],
+  error_code_requests_limited: ["获取验证码太频繁，请稍后再试", "Codes were asked for too often; try again later"],
+  error_appointment_started: ["预约时段已开始，不能在线取消，请联系门店", "The slot has started; call the store"],
+  error_link_invalid: ["链接无效、已过期或已被门店撤销", "The link is unknown, expired or revoked"],
   error_satisfaction_required: ["联系上客户时请选择满意度", "Choose the satisfaction of a customer who was reached"],
   // dashboard
   from: ["从", "From"], to: ["到", "To"], store: ["门店", "Store"], no_data: ["暂无数据", "No data"],
