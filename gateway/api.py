@@ -16,7 +16,7 @@ from marshmallow import Schema, ValidationError
 
 from services.common.policy import ALL_ROLES
 
-from .auth import require_role
+from .auth import CUSTOMER, require_role
 from .idempotency import idempotent_call
 from .uploads import FILE_FIELD, receive
 
@@ -115,6 +115,7 @@ def endpoint(summary: str, *, tag: str, roles: frozenset[str] | None = ALL_ROLES
              response=None, status: int = 200, paginated: bool = False, idempotent: bool = False,
              errors: tuple[int, ...] = (), produces: str = JSON, upload=None):
     """Decorate a Falcon responder `(self, req, resp, **params) -> media`. `roles=None` is public;
+    `roles=CUSTOMER` takes customer tokens only (the customer channel);
     `errors` names statuses beyond those its body, query, path and roles imply (see openapi.py).
     With another media type than JSON in `produces` the responder returns the body as bytes.
     `upload` (the schema of a multipart form's text fields) takes a file in the part `file`: the
@@ -127,7 +128,10 @@ def endpoint(summary: str, *, tag: str, roles: frozenset[str] | None = ALL_ROLES
     def decorator(responder):
         @functools.wraps(responder)
         def wrapped(self, req: falcon.Request, resp: falcon.Response, **params):
-            if roles is not None:
+            if roles == CUSTOMER:
+                req.context.principal = self.deps.auth.customer(req)
+                req.context.principal.require_document(params)
+            elif roles is not None:
                 req.context.principal = self.deps.auth.principal(req)
                 require_role(req.context.principal, roles)
             if nul_fields(params):  # no id holds one: the database could not even look it up

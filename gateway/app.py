@@ -10,21 +10,22 @@ from sqlalchemy.orm import sessionmaker
 
 from services.common.db import make_engine
 
-from . import console, errors, openapi
+from . import console, errors, mobile, openapi
 from .auth import Authenticator, Principal, PrincipalCache, Stamp, Tokens
 from .config import Settings, data_path, write_private
+from .customer import links
 from .identity import bootstrap_admin
 from .middleware import RequestContext, SecurityHeaders
 from .models import User
 from .resources import Deps
-from .resources import (attachments, audit, crm, documents, finance, health, identity, inventory, payments, sales,
-                        workshop)
+from .resources import (attachments, audit, crm, customer, documents, finance, health, identity, inventory, payments,
+                        sales, workshop)
 from .rpc import RpcClient
 
 log = logging.getLogger(__name__)
 
 
-AREAS = (health, identity, crm, sales, workshop, inventory, finance, payments, documents, audit, attachments)
+AREAS = (health, identity, crm, sales, workshop, inventory, finance, payments, documents, audit, attachments, customer)
 """One resources module per area; each lists its own routes."""
 
 
@@ -34,7 +35,7 @@ def routes(deps: Deps) -> list[tuple[str, object]]:
 
 def create_app(deps: Deps) -> falcon.App:
     app = falcon.App(middleware=[RequestContext(deps.settings.max_body_bytes, deps.settings.trusted_proxies),
-                                 SecurityHeaders(console.PREFIX)])
+                                 SecurityHeaders(console.PREFIX, mobile.PREFIX)])
     app.req_options.strip_url_path_trailing_slash = True
     errors.register(app)
     table = routes(deps)
@@ -43,6 +44,7 @@ def create_app(deps: Deps) -> falcon.App:
     app.add_route("/metrics", health.Metrics())
     app.add_route("/openapi.json", health.OpenApi(openapi.build(table)))
     console.mount(app)
+    mobile.mount(app)
     return app
 
 
@@ -61,8 +63,13 @@ def default_deps(settings: Settings | None = None) -> Deps:
             row = session.execute(select(User.token_version, User.active).where(User.id == user_id)).first()
             return None if row is None else (row.token_version, row.active)
 
-    auth = Authenticator(Tokens(settings.jwt_secret, settings.token_ttl_seconds, settings.jwt_accepted_secrets),
-                         PrincipalCache(stamp, load_principal))
+    def link_is_live(link_id: str) -> bool:
+        with sessions() as session:
+            return links.is_live(session, link_id)
+
+    auth = Authenticator(Tokens(settings.jwt_secret, settings.token_ttl_seconds, settings.jwt_accepted_secrets,
+                                settings.customer_token_ttl_seconds),
+                         PrincipalCache(stamp, load_principal), link_is_live)
     rpc = RpcClient(settings.amqp_uri, timeout=settings.rpc_timeout)
     return Deps(settings=settings, rpc=rpc, auth=auth, identity_db=sessions)
 

@@ -20,6 +20,11 @@ import jwt
 
 from .models import User
 
+CUSTOMER = frozenset({"customer"})
+"""`endpoint(roles=CUSTOMER)`: a car owner's route under /c/v1 (customer tokens only)."""
+CUSTOMER_AUDIENCE = "customer"
+"""The `aud` of customer tokens; staff tokens carry none, and each kind is refused on the other's routes."""
+
 
 @dataclass(frozen=True)
 class Principal:
@@ -38,6 +43,24 @@ class Principal:
                 "store_ids": ",".join(self.store_ids)}
 
 
+@dataclass(frozen=True)
+class CustomerPrincipal:
+    """A car owner signed in (crm's customer id). Services see the role `customer` and the customer's
+    id as the user; the customer channel's RPCs check every document against it. Signed in by a link
+    the store sent, `document` is the one (type, id) the token may touch."""
+    id: str
+    role: str = "customer"
+    document: tuple[str, str] | None = None
+
+    def require_document(self, params: dict) -> None:
+        """A link's token serves only its own document (the route's `<type>_id`): 403 elsewhere."""
+        if self.document is not None and params.get(f"{self.document[0]}_id") != self.document[1]:
+            raise falcon.HTTPForbidden(title="forbidden", description="This link opens one document only.")
+
+    def rpc_context(self, request_id: str) -> dict:
+        return {"request_id": request_id, "user_id": self.id, "role": self.role, "store_ids": ""}
+
+
 def key_id(secret: str) -> str:
     """The `kid` naming a signing key: a short HMAC of a fixed label under the key (names the key
     in a token header and in logs without revealing it)."""
@@ -50,9 +73,11 @@ class Tokens:
     anyone out (deploy/k8s/README.md, Rotate the JWT key). An unknown `kid` is refused; a token
     without one (issued before key ids) is tried against each known key."""
 
-    def __init__(self, secret: str, ttl_seconds: int, accepted: tuple[str, ...] = ()):
+    def __init__(self, secret: str, ttl_seconds: int, accepted: tuple[str, ...] = (),
+                 customer_ttl_seconds: int = 7 * 24 * 3600):
         self.secret = secret
         self.ttl = ttl_seconds
+        self.customer_ttl = customer_ttl_seconds
         self.kid = key_id(secret)
         self.keys = {key_id(key): key for key in (*accepted, secret)}
 
@@ -61,31 +86,50 @@ class Tokens:
         return jwt.encode({"sub": user.id, "role": user.role, "ver": user.token_version, "iat": now,
                            "exp": now + self.ttl}, self.secret, algorithm="HS256", headers={"kid": self.kid})
 
+    def issue_customer(self, customer_id: str, link=None) -> str:
+        """A customer token; opened from a link (`CustomerLink`), bound to it and its document and ending
+        with it at the latest."""
+        now = int(time.time())
+        claims = {"sub": customer_id, "aud": CUSTOMER_AUDIENCE, "iat": now, "exp": now + self.customer_ttl}
+        if link is not None:
+            claims.update(lnk=link.id, doc=f"{link.document_type}:{link.document_id}",
+                          exp=min(claims["exp"], int(link.expires_at.timestamp())))
+        return jwt.encode(claims, self.secret, algorithm="HS256", headers={"kid": self.kid})
+
     def subject(self, token: str) -> tuple[str, int]:
-        """The user id and token version a valid token names (tokens from before versions: 0)."""
+        """The user id and token version a valid staff token names (tokens from before versions: 0);
+        a customer token (it has an audience) is refused."""
+        claims = self._claims(token, None)
+        return claims["sub"], int(claims.get("ver", 0))
+
+    def customer(self, token: str) -> dict:
+        """The claims of a valid customer token; a staff token (no audience) is refused."""
+        return self._claims(token, CUSTOMER_AUDIENCE)
+
+    def _claims(self, token: str, audience: str | None) -> dict:
         try:
-            claims = self._verified(token)
-            return claims["sub"], int(claims.get("ver", 0))
+            return self._verified(token, audience)
         except jwt.ExpiredSignatureError as exc:
             raise unauthorized("The token has expired; log in again.") from exc
         except (jwt.PyJWTError, TypeError, ValueError) as exc:
             raise unauthorized("The token is not valid.") from exc
 
-    def _verified(self, token: str) -> dict:
+    def _verified(self, token: str, audience: str | None = None) -> dict:
         kid = jwt.get_unverified_header(token).get("kid")
         if kid is not None and kid not in self.keys:
             raise jwt.InvalidKeyError("the token's key id names no key this gateway accepts")
         candidates = [self.keys[kid]] if kid is not None else list(self.keys.values())
         for key in candidates[:-1]:
             try:
-                return self._decode(token, key)
+                return self._decode(token, key, audience)
             except jwt.InvalidSignatureError:
                 continue
-        return self._decode(token, candidates[-1])
+        return self._decode(token, candidates[-1], audience)
 
     @staticmethod
-    def _decode(token: str, key: str) -> dict:
-        return jwt.decode(token, key, algorithms=["HS256"], options={"require": ["exp", "sub"]})
+    def _decode(token: str, key: str, audience: str | None) -> dict:
+        required = ["exp", "sub", "aud"] if audience else ["exp", "sub"]
+        return jwt.decode(token, key, algorithms=["HS256"], audience=audience, options={"require": required})
 
 
 def unauthorized(message: str) -> falcon.HTTPUnauthorized:
@@ -123,20 +167,38 @@ class PrincipalCache:
 
 
 class Authenticator:
-    def __init__(self, tokens: Tokens, principals: PrincipalCache):
+    def __init__(self, tokens: Tokens, principals: PrincipalCache,
+                 link_is_live: Callable[[str], bool] = lambda link_id: False):
         self.tokens = tokens
         self.principals = principals
+        self.link_is_live = link_is_live
 
     def principal(self, req: falcon.Request) -> Principal:
-        header = req.get_header("Authorization") or ""
-        scheme, _, token = header.partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            raise unauthorized("Send `Authorization: Bearer <token>` (from POST /v1/auth/login).")
-        principal = self.principals.get(*self.tokens.subject(token.strip()))
+        principal = self.principals.get(*self.tokens.subject(_bearer(req, "/v1/auth/login")))
         if principal is None:
             raise unauthorized("The account behind this token is disabled or gone, or its password, role or "
                                "stores changed since; log in again.")
         return principal
+
+
+    def customer(self, req: falcon.Request) -> CustomerPrincipal:
+        """The car owner behind a customer token (POST /c/v1/auth/login or /c/v1/auth/link); a link's
+        token only while the link is live (one primary-key read)."""
+        claims = self.tokens.customer(_bearer(req, "/c/v1/auth/login"))
+        if "lnk" not in claims:
+            return CustomerPrincipal(str(claims["sub"]))
+        if not self.link_is_live(str(claims["lnk"])):
+            raise unauthorized("The link has been revoked or has expired.")
+        document_type, _, document_id = str(claims.get("doc", "")).partition(":")
+        return CustomerPrincipal(str(claims["sub"]), document=(document_type, document_id))
+
+
+def _bearer(req: falcon.Request, login: str) -> str:
+    header = req.get_header("Authorization") or ""
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise unauthorized(f"Send `Authorization: Bearer <token>` (from POST {login}).")
+    return token.strip()
 
 
 def require_role(principal: Principal, roles: frozenset[str]) -> None:

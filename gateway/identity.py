@@ -11,7 +11,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from services.common.errors import Conflict, Forbidden, Invalid, NotFound
-from services.common.policy import MANAGERS, in_visible_stores, sees_every_store, visible_stores
+from services.common.policy import MANAGERS, can_access_store, in_visible_stores, manages, sees_every_store, visible_stores
 from services.common.schemas import page
 
 from services.common.db import utcnow
@@ -102,9 +102,9 @@ def _check_manageable(actor, role: str, store_ids: list[str]) -> None:
     if sees_every_store(actor):
         return
     if role in MANAGERS:
-        raise Forbidden("Only HQ can grant this role.")
+        raise Forbidden("Only HQ can grant this role.", code="role_needs_hq", params={"role": role})
     if not store_ids or not set(store_ids) <= set(actor.store_ids):
-        raise Forbidden("Staff can only be assigned to your own stores.")
+        raise Forbidden("Staff can only be assigned to your own stores.", code="store_not_yours")
 
 
 def create_user(session: Session, actor, data: dict) -> User:
@@ -188,6 +188,20 @@ def create_store(session: Session, data: dict) -> Store:
                        code="store_code_taken", params={"code": data["code"]})
     store = Store(**data)
     session.add(store)
+    session.flush()
+    return store
+
+
+def update_store(session: Session, actor, store_id: str, changes: dict) -> Store:
+    """A store's own details (name, address, phone) by HQ or the store's manager; they head every
+    printed document of the store."""
+    store = session.get(Store, store_id)
+    if store is None:
+        raise NotFound(f"No store {store_id}.")
+    if not (manages(actor) and can_access_store(actor, store_id)):
+        raise Forbidden("Only HQ or the store's manager may change its details.", code="store_not_yours")
+    for key, value in changes.items():
+        setattr(store, key, value)
     session.flush()
     return store
 

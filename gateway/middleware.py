@@ -83,16 +83,16 @@ CONSOLE_POLICY = "; ".join((
 
 
 class SecurityHeaders:
-    """`nosniff` on every answer; the console may not be framed and runs only its own files; API
+    """`nosniff` on every answer; the console (and the customers' phone app) may not be framed and runs only its own files; API
     answers (tokens, customers' details, money) are never stored by a browser or a proxy."""
 
-    def __init__(self, console_prefix: str):
-        self.console_prefix = console_prefix
+    def __init__(self, *app_prefixes: str):
+        self.app_prefixes = app_prefixes
 
     def process_response(self, req: falcon.Request, resp: falcon.Response, resource, req_succeeded: bool) -> None:
         resp.set_header("X-Content-Type-Options", "nosniff")
-        if req.path == "/" or req.path.startswith(self.console_prefix):
+        if req.path == "/" or any(req.path == app or req.path.startswith(app + "/") for app in self.app_prefixes):
             resp.set_header("X-Frame-Options", "DENY")
             resp.set_header("Content-Security-Policy", CONSOLE_POLICY)
-        elif req.path.startswith("/v1/"):
+        elif req.path.startswith(("/v1/", "/c/v1/")):
             resp.set_header("Cache-Control", "no-store")

@@ -78,3 +78,43 @@ class LoginFailure(Base):
 
     __table_args__ = (Index("ix_login_failures_username_at", "username", "at"),
                       Index("ix_login_failures_ip_at", "client_ip", "at"))
+
+
+class CustomerCode(Base):
+    """A one-time sign-in code sent to a mobile (gateway/customer/codes.py): only its hash is kept."""
+
+    __tablename__ = "customer_codes"
+
+    id: Mapped[str] = mapped_column(String(26), primary_key=True, default=new_id)
+    mobile: Mapped[str] = mapped_column(String(11))
+    code_hash: Mapped[str] = mapped_column(String(64))
+    client_ip: Mapped[str | None] = mapped_column(String(45))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, comment="wrong guesses against this code")
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_customer_codes_mobile_at", "mobile", "created_at"),
+                      Index("ix_customer_codes_ip_at", "client_ip", "created_at"))
+
+
+class CustomerLink(Base):
+    """A signed link the store sends a customer (gateway/customer/links.py): one purpose, one document,
+    until it expires or is revoked; only the hash of its secret is kept."""
+
+    __tablename__ = "customer_links"
+
+    id: Mapped[str] = mapped_column(String(26), primary_key=True, default=new_id)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    purpose: Mapped[str] = mapped_column(String(30), comment="quote_decision")
+    document_type: Mapped[str] = mapped_column(String(30))
+    document_id: Mapped[str] = mapped_column(String(26))
+    customer_id: Mapped[str] = mapped_column(String(26))
+    store_id: Mapped[str] = mapped_column(String(26))
+    created_by: Mapped[str] = mapped_column(String(26))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_by: Mapped[str | None] = mapped_column(String(26))
+
+    __table_args__ = (Index("ix_customer_links_document", "document_type", "document_id"),)

@@ -50,12 +50,18 @@ ERROR_CODES += (  # every other refusal (issue 19); shared by several services
     "fixed_price_required", "limits_on_chain_entry", "price_below_min", "price_above_max", "min_above_max",
     "price_exists", "quote_expired", "quote_changed", "deposit_above_total", "order_state", "order_without_visit",
     "no_findings", "labour_needs_description", "labour_needs_hours", "fee_needs_price", "fee_needs_description",
-    "unknown_declined_work", "package_inactive", "part_not_allowed", "part_choice_required", "nothing_to_approve",
+    "unknown_declined_work", "package_inactive", "part_not_allowed", "part_choice_required",
     "discount_invalid", "customer_or_vehicle_required", "visit_mismatch", "test_drive_state", "returned_before_out",
     "mileage_below_out",
     # workshop
     "bay_code_taken", "bay_occupied", "unknown_bay", "bay_out_of_service", "finding_not_quotable",
     "findings_already_quoted", "user_already_technician")
+ERROR_CODES += (  # the manager's screens: the approval queue, staff accounts and the store's details
+    "approval_not_pending", "discount_above_own_limit", "discount_rejected", "role_needs_hq", "store_not_yours",
+    "refund_needs_manager")
+ERROR_CODES += (  # the customer channel's sign-in (gateway/customer/codes.py)
+    "code_invalid", "code_locked", "code_requests_limited", "link_invalid",
+    "appointment_started")
 
 ERROR_CODES += (  # payments through a provider (finance, issue 22)
     "payment_provider_unavailable", "payment_provider_refused", "payment_intent_state", "notification_rejected")
@@ -120,6 +126,12 @@ class StoreCreate(Schema):
     timezone = TimeZone(load_default="Asia/Shanghai")
     address = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
     phone = Phone(load_default=None, allow_none=True, metadata={"example": "020-88886666"})
+
+
+class StorePatch(Schema):
+    name = Name(max_length=100)
+    address = fields.String(allow_none=True, validate=validate.Length(max=200))
+    phone = Phone(allow_none=True, metadata={"example": "020-88886666"})
 
 
 class StoreOut(Schema):

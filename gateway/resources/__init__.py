@@ -12,6 +12,7 @@ from services.common.storage import Storage, storage_from_env
 
 from ..auth import Authenticator
 from ..config import Settings
+from ..customer.messages import SmsSender, sms_sender_from_env
 from ..models import Store
 from ..rpc import RpcClient
 
@@ -38,6 +39,8 @@ class Deps:
     identity_db: sessionmaker
     storage: Storage = field(default_factory=storage_from_env)
     """Where attachment bytes are (`STORAGE_BACKEND`)."""
+    sms: SmsSender = field(default_factory=sms_sender_from_env)
+    """Where text messages to customers go (`SMS_BACKEND`)."""
 
 
 class Resource:

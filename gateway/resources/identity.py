@@ -12,7 +12,7 @@ from services.common.schemas import dump_page
 from .. import identity
 from ..api import endpoint
 from ..auth import Principal
-from ..schemas import (LoginRequest, LoginResponse, StoreCreate, StoreListQuery, StoreOut, UserCreate,
+from ..schemas import (LoginRequest, LoginResponse, StoreCreate, StoreListQuery, StoreOut, StorePatch, UserCreate,
                        UserListQuery, UserOut, UserPatch)
 from . import Resource
 
@@ -65,6 +65,15 @@ class Stores(Resource):
             return dump_page(identity.list_stores(session, req.context.principal, req.context.query), store_out)
 
 
+class StoreItem(Resource):
+    @endpoint("Change a store's details (name, address, phone: the header of its printed documents)",
+              tag="identity", roles=MANAGERS, body=StorePatch, response=StoreOut)
+    def on_patch(self, req, resp, store_id: str):
+        with self.deps.identity_db() as session, session.begin():
+            return store_out.dump(identity.update_store(session, req.context.principal, store_id,
+                                                        req.context.body))
+
+
 class Users(Resource):
     @endpoint("Create a staff account", tag="identity", roles=MANAGERS, body=UserCreate, response=UserOut,
               status=201, idempotent=True)
@@ -94,6 +103,7 @@ def routes(deps) -> list[tuple[str, object]]:
         ("/v1/auth/login", Login(deps)),
         ("/v1/me", Me(deps)),
         ("/v1/stores", Stores(deps)),
+        ("/v1/stores/{store_id}", StoreItem(deps)),
         ("/v1/users", Users(deps)),
         ("/v1/users/{user_id}", UserItem(deps)),
     ]

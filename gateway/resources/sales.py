@@ -255,6 +255,13 @@ class QuoteDiscountApproval(Resource):
         return self.call(req, "sales", "approve_quote_discount", quote_id=quote_id, data=req.context.body_json)
 
 
+class QuoteDiscountRejection(Resource):
+    @endpoint("A manager rejects the discount (or price below cost) with a reason; the advisor changes it, "
+              "which asks again", tag=TAG, roles=MANAGERS, body=s.RejectionIn, response=s.QuoteOut)
+    def on_post(self, req, resp, quote_id: str):
+        return self.call(req, "sales", "reject_quote_discount", quote_id=quote_id, data=req.context.body_json)
+
+
 class QuotePresent(Resource):
     @endpoint("Present the quote to the customer", tag=TAG, roles=COUNTER, response=s.QuoteOut)
     def on_post(self, req, resp, quote_id: str):
@@ -335,6 +342,7 @@ def routes(deps) -> list[tuple[str, object]]:
         ("/v1/quotes/{quote_id}/packages", QuotePackages(deps)),
         ("/v1/quotes/{quote_id}/discount", QuoteDiscount(deps)),
         ("/v1/quotes/{quote_id}/discount/approve", QuoteDiscountApproval(deps)),
+        ("/v1/quotes/{quote_id}/discount/reject", QuoteDiscountRejection(deps)),
         ("/v1/quotes/{quote_id}/present", QuotePresent(deps)),
         ("/v1/quotes/{quote_id}/decision", QuoteDecision(deps)),
         ("/v1/quotes/{quote_id}/revise", QuoteRevise(deps)),

@@ -13,6 +13,8 @@ from . import policy
 request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
 
 ROLES_WITHOUT_FULL_PHONE = frozenset({"technician"})
+CUSTOMER_ROLE = "customer"
+"""The role a car owner's calls carry (gateway customer tokens, `/c/v1/`)."""
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,13 @@ class Caller:
     def is_system(self) -> bool:
         """No user: an internal call (event handler, timer, another service)."""
         return self.role is None
+
+    def require_customer(self) -> str:
+        """The crm customer id of a car owner calling through the customer channel (role `customer`,
+        the customer's id as the user); Forbidden for anyone else."""
+        if self.role != CUSTOMER_ROLE or not self.user_id:
+            raise Forbidden("Only a signed-in customer may do this.")
+        return self.user_id
 
     @property
     def is_hq(self) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from nameko.extensions import DependencyProvider
 from nameko.timer import timer
+from sqlalchemy import select
 
 from services.common.db import utcnow
 from services.common.entrypoints import ServiceBase, event_handler, rpc, unit_of_work
@@ -20,6 +21,7 @@ from .schemas import (AuditEntryOut, CampaignCreate, CampaignOut, CampaignPrevie
                       MergeRequest, MessageOut, MessageQuery, ReminderOut, ReminderQuery, SatisfactionOut,
                       SatisfactionQuery, ServiceIntervalIn, ServiceIntervalOut, StoreSettingsOut, StoreSettingsPatch,
                       VehicleCreate, VehicleListQuery, VehicleOut, VehiclePatch)
+from .models import Customer, Vehicle
 from .senders import rate_limits_from_env, sender_from_env
 
 customer_out = CustomerOut()
@@ -146,6 +148,22 @@ class CrmService(ServiceBase):
     @rpc
     def list_vehicles(self, query: dict) -> dict:
         return dump_page(domain.search_vehicles(self.db, load(VehicleListQuery(), query)), vehicle_out)
+
+    # -- the customer channel ---------------------------------------------------------------
+    @rpc
+    def customer_for_sign_in(self, mobile: str) -> dict | None:
+        """Whose number this is, for the gateway's sign-in (an erased or merged-away customer signs in
+        as nobody): `{id, name}` or None."""
+        customer = self.db.scalar(select(Customer).where(Customer.mobile == mobile, Customer.erased_at.is_(None),
+                                                         Customer.merged_into_id.is_(None)))
+        return None if customer is None else {"id": customer.id, "name": customer.name}
+
+    @rpc
+    def customer_vehicles(self) -> dict:
+        """The signed-in customer's own cars."""
+        rows = self.db.scalars(select(Vehicle).where(Vehicle.customer_id == self.caller.require_customer())
+                               .order_by(Vehicle.created_at, Vehicle.id))
+        return {"items": vehicle_out.dump(rows, many=True), "next_cursor": None}
 
     # -- per-store settings ---------------------------------------------------------------------
     @rpc

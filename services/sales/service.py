@@ -12,10 +12,12 @@ from services.common import attachments
 from services.common.entrypoints import AuditTrail, ServiceBase, event_handler, rpc, unit_of_work
 from services.common.errors import Invalid, Unavailable
 from services.common.schemas import StoresPeriodQuery, dump_page, load
+from services.common.timeline import TimelineStepOut
 from services.common.upstream import ServiceRpc, answer_within_timeout
 
+from . import customer_schemas as cs
 from . import schemas as s
-from .domain import appointments, catalogue, orders, privacy, quotes, reception, settings
+from .domain import appointments, catalogue, customer, orders, privacy, quotes, reception, settings
 
 log = logging.getLogger(__name__)
 
@@ -343,6 +345,11 @@ class SalesService(AuditTrail, ServiceBase):
         return self._quote(quotes.approve(self.db, self.caller, quote_id, note))
 
     @rpc
+    def reject_quote_discount(self, quote_id: str, data: dict) -> dict:
+        reason = load(s.RejectionIn(), data)["reason"]
+        return self._quote(quotes.reject(self.db, self.caller, quote_id, reason))
+
+    @rpc
     def present_quote(self, quote_id: str) -> dict:
         return self._quote(quotes.present(self.db, self.caller, quote_id))
 
@@ -357,6 +364,50 @@ class SalesService(AuditTrail, ServiceBase):
     @rpc
     def contract_quote(self, quote_id: str, data: dict) -> dict:
         return self._order(orders.contract(self.db, self.caller, quote_id, load(s.ContractIn(), data)))
+
+    # -- the customer channel (caller role `customer`) ---------------------------------------
+    def _customer_quote(self, quote) -> dict:
+        data = cs.CustomerQuoteOut().dump(quote)
+        data["totals"] = _totals(quote)
+        data["signed"] = customer.is_signed(self.db, quote.id)
+        return data
+
+    @rpc
+    def customer_quote(self, quote_id: str) -> dict:
+        """The signed-in customer's own presented (or decided) quote; anyone else's is NotFound."""
+        return self._customer_quote(customer.own_quote(self.db, self.caller, quote_id))
+
+    @rpc
+    def customer_decide_quote(self, quote_id: str, data: dict) -> dict:
+        return self._customer_quote(customer.decide(self.db, self.caller, quote_id,
+                                                    load(cs.CustomerDecisionIn(), data)))
+
+    @rpc
+    def customer_book_appointment(self, data: dict) -> dict:
+        booking = load(cs.CustomerBookingIn(), data)
+        vehicle = self._crm("get_vehicle", booking["vehicle_id"], "vehicle_id")
+        if vehicle.get("customer_id") != self.caller.require_customer():
+            raise Invalid("Not one of your cars.", fields={"vehicle_id": ["Unknown."]})
+        return appointment_out.dump(customer.book(self.db, self.caller, booking))
+
+    @rpc
+    def customer_appointments(self) -> dict:
+        return {"items": appointment_out.dump(customer.own_appointments(self.db, self.caller), many=True),
+                "next_cursor": None}
+
+    @rpc
+    def customer_cancel_appointment(self, appointment_id: str) -> dict:
+        return appointment_out.dump(customer.cancel(self.db, self.caller, appointment_id))
+
+    @rpc
+    def free_slots(self, query: dict) -> dict:
+        params = load(cs.FreeSlotsQuery(), query)
+        return {"items": cs.FreeSlotOut().dump(customer.free_slots(self.db, params["store_id"], params["date"]),
+                                               many=True)}
+
+    @rpc
+    def customer_timeline(self, vehicle_id: str | None = None) -> dict:
+        return {"items": TimelineStepOut().dump(customer.timeline(self.db, self.caller, vehicle_id), many=True)}
 
     @timer(interval=60)
     @unit_of_work

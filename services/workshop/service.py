@@ -11,8 +11,9 @@ from services.common.errors import Forbidden
 from services.common.policy import manages, visible_stores
 from services.common.upstream import ServiceRpc, answer_within_timeout, as_domain_error
 from services.common.schemas import StoresPeriodQuery, load
+from services.common.timeline import TimelineStepOut
 
-from .domain import bays, clock, completion, dispatch, inspections, privacy, qc, stats, technicians, work_orders
+from .domain import bays, clock, completion, customer, dispatch, inspections, privacy, qc, stats, technicians, work_orders
 from .domain.views import work_order_view, work_order_views
 from .schemas import (AttentionOut, BayCreate, BayListQuery, BayOut, BayPlanOut, BayPlanQuery, CertificationCreate,
                       CertificationOut, ClockOutRequest, ClockRequest, CompleteRequest, CrewBoardOut,
@@ -122,6 +123,11 @@ class WorkshopService(AuditTrail, ServiceBase):
                                     "items": dispatch.crew_board(self.db, params["store_id"], params["at"])})
 
     # -- work orders -----------------------------------------------------------------------------
+    @rpc
+    def customer_timeline(self, vehicle_id: str | None = None) -> dict:
+        """The workshop steps of the signed-in customer's cars (the customer channel)."""
+        return {"items": TimelineStepOut().dump(customer.timeline(self.db, self.caller, vehicle_id), many=True)}
+
     @rpc
     def list_work_orders(self, query: dict) -> dict:
         result = work_orders.list_work_orders(self.db, self.caller, load(WorkOrderListQuery(), query))

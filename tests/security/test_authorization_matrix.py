@@ -160,6 +160,8 @@ TABLE = [
     row("POST", "/v1/quotes/{quote_id}/decision", COUNTER, body={"approved_line_ids": [], "declined_line_ids": []},
         ids={"quote_id": "draft_quote_id"}),
     row("POST", "/v1/quotes/{quote_id}/revise", COUNTER),
+    row("POST", "/v1/quotes/{quote_id}/customer-link", COUNTER),
+    row("DELETE", "/v1/quotes/{quote_id}/customer-link", COUNTER),
     row("POST", "/v1/quotes/{quote_id}/contract", COUNTER, body={"payment_method": "cash", "signed_by": "王安全"}),
     row("GET", "/v1/quotes/{quote_id}/pdf", STAFF),
     row("GET", "/v1/orders/{order_id}/contract.pdf", STAFF),
@@ -321,7 +323,7 @@ def expected(entry: Row, role: str, scope: str) -> str:
 
 
 def test_every_operation_of_the_api_is_in_the_table(chain):
-    operations = chain.operations()
+    operations = {op for op in chain.operations() if " /c/v1/" not in op}  # car owners': test_customer_matrix.py
     table = [entry.key for entry in TABLE]
     assert len(table) == len(set(table)), "a row appears twice"
     missing = sorted(operations - set(table))

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.customer import car_with_quote, sign_in, staff_world
+
 pytestmark = pytest.mark.e2e
 
 EXAMPLES = os.environ.get("FUZZ_EXAMPLES", "4")
@@ -28,8 +30,10 @@ CHECKS = ("not_a_server_error,status_code_conformance,content_type_conformance,r
           "response_schema_conformance,ignored_auth,nothing_leaks,declared_valid_is_accepted")
 
 
-def run_schemathesis(chain, role: str, report: Path) -> subprocess.CompletedProcess:
-    session = chain.fuzzers[role]
+def run_schemathesis(chain, role: str, report: Path, session=None, *only: str) -> subprocess.CompletedProcess:
+    """One run as `role`'s fuzzing account (or `session`), over every operation (or `only` those
+    schemathesis options select)."""
+    session = session or chain.fuzzers[role]
     env = {**os.environ, "SCHEMATHESIS_HOOKS": "tests.security.fuzz_hooks",
            "FUZZ_SECRETS": json.dumps(chain.secrets()),
            "FUZZ_PROTECTED_USERS": json.dumps([user["id"] for user in chain.users.values()])}
@@ -40,6 +44,7 @@ def run_schemathesis(chain, role: str, report: Path) -> subprocess.CompletedProc
                "--request-timeout", "30", "--no-color", "--report", "json", "--report-json-path", str(report)]
     if SEED != "random":
         command += ["--seed", SEED]
+    command += list(only)
     return subprocess.run(command, env=env, capture_output=True, text=True, timeout=1800,
                           cwd=Path(__file__).resolve().parents[2])
 
@@ -51,4 +56,17 @@ def test_fuzzing_the_openapi_document_finds_nothing(chain, role, tmp_path):
     print(f"schemathesis as {role}, phases {PHASES}, {EXAMPLES} examples per operation:\n{summary}")
     tested = re.search(r"Tested: (\d+)", summary)
     assert tested and int(tested.group(1)) == len(chain.operations()), summary
+    assert result.returncode == 0, result.stdout[-20000:] + result.stderr[-3000:]
+
+
+def test_fuzzing_the_customer_channel_as_a_customer_finds_nothing(chain, tmp_path):
+    """The customer operations (`/c/v1/`) as a signed-in car owner with a presented quote of their own."""
+    store, advisor, name = staff_world(chain.stack, chain.admin)
+    car = car_with_quote(chain.stack, store, advisor, name)
+    customer = sign_in(chain.stack, car.customer["mobile"])
+    result = run_schemathesis(chain, "customer", tmp_path / "report.json", customer, "--include-path-regex", "^/c/v1/")
+    summary = result.stdout[result.stdout.find("SUMMARY"):]
+    print(f"schemathesis as a customer, phases {PHASES}, {EXAMPLES} examples per operation:\n{summary}")
+    tested = re.search(r"Tested: (\d+)", summary)
+    assert tested and int(tested.group(1)) == len([op for op in chain.operations() if " /c/v1/" in op]), summary
     assert result.returncode == 0, result.stdout[-20000:] + result.stderr[-3000:]

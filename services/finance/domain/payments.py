@@ -244,7 +244,8 @@ def refund_payment(session: Session, caller: Caller, payment_id: str, data: dict
     approved_by = None
     if amount > limit:
         if not manages(caller):
-            raise Forbidden(f"Refunds above {limit} fen need a store manager's approval.")
+            raise Forbidden(f"Refunds above {limit} fen need a store manager's approval.", code="refund_needs_manager",
+                            params={"limit_fen": limit})
         approved_by = caller.user_id
     elif caller.role in MANAGERS:
         approved_by = caller.user_id

@@ -1,0 +1,81 @@
+"""Request and response bodies of the customer channel (`/c/v1/`) that the gateway itself defines."""
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from services.common.fields import Mobile
+
+MAX_SIGNATURE_CHARS = 400_000
+"""A signature drawn on a phone is a small PNG: its base64 text stays well under this."""
+
+
+class CodeRequest(Schema):
+    mobile = Mobile(required=True, metadata={"example": "13812345678"})
+
+
+class CodeSent(Schema):
+    expires_in = fields.Integer(metadata={"description": "Seconds the code is valid"})
+    resend_after = fields.Integer(metadata={"description": "Seconds before another code may be asked for"})
+
+
+class CustomerLoginRequest(Schema):
+    mobile = Mobile(required=True, metadata={"example": "13812345678"})
+    code = fields.String(required=True, load_only=True, validate=validate.Regexp(r"^[0-9]{6}$", error="Six digits."))
+
+
+class CustomerOut(Schema):
+    id = fields.String()
+    name = fields.String()
+
+
+class CustomerLoginResponse(Schema):
+    access_token = fields.String()
+    token_type = fields.String(metadata={"enum": ["bearer"]})
+    expires_in = fields.Integer(metadata={"description": "Seconds"})
+    customer = fields.Nested(CustomerOut)
+
+
+class DecisionBody(Schema):
+    approved_line_ids = fields.List(fields.String(validate=validate.Length(min=1, max=26)), load_default=list,
+                                    validate=validate.Length(max=200))
+    declined_line_ids = fields.List(fields.String(validate=validate.Length(min=1, max=26)), load_default=list,
+                                    validate=validate.Length(max=200))
+    signature_png = fields.String(load_default=None, allow_none=True,
+                                  validate=validate.Length(min=1, max=MAX_SIGNATURE_CHARS), metadata={
+                                      "description": "The signature drawn on screen: a PNG, base64 (a data: URL "
+                                                     "is taken too)"})
+
+
+class TimelineQuery(Schema):
+    vehicle_id = fields.String(load_default=None, validate=validate.Length(min=1, max=26),
+                               metadata={"description": "One of the customer's cars (all of them when left out)"})
+
+
+class CustomerStoreOut(Schema):
+    id = fields.String()
+    name = fields.String()
+    address = fields.String(allow_none=True)
+    phone = fields.String(allow_none=True)
+    timezone = fields.String()
+
+
+class LinkOut(Schema):
+    id = fields.String()
+    url = fields.String(metadata={"description": "The link to send the customer (its secret is shown only here)"})
+    expires_at = fields.DateTime()
+
+
+class LinksRevokedOut(Schema):
+    revoked = fields.Integer(metadata={"description": "How many live links were revoked"})
+
+
+class LinkRequest(Schema):
+    token = fields.String(required=True, load_only=True, validate=validate.Length(min=20, max=100))
+
+
+class LinkLoginResponse(Schema):
+    access_token = fields.String()
+    token_type = fields.String(metadata={"enum": ["bearer"]})
+    expires_in = fields.Integer(metadata={"description": "Seconds"})
+    document_type = fields.String(metadata={"enum": ["quote"]})
+    document_id = fields.String()

@@ -1,0 +1,42 @@
+// The phone app's words, Chinese first; an API refusal is worded from its error code.
+export const STEPS = {
+  checked_in: "已到店接车", quoted: "报价已出", approved: "已确认全部项目", partially_approved: "已确认部分项目",
+  declined: "已拒绝报价", order_confirmed: "已签单", work_started: "开始施工", waiting_parts: "等待配件",
+  qc_passed: "质检通过", ready: "车辆已完工，可取车", delivered: "已交车", cancelled: "已取消",
+};
+export const QUOTE_STATES = {
+  presented: "待您确认", approved: "已确认", partially_approved: "已部分确认", declined: "已拒绝",
+  contracted: "已签单", expired: "已过期",
+};
+export const KINDS = { labour: "工时", part: "配件", fee: "费用" };
+const ERRORS = {
+  code_invalid: "验证码不正确或已过期",
+  code_locked: "验证码输错次数过多，请稍后重新获取",
+  code_requests_limited: "获取验证码太频繁，请稍后再试",
+  link_invalid: "链接无效、已过期或已被门店撤销，请用手机号登录",
+  forbidden: "此链接只能查看对应的报价",
+  rate_limited: "操作太频繁，请稍后再试",
+  unauthorized: "登录已失效，请重新登录",
+  not_found: "没有找到这条记录",
+  validation_failed: "填写的内容有误，请检查",
+  slot_full: "该时段已约满，请换个时段",
+  already_booked: "这辆车在该时段已有预约",
+  slot_outside_opening_hours: "该时段不在门店营业时间内",
+  appointment_started: "预约时段已开始，不能在线取消，请联系门店",
+  conflict: "当前状态不能这样操作，请刷新",
+  quote_state: "这份报价已经确认过了",
+  decision_incomplete: "请对每个项目选择同意或不需要",
+  service_unavailable: "服务繁忙，请稍后再试",
+};
+export function errorWords(code) {
+  return ERRORS[code] || "出错了，请稍后再试";
+}
+export function yuan(fen) {
+  const sign = fen < 0 ? "-" : "";
+  const abs = Math.abs(fen);
+  return `${sign}¥${Math.floor(abs / 100).toLocaleString("zh-CN")}.${String(abs % 100).padStart(2, "0")}`;
+}
+export function when(iso) {
+  return new Date(iso).toLocaleString("zh-CN", { timeZone: "Asia/Shanghai", month: "numeric", day: "numeric",
+                                                 hour: "2-digit", minute: "2-digit", hour12: false });
+}

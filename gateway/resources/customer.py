@@ -1,0 +1,244 @@
+"""The customer channel (车主端) under `/c/v1/`: a car owner signs in with a one-time code and sees
+only their own cars and documents. Each service's customer RPC takes the customer from the caller
+(role `customer`), never from the request, and answers another customer's document as unknown (404)."""
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
+
+import falcon
+from sqlalchemy import select
+
+from services.common.errors import Conflict
+from services.common.ids import new_id
+from services.common.timeline import TimelineStepOut
+from services.crm.schemas import VehicleOut
+from services.sales import customer_schemas as cs
+from services.sales.schemas import AppointmentOut
+
+from ..api import ValidationFailed, endpoint
+from ..auth import CUSTOMER
+from ..customer import codes, links
+from ..customer.messages import Sms
+from ..customer.schemas import (CodeRequest, CodeSent, CustomerLoginRequest, CustomerLoginResponse,
+                                CustomerStoreOut, DecisionBody, LinkLoginResponse, LinkOut, LinkRequest,
+                                LinksRevokedOut, TimelineQuery)
+from ..models import Store
+from . import Resource
+
+TAG = "customer"
+COUNTER = frozenset({"hq_admin", "store_manager", "service_advisor"})
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+class CodeRequests(Resource):
+    @endpoint("Send a one-time sign-in code by SMS (202 whether or not the number is a customer's)", tag=TAG,
+              roles=None, body=CodeRequest, response=CodeSent, status=202, errors=(429, 503))
+    def on_post(self, req, resp):
+        mobile, client_ip = req.context.body["mobile"], req.context.client_ip
+        with self.deps.identity_db() as session:
+            codes.require_may_send(session, mobile, client_ip)
+        owner = self.deps.rpc.call("crm", "customer_for_sign_in", {"request_id": req.context.request_id},
+                                   mobile=mobile)
+        with self.deps.identity_db() as session, session.begin():
+            code = codes.new_code(session, self.deps.settings.jwt_secret, mobile, client_ip)
+        if owner is not None:  # a number nobody owns gets a code row (same limits) but no message
+            self.deps.sms.send(Sms(to=mobile, purpose="sign_in",
+                                   body=f"【车主服务】您的登录验证码 {code}，{codes.CODE_TTL.seconds // 60} 分钟内有效。"
+                                        "请勿告诉他人。"))
+        return {"expires_in": int(codes.CODE_TTL.total_seconds()),
+                "resend_after": int(codes.RESEND_AFTER.total_seconds())}
+
+
+class CustomerLogin(Resource):
+    @endpoint("Exchange a mobile and its one-time code for a customer token", tag=TAG, roles=None,
+              body=CustomerLoginRequest, response=CustomerLoginResponse, errors=(401, 429, 503))
+    def on_post(self, req, resp):
+        mobile, key = req.context.body["mobile"], self.deps.settings.jwt_secret
+        # asked first, so that crm being down never uses up the code; told only after the code is checked
+        owner = self.deps.rpc.call("crm", "customer_for_sign_in", {"request_id": req.context.request_id},
+                                   mobile=mobile)
+        try:
+            with self.deps.identity_db() as session, session.begin():
+                codes.redeem(session, key, mobile, req.context.body["code"])
+        except codes.WrongGuess as guess:
+            with self.deps.identity_db() as session, session.begin():
+                refusal = codes.guessed_wrong(session, guess)
+            raise refusal from None
+        if owner is None:
+            raise falcon.HTTPUnauthorized(title="code_invalid", description="The code is wrong or has expired.")
+        tokens = self.deps.auth.tokens
+        return {"access_token": tokens.issue_customer(owner["id"]), "token_type": "bearer",
+                "expires_in": tokens.customer_ttl, "customer": owner}
+
+
+class LinkLogin(Resource):
+    @endpoint("Open a link the store sent: a customer token for that one document, while the link lives",
+              tag=TAG, roles=None, body=LinkRequest, response=LinkLoginResponse, errors=(401,))
+    def on_post(self, req, resp):
+        with self.deps.identity_db() as session:
+            link = links.redeem(session, req.context.body["token"])
+        tokens = self.deps.auth.tokens
+        token = tokens.issue_customer(link.customer_id, link)
+        return {"access_token": token, "token_type": "bearer", "document_type": link.document_type,
+                "document_id": link.document_id, "expires_in": int(tokens.customer(token)["exp"] - time.time())}
+
+
+class QuoteLink(Resource):
+    """Staff send a customer a link to decide a presented quote, and revoke it."""
+
+    @endpoint("A signed link for the customer to decide this presented quote (expires in 3 days)", tag=TAG,
+              roles=COUNTER, response=LinkOut, status=201)
+    def on_post(self, req, resp, quote_id: str):
+        quote = self.call(req, "sales", "get_quote", quote_id=quote_id)  # the staff member's store, checked
+        if quote["state"] != "presented":
+            raise Conflict("Only a presented quote is sent to the customer.", code="quote_state",
+                              params={"status": quote["state"]})
+        with self.deps.identity_db() as session, session.begin():
+            link, token = links.create(session, req.context.principal.id, quote)
+        return LinkOut().dump({"id": link.id, "url": f"/m/#/link/{token}", "expires_at": link.expires_at})
+
+    @endpoint("Revoke every live link to this quote", tag=TAG, roles=COUNTER, response=LinksRevokedOut)
+    def on_delete(self, req, resp, quote_id: str):
+        self.call(req, "sales", "get_quote", quote_id=quote_id)
+        with self.deps.identity_db() as session, session.begin():
+            return {"revoked": links.revoke(session, req.context.principal.id, "quote", quote_id)}
+
+
+class Vehicles(Resource):
+    @endpoint("The signed-in customer's cars", tag=TAG, roles=CUSTOMER, response=VehicleOut, paginated=True)
+    def on_get(self, req, resp):
+        return self.call(req, "crm", "customer_vehicles")
+
+
+class QuoteItem(Resource):
+    @endpoint("One of the customer's quotes (presented or decided) with each line's price", tag=TAG, roles=CUSTOMER,
+              response=cs.CustomerQuoteOut)
+    def on_get(self, req, resp, quote_id: str):
+        return self.call(req, "sales", "customer_quote", quote_id=quote_id)
+
+
+class QuoteDecision(Resource):
+    @endpoint("Approve or decline each line of a presented quote, optionally signed on screen (the staff's "
+              "decision rules; the audit names the customer and the address)", tag=TAG, roles=CUSTOMER,
+              body=DecisionBody, response=cs.CustomerQuoteOut)
+    def on_post(self, req, resp, quote_id: str):
+        body = req.context.body
+        data = {"approved_line_ids": body["approved_line_ids"], "declined_line_ids": body["declined_line_ids"],
+                "client_ip": req.context.client_ip}
+        if body.get("signature_png"):
+            png = _png(body["signature_png"])
+            quote = self.call(req, "sales", "customer_quote", quote_id=quote_id)  # 404 before storing anything
+            data["signature"] = self._store_signature(quote["store_id"], png)
+        return self.call(req, "sales", "customer_decide_quote", quote_id=quote_id, data=data)
+
+    def _store_signature(self, store_id: str, png: bytes) -> dict:
+        attachment_id = new_id()
+        key = f"{store_id}/{attachment_id}"
+        with tempfile.TemporaryDirectory() as directory:
+            path = Path(directory) / "signature.png"
+            path.write_bytes(png)
+            self.deps.storage.put(key, path, "image/png")
+        width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+        return {"id": attachment_id, "storage_key": key, "content_type": "image/png", "kind": "image",
+                "size": len(png), "sha256": hashlib.sha256(png).hexdigest(), "width": width, "height": height}
+
+
+def _png(text: str) -> bytes:
+    """The PNG in a base64 text or data: URL; anything else is 422."""
+    _, _, data = text.rpartition(",") if text.startswith("data:") else ("", "", text)
+    try:
+        png = base64.b64decode(data, validate=True)
+    except (binascii.Error, ValueError):
+        png = b""
+    if not png.startswith(PNG_MAGIC) or len(png) < 24:
+        raise ValidationFailed({"signature_png": ["Not a base64 PNG image."]})
+    return png
+
+
+class Timeline(Resource):
+    @endpoint("The steps of the customer's cars (one car with vehicle_id), oldest first: checked in, quoted, "
+              "approved, work started, waiting for parts, QC passed, ready, delivered", tag=TAG, roles=CUSTOMER,
+              query=TimelineQuery, response=TimelineStepOut, paginated=True, errors=(404,))
+    def on_get(self, req, resp):
+        vehicle_id = req.context.query.get("vehicle_id")
+        answers = self.call_all(req, {"vehicles": ("crm", "customer_vehicles", {}),
+                                      "sales": ("sales", "customer_timeline", {"vehicle_id": vehicle_id}),
+                                      "workshop": ("workshop", "customer_timeline", {"vehicle_id": vehicle_id})})
+        if vehicle_id and vehicle_id not in {v["id"] for v in answers["vehicles"]["items"]}:
+            raise falcon.HTTPNotFound(title="not_found", description=f"No vehicle {vehicle_id}.")
+        steps = answers["sales"]["items"] + answers["workshop"]["items"]
+        steps.sort(key=lambda step: (datetime.fromisoformat(step["at"]), STEP_ORDER.index(step["step"])))
+        return {"items": steps, "next_cursor": None}
+
+
+STEP_ORDER = ["checked_in", "quoted", "approved", "partially_approved", "declined", "order_confirmed",
+              "work_started", "waiting_parts", "qc_passed", "ready", "delivered", "cancelled"]
+
+
+class Stores(Resource):
+    @endpoint("The chain's stores a customer can book at", tag=TAG, roles=CUSTOMER, response=CustomerStoreOut,
+              paginated=True)
+    def on_get(self, req, resp):
+        with self.deps.identity_db() as session:
+            rows = session.scalars(select(Store).order_by(Store.name, Store.id)).all()
+        return {"items": CustomerStoreOut().dump(rows, many=True), "next_cursor": None}
+
+
+class FreeSlots(Resource):
+    @endpoint("A store's slots of one day with the bays still free", tag=TAG, roles=CUSTOMER,
+              query=cs.FreeSlotsQuery, response=cs.FreeSlotOut, paginated=True)
+    def on_get(self, req, resp):
+        _require_store(self, req.context.query["store_id"], "store_id")
+        answer = self.call(req, "sales", "free_slots", query=req.context.query_json)
+        return {"items": answer["items"], "next_cursor": None}
+
+
+class Appointments(Resource):
+    @endpoint("Book one of the customer's cars at a store (the staff's slot rules; no overbooking)", tag=TAG,
+              roles=CUSTOMER, body=cs.CustomerBookingIn, response=AppointmentOut, status=201, idempotent=True)
+    def on_post(self, req, resp):
+        _require_store(self, req.context.body["store_id"], "store_id")
+        vehicle_id = req.context.body["vehicle_id"]
+        if vehicle_id not in {v["id"] for v in self.call(req, "crm", "customer_vehicles")["items"]}:
+            raise falcon.HTTPNotFound(title="not_found", description=f"No vehicle {vehicle_id}.")
+        return self.call(req, "sales", "customer_book_appointment", data=req.context.body_json)
+
+    @endpoint("The customer's bookings, the latest slot first", tag=TAG, roles=CUSTOMER, response=AppointmentOut,
+              paginated=True)
+    def on_get(self, req, resp):
+        return self.call(req, "sales", "customer_appointments")
+
+
+class AppointmentCancel(Resource):
+    @endpoint("Cancel one of the customer's bookings before its slot starts", tag=TAG, roles=CUSTOMER,
+              response=AppointmentOut)
+    def on_post(self, req, resp, appointment_id: str):
+        return self.call(req, "sales", "customer_cancel_appointment", appointment_id=appointment_id)
+
+
+def _require_store(resource: Resource, store_id: str, field: str) -> None:
+    if resource.store(store_id) is None:
+        raise ValidationFailed({field: ["Unknown store."]})
+
+
+def routes(deps) -> list[tuple[str, object]]:
+    return [
+        ("/c/v1/auth/code", CodeRequests(deps)),
+        ("/c/v1/auth/login", CustomerLogin(deps)),
+        ("/c/v1/auth/link", LinkLogin(deps)),
+        ("/v1/quotes/{quote_id}/customer-link", QuoteLink(deps)),
+        ("/c/v1/vehicles", Vehicles(deps)),
+        ("/c/v1/quotes/{quote_id}", QuoteItem(deps)),
+        ("/c/v1/quotes/{quote_id}/decision", QuoteDecision(deps)),
+        ("/c/v1/timeline", Timeline(deps)),
+        ("/c/v1/stores", Stores(deps)),
+        ("/c/v1/slots", FreeSlots(deps)),
+        ("/c/v1/appointments", Appointments(deps)),
+        ("/c/v1/appointments/{appointment_id}/cancel", AppointmentCancel(deps)),
+    ]

@@ -1,0 +1,144 @@
+"""The customer channel's view of sales: a car owner (caller role `customer`, the crm customer id as
+the user) sees and decides only their own documents; anyone else's is unknown (NotFound), never
+Forbidden, so an id reveals nothing. Decisions and bookings go through the same rules as the staff's,
+with the caller scoped to the document's store."""
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from services.common import attachments
+from services.common.audit import record_audit
+from services.common.context import CUSTOMER_ROLE, Caller
+from services.common.db import utcnow
+from services.common.errors import Conflict, NotFound
+
+from ..models import ACTIVE_APPOINTMENT_STATES, Appointment, Order, Quote, Visit
+from . import appointments, quotes
+from .appointments import local_day
+from .settings import settings_of
+
+SIGNATURE = "quote_signature"
+"""Attachment owner type of a customer's on-screen signature of a quote decision."""
+VISIBLE_STATES = ("presented", "approved", "partially_approved", "declined", "contracted", "expired")
+"""A draft is still the advisor's: the customer sees a quote once it is presented."""
+
+
+def at_store(caller: Caller, store_id: str) -> Caller:
+    """The customer acting on one document: the staff rules' store scope is that document's store."""
+    return Caller(user_id=caller.user_id, role=CUSTOMER_ROLE, store_ids=frozenset({store_id}),
+                  request_id=caller.request_id)
+
+
+def own_quote(session: Session, caller: Caller, quote_id: str) -> Quote:
+    quote = session.get(Quote, quote_id)
+    if quote is None or quote.customer_id != caller.require_customer() or quote.state not in VISIBLE_STATES:
+        raise NotFound(f"No quote {quote_id}.")
+    return quote
+
+
+def is_signed(session: Session, quote_id: str) -> bool:
+    return bool(attachments.attachments_of(session, SIGNATURE, [quote_id]).get(quote_id))
+
+
+def decide(session: Session, caller: Caller, quote_id: str, data: dict) -> Quote:
+    """The customer's per-line decision: the staff's state machine, then an audit row naming the
+    customer, the client's address and the signature (if drawn)."""
+    quote = own_quote(session, caller, quote_id)
+    scoped = at_store(caller, quote.store_id)
+    decided = quotes.decide(session, scoped, quote_id, {"approved_line_ids": data["approved_line_ids"],
+                                                        "declined_line_ids": data["declined_line_ids"]})
+    signature = data.get("signature")
+    if signature:
+        attachments.record_attachment(session, scoped, {"store_id": quote.store_id, "owner_type": SIGNATURE,
+                                                        "owner_id": quote.id, "parent_id": quote.visit_id}, signature)
+    record_audit(session, scoped, "customer_decided", "quote", quote.id, store_id=quote.store_id, details={
+        "state": decided.state, "approved_line_ids": sorted(data["approved_line_ids"]),
+        "declined_line_ids": sorted(data["declined_line_ids"]), "client_ip": data.get("client_ip"),
+        "signature_id": signature["id"] if signature else None, "channel": "customer"})
+    return decided
+
+
+def book(session: Session, caller: Caller, data: dict) -> Appointment:
+    """A booking by the car's owner: the staff's slot rules, never overbooking."""
+    customer_id = caller.require_customer()
+    return appointments.book(session, at_store(caller, data["store_id"]),
+                             {**data, "customer_id": customer_id, "override_capacity": False})
+
+
+def own_appointments(session: Session, caller: Caller) -> list[Appointment]:
+    """The customer's bookings, the latest slot first (at most 50)."""
+    return list(session.scalars(select(Appointment).where(Appointment.customer_id == caller.require_customer())
+                                .order_by(Appointment.slot_start.desc(), Appointment.id).limit(50)))
+
+
+def cancel(session: Session, caller: Caller, appointment_id: str) -> Appointment:
+    """The customer cancels their own booking before its slot starts (the staff's cancel rules)."""
+    appointment = session.get(Appointment, appointment_id)
+    if appointment is None or appointment.customer_id != caller.require_customer():
+        raise NotFound(f"No appointment {appointment_id}.")
+    if appointment.slot_start <= utcnow():
+        raise Conflict("The slot has started; call the store.", code="appointment_started")
+    return appointments.cancel(session, at_store(caller, appointment.store_id), appointment_id, "车主取消")
+
+
+def free_slots(session: Session, store_id: str, day: date) -> list[dict]:
+    """Each slot of the store's opening hours that day with the bays still free (slots already past
+    are left out)."""
+    settings = settings_of(session, store_id)
+    zone = ZoneInfo(settings.timezone)
+    start, end = local_day(session, store_id, day)
+    counts = session.execute(select(Appointment.slot_start, func.count()).where(
+        Appointment.store_id == store_id, Appointment.slot_start >= start, Appointment.slot_start < end,
+        Appointment.state.in_(ACTIVE_APPOINTMENT_STATES)).group_by(Appointment.slot_start)).all()
+    taken: dict[datetime, int] = {moment.astimezone(zone): count for moment, count in counts}
+    size = settings.slot_minutes
+    opens = settings.opens_at.hour * 60 + settings.opens_at.minute
+    closes = settings.closes_at.hour * 60 + settings.closes_at.minute
+    midnight, now = datetime.combine(day, time(0), tzinfo=zone), datetime.now(zone)
+    slots = []
+    for minute in range(-(-opens // size) * size, closes - size + 1, size):  # slots start every `size` minutes
+        slot = midnight + timedelta(minutes=minute)
+        if slot > now:
+            slots.append({"slot_start": slot, "slot_minutes": size,
+                          "free": max(0, settings.slot_capacity - taken.get(slot, 0))})
+    return slots
+
+
+def timeline(session: Session, caller: Caller, vehicle_id: str | None) -> list[dict]:
+    """The sales steps of the customer's cars (one car with `vehicle_id`): check-in, quote presented and
+    decided, order confirmed, cancelled, delivered."""
+    customer_id = caller.require_customer()
+    steps: list[dict] = []
+
+    def mine(model):
+        query = select(model).where(model.customer_id == customer_id)
+        return query.where(model.vehicle_id == vehicle_id) if vehicle_id else query
+
+    def add(step: str, at, row, document_type: str) -> None:
+        if at is not None:
+            steps.append({"step": step, "at": at, "store_id": row.store_id, "document_type": document_type,
+                          "document_id": row.id, "vehicle_id": row.vehicle_id})
+
+    for visit in session.scalars(mine(Visit)):
+        add("checked_in", visit.checked_in_at, visit, "visit")
+    for quote in session.scalars(mine(Quote).where(Quote.state.in_(VISIBLE_STATES))):
+        add("quoted", quote.presented_at, quote, "quote")
+        if quote.state in ("approved", "partially_approved", "declined") or quote.decided_at:
+            add(_decision_step(quote), quote.decided_at, quote, "quote")
+    for order in session.scalars(mine(Order)):
+        add("order_confirmed", order.confirmed_at, order, "order")
+        add("delivered", order.delivered_at, order, "order")
+        add("cancelled", order.cancelled_at, order, "order")
+    return steps
+
+
+def _decision_step(quote: Quote) -> str:
+    """approved / partially_approved / declined, also once the quote went on to a contract."""
+    decisions = {line.decision for line in quote.lines}
+    if decisions == {"approved"}:
+        return "approved"
+    return "declined" if "approved" not in decisions else "partially_approved"

@@ -1,0 +1,32 @@
+"""The customer channel's view of the workshop: the steps of the signed-in customer's cars."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from services.common.context import Caller
+
+from ..models import QcResult, WorkOrder
+
+
+def timeline(session: Session, caller: Caller, vehicle_id: str | None) -> list[dict]:
+    """Work started, waiting for parts, QC passed and ready (completed) of the customer's work orders
+    (one car with `vehicle_id`); two queries for any number of work orders."""
+    query = select(WorkOrder).where(WorkOrder.customer_id == caller.require_customer())
+    if vehicle_id:
+        query = query.where(WorkOrder.vehicle_id == vehicle_id)
+    found = list(session.scalars(query))
+    passed: dict[str, datetime] = {work_order_id: at for work_order_id, at in session.execute(
+        select(QcResult.work_order_id, QcResult.created_at).where(
+            QcResult.work_order_id.in_([w.id for w in found]), QcResult.passed.is_(True)))} if found else {}
+    steps = []
+    for work_order in found:
+        moments = {"work_started": work_order.started_at, "qc_passed": passed.get(work_order.id),
+                   "ready": work_order.completed_at,
+                   "waiting_parts": work_order.status_changed_at if work_order.waiting_parts else None}
+        steps += [{"step": step, "at": at, "store_id": work_order.store_id, "document_type": "work_order",
+                   "document_id": work_order.id, "vehicle_id": work_order.vehicle_id}
+                  for step, at in moments.items() if at is not None]
+    return steps

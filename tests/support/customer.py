@@ -1,0 +1,95 @@
+"""The customer channel's test world: a store, its advisor, a customer with a car checked in and a
+presented three-line quote (set up by staff through the staff API), and the customer's sign-in with
+the code read from the stack's development SMS sink (`DATA_DIR/sms-sink.jsonl`)."""
+from __future__ import annotations
+
+import json
+import re
+import time
+import uuid
+from dataclasses import dataclass
+
+import requests
+
+from tests.support import data
+from tests.support.stack import Stack
+
+PASSWORD = "Advisor-pass-1"
+SIGNATURE_PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00\x90wS\xde"
+                 b"\x00\x00\x00\x0cIDATx\x9cc\xf8\xcf\xc0\x00\x00\x03\x01\x01\x00\xc9\xfe\x92\xef\x00\x00\x00\x00IEND"
+                 b"\xaeB`\x82")
+"""A 1×1 PNG: a signature drawn on screen."""
+
+
+def ok(reply: requests.Response, status: int | None = None) -> dict:
+    assert reply.status_code == (status or reply.status_code) and reply.status_code < 300, \
+        f"{reply.request.method} {reply.request.url}: {reply.status_code} {reply.text}"
+    return reply.json()
+
+
+@dataclass
+class Car:
+    store: dict
+    advisor: requests.Session
+    advisor_name: str
+    customer: dict
+    vehicle: dict
+    visit: dict
+    quote: dict
+
+
+def staff_world(stack: Stack, admin: requests.Session, store_name: str = "广州天河店") -> tuple[dict, requests.Session, str]:
+    """A new store and its service advisor (logged in)."""
+    store = ok(admin.post(f"{stack.url}/v1/stores", json={"code": f"C{uuid.uuid4().hex[:6]}", "name": store_name}))
+    username = f"advisor-{uuid.uuid4().hex[:8]}"
+    ok(admin.post(f"{stack.url}/v1/users", json={"username": username, "password": PASSWORD,
+                                                 "role": "service_advisor", "store_ids": [store["id"]]}))
+    return store, stack.login(username, PASSWORD), username
+
+
+def car_with_quote(stack: Stack, store: dict, advisor: requests.Session, advisor_name: str = "",
+                   name: str = "王车主") -> Car:
+    """A customer and their car checked in at `store`, with a presented quote of three lines."""
+    url = stack.url
+    customer = ok(advisor.post(f"{url}/v1/customers", json={"name": name, "mobile": data.mobile(),
+                                                            "home_store_id": store["id"]}))
+    vehicle = ok(advisor.post(f"{url}/v1/customers/{customer['id']}/vehicles",
+                              json={"plate": data.plate(), "make": "丰田", "model": "卡罗拉"}))
+    visit = ok(advisor.post(f"{url}/v1/visits", json={"store_id": store["id"], "customer_id": customer["id"],
+                                                      "vehicle_id": vehicle["id"], "mileage_km": 42000,
+                                                      "needs": ["保养"]}))
+    quote = ok(advisor.post(f"{url}/v1/quotes", json={"visit_id": visit["id"], "lines": [
+        {"kind": "labour", "description": "更换机油机滤", "flat_price_fen": 12000},
+        {"kind": "labour", "description": "四轮定位", "flat_price_fen": 19800},
+        {"kind": "fee", "description": "空调清洗", "unit_price_fen": 8800}]}))
+    quote = ok(advisor.post(f"{url}/v1/quotes/{quote['id']}/present"))
+    return Car(store, advisor, advisor_name, customer, vehicle, visit, quote)
+
+
+def sms_codes(stack: Stack, mobile: str) -> list[str]:
+    """Every sign-in code the development SMS sink has 'sent' to this number, oldest first."""
+    sink = stack.log_dir / "sms-sink.jsonl"
+    if not sink.exists():
+        return []
+    lines = [json.loads(line) for line in sink.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [re.search(r"\d{6}", line["body"]).group() for line in lines if line["to"] == mobile]
+
+
+def latest_code(stack: Stack, mobile: str, after: int = 0, timeout: float = 10) -> str:
+    """The newest code sent to `mobile` once more than `after` codes were sent to it."""
+    deadline = time.monotonic() + timeout
+    while len(codes := sms_codes(stack, mobile)) <= after:
+        assert time.monotonic() < deadline, f"no code sent to {mobile}"
+        time.sleep(0.1)
+    return codes[-1]
+
+
+def sign_in(stack: Stack, mobile: str) -> requests.Session:
+    """A customer's session: ask for a code, read it from the sink, log in."""
+    before = len(sms_codes(stack, mobile))
+    assert requests.post(f"{stack.url}/c/v1/auth/code", json={"mobile": mobile}, timeout=10).status_code == 202
+    reply = ok(requests.post(f"{stack.url}/c/v1/auth/login",
+                             json={"mobile": mobile, "code": latest_code(stack, mobile, before)}, timeout=10))
+    session = requests.Session()
+    session.headers["Authorization"] = f"Bearer {reply['access_token']}"
+    return session
