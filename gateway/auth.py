@@ -18,9 +18,11 @@ from typing import Callable
 import falcon
 import jwt
 
+from services.common.policy import CUSTOMER_ROLE
+
 from .models import User
 
-CUSTOMER = frozenset({"customer"})
+CUSTOMER = frozenset({CUSTOMER_ROLE})
 """`endpoint(roles=CUSTOMER)`: a car owner's route under /c/v1 (customer tokens only)."""
 CUSTOMER_AUDIENCE = "customer"
 """The `aud` of customer tokens; staff tokens carry none, and each kind is refused on the other's routes."""

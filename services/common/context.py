@@ -9,12 +9,12 @@ import contextvars
 from dataclasses import dataclass, field
 
 from . import policy
+from .errors import Forbidden
+from .policy import CUSTOMER_ROLE
 
 request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
 
 ROLES_WITHOUT_FULL_PHONE = frozenset({"technician"})
-CUSTOMER_ROLE = "customer"
-"""The role a car owner's calls carry (gateway customer tokens, `/c/v1/`)."""
 
 
 @dataclass(frozen=True)

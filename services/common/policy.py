@@ -20,6 +20,8 @@ FRONT_DESK = COUNTER | {"cashier"}
 """The counter and the till."""
 SHOP_FLOOR = COUNTER | {"technician"}
 """Who works on the cars."""
+CUSTOMER_ROLE = "customer"
+"""The role a car owner's calls carry (gateway customer tokens, `/c/v1/`): no store, only their own."""
 
 
 class Actor(Protocol):
