@@ -1,7 +1,7 @@
 """Tokens and the principal behind a request.
 
-A JWT (HS256, its key named by the `kid` header) names the user and the user's token version (`ver`) when it was issued. A password,
-role or store change, or disabling the account, raises the version (`identity.update_user`), which
+A JWT (HS256, its key named by the `kid` header) names the user and the user's token version (`ver`) when it was
+issued. A password, role or store change, or disabling the account, raises the version (`identity.update_user`), which
 ends every earlier token. Each request reads the user's current version and active flag (one
 primary-key lookup in the identity database, so a change made through one gateway worker holds on
 every worker at once); role and stores are cached per worker for that version.

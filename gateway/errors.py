@@ -83,7 +83,7 @@ def handle_unavailable(req, resp, exc: ServiceUnavailable, _params):
 def handle_unexpected(req, resp, exc: Exception, _params):
     if isinstance(exc, falcon.HTTPError):  # let Falcon's own machinery serialise these
         raise exc
-    log.exception("unhandled error")
+    log.error("unhandled error", exc_info=exc)
     _respond(req, resp, falcon.HTTP_500, "internal_error", "Internal error; quote the request id to support.")
 
 

@@ -10,7 +10,7 @@ from typing import Callable
 import falcon
 from sqlalchemy import Text, cast, delete
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import sessionmaker
 
 from .models import IdempotencyRecord
 
@@ -37,7 +37,7 @@ def idempotent_call(sessions: sessionmaker, user_id: str, key: str, method: str,
                 session.commit()
             except IntegrityError:
                 session.rollback()
-                raise _conflict("A request with this Idempotency-Key is in progress.")
+                raise _conflict("A request with this Idempotency-Key is in progress.") from None
         elif record.fingerprint != print_:
             raise _conflict("This Idempotency-Key was used for a different request.")
         elif record.status is None:

@@ -167,7 +167,8 @@ def _operation(meta: Endpoint, path: str, method: str) -> dict:
         operation["requestBody"] = {"required": _has_required_fields(meta.body),
                                     "content": {"application/json": {"schema": meta.body}}}
     if meta.upload is not None:
-        operation["requestBody"] = {"required": True, "content": {"multipart/form-data": {"schema": _form(meta.upload)}}}
+        operation["requestBody"] = {"required": True,
+                                    "content": {"multipart/form-data": {"schema": _form(meta.upload)}}}
     if meta.idempotent:
         operation["parameters"].append({"in": "header", "name": "Idempotency-Key", "required": False,
                                         "schema": {"type": "string", "maxLength": 200}})

@@ -59,7 +59,8 @@ def totals_rows(totals: Totals, tax_inclusive: bool, rate: str | Decimal | None,
     tax = (f"税额 {percent(rate)}".strip(), yuan(totals.tax_fen))
     discount = ("优惠", yuan(-totals.discount_fen))
     if tax_inclusive:
-        return ([*before, ("小计（含税）", yuan(totals.subtotal_fen)), discount, ("合计（含税）", yuan(totals.total_fen))],
+        return ([*before, ("小计（含税）", yuan(totals.subtotal_fen)), discount,
+                 ("合计（含税）", yuan(totals.total_fen))],
                 [("其中：不含税金额", yuan(totals.total_fen - totals.tax_fen)), (f"其中：{tax[0]}", tax[1])])
     return [*before, ("小计（不含税）", yuan(totals.subtotal_fen)), discount, tax,
             ("合计（含税）", yuan(totals.total_fen))], []

@@ -66,11 +66,13 @@ def quote_sheet(quote: dict, parties: Parties) -> Sheet:
     rows, sums = _priced(quoted, inclusive)
     totals, inside = totals_rows(sums, inclusive, rate)
     tables = [LineTable("报价项目", LINE_COLUMNS + ("确认",),
-                        [(*row, DECISIONS.get(line.get("decision"), "")) for row, line in zip(rows, quoted)],
+                        [(*row, DECISIONS.get(line.get("decision"), ""))
+                         for row, line in zip(rows, quoted, strict=True)],
                         (0.06, 0.07, 0.24, 0.09, 0.11, 0.11, 0.1, 0.12, 0.1), PRICED)]
     if declined:
         tables.append(LineTable(
-            "客户不做的项目（不施工、不计入合计）", ("序号", "类别", "项目", "数量", "单价", "优惠", "报价（含税）", "状态"),
+            "客户不做的项目（不施工、不计入合计）",
+            ("序号", "类别", "项目", "数量", "单价", "优惠", "报价（含税）", "状态"),
             [(str(n), KINDS.get(line.get("kind"), ""), _what(line), _quantity(line), yuan(line["unit_price_fen"]),
               yuan(-line["discount_fen"]), yuan(line["total_fen"]), DECLINED) for n, line in enumerate(declined, 1)],
             (0.06, 0.07, 0.26, 0.09, 0.11, 0.1, 0.13, 0.18), frozenset({3, 4, 5, 6})))
@@ -132,7 +134,8 @@ def work_order_sheet(work_order: dict, order: dict, parties: Parties) -> Sheet:
     others = [(str(n), KINDS.get(line.get("kind"), ""), _what(line), _quantity(line), yuan(line["unit_price_fen"]),
                price(line["id"])) for n, line in enumerate(
                    [line for line in order["lines"] if line["id"] not in printed], 1)]
-    tables = [LineTable("施工项目", ("序号", "作业项目", "工种", "工时", "技师（分成）", "状态", "金额", "完工签字"), jobs,
+    tables = [LineTable("施工项目", ("序号", "作业项目", "工种", "工时", "技师（分成）", "状态", "金额", "完工签字"),
+                        jobs,
                         (0.06, 0.23, 0.13, 0.06, 0.21, 0.08, 0.12, 0.11), frozenset({3, 6})),
               LineTable("领用配件", ("序号", "编码", "配件名称", "数量", "已用", "金额", "领料签字"), parts,
                         (0.06, 0.16, 0.32, 0.08, 0.08, 0.14, 0.16), frozenset({3, 4, 5}))]
@@ -203,7 +206,7 @@ def _priced(lines: list[dict], tax_inclusive: bool) -> tuple[list[tuple[str, ...
     amounts: list[LineAmounts] = [line_amounts(line, tax_inclusive) for line in lines]
     rows = [(str(n), KINDS.get(line.get("kind"), ""), _what(line), _quantity(line), yuan(line["unit_price_fen"]),
              yuan(a.gross_fen), yuan(-a.discount_fen), yuan(a.net_fen))
-            for n, (line, a) in enumerate(zip(lines, amounts), 1)]
+            for n, (line, a) in enumerate(zip(lines, amounts, strict=True), 1)]
     return rows, totals_of(amounts)
 
 

@@ -79,7 +79,7 @@ class Uploading(Resource):
                 "content_type": prepared.content_type, "kind": prepared.kind, "size": prepared.size,
                 "sha256": prepared.sha256, "width": prepared.width, "height": prepared.height,
                 "taken_at": self.taken_at(prepared.taken_at, owner["store_id"]),
-                **{name: value for name, value in req.context.body.items()}})
+                **req.context.body})
         except BaseException:
             for stored in (key, thumbnail_key):
                 if stored:

@@ -18,7 +18,8 @@ from .models import StoreSettings
 from .schemas import (CardCancel, CardCreate, CardOut, CardQuery, CardTransactionOut, CommissionRuleIn,
                       CommissionRuleOut, CommissionsOut, DailyCloseCreate, DailyCloseOut, DailyCloseQuery,
                       ExpenseCreate, ExpenseOut, ExpenseQuery, InvoiceOut, InvoiceQuery, JournalEntryOut,
-                      JournalQuery, KpisOut, MonthQuery, ReconciliationQuery, StockAccountsOut, PaymentCreate, PaymentOut, PaymentQuery, AccountOut, PeriodQuery, PnlOut, RefundCreate, RefundOut, SettingsOut,
+                      JournalQuery, KpisOut, MonthQuery, ReconciliationQuery, StockAccountsOut, PaymentCreate,
+                      PaymentOut, PaymentQuery, AccountOut, PeriodQuery, PnlOut, RefundCreate, RefundOut, SettingsOut,
                       SettingsPatch, SettleRequest, SettlementOut, SettlementPositionsOut, SettlementQuery,
                       StoreMonthQuery, TargetIn, TargetOut, TrialBalanceOut, TrialBalanceQuery,
                       VoidRequest)

@@ -16,7 +16,8 @@ from .domain.views import work_order_view, work_order_views
 from .schemas import (AttentionOut, BayCreate, BayListQuery, BayOut, BayPlanOut, BayPlanQuery, CertificationCreate,
                       CertificationOut, ClockOutRequest, ClockRequest, CompleteRequest, CrewBoardOut,
                       CrewBoardQuery, DeliverRequest, DispatchRequest, InspectionCreate, InspectionOut,
-                      JobBoardOut, QcRequest, QcResultOut, QuoteFindingsRequest, ReadyForQcRequest, StatsOut, StatsQuery,
+                      JobBoardOut, QcRequest, QcResultOut, QuoteFindingsRequest, ReadyForQcRequest, StatsOut,
+                      StatsQuery,
                       SuggestionQuery, SuggestionsOut, TechnicianCreate, TechnicianListQuery, TechnicianOut,
                       TechnicianPatch, TimeEntryOut, TrainingCreate, TrainingOut, WorkOrderListQuery, WorkOrderOut)
 

@@ -51,7 +51,8 @@ class Chain:
     def __init__(self, prefix: str, size: Size):
         urls = database_urls(prefix, size)
         if len(existing(urls)) < len(urls):
-            raise SystemExit(f"scale {size.scale:g} is not seeded: python -m tests.bench.chain_seed --scale {size.scale:g}")
+            raise SystemExit(f"scale {size.scale:g} is not seeded: "
+                             f"python -m tests.bench.chain_seed --scale {size.scale:g}")
         self.size = size
         self.engines = {owner: create_engine(url, pool_size=2) for owner, url in urls.items() if owner in SERVICES}
         self.makers = {owner: sessionmaker(bind=engine, expire_on_commit=False)

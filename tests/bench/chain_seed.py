@@ -262,7 +262,8 @@ TABLES = [
           "on_hand_after, reference_type, reference_id, created_at", stock_movements, lambda s: s.stock_movements),
     Table("finance", "invoices", "id, number, store_id, order_id, customer_id, vehicle_id, status, labour_fen, "
           "parts_fen, fees_fen, discount_fen, tax_fen, total_fen, paid_fen, billed_hours, clocked_hours, issued_at, "
-          "currency, deposit_fen, refunded_fen, comeback, unbilled_parts, business_date, paid_at", invoices, lambda s: s.invoices),
+          "currency, deposit_fen, refunded_fen, comeback, unbilled_parts, business_date, paid_at",
+          invoices, lambda s: s.invoices),
     Table("finance", "invoice_lines", "id, invoice_id, position, kind, description, op_code, sku, qty, "
           "unit_price_fen, discount_fen, tax_rate, tax_fen, total_fen", invoice_lines, lambda s: 2 * s.invoices),
     Table("finance", "costs_of_sales", "id, order_id, store_id, cost_fen, lines, business_date, created_at",

@@ -151,7 +151,8 @@ def test_reminders_by_date_and_by_mileage(stack, vhost, advisor, store):
         return advisor.get(f"{stack.url}/v1/reminders", params={"store_id": store["id"],
                                                                 "due_before": due_before.isoformat()}).json()["items"]
 
-    soon = eventually(lambda: [r for r in reminders((now + timedelta(days=30)).date()) if r["customer_id"] == slow["id"]])
+    soon = eventually(lambda: [r for r in reminders((now + timedelta(days=30)).date())
+                               if r["customer_id"] == slow["id"]])
     assert soon and soon[0]["reason"] == "date" and soon[0]["service_type"] == "OIL-CHG"
     later = eventually(lambda: [r for r in reminders((now + timedelta(days=90)).date())
                                 if r["customer_id"] == fast["id"]])
@@ -179,7 +180,8 @@ def test_a_birthday_campaign_reaches_consenting_customers_once(stack, admin, man
     audience = manager.post(f"{stack.url}/v1/campaigns/audience", json={"segment": {"birthday_this_month": True}})
     assert audience.status_code == 200 and audience.json()["audience_count"] >= 1
     reply = manager.post(f"{stack.url}/v1/campaigns", json={
-        "name": "生日关怀", "channel": "sms", "template": "{name}您好，祝您生日快乐！", "segment": {"birthday_this_month": True}})
+        "name": "生日关怀", "channel": "sms", "template": "{name}您好，祝您生日快乐！",
+        "segment": {"birthday_this_month": True}})
     assert reply.status_code == 201, reply.text
     campaign = reply.json()
     assert campaign["store_id"] == store["id"] and campaign["status"] == "scheduled"

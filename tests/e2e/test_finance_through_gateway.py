@@ -307,7 +307,8 @@ def test_commission_split_60_40_and_kpis_for_a_fresh_store(stack, vhost, admin):
     assert (by["u-a"]["parts_fen"], by["t-b"]["parts_fen"]) == (415, 276)
     day = date.fromisoformat(invoice["business_date"])
     kpis = boss.get(f"{stack.url}/v1/reports/kpis", params={
-        "store_id": shop["id"], "from": (day - timedelta(days=1)).isoformat(), "to": (day + timedelta(days=1)).isoformat()})
+        "store_id": shop["id"], "from": (day - timedelta(days=1)).isoformat(),
+        "to": (day + timedelta(days=1)).isoformat()})
     assert kpis.status_code == 200, kpis.text
     [figures] = kpis.json()["items"]
     # by hand: sales 169.81 + 283.19 + 9.43 = 462.43 for one car; parts 283.19 − 145.00 cost
@@ -316,7 +317,8 @@ def test_commission_split_60_40_and_kpis_for_a_fresh_store(stack, vhost, admin):
     assert figures["effective_labour_rate_fen"] == 11_321  # 169.81 ÷ 1.5 h
     assert figures["technician_efficiency_pct"] == "83.33"  # 1.5 billed ÷ 1.8 clocked
     trend = boss.get(f"{stack.url}/v1/reports/kpis", params={
-        "store_id": shop["id"], "from": (day - timedelta(days=1)).isoformat(), "to": (day + timedelta(days=1)).isoformat(),
+        "store_id": shop["id"], "from": (day - timedelta(days=1)).isoformat(),
+        "to": (day + timedelta(days=1)).isoformat(),
         "group": "day"}).json()["items"]
     assert [(row["period"], row["car_count"], row["sales_fen"], row["parts_cost_fen"]) for row in trend] == [
         (day.isoformat(), 1, 46_243, 14_500)]

@@ -139,7 +139,8 @@ def new_part(stack, admin, **extra) -> dict:
 @pytest.fixture(scope="module")
 def supplier(stack, admin):
     return ok(admin.post(f"{stack.url}/v1/suppliers", json={
-        "code": f"SUP-{uuid.uuid4().hex[:6]}", "name": "广州博世汽配", "contact_name": "陈经理", "phone": "020-38881234",
+        "code": f"SUP-{uuid.uuid4().hex[:6]}", "name": "广州博世汽配", "contact_name": "陈经理",
+        "phone": "020-38881234",
         "lead_time_days": 2}), 201)
 
 

@@ -285,7 +285,8 @@ def test_cancelled_order_releases_everything(session):
     system.on_order_confirmed(order_confirmed("o-c", [(sku, 3)]))
     assert stock(session, sku)["available"] == 0
     system.on_order_cancelled(envelope("sales.order_cancelled", {
-        "order_id": "o-c", "store_id": S1, "reason": "客户取消", "cancelled_at": datetime.now(timezone.utc).isoformat()}))
+        "order_id": "o-c", "store_id": S1, "reason": "客户取消",
+        "cancelled_at": datetime.now(timezone.utc).isoformat()}))
     level = stock(session, sku)
     assert (level["reserved"], level["available"]) == (0, 3)
     assert inv(session).list_reservations({"store_id": S1, "order_id": "o-c"})["items"][0]["status"] == "released"

@@ -107,13 +107,15 @@ def confirmed_order(stack, shop, part) -> dict:
                                                       "vehicle_id": vehicle["id"], "needs": ["maintenance"]}))
     quote = ok(advisor.post(f"{url}/v1/quotes", json={"visit_id": visit["id"]}))
     q = f"{url}/v1/quotes/{quote['id']}"
-    ok(advisor.post(f"{q}/lines", json={"kind": "labour", "description": "更换机油机滤", "hours": 1, "skill": "maintenance"}))
+    ok(advisor.post(f"{q}/lines", json={"kind": "labour", "description": "更换机油机滤", "hours": 1,
+                                        "skill": "maintenance"}))
     quote = ok(advisor.post(f"{q}/lines", json={"kind": "part", "sku": part, "qty": 4}))
     ok(advisor.post(f"{q}/present"))
     ok(advisor.post(f"{q}/decision", json={"approved_line_ids": [line["id"] for line in quote["lines"]],
                                            "declined_line_ids": []}))
     order = ok(advisor.post(f"{q}/contract", json={"payment_method": "wechat", "signed_by": "周杰"}), 201)
-    [work_order] = eventually(lambda: ok(advisor.get(f"{url}/v1/work-orders", params={"order_id": order["id"]}))["items"],
+    [work_order] = eventually(lambda: ok(advisor.get(f"{url}/v1/work-orders",
+                                                     params={"order_id": order["id"]}))["items"],
                               bool, "work order opened")
     eventually(lambda: ok(advisor.get(f"{url}/v1/work-orders/{work_order['id']}")),
                lambda wo: not wo["waiting_parts"], "parts reserved")

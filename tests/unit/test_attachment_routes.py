@@ -145,7 +145,8 @@ def test_walk_around_position_and_damage_marks_are_recorded(client, tmp_path):
     reply = post(client, "/v1/visits/v1/photos", jpeg_with_gps(tmp_path / "gps.jpg").read_bytes(),
                  fields={"position": "front_left", "damage": damage})
     assert reply.status_code == 201, reply.text
-    assert reply.json["position"] == "front_left" and reply.json["damage"] == [{"kind": "scratch", "note": "左前门划痕"}]
+    assert reply.json["position"] == "front_left"
+    assert reply.json["damage"] == [{"kind": "scratch", "note": "左前门划痕"}]
     bad = post(client, "/v1/visits/v1/photos", b"\xff\xd8\xff", fields={"position": "under_the_seat"})
     assert bad.status_code == 422 and "position" in bad.json["error"]["fields"]
 

@@ -21,7 +21,8 @@ CASES = {
     "overpayment": {"code": "overpayment", "params": {"due_fen": "12345"}},
     "generic": {"code": "conflict", "params": {}},
 }
-FIELD_MESSAGES = ["Missing data for required field.", "Must be greater than or equal to 0 and less than or equal to 100.",
+FIELD_MESSAGES = ["Missing data for required field.",
+                  "Must be greater than or equal to 0 and less than or equal to 100.",
                   "Longer than maximum length 50.", "Something the console has no words for."]
 
 
