@@ -24,9 +24,10 @@ run: install
 	ADMIN_PASSWORD="$${ADMIN_PASSWORD:-admin1234}" PATH="$(abspath $(BIN)):$$PATH" \
 		$(BIN)/python -m deploy.supervise
 
-# ruff (configured in pyproject.toml): seconds, so `make test` runs them before anything slow
+# ruff and mypy (configured in pyproject.toml): seconds, so `make test` runs them before anything slow
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 test: lint
 	deploy/ensure-infra.sh broker postgres

@@ -7,6 +7,7 @@ from services.common.context import ROLES
 from services.common.fields import Code, Name, Phone, TimeZone
 from services.common.schemas import ListQuery
 
+ERROR_CODES: tuple[str, ...]  # grown below, one group of rules at a time
 ERROR_CODES = ("malformed_json", "unauthorized", "forbidden", "not_found", "conflict", "payload_too_large",
                "unsupported_media_type", "validation_failed", "rate_limited", "service_unavailable", "internal_error",
                # the counter's rules (sales): which rule refused, for clients to word
@@ -32,7 +33,7 @@ class ErrorDetail(Schema):
     message = fields.String()
     params = fields.Dict(keys=fields.String(), values=fields.Raw(), metadata={
         "description": "Names and values a client needs to word the error from its code"})
-    fields = fields.Dict(keys=fields.String(), values=fields.Raw())
+    field_errors = fields.Dict(keys=fields.String(), values=fields.Raw(), data_key="fields")  # `fields` is Schema's
 
 
 class ErrorBody(Schema):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Iterable
+from typing import Iterable, Sequence
 
 from services.common.money import format_yuan as yuan
 
@@ -53,7 +53,7 @@ def pricing_mode(tax_inclusive: bool, rate: str | Decimal | None) -> str:
 
 
 def totals_rows(totals: Totals, tax_inclusive: bool, rate: str | Decimal | None,
-                before: list[tuple[str, str]] = ()) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+                before: Sequence[tuple[str, str]] = ()) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     """(the rows down to 合计, the VAT inside 合计 printed under it). `before`: rows that add up to
     小计 (an invoice's per-kind amounts)."""
     tax = (f"税额 {percent(rate)}".strip(), yuan(totals.tax_fen))

@@ -98,7 +98,7 @@ def contract_sheet(order: dict, parties: Parties) -> Sheet:
         facts=parties.facts() + [("签约人", order.get("signed_by") or ""),
                                  ("签约时间", parties.when(order.get("signed_at"))),
                                  ("预计交车", parties.when(order.get("promised_at"))),
-                                 ("付款方式", PAYMENT_METHODS.get(order.get("payment_method"), "")),
+                                 ("付款方式", PAYMENT_METHODS.get(order.get("payment_method") or "", "")),
                                  ("计价方式", pricing_mode(inclusive, rate))],
         tables=[LineTable("维修项目", LINE_COLUMNS, rows, LINE_WIDTHS, PRICED)],
         totals=totals, balance=inside + [("已付定金", yuan(deposit)), ("尾款", yuan(sums.total_fen - deposit))],
@@ -119,7 +119,7 @@ def work_order_sheet(work_order: dict, order: dict, parties: Parties) -> Sheet:
     printed: set[str] = set()
 
     def price(line_id: str | None) -> str:
-        if line_id not in amounts or line_id in printed:
+        if line_id is None or line_id not in amounts or line_id in printed:
             return ""
         printed.add(line_id)
         return yuan(amounts[line_id].gross_fen)
@@ -204,9 +204,10 @@ def _quantity(line: dict) -> str:
 def _priced(lines: list[dict], tax_inclusive: bool) -> tuple[list[tuple[str, ...]], Totals]:
     """Quote, contract and invoice lines alike: their rows and what they add up to."""
     amounts: list[LineAmounts] = [line_amounts(line, tax_inclusive) for line in lines]
-    rows = [(str(n), KINDS.get(line.get("kind"), ""), _what(line), _quantity(line), yuan(line["unit_price_fen"]),
-             yuan(a.gross_fen), yuan(-a.discount_fen), yuan(a.net_fen))
-            for n, (line, a) in enumerate(zip(lines, amounts, strict=True), 1)]
+    rows: list[tuple[str, ...]] = [
+        (str(n), KINDS.get(line.get("kind") or "", ""), _what(line), _quantity(line), yuan(line["unit_price_fen"]),
+         yuan(a.gross_fen), yuan(-a.discount_fen), yuan(a.net_fen))
+        for n, (line, a) in enumerate(zip(lines, amounts, strict=True), 1)]
     return rows, totals_of(amounts)
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import falcon
 
-from ..api import endpoint
+from ..api import endpoint, endpoint_of
 from ..auth import require_store
 from ..documents.layout import Sheet, StoreHeader, render
 from ..documents.sheets import Parties, contract_sheet, invoice_sheet, quote_sheet, work_order_sheet
@@ -23,7 +23,10 @@ PDF = "application/pdf"
 
 def _roles_of(json_resource: type[Resource]) -> frozenset[str]:
     """The roles that may read the document as JSON may print it."""
-    return json_resource.on_get.endpoint.roles
+    meta = endpoint_of(json_resource, "get")
+    if meta is None or meta.roles is None:
+        raise TypeError(f"{json_resource.__name__} declares no roles to read a document")
+    return meta.roles
 
 
 class Printout(Resource):

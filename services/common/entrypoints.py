@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from .audit import list_audit_entries
+from .context import Caller
 from .db import utcnow
 from .dependencies import CallerProvider, Database
 from .errors import DomainError
@@ -137,6 +138,9 @@ class ServiceBase:
 
 class AuditTrail:
     """Mixin for a service that keeps an audit trail of its money or stock writes (`audit.py`)."""
+    name: str
+    db: Session  # ServiceBase's dependencies
+    caller: Caller
 
     @rpc
     def list_audit(self, query: dict) -> dict:
