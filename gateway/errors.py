@@ -10,6 +10,7 @@ from services.common.errors import DomainError
 
 from .api import ValidationFailed
 from .rpc import RemoteError, ServiceUnavailable
+from .schemas import ERROR_CODES
 
 log = logging.getLogger(__name__)
 
@@ -26,8 +27,9 @@ _HTTP_CODES = {400: "malformed_json", 401: "unauthorized", 403: "forbidden", 404
                405: "method_not_allowed", 409: "conflict", 413: "payload_too_large", 415: "malformed_json",
                422: "validation_failed", 429: "rate_limited", 503: "service_unavailable"}
 
-_KNOWN_CODES = {*_HTTP_CODES.values(), "unsupported_media_type"}
-"""Codes a raised HTTP error may name in its title (a 415 for an upload that is not what it claims)."""
+_KNOWN_CODES = {*_HTTP_CODES.values(), *ERROR_CODES}
+"""Codes a raised HTTP error may name in its title (a 415 for an upload that is not what it claims, the 409s
+of an Idempotency-Key)."""
 
 
 def error_body(req: falcon.Request, code: str, message: str, fields: dict | None = None,

@@ -8,7 +8,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from tests.e2e.test_crm_through_gateway import make_user, new_customer
+from tests.e2e.test_crm_through_gateway import new_customer
+from tests.support.accounts import create_store, make_user
 from tests.support import data
 from tests.support.bus import publish
 
@@ -18,9 +19,7 @@ SHANGHAI = timezone(timedelta(hours=8))
 
 @pytest.fixture(scope="module")
 def store(stack, admin):
-    reply = admin.post(f"{stack.url}/v1/stores", json={"code": f"FS-{uuid.uuid4().hex[:6]}", "name": "佛山禅城店"})
-    assert reply.status_code == 201, reply.text
-    return reply.json()
+    return create_store(stack, admin, "佛山禅城店")
 
 
 @pytest.fixture(scope="module")
@@ -35,8 +34,7 @@ def manager(stack, admin, store):
 
 @pytest.fixture(scope="module")
 def stranger(stack, admin):
-    other = admin.post(f"{stack.url}/v1/stores", json={"code": f"ZH-{uuid.uuid4().hex[:6]}", "name": "珠海店"}).json()
-    return make_user(stack, admin, "service_advisor", [other["id"]])
+    return make_user(stack, admin, "service_advisor", [create_store(stack, admin, "珠海店")["id"]])
 
 
 def eventually(probe, timeout: float = 20.0):

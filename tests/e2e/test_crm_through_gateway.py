@@ -13,30 +13,19 @@ import requests
 
 from services.crm.events import CustomerRegistered
 from tests.support import data
+from tests.support.accounts import create_store, make_user
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
 def store(stack, admin):
-    reply = admin.post(f"{stack.url}/v1/stores", json={"code": f"GZ-{uuid.uuid4().hex[:6]}", "name": "广州天河店"})
-    assert reply.status_code == 201, reply.text
-    return reply.json()
+    return create_store(stack, admin, "广州天河店")
 
 
 @pytest.fixture(scope="module")
 def other_store(stack, admin):
-    reply = admin.post(f"{stack.url}/v1/stores", json={"code": f"SZ-{uuid.uuid4().hex[:6]}", "name": "深圳南山店"})
-    assert reply.status_code == 201, reply.text
-    return reply.json()
-
-
-def make_user(stack, admin, role: str, store_ids: list[str]) -> requests.Session:
-    username = f"{role}-{uuid.uuid4().hex[:8]}"
-    reply = admin.post(f"{stack.url}/v1/users", json={
-        "username": username, "password": "Secret-pass-1", "role": role, "store_ids": store_ids})
-    assert reply.status_code == 201, reply.text
-    return stack.login(username, "Secret-pass-1")
+    return create_store(stack, admin, "深圳南山店")
 
 
 @pytest.fixture(scope="module")

@@ -15,16 +15,11 @@ import pytest
 
 from services.finance.events import InvoicePaid, PaymentReceived
 from tests.service.test_finance_service import completed, contract_lines, line, order
+from tests.support.accounts import create_store, make_user
 from tests.support.bus import publish
 from tests.support.rpc_tap import RpcTap
 
 pytestmark = pytest.mark.e2e
-
-
-def create_store(stack, admin, name):
-    reply = admin.post(f"{stack.url}/v1/stores", json={"code": f"F-{uuid.uuid4().hex[:6]}", "name": name})
-    assert reply.status_code == 201, reply.text
-    return reply.json()
 
 
 @pytest.fixture(scope="module")
@@ -35,16 +30,6 @@ def store(stack, admin):
 @pytest.fixture(scope="module")
 def other_store(stack, admin):
     return create_store(stack, admin, "深圳南山店")
-
-
-def make_user(stack, admin, role, store_ids):
-    username = f"fin-{role}-{uuid.uuid4().hex[:8]}"
-    reply = admin.post(f"{stack.url}/v1/users", json={
-        "username": username, "password": "Secret-pass-1", "role": role, "store_ids": store_ids})
-    assert reply.status_code == 201, reply.text
-    session = stack.login(username, "Secret-pass-1")
-    session.user_id = reply.json()["id"]
-    return session
 
 
 @pytest.fixture(scope="module")

@@ -15,6 +15,7 @@ import requests
 from gateway.rpc import RemoteError, RpcClient
 from services.sales.events import OrderCancelled, OrderConfirmed, VisitCheckedIn
 from tests.support import data
+from tests.support.accounts import create_store, make_user
 from tests.support.bus import bind, publish
 
 pytestmark = pytest.mark.e2e
@@ -33,20 +34,6 @@ def inventory_quotes_parts(stack, vhost):
             pytest.skip("the running inventory service does not answer quote_parts")
     finally:
         client.close()
-
-
-def create_store(stack, admin, name):
-    reply = admin.post(f"{stack.url}/v1/stores", json={"code": f"S-{uuid.uuid4().hex[:6]}", "name": name})
-    assert reply.status_code == 201, reply.text
-    return reply.json()
-
-
-def make_user(stack, admin, role, store_ids):
-    username = f"{role}-{uuid.uuid4().hex[:8]}"
-    reply = admin.post(f"{stack.url}/v1/users", json={"username": username, "password": "Secret-pass-1",
-                                                      "role": role, "store_ids": store_ids})
-    assert reply.status_code == 201, reply.text
-    return stack.login(username, "Secret-pass-1")
 
 
 @pytest.fixture(scope="module")

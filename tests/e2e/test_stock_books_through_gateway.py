@@ -11,7 +11,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from tests.e2e.test_inventory_through_gateway import make_store, make_user, order_confirmed, publish
+from tests.e2e.test_inventory_through_gateway import order_confirmed, publish
+from tests.support.accounts import create_store, make_user
 from tests.support.one_car import eventually, ok
 
 pytestmark = pytest.mark.e2e
@@ -19,7 +20,7 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture(scope="module")
 def stores(stack, admin):
-    gz, sz = make_store(stack, admin, "广州天河店")["id"], make_store(stack, admin, "深圳南山店")["id"]
+    gz, sz = create_store(stack, admin, "广州天河店")["id"], create_store(stack, admin, "深圳南山店")["id"]
     return {"gz": gz, "sz": sz, "gz_manager": make_user(stack, admin, "store_manager", [gz]),
             "sz_manager": make_user(stack, admin, "store_manager", [sz])}
 
