@@ -11,6 +11,7 @@ from services.common.errors import DomainError
 from .api import ValidationFailed
 from .rpc import RemoteError, ServiceUnavailable
 from .schemas import ERROR_CODES
+from .words import error_message
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +46,7 @@ def _respond(req, resp, status, code, message, fields=None, params=None):
         resp.set_header("Retry-After", RETRY_AFTER_SECONDS)
     resp.status = status
     resp.content_type = falcon.MEDIA_JSON  # also where the endpoint had begun answering a file
-    resp.media = error_body(req, code, message, fields, params)
+    resp.media = error_body(req, code, error_message(req, code, params, message), fields, params)
 
 
 def serialize_http_error(req: falcon.Request, resp: falcon.Response, exc: falcon.HTTPError) -> None:

@@ -94,7 +94,8 @@ def _check_stores_exist(session: Session, store_ids: list[str]) -> None:
     found = set(session.scalars(select(Store.id).where(Store.id.in_(store_ids))))
     missing = [s for s in store_ids if s not in found]
     if missing:
-        raise Invalid("Unknown stores.", fields={"store_ids": [f"No store {s}." for s in missing]})
+        raise Invalid("Unknown stores.", fields={"store_ids": [f"No store {s}." for s in missing]},
+                      code="unknown_store")
 
 
 def _check_manageable(actor, role: str, store_ids: list[str]) -> None:
@@ -110,11 +111,13 @@ def _check_manageable(actor, role: str, store_ids: list[str]) -> None:
 def create_user(session: Session, actor, data: dict) -> User:
     store_ids = list(dict.fromkeys(data.pop("store_ids")))
     if data["role"] != "hq_admin" and not store_ids:
-        raise Invalid("Store staff need at least one store.", fields={"store_ids": ["Required for this role."]})
+        raise Invalid("Store staff need at least one store.", fields={"store_ids": ["Required for this role."]},
+                      code="store_required")
     _check_manageable(actor, data["role"], store_ids)
     _check_stores_exist(session, store_ids)
     if session.scalar(select(User.id).where(User.username == data["username"])):
-        raise Conflict("This username is taken.", fields={"username": ["This username is taken."]})
+        raise Conflict("This username is taken.", fields={"username": ["This username is taken."]},
+                       code="username_taken", params={"username": data["username"]})
     user = User(username=data["username"], display_name=data["display_name"], role=data["role"],
                 password_hash=hash_password(data["password"]))
     user.memberships = [UserStore(store_id=s) for s in store_ids]
@@ -183,7 +186,8 @@ def list_users(session: Session, actor, query: dict) -> dict:
 
 def create_store(session: Session, data: dict) -> Store:
     if session.scalar(select(Store.id).where(Store.code == data["code"])):
-        raise Conflict("A store with this code exists.", fields={"code": ["A store with this code exists."]})
+        raise Conflict("A store with this code exists.", fields={"code": ["A store with this code exists."]},
+                       code="store_code_taken", params={"code": data["code"]})
     store = Store(**data)
     session.add(store)
     session.flush()

@@ -29,10 +29,42 @@ ERROR_CODES += (  # the README walk's rules after the counter (workshop, quotes,
     "card_state", "overpayment", "quote_state", "quote_empty", "decision_incomplete", "follow_up_state",
     "satisfaction_required", "mobile_taken", "plate_taken", "vin_taken")
 
+ERROR_CODES += (  # every other refusal (issue 19); shared by several services
+    "store_required", "bad_cursor", "documents_kept_elsewhere", "unknown_customer", "unknown_vehicle",
+    "vehicle_of_other_customer", "part_not_sold", "idempotency_key_reused",
+    # gateway (identity)
+    "unknown_store", "username_taken", "store_code_taken",
+    # crm
+    "template_malformed", "template_unknown_placeholders", "campaign_state", "self_referral", "unknown_referrer",
+    "customer_closed", "merge_same_customer", "complaint_state", "complaint_transition", "resolution_required",
+    # finance
+    "card_not_stored_value", "card_not_package", "card_of_other_customer", "card_expired", "card_required",
+    "unknown_card", "card_balance_short", "settlement_same_store", "nothing_to_settle", "day_not_begun", "day_closed",
+    "billing_basis_pending", "order_has_open_invoice", "service_not_on_card", "service_used_up", "service_not_billed",
+    "redemption_above_line", "refund_above_left", "package_refund_whole",
+    # inventory
+    "sku_taken", "barcode_taken", "supplier_code_taken", "batch_tracking_locked", "batch_required", "stock_reserved",
+    "stock_short", "batch_short", "unknown_supplier", "purchase_order_state", "receipt_lines_invalid", "over_receipt",
+    "reservation_state", "stocktake_open", "stocktake_state", "count_outside_stocktake", "not_on_transfer",
+    "transfer_state", "more_than_requested", "nothing_to_ship", "stock_short_to_ship", "more_than_shipped",
+    # sales
+    "slot_start_invalid", "slot_in_past", "slot_not_started", "appointment_state", "unknown_appointment",
+    "appointment_of_other_customer", "operation_code_taken", "operation_code_fixed", "package_code_taken",
+    "fixed_price_required", "limits_on_chain_entry", "price_below_min", "price_above_max", "min_above_max",
+    "price_exists", "quote_expired", "quote_changed", "deposit_above_total", "order_state", "order_without_visit",
+    "no_findings", "labour_needs_description", "labour_needs_hours", "fee_needs_price", "fee_needs_description",
+    "unknown_declined_work", "package_inactive", "part_not_allowed", "part_choice_required", "nothing_to_approve",
+    "discount_invalid", "customer_or_vehicle_required", "visit_mismatch", "test_drive_state", "returned_before_out",
+    "mileage_below_out",
+    # workshop
+    "bay_code_taken", "bay_occupied", "unknown_bay", "bay_out_of_service", "finding_not_quotable",
+    "findings_already_quoted", "user_already_technician")
+
 
 class ErrorDetail(Schema):
     code = fields.String(metadata={"enum": list(ERROR_CODES)})
-    message = fields.String()
+    message = fields.String(metadata={
+        "description": "A courtesy: in Chinese for `Accept-Language: zh-CN` (the console's words), else English"})
     params = fields.Dict(keys=fields.String(), values=fields.Raw(), metadata={
         "description": "Names and values a client needs to word the error from its code"})
     field_errors = fields.Dict(keys=fields.String(), values=fields.Raw(), data_key="fields")  # `fields` is Schema's

@@ -104,7 +104,8 @@ def list_audit_entries(session: Session, caller: Caller, service: str, query: di
     params = load(AuditTrailQuery(), query)
     if DOCUMENT_OWNERS[params["document_type"]] != service:
         raise Invalid(f"{service} keeps no {params['document_type']} documents.",
-                      fields={"document_type": [f"Kept by {DOCUMENT_OWNERS[params['document_type']]}."]})
+                      fields={"document_type": [f"Kept by {DOCUMENT_OWNERS[params['document_type']]}."]},
+                      code="documents_kept_elsewhere")
     trail = AUDIT_TRAIL.c
     of_document = (trail.document_type == params["document_type"]) & (trail.document_id == params["document_id"])
     if not (caller.is_system or caller.is_hq):

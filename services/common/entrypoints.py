@@ -1,12 +1,13 @@
 """Entrypoint decorators every service uses, and the base class they share.
 
 `rpc` and `event_handler` wrap a method in a unit of work: commit when it returns,
-roll back when it raises, then relay the outbox rows it wrote. `event_handler` also
-makes the handler idempotent: the event id is recorded in `processed_events` in the
-same transaction as the effect, so a redelivered event changes nothing; while it runs,
-`session.info["event"]` names the event and the user who caused it (for the audit trail
-and the events it publishes in turn). A handler that fails is retried with backoff and
-finally dead-lettered (`retries.py`).
+roll back when it raises, then relay the outbox rows it wrote. `event_handler` hands the
+method the envelope with its payload loaded through the event's contract (`services.contracts`;
+fields unknown to it dropped) and makes the handler idempotent: the event id is recorded in
+`processed_events` in the same transaction as the effect, so a redelivered event changes
+nothing; while it runs, `session.info["event"]` names the event and the user who caused it
+(for the audit trail and the events it publishes in turn). A handler that fails is retried
+with backoff and finally dead-lettered (`retries.py`).
 """
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ from nameko.timer import timer
 from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+
+from services.contracts import ContractError, declares, load_payload
 
 from .audit import list_audit_entries
 from .context import Caller
@@ -59,6 +62,8 @@ def rpc(fn):
 
 def event_handler(source_service: str, fact: str):
     """Handle `<source_service>.<fact>` once per event id; failures are retried, then dead-lettered."""
+    if not declares(source_service, fact):
+        raise ContractError(f"{source_service}.{fact} is not declared in services/contracts/{source_service}.py")
 
     def decorator(fn):
         @functools.wraps(fn)
@@ -77,7 +82,8 @@ def event_handler(source_service: str, fact: str):
             try:
                 session.execute(PROCESSED_EVENTS.insert().values(
                     event_id=event_id, handler=name, processed_at=utcnow()))
-                result = fn(self, envelope)
+                payload = load_payload(source_service, fact, envelope["version"], envelope["payload"])
+                result = fn(self, {**envelope, "payload": payload})
                 _commit_and_relay(session)
             except IntegrityError:
                 session.rollback()

@@ -1,10 +1,13 @@
-"""The event envelope every service publishes: a small immutable fact with an identity."""
+"""The event envelope every service publishes: a small immutable fact with an identity, whose
+payload is written through the fact's declared contract (`services.contracts`)."""
 from __future__ import annotations
 
 import uuid
 from datetime import datetime, timezone
 
 from marshmallow import Schema, fields
+
+from services.contracts import dump_payload
 
 ENVELOPE_VERSION = 1
 
@@ -23,6 +26,8 @@ class EnvelopeSchema(Schema):
 
 def make_envelope(event_type: str, payload: dict, *, store_id: str | None,
                   request_id: str | None, version: int = ENVELOPE_VERSION, actor: dict | None = None) -> dict:
+    """`event_type` is `<source>.<fact>`; raises contracts.ContractError when the payload breaks its contract."""
+    source, fact = event_type.split(".", 1)
     return {
         "event_id": str(uuid.uuid4()),
         "type": event_type,
@@ -31,5 +36,5 @@ def make_envelope(event_type: str, payload: dict, *, store_id: str | None,
         "store_id": store_id,
         "request_id": request_id,
         "actor": actor,
-        "payload": payload,
+        "payload": dump_payload(source, fact, version, payload),
     }

@@ -41,8 +41,10 @@ def add_infrastructure_tables(metadata: MetaData) -> None:
 
 def record_event(session: Session, fact: str, payload: dict, *,
                  store_id: str | None = None, version: int = 1) -> dict:
-    """Write the event `<service>.<fact>` into the outbox in the session's transaction. Its `actor` is
-    the user whose request this is, or inside an event handler the one who caused that event."""
+    """Write the event `<service>.<fact>` into the outbox in the session's transaction, its payload
+    dumped through the declared contract (`services.contracts`: an undeclared event or an invalid
+    payload raises ContractError). Its `actor` is the user whose request this is, or inside an event
+    handler the one who caused that event."""
     context = session.info.get("context", {})
     if "event" in session.info:
         actor = session.info["event"]["actor"]

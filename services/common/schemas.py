@@ -91,7 +91,7 @@ def load(schema: Schema, data: dict | None, **kwargs) -> dict:
         return schema.load(data or {}, **kwargs)
     except ValidationError as exc:
         messages = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
-        raise Invalid("Some fields are not valid.", fields=messages) from exc
+        raise Invalid("Some fields are not valid.", fields=messages, code="validation_failed") from exc
 
 
 def patch_schema(create: type[Schema], name: str) -> type[Schema]:

@@ -26,7 +26,8 @@ def answer_within_timeout(service: str, advice: str = "try again shortly."):
         with eventlet.Timeout(UPSTREAM_TIMEOUT):
             yield
     except eventlet.Timeout as exc:
-        raise Unavailable(f"{service} did not answer in time; {advice}") from exc
+        raise Unavailable(f"{service} did not answer in time; {advice}",
+                          code="service_unavailable", params={"service": service}) from exc
 
 
 def as_domain_error(exc: RemoteError) -> DomainError | None:

@@ -51,6 +51,8 @@ class Customer(Base):
 
     __table_args__ = (
         Index("ix_customers_name_prefix", "name", postgresql_ops={"name": "text_pattern_ops"}),
+        Index("ix_customers_search", "name", "mobile", postgresql_using="gin",
+              postgresql_ops={"name": "gin_trgm_ops", "mobile": "gin_trgm_ops"}),
     )
 
     @property
@@ -89,6 +91,9 @@ class Vehicle(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     customer: Mapped[Customer] = relationship(back_populates="vehicles", lazy="joined")
+
+    __table_args__ = (Index("ix_vehicles_search", "plate", postgresql_using="gin",
+                            postgresql_ops={"plate": "gin_trgm_ops"}),)
 
 
 class HistoryEntry(Base):

@@ -100,7 +100,8 @@ class CustomerOut(Schema):
 
 class CustomerListQuery(ListQuery):
     q = fields.String(validate=validate.Length(min=1, max=50),
-                      metadata={"description": "Name prefix, full mobile number or plate."})
+                      metadata={"description": "Any part of a name, mobile number or plate (3 characters "
+                                                "or more; shorter: the start of a name)."})
     phone = fields.String(validate=validate.Length(min=1, max=20))
     plate = fields.String(validate=validate.Length(min=1, max=12))
     tag = fields.String(validate=validate.Length(min=1, max=40))

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import logging
 
-from marshmallow import EXCLUDE
 from nameko.extensions import DependencyProvider
 from nameko.timer import timer
 
@@ -12,9 +11,6 @@ from services.common.entrypoints import ServiceBase, event_handler, rpc, unit_of
 from services.common.errors import Invalid
 from services.common.schemas import ListQuery, load
 from services.common.validators import mask_mobile
-from services.finance.events import InvoicePaid, RefundIssued
-from services.sales.events import OrderCancelled, OrderConfirmed, VisitCheckedIn
-from services.workshop.events import VehicleDelivered
 
 from . import domain
 from .domain import campaigns, common, followups, reminders
@@ -51,11 +47,6 @@ class Sender(DependencyProvider):
 
     def get_dependency(self, worker_ctx):
         return self
-
-
-def _facts(envelope: dict, contract) -> dict:
-    """The payload, checked against its producer's contract (fields added later are ignored)."""
-    return contract(unknown=EXCLUDE).load(envelope["payload"])
 
 
 def _page(result: dict, schema) -> dict:
@@ -211,7 +202,8 @@ class CrmService(ServiceBase):
         complaint = load(ComplaintCreate(), data)
         if complaint["store_id"] is None:
             if len(self.caller.store_ids) != 1:
-                raise Invalid("Say which store this is for.", fields={"store_id": ["Required."]})
+                raise Invalid("Say which store this is for.", fields={"store_id": ["Required."]},
+                              code="store_required")
             complaint["store_id"] = next(iter(self.caller.store_ids))
         return complaint_out.dump(followups.open_complaint(self.db, complaint, self.caller, utcnow()))
 
@@ -301,28 +293,27 @@ class CrmService(ServiceBase):
     # -- other services' facts ------------------------------------------------------------------
     @event_handler("sales", "visit_checked_in")
     def on_visit_checked_in(self, envelope: dict) -> None:
-        projection.record_visit(self.db, envelope["event_id"], _facts(envelope, VisitCheckedIn))
+        projection.record_visit(self.db, envelope["event_id"], envelope["payload"])
 
     @event_handler("sales", "order_confirmed")
     def on_order_confirmed(self, envelope: dict) -> None:
-        projection.record_order(self.db, envelope["event_id"], _facts(envelope, OrderConfirmed))
+        projection.record_order(self.db, envelope["event_id"], envelope["payload"])
 
     @event_handler("sales", "order_cancelled")
     def on_order_cancelled(self, envelope: dict) -> None:
-        projection.record_order_cancelled(self.db, envelope["event_id"], _facts(envelope, OrderCancelled))
+        projection.record_order_cancelled(self.db, envelope["event_id"], envelope["payload"])
 
     @event_handler("workshop", "vehicle_delivered")
     def on_vehicle_delivered(self, envelope: dict) -> None:
-        projection.record_delivery(self.db, envelope["event_id"], _facts(envelope, VehicleDelivered))
+        projection.record_delivery(self.db, envelope["event_id"], envelope["payload"])
 
     @event_handler("finance", "invoice_paid")
     def on_invoice_paid(self, envelope: dict) -> None:
-        projection.record_invoice_paid(self.db, envelope["event_id"], _facts(envelope, InvoicePaid))
+        projection.record_invoice_paid(self.db, envelope["event_id"], envelope["payload"])
 
     @event_handler("finance", "refund_issued")
     def on_refund_issued(self, envelope: dict) -> None:
-        projection.record_refund(self.db, envelope["event_id"], envelope["occurred_at"],
-                                 _facts(envelope, RefundIssued))
+        projection.record_refund(self.db, envelope["event_id"], envelope["occurred_at"], envelope["payload"])
 
 
 SERVICE = CrmService

@@ -15,12 +15,13 @@ from decimal import Decimal
 
 from sqlalchemy import (JSON, Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, Numeric, String, Text,
                         UniqueConstraint)
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
 
 from services.common.db import UTCDateTime, service_metadata, utcnow
 from services.common.ids import new_id
 from services.common.audit import add_audit_table
 from services.common.outbox import add_infrastructure_tables
+from services.common.search import pinyin_initials
 
 
 class Base(DeclarativeBase):
@@ -38,14 +39,20 @@ def _id() -> Mapped[str]:
     return mapped_column(String(26), primary_key=True, default=new_id)
 
 
+PART_SEARCH = ("sku", "name", "brand", "oe_number", "name_initials")
+"""The columns `q` finds a part by, any part of each (one trigram GIN index on PostgreSQL)."""
+
+
 class Part(Base):
-    """A catalogue item (part or consumable); the SKU is unique in the chain."""
+    """A catalogue item (part or consumable); the SKU is unique in the chain. `name_initials` is kept
+    with the name: the pinyin initials of its Chinese (`刹车片` → `scp`)."""
 
     __tablename__ = "parts"
 
     id: Mapped[str] = _id()
     sku: Mapped[str] = mapped_column(String(40), unique=True)
     name: Mapped[str] = mapped_column(String(120))
+    name_initials: Mapped[str] = mapped_column(String(120), default="")
     brand: Mapped[str | None] = mapped_column(String(60))
     oe_number: Mapped[str | None] = mapped_column(String(60), index=True)
     barcode: Mapped[str | None] = mapped_column(String(40), unique=True)
@@ -62,8 +69,14 @@ class Part(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     __table_args__ = (
-        Index("ix_parts_name_prefix", "name", postgresql_ops={"name": "text_pattern_ops"}),
+        Index("ix_parts_search", *PART_SEARCH, postgresql_using="gin",
+              postgresql_ops=dict.fromkeys(PART_SEARCH, "gin_trgm_ops")),
     )
+
+    @validates("name")
+    def _keep_initials(self, _key: str, name: str) -> str:
+        self.name_initials = pinyin_initials(name)
+        return name
 
 
 class StockLevel(Base):

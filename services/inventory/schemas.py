@@ -86,7 +86,8 @@ class PartOut(Schema):
 
 class PartListQuery(ListQuery):
     q = fields.String(validate=validate.Length(min=1, max=120),
-                      metadata={"description": "SKU, OE number or barcode (exact), or name prefix"})
+                      metadata={"description": "Any part of the SKU, name, brand, OE number or the name's pinyin "
+                                                 "initials (`scp` finds 刹车片), or the whole barcode"})
     sku = fields.String(validate=validate.Length(min=1, max=40))
     oe_number = fields.String(validate=validate.Length(min=1, max=60))
     barcode = fields.String(validate=validate.Length(min=1, max=40))
@@ -98,7 +99,8 @@ class PartListQuery(ListQuery):
 class StockQuery(ListQuery):
     store_id = _store_filter()
     q = fields.String(validate=validate.Length(min=1, max=120),
-                      metadata={"description": "SKU, OE number or barcode (exact), or name prefix"})
+                      metadata={"description": "Any part of the SKU, name, brand, OE number or the name's pinyin "
+                                                 "initials (`scp` finds 刹车片), or the whole barcode"})
     sku = fields.String(validate=validate.Length(min=1, max=40))
     category = fields.String(validate=validate.Length(min=1, max=40))
     below_reorder = fields.Boolean(metadata={"description": "Only lines whose available is below the reorder point"})
@@ -227,48 +229,6 @@ class AvailabilityOut(Schema):
     on_hand = Quantity()
     available = Quantity()
     on_order = Quantity()
-
-
-class QuotePartOut(Schema):
-    """One SKU priced for a quote (inventory.quote_parts, the RPC sales calls)."""
-    sku = fields.String(metadata={"description": "As asked"})
-    catalogue_sku = fields.String()
-    part_id = fields.String()
-    name = fields.String()
-    brand = fields.String(allow_none=True)
-    oe_number = fields.String(allow_none=True)
-    unit = fields.String()
-    category = fields.String()
-    unit_price_fen = Fen(metadata={"description": "The store's selling price (override or list price)"})
-    currency = fields.String()
-    tax_class = fields.String()
-    tax_rate = fields.String()
-    cost_fen = Fen(metadata={"description": "Moving average cost at the store (last known cost when none on hand)"})
-    on_hand = Quantity()
-    available = Quantity()
-    on_order = Quantity()
-    active = fields.Boolean()
-    hazardous = fields.Boolean()
-    batch_tracked = fields.Boolean()
-
-
-class CataloguePartOut(Schema):
-    """One SKU as the chain's catalogue knows it (inventory.catalogue_parts)."""
-    sku = fields.String(metadata={"description": "As asked"})
-    catalogue_sku = fields.String()
-    part_id = fields.String()
-    name = fields.String()
-    active = fields.Boolean()
-
-
-class CataloguePartsOut(Schema):
-    items = fields.List(fields.Nested(CataloguePartOut))
-    unknown = fields.List(fields.String())
-
-
-class QuotePartsOut(Schema):
-    items = fields.List(fields.Nested(QuotePartOut))
-    unknown = fields.List(fields.String())
 
 
 class ExpiringQuery(ListQuery):

@@ -5,12 +5,13 @@ from __future__ import annotations
 from services.common.entrypoints import AuditTrail, ServiceBase, event_handler, rpc
 from services.common.errors import Forbidden, Invalid
 from services.common.schemas import load
+from services.contracts.inventory import CataloguePartsOut, QuotePartsOut
 
 from .domain import catalogue, ledger, purchasing, reports, reservations, stocktakes, transfers
-from .schemas import (AdjustmentCreate, AvailabilityOut, AvailabilityQuery, BatchOut, CataloguePartsOut,
+from .schemas import (AdjustmentCreate, AvailabilityOut, AvailabilityQuery, BatchOut,
                       ExpiringQuery, LedgerCheckOut, LedgerCheckQuery, MovementOut, MovementQuery, PartCreate,
                       PartListQuery, PartOut, PartPatch,
-                      PurchaseOrderCreate, PurchaseOrderListQuery, PurchaseOrderOut, QuotePartsOut, ReceiptCreate,
+                      PurchaseOrderCreate, PurchaseOrderListQuery, PurchaseOrderOut, ReceiptCreate,
                       ReceiptOut, ReorderQuery, ReorderSuggestionOut, ReservationOut, ReservationQuery, SlowMoverOut,
                       SlowMoverQuery, StockOut, StockQuery, StockSettings, StocktakeCounts, StocktakeCreate,
                       StocktakeListQuery, StocktakeOut, StocktakePost, SupplierCreate, SupplierListQuery,
@@ -26,7 +27,8 @@ def _scoped(caller, filters: dict) -> dict:
     """A store-owned list: the store must be named (the gateway fills in a one-store user's store)
     and be one of the caller's."""
     if not filters.get("store_id"):
-        raise Invalid("Name the store.", fields={"store_id": ["Missing data for required field."]})
+        raise Invalid("Name the store.", fields={"store_id": ["Missing data for required field."]},
+                      code="store_required")
     caller.require_store(filters["store_id"])
     return filters
 
@@ -37,7 +39,7 @@ BOOK_READERS = frozenset({"hq_admin", "store_manager"})
 
 def _require_skus(skus) -> None:
     if not isinstance(skus, list) or not all(isinstance(s, str) for s in skus):
-        raise Invalid("skus is a list of SKUs.", fields={"skus": ["Not a list of strings."]})
+        raise Invalid("skus is a list of SKUs.", fields={"skus": ["Not a list of strings."]}, code="validation_failed")
 
 
 def _page(schema, result: dict) -> dict:

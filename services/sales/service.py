@@ -53,7 +53,8 @@ class SalesService(AuditTrail, ServiceBase):
         except RemoteError as exc:
             if exc.exc_type == "NotFound":
                 raise Invalid(f"crm knows no {field.removesuffix('_id')} {ref}.",
-                              fields={field: [f"Unknown {field.removesuffix('_id')}."]}) from exc
+                              fields={field: [f"Unknown {field.removesuffix('_id')}."]},
+                              code="unknown_vehicle" if field == "vehicle_id" else "unknown_customer") from exc
             raise
 
     def _quote_parts(self, store_id: str, skus: list[str]) -> dict:
@@ -62,9 +63,11 @@ class SalesService(AuditTrail, ServiceBase):
                 return self.inventory.quote_parts(store_id, skus)
         except RemoteError as exc:
             if exc.exc_type in ("Invalid", "NotFound"):
-                raise Invalid(f"Inventory refused the parts: {exc.value}", fields={"sku": [str(exc.value)]}) from exc
+                raise Invalid(f"Inventory refused the parts: {exc.value}", fields={"sku": [str(exc.value)]},
+                              code="part_not_sold", params={"skus": skus}) from exc
             log.warning("inventory could not price parts", extra={"exc_type": exc.exc_type})
-            raise Unavailable("Inventory cannot price parts right now; try again or quote labour and fees.") from exc
+            raise Unavailable("Inventory cannot price parts right now; try again or quote labour and fees.",
+                              code="service_unavailable", params={"service": "inventory"}) from exc
 
     def _catalogue_parts(self, skus: list[str]) -> dict[str, dict]:
         """The chain catalogue's parts for these SKUs (as asked -> part; unknown ones absent)."""
@@ -75,7 +78,8 @@ class SalesService(AuditTrail, ServiceBase):
                 answer = self.inventory.catalogue_parts(skus)
         except RemoteError as exc:
             log.warning("inventory could not check parts", extra={"exc_type": exc.exc_type})
-            raise Unavailable("Inventory cannot check the parts right now; try again.") from exc
+            raise Unavailable("Inventory cannot check the parts right now; try again.",
+                              code="service_unavailable", params={"service": "inventory"}) from exc
         return {item["sku"]: item for item in answer["items"]}
 
     def _quote(self, quote) -> dict:
@@ -185,7 +189,8 @@ class SalesService(AuditTrail, ServiceBase):
             vehicle = self._crm("get_vehicle", booking["vehicle_id"], "vehicle_id")
             if vehicle.get("customer_id") != customer["id"]:
                 raise Invalid("This vehicle belongs to another customer.",
-                              fields={"vehicle_id": ["Belongs to another customer."]})
+                              fields={"vehicle_id": ["Belongs to another customer."]},
+                              code="vehicle_of_other_customer", params={"plate": vehicle.get("plate") or ""})
         return appointment_out.dump(appointments.book(self.db, self.caller, booking))
 
     @rpc

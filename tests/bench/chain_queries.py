@@ -9,9 +9,12 @@ search a customer by phone and by plate (crm.list_customers), a store's work-ord
 (workshop.list_work_orders: its active orders in progress, and its newest orders), a customer's
 history (crm.customer_history), a month's KPIs for one store and for the chain, per store and in one
 row (finance.kpis), and a store's month of workshop figures (workshop.workshop_stats_for_stores, what
-the KPI report joins). The
-two sizes' calls are interleaved, so the machine's load weighs on both alike. `--explain` prints
-`EXPLAIN (ANALYZE, BUFFERS)` of every SELECT one call of each query sends at the large size.
+the KPI report joins); and the search boxes: a customer by a middle fragment of a plate, of a
+mobile number or of a name, and by a fragment every customer matches (crm.list_customers `q`), a part by
+pinyin initials, brand, name fragment or a fragment of its OE number (inventory.list_parts `q`; the catalogue
+is the chain's, the same size at both scales). The two sizes' calls are interleaved, so the machine's load
+weighs on both alike. `--explain` prints `EXPLAIN (ANALYZE, BUFFERS)` of every SELECT one call of each query
+sends at the large size.
 Target: p95 at the large size <= 2x p95 at the small size. Seed both sizes first. Not a test.
 """
 from __future__ import annotations
@@ -34,14 +37,16 @@ from sqlalchemy.orm import sessionmaker  # noqa: E402
 from services.common.context import Caller  # noqa: E402
 from services.crm.service import CrmService  # noqa: E402
 from services.finance.service import FinanceService  # noqa: E402
+from services.inventory.service import InventoryService  # noqa: E402
 from services.workshop.service import WorkshopService  # noqa: E402
-from tests.bench.chain_seed import ACTIVE_STATUSES, Size, database_urls, existing, mobile, plate, store_id  # noqa: E402
+from tests.bench.chain_seed import (ACTIVE_STATUSES, Size, database_urls, existing, mobile, oe_number,  # noqa: E402
+                                    plate, store_id)
 from tests.bench.harness import (bench_parser, header, header_line, markdown_table, percentile, publish,  # noqa: E402
                                  step, verdict)
 from tests.support.service import RecordingRelay  # noqa: E402
 
 TARGET = 2.0  # p95 large / p95 small, at most
-SERVICES = {"crm": CrmService, "workshop": WorkshopService, "finance": FinanceService}
+SERVICES = {"crm": CrmService, "workshop": WorkshopService, "finance": FinanceService, "inventory": InventoryService}
 HQ = Caller(user_id="bench-hq", role="hq_admin", request_id=uuid.uuid4().hex)
 
 
@@ -91,6 +96,19 @@ class Chain:
                 **month, "stores": [{"store_id": self.store(), "time_zone": "Asia/Shanghai"}]}),
             "month's KPIs, whole chain (a row per store)": lambda: self.call("finance", "kpis", month),
             "month's KPIs, whole chain (one row)": lambda: self.call("finance", "kpis", {**month, "group": "chain"}),
+            "customer by 4 middle characters of a plate": lambda: self.call("crm", "list_customers", {
+                "q": plate(self.rnd.randrange(self.size.vehicles))[2:6]}),
+            "customer by 5 middle digits of a mobile": lambda: self.call("crm", "list_customers", {
+                "q": mobile(self.rnd.randrange(self.size.customers))[3:8]}),
+            "customer by 3 digits every mobile holds (130: the newest page)": lambda: self.call(
+                "crm", "list_customers", {"q": "130"}),
+            "customer by the end of a name (客户n → 户n)": lambda: self.call("crm", "list_customers", {
+                "q": f"户{self.rnd.randrange(self.size.customers)}"}),
+            "part by pinyin initials (scp: 刹车片, 刹车盘)": lambda: self.call("inventory", "list_parts", {"q": "scp"}),
+            "part by brand (博世)": lambda: self.call("inventory", "list_parts", {"q": "博世"}),
+            "part by part of its name (滤芯)": lambda: self.call("inventory", "list_parts", {"q": "滤芯"}),
+            "part by 6 middle characters of an OE number": lambda: self.call("inventory", "list_parts", {
+                "q": oe_number(self.rnd.randrange(self.size.parts))[2:8]}),
         }
 
     def explain(self, name: str, run: Callable[[], object]) -> list[str]:
@@ -112,7 +130,8 @@ class Chain:
         plans = []
         for owner, sql in statements:
             with self.engines[owner].connect() as conn:
-                plan = "\n".join(row[0] for row in conn.exec_driver_sql(f"EXPLAIN (ANALYZE, BUFFERS) {sql}"))
+                explained = conn.exec_driver_sql(f"EXPLAIN (ANALYZE, BUFFERS) {sql}".replace("%", "%%"))
+                plan = "\n".join(row[0] for row in explained)
             plans.append(f"-- {name} ({owner})\n{_shorten(sql)}\n{_shorten(plan)}")
         return plans
 

@@ -8,8 +8,9 @@
 
 At `--scale 1`: 500 stores; crm 2M customers (home store, unique mobile), 3M vehicles (unique plates),
 5M history entries (one per invoice); workshop 5M delivered work orders plus 20 active ones per store;
-inventory 2,000 parts and 10M stock movements; finance 5M invoices over the 24 months before
-`--until`, two lines each (labour and part) and their cost of sales, and the KPI book recomputed
+inventory a catalogue of 20,000 parts (the chain's, the same at every scale: named as
+kind, brand and number, with OE numbers and pinyin initials) and 10M stock movements; finance 5M invoices over
+the 24 months before `--until`, two lines each (labour and part) and their cost of sales, and the KPI book recomputed
 from them (production keeps it with every invoice). Stores scale with the data, so a
 store's own month looks the same at every scale; the chain grows.
 
@@ -34,13 +35,14 @@ from sqlalchemy import Connection, create_engine, text
 from tqdm import tqdm
 
 from services.common.migrate import upgrade
+from services.common.search import pinyin_initials
 from services.common.validators import PROVINCES
 from services.finance.domain import kpi_days
 from tests.support.infra import PG_ADMIN_URL
 
 OWNERS = ("crm", "workshop", "inventory", "finance")
 FULL = {"stores": 500, "customers": 2_000_000, "vehicles": 3_000_000, "stock_movements": 10_000_000,
-        "invoices": 5_000_000, "parts": 2_000}
+        "invoices": 5_000_000, "parts": 20_000}
 ACTIVE_WORK_ORDERS_PER_STORE = 20
 ACTIVE_STATUSES = ("open", "dispatched", "in_progress", "qc")  # workshop ACTIVE
 MONTHS = 24
@@ -187,11 +189,30 @@ def work_orders(size: Size) -> Iterator[list[str]]:
             n += 1
 
 
+PART_KINDS = ("刹车片", "机油滤芯", "空气滤芯", "空调滤芯", "火花塞", "雨刮片", "刹车盘", "全合成机油 5W-30", "蓄电池",
+              "减震器")
+PART_BRANDS = ("博世", "曼牌", "马勒", "美孚", "壳牌", "布雷博", "NGK", "瓦尔塔", "法雷奥", "电装")
+
+
+def part_brand(p: int) -> str:
+    return PART_BRANDS[p // len(PART_KINDS) % len(PART_BRANDS)]
+
+
+def part_name(p: int) -> str:
+    return f"{part_brand(p)}{PART_KINDS[p % len(PART_KINDS)]} {p}"
+
+
+def oe_number(p: int) -> str:
+    return f"{p * 7919 % 100_000:05d}-{p:05d}"
+
+
 def parts(size: Size) -> Iterator[list[str]]:
     at = size.start
     for p in range(size.parts):
-        yield [ulid(at, p), f"SKU-{p:05d}", f"配件 {p}", "oil" if p % 2 else "brakes", str(1000 + p), "piece", "CNY",
-               "standard", "false", "false", "true", ts(at), ts(at)]
+        name = part_name(p)
+        yield [ulid(at, p), f"SKU-{p:05d}", name, pinyin_initials(name), part_brand(p), oe_number(p),
+               "oil" if p % 2 else "brakes", str(1000 + p), "piece", "CNY", "standard", "false", "false", "true",
+               ts(at), ts(at)]
 
 
 def stock_movements(size: Size) -> Iterator[list[str]]:
@@ -255,9 +276,8 @@ TABLES = [
     Table("workshop", "work_orders", "id, store_id, order_id, order_number, customer_id, vehicle_id, status, "
           "status_changed_at, version, waiting_parts, comeback, rework_count, qc_passed, opened_at, completed_at, "
           "delivered_at, updated_at", work_orders, lambda s: s.invoices + s.stores * ACTIVE_WORK_ORDERS_PER_STORE),
-    Table("inventory", "parts", "id, sku, name, category, list_price_fen, unit, currency, tax_class, batch_tracked, "
-          "hazardous, active, created_at, updated_at", parts,
-          lambda s: s.parts),
+    Table("inventory", "parts", "id, sku, name, name_initials, brand, oe_number, category, list_price_fen, unit, "
+          "currency, tax_class, batch_tracked, hazardous, active, created_at, updated_at", parts, lambda s: s.parts),
     Table("inventory", "stock_movements", "id, store_id, part_id, sku, kind, qty, unit_cost_fen, value_fen, "
           "on_hand_after, reference_type, reference_id, created_at", stock_movements, lambda s: s.stock_movements),
     Table("finance", "invoices", "id, number, store_id, order_id, customer_id, vehicle_id, status, labour_fen, "

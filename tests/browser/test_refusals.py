@@ -25,6 +25,8 @@ def test_a_dispatch_to_a_technician_without_the_skill_is_refused_in_chinese_with
     console.shot(manager, "dispatch-refused-in-words")
     said = refusal.inner_text()
     assert painter["id"] not in said and "Some technicians" not in said and "skill" not in said
+    assert "422" not in said and not said.startswith("错误")  # no HTTP status before the words (issue 19)
+    expect(refusal).to_have_attribute("data-status", "422")
 
     manager.locator("#lang").click()  # the English switch words it from the same code
     manager.locator(f"[data-status=open] [data-wo='{car['work_order']['id']}']").click()

@@ -11,7 +11,7 @@ import pika
 import pytest
 import requests
 
-from services.crm.events import CustomerRegistered
+from services.contracts.crm import CustomerRegistered
 from tests.support import data
 from tests.support.accounts import create_store, make_user
 

@@ -13,7 +13,7 @@ from datetime import date, timedelta
 import pika
 import pytest
 
-from services.finance.events import InvoicePaid, PaymentReceived
+from services.contracts.finance import InvoicePaid, PaymentReceived
 from tests.service.test_finance_service import completed, contract_lines, line, order
 from tests.support.accounts import create_store, make_user
 from tests.support.bus import publish

@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta, timezone
 import pika
 import pytest
 
-from services.inventory.events import PUBLISHES
+from services.contracts import EVENTS
 from tests.support.accounts import create_store, make_user
 
 pytestmark = pytest.mark.e2e
@@ -42,7 +42,7 @@ class Events:
             if not method:
                 return
             envelope = json.loads(body)
-            PUBLISHES[envelope["type"].split(".", 1)[1]]().load(envelope["payload"])  # honours the contract
+            EVENTS[(*envelope["type"].split("."), envelope["version"])]().load(envelope["payload"])  # its contract
             self.seen.append(envelope)
 
     def wait_for(self, fact: str, timeout: float = 15.0, **match) -> dict:

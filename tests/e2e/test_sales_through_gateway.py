@@ -13,7 +13,7 @@ import pytest
 import requests
 
 from gateway.rpc import RemoteError, RpcClient
-from services.sales.events import OrderCancelled, OrderConfirmed, VisitCheckedIn
+from services.contracts.sales import OrderCancelled, OrderConfirmed, VisitCheckedIn
 from tests.support import data
 from tests.support.accounts import create_store, make_user
 from tests.support.bus import bind, publish
@@ -560,6 +560,11 @@ def test_availability_asks_for_the_quantity_and_the_catalogue_refuses_by_name(
     inactive = advisor.post(f"{url}/lines", json={"kind": "labour", "op_code": op_code})
     assert inactive.status_code == 422 and inactive.json()["error"]["code"] == "operation_inactive"
     assert "op_code" in inactive.json()["error"]["fields"]
+    assert inactive.json()["error"]["message"].startswith("The labour operation")  # no Accept-Language: English
+    in_chinese = advisor.post(f"{url}/lines", json={"kind": "labour", "op_code": op_code},
+                              headers={"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.8"}).json()["error"]
+    assert in_chinese["code"] == "operation_inactive"  # worded from the console's dictionary, by name
+    assert in_chinese["message"] == f"工时项目已停用，不能报价：更换前刹车片（{op_code}）"
     packaged = admin.post(f"{stack.url}/v1/packages", json={
         "code": f"PKG-{suffix}", "name": "刹车套餐", "items": [{"kind": "labour", "op_code": op_code}]})
     assert packaged.status_code == 422 and packaged.json()["error"]["code"] == "operation_inactive"

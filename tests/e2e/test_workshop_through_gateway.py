@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import requests
 
-from services.workshop.events import VehicleDelivered, WorkOrderCompleted
+from services.contracts.workshop import VehicleDelivered, WorkOrderCompleted
 from tests.support import data
 from tests.support.accounts import create_store, make_user
 from tests.support.bus import bind, publish

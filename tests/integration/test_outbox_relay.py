@@ -27,10 +27,14 @@ def engine(migrated):
     engine.dispose()
 
 
-def commit_event(engine, payload: dict) -> str:
+def low(sku: str) -> dict:
+    return {"store_id": "s1", "sku": sku, "available": 1, "reorder_point": 2, "reorder_qty": None}
+
+
+def commit_event(engine, sku: str) -> str:
     session = sessionmaker(bind=engine)()
     session.info.update({"service": "inventory", "context": {"request_id": "req-9"}, "outbox": []})
-    envelope = record_event(session, "stock_low", payload, store_id="s1")
+    envelope = record_event(session, "stock_low", low(sku), store_id="s1")
     session.commit()
     session.close()
     return envelope["event_id"]
@@ -59,7 +63,7 @@ def test_event_left_behind_by_a_dead_broker_is_delivered_once_by_the_sweep(engin
     queue = channel.queue_declare("", exclusive=True).method.queue
     channel.queue_bind(queue, "inventory.events", routing_key="stock_low")
     try:
-        event_id = commit_event(engine, {"sku": "OIL-5W30"})
+        event_id = commit_event(engine, "OIL-5W30")
         down = OutboxRelay(engine, UNREACHABLE, "inventory", publish_timeout=1)
         assert down.publish_pending([event_id]) == 0
         stuck = row(engine, event_id)
@@ -74,11 +78,11 @@ def test_event_left_behind_by_a_dead_broker_is_delivered_once_by_the_sweep(engin
         connection.close()
     assert len(delivered) == 1
     assert delivered[0]["type"] == "inventory.stock_low" and delivered[0]["request_id"] == "req-9"
-    assert delivered[0]["payload"] == {"sku": "OIL-5W30"}
+    assert delivered[0]["payload"] == low("OIL-5W30")
 
 
 def test_just_committed_events_are_relayed_at_once(engine, vhost):
-    event_id = commit_event(engine, {"sku": "FILTER-1"})
+    event_id = commit_event(engine, "FILTER-1")
     relay = OutboxRelay(engine, vhost.uri, "inventory")
     assert relay.publish_pending([event_id]) == 1
     assert relay.publish_pending([event_id]) == 0
@@ -93,7 +97,7 @@ def test_the_test_only_doubling_relay_publishes_every_event_twice(engine, vhost,
     queue = channel.queue_declare("", exclusive=True).method.queue
     channel.queue_bind(queue, "inventory.events", routing_key="stock_low")
     try:
-        event_id = commit_event(engine, {"sku": "TWICE"})
+        event_id = commit_event(engine, "TWICE")
         assert OutboxRelay(engine, vhost.uri, "inventory").publish_pending([event_id]) == 1
         delivered = [m for m in drain(channel, queue) if m["event_id"] == event_id]
     finally:
@@ -116,7 +120,7 @@ def any_engine(request, tmp_path):
 
 def test_no_connection_is_held_while_the_broker_is_called(any_engine, monkeypatch):
     """The relay holds no transaction (no connection at all) while the broker answers."""
-    event_ids = [commit_event(any_engine, {"sku": f"P{i}"}) for i in range(3)]
+    event_ids = [commit_event(any_engine, f"P{i}") for i in range(3)]
     held = []
     monkeypatch.setattr(OutboxRelay, "publish", lambda self, event_type, envelope: held.append(
         (envelope["event_id"], any_engine.pool.checkedout())))
@@ -126,7 +130,7 @@ def test_no_connection_is_held_while_the_broker_is_called(any_engine, monkeypatc
 
 
 def test_of_two_replicas_that_read_the_same_rows_only_one_claims_each(any_engine):
-    event_ids = [commit_event(any_engine, {"sku": f"Q{i}"}) for i in range(2)]
+    event_ids = [commit_event(any_engine, f"Q{i}") for i in range(2)]
     with any_engine.connect() as conn:
         rows = conn.execute(select(OUTBOX.c.event_id, OUTBOX.c.type, OUTBOX.c.envelope, OUTBOX.c.attempts)
                             .where(OUTBOX.c.event_id.in_(event_ids))).all()

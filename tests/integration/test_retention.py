@@ -87,7 +87,7 @@ def redeliver(engine, event_id: str) -> None:
     session = sessionmaker(bind=engine, expire_on_commit=False)()
     session.info.update({"service": "finance", "relay": RecordingRelay(), "outbox": [], "context": {}})
     try:
-        worker_factory(FinanceService, db=session).on_stock_valued({"event_id": event_id, "payload": {}})
+        worker_factory(FinanceService, db=session).on_stock_valued({"event_id": event_id, "version": 1, "payload": {}})
     finally:
         session.close()
 

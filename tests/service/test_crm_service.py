@@ -127,6 +127,26 @@ def test_a_failing_handler_records_nothing(session):
     assert session.scalar(select(func.count()).select_from(PROCESSED_EVENTS)) == 0
 
 
+def test_customers_are_found_by_any_part_of_a_plate_a_mobile_number_or_a_name(session):
+    service = crm(session)
+    wang = service.register_customer({"name": "欧阳小明", "mobile": "13812345678"})
+    li = service.register_customer({"name": "李明华", "mobile": "13998760000"})
+    service.add_vehicle(wang["id"], {"plate": "粤B3K7Q9"})
+    service.add_vehicle(li["id"], {"plate": "京A12345"})
+
+    def found(q: str) -> list[str]:
+        return [c["name"] for c in service.list_customers({"q": q})["items"]]
+
+    assert found("3K7") == found("b3k") == found("粤B·3K") == found("2345 678") == found("阳小明") == ["欧阳小明"]
+    assert found("A123") == found("9876") == found("李明华") == ["李明华"]
+    assert found("明华") == [] and found("欧阳") == ["欧阳小明"]  # shorter than 3: the start of a name only
+    assert found("0000") == ["李明华"] and found("%%%") == found("___") == []
+    more = [service.register_customer({"name": f"客户{i}", "mobile": f"1370777{i}{i}{i}{i}"})["id"] for i in range(3)]
+    first = service.list_customers({"q": "0777", "limit": 2})
+    second = service.list_customers({"q": "0777", "limit": 2, "cursor": first["next_cursor"]})
+    assert [c["id"] for c in first["items"] + second["items"]] == more[::-1] and second["next_cursor"] is None
+
+
 def test_search_by_name_prefix_phone_plate_and_tag_with_cursor(session):
     service = crm(session)
     ids = [service.register_customer({"name": f"欧阳{i}", "mobile": data.mobile(), "tags": ["t"]})["id"]

@@ -15,8 +15,8 @@ from sqlalchemy import select
 from services.common.context import Caller
 from services.common.errors import Conflict, Forbidden, Invalid, NotFound
 from services.common.outbox import OUTBOX
-from services.inventory.events import PUBLISHES
-from services.inventory.models import Base, Movement, StockLevel
+from services.contracts import EVENTS
+from services.inventory.models import Base, Movement, Part, StockLevel
 from services.inventory.service import InventoryService
 from tests.support.service import sqlite_session
 
@@ -42,7 +42,7 @@ def events(session, fact=None):
     rows = session.execute(select(OUTBOX.c.type, OUTBOX.c.envelope).order_by(OUTBOX.c.created_at)).all()
     found = [envelope for kind, envelope in rows if fact is None or kind == fact]
     for envelope in found:  # every payload honours the published contract
-        PUBLISHES[envelope["type"].split(".", 1)[1]]().load(envelope["payload"])
+        EVENTS[(*envelope["type"].split("."), envelope["version"])]().load(envelope["payload"])
     return found
 
 
@@ -562,6 +562,25 @@ def test_parts_used_beyond_the_reservation_come_from_free_stock_and_the_rest_is_
     assert (line["qty"], line["qty_unissued"], line["cost_fen"]) == (3, 2, 3000)
     assert stock(session, sku)["on_hand"] == 0
     assert_ledger_ok(session)
+
+
+def test_parts_are_found_by_any_part_of_name_sku_brand_oe_number_or_pinyin_initials(session):
+    brake = new_part(session, "BRK-PAD-FR", name="前刹车片（陶瓷）", brand="博世", oe_number="04465-33450")
+    oil = new_part(session, "OIL-5W30-4L", name="全合成机油 5W-30 4L", brand="美孚", oe_number="A0009899301")
+    filter_ = new_part(session, "FLT-CABIN", name="空调滤芯 活性炭", brand="曼牌")
+    service = inv(session)
+
+    def found(q: str) -> set[str]:
+        return {p["id"] for p in service.list_parts({"q": q})["items"]}
+
+    assert session.get(Part, brake["id"]).name_initials == "qscp tc"  # kept with the name
+    for q, wanted in (("scp", brake), ("刹车片", brake), ("博世", brake), ("PAD", brake), ("33450", brake),
+                      ("5w-30", oil), ("9899", oil), ("qhcjy", oil), ("美孚", oil), ("滤芯", filter_),
+                      ("ktlx", filter_), ("cabin", filter_)):
+        assert found(q) == {wanted["id"]}, q
+    assert found("%") == found("_") == set()
+    changed = inv(session, HQ).update_part(filter_["id"], {"name": "空气滤清器"})
+    assert changed["name"] == "空气滤清器" and found("kqlq") == {filter_["id"]} and found("ktlx") == set()
 
 
 def test_counters_count_blind_while_managers_see_the_books(session):

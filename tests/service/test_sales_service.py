@@ -16,7 +16,7 @@ from services.common.context import Caller
 from services.common.errors import Conflict, Forbidden, Invalid, NotFound, Unavailable
 from services.common.outbox import OUTBOX
 from services.sales.domain import quotes as quote_rules
-from services.sales.events import OrderCancelled, OrderConfirmed, VisitCheckedIn
+from services.contracts.sales import OrderCancelled, OrderConfirmed, VisitCheckedIn
 from services.sales.models import Base, Order, Visit
 from services.sales.service import SalesService
 from tests.support.service import guarded, sqlite_session
@@ -115,6 +115,13 @@ def envelope(source_fact: str, payload: dict) -> dict:
     return {"event_id": str(uuid.uuid4()), "type": source_fact, "version": 1,
             "occurred_at": datetime.now(timezone.utc).isoformat(), "store_id": "s1", "request_id": None,
             "payload": payload}
+
+
+def delivered(order: dict) -> dict:
+    """workshop's `vehicle_delivered` of the order, now."""
+    return envelope("workshop.vehicle_delivered", {
+        "work_order_id": "wo1", "order_id": order["id"], "store_id": order["store_id"],
+        "customer_id": order["customer_id"], "delivered_at": datetime.now(timezone.utc).isoformat()})
 
 
 def visit(sales, vehicle_id="v1", **extra):
@@ -311,7 +318,7 @@ def test_partial_approval_orders_only_the_approved_lines_and_keeps_the_declined_
 
     declined = sales().list_declined_work({"vehicle_id": "v1"})["items"]
     assert [(d["description"], d["total_fen"], d["status"]) for d in declined] == [("机油滤清器", 4500, "open")]
-    sales(SYSTEM).on_vehicle_delivered(envelope("workshop.vehicle_delivered", {"order_id": order["id"]}))
+    sales(SYSTEM).on_vehicle_delivered(delivered(order))
     next_visit = visit(sales)  # the car came back after its delivery: a new visit
     assert [d["id"] for d in next_visit["declined_work"]] == [declined[0]["id"]]
     assert visit(sales, vehicle_id="v2")["declined_work"] == []  # another car of the same customer
@@ -975,7 +982,7 @@ def test_checking_a_car_in_twice_gives_its_open_visit_until_it_leaves(sales, ses
                     .values(checked_in_at=datetime.now(timezone.utc) - timedelta(days=3)))
     session.commit()
     assert visit(sales)["id"] == today["id"]
-    sales(SYSTEM).on_vehicle_delivered(envelope("workshop.vehicle_delivered", {"order_id": order["id"]}))
+    sales(SYSTEM).on_vehicle_delivered(delivered(order))
     assert sales().get_visit(today["id"])["closed_at"] is not None
     assert visit(sales)["id"] not in (first["id"], today["id"])
 

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from services.common.context import Caller
 from services.common.errors import Conflict, Forbidden, Invalid, NotFound
 from services.common.outbox import OUTBOX
-from services.workshop.events import VehicleDelivered, WorkOrderCompleted
+from services.contracts.workshop import VehicleDelivered, WorkOrderCompleted
 from services.workshop.models import Base, TimeEntry, WorkOrder
 from services.workshop.service import WorkshopService
 

@@ -10,6 +10,7 @@ import subprocess
 import pytest
 
 from gateway.console import CONSOLE_DIR
+from gateway.words import phrase
 
 NODE = shutil.which("node")
 pytestmark = pytest.mark.skipif(NODE is None, reason="Node.js is not installed")
@@ -20,6 +21,9 @@ CASES = {
     "state": {"code": "work_order_state", "params": {"status": "qc"}},
     "overpayment": {"code": "overpayment", "params": {"due_fen": "12345"}},
     "generic": {"code": "conflict", "params": {}},
+    "short": {"code": "stock_short", "params": {"sku": "BRK-PAD-F", "name": "前刹车片", "on_hand": "1"}},
+    "po": {"code": "purchase_order_state", "params": {"number": "PO-20261206-001", "status": "partially_received"}},
+    "card": {"code": "card_balance_short", "params": {"balance_fen": "5000"}},
 }
 FIELD_MESSAGES = ["Missing data for required field.",
                   "Must be greater than or equal to 0 and less than or equal to 100.",
@@ -49,6 +53,9 @@ def test_a_refusal_is_worded_in_chinese_from_its_code_with_names_and_words_for_i
         "state": "工单当前为「质检」，不能进行此操作，请刷新后再看",
         "overpayment": "本单应收只有 ¥123.45，不能多收",
         "generic": None,  # a class's generic code: the form says the API's message
+        "short": "前刹车片（BRK-PAD-F）在库只有 1",
+        "po": "采购单 PO-20261206-001 当前为「部分到货」，不能进行此操作",
+        "card": "储值卡余额只有 ¥50.00",
     }
     assert said["fields"] == ["必填", "须在 0 到 100 之间", "最多 50 个字符", "Something the console has no words for."]
 
@@ -59,3 +66,12 @@ def test_the_english_switch_words_the_same_codes_in_english():
                                              "choose a technician who has it")
     assert said["errors"]["state"].startswith("The work order is QC;")
     assert said["fields"][0] == "Missing data for required field."
+
+
+def test_the_gateway_words_an_error_as_the_console_does():
+    """The API's message for `Accept-Language: zh-CN` is the console's wording of the code, read from
+    the same dictionary and filled the same way (gateway/words.py)."""
+    for lang in ("zh", "en"):
+        said = words(lang)["errors"]
+        for name, error in CASES.items():
+            assert phrase(f"error_{error['code']}", error["params"], lang) == said[name], (lang, name)

@@ -99,3 +99,16 @@ def test_a_rule_s_own_code_and_params_reach_the_client(app):  # noqa: F811
         "store_id": store, "customer_id": "c1", "slot_start": "2026-12-30T10:00:00+08:00"})
     assert reply.status_code == 409 and reply.json["error"]["code"] == "conflict"
     assert "params" not in reply.json["error"]
+
+
+def test_a_client_asking_in_chinese_reads_the_rule_in_the_console_s_words(app):
+    """Issue 19: `Accept-Language: zh-CN` words the message from the code and its params; English stays."""
+    from gateway.rpc import RemoteError
+    store = new_store(app, "SA8")
+    advisor = login_as(app, "service_advisor", [store])
+    app.deps.rpc.behaviour[("sales", "book_appointment")] = RemoteError("sales", "Invalid", "outside", [
+        "outside", {}, "slot_outside_opening_hours", {"opens_at": "08:30", "closes_at": "18:00"}])
+    body = {"store_id": store, "customer_id": "c1", "slot_start": "2026-12-30T03:00:00+08:00"}
+    said = {language: app.simulate_post("/v1/appointments", json=body, headers={
+        **advisor, "Accept-Language": language}).json["error"]["message"] for language in ("zh-CN", "en-US", "")}
+    assert said == {"zh-CN": "不在门店营业时间内（08:30–18:00）", "en-US": "outside", "": "outside"}

@@ -1,6 +1,6 @@
 // The gateway's public API, with the caller's token. Every POST carries an Idempotency-Key that is
 // kept until the same request succeeds, so pressing "retry" after a timeout never does a thing twice.
-import { t } from "./i18n.js";
+import { lang, t } from "./i18n.js";
 
 export class ApiError extends Error {
   constructor(status, body) {
@@ -39,7 +39,7 @@ function withQuery(path, query) {
 
 async function send(method, path, { body, query, accept = "application/json", file } = {}) {
   const url = withQuery(path, query);
-  const headers = { Accept: accept };
+  const headers = { Accept: accept, "Accept-Language": lang() === "zh" ? "zh-CN" : "en" }; // messages it does not word
   if (session.token) headers.Authorization = `Bearer ${session.token}`;
   let fingerprint = null;
   if (body !== undefined && !file) headers["Content-Type"] = "application/json";

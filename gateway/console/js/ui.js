@@ -74,10 +74,10 @@ export function showError(scope, error) {
     }
   }
   const general = scope.querySelector(".form-error") || document.getElementById("toast");
-  const prefix = error.status ? `${t("error")} ${error.status}: ` : "";
   general.dataset.code = error.code || "";
+  general.dataset.status = error.status ?? ""; // staff read no HTTP statuses; tests and support may
   const lead = worded ?? (error.code === "validation_failed" ? t("fix_fields") : error.message);
-  general.textContent = [prefix + lead, ...leftovers].join(" · ");
+  general.textContent = [lead, ...leftovers].join(" · ");
   if (general.id === "toast") flash(general.textContent);
 }
 

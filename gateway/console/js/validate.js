@@ -36,5 +36,3 @@ export function vinProblem(raw) {
 export function mobileProblem(raw) {
   return /^1[3-9]\d{9}$/.test(raw.replace(/[\s\-()]/g, "").replace(/^(\+86|0086)/, "")) ? null : "mobile_invalid";
 }
-
-export const looksLikePlate = (text) => new RegExp(`^[${PROVINCES}]`).test(text.trim());

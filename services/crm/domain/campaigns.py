@@ -37,12 +37,15 @@ def check_template(template: str) -> None:
     try:
         names = {field for _, field, _, _ in string.Formatter().parse(template) if field is not None}
     except ValueError as exc:
-        raise Invalid("The template is not well formed.", fields={"template": [str(exc)]}) from exc
+        raise Invalid("The template is not well formed.", fields={"template": [str(exc)]},
+                      code="template_malformed") from exc
     unknown = sorted(names - set(PLACEHOLDERS))
     if unknown:
         raise Invalid("Unknown placeholders.", fields={"template": [
             f"Unknown: {', '.join('{' + n + '}' for n in unknown)}; "
-            f"use {', '.join('{' + p + '}' for p in PLACEHOLDERS)}."]})
+            f"use {', '.join('{' + p + '}' for p in PLACEHOLDERS)}."]},
+                      code="template_unknown_placeholders",
+                      params={"placeholders": unknown, "allowed": list(PLACEHOLDERS)})
 
 
 def render(template: str, values: dict) -> str:
@@ -89,7 +92,8 @@ def preview(session: Session, data: dict, caller: Caller, now: datetime) -> dict
 def create_campaign(session: Session, data: dict, caller: Caller, now: datetime) -> Campaign:
     if data.get("store_id") is None and not (caller.is_hq or caller.is_system):
         if len(caller.store_ids) != 1:
-            raise Invalid("Say which store the campaign is for.", fields={"store_id": ["Required."]})
+            raise Invalid("Say which store the campaign is for.", fields={"store_id": ["Required."]},
+                          code="store_required")
         data["store_id"] = next(iter(caller.store_ids))
     caller.require_store(data.get("store_id"))
     check_template(data["template"])
@@ -146,7 +150,8 @@ def cancel_campaign(session: Session, campaign_id: str, caller: Caller, now: dat
                                                     Campaign.status.in_(("scheduled", "sending")))
                              .values(status="cancelled", completed_at=now).execution_options(synchronize_session=False))
     if not result.rowcount:
-        raise Conflict(f"This campaign is already {campaign.status}.")
+        raise Conflict(f"This campaign is already {campaign.status}.",
+                       code="campaign_state", params={"status": campaign.status})
     session.execute(update(CampaignMessage).where(CampaignMessage.campaign_id == campaign_id,
                                                   CampaignMessage.status == "queued")
                     .values(status="failed", error="campaign cancelled").execution_options(synchronize_session=False))

@@ -71,7 +71,8 @@ def keyset_after(query: Select, column, id_column, cursor: str | None, *, descen
         try:
             value = as_type(value_text)
         except ValueError as exc:
-            raise Invalid("Not a cursor returned by this API.", fields={"cursor": ["Not a valid cursor."]}) from exc
+            raise Invalid("Not a cursor returned by this API.", fields={"cursor": ["Not a valid cursor."]},
+                          code="bad_cursor") from exc
         if descending:
             query = query.where(or_(column < value, and_(column == value, id_column < last_id)))
         else:

@@ -3,9 +3,10 @@ duplicates; erase on request (anonymise, keep financial and service records); an
 audit log of who read full contact data or changed it."""
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
-from sqlalchemy import Select, func, insert, select, update
+from sqlalchemy import ColumnElement, Select, func, insert, select, union, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
@@ -16,6 +17,7 @@ from services.common.ids import new_id
 from services.common.outbox import record_event
 from services.common.privacy import ERASED_NAME
 from services.common.schemas import page
+from services.common.search import TRIGRAM, contains, starts_with
 from services.common.validators import normalize_mobile, normalize_plate
 
 from ..models import (AuditEntry, CampaignMessage, Complaint, Customer, CustomerTag, FollowUp, HistoryEntry,
@@ -69,10 +71,11 @@ def _check_referrer(session: Session, referrer_id: str | None, customer_id: str 
     if referrer_id is None:
         return
     if referrer_id == customer_id:
-        raise Invalid("A customer cannot refer themselves.", fields={"referred_by_id": ["Not themselves."]})
+        raise Invalid("A customer cannot refer themselves.", fields={"referred_by_id": ["Not themselves."]},
+                      code="self_referral")
     referrer = session.get(Customer, referrer_id)
     if referrer is None or referrer.erased_at is not None or referrer.merged_into_id:
-        raise Invalid("Unknown referrer.", fields={"referred_by_id": ["No such customer."]})
+        raise Invalid("Unknown referrer.", fields={"referred_by_id": ["No such customer."]}, code="unknown_referrer")
 
 
 def register_customer(session: Session, data: dict) -> Customer:
@@ -93,7 +96,8 @@ def register_customer(session: Session, data: dict) -> Customer:
 def update_customer(session: Session, customer_id: str, changes: dict) -> Customer:
     customer = get_customer(session, customer_id)
     if customer.erased_at is not None or customer.merged_into_id:
-        raise Conflict("This customer was erased or merged and cannot change.")
+        raise Conflict("This customer was erased or merged and cannot change.",
+                       code="customer_closed", params={"customer": customer.name})
     if "referred_by_id" in changes:
         _check_referrer(session, changes["referred_by_id"], customer.id)
     if "mobile" in changes:
@@ -159,6 +163,35 @@ def referral_count(session: Session, customer_id: str) -> int:
     return session.scalar(select(func.count()).select_from(Customer).where(Customer.referred_by_id == customer_id))
 
 
+def _fragments(text: str) -> list[ColumnElement[bool]]:
+    """Where `text` may be: a customer's name, mobile number or a car's plate, any part of them (a whole
+    mobile number or plate is looked up as such before). A term shorter than a trigram matches the
+    start of a name: a chain's millions of names are not read whole for two characters."""
+    if len(text) < TRIGRAM:
+        return [starts_with(Customer.name, text)]
+    found = [contains(Customer.name, text)]
+    digits = re.sub(r"[\s\-]", "", text)
+    if digits.isdigit() and len(digits) >= TRIGRAM:
+        found.append(contains(Customer.mobile, digits))
+    fragment = re.sub(r"[\s·\-•.]", "", text)
+    if len(fragment) >= TRIGRAM:
+        found.append(Customer.id.in_(select(Vehicle.customer_id).where(contains(Vehicle.plate, fragment))))
+    return found
+
+
+def _page_of_any(query: Select, conditions: list[ColumnElement[bool]], cursor: str | None,
+                 limit: int) -> ColumnElement[bool]:
+    """The customers of the page `query` finds with any of `conditions`: the page of each condition
+    apart, united (the page of a union is within the union of its parts' pages), so that each part is
+    one index scan the database stops at the page however many customers match (`130` finds a chain's
+    every mobile number: the newest page, not all of them)."""
+    if len(conditions) == 1:
+        return conditions[0]
+    pages = [_keyset(query.with_only_columns(Customer.id).where(condition), Customer, cursor, limit).subquery()
+             for condition in conditions]
+    return Customer.id.in_(union(*(select(part.c.id) for part in pages)))
+
+
 def search_customers(session: Session, filters: dict) -> dict:
     query = select(Customer)
     if filters.get("phone"):
@@ -182,8 +215,7 @@ def search_customers(session: Session, filters: dict) -> dict:
         elif plate := _as_plate(text):
             query = query.where(Customer.id.in_(select(Vehicle.customer_id).where(Vehicle.plate == plate)))
         else:
-            escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            query = query.where(Customer.name.like(f"{escaped}%", escape="\\"))
+            query = query.where(_page_of_any(query, _fragments(text), filters.get("cursor"), filters["limit"]))
     rows = session.scalars(_keyset(query, Customer, filters.get("cursor"), filters["limit"])).all()
     return page(list(rows), filters["limit"], key=lambda customer: customer.id)
 
@@ -232,7 +264,7 @@ def erase_customer(session: Session, customer_id: str, now: datetime) -> Custome
     follow-ups and complaints stay (they are the store's records), now about nobody in particular."""
     customer = get_customer(session, customer_id)
     if customer.erased_at is not None:
-        raise Conflict("This customer is already erased.")
+        raise Conflict("This customer is already erased.", code="customer_closed", params={"customer": customer.name})
     customer.name = ERASED_NAME
     customer.mobile = _placeholder("X", customer.id, 11)
     customer.gender, customer.birthday, customer.notes = "unknown", None, None
@@ -265,11 +297,13 @@ def merge_customers(session: Session, survivor_id: str, duplicate_id: str, now: 
     messages, referrals, tags, spend and points move over; the duplicate remains as a pointer
     (`merged_into_id`) so late events and old links still find the customer."""
     if survivor_id == duplicate_id:
-        raise Invalid("Pick two different customers.", fields={"duplicate_id": ["Same as the survivor."]})
+        raise Invalid("Pick two different customers.", fields={"duplicate_id": ["Same as the survivor."]},
+                      code="merge_same_customer")
     survivor, duplicate = get_customer(session, survivor_id), get_customer(session, duplicate_id)
     for record in (survivor, duplicate):
         if record.merged_into_id or record.erased_at is not None:
-            raise Conflict(f"Customer {record.id} was already merged or erased.")
+            raise Conflict(f"Customer {record.id} was already merged or erased.",
+                           code="customer_closed", params={"customer": record.name})
     for field in _FILL_IF_EMPTY:
         if getattr(survivor, field) is None and getattr(duplicate, field) is not None:
             setattr(survivor, field, getattr(duplicate, field))

@@ -188,11 +188,13 @@ def open_complaint(session: Session, data: dict, caller: Caller, now: datetime,
     caller.require_store(data["store_id"])
     customer = resolve_customer(session, data["customer_id"])
     if customer is None:
-        raise NotFound(f"No customer {data['customer_id']}.", fields={"customer_id": ["Unknown customer."]})
+        raise NotFound(f"No customer {data['customer_id']}.", fields={"customer_id": ["Unknown customer."]},
+                       code="unknown_customer")
     vehicle = session.get(Vehicle, data["vehicle_id"]) if data.get("vehicle_id") else None
     if data.get("vehicle_id") and (vehicle is None or vehicle.customer_id != customer.id):
         raise Invalid("The vehicle is not one of this customer's.",
-                      fields={"vehicle_id": ["Not the customer's vehicle."]})
+                      fields={"vehicle_id": ["Not the customer's vehicle."]}, code="vehicle_of_other_customer",
+                      params={"plate": vehicle.plate if vehicle else ""})
     complaint = Complaint(
         store_id=data["store_id"], customer_id=customer.id, vehicle_id=data.get("vehicle_id"),
         follow_up_id=follow_up.id if follow_up else None,
@@ -219,7 +221,8 @@ def get_complaint(session: Session, complaint_id: str, caller: Caller, lock: boo
 def update_complaint(session: Session, complaint_id: str, changes: dict, caller: Caller, now: datetime) -> Complaint:
     complaint = get_complaint(session, complaint_id, caller, lock=True)
     if complaint.status == "closed":
-        raise Conflict("A closed complaint cannot change.")
+        raise Conflict("A closed complaint cannot change.",
+                       code="complaint_state", params={"status": complaint.status})
     target = changes.pop("status", None)
     for key, value in changes.items():
         setattr(complaint, key, value)
@@ -227,9 +230,11 @@ def update_complaint(session: Session, complaint_id: str, changes: dict, caller:
         if target not in COMPLAINT_TRANSITIONS[complaint.status]:
             allowed = ", ".join(sorted(COMPLAINT_TRANSITIONS[complaint.status])) or "none"
             raise Conflict(f"A complaint cannot go from {complaint.status} to {target}.",
-                           fields={"status": [f"Allowed from {complaint.status}: {allowed}."]})
+                           fields={"status": [f"Allowed from {complaint.status}: {allowed}."]},
+                           code="complaint_transition", params={"status": complaint.status, "target": target})
         if target == "resolved" and not complaint.resolution:
-            raise Invalid("Say how it was resolved.", fields={"resolution": ["Required to resolve a complaint."]})
+            raise Invalid("Say how it was resolved.", fields={"resolution": ["Required to resolve a complaint."]},
+                          code="resolution_required")
         if target == "in_progress" and not complaint.owner_id:
             complaint.owner_id = caller.user_id
         complaint.status = target

@@ -130,7 +130,7 @@ def top_up(session: Session, caller: Caller, card_id: str, data: dict, key: str 
     tracked apart (no money came in for it)."""
     if (done := _replayed(session, key)) is not None:
         if done.card_id != card_id:
-            raise Conflict("This Idempotency-Key was used for another card.")
+            raise Conflict("This Idempotency-Key was used for another card.", code="idempotency_key_reused")
         return get_card(session, card_id)
     card = get_locked(session, MemberCard, card_id, "member card")
     store_id = data.get("store_id") or card.store_id
@@ -138,7 +138,8 @@ def top_up(session: Session, caller: Caller, card_id: str, data: dict, key: str 
     if card.status != "active":
         raise illegal("card", card.status, "topped up")
     if card.kind != "stored_value":
-        raise Conflict("Only stored-value cards take top-ups.", fields={"kind": [card.kind]})
+        raise Conflict("Only stored-value cards take top-ups.", fields={"kind": [card.kind]},
+                       code="card_not_stored_value", params={"kind": card.kind})
     day = ledger.business_date(session, card.store_id)
     balance_before = card.paid_balance_fen + card.bonus_balance_fen
     card.paid_balance_fen += data["amount_fen"]
@@ -218,10 +219,11 @@ def check_usable(card: MemberCard, customer_id: str, today: date) -> None:
     if card.status != "active":
         raise illegal("card", card.status, "used")
     if card.customer_id != customer_id:
-        raise Invalid("The card belongs to another customer.", fields={"card_id": ["Not this customer's card."]})
+        raise Invalid("The card belongs to another customer.", fields={"card_id": ["Not this customer's card."]},
+                      code="card_of_other_customer")
     if card.expires_on is not None and card.expires_on < today:
         raise Conflict(f"The card expired on {card.expires_on.isoformat()}.", fields={"expires_on": [
-            card.expires_on.isoformat()]})
+            card.expires_on.isoformat()]}, code="card_expired", params={"expires_on": card.expires_on.isoformat()})
 
 
 # -- inter-store settlement --------------------------------------------------------------------------
@@ -251,7 +253,8 @@ def settle_between(session: Session, caller: Caller, data: dict) -> dict:
         raise Forbidden("Inter-store settlement is done by HQ.")
     debtor, creditor = data["debtor_store_id"], data["creditor_store_id"]
     if debtor == creditor:
-        raise Invalid("Two different stores settle.", fields={"creditor_store_id": ["Same as the debtor."]})
+        raise Invalid("Two different stores settle.", fields={"creditor_store_id": ["Same as the debtor."]},
+                      code="settlement_same_store")
     rows = session.execute(select(InterStoreSettlement).where(
         InterStoreSettlement.settled.is_(False),
         ((InterStoreSettlement.debtor_store_id == debtor) & (InterStoreSettlement.creditor_store_id == creditor)) |
@@ -259,7 +262,8 @@ def settle_between(session: Session, caller: Caller, data: dict) -> dict:
     ).with_for_update()).scalars().all()
     net = sum(r.amount_fen if r.debtor_store_id == debtor else -r.amount_fen for r in rows)
     if net <= 0:
-        raise Conflict(f"{debtor} owes {creditor} nothing to settle.", fields={"net_fen": [str(net)]})
+        raise Conflict(f"{debtor} owes {creditor} nothing to settle.", fields={"net_fen": [str(net)]},
+                       code="nothing_to_settle")
     reference = new_id()
     ledger.post_journal_entry(session, debtor, [debit(ledger.DUE_TO, net), credit(ledger.BANK, net)],
                               source_type="settlement", source_id=reference, memo=f"Card settlement to {creditor}")

@@ -92,9 +92,11 @@ def close_day(session: Session, caller: Caller, data: dict) -> dict:
     ledger.lock_store_day(session, store_id, exclusive=True)  # postings in flight finish first
     tz = ledger.settings_of(session, store_id).time_zone
     if day > ledger.local_date(datetime.now(timezone.utc), tz):
-        raise Invalid("A day can be closed once it has begun.", fields={"date": ["In the future."]})
+        raise Invalid("A day can be closed once it has begun.", fields={"date": ["In the future."]},
+                      code="day_not_begun", params={"date": day.isoformat()})
     if ledger.is_closed(session, store_id, day):
-        raise Conflict(f"{day.isoformat()} is already closed for this store.", fields={"status": ["closed"]})
+        raise Conflict(f"{day.isoformat()} is already closed for this store.", fields={"status": ["closed"]},
+                       code="day_closed", params={"date": day.isoformat()})
     summary = compute_summary(session, store_id, day)
     difference = data["cash_counted_fen"] - summary["cash_expected_fen"]
     if difference:

@@ -229,7 +229,7 @@ def issue_invoice(session: Session, completed: dict, caller: Caller | None = Non
     basis = session.get(BillingBasis, completed["order_id"])
     if basis is None:
         # order_confirmed has not reached finance yet: refuse, the event comes back after a delay
-        raise NotFound(f"No billing basis for order {completed['order_id']} yet.")
+        raise NotFound(f"No billing basis for order {completed['order_id']} yet.", code="billing_basis_pending")
     lines, unbilled = bill_lines(basis.lines, completed.get("parts_used") or [])
     totals = invoice_totals(lines)
     now = utcnow()
@@ -365,7 +365,8 @@ def reissue_invoice(session: Session, caller: Caller, invoice_id: str) -> Invoic
     open_one = session.execute(select(Invoice.id).where(Invoice.order_id == void.order_id,
                                                         Invoice.status != VOID)).first()
     if open_one:
-        raise Conflict("The order already has an open invoice.", fields={"invoice_id": [open_one[0]]})
+        raise Conflict("The order already has an open invoice.", fields={"invoice_id": [open_one[0]]},
+                       code="order_has_open_invoice")
     parts = [{"sku": line.sku, "qty": line.qty, "line_id": line.line_id} for line in void.lines if line.kind == "part"]
     parts += [{"sku": p["sku"], "qty": p["qty"], "line_id": p.get("line_id")} for p in void.unbilled_parts or []]
     invoice = issue_invoice(session, {

@@ -70,7 +70,7 @@ def _by_key(session: Session, model, key: str | None):
 def _replay(found: Payment, invoice_id: str, data: dict) -> Payment:
     if found.invoice_id != invoice_id or found.amount_fen != data["amount_fen"] or found.method != data["method"]:
         raise Conflict("This Idempotency-Key was already used for a different payment.",
-                       fields={"idempotency_key": ["Used for another request."]})
+                       fields={"idempotency_key": ["Used for another request."]}, code="idempotency_key_reused")
     return found
 
 
@@ -142,20 +142,24 @@ def _audit_card_use(session: Session, caller: Caller, card: MemberCard, payment:
 
 def _draw_on_card(session: Session, invoice: Invoice, payment: Payment, data: dict, day) -> MemberCard:
     if not data.get("card_id"):
-        raise Invalid("Card payments name the card.", fields={"card_id": ["Required for this method."]})
+        raise Invalid("Card payments name the card.", fields={"card_id": ["Required for this method."]},
+                      code="card_required")
     card = session.execute(select(MemberCard).where(MemberCard.id == data["card_id"]).with_for_update()
                            .execution_options(populate_existing=True)).scalar_one_or_none()
     if card is None:
-        raise Invalid("No such member card.", fields={"card_id": ["Unknown card."]})
+        raise Invalid("No such member card.", fields={"card_id": ["Unknown card."]}, code="unknown_card")
     check_usable(card, invoice.customer_id, day)
     payment.card_id = card.id
     amount = payment.amount_fen
     if payment.method == "stored_value":
         if card.kind != "stored_value":
-            raise Invalid("That card is not a stored-value card.", fields={"card_id": [card.kind]})
+            raise Invalid("That card is not a stored-value card.", fields={"card_id": [card.kind]},
+                          code="card_not_stored_value", params={"kind": card.kind})
         if amount > card.paid_balance_fen + card.bonus_balance_fen:
             raise Conflict(f"The card holds only {card.paid_balance_fen + card.bonus_balance_fen} fen.",
-                           fields={"amount_fen": ["More than the card's balance."]})
+                           fields={"amount_fen": ["More than the card's balance."]},
+                           code="card_balance_short",
+                           params={"balance_fen": str(card.paid_balance_fen + card.bonus_balance_fen)})
         paid, bonus = split_stored_value(card.paid_balance_fen, card.bonus_balance_fen, amount)
         card.paid_balance_fen -= paid
         card.bonus_balance_fen -= bonus
@@ -165,21 +169,26 @@ def _draw_on_card(session: Session, invoice: Invoice, payment: Payment, data: di
                                     created_by=payment.received_by))
         return card
     if card.kind != "package":
-        raise Invalid("That card is not a service-package card.", fields={"card_id": [card.kind]})
+        raise Invalid("That card is not a service-package card.", fields={"card_id": [card.kind]},
+                      code="card_not_package", params={"kind": card.kind})
     code = data.get("service_code")
     item = next((i for i in card.items if i.service_code == code), None)
     if item is None:
-        raise Invalid("The package does not cover that service.", fields={"service_code": ["Not on the card."]})
+        raise Invalid("The package does not cover that service.", fields={"service_code": ["Not on the card."]},
+                      code="service_not_on_card")
     if item.units_left < 1:
-        raise Conflict(f"No {item.name} left on the card.", fields={"service_code": ["Used up."]})
+        raise Conflict(f"No {item.name} left on the card.", fields={"service_code": ["Used up."]},
+                       code="service_used_up", params={"service": item.name})
     covered = sum(line.total_fen for line in invoice.lines if line.op_code == code)
     already = sum(p.amount_fen for p in session.execute(select(Payment).where(
         Payment.invoice_id == invoice.id, Payment.method == "package", Payment.service_code == code)).scalars())
     if covered - already <= 0:
-        raise Invalid("The invoice has no unpaid line for that service.", fields={"service_code": ["Not billed."]})
+        raise Invalid("The invoice has no unpaid line for that service.", fields={"service_code": ["Not billed."]},
+                      code="service_not_billed")
     if amount > covered - already:
         raise Invalid(f"A redemption covers the service's line: at most {covered - already} fen.",
-                      fields={"amount_fen": [f"At most {covered - already}."]})
+                      fields={"amount_fen": [f"At most {covered - already}."]},
+                      code="redemption_above_line", params={"max_fen": str(covered - already)})
     value = unit_value(item.value_left_fen, item.units_left)
     item.units_left -= 1
     item.value_left_fen -= value
@@ -211,7 +220,8 @@ def refund_payment(session: Session, caller: Caller, payment_id: str, data: dict
     in the payment's proportion); a package redemption is refunded whole (the unit goes back)."""
     if (found := _by_key(session, Refund, key)) is not None:
         if found.payment_id != payment_id or found.amount_fen != data["amount_fen"]:
-            raise Conflict("This Idempotency-Key was already used for a different refund.")
+            raise Conflict("This Idempotency-Key was already used for a different refund.",
+                           code="idempotency_key_reused")
         return found, session.get(Payment, payment_id)
     head = session.get(Payment, payment_id)
     if head is None:
@@ -227,7 +237,8 @@ def refund_payment(session: Session, caller: Caller, payment_id: str, data: dict
     left = payment.amount_fen - payment.refunded_fen
     if amount > left:
         raise Invalid(f"Only {left} fen of this payment can still be refunded.",
-                      fields={"amount_fen": [f"At most {left}."]})
+                      fields={"amount_fen": [f"At most {left}."]},
+                      code="refund_above_left", params={"left_fen": str(left)})
     limit = ledger.settings_of(session, payment.store_id).refund_approval_limit_fen
     approved_by = None
     if amount > limit:
@@ -238,7 +249,8 @@ def refund_payment(session: Session, caller: Caller, payment_id: str, data: dict
         approved_by = caller.user_id
     if payment.method == "package" and amount != payment.amount_fen:
         raise Invalid("A package redemption is refunded whole (the service unit goes back on the card).",
-                      fields={"amount_fen": [f"Must be {payment.amount_fen}."]})
+                      fields={"amount_fen": [f"Must be {payment.amount_fen}."]},
+                      code="package_refund_whole", params={"amount_fen": str(payment.amount_fen)})
     day = ledger.business_date(session, payment.store_id)
     refund = Refund(payment_id=payment.id, invoice_id=payment.invoice_id, order_id=payment.order_id,
                     store_id=payment.store_id, customer_id=payment.customer_id, method=payment.method,

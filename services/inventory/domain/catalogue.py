@@ -11,9 +11,10 @@ from services.common.audit import record_audit
 from services.common.context import Caller
 from services.common.errors import Conflict, Invalid, NotFound
 from services.common.schemas import page
+from services.common.search import contains, starts_with
 
 from . import ledger, postings
-from ..models import ZERO, Movement, Part, StockLevel, Supplier
+from ..models import PART_SEARCH, ZERO, Movement, Part, StockLevel, Supplier
 from ..schemas import TAX_RATES
 
 
@@ -24,8 +25,8 @@ def _keyset(query: Select, model, cursor: str | None, limit: int) -> Select:
     return query.order_by(model.id.desc()).limit(limit + 1)
 
 
-def _like_prefix(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+TAKEN = {"sku": "sku_taken", "barcode": "barcode_taken", "code": "supplier_code_taken"}
+"""A unique column of the catalogue already used: the code of its Conflict."""
 
 
 def _flush_unique(session: Session, messages: dict[str, str]) -> None:
@@ -37,7 +38,7 @@ def _flush_unique(session: Session, messages: dict[str, str]) -> None:
         if "unique" not in detail and "duplicate" not in detail:
             raise
         field = next((f for f in messages if f in detail), next(iter(messages)))
-        raise Conflict(messages[field], fields={field: [messages[field]]}) from exc
+        raise Conflict(messages[field], fields={field: [messages[field]]}, code=TAKEN[field]) from exc
 
 
 # -- parts ----------------------------------------------------------------------------------------------
@@ -52,7 +53,8 @@ def _ensure_unique_part(session: Session, column: str, value, exclude_id: str | 
     if exclude_id:
         query = query.where(Part.id != exclude_id)
     if session.execute(query.limit(1)).first():
-        raise Conflict(_PART_UNIQUE[column], fields={column: [_PART_UNIQUE[column]]})
+        raise Conflict(_PART_UNIQUE[column], fields={column: [_PART_UNIQUE[column]]},
+                       code=TAKEN[column])
 
 
 def create_part(session: Session, data: dict) -> Part:
@@ -74,7 +76,8 @@ def update_part(session: Session, part_id: str, changes: dict) -> Part:
                                                           StockLevel.on_hand != 0).limit(1))
         if held:
             raise Conflict("Batch tracking can only change while no store holds the part.",
-                           fields={"batch_tracked": ["Stock of this part is on hand."]})
+                           fields={"batch_tracked": ["Stock of this part is on hand."]},
+                           code="batch_tracking_locked", params={"sku": part.sku})
     for key, value in changes.items():
         setattr(part, key, value)
     _flush_unique(session, _PART_UNIQUE)
@@ -82,9 +85,9 @@ def update_part(session: Session, part_id: str, changes: dict) -> Part:
 
 
 def _part_matches(text: str):
+    """Any part of the SKU, name, brand, OE number or the name's pinyin initials; the barcode whole."""
     text = text.strip()
-    return or_(Part.sku == ledger.norm_sku(text), Part.oe_number == text, Part.barcode == text,
-               Part.name.like(_like_prefix(text), escape="\\"))
+    return or_(Part.barcode == text, *(contains(getattr(Part, column), text) for column in PART_SEARCH))
 
 
 def search_parts(session: Session, filters: dict) -> dict:
@@ -112,7 +115,8 @@ _SUPPLIER_UNIQUE = {"code": "A supplier with this code already exists."}
 def create_supplier(session: Session, data: dict) -> Supplier:
     data = {**data, "code": data["code"].strip().upper()}
     if session.scalar(select(Supplier.id).where(Supplier.code == data["code"])):
-        raise Conflict(_SUPPLIER_UNIQUE["code"], fields={"code": [_SUPPLIER_UNIQUE["code"]]})
+        raise Conflict(_SUPPLIER_UNIQUE["code"], fields={"code": [_SUPPLIER_UNIQUE["code"]]},
+                       code=TAKEN["code"])
     supplier = Supplier(**data)
     session.add(supplier)
     _flush_unique(session, _SUPPLIER_UNIQUE)
@@ -140,7 +144,7 @@ def search_suppliers(session: Session, filters: dict) -> dict:
         query = query.where(Supplier.active.is_(filters["active"]))
     if filters.get("q"):
         text = filters["q"].strip()
-        query = query.where(or_(Supplier.code == text.upper(), Supplier.name.like(_like_prefix(text), escape="\\")))
+        query = query.where(or_(Supplier.code == text.upper(), starts_with(Supplier.name, text)))
     rows = session.scalars(_keyset(query, Supplier, filters.get("cursor"), filters["limit"])).all()
     return page(list(rows), filters["limit"], key=lambda supplier: supplier.id)
 
@@ -165,7 +169,8 @@ def configure_stock(session: Session, data: dict) -> StockLevel:
     """A store's reorder point/quantity, price override and bin for one part."""
     part = ledger.part_by_sku(session, data["sku"])
     if part is None:
-        raise Invalid("Unknown SKU.", fields={"sku": [f"No part with SKU {data['sku']} in the catalogue."]})
+        raise Invalid("Unknown SKU.", fields={"sku": [f"No part with SKU {data['sku']} in the catalogue."]},
+                      code="unknown_part", params={"skus": [data["sku"]]})
     level = ledger.lock_level(session, data["store_id"], part.id)
     for key, column in (("reorder_point", "reorder_point"), ("reorder_qty", "reorder_qty"),
                         ("price_override_fen", "price_fen"), ("bin_location", "bin_location")):
@@ -256,7 +261,8 @@ def adjust_stock(session: Session, data: dict, caller: Caller) -> list[Movement]
     """A manual correction: damaged, lost, found, customer return …; + adds, − removes."""
     part = ledger.part_by_sku(session, data["sku"])
     if part is None:
-        raise Invalid("Unknown SKU.", fields={"sku": [f"No part with SKU {data['sku']} in the catalogue."]})
+        raise Invalid("Unknown SKU.", fields={"sku": [f"No part with SKU {data['sku']} in the catalogue."]},
+                      code="unknown_part", params={"skus": [data["sku"]]})
     level = ledger.lock_level(session, data["store_id"], part.id)
     qty = data["qty"]
     kind = "return" if data["reason"] == "customer_return" else "adjustment"
@@ -265,7 +271,8 @@ def adjust_stock(session: Session, data: dict, caller: Caller) -> list[Movement]
     if qty > 0:
         if part.batch_tracked and not (data.get("batch_no") and data.get("expiry_date")):
             raise Invalid("Batch-tracked part.", fields={
-                "batch_no": ["Give the batch number and expiry date of what is added."]})
+                "batch_no": ["Give the batch number and expiry date of what is added."]},
+                          code="batch_required", params={"skus": [part.sku]})
         unit_cost = data.get("unit_cost_fen")
         if unit_cost is None:
             unit_cost = level.avg_cost_fen or ledger.last_unit_cost(session, level.store_id, part.id)
@@ -275,7 +282,9 @@ def adjust_stock(session: Session, data: dict, caller: Caller) -> list[Movement]
     else:
         if -qty > level.available:
             raise Conflict(f"Only {level.available} of {part.sku} is free (the rest is reserved for orders).",
-                           fields={"qty": [f"At most {level.available} can be taken out."]})
+                           fields={"qty": [f"At most {level.available} can be taken out."]},
+                           code="stock_reserved",
+                           params={"sku": part.sku, "name": part.name, "available": str(level.available)})
         movements = ledger.stock_out(session, level, kind, -qty, batch_no=data.get("batch_no"), **ref)
         ledger.check_low(session, level)
     record_audit(session, caller, "stock_adjusted", "stock_adjustment", ref["reference_id"], store_id=level.store_id,

@@ -8,7 +8,7 @@ writers) before it changes, and several levels are always locked in part-id orde
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import case, select
@@ -64,7 +64,8 @@ def parts_by_sku(session: Session, skus, field_path) -> dict[str, Part]:
         elif not part.active:
             _nest(errors, field_path(index), f"Part {part.sku} is discontinued.")
     if errors:
-        raise Invalid("Some SKUs are unknown.", fields=errors)
+        refused = sorted({norm_sku(s) for s in skus} - {p.sku for p in found.values() if p.active})
+        raise Invalid("Some SKUs are unknown.", fields=errors, code="part_not_sold", params={"skus": refused})
     return found
 
 
@@ -132,7 +133,9 @@ def post_movement(session: Session, level: StockLevel, kind: str, qty: Decimal, 
     new_on_hand = level.on_hand + qty
     if new_on_hand < 0:
         raise Conflict(f"Only {level.on_hand} of {level.part.sku} on hand; cannot take out {-qty}.",
-                       fields={"qty": [f"Only {level.on_hand} on hand."]})
+                       fields={"qty": [f"Only {level.on_hand} on hand."]},
+                       code="stock_short",
+                       params={"sku": level.part.sku, "name": level.part.name, "on_hand": str(level.on_hand)})
     level.on_hand = new_on_hand
     level.value_fen += value_fen
     if new_on_hand == 0 and level.value_fen != 0:  # pragma: no cover - guarded by issue_value
@@ -173,7 +176,9 @@ def stock_out(session: Session, level: StockLevel, kind: str, qty: Decimal, *, b
     qty = to_qty(qty)
     if qty > level.on_hand:
         raise Conflict(f"Only {level.on_hand} of {level.part.sku} on hand; cannot take out {qty}.",
-                       fields={"qty": [f"Only {level.on_hand} on hand."]})
+                       fields={"qty": [f"Only {level.on_hand} on hand."]},
+                       code="stock_short",
+                       params={"sku": level.part.sku, "name": level.part.name, "on_hand": str(level.on_hand)})
     if not level.part.batch_tracked:
         return [post_movement(session, level, kind, -qty, -issue_value(level, qty), **ref)]
     movements = []
@@ -187,7 +192,8 @@ def stock_out(session: Session, level: StockLevel, kind: str, qty: Decimal, *, b
     if remaining > 0:
         if batch_no:
             raise Conflict(f"Batch {batch_no} of {level.part.sku} holds less than {qty}.",
-                           fields={"batch_no": ["Not enough in this batch."]})
+                           fields={"batch_no": ["Not enough in this batch."]},
+                           code="batch_short", params={"sku": level.part.sku, "batch_no": batch_no})
         raise AssertionError(f"batches of {level.part.sku} at {level.store_id} hold less than on hand")
     return movements
 
@@ -264,7 +270,7 @@ def publish_order_state(session: Session, order_id: str, store_id: str, extra_li
     if only_if_complete and not complete:
         return None
     fact = "stock_reserved" if complete else "stock_shortage"
-    record_event(session, fact, {"order_id": order_id, "store_id": store_id, "lines": jsonable(lines)},
+    record_event(session, fact, {"order_id": order_id, "store_id": store_id, "lines": lines},
                  store_id=store_id)
     return fact
 
@@ -316,25 +322,12 @@ def check_low(session: Session, level: StockLevel) -> bool:
     below = level.available < level.reorder_point
     if below and not level.low_flag:
         level.low_flag = True
-        record_event(session, "stock_low", jsonable({
+        record_event(session, "stock_low", {
             "store_id": level.store_id, "sku": level.part.sku, "available": level.available,
             "reorder_point": level.reorder_point, "reorder_qty": level.reorder_qty,
-            "on_hand": level.on_hand, "on_order": level.on_order}), store_id=level.store_id)
+            "on_hand": level.on_hand, "on_order": level.on_order}, store_id=level.store_id)
         return True
     if not below and level.low_flag:
         level.low_flag = False
     return False
-
-
-def jsonable(value):
-    """Decimals and dates into JSON numbers and strings for event payloads."""
-    if isinstance(value, dict):
-        return {k: jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [jsonable(v) for v in value]
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    if isinstance(value, (date, datetime)):
-        return value.isoformat()
-    return value
 

@@ -54,12 +54,8 @@ def valued_lines(movements: list[Movement]) -> list[dict]:
 def record_valued(session: Session, store_id: str, kind: str, reference_type: str, reference_id: str,
                   value_fen: int, lines: list[dict], **extra) -> dict:
     payload = {"store_id": store_id, "kind": kind, "reference_type": reference_type, "reference_id": reference_id,
-               "value_fen": value_fen, "lines": [{**line, "qty": _number(line["qty"])} for line in lines], **extra}
+               "value_fen": value_fen, "lines": lines, **extra}
     return record_event(session, "stock_valued", payload, store_id=store_id)
-
-
-def _number(qty: Decimal) -> int | float:
-    return int(qty) if qty == qty.to_integral_value() else float(qty)
 
 
 @event.listens_for(Session, "before_commit")

@@ -39,7 +39,8 @@ def _lock_po(session: Session, po_id: str) -> PurchaseOrder:
 def create_purchase_order(session: Session, data: dict, user_id: str | None) -> PurchaseOrder:
     supplier = session.get(Supplier, data["supplier_id"])
     if supplier is None or not supplier.active:
-        raise Invalid("Unknown supplier.", fields={"supplier_id": ["No active supplier with this id."]})
+        raise Invalid("Unknown supplier.", fields={"supplier_id": ["No active supplier with this id."]},
+                      code="unknown_supplier")
     parts = ledger.parts_by_sku(session, [line["sku"] for line in data["lines"]], ledger.line_field)
     po = PurchaseOrder(number=ledger.document_number("PO"), store_id=data["store_id"], supplier_id=supplier.id,
                        status="draft", expected_on=data.get("expected_on"),
@@ -61,7 +62,8 @@ def place_order(session: Session, po_id: str) -> PurchaseOrder:
     """draft → ordered: the quantities count as on order at the store."""
     po = _lock_po(session, po_id)
     if po.status != "draft":
-        raise Conflict(f"Purchase order {po.number} is {po.status}; only a draft can be placed.")
+        raise Conflict(f"Purchase order {po.number} is {po.status}; only a draft can be placed.",
+                       code="purchase_order_state", params={"number": po.number, "status": po.status})
     levels = ledger.lock_levels(session, po.store_id, [line.part_id for line in po.lines])
     for line in po.lines:
         levels[line.part_id].on_order += line.qty_ordered
@@ -73,7 +75,8 @@ def place_order(session: Session, po_id: str) -> PurchaseOrder:
 def cancel_purchase_order(session: Session, po_id: str) -> PurchaseOrder:
     po = _lock_po(session, po_id)
     if po.status not in CANCELLABLE:
-        raise Conflict(f"Purchase order {po.number} is {po.status} and cannot be cancelled.")
+        raise Conflict(f"Purchase order {po.number} is {po.status} and cannot be cancelled.",
+                       code="purchase_order_state", params={"number": po.number, "status": po.status})
     if po.status != "draft":
         levels = ledger.lock_levels(session, po.store_id, [line.part_id for line in po.lines])
         for line in po.lines:
@@ -89,9 +92,11 @@ def receive(session: Session, po_id: str, data: dict, caller: Caller) -> Receipt
     the order allows it; a refused receipt changes nothing."""
     po = _lock_po(session, po_id)
     if po.status == "draft":
-        raise Conflict(f"Purchase order {po.number} is still a draft; place it before receiving.")
+        raise Conflict(f"Purchase order {po.number} is still a draft; place it before receiving.",
+                       code="purchase_order_state", params={"number": po.number, "status": po.status})
     if po.status not in RECEIVABLE:
-        raise Conflict(f"Purchase order {po.number} is {po.status}; nothing more can be received.")
+        raise Conflict(f"Purchase order {po.number} is {po.status}; nothing more can be received.",
+                       code="purchase_order_state", params={"number": po.number, "status": po.status})
     by_sku = {line.sku: line for line in po.lines}
     errors: dict = {}
     totals: OrderedDict[str, object] = OrderedDict()
@@ -107,14 +112,16 @@ def receive(session: Session, po_id: str, data: dict, caller: Caller) -> Receipt
             errors.setdefault("lines", {})[str(index)] = {
                 "batch_no": [f"{sku} is batch-tracked: give its batch number and expiry date."]}
     if errors:
-        raise Invalid("Some receipt lines are not valid.", fields=errors)
+        raise Invalid("Some receipt lines are not valid.", fields=errors,
+                      code="receipt_lines_invalid", params={"number": po.number})
     over = {sku: qty for sku, qty in totals.items() if qty > by_sku[sku].qty_outstanding}
     if over and not po.allow_over_receipt:
         raise Conflict(
             "Receiving more than ordered: " + "; ".join(
                 f"{sku} {qty} received but only {by_sku[sku].qty_outstanding} outstanding"
                 for sku, qty in over.items()) + ".",
-            fields={"lines": {sku: [f"At most {by_sku[sku].qty_outstanding} outstanding."] for sku in over}})
+            fields={"lines": {sku: [f"At most {by_sku[sku].qty_outstanding} outstanding."] for sku in over}},
+                       code="over_receipt", params={"skus": sorted(over)})
 
     levels = ledger.lock_levels(session, po.store_id, [by_sku[sku].part_id for sku in totals])
     status_before = po.status

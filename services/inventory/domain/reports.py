@@ -102,7 +102,8 @@ def expiring(session: Session, store_id: str, days: int, limit: int, cursor: str
             expiry_text, batch_id = cursor.split("|", 1)
             expiry = date.fromisoformat(expiry_text)
         except ValueError as exc:
-            raise Invalid("Not a cursor returned by this API.", fields={"cursor": ["Not a valid cursor."]}) from exc
+            raise Invalid("Not a cursor returned by this API.", fields={"cursor": ["Not a valid cursor."]},
+                          code="bad_cursor") from exc
         query = query.where(or_(Batch.expiry_date > expiry, (Batch.expiry_date == expiry) & (Batch.id > batch_id)))
     rows = list(session.scalars(query.order_by(Batch.expiry_date, Batch.id).limit(limit + 1)))
     more = len(rows) > limit

@@ -190,7 +190,7 @@ def issue_for_work_order(session: Session, payload: dict) -> dict | None:
         return None
     payload_out = {"order_id": order_id, "work_order_id": payload.get("work_order_id"), "store_id": store_id,
                    "lines": lines, "cost_fen": total}
-    record_event(session, "stock_issued", ledger.jsonable(payload_out), store_id=store_id)
+    record_event(session, "stock_issued", payload_out, store_id=store_id)
     return payload_out
 
 
@@ -203,7 +203,8 @@ def release_reservation(session: Session, caller: Caller, reservation_id: str) -
     level = ledger.lock_level(session, reservation.store_id, reservation.part_id)
     session.refresh(reservation, with_for_update=True)
     if reservation.status != "open":
-        raise Conflict(f"This reservation is already {reservation.status}.")
+        raise Conflict(f"This reservation is already {reservation.status}.",
+                       code="reservation_state", params={"status": reservation.status})
     level.reserved -= reservation.qty_reserved
     reservation.status, reservation.closed_at = "released", utcnow()
     record_audit(session, caller, "reservation_released", "order_parts", reservation.order_id,

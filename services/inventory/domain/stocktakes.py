@@ -37,7 +37,8 @@ def open_stocktake(session: Session, data: dict, user_id: str | None) -> Stockta
         overlapping = overlapping.where(or_(Stocktake.category.is_(None), Stocktake.category == category))
     clash = session.scalar(overlapping.limit(1))
     if clash:
-        raise Conflict(f"Stocktake {clash} of this store is still open for the same stock; post or cancel it first.")
+        raise Conflict(f"Stocktake {clash} of this store is still open for the same stock; post or cancel it first.",
+                       code="stocktake_open", params={"number": clash})
     stocktake = Stocktake(number=ledger.document_number("ST"), store_id=store_id, category=category, status="open",
                           notes=data.get("notes"), opened_by=user_id, opened_at=utcnow())
     levels = select(StockLevel).join(Part).where(StockLevel.store_id == store_id)
@@ -53,7 +54,8 @@ def open_stocktake(session: Session, data: dict, user_id: str | None) -> Stockta
 def record_counts(session: Session, stocktake_id: str, data: dict, counter_id: str) -> Stocktake:
     stocktake = get_stocktake(session, stocktake_id, lock=True)
     if stocktake.status != "open":
-        raise Conflict(f"Stocktake {stocktake.number} is {stocktake.status}; counts are closed.")
+        raise Conflict(f"Stocktake {stocktake.number} is {stocktake.status}; counts are closed.",
+                       code="stocktake_state", params={"number": stocktake.number, "status": stocktake.status})
     parts = ledger.parts_by_sku(session, [c["sku"] for c in data["counts"]],
                                 lambda i: ledger.line_field(i, collection="counts"))
     errors = {}
@@ -62,7 +64,8 @@ def record_counts(session: Session, stocktake_id: str, data: dict, counter_id: s
         if stocktake.category and part.category != stocktake.category:
             errors[str(index)] = {"sku": [f"{part.sku} is not in category {stocktake.category} being counted."]}
     if errors:
-        raise Invalid("Some counts are outside this stocktake.", fields={"counts": errors})
+        raise Invalid("Some counts are outside this stocktake.", fields={"counts": errors},
+                      code="count_outside_stocktake", params={"category": stocktake.category})
     lines = {line.part_id: line for line in stocktake.lines}
     now = utcnow()
     for count in data["counts"]:
@@ -87,7 +90,8 @@ def record_counts(session: Session, stocktake_id: str, data: dict, counter_id: s
 def post_stocktake(session: Session, stocktake_id: str, data: dict, caller: Caller) -> Stocktake:
     stocktake = get_stocktake(session, stocktake_id, lock=True)
     if stocktake.status != "open":
-        raise Conflict(f"Stocktake {stocktake.number} is {stocktake.status}; it cannot be posted again.")
+        raise Conflict(f"Stocktake {stocktake.number} is {stocktake.status}; it cannot be posted again.",
+                       code="stocktake_state", params={"number": stocktake.number, "status": stocktake.status})
     zero_uncounted = data.get("uncounted", "keep") == "zero"
     levels = ledger.lock_levels(session, stocktake.store_id, [line.part_id for line in stocktake.lines])
     ref = {"reference_type": "stocktake", "reference_id": stocktake.id, "user_id": caller.user_id,
@@ -130,7 +134,8 @@ def post_stocktake(session: Session, stocktake_id: str, data: dict, caller: Call
 def cancel_stocktake(session: Session, stocktake_id: str) -> Stocktake:
     stocktake = get_stocktake(session, stocktake_id, lock=True)
     if stocktake.status != "open":
-        raise Conflict(f"Stocktake {stocktake.number} is {stocktake.status}; it cannot be cancelled.")
+        raise Conflict(f"Stocktake {stocktake.number} is {stocktake.status}; it cannot be cancelled.",
+                       code="stocktake_state", params={"number": stocktake.number, "status": stocktake.status})
     stocktake.status = "cancelled"
     session.flush()
     return stocktake

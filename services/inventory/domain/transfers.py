@@ -58,29 +58,33 @@ def _quantities(transfer: Transfer, given: list[dict] | None, default, what: str
             else:
                 result[sku] = item["qty"]
         if errors:
-            raise Invalid(f"Some {what} lines are not valid.", fields={"lines": errors})
+            raise Invalid(f"Some {what} lines are not valid.", fields={"lines": errors},
+                          code="not_on_transfer", params={"number": transfer.number})
     return result
 
 
 def ship(session: Session, transfer_id: str, data: dict, caller: Caller) -> Transfer:
     transfer = get_transfer(session, transfer_id, lock=True)
     if transfer.status != "requested":
-        raise Conflict(f"Transfer {transfer.number} is {transfer.status}; only a requested transfer ships.")
+        raise Conflict(f"Transfer {transfer.number} is {transfer.status}; only a requested transfer ships.",
+                       code="transfer_state", params={"number": transfer.number, "status": transfer.status})
     quantities = _quantities(transfer, data.get("lines"), lambda line: line.qty_requested, "shipping")
     too_many = {sku: qty for sku, qty in quantities.items()
                 if qty > next(line.qty_requested for line in transfer.lines if line.sku == sku)}
     if too_many:
         raise Invalid("Cannot ship more than requested.",
-                      fields={"lines": {sku: ["More than requested."] for sku in too_many}})
+                      fields={"lines": {sku: ["More than requested."] for sku in too_many}},
+                      code="more_than_requested", params={"skus": sorted(too_many)})
     if not any(qty > 0 for qty in quantities.values()):
-        raise Invalid("Nothing to ship.", fields={"lines": ["Ship at least one unit."]})
+        raise Invalid("Nothing to ship.", fields={"lines": ["Ship at least one unit."]}, code="nothing_to_ship")
     levels = ledger.lock_levels(session, transfer.from_store_id, [line.part_id for line in transfer.lines])
     short = {line.sku: levels[line.part_id].available for line in transfer.lines
              if quantities[line.sku] > levels[line.part_id].available}
     if short:
         raise Conflict("Not enough free stock to ship: " + "; ".join(
             f"{sku} has {available} available" for sku, available in short.items()) + ".",
-            fields={"lines": {sku: [f"Only {available} available."] for sku, available in short.items()}})
+            fields={"lines": {sku: [f"Only {available} available."] for sku, available in short.items()}},
+            code="stock_short_to_ship", params={"skus": sorted(short)})
     for line in transfer.lines:
         qty = quantities[line.sku]
         line.qty_shipped = qty
@@ -117,12 +121,14 @@ def _batch_record(session: Session, movement) -> dict:
 def receive(session: Session, transfer_id: str, data: dict, caller: Caller) -> Transfer:
     transfer = get_transfer(session, transfer_id, lock=True)
     if transfer.status != "shipped":
-        raise Conflict(f"Transfer {transfer.number} is {transfer.status}; only a shipped transfer is received.")
+        raise Conflict(f"Transfer {transfer.number} is {transfer.status}; only a shipped transfer is received.",
+                       code="transfer_state", params={"number": transfer.number, "status": transfer.status})
     quantities = _quantities(transfer, data.get("lines"), lambda line: line.qty_shipped, "receiving")
     too_many = {line.sku for line in transfer.lines if quantities[line.sku] > line.qty_shipped}
     if too_many:
         raise Invalid("Cannot receive more than was shipped.",
-                      fields={"lines": {sku: ["More than shipped."] for sku in too_many}})
+                      fields={"lines": {sku: ["More than shipped."] for sku in too_many}},
+                      code="more_than_shipped", params={"skus": sorted(too_many)})
     levels = ledger.lock_levels(session, transfer.to_store_id, [line.part_id for line in transfer.lines])
     ref = {"reference_type": "transfer", "reference_id": transfer.id, "user_id": caller.user_id,
            "note": f"{transfer.number} ← {transfer.from_store_id}"}
@@ -179,7 +185,8 @@ def _announce_received(session: Session, transfer: Transfer) -> None:
 def cancel(session: Session, transfer_id: str) -> Transfer:
     transfer = get_transfer(session, transfer_id, lock=True)
     if transfer.status != "requested":
-        raise Conflict(f"Transfer {transfer.number} is {transfer.status}; only a requested transfer can be cancelled.")
+        raise Conflict(f"Transfer {transfer.number} is {transfer.status}; only a requested transfer can be cancelled.",
+                       code="transfer_state", params={"number": transfer.number, "status": transfer.status})
     transfer.status = "cancelled"
     session.flush()
     return transfer

@@ -30,9 +30,10 @@ def book(session: Session, caller: Caller, data: dict) -> Appointment:
     minutes = start.hour * 60 + start.minute
     if start.second or start.microsecond or minutes % settings.slot_minutes:
         raise Invalid(f"Slots start every {settings.slot_minutes} minutes from midnight (store time).",
-                      fields={"slot_start": ["Not the start of a slot."]})
+                      fields={"slot_start": ["Not the start of a slot."]},
+                      code="slot_start_invalid", params={"minutes": str(settings.slot_minutes)})
     if data["slot_start"] < utcnow() - timedelta(minutes=settings.slot_minutes):
-        raise Invalid("This slot is in the past.", fields={"slot_start": ["In the past."]})
+        raise Invalid("This slot is in the past.", fields={"slot_start": ["In the past."]}, code="slot_in_past")
     require_opening_hours(settings, start)
     _require_free(session, data, settings.slot_minutes)
     taken = session.scalar(select(func.count()).select_from(Appointment).where(
@@ -100,7 +101,8 @@ def get(session: Session, caller: Caller, appointment_id: str, lock: bool = Fals
 def cancel(session: Session, caller: Caller, appointment_id: str, reason: str | None) -> Appointment:
     appointment = get(session, caller, appointment_id, lock=True)
     if appointment.state != "booked":
-        raise Conflict(f"The appointment is {appointment.state}; only a booked one can be cancelled.")
+        raise Conflict(f"The appointment is {appointment.state}; only a booked one can be cancelled.",
+                       code="appointment_state", params={"status": appointment.state})
     appointment.state = "cancelled"
     if reason:
         appointment.notes = f"{appointment.notes}\n取消: {reason}" if appointment.notes else f"取消: {reason}"
@@ -110,9 +112,10 @@ def cancel(session: Session, caller: Caller, appointment_id: str, reason: str | 
 def no_show(session: Session, caller: Caller, appointment_id: str) -> Appointment:
     appointment = get(session, caller, appointment_id, lock=True)
     if appointment.state != "booked":
-        raise Conflict(f"The appointment is {appointment.state}; only a booked one can be a no-show.")
+        raise Conflict(f"The appointment is {appointment.state}; only a booked one can be a no-show.",
+                       code="appointment_state", params={"status": appointment.state})
     if appointment.slot_start > utcnow():
-        raise Conflict("The slot has not started yet.")
+        raise Conflict("The slot has not started yet.", code="slot_not_started")
     appointment.state = "no_show"
     return appointment
 
@@ -132,7 +135,8 @@ def list_appointments(session: Session, caller: Caller, filters: dict) -> dict:
     query = scoped(select(Appointment), Appointment, caller, filters)
     if filters.get("date"):
         if not filters.get("store_id"):
-            raise Invalid("A day is a store's local day: give store_id too.", fields={"store_id": ["Required."]})
+            raise Invalid("A day is a store's local day: give store_id too.", fields={"store_id": ["Required."]},
+                          code="store_required")
         start, end = local_day(session, filters["store_id"], filters["date"])
         query = query.where(Appointment.slot_start >= start, Appointment.slot_start < end)
     for column in ("customer_id", "state"):
@@ -143,7 +147,8 @@ def list_appointments(session: Session, caller: Caller, filters: dict) -> dict:
         try:
             after = datetime.fromisoformat(slot)
         except ValueError as exc:
-            raise Invalid("Not a cursor returned by this API.", fields={"cursor": ["Unknown."]}) from exc
+            raise Invalid("Not a cursor returned by this API.", fields={"cursor": ["Unknown."]},
+                          code="bad_cursor") from exc
         query = query.where((Appointment.slot_start > after)
                             | ((Appointment.slot_start == after) & (Appointment.id > last_id)))
     limit = filters["limit"]

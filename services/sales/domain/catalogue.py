@@ -21,12 +21,12 @@ DEFAULT_VEHICLE_CLASS = "sedan"
 PRICE_KINDS = ("labour_rate", "part", "package", "fee")
 
 
-def _flush_unique(session: Session, message: str, field: str) -> None:
+def _flush_unique(session: Session, message: str, field: str, code: str) -> None:
     try:
         with session.begin_nested():
             session.flush()
     except IntegrityError as exc:
-        raise Conflict(message, fields={field: [message]}) from exc
+        raise Conflict(message, fields={field: [message]}, code=code) from exc
 
 
 def _keyset(query, model, filters: dict):
@@ -41,11 +41,12 @@ def create_operation(session: Session, data: dict, parts: dict[str, dict]) -> La
     """`parts`: inventory's answer for the SKUs the operation needs (`require_sold`)."""
     _require_parts(data.get("parts") or [], parts)
     if session.scalars(select(LabourOperation.id).where(LabourOperation.code == data["code"])).first():
-        raise Conflict(f"A labour operation {data['code']} exists already.", fields={"code": ["Already used."]})
+        raise Conflict(f"A labour operation {data['code']} exists already.", fields={"code": ["Already used."]},
+                       code="operation_code_taken", params={"code": data["code"]})
     operation = LabourOperation(**{**data, "hours_by_class": json_numbers(data.get("hours_by_class") or {}),
                                    "parts": _parts_json(data.get("parts") or [])})
     session.add(operation)
-    _flush_unique(session, f"A labour operation {data['code']} exists already.", "code")
+    _flush_unique(session, f"A labour operation {data['code']} exists already.", "code", code="operation_code_taken")
     return operation
 
 
@@ -101,7 +102,7 @@ def update_operation(session: Session, ref: str, changes: dict, parts: dict[str,
     _require_parts(changes.get("parts") or [], parts)
     if "code" in changes and changes["code"] != operation.code:
         raise Invalid("The code of an operation never changes (quotes refer to it).",
-                      fields={"code": ["Cannot change."]})
+                      fields={"code": ["Cannot change."]}, code="operation_code_fixed")
     if "hours_by_class" in changes:
         changes = {**changes, "hours_by_class": json_numbers(changes["hours_by_class"] or {})}
     if "parts" in changes:
@@ -158,11 +159,12 @@ def create_package(session: Session, data: dict, parts: dict[str, dict]) -> Pack
     the part, absent when the catalogue does not have it. Every operation must be offered and
     every part known and sold, so that a package never fails only when it is quoted."""
     if session.scalars(select(Package.id).where(Package.code == data["code"])).first():
-        raise Conflict(f"A package {data['code']} exists already.", fields={"code": ["Already used."]})
+        raise Conflict(f"A package {data['code']} exists already.", fields={"code": ["Already used."]},
+                       code="package_code_taken", params={"code": data["code"]})
     items = data.pop("items")
     if data["pricing"] == "fixed" and data.get("fixed_price_fen") is None:
         raise Invalid("A fixed-price package needs fixed_price_fen (or a price list entry later).",
-                      fields={"fixed_price_fen": ["Required when pricing is fixed."]})
+                      fields={"fixed_price_fen": ["Required when pricing is fixed."]}, code="fixed_price_required")
     for index, item in enumerate(items):
         if item["kind"] == "labour":
             quotable_operation(session, item["op_code"], field=("items", str(index), "op_code"))
@@ -171,7 +173,7 @@ def create_package(session: Session, data: dict, parts: dict[str, dict]) -> Pack
     package = Package(**data)
     package.items = [PackageItem(position=index, **item) for index, item in enumerate(items)]
     session.add(package)
-    _flush_unique(session, f"A package {data['code']} exists already.", "code")
+    _flush_unique(session, f"A package {data['code']} exists already.", "code", code="package_code_taken")
     return package
 
 
@@ -217,19 +219,25 @@ def create_price_entry(session: Session, caller: Caller, data: dict) -> PriceEnt
     caller.require_store(store_id)
     if store_id is not None:
         if data.get("min_fen") is not None or data.get("max_fen") is not None:
-            raise Invalid("Limits belong on the chain's entry.", fields={"min_fen": ["Only on chain entries."]})
+            raise Invalid("Limits belong on the chain's entry.", fields={"min_fen": ["Only on chain entries."]},
+                          code="limits_on_chain_entry")
         chain = effective_price(session, data["kind"], data["key"], None, data["effective_from"])
         if chain is not None:
             low, high = chain.min_fen, chain.max_fen
             if (low is not None and data["price_fen"] < low) or (high is not None and data["price_fen"] > high):
                 message = f"HQ allows this price between {low} and {high} fen for stores."
-                raise Invalid(message, fields={"price_fen": [message]})
+                if low is not None and data["price_fen"] < low:
+                    raise Invalid(message, fields={"price_fen": [message]}, code="price_below_min",
+                                  params={"min_fen": str(low)})
+                raise Invalid(message, fields={"price_fen": [message]}, code="price_above_max",
+                              params={"max_fen": str(high)})
     elif (data.get("min_fen") is not None and data.get("max_fen") is not None
           and data["min_fen"] > data["max_fen"]):
-        raise Invalid("min_fen is above max_fen.", fields={"min_fen": ["Above max_fen."]})
+        raise Invalid("min_fen is above max_fen.", fields={"min_fen": ["Above max_fen."]}, code="min_above_max")
     entry = PriceEntry(created_by=caller.user_id, **data)
     session.add(entry)
-    _flush_unique(session, "There is already a price for this item, store and date.", "effective_from")
+    _flush_unique(session, "There is already a price for this item, store and date.", "effective_from",
+                  code="price_exists")
     return entry
 
 

@@ -42,11 +42,13 @@ def contract(session: Session, caller: Caller, quote_id: str, data: dict) -> Ord
     settings = settings_of(session, quote.store_id)
     now = utcnow()
     if quote.valid_until < now:  # the expiry timer will mark it; nothing is signed after it
-        raise Conflict(f"The quote expired at {quote.valid_until.isoformat()}; revise it and present it again.")
+        raise Conflict(f"The quote expired at {quote.valid_until.isoformat()}; revise it and present it again.",
+                       code="quote_expired")
     reprice(session, quote, settings)
     require_approved_discount(quote, "contracted")
     if data.get("deposit_fen", 0) > quote.total_fen:
-        raise Invalid("The deposit is more than the order's total.", fields={"deposit_fen": ["Above the total."]})
+        raise Invalid("The deposit is more than the order's total.", fields={"deposit_fen": ["Above the total."]},
+                      code="deposit_above_total")
     state_before = quote.state
     # The state check and the change are one conditional UPDATE: of two concurrent contracts
     # only one matches; the other finds the quote contracted and returns the same order.
@@ -56,7 +58,7 @@ def contract(session: Session, caller: Caller, quote_id: str, data: dict) -> Ord
         session.rollback()
         existing = _order_of_quote(session, quote.id)
         if existing is None:
-            raise Conflict("The quote changed while it was being contracted; try again.")
+            raise Conflict("The quote changed while it was being contracted; try again.", code="quote_changed")
         return existing
     session.refresh(quote)
     today = now.astimezone(ZoneInfo(settings.timezone)).date()
@@ -106,7 +108,7 @@ def confirmed_payload(order: Order, quote: Quote, categories: dict[str, str]) ->
         "lines": [{
             "line_id": line.id, "kind": line.kind, "description": line.description, "op_code": line.op_code,
             "op_category": categories.get(line.op_code) if line.op_code else None, "skill": line.skill,
-            "hours": _number(line.hours), "sku": line.sku, "qty": _number(line.qty),
+            "hours": line.hours, "sku": line.sku, "qty": line.qty,
             "unit_price_fen": line.unit_price_fen, "discount_fen": line.discount_fen, "tax_rate": rate,
             "tax_fen": line.tax_fen, "total_fen": line.total_fen} for line in order.lines],
         "totals": {"subtotal_fen": order.subtotal_fen, "discount_fen": order.discount_fen, "tax_fen": order.tax_fen,
@@ -115,12 +117,6 @@ def confirmed_payload(order: Order, quote: Quote, categories: dict[str, str]) ->
                      "reference": order.deposit_reference} if order.deposit_fen else None),
         "confirmed_at": order.confirmed_at.isoformat(),
     }
-
-
-def _number(value):
-    if value is None:
-        return None
-    return int(value) if value == int(value) else float(value)
 
 
 def get_order(session: Session, caller: Caller, order_id: str, lock: bool = False) -> Order:
@@ -146,7 +142,7 @@ def cancel(session: Session, caller: Caller, order_id: str, reason: str) -> Orde
     order = get_order(session, caller, order_id, lock=True)
     if order.state not in CANCELLABLE:
         raise Conflict(f"The order is {order.state}; only a confirmed or in-progress order can be cancelled.",
-                       fields={"state": [order.state]})
+                       fields={"state": [order.state]}, code="order_state", params={"status": order.state})
     order.state, order.cancelled_at, order.cancel_reason = "cancelled", utcnow(), reason
     session.flush()
     record_event(session, "order_cancelled", {
@@ -232,7 +228,8 @@ def open_quote_for_findings(session: Session, caller: Caller, order_id: str, fin
     and the parts the operation needs (`quotes.finding_lines`, added and priced like any other line)."""
     order = get_order(session, caller, order_id)
     if not order.visit_id:
-        raise Invalid("This order has no visit to quote the findings for.", fields={"order_id": ["No visit."]})
+        raise Invalid("This order has no visit to quote the findings for.", fields={"order_id": ["No visit."]},
+                      code="order_without_visit")
     if not findings:
-        raise Invalid("No findings to quote.", fields={"findings": ["At least one finding."]})
+        raise Invalid("No findings to quote.", fields={"findings": ["At least one finding."]}, code="no_findings")
     return open_quote(session, caller, {"visit_id": order.visit_id, "notes": findings_note(findings)})

@@ -159,7 +159,7 @@ def _labour_line(session: Session, quote: Quote, data: dict, today: date,
     operation = catalogue.quotable_operation(session, data["op_code"], field) if data.get("op_code") else None
     if operation is None and not data.get("description"):
         raise Invalid("A labour line names an operation (op_code) or has a description.",
-                      fields={"description": ["Required without op_code."]})
+                      fields={"description": ["Required without op_code."]}, code="labour_needs_description")
     skill = data.get("skill") or (operation.skill if operation else None)
     hours = data.get("hours")
     if hours is None and operation is not None:
@@ -171,7 +171,7 @@ def _labour_line(session: Session, quote: Quote, data: dict, today: date,
         line.qty, line.unit_price_fen, line.price_source = Decimal(1), data["flat_price_fen"], "flat"
     elif hours is None:
         raise Invalid("A labour line without an operation needs hours or a flat price.",
-                      fields={"hours": ["Required without op_code or flat_price_fen."]})
+                      fields={"hours": ["Required without op_code or flat_price_fen."]}, code="labour_needs_hours")
     else:
         line.qty = to_qty(hours)
         line.unit_price_fen, line.price_source = _labour_rate(session, quote, skill, today)
@@ -184,9 +184,10 @@ def _fee_line(session: Session, quote: Quote, data: dict, today: date) -> QuoteL
     price = listed.price_fen if listed else data.get("unit_price_fen")
     if price is None:
         raise Invalid("This fee has no price list entry; give unit_price_fen.",
-                      fields={"unit_price_fen": ["Required."]})
+                      fields={"unit_price_fen": ["Required."]}, code="fee_needs_price")
     if not data.get("description") and not data.get("fee_code"):
-        raise Invalid("A fee line needs a description.", fields={"description": ["Required."]})
+        raise Invalid("A fee line needs a description.", fields={"description": ["Required."]},
+                      code="fee_needs_description")
     return QuoteLine(kind="fee", fee_code=data.get("fee_code"), description=data.get("description") or data["fee_code"],
                      qty=to_qty(data.get("qty") or 1), unit_price_fen=price,
                      price_source="price_list" if listed else "entered")
@@ -238,7 +239,8 @@ def add_lines(session: Session, caller: Caller, quote_id: str, lines: list[dict]
         if data.get("declined_work_id"):
             declined = session.get(DeclinedWork, data["declined_work_id"])
             if declined is None or declined.customer_id != quote.customer_id:
-                raise Invalid("No such declined work for this customer.", fields={"declined_work_id": ["Unknown."]})
+                raise Invalid("No such declined work for this customer.", fields={"declined_work_id": ["Unknown."]},
+                              code="unknown_declined_work")
             line.declined_work_id = declined.id
         if data.get("discount"):
             _set_line_discount(line, data["discount"])
@@ -270,7 +272,8 @@ def add_package(session: Session, caller: Caller, quote_id: str, data: dict,
     store_id, visit = peek.store_id, session.get(Visit, peek.visit_id)
     package = catalogue.get_package(session, data["package"])
     if not package.active:
-        raise Conflict(f"The package {package.code} is no longer offered.")
+        raise Conflict(f"The package {package.code} is no longer offered.",
+                       code="package_inactive", params={"package": package.name})
     choices = {str(k): v for k, v in (data.get("part_choices") or {}).items()}
     stray = sorted(set(choices) - {str(item.position) for item in package.items if item.kind == "part"})
     if stray:
@@ -287,10 +290,13 @@ def add_package(session: Session, caller: Caller, quote_id: str, data: dict,
         allowed = {item.sku, *(item.sku_options or []), *fitting.values()} - {None}
         if chosen not in allowed:
             raise Invalid(f"{chosen} is not one of the parts this package allows for item {item.position}.",
-                          fields={"part_choices": {str(item.position): ["Not an allowed part."]}})
+                          fields={"part_choices": {str(item.position): ["Not an allowed part."]}},
+                          code="part_not_allowed",
+                          params={"package": package.name, "position": str(item.position), "sku": chosen})
         if not chosen:
             raise Invalid(f"Choose a part for item {item.position}.",
-                          fields={"part_choices": {str(item.position): ["Required."]}})
+                          fields={"part_choices": {str(item.position): ["Required."]}},
+                          code="part_choice_required", params={"package": package.name, "position": str(item.position)})
         wanted[item.position] = chosen
     parts = _parts(quote_parts, store_id, list(wanted.values()), field="part_choices")
     quote = _editable(session, caller, quote_id)  # locked only after inventory answered
@@ -384,7 +390,7 @@ def approve(session: Session, caller: Caller, quote_id: str, note: str | None) -
     settings = settings_of(session, quote.store_id)
     price = reprice(session, quote, settings)
     if quote.approval_status != "pending":
-        raise Conflict("Nothing on this quote waits for approval.")
+        raise Conflict("Nothing on this quote waits for approval.", code="nothing_to_approve")
     limit = discount_limit(settings, caller.role)
     if price.max_negotiated_pct > limit:
         raise Forbidden(f"A discount of {_pct(price.max_negotiated_pct)}% is above your own limit of {limit}%; "
@@ -420,7 +426,7 @@ def reprice(session: Session, quote: Quote, settings: StoreSettings) -> pricing.
             price = pricing.price_quote(inputs, tax_rate=Decimal(quote.tax_rate), tax_inclusive=quote.tax_inclusive,
                                         quote_discount=pricing.Discount(pricing.PERCENT, Decimal(100)))
         else:
-            raise Invalid(str(exc), fields={"value": [str(exc)]}) from exc
+            raise Invalid(str(exc), fields={"value": [str(exc)]}, code="discount_invalid") from exc
     for line in quote.lines:
         amounts = price.lines[line.id]
         line.gross_fen, line.discount_fen, line.net_fen = amounts.gross_fen, amounts.discount_fen, amounts.net_fen

@@ -44,16 +44,20 @@ def scoped(query, model, caller: Caller, filters: dict):
 def check_in(session: Session, caller: Caller, data: dict, customer: dict, vehicle: dict | None) -> Visit:
     if vehicle is not None and vehicle.get("customer_id") != customer["id"]:
         raise Invalid("This vehicle belongs to another customer.",
-                      fields={"vehicle_id": ["Belongs to another customer."]})
+                      fields={"vehicle_id": ["Belongs to another customer."]},
+                      code="vehicle_of_other_customer", params={"plate": vehicle.get("plate") or ""})
     appointment = None
     if data.get("appointment_id"):
         appointment = session.get(Appointment, data["appointment_id"], with_for_update=True, populate_existing=True)
         if appointment is None or appointment.store_id != data["store_id"]:
-            raise Invalid("No such appointment at this store.", fields={"appointment_id": ["Unknown."]})
+            raise Invalid("No such appointment at this store.", fields={"appointment_id": ["Unknown."]},
+                          code="unknown_appointment")
         if appointment.customer_id != customer["id"]:
-            raise Invalid("The appointment is another customer's.", fields={"appointment_id": ["Other customer."]})
+            raise Invalid("The appointment is another customer's.", fields={"appointment_id": ["Other customer."]},
+                          code="appointment_of_other_customer")
         if appointment.state != "booked":
-            raise Conflict(f"The appointment is {appointment.state}; only a booked one can arrive.")
+            raise Conflict(f"The appointment is {appointment.state}; only a booked one can arrive.",
+                           code="appointment_state", params={"status": appointment.state})
     if vehicle is not None:
         existing = open_visit(session, data["store_id"], vehicle["id"])
         if existing is not None:
@@ -156,7 +160,8 @@ def open_declined_work(session: Session, visit: Visit) -> list[DeclinedWork]:
 
 def list_declined_work(session: Session, filters: dict) -> dict:
     if not (filters.get("customer_id") or filters.get("vehicle_id")):
-        raise Invalid("Name a customer_id or a vehicle_id.", fields={"customer_id": ["Or vehicle_id."]})
+        raise Invalid("Name a customer_id or a vehicle_id.", fields={"customer_id": ["Or vehicle_id."]},
+                      code="customer_or_vehicle_required")
     query = select(DeclinedWork)
     for column in ("customer_id", "vehicle_id", "status", "store_id"):
         if filters.get(column):
@@ -171,7 +176,8 @@ def book_test_drive(session: Session, caller: Caller, data: dict) -> TestDrive:
     if data.get("visit_id"):
         visit = get_visit(session, caller, data["visit_id"])
         if visit.store_id != data["store_id"] or visit.customer_id != data["customer_id"]:
-            raise Invalid("The visit is another store's or customer's.", fields={"visit_id": ["Does not match."]})
+            raise Invalid("The visit is another store's or customer's.", fields={"visit_id": ["Does not match."]},
+                          code="visit_mismatch")
     drive = TestDrive(created_by=caller.user_id, **data)
     drive.state = "out" if data.get("time_out") else "booked"
     session.add(drive)
@@ -190,7 +196,8 @@ def get_test_drive(session: Session, caller: Caller, drive_id: str) -> TestDrive
 def start_test_drive(session: Session, caller: Caller, drive_id: str, data: dict) -> TestDrive:
     drive = get_test_drive(session, caller, drive_id)
     if drive.state != "booked":
-        raise Conflict(f"The test drive is {drive.state}; only a booked one can go out.")
+        raise Conflict(f"The test drive is {drive.state}; only a booked one can go out.",
+                       code="test_drive_state", params={"status": drive.state})
     drive.state, drive.time_out = "out", data.get("time_out") or utcnow()
     drive.mileage_out_km = data.get("mileage_out_km", drive.mileage_out_km)
     return drive
@@ -199,13 +206,16 @@ def start_test_drive(session: Session, caller: Caller, drive_id: str, data: dict
 def return_test_drive(session: Session, caller: Caller, drive_id: str, data: dict) -> TestDrive:
     drive = get_test_drive(session, caller, drive_id)
     if drive.state != "out":
-        raise Conflict(f"The test drive is {drive.state}; only one that is out can come back.")
+        raise Conflict(f"The test drive is {drive.state}; only one that is out can come back.",
+                       code="test_drive_state", params={"status": drive.state})
     time_in = data.get("time_in") or utcnow()
     if time_in < drive.time_out:
-        raise Invalid("The car came back before it left.", fields={"time_in": ["Before time_out."]})
+        raise Invalid("The car came back before it left.", fields={"time_in": ["Before time_out."]},
+                      code="returned_before_out")
     mileage_in = data.get("mileage_in_km")
     if mileage_in is not None and drive.mileage_out_km is not None and mileage_in < drive.mileage_out_km:
-        raise Invalid("Mileage in is below mileage out.", fields={"mileage_in_km": ["Below mileage out."]})
+        raise Invalid("Mileage in is below mileage out.", fields={"mileage_in_km": ["Below mileage out."]},
+                      code="mileage_below_out", params={"mileage_out_km": str(drive.mileage_out_km)})
     drive.state, drive.time_in, drive.mileage_in_km = "returned", time_in, mileage_in
     if data.get("notes"):
         drive.notes = f"{drive.notes}\n{data['notes']}" if drive.notes else data["notes"]

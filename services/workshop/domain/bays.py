@@ -26,7 +26,8 @@ def create_bay(session: Session, data: dict) -> Bay:
             session.flush()
     except IntegrityError as exc:
         message = "This store already has a bay with this code."
-        raise Conflict(message, fields={"code": [message]}) from exc
+        raise Conflict(message, fields={"code": [message]},
+                       code="bay_code_taken", params={"code": data["code"]}) from exc
     return bay
 
 
@@ -53,7 +54,8 @@ def ensure_free(session: Session, work_order: WorkOrder) -> None:
     other = occupant(session, work_order.bay_id, work_order.id)
     if other is not None:
         raise Conflict(f"Bay is occupied by work order {other.order_number} ({other.status}).",
-                       fields={"bay_id": [f"occupied by {other.id}"]})
+                       fields={"bay_id": [f"occupied by {other.id}"]},
+                       code="bay_occupied", params={"order": other.order_number, "status": other.status})
 
 
 def assign_bay(session: Session, work_order: WorkOrder, bay_id: str | None) -> None:
@@ -62,9 +64,11 @@ def assign_bay(session: Session, work_order: WorkOrder, bay_id: str | None) -> N
         return
     bay = session.get(Bay, bay_id)
     if bay is None or bay.store_id != work_order.store_id:
-        raise Invalid("No such bay in this store.", fields={"bay_id": [f"No bay {bay_id} in this store."]})
+        raise Invalid("No such bay in this store.", fields={"bay_id": [f"No bay {bay_id} in this store."]},
+                      code="unknown_bay")
     if not bay.active:
-        raise Invalid("This bay is out of service.", fields={"bay_id": ["Out of service."]})
+        raise Invalid("This bay is out of service.", fields={"bay_id": ["Out of service."]},
+                      code="bay_out_of_service", params={"bay": bay.code})
     work_order.bay_id = bay.id
     if work_order.status in OCCUPYING:
         ensure_free(session, work_order)

@@ -16,7 +16,6 @@ from services.common.db import utcnow
 from services.common.errors import Conflict, Forbidden, Invalid
 from services.common.outbox import record_event
 
-from ..events import WorkStarted
 from ..models import Job, Technician, TimeEntry, WorkOrder
 from . import bays as bay_rules
 from .technicians import get_technician, technician_of_user
@@ -81,9 +80,9 @@ def clock_in(session: Session, caller: Caller, work_order_id: str, job_id: str, 
         transition(session, work_order, IN_PROGRESS, by=caller.user_id, action="clock in", at=now)
         if work_order.started_at is None:  # the first clock-in starts the work: sales' order follows
             work_order.started_at = now
-            record_event(session, "work_started", WorkStarted().dump({
+            record_event(session, "work_started", {
                 "work_order_id": work_order.id, "order_id": work_order.order_id, "store_id": work_order.store_id,
-                "started_at": now.isoformat()}), store_id=work_order.store_id)
+                "started_at": now.isoformat()}, store_id=work_order.store_id)
     entry = TimeEntry(work_order_id=work_order.id, job_id=job.id, technician_id=technician.id,
                       open_technician_id=technician.id, started_at=now, note=note, clocked_by=caller.user_id)
     session.add(entry)

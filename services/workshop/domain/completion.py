@@ -13,12 +13,9 @@ from services.common.errors import Conflict, Forbidden, Invalid
 from services.common.money import to_qty
 from services.common.outbox import record_event
 
-from ..events import VehicleDelivered, WorkOrderCompleted
 from ..models import WorkOrder, WorkOrderPart
 from .clock import clocked_hours, entries_of
 from .work_orders import COMPLETED, DELIVERED, QC, check_transition, get_work_order, transition
-
-completed_schema, delivered_schema = WorkOrderCompleted(), VehicleDelivered()
 
 
 def actual_hours(assignments: dict[tuple[str, str], Decimal], clocked: dict[tuple[str, str], Decimal],
@@ -78,14 +75,14 @@ def complete(session: Session, caller: Caller, work_order_id: str, data: dict) -
                at=now)
     work_order.completed_at = now
     session.flush()
-    payload = completed_schema.dump({
+    payload = {
         "work_order_id": work_order.id, "order_id": work_order.order_id, "store_id": work_order.store_id,
         "customer_id": work_order.customer_id, "vehicle_id": work_order.vehicle_id,
         "jobs": [{"job_id": job.id, "line_id": job.line_id, "op_code": job.op_code, "billed_hours": job.billed_hours,
                   "technicians": [{"technician_id": a.technician_id, "user_id": a.technician.user_id,
                                    "hours": a.actual_hours, "split_pct": a.split_pct} for a in job.assignments]}
                  for job in work_order.jobs],
-        "parts_used": used, "comeback": work_order.comeback, "completed_at": now.isoformat()})
+        "parts_used": used, "comeback": work_order.comeback, "completed_at": now.isoformat()}
     record_event(session, "work_order_completed", payload, store_id=work_order.store_id)
     return work_order
 
@@ -129,9 +126,9 @@ def deliver(session: Session, caller: Caller, work_order_id: str, data: dict, ba
     work_order.satisfied = data.get("satisfied")
     work_order.customer_comment = data.get("comment")
     session.flush()
-    record_event(session, "vehicle_delivered", delivered_schema.dump({
+    record_event(session, "vehicle_delivered", {
         "work_order_id": work_order.id, "order_id": work_order.order_id, "store_id": work_order.store_id,
         "customer_id": work_order.customer_id, "vehicle_id": work_order.vehicle_id,
         "mileage_out_km": work_order.mileage_out_km, "satisfied": work_order.satisfied,
-        "delivered_at": now.isoformat()}), store_id=work_order.store_id)
+        "delivered_at": now.isoformat()}, store_id=work_order.store_id)
     return work_order

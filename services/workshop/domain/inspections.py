@@ -72,13 +72,15 @@ def findings_to_quote(session: Session, caller: Caller, work_order_id: str,
         unknown = [f for f in finding_ids if f not in by_id]
         if unknown:
             raise Invalid("Only red or yellow findings of this work order can be quoted.",
-                          fields={"finding_ids": [f"Not a red/yellow finding here: {f}" for f in unknown]})
+                          fields={"finding_ids": [f"Not a red/yellow finding here: {f}" for f in unknown]},
+                          code="finding_not_quotable")
         chosen = [by_id[f] for f in dict.fromkeys(finding_ids)]
     else:
         chosen = open_findings
     chosen = [finding for finding in chosen if not finding.quote_id]
     if not chosen:
-        raise Conflict("Every red or yellow finding of this work order is already quoted.")
+        raise Conflict("Every red or yellow finding of this work order is already quoted.",
+                       code="findings_already_quoted")
     return work_order.order_id, chosen
 
 

@@ -77,7 +77,7 @@ def _flush(session: Session) -> None:
             session.flush()
     except IntegrityError as exc:
         message = "This user is already linked to another technician."
-        raise Conflict(message, fields={"user_id": [message]}) from exc
+        raise Conflict(message, fields={"user_id": [message]}, code="user_already_technician") from exc
 
 
 def _ensure_user_free(session: Session, user_id: str | None, exclude_id: str | None = None) -> None:
@@ -88,7 +88,7 @@ def _ensure_user_free(session: Session, user_id: str | None, exclude_id: str | N
         query = query.where(Technician.id != exclude_id)
     if session.execute(query.limit(1)).first():
         message = "This user is already linked to another technician."
-        raise Conflict(message, fields={"user_id": [message]})
+        raise Conflict(message, fields={"user_id": [message]}, code="user_already_technician")
 
 
 def create_technician(session: Session, data: dict) -> Technician:

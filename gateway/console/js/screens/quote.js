@@ -166,7 +166,7 @@ function partRow(part, stock, quote, refresh) {
   count.addEventListener("input", show);
   show();
   const row = h("tr", { "data-sku": part.sku },
-    h("td", { text: part.sku }), h("td", { text: part.name }),
+    h("td", { text: part.sku }), h("td", { text: [part.name, part.brand].filter(Boolean).join(" · ") }),
     h("td", { class: "num", text: yuan(stock?.price_fen ?? part.list_price_fen) }),
     availability,
     h("td", {}, h("label", { class: "field", "data-field": "qty" }, count, h("small", { class: "field-error" }))),

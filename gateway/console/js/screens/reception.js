@@ -4,7 +4,7 @@ import { api } from "../api.js";
 import { dateTime, date, toFen, yuan } from "../format.js";
 import { t } from "../i18n.js";
 import { badge, busy, field, fill, form, h, input, showError, steps, values } from "../ui.js";
-import { looksLikePlate, mobileProblem, normalizePlate, plateProblem, vinProblem } from "../validate.js";
+import { mobileProblem, normalizePlate, plateProblem, vinProblem } from "../validate.js";
 
 const NEEDS = ["maintenance", "repair", "inspection", "tyres", "car_care"];
 
@@ -23,10 +23,8 @@ export function searchCard(results, choose) {
   const submit = h("button", { class: "primary", type: "submit", text: t("search") });
   const searchForm = form({ onsubmit: async (event) => {
     event.preventDefault();
-    const text = searchForm.q.value.trim();
-    const query = looksLikePlate(text) ? { plate: normalizePlate(text) }
-      : /^[\d+\-\s]{3,}$/.test(text) ? { phone: text.replace(/[\s\-]/g, "") } : { q: text };
-    const page = await busy(submit, searchForm, () => api.get("/v1/customers", { ...query, limit: 20 }));
+    // any part of a plate, a mobile number or a name: crm looks a whole one up as such
+    const page = await busy(submit, searchForm, () => api.get("/v1/customers", { q: searchForm.q.value.trim(), limit: 20 }));
     if (!page) return;
     fill(results, ...(page.items.length ? page.items.map((c) => h("li", {
       "data-customer": c.id, onclick: () => choose(c.id),
@@ -34,7 +32,7 @@ export function searchCard(results, choose) {
       : [h("li", { class: "hint", text: t("nothing_found") })]));
   } },
   h("h2", { text: t("find_customer") }),
-  h("div", { class: "row" }, field("search_hint", input("q", { required: true, placeholder: "粤A12345 / 138… / 张" })), submit));
+  h("div", { class: "row" }, field("search_hint", input("q", { required: true, placeholder: "A123 / 5678 / 张" })), submit));
   return h("div", { class: "card" }, searchForm, results);
 }
 

@@ -1,0 +1,41 @@
+"""What crm publishes: its events' payloads, by fact and version."""
+from marshmallow import fields
+
+from .base import Contract
+
+
+class CustomerRegistered(Contract):
+    customer_id = fields.String(required=True)
+    name = fields.String(required=True)
+    home_store_id = fields.String(allow_none=True)
+    source = fields.String(allow_none=True)
+    marketing_consent = fields.Boolean(required=True)
+    tags = fields.List(fields.String(), required=True)
+
+
+class VehicleRegistered(Contract):
+    vehicle_id = fields.String(required=True)
+    customer_id = fields.String(required=True)
+    plate = fields.String(required=True)
+    vin = fields.String(allow_none=True)
+    make = fields.String(allow_none=True)
+    model = fields.String(allow_none=True)
+    year = fields.Integer(allow_none=True)
+    mileage_km = fields.Integer(required=True)
+
+
+class CustomerMerged(Contract):
+    """`duplicate_id` was folded into `survivor_id`: references to the duplicate now mean the survivor."""
+    survivor_id = fields.String(required=True)
+    duplicate_id = fields.String(required=True)
+    merged_at = fields.String(required=True)
+
+
+class CustomerErased(Contract):
+    """Personal data anonymised on request; drop any copies of the customer's name or phone."""
+    customer_id = fields.String(required=True)
+    erased_at = fields.String(required=True)
+
+
+PUBLISHES = {("customer_registered", 1): CustomerRegistered, ("vehicle_registered", 1): VehicleRegistered,
+             ("customer_merged", 1): CustomerMerged, ("customer_erased", 1): CustomerErased}

@@ -1,0 +1,77 @@
+"""What sales publishes: its events' payloads, by fact and version. Other services build on these shapes."""
+from marshmallow import fields
+
+from services.common.fields import Fen, Quantity
+
+from .base import Contract
+
+LINE_KINDS = ("labour", "part", "fee")
+
+
+class VisitCheckedIn(Contract):
+    visit_id = fields.String(required=True)
+    store_id = fields.String(required=True)
+    customer_id = fields.String(required=True)
+    vehicle_id = fields.String(allow_none=True)
+    mileage_km = fields.Integer(allow_none=True)
+    needs = fields.List(fields.String(), required=True)
+    checked_in_at = fields.String(required=True, metadata={"description": "ISO 8601 with offset"})
+
+
+class OrderLine(Contract):
+    line_id = fields.String(required=True)
+    kind = fields.String(required=True, metadata={"enum": list(LINE_KINDS)})
+    description = fields.String(required=True)
+    op_code = fields.String(allow_none=True, metadata={"description": "labour: operation code"})
+    op_category = fields.String(allow_none=True, metadata={
+        "description": "labour: the operation's catalogue category (maintenance, repair …); absent before 2026-12"})
+    skill = fields.String(allow_none=True, metadata={"description": "labour: skill a technician needs"})
+    hours = Quantity(allow_none=True, metadata={"description": "labour: billed (standard) hours"})
+    sku = fields.String(allow_none=True, metadata={"description": "part: inventory SKU"})
+    qty = Quantity(required=True)
+    unit_price_fen = Fen(required=True)
+    discount_fen = Fen(required=True)
+    tax_rate = fields.String(required=True, metadata={"description": "Decimal as string, e.g. '0.13'"})
+    tax_fen = Fen(required=True)
+    total_fen = Fen(required=True, metadata={"description": "After discount, tax included"})
+
+
+class Totals(Contract):
+    subtotal_fen = Fen(required=True, metadata={"description": "Before discount, tax included as priced"})
+    discount_fen = Fen(required=True)
+    tax_fen = Fen(required=True)
+    total_fen = Fen(required=True, metadata={"description": "What the customer owes, tax included"})
+    currency = fields.String(load_default="CNY")
+
+
+class Deposit(Contract):
+    amount_fen = Fen(required=True)
+    method = fields.String(required=True)
+    reference = fields.String(allow_none=True)
+
+
+class OrderConfirmed(Contract):
+    order_id = fields.String(required=True)
+    order_number = fields.String(required=True)
+    store_id = fields.String(required=True)
+    visit_id = fields.String(allow_none=True)
+    quote_id = fields.String(required=True)
+    customer_id = fields.String(required=True)
+    vehicle_id = fields.String(allow_none=True)
+    advisor_id = fields.String(allow_none=True)
+    promised_at = fields.String(allow_none=True)
+    lines = fields.List(fields.Nested(OrderLine), required=True)
+    totals = fields.Nested(Totals, required=True)
+    deposit = fields.Nested(Deposit, allow_none=True)
+    confirmed_at = fields.String(required=True)
+
+
+class OrderCancelled(Contract):
+    order_id = fields.String(required=True)
+    store_id = fields.String(required=True)
+    reason = fields.String(required=True)
+    cancelled_at = fields.String(required=True)
+
+
+PUBLISHES = {("visit_checked_in", 1): VisitCheckedIn, ("order_confirmed", 1): OrderConfirmed,
+             ("order_cancelled", 1): OrderCancelled}
