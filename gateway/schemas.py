@@ -17,7 +17,7 @@ ERROR_CODES = ("malformed_json", "unauthorized", "forbidden", "not_found", "conf
                # the quote's and the work order's lifecycle rules (sales, workshop)
                "discount_approval_pending", "delivery_balance_open", "delivery_override_needs_manager")
 
-ERROR_CODES += ("request_in_progress", "idempotency_key_reused")  # the gateway's Idempotency-Key (idempotency.py)
+ERROR_CODES += ("request_in_progress",)  # the gateway's Idempotency-Key (idempotency.py); a reused key is below
 
 ERROR_CODES += (  # the README walk's rules after the counter (workshop, quotes, the till, follow-ups)
     "job_needs_technician", "split_incomplete", "technician_twice", "split_share_out_of_range", "split_not_hundred",

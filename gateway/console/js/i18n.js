@@ -181,7 +181,6 @@ const WORDS = {
   revenue_trend: ["营业额走势 (元)", "Revenue trend (¥)"], car_count_trend: ["台次走势", "Car count trend"], stores_side_by_side: ["门店对比", "Stores side by side"],
   // errors worded from the API's code ({name}: the error's params)
   error_request_in_progress: ["上一次提交还在处理中，请稍候再试", "The same request is still being processed; try again in a moment"],
-  error_idempotency_key_reused: ["这次提交与上一次不同，请刷新后重新提交", "This submission differs from the earlier one; refresh and submit again"],
   error_slot_full: ["该时段已约满（{taken}/{capacity} 个工位），请换个时段或请店长加约", "This slot is full ({taken} of {capacity} bays); choose another or ask a manager to overbook"],
   error_already_booked: ["这辆车在该时段已有预约：一辆车只占一个工位", "This car already has an appointment at this time: one car takes one bay"],
   error_slot_outside_opening_hours: ["不在门店营业时间内（{opens_at}–{closes_at}）", "Outside the store's opening hours ({opens_at}–{closes_at})"],
