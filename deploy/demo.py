@@ -22,6 +22,8 @@ STAFF_PASSWORD = "demo1234"
 STORES = [("GZ-TH", "广州天河店", "广州市天河区天河路 385 号"),
           ("SZ-NS", "深圳南山店", "深圳市南山区科技园南路 18 号"),
           ("FS-CC", "佛山禅城店", "佛山市禅城区季华五路 22 号")]
+PHONES = {"GZ-TH": "020-38886666", "SZ-NS": "0755-26668888", "FS-CC": "0757-83336666"}
+"""Each demo store's phone: the header of every document it prints (the manager edits it in the console)."""
 ROLES = ("store_manager", "service_advisor", "technician", "cashier")
 CUSTOMERS = [  # name, mobile, gender, plate, VIN, make, model, year, mileage
     ("张伟", "13800138001", "male", "粤A12345", "LSVAU218XN2183294", "大众", "帕萨特", 2021, 45210),
@@ -62,7 +64,8 @@ def seed(api: requests.Session, url: str = URL) -> None:
 def seed_chain(api: requests.Session, url: str) -> None:
     store_ids = []
     for code, name, address in STORES:
-        reply = api.post(f"{url}/v1/stores", json={"code": code, "name": name, "address": address})
+        reply = api.post(f"{url}/v1/stores", json={"code": code, "name": name, "address": address,
+                                                    "phone": PHONES[code]})
         reply.raise_for_status()
         store_ids.append(reply.json()["id"])
     for code, store_id in zip((s[0].lower() for s in STORES), store_ids, strict=True):

@@ -15,7 +15,9 @@ from typing import Iterable
 import falcon
 from marshmallow import Schema, ValidationError
 
-from .auth import ALL_ROLES, require_role
+from services.common.policy import ALL_ROLES
+
+from .auth import require_role
 from .idempotency import idempotent_call
 from .uploads import FILE_FIELD, receive
 

@@ -20,8 +20,6 @@ import jwt
 
 from .models import User
 
-ALL_ROLES = frozenset({"hq_admin", "store_manager", "service_advisor", "technician", "cashier"})
-
 
 @dataclass(frozen=True)
 class Principal:
@@ -33,13 +31,6 @@ class Principal:
     @classmethod
     def of(cls, user: User) -> "Principal":
         return cls(user.id, user.username, user.role, tuple(user.store_ids))
-
-    @property
-    def is_hq(self) -> bool:
-        return self.role == "hq_admin"
-
-    def can_access_store(self, store_id: str | None) -> bool:
-        return self.is_hq or store_id in self.store_ids
 
     def rpc_context(self, request_id: str) -> dict:
         """What services see as `Caller` (nameko context data)."""
@@ -151,18 +142,3 @@ class Authenticator:
 def require_role(principal: Principal, roles: frozenset[str]) -> None:
     if principal.role not in roles:
         raise falcon.HTTPForbidden(title="forbidden", description=f"The role {principal.role} may not do this.")
-
-
-def with_default_store(principal: Principal, data: dict, field: str = "store_id") -> dict:
-    """A copy of `data` with the caller's store filled in when they have just one and named none;
-    a store outside their account is refused (403)."""
-    data = dict(data)
-    if not data.get(field) and not principal.is_hq and len(principal.store_ids) == 1:
-        data[field] = principal.store_ids[0]
-    require_store(principal, data.get(field))
-    return data
-
-
-def require_store(principal: Principal, store_id: str | None) -> None:
-    if store_id is not None and not principal.can_access_store(store_id):
-        raise falcon.HTTPForbidden(title="forbidden", description="This store is outside your account's stores.")

@@ -66,7 +66,7 @@ class Settings:
     jwt_secret: str = field(default_factory=_jwt_secret)
     jwt_accepted_secrets: tuple[str, ...] = field(default_factory=_jwt_accepted_secrets)
     token_ttl_seconds: int = field(default_factory=lambda: common.env_int("TOKEN_TTL_SECONDS", 8 * 3600))
-    rpc_timeout: float = field(default_factory=lambda: common.env_float("RPC_TIMEOUT", 3.0))
+    rpc_timeout: float = field(default_factory=common.rpc_timeout)
     max_body_bytes: int = field(default_factory=lambda: common.env_int("MAX_BODY_BYTES", 1_048_576))
     admin_password: str | None = field(default_factory=lambda: os.environ.get("ADMIN_PASSWORD"))
     trusted_proxies: tuple[Network, ...] = field(default_factory=_trusted_proxies)

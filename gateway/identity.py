@@ -11,6 +11,8 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from services.common.errors import Conflict, Forbidden, Invalid, NotFound
+from services.common.policy import (MANAGERS, can_access_store, in_visible_stores, manages, sees_every_store,
+                                    visible_stores)
 from services.common.schemas import page
 
 from services.common.db import utcnow
@@ -100,12 +102,12 @@ def _check_stores_exist(session: Session, store_ids: list[str]) -> None:
 
 def _check_manageable(actor, role: str, store_ids: list[str]) -> None:
     """A store manager manages staff (not managers or HQ) of their own stores only."""
-    if actor.role == "hq_admin":
+    if sees_every_store(actor):
         return
-    if role in ("hq_admin", "store_manager"):
-        raise Forbidden("Only HQ can grant this role.")
+    if role in MANAGERS:
+        raise Forbidden("Only HQ can grant this role.", code="role_needs_hq", params={"role": role})
     if not store_ids or not set(store_ids) <= set(actor.store_ids):
-        raise Forbidden("Staff can only be assigned to your own stores.")
+        raise Forbidden("Staff can only be assigned to your own stores.", code="store_not_yours")
 
 
 def create_user(session: Session, actor, data: dict) -> User:
@@ -132,7 +134,7 @@ def get_user(session: Session, actor, user_id: str) -> User:
     user = session.get(User, user_id)
     if user is None:
         raise NotFound(f"No user {user_id}.")
-    if actor.role == "hq_admin" or actor.id == user_id:
+    if sees_every_store(actor) or actor.id == user_id:
         return user
     if actor.role != "store_manager":
         raise Forbidden("Only managers may see or change other staff accounts.")
@@ -172,10 +174,9 @@ def update_user(session: Session, actor, user_id: str, changes: dict) -> User:
 
 def list_users(session: Session, actor, query: dict) -> dict:
     stmt = select(User)
-    if actor.role != "hq_admin":
-        stmt = stmt.where(User.id.in_(select(UserStore.user_id).where(UserStore.store_id.in_(actor.store_ids))))
-    if query.get("store_id"):
-        stmt = stmt.where(User.id.in_(select(UserStore.user_id).where(UserStore.store_id == query["store_id"])))
+    stores = visible_stores(actor, query.get("store_id"))
+    if stores is not None:
+        stmt = stmt.where(User.id.in_(select(UserStore.user_id).where(UserStore.store_id.in_(stores))))
     if query.get("role"):
         stmt = stmt.where(User.role == query["role"])
     if query.get("cursor"):
@@ -194,10 +195,22 @@ def create_store(session: Session, data: dict) -> Store:
     return store
 
 
+def update_store(session: Session, actor, store_id: str, changes: dict) -> Store:
+    """A store's own details (name, address, phone) by HQ or the store's manager; they head every
+    printed document of the store."""
+    store = session.get(Store, store_id)
+    if store is None:
+        raise NotFound(f"No store {store_id}.")
+    if not (manages(actor) and can_access_store(actor, store_id)):
+        raise Forbidden("Only HQ or the store's manager may change its details.", code="store_not_yours")
+    for key, value in changes.items():
+        setattr(store, key, value)
+    session.flush()
+    return store
+
+
 def list_stores(session: Session, actor, query: dict) -> dict:
-    stmt = select(Store)
-    if actor.role != "hq_admin":
-        stmt = stmt.where(Store.id.in_(actor.store_ids))
+    stmt = in_visible_stores(select(Store), Store.id, actor, None)
     if query.get("cursor"):
         stmt = stmt.where(Store.id > query["cursor"])
     rows = session.scalars(stmt.order_by(Store.id).limit(query["limit"] + 1)).all()

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from services.common.context import ROLES
+from services.common.policy import ROLES
 from services.common.fields import Code, Name, Phone, TimeZone
 from services.common.schemas import ListQuery
 
@@ -53,12 +53,15 @@ ERROR_CODES += (  # every other refusal (issue 19); shared by several services
     "fixed_price_required", "limits_on_chain_entry", "price_below_min", "price_above_max", "min_above_max",
     "price_exists", "quote_expired", "quote_changed", "deposit_above_total", "order_state", "order_without_visit",
     "no_findings", "labour_needs_description", "labour_needs_hours", "fee_needs_price", "fee_needs_description",
-    "unknown_declined_work", "package_inactive", "part_not_allowed", "part_choice_required", "nothing_to_approve",
+    "unknown_declined_work", "package_inactive", "part_not_allowed", "part_choice_required",
     "discount_invalid", "customer_or_vehicle_required", "visit_mismatch", "test_drive_state", "returned_before_out",
     "mileage_below_out",
     # workshop
     "bay_code_taken", "bay_occupied", "unknown_bay", "bay_out_of_service", "finding_not_quotable",
     "findings_already_quoted", "user_already_technician")
+ERROR_CODES += (  # the manager's screens: the approval queue, staff accounts and the store's details
+    "approval_not_pending", "discount_above_own_limit", "discount_rejected", "role_needs_hq", "store_not_yours",
+    "refund_needs_manager")
 
 
 class ErrorDetail(Schema):
@@ -120,6 +123,12 @@ class StoreCreate(Schema):
     timezone = TimeZone(load_default="Asia/Shanghai")
     address = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
     phone = Phone(load_default=None, allow_none=True, metadata={"example": "020-88886666"})
+
+
+class StorePatch(Schema):
+    name = Name(max_length=100)
+    address = fields.String(allow_none=True, validate=validate.Length(max=200))
+    phone = Phone(allow_none=True, metadata={"example": "020-88886666"})
 
 
 class StoreOut(Schema):

@@ -7,12 +7,27 @@ from dataclasses import dataclass, field
 import falcon
 from sqlalchemy.orm import sessionmaker
 
+from services.common.policy import require_store, with_default_store
 from services.common.storage import Storage, storage_from_env
 
 from ..auth import Authenticator
 from ..config import Settings
 from ..models import Store
 from ..rpc import RpcClient
+
+
+def checked(req: falcon.Request, source: str = "query_json", field: str = "store_id") -> dict:
+    """The client's query (or `body_json`) as sent, its store, when named, one of the caller's
+    (403 otherwise); where it names none the service narrows to the caller's stores."""
+    data = getattr(req.context, source)
+    require_store(req.context.principal, data.get(field))
+    return data
+
+
+def scoped(req: falcon.Request, source: str = "query_json", field: str = "store_id") -> dict:
+    """The client's query (or `body_json`) with the caller's only store filled in where it names
+    none, then checked like `checked`."""
+    return with_default_store(req.context.principal, getattr(req.context, source), field)
 
 
 @dataclass

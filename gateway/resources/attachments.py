@@ -15,16 +15,15 @@ from marshmallow import Schema, fields, validate
 
 from services.common.attachments import WALK_AROUND_POSITIONS, AttachmentOut, DamageMark
 from services.common.ids import new_id
+from services.common.policy import ALL_ROLES, SHOP_FLOOR
 
 from .. import media
 from ..api import endpoint
-from ..auth import ALL_ROLES
 from ..rpc import RemoteError
 from ..uploads import too_large, unsupported
 from . import Resource
 
 TAG = "attachments"
-UPLOADERS = frozenset({"hq_admin", "store_manager", "service_advisor", "technician"})
 OWNERS = ("workshop", "sales")
 """The services keeping attachment rows, asked in turn for an id (an id is unique across them)."""
 FORM_OVERHEAD = 64 * 1024
@@ -96,7 +95,7 @@ class Uploading(Resource):
 
 class FindingPhotos(Uploading):
     @endpoint("Attach a photo (JPEG, PNG, HEIC → JPEG), MP4 video or PDF to an inspection finding "
-              "(multipart `file`); EXIF location and device data are removed", tag=TAG, roles=UPLOADERS,
+              "(multipart `file`); EXIF location and device data are removed", tag=TAG, roles=SHOP_FLOOR,
               upload=FindingPhotoForm, response=AttachmentOut, status=201, idempotent=True, errors=(413, 415, 422))
     def on_post(self, req, resp, work_order_id: str, finding_id: str):
         attachment = self.store_upload(req, lambda data: self.call(
@@ -111,7 +110,7 @@ class FindingPhotos(Uploading):
 
 class VisitPhotos(Uploading):
     @endpoint("Attach a walk-around photo (position, damage marks) or file to a visit (check-in, delivery); "
-              "multipart `file`", tag=TAG, roles=UPLOADERS, upload=VisitPhotoForm, response=AttachmentOut,
+              "multipart `file`", tag=TAG, roles=SHOP_FLOOR, upload=VisitPhotoForm, response=AttachmentOut,
               status=201, idempotent=True, errors=(413, 415, 422))
     def on_post(self, req, resp, visit_id: str):
         attachment = self.store_upload(req, lambda data: self.call(

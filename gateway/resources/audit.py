@@ -4,11 +4,10 @@ also decides the store scope (a store manager sees the documents of their own st
 from __future__ import annotations
 
 from services.common.audit import DOCUMENT_OWNERS, AuditTrailEntryOut, AuditTrailQuery
+from services.common.policy import MANAGERS
 
 from ..api import endpoint
 from . import Resource
-
-AUDITORS = frozenset({"hq_admin", "store_manager"})
 
 
 class AuditTrail(Resource):
@@ -17,7 +16,7 @@ class AuditTrail(Resource):
               "settlement (finance); purchase_order, transfer, stocktake, stock_adjustment, order_parts "
               "(a sales order's reserved and issued parts; inventory); quote (sales); work_order (workshop: a car "
               "released with an open balance)",
-              tag="audit", roles=AUDITORS, query=AuditTrailQuery, response=AuditTrailEntryOut, paginated=True)
+              tag="audit", roles=MANAGERS, query=AuditTrailQuery, response=AuditTrailEntryOut, paginated=True)
     def on_get(self, req, resp):
         owner = DOCUMENT_OWNERS[req.context.query["document_type"]]
         return self.call(req, owner, "list_audit", query=req.context.query_json)

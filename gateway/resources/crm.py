@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields
 
+from services.common.policy import ALL_ROLES, COUNTER, FRONT_DESK, HQ, MANAGERS, require_store
 from services.common.schemas import ListQuery
 from services.crm.schemas import (AuditEntryOut, CampaignCreate, CampaignOut, CampaignPreview, CampaignPreviewOut,
                                   CampaignQuery, ComplaintCreate, ComplaintOut, ComplaintPatch, ComplaintQuery,
@@ -17,19 +18,7 @@ from services.crm.schemas import (AuditEntryOut, CampaignCreate, CampaignOut, Ca
 from ..api import ValidationFailed, endpoint
 from ..idempotency import forget_answers_about
 from ..models import User
-from ..auth import ALL_ROLES, require_store, with_default_store
-from . import Resource
-
-FRONT_DESK = frozenset({"hq_admin", "store_manager", "service_advisor", "cashier"})
-EDITORS = frozenset({"hq_admin", "store_manager", "service_advisor"})
-MANAGERS = frozenset({"hq_admin", "store_manager"})
-HQ = frozenset({"hq_admin"})
-
-
-def _store_filter(req) -> None:
-    """A store document list: the store asked for must be the caller's (the service also narrows
-    to the caller's stores when none is given)."""
-    require_store(req.context.principal, req.context.query_json.get("store_id"))
+from . import Resource, checked, scoped
 
 
 def _require_staff(resource: Resource, data: dict, *names: str) -> None:
@@ -45,19 +34,11 @@ def _require_staff(resource: Resource, data: dict, *names: str) -> None:
         raise ValidationFailed(bad)
 
 
-def _default_store(req, data: dict) -> dict:
-    return with_default_store(req.context.principal, data)
-
-
 class Customers(Resource):
     @endpoint("Register a customer", tag="crm", roles=FRONT_DESK, body=CustomerCreate, response=CustomerOut,
               status=201, idempotent=True)
     def on_post(self, req, resp):
-        data = dict(req.context.body_json)
-        principal = req.context.principal
-        if not data.get("home_store_id") and not principal.is_hq and principal.store_ids:
-            data["home_store_id"] = principal.store_ids[0]
-        require_store(principal, data.get("home_store_id"))
+        data = scoped(req, "body_json", "home_store_id")
         _require_staff(self, data, "key_account_owner_id")
         customer = self.call(req, "crm", "register_customer", data=data)
         resp.location = f"/v1/customers/{customer['id']}"
@@ -74,7 +55,7 @@ class CustomerItem(Resource):
     def on_get(self, req, resp, customer_id: str):
         return self.call(req, "crm", "get_customer", customer_id=customer_id)
 
-    @endpoint("Change a customer", tag="crm", roles=EDITORS, body=CustomerPatch, response=CustomerOut)
+    @endpoint("Change a customer", tag="crm", roles=COUNTER, body=CustomerPatch, response=CustomerOut)
     def on_patch(self, req, resp, customer_id: str):
         _require_staff(self, req.context.body_json, "key_account_owner_id")
         return self.call(req, "crm", "update_customer", customer_id=customer_id, changes=req.context.body_json)
@@ -108,7 +89,7 @@ class VehicleItem(Resource):
     def on_get(self, req, resp, vehicle_id: str):
         return self.call(req, "crm", "get_vehicle", vehicle_id=vehicle_id)
 
-    @endpoint("Change a vehicle (plate, VIN, mileage …)", tag="crm", roles=EDITORS, body=VehiclePatch,
+    @endpoint("Change a vehicle (plate, VIN, mileage …)", tag="crm", roles=COUNTER, body=VehiclePatch,
               response=VehicleOut)
     def on_patch(self, req, resp, vehicle_id: str):
         return self.call(req, "crm", "update_vehicle", vehicle_id=vehicle_id, changes=req.context.body_json)
@@ -163,8 +144,7 @@ class FollowUps(Resource):
     @endpoint("Follow-ups (回访) of a store, the earliest due first", tag="crm", roles=FRONT_DESK,
               query=FollowUpQuery, response=FollowUpOut, paginated=True)
     def on_get(self, req, resp):
-        _store_filter(req)
-        return self.call(req, "crm", "list_follow_ups", query=req.context.query_json)
+        return self.call(req, "crm", "list_follow_ups", query=checked(req))
 
 
 class FollowUpItem(Resource):
@@ -185,8 +165,7 @@ class Satisfaction(Resource):
     @endpoint("Satisfaction statistics per store over a period of local days", tag="crm", roles=MANAGERS,
               query=SatisfactionQuery, response=SatisfactionOut)
     def on_get(self, req, resp):
-        _store_filter(req)
-        return self.call(req, "crm", "satisfaction_stats", query=req.context.query_json)
+        return self.call(req, "crm", "satisfaction_stats", query=checked(req))
 
 
 class Complaints(Resource):
@@ -194,15 +173,14 @@ class Complaints(Resource):
               status=201, idempotent=True)
     def on_post(self, req, resp):
         _require_staff(self, req.context.body_json, "owner_id")
-        complaint = self.call(req, "crm", "open_complaint", data=_default_store(req, req.context.body_json))
+        complaint = self.call(req, "crm", "open_complaint", data=scoped(req, "body_json"))
         resp.location = f"/v1/complaints/{complaint['id']}"
         return complaint
 
     @endpoint("Complaints of a store, newest first", tag="crm", roles=FRONT_DESK, query=ComplaintQuery,
               response=ComplaintOut, paginated=True)
     def on_get(self, req, resp):
-        _store_filter(req)
-        return self.call(req, "crm", "list_complaints", query=req.context.query_json)
+        return self.call(req, "crm", "list_complaints", query=checked(req))
 
 
 class ComplaintItem(Resource):
@@ -222,8 +200,7 @@ class Reminders(Resource):
     @endpoint("Service-due reminders of a store (by date and by mileage), the earliest first", tag="crm",
               roles=FRONT_DESK, query=ReminderQuery, response=ReminderOut, paginated=True)
     def on_get(self, req, resp):
-        _store_filter(req)
-        return self.call(req, "crm", "list_reminders", query=req.context.query_json)
+        return self.call(req, "crm", "list_reminders", query=checked(req))
 
 
 class _IntervalList(Schema):
@@ -247,22 +224,21 @@ class Campaigns(Resource):
     @endpoint("Schedule a care campaign (segment, template, channel, time)", tag="crm", roles=MANAGERS,
               body=CampaignCreate, response=CampaignOut, status=201, idempotent=True)
     def on_post(self, req, resp):
-        campaign = self.call(req, "crm", "create_campaign", data=_default_store(req, req.context.body_json))
+        campaign = self.call(req, "crm", "create_campaign", data=scoped(req, "body_json"))
         resp.location = f"/v1/campaigns/{campaign['id']}"
         return campaign
 
     @endpoint("Campaigns, newest first", tag="crm", roles=MANAGERS, query=CampaignQuery, response=CampaignOut,
               paginated=True)
     def on_get(self, req, resp):
-        _store_filter(req)
-        return self.call(req, "crm", "list_campaigns", query=req.context.query_json)
+        return self.call(req, "crm", "list_campaigns", query=checked(req))
 
 
 class CampaignAudience(Resource):
     @endpoint("How many consenting customers a segment reaches now", tag="crm", roles=MANAGERS,
               body=CampaignPreview, response=CampaignPreviewOut)
     def on_post(self, req, resp):
-        return self.call(req, "crm", "preview_campaign", data=_default_store(req, req.context.body_json))
+        return self.call(req, "crm", "preview_campaign", data=scoped(req, "body_json"))
 
 
 class CampaignItem(Resource):

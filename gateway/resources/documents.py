@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import falcon
 
+from services.common.policy import require_store
+
 from ..api import endpoint, endpoint_of
-from ..auth import require_store
 from ..documents.layout import Sheet, StoreHeader, render
 from ..documents.sheets import Parties, contract_sheet, invoice_sheet, quote_sheet, work_order_sheet
 from . import Resource

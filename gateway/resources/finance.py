@@ -6,6 +6,7 @@ transaction, so a retry after a timeout never pays twice."""
 from __future__ import annotations
 
 
+from services.common.policy import FRONT_DESK, HQ, MANAGERS, require_store
 from services.common.schemas import ListQuery
 from services.finance.domain.stock import reconcile
 from services.finance.schemas import (AccountOut, CardCancel, CardCreate, CardOut, CardQuery, CommissionRuleIn,
@@ -20,22 +21,10 @@ from services.finance.schemas import (AccountOut, CardCancel, CardCreate, CardOu
                                       TrialBalanceQuery, VoidRequest)
 
 from ..api import endpoint
-from ..auth import require_store, with_default_store
-from . import Resource
+from . import Resource, checked, scoped
 from .kpis import Kpis
 
-FRONT_DESK = frozenset({"hq_admin", "store_manager", "service_advisor", "cashier"})
 TILL = frozenset({"hq_admin", "store_manager", "cashier"})
-MANAGERS = frozenset({"hq_admin", "store_manager"})
-FINANCE_READERS = frozenset({"hq_admin", "store_manager", "cashier", "service_advisor"})
-
-
-def _store_filter(req) -> None:
-    require_store(req.context.principal, req.context.query_json.get("store_id"))
-
-
-def _default_store(req, data: dict) -> dict:
-    return with_default_store(req.context.principal, data)
 
 
 def _service_key(req) -> str | None:
@@ -46,14 +35,13 @@ def _service_key(req) -> str | None:
 
 class Invoices(Resource):
     @endpoint("Invoices of a store, newest first (filters status, order_id, customer_id)", tag="finance",
-              roles=FINANCE_READERS, query=InvoiceQuery, response=InvoiceOut, paginated=True)
+              roles=FRONT_DESK, query=InvoiceQuery, response=InvoiceOut, paginated=True)
     def on_get(self, req, resp):
-        _store_filter(req)
-        return self.call(req, "finance", "list_invoices", query=req.context.query_json)
+        return self.call(req, "finance", "list_invoices", query=checked(req))
 
 
 class InvoiceItem(Resource):
-    @endpoint("An invoice with its lines and payments", tag="finance", roles=FINANCE_READERS, response=InvoiceOut)
+    @endpoint("An invoice with its lines and payments", tag="finance", roles=FRONT_DESK, response=InvoiceOut)
     def on_get(self, req, resp, invoice_id: str):
         return self.call(req, "finance", "get_invoice", invoice_id=invoice_id)
 
@@ -80,8 +68,7 @@ class Payments(Resource):
     @endpoint("Payments (deposits included) of a store, newest first (filters date, method)", tag="finance",
               roles=TILL, query=PaymentQuery, response=PaymentOut, paginated=True)
     def on_get(self, req, resp):
-        _store_filter(req)
-        return self.call(req, "finance", "list_payments", query=req.context.query_json)
+        return self.call(req, "finance", "list_payments", query=checked(req))
 
 
 class InvoiceReissue(Resource):
@@ -94,7 +81,7 @@ class InvoiceReissue(Resource):
 
 
 class PaymentItem(Resource):
-    @endpoint("A payment", tag="finance", roles=FINANCE_READERS, response=PaymentOut)
+    @endpoint("A payment", tag="finance", roles=FRONT_DESK, response=PaymentOut)
     def on_get(self, req, resp, payment_id: str):
         return self.call(req, "finance", "get_payment", payment_id=payment_id)
 
@@ -111,7 +98,7 @@ class MemberCards(Resource):
     @endpoint("Issue a member card: stored value (optional opening top-up with bonus) or a service package",
               tag="finance", roles=TILL, body=CardCreate, response=CardOut, status=201, idempotent=True)
     def on_post(self, req, resp):
-        card = self.call(req, "finance", "issue_card", data=_default_store(req, req.context.body_json),
+        card = self.call(req, "finance", "issue_card", data=scoped(req, "body_json"),
                          idempotency_key=_service_key(req))
         resp.location = f"/v1/member-cards/{card['id']}"
         return card
@@ -132,12 +119,7 @@ class MemberCardTopUps(Resource):
     @endpoint("Top up a stored-value card (bonus accounted apart)", tag="finance", roles=TILL, body=TopUpCreate,
               response=CardOut, status=201, idempotent=True)
     def on_post(self, req, resp, card_id: str):
-        data = dict(req.context.body_json)
-        principal = req.context.principal
-        if not data.get("store_id") and not principal.is_hq and len(principal.store_ids) == 1:
-            data["store_id"] = principal.store_ids[0]
-        require_store(principal, data.get("store_id"))
-        return self.call(req, "finance", "top_up_card", card_id=card_id, data=data,
+        return self.call(req, "finance", "top_up_card", card_id=card_id, data=scoped(req, "body_json"),
                          idempotency_key=_service_key(req))
 
 
@@ -152,51 +134,45 @@ class Expenses(Resource):
     @endpoint("Record a store expense (rent, utilities, wages, purchases …) with receipt references",
               tag="finance", roles=MANAGERS, body=ExpenseCreate, response=ExpenseOut, status=201, idempotent=True)
     def on_post(self, req, resp):
-        return self.call(req, "finance", "record_expense", data=_default_store(req, req.context.body_json))
+        return self.call(req, "finance", "record_expense", data=scoped(req, "body_json"))
 
     @endpoint("Expenses of a store, newest first", tag="finance", roles=MANAGERS, query=ExpenseQuery,
               response=ExpenseOut, paginated=True)
     def on_get(self, req, resp):
-        _store_filter(req)
-        return self.call(req, "finance", "list_expenses", query=req.context.query_json)
+        return self.call(req, "finance", "list_expenses", query=checked(req))
 
 
 class DailyClose(Resource):
     @endpoint("The store's day (日结): takings per method, invoices, refunds, receivables, cash expected",
               tag="finance", roles=TILL, query=DailyCloseQuery, response=DailyCloseOut)
     def on_get(self, req, resp):
-        _store_filter(req)
-        return self.call(req, "finance", "daily_close", query=req.context.query_json)
+        return self.call(req, "finance", "daily_close", query=checked(req))
 
     @endpoint("Close the store's day with the cash counted (manager); the day then takes no more postings",
               tag="finance", roles=MANAGERS, body=DailyCloseCreate, response=DailyCloseOut, status=201)
     def on_post(self, req, resp):
-        require_store(req.context.principal, req.context.body_json.get("store_id"))
-        return self.call(req, "finance", "close_day", data=req.context.body_json)
+        return self.call(req, "finance", "close_day", data=checked(req, "body_json"))
 
 
 class Commissions(Resource):
     @endpoint("Monthly commission per employee with target achievement", tag="finance", roles=MANAGERS,
               query=StoreMonthQuery, response=CommissionsOut)
     def on_get(self, req, resp):
-        _store_filter(req)
-        return self.call(req, "finance", "commissions", query=req.context.query_json)
+        return self.call(req, "finance", "commissions", query=checked(req))
 
 
 class Pnl(Resource):
     @endpoint("Profit and loss for a month (one store, or the caller's stores)", tag="finance", roles=MANAGERS,
               query=MonthQuery, response=PnlOut)
     def on_get(self, req, resp):
-        _store_filter(req)
-        return self.call(req, "finance", "pnl", query=req.context.query_json)
+        return self.call(req, "finance", "pnl", query=checked(req))
 
 
 class TrialBalance(Resource):
     @endpoint("Trial balance of the journal as of a day (one store, or the caller's stores)", tag="finance",
               roles=MANAGERS, query=TrialBalanceQuery, response=TrialBalanceOut)
     def on_get(self, req, resp):
-        _store_filter(req)
-        return self.call(req, "finance", "trial_balance", query=req.context.query_json)
+        return self.call(req, "finance", "trial_balance", query=checked(req))
 
 
 class Reconciliation(Resource):
@@ -208,8 +184,7 @@ class Reconciliation(Resource):
               "difference of each (0 once the stock events are booked)", tag="finance", roles=MANAGERS,
               query=ReconciliationQuery, response=ReconciliationOut)
     def on_get(self, req, resp):
-        _store_filter(req)
-        query = req.context.query_json
+        query = checked(req)
         found = self.call_all(req, {"books": ("finance", "stock_accounts", {"query": query}),
                                     "stock": ("inventory", "valuation", {"query": query})})
         return reconcile(found["books"]["stores"], found["stock"]["stores"])
@@ -219,8 +194,7 @@ class JournalEntries(Resource):
     @endpoint("Journal entries of a store, newest first (filters date, source_type, source_id)", tag="finance",
               roles=MANAGERS, query=JournalQuery, response=JournalEntryOut, paginated=True)
     def on_get(self, req, resp):
-        _store_filter(req)
-        return self.call(req, "finance", "journal", query=req.context.query_json)
+        return self.call(req, "finance", "journal", query=checked(req))
 
 
 class Accounts(Resource):
@@ -234,11 +208,10 @@ class Settlements(Resource):
     @endpoint("What other stores owe this store for member cards, and what it owes them (unsettled)",
               tag="finance", roles=MANAGERS, query=SettlementQuery, response=SettlementPositionsOut)
     def on_get(self, req, resp):
-        _store_filter(req)
-        return self.call(req, "finance", "settlement_positions", query=req.context.query_json)
+        return self.call(req, "finance", "settlement_positions", query=checked(req))
 
     @endpoint("Settle the net card balance between two stores by bank transfer (HQ)", tag="finance",
-              roles=frozenset({"hq_admin"}), body=SettleRequest, response=SettlementOut, status=201,
+              roles=HQ, body=SettleRequest, response=SettlementOut, status=201,
               idempotent=True)
     def on_post(self, req, resp):
         return self.call(req, "finance", "settle_between", data=req.context.body_json)

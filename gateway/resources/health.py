@@ -1,13 +1,14 @@
 """Liveness, readiness, metrics and the OpenAPI document (all public)."""
 from __future__ import annotations
 
-import os
 from concurrent.futures import ThreadPoolExecutor
 
 import falcon
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest, multiprocess
 from prometheus_client import REGISTRY
 from sqlalchemy import text
+
+from services.common import config
 
 from ..api import endpoint
 from ..rpc import RemoteError, ServiceUnavailable
@@ -59,7 +60,7 @@ class Metrics:
     """Prometheus exposition; under gunicorn the workers' metrics are merged (multiprocess mode)."""
 
     def on_get(self, req, resp):
-        if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        if config.prometheus_multiproc_dir():
             registry = CollectorRegistry()
             multiprocess.MultiProcessCollector(registry)
         else:

@@ -6,22 +6,19 @@ import time
 
 import falcon
 
+from services.common.policy import ALL_ROLES, HQ, MANAGERS
+from services.common.schemas import dump_page
+
 from .. import identity
 from ..api import endpoint
-from ..auth import ALL_ROLES, Principal, require_store
-from ..schemas import (LoginRequest, LoginResponse, StoreCreate, StoreListQuery, StoreOut, UserCreate,
+from ..auth import Principal
+from ..schemas import (LoginRequest, LoginResponse, StoreCreate, StoreListQuery, StoreOut, StorePatch, UserCreate,
                        UserListQuery, UserOut, UserPatch)
 from . import Resource
 
 log = logging.getLogger(__name__)
 
-HQ = frozenset({"hq_admin"})
-MANAGERS = frozenset({"hq_admin", "store_manager"})
 user_out, store_out = UserOut(), StoreOut()
-
-
-def _page(result: dict, schema) -> dict:
-    return {"items": schema.dump(result["items"], many=True), "next_cursor": result["next_cursor"]}
 
 
 class Login(Resource):
@@ -65,7 +62,16 @@ class Stores(Resource):
               response=StoreOut, paginated=True)
     def on_get(self, req, resp):
         with self.deps.identity_db() as session:
-            return _page(identity.list_stores(session, req.context.principal, req.context.query), store_out)
+            return dump_page(identity.list_stores(session, req.context.principal, req.context.query), store_out)
+
+
+class StoreItem(Resource):
+    @endpoint("Change a store's details (name, address, phone: the header of its printed documents)",
+              tag="identity", roles=MANAGERS, body=StorePatch, response=StoreOut)
+    def on_patch(self, req, resp, store_id: str):
+        with self.deps.identity_db() as session, session.begin():
+            return store_out.dump(identity.update_store(session, req.context.principal, store_id,
+                                                        req.context.body))
 
 
 class Users(Resource):
@@ -78,10 +84,8 @@ class Users(Resource):
     @endpoint("Staff accounts of the user's stores", tag="identity", roles=MANAGERS, query=UserListQuery,
               response=UserOut, paginated=True)
     def on_get(self, req, resp):
-        query = req.context.query
-        require_store(req.context.principal, query.get("store_id"))
         with self.deps.identity_db() as session:
-            return _page(identity.list_users(session, req.context.principal, query), user_out)
+            return dump_page(identity.list_users(session, req.context.principal, req.context.query), user_out)
 
 
 class UserItem(Resource):
@@ -99,6 +103,7 @@ def routes(deps) -> list[tuple[str, object]]:
         ("/v1/auth/login", Login(deps)),
         ("/v1/me", Me(deps)),
         ("/v1/stores", Stores(deps)),
+        ("/v1/stores/{store_id}", StoreItem(deps)),
         ("/v1/users", Users(deps)),
         ("/v1/users/{user_id}", UserItem(deps)),
     ]

@@ -3,6 +3,7 @@ inventory service). The catalogue and suppliers are chain-wide; everything else 
 store and is checked against the caller's stores here and again in the service."""
 from __future__ import annotations
 
+from services.common.policy import ALL_ROLES, HQ, MANAGERS
 from services.inventory.schemas import (AdjustmentCreate, AvailabilityHttpQuery, AvailabilityOut, BatchOut,
                                         ExpiringQuery, LedgerCheckOut, LedgerCheckQuery, MovementOut, MovementQuery,
                                         PartCreate, PartListQuery, PartOut, PartPatch, PurchaseOrderCreate,
@@ -15,21 +16,13 @@ from services.inventory.schemas import (AdjustmentCreate, AvailabilityHttpQuery,
                                         TransferShip, ValuationOut, ValuationQuery)
 
 from ..api import endpoint
-from ..auth import ALL_ROLES, require_store, with_default_store
-from . import Resource
+from . import Resource, checked, scoped
 
-MASTER_DATA = frozenset({"hq_admin", "store_manager"})
+MASTER_DATA = MANAGERS
 """Who adds parts and suppliers; changing them is HQ's (a store sets its own price with an override)."""
-HQ = frozenset({"hq_admin"})
-STOCK_KEEPERS = frozenset({"hq_admin", "store_manager"})
+STOCK_KEEPERS = MANAGERS
 RECEIVERS = STOCK_KEEPERS | {"service_advisor"}
 COUNTERS = ALL_ROLES
-
-
-def _store_scoped(req, field: str = "store_id", source: str = "query_json") -> dict:
-    """The client's query/body with the caller's store filled in when they have just one,
-    refused at once (403) for a store outside their account."""
-    return with_default_store(req.context.principal, getattr(req.context, source), field)
 
 
 # -- catalogue -----------------------------------------------------------------------------------------
@@ -88,21 +81,21 @@ class Stock(Resource):
     @endpoint("Stock of a store: on hand, reserved, available, on order, value", tag="inventory",
               roles=ALL_ROLES, query=StockQuery, response=StockOut, paginated=True)
     def on_get(self, req, resp):
-        return self.call(req, "inventory", "list_stock", query=_store_scoped(req))
+        return self.call(req, "inventory", "list_stock", query=scoped(req))
 
 
 class StockSettingsResource(Resource):
     @endpoint("Set a store's reorder point/quantity, price override and bin for a part", tag="inventory",
               roles=STOCK_KEEPERS, body=StockSettings, response=StockOut)
     def on_put(self, req, resp):
-        return self.call(req, "inventory", "configure_stock", data=_store_scoped(req, source="body_json"))
+        return self.call(req, "inventory", "configure_stock", data=scoped(req, "body_json"))
 
 
 class Movements(Resource):
     @endpoint("The stock movement ledger of a store, newest first", tag="inventory", roles=ALL_ROLES,
               query=MovementQuery, response=MovementOut, paginated=True)
     def on_get(self, req, resp):
-        return self.call(req, "inventory", "list_movements", query=_store_scoped(req))
+        return self.call(req, "inventory", "list_movements", query=scoped(req))
 
 
 class Adjustments(Resource):
@@ -110,14 +103,14 @@ class Adjustments(Resource):
               roles=STOCK_KEEPERS, body=AdjustmentCreate, response=MovementOut, status=201, paginated=True,
               idempotent=True)
     def on_post(self, req, resp):
-        return self.call(req, "inventory", "adjust_stock", data=_store_scoped(req, source="body_json"))
+        return self.call(req, "inventory", "adjust_stock", data=scoped(req, "body_json"))
 
 
 class Availability(Resource):
     @endpoint("Price and free stock of some SKUs at a store (for quoting)", tag="inventory", roles=ALL_ROLES,
               query=AvailabilityHttpQuery, response=AvailabilityOut, paginated=True)
     def on_get(self, req, resp):
-        query = _store_scoped(req)
+        query = scoped(req)
         query["skus"] = [sku.strip() for sku in query.get("skus", "").split(",") if sku.strip()]
         return {"items": self.call(req, "inventory", "availability", query=query), "next_cursor": None}
 
@@ -126,14 +119,14 @@ class Reservations(Resource):
     @endpoint("Parts reserved for orders at a store (waiting=true: still short)", tag="inventory",
               roles=ALL_ROLES, query=ReservationQuery, response=ReservationOut, paginated=True)
     def on_get(self, req, resp):
-        return self.call(req, "inventory", "list_reservations", query=_store_scoped(req))
+        return self.call(req, "inventory", "list_reservations", query=scoped(req))
 
 
 class ReorderSuggestions(Resource):
     @endpoint("What to buy: parts below their reorder point counting what is on order", tag="inventory",
               roles=STOCK_KEEPERS, query=ReorderQuery, response=ReorderSuggestionOut, paginated=True)
     def on_get(self, req, resp):
-        return self.call(req, "inventory", "reorder_suggestions", query=_store_scoped(req))
+        return self.call(req, "inventory", "reorder_suggestions", query=scoped(req))
 
 
 class ReservationRelease(Resource):
@@ -147,30 +140,28 @@ class ExpiringBatches(Resource):
     @endpoint("Batches on hand expiring within `days` days, soonest first", tag="inventory", roles=ALL_ROLES,
               query=ExpiringQuery, response=BatchOut, paginated=True)
     def on_get(self, req, resp):
-        return self.call(req, "inventory", "expiring_batches", query=_store_scoped(req))
+        return self.call(req, "inventory", "expiring_batches", query=scoped(req))
 
 
 class Valuation(Resource):
     @endpoint("Stock value at moving average cost, per store and category", tag="inventory",
               roles=STOCK_KEEPERS, query=ValuationQuery, response=ValuationOut)
     def on_get(self, req, resp):
-        require_store(req.context.principal, req.context.query.get("store_id"))
-        return self.call(req, "inventory", "valuation", query=req.context.query_json)
+        return self.call(req, "inventory", "valuation", query=checked(req))
 
 
 class SlowMovers(Resource):
     @endpoint("Parts in stock with no issue in `days` days, most value first", tag="inventory",
               roles=STOCK_KEEPERS, query=SlowMoverQuery, response=SlowMoverOut, paginated=True)
     def on_get(self, req, resp):
-        return self.call(req, "inventory", "slow_movers", query=_store_scoped(req))
+        return self.call(req, "inventory", "slow_movers", query=scoped(req))
 
 
 class LedgerCheck(Resource):
     @endpoint("Prove stock levels equal the sum of their movements (HQ: whole chain)", tag="inventory",
               roles=STOCK_KEEPERS, query=LedgerCheckQuery, response=LedgerCheckOut)
     def on_get(self, req, resp):
-        query = req.context.query_json if req.context.principal.is_hq else _store_scoped(req)
-        return self.call(req, "inventory", "check_ledger", query=query)
+        return self.call(req, "inventory", "check_ledger", query=scoped(req))
 
 
 # -- purchasing ----------------------------------------------------------------------------------------
@@ -178,14 +169,14 @@ class PurchaseOrders(Resource):
     @endpoint("Draft a purchase order (submit=true places it at once)", tag="inventory", roles=STOCK_KEEPERS,
               body=PurchaseOrderCreate, response=PurchaseOrderOut, status=201, idempotent=True)
     def on_post(self, req, resp):
-        po = self.call(req, "inventory", "create_purchase_order", data=_store_scoped(req, source="body_json"))
+        po = self.call(req, "inventory", "create_purchase_order", data=scoped(req, "body_json"))
         resp.location = f"/v1/purchase-orders/{po['id']}"
         return po
 
     @endpoint("Purchase orders of a store", tag="inventory", roles=RECEIVERS, query=PurchaseOrderListQuery,
               response=PurchaseOrderOut, paginated=True)
     def on_get(self, req, resp):
-        return self.call(req, "inventory", "list_purchase_orders", query=_store_scoped(req))
+        return self.call(req, "inventory", "list_purchase_orders", query=scoped(req))
 
 
 class PurchaseOrderItem(Resource):
@@ -222,14 +213,14 @@ class Transfers(Resource):
               response=TransferOut, status=201, idempotent=True)
     def on_post(self, req, resp):
         transfer = self.call(req, "inventory", "request_transfer",
-                             data=_store_scoped(req, "to_store_id", "body_json"))
+                             data=scoped(req, "body_json", "to_store_id"))
         resp.location = f"/v1/transfers/{transfer['id']}"
         return transfer
 
     @endpoint("Transfers from or to a store", tag="inventory", roles=RECEIVERS, query=TransferListQuery,
               response=TransferOut, paginated=True)
     def on_get(self, req, resp):
-        return self.call(req, "inventory", "list_transfers", query=_store_scoped(req))
+        return self.call(req, "inventory", "list_transfers", query=scoped(req))
 
 
 class TransferItem(Resource):
@@ -265,14 +256,14 @@ class Stocktakes(Resource):
     @endpoint("Open a stocktake (盘点) of a store, or of one category", tag="inventory", roles=STOCK_KEEPERS,
               body=StocktakeCreate, response=StocktakeOut, status=201, idempotent=True)
     def on_post(self, req, resp):
-        stocktake = self.call(req, "inventory", "open_stocktake", data=_store_scoped(req, source="body_json"))
+        stocktake = self.call(req, "inventory", "open_stocktake", data=scoped(req, "body_json"))
         resp.location = f"/v1/stocktakes/{stocktake['id']}"
         return stocktake
 
     @endpoint("Stocktakes of a store", tag="inventory", roles=COUNTERS, query=StocktakeListQuery,
               response=StocktakeOut, paginated=True)
     def on_get(self, req, resp):
-        return self.call(req, "inventory", "list_stocktakes", query=_store_scoped(req))
+        return self.call(req, "inventory", "list_stocktakes", query=scoped(req))
 
 
 class StocktakeItem(Resource):

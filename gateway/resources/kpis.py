@@ -10,15 +10,14 @@ from decimal import ROUND_HALF_UP, Decimal
 from sqlalchemy import select
 
 from services.common.periods import GROUPS
+from services.common.policy import MANAGERS, sees_every_store
 from services.common.schemas import STORES_PER_CALL
 from services.finance.schemas import KpisOut, PeriodQuery
 
 from ..api import endpoint
-from ..auth import require_store
 from ..models import Store
-from . import Resource
+from . import Resource, checked
 
-MANAGERS = frozenset({"hq_admin", "store_manager"})
 PLACES = Decimal("0.001")
 Key = tuple[str, str | None]
 """(store id, period or None)"""
@@ -67,8 +66,7 @@ class Kpis(Resource):
               "satisfaction (HQ: stores side by side)", tag="finance", roles=MANAGERS, query=PeriodQuery,
               response=KpisOut)
     def on_get(self, req, resp):
-        query = req.context.query_json
-        require_store(req.context.principal, query.get("store_id"))
+        query = checked(req)
         report = self.call(req, "finance", "kpis", query=query)
         rows = report["items"]
         if not rows:
@@ -91,7 +89,7 @@ class Kpis(Resource):
         principal, store_id = req.context.principal, req.context.query_json.get("store_id")
         if store_id:
             return [store_id]
-        if not principal.is_hq:
+        if not sees_every_store(principal):
             return sorted(principal.store_ids)
         with self.deps.identity_db() as session:
             return sorted(session.scalars(select(Store.id)))

@@ -5,25 +5,14 @@ Store documents are checked twice: here on the store named in a body or filter, 
 service, where each document's own store is known."""
 from __future__ import annotations
 
+from services.common.policy import ALL_ROLES, COUNTER, HQ, MANAGERS, require_store
 from services.sales import schemas as s
 
 from ..api import endpoint
-from ..auth import ALL_ROLES, require_store
-from . import Resource
+from . import Resource, checked
 
-HQ = frozenset({"hq_admin"})
-MANAGERS = frozenset({"hq_admin", "store_manager"})
-COUNTER = frozenset({"hq_admin", "store_manager", "service_advisor"})
 TAG = "sales"
 CATALOGUE = "catalogue"
-
-
-def _scope_query(req) -> None:
-    require_store(req.context.principal, req.context.query.get("store_id"))
-
-
-def _scope_body(req) -> None:
-    require_store(req.context.principal, req.context.body.get("store_id"))
 
 
 class SalesSettings(Resource):
@@ -92,14 +81,12 @@ class PriceLists(Resource):
               "(its manager, within HQ's limits)", tag=CATALOGUE, roles=MANAGERS, body=s.PriceEntryCreate,
               response=s.PriceEntryOut, status=201, idempotent=True)
     def on_post(self, req, resp):
-        _scope_body(req)
-        return self.call(req, "sales", "create_price_entry", data=req.context.body_json)
+        return self.call(req, "sales", "create_price_entry", data=checked(req, "body_json"))
 
     @endpoint("Price list entries (chain and store overrides, with effective dates)", tag=CATALOGUE,
               roles=ALL_ROLES, query=s.PriceListQuery, response=s.PriceEntryOut, paginated=True)
     def on_get(self, req, resp):
-        _scope_query(req)
-        return self.call(req, "sales", "list_price_entries", query=req.context.query_json)
+        return self.call(req, "sales", "list_price_entries", query=checked(req))
 
 
 class VehicleClasses(Resource):
@@ -119,16 +106,14 @@ class Appointments(Resource):
     @endpoint("Book a slot (409 when the slot is full, unless a manager overbooks)", tag=TAG, roles=COUNTER,
               body=s.AppointmentCreate, response=s.AppointmentOut, status=201, idempotent=True)
     def on_post(self, req, resp):
-        _scope_body(req)
-        appointment = self.call(req, "sales", "book_appointment", data=req.context.body_json)
+        appointment = self.call(req, "sales", "book_appointment", data=checked(req, "body_json"))
         resp.location = f"/v1/appointments/{appointment['id']}"
         return appointment
 
     @endpoint("Appointments in slot order (a store's day with store_id and date)", tag=TAG, roles=ALL_ROLES,
               query=s.AppointmentListQuery, response=s.AppointmentOut, paginated=True)
     def on_get(self, req, resp):
-        _scope_query(req)
-        return self.call(req, "sales", "list_appointments", query=req.context.query_json)
+        return self.call(req, "sales", "list_appointments", query=checked(req))
 
 
 class AppointmentItem(Resource):
@@ -156,16 +141,14 @@ class Visits(Resource):
     @endpoint("Check a car in (reception); customer and vehicle are checked with crm", tag=TAG, roles=COUNTER,
               body=s.VisitCreate, response=s.VisitOut, status=201, idempotent=True)
     def on_post(self, req, resp):
-        _scope_body(req)
-        visit = self.call(req, "sales", "check_in", data=req.context.body_json)
+        visit = self.call(req, "sales", "check_in", data=checked(req, "body_json"))
         resp.location = f"/v1/visits/{visit['id']}"
         return visit
 
     @endpoint("Visits, newest first", tag=TAG, roles=ALL_ROLES, query=s.VisitListQuery, response=s.VisitOut,
               paginated=True)
     def on_get(self, req, resp):
-        _scope_query(req)
-        return self.call(req, "sales", "list_visits", query=req.context.query_json)
+        return self.call(req, "sales", "list_visits", query=checked(req))
 
 
 class VisitItem(Resource):
@@ -185,16 +168,14 @@ class TestDrives(Resource):
     @endpoint("Book (or start, with time_out) a test drive", tag=TAG, roles=COUNTER, body=s.TestDriveCreate,
               response=s.TestDriveOut, status=201, idempotent=True)
     def on_post(self, req, resp):
-        _scope_body(req)
-        drive = self.call(req, "sales", "book_test_drive", data=req.context.body_json)
+        drive = self.call(req, "sales", "book_test_drive", data=checked(req, "body_json"))
         resp.location = f"/v1/test-drives/{drive['id']}"
         return drive
 
     @endpoint("Test drives, newest first", tag=TAG, roles=ALL_ROLES, query=s.TestDriveListQuery,
               response=s.TestDriveOut, paginated=True)
     def on_get(self, req, resp):
-        _scope_query(req)
-        return self.call(req, "sales", "list_test_drives", query=req.context.query_json)
+        return self.call(req, "sales", "list_test_drives", query=checked(req))
 
 
 class TestDriveItem(Resource):
@@ -229,8 +210,7 @@ class Quotes(Resource):
     @endpoint("Quotes, newest first", tag=TAG, roles=ALL_ROLES, query=s.QuoteListQuery, response=s.QuoteOut,
               paginated=True)
     def on_get(self, req, resp):
-        _scope_query(req)
-        return self.call(req, "sales", "list_quotes", query=req.context.query_json)
+        return self.call(req, "sales", "list_quotes", query=checked(req))
 
 
 class QuoteItem(Resource):
@@ -275,6 +255,13 @@ class QuoteDiscountApproval(Resource):
         return self.call(req, "sales", "approve_quote_discount", quote_id=quote_id, data=req.context.body_json)
 
 
+class QuoteDiscountRejection(Resource):
+    @endpoint("A manager rejects the discount (or price below cost) with a reason; the advisor changes it, "
+              "which asks again", tag=TAG, roles=MANAGERS, body=s.RejectionIn, response=s.QuoteOut)
+    def on_post(self, req, resp, quote_id: str):
+        return self.call(req, "sales", "reject_quote_discount", quote_id=quote_id, data=req.context.body_json)
+
+
 class QuotePresent(Resource):
     @endpoint("Present the quote to the customer", tag=TAG, roles=COUNTER, response=s.QuoteOut)
     def on_post(self, req, resp, quote_id: str):
@@ -312,8 +299,7 @@ class Orders(Resource):
     @endpoint("Orders with their one-line status, newest first", tag=TAG, roles=ALL_ROLES, query=s.OrderListQuery,
               response=s.OrderOut, paginated=True)
     def on_get(self, req, resp):
-        _scope_query(req)
-        return self.call(req, "sales", "list_orders", query=req.context.query_json)
+        return self.call(req, "sales", "list_orders", query=checked(req))
 
 
 class OrderItem(Resource):
@@ -356,6 +342,7 @@ def routes(deps) -> list[tuple[str, object]]:
         ("/v1/quotes/{quote_id}/packages", QuotePackages(deps)),
         ("/v1/quotes/{quote_id}/discount", QuoteDiscount(deps)),
         ("/v1/quotes/{quote_id}/discount/approve", QuoteDiscountApproval(deps)),
+        ("/v1/quotes/{quote_id}/discount/reject", QuoteDiscountRejection(deps)),
         ("/v1/quotes/{quote_id}/present", QuotePresent(deps)),
         ("/v1/quotes/{quote_id}/decision", QuoteDecision(deps)),
         ("/v1/quotes/{quote_id}/revise", QuoteRevise(deps)),

@@ -3,6 +3,7 @@ time clock, inspections, QC, completion and delivery, bays and the day's bay pla
 checked here for store ids the client names and again in the service for every document."""
 from __future__ import annotations
 
+from services.common.policy import ALL_ROLES, COUNTER, MANAGERS, SHOP_FLOOR, can_access_store, require_store
 from services.sales.schemas import QuoteOut
 from services.workshop.schemas import (BayCreate, BayListQuery, BayOut, BayPlanOut, BayPlanQuery, BaysOut,
                                        CertificationCreate, CertificationOut, ClockOutRequest, ClockRequest,
@@ -15,14 +16,10 @@ from services.workshop.schemas import (BayCreate, BayListQuery, BayOut, BayPlanO
                                        TrainingCreate, TrainingOut, WorkOrderListQuery, WorkOrderOut)
 
 from ..api import ValidationFailed, endpoint
-from ..auth import ALL_ROLES, require_store, with_default_store
 from ..models import User
-from . import Resource
+from . import Resource, checked, scoped
 
 TAG = "workshop"
-MANAGERS = frozenset({"hq_admin", "store_manager"})
-ADVISORS = frozenset({"hq_admin", "store_manager", "service_advisor"})
-SHOP_FLOOR = frozenset({"hq_admin", "store_manager", "service_advisor", "technician"})
 
 
 class WorkshopResource(Resource):
@@ -40,18 +37,15 @@ class WorkshopResource(Resource):
             user = session.get(User, user_id)
             if user is None or not user.active:
                 raise ValidationFailed({"user_id": ["No active staff account with this id."]})
-            if store_id and user.role != "hq_admin" and store_id not in user.store_ids:
+            if store_id and not can_access_store(user, store_id):
                 raise ValidationFailed({"user_id": ["This account does not work in the technician's store."]})
-
-    def default_store(self, req, data: dict) -> dict:
-        return with_default_store(req.context.principal, data)
 
 
 class Technicians(WorkshopResource):
     @endpoint("Add a technician (skills, level, hourly cost, weekly shifts)", tag=TAG, roles=MANAGERS,
               body=TechnicianCreate, response=TechnicianOut, status=201, idempotent=True)
     def on_post(self, req, resp):
-        data = self.default_store(req, dict(req.context.body_json))
+        data = scoped(req, "body_json")
         if "time_zone" not in data and (zone := self.store_time_zone(data.get("store_id"))):
             data["time_zone"] = zone
         self.check_linked_user(data.get("user_id"), data.get("store_id"))
@@ -62,8 +56,7 @@ class Technicians(WorkshopResource):
     @endpoint("Technicians of the user's stores (filters: store_id, skill, level, active)", tag=TAG,
               roles=ALL_ROLES, query=TechnicianListQuery, response=TechnicianOut, paginated=True)
     def on_get(self, req, resp):
-        require_store(req.context.principal, req.context.query.get("store_id"))
-        return self.call(req, "workshop", "list_technicians", query=req.context.query_json)
+        return self.call(req, "workshop", "list_technicians", query=checked(req))
 
 
 class TechnicianItem(WorkshopResource):
@@ -110,18 +103,16 @@ class JobBoard(WorkshopResource):
 
 class CrewBoard(WorkshopResource):
     @endpoint("The foreman's crew board: who is on shift, clocked into what since when, and their load", tag=TAG,
-              roles=ADVISORS, query=CrewBoardQuery, response=CrewBoardOut)
+              roles=COUNTER, query=CrewBoardQuery, response=CrewBoardOut)
     def on_get(self, req, resp):
-        require_store(req.context.principal, req.context.query.get("store_id"))
-        return self.call(req, "workshop", "crew_board", query=req.context.query_json)
+        return self.call(req, "workshop", "crew_board", query=checked(req))
 
 
 class WorkOrders(WorkshopResource):
     @endpoint("Work orders of the user's stores (filters: store_id, status, vehicle_id, waiting_parts, comeback …)",
               tag=TAG, roles=ALL_ROLES, query=WorkOrderListQuery, response=WorkOrderOut, paginated=True)
     def on_get(self, req, resp):
-        require_store(req.context.principal, req.context.query.get("store_id"))
-        return self.call(req, "workshop", "list_work_orders", query=req.context.query_json)
+        return self.call(req, "workshop", "list_work_orders", query=checked(req))
 
 
 class WorkOrderItem(WorkshopResource):
@@ -133,14 +124,14 @@ class WorkOrderItem(WorkshopResource):
 
 class Dispatch(WorkshopResource):
     @endpoint("Dispatch (派工): technicians per job with a split summing to 100; optionally a bay and start",
-              tag=TAG, roles=ADVISORS, body=DispatchRequest, response=WorkOrderOut)
+              tag=TAG, roles=COUNTER, body=DispatchRequest, response=WorkOrderOut)
     def on_post(self, req, resp, work_order_id: str):
         return self.call(req, "workshop", "dispatch", work_order_id=work_order_id, data=req.context.body_json)
 
 
 class Suggestions(WorkshopResource):
     @endpoint("Who could take this job: on-shift technicians with the skill, least loaded first", tag=TAG,
-              roles=ADVISORS, query=SuggestionQuery, response=SuggestionsOut)
+              roles=COUNTER, query=SuggestionQuery, response=SuggestionsOut)
     def on_get(self, req, resp, work_order_id: str, job_id: str):
         return self.call(req, "workshop", "suggest_technicians", work_order_id=work_order_id, job_id=job_id,
                          query=req.context.query_json)
@@ -178,14 +169,14 @@ class Qc(WorkshopResource):
 
 class Complete(WorkshopResource):
     @endpoint("Complete: actual hours per technician and parts used → workshop.work_order_completed", tag=TAG,
-              roles=ADVISORS, body=CompleteRequest, response=WorkOrderOut, idempotent=True)
+              roles=COUNTER, body=CompleteRequest, response=WorkOrderOut, idempotent=True)
     def on_post(self, req, resp, work_order_id: str):
         return self.call(req, "workshop", "complete", work_order_id=work_order_id, data=req.context.body_json)
 
 
 class Deliver(WorkshopResource):
     @endpoint("Deliver: mileage out and the customer's acceptance → workshop.vehicle_delivered", tag=TAG,
-              roles=ADVISORS, body=DeliverRequest, response=WorkOrderOut, idempotent=True)
+              roles=COUNTER, body=DeliverRequest, response=WorkOrderOut, idempotent=True)
     def on_post(self, req, resp, work_order_id: str):
         return self.call(req, "workshop", "deliver", work_order_id=work_order_id, data=req.context.body_json)
 
@@ -204,7 +195,7 @@ class Inspections(WorkshopResource):
 
 class InspectionQuote(WorkshopResource):
     @endpoint("Turn red/yellow findings into a new quote for the same visit (sales prices it)", tag=TAG,
-              roles=ADVISORS, body=QuoteFindingsRequest, response=QuoteOut, status=201, idempotent=True)
+              roles=COUNTER, body=QuoteFindingsRequest, response=QuoteOut, status=201, idempotent=True)
     def on_post(self, req, resp, work_order_id: str):
         return self.call(req, "workshop", "quote_findings", work_order_id=work_order_id, data=req.context.body_json)
 
@@ -213,21 +204,19 @@ class Bays(WorkshopResource):
     @endpoint("Add a bay (工位) to a store", tag=TAG, roles=MANAGERS, body=BayCreate, response=BayOut, status=201,
               idempotent=True)
     def on_post(self, req, resp):
-        data = self.default_store(req, dict(req.context.body_json))
+        data = scoped(req, "body_json")
         return self.call(req, "workshop", "create_bay", data=data)
 
     @endpoint("Bays of the user's stores", tag=TAG, roles=ALL_ROLES, query=BayListQuery, response=BaysOut)
     def on_get(self, req, resp):
-        require_store(req.context.principal, req.context.query.get("store_id"))
-        return self.call(req, "workshop", "list_bays", query=req.context.query_json)
+        return self.call(req, "workshop", "list_bays", query=checked(req))
 
 
 class BayPlan(WorkshopResource):
     @endpoint("The day's bay plan of a store (its local day)", tag=TAG, roles=ALL_ROLES, query=BayPlanQuery,
               response=BayPlanOut)
     def on_get(self, req, resp):
-        query = dict(req.context.query_json)
-        require_store(req.context.principal, query.get("store_id"))
+        query = dict(checked(req))
         if "time_zone" not in query and (zone := self.store_time_zone(query.get("store_id"))):
             query["time_zone"] = zone
         return self.call(req, "workshop", "bay_plan", query=query)
@@ -235,10 +224,9 @@ class BayPlan(WorkshopResource):
 
 class Stats(WorkshopResource):
     @endpoint("The workshop's numbers for a period: comeback rate, first-time QC pass, cycle time, technicians' "
-              "billed vs clocked hours", tag=TAG, roles=ADVISORS, query=StatsQuery, response=StatsOut)
+              "billed vs clocked hours", tag=TAG, roles=COUNTER, query=StatsQuery, response=StatsOut)
     def on_get(self, req, resp):
-        query = dict(req.context.query_json)
-        require_store(req.context.principal, query.get("store_id"))
+        query = dict(checked(req))
         if "time_zone" not in query and (zone := self.store_time_zone(query.get("store_id"))):
             query["time_zone"] = zone
         return self.call(req, "workshop", "workshop_stats", query=query)

@@ -25,7 +25,8 @@ from .context import Caller
 from .db import UTCDateTime, utcnow
 from .errors import Forbidden, Invalid
 from .ids import new_id
-from .schemas import ListQuery, load, page
+from .policy import sees_every_store
+from .schemas import ListQuery, dump_page, load, page
 
 DOCUMENT_OWNERS: dict[str, str] = {
     "quote": "sales",
@@ -108,7 +109,7 @@ def list_audit_entries(session: Session, caller: Caller, service: str, query: di
                       code="documents_kept_elsewhere")
     trail = AUDIT_TRAIL.c
     of_document = (trail.document_type == params["document_type"]) & (trail.document_id == params["document_id"])
-    if not (caller.is_system or caller.is_hq):
+    if not sees_every_store(caller):
         stores = set(session.scalars(select(trail.store_id).where(of_document).distinct()).all())
         if stores and not any(caller.can_access_store(store)
                               for store in stores | document_stores(params["document_type"], params["document_id"])):
@@ -118,5 +119,5 @@ def list_audit_entries(session: Session, caller: Caller, service: str, query: di
         statement = statement.where(trail.id < params["cursor"])
     rows = session.execute(statement.order_by(trail.id.desc()).limit(params["limit"] + 1)).mappings().all()
     result = page(list(rows), params["limit"], key=lambda row: row["id"])
-    return {"items": AuditTrailEntryOut().dump(result["items"], many=True), "next_cursor": result["next_cursor"]}
+    return dump_page(result, AuditTrailEntryOut())
 

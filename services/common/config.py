@@ -1,7 +1,10 @@
-"""Configuration from the environment (12-factor): one place that names every variable."""
+"""Configuration from the environment (12-factor): one place that names every variable the services
+and the shared code read (the gateway's own settings are its frozen `gateway.config.Settings`; the
+process files under deploy/ read theirs where the process starts)."""
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass, field
 from pathlib import Path
 
 SERVICES = ("crm", "sales", "workshop", "inventory", "finance")
@@ -34,6 +37,69 @@ def env_int(name: str, default: int) -> int:
 
 def env_float(name: str, default: float) -> float:
     return float(os.environ.get(name, default))
+
+
+def rpc_timeout() -> float:
+    """`RPC_TIMEOUT`: seconds the gateway, and a service calling another, wait for an answer."""
+    return env_float("RPC_TIMEOUT", 3.0)
+
+
+def event_retention_days() -> float:
+    """`EVENT_RETENTION_DAYS`: how long sent outbox rows and processed-event records are kept."""
+    return env_float("EVENT_RETENTION_DAYS", 14)
+
+
+def idempotency_retention_days() -> float:
+    """`IDEMPOTENCY_RETENTION_DAYS`: how long the gateway keeps an Idempotency-Key's answer."""
+    return env_float("IDEMPOTENCY_RETENTION_DAYS", 7)
+
+
+def log_levels() -> tuple[str, str]:
+    """`LOG_LEVEL` of our own loggers and `LIB_LOG_LEVEL` of the chatty libraries (nameko, kombu, pika)."""
+    return os.environ.get("LOG_LEVEL", "INFO"), os.environ.get("LIB_LOG_LEVEL", "WARNING")
+
+
+def db_pool() -> tuple[int, int]:
+    """`DB_POOL_SIZE` and `DB_MAX_OVERFLOW` of a PostgreSQL engine (per process)."""
+    return env_int("DB_POOL_SIZE", 10), env_int("DB_MAX_OVERFLOW", 5)
+
+
+def event_retry_delays_ms() -> tuple[int, ...] | None:
+    """`EVENT_RETRY_DELAYS_MS=1000,5000,...`: one retry of a failed event handler per entry (None: not set)."""
+    raw = os.environ.get("EVENT_RETRY_DELAYS_MS")
+    return tuple(int(part) for part in raw.split(",") if part.strip()) if raw else None
+
+
+def prometheus_multiproc_dir() -> str | None:
+    """`PROMETHEUS_MULTIPROC_DIR`: set under gunicorn, where the workers' metrics are merged."""
+    return os.environ.get("PROMETHEUS_MULTIPROC_DIR") or None
+
+
+@dataclass(frozen=True)
+class StorageSettings:
+    """Where attachment bytes are: `STORAGE_BACKEND` local (under DATA_DIR) or s3 (the `S3_*` variables)."""
+    backend: str = field(default_factory=lambda: os.environ.get("STORAGE_BACKEND", "local"))
+    s3_bucket: str | None = field(default_factory=lambda: os.environ.get("S3_BUCKET"))
+    s3_endpoint_url: str | None = field(default_factory=lambda: os.environ.get("S3_ENDPOINT_URL"))
+    s3_region: str | None = field(default_factory=lambda: os.environ.get("S3_REGION"))
+    s3_access_key_id: str | None = field(default_factory=lambda: os.environ.get("S3_ACCESS_KEY_ID"))
+    s3_secret_access_key: str | None = field(default_factory=lambda: os.environ.get("S3_SECRET_ACCESS_KEY"),
+                                             repr=False)
+    s3_url_ttl_seconds: int = field(default_factory=lambda: env_int("S3_URL_TTL_SECONDS", 300))
+
+
+@dataclass(frozen=True)
+class CrmSenderSettings:
+    """How crm sends campaign messages: to `CRM_SENDER_WEBHOOK_URL` (else recorded, not sent), each
+    channel at most `CRM_RATE_LIMIT_<CHANNEL>` a minute."""
+    webhook_url: str | None = field(default_factory=lambda: os.environ.get("CRM_SENDER_WEBHOOK_URL") or None)
+    webhook_token: str | None = field(default_factory=lambda: os.environ.get("CRM_SENDER_WEBHOOK_TOKEN"),
+                                      repr=False)
+    timeout: float = field(default_factory=lambda: env_float("CRM_SENDER_TIMEOUT", 5))
+
+    @staticmethod
+    def rate_per_minute(channel: str, default: int) -> int:
+        return env_int(f"CRM_RATE_LIMIT_{channel.upper()}", default)
 
 
 def stop_timeout() -> float:

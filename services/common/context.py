@@ -8,11 +8,10 @@ from __future__ import annotations
 import contextvars
 from dataclasses import dataclass, field
 
-from .errors import Forbidden
+from . import policy
 
 request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
 
-ROLES = ("hq_admin", "store_manager", "service_advisor", "technician", "cashier")
 ROLES_WITHOUT_FULL_PHONE = frozenset({"technician"})
 
 
@@ -44,11 +43,10 @@ class Caller:
         return self.role == "hq_admin"
 
     def can_access_store(self, store_id: str | None) -> bool:
-        return self.is_system or self.is_hq or store_id is None or store_id in self.store_ids
+        return policy.can_access_store(self, store_id)
 
     def require_store(self, store_id: str | None) -> None:
-        if not self.can_access_store(store_id):
-            raise Forbidden("This store is outside your account's stores.")
+        policy.require_store(self, store_id)
 
     @property
     def sees_full_phone(self) -> bool:

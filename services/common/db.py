@@ -1,10 +1,16 @@
 """SQLAlchemy 2.x basics shared by the services and the gateway (no nameko here)."""
 from __future__ import annotations
 
-import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timezone
 
 from sqlalchemy import DateTime, Engine, MetaData, TypeDecorator, create_engine, event
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from . import config
+from .errors import Conflict
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -57,13 +63,34 @@ def make_engine(url: str, **kwargs) -> Engine:
                 dbapi_connection.execute("BEGIN IMMEDIATE")
 
         return engine
-    kwargs.setdefault("pool_size", int(os.environ.get("DB_POOL_SIZE", "10")))
-    kwargs.setdefault("max_overflow", int(os.environ.get("DB_MAX_OVERFLOW", "5")))
+    pool_size, max_overflow = config.db_pool()
+    kwargs.setdefault("pool_size", pool_size)
+    kwargs.setdefault("max_overflow", max_overflow)
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
+
+
+@contextmanager
+def unique_or_conflict(session: Session, messages: dict[str, str],
+                       codes: dict[str, str] | None = None) -> Iterator[None]:
+    """Make the block's changes in a savepoint and flush them. A unique constraint they violate
+    (an expected conflict: a concurrent registration) rolls back the savepoint alone, not the unit
+    of work, and becomes a Conflict on the field the database names (else the first of `messages`),
+    coded from `codes`. Any other integrity error is a bug and propagates."""
+    try:
+        with session.begin_nested():
+            yield
+            session.flush()
+    except IntegrityError as exc:
+        detail = str(exc.orig).lower()
+        if "unique" not in detail and "duplicate" not in detail:
+            raise
+        field = next((name for name in messages if name in detail), next(iter(messages)))
+        raise Conflict(messages[field], fields={field: [messages[field]]},
+                       code=(codes or {}).get(field)) from exc
 
 
 class UTCDateTime(TypeDecorator):

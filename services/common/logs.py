@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 import logging
-import os
 import sys
 
 from pythonjsonlogger.json import JsonFormatter
 
+from . import config
 from .context import request_id_var
 
 
@@ -38,7 +38,8 @@ def configure_logging(component: str) -> None:
     handler.addFilter(ExpectedErrorFilter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
-    root.setLevel(os.environ.get("LOG_LEVEL", "INFO"))
+    level, library_level = config.log_levels()
+    root.setLevel(level)
     # nameko and kombu log each worker at DEBUG/INFO; keep them at WARNING unless asked.
     for noisy in ("nameko", "kombu", "amqp", "pika"):
-        logging.getLogger(noisy).setLevel(os.environ.get("LIB_LOG_LEVEL", "WARNING"))
+        logging.getLogger(noisy).setLevel(library_level)

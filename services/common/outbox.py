@@ -6,6 +6,7 @@ handlers dedupe by `event_id` in `processed_events`.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 
 from sqlalchemy import JSON, Column, Index, Integer, MetaData, String, Table, Text
 from sqlalchemy.orm import Session
@@ -45,15 +46,24 @@ def record_event(session: Session, fact: str, payload: dict, *,
     dumped through the declared contract (`services.contracts`: an undeclared event or an invalid
     payload raises ContractError). Its `actor` is the user whose request this is, or inside an event
     handler the one who caused that event."""
+    return record_events(session, [(fact, payload, store_id)], version=version)[0]
+
+
+def record_events(session: Session, events: Iterable[tuple[str, dict, str | None]], *,
+                  version: int = 1) -> list[dict]:
+    """`record_event` for many `(fact, payload, store_id)` at once: one INSERT (a bulk import)."""
     context = session.info.get("context", {})
     if "event" in session.info:
         actor = session.info["event"]["actor"]
     else:
         actor = {"user_id": context["user_id"], "role": context.get("role")} if context.get("user_id") else None
-    envelope = make_envelope(f"{session.info['service']}.{fact}", payload, store_id=store_id,
-                             version=version, request_id=context.get("request_id"), actor=actor)
-    session.execute(OUTBOX.insert().values(
-        event_id=envelope["event_id"], type=fact, envelope=envelope,
-        created_at=utcnow(), attempts=0))
-    session.info.setdefault("outbox", []).append(envelope["event_id"])
-    return envelope
+    envelopes = [make_envelope(f"{session.info['service']}.{fact}", payload, store_id=store_id, version=version,
+                               request_id=context.get("request_id"), actor=actor)
+                 for fact, payload, store_id in events]
+    if envelopes:
+        now = utcnow()
+        session.execute(OUTBOX.insert(), [
+            {"event_id": envelope["event_id"], "type": envelope["type"].split(".", 1)[1], "envelope": envelope,
+             "created_at": now, "attempts": 0} for envelope in envelopes])
+        session.info.setdefault("outbox", []).extend(envelope["event_id"] for envelope in envelopes)
+    return envelopes

@@ -29,8 +29,6 @@ from .retries import retry_delays_ms
 log = logging.getLogger(__name__)
 
 PRUNE_INTERVAL_SECONDS = 3600
-DEFAULT_EVENT_RETENTION_DAYS = 14
-DEFAULT_IDEMPOTENCY_RETENTION_DAYS = 7
 IDEMPOTENCY_RECORDS = table("idempotency_records", column("created_at", UTCDateTime))
 """The gateway's table (gateway/models.py), named here without importing the gateway."""
 
@@ -41,7 +39,7 @@ def redelivery_window() -> timedelta:
 
 
 def event_retention() -> timedelta:
-    retention = timedelta(days=config.env_float("EVENT_RETENTION_DAYS", DEFAULT_EVENT_RETENTION_DAYS))
+    retention = timedelta(days=config.event_retention_days())
     if retention <= redelivery_window():
         raise ValueError(f"EVENT_RETENTION_DAYS must exceed the redelivery window ({redelivery_window()}): "
                          "a redelivered event would be applied twice")
@@ -49,7 +47,7 @@ def event_retention() -> timedelta:
 
 
 def idempotency_retention() -> timedelta:
-    return timedelta(days=config.env_float("IDEMPOTENCY_RETENTION_DAYS", DEFAULT_IDEMPOTENCY_RETENTION_DAYS))
+    return timedelta(days=config.idempotency_retention_days())
 
 
 def prune(engine: Engine, owner: str, now: datetime | None = None) -> dict[str, int]:

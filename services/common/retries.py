@@ -10,12 +10,12 @@ once the republish is confirmed by the broker; if that fails the original is req
 from __future__ import annotations
 
 import logging
-import os
 
 from kombu import Exchange, Queue
 from nameko.amqp.publish import Publisher
 from nameko.events import EventHandler
 
+from . import config
 from .metrics import EVENT_DEAD_LETTERS, EVENT_RETRIES
 
 log = logging.getLogger(__name__)
@@ -27,8 +27,7 @@ DEFAULT_EXCHANGE = Exchange("", type="direct")
 
 def retry_delays_ms() -> tuple[int, ...]:
     """`EVENT_RETRY_DELAYS_MS=1000,5000,...`: one retry per entry, then the dead-letter queue."""
-    raw = os.environ.get("EVENT_RETRY_DELAYS_MS")
-    return tuple(int(part) for part in raw.split(",") if part.strip()) if raw else DEFAULT_DELAYS_MS
+    return config.event_retry_delays_ms() or DEFAULT_DELAYS_MS
 
 
 def dead_letter_queue(service_name: str) -> Queue:

@@ -78,11 +78,17 @@ class StoresPeriodQuery(Schema):
             raise ValidationError("`to` is before `from`, or more than a year after it.", "to")
 
 
-def page(items: list, limit: int, key) -> dict:
-    """Trim a query result fetched with limit+1 rows into a page with its next cursor."""
+def page(items: list, limit: int, key=lambda row: row.id) -> dict:
+    """Trim a query result fetched with limit+1 rows into a page with its next cursor (after the
+    last row's `key`, by default its id)."""
     more = len(items) > limit
     items = items[:limit]
     return {"items": items, "next_cursor": encode_cursor(key(items[-1])) if more and items else None}
+
+
+def dump_page(result: dict, schema: Schema) -> dict:
+    """A page (`items`, `next_cursor`) as it is answered: its items dumped with the schema."""
+    return {"items": schema.dump(result["items"], many=True), "next_cursor": result["next_cursor"]}
 
 
 def load(schema: Schema, data: dict | None, **kwargs) -> dict:

@@ -115,14 +115,13 @@ def s3_client(endpoint_url: str | None, region: str | None, access_key: str | No
 
 
 def storage_from_env() -> Storage:
-    backend = os.environ.get("STORAGE_BACKEND", "local")
-    if backend == "local":
+    settings = config.StorageSettings()
+    if settings.backend == "local":
         return LocalStorage(config.data_dir() / "attachments")
-    if backend == "s3":
-        bucket = os.environ.get("S3_BUCKET")
-        if not bucket:
+    if settings.backend == "s3":
+        if not settings.s3_bucket:
             raise RuntimeError("STORAGE_BACKEND=s3 needs S3_BUCKET")
-        client = s3_client(os.environ.get("S3_ENDPOINT_URL"), os.environ.get("S3_REGION"),
-                           os.environ.get("S3_ACCESS_KEY_ID"), os.environ.get("S3_SECRET_ACCESS_KEY"))
-        return S3Storage(client, bucket, config.env_int("S3_URL_TTL_SECONDS", 300))
-    raise RuntimeError(f"STORAGE_BACKEND must be local or s3, not {backend!r}")
+        client = s3_client(settings.s3_endpoint_url, settings.s3_region, settings.s3_access_key_id,
+                           settings.s3_secret_access_key)
+        return S3Storage(client, settings.s3_bucket, settings.s3_url_ttl_seconds)
+    raise RuntimeError(f"STORAGE_BACKEND must be local or s3, not {settings.backend!r}")

@@ -17,7 +17,7 @@ from .dependencies import worker_sessions
 from .errors import DOMAIN_ERRORS, DomainError, Unavailable
 from .transactions import before_remote_call
 
-UPSTREAM_TIMEOUT = config.env_float("RPC_TIMEOUT", 3.0)
+UPSTREAM_TIMEOUT = config.rpc_timeout()
 
 
 @contextmanager

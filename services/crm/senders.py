@@ -8,10 +8,11 @@ Configured from the environment: `CRM_SENDER_WEBHOOK_URL` (and optional
 """
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
 import requests
+
+from services.common.config import CrmSenderSettings
 
 CHANNELS = ("sms", "wechat")
 DEFAULT_RATE_PER_MINUTE = 120
@@ -66,14 +67,12 @@ class WebhookSender:
 
 
 def sender_from_env():
-    url = os.environ.get("CRM_SENDER_WEBHOOK_URL")
-    if url:
-        return WebhookSender(url, os.environ.get("CRM_SENDER_WEBHOOK_TOKEN"),
-                             float(os.environ.get("CRM_SENDER_TIMEOUT", "5")))
+    settings = CrmSenderSettings()
+    if settings.webhook_url:
+        return WebhookSender(settings.webhook_url, settings.webhook_token, settings.timeout)
     return RecordingSender()
 
 
 def rate_limits_from_env() -> dict[str, int]:
-    return {channel: int(os.environ.get(f"CRM_RATE_LIMIT_{channel.upper()}", DEFAULT_RATE_PER_MINUTE))
-            for channel in CHANNELS}
+    return {channel: CrmSenderSettings.rate_per_minute(channel, DEFAULT_RATE_PER_MINUTE) for channel in CHANNELS}
 

@@ -1,15 +1,14 @@
 """The crm nameko service: thin entrypoints over `domain`, schemas at the boundary."""
 from __future__ import annotations
 
-import logging
 
 from nameko.extensions import DependencyProvider
 from nameko.timer import timer
 
 from services.common.db import utcnow
 from services.common.entrypoints import ServiceBase, event_handler, rpc, unit_of_work
-from services.common.errors import Invalid
-from services.common.schemas import ListQuery, load
+from services.common.policy import required_store
+from services.common.schemas import ListQuery, dump_page, load
 from services.common.validators import mask_mobile
 
 from . import domain
@@ -22,8 +21,6 @@ from .schemas import (AuditEntryOut, CampaignCreate, CampaignOut, CampaignPrevie
                       SatisfactionQuery, ServiceIntervalIn, ServiceIntervalOut, StoreSettingsOut, StoreSettingsPatch,
                       VehicleCreate, VehicleListQuery, VehicleOut, VehiclePatch)
 from .senders import rate_limits_from_env, sender_from_env
-
-log = logging.getLogger(__name__)
 
 customer_out = CustomerOut()
 vehicle_out = VehicleOut()
@@ -49,8 +46,6 @@ class Sender(DependencyProvider):
         return self
 
 
-def _page(result: dict, schema) -> dict:
-    return {"items": schema.dump(result["items"], many=True), "next_cursor": result["next_cursor"]}
 
 
 class CrmService(ServiceBase):
@@ -107,13 +102,14 @@ class CrmService(ServiceBase):
     @rpc
     def customer_history(self, customer_id: str, query: dict) -> dict:
         params = load(HistoryQuery(), query)
-        return _page(projection.customer_history(self.db, customer_id, params["limit"], params["cursor"],
-                                                 params.get("vehicle_id"), params.get("kind")), history_out)
+        return dump_page(projection.customer_history(self.db, customer_id, params["limit"], params["cursor"],
+                                                      params.get("vehicle_id"), params.get("kind")), history_out)
 
     @rpc
     def vehicle_history(self, vehicle_id: str, query: dict) -> dict:
         params = load(ListQuery(), query)
-        return _page(projection.vehicle_history(self.db, vehicle_id, params["limit"], params["cursor"]), history_out)
+        return dump_page(projection.vehicle_history(self.db, vehicle_id, params["limit"], params["cursor"]),
+                         history_out)
 
     @rpc
     def merge_customers(self, customer_id: str, data: dict) -> dict:
@@ -132,7 +128,7 @@ class CrmService(ServiceBase):
     def customer_audit(self, customer_id: str, query: dict) -> dict:
         params = load(ListQuery(), query)
         domain.get_customer(self.db, customer_id)
-        return _page(domain.audit_log(self.db, customer_id, params["limit"], params["cursor"]), audit_out)
+        return dump_page(domain.audit_log(self.db, customer_id, params["limit"], params["cursor"]), audit_out)
 
     # -- vehicles -------------------------------------------------------------------------------
     @rpc
@@ -149,7 +145,7 @@ class CrmService(ServiceBase):
 
     @rpc
     def list_vehicles(self, query: dict) -> dict:
-        return _page(domain.search_vehicles(self.db, load(VehicleListQuery(), query)), vehicle_out)
+        return dump_page(domain.search_vehicles(self.db, load(VehicleListQuery(), query)), vehicle_out)
 
     # -- per-store settings ---------------------------------------------------------------------
     @rpc
@@ -200,11 +196,7 @@ class CrmService(ServiceBase):
     @rpc
     def open_complaint(self, data: dict) -> dict:
         complaint = load(ComplaintCreate(), data)
-        if complaint["store_id"] is None:
-            if len(self.caller.store_ids) != 1:
-                raise Invalid("Say which store this is for.", fields={"store_id": ["Required."]},
-                              code="store_required")
-            complaint["store_id"] = next(iter(self.caller.store_ids))
+        complaint["store_id"] = required_store(self.caller, complaint["store_id"], "complaint")
         return complaint_out.dump(followups.open_complaint(self.db, complaint, self.caller, utcnow()))
 
     @rpc
@@ -220,12 +212,12 @@ class CrmService(ServiceBase):
     def list_complaints(self, query: dict) -> dict:
         params = load(ComplaintQuery(), query)
         params["now"] = utcnow()
-        return _page(followups.list_complaints(self.db, params, self.caller), complaint_out)
+        return dump_page(followups.list_complaints(self.db, params, self.caller), complaint_out)
 
     # -- reminders ------------------------------------------------------------------------------
     @rpc
     def list_reminders(self, query: dict) -> dict:
-        return _page(reminders.due_list(self.db, load(ReminderQuery(), query), self.caller), ReminderOut())
+        return dump_page(reminders.due_list(self.db, load(ReminderQuery(), query), self.caller), ReminderOut())
 
     @rpc
     def list_service_intervals(self) -> list[dict]:
@@ -265,8 +257,8 @@ class CrmService(ServiceBase):
 
     @rpc
     def campaign_messages(self, campaign_id: str, query: dict) -> dict:
-        return _page(campaigns.list_messages(self.db, campaign_id, load(MessageQuery(), query), self.caller),
-                     message_out)
+        return dump_page(campaigns.list_messages(self.db, campaign_id, load(MessageQuery(), query), self.caller),
+                         message_out)
 
     # -- timers ---------------------------------------------------------------------------------
     @timer(interval=FOLLOW_UP_TICK_SECONDS)
@@ -276,19 +268,23 @@ class CrmService(ServiceBase):
 
     @timer(interval=CAMPAIGN_TICK_SECONDS)
     def send_campaigns(self) -> None:
-        """Each step commits on its own: a claimed campaign is queued even if sending then fails."""
-        session = self.db
-        for step in (lambda now: campaigns.start_due_campaigns(session, now),
-                     lambda now: campaigns.send_queued_messages(session, now, self.messaging.sender,
-                                                                self.messaging.rate_limits),
-                     lambda now: campaigns.finish_campaigns(session, now)):
-            try:
-                step(utcnow())
-                session.commit()
-            except Exception:
-                session.rollback()
-                log.exception("campaign timer step failed")
-                return
+        """Three units of work in turn: a claimed campaign is queued even if sending then fails (a
+        failing step ends the tick; the next one goes on from what was committed)."""
+        self._start_due_campaigns()
+        self._send_queued_messages()
+        self._finish_campaigns()
+
+    @unit_of_work
+    def _start_due_campaigns(self) -> None:
+        campaigns.start_due_campaigns(self.db, utcnow())
+
+    @unit_of_work
+    def _send_queued_messages(self) -> None:
+        campaigns.send_queued_messages(self.db, utcnow(), self.messaging.sender, self.messaging.rate_limits)
+
+    @unit_of_work
+    def _finish_campaigns(self) -> None:
+        campaigns.finish_campaigns(self.db, utcnow())
 
     # -- other services' facts ------------------------------------------------------------------
     @event_handler("sales", "visit_checked_in")

@@ -4,11 +4,12 @@ from __future__ import annotations
 import logging
 
 from services.common.entrypoints import AuditTrail, ServiceBase, event_handler, rpc
-from services.common.schemas import page
+from services.common.policy import visible_stores
+from services.common.schemas import dump_page, page
 from services.common.schemas import load
 
 from .domain import books, cards, close, commission, invoices, ledger, payments, reports, stock
-from .domain.common import require_manager, visible_stores
+from .domain.common import require_manager
 from .models import StoreSettings
 from .schemas import (CardCancel, CardCreate, CardOut, CardQuery, CardTransactionOut, CommissionRuleIn,
                       CommissionRuleOut, CommissionsOut, DailyCloseCreate, DailyCloseOut, DailyCloseQuery,
@@ -25,9 +26,6 @@ invoice_out, payment_out, refund_out = InvoiceOut(), PaymentOut(), RefundOut()
 card_out, card_txn_out, expense_out = CardOut(), CardTransactionOut(), ExpenseOut()
 
 
-def _page(items: list, limit: int, schema) -> dict:
-    result = page(items, limit, key=lambda row: row.id)
-    return {"items": schema.dump(result["items"], many=True), "next_cursor": result["next_cursor"]}
 
 
 class FinanceService(AuditTrail, ServiceBase):
@@ -74,9 +72,7 @@ class FinanceService(AuditTrail, ServiceBase):
     def list_invoices(self, query: dict) -> dict:
         params = load(InvoiceQuery(), query)
         stores = visible_stores(self.caller, params.get("store_id"))
-        rows = invoices.list_invoices(self.db, stores, params)
-        result = page(rows, params["limit"], key=lambda row: row.id)
-        return {"items": [invoice_out.dump(i) for i in result["items"]], "next_cursor": result["next_cursor"]}
+        return dump_page(page(invoices.list_invoices(self.db, stores, params), params["limit"]), invoice_out)
 
     @rpc
     def void_invoice(self, invoice_id: str, data: dict) -> dict:
@@ -98,7 +94,7 @@ class FinanceService(AuditTrail, ServiceBase):
     def list_payments(self, query: dict) -> dict:
         params = load(PaymentQuery(), query)
         stores = visible_stores(self.caller, params.get("store_id"))
-        return _page(payments.list_payments(self.db, stores, params), params["limit"], payment_out)
+        return dump_page(page(payments.list_payments(self.db, stores, params), params["limit"]), payment_out)
 
     @rpc
     def get_payment(self, payment_id: str) -> dict:
@@ -131,7 +127,7 @@ class FinanceService(AuditTrail, ServiceBase):
     def list_cards(self, query: dict) -> dict:
         params = load(CardQuery(), query)
         rows = cards.list_cards(self.db, params)
-        result = page(rows, params["limit"], key=lambda row: row.id)
+        result = page(rows, params["limit"])
         return {"items": [self._card(c) for c in result["items"]], "next_cursor": result["next_cursor"]}
 
     @rpc
@@ -152,7 +148,7 @@ class FinanceService(AuditTrail, ServiceBase):
     def list_expenses(self, query: dict) -> dict:
         params = load(ExpenseQuery(), query)
         stores = visible_stores(self.caller, params.get("store_id"))
-        return _page(books.list_expenses(self.db, stores, params), params["limit"], expense_out)
+        return dump_page(page(books.list_expenses(self.db, stores, params), params["limit"]), expense_out)
 
     # -- reports, close, ledger -----------------------------------------------------------------
     @rpc
@@ -247,7 +243,7 @@ class FinanceService(AuditTrail, ServiceBase):
     def journal(self, query: dict) -> dict:
         params = load(JournalQuery(), query)
         stores = visible_stores(self.caller, params.get("store_id"))
-        return _page(ledger.list_entries(self.db, stores, params), params["limit"], JournalEntryOut())
+        return dump_page(page(ledger.list_entries(self.db, stores, params), params["limit"]), JournalEntryOut())
 
     @rpc
     def chart_of_accounts(self) -> dict:

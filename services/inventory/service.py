@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from services.common.entrypoints import AuditTrail, ServiceBase, event_handler, rpc
 from services.common.errors import Forbidden, Invalid
-from services.common.schemas import load
+from services.common.policy import manages, sees_every_store, visible_stores
+from services.common.schemas import dump_page, load
 from services.contracts.inventory import CataloguePartsOut, QuotePartsOut
 
 from .domain import catalogue, ledger, purchasing, reports, reservations, stocktakes, transfers
@@ -33,17 +34,9 @@ def _scoped(caller, filters: dict) -> dict:
     return filters
 
 
-BOOK_READERS = frozenset({"hq_admin", "store_manager"})
-"""Roles that see book quantities on a stocktake; counters count blind (no anchoring on the books)."""
-
-
 def _require_skus(skus) -> None:
     if not isinstance(skus, list) or not all(isinstance(s, str) for s in skus):
         raise Invalid("skus is a list of SKUs.", fields={"skus": ["Not a list of strings."]}, code="validation_failed")
-
-
-def _page(schema, result: dict) -> dict:
-    return {"items": schema.dump(result["items"], many=True), "next_cursor": result["next_cursor"]}
 
 
 class InventoryService(AuditTrail, ServiceBase):
@@ -64,7 +57,7 @@ class InventoryService(AuditTrail, ServiceBase):
 
     @rpc
     def list_parts(self, query: dict) -> dict:
-        return _page(part_out, catalogue.search_parts(self.db, load(PartListQuery(), query)))
+        return dump_page(catalogue.search_parts(self.db, load(PartListQuery(), query)), part_out)
 
     @rpc
     def create_supplier(self, data: dict) -> dict:
@@ -80,13 +73,13 @@ class InventoryService(AuditTrail, ServiceBase):
 
     @rpc
     def list_suppliers(self, query: dict) -> dict:
-        return _page(supplier_out, catalogue.search_suppliers(self.db, load(SupplierListQuery(), query)))
+        return dump_page(catalogue.search_suppliers(self.db, load(SupplierListQuery(), query)), supplier_out)
 
     # -- stock --------------------------------------------------------------------------------------
     @rpc
     def list_stock(self, query: dict) -> dict:
         filters = _scoped(self.caller, load(StockQuery(), query))
-        return _page(stock_out, catalogue.list_stock(self.db, filters))
+        return dump_page(catalogue.list_stock(self.db, filters), stock_out)
 
     @rpc
     def configure_stock(self, data: dict) -> dict:
@@ -97,7 +90,7 @@ class InventoryService(AuditTrail, ServiceBase):
     @rpc
     def list_movements(self, query: dict) -> dict:
         filters = _scoped(self.caller, load(MovementQuery(), query))
-        return _page(movement_out, catalogue.list_movements(self.db, filters))
+        return dump_page(catalogue.list_movements(self.db, filters), movement_out)
 
     @rpc
     def adjust_stock(self, data: dict) -> dict:
@@ -129,7 +122,7 @@ class InventoryService(AuditTrail, ServiceBase):
     @rpc
     def list_reservations(self, query: dict) -> dict:
         filters = _scoped(self.caller, load(ReservationQuery(), query))
-        return _page(reservation_out, reservations.list_reservations(self.db, filters))
+        return dump_page(reservations.list_reservations(self.db, filters), reservation_out)
 
     @rpc
     def release_reservation(self, reservation_id: str) -> dict:
@@ -140,39 +133,33 @@ class InventoryService(AuditTrail, ServiceBase):
     @rpc
     def valuation(self, query: dict) -> dict:
         params = load(ValuationQuery(), query)
-        if params.get("store_id"):
-            self.caller.require_store(params["store_id"])
-            store_ids = [params["store_id"]]
-        elif self.caller.is_hq or self.caller.is_system:
-            store_ids = None
-        else:
-            store_ids = sorted(self.caller.store_ids)
+        store_ids = visible_stores(self.caller, params.get("store_id"))
         return ValuationOut().dump(reports.valuation(self.db, store_ids, params.get("category")))
 
     @rpc
     def slow_movers(self, query: dict) -> dict:
         params = _scoped(self.caller, load(SlowMoverQuery(), query))
-        return _page(SlowMoverOut(), reports.slow_movers(self.db, params["store_id"], params["days"],
-                                                          params["limit"]))
+        return dump_page(reports.slow_movers(self.db, params["store_id"], params["days"], params["limit"]),
+                         SlowMoverOut())
 
     @rpc
     def reorder_suggestions(self, query: dict) -> dict:
         params = _scoped(self.caller, load(ReorderQuery(), query))
-        return _page(ReorderSuggestionOut(), reports.reorder_suggestions(self.db, params["store_id"],
-                                                                         params["limit"]))
+        return dump_page(reports.reorder_suggestions(self.db, params["store_id"], params["limit"]),
+                         ReorderSuggestionOut())
 
     @rpc
     def expiring_batches(self, query: dict) -> dict:
         params = _scoped(self.caller, load(ExpiringQuery(), query))
-        return _page(batch_out, reports.expiring(self.db, params["store_id"], params["days"], params["limit"],
-                                                 params["cursor"]))
+        return dump_page(reports.expiring(self.db, params["store_id"], params["days"], params["limit"],
+                                          params["cursor"]), batch_out)
 
     @rpc
     def check_ledger(self, query: dict) -> dict:
         params = load(LedgerCheckQuery(), query)
         if params.get("store_id"):
             self.caller.require_store(params["store_id"])
-        elif not (self.caller.is_hq or self.caller.is_system):
+        elif not sees_every_store(self.caller):
             raise Forbidden("Only HQ checks the whole chain's ledger; name a store.")
         return LedgerCheckOut().dump(reports.check_ledger(self.db, params.get("store_id")))
 
@@ -195,7 +182,7 @@ class InventoryService(AuditTrail, ServiceBase):
     @rpc
     def list_purchase_orders(self, query: dict) -> dict:
         filters = _scoped(self.caller, load(PurchaseOrderListQuery(), query))
-        return _page(po_out, purchasing.list_purchase_orders(self.db, filters))
+        return dump_page(purchasing.list_purchase_orders(self.db, filters), po_out)
 
     @rpc
     def place_purchase_order(self, po_id: str) -> dict:
@@ -237,7 +224,7 @@ class InventoryService(AuditTrail, ServiceBase):
     @rpc
     def list_transfers(self, query: dict) -> dict:
         filters = _scoped(self.caller, load(TransferListQuery(), query))
-        return _page(transfer_out, transfers.list_transfers(self.db, filters))
+        return dump_page(transfers.list_transfers(self.db, filters), transfer_out)
 
     @rpc
     def ship_transfer(self, transfer_id: str, data: dict) -> dict:
@@ -266,7 +253,7 @@ class InventoryService(AuditTrail, ServiceBase):
     # -- stocktakes ---------------------------------------------------------------------------------
     def _stocktake_view(self, stocktake) -> dict:
         data = stocktake_out.dump(stocktake)
-        if self.caller.is_system or self.caller.role in BOOK_READERS:
+        if manages(self.caller):  # managers see book quantities; counters count blind
             data["blind"] = False
             return data
         data["blind"] = True

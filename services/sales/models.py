@@ -281,6 +281,11 @@ class Quote(Base):
     approved_by: Mapped[str | None] = mapped_column(String(26))
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     approval_note: Mapped[str | None] = mapped_column(String(200))
+    approval_needs: Mapped[list | None] = mapped_column(JSON, default=list,
+                                                        comment="what waits, as codes and params (words: clients)")
+    rejected_by: Mapped[str | None] = mapped_column(String(26))
+    rejected_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    rejection_reason: Mapped[str | None] = mapped_column(String(200))
     subtotal_fen: Mapped[int] = mapped_column(Integer, default=0)
     discount_fen: Mapped[int] = mapped_column(Integer, default=0)
     tax_fen: Mapped[int] = mapped_column(Integer, default=0)

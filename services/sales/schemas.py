@@ -7,7 +7,7 @@ from decimal import Decimal, InvalidOperation
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from services.common.attachments import AttachmentOut
-from services.common.context import ROLES
+from services.common.policy import ROLES
 from services.common.fields import MAX_FEN, ClockTime, Code, Fen, Name, Quantity, TimeZone
 from services.common.schemas import ListQuery, patch_schema
 from services.common.skills import ANY_SKILL, SKILL, SKILLS
@@ -17,6 +17,7 @@ CATEGORIES = ("maintenance", "repair", "inspection", "bodywork", "paint", "tyres
               "diagnosis", "other")
 PAYMENT_METHODS = ("cash", "card", "wechat", "alipay", "stored_value", "package", "transfer")
 QUOTE_STATES = ("draft", "presented", "approved", "partially_approved", "declined", "contracted", "expired")
+APPROVAL_STATES = ("not_required", "pending", "approved", "rejected")
 ORDER_STATES = ("confirmed", "in_progress", "completed", "delivered", "closed", "cancelled")
 APPOINTMENT_STATES = ("booked", "arrived", "cancelled", "no_show")
 DISCOUNT_KINDS = ("percent", "amount")
@@ -502,6 +503,11 @@ class ApprovalIn(Schema):
     note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
 
 
+class RejectionIn(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=200),
+                           metadata={"description": "Why the discount is refused (the advisor reads it)"})
+
+
 class DecisionIn(Schema):
     approved_line_ids = fields.List(fields.String(), load_default=list)
     declined_line_ids = fields.List(fields.String(), load_default=list)
@@ -588,10 +594,16 @@ class QuoteOut(Schema):
     discount_kind = fields.String(allow_none=True)
     discount_value = Quantity(allow_none=True)
     discount_reason = fields.String(allow_none=True)
-    approval_status = fields.String(metadata={"enum": ["not_required", "pending", "approved"]})
+    approval_status = fields.String(metadata={"enum": list(APPROVAL_STATES)})
     approval_reasons = fields.List(fields.String())
+    approval_needs = fields.List(fields.Dict(), metadata={
+        "description": "What waits for a manager, as `code` (discount_above_limit: pct, limit, role; "
+                       "below_cost: line) with its params, for clients to word"})
     approved_by = fields.String(allow_none=True)
     approved_at = fields.DateTime(allow_none=True)
+    rejected_by = fields.String(allow_none=True)
+    rejected_at = fields.DateTime(allow_none=True)
+    rejection_reason = fields.String(allow_none=True)
     totals = fields.Nested(TotalsOut)
     lines = fields.List(fields.Nested(QuoteLineOut))
     versions = fields.List(fields.Nested(QuoteVersionOut))
@@ -610,6 +622,8 @@ class QuoteListQuery(ListQuery):
     visit_id = fields.String()
     customer_id = fields.String()
     state = fields.String(validate=validate.OneOf(QUOTE_STATES))
+    approval_status = fields.String(validate=validate.OneOf(APPROVAL_STATES),
+                                    metadata={"description": "`pending`: the manager's approval queue"})
 
 
 # -- orders -----------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from nameko.timer import timer
 from services.common import attachments
 from services.common.entrypoints import AuditTrail, ServiceBase, event_handler, rpc, unit_of_work
 from services.common.errors import Invalid, Unavailable
-from services.common.schemas import StoresPeriodQuery, load
+from services.common.schemas import StoresPeriodQuery, dump_page, load
 from services.common.upstream import ServiceRpc, answer_within_timeout
 
 from . import schemas as s
@@ -26,10 +26,6 @@ price_out, class_out, appointment_out = s.PriceEntryOut(), s.VehicleClassRuleOut
 visit_out, declined_out, drive_out = s.VisitOut(), s.DeclinedWorkOut(), s.TestDriveOut()
 attachment_out, stored_attachment_out = attachments.AttachmentOut(many=True), attachments.StoredAttachmentOut()
 quote_out, order_out = s.QuoteOut(), s.OrderOut()
-
-
-def _page(result: dict, schema) -> dict:
-    return {"items": schema.dump(result["items"], many=True), "next_cursor": result["next_cursor"]}
 
 
 def _totals(document) -> dict:
@@ -141,7 +137,7 @@ class SalesService(AuditTrail, ServiceBase):
 
     @rpc
     def list_labour_operations(self, query: dict) -> dict:
-        return _page(catalogue.list_operations(self.db, load(s.LabourOperationListQuery(), query)), operation_out)
+        return dump_page(catalogue.list_operations(self.db, load(s.LabourOperationListQuery(), query)), operation_out)
 
     @rpc
     def create_package(self, data: dict) -> dict:
@@ -156,7 +152,7 @@ class SalesService(AuditTrail, ServiceBase):
 
     @rpc
     def list_packages(self, query: dict) -> dict:
-        return _page(catalogue.list_packages(self.db, load(s.PackageListQuery(), query)), package_out)
+        return dump_page(catalogue.list_packages(self.db, load(s.PackageListQuery(), query)), package_out)
 
     @rpc
     def create_price_entry(self, data: dict) -> dict:
@@ -169,7 +165,7 @@ class SalesService(AuditTrail, ServiceBase):
             self.caller.require_store(filters["store_id"])
         if "store_id" in query and not query["store_id"]:
             filters["store_id"] = None
-        return _page(catalogue.list_price_entries(self.db, self.caller, filters), price_out)
+        return dump_page(catalogue.list_price_entries(self.db, self.caller, filters), price_out)
 
     @rpc
     def set_vehicle_class(self, data: dict) -> dict:
@@ -208,8 +204,8 @@ class SalesService(AuditTrail, ServiceBase):
 
     @rpc
     def list_appointments(self, query: dict) -> dict:
-        return _page(appointments.list_appointments(self.db, self.caller, load(s.AppointmentListQuery(), query)),
-                     appointment_out)
+        return dump_page(appointments.list_appointments(self.db, self.caller, load(s.AppointmentListQuery(), query)),
+                         appointment_out)
 
     # -- reception --------------------------------------------------------------------------
     @rpc
@@ -242,11 +238,11 @@ class SalesService(AuditTrail, ServiceBase):
 
     @rpc
     def list_visits(self, query: dict) -> dict:
-        return _page(reception.list_visits(self.db, self.caller, load(s.VisitListQuery(), query)), visit_out)
+        return dump_page(reception.list_visits(self.db, self.caller, load(s.VisitListQuery(), query)), visit_out)
 
     @rpc
     def list_declined_work(self, query: dict) -> dict:
-        return _page(reception.list_declined_work(self.db, load(s.DeclinedWorkQuery(), query)), declined_out)
+        return dump_page(reception.list_declined_work(self.db, load(s.DeclinedWorkQuery(), query)), declined_out)
 
     @rpc
     def book_test_drive(self, data: dict) -> dict:
@@ -271,7 +267,8 @@ class SalesService(AuditTrail, ServiceBase):
 
     @rpc
     def list_test_drives(self, query: dict) -> dict:
-        return _page(reception.list_test_drives(self.db, self.caller, load(s.TestDriveListQuery(), query)), drive_out)
+        return dump_page(reception.list_test_drives(self.db, self.caller, load(s.TestDriveListQuery(), query)),
+                         drive_out)
 
     # -- quotes -----------------------------------------------------------------------------
     @rpc
@@ -344,6 +341,11 @@ class SalesService(AuditTrail, ServiceBase):
     def approve_quote_discount(self, quote_id: str, data: dict) -> dict:
         note = load(s.ApprovalIn(), data).get("note")
         return self._quote(quotes.approve(self.db, self.caller, quote_id, note))
+
+    @rpc
+    def reject_quote_discount(self, quote_id: str, data: dict) -> dict:
+        reason = load(s.RejectionIn(), data)["reason"]
+        return self._quote(quotes.reject(self.db, self.caller, quote_id, reason))
 
     @rpc
     def present_quote(self, quote_id: str) -> dict:

@@ -8,6 +8,7 @@ from nameko.exceptions import RemoteError
 from services.common import attachments
 from services.common.entrypoints import AuditTrail, ServiceBase, event_handler, rpc
 from services.common.errors import Forbidden
+from services.common.policy import manages, visible_stores
 from services.common.upstream import ServiceRpc, answer_within_timeout, as_domain_error
 from services.common.schemas import StoresPeriodQuery, load
 
@@ -25,8 +26,6 @@ technician_out, work_order_out, time_entry_out = TechnicianOut(), WorkOrderOut()
 inspection_out, qc_out, bay_out = InspectionOut(), QcResultOut(), BayOut()
 attachment_out, stored_attachment_out = attachments.AttachmentOut(many=True), attachments.StoredAttachmentOut()
 
-MANAGERS = frozenset({"hq_admin", "store_manager"})
-
 
 class WorkshopService(AuditTrail, ServiceBase):
     name = "workshop"
@@ -42,7 +41,7 @@ class WorkshopService(AuditTrail, ServiceBase):
         if many:
             return [self._technician(t) for t in technician]
         data = technician_out.dump(technician)
-        if not (self.caller.is_system or self.caller.role in MANAGERS):
+        if not manages(self.caller):
             data["hourly_cost_fen"] = None  # labour cost is for managers' eyes
         return data
 
@@ -59,7 +58,7 @@ class WorkshopService(AuditTrail, ServiceBase):
         return findings
 
     def _require_manager(self) -> None:
-        if not (self.caller.is_system or self.caller.role in MANAGERS):
+        if not manages(self.caller):
             raise Forbidden(f"The role {self.caller.role} may not change technicians or bays.")
 
     # -- technicians -----------------------------------------------------------------------------
@@ -86,7 +85,7 @@ class WorkshopService(AuditTrail, ServiceBase):
     @rpc
     def list_technicians(self, query: dict) -> dict:
         filters = load(TechnicianListQuery(), query)
-        stores = work_orders.scoped_store_filter(self.caller, filters.get("store_id"))
+        stores = visible_stores(self.caller, filters.get("store_id"))
         result = technicians.list_technicians(self.db, stores, filters)
         return {"items": self._technician(result["items"], many=True), "next_cursor": result["next_cursor"]}
 
@@ -246,7 +245,7 @@ class WorkshopService(AuditTrail, ServiceBase):
     @rpc
     def list_bays(self, query: dict | None = None) -> dict:
         filters = load(BayListQuery(), query)
-        stores = work_orders.scoped_store_filter(self.caller, filters.get("store_id"))
+        stores = visible_stores(self.caller, filters.get("store_id"))
         return {"items": bay_out.dump(bays.list_bays(self.db, stores, filters.get("active")), many=True)}
 
     @rpc

@@ -16,10 +16,10 @@ from services.common.context import Caller
 from services.common.db import make_engine
 from services.common.errors import Conflict
 from services.common.migrate import alembic_config, upgrade
-from services.sales.models import Appointment, Visit
+from services.sales.models import Appointment, Order, Visit
 from services.sales.service import SalesService
 from tests.integration.test_workshop_concurrency import all_at_once
-from tests.service.test_sales_service import SHANGHAI, FakeCrm, FakeInventory
+from tests.service.test_sales_service import SHANGHAI, FakeCrm, FakeInventory, contract, line_ids, quote_with_lines
 from tests.support.infra import Databases
 from tests.support.service import RecordingRelay
 
@@ -82,6 +82,17 @@ def test_a_car_checked_in_twice_at_once_has_one_open_visit(sales, engine):
     with engine.connect() as conn:
         assert conn.scalar(select(func.count()).select_from(Visit).where(
             Visit.vehicle_id == "v2", Visit.closed_at.is_(None))) == 1
+
+
+def test_a_quote_contracted_twice_at_once_gives_one_order(sales, engine):
+    quote = quote_with_lines(sales, vehicle_id="v3")
+    sales().present_quote(quote["id"])
+    sales().decide_quote(quote["id"], {"approved_line_ids": line_ids(quote), "declined_line_ids": []})
+    results = all_at_once([lambda: contract(sales, quote["id"]) for _ in range(4)])
+    assert all(isinstance(r, dict) for r in results), results
+    assert len({r["id"] for r in results}) == 1  # a loser undoes its repricing and answers with the winner's order
+    with engine.connect() as conn:
+        assert conn.scalar(select(func.count()).select_from(Order).where(Order.quote_id == quote["id"])) == 1
 
 
 # -- the revision on a database holding duplicates ------------------------------------------

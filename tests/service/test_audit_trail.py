@@ -313,6 +313,17 @@ def test_discounts_their_approval_and_the_contract_are_audited_on_the_quote(sale
         trail(sales(sal.OTHER), "quote", quote["id"])
 
 
+def test_a_rejected_discount_is_audited_with_the_managers_reason(sales):
+    quote = sal.quote_with_lines(sales)
+    sales().set_quote_discount(quote["id"], {"kind": "percent", "value": 15, "reason": "老客户"})
+    manager = Caller(user_id="mgr", role="store_manager", store_ids=frozenset({"s1"}), request_id="r-reject")
+    sales(manager).reject_quote_discount(quote["id"], {"reason": "最多给 10%"})
+    rejected, _discounted = trail(sales(manager), "quote", quote["id"])
+    assert who(rejected) == ("discount_rejected", "mgr", "store_manager", "r-reject")
+    assert rejected["details"]["reason"] == "最多给 10%" and rejected["details"]["discount_fen"] == 5_880
+    assert [need["code"] for need in rejected["details"]["needs"]] == ["discount_above_limit"]
+
+
 def test_a_refused_contract_leaves_no_audit_row(sales):
     quote = sal.quote_with_lines(sales)
     sales().present_quote(quote["id"])

@@ -311,8 +311,9 @@ def test_refunds_go_to_the_original_method_and_never_exceed_the_payment(session)
 def test_a_refund_above_the_store_limit_needs_a_manager(session):
     invoice = issue(session)
     payment = finance(session).take_payment(invoice["id"], {"method": "card", "amount_fen": 51_000})["payment"]
-    with pytest.raises(Forbidden):
+    with pytest.raises(Forbidden) as refused:
         finance(session).refund_payment(payment["id"], {"amount_fen": 50_001, "reason": "返工"})
+    assert refused.value.code == "refund_needs_manager" and refused.value.params == {"limit_fen": 50_000}
     refund = finance(session, MANAGER).refund_payment(payment["id"], {"amount_fen": 50_001, "reason": "返工"})
     assert refund["approved_by"] == MANAGER.user_id
     assert_books_balance(session)

@@ -252,6 +252,37 @@ def test_a_discount_above_the_advisors_limit_blocks_presenting_until_a_manager_a
     assert session.scalar(select(func.count()).select_from(Order)) == 1
 
 
+def test_a_manager_rejects_a_discount_with_a_reason_until_the_advisor_changes_it(sales):
+    """The approval queue: what waits is listed with its needs as codes; a rejection is the manager's,
+    blocks presenting with its reason, and a changed discount asks again."""
+    quote = sales().set_quote_discount(quote_with_lines(sales)["id"],
+                                       {"kind": "percent", "value": 15, "reason": "老客户"})
+    assert quote["approval_needs"] == [{"code": "discount_above_limit", "pct": "15.0", "limit": "10",
+                                        "role": "service_advisor"}]
+    queue = sales(MANAGER).list_quotes({"store_id": "s1", "approval_status": "pending"})["items"]
+    assert [q["id"] for q in queue] == [quote["id"]]
+    with pytest.raises(Forbidden):
+        sales().reject_quote_discount(quote["id"], {"reason": "太多"})
+    with pytest.raises(Invalid):
+        sales(MANAGER).reject_quote_discount(quote["id"], {"reason": ""})
+    rejected = sales(MANAGER).reject_quote_discount(quote["id"], {"reason": "最多给 10%"})
+    assert rejected["approval_status"] == "rejected" and rejected["rejection_reason"] == "最多给 10%"
+    assert rejected["rejected_by"] == "mgr" and rejected["rejected_at"]
+    assert not sales(MANAGER).list_quotes({"store_id": "s1", "approval_status": "pending"})["items"]
+    with pytest.raises(Conflict) as again:  # decided already: neither approved nor rejected twice
+        sales(MANAGER).approve_quote_discount(quote["id"], {})
+    assert again.value.code == "approval_not_pending" and again.value.params == {"status": "rejected"}
+    sales().add_quote_line(quote["id"], {"kind": "fee", "description": "环保处理费", "unit_price_fen": 1000})
+    with pytest.raises(Conflict) as blocked:  # a new line does not lift the rejection
+        sales().present_quote(quote["id"])
+    assert blocked.value.code == "discount_rejected" and blocked.value.params == {"reason": "最多给 10%"}
+    asked = sales().set_quote_discount(quote["id"], {"kind": "percent", "value": 12, "reason": "老客户"})
+    assert asked["approval_status"] == "pending" and asked["rejection_reason"] is None
+    within = sales().set_quote_discount(quote["id"], {"kind": "percent", "value": 10, "reason": "老客户"})
+    assert within["approval_status"] == "not_required"
+    sales().present_quote(quote["id"])
+
+
 def test_a_discount_within_the_limit_needs_no_approval_and_a_manager_has_a_wider_one(sales):
     quote = quote_with_lines(sales)
     assert sales().set_quote_discount(quote["id"], {"kind": "amount", "value": 3920, "reason": "活动"})[

@@ -90,9 +90,9 @@ def new_part(stack, admin, shop: Store) -> str:
     return sku
 
 
-def confirmed_order(stack, shop, part) -> dict:
-    """A car checked in, quoted (labour + the part), approved and contracted over the API; its
-    work order once the workshop has opened it."""
+def confirmed_order(stack, shop, part, skill: str = "maintenance") -> dict:
+    """A car checked in, quoted (labour asking for `skill` + the part), approved and contracted over
+    the API; its work order once the workshop has opened it."""
     url, advisor = stack.url, shop.advisor
     customer = ok(advisor.post(f"{url}/v1/customers", json={"name": "周杰", "mobile": data.mobile()}))
     vehicle = ok(advisor.post(f"{url}/v1/customers/{customer['id']}/vehicles", json={"plate": data.plate()}))
@@ -101,7 +101,7 @@ def confirmed_order(stack, shop, part) -> dict:
     quote = ok(advisor.post(f"{url}/v1/quotes", json={"visit_id": visit["id"]}))
     q = f"{url}/v1/quotes/{quote['id']}"
     ok(advisor.post(f"{q}/lines", json={"kind": "labour", "description": "更换机油机滤", "hours": 1,
-                                        "skill": "maintenance"}))
+                                        "skill": skill}))
     quote = ok(advisor.post(f"{q}/lines", json={"kind": "part", "sku": part, "qty": 4}))
     ok(advisor.post(f"{q}/present"))
     ok(advisor.post(f"{q}/decision", json={"approved_line_ids": [line["id"] for line in quote["lines"]],

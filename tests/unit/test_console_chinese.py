@@ -13,13 +13,14 @@ import subprocess
 import pytest
 
 from gateway.console import CONSOLE_DIR
-from services.common.skills import SKILLS
+from services.common.policy import ROLES
+from services.common.skills import LEVELS, SKILLS
 from services.crm.domain.history import HISTORY_KINDS
 from services.crm.domain.membership import TIERS
 from services.crm.models import CAMPAIGN_STATES, COMPLAINT_STATES, FOLLOW_UP_STATES
 from services.finance.models import CARD_KINDS, CARD_STATES, INVOICE_STATES, METHODS
 from services.inventory.schemas import PO_STATES, TRANSFER_STATES
-from services.sales.schemas import LINE_KINDS, ORDER_STATES, PAYMENT_METHODS, QUOTE_STATES
+from services.sales.schemas import APPROVAL_STATES, LINE_KINDS, ORDER_STATES, PAYMENT_METHODS, QUOTE_STATES
 from services.workshop.domain.inspections import AREAS, CONDITIONS
 from services.workshop.domain.work_orders import STATES as WORK_ORDER_STATES
 from services.workshop.schemas import JobOut
@@ -38,6 +39,7 @@ VOCABULARIES = {
     "history": HISTORY_KINDS, "tier": tuple(name for name, _floor in TIERS),
     "follow_up": FOLLOW_UP_STATES, "complaint": COMPLAINT_STATES,
     "po": PO_STATES, "transfer": TRANSFER_STATES, "campaign": CAMPAIGN_STATES,
+    "approval": APPROVAL_STATES, "level": LEVELS, "role": ROLES, "weekday": tuple(range(7)),
 }
 # ASCII a Chinese screen may show: units, standards and file formats a store's staff read as they are
 # (single letters too: a plate never uses I or O)

@@ -80,6 +80,7 @@ export const api = {
   get: (path, query) => send("GET", path, { query }),
   post: (path, body = {}) => send("POST", path, { body }),
   patch: (path, body) => send("PATCH", path, { body }),
+  put: (path, body) => send("PUT", path, { body }),
   del: (path) => send("DELETE", path),
   blob: (path) => send("GET", path, { accept: "application/pdf" }),
   /** A file (a photo from the camera) as multipart `file`, with text `fields`; retried under the same key. */

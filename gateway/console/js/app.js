@@ -10,6 +10,10 @@ import * as cashier from "./screens/cashier.js";
 import * as inventory from "./screens/inventory.js";
 import * as crm from "./screens/crm.js";
 import * as dashboard from "./screens/dashboard.js";
+import * as approvals from "./screens/approvals.js";
+import * as technicians from "./screens/technicians.js";
+import * as users from "./screens/users.js";
+import * as store from "./screens/store.js";
 
 const FRONT = ["hq_admin", "store_manager", "service_advisor"];
 const SCREENS = {
@@ -21,6 +25,10 @@ const SCREENS = {
   inventory: { module: inventory, roles: ["hq_admin", "store_manager", "service_advisor"] },
   crm: { module: crm, roles: FRONT },
   dashboard: { module: dashboard, roles: ["hq_admin", "store_manager"] },
+  approvals: { module: approvals, roles: ["hq_admin", "store_manager"] },
+  technicians: { module: technicians, roles: ["hq_admin", "store_manager"] },
+  users: { module: users, roles: ["hq_admin", "store_manager"] },
+  store: { module: store, roles: ["hq_admin", "store_manager"] },
 };
 const HOME = { hq_admin: "dashboard", store_manager: "board", service_advisor: "reception",
                technician: "tech", cashier: "cashier" };
@@ -67,7 +75,37 @@ function renderChrome() {
   document.getElementById("who").textContent = `${ctx.user.display_name || ctx.user.username} · ${t(`role_${ctx.user.role}`)}`;
   document.getElementById("lang").textContent = lang() === "zh" ? "EN" : "中文";
   translatePage(bar);
+  countWaiting();
 }
+
+// The approvals badge: how many quotes wait for a manager, counted again on every screen, after each
+// approval or rejection and every minute.
+const COUNT_EVERY_MS = 60_000;
+let waiting = 0;
+
+function showWaiting() {
+  const link = document.querySelector('#nav a[href="#/approvals"]');
+  if (!link) return;
+  link.querySelector(".count")?.remove();
+  if (waiting) link.append(" ", h("span", { class: "badge count", "data-count": waiting, text: String(waiting) }));
+}
+
+async function countWaiting() {
+  showWaiting();
+  if (!ctx.user || !allowed("approvals")) return;
+  waiting = await approvals.pendingCount(ctx).catch(() => waiting);
+  showWaiting();
+}
+
+window.addEventListener(approvals.CHANGED, (event) => { // with the count when the sender has it
+  if (Number.isInteger(event.detail)) { waiting = event.detail; showWaiting(); } else countWaiting();
+});
+setInterval(() => ctx.user && countWaiting(), COUNT_EVERY_MS);
+window.addEventListener(store.CHANGED, async () => { // a renamed store shows in the picker at once
+  ctx.stores = (await api.get("/v1/stores", { limit: 200 })).items;
+  ctx.store = ctx.stores.find((s) => s.id === ctx.store?.id) || ctx.store;
+  renderChrome();
+});
 
 function render() {
   const [, name = HOME[ctx.user.role], ...args] = location.hash.split("/");

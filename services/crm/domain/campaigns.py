@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from services.common.context import Caller
 from services.common.errors import Conflict, Forbidden, Invalid, NotFound
 from services.common.ids import new_id
+from services.common.policy import required_store, sees_every_store
 
 from ..models import Campaign, CampaignMessage, Customer, CustomerTag, ServiceDue, Vehicle
 from ..senders import OutgoingMessage, SendFailed
@@ -90,11 +91,8 @@ def preview(session: Session, data: dict, caller: Caller, now: datetime) -> dict
 
 # -- campaigns -------------------------------------------------------------------------------------
 def create_campaign(session: Session, data: dict, caller: Caller, now: datetime) -> Campaign:
-    if data.get("store_id") is None and not (caller.is_hq or caller.is_system):
-        if len(caller.store_ids) != 1:
-            raise Invalid("Say which store the campaign is for.", fields={"store_id": ["Required."]},
-                          code="store_required")
-        data["store_id"] = next(iter(caller.store_ids))
+    if data.get("store_id") is None and not sees_every_store(caller):
+        data["store_id"] = required_store(caller, None, "campaign")
     caller.require_store(data.get("store_id"))
     check_template(data["template"])
     campaign = Campaign(store_id=data.get("store_id"), name=data["name"], channel=data["channel"],
@@ -110,7 +108,7 @@ def get_campaign(session: Session, campaign_id: str, caller: Caller) -> Campaign
     campaign = session.get(Campaign, campaign_id)
     if campaign is None:
         raise NotFound(f"No campaign {campaign_id}.")
-    if campaign.store_id is None and not (caller.is_hq or caller.is_system):
+    if campaign.store_id is None and not sees_every_store(caller):
         return campaign  # chain-wide campaigns are visible to every store (HQ alone changes them)
     caller.require_store(campaign.store_id)
     return campaign
@@ -132,7 +130,7 @@ def list_campaigns(session: Session, filters: dict, caller: Caller) -> dict:
     if filters.get("store_id"):
         caller.require_store(filters["store_id"])
         query = query.where(Campaign.store_id == filters["store_id"])
-    elif not (caller.is_hq or caller.is_system):
+    elif not sees_every_store(caller):
         query = query.where((Campaign.store_id.in_(sorted(caller.store_ids))) | Campaign.store_id.is_(None))
     if filters.get("status"):
         query = query.where(Campaign.status == filters["status"])
@@ -144,7 +142,7 @@ def list_campaigns(session: Session, filters: dict, caller: Caller) -> dict:
 
 def cancel_campaign(session: Session, campaign_id: str, caller: Caller, now: datetime) -> Campaign:
     campaign = get_campaign(session, campaign_id, caller)
-    if campaign.store_id is None and not (caller.is_hq or caller.is_system):
+    if campaign.store_id is None and not sees_every_store(caller):
         raise Forbidden("Only HQ changes chain-wide campaigns.")
     result = session.execute(update(Campaign).where(Campaign.id == campaign_id,
                                                     Campaign.status.in_(("scheduled", "sending")))

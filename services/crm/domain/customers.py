@@ -7,11 +7,10 @@ import re
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, Select, func, insert, select, union, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
 from services.common.context import Caller
-from services.common.db import utcnow
+from services.common.db import unique_or_conflict, utcnow
 from services.common.errors import Conflict, Invalid, NotFound
 from services.common.ids import new_id
 from services.common.outbox import record_event
@@ -44,17 +43,7 @@ def get_vehicle(session: Session, vehicle_id: str) -> Vehicle:
 
 TAKEN = {"mobile": "mobile_taken", "plate": "plate_taken", "vin": "vin_taken"}
 """A unique field already registered: the code of its Conflict."""
-
-
-def _flush_unique(session: Session, what: dict[str, str]) -> None:
-    """Flush, turning a unique-constraint violation into a Conflict naming the field."""
-    try:
-        session.flush()
-    except IntegrityError as exc:
-        session.rollback()
-        detail = str(exc.orig).lower()
-        field = next((f for f in what if f in detail), next(iter(what)))
-        raise Conflict(what[field], fields={field: [what[field]]}, code=TAKEN[field]) from exc
+_CUSTOMER_UNIQUE = {"mobile": "This mobile number is already registered."}
 
 
 def _ensure_unique(session: Session, model, column: str, value, exclude_id: str | None, message: str) -> None:
@@ -84,8 +73,8 @@ def register_customer(session: Session, data: dict) -> Customer:
     tags = data.pop("tags", [])
     customer = Customer(**data)
     customer.tags = tags
-    session.add(customer)
-    _flush_unique(session, {"mobile": "This mobile number is already registered."})
+    with unique_or_conflict(session, _CUSTOMER_UNIQUE, TAKEN):
+        session.add(customer)
     record_event(session, "customer_registered", {
         "customer_id": customer.id, "name": customer.name, "home_store_id": customer.home_store_id,
         "source": customer.source, "marketing_consent": customer.marketing_consent, "tags": tags,
@@ -103,9 +92,9 @@ def update_customer(session: Session, customer_id: str, changes: dict) -> Custom
     if "mobile" in changes:
         _ensure_unique(session, Customer, "mobile", changes["mobile"], customer.id,
                        "This mobile number is already registered.")
-    for key, value in changes.items():
-        setattr(customer, key, value)
-    _flush_unique(session, {"mobile": "This mobile number is already registered."})
+    with unique_or_conflict(session, _CUSTOMER_UNIQUE, TAKEN):
+        for key, value in changes.items():
+            setattr(customer, key, value)
     return customer
 
 
@@ -118,8 +107,8 @@ def add_vehicle(session: Session, customer_id: str, data: dict) -> Vehicle:
     for column in ("plate", "vin"):
         _ensure_unique(session, Vehicle, column, data.get(column), None, _VEHICLE_UNIQUE[column])
     vehicle = Vehicle(customer_id=customer.id, **data)
-    session.add(vehicle)
-    _flush_unique(session, _VEHICLE_UNIQUE)
+    with unique_or_conflict(session, _VEHICLE_UNIQUE, TAKEN):
+        session.add(vehicle)
     record_event(session, "vehicle_registered", {
         "vehicle_id": vehicle.id, "customer_id": customer.id, "plate": vehicle.plate, "vin": vehicle.vin,
         "make": vehicle.make, "model": vehicle.model, "year": vehicle.year, "mileage_km": vehicle.mileage_km,
@@ -132,9 +121,9 @@ def update_vehicle(session: Session, vehicle_id: str, changes: dict) -> Vehicle:
     for column in ("plate", "vin"):
         if column in changes:
             _ensure_unique(session, Vehicle, column, changes[column], vehicle.id, _VEHICLE_UNIQUE[column])
-    for key, value in changes.items():
-        setattr(vehicle, key, value)
-    _flush_unique(session, _VEHICLE_UNIQUE)
+    with unique_or_conflict(session, _VEHICLE_UNIQUE, TAKEN):
+        for key, value in changes.items():
+            setattr(vehicle, key, value)
     return vehicle
 
 

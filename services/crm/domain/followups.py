@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from services.common.context import Caller
 from services.common.errors import Conflict, Invalid, NotFound
 from services.common.periods import period_of
+from services.common.policy import in_visible_stores, visible_stores
 
 from ..models import Complaint, Customer, FollowUp, Vehicle
 from .common import (add_entry, datetime_key, keyset_after, keyset_page, parse_time, resolve_customer,
@@ -34,16 +35,6 @@ COMPLAINT_TRANSITIONS = {
     "resolved": {"closed", "in_progress"},
     "closed": set(),
 }
-
-
-def _visible_stores(caller: Caller, store_id: str | None) -> list[str] | None:
-    """The stores a list may show: the one asked for (checked), else all (HQ) or the caller's own."""
-    if store_id:
-        caller.require_store(store_id)
-        return [store_id]
-    if caller.is_system or caller.is_hq:
-        return None
-    return sorted(caller.store_ids)
 
 
 # -- follow-ups ----------------------------------------------------------------------------------
@@ -77,10 +68,7 @@ def get_follow_up(session: Session, follow_up_id: str, caller: Caller) -> Follow
 
 def list_follow_ups(session: Session, filters: dict, caller: Caller) -> dict:
     """Oldest due first: the work list of the people who call customers back."""
-    query = select(FollowUp)
-    stores = _visible_stores(caller, filters.get("store_id"))
-    if stores is not None:
-        query = query.where(FollowUp.store_id.in_(stores))
+    query = in_visible_stores(select(FollowUp), FollowUp.store_id, caller, filters.get("store_id"))
     if filters.get("status"):
         query = query.where(FollowUp.status == filters["status"])
     if filters.get("due_before"):
@@ -151,7 +139,7 @@ def complete_follow_up(session: Session, follow_up_id: str, outcome: dict, calle
 def satisfaction_stats(session: Session, filters: dict, caller: Caller) -> dict:
     """Per store (and per day, ISO week or month when `group` says so) and in total over completed
     follow-ups whose completion falls in [from, to] (local days)."""
-    stores = _visible_stores(caller, filters.get("store_id"))
+    stores = visible_stores(caller, filters.get("store_id"))
     tz = zone(store_settings(session, filters.get("store_id")).time_zone)
     start = datetime.combine(filters["from"], time.min, tzinfo=tz)
     end = datetime.combine(filters["to"] + timedelta(days=1), time.min, tzinfo=tz)
@@ -249,10 +237,7 @@ def update_complaint(session: Session, complaint_id: str, changes: dict, caller:
 
 
 def list_complaints(session: Session, filters: dict, caller: Caller) -> dict:
-    query = select(Complaint)
-    stores = _visible_stores(caller, filters.get("store_id"))
-    if stores is not None:
-        query = query.where(Complaint.store_id.in_(stores))
+    query = in_visible_stores(select(Complaint), Complaint.store_id, caller, filters.get("store_id"))
     for column in ("status", "customer_id", "owner_id"):
         if filters.get(column):
             query = query.where(getattr(Complaint, column) == filters[column])

@@ -17,9 +17,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from services.common.db import utcnow
-from services.common.envelope import make_envelope
 from services.common.ids import new_id
-from services.common.outbox import OUTBOX
+from services.common.outbox import record_events
 
 from ..models import Customer, CustomerTag, Vehicle
 from ..schemas import CustomerCreate, VehicleCreate
@@ -101,6 +100,7 @@ class Importer:
 
     def __init__(self, session: Session, *, default_store_id: str | None = None, events: bool = True):
         self.session = session
+        session.info["service"] = "crm"
         self.default_store_id = default_store_id
         self.events = events
         self.totals = Totals()
@@ -129,7 +129,7 @@ class Importer:
                   self.totals.vehicles_existing, len(self.totals.bad))
         try:
             self._apply(parsed)
-            self.session.commit()
+            self._commit()
         except IntegrityError:
             # somebody registered one of these meanwhile: replay the batch one row at a time
             self.session.rollback()
@@ -139,11 +139,17 @@ class Importer:
             for row in parsed:
                 try:
                     self._apply([row])
-                    self.session.commit()
+                    self._commit()
                 except IntegrityError as exc:
                     self.session.rollback()
                     self.totals.bad.append(BadRow(row[0], "conflicts with a concurrent registration "
                                                           f"({type(exc.orig).__name__})"))
+
+    def _commit(self) -> None:
+        """A batch is committed; its events wait in the outbox for the running crm service to relay
+        (this process publishes nothing, so it keeps no list of them)."""
+        self.session.commit()
+        self.session.info.pop("outbox", None)
 
     def _apply(self, parsed: list[tuple[int, dict, dict | None]]) -> None:
         session = self.session
@@ -206,9 +212,4 @@ class Importer:
             session.execute(insert(CustomerTag.__table__), new_tags)
         if new_vehicles:
             session.execute(insert(Vehicle.__table__), new_vehicles)
-        if events:
-            envelopes = [make_envelope(f"crm.{fact}", payload, store_id=store_id, request_id=None)
-                         for fact, payload, store_id in events]
-            session.execute(insert(OUTBOX), [
-                {"event_id": env["event_id"], "type": env["type"].split(".", 1)[1], "envelope": env, "created_at": now,
-                 "attempts": 0} for env in envelopes])
+        record_events(session, events)

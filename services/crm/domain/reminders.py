@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from services.common import operations as ops
 from services.common.context import Caller
+from services.common.policy import in_visible_stores
 
 from ..models import Customer, HistoryEntry, ServiceDue, ServiceInterval, Vehicle
 from .common import keyset_after, keyset_page, local_date, store_settings
@@ -139,11 +140,7 @@ def due_list(session: Session, filters: dict, caller: Caller) -> dict:
              .join(Vehicle, Vehicle.id == ServiceDue.vehicle_id)
              .join(Customer, Customer.id == ServiceDue.customer_id)
              .where(Customer.erased_at.is_(None)))
-    if store_id:
-        caller.require_store(store_id)
-        query = query.where(ServiceDue.store_id == store_id)
-    elif not (caller.is_system or caller.is_hq):
-        query = query.where(ServiceDue.store_id.in_(sorted(caller.store_ids)))
+    query = in_visible_stores(query, ServiceDue.store_id, caller, store_id)
     query = query.where(ServiceDue.due_on <= filters["due_before"])
     if filters.get("service_type"):
         query = query.where(ServiceDue.service_type == filters["service_type"])

@@ -19,6 +19,7 @@ from services.common.db import utcnow
 from services.common.errors import Conflict, Forbidden, Invalid, NotFound
 from services.common.ids import new_id
 from services.common.money import round_fen
+from services.common.policy import sees_every_store
 
 from ..models import CardTransaction, InterStoreSettlement, MemberCard, PackageItem
 from . import ledger
@@ -249,7 +250,7 @@ def settlement_positions(session: Session, store_id: str) -> dict:
 def settle_between(session: Session, caller: Caller, data: dict) -> dict:
     """HQ settles what one store owes another for cards (by bank transfer): Dr 2190 · Cr 1002 at the
     debtor, Dr 1002 · Cr 1190 at the creditor, for the net of their unsettled records."""
-    if not (caller.is_hq or caller.is_system):
+    if not sees_every_store(caller):
         raise Forbidden("Inter-store settlement is done by HQ.")
     debtor, creditor = data["debtor_store_id"], data["creditor_store_id"]
     if debtor == creditor:

@@ -6,9 +6,7 @@ from sqlalchemy.orm import Session
 
 from services.common.context import Caller
 from services.common.errors import Conflict, Forbidden, NotFound
-
-MANAGER_ROLES = frozenset({"store_manager", "hq_admin"})
-
+from services.common.policy import manages
 
 def get_locked(session: Session, model, key: str, what: str):
     """The row, locked FOR UPDATE until the transaction ends (PostgreSQL; SQLite serialises writers)."""
@@ -27,7 +25,7 @@ def get_or_404(session: Session, model, key: str, what: str):
 
 
 def require_manager(caller: Caller, action: str) -> None:
-    if not (caller.is_system or caller.role in MANAGER_ROLES):
+    if not manages(caller):
         raise Forbidden(f"{action} needs a store manager's approval.")
 
 
@@ -36,12 +34,3 @@ def illegal(what: str, state: str, action: str) -> Conflict:
     return Conflict(f"The {what} is {state}; it cannot be {action}.", fields={"status": [state]},
                     code=f"{what}_state", params={"status": state})
 
-
-def visible_stores(caller: Caller, store_id: str | None) -> list[str] | None:
-    """The stores a list may show: the one asked for (checked), else the caller's (HQ/system: all)."""
-    if store_id:
-        caller.require_store(store_id)
-        return [store_id]
-    if caller.is_system or caller.is_hq:
-        return None
-    return sorted(caller.store_ids)

@@ -25,11 +25,12 @@ from services.common.db import utcnow
 from services.common.errors import Conflict, Forbidden, Invalid, NotFound
 from services.common.money import round_fen
 from services.common.outbox import record_event
+from services.common.policy import MANAGERS, manages
 
 from ..models import CardTransaction, InterStoreSettlement, Invoice, MemberCard, Payment, Refund
 from . import ledger
 from .cards import check_usable, split_stored_value, unit_value
-from .common import MANAGER_ROLES, get_locked, illegal
+from .common import get_locked, illegal
 from .invoices import PAID, VOID, announce_paid, status_after
 from .ledger import AR, DEPOSITS, DISCOUNTS, DUE_FROM, DUE_TO, PACKAGES, REFUNDS, STORED_VALUE, VAT
 
@@ -242,10 +243,11 @@ def refund_payment(session: Session, caller: Caller, payment_id: str, data: dict
     limit = ledger.settings_of(session, payment.store_id).refund_approval_limit_fen
     approved_by = None
     if amount > limit:
-        if not (caller.is_system or caller.role in MANAGER_ROLES):
-            raise Forbidden(f"Refunds above {limit} fen need a store manager's approval.")
+        if not manages(caller):
+            raise Forbidden(f"Refunds above {limit} fen need a store manager's approval.", code="refund_needs_manager",
+                            params={"limit_fen": limit})
         approved_by = caller.user_id
-    elif caller.role in MANAGER_ROLES:
+    elif caller.role in MANAGERS:
         approved_by = caller.user_id
     if payment.method == "package" and amount != payment.amount_fen:
         raise Invalid("A package redemption is refunded whole (the service unit goes back on the card).",

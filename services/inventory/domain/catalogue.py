@@ -4,11 +4,11 @@ adjustments."""
 from __future__ import annotations
 
 from sqlalchemy import Select, or_, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from services.common.audit import record_audit
 from services.common.context import Caller
+from services.common.db import unique_or_conflict
 from services.common.errors import Conflict, Invalid, NotFound
 from services.common.schemas import page
 from services.common.search import contains, starts_with
@@ -27,18 +27,6 @@ def _keyset(query: Select, model, cursor: str | None, limit: int) -> Select:
 
 TAKEN = {"sku": "sku_taken", "barcode": "barcode_taken", "code": "supplier_code_taken"}
 """A unique column of the catalogue already used: the code of its Conflict."""
-
-
-def _flush_unique(session: Session, messages: dict[str, str]) -> None:
-    try:
-        session.flush()
-    except IntegrityError as exc:
-        session.rollback()
-        detail = str(exc.orig).lower()
-        if "unique" not in detail and "duplicate" not in detail:
-            raise
-        field = next((f for f in messages if f in detail), next(iter(messages)))
-        raise Conflict(messages[field], fields={field: [messages[field]]}, code=TAKEN[field]) from exc
 
 
 # -- parts ----------------------------------------------------------------------------------------------
@@ -62,8 +50,8 @@ def create_part(session: Session, data: dict) -> Part:
     for column in ("sku", "barcode"):
         _ensure_unique_part(session, column, data.get(column), None)
     part = Part(**data)
-    session.add(part)
-    _flush_unique(session, _PART_UNIQUE)
+    with unique_or_conflict(session, _PART_UNIQUE, TAKEN):
+        session.add(part)
     return part
 
 
@@ -78,9 +66,9 @@ def update_part(session: Session, part_id: str, changes: dict) -> Part:
             raise Conflict("Batch tracking can only change while no store holds the part.",
                            fields={"batch_tracked": ["Stock of this part is on hand."]},
                            code="batch_tracking_locked", params={"sku": part.sku})
-    for key, value in changes.items():
-        setattr(part, key, value)
-    _flush_unique(session, _PART_UNIQUE)
+    with unique_or_conflict(session, _PART_UNIQUE, TAKEN):
+        for key, value in changes.items():
+            setattr(part, key, value)
     return part
 
 
@@ -118,8 +106,8 @@ def create_supplier(session: Session, data: dict) -> Supplier:
         raise Conflict(_SUPPLIER_UNIQUE["code"], fields={"code": [_SUPPLIER_UNIQUE["code"]]},
                        code=TAKEN["code"])
     supplier = Supplier(**data)
-    session.add(supplier)
-    _flush_unique(session, _SUPPLIER_UNIQUE)
+    with unique_or_conflict(session, _SUPPLIER_UNIQUE, TAKEN):
+        session.add(supplier)
     return supplier
 
 

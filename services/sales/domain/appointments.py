@@ -14,13 +14,13 @@ from sqlalchemy.orm import Session
 from services.common.context import Caller
 from services.common.db import utcnow
 from services.common.errors import Conflict, Forbidden, Invalid, NotFound
+from services.common.policy import MANAGERS
 from services.common.schemas import encode_cursor
 
 from ..models import ACTIVE_APPOINTMENT_STATES as ACTIVE, Appointment, StoreSettings
 from .reception import scoped
 from .settings import lock_settings, settings_of
 
-MANAGERS = frozenset({"store_manager", "hq_admin"})
 
 
 def book(session: Session, caller: Caller, data: dict) -> Appointment:

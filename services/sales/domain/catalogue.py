@@ -7,11 +7,12 @@ from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from services.common.context import Caller
+from services.common.db import unique_or_conflict
 from services.common.errors import Conflict, Forbidden, Invalid, NotFound
+from services.common.policy import sees_every_store
 from services.common.schemas import page
 
 from ..schemas import json_numbers
@@ -19,14 +20,6 @@ from ..models import LabourOperation, Package, PackageItem, PriceEntry, VehicleC
 
 DEFAULT_VEHICLE_CLASS = "sedan"
 PRICE_KINDS = ("labour_rate", "part", "package", "fee")
-
-
-def _flush_unique(session: Session, message: str, field: str, code: str) -> None:
-    try:
-        with session.begin_nested():
-            session.flush()
-    except IntegrityError as exc:
-        raise Conflict(message, fields={field: [message]}, code=code) from exc
 
 
 def _keyset(query, model, filters: dict):
@@ -45,8 +38,9 @@ def create_operation(session: Session, data: dict, parts: dict[str, dict]) -> La
                        code="operation_code_taken", params={"code": data["code"]})
     operation = LabourOperation(**{**data, "hours_by_class": json_numbers(data.get("hours_by_class") or {}),
                                    "parts": _parts_json(data.get("parts") or [])})
-    session.add(operation)
-    _flush_unique(session, f"A labour operation {data['code']} exists already.", "code", code="operation_code_taken")
+    with unique_or_conflict(session, {"code": f"A labour operation {data['code']} exists already."},
+                            {"code": "operation_code_taken"}):
+        session.add(operation)
     return operation
 
 
@@ -172,8 +166,9 @@ def create_package(session: Session, data: dict, parts: dict[str, dict]) -> Pack
             require_sold(parts, sku, ("items", str(index), "sku"))
     package = Package(**data)
     package.items = [PackageItem(position=index, **item) for index, item in enumerate(items)]
-    session.add(package)
-    _flush_unique(session, f"A package {data['code']} exists already.", "code", code="package_code_taken")
+    with unique_or_conflict(session, {"code": f"A package {data['code']} exists already."},
+                            {"code": "package_code_taken"}):
+        session.add(package)
     return package
 
 
@@ -214,7 +209,7 @@ def effective_price(session: Session, kind: str, key: str, store_id: str | None,
 
 def create_price_entry(session: Session, caller: Caller, data: dict) -> PriceEntry:
     store_id = data.get("store_id")
-    if store_id is None and not (caller.is_hq or caller.is_system):
+    if store_id is None and not sees_every_store(caller):
         raise Forbidden("Only HQ sets the chain's prices; a store manager sets overrides for their store.")
     caller.require_store(store_id)
     if store_id is not None:
@@ -235,16 +230,16 @@ def create_price_entry(session: Session, caller: Caller, data: dict) -> PriceEnt
           and data["min_fen"] > data["max_fen"]):
         raise Invalid("min_fen is above max_fen.", fields={"min_fen": ["Above max_fen."]}, code="min_above_max")
     entry = PriceEntry(created_by=caller.user_id, **data)
-    session.add(entry)
-    _flush_unique(session, "There is already a price for this item, store and date.", "effective_from",
-                  code="price_exists")
+    taken = "There is already a price for this item, store and date."
+    with unique_or_conflict(session, {"effective_from": taken}, {"effective_from": "price_exists"}):
+        session.add(entry)
     return entry
 
 
 def list_price_entries(session: Session, caller: Caller, filters: dict) -> dict:
     """The chain's prices and store overrides; outside HQ only the user's own stores' overrides."""
     query = select(PriceEntry)
-    if not (caller.is_hq or caller.is_system):
+    if not sees_every_store(caller):
         query = query.where(PriceEntry.store_id.is_(None) | PriceEntry.store_id.in_(sorted(caller.store_ids)))
     for column in ("kind", "key"):
         if filters.get(column):

@@ -44,18 +44,21 @@ def contract(session: Session, caller: Caller, quote_id: str, data: dict) -> Ord
     if quote.valid_until < now:  # the expiry timer will mark it; nothing is signed after it
         raise Conflict(f"The quote expired at {quote.valid_until.isoformat()}; revise it and present it again.",
                        code="quote_expired")
-    reprice(session, quote, settings)
-    require_approved_discount(quote, "contracted")
-    if data.get("deposit_fen", 0) > quote.total_fen:
-        raise Invalid("The deposit is more than the order's total.", fields={"deposit_fen": ["Above the total."]},
-                      code="deposit_above_total")
     state_before = quote.state
     # The state check and the change are one conditional UPDATE: of two concurrent contracts
-    # only one matches; the other finds the quote contracted and returns the same order.
-    won = session.execute(update(Quote).where(Quote.id == quote.id, Quote.state.in_(CONTRACTABLE))
-                          .values(state="contracted", contracted_at=now)).rowcount
+    # only one matches; the other undoes its repricing (a savepoint), finds the quote contracted
+    # and returns the same order.
+    with session.begin_nested() as attempt:
+        reprice(session, quote, settings)
+        require_approved_discount(quote, "contracted")
+        if data.get("deposit_fen", 0) > quote.total_fen:
+            raise Invalid("The deposit is more than the order's total.", fields={"deposit_fen": ["Above the total."]},
+                          code="deposit_above_total")
+        won = session.execute(update(Quote).where(Quote.id == quote.id, Quote.state.in_(CONTRACTABLE))
+                              .values(state="contracted", contracted_at=now)).rowcount
+        if not won:
+            attempt.rollback()
     if not won:
-        session.rollback()
         existing = _order_of_quote(session, quote.id)
         if existing is None:
             raise Conflict("The quote changed while it was being contracted; try again.", code="quote_changed")

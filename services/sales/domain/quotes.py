@@ -20,6 +20,7 @@ from services.common.errors import Conflict, Forbidden, Invalid, NotFound
 from services.common.ids import new_id as _new_id
 from services.common.money import to_qty
 from services.common.periods import period_of, periods
+from services.common.policy import MANAGERS
 from services.common.schemas import page
 
 from ..models import DeclinedWork, Quote, QuoteLine, StoreSettings, Visit
@@ -33,7 +34,6 @@ QuoteParts = Callable[[str, list[str]], dict]
 OPEN_STATES = ("draft", "presented", "approved", "partially_approved", "declined")
 DECIDED_STATES = ("approved", "partially_approved", "declined")
 CONTRACTABLE = ("approved", "partially_approved")
-APPROVERS = frozenset({"store_manager", "hq_admin"})
 
 
 def store_today(settings: StoreSettings) -> date:
@@ -68,7 +68,7 @@ def versions_of(session: Session, group_ids: set[str]) -> dict[str, list[dict]]:
 
 def list_quotes(session: Session, caller: Caller, filters: dict) -> dict:
     query = scoped(select(Quote), Quote, caller, filters)
-    for column in ("visit_id", "customer_id", "state"):
+    for column in ("visit_id", "customer_id", "state", "approval_status"):
         if filters.get(column):
             query = query.where(getattr(Quote, column) == filters[column])
     if filters.get("cursor"):
@@ -372,6 +372,7 @@ def set_discount(session: Session, caller: Caller, quote_id: str, data: dict) ->
         if not _discount(quote.discount_kind, quote.discount_value):
             quote.discount_kind = quote.discount_value = quote.discount_reason = None
     _note_discounter(quote, caller)
+    quote.rejected_by = quote.rejected_at = quote.rejection_reason = None  # a new discount is a new request
     reprice(session, quote, settings_of(session, quote.store_id))
     record_audit(session, caller, "discount_set", "quote", quote.id, store_id=quote.store_id, details={
         "line_id": data.get("line_id"), "kind": data["kind"], "value": data["value"], "before": before,
@@ -380,21 +381,30 @@ def set_discount(session: Session, caller: Caller, quote_id: str, data: dict) ->
     return quote
 
 
-def approve(session: Session, caller: Caller, quote_id: str, note: str | None) -> Quote:
-    """A manager approves the discount as it stands and any line below cost, up to the
-    manager's own limit (deeper discounts need HQ)."""
-    if caller.role not in APPROVERS:
+def _awaiting_decision(session: Session, caller: Caller, quote_id: str, action: str
+                       ) -> tuple[Quote, StoreSettings, pricing.QuotePrice]:
+    """The quote (locked and repriced) whose discount or below-cost price waits for a manager."""
+    if caller.role not in MANAGERS:
         raise Forbidden("Only a store manager or HQ approves discounts and prices below cost.")
     quote = get_quote(session, caller, quote_id, lock=True)
-    require_state(quote, ("draft", "presented", "approved", "partially_approved"), "approving a discount")
+    require_state(quote, ("draft", "presented", "approved", "partially_approved"), action)
     settings = settings_of(session, quote.store_id)
     price = reprice(session, quote, settings)
     if quote.approval_status != "pending":
-        raise Conflict("Nothing on this quote waits for approval.", code="nothing_to_approve")
+        raise Conflict("Nothing on this quote waits for approval.", code="approval_not_pending",
+                       params={"status": quote.approval_status})
+    return quote, settings, price
+
+
+def approve(session: Session, caller: Caller, quote_id: str, note: str | None) -> Quote:
+    """A manager approves the discount as it stands and any line below cost, up to the
+    manager's own limit (deeper discounts need HQ)."""
+    quote, settings, price = _awaiting_decision(session, caller, quote_id, "approving a discount")
     limit = discount_limit(settings, caller.role)
     if price.max_negotiated_pct > limit:
         raise Forbidden(f"A discount of {_pct(price.max_negotiated_pct)}% is above your own limit of {limit}%; "
-                        "HQ must approve it.")
+                        "HQ must approve it.", code="discount_above_own_limit",
+                        params={"pct": _pct(price.max_negotiated_pct), "limit": str(limit)})
     quote.approved_pct = price.max_negotiated_pct.quantize(Decimal("0.001"), rounding="ROUND_CEILING")
     quote.approved_below_cost = list(price.below_cost)
     quote.approved_by, quote.approved_at, quote.approval_note = caller.user_id, utcnow(), note
@@ -402,6 +412,19 @@ def approve(session: Session, caller: Caller, quote_id: str, note: str | None) -
     record_audit(session, caller, "discount_approved", "quote", quote.id, store_id=quote.store_id, details={
         "approved_pct": quote.approved_pct, "below_cost_lines": quote.approved_below_cost,
         "discount_fen": quote.discount_fen, "total_fen": quote.total_fen})
+    return quote
+
+
+def reject(session: Session, caller: Caller, quote_id: str, reason: str) -> Quote:
+    """A manager refuses the discount (or below-cost price) with a reason: the quote is neither
+    presented nor signed until the advisor changes the discount, which asks again."""
+    quote, _settings, _price = _awaiting_decision(session, caller, quote_id, "rejecting a discount")
+    quote.rejected_by, quote.rejected_at, quote.rejection_reason = caller.user_id, utcnow(), reason
+    quote.approval_status = "rejected"
+    session.flush()
+    record_audit(session, caller, "discount_rejected", "quote", quote.id, store_id=quote.store_id, details={
+        "reason": reason, "needs": quote.approval_needs, "discount_fen": quote.discount_fen,
+        "total_fen": quote.total_fen})
     return quote
 
 
@@ -434,18 +457,22 @@ def reprice(session: Session, quote: Quote, settings: StoreSettings) -> pricing.
     quote.subtotal_fen, quote.discount_fen, quote.tax_fen = price.subtotal_fen, price.discount_fen, price.tax_fen
     quote.total_excl_tax_fen, quote.total_fen = price.total_excl_tax_fen, price.total_fen
 
-    reasons = []
+    reasons, needs = [], []
     limit = discount_limit(settings, quote.discount_role)
     approved_pct = Decimal(quote.approved_pct) if quote.approved_pct is not None else None
     if price.max_negotiated_pct > limit and (approved_pct is None or price.max_negotiated_pct > approved_pct):
         reasons.append(f"A discount of {_pct(price.max_negotiated_pct)}% is above the {limit}% "
                        f"a {quote.discount_role or 'user'} may give.")
+        needs.append({"code": "discount_above_limit", "pct": _pct(price.max_negotiated_pct), "limit": str(limit),
+                      "role": quote.discount_role})
     below = [key for key in price.below_cost if key not in (quote.approved_below_cost or [])]
     for line in quote.lines:
         if line.id in below:
             reasons.append(f"{line.description} is priced below its cost.")
-    quote.approval_reasons = reasons
-    quote.approval_status = "pending" if reasons else ("approved" if quote.approved_by else "not_required")
+            needs.append({"code": "below_cost", "line": line.description})
+    quote.approval_reasons, quote.approval_needs = reasons, needs
+    waiting = "rejected" if quote.rejected_by else "pending"
+    quote.approval_status = waiting if reasons else ("approved" if quote.approved_by else "not_required")
     session.flush()
     return price
 
@@ -459,6 +486,10 @@ def require_approved_discount(quote: Quote, action: str) -> None:
         raise Conflict(f"The quote waits for a manager's approval and cannot be {action}: "
                        + " ".join(quote.approval_reasons), fields={"approval_status": ["pending"]},
                        code="discount_approval_pending")
+    if quote.approval_status == "rejected":
+        raise Conflict(f"A manager rejected the discount ({quote.rejection_reason}); change it before the quote "
+                       f"is {action}.", fields={"approval_status": ["rejected"]}, code="discount_rejected",
+                       params={"reason": quote.rejection_reason})
 
 
 def present(session: Session, caller: Caller, quote_id: str) -> Quote:

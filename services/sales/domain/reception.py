@@ -16,6 +16,7 @@ from services.common.context import Caller
 from services.common.db import utcnow
 from services.common.errors import Conflict, Invalid, NotFound
 from services.common.outbox import record_event
+from services.common.policy import in_visible_stores
 from services.common.schemas import page
 
 from ..models import Appointment, DeclinedWork, Order, TestDrive, Visit
@@ -33,12 +34,7 @@ def _keyset(query, model, filters: dict):
 
 def scoped(query, model, caller: Caller, filters: dict):
     """Store documents: the store_id filter, and non-HQ users only ever see their stores."""
-    if filters.get("store_id"):
-        caller.require_store(filters["store_id"])
-        query = query.where(model.store_id == filters["store_id"])
-    elif not (caller.is_hq or caller.is_system):
-        query = query.where(model.store_id.in_(sorted(caller.store_ids)))
-    return query
+    return in_visible_stores(query, model.store_id, caller, filters.get("store_id"))
 
 
 def check_in(session: Session, caller: Caller, data: dict, customer: dict, vehicle: dict | None) -> Visit:

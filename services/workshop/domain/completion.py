@@ -12,6 +12,7 @@ from services.common.db import utcnow
 from services.common.errors import Conflict, Forbidden, Invalid
 from services.common.money import to_qty
 from services.common.outbox import record_event
+from services.common.policy import MANAGERS
 
 from ..models import WorkOrder, WorkOrderPart
 from .clock import clocked_hours, entries_of
@@ -87,9 +88,6 @@ def complete(session: Session, caller: Caller, work_order_id: str, data: dict) -
     return work_order
 
 
-OVERRIDERS = frozenset({"store_manager", "hq_admin"})
-
-
 def release_override(balance: dict, caller: Caller, reason: str | None) -> dict | None:
     """A car leaves paid for. With an open balance (or before its invoice is issued: nothing can
     have been paid) it leaves only on a store manager's or HQ's override with a reason; returns
@@ -102,7 +100,7 @@ def release_override(balance: dict, caller: Caller, reason: str | None) -> dict 
             f"{balance['due_fen']} fen are still due on its invoice"
         raise Conflict(f"The car cannot be delivered: {owed}. Take payment first, or a store manager "
                        "delivers it with a reason (override_reason).", code="delivery_balance_open")
-    if caller.role not in OVERRIDERS:
+    if caller.role not in MANAGERS:
         raise Forbidden("Only a store manager or HQ may deliver a car with an open balance.",
                         code="delivery_override_needs_manager")
     return {"invoice_id": balance.get("invoice_id"), "due_fen": balance.get("due_fen"), "reason": reason}

@@ -24,6 +24,7 @@ from services.common.context import Caller
 from services.common.db import utcnow
 from services.common.errors import Conflict, NotFound
 from services.common.money import to_qty
+from services.common.policy import in_visible_stores
 from services.common.schemas import page
 
 from ..models import Job, PendingOrderFact, StatusChange, WorkOrder, WorkOrderPart
@@ -121,21 +122,8 @@ def get_job(work_order: WorkOrder, job_id: str) -> Job:
     raise NotFound(f"No job {job_id} on work order {work_order.id}.")
 
 
-def scoped_store_filter(caller: Caller, store_id: str | None):
-    """(store ids to filter on or None for all). A non-HQ user sees only their stores."""
-    if store_id:
-        caller.require_store(store_id)
-        return [store_id]
-    if caller.is_system or caller.is_hq:
-        return None
-    return sorted(caller.store_ids)
-
-
 def list_work_orders(session: Session, caller: Caller, filters: dict) -> dict:
-    query = select(WorkOrder)
-    stores = scoped_store_filter(caller, filters.get("store_id"))
-    if stores is not None:
-        query = query.where(WorkOrder.store_id.in_(stores))
+    query = in_visible_stores(select(WorkOrder), WorkOrder.store_id, caller, filters.get("store_id"))
     for name in ("status", "vehicle_id", "order_id", "customer_id", "bay_id"):
         if filters.get(name):
             query = query.where(getattr(WorkOrder, name) == filters[name])

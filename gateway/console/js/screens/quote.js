@@ -5,6 +5,7 @@ import { api } from "../api.js";
 import { dateTime, fenToInput, hours, qty, toFen, yuan } from "../format.js";
 import { orderLine, t } from "../i18n.js";
 import { badge, busy, field, fill, form, h, input, printButton, select, showError, table, tabbed, values } from "../ui.js";
+import { CHANGED as APPROVALS_CHANGED, needs as approvalNeeds, rejectForm } from "./approvals.js";
 
 export function render(root, ctx) {
   const [quoteId] = ctx.args;
@@ -47,7 +48,8 @@ function quoteView(quote, visit, ctx, refresh) {
     h("h1", { text: `${t("quote")} ${quote.number}` }),
     badge(t(`quote_${quote.state}`), "ok"), " ",
     quote.approval_status === "pending" ? badge(t("approval_pending"), "warn")
-      : quote.approval_status === "approved" ? badge(t("approval_approved"), "ok") : "",
+      : quote.approval_status === "approved" ? badge(t("approval_approved"), "ok")
+        : quote.approval_status === "rejected" ? badge(t("approval_rejected"), "bad") : "",
     h("span", { class: "spacer" }), printButton(api, `/v1/quotes/${quote.id}/pdf`));
   const who = visit ? h("p", { class: "hint", text: `${visit.customer_name ?? ""} · ${visit.plate ?? ""} · ${visit.mileage_km ?? "—"} km · ${(visit.needs || []).map(needLabel).join("、")}${visit.budget_fen ? ` · ${t("budget_yuan")} ${yuan(visit.budget_fen)}` : ""}` }) : null;
   const notes = quote.notes ? h("p", { class: "hint", id: "quote-notes", style: "white-space:pre-line", text: quote.notes }) : null;
@@ -55,7 +57,7 @@ function quoteView(quote, visit, ctx, refresh) {
     h("div", { class: "card" }, linesTable(quote, refresh), totals(quote)),
     h("div", {},
       draft ? addLineCard(quote, ctx, refresh) : null,
-      draft || quote.approval_status === "pending" ? discountCard(quote, ctx, refresh) : null,
+      draft || ["pending", "rejected"].includes(quote.approval_status) ? discountCard(quote, ctx, refresh) : null,
       stageCard(quote, ctx, refresh)))];
 }
 
@@ -235,8 +237,16 @@ function feeForm(quote, ctx, refresh) {
 function discountCard(quote, ctx, refresh) {
   const card = h("div", { class: "card", id: "discount" }, h("h2", { text: t("discount") }));
   if (quote.approval_status === "pending") {
-    card.append(h("p", { class: "hint", text: `${t("approval_pending")}: ${(quote.approval_reasons || []).join("; ")}` }));
-    if (["store_manager", "hq_admin"].includes(ctx.user.role)) card.append(approveForm(quote, refresh));
+    card.append(h("p", { class: "hint", text: `${t("approval_pending")}: ${approvalNeeds(quote).join(t("sep_clause"))}` }));
+    if (["store_manager", "hq_admin"].includes(ctx.user.role)) {
+      card.append(approveForm(quote, refresh), rejectForm(quote, (next) => {
+        refresh(next);
+        window.dispatchEvent(new CustomEvent(APPROVALS_CHANGED));
+      }));
+    }
+  }
+  if (quote.approval_status === "rejected") {
+    card.append(h("p", { class: "form-error", id: "discount-rejected", text: `${t("approval_rejected")}: ${quote.rejection_reason ?? ""}` }));
   }
   if (quote.state !== "draft") return card;
   const submit = h("button", { class: "secondary", type: "submit", text: t("apply_discount") });
@@ -261,7 +271,7 @@ function approveForm(quote, refresh) {
   const approve = form({ id: "approve-form", onsubmit: async (event) => {
     event.preventDefault();
     const next = await busy(submit, approve, () => api.post(`/v1/quotes/${quote.id}/discount/approve`, { note: approve.note.value }));
-    if (next) refresh(next);
+    if (next) { refresh(next); window.dispatchEvent(new CustomEvent(APPROVALS_CHANGED)); }
   } }, field("note", input("note")), submit);
   return approve;
 }

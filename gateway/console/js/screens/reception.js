@@ -15,7 +15,7 @@ export function render(root, ctx) {
   root.append(
     h("h1", { text: t("nav_reception") }),
     h("div", { class: "grid" },
-      h("div", {}, searchCard(results, choose), newCustomerCard(choose)),
+      h("div", {}, searchCard(results, choose), newCustomerCard(choose, ctx)),
       picked));
 }
 
@@ -46,7 +46,7 @@ function liveCheck(control, problem) {
   return control;
 }
 
-function newCustomerCard(choose) {
+function newCustomerCard(choose, ctx) {
   const progress = steps(["step_customer", "step_vehicle"]);
   const submit = h("button", { class: "primary", type: "submit", text: t("register") });
   let registered = false; // the steps of the last registration stay ticked until the next one starts
@@ -57,7 +57,8 @@ function newCustomerCard(choose) {
     const v = values(newForm);
     const created = await busy(submit, newForm, async () => {
       const customer = await progress.run("step_customer", () => api.post("/v1/customers", {
-        name: v.name.trim(), mobile: v.mobile.trim(), marketing_consent: Boolean(v.marketing_consent) }));
+        name: v.name.trim(), mobile: v.mobile.trim(), marketing_consent: Boolean(v.marketing_consent),
+        ...(ctx.store ? { home_store_id: ctx.store.id } : {}) }));
       const vehicle = await progress.run("step_vehicle", () => api.post(`/v1/customers/${customer.id}/vehicles`, {
         plate: normalizePlate(v.plate), ...(v.vin ? { vin: v.vin.trim().toUpperCase() } : {}),
         ...(v.make ? { make: v.make } : {}), ...(v.model ? { model: v.model } : {}),

@@ -1,0 +1,93 @@
+"""Roles and store scope, one rule each, for the gateway (`gateway.auth.Principal`) and the services
+(`services.common.context.Caller`): who manages, which stores a caller sees, and how the store of a
+query or a body is filled in and checked. A caller without a role is the system itself (an event
+handler, a timer, another service)."""
+from __future__ import annotations
+
+from collections.abc import Collection
+from typing import Protocol
+
+from .errors import Forbidden, Invalid
+
+ROLES = ("hq_admin", "store_manager", "service_advisor", "technician", "cashier")
+ALL_ROLES = frozenset(ROLES)
+HQ = frozenset({"hq_admin"})
+MANAGERS = frozenset({"hq_admin", "store_manager"})
+"""Who configures a store, approves what needs a manager and reads its books (HQ: every store's)."""
+COUNTER = MANAGERS | {"service_advisor"}
+"""Who works the front counter: receives cars, quotes, edits customers."""
+FRONT_DESK = COUNTER | {"cashier"}
+"""The counter and the till."""
+SHOP_FLOOR = COUNTER | {"technician"}
+"""Who works on the cars."""
+
+
+class Actor(Protocol):
+    @property
+    def role(self) -> str | None: ...
+
+    @property
+    def store_ids(self) -> Collection[str]: ...
+
+
+def sees_every_store(actor: Actor) -> bool:
+    """HQ and the system see every store; everybody else their own."""
+    return actor.role is None or actor.role in HQ
+
+
+def manages(actor: Actor) -> bool:
+    """A store manager, HQ or the system."""
+    return actor.role is None or actor.role in MANAGERS
+
+
+def can_access_store(actor: Actor, store_id: str | None) -> bool:
+    """No store (a chain-wide document or filter) is everybody's."""
+    return store_id is None or sees_every_store(actor) or store_id in actor.store_ids
+
+
+def require_store(actor: Actor, store_id: str | None) -> None:
+    if not can_access_store(actor, store_id):
+        raise Forbidden("This store is outside your account's stores.")
+
+
+def visible_stores(actor: Actor, store_id: str | None) -> list[str] | None:
+    """The stores a list may show: the one asked for (checked), else the caller's own (HQ and the
+    system: every store, None)."""
+    if store_id:
+        require_store(actor, store_id)
+        return [store_id]
+    return None if sees_every_store(actor) else sorted(actor.store_ids)
+
+
+def in_visible_stores(query, column, actor: Actor, store_id: str | None):
+    """A select narrowed to `visible_stores` on its store column."""
+    stores = visible_stores(actor, store_id)
+    return query if stores is None else query.where(column.in_(stores))
+
+
+def only_store(actor: Actor) -> str | None:
+    """The store of a user who works in exactly one (nobody's for HQ and the system)."""
+    if sees_every_store(actor) or len(actor.store_ids) != 1:
+        return None
+    return next(iter(actor.store_ids))
+
+
+def with_default_store(actor: Actor, data: dict, field: str = "store_id") -> dict:
+    """A copy of a query or body with the caller's only store filled in when it names none; a
+    store outside the caller's is refused (403)."""
+    data = dict(data)
+    if not data.get(field) and (store_id := only_store(actor)):
+        data[field] = store_id
+    require_store(actor, data.get(field))
+    return data
+
+
+def required_store(actor: Actor, store_id: str | None, what: str) -> str:
+    """The store a document is for: the one named (checked), else the caller's only store; 422
+    naming `what` when neither says."""
+    store_id = store_id or only_store(actor)
+    if store_id is None:
+        raise Invalid(f"Say which store the {what} is for.", fields={"store_id": ["Required."]},
+                      code="store_required")
+    require_store(actor, store_id)
+    return store_id
