@@ -6,7 +6,7 @@ export DATA_DIR ?= ./var
 export AMQP_URI ?= amqp://guest:guest@localhost:5672/
 export GATEWAY_PORT ?= 8080
 
-.PHONY: install run test test-unit migrate bench bench-drop clean
+.PHONY: install run lint test test-unit migrate bench bench-drop clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -24,7 +24,12 @@ run: install
 	ADMIN_PASSWORD="$${ADMIN_PASSWORD:-admin1234}" PATH="$(abspath $(BIN)):$$PATH" \
 		$(BIN)/python -m deploy.supervise
 
-test: install
+# ruff and mypy (configured in pyproject.toml): seconds, so `make test` runs them before anything slow
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+test: lint
 	deploy/ensure-infra.sh broker postgres
 	deploy/ensure-browser.sh
 	$(BIN)/python -m pytest -q

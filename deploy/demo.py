@@ -68,7 +68,7 @@ def seed_chain(api: requests.Session, url: str) -> None:
                                                     "phone": PHONES[code]})
         reply.raise_for_status()
         store_ids.append(reply.json()["id"])
-    for code, store_id in zip((s[0].lower() for s in STORES), store_ids):
+    for code, store_id in zip((s[0].lower() for s in STORES), store_ids, strict=True):
         for role in ROLES:
             api.post(f"{url}/v1/users", json={"username": f"{role.split('_')[-1]}.{code}",
                                               "password": STAFF_PASSWORD, "role": role,

@@ -10,6 +10,7 @@ import tempfile
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterable
 
 import falcon
 from marshmallow import Schema, ValidationError
@@ -75,6 +76,11 @@ def read_json(req: falcon.Request, limit: int) -> dict:
     return data
 
 
+def endpoint_of(resource: object, method: str) -> Endpoint | None:
+    """The contract `endpoint` declared on the resource's responder for `method` (get, post, ...), if any."""
+    return getattr(getattr(resource, f"on_{method}", None), "endpoint", None)
+
+
 class ValidationFailed(Exception):
     def __init__(self, messages: dict):
         super().__init__("Some fields are not valid.")
@@ -89,6 +95,7 @@ def nul_fields(data, path: str = "") -> dict[str, str]:
     """Where a string (a value or a key) holds a NUL character, which no database column stores."""
     if isinstance(data, str):
         return {path or "_schema": NUL_IN_VALUE} if "\x00" in data else {}
+    items: Iterable[tuple[object, object]]
     if isinstance(data, dict):
         items = data.items()
     elif isinstance(data, list):
@@ -142,7 +149,7 @@ def endpoint(summary: str, *, tag: str, roles: frozenset[str] | None = ALL_ROLES
             if query is not None:
                 req.context.query_json = dict(req.params)
                 req.context.query = validate(query, req.context.query_json)
-            if body is not None:
+            if raw is not None:  # the body its schema declares
                 req.context.body_json = raw
                 req.context.body = validate(body, raw)
             with ExitStack() as cleanup:
@@ -165,7 +172,7 @@ def endpoint(summary: str, *, tag: str, roles: frozenset[str] | None = ALL_ROLES
                 else:
                     resp.media = run()
 
-        wrapped.endpoint = meta
+        wrapped.endpoint = meta  # type: ignore[attr-defined]  # read by endpoint_of; mypy has no function attributes
         return wrapped
 
     return decorator

@@ -34,8 +34,8 @@ def routes(deps: Deps) -> list[tuple[str, object]]:
 
 
 def create_app(deps: Deps) -> falcon.App:
-    app = falcon.App(middleware=[RequestContext(deps.settings.max_body_bytes, deps.settings.trusted_proxies),
-                                 SecurityHeaders(console.PREFIX, mobile.PREFIX)])
+    app = falcon.App(middleware=(RequestContext(deps.settings.max_body_bytes, deps.settings.trusted_proxies),
+                                 SecurityHeaders(console.PREFIX, mobile.PREFIX)))
     app.req_options.strip_url_path_trailing_slash = True
     errors.register(app)
     table = routes(deps)

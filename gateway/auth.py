@@ -1,7 +1,7 @@
 """Tokens and the principal behind a request.
 
-A JWT (HS256, its key named by the `kid` header) names the user and the user's token version (`ver`) when it was issued. A password,
-role or store change, or disabling the account, raises the version (`identity.update_user`), which
+A JWT (HS256, its key named by the `kid` header) names the user and the user's token version (`ver`) when it was
+issued. A password, role or store change, or disabling the account, raises the version (`identity.update_user`), which
 ends every earlier token. Each request reads the user's current version and active flag (one
 primary-key lookup in the identity database, so a change made through one gateway worker holds on
 every worker at once); role and stores are cached per worker for that version.
@@ -92,10 +92,11 @@ class Tokens:
         """A customer token; opened from a link (`CustomerLink`), bound to it and its document and ending
         with it at the latest."""
         now = int(time.time())
-        claims = {"sub": customer_id, "aud": CUSTOMER_AUDIENCE, "iat": now, "exp": now + self.customer_ttl}
+        expires = now + self.customer_ttl
+        claims: dict[str, object] = {"sub": customer_id, "aud": CUSTOMER_AUDIENCE, "iat": now, "exp": expires}
         if link is not None:
             claims.update(lnk=link.id, doc=f"{link.document_type}:{link.document_id}",
-                          exp=min(claims["exp"], int(link.expires_at.timestamp())))
+                          exp=min(expires, int(link.expires_at.timestamp())))
         return jwt.encode(claims, self.secret, algorithm="HS256", headers={"kid": self.kid})
 
     def subject(self, token: str) -> tuple[str, int]:

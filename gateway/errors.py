@@ -10,8 +10,8 @@ from services.common.errors import DomainError
 
 from .api import ValidationFailed
 from .rpc import RemoteError, ServiceUnavailable
-from .words import error_message
 from .schemas import ERROR_CODES
+from .words import error_message
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +30,7 @@ _HTTP_CODES = {400: "malformed_json", 401: "unauthorized", 403: "forbidden", 404
 
 _KNOWN_CODES = {*_HTTP_CODES.values(), *ERROR_CODES}
 """Codes a raised HTTP error may name in its title (a 415 for an upload that is not what it claims, a
-refused one-time code)."""
+refused one-time code, the 409s of an Idempotency-Key)."""
 
 
 def error_body(req: falcon.Request, code: str, message: str, fields: dict | None = None,
@@ -86,7 +86,7 @@ def handle_unavailable(req, resp, exc: ServiceUnavailable, _params):
 def handle_unexpected(req, resp, exc: Exception, _params):
     if isinstance(exc, falcon.HTTPError):  # let Falcon's own machinery serialise these
         raise exc
-    log.exception("unhandled error")
+    log.error("unhandled error", exc_info=exc)
     _respond(req, resp, falcon.HTTP_500, "internal_error", "Internal error; quote the request id to support.")
 
 

@@ -10,7 +10,7 @@ from typing import Callable
 import falcon
 from sqlalchemy import Text, cast, delete
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import sessionmaker
 
 from .models import IdempotencyRecord
 
@@ -20,8 +20,14 @@ def fingerprint(method: str, path: str, body: dict | None) -> str:
     return hashlib.sha256(f"{method} {path}\n{canonical}".encode()).hexdigest()
 
 
-def _conflict(message: str) -> falcon.HTTPConflict:
-    return falcon.HTTPConflict(title="conflict", description=message)
+IN_PROGRESS = "request_in_progress"
+"""The 409 of a repeat while the first request is still running: a client keeps its key and retries later."""
+KEY_REUSED = "idempotency_key_reused"
+"""The 409 of a key sent again with another request: a client takes a new key."""
+
+
+def _conflict(code: str, message: str) -> falcon.HTTPConflict:
+    return falcon.HTTPConflict(title=code, description=message)
 
 
 def idempotent_call(sessions: sessionmaker, user_id: str, key: str, method: str, path: str, body: dict | None,
@@ -37,11 +43,11 @@ def idempotent_call(sessions: sessionmaker, user_id: str, key: str, method: str,
                 session.commit()
             except IntegrityError:
                 session.rollback()
-                raise _conflict("A request with this Idempotency-Key is in progress.")
+                raise _conflict(IN_PROGRESS, "A request with this Idempotency-Key is in progress.") from None
         elif record.fingerprint != print_:
-            raise _conflict("This Idempotency-Key was used for a different request.")
+            raise _conflict(KEY_REUSED, "This Idempotency-Key was used for a different request.")
         elif record.status is None:
-            raise _conflict("A request with this Idempotency-Key is in progress.")
+            raise _conflict(IN_PROGRESS, "A request with this Idempotency-Key is in progress.")
         else:
             return _http_status(record.status), record.response
     try:

@@ -11,7 +11,8 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from services.common.errors import Conflict, Forbidden, Invalid, NotFound
-from services.common.policy import MANAGERS, can_access_store, in_visible_stores, manages, sees_every_store, visible_stores
+from services.common.policy import (MANAGERS, can_access_store, in_visible_stores, manages, sees_every_store,
+                                    visible_stores)
 from services.common.schemas import page
 
 from services.common.db import utcnow
@@ -52,8 +53,8 @@ def login_throttled(session: Session, username: str) -> bool:
     the right password. An address is never locked (a store's staff, or the whole chain behind the
     ingress, share one): see `slow_down_seconds`."""
     since = utcnow() - LOGIN_WINDOW
-    failures = session.scalar(select(func.count()).select_from(LoginFailure).where(
-        LoginFailure.username == username, LoginFailure.at >= since))
+    failures = session.execute(select(func.count()).select_from(LoginFailure).where(
+        LoginFailure.username == username, LoginFailure.at >= since)).scalar_one()
     return failures >= MAX_FAILURES_PER_USER
 
 
@@ -62,8 +63,8 @@ def slow_down_seconds(session: Session, client_ip: str | None) -> float:
     passwords in the window; a right password is never held or refused for its address."""
     if not client_ip:
         return 0.0
-    failures = session.scalar(select(func.count()).select_from(LoginFailure).where(
-        LoginFailure.client_ip == client_ip, LoginFailure.at >= utcnow() - LOGIN_WINDOW))
+    failures = session.execute(select(func.count()).select_from(LoginFailure).where(
+        LoginFailure.client_ip == client_ip, LoginFailure.at >= utcnow() - LOGIN_WINDOW)).scalar_one()
     return SLOW_DOWN_SECONDS if failures >= SLOW_DOWN_AFTER_PER_ADDRESS else 0.0
 
 
@@ -80,9 +81,11 @@ def bootstrap_admin(session: Session, password: str | None) -> str | None:
     password when none was given, so the caller can print it once."""
     if session.scalar(select(func.count()).select_from(User)):
         return None
-    generated = None if password else secrets.token_urlsafe(12)
+    generated = None
+    if not password:
+        password = generated = secrets.token_urlsafe(12)
     session.add(User(username="admin", display_name="Administrator", role="hq_admin",
-                     password_hash=hash_password(password or generated)))
+                     password_hash=hash_password(password)))
     session.flush()
     return generated
 

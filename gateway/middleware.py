@@ -62,7 +62,8 @@ class RequestContext:
         resource taking uploads sets its own `max_body_bytes`."""
         limit = getattr(resource, "max_body_bytes", None) or self.max_body_bytes
         if (req.content_length or 0) > limit:
-            raise falcon.HTTPContentTooLarge(title="payload_too_large", description=f"Bodies are limited to {limit} bytes.")
+            raise falcon.HTTPContentTooLarge(title="payload_too_large",
+                                             description=f"Bodies are limited to {limit} bytes.")
 
     def process_response(self, req: falcon.Request, resp: falcon.Response, resource, req_succeeded: bool) -> None:
         route = req.uri_template or "unmatched"
@@ -83,8 +84,8 @@ CONSOLE_POLICY = "; ".join((
 
 
 class SecurityHeaders:
-    """`nosniff` on every answer; the console (and the customers' phone app) may not be framed and runs only its own files; API
-    answers (tokens, customers' details, money) are never stored by a browser or a proxy."""
+    """`nosniff` on every answer; the console (and the customers' phone app) may not be framed and runs only its
+    own files; API answers (tokens, customers' details, money) are never stored by a browser or a proxy."""
 
     def __init__(self, *app_prefixes: str):
         self.app_prefixes = app_prefixes

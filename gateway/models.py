@@ -4,12 +4,14 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from services.common.db import UTCDateTime, declarative_base, utcnow
+from services.common.db import UTCDateTime, service_metadata, utcnow
 from services.common.ids import new_id
 
-Base = declarative_base()
+
+class Base(DeclarativeBase):
+    metadata = service_metadata()
 
 
 class Store(Base):

@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from marshmallow import Schema, fields, validate
 
-from .api import JSON, Endpoint
+from .api import JSON, Endpoint, endpoint_of
 from .schemas import ErrorBody
 
 _METHODS = ("get", "post", "put", "patch", "delete")
@@ -47,7 +48,7 @@ def _request_schemas(routes: list[tuple[str, object]]) -> set[type]:
     """The schema classes a request body or query string is loaded with, nested ones included."""
     found: set[type] = set()
 
-    def visit(schema) -> None:
+    def visit(schema: type[Schema] | Schema) -> None:
         cls = schema if isinstance(schema, type) else type(schema)
         if cls in found:
             return
@@ -60,7 +61,7 @@ def _request_schemas(routes: list[tuple[str, object]]) -> set[type]:
 
     for _, resource in routes:
         for method in _METHODS:
-            meta = getattr(getattr(resource, f"on_{method}", None), "endpoint", None)
+            meta = endpoint_of(resource, method)
             for schema in (meta.body, meta.query) if meta else ():
                 if schema is not None:
                     visit(schema)
@@ -123,13 +124,14 @@ def build(routes: list[tuple[str, object]], version: str = "1.0.0") -> dict:
     plugin = MarshmallowPlugin(schema_name_resolver=_SchemaNames())
     spec = APISpec(title="Auto-service chain API", version=version, openapi_version="3.0.3", plugins=[plugin],
                    info={"description": "Gateway of the auto-service store chain suite (汽车服务门店)."})
+    assert plugin.converter is not None  # made by APISpec's init_spec
     plugin.converter.add_attribute_function(_enforced(_request_schemas(routes)))
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
     spec.components.schema("ErrorBody", schema=ErrorBody)
     for path, resource in routes:
         operations = {}
         for method in _METHODS:
-            meta: Endpoint | None = getattr(getattr(resource, f"on_{method}", None), "endpoint", None)
+            meta = endpoint_of(resource, method)
             if meta is not None:
                 operations[method] = _operation(meta, path, method)
         if operations:
@@ -138,6 +140,7 @@ def build(routes: list[tuple[str, object]], version: str = "1.0.0") -> dict:
 
 
 def _operation(meta: Endpoint, path: str, method: str) -> dict:
+    content: dict[str, Any]
     if meta.produces != JSON:
         content = {meta.produces: {"schema": {"type": "string", "format": "binary"}}}
     elif meta.response is None:
@@ -149,7 +152,7 @@ def _operation(meta: Endpoint, path: str, method: str) -> dict:
                            "next_cursor": {"type": "string", "nullable": True}}}}}
     else:
         content = {"application/json": {"schema": meta.response}}
-    responses = {str(meta.status): {"description": "OK", "content": content}}
+    responses: dict[str, Any] = {str(meta.status): {"description": "OK", "content": content}}
     if 302 in meta.errors:
         responses["302"] = {"description": "Redirect to a short-lived URL of the object store",
                             "headers": {"Location": {"schema": {"type": "string"}}}}
@@ -158,7 +161,7 @@ def _operation(meta: Endpoint, path: str, method: str) -> dict:
         responses[str(code)] = {"description": _COMMON_ERRORS[code], "content": error_ref}
     if meta.query is not None or "{" in path:
         responses["414"] = _URI_TOO_LONG
-    operation = {"summary": meta.summary, "tags": [meta.tag], "responses": responses,
+    operation: dict[str, Any] = {"summary": meta.summary, "tags": [meta.tag], "responses": responses,
                  "parameters": [{"in": "path", "name": name, "required": True, "schema": {"type": "string"}}
                                 for name in re.findall(r"{(\w+)}", path)]}
     if meta.query is not None:
@@ -167,7 +170,8 @@ def _operation(meta: Endpoint, path: str, method: str) -> dict:
         operation["requestBody"] = {"required": _has_required_fields(meta.body),
                                     "content": {"application/json": {"schema": meta.body}}}
     if meta.upload is not None:
-        operation["requestBody"] = {"required": True, "content": {"multipart/form-data": {"schema": _form(meta.upload)}}}
+        operation["requestBody"] = {"required": True,
+                                    "content": {"multipart/form-data": {"schema": _form(meta.upload)}}}
     if meta.idempotent:
         operation["parameters"].append({"in": "header", "name": "Idempotency-Key", "required": False,
                                         "schema": {"type": "string", "maxLength": 200}})
@@ -177,7 +181,7 @@ def _operation(meta: Endpoint, path: str, method: str) -> dict:
 
 def _form(schema) -> dict:
     """A multipart form: its `file` and the text fields of `schema` (a JSON-encoded list stays a string)."""
-    properties = {"file": {"type": "string", "format": "binary"}}
+    properties: dict[str, dict[str, Any]] = {"file": {"type": "string", "format": "binary"}}
     for name, field_ in schema().fields.items():
         description = field_.metadata.get("description")
         choices = getattr(field_.validate, "choices", None)  # a OneOf: its values (the form takes no others)

@@ -95,7 +95,7 @@ class _Connection:
         try:
             self._publish(service, method, kwargs, headers, timeout, correlation_id)
         except (AMQPError, OSError) as exc:
-            raise _NotSent() from exc
+            raise _NotSent from exc
         deadline = time.monotonic() + timeout
         try:
             while correlation_id not in self.replies:

@@ -7,6 +7,7 @@ from services.common.policy import ROLES
 from services.common.fields import Code, Name, Phone, TimeZone
 from services.common.schemas import ListQuery
 
+ERROR_CODES: tuple[str, ...]  # grown below, one group of rules at a time
 ERROR_CODES = ("malformed_json", "unauthorized", "forbidden", "not_found", "conflict", "payload_too_large",
                "unsupported_media_type", "validation_failed", "rate_limited", "service_unavailable", "internal_error",
                # the counter's rules (sales): which rule refused, for clients to word
@@ -15,6 +16,8 @@ ERROR_CODES = ("malformed_json", "unauthorized", "forbidden", "not_found", "conf
                "not_a_part_item",
                # the quote's and the work order's lifecycle rules (sales, workshop)
                "discount_approval_pending", "delivery_balance_open", "delivery_override_needs_manager")
+
+ERROR_CODES += ("request_in_progress",)  # the gateway's Idempotency-Key (idempotency.py); a reused key is below
 
 ERROR_CODES += (  # the README walk's rules after the counter (workshop, quotes, the till, follow-ups)
     "job_needs_technician", "split_incomplete", "technician_twice", "split_share_out_of_range", "split_not_hundred",
@@ -73,7 +76,7 @@ class ErrorDetail(Schema):
         "description": "A courtesy: in Chinese for `Accept-Language: zh-CN` (the console's words), else English"})
     params = fields.Dict(keys=fields.String(), values=fields.Raw(), metadata={
         "description": "Names and values a client needs to word the error from its code"})
-    fields = fields.Dict(keys=fields.String(), values=fields.Raw())
+    field_errors = fields.Dict(keys=fields.String(), values=fields.Raw(), data_key="fields")  # `fields` is Schema's
 
 
 class ErrorBody(Schema):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Iterable
+from typing import Iterable, Sequence
 
 from services.common.money import format_yuan as yuan
 
@@ -53,13 +53,14 @@ def pricing_mode(tax_inclusive: bool, rate: str | Decimal | None) -> str:
 
 
 def totals_rows(totals: Totals, tax_inclusive: bool, rate: str | Decimal | None,
-                before: list[tuple[str, str]] = ()) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+                before: Sequence[tuple[str, str]] = ()) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     """(the rows down to 合计, the VAT inside 合计 printed under it). `before`: rows that add up to
     小计 (an invoice's per-kind amounts)."""
     tax = (f"税额 {percent(rate)}".strip(), yuan(totals.tax_fen))
     discount = ("优惠", yuan(-totals.discount_fen))
     if tax_inclusive:
-        return ([*before, ("小计（含税）", yuan(totals.subtotal_fen)), discount, ("合计（含税）", yuan(totals.total_fen))],
+        return ([*before, ("小计（含税）", yuan(totals.subtotal_fen)), discount,
+                 ("合计（含税）", yuan(totals.total_fen))],
                 [("其中：不含税金额", yuan(totals.total_fen - totals.tax_fen)), (f"其中：{tax[0]}", tax[1])])
     return [*before, ("小计（不含税）", yuan(totals.subtotal_fen)), discount, tax,
             ("合计（含税）", yuan(totals.total_fen))], []

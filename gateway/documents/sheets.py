@@ -66,11 +66,13 @@ def quote_sheet(quote: dict, parties: Parties) -> Sheet:
     rows, sums = _priced(quoted, inclusive)
     totals, inside = totals_rows(sums, inclusive, rate)
     tables = [LineTable("报价项目", LINE_COLUMNS + ("确认",),
-                        [(*row, DECISIONS.get(line.get("decision"), "")) for row, line in zip(rows, quoted)],
+                        [(*row, DECISIONS.get(line.get("decision"), ""))
+                         for row, line in zip(rows, quoted, strict=True)],
                         (0.06, 0.07, 0.24, 0.09, 0.11, 0.11, 0.1, 0.12, 0.1), PRICED)]
     if declined:
         tables.append(LineTable(
-            "客户不做的项目（不施工、不计入合计）", ("序号", "类别", "项目", "数量", "单价", "优惠", "报价（含税）", "状态"),
+            "客户不做的项目（不施工、不计入合计）",
+            ("序号", "类别", "项目", "数量", "单价", "优惠", "报价（含税）", "状态"),
             [(str(n), KINDS.get(line.get("kind"), ""), _what(line), _quantity(line), yuan(line["unit_price_fen"]),
               yuan(-line["discount_fen"]), yuan(line["total_fen"]), DECLINED) for n, line in enumerate(declined, 1)],
             (0.06, 0.07, 0.26, 0.09, 0.11, 0.1, 0.13, 0.18), frozenset({3, 4, 5, 6})))
@@ -96,7 +98,7 @@ def contract_sheet(order: dict, parties: Parties) -> Sheet:
         facts=parties.facts() + [("签约人", order.get("signed_by") or ""),
                                  ("签约时间", parties.when(order.get("signed_at"))),
                                  ("预计交车", parties.when(order.get("promised_at"))),
-                                 ("付款方式", PAYMENT_METHODS.get(order.get("payment_method"), "")),
+                                 ("付款方式", PAYMENT_METHODS.get(order.get("payment_method") or "", "")),
                                  ("计价方式", pricing_mode(inclusive, rate))],
         tables=[LineTable("维修项目", LINE_COLUMNS, rows, LINE_WIDTHS, PRICED)],
         totals=totals, balance=inside + [("已付定金", yuan(deposit)), ("尾款", yuan(sums.total_fen - deposit))],
@@ -117,7 +119,7 @@ def work_order_sheet(work_order: dict, order: dict, parties: Parties) -> Sheet:
     printed: set[str] = set()
 
     def price(line_id: str | None) -> str:
-        if line_id not in amounts or line_id in printed:
+        if line_id is None or line_id not in amounts or line_id in printed:
             return ""
         printed.add(line_id)
         return yuan(amounts[line_id].gross_fen)
@@ -132,7 +134,8 @@ def work_order_sheet(work_order: dict, order: dict, parties: Parties) -> Sheet:
     others = [(str(n), KINDS.get(line.get("kind"), ""), _what(line), _quantity(line), yuan(line["unit_price_fen"]),
                price(line["id"])) for n, line in enumerate(
                    [line for line in order["lines"] if line["id"] not in printed], 1)]
-    tables = [LineTable("施工项目", ("序号", "作业项目", "工种", "工时", "技师（分成）", "状态", "金额", "完工签字"), jobs,
+    tables = [LineTable("施工项目", ("序号", "作业项目", "工种", "工时", "技师（分成）", "状态", "金额", "完工签字"),
+                        jobs,
                         (0.06, 0.23, 0.13, 0.06, 0.21, 0.08, 0.12, 0.11), frozenset({3, 6})),
               LineTable("领用配件", ("序号", "编码", "配件名称", "数量", "已用", "金额", "领料签字"), parts,
                         (0.06, 0.16, 0.32, 0.08, 0.08, 0.14, 0.16), frozenset({3, 4, 5}))]
@@ -201,9 +204,10 @@ def _quantity(line: dict) -> str:
 def _priced(lines: list[dict], tax_inclusive: bool) -> tuple[list[tuple[str, ...]], Totals]:
     """Quote, contract and invoice lines alike: their rows and what they add up to."""
     amounts: list[LineAmounts] = [line_amounts(line, tax_inclusive) for line in lines]
-    rows = [(str(n), KINDS.get(line.get("kind"), ""), _what(line), _quantity(line), yuan(line["unit_price_fen"]),
-             yuan(a.gross_fen), yuan(-a.discount_fen), yuan(a.net_fen))
-            for n, (line, a) in enumerate(zip(lines, amounts), 1)]
+    rows: list[tuple[str, ...]] = [
+        (str(n), KINDS.get(line.get("kind") or "", ""), _what(line), _quantity(line), yuan(line["unit_price_fen"]),
+         yuan(a.gross_fen), yuan(-a.discount_fen), yuan(a.net_fen))
+        for n, (line, a) in enumerate(zip(lines, amounts, strict=True), 1)]
     return rows, totals_of(amounts)
 
 

@@ -48,12 +48,10 @@ class VisitPhotoForm(Schema):
 
 
 class Uploading(Resource):
+    """A subclass's `authorize_upload(req, **path_params)` asks the owning service, before the upload
+    is read, whether the caller may attach to the document (its store scope): the owner (store_id,
+    owner_type, owner_id, parent_id)."""
     max_body_bytes = media.MAX_UPLOAD_BYTES + FORM_OVERHEAD
-
-    def authorize_upload(self, req: falcon.Request, **params) -> dict:
-        """Ask the owning service, before the upload is read, whether the caller may attach to the
-        document (its store scope): the owner (store_id, owner_type, owner_id, parent_id)."""
-        raise NotImplementedError
 
     def store_upload(self, req: falcon.Request, record: Callable[[dict], dict]) -> dict:
         """Check and keep `req.context.upload` for `req.context.owner`; `record(data)` makes the owner
@@ -71,14 +69,14 @@ class Uploading(Resource):
         storage = self.deps.storage
         storage.put(key, prepared.path, prepared.content_type)
         try:
-            if thumbnail_key:
+            if thumbnail_key and prepared.thumbnail:
                 storage.put(thumbnail_key, prepared.thumbnail, "image/jpeg")
             row = record({
                 "id": attachment_id, "storage_key": key, "thumbnail_key": thumbnail_key,
                 "content_type": prepared.content_type, "kind": prepared.kind, "size": prepared.size,
                 "sha256": prepared.sha256, "width": prepared.width, "height": prepared.height,
                 "taken_at": self.taken_at(prepared.taken_at, owner["store_id"]),
-                **{name: value for name, value in req.context.body.items()}})
+                **req.context.body})
         except BaseException:
             for stored in (key, thumbnail_key):
                 if stored:

@@ -49,8 +49,8 @@ class CodeRequests(Resource):
             code = codes.new_code(session, self.deps.settings.jwt_secret, mobile, client_ip)
         if owner is not None:  # a number nobody owns gets a code row (same limits) but no message
             self.deps.sms.send(Sms(to=mobile, purpose="sign_in",
-                                   body=f"【车主服务】您的登录验证码 {code}，{codes.CODE_TTL.seconds // 60} 分钟内有效。"
-                                        "请勿告诉他人。"))
+                                   body=f"【车主服务】您的登录验证码 {code}，"
+                                        f"{codes.CODE_TTL.seconds // 60} 分钟内有效。请勿告诉他人。"))
         return {"expires_in": int(codes.CODE_TTL.total_seconds()),
                 "resend_after": int(codes.RESEND_AFTER.total_seconds())}
 

@@ -10,7 +10,7 @@ import falcon
 
 from services.common.policy import require_store
 
-from ..api import endpoint
+from ..api import endpoint, endpoint_of
 from ..documents.layout import Sheet, StoreHeader, render
 from ..documents.sheets import Parties, contract_sheet, invoice_sheet, quote_sheet, work_order_sheet
 from . import Resource
@@ -24,7 +24,10 @@ PDF = "application/pdf"
 
 def _roles_of(json_resource: type[Resource]) -> frozenset[str]:
     """The roles that may read the document as JSON may print it."""
-    return json_resource.on_get.endpoint.roles
+    meta = endpoint_of(json_resource, "get")
+    if meta is None or meta.roles is None:
+        raise TypeError(f"{json_resource.__name__} declares no roles to read a document")
+    return meta.roles
 
 
 class Printout(Resource):

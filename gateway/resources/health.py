@@ -29,7 +29,7 @@ class Readyz(Resource):
     def on_get(self, req, resp):
         services = self.deps.settings.services
         with ThreadPoolExecutor(max_workers=len(services) + 1) as pool:
-            checks = dict(zip(services, pool.map(self._ping, services)))
+            checks = dict(zip(services, pool.map(self._ping, services), strict=True))
             checks["identity_db"] = pool.submit(self._identity_db).result()
         failing = sorted(name for name, state in checks.items() if state != "ok")
         if failing:

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 
 from sqlalchemy import DateTime, Engine, MetaData, TypeDecorator, create_engine, event
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import DeclarativeBase, Session
+from sqlalchemy.orm import Session
 
 from . import config
 from .errors import Conflict
@@ -21,13 +21,10 @@ NAMING_CONVENTION = {
 }
 
 
-def declarative_base() -> type[DeclarativeBase]:
-    """A fresh declarative base per service (each owns its own metadata and database)."""
-
-    class Base(DeclarativeBase):
-        metadata = MetaData(naming_convention=NAMING_CONVENTION)
-
-    return Base
+def service_metadata() -> MetaData:
+    """The metadata of a service's own declarative base (each owns its tables and database):
+    `class Base(DeclarativeBase): metadata = service_metadata()`."""
+    return MetaData(naming_convention=NAMING_CONVENTION)
 
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000

@@ -35,8 +35,8 @@ class Database(DependencyProvider):
     def __init__(self, owner: str | None = None):
         self.owner = owner
         self.engine: Engine | None = None
-        self.sessionmaker = None
-        self.relay = None
+        self.sessionmaker: sessionmaker[Session] | None = None
+        self.relay: OutboxRelay | None = None
 
     def setup(self):
         owner = self.owner or self.container.service_name
@@ -52,6 +52,8 @@ class Database(DependencyProvider):
             self.engine.dispose()
 
     def get_dependency(self, worker_ctx) -> Session:
+        if self.sessionmaker is None:
+            raise RuntimeError("Database.get_dependency before setup")
         session = self.sessionmaker()
         session.info["context"] = dict(worker_ctx.context_data)
         session.info["relay"] = self.relay

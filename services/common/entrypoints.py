@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from services.contracts import ContractError, declares, load_payload
 
 from .audit import list_audit_entries
+from .context import Caller
 from .db import utcnow
 from .dependencies import CallerProvider, Database
 from .errors import DomainError
@@ -143,6 +144,9 @@ class ServiceBase:
 
 class AuditTrail:
     """Mixin for a service that keeps an audit trail of its money or stock writes (`audit.py`)."""
+    name: str
+    db: Session  # ServiceBase's dependencies
+    caller: Caller
 
     @rpc
     def list_audit(self, query: dict) -> dict:

@@ -23,9 +23,17 @@ MAX_QUANTITY = Decimal(1_000_000)
 """The most a quantity, a number of hours or a percentage sent to the API may be (in size)."""
 
 
+def with_metadata(kwargs: dict, **defaults) -> dict:
+    """A field's keyword arguments with `defaults` under the caller's own `metadata`, in a new dict
+    (marshmallow keeps the caller's dict as the field's metadata: a shared one must not be changed)."""
+    return {**kwargs, "metadata": {**defaults, **(kwargs.get("metadata") or {})}}
+
+
 class Pattern(validate.Validator):
     """The whole value matches `pattern`, which is written in the syntax Python and ECMAScript share;
     apispec declares a validator's `regex` as the field's `pattern`."""
+
+    error: str
 
     def __init__(self, pattern: str, error: str):
         self.regex = re.compile(pattern)
@@ -39,6 +47,8 @@ class Pattern(validate.Validator):
 
 class Declared(validate.Validator):
     """A rule given as a predicate with the JSON Schema keywords that say the same (`openapi`)."""
+
+    error: str
 
     def __init__(self, accepts, openapi: dict, error: str):
         self.accepts, self.openapi, self.error = accepts, openapi, error
@@ -74,9 +84,8 @@ class Fen(fields.Integer):
     """An amount in integer fen, at most MAX_FEN in size. Refuses floats and booleans outright."""
 
     def __init__(self, *, allow_negative: bool = False, **kwargs):
-        super().__init__(strict=True, **kwargs)
+        super().__init__(strict=True, **with_metadata(kwargs, description="Amount in fen (1/100 CNY), an integer."))
         self.allow_negative = allow_negative
-        self.metadata.setdefault("description", "Amount in fen (1/100 CNY), an integer.")
 
     @property
     def openapi(self) -> dict:
@@ -166,20 +175,20 @@ class ClockTime(fields.Time):
     """A local time of day, hh:mm (24 hours)."""
 
     def __init__(self, **kwargs):
-        super().__init__(format="%H:%M", **kwargs)
-        self.metadata.setdefault("pattern", r"^(?:[01][0-9]|2[0-3]):[0-5][0-9]$")
+        super().__init__(format="%H:%M", **with_metadata(kwargs, pattern=r"^(?:[01][0-9]|2[0-3]):[0-5][0-9]$"))
 
 
 class _Normalized(fields.String):
     """A string put into its canonical form by a `validators.normalize_*` function; `pattern` is
     the canonical form, declared (other spellings are accepted too)."""
-    normalizer = staticmethod(lambda value: value)
     pattern: str | None = None
 
     def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-        if self.pattern:
-            self.metadata.setdefault("pattern", self.pattern)
+        super().__init__(**with_metadata(kwargs, pattern=self.pattern) if self.pattern else kwargs)
+
+    @staticmethod
+    def normalizer(raw: str) -> str:
+        return raw
 
     def _deserialize(self, value, attr, data, **kwargs):
         text = super()._deserialize(value, attr, data, **kwargs)

@@ -16,6 +16,7 @@ from nameko.rpc import Rpc
 from prometheus_client import REGISTRY, Counter, Gauge, Histogram, make_wsgi_app
 from prometheus_client.core import GaugeMetricFamily
 from sqlalchemy import Engine
+from sqlalchemy.pool import QueuePool
 
 from .errors import DomainError
 
@@ -85,7 +86,7 @@ class PoolCollector:
         }
         for service, engine in list(self.engines.items()):
             pool = engine.pool
-            if not hasattr(pool, "checkedout"):  # StaticPool in tests
+            if not isinstance(pool, QueuePool):  # StaticPool in tests
                 continue
             families["checked_out"].add_metric([service], pool.checkedout())
             families["size"].add_metric([service], pool.size())

@@ -123,6 +123,8 @@ def run_env(metadata: MetaData) -> None:
     """The body of every `migrations/env.py` (online mode only): every revision of a run in one
     transaction, on PostgreSQL under an advisory lock, on SQLite with foreign keys checked at the end."""
     url = context.config.get_main_option("sqlalchemy.url")
+    if not url:
+        raise RuntimeError("no sqlalchemy.url: run migrations with python -m services.common.migrate")
     engine = _migration_engine(url)
     with engine.connect() as connection:
         postgres = connection.dialect.name == "postgresql"

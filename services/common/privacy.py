@@ -4,7 +4,9 @@ now point at crm's anonymised record). Legal records keep what the law requires;
 "Privacy: erasure"."""
 from __future__ import annotations
 
-from sqlalchemy import update
+from typing import cast
+
+from sqlalchemy import CursorResult, update
 from sqlalchemy.orm import Session
 
 ERASED_NAME = "已删除客户"
@@ -15,4 +17,4 @@ def blank(session: Session, model, customer_id: str, **values) -> int:
     """Overwrite `values` on every row of `model` about the customer (idempotent: a redelivered
     event writes the same values again); how many rows."""
     result = session.execute(update(model).where(model.customer_id == customer_id).values(**values))
-    return result.rowcount
+    return cast(CursorResult, result).rowcount  # an UPDATE's result is a cursor's

@@ -58,7 +58,8 @@ def prune(engine: Engine, owner: str, now: datetime | None = None) -> dict[str, 
     if OUTBOX.name in tables:
         cutoff = now - event_retention()
         statements += [(OUTBOX.name, delete(OUTBOX).where(OUTBOX.c.sent_at.is_not(None), OUTBOX.c.sent_at < cutoff)),
-                       (PROCESSED_EVENTS.name, delete(PROCESSED_EVENTS).where(PROCESSED_EVENTS.c.processed_at < cutoff))]
+                       (PROCESSED_EVENTS.name,
+                        delete(PROCESSED_EVENTS).where(PROCESSED_EVENTS.c.processed_at < cutoff))]
     if IDEMPOTENCY_RECORDS.name in tables:
         records = IDEMPOTENCY_RECORDS
         statements.append((records.name, delete(records).where(records.c.created_at < now - idempotency_retention())))

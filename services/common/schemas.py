@@ -28,10 +28,9 @@ class Cursor(fields.String):
     """An opaque keyset cursor: the unpadded URL-safe base64 of the last key of the previous page."""
 
     def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-        self.metadata.update(pattern=CURSOR_PATTERN, maxLength=CURSOR_MAX_LENGTH)
-        self.metadata.setdefault("description", "The `next_cursor` of the previous page (one the API did not "
-                                                "issue is refused).")
+        metadata = {"description": "The `next_cursor` of the previous page (one the API did not issue is refused).",
+                    **(kwargs.pop("metadata", None) or {}), "pattern": CURSOR_PATTERN, "maxLength": CURSOR_MAX_LENGTH}
+        super().__init__(metadata=metadata, **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
         text = super()._deserialize(value, attr, data, **kwargs)

@@ -51,8 +51,8 @@ def _undeclared(schema: Schema, data: dict, path: str = "") -> list[str]:
         if field is None:
             found.append(path + key)
             continue
-        many = isinstance(field, fields.List)
-        inner = field.inner if many else field
+        inner = field.inner if isinstance(field, fields.List) else field
+        many = inner is not field
         if isinstance(inner, fields.Nested) and value is not None:
             for index, item in enumerate(value if many else [value]):
                 found += _undeclared(inner.schema, item, f"{path}{key}.{index}." if many else f"{path}{key}.")

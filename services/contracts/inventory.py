@@ -116,9 +116,9 @@ class CataloguePartOut(Contract):
 
 class CataloguePartsOut(Contract):
     items = fields.List(fields.Nested(CataloguePartOut))
-    unknown = fields.List(fields.String())
+    unknown = fields.List(fields.String())  # type: ignore[assignment]  # the wire's name; Schema.unknown is an option
 
 
 class QuotePartsOut(Contract):
     items = fields.List(fields.Nested(QuotePartOut))
-    unknown = fields.List(fields.String())
+    unknown = fields.List(fields.String())  # type: ignore[assignment]  # the wire's name; Schema.unknown is an option

@@ -6,13 +6,17 @@ from datetime import date, datetime
 
 from sqlalchemy import (JSON, BigInteger, Boolean, Date, ForeignKey, Index, Integer, SmallInteger, String, Text,
                         UniqueConstraint)
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from services.common.db import UTCDateTime, declarative_base, utcnow
+from services.common.db import UTCDateTime, service_metadata, utcnow
 from services.common.ids import new_id
 from services.common.outbox import add_infrastructure_tables
 
-Base = declarative_base()
+
+class Base(DeclarativeBase):
+    metadata = service_metadata()
+
+
 add_infrastructure_tables(Base.metadata)
 
 

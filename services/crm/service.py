@@ -174,7 +174,8 @@ class CrmService(ServiceBase):
     @rpc
     def update_store_settings(self, store_id: str, changes: dict) -> dict:
         self.caller.require_store(store_id)
-        return StoreSettingsOut().dump(common.save_store_settings(self.db, store_id, load(StoreSettingsPatch(), changes)))
+        saved = common.save_store_settings(self.db, store_id, load(StoreSettingsPatch(), changes))
+        return StoreSettingsOut().dump(saved)
 
     # -- follow-ups and complaints --------------------------------------------------------------
     def _call_list(self, items: list) -> list[dict]:

@@ -10,14 +10,18 @@ from decimal import Decimal
 
 from sqlalchemy import (JSON, BigInteger, Boolean, Date, ForeignKey, Index, Integer, Numeric, String, Text,
                         UniqueConstraint, text)
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from services.common.db import UTCDateTime, declarative_base, utcnow
+from services.common.db import UTCDateTime, service_metadata, utcnow
 from services.common.ids import new_id
 from services.common.audit import add_audit_table
 from services.common.outbox import add_infrastructure_tables
 
-Base = declarative_base()
+
+class Base(DeclarativeBase):
+    metadata = service_metadata()
+
+
 add_infrastructure_tables(Base.metadata)
 add_audit_table(Base.metadata)
 

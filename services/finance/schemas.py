@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 
-from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from services.common.fields import Code, Fen, Name, Quantity, TimeZone
 from services.common.schemas import ListQuery
@@ -474,7 +474,8 @@ class KpiOut(Schema):
     first_time_qc_pass_pct = Quantity(allow_none=True, metadata={"description": "workshop"})
     technician_productivity_pct = Quantity(allow_none=True, metadata={"description": "workshop: clocked / shift hours"})
     labour_cost_fen = fields.Integer(allow_none=True, metadata={"description": "workshop: clocked hours × hourly cost"})
-    labour_gross_profit_pct = fields.String(allow_none=True, metadata={"description": "(labour − labour cost) / labour"})
+    labour_gross_profit_pct = fields.String(allow_none=True,
+                                            metadata={"description": "(labour − labour cost) / labour"})
     average_satisfaction = fields.Float(allow_none=True, metadata={"description": "crm: follow-up scores 1–5"})
 
 

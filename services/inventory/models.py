@@ -15,15 +15,19 @@ from decimal import Decimal
 
 from sqlalchemy import (JSON, Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, Numeric, String, Text,
                         UniqueConstraint)
-from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
 
-from services.common.db import UTCDateTime, declarative_base, utcnow
+from services.common.db import UTCDateTime, service_metadata, utcnow
 from services.common.ids import new_id
 from services.common.audit import add_audit_table
 from services.common.outbox import add_infrastructure_tables
 from services.common.search import pinyin_initials
 
-Base = declarative_base()
+
+class Base(DeclarativeBase):
+    metadata = service_metadata()
+
+
 add_infrastructure_tables(Base.metadata)
 add_audit_table(Base.metadata)
 

@@ -2,7 +2,6 @@
 (the gateway validates with them and builds its OpenAPI document from them)."""
 from __future__ import annotations
 
-from decimal import Decimal
 
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 

@@ -12,15 +12,19 @@ from decimal import Decimal
 
 from sqlalchemy import (JSON, Boolean, Date, ForeignKey, Index, Integer, Numeric, String, Text, Time,
                         UniqueConstraint, text)
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from services.common.db import UTCDateTime, declarative_base, utcnow
+from services.common.db import UTCDateTime, service_metadata, utcnow
 from services.common.ids import new_id
 from services.common.attachments import add_attachment_table
 from services.common.audit import add_audit_table
 from services.common.outbox import add_infrastructure_tables
 
-Base = declarative_base()
+
+class Base(DeclarativeBase):
+    metadata = service_metadata()
+
+
 add_infrastructure_tables(Base.metadata)
 add_audit_table(Base.metadata)
 add_attachment_table(Base.metadata)
@@ -277,7 +281,8 @@ class Quote(Base):
     approved_by: Mapped[str | None] = mapped_column(String(26))
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     approval_note: Mapped[str | None] = mapped_column(String(200))
-    approval_needs: Mapped[list | None] = mapped_column(JSON, default=list, comment="what waits, as codes and params (words: clients)")
+    approval_needs: Mapped[list | None] = mapped_column(JSON, default=list,
+                                                        comment="what waits, as codes and params (words: clients)")
     rejected_by: Mapped[str | None] = mapped_column(String(26))
     rejected_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     rejection_reason: Mapped[str | None] = mapped_column(String(200))

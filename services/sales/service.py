@@ -387,8 +387,8 @@ class SalesService(AuditTrail, ServiceBase):
         booking = load(cs.CustomerBookingIn(), data)
         vehicle = self._crm("get_vehicle", booking["vehicle_id"], "vehicle_id")
         if vehicle.get("customer_id") != self.caller.require_customer():
-            raise Invalid("Not one of your cars.", fields={"vehicle_id": ["Unknown."]}, code="vehicle_of_other_customer",
-                          params={"plate": vehicle.get("plate") or ""})
+            raise Invalid("Not one of your cars.", fields={"vehicle_id": ["Unknown."]},
+                          code="vehicle_of_other_customer", params={"plate": vehicle.get("plate") or ""})
         return appointment_out.dump(customer.book(self.db, self.caller, booking))
 
     @rpc

@@ -8,15 +8,19 @@ from decimal import Decimal
 
 from sqlalchemy import (JSON, Boolean, Date, ForeignKey, Index, Integer, Numeric, String, Text, Time,
                         UniqueConstraint)
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from services.common.attachments import add_attachment_table
 from services.common.audit import add_audit_table
-from services.common.db import UTCDateTime, declarative_base, utcnow
+from services.common.db import UTCDateTime, service_metadata, utcnow
 from services.common.ids import new_id
 from services.common.outbox import add_infrastructure_tables
 
-Base = declarative_base()
+
+class Base(DeclarativeBase):
+    metadata = service_metadata()
+
+
 add_infrastructure_tables(Base.metadata)
 add_audit_table(Base.metadata)
 add_attachment_table(Base.metadata)

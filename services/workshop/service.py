@@ -13,12 +13,14 @@ from services.common.upstream import ServiceRpc, answer_within_timeout, as_domai
 from services.common.schemas import StoresPeriodQuery, load
 from services.common.timeline import TimelineStepOut
 
-from .domain import bays, clock, completion, customer, dispatch, inspections, privacy, qc, stats, technicians, work_orders
+from .domain import (bays, clock, completion, customer, dispatch, inspections, privacy, qc, stats, technicians,
+                     work_orders)
 from .domain.views import work_order_view, work_order_views
 from .schemas import (AttentionOut, BayCreate, BayListQuery, BayOut, BayPlanOut, BayPlanQuery, CertificationCreate,
                       CertificationOut, ClockOutRequest, ClockRequest, CompleteRequest, CrewBoardOut,
                       CrewBoardQuery, DeliverRequest, DispatchRequest, InspectionCreate, InspectionOut,
-                      JobBoardOut, QcRequest, QcResultOut, QuoteFindingsRequest, ReadyForQcRequest, StatsOut, StatsQuery,
+                      JobBoardOut, QcRequest, QcResultOut, QuoteFindingsRequest, ReadyForQcRequest, StatsOut,
+                      StatsQuery,
                       SuggestionQuery, SuggestionsOut, TechnicianCreate, TechnicianListQuery, TechnicianOut,
                       TechnicianPatch, TimeEntryOut, TrainingCreate, TrainingOut, WorkOrderListQuery, WorkOrderOut)
 

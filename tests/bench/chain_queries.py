@@ -10,11 +10,11 @@ search a customer by phone and by plate (crm.list_customers), a store's work-ord
 history (crm.customer_history), a month's KPIs for one store and for the chain, per store and in one
 row (finance.kpis), and a store's month of workshop figures (workshop.workshop_stats_for_stores, what
 the KPI report joins); and the search boxes: a customer by a middle fragment of a plate, of a
-mobile number or of a name, and by a fragment every customer matches (crm.list_customers `q`), a part by pinyin initials, brand, name fragment
-or a fragment of its OE number (inventory.list_parts `q`; the catalogue is the chain's, the same size
-at both scales). The
-two sizes' calls are interleaved, so the machine's load weighs on both alike. `--explain` prints
-`EXPLAIN (ANALYZE, BUFFERS)` of every SELECT one call of each query sends at the large size.
+mobile number or of a name, and by a fragment every customer matches (crm.list_customers `q`), a part by
+pinyin initials, brand, name fragment or a fragment of its OE number (inventory.list_parts `q`; the catalogue
+is the chain's, the same size at both scales). The two sizes' calls are interleaved, so the machine's load
+weighs on both alike. `--explain` prints `EXPLAIN (ANALYZE, BUFFERS)` of every SELECT one call of each query
+sends at the large size.
 Target: p95 at the large size <= 2x p95 at the small size. Seed both sizes first. Not a test.
 """
 from __future__ import annotations
@@ -56,7 +56,8 @@ class Chain:
     def __init__(self, prefix: str, size: Size):
         urls = database_urls(prefix, size)
         if len(existing(urls)) < len(urls):
-            raise SystemExit(f"scale {size.scale:g} is not seeded: python -m tests.bench.chain_seed --scale {size.scale:g}")
+            raise SystemExit(f"scale {size.scale:g} is not seeded: "
+                             f"python -m tests.bench.chain_seed --scale {size.scale:g}")
         self.size = size
         self.engines = {owner: create_engine(url, pool_size=2) for owner, url in urls.items() if owner in SERVICES}
         self.makers = {owner: sessionmaker(bind=engine, expire_on_commit=False)

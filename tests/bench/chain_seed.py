@@ -9,8 +9,8 @@
 At `--scale 1`: 500 stores; crm 2M customers (home store, unique mobile), 3M vehicles (unique plates),
 5M history entries (one per invoice); workshop 5M delivered work orders plus 20 active ones per store;
 inventory a catalogue of 20,000 parts (the chain's, the same at every scale: named as
-kind, brand and number, with OE numbers and pinyin initials) and 10M stock movements; finance 5M invoices over the 24 months before
-`--until`, two lines each (labour and part) and their cost of sales, and the KPI book recomputed
+kind, brand and number, with OE numbers and pinyin initials) and 10M stock movements; finance 5M invoices over
+the 24 months before `--until`, two lines each (labour and part) and their cost of sales, and the KPI book recomputed
 from them (production keeps it with every invoice). Stores scale with the data, so a
 store's own month looks the same at every scale; the chain grows.
 
@@ -282,7 +282,8 @@ TABLES = [
           "on_hand_after, reference_type, reference_id, created_at", stock_movements, lambda s: s.stock_movements),
     Table("finance", "invoices", "id, number, store_id, order_id, customer_id, vehicle_id, status, labour_fen, "
           "parts_fen, fees_fen, discount_fen, tax_fen, total_fen, paid_fen, billed_hours, clocked_hours, issued_at, "
-          "currency, deposit_fen, refunded_fen, comeback, unbilled_parts, business_date, paid_at", invoices, lambda s: s.invoices),
+          "currency, deposit_fen, refunded_fen, comeback, unbilled_parts, business_date, paid_at",
+          invoices, lambda s: s.invoices),
     Table("finance", "invoice_lines", "id, invoice_id, position, kind, description, op_code, sku, qty, "
           "unit_price_fen, discount_fen, tax_rate, tax_fen, total_fen", invoice_lines, lambda s: 2 * s.invoices),
     Table("finance", "costs_of_sales", "id, order_id, store_id, cost_fen, lines, business_date, created_at",

@@ -87,7 +87,8 @@ def main() -> int:
             started = time.monotonic()
             status = run(path, url, events=not args.no_events, out=out, err=io.StringIO())
             elapsed = time.monotonic() - started
-            print(f"{label:>12}: {args.rows / elapsed:8,.0f} rows/s  ({elapsed:.1f} s, exit {status})  {out.getvalue().strip()}")
+            print(f"{label:>12}: {args.rows / elapsed:8,.0f} rows/s  ({elapsed:.1f} s, exit {status})  "
+                  f"{out.getvalue().strip()}")
         print(f"bad rows generated on purpose: {expected_bad}; database: {'PostgreSQL' if args.pg else 'SQLite'}")
     finally:
         if admin is not None:

@@ -56,7 +56,8 @@ def measure(args, stack, amqp_uri: str) -> dict:
     client.close()
     shop.close()
     propagation, hop = summarise(delays), summarise(hops)
-    return {"propagation": propagation, "opened": summarise(opened), "hop": hop, "polls_median": sorted(polls)[len(polls) // 2],
+    return {"propagation": propagation, "opened": summarise(opened), "hop": hop,
+            "polls_median": sorted(polls)[len(polls) // 2],
             "ratio_p99_over_hop": propagation["p99_ms"] / hop["median_ms"],
             "pass": propagation["p99_ms"] / hop["median_ms"] < TARGET}
 

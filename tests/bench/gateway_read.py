@@ -18,6 +18,7 @@ import signal
 import subprocess
 import sys
 import time
+from functools import partial
 from pathlib import Path
 
 import requests
@@ -81,7 +82,7 @@ def measure(args, stack, log_dir: Path) -> dict:
         for connections in args.connections:
             step(f"{name} at {connections} connections, {args.duration:g} s")
             wrk(url, auth, connections, 2)  # warm-up: pools fill, code paths warm
-            result, cpu = cpu_per_request(stack, lambda: wrk(url, auth, connections, args.duration))
+            result, cpu = cpu_per_request(stack, partial(wrk, url, auth, connections, args.duration))
             figures["runs"].append({"target": name, **result})
             if connections == 16:
                 figures["cpu_ms_per_request"][name] = cpu

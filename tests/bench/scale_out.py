@@ -89,10 +89,11 @@ def measure(args, stack, amqp_uri: str) -> dict:
             result = load(client, context, customer_id, args.threads, args.duration)
             wall = time.monotonic() - wall
             after = (sum(map(cpu_seconds, crm)), postgres_cpu_seconds(), rabbitmq_cpu_seconds(), cpu_seconds(me))
-            used = [(a - b) / wall for a, b in zip(after, before)]
+            used = [(a - b) / wall for a, b in zip(after, before, strict=True)]
             runs.append({"instances": instances, **result,
                          "cores_used": dict(zip(["crm (all instances)", "postgresql", "rabbitmq", "load generator"],
-                                                used)), "loadavg": " ".join(f"{x:.2f}" for x in psutil.getloadavg())})
+                                                used, strict=True)),
+                         "loadavg": " ".join(f"{x:.2f}" for x in psutil.getloadavg())})
     finally:
         client.close()
         for number in range(2, running + 1):

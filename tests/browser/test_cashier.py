@@ -17,13 +17,16 @@ def completed_work(stack, shop, part) -> dict:
     w = f"{url}/v1/work-orders/{car['work_order']['id']}"
     (li, li_session), _ = shop.techs
     [job] = car["work_order"]["jobs"]
-    ok(shop.advisor.post(f"{w}/dispatch", json={"jobs": [{"job_id": job["id"], "technicians": [{"technician_id": li["id"]}]}]}))
+    ok(shop.advisor.post(f"{w}/dispatch", json={"jobs": [{"job_id": job["id"],
+                                                          "technicians": [{"technician_id": li["id"]}]}]}))
     ok(li_session.post(f"{w}/jobs/{job['id']}/clock-in", json={}), 201)
     ok(li_session.post(f"{w}/jobs/{job['id']}/clock-out", json={"job_finished": True}))
     ok(li_session.post(f"{w}/ready-for-qc", json={}))
     ok(shop.manager.post(f"{w}/qc", json={"passed": True}))
-    ok(shop.advisor.post(f"{w}/complete", json={"labour": [{"job_id": job["id"], "technician_id": li["id"], "hours": 1}]}))
-    invoices = eventually(lambda: ok(shop.cashier.get(f"{url}/v1/invoices", params={"store_id": shop.id, "order_id": car["order"]["id"]}))["items"],
+    ok(shop.advisor.post(f"{w}/complete", json={"labour": [{"job_id": job["id"], "technician_id": li["id"],
+                                                            "hours": 1}]}))
+    invoices = eventually(lambda: ok(shop.cashier.get(f"{url}/v1/invoices", params={
+                              "store_id": shop.id, "order_id": car["order"]["id"]}))["items"],
                           bool, "invoice issued")
     return invoices[0]
 

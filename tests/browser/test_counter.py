@@ -123,12 +123,15 @@ def test_counter_flow_from_new_customer_to_signed_contract(console, stack, shop,
     expect(advisor.locator("#order-status h2")).to_contain_text("订单")
     expect(advisor.locator("#order-status")).to_contain_text("¥100.00")
     console.shot(advisor, "order-status")
-    [order] = ok(shop.advisor.get(f"{stack.url}/v1/orders", params={"store_id": shop.id, "customer_id": quote["customer_id"]}))["items"]
+    [order] = ok(shop.advisor.get(f"{stack.url}/v1/orders",
+                                  params={"store_id": shop.id, "customer_id": quote["customer_id"]}))["items"]
     assert order["deposit_fen"] == 10000 and order["signed_by"] == "韩梅梅" and order["state"] == "confirmed"
-    expect(advisor.locator("#order-status .status-line")).to_have_text("已确认，等待车间开工")  # not the API's English line
+    # the console's words, not the API's English line
+    expect(advisor.locator("#order-status .status-line")).to_have_text("已确认，等待车间开工")
     assert_all_chinese(advisor, shop.login["service_advisor"], "WX-DEP-1")
     with advisor.expect_popup() as printed:  # the contract PDF, fetched with the advisor's token
         advisor.locator("#order-status [data-print]").click()
     assert printed.value.url.startswith("blob:")
-    declined = ok(shop.advisor.get(f"{stack.url}/v1/declined-work", params={"customer_id": quote["customer_id"]}))["items"]
+    declined = ok(shop.advisor.get(f"{stack.url}/v1/declined-work",
+                                   params={"customer_id": quote["customer_id"]}))["items"]
     assert [d["description"] for d in declined] == ["环保处理费"]

@@ -21,12 +21,15 @@ def pending_quote(stack, shop, name: str, reason: str) -> dict:
     """A quote with a 25% discount the advisor may not give (10%): it waits for the manager."""
     url, advisor = stack.url, shop.advisor
     customer = ok(advisor.post(f"{url}/v1/customers", json={"name": name, "mobile": data.mobile()}))
-    vehicle = ok(advisor.post(f"{url}/v1/customers/{customer['id']}/vehicles", json={"plate": data.plate(), "make": "丰田"}))
+    vehicle = ok(advisor.post(f"{url}/v1/customers/{customer['id']}/vehicles",
+                              json={"plate": data.plate(), "make": "丰田"}))
     visit = ok(advisor.post(f"{url}/v1/visits", json={"store_id": shop.id, "customer_id": customer["id"],
                                                       "vehicle_id": vehicle["id"], "needs": ["repair"]}))
     quote = ok(advisor.post(f"{url}/v1/quotes", json={"visit_id": visit["id"]}))
-    ok(advisor.post(f"{url}/v1/quotes/{quote['id']}/lines", json={"kind": "labour", "description": "更换刹车片", "hours": 2}))
-    quote = ok(advisor.post(f"{url}/v1/quotes/{quote['id']}/discount", json={"kind": "percent", "value": 25, "reason": reason}))
+    ok(advisor.post(f"{url}/v1/quotes/{quote['id']}/lines",
+                    json={"kind": "labour", "description": "更换刹车片", "hours": 2}))
+    quote = ok(advisor.post(f"{url}/v1/quotes/{quote['id']}/discount",
+                            json={"kind": "percent", "value": 25, "reason": reason}))
     assert quote["approval_status"] == "pending"
     return {**quote, "plate": vehicle["plate"]}
 
@@ -157,14 +160,17 @@ def test_a_new_staff_account_logs_in_and_the_stores_phone_heads_the_printed_quot
 
 def test_the_managers_screens_have_touch_sized_targets_on_a_phone(console, stack, shop):
     phone = console.open(shop.login["store_manager"], PHONE)
-    loaded = {"approvals": "#approvals > *:not(.hint), #approvals-empty", "technicians": "tr[data-tech] [data-action=edit]",
+    loaded = {"approvals": "#approvals > *:not(.hint), #approvals-empty",
+              "technicians": "tr[data-tech] [data-action=edit]",
               "users": "tr[data-user] [data-action]", "store": "#hours-form button"}
     for screen, shown in loaded.items():
         phone.goto(f"{stack.url}/console/#/{screen}")
         expect(phone.locator(shown).first).to_be_visible()
-        small = phone.evaluate("""(name) => [...document.querySelectorAll(`[data-screen=${name}] button, [data-screen=${name}] a,
-            [data-screen=${name}] input:not([type=checkbox]):not([type=radio]), [data-screen=${name}] select`)]
-          .filter((el) => el.offsetParent && el.getBoundingClientRect().height < 44).map((el) => el.outerHTML.slice(0, 80))""", screen)
+        small = phone.evaluate("""(name) => [...document.querySelectorAll(`[data-screen=${name}] button,
+            [data-screen=${name}] a, [data-screen=${name}] input:not([type=checkbox]):not([type=radio]),
+            [data-screen=${name}] select`)]
+          .filter((el) => el.offsetParent && el.getBoundingClientRect().height < 44)
+          .map((el) => el.outerHTML.slice(0, 80))""", screen)
         assert small == [], screen
         assert_all_chinese(phone, shop.login["store_manager"], "李师傅", "王师傅", *shop.login.values())
         console.shot(phone, screen)
@@ -175,7 +181,8 @@ def test_the_managers_screens_are_whole_in_english(console, stack, shop):
     manager.locator("#lang").click()
     for screen in ("approvals", "technicians", "users", "store"):
         manager.goto(f"{stack.url}/console/#/{screen}")
-        words = manager.locator(f"[data-screen={screen}]").locator("th, label > span, button, legend, dt, option, .badge")
+        words = manager.locator(f"[data-screen={screen}]").locator(
+            "th, label > span, button, legend, dt, option, .badge")
         expect(words.first).to_be_visible()
         chinese = [text for text in words.all_inner_texts() if re.search(r"[\u4e00-\u9fff]", text)]
         assert chinese == [], screen
@@ -212,5 +219,6 @@ def test_hq_sees_every_stores_accounts_and_grants_a_store_manager(console, stack
     opening.locator("[name=phone]").fill("0757-83336666")
     opening.locator("button[type=submit]").click()
     expect(hq.locator("#store option", has_text="佛山禅城店")).to_have_count(1)
-    opened = next(s for s in ok(admin.get(f"{stack.url}/v1/stores", params={"limit": 200}))["items"] if s["code"] == code)
+    stores = ok(admin.get(f"{stack.url}/v1/stores", params={"limit": 200}))["items"]
+    opened = next(s for s in stores if s["code"] == code)
     assert opened["phone"] == "0757-83336666"

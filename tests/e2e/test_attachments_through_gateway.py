@@ -11,8 +11,8 @@ import pytest
 from PIL import Image
 
 from tests.e2e.test_sales_through_gateway import check_in, customer_with_vehicle
-from tests.e2e.test_workshop_through_gateway import (add_technician, create_store, make_user, order_payload,
-                                                     wait_for_work_order)
+from tests.e2e.test_workshop_through_gateway import add_technician, order_payload, wait_for_work_order
+from tests.support.accounts import create_store, make_user
 from tests.support.bus import publish
 from tests.unit.test_media import jpeg_with_gps
 

@@ -7,8 +7,9 @@ import uuid
 
 import pytest
 
-from tests.e2e.test_finance_through_gateway import create_store, invoice_for, make_user
+from tests.e2e.test_finance_through_gateway import invoice_for
 from tests.e2e.test_inventory_through_gateway import new_part, ok, purchase
+from tests.support.accounts import create_store, make_user
 
 pytestmark = pytest.mark.e2e
 

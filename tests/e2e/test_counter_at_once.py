@@ -79,11 +79,12 @@ def test_advisors_technicians_and_a_cashier_at_once_get_no_503(own_stack):
 
     def new_quote(visit_id: str):
         return lambda: advisor.post(f"{url}/v1/quotes", json={"visit_id": visit_id, "lines": [
-            {"kind": "part", "sku": part, "qty": 1}, {"kind": "fee", "description": "环保处理费", "unit_price_fen": 500}]})
+            {"kind": "part", "sku": part, "qty": 1},
+            {"kind": "fee", "description": "环保处理费", "unit_price_fen": 500}]})
 
     def clock(action: str, **extra):
         return [lambda w=w, job_id=job_id, t=t: manager.post(f"{w}/jobs/{job_id}/{action}", json={
-            "technician_id": t["id"], **extra}) for (w, job_id), crew in zip(jobs, crews) for t in crew]
+            "technician_id": t["id"], **extra}) for (w, job_id), crew in zip(jobs, crews, strict=True) for t in crew]
 
     # advisors quoting while every technician clocks in
     replies = at_once(*[new_quote(v) for v in visits[:AT_ONCE]], *clock("clock-in"))

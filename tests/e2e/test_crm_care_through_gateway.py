@@ -8,7 +8,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from tests.e2e.test_crm_through_gateway import make_user, new_customer
+from tests.e2e.test_crm_through_gateway import new_customer
+from tests.support.accounts import create_store, make_user
 from tests.support import data
 from tests.support.bus import publish
 
@@ -18,9 +19,7 @@ SHANGHAI = timezone(timedelta(hours=8))
 
 @pytest.fixture(scope="module")
 def store(stack, admin):
-    reply = admin.post(f"{stack.url}/v1/stores", json={"code": f"FS-{uuid.uuid4().hex[:6]}", "name": "佛山禅城店"})
-    assert reply.status_code == 201, reply.text
-    return reply.json()
+    return create_store(stack, admin, "佛山禅城店")
 
 
 @pytest.fixture(scope="module")
@@ -35,8 +34,7 @@ def manager(stack, admin, store):
 
 @pytest.fixture(scope="module")
 def stranger(stack, admin):
-    other = admin.post(f"{stack.url}/v1/stores", json={"code": f"ZH-{uuid.uuid4().hex[:6]}", "name": "珠海店"}).json()
-    return make_user(stack, admin, "service_advisor", [other["id"]])
+    return make_user(stack, admin, "service_advisor", [create_store(stack, admin, "珠海店")["id"]])
 
 
 def eventually(probe, timeout: float = 20.0):
@@ -151,7 +149,8 @@ def test_reminders_by_date_and_by_mileage(stack, vhost, advisor, store):
         return advisor.get(f"{stack.url}/v1/reminders", params={"store_id": store["id"],
                                                                 "due_before": due_before.isoformat()}).json()["items"]
 
-    soon = eventually(lambda: [r for r in reminders((now + timedelta(days=30)).date()) if r["customer_id"] == slow["id"]])
+    soon = eventually(lambda: [r for r in reminders((now + timedelta(days=30)).date())
+                               if r["customer_id"] == slow["id"]])
     assert soon and soon[0]["reason"] == "date" and soon[0]["service_type"] == "OIL-CHG"
     later = eventually(lambda: [r for r in reminders((now + timedelta(days=90)).date())
                                 if r["customer_id"] == fast["id"]])
@@ -179,7 +178,8 @@ def test_a_birthday_campaign_reaches_consenting_customers_once(stack, admin, man
     audience = manager.post(f"{stack.url}/v1/campaigns/audience", json={"segment": {"birthday_this_month": True}})
     assert audience.status_code == 200 and audience.json()["audience_count"] >= 1
     reply = manager.post(f"{stack.url}/v1/campaigns", json={
-        "name": "生日关怀", "channel": "sms", "template": "{name}您好，祝您生日快乐！", "segment": {"birthday_this_month": True}})
+        "name": "生日关怀", "channel": "sms", "template": "{name}您好，祝您生日快乐！",
+        "segment": {"birthday_this_month": True}})
     assert reply.status_code == 201, reply.text
     campaign = reply.json()
     assert campaign["store_id"] == store["id"] and campaign["status"] == "scheduled"

@@ -13,30 +13,19 @@ import requests
 
 from services.contracts.crm import CustomerRegistered
 from tests.support import data
+from tests.support.accounts import create_store, make_user
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
 def store(stack, admin):
-    reply = admin.post(f"{stack.url}/v1/stores", json={"code": f"GZ-{uuid.uuid4().hex[:6]}", "name": "广州天河店"})
-    assert reply.status_code == 201, reply.text
-    return reply.json()
+    return create_store(stack, admin, "广州天河店")
 
 
 @pytest.fixture(scope="module")
 def other_store(stack, admin):
-    reply = admin.post(f"{stack.url}/v1/stores", json={"code": f"SZ-{uuid.uuid4().hex[:6]}", "name": "深圳南山店"})
-    assert reply.status_code == 201, reply.text
-    return reply.json()
-
-
-def make_user(stack, admin, role: str, store_ids: list[str]) -> requests.Session:
-    username = f"{role}-{uuid.uuid4().hex[:8]}"
-    reply = admin.post(f"{stack.url}/v1/users", json={
-        "username": username, "password": "Secret-pass-1", "role": role, "store_ids": store_ids})
-    assert reply.status_code == 201, reply.text
-    return stack.login(username, "Secret-pass-1")
+    return create_store(stack, admin, "深圳南山店")
 
 
 @pytest.fixture(scope="module")
@@ -256,7 +245,7 @@ def test_redelivered_event_is_applied_once(stack, vhost, advisor, store):
 def test_health_metrics_and_openapi(stack):
     assert requests.get(f"{stack.url}/healthz", timeout=5).json()["status"] == "ok"
     ready = requests.get(f"{stack.url}/readyz", timeout=10).json()
-    assert ready["services"] == {**{s: "ok" for s in ("crm", "sales", "workshop", "inventory", "finance")},
+    assert ready["services"] == {**dict.fromkeys(("crm", "sales", "workshop", "inventory", "finance"), "ok"),
                                  "identity_db": "ok"}
     metrics = requests.get(f"{stack.url}/metrics", timeout=5).text
     assert "gateway_http_requests_total" in metrics

@@ -70,13 +70,16 @@ def test_an_erased_customer_is_in_no_document_of_any_service(stack, admin):
                 "vin": vehicle["vin"], "licence": LICENCE}
     tomorrow = (datetime.now(SHANGHAI) + timedelta(days=1)).replace(hour=15, minute=0, second=0, microsecond=0)
     ok(shop.advisor.post(f"{url}/v1/appointments", json={
-        "store_id": shop.id, "customer_id": customer_id, "vehicle_id": vehicle["id"], "slot_start": tomorrow.isoformat(),
+        "store_id": shop.id, "customer_id": customer_id, "vehicle_id": vehicle["id"],
+        "slot_start": tomorrow.isoformat(),
         "services": ["maintenance"], "notes": f"{customer['name']} {customer['mobile']} 来电预约"}))
     ok(shop.advisor.post(f"{url}/v1/test-drives", json={
-        "store_id": shop.id, "customer_id": customer_id, "vehicle_description": "试驾车 汉 EV", "licence_number": LICENCE,
+        "store_id": shop.id, "customer_id": customer_id, "vehicle_description": "试驾车 汉 EV",
+        "licence_number": LICENCE,
         "notes": f"{customer['name']} 试驾"}))
     ok(admin.post(f"{url}/v1/member-cards", json={"kind": "stored_value", "customer_id": customer_id,
-                                                  "store_id": shop.id, "top_up": {"amount_fen": 50000, "method": "cash"}}))
+                                                  "store_id": shop.id,
+                                                  "top_up": {"amount_fen": 50000, "method": "cash"}}))
     before = documents_of(url, admin, customer_id)
     for path in ("/v1/customers/" + customer_id, "/v1/visits?{'customer_id': '" + customer_id + "', 'limit': 100}"):
         assert customer["name"] in before[path] and vehicle["plate"] in before[path]  # what erasure must reach

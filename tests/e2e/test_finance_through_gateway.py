@@ -15,16 +15,11 @@ import pytest
 
 from services.contracts.finance import InvoicePaid, PaymentReceived
 from tests.service.test_finance_service import completed, contract_lines, line, order
+from tests.support.accounts import create_store, make_user
 from tests.support.bus import publish
 from tests.support.rpc_tap import RpcTap
 
 pytestmark = pytest.mark.e2e
-
-
-def create_store(stack, admin, name):
-    reply = admin.post(f"{stack.url}/v1/stores", json={"code": f"F-{uuid.uuid4().hex[:6]}", "name": name})
-    assert reply.status_code == 201, reply.text
-    return reply.json()
 
 
 @pytest.fixture(scope="module")
@@ -35,16 +30,6 @@ def store(stack, admin):
 @pytest.fixture(scope="module")
 def other_store(stack, admin):
     return create_store(stack, admin, "深圳南山店")
-
-
-def make_user(stack, admin, role, store_ids):
-    username = f"fin-{role}-{uuid.uuid4().hex[:8]}"
-    reply = admin.post(f"{stack.url}/v1/users", json={
-        "username": username, "password": "Secret-pass-1", "role": role, "store_ids": store_ids})
-    assert reply.status_code == 201, reply.text
-    session = stack.login(username, "Secret-pass-1")
-    session.user_id = reply.json()["id"]
-    return session
 
 
 @pytest.fixture(scope="module")
@@ -307,7 +292,8 @@ def test_commission_split_60_40_and_kpis_for_a_fresh_store(stack, vhost, admin):
     assert (by["u-a"]["parts_fen"], by["t-b"]["parts_fen"]) == (415, 276)
     day = date.fromisoformat(invoice["business_date"])
     kpis = boss.get(f"{stack.url}/v1/reports/kpis", params={
-        "store_id": shop["id"], "from": (day - timedelta(days=1)).isoformat(), "to": (day + timedelta(days=1)).isoformat()})
+        "store_id": shop["id"], "from": (day - timedelta(days=1)).isoformat(),
+        "to": (day + timedelta(days=1)).isoformat()})
     assert kpis.status_code == 200, kpis.text
     [figures] = kpis.json()["items"]
     # by hand: sales 169.81 + 283.19 + 9.43 = 462.43 for one car; parts 283.19 − 145.00 cost
@@ -316,7 +302,8 @@ def test_commission_split_60_40_and_kpis_for_a_fresh_store(stack, vhost, admin):
     assert figures["effective_labour_rate_fen"] == 11_321  # 169.81 ÷ 1.5 h
     assert figures["technician_efficiency_pct"] == "83.33"  # 1.5 billed ÷ 1.8 clocked
     trend = boss.get(f"{stack.url}/v1/reports/kpis", params={
-        "store_id": shop["id"], "from": (day - timedelta(days=1)).isoformat(), "to": (day + timedelta(days=1)).isoformat(),
+        "store_id": shop["id"], "from": (day - timedelta(days=1)).isoformat(),
+        "to": (day + timedelta(days=1)).isoformat(),
         "group": "day"}).json()["items"]
     assert [(row["period"], row["car_count"], row["sales_fen"], row["parts_cost_fen"]) for row in trend] == [
         (day.isoformat(), 1, 46_243, 14_500)]

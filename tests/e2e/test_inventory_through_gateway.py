@@ -12,9 +12,9 @@ from datetime import date, datetime, timedelta, timezone
 
 import pika
 import pytest
-import requests
 
 from services.contracts import EVENTS
+from tests.support.accounts import create_store, make_user
 
 pytestmark = pytest.mark.e2e
 
@@ -23,17 +23,6 @@ pytestmark = pytest.mark.e2e
 def ok(reply, status=200) -> dict:
     assert reply.status_code == status, reply.text
     return reply.json()
-
-
-def make_store(stack, admin, name) -> dict:
-    return ok(admin.post(f"{stack.url}/v1/stores", json={"code": f"INV-{uuid.uuid4().hex[:6]}", "name": name}), 201)
-
-
-def make_user(stack, admin, role, store_ids) -> requests.Session:
-    username = f"inv-{role}-{uuid.uuid4().hex[:6]}"
-    ok(admin.post(f"{stack.url}/v1/users", json={"username": username, "password": "Secret-pass-1", "role": role,
-                                                 "store_ids": store_ids}), 201)
-    return stack.login(username, "Secret-pass-1")
 
 
 class Events:
@@ -116,7 +105,7 @@ def wait_until(check, timeout=15.0):
 # -- fixtures ------------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def chain(stack, admin):
-    gz, sz = make_store(stack, admin, "广州天河店"), make_store(stack, admin, "深圳南山店")
+    gz, sz = create_store(stack, admin, "广州天河店"), create_store(stack, admin, "深圳南山店")
     return {"gz": gz, "sz": sz,
             "gz_manager": make_user(stack, admin, "store_manager", [gz["id"]]),
             "sz_manager": make_user(stack, admin, "store_manager", [sz["id"]]),
@@ -139,7 +128,8 @@ def new_part(stack, admin, **extra) -> dict:
 @pytest.fixture(scope="module")
 def supplier(stack, admin):
     return ok(admin.post(f"{stack.url}/v1/suppliers", json={
-        "code": f"SUP-{uuid.uuid4().hex[:6]}", "name": "广州博世汽配", "contact_name": "陈经理", "phone": "020-38881234",
+        "code": f"SUP-{uuid.uuid4().hex[:6]}", "name": "广州博世汽配", "contact_name": "陈经理",
+        "phone": "020-38881234",
         "lead_time_days": 2}), 201)
 
 
@@ -368,7 +358,7 @@ def test_parallel_orders_for_the_last_units_reserve_exactly_what_is_there(stack,
 def test_demo_stock_seeds_through_the_public_api(stack, admin):
     from services.inventory import demo
 
-    store = make_store(stack, admin, "佛山禅城店")["id"]
+    store = create_store(stack, admin, "佛山禅城店")["id"]
     demo.seed(admin, stack.url, [store])
     oil = stock_line(stack, admin, store, "OIL-5W30-4L")
     assert (oil["on_hand"], oil["avg_cost_fen"], oil["reorder_point"]) == (24, 29500, 6)

@@ -42,9 +42,10 @@ def test_a_request_through_the_gateway_moves_the_rpc_event_and_outbox_metrics(st
     assert admin.get(f"{stack.url}/v1/parts/no-such-part").status_code == 404
 
     gateway = scrape(f"{stack.url}/metrics")
-    rpc = dict(service="inventory", method="create_part", outcome="ok")
-    assert value(gateway, "gateway_rpc_seconds_count", **rpc) >= value(gateway_before, "gateway_rpc_seconds_count", **rpc) + 1
-    missing = dict(service="inventory", method="get_part", outcome="rejected")
+    rpc = {"service": "inventory", "method": "create_part", "outcome": "ok"}
+    assert value(gateway, "gateway_rpc_seconds_count", **rpc) >= \
+        value(gateway_before, "gateway_rpc_seconds_count", **rpc) + 1
+    missing = {"service": "inventory", "method": "get_part", "outcome": "rejected"}
     assert value(gateway, "gateway_rpc_seconds_count", **missing) >= \
         value(gateway_before, "gateway_rpc_seconds_count", **missing) + 1
     assert value(gateway, "gateway_rpc_seconds_bucket", le="+Inf", **rpc) >= 1
@@ -58,7 +59,7 @@ def test_a_request_through_the_gateway_moves_the_rpc_event_and_outbox_metrics(st
     assert ("service_outbox_oldest_seconds", frozenset({"service": "inventory"}.items())) in inventory
     assert value(inventory, "service_db_pool_size", service="inventory") >= 1
 
-    handled = dict(service="finance", handler="on_stock_valued", outcome="ok")
+    handled = {"service": "finance", "handler": "on_stock_valued", "outcome": "ok"}
     deadline = time.monotonic() + 30
     while True:
         finance = service_metrics(stack, "finance")

@@ -15,6 +15,7 @@ import requests
 from gateway.rpc import RemoteError, RpcClient
 from services.contracts.sales import OrderCancelled, OrderConfirmed, VisitCheckedIn
 from tests.support import data
+from tests.support.accounts import create_store, make_user
 from tests.support.bus import bind, publish
 
 pytestmark = pytest.mark.e2e
@@ -33,20 +34,6 @@ def inventory_quotes_parts(stack, vhost):
             pytest.skip("the running inventory service does not answer quote_parts")
     finally:
         client.close()
-
-
-def create_store(stack, admin, name):
-    reply = admin.post(f"{stack.url}/v1/stores", json={"code": f"S-{uuid.uuid4().hex[:6]}", "name": name})
-    assert reply.status_code == 201, reply.text
-    return reply.json()
-
-
-def make_user(stack, admin, role, store_ids):
-    username = f"{role}-{uuid.uuid4().hex[:8]}"
-    reply = admin.post(f"{stack.url}/v1/users", json={"username": username, "password": "Secret-pass-1",
-                                                      "role": role, "store_ids": store_ids})
-    assert reply.status_code == 201, reply.text
-    return stack.login(username, "Secret-pass-1")
 
 
 @pytest.fixture(scope="module")
@@ -320,7 +307,8 @@ def test_a_user_of_store_b_cannot_read_or_change_store_a_documents(stack, adviso
     _c, _v, visit, quote, url = labour_and_fee_quote(stack, advisor, store)
     assert advisor_b.get(url).status_code == 403
     assert advisor_b.get(f"{stack.url}/v1/visits/{visit['id']}").status_code == 403
-    assert advisor_b.post(f"{url}/lines", json={"kind": "fee", "description": "x", "unit_price_fen": 1}).status_code == 403
+    fee = {"kind": "fee", "description": "x", "unit_price_fen": 1}
+    assert advisor_b.post(f"{url}/lines", json=fee).status_code == 403
     assert advisor_b.post(f"{url}/discount", json={"kind": "percent", "value": 5, "reason": "x"}).status_code == 403
     assert advisor_b.post(f"{url}/present").status_code == 403
     assert advisor_b.post(f"{url}/contract", json=SIGNED).status_code == 403
@@ -329,7 +317,7 @@ def test_a_user_of_store_b_cannot_read_or_change_store_a_documents(stack, adviso
     assert advisor_b.get(f"{stack.url}/v1/quotes/does-not-exist").status_code == 404
     # technicians read, but do not quote
     assert technician.get(url).status_code == 200
-    assert technician.post(f"{url}/lines", json={"kind": "fee", "description": "x", "unit_price_fen": 1}).status_code == 403
+    assert technician.post(f"{url}/lines", json=fee).status_code == 403
     assert quote["state"] == advisor.get(url).json()["state"] == "draft"  # nothing changed
 
 
@@ -353,22 +341,24 @@ def test_packages_of_labour_and_fees_and_price_lists(stack, admin, advisor, mana
         "effective_from": (today + timedelta(days=30)).isoformat()})
     assert entry.status_code == 201, entry.text  # scheduled for next month: not applied today
     assert manager.post(f"{stack.url}/v1/price-lists", json={
-        "kind": "fee", "key": catalogue["package"], "price_fen": 1, "effective_from": today.isoformat()}).status_code == 403
+        "kind": "fee", "key": catalogue["package"], "price_fen": 1,
+        "effective_from": today.isoformat()}).status_code == 403
     customer, vehicle = customer_with_vehicle(stack, advisor)
     visit = check_in(stack, advisor, store, customer, vehicle)
     quote = post(advisor, f"{stack.url}/v1/quotes", {"visit_id": visit["id"]}, 201)
     quote = post(advisor, f"{stack.url}/v1/quotes/{quote['id']}/packages", {"package": catalogue["package"]}, 201)
     # sedan: 1.0 h + 0.5 h at ¥120 + ¥10 = 19000 < the fixed ¥199: sold at the sum
-    assert [l["gross_fen"] for l in quote["lines"]] == [12000, 6000, 1000]
+    assert [line["gross_fen"] for line in quote["lines"]] == [12000, 6000, 1000]
     assert quote["totals"]["total_fen"] == 19000
 
     suv_customer, suv = customer_with_vehicle(stack, advisor, make=catalogue["align"].replace("ALIGN-", "路虎"))
     suv_visit = check_in(stack, advisor, store, suv_customer, suv)
     assert suv_visit["vehicle_class"] == "suv"
     suv_quote = post(advisor, f"{stack.url}/v1/quotes", {"visit_id": suv_visit["id"]}, 201)
-    suv_quote = post(advisor, f"{stack.url}/v1/quotes/{suv_quote['id']}/packages", {"package": catalogue["package"]}, 201)
+    suv_quote = post(advisor, f"{stack.url}/v1/quotes/{suv_quote['id']}/packages",
+                     {"package": catalogue["package"]}, 201)
     # SUV: 1.5 h + 0.75 h at ¥120 + ¥10 = 28000 → the package price 19900, 8100 shown as discount
-    assert [l["hours"] for l in suv_quote["lines"][:2]] == [1.5, 0.75]
+    assert [line["hours"] for line in suv_quote["lines"][:2]] == [1.5, 0.75]
     assert suv_quote["totals"]["total_fen"] == 19900 and suv_quote["totals"]["discount_fen"] == 8100
     assert suv_quote["approval_status"] == "not_required"
     spec = requests.get(f"{stack.url}/openapi.json", timeout=5).json()
@@ -491,9 +481,9 @@ def test_a_package_with_parts_is_priced_from_inventory_in_one_step(
     quote = post(advisor, f"{stack.url}/v1/quotes", {"visit_id": visit["id"]}, 201)
     quote = post(advisor, f"{stack.url}/v1/quotes/{quote['id']}/packages", {"package": f"PKG-MINOR-{suffix}"}, 201)
     # 6000 + 27200 + 4500 = 37700 → the package price 35000, 2700 shown as discount
-    assert [l["gross_fen"] for l in quote["lines"]] == [6000, 27200, 4500]
+    assert [line["gross_fen"] for line in quote["lines"]] == [6000, 27200, 4500]
     assert quote["totals"]["total_fen"] == 35000 and quote["totals"]["discount_fen"] == 2700
-    assert [l["available"] for l in quote["lines"]] == [None, False, False]
+    assert [line["available"] for line in quote["lines"]] == [None, False, False]
 
 
 # -- issue 18: the counter's rules -------------------------------------------------------------
@@ -560,7 +550,7 @@ def test_availability_asks_for_the_quantity_and_the_catalogue_refuses_by_name(
     visit = check_in(stack, advisor, store, customer, vehicle)
     url = f"{stack.url}/v1/quotes/{post(advisor, f'{stack.url}/v1/quotes', {'visit_id': visit['id']}, 201)['id']}"
     quote = post(advisor, f"{url}/lines", {"kind": "part", "sku": sku, "qty": 5}, 201)
-    assert [(l["qty"], l["available"], l["available_qty"]) for l in quote["lines"]] == [(5, False, 2)]
+    assert [(line["qty"], line["available"], line["available_qty"]) for line in quote["lines"]] == [(5, False, 2)]
     quote = post(advisor, f"{url}/lines", {"kind": "part", "sku": sku, "qty": 2}, 201)
     assert quote["lines"][1]["available"] is True
 

@@ -11,7 +11,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from tests.e2e.test_inventory_through_gateway import make_store, make_user, order_confirmed, publish
+from tests.e2e.test_inventory_through_gateway import order_confirmed, publish
+from tests.support.accounts import create_store, make_user
 from tests.support.one_car import eventually, ok
 
 pytestmark = pytest.mark.e2e
@@ -19,7 +20,7 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture(scope="module")
 def stores(stack, admin):
-    gz, sz = make_store(stack, admin, "广州天河店")["id"], make_store(stack, admin, "深圳南山店")["id"]
+    gz, sz = create_store(stack, admin, "广州天河店")["id"], create_store(stack, admin, "深圳南山店")["id"]
     return {"gz": gz, "sz": sz, "gz_manager": make_user(stack, admin, "store_manager", [gz]),
             "sz_manager": make_user(stack, admin, "store_manager", [sz])}
 
@@ -59,11 +60,13 @@ def test_every_stock_movement_is_booked_and_the_reconciliation_holds_after_each(
     # a purchase receipt: Dr 1405 · Cr 2209 goods received not invoiced, at the receipt's cost
     po = ok(gz_manager.post(f"{url}/v1/purchase-orders", json={
         "store_id": gz, "supplier_id": supplier["id"], "submit": True,
-        "lines": [{"sku": filters, "qty": 10, "unit_cost_fen": 1_234}, {"sku": pads, "qty": 3, "unit_cost_fen": 33_333}]}))
+        "lines": [{"sku": filters, "qty": 10, "unit_cost_fen": 1_234},
+                  {"sku": pads, "qty": 3, "unit_cost_fen": 33_333}]}))
     ok(gz_manager.post(f"{url}/v1/purchase-orders/{po['id']}/receipts", json={
         "lines": [{"sku": filters, "qty": 10}, {"sku": pads, "qty": 3}]}))
     here, _there = both("a receipt")
-    assert here["inventory_account_equals_stock_value"]["left_fen"] == 12_340 + 99_999 == value_of(stack, gz_manager, gz)
+    stock_value = value_of(stack, gz_manager, gz)
+    assert here["inventory_account_equals_stock_value"]["left_fen"] == 12_340 + 99_999 == stock_value
 
     # issued to a completed work order: the cost of sale, booked once
     order_id = f"ord-{uuid.uuid4().hex}"

@@ -14,17 +14,12 @@ import requests
 
 from services.contracts.workshop import VehicleDelivered, WorkOrderCompleted
 from tests.support import data
+from tests.support.accounts import create_store, make_user
 from tests.support.bus import bind, publish
 
 pytestmark = pytest.mark.e2e
 
 ALL_DAY = [{"weekday": d, "start": "00:00", "end": "23:59"} for d in range(7)]
-
-
-def create_store(stack, admin, name):
-    reply = admin.post(f"{stack.url}/v1/stores", json={"code": f"W-{uuid.uuid4().hex[:6]}", "name": name})
-    assert reply.status_code == 201, reply.text
-    return reply.json()
 
 
 @pytest.fixture(scope="module")
@@ -35,16 +30,6 @@ def store(stack, admin):
 @pytest.fixture(scope="module")
 def other_store(stack, admin):
     return create_store(stack, admin, "深圳南山店")
-
-
-def make_user(stack, admin, role, store_ids):
-    username = f"ws-{role}-{uuid.uuid4().hex[:8]}"
-    reply = admin.post(f"{stack.url}/v1/users", json={
-        "username": username, "password": "Secret-pass-1", "role": role, "store_ids": store_ids})
-    assert reply.status_code == 201, reply.text
-    session = stack.login(username, "Secret-pass-1")
-    session.user_id = reply.json()["id"]
-    return session
 
 
 @pytest.fixture(scope="module")
@@ -94,14 +79,16 @@ def line(kind, **fields):
 def order_payload(store, vehicle_id=None):
     order_id = str(uuid.uuid4())
     return {"order_id": order_id, "order_number": f"SO{order_id[:8]}", "store_id": store["id"], "visit_id": None,
-            "quote_id": str(uuid.uuid4()), "customer_id": str(uuid.uuid4()), "vehicle_id": vehicle_id or str(uuid.uuid4()),
+            "quote_id": str(uuid.uuid4()), "customer_id": str(uuid.uuid4()),
+            "vehicle_id": vehicle_id or str(uuid.uuid4()),
             "advisor_id": None, "promised_at": (datetime.now(timezone.utc) + timedelta(hours=3)).isoformat(),
             "lines": [line("labour", description="更换机油机滤", op_code="OIL-CHG", skill="maintenance", hours=1),
                       line("labour", description="更换前刹车片", op_code="BRK-PAD", skill="brakes", hours="1.5"),
                       line("part", description="全合成机油 4L", sku="OIL-5W30", qty=4),
                       line("part", description="刹车片", sku="PAD-F", qty=1),
                       line("fee", description="环保处理费")],
-            "totals": {"subtotal_fen": 50000, "discount_fen": 0, "tax_fen": 2830, "total_fen": 50000, "currency": "CNY"},
+            "totals": {"subtotal_fen": 50000, "discount_fen": 0, "tax_fen": 2830, "total_fen": 50000,
+                       "currency": "CNY"},
             "deposit": None, "confirmed_at": datetime.now(timezone.utc).isoformat()}
 
 
@@ -135,7 +122,8 @@ def test_confirmed_order_to_delivery_through_the_gateway(stack, vhost, advisor, 
     [wo] = wait_for_work_order(stack, advisor, payload["order_id"])
     assert time.monotonic() - started < 5  # "within a second", generous for a loaded machine
     time.sleep(1.0)  # give the duplicate every chance
-    assert len(advisor.get(f"{stack.url}/v1/work-orders", params={"order_id": payload["order_id"]}).json()["items"]) == 1
+    listed = advisor.get(f"{stack.url}/v1/work-orders", params={"order_id": payload["order_id"]}).json()["items"]
+    assert len(listed) == 1
     assert wo["status"] == "open" and [j["op_code"] for j in wo["jobs"]] == ["OIL-CHG", "BRK-PAD"]
     assert [(p["sku"], p["qty"]) for p in wo["parts"]] == [("OIL-5W30", 4), ("PAD-F", 1)]
     url = f"{stack.url}/v1/work-orders/{wo['id']}"
@@ -255,8 +243,10 @@ def test_cancelled_order_cancels_the_work_order(stack, vhost, advisor, store):
     publish(vhost, "sales", "order_confirmed", payload)
     [wo] = wait_for_work_order(stack, advisor, payload["order_id"])
     publish(vhost, "sales", "order_cancelled", {"order_id": payload["order_id"], "store_id": store["id"],
-                                                "reason": "客户改期", "cancelled_at": datetime.now(timezone.utc).isoformat()})
-    [cancelled] = wait_for_work_order(stack, advisor, payload["order_id"], predicate=lambda w: w["status"] == "cancelled")
+                                                "reason": "客户改期",
+                                                "cancelled_at": datetime.now(timezone.utc).isoformat()})
+    [cancelled] = wait_for_work_order(stack, advisor, payload["order_id"],
+                                      predicate=lambda w: w["status"] == "cancelled")
     assert cancelled["cancel_reason"] == "客户改期"
     refused = advisor.post(f"{stack.url}/v1/work-orders/{wo['id']}/dispatch", json={"jobs": []})
     assert refused.status_code == 409 and "cancelled" in refused.json()["error"]["message"]
@@ -299,7 +289,8 @@ def test_comeback_is_flagged_for_the_same_vehicle_and_repair(stack, vhost, advis
     flagged = advisor.get(f"{stack.url}/v1/work-orders", params={"comeback": "true", "store_id": store["id"]}).json()
     assert again["id"] in [w["id"] for w in flagged["items"]]
     today = datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat()
-    numbers = advisor.get(f"{stack.url}/v1/workshop-stats", params={"store_id": store["id"], "from": today, "to": today})
+    numbers = advisor.get(f"{stack.url}/v1/workshop-stats",
+                          params={"store_id": store["id"], "from": today, "to": today})
     assert numbers.status_code == 200, numbers.text
     assert numbers.json()["completed"] >= 1 and numbers.json()["time_zone"] == "Asia/Shanghai"
 

@@ -45,7 +45,7 @@ def test_poison_event_is_dead_lettered_listed_and_replayable(stack, vhost, admin
     assert dead["attempts"] == 3  # the first try and the two retries of EVENT_RETRY_DELAYS_MS
     assert "checked_in_at" in dead["error"] and dead["queue"].startswith("evt-sales-visit_checked_in--crm.")
     assert list_dead_letters("crm", vhost.uri)  # listing does not consume
-    handler, deadline = dict(service="crm", handler="on_visit_checked_in"), time.monotonic() + 5
+    handler, deadline = {"service": "crm", "handler": "on_visit_checked_in"}, time.monotonic() + 5
     while True:  # the counter moves once the broker confirmed the dead letter, a moment after it is listable
         after = service_metrics(stack, "crm")
         if value(after, "service_event_dead_letters_total", **handler) > \

@@ -15,7 +15,7 @@ from sqlalchemy.orm import sessionmaker
 from services.common.context import Caller
 from services.crm.service import CrmService
 from services.finance.service import FinanceService
-from tests.bench.chain_seed import Size, TABLES, database_urls, drop, mobile, plate, seed
+from tests.bench.chain_seed import Size, TABLES, drop, mobile, plate, seed
 from tests.support.service import RecordingRelay
 
 HQ = Caller(user_id="seed-test-hq", role="hq_admin")

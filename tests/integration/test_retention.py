@@ -57,8 +57,10 @@ def test_old_rows_go_recent_and_unsent_ones_stay(urls):
         add_outbox(conn, old_sent, retention + timedelta(days=1), retention + timedelta(hours=1))
         add_outbox(conn, recent_sent, retention + timedelta(days=1), retention - timedelta(hours=1))
         add_outbox(conn, old_unsent, retention + timedelta(days=30), None)
-        for event_id, ago in ((old_seen, retention + timedelta(hours=1)), (recent_seen, retention - timedelta(hours=1))):
-            conn.execute(insert(PROCESSED_EVENTS).values(event_id=event_id, handler=HANDLER, processed_at=utcnow() - ago))
+        for event_id, ago in ((old_seen, retention + timedelta(hours=1)),
+                              (recent_seen, retention - timedelta(hours=1))):
+            conn.execute(insert(PROCESSED_EVENTS).values(event_id=event_id, handler=HANDLER,
+                                                         processed_at=utcnow() - ago))
     deleted = prune(engine, "finance")
     assert deleted["outbox"] >= 1 and deleted["processed_events"] >= 1
     assert remaining(engine, OUTBOX.c.event_id, [old_sent, recent_sent, old_unsent]) == {recent_sent, old_unsent}
@@ -97,7 +99,8 @@ def test_a_redelivered_event_inside_the_window_is_still_deduplicated(urls):
     assert retention > redelivery_window()
     with engine.begin() as conn:
         for event_id, ago in ((inside, retention - timedelta(hours=1)), (outside, retention + timedelta(hours=1))):
-            conn.execute(insert(PROCESSED_EVENTS).values(event_id=event_id, handler=HANDLER, processed_at=utcnow() - ago))
+            conn.execute(insert(PROCESSED_EVENTS).values(event_id=event_id, handler=HANDLER,
+                                                         processed_at=utcnow() - ago))
     prune(engine, "finance")
     redeliver(engine, inside)  # skipped: its record is still there
     with pytest.raises(ValidationError):

@@ -33,7 +33,7 @@ def s3_endpoint():
                 break
             except requests.ConnectionError:
                 if time.monotonic() > deadline or process.poll() is not None:
-                    raise RuntimeError("moto server did not start")
+                    raise RuntimeError("moto server did not start") from None
                 time.sleep(0.2)
         yield url
     finally:
@@ -100,7 +100,7 @@ def test_keys_cannot_leave_the_store(tmp_path, photo, key):
         LocalStorage(tmp_path).put(key, photo, "image/jpeg")
 
 
-def test_gateway_stores_uploads_in_s3_and_answers_reads_with_a_short_lived_redirect(app, s3, tmp_path):
+def test_gateway_stores_uploads_in_s3_and_answers_reads_with_a_short_lived_redirect(app, s3, tmp_path):  # noqa: F811
     """The gateway (fake owner RPC, see tests/unit/test_attachment_routes.py) with the S3 backend: the
     bytes are read from the object store itself, never through the gateway."""
     app.deps.rpc, app.deps.storage = OwnerRpc(), s3

@@ -113,8 +113,8 @@ def test_two_advisors_dispatching_one_job_at_once_leave_one_whole_split(sessions
         first = {"jobs": [{"job_id": job_id, "technicians": [{"technician_id": a["id"], "split_pct": 50},
                                                              {"technician_id": b["id"], "split_pct": 50}]}]}
         second = {"jobs": [{"job_id": job_id, "technicians": [{"technician_id": c["id"], "split_pct": 100}]}]}
-        results = all_at_once([lambda: service(sessions()).dispatch(wo["id"], first),
-                               lambda: service(sessions()).dispatch(wo["id"], second)])
+        results = all_at_once([lambda plan=plan, wo_id=wo["id"]: service(sessions()).dispatch(wo_id, plan)
+                               for plan in (first, second)])
         assert all(isinstance(r, dict) for r in results), results
         with engine.connect() as conn:
             split = dict(conn.execute(select(Assignment.technician_id, Assignment.split_pct)

@@ -93,7 +93,8 @@ def build(stack: Stack) -> Chain:
     chain.sessions["hq_admin"] = admin
     chain.users["admin"] = ok(admin.get(f"{stack.url}/v1/me"))
     url = stack.url
-    stores = {name: ok(admin.post(f"{url}/v1/stores", json={"code": unique(f"SEC-{name}"), "name": f"安全测试{name}店"}))
+    stores = {name: ok(admin.post(f"{url}/v1/stores",
+                                  json={"code": unique(f"SEC-{name}"), "name": f"安全测试{name}店"}))
               for name in ("A", "B", "C")}
     for role in ROLES[:-1]:
         chain.users[role], chain.sessions[role] = _account(chain, role, [stores["A"]["id"]])

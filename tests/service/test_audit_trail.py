@@ -4,7 +4,6 @@ caused the event, and the event), what (action, document, amounts and quantities
 id; a write that fails or rolls back leaves none; a document is listed only to its stores and HQ."""
 from __future__ import annotations
 
-import uuid
 from datetime import datetime, timezone
 
 import pytest

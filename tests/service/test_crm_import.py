@@ -13,7 +13,8 @@ from services.crm.importer import main, run
 from services.crm.models import Customer, CustomerTag, Vehicle
 from tests.support import data
 
-HEADER = "name,mobile,gender,birthday,home_store_id,source,tags,marketing_consent,notes,plate,vin,make,model,year,color,mileage_km\n"
+HEADER = ("name,mobile,gender,birthday,home_store_id,source,tags,marketing_consent,notes,"
+          "plate,vin,make,model,year,color,mileage_km\n")
 
 
 @pytest.fixture
@@ -43,7 +44,7 @@ def test_good_rows_go_in_bad_rows_are_reported_by_line_and_a_rerun_changes_nothi
     csv_text = HEADER + "".join([
         f"张伟,{m1},male,1985-04-12,s1,walk_in,vip;老客户,是,,{data.plate()},{data.vin()},丰田,卡罗拉,2019,白,52000\n",
         f"张伟,{m1},,,,,,,,{data.plate()},,,,,,\n",                  # second car of the same customer
-        f"李娜,12345,female,,,,,1,,,,,,,,\n",                        # line 4: bad mobile
+        "李娜,12345,female,,,,,1,,,,,,,,\n",                        # line 4: bad mobile
         f"王芳,{m2},female,1990-02-30,,,,0,,,,,,,,\n",               # line 5: bad date
         f'赵六,{m3},,,,,,yes,"多行\n备\n注",{shared_plate},,,,,,\n',  # lines 6-8: quoted newlines are fine
         f"钱七,{data.mobile()},,,,,,,,{shared_plate},,,,,,\n",        # line 9: plate belongs to 赵六

@@ -5,6 +5,7 @@ import uuid
 from datetime import datetime, timezone
 
 import pytest
+from marshmallow import ValidationError
 from nameko.testing.services import worker_factory
 from sqlalchemy import func, select
 
@@ -94,7 +95,8 @@ def visit_event(customer_id, vehicle_id, mileage, event_id=None):
     return {"event_id": event_id or str(uuid.uuid4()), "type": "sales.visit_checked_in", "version": 1,
             "occurred_at": datetime.now(timezone.utc).isoformat(), "store_id": "s1", "request_id": None,
             "payload": {"visit_id": "v1", "customer_id": customer_id, "vehicle_id": vehicle_id, "store_id": "s1",
-                        "mileage_km": mileage, "needs": ["保养"], "checked_in_at": datetime.now(timezone.utc).isoformat()}}
+                        "mileage_km": mileage, "needs": ["保养"],
+                        "checked_in_at": datetime.now(timezone.utc).isoformat()}}
 
 
 def test_a_redelivered_event_is_applied_once(session):
@@ -119,7 +121,7 @@ def test_mileage_never_goes_backwards_from_events(session):
 
 def test_a_failing_handler_records_nothing(session):
     service = crm(session)
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError):
         service.on_visit_checked_in(visit_event("no-such-customer", None, 1)
                                     | {"payload": {"customer_id": "x"}})  # malformed: no checked_in_at
     assert session.scalar(select(func.count()).select_from(PROCESSED_EVENTS)) == 0

@@ -103,7 +103,7 @@ def assert_books_balance(session, store_id=None):
     balance = finance(session, HQ).trial_balance({"store_id": store_id} if store_id else {})
     assert balance["balanced"], balance
     for entry in session.execute(select(JournalEntry)).scalars():
-        assert sum(l.debit_fen for l in entry.lines) == sum(l.credit_fen for l in entry.lines)
+        assert sum(line.debit_fen for line in entry.lines) == sum(line.credit_fen for line in entry.lines)
     return {a["code"]: a["balance_debit_fen"] - a["balance_credit_fen"] for a in balance["accounts"]}
 
 
@@ -506,7 +506,8 @@ def test_pnl_and_kpis_for_the_month_equal_the_figures_by_hand(session):
     [store] = kpis["items"]
     sales = 16_981 + 28_302 + 28_319 + 943
     assert store["car_count"] == 2 and store["sales_fen"] == sales and store["aro_fen"] == 37_273  # 745.45 ÷ 2, half up
-    assert store["parts_gross_profit_fen"] == 28_319 - 14_500 and store["parts_gross_profit_pct"] == "48.80"  # 138.19 ÷ 283.19
+    assert store["parts_gross_profit_fen"] == 28_319 - 14_500
+    assert store["parts_gross_profit_pct"] == "48.80"  # 138.19 ÷ 283.19
     # labour 452.83 over 2.5 billed hours; 2.5 billed ÷ 3.6 clocked
     assert store["effective_labour_rate_fen"] == 18_113 and store["technician_efficiency_pct"] == "69.44"
     assert "close_ratio" in kpis["owned_elsewhere"]

@@ -285,7 +285,8 @@ def test_cancelled_order_releases_everything(session):
     system.on_order_confirmed(order_confirmed("o-c", [(sku, 3)]))
     assert stock(session, sku)["available"] == 0
     system.on_order_cancelled(envelope("sales.order_cancelled", {
-        "order_id": "o-c", "store_id": S1, "reason": "客户取消", "cancelled_at": datetime.now(timezone.utc).isoformat()}))
+        "order_id": "o-c", "store_id": S1, "reason": "客户取消",
+        "cancelled_at": datetime.now(timezone.utc).isoformat()}))
     level = stock(session, sku)
     assert (level["reserved"], level["available"]) == (0, 3)
     assert inv(session).list_reservations({"store_id": S1, "order_id": "o-c"})["items"][0]["status"] == "released"
@@ -574,8 +575,8 @@ def test_parts_are_found_by_any_part_of_name_sku_brand_oe_number_or_pinyin_initi
 
     assert session.get(Part, brake["id"]).name_initials == "qscp tc"  # kept with the name
     for q, wanted in (("scp", brake), ("刹车片", brake), ("博世", brake), ("PAD", brake), ("33450", brake),
-                      ("5w-30", oil), ("9899", oil), ("qhcjy", oil), ("美孚", oil), ("滤芯", filter_), ("ktlx", filter_),
-                      ("cabin", filter_)):
+                      ("5w-30", oil), ("9899", oil), ("qhcjy", oil), ("美孚", oil), ("滤芯", filter_),
+                      ("ktlx", filter_), ("cabin", filter_)):
         assert found(q) == {wanted["id"]}, q
     assert found("%") == found("_") == set()
     changed = inv(session, HQ).update_part(filter_["id"], {"name": "空气滤清器"})

@@ -34,8 +34,10 @@ class FakeCrm:
     def __init__(self):
         self.calls = []
         self.customers = {"c1": {"id": "c1", "name": "张伟"}, "c2": {"id": "c2", "name": "李娜"}}
-        self.vehicles = {"v1": {"id": "v1", "customer_id": "c1", "plate": "粤B12345", "make": "丰田", "model": "凯美瑞"},
-                         "v2": {"id": "v2", "customer_id": "c1", "plate": "粤B54321", "make": "丰田", "model": "汉兰达"},
+        self.vehicles = {"v1": {"id": "v1", "customer_id": "c1", "plate": "粤B12345", "make": "丰田",
+                                "model": "凯美瑞"},
+                         "v2": {"id": "v2", "customer_id": "c1", "plate": "粤B54321", "make": "丰田",
+                                "model": "汉兰达"},
                          "v3": {"id": "v3", "customer_id": "c1", "plate": "粤B33333", "make": "本田", "model": "飞度"},
                          "v9": {"id": "v9", "customer_id": "c2", "plate": "粤B99999", "make": "本田", "model": "雅阁"}}
 
@@ -58,9 +60,12 @@ class FakeInventory:
     def __init__(self):
         self.calls = []
         self.parts = {
-            "OIL-5W30-1L": {"name": "机油 5W-30 1L", "unit": "L", "unit_price_fen": 6800, "cost_fen": 3500, "available": 40},
-            "OIL-0W20-1L": {"name": "机油 0W-20 1L", "unit": "L", "unit_price_fen": 8800, "cost_fen": 4800, "available": 12},
-            "FILTER-OIL": {"name": "机油滤清器", "unit": "个", "unit_price_fen": 4500, "cost_fen": 2000, "available": 5},
+            "OIL-5W30-1L": {"name": "机油 5W-30 1L", "unit": "L", "unit_price_fen": 6800, "cost_fen": 3500,
+                            "available": 40},
+            "OIL-0W20-1L": {"name": "机油 0W-20 1L", "unit": "L", "unit_price_fen": 8800, "cost_fen": 4800,
+                            "available": 12},
+            "FILTER-OIL": {"name": "机油滤清器", "unit": "个", "unit_price_fen": 4500, "cost_fen": 2000,
+                           "available": 5},
             "PAD-FRONT": {"name": "前刹车片", "unit": "套", "unit_price_fen": 38000, "cost_fen": 30000, "available": 0},
         }
 
@@ -185,8 +190,10 @@ def test_visits_belong_to_their_store(sales):
 def test_quote_prices_labour_parts_and_fees_on_the_server(sales, inventory):
     quote = quote_with_lines(sales)
     labour, oil, filt, fee = quote["lines"]
-    assert (labour["qty"], labour["unit_price_fen"], labour["gross_fen"], labour["price_source"]) == (0.5, 12000, 6000, "store_rate")
-    assert (oil["description"], oil["gross_fen"], oil["available"], oil["price_source"]) == ("机油 5W-30 1L", 27200, True, "inventory")
+    assert (labour["qty"], labour["unit_price_fen"], labour["gross_fen"], labour["price_source"]) == (
+        0.5, 12000, 6000, "store_rate")
+    assert (oil["description"], oil["gross_fen"], oil["available"], oil["price_source"]) == (
+        "机油 5W-30 1L", 27200, True, "inventory")
     assert (filt["gross_fen"], fee["gross_fen"]) == (4500, 1500)
     # tax-inclusive at 13%: 690 + 3129 + 518 + 173
     assert quote["tax_rate"] == "0.13" and quote["tax_inclusive"] is True
@@ -248,7 +255,8 @@ def test_a_discount_above_the_advisors_limit_blocks_presenting_until_a_manager_a
 def test_a_manager_rejects_a_discount_with_a_reason_until_the_advisor_changes_it(sales):
     """The approval queue: what waits is listed with its needs as codes; a rejection is the manager's,
     blocks presenting with its reason, and a changed discount asks again."""
-    quote = sales().set_quote_discount(quote_with_lines(sales)["id"], {"kind": "percent", "value": 15, "reason": "老客户"})
+    quote = sales().set_quote_discount(quote_with_lines(sales)["id"],
+                                       {"kind": "percent", "value": 15, "reason": "老客户"})
     assert quote["approval_needs"] == [{"code": "discount_above_limit", "pct": "15.0", "limit": "10",
                                         "role": "service_advisor"}]
     queue = sales(MANAGER).list_quotes({"store_id": "s1", "approval_status": "pending"})["items"]
@@ -369,7 +377,8 @@ def test_declined_work_quoted_again_is_closed_when_contracted(sales):
     declined = sales().list_declined_work({"customer_id": "c1"})["items"]
     again = sales().create_quote({"visit_id": visit(sales)["id"]})
     filter_work = next(d for d in declined if d["sku"] == "FILTER-OIL")
-    again = sales().add_quote_line(again["id"], {"kind": "part", "sku": "FILTER-OIL", "declined_work_id": filter_work["id"]})
+    again = sales().add_quote_line(again["id"], {"kind": "part", "sku": "FILTER-OIL",
+                                                 "declined_work_id": filter_work["id"]})
     sales().present_quote(again["id"])
     sales().decide_quote(again["id"], {"approved_line_ids": line_ids(again), "declined_line_ids": []})
     contract(sales, again["id"], deposit_fen=0)
@@ -415,7 +424,7 @@ def test_changing_a_presented_quote_makes_a_new_version_and_keeps_the_old(sales)
     sales().present_quote(quote["id"])
     second = sales().revise_quote(quote["id"])
     assert second["version"] == 2 and second["state"] == "draft" and second["number"] == quote["number"]
-    assert [l["gross_fen"] for l in second["lines"]] == [l["gross_fen"] for l in quote["lines"]]
+    assert [line["gross_fen"] for line in second["lines"]] == [line["gross_fen"] for line in quote["lines"]]
     second = sales().add_quote_line(second["id"], {"kind": "fee", "description": "环保处理费", "unit_price_fen": 800})
     old = sales().get_quote(quote["id"])
     assert old["state"] == "expired" and old["superseded_by_id"] == second["id"] and len(old["lines"]) == 4
@@ -614,7 +623,7 @@ def add_minor_service(sales, vehicle_id="v1", **extra):
 
 def test_a_package_adds_its_lines_priced_for_a_sedan_and_an_suv(sales, catalogue, inventory):
     sedan = add_minor_service(sales)
-    assert [l["kind"] for l in sedan["lines"]] == ["labour", "part", "part", "fee"]
+    assert [line["kind"] for line in sedan["lines"]] == ["labour", "part", "part", "fee"]
     assert sedan["lines"][0]["hours"] == 0.5 and sedan["lines"][0]["gross_fen"] == 6000
     assert inventory.calls[-1] == ("s1", ["OIL-5W30-1L", "FILTER-OIL"])  # one call for the package
     # lines sum to 6000 + 27200 + 4500 + 1500 = 39200 < the fixed 39900: sold at the sum, no discount
@@ -624,7 +633,7 @@ def test_a_package_adds_its_lines_priced_for_a_sedan_and_an_suv(sales, catalogue
     # 9600 + 27200 + 4500 + 1500 = 42800 → the package price 39900: 2900 shown as the package discount
     assert suv["totals"]["total_fen"] == 39900 and suv["totals"]["discount_fen"] == 2900
     assert suv["approval_status"] == "not_required"
-    assert sum(l["discount_fen"] for l in suv["lines"]) == 2900
+    assert sum(line["discount_fen"] for line in suv["lines"]) == 2900
 
 
 def test_a_package_part_can_be_swapped_for_an_allowed_grade(sales, catalogue):
@@ -642,7 +651,8 @@ def test_store_override_and_scheduled_price_change_apply_from_their_dates(sales,
     hq.create_price_entry({"kind": "labour_rate", "key": "general", "price_fen": 14000,
                            "effective_from": (today + timedelta(days=30)).isoformat()})
     with pytest.raises(Forbidden):
-        manager.create_price_entry({"kind": "part", "key": "FILTER-OIL", "price_fen": 1, "effective_from": today.isoformat()})
+        manager.create_price_entry({"kind": "part", "key": "FILTER-OIL", "price_fen": 1,
+                                    "effective_from": today.isoformat()})
     with pytest.raises(Invalid):  # outside HQ's limits
         manager.create_price_entry({"kind": "labour_rate", "key": "general", "store_id": "s1", "price_fen": 9000,
                                     "effective_from": today.isoformat()})
@@ -653,8 +663,8 @@ def test_store_override_and_scheduled_price_change_apply_from_their_dates(sales,
     hq.create_price_entry({"kind": "fee", "key": "SUPPLIES", "price_fen": 2000, "effective_from": today.isoformat()})
 
     now = add_minor_service(sales)
-    assert [l["unit_price_fen"] for l in now["lines"]] == [13000, 6800, 3900, 2000]
-    assert [l["price_source"] for l in now["lines"]] == ["price_list", "inventory", "price_list", "price_list"]
+    assert [line["unit_price_fen"] for line in now["lines"]] == [13000, 6800, 3900, 2000]
+    assert [line["price_source"] for line in now["lines"]] == ["price_list", "inventory", "price_list", "price_list"]
     presented = sales().present_quote(now["id"])
 
     manager.create_price_entry({"kind": "labour_rate", "key": "general", "store_id": "s1", "price_fen": 11000,
@@ -689,11 +699,12 @@ def test_labour_line_from_an_operation_takes_hours_for_the_vehicle_class(sales, 
     quote = sales().create_quote({"visit_id": visit(sales, "v2")["id"]})
     quote = sales().add_quote_line(quote["id"], {"kind": "labour", "op_code": "OIL-CHG"})
     line = quote["lines"][0]
-    assert (line["description"], line["hours"], line["skill"], line["gross_fen"]) == ("更换机油机滤", 0.8, "general", 9600)
+    assert (line["description"], line["hours"], line["skill"], line["gross_fen"]) == (
+        "更换机油机滤", 0.8, "general", 9600)
     flat = sales().add_quote_line(quote["id"], {"kind": "labour", "description": "四轮定位", "flat_price_fen": 19800})
     assert flat["lines"][1]["gross_fen"] == 19800 and flat["lines"][1]["price_source"] == "flat"
     removed = sales().remove_quote_line(quote["id"], line["id"])
-    assert [l["description"] for l in removed["lines"]] == ["四轮定位"]
+    assert [line["description"] for line in removed["lines"]] == ["四轮定位"]
 
 
 # -- test drives ------------------------------------------------------------------------------
@@ -784,9 +795,10 @@ def test_parts_are_quoted_under_the_catalogues_sku_and_inactive_ones_refused(sal
     original = inventory.quote_parts
 
     def canonical(store_id, skus):
-        answer = original(store_id, [sku.upper() for sku in skus])
-        for item, asked in zip(answer["items"], skus):
-            item["catalogue_sku"], item["sku"] = item["sku"], asked
+        asked = {sku.upper(): sku for sku in skus}
+        answer = original(store_id, list(asked))
+        for item in answer["items"]:
+            item["catalogue_sku"], item["sku"] = item["sku"], asked[item["sku"]]
         return answer
 
     inventory.quote_parts = canonical
@@ -831,7 +843,8 @@ def test_close_ratio_of_several_stores_in_one_call_equals_each_store_alone(sales
     assert (alone["presented"], alone["approved"], alone["close_ratio_pct"]) == (2, 1, 50)
     both = sales(HQ).quote_stats_for_stores({"from": today, "to": today, "stores": [
         {"store_id": "s1", "time_zone": "UTC"}, {"store_id": "s2", "time_zone": "Asia/Shanghai"}]})["items"]
-    assert both[0] == alone and (both[1]["store_id"], both[1]["presented"], both[1]["close_ratio_pct"]) == ("s2", 0, None)
+    assert both[0] == alone
+    assert (both[1]["store_id"], both[1]["presented"], both[1]["close_ratio_pct"]) == ("s2", 0, None)
     with pytest.raises(Forbidden):
         sales(MANAGER).quote_stats_for_stores({"from": today, "to": today, "stores": [{"store_id": "s2"}]})
     with pytest.raises(Invalid):
@@ -1009,10 +1022,11 @@ def test_a_part_line_is_available_only_when_the_stock_covers_the_quantity(sales,
     quote = sales().create_quote({"visit_id": visit(sales)["id"]})
     for qty in (5, 6):  # 5 filters free at the store
         quote = sales().add_quote_line(quote["id"], {"kind": "part", "sku": "FILTER-OIL", "qty": qty})
-    assert [(l["qty"], l["available"], l["available_qty"]) for l in quote["lines"]] == [(5, True, 5), (6, False, 5)]
+    assert [(line["qty"], line["available"], line["available_qty"]) for line in quote["lines"]] == [
+        (5, True, 5), (6, False, 5)]
     inventory.parts["OIL-0W20-1L"]["available"] = 2
     package = sales().add_quote_package(quote["id"], {"package": "PKG-MINOR", "part_choices": {"1": "OIL-0W20-1L"}})
-    oil = next(l for l in package["lines"] if l["sku"] == "OIL-0W20-1L")
+    oil = next(line for line in package["lines"] if line["sku"] == "OIL-0W20-1L")
     assert (oil["qty"], oil["available"], oil["available_qty"]) == (4, False, 2)  # 4 L asked, 2 L free
 
 

@@ -11,7 +11,6 @@ import pytest
 from nameko.testing.services import worker_factory
 from sqlalchemy import select
 
-from services.common.context import Caller
 from services.common.outbox import OUTBOX
 from services.finance.domain.stock import reconcile
 from services.finance.models import Base as FinanceBase, JournalEntry

@@ -65,7 +65,8 @@ def envelope(fact_type: str, payload: dict, event_id: str | None = None) -> dict
 
 def labour(op_code, skill, hours="1.5", description="保养", category="repair"):
     return {"line_id": str(uuid.uuid4()), "kind": "labour", "description": description, "op_code": op_code,
-            "op_category": category, "skill": skill, "hours": hours, "sku": None, "qty": 1, "unit_price_fen": 20000, "discount_fen": 0,
+            "op_category": category, "skill": skill, "hours": hours, "sku": None, "qty": 1, "unit_price_fen": 20000,
+            "discount_fen": 0,
             "tax_rate": "0.06", "tax_fen": 1132, "total_fen": 20000}
 
 
@@ -171,7 +172,8 @@ def test_dispatch_with_split_moves_to_dispatched_and_refuses_bad_splits_and_miss
     oil, brakes = wo["jobs"]
     with pytest.raises(Invalid) as bad_sum:
         service.dispatch(wo["id"], {"jobs": [{"job_id": oil["id"], "technicians": [
-            {"technician_id": crew["li"]["id"], "split_pct": 60}, {"technician_id": crew["wang"]["id"], "split_pct": 30}]}]})
+            {"technician_id": crew["li"]["id"], "split_pct": 60},
+            {"technician_id": crew["wang"]["id"], "split_pct": 30}]}]})
     assert "split_pct" in bad_sum.value.fields
     with pytest.raises(Invalid) as no_skill:
         service.dispatch(wo["id"], {"jobs": [{"job_id": brakes["id"], "technicians": [

@@ -38,7 +38,8 @@ class Car:
     quote: dict
 
 
-def staff_world(stack: Stack, admin: requests.Session, store_name: str = "广州天河店") -> tuple[dict, requests.Session, str]:
+def staff_world(stack: Stack, admin: requests.Session,
+                store_name: str = "广州天河店") -> tuple[dict, requests.Session, str]:
     """A new store and its service advisor (logged in)."""
     store = ok(admin.post(f"{stack.url}/v1/stores", json={"code": f"C{uuid.uuid4().hex[:6]}", "name": store_name}))
     username = f"advisor-{uuid.uuid4().hex[:8]}"

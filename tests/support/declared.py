@@ -57,7 +57,7 @@ def _endpoints() -> list[tuple[re.Pattern, str, api.Endpoint]]:
     for path, resource in routes(None):
         pattern = re.compile("^" + re.sub(r"\\{\w+\\}", "[^/]+", re.escape(path)) + "$")
         for method in ("get", "post", "put", "patch", "delete"):
-            meta = getattr(getattr(resource, f"on_{method}", None), "endpoint", None)
+            meta = api.endpoint_of(resource, method)
             if meta is not None:
                 table.append((pattern, method.upper(), meta))
     return table

@@ -173,7 +173,7 @@ class MadeUpRows:
             except (exc.IntegrityError, exc.DataError) as error:
                 failures.append(str(error.orig).strip())
                 continue
-            return row | {column.name: value for column, value in zip(table.primary_key.columns, key)}
+            return row | {column.name: value for column, value in zip(table.primary_key.columns, key, strict=True)}
         raise AssertionError(f"cannot make up a row of {table.name}: {failures}")
 
     def _row(self, table: Table, made: dict[str, dict[str, Any]], nullables: bool) -> dict[str, Any]:
@@ -209,4 +209,4 @@ class MadeUpRows:
     def _any_row(self, table: Table, columns: list[str]) -> dict[str, Any] | None:
         with self.engine.connect() as connection:
             found = connection.execute(select(*(table.c[name] for name in columns)).limit(1)).first()
-        return dict(zip(columns, found)) if found else None
+        return dict(zip(columns, found, strict=True)) if found else None

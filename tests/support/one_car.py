@@ -14,6 +14,7 @@ from typing import Callable, ContextManager
 from zoneinfo import ZoneInfo
 
 from tests.support import data
+from tests.support.accounts import create_store, make_user
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 ALL_DAY = [{"weekday": d, "start": "00:00", "end": "23:59"} for d in range(7)]
@@ -54,18 +55,10 @@ class Store:
     def __init__(self, stack, admin):
         self.url = stack.url
         self.admin = admin
-        self.store = ok(admin.post(f"{self.url}/v1/stores", json={
-            "code": f"E2E-{uuid.uuid4().hex[:6]}", "name": "广州天河店", "address": "天河路 385 号"}))
+        self.store = create_store(stack, admin, "广州天河店", address="天河路 385 号")
         self.id = self.store["id"]
-        self.users = {}
-        for role in ("store_manager", "service_advisor", "cashier", "technician", "technician2"):
-            username = f"{role}-{uuid.uuid4().hex[:6]}"
-            user = ok(admin.post(f"{self.url}/v1/users", json={
-                "username": username, "password": "Secret-pass-1", "role": role.rstrip("2"),
-                "store_ids": [self.id]}))
-            session = stack.login(username, "Secret-pass-1")
-            session.user_id = user["id"]
-            self.users[role] = session
+        self.users = {role: make_user(stack, admin, role.rstrip("2"), [self.id])
+                      for role in ("store_manager", "service_advisor", "cashier", "technician", "technician2")}
         self.manager = self.users["store_manager"]
         self.advisor = self.users["service_advisor"]
         self.cashier = self.users["cashier"]
@@ -107,13 +100,15 @@ def confirmed_order(stack, shop, part, skill: str = "maintenance") -> dict:
                                                       "vehicle_id": vehicle["id"], "needs": ["maintenance"]}))
     quote = ok(advisor.post(f"{url}/v1/quotes", json={"visit_id": visit["id"]}))
     q = f"{url}/v1/quotes/{quote['id']}"
-    ok(advisor.post(f"{q}/lines", json={"kind": "labour", "description": "更换机油机滤", "hours": 1, "skill": skill}))
+    ok(advisor.post(f"{q}/lines", json={"kind": "labour", "description": "更换机油机滤", "hours": 1,
+                                        "skill": skill}))
     quote = ok(advisor.post(f"{q}/lines", json={"kind": "part", "sku": part, "qty": 4}))
     ok(advisor.post(f"{q}/present"))
     ok(advisor.post(f"{q}/decision", json={"approved_line_ids": [line["id"] for line in quote["lines"]],
                                            "declined_line_ids": []}))
     order = ok(advisor.post(f"{q}/contract", json={"payment_method": "wechat", "signed_by": "周杰"}), 201)
-    [work_order] = eventually(lambda: ok(advisor.get(f"{url}/v1/work-orders", params={"order_id": order["id"]}))["items"],
+    [work_order] = eventually(lambda: ok(advisor.get(f"{url}/v1/work-orders",
+                                                     params={"order_id": order["id"]}))["items"],
                               bool, "work order opened")
     eventually(lambda: ok(advisor.get(f"{url}/v1/work-orders/{work_order['id']}")),
                lambda wo: not wo["waiting_parts"], "parts reserved")

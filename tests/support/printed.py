@@ -66,7 +66,7 @@ def read(pdf: bytes, tables: dict[str, tuple[str, ...]]) -> Printed:
                 continue  # a job or part whose amount is printed on another row
             names = tables[current]
             assert len(amounts) == len(names), f"{current}: cannot read {line!r} as {names}"
-            row = dict(zip(names, map(fen, amounts)))
+            row = dict(zip(names, map(fen, amounts), strict=True))
             quantity = QUANTITY.search(line)
             if quantity and "单价" in names:
                 row["qty"] = Decimal(quantity.group(1))

@@ -39,7 +39,8 @@ class Stack:
         self.wechatpay_url = f"http://127.0.0.1:{self.wechatpay_port}"  # the WeChat Pay sandbox, as `make run`
         sandbox_env = wechatpay.credentials(log_dir / "wechatpay", self.wechatpay_url)
         self.env = {**os.environ, **database_env, "AMQP_URI": amqp_uri, "DATA_DIR": str(log_dir),
-                    "ADMIN_PASSWORD": ADMIN_PASSWORD, "JWT_SECRET": "e2e-secret-of-at-least-thirty-two-bytes-" + log_dir.name,
+                    "ADMIN_PASSWORD": ADMIN_PASSWORD,
+                    "JWT_SECRET": "e2e-secret-of-at-least-thirty-two-bytes-" + log_dir.name,
                     "GATEWAY_PORT": str(self.port), "GATEWAY_HOST": "127.0.0.1",
                     "GATEWAY_WORKERS": str(gateway_workers), "RPC_TIMEOUT": "3", "PYTHONUNBUFFERED": "1",
                     "EVENT_RETRY_DELAYS_MS": "200,400", "DB_POOL_SIZE": "3", "DB_MAX_OVERFLOW": "5",

@@ -137,7 +137,7 @@ def test_idempotent_repeat_answers_the_first_upload_and_stores_once(client, tmp_
     assert first.status_code == again.status_code == 201 and again.json == first.json
     assert len([c for c in client.deps.rpc.calls if c[1] == "record_finding_photo"]) == 1
     other = post(client, PATH, b"\xff\xd8\xff" + b"another file", headers={"Idempotency-Key": "photo-1"})
-    assert other.status_code == 409
+    assert other.status_code == 409 and other.json["error"]["code"] == "idempotency_key_reused"
 
 
 def test_walk_around_position_and_damage_marks_are_recorded(client, tmp_path):
@@ -145,7 +145,8 @@ def test_walk_around_position_and_damage_marks_are_recorded(client, tmp_path):
     reply = post(client, "/v1/visits/v1/photos", jpeg_with_gps(tmp_path / "gps.jpg").read_bytes(),
                  fields={"position": "front_left", "damage": damage})
     assert reply.status_code == 201, reply.text
-    assert reply.json["position"] == "front_left" and reply.json["damage"] == [{"kind": "scratch", "note": "左前门划痕"}]
+    assert reply.json["position"] == "front_left"
+    assert reply.json["damage"] == [{"kind": "scratch", "note": "左前门划痕"}]
     bad = post(client, "/v1/visits/v1/photos", b"\xff\xd8\xff", fields={"position": "under_the_seat"})
     assert bad.status_code == 422 and "position" in bad.json["error"]["fields"]
 

@@ -7,7 +7,7 @@ from services.common.context import Caller
 from services.common.errors import Forbidden
 from services.common.ids import new_id
 from services.common.money import format_yuan, round_fen, to_qty
-from services.common.schemas import Cursor, ListQuery, encode_cursor, page
+from services.common.schemas import ListQuery, encode_cursor, page
 
 
 def test_ids_are_unique_and_time_ordered():

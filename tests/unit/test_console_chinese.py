@@ -64,7 +64,7 @@ def dictionary() -> dict[str, list[str]]:
     keys = re.findall(r"\b(\w+): \[\"", (JS / "i18n.js").read_text(encoding="utf-8"))
     zh = run_node(f"return {json.dumps(keys)}.map(i18n.worded);", "zh")
     en = run_node(f"return {json.dumps(keys)}.map(i18n.worded);", "en")
-    return {key: [z, e] for key, z, e in zip(keys, zh, en)}
+    return {key: [z, e] for key, z, e in zip(keys, zh, en, strict=True)}
 
 
 def english_words(text: str) -> set[str]:
@@ -79,7 +79,8 @@ needs_node = pytest.mark.skipif(NODE is None, reason="Node.js is not installed")
 def test_every_value_the_services_send_has_words_in_both_languages():
     words = dictionary()
     missing = [f"{prefix}_{value}" for prefix, values in VOCABULARIES.items() for value in values
-               if f"{prefix}_{value}" not in words and not (prefix == "order_line" and f"order_line_{value}_paid" in words)]
+               if f"{prefix}_{value}" not in words
+               and not (prefix == "order_line" and f"order_line_{value}_paid" in words)]
     assert missing == []
     assert all(zh and en for zh, en in words.values())
 
@@ -103,7 +104,8 @@ def test_screens_show_dates_hours_and_api_lines_only_through_the_formatters():
     """The class of the review's `0.008 h`, `2026/12/6`, `Confirmed; waiting…` and a printed `null`."""
     forbidden = {
         "hours with an English unit (use hours())": r"""\}\s?h`|" h"|'h'""",
-        "a date formatted in place (use format.js)": r"toLocale(Date|Time)?String\(\s*[\"'(]|Intl\.DateTimeFormat|getFullYear|getMonth",
+        "a date formatted in place (use format.js)":
+            r"toLocale(Date|Time)?String\(\s*[\"'(]|Intl\.DateTimeFormat|getFullYear|getMonth",
         "an English line of the API shown verbatim": r"\.status_line|\.summary\b",
         "children replaced without leaving out null (use fill())": r"\.replaceChildren\(",
     }
@@ -133,7 +135,8 @@ def test_one_date_format_in_the_stores_time_zone_money_in_yuan_and_hours_as_hour
 @needs_node
 def test_an_orders_status_line_and_crms_history_summaries_are_worded_in_chinese():
     said = run_node("""
-        const orders = [["confirmed", null], ["in_progress", null], ["completed", null], ["completed", "2026-12-06T06:00:00Z"],
+        const orders = [["confirmed", null], ["in_progress", null], ["completed", null],
+                        ["completed", "2026-12-06T06:00:00Z"],
                         ["delivered", null], ["closed", null], ["cancelled", null]]
           .map(([state, paid_at]) => i18n.orderLine({ state, paid_at, cancel_reason: "客户改期" }));
         const history = [
@@ -158,6 +161,7 @@ def test_an_orders_status_line_and_crms_history_summaries_are_worded_in_chinese(
 
 @needs_node
 def test_english_mode_words_the_same_lines_in_english():
-    said = run_node("""return [i18n.orderLine({ state: "confirmed" }), i18n.historySummary({ kind: "payment", summary: "+1205 points" }),
+    said = run_node("""return [i18n.orderLine({ state: "confirmed" }),
+                       i18n.historySummary({ kind: "payment", summary: "+1205 points" }),
                        i18n.historySummary({ kind: "visit", summary: "maintenance" })];""", "en")
     assert said == ["Confirmed; waiting for the workshop to start", "+1205 points", "Maintenance"]

@@ -25,7 +25,8 @@ CASES = {
     "po": {"code": "purchase_order_state", "params": {"number": "PO-20261206-001", "status": "partially_received"}},
     "card": {"code": "card_balance_short", "params": {"balance_fen": "5000"}},
 }
-FIELD_MESSAGES = ["Missing data for required field.", "Must be greater than or equal to 0 and less than or equal to 100.",
+FIELD_MESSAGES = ["Missing data for required field.",
+                  "Must be greater than or equal to 0 and less than or equal to 100.",
                   "Longer than maximum length 50.", "Something the console has no words for."]
 
 

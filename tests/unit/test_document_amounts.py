@@ -112,7 +112,8 @@ def test_a_tax_exclusive_line_prints_its_amount_on_the_unit_prices_basis():
     amounts = line_amounts(line, tax_inclusive=False)
     assert (amounts.gross_fen, amounts.discount_fen, amounts.net_fen) == (12_000, 600, 11_400)
     rows, inside = totals_rows(totals_of([amounts]), tax_inclusive=False, rate="0.13")
-    assert rows == [("小计（不含税）", "¥120.00"), ("优惠", "-¥6.00"), ("税额 13%", "¥14.82"), ("合计（含税）", "¥128.82")]
+    assert rows == [("小计（不含税）", "¥120.00"), ("优惠", "-¥6.00"), ("税额 13%", "¥14.82"),
+                    ("合计（含税）", "¥128.82")]
     assert inside == []
     rows, inside = totals_rows(totals_of([line_amounts({**line, "total_fen": 11_400, "tax_fen": 1_312}, True)]),
                                tax_inclusive=True, rate="0.13")

@@ -88,7 +88,8 @@ def test_each_document_prints_its_store_car_lines_and_totals(app, shop):
         assert reply.headers["Cache-Control"] == "no-store"
         assert number in reply.headers["Content-Disposition"]
         [text] = pages(reply)
-        for expected in (title, number, "广州天河店", "天河路 385 号", "020-38885678", "张伟", PLATE, VIN, "丰田 凯美瑞",
+        for expected in (title, number, "广州天河店", "天河路 385 号", "020-38885678", "张伟", PLATE, VIN,
+                         "丰田 凯美瑞",
                          "¥1,234.50", "壹仟贰佰叁拾肆元伍角整", "第 1 页 / 共 1 页"):
             assert expected in text, (path, expected, text)
         mileage = "里程：\n42,000 km" if title == "结算单" else "进厂里程：\n45,000 km"  # the visit's, else the car's

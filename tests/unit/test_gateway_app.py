@@ -29,7 +29,8 @@ def test_wrong_password_and_bad_tokens_are_401(app):
     expired = jwt.encode({"sub": "x", "exp": int(time.time()) - 10}, SECRET, algorithm="HS256")
     reply = app.simulate_get("/v1/me", headers={"Authorization": f"Bearer {expired}"})
     assert reply.status_code == 401 and "expired" in reply.json["error"]["message"]
-    forged = jwt.encode({"sub": "x", "exp": int(time.time()) + 60}, "another-secret-of-thirty-two-bytes!", algorithm="HS256")
+    forged = jwt.encode({"sub": "x", "exp": int(time.time()) + 60}, "another-secret-of-thirty-two-bytes!",
+                        algorithm="HS256")
     assert app.simulate_get("/v1/me", headers={"Authorization": f"Bearer {forged}"}).status_code == 401
 
 

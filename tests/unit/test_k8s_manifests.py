@@ -56,7 +56,7 @@ WAIT_FOR_SCHEMA_RSS_MB = 58
 
 # The longest handler each service can have in flight when SIGTERM arrives (README "Graceful
 # shutdown"): crm's campaign tick (240 webhook sends), elsewhere one transaction per worker.
-LONGEST_HANDLER_SECONDS = {name: 60 for name in config.SERVICES} | {"crm": 300}
+LONGEST_HANDLER_SECONDS = dict.fromkeys(config.SERVICES, 60) | {"crm": 300}
 
 ENV_READ = re.compile(
     r"""(?:os\.environ\.get|os\.getenv|env_int|env_float)\(\s*["']([A-Z][A-Z0-9_]*)["']"""
@@ -337,7 +337,7 @@ def deployment_problems(docs: list[dict]) -> list[str]:
             if owner in OWNERS and urls != {f"{owner.upper()}_DATABASE_URL"}:
                 found.append(f"{name}/{container.get('name')}: database URLs {sorted(urls)}, "
                              f"expected only {owner.upper()}_DATABASE_URL")
-            for var, value in env_values(container, docs).items():
+            for var in env_values(container, docs):
                 if SECRET_LOOKING.search(var):
                     found.append(f"{name}/{container.get('name')}: {var} is a literal, not a secretKeyRef")
             for item in container.get("env") or []:
@@ -431,7 +431,8 @@ def liveness_problems(name: str, main: dict, docs: list[dict]) -> list[str]:
     found: list[str] = []
     probe = main.get("livenessProbe") or {}
     if "exec" in probe:
-        found.append(f"{name}: livenessProbe goes through the broker ({probe_argv(probe)}); liveness checks the process")
+        found.append(f"{name}: livenessProbe goes through the broker ({probe_argv(probe)}); "
+                     "liveness checks the process")
     http = probe.get("httpGet") or {}
     ports = {p.get("name"): p.get("containerPort") for p in main.get("ports") or []}
     metrics_port = env_values(main, docs).get("METRICS_PORT")
@@ -572,7 +573,8 @@ def scaling_problems(docs: list[dict], queues: dict) -> list[str]:
         if ref.get("kind") != "Deployment" or ref.get("name") not in deployments:
             found.append(f"HorizontalPodAutoscaler {name} targets {ref}, no Deployment")
         scaled.setdefault(ref.get("name"), []).append(f"HPA {name}")
-        if not any(m.get("type") == "Resource" and m["resource"]["name"] == "cpu" for m in hpa["spec"].get("metrics", [])):
+        if not any(m.get("type") == "Resource" and m["resource"]["name"] == "cpu"
+                   for m in hpa["spec"].get("metrics", [])):
             found.append(f"HorizontalPodAutoscaler {name} does not scale on CPU")
     if "gateway" not in {ref for ref, by in scaled.items() if any(b.startswith("HPA") for b in by)}:
         found.append("gateway: no CPU HorizontalPodAutoscaler")
@@ -1006,7 +1008,8 @@ MUTATIONS = {
 
 TRIAL_MUTATIONS = {
     "init.sql misses a database": (lambda d: next(m for m in d if m.get("kind") == "ConfigMap" and m["metadata"][
-        "name"].startswith("postgres-init"))["data"].update({"init.sql": "CREATE DATABASE crm;"}), "one database per owner"),
+        "name"].startswith("postgres-init"))["data"].update({"init.sql": "CREATE DATABASE crm;"}),
+        "one database per owner"),
     "no postgres StatefulSet": (lambda d: _drop(d, "StatefulSet", "postgres"), "no postgres StatefulSet"),
     "no rabbitmq Service": (lambda d: _drop(d, "Service", "rabbitmq"), "no Service rabbitmq"),
     "init.sql not mounted": (lambda d: next(c for c in containers(_find(d, "StatefulSet", "postgres")))[

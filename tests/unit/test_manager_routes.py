@@ -10,11 +10,12 @@ def test_only_managers_reject_a_discount_and_only_with_a_reason(app):
     store = new_store(app, "RJ1")
     advisor, manager = login_as(app, "service_advisor", [store]), login_as(app, "store_manager", [store])
     app.deps.rpc.calls.clear()
-    assert app.simulate_post("/v1/quotes/q1/discount/reject", json={"reason": "太多"}, headers=advisor).status_code == 403
-    reply = app.simulate_post("/v1/quotes/q1/discount/reject", json={}, headers=manager)
+    reject = "/v1/quotes/q1/discount/reject"
+    assert app.simulate_post(reject, json={"reason": "太多"}, headers=advisor).status_code == 403
+    reply = app.simulate_post(reject, json={}, headers=manager)
     assert reply.status_code == 422 and "reason" in reply.json["error"]["fields"] and app.deps.rpc.calls == []
     app.deps.rpc.behaviour[("sales", "reject_quote_discount")] = {"id": "q1", "approval_status": "rejected"}
-    assert app.simulate_post("/v1/quotes/q1/discount/reject", json={"reason": "最多 10%"}, headers=manager).status_code == 200
+    assert app.simulate_post(reject, json={"reason": "最多 10%"}, headers=manager).status_code == 200
     assert app.deps.rpc.calls[-1][1] == "reject_quote_discount"
     assert app.deps.rpc.calls[-1][3] == {"quote_id": "q1", "data": {"reason": "最多 10%"}}
 
@@ -42,7 +43,8 @@ def test_staff_accounts_are_refused_with_codes_and_params(app):
     taken = app.simulate_post("/v1/users", json=body, headers=manager)
     assert taken.status_code == 409 and taken.json["error"]["code"] == "username_taken"
     assert taken.json["error"]["params"] == {"username": "new.advisor"}
-    boss = app.simulate_post("/v1/users", json={**body, "username": "new.boss", "role": "store_manager"}, headers=manager)
+    boss = app.simulate_post("/v1/users", json={**body, "username": "new.boss", "role": "store_manager"},
+                             headers=manager)
     assert boss.status_code == 403 and boss.json["error"]["code"] == "role_needs_hq"
     nowhere = app.simulate_post("/v1/users", json={**body, "username": "new.cashier", "store_ids": []}, headers=manager)
     assert nowhere.json["error"]["code"] == "store_required"

@@ -197,7 +197,8 @@ def test_made_up_rows_fill_every_table_respecting_keys_and_checks_and_see_a_lost
     rows.fill()
     rows.fill()
     with engine.connect() as connection:
-        assert connection.exec_driver_sql("SELECT count(*) FROM moves m JOIN stock s ON s.id = m.stock_id").scalar() == 2
+        joined = "SELECT count(*) FROM moves m JOIN stock s ON s.id = m.stock_id"
+        assert connection.exec_driver_sql(joined).scalar() == 2
         assert connection.exec_driver_sql("SELECT count(*) FROM notes WHERE move_id IS NULL").scalar() == 2
         assert connection.exec_driver_sql("SELECT count(*) FROM stock WHERE note IS NULL").scalar() == 1
     assert rows.lost() == {}

@@ -87,7 +87,8 @@ def test_package_price_difference_is_a_discount_that_needs_no_approval():
 
 
 def test_negotiated_percent_is_the_deepest_on_any_line():
-    lines = [LineInput("a", Decimal(1), 10000, discount=Discount(AMOUNT, Decimal(2500))), LineInput("b", Decimal(1), 10000)]
+    lines = [LineInput("a", Decimal(1), 10000, discount=Discount(AMOUNT, Decimal(2500))),
+             LineInput("b", Decimal(1), 10000)]
     price = price_quote(lines, tax_rate=VAT, tax_inclusive=True)
     assert price.max_negotiated_pct == Decimal(25)  # the quote as a whole is 12.5% off
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import String, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
-from services.common.db import declarative_base, make_engine, unique_or_conflict
+from services.common.db import make_engine, service_metadata, unique_or_conflict
 from services.common.errors import Conflict
 
-Base = declarative_base()
+
+class Base(DeclarativeBase):
+    metadata = service_metadata()
 
 
 class Member(Base):

@@ -108,7 +108,8 @@ def test_only_active_technicians_of_the_store_with_the_skill_qualify():
     assert dispatch.qualification_problem(tech("a", ["paint"]), "s1", None) is None
     assert dispatch.qualification_problem(tech("a", []), "s1", "general") is None  # sales' default: anyone
     assert dispatch.qualification_problem(tech("a", ["paint"]), "s1", "brakes") == "technician_lacks_skill"
-    assert dispatch.qualification_problem(tech("a", ["brakes"], store="s2"), "s1", "brakes") == "technician_in_other_store"
+    elsewhere = tech("a", ["brakes"], store="s2")
+    assert dispatch.qualification_problem(elsewhere, "s1", "brakes") == "technician_in_other_store"
     assert dispatch.qualification_problem(tech("a", ["brakes"], active=False), "s1", "brakes") == "technician_inactive"
 
 
@@ -205,7 +206,9 @@ def test_a_day_off_takes_the_technician_off_shift_including_an_overnight_shift_s
 
 
 def test_parts_used_default_to_the_order_and_report_extras_and_repeats():
-    part = lambda sku, qty, line: SimpleNamespace(id=line, sku=sku, qty=Decimal(qty), line_id=line, qty_used=None)
+    def part(sku, qty, line):
+        return SimpleNamespace(id=line, sku=sku, qty=Decimal(qty), line_id=line, qty_used=None)
+
     wo = SimpleNamespace(parts=[part("OIL", "4", "l1"), part("FLT", "1", "l2")])
     assert [(u["sku"], u["qty"]) for u in completion.parts_used(wo, None)] == [("OIL", 4), ("FLT", 1)]
     used = completion.parts_used(wo, [{"sku": "OIL", "qty": "3.5"}, {"sku": "OIL", "qty": "0.5"},

@@ -67,7 +67,7 @@ async function send(method, path, { body, query, accept = "application/json", fi
   if (!reply.ok) {
     const payload = await reply.json().catch(() => ({}));
     if (reply.status === 503) payload.error = { ...payload.error, message: t("service_unavailable") };
-    if (reply.status !== 409 || payload.error?.message !== "A request with this Idempotency-Key is in progress.") {
+    if (payload.error?.code !== "request_in_progress") {
       pendingKeys.delete(fingerprint); // answered: a changed request gets a new key
     }
     throw new ApiError(reply.status, payload);

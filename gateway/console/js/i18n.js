@@ -228,6 +228,7 @@ const WORDS = {
   error_refund_needs_manager: ["超过 {limit_fen:yuan} 的退款须由店长操作", "Refunds above {limit_fen:yuan} are a store manager's to make"],
   error_username_taken: ["用户名 {username} 已被使用，请换一个", "The username {username} is taken; choose another"],
   // errors worded from the API's code ({name}: the error's params)
+  error_request_in_progress: ["上一次提交还在处理中，请稍候再试", "The same request is still being processed; try again in a moment"],
   error_slot_full: ["该时段已约满（{taken}/{capacity} 个工位），请换个时段或请店长加约", "This slot is full ({taken} of {capacity} bays); choose another or ask a manager to overbook"],
   error_already_booked: ["这辆车在该时段已有预约：一辆车只占一个工位", "This car already has an appointment at this time: one car takes one bay"],
   error_slot_outside_opening_hours: ["不在门店营业时间内（{opens_at}–{closes_at}）", "Outside the store's opening hours ({opens_at}–{closes_at})"],
@@ -277,7 +278,6 @@ const WORDS = {
   error_refund_above_left: ["这笔付款最多还能退 {left_fen:yuan}", "Only {left_fen:yuan} of this payment can still be refunded"],
   error_package_refund_whole: ["套餐核销只能整笔退回（{amount_fen:yuan}，服务次数退回卡上）", "A package redemption is refunded whole ({amount_fen:yuan}; the unit goes back on the card)"],
   error_unknown_store: ["找不到所选门店，请刷新后重试", "A chosen store is unknown; refresh and try again"],
-  error_username_taken: ["用户名「{username}」已被占用", "The username {username} is taken"],
   error_store_code_taken: ["门店编号「{code}」已被使用", "A store with the code {code} exists"],
   error_batch_tracking_locked: ["配件 {sku} 还有库存，不能更改批次管理设置", "Stock of {sku} is on hand: batch tracking cannot change"],
   error_batch_required: ["{skus} 按批次管理：请填写批号和有效期", "{skus} is batch-tracked: give the batch number and expiry date"],

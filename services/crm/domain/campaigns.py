@@ -43,7 +43,8 @@ def check_template(template: str) -> None:
     unknown = sorted(names - set(PLACEHOLDERS))
     if unknown:
         raise Invalid("Unknown placeholders.", fields={"template": [
-            f"Unknown: {', '.join('{' + n + '}' for n in unknown)}; use {', '.join('{' + p + '}' for p in PLACEHOLDERS)}."]},
+            f"Unknown: {', '.join('{' + n + '}' for n in unknown)}; "
+            f"use {', '.join('{' + p + '}' for p in PLACEHOLDERS)}."]},
                       code="template_unknown_placeholders",
                       params={"placeholders": unknown, "allowed": list(PLACEHOLDERS)})
 
@@ -62,7 +63,8 @@ def audience(segment: dict, store_id: str | None, now: datetime, today: date):
     elif segment.get("home_store_id"):
         query = query.where(Customer.home_store_id == segment["home_store_id"])
     if segment.get("tags"):
-        query = query.where(Customer.id.in_(select(CustomerTag.customer_id).where(CustomerTag.tag.in_(segment["tags"]))))
+        tagged = select(CustomerTag.customer_id).where(CustomerTag.tag.in_(segment["tags"]))
+        query = query.where(Customer.id.in_(tagged))
     if segment.get("tiers"):
         query = query.where(Customer.tier.in_(segment["tiers"]))
     if segment.get("birthday_this_month"):

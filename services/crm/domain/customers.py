@@ -326,7 +326,8 @@ def merge_customers(session: Session, survivor_id: str, duplicate_id: str, now: 
     duplicate.marketing_consent = False
     duplicate.referred_by_id = None
     add_entry(session, customer_id=survivor.id, kind="merge", occurred_at=now, reference_id=duplicate.id,
-              summary=f"merged duplicate {duplicate.id} ({moved['vehicles']} vehicles, {moved['history_entries']} history lines)")
+              summary=f"merged duplicate {duplicate.id} ({moved['vehicles']} vehicles, "
+                      f"{moved['history_entries']} history lines)")
     session.flush()
     session.expire(survivor, ["vehicles"])
     record_event(session, "customer_merged", {"survivor_id": survivor.id, "duplicate_id": duplicate.id,

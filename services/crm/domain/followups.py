@@ -120,14 +120,16 @@ def complete_follow_up(session: Session, follow_up_id: str, outcome: dict, calle
     follow_up.status, follow_up.completed_at = "completed", now
     add_entry(session, customer_id=follow_up.customer_id, kind="follow_up", occurred_at=now,
               vehicle_id=follow_up.vehicle_id, store_id=follow_up.store_id, reference_id=follow_up.id,
-              summary=f"satisfaction {follow_up.satisfaction}/5" + (f": {follow_up.comment}" if follow_up.comment else ""))
+              summary=f"satisfaction {follow_up.satisfaction}/5"
+              + (f": {follow_up.comment}" if follow_up.comment else ""))
     complaint_text = outcome.get("complaint")
     if complaint_text is True:
         complaint_text = follow_up.comment or "Complaint made at follow-up."
     if complaint_text or follow_up.satisfaction <= COMPLAINT_THRESHOLD:
         complaint = open_complaint(session, {
             "store_id": follow_up.store_id, "customer_id": follow_up.customer_id, "vehicle_id": follow_up.vehicle_id,
-            "description": complaint_text or follow_up.comment or f"Satisfaction {follow_up.satisfaction}/5 at follow-up.",
+            "description": complaint_text or follow_up.comment
+            or f"Satisfaction {follow_up.satisfaction}/5 at follow-up.",
             "channel": "follow_up", "owner_id": outcome.get("complaint_owner_id"), "deadline_at": None,
         }, caller, now, follow_up=follow_up)
         follow_up.complaint_id = complaint.id
@@ -179,7 +181,8 @@ def open_complaint(session: Session, data: dict, caller: Caller, now: datetime,
     vehicle = session.get(Vehicle, data["vehicle_id"]) if data.get("vehicle_id") else None
     if data.get("vehicle_id") and (vehicle is None or vehicle.customer_id != customer.id):
         raise Invalid("The vehicle is not one of this customer's.",
-                      fields={"vehicle_id": ["Not the customer's vehicle."]}, code="vehicle_of_other_customer", params={"plate": vehicle.plate if vehicle else ""})
+                      fields={"vehicle_id": ["Not the customer's vehicle."]}, code="vehicle_of_other_customer",
+                      params={"plate": vehicle.plate if vehicle else ""})
     complaint = Complaint(
         store_id=data["store_id"], customer_id=customer.id, vehicle_id=data.get("vehicle_id"),
         follow_up_id=follow_up.id if follow_up else None,
@@ -213,9 +216,9 @@ def update_complaint(session: Session, complaint_id: str, changes: dict, caller:
         setattr(complaint, key, value)
     if target and target != complaint.status:
         if target not in COMPLAINT_TRANSITIONS[complaint.status]:
+            allowed = ", ".join(sorted(COMPLAINT_TRANSITIONS[complaint.status])) or "none"
             raise Conflict(f"A complaint cannot go from {complaint.status} to {target}.",
-                           fields={"status": [f"Allowed from {complaint.status}: "
-                                              f"{', '.join(sorted(COMPLAINT_TRANSITIONS[complaint.status])) or 'none'}."]},
+                           fields={"status": [f"Allowed from {complaint.status}: {allowed}."]},
                            code="complaint_transition", params={"status": complaint.status, "target": target})
         if target == "resolved" and not complaint.resolution:
             raise Invalid("Say how it was resolved.", fields={"resolution": ["Required to resolve a complaint."]},

@@ -179,7 +179,8 @@ class Importer:
                 self.totals.customers_created += 1
                 if self.events:
                     events.append(("customer_registered", {
-                        "customer_id": customer_id, "name": customer["name"], "home_store_id": customer["home_store_id"],
+                        "customer_id": customer_id, "name": customer["name"],
+                        "home_store_id": customer["home_store_id"],
                         "source": customer.get("source"), "marketing_consent": customer["marketing_consent"],
                         "tags": tags}, customer["home_store_id"]))
             else:

@@ -47,7 +47,7 @@ def add_months(day: date, months: int) -> date:
 
 
 def intervals(session: Session) -> dict[str, tuple[str, int | None, int | None]]:
-    table = {key: value for key, value in DEFAULT_INTERVALS.items()}
+    table = dict(DEFAULT_INTERVALS)
     for row in session.scalars(select(ServiceInterval)):
         table[row.service_type] = (row.name, row.months, row.km)
     return table

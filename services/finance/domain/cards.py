@@ -101,7 +101,7 @@ def issue_card(session: Session, caller: Caller, data: dict, key: str | None = N
         card.expires_on = data.get("expires_on") or day + timedelta(days=data.get("valid_days") or 365)
         card.items = [PackageItem(service_code=item["service_code"], name=item["name"], units_total=item["units"],
                                   units_left=item["units"], value_left_fen=share)
-                      for item, share in zip(items, shares)]
+                      for item, share in zip(items, shares, strict=True)]
         session.flush()
         session.add(CardTransaction(card_id=card.id, store_id=card.store_id, kind="issue",
                                     units_delta=sum(i["units"] for i in items), method=data["method"],

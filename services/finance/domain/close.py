@@ -42,11 +42,11 @@ def daily_report(session: Session, store_id: str, day: date) -> dict:
 def compute_summary(session: Session, store_id: str, day: date) -> dict:
     tz = ledger.settings_of(session, store_id).time_zone
     takings: dict[str, int] = {}
-    for method, kind, total in session.execute(
-            select(Payment.method, Payment.kind, func.sum(Payment.amount_fen))
+    for method, total in session.execute(
+            select(Payment.method, func.sum(Payment.amount_fen))
             .where(Payment.store_id == store_id, Payment.business_date == day)
-            .group_by(Payment.method, Payment.kind)):
-        takings[method] = takings.get(method, 0) + int(total)
+            .group_by(Payment.method)):
+        takings[method] = int(total)
     top_ups: dict[str, int] = {}
     for method, total in session.execute(
             select(CardTransaction.method, func.sum(CardTransaction.paid_delta_fen))

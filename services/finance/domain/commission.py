@@ -34,7 +34,7 @@ def split_by_pct(amount_fen: int, shares: list[tuple[str, Decimal]]) -> dict[str
     for who, value in exact:
         floors[who] += int(value // 1)
     remainder = amount_fen - sum(floors.values())
-    for who, value in sorted(exact, key=lambda e: e[1] - (e[1] // 1), reverse=True)[:remainder]:
+    for who, _value in sorted(exact, key=lambda e: e[1] - (e[1] // 1), reverse=True)[:remainder]:
         floors[who] += 1
     return floors
 

@@ -95,7 +95,7 @@ def _more_lines_of(lines: list[dict], line: dict, matched: set) -> bool:
 def invoice_totals(lines: list[dict]) -> dict:
     """Per-kind revenue net of discount and tax excluded, the discount (tax included as priced), VAT
     and the tax-included total."""
-    net = {kind: 0 for kind in REVENUE}
+    net = dict.fromkeys(REVENUE, 0)
     for line in lines:
         net[line["kind"]] += line["total_fen"] - line["tax_fen"]
     return {"labour_fen": net["labour"], "parts_fen": net["part"], "fees_fen": net["fee"],

@@ -11,7 +11,6 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from services.common.db import utcnow
-from services.common.errors import Invalid
 
 from ..models import DailyClose, JournalEntry, JournalLine, StoreSettings
 

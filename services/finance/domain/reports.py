@@ -82,7 +82,7 @@ def kpis(session: Session, stores: list[str] | None, since: date, until: date, g
         for store, day, *values in session.execute(_summed(
                 book, [func.sum(getattr(book, name)) for name in SUMS], stores, first, last, by_day,
                 by_store=by_store)):
-            row = dict(zip(SUMS, values))
+            row = dict(zip(SUMS, values, strict=True))
             if not (row["car_count"] or row["parts_cost_fen"]):
                 continue  # days whose only invoice was voided
             bucket = totals[key(store, day)]

@@ -60,12 +60,13 @@ def stock_accounts(session: Session, store_ids: list[str] | None) -> list[dict]:
                                             JournalLine.debit_fen - JournalLine.credit_fen), else_=0)), 0)
 
     query = (select(JournalLine.store_id, net(INVENTORY), net(IN_TRANSIT),
-                    func.coalesce(func.sum(JournalLine.debit_fen), 0), func.coalesce(func.sum(JournalLine.credit_fen), 0))
+                    func.coalesce(func.sum(JournalLine.debit_fen), 0),
+                    func.coalesce(func.sum(JournalLine.credit_fen), 0))
              .group_by(JournalLine.store_id).order_by(JournalLine.store_id))
     if store_ids is not None:
         query = query.where(JournalLine.store_id.in_(store_ids))
-    found = {store_id: sides for store_id, *sides in session.execute(query)}
-    return [{"store_id": store_id, **dict(zip(SIDES, (int(side) for side in found.get(store_id, (0,) * 4))))}
+    found = {store_id: dict(zip(SIDES, map(int, sides), strict=True)) for store_id, *sides in session.execute(query)}
+    return [{"store_id": store_id, **found.get(store_id, dict.fromkeys(SIDES, 0))}
             for store_id in sorted(set(found) | set(store_ids or ()))]
 
 

@@ -130,30 +130,30 @@ def check_ledger(session: Session, store_id: str | None = None) -> dict:
                     .group_by(Batch.store_id, Batch.part_id), store_id, Batch.store_id)
     seen = set()
     movements = 0
+
+    def problem(level, what, expected, actual):
+        problems.append({"store_id": level.store_id, "sku": level.part.sku, "problem": what,
+                         "expected": str(expected), "actual": str(actual)})
+
     for level in levels:
         key = (level.store_id, level.part_id)
         seen.add(key)
         qty, value, count = moved.get(key, (ZERO, 0, 0))
         movements += count or 0
-
-        def problem(what, expected, actual):
-            problems.append({"store_id": level.store_id, "sku": level.part.sku, "problem": what,
-                             "expected": str(expected), "actual": str(actual)})
-
         if level.on_hand != (qty or ZERO):
-            problem("on_hand differs from the sum of movements", qty or ZERO, level.on_hand)
+            problem(level, "on_hand differs from the sum of movements", qty or ZERO, level.on_hand)
         if level.value_fen != int(value or 0):
-            problem("stock value differs from the sum of movement values", int(value or 0), level.value_fen)
+            problem(level, "stock value differs from the sum of movement values", int(value or 0), level.value_fen)
         expected_reserved = (reserved.get(key) or (ZERO,))[0] or ZERO
         if level.reserved != expected_reserved:
-            problem("reserved differs from open reservations", expected_reserved, level.reserved)
+            problem(level, "reserved differs from open reservations", expected_reserved, level.reserved)
         if level.reserved > level.on_hand or level.reserved < 0 or level.on_hand < 0:
-            problem("reserved outside 0..on_hand", f"0..{level.on_hand}", level.reserved)
+            problem(level, "reserved outside 0..on_hand", f"0..{level.on_hand}", level.reserved)
         if level.part.batch_tracked:
             in_batches = (batches.get(key) or (ZERO,))[0] or ZERO
             if in_batches != level.on_hand:
-                problem("batches do not add up to on_hand", level.on_hand, in_batches)
-    for key, (qty, value, count) in moved.items():
+                problem(level, "batches do not add up to on_hand", level.on_hand, in_batches)
+    for key, (qty, _value, count) in moved.items():
         if key not in seen:
             movements += count
             problems.append({"store_id": key[0], "sku": key[1], "problem": "movements without a stock level",

@@ -110,7 +110,8 @@ def confirmed_payload(order: Order, quote: Quote, categories: dict[str, str]) ->
         "advisor_id": order.advisor_id, "promised_at": order.promised_at.isoformat() if order.promised_at else None,
         "lines": [{
             "line_id": line.id, "kind": line.kind, "description": line.description, "op_code": line.op_code,
-            "op_category": categories.get(line.op_code) if line.op_code else None, "skill": line.skill, "hours": line.hours, "sku": line.sku, "qty": line.qty,
+            "op_category": categories.get(line.op_code) if line.op_code else None, "skill": line.skill,
+            "hours": line.hours, "sku": line.sku, "qty": line.qty,
             "unit_price_fen": line.unit_price_fen, "discount_fen": line.discount_fen, "tax_rate": rate,
             "tax_fen": line.tax_fen, "total_fen": line.total_fen} for line in order.lines],
         "totals": {"subtotal_fen": order.subtotal_fen, "discount_fen": order.discount_fen, "tax_fen": order.tax_fen,
@@ -162,7 +163,8 @@ def status_line(order: Order) -> str:
     if order.state == "delivered":
         return "Delivered; waiting for payment in full."
     if order.state == "completed":
-        return "Work completed; " + ("paid, ready for delivery." if order.paid_at else "invoice to be paid, car to be delivered.")
+        return "Work completed; " + ("paid, ready for delivery." if order.paid_at
+                                     else "invoice to be paid, car to be delivered.")
     if order.state == "in_progress":
         return "In the workshop."
     return "Confirmed; waiting for the workshop to start."

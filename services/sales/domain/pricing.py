@@ -134,7 +134,7 @@ def price_quote(lines: list[LineInput], *, tax_rate: Decimal, tax_inclusive: boo
     included = [i for i, (line, _g, _d) in enumerate(stage) if line.included]
     bases = [stage[i][1] - stage[i][0].package_discount_fen - stage[i][2] for i in included]
     quote_discount_total = quote_discount.amount_of(sum(bases)) if quote_discount else 0
-    shares = dict(zip(included, allocate(quote_discount_total, bases)))
+    shares = dict(zip(included, allocate(quote_discount_total, bases), strict=True))
 
     result = QuotePrice(lines={})
     for index, (line, gross, line_discount) in enumerate(stage):

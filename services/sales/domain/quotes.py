@@ -105,7 +105,8 @@ _AREA_WORDS = {"exterior": "外观", "interior": "内饰", "lights": "灯光", "
 
 def findings_note(findings: list[dict]) -> str:
     """The inspection findings a follow-up quote was opened for, as the advisor reads them."""
-    rows = [f"- {_AREA_WORDS.get(f['area'], f['area'])} · {f['item']}（{_CONDITION_WORDS.get(f['condition'], f['condition'])}）"
+    rows = [f"- {_AREA_WORDS.get(f['area'], f['area'])} · "
+            f"{f['item']}（{_CONDITION_WORDS.get(f['condition'], f['condition'])}）"
             + (f"：{f['notes']}" if f.get("notes") else "") for f in findings]
     return "车检发现 (DVI):\n" + "\n".join(rows)
 
@@ -263,7 +264,8 @@ def finding_lines(session: Session, findings: list[dict]) -> list[dict]:
     return lines
 
 
-def add_package(session: Session, caller: Caller, quote_id: str, data: dict, quote_parts: QuoteParts) -> list[QuoteLine]:
+def add_package(session: Session, caller: Caller, quote_id: str, data: dict,
+                quote_parts: QuoteParts) -> list[QuoteLine]:
     """Every line of a canned job, priced from today's catalogue and stock; a fixed package
     price shows as a package discount spread over its lines."""
     peek = get_quote(session, caller, quote_id)
@@ -318,7 +320,7 @@ def add_package(session: Session, caller: Caller, quote_id: str, data: dict, quo
         grosses = [pricing.gross_fen(line.qty, line.unit_price_fen) for line in lines]
         difference = sum(grosses) - fixed if fixed is not None else 0
         if difference > 0:  # a package dearer than its lines is sold at the sum of its lines
-            for line, share in zip(lines, pricing.allocate(difference, grosses)):
+            for line, share in zip(lines, pricing.allocate(difference, grosses), strict=True):
                 line.package_discount_fen = share
     _append(quote, lines)
     reprice(session, quote, settings)

@@ -28,7 +28,8 @@ def actual_hours(assignments: dict[tuple[str, str], Decimal], clocked: dict[tupl
         key = (correction["job_id"], correction["technician_id"])
         if key not in assignments:
             raise Invalid("Hours can only be recorded for a technician dispatched to that job.",
-                          fields={"labour": [f"{key[1]} is not on job {key[0]}."]}, code="hours_for_technician_not_on_job")
+                          fields={"labour": [f"{key[1]} is not on job {key[0]}."]},
+                          code="hours_for_technician_not_on_job")
         hours[key] = to_qty(correction["hours"])
     return hours
 

@@ -18,9 +18,9 @@ def timeline(session: Session, caller: Caller, vehicle_id: str | None) -> list[d
     if vehicle_id:
         query = query.where(WorkOrder.vehicle_id == vehicle_id)
     found = list(session.scalars(query))
-    passed: dict[str, datetime] = {work_order_id: at for work_order_id, at in session.execute(
+    passed: dict[str, datetime] = dict(session.execute(
         select(QcResult.work_order_id, QcResult.created_at).where(
-            QcResult.work_order_id.in_([w.id for w in found]), QcResult.passed.is_(True)))} if found else {}
+            QcResult.work_order_id.in_([w.id for w in found]), QcResult.passed.is_(True)))) if found else {}
     steps = []
     for work_order in found:
         moments = {"work_started": work_order.started_at, "qc_passed": passed.get(work_order.id),

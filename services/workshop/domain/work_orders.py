@@ -293,8 +293,8 @@ def parts_status(session: Session, payload: dict, waiting: bool) -> WorkOrder | 
     """`inventory.stock_shortage` (waiting) / `inventory.stock_reserved` (not waiting)."""
     serialize_order_facts(session, payload["order_id"])
     work_order = _by_order(session, payload["order_id"])
-    lines = [{"sku": l["sku"], "qty_reserved": str(l["qty_reserved"]), "qty_short": str(l["qty_short"])}
-             for l in payload["lines"]]
+    lines = [{"sku": line["sku"], "qty_reserved": str(line["qty_reserved"]), "qty_short": str(line["qty_short"])}
+             for line in payload["lines"]]
     if work_order is None:
         pending = _pending(session, payload["order_id"])
         pending.waiting_parts, pending.parts_lines = waiting, lines
