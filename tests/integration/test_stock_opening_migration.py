@@ -6,12 +6,14 @@ Downgrading removes the opening events not yet sent."""
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
 from alembic import command
 from nameko.testing.services import worker_factory
-from sqlalchemy import select
+from sqlalchemy import column, select, table
 from sqlalchemy.orm import Session
 
 from services.common.context import Caller
@@ -22,7 +24,7 @@ from services.finance.domain.stock import reconcile
 from services.finance.models import Base as FinanceBase
 from services.finance.service import FinanceService
 from services.inventory.domain import reports
-from services.inventory.models import Movement, Part, StockLevel, Transfer, TransferLine
+from services.inventory.models import Movement, StockLevel, Transfer, TransferLine
 from tests.support.service import sqlite_session
 
 BEFORE, OPENING = "1fd09d860e59", "8e3f5a0c2d71"
@@ -37,9 +39,16 @@ def url(scratch_url):
 def stock_before_the_books(session: Session) -> None:
     """GZ holds 6 filters worth 7,200 and issued 2 to work orders (2,400, booked by finance as cost of
     sale); 3 more worth 3,600 are on their way from GZ to SZ."""
-    part = Part(id=str(uuid.uuid4())[:26], sku="FLT-OPEN", name="机油滤清器", category="filter", list_price_fen=6800)
-    session.add(part)
-    session.flush()
+    # the parts table as it was at BEFORE (the model has columns added since, e.g. name_initials)
+    parts = table("parts", *(column(name) for name in ("id", "sku", "name", "category", "unit", "list_price_fen",
+                                                       "currency", "tax_class", "batch_tracked", "hazardous",
+                                                       "active", "created_at", "updated_at")))
+    part = SimpleNamespace(id=str(uuid.uuid4())[:26], sku="FLT-OPEN")
+    now = datetime.now(UTC).replace(tzinfo=None)
+    session.execute(parts.insert().values(
+        id=part.id, sku=part.sku, name="机油滤清器", category="filter", unit="piece", list_price_fen=6800,
+        currency="CNY", tax_class="standard", batch_tracked=False, hazardous=False, active=True, created_at=now,
+        updated_at=now))
     session.add(StockLevel(store_id=GZ, part_id=part.id, on_hand=Decimal(6), value_fen=7_200))
     session.add(Movement(store_id=GZ, part_id=part.id, sku=part.sku, kind="issue", qty=Decimal(-2),
                          unit_cost_fen=1_200, value_fen=-2_400, on_hand_after=Decimal(6),
