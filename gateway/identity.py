@@ -137,9 +137,9 @@ def get_user(session: Session, actor, user_id: str) -> User:
     if sees_every_store(actor) or actor.id == user_id:
         return user
     if actor.role != "store_manager":
-        raise Forbidden("Only managers may see or change other staff accounts.")
+        raise Forbidden("Only managers may see or change other staff accounts.", code="needs_manager")
     if not set(user.store_ids) & set(actor.store_ids):
-        raise Forbidden("This account works outside your stores.")
+        raise Forbidden("This account works outside your stores.", code="store_out_of_scope")
     return user
 
 
@@ -153,7 +153,7 @@ def update_user(session: Session, actor, user_id: str, changes: dict) -> User:
     user = get_user(session, actor, user_id)
     self_service = actor.id == user_id and actor.role != "hq_admin"
     if self_service and set(changes) - {"password", "display_name"}:
-        raise Forbidden("You may only change your own password and display name.")
+        raise Forbidden("You may only change your own password and display name.", code="own_account_only")
     if not self_service:
         _check_manageable(actor, changes.get("role", user.role), changes.get("store_ids", user.store_ids))
     before = {key: getattr(user, key) for key in ENDS_TOKENS}

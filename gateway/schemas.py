@@ -65,6 +65,8 @@ ERROR_CODES += (  # the manager's screens: the approval queue, staff accounts an
 ERROR_CODES += (  # the customer channel's sign-in (gateway/customer/codes.py)
     "code_invalid", "code_locked", "code_requests_limited", "link_invalid",
     "appointment_started")
+ERROR_CODES += (  # who may: a role's or a store's refusal (services/common/policy.py and the rules that need a role)
+    "needs_manager", "needs_hq", "store_out_of_scope", "customer_only", "own_account_only")
 
 ERROR_CODES += (  # payments through a provider (finance, issue 22)
     "payment_provider_unavailable", "payment_provider_refused", "payment_intent_state", "notification_rejected")

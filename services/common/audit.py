@@ -113,7 +113,8 @@ def list_audit_entries(session: Session, caller: Caller, service: str, query: di
         stores = set(session.scalars(select(trail.store_id).where(of_document).distinct()).all())
         if stores and not any(caller.can_access_store(store)
                               for store in stores | document_stores(params["document_type"], params["document_id"])):
-            raise Forbidden("This document belongs to a store outside your account's stores.")
+            raise Forbidden("This document belongs to a store outside your account's stores.",
+                            code="store_out_of_scope")
     statement = select(AUDIT_TRAIL).where(of_document)
     if params.get("cursor"):
         statement = statement.where(trail.id < params["cursor"])

@@ -44,7 +44,7 @@ class Caller:
         """The crm customer id of a car owner calling through the customer channel (role `customer`,
         the customer's id as the user); Forbidden for anyone else."""
         if self.role != CUSTOMER_ROLE or not self.user_id:
-            raise Forbidden("Only a signed-in customer may do this.")
+            raise Forbidden("Only a signed-in customer may do this.", code="customer_only")
         return self.user_id
 
     @property

@@ -49,7 +49,7 @@ def can_access_store(actor: Actor, store_id: str | None) -> bool:
 
 def require_store(actor: Actor, store_id: str | None) -> None:
     if not can_access_store(actor, store_id):
-        raise Forbidden("This store is outside your account's stores.")
+        raise Forbidden("This store is outside your account's stores.", code="store_out_of_scope")
 
 
 def visible_stores(actor: Actor, store_id: str | None) -> list[str] | None:

@@ -160,7 +160,7 @@ class InventoryService(AuditTrail, ServiceBase):
         if params.get("store_id"):
             self.caller.require_store(params["store_id"])
         elif not sees_every_store(self.caller):
-            raise Forbidden("Only HQ checks the whole chain's ledger; name a store.")
+            raise Forbidden("Only HQ checks the whole chain's ledger; name a store.", code="needs_hq")
         return LedgerCheckOut().dump(reports.check_ledger(self.db, params.get("store_id")))
 
     # -- purchasing ---------------------------------------------------------------------------------
@@ -206,7 +206,8 @@ class InventoryService(AuditTrail, ServiceBase):
         if side is None:
             if not (self.caller.can_access_store(transfer.from_store_id)
                     or self.caller.can_access_store(transfer.to_store_id)):
-                raise Forbidden("This transfer is between stores outside your account's stores.")
+                raise Forbidden("This transfer is between stores outside your account's stores.",
+                                code="store_out_of_scope")
         else:
             self.caller.require_store(getattr(transfer, side))
         return transfer

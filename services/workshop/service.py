@@ -61,7 +61,7 @@ class WorkshopService(AuditTrail, ServiceBase):
 
     def _require_manager(self) -> None:
         if not manages(self.caller):
-            raise Forbidden(f"The role {self.caller.role} may not change technicians or bays.")
+            raise Forbidden(f"The role {self.caller.role} may not change technicians or bays.", code="needs_manager")
 
     # -- technicians -----------------------------------------------------------------------------
     @rpc
@@ -110,7 +110,7 @@ class WorkshopService(AuditTrail, ServiceBase):
         if technician_id is None:
             technician = technicians.technician_of_user(self.db, self.caller.user_id)
             if technician is None:
-                raise Forbidden("Your account is not linked to a technician record.")
+                raise Forbidden("Your account is not linked to a technician record.", code="account_not_a_technician")
         else:
             technician = technicians.get_technician(self.db, technician_id, self.caller)
         board = JobBoardOut().dump({"technician": technician,

@@ -134,7 +134,7 @@ def test_one_cars_documents_print_with_plate_totals_and_capital_amounts(stack, s
     outsider = stack.login(outsider_name, "Secret-pass-1")
     for path in printouts:
         reply = outsider.get(path)
-        assert reply.status_code == 403 and reply.json()["error"]["code"] == "forbidden", (path, reply.text)
+        assert reply.status_code == 403 and reply.json()["error"]["code"] == "store_out_of_scope", (path, reply.text)
     for path in ("quotes/nope/pdf", "orders/nope/contract.pdf", "work-orders/nope/pdf", "invoices/nope/pdf"):
         assert advisor.get(f"{url}/v1/{path}").status_code == 404, path
 

@@ -157,7 +157,7 @@ def test_another_stores_document_is_refused_before_its_related_data_is_read(app,
     for path in ("/v1/quotes/q1/pdf", "/v1/orders/o1/contract.pdf", "/v1/work-orders/w1/pdf",
                  "/v1/invoices/i1/pdf"):
         reply = app.simulate_get(path, headers=advisor)
-        assert reply.status_code == 403 and reply.json["error"]["code"] == "forbidden", path
+        assert reply.status_code == 403 and reply.json["error"]["code"] == "store_out_of_scope", path
     assert {method for _, method, _, _ in app.deps.rpc.calls} == {"get_quote", "get_order", "get_work_order",
                                                                   "get_invoice"}
 

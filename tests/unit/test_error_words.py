@@ -92,11 +92,11 @@ def keyword(call: ast.Call, name: str) -> ast.expr | None:
 
 
 def test_every_refusal_carries_a_code():
-    """Issue 19: a refusal without a code reaches the zh-CN console in the API's English. Exempt:
-    role and scope checks (`Forbidden`) and a plain `NotFound(message)` (the console words `not_found`)."""
+    """Issue 19: a refusal without a code reaches the zh-CN console in the API's English. Exempt: a
+    plain `NotFound(message)` (the console words `not_found`)."""
     def exempt(call):
         name = getattr(call.func, "id", getattr(call.func, "attr", None))
-        return name == "Forbidden" or (name == "NotFound" and len(call.args) == 1 and not call.keywords)
+        return name == "NotFound" and len(call.args) == 1 and not call.keywords
     uncoded = [where for where, call in raises() if not exempt(call) and keyword(call, "code") is None]
     assert not uncoded
 

@@ -143,7 +143,7 @@ def list_campaigns(session: Session, filters: dict, caller: Caller) -> dict:
 def cancel_campaign(session: Session, campaign_id: str, caller: Caller, now: datetime) -> Campaign:
     campaign = get_campaign(session, campaign_id, caller)
     if campaign.store_id is None and not sees_every_store(caller):
-        raise Forbidden("Only HQ changes chain-wide campaigns.")
+        raise Forbidden("Only HQ changes chain-wide campaigns.", code="needs_hq")
     result = session.execute(update(Campaign).where(Campaign.id == campaign_id,
                                                     Campaign.status.in_(("scheduled", "sending")))
                              .values(status="cancelled", completed_at=now).execution_options(synchronize_session=False))

@@ -251,7 +251,7 @@ def settle_between(session: Session, caller: Caller, data: dict) -> dict:
     """HQ settles what one store owes another for cards (by bank transfer): Dr 2190 · Cr 1002 at the
     debtor, Dr 1002 · Cr 1190 at the creditor, for the net of their unsettled records."""
     if not sees_every_store(caller):
-        raise Forbidden("Inter-store settlement is done by HQ.")
+        raise Forbidden("Inter-store settlement is done by HQ.", code="needs_hq")
     debtor, creditor = data["debtor_store_id"], data["creditor_store_id"]
     if debtor == creditor:
         raise Invalid("Two different stores settle.", fields={"creditor_store_id": ["Same as the debtor."]},

@@ -26,7 +26,7 @@ def get_or_404(session: Session, model, key: str, what: str):
 
 def require_manager(caller: Caller, action: str) -> None:
     if not manages(caller):
-        raise Forbidden(f"{action} needs a store manager's approval.")
+        raise Forbidden(f"{action} needs a store manager's approval.", code="needs_manager")
 
 
 def illegal(what: str, state: str, action: str) -> Conflict:

@@ -46,7 +46,7 @@ def book(session: Session, caller: Caller, data: dict) -> Appointment:
                            "choose another or ask a manager to overbook.", fields={"slot_start": ["Full."]},
                            code="slot_full", params={"taken": str(taken), "capacity": str(settings.slot_capacity)})
         if caller.role not in MANAGERS:
-            raise Forbidden("Only a store manager may overbook a slot.")
+            raise Forbidden("Only a store manager may overbook a slot.", code="needs_manager")
     appointment = Appointment(slot_minutes=settings.slot_minutes, created_by=caller.user_id,
                               overbooked=taken >= settings.slot_capacity, **data)
     try:

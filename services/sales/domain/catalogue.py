@@ -210,7 +210,8 @@ def effective_price(session: Session, kind: str, key: str, store_id: str | None,
 def create_price_entry(session: Session, caller: Caller, data: dict) -> PriceEntry:
     store_id = data.get("store_id")
     if store_id is None and not sees_every_store(caller):
-        raise Forbidden("Only HQ sets the chain's prices; a store manager sets overrides for their store.")
+        raise Forbidden("Only HQ sets the chain's prices; a store manager sets overrides for their store.",
+                        code="needs_hq")
     caller.require_store(store_id)
     if store_id is not None:
         if data.get("min_fen") is not None or data.get("max_fen") is not None:

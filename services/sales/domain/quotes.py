@@ -385,7 +385,7 @@ def _awaiting_decision(session: Session, caller: Caller, quote_id: str, action: 
                        ) -> tuple[Quote, StoreSettings, pricing.QuotePrice]:
     """The quote (locked and repriced) whose discount or below-cost price waits for a manager."""
     if caller.role not in MANAGERS:
-        raise Forbidden("Only a store manager or HQ approves discounts and prices below cost.")
+        raise Forbidden("Only a store manager or HQ approves discounts and prices below cost.", code="needs_manager")
     quote = get_quote(session, caller, quote_id, lock=True)
     require_state(quote, ("draft", "presented", "approved", "partially_approved"), action)
     settings = settings_of(session, quote.store_id)

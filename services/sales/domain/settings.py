@@ -47,7 +47,7 @@ def discount_limit(settings: StoreSettings, role: str | None) -> Decimal:
 
 def save_settings(session: Session, caller: Caller, store_id: str, changes: dict) -> StoreSettings:
     if "discount_limits" in changes and not caller.is_hq:
-        raise Forbidden("Only HQ sets the discount limits of a store.")
+        raise Forbidden("Only HQ sets the discount limits of a store.", code="needs_hq")
     if "discount_limits" in changes:
         changes = {**changes, "discount_limits": json_numbers(changes["discount_limits"])}
     row = lock_settings(session, store_id)
