@@ -4,6 +4,7 @@ language, vocabularies (skills, states) and amounts in words, marshmallow's fiel
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 
@@ -75,3 +76,10 @@ def test_the_gateway_words_an_error_as_the_console_does():
         said = words(lang)["errors"]
         for name, error in CASES.items():
             assert phrase(f"error_{error['code']}", error["params"], lang) == said[name], (lang, name)
+
+
+def test_every_word_is_defined_once():
+    """A key written twice in the dictionary (two branches adding the same code) silently keeps the
+    later words; each key is written once."""
+    keys = re.findall(r"^  (\w+): \[", (CONSOLE_DIR / "js" / "i18n.js").read_text(encoding="utf-8"), flags=re.M)
+    assert [key for key in set(keys) if keys.count(key) > 1] == []

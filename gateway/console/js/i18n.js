@@ -229,7 +229,6 @@ const WORDS = {
   error_store_out_of_scope: ["这属于你的账号所在门店以外的门店，无权查看或操作", "This belongs to a store outside your account's stores"],
   error_customer_only: ["请先以车主身份登录", "Sign in as the car owner first"],
   error_own_account_only: ["只能修改自己的密码和显示名称", "You may only change your own password and display name"],
-  error_store_required: ["门店员工至少要属于一家门店", "Store staff need at least one store"],
   error_refund_needs_manager: ["超过 {limit_fen:yuan} 的退款须由店长操作", "Refunds above {limit_fen:yuan} are a store manager's to make"],
   error_username_taken: ["用户名 {username} 已被使用，请换一个", "The username {username} is taken; choose another"],
   // errors worded from the API's code ({name}: the error's params)
@@ -282,7 +281,6 @@ const WORDS = {
   error_redemption_above_line: ["套餐核销最多抵扣该项目的 {max_fen:yuan}", "A redemption covers the service's line: at most {max_fen:yuan}"],
   error_refund_above_left: ["这笔付款最多还能退 {left_fen:yuan}", "Only {left_fen:yuan} of this payment can still be refunded"],
   error_package_refund_whole: ["套餐核销只能整笔退回（{amount_fen:yuan}，服务次数退回卡上）", "A package redemption is refunded whole ({amount_fen:yuan}; the unit goes back on the card)"],
-  error_unknown_store: ["找不到所选门店，请刷新后重试", "A chosen store is unknown; refresh and try again"],
   error_store_code_taken: ["门店编号「{code}」已被使用", "A store with the code {code} exists"],
   error_batch_tracking_locked: ["配件 {sku} 还有库存，不能更改批次管理设置", "Stock of {sku} is on hand: batch tracking cannot change"],
   error_batch_required: ["{skus} 按批次管理：请填写批号和有效期", "{skus} is batch-tracked: give the batch number and expiry date"],
