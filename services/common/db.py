@@ -74,12 +74,12 @@ def utcnow() -> datetime:
 
 
 @contextmanager
-def unique_or_conflict(session: Session, messages: dict[str, str],
-                       codes: dict[str, str] | None = None) -> Iterator[None]:
+def unique_or_conflict(session: Session, messages: dict[str, str], codes: dict[str, str] | None = None,
+                       params: dict | None = None) -> Iterator[None]:
     """Make the block's changes in a savepoint and flush them. A unique constraint they violate
     (an expected conflict: a concurrent registration) rolls back the savepoint alone, not the unit
     of work, and becomes a Conflict on the field the database names (else the first of `messages`),
-    coded from `codes`. Any other integrity error is a bug and propagates."""
+    coded from `codes` with `params`. Any other integrity error is a bug and propagates."""
     try:
         with session.begin_nested():
             yield
@@ -90,7 +90,7 @@ def unique_or_conflict(session: Session, messages: dict[str, str],
             raise
         field = next((name for name in messages if name in detail), next(iter(messages)))
         raise Conflict(messages[field], fields={field: [messages[field]]},
-                       code=(codes or {}).get(field)) from exc
+                       code=(codes or {}).get(field), params=params) from exc
 
 
 class UTCDateTime(TypeDecorator):

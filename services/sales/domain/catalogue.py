@@ -39,7 +39,7 @@ def create_operation(session: Session, data: dict, parts: dict[str, dict]) -> La
     operation = LabourOperation(**{**data, "hours_by_class": json_numbers(data.get("hours_by_class") or {}),
                                    "parts": _parts_json(data.get("parts") or [])})
     with unique_or_conflict(session, {"code": f"A labour operation {data['code']} exists already."},
-                            {"code": "operation_code_taken"}):
+                            {"code": "operation_code_taken"}, {"code": data["code"]}):
         session.add(operation)
     return operation
 
@@ -167,7 +167,7 @@ def create_package(session: Session, data: dict, parts: dict[str, dict]) -> Pack
     package = Package(**data)
     package.items = [PackageItem(position=index, **item) for index, item in enumerate(items)]
     with unique_or_conflict(session, {"code": f"A package {data['code']} exists already."},
-                            {"code": "package_code_taken"}):
+                            {"code": "package_code_taken"}, {"code": data["code"]}):
         session.add(package)
     return package
 
