@@ -63,6 +63,8 @@ class LinkOut(Schema):
     id = fields.String()
     url = fields.String(metadata={"description": "The link to send the customer (its secret is shown only here)"})
     expires_at = fields.DateTime()
+    texted_to = fields.String(allow_none=True, metadata={
+        "description": "The customer's mobile (masked) the link was texted to; null when the customer has none"})
 
 
 class LinksRevokedOut(Schema):

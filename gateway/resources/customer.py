@@ -17,6 +17,7 @@ from sqlalchemy import select
 from services.common.errors import Conflict
 from services.common.ids import new_id
 from services.common.timeline import TimelineStepOut
+from services.common.validators import mask_mobile
 from services.crm.schemas import VehicleOut
 from services.sales import customer_schemas as cs
 from services.sales.schemas import AppointmentOut
@@ -101,7 +102,14 @@ class QuoteLink(Resource):
                               params={"status": quote["state"]})
         with self.deps.identity_db() as session, session.begin():
             link, token = links.create(session, req.context.principal.id, quote)
-        return LinkOut().dump({"id": link.id, "url": f"/m/#/link/{token}", "expires_at": link.expires_at})
+        url = f"/m/#/link/{token}"
+        mobile = self.call(req, "crm", "get_customer", customer_id=quote["customer_id"]).get("mobile")
+        if mobile:  # texted after the link is stored (no transaction open while the message goes out)
+            self.deps.sms.send(Sms(to=mobile, purpose="quote_link",
+                                   body=f"【车主服务】您的报价单 {quote['number']} 已备好，请点击查看并确认："
+                                        f"{req.prefix}{url}（3 天内有效）"))
+        return LinkOut().dump({"id": link.id, "url": url, "expires_at": link.expires_at,
+                               "texted_to": mask_mobile(mobile) if mobile else None})
 
     @endpoint("Revoke every live link to this quote", tag=TAG, roles=COUNTER, response=LinksRevokedOut)
     def on_delete(self, req, resp, quote_id: str):

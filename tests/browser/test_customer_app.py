@@ -4,6 +4,7 @@ received, opens the car's progress and the quote, approves two of three lines, d
 screen and submits; the staff see the decision; then the customer books a slot the staff see listed."""
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -11,7 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import PHONE, SCREENSHOTS, assert_all_chinese, yuan
-from tests.support.customer import car_with_quote, latest_code, ok, staff_world
+from tests.support.customer import PASSWORD, car_with_quote, latest_code, ok, sms_sent, staff_world
 
 pytestmark = pytest.mark.e2e
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -112,12 +113,22 @@ def test_a_customer_signs_in_approves_two_lines_of_three_with_a_signature_and_bo
     assert cancelled["state"] == "cancelled"
 
 
-def test_a_customer_opens_the_link_the_store_sent_and_decides_that_quote_only(stack, admin, phone):
+def test_a_customer_opens_the_link_the_store_sent_and_decides_that_quote_only(stack, admin, phone, console):
     store, advisor, name = staff_world(stack, admin, "深圳南山店")
     car = car_with_quote(stack, store, advisor, name, "周车主")
-    url = ok(advisor.post(f"{stack.url}/v1/quotes/{car.quote['id']}/customer-link"))["url"]
+    # the advisor sends the link from the presented quote in the console; the gateway texts it to the customer
+    counter = console.open(name, password=PASSWORD)
+    counter.goto(f"{stack.url}/#/quotes/{car.quote['id']}")
+    counter.click("[data-action=send_link]")
+    link = counter.locator("#customer-link [name=link]")
+    expect(link).to_have_value(re.compile(r"/m/#/link/"))
+    mobile = car.customer["mobile"]
+    expect(counter.locator("#customer-link .hint").last).to_contain_text(f"已发短信至 {mobile[:3]}****{mobile[-4:]}")
+    assert_all_chinese(counter, car.quote["number"], name)
+    url = link.input_value()
+    assert any(url in message["body"] for message in sms_sent(stack, mobile, "quote_link"))
     page = phone
-    page.goto(f"{stack.url}{url}")
+    page.goto(url)
     expect(page.locator("[data-line]")).to_have_count(3)
     assert_all_chinese(page, car.quote["number"])
     for line in ("更换机油机滤", "四轮定位", "空调清洗"):

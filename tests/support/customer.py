@@ -67,13 +67,18 @@ def car_with_quote(stack: Stack, store: dict, advisor: requests.Session, advisor
     return Car(store, advisor, advisor_name, customer, vehicle, visit, quote)
 
 
-def sms_codes(stack: Stack, mobile: str) -> list[str]:
-    """Every sign-in code the development SMS sink has 'sent' to this number, oldest first."""
+def sms_sent(stack: Stack, mobile: str, purpose: str) -> list[dict]:
+    """Every message of `purpose` the development SMS sink has 'sent' to this number, oldest first."""
     sink = stack.log_dir / "sms-sink.jsonl"
     if not sink.exists():
         return []
     lines = [json.loads(line) for line in sink.read_text(encoding="utf-8").splitlines() if line.strip()]
-    return [re.search(r"\d{6}", line["body"]).group() for line in lines if line["to"] == mobile]
+    return [line for line in lines if line["to"] == mobile and line["purpose"] == purpose]
+
+
+def sms_codes(stack: Stack, mobile: str) -> list[str]:
+    """Every sign-in code the development SMS sink has 'sent' to this number, oldest first."""
+    return [re.search(r"\d{6}", line["body"]).group() for line in sms_sent(stack, mobile, "sign_in")]
 
 
 def latest_code(stack: Stack, mobile: str, after: int = 0, timeout: float = 10) -> str:

@@ -292,7 +292,7 @@ function stageCard(quote, ctx, refresh) {
     card.append(h("p", { class: "hint", text: t("decision_hint") }), act("record_decision", `/v1/quotes/${quote.id}/decision`, () => {
       const chosen = (value) => quote.lines.filter((l) => document.querySelector(`[name="decision-${l.id}"]:checked`)?.value === value).map((l) => l.id);
       return { approved_line_ids: chosen("approved"), declined_line_ids: chosen("declined") };
-    }));
+    }), customerLink(quote, ctx));
   } else if (["approved", "partially_approved"].includes(quote.state)) {
     card.append(contractForm(quote, ctx));
   } else if (quote.order_id) {
@@ -300,6 +300,29 @@ function stageCard(quote, ctx, refresh) {
   }
   card.append(h("div", { class: "form-error" }));
   return card;
+}
+
+/** Sends the customer a link to decide the presented quote on their phone (texted by the gateway),
+ * shows the link to copy, and revokes every live link. */
+function customerLink(quote, ctx) {
+  const box = h("div", { id: "customer-link" });
+  const send = h("button", { type: "button", text: t("send_link"), "data-action": "send_link" });
+  const revoke = h("button", { type: "button", text: t("revoke_link"), "data-action": "revoke_link" });
+  send.addEventListener("click", async () => {
+    const link = await busy(send, box, () => api.post(`/v1/quotes/${quote.id}/customer-link`, {}));
+    if (!link) return;
+    fill(shown, h("input", { readonly: true, name: "link", value: `${location.origin}${link.url}` }),
+      h("p", { class: "hint", text: [link.texted_to ? `${t("link_texted_to")} ${link.texted_to}` : t("link_not_texted"),
+        `${t("link_valid_until")} ${dateTime(link.expires_at, ctx.tz)}`].join(" · ") }));
+  });
+  revoke.addEventListener("click", async () => {
+    const revoked = await busy(revoke, box, () => api.del(`/v1/quotes/${quote.id}/customer-link`));
+    if (revoked) fill(shown, h("p", { class: "hint", text: `${t("links_revoked")} ${revoked.revoked}` }));
+  });
+  const shown = h("div", {});
+  box.append(h("h2", { text: t("customer_link") }), h("p", { class: "hint", text: t("customer_link_hint") }),
+    h("div", { class: "row" }, send, revoke), shown, h("div", { class: "form-error" }));
+  return box;
 }
 
 function contractForm(quote, ctx) {
