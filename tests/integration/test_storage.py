@@ -21,24 +21,36 @@ from tests.unit.test_media import jpeg_with_gps
 
 @pytest.fixture(scope="module")
 def s3_endpoint():
-    port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
+    process, url = None, ""
+    for _attempt in range(3):  # a free port may be taken before moto binds it: another port then
+        port = free_port()
+        process = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        url = f"http://127.0.0.1:{port}"
+        if answers(url, process, within=60):
+            break
+        process.terminate()
+        process.wait(timeout=10)
+    else:
+        raise RuntimeError("moto server did not start")
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                requests.get(url, timeout=1)
-                break
-            except requests.ConnectionError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise RuntimeError("moto server did not start") from None
-                time.sleep(0.2)
         yield url
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def answers(url: str, process: subprocess.Popen, within: float) -> bool:
+    """Whether the server answers before `within` seconds pass (a busy CI machine answers the first
+    request slowly: a read timeout is waited out like a refused connection) and its process lives."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            requests.get(url, timeout=5)
+            return True
+        except requests.RequestException:
+            time.sleep(0.2)
+    return False
 
 
 @pytest.fixture
