@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from services.common.errors import Conflict
 from services.common.ids import new_id
+from services.common.policy import COUNTER
 from services.common.timeline import TimelineStepOut
 from services.common.validators import mask_mobile
 from services.crm.schemas import VehicleOut
@@ -33,7 +34,6 @@ from ..models import Store
 from . import Resource
 
 TAG = "customer"
-COUNTER = frozenset({"hq_admin", "store_manager", "service_advisor"})
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
