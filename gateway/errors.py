@@ -53,7 +53,7 @@ def serialize_http_error(req: falcon.Request, resp: falcon.Response, exc: falcon
     resp.content_type = falcon.MEDIA_JSON
     code = exc.title if exc.title in _KNOWN_CODES else _HTTP_CODES.get(exc.status_code, "error")
     message = exc.description or exc.title or str(exc.status)
-    resp.media = error_body(req, code, message)
+    resp.media = error_body(req, code, error_message(req, code, None, message))
 
 
 def handle_validation(req, resp, exc: ValidationFailed, _params):

@@ -175,3 +175,14 @@ def test_an_expired_link_and_a_link_to_a_decided_quote_are_refused(client):
             row.expires_at = row.created_at - timedelta(seconds=1)
     expired = client.simulate_post("/c/v1/auth/link", json={"token": secret}, headers={"Authorization": ""})
     assert expired.status_code == 401 and expired.json["error"]["code"] == "link_invalid"
+
+
+def test_a_refusal_raised_as_an_http_error_is_worded_in_chinese_when_asked(client):
+    """The sign-in's refusals are Falcon HTTP errors, not domain errors: `Accept-Language: zh-CN`
+    words them from the console's dictionary too, and English stays as it was."""
+    ask(client, MOBILE)
+    wrong = "000000" if sent_code(client) != "000000" else "111111"
+    said = {language: client.simulate_post("/c/v1/auth/login", json={"mobile": MOBILE, "code": wrong},
+                                           headers={"Accept-Language": language}).json["error"]["message"]
+            for language in ("zh-CN", "en-US")}
+    assert said == {"zh-CN": "验证码不正确或已过期", "en-US": "The code is wrong or has expired."}
