@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
 
 from services.common.fields import Code, Fen, Name, Quantity, TimeZone
+from services.common.periods import COMPARISONS
 from services.common.schemas import ListQuery
 
 from .domain.books import EXPENSE_CATEGORIES, PAID_FROM
@@ -376,6 +377,25 @@ class PeriodQuery(Schema):
             raise ValidationError("Must not be before from.", "to")
 
 
+class KpiQuery(PeriodQuery):
+    compare = fields.List(fields.String(validate=validate.OneOf(tuple(COMPARISONS))), load_default=list,
+                          metadata={"description": "Comma-separated: `previous` (the as-long period just before), "
+                                                   "`last_year` (the same days a year earlier); each row then "
+                                                   "carries its store's (or the chain's) figures for them. Not "
+                                                   "with a trend grouping."})
+
+    @pre_load
+    def _split(self, data, **_):
+        if isinstance(data.get("compare"), str):
+            data = {**data, "compare": [name for name in data["compare"].split(",") if name]}
+        return data
+
+    @validates_schema
+    def _whole_range(self, data, **_):
+        if data.get("compare") and data.get("group") not in ("store", "chain"):
+            raise ValidationError("Must be one of: store, chain.", "group")
+
+
 class TrialBalanceQuery(Schema):
     store_id = fields.String()
     as_of = fields.Date(load_default=None)
@@ -479,11 +499,26 @@ class KpiOut(Schema):
     average_satisfaction = fields.Float(allow_none=True, metadata={"description": "crm: follow-up scores 1–5"})
 
 
+class ComparedKpiOut(KpiOut):
+    previous = fields.Nested(KpiOut, allow_none=True,
+                             metadata={"description": "With compare=previous: the same row over the period before "
+                                                      "(null: the store had no row then)."})
+    last_year = fields.Nested(KpiOut, allow_none=True,
+                              metadata={"description": "With compare=last_year: the same row a year earlier."})
+
+
+class PeriodOut(Schema):
+    from_ = fields.String(data_key="from", attribute="from")
+    to = fields.String()
+
+
 class KpisOut(Schema):
-    from_ = fields.String(data_key="from")
+    from_ = fields.String(data_key="from", attribute="from")
     to = fields.String()
     group = fields.String()
-    items = fields.List(fields.Nested(KpiOut))
+    items = fields.List(fields.Nested(ComparedKpiOut))
+    previous = fields.Nested(PeriodOut, metadata={"description": "With compare=previous: the days compared with."})
+    last_year = fields.Nested(PeriodOut, metadata={"description": "With compare=last_year: the days compared with."})
     owned_elsewhere = fields.Dict(keys=fields.String(), values=fields.String())
 
 

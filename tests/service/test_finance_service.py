@@ -590,6 +590,20 @@ def test_whole_months_from_the_month_book_and_the_days_around_them_add_up_like_t
         assert {name: chain[name] for name in figures} == {name: sum(r[name] for r in stores) for name in figures}
 
 
+def test_a_trend_shows_its_periods_without_sales_as_zero_rows(session):
+    """Sales on the 1st and the 3rd: the day trend has the 2nd as a zero row, the week trend every week."""
+    for day in (date(2026, 5, 1), date(2026, 5, 3)):
+        kpi_days.count_invoice(session, Invoice(store_id=STORE, business_date=day, labour_fen=10_000, parts_fen=0,
+                                                fees_fen=0, billed_hours=Decimal(1), clocked_hours=Decimal(1),
+                                                lines=[]))
+    period = {"from": "2026-05-01", "to": "2026-05-03", "store_id": STORE}
+    days = finance(session, HQ).kpis({**period, "group": "day"})["items"]
+    assert [(row["period"], row["sales_fen"], row["aro_fen"]) for row in days] == [
+        ("2026-05-01", 10_000, 10_000), ("2026-05-02", 0, None), ("2026-05-03", 10_000, 10_000)]
+    weeks = finance(session, HQ).kpis({**period, "from": "2026-04-20", "group": "week"})["items"]
+    assert [(row["period"], row["car_count"]) for row in weeks] == [("2026-W17", 0), ("2026-W18", 2)]
+
+
 def test_every_flow_in_turn_keeps_the_books_balanced_after_each_step(session):
     """Deposit → invoice → split payment with a card → refund → void → cancellation → COGS → expense →
     package sale and cross-store redemption → card cancellation → daily close: balanced after each."""

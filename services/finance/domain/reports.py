@@ -12,7 +12,7 @@ from sqlalchemy import Date, String, func, literal, select
 from sqlalchemy.orm import Session
 
 from services.common.money import round_fen
-from services.common.periods import period_of
+from services.common.periods import period_of, periods
 
 from ..models import KpiDay, KpiDayCategory, KpiMonth, KpiMonthCategory
 from . import ledger
@@ -67,9 +67,10 @@ def pnl(session: Session, stores: list[str] | None, month: str) -> dict:
 
 def kpis(session: Session, stores: list[str] | None, since: date, until: date, group: str = "store") -> dict:
     """Per store (and per day, ISO week or month when `group` says so; `chain`: one row for all the
-    stores) over the store-local days [since, until]; each row also breaks sales down by service
-    category. Summed by the database from the KPI book: whole months from its month rows, the days
-    around them from its day rows, so the work grows with stores x (days + months), not with invoices."""
+    stores) over the store-local days [since, until], a trend's periods without sales included as
+    zero rows; each row also breaks sales down by service category. Summed by the database from the
+    KPI book: whole months from its month rows, the days around them from its day rows, so the work
+    grows with stores x (days + months), not with invoices."""
     by_day, by_store = group in ("day", "week", "month"), group != "chain"
     spans = [(KpiDay, KpiDayCategory, since, until)] if by_day else book_spans(since, until)
     totals: dict[tuple[str | None, str | None], dict] = defaultdict(lambda: defaultdict(int))
@@ -95,6 +96,9 @@ def kpis(session: Session, stores: list[str] | None, since: date, until: date, g
     keys = set(totals)
     if group == "store":
         keys |= {(store, None) for store in stores or []}
+    if by_day:  # a trend shows its empty days (weeks, months) as zero, not as a gap
+        labels = [label for label, _, _ in periods(since, until, group)]
+        keys |= {(store, label) for store in {*(stores or []), *(store for store, _ in totals)} for label in labels}
     if group == "chain":
         keys = {(None, None)}
     items = []
