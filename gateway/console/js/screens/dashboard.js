@@ -105,7 +105,7 @@ function barChart(points, name) {
   const width = 600, height = 240, pad = 34;
   const chart = svg("svg", { class: "chart", viewBox: `0 0 ${width} ${height}`, role: "img", "data-chart": name });
   if (!points.length) {
-    chart.append(svg("text", { x: width / 2, y: height / 2, "text-anchor": "middle", fill: "#66788a", "font-size": 14 }, t("no_data")));
+    chart.append(svg("text", { x: width / 2, y: height / 2, "text-anchor": "middle", fill: "#536170", "font-size": 14 }, t("no_data")));
     return chart;
   }
   const max = Math.max(...points.map(([, v]) => v), 1);
