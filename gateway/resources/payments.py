@@ -8,13 +8,13 @@ import falcon
 import segno
 from marshmallow import fields
 
-from services.common.policy import FRONT_DESK
+from services.common.policy import FRONT_DESK, TILL
 from services.finance.schemas import PaymentIntentCreate, PaymentIntentOut
 from services.finance.wechatpay import NOTIFICATION_HEADERS
 
 from ..api import endpoint
 from . import Resource
-from .finance import TILL, _service_key
+from .finance import _service_key
 
 NOTIFICATION_HEADERS_OF = {"wechat": NOTIFICATION_HEADERS}
 
