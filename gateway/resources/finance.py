@@ -24,6 +24,7 @@ from ..api import endpoint
 from . import Resource, checked, scoped
 from .kpis import Kpis
 
+
 def _service_key(req) -> str | None:
     """The client's Idempotency-Key, scoped to the user, for the service's own dedupe."""
     key = req.get_header("Idempotency-Key")
