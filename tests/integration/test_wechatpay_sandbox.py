@@ -14,7 +14,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from deploy.sandboxes import wechatpay as sandbox
 from services.common.db import utcnow
-from services.finance.wechatpay import ProviderError, Rejected, WeChatPayProvider
+from services.finance.providers import ProviderError, Rejected
+from services.finance.wechatpay import WeChatPayProvider
 from tests.support.stack import free_port
 from tests.support.wechatpay import wechatpay_world
 
@@ -33,13 +34,12 @@ def test_a_native_order_is_paid_and_its_notification_verifies_and_decrypts(world
     provider = world.provider
     code_url = provider.prepay("qr", "INTENT0001", "结算单 1 汽车服务", 12345, soon(), None)
     assert code_url.startswith("weixin://wxpay/bizpayurl?pr=")
-    assert provider.query("INTENT0001")["trade_state"] == "NOTPAY"
+    assert provider.query("INTENT0001").state == "unpaid"
     assert world.pay(code_url, deliveries=2)["deliveries"] == [204, 204]
     headers, body = world.receiver.received[-1]
     transaction = provider.verify(headers, body)
-    assert (transaction["out_trade_no"], transaction["trade_state"], transaction["amount"]["total"]) == \
-        ("INTENT0001", "SUCCESS", 12345)
-    assert transaction["transaction_id"] == provider.query("INTENT0001")["transaction_id"]
+    assert (transaction.out_trade_no, transaction.state, transaction.amount_fen) == ("INTENT0001", "paid", 12345)
+    assert transaction.transaction_id == provider.query("INTENT0001").transaction_id
     assert "INTENT0001" not in body  # the transaction travels encrypted
     with pytest.raises(ProviderError) as refused:
         provider.close("INTENT0001")
@@ -50,7 +50,7 @@ def test_an_h5_order_answers_a_link_and_an_unpaid_order_closes(world):
     link = world.provider.prepay("h5", "INTENT0002", "结算单 2", 500, soon(), "203.0.113.9")
     assert link.startswith("http") and "prepay_id=wx" in link
     world.provider.close("INTENT0002")
-    assert world.provider.query("INTENT0002")["trade_state"] == "CLOSED"
+    assert world.provider.query("INTENT0002").state == "closed"
 
 
 def test_forged_tampered_and_stale_notifications_are_rejected(world):
