@@ -1,11 +1,13 @@
 """finance's WeChat Pay adapter (the `wechatpayv3` SDK) against the local sandbox, in one process:
 signed requests, signed answers, the platform certificate downloaded encrypted, notifications
-verified and decrypted, and what is refused (another key's signature, a tampered resource, a
-stale timestamp, an unsigned request, a provider that is down or gone)."""
+verified and decrypted, a partial refund asked twice and refunded once with its REFUND.SUCCESS
+notification, and what is refused (another key's signature, a tampered resource, a stale
+timestamp, an unsigned request, a provider that is down or gone)."""
 from __future__ import annotations
 
 import dataclasses
 import json
+import time
 from datetime import timedelta
 
 import pytest
@@ -14,7 +16,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from deploy.sandboxes import wechatpay as sandbox
 from services.common.db import utcnow
-from services.finance.providers import ProviderError, Rejected
+from services.finance.providers import ProviderError, RefundAsk, RefundState, Rejected
 from services.finance.wechatpay import WeChatPayProvider
 from tests.support.stack import free_port
 from tests.support.wechatpay import wechatpay_world
@@ -90,3 +92,25 @@ def test_an_unsigned_request_is_refused_and_a_provider_that_is_down_says_so(worl
     with pytest.raises(ProviderError) as unreachable:
         gone.query("INTENT0001")
     assert unreachable.value.down
+
+
+def test_a_partial_refund_asked_twice_is_refunded_once_and_its_notification_verifies(world):
+    provider = world.provider
+    transaction_id = world.pay(provider.prepay("qr", "INTENT0005", "结算单 5", 10_000, soon(), None))["order"][
+        "transaction_id"]
+    ask = RefundAsk(out_refund_no="R0005A", out_trade_no="INTENT0005", transaction_id=transaction_id,
+                    amount_fen=3_000, total_fen=10_000, reason="多收")
+    before = len(world.receiver.received)
+    first = provider.refund(ask)
+    assert first.state == "pending" and first.refund_id  # PROCESSING: the notification settles it
+    assert provider.refund(ask).refund_id == first.refund_id  # the same out_refund_no: the same refund
+    with pytest.raises(ProviderError) as too_much:
+        provider.refund(dataclasses.replace(ask, out_refund_no="R0005B", amount_fen=7_001))
+    assert (too_much.value.code, too_much.value.down) == ("NOT_ENOUGH", False)
+    deadline = time.monotonic() + 5
+    while len(world.receiver.received) == before and time.monotonic() < deadline:
+        time.sleep(0.05)
+    headers, body = world.receiver.received[before]
+    assert provider.verify(headers, body) == RefundState(out_refund_no="R0005A", state="succeeded",
+                                                         refund_id=first.refund_id)
+    assert provider.refund(ask).state == "succeeded"  # asked again later: its outcome
