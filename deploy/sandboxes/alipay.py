@@ -23,7 +23,7 @@ Control endpoints for tests (no signature; not part of Alipay):
   order and the HTTP status of each delivery;
 - `POST /sandbox/replay` `{out_trade_no, kind: pay|refund}`: send that notification again, as it was;
 - `POST /sandbox/down` `{down}`: every openapi call answers 20000 isp.unknow-error meanwhile;
-- `GET /sandbox/orders/{out_trade_no}`: an order as the sandbox holds it.
+- `GET /sandbox/orders/{out_trade_no}`: an order as the sandbox holds it (with `refunded_fen`).
 
 `python -m deploy.sandboxes.alipay [--port ALIPAY_SANDBOX_PORT] [--dir DATA_DIR/sandboxes/alipay]` generates
 the app's and Alipay's keys once into the folder and serves; `credentials(folder, url)` is the environment
@@ -291,7 +291,9 @@ class Sandbox:
             return 200, {"down": self.down}
         if method == "GET" and path.startswith("/sandbox/orders/"):
             order = self.orders.get(path.rsplit("/", 1)[1])
-            return (200, self.public(order)) if order else (404, {"code": "ACQ.TRADE_NOT_EXIST"})
+            if order is None:
+                return 404, {"code": "ACQ.TRADE_NOT_EXIST"}
+            return 200, {**self.public(order), "refunded_fen": order["refunded_fen"]}
         if method == "POST" and path == "/sandbox/pay":
             return self.pay(data["url"], int(data.get("deliveries", 1)))
         if method == "POST" and path == "/sandbox/replay":

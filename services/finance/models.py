@@ -213,6 +213,7 @@ class PaymentIntent(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     settled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, comment="paid, closed or found unapplied")
+    invoice: Mapped[Invoice] = relationship(viewonly=True)
 
     __table_args__ = (Index("ix_payment_intents_status", "status", "created_at"),)
 

@@ -148,6 +148,7 @@ class PaymentIntentCreate(Schema):
 class PaymentIntentOut(Schema):
     id = fields.String(metadata={"description": "Also the order number at the provider (out_trade_no)."})
     invoice_id = fields.String()
+    invoice_number = fields.Function(lambda intent: intent.invoice.number)
     store_id = fields.String()
     provider = fields.String()
     channel = fields.String(metadata={"enum": ["qr", "h5"]})
