@@ -148,9 +148,10 @@ def test_cashier_takes_an_alipay_qr_payment_and_refunds_part_of_it_through_alipa
     order = ok(requests.get(f"{stack.alipay_url}/sandbox/orders/{scanned.json()['order']['out_trade_no']}",
                             timeout=5))
     assert (order["trade_status"], order["refunded_fen"]) == ("TRADE_SUCCESS", 300)  # refunded at Alipay, once
+    console.shot(cashier, "cashier-alipay-refunded")
+    cashier.reload()  # the day's close, read again: Alipay beside cash
     expect(cashier.locator("#daily-close")).to_contain_text("支付宝")
     assert_all_chinese(cashier, shop.login["cashier"])
-    console.shot(cashier, "cashier-alipay-refunded")
 
 
 def test_money_paid_by_scan_when_nothing_was_due_is_listed_for_the_cashier(console, stack, shop, part):
