@@ -103,6 +103,11 @@ class AlipayProvider:
                             out_request_no=ask.out_refund_no, refund_reason=ask.reason[:256])
         return RefundState(out_refund_no=ask.out_refund_no, state="succeeded", refund_id=answer.get("trade_no"))
 
+    def query_refund(self, ask: RefundAsk) -> RefundState:
+        """Alipay documents asking again under the same `out_request_no` as the way to learn a refund's
+        outcome after a timeout: it is refunded at most once."""
+        return self.refund(ask)
+
     def verify(self, headers: dict[str, str], body: str) -> Transaction | RefundState:
         """An asynchronous notification (a form): its RSA2 signature over the sorted fields but `sign` and
         `sign_type` must verify with Alipay's public key and it must name our app. A refund's

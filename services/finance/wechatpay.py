@@ -128,7 +128,13 @@ class WeChatPayProvider:
         return _refund_state(answer)
 
     def query_refund(self, ask: RefundAsk) -> RefundState:
-        return _refund_state(self._call("query_refund", out_refund_no=ask.out_refund_no)[1])
+        """The refund as WeChat Pay holds it; one it never received (the first ask was lost) is asked again."""
+        try:
+            return _refund_state(self._call("query_refund", out_refund_no=ask.out_refund_no)[1])
+        except ProviderError as exc:
+            if exc.status != 404:
+                raise
+        return self.refund(ask)
 
     def verify(self, headers: dict[str, str], body: str) -> Transaction | RefundState:
         """The decrypted transaction of a TRANSACTION.SUCCESS notification, or the refund of a REFUND.*

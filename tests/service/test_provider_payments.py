@@ -3,17 +3,21 @@ in the test's process: an Alipay QR code split with cash and recorded once thoug
 Alipay notification changes nothing; a refund of a WeChat Pay payment is recorded only when WeChat Pay's
 REFUND.SUCCESS arrives (once, however often it is told, and by the refund rules: never more than is left,
 a manager above the store's limit); an Alipay refund is recorded when Alipay answers, its later
-notification changes nothing; money paid when nothing was due is listed as unapplied. The books balance."""
+notification changes nothing; a refund whose confirmation never comes is found by the poller; money paid
+when nothing was due is listed as unapplied. The books balance."""
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 from urllib.parse import parse_qsl, urlencode
 
 import pytest
 from nameko.testing.services import worker_factory
 from sqlalchemy import select
 
+from services.common.db import utcnow
 from services.common.errors import Forbidden, Invalid, Unavailable
+from services.finance.domain import refunds
 from services.finance.models import Base, Payment, ProviderRefund, Refund
 from services.finance.service import FinanceService
 from tests.service.test_finance_service import CASHIER, MANAGER, STORE, SYSTEM, assert_books_balance, issue
@@ -161,3 +165,19 @@ def test_a_provider_payment_when_nothing_was_due_is_listed_as_unapplied(session,
     listed = finance(session, worlds).list_payment_intents({"store_id": STORE, "status": "unapplied"})["items"]
     assert [(i["id"], i["provider"], i["status"]) for i in listed] == [(intent["id"], "alipay", "unapplied")]
     assert finance(session, worlds).list_payment_intents({"store_id": STORE, "status": "paid"})["items"] == []
+
+
+def test_a_wechat_refund_whose_notification_never_comes_is_found_by_the_poller(session, worlds):
+    invoice = issue(session)
+    payment = paid_by(session, worlds, "wechat", invoice)
+    asked = finance(session, worlds).refund_payment(payment["id"], {"amount_fen": 1_500, "reason": "多收"})
+    assert asked["status"] == "pending"
+    session.commit()
+    deadline = time.monotonic() + 5  # WeChat Pay settles it a moment later; its notification is never handed over
+    while worlds["wechat"].sandbox.refunds[asked["id"]]["status"] != "SUCCESS" and time.monotonic() < deadline:
+        time.sleep(0.05)
+    [row] = [r for r in refunds.pending_refunds(session, utcnow() + timedelta(minutes=1)) if r.id == asked["id"]]
+    assert refunds.poll_refund(session, {"wechat": worlds["wechat"].provider}, row) == "succeeded"
+    assert session.get(Payment, payment["id"]).refunded_fen == 1_500
+    assert [r.amount_fen for r in session.scalars(select(Refund)).all()] == [1_500]
+    assert_books_balance(session)

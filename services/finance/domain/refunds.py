@@ -121,8 +121,8 @@ def pending_refunds(session: Session, older_than: datetime, limit: int = 50) -> 
 
 
 def poll_refund(session: Session, providers: dict, row: ProviderRefund) -> str:
-    """Ask the provider again about a refund whose confirmation never came (the same number: it is not
-    refunded twice). Commits what it changes; answers the refund's status."""
+    """Ask the provider about a refund whose confirmation never came (asked again under the same number
+    if it never arrived: it is not refunded twice). Commits what it changes; answers the refund's status."""
     provider = providers.get(row.provider)
     if provider is None:
         return row.status
@@ -131,7 +131,7 @@ def poll_refund(session: Session, providers: dict, row: ProviderRefund) -> str:
                     amount_fen=row.amount_fen, total_fen=intent.amount_fen, reason=row.reason)
     before_remote_call(session, "the payment provider")
     try:
-        state = provider.refund(ask)
+        state = provider.query_refund(ask)
     except ProviderError as exc:
         log.warning("asking %s again about refund %s failed: %s", row.provider, ask.out_refund_no, exc)
         session.rollback()
