@@ -116,4 +116,5 @@ def test_a_partial_refund_asked_twice_is_refunded_once_and_its_notification_veri
     assert provider.refund(ask).state == "succeeded"  # asked again later: its outcome
     assert provider.query_refund(ask).state == "succeeded"
     lost = dataclasses.replace(ask, out_refund_no="R0005C", amount_fen=1_000)  # an ask WeChat Pay never received
-    assert provider.query_refund(lost).state == "pending" and world.sandbox.refunds["R0005C"]["amount"]["refund"] == 1_000
+    assert provider.query_refund(lost).state == "pending"
+    assert world.sandbox.refunds["R0005C"]["amount"]["refund"] == 1_000
