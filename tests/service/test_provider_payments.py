@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from services.common.db import utcnow
 from services.common.errors import Forbidden, Invalid, Unavailable
-from services.finance.domain import refunds
+from services.finance.domain import intents, refunds
 from services.finance.models import Base, Payment, ProviderRefund, Refund
 from services.finance.service import FinanceService
 from tests.service.test_finance_service import CASHIER, MANAGER, STORE, SYSTEM, assert_books_balance, issue
@@ -180,4 +180,18 @@ def test_a_wechat_refund_whose_notification_never_comes_is_found_by_the_poller(s
     assert refunds.poll_refund(session, {"wechat": worlds["wechat"].provider}, row) == "succeeded"
     assert session.get(Payment, payment["id"]).refunded_fen == 1_500
     assert [r.amount_fen for r in session.scalars(select(Refund)).all()] == [1_500]
+    assert_books_balance(session)
+
+
+def test_the_poller_applies_a_silent_alipay_payment_and_closes_a_code_nobody_scanned(session, worlds):
+    paid_invoice, lapsed_invoice = issue(session), issue(session)
+    paid = ask(session, worlds, "alipay", paid_invoice, paid_invoice["due_fen"])
+    worlds["alipay"].pay(paid["code_url"], deliveries=0)  # the notification never comes
+    lapsed = ask(session, worlds, "alipay", lapsed_invoice, 100)
+    later = utcnow() + timedelta(hours=1)
+    for intent in intents.open_intents(session, later):
+        intents.poll(session, {"alipay": worlds["alipay"].provider}, intent, later)
+    assert finance(session, worlds).get_payment_intent(paid["id"])["status"] == "paid"
+    assert finance(session, worlds).get_invoice(paid_invoice["id"])["status"] == "paid"
+    assert finance(session, worlds).get_payment_intent(lapsed["id"])["status"] == "closed"
     assert_books_balance(session)
