@@ -6,7 +6,7 @@ transaction, so a retry after a timeout never pays twice."""
 from __future__ import annotations
 
 
-from services.common.policy import FRONT_DESK, HQ, MANAGERS, require_store
+from services.common.policy import FRONT_DESK, HQ, MANAGERS, TILL, require_store
 from services.common.schemas import ListQuery
 from services.finance.domain.stock import reconcile
 from services.finance.schemas import (AccountOut, CardCancel, CardCreate, CardOut, CardQuery, CommissionRuleIn,
@@ -23,8 +23,6 @@ from services.finance.schemas import (AccountOut, CardCancel, CardCreate, CardOu
 from ..api import endpoint
 from . import Resource, checked, scoped
 from .kpis import Kpis
-
-TILL = frozenset({"hq_admin", "store_manager", "cashier"})
 
 
 def _service_key(req) -> str | None:

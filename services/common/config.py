@@ -120,6 +120,20 @@ class WeChatPaySettings:
     timeout: float = field(default_factory=lambda: env_float("WECHATPAY_TIMEOUT", 1.2))
 
 
+@dataclass(frozen=True)
+class AlipaySettings:
+    """Alipay's open platform (openapi gateway, RSA2 public-key mode) for one app (services/finance/alipay.py);
+    without `ALIPAY_APPID` it is not configured. Keys are files named by the environment, never in a database."""
+    appid: str = field(default_factory=lambda: os.environ.get("ALIPAY_APPID", ""))
+    private_key_file: str = field(default_factory=lambda: os.environ.get("ALIPAY_PRIVATE_KEY_FILE", ""))
+    alipay_public_key_file: str = field(default_factory=lambda: os.environ.get("ALIPAY_PUBLIC_KEY_FILE", ""))
+    notify_url: str = field(default_factory=lambda: os.environ.get("ALIPAY_NOTIFY_URL") or (
+        f"http://127.0.0.1:{os.environ.get('GATEWAY_PORT', '8080')}/v1/payments/notify/alipay"))
+    base_url: str = field(default_factory=lambda: os.environ.get(
+        "ALIPAY_BASE_URL", "https://openapi.alipay.com/gateway.do"))
+    timeout: float = field(default_factory=lambda: env_float("ALIPAY_TIMEOUT", 1.2))
+
+
 def payment_poll_seconds() -> float:
     """`PAYMENT_POLL_SECONDS`: how often pending payment intents are asked about at the provider."""
     return env_float("PAYMENT_POLL_SECONDS", 10)

@@ -18,6 +18,8 @@ COUNTER = MANAGERS | {"service_advisor"}
 """Who works the front counter: receives cars, quotes, edits customers."""
 FRONT_DESK = COUNTER | {"cashier"}
 """The counter and the till."""
+TILL = MANAGERS | {"cashier"}
+"""Who takes and refunds money, issues and tops up member cards, and closes the day."""
 SHOP_FLOOR = COUNTER | {"technician"}
 """Who works on the cars."""
 CUSTOMER_ROLE = "customer"

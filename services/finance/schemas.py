@@ -136,17 +136,20 @@ class PaymentResult(Schema):
 
 
 class PaymentIntentCreate(Schema):
-    provider = fields.String(required=True, validate=validate.OneOf(["wechat"]),
-                             metadata={"description": "wechat (WeChat Pay API v3)."})
+    provider = fields.String(required=True, validate=validate.OneOf(["wechat", "alipay"]),
+                             metadata={"description": "wechat (WeChat Pay API v3) or alipay (Alipay open "
+                                                      "platform, RSA2)."})
     channel = fields.String(required=True, validate=validate.OneOf(["qr", "h5"]),
-                            metadata={"description": "qr: a code the customer scans at the till (Native); "
-                                                     "h5: a link paid in the phone's browser."})
+                            metadata={"description": "qr: a code the customer scans at the till (WeChat Native, "
+                                                     "Alipay precreate); h5: a link paid in the phone's browser "
+                                                     "(WeChat H5, Alipay wap pay)."})
     amount_fen = positive(required=True)
 
 
 class PaymentIntentOut(Schema):
     id = fields.String(metadata={"description": "Also the order number at the provider (out_trade_no)."})
     invoice_id = fields.String()
+    invoice_number = fields.Function(lambda intent: intent.invoice.number)
     store_id = fields.String()
     provider = fields.String()
     channel = fields.String(metadata={"enum": ["qr", "h5"]})
@@ -156,7 +159,8 @@ class PaymentIntentOut(Schema):
                                      "unapplied: paid at the provider when the invoice no longer owed it "
                                      "(to refund there)"})
     code_url = fields.Function(lambda intent: intent.pay_url if intent.channel == "qr" else None, allow_none=True,
-                               metadata={"description": "qr: what the QR code encodes (weixin://…)."})
+                               metadata={"description": "qr: what the QR code encodes (weixin://…, "
+                                                        "https://qr.alipay.com/…)."})
     pay_url = fields.Function(lambda intent: intent.pay_url if intent.channel == "h5" else None, allow_none=True,
                               metadata={"description": "h5: the link the customer opens."})
     transaction_id = fields.String(allow_none=True)
@@ -164,6 +168,12 @@ class PaymentIntentOut(Schema):
     created_at = fields.DateTime()
     expires_at = fields.DateTime()
     settled_at = fields.DateTime(allow_none=True)
+
+
+class PaymentIntentQuery(ListQuery):
+    store_id = fields.String()
+    status = fields.String(validate=validate.OneOf(["pending", "paid", "closed", "unapplied"]),
+                           metadata={"description": "unapplied: paid at the provider, not owed by the invoice."})
 
 
 class RefundCreate(Schema):
@@ -186,6 +196,10 @@ class RefundOut(Schema):
     approved_by = fields.String(allow_none=True)
     created_at = fields.DateTime()
     business_date = fields.Date()
+    status = fields.String(dump_default="issued", metadata={
+        "enum": ["issued", "pending", "failed"], "description": "issued: recorded. A refund of money a payment "
+        "provider took is asked of the provider first: pending (the id is then the refund's number at the "
+        "provider) until it confirms, when the refund is recorded on the payment, or failed."})
 
 
 # -- member cards -------------------------------------------------------------------------------------

@@ -7,26 +7,29 @@ from datetime import timedelta
 from nameko.extensions import DependencyProvider
 from nameko.timer import timer
 
-from services.common.config import payment_intent_ttl_seconds, payment_poll_seconds
+from services.common.config import (AlipaySettings, WeChatPaySettings, payment_intent_ttl_seconds,
+                                    payment_poll_seconds)
 from services.common.db import utcnow
 from services.common.entrypoints import AuditTrail, ServiceBase, event_handler, rpc
 from services.common.policy import visible_stores
 from services.common.schemas import dump_page, page
 from services.common.schemas import load
 
-from .domain import books, cards, close, commission, intents, invoices, ledger, payments, reports, stock
+from .domain import (books, cards, close, commission, intents, invoices, ledger, payments, refunds, reports,
+                     stock)
 from .domain.common import require_manager
-from .models import StoreSettings
+from .models import ProviderRefund, Refund, StoreSettings
 from .schemas import (CardCancel, CardCreate, CardOut, CardQuery, CardTransactionOut, CommissionRuleIn,
                       CommissionRuleOut, CommissionsOut, DailyCloseCreate, DailyCloseOut, DailyCloseQuery,
                       ExpenseCreate, ExpenseOut, ExpenseQuery, InvoiceOut, InvoiceQuery, JournalEntryOut,
                       JournalQuery, KpisOut, MonthQuery, ReconciliationQuery, StockAccountsOut, PaymentCreate,
                       PaymentOut, PaymentQuery, AccountOut, PeriodQuery, PnlOut, RefundCreate, RefundOut, SettingsOut,
-                      PaymentIntentCreate, PaymentIntentOut,
+                      PaymentIntentCreate, PaymentIntentOut, PaymentIntentQuery,
                       SettingsPatch, SettleRequest, SettlementOut, SettlementPositionsOut, SettlementQuery,
                       StoreMonthQuery, TargetIn, TargetOut, TrialBalanceOut, TrialBalanceQuery,
                       VoidRequest)
-from .wechatpay import providers_from_env
+from .alipay import AlipayProvider
+from .wechatpay import WeChatPayProvider
 
 log = logging.getLogger(__name__)
 
@@ -40,10 +43,13 @@ intent_out = PaymentIntentOut()
 
 
 class PaymentProviders(DependencyProvider):
-    """The configured payment providers by name (read from the environment once per container)."""
+    """The configured payment providers by name (read from the environment once per container; one
+    without its merchant id / app id is not configured and its intents answer 503)."""
 
     def setup(self):
-        self.providers = providers_from_env()
+        wechat, alipay = WeChatPaySettings(), AlipaySettings()
+        self.providers = {**({"wechat": WeChatPayProvider(wechat)} if wechat.mchid else {}),
+                          **({"alipay": AlipayProvider(alipay)} if alipay.appid else {})}
 
     def get_dependency(self, worker_ctx) -> dict:
         return self.providers
@@ -123,17 +129,26 @@ class FinanceService(AuditTrail, ServiceBase):
             client_ip, PAYMENT_INTENT_TTL))
 
     @rpc
+    def list_payment_intents(self, query: dict) -> dict:
+        params = load(PaymentIntentQuery(), query)
+        stores = visible_stores(self.caller, params.get("store_id"))
+        return dump_page(page(intents.list_intents(self.db, stores, params), params["limit"]), intent_out)
+
+    @rpc
     def get_payment_intent(self, intent_id: str) -> dict:
         return intent_out.dump(intents.get_intent(self.db, self.caller, intent_id))
 
     @rpc
     def payment_notified(self, provider: str, headers: dict, body: str) -> dict:
-        """A provider's notification as the gateway received it (no user: its signature vouches)."""
-        return intent_out.dump(intents.notified(self.db, self.providers, provider, headers, body))
+        """A provider's notification as the gateway received it (no user: its signature vouches); answers
+        the acknowledgement the provider's protocol wants (`ack`: a body, or None for an empty 204)."""
+        intents.notified(self.db, self.providers, provider, headers, body)
+        return {"ack": self.providers[provider].ack}
 
     @timer(interval=PAYMENT_POLL_SECONDS)
     def poll_payment_intents(self) -> None:
-        """The fallback when a notification never comes; each intent commits on its own."""
+        """The fallback when a notification never comes (payments and provider refunds); each intent or
+        refund commits on its own."""
         now = utcnow()
         for intent in intents.open_intents(self.db, now - timedelta(seconds=PAYMENT_POLL_SECONDS)):
             try:
@@ -141,6 +156,12 @@ class FinanceService(AuditTrail, ServiceBase):
             except Exception:
                 self.db.rollback()
                 log.exception("polling payment intent %s failed", intent.id)
+        for row in refunds.pending_refunds(self.db, now - timedelta(seconds=PAYMENT_POLL_SECONDS)):
+            try:
+                refunds.poll_refund(self.db, self.providers, row)
+            except Exception:
+                self.db.rollback()
+                log.exception("asking again about provider refund %s failed", row.id)
 
     @rpc
     def list_payments(self, query: dict) -> dict:
@@ -154,9 +175,12 @@ class FinanceService(AuditTrail, ServiceBase):
 
     @rpc
     def refund_payment(self, payment_id: str, data: dict, idempotency_key: str | None = None) -> dict:
-        request = load(RefundCreate(), data)
-        refund, _payment = payments.refund_payment(self.db, self.caller, payment_id, request, idempotency_key)
-        return refund_out.dump(refund)
+        """At the till, or through the payment provider that took the money (recorded when it confirms)."""
+        found = refunds.refund(self.db, self.caller, self.providers, payment_id, load(RefundCreate(), data),
+                               idempotency_key)
+        if isinstance(found, ProviderRefund) and found.refund_id is not None:
+            found = self.db.get(Refund, found.refund_id)
+        return refund_out.dump(found)  # a provider refund not yet confirmed: its id, amount and status
 
     # -- member cards ---------------------------------------------------------------------------
     def _card(self, card, with_transactions: bool = False) -> dict:

@@ -261,6 +261,7 @@ TABLE = [
     row("POST", "/v1/invoices/{invoice_id}/void", MANAGERS, body={"reason": "开错"}),
     row("POST", "/v1/invoices/{invoice_id}/payment-intents", TILL,
         body={"provider": "wechat", "channel": "qr", "amount_fen": 1}),
+    row("GET", "/v1/payment-intents", MONEY_READERS, query=S),
     row("GET", "/v1/payment-intents/{intent_id}", MONEY_READERS),
     row("POST", "/v1/payments/notify/{provider}", PUBLIC, CHAIN, body={"resource_type": "encrypt-resource"}),
     row("POST", "/v1/invoices/{invoice_id}/reissue", MANAGERS),

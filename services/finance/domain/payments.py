@@ -233,26 +233,7 @@ def refund_payment(session: Session, caller: Caller, payment_id: str, data: dict
     if (found := _by_key(session, Refund, key)) is not None:
         return found, payment
     amount = data["amount_fen"]
-    if invoice is not None and invoice.status != PAID and unapplied_part(payment, invoice, amount) < amount:
-        raise illegal("invoice", invoice.status, "refunded before it is paid")
-    left = payment.amount_fen - payment.refunded_fen
-    if amount > left:
-        raise Invalid(f"Only {left} fen of this payment can still be refunded.",
-                      fields={"amount_fen": [f"At most {left}."]},
-                      code="refund_above_left", params={"left_fen": str(left)})
-    limit = ledger.settings_of(session, payment.store_id).refund_approval_limit_fen
-    approved_by = None
-    if amount > limit:
-        if not manages(caller):
-            raise Forbidden(f"Refunds above {limit} fen need a store manager's approval.", code="refund_needs_manager",
-                            params={"limit_fen": limit})
-        approved_by = caller.user_id
-    elif caller.role in MANAGERS:
-        approved_by = caller.user_id
-    if payment.method == "package" and amount != payment.amount_fen:
-        raise Invalid("A package redemption is refunded whole (the service unit goes back on the card).",
-                      fields={"amount_fen": [f"Must be {payment.amount_fen}."]},
-                      code="package_refund_whole", params={"amount_fen": str(payment.amount_fen)})
+    approved_by = check_refund(session, caller, payment, invoice, amount)
     day = ledger.business_date(session, payment.store_id)
     refund = Refund(payment_id=payment.id, invoice_id=payment.invoice_id, order_id=payment.order_id,
                     store_id=payment.store_id, customer_id=payment.customer_id, method=payment.method,
@@ -303,6 +284,34 @@ def refund_payment(session: Session, caller: Caller, payment_id: str, data: dict
             "amount_fen": amount, "method": payment.method}, store_id=payment.store_id)
     session.flush()
     return refund, payment
+
+
+def check_refund(session: Session, caller: Caller, payment: Payment, invoice: Invoice | None, amount: int,
+                 held_fen: int = 0) -> str | None:
+    """The refund rules (the invoice paid, never more than is left of the payment less `held_fen` asked of a
+    provider and not yet confirmed, a manager above the store's limit, a package whole); answers who
+    approved it (a manager, or None)."""
+    if invoice is not None and invoice.status != PAID and unapplied_part(payment, invoice, amount) < amount:
+        raise illegal("invoice", invoice.status, "refunded before it is paid")
+    left = payment.amount_fen - payment.refunded_fen - held_fen
+    if amount > left:
+        raise Invalid(f"Only {left} fen of this payment can still be refunded.",
+                      fields={"amount_fen": [f"At most {left}."]},
+                      code="refund_above_left", params={"left_fen": str(left)})
+    limit = ledger.settings_of(session, payment.store_id).refund_approval_limit_fen
+    approved_by = None
+    if amount > limit:
+        if not manages(caller):
+            raise Forbidden(f"Refunds above {limit} fen need a store manager's approval.", code="refund_needs_manager",
+                            params={"limit_fen": limit})
+        approved_by = caller.user_id
+    elif caller.role in MANAGERS:
+        approved_by = caller.user_id
+    if payment.method == "package" and amount != payment.amount_fen:
+        raise Invalid("A package redemption is refunded whole (the service unit goes back on the card).",
+                      fields={"amount_fen": [f"Must be {payment.amount_fen}."]},
+                      code="package_refund_whole", params={"amount_fen": str(payment.amount_fen)})
+    return approved_by
 
 
 def refund_vat(invoice: Invoice | None, refunded_fen: int) -> int:
