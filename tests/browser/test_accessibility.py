@@ -53,10 +53,11 @@ def test_every_screen_of_a_store_manager_has_no_serious_violation(console, stack
 def small_targets(page: Page) -> list[str]:
     """The visible buttons, links, fields and operable items of the screen (not the top bar) that a
     finger hits on a surface less than 44 px high."""
-    return page.evaluate("""() => [...document.querySelectorAll(
-        '#main button, #main a, #main input:not([type=checkbox]):not([type=radio]), #main select, #main [tabindex="0"]')]
+    return page.evaluate("""() => [...document.querySelectorAll(`#main button, #main a, #main select,
+        #main input:not([type=checkbox]):not([type=radio]), #main [tabindex="0"]`)]
       .filter((el) => el.offsetParent !== null && el.getBoundingClientRect().height < 44)
-      .map((el) => `${el.tagName.toLowerCase()}${el.name ? "[name=" + el.name + "]" : ""} ${el.textContent.trim().slice(0, 12)}`)""")
+      .map((el) => `${el.tagName.toLowerCase()}${el.name ? "[name=" + el.name + "]" : ""}
+                    ${el.textContent.trim().slice(0, 12)}`)""")
 
 
 def test_an_advisor_finds_and_opens_a_customer_and_a_board_card_with_the_keyboard_alone(console, stack, shop, part):
