@@ -47,6 +47,12 @@ class Caller:
             raise Forbidden("Only a signed-in customer may do this.", code="customer_only")
         return self.user_id
 
+    def at_store(self, store_id: str) -> "Caller":
+        """The signed-in customer acting on one of their own documents: the staff rules' store scope
+        is that document's store (the caller must be a customer; ownership is the caller's check)."""
+        return Caller(user_id=self.require_customer(), role=CUSTOMER_ROLE, store_ids=frozenset({store_id}),
+                      request_id=self.request_id)
+
     @property
     def is_hq(self) -> bool:
         return self.role == "hq_admin"

@@ -14,8 +14,10 @@ from services.common.policy import visible_stores
 from services.common.schemas import dump_page, page
 from services.common.schemas import load
 
-from .domain import books, cards, close, commission, intents, invoices, ledger, payments, reports, stock
+from .domain import books, cards, close, commission, customer, intents, invoices, ledger, payments, reports, stock
 from .domain.common import require_manager
+from .customer_schemas import (CustomerInvoiceOut, CustomerInvoiceQuery, CustomerPaymentIntentOut,
+                               CustomerPaymentOut)
 from .models import StoreSettings
 from .schemas import (CardCancel, CardCreate, CardOut, CardQuery, CardTransactionOut, CommissionRuleIn,
                       CommissionRuleOut, CommissionsOut, DailyCloseCreate, DailyCloseOut, DailyCloseQuery,
@@ -130,6 +132,29 @@ class FinanceService(AuditTrail, ServiceBase):
     def payment_notified(self, provider: str, headers: dict, body: str) -> dict:
         """A provider's notification as the gateway received it (no user: its signature vouches)."""
         return intent_out.dump(intents.notified(self.db, self.providers, provider, headers, body))
+
+    # -- the customer channel (caller role `customer`) ---------------------------------------
+    @rpc
+    def customer_invoices(self, query: dict) -> dict:
+        vehicle_id = load(CustomerInvoiceQuery(), query)["vehicle_id"]
+        return {"items": CustomerInvoiceOut(exclude=("payments",)).dump(
+            customer.own_invoices(self.db, self.caller, vehicle_id), many=True), "next_cursor": None}
+
+    @rpc
+    def customer_invoice(self, invoice_id: str) -> dict:
+        invoice = customer.own_invoice(self.db, self.caller, invoice_id)
+        return {**CustomerInvoiceOut(exclude=("payments",)).dump(invoice),
+                "payments": CustomerPaymentOut().dump(payments.payments_of(self.db, invoice.id), many=True)}
+
+    @rpc
+    def customer_pay_invoice(self, invoice_id: str, idempotency_key: str | None = None,
+                             client_ip: str | None = None) -> dict:
+        return CustomerPaymentIntentOut().dump(customer.pay_due(
+            self.db, self.caller, self.providers, invoice_id, idempotency_key, client_ip, PAYMENT_INTENT_TTL))
+
+    @rpc
+    def customer_payment_intent(self, intent_id: str) -> dict:
+        return CustomerPaymentIntentOut().dump(customer.own_intent(self.db, self.caller, intent_id))
 
     @timer(interval=PAYMENT_POLL_SECONDS)
     def poll_payment_intents(self) -> None:
