@@ -63,6 +63,9 @@ class Caller:
     def require_store(self, store_id: str | None) -> None:
         policy.require_store(self, store_id)
 
+    def require_document(self, store_id: str, customer_id: str, what: str) -> None:
+        policy.require_document(self, self.user_id, store_id, customer_id, what)
+
     @property
     def sees_full_phone(self) -> bool:
         return self.role not in ROLES_WITHOUT_FULL_PHONE
