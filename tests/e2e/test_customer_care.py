@@ -77,6 +77,9 @@ def test_the_owner_pays_by_wechat_h5_accepts_the_car_and_a_low_rating_opens_a_co
         "delivered", "王车主", "洗得很干净")
     until(lambda: ok(advisor.get(f"{stack.url}/v1/orders/{done.order['id']}"))["state"] == "closed",
           "the order closed: delivered and paid")
+    steps = [s["step"] for s in ok(customer.get(f"{stack.url}/c/v1/timeline",
+                                                params={"vehicle_id": car.vehicle["id"]}))["items"]]
+    assert steps[-4:] == ["work_started", "qc_passed", "ready", "delivered"], steps
 
     # the follow-up the store would phone for, answered by the owner: 2 opens a complaint
     follow_up = until(lambda: ok(customer.get(f"{stack.url}/c/v1/follow-ups"))["items"], "follow-up scheduled")[0]

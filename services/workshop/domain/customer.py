@@ -21,7 +21,8 @@ def timeline(session: Session, caller: Caller, vehicle_id: str | None) -> list[d
     found = list(session.scalars(query))
     passed: dict[str, datetime] = dict(session.execute(
         select(QcResult.work_order_id, QcResult.created_at).where(
-            QcResult.work_order_id.in_([w.id for w in found]), QcResult.passed.is_(True)))) if found else {}
+            QcResult.work_order_id.in_([w.id for w in found]), QcResult.passed.is_(True))).tuples().all()) \
+        if found else {}  # a Result has keys(): dict() would take it for a mapping
     steps = []
     for work_order in found:
         moments = {"work_started": work_order.started_at, "qc_passed": passed.get(work_order.id),
