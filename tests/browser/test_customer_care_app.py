@@ -1,9 +1,9 @@
 """The car owner's phone app (车主端, `/m/`) after the work, in Chromium on a 390×844 phone, UI alone: staff
 work the car to completed through the API (setup); the owner signs in, opens the completed car, sees the
 invoice (lines, total, due), pays it on WeChat Pay's H5 cashier (the sandbox's page) and comes back to it
-paid, accepts the car (验收), rates the visit 2 (a complaint opens; staff resolve it; the owner sees the
-resolution), switches marketing consent on, files a complaint, reads the car's history, invoice and
-service reminder, and moves a booking to another slot — while staff see each of these."""
+paid, accepts the car (验收), rates the visit 2 (a complaint opens; the advisor resolves it in the console's
+complaint list; the owner sees the resolution), switches marketing consent on, files a complaint, reads the
+car's history, invoice and service reminder, and moves a booking to another slot — staff see each of these."""
 from __future__ import annotations
 
 import re
@@ -13,8 +13,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import PHONE, SCREENSHOTS, assert_all_chinese, yuan
-from tests.support.customer import (car_with_quote, finish, latest_code, oil_change, ok, staff_world)
+from tests.browser.conftest import PHONE, SCREENSHOTS, assert_all_chinese, fill_in, yuan
+from tests.support.customer import PASSWORD, car_with_quote, finish, latest_code, oil_change, ok, staff_world
 
 pytestmark = pytest.mark.e2e
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -42,7 +42,7 @@ def reload_until(page, selector: str, tries: int = 40) -> None:
     expect(page.locator(selector).first).to_be_visible()
 
 
-def test_the_owner_pays_accepts_rates_complains_and_moves_a_booking_from_the_phone(stack, admin, phone):
+def test_the_owner_pays_accepts_rates_complains_and_moves_a_booking_from_the_phone(stack, admin, phone, console):
     store, advisor, name = staff_world(stack, admin, "东莞南城店")
     car = car_with_quote(stack, store, advisor, name, "陈车主", oil_op=oil_change(stack, admin))
     done = finish(stack, admin, car)
@@ -104,9 +104,17 @@ def test_the_owner_pays_accepts_rates_complains_and_moves_a_booking_from_the_pho
     [follow_up] = [f for f in ok(advisor.get(f"{stack.url}/v1/follow-ups", params={
         "store_id": store["id"], "status": "completed"}))["items"] if f["customer_id"] == car.customer["id"]]
     assert (follow_up["satisfaction"], follow_up["comment"]) == (2, "等车太久") and follow_up["complaint_id"]
-    complaint = f"{stack.url}/v1/complaints/{follow_up['complaint_id']}"
-    ok(done.manager.patch(complaint, json={"status": "in_progress"}))
-    ok(done.manager.patch(complaint, json={"status": "resolved", "resolution": "致歉并赠送洗车一次"}))
+    # the advisor works it in the console's complaint list, where the store's complaints are
+    counter = console.open(name, password=PASSWORD)
+    counter.goto(f"{stack.url}/console/#/crm")
+    for status, resolution in (("in_progress", None), ("resolved", "致歉并赠送洗车一次")):
+        counter.reload()
+        counter.locator("[data-tab=complaints]").click()
+        row = counter.locator(f"#complaints tr[data-complaint='{follow_up['complaint_id']}']")
+        expect(row).to_contain_text("等车太久")
+        row.locator("[name=status]").select_option(status)
+        fill_in(row, **({"resolution": resolution} if resolution else {}))
+        expect(row.locator(".badge").last).to_have_text({"in_progress": "处理中", "resolved": "已解决"}[status])
     page.reload()
     expect(page.locator("[data-complaint] .badge")).to_have_text("已解决")
     expect(page.locator("[data-resolution]")).to_have_text("处理结果：致歉并赠送洗车一次")
@@ -146,7 +154,7 @@ def test_the_owner_pays_accepts_rates_complains_and_moves_a_booking_from_the_pho
     page.fill("[name=date]", day.isoformat())
     page.dispatch_event("[name=date]", "change")
     later = page.locator("[data-slot]:not([disabled])").nth(2)
-    expect(later).to_be_visible()
+    expect(later).to_have_attribute("data-slot", re.compile(f"^{day.isoformat()}T"))
     slot = later.get_attribute("data-slot")
     later.click()
     assert_all_chinese(page, store["name"])

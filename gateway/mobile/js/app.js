@@ -172,9 +172,12 @@ async function book(vehicleId, moving = null) {
   const day = h("input", { type: "date", name: "date", value: tomorrow, min: tomorrow });
   const slots = h("div", { class: "slots" });
   let chosen = null;
+  let asked = 0;
   const load = () => guarded(async () => {
     chosen = null;
+    const mine = ++asked;
     const answer = await api("GET", "/slots", undefined, { store_id: store.value, date: day.value });
+    if (mine !== asked) return;  // another store or day was picked meanwhile: its slots are shown
     slots.replaceChildren(...answer.items.map((slot) => {
       const time = new Date(slot.slot_start).toLocaleTimeString("zh-CN", { timeZone: zone(),
         hour: "2-digit", minute: "2-digit", hour12: false });
