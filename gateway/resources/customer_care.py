@@ -74,7 +74,7 @@ class Acceptance(Resource):
               "anything is due", tag=TAG, roles=CUSTOMER, body=workshop.CustomerAcceptanceBody,
               response=workshop.CustomerWorkOrderOut, errors=(409, 503))
     def on_post(self, req, resp, work_order_id: str):
-        name = self.call(req, "crm", "customer_profile")["name"]
+        name = self.call(req, "crm", "customer_profile")["name"][:50]  # what a delivery is signed with
         return self.call(req, "workshop", "customer_accept_delivery", work_order_id=work_order_id,
                          data={**req.context.body_json, "accepted_by": name})
 
