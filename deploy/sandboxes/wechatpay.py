@@ -20,6 +20,10 @@ Control endpoints for tests (no signature; not part of WeChat Pay):
   the HTTP status of each delivery;
 - `POST /sandbox/down` `{down}`: every `/v3` call answers 500 SYSTEM_ERROR meanwhile;
 - `GET /sandbox/orders/{out_trade_no}`: an order as the sandbox holds it.
+The H5 cashier a phone opens (WeChat Pay's own page at `h5_url`, which returns to the `redirect_url` the
+merchant appended): `GET /sandbox/h5/checkmweb?prepay_id=…&redirect_url=…` shows the amount and a 确认支付
+button; its form `POST /sandbox/h5/pay` pays the order like `/sandbox/pay` (one notification) and sends
+the browser back to `redirect_url`.
 
 `python -m deploy.sandboxes.wechatpay [--port WECHATPAY_SANDBOX_PORT] [--dir DATA_DIR/sandboxes/wechatpay]`
 generates the merchant's and the platform's keys once into the folder and serves; `credentials(folder, url)` is the
@@ -28,6 +32,7 @@ environment the finance service needs to talk to it.
 from __future__ import annotations
 
 import argparse
+import html
 import json
 import os
 import re
@@ -159,6 +164,8 @@ class Sandbox:
         query = environ.get("QUERY_STRING", "")
         body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0)).decode()
         try:
+            if path.startswith("/sandbox/h5/"):
+                return self.cashier(start_response, method, path, parse_qs(query if method == "GET" else body))
             if path.startswith("/sandbox/"):
                 status, answer = self.control(method, path, json.loads(body or "{}"))
                 return _reply(start_response, status, json.dumps(answer, ensure_ascii=False), {})
@@ -319,6 +326,27 @@ class Sandbox:
             return self.pay(data["url"], int(data.get("deliveries", 1)))
         return 404, {"code": "RESOURCE_NOT_EXISTS"}
 
+    def cashier(self, start_response, method: str, path: str, form: dict) -> list[bytes]:
+        """The H5 cashier page and its pay button (what WeChat Pay shows in the phone's browser)."""
+        prepay_id, back = form.get("prepay_id", [""])[0], form.get("redirect_url", [""])[0]
+        url = f"{self.base_url}/sandbox/h5/checkmweb?prepay_id={prepay_id}"
+        order = self.orders.get(self.by_url.get(url, ""))
+        if order is None:
+            return _page(start_response, 404, "<p>订单不存在</p>")
+        if method == "POST" and path == "/sandbox/h5/pay":
+            status, answer = self.pay(url, 1)
+            if status != 200 or not back.startswith(("http://", "https://")):
+                return _page(start_response, status, f"<p>{html.escape(answer.get('message', '支付完成'))}</p>")
+            start_response("303 See Other", [("Location", back), ("Content-Length", "0")])
+            return [b""]
+        total = order["amount"]["total"]
+        return _page(start_response, 200, (
+            f"<h1>微信支付</h1><p>{html.escape(order['description'])}</p>"
+            f"<p class=amount>¥{total // 100}.{total % 100:02d}</p>"
+            f"<form method=post action=/sandbox/h5/pay><input type=hidden name=prepay_id "
+            f"value=\"{html.escape(prepay_id)}\"><input type=hidden name=redirect_url value=\"{html.escape(back)}\">"
+            f"<button type=submit>确认支付</button></form>"))
+
     def pay(self, url: str, deliveries: int) -> tuple[int, dict]:
         with self.lock:
             order = self.orders.get(self.by_url.get(url, ""))
@@ -365,6 +393,14 @@ def _reply(start_response, status: int, text: str, headers: dict) -> list[bytes]
     start_response(f"{status} {reasons.get(status, 'Error')}",
                    [("Content-Type", "application/json; charset=utf-8"), ("Content-Length", str(len(data))),
                     *headers.items()])
+    return [data]
+
+
+def _page(start_response, status: int, body: str) -> list[bytes]:
+    data = (f"<!doctype html><html lang=zh-CN><meta charset=utf-8><meta name=viewport "
+            f"content=\"width=device-width\"><title>微信支付</title>{body}</html>").encode()
+    start_response(f"{status} {'OK' if status == 200 else 'Error'}",
+                   [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(data)))])
     return [data]
 
 

@@ -13,7 +13,8 @@ from services.common.schemas import ListQuery, dump_page, load
 from services.common.validators import mask_mobile
 
 from . import domain
-from .domain import campaigns, common, followups, reminders
+from . import customer_schemas as cs
+from .domain import campaigns, common, customer, followups, reminders
 from .domain import history as projection
 from .schemas import (AuditEntryOut, CampaignCreate, CampaignOut, CampaignPreview, CampaignQuery, ComplaintCreate,
                       ComplaintOut, ComplaintPatch, ComplaintQuery, CustomerCreate, CustomerListQuery, CustomerOut,
@@ -164,6 +165,41 @@ class CrmService(ServiceBase):
         rows = self.db.scalars(select(Vehicle).where(Vehicle.customer_id == self.caller.require_customer())
                                .order_by(Vehicle.created_at, Vehicle.id))
         return {"items": vehicle_out.dump(rows, many=True), "next_cursor": None}
+
+    @rpc
+    def customer_profile(self) -> dict:
+        return cs.ProfileOut().dump(customer.me(self.db, self.caller))
+
+    @rpc
+    def customer_set_consent(self, data: dict) -> dict:
+        consent = load(cs.ProfilePatch(), data)["marketing_consent"]
+        return cs.ProfileOut().dump(customer.set_consent(self.db, self.caller, consent))
+
+    @rpc
+    def customer_follow_ups(self, query: dict) -> dict:
+        vehicle_id = load(cs.VehicleQuery(), query)["vehicle_id"]
+        return {"items": cs.CustomerFollowUpOut().dump(customer.follow_ups(self.db, self.caller, vehicle_id),
+                                                       many=True), "next_cursor": None}
+
+    @rpc
+    def customer_rate(self, follow_up_id: str, data: dict) -> dict:
+        rating = load(cs.RatingIn(), data)
+        return cs.CustomerFollowUpOut().dump(customer.rate(self.db, self.caller, follow_up_id, rating, utcnow()))
+
+    @rpc
+    def customer_complain(self, data: dict) -> dict:
+        complaint = load(cs.CustomerComplaintIn(), data)
+        return cs.CustomerComplaintOut().dump(customer.complain(self.db, self.caller, complaint, utcnow()))
+
+    @rpc
+    def customer_complaints(self) -> dict:
+        return {"items": cs.CustomerComplaintOut().dump(customer.complaints(self.db, self.caller), many=True),
+                "next_cursor": None}
+
+    @rpc
+    def customer_reminders(self) -> dict:
+        return {"items": cs.ReminderOut().dump(customer.reminders(self.db, self.caller), many=True),
+                "next_cursor": None}
 
     # -- per-store settings ---------------------------------------------------------------------
     @rpc

@@ -15,8 +15,10 @@ from services.common.policy import visible_stores
 from services.common.schemas import dump_page, page
 from services.common.schemas import load
 
-from .domain import (books, cards, close, commission, intents, invoices, ledger, payments, refunds, reports,
-                     stock)
+from .customer_schemas import (CustomerInvoiceOut, CustomerInvoiceQuery, CustomerPaymentIntentOut,
+                               CustomerPaymentOut)
+from .domain import (books, cards, close, commission, customer, intents, invoices, ledger, payments, refunds,
+                     reports, stock)
 from .domain.common import require_manager
 from .models import ProviderRefund, Refund, StoreSettings
 from .schemas import (CardCancel, CardCreate, CardOut, CardQuery, CardTransactionOut, CommissionRuleIn,
@@ -144,6 +146,29 @@ class FinanceService(AuditTrail, ServiceBase):
         the acknowledgement the provider's protocol wants (`ack`: a body, or None for an empty 204)."""
         intents.notified(self.db, self.providers, provider, headers, body)
         return {"ack": self.providers[provider].ack}
+
+    # -- the customer channel (caller role `customer`) ---------------------------------------
+    @rpc
+    def customer_invoices(self, query: dict) -> dict:
+        vehicle_id = load(CustomerInvoiceQuery(), query)["vehicle_id"]
+        return {"items": CustomerInvoiceOut(exclude=("payments",)).dump(
+            customer.own_invoices(self.db, self.caller, vehicle_id), many=True), "next_cursor": None}
+
+    @rpc
+    def customer_invoice(self, invoice_id: str) -> dict:
+        invoice = customer.own_invoice(self.db, self.caller, invoice_id)
+        return {**CustomerInvoiceOut(exclude=("payments",)).dump(invoice),
+                "payments": CustomerPaymentOut().dump(payments.payments_of(self.db, invoice.id), many=True)}
+
+    @rpc
+    def customer_pay_invoice(self, invoice_id: str, idempotency_key: str | None = None,
+                             client_ip: str | None = None) -> dict:
+        return CustomerPaymentIntentOut().dump(customer.pay_due(
+            self.db, self.caller, self.providers, invoice_id, idempotency_key, client_ip, PAYMENT_INTENT_TTL))
+
+    @rpc
+    def customer_payment_intent(self, intent_id: str) -> dict:
+        return CustomerPaymentIntentOut().dump(customer.own_intent(self.db, self.caller, intent_id))
 
     @timer(interval=PAYMENT_POLL_SECONDS)
     def poll_payment_intents(self) -> None:

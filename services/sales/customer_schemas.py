@@ -58,6 +58,10 @@ class CustomerBookingIn(Schema):
     notes = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
 
 
+class RescheduleIn(Schema):
+    slot_start = fields.AwareDateTime(required=True, metadata={"example": "2026-12-02T14:00:00+08:00"})
+
+
 class FreeSlotsQuery(Schema):
     store_id = fields.String(required=True, validate=validate.Length(min=1, max=26))
     date = fields.Date(required=True, metadata={"description": "The store's local day"})

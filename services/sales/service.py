@@ -401,6 +401,11 @@ class SalesService(AuditTrail, ServiceBase):
         return appointment_out.dump(customer.cancel(self.db, self.caller, appointment_id))
 
     @rpc
+    def customer_reschedule_appointment(self, appointment_id: str, data: dict) -> dict:
+        slot_start = load(cs.RescheduleIn(), data)["slot_start"]
+        return appointment_out.dump(customer.reschedule(self.db, self.caller, appointment_id, slot_start))
+
+    @rpc
     def free_slots(self, query: dict) -> dict:
         params = load(cs.FreeSlotsQuery(), query)
         return {"items": cs.FreeSlotOut().dump(customer.free_slots(self.db, params["store_id"], params["date"]),

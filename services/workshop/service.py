@@ -15,6 +15,7 @@ from services.common.timeline import TimelineStepOut
 
 from .domain import (bays, clock, completion, customer, dispatch, inspections, privacy, qc, stats, technicians,
                      work_orders)
+from .customer_schemas import CustomerAcceptanceIn, CustomerWorkOrderOut, CustomerWorkOrderQuery
 from .domain.views import work_order_view, work_order_views
 from .schemas import (AttentionOut, BayCreate, BayListQuery, BayOut, BayPlanOut, BayPlanQuery, CertificationCreate,
                       CertificationOut, ClockOutRequest, ClockRequest, CompleteRequest, CrewBoardOut,
@@ -131,6 +132,22 @@ class WorkshopService(AuditTrail, ServiceBase):
         return {"items": TimelineStepOut().dump(customer.timeline(self.db, self.caller, vehicle_id), many=True)}
 
     @rpc
+    def customer_work_orders(self, query: dict) -> dict:
+        vehicle_id = load(CustomerWorkOrderQuery(), query)["vehicle_id"]
+        return {"items": CustomerWorkOrderOut().dump(customer.own_work_orders(self.db, self.caller, vehicle_id),
+                                                     many=True), "next_cursor": None}
+
+    @rpc
+    def customer_accept_delivery(self, work_order_id: str, data: dict) -> dict:
+        """The owner accepts the car from the phone: the staff's delivery (paid in full first), with the
+        caller scoped to the work order's store."""
+        request = load(CustomerAcceptanceIn(), data)
+        work_order = customer.own_work_order(self.db, self.caller, work_order_id)
+        scoped, order_id = self.caller.at_store(work_order.store_id), work_order.order_id
+        delivered = self._deliver(scoped, work_order_id, order_id, customer.acceptance(request))
+        return CustomerWorkOrderOut().dump(delivered)
+
+    @rpc
     def list_work_orders(self, query: dict) -> dict:
         result = work_orders.list_work_orders(self.db, self.caller, load(WorkOrderListQuery(), query))
         return {"items": work_order_out.dump(work_order_views(self.db, result["items"]), many=True),
@@ -190,13 +207,16 @@ class WorkshopService(AuditTrail, ServiceBase):
         cashier has just left it."""
         request = load(DeliverRequest(), data)
         order_id = work_orders.get_work_order(self.db, work_order_id, self.caller).order_id
+        return self._work_order(self._deliver(self.caller, work_order_id, order_id, request))
+
+    def _deliver(self, caller, work_order_id: str, order_id: str, request: dict):
         self.db.rollback()  # the read ends here
         try:
             with answer_within_timeout("finance", "the invoice's balance is needed to deliver; try again."):
                 balance = self.finance.get_order_balance(order_id)
         except RemoteError as exc:
             raise (as_domain_error(exc) or exc) from exc
-        return self._work_order(completion.deliver(self.db, self.caller, work_order_id, request, balance))
+        return completion.deliver(self.db, caller, work_order_id, request, balance)
 
     @rpc
     def record_inspection(self, work_order_id: str, data: dict) -> dict:

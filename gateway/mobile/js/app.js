@@ -1,50 +1,14 @@
 // 车主服务: sign in with mobile + code, my cars, a car's timeline, a quote's per-line decision with an
-// on-screen signature, booking a slot. Hash routes: #/cars, #/car/<id>, #/quote/<id>, #/book/<vehicle id>, and
-// #/link/<secret> (a link the store sent: signs in for that one quote).
-import { api, ApiError, token } from "./api.js";
+// on-screen signature, booking a slot and moving it. Hash routes: #/cars, #/car/<id>, #/quote/<id>,
+// #/book/<vehicle id>, #/reschedule/<appointment id>, the care screens of care.js, and #/link/<secret> (a link
+// the store sent: signs in for that one quote).
+import { api, token } from "./api.js";
+import { CARE_ROUTES, bookingActions, careCards } from "./care.js";
 import { signaturePad } from "./signature.js";
-import { KINDS, QUOTE_STATES, STEPS, errorWords, when, yuan } from "./words.js";
+import { guarded, h, say, show } from "./ui.js";
+import { KINDS, QUOTE_STATES, STEPS, when, yuan } from "./words.js";
 
-const view = document.getElementById("view");
-const notice = document.getElementById("notice");
 const signOut = document.getElementById("sign-out");
-
-function h(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs)) {
-    if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
-    else if (value === true) node.setAttribute(key, "");
-    else if (value !== false && value != null) node.setAttribute(key, value);
-  }
-  node.append(...children.flat().filter((child) => child != null));
-  return node;
-}
-
-function say(text) {
-  notice.textContent = text;
-  notice.hidden = false;
-  clearTimeout(say.timer);
-  say.timer = setTimeout(() => { notice.hidden = true; }, 4000);
-}
-
-function show(title, ...nodes) {
-  document.getElementById("title").textContent = title;
-  signOut.hidden = !token.get();
-  view.replaceChildren(...nodes.filter((node) => node != null));
-}
-
-async function guarded(work) {
-  try {
-    return await work();
-  } catch (error) {
-    if (error instanceof ApiError && error.status === 401 && token.get()) {
-      token.clear();
-      location.hash = "#/login";
-    }
-    say(error instanceof ApiError ? errorWords(error.code) : "网络异常，请稍后再试");
-    return undefined;
-  }
-}
 
 // -- sign in ------------------------------------------------------------------------------------
 function login() {
@@ -86,16 +50,17 @@ function login() {
 // -- my cars and bookings ---------------------------------------------------------------------------
 async function cars() {
   const answers = await guarded(() => Promise.all([api("GET", "/vehicles"), api("GET", "/appointments"),
-                                                   api("GET", "/stores")]));
+                                                   api("GET", "/stores"), careCards()]));
   if (!answers) return;
-  const [vehicles, bookings, stores] = answers;
+  const [vehicles, bookings, stores, cards] = answers;
   const plates = new Map(vehicles.items.map((car) => [car.id, car.plate]));
-  const storeNames = new Map(stores.items.map((store) => [store.id, store.name]));
+  const storeOf = new Map(stores.items.map((store) => [store.id, store]));
   const list = vehicles.items.map((car) => h("button", { class: "card car", type: "button",
                                                          onclick: () => { location.hash = `#/car/${car.id}`; } },
     h("div", { class: "plate" }, car.plate),
     h("div", { class: "muted" }, [car.make, car.model].filter(Boolean).join(" ") || "—")));
   const booked = bookings.items.filter((booking) => booking.state === "booked").map((booking) => {
+    const store = storeOf.get(booking.store_id);
     const cancel = h("button", { class: "secondary", type: "button", name: "cancel-booking" }, "取消预约");
     cancel.addEventListener("click", () => guarded(async () => {
       await api("POST", `/appointments/${booking.id}/cancel`);
@@ -103,27 +68,38 @@ async function cars() {
       await cars();
     }));
     return h("div", { class: "line", "data-booking": booking.id },
-      h("div", { class: "name" }, h("span", {}, `${when(booking.slot_start)} · ${storeNames.get(booking.store_id) || ""}`),
-        h("span", { class: "muted" }, plates.get(booking.vehicle_id) || "")), cancel);
+      h("div", { class: "name" }, h("span", { "data-slot-start": booking.slot_start },
+                                    `${when(booking.slot_start, store?.timezone)} · ${store?.name || ""}`),
+        h("span", { class: "muted" }, plates.get(booking.vehicle_id) || "")),
+      h("div", { class: "row" }, bookingActions(booking), cancel));
   });
   show("我的爱车", ...(list.length ? list : [h("p", { class: "card muted" }, "还没有登记车辆，请到店登记")]),
-    booked.length ? h("section", { class: "card" }, h("h2", {}, "我的预约"), booked) : null);
+    ...cards,
+    booked.length ? h("section", { class: "card" }, h("h2", {}, "我的预约"), booked) : null,
+    h("button", { class: "secondary", type: "button", name: "me", onclick: () => { location.hash = "#/me"; } },
+      "我的 · 投诉与消息设置"));
 }
 
 // -- a car's timeline ----------------------------------------------------------------------------------
 async function car(vehicleId) {
-  const answer = await guarded(() => api("GET", "/timeline", undefined, { vehicle_id: vehicleId }));
-  if (!answer) return;
+  const answers = await guarded(() => Promise.all([api("GET", "/timeline", undefined, { vehicle_id: vehicleId }),
+                                                   api("GET", "/stores"), careCards(vehicleId)]));
+  if (!answers) return;
+  const [answer, stores, cards] = answers;
+  const zones = new Map(stores.items.map((store) => [store.id, store.timezone]));
   const steps = answer.items.map((step) => h("li", { "data-step": step.step },
     h("div", {}, STEPS[step.step] || step.step),
-    h("div", { class: "muted" }, when(step.at)),
+    h("div", { class: "muted" }, when(step.at, zones.get(step.store_id))),
     step.document_type === "quote" && step.step === "quoted"
       ? h("a", { href: `#/quote/${step.document_id}`, class: "badge" }, "查看报价") : null));
   show("维修进度",
     h("section", { class: "card" }, h("h2", {}, "进度"),
       steps.length ? h("ol", { class: "timeline" }, steps) : h("p", { class: "muted" }, "暂无进度")),
+    ...cards,
     h("button", { class: "primary", type: "button", onclick: () => { location.hash = `#/book/${vehicleId}`; } },
       "预约到店"),
+    h("button", { class: "secondary", type: "button", name: "history",
+                  onclick: () => { location.hash = `#/history/${vehicleId}`; } }, "历史记录与结算单"),
     h("button", { class: "secondary", type: "button", onclick: () => { location.hash = "#/cars"; } }, "返回我的爱车"));
 }
 
@@ -186,19 +162,24 @@ async function quote(quoteId) {
 }
 
 // -- book a slot ----------------------------------------------------------------------------------
-async function book(vehicleId) {
+async function book(vehicleId, moving = null) {
   const stores = await guarded(() => api("GET", "/stores"));
   if (!stores) return;
-  const store = h("select", { name: "store" }, stores.items.map((s) => h("option", { value: s.id }, s.name)));
-  const tomorrow = new Date(Date.now() + 86400000).toLocaleDateString("sv-SE", { timeZone: "Asia/Shanghai" });
+  const offered = moving ? stores.items.filter((s) => s.id === moving.store_id) : stores.items;
+  const store = h("select", { name: "store" }, offered.map((s) => h("option", { value: s.id }, s.name)));
+  const zone = () => stores.items.find((s) => s.id === store.value)?.timezone || "Asia/Shanghai";
+  const tomorrow = new Date(Date.now() + 86400000).toLocaleDateString("sv-SE", { timeZone: zone() });
   const day = h("input", { type: "date", name: "date", value: tomorrow, min: tomorrow });
   const slots = h("div", { class: "slots" });
   let chosen = null;
+  let asked = 0;
   const load = () => guarded(async () => {
     chosen = null;
+    const mine = ++asked;
     const answer = await api("GET", "/slots", undefined, { store_id: store.value, date: day.value });
+    if (mine !== asked) return;  // another store or day was picked meanwhile: its slots are shown
     slots.replaceChildren(...answer.items.map((slot) => {
-      const time = new Date(slot.slot_start).toLocaleTimeString("zh-CN", { timeZone: "Asia/Shanghai",
+      const time = new Date(slot.slot_start).toLocaleTimeString("zh-CN", { timeZone: zone(),
         hour: "2-digit", minute: "2-digit", hour12: false });
       const button = h("button", { type: "button", disabled: slot.free < 1, "aria-pressed": "false",
                                    "data-slot": slot.slot_start }, time, h("div", { class: "muted" },
@@ -214,17 +195,30 @@ async function book(vehicleId) {
   });
   store.addEventListener("change", load);
   day.addEventListener("change", load);
-  const submit = h("button", { class: "primary", type: "button", name: "book" }, "确认预约");
+  const submit = h("button", { class: "primary", type: "button", name: "book" }, moving ? "确认改约" : "确认预约");
   submit.addEventListener("click", () => guarded(async () => {
     if (!chosen) return say("请选择时段");
+    if (moving) {
+      await api("POST", `/appointments/${moving.id}/reschedule`, { slot_start: chosen });
+      say("改约成功，期待您到店");
+      location.hash = "#/cars";
+      return;
+    }
     await api("POST", "/appointments", { store_id: store.value, vehicle_id: vehicleId, slot_start: chosen,
                                          services: ["保养"] });
     say("预约成功，期待您到店");
     location.hash = `#/car/${vehicleId}`;
   }));
-  show("预约到店", h("section", { class: "card" }, h("label", {}, "门店"), store, h("label", {}, "日期"), day,
+  show(moving ? "改约" : "预约到店", h("section", { class: "card" }, h("label", {}, "门店"), store, h("label", {}, "日期"), day,
     h("label", {}, "时段"), slots), submit);
   await load();
+}
+
+async function reschedule(appointmentId) {
+  const bookings = await guarded(() => api("GET", "/appointments"));
+  const moving = bookings?.items.find((booking) => booking.id === appointmentId && booking.state === "booked");
+  if (!moving) return bookings && say("没有找到这条记录");
+  await book(moving.vehicle_id, moving);
 }
 
 // -- a link the store sent: a session for its one document -------------------------------------------
@@ -237,7 +231,7 @@ async function openLink(secret) {
 
 // -- routing --------------------------------------------------------------------------------------
 const ROUTES = [[/^#\/car\/([\w-]+)$/, car], [/^#\/quote\/([\w-]+)$/, quote], [/^#\/book\/([\w-]+)$/, book],
-                [/^#\/cars$/, cars]];
+                [/^#\/reschedule\/([\w-]+)$/, reschedule], [/^#\/cars$/, cars], ...CARE_ROUTES];
 
 function route() {
   const link = location.hash.match(/^#\/link\/([\w-]+)$/);

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from services.common import attachments
 from services.common.audit import record_audit
-from services.common.context import CUSTOMER_ROLE, Caller
+from services.common.context import Caller
 from services.common.db import utcnow
 from services.common.errors import Conflict, NotFound
 
@@ -25,12 +25,6 @@ SIGNATURE = "quote_signature"
 """Attachment owner type of a customer's on-screen signature of a quote decision."""
 VISIBLE_STATES = ("presented", "approved", "partially_approved", "declined", "contracted", "expired")
 """A draft is still the advisor's: the customer sees a quote once it is presented."""
-
-
-def at_store(caller: Caller, store_id: str) -> Caller:
-    """The customer acting on one document: the staff rules' store scope is that document's store."""
-    return Caller(user_id=caller.user_id, role=CUSTOMER_ROLE, store_ids=frozenset({store_id}),
-                  request_id=caller.request_id)
 
 
 def own_quote(session: Session, caller: Caller, quote_id: str) -> Quote:
@@ -48,7 +42,7 @@ def decide(session: Session, caller: Caller, quote_id: str, data: dict) -> Quote
     """The customer's per-line decision: the staff's state machine, then an audit row naming the
     customer, the client's address and the signature (if drawn)."""
     quote = own_quote(session, caller, quote_id)
-    scoped = at_store(caller, quote.store_id)
+    scoped = caller.at_store(quote.store_id)
     decided = quotes.decide(session, scoped, quote_id, {"approved_line_ids": data["approved_line_ids"],
                                                         "declined_line_ids": data["declined_line_ids"]})
     signature = data.get("signature")
@@ -65,7 +59,7 @@ def decide(session: Session, caller: Caller, quote_id: str, data: dict) -> Quote
 def book(session: Session, caller: Caller, data: dict) -> Appointment:
     """A booking by the car's owner: the staff's slot rules, never overbooking."""
     customer_id = caller.require_customer()
-    return appointments.book(session, at_store(caller, data["store_id"]),
+    return appointments.book(session, caller.at_store(data["store_id"]),
                              {**data, "customer_id": customer_id, "override_capacity": False})
 
 
@@ -82,7 +76,25 @@ def cancel(session: Session, caller: Caller, appointment_id: str) -> Appointment
         raise NotFound(f"No appointment {appointment_id}.")
     if appointment.slot_start <= utcnow():
         raise Conflict("The slot has started; call the store.", code="appointment_started")
-    return appointments.cancel(session, at_store(caller, appointment.store_id), appointment_id, "车主取消")
+    return appointments.cancel(session, caller.at_store(appointment.store_id), appointment_id, "车主取消")
+
+
+def reschedule(session: Session, caller: Caller, appointment_id: str, slot_start: datetime) -> Appointment:
+    """The customer moves their own booking to another slot of the same store: the old one is cancelled
+    and the new one booked under the staff's slot rules in one transaction (a full slot changes
+    nothing)."""
+    appointment = session.get(Appointment, appointment_id, with_for_update=True, populate_existing=True)
+    if appointment is None or appointment.customer_id != caller.require_customer():
+        raise NotFound(f"No appointment {appointment_id}.")
+    if appointment.slot_start <= utcnow():
+        raise Conflict("The slot has started; call the store.", code="appointment_started")
+    scoped, notes = caller.at_store(appointment.store_id), appointment.notes
+    appointments.cancel(session, scoped, appointment_id, "车主改约")
+    session.flush()  # the car's old slot no longer holds its bay
+    return appointments.book(session, scoped, {
+        "store_id": appointment.store_id, "customer_id": appointment.customer_id,
+        "vehicle_id": appointment.vehicle_id, "slot_start": slot_start, "services": appointment.services,
+        "notes": notes, "override_capacity": False})
 
 
 def free_slots(session: Session, store_id: str, day: date) -> list[dict]:
