@@ -46,7 +46,8 @@ def test_the_owner_pays_the_whole_due_once_by_h5_and_nothing_after(session, worl
     before = len(world.receiver.received)
     world.pay(intent["pay_url"])
     headers, body = world.receiver.received[before]
-    assert finance(session, world, SYSTEM).payment_notified("wechat", headers, body)["status"] == "paid"
+    assert finance(session, world, SYSTEM).payment_notified("wechat", headers, body) == {"ack": None}
+    assert owner.customer_payment_intent(intent["id"])["status"] == "paid"
     paid = owner.customer_invoice(invoice["id"])
     assert (paid["status"], paid["due_fen"], [p["method"] for p in paid["payments"]]) == ("paid", 0, ["wechat"])
     with pytest.raises(Conflict) as refused:
