@@ -49,12 +49,13 @@ export function yuan(fen) {
   return `${sign}¥${Math.floor(abs / 100).toLocaleString("zh-CN")}.${String(abs % 100).padStart(2, "0")}`;
 }
 const STORE_ZONE = "Asia/Shanghai";
-// One format for a moment (the store's zone when known) and one for a day: 2026/12/6 14:03 and 2026/12/6.
+// The staff console's one format, on the store's clock: 2026-12-06 14:03 for a moment, 2026-12-06 for a day.
 export function when(iso, zone) {
-  return new Date(iso).toLocaleString("zh-CN", { timeZone: zone || STORE_ZONE, year: "numeric", month: "numeric",
-                                                 day: "numeric", hour: "2-digit", minute: "2-digit", hour12: false });
+  const parts = new Intl.DateTimeFormat("en-CA", { timeZone: zone || STORE_ZONE, year: "numeric", month: "2-digit",
+    day: "2-digit", hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).formatToParts(new Date(iso));
+  const c = Object.fromEntries(parts.map((part) => [part.type, part.value]));
+  return `${c.year}-${c.month}-${c.day} ${c.hour}:${c.minute}`;
 }
 export function day(isoDate) {
-  const [year, month, date] = isoDate.split("-").map(Number);
-  return `${year}/${month}/${date}`;
+  return isoDate.slice(0, 10);
 }
