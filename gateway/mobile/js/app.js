@@ -1,9 +1,9 @@
 // 车主服务: sign in with mobile + code, my cars, a car's timeline, a quote's per-line decision with an
 // on-screen signature, booking a slot. Hash routes: #/cars, #/car/<id>, #/quote/<id>, #/book/<vehicle id>, and
 // #/link/<secret> (a link the store sent: signs in for that one quote).
-import { api, ApiError, token } from "./api.js";
+import { api, ApiError, photo, token } from "./api.js";
 import { signaturePad } from "./signature.js";
-import { KINDS, QUOTE_STATES, STEPS, errorWords, when, yuan } from "./words.js";
+import { CONDITIONS, KINDS, QUOTE_STATES, STEPS, errorWords, when, yuan } from "./words.js";
 
 const view = document.getElementById("view");
 const notice = document.getElementById("notice");
@@ -174,7 +174,7 @@ async function quote(quoteId) {
       submit.disabled = false;
     }
   }));
-  show(`报价 ${found.number}`,
+  show(`报价 ${found.number}`, findingsCard(found.findings),
     h("section", { class: "card" },
       h("h2", {}, h("span", { class: "badge", "data-state": found.state }, QUOTE_STATES[found.state] || "")),
       ...lines,
@@ -182,7 +182,27 @@ async function quote(quoteId) {
       h("div", { class: "total" }, h("span", {}, "已同意"), total)),
     open ? h("section", { class: "card" }, h("h2", {}, "请签名"), pad.canvas,
       h("button", { class: "secondary", type: "button", onclick: () => pad.clear() }, "重写")) : null,
-    open ? submit : h("p", { class: "muted" }, found.signed ? "您已签名确认" : "报价已确认"));
+    open ? submit : h("p", { class: "muted", "data-signed": String(found.signed) }, found.signed
+      ? `您已签名确认${found.signature?.matches ? "，报价与签名时一致" : "，签名后报价有变更，请联系门店"}` : "报价已确认"));
+}
+
+// The inspection findings a quote was opened for, each with the technician's photos (tap: full size).
+function findingsCard(findings) {
+  if (!findings?.length) return null;
+  const picture = (attachment) => {
+    const img = h("img", { alt: "检查照片", "data-attachment": attachment.id });
+    photo(attachment.thumbnail_url || attachment.url).then((blob) => {
+      img.src = URL.createObjectURL(blob);
+      img.dataset.loaded = "1";
+    }).catch(() => {});
+    img.addEventListener("click", () => photo(attachment.url).then((blob) => window.open(URL.createObjectURL(blob))));
+    return img;
+  };
+  return h("section", { class: "card", id: "findings" }, h("h2", {}, "检查发现"),
+    findings.map((finding) => h("div", { class: "finding", "data-finding": finding.id },
+      h("div", { class: "name" }, h("span", { class: `badge cond-${finding.condition}` }, CONDITIONS[finding.condition] || ""),
+        h("span", {}, `${finding.item}${finding.notes ? ` · ${finding.notes}` : ""}`)),
+      h("div", { class: "thumbs" }, finding.photos.map(picture)))));
 }
 
 // -- book a slot ----------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ export const QUOTE_STATES = {
   contracted: "已签单", expired: "已过期",
 };
 export const KINDS = { labour: "工时", part: "配件", fee: "费用" };
+export const CONDITIONS = { red: "需立即处理", yellow: "建议尽快处理", green: "良好" };
 const ERRORS = {
   code_invalid: "验证码不正确或已过期",
   code_locked: "验证码输错次数过多，请稍后重新获取",
