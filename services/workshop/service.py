@@ -237,6 +237,15 @@ class WorkshopService(AuditTrail, ServiceBase):
         return {"items": self._with_photos(found)}
 
     @rpc
+    def findings_for_print(self, work_order_id: str) -> dict:
+        """The work order's findings to print with their photos: where each photo's bytes are (the gateway
+        reads them from the object store); the red and yellow ones and any with a photo."""
+        found = [finding_out.dump(f) for inspection in inspections.inspections_of(self.db, self.caller, work_order_id)
+                 for f in inspection.findings]
+        printed = [f for f in self._with_photos(found, stored=True) if f["condition"] != "green" or f["photos"]]
+        return {"items": [{**f, "photos": stored_attachment_out.dump(f["photos"], many=True)} for f in printed]}
+
+    @rpc
     def customer_quote_findings(self, quote_id: str) -> dict:
         """The findings of the signed-in customer's own quote, with their photos (/c/v1 URLs)."""
         found = finding_out.dump(inspections.findings_of_quote(self.db, self.caller, quote_id), many=True)

@@ -10,6 +10,7 @@ import uuid
 
 import pytest
 from PIL import Image
+from pypdf import PdfReader
 
 from tests.e2e.test_sales_through_gateway import check_in, customer_with_vehicle
 from tests.e2e.test_workshop_through_gateway import add_technician, order_payload, wait_for_work_order
@@ -192,6 +193,12 @@ def test_findings_photos_reach_the_advisors_quote_and_only_their_own_customer(
     quote = advisor.post(f"{stack.url}/v1/work-orders/{wo['id']}/inspections/quote", json={})
     assert quote.status_code == 201, quote.text
     quote_id = quote.json()["id"]
+
+    sheet = advisor.get(f"{stack.url}/v1/work-orders/{wo['id']}/pdf")
+    assert sheet.status_code == 200, sheet.text
+    *_, findings_page = PdfReader(io.BytesIO(sheet.content)).pages
+    assert "检查发现" in findings_page.extract_text() and "左前轮胎" in findings_page.extract_text()
+    assert len(findings_page.images) == 1  # the tyre's photo
 
     findings = advisor.get(f"{stack.url}/v1/quotes/{quote_id}/findings")
     assert findings.status_code == 200, findings.text

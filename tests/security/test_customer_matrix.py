@@ -16,7 +16,7 @@ import requests
 
 from gateway.auth import key_id
 from tests.security.leaks import leaks, readable
-from tests.support.customer import car_with_quote, ok, sign_in, staff_world
+from tests.support.customer import SIGNATURE_PNG, car_with_quote, ok, sign_in, staff_world
 
 pytestmark = pytest.mark.e2e
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -55,6 +55,8 @@ TABLE = [
         body={"store_id": "{store_id}", "vehicle_id": "{vehicle_id}", "slot_start": "{slot}"}),
     Row("GET", "/c/v1/appointments", 200),
     Row("POST", "/c/v1/appointments/{appointment_id}/cancel", 404),
+    Row("GET", "/c/v1/attachments/{attachment_id}", 404),
+    Row("GET", "/c/v1/attachments/{attachment_id}/thumbnail", 404),
     # last: the decision changes the quote
     Row("POST", "/c/v1/quotes/{quote_id}/decision", 404, link=409,
         body={"approved_line_ids": "{approved}", "declined_line_ids": "{declined}"}),
@@ -78,7 +80,10 @@ def world(stack) -> World:
     booking = ok(advisor.post(f"{stack.url}/v1/appointments", json={
         "store_id": store["id"], "customer_id": owner.customer["id"], "vehicle_id": owner.vehicle["id"],
         "slot_start": _slot(hour=15)}))
-    values = {"appointment_id": booking["id"], "quote_id": owner.quote["id"], "vehicle_id": owner.vehicle["id"],
+    walk_around = ok(advisor.post(f"{stack.url}/v1/visits/{owner.visit['id']}/photos", data={"position": "front"},
+                                  files={"file": ("front.png", SIGNATURE_PNG, "image/png")}))
+    values = {"appointment_id": booking["id"], "attachment_id": walk_around["id"], "quote_id": owner.quote["id"],
+              "vehicle_id": owner.vehicle["id"],
               "store_id": store["id"],
               "date": (datetime.now(SHANGHAI).date() + timedelta(days=3)).isoformat(), "slot": _slot(),
               "approved": lines[:2], "declined": lines[2:]}

@@ -76,8 +76,10 @@ function login() {
     guarded(async () => {
       const answer = await api("POST", "/auth/login", { mobile: mobile.value.trim(), code: code.value.trim() });
       token.set(answer.access_token);
-      location.hash = sessionStorage.getItem("after-login") || "#/cars";
+      const next = sessionStorage.getItem("after-login") || "#/cars";
       sessionStorage.removeItem("after-login");
+      if (location.hash === next) route(); // a link opened signed out: the same hash fires no hashchange
+      else location.hash = next;
     });
   });
   show("车主服务", form);
