@@ -1,7 +1,8 @@
 """What a drawn signature signs in sales: the contract (the order as confirmed: its lines, totals,
 deposit, terms and signatory) and the customer's decision on a quote (each line with its price and
 the decision). Each is a canonical document whose hash is kept with the signature; its status,
-payments and later timestamps are not part of it, so only a change to what was agreed breaks it."""
+payments and later timestamps are not part of it, nor the signatory's name (kept beside the signature,
+and blanked when the customer is erased), so only a change to what was agreed breaks it."""
 from __future__ import annotations
 
 from sqlalchemy.orm import Session
@@ -27,7 +28,6 @@ def contract_document(order: Order) -> dict:
             "customer_id": order.customer_id, "vehicle_id": order.vehicle_id, "totals": _totals(order),
             "tax_rate": order.tax_rate, "tax_inclusive": order.tax_inclusive, "payment_method": order.payment_method,
             "deposit_fen": order.deposit_fen, "promised_at": order.promised_at, "terms": order.terms,
-            "signed_by": order.signed_by,
             "lines": [{name: getattr(line, name) for name in (
                 "id", "kind", "description", "op_code", "sku", "hours", "qty", "unit_price_fen", "discount_fen",
                 "tax_fen", "total_fen")} for line in sorted(order.lines, key=lambda line: line.position)]}
