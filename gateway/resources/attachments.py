@@ -130,11 +130,12 @@ class Reading(Resource):
     lookup = "get_attachment"
     """The owners' RPC that answers a row the caller may read (staff: store scope; customers: their own)."""
 
-    def locate(self, req: falcon.Request, attachment_id: str) -> dict:
-        """The attachment's row from whichever service keeps it (who may read it is checked there)."""
+    def locate(self, req: falcon.Request, attachment_id: str, **scope: str) -> dict:
+        """The attachment's row from whichever service keeps it (who may read it is checked there; `scope`:
+        the document it must belong to)."""
         for service in OWNERS:
             try:
-                return self.call(req, service, self.lookup, attachment_id=attachment_id)
+                return self.call(req, service, self.lookup, attachment_id=attachment_id, **scope)
             except RemoteError as exc:
                 if exc.exc_type != "NotFound":
                     raise
@@ -159,12 +160,12 @@ class Reading(Resource):
         return None
 
 
-    def file(self, req: falcon.Request, resp: falcon.Response, attachment_id: str) -> None:
-        row = self.locate(req, attachment_id)
+    def file(self, req: falcon.Request, resp: falcon.Response, attachment_id: str, **scope: str) -> None:
+        row = self.locate(req, attachment_id, **scope)
         return self.serve(resp, row["storage_key"], row["content_type"], row["size"])
 
-    def thumbnail(self, req: falcon.Request, resp: falcon.Response, attachment_id: str) -> None:
-        row = self.locate(req, attachment_id)
+    def thumbnail(self, req: falcon.Request, resp: falcon.Response, attachment_id: str, **scope: str) -> None:
+        row = self.locate(req, attachment_id, **scope)
         return self.serve(resp, row.get("thumbnail_key"), "image/jpeg")
 
 
@@ -200,6 +201,25 @@ class CustomerAttachmentThumbnail(Reading):
         return self.thumbnail(req, resp, attachment_id)
 
 
+class QuoteAttachmentItem(Reading):
+    lookup = "customer_attachment"
+
+    @endpoint("A photo of a finding the customer's quote was opened for, or the quote's signature (also for a "
+              "token from a link to that quote)", tag="customer", roles=CUSTOMER,
+              produces="application/octet-stream", errors=(302,))
+    def on_get(self, req, resp, quote_id: str, attachment_id: str):
+        return self.file(req, resp, attachment_id, quote_id=quote_id)
+
+
+class QuoteAttachmentThumbnail(Reading):
+    lookup = "customer_attachment"
+
+    @endpoint("The JPEG thumbnail of a photo on the customer's quote", tag="customer", roles=CUSTOMER,
+              produces="image/jpeg", errors=(302,))
+    def on_get(self, req, resp, quote_id: str, attachment_id: str):
+        return self.thumbnail(req, resp, attachment_id, quote_id=quote_id)
+
+
 class QuoteFindings(Resource):
     @endpoint("The inspection findings a quote was opened for, with their photos", tag=TAG, roles=ALL_ROLES,
               response=FindingOut, paginated=True)
@@ -217,4 +237,6 @@ def routes(deps) -> list[tuple[str, object]]:
         ("/v1/quotes/{quote_id}/findings", QuoteFindings(deps)),
         ("/c/v1/attachments/{attachment_id}", CustomerAttachmentItem(deps)),
         ("/c/v1/attachments/{attachment_id}/thumbnail", CustomerAttachmentThumbnail(deps)),
+        ("/c/v1/quotes/{quote_id}/attachments/{attachment_id}", QuoteAttachmentItem(deps)),
+        ("/c/v1/quotes/{quote_id}/attachments/{attachment_id}/thumbnail", QuoteAttachmentThumbnail(deps)),
     ]

@@ -102,11 +102,13 @@ class AttachmentOut(Schema):
         lambda row: f"/v1/attachments/{row['id']}/thumbnail" if row.get("thumbnail_key") else None, allow_none=True)
 
 
-class CustomerAttachmentOut(AttachmentOut):
-    """An attachment of the customer's own documents, read through the customer channel."""
-    url = fields.Function(lambda row: f"/c/v1/attachments/{row['id']}")
+class QuotePhotoOut(AttachmentOut):
+    """A photo shown on a customer's quote (rows carry `quote_id`): read under the quote, so a token from a
+    link to that one quote reads it too."""
+    url = fields.Function(lambda row: f"/c/v1/quotes/{row['quote_id']}/attachments/{row['id']}")
     thumbnail_url = fields.Function(
-        lambda row: f"/c/v1/attachments/{row['id']}/thumbnail" if row.get("thumbnail_key") else None, allow_none=True)
+        lambda row: f"/c/v1/quotes/{row['quote_id']}/attachments/{row['id']}/thumbnail"
+        if row.get("thumbnail_key") else None, allow_none=True)
 
 
 class StoredAttachmentOut(AttachmentOut):

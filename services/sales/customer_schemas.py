@@ -22,7 +22,7 @@ class CustomerDecisionIn(Schema):
 
 
 class CustomerSignatureOut(SignatureOut):
-    url = fields.Function(lambda row: f"/c/v1/attachments/{row['id']}")
+    url = fields.Function(lambda row: f"/c/v1/quotes/{row['owner_id']}/attachments/{row['id']}")
 
 
 class CustomerQuoteLineOut(Schema):

@@ -392,9 +392,9 @@ class SalesService(AuditTrail, ServiceBase):
         return self._customer_quote(customer.own_quote(self.db, self.caller, quote_id))
 
     @rpc
-    def customer_attachment(self, attachment_id: str) -> dict:
+    def customer_attachment(self, attachment_id: str, quote_id: str | None = None) -> dict:
         """A walk-around photo or signature of the signed-in customer's own documents (else NotFound)."""
-        return stored_attachment_out.dump(customer.own_attachment(self.db, self.caller, attachment_id))
+        return stored_attachment_out.dump(customer.own_attachment(self.db, self.caller, attachment_id, quote_id))
 
     @rpc
     def customer_decide_quote(self, quote_id: str, data: dict) -> dict:

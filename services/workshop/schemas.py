@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from services.common.attachments import AttachmentOut, CustomerAttachmentOut
+from services.common.attachments import AttachmentOut, QuotePhotoOut
 from services.common.fields import ClockTime, Code, Fen, Name, Quantity, TimeZone, Years
 from services.common.schemas import ListQuery, patch_schema
 from services.common.skills import LEVELS, SKILL, SKILLS
@@ -434,7 +434,7 @@ class CustomerFindingOut(Schema):
     item = fields.String()
     condition = fields.String()
     notes = fields.String(allow_none=True)
-    photos = fields.List(fields.Nested(CustomerAttachmentOut))
+    photos = fields.List(fields.Nested(QuotePhotoOut))
 
 
 class ConditionCounts(Schema):

@@ -248,14 +248,18 @@ class WorkshopService(AuditTrail, ServiceBase):
     @rpc
     def customer_quote_findings(self, quote_id: str) -> dict:
         """The findings of the signed-in customer's own quote, with their photos (/c/v1 URLs)."""
-        found = finding_out.dump(inspections.findings_of_quote(self.db, self.caller, quote_id), many=True)
-        return {"items": CustomerFindingOut(many=True).dump(self._with_photos(found, stored=True))}
+        found = self._with_photos(finding_out.dump(inspections.findings_of_quote(self.db, self.caller, quote_id),
+                                                   many=True), stored=True)
+        for finding in found:
+            finding["photos"] = [{**photo, "quote_id": quote_id} for photo in finding["photos"]]
+        return {"items": CustomerFindingOut(many=True).dump(found)}
 
     @rpc
-    def customer_attachment(self, attachment_id: str) -> dict:
-        """A photo of a finding on the signed-in customer's own car (else NotFound)."""
+    def customer_attachment(self, attachment_id: str, quote_id: str | None = None) -> dict:
+        """A photo of a finding on the signed-in customer's own car (with `quote_id`: a finding that quote
+        was opened for), else NotFound."""
         row = attachments.attachment_row(self.db, attachment_id)
-        return stored_attachment_out.dump(inspections.customer_finding_photo(self.db, self.caller, row))
+        return stored_attachment_out.dump(inspections.customer_finding_photo(self.db, self.caller, row, quote_id))
 
     @rpc
     def quote_findings(self, work_order_id: str, data: dict) -> dict:

@@ -214,7 +214,7 @@ def test_findings_photos_reach_the_advisors_quote_and_only_their_own_customer(
     assert mine.status_code == 200, mine.text
     [theirs] = mine.json()["findings"]
     [their_photo] = theirs["photos"]
-    assert their_photo["url"] == f"/c/v1/attachments/{shot['id']}"
+    assert their_photo["url"] == f"/c/v1/quotes/{quote_id}/attachments/{shot['id']}"
     got = owner.get(f"{stack.url}{their_photo['url']}")
     assert got.status_code == 200 and got.headers["Content-Type"] == "image/jpeg"
     assert owner.get(f"{stack.url}{their_photo['thumbnail_url']}").status_code == 200
@@ -222,8 +222,12 @@ def test_findings_photos_reach_the_advisors_quote_and_only_their_own_customer(
 
     stranger_car = car_with_quote(stack, store, advisor, name="李路人")
     stranger = sign_in(stack, stranger_car.customer["mobile"])
-    for path in (their_photo["url"], their_photo["thumbnail_url"], f"/c/v1/attachments/{order['signature']['id']}"):
+    for path in (their_photo["url"], their_photo["thumbnail_url"], f"/c/v1/attachments/{shot['id']}",
+                 f"/c/v1/attachments/{order['signature']['id']}"):
         denied = stranger.get(f"{stack.url}{path}")
         assert denied.status_code == 404 and b"\xff\xd8" not in denied.content
+    assert owner.get(f"{stack.url}/c/v1/attachments/{shot['id']}").status_code == 200
+    # under another quote of the same customer (the contracted one) the photo is not found
+    assert owner.get(f"{stack.url}/c/v1/quotes/{car.quote['id']}/attachments/{shot['id']}").status_code == 404
     assert stranger.get(f"{stack.url}/c/v1/quotes/{quote_id}").status_code == 404
     assert owner.get(f"{stack.url}/c/v1/attachments/{order['signature']['id']}").status_code == 200

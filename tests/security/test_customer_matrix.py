@@ -5,6 +5,7 @@ owner's documents unknown (404) or sees only their own; a live link opens its on
 (403); staff, expired and revoked-link tokens are 401, like no token. Every answer is scanned for leaks."""
 from __future__ import annotations
 
+import base64
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -34,6 +35,8 @@ class Row:
     own: int = 200
     link: int = 403
     """A token from a link to the owner's quote (asked after the owner): only that quote."""
+    ids: dict[str, str] = field(default_factory=dict)
+    """Path parameters taken from another value than the one named like them."""
 
     @property
     def key(self) -> str:
@@ -57,6 +60,10 @@ TABLE = [
     Row("POST", "/c/v1/appointments/{appointment_id}/cancel", 404),
     Row("GET", "/c/v1/attachments/{attachment_id}", 404),
     Row("GET", "/c/v1/attachments/{attachment_id}/thumbnail", 404),
+    Row("GET", "/c/v1/quotes/{quote_id}/attachments/{attachment_id}", 404,
+        ids={"quote_id": "signed_quote_id", "attachment_id": "signature_id"}),
+    Row("GET", "/c/v1/quotes/{quote_id}/attachments/{attachment_id}/thumbnail", 404, own=404,
+        ids={"quote_id": "signed_quote_id", "attachment_id": "signature_id"}),  # a signature has no thumbnail
     # last: the decision changes the quote
     Row("POST", "/c/v1/quotes/{quote_id}/decision", 404, link=409,
         body={"approved_line_ids": "{approved}", "declined_line_ids": "{declined}"}),
@@ -82,7 +89,15 @@ def world(stack) -> World:
         "slot_start": _slot(hour=15)}))
     walk_around = ok(advisor.post(f"{stack.url}/v1/visits/{owner.visit['id']}/photos", data={"position": "front"},
                                   files={"file": ("front.png", SIGNATURE_PNG, "image/png")}))
+    signed = ok(advisor.post(f"{stack.url}/v1/quotes", json={"visit_id": owner.visit["id"], "lines": [
+        {"kind": "fee", "description": "空调清洗", "unit_price_fen": 8800}]}))
+    ok(advisor.post(f"{stack.url}/v1/quotes/{signed['id']}/present"))
+    owner_session = sign_in(stack, owner.customer["mobile"])
+    decided = ok(owner_session.post(f"{stack.url}/c/v1/quotes/{signed['id']}/decision", json={
+        "approved_line_ids": [signed["lines"][0]["id"]], "declined_line_ids": [],
+        "signature_png": base64.b64encode(SIGNATURE_PNG).decode()}))
     values = {"appointment_id": booking["id"], "attachment_id": walk_around["id"], "quote_id": owner.quote["id"],
+              "signed_quote_id": signed["id"], "signature_id": decided["signature"]["id"],
               "vehicle_id": owner.vehicle["id"],
               "store_id": store["id"],
               "date": (datetime.now(SHANGHAI).date() + timedelta(days=3)).isoformat(), "slot": _slot(),
@@ -92,7 +107,7 @@ def world(stack) -> World:
                           "exp": int(time.time()) - 60}, secret, algorithm="HS256", headers={"kid": key_id(secret)})
     expired_session = requests.Session()
     expired_session.headers["Authorization"] = f"Bearer {expired}"
-    tokens = {"own": sign_in(stack, owner.customer["mobile"]), "other": sign_in(stack, other.customer["mobile"]),
+    tokens = {"own": owner_session, "other": sign_in(stack, other.customer["mobile"]),
               "staff": advisor, "admin": admin, "expired": expired_session, "none": requests.Session(),
               "link": link_session(stack, advisor, owner.quote["id"]),
               "revoked": link_session(stack, advisor, other.quote["id"])}
@@ -118,7 +133,7 @@ def fill(template, values: dict):
 
 
 def send(world: World, who: str, row: Row) -> requests.Response:
-    path = row.path.format(**world.values)
+    path = row.path.format(**{**world.values, **{name: world.values[value] for name, value in row.ids.items()}})
     return world.tokens[who].request(row.method, world.url + path, json=fill(row.body, world.values),
                                      params=fill(row.query, world.values), timeout=30)
 

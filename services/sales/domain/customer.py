@@ -55,9 +55,12 @@ def decide(session: Session, caller: Caller, quote_id: str, data: dict) -> Quote
     return decided
 
 
-def own_attachment(session: Session, caller: Caller, attachment_id: str) -> dict:
-    """A walk-around photo of the customer's own visit, or their own signature; anyone else's is unknown."""
+def own_attachment(session: Session, caller: Caller, attachment_id: str, quote_id: str | None = None) -> dict:
+    """A walk-around photo of the customer's own visit, or their own signature (with `quote_id`: only that
+    quote's decision signature); anyone else's is unknown."""
     row = attachments.attachment_row(session, attachment_id)
+    if quote_id is not None and (row["owner_type"], row["owner_id"]) != (signing.DECISION, quote_id):
+        raise NotFound(f"No attachment {attachment_id}.")
     model = {"visit": Visit, signing.DECISION: Quote, signing.CONTRACT: Order}.get(row["owner_type"])
     document = session.get(model, row["owner_id"]) if model is not None else None
     if document is None or document.customer_id != caller.require_customer():

@@ -119,11 +119,14 @@ def findings_of_quote(session: Session, caller: Caller, quote_id: str) -> list[F
     return found
 
 
-def customer_finding_photo(session: Session, caller: Caller, row: dict) -> dict:
-    """An attachment row that is a photo of a finding on the signed-in customer's own car, else NotFound."""
-    owner = session.execute(select(WorkOrder.customer_id).join(Inspection, Inspection.work_order_id == WorkOrder.id)
-                            .join(Finding, Finding.inspection_id == Inspection.id)
-                            .where(Finding.id == row["owner_id"])).scalar() if row["owner_type"] == "finding" else None
+def customer_finding_photo(session: Session, caller: Caller, row: dict, quote_id: str | None = None) -> dict:
+    """An attachment row that is a photo of a finding on the signed-in customer's own car (with `quote_id`: of
+    a finding that quote was opened for), else NotFound."""
+    query = (select(WorkOrder.customer_id).join(Inspection, Inspection.work_order_id == WorkOrder.id)
+             .join(Finding, Finding.inspection_id == Inspection.id).where(Finding.id == row["owner_id"]))
+    if quote_id is not None:
+        query = query.where(Finding.quote_id == quote_id)
+    owner = session.execute(query).scalar() if row["owner_type"] == "finding" else None
     if owner is None or owner != caller.require_customer():
         raise NotFound(f"No attachment {row['id']}.")
     return row
