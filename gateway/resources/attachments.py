@@ -13,12 +13,14 @@ from zoneinfo import ZoneInfo
 import falcon
 from marshmallow import Schema, fields, validate
 
-from services.common.attachments import WALK_AROUND_POSITIONS, AttachmentOut, DamageMark
+from services.common.attachments import STAGES, WALK_AROUND_POSITIONS, AttachmentOut, DamageMark
 from services.common.ids import new_id
 from services.common.policy import ALL_ROLES, SHOP_FLOOR
+from services.workshop.schemas import FindingOut
 
 from .. import media
 from ..api import endpoint
+from ..auth import CUSTOMER
 from ..rpc import RemoteError
 from ..uploads import too_large, unsupported
 from . import Resource
@@ -40,6 +42,8 @@ DAMAGE_IS_JSON = "Damage marks are a JSON array of marks."
 
 
 class VisitPhotoForm(Schema):
+    stage = fields.String(load_default="check_in", validate=validate.OneOf(STAGES), metadata={
+        "description": "check_in (as the car came in) or delivery (as it is handed back: the same positions)"})
     position = fields.String(load_default=None, validate=validate.OneOf(WALK_AROUND_POSITIONS),
                              metadata={"description": "Where around the car (walk-around, 环车检查)"})
     damage = fields.List(fields.Nested(DamageMark), load_default=list, validate=validate.Length(max=20),
@@ -123,11 +127,15 @@ class VisitPhotos(Uploading):
 
 
 class Reading(Resource):
-    def locate(self, req: falcon.Request, attachment_id: str) -> dict:
-        """The attachment's row from whichever service keeps it (its store scope checked there)."""
+    lookup = "get_attachment"
+    """The owners' RPC that answers a row the caller may read (staff: store scope; customers: their own)."""
+
+    def locate(self, req: falcon.Request, attachment_id: str, **scope: str) -> dict:
+        """The attachment's row from whichever service keeps it (who may read it is checked there; `scope`:
+        the document it must belong to)."""
         for service in OWNERS:
             try:
-                return self.call(req, service, "get_attachment", attachment_id=attachment_id)
+                return self.call(req, service, self.lookup, attachment_id=attachment_id, **scope)
             except RemoteError as exc:
                 if exc.exc_type != "NotFound":
                     raise
@@ -152,20 +160,72 @@ class Reading(Resource):
         return None
 
 
+    def file(self, req: falcon.Request, resp: falcon.Response, attachment_id: str, **scope: str) -> None:
+        row = self.locate(req, attachment_id, **scope)
+        return self.serve(resp, row["storage_key"], row["content_type"], row["size"])
+
+    def thumbnail(self, req: falcon.Request, resp: falcon.Response, attachment_id: str, **scope: str) -> None:
+        row = self.locate(req, attachment_id, **scope)
+        return self.serve(resp, row.get("thumbnail_key"), "image/jpeg")
+
+
 class AttachmentItem(Reading):
     @endpoint("An attachment's file (or a 302 to a short-lived URL of the object store)", tag=TAG,
               roles=ALL_ROLES, produces="application/octet-stream", errors=(302,))
     def on_get(self, req, resp, attachment_id: str):
-        row = self.locate(req, attachment_id)
-        return self.serve(resp, row["storage_key"], row["content_type"], row["size"])
+        return self.file(req, resp, attachment_id)
 
 
 class AttachmentThumbnail(Reading):
     @endpoint("An image attachment's JPEG thumbnail (or a 302 to a short-lived URL)", tag=TAG, roles=ALL_ROLES,
               produces="image/jpeg", errors=(302,))
     def on_get(self, req, resp, attachment_id: str):
-        row = self.locate(req, attachment_id)
-        return self.serve(resp, row.get("thumbnail_key"), "image/jpeg")
+        return self.thumbnail(req, resp, attachment_id)
+
+
+class CustomerAttachmentItem(Reading):
+    lookup = "customer_attachment"
+
+    @endpoint("A photo or signature of the signed-in customer's own documents (another's → 404)", tag="customer",
+              roles=CUSTOMER, produces="application/octet-stream", errors=(302,))
+    def on_get(self, req, resp, attachment_id: str):
+        return self.file(req, resp, attachment_id)
+
+
+class CustomerAttachmentThumbnail(Reading):
+    lookup = "customer_attachment"
+
+    @endpoint("The JPEG thumbnail of a photo of the signed-in customer's own documents", tag="customer",
+              roles=CUSTOMER, produces="image/jpeg", errors=(302,))
+    def on_get(self, req, resp, attachment_id: str):
+        return self.thumbnail(req, resp, attachment_id)
+
+
+class QuoteAttachmentItem(Reading):
+    lookup = "customer_attachment"
+
+    @endpoint("A photo of a finding the customer's quote was opened for, or the quote's signature (also for a "
+              "token from a link to that quote)", tag="customer", roles=CUSTOMER,
+              produces="application/octet-stream", errors=(302,))
+    def on_get(self, req, resp, quote_id: str, attachment_id: str):
+        return self.file(req, resp, attachment_id, quote_id=quote_id)
+
+
+class QuoteAttachmentThumbnail(Reading):
+    lookup = "customer_attachment"
+
+    @endpoint("The JPEG thumbnail of a photo on the customer's quote", tag="customer", roles=CUSTOMER,
+              produces="image/jpeg", errors=(302,))
+    def on_get(self, req, resp, quote_id: str, attachment_id: str):
+        return self.thumbnail(req, resp, attachment_id, quote_id=quote_id)
+
+
+class QuoteFindings(Resource):
+    @endpoint("The inspection findings a quote was opened for, with their photos", tag=TAG, roles=ALL_ROLES,
+              response=FindingOut, paginated=True)
+    def on_get(self, req, resp, quote_id: str):
+        self.call(req, "sales", "get_quote", quote_id=quote_id)  # 404 / another store's 403
+        return {**self.call(req, "workshop", "findings_of_quote", quote_id=quote_id), "next_cursor": None}
 
 
 def routes(deps) -> list[tuple[str, object]]:
@@ -174,4 +234,9 @@ def routes(deps) -> list[tuple[str, object]]:
         ("/v1/visits/{visit_id}/photos", VisitPhotos(deps)),
         ("/v1/attachments/{attachment_id}", AttachmentItem(deps)),
         ("/v1/attachments/{attachment_id}/thumbnail", AttachmentThumbnail(deps)),
+        ("/v1/quotes/{quote_id}/findings", QuoteFindings(deps)),
+        ("/c/v1/attachments/{attachment_id}", CustomerAttachmentItem(deps)),
+        ("/c/v1/attachments/{attachment_id}/thumbnail", CustomerAttachmentThumbnail(deps)),
+        ("/c/v1/quotes/{quote_id}/attachments/{attachment_id}", QuoteAttachmentItem(deps)),
+        ("/c/v1/quotes/{quote_id}/attachments/{attachment_id}/thumbnail", QuoteAttachmentThumbnail(deps)),
     ]

@@ -20,6 +20,8 @@ WALK_AROUND_POSITIONS = ("front", "front_left", "left", "rear_left", "rear", "re
                          "roof", "interior", "dashboard", "trunk", "other")
 """Where around the car a check-in (接车环检) photo was taken; delivery shoots the same positions."""
 DAMAGE_KINDS = ("scratch", "dent", "crack", "chip", "paint", "missing", "other")
+STAGES = ("check_in", "delivery")
+"""When a walk-around photo was taken: as the car came in, or as it was handed back (before / after)."""
 
 _metadata = MetaData()
 ATTACHMENTS = Table(
@@ -31,6 +33,9 @@ ATTACHMENTS = Table(
     Column("parent_id", String(64), comment="the owner's document (a finding's work order)"),
     Column("position", String(20), comment="walk-around position"),
     Column("damage", JSON, comment="damage marks: [{kind, note}]"),
+    Column("stage", String(20), comment="walk-around: check_in | delivery"),
+    Column("signer", String(120), comment="a signature's signer, as written beside it"),
+    Column("document_sha256", String(64), comment="a signature: sha256 of the canonical document signed"),
     Column("storage_key", String(200), nullable=False),
     Column("thumbnail_key", String(200)),
     Column("content_type", String(60), nullable=False),
@@ -71,6 +76,8 @@ class AttachmentRecord(Schema):
     taken_at = fields.DateTime(load_default=None, allow_none=True)
     position = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(WALK_AROUND_POSITIONS))
     damage = fields.List(fields.Nested(DamageMark), load_default=list, validate=validate.Length(max=20))
+    stage = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(STAGES))
+    signer = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=120))
 
 
 class AttachmentOut(Schema):
@@ -87,11 +94,21 @@ class AttachmentOut(Schema):
     taken_at = fields.DateTime(allow_none=True)
     position = fields.String(allow_none=True)
     damage = fields.List(fields.Dict())
+    stage = fields.String(allow_none=True)
     uploaded_by = fields.String(allow_none=True)
     uploaded_at = fields.DateTime()
     url = fields.Function(lambda row: f"/v1/attachments/{row['id']}")
     thumbnail_url = fields.Function(
         lambda row: f"/v1/attachments/{row['id']}/thumbnail" if row.get("thumbnail_key") else None, allow_none=True)
+
+
+class QuotePhotoOut(AttachmentOut):
+    """A photo shown on a customer's quote (rows carry `quote_id`): read under the quote, so a token from a
+    link to that one quote reads it too."""
+    url = fields.Function(lambda row: f"/c/v1/quotes/{row['quote_id']}/attachments/{row['id']}")
+    thumbnail_url = fields.Function(
+        lambda row: f"/c/v1/quotes/{row['quote_id']}/attachments/{row['id']}/thumbnail"
+        if row.get("thumbnail_key") else None, allow_none=True)
 
 
 class StoredAttachmentOut(AttachmentOut):
@@ -112,13 +129,19 @@ def record_attachment(session: Session, caller: Caller, owner: dict, data: dict)
     return row
 
 
-def get_attachment(session: Session, caller: Caller, attachment_id: str) -> dict:
-    """The row, if the caller may see its store (another store's → Forbidden)."""
+def attachment_row(session: Session, attachment_id: str) -> dict:
+    """The row whoever asks (NotFound if there is none): the caller decides who may see it."""
     row = session.execute(select(ATTACHMENTS).where(ATTACHMENTS.c.id == attachment_id)).mappings().first()
     if row is None:
         raise NotFound(f"No attachment {attachment_id}.")
-    caller.require_store(row["store_id"])
     return dict(row)
+
+
+def get_attachment(session: Session, caller: Caller, attachment_id: str) -> dict:
+    """The row, if the caller may see its store (another store's → Forbidden)."""
+    row = attachment_row(session, attachment_id)
+    caller.require_store(row["store_id"])
+    return row
 
 
 def attachments_of(session: Session, owner_type: str, owner_ids: list[str]) -> dict[str, list[dict]]:

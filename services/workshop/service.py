@@ -19,7 +19,8 @@ from .customer_schemas import CustomerAcceptanceIn, CustomerWorkOrderOut, Custom
 from .domain.views import work_order_view, work_order_views
 from .schemas import (AttentionOut, BayCreate, BayListQuery, BayOut, BayPlanOut, BayPlanQuery, CertificationCreate,
                       CertificationOut, ClockOutRequest, ClockRequest, CompleteRequest, CrewBoardOut,
-                      CrewBoardQuery, DeliverRequest, DispatchRequest, InspectionCreate, InspectionOut,
+                      CrewBoardQuery, CustomerFindingOut, DeliverRequest, DispatchRequest, FindingOut,
+                      InspectionCreate, InspectionOut,
                       JobBoardOut, QcRequest, QcResultOut, QuoteFindingsRequest, ReadyForQcRequest, StatsOut,
                       StatsQuery,
                       SuggestionQuery, SuggestionsOut, TechnicianCreate, TechnicianListQuery, TechnicianOut,
@@ -27,6 +28,7 @@ from .schemas import (AttentionOut, BayCreate, BayListQuery, BayOut, BayPlanOut,
 
 technician_out, work_order_out, time_entry_out = TechnicianOut(), WorkOrderOut(), TimeEntryOut()
 inspection_out, qc_out, bay_out = InspectionOut(), QcResultOut(), BayOut()
+finding_out = FindingOut()
 attachment_out, stored_attachment_out = attachments.AttachmentOut(many=True), attachments.StoredAttachmentOut()
 
 
@@ -54,10 +56,12 @@ class WorkshopService(AuditTrail, ServiceBase):
         self._with_photos(data["findings"])
         return data
 
-    def _with_photos(self, findings: list[dict]) -> list[dict]:
+    def _with_photos(self, findings: list[dict], stored: bool = False) -> list[dict]:
+        """Each finding with its photos (dumped for staff, or left as rows for another schema to dump)."""
         photos = attachments.attachments_of(self.db, "finding", [f["id"] for f in findings])
         for finding in findings:
-            finding["photos"] = attachment_out.dump(photos.get(finding["id"], []))
+            rows = photos.get(finding["id"], [])
+            finding["photos"] = rows if stored else attachment_out.dump(rows)
         return findings
 
     def _require_manager(self) -> None:
@@ -245,6 +249,37 @@ class WorkshopService(AuditTrail, ServiceBase):
     @rpc
     def get_attachment(self, attachment_id: str) -> dict:
         return stored_attachment_out.dump(attachments.get_attachment(self.db, self.caller, attachment_id))
+
+    @rpc
+    def findings_of_quote(self, quote_id: str) -> dict:
+        """The findings a quote was opened for, with their photos (the advisor's quote view)."""
+        found = finding_out.dump(inspections.findings_of_quote(self.db, self.caller, quote_id), many=True)
+        return {"items": self._with_photos(found)}
+
+    @rpc
+    def findings_for_print(self, work_order_id: str) -> dict:
+        """The work order's findings to print with their photos: where each photo's bytes are (the gateway
+        reads them from the object store); the red and yellow ones and any with a photo."""
+        found = [finding_out.dump(f) for inspection in inspections.inspections_of(self.db, self.caller, work_order_id)
+                 for f in inspection.findings]
+        printed = [f for f in self._with_photos(found, stored=True) if f["condition"] != "green" or f["photos"]]
+        return {"items": [{**f, "photos": stored_attachment_out.dump(f["photos"], many=True)} for f in printed]}
+
+    @rpc
+    def customer_quote_findings(self, quote_id: str) -> dict:
+        """The findings of the signed-in customer's own quote, with their photos (/c/v1 URLs)."""
+        found = self._with_photos(finding_out.dump(inspections.findings_of_quote(self.db, self.caller, quote_id),
+                                                   many=True), stored=True)
+        for finding in found:
+            finding["photos"] = [{**photo, "quote_id": quote_id} for photo in finding["photos"]]
+        return {"items": CustomerFindingOut(many=True).dump(found)}
+
+    @rpc
+    def customer_attachment(self, attachment_id: str, quote_id: str | None = None) -> dict:
+        """A photo of a finding on the signed-in customer's own car (with `quote_id`: a finding that quote
+        was opened for), else NotFound."""
+        row = attachments.attachment_row(self.db, attachment_id)
+        return stored_attachment_out.dump(inspections.customer_finding_photo(self.db, self.caller, row, quote_id))
 
     @rpc
     def quote_findings(self, work_order_id: str, data: dict) -> dict:

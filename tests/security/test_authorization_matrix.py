@@ -206,6 +206,7 @@ TABLE = [
     row("POST", "/v1/visits/{visit_id}/photos", FLOOR, body={}),
     row("GET", "/v1/attachments/{attachment_id}", STAFF),
     row("GET", "/v1/attachments/{attachment_id}/thumbnail", STAFF),
+    row("GET", "/v1/quotes/{quote_id}/findings", STAFF),
     row("GET", "/v1/bays", STAFF, query=S),
     row("POST", "/v1/bays", MANAGERS, body={**S, "code": "{uniq}"}),
     row("GET", "/v1/bay-plan", STAFF, query={**S, "date": "2026-11-26"}),

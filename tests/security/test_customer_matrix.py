@@ -5,6 +5,7 @@ owner's documents unknown (404) or sees only their own; a live link opens its on
 (403); staff, expired and revoked-link tokens are 401, like no token. Every answer is scanned for leaks."""
 from __future__ import annotations
 
+import base64
 import time
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -16,7 +17,7 @@ import requests
 
 from gateway.auth import key_id
 from tests.security.leaks import leaks, readable
-from tests.support.customer import Car, car_with_quote, finish, ok, sign_in, staff_world, until
+from tests.support.customer import SIGNATURE_PNG, Car, car_with_quote, finish, ok, sign_in, staff_world, until
 
 pytestmark = pytest.mark.e2e
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -35,7 +36,8 @@ class Row:
     link: int = 403
     """A token from a link to the owner's quote (asked after the owner): only that quote."""
     given: dict = field(default_factory=dict)
-    """Path values of this row's own (a booking of its own to move: the cancel row cancels the other)."""
+    """Path values of this row's own (a booking of its own to move: the cancel row cancels the other; the
+    signed quote and its signature)."""
 
     @property
     def key(self) -> str:
@@ -73,6 +75,12 @@ TABLE = [
     Row("POST", "/c/v1/complaints", 404, own=201,
         body={"store_id": "{store_id}", "vehicle_id": "{vehicle_id}", "description": "等待时间太长"}),
     Row("GET", "/c/v1/reminders", 200),
+    Row("GET", "/c/v1/attachments/{attachment_id}", 404),
+    Row("GET", "/c/v1/attachments/{attachment_id}/thumbnail", 404),
+    Row("GET", "/c/v1/quotes/{quote_id}/attachments/{attachment_id}", 404,
+        given={"quote_id": "{signed_quote_id}", "attachment_id": "{signature_id}"}),
+    Row("GET", "/c/v1/quotes/{quote_id}/attachments/{attachment_id}/thumbnail", 404, own=404,
+        given={"quote_id": "{signed_quote_id}", "attachment_id": "{signature_id}"}),  # a signature has no thumbnail
     # last: the decision changes the quote
     Row("POST", "/c/v1/quotes/{quote_id}/decision", 404, link=409,
         body={"approved_line_ids": "{approved}", "declined_line_ids": "{declined}"}),
@@ -100,9 +108,19 @@ def world(stack) -> World:
         "store_id": store["id"], "customer_id": owner.customer["id"], "vehicle_id": owner.vehicle["id"],
         "slot_start": _slot(hour=13)}))
     own = sign_in(stack, owner.customer["mobile"])
+    walk_around = ok(advisor.post(f"{stack.url}/v1/visits/{owner.visit['id']}/photos", data={"position": "front"},
+                                  files={"file": ("front.png", SIGNATURE_PNG, "image/png")}))
+    signed = ok(advisor.post(f"{stack.url}/v1/quotes", json={"visit_id": owner.visit["id"], "lines": [
+        {"kind": "fee", "description": "空调清洗", "unit_price_fen": 8800}]}))
+    ok(advisor.post(f"{stack.url}/v1/quotes/{signed['id']}/present"))
+    decided = ok(own.post(f"{stack.url}/c/v1/quotes/{signed['id']}/decision", json={
+        "approved_line_ids": [signed["lines"][0]["id"]], "declined_line_ids": [],
+        "signature_png": base64.b64encode(SIGNATURE_PNG).decode()}))
     after = delivered(stack, admin, own, owner)
     values = {"appointment_id": booking["id"], "quote_id": owner.quote["id"], "vehicle_id": owner.vehicle["id"],
               "store_id": store["id"], "moving_id": moving["id"], "later": _slot(hour=16), **after,
+              "attachment_id": walk_around["id"], "signed_quote_id": signed["id"],
+              "signature_id": decided["signature"]["id"],
               "date": (datetime.now(SHANGHAI).date() + timedelta(days=3)).isoformat(), "slot": _slot(),
               "approved": lines[:2], "declined": lines[2:]}
     secret = stack.env["JWT_SECRET"]

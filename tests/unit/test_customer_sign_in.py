@@ -148,6 +148,7 @@ QUOTE = {"id": "01QUOTE000000000000000000A", "customer_id": CUSTOMER["id"], "sto
 def test_a_link_opens_its_one_quote_until_it_is_revoked(client):
     client.deps.rpc.behaviour[("sales", "get_quote")] = QUOTE
     client.deps.rpc.behaviour[("sales", "customer_quote")] = {"id": QUOTE["id"]}
+    client.deps.rpc.behaviour[("workshop", "customer_quote_findings")] = {"items": []}
     sent = client.simulate_post(f"/v1/quotes/{QUOTE['id']}/customer-link")
     assert sent.status_code == 201 and sent.json["url"].startswith("/m/#/link/")
     secret = sent.json["url"].rsplit("/", 1)[1]

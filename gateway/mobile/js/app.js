@@ -2,11 +2,11 @@
 // on-screen signature, booking a slot and moving it. Hash routes: #/cars, #/car/<id>, #/quote/<id>,
 // #/book/<vehicle id>, #/reschedule/<appointment id>, the care screens of care.js, and #/link/<secret> (a link
 // the store sent: signs in for that one quote).
-import { api, token } from "./api.js";
+import { api, photo, token } from "./api.js";
 import { CARE_ROUTES, bookingActions, careCards } from "./care.js";
 import { signaturePad } from "./signature.js";
 import { guarded, h, say, show } from "./ui.js";
-import { KINDS, QUOTE_STATES, STEPS, when, yuan } from "./words.js";
+import { CONDITIONS, KINDS, QUOTE_STATES, STEPS, when, yuan } from "./words.js";
 
 const signOut = document.getElementById("sign-out");
 
@@ -40,8 +40,10 @@ function login() {
     guarded(async () => {
       const answer = await api("POST", "/auth/login", { mobile: mobile.value.trim(), code: code.value.trim() });
       token.set(answer.access_token);
-      location.hash = sessionStorage.getItem("after-login") || "#/cars";
+      const next = sessionStorage.getItem("after-login") || "#/cars";
       sessionStorage.removeItem("after-login");
+      if (location.hash === next) route(); // a link opened signed out: the same hash fires no hashchange
+      else location.hash = next;
     });
   });
   show("车主服务", form);
@@ -150,7 +152,7 @@ async function quote(quoteId) {
       submit.disabled = false;
     }
   }));
-  show(`报价 ${found.number}`,
+  show(`报价 ${found.number}`, findingsCard(found.findings),
     h("section", { class: "card" },
       h("h2", {}, h("span", { class: "badge", "data-state": found.state }, QUOTE_STATES[found.state] || "")),
       ...lines,
@@ -158,7 +160,27 @@ async function quote(quoteId) {
       h("div", { class: "total" }, h("span", {}, "已同意"), total)),
     open ? h("section", { class: "card" }, h("h2", {}, "请签名"), pad.canvas,
       h("button", { class: "secondary", type: "button", onclick: () => pad.clear() }, "重写")) : null,
-    open ? submit : h("p", { class: "muted" }, found.signed ? "您已签名确认" : "报价已确认"));
+    open ? submit : h("p", { class: "muted", "data-signed": String(found.signed) }, found.signed
+      ? `您已签名确认${found.signature?.matches ? "，报价与签名时一致" : "，签名后报价有变更，请联系门店"}` : "报价已确认"));
+}
+
+// The inspection findings a quote was opened for, each with the technician's photos (tap: full size).
+function findingsCard(findings) {
+  if (!findings?.length) return null;
+  const picture = (attachment) => {
+    const img = h("img", { alt: "检查照片", "data-attachment": attachment.id });
+    photo(attachment.thumbnail_url || attachment.url).then((blob) => {
+      img.src = URL.createObjectURL(blob);
+      img.dataset.loaded = "1";
+    }).catch(() => {});
+    img.addEventListener("click", () => photo(attachment.url).then((blob) => window.open(URL.createObjectURL(blob))));
+    return img;
+  };
+  return h("section", { class: "card", id: "findings" }, h("h2", {}, "检查发现"),
+    findings.map((finding) => h("div", { class: "finding", "data-finding": finding.id },
+      h("div", { class: "name" }, h("span", { class: `badge cond-${finding.condition}` }, CONDITIONS[finding.condition] || ""),
+        h("span", {}, `${finding.item}${finding.notes ? ` · ${finding.notes}` : ""}`)),
+      h("div", { class: "thumbs" }, finding.photos.map(picture)))));
 }
 
 // -- book a slot ----------------------------------------------------------------------------------

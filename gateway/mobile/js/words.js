@@ -15,6 +15,7 @@ export const SERVICES = {
   "COOLANT-CHG": "防冻液", "AC-SVC": "空调保养", "TYRE-ROT": "轮胎换位",
 };
 export const KINDS = { labour: "工时", part: "配件", fee: "费用" };
+export const CONDITIONS = { red: "需立即处理", yellow: "建议尽快处理", green: "良好" };
 const ERRORS = {
   code_invalid: "验证码不正确或已过期",
   code_locked: "验证码输错次数过多，请稍后重新获取",

@@ -17,12 +17,10 @@ from services.common.db import utcnow
 from services.common.errors import Conflict, NotFound
 
 from ..models import ACTIVE_APPOINTMENT_STATES, Appointment, Order, Quote, Visit
-from . import appointments, quotes
+from . import appointments, quotes, signing
 from .appointments import local_day
 from .settings import settings_of
 
-SIGNATURE = "quote_signature"
-"""Attachment owner type of a customer's on-screen signature of a quote decision."""
 VISIBLE_STATES = ("presented", "approved", "partially_approved", "declined", "contracted", "expired")
 """A draft is still the advisor's: the customer sees a quote once it is presented."""
 
@@ -34,10 +32,6 @@ def own_quote(session: Session, caller: Caller, quote_id: str) -> Quote:
     return quote
 
 
-def is_signed(session: Session, quote_id: str) -> bool:
-    return bool(attachments.attachments_of(session, SIGNATURE, [quote_id]).get(quote_id))
-
-
 def decide(session: Session, caller: Caller, quote_id: str, data: dict) -> Quote:
     """The customer's per-line decision: the staff's state machine, then an audit row naming the
     customer, the client's address and the signature (if drawn)."""
@@ -47,13 +41,25 @@ def decide(session: Session, caller: Caller, quote_id: str, data: dict) -> Quote
                                                         "declined_line_ids": data["declined_line_ids"]})
     signature = data.get("signature")
     if signature:
-        attachments.record_attachment(session, scoped, {"store_id": quote.store_id, "owner_type": SIGNATURE,
-                                                        "owner_id": quote.id, "parent_id": quote.visit_id}, signature)
+        signing.sign_decision(session, scoped, decided, signature)
     record_audit(session, scoped, "customer_decided", "quote", quote.id, store_id=quote.store_id, details={
         "state": decided.state, "approved_line_ids": sorted(data["approved_line_ids"]),
         "declined_line_ids": sorted(data["declined_line_ids"]), "client_ip": data.get("client_ip"),
         "signature_id": signature["id"] if signature else None, "channel": "customer"})
     return decided
+
+
+def own_attachment(session: Session, caller: Caller, attachment_id: str, quote_id: str | None = None) -> dict:
+    """A walk-around photo of the customer's own visit, or their own signature (with `quote_id`: only that
+    quote's decision signature); anyone else's is unknown."""
+    row = attachments.attachment_row(session, attachment_id)
+    if quote_id is not None and (row["owner_type"], row["owner_id"]) != (signing.DECISION, quote_id):
+        raise NotFound(f"No attachment {attachment_id}.")
+    model = {"visit": Visit, signing.DECISION: Quote, signing.CONTRACT: Order}.get(row["owner_type"])
+    document = session.get(model, row["owner_id"]) if model is not None else None
+    if document is None or document.customer_id != caller.require_customer():
+        raise NotFound(f"No attachment {attachment_id}.")
+    return row
 
 
 def book(session: Session, caller: Caller, data: dict) -> Appointment:
