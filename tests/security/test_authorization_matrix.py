@@ -239,6 +239,8 @@ TABLE = [
     row("GET", "/v1/purchase-orders/{po_id}", COUNTER),
     row("POST", "/v1/purchase-orders/{po_id}/place", MANAGERS),
     row("POST", "/v1/purchase-orders/{po_id}/receipts", COUNTER, body={"lines": [{"sku": "{sku}", "qty": 1}]}),
+    row("POST", "/v1/purchase-orders/{po_id}/returns", MANAGERS, body={"lines": [{"sku": "{sku}", "qty": 1}],
+                                                                        "reason": "破损"}),
     row("POST", "/v1/purchase-orders/{po_id}/cancel", MANAGERS),
     row("GET", "/v1/transfers", COUNTER, query=S),
     row("POST", "/v1/transfers", MANAGERS, body={"from_store_id": "{store_c}", "to_store_id": "{store_id}",

@@ -11,6 +11,7 @@ import pytest
 from nameko.testing.services import worker_factory
 from sqlalchemy import select
 
+from services.common.errors import Conflict
 from services.common.outbox import OUTBOX
 from services.finance.domain.stock import reconcile
 from services.finance.models import Base as FinanceBase, JournalEntry
@@ -156,3 +157,22 @@ def test_a_movement_nobody_announces_cannot_be_committed(stock_db):
         stock_db.commit()
     stock_db.rollback()
     assert inv(stock_db, HQ).valuation({})["value_fen"] == 0
+
+
+def test_goods_sent_back_to_the_supplier_reverse_goods_received_not_invoiced(stock_db, books_db):
+    delivered: set = set()
+    sku = new_part(stock_db)["sku"]
+    po = receive(stock_db, sku, 4, 2_500)
+    deliver(stock_db, books_db, delivered)
+    sent_back = inv(stock_db).return_to_supplier(po["id"], {"lines": [{"sku": sku, "qty": 1}], "reason": "破损"})
+    assert sent_back["value_fen"] == 2_500 and sent_back["purchase_order_number"] == po["number"]
+    [event] = deliver(stock_db, books_db, delivered)
+    assert (event["payload"]["kind"], event["payload"]["value_fen"]) == ("supplier_return", -2_500)
+    assert event["payload"]["purchase_order_id"] == po["id"]
+    assert accounts(books_db, S1)["1405"] == 7_500 and accounts(books_db, S1)["2209"] == -7_500
+    assert_reconciled(stock_db, books_db)
+    assert inv(stock_db).get_purchase_order(po["id"])["lines"][0]["qty_returned"] == 1
+    with pytest.raises(Conflict) as refused:  # 3 left of the 4 received: a 4th is refused, nothing moves
+        inv(stock_db).return_to_supplier(po["id"], {"lines": [{"sku": sku, "qty": 4}], "reason": "破损"})
+    assert refused.value.code == "over_return"
+    assert deliver(stock_db, books_db, delivered) == []

@@ -296,6 +296,8 @@ const WORDS = {
   error_purchase_order_state: ["采购单 {number} 当前为「{status:po}」，不能进行此操作", "Purchase order {number} is {status:po}; this cannot be done"],
   error_receipt_lines_invalid: ["收货明细有误：配件不在采购单 {number} 上，或批次管理的配件缺批号和有效期", "Some receipt lines are not on {number}, or lack a batch number and expiry date"],
   error_over_receipt: ["收货数量超过采购数量：{skus}", "More received than ordered: {skus}"],
+  error_return_lines_invalid: ["退货明细有误：配件不在采购单 {number} 上", "Some return lines are not on {number}"],
+  error_over_return: ["退货数量超过已收货未退数量：{skus}", "More returned than received and not yet returned: {skus}"],
   error_reservation_state: ["预留已是「{status:reservation}」", "The reservation is {status:reservation} already"],
   error_stocktake_open: ["盘点单 {number} 还在进行中，请先过账或取消", "Stocktake {number} is still open for the same stock; post or cancel it first"],
   error_stocktake_state: ["盘点单 {number} 已「{status:stocktake}」，不能进行此操作", "Stocktake {number} is {status:stocktake}; this cannot be done"],

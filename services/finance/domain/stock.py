@@ -3,7 +3,8 @@ value inventory gave it (moving average cost; finance never re-prices stock), an
 reads the ledger side of every store's stock invariants.
 
 Counter-accounts by movement kind (a signed value: + stock in, − stock out):
-receipt → 2209 goods received not invoiced · issue, return (a customer brings a part back) → 5001
+receipt, supplier_return (goods received sent back: a negative value) → 2209 goods received not
+invoiced · issue, return (a customer brings a part back) → 5001
 cost of sales · adjustment, stocktake variance → 6712 inventory gains and losses · opening (stock held
 when the books began following it) → 3999 opening balances. A transfer leaves the sender into 1191
 (due between stores) and enters the receiver's 1402 goods in transit; on receipt transit becomes 1405
@@ -20,8 +21,8 @@ from .ledger import (COGS, GRNI, IN_TRANSIT, INVENTORY, OPENING, STOCK_GAINS_LOS
                      debit)
 
 SIDES = ("inventory_fen", "in_transit_fen", "debit_fen", "credit_fen")
-COUNTER_ACCOUNTS = {"receipt": GRNI, "issue": COGS, "return": COGS, "adjustment": STOCK_GAINS_LOSSES,
-                    "stocktake_variance": STOCK_GAINS_LOSSES}
+COUNTER_ACCOUNTS = {"receipt": GRNI, "supplier_return": GRNI, "issue": COGS, "return": COGS,
+                    "adjustment": STOCK_GAINS_LOSSES, "stocktake_variance": STOCK_GAINS_LOSSES}
 
 
 def stock_entries(valued: dict) -> list[tuple[str, list[tuple[str, int, int]]]]:
