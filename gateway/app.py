@@ -18,14 +18,15 @@ from .identity import bootstrap_admin
 from .middleware import RequestContext, SecurityHeaders
 from .models import User
 from .resources import Deps
-from .resources import (attachments, audit, crm, customer, documents, finance, health, identity, inventory, payments,
-                        sales, workshop)
+from .resources import (attachments, audit, crm, customer, documents, finance, health, identity, inventory, payables,
+                        payments, sales, workshop)
 from .rpc import RpcClient
 
 log = logging.getLogger(__name__)
 
 
-AREAS = (health, identity, crm, sales, workshop, inventory, finance, payments, documents, audit, attachments, customer)
+AREAS = (health, identity, crm, sales, workshop, inventory, finance, payables, payments, documents, audit, attachments,
+         customer)
 """One resources module per area; each lists its own routes."""
 
 

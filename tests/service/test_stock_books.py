@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from services.common.errors import Conflict
 from services.common.outbox import OUTBOX
-from services.finance.domain.stock import reconcile
+from services.finance.domain.reconciliation import reconcile
 from services.finance.models import Base as FinanceBase, JournalEntry
 from services.finance.service import FinanceService
 from services.inventory.domain import ledger
@@ -61,7 +61,7 @@ def accounts(books_db, store_id) -> dict[str, int]:
 
 
 def assert_reconciled(stock_db, books_db) -> dict:
-    result = reconcile(finance(books_db, HQ).stock_accounts({})["stores"],
+    result = reconcile(finance(books_db, HQ).book_sides({})["stores"],
                        inv(stock_db, HQ).valuation({})["stores"])
     assert result["ok"], result
     return {store["store_id"]: store for store in result["stores"]}
