@@ -3,7 +3,7 @@
 import { api } from "../api.js";
 import { dateTime, qty, yuan } from "../format.js";
 import { t } from "../i18n.js";
-import { badge, busy, field, fill, form, h, input, select, showError, table, tabbed, values } from "../ui.js";
+import { badge, busy, field, fill, form, h, input, loading, select, table, tabbed, values } from "../ui.js";
 
 export function render(root, ctx) {
   root.append(h("h1", { text: t("nav_inventory") }), tabbed({
@@ -12,16 +12,6 @@ export function render(root, ctx) {
     transfers: () => transfersTab(ctx),
     stocktake: () => stocktakeTab(ctx),
   }));
-}
-
-/** A card whose content comes from `load()`; an API error is shown in words in it. */
-function loading(id, load) {
-  const card = h("div", { class: "card", id }, h("p", { class: "hint", text: t("loading") }));
-  load().then((children) => fill(card, ...children)).catch((error) => {
-    fill(card, h("div", { class: "form-error" }));
-    showError(card, error);
-  });
-  return card;
 }
 
 function stockTab(ctx) {
