@@ -112,12 +112,13 @@ function paymentsTab(ctx) {
       if (paid) payForm.replaceWith(h("p", { class: "ok-text", "data-paid": paid.amount_fen, text: `${paid.supplier_name} · ${t("paid")} ${yuan(paid.amount_fen)}` }));
     } },
     h("h2", { text: t("pay_supplier") }),
-    h("div", { class: "row" }, field("supplier", picker), field("pay_from", select("method", [["bank", t("pay_from_bank")], ["cash", t("pay_from_cash")]])),
+    h("div", { class: "row" }, field("supplier", picker), field("pay_from", select("method", PAID_FROM.map((method) => [method, t(`pay_from_${method}`)]))),
       field("reference", input("reference", { maxlength: 100 }))), rows, submit);
     return [payForm];
   });
 }
 
+const PAID_FROM = ["bank", "cash"];
 const BUCKETS = ["current_fen", "days_1_30_fen", "days_31_60_fen", "days_61_90_fen", "over_90_fen", "total_fen"];
 
 function ageingTab(ctx) {
