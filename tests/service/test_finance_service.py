@@ -104,6 +104,8 @@ def assert_books_balance(session, store_id=None):
     assert balance["balanced"], balance
     for entry in session.execute(select(JournalEntry)).scalars():
         assert sum(line.debit_fen for line in entry.lines) == sum(line.credit_fen for line in entry.lines)
+    for store in finance(session, HQ).book_sides({})["stores"]:  # 1122 receivables = what invoices leave unpaid
+        assert store["receivables_fen"] == store["open_invoices_fen"], store
     return {a["code"]: a["balance_debit_fen"] - a["balance_credit_fen"] for a in balance["accounts"]}
 
 
