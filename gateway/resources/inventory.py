@@ -209,8 +209,8 @@ class PurchaseOrderReceipts(Resource):
 
 
 class PurchaseOrderReturns(Resource):
-    @endpoint("Send goods received on a purchase order back to the supplier (退货); stock leaves at average "
-              "cost and goods received not invoiced is reversed", tag="inventory", roles=STOCK_KEEPERS,
+    @endpoint("Send goods received on a purchase order back to the supplier (退货); stock leaves at what it "
+              "cost as received and goods received not invoiced is reversed", tag="inventory", roles=STOCK_KEEPERS,
               body=SupplierReturnCreate, response=SupplierReturnOut, status=201, idempotent=True)
     def on_post(self, req, resp, po_id: str):
         return self.call(req, "inventory", "return_to_supplier", po_id=po_id, data=req.context.body_json)

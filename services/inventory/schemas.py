@@ -483,12 +483,12 @@ class SupplierReturnCreate(Schema):
 class SupplierReturnLineOut(Schema):
     sku = fields.String()
     qty = Quantity()
-    value_fen = Fen(metadata={"description": "Taken out of stock at moving average cost"})
+    value_fen = Fen(metadata={"description": "Taken out of stock at what it cost as received on the order"})
 
 
 class SupplierReturnOut(Schema):
-    """Goods received on a purchase order sent back to its supplier (退货): stock leaves at moving
-    average cost; finance reverses goods received not invoiced by that value."""
+    """Goods received on a purchase order sent back to its supplier (退货): stock leaves at what it
+    cost as received; finance reverses goods received not invoiced by that value."""
     id = fields.String()
     purchase_order_id = fields.String()
     purchase_order_number = fields.String()

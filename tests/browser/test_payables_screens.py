@@ -1,8 +1,9 @@
-"""Accounts payable in the console alone (issue 23): the manager enters a supplier's invoice for a
-received purchase order (it matches and is booked), a second one billed above the ordered price (held,
-with the mismatch worded), approves the held one, pays the supplier over both invoices in part, and
-reads the ageing and the books' reconciliation (every check holds, the balance sheet balances). The
-goods are ordered and received over the API by the fixture."""
+"""Accounts payable in the console alone (issue 23): the manager sends one set back to the supplier
+from the inventory screen, enters a supplier's invoice for the rest of that purchase order (it
+matches and is booked), a second one billed above the ordered price (held, with the mismatch worded),
+approves the held one, pays the supplier over both invoices in part, and reads the ageing, the
+supplier's statement and the books' reconciliation (every check holds, the balance sheet balances).
+The goods are ordered and received over the API by the fixture."""
 from __future__ import annotations
 
 import uuid
@@ -36,17 +37,27 @@ def received(stack, admin, shop) -> dict:
 def test_the_manager_matches_approves_and_pays_supplier_invoices_and_the_books_hold(console, shop, received):
     first, second = received["orders"]
     manager = console.open(shop.login["store_manager"])
+    manager.locator('#nav a[href="#/inventory"]').click()
+    manager.locator("[data-tab=purchase_orders]").click()
+    send_back = manager.locator(f".return-form[data-po='{first['number']}']")
+    send_back.locator("[name='returns.0.qty']").fill("1")
+    send_back.locator("[name=reason]").fill("包装破损")
+    send_back.locator("button[type=submit]").click()
+    expect(manager.locator(f"[data-returned='{first['number']}']")).to_have_text(
+        f"{first['number']} · 已退货 {yuan(20_000)}")
+    assert_all_chinese(manager, first["number"], second["number"], received["sku"])
+
     manager.locator('#nav a[href="#/payables"]').click()
     entry = manager.locator("#supplier-invoice-form")
     expect(entry).to_be_visible()
 
-    # the first order as delivered: matched and booked
+    # the first order as kept (3 of 4): matched and booked
     entry.locator("[name=purchase_order_id]").select_option(label=f"{first['number']} · 广州博世汽配")
     entry.locator("[name=number]").fill("FP-0001")
     entry.locator("[name=vat]").fill("92.04")
     entry.locator("button[type=submit]").click()
     result = manager.locator("#match-result p")
-    expect(result).to_have_text(f"FP-0001 · 广州博世汽配 · {yuan(80_000)} · 待付款")
+    expect(result).to_have_text(f"FP-0001 · 广州博世汽配 · {yuan(60_000)} · 待付款")
 
     # the second billed at ¥120.00 a set against ¥100.00 ordered: held, the mismatch in words
     entry.locator("[name=purchase_order_id]").select_option(label=f"{second['number']} · 广州博世汽配")
@@ -68,7 +79,7 @@ def test_the_manager_matches_approves_and_pays_supplier_invoices_and_the_books_h
     # one bank payment: ¥300.00 of the first, all of the second
     manager.locator("[data-tab=supplier_payments]").click()
     pay = manager.locator("#supplier-payment-form")
-    expect(pay.locator("[data-invoice='FP-0001'] td").nth(2)).to_have_text(yuan(80_000))
+    expect(pay.locator("[data-invoice='FP-0001'] td").nth(2)).to_have_text(yuan(60_000))
     pay.locator("[data-invoice='FP-0001'] input").fill("300.00")
     pay.locator("[name=reference]").fill("BANK-2026-1201")
     assert_all_chinese(manager, "FP-0001", "FP-0002", "BANK-2026-1201")
@@ -78,16 +89,21 @@ def test_the_manager_matches_approves_and_pays_supplier_invoices_and_the_books_h
     # what is left is not yet due
     manager.locator("[data-tab=payables_ageing]").click()
     row = manager.locator("[data-supplier='广州博世汽配']")
-    expect(row.locator("td").nth(1)).to_have_text(yuan(50_000))
-    expect(row.locator("td").last).to_have_text(yuan(50_000))
-    assert_all_chinese(manager)
+    expect(row.locator("td").nth(1)).to_have_text(yuan(30_000))
+    expect(row.locator("td").nth(6)).to_have_text(yuan(30_000))
+    row.locator("button").click()
+    statement = manager.locator("#supplier-statement")
+    expect(statement.locator("[data-line]")).to_have_count(3)
+    expect(statement.locator("[data-line=payment] td").nth(3)).to_have_text(f"-{yuan(90_000)}")
+    expect(statement.locator("[data-closing]")).to_have_text(f"期末余额 {yuan(30_000)}")
+    assert_all_chinese(manager, "FP-0001", "FP-0002", "BANK-2026-1201")
     console.shot(manager, "payables-ageing")
 
     # the books: every check holds, the balance sheet balances
     manager.locator("[data-tab=reconciliation]").click()
     payables = manager.locator("[data-invariant=payables_equal_open_supplier_invoices]")
     expect(payables.locator("td").first).to_have_text("应付账款 = 未付供应商发票")
-    expect(payables.locator("td").nth(1)).to_have_text(yuan(50_000))
+    expect(payables.locator("td").nth(1)).to_have_text(yuan(30_000))
     expect(manager.locator("#reconciliation .badge.bad")).to_have_count(0)
     expect(manager.locator("#reconciliation .badge.ok")).to_have_count(6)
     assert_all_chinese(manager)

@@ -176,3 +176,14 @@ def test_goods_sent_back_to_the_supplier_reverse_goods_received_not_invoiced(sto
         inv(stock_db).return_to_supplier(po["id"], {"lines": [{"sku": sku, "qty": 4}], "reason": "破损"})
     assert refused.value.code == "over_return"
     assert deliver(stock_db, books_db, delivered) == []
+
+
+def test_goods_sent_back_leave_at_what_they_cost_on_their_order_not_the_average(stock_db, books_db):
+    sku = new_part(stock_db)["sku"]
+    receive(stock_db, sku, 4, 1_000)
+    dear = receive(stock_db, sku, 2, 4_000)  # average now (4 000 + 8 000) / 6 = 2 000
+    sent_back = inv(stock_db).return_to_supplier(dear["id"], {"lines": [{"sku": sku, "qty": 1}], "reason": "错货"})
+    assert sent_back["value_fen"] == 4_000
+    deliver(stock_db, books_db, set())
+    assert accounts(books_db, S1)["2209"] == -(4_000 + 8_000 - 4_000)
+    assert_reconciled(stock_db, books_db)

@@ -199,6 +199,11 @@ const WORDS = {
   kpi_labour_gp: ["工时毛利率", "Labour GP %"], kpi_efficiency: ["技师效率", "Tech efficiency"], kpi_satisfaction: ["满意度", "Satisfaction"],
   revenue_trend: ["营业额走势 (元)", "Revenue trend (¥)"], car_count_trend: ["台次走势", "Car count trend"], stores_side_by_side: ["门店对比", "Stores side by side"],
   // accounts payable: supplier invoices and their match, supplier payments, ageing, the books' reconciliation
+  return_to_supplier: ["退货给供应商", "Return to supplier"], returned: ["已退", "Returned"],
+  returned_to_supplier: ["已退货", "Returned"], supplier_statement: ["供应商对账单", "Supplier statement"],
+  opening_balance: ["期初余额", "Opening balance"], closing_balance: ["期末余额", "Closing balance"],
+  statement_invoice: ["发票", "Invoice"], statement_payment: ["付款", "Payment"], statement_date: ["日期", "Date"],
+  statement_kind: ["类型", "Kind"],
   nav_payables: ["应付账款", "Payables"], supplier_invoices: ["供应商发票", "Supplier invoices"],
   supplier_payments: ["供应商付款", "Supplier payments"], payables_ageing: ["应付账龄", "Payables ageing"],
   reconciliation: ["对账", "Reconciliation"], no_received_orders: ["没有已到货的采购单", "No purchase order has been received"],

@@ -1,11 +1,13 @@
 """Purchase orders and receipts: draft → ordered → partially_received → received; → cancelled.
 A receipt raises stock at its actual unit cost (moving average), records batches and expiry
 dates of tracked parts, and fills orders waiting for the part. Goods received can be sent back to
-the supplier (at most what was received and not yet returned): they leave stock at moving average
-cost, announced like every valued movement, so finance reverses goods received not invoiced."""
+the supplier (at most what was received and not yet returned): they leave stock at what they cost
+as received, announced like every valued movement, so finance reverses goods received not invoiced
+by the value it was credited with."""
 from __future__ import annotations
 
 from collections import OrderedDict
+from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -162,6 +164,12 @@ def receive(session: Session, po_id: str, data: dict, caller: Caller) -> Receipt
     return receipt
 
 
+def _received_unit_value(po: PurchaseOrder, po_line_id: str) -> Decimal:
+    """What a unit of the line cost as received (its receipts' value over their quantity)."""
+    lines = [line for receipt in po.receipts for line in receipt.lines if line.purchase_order_line_id == po_line_id]
+    return Decimal(sum(line.qty * line.unit_cost_fen for line in lines)) / sum(line.qty for line in lines)
+
+
 def return_to_supplier(session: Session, po_id: str, data: dict, caller: Caller) -> dict:
     """Send received goods back (退货); more than received and not yet returned is refused, and a
     refused return changes nothing."""
@@ -192,6 +200,7 @@ def return_to_supplier(session: Session, po_id: str, data: dict, caller: Caller)
     for sku, qty in wanted.items():
         po_line = by_sku[sku]
         movements = ledger.stock_out(session, levels[po_line.part_id], "supplier_return", qty,
+                                     unit_value=_received_unit_value(po, po_line.id),
                                      reference_type="supplier_return", reference_id=return_id,
                                      user_id=caller.user_id, note=po.number)
         po_line.qty_returned += qty

@@ -126,10 +126,27 @@ function ageingTab(ctx) {
     const ageing = await api.get("/v1/reports/payables-ageing", { store_id: ctx.store.id });
     const suppliers = ageing.stores.flatMap((store) => store.suppliers);
     const cells = (row) => BUCKETS.map((name) => h("td", { class: "num", text: yuan(row[name]) }));
+    const statement = h("div", { id: "supplier-statement" });
+    const show = (row) => h("button", { type: "button", class: "link", text: t("supplier_statement"),
+      onclick: () => fill(statement, statementOf(row.supplier_id, ctx)) });
     return [h("h2", { text: `${t("payables_ageing")} · ${date(ageing.as_of, ctx.tz)}` }),
-      table([["supplier"], ...BUCKETS.map((name) => [`ageing_${name}`, "num"])], [
-        ...suppliers.map((row) => h("tr", { "data-supplier": row.supplier_name }, h("td", { text: row.supplier_name }), ...cells(row))),
-        h("tr", { class: "total" }, h("td", { text: t("total") }), ...cells(ageing.chain))])];
+      table([["supplier"], ...BUCKETS.map((name) => [`ageing_${name}`, "num"]), [""]], [
+        ...suppliers.map((row) => h("tr", { "data-supplier": row.supplier_name }, h("td", { text: row.supplier_name }), ...cells(row), h("td", {}, show(row)))),
+        h("tr", { class: "total" }, h("td", { text: t("total") }), ...cells(ageing.chain), h("td", {}))]), statement];
+  });
+}
+
+/** The supplier's statement at the store over the last year: opening balance, invoices and payments. */
+function statementOf(supplierId, ctx) {
+  return loading("statement", async () => {
+    const found = await api.get(`/v1/suppliers/${supplierId}/statement`, { store_id: ctx.store.id,
+      from: localDay(ctx.tz, -365), to: localDay(ctx.tz) });
+    return [h("h2", { text: `${t("supplier_statement")} · ${found.supplier_name ?? ""}` }),
+      h("p", { "data-opening": found.opening_balance_fen, text: `${t("opening_balance")} ${yuan(found.opening_balance_fen)}` }),
+      table([["statement_date"], ["statement_kind"], ["number"], ["amount", "num"], ["balance", "num"]], found.lines.map((line) => h("tr", { "data-line": line.kind },
+        h("td", { text: date(line.date, ctx.tz) }), h("td", { text: t(`statement_${line.kind}`) }), h("td", { text: line.number ?? "—" }),
+        h("td", { class: "num", text: yuan(line.amount_fen) }), h("td", { class: "num", text: yuan(line.balance_fen) })))),
+      h("p", { "data-closing": found.closing_balance_fen, text: `${t("closing_balance")} ${yuan(found.closing_balance_fen)}` })];
   });
 }
 
