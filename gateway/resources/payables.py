@@ -1,13 +1,15 @@
 """Accounts payable (finance): supplier invoices matched against inventory's purchase orders and
 receipts, held mismatches decided by a manager, supplier payments, ageing and supplier statements;
-and the balance sheet. A supplier invoice's store is its purchase order's (checked in finance)."""
+the receivables ageing and the balance sheet. A supplier invoice's store is its purchase order's
+(checked in finance)."""
 from __future__ import annotations
 
 from services.common.policy import MANAGERS
 from services.finance.payables_schemas import (AgeingQuery, BalanceSheetOut, BalanceSheetQuery, PayablesAgeingOut,
-                                               StatementQuery, SupplierInvoiceCreate, SupplierInvoiceDecision,
-                                               SupplierInvoiceOut, SupplierInvoiceQuery, SupplierPaymentCreate,
-                                               SupplierPaymentOut, SupplierPaymentQuery, SupplierStatementOut)
+                                               ReceivablesAgeingOut, StatementQuery, SupplierInvoiceCreate,
+                                               SupplierInvoiceDecision, SupplierInvoiceOut, SupplierInvoiceQuery,
+                                               SupplierPaymentCreate, SupplierPaymentOut, SupplierPaymentQuery,
+                                               SupplierStatementOut)
 
 from ..api import endpoint
 from . import Resource, checked
@@ -67,6 +69,13 @@ class PayablesAgeing(Resource):
         return self.call(req, "finance", "payables_ageing", query=checked(req))
 
 
+class ReceivablesAgeing(Resource):
+    @endpoint("Accounts receivable by days since the invoice was issued (due at the till): per store and for the "
+              "caller's stores", tag="finance", roles=MANAGERS, query=AgeingQuery, response=ReceivablesAgeingOut)
+    def on_get(self, req, resp):
+        return self.call(req, "finance", "receivables_ageing", query=checked(req))
+
+
 class SupplierStatement(Resource):
     @endpoint("A supplier's statement: opening balance, booked invoices and payments with the running balance",
               tag="finance", roles=MANAGERS, query=StatementQuery, response=SupplierStatementOut)
@@ -88,6 +97,7 @@ def routes(deps) -> list[tuple[str, object]]:
         ("/v1/supplier-invoices/{supplier_invoice_id}/decision", SupplierInvoiceDecisionResource(deps)),
         ("/v1/supplier-payments", SupplierPayments(deps)),
         ("/v1/reports/payables-ageing", PayablesAgeing(deps)),
+        ("/v1/reports/receivables-ageing", ReceivablesAgeing(deps)),
         ("/v1/suppliers/{supplier_id}/statement", SupplierStatement(deps)),
         ("/v1/ledger/balance-sheet", BalanceSheet(deps)),
     ]

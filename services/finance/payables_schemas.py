@@ -1,5 +1,5 @@
-"""Schemas of accounts payable (supplier invoices, supplier payments, ageing, statements) and of
-the balance sheet: what the gateway validates and the OpenAPI document shows."""
+"""Schemas of accounts payable (supplier invoices, supplier payments, ageing, statements), of the
+receivables ageing and of the balance sheet: what the gateway validates and the OpenAPI document shows."""
 from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
@@ -165,6 +165,16 @@ class PayablesAgeingOut(Schema):
     as_of = fields.Date()
     chain = fields.Nested(AgeingBuckets, metadata={"description": "The caller's stores together"})
     stores = fields.List(fields.Nested(StoreAgeingOut))
+
+
+class StoreReceivablesAgeingOut(AgeingBuckets):
+    store_id = fields.String()
+
+
+class ReceivablesAgeingOut(Schema):
+    as_of = fields.Date()
+    chain = fields.Nested(AgeingBuckets, metadata={"description": "The caller's stores together"})
+    stores = fields.List(fields.Nested(StoreReceivablesAgeingOut))
 
 
 class StatementQuery(Schema):

@@ -16,14 +16,14 @@ from services.common.schemas import dump_page, page
 from services.common.schemas import load
 from services.common.upstream import ServiceRpc, answer_within_timeout, as_domain_error
 
-from .domain import (books, cards, close, commission, intents, invoices, ledger, payables, payments, reconciliation,
-                     reports, stock)
+from .domain import (ageing, books, cards, close, commission, intents, invoices, ledger, payables, payments,
+                     reconciliation, reports, stock)
 from .domain.common import require_manager
 from .models import StoreSettings
 from .payables_schemas import (AgeingQuery, BalanceSheetOut, BalanceSheetQuery, PayablesAgeingOut,
-                               StatementQuery, SupplierInvoiceCreate, SupplierInvoiceDecision, SupplierInvoiceOut,
-                               SupplierInvoiceQuery, SupplierPaymentCreate, SupplierPaymentOut, SupplierPaymentQuery,
-                               SupplierStatementOut)
+                               ReceivablesAgeingOut, StatementQuery, SupplierInvoiceCreate, SupplierInvoiceDecision,
+                               SupplierInvoiceOut, SupplierInvoiceQuery, SupplierPaymentCreate, SupplierPaymentOut,
+                               SupplierPaymentQuery, SupplierStatementOut)
 from .schemas import (CardCancel, CardCreate, CardOut, CardQuery, CardTransactionOut, CommissionRuleIn,
                       CommissionRuleOut, CommissionsOut, DailyCloseCreate, DailyCloseOut, DailyCloseQuery,
                       ExpenseCreate, ExpenseOut, ExpenseQuery, InvoiceOut, InvoiceQuery, JournalEntryOut,
@@ -289,6 +289,13 @@ class FinanceService(AuditTrail, ServiceBase):
         stores = visible_stores(self.caller, params.get("store_id"))
         as_of = params.get("as_of") or ledger.today(self.db, params.get("store_id"))
         return PayablesAgeingOut().dump(payables.payables_ageing(self.db, stores, as_of))
+
+    @rpc
+    def receivables_ageing(self, query: dict) -> dict:
+        params = load(AgeingQuery(), query)
+        stores = visible_stores(self.caller, params.get("store_id"))
+        as_of = params.get("as_of") or ledger.today(self.db, params.get("store_id"))
+        return ReceivablesAgeingOut().dump(ageing.receivables_ageing(self.db, stores, as_of))
 
     @rpc
     def supplier_statement(self, supplier_id: str, query: dict) -> dict:

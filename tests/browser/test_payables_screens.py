@@ -91,6 +91,7 @@ def test_the_manager_matches_approves_and_pays_supplier_invoices_and_the_books_h
     row = manager.locator("[data-supplier='广州博世汽配']")
     expect(row.locator("td").nth(1)).to_have_text(yuan(30_000))
     expect(row.locator("td").nth(6)).to_have_text(yuan(30_000))
+    expect(manager.locator("[data-receivables] td").last).to_have_text(yuan(0))  # nothing owed by customers here
     row.locator("button").click()
     statement = manager.locator("#supplier-statement")
     expect(statement.locator("[data-line]")).to_have_count(3)

@@ -293,6 +293,7 @@ TABLE = [
         {"supplier_invoice_id": "{supplier_invoice_id}", "amount_fen": 1}]}),
     row("GET", "/v1/supplier-payments", MANAGERS, query=S),
     row("GET", "/v1/reports/payables-ageing", MANAGERS, query=S),
+    row("GET", "/v1/reports/receivables-ageing", MANAGERS, query=S),
     row("GET", "/v1/suppliers/{supplier_id}/statement", MANAGERS,
         query={**S, "from": "2026-01-01", "to": "2026-12-31"}),
     row("GET", "/v1/audit-trail", MANAGERS, query={"document_type": "invoice", "document_id": "{invoice_id}"}),

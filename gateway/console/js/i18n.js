@@ -204,7 +204,7 @@ const WORDS = {
   opening_balance: ["期初余额", "Opening balance"], closing_balance: ["期末余额", "Closing balance"],
   statement_invoice: ["发票", "Invoice"], statement_payment: ["付款", "Payment"], statement_date: ["日期", "Date"],
   statement_kind: ["类型", "Kind"],
-  nav_payables: ["应付账款", "Payables"], supplier_invoices: ["供应商发票", "Supplier invoices"],
+  nav_payables: ["往来与对账", "Payables & books"], receivables_ageing: ["应收账龄（按开单日）", "Receivables ageing (from the invoice day)"], supplier_invoices: ["供应商发票", "Supplier invoices"],
   supplier_payments: ["供应商付款", "Supplier payments"], payables_ageing: ["应付账龄", "Payables ageing"],
   reconciliation: ["对账", "Reconciliation"], no_received_orders: ["没有已到货的采购单", "No purchase order has been received"],
   record_supplier_invoice: ["登记供应商发票", "Record a supplier invoice"], purchase_order: ["采购单", "Purchase order"],

@@ -20,7 +20,7 @@ from services.common.db import unique_or_conflict, utcnow
 from services.common.errors import Conflict, Invalid
 
 from ..models import SupplierInvoice, SupplierPayment
-from . import ledger, matching
+from . import ageing, ledger, matching
 from .common import by_key, get_locked, get_or_404, illegal, require_manager
 from .ledger import BANK, CASH, GRNI, INPUT_VAT, PAYABLES, PRICE_VARIANCE, credit, debit
 
@@ -192,25 +192,6 @@ def list_payments(session: Session, stores: list[str] | None, params: dict) -> l
 
 
 # -- ageing and statements --------------------------------------------------------------------------
-BUCKETS = (("current_fen", None, 0), ("days_1_30_fen", 1, 30), ("days_31_60_fen", 31, 60),
-           ("days_61_90_fen", 61, 90), ("over_90_fen", 91, None))
-"""Days past the due date: not yet due, then 1–30, 31–60, 61–90 and more than 90."""
-
-
-def bucket_of(days_overdue: int) -> str:
-    return next(name for name, low, high in BUCKETS
-                if (low is None or days_overdue >= low) and (high is None or days_overdue <= high))
-
-
-def _empty() -> dict:
-    return {**{name: 0 for name, _low, _high in BUCKETS}, "total_fen": 0}
-
-
-def _add(row: dict, bucket: str, amount: int) -> None:
-    row[bucket] += amount
-    row["total_fen"] += amount
-
-
 def payables_ageing(session: Session, stores: list[str] | None, as_of: date) -> dict:
     """What booked invoices leave unpaid, by days past due on `as_of`: per store and supplier, per
     store, and for the chain (the caller's stores)."""
@@ -219,14 +200,12 @@ def payables_ageing(session: Session, stores: list[str] | None, as_of: date) -> 
     if stores is not None:
         query = query.where(SupplierInvoice.store_id.in_(stores))
     by_store: dict[str, dict] = {}
-    chain = _empty()
+    chain = ageing.empty()
     for invoice in session.scalars(query):
-        store = by_store.setdefault(invoice.store_id, {"store_id": invoice.store_id, **_empty(), "suppliers": {}})
+        store = by_store.setdefault(invoice.store_id, {"store_id": invoice.store_id, **ageing.empty(), "suppliers": {}})
         supplier = store["suppliers"].setdefault(invoice.supplier_id, {
-            "supplier_id": invoice.supplier_id, "supplier_name": invoice.supplier_name, **_empty()})
-        bucket = bucket_of((as_of - invoice.due_on).days)
-        for row in (store, supplier, chain):
-            _add(row, bucket, invoice.due_fen)
+            "supplier_id": invoice.supplier_id, "supplier_name": invoice.supplier_name, **ageing.empty()})
+        ageing.add((store, supplier, chain), (as_of - invoice.due_on).days, invoice.due_fen)
     return {"as_of": as_of, "chain": chain,
             "stores": [{**store, "suppliers": list(store["suppliers"].values())} for store in by_store.values()]}
 

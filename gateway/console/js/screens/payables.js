@@ -1,6 +1,7 @@
 // Accounts payable for the manager: a supplier's invoice entered against a received purchase order
 // with its three-way match, held ones approved or rejected, supplier payments over open invoices,
-// the payables ageing and the books' reconciliation with the balance sheet.
+// the payables ageing with supplier statements, the receivables ageing, and the books'
+// reconciliation with the balance sheet.
 import { api } from "../api.js";
 import { date, fenToInput, localDay, qty, toFen, yuan } from "../format.js";
 import { phrase, t } from "../i18n.js";
@@ -123,7 +124,8 @@ const BUCKETS = ["current_fen", "days_1_30_fen", "days_31_60_fen", "days_61_90_f
 
 function ageingTab(ctx) {
   return loading("payables-ageing", async () => {
-    const ageing = await api.get("/v1/reports/payables-ageing", { store_id: ctx.store.id });
+    const [ageing, owed] = await Promise.all([api.get("/v1/reports/payables-ageing", { store_id: ctx.store.id }),
+      api.get("/v1/reports/receivables-ageing", { store_id: ctx.store.id })]);
     const suppliers = ageing.stores.flatMap((store) => store.suppliers);
     const cells = (row) => BUCKETS.map((name) => h("td", { class: "num", text: yuan(row[name]) }));
     const statement = h("div", { id: "supplier-statement" });
@@ -132,7 +134,11 @@ function ageingTab(ctx) {
     return [h("h2", { text: `${t("payables_ageing")} · ${date(ageing.as_of, ctx.tz)}` }),
       table([["supplier"], ...BUCKETS.map((name) => [`ageing_${name}`, "num"]), [""]], [
         ...suppliers.map((row) => h("tr", { "data-supplier": row.supplier_name }, h("td", { text: row.supplier_name }), ...cells(row), h("td", {}, show(row)))),
-        h("tr", { class: "total" }, h("td", { text: t("total") }), ...cells(ageing.chain), h("td", {}))]), statement];
+        h("tr", { class: "total" }, h("td", { text: t("total") }), ...cells(ageing.chain), h("td", {}))]), statement,
+      h("h2", { text: `${t("receivables_ageing")} · ${date(owed.as_of, ctx.tz)}` }),
+      table([["store"], ...BUCKETS.map((name) => [`ageing_${name}`, "num"])], [
+        ...owed.stores.map((row) => h("tr", { "data-store": row.store_id }, h("td", { text: ctx.stores.find((s) => s.id === row.store_id)?.name ?? "—" }), ...cells(row))),
+        h("tr", { class: "total", "data-receivables": owed.chain.total_fen }, h("td", { text: t("total") }), ...cells(owed.chain))])];
   });
 }
 
