@@ -53,13 +53,12 @@ def record_invoice(session: Session, caller: Caller, data: dict, po: dict, key: 
                    limits: matching.Tolerances | None = None) -> SupplierInvoice:
     """Match and keep a supplier's invoice for purchase order `po` (as inventory gave it): booked
     at once when it matches, else held for a manager."""
-    if (found := by_key(session, SupplierInvoice, key)) is not None:
-        if found.purchase_order_id != po["id"] or found.number != data["number"]:
-            raise Conflict("This Idempotency-Key was already used for another invoice.",
-                           fields={"idempotency_key": ["Used for another request."]}, code="idempotency_key_reused")
+    if (found := _recorded_before(session, key, po, data)) is not None:
         return found
     caller.require_store(po["store_id"])
     _lock_purchase_order(session, po["id"])
+    if (found := _recorded_before(session, key, po, data)) is not None:  # committed while we waited
+        return found
     result = matching.match(po, data["lines"], billed_before(session, po["id"]), limits or matching.tolerances())
     if data["vat_fen"] > result["total_fen"]:
         raise Invalid("The VAT is part of the invoice's total and cannot exceed it.",
@@ -84,6 +83,15 @@ def record_invoice(session: Session, caller: Caller, data: dict, po: dict, key: 
                  store_id=invoice.store_id, details={"number": invoice.number, "status": invoice.status,
                                                     "total_fen": invoice.total_fen, "issues": invoice.issues})
     return invoice
+
+
+def _recorded_before(session: Session, key: str | None, po: dict, data: dict) -> SupplierInvoice | None:
+    if (found := by_key(session, SupplierInvoice, key)) is None:
+        return None
+    if found.purchase_order_id != po["id"] or found.number != data["number"]:
+        raise Conflict("This Idempotency-Key was already used for another invoice.",
+                       fields={"idempotency_key": ["Used for another request."]}, code="idempotency_key_reused")
+    return found
 
 
 def _book(session: Session, invoice: SupplierInvoice) -> None:
@@ -138,12 +146,11 @@ def pay(session: Session, caller: Caller, data: dict, key: str | None = None) ->
     locked (in id order) before their balance is read: of two payments of the same invoice at once,
     the second sees what the first paid."""
     wanted = {item["supplier_invoice_id"]: item["amount_fen"] for item in data["allocations"]}
-    if (found := by_key(session, SupplierPayment, key)) is not None:
-        if {a["supplier_invoice_id"]: a["amount_fen"] for a in found.allocations} != wanted:
-            raise Conflict("This Idempotency-Key was already used for another payment.",
-                           fields={"idempotency_key": ["Used for another request."]}, code="idempotency_key_reused")
+    if (found := _paid_before(session, key, wanted)) is not None:
         return found
     invoices = [get_locked(session, SupplierInvoice, invoice_id, "supplier invoice") for invoice_id in sorted(wanted)]
+    if (found := _paid_before(session, key, wanted)) is not None:  # the same request, committed while we waited
+        return found
     for invoice in invoices:
         caller.require_store(invoice.store_id)
     if len({(invoice.store_id, invoice.supplier_id) for invoice in invoices}) > 1:
@@ -178,6 +185,15 @@ def pay(session: Session, caller: Caller, data: dict, key: str | None = None) ->
     record_audit(session, caller, "supplier_paid", "supplier_payment", payment.id, store_id=payment.store_id,
                  details={"amount_fen": amount, "method": payment.method, "allocations": payment.allocations})
     return payment
+
+
+def _paid_before(session: Session, key: str | None, wanted: dict[str, int]) -> SupplierPayment | None:
+    if (found := by_key(session, SupplierPayment, key)) is None:
+        return None
+    if {a["supplier_invoice_id"]: a["amount_fen"] for a in found.allocations} != wanted:
+        raise Conflict("This Idempotency-Key was already used for another payment.",
+                       fields={"idempotency_key": ["Used for another request."]}, code="idempotency_key_reused")
+    return found
 
 
 def list_payments(session: Session, stores: list[str] | None, params: dict) -> list[SupplierPayment]:
