@@ -156,25 +156,22 @@ class SupplierAgeingOut(AgeingBuckets):
     supplier_name = fields.String()
 
 
-class StoreAgeingOut(AgeingBuckets):
-    store_id = fields.String()
-    suppliers = fields.List(fields.Nested(SupplierAgeingOut))
-
-
-class PayablesAgeingOut(Schema):
-    as_of = fields.Date()
-    chain = fields.Nested(AgeingBuckets, metadata={"description": "The caller's stores together"})
-    stores = fields.List(fields.Nested(StoreAgeingOut))
-
-
 class StoreReceivablesAgeingOut(AgeingBuckets):
     store_id = fields.String()
+
+
+class StoreAgeingOut(StoreReceivablesAgeingOut):
+    suppliers = fields.List(fields.Nested(SupplierAgeingOut))
 
 
 class ReceivablesAgeingOut(Schema):
     as_of = fields.Date()
     chain = fields.Nested(AgeingBuckets, metadata={"description": "The caller's stores together"})
     stores = fields.List(fields.Nested(StoreReceivablesAgeingOut))
+
+
+class PayablesAgeingOut(ReceivablesAgeingOut):
+    stores = fields.List(fields.Nested(StoreAgeingOut))
 
 
 class StatementQuery(Schema):
