@@ -19,14 +19,14 @@ from .middleware import RequestContext, SecurityHeaders
 from .models import User
 from .resources import Deps
 from .resources import (attachments, audit, crm, customer, customer_care, documents, finance, health, identity,
-                        inventory, payments, sales, workshop)
+                        inventory, payables, payments, sales, workshop)
 from .rpc import RpcClient
 
 log = logging.getLogger(__name__)
 
 
-AREAS = (health, identity, crm, sales, workshop, inventory, finance, payments, documents, audit, attachments, customer,
-         customer_care)
+AREAS = (health, identity, crm, sales, workshop, inventory, finance, payables, payments, documents, audit, attachments,
+         customer, customer_care)
 """One resources module per area; each lists its own routes."""
 
 

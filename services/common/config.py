@@ -144,6 +144,12 @@ def payment_intent_ttl_seconds() -> float:
     return env_float("PAYMENT_INTENT_TTL_SECONDS", 900)
 
 
+def payables_tolerances() -> tuple[float, float]:
+    """`AP_PRICE_TOLERANCE_PCT` / `AP_QTY_TOLERANCE_PCT`: how far (percent) a supplier invoice's unit
+    price may be from the ordered one, and its quantity above what is left to bill, and still match."""
+    return env_float("AP_PRICE_TOLERANCE_PCT", 2), env_float("AP_QTY_TOLERANCE_PCT", 0)
+
+
 def stop_timeout() -> float:
     """Seconds a service process waits for a graceful stop after SIGTERM before killing its workers
     (inside the services' 60 s Kubernetes grace period; crm's deployment sets 290 of its 300)."""

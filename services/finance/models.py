@@ -498,3 +498,70 @@ class CommissionTarget(Base):
     target_fen: Mapped[int] = mapped_column(MONEY, comment="revenue the employee should produce")
 
     __table_args__ = (UniqueConstraint("store_id", "employee_id", "month"),)
+
+
+SUPPLIER_INVOICE_STATES = ("held", "open", "partially_paid", "paid", "rejected")
+SUPPLIER_PAYMENT_METHODS = ("bank", "cash")
+
+
+class SupplierInvoice(Base):
+    """A supplier's invoice (进项发票) for goods received on one purchase order, matched three ways
+    (order, receipts, invoice): `open` once matched (or approved by a manager) and booked,
+    `held` while a mismatch waits for the manager, `rejected` when the manager refused it;
+    `partially_paid` and `paid` follow the supplier payments."""
+    __tablename__ = "supplier_invoices"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
+    store_id: Mapped[str] = mapped_column(EXT_ID)
+    supplier_id: Mapped[str] = mapped_column(EXT_ID)
+    supplier_name: Mapped[str] = mapped_column(String(120))
+    purchase_order_id: Mapped[str] = mapped_column(EXT_ID, index=True)
+    purchase_order_number: Mapped[str] = mapped_column(String(40))
+    number: Mapped[str] = mapped_column(String(60), comment="the supplier's invoice number")
+    issued_on: Mapped[date] = mapped_column(Date)
+    due_on: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16))
+    lines: Mapped[list] = mapped_column(JSON, comment="[{sku, qty, unit_price_fen, amount_fen, ordered_unit_cost_fen, "
+                                                      "qty_matchable, received_value_fen, price_ok, qty_ok}]")
+    issues: Mapped[list] = mapped_column(JSON, comment="mismatches found by the match: [{sku, kind, ...}]")
+    total_fen: Mapped[int] = mapped_column(MONEY, comment="tax included")
+    vat_fen: Mapped[int] = mapped_column(MONEY, comment="input VAT on the invoice (part of the total)")
+    received_value_fen: Mapped[int] = mapped_column(MONEY, comment="goods received not invoiced this clears")
+    paid_fen: Mapped[int] = mapped_column(MONEY, default=0)
+    currency: Mapped[str] = mapped_column(String(3), default="CNY")
+    idempotency_key: Mapped[str | None] = mapped_column(String(240), unique=True)
+    created_by: Mapped[str | None] = mapped_column(EXT_ID)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_by: Mapped[str | None] = mapped_column(EXT_ID, comment="the manager who approved or rejected a held one")
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decision_reason: Mapped[str | None] = mapped_column(String(200))
+    business_date: Mapped[date | None] = mapped_column(Date, comment="the day it was booked (open)")
+
+    __table_args__ = (UniqueConstraint("supplier_id", "number", name="uq_supplier_invoices_supplier_number"),
+                      Index("ix_supplier_invoices_store_status", "store_id", "status"))
+
+    @property
+    def due_fen(self) -> int:
+        return 0 if self.status in ("held", "rejected") else self.total_fen - self.paid_fen
+
+
+class SupplierPayment(Base):
+    """Money paid to a supplier from the bank or the till, allocated to one or more of its open
+    invoices at one store."""
+    __tablename__ = "supplier_payments"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
+    store_id: Mapped[str] = mapped_column(EXT_ID)
+    supplier_id: Mapped[str] = mapped_column(EXT_ID, index=True)
+    supplier_name: Mapped[str] = mapped_column(String(120))
+    method: Mapped[str] = mapped_column(String(10), comment="bank | cash")
+    amount_fen: Mapped[int] = mapped_column(MONEY)
+    currency: Mapped[str] = mapped_column(String(3), default="CNY")
+    reference: Mapped[str | None] = mapped_column(String(100))
+    allocations: Mapped[list] = mapped_column(JSON, comment="[{supplier_invoice_id, number, amount_fen}]")
+    idempotency_key: Mapped[str | None] = mapped_column(String(240), unique=True)
+    paid_by: Mapped[str | None] = mapped_column(EXT_ID)
+    paid_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    business_date: Mapped[date] = mapped_column(Date)
+
+    __table_args__ = (Index("ix_supplier_payments_store_date", "store_id", "business_date"),)

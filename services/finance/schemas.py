@@ -419,18 +419,26 @@ class ReconciliationQuery(Schema):
     store_id = fields.String(metadata={"description": "One store; without it the caller's stores (HQ: all)"})
 
 
-class StockAccountsOut(Schema):
-    """finance's side of a store's stock invariants (balances are debit minus credit)."""
+class BookSidesOut(Schema):
+    """finance's sides of a store's invariants (account balances are debit minus credit, payables
+    credit minus debit)."""
     store_id = fields.String()
     inventory_fen = Fen(allow_negative=True, metadata={"description": "1405 inventory"})
     in_transit_fen = Fen(allow_negative=True, metadata={"description": "1402 goods in transit"})
     debit_fen = Fen(metadata={"description": "All debits of the store's journal"})
     credit_fen = Fen(metadata={"description": "All credits of the store's journal"})
+    payables_fen = Fen(allow_negative=True, metadata={"description": "2202 accounts payable"})
+    receivables_fen = Fen(allow_negative=True, metadata={"description": "1122 accounts receivable"})
+    open_supplier_invoices_fen = Fen(metadata={"description": "What booked supplier invoices leave unpaid"})
+    open_invoices_fen = Fen(allow_negative=True,
+                            metadata={"description": "What issued customer invoices leave unpaid"})
 
 
 class InvariantOut(Schema):
-    code = fields.String(metadata={"enum": ["inventory_account_equals_stock_value",
-                                            "in_transit_account_equals_stock_in_transit", "debits_equal_credits"]})
+    code = fields.String(metadata={"enum": ["debits_equal_credits", "inventory_account_equals_stock_value",
+                                            "in_transit_account_equals_stock_in_transit",
+                                            "payables_equal_open_supplier_invoices",
+                                            "receivables_equal_open_invoices"]})
     left = fields.String(metadata={"description": "What the left side is, e.g. `finance:1405`"})
     left_fen = Fen(allow_negative=True)
     right = fields.String(metadata={"description": "What the right side is, e.g. `inventory:valuation.value_fen`"})

@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
+from nameko.exceptions import RemoteError
 from nameko.extensions import DependencyProvider
 from nameko.timer import timer
 
@@ -14,17 +15,22 @@ from services.common.entrypoints import AuditTrail, ServiceBase, event_handler, 
 from services.common.policy import visible_stores
 from services.common.schemas import dump_page, page
 from services.common.schemas import load
+from services.common.upstream import ServiceRpc, answer_within_timeout, as_domain_error
 
 from .customer_schemas import (CustomerInvoiceOut, CustomerInvoiceQuery, CustomerPaymentIntentOut,
                                CustomerPaymentOut)
-from .domain import (books, cards, close, commission, customer, intents, invoices, ledger, payments, refunds,
-                     reports, stock)
+from .domain import (ageing, books, cards, close, commission, customer, intents, invoices, ledger, payables, payments,
+                     reconciliation, refunds, reports, stock)
 from .domain.common import require_manager
 from .models import ProviderRefund, Refund, StoreSettings
+from .payables_schemas import (AgeingQuery, BalanceSheetOut, BalanceSheetQuery, PayablesAgeingOut,
+                               ReceivablesAgeingOut, StatementQuery, SupplierInvoiceCreate, SupplierInvoiceDecision,
+                               SupplierInvoiceOut, SupplierInvoiceQuery, SupplierPaymentCreate, SupplierPaymentOut,
+                               SupplierPaymentQuery, SupplierStatementOut)
 from .schemas import (CardCancel, CardCreate, CardOut, CardQuery, CardTransactionOut, CommissionRuleIn,
                       CommissionRuleOut, CommissionsOut, DailyCloseCreate, DailyCloseOut, DailyCloseQuery,
                       ExpenseCreate, ExpenseOut, ExpenseQuery, InvoiceOut, InvoiceQuery, JournalEntryOut,
-                      JournalQuery, KpisOut, MonthQuery, ReconciliationQuery, StockAccountsOut, PaymentCreate,
+                      JournalQuery, KpisOut, MonthQuery, ReconciliationQuery, BookSidesOut, PaymentCreate,
                       PaymentOut, PaymentQuery, AccountOut, PeriodQuery, PnlOut, RefundCreate, RefundOut, SettingsOut,
                       PaymentIntentCreate, PaymentIntentOut, PaymentIntentQuery,
                       SettingsPatch, SettleRequest, SettlementOut, SettlementPositionsOut, SettlementQuery,
@@ -42,6 +48,7 @@ PAYMENT_INTENT_TTL = timedelta(seconds=payment_intent_ttl_seconds())
 invoice_out, payment_out, refund_out = InvoiceOut(), PaymentOut(), RefundOut()
 card_out, card_txn_out, expense_out = CardOut(), CardTransactionOut(), ExpenseOut()
 intent_out = PaymentIntentOut()
+supplier_invoice_out, supplier_payment_out = SupplierInvoiceOut(), SupplierPaymentOut()
 
 
 class PaymentProviders(DependencyProvider):
@@ -62,6 +69,7 @@ class PaymentProviders(DependencyProvider):
 class FinanceService(AuditTrail, ServiceBase):
     name = "finance"
     providers = PaymentProviders()
+    inventory = ServiceRpc("inventory")
 
     # -- events ---------------------------------------------------------------------------------
     @event_handler("sales", "order_confirmed")
@@ -270,10 +278,79 @@ class FinanceService(AuditTrail, ServiceBase):
         return TrialBalanceOut().dump({**result, "store_id": params.get("store_id")})
 
     @rpc
-    def stock_accounts(self, query: dict) -> dict:
-        """finance's side of the stock reconciliation (the gateway joins inventory's valuation)."""
+    def book_sides(self, query: dict) -> dict:
+        """finance's sides of the reconciliation (the gateway joins inventory's valuation)."""
         stores = visible_stores(self.caller, load(ReconciliationQuery(), query).get("store_id"))
-        return {"stores": StockAccountsOut(many=True).dump(stock.stock_accounts(self.db, stores))}
+        return {"stores": BookSidesOut(many=True).dump(reconciliation.book_sides(self.db, stores))}
+
+    @rpc
+    def balance_sheet(self, query: dict) -> dict:
+        params = load(BalanceSheetQuery(), query)
+        stores = visible_stores(self.caller, params.get("store_id"))
+        result = reconciliation.balance_sheet(self.db, stores, params.get("as_of"))
+        return BalanceSheetOut().dump({**result, "store_id": params.get("store_id")})
+
+    # -- accounts payable -----------------------------------------------------------------------
+    def _purchase_order(self, po_id: str) -> dict:
+        """inventory's purchase order with its receipts (read before this worker writes anything)."""
+        try:
+            with answer_within_timeout("inventory", "the purchase order is needed to match the invoice; try again."):
+                return self.inventory.get_purchase_order(po_id)
+        except RemoteError as exc:
+            raise (as_domain_error(exc) or exc) from exc
+
+    @rpc
+    def record_supplier_invoice(self, data: dict, idempotency_key: str | None = None) -> dict:
+        request = load(SupplierInvoiceCreate(), data)
+        po = self._purchase_order(request["purchase_order_id"])
+        return supplier_invoice_out.dump(payables.record_invoice(self.db, self.caller, request, po, idempotency_key))
+
+    @rpc
+    def decide_supplier_invoice(self, supplier_invoice_id: str, data: dict) -> dict:
+        decision = load(SupplierInvoiceDecision(), data)
+        return supplier_invoice_out.dump(payables.decide(self.db, self.caller, supplier_invoice_id, decision))
+
+    @rpc
+    def get_supplier_invoice(self, supplier_invoice_id: str) -> dict:
+        return supplier_invoice_out.dump(payables.get_invoice(self.db, self.caller, supplier_invoice_id))
+
+    @rpc
+    def list_supplier_invoices(self, query: dict) -> dict:
+        params = load(SupplierInvoiceQuery(), query)
+        stores = visible_stores(self.caller, params.get("store_id"))
+        return dump_page(page(payables.list_invoices(self.db, stores, params), params["limit"]), supplier_invoice_out)
+
+    @rpc
+    def pay_suppliers(self, data: dict, idempotency_key: str | None = None) -> dict:
+        request = load(SupplierPaymentCreate(), data)
+        return supplier_payment_out.dump(payables.pay(self.db, self.caller, request, idempotency_key))
+
+    @rpc
+    def list_supplier_payments(self, query: dict) -> dict:
+        params = load(SupplierPaymentQuery(), query)
+        stores = visible_stores(self.caller, params.get("store_id"))
+        return dump_page(page(payables.list_payments(self.db, stores, params), params["limit"]), supplier_payment_out)
+
+    @rpc
+    def payables_ageing(self, query: dict) -> dict:
+        params = load(AgeingQuery(), query)
+        stores = visible_stores(self.caller, params.get("store_id"))
+        as_of = params.get("as_of") or ledger.today(self.db, params.get("store_id"))
+        return PayablesAgeingOut().dump(payables.payables_ageing(self.db, stores, as_of))
+
+    @rpc
+    def receivables_ageing(self, query: dict) -> dict:
+        params = load(AgeingQuery(), query)
+        stores = visible_stores(self.caller, params.get("store_id"))
+        as_of = params.get("as_of") or ledger.today(self.db, params.get("store_id"))
+        return ReceivablesAgeingOut().dump(ageing.receivables_ageing(self.db, stores, as_of))
+
+    @rpc
+    def supplier_statement(self, supplier_id: str, query: dict) -> dict:
+        params = load(StatementQuery(), query)
+        stores = visible_stores(self.caller, params.get("store_id"))
+        return SupplierStatementOut().dump(payables.supplier_statement(self.db, stores, supplier_id, params["from_"],
+                                                                       params["to"]))
 
     @rpc
     def pnl(self, query: dict) -> dict:

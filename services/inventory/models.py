@@ -266,6 +266,8 @@ class PurchaseOrderLine(Base):
     sku: Mapped[str] = mapped_column(String(40))
     qty_ordered: Mapped[Decimal] = mapped_column(QTY)
     qty_received: Mapped[Decimal] = mapped_column(QTY, default=ZERO)
+    qty_returned: Mapped[Decimal] = mapped_column(QTY, default=ZERO, server_default="0",
+                                                  comment="sent back to the supplier after receipt")
     unit_cost_fen: Mapped[int] = mapped_column(Integer, comment="agreed price per unit")
 
     @property

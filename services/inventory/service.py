@@ -16,7 +16,8 @@ from .schemas import (AdjustmentCreate, AvailabilityOut, AvailabilityQuery, Batc
                       ReceiptOut, ReorderQuery, ReorderSuggestionOut, ReservationOut, ReservationQuery, SlowMoverOut,
                       SlowMoverQuery, StockOut, StockQuery, StockSettings, StocktakeCounts, StocktakeCreate,
                       StocktakeListQuery, StocktakeOut, StocktakePost, SupplierCreate, SupplierListQuery,
-                      SupplierOut, SupplierPatch, TransferCreate, TransferListQuery, TransferOut, TransferReceive,
+                      SupplierOut, SupplierPatch, SupplierReturnCreate, SupplierReturnOut, TransferCreate,
+                      TransferListQuery, TransferOut, TransferReceive,
                       TransferShip, ValuationOut, ValuationQuery)
 
 part_out, supplier_out, stock_out, movement_out = PartOut(), SupplierOut(), StockOut(), MovementOut()
@@ -199,6 +200,12 @@ class InventoryService(AuditTrail, ServiceBase):
         receipt = load(ReceiptCreate(), data)
         self._po(po_id)
         return receipt_out.dump(purchasing.receive(self.db, po_id, receipt, self.caller))
+
+    @rpc
+    def return_to_supplier(self, po_id: str, data: dict) -> dict:
+        sent_back = load(SupplierReturnCreate(), data)
+        self._po(po_id)
+        return SupplierReturnOut().dump(purchasing.return_to_supplier(self.db, po_id, sent_back, self.caller))
 
     # -- transfers ----------------------------------------------------------------------------------
     def _transfer(self, transfer_id: str, side: str | None = None):

@@ -104,6 +104,8 @@ def assert_books_balance(session, store_id=None):
     assert balance["balanced"], balance
     for entry in session.execute(select(JournalEntry)).scalars():
         assert sum(line.debit_fen for line in entry.lines) == sum(line.credit_fen for line in entry.lines)
+    for store in finance(session, HQ).book_sides({})["stores"]:  # 1122 receivables = what invoices leave unpaid
+        assert store["receivables_fen"] == store["open_invoices_fen"], store
     return {a["code"]: a["balance_debit_fen"] - a["balance_credit_fen"] for a in balance["accounts"]}
 
 
@@ -701,3 +703,18 @@ def test_a_top_up_taken_at_another_store_is_owed_to_the_cards_store_until_hq_set
     finance(session, HQ).settle_between({"debtor_store_id": OTHER, "creditor_store_id": STORE})
     assert assert_books_balance(session, STORE).get("1190", 0) == 0
     assert assert_books_balance(session, OTHER).get("2190", 0) == 0
+
+
+def test_receivables_age_from_the_day_the_invoice_was_issued(session):
+    invoice = issue(session)
+    finance(session).take_payment(invoice["id"], {"method": "cash", "amount_fen": 1_000})
+    issued = date.fromisoformat(invoice["business_date"])
+    late = finance(session, MANAGER).receivables_ageing({"store_id": STORE,
+                                                         "as_of": (issued + timedelta(45)).isoformat()})
+    assert late["chain"]["days_31_60_fen"] == invoice["total_fen"] - 1_000 == late["chain"]["total_fen"]
+    [store] = late["stores"]
+    assert store["store_id"] == STORE and store["days_31_60_fen"] == late["chain"]["total_fen"]
+    today = finance(session, MANAGER).receivables_ageing({"store_id": STORE, "as_of": issued.isoformat()})
+    assert today["chain"]["current_fen"] == today["chain"]["total_fen"] == invoice["total_fen"] - 1_000
+    with pytest.raises(Forbidden):
+        finance(session, MANAGER).receivables_ageing({"store_id": OTHER})

@@ -149,6 +149,16 @@ export function steps(keys) {
   };
 }
 
+/** A card whose content comes from `load()`; an API error is shown in words in it. */
+export function loading(id, load) {
+  const card = h("div", { class: "card", id }, h("p", { class: "hint", text: t("loading") }));
+  load().then((children) => fill(card, ...children)).catch((error) => {
+    fill(card, h("div", { class: "form-error" }));
+    showError(card, error);
+  });
+  return card;
+}
+
 export function values(formEl) {
   return Object.fromEntries(new FormData(formEl).entries());
 }

@@ -18,7 +18,8 @@ from ..models import KpiDay, KpiDayCategory, KpiMonth, KpiMonthCategory
 from . import ledger
 from .commission import month_bounds
 from .kpi_days import SUMS
-from .ledger import CASH_OVER_SHORT, CHART, COGS, DISCOUNTS, EXPENSE_ACCOUNTS, REFUNDS, REVENUE, STOCK_GAINS_LOSSES
+from .ledger import (CASH_OVER_SHORT, CHART, COGS, DISCOUNTS, EXPENSE_ACCOUNTS, PRICE_VARIANCE, REFUNDS, REVENUE,
+                     STOCK_GAINS_LOSSES)
 
 OWNED_ELSEWHERE = {
     "technician_productivity": "workshop (clocked ÷ available hours: shifts)",
@@ -52,7 +53,7 @@ def pnl(session: Session, stores: list[str] | None, month: str) -> dict:
     gross_revenue = sum(revenue.values())
     discounts, refunds = debit_side(DISCOUNTS), debit_side(REFUNDS)
     net_revenue = gross_revenue - discounts - refunds
-    cogs = debit_side(COGS)
+    cogs = debit_side(COGS) + debit_side(PRICE_VARIANCE)  # what suppliers billed above (below) goods received
     gross_profit = net_revenue - cogs
     expenses = {category: debit_side(account) for category, account in EXPENSE_ACCOUNTS.items()}
     expenses["cash_over_short"] = debit_side(CASH_OVER_SHORT)
