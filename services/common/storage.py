@@ -8,15 +8,17 @@ gateway writes and reads the bytes. Two backends, chosen by `STORAGE_BACKEND`:
   `S3_URL_TTL_SECONDS`, so the bytes never pass through a service or the gateway.
 
 A key is written whole or not at all: the local backend renames a finished temporary file into place,
-S3 makes an object visible only when its upload completed.
+S3 makes an object visible only when its upload completed. `listing` walks a key prefix with each
+object's last change, for the sweep of bytes no row came to claim (`attachment_jobs.py`).
 """
 from __future__ import annotations
 
 import os
 import shutil
 import tempfile
+from datetime import datetime, timezone
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import BinaryIO, Iterator, Protocol
 
 from . import config
 
@@ -33,6 +35,9 @@ class Storage(Protocol):
 
     def delete(self, key: str) -> None:
         """Remove the key; a key that is not there is fine."""
+
+    def listing(self, prefix: str) -> Iterator[tuple[str, datetime]]:
+        """Every key under `prefix` (a folder: ends with '/') with when it was last written (UTC)."""
 
 
 def _safe_key(key: str) -> str:
@@ -74,6 +79,15 @@ class LocalStorage:
     def delete(self, key: str) -> None:
         self._path(key).unlink(missing_ok=True)
 
+    def listing(self, prefix: str) -> Iterator[tuple[str, datetime]]:
+        folder = self._path(prefix.rstrip("/"))
+        if not folder.is_dir():
+            return
+        for path in sorted(folder.rglob("*")):  # a crash's `.partial-` files too: no row names them
+            if path.is_file():
+                modified = datetime.fromtimestamp(path.stat().st_mtime, timezone.utc)
+                yield path.relative_to(self.root).as_posix(), modified
+
 
 class S3Storage:
     """A bucket of an S3-compatible store; `client` is a boto3 S3 client."""
@@ -102,6 +116,13 @@ class S3Storage:
 
     def delete(self, key: str) -> None:
         self.client.delete_object(Bucket=self.bucket, Key=_safe_key(key))
+
+    def listing(self, prefix: str) -> Iterator[tuple[str, datetime]]:
+        pages = self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=_safe_key(
+            prefix.rstrip("/")) + "/")
+        for page in pages:
+            for item in page.get("Contents", []):
+                yield item["Key"], item["LastModified"]
 
 
 def s3_client(endpoint_url: str | None, region: str | None, access_key: str | None, secret_key: str | None):
