@@ -39,7 +39,7 @@ from .thumbnails import make_thumbnail
 log = logging.getLogger(__name__)
 
 THUMBNAIL_INTERVAL_SECONDS = 2
-DELETE_INTERVAL_SECONDS = 60
+DELETE_INTERVAL_SECONDS = 10
 CLAIM = timedelta(seconds=60)
 """A replica making a thumbnail holds the row this long; a crash means another replica retries after."""
 PENDING_WINDOW = timedelta(days=2)
@@ -200,7 +200,7 @@ class Attachments:
 
     @timer(interval=DELETE_INTERVAL_SECONDS)
     def delete_released_files(self) -> None:
-        """Bytes of erased customers' documents and of expired attachments go within a minute."""
+        """Bytes of erased customers' documents and of expired attachments go within seconds."""
         delete_released(self._engine(), self.storage)
 
     @timer(interval=PRUNE_INTERVAL_SECONDS)

@@ -252,7 +252,7 @@ def _placeholder(prefix: str, record_id: str, width: int) -> str:
 def erase_customer(session: Session, customer_id: str, now: datetime) -> Customer:
     """Right to erasure: personal data is anonymised; spend, points, history, invoices references,
     follow-ups and complaints stay (they are the store's records), now about nobody in particular; the
-    photos and files of the customer's complaints go (rows now, bytes within a minute)."""
+    photos and files of the customer's complaints go (rows now, bytes within seconds)."""
     customer = get_customer(session, customer_id)
     if customer.erased_at is not None:
         raise Conflict("This customer is already erased.", code="customer_closed", params={"customer": customer.name})

@@ -1,6 +1,6 @@
 """crm's `customer_erased` in the workshop: who took the car back (`accepted_by`, a name) and what the
 customer said at delivery go, and so do the photos and files of the customer's work orders (their rows
-now, their bytes within a minute); the work done, times, hours and technicians stay (the repair record)."""
+now, their bytes within seconds); the work done, times, hours and technicians stay (the repair record)."""
 from __future__ import annotations
 
 from sqlalchemy import select
