@@ -78,9 +78,10 @@ class RequestContext:
 
 
 CONSOLE_POLICY = "; ".join((
-    "default-src 'self'", "script-src 'self'", "style-src 'self'", "img-src 'self' data:", "connect-src 'self'",
+    "default-src 'self'", "script-src 'self'", "style-src 'self'", "img-src 'self' data: blob:", "connect-src 'self'",
     "object-src 'none'", "base-uri 'none'", "form-action 'self'", "frame-ancestors 'none'"))
-"""The console is plain ES modules and one stylesheet from /console/: no inline script or style."""
+"""The console is plain ES modules and one stylesheet from /console/: no inline script or style; images
+also from `blob:` URLs (photos fetched with the token, see console/js/files.js)."""
 
 
 class SecurityHeaders:
