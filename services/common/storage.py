@@ -1,9 +1,10 @@
-"""Where attachment bytes live: an object store addressed by key. Services keep only metadata; the
-gateway writes and reads the bytes. Two backends, chosen by `STORAGE_BACKEND`:
+"""Where attachment bytes live: an object store addressed by key. Services keep the metadata; the
+gateway writes and reads the bytes, the owning services read photos for their thumbnails and delete
+what retention and erasure release. Two backends, chosen by `STORAGE_BACKEND`:
 
 - `local` (default): files under `DATA_DIR/attachments`, so `make run` needs nothing new. The gateway
   streams them itself.
-- `s3`: any S3-compatible store through boto3 (`S3_ENDPOINT_URL`, `S3_BUCKET`, `S3_REGION`,
+- `s3`: any S3-compatible store through boto3 (`S3_ENDPOINT_URL`, `S3_PUBLIC_ENDPOINT_URL`, `S3_BUCKET`, `S3_REGION`,
   `S3_ACCESS_KEY_ID`, `S3_SECRET_ACCESS_KEY`); reads are answered with a pre-signed URL valid for
   `S3_URL_TTL_SECONDS`, so the bytes never pass through a service or the gateway.
 
@@ -19,6 +20,7 @@ import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import BinaryIO, Iterator, Protocol
+from urllib.parse import urlsplit
 
 from . import config
 
@@ -32,6 +34,9 @@ class Storage(Protocol):
 
     def url(self, key: str, content_type: str) -> str | None:
         """A short-lived URL a client reads the bytes from directly, or None (then use `open`)."""
+
+    def origin(self) -> str | None:
+        """Where those URLs point when it is not the gateway's own origin (the console's policy allows it)."""
 
     def delete(self, key: str) -> None:
         """Remove the key; a key that is not there is fine."""
@@ -76,6 +81,9 @@ class LocalStorage:
     def url(self, key: str, content_type: str) -> str | None:
         return None
 
+    def origin(self) -> str | None:
+        return None
+
     def delete(self, key: str) -> None:
         self._path(key).unlink(missing_ok=True)
 
@@ -90,12 +98,15 @@ class LocalStorage:
 
 
 class S3Storage:
-    """A bucket of an S3-compatible store; `client` is a boto3 S3 client."""
+    """A bucket of an S3-compatible store; `client` is a boto3 S3 client. `signer`, a client for the
+    store's public address (`S3_PUBLIC_ENDPOINT_URL`), signs the read URLs when clients reach the store
+    by another name than the services do (a signature covers the host)."""
 
-    def __init__(self, client, bucket: str, url_ttl_seconds: int = 300):
+    def __init__(self, client, bucket: str, url_ttl_seconds: int = 300, signer=None):
         self.client = client
         self.bucket = bucket
         self.url_ttl_seconds = url_ttl_seconds
+        self.signer = signer or client
 
     def put(self, key: str, source: Path, content_type: str) -> None:
         self.client.upload_file(str(source), self.bucket, _safe_key(key), ExtraArgs={"ContentType": content_type})
@@ -110,9 +121,13 @@ class S3Storage:
             raise
 
     def url(self, key: str, content_type: str) -> str | None:
-        return self.client.generate_presigned_url(
+        return self.signer.generate_presigned_url(
             "get_object", ExpiresIn=self.url_ttl_seconds,
             Params={"Bucket": self.bucket, "Key": _safe_key(key), "ResponseContentType": content_type})
+
+    def origin(self) -> str | None:
+        parts = urlsplit(self.signer.meta.endpoint_url)
+        return f"{parts.scheme}://{parts.netloc}"
 
     def delete(self, key: str) -> None:
         self.client.delete_object(Bucket=self.bucket, Key=_safe_key(key))
@@ -142,7 +157,8 @@ def storage_from_env() -> Storage:
     if settings.backend == "s3":
         if not settings.s3_bucket:
             raise RuntimeError("STORAGE_BACKEND=s3 needs S3_BUCKET")
-        client = s3_client(settings.s3_endpoint_url, settings.s3_region, settings.s3_access_key_id,
-                           settings.s3_secret_access_key)
-        return S3Storage(client, settings.s3_bucket, settings.s3_url_ttl_seconds)
+        keys = (settings.s3_region, settings.s3_access_key_id, settings.s3_secret_access_key)
+        client = s3_client(settings.s3_endpoint_url, *keys)
+        signer = s3_client(settings.s3_public_endpoint_url, *keys) if settings.s3_public_endpoint_url else None
+        return S3Storage(client, settings.s3_bucket, settings.s3_url_ttl_seconds, signer)
     raise RuntimeError(f"STORAGE_BACKEND must be local or s3, not {settings.backend!r}")

@@ -239,3 +239,11 @@ def test_the_upload_is_streamed_in_chunks_and_cut_off_at_the_limit(tmp_path):
     req = testing.create_req(method="POST", path=PATH, body=body, headers={"Content-Type": content_type})
     received = receive(req, tmp_path, limit=4 * CHUNK)
     assert received.size == 3 * CHUNK + 3 and received.path.stat().st_size == received.size
+
+
+def test_the_consoles_policy_lets_photos_come_from_the_object_stores_public_origin():
+    from gateway.middleware import console_policy
+    assert "img-src 'self' data: blob:;" in console_policy() and "connect-src 'self';" in console_policy()
+    policy = console_policy("https://files.example.com")
+    assert "img-src 'self' data: blob: https://files.example.com;" in policy
+    assert "connect-src 'self' https://files.example.com;" in policy and "script-src 'self';" in policy
