@@ -6,6 +6,7 @@ service makes them from the stored photo (services/common/attachment_jobs.py), o
 from __future__ import annotations
 
 import hashlib
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -111,27 +112,28 @@ def _taken_at(image: Image.Image) -> datetime | None:
 
 def _reencode(source: Path, content_type: str, out_dir: Path) -> Prepared:
     Image.MAX_IMAGE_PIXELS = MAX_PIXELS
-    try:
-        with Image.open(source) as image:
+    as_png = content_type == "image/png"
+    stored = out_dir / ("stored.png" if as_png else "stored.jpg")
+    with ExitStack() as opened:
+        try:
+            image = opened.enter_context(Image.open(source))
             if image.width * image.height > MAX_PIXELS:
                 raise Unsupported(f"Images are limited to {MAX_PIXELS // 1_000_000} megapixels.")
             taken_at = _taken_at(image)
-            upright = ImageOps.exif_transpose(image)
-            upright.load()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
-        raise Unsupported("The file starts like an image but cannot be read as one.") from exc
-    as_png = content_type == "image/png"
-    if not as_png and upright.mode not in ("RGB", "L"):
-        upright = upright.convert("RGB")
-    stored = out_dir / ("stored.png" if as_png else "stored.jpg")
-    # Saving without `exif=` / `icc_profile` metadata other than colour: nothing of the original EXIF survives.
-    if as_png:
-        upright.save(stored, "PNG", optimize=True, icc_profile=upright.info.get("icc_profile"))
-    else:
-        upright.save(stored, "JPEG", quality=JPEG_QUALITY, optimize=True,
-                     icc_profile=upright.info.get("icc_profile"))
+            image.load()
+            ImageOps.exif_transpose(image, in_place=True)  # one copy of the pixels in memory, not two
+        except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+            raise Unsupported("The file starts like an image but cannot be read as one.") from exc
+        upright = image if as_png or image.mode in ("RGB", "L") else image.convert("RGB")
+        # Saving without `exif=` / `icc_profile` metadata other than colour: nothing of the original EXIF survives.
+        if as_png:
+            upright.save(stored, "PNG", optimize=True, icc_profile=upright.info.get("icc_profile"))
+        else:
+            upright.save(stored, "JPEG", quality=JPEG_QUALITY, optimize=True,
+                         icc_profile=upright.info.get("icc_profile"))
+        width, height = upright.size
     return Prepared(stored, "image/png" if as_png else "image/jpeg", "image", stored.stat().st_size,
-                    sha256_of(stored), upright.width, upright.height, taken_at)
+                    sha256_of(stored), width, height, taken_at)
 
 
 def prepare(upload: Path, out_dir: Path) -> Prepared:
