@@ -42,7 +42,8 @@ manifests="$(
   done
   secret autoservice-minio-server --from-literal=MINIO_ROOT_PASSWORD="$S3_PASSWORD"
   secret autoservice-s3 --from-literal=endpoint="http://minio:9000" --from-literal=access-key-id=autoservice \
-    --from-literal=secret-access-key="$S3_PASSWORD"
+    --from-literal=secret-access-key="$S3_PASSWORD" \
+    --from-literal=public-endpoint="http://localhost:9000"   # browsers: kubectl port-forward svc/minio 9000
   secret autoservice-gateway --from-literal=JWT_SECRET="$(password 64)" \
     --from-literal=ADMIN_PASSWORD="$(password 16)"
 )"
