@@ -25,8 +25,9 @@ from nameko.timer import timer
 from sqlalchemy import Engine, delete, or_, select, update
 from sqlalchemy.orm import Session
 
-from .attachments import (ATTACHMENT_DELETIONS, ATTACHMENTS, AttachmentOut, AttachmentRecord, StoredAttachmentOut,
-                          attachments_of, forget, get_attachment, record_attachment, retention, thumbnail_key_of)
+from .attachments import (ATTACHMENT_DELETIONS, ATTACHMENTS, THUMBNAIL_SUFFIX, AttachmentOut, AttachmentRecord,
+                          StoredAttachmentOut, attachments_of, forget, get_attachment, record_attachment, retention,
+                          thumbnail_key_of)
 from .context import Caller
 from .db import utcnow
 from .entrypoints import rpc
@@ -139,7 +140,7 @@ def sweep_orphans(engine: Engine, storage: Storage, service: str, now: datetime 
 
 def _unclaimed(engine: Engine, keys: list[str]) -> list[str]:
     """The keys no attachment row names (as its file or its thumbnail's)."""
-    bases = {key: key.removesuffix(".thumbnail.jpg") for key in keys}
+    bases = {key: key.removesuffix(THUMBNAIL_SUFFIX) for key in keys}
     with engine.connect() as conn:
         known = set(conn.scalars(select(ATTACHMENTS.c.storage_key)
                                  .where(ATTACHMENTS.c.storage_key.in_(set(bases.values())))))
