@@ -36,7 +36,7 @@ def routes(deps: Deps) -> list[tuple[str, object]]:
 
 def create_app(deps: Deps) -> falcon.App:
     app = falcon.App(middleware=(RequestContext(deps.settings.max_body_bytes, deps.settings.trusted_proxies),
-                                 SecurityHeaders(console.PREFIX, mobile.PREFIX)))
+                                 SecurityHeaders(console.PREFIX, mobile.PREFIX, file_origin=deps.storage.origin())))
     app.req_options.strip_url_path_trailing_slash = True
     errors.register(app)
     table = routes(deps)

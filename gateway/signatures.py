@@ -13,7 +13,8 @@ from typing import Iterator
 
 from marshmallow import fields, validate
 
-from services.common.ids import new_id
+from services.common.attachments import new_attachment_id, storage_key
+from services.common.db import utcnow
 from services.common.storage import Storage
 
 from .api import ValidationFailed
@@ -45,8 +46,8 @@ def png_of(text: str, field: str) -> bytes:
 def stored_signature(storage: Storage, store_id: str, png: bytes, signer: str | None = None) -> Iterator[dict]:
     """Store the PNG under the document's store and yield its record for the owner to keep; if recording
     fails (the block raises) the bytes are deleted again."""
-    attachment_id = new_id()
-    key = f"{store_id}/{attachment_id}"
+    attachment_id = new_attachment_id("sales")  # contracts and decisions are sales' documents
+    key = storage_key(attachment_id, store_id, utcnow())
     with tempfile.TemporaryDirectory() as directory:
         path = Path(directory) / "signature.png"
         path.write_bytes(png)

@@ -81,6 +81,8 @@ class StorageSettings:
     backend: str = field(default_factory=lambda: os.environ.get("STORAGE_BACKEND", "local"))
     s3_bucket: str | None = field(default_factory=lambda: os.environ.get("S3_BUCKET"))
     s3_endpoint_url: str | None = field(default_factory=lambda: os.environ.get("S3_ENDPOINT_URL"))
+    s3_public_endpoint_url: str | None = field(default_factory=lambda: os.environ.get("S3_PUBLIC_ENDPOINT_URL"))
+    """The store's address as browsers reach it, when the services reach it by another (compose: minio:9000)."""
     s3_region: str | None = field(default_factory=lambda: os.environ.get("S3_REGION"))
     s3_access_key_id: str | None = field(default_factory=lambda: os.environ.get("S3_ACCESS_KEY_ID"))
     s3_secret_access_key: str | None = field(default_factory=lambda: os.environ.get("S3_SECRET_ACCESS_KEY"),

@@ -6,6 +6,7 @@ from nameko.extensions import DependencyProvider
 from nameko.timer import timer
 from sqlalchemy import select
 
+from services.common.attachment_jobs import Attachments
 from services.common.db import utcnow
 from services.common.entrypoints import ServiceBase, event_handler, rpc, unit_of_work
 from services.common.policy import required_store
@@ -51,7 +52,7 @@ class Sender(DependencyProvider):
 
 
 
-class CrmService(ServiceBase):
+class CrmService(Attachments, ServiceBase):
     name = "crm"
     messaging = Sender()
 
@@ -252,6 +253,11 @@ class CrmService(ServiceBase):
         complaint = load(ComplaintCreate(), data)
         complaint["store_id"] = required_store(self.caller, complaint["store_id"], "complaint")
         return complaint_out.dump(followups.open_complaint(self.db, complaint, self.caller, utcnow()))
+
+    def attachment_owner(self, owner_type: str, owner_id: str) -> dict:
+        if owner_type != "complaint":
+            return super().attachment_owner(owner_type, owner_id)
+        return followups.complaint_owner(self.db, owner_id, self.caller)
 
     @rpc
     def get_complaint(self, complaint_id: str) -> dict:

@@ -2,6 +2,7 @@
 boundary, store scope re-checked here for every store-owned document."""
 from __future__ import annotations
 
+from services.common.attachment_jobs import Attachments
 from services.common.entrypoints import AuditTrail, ServiceBase, event_handler, rpc
 from services.common.errors import Forbidden, Invalid
 from services.common.policy import manages, sees_every_store, visible_stores
@@ -40,7 +41,7 @@ def _require_skus(skus) -> None:
         raise Invalid("skus is a list of SKUs.", fields={"skus": ["Not a list of strings."]}, code="validation_failed")
 
 
-class InventoryService(AuditTrail, ServiceBase):
+class InventoryService(Attachments, AuditTrail, ServiceBase):
     name = "inventory"
 
     # -- catalogue ----------------------------------------------------------------------------------
@@ -194,6 +195,11 @@ class InventoryService(AuditTrail, ServiceBase):
     def cancel_purchase_order(self, po_id: str) -> dict:
         self._po(po_id)
         return po_out.dump(purchasing.cancel_purchase_order(self.db, po_id))
+
+    def attachment_owner(self, owner_type: str, owner_id: str) -> dict:
+        if owner_type != "receipt":
+            return super().attachment_owner(owner_type, owner_id)
+        return purchasing.receipt_owner(self.db, self.caller, owner_id)
 
     @rpc
     def receive_purchase_order(self, po_id: str, data: dict) -> dict:

@@ -9,6 +9,7 @@ from nameko.exceptions import RemoteError
 from nameko.timer import timer
 
 from services.common import attachments, signatures
+from services.common.attachment_jobs import Attachments
 from services.common.entrypoints import AuditTrail, ServiceBase, event_handler, rpc, unit_of_work
 from services.common.errors import Invalid, Unavailable
 from services.common.schemas import StoresPeriodQuery, dump_page, load
@@ -37,7 +38,7 @@ def _totals(document) -> dict:
             "total_fen": document.total_fen, "currency": "CNY"}
 
 
-class SalesService(AuditTrail, ServiceBase):
+class SalesService(Attachments, AuditTrail, ServiceBase):
     name = "sales"
 
     crm = ServiceRpc("crm")
@@ -234,10 +235,6 @@ class SalesService(AuditTrail, ServiceBase):
         owner = reception.visit_owner(self.db, self.caller, visit_id)
         row = attachments.record_attachment(self.db, self.caller, owner, load(attachments.AttachmentRecord(), data))
         return stored_attachment_out.dump(row)
-
-    @rpc
-    def get_attachment(self, attachment_id: str) -> dict:
-        return stored_attachment_out.dump(attachments.get_attachment(self.db, self.caller, attachment_id))
 
     @rpc
     def list_visits(self, query: dict) -> dict:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from nameko.exceptions import RemoteError
 
 from services.common import attachments
+from services.common.attachment_jobs import Attachments
 from services.common.entrypoints import AuditTrail, ServiceBase, event_handler, rpc
 from services.common.errors import Forbidden
 from services.common.policy import manages, visible_stores
@@ -32,7 +33,7 @@ finding_out = FindingOut()
 attachment_out, stored_attachment_out = attachments.AttachmentOut(many=True), attachments.StoredAttachmentOut()
 
 
-class WorkshopService(AuditTrail, ServiceBase):
+class WorkshopService(Attachments, AuditTrail, ServiceBase):
     name = "workshop"
 
     sales = ServiceRpc("sales")
@@ -246,9 +247,10 @@ class WorkshopService(AuditTrail, ServiceBase):
         row = attachments.record_attachment(self.db, self.caller, owner, load(attachments.AttachmentRecord(), data))
         return stored_attachment_out.dump(row)
 
-    @rpc
-    def get_attachment(self, attachment_id: str) -> dict:
-        return stored_attachment_out.dump(attachments.get_attachment(self.db, self.caller, attachment_id))
+    def attachment_owner(self, owner_type: str, owner_id: str) -> dict:
+        if owner_type != "work_order":
+            return super().attachment_owner(owner_type, owner_id)
+        return work_orders.attachment_owner(self.db, self.caller, owner_id)
 
     @rpc
     def findings_of_quote(self, quote_id: str) -> dict:

@@ -1,6 +1,7 @@
-"""Photos on an inspection finding and on a visit's walk-around, through the gateway against the real
-services (local store under DATA_DIR): stored without EXIF, thumbnail served, refused by their bytes,
-size limits, another store's, idempotent repeats."""
+"""Photos on an inspection finding, a visit's walk-around, a work order, a complaint and a purchase
+receipt, through the gateway against the real services (local store under DATA_DIR): stored without
+EXIF, the thumbnail made by the owning service after the upload, refused by their bytes, size limits,
+another store's, idempotent repeats, and the files of an erased customer gone, bytes and all."""
 from __future__ import annotations
 
 import base64
@@ -12,10 +13,12 @@ import pytest
 from PIL import Image
 from pypdf import PdfReader
 
+from tests.e2e.test_inventory_through_gateway import new_part, purchase
 from tests.e2e.test_sales_through_gateway import check_in, customer_with_vehicle
 from tests.e2e.test_workshop_through_gateway import add_technician, order_payload, wait_for_work_order
 from tests.support.accounts import create_store, make_user
 from tests.support.bus import publish
+from tests.support.one_car import eventually, ok
 from tests.unit.test_media import jpeg_with_gps
 
 pytestmark = pytest.mark.e2e
@@ -72,8 +75,9 @@ def test_finding_photo_from_the_phone_is_stored_without_location_and_shown_with_
     assert len(got.content) == attachment["size"]
     kept = Image.open(io.BytesIO(got.content))
     assert not kept.getexif().get_ifd(0x8825) and b"Phone X" not in got.content  # no GPS, no device
-    thumb = advisor.get(f"{stack.url}{attachment['thumbnail_url']}")
-    assert thumb.status_code == 200 and max(Image.open(io.BytesIO(thumb.content)).size) == 320
+    thumb = eventually(lambda: advisor.get(f"{stack.url}{attachment['thumbnail_url']}"),  # made by workshop
+                       lambda r: r.status_code == 200 and len(r.content) < attachment["size"], "the thumbnail")
+    assert max(Image.open(io.BytesIO(thumb.content)).size) == 320
 
     listed = advisor.get(inspections).json()
     [photo_listed] = listed["items"][0]["findings"][0]["photos"]
@@ -102,7 +106,7 @@ def test_another_stores_photo_is_403_and_its_finding_takes_no_upload(stack, tech
         assert b"\xff\xd8" not in denied.content
     upload = outsider.post(f"{inspections}/{finding_id}/photos", files={"file": ("b.jpg", photo(tmp_path))})
     assert upload.status_code == 403
-    assert outsider.get(f"{stack.url}/v1/attachments/{uuid.uuid4().hex[:26]}").status_code == 404
+    assert outsider.get(f"{stack.url}/v1/attachments/w-{uuid.uuid4().hex[:26]}").status_code == 404
 
 
 def test_a_repeated_upload_with_its_idempotency_key_is_stored_once(stack, technician, finding_url, tmp_path):
@@ -231,3 +235,58 @@ def test_findings_photos_reach_the_advisors_quote_and_only_their_own_customer(
     assert owner.get(f"{stack.url}/c/v1/quotes/{car.quote['id']}/attachments/{shot['id']}").status_code == 404
     assert stranger.get(f"{stack.url}/c/v1/quotes/{quote_id}").status_code == 404
     assert owner.get(f"{stack.url}/c/v1/attachments/{order['signature']['id']}").status_code == 200
+
+
+def stored_under(stack, attachment_id: str) -> list:
+    return list((stack.log_dir / "attachments").rglob(f"{attachment_id}*"))
+
+
+def test_files_on_a_work_order_a_complaint_and_a_receipt(stack, admin, vhost, store, advisor, outsider, tmp_path):
+    manager = make_user(stack, admin, "store_manager", [store["id"]])
+    payload = order_payload(store)
+    publish(vhost, "sales", "order_confirmed", payload)
+    [wo] = wait_for_work_order(stack, advisor, payload["order_id"])
+    customer, _vehicle = customer_with_vehicle(stack, advisor)
+    complaint = ok(advisor.post(f"{stack.url}/v1/complaints", json={
+        "store_id": store["id"], "customer_id": customer["id"], "description": "车门有新划痕"}), 201)
+    part = new_part(stack, admin)
+    supplier = ok(admin.post(f"{stack.url}/v1/suppliers", json={"code": f"AT-{uuid.uuid4().hex[:6]}",
+                                                                 "name": "附件汽配"}), 201)
+    po = purchase(stack, manager, store["id"], supplier["id"], [(part["sku"], 2, 2_500)])
+    receipt = ok(manager.post(f"{stack.url}/v1/purchase-orders/{po['id']}/receipts",
+                              json={"lines": [{"sku": part["sku"], "qty": 2}]}), 201)
+    for path, prefix in ((f"/v1/work-orders/{wo['id']}/attachments", "w-"),
+                         (f"/v1/complaints/{complaint['id']}/attachments", "c-"),
+                         (f"/v1/receipts/{receipt['id']}/attachments", "i-")):
+        note = ok(manager.post(f"{stack.url}{path}", files={"file": ("送货单.pdf", b"%PDF-1.4\n" + b"x" * 200)}), 201)
+        shot = ok(manager.post(f"{stack.url}{path}", files={"file": ("IMG.jpg", photo(tmp_path))}), 201)
+        assert note["id"].startswith(prefix) and note["thumbnail_url"] is None
+        assert [a["id"] for a in ok(manager.get(f"{stack.url}{path}"))["items"]] == [note["id"], shot["id"]]
+        assert manager.get(f"{stack.url}{note['url']}").content.startswith(b"%PDF-1.4")
+        assert outsider.get(f"{stack.url}{path}").status_code == 403
+        assert outsider.get(f"{stack.url}{shot['url']}").status_code == 403
+        assert outsider.post(f"{stack.url}{path}", files={"file": ("x.jpg", photo(tmp_path))}).status_code == 403
+        eventually(lambda made=shot["id"]: stored_under(stack, made), lambda found: len(found) == 2,
+                   "the thumbnail made")
+
+
+def test_an_erased_customers_photos_and_files_go_bytes_and_all(stack, admin, store, advisor, tmp_path):
+    manager = make_user(stack, admin, "store_manager", [store["id"]])
+    customer, vehicle = customer_with_vehicle(stack, advisor)
+    visit = check_in(stack, advisor, store, customer, vehicle)
+    complaint = ok(advisor.post(f"{stack.url}/v1/complaints", json={
+        "store_id": store["id"], "customer_id": customer["id"], "description": "投诉"}), 201)
+    walk_around = ok(advisor.post(f"{stack.url}/v1/visits/{visit['id']}/photos",
+                                  files={"file": ("front.jpg", photo(tmp_path))}, data={"position": "front"}), 201)
+    evidence = ok(advisor.post(f"{stack.url}/v1/complaints/{complaint['id']}/attachments",
+                               files={"file": ("scratch.jpg", photo(tmp_path))}), 201)
+    for attachment in (walk_around, evidence):
+        assert stored_under(stack, attachment["id"])
+    ok(manager.post(f"{stack.url}/v1/customers/{customer['id']}/erase"))
+    for attachment in (walk_around, evidence):
+        url, attachment_id = f"{stack.url}{attachment['url']}", attachment["id"]
+        eventually(lambda url=url: advisor.get(url).status_code, lambda code: code == 404,
+                   "the erased customer's file unreadable")
+        eventually(lambda made=attachment_id: stored_under(stack, made), lambda found: found == [],
+                   "the erased customer's bytes deleted")
+    assert ok(advisor.get(f"{stack.url}/v1/visits/{visit['id']}"))["photos"] == []

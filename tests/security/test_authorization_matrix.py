@@ -204,6 +204,12 @@ TABLE = [
     # A JSON body is not an upload (415) once the owner allowed it; refusals come before the body is read.
     row("POST", "/v1/work-orders/{work_order_id}/inspections/{finding_id}/photos", FLOOR, body={}),
     row("POST", "/v1/visits/{visit_id}/photos", FLOOR, body={}),
+    row("POST", "/v1/work-orders/{work_order_id}/attachments", FLOOR, body={}),
+    row("GET", "/v1/work-orders/{work_order_id}/attachments", FLOOR),
+    row("POST", "/v1/complaints/{complaint_id}/attachments", FRONT_DESK, body={}),
+    row("GET", "/v1/complaints/{complaint_id}/attachments", FRONT_DESK),
+    row("POST", "/v1/receipts/{receipt_id}/attachments", COUNTER, body={}),
+    row("GET", "/v1/receipts/{receipt_id}/attachments", COUNTER),
     row("GET", "/v1/attachments/{attachment_id}", STAFF),
     row("GET", "/v1/attachments/{attachment_id}/thumbnail", STAFF),
     row("GET", "/v1/quotes/{quote_id}/findings", STAFF),

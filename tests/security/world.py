@@ -155,8 +155,8 @@ def _documents(chain: Chain, store_id: str, far_store_id: str, sku: str, supplie
     po = ok(admin.post(f"{url}/v1/purchase-orders", json={
         "store_id": store_id, "supplier_id": supplier_id, "submit": True,
         "lines": [{"sku": sku, "qty": 20, "unit_cost_fen": 4000}]}))
-    ok(admin.post(f"{url}/v1/purchase-orders/{po['id']}/receipts", json={
-        "lines": [{"sku": sku, "qty": 10, "unit_cost_fen": 4000}]}))
+    ids["receipt_id"] = ok(admin.post(f"{url}/v1/purchase-orders/{po['id']}/receipts", json={
+        "lines": [{"sku": sku, "qty": 10, "unit_cost_fen": 4000}]}))["id"]
     ids["po_id"] = po["id"]
     ids["supplier_invoice_id"] = ok(admin.post(f"{url}/v1/supplier-invoices", json={
         "purchase_order_id": po["id"], "number": unique("FP"), "issued_on": "2026-11-01",

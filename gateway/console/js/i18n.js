@@ -424,6 +424,11 @@ const WORDS = {
   reservation_released: ["已释放", "Released"], appointment_booked: ["已预约", "Booked"], appointment_arrived: ["已到店", "Arrived"],
   appointment_cancelled: ["已取消", "Cancelled"], appointment_no_show: ["未到店", "No-show"], test_drive_booked: ["已预约", "Booked"],
   test_drive_out: ["试驾中", "Out"], test_drive_returned: ["已还车", "Returned"],
+  // a document's photos and files (files.js)
+  files: ["照片和文件", "Photos and files"], add_files: ["选择照片、视频或 PDF 文件", "Choose photos, videos or PDF files"],
+  upload: ["上传", "Upload"], no_files: ["还没有照片或文件", "No photos or files yet"], open_file: ["打开", "Open"],
+  file_image: ["照片", "Photo"], file_video: ["视频", "Video"], file_pdf: ["PDF 文件", "PDF"],
+  receipt_files: ["上传送货单或货物照片", "Add the delivery note or photos of the goods"],
 };
 
 let current = localStorage.getItem("lang") === "en" ? "en" : "zh";

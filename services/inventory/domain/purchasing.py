@@ -33,6 +33,16 @@ def get_purchase_order(session: Session, po_id: str) -> PurchaseOrder:
     return po
 
 
+def receipt_owner(session: Session, caller: Caller, receipt_id: str) -> dict:
+    """A receipt as the owner of its papers (the delivery note, photos of damaged goods): its store's scope."""
+    receipt = session.get(Receipt, receipt_id)
+    if receipt is None:
+        raise NotFound(f"No receipt {receipt_id}.")
+    caller.require_store(receipt.store_id)
+    return {"store_id": receipt.store_id, "owner_type": "receipt", "owner_id": receipt.id,
+            "parent_id": receipt.purchase_order_id}
+
+
 def _lock_po(session: Session, po_id: str) -> PurchaseOrder:
     po = session.scalars(select(PurchaseOrder).where(PurchaseOrder.id == po_id)
                          .with_for_update(of=PurchaseOrder).execution_options(populate_existing=True)).first()

@@ -3,6 +3,7 @@
 // first), QC, complete, deliver. Technicians clock in on their phone (#/tech).
 import { api } from "../api.js";
 import { dateTime, hours, qty } from "../format.js";
+import { filesCard } from "../files.js";
 import { t, worded } from "../i18n.js";
 import { badge, busy, field, fill, form, h, input, printButton, showError, table, values } from "../ui.js";
 import { thumbnails, walkAround } from "../photos.js";
@@ -73,6 +74,7 @@ async function openDetail(detail, workOrderId, ctx, reload) {
       h("td", { class: "num", text: hours(job.clocked_hours) }),
       h("td", {}, badge(t(`job_${job.status}`)), job.clocked_in.map((c) => badge(`⏱ ${c.name}`, "ok")))))),
     findingsCard(wo),
+    filesCard(`/v1/work-orders/${wo.id}/attachments`, ctx),
     ...stepFor(wo, ctx, done));
 }
 

@@ -2,6 +2,7 @@
 // stores (request, ship, receive) and a stocktake count screen.
 import { api } from "../api.js";
 import { dateTime, qty, yuan } from "../format.js";
+import { filesCard } from "../files.js";
 import { t } from "../i18n.js";
 import { badge, busy, field, fill, form, h, input, loading, select, table, tabbed, values } from "../ui.js";
 
@@ -70,7 +71,10 @@ function receiveForm(po, ctx) {
     const lines = po.lines.map((line, i) => ({ sku: line.sku, qty: Number(receive.querySelector(`[name="lines.${i}.qty"]`).value || 0) }))
       .filter((line) => line.qty > 0);
     const done = await busy(submit, receive, () => api.post(`/v1/purchase-orders/${po.id}/receipts`, { lines, delivery_note: receive.delivery_note.value || undefined }));
-    if (done) receive.replaceWith(h("p", { class: "ok-text", text: `${po.number} · ${t("received")}` }));
+    if (done) {
+      receive.replaceWith(h("div", { class: "received", "data-receipt": done.id }, h("p", { class: "ok-text", text: `${po.number} · ${t("received")}` }),
+        h("p", { class: "hint", text: t("receipt_files") }), filesCard(`/v1/receipts/${done.id}/attachments`, ctx)));
+    }
   } },
   h("h3", { text: `${po.number} · ${po.supplier_name ?? ""} · ${t(`po_${po.status}`)}` }),
   table([["sku"], ["ordered", "num"], ["received", "num"], ["qty"]], po.lines.map((line, i) => h("tr", {},
