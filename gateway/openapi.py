@@ -8,7 +8,10 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from marshmallow import Schema, fields, validate
 
+from services.common.policy import API_KEY_ROLE
+
 from .api import JSON, Endpoint, endpoint_of
+from .partners import scopes
 from .schemas import ErrorBody
 
 _METHODS = ("get", "post", "put", "patch", "delete")
@@ -127,6 +130,11 @@ def build(routes: list[tuple[str, object]], version: str = "1.0.0") -> dict:
     assert plugin.converter is not None  # made by APISpec's init_spec
     plugin.converter.add_attribute_function(_enforced(_request_schemas(routes)))
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
+    spec.components.security_scheme("apiKey", {
+        "type": "http", "scheme": "bearer", "bearerFormat": "API key (`ask_…`, POST /v1/api-keys)",
+        "description": "A machine client's key: `Authorization: Bearer ask_…`. It reaches only its stores and the "
+                       "operations its scopes open (`x-api-key-scope`); 429 with `Retry-After` and `RateLimit-*` "
+                       "headers above its calls a minute."})
     spec.components.schema("ErrorBody", schema=ErrorBody)
     for path, resource in routes:
         operations = {}
@@ -176,6 +184,10 @@ def _operation(meta: Endpoint, path: str, method: str) -> dict:
         operation["parameters"].append({"in": "header", "name": "Idempotency-Key", "required": False,
                                         "schema": {"type": "string", "maxLength": 200}})
     operation["security"] = [] if meta.roles is None else [{"bearer": []}]
+    scope = scopes.scope_needed(method, path)
+    if meta.roles is not None and API_KEY_ROLE in meta.roles and scope is not None:
+        operation["security"].append({"apiKey": []})
+        operation["x-api-key-scope"] = scope
     return operation
 
 
@@ -200,7 +212,7 @@ def _error_codes(meta: Endpoint, path: str, method: str) -> set[int]:
     if "{" in path:
         codes.add(404)
     if meta.roles is not None:
-        codes |= {401, 403, 503}
+        codes |= {401, 403, 429, 503}  # 429: the caller's rate limit (gateway/partners/limits.py)
         if method != "get":
             codes.add(409)  # a conflict or an illegal state transition
     if meta.idempotent:

@@ -44,7 +44,9 @@ class Stack:
                     "GATEWAY_PORT": str(self.port), "GATEWAY_HOST": "127.0.0.1",
                     "GATEWAY_WORKERS": str(gateway_workers), "RPC_TIMEOUT": "3", "PYTHONUNBUFFERED": "1",
                     "EVENT_RETRY_DELAYS_MS": "200,400", "DB_POOL_SIZE": "3", "DB_MAX_OVERFLOW": "5",
-                    "PAYMENT_POLL_SECONDS": "2", **sandbox_env, **(extra_env or {})}
+                    "PAYMENT_POLL_SECONDS": "2",
+                    # tests drive one account far harder than a person does; the limit is tested on its own
+                    "USER_RATE_PER_MINUTE": "100000", **sandbox_env, **(extra_env or {})}
         self.processes: dict[str, subprocess.Popen] = {}
         self.metrics_ports: dict[str, int] = {}  # each service process's METRICS_PORT
         self.service_runner = service_runner  # a test-only runner injects a fault (tests/support/doubled_runner.py)
