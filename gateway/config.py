@@ -77,6 +77,8 @@ class Settings:
     """Calls a signed-in staff member may make a minute (a token bucket of that size, gateway/partners/limits.py)."""
     api_key_rate_per_minute: int = field(default_factory=lambda: common.env_int("API_KEY_RATE_PER_MINUTE", 600))
     """An API key's calls a minute unless the key names its own."""
+    webhook_allow_private: bool = field(default_factory=lambda: os.environ.get("WEBHOOK_ALLOW_PRIVATE") == "1")
+    """Webhook URLs may name private and loopback addresses (tests and `make run` only)."""
 
 
 def data_path(name: str) -> Path:

@@ -1,4 +1,4 @@
-"""Requests and answers of the partner API (API keys; webhooks in `webhook_schemas.py`)."""
+"""Requests and answers of the partner API: API keys, webhooks and their deliveries."""
 from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
@@ -7,6 +7,7 @@ from services.common.fields import Name
 from services.common.schemas import ListQuery
 
 from .scopes import SCOPES
+from .webhooks import EVENT_TYPES
 
 
 class ApiKeyCreate(Schema):
@@ -57,3 +58,55 @@ class ApiKeyOut(Schema):
 class ApiKeyCreated(ApiKeyOut):
     secret = fields.String(metadata={
         "description": "Send as `Authorization: Bearer <secret>`. Answered this once: only its hash is kept"})
+
+
+class WebhookCreate(Schema):
+    url = fields.Url(required=True, schemes={"http", "https"}, require_tld=False, validate=validate.Length(max=500),
+                     metadata={"description": "Private, loopback and link-local addresses are refused "
+                                              "(unless WEBHOOK_ALLOW_PRIVATE=1, for tests)"})
+    event_types = fields.List(fields.String(validate=validate.OneOf(EVENT_TYPES)), required=True,
+                              validate=validate.Length(min=1, max=len(EVENT_TYPES)))
+    store_ids = fields.List(fields.String(validate=validate.Length(min=1, max=26)), required=True,
+                            validate=validate.Length(min=1, max=200))
+    secret = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=16, max=100),
+                           metadata={"description": "Generated (and answered once) when left out"})
+
+
+class WebhookListQuery(ListQuery):
+    store_id = fields.String()
+
+
+class WebhookOut(Schema):
+    id = fields.String()
+    url = fields.String()
+    event_types = fields.List(fields.String(metadata={"enum": list(EVENT_TYPES)}))
+    store_ids = fields.List(fields.String())
+    status = fields.String(metadata={"enum": ["active", "disabled"]})
+    failures = fields.Integer(metadata={"description": "Deliveries given up on in a row (disabled at 5)"})
+    created_at = fields.DateTime()
+    disabled_at = fields.DateTime(allow_none=True)
+
+
+class WebhookCreated(WebhookOut):
+    secret = fields.String(metadata={"description": "Verifies `Webhook-Signature`; answered this once"})
+
+
+class DeliveryListQuery(ListQuery):
+    status = fields.String(validate=validate.OneOf(("pending", "delivered", "failed")))
+
+
+class DeliveryOut(Schema):
+    id = fields.String()
+    event_id = fields.String()
+    event_type = fields.String()
+    status = fields.String(metadata={"enum": ["pending", "delivered", "failed"]})
+    attempts = fields.Integer()
+    next_attempt_at = fields.DateTime(allow_none=True)
+    response_status = fields.Integer(allow_none=True)
+    response_body = fields.String(allow_none=True, metadata={"description": "The receiver's answer, cut short"})
+    error = fields.String(allow_none=True)
+    duration_ms = fields.Integer(allow_none=True)
+    created_at = fields.DateTime()
+    attempted_at = fields.DateTime(allow_none=True)
+    delivered_at = fields.DateTime(allow_none=True)
+    request_body = fields.String(attribute="body", metadata={"description": "The JSON posted"})

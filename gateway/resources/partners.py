@@ -1,4 +1,5 @@
-"""The partner API's management: API keys (HQ, or a store manager for their stores)."""
+"""The partner API's management (HQ, or a store manager for their stores): API keys, webhooks and their
+delivery log."""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -7,11 +8,14 @@ from services.common.policy import MANAGERS
 
 from ..api import endpoint
 from ..models import ApiKey
-from ..partners import keys
-from ..partners.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyListQuery, ApiKeyOut, ApiKeyRotate
+from ..partners import keys, webhooks
+from ..partners.schemas import (ApiKeyCreate, ApiKeyCreated, ApiKeyListQuery, ApiKeyOut, ApiKeyRotate,
+                                DeliveryListQuery, DeliveryOut, WebhookCreate, WebhookCreated, WebhookListQuery,
+                                WebhookOut)
 from . import Resource
 
 key_out, key_created = ApiKeyOut(), ApiKeyCreated()
+webhook_out, webhook_created, delivery_out = WebhookOut(), WebhookCreated(), DeliveryOut()
 
 
 def _dump(session, key: ApiKey, secret: str | None = None) -> dict:
@@ -55,9 +59,51 @@ class ApiKeyRotation(Resource):
             return _dump(session, key, secret)
 
 
+def _webhook(subscription, schema=webhook_out) -> dict:
+    return schema.dump({**{name: getattr(subscription, name) for name in schema.fields if hasattr(subscription, name)},
+                        "status": "disabled" if subscription.disabled_at else "active"})
+
+
+class Webhooks(Resource):
+    @endpoint("Subscribe a URL to events of some stores (its signing secret is answered this once)",
+              tag="partners", roles=MANAGERS, body=WebhookCreate, response=WebhookCreated, status=201)
+    def on_post(self, req, resp):
+        with self.deps.identity_db() as session, session.begin():
+            subscription = webhooks.create(session, req.context.principal, req.context.body,
+                                           self.deps.settings.webhook_allow_private)
+            return _webhook(subscription, webhook_created)
+
+    @endpoint("Webhook subscriptions of the user's stores", tag="partners", roles=MANAGERS, query=WebhookListQuery,
+              response=WebhookOut, paginated=True)
+    def on_get(self, req, resp):
+        with self.deps.identity_db() as session:
+            result = webhooks.list_subscriptions(session, req.context.principal, req.context.query)
+            return {"items": [_webhook(s) for s in result["items"]], "next_cursor": result["next_cursor"]}
+
+
+class Deliveries(Resource):
+    @endpoint("A webhook's delivery log, newest first: request, answer, attempts", tag="partners", roles=MANAGERS,
+              query=DeliveryListQuery, response=DeliveryOut, paginated=True)
+    def on_get(self, req, resp, webhook_id: str):
+        with self.deps.identity_db() as session:
+            result = webhooks.list_deliveries(session, req.context.principal, webhook_id, req.context.query)
+            return {"items": delivery_out.dump(result["items"], many=True), "next_cursor": result["next_cursor"]}
+
+
+class Redelivery(Resource):
+    @endpoint("Send a delivery again now (re-enables a disabled webhook)", tag="partners", roles=MANAGERS,
+              response=DeliveryOut)
+    def on_post(self, req, resp, webhook_id: str, delivery_id: str):
+        with self.deps.identity_db() as session, session.begin():
+            return delivery_out.dump(webhooks.redeliver(session, req.context.principal, webhook_id, delivery_id))
+
+
 def routes(deps) -> list[tuple[str, object]]:
     return [
         ("/v1/api-keys", ApiKeys(deps)),
         ("/v1/api-keys/{key_id}/revoke", ApiKeyRevoke(deps)),
         ("/v1/api-keys/{key_id}/rotate", ApiKeyRotation(deps)),
+        ("/v1/webhooks", Webhooks(deps)),
+        ("/v1/webhooks/{webhook_id}/deliveries", Deliveries(deps)),
+        ("/v1/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver", Redelivery(deps)),
     ]

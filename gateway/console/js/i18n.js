@@ -233,6 +233,7 @@ const WORDS = {
   error_needs_hq: ["这项操作只有总部可以进行", "Only HQ can do this"],
   error_api_key_scope: ["这个接口密钥的权限范围不包括这项操作", "This API key's scopes do not include this operation"],
   error_api_key_inactive: ["只有有效的接口密钥才能轮换", "Only an active API key can be rotated"],
+  error_webhook_url_refused: ["推送地址须为公网上的 http(s) 地址", "A webhook URL must be a public http(s) address"],
   error_store_out_of_scope: ["这属于你的账号所在门店以外的门店，无权查看或操作", "This belongs to a store outside your account's stores"],
   error_customer_only: ["请先以车主身份登录", "Sign in as the car owner first"],
   error_own_account_only: ["只能修改自己的密码和显示名称", "You may only change your own password and display name"],
