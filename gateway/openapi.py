@@ -9,9 +9,10 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from marshmallow import Schema, fields, validate
 
 from services.common.policy import API_KEY_ROLE
+from services.contracts import EVENTS
 
 from .api import JSON, Endpoint, endpoint_of
-from .partners import scopes
+from .partners import scopes, signing
 from .schemas import ErrorBody
 
 _METHODS = ("get", "post", "put", "patch", "delete")
@@ -144,7 +145,35 @@ def build(routes: list[tuple[str, object]], version: str = "1.0.0") -> dict:
                 operations[method] = _operation(meta, path, method)
         if operations:
             spec.path(path=path, operations=operations)
-    return spec.to_dict()
+    hooks = _webhooks(spec)
+    return {**spec.to_dict(), "x-webhooks": hooks}
+
+
+def _webhooks(spec: APISpec) -> dict:
+    """What the webhook deliverer posts, per event type and contract version, generated from the contracts
+    the services publish under (services/contracts): OpenAPI 3.1's `webhooks` object, carried as an
+    extension because this document is 3.0 (what the fuzzer and the validators read)."""
+    hooks = {}
+    for (source, fact, version), contract in sorted(EVENTS.items()):
+        name = f"{source}.{fact}"
+        component = f"Event{''.join(part.capitalize() for part in name.replace('.', '_').split('_'))}V{version}"
+        spec.components.schema(component, schema=contract)
+        hooks[name] = {"post": {
+            "summary": f"{name} (version {version})",
+            "parameters": [
+                {"in": "header", "name": signing.HEADER, "required": True, "schema": {"type": "string"},
+                 "description": "`t=<unix seconds>,v1=<hex HMAC-SHA256 of \"<t>.<body>\" under the webhook's secret>`"},
+                {"in": "header", "name": "Webhook-Id", "required": True, "schema": {"type": "string"},
+                 "description": "The event's id: the same on every retry (de-duplicate by it)"}],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "required": ["id", "type", "version", "occurred_at", "store_id", "data"],
+                "properties": {"id": {"type": "string"}, "type": {"type": "string", "enum": [name]},
+                               "version": {"type": "integer", "enum": [version]},
+                               "occurred_at": {"type": "string", "format": "date-time"},
+                               "store_id": {"type": "string"},
+                               "data": {"$ref": f"#/components/schemas/{component}"}}}}}},
+            "responses": {"2XX": {"description": "Taken; anything else (or no answer within 5 s) is retried"}}}}
+    return hooks
 
 
 def _operation(meta: Endpoint, path: str, method: str) -> dict:

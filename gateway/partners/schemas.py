@@ -60,10 +60,13 @@ class ApiKeyCreated(ApiKeyOut):
         "description": "Send as `Authorization: Bearer <secret>`. Answered this once: only its hash is kept"})
 
 
+URL_PATTERN = r"^https?://[A-Za-z0-9.\-]+(:[0-9]{1,5})?(/[^\s]*)?$"
+
+
 class WebhookCreate(Schema):
-    url = fields.Url(required=True, schemes={"http", "https"}, require_tld=False, validate=validate.Length(max=500),
-                     metadata={"description": "Private, loopback and link-local addresses are refused "
-                                              "(unless WEBHOOK_ALLOW_PRIVATE=1, for tests)"})
+    url = fields.String(required=True, validate=[validate.Length(max=500), validate.Regexp(
+        URL_PATTERN, error="An http(s) URL: scheme, host name or address, optional port and path.")], metadata={
+        "description": "Private, loopback and link-local addresses are refused (unless WEBHOOK_ALLOW_PRIVATE=1)"})
     event_types = fields.List(fields.String(validate=validate.OneOf(EVENT_TYPES)), required=True,
                               validate=validate.Length(min=1, max=len(EVENT_TYPES)))
     store_ids = fields.List(fields.String(validate=validate.Length(min=1, max=26)), required=True,

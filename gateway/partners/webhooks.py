@@ -41,14 +41,18 @@ def check_url(url: str, allow_private: bool) -> None:
     """An https (or, for tests, http) URL whose host resolves to public addresses only, unless private ones
     are allowed by configuration (WEBHOOK_ALLOW_PRIVATE): no loopback, private, link-local or reserved
     address, so a subscription cannot make the deliverer probe the chain's own network."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("https", "http") or not parts.hostname:
+    try:
+        parts = urlsplit(url)
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        port, parts = 0, urlsplit("")
+    if parts.scheme not in ("https", "http") or not parts.hostname or not 0 < port < 65536:
         raise Invalid("A webhook URL is http(s)://host/…", fields={"url": ["Not an http(s) URL."]},
                       code="webhook_url_refused")
     if allow_private:
         return
     try:
-        addresses = {info[4][0] for info in socket.getaddrinfo(parts.hostname, parts.port or 443)}
+        addresses = {info[4][0] for info in socket.getaddrinfo(parts.hostname, port)}
     except OSError as exc:
         raise Invalid("The webhook host does not resolve.", fields={"url": ["Unknown host."]},
                       code="webhook_url_refused") from exc

@@ -75,11 +75,16 @@ TABLE = [
     row("POST", "/v1/users", MANAGERS, body={"username": "{uniq}", "password": "Pa55-word-1", "role": "cashier",
                                              "store_ids": ["{store_id}"]}),
     row("PATCH", "/v1/users/{user_id}", MANAGERS, body={"display_name": "改名"}),
-    # -- the partner API's keys
+    # -- the partner API: keys and webhooks
     row("GET", "/v1/api-keys", MANAGERS, query=S),
     row("POST", "/v1/api-keys", MANAGERS, body={"name": "对接", "scopes": ["stock:read"], "store_ids": ["{store_id}"]}),
     row("POST", "/v1/api-keys/{key_id}/rotate", MANAGERS, body={"overlap_minutes": 0}),
     row("POST", "/v1/api-keys/{key_id}/revoke", MANAGERS),
+    row("GET", "/v1/webhooks", MANAGERS, query=S),
+    row("POST", "/v1/webhooks", MANAGERS, body={"url": "http://127.0.0.1:9/hooks", "store_ids": ["{store_id}"],
+                                                "event_types": ["sales.order_confirmed"]}),
+    row("GET", "/v1/webhooks/{webhook_id}/deliveries", MANAGERS),
+    row("POST", "/v1/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver", MANAGERS),
     # -- crm: customers and vehicles are the chain's
     row("GET", "/v1/customers", STAFF, CHAIN),
     row("POST", "/v1/customers", FRONT_DESK,

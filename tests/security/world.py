@@ -121,6 +121,7 @@ def build(stack: Stack) -> Chain:
     chain.ids["own"].update(_spare_customers(chain))
     for scope, store in (("own", stores["A"]), ("other", stores["B"])):  # what the matrix revokes and rotates
         chain.ids[scope]["key_id"] = _api_key(chain, [store["id"]], ["stock:read"])["id"]
+        chain.ids[scope].update(_webhook(chain, store["id"]))
     chain.keys = _matrix_keys(chain, stores["A"]["id"])
     return chain
 
@@ -132,6 +133,16 @@ KEY_AREAS = ("customers", "appointments", "quotes", "orders", "work_orders", "st
 def _api_key(chain: Chain, store_ids: list[str], scopes: list[str]) -> dict:
     return ok(chain.admin.post(f"{chain.url}/v1/api-keys", json={
         "name": unique("安全测试密钥"), "scopes": scopes, "store_ids": store_ids, "rate_per_minute": 60000}))
+
+
+def _webhook(chain: Chain, store_id: str) -> dict[str, str]:
+    """A webhook of the store (to a port nobody answers) and a delivery of it to redeliver."""
+    hook = ok(chain.admin.post(f"{chain.url}/v1/webhooks", json={
+        "url": "http://127.0.0.1:9/hooks", "event_types": ["crm.customer_registered"], "store_ids": [store_id]}))
+    _customer(chain, store_id)
+    delivery = eventually(lambda: ok(chain.admin.get(f"{chain.url}/v1/webhooks/{hook['id']}/deliveries"))["items"],
+                          "a delivery of the store's webhook")[0]
+    return {"webhook_id": hook["id"], "delivery_id": delivery["id"]}
 
 
 def _matrix_keys(chain: Chain, store_id: str) -> dict[str, requests.Session]:

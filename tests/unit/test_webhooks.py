@@ -120,3 +120,13 @@ def test_a_signature_verifies_within_the_replay_window_only():
     assert not signing.verify("s3cret", body + b" ", header, now=1_700_000_100)
     assert not signing.verify("other", body, header, now=1_700_000_100)
     assert not signing.verify("s3cret", body, header, now=1_700_000_000 + signing.REPLAY_WINDOW_SECONDS + 1)
+
+
+def test_the_openapi_document_publishes_each_events_payload_from_its_contract(app):
+    document = app.simulate_get("/openapi.json").json
+    hook = document["x-webhooks"]["crm.customer_registered"]["post"]
+    data = hook["requestBody"]["content"]["application/json"]["schema"]["properties"]["data"]["$ref"]
+    component = document["components"]["schemas"][data.rsplit("/", 1)[1]]
+    assert {"customer_id", "name", "home_store_id"} <= set(component["properties"])
+    assert set(document["x-webhooks"]) == set(webhooks.EVENT_TYPES)
+    assert hook["parameters"][0]["name"] == signing.HEADER
