@@ -87,23 +87,17 @@ class Deliverer:
                 self.stopping.wait(2)
 
     # -- from the delivery log to the receivers ---------------------------------------------
-    def send_due(self, limit: int = 20) -> int:
-        with self.sessions() as session:
-            ids = webhooks.due(session, limit)
-        sent = 0
-        for delivery_id in ids:
-            with self.sessions() as session, session.begin():
-                delivery = webhooks.claim(session, delivery_id, LEASE)
-                if delivery is None:
-                    continue
-                subscription = session.get_one(webhooks.WebhookSubscription, delivery.subscription_id)
-                target = (subscription.url, subscription.secret, delivery.body, delivery.event_id, delivery.event_type)
+    def send_due(self, limit: int = 10) -> int:
+        """Claim a batch of due deliveries (one short transaction), post each with no transaction open,
+        record each outcome; how many were sent."""
+        with self.sessions() as session, session.begin():
+            batch = webhooks.claim_due(session, limit, LEASE)
+        for delivery_id, *target in batch:
             outcome = self.post(*target)
             with self.sessions() as session, session.begin():
                 delivery = session.get_one(webhooks.WebhookDelivery, delivery_id)
                 webhooks.record(session, delivery, *outcome, base_seconds=self.settings.backoff_seconds)
-            sent += 1
-        return sent
+        return len(batch)
 
     def post(self, url: str, secret: str, body: str, event_id: str, event_type: str
              ) -> tuple[int | None, str | None, str | None, int]:

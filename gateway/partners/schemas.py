@@ -60,12 +60,13 @@ class ApiKeyCreated(ApiKeyOut):
         "description": "Send as `Authorization: Bearer <secret>`. Answered this once: only its hash is kept"})
 
 
-URL_PATTERN = r"^https?://[A-Za-z0-9.\-]+(:[0-9]{1,5})?(/[^\s]*)?$"
+URL_PATTERN = r"^https?://[A-Za-z0-9.\-]+(:[0-9]{1,5})?(/[!-~]*)?$"
+"""Scheme, host (a name or an IPv4 address), port, and a path of printable ASCII (anything else percent-encoded)."""
 
 
 class WebhookCreate(Schema):
     url = fields.String(required=True, validate=[validate.Length(max=500), validate.Regexp(
-        URL_PATTERN, error="An http(s) URL: scheme, host name or address, optional port and path.")], metadata={
+        URL_PATTERN, error="An http(s) URL: scheme, host, optional port and a percent-encoded path.")], metadata={
         "description": "Private, loopback and link-local addresses are refused (unless WEBHOOK_ALLOW_PRIVATE=1)"})
     event_types = fields.List(fields.String(validate=validate.OneOf(EVENT_TYPES)), required=True,
                               validate=validate.Length(min=1, max=len(EVENT_TYPES)))

@@ -149,21 +149,25 @@ def fan_out(session: Session, envelope: dict) -> int:
     return made
 
 
-def due(session: Session, limit: int) -> list[str]:
-    rows = session.scalars(select(WebhookDelivery.id).where(
-        WebhookDelivery.status == "pending", WebhookDelivery.next_attempt_at <= utcnow())
-        .order_by(WebhookDelivery.next_attempt_at).limit(limit))
-    return list(rows)
-
-
-def claim(session: Session, delivery_id: str, lease: timedelta) -> WebhookDelivery | None:
-    """Take a due delivery for one attempt (a conditional update: another deliverer process that read it
-    too gets nothing); its subscription's URL and secret are loaded with it."""
+def claim_due(session: Session, limit: int, lease: timedelta) -> list[tuple[str, str, str, str, str, str]]:
+    """Take up to `limit` due deliveries for one attempt each: (delivery id, url, secret, body, event id, type).
+    Rows another deliverer holds are skipped (PostgreSQL's SKIP LOCKED), and the conditional update takes
+    only what nobody took meanwhile; a taken row is not due again before the lease ends (a sender that
+    died mid-post)."""
     now = utcnow()
-    result = session.execute(update(WebhookDelivery).where(
-        WebhookDelivery.id == delivery_id, WebhookDelivery.status == "pending",
-        WebhookDelivery.next_attempt_at <= now).values(next_attempt_at=now + lease))
-    return session.get(WebhookDelivery, delivery_id) if getattr(result, "rowcount", 0) else None
+    candidates = list(session.scalars(
+        select(WebhookDelivery.id).where(WebhookDelivery.status == "pending", WebhookDelivery.next_attempt_at <= now)
+        .order_by(WebhookDelivery.next_attempt_at).limit(limit).with_for_update(skip_locked=True)))
+    if not candidates:
+        return []
+    taken = list(session.scalars(update(WebhookDelivery).where(
+        WebhookDelivery.id.in_(candidates), WebhookDelivery.status == "pending", WebhookDelivery.next_attempt_at <= now)
+        .values(next_attempt_at=now + lease).returning(WebhookDelivery.id)))
+    rows = session.execute(select(WebhookDelivery.id, WebhookSubscription.url, WebhookSubscription.secret,
+                                  WebhookDelivery.body, WebhookDelivery.event_id, WebhookDelivery.event_type)
+                           .join(WebhookSubscription, WebhookSubscription.id == WebhookDelivery.subscription_id)
+                           .where(WebhookDelivery.id.in_(taken)))
+    return [tuple(row) for row in rows]
 
 
 def backoff(attempts: int, base_seconds: float) -> timedelta:

@@ -9,11 +9,14 @@ import json
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import update
 
 from gateway.models import WebhookDelivery
 from gateway.partners import signing, webhooks
-from gateway.partners.deliverer import queue
+from gateway.partners.deliverer import Deliverer, DelivererSettings, queue
+from services.common.db import utcnow
 from services.common.errors import Invalid
+from tests.support.receiver import Receiver
 
 
 def store(app, code: str) -> str:
@@ -130,3 +133,24 @@ def test_the_openapi_document_publishes_each_events_payload_from_its_contract(ap
     assert {"customer_id", "name", "home_store_id"} <= set(component["properties"])
     assert set(document["x-webhooks"]) == set(webhooks.EVENT_TYPES)
     assert hook["parameters"][0]["name"] == signing.HEADER
+
+
+def test_the_deliverer_posts_signed_and_retries_a_refused_delivery(app, stores):
+    receiver = Receiver(fail_first=1)
+    try:
+        created = subscribe(app, [stores[0]], url=receiver.url)
+        receiver.secret = created["secret"]
+        deliverer = Deliverer(DelivererSettings(amqp_uri="amqp://unused", database_url=app.deps.settings.database_url,
+                                                allow_private=True))
+        with app.deps.identity_db() as session, session.begin():
+            webhooks.fan_out(session, envelope(stores[0]))
+        assert deliverer.send_due() == 1 and deliverer.send_due() == 0  # refused once: due again after the backoff
+        with app.deps.identity_db() as session, session.begin():
+            session.execute(update(WebhookDelivery).values(next_attempt_at=utcnow()))
+        assert deliverer.send_due() == 1
+        assert [a["status"] for a in receiver.of("evt-1")] == [500, 200]
+        assert all(a["verified"] for a in receiver.of("evt-1")) and receiver.events["evt-1"]["data"]["name"] == "王车主"
+        delivered = app.simulate_get(f"/v1/webhooks/{created['id']}/deliveries").json["items"][0]
+        assert delivered["status"] == "delivered" and delivered["attempts"] == 2 and delivered["response_status"] == 200
+    finally:
+        receiver.close()
