@@ -89,14 +89,15 @@ class Deliverer:
     # -- from the delivery log to the receivers ---------------------------------------------
     def send_due(self, limit: int = 10) -> int:
         """Claim a batch of due deliveries (one short transaction), post each with no transaction open,
-        record each outcome; how many were sent."""
+        then record the outcomes (one transaction); how many were sent."""
         with self.sessions() as session, session.begin():
             batch = webhooks.claim_due(session, limit, LEASE)
-        for delivery_id, *target in batch:
-            outcome = self.post(*target)
+        outcomes = [(delivery_id, self.post(*target)) for delivery_id, *target in batch]
+        if outcomes:
             with self.sessions() as session, session.begin():
-                delivery = session.get_one(webhooks.WebhookDelivery, delivery_id)
-                webhooks.record(session, delivery, *outcome, base_seconds=self.settings.backoff_seconds)
+                for delivery_id, outcome in outcomes:
+                    delivery = session.get_one(webhooks.WebhookDelivery, delivery_id)
+                    webhooks.record(session, delivery, *outcome, base_seconds=self.settings.backoff_seconds)
         return len(batch)
 
     def post(self, url: str, secret: str, body: str, event_id: str, event_type: str
