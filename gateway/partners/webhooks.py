@@ -9,6 +9,7 @@ exponential backoff for a day, then gives up; a subscription whose deliveries ar
 from __future__ import annotations
 
 import ipaddress
+import logging
 import json
 import secrets
 import socket
@@ -28,6 +29,7 @@ from services.contracts import EVENTS
 from ..identity import check_stores_exist
 from ..models import WebhookDelivery, WebhookSubscription
 
+log = logging.getLogger(__name__)
 EVENT_TYPES = tuple(sorted({f"{source}.{fact}" for source, fact, _version in EVENTS}))
 """Every event a service publishes under a contract: each is a partner's to subscribe to."""
 RETRY_FOR = timedelta(days=1)
@@ -198,3 +200,5 @@ def record(session: Session, delivery: WebhookDelivery, status: int | None, answ
         subscription.failures += 1
         if subscription.failures >= DISABLE_AFTER and subscription.disabled_at is None:
             subscription.disabled_at = now
+            log.warning("webhook disabled after deliveries given up in a row",
+                        extra={"webhook_id": subscription.id, "failures": subscription.failures})
