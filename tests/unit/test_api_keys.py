@@ -125,6 +125,9 @@ def test_a_user_over_the_staff_rate_is_refused(app):
     replies = [app.simulate_get("/v1/customers") for _ in range(4)]
     assert [r.status_code for r in replies] == [200, 200, 200, 429]
     assert "Retry-After" in replies[-1].headers
+    app.deps.admission.user_per_minute = 0  # off: no bucket is taken
+    reply = app.simulate_get("/v1/customers")
+    assert reply.status_code == 200 and "RateLimit-Limit" not in reply.headers
 
 
 def test_the_openapi_document_names_the_key_scheme_and_each_operations_scope(app):
