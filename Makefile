@@ -21,7 +21,7 @@ migrate: install
 run: install
 	deploy/ensure-infra.sh broker
 	$(BIN)/python -m services.common.migrate
-	ADMIN_PASSWORD="$${ADMIN_PASSWORD:-admin1234}" PATH="$(abspath $(BIN)):$$PATH" \
+	ADMIN_PASSWORD="$${ADMIN_PASSWORD:-admin1234}" WEBHOOK_ALLOW_PRIVATE="$${WEBHOOK_ALLOW_PRIVATE:-1}" PATH="$(abspath $(BIN)):$$PATH" \
 		$(BIN)/python -m deploy.supervise
 
 # ruff and mypy (configured in pyproject.toml): seconds, so `make test` runs them before anything slow

@@ -141,6 +141,7 @@ def endpoint(summary: str, *, tag: str, roles: frozenset[str] | None = ALL_ROLES
             elif roles is not None:
                 req.context.principal = self.deps.auth.principal(req)
                 require_role(req.context.principal, roles)
+                self.deps.admission(req, resp, req.context.principal)
             if nul_fields(params):  # no id holds one: the database could not even look it up
                 raise falcon.HTTPNotFound(title="not_found", description="No such resource.")
             raw = read_json(req, self.deps.settings.max_body_bytes) if body is not None else None

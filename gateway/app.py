@@ -11,22 +11,24 @@ from sqlalchemy.orm import sessionmaker
 from services.common.db import make_engine
 
 from . import console, errors, mobile, openapi
-from .auth import Authenticator, Principal, PrincipalCache, Stamp, Tokens
+from .auth import Authenticator, KeyPrincipal, Principal, PrincipalCache, Stamp, Tokens
 from .config import Settings, data_path, write_private
 from .customer import links
 from .identity import bootstrap_admin
 from .middleware import RequestContext, SecurityHeaders
 from .models import User
+from .partners import keys
+from .partners.admission import Admission
 from .resources import Deps
 from .resources import (attachments, audit, crm, customer, customer_care, documents, finance, health, identity,
-                        inventory, payables, payments, sales, workshop)
+                        inventory, partners, payables, payments, sales, workshop)
 from .rpc import RpcClient
 
 log = logging.getLogger(__name__)
 
 
 AREAS = (health, identity, crm, sales, workshop, inventory, finance, payables, payments, documents, audit, attachments,
-         customer, customer_care)
+         customer, customer_care, partners)
 """One resources module per area; each lists its own routes."""
 
 
@@ -68,11 +70,18 @@ def default_deps(settings: Settings | None = None) -> Deps:
         with sessions() as session:
             return links.is_live(session, link_id)
 
+    def load_key(secret: str) -> KeyPrincipal | None:
+        with sessions() as session:
+            key = keys.authenticate(session, secret)
+            return None if key is None else KeyPrincipal(key.id, key.name, tuple(key.store_ids), tuple(key.scopes),
+                                                         key.rate_per_minute)
+
     auth = Authenticator(Tokens(settings.jwt_secret, settings.token_ttl_seconds, settings.jwt_accepted_secrets,
                                 settings.customer_token_ttl_seconds),
-                         PrincipalCache(stamp, load_principal), link_is_live)
+                         PrincipalCache(stamp, load_principal), link_is_live, load_key)
     rpc = RpcClient(settings.amqp_uri, timeout=settings.rpc_timeout)
-    return Deps(settings=settings, rpc=rpc, auth=auth, identity_db=sessions)
+    return Deps(settings=settings, rpc=rpc, auth=auth, identity_db=sessions,
+                admission=Admission(sessions, settings.user_rate_per_minute))
 
 
 ADMIN_PASSWORD_FILE = "admin_password"

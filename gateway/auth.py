@@ -18,12 +18,14 @@ from typing import Callable
 import falcon
 import jwt
 
-from services.common.policy import CUSTOMER_ROLE
+from services.common.policy import API_KEY_ROLE, CUSTOMER_ROLE
 
 from .models import User
 
 CUSTOMER = frozenset({CUSTOMER_ROLE})
 """`endpoint(roles=CUSTOMER)`: a car owner's route under /c/v1 (customer tokens only)."""
+KEY_PREFIX = "ask_"
+"""How an API key's secret begins (a JWT begins `ey`): the bearer token is looked up as a key."""
 CUSTOMER_AUDIENCE = "customer"
 """The `aud` of customer tokens; staff tokens carry none, and each kind is refused on the other's routes."""
 
@@ -41,6 +43,22 @@ class Principal:
 
     def rpc_context(self, request_id: str) -> dict:
         """What services see as `Caller` (nameko context data)."""
+        return {"request_id": request_id, "user_id": self.id, "role": self.role,
+                "store_ids": ",".join(self.store_ids)}
+
+
+@dataclass(frozen=True)
+class KeyPrincipal:
+    """A machine client's API key (gateway/partners/keys.py): it acts in the services as
+    `policy.API_KEY_ROLE` of its stores, and at the gateway only where its scopes reach."""
+    id: str
+    username: str
+    store_ids: tuple[str, ...]
+    scopes: tuple[str, ...]
+    rate_per_minute: int
+    role: str = API_KEY_ROLE
+
+    def rpc_context(self, request_id: str) -> dict:
         return {"request_id": request_id, "user_id": self.id, "role": self.role,
                 "store_ids": ",".join(self.store_ids)}
 
@@ -171,13 +189,23 @@ class PrincipalCache:
 
 class Authenticator:
     def __init__(self, tokens: Tokens, principals: PrincipalCache,
-                 link_is_live: Callable[[str], bool] = lambda link_id: False):
+                 link_is_live: Callable[[str], bool] = lambda link_id: False,
+                 load_key: Callable[[str], KeyPrincipal | None] = lambda secret: None):
         self.tokens = tokens
         self.principals = principals
         self.link_is_live = link_is_live
+        self.load_key = load_key
 
-    def principal(self, req: falcon.Request) -> Principal:
-        principal = self.principals.get(*self.tokens.subject(_bearer(req, "/v1/auth/login")))
+    def principal(self, req: falcon.Request) -> Principal | KeyPrincipal:
+        """The staff member behind a JWT, or the API key a bearer token beginning `ask_` is (read
+        from the database on every request, so a revoked key is refused at once everywhere)."""
+        token = _bearer(req, "/v1/auth/login")
+        if token.startswith(KEY_PREFIX):
+            key = self.load_key(token)
+            if key is None:
+                raise unauthorized("The API key is unknown, revoked or expired.")
+            return key
+        principal = self.principals.get(*self.tokens.subject(token))
         if principal is None:
             raise unauthorized("The account behind this token is disabled or gone, or its password, role or "
                                "stores changed since; log in again.")
@@ -204,6 +232,6 @@ def _bearer(req: falcon.Request, login: str) -> str:
     return token.strip()
 
 
-def require_role(principal: Principal, roles: frozenset[str]) -> None:
+def require_role(principal: Principal | KeyPrincipal, roles: frozenset[str]) -> None:
     if principal.role not in roles:
         raise falcon.HTTPForbidden(title="forbidden", description=f"The role {principal.role} may not do this.")

@@ -73,6 +73,13 @@ class Settings:
     admin_password: str | None = field(default_factory=lambda: os.environ.get("ADMIN_PASSWORD"))
     trusted_proxies: tuple[Network, ...] = field(default_factory=_trusted_proxies)
     services: tuple[str, ...] = common.SERVICES
+    user_rate_per_minute: int = field(default_factory=lambda: common.env_int("USER_RATE_PER_MINUTE", 1200))
+    """Calls a signed-in staff member may make a minute (a token bucket of that size, gateway/partners/limits.py);
+    0 turns the staff limit off."""
+    api_key_rate_per_minute: int = field(default_factory=lambda: common.env_int("API_KEY_RATE_PER_MINUTE", 600))
+    """An API key's calls a minute unless the key names its own."""
+    webhook_allow_private: bool = field(default_factory=lambda: os.environ.get("WEBHOOK_ALLOW_PRIVATE") == "1")
+    """Webhook URLs may name private and loopback addresses (tests and `make run` only)."""
 
 
 def data_path(name: str) -> Path:

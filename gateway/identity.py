@@ -90,7 +90,7 @@ def bootstrap_admin(session: Session, password: str | None) -> str | None:
     return generated
 
 
-def _check_stores_exist(session: Session, store_ids: list[str]) -> None:
+def check_stores_exist(session: Session, store_ids: list[str]) -> None:
     if not store_ids:
         return
     found = set(session.scalars(select(Store.id).where(Store.id.in_(store_ids))))
@@ -116,7 +116,7 @@ def create_user(session: Session, actor, data: dict) -> User:
         raise Invalid("Store staff need at least one store.", fields={"store_ids": ["Required for this role."]},
                       code="store_required")
     _check_manageable(actor, data["role"], store_ids)
-    _check_stores_exist(session, store_ids)
+    check_stores_exist(session, store_ids)
     if session.scalar(select(User.id).where(User.username == data["username"])):
         raise Conflict("This username is taken.", fields={"username": ["This username is taken."]},
                        code="username_taken", params={"username": data["username"]})
@@ -159,7 +159,7 @@ def update_user(session: Session, actor, user_id: str, changes: dict) -> User:
     before = {key: getattr(user, key) for key in ENDS_TOKENS}
     if "store_ids" in changes:
         store_ids = list(dict.fromkeys(changes.pop("store_ids")))
-        _check_stores_exist(session, store_ids)
+        check_stores_exist(session, store_ids)
         user.memberships = [UserStore(store_id=s) for s in store_ids]
     ends_tokens = "password" in changes
     if "password" in changes:

@@ -1,9 +1,9 @@
-"""The gateway's own tables: identity (users, stores, memberships) and idempotency records."""
+"""The gateway's own tables: identity (users, stores, memberships), idempotency records, API keys."""
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from services.common.db import UTCDateTime, service_metadata, utcnow
@@ -120,3 +120,91 @@ class CustomerLink(Base):
     revoked_by: Mapped[str | None] = mapped_column(String(26))
 
     __table_args__ = (Index("ix_customer_links_document", "document_type", "document_id"),)
+
+
+class ApiKey(Base):
+    """A machine client's key (gateway/partners/keys.py): only the hash of its secret is kept; `prefix`
+    names it in lists. Scopes are `<area>:read|write`; stores are the only ones it reaches."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[str] = mapped_column(String(26), primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(100))
+    prefix: Mapped[str] = mapped_column(String(20), comment="the secret's first characters, to recognise it")
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    scopes: Mapped[list] = mapped_column(JSON)
+    store_ids: Mapped[list] = mapped_column(JSON)
+    rate_per_minute: Mapped[int] = mapped_column(Integer)
+    created_by: Mapped[str] = mapped_column(String(26))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_by: Mapped[str | None] = mapped_column(String(26))
+    rotated_from: Mapped[str | None] = mapped_column(String(26), comment="the key this one replaced")
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ApiKeyUsage(Base):
+    """Calls made with a key, per operation (method and route template)."""
+
+    __tablename__ = "api_key_usage"
+
+    key_id: Mapped[str] = mapped_column(ForeignKey("api_keys.id", ondelete="CASCADE"), primary_key=True)
+    method: Mapped[str] = mapped_column(String(10), primary_key=True)
+    route: Mapped[str] = mapped_column(String(200), primary_key=True)
+    calls: Mapped[int] = mapped_column(Integer, default=0)
+    last_used_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class RateBucket(Base):
+    """A token bucket (gateway/partners/limits.py), shared by every gateway worker and host through
+    this table: `tokens` left at `stamp` (seconds since the epoch)."""
+
+    __tablename__ = "rate_buckets"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True, comment="key:<id> or user:<id>")
+    tokens: Mapped[float] = mapped_column(Float)
+    stamp: Mapped[float] = mapped_column(Float)
+
+
+class WebhookSubscription(Base):
+    """A partner's webhook (gateway/partners/webhooks.py): events of these types in these stores, posted to
+    `url` signed with `secret` (kept to sign; answered once, like a key's)."""
+
+    __tablename__ = "webhook_subscriptions"
+
+    id: Mapped[str] = mapped_column(String(26), primary_key=True, default=new_id)
+    url: Mapped[str] = mapped_column(String(500))
+    event_types: Mapped[list] = mapped_column(JSON)
+    store_ids: Mapped[list] = mapped_column(JSON)
+    secret: Mapped[str] = mapped_column(String(100))
+    created_by: Mapped[str] = mapped_column(String(26))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    failures: Mapped[int] = mapped_column(Integer, default=0, comment="deliveries given up on in a row")
+    disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class WebhookDelivery(Base):
+    """One event for one subscription: at most one row per (subscription, event), retried until delivered
+    or given up on; the last attempt's answer kept (its body cut short)."""
+
+    __tablename__ = "webhook_deliveries"
+
+    id: Mapped[str] = mapped_column(String(26), primary_key=True, default=new_id)
+    subscription_id: Mapped[str] = mapped_column(ForeignKey("webhook_subscriptions.id", ondelete="CASCADE"))
+    event_id: Mapped[str] = mapped_column(String(40))
+    event_type: Mapped[str] = mapped_column(String(60))
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(12), default="pending", comment="pending, delivered, failed")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    response_status: Mapped[int | None] = mapped_column(Integer)
+    response_body: Mapped[str | None] = mapped_column(String(500))
+    error: Mapped[str | None] = mapped_column(String(200))
+    duration_ms: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    attempted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (UniqueConstraint("subscription_id", "event_id"),
+                      Index("ix_webhook_deliveries_due", "status", "next_attempt_at"))

@@ -8,7 +8,11 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from marshmallow import Schema, fields, validate
 
+from services.common.policy import API_KEY_ROLE
+from services.contracts import EVENTS
+
 from .api import JSON, Endpoint, endpoint_of
+from .partners import scopes, signing
 from .schemas import ErrorBody
 
 _METHODS = ("get", "post", "put", "patch", "delete")
@@ -127,6 +131,11 @@ def build(routes: list[tuple[str, object]], version: str = "1.0.0") -> dict:
     assert plugin.converter is not None  # made by APISpec's init_spec
     plugin.converter.add_attribute_function(_enforced(_request_schemas(routes)))
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
+    spec.components.security_scheme("apiKey", {
+        "type": "http", "scheme": "bearer", "bearerFormat": "API key (`ask_…`, POST /v1/api-keys)",
+        "description": "A machine client's key: `Authorization: Bearer ask_…`. It reaches only its stores and the "
+                       "operations its scopes open (`x-api-key-scope`); 429 with `Retry-After` and `RateLimit-*` "
+                       "headers above its calls a minute."})
     spec.components.schema("ErrorBody", schema=ErrorBody)
     for path, resource in routes:
         operations = {}
@@ -136,7 +145,35 @@ def build(routes: list[tuple[str, object]], version: str = "1.0.0") -> dict:
                 operations[method] = _operation(meta, path, method)
         if operations:
             spec.path(path=path, operations=operations)
-    return spec.to_dict()
+    hooks = _webhooks(spec)
+    return {**spec.to_dict(), "x-webhooks": hooks}
+
+
+def _webhooks(spec: APISpec) -> dict:
+    """What the webhook deliverer posts, per event type and contract version, generated from the contracts
+    the services publish under (services/contracts): OpenAPI 3.1's `webhooks` object, carried as an
+    extension because this document is 3.0 (what the fuzzer and the validators read)."""
+    hooks = {}
+    for (source, fact, version), contract in sorted(EVENTS.items()):
+        name = f"{source}.{fact}"
+        component = f"Event{''.join(part.capitalize() for part in name.replace('.', '_').split('_'))}V{version}"
+        spec.components.schema(component, schema=contract)
+        hooks[name] = {"post": {
+            "summary": f"{name} (version {version})",
+            "parameters": [
+                {"in": "header", "name": signing.HEADER, "required": True, "schema": {"type": "string"},
+                 "description": "`t=<unix seconds>,v1=<hex HMAC-SHA256 of \"<t>.<body>\" under the webhook's secret>`"},
+                {"in": "header", "name": "Webhook-Id", "required": True, "schema": {"type": "string"},
+                 "description": "The event's id: the same on every retry (de-duplicate by it)"}],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "required": ["id", "type", "version", "occurred_at", "store_id", "data"],
+                "properties": {"id": {"type": "string"}, "type": {"type": "string", "enum": [name]},
+                               "version": {"type": "integer", "enum": [version]},
+                               "occurred_at": {"type": "string", "format": "date-time"},
+                               "store_id": {"type": "string"},
+                               "data": {"$ref": f"#/components/schemas/{component}"}}}}}},
+            "responses": {"2XX": {"description": "Taken; anything else (or no answer within 5 s) is retried"}}}}
+    return hooks
 
 
 def _operation(meta: Endpoint, path: str, method: str) -> dict:
@@ -176,6 +213,10 @@ def _operation(meta: Endpoint, path: str, method: str) -> dict:
         operation["parameters"].append({"in": "header", "name": "Idempotency-Key", "required": False,
                                         "schema": {"type": "string", "maxLength": 200}})
     operation["security"] = [] if meta.roles is None else [{"bearer": []}]
+    scope = scopes.scope_needed(method, path)
+    if meta.roles is not None and API_KEY_ROLE in meta.roles and scope is not None:
+        operation["security"].append({"apiKey": []})
+        operation["x-api-key-scope"] = scope
     return operation
 
 
@@ -200,7 +241,7 @@ def _error_codes(meta: Endpoint, path: str, method: str) -> set[int]:
     if "{" in path:
         codes.add(404)
     if meta.roles is not None:
-        codes |= {401, 403, 503}
+        codes |= {401, 403, 429, 503}  # 429: the caller's rate limit (gateway/partners/limits.py)
         if method != "get":
             codes.add(409)  # a conflict or an illegal state transition
     if meta.idempotent:

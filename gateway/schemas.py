@@ -71,6 +71,9 @@ ERROR_CODES += (  # the customer channel's sign-in (gateway/customer/codes.py)
 ERROR_CODES += (  # who may: a role's or a store's refusal (services/common/policy.py and the rules that need a role)
     "needs_manager", "needs_hq", "store_out_of_scope", "customer_only", "own_account_only")
 
+ERROR_CODES += (  # the partner API (gateway/partners): a key's scopes, an inactive key rotated
+    "api_key_scope", "api_key_inactive", "webhook_url_refused")
+
 ERROR_CODES += (  # payments through a provider (finance, issue 22)
     "payment_provider_unavailable", "payment_provider_refused", "payment_intent_state", "notification_rejected")
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Any, Callable
 
 import falcon
 from sqlalchemy.orm import sessionmaker
@@ -37,6 +38,8 @@ class Deps:
     rpc: RpcClient
     auth: Authenticator
     identity_db: sessionmaker
+    admission: Callable[[falcon.Request, falcon.Response, Any], None]
+    """After authentication: an API key's scopes, the caller's rate limit (gateway/partners/admission.py)."""
     storage: Storage = field(default_factory=storage_from_env)
     """Where attachment bytes are (`STORAGE_BACKEND`)."""
     sms: SmsSender = field(default_factory=sms_sender_from_env)

@@ -6,6 +6,7 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 
 from sqlalchemy import DateTime, Engine, MetaData, TypeDecorator, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -108,3 +109,8 @@ class UTCDateTime(TypeDecorator):
         if value is not None and value.tzinfo is None:
             return value.replace(tzinfo=timezone.utc)
         return value
+
+
+def dialect_insert(session: Session):
+    """The `insert` of the session's dialect (PostgreSQL or SQLite), for `on_conflict_do_update`."""
+    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert

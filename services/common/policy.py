@@ -105,3 +105,9 @@ def required_store(actor: Actor, store_id: str | None, what: str) -> str:
                       code="store_required")
     require_store(actor, store_id)
     return store_id
+
+
+API_KEY_ROLE = "store_manager"
+"""What a machine client's API key acts as in the services: a store manager of the key's stores only
+(so the services' store scope holds for keys as for staff), narrowed further at the gateway to the
+operations its scopes name (gateway/partners/scopes.py). HQ-only operations are never a key's."""

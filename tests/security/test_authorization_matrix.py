@@ -75,6 +75,16 @@ TABLE = [
     row("POST", "/v1/users", MANAGERS, body={"username": "{uniq}", "password": "Pa55-word-1", "role": "cashier",
                                              "store_ids": ["{store_id}"]}),
     row("PATCH", "/v1/users/{user_id}", MANAGERS, body={"display_name": "改名"}),
+    # -- the partner API: keys and webhooks
+    row("GET", "/v1/api-keys", MANAGERS, query=S),
+    row("POST", "/v1/api-keys", MANAGERS, body={"name": "对接", "scopes": ["stock:read"], "store_ids": ["{store_id}"]}),
+    row("POST", "/v1/api-keys/{key_id}/rotate", MANAGERS, body={"overlap_minutes": 0}),
+    row("POST", "/v1/api-keys/{key_id}/revoke", MANAGERS),
+    row("GET", "/v1/webhooks", MANAGERS, query=S),
+    row("POST", "/v1/webhooks", MANAGERS, body={"url": "http://127.0.0.1:9/hooks", "store_ids": ["{store_id}"],
+                                                "event_types": ["sales.order_confirmed"]}),
+    row("GET", "/v1/webhooks/{webhook_id}/deliveries", MANAGERS),
+    row("POST", "/v1/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver", MANAGERS),
     # -- crm: customers and vehicles are the chain's
     row("GET", "/v1/customers", STAFF, CHAIN),
     row("POST", "/v1/customers", FRONT_DESK,
@@ -379,4 +389,41 @@ def test_roles_and_stores(chain, entry: Row):
             want, got = expected(entry, role, scope), reply.status_code
             if got >= 500 or got == 401 or (want == "403") != (got == 403):
                 wrong.append(f"{role} on the {scope} store: {got} (expected {want}): {reply.text[:300]}")
+    wrong += _keys_beyond_their_grants(chain, entry)
     assert not wrong, f"{entry.key}:\n  " + "\n  ".join(wrong)
+
+
+KEY_AREAS = {
+    "customers": ("customers", "vehicles", "follow-ups", "complaints", "reminders"),
+    "appointments": ("appointments",),
+    "quotes": ("visits", "quotes", "declined-work", "test-drives"),
+    "orders": ("orders",),
+    "work_orders": ("work-orders", "technicians", "bays", "bay-plan", "crew-board", "workshop-stats"),
+    "stock": ("parts", "suppliers", "stock", "purchase-orders", "transfers", "stocktakes"),
+    "invoices": ("invoices", "payments", "payment-intents", "member-cards"),
+    "ledger": ("ledger", "reports", "expenses"),
+}
+"""The documents each API key area covers (README, Partner API); everything else is never a key's."""
+
+
+def key_area(path: str) -> str | None:
+    segment = path.split("/")[2] if path.startswith("/v1/") else None
+    return next((area for area, segments in KEY_AREAS.items() if segment in segments), None)
+
+
+def _keys_beyond_their_grants(chain, entry: Row) -> list[str]:
+    """The row with API keys of store A: a key with the operation's area (write, or read for a GET) acts
+    as a manager of store A only; without it, or outside every area, or on an HQ-only operation: 403."""
+    area, reads = key_area(entry.path), entry.method == "GET"
+    opened = area is not None and "store_manager" in entry.roles
+    cases = [("write", opened), ("read", opened and reads)] + ([(f"no {area}", False)] if area else [])
+    wrong = []
+    for grant, allowed in cases:
+        for scope in ("own", "other") if entry.scope == STORE else ("own",):
+            reply = send(chain, chain.keys[grant], entry, scope)
+            assert_no_leak(chain, reply, "store_manager")
+            refused = not allowed or scope == "other"
+            if reply.status_code >= 500 or reply.status_code == 401 or refused != (reply.status_code == 403):
+                wrong.append(f"key ({grant}) on the {scope} store: {reply.status_code} "
+                             f"(expected {'403' if refused else 'not 401/403'}): {reply.text[:300]}")
+    return wrong

@@ -60,6 +60,8 @@ class Chain:
     phones: list[str] = field(default_factory=list)
     """Every customer mobile registered here, in full."""
     passwords: list[str] = field(default_factory=list)
+    keys: dict[str, requests.Session] = field(default_factory=dict)
+    """API keys of store A by their grants (`_matrix_keys`)."""
 
     @property
     def url(self) -> str:
@@ -117,7 +119,44 @@ def build(stack: Stack) -> Chain:
     chain.ids["other"] = {**common, **_documents(chain, stores["B"]["id"], stores["C"]["id"], sku, supplier["id"],
                                                   package["code"], None)}
     chain.ids["own"].update(_spare_customers(chain))
+    for scope, store in (("own", stores["A"]), ("other", stores["B"])):  # what the matrix revokes and rotates
+        chain.ids[scope]["key_id"] = _api_key(chain, [store["id"]], ["stock:read"])["id"]
+        chain.ids[scope].update(_webhook(chain, store["id"]))
+    chain.keys = _matrix_keys(chain, stores["A"]["id"])
     return chain
+
+
+KEY_AREAS = ("customers", "appointments", "quotes", "orders", "work_orders", "stock", "invoices", "ledger")
+"""The areas of API key scopes (README, Partner API)."""
+
+
+def _api_key(chain: Chain, store_ids: list[str], scopes: list[str]) -> dict:
+    return ok(chain.admin.post(f"{chain.url}/v1/api-keys", json={
+        "name": unique("安全测试密钥"), "scopes": scopes, "store_ids": store_ids, "rate_per_minute": 60000}))
+
+
+def _webhook(chain: Chain, store_id: str) -> dict[str, str]:
+    """A webhook of the store (to a port nobody answers) and a delivery of it to redeliver."""
+    hook = ok(chain.admin.post(f"{chain.url}/v1/webhooks", json={
+        "url": "http://127.0.0.1:9/hooks", "event_types": ["crm.customer_registered"], "store_ids": [store_id]}))
+    _customer(chain, store_id)
+    delivery = eventually(lambda: ok(chain.admin.get(f"{chain.url}/v1/webhooks/{hook['id']}/deliveries"))["items"],
+                          "a delivery of the store's webhook")[0]
+    return {"webhook_id": hook["id"], "delivery_id": delivery["id"]}
+
+
+def _matrix_keys(chain: Chain, store_id: str) -> dict[str, requests.Session]:
+    """Keys of store A: `write` (every area's write scope), `read` (every area's read scope) and
+    `no <area>` (every write scope but that area's)."""
+    grants = {"write": [f"{area}:write" for area in KEY_AREAS], "read": [f"{area}:read" for area in KEY_AREAS],
+              **{f"no {area}": [f"{other}:write" for other in KEY_AREAS if other != area] for area in KEY_AREAS}}
+    sessions = {}
+    for name, scopes in grants.items():
+        secret = _api_key(chain, [store_id], scopes)["secret"]
+        chain.passwords.append(secret)  # never in an answer or a log line
+        sessions[name] = requests.Session()
+        sessions[name].headers["Authorization"] = f"Bearer {secret}"
+    return sessions
 
 
 def _account(chain: Chain, role: str, store_ids: list[str]) -> tuple[dict, requests.Session]:

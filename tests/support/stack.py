@@ -47,7 +47,11 @@ class Stack:
                     "GATEWAY_PORT": str(self.port), "GATEWAY_HOST": "127.0.0.1",
                     "GATEWAY_WORKERS": str(gateway_workers), "RPC_TIMEOUT": "3", "PYTHONUNBUFFERED": "1",
                     "EVENT_RETRY_DELAYS_MS": "200,400", "DB_POOL_SIZE": "3", "DB_MAX_OVERFLOW": "5",
-                    "PAYMENT_POLL_SECONDS": "2", **sandbox_env, **(extra_env or {})}
+                    "PAYMENT_POLL_SECONDS": "2",
+                    # tests drive one account far harder than a person does; the limit is tested on its own
+                    "USER_RATE_PER_MINUTE": "100000",
+                    # webhooks go to receivers the tests start on this machine, retried quickly
+                    "WEBHOOK_ALLOW_PRIVATE": "1", "WEBHOOK_BACKOFF_SECONDS": "0.5", **sandbox_env, **(extra_env or {})}
         self.processes: dict[str, subprocess.Popen] = {}
         self.metrics_ports: dict[str, int] = {}  # each service process's METRICS_PORT
         self.service_runner = service_runner  # a test-only runner injects a fault (tests/support/doubled_runner.py)
@@ -82,6 +86,10 @@ class Stack:
         self._spawn("alipay", [sys.executable, "-m", "deploy.sandboxes.alipay", "--port", str(self.alipay_port),
                                "--dir", str(self.log_dir / "alipay")])
 
+    def start_webhooks(self) -> None:
+        """The webhook deliverer (gateway/partners/deliverer.py), as `make run`."""
+        self._spawn("webhooks", [sys.executable, "-m", "gateway.partners.deliverer"])
+
     def start_gateway(self) -> None:
         self._spawn("gateway", [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py", "gateway.wsgi:app"])
 
@@ -94,6 +102,7 @@ class Stack:
             for name in SERVICES:
                 self.start_service(name)
             self.start_gateway()
+            self.start_webhooks()
             self.wait_ready()
         except BaseException:
             self.stop()

@@ -95,7 +95,7 @@ def test_openapi_is_generated_from_the_schemas(app):
     spec = app.simulate_get("/openapi.json").json
     login = spec["paths"]["/v1/auth/login"]["post"]
     assert login["security"] == [] and "422" in login["responses"]
-    assert spec["paths"]["/v1/customers"]["get"]["security"] == [{"bearer": []}]
+    assert spec["paths"]["/v1/customers"]["get"]["security"] == [{"bearer": []}, {"apiKey": []}]
     assert "VehicleCreate" in spec["components"]["schemas"]
 
 

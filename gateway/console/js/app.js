@@ -15,6 +15,7 @@ import * as technicians from "./screens/technicians.js";
 import * as users from "./screens/users.js";
 import * as store from "./screens/store.js";
 import * as payables from "./screens/payables.js";
+import * as partners from "./screens/partners.js";
 
 const FRONT = ["hq_admin", "store_manager", "service_advisor"];
 const SCREENS = {
@@ -31,6 +32,7 @@ const SCREENS = {
   users: { module: users, roles: ["hq_admin", "store_manager"] },
   store: { module: store, roles: ["hq_admin", "store_manager"] },
   payables: { module: payables, roles: ["hq_admin", "store_manager"] },
+  partners: { module: partners, roles: ["hq_admin", "store_manager"] },
 };
 const HOME = { hq_admin: "dashboard", store_manager: "board", service_advisor: "reception",
                technician: "tech", cashier: "cashier" };

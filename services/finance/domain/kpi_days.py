@@ -10,8 +10,9 @@ from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import Connection, Table, text
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+
+from services.common.db import dialect_insert
 
 from ..models import Invoice, KpiDay, KpiDayCategory, KpiMonth, KpiMonthCategory
 
@@ -32,8 +33,7 @@ def line_category(line) -> str:
 
 def _add(session: Session, table: Table, keys: dict, amounts: dict) -> None:
     """Insert the row or add `amounts` to it, atomically (one statement, the row locked to commit)."""
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    statement = insert(table).values(**keys, **amounts)
+    statement = dialect_insert(session)(table).values(**keys, **amounts)
     session.execute(statement.on_conflict_do_update(
         index_elements=list(keys), set_={name: table.c[name] + statement.excluded[name] for name in amounts}))
 

@@ -1,0 +1,156 @@
+"""Webhooks in process (SQLite identity, no broker): subscriptions scoped to the caller's stores and refused
+for private addresses unless allowed; an event fans out once per subscription of its type and store, however
+often the bus hands it over; attempts back off, are given up on after a day, and a subscription that keeps
+failing is disabled; redelivery sends again; signatures verify within the replay window only."""
+from __future__ import annotations
+
+import dataclasses
+import json
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import update
+
+from gateway.models import WebhookDelivery
+from gateway.partners import signing, webhooks
+from gateway.partners.deliverer import Deliverer, DelivererSettings, queue
+from services.common.db import utcnow
+from services.common.errors import Invalid
+from tests.support.receiver import Receiver
+
+
+def store(app, code: str) -> str:
+    return app.simulate_post("/v1/stores", json={"code": code, "name": f"门店{code}"}).json["id"]
+
+
+@pytest.fixture
+def stores(app):
+    return store(app, "WA"), store(app, "WB")
+
+
+def subscribe(app, store_ids, **body):
+    app.deps.settings = dataclasses.replace(app.deps.settings, webhook_allow_private=True)
+    reply = app.simulate_post("/v1/webhooks", json={
+        "url": "http://127.0.0.1:9/hook", "event_types": ["crm.customer_registered"], "store_ids": store_ids, **body})
+    assert reply.status_code == 201, reply.text
+    return reply.json
+
+
+def envelope(store_id: str, event_id: str = "evt-1") -> dict:
+    return {"event_id": event_id, "type": "crm.customer_registered", "version": 1, "store_id": store_id,
+            "occurred_at": "2026-12-06T08:00:00+00:00",
+            "payload": {"customer_id": "C1", "name": "王车主", "home_store_id": store_id, "source": None,
+                        "marketing_consent": False, "tags": []}}
+
+
+def test_a_private_address_is_refused_unless_allowed(app, stores):
+    reply = app.simulate_post("/v1/webhooks", json={
+        "url": "http://169.254.169.254/latest", "event_types": ["crm.customer_registered"], "store_ids": [stores[0]]})
+    assert reply.status_code == 422 and reply.json["error"]["code"] == "webhook_url_refused"
+    for url in ("http://127.0.0.1/x", "http://10.0.0.8/x", "http://[::1]/x", "http://localhost/x"):
+        with pytest.raises(Invalid):
+            webhooks.check_url(url, allow_private=False)
+    webhooks.check_url("http://127.0.0.1/x", allow_private=True)
+
+
+def test_the_secret_is_answered_once_and_types_come_from_the_contracts(app, stores):
+    created = subscribe(app, [stores[0]])
+    assert len(created["secret"]) >= 32 and created["status"] == "active"
+    assert "secret" not in app.simulate_get("/v1/webhooks").json["items"][0]
+    bad = app.simulate_post("/v1/webhooks", json={"url": "http://127.0.0.1/x", "event_types": ["crm.nothing"],
+                                                  "store_ids": [stores[0]]})
+    assert bad.status_code == 422
+    assert "sales.order_confirmed" in webhooks.EVENT_TYPES and "finance.payment_received" in webhooks.EVENT_TYPES
+    bound = {(b.exchange.name, b.routing_key) for b in queue().bindings}
+    assert ("crm.events", "customer_registered") in bound and ("inventory.events", "stock_low") in bound
+
+
+def test_an_event_reaches_its_stores_subscriptions_once(app, stores):
+    a, b = subscribe(app, [stores[0]]), subscribe(app, [stores[1]])
+    other_type = subscribe(app, [stores[0]], event_types=["sales.order_confirmed"])
+    with app.deps.identity_db() as session, session.begin():
+        assert webhooks.fan_out(session, envelope(stores[0])) == 1
+        assert webhooks.fan_out(session, envelope(stores[0])) == 0  # handed over twice: still one delivery
+    rows = {s["id"]: app.simulate_get(f"/v1/webhooks/{s['id']}/deliveries").json["items"] for s in (a, b, other_type)}
+    assert len(rows[a["id"]]) == 1 and rows[b["id"]] == [] and rows[other_type["id"]] == []
+    body = json.loads(rows[a["id"]][0]["request_body"])
+    assert body["id"] == "evt-1" and body["type"] == "crm.customer_registered" and body["data"]["name"] == "王车主"
+
+
+def test_attempts_back_off_then_are_given_up_and_the_subscription_disabled(app, stores):
+    created = subscribe(app, [stores[0]])
+    with app.deps.identity_db() as session, session.begin():
+        for n in range(webhooks.DISABLE_AFTER):
+            webhooks.fan_out(session, envelope(stores[0], f"evt-{n}"))
+    with app.deps.identity_db() as session, session.begin():
+        deliveries = session.query(WebhookDelivery).all()
+        first = deliveries[0]
+        webhooks.record(session, first, 500, "no", None, 12, base_seconds=10, now=first.created_at)
+        assert first.status == "pending" and first.next_attempt_at - first.created_at == timedelta(seconds=10)
+        webhooks.record(session, first, None, None, "ConnectTimeout", 5000, base_seconds=10, now=first.created_at)
+        assert first.next_attempt_at - first.created_at == timedelta(seconds=20)
+        for delivery in deliveries:  # a day later
+            webhooks.record(session, delivery, 503, "down", None, 3, base_seconds=10,
+                            now=delivery.created_at + timedelta(days=1))
+            assert delivery.status == "failed"
+    listed = app.simulate_get("/v1/webhooks").json["items"][0]
+    assert listed["status"] == "disabled" and listed["failures"] == webhooks.DISABLE_AFTER
+    log = app.simulate_get(f"/v1/webhooks/{created['id']}/deliveries", params={"status": "failed"})
+    delivery = log.json["items"][0]
+    assert delivery["response_status"] == 503 and delivery["response_body"] == "down"
+    again = app.simulate_post(f"/v1/webhooks/{created['id']}/deliveries/{delivery['id']}/redeliver")
+    assert again.status_code == 200 and again.json["status"] == "pending"
+    assert app.simulate_get("/v1/webhooks").json["items"][0]["status"] == "active"
+
+
+def test_a_store_manager_sees_and_makes_webhooks_of_their_stores_only(app, stores):
+    theirs = subscribe(app, [stores[1]])
+    app.simulate_post("/v1/users", json={"username": "mgr-w", "password": "Pa55-word-1", "role": "store_manager",
+                                         "store_ids": [stores[0]]})
+    token = app.simulate_post("/v1/auth/login", json={"username": "mgr-w", "password": "Pa55-word-1"},
+                              headers={"Authorization": ""}).json["access_token"]
+    manager = {"Authorization": f"Bearer {token}"}
+    body = {"url": "http://127.0.0.1/x", "event_types": ["crm.customer_registered"], "store_ids": [stores[1]]}
+    assert app.simulate_post("/v1/webhooks", json=body, headers=manager).status_code == 403
+    assert app.simulate_get(f"/v1/webhooks/{theirs['id']}/deliveries", headers=manager).status_code == 403
+    assert app.simulate_get("/v1/webhooks", headers=manager).json["items"] == []
+
+
+def test_a_signature_verifies_within_the_replay_window_only():
+    body = b'{"id":"evt-1"}'
+    header = signing.sign("s3cret", body, timestamp=1_700_000_000)
+    assert signing.verify("s3cret", body, header, now=1_700_000_100)
+    assert not signing.verify("s3cret", body + b" ", header, now=1_700_000_100)
+    assert not signing.verify("other", body, header, now=1_700_000_100)
+    assert not signing.verify("s3cret", body, header, now=1_700_000_000 + signing.REPLAY_WINDOW_SECONDS + 1)
+
+
+def test_the_openapi_document_publishes_each_events_payload_from_its_contract(app):
+    document = app.simulate_get("/openapi.json").json
+    hook = document["x-webhooks"]["crm.customer_registered"]["post"]
+    data = hook["requestBody"]["content"]["application/json"]["schema"]["properties"]["data"]["$ref"]
+    component = document["components"]["schemas"][data.rsplit("/", 1)[1]]
+    assert {"customer_id", "name", "home_store_id"} <= set(component["properties"])
+    assert set(document["x-webhooks"]) == set(webhooks.EVENT_TYPES)
+    assert hook["parameters"][0]["name"] == signing.HEADER
+
+
+def test_the_deliverer_posts_signed_and_retries_a_refused_delivery(app, stores):
+    receiver = Receiver(fail_first=1)
+    try:
+        created = subscribe(app, [stores[0]], url=receiver.url)
+        receiver.secret = created["secret"]
+        deliverer = Deliverer(DelivererSettings(amqp_uri="amqp://unused", database_url=app.deps.settings.database_url,
+                                                allow_private=True))
+        with app.deps.identity_db() as session, session.begin():
+            webhooks.fan_out(session, envelope(stores[0]))
+        assert deliverer.send_due() == 1 and deliverer.send_due() == 0  # refused once: due again after the backoff
+        with app.deps.identity_db() as session, session.begin():
+            session.execute(update(WebhookDelivery).values(next_attempt_at=utcnow()))
+        assert deliverer.send_due() == 1
+        assert [a["status"] for a in receiver.of("evt-1")] == [500, 200]
+        assert all(a["verified"] for a in receiver.of("evt-1")) and receiver.events["evt-1"]["data"]["name"] == "王车主"
+        delivered = app.simulate_get(f"/v1/webhooks/{created['id']}/deliveries").json["items"][0]
+        assert delivered["status"] == "delivered" and delivered["attempts"] == 2 and delivered["response_status"] == 200
+    finally:
+        receiver.close()
