@@ -14,8 +14,9 @@ the file. Credentials go to the tools through PG* environment variables, never t
 Each database is consistent in itself, but the six are taken one after another: an event can be in its
 producer's restored outbox while the consumer's restore predates handling it (or it was still in a queue).
 So a restore marks every outbox event created since `--replay-hours` before the backup began as unsent: the
-services' outbox sweep publishes them again once they run, and each handler applies only those its
-database has not recorded in `processed_events` (deploy/k8s/README.md, "Backup and restore").
+services' outbox sweep publishes them again once they run (on a new broker, create the handler queues
+first: `python -m deploy.rabbitmq.migrate_queues`), and each handler applies only those its database has not
+recorded in `processed_events` (deploy/k8s/README.md, "Backup and restore").
 """
 from __future__ import annotations
 
