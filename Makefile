@@ -20,6 +20,7 @@ migrate: install
 
 run: install
 	deploy/ensure-infra.sh broker
+	$(BIN)/python -m deploy.rabbitmq.migrate_queues
 	$(BIN)/python -m services.common.migrate
 	ADMIN_PASSWORD="$${ADMIN_PASSWORD:-admin1234}" WEBHOOK_ALLOW_PRIVATE="$${WEBHOOK_ALLOW_PRIVATE:-1}" PATH="$(abspath $(BIN)):$$PATH" \
 		$(BIN)/python -m deploy.supervise

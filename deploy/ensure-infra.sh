@@ -21,7 +21,7 @@ wait_for() {  # what host port
 }
 
 broker() {
-  read -r host port < <("$PY" -c "import sys,urllib.parse as u; p=u.urlsplit(sys.argv[1]); print(p.hostname or 'localhost', p.port or 5672)" "$AMQP_URI")
+  read -r host port < <("$PY" -c "import sys,urllib.parse as u; p=u.urlsplit(sys.argv[1].split(';')[0]); print(p.hostname or 'localhost', p.port or 5672)" "$AMQP_URI")
   reachable "$host" "$port" && return 0
   if command -v rabbitmq-server >/dev/null 2>&1; then
     echo "starting the local rabbitmq-server ..."

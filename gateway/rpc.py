@@ -22,6 +22,7 @@ import pika
 from pika.exceptions import AMQPError
 from prometheus_client import Counter, Histogram
 
+from services.common.config import amqp_addresses
 from services.common.errors import DOMAIN_ERRORS
 
 log = logging.getLogger(__name__)
@@ -66,7 +67,7 @@ class _NotSent(Exception):
 class _Connection:
     """One broker connection, its channel and reply queue; used by one thread at a time."""
 
-    def __init__(self, parameters: pika.ConnectionParameters):
+    def __init__(self, parameters: list[pika.ConnectionParameters]):
         self.connection = pika.BlockingConnection(parameters)
         self.channel = self.connection.channel()
         self.channel.exchange_declare(RPC_EXCHANGE, exchange_type="topic", durable=True)
@@ -137,11 +138,12 @@ class RpcClient:
 
     def __init__(self, amqp_uri: str, *, timeout: float = 3.0, max_idle: int = 32,
                  connect_timeout: float = 2.0):
-        self.parameters = pika.URLParameters(amqp_uri)
-        self.parameters.heartbeat = 0  # idle pooled connections must not be dropped by the broker
-        self.parameters.connection_attempts = 1
-        self.parameters.socket_timeout = connect_timeout
-        self.parameters.blocked_connection_timeout = timeout
+        self.parameters = [pika.URLParameters(address) for address in amqp_addresses(amqp_uri)]  # tried in turn
+        for parameters in self.parameters:
+            parameters.heartbeat = 0  # idle pooled connections must not be dropped by the broker
+            parameters.connection_attempts = 1
+            parameters.socket_timeout = connect_timeout
+            parameters.blocked_connection_timeout = timeout
         self.timeout = timeout
         self._idle: queue.LifoQueue[_Connection] = queue.LifoQueue(maxsize=max_idle)
         self._opened = 0

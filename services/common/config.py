@@ -14,7 +14,13 @@ DEFAULT_AMQP_URI = "amqp://guest:guest@localhost:5672/"
 
 
 def amqp_uri() -> str:
+    """`AMQP_URI`: one broker, or the nodes of a cluster separated by `;` (kombu's failover form)."""
     return os.environ.get("AMQP_URI", DEFAULT_AMQP_URI)
+
+
+def amqp_addresses(uri: str) -> list[str]:
+    """Each broker address of an `AMQP_URI`, in the order a client tries them."""
+    return [part.strip() for part in uri.split(";") if part.strip()]
 
 
 def data_dir() -> Path:

@@ -13,13 +13,14 @@ import sys
 import pika
 
 from . import config
+from .queues import durable_arguments
 from .retries import ATTEMPTS_HEADER
 
 _ORIGIN_HEADERS = ("x-error", "x-original-queue", "x-original-exchange", "x-original-routing-key")
 
 
 def _channel(amqp_uri: str):
-    connection = pika.BlockingConnection(pika.URLParameters(amqp_uri))
+    connection = pika.BlockingConnection([pika.URLParameters(address) for address in config.amqp_addresses(amqp_uri)])
     channel = connection.channel()
     channel.confirm_delivery()
     return connection, channel
@@ -40,7 +41,7 @@ def list_dead_letters(service: str, amqp_uri: str, limit: int = 1000) -> list[di
     """Peek at the dead-letter queue; nothing is consumed."""
     connection, channel = _channel(amqp_uri)
     try:
-        channel.queue_declare(f"deadletter.{service}", durable=True)
+        channel.queue_declare(f"deadletter.{service}", durable=True, arguments=durable_arguments())
         found = []
         for _ in range(limit):
             method, properties, body = channel.basic_get(f"deadletter.{service}", auto_ack=False)
@@ -56,7 +57,7 @@ def replay_dead_letters(service: str, amqp_uri: str, limit: int = 1000) -> int:
     connection, channel = _channel(amqp_uri)
     replayed = 0
     try:
-        channel.queue_declare(f"deadletter.{service}", durable=True)
+        channel.queue_declare(f"deadletter.{service}", durable=True, arguments=durable_arguments())
         for _ in range(limit):
             method, properties, body = channel.basic_get(f"deadletter.{service}", auto_ack=False)
             if method is None:

@@ -17,6 +17,7 @@ from nameko.events import EventHandler
 
 from . import config
 from .metrics import EVENT_DEAD_LETTERS, EVENT_RETRIES
+from .queues import DEAD_LETTERING, durable_arguments, replicated
 
 log = logging.getLogger(__name__)
 
@@ -32,18 +33,23 @@ def retry_delays_ms() -> tuple[int, ...]:
 
 def dead_letter_queue(service_name: str) -> Queue:
     return Queue(f"deadletter.{service_name}", exchange=DEFAULT_EXCHANGE,
-                 routing_key=f"deadletter.{service_name}", durable=True)
+                 routing_key=f"deadletter.{service_name}", durable=True, queue_arguments=durable_arguments())
 
 
 def delay_queue(queue_name: str, delay_ms: int) -> Queue:
     return Queue(f"retry.{queue_name}.{delay_ms}", exchange=DEFAULT_EXCHANGE,
                  routing_key=f"retry.{queue_name}.{delay_ms}", durable=True,
-                 queue_arguments={"x-message-ttl": delay_ms, "x-dead-letter-exchange": "",
-                                  "x-dead-letter-routing-key": queue_name})
+                 queue_arguments=durable_arguments({
+                     "x-message-ttl": delay_ms, "x-dead-letter-exchange": "", "x-dead-letter-routing-key": queue_name,
+                     **DEAD_LETTERING}))
 
 
 class RetryingEventHandler(EventHandler):
-    """nameko's EventHandler with bounded, delayed retries and a dead-letter queue."""
+    """nameko's EventHandler with bounded, delayed retries and a dead-letter queue; its queue a quorum queue."""
+
+    def setup(self):
+        super().setup()
+        replicated(self.queue)
 
     def handle_message_processed(self, message, result=None, exc_info=None):
         if exc_info is None:

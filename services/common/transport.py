@@ -24,6 +24,8 @@ from nameko.constants import (AMQP_SSL_CONFIG_KEY, AMQP_URI_CONFIG_KEY, DEFAULT_
                               LOGIN_METHOD_CONFIG_KEY, NON_PERSISTENT, TRANSPORT_OPTIONS_CONFIG_KEY)
 from nameko.exceptions import UnserializableValueError, serialize
 
+from .queues import replicated
+
 
 class ReplyPublisher:
     """One broker connection per service process for RPC replies: transient, no confirms,
@@ -78,12 +80,13 @@ class RpcQueueConsumer(nameko_messaging.QueueConsumer):
 
 
 class RpcConsumer(nameko_rpc.RpcConsumer):
-    """nameko's RPC consumer with the reply path above, on its own queue consumer."""
+    """nameko's RPC consumer with the reply path above, on its own queue consumer; its queue a quorum queue."""
 
     queue_consumer = RpcQueueConsumer()
 
     def setup(self):
         super().setup()
+        replicated(self.queue)  # declared when the queue consumer starts, after every setup
         self.replies = ReplyPublisher(self.container.config)
 
     def stop(self):

@@ -9,12 +9,13 @@ from typing import Callable
 
 import eventlet
 from nameko.exceptions import RemoteError
-from nameko.rpc import RpcProxy
+from nameko.rpc import ReplyListener, RpcProxy
 from sqlalchemy.orm import Session
 
 from . import config
 from .dependencies import worker_sessions
 from .errors import DOMAIN_ERRORS, DomainError, Unavailable
+from .queues import transient
 from .transactions import before_remote_call
 
 UPSTREAM_TIMEOUT = config.rpc_timeout()
@@ -36,9 +37,20 @@ def as_domain_error(exc: RemoteError) -> DomainError | None:
     return error(str(exc.value)) if error else None
 
 
+class TransientReplyListener(ReplyListener):
+    """nameko's reply listener whose queue is not durable (`queues.transient`): a broker node that dies
+    takes it along instead of leaving a queue nobody can declare until that node is back."""
+
+    def setup(self):
+        super().setup()
+        transient(self.queue)
+
+
 class ServiceRpc(RpcProxy):
     """nameko's `RpcProxy` whose every call first passes the worker's database sessions through
     `before_remote_call`: refused inside a write transaction, a read-only one is ended."""
+
+    rpc_reply_listener = TransientReplyListener()
 
     def get_dependency(self, worker_ctx):
         return GuardedProxy(super().get_dependency(worker_ctx), self.target_service,

@@ -19,6 +19,7 @@ import pika
 import pytest
 import requests
 
+from services.common.queues import durable_arguments
 from tests.faults.conftest import own_stack
 
 pytestmark = pytest.mark.faults
@@ -44,7 +45,7 @@ class SlowResponder(threading.Thread):
         self.channel = self.connection.channel()
         self.channel.exchange_declare("nameko-rpc", exchange_type="topic", durable=True)
         queue = f"rpc-{service}"
-        self.channel.queue_declare(queue, durable=True)
+        self.channel.queue_declare(queue, durable=True, arguments=durable_arguments())  # as crm declares it
         self.channel.queue_bind(queue, "nameko-rpc", routing_key=f"{service}.*")
         self.channel.basic_consume(queue, self._on_request, auto_ack=True)
         self.delay = delay

@@ -5,6 +5,7 @@ compose does) and every name in it is looked up in the source tree.
 """
 from __future__ import annotations
 
+import copy
 import json
 import re
 import shlex
@@ -199,6 +200,8 @@ def problems(compose: dict) -> list[str]:
     if migrate.get("restart", "no") != "no":
         found.append("migrate: a one-shot job must not restart")
 
+    found += hardening_problems(compose)
+
     rabbit_check = argv(((services.get("rabbitmq") or {}).get("healthcheck") or {}).get("test", []))
     if "rabbitmq-diagnostics" not in rabbit_check or "ping" not in rabbit_check:
         found.append(f"rabbitmq: healthcheck {rabbit_check} is not rabbitmq-diagnostics ping")
@@ -211,10 +214,50 @@ def problems(compose: dict) -> list[str]:
     return found
 
 
+PASSWORD_DEFAULT = re.compile(r"\$\{(\w*PASSWORD\w*):-[^}]")
+STOP_TIMEOUT_DEFAULT = 50  # services.common.config.stop_timeout()
+
+
+def hardening_problems(compose: dict) -> list[str]:
+    """What production needs of every container: no default password (compose refuses to start without
+    one), logs rotated, CPU and memory limits, and for our processes a stop grace period longer than
+    STOP_TIMEOUT (graceful stop, then nameko's kill, then exit)."""
+    found = [f"a default password for {name}" for name in PASSWORD_DEFAULT.findall(COMPOSE_FILE.read_text())]
+    for name, svc in (compose.get("services") or {}).items():
+        options = (svc.get("logging") or {}).get("options") or {}
+        if not (options.get("max-size") and options.get("max-file")):
+            found.append(f"{name}: its log is not rotated (logging max-size and max-file)")
+        limits = ((svc.get("deploy") or {}).get("resources") or {}).get("limits") or {}
+        if name != "migrate" and not (limits.get("cpus") and limits.get("memory")):
+            found.append(f"{name}: no CPU and memory limits")
+        grace = str(svc.get("stop_grace_period", "10s"))
+        seconds = int(grace[:-1]) * (60 if grace.endswith("m") else 1) if grace[:-1].isdigit() else 0
+        if name in APP_PROCESSES and seconds <= STOP_TIMEOUT_DEFAULT:
+            found.append(f"{name}: stop_grace_period {grace} is not longer than STOP_TIMEOUT "
+                         f"({STOP_TIMEOUT_DEFAULT} s)")
+    return found
+
+
 # -- the tests ------------------------------------------------------------------------------
 
 def test_compose_file_matches_the_code(compose):
     assert problems(compose) == []
+
+
+@pytest.mark.parametrize("change, phrase", [
+    (lambda c: c["services"]["crm"].pop("stop_grace_period"), "crm: stop_grace_period"),
+    (lambda c: c["services"]["postgres"].pop("logging"), "postgres: its log is not rotated"),
+    (lambda c: c["services"]["gateway"].pop("deploy"), "gateway: no CPU and memory limits"),
+])
+def test_unhardened_compose_is_caught(compose, change, phrase):
+    broken = copy.deepcopy(compose)
+    change(broken)
+    assert any(phrase in problem for problem in hardening_problems(broken))
+
+
+def test_no_default_passwords_in_compose():
+    assert not PASSWORD_DEFAULT.findall(COMPOSE_FILE.read_text())
+    assert PASSWORD_DEFAULT.findall('RABBITMQ_DEFAULT_PASS: "${RABBITMQ_PASSWORD:-autoservice}"')
 
 
 def test_init_sql_creates_one_database_per_owner():

@@ -41,7 +41,7 @@ KUBECTL = shutil.which("kubectl")
 
 # Oldest cluster version the manifests support, and the newest schema kubernetes-validate ships.
 KUBE_VERSIONS = ("1.29", "1.37")
-CRD_KINDS = {"ScaledObject", "TriggerAuthentication"}
+CRD_KINDS = {"ScaledObject", "TriggerAuthentication", "RabbitmqCluster"}
 APP_PROCESSES = (*config.SERVICES, "gateway")
 
 # Measured on the dev machine (deploy/k8s/README.md, "Resources"): VmRSS of an idle service
@@ -684,12 +684,38 @@ def problems(docs: list[dict], overlay: str, queues: dict, secrets: list[dict] |
         if overlay == "production" and not secret_documented(readme, *ref):
             found.append(f"Secret {ref[0]} (key {ref[1]}) has no `kubectl create secret generic` in README")
 
-    # Where RabbitMQ and PostgreSQL are: external in production, StatefulSets in the trial.
+    # Where RabbitMQ and PostgreSQL are: production's broker a three-node RabbitmqCluster and its databases
+    # external, StatefulSets in the trial.
     statefulsets = objects(docs, "StatefulSet")
     if overlay == "production" and statefulsets:
-        found.append(f"production runs StatefulSets {sorted(statefulsets)}; its broker and databases are external")
+        found.append(f"production runs StatefulSets {sorted(statefulsets)}; its databases are external")
+    if overlay == "production":
+        found += broker_problems(docs)
     if overlay == "trial":
         found += trial_problems(docs, secrets or [])
+    return found
+
+
+def broker_problems(docs: list[dict]) -> list[str]:
+    """Production's RabbitMQ: one RabbitmqCluster (the cluster operator's) of an odd number of nodes, at least
+    three (a quorum queue keeps serving while a majority of its nodes is up), one per machine, a partitioned
+    minority pausing rather than diverging."""
+    clusters = objects(docs, "RabbitmqCluster")
+    if len(clusters) != 1:
+        return [f"production: {len(clusters)} RabbitmqClusters, not one three-node broker"]
+    [(name, cluster)] = clusters.items()
+    spec, found = cluster.get("spec") or {}, []
+    if cluster.get("apiVersion") != "rabbitmq.com/v1beta1":
+        found.append(f"RabbitmqCluster {name}: apiVersion {cluster.get('apiVersion')} is not rabbitmq.com/v1beta1")
+    replicas = spec.get("replicas", 1)
+    if replicas < 3 or replicas % 2 == 0:
+        found.append(f"RabbitmqCluster {name}: {replicas} nodes; quorum queues need an odd number, at least 3")
+    if "cluster_partition_handling = pause_minority" not in (spec.get("rabbitmq") or {}).get("additionalConfig", ""):
+        found.append(f"RabbitmqCluster {name}: a partitioned minority does not pause")
+    required = (((spec.get("affinity") or {}).get("podAntiAffinity") or {})
+                .get("requiredDuringSchedulingIgnoredDuringExecution") or [])
+    if not any(term.get("topologyKey") == "kubernetes.io/hostname" for term in required):
+        found.append(f"RabbitmqCluster {name}: two broker nodes may share a machine (no required anti-affinity)")
     return found
 
 
@@ -1004,6 +1030,11 @@ MUTATIONS = {
         triggers=[_trigger(d, "inventory", "rpc")]), "no trigger on its event queues"),
     "a StatefulSet in production": (lambda d: d.append({"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": {
         "name": "postgres", "namespace": d[0]["metadata"].get("namespace")}}), "production runs StatefulSets"),
+    "a one-node broker": (lambda d: _find(d, "RabbitmqCluster", "rabbitmq")["spec"].update(replicas=1),
+                          "quorum queues need an odd number"),
+    "no broker": (lambda d: _drop(d, "RabbitmqCluster", "rabbitmq"), "not one three-node broker"),
+    "brokers sharing a machine": (lambda d: _find(d, "RabbitmqCluster", "rabbitmq")["spec"].pop("affinity"),
+                                  "may share a machine"),
     "namespace mismatch": (lambda d: _find(d, "Deployment", "crm")["metadata"].update(namespace="default"),
                            "namespaces"),
     "another image": (lambda d: _main(d, "crm").update(image="autoservice:other"), "several images"),
