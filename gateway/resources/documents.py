@@ -55,12 +55,9 @@ class Printout(Resource):
             return StoreHeader(store_id), "Asia/Shanghai"
         return StoreHeader(store.name, store.address, store.phone), store.timezone
 
-    def with_findings(self, req: falcon.Request, sheet: Sheet, work_order_id: str | None) -> Sheet:
+    def with_findings(self, sheet: Sheet, findings: list[dict]) -> Sheet:
         """The sheet with a findings page: the work order's inspection findings and their photos (thumbnails,
         read from the object store)."""
-        if not work_order_id:
-            return sheet
-        findings = self.call(req, "workshop", "findings_for_print", work_order_id=work_order_id)["items"]
         photos = [[shot for shot in map(self.photo_bytes, finding["photos"]) if shot] for finding in findings]
         return dataclasses.replace(sheet, findings=printed_findings(findings, photos))
 
@@ -105,9 +102,10 @@ class WorkOrderPdf(Printout):
               roles=_roles_of(WorkOrderItem), produces=PDF)
     def on_get(self, req, resp, work_order_id: str):
         work_order = self.call(req, "workshop", "get_work_order", work_order_id=work_order_id)
-        parties, found = self.parties(req, work_order,
-                                      order=("sales", "get_order", {"order_id": work_order["order_id"]}))
-        sheet = self.with_findings(req, work_order_sheet(work_order, found["order"], parties), work_order["id"])
+        parties, found = self.parties(
+            req, work_order, order=("sales", "get_order", {"order_id": work_order["order_id"]}),
+            findings=("workshop", "findings_for_print", {"work_order_id": work_order["id"]}))
+        sheet = self.with_findings(work_order_sheet(work_order, found["order"], parties), found["findings"]["items"])
         return self.pdf(resp, sheet, f"work-order-{sheet.number}.pdf")
 
 
@@ -119,7 +117,9 @@ class InvoicePdf(Printout):
         parties, found = self.parties(req, invoice,  # the order: whether its prices include VAT
                                       order=("sales", "get_order", {"order_id": invoice["order_id"]}))
         sheet = invoice_sheet(invoice, parties, tax_inclusive=found["order"]["tax_inclusive"])
-        sheet = self.with_findings(req, sheet, found["order"].get("work_order_id"))
+        if work_order_id := found["order"].get("work_order_id"):
+            findings = self.call(req, "workshop", "findings_for_print", work_order_id=work_order_id)["items"]
+            sheet = self.with_findings(sheet, findings)
         return self.pdf(resp, sheet, f"invoice-{invoice['number']}.pdf")
 
 

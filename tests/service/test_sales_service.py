@@ -887,13 +887,13 @@ def test_a_drawn_contract_signature_matches_until_the_contract_changes_and_its_s
     quote = quote_with_lines(sales)
     sales().present_quote(quote["id"])
     sales().decide_quote(quote["id"], {"approved_line_ids": line_ids(quote), "declined_line_ids": []})
-    image = {"id": "01SIGNATURE000000000000000", "storage_key": "s1/01SIGNATURE000000000000000",
+    image = {"id": "s-01signature000000000000000", "storage_key": "s1/s-01signature000000000000000",
              "content_type": "image/png", "kind": "image", "size": 68, "sha256": "a" * 64, "signer": "张伟"}
     order = sales().contract_quote(quote["id"], {"payment_method": "cash", "signed_by": "张伟"}, signature=image)
     signature = order["signature"]
     assert (signature["id"], signature["signer"], signature["matches"]) == (image["id"], "张伟", True)
     again = sales().contract_quote(quote["id"], {"payment_method": "cash", "signed_by": "张伟"},
-                                   signature={**image, "id": "01SIGNATURE000000000000001"})
+                                   signature={**image, "id": "s-01signature000000000000001"})
     assert again["signature"]["id"] == image["id"]  # a repeated contract keeps the first signature
 
     erased = envelope("crm.customer_erased", {"customer_id": "c1", "erased_at": datetime.now(timezone.utc).isoformat()})

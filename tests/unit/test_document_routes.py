@@ -58,6 +58,7 @@ def documents(store_id: str, jobs: int = 2) -> dict:
         ("crm", "get_vehicle"): {"id": "v1", "plate": PLATE, "vin": VIN, "make": "丰田", "model": "凯美瑞",
                                  "mileage_km": 42_000},
         ("sales", "get_visit"): {"id": "vi1", "mileage_km": 45_000, "needs": ["maintenance", "刹车异响"]},
+        ("workshop", "findings_for_print"): {"items": []},
     }
 
 
@@ -124,7 +125,7 @@ def test_related_data_is_fetched_at_once_and_once_whatever_the_number_of_lines(a
     app.deps.rpc.behaviour.update({key: value for key, value in documents(shop, jobs=80).items()
                                    if key == ("workshop", "get_work_order")})
     app.deps.rpc.calls.clear()
-    together = threading.Barrier(4, timeout=10)  # breaks unless the four related reads are in flight together
+    together = threading.Barrier(5, timeout=10)  # breaks unless the five related reads are in flight together
     fake_call = app.deps.rpc.call
 
     def call(service, method, context=None, timeout=None, **kwargs):
@@ -136,7 +137,7 @@ def test_related_data_is_fetched_at_once_and_once_whatever_the_number_of_lines(a
     pages(app.simulate_get("/v1/work-orders/w1/pdf"))
     called = sorted((service, method) for service, method, _, _ in app.deps.rpc.calls)
     assert called == [("crm", "get_customer"), ("crm", "get_vehicle"), ("sales", "get_order"),
-                      ("sales", "get_visit"), ("workshop", "get_work_order")]
+                      ("sales", "get_visit"), ("workshop", "findings_for_print"), ("workshop", "get_work_order")]
 
 
 def test_roles_are_those_of_the_json_reads(app, shop):

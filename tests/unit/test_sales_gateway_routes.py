@@ -76,7 +76,7 @@ def test_openapi_documents_the_counter_and_the_catalogue(app):  # noqa: F811
         assert path in paths, path
     contract = paths["/v1/quotes/{quote_id}/contract"]["post"]
     assert any(p.get("name") == "Idempotency-Key" for p in contract["parameters"])
-    assert "signed_by" in spec["components"]["schemas"]["ContractIn"]["required"]
+    assert "signed_by" in spec["components"]["schemas"]["ContractBody"]["required"]
 
 
 def test_a_rule_s_own_code_and_params_reach_the_client(app):  # noqa: F811
