@@ -73,6 +73,8 @@ class Settings:
     admin_password: str | None = field(default_factory=lambda: os.environ.get("ADMIN_PASSWORD"))
     trusted_proxies: tuple[Network, ...] = field(default_factory=_trusted_proxies)
     services: tuple[str, ...] = common.SERVICES
+    sms: common.SmsSettings = field(default_factory=common.SmsSettings)
+    """Alibaba Cloud SMS for the one-time sign-in codes: the same adapter and variables as crm's messages."""
 
 
 def data_path(name: str) -> Path:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import requests
 
-from deploy.sandboxes import wechatpay
+from deploy.sandboxes import messaging, wechatpay
 from services.common.config import SERVICES
 from services.common.migrate import OWNERS, upgrade
 
@@ -38,6 +38,9 @@ class Stack:
         self.wechatpay_port = free_port()
         self.wechatpay_url = f"http://127.0.0.1:{self.wechatpay_port}"  # the WeChat Pay sandbox, as `make run`
         sandbox_env = wechatpay.credentials(log_dir / "wechatpay", self.wechatpay_url)
+        self.messaging_port = free_port()
+        self.messaging_url = f"http://127.0.0.1:{self.messaging_port}"  # the SMS and WeChat sandbox, as `make run`
+        sandbox_env.update(messaging.credentials(self.messaging_url))
         self.env = {**os.environ, **database_env, "AMQP_URI": amqp_uri, "DATA_DIR": str(log_dir),
                     "ADMIN_PASSWORD": ADMIN_PASSWORD,
                     "JWT_SECRET": "e2e-secret-of-at-least-thirty-two-bytes-" + log_dir.name,
@@ -75,6 +78,10 @@ class Stack:
         self._spawn("wechatpay", [sys.executable, "-m", "deploy.sandboxes.wechatpay", "--port",
                                   str(self.wechatpay_port), "--dir", str(self.log_dir / "wechatpay")])
 
+    def start_messaging(self) -> None:
+        self._spawn("messaging", [sys.executable, "-m", "deploy.sandboxes.messaging", "--port",
+                                  str(self.messaging_port)])
+
     def start_gateway(self) -> None:
         self._spawn("gateway", [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py", "gateway.wsgi:app"])
 
@@ -83,6 +90,7 @@ class Stack:
         self.migrate()
         try:
             self.start_wechatpay()
+            self.start_messaging()
             for name in SERVICES:
                 self.start_service(name)
             self.start_gateway()
