@@ -111,7 +111,7 @@ class QuoteLink(Resource):
             "customer_id": quote["customer_id"], "store_id": quote["store_id"], "template": "quote_ready",
             "params": {"number": quote["number"], "url": f"{req.prefix}{url}"}, "dedupe_key": f"link:{link.id}"})
         return LinkOut().dump({"id": link.id, "url": url, "expires_at": link.expires_at,
-                               "texted_to": message["to_masked"]})
+                               "texted_to": message["to_masked"] if message else None})
 
     @endpoint("Revoke every live link to this quote", tag=TAG, roles=COUNTER, response=LinksRevokedOut)
     def on_delete(self, req, resp, quote_id: str):
