@@ -101,13 +101,13 @@ class Providers:
         try:
             if item.channel == "wechat":
                 if not (item.openid and self.wechat.configured):
-                    return Outcome("refused", code="not_configured")
+                    return Outcome("refused", detail="not_configured")
                 return Outcome("sent", self.wechat.send(item.openid, template, item.params, item.params.get("url")))
             if not item.mobile:
-                return Outcome("refused", code="no_mobile")
+                return Outcome("refused", detail="no_mobile")
             return Outcome("sent", self.sms.send(item.mobile, template, item.params, out_id=item.id))
         except ProviderError as exc:
-            return Outcome("down" if exc.down else "refused", code=exc.code)
+            return Outcome("down" if exc.down else "refused", detail=exc.code)
 
     def receipt(self, item: Outgoing) -> Delivery | None:
         """The text's delivery as the provider reports it (None: the provider did not answer)."""

@@ -87,7 +87,7 @@ def test_a_check_in_texts_the_owner_once_and_the_receipt_marks_it_delivered(sess
 
 
 def test_a_provider_down_keeps_the_message_queued_with_the_reason_then_it_goes_out(session):
-    providers = FakeProviders(messages.Outcome("down", code="ServiceUnavailable"))
+    providers = FakeProviders(messages.Outcome("down", detail="ServiceUnavailable"))
     service = crm(session, providers)
     customer, vehicle = car(service)
     service.on_visit_checked_in(checked_in(customer, vehicle))
@@ -101,7 +101,7 @@ def test_a_provider_down_keeps_the_message_queued_with_the_reason_then_it_goes_o
 
 
 def test_retries_run_out_into_a_visible_failure_and_a_refusal_fails_at_once(session):
-    down = messages.Outcome("down", code="ServiceUnavailable")
+    down = messages.Outcome("down", detail="ServiceUnavailable")
     service = crm(session, FakeProviders(down, down, down))
     customer, vehicle = car(service)
     service.on_visit_checked_in(checked_in(customer, vehicle))
@@ -110,7 +110,7 @@ def test_retries_run_out_into_a_visible_failure_and_a_refusal_fails_at_once(sess
     message = session.query(Message).one()
     assert (message.status, message.failure_code, message.attempts) == ("failed", "retries_exhausted", 3)
 
-    refusing = crm(session, FakeProviders(messages.Outcome("refused", code="isv.MOBILE_NUMBER_ILLEGAL")))
+    refusing = crm(session, FakeProviders(messages.Outcome("refused", detail="isv.MOBILE_NUMBER_ILLEGAL")))
     other, other_vehicle = car(refusing)
     refusing.on_visit_checked_in(checked_in(other, other_vehicle))
     refusing.send_messages()
@@ -134,7 +134,7 @@ def test_an_undelivered_text_is_a_failure_with_the_operators_code(session):
 
 
 def test_a_follower_gets_wechat_and_a_refused_wechat_falls_back_to_a_text(session):
-    providers = FakeProviders(messages.Outcome("refused", code="errcode_43004"))
+    providers = FakeProviders(messages.Outcome("refused", detail="errcode_43004"))
     service = crm(session, providers)
     customer, vehicle = car(service, wechat_openid="oFollower123")
     service.on_visit_checked_in(checked_in(customer, vehicle))

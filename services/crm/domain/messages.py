@@ -55,10 +55,10 @@ class Outgoing:
 
 @dataclass(frozen=True)
 class Outcome:
-    """What the provider answered: `sent` (with its id), `down` (try again) or `refused` (its code)."""
+    """What the provider answered: `sent` (with its id), `down` (try again) or `refused` (the provider's code in `detail`)."""
     result: str
     provider_id: str | None = None
-    code: str | None = None
+    detail: str | None = None
 
 
 # -- queueing ------------------------------------------------------------------------------------
@@ -168,14 +168,14 @@ def record_outcome(session: Session, message_id: str, outcome: Outcome, now: dat
         message.next_attempt_at = now + RECEIPT_EVERY if message.channel == "sms" else None
     elif outcome.result == "refused" and message.channel == "wechat":
         message.channel, message.next_attempt_at = "sms", now  # no longer a follower: by text instead
-        message.failure_code, message.failure_detail = "wechat_refused", outcome.code
+        message.failure_code, message.failure_detail = "wechat_refused", outcome.detail
     elif outcome.result == "refused":
-        _finish(session, message, "failed", "provider_refused", outcome.code)
+        _finish(session, message, "failed", "provider_refused", outcome.detail)
     elif message.attempts > len(retry_delays):
-        _finish(session, message, "failed", "retries_exhausted", outcome.code)
+        _finish(session, message, "failed", "retries_exhausted", outcome.detail)
     else:
         message.next_attempt_at = now + timedelta(seconds=retry_delays[message.attempts - 1])
-        message.failure_code, message.failure_detail = "provider_down", outcome.code
+        message.failure_code, message.failure_detail = "provider_down", outcome.detail
 
 
 def _finish(session: Session, message: Message, status: str, code: str, detail: str | None = None) -> None:
