@@ -39,12 +39,11 @@ class Deps:
     identity_db: sessionmaker
     storage: Storage = field(default_factory=storage_from_env)
     """Where attachment bytes are (`STORAGE_BACKEND`)."""
-    sms: AliyunSms | None = None
+    sms: AliyunSms = field(init=False)
     """The one-time codes' SMS provider (`settings.sms`: Alibaba Cloud SMS, the local sandbox under `make run`)."""
 
     def __post_init__(self) -> None:
-        if self.sms is None:
-            self.sms = AliyunSms(self.settings.sms)
+        self.sms = AliyunSms(self.settings.sms)
 
 
 class Resource:

@@ -11,8 +11,9 @@ from services.crm.schemas import (AuditEntryOut, CampaignCreate, CampaignOut, Ca
                                   CampaignQuery, ComplaintCreate, ComplaintOut, ComplaintPatch, ComplaintQuery,
                                   CustomerCreate, CustomerListQuery, CustomerOut, CustomerPatch, FollowUpComplete,
                                   FollowUpOut, FollowUpQuery, HistoryEntryOut, HistoryQuery, MergeRequest,
-                                  MessageOut, MessageQuery, OutboxMessageOut, OutboxQuery, ReminderOut, ReminderQuery, SatisfactionOut,
-                                  SatisfactionQuery, ServiceIntervalIn, ServiceIntervalOut, StoreSettingsOut,
+                                  MessageOut, MessageQuery, OutboxMessageOut, OutboxQuery, ReminderOut, ReminderQuery,
+                                  SatisfactionOut, SatisfactionQuery, ServiceIntervalIn, ServiceIntervalOut,
+                                  StoreSettingsOut,
                                   StoreSettingsPatch, VehicleCreate, VehicleListQuery, VehicleOut, VehiclePatch)
 
 from ..api import ValidationFailed, endpoint

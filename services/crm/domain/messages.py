@@ -55,7 +55,8 @@ class Outgoing:
 
 @dataclass(frozen=True)
 class Outcome:
-    """What the provider answered: `sent` (with its id), `down` (try again) or `refused` (the provider's code in `detail`)."""
+    """What the provider answered: `sent` (with its id), `down` (try again) or `refused`; `detail` is the
+    provider's own code."""
     result: str
     provider_id: str | None = None
     detail: str | None = None
