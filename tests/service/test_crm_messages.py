@@ -163,3 +163,23 @@ def test_marketing_needs_consent_and_waits_out_the_stores_quiet_hours(session):
     assert (refused.status, refused.failure_code) == ("failed", "no_consent")
     assert waiting.status == "queued" and waiting.next_attempt_at == datetime(2026, 12, 7, 0, 0, tzinfo=timezone.utc)
     assert [item.id for item in messages.claim_due(session, waiting.next_attempt_at)] == [waiting.id]
+
+
+def test_a_finished_car_and_a_payment_text_the_owner_the_plate_and_the_amounts(session):
+    providers = FakeProviders()
+    service = crm(session, providers)
+    customer, vehicle = car(service)
+    now = datetime.now(timezone.utc).isoformat()
+    service.on_work_order_completed({**checked_in(customer, vehicle), "type": "workshop.work_order_completed",
+                                     "payload": {"work_order_id": "w1", "order_id": "o1", "store_id": "s1",
+                                                 "customer_id": customer["id"], "vehicle_id": vehicle["id"],
+                                                 "jobs": [], "parts_used": [], "comeback": False,
+                                                 "completed_at": now}})
+    service.on_payment_received({**checked_in(customer, vehicle), "type": "finance.payment_received",
+                                 "payload": {"payment_id": "p1", "invoice_id": "i1", "order_id": "o1",
+                                             "store_id": "s1", "customer_id": customer["id"], "method": "wechat",
+                                             "amount_fen": 123_450, "due_fen": 5_000}})
+    service.send_messages()
+    assert [(item.template, item.params) for item in providers.sent] == [
+        ("car_ready", {"plate": vehicle["plate"]}),
+        ("payment_receipt", {"amount": "¥1,234.50", "method": "微信支付", "due": "¥50.00"})]
