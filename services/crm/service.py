@@ -39,6 +39,7 @@ audit_out = AuditEntryOut()
 FOLLOW_UP_TICK_SECONDS = 30
 CAMPAIGN_TICK_SECONDS = 2
 MESSAGE_TICK_SECONDS = 1
+SERVICE_DUE_TICK_SECONDS = 3600
 
 
 class Sender(DependencyProvider):
@@ -339,6 +340,11 @@ class CrmService(ServiceBase):
             delivery = self.messaging.providers.receipt(item)
             if delivery is not None:
                 self._record_receipt(item.id, delivery.status, delivery.code)
+
+    @timer(interval=SERVICE_DUE_TICK_SECONDS)
+    @unit_of_work
+    def queue_service_due_reminders(self) -> None:
+        messages.queue_service_due(self.db, utcnow())
 
     @unit_of_work
     def _claim_messages(self) -> list[messages.Outgoing]:

@@ -12,7 +12,7 @@ from nameko.testing.services import worker_factory
 from services.common.context import Caller
 from services.common.messaging.sms import Delivery
 from services.crm.domain import messages
-from services.crm.models import Base, Message
+from services.crm.models import Base, Message, ServiceDue
 from services.crm.service import CrmService
 from tests.support import data
 from tests.support.service import sqlite_session
@@ -183,3 +183,23 @@ def test_a_finished_car_and_a_payment_text_the_owner_the_plate_and_the_amounts(s
     assert [(item.template, item.params) for item in providers.sent] == [
         ("car_ready", {"plate": vehicle["plate"]}),
         ("payment_receipt", {"amount": "¥1,234.50", "method": "微信支付", "due": "¥50.00"})]
+
+
+def test_a_car_due_within_a_week_reminds_a_consenting_owner_once(session):
+    service = crm(session, FakeProviders())
+    today = datetime.now(timezone.utc).date()
+    dues = {}
+    for name, consent, days in (("赵同意", True, 3), ("钱不同意", False, 3), ("孙还早", True, 30)):
+        customer, vehicle = car(service, marketing_consent=consent)
+        session.add(ServiceDue(vehicle_id=vehicle["id"], customer_id=customer["id"], store_id="s1",
+                               service_type="OIL-CHG", last_done_on=today, due_on=today + timedelta(days=days),
+                               reason="date"))
+        dues[name] = (customer, vehicle)
+    session.commit()
+    service.queue_service_due_reminders()
+    service.queue_service_due_reminders()  # the next hour: nothing new
+    queued = session.query(Message).filter_by(template="service_due").all()
+    customer, vehicle = dues["赵同意"]
+    assert [(m.customer_id, m.marketing) for m in queued] == [(customer["id"], True)]
+    assert queued[0].params["plate"] == vehicle["plate"]
+    assert queued[0].params["due_on"] == (today + timedelta(days=3)).isoformat()

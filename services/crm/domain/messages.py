@@ -25,8 +25,9 @@ from services.common.money import format_yuan
 from services.common.policy import sees_every_store
 from services.common.validators import mask_mobile
 
-from ..models import Customer, Message, Vehicle
+from ..models import Customer, Message, ServiceDue, Vehicle
 from .common import keyset_page, resolve_customer, store_settings, zone
+from .reminders import intervals
 
 QUIET_FROM, QUIET_UNTIL = time(21), time(8)
 LEASE = timedelta(minutes=2)
@@ -34,6 +35,8 @@ RECEIPT_EVERY = timedelta(seconds=5)
 RECEIPT_FOR = timedelta(hours=24)
 """After this long without a receipt the provider will not send one; the message stays `sent`."""
 BATCH = 50
+DUE_NOTICE = timedelta(days=7)
+"""A service-due reminder goes this long before the car is due."""
 FAILURE_CODES = ("customer_gone", "no_consent", "provider_refused", "retries_exhausted", "undeliverable",
                  "provider_down", "wechat_refused")
 METHOD_NAMES = {"cash": "现金", "card": "银行卡", "wechat": "微信支付", "alipay": "支付宝", "stored_value": "储值卡",
@@ -118,6 +121,27 @@ def on_payment_received(session: Session, event_id: str, payload: dict, now: dat
               "due": format_yuan(payload.get("due_fen") or 0)}
     queue(session, customer_id=payload["customer_id"], store_id=payload["store_id"], template="payment_receipt",
           params=params, dedupe_key=f"event:{event_id}", now=now)
+
+
+def queue_service_due(session: Session, now: datetime) -> int:
+    """A service-due reminder (marketing) for each car due within `DUE_NOTICE` whose owner consents, once
+    per due date (a due moved by the next service is a new reminder). Answers how many were queued."""
+    horizon = now.date() + DUE_NOTICE
+    dues = session.execute(select(ServiceDue, Vehicle.plate)
+                           .join(Vehicle, Vehicle.id == ServiceDue.vehicle_id)
+                           .join(Customer, Customer.id == ServiceDue.customer_id)
+                           .where(ServiceDue.due_on <= horizon, ServiceDue.due_on >= now.date() - timedelta(days=1),
+                                  Customer.marketing_consent.is_(True), Customer.erased_at.is_(None))
+                           .order_by(ServiceDue.due_on).limit(BATCH * 10)).all()
+    keys = {f"due:{due.id}:{due.due_on.isoformat()}": (due, plate) for due, plate in dues}
+    known = set(session.scalars(select(Message.dedupe_key).where(Message.dedupe_key.in_(keys)))) if keys else set()
+    names = intervals(session)
+    for key, (due, plate) in keys.items():
+        if key not in known:
+            queue(session, customer_id=due.customer_id, store_id=due.store_id, template="service_due",
+                  params={"plate": plate, "service": names.get(due.service_type, (due.service_type,))[0],
+                          "due_on": due.due_on.isoformat()}, dedupe_key=key, now=now)
+    return len(keys) - len(known)
 
 
 # -- sending (the timer) -------------------------------------------------------------------------
