@@ -1,7 +1,8 @@
 """The console's message log (消息记录) in Chromium, UI alone: an advisor's store checked in two cars (setup
 through the API: one owner's number is out of service at the operator); the advisor opens 消息记录 and
 sees to whom each text went (name, masked mobile), what it said, by which channel, that one was delivered
-and why the other failed, in Chinese, and narrows the log to the failed ones."""
+and why the other failed, in Chinese, narrows the log to the failed ones, and finds the same message on
+that customer's record (客户)."""
 from __future__ import annotations
 
 import pytest
@@ -62,3 +63,13 @@ def test_the_message_log_shows_delivered_and_failed_texts_with_the_reason_in_chi
     page.select_option("[name=status]", "failed")
     expect(log.locator("tr[data-message]")).to_have_count(1)
     expect(log.locator("tr[data-message]")).to_contain_text("吴停机")
+
+    page.click("#nav a[href='#/crm']")  # the same message on the customer's record
+    page.fill("[name=q]", lost)
+    page.locator("button:has-text('查找')").click()
+    page.locator(f"li[data-customer='{failed['id']}']").click()
+    on_record = page.locator("#customer-messages tr[data-message]")
+    expect(on_record).to_have_count(1)
+    expect(on_record).to_contain_text("到店接车")
+    expect(on_record.locator("[data-reason]")).to_have_text("运营商未能送达（停机、空号等）")
+    assert_all_chinese(page, username, lost)

@@ -18,19 +18,24 @@ export function render(root, ctx) {
   reload();
 }
 
+/** One message as a row: time, `who` (a cell, or nothing on the customer's own record), template,
+ * channel, status and why it failed or waits for a retry. */
+export function messageRow(m, tz, who = null) {
+  return h("tr", { "data-message": m.id, "data-status": m.status },
+    h("td", { class: "nowrap", text: dateTime(m.created_at, tz) }), who,
+    h("td", { text: named("template", m.template) }),
+    h("td", { text: named("channel", m.channel) }),
+    h("td", {}, badge(named("message", m.status), KIND[m.status])),
+    h("td", { "data-reason": "" }, m.failure_code ? named("failure", m.failure_code) : "",
+      m.failure_code && m.status === "queued" ? h("div", { class: "hint", text: `${t("message_retry_at")} ${dateTime(m.next_attempt_at, tz)}` }) : null));
+}
+
 async function load(ctx, list, status) {
   try {
     const query = { store_id: ctx.store.id, limit: 100, ...(status ? { status } : {}) };
     const { items } = await api.get("/v1/messages", query);
     fill(list, items.length ? table([["message_time"], ["message_to"], ["message_template"], ["message_channel"], ["message_status"], ["message_reason"]],
-      items.map((m) => h("tr", { "data-message": m.id, "data-status": m.status },
-        h("td", { class: "nowrap", text: dateTime(m.created_at, ctx.tz) }),
-        h("td", { class: "nowrap" }, h("b", { text: m.customer_name ?? "—" }), h("div", { class: "hint", text: m.to_masked ?? "" })),
-        h("td", { text: named("template", m.template) }),
-        h("td", { text: named("channel", m.channel) }),
-        h("td", {}, badge(named("message", m.status), KIND[m.status])),
-        h("td", { "data-reason": "" }, m.failure_code ? named("failure", m.failure_code) : "",
-          m.failure_code && m.status === "queued" ? h("div", { class: "hint", text: `${t("message_retry_at")} ${dateTime(m.next_attempt_at, ctx.tz)}` }) : null))))
+      items.map((m) => messageRow(m, ctx.tz, h("td", { class: "nowrap" }, h("b", { text: m.customer_name ?? "—" }), h("div", { class: "hint", text: m.to_masked ?? "" })))))
       : h("p", { class: "hint", text: t("none") }));
   } catch (error) {
     fill(list, h("p", { class: "form-error", text: `${t("error")}: ${error.message}` }));
