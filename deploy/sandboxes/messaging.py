@@ -5,8 +5,9 @@ Alibaba Cloud SMS (dysmsapi 2017-05-25, RPC style, `GET /`):
 - `Action=QuerySendDetails` (PhoneNumber, BizId, SendDate) → `SmsSendDetailDTOs` with SendStatus
   1 (waiting for the receipt), 2 (failed, ErrCode) or 3 (delivered, ErrCode DELIVERED).
 Every request must carry the known AccessKeyId, a fresh SignatureNonce, a Timestamp within 15 minutes
-and the HMAC-SHA1 `Signature` over its parameters (`SignatureDoesNotMatch` otherwise). Registered
-templates are the suite's (services/common/messaging/templates.py); a missing parameter is refused.
+and the HMAC-SHA1 `Signature` over its parameters (`SignatureDoesNotMatch` otherwise), computed with the
+adapter's `signature`, which Alibaba Cloud's published example pins (tests/integration/test_messaging_sandbox.py).
+Registered templates are the suite's (services/common/messaging/templates.py); a missing parameter is refused.
 
 WeChat official account (`/cgi-bin/...`): `GET /cgi-bin/token` (client_credential) → access_token for
 7200 s; `POST /cgi-bin/message/template/send?access_token=` → `{errcode: 0, msgid}` (40001 for an unknown

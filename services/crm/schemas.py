@@ -456,7 +456,6 @@ class OutboxMessageOut(Schema):
     to_masked = fields.String(allow_none=True, metadata={"description": "The customer's mobile, masked (138****5678)"})
     store_id = fields.String(allow_none=True)
     template = fields.String(metadata={"enum": list(TEMPLATES)})
-    params = fields.Dict(keys=fields.String(), values=fields.String())
     marketing = fields.Boolean()
     channel = fields.String(metadata={"enum": ["sms", "wechat"]})
     status = fields.String(metadata={"enum": list(OUTBOX_STATES)})

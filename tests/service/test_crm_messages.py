@@ -203,3 +203,17 @@ def test_a_car_due_within_a_week_reminds_a_consenting_owner_once(session):
     assert [(m.customer_id, m.marketing) for m in queued] == [(customer["id"], True)]
     assert queued[0].params["plate"] == vehicle["plate"]
     assert queued[0].params["due_on"] == (today + timedelta(days=3)).isoformat()
+
+
+def test_a_links_secret_is_kept_only_until_the_message_is_out(session):
+    providers = FakeProviders()
+    service = crm(session, providers)
+    customer, _ = car(service)
+    queued = service.queue_message({"customer_id": customer["id"], "store_id": "s1", "template": "quote_ready",
+                                    "params": {"number": "Q-1", "url": "https://x/m/#/link/SECRET"},
+                                    "dedupe_key": "link:1"})
+    assert "params" not in queued and queued["to_masked"].startswith(customer["mobile"][:3])
+    service.send_messages()
+    assert providers.sent[0].params["url"] == "https://x/m/#/link/SECRET"
+    message = session.query(Message).one()
+    assert message.status == "sent" and message.params == {"number": "Q-1", "url": ""}

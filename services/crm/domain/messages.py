@@ -35,6 +35,7 @@ RECEIPT_EVERY = timedelta(seconds=5)
 RECEIPT_FOR = timedelta(hours=24)
 """After this long without a receipt the provider will not send one; the message stays `sent`."""
 BATCH = 50
+SECRET_PARAMS = frozenset({"url", "code"})
 DUE_NOTICE = timedelta(days=7)
 """A service-due reminder goes this long before the car is due."""
 FAILURE_CODES = ("customer_gone", "no_consent", "provider_refused", "retries_exhausted", "undeliverable",
@@ -189,6 +190,7 @@ def record_outcome(session: Session, message_id: str, outcome: Outcome, now: dat
         return
     if outcome.result == "sent":
         message.status, message.provider_id, message.sent_at = "sent", outcome.provider_id, now
+        message.params = _without_secrets(message.params)
         message.failure_code = message.failure_detail = None
         message.next_attempt_at = now + RECEIPT_EVERY if message.channel == "sms" else None
     elif outcome.result == "refused" and message.channel == "wechat":
@@ -203,8 +205,14 @@ def record_outcome(session: Session, message_id: str, outcome: Outcome, now: dat
         message.failure_code, message.failure_detail = "provider_down", outcome.detail
 
 
+def _without_secrets(params: dict) -> dict:
+    """A link carries the customer's secret: crm keeps it only until the message is out."""
+    return {name: ("" if name in SECRET_PARAMS else value) for name, value in params.items()}
+
+
 def _finish(session: Session, message: Message, status: str, code: str, detail: str | None = None) -> None:
     message.status, message.next_attempt_at = status, None
+    message.params = _without_secrets(message.params)
     message.failure_code, message.failure_detail = code, (detail or None) and detail[:100]
 
 
