@@ -107,9 +107,9 @@ class QuoteLink(Resource):
             link, token = links.create(session, req.context.principal.id, quote)
         url = f"/m/#/link/{token}"
         # queued in crm's message outbox after the link is stored; crm texts (or sends by WeChat) it
-        message = self.call(req, "crm", "queue_message", data={
-            "customer_id": quote["customer_id"], "store_id": quote["store_id"], "template": "quote_ready",
-            "params": {"number": quote["number"], "url": f"{req.prefix}{url}"}, "dedupe_key": f"link:{link.id}"})
+        message = self.call(req, "crm", "queue_quote_link", data={
+            "quote_id": quote["id"], "link_id": link.id, "customer_id": quote["customer_id"],
+            "store_id": quote["store_id"], "number": quote["number"], "url": f"{req.prefix}{url}"})
         return LinkOut().dump({"id": link.id, "url": url, "expires_at": link.expires_at,
                                "texted_to": message["to_masked"] if message else None})
 

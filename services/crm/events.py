@@ -14,4 +14,5 @@ HANDLES = (
     ("finance", "refund_issued"),       # spend and points taken back
     ("workshop", "work_order_completed"),  # the owner's "car ready" message
     ("finance", "payment_received"),    # the owner's payment receipt
+    ("sales", "quote_presented"),       # the owner's "quote ready" (with the link when one is sent soon)
 )

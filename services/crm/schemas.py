@@ -433,13 +433,14 @@ class MessageOut(Schema):
 
 
 # -- messages to car owners (the outbox) -----------------------------------------------------------
-class OutboxMessageQueue(Schema):
+class QuoteLinkQueue(Schema):
+    """The decision link of a presented quote, to be sent to its customer (the gateway made the link)."""
+    quote_id = fields.String(required=True)
+    link_id = fields.String(required=True)
     customer_id = fields.String(required=True)
-    store_id = fields.String(load_default=None, allow_none=True)
-    template = fields.String(required=True, validate=validate.OneOf(list(TEMPLATES)))
-    params = fields.Dict(keys=fields.String(), values=fields.String(validate=validate.Length(max=200)),
-                         required=True)
-    dedupe_key = fields.String(required=True, validate=validate.Length(min=1, max=80))
+    store_id = fields.String(required=True)
+    number = fields.String(required=True, validate=validate.Length(max=40))
+    url = fields.String(required=True, validate=validate.Length(max=200))
 
 
 class OutboxQuery(ListQuery):

@@ -19,7 +19,7 @@ from .domain import history as projection
 from .schemas import (AuditEntryOut, CampaignCreate, CampaignOut, CampaignPreview, CampaignQuery, ComplaintCreate,
                       ComplaintOut, ComplaintPatch, ComplaintQuery, CustomerCreate, CustomerListQuery, CustomerOut,
                       CustomerPatch, FollowUpComplete, FollowUpOut, FollowUpQuery, HistoryEntryOut, HistoryQuery,
-                      MergeRequest, MessageOut, MessageQuery, OutboxMessageOut, OutboxMessageQueue, OutboxQuery,
+                      MergeRequest, MessageOut, MessageQuery, OutboxMessageOut, OutboxQuery, QuoteLinkQueue,
                       ReminderOut, ReminderQuery, SatisfactionOut,
                       SatisfactionQuery, ServiceIntervalIn, ServiceIntervalOut, StoreSettingsOut, StoreSettingsPatch,
                       VehicleCreate, VehicleListQuery, VehicleOut, VehiclePatch)
@@ -292,11 +292,13 @@ class CrmService(ServiceBase):
                  "to_masked": names.get(m.customer_id, (None, None))[1]} for m in items]
 
     @rpc
-    def queue_message(self, data: dict) -> dict | None:
-        """A message to a customer through the outbox (once per `dedupe_key`); None for an erased customer."""
-        request = load(OutboxMessageQueue(), data)
+    def queue_quote_link(self, data: dict) -> dict | None:
+        """A quote's decision link to its customer through the outbox; None for an erased customer."""
+        request = load(QuoteLinkQueue(), data)
         self.caller.require_store(request["store_id"])
-        message = messages.queue(self.db, now=utcnow(), **request)
+        message = messages.queue_quote_link(
+            self.db, quote_id=request["quote_id"], link_id=request["link_id"], customer_id=request["customer_id"],
+            store_id=request["store_id"], params={"number": request["number"], "url": request["url"]}, now=utcnow())
         return self._outbox([message])[0] if message is not None else None
 
     @rpc
@@ -371,6 +373,10 @@ class CrmService(ServiceBase):
     @event_handler("workshop", "work_order_completed")
     def on_work_order_completed(self, envelope: dict) -> None:
         messages.on_work_completed(self.db, envelope["event_id"], envelope["payload"], utcnow())
+
+    @event_handler("sales", "quote_presented")
+    def on_quote_presented(self, envelope: dict) -> None:
+        messages.on_quote_presented(self.db, envelope["event_id"], envelope["payload"], utcnow())
 
     @event_handler("finance", "payment_received")
     def on_payment_received(self, envelope: dict) -> None:

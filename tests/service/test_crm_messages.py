@@ -205,15 +205,42 @@ def test_a_car_due_within_a_week_reminds_a_consenting_owner_once(session):
     assert queued[0].params["due_on"] == (today + timedelta(days=3)).isoformat()
 
 
-def test_a_links_secret_is_kept_only_until_the_message_is_out(session):
+def presented(customer, quote_id="q1") -> dict:
+    return {"event_id": str(uuid.uuid4()), "type": "sales.quote_presented", "version": 1, "store_id": "s1",
+            "request_id": None, "occurred_at": datetime.now(timezone.utc).isoformat(), "payload": {
+                "quote_id": quote_id, "quote_number": "Q-1", "store_id": "s1", "customer_id": customer["id"],
+                "total_fen": 40_600, "presented_at": datetime.now(timezone.utc).isoformat()}}
+
+
+def link(service, customer, quote_id="q1", link_id="k1") -> dict:
+    return service.queue_quote_link({"quote_id": quote_id, "link_id": link_id, "customer_id": customer["id"],
+                                     "store_id": "s1", "number": "Q-1", "url": "https://x/m/#/link/SECRET"})
+
+
+def test_a_link_sent_soon_after_the_quote_is_presented_becomes_the_one_quote_ready_message(session):
     providers = FakeProviders()
     service = crm(session, providers)
     customer, _ = car(service)
-    queued = service.queue_message({"customer_id": customer["id"], "store_id": "s1", "template": "quote_ready",
-                                    "params": {"number": "Q-1", "url": "https://x/m/#/link/SECRET"},
-                                    "dedupe_key": "link:1"})
+    service.on_quote_presented(presented(customer))
+    service.send_messages()
+    assert providers.sent == []  # held back for the link
+    queued = link(service, customer)
     assert "params" not in queued and queued["to_masked"].startswith(customer["mobile"][:3])
     service.send_messages()
-    assert providers.sent[0].params["url"] == "https://x/m/#/link/SECRET"
-    message = session.query(Message).one()
+    assert [(item.template, item.params["url"]) for item in providers.sent] == [
+        ("quote_ready", "https://x/m/#/link/SECRET")]
+    message = session.query(Message).one()  # a link's secret is kept only until the message is out
     assert message.status == "sent" and message.params == {"number": "Q-1", "url": ""}
+    link(service, customer, link_id="k2")  # sent again later: a message of its own
+    service.on_quote_presented(presented(customer))  # a late or repeated event: nothing more
+    assert session.query(Message).count() == 2
+
+
+def test_a_quote_without_a_link_is_announced_after_the_grace_with_its_total(session):
+    service = crm(session, FakeProviders())
+    customer, _ = car(service)
+    service.on_quote_presented(presented(customer, "q2"))
+    message = session.query(Message).one()
+    later = message.next_attempt_at + timedelta(seconds=1)
+    assert [(item.template, item.params) for item in messages.claim_due(session, later)] == [
+        ("quote_presented", {"number": "Q-1", "total": "¥406.00"})]

@@ -160,12 +160,12 @@ QUOTE = {"id": "01QUOTE000000000000000000A", "customer_id": CUSTOMER["id"], "sto
 def test_a_link_opens_its_one_quote_until_it_is_revoked(client):
     client.deps.rpc.behaviour[("sales", "get_quote")] = QUOTE
     client.deps.rpc.behaviour[("sales", "customer_quote")] = {"id": QUOTE["id"]}
-    client.deps.rpc.behaviour[("crm", "queue_message")] = {"to_masked": "138****0000"}
+    client.deps.rpc.behaviour[("crm", "queue_quote_link")] = {"to_masked": "138****0000"}
     sent = client.simulate_post(f"/v1/quotes/{QUOTE['id']}/customer-link")
     assert sent.status_code == 201 and sent.json["url"].startswith("/m/#/link/")
     assert sent.json["texted_to"] == "138****0000"
-    queued = next(call[3]["data"] for call in client.deps.rpc.calls if call[1] == "queue_message")
-    assert queued["template"] == "quote_ready" and queued["params"]["url"].endswith(sent.json["url"])
+    queued = next(call[3]["data"] for call in client.deps.rpc.calls if call[1] == "queue_quote_link")
+    assert queued["quote_id"] == QUOTE["id"] and queued["url"].endswith(sent.json["url"])
     secret = sent.json["url"].rsplit("/", 1)[1]
     opened = client.simulate_post("/c/v1/auth/link", json={"token": secret}, headers={"Authorization": ""})
     assert opened.status_code == 200 and opened.json["document_id"] == QUOTE["id"]

@@ -365,7 +365,7 @@ const WORDS = {
   message_queued: ["待发送", "Queued"], message_sent: ["已发送", "Sent"], message_delivered: ["已送达", "Delivered"], message_failed: ["失败", "Failed"],
   channel_sms: ["短信", "SMS"], channel_wechat: ["公众号", "WeChat"],
   template_sign_in: ["登录验证码", "Sign-in code"], template_vehicle_checked_in: ["到店接车", "Car checked in"],
-  template_quote_ready: ["报价待确认（链接）", "Quote ready (link)"], template_car_ready: ["完工取车", "Car ready"],
+  template_quote_presented: ["报价已出", "Quote ready"], template_quote_ready: ["报价待确认（链接）", "Quote ready (link)"], template_car_ready: ["完工取车", "Car ready"],
   template_payment_receipt: ["付款回执", "Payment receipt"], template_service_due: ["保养到期提醒", "Service due"],
   failure_customer_gone: ["客户已注销", "The customer is gone"], failure_no_consent: ["客户未同意接收营销消息", "No marketing consent"],
   failure_provider_refused: ["短信平台拒绝发送（号码或模板有误）", "The provider refused it"],

@@ -34,6 +34,7 @@ class MessageTemplate:
 TEMPLATES = {t.key: t for t in (
     MessageTemplate("sign_in", "您的登录验证码 ${code}，${minutes} 分钟内有效。请勿告诉他人。"),
     MessageTemplate("vehicle_checked_in", "您的爱车 ${plate} 已到店登记，我们会及时告知维修进度。"),
+    MessageTemplate("quote_presented", "您的报价单 ${number} 已备好，合计 ${total}，请联系服务顾问确认。"),
     MessageTemplate("quote_ready", "您的报价单 ${number} 已备好，请点击查看并确认：${url}（3 天内有效）"),
     MessageTemplate("car_ready", "您的爱车 ${plate} 已完工，欢迎到店取车。"),
     MessageTemplate("payment_receipt", "已收到您的付款 ${amount}（${method}），尚欠 ${due}。感谢惠顾！"),

@@ -36,6 +36,8 @@ RECEIPT_FOR = timedelta(hours=24)
 """After this long without a receipt the provider will not send one; the message stays `sent`."""
 BATCH = 50
 SECRET_PARAMS = frozenset({"url", "code"})
+LINK_GRACE = timedelta(minutes=2)
+"""How long "your quote is ready" waits for the advisor's link to come with it."""
 DUE_NOTICE = timedelta(days=7)
 """A service-due reminder goes this long before the car is due."""
 FAILURE_CODES = ("customer_gone", "no_consent", "provider_refused", "retries_exhausted", "undeliverable",
@@ -68,7 +70,7 @@ class Outcome:
 
 # -- queueing ------------------------------------------------------------------------------------
 def queue(session: Session, *, customer_id: str, store_id: str | None, template: str, params: dict[str, str],
-          dedupe_key: str, now: datetime) -> Message | None:
+          dedupe_key: str, now: datetime, not_before: datetime | None = None) -> Message | None:
     """A message for the customer (the live record a merged id stands for), once per `dedupe_key`;
     None for a customer who is gone (erased or unknown)."""
     known = TEMPLATES.get(template)
@@ -88,7 +90,7 @@ def queue(session: Session, *, customer_id: str, store_id: str | None, template:
     message = Message(customer_id=customer.id, store_id=store_id, template=template,
                       params={name: str(params[name]) for name in known.params}, marketing=known.marketing,
                       channel="wechat" if customer.wechat_openid else "sms", status="queued", attempts=0,
-                      next_attempt_at=now, dedupe_key=dedupe_key, created_at=now)
+                      next_attempt_at=not_before or now, dedupe_key=dedupe_key, created_at=now)
     try:
         with session.begin_nested():
             session.add(message)
@@ -114,6 +116,32 @@ def on_work_completed(session: Session, event_id: str, payload: dict, now: datet
     if plate:
         queue(session, customer_id=payload["customer_id"], store_id=payload["store_id"], template="car_ready",
               params={"plate": plate}, dedupe_key=f"event:{event_id}", now=now)
+
+
+def on_quote_presented(session: Session, event_id: str, payload: dict, now: datetime) -> None:
+    """"Your quote is ready", held back `LINK_GRACE`: a link the advisor sends meanwhile takes its place
+    (`queue_quote_link`); none is queued when a link already went out."""
+    key = f"quote:{payload['quote_id']}"
+    if session.scalar(select(Message.id).where(Message.dedupe_key.like(f"{key}:link:%")).limit(1)):
+        return
+    queue(session, customer_id=payload["customer_id"], store_id=payload["store_id"], template="quote_presented",
+          params={"number": payload["quote_number"], "total": format_yuan(payload["total_fen"])},
+          dedupe_key=key, now=now, not_before=now + LINK_GRACE)
+
+
+def queue_quote_link(session: Session, *, quote_id: str, link_id: str, customer_id: str, store_id: str | None,
+                     params: dict[str, str], now: datetime) -> Message | None:
+    """The quote's link: it becomes the "quote ready" message if that one has not gone out yet, else its own."""
+    waiting = session.scalar(select(Message).where(Message.dedupe_key == f"quote:{quote_id}",
+                                                   Message.status == "queued", Message.attempts == 0)
+                             .with_for_update())
+    if waiting is not None:
+        waiting.template, waiting.next_attempt_at = "quote_ready", now
+        waiting.params = {name: str(params[name]) for name in TEMPLATES["quote_ready"].params}
+        waiting.dedupe_key = f"quote:{quote_id}:link:{link_id}"
+        return waiting
+    return queue(session, customer_id=customer_id, store_id=store_id, template="quote_ready", params=params,
+                 dedupe_key=f"quote:{quote_id}:link:{link_id}", now=now)
 
 
 def on_payment_received(session: Session, event_id: str, payload: dict, now: datetime) -> None:
