@@ -2,7 +2,8 @@
 SMS/WeChat sandbox: a check-in texts the owner and its receipt marks it delivered; the provider down keeps
 the message queued with the reason until it comes back; an undeliverable number fails with the operator's
 code; a WeChat follower gets the official account's message; the message log as the console reads it; a
-one-time code with the provider down is 503 and nothing is sent."""
+one-time code with the provider down is 503 and nothing is sent; a link sent after presenting a quote is the
+one quote message the owner gets."""
 from __future__ import annotations
 
 import time
@@ -11,7 +12,7 @@ import pytest
 import requests
 
 from tests.support import data
-from tests.support.customer import ok, sms_arrived, staff_world
+from tests.support.customer import car_with_quote, ok, sms_arrived, staff_world
 
 pytestmark = pytest.mark.e2e
 
@@ -101,3 +102,14 @@ def test_a_sign_in_code_with_the_provider_down_is_503_and_nothing_is_sent(stack,
     assert reply.headers.get("Retry-After")
     assert not [m for m in requests.get(f"{stack.messaging_url}/sandbox/sms", params={"to": owner["mobile"]},
                                         timeout=10).json()["items"] if m["template"] == "sign_in"]
+
+
+def test_a_link_sent_after_presenting_is_the_one_quote_message_the_owner_gets(stack, world):
+    car = car_with_quote(stack, *world)
+    sent = ok(car.advisor.post(f"{stack.url}/v1/quotes/{car.quote['id']}/customer-link"))
+    text = sms_arrived(stack, car.customer["mobile"], "quote_ready")
+    assert sent["url"] in text[0]["body"] and car.quote["number"] in text[0]["body"]
+    message = logged(stack, world, car.customer["id"], lambda m: m["template"] == "quote_ready")
+    assert message["status"] in ("sent", "delivered")
+    log = ok(car.advisor.get(f"{stack.url}/v1/messages", params={"customer_id": car.customer["id"]}))["items"]
+    assert sorted(m["template"] for m in log) == ["quote_ready", "vehicle_checked_in"]  # no second quote text
