@@ -47,6 +47,7 @@ bench: install
 	$(BIN)/python -m tests.bench.event_propagation
 	$(BIN)/python -m tests.bench.scale_out
 	$(BIN)/python -m tests.bench.memory
+	$(BIN)/python -m tests.bench.photo_upload
 	$(BIN)/python -m tests.bench.chain_seed --scale 0.01 --keep-existing
 	$(BIN)/python -m tests.bench.chain_seed --scale $(BENCH_LARGE) --keep-existing
 	$(BIN)/python -m tests.bench.chain_queries --small 0.01 --large $(BENCH_LARGE) --explain

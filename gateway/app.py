@@ -18,14 +18,15 @@ from .identity import bootstrap_admin
 from .middleware import RequestContext, SecurityHeaders
 from .models import User
 from .resources import Deps
-from .resources import (attachments, audit, crm, customer, documents, finance, health, identity, inventory, payments,
-                        sales, workshop)
+from .resources import (attachments, audit, crm, customer, customer_care, documents, finance, health, identity,
+                        inventory, payables, payments, sales, workshop)
 from .rpc import RpcClient
 
 log = logging.getLogger(__name__)
 
 
-AREAS = (health, identity, crm, sales, workshop, inventory, finance, payments, documents, audit, attachments, customer)
+AREAS = (health, identity, crm, sales, workshop, inventory, finance, payables, payments, documents, audit, attachments,
+         customer, customer_care)
 """One resources module per area; each lists its own routes."""
 
 
@@ -35,7 +36,7 @@ def routes(deps: Deps) -> list[tuple[str, object]]:
 
 def create_app(deps: Deps) -> falcon.App:
     app = falcon.App(middleware=(RequestContext(deps.settings.max_body_bytes, deps.settings.trusted_proxies),
-                                 SecurityHeaders(console.PREFIX, mobile.PREFIX)))
+                                 SecurityHeaders(console.PREFIX, mobile.PREFIX, file_origin=deps.storage.origin())))
     app.req_options.strip_url_path_trailing_slash = True
     errors.register(app)
     table = routes(deps)

@@ -74,7 +74,7 @@ def handle_remote(req, resp, exc: RemoteError, _params):
                  fields if isinstance(fields, dict) else {}, params if isinstance(params, dict) else None)
         return
     log.error("service error", extra={"service": exc.service, "exc_type": exc.exc_type})
-    _respond(req, resp, falcon.HTTP_500, "internal_error", "Internal error; quote the request id to support.")
+    _internal_error(req, resp)
 
 
 def handle_unavailable(req, resp, exc: ServiceUnavailable, _params):
@@ -87,7 +87,14 @@ def handle_unexpected(req, resp, exc: Exception, _params):
     if isinstance(exc, falcon.HTTPError):  # let Falcon's own machinery serialise these
         raise exc
     log.error("unhandled error", exc_info=exc)
-    _respond(req, resp, falcon.HTTP_500, "internal_error", "Internal error; quote the request id to support.")
+    _internal_error(req, resp)
+
+
+def _internal_error(req, resp) -> None:
+    """A 500 whose words carry the request id staff quote to support (the log line has the rest)."""
+    request_id = getattr(req.context, "request_id", None)
+    _respond(req, resp, falcon.HTTP_500, "internal_error",
+             f"Internal error; quote the request id {request_id} to support.", params={"request_id": request_id})
 
 
 def register(app: falcon.App) -> None:

@@ -1,10 +1,12 @@
 """What an uploaded file is and what is kept of it. The type is decided by the bytes (magic numbers),
 never by the file name or the Content-Type the client sent. Photos are decoded and re-encoded
 (which drops EXIF: location, device, everything but the orientation, which is applied to the pixels),
-HEIC becomes JPEG, and a JPEG thumbnail is made. Videos (MP4) and PDFs are kept as sent."""
+HEIC becomes JPEG. Videos (MP4) and PDFs are kept as sent. Thumbnails are not made here: the owning
+service makes them from the stored photo (services/common/attachment_jobs.py), off the request path."""
 from __future__ import annotations
 
 import hashlib
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -24,7 +26,6 @@ LIMITS = {"image": 20 * MB, "video": 100 * MB, "pdf": 20 * MB}
 MAX_UPLOAD_BYTES = max(LIMITS.values())
 MAX_PIXELS = 60_000_000
 """Larger images are refused before they are decoded (a decompression bomb is small on the wire)."""
-THUMBNAIL_SIZE = (320, 320)
 JPEG_QUALITY = 85
 
 _HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1"}
@@ -74,7 +75,7 @@ def sniff(head: bytes) -> Sniffed:
 @dataclass(frozen=True)
 class Prepared:
     """What is stored: `path` (the file to keep), its type, size, hash and, for images, the
-    dimensions, when the photo was taken, and a thumbnail."""
+    dimensions and when the photo was taken."""
     path: Path
     content_type: str
     kind: str
@@ -83,7 +84,6 @@ class Prepared:
     width: int | None = None
     height: int | None = None
     taken_at: datetime | None = None
-    thumbnail: Path | None = None
 
 
 def sha256_of(path: Path) -> str:
@@ -112,33 +112,28 @@ def _taken_at(image: Image.Image) -> datetime | None:
 
 def _reencode(source: Path, content_type: str, out_dir: Path) -> Prepared:
     Image.MAX_IMAGE_PIXELS = MAX_PIXELS
-    try:
-        with Image.open(source) as image:
+    as_png = content_type == "image/png"
+    stored = out_dir / ("stored.png" if as_png else "stored.jpg")
+    with ExitStack() as opened:
+        try:
+            image = opened.enter_context(Image.open(source))
             if image.width * image.height > MAX_PIXELS:
                 raise Unsupported(f"Images are limited to {MAX_PIXELS // 1_000_000} megapixels.")
             taken_at = _taken_at(image)
-            upright = ImageOps.exif_transpose(image)
-            upright.load()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
-        raise Unsupported("The file starts like an image but cannot be read as one.") from exc
-    as_png = content_type == "image/png"
-    if not as_png and upright.mode not in ("RGB", "L"):
-        upright = upright.convert("RGB")
-    stored = out_dir / ("stored.png" if as_png else "stored.jpg")
-    # Saving without `exif=` / `icc_profile` metadata other than colour: nothing of the original EXIF survives.
-    if as_png:
-        upright.save(stored, "PNG", optimize=True, icc_profile=upright.info.get("icc_profile"))
-    else:
-        upright.save(stored, "JPEG", quality=JPEG_QUALITY, optimize=True,
-                     icc_profile=upright.info.get("icc_profile"))
-    thumb = upright.copy()
-    thumb.thumbnail(THUMBNAIL_SIZE)
-    if thumb.mode not in ("RGB", "L"):
-        thumb = thumb.convert("RGB")
-    thumbnail = out_dir / "thumbnail.jpg"
-    thumb.save(thumbnail, "JPEG", quality=80)
+            image.load()
+            ImageOps.exif_transpose(image, in_place=True)  # one copy of the pixels in memory, not two
+        except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+            raise Unsupported("The file starts like an image but cannot be read as one.") from exc
+        upright = image if as_png or image.mode in ("RGB", "L") else image.convert("RGB")
+        # Saving without `exif=` / `icc_profile` metadata other than colour: nothing of the original EXIF survives.
+        if as_png:
+            upright.save(stored, "PNG", optimize=True, icc_profile=upright.info.get("icc_profile"))
+        else:
+            upright.save(stored, "JPEG", quality=JPEG_QUALITY, optimize=True,
+                         icc_profile=upright.info.get("icc_profile"))
+        width, height = upright.size
     return Prepared(stored, "image/png" if as_png else "image/jpeg", "image", stored.stat().st_size,
-                    sha256_of(stored), upright.width, upright.height, taken_at, thumbnail)
+                    sha256_of(stored), width, height, taken_at)
 
 
 def prepare(upload: Path, out_dir: Path) -> Prepared:

@@ -77,23 +77,31 @@ class RequestContext:
         request_id_var.set(None)
 
 
-CONSOLE_POLICY = "; ".join((
-    "default-src 'self'", "script-src 'self'", "style-src 'self'", "img-src 'self' data:", "connect-src 'self'",
-    "object-src 'none'", "base-uri 'none'", "form-action 'self'", "frame-ancestors 'none'"))
-"""The console is plain ES modules and one stylesheet from /console/: no inline script or style."""
+def console_policy(file_origin: str | None = None) -> str:
+    """The console is plain ES modules and one stylesheet from /console/: no inline script or style; images
+    also from `blob:` URLs (photos fetched with the token, see console/js/files.js), and the attachments'
+    short-lived URLs from `file_origin`, the object store's public origin when it is another one."""
+    files = f" {file_origin}" if file_origin else ""
+    return "; ".join((
+        "default-src 'self'", "script-src 'self'", "style-src 'self'", f"img-src 'self' data: blob:{files}",
+        f"connect-src 'self'{files}", "object-src 'none'", "base-uri 'none'", "form-action 'self'",
+        "frame-ancestors 'none'"))
+
+
 
 
 class SecurityHeaders:
     """`nosniff` on every answer; the console (and the customers' phone app) may not be framed and runs only its
     own files; API answers (tokens, customers' details, money) are never stored by a browser or a proxy."""
 
-    def __init__(self, *app_prefixes: str):
+    def __init__(self, *app_prefixes: str, file_origin: str | None = None):
         self.app_prefixes = app_prefixes
+        self.policy = console_policy(file_origin)
 
     def process_response(self, req: falcon.Request, resp: falcon.Response, resource, req_succeeded: bool) -> None:
         resp.set_header("X-Content-Type-Options", "nosniff")
         if req.path == "/" or any(req.path == app or req.path.startswith(app + "/") for app in self.app_prefixes):
             resp.set_header("X-Frame-Options", "DENY")
-            resp.set_header("Content-Security-Policy", CONSOLE_POLICY)
+            resp.set_header("Content-Security-Policy", self.policy)
         elif req.path.startswith(("/v1/", "/c/v1/")):
             resp.set_header("Cache-Control", "no-store")

@@ -43,9 +43,12 @@ ERROR_CODES += (  # every other refusal (issue 19); shared by several services
     "unknown_card", "card_balance_short", "settlement_same_store", "nothing_to_settle", "day_not_begun", "day_closed",
     "billing_basis_pending", "order_has_open_invoice", "service_not_on_card", "service_used_up", "service_not_billed",
     "redemption_above_line", "refund_above_left", "package_refund_whole",
+    "supplier_invoice_taken", "vat_above_total", "supplier_invoice_state", "one_supplier_per_payment",
+    "supplier_payment_above_due",
     # inventory
     "sku_taken", "barcode_taken", "supplier_code_taken", "batch_tracking_locked", "batch_required", "stock_reserved",
     "stock_short", "batch_short", "unknown_supplier", "purchase_order_state", "receipt_lines_invalid", "over_receipt",
+    "return_lines_invalid", "over_return",
     "reservation_state", "stocktake_open", "stocktake_state", "count_outside_stocktake", "not_on_transfer",
     "transfer_state", "more_than_requested", "nothing_to_ship", "stock_short_to_ship", "more_than_shipped",
     # sales

@@ -50,7 +50,7 @@ WECHAT_TEMPLATES = {t.wechat_id: t for t in TEMPLATES.values()}
 
 def port() -> int:
     """Where `make run` serves the sandbox (`MESSAGING_SANDBOX_PORT`)."""
-    return int(os.environ.get("MESSAGING_SANDBOX_PORT", "8092"))
+    return int(os.environ.get("MESSAGING_SANDBOX_PORT", "8093"))
 
 
 def credentials(base_url: str) -> dict[str, str]:

@@ -4,7 +4,10 @@ Implemented (pay.weixin.qq.com/docs/merchant, 直连商户):
 - `POST /v3/pay/transactions/native` → `{code_url}`; `POST /v3/pay/transactions/h5` → `{h5_url}`;
 - `GET /v3/pay/transactions/out-trade-no/{no}?mchid=` (trade_state NOTPAY | SUCCESS | CLOSED);
 - `POST /v3/pay/transactions/out-trade-no/{no}/close` → 204 (a paid order: 400 ORDERPAID);
-- `GET /v3/certificates`: the platform certificate, AEAD_AES_256_GCM-encrypted with the APIv3 key.
+- `GET /v3/certificates`: the platform certificate, AEAD_AES_256_GCM-encrypted with the APIv3 key;
+- `POST /v3/refund/domestic/refunds` (partial; a repeated out_refund_no answers that refund again; never
+  more than is left: 400 NOT_ENOUGH) → status PROCESSING, then SUCCESS a moment later with its REFUND.SUCCESS
+  notification (sent again until answered 2xx); `GET /v3/refund/domestic/refunds/{out_refund_no}`.
 Every request must carry the merchant's `Authorization: WECHATPAY2-SHA256-RSA2048 …` signature
 (RSA-SHA256 over method, path with query, timestamp, nonce and body; 401 SIGN_ERROR otherwise);
 every answer is signed with the platform key in `Wechatpay-Timestamp/-Nonce/-Serial/-Signature`.
@@ -17,6 +20,10 @@ Control endpoints for tests (no signature; not part of WeChat Pay):
   the HTTP status of each delivery;
 - `POST /sandbox/down` `{down}`: every `/v3` call answers 500 SYSTEM_ERROR meanwhile;
 - `GET /sandbox/orders/{out_trade_no}`: an order as the sandbox holds it.
+The H5 cashier a phone opens (WeChat Pay's own page at `h5_url`, which returns to the `redirect_url` the
+merchant appended): `GET /sandbox/h5/checkmweb?prepay_id=…&redirect_url=…` shows the amount and a 确认支付
+button; its form `POST /sandbox/h5/pay` pays the order like `/sandbox/pay` (one notification) and sends
+the browser back to `redirect_url`.
 
 `python -m deploy.sandboxes.wechatpay [--port WECHATPAY_SANDBOX_PORT] [--dir DATA_DIR/sandboxes/wechatpay]`
 generates the merchant's and the platform's keys once into the folder and serves; `credentials(folder, url)` is the
@@ -25,6 +32,7 @@ environment the finance service needs to talk to it.
 from __future__ import annotations
 
 import argparse
+import html
 import json
 import os
 import re
@@ -59,6 +67,8 @@ def port() -> int:
 
 SIGNATURE_TYPE = "WECHATPAY2-SHA256-RSA2048"
 CLOCK_SKEW = 300  # seconds a request's timestamp may differ from the sandbox's clock
+REFUND_SECONDS = 0.3  # how long a refund stays PROCESSING
+RETRY_DELAYS = (0.5, 1, 2, 4)  # seconds between deliveries of a refund notification not answered 2xx
 
 
 # -- keys ---------------------------------------------------------------------------------------
@@ -143,6 +153,7 @@ class Sandbox:
         self.platform_key = serialization.load_pem_private_key((folder / "platform_key.pem").read_bytes(), None)
         self.apiv3_key = (folder / "apiv3_key").read_text().strip()
         self.orders: dict[str, dict] = {}
+        self.refunds: dict[str, dict] = {}
         self.by_url: dict[str, str] = {}
         self.down = False
         self.lock = threading.Lock()
@@ -153,6 +164,8 @@ class Sandbox:
         query = environ.get("QUERY_STRING", "")
         body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0)).decode()
         try:
+            if path.startswith("/sandbox/h5/"):
+                return self.cashier(start_response, method, path, parse_qs(query if method == "GET" else body))
             if path.startswith("/sandbox/"):
                 status, answer = self.control(method, path, json.loads(body or "{}"))
                 return _reply(start_response, status, json.dumps(answer, ensure_ascii=False), {})
@@ -187,6 +200,13 @@ class Sandbox:
             return 200, {"data": [self.certificate()]}
         if method == "POST" and path in ("/v3/pay/transactions/native", "/v3/pay/transactions/h5"):
             return 200, self.prepay(path.rsplit("/", 1)[1], data)
+        if method == "POST" and path == "/v3/refund/domestic/refunds":
+            return 200, self.refund(data)
+        if method == "GET" and path.startswith("/v3/refund/domestic/refunds/"):
+            refund = self.refunds.get(path.rsplit("/", 1)[1])
+            if refund is None:
+                raise ApiError(404, "RESOURCE_NOT_EXISTS", "退款单不存在")
+            return 200, self.public_refund(refund)
         found = re.fullmatch(r"/v3/pay/transactions/out-trade-no/([^/]+)(/close)?", path)
         if found and method == "GET" and not found.group(2):
             if query.get("mchid") != [MCHID]:
@@ -236,15 +256,61 @@ class Sandbox:
     @staticmethod
     def public(order: dict) -> dict:
         """An order as the query API answers it."""
-        return {key: value for key, value in order.items() if key not in ("notify_url", "url", "time_expire")}
+        hidden = ("notify_url", "url", "time_expire", "refunded")
+        return {key: value for key, value in order.items() if key not in hidden}
 
     def close(self, order: dict, data: dict) -> None:
         if data.get("mchid") != MCHID:
             raise ApiError(400, "PARAM_ERROR", "mchid 不对")
         with self.lock:
-            if order["trade_state"] == "SUCCESS":
+            if order["trade_state"] in ("SUCCESS", "REFUND"):
                 raise ApiError(400, "ORDERPAID", "订单已支付")
             order.update(trade_state="CLOSED", trade_state_desc="订单已关闭")
+
+    def refund(self, data: dict) -> dict:
+        with self.lock:
+            if (known := self.refunds.get(data["out_refund_no"])) is not None:
+                return self.public_refund(known)
+            order = next((o for o in self.orders.values() if o.get("transaction_id") == data.get("transaction_id")
+                          or o["out_trade_no"] == data.get("out_trade_no")), None)
+            if order is None or order["trade_state"] not in ("SUCCESS", "REFUND"):
+                raise ApiError(404, "RESOURCE_NOT_EXISTS", "订单不存在或未支付")
+            amount = data["amount"]
+            if amount["total"] != order["amount"]["total"]:
+                raise ApiError(400, "PARAM_ERROR", "amount.total 与订单金额不一致")
+            left = order["amount"]["total"] - order.get("refunded", 0)
+            if not isinstance(amount["refund"], int) or not 0 < amount["refund"] <= left:
+                raise ApiError(400, "NOT_ENOUGH", "申请退款金额超过订单可退金额")
+            order["refunded"] = order.get("refunded", 0) + amount["refund"]
+            order.update(trade_state="REFUND", trade_state_desc="转入退款")
+            refund = self.refunds[data["out_refund_no"]] = {
+                "refund_id": "50300" + str(secrets.randbelow(10 ** 23)).zfill(23),
+                "out_refund_no": data["out_refund_no"], "transaction_id": order["transaction_id"],
+                "out_trade_no": order["out_trade_no"], "channel": "ORIGINAL", "user_received_account": "支付用户零钱",
+                "create_time": datetime.now(timezone(timedelta(hours=8))).isoformat(timespec="seconds"),
+                "status": "PROCESSING", "notify_url": data.get("notify_url") or order["notify_url"],
+                "amount": {"total": amount["total"], "refund": amount["refund"], "payer_total": amount["total"],
+                           "payer_refund": amount["refund"], "currency": "CNY"}}
+        threading.Thread(target=self.settle_refund, args=(refund,), daemon=True).start()
+        return self.public_refund(refund)
+
+    @staticmethod
+    def public_refund(refund: dict) -> dict:
+        return {key: value for key, value in refund.items() if key != "notify_url"}
+
+    def settle_refund(self, refund: dict) -> None:
+        """The refund reaches the payer: SUCCESS, and its notification until it is answered 2xx."""
+        time.sleep(REFUND_SECONDS)
+        with self.lock:
+            refund.update(status="SUCCESS", success_time=datetime.now(timezone(timedelta(hours=8))).isoformat(
+                timespec="seconds"))
+        resource = {"mchid": MCHID, "refund_status": "SUCCESS",
+                    **{k: refund[k] for k in ("out_trade_no", "transaction_id", "out_refund_no", "refund_id",
+                                              "success_time", "user_received_account", "amount")}}
+        for delay in (0, *RETRY_DELAYS):
+            time.sleep(delay)
+            if 200 <= self.post_event(refund["notify_url"], "REFUND.SUCCESS", "refund", resource) < 300:
+                return
 
     # -- the customer's side, for tests -------------------------------------------------------
     def control(self, method: str, path: str, data: dict) -> tuple[int, dict]:
@@ -259,6 +325,27 @@ class Sandbox:
         if method == "POST" and path == "/sandbox/pay":
             return self.pay(data["url"], int(data.get("deliveries", 1)))
         return 404, {"code": "RESOURCE_NOT_EXISTS"}
+
+    def cashier(self, start_response, method: str, path: str, form: dict) -> list[bytes]:
+        """The H5 cashier page and its pay button (what WeChat Pay shows in the phone's browser)."""
+        prepay_id, back = form.get("prepay_id", [""])[0], form.get("redirect_url", [""])[0]
+        url = f"{self.base_url}/sandbox/h5/checkmweb?prepay_id={prepay_id}"
+        order = self.orders.get(self.by_url.get(url, ""))
+        if order is None:
+            return _page(start_response, 404, "<p>订单不存在</p>")
+        if method == "POST" and path == "/sandbox/h5/pay":
+            status, answer = self.pay(url, 1)
+            if status != 200 or not back.startswith(("http://", "https://")):
+                return _page(start_response, status, f"<p>{html.escape(answer.get('message', '支付完成'))}</p>")
+            start_response("303 See Other", [("Location", back), ("Content-Length", "0")])
+            return [b""]
+        total = order["amount"]["total"]
+        return _page(start_response, 200, (
+            f"<h1>微信支付</h1><p>{html.escape(order['description'])}</p>"
+            f"<p class=amount>¥{total // 100}.{total % 100:02d}</p>"
+            f"<form method=post action=/sandbox/h5/pay><input type=hidden name=prepay_id "
+            f"value=\"{html.escape(prepay_id)}\"><input type=hidden name=redirect_url value=\"{html.escape(back)}\">"
+            f"<button type=submit>确认支付</button></form>"))
 
     def pay(self, url: str, deliveries: int) -> tuple[int, dict]:
         with self.lock:
@@ -281,15 +368,20 @@ class Sandbox:
 
     def notify(self, order: dict) -> int:
         """One TRANSACTION.SUCCESS notification to the order's notify_url; the merchant's HTTP status."""
-        resource = encrypt(self.apiv3_key, json.dumps(self.public(order), ensure_ascii=False), "transaction")
-        body = json.dumps({"id": secrets.token_hex(16), "create_time": order["success_time"],
-                           "resource_type": "encrypt-resource", "event_type": "TRANSACTION.SUCCESS",
-                           "summary": "支付成功", "resource": {"original_type": "transaction", **resource}},
-                          ensure_ascii=False)
+        return self.post_event(order["notify_url"], "TRANSACTION.SUCCESS", "transaction", self.public(order))
+
+    def post_event(self, url: str, event_type: str, original_type: str, resource: dict) -> int:
+        """One notification: `resource` encrypted with the APIv3 key, the body signed; the merchant's status."""
+        sealed = encrypt(self.apiv3_key, json.dumps(resource, ensure_ascii=False), original_type)
+        body = json.dumps({"id": secrets.token_hex(16),
+                           "create_time": datetime.now(timezone(timedelta(hours=8))).isoformat(timespec="seconds"),
+                           "resource_type": "encrypt-resource", "event_type": event_type,
+                           "summary": "支付成功" if original_type == "transaction" else "退款成功",
+                           "resource": {"original_type": original_type, **sealed}}, ensure_ascii=False)
         headers = {"Content-Type": "application/json",
                    **signed_headers(self.platform_key, self.platform_serial, body)}
         try:
-            return requests.post(order["notify_url"], data=body.encode(), headers=headers, timeout=10).status_code
+            return requests.post(url, data=body.encode(), headers=headers, timeout=10).status_code
         except requests.RequestException:
             return 0
 
@@ -301,6 +393,14 @@ def _reply(start_response, status: int, text: str, headers: dict) -> list[bytes]
     start_response(f"{status} {reasons.get(status, 'Error')}",
                    [("Content-Type", "application/json; charset=utf-8"), ("Content-Length", str(len(data))),
                     *headers.items()])
+    return [data]
+
+
+def _page(start_response, status: int, body: str) -> list[bytes]:
+    data = (f"<!doctype html><html lang=zh-CN><meta charset=utf-8><meta name=viewport "
+            f"content=\"width=device-width\"><title>微信支付</title>{body}</html>").encode()
+    start_response(f"{status} {'OK' if status == 200 else 'Error'}",
+                   [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(data)))])
     return [data]
 
 

@@ -5,8 +5,8 @@ from marshmallow import Schema, fields, validate
 
 from services.common.fields import Mobile
 
-MAX_SIGNATURE_CHARS = 400_000
-"""A signature drawn on a phone is a small PNG: its base64 text stays well under this."""
+from ..signatures import signature_field
+
 
 
 class CodeRequest(Schema):
@@ -40,10 +40,7 @@ class DecisionBody(Schema):
                                     validate=validate.Length(max=200))
     declined_line_ids = fields.List(fields.String(validate=validate.Length(min=1, max=26)), load_default=list,
                                     validate=validate.Length(max=200))
-    signature_png = fields.String(load_default=None, allow_none=True,
-                                  validate=validate.Length(min=1, max=MAX_SIGNATURE_CHARS), metadata={
-                                      "description": "The signature drawn on screen: a PNG, base64 (a data: URL "
-                                                     "is taken too)"})
+    signature_png = signature_field()
 
 
 class TimelineQuery(Schema):

@@ -23,7 +23,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Image, KeepTogether, PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from .numerals import capital_amount
 
@@ -65,6 +65,16 @@ class LineTable:
 
 
 @dataclass(frozen=True)
+class PrintedFinding:
+    """An inspection finding on the printed findings page: its words and its photos (JPEG or PNG bytes)."""
+    text: str
+    photos: Sequence[bytes] = ()
+
+
+PHOTOS_PER_ROW = 4
+
+
+@dataclass(frozen=True)
 class Sheet:
     """Everything printed on one document, already formatted as text (amounts as ¥ strings).
     The last of `totals` is the total (written out in capital numerals from `amount_fen`);
@@ -81,6 +91,8 @@ class Sheet:
     balance: list[tuple[str, str]] = field(default_factory=list)
     terms: list[str] = field(default_factory=list)
     signatures: list[str] = field(default_factory=list)
+    findings: list[PrintedFinding] = field(default_factory=list)
+    """Printed on a page of their own after the document (检查发现), each with its photos."""
 
 
 def render(sheet: Sheet) -> bytes:
@@ -107,7 +119,24 @@ def _story(sheet: Sheet) -> list:
         story += [Paragraph(f"{n}. {escape(term)}", TEXT) for n, term in enumerate(sheet.terms, 1)]
     if sheet.signatures:
         story += [Spacer(1, 8 * mm), _signatures(sheet.signatures)]
+    if sheet.findings:
+        story += [PageBreak(), Paragraph("检查发现（附照片）", CAPTION)]
+        story += [KeepTogether([Paragraph(f"{n}. {escape(finding.text)}", TEXT), _photos(finding.photos)])
+                  for n, finding in enumerate(sheet.findings, 1)]
     return story
+
+
+def _photos(photos: Sequence[bytes]) -> Table | Spacer:
+    """The photos four to a row, each scaled into its square keeping its proportions."""
+    if not photos:
+        return Spacer(1, 3 * mm)
+    side = FRAME_WIDTH / PHOTOS_PER_ROW - 3 * mm
+    images = [Image(BytesIO(photo), width=side, height=side, kind="proportional") for photo in photos]
+    rows = [images[i:i + PHOTOS_PER_ROW] for i in range(0, len(images), PHOTOS_PER_ROW)]
+    rows[-1] += [""] * (PHOTOS_PER_ROW - len(rows[-1]))
+    grid = Table(rows, colWidths=[FRAME_WIDTH / PHOTOS_PER_ROW] * PHOTOS_PER_ROW, hAlign="LEFT")
+    grid.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("BOTTOMPADDING", (0, 0), (-1, -1), 6)]))
+    return grid
 
 
 def _cell(text: str, style: ParagraphStyle = TEXT) -> Paragraph:

@@ -12,7 +12,7 @@ from services.common.money import format_yuan as yuan
 from services.common.money import to_qty
 
 from .amounts import LineAmounts, Totals, line_amounts, pricing_mode, totals_of, totals_rows
-from .layout import LineTable, Sheet, StoreHeader
+from .layout import LineTable, PrintedFinding, Sheet, StoreHeader
 
 KINDS = {"labour": "工时", "part": "配件", "fee": "费用"}
 DECISIONS = {"approved": "同意", "pending": "待定"}
@@ -23,6 +23,9 @@ LINE_COLUMNS = ("序号", "类别", "项目", "数量", "单价", "金额", "优
 LINE_WIDTHS = (0.06, 0.07, 0.29, 0.1, 0.12, 0.12, 0.11, 0.13)
 PRICED = frozenset({3, 4, 5, 6, 7})  # the line columns aligned right
 DECLINED = "未做（客户拒绝）"
+CONDITIONS = {"red": "需立即处理", "yellow": "建议尽快处理", "green": "良好"}
+AREAS = {"brakes": "制动", "tyres": "轮胎", "fluids": "油液", "battery": "蓄电池", "lights": "灯光",
+         "suspension": "悬挂", "engine": "发动机", "exterior": "外观", "interior": "内饰", "other": "其他"}
 
 
 @dataclass(frozen=True)
@@ -108,6 +111,13 @@ def contract_sheet(order: dict, parties: Parties) -> Sheet:
                "施工中发现须增加的项目，乙方应先征得甲方同意，经确认后方可施工并计费。",
                _tax_term(inclusive, rate), "车辆交付时甲方应当场验收并结清尾款；更换下的旧件甲方可要求带走。"],
         signatures=["甲方（客户）签字", "乙方（门店）盖章", "服务顾问"])
+
+
+def printed_findings(findings: list[dict], photos: list[list[bytes]]) -> list[PrintedFinding]:
+    """The inspection findings (as workshop's `findings_for_print` lists them) with each one's photo bytes."""
+    return [PrintedFinding("　".join(part for part in (
+        CONDITIONS.get(f["condition"], ""), AREAS.get(f["area"], f["area"]), f["item"], f.get("notes") or "") if part),
+        tuple(shots)) for f, shots in zip(findings, photos, strict=True)]
 
 
 def work_order_sheet(work_order: dict, order: dict, parties: Parties) -> Sheet:

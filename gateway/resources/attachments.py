@@ -1,9 +1,10 @@
-"""Attachments: photos, videos and PDFs on a workshop finding or a visit's walk-around. The gateway
-is stateless: it asks the owning service whether the caller may attach to the document (its store
-scope), streams the upload to a temporary file, decides its type by its bytes, re-encodes photos
-without EXIF, puts the bytes and a thumbnail into the object store, and only then asks the owner to
-record the metadata (no transaction spans the upload; a row exists only for stored bytes). Reads ask
-the owner for the row (store scope again) and answer the bytes, or a redirect to a short-lived URL."""
+"""Attachments: photos, videos and PDFs on a workshop finding or work order, a visit's walk-around, a
+complaint or a purchase receipt. The gateway is stateless: it asks the owning service whether the caller
+may attach to the document (its store scope), streams the upload to a temporary file, decides its type
+by its bytes, re-encodes photos without EXIF, puts the bytes into the object store, and only then asks
+the owner to record the metadata (no transaction spans the upload; a row exists only for stored bytes).
+The owner makes the thumbnail afterwards, off the request path. Reads ask the one service the id names
+for the row (store scope again) and answer the bytes, or a redirect to a short-lived URL."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -13,19 +14,21 @@ from zoneinfo import ZoneInfo
 import falcon
 from marshmallow import Schema, fields, validate
 
-from services.common.attachments import WALK_AROUND_POSITIONS, AttachmentOut, DamageMark
-from services.common.ids import new_id
-from services.common.policy import ALL_ROLES, SHOP_FLOOR
+from services.common.attachments import (STAGES, WALK_AROUND_POSITIONS, AttachmentOut, DamageMark,
+                                         new_attachment_id, owner_service, storage_key)
+from services.common.db import utcnow
+from services.common.policy import ALL_ROLES, FRONT_DESK, SHOP_FLOOR
+from services.workshop.schemas import FindingOut
 
 from .. import media
 from ..api import endpoint
+from ..auth import CUSTOMER
 from ..rpc import RemoteError
 from ..uploads import too_large, unsupported
 from . import Resource
+from .inventory import RECEIVERS
 
 TAG = "attachments"
-OWNERS = ("workshop", "sales")
-"""The services keeping attachment rows, asked in turn for an id (an id is unique across them)."""
 FORM_OVERHEAD = 64 * 1024
 DEFAULT_TIME_ZONE = "Asia/Shanghai"
 PUBLIC_FIELDS = tuple(AttachmentOut().fields)
@@ -35,11 +38,22 @@ class FindingPhotoForm(Schema):
     """The form's text fields besides `file` (a photo, video or PDF)."""
 
 
+class DocumentFileForm(Schema):
+    """A document's file: the form has only `file` (a photo, video or PDF)."""
+
+
+class AttachmentList(Schema):
+    items = fields.List(fields.Nested(AttachmentOut))
+    next_cursor = fields.String(allow_none=True)
+
+
 DAMAGE_IS_JSON = "Damage marks are a JSON array of marks."
 """A form field holds text: that it is JSON is said in words (OpenAPI 3.0 cannot constrain a string's JSON)."""
 
 
 class VisitPhotoForm(Schema):
+    stage = fields.String(load_default="check_in", validate=validate.OneOf(STAGES), metadata={
+        "description": "check_in (as the car came in) or delivery (as it is handed back: the same positions)"})
     position = fields.String(load_default=None, validate=validate.OneOf(WALK_AROUND_POSITIONS),
                              metadata={"description": "Where around the car (walk-around, 环车检查)"})
     damage = fields.List(fields.Nested(DamageMark), load_default=list, validate=validate.Length(max=20),
@@ -53,9 +67,9 @@ class Uploading(Resource):
     owner_type, owner_id, parent_id)."""
     max_body_bytes = media.MAX_UPLOAD_BYTES + FORM_OVERHEAD
 
-    def store_upload(self, req: falcon.Request, record: Callable[[dict], dict]) -> dict:
-        """Check and keep `req.context.upload` for `req.context.owner`; `record(data)` makes the owner
-        write the row."""
+    def store_upload(self, req: falcon.Request, service: str, record: Callable[[dict], dict]) -> dict:
+        """Check and keep `req.context.upload` for `req.context.owner` of `service`; `record(data)`
+        makes the owner write the row."""
         upload, owner = req.context.upload, req.context.owner
         try:
             prepared = media.prepare(upload.path, upload.path.parent)
@@ -63,24 +77,17 @@ class Uploading(Resource):
             raise unsupported(str(exc)) from exc
         except media.TooLarge as exc:
             raise too_large(str(exc)) from exc
-        attachment_id = new_id()
-        key = f"{owner['store_id']}/{attachment_id}"
-        thumbnail_key = f"{key}.thumbnail.jpg" if prepared.thumbnail else None
-        storage = self.deps.storage
-        storage.put(key, prepared.path, prepared.content_type)
+        attachment_id = new_attachment_id(service)
+        key = storage_key(attachment_id, owner["store_id"], utcnow())
+        self.deps.storage.put(key, prepared.path, prepared.content_type)
         try:
-            if thumbnail_key and prepared.thumbnail:
-                storage.put(thumbnail_key, prepared.thumbnail, "image/jpeg")
             row = record({
-                "id": attachment_id, "storage_key": key, "thumbnail_key": thumbnail_key,
-                "content_type": prepared.content_type, "kind": prepared.kind, "size": prepared.size,
-                "sha256": prepared.sha256, "width": prepared.width, "height": prepared.height,
-                "taken_at": self.taken_at(prepared.taken_at, owner["store_id"]),
-                **req.context.body})
-        except BaseException:
-            for stored in (key, thumbnail_key):
-                if stored:
-                    storage.delete(stored)
+                "id": attachment_id, "storage_key": key, "content_type": prepared.content_type,
+                "kind": prepared.kind, "size": prepared.size, "sha256": prepared.sha256,
+                "width": prepared.width, "height": prepared.height,
+                "taken_at": self.taken_at(prepared.taken_at, owner["store_id"]), **req.context.body})
+        except RemoteError:  # the owner answered no: nothing was recorded. Any other failure (a timeout
+            self.deps.storage.delete(key)  # after the row committed?) leaves the bytes to the orphan sweep.
             raise
         return {name: row.get(name) for name in PUBLIC_FIELDS}
 
@@ -98,7 +105,7 @@ class FindingPhotos(Uploading):
               "(multipart `file`); EXIF location and device data are removed", tag=TAG, roles=SHOP_FLOOR,
               upload=FindingPhotoForm, response=AttachmentOut, status=201, idempotent=True, errors=(413, 415, 422))
     def on_post(self, req, resp, work_order_id: str, finding_id: str):
-        attachment = self.store_upload(req, lambda data: self.call(
+        attachment = self.store_upload(req, "workshop", lambda data: self.call(
             req, "workshop", "record_finding_photo", work_order_id=work_order_id, finding_id=finding_id, data=data))
         resp.location = attachment["url"]
         return attachment
@@ -113,7 +120,7 @@ class VisitPhotos(Uploading):
               "multipart `file`", tag=TAG, roles=SHOP_FLOOR, upload=VisitPhotoForm, response=AttachmentOut,
               status=201, idempotent=True, errors=(413, 415, 422))
     def on_post(self, req, resp, visit_id: str):
-        attachment = self.store_upload(req, lambda data: self.call(
+        attachment = self.store_upload(req, "sales", lambda data: self.call(
             req, "sales", "record_visit_photo", visit_id=visit_id, data=data))
         resp.location = attachment["url"]
         return attachment
@@ -122,20 +129,83 @@ class VisitPhotos(Uploading):
         return self.call(req, "sales", "authorize_visit_photo", visit_id=visit_id)
 
 
-class Reading(Resource):
-    def locate(self, req: falcon.Request, attachment_id: str) -> dict:
-        """The attachment's row from whichever service keeps it (its store scope checked there)."""
-        for service in OWNERS:
-            try:
-                return self.call(req, service, "get_attachment", attachment_id=attachment_id)
-            except RemoteError as exc:
-                if exc.exc_type != "NotFound":
-                    raise
-        raise falcon.HTTPNotFound(title="not_found", description=f"No attachment {attachment_id}.")
+class DocumentFiles(Uploading):
+    """Files on a whole document (`owner_type` kept by `service`): upload and list, through the owner's
+    generic attachment calls (`services/common/attachment_jobs.Attachments`)."""
+    service = ""
+    owner_type = ""
 
-    def serve(self, resp: falcon.Response, key: str | None, content_type: str, size: int | None = None) -> None:
-        if not key:
-            raise falcon.HTTPNotFound(title="not_found", description="This attachment has no thumbnail.")
+    def upload(self, req: falcon.Request, resp: falcon.Response, owner_id: str) -> dict:
+        attachment = self.store_upload(req, self.service, lambda data: self.call(
+            req, self.service, "record_attachment", owner_type=self.owner_type, owner_id=owner_id, data=data))
+        resp.location = attachment["url"]
+        return attachment
+
+    def listing(self, req: falcon.Request, owner_id: str) -> dict:
+        return self.call(req, self.service, "list_attachments", owner_type=self.owner_type, owner_id=owner_id)
+
+    def authorize_upload(self, req: falcon.Request, **params: str) -> dict:
+        (owner_id,) = params.values()
+        return self.call(req, self.service, "authorize_attachment", owner_type=self.owner_type, owner_id=owner_id)
+
+
+class WorkOrderFiles(DocumentFiles):
+    service, owner_type = "workshop", "work_order"
+
+    @endpoint("Attach a photo, MP4 video or PDF to a work order (multipart `file`)", tag=TAG, roles=SHOP_FLOOR,
+              upload=DocumentFileForm, response=AttachmentOut, status=201, idempotent=True, errors=(413, 415, 422))
+    def on_post(self, req, resp, work_order_id: str):
+        return self.upload(req, resp, work_order_id)
+
+    @endpoint("A work order's photos and files, oldest first", tag=TAG, roles=SHOP_FLOOR, response=AttachmentList)
+    def on_get(self, req, resp, work_order_id: str):
+        return self.listing(req, work_order_id)
+
+
+class ComplaintFiles(DocumentFiles):
+    service, owner_type = "crm", "complaint"
+
+    @endpoint("Attach evidence (photo, MP4 video or PDF) to a complaint (multipart `file`)", tag=TAG,
+              roles=FRONT_DESK, upload=DocumentFileForm, response=AttachmentOut, status=201, idempotent=True,
+              errors=(413, 415, 422))
+    def on_post(self, req, resp, complaint_id: str):
+        return self.upload(req, resp, complaint_id)
+
+    @endpoint("A complaint's photos and files, oldest first", tag=TAG, roles=FRONT_DESK, response=AttachmentList)
+    def on_get(self, req, resp, complaint_id: str):
+        return self.listing(req, complaint_id)
+
+
+class ReceiptFiles(DocumentFiles):
+    service, owner_type = "inventory", "receipt"
+
+    @endpoint("Attach the delivery note or a photo of the goods (photo, MP4 video or PDF) to a purchase receipt "
+              "(multipart `file`)", tag=TAG, roles=RECEIVERS, upload=DocumentFileForm, response=AttachmentOut,
+              status=201, idempotent=True, errors=(413, 415, 422))
+    def on_post(self, req, resp, receipt_id: str):
+        return self.upload(req, resp, receipt_id)
+
+    @endpoint("A purchase receipt's photos and files, oldest first", tag=TAG, roles=RECEIVERS,
+              response=AttachmentList)
+    def on_get(self, req, resp, receipt_id: str):
+        return self.listing(req, receipt_id)
+
+
+class Reading(Resource):
+    lookup = "get_attachment"
+    """The owner's RPC that answers a row the caller may read (staff: store scope; customers: their own)."""
+    readers: tuple[str, ...] = ("workshop", "sales", "crm", "inventory")
+    """The services that answer `lookup`."""
+
+    def locate(self, req: falcon.Request, attachment_id: str, **scope: str) -> dict:
+        """The attachment's row from the service its id names (who may read it is checked there; `scope`:
+        the document it must belong to)."""
+        service = owner_service(attachment_id)
+        if service not in self.readers:
+            raise falcon.HTTPNotFound(title="not_found", description=f"No attachment {attachment_id}.")
+        return self.call(req, service, self.lookup, attachment_id=attachment_id, **scope)
+
+    def serve(self, resp: falcon.Response, key: str, content_type: str, size: int | None = None) -> None:
         resp.set_header("Cache-Control", "private, max-age=300")
         resp.set_header("X-Content-Type-Options", "nosniff")
         url = self.deps.storage.url(key, content_type)
@@ -152,26 +222,92 @@ class Reading(Resource):
         return None
 
 
+    def file(self, req: falcon.Request, resp: falcon.Response, attachment_id: str, **scope: str) -> None:
+        row = self.locate(req, attachment_id, **scope)
+        return self.serve(resp, row["storage_key"], row["content_type"], row["size"])
+
+    def thumbnail(self, req: falcon.Request, resp: falcon.Response, attachment_id: str, **scope: str) -> None:
+        row = self.locate(req, attachment_id, **scope)
+        if row["kind"] != "image":
+            raise falcon.HTTPNotFound(title="not_found", description="Only photos have a thumbnail.")
+        if not row.get("thumbnail_key"):  # being made (seconds): the photo itself meanwhile
+            return self.serve(resp, row["storage_key"], row["content_type"], row["size"])
+        return self.serve(resp, row["thumbnail_key"], "image/jpeg")
+
+
+class CustomerReading(Reading):
+    lookup = "customer_attachment"
+    readers = ("workshop", "sales")  # the services keeping what a customer may see: findings, visits, quotes
+
+
 class AttachmentItem(Reading):
     @endpoint("An attachment's file (or a 302 to a short-lived URL of the object store)", tag=TAG,
               roles=ALL_ROLES, produces="application/octet-stream", errors=(302,))
     def on_get(self, req, resp, attachment_id: str):
-        row = self.locate(req, attachment_id)
-        return self.serve(resp, row["storage_key"], row["content_type"], row["size"])
+        return self.file(req, resp, attachment_id)
 
 
 class AttachmentThumbnail(Reading):
-    @endpoint("An image attachment's JPEG thumbnail (or a 302 to a short-lived URL)", tag=TAG, roles=ALL_ROLES,
+    @endpoint("An image attachment's JPEG thumbnail (or a 302 to a short-lived URL); until the owning service "
+              "has made it (seconds after the upload), the photo itself", tag=TAG, roles=ALL_ROLES,
               produces="image/jpeg", errors=(302,))
     def on_get(self, req, resp, attachment_id: str):
-        row = self.locate(req, attachment_id)
-        return self.serve(resp, row.get("thumbnail_key"), "image/jpeg")
+        return self.thumbnail(req, resp, attachment_id)
+
+
+class CustomerAttachmentItem(CustomerReading):
+
+    @endpoint("A photo or signature of the signed-in customer's own documents (another's → 404)", tag="customer",
+              roles=CUSTOMER, produces="application/octet-stream", errors=(302,))
+    def on_get(self, req, resp, attachment_id: str):
+        return self.file(req, resp, attachment_id)
+
+
+class CustomerAttachmentThumbnail(CustomerReading):
+
+    @endpoint("The JPEG thumbnail of a photo of the signed-in customer's own documents", tag="customer",
+              roles=CUSTOMER, produces="image/jpeg", errors=(302,))
+    def on_get(self, req, resp, attachment_id: str):
+        return self.thumbnail(req, resp, attachment_id)
+
+
+class QuoteAttachmentItem(CustomerReading):
+
+    @endpoint("A photo of a finding the customer's quote was opened for, or the quote's signature (also for a "
+              "token from a link to that quote)", tag="customer", roles=CUSTOMER,
+              produces="application/octet-stream", errors=(302,))
+    def on_get(self, req, resp, quote_id: str, attachment_id: str):
+        return self.file(req, resp, attachment_id, quote_id=quote_id)
+
+
+class QuoteAttachmentThumbnail(CustomerReading):
+
+    @endpoint("The JPEG thumbnail of a photo on the customer's quote", tag="customer", roles=CUSTOMER,
+              produces="image/jpeg", errors=(302,))
+    def on_get(self, req, resp, quote_id: str, attachment_id: str):
+        return self.thumbnail(req, resp, attachment_id, quote_id=quote_id)
+
+
+class QuoteFindings(Resource):
+    @endpoint("The inspection findings a quote was opened for, with their photos", tag=TAG, roles=ALL_ROLES,
+              response=FindingOut, paginated=True)
+    def on_get(self, req, resp, quote_id: str):
+        self.call(req, "sales", "get_quote", quote_id=quote_id)  # 404 / another store's 403
+        return {**self.call(req, "workshop", "findings_of_quote", quote_id=quote_id), "next_cursor": None}
 
 
 def routes(deps) -> list[tuple[str, object]]:
     return [
         ("/v1/work-orders/{work_order_id}/inspections/{finding_id}/photos", FindingPhotos(deps)),
         ("/v1/visits/{visit_id}/photos", VisitPhotos(deps)),
+        ("/v1/work-orders/{work_order_id}/attachments", WorkOrderFiles(deps)),
+        ("/v1/complaints/{complaint_id}/attachments", ComplaintFiles(deps)),
+        ("/v1/receipts/{receipt_id}/attachments", ReceiptFiles(deps)),
         ("/v1/attachments/{attachment_id}", AttachmentItem(deps)),
         ("/v1/attachments/{attachment_id}/thumbnail", AttachmentThumbnail(deps)),
+        ("/v1/quotes/{quote_id}/findings", QuoteFindings(deps)),
+        ("/c/v1/attachments/{attachment_id}", CustomerAttachmentItem(deps)),
+        ("/c/v1/attachments/{attachment_id}/thumbnail", CustomerAttachmentThumbnail(deps)),
+        ("/c/v1/quotes/{quote_id}/attachments/{attachment_id}", QuoteAttachmentItem(deps)),
+        ("/c/v1/quotes/{quote_id}/attachments/{attachment_id}/thumbnail", QuoteAttachmentThumbnail(deps)),
     ]

@@ -3,19 +3,14 @@ only their own cars and documents. Each service's customer RPC takes the custome
 (role `customer`), never from the request, and answers another customer's document as unknown (404)."""
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
-import tempfile
 import time
 from datetime import datetime
-from pathlib import Path
 
 import falcon
+from marshmallow import fields
 from sqlalchemy import select
 
 from services.common.errors import Conflict, Unavailable
-from services.common.ids import new_id
 from services.common.messaging import ProviderError
 from services.common.messaging.templates import TEMPLATES
 from services.common.policy import COUNTER
@@ -23,10 +18,12 @@ from services.common.timeline import TimelineStepOut
 from services.crm.schemas import VehicleOut
 from services.sales import customer_schemas as cs
 from services.sales.schemas import AppointmentOut
+from services.workshop.schemas import CustomerFindingOut
 
 from ..api import ValidationFailed, endpoint
 from ..auth import CUSTOMER
 from ..customer import codes, links
+from ..signatures import png_of, stored_signature
 from ..customer.schemas import (CodeRequest, CodeSent, CustomerLoginRequest, CustomerLoginResponse,
                                 CustomerStoreOut, DecisionBody, LinkLoginResponse, LinkOut, LinkRequest,
                                 LinksRevokedOut, TimelineQuery)
@@ -34,7 +31,6 @@ from ..models import Store
 from . import Resource
 
 TAG = "customer"
-PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
 class CodeRequests(Resource):
@@ -126,11 +122,17 @@ class Vehicles(Resource):
         return self.call(req, "crm", "customer_vehicles")
 
 
+class CustomerQuoteWithFindings(cs.CustomerQuoteOut):
+    findings = fields.List(fields.Nested(CustomerFindingOut), metadata={
+        "description": "The inspection findings the quote was opened for, with their photos"})
+
+
 class QuoteItem(Resource):
-    @endpoint("One of the customer's quotes (presented or decided) with each line's price", tag=TAG, roles=CUSTOMER,
-              response=cs.CustomerQuoteOut)
+    @endpoint("One of the customer's quotes (presented or decided) with each line's price and the inspection "
+              "findings (with photos) it was opened for", tag=TAG, roles=CUSTOMER, response=CustomerQuoteWithFindings)
     def on_get(self, req, resp, quote_id: str):
-        return self.call(req, "sales", "customer_quote", quote_id=quote_id)
+        quote = self.call(req, "sales", "customer_quote", quote_id=quote_id)  # 404 unless it is the caller's
+        return {**quote, "findings": self.call(req, "workshop", "customer_quote_findings", quote_id=quote_id)["items"]}
 
 
 class QuoteDecision(Resource):
@@ -141,34 +143,12 @@ class QuoteDecision(Resource):
         body = req.context.body
         data = {"approved_line_ids": body["approved_line_ids"], "declined_line_ids": body["declined_line_ids"],
                 "client_ip": req.context.client_ip}
-        if body.get("signature_png"):
-            png = _png(body["signature_png"])
-            quote = self.call(req, "sales", "customer_quote", quote_id=quote_id)  # 404 before storing anything
-            data["signature"] = self._store_signature(quote["store_id"], png)
-        return self.call(req, "sales", "customer_decide_quote", quote_id=quote_id, data=data)
-
-    def _store_signature(self, store_id: str, png: bytes) -> dict:
-        attachment_id = new_id()
-        key = f"{store_id}/{attachment_id}"
-        with tempfile.TemporaryDirectory() as directory:
-            path = Path(directory) / "signature.png"
-            path.write_bytes(png)
-            self.deps.storage.put(key, path, "image/png")
-        width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
-        return {"id": attachment_id, "storage_key": key, "content_type": "image/png", "kind": "image",
-                "size": len(png), "sha256": hashlib.sha256(png).hexdigest(), "width": width, "height": height}
-
-
-def _png(text: str) -> bytes:
-    """The PNG in a base64 text or data: URL; anything else is 422."""
-    _, _, data = text.rpartition(",") if text.startswith("data:") else ("", "", text)
-    try:
-        png = base64.b64decode(data, validate=True)
-    except (binascii.Error, ValueError):
-        png = b""
-    if not png.startswith(PNG_MAGIC) or len(png) < 24:
-        raise ValidationFailed({"signature_png": ["Not a base64 PNG image."]})
-    return png
+        if not body.get("signature_png"):
+            return self.call(req, "sales", "customer_decide_quote", quote_id=quote_id, data=data)
+        png = png_of(body["signature_png"], "signature_png")
+        quote = self.call(req, "sales", "customer_quote", quote_id=quote_id)  # 404 before storing anything
+        with stored_signature(self.deps.storage, quote["store_id"], png) as data["signature"]:
+            return self.call(req, "sales", "customer_decide_quote", quote_id=quote_id, data=data)
 
 
 class Timeline(Resource):

@@ -2,9 +2,12 @@
 (施工单) and the settlement statement (结算单). Each is rendered from its owning service's data,
 read with the same RPC as its JSON endpoint, under that endpoint's roles; the service checks the
 document's store, and the gateway again before fetching anything else. The customer, the vehicle,
-the visit (mileage in) and, for the work-order sheet, the contract are fetched in parallel."""
+the visit (mileage in) and, for the work-order sheet, the contract are fetched in parallel. The work-order
+sheet and the settlement statement end with a findings page: the inspection's findings with their photos."""
 from __future__ import annotations
 
+import dataclasses
+import logging
 
 import falcon
 
@@ -12,7 +15,8 @@ from services.common.policy import require_store
 
 from ..api import endpoint, endpoint_of
 from ..documents.layout import Sheet, StoreHeader, render
-from ..documents.sheets import Parties, contract_sheet, invoice_sheet, quote_sheet, work_order_sheet
+from ..documents.sheets import (Parties, contract_sheet, invoice_sheet, printed_findings, quote_sheet,
+                               work_order_sheet)
 from . import Resource
 from .finance import InvoiceItem
 from .sales import OrderItem, QuoteItem
@@ -20,6 +24,7 @@ from .workshop import WorkOrderItem
 
 TAG = "documents"
 PDF = "application/pdf"
+log = logging.getLogger(__name__)
 
 
 def _roles_of(json_resource: type[Resource]) -> frozenset[str]:
@@ -49,6 +54,26 @@ class Printout(Resource):
         if store is None:
             return StoreHeader(store_id), "Asia/Shanghai"
         return StoreHeader(store.name, store.address, store.phone), store.timezone
+
+    def with_findings(self, req: falcon.Request, sheet: Sheet, work_order_id: str | None) -> Sheet:
+        """The sheet with a findings page: the work order's inspection findings and their photos (thumbnails,
+        read from the object store)."""
+        if not work_order_id:
+            return sheet
+        findings = self.call(req, "workshop", "findings_for_print", work_order_id=work_order_id)["items"]
+        photos = [[shot for shot in map(self.photo_bytes, finding["photos"]) if shot] for finding in findings]
+        return dataclasses.replace(sheet, findings=printed_findings(findings, photos))
+
+    def photo_bytes(self, attachment: dict) -> bytes | None:
+        """An image attachment's thumbnail bytes to print (None for a video, a PDF or a file no longer stored)."""
+        if not attachment.get("thumbnail_key"):
+            return None
+        try:
+            with self.deps.storage.open(attachment["thumbnail_key"]) as stored:
+                return stored.read()
+        except FileNotFoundError:
+            log.warning("a finding's photo is no longer stored", extra={"attachment_id": attachment["id"]})
+            return None
 
     @staticmethod
     def pdf(resp: falcon.Response, sheet: Sheet, filename: str) -> bytes:
@@ -82,7 +107,7 @@ class WorkOrderPdf(Printout):
         work_order = self.call(req, "workshop", "get_work_order", work_order_id=work_order_id)
         parties, found = self.parties(req, work_order,
                                       order=("sales", "get_order", {"order_id": work_order["order_id"]}))
-        sheet = work_order_sheet(work_order, found["order"], parties)
+        sheet = self.with_findings(req, work_order_sheet(work_order, found["order"], parties), work_order["id"])
         return self.pdf(resp, sheet, f"work-order-{sheet.number}.pdf")
 
 
@@ -94,6 +119,7 @@ class InvoicePdf(Printout):
         parties, found = self.parties(req, invoice,  # the order: whether its prices include VAT
                                       order=("sales", "get_order", {"order_id": invoice["order_id"]}))
         sheet = invoice_sheet(invoice, parties, tax_inclusive=found["order"]["tax_inclusive"])
+        sheet = self.with_findings(req, sheet, found["order"].get("work_order_id"))
         return self.pdf(resp, sheet, f"invoice-{invoice['number']}.pdf")
 
 

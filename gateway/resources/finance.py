@@ -6,9 +6,9 @@ transaction, so a retry after a timeout never pays twice."""
 from __future__ import annotations
 
 
-from services.common.policy import FRONT_DESK, HQ, MANAGERS, require_store
+from services.common.policy import FRONT_DESK, HQ, MANAGERS, TILL, require_store
 from services.common.schemas import ListQuery
-from services.finance.domain.stock import reconcile
+from services.finance.domain.reconciliation import reconcile
 from services.finance.schemas import (AccountOut, CardCancel, CardCreate, CardOut, CardQuery, CommissionRuleIn,
                                       CommissionRuleOut, CommissionsOut, DailyCloseCreate, DailyCloseOut,
                                       DailyCloseQuery, ExpenseCreate, ExpenseOut, ExpenseQuery, InvoiceOut,
@@ -23,8 +23,6 @@ from services.finance.schemas import (AccountOut, CardCancel, CardCreate, CardOu
 from ..api import endpoint
 from . import Resource, checked, scoped
 from .kpis import Kpis
-
-TILL = frozenset({"hq_admin", "store_manager", "cashier"})
 
 
 def _service_key(req) -> str | None:
@@ -176,16 +174,17 @@ class TrialBalance(Resource):
 
 
 class Reconciliation(Resource):
-    """finance's stock accounts and inventory's valuation, one call each in parallel whatever the
-    number of stores, joined by `reconcile` (finance's rule)."""
+    """finance's sides and inventory's valuation, one call each in parallel whatever the number of
+    stores, joined by `reconcile` (finance's rule)."""
 
-    @endpoint("Prove the books follow the stock: per store, the inventory (1405) and goods-in-transit (1402) "
-              "accounts beside inventory's valuation, and the journal's debits beside its credits, with the "
-              "difference of each (0 once the stock events are booked)", tag="finance", roles=MANAGERS,
+    @endpoint("Prove the books close: per store, the journal's debits beside its credits, the inventory (1405) and "
+              "goods-in-transit (1402) accounts beside inventory's valuation, payables (2202) beside the open "
+              "supplier invoices and receivables (1122) beside the open customer invoices, with the difference "
+              "of each (0 once the stock events are booked)", tag="finance", roles=MANAGERS,
               query=ReconciliationQuery, response=ReconciliationOut)
     def on_get(self, req, resp):
         query = checked(req)
-        found = self.call_all(req, {"books": ("finance", "stock_accounts", {"query": query}),
+        found = self.call_all(req, {"books": ("finance", "book_sides", {"query": query}),
                                     "stock": ("inventory", "valuation", {"query": query})})
         return reconcile(found["books"]["stores"], found["stock"]["stores"])
 

@@ -12,6 +12,7 @@ from services.inventory.schemas import (AdjustmentCreate, AvailabilityHttpQuery,
                                         SlowMoverOut, SlowMoverQuery, StockOut, StockQuery, StockSettings,
                                         StocktakeCounts, StocktakeCreate, StocktakeListQuery, StocktakeOut,
                                         StocktakePost, SupplierCreate, SupplierListQuery, SupplierOut, SupplierPatch,
+                                        SupplierReturnCreate, SupplierReturnOut,
                                         TransferCreate, TransferListQuery, TransferOut, TransferReceive,
                                         TransferShip, ValuationOut, ValuationQuery)
 
@@ -207,6 +208,14 @@ class PurchaseOrderReceipts(Resource):
         return self.call(req, "inventory", "receive_purchase_order", po_id=po_id, data=req.context.body_json)
 
 
+class PurchaseOrderReturns(Resource):
+    @endpoint("Send goods received on a purchase order back to the supplier (退货); stock leaves at what it "
+              "cost as received and goods received not invoiced is reversed", tag="inventory", roles=STOCK_KEEPERS,
+              body=SupplierReturnCreate, response=SupplierReturnOut, status=201, idempotent=True)
+    def on_post(self, req, resp, po_id: str):
+        return self.call(req, "inventory", "return_to_supplier", po_id=po_id, data=req.context.body_json)
+
+
 # -- transfers -----------------------------------------------------------------------------------------
 class Transfers(Resource):
     @endpoint("Request stock from another store (调拨)", tag="inventory", roles=STOCK_KEEPERS, body=TransferCreate,
@@ -316,6 +325,7 @@ def routes(deps) -> list[tuple[str, object]]:
         ("/v1/purchase-orders/{po_id}/place", PurchaseOrderPlace(deps)),
         ("/v1/purchase-orders/{po_id}/cancel", PurchaseOrderCancel(deps)),
         ("/v1/purchase-orders/{po_id}/receipts", PurchaseOrderReceipts(deps)),
+        ("/v1/purchase-orders/{po_id}/returns", PurchaseOrderReturns(deps)),
         ("/v1/transfers", Transfers(deps)),
         ("/v1/transfers/{transfer_id}", TransferItem(deps)),
         ("/v1/transfers/{transfer_id}/ship", TransferShipResource(deps)),

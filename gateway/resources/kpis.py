@@ -9,10 +9,10 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import select
 
-from services.common.periods import GROUPS
+from services.common.periods import COMPARISONS, GROUPS
 from services.common.policy import MANAGERS, sees_every_store
 from services.common.schemas import STORES_PER_CALL
-from services.finance.schemas import KpisOut, PeriodQuery
+from services.finance.schemas import KpiQuery, KpisOut
 
 from ..api import endpoint
 from ..models import Store
@@ -63,10 +63,27 @@ NOTHING = {"presented": 0, "approved": 0, "close_ratio_pct": None, "completed": 
 class Kpis(Resource):
     @endpoint("KPIs per store, per store and day/week/month, or for the chain, over local days: finance's joined "
               "with sales' close ratio, workshop's comebacks, QC, productivity and labour cost, crm's "
-              "satisfaction (HQ: stores side by side)", tag="finance", roles=MANAGERS, query=PeriodQuery,
-              response=KpisOut)
+              "satisfaction (HQ: stores side by side); with `compare`, each row beside the previous period "
+              "and the same days last year", tag="finance", roles=MANAGERS, query=KpiQuery, response=KpisOut)
     def on_get(self, req, resp):
-        query = checked(req)
+        query = {name: value for name, value in checked(req).items() if name != "compare"}
+        asked = req.context.query
+        periods = {name: COMPARISONS[name](asked["from_"], asked["to"]) for name in asked["compare"]}
+        with ThreadPoolExecutor(max_workers=1 + len(periods)) as pool:
+            compared = {name: pool.submit(self._report, req, {**query, "from": first.isoformat(),
+                                                              "to": last.isoformat()})
+                        for name, (first, last) in periods.items()}
+            report = self._report(req, query)
+            for name, future in compared.items():
+                first, last = periods[name]
+                report[name] = {"from": first.isoformat(), "to": last.isoformat()}
+                rows = {row["store_id"]: row for row in future.result()["items"]}
+                for row in report["items"]:
+                    row[name] = rows.get(row["store_id"])
+        return report
+
+    def _report(self, req, query: dict) -> dict:
+        """finance's KPIs over the query's days with the figures other services own joined in."""
         report = self.call(req, "finance", "kpis", query=query)
         rows = report["items"]
         if not rows:
@@ -74,7 +91,7 @@ class Kpis(Resource):
         group = query.get("group", "store")
         stores = (self._chain(req) if group == "chain"
                   else sorted({row["store_id"] for row in rows}))
-        figures = self._owned_elsewhere(req, stores, group if group in GROUPS else None)
+        figures = self._owned_elsewhere(req, query, stores, group if group in GROUPS else None)
         for row in rows:
             members = stores if row["store_id"] is None else [row["store_id"]]
             row.update(joined([figures.get((store_id, row["period"]), NOTHING) for store_id in members]))
@@ -94,18 +111,18 @@ class Kpis(Resource):
         with self.deps.identity_db() as session:
             return sorted(session.scalars(select(Store.id)))
 
-    def _owned_elsewhere(self, req, store_ids: list[str], group: str | None) -> dict[Key, dict]:
+    def _owned_elsewhere(self, req, query: dict, store_ids: list[str], group: str | None) -> dict[Key, dict]:
         """(store, period) -> the owners' figures and the counts behind them."""
         if not store_ids:
             return {}
         with self.deps.identity_db() as session:
             zones = dict(session.execute(select(Store.id, Store.timezone).where(Store.id.in_(store_ids))).all())
-        days = {"from": req.context.query_json["from"], "to": req.context.query_json["to"]}
+        days = {"from": query["from"], "to": query["to"]}
         grouped = {"group": group} if group else {}
         chunks = [[{"store_id": store_id, "time_zone": zones.get(store_id, "Asia/Shanghai")}
                    for store_id in store_ids[i:i + STORES_PER_CALL]]
                   for i in range(0, len(store_ids), STORES_PER_CALL)]
-        store_id = req.context.query_json.get("store_id")
+        store_id = query.get("store_id")
         with ThreadPoolExecutor(max_workers=min(12, 1 + 2 * len(chunks))) as pool:
             care = pool.submit(self.call, req, "crm", "satisfaction_stats",
                                query={**days, **grouped, **({"store_id": store_id} if store_id else {})})

@@ -1,22 +1,23 @@
-"""Payment intents (finance): money asked for through WeChat Pay, by a QR code at the till or a link,
-and the provider's asynchronous notification. The notification carries no staff token: finance
-verifies its signature and decrypts it; the gateway only hands the raw body and the provider's
-headers over."""
+"""Payment intents (finance): money asked for through WeChat Pay or Alipay, by a QR code at the till or a
+link, and the provider's asynchronous notification (of a payment or of a refund). The notification
+carries no staff token: finance verifies its signature (and decrypts it); the gateway only hands the
+raw body and the provider's headers over, and answers what the provider's protocol expects."""
 from __future__ import annotations
 
 import falcon
 import segno
 from marshmallow import fields
 
-from services.common.policy import FRONT_DESK
-from services.finance.schemas import PaymentIntentCreate, PaymentIntentOut
+from services.common.policy import FRONT_DESK, TILL
+from services.finance.schemas import PaymentIntentCreate, PaymentIntentOut, PaymentIntentQuery
 from services.finance.wechatpay import NOTIFICATION_HEADERS
 
 from ..api import endpoint
-from . import Resource
-from .finance import TILL, _service_key
+from . import Resource, checked
+from .finance import _service_key
 
-NOTIFICATION_HEADERS_OF = {"wechat": NOTIFICATION_HEADERS}
+NOTIFICATION_HEADERS_OF: dict[str, tuple[str, ...]] = {"wechat": NOTIFICATION_HEADERS, "alipay": ()}
+"""The headers each provider signs with (Alipay signs inside its form body)."""
 
 
 class PaymentIntentShown(PaymentIntentOut):
@@ -30,8 +31,16 @@ def _shown(intent: dict) -> dict:
     return {**intent, "qr_svg": qr}
 
 
+class PaymentIntents(Resource):
+    @endpoint("Payment intents of a store, newest first; status=unapplied lists money paid at the provider "
+              "that the invoice no longer owed (to refund there)", tag="finance", roles=FRONT_DESK,
+              query=PaymentIntentQuery, response=PaymentIntentOut, paginated=True)
+    def on_get(self, req, resp):
+        return self.call(req, "finance", "list_payment_intents", query=checked(req))
+
+
 class InvoicePaymentIntents(Resource):
-    @endpoint("Ask for (part of) an invoice's due through WeChat Pay: a QR code to scan (qr) or a link (h5). "
+    @endpoint("Ask for (part of) an invoice's due through WeChat Pay or Alipay: a QR code to scan (qr) or a link (h5). "
               "Recorded as a payment when the provider's notification (or a poll) says it was paid; 503 "
               "payment_provider_unavailable when the provider does not answer (nothing recorded)",
               tag="finance", roles=TILL, body=PaymentIntentCreate, response=PaymentIntentShown, status=201,
@@ -52,8 +61,9 @@ class PaymentIntentItem(Resource):
 
 
 class PaymentNotifications(Resource):
-    @endpoint("A payment provider's asynchronous notification (no token: verified by the provider's signature); "
-              "204 when applied (once per transaction), 422 notification_rejected when it fails verification",
+    @endpoint("A payment provider's asynchronous notification of a payment or a refund (no token: verified by "
+              "the provider's signature); 204 when applied (once per transaction; Alipay: 200 with the text "
+              "`success` its protocol requires), 422 notification_rejected when it fails verification",
               tag="finance", roles=None, status=204, errors=(404, 409, 413, 422, 503))
     def on_post(self, req, resp, provider: str):
         if provider not in NOTIFICATION_HEADERS_OF:
@@ -64,13 +74,16 @@ class PaymentNotifications(Resource):
             raise falcon.HTTPContentTooLarge(title="payload_too_large",
                                              description=f"Bodies are limited to {limit} bytes.")
         headers = {name: req.get_header(name) or "" for name in NOTIFICATION_HEADERS_OF[provider]}
-        self.deps.rpc.call("finance", "payment_notified", {"request_id": req.context.request_id},
-                           provider=provider, headers=headers, body=body.decode("utf-8", "replace"))
+        answer = self.deps.rpc.call("finance", "payment_notified", {"request_id": req.context.request_id},
+                                    provider=provider, headers=headers, body=body.decode("utf-8", "replace"))
+        if answer.get("ack") is not None:
+            resp.status, resp.content_type, resp.text = 200, falcon.MEDIA_TEXT, answer["ack"]
 
 
 def routes(deps) -> list[tuple[str, object]]:
     return [
         ("/v1/invoices/{invoice_id}/payment-intents", InvoicePaymentIntents(deps)),
+        ("/v1/payment-intents", PaymentIntents(deps)),
         ("/v1/payment-intents/{intent_id}", PaymentIntentItem(deps)),
         ("/v1/payments/notify/{provider}", PaymentNotifications(deps)),
     ]

@@ -9,6 +9,7 @@ from services.common.policy import ALL_ROLES, COUNTER, HQ, MANAGERS, require_sto
 from services.sales import schemas as s
 
 from ..api import endpoint
+from ..signatures import png_of, signature_field, stored_signature
 from . import Resource, checked
 
 TAG = "sales"
@@ -284,11 +285,26 @@ class QuoteRevise(Resource):
         return quote
 
 
+class ContractBody(s.ContractIn):
+    signature_png = signature_field()
+
+
 class QuoteContract(Resource):
-    @endpoint("Sign the approved quote: the order is confirmed (a repeat returns the same order)", tag=TAG,
-              roles=COUNTER, body=s.ContractIn, response=s.OrderOut, status=201, idempotent=True)
+    @endpoint("Sign the approved quote: the order is confirmed (a repeat returns the same order); the "
+              "customer's signature drawn on screen is kept with the hash of the contract it signs", tag=TAG,
+              roles=COUNTER, body=ContractBody, response=s.OrderOut, status=201, idempotent=True)
     def on_post(self, req, resp, quote_id: str):
-        order = self.call(req, "sales", "contract_quote", quote_id=quote_id, data=req.context.body_json)
+        data = dict(req.context.body_json)
+        drawn = data.pop("signature_png", None)
+        if not drawn:
+            order = self.call(req, "sales", "contract_quote", quote_id=quote_id, data=data)
+        else:
+            png = png_of(drawn, "signature_png")
+            quote = self.call(req, "sales", "get_quote", quote_id=quote_id)  # 404/403 before storing anything
+            with stored_signature(self.deps.storage, quote["store_id"], png, data["signed_by"]) as signature:
+                order = self.call(req, "sales", "contract_quote", quote_id=quote_id, data=data, signature=signature)
+            if (order.get("signature") or {}).get("id") != signature["id"]:  # a repeat: the first signature stays
+                self.deps.storage.delete(signature["storage_key"])
         resp.location = f"/v1/orders/{order['id']}"
         return order
 

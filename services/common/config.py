@@ -81,6 +81,8 @@ class StorageSettings:
     backend: str = field(default_factory=lambda: os.environ.get("STORAGE_BACKEND", "local"))
     s3_bucket: str | None = field(default_factory=lambda: os.environ.get("S3_BUCKET"))
     s3_endpoint_url: str | None = field(default_factory=lambda: os.environ.get("S3_ENDPOINT_URL"))
+    s3_public_endpoint_url: str | None = field(default_factory=lambda: os.environ.get("S3_PUBLIC_ENDPOINT_URL"))
+    """The store's address as browsers reach it, when the services reach it by another (compose: minio:9000)."""
     s3_region: str | None = field(default_factory=lambda: os.environ.get("S3_REGION"))
     s3_access_key_id: str | None = field(default_factory=lambda: os.environ.get("S3_ACCESS_KEY_ID"))
     s3_secret_access_key: str | None = field(default_factory=lambda: os.environ.get("S3_SECRET_ACCESS_KEY"),
@@ -150,6 +152,20 @@ def message_retry_seconds() -> tuple[float, ...]:
     return tuple(float(part) for part in raw.split(",") if part.strip())
 
 
+@dataclass(frozen=True)
+class AlipaySettings:
+    """Alipay's open platform (openapi gateway, RSA2 public-key mode) for one app (services/finance/alipay.py);
+    without `ALIPAY_APPID` it is not configured. Keys are files named by the environment, never in a database."""
+    appid: str = field(default_factory=lambda: os.environ.get("ALIPAY_APPID", ""))
+    private_key_file: str = field(default_factory=lambda: os.environ.get("ALIPAY_PRIVATE_KEY_FILE", ""))
+    alipay_public_key_file: str = field(default_factory=lambda: os.environ.get("ALIPAY_PUBLIC_KEY_FILE", ""))
+    notify_url: str = field(default_factory=lambda: os.environ.get("ALIPAY_NOTIFY_URL") or (
+        f"http://127.0.0.1:{os.environ.get('GATEWAY_PORT', '8080')}/v1/payments/notify/alipay"))
+    base_url: str = field(default_factory=lambda: os.environ.get(
+        "ALIPAY_BASE_URL", "https://openapi.alipay.com/gateway.do"))
+    timeout: float = field(default_factory=lambda: env_float("ALIPAY_TIMEOUT", 1.2))
+
+
 def payment_poll_seconds() -> float:
     """`PAYMENT_POLL_SECONDS`: how often pending payment intents are asked about at the provider."""
     return env_float("PAYMENT_POLL_SECONDS", 10)
@@ -158,6 +174,12 @@ def payment_poll_seconds() -> float:
 def payment_intent_ttl_seconds() -> float:
     """`PAYMENT_INTENT_TTL_SECONDS`: how long a QR code or link can be paid before it is closed."""
     return env_float("PAYMENT_INTENT_TTL_SECONDS", 900)
+
+
+def payables_tolerances() -> tuple[float, float]:
+    """`AP_PRICE_TOLERANCE_PCT` / `AP_QTY_TOLERANCE_PCT`: how far (percent) a supplier invoice's unit
+    price may be from the ordered one, and its quantity above what is left to bill, and still match."""
+    return env_float("AP_PRICE_TOLERANCE_PCT", 2), env_float("AP_QTY_TOLERANCE_PCT", 0)
 
 
 def stop_timeout() -> float:

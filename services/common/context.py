@@ -47,6 +47,12 @@ class Caller:
             raise Forbidden("Only a signed-in customer may do this.", code="customer_only")
         return self.user_id
 
+    def at_store(self, store_id: str) -> "Caller":
+        """The signed-in customer acting on one of their own documents: the staff rules' store scope
+        is that document's store (the caller must be a customer; ownership is the caller's check)."""
+        return Caller(user_id=self.require_customer(), role=CUSTOMER_ROLE, store_ids=frozenset({store_id}),
+                      request_id=self.request_id)
+
     @property
     def is_hq(self) -> bool:
         return self.role == "hq_admin"
@@ -56,6 +62,9 @@ class Caller:
 
     def require_store(self, store_id: str | None) -> None:
         policy.require_store(self, store_id)
+
+    def require_document(self, store_id: str, customer_id: str, what: str) -> None:
+        policy.require_document(self, self.user_id, store_id, customer_id, what)
 
     @property
     def sees_full_phone(self) -> bool:

@@ -31,3 +31,20 @@ def periods(first: date, last: date, group: str | None) -> list[tuple[str | None
             spans.append((label, day, day))
         day += timedelta(days=1)
     return spans
+
+
+def previous_period(first: date, last: date) -> tuple[date, date]:
+    """The period as long as [first, last] that ends the day before it."""
+    length = last - first + timedelta(days=1)
+    return first - length, first - timedelta(days=1)
+
+
+def a_year_earlier(first: date, last: date) -> tuple[date, date]:
+    """The same days a year earlier (29 February becomes the 28th)."""
+    def back(day: date) -> date:
+        return day.replace(year=day.year - 1, day=28 if (day.month, day.day) == (2, 29) else day.day)
+    return back(first), back(last)
+
+
+COMPARISONS = {"previous": previous_period, "last_year": a_year_earlier}
+"""The periods a report can be compared with, by the name a client asks for."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Protocol
 
-from .errors import Forbidden, Invalid
+from .errors import Forbidden, Invalid, NotFound
 
 ROLES = ("hq_admin", "store_manager", "service_advisor", "technician", "cashier")
 ALL_ROLES = frozenset(ROLES)
@@ -18,6 +18,8 @@ COUNTER = MANAGERS | {"service_advisor"}
 """Who works the front counter: receives cars, quotes, edits customers."""
 FRONT_DESK = COUNTER | {"cashier"}
 """The counter and the till."""
+TILL = MANAGERS | {"cashier"}
+"""Who takes and refunds money, issues and tops up member cards, and closes the day."""
 SHOP_FLOOR = COUNTER | {"technician"}
 """Who works on the cars."""
 CUSTOMER_ROLE = "customer"
@@ -50,6 +52,16 @@ def can_access_store(actor: Actor, store_id: str | None) -> bool:
 def require_store(actor: Actor, store_id: str | None) -> None:
     if not can_access_store(actor, store_id):
         raise Forbidden("This store is outside your account's stores.", code="store_out_of_scope")
+
+
+def require_document(actor: Actor, user_id: str | None, store_id: str, customer_id: str, what: str) -> None:
+    """A store's document about a customer: staff within their stores (403 otherwise); a car owner
+    (role `customer`, `user_id` their customer id) only their own — anyone else's is unknown (404)."""
+    if actor.role == CUSTOMER_ROLE:
+        if not user_id or customer_id != user_id:
+            raise NotFound(f"No such {what}.")
+        return
+    require_store(actor, store_id)
 
 
 def visible_stores(actor: Actor, store_id: str | None) -> list[str] | None:

@@ -64,7 +64,8 @@ class StockValued(Contract):
     """Stock value of a store changed (every movement kind but a work order's issue, which
     `stock_issued` carries): finance books it against the kind's counter-account."""
     store_id = fields.String(required=True)
-    kind = fields.String(required=True, metadata={"description": "A movement kind, or `opening` (the stock "
+    kind = fields.String(required=True, metadata={"description": "A movement kind (`supplier_return`: goods "
+                                                                  "received sent back), or `opening` (the stock "
                                                                   "held when the books started following it)"})
     reference_type = fields.String(required=True)
     reference_id = fields.String(required=True)
@@ -73,6 +74,8 @@ class StockValued(Contract):
     lines = fields.List(fields.Nested(ValuedLine), required=True)
     from_store_id = fields.String(metadata={"description": "transfers: the sending store"})
     to_store_id = fields.String(metadata={"description": "transfers: the receiving store"})
+    purchase_order_id = fields.String(metadata={"description": "supplier_return: the purchase order received on"})
+    supplier_id = fields.String(metadata={"description": "supplier_return: who the goods go back to"})
     in_transit_fen = Fen(metadata={"description": "transfer_in and opening: value in transit to the store "
                                                   "that this event clears (transfer_in) or holds (opening)"})
 

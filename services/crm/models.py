@@ -8,6 +8,7 @@ from sqlalchemy import (JSON, BigInteger, Boolean, Date, ForeignKey, Index, Inte
                         UniqueConstraint)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from services.common.attachments import add_attachment_tables
 from services.common.db import UTCDateTime, service_metadata, utcnow
 from services.common.ids import new_id
 from services.common.outbox import add_infrastructure_tables
@@ -18,6 +19,7 @@ class Base(DeclarativeBase):
 
 
 add_infrastructure_tables(Base.metadata)
+add_attachment_tables(Base.metadata)
 
 
 class Customer(Base):

@@ -6,6 +6,7 @@ from nameko.extensions import DependencyProvider
 from nameko.timer import timer
 from sqlalchemy import select
 
+from services.common.attachment_jobs import Attachments
 from services.common.config import message_retry_seconds
 from services.common.db import utcnow
 from services.common.entrypoints import ServiceBase, event_handler, rpc, unit_of_work
@@ -14,7 +15,8 @@ from services.common.schemas import ListQuery, dump_page, load
 from services.common.validators import mask_mobile
 
 from . import domain
-from .domain import campaigns, common, followups, messages, reminders
+from . import customer_schemas as cs
+from .domain import campaigns, common, customer, followups, messages, reminders
 from .domain import history as projection
 from .schemas import (AuditEntryOut, CampaignCreate, CampaignOut, CampaignPreview, CampaignQuery, ComplaintCreate,
                       ComplaintOut, ComplaintPatch, ComplaintQuery, CustomerCreate, CustomerListQuery, CustomerOut,
@@ -57,7 +59,7 @@ class Sender(DependencyProvider):
 
 
 
-class CrmService(ServiceBase):
+class CrmService(Attachments, ServiceBase):
     name = "crm"
     messaging = Sender()
 
@@ -172,6 +174,41 @@ class CrmService(ServiceBase):
                                .order_by(Vehicle.created_at, Vehicle.id))
         return {"items": vehicle_out.dump(rows, many=True), "next_cursor": None}
 
+    @rpc
+    def customer_profile(self) -> dict:
+        return cs.ProfileOut().dump(customer.me(self.db, self.caller))
+
+    @rpc
+    def customer_set_consent(self, data: dict) -> dict:
+        consent = load(cs.ProfilePatch(), data)["marketing_consent"]
+        return cs.ProfileOut().dump(customer.set_consent(self.db, self.caller, consent))
+
+    @rpc
+    def customer_follow_ups(self, query: dict) -> dict:
+        vehicle_id = load(cs.VehicleQuery(), query)["vehicle_id"]
+        return {"items": cs.CustomerFollowUpOut().dump(customer.follow_ups(self.db, self.caller, vehicle_id),
+                                                       many=True), "next_cursor": None}
+
+    @rpc
+    def customer_rate(self, follow_up_id: str, data: dict) -> dict:
+        rating = load(cs.RatingIn(), data)
+        return cs.CustomerFollowUpOut().dump(customer.rate(self.db, self.caller, follow_up_id, rating, utcnow()))
+
+    @rpc
+    def customer_complain(self, data: dict) -> dict:
+        complaint = load(cs.CustomerComplaintIn(), data)
+        return cs.CustomerComplaintOut().dump(customer.complain(self.db, self.caller, complaint, utcnow()))
+
+    @rpc
+    def customer_complaints(self) -> dict:
+        return {"items": cs.CustomerComplaintOut().dump(customer.complaints(self.db, self.caller), many=True),
+                "next_cursor": None}
+
+    @rpc
+    def customer_reminders(self) -> dict:
+        return {"items": cs.ReminderOut().dump(customer.reminders(self.db, self.caller), many=True),
+                "next_cursor": None}
+
     # -- per-store settings ---------------------------------------------------------------------
     @rpc
     def get_store_settings(self, store_id: str) -> dict:
@@ -223,6 +260,11 @@ class CrmService(ServiceBase):
         complaint = load(ComplaintCreate(), data)
         complaint["store_id"] = required_store(self.caller, complaint["store_id"], "complaint")
         return complaint_out.dump(followups.open_complaint(self.db, complaint, self.caller, utcnow()))
+
+    def attachment_owner(self, owner_type: str, owner_id: str) -> dict:
+        if owner_type != "complaint":
+            return super().attachment_owner(owner_type, owner_id)
+        return followups.complaint_owner(self.db, owner_id, self.caller)
 
     @rpc
     def get_complaint(self, complaint_id: str) -> dict:

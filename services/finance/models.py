@@ -190,7 +190,7 @@ class Payment(Base):
 
 
 class PaymentIntent(Base):
-    """Money asked for through a provider (WeChat Pay): its order at the provider is `id` (the
+    """Money asked for through a provider (WeChat Pay, Alipay): its order at the provider is `id` (the
     out_trade_no). `pending` until the provider says it was paid (`paid`, the payment recorded) or the
     order is closed (`closed`); `unapplied` when it was paid but the invoice no longer owed it (paid
     meanwhile by other means, or void): the money is at the provider, to be refunded there."""
@@ -199,12 +199,13 @@ class PaymentIntent(Base):
     id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
     invoice_id: Mapped[str] = mapped_column(ForeignKey("invoices.id"), index=True)
     store_id: Mapped[str] = mapped_column(EXT_ID)
-    provider: Mapped[str] = mapped_column(String(20), comment="wechat")
+    provider: Mapped[str] = mapped_column(String(20), comment="wechat | alipay")
     channel: Mapped[str] = mapped_column(String(10), comment="qr | h5")
     amount_fen: Mapped[int] = mapped_column(MONEY)
     currency: Mapped[str] = mapped_column(String(3), default="CNY")
     status: Mapped[str] = mapped_column(String(12), default="pending", comment="pending | paid | closed | unapplied")
-    pay_url: Mapped[str] = mapped_column(String(500), comment="qr: the code_url the QR encodes; h5: the h5_url")
+    pay_url: Mapped[str] = mapped_column(
+        Text, comment="qr: what the QR code encodes; h5: the link (Alipay's is signed: long)")
     transaction_id: Mapped[str | None] = mapped_column(String(64), unique=True, comment="the provider's")
     payment_id: Mapped[str | None] = mapped_column(ForeignKey("payments.id"))
     idempotency_key: Mapped[str | None] = mapped_column(String(240), unique=True)
@@ -212,8 +213,35 @@ class PaymentIntent(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     settled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, comment="paid, closed or found unapplied")
+    invoice: Mapped[Invoice] = relationship(viewonly=True)
 
     __table_args__ = (Index("ix_payment_intents_status", "status", "created_at"),)
+
+
+class ProviderRefund(Base):
+    """A refund asked of the payment provider that took a payment (through its intent): `id` is also the
+    refund's number at the provider (out_refund_no / out_request_no), so asking again never refunds twice.
+    `pending` until the provider confirms it (`succeeded`: recorded as `refund_id` through the refund rules)
+    or refuses it (`failed`). The requester's role is kept: the rules are applied again when it is recorded."""
+    __tablename__ = "provider_refunds"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
+    payment_id: Mapped[str] = mapped_column(ForeignKey("payments.id"), index=True)
+    intent_id: Mapped[str] = mapped_column(ForeignKey("payment_intents.id"))
+    store_id: Mapped[str] = mapped_column(EXT_ID)
+    provider: Mapped[str] = mapped_column(String(20), comment="wechat | alipay")
+    amount_fen: Mapped[int] = mapped_column(MONEY)
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(12), default="pending", comment="pending | succeeded | failed")
+    provider_refund_id: Mapped[str | None] = mapped_column(String(64), comment="the provider's refund number")
+    refund_id: Mapped[str | None] = mapped_column(ForeignKey("refunds.id"), unique=True)
+    requested_by: Mapped[str | None] = mapped_column(EXT_ID)
+    requested_role: Mapped[str | None] = mapped_column(String(20))
+    idempotency_key: Mapped[str | None] = mapped_column(String(240), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    settled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_provider_refunds_status", "status", "created_at"),)
 
 
 class Refund(Base):
@@ -470,3 +498,70 @@ class CommissionTarget(Base):
     target_fen: Mapped[int] = mapped_column(MONEY, comment="revenue the employee should produce")
 
     __table_args__ = (UniqueConstraint("store_id", "employee_id", "month"),)
+
+
+SUPPLIER_INVOICE_STATES = ("held", "open", "partially_paid", "paid", "rejected")
+SUPPLIER_PAYMENT_METHODS = ("bank", "cash")
+
+
+class SupplierInvoice(Base):
+    """A supplier's invoice (进项发票) for goods received on one purchase order, matched three ways
+    (order, receipts, invoice): `open` once matched (or approved by a manager) and booked,
+    `held` while a mismatch waits for the manager, `rejected` when the manager refused it;
+    `partially_paid` and `paid` follow the supplier payments."""
+    __tablename__ = "supplier_invoices"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
+    store_id: Mapped[str] = mapped_column(EXT_ID)
+    supplier_id: Mapped[str] = mapped_column(EXT_ID)
+    supplier_name: Mapped[str] = mapped_column(String(120))
+    purchase_order_id: Mapped[str] = mapped_column(EXT_ID, index=True)
+    purchase_order_number: Mapped[str] = mapped_column(String(40))
+    number: Mapped[str] = mapped_column(String(60), comment="the supplier's invoice number")
+    issued_on: Mapped[date] = mapped_column(Date)
+    due_on: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16))
+    lines: Mapped[list] = mapped_column(JSON, comment="[{sku, qty, unit_price_fen, amount_fen, ordered_unit_cost_fen, "
+                                                      "qty_matchable, received_value_fen, price_ok, qty_ok}]")
+    issues: Mapped[list] = mapped_column(JSON, comment="mismatches found by the match: [{sku, kind, ...}]")
+    total_fen: Mapped[int] = mapped_column(MONEY, comment="tax included")
+    vat_fen: Mapped[int] = mapped_column(MONEY, comment="input VAT on the invoice (part of the total)")
+    received_value_fen: Mapped[int] = mapped_column(MONEY, comment="goods received not invoiced this clears")
+    paid_fen: Mapped[int] = mapped_column(MONEY, default=0)
+    currency: Mapped[str] = mapped_column(String(3), default="CNY")
+    idempotency_key: Mapped[str | None] = mapped_column(String(240), unique=True)
+    created_by: Mapped[str | None] = mapped_column(EXT_ID)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_by: Mapped[str | None] = mapped_column(EXT_ID, comment="the manager who approved or rejected a held one")
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decision_reason: Mapped[str | None] = mapped_column(String(200))
+    business_date: Mapped[date | None] = mapped_column(Date, comment="the day it was booked (open)")
+
+    __table_args__ = (UniqueConstraint("supplier_id", "number", name="uq_supplier_invoices_supplier_number"),
+                      Index("ix_supplier_invoices_store_status", "store_id", "status"))
+
+    @property
+    def due_fen(self) -> int:
+        return 0 if self.status in ("held", "rejected") else self.total_fen - self.paid_fen
+
+
+class SupplierPayment(Base):
+    """Money paid to a supplier from the bank or the till, allocated to one or more of its open
+    invoices at one store."""
+    __tablename__ = "supplier_payments"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
+    store_id: Mapped[str] = mapped_column(EXT_ID)
+    supplier_id: Mapped[str] = mapped_column(EXT_ID, index=True)
+    supplier_name: Mapped[str] = mapped_column(String(120))
+    method: Mapped[str] = mapped_column(String(10), comment="bank | cash")
+    amount_fen: Mapped[int] = mapped_column(MONEY)
+    currency: Mapped[str] = mapped_column(String(3), default="CNY")
+    reference: Mapped[str | None] = mapped_column(String(100))
+    allocations: Mapped[list] = mapped_column(JSON, comment="[{supplier_invoice_id, number, amount_fen}]")
+    idempotency_key: Mapped[str | None] = mapped_column(String(240), unique=True)
+    paid_by: Mapped[str | None] = mapped_column(EXT_ID)
+    paid_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    business_date: Mapped[date] = mapped_column(Date)
+
+    __table_args__ = (Index("ix_supplier_payments_store_date", "store_id", "business_date"),)

@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
 
 from services.common.fields import Code, Fen, Name, Quantity, TimeZone
+from services.common.periods import COMPARISONS
 from services.common.schemas import ListQuery
 
 from .domain.books import EXPENSE_CATEGORIES, PAID_FROM
@@ -135,17 +136,20 @@ class PaymentResult(Schema):
 
 
 class PaymentIntentCreate(Schema):
-    provider = fields.String(required=True, validate=validate.OneOf(["wechat"]),
-                             metadata={"description": "wechat (WeChat Pay API v3)."})
+    provider = fields.String(required=True, validate=validate.OneOf(["wechat", "alipay"]),
+                             metadata={"description": "wechat (WeChat Pay API v3) or alipay (Alipay open "
+                                                      "platform, RSA2)."})
     channel = fields.String(required=True, validate=validate.OneOf(["qr", "h5"]),
-                            metadata={"description": "qr: a code the customer scans at the till (Native); "
-                                                     "h5: a link paid in the phone's browser."})
+                            metadata={"description": "qr: a code the customer scans at the till (WeChat Native, "
+                                                     "Alipay precreate); h5: a link paid in the phone's browser "
+                                                     "(WeChat H5, Alipay wap pay)."})
     amount_fen = positive(required=True)
 
 
 class PaymentIntentOut(Schema):
     id = fields.String(metadata={"description": "Also the order number at the provider (out_trade_no)."})
     invoice_id = fields.String()
+    invoice_number = fields.Function(lambda intent: intent.invoice.number)
     store_id = fields.String()
     provider = fields.String()
     channel = fields.String(metadata={"enum": ["qr", "h5"]})
@@ -155,7 +159,8 @@ class PaymentIntentOut(Schema):
                                      "unapplied: paid at the provider when the invoice no longer owed it "
                                      "(to refund there)"})
     code_url = fields.Function(lambda intent: intent.pay_url if intent.channel == "qr" else None, allow_none=True,
-                               metadata={"description": "qr: what the QR code encodes (weixin://…)."})
+                               metadata={"description": "qr: what the QR code encodes (weixin://…, "
+                                                        "https://qr.alipay.com/…)."})
     pay_url = fields.Function(lambda intent: intent.pay_url if intent.channel == "h5" else None, allow_none=True,
                               metadata={"description": "h5: the link the customer opens."})
     transaction_id = fields.String(allow_none=True)
@@ -163,6 +168,12 @@ class PaymentIntentOut(Schema):
     created_at = fields.DateTime()
     expires_at = fields.DateTime()
     settled_at = fields.DateTime(allow_none=True)
+
+
+class PaymentIntentQuery(ListQuery):
+    store_id = fields.String()
+    status = fields.String(validate=validate.OneOf(["pending", "paid", "closed", "unapplied"]),
+                           metadata={"description": "unapplied: paid at the provider, not owed by the invoice."})
 
 
 class RefundCreate(Schema):
@@ -185,6 +196,10 @@ class RefundOut(Schema):
     approved_by = fields.String(allow_none=True)
     created_at = fields.DateTime()
     business_date = fields.Date()
+    status = fields.String(dump_default="issued", metadata={
+        "enum": ["issued", "pending", "failed"], "description": "issued: recorded. A refund of money a payment "
+        "provider took is asked of the provider first: pending (the id is then the refund's number at the "
+        "provider) until it confirms, when the refund is recorded on the payment, or failed."})
 
 
 # -- member cards -------------------------------------------------------------------------------------
@@ -376,6 +391,25 @@ class PeriodQuery(Schema):
             raise ValidationError("Must not be before from.", "to")
 
 
+class KpiQuery(PeriodQuery):
+    compare = fields.List(fields.String(validate=validate.OneOf(tuple(COMPARISONS))), load_default=list,
+                          metadata={"description": "Comma-separated: `previous` (the as-long period just before), "
+                                                   "`last_year` (the same days a year earlier); each row then "
+                                                   "carries its store's (or the chain's) figures for them. Not "
+                                                   "with a trend grouping."})
+
+    @pre_load
+    def _split(self, data, **_):
+        if isinstance(data.get("compare"), str):
+            data = {**data, "compare": [name for name in data["compare"].split(",") if name]}
+        return data
+
+    @validates_schema
+    def _whole_range(self, data, **_):
+        if data.get("compare") and data.get("group") not in ("store", "chain"):
+            raise ValidationError("Must be one of: store, chain.", "group")
+
+
 class TrialBalanceQuery(Schema):
     store_id = fields.String()
     as_of = fields.Date(load_default=None)
@@ -385,18 +419,26 @@ class ReconciliationQuery(Schema):
     store_id = fields.String(metadata={"description": "One store; without it the caller's stores (HQ: all)"})
 
 
-class StockAccountsOut(Schema):
-    """finance's side of a store's stock invariants (balances are debit minus credit)."""
+class BookSidesOut(Schema):
+    """finance's sides of a store's invariants (account balances are debit minus credit, payables
+    credit minus debit)."""
     store_id = fields.String()
     inventory_fen = Fen(allow_negative=True, metadata={"description": "1405 inventory"})
     in_transit_fen = Fen(allow_negative=True, metadata={"description": "1402 goods in transit"})
     debit_fen = Fen(metadata={"description": "All debits of the store's journal"})
     credit_fen = Fen(metadata={"description": "All credits of the store's journal"})
+    payables_fen = Fen(allow_negative=True, metadata={"description": "2202 accounts payable"})
+    receivables_fen = Fen(allow_negative=True, metadata={"description": "1122 accounts receivable"})
+    open_supplier_invoices_fen = Fen(metadata={"description": "What booked supplier invoices leave unpaid"})
+    open_invoices_fen = Fen(allow_negative=True,
+                            metadata={"description": "What issued customer invoices leave unpaid"})
 
 
 class InvariantOut(Schema):
-    code = fields.String(metadata={"enum": ["inventory_account_equals_stock_value",
-                                            "in_transit_account_equals_stock_in_transit", "debits_equal_credits"]})
+    code = fields.String(metadata={"enum": ["debits_equal_credits", "inventory_account_equals_stock_value",
+                                            "in_transit_account_equals_stock_in_transit",
+                                            "payables_equal_open_supplier_invoices",
+                                            "receivables_equal_open_invoices"]})
     left = fields.String(metadata={"description": "What the left side is, e.g. `finance:1405`"})
     left_fen = Fen(allow_negative=True)
     right = fields.String(metadata={"description": "What the right side is, e.g. `inventory:valuation.value_fen`"})
@@ -479,11 +521,26 @@ class KpiOut(Schema):
     average_satisfaction = fields.Float(allow_none=True, metadata={"description": "crm: follow-up scores 1–5"})
 
 
+class ComparedKpiOut(KpiOut):
+    previous = fields.Nested(KpiOut, allow_none=True,
+                             metadata={"description": "With compare=previous: the same row over the period before "
+                                                      "(null: the store had no row then)."})
+    last_year = fields.Nested(KpiOut, allow_none=True,
+                              metadata={"description": "With compare=last_year: the same row a year earlier."})
+
+
+class PeriodOut(Schema):
+    from_ = fields.String(data_key="from", attribute="from")
+    to = fields.String()
+
+
 class KpisOut(Schema):
-    from_ = fields.String(data_key="from")
+    from_ = fields.String(data_key="from", attribute="from")
     to = fields.String()
     group = fields.String()
-    items = fields.List(fields.Nested(KpiOut))
+    items = fields.List(fields.Nested(ComparedKpiOut))
+    previous = fields.Nested(PeriodOut, metadata={"description": "With compare=previous: the days compared with."})
+    last_year = fields.Nested(PeriodOut, metadata={"description": "With compare=last_year: the days compared with."})
     owned_elsewhere = fields.Dict(keys=fields.String(), values=fields.String())
 
 

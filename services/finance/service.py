@@ -4,29 +4,40 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
+from nameko.exceptions import RemoteError
 from nameko.extensions import DependencyProvider
 from nameko.timer import timer
 
-from services.common.config import payment_intent_ttl_seconds, payment_poll_seconds
+from services.common.config import (AlipaySettings, WeChatPaySettings, payment_intent_ttl_seconds,
+                                    payment_poll_seconds)
 from services.common.db import utcnow
 from services.common.entrypoints import AuditTrail, ServiceBase, event_handler, rpc
 from services.common.policy import visible_stores
 from services.common.schemas import dump_page, page
 from services.common.schemas import load
+from services.common.upstream import ServiceRpc, answer_within_timeout, as_domain_error
 
-from .domain import books, cards, close, commission, intents, invoices, ledger, payments, reports, stock
+from .customer_schemas import (CustomerInvoiceOut, CustomerInvoiceQuery, CustomerPaymentIntentOut,
+                               CustomerPaymentOut)
+from .domain import (ageing, books, cards, close, commission, customer, intents, invoices, ledger, payables, payments,
+                     reconciliation, refunds, reports, stock)
 from .domain.common import require_manager
-from .models import StoreSettings
+from .models import ProviderRefund, Refund, StoreSettings
+from .payables_schemas import (AgeingQuery, BalanceSheetOut, BalanceSheetQuery, PayablesAgeingOut,
+                               ReceivablesAgeingOut, StatementQuery, SupplierInvoiceCreate, SupplierInvoiceDecision,
+                               SupplierInvoiceOut, SupplierInvoiceQuery, SupplierPaymentCreate, SupplierPaymentOut,
+                               SupplierPaymentQuery, SupplierStatementOut)
 from .schemas import (CardCancel, CardCreate, CardOut, CardQuery, CardTransactionOut, CommissionRuleIn,
                       CommissionRuleOut, CommissionsOut, DailyCloseCreate, DailyCloseOut, DailyCloseQuery,
                       ExpenseCreate, ExpenseOut, ExpenseQuery, InvoiceOut, InvoiceQuery, JournalEntryOut,
-                      JournalQuery, KpisOut, MonthQuery, ReconciliationQuery, StockAccountsOut, PaymentCreate,
+                      JournalQuery, KpisOut, MonthQuery, ReconciliationQuery, BookSidesOut, PaymentCreate,
                       PaymentOut, PaymentQuery, AccountOut, PeriodQuery, PnlOut, RefundCreate, RefundOut, SettingsOut,
-                      PaymentIntentCreate, PaymentIntentOut,
+                      PaymentIntentCreate, PaymentIntentOut, PaymentIntentQuery,
                       SettingsPatch, SettleRequest, SettlementOut, SettlementPositionsOut, SettlementQuery,
                       StoreMonthQuery, TargetIn, TargetOut, TrialBalanceOut, TrialBalanceQuery,
                       VoidRequest)
-from .wechatpay import providers_from_env
+from .alipay import AlipayProvider
+from .wechatpay import WeChatPayProvider
 
 log = logging.getLogger(__name__)
 
@@ -37,13 +48,17 @@ PAYMENT_INTENT_TTL = timedelta(seconds=payment_intent_ttl_seconds())
 invoice_out, payment_out, refund_out = InvoiceOut(), PaymentOut(), RefundOut()
 card_out, card_txn_out, expense_out = CardOut(), CardTransactionOut(), ExpenseOut()
 intent_out = PaymentIntentOut()
+supplier_invoice_out, supplier_payment_out = SupplierInvoiceOut(), SupplierPaymentOut()
 
 
 class PaymentProviders(DependencyProvider):
-    """The configured payment providers by name (read from the environment once per container)."""
+    """The configured payment providers by name (read from the environment once per container; one
+    without its merchant id / app id is not configured and its intents answer 503)."""
 
     def setup(self):
-        self.providers = providers_from_env()
+        wechat, alipay = WeChatPaySettings(), AlipaySettings()
+        self.providers = {**({"wechat": WeChatPayProvider(wechat)} if wechat.mchid else {}),
+                          **({"alipay": AlipayProvider(alipay)} if alipay.appid else {})}
 
     def get_dependency(self, worker_ctx) -> dict:
         return self.providers
@@ -54,6 +69,7 @@ class PaymentProviders(DependencyProvider):
 class FinanceService(AuditTrail, ServiceBase):
     name = "finance"
     providers = PaymentProviders()
+    inventory = ServiceRpc("inventory")
 
     # -- events ---------------------------------------------------------------------------------
     @event_handler("sales", "order_confirmed")
@@ -123,17 +139,49 @@ class FinanceService(AuditTrail, ServiceBase):
             client_ip, PAYMENT_INTENT_TTL))
 
     @rpc
+    def list_payment_intents(self, query: dict) -> dict:
+        params = load(PaymentIntentQuery(), query)
+        stores = visible_stores(self.caller, params.get("store_id"))
+        return dump_page(page(intents.list_intents(self.db, stores, params), params["limit"]), intent_out)
+
+    @rpc
     def get_payment_intent(self, intent_id: str) -> dict:
         return intent_out.dump(intents.get_intent(self.db, self.caller, intent_id))
 
     @rpc
     def payment_notified(self, provider: str, headers: dict, body: str) -> dict:
-        """A provider's notification as the gateway received it (no user: its signature vouches)."""
-        return intent_out.dump(intents.notified(self.db, self.providers, provider, headers, body))
+        """A provider's notification as the gateway received it (no user: its signature vouches); answers
+        the acknowledgement the provider's protocol wants (`ack`: a body, or None for an empty 204)."""
+        intents.notified(self.db, self.providers, provider, headers, body)
+        return {"ack": self.providers[provider].ack}
+
+    # -- the customer channel (caller role `customer`) ---------------------------------------
+    @rpc
+    def customer_invoices(self, query: dict) -> dict:
+        vehicle_id = load(CustomerInvoiceQuery(), query)["vehicle_id"]
+        return {"items": CustomerInvoiceOut(exclude=("payments",)).dump(
+            customer.own_invoices(self.db, self.caller, vehicle_id), many=True), "next_cursor": None}
+
+    @rpc
+    def customer_invoice(self, invoice_id: str) -> dict:
+        invoice = customer.own_invoice(self.db, self.caller, invoice_id)
+        return {**CustomerInvoiceOut(exclude=("payments",)).dump(invoice),
+                "payments": CustomerPaymentOut().dump(payments.payments_of(self.db, invoice.id), many=True)}
+
+    @rpc
+    def customer_pay_invoice(self, invoice_id: str, idempotency_key: str | None = None,
+                             client_ip: str | None = None) -> dict:
+        return CustomerPaymentIntentOut().dump(customer.pay_due(
+            self.db, self.caller, self.providers, invoice_id, idempotency_key, client_ip, PAYMENT_INTENT_TTL))
+
+    @rpc
+    def customer_payment_intent(self, intent_id: str) -> dict:
+        return CustomerPaymentIntentOut().dump(customer.own_intent(self.db, self.caller, intent_id))
 
     @timer(interval=PAYMENT_POLL_SECONDS)
     def poll_payment_intents(self) -> None:
-        """The fallback when a notification never comes; each intent commits on its own."""
+        """The fallback when a notification never comes (payments and provider refunds); each intent or
+        refund commits on its own."""
         now = utcnow()
         for intent in intents.open_intents(self.db, now - timedelta(seconds=PAYMENT_POLL_SECONDS)):
             try:
@@ -141,6 +189,12 @@ class FinanceService(AuditTrail, ServiceBase):
             except Exception:
                 self.db.rollback()
                 log.exception("polling payment intent %s failed", intent.id)
+        for row in refunds.pending_refunds(self.db, now - timedelta(seconds=PAYMENT_POLL_SECONDS)):
+            try:
+                refunds.poll_refund(self.db, self.providers, row)
+            except Exception:
+                self.db.rollback()
+                log.exception("asking again about provider refund %s failed", row.id)
 
     @rpc
     def list_payments(self, query: dict) -> dict:
@@ -154,9 +208,12 @@ class FinanceService(AuditTrail, ServiceBase):
 
     @rpc
     def refund_payment(self, payment_id: str, data: dict, idempotency_key: str | None = None) -> dict:
-        request = load(RefundCreate(), data)
-        refund, _payment = payments.refund_payment(self.db, self.caller, payment_id, request, idempotency_key)
-        return refund_out.dump(refund)
+        """At the till, or through the payment provider that took the money (recorded when it confirms)."""
+        found = refunds.refund(self.db, self.caller, self.providers, payment_id, load(RefundCreate(), data),
+                               idempotency_key)
+        if isinstance(found, ProviderRefund) and found.refund_id is not None:
+            found = self.db.get(Refund, found.refund_id)
+        return refund_out.dump(found)  # a provider refund not yet confirmed: its id, amount and status
 
     # -- member cards ---------------------------------------------------------------------------
     def _card(self, card, with_transactions: bool = False) -> dict:
@@ -221,10 +278,79 @@ class FinanceService(AuditTrail, ServiceBase):
         return TrialBalanceOut().dump({**result, "store_id": params.get("store_id")})
 
     @rpc
-    def stock_accounts(self, query: dict) -> dict:
-        """finance's side of the stock reconciliation (the gateway joins inventory's valuation)."""
+    def book_sides(self, query: dict) -> dict:
+        """finance's sides of the reconciliation (the gateway joins inventory's valuation)."""
         stores = visible_stores(self.caller, load(ReconciliationQuery(), query).get("store_id"))
-        return {"stores": StockAccountsOut(many=True).dump(stock.stock_accounts(self.db, stores))}
+        return {"stores": BookSidesOut(many=True).dump(reconciliation.book_sides(self.db, stores))}
+
+    @rpc
+    def balance_sheet(self, query: dict) -> dict:
+        params = load(BalanceSheetQuery(), query)
+        stores = visible_stores(self.caller, params.get("store_id"))
+        result = reconciliation.balance_sheet(self.db, stores, params.get("as_of"))
+        return BalanceSheetOut().dump({**result, "store_id": params.get("store_id")})
+
+    # -- accounts payable -----------------------------------------------------------------------
+    def _purchase_order(self, po_id: str) -> dict:
+        """inventory's purchase order with its receipts (read before this worker writes anything)."""
+        try:
+            with answer_within_timeout("inventory", "the purchase order is needed to match the invoice; try again."):
+                return self.inventory.get_purchase_order(po_id)
+        except RemoteError as exc:
+            raise (as_domain_error(exc) or exc) from exc
+
+    @rpc
+    def record_supplier_invoice(self, data: dict, idempotency_key: str | None = None) -> dict:
+        request = load(SupplierInvoiceCreate(), data)
+        po = self._purchase_order(request["purchase_order_id"])
+        return supplier_invoice_out.dump(payables.record_invoice(self.db, self.caller, request, po, idempotency_key))
+
+    @rpc
+    def decide_supplier_invoice(self, supplier_invoice_id: str, data: dict) -> dict:
+        decision = load(SupplierInvoiceDecision(), data)
+        return supplier_invoice_out.dump(payables.decide(self.db, self.caller, supplier_invoice_id, decision))
+
+    @rpc
+    def get_supplier_invoice(self, supplier_invoice_id: str) -> dict:
+        return supplier_invoice_out.dump(payables.get_invoice(self.db, self.caller, supplier_invoice_id))
+
+    @rpc
+    def list_supplier_invoices(self, query: dict) -> dict:
+        params = load(SupplierInvoiceQuery(), query)
+        stores = visible_stores(self.caller, params.get("store_id"))
+        return dump_page(page(payables.list_invoices(self.db, stores, params), params["limit"]), supplier_invoice_out)
+
+    @rpc
+    def pay_suppliers(self, data: dict, idempotency_key: str | None = None) -> dict:
+        request = load(SupplierPaymentCreate(), data)
+        return supplier_payment_out.dump(payables.pay(self.db, self.caller, request, idempotency_key))
+
+    @rpc
+    def list_supplier_payments(self, query: dict) -> dict:
+        params = load(SupplierPaymentQuery(), query)
+        stores = visible_stores(self.caller, params.get("store_id"))
+        return dump_page(page(payables.list_payments(self.db, stores, params), params["limit"]), supplier_payment_out)
+
+    @rpc
+    def payables_ageing(self, query: dict) -> dict:
+        params = load(AgeingQuery(), query)
+        stores = visible_stores(self.caller, params.get("store_id"))
+        as_of = params.get("as_of") or ledger.today(self.db, params.get("store_id"))
+        return PayablesAgeingOut().dump(payables.payables_ageing(self.db, stores, as_of))
+
+    @rpc
+    def receivables_ageing(self, query: dict) -> dict:
+        params = load(AgeingQuery(), query)
+        stores = visible_stores(self.caller, params.get("store_id"))
+        as_of = params.get("as_of") or ledger.today(self.db, params.get("store_id"))
+        return ReceivablesAgeingOut().dump(ageing.receivables_ageing(self.db, stores, as_of))
+
+    @rpc
+    def supplier_statement(self, supplier_id: str, query: dict) -> dict:
+        params = load(StatementQuery(), query)
+        stores = visible_stores(self.caller, params.get("store_id"))
+        return SupplierStatementOut().dump(payables.supplier_statement(self.db, stores, supplier_id, params["from_"],
+                                                                       params["to"]))
 
     @rpc
     def pnl(self, query: dict) -> dict:

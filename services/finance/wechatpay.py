@@ -26,6 +26,8 @@ from wechatpayv3.core import Core
 
 from services.common.config import WeChatPaySettings
 
+from .providers import ProviderError, RefundAsk, RefundState, Rejected, Transaction
+
 log = logging.getLogger(__name__)
 
 NOTIFICATION_HEADERS = ("Wechatpay-Timestamp", "Wechatpay-Nonce", "Wechatpay-Serial", "Wechatpay-Signature",
@@ -33,22 +35,9 @@ NOTIFICATION_HEADERS = ("Wechatpay-Timestamp", "Wechatpay-Nonce", "Wechatpay-Ser
 NOTIFICATION_MAX_AGE = 300  # seconds; WeChat Pay's guidance against replayed notifications
 CHINA = timezone(timedelta(hours=8))
 CHANNELS = {"qr": (WeChatPayType.NATIVE, "code_url"), "h5": (WeChatPayType.H5, "h5_url")}
-
-
-class ProviderError(Exception):
-    """The provider could not be reached or failed (`status` 0 or ≥ 500), or refused (4xx, its `code`)."""
-
-    def __init__(self, status: int, code: str, message: str = ""):
-        super().__init__(f"{status} {code} {message}".strip())
-        self.status, self.code = status, code
-
-    @property
-    def down(self) -> bool:
-        return self.status == 0 or self.status >= 500
-
-
-class Rejected(Exception):
-    """A notification that failed verification (its reason, never its content)."""
+TRADE_STATES = {"SUCCESS": "paid", "NOTPAY": "unpaid", "USERPAYING": "unpaid", "CLOSED": "closed",
+                "REVOKED": "closed", "PAYERROR": "closed", "REFUND": "paid"}
+REFUND_STATES = {"SUCCESS": "succeeded", "PROCESSING": "pending", "CLOSED": "failed", "ABNORMAL": "failed"}
 
 
 class _Core(Core):
@@ -81,6 +70,7 @@ class _Client(WeChatPay):
 
 class WeChatPayProvider:
     name = "wechat"
+    ack = None  # WeChat Pay takes an empty 200/204 as received
 
     def __init__(self, settings: WeChatPaySettings):
         self.settings = settings
@@ -122,16 +112,34 @@ class WeChatPayProvider:
             raise ProviderError(0, "answer_without_url")
         return answer[url_key]
 
-    def query(self, out_trade_no: str) -> dict:
-        """The order as WeChat Pay holds it (`trade_state`, `transaction_id`, `amount` …)."""
-        return self._call("query", out_trade_no=out_trade_no)[1]
+    def query(self, out_trade_no: str) -> Transaction:
+        """The order as WeChat Pay holds it."""
+        return _transaction(self._call("query", out_trade_no=out_trade_no)[1])
 
     def close(self, out_trade_no: str) -> None:
         self._call("close", out_trade_no=out_trade_no)
 
-    def verify(self, headers: dict[str, str], body: str) -> dict:
-        """The decrypted transaction of a TRANSACTION.SUCCESS notification; `Rejected` unless its
-        signature verifies with a platform certificate, it is recent and decrypts with the APIv3 key."""
+    def refund(self, ask: RefundAsk) -> RefundState:
+        """Ask WeChat Pay to refund (part of) a paid order; deduplicated by `out_refund_no`. Its answer is
+        usually PROCESSING: the REFUND.SUCCESS notification (or a query) settles it."""
+        _, answer = self._call("refund", out_refund_no=ask.out_refund_no, transaction_id=ask.transaction_id,
+                               amount={"refund": ask.amount_fen, "total": ask.total_fen, "currency": "CNY"},
+                               reason=ask.reason[:80], notify_url=self.settings.notify_url)
+        return _refund_state(answer)
+
+    def query_refund(self, ask: RefundAsk) -> RefundState:
+        """The refund as WeChat Pay holds it; one it never received (the first ask was lost) is asked again."""
+        try:
+            return _refund_state(self._call("query_refund", out_refund_no=ask.out_refund_no)[1])
+        except ProviderError as exc:
+            if exc.status != 404:
+                raise
+        return self.refund(ask)
+
+    def verify(self, headers: dict[str, str], body: str) -> Transaction | RefundState:
+        """The decrypted transaction of a TRANSACTION.SUCCESS notification, or the refund of a REFUND.*
+        one; `Rejected` unless its signature verifies with a platform certificate, it is recent and
+        decrypts with the APIv3 key."""
         stamp = headers.get("Wechatpay-Timestamp") or ""
         if not stamp.isdigit() or abs(time.time() - int(stamp)) > NOTIFICATION_MAX_AGE:
             raise Rejected("timestamp missing or outside the accepted window")
@@ -143,15 +151,25 @@ class WeChatPayProvider:
             raise Rejected(f"unreadable: {type(exc).__name__}") from exc
         if not found:
             raise Rejected("signature or decryption failed")
-        if found.get("event_type") != "TRANSACTION.SUCCESS":
-            raise Rejected(f"event {found.get('event_type')} not handled")
-        transaction = found["resource"]
-        if transaction.get("mchid") != self.settings.mchid or transaction.get("appid") != self.settings.appid:
+        event, resource = found.get("event_type", ""), found["resource"]
+        if event.startswith("REFUND."):
+            if resource.get("mchid") != self.settings.mchid:
+                raise Rejected("another merchant's refund")
+            return _refund_state(resource)
+        if event != "TRANSACTION.SUCCESS":
+            raise Rejected(f"event {event} not handled")
+        if resource.get("mchid") != self.settings.mchid or resource.get("appid") != self.settings.appid:
             raise Rejected("another merchant's transaction")
-        return transaction
+        return _transaction(resource)
 
 
-def providers_from_env() -> dict[str, WeChatPayProvider]:
-    """The configured payment providers by name (none configured: empty)."""
-    settings = WeChatPaySettings()
-    return {"wechat": WeChatPayProvider(settings)} if settings.mchid else {}
+def _transaction(order: dict) -> Transaction:
+    return Transaction(out_trade_no=order["out_trade_no"], state=TRADE_STATES.get(order.get("trade_state", ""),
+                                                                                  "unpaid"),
+                       amount_fen=int(order["amount"]["total"]), transaction_id=order.get("transaction_id"))
+
+
+def _refund_state(refund: dict) -> RefundState:
+    status = refund.get("status") or refund.get("refund_status") or ""  # the API's name / the notification's
+    return RefundState(out_refund_no=refund["out_refund_no"], state=REFUND_STATES.get(status, "pending"),
+                       refund_id=refund.get("refund_id"))

@@ -17,6 +17,7 @@ from sqlalchemy import (JSON, Boolean, CheckConstraint, Date, ForeignKey, Index,
                         UniqueConstraint)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
 
+from services.common.attachments import add_attachment_tables
 from services.common.db import UTCDateTime, service_metadata, utcnow
 from services.common.ids import new_id
 from services.common.audit import add_audit_table
@@ -30,6 +31,7 @@ class Base(DeclarativeBase):
 
 add_infrastructure_tables(Base.metadata)
 add_audit_table(Base.metadata)
+add_attachment_tables(Base.metadata)
 
 QTY = Numeric(12, 3)
 ZERO = Decimal("0.000")
@@ -266,6 +268,8 @@ class PurchaseOrderLine(Base):
     sku: Mapped[str] = mapped_column(String(40))
     qty_ordered: Mapped[Decimal] = mapped_column(QTY)
     qty_received: Mapped[Decimal] = mapped_column(QTY, default=ZERO)
+    qty_returned: Mapped[Decimal] = mapped_column(QTY, default=ZERO, server_default="0",
+                                                  comment="sent back to the supplier after receipt")
     unit_cost_fen: Mapped[int] = mapped_column(Integer, comment="agreed price per unit")
 
     @property

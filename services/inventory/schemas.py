@@ -16,7 +16,8 @@ TAX_RATES = {"standard": "0.13", "reduced": "0.09", "exempt": "0"}
 PO_STATES = ("draft", "ordered", "partially_received", "received", "cancelled")
 TRANSFER_STATES = ("requested", "shipped", "partially_received", "received", "cancelled")
 STOCKTAKE_STATES = ("open", "posted", "cancelled")
-MOVEMENT_KINDS = ("receipt", "issue", "return", "transfer_out", "transfer_in", "adjustment", "stocktake_variance")
+MOVEMENT_KINDS = ("receipt", "issue", "return", "transfer_out", "transfer_in", "adjustment", "stocktake_variance",
+                  "supplier_return")
 ADJUSTMENT_REASONS = ("damaged", "expired", "lost", "found", "correction", "sample", "customer_return")
 
 _SKU = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9._\-/]{0,39}$",
@@ -403,6 +404,7 @@ class PurchaseOrderLineOut(Schema):
     sku = fields.String()
     qty_ordered = Quantity()
     qty_received = Quantity()
+    qty_returned = Quantity(metadata={"description": "Sent back to the supplier after receipt"})
     qty_outstanding = Quantity()
     unit_cost_fen = Fen()
     line_total_fen = Fen()
@@ -466,6 +468,35 @@ class ReceiptLineIn(Schema):
 class ReceiptCreate(Schema):
     lines = fields.List(fields.Nested(ReceiptLineIn), required=True, validate=validate.Length(min=1, max=200))
     delivery_note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=60))
+
+
+class SupplierReturnLineIn(Schema):
+    sku = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    qty = _qty(required=True)
+
+
+class SupplierReturnCreate(Schema):
+    lines = fields.List(fields.Nested(SupplierReturnLineIn), required=True, validate=validate.Length(min=1, max=200))
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=200))
+
+
+class SupplierReturnLineOut(Schema):
+    sku = fields.String()
+    qty = Quantity()
+    value_fen = Fen(metadata={"description": "Taken out of stock at what it cost as received on the order"})
+
+
+class SupplierReturnOut(Schema):
+    """Goods received on a purchase order sent back to its supplier (退货): stock leaves at what it
+    cost as received; finance reverses goods received not invoiced by that value."""
+    id = fields.String()
+    purchase_order_id = fields.String()
+    purchase_order_number = fields.String()
+    store_id = fields.String()
+    supplier_id = fields.String()
+    reason = fields.String()
+    value_fen = Fen()
+    lines = fields.List(fields.Nested(SupplierReturnLineOut))
 
 
 # -- transfers ------------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 boundary, store scope re-checked here for every store-owned document."""
 from __future__ import annotations
 
+from services.common.attachment_jobs import Attachments
 from services.common.entrypoints import AuditTrail, ServiceBase, event_handler, rpc
 from services.common.errors import Forbidden, Invalid
 from services.common.policy import manages, sees_every_store, visible_stores
@@ -16,7 +17,8 @@ from .schemas import (AdjustmentCreate, AvailabilityOut, AvailabilityQuery, Batc
                       ReceiptOut, ReorderQuery, ReorderSuggestionOut, ReservationOut, ReservationQuery, SlowMoverOut,
                       SlowMoverQuery, StockOut, StockQuery, StockSettings, StocktakeCounts, StocktakeCreate,
                       StocktakeListQuery, StocktakeOut, StocktakePost, SupplierCreate, SupplierListQuery,
-                      SupplierOut, SupplierPatch, TransferCreate, TransferListQuery, TransferOut, TransferReceive,
+                      SupplierOut, SupplierPatch, SupplierReturnCreate, SupplierReturnOut, TransferCreate,
+                      TransferListQuery, TransferOut, TransferReceive,
                       TransferShip, ValuationOut, ValuationQuery)
 
 part_out, supplier_out, stock_out, movement_out = PartOut(), SupplierOut(), StockOut(), MovementOut()
@@ -39,7 +41,7 @@ def _require_skus(skus) -> None:
         raise Invalid("skus is a list of SKUs.", fields={"skus": ["Not a list of strings."]}, code="validation_failed")
 
 
-class InventoryService(AuditTrail, ServiceBase):
+class InventoryService(Attachments, AuditTrail, ServiceBase):
     name = "inventory"
 
     # -- catalogue ----------------------------------------------------------------------------------
@@ -194,11 +196,22 @@ class InventoryService(AuditTrail, ServiceBase):
         self._po(po_id)
         return po_out.dump(purchasing.cancel_purchase_order(self.db, po_id))
 
+    def attachment_owner(self, owner_type: str, owner_id: str) -> dict:
+        if owner_type != "receipt":
+            return super().attachment_owner(owner_type, owner_id)
+        return purchasing.receipt_owner(self.db, self.caller, owner_id)
+
     @rpc
     def receive_purchase_order(self, po_id: str, data: dict) -> dict:
         receipt = load(ReceiptCreate(), data)
         self._po(po_id)
         return receipt_out.dump(purchasing.receive(self.db, po_id, receipt, self.caller))
+
+    @rpc
+    def return_to_supplier(self, po_id: str, data: dict) -> dict:
+        sent_back = load(SupplierReturnCreate(), data)
+        self._po(po_id)
+        return SupplierReturnOut().dump(purchasing.return_to_supplier(self.db, po_id, sent_back, self.caller))
 
     # -- transfers ----------------------------------------------------------------------------------
     def _transfer(self, transfer_id: str, side: str | None = None):

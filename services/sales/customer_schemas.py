@@ -6,6 +6,7 @@ from marshmallow import Schema, fields, validate
 
 from services.common.attachments import AttachmentRecord
 from services.common.fields import Fen, Quantity
+from services.common.signatures import SignatureOut
 
 from .schemas import TotalsOut
 
@@ -18,6 +19,10 @@ class CustomerDecisionIn(Schema):
     signature = fields.Nested(AttachmentRecord, load_default=None, allow_none=True,
                               metadata={"description": "the signature image, as the gateway stored it"})
     client_ip = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=45))
+
+
+class CustomerSignatureOut(SignatureOut):
+    url = fields.Function(lambda row: f"/c/v1/quotes/{row['owner_id']}/attachments/{row['id']}")
 
 
 class CustomerQuoteLineOut(Schema):
@@ -47,6 +52,8 @@ class CustomerQuoteOut(Schema):
     lines = fields.List(fields.Nested(CustomerQuoteLineOut))
     totals = fields.Nested(TotalsOut)
     signed = fields.Boolean(metadata={"description": "the customer signed the decision on screen"})
+    signature = fields.Nested(CustomerSignatureOut, allow_none=True,
+                              metadata={"description": "the drawn signature, and whether the quote still matches it"})
 
 
 class CustomerBookingIn(Schema):
@@ -56,6 +63,10 @@ class CustomerBookingIn(Schema):
     services = fields.List(fields.String(validate=validate.Length(min=1, max=100)), load_default=list,
                            validate=validate.Length(max=20))
     notes = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
+
+
+class RescheduleIn(Schema):
+    slot_start = fields.AwareDateTime(required=True, metadata={"example": "2026-12-02T14:00:00+08:00"})
 
 
 class FreeSlotsQuery(Schema):

@@ -16,7 +16,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from services.common.db import UTCDateTime, service_metadata, utcnow
 from services.common.ids import new_id
-from services.common.attachments import add_attachment_table
+from services.common.attachments import add_attachment_tables
 from services.common.audit import add_audit_table
 from services.common.outbox import add_infrastructure_tables
 
@@ -27,7 +27,7 @@ class Base(DeclarativeBase):
 
 add_infrastructure_tables(Base.metadata)
 add_audit_table(Base.metadata)
-add_attachment_table(Base.metadata)
+add_attachment_tables(Base.metadata)
 
 QTY = Numeric(12, 3)
 RATE = Numeric(6, 4)

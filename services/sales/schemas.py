@@ -7,6 +7,7 @@ from decimal import Decimal, InvalidOperation
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from services.common.attachments import AttachmentOut
+from services.common.signatures import SignatureOut
 from services.common.policy import ROLES
 from services.common.fields import MAX_FEN, ClockTime, Code, Fen, Name, Quantity, TimeZone
 from services.common.schemas import ListQuery, patch_schema
@@ -608,6 +609,9 @@ class QuoteOut(Schema):
     lines = fields.List(fields.Nested(QuoteLineOut))
     versions = fields.List(fields.Nested(QuoteVersionOut))
     order_id = fields.String(allow_none=True)
+    customer_signature = fields.Nested(SignatureOut, allow_none=True, metadata={
+        "description": "The customer's drawn signature of their decision (on their phone), and whether the quote "
+                       "still matches it (one quote only, not in lists)"})
     notes = fields.String(allow_none=True)
     valid_until = fields.DateTime()
     advisor_id = fields.String(allow_none=True)
@@ -675,6 +679,9 @@ class OrderOut(Schema):
     cancelled_at = fields.DateTime(allow_none=True)
     cancel_reason = fields.String(allow_none=True)
     lines = fields.List(fields.Nested(OrderLineOut))
+    signature = fields.Nested(SignatureOut, allow_none=True, metadata={
+        "description": "The customer's drawn signature of the contract, and whether the order still matches it "
+                       "(one order only, not in lists)"})
 
 
 class OrderListQuery(ListQuery):

@@ -8,7 +8,8 @@ import logging
 from nameko.exceptions import RemoteError
 from nameko.timer import timer
 
-from services.common import attachments
+from services.common import attachments, signatures
+from services.common.attachment_jobs import Attachments
 from services.common.entrypoints import AuditTrail, ServiceBase, event_handler, rpc, unit_of_work
 from services.common.errors import Invalid, Unavailable
 from services.common.schemas import StoresPeriodQuery, dump_page, load
@@ -17,7 +18,7 @@ from services.common.upstream import ServiceRpc, answer_within_timeout
 
 from . import customer_schemas as cs
 from . import schemas as s
-from .domain import appointments, catalogue, customer, orders, privacy, quotes, reception, settings
+from .domain import appointments, catalogue, customer, orders, privacy, quotes, reception, settings, signing
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +29,7 @@ price_out, class_out, appointment_out = s.PriceEntryOut(), s.VehicleClassRuleOut
 visit_out, declined_out, drive_out = s.VisitOut(), s.DeclinedWorkOut(), s.TestDriveOut()
 attachment_out, stored_attachment_out = attachments.AttachmentOut(many=True), attachments.StoredAttachmentOut()
 quote_out, order_out = s.QuoteOut(), s.OrderOut()
+signature_out, customer_signature_out = signatures.SignatureOut(), cs.CustomerSignatureOut()
 
 
 def _totals(document) -> dict:
@@ -36,7 +38,7 @@ def _totals(document) -> dict:
             "total_fen": document.total_fen, "currency": "CNY"}
 
 
-class SalesService(AuditTrail, ServiceBase):
+class SalesService(Attachments, AuditTrail, ServiceBase):
     name = "sales"
 
     crm = ServiceRpc("crm")
@@ -235,10 +237,6 @@ class SalesService(AuditTrail, ServiceBase):
         return stored_attachment_out.dump(row)
 
     @rpc
-    def get_attachment(self, attachment_id: str) -> dict:
-        return stored_attachment_out.dump(attachments.get_attachment(self.db, self.caller, attachment_id))
-
-    @rpc
     def list_visits(self, query: dict) -> dict:
         return dump_page(reception.list_visits(self.db, self.caller, load(s.VisitListQuery(), query)), visit_out)
 
@@ -285,7 +283,10 @@ class SalesService(AuditTrail, ServiceBase):
 
     @rpc
     def get_quote(self, quote_id: str) -> dict:
-        return self._quote(quotes.get_quote(self.db, self.caller, quote_id))
+        """The quote, with the customer's drawn signature of their decision (if any)."""
+        quote = quotes.get_quote(self.db, self.caller, quote_id)
+        signed = signing.decision_signature(self.db, quote)
+        return {**self._quote(quote), "customer_signature": signature_out.dump(signed) if signed else None}
 
     @rpc
     def list_quotes(self, query: dict) -> dict:
@@ -362,20 +363,35 @@ class SalesService(AuditTrail, ServiceBase):
         return self._quote(quotes.revise(self.db, self.caller, quote_id))
 
     @rpc
-    def contract_quote(self, quote_id: str, data: dict) -> dict:
-        return self._order(orders.contract(self.db, self.caller, quote_id, load(s.ContractIn(), data)))
+    def contract_quote(self, quote_id: str, data: dict, signature: dict | None = None) -> dict:
+        """Sign the approved quote; `signature`: the customer's drawn signature as the gateway stored it."""
+        order = orders.contract(self.db, self.caller, quote_id, load(s.ContractIn(), data))
+        if signature:
+            signing.sign_contract(self.db, self.caller, order, load(attachments.AttachmentRecord(), signature))
+        return self._signed_order(order)
+
+    def _signed_order(self, order) -> dict:
+        signed = signing.contract_signature(self.db, order)
+        return {**self._order(order), "signature": signature_out.dump(signed) if signed else None}
 
     # -- the customer channel (caller role `customer`) ---------------------------------------
     def _customer_quote(self, quote) -> dict:
         data = cs.CustomerQuoteOut().dump(quote)
         data["totals"] = _totals(quote)
-        data["signed"] = customer.is_signed(self.db, quote.id)
+        signed = signing.decision_signature(self.db, quote)
+        data["signed"] = signed is not None
+        data["signature"] = customer_signature_out.dump(signed) if signed else None
         return data
 
     @rpc
     def customer_quote(self, quote_id: str) -> dict:
         """The signed-in customer's own presented (or decided) quote; anyone else's is NotFound."""
         return self._customer_quote(customer.own_quote(self.db, self.caller, quote_id))
+
+    @rpc
+    def customer_attachment(self, attachment_id: str, quote_id: str | None = None) -> dict:
+        """A walk-around photo or signature of the signed-in customer's own documents (else NotFound)."""
+        return stored_attachment_out.dump(customer.own_attachment(self.db, self.caller, attachment_id, quote_id))
 
     @rpc
     def customer_decide_quote(self, quote_id: str, data: dict) -> dict:
@@ -401,6 +417,11 @@ class SalesService(AuditTrail, ServiceBase):
         return appointment_out.dump(customer.cancel(self.db, self.caller, appointment_id))
 
     @rpc
+    def customer_reschedule_appointment(self, appointment_id: str, data: dict) -> dict:
+        slot_start = load(cs.RescheduleIn(), data)["slot_start"]
+        return appointment_out.dump(customer.reschedule(self.db, self.caller, appointment_id, slot_start))
+
+    @rpc
     def free_slots(self, query: dict) -> dict:
         params = load(cs.FreeSlotsQuery(), query)
         return {"items": cs.FreeSlotOut().dump(customer.free_slots(self.db, params["store_id"], params["date"]),
@@ -420,7 +441,7 @@ class SalesService(AuditTrail, ServiceBase):
     # -- orders -----------------------------------------------------------------------------
     @rpc
     def get_order(self, order_id: str) -> dict:
-        return self._order(orders.get_order(self.db, self.caller, order_id))
+        return self._signed_order(orders.get_order(self.db, self.caller, order_id))
 
     @rpc
     def list_orders(self, query: dict) -> dict:

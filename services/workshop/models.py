@@ -10,7 +10,7 @@ from sqlalchemy import (JSON, Boolean, Date, ForeignKey, Index, Integer, Numeric
                         UniqueConstraint)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from services.common.attachments import add_attachment_table
+from services.common.attachments import add_attachment_tables
 from services.common.audit import add_audit_table
 from services.common.db import UTCDateTime, service_metadata, utcnow
 from services.common.ids import new_id
@@ -23,7 +23,7 @@ class Base(DeclarativeBase):
 
 add_infrastructure_tables(Base.metadata)
 add_audit_table(Base.metadata)
-add_attachment_table(Base.metadata)
+add_attachment_tables(Base.metadata)
 
 HOURS = Numeric(12, 3)
 

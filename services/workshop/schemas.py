@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from services.common.attachments import AttachmentOut
+from services.common.attachments import AttachmentOut, QuotePhotoOut
 from services.common.fields import ClockTime, Code, Fen, Name, Quantity, TimeZone, Years
 from services.common.schemas import ListQuery, patch_schema
 from services.common.skills import LEVELS, SKILL, SKILLS
@@ -425,6 +425,16 @@ class FindingOut(Schema):
     recommended_op_code = fields.String(allow_none=True)
     quote_id = fields.String(allow_none=True)
     photos = fields.List(fields.Nested(AttachmentOut), metadata={"description": "Uploaded photos, oldest first"})
+
+
+class CustomerFindingOut(Schema):
+    """A finding as the car's owner sees it on the quote it led to (their own photos' URLs)."""
+    id = fields.String()
+    area = fields.String()
+    item = fields.String()
+    condition = fields.String()
+    notes = fields.String(allow_none=True)
+    photos = fields.List(fields.Nested(QuotePhotoOut))
 
 
 class ConditionCounts(Schema):

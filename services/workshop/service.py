@@ -6,6 +6,7 @@ from __future__ import annotations
 from nameko.exceptions import RemoteError
 
 from services.common import attachments
+from services.common.attachment_jobs import Attachments
 from services.common.entrypoints import AuditTrail, ServiceBase, event_handler, rpc
 from services.common.errors import Forbidden
 from services.common.policy import manages, visible_stores
@@ -15,10 +16,12 @@ from services.common.timeline import TimelineStepOut
 
 from .domain import (bays, clock, completion, customer, dispatch, inspections, privacy, qc, stats, technicians,
                      work_orders)
+from .customer_schemas import CustomerAcceptanceIn, CustomerWorkOrderOut, CustomerWorkOrderQuery
 from .domain.views import work_order_view, work_order_views
 from .schemas import (AttentionOut, BayCreate, BayListQuery, BayOut, BayPlanOut, BayPlanQuery, CertificationCreate,
                       CertificationOut, ClockOutRequest, ClockRequest, CompleteRequest, CrewBoardOut,
-                      CrewBoardQuery, DeliverRequest, DispatchRequest, InspectionCreate, InspectionOut,
+                      CrewBoardQuery, CustomerFindingOut, DeliverRequest, DispatchRequest, FindingOut,
+                      InspectionCreate, InspectionOut,
                       JobBoardOut, QcRequest, QcResultOut, QuoteFindingsRequest, ReadyForQcRequest, StatsOut,
                       StatsQuery,
                       SuggestionQuery, SuggestionsOut, TechnicianCreate, TechnicianListQuery, TechnicianOut,
@@ -26,10 +29,11 @@ from .schemas import (AttentionOut, BayCreate, BayListQuery, BayOut, BayPlanOut,
 
 technician_out, work_order_out, time_entry_out = TechnicianOut(), WorkOrderOut(), TimeEntryOut()
 inspection_out, qc_out, bay_out = InspectionOut(), QcResultOut(), BayOut()
+finding_out = FindingOut()
 attachment_out, stored_attachment_out = attachments.AttachmentOut(many=True), attachments.StoredAttachmentOut()
 
 
-class WorkshopService(AuditTrail, ServiceBase):
+class WorkshopService(Attachments, AuditTrail, ServiceBase):
     name = "workshop"
 
     sales = ServiceRpc("sales")
@@ -53,10 +57,12 @@ class WorkshopService(AuditTrail, ServiceBase):
         self._with_photos(data["findings"])
         return data
 
-    def _with_photos(self, findings: list[dict]) -> list[dict]:
+    def _with_photos(self, findings: list[dict], stored: bool = False) -> list[dict]:
+        """Each finding with its photos (dumped for staff, or left as rows for another schema to dump)."""
         photos = attachments.attachments_of(self.db, "finding", [f["id"] for f in findings])
         for finding in findings:
-            finding["photos"] = attachment_out.dump(photos.get(finding["id"], []))
+            rows = photos.get(finding["id"], [])
+            finding["photos"] = rows if stored else attachment_out.dump(rows)
         return findings
 
     def _require_manager(self) -> None:
@@ -131,6 +137,22 @@ class WorkshopService(AuditTrail, ServiceBase):
         return {"items": TimelineStepOut().dump(customer.timeline(self.db, self.caller, vehicle_id), many=True)}
 
     @rpc
+    def customer_work_orders(self, query: dict) -> dict:
+        vehicle_id = load(CustomerWorkOrderQuery(), query)["vehicle_id"]
+        return {"items": CustomerWorkOrderOut().dump(customer.own_work_orders(self.db, self.caller, vehicle_id),
+                                                     many=True), "next_cursor": None}
+
+    @rpc
+    def customer_accept_delivery(self, work_order_id: str, data: dict) -> dict:
+        """The owner accepts the car from the phone: the staff's delivery (paid in full first), with the
+        caller scoped to the work order's store."""
+        request = load(CustomerAcceptanceIn(), data)
+        work_order = customer.own_work_order(self.db, self.caller, work_order_id)
+        scoped, order_id = self.caller.at_store(work_order.store_id), work_order.order_id
+        delivered = self._deliver(scoped, work_order_id, order_id, customer.acceptance(request))
+        return CustomerWorkOrderOut().dump(delivered)
+
+    @rpc
     def list_work_orders(self, query: dict) -> dict:
         result = work_orders.list_work_orders(self.db, self.caller, load(WorkOrderListQuery(), query))
         return {"items": work_order_out.dump(work_order_views(self.db, result["items"]), many=True),
@@ -190,13 +212,16 @@ class WorkshopService(AuditTrail, ServiceBase):
         cashier has just left it."""
         request = load(DeliverRequest(), data)
         order_id = work_orders.get_work_order(self.db, work_order_id, self.caller).order_id
+        return self._work_order(self._deliver(self.caller, work_order_id, order_id, request))
+
+    def _deliver(self, caller, work_order_id: str, order_id: str, request: dict):
         self.db.rollback()  # the read ends here
         try:
             with answer_within_timeout("finance", "the invoice's balance is needed to deliver; try again."):
                 balance = self.finance.get_order_balance(order_id)
         except RemoteError as exc:
             raise (as_domain_error(exc) or exc) from exc
-        return self._work_order(completion.deliver(self.db, self.caller, work_order_id, request, balance))
+        return completion.deliver(self.db, caller, work_order_id, request, balance)
 
     @rpc
     def record_inspection(self, work_order_id: str, data: dict) -> dict:
@@ -222,9 +247,41 @@ class WorkshopService(AuditTrail, ServiceBase):
         row = attachments.record_attachment(self.db, self.caller, owner, load(attachments.AttachmentRecord(), data))
         return stored_attachment_out.dump(row)
 
+    def attachment_owner(self, owner_type: str, owner_id: str) -> dict:
+        if owner_type != "work_order":
+            return super().attachment_owner(owner_type, owner_id)
+        return work_orders.attachment_owner(self.db, self.caller, owner_id)
+
     @rpc
-    def get_attachment(self, attachment_id: str) -> dict:
-        return stored_attachment_out.dump(attachments.get_attachment(self.db, self.caller, attachment_id))
+    def findings_of_quote(self, quote_id: str) -> dict:
+        """The findings a quote was opened for, with their photos (the advisor's quote view)."""
+        found = finding_out.dump(inspections.findings_of_quote(self.db, self.caller, quote_id), many=True)
+        return {"items": self._with_photos(found)}
+
+    @rpc
+    def findings_for_print(self, work_order_id: str) -> dict:
+        """The work order's findings to print with their photos: where each photo's bytes are (the gateway
+        reads them from the object store); the red and yellow ones and any with a photo."""
+        found = [finding_out.dump(f) for inspection in inspections.inspections_of(self.db, self.caller, work_order_id)
+                 for f in inspection.findings]
+        printed = [f for f in self._with_photos(found, stored=True) if f["condition"] != "green" or f["photos"]]
+        return {"items": [{**f, "photos": stored_attachment_out.dump(f["photos"], many=True)} for f in printed]}
+
+    @rpc
+    def customer_quote_findings(self, quote_id: str) -> dict:
+        """The findings of the signed-in customer's own quote, with their photos (/c/v1 URLs)."""
+        found = self._with_photos(finding_out.dump(inspections.findings_of_quote(self.db, self.caller, quote_id),
+                                                   many=True), stored=True)
+        for finding in found:
+            finding["photos"] = [{**photo, "quote_id": quote_id} for photo in finding["photos"]]
+        return {"items": CustomerFindingOut(many=True).dump(found)}
+
+    @rpc
+    def customer_attachment(self, attachment_id: str, quote_id: str | None = None) -> dict:
+        """A photo of a finding on the signed-in customer's own car (with `quote_id`: a finding that quote
+        was opened for), else NotFound."""
+        row = attachments.attachment_row(self.db, attachment_id)
+        return stored_attachment_out.dump(inspections.customer_finding_photo(self.db, self.caller, row, quote_id))
 
     @rpc
     def quote_findings(self, work_order_id: str, data: dict) -> dict:

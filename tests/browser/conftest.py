@@ -94,8 +94,8 @@ def fill_in(scope, submit: bool = True, **values: str) -> None:
 
 
 # ASCII a zh-CN screen may show besides what has a digit in it (amounts, plates, SKUs, numbers, 5W-30):
-# the language switch, units and standards, the store's IANA time zone
-SCREEN_ASCII = {"EN", "km", "VIN", "OE", "QC", "Asia/Shanghai"}
+# the language switch, units and standards (file sizes, PDF), the store's IANA time zone
+SCREEN_ASCII = {"EN", "km", "VIN", "OE", "QC", "Asia/Shanghai", "PDF", "KB", "MB"}
 
 
 def ascii_words(text: str) -> set[str]:

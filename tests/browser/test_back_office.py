@@ -2,10 +2,13 @@
 with the chain-wide history, and the KPI dashboard, switched to English."""
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 from playwright.sync_api import expect
 
-from tests.browser.conftest import confirmed_order
-from tests.support.one_car import eventually, ok, stock_of
+from tests.browser.conftest import assert_all_chinese, confirmed_order
+from tests.support.one_car import eventually, new_part, ok, one_car, stock_of
+from tests.support.stack import ADMIN_PASSWORD
 
 
 def test_stocktake_customer_360_and_dashboard(console, stack, shop, part):
@@ -38,10 +41,46 @@ def test_stocktake_customer_360_and_dashboard(console, stack, shop, part):
     expect(manager.locator("#timeline")).to_contain_text("到店")
     console.shot(manager, "crm-customer-360")
 
-    manager.goto(f"{stack.url}/console/#/dashboard")
-    expect(manager.locator(f"tr[data-store='{shop.id}']")).to_be_visible()
-    expect(manager.locator("svg.chart")).to_have_count(3)
+    manager.goto(f"{stack.url}/console/#/dashboard")  # one store: its trend of 30 days, no ranking of one
+    expect(manager.locator("svg.chart")).to_have_count(2)
+    expect(manager.locator("svg[data-chart=revenue] rect")).to_have_count(30)
+    expect(manager.locator("#ranking")).to_have_count(0)
+    revenue = manager.locator("[data-kpi=kpi_revenue]")
+    expect(revenue.locator("[data-compare=previous]")).to_contain_text("较上期")
+    expect(revenue.locator("[data-compare=last_year]")).to_contain_text("同比")
+    assert_all_chinese(manager, *shop.login.values())
     manager.locator("#lang").click()
     expect(manager.locator("[data-kpi=kpi_car_count]")).to_contain_text("Car count")
     expect(manager.locator("#nav")).to_contain_text("Dashboard")
     console.shot(manager, "dashboard-english")
+
+
+def amount(text: str) -> int:
+    """¥1,234.56 as fen."""
+    yuan, fen = text.replace("¥", "").replace(",", "").split(".")
+    return int(yuan) * 100 + int(fen)
+
+
+def test_hq_ranks_the_stores_by_revenue_over_the_chain_total(console, stack, admin, shop):
+    one_car(stack, admin, shop, new_part(stack, admin, shop))  # an invoice today in this store
+    hq = console.open("admin", password=ADMIN_PASSWORD)
+    hq.select_option("#store", shop.id)
+    hq.goto(f"{stack.url}/console/#/dashboard")
+    ranking = hq.locator("#ranking")
+    expect(ranking.locator(f"tr[data-store='{shop.id}']")).to_be_visible()
+    rows = ranking.locator("tbody tr:not([data-store=chain])")
+    revenues = [amount(row.locator("td.num").nth(1).inner_text()) for row in rows.all()]
+    assert revenues == sorted(revenues, reverse=True) and revenues[0] > 0
+    assert [row.locator("td.num").first.inner_text() for row in rows.all()] == [
+        str(rank) for rank in range(1, len(revenues) + 1)]
+    total = ranking.locator("tr[data-store=chain]")
+    expect(total).to_contain_text("全连锁合计")
+    assert amount(total.locator("td.num").first.inner_text()) == sum(revenues)
+
+    hq.locator("#period [name=group]").select_option("week")
+    hq.locator("#period button[type=submit]").click()
+    first, last = (date.fromisoformat(hq.locator(f"#period [name={name}]").input_value()) for name in ("from", "to"))
+    weeks = {(first + timedelta(days=n)).isocalendar()[:2] for n in range((last - first).days + 1)}
+    expect(hq.locator("svg[data-chart=revenue] rect")).to_have_count(len(weeks))
+    assert_all_chinese(hq, "admin", "Administrator")
+    console.shot(hq, "dashboard-hq-ranking")

@@ -1,6 +1,7 @@
 """The cashier in the console: an invoice with its lines and amount due, paid in two methods
 (a mistyped amount is shown next to its field and the part already taken is not taken
-again), a partial refund, and the day's close."""
+again), a partial refund, and the day's close; a QR code scanned with WeChat Pay or Alipay and
+refunded back through the provider; money paid by scan when nothing was due listed to refund."""
 from __future__ import annotations
 
 import requests
@@ -105,3 +106,69 @@ def test_cashier_takes_part_in_cash_and_the_rest_by_wechat_qr(console, stack, sh
     paid = ok(shop.cashier.get(f"{stack.url}/v1/invoices/{invoice['id']}"))
     taken = sorted((p["method"], p["amount_fen"]) for p in paid["payments"] if p["kind"] == "payment")
     assert paid["status"] == "paid" and taken == [("cash", cash), ("wechat", due - cash)]
+
+    # a refund of the WeChat part goes back through WeChat Pay: recorded when its REFUND.SUCCESS arrives
+    wechat = next(p for p in paid["payments"] if p["method"] == "wechat")
+    row = cashier.locator(f"tr[data-payment='{wechat['id']}']")
+    row.locator("button:has-text('退款')").click()
+    row.locator("[name=amount_yuan]").fill("2.00")
+    row.locator("[name=reason]").fill("多收")
+    row.locator("button[type=submit]").click()
+    expect(cashier.locator(f"tr[data-payment='{wechat['id']}'] td").nth(2)).to_have_text("¥2.00", timeout=20_000)
+    assert ok(shop.cashier.get(f"{stack.url}/v1/payments/{wechat['id']}"))["refunded_fen"] == 200
+
+
+def test_cashier_takes_an_alipay_qr_payment_and_refunds_part_of_it_through_alipay(console, stack, shop, part):
+    invoice = completed_work(stack, shop, part)
+    due = invoice["due_fen"]
+    cashier = console.open(shop.login["cashier"])
+    cashier.locator(f"li[data-invoice='{invoice['id']}']").click()
+    expect(cashier.locator("[data-due]")).to_have_text(yuan(due))
+    cashier.locator("#alipay-qr-button").click()
+    qr = cashier.locator("#alipay-qr")
+    expect(qr).to_contain_text("请顾客用支付宝扫码支付")
+    expect(qr).to_contain_text("等待支付")
+    assert qr.locator("img").evaluate("img => img.complete && img.naturalWidth > 0")
+    console.shot(cashier, "cashier-alipay-qr")
+    scanned = requests.post(f"{stack.alipay_url}/sandbox/pay", json={"url": qr.get_attribute("data-code-url")},
+                            timeout=30)  # the customer's phone
+    assert scanned.status_code == 200 and scanned.json()["deliveries"] == [200], scanned.text
+
+    expect(cashier.locator("#invoice .badge").first).to_have_text("已付清")
+    expect(cashier.locator("#payments")).to_contain_text("支付宝")
+    [payment] = ok(shop.cashier.get(f"{stack.url}/v1/invoices/{invoice['id']}"))["payments"]
+    assert (payment["method"], payment["amount_fen"], payment["reference"]) == (
+        "alipay", due, scanned.json()["order"]["trade_no"])
+    row = cashier.locator(f"tr[data-payment='{payment['id']}']")
+    row.locator("button:has-text('退款')").click()
+    row.locator("[name=amount_yuan]").fill("3.00")
+    row.locator("[name=reason]").fill("工时多算")
+    row.locator("button[type=submit]").click()
+    expect(cashier.locator(f"tr[data-payment='{payment['id']}'] td").nth(2)).to_have_text("¥3.00")
+    order = ok(requests.get(f"{stack.alipay_url}/sandbox/orders/{scanned.json()['order']['out_trade_no']}",
+                            timeout=5))
+    assert (order["trade_status"], order["refunded_fen"]) == ("TRADE_SUCCESS", 300)  # refunded at Alipay, once
+    console.shot(cashier, "cashier-alipay-refunded")
+    cashier.reload()  # the day's close, read again: Alipay beside cash
+    expect(cashier.locator("#daily-close")).to_contain_text("支付宝")
+    assert_all_chinese(cashier, shop.login["cashier"])
+
+
+def test_money_paid_by_scan_when_nothing_was_due_is_listed_for_the_cashier(console, stack, shop, part):
+    invoice = completed_work(stack, shop, part)
+    cashier = console.open(shop.login["cashier"])
+    cashier.locator(f"li[data-invoice='{invoice['id']}']").click()
+    cashier.locator("#alipay-qr-button").click()
+    code_url = cashier.locator("#alipay-qr").get_attribute("data-code-url")
+    cashier.locator(".pay-part [name=method]").select_option("cash")  # the customer pays cash after all
+    cashier.locator("#payment-form button[type=submit]").click()
+    expect(cashier.locator("#invoice .badge").first).to_have_text("已付清")
+    late = requests.post(f"{stack.alipay_url}/sandbox/pay", json={"url": code_url}, timeout=30)  # then scans
+    assert late.status_code == 200, late.text
+    cashier.reload()
+    listed = cashier.locator("#unapplied-intents")
+    expect(listed).to_contain_text(invoice["number"])
+    expect(listed).to_contain_text("支付宝")
+    expect(listed).to_contain_text(late.json()["order"]["trade_no"])
+    expect(listed).to_contain_text(yuan(invoice["due_fen"]))
+    assert_all_chinese(cashier, shop.login["cashier"], late.json()["order"]["trade_no"])

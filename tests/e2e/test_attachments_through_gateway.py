@@ -1,19 +1,24 @@
-"""Photos on an inspection finding and on a visit's walk-around, through the gateway against the real
-services (local store under DATA_DIR): stored without EXIF, thumbnail served, refused by their bytes,
-size limits, another store's, idempotent repeats."""
+"""Photos on an inspection finding, a visit's walk-around, a work order, a complaint and a purchase
+receipt, through the gateway against the real services (local store under DATA_DIR): stored without
+EXIF, the thumbnail made by the owning service after the upload, refused by their bytes, size limits,
+another store's, idempotent repeats, and the files of an erased customer gone, bytes and all."""
 from __future__ import annotations
 
+import base64
 import io
 import json
 import uuid
 
 import pytest
 from PIL import Image
+from pypdf import PdfReader
 
+from tests.e2e.test_inventory_through_gateway import new_part, purchase
 from tests.e2e.test_sales_through_gateway import check_in, customer_with_vehicle
 from tests.e2e.test_workshop_through_gateway import add_technician, order_payload, wait_for_work_order
 from tests.support.accounts import create_store, make_user
 from tests.support.bus import publish
+from tests.support.one_car import eventually, ok
 from tests.unit.test_media import jpeg_with_gps
 
 pytestmark = pytest.mark.e2e
@@ -70,8 +75,9 @@ def test_finding_photo_from_the_phone_is_stored_without_location_and_shown_with_
     assert len(got.content) == attachment["size"]
     kept = Image.open(io.BytesIO(got.content))
     assert not kept.getexif().get_ifd(0x8825) and b"Phone X" not in got.content  # no GPS, no device
-    thumb = advisor.get(f"{stack.url}{attachment['thumbnail_url']}")
-    assert thumb.status_code == 200 and max(Image.open(io.BytesIO(thumb.content)).size) == 320
+    thumb = eventually(lambda: advisor.get(f"{stack.url}{attachment['thumbnail_url']}"),  # made by workshop
+                       lambda r: r.status_code == 200 and len(r.content) < attachment["size"], "the thumbnail")
+    assert max(Image.open(io.BytesIO(thumb.content)).size) == 320
 
     listed = advisor.get(inspections).json()
     [photo_listed] = listed["items"][0]["findings"][0]["photos"]
@@ -100,7 +106,7 @@ def test_another_stores_photo_is_403_and_its_finding_takes_no_upload(stack, tech
         assert b"\xff\xd8" not in denied.content
     upload = outsider.post(f"{inspections}/{finding_id}/photos", files={"file": ("b.jpg", photo(tmp_path))})
     assert upload.status_code == 403
-    assert outsider.get(f"{stack.url}/v1/attachments/{uuid.uuid4().hex[:26]}").status_code == 404
+    assert outsider.get(f"{stack.url}/v1/attachments/w-{uuid.uuid4().hex[:26]}").status_code == 404
 
 
 def test_a_repeated_upload_with_its_idempotency_key_is_stored_once(stack, technician, finding_url, tmp_path):
@@ -128,3 +134,159 @@ def test_check_in_walk_around_photos_with_positions_and_damage(stack, advisor, o
     assert outsider.get(f"{stack.url}{reply.json()['url']}").status_code == 403
     assert outsider.post(f"{stack.url}/v1/visits/{visit['id']}/photos",
                          files={"file": ("x.jpg", photo(tmp_path))}).status_code == 403
+
+
+def test_delivery_walk_around_stands_beside_check_in_position_by_position(stack, advisor, store, tmp_path):
+    customer, vehicle = customer_with_vehicle(stack, advisor)
+    visit = check_in(stack, advisor, store, customer, vehicle)
+    url = f"{stack.url}/v1/visits/{visit['id']}/photos"
+    before = advisor.post(url, files={"file": ("a.jpg", photo(tmp_path))}, data={"position": "rear"})
+    after = advisor.post(url, files={"file": ("b.jpg", photo(tmp_path))},
+                         data={"position": "rear", "stage": "delivery"})
+    assert before.status_code == after.status_code == 201, after.text
+    assert (before.json()["stage"], after.json()["stage"]) == ("check_in", "delivery")
+    shown = advisor.get(f"{stack.url}/v1/visits/{visit['id']}").json()["photos"]
+    assert [(p["position"], p["stage"]) for p in shown] == [("rear", "check_in"), ("rear", "delivery")]
+    wrong = advisor.post(url, files={"file": ("c.jpg", photo(tmp_path))}, data={"stage": "later"})
+    assert wrong.status_code == 422 and "stage" in wrong.json()["error"]["fields"]
+
+
+@pytest.fixture(scope="module")
+def signed_contract(stack, admin, store, advisor):
+    """A customer's quote decided by the advisor and contracted with the customer's drawn signature."""
+    from tests.support.customer import SIGNATURE_PNG, car_with_quote
+    car = car_with_quote(stack, store, advisor)
+    quote = car.quote
+    advisor.post(f"{stack.url}/v1/quotes/{quote['id']}/decision", json={
+        "approved_line_ids": [line["id"] for line in quote["lines"]], "declined_line_ids": []}).raise_for_status()
+    drawn = "data:image/png;base64," + base64.b64encode(SIGNATURE_PNG).decode()
+    reply = advisor.post(f"{stack.url}/v1/quotes/{quote['id']}/contract", json={
+        "payment_method": "wechat", "signed_by": "王车主", "signature_png": drawn})
+    assert reply.status_code == 201, reply.text
+    return car, reply.json()
+
+
+def test_the_contract_signed_on_screen_keeps_its_image_signer_and_the_hash_of_the_contract(
+        stack, advisor, outsider, signed_contract):
+    from tests.support.customer import SIGNATURE_PNG
+    car, order = signed_contract
+    signature = order["signature"]
+    assert signature["signer"] == "王车主" and signature["matches"] is True
+    assert signature["document_sha256"] == signature["current_sha256"] and len(signature["document_sha256"]) == 64
+    again = advisor.get(f"{stack.url}/v1/orders/{order['id']}").json()["signature"]
+    assert again["id"] == signature["id"] and again["matches"] is True
+    image = advisor.get(f"{stack.url}{signature['url']}")
+    assert image.status_code == 200 and image.content == SIGNATURE_PNG
+    assert outsider.get(f"{stack.url}{signature['url']}").status_code == 403
+    bad = advisor.post(f"{stack.url}/v1/quotes/{car.quote['id']}/contract", json={
+        "payment_method": "wechat", "signed_by": "王车主", "signature_png": "bm90IGEgcG5n"})
+    assert bad.status_code == 422 and "signature_png" in bad.json()["error"]["fields"]
+
+
+def test_findings_photos_reach_the_advisors_quote_and_only_their_own_customer(
+        stack, admin, store, advisor, outsider, technician, signed_contract, tmp_path):
+    from tests.support.customer import car_with_quote, sign_in
+    car, order = signed_contract
+    [wo] = wait_for_work_order(stack, advisor, order["id"])
+    inspection = technician.post(f"{stack.url}/v1/work-orders/{wo['id']}/inspections", json={"findings": [
+        {"area": "tyres", "item": "左前轮胎", "condition": "red", "notes": "鼓包"}]})
+    assert inspection.status_code == 201, inspection.text
+    finding = inspection.json()["findings"][0]
+    shot = technician.post(f"{stack.url}/v1/work-orders/{wo['id']}/inspections/{finding['id']}/photos",
+                           files={"file": ("tyre.jpg", photo(tmp_path))}).json()
+    quote = advisor.post(f"{stack.url}/v1/work-orders/{wo['id']}/inspections/quote", json={})
+    assert quote.status_code == 201, quote.text
+    quote_id = quote.json()["id"]
+
+    sheet = advisor.get(f"{stack.url}/v1/work-orders/{wo['id']}/pdf")
+    assert sheet.status_code == 200, sheet.text
+    *_, findings_page = PdfReader(io.BytesIO(sheet.content)).pages
+    assert "检查发现" in findings_page.extract_text() and "左前轮胎" in findings_page.extract_text()
+    assert len(findings_page.images) == 1  # the tyre's photo
+
+    findings = advisor.get(f"{stack.url}/v1/quotes/{quote_id}/findings")
+    assert findings.status_code == 200, findings.text
+    [seen] = findings.json()["items"]
+    assert seen["item"] == "左前轮胎" and [p["id"] for p in seen["photos"]] == [shot["id"]]
+    assert outsider.get(f"{stack.url}/v1/quotes/{quote_id}/findings").status_code == 403
+
+    advisor.post(f"{stack.url}/v1/quotes/{quote_id}/lines", json={
+        "kind": "fee", "description": "更换轮胎", "unit_price_fen": 60000}).raise_for_status()
+    advisor.post(f"{stack.url}/v1/quotes/{quote_id}/present").raise_for_status()
+    owner = sign_in(stack, car.customer["mobile"])
+    mine = owner.get(f"{stack.url}/c/v1/quotes/{quote_id}")
+    assert mine.status_code == 200, mine.text
+    [theirs] = mine.json()["findings"]
+    [their_photo] = theirs["photos"]
+    assert their_photo["url"] == f"/c/v1/quotes/{quote_id}/attachments/{shot['id']}"
+    got = owner.get(f"{stack.url}{their_photo['url']}")
+    assert got.status_code == 200 and got.headers["Content-Type"] == "image/jpeg"
+    assert owner.get(f"{stack.url}{their_photo['thumbnail_url']}").status_code == 200
+    assert owner.get(f"{stack.url}/v1/attachments/{shot['id']}").status_code == 401  # a staff route
+
+    stranger_car = car_with_quote(stack, store, advisor, name="李路人")
+    stranger = sign_in(stack, stranger_car.customer["mobile"])
+    for path in (their_photo["url"], their_photo["thumbnail_url"], f"/c/v1/attachments/{shot['id']}",
+                 f"/c/v1/attachments/{order['signature']['id']}"):
+        denied = stranger.get(f"{stack.url}{path}")
+        assert denied.status_code == 404 and b"\xff\xd8" not in denied.content
+    assert owner.get(f"{stack.url}/c/v1/attachments/{shot['id']}").status_code == 200
+    # under another quote of the same customer (the contracted one) the photo is not found
+    assert owner.get(f"{stack.url}/c/v1/quotes/{car.quote['id']}/attachments/{shot['id']}").status_code == 404
+    assert stranger.get(f"{stack.url}/c/v1/quotes/{quote_id}").status_code == 404
+    assert owner.get(f"{stack.url}/c/v1/attachments/{order['signature']['id']}").status_code == 200
+
+
+def stored_under(stack, attachment_id: str) -> list:
+    return list((stack.log_dir / "attachments").rglob(f"{attachment_id}*"))
+
+
+def test_files_on_a_work_order_a_complaint_and_a_receipt(stack, admin, vhost, store, advisor, outsider, tmp_path):
+    manager = make_user(stack, admin, "store_manager", [store["id"]])
+    payload = order_payload(store)
+    publish(vhost, "sales", "order_confirmed", payload)
+    [wo] = wait_for_work_order(stack, advisor, payload["order_id"])
+    customer, _vehicle = customer_with_vehicle(stack, advisor)
+    complaint = ok(advisor.post(f"{stack.url}/v1/complaints", json={
+        "store_id": store["id"], "customer_id": customer["id"], "description": "车门有新划痕"}), 201)
+    part = new_part(stack, admin)
+    supplier = ok(admin.post(f"{stack.url}/v1/suppliers", json={"code": f"AT-{uuid.uuid4().hex[:6]}",
+                                                                 "name": "附件汽配"}), 201)
+    po = purchase(stack, manager, store["id"], supplier["id"], [(part["sku"], 2, 2_500)])
+    receipt = ok(manager.post(f"{stack.url}/v1/purchase-orders/{po['id']}/receipts",
+                              json={"lines": [{"sku": part["sku"], "qty": 2}]}), 201)
+    for path, prefix in ((f"/v1/work-orders/{wo['id']}/attachments", "w-"),
+                         (f"/v1/complaints/{complaint['id']}/attachments", "c-"),
+                         (f"/v1/receipts/{receipt['id']}/attachments", "i-")):
+        note = ok(manager.post(f"{stack.url}{path}", files={"file": ("送货单.pdf", b"%PDF-1.4\n" + b"x" * 200)}), 201)
+        shot = ok(manager.post(f"{stack.url}{path}", files={"file": ("IMG.jpg", photo(tmp_path))}), 201)
+        assert note["id"].startswith(prefix) and note["thumbnail_url"] is None
+        assert [a["id"] for a in ok(manager.get(f"{stack.url}{path}"))["items"]] == [note["id"], shot["id"]]
+        assert manager.get(f"{stack.url}{note['url']}").content.startswith(b"%PDF-1.4")
+        assert outsider.get(f"{stack.url}{path}").status_code == 403
+        assert outsider.get(f"{stack.url}{shot['url']}").status_code == 403
+        assert outsider.post(f"{stack.url}{path}", files={"file": ("x.jpg", photo(tmp_path))}).status_code == 403
+        eventually(lambda made=shot["id"]: stored_under(stack, made), lambda found: len(found) == 2,
+                   "the thumbnail made")
+
+
+def test_an_erased_customers_photos_and_files_go_bytes_and_all(stack, admin, store, advisor, tmp_path):
+    manager = make_user(stack, admin, "store_manager", [store["id"]])
+    customer, vehicle = customer_with_vehicle(stack, advisor)
+    visit = check_in(stack, advisor, store, customer, vehicle)
+    complaint = ok(advisor.post(f"{stack.url}/v1/complaints", json={
+        "store_id": store["id"], "customer_id": customer["id"], "description": "投诉"}), 201)
+    walk_around = ok(advisor.post(f"{stack.url}/v1/visits/{visit['id']}/photos",
+                                  files={"file": ("front.jpg", photo(tmp_path))}, data={"position": "front"}), 201)
+    evidence = ok(advisor.post(f"{stack.url}/v1/complaints/{complaint['id']}/attachments",
+                               files={"file": ("scratch.jpg", photo(tmp_path))}), 201)
+    for attachment in (walk_around, evidence):
+        assert stored_under(stack, attachment["id"])
+    ok(manager.post(f"{stack.url}/v1/customers/{customer['id']}/erase"))
+    for attachment in (walk_around, evidence):
+        url, attachment_id = f"{stack.url}{attachment['url']}", attachment["id"]
+        eventually(lambda url=url: advisor.get(url).status_code, lambda code: code == 404,
+                   "the erased customer's file unreadable")
+        eventually(lambda made=attachment_id: stored_under(stack, made), lambda found: found == [],
+                   "the erased customer's bytes deleted")
+    assert ok(advisor.get(f"{stack.url}/v1/visits/{visit['id']}"))["photos"] == []

@@ -20,7 +20,7 @@ from services.common.context import Caller
 from services.common.db import make_engine
 from services.common.migrate import alembic_config, upgrade
 from services.common.outbox import OUTBOX
-from services.finance.domain.stock import reconcile
+from services.finance.domain.reconciliation import reconcile
 from services.finance.models import Base as FinanceBase
 from services.finance.service import FinanceService
 from services.inventory.domain import reports
@@ -86,7 +86,7 @@ def test_stock_held_before_enters_the_books_as_an_opening_balance(url):
     for envelope in events:
         finance.on_stock_valued(envelope)
     result = reconcile(worker_factory(FinanceService, db=books, caller=Caller(role="hq_admin", user_id="hq"))
-                       .stock_accounts({})["stores"], valuation)
+                       .book_sides({})["stores"], valuation)
     assert result["ok"] and {s["store_id"] for s in result["stores"]} == {GZ, SZ}, result
     books.close()
 

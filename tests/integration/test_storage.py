@@ -94,6 +94,35 @@ def test_s3_delete_and_missing_key(s3, photo):
     s3.delete("store-1/never")  # absent is fine
 
 
+def test_s3_listing_names_every_key_under_a_prefix_with_its_time(s3, photo):
+    for key in ("workshop/2026-12-06/s1/a", "workshop/2026-12-06/s2/b", "workshop/2026-12-07/s1/c", "sales/x"):
+        s3.put(key, photo, "image/jpeg")
+    listed = dict(s3.listing("workshop/2026-12-06/"))
+    assert sorted(listed) == ["workshop/2026-12-06/s1/a", "workshop/2026-12-06/s2/b"]
+    assert all(when.tzinfo is not None for when in listed.values())
+    assert list(s3.listing("finance/")) == []
+
+
+def test_s3_urls_are_signed_for_the_address_browsers_use(s3, photo, s3_endpoint):
+    """The services reach the store as 127.0.0.1, browsers as localhost (compose: minio:9000 and the
+    published port): SigV4 signs the host, so reads are signed for the browsers' address."""
+    public = s3_endpoint.replace("127.0.0.1", "localhost")
+    signed = S3Storage(s3.client, s3.bucket, 60, signer=s3_client(public, "cn-north-1", "test-key", "test-secret"))
+    signed.put("store-1/p1", photo, "image/jpeg")
+    url = signed.url("store-1/p1", "image/jpeg")
+    assert url.startswith(public + "/") and signed.origin() == public
+    assert requests.get(url, timeout=10).content == photo.read_bytes()
+
+
+def test_local_listing_skips_nothing_a_crash_left(tmp_path, photo):
+    store = LocalStorage(tmp_path / "attachments")
+    store.put("workshop/2026-12-06/s1/a", photo, "image/jpeg")
+    (tmp_path / "attachments" / "workshop" / "2026-12-06" / "s1" / ".partial-x").write_bytes(b"half")
+    assert sorted(key for key, _ in store.listing("workshop/2026-12-06/")) == [
+        "workshop/2026-12-06/s1/.partial-x", "workshop/2026-12-06/s1/a"]
+    assert list(store.listing("sales/")) == [] and store.origin() is None
+
+
 def test_local_put_open_delete_leaves_no_partial_files(tmp_path, photo):
     store = LocalStorage(tmp_path / "attachments")
     store.put("store-1/a1", photo, "image/jpeg")
@@ -126,5 +155,5 @@ def test_gateway_stores_uploads_in_s3_and_answers_reads_with_a_short_lived_redir
     assert fetched.status_code == 200 and fetched.headers["Content-Type"] == "image/jpeg"
     assert hashlib.sha256(fetched.content).hexdigest() == created.json["sha256"]
     assert not Image.open(io.BytesIO(fetched.content)).getexif().get_ifd(0x8825)
-    thumb = app.simulate_get(created.json["thumbnail_url"])
+    thumb = app.simulate_get(created.json["thumbnail_url"])  # not made yet: the photo's own URL
     assert thumb.status_code == 302 and requests.get(thumb.headers["location"], timeout=10).status_code == 200

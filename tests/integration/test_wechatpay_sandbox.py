@@ -1,11 +1,13 @@
 """finance's WeChat Pay adapter (the `wechatpayv3` SDK) against the local sandbox, in one process:
 signed requests, signed answers, the platform certificate downloaded encrypted, notifications
-verified and decrypted, and what is refused (another key's signature, a tampered resource, a
-stale timestamp, an unsigned request, a provider that is down or gone)."""
+verified and decrypted, a partial refund asked twice and refunded once with its REFUND.SUCCESS
+notification, and what is refused (another key's signature, a tampered resource, a stale
+timestamp, an unsigned request, a provider that is down or gone)."""
 from __future__ import annotations
 
 import dataclasses
 import json
+import time
 from datetime import timedelta
 
 import pytest
@@ -14,7 +16,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from deploy.sandboxes import wechatpay as sandbox
 from services.common.db import utcnow
-from services.finance.wechatpay import ProviderError, Rejected, WeChatPayProvider
+from services.finance.providers import ProviderError, RefundAsk, RefundState, Rejected
+from services.finance.wechatpay import WeChatPayProvider
 from tests.support.stack import free_port
 from tests.support.wechatpay import wechatpay_world
 
@@ -33,13 +36,12 @@ def test_a_native_order_is_paid_and_its_notification_verifies_and_decrypts(world
     provider = world.provider
     code_url = provider.prepay("qr", "INTENT0001", "结算单 1 汽车服务", 12345, soon(), None)
     assert code_url.startswith("weixin://wxpay/bizpayurl?pr=")
-    assert provider.query("INTENT0001")["trade_state"] == "NOTPAY"
+    assert provider.query("INTENT0001").state == "unpaid"
     assert world.pay(code_url, deliveries=2)["deliveries"] == [204, 204]
     headers, body = world.receiver.received[-1]
     transaction = provider.verify(headers, body)
-    assert (transaction["out_trade_no"], transaction["trade_state"], transaction["amount"]["total"]) == \
-        ("INTENT0001", "SUCCESS", 12345)
-    assert transaction["transaction_id"] == provider.query("INTENT0001")["transaction_id"]
+    assert (transaction.out_trade_no, transaction.state, transaction.amount_fen) == ("INTENT0001", "paid", 12345)
+    assert transaction.transaction_id == provider.query("INTENT0001").transaction_id
     assert "INTENT0001" not in body  # the transaction travels encrypted
     with pytest.raises(ProviderError) as refused:
         provider.close("INTENT0001")
@@ -50,7 +52,7 @@ def test_an_h5_order_answers_a_link_and_an_unpaid_order_closes(world):
     link = world.provider.prepay("h5", "INTENT0002", "结算单 2", 500, soon(), "203.0.113.9")
     assert link.startswith("http") and "prepay_id=wx" in link
     world.provider.close("INTENT0002")
-    assert world.provider.query("INTENT0002")["trade_state"] == "CLOSED"
+    assert world.provider.query("INTENT0002").state == "closed"
 
 
 def test_forged_tampered_and_stale_notifications_are_rejected(world):
@@ -90,3 +92,29 @@ def test_an_unsigned_request_is_refused_and_a_provider_that_is_down_says_so(worl
     with pytest.raises(ProviderError) as unreachable:
         gone.query("INTENT0001")
     assert unreachable.value.down
+
+
+def test_a_partial_refund_asked_twice_is_refunded_once_and_its_notification_verifies(world):
+    provider = world.provider
+    transaction_id = world.pay(provider.prepay("qr", "INTENT0005", "结算单 5", 10_000, soon(), None))["order"][
+        "transaction_id"]
+    ask = RefundAsk(out_refund_no="R0005A", out_trade_no="INTENT0005", transaction_id=transaction_id,
+                    amount_fen=3_000, total_fen=10_000, reason="多收")
+    before = len(world.receiver.received)
+    first = provider.refund(ask)
+    assert first.state == "pending" and first.refund_id  # PROCESSING: the notification settles it
+    assert provider.refund(ask).refund_id == first.refund_id  # the same out_refund_no: the same refund
+    with pytest.raises(ProviderError) as too_much:
+        provider.refund(dataclasses.replace(ask, out_refund_no="R0005B", amount_fen=7_001))
+    assert (too_much.value.code, too_much.value.down) == ("NOT_ENOUGH", False)
+    deadline = time.monotonic() + 5
+    while len(world.receiver.received) == before and time.monotonic() < deadline:
+        time.sleep(0.05)
+    headers, body = world.receiver.received[before]
+    assert provider.verify(headers, body) == RefundState(out_refund_no="R0005A", state="succeeded",
+                                                         refund_id=first.refund_id)
+    assert provider.refund(ask).state == "succeeded"  # asked again later: its outcome
+    assert provider.query_refund(ask).state == "succeeded"
+    lost = dataclasses.replace(ask, out_refund_no="R0005C", amount_fen=1_000)  # an ask WeChat Pay never received
+    assert provider.query_refund(lost).state == "pending"
+    assert world.sandbox.refunds["R0005C"]["amount"]["refund"] == 1_000

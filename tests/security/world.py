@@ -155,9 +155,12 @@ def _documents(chain: Chain, store_id: str, far_store_id: str, sku: str, supplie
     po = ok(admin.post(f"{url}/v1/purchase-orders", json={
         "store_id": store_id, "supplier_id": supplier_id, "submit": True,
         "lines": [{"sku": sku, "qty": 20, "unit_cost_fen": 4000}]}))
-    ok(admin.post(f"{url}/v1/purchase-orders/{po['id']}/receipts", json={
-        "lines": [{"sku": sku, "qty": 10, "unit_cost_fen": 4000}]}))
+    ids["receipt_id"] = ok(admin.post(f"{url}/v1/purchase-orders/{po['id']}/receipts", json={
+        "lines": [{"sku": sku, "qty": 10, "unit_cost_fen": 4000}]}))["id"]
     ids["po_id"] = po["id"]
+    ids["supplier_invoice_id"] = ok(admin.post(f"{url}/v1/supplier-invoices", json={
+        "purchase_order_id": po["id"], "number": unique("FP"), "issued_on": "2026-11-01",
+        "lines": [{"sku": sku, "qty": 1, "unit_price_fen": 4000}]}))["id"]
     technician = ok(admin.post(f"{url}/v1/technicians", json={
         "store_id": store_id, "name": "李师傅", "level": "senior", "hourly_cost_fen": 6000,
         "skills": ["maintenance"], "shifts": ALL_DAY, "user_id": technician_user_id}))

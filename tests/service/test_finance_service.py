@@ -104,6 +104,8 @@ def assert_books_balance(session, store_id=None):
     assert balance["balanced"], balance
     for entry in session.execute(select(JournalEntry)).scalars():
         assert sum(line.debit_fen for line in entry.lines) == sum(line.credit_fen for line in entry.lines)
+    for store in finance(session, HQ).book_sides({})["stores"]:  # 1122 receivables = what invoices leave unpaid
+        assert store["receivables_fen"] == store["open_invoices_fen"], store
     return {a["code"]: a["balance_debit_fen"] - a["balance_credit_fen"] for a in balance["accounts"]}
 
 
@@ -590,6 +592,20 @@ def test_whole_months_from_the_month_book_and_the_days_around_them_add_up_like_t
         assert {name: chain[name] for name in figures} == {name: sum(r[name] for r in stores) for name in figures}
 
 
+def test_a_trend_shows_its_periods_without_sales_as_zero_rows(session):
+    """Sales on the 1st and the 3rd: the day trend has the 2nd as a zero row, the week trend every week."""
+    for day in (date(2026, 5, 1), date(2026, 5, 3)):
+        kpi_days.count_invoice(session, Invoice(store_id=STORE, business_date=day, labour_fen=10_000, parts_fen=0,
+                                                fees_fen=0, billed_hours=Decimal(1), clocked_hours=Decimal(1),
+                                                lines=[]))
+    period = {"from": "2026-05-01", "to": "2026-05-03", "store_id": STORE}
+    days = finance(session, HQ).kpis({**period, "group": "day"})["items"]
+    assert [(row["period"], row["sales_fen"], row["aro_fen"]) for row in days] == [
+        ("2026-05-01", 10_000, 10_000), ("2026-05-02", 0, None), ("2026-05-03", 10_000, 10_000)]
+    weeks = finance(session, HQ).kpis({**period, "from": "2026-04-20", "group": "week"})["items"]
+    assert [(row["period"], row["car_count"]) for row in weeks] == [("2026-W17", 0), ("2026-W18", 2)]
+
+
 def test_every_flow_in_turn_keeps_the_books_balanced_after_each_step(session):
     """Deposit → invoice → split payment with a card → refund → void → cancellation → COGS → expense →
     package sale and cross-store redemption → card cancellation → daily close: balanced after each."""
@@ -687,3 +703,18 @@ def test_a_top_up_taken_at_another_store_is_owed_to_the_cards_store_until_hq_set
     finance(session, HQ).settle_between({"debtor_store_id": OTHER, "creditor_store_id": STORE})
     assert assert_books_balance(session, STORE).get("1190", 0) == 0
     assert assert_books_balance(session, OTHER).get("2190", 0) == 0
+
+
+def test_receivables_age_from_the_day_the_invoice_was_issued(session):
+    invoice = issue(session)
+    finance(session).take_payment(invoice["id"], {"method": "cash", "amount_fen": 1_000})
+    issued = date.fromisoformat(invoice["business_date"])
+    late = finance(session, MANAGER).receivables_ageing({"store_id": STORE,
+                                                         "as_of": (issued + timedelta(45)).isoformat()})
+    assert late["chain"]["days_31_60_fen"] == invoice["total_fen"] - 1_000 == late["chain"]["total_fen"]
+    [store] = late["stores"]
+    assert store["store_id"] == STORE and store["days_31_60_fen"] == late["chain"]["total_fen"]
+    today = finance(session, MANAGER).receivables_ageing({"store_id": STORE, "as_of": issued.isoformat()})
+    assert today["chain"]["current_fen"] == today["chain"]["total_fen"] == invoice["total_fen"] - 1_000
+    with pytest.raises(Forbidden):
+        finance(session, MANAGER).receivables_ageing({"store_id": OTHER})

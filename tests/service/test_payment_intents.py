@@ -47,9 +47,11 @@ def qr(session, world, invoice, amount):
         "provider": "wechat", "channel": "qr", "amount_fen": amount})
 
 
-def deliver(session, world, notification) -> dict:
+def deliver(session, world, notification, intent_id: str | None = None) -> dict | None:
+    """The notification handed to finance as the gateway does; the intent afterwards (when named)."""
     headers, body = notification
-    return finance(session, world, SYSTEM).payment_notified("wechat", headers, body)
+    assert finance(session, world, SYSTEM).payment_notified("wechat", headers, body) == {"ack": None}
+    return finance(session, world).get_payment_intent(intent_id) if intent_id else None
 
 
 def payments(session, invoice_id):
@@ -64,8 +66,8 @@ def test_part_in_cash_the_rest_by_qr_told_twice_is_paid_once(session, world):
     before = len(world.receiver.received)
     world.pay(intent["code_url"], deliveries=2)
     first, second = world.receiver.received[before:]
-    assert deliver(session, world, first)["status"] == "paid"
-    again = deliver(session, world, second)
+    assert deliver(session, world, first, intent["id"])["status"] == "paid"
+    again = deliver(session, world, second, intent["id"])
     assert again["status"] == "paid" and again["payment_id"]
     [_cash, wechat] = sorted(payments(session, invoice["id"]), key=lambda p: p.method)
     assert (wechat.method, wechat.amount_fen, wechat.reference) == ("wechat", intent["amount_fen"],
@@ -120,7 +122,7 @@ def test_paid_when_nothing_is_due_any_more_is_kept_apart_for_a_refund(session, w
     finance(session, world).take_payment(invoice["id"], {"method": "cash", "amount_fen": invoice["due_fen"]})
     before = len(world.receiver.received)
     world.pay(intent["code_url"])
-    assert deliver(session, world, world.receiver.received[before])["status"] == "unapplied"
+    assert deliver(session, world, world.receiver.received[before], intent["id"])["status"] == "unapplied"
     assert [p.method for p in payments(session, invoice["id"])] == ["cash"]
     assert_books_balance(session)
 
@@ -138,7 +140,7 @@ def test_the_poller_applies_a_silent_payment_and_closes_what_nobody_paid(session
     assert finance(session, world).get_payment_intent(paid["id"])["status"] == "paid"
     assert finance(session, world).get_invoice(paid_invoice["id"])["status"] == "paid"
     assert finance(session, world).get_payment_intent(lapsed["id"])["status"] == "closed"
-    assert world.provider.query(lapsed["id"])["trade_state"] == "CLOSED"
+    assert world.provider.query(lapsed["id"]).state == "closed"
     assert requests.post(f"{world.url}/sandbox/pay", json={"url": lapsed["pay_url"]}, timeout=5).status_code == 400
     assert_books_balance(session)
 
@@ -150,6 +152,6 @@ def test_a_code_left_open_when_the_invoice_was_settled_otherwise_is_closed_at_th
     now = utcnow()
     [pending] = [i for i in intents.open_intents(session, now + timedelta(seconds=1)) if i.id == intent["id"]]
     assert intents.poll(session, {"wechat": world.provider}, pending, now) == "closed"
-    assert world.provider.query(intent["id"])["trade_state"] == "CLOSED"
+    assert world.provider.query(intent["id"]).state == "closed"
     late = requests.post(f"{world.url}/sandbox/pay", json={"url": intent["code_url"]}, timeout=5)
     assert (late.status_code, late.json()["code"]) == (400, "ORDER_CLOSED")

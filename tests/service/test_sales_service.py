@@ -881,6 +881,32 @@ def test_a_customers_erasure_reaches_every_copy_sales_keeps_once_per_event(sales
     assert (kept["customer_name"], kept["plate"]) == ("李娜", "粤B99999")
 
 
+def test_a_drawn_contract_signature_matches_until_the_contract_changes_and_its_signer_is_erased(sales, session):
+    """The signature is kept with the hash of the contract it signs; reading recomputes it: a contract
+    changed behind the service's back no longer matches; erasing the customer blanks the signer, the hash holds."""
+    quote = quote_with_lines(sales)
+    sales().present_quote(quote["id"])
+    sales().decide_quote(quote["id"], {"approved_line_ids": line_ids(quote), "declined_line_ids": []})
+    image = {"id": "01SIGNATURE000000000000000", "storage_key": "s1/01SIGNATURE000000000000000",
+             "content_type": "image/png", "kind": "image", "size": 68, "sha256": "a" * 64, "signer": "张伟"}
+    order = sales().contract_quote(quote["id"], {"payment_method": "cash", "signed_by": "张伟"}, signature=image)
+    signature = order["signature"]
+    assert (signature["id"], signature["signer"], signature["matches"]) == (image["id"], "张伟", True)
+    again = sales().contract_quote(quote["id"], {"payment_method": "cash", "signed_by": "张伟"},
+                                   signature={**image, "id": "01SIGNATURE000000000000001"})
+    assert again["signature"]["id"] == image["id"]  # a repeated contract keeps the first signature
+
+    erased = envelope("crm.customer_erased", {"customer_id": "c1", "erased_at": datetime.now(timezone.utc).isoformat()})
+    sales(SYSTEM).on_customer_erased(erased)
+    kept = sales().get_order(order["id"])["signature"]
+    assert (kept["signer"], kept["matches"]) == ("已删除客户", True)
+
+    session.execute(update(Order).where(Order.id == order["id"]).values(deposit_fen=order["deposit_fen"] + 100))
+    session.commit()
+    tampered = sales().get_order(order["id"])["signature"]
+    assert tampered["matches"] is False and tampered["current_sha256"] != tampered["document_sha256"]
+
+
 def test_an_inspection_finding_is_quoted_with_the_parts_its_operation_needs(sales, inventory):
     """A red finding recommending a brake job becomes a quote of the labour and the brake pads, as
     the brake package would bring them; a finding without a recommended operation adds nothing."""

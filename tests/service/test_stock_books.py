@@ -11,8 +11,9 @@ import pytest
 from nameko.testing.services import worker_factory
 from sqlalchemy import select
 
+from services.common.errors import Conflict
 from services.common.outbox import OUTBOX
-from services.finance.domain.stock import reconcile
+from services.finance.domain.reconciliation import reconcile
 from services.finance.models import Base as FinanceBase, JournalEntry
 from services.finance.service import FinanceService
 from services.inventory.domain import ledger
@@ -60,7 +61,7 @@ def accounts(books_db, store_id) -> dict[str, int]:
 
 
 def assert_reconciled(stock_db, books_db) -> dict:
-    result = reconcile(finance(books_db, HQ).stock_accounts({})["stores"],
+    result = reconcile(finance(books_db, HQ).book_sides({})["stores"],
                        inv(stock_db, HQ).valuation({})["stores"])
     assert result["ok"], result
     return {store["store_id"]: store for store in result["stores"]}
@@ -156,3 +157,33 @@ def test_a_movement_nobody_announces_cannot_be_committed(stock_db):
         stock_db.commit()
     stock_db.rollback()
     assert inv(stock_db, HQ).valuation({})["value_fen"] == 0
+
+
+def test_goods_sent_back_to_the_supplier_reverse_goods_received_not_invoiced(stock_db, books_db):
+    delivered: set = set()
+    sku = new_part(stock_db)["sku"]
+    po = receive(stock_db, sku, 4, 2_500)
+    deliver(stock_db, books_db, delivered)
+    sent_back = inv(stock_db).return_to_supplier(po["id"], {"lines": [{"sku": sku, "qty": 1}], "reason": "破损"})
+    assert sent_back["value_fen"] == 2_500 and sent_back["purchase_order_number"] == po["number"]
+    [event] = deliver(stock_db, books_db, delivered)
+    assert (event["payload"]["kind"], event["payload"]["value_fen"]) == ("supplier_return", -2_500)
+    assert event["payload"]["purchase_order_id"] == po["id"]
+    assert accounts(books_db, S1)["1405"] == 7_500 and accounts(books_db, S1)["2209"] == -7_500
+    assert_reconciled(stock_db, books_db)
+    assert inv(stock_db).get_purchase_order(po["id"])["lines"][0]["qty_returned"] == 1
+    with pytest.raises(Conflict) as refused:  # 3 left of the 4 received: a 4th is refused, nothing moves
+        inv(stock_db).return_to_supplier(po["id"], {"lines": [{"sku": sku, "qty": 4}], "reason": "破损"})
+    assert refused.value.code == "over_return"
+    assert deliver(stock_db, books_db, delivered) == []
+
+
+def test_goods_sent_back_leave_at_what_they_cost_on_their_order_not_the_average(stock_db, books_db):
+    sku = new_part(stock_db)["sku"]
+    receive(stock_db, sku, 4, 1_000)
+    dear = receive(stock_db, sku, 2, 4_000)  # average now (4 000 + 8 000) / 6 = 2 000
+    sent_back = inv(stock_db).return_to_supplier(dear["id"], {"lines": [{"sku": sku, "qty": 1}], "reason": "错货"})
+    assert sent_back["value_fen"] == 4_000
+    deliver(stock_db, books_db, set())
+    assert accounts(books_db, S1)["2209"] == -(4_000 + 8_000 - 4_000)
+    assert_reconciled(stock_db, books_db)

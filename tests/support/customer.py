@@ -10,7 +10,10 @@ from dataclasses import dataclass
 
 import requests
 
+from services.common.operations import OIL_CHANGE
 from tests.support import data
+from tests.support.accounts import make_user
+from tests.support.one_car import ALL_DAY
 from tests.support.stack import Stack
 
 PASSWORD = "Advisor-pass-1"
@@ -48,8 +51,9 @@ def staff_world(stack: Stack, admin: requests.Session,
 
 
 def car_with_quote(stack: Stack, store: dict, advisor: requests.Session, advisor_name: str = "",
-                   name: str = "王车主") -> Car:
-    """A customer and their car checked in at `store`, with a presented quote of three lines."""
+                   name: str = "王车主", oil_op: str | None = None) -> Car:
+    """A customer and their car checked in at `store`, with a presented quote of three lines (the oil
+    change as the catalogue's operation `oil_op` when given: crm then knows when it is next due)."""
     url = stack.url
     customer = ok(advisor.post(f"{url}/v1/customers", json={"name": name, "mobile": data.mobile(),
                                                             "home_store_id": store["id"]}))
@@ -59,11 +63,20 @@ def car_with_quote(stack: Stack, store: dict, advisor: requests.Session, advisor
                                                       "vehicle_id": vehicle["id"], "mileage_km": 42000,
                                                       "needs": ["保养"]}))
     quote = ok(advisor.post(f"{url}/v1/quotes", json={"visit_id": visit["id"], "lines": [
-        {"kind": "labour", "description": "更换机油机滤", "flat_price_fen": 12000},
+        {"kind": "labour", "description": "更换机油机滤", "flat_price_fen": 12000, "op_code": oil_op},
         {"kind": "labour", "description": "四轮定位", "flat_price_fen": 19800},
         {"kind": "fee", "description": "空调清洗", "unit_price_fen": 8800}]}))
     quote = ok(advisor.post(f"{url}/v1/quotes/{quote['id']}/present"))
     return Car(store, advisor, advisor_name, customer, vehicle, visit, quote)
+
+
+def oil_change(stack: Stack, admin: requests.Session) -> str:
+    """The catalogue's oil change (crm's default interval: 6 months or 5,000 km), made if missing."""
+    reply = admin.post(f"{stack.url}/v1/labour-operations", json={
+        "code": OIL_CHANGE, "name": "更换机油机滤", "category": "maintenance", "standard_hours": 0.5,
+        "skill": "maintenance"})
+    assert reply.status_code in (201, 409), reply.text
+    return OIL_CHANGE
 
 
 def sms_sent(stack: Stack, mobile: str, template: str) -> list[dict]:
@@ -104,3 +117,54 @@ def sign_in(stack: Stack, mobile: str) -> requests.Session:
     session = requests.Session()
     session.headers["Authorization"] = f"Bearer {reply['access_token']}"
     return session
+
+
+@dataclass
+class Finished:
+    order: dict
+    work_order: dict
+    invoice: dict
+    manager: requests.Session
+
+
+def finish(stack: Stack, admin: requests.Session, car: Car) -> Finished:
+    """The car's quote contracted (decided by the advisor, all lines, if the customer has not decided),
+    its work order dispatched, worked, passed QC and completed: its invoice issued, nothing paid."""
+    url, advisor = stack.url, car.advisor
+    quote = ok(advisor.get(f"{url}/v1/quotes/{car.quote['id']}"))
+    if quote["state"] == "presented":
+        ok(advisor.post(f"{url}/v1/quotes/{quote['id']}/decision", json={
+            "approved_line_ids": [line["id"] for line in quote["lines"]], "declined_line_ids": []}))
+    order = ok(advisor.post(f"{url}/v1/quotes/{quote['id']}/contract",
+                            json={"payment_method": "wechat", "signed_by": car.customer["name"]}))
+    manager = make_user(stack, admin, "store_manager", [car.store["id"]])
+    tech_session = make_user(stack, admin, "technician", [car.store["id"]])
+    tech = ok(manager.post(f"{url}/v1/technicians", json={
+        "store_id": car.store["id"], "name": "李师傅", "level": "senior", "hourly_cost_fen": 6000,
+        "skills": ["maintenance"], "shifts": ALL_DAY, "user_id": tech_session.user_id}))
+    work_order = until(lambda: ok(advisor.get(f"{url}/v1/work-orders", params={"order_id": order["id"]}))["items"],
+                       "work order opened")[0]
+    w = f"{url}/v1/work-orders/{work_order['id']}"
+    jobs = [job["id"] for job in work_order["jobs"]]
+    ok(advisor.post(f"{w}/dispatch", json={"jobs": [
+        {"job_id": job, "technicians": [{"technician_id": tech["id"], "split_pct": 100}]} for job in jobs]}))
+    for job in jobs:
+        ok(tech_session.post(f"{w}/jobs/{job}/clock-in", json={}))
+        ok(tech_session.post(f"{w}/jobs/{job}/clock-out", json={"job_finished": True}))
+    ok(tech_session.post(f"{w}/ready-for-qc", json={}))
+    ok(manager.post(f"{w}/qc", json={"passed": True}))
+    work_order = ok(advisor.post(f"{w}/complete", json={"labour": [
+        {"job_id": job, "technician_id": tech["id"], "hours": 0.5} for job in jobs]}))
+    invoices = until(lambda: [i for i in ok(advisor.get(f"{url}/v1/invoices", params={
+        "store_id": car.store["id"], "order_id": order["id"]}))["items"] if i["order_id"] == order["id"]],
+        "invoice issued")
+    return Finished(order, work_order, invoices[0], manager)
+
+
+def until(fetch, what: str, timeout: float = 20.0):
+    """`fetch()` once it answers something truthy."""
+    deadline = time.monotonic() + timeout
+    while not (value := fetch()):
+        assert time.monotonic() < deadline, f"{what}: not within {timeout} s"
+        time.sleep(0.2)
+    return value

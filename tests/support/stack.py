@@ -14,7 +14,7 @@ from pathlib import Path
 
 import requests
 
-from deploy.sandboxes import messaging, wechatpay
+from deploy.sandboxes import alipay, messaging, wechatpay
 from services.common.config import SERVICES
 from services.common.migrate import OWNERS, upgrade
 
@@ -37,7 +37,10 @@ class Stack:
         self.log_dir = log_dir
         self.wechatpay_port = free_port()
         self.wechatpay_url = f"http://127.0.0.1:{self.wechatpay_port}"  # the WeChat Pay sandbox, as `make run`
-        sandbox_env = wechatpay.credentials(log_dir / "wechatpay", self.wechatpay_url)
+        self.alipay_port = free_port()
+        self.alipay_url = f"http://127.0.0.1:{self.alipay_port}"  # the Alipay sandbox, as `make run`
+        sandbox_env = {**wechatpay.credentials(log_dir / "wechatpay", self.wechatpay_url),
+                       **alipay.credentials(log_dir / "alipay", self.alipay_url)}
         self.messaging_port = free_port()
         self.messaging_url = f"http://127.0.0.1:{self.messaging_port}"  # the SMS and WeChat sandbox, as `make run`
         sandbox_env.update(messaging.credentials(self.messaging_url))
@@ -78,6 +81,10 @@ class Stack:
         self._spawn("wechatpay", [sys.executable, "-m", "deploy.sandboxes.wechatpay", "--port",
                                   str(self.wechatpay_port), "--dir", str(self.log_dir / "wechatpay")])
 
+    def start_alipay(self) -> None:
+        self._spawn("alipay", [sys.executable, "-m", "deploy.sandboxes.alipay", "--port", str(self.alipay_port),
+                               "--dir", str(self.log_dir / "alipay")])
+
     def start_messaging(self) -> None:
         self._spawn("messaging", [sys.executable, "-m", "deploy.sandboxes.messaging", "--port",
                                   str(self.messaging_port)])
@@ -90,6 +97,7 @@ class Stack:
         self.migrate()
         try:
             self.start_wechatpay()
+            self.start_alipay()
             self.start_messaging()
             for name in SERVICES:
                 self.start_service(name)

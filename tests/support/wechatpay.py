@@ -18,17 +18,22 @@ from tests.support.stack import free_port
 
 
 class Receiver:
-    """Keeps each notification that arrives: its `Wechatpay-*` headers and body."""
+    """Keeps each notification that arrives: its provider headers (the `Wechatpay-*` ones) and body; answers
+    `ack` (Alipay's `success`) or an empty 204."""
 
-    def __init__(self):
+    def __init__(self, headers: tuple[str, ...] = NOTIFICATION_HEADERS, ack: str | None = None):
         self.received: list[tuple[dict, str]] = []
+        self.headers, self.ack = headers, ack
 
     def __call__(self, environ, start_response):
         body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0)).decode()
         self.received.append(({name: environ.get("HTTP_" + name.upper().replace("-", "_"), "")
-                               for name in NOTIFICATION_HEADERS}, body))
-        start_response("204 No Content", [])
-        return [b""]
+                               for name in self.headers}, body))
+        if self.ack is None:
+            start_response("204 No Content", [])
+            return [b""]
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [self.ack.encode()]
 
 
 @dataclass
@@ -51,7 +56,7 @@ class World:
         requests.post(f"{self.url}/sandbox/down", json={"down": down}, timeout=5).raise_for_status()
 
 
-def _serve(app, port: int):
+def serve(app, port: int):
     server = make_server("127.0.0.1", port, app, server_class=sandbox._ThreadingServer,
                          handler_class=sandbox._QuietHandler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -63,7 +68,7 @@ def wechatpay_world(folder: Path) -> Iterator[World]:
     receiver, receiver_port, port = Receiver(), free_port(), free_port()
     base = f"http://127.0.0.1:{port}"
     app = sandbox.Sandbox(folder, base)
-    servers = [_serve(receiver, receiver_port), _serve(app, port)]
+    servers = [serve(receiver, receiver_port), serve(app, port)]
     env = sandbox.credentials(folder, base)
     settings = WeChatPaySettings(
         mchid=env["WECHATPAY_MCHID"], appid=env["WECHATPAY_APPID"], cert_serial_no=env["WECHATPAY_CERT_SERIAL_NO"],

@@ -10,8 +10,9 @@ from PIL import Image
 
 from gateway import media
 from gateway.rpc import RemoteError
-from services.common.attachments import AttachmentRecord, StoredAttachmentOut
+from services.common.attachments import AttachmentRecord, StoredAttachmentOut, thumbnail_key_of
 from services.common.storage import LocalStorage
+from services.common.thumbnails import make_thumbnail
 from tests.unit.conftest import FakeRpc
 from tests.unit.test_media import jpeg_with_gps
 
@@ -75,7 +76,7 @@ def stored_files(tmp_path):
     return sorted(p.name for p in root.rglob("*") if p.is_file()) if root.exists() else []
 
 
-def test_photo_is_stored_without_exif_and_served_with_its_thumbnail(client, tmp_path):
+def test_photo_is_stored_without_exif_and_served_with_its_thumbnail_once_the_owner_made_it(client, tmp_path):
     source = jpeg_with_gps(tmp_path / "gps.jpg").read_bytes()
     reply = post(client, PATH, source)
     assert reply.status_code == 201, reply.text
@@ -88,6 +89,14 @@ def test_photo_is_stored_without_exif_and_served_with_its_thumbnail(client, tmp_
     assert len(got.content) == body["size"] and got.headers["x-content-type-options"] == "nosniff"
     kept = Image.open(io.BytesIO(got.content))
     assert not kept.getexif().get_ifd(0x8825) and b"Phone X" not in got.content
+    assert stored_files(tmp_path) == [body["id"]]  # no thumbnail made on the request path
+    meanwhile = client.simulate_get(body["thumbnail_url"])  # not made yet: the photo itself
+    assert meanwhile.status_code == 200 and meanwhile.content == got.content
+    row = client.deps.rpc.rows[body["id"]]  # what the owner's thumbnail job does (attachment_jobs.py)
+    with client.deps.storage.open(row["storage_key"]) as photo:
+        client.deps.storage.put(thumbnail_key_of(row["storage_key"]), make_thumbnail(photo, tmp_path / "t.jpg"),
+                                "image/jpeg")
+    row["thumbnail_key"] = thumbnail_key_of(row["storage_key"])
     thumb = client.simulate_get(body["thumbnail_url"])
     assert thumb.status_code == 200 and max(Image.open(io.BytesIO(thumb.content)).size) == 320
     recorded = [c for c in client.deps.rpc.calls if c[1] == "record_finding_photo"][0][3]["data"]
@@ -120,14 +129,51 @@ def test_another_stores_finding_is_403_before_anything_is_stored(client, tmp_pat
 def test_another_stores_attachment_is_403_without_bytes(client):
     client.deps.rpc.behaviour[("workshop", "get_attachment")] = RemoteError(
         "workshop", "Forbidden", "This store is outside your account's stores.", ["This store is outside …"])
-    reply = client.simulate_get("/v1/attachments/01hzzzzzzzzzzzzzzzzzzzzzzz")
+    reply = client.simulate_get("/v1/attachments/w-01hzzzzzzzzzzzzzzzzzzzzzzz")
     assert reply.status_code == 403 and reply.json["error"]["code"] == "forbidden"
 
 
-def test_unknown_attachment_is_404_after_asking_every_owner(client):
-    reply = client.simulate_get("/v1/attachments/01hzzzzzzzzzzzzzzzzzzzzzzz")
+@pytest.mark.parametrize("prefix,service", [("w", "workshop"), ("s", "sales"), ("c", "crm"), ("i", "inventory")])
+def test_an_attachment_is_found_in_one_call_to_the_service_its_id_names(client, prefix, service):
+    reply = client.simulate_get(f"/v1/attachments/{prefix}-01hzzzzzzzzzzzzzzzzzzzzzzz")
     assert reply.status_code == 404
-    assert [c[0] for c in client.deps.rpc.calls if c[1] == "get_attachment"] == ["workshop", "sales"]
+    assert [c[0] for c in client.deps.rpc.calls if c[1] == "get_attachment"] == [service]
+
+
+def test_an_id_naming_no_service_is_404_without_asking_any(client):
+    assert client.simulate_get("/v1/attachments/01hzzzzzzzzzzzzzzzzzzzzzzz").status_code == 404
+    assert client.simulate_get("/v1/attachments/x-01hzzzzzzzzzzzzzzzzzzzzzzz").status_code == 404
+    assert not [c for c in client.deps.rpc.calls if c[1] == "get_attachment"]
+
+
+def test_a_pdf_has_no_thumbnail(client):
+    created = post(client, PATH, b"%PDF-1.4\n" + b"x" * 100, filename="report.pdf")
+    assert created.status_code == 201 and created.json["thumbnail_url"] is None
+    assert client.simulate_get(f"/v1/attachments/{created.json['id']}/thumbnail").status_code == 404
+
+
+def test_files_on_a_work_order_complaint_and_receipt_go_to_their_owner(client, tmp_path):
+    photo = jpeg_with_gps(tmp_path / "gps.jpg").read_bytes()
+    for path, service, owner_type, prefix in (("/v1/work-orders/wo1/attachments", "workshop", "work_order", "w-"),
+                                              ("/v1/complaints/c1/attachments", "crm", "complaint", "c-"),
+                                              ("/v1/receipts/r1/attachments", "inventory", "receipt", "i-")):
+        reply = post(client, path, photo)
+        assert reply.status_code == 201, reply.text
+        assert reply.json["id"].startswith(prefix)
+        calls = [c for c in client.deps.rpc.calls if c[0] == service]
+        assert [c[1] for c in calls] == ["authorize_attachment", "record_attachment"]
+        assert calls[-1][3]["owner_type"] == owner_type
+        stored = client.deps.rpc.rows[reply.json["id"]]["storage_key"]
+        assert stored.startswith(f"{service}/") and stored.endswith(f"/store-1/{reply.json['id']}")
+        client.simulate_get(path)
+        assert client.deps.rpc.calls[-1][:2] == (service, "list_attachments")
+
+
+def test_bytes_are_deleted_when_the_owner_refuses_the_record(client, tmp_path):
+    client.deps.rpc.behaviour[("workshop", "record_finding_photo")] = RemoteError(
+        "workshop", "Conflict", "The work order is delivered.", ["The work order is delivered.", {}, "conflict"])
+    reply = post(client, PATH, jpeg_with_gps(tmp_path / "gps.jpg").read_bytes())
+    assert reply.status_code == 409 and stored_files(tmp_path) == []
 
 
 def test_idempotent_repeat_answers_the_first_upload_and_stores_once(client, tmp_path):
@@ -193,3 +239,11 @@ def test_the_upload_is_streamed_in_chunks_and_cut_off_at_the_limit(tmp_path):
     req = testing.create_req(method="POST", path=PATH, body=body, headers={"Content-Type": content_type})
     received = receive(req, tmp_path, limit=4 * CHUNK)
     assert received.size == 3 * CHUNK + 3 and received.path.stat().st_size == received.size
+
+
+def test_the_consoles_policy_lets_photos_come_from_the_object_stores_public_origin():
+    from gateway.middleware import console_policy
+    assert "img-src 'self' data: blob:;" in console_policy() and "connect-src 'self';" in console_policy()
+    policy = console_policy("https://files.example.com")
+    assert "img-src 'self' data: blob: https://files.example.com;" in policy
+    assert "connect-src 'self' https://files.example.com;" in policy and "script-src 'self';" in policy

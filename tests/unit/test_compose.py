@@ -16,6 +16,7 @@ import pytest
 import yaml
 
 from services.common import config
+from services.common.attachments import OWNER_SERVICES
 from services.common.migrate import OWNERS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -179,6 +180,12 @@ def problems(compose: dict) -> list[str]:
     health = " ".join(argv((gateway.get("healthcheck") or {}).get("test", [])))
     if "urllib" not in health or "127.0.0.1:8080/healthz" not in health.replace("localhost", "127.0.0.1"):
         found.append(f"gateway: healthcheck {health!r} does not GET :8080/healthz")
+    if "minio" not in services:
+        found.append("no minio service (the attachments' object store)")
+    for name in (*OWNER_SERVICES.values(), "gateway"):  # who reads and writes attachment bytes: one store
+        env = environment(services.get(name) or {})
+        if env.get("STORAGE_BACKEND") != "s3" or env.get("S3_ENDPOINT_URL") != "http://minio:9000":
+            found.append(f"{name}: attachment bytes are not in the minio service")
 
     migrate = services.get("migrate") or {}
     if argv(migrate.get("command", [])) != ["python", "-m", "services.common.migrate"]:

@@ -165,3 +165,12 @@ def test_english_mode_words_the_same_lines_in_english():
                        i18n.historySummary({ kind: "payment", summary: "+1205 points" }),
                        i18n.historySummary({ kind: "visit", summary: "maintenance" })];""", "en")
     assert said == ["Confirmed; waiting for the workshop to start", "+1205 points", "Maintenance"]
+
+
+@needs_node
+def test_the_car_owners_phone_app_shows_moments_and_days_in_the_consoles_one_format():
+    words = (CONSOLE_DIR.parent / "mobile" / "js" / "words.js").as_uri()
+    said = run_node(f"""const m = await import({json.dumps(words)});
+        return [m.when("2026-12-06T16:30:00Z", "Asia/Shanghai"), m.when("2026-12-06T06:03:00Z"),
+                m.day("2026-12-07")];""")
+    assert said == ["2026-12-07 00:30", "2026-12-06 14:03", "2026-12-07"]

@@ -161,6 +161,7 @@ def test_a_link_opens_its_one_quote_until_it_is_revoked(client):
     client.deps.rpc.behaviour[("sales", "get_quote")] = QUOTE
     client.deps.rpc.behaviour[("sales", "customer_quote")] = {"id": QUOTE["id"]}
     client.deps.rpc.behaviour[("crm", "queue_quote_link")] = {"to_masked": "138****0000"}
+    client.deps.rpc.behaviour[("workshop", "customer_quote_findings")] = {"items": []}
     sent = client.simulate_post(f"/v1/quotes/{QUOTE['id']}/customer-link")
     assert sent.status_code == 201 and sent.json["url"].startswith("/m/#/link/")
     assert sent.json["texted_to"] == "138****0000"

@@ -57,6 +57,10 @@ def test_remote_domain_errors_map_to_statuses(app):
     reply = app.simulate_get("/v1/customers/c9")
     assert reply.status_code == 500 and reply.json["error"]["code"] == "internal_error"
     assert "KeyError" not in reply.text and "Traceback" not in reply.text
+    request_id = reply.json["request_id"]
+    assert reply.json["error"]["params"] == {"request_id": request_id} and request_id in reply.json["error"]["message"]
+    said = app.simulate_get("/v1/customers/c9", headers={"Accept-Language": "zh-CN"}).json
+    assert said["error"]["message"] == f"系统出错了，请稍后重试；仍不行请把请求编号 {said['request_id']} 告诉技术支持"
     app.deps.rpc.behaviour[("crm", "get_customer")] = RemoteError(
         "crm", "Unavailable", "inventory did not answer", ["inventory did not answer", {}])
     reply = app.simulate_get("/v1/customers/c9")

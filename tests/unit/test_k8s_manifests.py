@@ -761,6 +761,9 @@ def trial_problems(docs: list[dict], secrets: list[dict]) -> list[str]:
     keda = re.match(r"^http://[^@/]+@([\w-]+)[\w.-]*:15672/", made.get(("autoservice-keda-rabbitmq", "host"), ""))
     if not keda or keda[1] not in services:
         found.append("trial: the KEDA host is not the rabbitmq Service's management port")
+    s3 = re.match(r"^http://([\w-]+):9000$", made.get(("autoservice-s3", "endpoint"), ""))
+    if not s3 or s3[1] not in services or "minio" not in statefulsets:
+        found.append("trial: the attachments' S3 endpoint is not the minio Service")
     return found
 
 

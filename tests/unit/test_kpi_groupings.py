@@ -105,3 +105,39 @@ def test_the_chain_row_sums_the_owners_counts_over_the_callers_stores(app, chain
     assert row["technician_productivity_pct"] == pytest.approx(4 * 100 / 12, abs=1e-3)
     assert row["labour_cost_fen"] == 12_000 and row["labour_gross_profit_pct"] == "40.00"
     assert row["average_satisfaction"] == 3.5
+
+
+def test_compare_puts_each_row_beside_the_period_before_and_the_same_days_last_year(app, chain):
+    """Sales of 100 yuan a day in the asked days, 50 in the two weeks before, 20 a year earlier; the store
+    that had no row a year earlier is compared with nothing."""
+    stores, manager = chain
+    daily = {"2026-11-23": 10_000, "2026-11-09": 5_000, "2025-11-23": 2_000}
+
+    def finance_kpis(query):
+        rows = [finance_row(store_id, None, labour_fen=daily[query["from"]] * 14) for store_id in stores]
+        return {"from": query["from"], "to": query["to"], "group": query.get("group", "store"),
+                "items": rows[:1] if query["from"].startswith("2025") else rows, "owned_elsewhere": {}}
+    quotes, shops, care = owners(stores, [None])
+    app.deps.rpc.behaviour.update({("finance", "kpis"): finance_kpis, ("sales", "quote_stats_for_stores"): quotes,
+                                   ("workshop", "workshop_stats_for_stores"): shops,
+                                   ("crm", "satisfaction_stats"): care})
+    reply = app.simulate_get("/v1/reports/kpis", params={"from": "2026-11-23", "to": "2026-12-06",
+                                                         "compare": "previous,last_year"}, headers=manager)
+    assert reply.status_code == 200, reply.text
+    report = reply.json
+    assert report["previous"] == {"from": "2026-11-09", "to": "2026-11-22"}
+    assert report["last_year"] == {"from": "2025-11-23", "to": "2025-12-06"}
+    first, second = sorted(report["items"], key=lambda row: row["store_id"])
+    assert (first["sales_fen"], first["previous"]["sales_fen"], first["last_year"]["sales_fen"]) == (
+        140_000, 70_000, 28_000)
+    assert first["previous"]["average_satisfaction"] == first["average_satisfaction"]  # joined there too
+    assert second["last_year"] is None and second["previous"]["store_id"] == second["store_id"]
+
+
+@pytest.mark.parametrize("params, field", [({"compare": "yesterday"}, "compare"),
+                                           ({"compare": "previous", "group": "day"}, "group")])
+def test_a_comparison_is_of_known_periods_over_the_whole_range(app, chain, params, field):
+    _, manager = chain
+    reply = app.simulate_get("/v1/reports/kpis", params={"from": "2026-11-23", "to": "2026-12-06", **params},
+                             headers=manager)
+    assert reply.status_code == 422 and field in reply.json["error"]["fields"], reply.text

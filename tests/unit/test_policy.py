@@ -6,7 +6,7 @@ import pytest
 from gateway.auth import Principal
 from services.common import policy
 from services.common.context import Caller
-from services.common.errors import Forbidden, Invalid
+from services.common.errors import Forbidden, Invalid, NotFound
 
 
 def actors(role: str | None, *stores: str) -> list:
@@ -51,3 +51,20 @@ def test_a_several_store_user_names_the_store(actor):
     with pytest.raises(Invalid):
         policy.required_store(actor, None, "complaint")
     assert policy.required_store(actor, "s2", "complaint") == "s2"
+
+
+def test_a_customer_reaches_only_their_own_documents_and_staff_their_stores():
+    owner = Caller(user_id="c1", role=policy.CUSTOMER_ROLE)
+    owner.require_document("s1", "c1", "invoice")
+    with pytest.raises(NotFound):
+        owner.require_document("s1", "c2", "invoice")  # another's is unknown, never forbidden
+    with pytest.raises(NotFound):
+        Caller(role=policy.CUSTOMER_ROLE).require_document("s1", "c1", "invoice")
+    acting = owner.at_store("s1")
+    assert (acting.user_id, acting.role, acting.store_ids) == ("c1", policy.CUSTOMER_ROLE, frozenset({"s1"}))
+    staff = Caller(user_id="u", role="cashier", store_ids=frozenset({"s1"}))
+    staff.require_document("s1", "c2", "invoice")
+    with pytest.raises(Forbidden):
+        staff.require_document("s2", "c2", "invoice")
+    with pytest.raises(Forbidden):
+        staff.at_store("s1")  # only a customer acts on their own document

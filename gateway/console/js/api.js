@@ -87,6 +87,8 @@ export const api = {
   upload: (path, file, fields = {}) => send("POST", path, { body: fields, file }),
   /** An attachment's bytes (the token cannot ride on an <img src>): a blob for an object URL. */
   image: (path) => send("GET", path, { accept: "image/*" }),
+  /** Any attachment's bytes (a PDF, a video) as a blob, to open in a new tab. */
+  file: (path) => send("GET", path, { accept: "*/*" }),
   /** Every item of a paginated list (bounded, for screens that show one store's day). */
   async all(path, query, limit = 1000) {
     const items = [];

@@ -14,6 +14,7 @@ import * as approvals from "./screens/approvals.js";
 import * as technicians from "./screens/technicians.js";
 import * as users from "./screens/users.js";
 import * as store from "./screens/store.js";
+import * as payables from "./screens/payables.js";
 import * as messages from "./screens/messages.js";
 
 const FRONT = ["hq_admin", "store_manager", "service_advisor"];
@@ -31,6 +32,7 @@ const SCREENS = {
   technicians: { module: technicians, roles: ["hq_admin", "store_manager"] },
   users: { module: users, roles: ["hq_admin", "store_manager"] },
   store: { module: store, roles: ["hq_admin", "store_manager"] },
+  payables: { module: payables, roles: ["hq_admin", "store_manager"] },
 };
 const HOME = { hq_admin: "dashboard", store_manager: "board", service_advisor: "reception",
                technician: "tech", cashier: "cashier" };

@@ -2,10 +2,25 @@
 // busy buttons and step-by-step progress for multi-call actions.
 import { errorWords, fieldWords, t, worded as word } from "./i18n.js";
 
+const OPERABLE = new Set(["a", "button", "input", "select", "textarea", "label", "summary", "option", "form"]);
+
+/** A list item, row or card that opens something on click is reached with Tab and opened with Enter
+ * or Space like a button (a `div` is also announced as one; a list's items stay list items). */
+function operableByKeyboard(el) {
+  el.tabIndex = 0;
+  if (el.tagName === "DIV") el.setAttribute("role", "button");
+  el.addEventListener("keydown", (event) => {
+    if (event.target !== el || (event.key !== "Enter" && event.key !== " ")) return;
+    event.preventDefault();
+    el.click();
+  });
+}
+
 export function h(tag, props = {}, ...children) {
   const el = document.createElement(tag);
   for (const [name, value] of Object.entries(props || {})) {
     if (value === undefined || value === null || value === false) continue;
+    if (name === "onclick" && !OPERABLE.has(tag)) operableByKeyboard(el);
     if (name.startsWith("on")) el.addEventListener(name.slice(2), value);
     else if (name === "class") el.className = value;
     else if (name === "text") el.textContent = value;
@@ -132,6 +147,16 @@ export function steps(keys) {
     },
     reset() { done.clear(); keys.forEach((key) => mark(key, "")); },
   };
+}
+
+/** A card whose content comes from `load()`; an API error is shown in words in it. */
+export function loading(id, load) {
+  const card = h("div", { class: "card", id }, h("p", { class: "hint", text: t("loading") }));
+  load().then((children) => fill(card, ...children)).catch((error) => {
+    fill(card, h("div", { class: "form-error" }));
+    showError(card, error);
+  });
+  return card;
 }
 
 export function values(formEl) {

@@ -26,3 +26,10 @@ export async function api(method, path, body, query) {
   if (!reply.ok) throw new ApiError(reply.status, data);
   return data;
 }
+
+/** A photo of the customer's own documents (`/c/v1/attachments/…`): a blob, since the token cannot ride on an <img>. */
+export async function photo(url) {
+  const reply = await fetch(new URL(url, location.origin), { headers: { Authorization: `Bearer ${token.get()}` } });
+  if (!reply.ok) throw new ApiError(reply.status, null);
+  return reply.blob();
+}

@@ -1,50 +1,14 @@
 // 车主服务: sign in with mobile + code, my cars, a car's timeline, a quote's per-line decision with an
-// on-screen signature, booking a slot. Hash routes: #/cars, #/car/<id>, #/quote/<id>, #/book/<vehicle id>, and
-// #/link/<secret> (a link the store sent: signs in for that one quote).
-import { api, ApiError, token } from "./api.js";
+// on-screen signature, booking a slot and moving it. Hash routes: #/cars, #/car/<id>, #/quote/<id>,
+// #/book/<vehicle id>, #/reschedule/<appointment id>, the care screens of care.js, and #/link/<secret> (a link
+// the store sent: signs in for that one quote).
+import { api, photo, token } from "./api.js";
+import { CARE_ROUTES, bookingActions, careCards } from "./care.js";
 import { signaturePad } from "./signature.js";
-import { KINDS, QUOTE_STATES, STEPS, errorWords, when, yuan } from "./words.js";
+import { guarded, h, say, show } from "./ui.js";
+import { CONDITIONS, KINDS, QUOTE_STATES, STEPS, when, yuan } from "./words.js";
 
-const view = document.getElementById("view");
-const notice = document.getElementById("notice");
 const signOut = document.getElementById("sign-out");
-
-function h(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs)) {
-    if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
-    else if (value === true) node.setAttribute(key, "");
-    else if (value !== false && value != null) node.setAttribute(key, value);
-  }
-  node.append(...children.flat().filter((child) => child != null));
-  return node;
-}
-
-function say(text) {
-  notice.textContent = text;
-  notice.hidden = false;
-  clearTimeout(say.timer);
-  say.timer = setTimeout(() => { notice.hidden = true; }, 4000);
-}
-
-function show(title, ...nodes) {
-  document.getElementById("title").textContent = title;
-  signOut.hidden = !token.get();
-  view.replaceChildren(...nodes.filter((node) => node != null));
-}
-
-async function guarded(work) {
-  try {
-    return await work();
-  } catch (error) {
-    if (error instanceof ApiError && error.status === 401 && token.get()) {
-      token.clear();
-      location.hash = "#/login";
-    }
-    say(error instanceof ApiError ? errorWords(error.code) : "网络异常，请稍后再试");
-    return undefined;
-  }
-}
 
 // -- sign in ------------------------------------------------------------------------------------
 function login() {
@@ -76,8 +40,10 @@ function login() {
     guarded(async () => {
       const answer = await api("POST", "/auth/login", { mobile: mobile.value.trim(), code: code.value.trim() });
       token.set(answer.access_token);
-      location.hash = sessionStorage.getItem("after-login") || "#/cars";
+      const next = sessionStorage.getItem("after-login") || "#/cars";
       sessionStorage.removeItem("after-login");
+      if (location.hash === next) route(); // a link opened signed out: the same hash fires no hashchange
+      else location.hash = next;
     });
   });
   show("车主服务", form);
@@ -86,16 +52,17 @@ function login() {
 // -- my cars and bookings ---------------------------------------------------------------------------
 async function cars() {
   const answers = await guarded(() => Promise.all([api("GET", "/vehicles"), api("GET", "/appointments"),
-                                                   api("GET", "/stores")]));
+                                                   api("GET", "/stores"), careCards()]));
   if (!answers) return;
-  const [vehicles, bookings, stores] = answers;
+  const [vehicles, bookings, stores, cards] = answers;
   const plates = new Map(vehicles.items.map((car) => [car.id, car.plate]));
-  const storeNames = new Map(stores.items.map((store) => [store.id, store.name]));
+  const storeOf = new Map(stores.items.map((store) => [store.id, store]));
   const list = vehicles.items.map((car) => h("button", { class: "card car", type: "button",
                                                          onclick: () => { location.hash = `#/car/${car.id}`; } },
     h("div", { class: "plate" }, car.plate),
     h("div", { class: "muted" }, [car.make, car.model].filter(Boolean).join(" ") || "—")));
   const booked = bookings.items.filter((booking) => booking.state === "booked").map((booking) => {
+    const store = storeOf.get(booking.store_id);
     const cancel = h("button", { class: "secondary", type: "button", name: "cancel-booking" }, "取消预约");
     cancel.addEventListener("click", () => guarded(async () => {
       await api("POST", `/appointments/${booking.id}/cancel`);
@@ -103,27 +70,38 @@ async function cars() {
       await cars();
     }));
     return h("div", { class: "line", "data-booking": booking.id },
-      h("div", { class: "name" }, h("span", {}, `${when(booking.slot_start)} · ${storeNames.get(booking.store_id) || ""}`),
-        h("span", { class: "muted" }, plates.get(booking.vehicle_id) || "")), cancel);
+      h("div", { class: "name" }, h("span", { "data-slot-start": booking.slot_start },
+                                    `${when(booking.slot_start, store?.timezone)} · ${store?.name || ""}`),
+        h("span", { class: "muted" }, plates.get(booking.vehicle_id) || "")),
+      h("div", { class: "row" }, bookingActions(booking), cancel));
   });
   show("我的爱车", ...(list.length ? list : [h("p", { class: "card muted" }, "还没有登记车辆，请到店登记")]),
-    booked.length ? h("section", { class: "card" }, h("h2", {}, "我的预约"), booked) : null);
+    ...cards,
+    booked.length ? h("section", { class: "card" }, h("h2", {}, "我的预约"), booked) : null,
+    h("button", { class: "secondary", type: "button", name: "me", onclick: () => { location.hash = "#/me"; } },
+      "我的 · 投诉与消息设置"));
 }
 
 // -- a car's timeline ----------------------------------------------------------------------------------
 async function car(vehicleId) {
-  const answer = await guarded(() => api("GET", "/timeline", undefined, { vehicle_id: vehicleId }));
-  if (!answer) return;
+  const answers = await guarded(() => Promise.all([api("GET", "/timeline", undefined, { vehicle_id: vehicleId }),
+                                                   api("GET", "/stores"), careCards(vehicleId)]));
+  if (!answers) return;
+  const [answer, stores, cards] = answers;
+  const zones = new Map(stores.items.map((store) => [store.id, store.timezone]));
   const steps = answer.items.map((step) => h("li", { "data-step": step.step },
     h("div", {}, STEPS[step.step] || step.step),
-    h("div", { class: "muted" }, when(step.at)),
+    h("div", { class: "muted" }, when(step.at, zones.get(step.store_id))),
     step.document_type === "quote" && step.step === "quoted"
       ? h("a", { href: `#/quote/${step.document_id}`, class: "badge" }, "查看报价") : null));
   show("维修进度",
     h("section", { class: "card" }, h("h2", {}, "进度"),
       steps.length ? h("ol", { class: "timeline" }, steps) : h("p", { class: "muted" }, "暂无进度")),
+    ...cards,
     h("button", { class: "primary", type: "button", onclick: () => { location.hash = `#/book/${vehicleId}`; } },
       "预约到店"),
+    h("button", { class: "secondary", type: "button", name: "history",
+                  onclick: () => { location.hash = `#/history/${vehicleId}`; } }, "历史记录与结算单"),
     h("button", { class: "secondary", type: "button", onclick: () => { location.hash = "#/cars"; } }, "返回我的爱车"));
 }
 
@@ -174,7 +152,7 @@ async function quote(quoteId) {
       submit.disabled = false;
     }
   }));
-  show(`报价 ${found.number}`,
+  show(`报价 ${found.number}`, findingsCard(found.findings),
     h("section", { class: "card" },
       h("h2", {}, h("span", { class: "badge", "data-state": found.state }, QUOTE_STATES[found.state] || "")),
       ...lines,
@@ -182,23 +160,48 @@ async function quote(quoteId) {
       h("div", { class: "total" }, h("span", {}, "已同意"), total)),
     open ? h("section", { class: "card" }, h("h2", {}, "请签名"), pad.canvas,
       h("button", { class: "secondary", type: "button", onclick: () => pad.clear() }, "重写")) : null,
-    open ? submit : h("p", { class: "muted" }, found.signed ? "您已签名确认" : "报价已确认"));
+    open ? submit : h("p", { class: "muted", "data-signed": String(found.signed) }, found.signed
+      ? `您已签名确认${found.signature?.matches ? "，报价与签名时一致" : "，签名后报价有变更，请联系门店"}` : "报价已确认"));
+}
+
+// The inspection findings a quote was opened for, each with the technician's photos (tap: full size).
+function findingsCard(findings) {
+  if (!findings?.length) return null;
+  const picture = (attachment) => {
+    const img = h("img", { alt: "检查照片", "data-attachment": attachment.id });
+    photo(attachment.thumbnail_url || attachment.url).then((blob) => {
+      img.src = URL.createObjectURL(blob);
+      img.dataset.loaded = "1";
+    }).catch(() => {});
+    img.addEventListener("click", () => photo(attachment.url).then((blob) => window.open(URL.createObjectURL(blob))));
+    return img;
+  };
+  return h("section", { class: "card", id: "findings" }, h("h2", {}, "检查发现"),
+    findings.map((finding) => h("div", { class: "finding", "data-finding": finding.id },
+      h("div", { class: "name" }, h("span", { class: `badge cond-${finding.condition}` }, CONDITIONS[finding.condition] || ""),
+        h("span", {}, `${finding.item}${finding.notes ? ` · ${finding.notes}` : ""}`)),
+      h("div", { class: "thumbs" }, finding.photos.map(picture)))));
 }
 
 // -- book a slot ----------------------------------------------------------------------------------
-async function book(vehicleId) {
+async function book(vehicleId, moving = null) {
   const stores = await guarded(() => api("GET", "/stores"));
   if (!stores) return;
-  const store = h("select", { name: "store" }, stores.items.map((s) => h("option", { value: s.id }, s.name)));
-  const tomorrow = new Date(Date.now() + 86400000).toLocaleDateString("sv-SE", { timeZone: "Asia/Shanghai" });
+  const offered = moving ? stores.items.filter((s) => s.id === moving.store_id) : stores.items;
+  const store = h("select", { name: "store" }, offered.map((s) => h("option", { value: s.id }, s.name)));
+  const zone = () => stores.items.find((s) => s.id === store.value)?.timezone || "Asia/Shanghai";
+  const tomorrow = new Date(Date.now() + 86400000).toLocaleDateString("sv-SE", { timeZone: zone() });
   const day = h("input", { type: "date", name: "date", value: tomorrow, min: tomorrow });
   const slots = h("div", { class: "slots" });
   let chosen = null;
+  let asked = 0;
   const load = () => guarded(async () => {
     chosen = null;
+    const mine = ++asked;
     const answer = await api("GET", "/slots", undefined, { store_id: store.value, date: day.value });
+    if (mine !== asked) return;  // another store or day was picked meanwhile: its slots are shown
     slots.replaceChildren(...answer.items.map((slot) => {
-      const time = new Date(slot.slot_start).toLocaleTimeString("zh-CN", { timeZone: "Asia/Shanghai",
+      const time = new Date(slot.slot_start).toLocaleTimeString("zh-CN", { timeZone: zone(),
         hour: "2-digit", minute: "2-digit", hour12: false });
       const button = h("button", { type: "button", disabled: slot.free < 1, "aria-pressed": "false",
                                    "data-slot": slot.slot_start }, time, h("div", { class: "muted" },
@@ -214,17 +217,30 @@ async function book(vehicleId) {
   });
   store.addEventListener("change", load);
   day.addEventListener("change", load);
-  const submit = h("button", { class: "primary", type: "button", name: "book" }, "确认预约");
+  const submit = h("button", { class: "primary", type: "button", name: "book" }, moving ? "确认改约" : "确认预约");
   submit.addEventListener("click", () => guarded(async () => {
     if (!chosen) return say("请选择时段");
+    if (moving) {
+      await api("POST", `/appointments/${moving.id}/reschedule`, { slot_start: chosen });
+      say("改约成功，期待您到店");
+      location.hash = "#/cars";
+      return;
+    }
     await api("POST", "/appointments", { store_id: store.value, vehicle_id: vehicleId, slot_start: chosen,
                                          services: ["保养"] });
     say("预约成功，期待您到店");
     location.hash = `#/car/${vehicleId}`;
   }));
-  show("预约到店", h("section", { class: "card" }, h("label", {}, "门店"), store, h("label", {}, "日期"), day,
+  show(moving ? "改约" : "预约到店", h("section", { class: "card" }, h("label", {}, "门店"), store, h("label", {}, "日期"), day,
     h("label", {}, "时段"), slots), submit);
   await load();
+}
+
+async function reschedule(appointmentId) {
+  const bookings = await guarded(() => api("GET", "/appointments"));
+  const moving = bookings?.items.find((booking) => booking.id === appointmentId && booking.state === "booked");
+  if (!moving) return bookings && say("没有找到这条记录");
+  await book(moving.vehicle_id, moving);
 }
 
 // -- a link the store sent: a session for its one document -------------------------------------------
@@ -237,7 +253,7 @@ async function openLink(secret) {
 
 // -- routing --------------------------------------------------------------------------------------
 const ROUTES = [[/^#\/car\/([\w-]+)$/, car], [/^#\/quote\/([\w-]+)$/, quote], [/^#\/book\/([\w-]+)$/, book],
-                [/^#\/cars$/, cars]];
+                [/^#\/reschedule\/([\w-]+)$/, reschedule], [/^#\/cars$/, cars], ...CARE_ROUTES];
 
 function route() {
   const link = location.hash.match(/^#\/link\/([\w-]+)$/);

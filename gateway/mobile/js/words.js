@@ -8,7 +8,14 @@ export const QUOTE_STATES = {
   presented: "待您确认", approved: "已确认", partially_approved: "已部分确认", declined: "已拒绝",
   contracted: "已签单", expired: "已过期",
 };
+export const INVOICE_STATES = { issued: "待付款", partially_paid: "部分已付", paid: "已付清" };
+export const COMPLAINT_STATES = { open: "待处理", in_progress: "处理中", resolved: "已解决", closed: "已关闭" };
+export const SERVICES = {
+  "OIL-CHG": "机油保养", "AIR-FLT": "空气滤芯", "CABIN-FLT": "空调滤芯", "SPARK-4": "火花塞", "BRK-FLUID": "刹车油更换",
+  "COOLANT-CHG": "防冻液", "AC-SVC": "空调保养", "TYRE-ROT": "轮胎换位",
+};
 export const KINDS = { labour: "工时", part: "配件", fee: "费用" };
+export const CONDITIONS = { red: "需立即处理", yellow: "建议尽快处理", green: "良好" };
 const ERRORS = {
   code_invalid: "验证码不正确或已过期",
   code_locked: "验证码输错次数过多，请稍后重新获取",
@@ -27,6 +34,12 @@ const ERRORS = {
   quote_state: "这份报价已经确认过了",
   decision_incomplete: "请对每个项目选择同意或不需要",
   service_unavailable: "服务繁忙，请稍后再试",
+  invoice_state: "这张结算单已付清",
+  payment_provider_unavailable: "微信支付暂时无法使用，请稍后再试",
+  payment_provider_refused: "微信支付未能下单，请稍后再试",
+  delivery_balance_open: "结算单还未付清，付清后才能验收提车",
+  work_order_state: "车辆还未完工或已经验收",
+  follow_up_state: "这次服务已经评价过了",
 };
 export function errorWords(code) {
   return ERRORS[code] || "出错了，请稍后再试";
@@ -36,7 +49,14 @@ export function yuan(fen) {
   const abs = Math.abs(fen);
   return `${sign}¥${Math.floor(abs / 100).toLocaleString("zh-CN")}.${String(abs % 100).padStart(2, "0")}`;
 }
-export function when(iso) {
-  return new Date(iso).toLocaleString("zh-CN", { timeZone: "Asia/Shanghai", month: "numeric", day: "numeric",
-                                                 hour: "2-digit", minute: "2-digit", hour12: false });
+const STORE_ZONE = "Asia/Shanghai";
+// The staff console's one format, on the store's clock: 2026-12-06 14:03 for a moment, 2026-12-06 for a day.
+export function when(iso, zone) {
+  const parts = new Intl.DateTimeFormat("en-CA", { timeZone: zone || STORE_ZONE, year: "numeric", month: "2-digit",
+    day: "2-digit", hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).formatToParts(new Date(iso));
+  const c = Object.fromEntries(parts.map((part) => [part.type, part.value]));
+  return `${c.year}-${c.month}-${c.day} ${c.hour}:${c.minute}`;
+}
+export function day(isoDate) {
+  return isoDate.slice(0, 10);
 }

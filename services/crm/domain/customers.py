@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, Select, func, insert, select, union, update
 from sqlalchemy.orm import Session, joinedload
 
+from services.common.attachments import forget_documents
 from services.common.context import Caller
 from services.common.db import unique_or_conflict, utcnow
 from services.common.errors import Conflict, Invalid, NotFound
@@ -250,7 +251,8 @@ def _placeholder(prefix: str, record_id: str, width: int) -> str:
 
 def erase_customer(session: Session, customer_id: str, now: datetime) -> Customer:
     """Right to erasure: personal data is anonymised; spend, points, history, invoices references,
-    follow-ups and complaints stay (they are the store's records), now about nobody in particular."""
+    follow-ups and complaints stay (they are the store's records), now about nobody in particular; the
+    photos and files of the customer's complaints go (rows now, bytes within seconds)."""
     customer = get_customer(session, customer_id)
     if customer.erased_at is not None:
         raise Conflict("This customer is already erased.", code="customer_closed", params={"customer": customer.name})
@@ -273,6 +275,7 @@ def erase_customer(session: Session, customer_id: str, now: datetime) -> Custome
     session.execute(update(HistoryEntry).where(HistoryEntry.customer_id == customer.id,
                                                HistoryEntry.kind == "follow_up")
                     .values(summary=None).execution_options(synchronize_session=False))  # it quoted the comment
+    forget_documents(session, list(session.scalars(select(Complaint.id).where(Complaint.customer_id == customer.id))))
     session.flush()
     record_event(session, "customer_erased", {"customer_id": customer.id, "erased_at": now.isoformat()},
                  store_id=customer.home_store_id)

@@ -206,6 +206,14 @@ def get_complaint(session: Session, complaint_id: str, caller: Caller, lock: boo
     return complaint
 
 
+def complaint_owner(session: Session, complaint_id: str, caller: Caller) -> dict:
+    """A complaint as the owner of its evidence (photos of the damage, the customer's documents): its
+    store's scope, whatever its status."""
+    complaint = get_complaint(session, complaint_id, caller)
+    return {"store_id": complaint.store_id, "owner_type": "complaint", "owner_id": complaint.id,
+            "parent_id": complaint.id}
+
+
 def update_complaint(session: Session, complaint_id: str, changes: dict, caller: Caller, now: datetime) -> Complaint:
     complaint = get_complaint(session, complaint_id, caller, lock=True)
     if complaint.status == "closed":

@@ -8,6 +8,13 @@ from services.common.context import Caller
 from services.common.errors import Conflict, Forbidden, NotFound
 from services.common.policy import manages
 
+def by_key(session: Session, model, key: str | None):
+    """The record an earlier request with this idempotency key made, if any."""
+    if not key:
+        return None
+    return session.execute(select(model).where(model.idempotency_key == key)).scalar_one_or_none()
+
+
 def get_locked(session: Session, model, key: str, what: str):
     """The row, locked FOR UPDATE until the transaction ends (PostgreSQL; SQLite serialises writers)."""
     found = session.execute(select(model).where(model.__mapper__.primary_key[0] == key)

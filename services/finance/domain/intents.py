@@ -1,4 +1,4 @@
-"""Payment intents: money asked for through a provider (WeChat Pay) and recorded when it says it
+"""Payment intents: money asked for through a provider (WeChat Pay, Alipay) and recorded when it says it
 was paid, by the same rule as a payment at the till (`payments.take_payment`: never more than is
 due; the rest by other methods).
 
@@ -18,27 +18,21 @@ from sqlalchemy.orm import Session
 from services.common.audit import record_audit
 from services.common.context import Caller
 from services.common.db import utcnow
-from services.common.errors import Conflict, Invalid, NotFound, Unavailable
+from services.common.errors import Conflict, Invalid, NotFound
 from services.common.ids import new_id
 from services.common.transactions import before_remote_call
 
 from ..models import Invoice, PaymentIntent
-from ..wechatpay import ProviderError, Rejected
+from ..providers import ProviderError, RefundState, Rejected, Transaction, provider_failed, provider_named
 from .common import get_locked, get_or_404, illegal
 from .invoices import PAID, VOID
+from . import refunds
 from .payments import take_payment
 
 log = logging.getLogger(__name__)
 
-PAYMENT_METHOD = {"wechat": "wechat"}
+PAYMENT_METHOD = {"wechat": "wechat", "alipay": "alipay"}
 """The payment method a provider's money is recorded under."""
-
-
-def _provider(providers: dict, name: str):
-    if name not in providers:
-        raise Unavailable(f"{name} pay is not configured.", code="payment_provider_unavailable",
-                          params={"provider": name})
-    return providers[name]
 
 
 def _check_due(invoice: Invoice, amount: int) -> None:
@@ -58,7 +52,7 @@ def create_intent(session: Session, caller: Caller, providers: dict, invoice_id:
             raise Conflict("This Idempotency-Key was already used for a different payment intent.",
                            code="idempotency_key_reused")
         return found
-    provider = _provider(providers, data["provider"])
+    provider = provider_named(providers, data["provider"])
     invoice = get_or_404(session, Invoice, invoice_id, "invoice")
     caller.require_store(invoice.store_id)
     _check_due(invoice, data["amount_fen"])
@@ -69,7 +63,7 @@ def create_intent(session: Session, caller: Caller, providers: dict, invoice_id:
                               client_ip)
     except ProviderError as exc:
         log.warning("payment provider %s refused a prepay: %s", provider.name, exc)
-        raise _provider_failed(provider.name, exc) from None
+        raise provider_failed(provider.name, exc) from None
     invoice = get_locked(session, Invoice, invoice_id, "invoice")
     _check_due(invoice, data["amount_fen"])  # paid meanwhile: the order at the provider just times out
     intent = PaymentIntent(id=intent_id, invoice_id=invoice.id, store_id=invoice.store_id, provider=provider.name,
@@ -84,14 +78,6 @@ def create_intent(session: Session, caller: Caller, providers: dict, invoice_id:
     return intent
 
 
-def _provider_failed(name: str, exc: ProviderError):
-    if exc.down:
-        return Unavailable(f"{name} pay did not answer; nothing was charged. Try again or take another method.",
-                           code="payment_provider_unavailable", params={"provider": name})
-    return Conflict(f"{name} pay refused the order ({exc.code}).", code="payment_provider_refused",
-                    params={"provider": name, "provider_code": exc.code})
-
-
 def _by_key(session: Session, key: str) -> PaymentIntent | None:
     return session.execute(select(PaymentIntent).where(PaymentIntent.idempotency_key == key)).scalar_one_or_none()
 
@@ -102,37 +88,42 @@ def get_intent(session: Session, caller: Caller, intent_id: str) -> PaymentInten
     return intent
 
 
-def notified(session: Session, providers: dict, name: str, headers: dict, body: str) -> PaymentIntent:
-    """A provider's asynchronous notification: verified and decrypted, then applied once. One that
-    fails verification changes nothing and is logged (its reason, never its content)."""
-    provider = _provider(providers, name)
+def notified(session: Session, providers: dict, name: str, headers: dict, body: str) -> Transaction | RefundState:
+    """A provider's asynchronous notification: verified (and decrypted), then applied once: a payment to
+    its intent, a refund to its provider refund. One that fails verification changes nothing and is
+    logged (its reason, never its content). Answers what the provider said."""
+    provider = provider_named(providers, name)
     try:
-        transaction = provider.verify(headers, body)
+        notice = provider.verify(headers, body)
     except Rejected as exc:
         log.warning("payment notification from %s rejected: %s", name, exc)
         raise Invalid("The notification failed verification.", code="notification_rejected") from None
     except ProviderError as exc:  # the platform certificates could not be fetched: the provider retries
-        raise _provider_failed(name, exc) from None
-    return apply_transaction(session, provider.name, transaction)
+        raise provider_failed(name, exc) from None
+    if isinstance(notice, RefundState):
+        refunds.apply_refund_state(session, provider.name, notice)
+    elif notice.state == "paid":
+        apply_transaction(session, provider.name, notice)
+    return notice
 
 
-def apply_transaction(session: Session, provider: str, transaction: dict) -> PaymentIntent:
+def apply_transaction(session: Session, provider: str, transaction: Transaction) -> PaymentIntent:
     """Record a provider's successful transaction against its intent, once per transaction id."""
-    intent = session.execute(select(PaymentIntent).where(PaymentIntent.id == transaction.get("out_trade_no"))
+    intent = session.execute(select(PaymentIntent).where(PaymentIntent.id == transaction.out_trade_no)
                              .with_for_update().execution_options(populate_existing=True)).scalar_one_or_none()
     if intent is None or intent.provider != provider:
         log.warning("payment notification from %s names no intent of ours", provider)
         raise NotFound("No such payment intent.")
-    transaction_id = transaction["transaction_id"]
+    transaction_id = transaction.transaction_id
     if intent.transaction_id is not None:
         if intent.transaction_id != transaction_id:
             log.warning("payment intent %s: a second transaction id from %s", intent.id, provider)
             raise Conflict("The intent was paid by another transaction.", code="payment_intent_state",
                            params={"status": intent.status})
         return intent  # told again: applied already
-    if transaction.get("trade_state") != "SUCCESS" or transaction["amount"]["total"] != intent.amount_fen:
+    if transaction.state != "paid" or not transaction_id or transaction.amount_fen != intent.amount_fen:
         log.warning("payment intent %s: %s reports state %s for another amount or state", intent.id, provider,
-                    transaction.get("trade_state"))
+                    transaction.state)
         raise Conflict("The provider's transaction does not match the intent.", code="payment_intent_state",
                        params={"status": intent.status})
     invoice = get_locked(session, Invoice, intent.invoice_id, "invoice")
@@ -151,6 +142,18 @@ def apply_transaction(session: Session, provider: str, transaction: dict) -> Pay
     intent.status, intent.payment_id = "paid", payment.id
     session.flush()
     return intent
+
+
+def list_intents(session: Session, stores: list[str] | None, params: dict) -> list[PaymentIntent]:
+    """A page of intents, newest first (the cashier's list of `unapplied` ones: money to refund)."""
+    query = select(PaymentIntent).order_by(PaymentIntent.id.desc()).limit(params["limit"] + 1)
+    if stores is not None:
+        query = query.where(PaymentIntent.store_id.in_(stores))
+    if params.get("status"):
+        query = query.where(PaymentIntent.status == params["status"])
+    if params.get("cursor"):
+        query = query.where(PaymentIntent.id < params["cursor"])
+    return list(session.execute(query).scalars())
 
 
 def open_intents(session: Session, older_than: datetime, limit: int = 50) -> list[PaymentIntent]:
@@ -173,7 +176,7 @@ def poll(session: Session, providers: dict, intent: PaymentIntent, now: datetime
     before_remote_call(session, "the payment provider")
     try:
         order = provider.query(intent_id)
-        if order.get("trade_state") == "SUCCESS":
+        if order.state == "paid":
             applied = apply_transaction(session, intent.provider, order)
             session.commit()
             return applied.status

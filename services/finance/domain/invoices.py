@@ -122,7 +122,7 @@ def order_balance(session: Session, caller: Caller, order_id: str) -> dict:
                                                     Invoice.status != VOID)).scalar_one_or_none()
     if invoice is None:
         return {"invoice_id": None, "total_fen": None, "due_fen": None}
-    caller.require_store(invoice.store_id)
+    caller.require_document(invoice.store_id, invoice.customer_id, "order")  # the owner accepting the car, too
     return {"invoice_id": invoice.id, "total_fen": invoice.total_fen, "due_fen": invoice.due_fen}
 
 

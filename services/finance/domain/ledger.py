@@ -28,10 +28,12 @@ CHART: dict[str, tuple[str, str]] = {
     "1013": ("Alipay clearing 支付宝待清算", "asset"),
     "1099": ("Receipts to reconcile 待核对收款", "asset"),
     "1122": ("Accounts receivable 应收账款", "asset"),
+    "1171": ("Input VAT to deduct 待抵扣进项税额", "asset"),
     "1190": ("Due from other stores 应收门店往来", "asset"),
     "1191": ("Stock transfers between stores 门店调拨往来", "asset"),
     "1402": ("Goods in transit 在途物资", "asset"),
     "1405": ("Inventory 库存商品", "asset"),
+    "2202": ("Accounts payable 应付账款", "liability"),
     "2190": ("Due to other stores 应付门店往来", "liability"),
     "2203": ("Customer deposits 预收定金", "liability"),
     "2205": ("Stored-value liability 储值卡负债", "liability"),
@@ -45,6 +47,7 @@ CHART: dict[str, tuple[str, str]] = {
     "4101": ("Discounts and card bonus 折扣与赠送", "contra_revenue"),
     "4102": ("Refunds and allowances 退款与折让", "contra_revenue"),
     "5001": ("Cost of goods sold: parts 配件成本", "expense"),
+    "5002": ("Purchase price variance 采购价差", "expense"),
     "6601": ("Expense: rent 房租", "expense"),
     "6602": ("Expense: utilities 水电", "expense"),
     "6603": ("Expense: wages 工资", "expense"),
@@ -62,6 +65,7 @@ DUE_TO, DEPOSITS, STORED_VALUE, PACKAGES, VAT = "2190", "2203", "2205", "2206", 
 REVENUE = {"labour": "4001", "part": "4002", "fee": "4003"}
 DISCOUNTS, REFUNDS, COGS, CASH_OVER_SHORT = "4101", "4102", "5001", "6711"
 TRANSFERS, IN_TRANSIT, GRNI, OPENING, STOCK_GAINS_LOSSES = "1191", "1402", "2209", "3999", "6712"
+PAYABLES, INPUT_VAT, PRICE_VARIANCE = "2202", "1171", "5002"
 EXPENSE_ACCOUNTS = {"rent": "6601", "utilities": "6602", "wages": "6603", "purchases": "6604",
                     "marketing": "6605", "maintenance": "6606", "other": "6699"}
 METHOD_ACCOUNTS = {"cash": CASH, "card": "1011", "wechat": "1012", "alipay": "1013"}
@@ -118,6 +122,12 @@ def local_date(at: datetime, time_zone: str) -> date:
     return at.astimezone(ZoneInfo(time_zone)).date()
 
 
+def today(session: Session, store_id: str | None) -> date:
+    """The store's local day now (no store: the chain's default zone)."""
+    zone = settings_of(session, store_id).time_zone if store_id else DEFAULT_TIME_ZONE
+    return local_date(utcnow(), zone)
+
+
 def is_closed(session: Session, store_id: str, day: date) -> bool:
     return session.execute(select(DailyClose.id).where(
         DailyClose.store_id == store_id, DailyClose.business_date == day)).first() is not None
@@ -126,8 +136,9 @@ def is_closed(session: Session, store_id: str, day: date) -> bool:
 CLOSE_LOCK_CLASS = 7_404  # advisory-lock namespace: finance's store business days
 
 
-def _store_lock_key(store_id: str) -> int:
-    return zlib.crc32(store_id.encode()) - 2**31  # a signed int4
+def lock_key(name: str) -> int:
+    """An advisory-lock key for a name (a signed int4)."""
+    return zlib.crc32(name.encode()) - 2**31
 
 
 def lock_store_day(session: Session, store_id: str, *, exclusive: bool) -> None:
@@ -137,7 +148,7 @@ def lock_store_day(session: Session, store_id: str, *, exclusive: bool) -> None:
     if session.get_bind().dialect.name != "postgresql":
         return
     function = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
-    session.execute(text(f"SELECT {function}(:cls, :key)"), {"cls": CLOSE_LOCK_CLASS, "key": _store_lock_key(store_id)})
+    session.execute(text(f"SELECT {function}(:cls, :key)"), {"cls": CLOSE_LOCK_CLASS, "key": lock_key(store_id)})
 
 
 def business_date(session: Session, store_id: str, at: datetime | None = None) -> date:

@@ -30,7 +30,7 @@ from services.common.policy import MANAGERS, manages
 from ..models import CardTransaction, InterStoreSettlement, Invoice, MemberCard, Payment, Refund
 from . import ledger
 from .cards import check_usable, split_stored_value, unit_value
-from .common import get_locked, illegal
+from .common import by_key, get_locked, illegal
 from .invoices import PAID, VOID, announce_paid, status_after
 from .ledger import AR, DEPOSITS, DISCOUNTS, DUE_FROM, DUE_TO, PACKAGES, REFUNDS, STORED_VALUE, VAT
 
@@ -62,12 +62,6 @@ def _post(session: Session, postings: dict, *, source_type: str, source_id: str,
         ledger.post_journal_entry(session, store_id, lines, source_type=source_type, source_id=source_id, memo=memo)
 
 
-def _by_key(session: Session, model, key: str | None):
-    if not key:
-        return None
-    return session.execute(select(model).where(model.idempotency_key == key)).scalar_one_or_none()
-
-
 def _replay(found: Payment, invoice_id: str, data: dict) -> Payment:
     if found.invoice_id != invoice_id or found.amount_fen != data["amount_fen"] or found.method != data["method"]:
         raise Conflict("This Idempotency-Key was already used for a different payment.",
@@ -77,12 +71,12 @@ def _replay(found: Payment, invoice_id: str, data: dict) -> Payment:
 
 def take_payment(session: Session, caller: Caller, invoice_id: str, data: dict,
                  key: str | None = None) -> tuple[Payment, Invoice]:
-    if (found := _by_key(session, Payment, key)) is not None:
+    if (found := by_key(session, Payment, key)) is not None:
         payment = _replay(found, invoice_id, data)
         return payment, session.get(Invoice, invoice_id)
     invoice = get_locked(session, Invoice, invoice_id, "invoice")
     caller.require_store(invoice.store_id)
-    if (found := _by_key(session, Payment, key)) is not None:  # the same request, committed while we waited
+    if (found := by_key(session, Payment, key)) is not None:  # the same request, committed while we waited
         return _replay(found, invoice_id, data), invoice
     if invoice.status in (PAID, VOID):
         raise illegal("invoice", invoice.status, "paid")
@@ -219,7 +213,7 @@ def refund_payment(session: Session, caller: Caller, payment_id: str, data: dict
     """Refund (part of) a payment to where it came from; never more than is left of it; above the
     store's limit only a manager may. A stored-value refund goes back onto the card (paid and bonus
     in the payment's proportion); a package redemption is refunded whole (the unit goes back)."""
-    if (found := _by_key(session, Refund, key)) is not None:
+    if (found := by_key(session, Refund, key)) is not None:
         if found.payment_id != payment_id or found.amount_fen != data["amount_fen"]:
             raise Conflict("This Idempotency-Key was already used for a different refund.",
                            code="idempotency_key_reused")
@@ -230,29 +224,10 @@ def refund_payment(session: Session, caller: Caller, payment_id: str, data: dict
     caller.require_store(head.store_id)
     invoice = get_locked(session, Invoice, head.invoice_id, "invoice") if head.invoice_id else None
     payment = get_locked(session, Payment, payment_id, "payment")
-    if (found := _by_key(session, Refund, key)) is not None:
+    if (found := by_key(session, Refund, key)) is not None:
         return found, payment
     amount = data["amount_fen"]
-    if invoice is not None and invoice.status != PAID and unapplied_part(payment, invoice, amount) < amount:
-        raise illegal("invoice", invoice.status, "refunded before it is paid")
-    left = payment.amount_fen - payment.refunded_fen
-    if amount > left:
-        raise Invalid(f"Only {left} fen of this payment can still be refunded.",
-                      fields={"amount_fen": [f"At most {left}."]},
-                      code="refund_above_left", params={"left_fen": str(left)})
-    limit = ledger.settings_of(session, payment.store_id).refund_approval_limit_fen
-    approved_by = None
-    if amount > limit:
-        if not manages(caller):
-            raise Forbidden(f"Refunds above {limit} fen need a store manager's approval.", code="refund_needs_manager",
-                            params={"limit_fen": limit})
-        approved_by = caller.user_id
-    elif caller.role in MANAGERS:
-        approved_by = caller.user_id
-    if payment.method == "package" and amount != payment.amount_fen:
-        raise Invalid("A package redemption is refunded whole (the service unit goes back on the card).",
-                      fields={"amount_fen": [f"Must be {payment.amount_fen}."]},
-                      code="package_refund_whole", params={"amount_fen": str(payment.amount_fen)})
+    approved_by = check_refund(session, caller, payment, invoice, amount)
     day = ledger.business_date(session, payment.store_id)
     refund = Refund(payment_id=payment.id, invoice_id=payment.invoice_id, order_id=payment.order_id,
                     store_id=payment.store_id, customer_id=payment.customer_id, method=payment.method,
@@ -303,6 +278,34 @@ def refund_payment(session: Session, caller: Caller, payment_id: str, data: dict
             "amount_fen": amount, "method": payment.method}, store_id=payment.store_id)
     session.flush()
     return refund, payment
+
+
+def check_refund(session: Session, caller: Caller, payment: Payment, invoice: Invoice | None, amount: int,
+                 held_fen: int = 0) -> str | None:
+    """The refund rules (the invoice paid, never more than is left of the payment less `held_fen` asked of a
+    provider and not yet confirmed, a manager above the store's limit, a package whole); answers who
+    approved it (a manager, or None)."""
+    if invoice is not None and invoice.status != PAID and unapplied_part(payment, invoice, amount) < amount:
+        raise illegal("invoice", invoice.status, "refunded before it is paid")
+    left = payment.amount_fen - payment.refunded_fen - held_fen
+    if amount > left:
+        raise Invalid(f"Only {left} fen of this payment can still be refunded.",
+                      fields={"amount_fen": [f"At most {left}."]},
+                      code="refund_above_left", params={"left_fen": str(left)})
+    limit = ledger.settings_of(session, payment.store_id).refund_approval_limit_fen
+    approved_by = None
+    if amount > limit:
+        if not manages(caller):
+            raise Forbidden(f"Refunds above {limit} fen need a store manager's approval.", code="refund_needs_manager",
+                            params={"limit_fen": limit})
+        approved_by = caller.user_id
+    elif caller.role in MANAGERS:
+        approved_by = caller.user_id
+    if payment.method == "package" and amount != payment.amount_fen:
+        raise Invalid("A package redemption is refunded whole (the service unit goes back on the card).",
+                      fields={"amount_fen": [f"Must be {payment.amount_fen}."]},
+                      code="package_refund_whole", params={"amount_fen": str(payment.amount_fen)})
+    return approved_by
 
 
 def refund_vat(invoice: Invoice | None, refunded_fen: int) -> int:

@@ -12,13 +12,14 @@ from sqlalchemy import Date, String, func, literal, select
 from sqlalchemy.orm import Session
 
 from services.common.money import round_fen
-from services.common.periods import period_of
+from services.common.periods import period_of, periods
 
 from ..models import KpiDay, KpiDayCategory, KpiMonth, KpiMonthCategory
 from . import ledger
 from .commission import month_bounds
 from .kpi_days import SUMS
-from .ledger import CASH_OVER_SHORT, CHART, COGS, DISCOUNTS, EXPENSE_ACCOUNTS, REFUNDS, REVENUE, STOCK_GAINS_LOSSES
+from .ledger import (CASH_OVER_SHORT, CHART, COGS, DISCOUNTS, EXPENSE_ACCOUNTS, PRICE_VARIANCE, REFUNDS, REVENUE,
+                     STOCK_GAINS_LOSSES)
 
 OWNED_ELSEWHERE = {
     "technician_productivity": "workshop (clocked ÷ available hours: shifts)",
@@ -52,7 +53,7 @@ def pnl(session: Session, stores: list[str] | None, month: str) -> dict:
     gross_revenue = sum(revenue.values())
     discounts, refunds = debit_side(DISCOUNTS), debit_side(REFUNDS)
     net_revenue = gross_revenue - discounts - refunds
-    cogs = debit_side(COGS)
+    cogs = debit_side(COGS) + debit_side(PRICE_VARIANCE)  # what suppliers billed above (below) goods received
     gross_profit = net_revenue - cogs
     expenses = {category: debit_side(account) for category, account in EXPENSE_ACCOUNTS.items()}
     expenses["cash_over_short"] = debit_side(CASH_OVER_SHORT)
@@ -67,9 +68,10 @@ def pnl(session: Session, stores: list[str] | None, month: str) -> dict:
 
 def kpis(session: Session, stores: list[str] | None, since: date, until: date, group: str = "store") -> dict:
     """Per store (and per day, ISO week or month when `group` says so; `chain`: one row for all the
-    stores) over the store-local days [since, until]; each row also breaks sales down by service
-    category. Summed by the database from the KPI book: whole months from its month rows, the days
-    around them from its day rows, so the work grows with stores x (days + months), not with invoices."""
+    stores) over the store-local days [since, until], a trend's periods without sales included as
+    zero rows; each row also breaks sales down by service category. Summed by the database from the
+    KPI book: whole months from its month rows, the days around them from its day rows, so the work
+    grows with stores x (days + months), not with invoices."""
     by_day, by_store = group in ("day", "week", "month"), group != "chain"
     spans = [(KpiDay, KpiDayCategory, since, until)] if by_day else book_spans(since, until)
     totals: dict[tuple[str | None, str | None], dict] = defaultdict(lambda: defaultdict(int))
@@ -95,6 +97,9 @@ def kpis(session: Session, stores: list[str] | None, since: date, until: date, g
     keys = set(totals)
     if group == "store":
         keys |= {(store, None) for store in stores or []}
+    if by_day:  # a trend shows its empty days (weeks, months) as zero, not as a gap
+        labels = [label for label, _, _ in periods(since, until, group)]
+        keys |= {(store, label) for store in {*(stores or []), *(store for store, _ in totals)} for label in labels}
     if group == "chain":
         keys = {(None, None)}
     items = []

@@ -171,8 +171,15 @@ def stock_in(session: Session, level: StockLevel, kind: str, qty: Decimal, value
 
 
 def stock_out(session: Session, level: StockLevel, kind: str, qty: Decimal, *, batch_no: str | None = None,
-              **ref) -> list[Movement]:
-    """Take stock out at moving average cost; batch-tracked parts first-expiry-first-out."""
+              unit_value: Decimal | None = None, **ref) -> list[Movement]:
+    """Take stock out at moving average cost, or at `unit_value` a unit (goods sent back to the
+    supplier leave at what they cost; never more than the level holds, and the last unit takes what
+    is left); batch-tracked parts first-expiry-first-out."""
+    def value_of(take: Decimal) -> int:
+        if unit_value is None or take >= level.on_hand:
+            return issue_value(level, take)
+        return min(fen(take * unit_value), level.value_fen)
+
     qty = to_qty(qty)
     if qty > level.on_hand:
         raise Conflict(f"Only {level.on_hand} of {level.part.sku} on hand; cannot take out {qty}.",
@@ -180,14 +187,14 @@ def stock_out(session: Session, level: StockLevel, kind: str, qty: Decimal, *, b
                        code="stock_short",
                        params={"sku": level.part.sku, "name": level.part.name, "on_hand": str(level.on_hand)})
     if not level.part.batch_tracked:
-        return [post_movement(session, level, kind, -qty, -issue_value(level, qty), **ref)]
+        return [post_movement(session, level, kind, -qty, -value_of(qty), **ref)]
     movements = []
     remaining = qty
     for batch in fefo_batches(session, level, batch_no):
         if remaining <= 0:
             break
         take = min(remaining, batch.qty_on_hand)
-        movements.append(post_movement(session, level, kind, -take, -issue_value(level, take), batch=batch, **ref))
+        movements.append(post_movement(session, level, kind, -take, -value_of(take), batch=batch, **ref))
         remaining -= take
     if remaining > 0:
         if batch_no:

@@ -1,9 +1,13 @@
 """Purchase orders and receipts: draft → ordered → partially_received → received; → cancelled.
 A receipt raises stock at its actual unit cost (moving average), records batches and expiry
-dates of tracked parts, and fills orders waiting for the part."""
+dates of tracked parts, and fills orders waiting for the part. Goods received can be sent back to
+the supplier (at most what was received and not yet returned): they leave stock at what they cost
+as received, announced like every valued movement, so finance reverses goods received not invoiced
+by the value it was credited with."""
 from __future__ import annotations
 
 from collections import OrderedDict
+from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -12,6 +16,7 @@ from services.common.audit import record_audit
 from services.common.context import Caller
 from services.common.db import utcnow
 from services.common.errors import Conflict, Invalid, NotFound
+from services.common.ids import new_id
 from services.common.schemas import page
 
 from . import ledger, postings
@@ -26,6 +31,16 @@ def get_purchase_order(session: Session, po_id: str) -> PurchaseOrder:
     if po is None:
         raise NotFound(f"No purchase order {po_id}.")
     return po
+
+
+def receipt_owner(session: Session, caller: Caller, receipt_id: str) -> dict:
+    """A receipt as the owner of its papers (the delivery note, photos of damaged goods): its store's scope."""
+    receipt = session.get(Receipt, receipt_id)
+    if receipt is None:
+        raise NotFound(f"No receipt {receipt_id}.")
+    caller.require_store(receipt.store_id)
+    return {"store_id": receipt.store_id, "owner_type": "receipt", "owner_id": receipt.id,
+            "parent_id": receipt.purchase_order_id}
 
 
 def _lock_po(session: Session, po_id: str) -> PurchaseOrder:
@@ -157,6 +172,57 @@ def receive(session: Session, po_id: str, data: dict, caller: Caller) -> Receipt
     session.flush()
     session.refresh(po)
     return receipt
+
+
+def _received_unit_value(po: PurchaseOrder, po_line_id: str) -> Decimal:
+    """What a unit of the line cost as received (its receipts' value over their quantity)."""
+    lines = [line for receipt in po.receipts for line in receipt.lines if line.purchase_order_line_id == po_line_id]
+    return Decimal(sum(line.qty * line.unit_cost_fen for line in lines)) / sum(line.qty for line in lines)
+
+
+def return_to_supplier(session: Session, po_id: str, data: dict, caller: Caller) -> dict:
+    """Send received goods back (退货); more than received and not yet returned is refused, and a
+    refused return changes nothing."""
+    po = _lock_po(session, po_id)
+    by_sku = {line.sku: line for line in po.lines}
+    wanted: OrderedDict[str, object] = OrderedDict()
+    errors: dict = {}
+    for index, line in enumerate(data["lines"]):
+        sku = ledger.norm_sku(line["sku"])
+        if sku not in by_sku:
+            errors[str(index)] = {"sku": [f"{line['sku']} is not on {po.number}."]}
+            continue
+        wanted[sku] = wanted.get(sku, ZERO) + line["qty"]
+    if errors:
+        raise Invalid("Some return lines are not valid.", fields={"lines": errors},
+                      code="return_lines_invalid", params={"number": po.number})
+    over = {sku: qty for sku, qty in wanted.items()
+            if qty > by_sku[sku].qty_received - by_sku[sku].qty_returned}
+    if over:
+        raise Conflict("Returning more than was received: " + "; ".join(
+            f"{sku} {qty} but {by_sku[sku].qty_received - by_sku[sku].qty_returned} returnable"
+            for sku, qty in over.items()) + ".",
+            fields={"lines": {sku: ["More than received and not yet returned."] for sku in over}},
+            code="over_return", params={"number": po.number, "skus": sorted(over)})
+    levels = ledger.lock_levels(session, po.store_id, [by_sku[sku].part_id for sku in wanted])
+    return_id = new_id()
+    lines = []
+    for sku, qty in wanted.items():
+        po_line = by_sku[sku]
+        movements = ledger.stock_out(session, levels[po_line.part_id], "supplier_return", qty,
+                                     unit_value=_received_unit_value(po, po_line.id),
+                                     reference_type="supplier_return", reference_id=return_id,
+                                     user_id=caller.user_id, note=po.number)
+        po_line.qty_returned += qty
+        lines.append({"sku": sku, "qty": qty, "value_fen": -sum(m.value_fen for m in movements)})
+    record_audit(session, caller, "stock_returned_to_supplier", "purchase_order", po.id, store_id=po.store_id,
+                 details={"return_id": return_id, "reason": data["reason"],
+                          "lines": [{"sku": line["sku"], "qty": line["qty"]} for line in lines]})
+    postings.announce(session, purchase_order_id=po.id, supplier_id=po.supplier_id)
+    session.flush()
+    return {"id": return_id, "purchase_order_id": po.id, "purchase_order_number": po.number,
+            "store_id": po.store_id, "supplier_id": po.supplier_id, "reason": data["reason"],
+            "value_fen": sum(line["value_fen"] for line in lines), "lines": lines}
 
 
 def list_purchase_orders(session: Session, filters: dict) -> dict:

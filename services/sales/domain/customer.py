@@ -12,25 +12,17 @@ from sqlalchemy.orm import Session
 
 from services.common import attachments
 from services.common.audit import record_audit
-from services.common.context import CUSTOMER_ROLE, Caller
+from services.common.context import Caller
 from services.common.db import utcnow
 from services.common.errors import Conflict, NotFound
 
 from ..models import ACTIVE_APPOINTMENT_STATES, Appointment, Order, Quote, Visit
-from . import appointments, quotes
+from . import appointments, quotes, signing
 from .appointments import local_day
 from .settings import settings_of
 
-SIGNATURE = "quote_signature"
-"""Attachment owner type of a customer's on-screen signature of a quote decision."""
 VISIBLE_STATES = ("presented", "approved", "partially_approved", "declined", "contracted", "expired")
 """A draft is still the advisor's: the customer sees a quote once it is presented."""
-
-
-def at_store(caller: Caller, store_id: str) -> Caller:
-    """The customer acting on one document: the staff rules' store scope is that document's store."""
-    return Caller(user_id=caller.user_id, role=CUSTOMER_ROLE, store_ids=frozenset({store_id}),
-                  request_id=caller.request_id)
 
 
 def own_quote(session: Session, caller: Caller, quote_id: str) -> Quote:
@@ -40,21 +32,16 @@ def own_quote(session: Session, caller: Caller, quote_id: str) -> Quote:
     return quote
 
 
-def is_signed(session: Session, quote_id: str) -> bool:
-    return bool(attachments.attachments_of(session, SIGNATURE, [quote_id]).get(quote_id))
-
-
 def decide(session: Session, caller: Caller, quote_id: str, data: dict) -> Quote:
     """The customer's per-line decision: the staff's state machine, then an audit row naming the
     customer, the client's address and the signature (if drawn)."""
     quote = own_quote(session, caller, quote_id)
-    scoped = at_store(caller, quote.store_id)
+    scoped = caller.at_store(quote.store_id)
     decided = quotes.decide(session, scoped, quote_id, {"approved_line_ids": data["approved_line_ids"],
                                                         "declined_line_ids": data["declined_line_ids"]})
     signature = data.get("signature")
     if signature:
-        attachments.record_attachment(session, scoped, {"store_id": quote.store_id, "owner_type": SIGNATURE,
-                                                        "owner_id": quote.id, "parent_id": quote.visit_id}, signature)
+        signing.sign_decision(session, scoped, decided, signature)
     record_audit(session, scoped, "customer_decided", "quote", quote.id, store_id=quote.store_id, details={
         "state": decided.state, "approved_line_ids": sorted(data["approved_line_ids"]),
         "declined_line_ids": sorted(data["declined_line_ids"]), "client_ip": data.get("client_ip"),
@@ -62,10 +49,23 @@ def decide(session: Session, caller: Caller, quote_id: str, data: dict) -> Quote
     return decided
 
 
+def own_attachment(session: Session, caller: Caller, attachment_id: str, quote_id: str | None = None) -> dict:
+    """A walk-around photo of the customer's own visit, or their own signature (with `quote_id`: only that
+    quote's decision signature); anyone else's is unknown."""
+    row = attachments.attachment_row(session, attachment_id)
+    if quote_id is not None and (row["owner_type"], row["owner_id"]) != (signing.DECISION, quote_id):
+        raise NotFound(f"No attachment {attachment_id}.")
+    model = {"visit": Visit, signing.DECISION: Quote, signing.CONTRACT: Order}.get(row["owner_type"])
+    document = session.get(model, row["owner_id"]) if model is not None else None
+    if document is None or document.customer_id != caller.require_customer():
+        raise NotFound(f"No attachment {attachment_id}.")
+    return row
+
+
 def book(session: Session, caller: Caller, data: dict) -> Appointment:
     """A booking by the car's owner: the staff's slot rules, never overbooking."""
     customer_id = caller.require_customer()
-    return appointments.book(session, at_store(caller, data["store_id"]),
+    return appointments.book(session, caller.at_store(data["store_id"]),
                              {**data, "customer_id": customer_id, "override_capacity": False})
 
 
@@ -82,7 +82,25 @@ def cancel(session: Session, caller: Caller, appointment_id: str) -> Appointment
         raise NotFound(f"No appointment {appointment_id}.")
     if appointment.slot_start <= utcnow():
         raise Conflict("The slot has started; call the store.", code="appointment_started")
-    return appointments.cancel(session, at_store(caller, appointment.store_id), appointment_id, "车主取消")
+    return appointments.cancel(session, caller.at_store(appointment.store_id), appointment_id, "车主取消")
+
+
+def reschedule(session: Session, caller: Caller, appointment_id: str, slot_start: datetime) -> Appointment:
+    """The customer moves their own booking to another slot of the same store: the old one is cancelled
+    and the new one booked under the staff's slot rules in one transaction (a full slot changes
+    nothing)."""
+    appointment = session.get(Appointment, appointment_id, with_for_update=True, populate_existing=True)
+    if appointment is None or appointment.customer_id != caller.require_customer():
+        raise NotFound(f"No appointment {appointment_id}.")
+    if appointment.slot_start <= utcnow():
+        raise Conflict("The slot has started; call the store.", code="appointment_started")
+    scoped, notes = caller.at_store(appointment.store_id), appointment.notes
+    appointments.cancel(session, scoped, appointment_id, "车主改约")
+    session.flush()  # the car's old slot no longer holds its bay
+    return appointments.book(session, scoped, {
+        "store_id": appointment.store_id, "customer_id": appointment.customer_id,
+        "vehicle_id": appointment.vehicle_id, "slot_start": slot_start, "services": appointment.services,
+        "notes": notes, "override_capacity": False})
 
 
 def free_slots(session: Session, store_id: str, day: date) -> list[dict]:

@@ -6,10 +6,10 @@ from __future__ import annotations
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from services.common.context import Caller
+from services.common.context import CUSTOMER_ROLE, Caller
 from services.common.errors import Conflict, Invalid, NotFound
 
-from ..models import Finding, Inspection
+from ..models import Finding, Inspection, WorkOrder
 from .technicians import technician_of_user
 from .work_orders import ACTIVE, COMPLETED, get_work_order, require_state
 
@@ -102,3 +102,31 @@ def finding_owner(session: Session, caller: Caller, work_order_id: str, finding_
     require_state(work_order, INSPECTABLE, "add a photo to a finding")
     return {"store_id": work_order.store_id, "owner_type": "finding", "owner_id": finding.id,
             "parent_id": work_order.id}
+
+
+def findings_of_quote(session: Session, caller: Caller, quote_id: str) -> list[Finding]:
+    """The findings a quote was opened for, in the order they were found, of work orders the caller sees
+    (staff: their stores; a customer: their own cars)."""
+    query = (select(Finding, WorkOrder.store_id).join(Inspection, Finding.inspection_id == Inspection.id)
+             .join(WorkOrder, Inspection.work_order_id == WorkOrder.id).where(Finding.quote_id == quote_id)
+             .order_by(Inspection.created_at, Finding.position))
+    if caller.role == CUSTOMER_ROLE:
+        return list(session.scalars(query.where(WorkOrder.customer_id == caller.require_customer())))
+    found = []
+    for finding, store_id in session.execute(query):
+        caller.require_store(store_id)
+        found.append(finding)
+    return found
+
+
+def customer_finding_photo(session: Session, caller: Caller, row: dict, quote_id: str | None = None) -> dict:
+    """An attachment row that is a photo of a finding on the signed-in customer's own car (with `quote_id`: of
+    a finding that quote was opened for), else NotFound."""
+    query = (select(WorkOrder.customer_id).join(Inspection, Inspection.work_order_id == WorkOrder.id)
+             .join(Finding, Finding.inspection_id == Inspection.id).where(Finding.id == row["owner_id"]))
+    if quote_id is not None:
+        query = query.where(Finding.quote_id == quote_id)
+    owner = session.execute(query).scalar() if row["owner_type"] == "finding" else None
+    if owner is None or owner != caller.require_customer():
+        raise NotFound(f"No attachment {row['id']}.")
+    return row

@@ -115,6 +115,14 @@ def get_work_order(session: Session, work_order_id: str, caller: Caller | None =
     return work_order
 
 
+def attachment_owner(session: Session, caller: Caller, work_order_id: str) -> dict:
+    """A work order as the owner of general photos and files (the car's papers, a part's box): its store's
+    scope; files are kept whatever its state (a photo of the delivered car is still evidence)."""
+    work_order = get_work_order(session, work_order_id, caller)
+    return {"store_id": work_order.store_id, "owner_type": "work_order", "owner_id": work_order.id,
+            "parent_id": work_order.id}
+
+
 def get_job(work_order: WorkOrder, job_id: str) -> Job:
     for job in work_order.jobs:
         if job.id == job_id:

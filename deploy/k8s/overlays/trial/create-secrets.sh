@@ -3,7 +3,7 @@
 #   deploy/k8s/overlays/trial/create-secrets.sh            # into namespace autoservice-trial
 #   deploy/k8s/overlays/trial/create-secrets.sh --print    # only print them (no cluster needed)
 # The same Secret names and keys as production (deploy/k8s/README.md, "Secrets"), pointing at the
-# in-namespace StatefulSets: postgres:5432 (one database per owner) and rabbitmq:5672/15672.
+# in-namespace StatefulSets: postgres:5432 (one database per owner), rabbitmq:5672/15672 and minio:9000.
 # Existing Secrets are left alone: PostgreSQL keeps the password it was initialised with, so to
 # regenerate, delete the namespace (volumes included) and start over.
 set -euo pipefail
@@ -29,6 +29,7 @@ fi
 
 PG_PASSWORD="$(password 32)"
 MQ_PASSWORD="$(password 32)"
+S3_PASSWORD="$(password 32)"
 
 manifests="$(
   secret autoservice-postgres --from-literal=POSTGRES_PASSWORD="$PG_PASSWORD"
@@ -39,6 +40,10 @@ manifests="$(
     secret "autoservice-db-${owner}" \
       --from-literal=url="postgresql+psycopg2://autoservice:${PG_PASSWORD}@postgres:5432/${owner}"
   done
+  secret autoservice-minio-server --from-literal=MINIO_ROOT_PASSWORD="$S3_PASSWORD"
+  secret autoservice-s3 --from-literal=endpoint="http://minio:9000" --from-literal=access-key-id=autoservice \
+    --from-literal=secret-access-key="$S3_PASSWORD" \
+    --from-literal=public-endpoint="http://localhost:9000"   # browsers: kubectl port-forward svc/minio 9000
   secret autoservice-gateway --from-literal=JWT_SECRET="$(password 64)" \
     --from-literal=ADMIN_PASSWORD="$(password 16)"
 )"

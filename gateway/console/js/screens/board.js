@@ -3,8 +3,10 @@
 // first), QC, complete, deliver. Technicians clock in on their phone (#/tech).
 import { api } from "../api.js";
 import { dateTime, hours, qty } from "../format.js";
+import { filesCard } from "../files.js";
 import { t, worded } from "../i18n.js";
 import { badge, busy, field, fill, form, h, input, printButton, showError, table, values } from "../ui.js";
+import { thumbnails, walkAround } from "../photos.js";
 
 const COLUMNS = ["open", "dispatched", "in_progress", "qc", "completed"];
 const QC_CHECKS = ["qc_work_done", "qc_no_leaks", "qc_road_test", "qc_clean"];
@@ -72,12 +74,13 @@ async function openDetail(detail, workOrderId, ctx, reload) {
       h("td", { class: "num", text: hours(job.clocked_hours) }),
       h("td", {}, badge(t(`job_${job.status}`)), job.clocked_in.map((c) => badge(`⏱ ${c.name}`, "ok")))))),
     findingsCard(wo),
+    filesCard(`/v1/work-orders/${wo.id}/attachments`, ctx),
     ...stepFor(wo, ctx, done));
 }
 
 const CONDITION_BADGE = { red: "bad", yellow: "warn" };
 
-/** The technicians' red and yellow findings; those not quoted yet become a new quote for the same
+/** The technicians' red and yellow findings with their photos (QC and the advisor see them); those not quoted yet become a new quote for the same
  * visit in one click (its notes list them; the advisor prices the work there). */
 function findingsCard(wo) {
   const box = h("div", { id: "findings" });
@@ -91,7 +94,8 @@ function findingsCard(wo) {
     });
     fill(box, h("h3", { text: t("findings") }),
       h("ul", { class: "list" }, found.map((f) => h("li", { "data-finding": f.id }, badge(t(`cond_${f.condition}`), CONDITION_BADGE[f.condition]),
-        ` ${t(`area_${f.area}`)} · ${f.item}${f.notes ? ` · ${f.notes}` : ""} `, f.quote_id ? badge(t("finding_quoted"), "ok") : ""))),
+        ` ${t(`area_${f.area}`)} · ${f.item}${f.notes ? ` · ${f.notes}` : ""} `, f.quote_id ? badge(t("finding_quoted"), "ok") : "",
+        f.photos?.length ? thumbnails(f.photos) : null))),
       found.some((f) => !f.quote_id) ? quote : "", h("div", { class: "form-error" }));
   }).catch(() => {});
   return box;
@@ -100,7 +104,7 @@ function findingsCard(wo) {
 function stepFor(wo, ctx, done) {
   if (["open", "dispatched"].includes(wo.status)) return [dispatchForm(wo, ctx, done)];
   if (wo.status === "qc") return [wo.qc_passed ? completeForm(wo, done) : qcForm(wo, done)];
-  if (wo.status === "completed") return [deliverForm(wo, ctx, done)];
+  if (wo.status === "completed") return [deliveryWalkAround(wo), deliverForm(wo, ctx, done)];
   if (wo.status === "in_progress") return [h("p", { class: "hint", text: t("wo_waiting_on_technicians") })];
   return [];
 }
@@ -177,6 +181,16 @@ function completeForm(wo, done) {
   h("h2", { text: t("complete") }), h("p", { class: "hint", text: t("actual_hours_hint") }),
   h("div", { "data-field": "labour" }, table([["job"], ["technician"], ["hours"]], rows), h("small", { class: "field-error" })), submit);
   return complete;
+}
+
+/** The walk-around again as the car is handed back: the same positions, the check-in photos beside. */
+function deliveryWalkAround(wo) {
+  const box = h("div", { id: "delivery-walk-around" });
+  if (wo.visit_id) {
+    api.get(`/v1/visits/${wo.visit_id}`).then((visit) => fill(box, walkAround(visit, "delivery")))
+      .catch((error) => { fill(box, h("div", { class: "form-error" })); showError(box, error); });
+  }
+  return box;
 }
 
 /** Delivery: the service refuses a car with an open balance (code delivery_balance_open); a store

@@ -1,9 +1,10 @@
 // Cashier: open invoices; an invoice with its lines, deposit and amount due; a payment split
 // across methods (each part posted once, a retry continues with the parts not yet taken);
-// WeChat Pay by QR code (微信扫码); refunds; the customer's member cards; the day's close.
+// a QR code the customer scans with WeChat Pay (微信扫码) or Alipay (支付宝扫码); refunds (through the
+// provider for money it took); money paid by scan that nothing was owed for; member cards; the day's close.
 import { api } from "../api.js";
 import { dateTime, fenToInput, hours, localDay, qty, toFen, yuan } from "../format.js";
-import { t } from "../i18n.js";
+import { phrase, t } from "../i18n.js";
 import { badge, busy, field, fill, form, h, input, printButton, select, showError, table, values } from "../ui.js";
 
 const METHODS = ["wechat", "alipay", "cash", "card", "stored_value", "package"];
@@ -12,7 +13,7 @@ export function render(root, ctx) {
   const detail = h("div", { id: "invoice" });
   const list = h("div", { class: "card", id: "invoices" });
   root.append(h("h1", { text: t("nav_cashier") }),
-    h("div", { class: "grid" }, h("div", {}, list, dailyClose(ctx)), detail));
+    h("div", { class: "grid" }, h("div", {}, list, unapplied(ctx), dailyClose(ctx)), detail));
   loadInvoices(list, detail, ctx);
 }
 
@@ -105,16 +106,18 @@ function paymentForm(invoice, cards, again) {
     submit.disabled = false;
     if (!failed) again();
   } }, h("h2", { text: t("take_payment") }), h("p", { class: "hint", text: t("split_payment_hint") }), rows,
-  h("div", { class: "row" }, add, submit, wechatQrButton(invoice, rows, again)));
+  h("div", { class: "row" }, add, submit, ...QR_PROVIDERS.map((provider) => qrButton(provider, invoice, rows, again))));
   return pay;
 }
 
 const POLL_MS = 2000;
 
-// 微信扫码: a WeChat Pay order for the amount of the first part not taken yet, shown as a QR code the
-// customer scans; the intent is polled until WeChat Pay's notification has recorded the payment.
-function wechatQrButton(invoice, rows, again) {
-  const button = h("button", { type: "button", class: "secondary", id: "wechat-qr-button", text: t("wechat_qr") });
+const QR_PROVIDERS = ["wechat", "alipay"];
+
+// 微信扫码 / 支付宝扫码: an order at the provider for the amount of the first part not taken yet, shown as
+// a QR code the customer scans; the intent is polled until the provider's notification has recorded it.
+function qrButton(provider, invoice, rows, again) {
+  const button = h("button", { type: "button", class: "secondary", id: `${provider}-qr-button`, text: t(`${provider}_qr`) });
   button.addEventListener("click", async () => {
     const row = rows.querySelector(".pay-part:not(.paid)");
     const amount = toFen(row?.querySelector("[name=amount_yuan]").value ?? "");
@@ -122,13 +125,13 @@ function wechatQrButton(invoice, rows, again) {
       return showError(row ?? rows, { message: t("fix_fields"), fields: { amount_fen: [t("amount_invalid")] } });
     }
     const intent = await busy(button, row, () => api.post(`/v1/invoices/${invoice.id}/payment-intents`,
-      { provider: "wechat", channel: "qr", amount_fen: amount }));
+      { provider, channel: "qr", amount_fen: amount }));
     if (!intent) return;
     const status = badge(t(`intent_${intent.status}`), "warn");
-    const shown = h("figure", { class: "card", id: "wechat-qr", "data-intent": intent.id, "data-code-url": intent.code_url },
-      h("img", { src: intent.qr_svg, alt: t("wechat_qr"), width: 220, height: 220 }),
-      h("figcaption", {}, `${t("scan_to_pay")} · ${yuan(intent.amount_fen)} `, status));
-    document.getElementById("wechat-qr")?.remove();
+    const shown = h("figure", { class: "card pay-qr", id: `${provider}-qr`, "data-intent": intent.id, "data-code-url": intent.code_url },
+      h("img", { src: intent.qr_svg, alt: t(`${provider}_qr`), width: 220, height: 220 }),
+      h("figcaption", {}, `${t(`scan_to_pay_${provider}`)} · ${yuan(intent.amount_fen)} `, status));
+    rows.parentElement.querySelectorAll(".pay-qr").forEach((el) => el.remove());
     rows.after(shown);
     const poll = async () => {
       if (!shown.isConnected) return;
@@ -145,6 +148,21 @@ function wechatQrButton(invoice, rows, again) {
   return button;
 }
 
+// Money a provider took for an invoice that no longer owed it (paid meanwhile by other means): to be
+// refunded at the provider; listed so that the cashier sees it.
+function unapplied(ctx) {
+  const box = h("div", { class: "card", id: "unapplied-intents" }, h("h2", { text: t("unapplied_intents") }));
+  api.get("/v1/payment-intents", { store_id: ctx.store.id, status: "unapplied", limit: 50 }).then((page) => {
+    box.append(page.items.length ? table([["invoice"], ["payment_method"], ["amount_yuan", "num"], ["provider_transaction"], ["received_at"]],
+      page.items.map((i) => h("tr", { "data-intent": i.id },
+        h("td", { text: i.invoice_number }), h("td", { text: t(`method_${i.provider}`) }),
+        h("td", { class: "num", text: yuan(i.amount_fen) }), h("td", { text: i.transaction_id }),
+        h("td", { text: dateTime(i.settled_at, ctx.tz) }))))
+      : h("p", { class: "hint", text: t("none") }));
+  }).catch((error) => { box.append(h("div", { class: "form-error" })); showError(box, error); });
+  return box;
+}
+
 function paymentsCard(invoice, ctx, again) {
   const payments = invoice.payments || [];
   return h("div", { class: "card", id: "payments" }, h("h2", { text: t("payments") }),
@@ -157,6 +175,16 @@ function paymentsCard(invoice, ctx, again) {
       : h("p", { class: "hint", text: t("none") }));
 }
 
+// A refund asked of the payment provider is recorded when it confirms: the payment is read again until
+// its refunded amount moves, then the invoice is shown again.
+function waitForRefund(payment, again, tries = 30) {
+  setTimeout(async () => {
+    const now = await api.get(`/v1/payments/${payment.id}`).catch(() => null);
+    if (now && now.refunded_fen !== payment.refunded_fen) return again();
+    if (tries > 1) waitForRefund(payment, again, tries - 1);
+  }, POLL_MS);
+}
+
 function refundButton(payment, again) {
   const open = h("button", { type: "button", class: "link", text: t("refund") });
   open.addEventListener("click", () => {
@@ -166,7 +194,11 @@ function refundButton(payment, again) {
       const v = values(refund);
       const amount = toFen(v.amount_yuan);
       if (Number.isNaN(amount)) return showError(refund, { message: t("fix_fields"), fields: { amount_fen: [t("amount_invalid")] } });
-      if (await busy(submit, refund, () => api.post(`/v1/payments/${payment.id}/refunds`, { amount_fen: amount, reason: v.reason }))) again();
+      const done = await busy(submit, refund, () => api.post(`/v1/payments/${payment.id}/refunds`, { amount_fen: amount, reason: v.reason }));
+      if (!done) return;
+      if (done.status !== "pending") return again();
+      refund.replaceWith(badge(phrase("refund_pending", { provider: payment.method }), "warn"));
+      waitForRefund(payment, again);
     } },
     h("label", { class: "field", "data-field": "amount_fen" }, h("span", { text: t("amount_yuan") }),
       input("amount_yuan", { inputmode: "decimal", value: fenToInput(payment.amount_fen - payment.refunded_fen) }), h("small", { class: "field-error" })),

@@ -4,6 +4,7 @@ import { api } from "../api.js";
 import { dateTime, endOfLocalDay, toFen, yuan } from "../format.js";
 import { historySummary, t } from "../i18n.js";
 import { badge, busy, field, fill, form, h, input, select, showError, table, tabbed, values } from "../ui.js";
+import { filesCard } from "../files.js";
 import { messageRow } from "./messages.js";
 import { searchCard } from "./reception.js";
 
@@ -91,12 +92,18 @@ function followUpForm(followUp, ctx) {
 
 function complaintsTab(ctx) {
   const card = h("div", { class: "card", id: "complaints" }, h("p", { class: "hint", text: t("loading") }));
+  const evidence = h("div", { id: "complaint-files", hidden: true });
+  const showFiles = (c) => {
+    evidence.hidden = false;
+    fill(evidence, h("h3", { text: `${t("complaints")} · ${c.description}` }), filesCard(`/v1/complaints/${c.id}/attachments`, ctx));
+  };
   api.get("/v1/complaints", { store_id: ctx.store.id, limit: 100 }).then((page) => {
-    fill(card, h("h2", { text: t("complaints") }), page.items.length ? table([["created_at"], ["description"], ["state"], [""]],
+    fill(card, h("h2", { text: t("complaints") }), page.items.length ? table([["created_at"], ["description"], ["state"], [""], [""]],
       page.items.map((c) => h("tr", { "data-complaint": c.id }, h("td", { text: dateTime(c.created_at, ctx.tz) }), h("td", { text: c.description }),
         h("td", {}, badge(t(`complaint_${c.status}`), c.status === "open" ? "bad" : "")),
-        h("td", {}, ["open", "in_progress"].includes(c.status) ? complaintForm(c) : c.resolution ?? ""))))
-      : h("p", { class: "hint", text: t("none") }));
+        h("td", {}, ["open", "in_progress"].includes(c.status) ? complaintForm(c) : c.resolution ?? ""),
+        h("td", {}, h("button", { type: "button", class: "link files-open", text: t("files"), onclick: () => showFiles(c) })))))
+      : h("p", { class: "hint", text: t("none") }), evidence);
   }).catch((error) => { fill(card, h("div", { class: "form-error" })); showError(card, error); });
   return card;
 }

@@ -2,8 +2,9 @@
 // stores (request, ship, receive) and a stocktake count screen.
 import { api } from "../api.js";
 import { dateTime, qty, yuan } from "../format.js";
+import { filesCard } from "../files.js";
 import { t } from "../i18n.js";
-import { badge, busy, field, fill, form, h, input, select, showError, table, tabbed, values } from "../ui.js";
+import { badge, busy, field, fill, form, h, input, loading, select, table, tabbed, values } from "../ui.js";
 
 export function render(root, ctx) {
   root.append(h("h1", { text: t("nav_inventory") }), tabbed({
@@ -12,16 +13,6 @@ export function render(root, ctx) {
     transfers: () => transfersTab(ctx),
     stocktake: () => stocktakeTab(ctx),
   }));
-}
-
-/** A card whose content comes from `load()`; an API error is shown in words in it. */
-function loading(id, load) {
-  const card = h("div", { class: "card", id }, h("p", { class: "hint", text: t("loading") }));
-  load().then((children) => fill(card, ...children)).catch((error) => {
-    fill(card, h("div", { class: "form-error" }));
-    showError(card, error);
-  });
-  return card;
 }
 
 function stockTab(ctx) {
@@ -47,8 +38,30 @@ function purchaseOrdersTab(ctx) {
   return loading("purchase-orders", async () => {
     const pages = await Promise.all(["ordered", "partially_received"].map((status) => api.get("/v1/purchase-orders", { store_id: ctx.store.id, status, limit: 50 })));
     const orders = pages.flatMap((p) => p.items);
-    return [h("h2", { text: t("to_receive") }), ...(orders.length ? orders.map((po) => receiveForm(po, ctx)) : [h("p", { class: "hint", text: t("none") })])];
+    const returnable = (await Promise.all(["partially_received", "received"].map((status) => api.get("/v1/purchase-orders", { store_id: ctx.store.id, status, limit: 50 }))))
+      .flatMap((p) => p.items);
+    return [h("h2", { text: t("to_receive") }), ...(orders.length ? orders.map((po) => receiveForm(po, ctx)) : [h("p", { class: "hint", text: t("none") })]),
+      h("h2", { text: t("return_to_supplier") }), ...(returnable.length ? returnable.map(returnForm) : [h("p", { class: "hint", text: t("none") })])];
   });
+}
+
+/** Goods received on an order sent back to its supplier: at most what came in and is not yet returned. */
+function returnForm(po) {
+  const submit = h("button", { type: "submit", class: "secondary", text: t("return_to_supplier") });
+  const sendBack = form({ class: "return-form", "data-po": po.number, onsubmit: async (event) => {
+    event.preventDefault();
+    const lines = po.lines.map((line, i) => ({ sku: line.sku, qty: Number(sendBack.querySelector(`[name="returns.${i}.qty"]`).value || 0) }))
+      .filter((line) => line.qty > 0);
+    const done = await busy(submit, sendBack, () => api.post(`/v1/purchase-orders/${po.id}/returns`, { lines, reason: sendBack.reason.value.trim() }));
+    if (done) sendBack.replaceWith(h("p", { class: "ok-text", "data-returned": po.number, text: `${po.number} · ${t("returned_to_supplier")} ${yuan(done.value_fen)}` }));
+  } },
+  h("h3", { text: `${po.number} · ${po.supplier_name ?? ""}` }),
+  table([["sku"], ["received", "num"], ["returned", "num"], ["qty"]], po.lines.map((line, i) => h("tr", {},
+    h("td", { text: line.sku }), h("td", { class: "num", text: qty(line.qty_received) }), h("td", { class: "num", text: qty(line.qty_returned) }),
+    h("td", {}, h("label", { class: "field", "data-field": `lines.${line.sku}` },
+      input(`returns.${i}.qty`, { type: "number", min: 0, step: "any", value: 0, style: "width:6rem" }), h("small", { class: "field-error" })))))),
+  field("reason", input("reason", { required: true, maxlength: 200 })), submit);
+  return sendBack;
 }
 
 function receiveForm(po, ctx) {
@@ -58,7 +71,10 @@ function receiveForm(po, ctx) {
     const lines = po.lines.map((line, i) => ({ sku: line.sku, qty: Number(receive.querySelector(`[name="lines.${i}.qty"]`).value || 0) }))
       .filter((line) => line.qty > 0);
     const done = await busy(submit, receive, () => api.post(`/v1/purchase-orders/${po.id}/receipts`, { lines, delivery_note: receive.delivery_note.value || undefined }));
-    if (done) receive.replaceWith(h("p", { class: "ok-text", text: `${po.number} · ${t("received")}` }));
+    if (done) {
+      receive.replaceWith(h("div", { class: "received", "data-receipt": done.id }, h("p", { class: "ok-text", text: `${po.number} · ${t("received")}` }),
+        h("p", { class: "hint", text: t("receipt_files") }), filesCard(`/v1/receipts/${done.id}/attachments`, ctx)));
+    }
   } },
   h("h3", { text: `${po.number} · ${po.supplier_name ?? ""} · ${t(`po_${po.status}`)}` }),
   table([["sku"], ["ordered", "num"], ["received", "num"], ["qty"]], po.lines.map((line, i) => h("tr", {},

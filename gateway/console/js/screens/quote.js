@@ -1,11 +1,14 @@
 // Advisor · quote builder: labour, parts (catalogue search with price and stock) and fees, live
 // totals, discount and its approval (manager), present, the customer's decision per line, the
-// contract with deposit and signature, then the order's status line. `#/quotes` lists the store's.
+// contract with deposit and a signature drawn on screen, then the order's status line (with the signature and
+// whether the contract still matches it); a findings quote shows the findings' photos. `#/quotes` lists the store's.
 import { api } from "../api.js";
 import { dateTime, fenToInput, hours, qty, toFen, yuan } from "../format.js";
 import { orderLine, t } from "../i18n.js";
 import { badge, busy, field, fill, form, h, input, printButton, select, showError, table, tabbed, values } from "../ui.js";
 import { CHANGED as APPROVALS_CHANGED, needs as approvalNeeds, rejectForm } from "./approvals.js";
+import { quoteFindings, signatureView } from "../photos.js";
+import { signaturePad } from "/m/js/signature.js"; // the phone app's pad: one drawing surface for both
 
 export function render(root, ctx) {
   const [quoteId] = ctx.args;
@@ -53,7 +56,9 @@ function quoteView(quote, visit, ctx, refresh) {
     h("span", { class: "spacer" }), printButton(api, `/v1/quotes/${quote.id}/pdf`));
   const who = visit ? h("p", { class: "hint", text: `${visit.customer_name ?? ""} · ${visit.plate ?? ""} · ${visit.mileage_km ?? "—"} km · ${(visit.needs || []).map(needLabel).join("、")}${visit.budget_fen ? ` · ${t("budget_yuan")} ${yuan(visit.budget_fen)}` : ""}` }) : null;
   const notes = quote.notes ? h("p", { class: "hint", id: "quote-notes", style: "white-space:pre-line", text: quote.notes }) : null;
-  return [header, who, notes, h("div", { class: "grid" },
+  const signed = quote.customer_signature ? h("div", { class: "card", id: "customer-signature" },
+    h("h2", { text: t("customer_signature") }), signatureView(quote.customer_signature, (at) => dateTime(at, ctx.tz))) : null;
+  return [header, who, notes, quoteFindings(quote.id), signed, h("div", { class: "grid" },
     h("div", { class: "card" }, linesTable(quote, refresh), totals(quote)),
     h("div", {},
       draft ? addLineCard(quote, ctx, refresh) : null,
@@ -328,13 +333,15 @@ function customerLink(quote, ctx) {
 function contractForm(quote, ctx) {
   const submit = h("button", { class: "primary", type: "submit", text: t("sign_contract") });
   const result = h("div", {});
+  const pad = signaturePad();
+  pad.canvas.setAttribute("aria-label", t("signature_pad"));
   const contract = form({ id: "contract-form", onsubmit: async (event) => {
     event.preventDefault();
     const v = values(contract);
     const deposit = v.deposit_yuan ? toFen(v.deposit_yuan) : 0;
     if (Number.isNaN(deposit)) return showError(contract, { message: t("fix_fields"), fields: { deposit_fen: [t("amount_invalid")] } });
     const order = await busy(submit, contract, () => api.post(`/v1/quotes/${quote.id}/contract`, {
-      payment_method: v.payment_method, signed_by: v.signed_by.trim(),
+      payment_method: v.payment_method, signed_by: v.signed_by.trim(), ...(pad.isEmpty() ? {} : { signature_png: pad.png() }),
       ...(deposit ? { deposit_fen: deposit, deposit_reference: v.deposit_reference || undefined } : {}) }));
     if (order) {
       contract.replaceWith(orderStatus(order.id, ctx));
@@ -346,7 +353,10 @@ function contractForm(quote, ctx) {
     h("label", { class: "field", "data-field": "deposit_fen" }, h("span", { text: t("deposit_yuan") }),
       input("deposit_yuan", { inputmode: "decimal" }), h("small", { class: "field-error" })),
     field("deposit_reference", input("deposit_reference"))),
-  field("signed_by", input("signed_by", { required: true })), submit);
+  field("signed_by", input("signed_by", { required: true })),
+  h("div", { class: "field", "data-field": "signature_png" }, h("span", { text: t("draw_signature") }), pad.canvas,
+    h("button", { type: "button", class: "link", text: t("clear_signature"), onclick: () => pad.clear() }),
+    h("small", { class: "field-error" })), submit);
   return h("div", {}, contract, result);
 }
 
@@ -356,6 +366,7 @@ function orderStatus(orderId, ctx) {
     h("h2", { text: `${t("order")} ${order.number}` }),
     h("p", {}, badge(t(`order_${order.state}`), "ok"), " ", h("span", { class: "status-line", text: orderLine(order) })),
     h("p", { class: "hint", text: `${t("deposit_yuan")} ${yuan(order.deposit_fen)} · ${t("signed_by")} ${order.signed_by} · ${dateTime(order.signed_at || order.confirmed_at, ctx.tz)}` }),
+    order.signature ? signatureView(order.signature, (at) => dateTime(at, ctx.tz)) : null,
     printButton(api, `/v1/orders/${order.id}/contract.pdf`)))
     .catch((error) => showError(box, error));
   return box;

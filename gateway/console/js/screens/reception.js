@@ -1,10 +1,11 @@
 // Advisor · reception: find the customer (plate, phone or name) or register customer and car in
-// one form, then check the car in and open its quote. Declined work and due reminders on the side.
+// one form, then check the car in, walk around it with the camera (damage marked) and open its quote. Declined work and due reminders on the side.
 import { api } from "../api.js";
 import { dateTime, date, toFen, yuan } from "../format.js";
 import { t } from "../i18n.js";
 import { badge, busy, field, fill, form, h, input, showError, steps, values } from "../ui.js";
 import { mobileProblem, normalizePlate, plateProblem, vinProblem } from "../validate.js";
+import { walkAround } from "../photos.js";
 
 const NEEDS = ["maintenance", "repair", "inspection", "tyres", "car_care"];
 
@@ -162,9 +163,9 @@ function checkInForm(ctx, customer, vehicle) {
 
 function visitDone(visit, ctx) {
   const open = h("button", { class: "primary", type: "button", text: t("open_quote") });
-  const box = h("div", { class: "card" },
+  const box = h("div", { class: "card", "data-visit": visit.id },
     h("p", { class: "ok-text", text: `${t("checked_in_at")} ${dateTime(visit.checked_in_at, ctx.tz)} · ${visit.plate ?? ""}` }),
-    open, h("div", { class: "form-error" }));
+    walkAround(visit, "check_in"), open, h("div", { class: "form-error" }));
   open.addEventListener("click", async () => {
     const quote = await busy(open, box, () => api.post("/v1/quotes", { visit_id: visit.id }));
     if (quote) location.hash = `#/quotes/${quote.id}`;

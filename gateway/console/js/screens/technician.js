@@ -4,6 +4,7 @@ import { api } from "../api.js";
 import { dateTime, hours, qty } from "../format.js";
 import { errorWords, t } from "../i18n.js";
 import { badge, busy, field, flash, fill, form, h, input, select } from "../ui.js";
+import { thumbnails } from "../photos.js";
 
 const AREAS = ["brakes", "tyres", "fluids", "battery", "lights", "suspension", "engine", "exterior", "interior", "other"];
 
@@ -84,17 +85,6 @@ function findingRow(index) {
     field("notes", input(name("notes"))),
     field("photos", input(name("photos"), { type: "file", accept: "image/*,video/mp4", capture: "environment",
       multiple: true })));
-}
-
-/** Thumbnails of uploaded attachments, fetched with the token. */
-function thumbnails(attachments) {
-  return h("div", { class: "thumbs" }, attachments.map((attachment) => {
-    const img = h("img", { alt: "", "data-attachment": attachment.id, width: 96 });
-    if (attachment.thumbnail_url) {
-      api.image(attachment.thumbnail_url).then((blob) => { img.src = URL.createObjectURL(blob); }).catch(() => {});
-    }
-    return img;
-  }));
 }
 
 /** The inspection; once saved it stays on the card as what was recorded, with the photos' thumbnails. */

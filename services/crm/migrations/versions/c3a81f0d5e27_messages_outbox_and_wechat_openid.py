@@ -1,14 +1,14 @@
 """crm's message outbox (step messages to car owners, sign-in links) and the customer's WeChat openid
 
 Revision ID: c3a81f0d5e27
-Revises: b7d3f1a9c254
+Revises: 5c1e9a7d3b20
 Create Date: 2026-12-06 15:30:00
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = 'c3a81f0d5e27'
-down_revision = 'b7d3f1a9c254'
+down_revision = '5c1e9a7d3b20'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,60 @@
+"""The customer channel's view of finance: a car owner (caller role `customer`) sees their own
+invoices (never a void one) and pays what is still due through a payment intent; anyone else's
+invoice is unknown (NotFound), so an id reveals nothing."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from services.common.context import Caller
+from services.common.db import utcnow
+from services.common.errors import NotFound
+
+from ..models import Invoice, PaymentIntent
+from . import intents
+from .invoices import VOID
+
+H5_PAY = {"provider": "wechat", "channel": "h5"}
+"""How a car owner pays from the phone: WeChat Pay's H5 (a link opened in the phone's browser)."""
+
+
+def own_invoice(session: Session, caller: Caller, invoice_id: str) -> Invoice:
+    invoice = session.get(Invoice, invoice_id)
+    if invoice is None or invoice.customer_id != caller.require_customer() or invoice.status == VOID:
+        raise NotFound(f"No invoice {invoice_id}.")
+    return invoice
+
+
+def own_invoices(session: Session, caller: Caller, vehicle_id: str | None) -> list[Invoice]:
+    """The customer's invoices across the chain's stores (one car with `vehicle_id`), newest first
+    (at most 50)."""
+    query = select(Invoice).where(Invoice.customer_id == caller.require_customer(), Invoice.status != VOID)
+    if vehicle_id:
+        query = query.where(Invoice.vehicle_id == vehicle_id)
+    return list(session.scalars(query.order_by(Invoice.issued_at.desc(), Invoice.id.desc()).limit(50)))
+
+
+def pay_due(session: Session, caller: Caller, providers: dict, invoice_id: str, key: str | None,
+            client_ip: str | None, lifetime: timedelta) -> PaymentIntent:
+    """A WeChat Pay H5 intent for exactly what the customer's own invoice still owes (the staff's
+    intent rules: a settled invoice is 409, never more than is due)."""
+    invoice = own_invoice(session, caller, invoice_id)
+    scoped, due = caller.at_store(invoice.store_id), invoice.due_fen
+    live = session.scalars(select(PaymentIntent).where(
+        PaymentIntent.invoice_id == invoice.id, PaymentIntent.status == "pending",
+        PaymentIntent.channel == H5_PAY["channel"], PaymentIntent.amount_fen == due,
+        PaymentIntent.expires_at > utcnow()).order_by(PaymentIntent.created_at.desc()).limit(1)).first()
+    if live is not None:  # asked again (a second tap, a reload): the link already open at WeChat Pay
+        return live
+    return intents.create_intent(session, scoped, providers, invoice_id, {**H5_PAY, "amount_fen": due}, key,
+                                 client_ip, lifetime)
+
+
+def own_intent(session: Session, caller: Caller, intent_id: str) -> PaymentIntent:
+    intent = session.get(PaymentIntent, intent_id)
+    if intent is None:
+        raise NotFound(f"No payment intent {intent_id}.")
+    own_invoice(session, caller, intent.invoice_id)
+    return intent

@@ -1,0 +1,88 @@
+"""What finance needs of a payment provider, whichever it is (services/finance/wechatpay.py,
+services/finance/alipay.py): the provider's answers turned into a few plain records, its failures
+into two exceptions, and the configured providers by name.
+
+A provider adapter offers `prepay(channel, out_trade_no, description, amount_fen, expires_at,
+client_ip) -> url`, `query(out_trade_no) -> Transaction`, `close(out_trade_no)`,
+`refund(RefundAsk) -> RefundState`, `query_refund(RefundAsk) -> RefundState` and
+`verify(headers, body) -> Transaction | RefundState` (a notification), plus `name` and `ack` (the
+body its notifications must be answered with, or None for an empty 204)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from services.common.errors import Conflict, Unavailable
+
+
+class ProviderError(Exception):
+    """The provider could not be reached or failed (`status` 0 or ≥ 500), or refused (4xx, its `code`)."""
+
+    def __init__(self, status: int, code: str, message: str = ""):
+        super().__init__(f"{status} {code} {message}".strip())
+        self.status, self.code = status, code
+
+    @property
+    def down(self) -> bool:
+        return self.status == 0 or self.status >= 500
+
+
+class Rejected(Exception):
+    """A notification that failed verification (its reason, never its content)."""
+
+
+@dataclass(frozen=True)
+class Transaction:
+    """An order at the provider: `state` paid | unpaid | closed; `transaction_id` the provider's number."""
+    out_trade_no: str
+    state: str
+    amount_fen: int
+    transaction_id: str | None = None
+
+
+@dataclass(frozen=True)
+class RefundAsk:
+    """A refund asked of the provider: `out_refund_no` is ours (the provider dedupes by it)."""
+    out_refund_no: str
+    out_trade_no: str
+    transaction_id: str
+    amount_fen: int
+    total_fen: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class RefundState:
+    """A refund as the provider holds it: `state` succeeded | pending | failed."""
+    out_refund_no: str
+    state: str
+    refund_id: str | None = None
+
+
+def yuan(fen: int) -> str:
+    """Fen as the yuan string Alipay's amounts are written in ("12.34")."""
+    return f"{fen // 100}.{fen % 100:02d}"
+
+
+def fen(yuan_text: str) -> int:
+    """A yuan amount as a provider writes it ("12.34") in fen."""
+    return int(Decimal(yuan_text) * 100)
+
+
+
+def provider_named(providers: dict, name: str):
+    """The configured provider `name`; 503 payment_provider_unavailable when it is not configured."""
+    if name not in providers:
+        raise Unavailable(f"{name} pay is not configured.", code="payment_provider_unavailable",
+                          params={"provider": name})
+    return providers[name]
+
+
+def provider_failed(name: str, exc: ProviderError) -> Exception:
+    """What the caller is told of a provider's failure: 503 when it is down (nothing was recorded), 409 when
+    it refused (its code in the params)."""
+    if exc.down:
+        return Unavailable(f"{name} pay did not answer; nothing was charged. Try again or take another method.",
+                           code="payment_provider_unavailable", params={"provider": name})
+    return Conflict(f"{name} pay refused ({exc.code}).", code="payment_provider_refused",
+                    params={"provider": name, "provider_code": exc.code})
