@@ -5,7 +5,8 @@ starting is retried with a growing delay (supervisord's backoff: 1 s, 2 s, 3 s â
 `START_RETRIES` tries); the others keep serving meanwhile, and the gateway's `/readyz` names the
 one that is down. The demo seed runs once. WeChat Pay is the local sandbox (deploy/sandboxes/wechatpay.py)
 unless `WECHATPAY_MCHID` names a real merchant, Alipay its sandbox (deploy/sandboxes/alipay.py) unless
-`ALIPAY_APPID` names a real app. Ctrl-C (SIGINT) or
+`ALIPAY_APPID` names a real app; SMS and WeChat notices go to deploy/sandboxes/messaging.py unless
+`ALIYUN_SMS_ACCESS_KEY_ID` names a real account. Ctrl-C (SIGINT) or
 SIGTERM stops every process, each gracefully first. The generated configuration and the control
 socket live under DATA_DIR: `python -m supervisor.supervisorctl -c $DATA_DIR/supervisord.conf status`.
 
@@ -19,7 +20,7 @@ import os
 import sys
 from pathlib import Path
 
-from deploy.sandboxes import alipay, wechatpay
+from deploy.sandboxes import alipay, messaging, wechatpay
 from services.common import config
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -70,6 +71,8 @@ def main() -> None:
                                                 f"http://127.0.0.1:{wechatpay.port()}"))
     if not os.environ.get("ALIPAY_APPID"):
         os.environ.update(alipay.credentials(data_dir / "sandboxes" / "alipay", f"http://127.0.0.1:{alipay.port()}"))
+    if not os.environ.get("ALIYUN_SMS_ACCESS_KEY_ID"):  # texts and WeChat notices go to the local sandbox
+        os.environ.update(messaging.credentials(f"http://127.0.0.1:{messaging.port()}"))
     path = data_dir / "supervisord.conf"
     path.write_text(supervisord_conf(data_dir))
     os.execv(sys.executable, [sys.executable, "-m", "supervisor.supervisord", "-c", str(path)])

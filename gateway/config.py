@@ -80,6 +80,8 @@ class Settings:
     """An API key's calls a minute unless the key names its own."""
     webhook_allow_private: bool = field(default_factory=lambda: os.environ.get("WEBHOOK_ALLOW_PRIVATE") == "1")
     """Webhook URLs may name private and loopback addresses (tests and `make run` only)."""
+    sms: common.SmsSettings = field(default_factory=common.SmsSettings)
+    """Alibaba Cloud SMS for the one-time sign-in codes: the same adapter and variables as crm's messages."""
 
 
 def data_path(name: str) -> Path:

@@ -35,7 +35,8 @@ ERROR_CODES += (  # every other refusal (issue 19); shared by several services
     # gateway (identity)
     "unknown_store", "username_taken", "store_code_taken",
     # crm
-    "template_malformed", "template_unknown_placeholders", "campaign_state", "self_referral", "unknown_referrer",
+    "template_malformed", "template_unknown_placeholders", "unknown_message_template", "message_params_missing",
+    "sms_unavailable", "campaign_state", "self_referral", "unknown_referrer",
     "customer_closed", "merge_same_customer", "complaint_state", "complaint_transition", "resolution_required",
     # finance
     "card_not_stored_value", "card_not_package", "card_of_other_customer", "card_expired", "card_required",

@@ -61,7 +61,8 @@ class LinkOut(Schema):
     url = fields.String(metadata={"description": "The link to send the customer (its secret is shown only here)"})
     expires_at = fields.DateTime()
     texted_to = fields.String(allow_none=True, metadata={
-        "description": "The customer's mobile (masked) the link was texted to; null when the customer has none"})
+        "description": "The customer's mobile (masked): the link goes out from crm's message outbox, by WeChat when "
+                       "the customer follows the official account, else by text; null for an erased customer"})
 
 
 class LinksRevokedOut(Schema):

@@ -9,11 +9,11 @@ import falcon
 from sqlalchemy.orm import sessionmaker
 
 from services.common.policy import require_store, with_default_store
+from services.common.messaging.sms import AliyunSms
 from services.common.storage import Storage, storage_from_env
 
 from ..auth import Authenticator
 from ..config import Settings
-from ..customer.messages import SmsSender, sms_sender_from_env
 from ..models import Store
 from ..rpc import RpcClient
 
@@ -42,8 +42,11 @@ class Deps:
     """After authentication: an API key's scopes, the caller's rate limit (gateway/partners/admission.py)."""
     storage: Storage = field(default_factory=storage_from_env)
     """Where attachment bytes are (`STORAGE_BACKEND`)."""
-    sms: SmsSender = field(default_factory=sms_sender_from_env)
-    """Where text messages to customers go (`SMS_BACKEND`)."""
+    sms: AliyunSms = field(init=False)
+    """The one-time codes' SMS provider (`settings.sms`: Alibaba Cloud SMS, the local sandbox under `make run`)."""
+
+    def __post_init__(self) -> None:
+        self.sms = AliyunSms(self.settings.sms)
 
 
 class Resource:

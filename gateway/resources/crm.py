@@ -11,8 +11,9 @@ from services.crm.schemas import (AuditEntryOut, CampaignCreate, CampaignOut, Ca
                                   CampaignQuery, ComplaintCreate, ComplaintOut, ComplaintPatch, ComplaintQuery,
                                   CustomerCreate, CustomerListQuery, CustomerOut, CustomerPatch, FollowUpComplete,
                                   FollowUpOut, FollowUpQuery, HistoryEntryOut, HistoryQuery, MergeRequest,
-                                  MessageOut, MessageQuery, ReminderOut, ReminderQuery, SatisfactionOut,
-                                  SatisfactionQuery, ServiceIntervalIn, ServiceIntervalOut, StoreSettingsOut,
+                                  MessageOut, MessageQuery, OutboxMessageOut, OutboxQuery, ReminderOut, ReminderQuery,
+                                  SatisfactionOut, SatisfactionQuery, ServiceIntervalIn, ServiceIntervalOut,
+                                  StoreSettingsOut,
                                   StoreSettingsPatch, VehicleCreate, VehicleListQuery, VehicleOut, VehiclePatch)
 
 from ..api import ValidationFailed, endpoint
@@ -261,6 +262,13 @@ class CampaignMessages(Resource):
         return self.call(req, "crm", "campaign_messages", campaign_id=campaign_id, query=req.context.query_json)
 
 
+class Messages(Resource):
+    @endpoint("Messages to car owners (the outbox): to whom, template, channel, status, why one failed",
+              tag="crm", roles=COUNTER, query=OutboxQuery, response=OutboxMessageOut, paginated=True)
+    def on_get(self, req, resp):
+        return self.call(req, "crm", "list_messages", query=scoped(req))
+
+
 def routes(deps) -> list[tuple[str, object]]:
     return [
         ("/v1/customers", Customers(deps)),
@@ -288,4 +296,5 @@ def routes(deps) -> list[tuple[str, object]]:
         ("/v1/campaigns/{campaign_id}", CampaignItem(deps)),
         ("/v1/campaigns/{campaign_id}/cancel", CampaignCancel(deps)),
         ("/v1/campaigns/{campaign_id}/messages", CampaignMessages(deps)),
+        ("/v1/messages", Messages(deps)),
     ]

@@ -10,10 +10,11 @@ import falcon
 from marshmallow import fields
 from sqlalchemy import select
 
-from services.common.errors import Conflict
+from services.common.errors import Conflict, Unavailable
+from services.common.messaging import ProviderError
+from services.common.messaging.templates import TEMPLATES
 from services.common.policy import COUNTER
 from services.common.timeline import TimelineStepOut
-from services.common.validators import mask_mobile
 from services.crm.schemas import VehicleOut
 from services.sales import customer_schemas as cs
 from services.sales.schemas import AppointmentOut
@@ -22,7 +23,6 @@ from services.workshop.schemas import CustomerFindingOut
 from ..api import ValidationFailed, endpoint
 from ..auth import CUSTOMER
 from ..customer import codes, links
-from ..customer.messages import Sms
 from ..signatures import png_of, stored_signature
 from ..customer.schemas import (CodeRequest, CodeSent, CustomerLoginRequest, CustomerLoginResponse,
                                 CustomerStoreOut, DecisionBody, LinkLoginResponse, LinkOut, LinkRequest,
@@ -45,9 +45,12 @@ class CodeRequests(Resource):
         with self.deps.identity_db() as session, session.begin():
             code = codes.new_code(session, self.deps.settings.jwt_secret, mobile, client_ip)
         if owner is not None:  # a number nobody owns gets a code row (same limits) but no message
-            self.deps.sms.send(Sms(to=mobile, purpose="sign_in",
-                                   body=f"【车主服务】您的登录验证码 {code}，"
-                                        f"{codes.CODE_TTL.seconds // 60} 分钟内有效。请勿告诉他人。"))
+            minutes = str(codes.CODE_TTL.seconds // 60)
+            try:  # synchronous (the customer waits for it), after the code's transaction committed
+                self.deps.sms.send(mobile, TEMPLATES["sign_in"], {"code": code, "minutes": minutes})
+            except ProviderError as exc:
+                raise Unavailable("The SMS provider did not take the code; ask again shortly.",
+                                  code="sms_unavailable", params={"provider_code": exc.code}) from None
         return {"expires_in": int(codes.CODE_TTL.total_seconds()),
                 "resend_after": int(codes.RESEND_AFTER.total_seconds())}
 
@@ -99,13 +102,12 @@ class QuoteLink(Resource):
         with self.deps.identity_db() as session, session.begin():
             link, token = links.create(session, req.context.principal.id, quote)
         url = f"/m/#/link/{token}"
-        mobile = self.call(req, "crm", "get_customer", customer_id=quote["customer_id"]).get("mobile")
-        if mobile:  # texted after the link is stored (no transaction open while the message goes out)
-            self.deps.sms.send(Sms(to=mobile, purpose="quote_link",
-                                   body=f"【车主服务】您的报价单 {quote['number']} 已备好，请点击查看并确认："
-                                        f"{req.prefix}{url}（3 天内有效）"))
+        # queued in crm's message outbox after the link is stored; crm texts (or sends by WeChat) it
+        message = self.call(req, "crm", "queue_quote_link", data={
+            "quote_id": quote["id"], "link_id": link.id, "customer_id": quote["customer_id"],
+            "store_id": quote["store_id"], "number": quote["number"], "url": f"{req.prefix}{url}"})
         return LinkOut().dump({"id": link.id, "url": url, "expires_at": link.expires_at,
-                               "texted_to": mask_mobile(mobile) if mobile else None})
+                               "texted_to": message["to_masked"] if message else None})
 
     @endpoint("Revoke every live link to this quote", tag=TAG, roles=COUNTER, response=LinksRevokedOut)
     def on_delete(self, req, resp, quote_id: str):

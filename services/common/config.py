@@ -129,6 +129,36 @@ class WeChatPaySettings:
 
 
 @dataclass(frozen=True)
+class SmsSettings:
+    """Alibaba Cloud SMS (短信服务, `SendSms`/`QuerySendDetails`) as services/common/sms.py speaks it; without
+    `ALIYUN_SMS_ACCESS_KEY_ID` SMS is not configured and every text fails as the provider being unavailable."""
+    access_key_id: str = field(default_factory=lambda: os.environ.get("ALIYUN_SMS_ACCESS_KEY_ID", ""))
+    access_key_secret: str = field(default_factory=lambda: os.environ.get("ALIYUN_SMS_ACCESS_KEY_SECRET", ""),
+                                   repr=False)
+    endpoint: str = field(default_factory=lambda: os.environ.get(
+        "ALIYUN_SMS_ENDPOINT", "https://dysmsapi.aliyuncs.com").rstrip("/"))
+    sign_name: str = field(default_factory=lambda: os.environ.get("ALIYUN_SMS_SIGN_NAME", "车主服务"))
+    timeout: float = field(default_factory=lambda: env_float("SMS_TIMEOUT", 2))
+
+
+@dataclass(frozen=True)
+class WeChatMpSettings:
+    """A WeChat official account (公众号) that sends template messages (services/common/wechat_mp.py);
+    without `WECHAT_MP_APPID` WeChat messages are not configured and go by SMS."""
+    appid: str = field(default_factory=lambda: os.environ.get("WECHAT_MP_APPID", ""))
+    secret: str = field(default_factory=lambda: os.environ.get("WECHAT_MP_SECRET", ""), repr=False)
+    base_url: str = field(default_factory=lambda: os.environ.get(
+        "WECHAT_MP_BASE_URL", "https://api.weixin.qq.com").rstrip("/"))
+    timeout: float = field(default_factory=lambda: env_float("SMS_TIMEOUT", 2))
+
+
+def message_retry_seconds() -> tuple[float, ...]:
+    """`CRM_MESSAGE_RETRY_SECONDS`: the waits between tries of a message whose provider is down (then failed)."""
+    raw = os.environ.get("CRM_MESSAGE_RETRY_SECONDS", "10,30,120,600,1800,3600,7200,14400,28800,43200")
+    return tuple(float(part) for part in raw.split(",") if part.strip())
+
+
+@dataclass(frozen=True)
 class AlipaySettings:
     """Alipay's open platform (openapi gateway, RSA2 public-key mode) for one app (services/finance/alipay.py);
     without `ALIPAY_APPID` it is not configured. Keys are files named by the environment, never in a database."""

@@ -73,5 +73,15 @@ class OrderCancelled(Contract):
     cancelled_at = fields.String(required=True)
 
 
+class QuotePresented(Contract):
+    """A quote was presented to the customer (crm tells the owner it is ready)."""
+    quote_id = fields.String(required=True)
+    quote_number = fields.String(required=True)
+    store_id = fields.String(required=True)
+    customer_id = fields.String(required=True)
+    total_fen = Fen(required=True, metadata={"description": "What the customer would owe, tax included"})
+    presented_at = fields.String(required=True, metadata={"description": "ISO 8601 with offset"})
+
+
 PUBLISHES = {("visit_checked_in", 1): VisitCheckedIn, ("order_confirmed", 1): OrderConfirmed,
-             ("order_cancelled", 1): OrderCancelled}
+             ("order_cancelled", 1): OrderCancelled, ("quote_presented", 1): QuotePresented}

@@ -6,10 +6,13 @@ from services.contracts.crm import PUBLISHES
 __all__ = ["PUBLISHES", "HANDLES"]
 
 HANDLES = (
-    ("sales", "visit_checked_in"),      # history; mileage only grows; last visit
+    ("sales", "visit_checked_in"),      # history; mileage only grows; last visit; the owner's text
     ("sales", "order_confirmed"),       # history with the total; op codes kept for service-due
     ("sales", "order_cancelled"),       # history
     ("workshop", "vehicle_delivered"),  # history, mileage, next service due, follow-up in N days
     ("finance", "invoice_paid"),        # spend, points, tier
     ("finance", "refund_issued"),       # spend and points taken back
+    ("workshop", "work_order_completed"),  # the owner's "car ready" message
+    ("finance", "payment_received"),    # the owner's payment receipt
+    ("sales", "quote_presented"),       # the owner's "quote ready" (with the link when one is sent soon)
 )

@@ -33,6 +33,8 @@ class Customer(Base):
     home_store_id: Mapped[str | None] = mapped_column(String(26), index=True)
     source: Mapped[str | None] = mapped_column(String(40))
     marketing_consent: Mapped[bool] = mapped_column(Boolean, default=False)
+    wechat_openid: Mapped[str | None] = mapped_column(
+        String(64), comment="the customer's openid at the chain's official account: messages go by WeChat")
     notes: Mapped[str | None] = mapped_column(Text)
     # membership: spend (fen, from finance.invoice_paid minus refunds), points, tier from spend thresholds
     tier: Mapped[str] = mapped_column(String(20), default="standard")
@@ -293,6 +295,39 @@ class CampaignMessage(Base):
     __table_args__ = (UniqueConstraint("campaign_id", "customer_id", name="uq_campaign_messages_campaign_customer"),
                       Index("ix_campaign_messages_status", "status", "channel", "id"),
                       Index("ix_campaign_messages_channel_sent", "channel", "sent_at"))
+
+
+OUTBOX_STATES = ("queued", "sent", "delivered", "failed")
+
+
+class Message(Base):
+    """One message to a car owner in crm's outbox: queued in the transaction that decided it (a step
+    of their car, a code link), sent later by the timer outside any transaction, retried with backoff
+    while the provider is down, its delivery taken from the provider's receipt. No address is kept:
+    the customer's current mobile or openid is read when it goes out."""
+
+    __tablename__ = "messages"
+
+    id: Mapped[str] = mapped_column(String(26), primary_key=True, default=new_id)
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customers.id"), index=True)
+    store_id: Mapped[str | None] = mapped_column(String(26))
+    template: Mapped[str] = mapped_column(String(40))
+    params: Mapped[dict] = mapped_column(JSON)
+    marketing: Mapped[bool] = mapped_column(Boolean, default=False)
+    channel: Mapped[str] = mapped_column(String(10), comment="sms | wechat")
+    status: Mapped[str] = mapped_column(String(12), default="queued")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(
+        UTCDateTime, comment="queued: next try; sent: next receipt check; null: nothing left to do")
+    provider_id: Mapped[str | None] = mapped_column(String(64), comment="Alibaba Cloud BizId or WeChat msgid")
+    failure_code: Mapped[str | None] = mapped_column(String(40), comment="why it failed, or why it is retried")
+    failure_detail: Mapped[str | None] = mapped_column(String(100), comment="the provider's own code")
+    dedupe_key: Mapped[str] = mapped_column(String(80), unique=True, comment="never twice for one cause")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_messages_due", "next_attempt_at"), Index("ix_messages_store", "store_id", "id"))
 
 
 class AuditEntry(Base):

@@ -6,13 +6,16 @@ from datetime import date, timedelta
 
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
+from services.common.messaging.templates import TEMPLATES
 from services.common.fields import Fen, Mobile, Name, Plate, TimeZone, Vin
 from services.common.periods import GROUPS
 from services.common.validators import TEXT_PATTERN
 from services.common.schemas import ListQuery, patch_schema
 
 from .domain.membership import TIER_NAMES
-from .models import CAMPAIGN_STATES, COMPLAINT_STATES, FOLLOW_UP_STATES, MESSAGE_STATES, RECURRENCES
+from .domain.messages import FAILURE_CODES
+from .models import (CAMPAIGN_STATES, COMPLAINT_STATES, FOLLOW_UP_STATES, MESSAGE_STATES, OUTBOX_STATES,
+                     RECURRENCES)
 from .senders import CHANNELS
 
 GENDERS = ("male", "female", "unknown")
@@ -55,6 +58,9 @@ class CustomerCreate(Schema):
     home_store_id = fields.String(load_default=None, allow_none=True)
     source = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(SOURCES))
     marketing_consent = fields.Boolean(load_default=False)
+    wechat_openid = fields.String(load_default=None, allow_none=True, validate=validate.Regexp(r"^[\w-]{6,64}$"),
+                                  metadata={"description": "The customer's openid at the chain's official account "
+                                                           "(公众号): messages go by WeChat, texts when refused."})
     tags = fields.List(fields.String(validate=validate.Length(min=1, max=40)), load_default=list,
                        validate=validate.Length(max=30))
     notes = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
@@ -82,6 +88,7 @@ class CustomerOut(Schema):
     home_store_id = fields.String(allow_none=True)
     source = fields.String(allow_none=True)
     marketing_consent = fields.Boolean()
+    wechat_openid = fields.String(allow_none=True)
     tags = fields.List(fields.String())
     notes = fields.String(allow_none=True)
     tier = fields.String(metadata={"enum": list(TIER_NAMES)})
@@ -423,6 +430,44 @@ class MessageOut(Schema):
     error = fields.String(allow_none=True)
     created_at = fields.DateTime()
     sent_at = fields.DateTime(allow_none=True)
+
+
+# -- messages to car owners (the outbox) -----------------------------------------------------------
+class QuoteLinkQueue(Schema):
+    """The decision link of a presented quote, to be sent to its customer (the gateway made the link)."""
+    quote_id = fields.String(required=True)
+    link_id = fields.String(required=True)
+    customer_id = fields.String(required=True)
+    store_id = fields.String(required=True)
+    number = fields.String(required=True, validate=validate.Length(max=40))
+    url = fields.String(required=True, validate=validate.Length(max=200))
+
+
+class OutboxQuery(ListQuery):
+    store_id = fields.String()
+    customer_id = fields.String()
+    status = fields.String(validate=validate.OneOf(OUTBOX_STATES))
+    template = fields.String(validate=validate.OneOf(list(TEMPLATES)))
+
+
+class OutboxMessageOut(Schema):
+    id = fields.String()
+    customer_id = fields.String()
+    customer_name = fields.String(allow_none=True)
+    to_masked = fields.String(allow_none=True, metadata={"description": "The customer's mobile, masked (138****5678)"})
+    store_id = fields.String(allow_none=True)
+    template = fields.String(metadata={"enum": list(TEMPLATES)})
+    marketing = fields.Boolean()
+    channel = fields.String(metadata={"enum": ["sms", "wechat"]})
+    status = fields.String(metadata={"enum": list(OUTBOX_STATES)})
+    attempts = fields.Integer()
+    failure_code = fields.String(allow_none=True, metadata={
+        "enum": list(FAILURE_CODES), "description": "Why it failed, or why it is being retried (queued)"})
+    failure_detail = fields.String(allow_none=True, metadata={"description": "The provider's own code"})
+    next_attempt_at = fields.DateTime(allow_none=True)
+    created_at = fields.DateTime()
+    sent_at = fields.DateTime(allow_none=True)
+    delivered_at = fields.DateTime(allow_none=True)
 
 
 # -- duplicates and privacy -----------------------------------------------------------------------

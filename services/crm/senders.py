@@ -1,4 +1,6 @@
-"""Where campaign messages go. `RecordingSender` (the default) only records: the message row
+"""Where messages go. Messages to car owners (crm's outbox, domain/messages.py) through `Providers`:
+Alibaba Cloud SMS and the WeChat official account, configured by `ALIYUN_SMS_*` and `WECHAT_MP_*`.
+Campaign messages: `RecordingSender` (the default) only records: the message row
 itself is the record, marked sent. `WebhookSender` posts each message to an SMS/WeChat
 gateway; the message id travels as an idempotency key so a retried send is not doubled.
 
@@ -12,7 +14,13 @@ from dataclasses import dataclass
 
 import requests
 
-from services.common.config import CrmSenderSettings
+from services.common.config import CrmSenderSettings, SmsSettings, WeChatMpSettings
+from services.common.messaging import ProviderError
+from services.common.messaging.sms import AliyunSms, Delivery
+from services.common.messaging.templates import TEMPLATES
+from services.common.messaging.wechat_mp import WeChatMp
+
+from .domain.messages import Outcome, Outgoing
 
 CHANNELS = ("sms", "wechat")
 DEFAULT_RATE_PER_MINUTE = 120
@@ -76,3 +84,36 @@ def sender_from_env():
 def rate_limits_from_env() -> dict[str, int]:
     return {channel: CrmSenderSettings.rate_per_minute(channel, DEFAULT_RATE_PER_MINUTE) for channel in CHANNELS}
 
+
+
+class Providers:
+    """Sends an outbox message by its channel and asks for its receipt. Never called with a transaction open."""
+
+    def __init__(self, sms: AliyunSms, wechat: WeChatMp):
+        self.sms, self.wechat = sms, wechat
+
+    @classmethod
+    def from_env(cls) -> "Providers":
+        return cls(AliyunSms(SmsSettings()), WeChatMp(WeChatMpSettings()))
+
+    def send(self, item: Outgoing) -> Outcome:
+        template = TEMPLATES[item.template]
+        try:
+            if item.channel == "wechat":
+                if not (item.openid and self.wechat.configured):
+                    return Outcome("refused", detail="not_configured")
+                return Outcome("sent", self.wechat.send(item.openid, template, item.params, item.params.get("url")))
+            if not item.mobile:
+                return Outcome("refused", detail="no_mobile")
+            return Outcome("sent", self.sms.send(item.mobile, template, item.params, out_id=item.id))
+        except ProviderError as exc:
+            return Outcome("down" if exc.down else "refused", detail=exc.code)
+
+    def receipt(self, item: Outgoing) -> Delivery | None:
+        """The text's delivery as the provider reports it (None: the provider did not answer)."""
+        if not (item.mobile and item.provider_id and item.sent_on):
+            return None
+        try:
+            return self.sms.delivery(item.mobile, item.provider_id, item.sent_on)
+        except ProviderError:
+            return None

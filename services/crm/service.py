@@ -7,6 +7,7 @@ from nameko.timer import timer
 from sqlalchemy import select
 
 from services.common.attachment_jobs import Attachments
+from services.common.config import message_retry_seconds
 from services.common.db import utcnow
 from services.common.entrypoints import ServiceBase, event_handler, rpc, unit_of_work
 from services.common.policy import required_store
@@ -15,16 +16,17 @@ from services.common.validators import mask_mobile
 
 from . import domain
 from . import customer_schemas as cs
-from .domain import campaigns, common, customer, followups, reminders
+from .domain import campaigns, common, customer, followups, messages, reminders
 from .domain import history as projection
 from .schemas import (AuditEntryOut, CampaignCreate, CampaignOut, CampaignPreview, CampaignQuery, ComplaintCreate,
                       ComplaintOut, ComplaintPatch, ComplaintQuery, CustomerCreate, CustomerListQuery, CustomerOut,
                       CustomerPatch, FollowUpComplete, FollowUpOut, FollowUpQuery, HistoryEntryOut, HistoryQuery,
-                      MergeRequest, MessageOut, MessageQuery, ReminderOut, ReminderQuery, SatisfactionOut,
+                      MergeRequest, MessageOut, MessageQuery, OutboxMessageOut, OutboxQuery, QuoteLinkQueue,
+                      ReminderOut, ReminderQuery, SatisfactionOut,
                       SatisfactionQuery, ServiceIntervalIn, ServiceIntervalOut, StoreSettingsOut, StoreSettingsPatch,
                       VehicleCreate, VehicleListQuery, VehicleOut, VehiclePatch)
 from .models import Customer, Vehicle
-from .senders import rate_limits_from_env, sender_from_env
+from .senders import Providers, rate_limits_from_env, sender_from_env
 
 customer_out = CustomerOut()
 vehicle_out = VehicleOut()
@@ -33,18 +35,23 @@ follow_up_out = FollowUpOut()
 complaint_out = ComplaintOut()
 campaign_out = CampaignOut()
 message_out = MessageOut()
+outbox_out = OutboxMessageOut()
 audit_out = AuditEntryOut()
 
 FOLLOW_UP_TICK_SECONDS = 30
 CAMPAIGN_TICK_SECONDS = 2
+MESSAGE_TICK_SECONDS = 1
+SERVICE_DUE_TICK_SECONDS = 3600
 
 
 class Sender(DependencyProvider):
-    """Injects the configured message sender and per-channel rate limits (read once per container)."""
+    """Injects the configured message senders and per-channel rate limits (read once per container)."""
 
     def setup(self):
         self.sender = sender_from_env()
         self.rate_limits = rate_limits_from_env()
+        self.providers = Providers.from_env()
+        self.retry_delays = message_retry_seconds()
 
     def get_dependency(self, worker_ctx):
         return self
@@ -320,6 +327,27 @@ class CrmService(Attachments, ServiceBase):
         return dump_page(campaigns.list_messages(self.db, campaign_id, load(MessageQuery(), query), self.caller),
                          message_out)
 
+    # -- messages to car owners -----------------------------------------------------------------
+    def _outbox(self, items: list) -> list[dict]:
+        names = messages.recipients(self.db, items)
+        return [{**outbox_out.dump(m), "customer_name": names.get(m.customer_id, (None, None))[0],
+                 "to_masked": names.get(m.customer_id, (None, None))[1]} for m in items]
+
+    @rpc
+    def queue_quote_link(self, data: dict) -> dict | None:
+        """A quote's decision link to its customer through the outbox; None for an erased customer."""
+        request = load(QuoteLinkQueue(), data)
+        self.caller.require_store(request["store_id"])
+        message = messages.queue_quote_link(
+            self.db, quote_id=request["quote_id"], link_id=request["link_id"], customer_id=request["customer_id"],
+            store_id=request["store_id"], params={"number": request["number"], "url": request["url"]}, now=utcnow())
+        return self._outbox([message])[0] if message is not None else None
+
+    @rpc
+    def list_messages(self, query: dict) -> dict:
+        result = messages.list_messages(self.db, load(OutboxQuery(), query), self.caller)
+        return {"items": self._outbox(result["items"]), "next_cursor": result["next_cursor"]}
+
     # -- timers ---------------------------------------------------------------------------------
     @timer(interval=FOLLOW_UP_TICK_SECONDS)
     @unit_of_work
@@ -346,10 +374,55 @@ class CrmService(Attachments, ServiceBase):
     def _finish_campaigns(self) -> None:
         campaigns.finish_campaigns(self.db, utcnow())
 
+    @timer(interval=MESSAGE_TICK_SECONDS)
+    def send_messages(self) -> None:
+        """The outbox: claims are committed, each message goes out with no transaction open, each outcome
+        is recorded in its own unit of work; then the receipts of sent texts, the same way."""
+        for item in self._claim_messages():
+            self._record_outcome(item.id, self.messaging.providers.send(item))
+        for item in self._receipts_due():
+            delivery = self.messaging.providers.receipt(item)
+            if delivery is not None:
+                self._record_receipt(item.id, delivery.status, delivery.code)
+
+    @timer(interval=SERVICE_DUE_TICK_SECONDS)
+    @unit_of_work
+    def queue_service_due_reminders(self) -> None:
+        messages.queue_service_due(self.db, utcnow())
+
+    @unit_of_work
+    def _claim_messages(self) -> list[messages.Outgoing]:
+        return messages.claim_due(self.db, utcnow())
+
+    @unit_of_work
+    def _record_outcome(self, message_id: str, outcome: messages.Outcome) -> None:
+        messages.record_outcome(self.db, message_id, outcome, utcnow(), self.messaging.retry_delays)
+
+    @unit_of_work
+    def _receipts_due(self) -> list[messages.Outgoing]:
+        return messages.receipts_due(self.db, utcnow())
+
+    @unit_of_work
+    def _record_receipt(self, message_id: str, status: str, code: str | None) -> None:
+        messages.record_receipt(self.db, message_id, status, code, utcnow())
+
     # -- other services' facts ------------------------------------------------------------------
     @event_handler("sales", "visit_checked_in")
     def on_visit_checked_in(self, envelope: dict) -> None:
         projection.record_visit(self.db, envelope["event_id"], envelope["payload"])
+        messages.on_checked_in(self.db, envelope["event_id"], envelope["payload"], utcnow())
+
+    @event_handler("workshop", "work_order_completed")
+    def on_work_order_completed(self, envelope: dict) -> None:
+        messages.on_work_completed(self.db, envelope["event_id"], envelope["payload"], utcnow())
+
+    @event_handler("sales", "quote_presented")
+    def on_quote_presented(self, envelope: dict) -> None:
+        messages.on_quote_presented(self.db, envelope["event_id"], envelope["payload"], utcnow())
+
+    @event_handler("finance", "payment_received")
+    def on_payment_received(self, envelope: dict) -> None:
+        messages.on_payment_received(self.db, envelope["event_id"], envelope["payload"], utcnow())
 
     @event_handler("sales", "order_confirmed")
     def on_order_confirmed(self, envelope: dict) -> None:

@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import PHONE, SCREENSHOTS, assert_all_chinese, yuan
-from tests.support.customer import PASSWORD, car_with_quote, latest_code, ok, sms_sent, staff_world
+from tests.support.customer import PASSWORD, car_with_quote, latest_code, ok, sms_arrived, staff_world
 
 pytestmark = pytest.mark.e2e
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -126,7 +126,7 @@ def test_a_customer_opens_the_link_the_store_sent_and_decides_that_quote_only(st
     expect(counter.locator("#customer-link .hint").last).to_contain_text(f"已发短信至 {mobile[:3]}****{mobile[-4:]}")
     assert_all_chinese(counter, car.quote["number"], name)
     url = link.input_value()
-    assert any(url in message["body"] for message in sms_sent(stack, mobile, "quote_link"))
+    assert any(url in message["body"] for message in sms_arrived(stack, mobile, "quote_ready"))
     page = phone
     page.goto(url)
     expect(page.locator("[data-line]")).to_have_count(3)

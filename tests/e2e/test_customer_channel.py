@@ -1,5 +1,5 @@
 """The customer channel (车主端) through the gateway against the real services, RabbitMQ and PostgreSQL:
-sign-in by one-time code (from the development SMS sink), the customer's own cars, the quote and its
+sign-in by one-time code (as the SMS sandbox received it), the customer's own cars, the quote and its
 per-line decision reaching sales as the staff's does, the car's timeline, and booking a slot."""
 from __future__ import annotations
 

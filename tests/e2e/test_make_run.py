@@ -56,6 +56,7 @@ def test_a_killed_service_is_restarted_and_the_gateway_keeps_answering(vhost, tm
     env.update({"DATA_DIR": str(tmp_path), "AMQP_URI": vhost.uri, "GATEWAY_PORT": str(port),
                 "GATEWAY_HOST": "127.0.0.1", "ADMIN_PASSWORD": "admin-test-Pa55", "GATEWAY_WORKERS": "1",
                 "WECHATPAY_SANDBOX_PORT": str(free_port()), "ALIPAY_SANDBOX_PORT": str(free_port()),
+                "MESSAGING_SANDBOX_PORT": str(free_port()),
                 "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}", "PYTHONUNBUFFERED": "1"})
     subprocess.run([sys.executable, "-m", "services.common.migrate"], cwd=ROOT, env=env, check=True,
                    capture_output=True)

@@ -123,6 +123,7 @@ TABLE = [
     row("GET", "/v1/campaigns/{campaign_id}", MANAGERS),
     row("POST", "/v1/campaigns/{campaign_id}/cancel", MANAGERS),
     row("GET", "/v1/campaigns/{campaign_id}/messages", MANAGERS),
+    row("GET", "/v1/messages", COUNTER, query=S),
     # -- sales: settings and the chain's catalogue
     row("GET", "/v1/sales-settings/{store_id}", STAFF),
     row("PUT", "/v1/sales-settings/{store_id}", MANAGERS, body={"slot_capacity": 4}),

@@ -1,9 +1,8 @@
 """The customer channel's test world: a store, its advisor, a customer with a car checked in and a
 presented three-line quote (set up by staff through the staff API), and the customer's sign-in with
-the code read from the stack's development SMS sink (`DATA_DIR/sms-sink.jsonl`)."""
+the code read from what the stack's SMS sandbox received (deploy/sandboxes/messaging.py)."""
 from __future__ import annotations
 
-import json
 import re
 import time
 import uuid
@@ -80,17 +79,23 @@ def oil_change(stack: Stack, admin: requests.Session) -> str:
     return OIL_CHANGE
 
 
-def sms_sent(stack: Stack, mobile: str, purpose: str) -> list[dict]:
-    """Every message of `purpose` the development SMS sink has 'sent' to this number, oldest first."""
-    sink = stack.log_dir / "sms-sink.jsonl"
-    if not sink.exists():
-        return []
-    lines = [json.loads(line) for line in sink.read_text(encoding="utf-8").splitlines() if line.strip()]
-    return [line for line in lines if line["to"] == mobile and line["purpose"] == purpose]
+def sms_sent(stack: Stack, mobile: str, template: str) -> list[dict]:
+    """Every text of `template` (sign_in, quote_ready …) the SMS sandbox took for this number, oldest first."""
+    reply = requests.get(f"{stack.messaging_url}/sandbox/sms", params={"to": mobile}, timeout=10)
+    return [line for line in ok(reply)["items"] if line["template"] == template]
+
+
+def sms_arrived(stack: Stack, mobile: str, template: str, timeout: float = 15) -> list[dict]:
+    """The texts of `template` to `mobile` once there is one (crm's outbox sends them a moment later)."""
+    deadline = time.monotonic() + timeout
+    while not (found := sms_sent(stack, mobile, template)):
+        assert time.monotonic() < deadline, f"no {template} text sent to {mobile}"
+        time.sleep(0.2)
+    return found
 
 
 def sms_codes(stack: Stack, mobile: str) -> list[str]:
-    """Every sign-in code the development SMS sink has 'sent' to this number, oldest first."""
+    """Every sign-in code the SMS sandbox took for this number, oldest first."""
     return [re.search(r"\d{6}", line["body"]).group() for line in sms_sent(stack, mobile, "sign_in")]
 
 

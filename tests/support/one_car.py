@@ -286,6 +286,10 @@ def one_car(stack, admin, shop: Store, part: str, during: Moment = undisturbed) 
     kinds = {entry["kind"] for entry in history}
     assert {"visit", "delivery", "complaint"} <= kinds, kinds
     assert ok(advisor.get(f"{url}/v1/vehicles/{vehicle['id']}"))["mileage_km"] == 45003
+    eventually(lambda: ok(advisor.get(f"{url}/v1/messages", params={"store_id": shop.id,  # the owner was told
+                                                                    "customer_id": customer["id"]}))["items"],
+               lambda items: {"vehicle_checked_in", "car_ready", "payment_receipt"} <= {m["template"] for m in items},
+               "the owner's check-in, car-ready and payment-receipt messages")
     return {
         "stock": {"on_hand": stock["on_hand"], "reserved": stock["reserved"]},
         "trial_balance": {row["code"]: (row["debit_fen"], row["credit_fen"]) for row in balance["accounts"]},

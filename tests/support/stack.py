@@ -14,7 +14,7 @@ from pathlib import Path
 
 import requests
 
-from deploy.sandboxes import alipay, wechatpay
+from deploy.sandboxes import alipay, messaging, wechatpay
 from services.common.config import SERVICES
 from services.common.migrate import OWNERS, upgrade
 
@@ -41,6 +41,9 @@ class Stack:
         self.alipay_url = f"http://127.0.0.1:{self.alipay_port}"  # the Alipay sandbox, as `make run`
         sandbox_env = {**wechatpay.credentials(log_dir / "wechatpay", self.wechatpay_url),
                        **alipay.credentials(log_dir / "alipay", self.alipay_url)}
+        self.messaging_port = free_port()
+        self.messaging_url = f"http://127.0.0.1:{self.messaging_port}"  # the SMS and WeChat sandbox, as `make run`
+        sandbox_env.update(messaging.credentials(self.messaging_url))
         self.env = {**os.environ, **database_env, "AMQP_URI": amqp_uri, "DATA_DIR": str(log_dir),
                     "ADMIN_PASSWORD": ADMIN_PASSWORD,
                     "JWT_SECRET": "e2e-secret-of-at-least-thirty-two-bytes-" + log_dir.name,
@@ -90,6 +93,10 @@ class Stack:
         """The webhook deliverer (gateway/partners/deliverer.py), as `make run`."""
         self._spawn("webhooks", [sys.executable, "-m", "gateway.partners.deliverer"])
 
+    def start_messaging(self) -> None:
+        self._spawn("messaging", [sys.executable, "-m", "deploy.sandboxes.messaging", "--port",
+                                  str(self.messaging_port)])
+
     def start_gateway(self) -> None:
         self._spawn("gateway", [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py", "gateway.wsgi:app"])
 
@@ -99,6 +106,7 @@ class Stack:
         try:
             self.start_wechatpay()
             self.start_alipay()
+            self.start_messaging()
             for name in SERVICES:
                 self.start_service(name)
             self.start_gateway()

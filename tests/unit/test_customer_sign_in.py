@@ -3,6 +3,8 @@ sent only to a customer's number but answered alike, limited per number and per 
 wrong guesses and renewable after a cool-down; customer and staff tokens refused on each other's routes."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import re
 import time
 from datetime import timedelta
@@ -19,12 +21,21 @@ CUSTOMER = {"id": "01CUSTOMER0000000000000000", "name": "王车主"}
 MOBILE, STRANGER = "13912345678", "13987654321"
 
 
-class Outbox:
-    def __init__(self):
-        self.sent = []
+@dataclass
+class Text:
+    to: str
+    body: str
 
-    def send(self, message) -> None:
-        self.sent.append(message)
+
+class Outbox:
+    """The SMS adapter's place: keeps each text as the customer would read it."""
+
+    def __init__(self):
+        self.sent: list[Text] = []
+
+    def send(self, mobile, template, params, out_id="") -> str:
+        self.sent.append(Text(mobile, template.render(params)))
+        return f"biz-{len(self.sent)}"
 
 
 @pytest.fixture
@@ -142,15 +153,20 @@ def test_a_signature_that_is_not_a_png_is_refused_before_any_call(client):
     assert not [call for call in client.deps.rpc.calls if call[0] == "sales"]
 
 
-QUOTE = {"id": "01QUOTE000000000000000000A", "customer_id": CUSTOMER["id"], "store_id": "s1", "state": "presented"}
+QUOTE = {"id": "01QUOTE000000000000000000A", "customer_id": CUSTOMER["id"], "store_id": "s1", "state": "presented",
+         "number": "Q-0001"}
 
 
 def test_a_link_opens_its_one_quote_until_it_is_revoked(client):
     client.deps.rpc.behaviour[("sales", "get_quote")] = QUOTE
     client.deps.rpc.behaviour[("sales", "customer_quote")] = {"id": QUOTE["id"]}
+    client.deps.rpc.behaviour[("crm", "queue_quote_link")] = {"to_masked": "138****0000"}
     client.deps.rpc.behaviour[("workshop", "customer_quote_findings")] = {"items": []}
     sent = client.simulate_post(f"/v1/quotes/{QUOTE['id']}/customer-link")
     assert sent.status_code == 201 and sent.json["url"].startswith("/m/#/link/")
+    assert sent.json["texted_to"] == "138****0000"
+    queued = next(call[3]["data"] for call in client.deps.rpc.calls if call[1] == "queue_quote_link")
+    assert queued["quote_id"] == QUOTE["id"] and queued["url"].endswith(sent.json["url"])
     secret = sent.json["url"].rsplit("/", 1)[1]
     opened = client.simulate_post("/c/v1/auth/link", json={"token": secret}, headers={"Authorization": ""})
     assert opened.status_code == 200 and opened.json["document_id"] == QUOTE["id"]

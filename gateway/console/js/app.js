@@ -16,6 +16,7 @@ import * as users from "./screens/users.js";
 import * as store from "./screens/store.js";
 import * as payables from "./screens/payables.js";
 import * as partners from "./screens/partners.js";
+import * as messages from "./screens/messages.js";
 
 const FRONT = ["hq_admin", "store_manager", "service_advisor"];
 const SCREENS = {
@@ -26,6 +27,7 @@ const SCREENS = {
   cashier: { module: cashier, roles: ["hq_admin", "store_manager", "cashier"] },
   inventory: { module: inventory, roles: ["hq_admin", "store_manager", "service_advisor"] },
   crm: { module: crm, roles: FRONT },
+  messages: { module: messages, roles: FRONT },
   dashboard: { module: dashboard, roles: ["hq_admin", "store_manager"] },
   approvals: { module: approvals, roles: ["hq_admin", "store_manager"] },
   technicians: { module: technicians, roles: ["hq_admin", "store_manager"] },

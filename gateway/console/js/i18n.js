@@ -496,6 +496,23 @@ const WORDS = {
   upload: ["上传", "Upload"], no_files: ["还没有照片或文件", "No photos or files yet"], open_file: ["打开", "Open"],
   file_image: ["照片", "Photo"], file_video: ["视频", "Video"], file_pdf: ["PDF 文件", "PDF"],
   receipt_files: ["上传送货单或货物照片", "Add the delivery note or photos of the goods"],
+  nav_messages: ["消息记录", "Messages"], message_all: ["全部状态", "Every status"], message_time: ["时间", "Time"],
+  message_to: ["发给", "To"], message_template: ["内容", "Template"], message_channel: ["渠道", "Channel"],
+  message_status: ["状态", "Status"], message_reason: ["失败原因", "Why it failed"], message_retry_at: ["将于此时重试：", "Next try:"],
+  message_queued: ["待发送", "Queued"], message_sent: ["已发送", "Sent"], message_delivered: ["已送达", "Delivered"], message_failed: ["失败", "Failed"],
+  channel_sms: ["短信", "SMS"], channel_wechat: ["公众号", "WeChat"],
+  template_sign_in: ["登录验证码", "Sign-in code"], template_vehicle_checked_in: ["到店接车", "Car checked in"],
+  template_quote_presented: ["报价已出", "Quote ready"], template_quote_ready: ["报价待确认（链接）", "Quote ready (link)"], template_car_ready: ["完工取车", "Car ready"],
+  template_payment_receipt: ["付款回执", "Payment receipt"], template_service_due: ["保养到期提醒", "Service due"],
+  failure_customer_gone: ["客户已注销", "The customer is gone"], failure_no_consent: ["客户未同意接收营销消息", "No marketing consent"],
+  failure_provider_refused: ["短信平台拒绝发送（号码或模板有误）", "The provider refused it"],
+  failure_retries_exhausted: ["短信平台长时间不可用，已停止重试", "The provider stayed down; retries ran out"],
+  failure_undeliverable: ["运营商未能送达（停机、空号等）", "The operator could not deliver it"],
+  failure_provider_down: ["短信平台暂不可用，稍后自动重试", "The provider is down; it will be retried"],
+  failure_wechat_refused: ["公众号发送失败，已改发短信", "WeChat refused it; sent by SMS instead"],
+  error_unknown_message_template: ["没有这个消息模板", "No such message template"],
+  error_message_params_missing: ["消息模板缺少参数：{missing}", "The template is missing: {missing}"],
+  error_sms_unavailable: ["短信平台暂不可用，验证码未发出，请稍后重试", "The SMS provider is unavailable; no code was sent, retry shortly"],
 };
 
 let current = localStorage.getItem("lang") === "en" ? "en" : "zh";

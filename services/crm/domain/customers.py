@@ -20,7 +20,7 @@ from services.common.schemas import page
 from services.common.search import TRIGRAM, contains, starts_with
 from services.common.validators import normalize_mobile, normalize_plate
 
-from ..models import (AuditEntry, CampaignMessage, Complaint, Customer, CustomerTag, FollowUp, HistoryEntry,
+from ..models import (AuditEntry, CampaignMessage, Message, Complaint, Customer, CustomerTag, FollowUp, HistoryEntry,
                       ServiceDue, ServiceOrder, Vehicle)
 from . import membership
 from .common import add_entry
@@ -259,7 +259,7 @@ def erase_customer(session: Session, customer_id: str, now: datetime) -> Custome
     customer.name = ERASED_NAME
     customer.mobile = _placeholder("X", customer.id, 11)
     customer.gender, customer.birthday, customer.notes = "unknown", None, None
-    customer.marketing_consent = False
+    customer.marketing_consent, customer.wechat_openid = False, None
     customer.tags = []
     customer.key_account_owner_id = None
     customer.erased_at = now
@@ -268,6 +268,8 @@ def erase_customer(session: Session, customer_id: str, now: datetime) -> Custome
         vehicle.vin, vehicle.color = None, None
     session.execute(update(CampaignMessage).where(CampaignMessage.customer_id == customer.id)
                     .values(body="[erased]").execution_options(synchronize_session=False))
+    session.execute(update(Message).where(Message.customer_id == customer.id)  # they named plates and links
+                    .values(params={}).execution_options(synchronize_session=False))
     session.execute(update(FollowUp).where(FollowUp.customer_id == customer.id)
                     .values(comment=None).execution_options(synchronize_session=False))
     session.execute(update(HistoryEntry).where(HistoryEntry.customer_id == customer.id,

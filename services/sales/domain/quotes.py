@@ -19,6 +19,7 @@ from services.common.db import utcnow
 from services.common.errors import Conflict, Forbidden, Invalid, NotFound
 from services.common.ids import new_id as _new_id
 from services.common.money import to_qty
+from services.common.outbox import record_event
 from services.common.periods import period_of, periods
 from services.common.policy import MANAGERS
 from services.common.schemas import page
@@ -501,6 +502,10 @@ def present(session: Session, caller: Caller, quote_id: str) -> Quote:
     settings = settings_of(session, quote.store_id)
     quote.state, quote.presented_at = "presented", utcnow()
     quote.valid_until = quote.presented_at + timedelta(days=settings.quote_valid_days)
+    record_event(session, "quote_presented", {
+        "quote_id": quote.id, "quote_number": quote.number, "store_id": quote.store_id,
+        "customer_id": quote.customer_id, "total_fen": quote.total_fen,
+        "presented_at": quote.presented_at.isoformat()}, store_id=quote.store_id)
     return quote
 
 

@@ -5,6 +5,7 @@ import { dateTime, endOfLocalDay, toFen, yuan } from "../format.js";
 import { historySummary, t } from "../i18n.js";
 import { badge, busy, field, fill, form, h, input, select, showError, table, tabbed, values } from "../ui.js";
 import { filesCard } from "../files.js";
+import { messageRow } from "./messages.js";
 import { searchCard } from "./reception.js";
 
 const UPCOMING_DAYS = 7;
@@ -26,10 +27,11 @@ function customerTab(ctx) {
 async function show360(panel, ctx, customerId) {
   fill(panel, h("p", { class: "hint", text: t("loading") }));
   try {
-    const [customer, history, cards] = await Promise.all([
+    const [customer, history, cards, messages] = await Promise.all([
       api.get(`/v1/customers/${customerId}`),
       api.get(`/v1/customers/${customerId}/history`, { limit: 100 }),
-      api.get("/v1/member-cards", { customer_id: customerId }).catch(() => ({ items: [] }))]);
+      api.get("/v1/member-cards", { customer_id: customerId }).catch(() => ({ items: [] })),
+      api.get("/v1/messages", { customer_id: customerId, limit: 20 }).catch(() => ({ items: [] }))]);
     const storeName = (id) => ctx.stores.find((s) => s.id === id)?.name ?? "";
     fill(panel,
       h("h2", { text: `${customer.name} · ${customer.mobile ?? ""}` }),
@@ -40,6 +42,9 @@ async function show360(panel, ctx, customerId) {
       h("h3", { text: t("member_cards") }),
       cards.items.length ? h("ul", { class: "list" }, cards.items.map((c) => h("li", {}, `${c.number} · ${t(`card_${c.kind}`)} · ${c.kind === "stored_value" ? yuan(c.balance_fen) : c.package_name}`)))
         : h("p", { class: "hint", text: t("none") }),
+      h("h3", { text: t("nav_messages") }),
+      messages.items.length ? h("div", { id: "customer-messages" }, table([["message_time"], ["message_template"], ["message_channel"], ["message_status"], ["message_reason"]],
+        messages.items.map((m) => messageRow(m, ctx.tz)))) : h("p", { class: "hint", text: t("none") }),
       h("h3", { text: t("history") }),
       h("ul", { class: "list timeline", id: "timeline" }, history.items.map((entry) => h("li", {},
         h("b", { text: dateTime(entry.occurred_at, ctx.tz) }), ` · ${storeName(entry.store_id)} · `, badge(t(`history_${entry.kind}`)),

@@ -1,0 +1,201 @@
+"""A local sandbox of the two message providers, as their documentation specifies them, in one process.
+
+Alibaba Cloud SMS (dysmsapi 2017-05-25, RPC style, `GET /`):
+- `Action=SendSms` (PhoneNumbers, SignName, TemplateCode, TemplateParam, OutId) → `{Code: OK, BizId}`;
+- `Action=QuerySendDetails` (PhoneNumber, BizId, SendDate) → `SmsSendDetailDTOs` with SendStatus
+  1 (waiting for the receipt), 2 (failed, ErrCode) or 3 (delivered, ErrCode DELIVERED).
+Every request must carry the known AccessKeyId, a fresh SignatureNonce, a Timestamp within 15 minutes
+and the HMAC-SHA1 `Signature` over its parameters (`SignatureDoesNotMatch` otherwise), computed with the
+adapter's `signature`, which Alibaba Cloud's published example pins (tests/integration/test_messaging_sandbox.py).
+Registered templates are the suite's (services/common/messaging/templates.py); a missing parameter is refused.
+
+WeChat official account (`/cgi-bin/...`): `GET /cgi-bin/token` (client_credential) → access_token for
+7200 s; `POST /cgi-bin/message/template/send?access_token=` → `{errcode: 0, msgid}` (40001 for an unknown
+token, 40037 for an unknown template, 43004 for an openid that does not follow the account).
+
+Control endpoints for tests (not part of either provider):
+- `GET /sandbox/sms?to=` and `GET /sandbox/wechat?touser=`: what was sent, oldest first;
+- `POST /sandbox/fail` `{provider: sms|wechat, down: bool, undeliverable: [mobile…], unfollowed: [openid…]}`:
+  `down` answers every call with 503 (Alibaba Cloud `ServiceUnavailable`, WeChat errcode -1); an
+  undeliverable mobile's receipt says failed (`MOBILE_NOT_ON_SERVICE`); an unfollowed openid is refused.
+
+`python -m deploy.sandboxes.messaging [--port MESSAGING_SANDBOX_PORT]`; `credentials(url)` is the
+environment the gateway and crm need to talk to it.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import threading
+import time
+from datetime import UTC, datetime
+from urllib.parse import parse_qsl
+from wsgiref.simple_server import make_server
+
+from services.common.messaging.sms import signature
+from services.common.messaging.templates import TEMPLATES
+
+from .wechatpay import _QuietHandler, _reply, _ThreadingServer
+
+ACCESS_KEY_ID = "LTAI5tSandboxMessages"
+ACCESS_KEY_SECRET = "sandbox-secret-not-for-production"
+WECHAT_APPID = "wxsandboxmp000001"
+WECHAT_SECRET = "sandbox-mp-secret"
+CLOCK_SKEW = 900
+SMS_TEMPLATES = {t.sms_code: t for t in TEMPLATES.values()}
+WECHAT_TEMPLATES = {t.wechat_id: t for t in TEMPLATES.values()}
+
+
+def port() -> int:
+    """Where `make run` serves the sandbox (`MESSAGING_SANDBOX_PORT`)."""
+    return int(os.environ.get("MESSAGING_SANDBOX_PORT", "8093"))
+
+
+def credentials(base_url: str) -> dict[str, str]:
+    return {"ALIYUN_SMS_ENDPOINT": base_url, "ALIYUN_SMS_ACCESS_KEY_ID": ACCESS_KEY_ID,
+            "ALIYUN_SMS_ACCESS_KEY_SECRET": ACCESS_KEY_SECRET, "WECHAT_MP_BASE_URL": base_url,
+            "WECHAT_MP_APPID": WECHAT_APPID, "WECHAT_MP_SECRET": WECHAT_SECRET}
+
+
+class Sandbox:
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.sms: list[dict] = []
+        self.wechat: list[dict] = []
+        self.nonces: set[str] = set()
+        self.tokens: set[str] = set()
+        self.down = {"sms": False, "wechat": False}
+        self.undeliverable: set[str] = set()
+        self.unfollowed: set[str] = set()
+
+    def __call__(self, environ, start_response):
+        method, path = environ["REQUEST_METHOD"], environ.get("PATH_INFO", "")
+        query = dict(parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True))
+        body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0)).decode()
+        try:
+            if path.startswith("/sandbox/"):
+                status, answer = self.control(method, path, query, json.loads(body or "{}"))
+            elif path.startswith("/cgi-bin/"):
+                status, answer = self.wechat_api(method, path, query, json.loads(body or "{}"))
+            else:
+                status, answer = self.sms_api(query)
+        except (ValueError, KeyError, TypeError) as exc:
+            status, answer = 400, {"Code": "isv.INVALID_PARAMETERS", "Message": f"参数错误: {exc}"}
+        return _reply(start_response, status, json.dumps(answer, ensure_ascii=False), {})
+
+    # -- Alibaba Cloud SMS ------------------------------------------------------------------------
+    def sms_api(self, query: dict) -> tuple[int, dict]:
+        if self.down["sms"]:
+            return 503, {"Code": "ServiceUnavailable", "Message": "The request has failed due to a temporary failure."}
+        refused = self.authenticate(query)
+        if refused:
+            return 400, {"Code": refused, "Message": refused, "RequestId": secrets.token_hex(8)}
+        if query.get("Action") == "SendSms":
+            return self.send_sms(query)
+        if query.get("Action") == "QuerySendDetails":
+            return 200, self.details(query)
+        return 404, {"Code": "InvalidAction.NotFound", "Message": "Specified api is not found."}
+
+    def authenticate(self, query: dict) -> str | None:
+        given = query.pop("Signature", "")
+        if query.get("AccessKeyId") != ACCESS_KEY_ID:
+            return "InvalidAccessKeyId.NotFound"
+        stamp = datetime.strptime(query.get("Timestamp", ""), "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+        if abs(time.time() - stamp.timestamp()) > CLOCK_SKEW:
+            return "InvalidTimeStamp.Expired"
+        if not secrets.compare_digest(given, signature("GET", query, ACCESS_KEY_SECRET)):
+            return "SignatureDoesNotMatch"
+        with self.lock:
+            if query.get("SignatureNonce") in self.nonces:
+                return "SignatureNonceUsed"
+            self.nonces.add(query["SignatureNonce"])
+        return None
+
+    def send_sms(self, query: dict) -> tuple[int, dict]:
+        template = SMS_TEMPLATES.get(query.get("TemplateCode", ""))
+        mobile = query.get("PhoneNumbers", "")
+        if template is None:
+            return 200, {"Code": "isv.SMS_TEMPLATE_ILLEGAL", "Message": "模板不存在"}
+        if not query.get("SignName"):
+            return 200, {"Code": "isv.SMS_SIGNATURE_ILLEGAL", "Message": "签名不合法"}
+        if not (len(mobile) == 11 and mobile.isdigit() and mobile.startswith("1")):
+            return 200, {"Code": "isv.MOBILE_NUMBER_ILLEGAL", "Message": "手机号码格式错误"}
+        params = json.loads(query.get("TemplateParam") or "{}")
+        if set(template.params) - set(params):
+            return 200, {"Code": "isv.TEMPLATE_MISSING_PARAMETERS", "Message": "模板缺少变量"}
+        biz_id = f"{secrets.randbelow(10 ** 6):06d}^{secrets.randbelow(10 ** 10):010d}"
+        failed = mobile in self.undeliverable
+        record = {"biz_id": biz_id, "to": mobile, "template": template.key, "template_code": template.sms_code,
+                  "params": params, "out_id": query.get("OutId", ""),
+                  "body": f"【{query['SignName']}】{template.render({k: str(v) for k, v in params.items()})}",
+                  "send_status": 2 if failed else 3, "err_code": "MOBILE_NOT_ON_SERVICE" if failed else "DELIVERED",
+                  "send_date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")}
+        with self.lock:
+            self.sms.append(record)
+        return 200, {"Code": "OK", "Message": "OK", "BizId": biz_id, "RequestId": secrets.token_hex(8)}
+
+    def details(self, query: dict) -> dict:
+        found = [r for r in self.sms if r["to"] == query.get("PhoneNumber") and r["biz_id"] == query.get("BizId")]
+        return {"Code": "OK", "Message": "OK", "TotalCount": len(found), "SmsSendDetailDTOs": {"SmsSendDetailDTO": [
+            {"PhoneNum": r["to"], "SendStatus": r["send_status"], "ErrCode": r["err_code"],
+             "TemplateCode": r["template_code"], "Content": r["body"], "SendDate": r["send_date"],
+             "ReceiveDate": r["send_date"], "OutId": r["out_id"]} for r in found]}}
+
+    # -- WeChat official account ------------------------------------------------------------------
+    def wechat_api(self, method: str, path: str, query: dict, data: dict) -> tuple[int, dict]:
+        if self.down["wechat"]:
+            return 503, {"errcode": -1, "errmsg": "system error"}
+        if method == "GET" and path == "/cgi-bin/token":
+            if query.get("grant_type") != "client_credential" or query.get("appid") != WECHAT_APPID:
+                return 200, {"errcode": 40013, "errmsg": "invalid appid"}
+            if query.get("secret") != WECHAT_SECRET:
+                return 200, {"errcode": 40125, "errmsg": "invalid appsecret"}
+            token = secrets.token_urlsafe(48)
+            with self.lock:
+                self.tokens.add(token)
+            return 200, {"access_token": token, "expires_in": 7200}
+        if method == "POST" and path == "/cgi-bin/message/template/send":
+            if query.get("access_token") not in self.tokens:
+                return 200, {"errcode": 40001, "errmsg": "invalid credential, access_token is invalid or not latest"}
+            template = WECHAT_TEMPLATES.get(data.get("template_id", ""))
+            if template is None:
+                return 200, {"errcode": 40037, "errmsg": "invalid template_id"}
+            if data.get("touser") in self.unfollowed or not str(data.get("touser", "")).startswith("o"):
+                return 200, {"errcode": 43004, "errmsg": "require subscribe"}
+            params = {name: value["value"] for name, value in data.get("data", {}).items()}
+            msgid = secrets.randbelow(10 ** 12)
+            with self.lock:
+                self.wechat.append({"msgid": msgid, "touser": data["touser"], "template": template.key,
+                                    "params": params, "url": data.get("url"), "body": template.render(params)})
+            return 200, {"errcode": 0, "errmsg": "ok", "msgid": msgid}
+        return 404, {"errcode": 40066, "errmsg": "invalid url"}
+
+    # -- tests' side ------------------------------------------------------------------------------
+    def control(self, method: str, path: str, query: dict, data: dict) -> tuple[int, dict]:
+        if method == "GET" and path == "/sandbox/sms":
+            return 200, {"items": [r for r in self.sms if query.get("to") in (None, r["to"])]}
+        if method == "GET" and path == "/sandbox/wechat":
+            return 200, {"items": [r for r in self.wechat if query.get("touser") in (None, r["touser"])]}
+        if method == "POST" and path == "/sandbox/fail":
+            with self.lock:
+                self.down[data.get("provider", "sms")] = bool(data.get("down"))
+                self.undeliverable.update(data.get("undeliverable", []))
+                self.unfollowed.update(data.get("unfollowed", []))
+            return 200, {"down": self.down}
+        return 404, {"code": "not_found"}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Alibaba Cloud SMS and WeChat official-account sandbox")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=port())
+    args = parser.parse_args()
+    with make_server(args.host, args.port, Sandbox(), server_class=_ThreadingServer,
+                     handler_class=_QuietHandler) as server:
+        server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,296 @@
+"""Messages to car owners (crm's outbox): a template and its parameters queued in the transaction that
+decided it, once per cause (`dedupe_key`), sent later by the timer outside any transaction.
+
+Rules: transactional messages (steps of the customer's car, links, receipts) always go; marketing ones
+need the customer's consent (checked again at send time) and wait out the store's quiet hours
+(21:00–08:00 local). A provider that is down is tried again with growing delays; a refusal by WeChat
+(the customer no longer follows the account) falls back to SMS; a refusal by SMS fails the message with
+the provider's code. Delivery comes from the provider's receipt. A message is claimed with a
+conditional UPDATE that moves its `next_attempt_at` past a lease, so replicas never send it twice at once
+and one whose sender died is tried again after the lease.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from services.common.context import Caller
+from services.common.errors import Invalid
+from services.common.messaging.templates import TEMPLATES
+from services.common.money import format_yuan
+from services.common.policy import sees_every_store
+from services.common.validators import mask_mobile
+
+from ..models import Customer, Message, ServiceDue, Vehicle
+from .common import keyset_page, resolve_customer, store_settings, zone
+from .reminders import intervals
+
+QUIET_FROM, QUIET_UNTIL = time(21), time(8)
+LEASE = timedelta(minutes=2)
+RECEIPT_EVERY = timedelta(seconds=5)
+RECEIPT_FOR = timedelta(hours=24)
+"""After this long without a receipt the provider will not send one; the message stays `sent`."""
+BATCH = 50
+SECRET_PARAMS = frozenset({"url", "code"})
+LINK_GRACE = timedelta(minutes=2)
+"""How long "your quote is ready" waits for the advisor's link to come with it."""
+DUE_NOTICE = timedelta(days=7)
+"""A service-due reminder goes this long before the car is due."""
+FAILURE_CODES = ("customer_gone", "no_consent", "provider_refused", "retries_exhausted", "undeliverable",
+                 "provider_down", "wechat_refused")
+METHOD_NAMES = {"cash": "现金", "card": "银行卡", "wechat": "微信支付", "alipay": "支付宝", "stored_value": "储值卡",
+                "package": "套餐卡"}
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A claimed message as the sender needs it (plain data: no session is open while it goes out)."""
+    id: str
+    channel: str
+    template: str
+    params: dict
+    mobile: str | None
+    openid: str | None
+    sent_on: date | None = None
+    provider_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the provider answered: `sent` (with its id), `down` (try again) or `refused`; `detail` is the
+    provider's own code."""
+    result: str
+    provider_id: str | None = None
+    detail: str | None = None
+
+
+# -- queueing ------------------------------------------------------------------------------------
+def queue(session: Session, *, customer_id: str, store_id: str | None, template: str, params: dict[str, str],
+          dedupe_key: str, now: datetime, not_before: datetime | None = None) -> Message | None:
+    """A message for the customer (the live record a merged id stands for), once per `dedupe_key`;
+    None for a customer who is gone (erased or unknown)."""
+    known = TEMPLATES.get(template)
+    if known is None:
+        raise Invalid("Unknown template.", fields={"template": [f"One of {', '.join(TEMPLATES)}."]},
+                      code="unknown_message_template", params={"template": template})
+    missing = sorted(set(known.params) - set(params))
+    if missing:
+        raise Invalid("Parameters missing.", fields={"params": [f"Missing: {', '.join(missing)}."]},
+                      code="message_params_missing", params={"missing": missing})
+    existing = session.scalar(select(Message).where(Message.dedupe_key == dedupe_key))
+    if existing is not None:
+        return existing
+    customer = resolve_customer(session, customer_id)
+    if customer is None or customer.erased_at is not None:
+        return None
+    message = Message(customer_id=customer.id, store_id=store_id, template=template,
+                      params={name: str(params[name]) for name in known.params}, marketing=known.marketing,
+                      channel="wechat" if customer.wechat_openid else "sms", status="queued", attempts=0,
+                      next_attempt_at=not_before or now, dedupe_key=dedupe_key, created_at=now)
+    try:
+        with session.begin_nested():
+            session.add(message)
+    except IntegrityError:  # the same cause queued at the same moment by another worker
+        return session.scalar(select(Message).where(Message.dedupe_key == dedupe_key))
+    return message
+
+
+def _plate(session: Session, vehicle_id: str | None) -> str | None:
+    vehicle = session.get(Vehicle, vehicle_id) if vehicle_id else None
+    return vehicle.plate if vehicle is not None else None
+
+
+def on_checked_in(session: Session, event_id: str, payload: dict, now: datetime) -> None:
+    plate = _plate(session, payload.get("vehicle_id"))
+    if plate:
+        queue(session, customer_id=payload["customer_id"], store_id=payload["store_id"],
+              template="vehicle_checked_in", params={"plate": plate}, dedupe_key=f"event:{event_id}", now=now)
+
+
+def on_work_completed(session: Session, event_id: str, payload: dict, now: datetime) -> None:
+    plate = _plate(session, payload.get("vehicle_id"))
+    if plate:
+        queue(session, customer_id=payload["customer_id"], store_id=payload["store_id"], template="car_ready",
+              params={"plate": plate}, dedupe_key=f"event:{event_id}", now=now)
+
+
+def on_quote_presented(session: Session, event_id: str, payload: dict, now: datetime) -> None:
+    """"Your quote is ready", held back `LINK_GRACE`: a link the advisor sends meanwhile takes its place
+    (`queue_quote_link`); none is queued when a link already went out."""
+    key = f"quote:{payload['quote_id']}"
+    if session.scalar(select(Message.id).where(Message.dedupe_key.like(f"{key}:link:%")).limit(1)):
+        return
+    queue(session, customer_id=payload["customer_id"], store_id=payload["store_id"], template="quote_presented",
+          params={"number": payload["quote_number"], "total": format_yuan(payload["total_fen"])},
+          dedupe_key=key, now=now, not_before=now + LINK_GRACE)
+
+
+def queue_quote_link(session: Session, *, quote_id: str, link_id: str, customer_id: str, store_id: str | None,
+                     params: dict[str, str], now: datetime) -> Message | None:
+    """The quote's link: it becomes the "quote ready" message if that one has not gone out yet, else its own."""
+    waiting = session.scalar(select(Message).where(Message.dedupe_key == f"quote:{quote_id}",
+                                                   Message.status == "queued", Message.attempts == 0)
+                             .with_for_update())
+    if waiting is not None:
+        waiting.template, waiting.next_attempt_at = "quote_ready", now
+        waiting.params = {name: str(params[name]) for name in TEMPLATES["quote_ready"].params}
+        waiting.dedupe_key = f"quote:{quote_id}:link:{link_id}"
+        return waiting
+    return queue(session, customer_id=customer_id, store_id=store_id, template="quote_ready", params=params,
+                 dedupe_key=f"quote:{quote_id}:link:{link_id}", now=now)
+
+
+def on_payment_received(session: Session, event_id: str, payload: dict, now: datetime) -> None:
+    params = {"amount": format_yuan(payload["amount_fen"]),
+              "method": METHOD_NAMES.get(payload["method"], payload["method"]),
+              "due": format_yuan(payload.get("due_fen") or 0)}
+    queue(session, customer_id=payload["customer_id"], store_id=payload["store_id"], template="payment_receipt",
+          params=params, dedupe_key=f"event:{event_id}", now=now)
+
+
+def queue_service_due(session: Session, now: datetime) -> int:
+    """A service-due reminder (marketing) for each car due within `DUE_NOTICE` whose owner consents, once
+    per due date (a due moved by the next service is a new reminder). Answers how many were queued."""
+    horizon = now.date() + DUE_NOTICE
+    dues = session.execute(select(ServiceDue, Vehicle.plate)
+                           .join(Vehicle, Vehicle.id == ServiceDue.vehicle_id)
+                           .join(Customer, Customer.id == ServiceDue.customer_id)
+                           .where(ServiceDue.due_on <= horizon, ServiceDue.due_on >= now.date() - timedelta(days=1),
+                                  Customer.marketing_consent.is_(True), Customer.erased_at.is_(None))
+                           .order_by(ServiceDue.due_on).limit(BATCH * 10)).all()
+    keys = {f"due:{due.id}:{due.due_on.isoformat()}": (due, plate) for due, plate in dues}
+    known = set(session.scalars(select(Message.dedupe_key).where(Message.dedupe_key.in_(keys)))) if keys else set()
+    names = intervals(session)
+    for key, (due, plate) in keys.items():
+        if key not in known:
+            queue(session, customer_id=due.customer_id, store_id=due.store_id, template="service_due",
+                  params={"plate": plate, "service": names.get(due.service_type, (due.service_type,))[0],
+                          "due_on": due.due_on.isoformat()}, dedupe_key=key, now=now)
+    return len(keys) - len(known)
+
+
+# -- sending (the timer) -------------------------------------------------------------------------
+def quiet_until(moment: datetime, time_zone: str | None) -> datetime | None:
+    """When the store's quiet hours end, if `moment` falls in them (else None)."""
+    local = moment.astimezone(zone(time_zone))
+    if QUIET_UNTIL <= local.time() < QUIET_FROM:
+        return None
+    day = local.date() + timedelta(days=1 if local.time() >= QUIET_FROM else 0)
+    return datetime.combine(day, QUIET_UNTIL, tzinfo=zone(time_zone))
+
+
+def claim_due(session: Session, now: datetime) -> list[Outgoing]:
+    """Queued messages whose time has come, each claimed for `LEASE` (one attempt counted); marketing
+    without consent fails here, marketing in quiet hours is put off to their end."""
+    claimed = []
+    due = session.scalars(select(Message).where(Message.status == "queued", Message.next_attempt_at <= now)
+                          .order_by(Message.next_attempt_at).limit(BATCH)).all()
+    for message in due:
+        customer = session.get(Customer, message.customer_id)
+        if customer is None or customer.erased_at is not None:
+            _finish(session, message, "failed", "customer_gone")
+            continue
+        if message.marketing and not customer.marketing_consent:
+            _finish(session, message, "failed", "no_consent")
+            continue
+        later = quiet_until(now, store_settings(session, message.store_id).time_zone) if message.marketing else None
+        if later is not None:
+            message.next_attempt_at = later
+            continue
+        taken = session.execute(update(Message).where(Message.id == message.id, Message.status == "queued",
+                                                      Message.next_attempt_at == message.next_attempt_at)
+                                .values(next_attempt_at=now + LEASE, attempts=Message.attempts + 1)
+                                .execution_options(synchronize_session=False)).rowcount
+        if taken:
+            claimed.append(Outgoing(message.id, message.channel, message.template, dict(message.params),
+                                    customer.mobile, customer.wechat_openid))
+    return claimed
+
+
+def record_outcome(session: Session, message_id: str, outcome: Outcome, now: datetime,
+                   retry_delays: tuple[float, ...]) -> None:
+    message = session.get(Message, message_id, with_for_update=True)
+    if message is None or message.status != "queued":
+        return
+    if outcome.result == "sent":
+        message.status, message.provider_id, message.sent_at = "sent", outcome.provider_id, now
+        message.params = _without_secrets(message.params)
+        message.failure_code = message.failure_detail = None
+        message.next_attempt_at = now + RECEIPT_EVERY if message.channel == "sms" else None
+    elif outcome.result == "refused" and message.channel == "wechat":
+        message.channel, message.next_attempt_at = "sms", now  # no longer a follower: by text instead
+        message.failure_code, message.failure_detail = "wechat_refused", outcome.detail
+    elif outcome.result == "refused":
+        _finish(session, message, "failed", "provider_refused", outcome.detail)
+    elif message.attempts > len(retry_delays):
+        _finish(session, message, "failed", "retries_exhausted", outcome.detail)
+    else:
+        message.next_attempt_at = now + timedelta(seconds=retry_delays[message.attempts - 1])
+        message.failure_code, message.failure_detail = "provider_down", outcome.detail
+
+
+def _without_secrets(params: dict) -> dict:
+    """A link carries the customer's secret: crm keeps it only until the message is out."""
+    return {name: ("" if name in SECRET_PARAMS else value) for name, value in params.items()}
+
+
+def _finish(session: Session, message: Message, status: str, code: str, detail: str | None = None) -> None:
+    message.status, message.next_attempt_at = status, None
+    message.params = _without_secrets(message.params)
+    message.failure_code, message.failure_detail = code, (detail or None) and detail[:100]
+
+
+def receipts_due(session: Session, now: datetime) -> list[Outgoing]:
+    """Sent texts whose receipt is to be asked for now (each put off by `RECEIPT_EVERY` meanwhile)."""
+    due = session.execute(select(Message, Customer.mobile).join(Customer, Customer.id == Message.customer_id)
+                          .where(Message.status == "sent", Message.channel == "sms", Message.next_attempt_at <= now)
+                          .order_by(Message.next_attempt_at).limit(BATCH)).all()
+    asked = []
+    for message, mobile in due:
+        if message.sent_at is None or now - message.sent_at > RECEIPT_FOR or not mobile:
+            message.next_attempt_at = None
+            continue
+        message.next_attempt_at = now + RECEIPT_EVERY
+        asked.append(Outgoing(message.id, "sms", message.template, {}, mobile, None,
+                              message.sent_at.astimezone(zone(None)).date(), message.provider_id))
+    return asked
+
+
+def record_receipt(session: Session, message_id: str, status: str, code: str | None, now: datetime) -> None:
+    message = session.get(Message, message_id)
+    if message is None or message.status != "sent" or status == "pending":
+        return
+    if status == "delivered":
+        message.status, message.delivered_at, message.next_attempt_at = "delivered", now, None
+    else:
+        _finish(session, message, "failed", "undeliverable", code)
+
+
+# -- reading ---------------------------------------------------------------------------------------
+def list_messages(session: Session, filters: dict, caller: Caller) -> dict:
+    query = select(Message)
+    if filters.get("store_id"):
+        caller.require_store(filters["store_id"])
+        query = query.where(Message.store_id == filters["store_id"])
+    elif not sees_every_store(caller):
+        query = query.where(Message.store_id.in_(sorted(caller.store_ids)))
+    for name in ("customer_id", "status", "template"):
+        if filters.get(name):
+            query = query.where(getattr(Message, name) == filters[name])
+    if filters.get("cursor"):
+        query = query.where(Message.id < filters["cursor"])
+    rows = session.scalars(query.order_by(Message.id.desc()).limit(filters["limit"] + 1)).all()
+    return keyset_page(list(rows), filters["limit"], key=lambda m: m.id)
+
+
+def recipients(session: Session, messages: list[Message]) -> dict[str, tuple[str, str | None]]:
+    """Each message's customer: (name, masked mobile)."""
+    ids = {m.customer_id for m in messages}
+    rows = session.execute(select(Customer.id, Customer.name, Customer.mobile, Customer.erased_at)
+                           .where(Customer.id.in_(ids))) if ids else []
+    return {cid: (name, None if erased else mask_mobile(mobile)) for cid, name, mobile, erased in rows}
+
