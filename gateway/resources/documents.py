@@ -62,11 +62,12 @@ class Printout(Resource):
         return dataclasses.replace(sheet, findings=printed_findings(findings, photos))
 
     def photo_bytes(self, attachment: dict) -> bytes | None:
-        """An image attachment's thumbnail bytes to print (None for a video, a PDF or a file no longer stored)."""
-        if not attachment.get("thumbnail_key"):
+        """An image attachment's thumbnail bytes to print, the photo itself while its thumbnail is being made
+        (None for a video, a PDF or a file no longer stored)."""
+        if attachment.get("kind") != "image":
             return None
         try:
-            with self.deps.storage.open(attachment["thumbnail_key"]) as stored:
+            with self.deps.storage.open(attachment.get("thumbnail_key") or attachment["storage_key"]) as stored:
                 return stored.read()
         except FileNotFoundError:
             log.warning("a finding's photo is no longer stored", extra={"attachment_id": attachment["id"]})

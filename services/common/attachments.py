@@ -167,7 +167,7 @@ class QuotePhotoOut(AttachmentOut):
     url = fields.Function(lambda row: f"/c/v1/quotes/{row['quote_id']}/attachments/{row['id']}")
     thumbnail_url = fields.Function(
         lambda row: f"/c/v1/quotes/{row['quote_id']}/attachments/{row['id']}/thumbnail"
-        if row.get("thumbnail_key") else None, allow_none=True)
+        if row.get("kind") == "image" else None, allow_none=True)
 
 
 class StoredAttachmentOut(AttachmentOut):
