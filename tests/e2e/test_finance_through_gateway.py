@@ -306,7 +306,8 @@ def test_commission_split_60_40_and_kpis_for_a_fresh_store(stack, vhost, admin):
         "to": (day + timedelta(days=1)).isoformat(),
         "group": "day"}).json()["items"]
     assert [(row["period"], row["car_count"], row["sales_fen"], row["parts_cost_fen"]) for row in trend] == [
-        (day.isoformat(), 1, 46_243, 14_500)]
+        ((day - timedelta(days=1)).isoformat(), 0, 0, 0), (day.isoformat(), 1, 46_243, 14_500),
+        ((day + timedelta(days=1)).isoformat(), 0, 0, 0)]  # the days around it shown, as zero
     pnl = boss.get(f"{stack.url}/v1/reports/pnl", params={"store_id": shop["id"], "month": month}).json()
     assert pnl["net_revenue_fen"] == 46_243 and pnl["cogs_fen"] == 14_500 and pnl["gross_profit_fen"] == 31_743
     assert till.get(f"{stack.url}/v1/reports/pnl", params={"store_id": shop["id"], "month": month}).status_code == 403
