@@ -376,6 +376,10 @@ class StoreMonthQuery(MonthQuery):
     store_id = fields.String(required=True)
 
 
+TREND_DAYS = {"day": 366, "week": 5 * 366, "month": 20 * 366}
+"""The longest range of a trend by each period (every period is a row, the empty ones too)."""
+
+
 class PeriodQuery(Schema):
     store_id = fields.String(metadata={"description": "None: the caller's stores (HQ: every store)."})
     from_ = fields.Date(required=True, data_key="from")
@@ -389,6 +393,9 @@ class PeriodQuery(Schema):
     def _order(self, data, **_):
         if data.get("from_") and data.get("to") and data["from_"] > data["to"]:
             raise ValidationError("Must not be before from.", "to")
+        longest = TREND_DAYS.get(data.get("group", "store"))
+        if longest and data.get("from_") and data.get("to") and (data["to"] - data["from_"]).days >= longest:
+            raise ValidationError(f"At most {longest} days for a trend by {data['group']}.", "to")
 
 
 class KpiQuery(PeriodQuery):

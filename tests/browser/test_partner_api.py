@@ -66,7 +66,7 @@ def test_the_manager_makes_and_revokes_a_key_and_watches_a_webhook(console, stac
         expect(delivery).to_contain_text("已送达")
         expect(delivery).to_contain_text("200")
         console.shot(manager, "webhook-deliveries")
-        assert_all_chinese(manager, shop.login["store_manager"], name, receiver.url)
+        assert_all_chinese(manager, shop.login["store_manager"], name, receiver.url, secret[:12])
         delivery.get_by_role("button", name="重新投递").click()
         deadline = time.monotonic() + 30
         while len(receiver.of(event_id)) < 2:

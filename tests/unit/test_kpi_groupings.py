@@ -141,3 +141,14 @@ def test_a_comparison_is_of_known_periods_over_the_whole_range(app, chain, param
     reply = app.simulate_get("/v1/reports/kpis", params={"from": "2026-11-23", "to": "2026-12-06", **params},
                              headers=manager)
     assert reply.status_code == 422 and field in reply.json["error"]["fields"], reply.text
+
+
+@pytest.mark.parametrize("group, first", [("day", "2025-12-05"), ("week", "2021-12-01"), ("month", "0460-07-15")])
+def test_a_trend_is_refused_over_a_range_with_too_many_periods(app, chain, group, first):
+    """Every period of a trend is a row (empty ones too): a range of centuries by day is a 422, not a
+    finance service busy for minutes."""
+    _, manager = chain
+    reply = app.simulate_get("/v1/reports/kpis", params={"from": first, "to": "2026-12-06", "group": group},
+                             headers=manager)
+    assert reply.status_code == 422 and "to" in reply.json["error"]["fields"], reply.text
+    assert app.deps.rpc.calls == [] or all(call[1] != "kpis" for call in app.deps.rpc.calls)

@@ -601,6 +601,7 @@ const FIELD_MESSAGES = [
   [/^Longer than maximum length (\d+)\.$/, "最多 $1 个字符"],
   [/^Must be one of: .*\.$/, "不是可选的值"],
   [/^Unknown field\.$/, "多余的字段"],
+  [/^At most (\d+) days for a trend by (day|week|month)\.$/, "走势最多覆盖 $1 天，请缩短日期范围或按更长的周期查看"],
   [/^Not a phone number: .*$/, "不是有效的电话：手机号、带区号的座机（如 020-88886666）或 400/800 号码"],
   [/^3-50 letters, digits, dot, dash or underscore\.$/, "3 到 50 个字母、数字、点、横线或下划线"],
 ];
