@@ -26,7 +26,7 @@ RPC_TIMEOUT = 3  # the stack's (tests/support/stack.py)
 SLACK = 2  # seconds beyond RPC_TIMEOUT an answer may take: connecting to another node first
 PROBE_SECONDS = 5  # requests are made one after another at least this long after the kill, until one succeeds
 
-pytestmark = [pytest.mark.faults, pytest.mark.skipif(
+pytestmark = [pytest.mark.faults, pytest.mark.cluster, pytest.mark.skipif(
     not (RABBITMQ_BIN / "rabbitmq-server").exists(), reason=f"no rabbitmq-server in {RABBITMQ_BIN} for private nodes")]
 
 
