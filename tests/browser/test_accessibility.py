@@ -54,7 +54,8 @@ def small_targets(page: Page) -> list[str]:
     """The visible buttons, links, fields and operable items of the screen (not the top bar) that a
     finger hits on a surface less than 44 px high."""
     return page.evaluate("""() => [...document.querySelectorAll(`#main button, #main a, #main select,
-        #main input:not([type=checkbox]):not([type=radio]), #main [tabindex="0"]`)]
+        #main input:not([type=checkbox]):not([type=radio]):not([type=file]), #main [tabindex="0"],
+        #main .file-choice .pick`)]
       .filter((el) => el.offsetParent !== null && el.getBoundingClientRect().height < 44)
       .map((el) => `${el.tagName.toLowerCase()}${el.name ? "[name=" + el.name + "]" : ""}
                     ${el.textContent.trim().slice(0, 12)}`)""")

@@ -4,7 +4,7 @@
 import { api } from "./api.js";
 import { dateTime } from "./format.js";
 import { t } from "./i18n.js";
-import { busy, field, fill, form, h, input, showError } from "./ui.js";
+import { busy, field, filePicker, fill, form, h, input, showError } from "./ui.js";
 
 const KB = 1024;
 
@@ -22,7 +22,8 @@ export function filesCard(path, ctx) {
       list.append(fileItem(added, ctx));
     }
     chooser.value = "";
-  } }, h("div", { class: "row" }, field("add_files", chooser), submit));
+    chooser.dispatchEvent(new Event("change")); // the picker says 未选择 again
+  } }, h("div", { class: "row" }, field("add_files", filePicker(chooser)), submit));
   api.get(path)
     .then((page) => fill(list, page.items.length ? page.items.map((a) => fileItem(a, ctx)) : h("li", { class: "hint none", text: t("no_files") })))
     .catch((error) => { fill(list); showError(upload, error); });

@@ -163,6 +163,8 @@ const WORDS = {
   photos: ["照片", "Photos"], inspection_saved: ["检查已保存", "Inspection saved"],
   // walk-around (环车检查) at check-in and delivery, drawn signatures
   photo: ["照片", "Photo"], upload: ["上传", "Upload"], choose_photo: ["请先拍照或选择照片", "Take or choose a photo first"],
+  take_photo: ["拍照或选照片", "Take or choose a photo"], choose_files: ["选择文件", "Choose files"],
+  no_file_chosen: ["未选择", "None chosen"],
   walk_around: ["环车检查", "Walk-around"], walk_around_compare: ["交车环车对比", "Walk-around at delivery"],
   walk_around_hint: ["逐个方位拍照，已有损伤请标出", "Photograph each position; mark damage already there"],
   walk_around_delivery_hint: ["交车前按同样方位再拍一遍，与接车照片对照", "Photograph the same positions before handing back, beside the check-in photos"],

@@ -3,7 +3,7 @@
 // photos — and the findings a quote was opened for.
 import { api } from "./api.js";
 import { t } from "./i18n.js";
-import { badge, busy, fill, h, input, select } from "./ui.js";
+import { badge, busy, filePicker, fill, h, input, select } from "./ui.js";
 
 /** The fixed positions around the car, in walking order (services/common/attachments.py). */
 export const POSITIONS = ["front_left", "front", "front_right", "right", "rear_right", "rear", "rear_left", "left",
@@ -52,7 +52,7 @@ export function walkAround(visit, stage) {
       h("th", { text: t(`position_${position}`) }),
       delivery ? h("td", { class: "before" }, photoCell(at(position, "check_in"))) : null,
       h("td", { class: delivery ? "after" : "now" }, photoCell(at(position, stage))),
-      h("td", {}, h("div", { class: "row" }, camera, kind, note, send), h("div", { class: "form-error" })));
+      h("td", {}, h("div", { class: "row" }, filePicker(camera), kind, note, send), h("div", { class: "form-error" })));
     send.addEventListener("click", async () => {
       const file = camera.files[0];
       if (!file) return fill(row.querySelector(".form-error"), t("choose_photo"));

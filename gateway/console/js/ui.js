@@ -49,6 +49,18 @@ export function field(labelKey, control, hint) {
 
 export const input = (name, attrs = {}) => h("input", { name, ...attrs });
 
+/** A file input worded by the console, not by the browser (whose "Choose File · No file chosen" follows
+ * the browser's own language): the input is kept (its `files`, its name) inside a label that opens it. */
+export function filePicker(fileInput) {
+  const chosen = h("span", { class: "chosen", text: t("no_file_chosen") });
+  fileInput.addEventListener("change", () => {
+    const names = [...fileInput.files].map((file) => file.name);
+    chosen.textContent = names.length ? names.join("、") : t("no_file_chosen");
+  });
+  return h("label", { class: "file-choice" }, fileInput,
+    h("span", { class: "pick", text: t(fileInput.hasAttribute("capture") ? "take_photo" : "choose_files") }), chosen);
+}
+
 export function select(name, options, attrs = {}) {
   return h("select", { name, ...attrs },
     options.map(([value, label]) => h("option", { value, text: label })));

@@ -3,7 +3,7 @@
 import { api } from "../api.js";
 import { dateTime, hours, qty } from "../format.js";
 import { errorWords, t } from "../i18n.js";
-import { badge, busy, field, flash, fill, form, h, input, select } from "../ui.js";
+import { badge, busy, field, filePicker, flash, fill, form, h, input, select } from "../ui.js";
 import { thumbnails } from "../photos.js";
 
 const AREAS = ["brakes", "tyres", "fluids", "battery", "lights", "suspension", "engine", "exterior", "interior", "other"];
@@ -83,8 +83,8 @@ function findingRow(index) {
       field("item", input(name("item"), { required: true }))),
     h("div", { class: "field", "data-field": name("condition") }, colours, h("small", { class: "field-error" })),
     field("notes", input(name("notes"))),
-    field("photos", input(name("photos"), { type: "file", accept: "image/*,video/mp4", capture: "environment",
-      multiple: true })));
+    field("photos", filePicker(input(name("photos"), { type: "file", accept: "image/*,video/mp4",
+      capture: "environment", multiple: true }))));
 }
 
 /** The inspection; once saved it stays on the card as what was recorded, with the photos' thumbnails. */
