@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import falcon
 from marshmallow import Schema, fields, validate
 
-from services.common.attachments import (STAGES, WALK_AROUND_POSITIONS, AttachmentOut, DamageMark,
+from services.common.attachments import (OWNER_SERVICES, STAGES, WALK_AROUND_POSITIONS, AttachmentOut, DamageMark,
                                          new_attachment_id, owner_service, storage_key)
 from services.common.db import utcnow
 from services.common.policy import ALL_ROLES, FRONT_DESK, SHOP_FLOOR
@@ -194,7 +194,7 @@ class ReceiptFiles(DocumentFiles):
 class Reading(Resource):
     lookup = "get_attachment"
     """The owner's RPC that answers a row the caller may read (staff: store scope; customers: their own)."""
-    readers: tuple[str, ...] = ("workshop", "sales", "crm", "inventory")
+    readers: tuple[str, ...] = tuple(OWNER_SERVICES.values())
     """The services that answer `lookup`."""
 
     def locate(self, req: falcon.Request, attachment_id: str, **scope: str) -> dict:

@@ -68,15 +68,15 @@ class Kpis(Resource):
     def on_get(self, req, resp):
         query = {name: value for name, value in checked(req).items() if name != "compare"}
         asked = req.context.query
-        periods = {name: COMPARISONS[name](asked["from_"], asked["to"]) for name in asked["compare"]}
-        with ThreadPoolExecutor(max_workers=1 + len(periods)) as pool:
-            compared = {name: pool.submit(self._report, req, {**query, "from": first.isoformat(),
-                                                              "to": last.isoformat()})
-                        for name, (first, last) in periods.items()}
+        days = {}  # the compared periods by name, as the query and the report name them
+        for name in asked["compare"]:
+            first, last = COMPARISONS[name](asked["from_"], asked["to"])
+            days[name] = {"from": first.isoformat(), "to": last.isoformat()}
+        with ThreadPoolExecutor(max_workers=1 + len(days)) as pool:
+            compared = {name: pool.submit(self._report, req, {**query, **span}) for name, span in days.items()}
             report = self._report(req, query)
             for name, future in compared.items():
-                first, last = periods[name]
-                report[name] = {"from": first.isoformat(), "to": last.isoformat()}
+                report[name] = days[name]
                 rows = {row["store_id"]: row for row in future.result()["items"]}
                 for row in report["items"]:
                     row[name] = rows.get(row["store_id"])
