@@ -30,15 +30,19 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
+# the suite on TEST_WORKERS processes (pytest-xdist), a test file whole on one, the tests that start stacks of
+# their own one at a time (tests/conftest.py, run_order); each worker that needs a stack starts its own (own
+# vhost, databases and ports), so the workers share nothing but the servers
+TEST_WORKERS ?= 2
 test: lint
 	deploy/ensure-infra.sh broker postgres
 	deploy/ensure-browser.sh
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder --durations=25
 
 # the three-node broker fault test, apart from `make test` until its failover is reliable (issue 26)
 test-cluster: install
 	deploy/ensure-infra.sh broker postgres
-	$(BIN)/python -m pytest -q -m cluster tests/faults/test_cluster_node_killed.py
+	$(BIN)/python -m pytest -q -m cluster tests/faults/test_cluster_rpc_failover.py tests/faults/test_cluster_node_killed.py
 
 test-unit: install
 	$(BIN)/python -m pytest -q tests/unit tests/service
@@ -53,6 +57,7 @@ bench: install
 	$(BIN)/python -m tests.bench.event_propagation
 	$(BIN)/python -m tests.bench.scale_out
 	$(BIN)/python -m tests.bench.memory
+	$(BIN)/python -m tests.bench.idle
 	$(BIN)/python -m tests.bench.photo_upload
 	$(BIN)/python -m tests.bench.chain_seed --scale 0.01 --keep-existing
 	$(BIN)/python -m tests.bench.chain_seed --scale $(BENCH_LARGE) --keep-existing

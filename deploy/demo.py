@@ -9,9 +9,12 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections.abc import Callable
 
 import requests
 
+from deploy import demo_history
+from services.common import config
 from services.inventory import demo as inventory_demo
 from services.sales import demo as sales_demo
 from services.workshop import demo as workshop_demo
@@ -50,8 +53,11 @@ def wait_ready(timeout: float = 180) -> None:
 SERVICE_SEEDS = (inventory_demo.seed, sales_demo.seed, workshop_demo.seed)  # sales' packages use inventory's SKUs
 
 
-def seed(api: requests.Session, url: str = URL) -> None:
-    """The demo chain through the gateway at `url` (an admin's session); what exists is left alone."""
+def seed(api: requests.Session, url: str = URL, database_url: Callable[[str], str] = config.database_url,
+         history_days: int = demo_history.DAYS) -> None:
+    """The demo chain through the gateway at `url` (an admin's session), then `history_days` of its
+    history (deploy/demo_history.py, on the services' databases at `database_url(owner)`); what
+    exists is left alone."""
     stores = {s["code"]: s["id"] for s in api.get(f"{url}/v1/stores", params={"limit": 200}).json()["items"]}
     if STORES[0][0] not in stores:
         seed_chain(api, url)
@@ -59,6 +65,17 @@ def seed(api: requests.Session, url: str = URL) -> None:
     store_ids = [stores[code] for code, _name, _address in STORES]
     for service_seed in SERVICE_SEEDS:  # each skips what it already seeded
         service_seed(api, url, store_ids)
+    if not history_days:
+        return
+    started = time.monotonic()
+    stores = {s["code"]: s for s in api.get(f"{url}/v1/stores", params={"limit": 200}).json()["items"]}
+    users = {code: {user["role"]: user for user in api.get(f"{url}/v1/users", params={
+        "store_id": stores[code]["id"], "limit": 200}).json()["items"]} for code, _name, _address in STORES}
+    cars = demo_history.seed([(code, stores[code]) for code, _name, _address in STORES], users, database_url,
+                             history_days)
+    if cars:
+        print(f"demo: {cars} cars of the last {history_days} days seeded in {time.monotonic() - started:.0f} s "
+              "(the dashboard shows them)", flush=True)
 
 
 def seed_chain(api: requests.Session, url: str) -> None:
@@ -90,8 +107,9 @@ def main() -> None:
     if login.status_code != 200:
         sys.exit("demo: cannot log in as admin (was the identity database created with another ADMIN_PASSWORD?)")
     api.headers["Authorization"] = f"Bearer {login.json()['access_token']}"
+    seed(api, history_days=0)
+    print(banner(), flush=True)  # the suite is usable while its history is seeded
     seed(api)
-    print(banner(), flush=True)
 
 
 def banner(url: str = URL) -> str:

@@ -15,9 +15,11 @@ except OSError:
 PY
 }
 
-wait_for() {  # what host port
-  for _ in $(seq 1 60); do reachable "$2" "$3" && return 0; sleep 1; done
-  echo "$1 did not come up on $2:$3" >&2; exit 1
+wait_for() {  # what host port seconds [log glob]
+  for _ in $(seq 1 "$4"); do reachable "$2" "$3" && return 0; sleep 1; done
+  echo "$1 did not come up on $2:$3 within $4 s" >&2
+  [ -n "${5:-}" ] && tail -n 40 $5 >&2 2>/dev/null
+  exit 1
 }
 
 broker() {
@@ -25,8 +27,9 @@ broker() {
   reachable "$host" "$port" && return 0
   if command -v rabbitmq-server >/dev/null 2>&1; then
     echo "starting the local rabbitmq-server ..."
-    rabbitmq-server -detached
-    wait_for RabbitMQ "$host" "$port"
+    # a node left half-started by an earlier run answers -detached with an error: wait for it all the same
+    rabbitmq-server -detached || echo "rabbitmq-server -detached failed; waiting for a node to answer" >&2
+    wait_for RabbitMQ "$host" "$port" 180 "/var/log/rabbitmq/*.log"
     command -v rabbitmqctl >/dev/null 2>&1 && rabbitmqctl -q await_startup || true
   else
     cat >&2 <<MSG
@@ -44,7 +47,7 @@ postgres() {
   if command -v pg_ctlcluster >/dev/null 2>&1 && [ -d /etc/postgresql ]; then
     echo "starting the local PostgreSQL cluster ..."
     pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main start
-    wait_for PostgreSQL "$host" "$port"
+    wait_for PostgreSQL "$host" "$port" 60 "/var/log/postgresql/*.log"
   else
     echo "No PostgreSQL answers at $host:$port; the tests need one (TEST_PG_URL)." >&2
     exit 1

@@ -6,7 +6,9 @@ has no eventlet worker; each thread borrows a pooled broker connection per RPC.
 import os
 import tempfile
 
-bind = f"{os.environ.get('GATEWAY_HOST', '0.0.0.0')}:{os.environ.get('GATEWAY_PORT', '8080')}"
+# GATEWAY_APP_PORT when a same-origin front (deploy/front.py, `make run`) holds GATEWAY_PORT
+port = os.environ.get("GATEWAY_APP_PORT") or os.environ.get("GATEWAY_PORT", "8080")
+bind = f"{os.environ.get('GATEWAY_HOST', '0.0.0.0')}:{port}"
 workers = int(os.environ.get("GATEWAY_WORKERS", "2"))
 worker_class = "gthread"
 threads = int(os.environ.get("GATEWAY_THREADS", "16"))
@@ -26,10 +28,18 @@ if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
 
 
 def on_starting(server):
-    """Create the bootstrap admin on an empty identity database (once, in the master)."""
+    """Refuse to start on a broker login or vhost, or an identity database URL, that can never work
+    (services/common/preflight.py: one log line, exit 78); then create the bootstrap admin on an empty
+    identity database (once, in the master)."""
     from gateway.app import default_deps, ensure_admin
+    from gateway.config import Settings
+    from services.common.logs import configure_logging
+    from services.common.preflight import check_or_exit
 
-    deps = default_deps()
+    configure_logging("gateway")
+    settings = Settings()
+    check_or_exit(settings.amqp_uri, {"GATEWAY_DATABASE_URL": settings.database_url})
+    deps = default_deps(settings)
     ensure_admin(deps)
     deps.identity_db.kw["bind"].dispose()
 

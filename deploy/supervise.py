@@ -6,9 +6,13 @@ starting is retried with a growing delay (supervisord's backoff: 1 s, 2 s, 3 s �
 one that is down. The demo seed runs once. WeChat Pay is the local sandbox (deploy/sandboxes/wechatpay.py)
 unless `WECHATPAY_MCHID` names a real merchant, Alipay its sandbox (deploy/sandboxes/alipay.py) unless
 `ALIPAY_APPID` names a real app; SMS and WeChat notices go to deploy/sandboxes/messaging.py unless
-`ALIYUN_SMS_ACCESS_KEY_ID` names a real account. Ctrl-C (SIGINT) or
-SIGTERM stops every process, each gracefully first. The generated configuration and the control
-socket live under DATA_DIR: `python -m supervisor.supervisorctl -c $DATA_DIR/supervisord.conf status`.
+`ALIYUN_SMS_ACCESS_KEY_ID` names a real account; fapiao are issued by the 诺诺 sandbox
+(deploy/sandboxes/nuonuo.py) unless `NUONUO_APP_KEY` names a real app. The console, the API and the live
+stream share one origin, GATEWAY_PORT, held by deploy/front.py in front of the gateway's gunicorn
+(GATEWAY_APP_PORT, default the next port) and the stream's (STREAM_PORT, the one after), as the Kubernetes
+Ingress does by path. Ctrl-C (SIGINT) or SIGTERM stops every process, each gracefully first. The generated
+configuration and the control socket live under DATA_DIR: `python -m supervisor.supervisorctl -c
+$DATA_DIR/supervisord.conf status`.
 
 Run as `python -m deploy.supervise` from the repository root.
 """
@@ -20,7 +24,7 @@ import os
 import sys
 from pathlib import Path
 
-from deploy.sandboxes import alipay, messaging, wechatpay
+from deploy.sandboxes import alipay, messaging, nuonuo, wechatpay
 from services.common import config
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -73,6 +77,11 @@ def main() -> None:
         os.environ.update(alipay.credentials(data_dir / "sandboxes" / "alipay", f"http://127.0.0.1:{alipay.port()}"))
     if not os.environ.get("ALIYUN_SMS_ACCESS_KEY_ID"):  # texts and WeChat notices go to the local sandbox
         os.environ.update(messaging.credentials(f"http://127.0.0.1:{messaging.port()}"))
+    port = int(os.environ.get("GATEWAY_PORT", "8080"))
+    os.environ.setdefault("GATEWAY_APP_PORT", str(port + 1))
+    os.environ.setdefault("STREAM_PORT", str(port + 2))
+    if not os.environ.get("NUONUO_APP_KEY"):  # fapiao go to the local 诺诺 sandbox
+        os.environ.update(nuonuo.credentials(f"http://127.0.0.1:{nuonuo.port()}"))
     path = data_dir / "supervisord.conf"
     path.write_text(supervisord_conf(data_dir))
     os.execv(sys.executable, [sys.executable, "-m", "supervisor.supervisord", "-c", str(path)])

@@ -17,6 +17,7 @@ from marshmallow import Schema, ValidationError
 
 from services.common.policy import ALL_ROLES
 
+from . import exports
 from .auth import CUSTOMER, require_role
 from .idempotency import idempotent_call
 from .uploads import FILE_FIELD, receive
@@ -144,11 +145,17 @@ def endpoint(summary: str, *, tag: str, roles: frozenset[str] | None = ALL_ROLES
                 self.deps.admission(req, resp, req.context.principal)
             if nul_fields(params):  # no id holds one: the database could not even look it up
                 raise falcon.HTTPNotFound(title="not_found", description="No such resource.")
+            rows = exports.row_schema(meta, bool(params)) if req.method == "GET" else None
+            try:
+                export = exports.wanted(req) if rows is not None else None
+            except exports.UnknownFormat as exc:
+                raise ValidationFailed({"format": [str(exc)]}) from None
             raw = read_json(req, self.deps.settings.max_body_bytes) if body is not None else None
             # `*_json` is what the client sent, forwarded to services (which validate it again with
             # the same schema); `query` and `body` are the loaded values for the gateway's own use.
             if query is not None:
-                req.context.query_json = dict(req.params)
+                req.context.query_json = {name: value for name, value in req.params.items()
+                                          if not (export and name == "format")}
                 req.context.query = validate(query, req.context.query_json)
             if raw is not None:  # the body its schema declares
                 req.context.body_json = raw
@@ -167,6 +174,9 @@ def endpoint(summary: str, *, tag: str, roles: frozenset[str] | None = ALL_ROLES
                     resp.status, resp.media = idempotent_call(
                         self.deps.identity_db, req.context.principal.id, key, req.method, req.path, raw, run,
                         lambda: resp.status)
+                elif export is not None and rows is not None:
+                    exports.respond(req, resp, meta, rows, export, run, exports.timezone_of(
+                        self.deps.identity_db, (req.context.get("query_json") or {}).get("store_id")))
                 elif produces != JSON:
                     resp.content_type = produces  # the responder may name a narrower type
                     resp.data = run()

@@ -4,31 +4,25 @@ from __future__ import annotations
 import logging
 
 import falcon
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import sessionmaker
 
-from services.common.db import make_engine
 
 from . import console, errors, mobile, openapi
-from .auth import Authenticator, KeyPrincipal, Principal, PrincipalCache, Stamp, Tokens
+from .auth_db import authenticator, identity_sessions
 from .config import Settings, data_path, write_private
-from .customer import links
 from .identity import bootstrap_admin
 from .middleware import RequestContext, SecurityHeaders
-from .models import User
-from .partners import keys
 from .partners.admission import Admission
 from .resources import Deps
-from .resources import (attachments, audit, crm, customer, customer_care, documents, finance, health, identity,
-                        inventory, partners, payables, payments, sales, workshop)
+from .resources import (accounts, attachments, audit, crm, customer, customer_care, documents, fapiao, finance, health,
+                        identity, inventory, partners, payables, payments, sales, workshop)
 from .rpc import RpcClient
 
 log = logging.getLogger(__name__)
 
 
-AREAS = (health, identity, crm, sales, workshop, inventory, finance, payables, payments, documents, audit, attachments,
-         customer, customer_care, partners)
+AREAS = (health, identity, crm, sales, workshop, inventory, finance, payables, accounts, payments, documents, audit,
+         attachments, customer, customer_care, partners, fapiao)
 """One resources module per area; each lists its own routes."""
 
 
@@ -53,34 +47,9 @@ def create_app(deps: Deps) -> falcon.App:
 
 def default_deps(settings: Settings | None = None) -> Deps:
     settings = settings or Settings()
-    engine = make_engine(settings.database_url)
-    sessions = sessionmaker(bind=engine, expire_on_commit=False)
-
-    def load_principal(user_id: str) -> Principal | None:
-        with sessions() as session:
-            user = session.get(User, user_id)
-            return Principal.of(user) if user is not None and user.active else None
-
-    def stamp(user_id: str) -> Stamp | None:
-        with sessions() as session:
-            row = session.execute(select(User.token_version, User.active).where(User.id == user_id)).first()
-            return None if row is None else (row.token_version, row.active)
-
-    def link_is_live(link_id: str) -> bool:
-        with sessions() as session:
-            return links.is_live(session, link_id)
-
-    def load_key(secret: str) -> KeyPrincipal | None:
-        with sessions() as session:
-            key = keys.authenticate(session, secret)
-            return None if key is None else KeyPrincipal(key.id, key.name, tuple(key.store_ids), tuple(key.scopes),
-                                                         key.rate_per_minute)
-
-    auth = Authenticator(Tokens(settings.jwt_secret, settings.token_ttl_seconds, settings.jwt_accepted_secrets,
-                                settings.customer_token_ttl_seconds),
-                         PrincipalCache(stamp, load_principal), link_is_live, load_key)
+    sessions = identity_sessions(settings)
     rpc = RpcClient(settings.amqp_uri, timeout=settings.rpc_timeout)
-    return Deps(settings=settings, rpc=rpc, auth=auth, identity_db=sessions,
+    return Deps(settings=settings, rpc=rpc, auth=authenticator(settings, sessions), identity_db=sessions,
                 admission=Admission(sessions, settings.user_rate_per_minute))
 
 

@@ -7,6 +7,8 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cryptography.fernet import Fernet
+
 from services.common import config as common
 
 
@@ -26,6 +28,31 @@ def _jwt_secret() -> str:
     if not path.exists():
         write_private(path, secrets.token_urlsafe(48))
     return path.read_text().strip()
+
+
+WEBHOOK_KEY_FILE = "webhook_secret_keys"
+
+
+def webhook_secret_keys() -> tuple[str, ...]:
+    """WEBHOOK_SECRET_KEYS: comma-separated Fernet keys webhook secrets are sealed under, the first sealing
+    (gateway/partners/vault.py). Outside production a missing key is generated once into DATA_DIR, as JWT_SECRET is."""
+    given = tuple(part.strip() for part in os.environ.get("WEBHOOK_SECRET_KEYS", "").split(",") if part.strip())
+    if given:
+        return given
+    if os.environ.get("APP_ENV") == "production":
+        raise RuntimeError("WEBHOOK_SECRET_KEYS must be set in production (Fernet.generate_key())")
+    path = common.data_dir() / WEBHOOK_KEY_FILE
+    if not path.exists():
+        try:
+            write_private(path, Fernet.generate_key().decode())
+        except FileExistsError:  # another process of this host made it a moment ago
+            pass
+    return (path.read_text().strip(),)
+
+
+def webhook_allow_private() -> bool:
+    """WEBHOOK_ALLOW_PRIVATE=1: webhooks may post to private and loopback addresses (tests, `make run`)."""
+    return os.environ.get("WEBHOOK_ALLOW_PRIVATE") == "1"
 
 
 def _jwt_accepted_secrets() -> tuple[str, ...]:
@@ -76,10 +103,18 @@ class Settings:
     user_rate_per_minute: int = field(default_factory=lambda: common.env_int("USER_RATE_PER_MINUTE", 1200))
     """Calls a signed-in staff member may make a minute (a token bucket of that size, gateway/partners/limits.py);
     0 turns the staff limit off."""
+    customer_codes_per_address: int = field(
+        default_factory=lambda: common.env_int("CUSTOMER_CODES_PER_ADDRESS", 20))
+    """Sign-in codes one client address may ask for an hour (gateway/customer/codes.py), whatever the numbers."""
+    customer_complaints_per_hour: int = field(
+        default_factory=lambda: common.env_int("CUSTOMER_COMPLAINTS_PER_HOUR", 5))
+    """Complaints a car owner may file from the phone an hour (their own bucket, keyed by their token's customer)."""
     api_key_rate_per_minute: int = field(default_factory=lambda: common.env_int("API_KEY_RATE_PER_MINUTE", 600))
     """An API key's calls a minute unless the key names its own."""
-    webhook_allow_private: bool = field(default_factory=lambda: os.environ.get("WEBHOOK_ALLOW_PRIVATE") == "1")
+    webhook_allow_private: bool = field(default_factory=webhook_allow_private)
     """Webhook URLs may name private and loopback addresses (tests and `make run` only)."""
+    webhook_secret_keys: tuple[str, ...] = field(default_factory=webhook_secret_keys)
+    """WEBHOOK_SECRET_KEYS: the Fernet keys webhook secrets are sealed with (gateway/partners/vault.py)."""
     sms: common.SmsSettings = field(default_factory=common.SmsSettings)
     """Alibaba Cloud SMS for the one-time sign-in codes: the same adapter and variables as crm's messages."""
 

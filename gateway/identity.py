@@ -11,7 +11,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from services.common.errors import Conflict, Forbidden, Invalid, NotFound
-from services.common.policy import (MANAGERS, can_access_store, in_visible_stores, manages, sees_every_store,
+from services.common.policy import (can_access_store, grantable_roles, in_visible_stores, manages, sees_every_store,
                                     visible_stores)
 from services.common.schemas import page
 
@@ -102,10 +102,10 @@ def check_stores_exist(session: Session, store_ids: list[str]) -> None:
 
 def _check_manageable(actor, role: str, store_ids: list[str]) -> None:
     """A store manager manages staff (not managers or HQ) of their own stores only."""
+    if role not in grantable_roles(actor):
+        raise Forbidden("Only HQ can grant this role.", code="role_needs_hq", params={"role": role})
     if sees_every_store(actor):
         return
-    if role in MANAGERS:
-        raise Forbidden("Only HQ can grant this role.", code="role_needs_hq", params={"role": role})
     if not store_ids or not set(store_ids) <= set(actor.store_ids):
         raise Forbidden("Staff can only be assigned to your own stores.", code="store_not_yours")
 

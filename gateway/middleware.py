@@ -10,6 +10,7 @@ import uuid
 import falcon
 from prometheus_client import Counter, Histogram
 
+from services.common import tracing
 from services.common.context import request_id_var
 
 log = logging.getLogger("gateway.access")
@@ -18,6 +19,8 @@ REQUESTS = Counter("gateway_http_requests_total", "HTTP requests", ["method", "r
 LATENCY = Histogram("gateway_http_request_seconds", "HTTP request latency", ["method", "route"],
                     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._\-]{1,64}$")
+DRAINED_BYTES = 8 * 2**20
+"""A body declared over its limit but under this is read and dropped before the 413 (a larger one is not)."""
 
 
 def _is_trusted(address: str, proxies: tuple) -> bool:
@@ -42,7 +45,8 @@ def client_address(peer: str, forwarded_for: str | None, proxies: tuple) -> str:
 
 class RequestContext:
     """Takes `X-Request-ID` from the client (or makes one), echoes it, finds the client's address
-    (`req.context.client_ip`, see `client_address`), logs and measures."""
+    (`req.context.client_ip`, see `client_address`), logs, measures and traces (the request's span, the
+    parent of every RPC it makes; continues a W3C `traceparent` the client sent)."""
 
     def __init__(self, max_body_bytes: int, trusted_proxies: tuple = ()):
         self.max_body_bytes = max_body_bytes
@@ -56,12 +60,18 @@ class RequestContext:
                                                self.trusted_proxies)
         request_id_var.set(req.context.request_id)
         resp.set_header("X-Request-ID", req.context.request_id)
+        if tracing.enabled():
+            req.context.trace = tracing.server_span(req.method, req.headers_lower, req.context.request_id)
 
     def process_resource(self, req: falcon.Request, resp: falcon.Response, resource, params) -> None:
-        """A declared Content-Length over the route's limit is refused before the body is read; a
-        resource taking uploads sets its own `max_body_bytes`."""
+        """A declared Content-Length over the route's limit is refused without parsing the body (read and
+        dropped up to DRAINED_BYTES, so the client hears why); a resource taking uploads sets its own
+        `max_body_bytes`."""
         limit = getattr(resource, "max_body_bytes", None) or self.max_body_bytes
-        if (req.content_length or 0) > limit:
+        declared = req.content_length or 0
+        if declared > limit:
+            if declared <= DRAINED_BYTES:  # read and dropped: the client, still sending, gets the 413
+                req.bounded_stream.exhaust()          # instead of a connection reset
             raise falcon.HTTPContentTooLarge(title="payload_too_large",
                                              description=f"Bodies are limited to {limit} bytes.")
 
@@ -75,6 +85,8 @@ class RequestContext:
         log.info("request", extra={"method": req.method, "route": route, "status": status,
                                    "ms": round(elapsed * 1000, 2), "user_id": principal.id if principal else None})
         request_id_var.set(None)
+        if getattr(req.context, "trace", None) is not None:
+            tracing.end_server_span(req.context.trace, f"{req.method} {route}", status)
 
 
 def console_policy(file_origin: str | None = None) -> str:
@@ -92,7 +104,8 @@ def console_policy(file_origin: str | None = None) -> str:
 
 class SecurityHeaders:
     """`nosniff` on every answer; the console (and the customers' phone app) may not be framed and runs only its
-    own files; API answers (tokens, customers' details, money) are never stored by a browser or a proxy."""
+    own files; API answers (tokens, customers' details, money) are never stored by a browser or a proxy, but for
+    a successful answer whose resource said how it may be kept (an attachment's bytes: `private, max-age=300`)."""
 
     def __init__(self, *app_prefixes: str, file_origin: str | None = None):
         self.app_prefixes = app_prefixes
@@ -104,4 +117,5 @@ class SecurityHeaders:
             resp.set_header("X-Frame-Options", "DENY")
             resp.set_header("Content-Security-Policy", self.policy)
         elif req.path.startswith(("/v1/", "/c/v1/")):
-            resp.set_header("Cache-Control", "no-store")
+            if not (req_succeeded and resp.get_header("Cache-Control")):
+                resp.set_header("Cache-Control", "no-store")

@@ -168,8 +168,9 @@ class RateBucket(Base):
 
 
 class WebhookSubscription(Base):
-    """A partner's webhook (gateway/partners/webhooks.py): events of these types in these stores, posted to
-    `url` signed with `secret` (kept to sign; answered once, like a key's)."""
+    """A partner's webhook (gateway/partners/webhooks.py): events of these types in these stores (every store
+    and the chain's store-less facts when `chain_wide`), posted to `url` signed with the secret, which is
+    kept encrypted (`vault.py`: needed to sign; answered once, like a key's)."""
 
     __tablename__ = "webhook_subscriptions"
 
@@ -177,7 +178,8 @@ class WebhookSubscription(Base):
     url: Mapped[str] = mapped_column(String(500))
     event_types: Mapped[list] = mapped_column(JSON)
     store_ids: Mapped[list] = mapped_column(JSON)
-    secret: Mapped[str] = mapped_column(String(100))
+    secret: Mapped[str] = mapped_column(String(300), comment="Fernet token of the signing secret")
+    chain_wide: Mapped[bool] = mapped_column(Boolean, default=False)
     created_by: Mapped[str] = mapped_column(String(26))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     failures: Mapped[int] = mapped_column(Integer, default=0, comment="deliveries given up on in a row")

@@ -11,6 +11,7 @@ from marshmallow import Schema, fields, validate
 from services.common.policy import API_KEY_ROLE
 from services.contracts import EVENTS
 
+from . import exports
 from .api import JSON, Endpoint, endpoint_of
 from .partners import scopes, signing
 from .schemas import ErrorBody
@@ -26,7 +27,8 @@ _URI_TOO_LONG = {"description": "Request line over 4 KiB, refused by the HTTP se
 
 class _SchemaNames:
     """Component names are class names; when two services' schemas share one (both have a
-    `PartOut`), the later is prefixed with its service (`SalesPartOut`)."""
+    `PartOut`), the later is prefixed with its service (`SalesPartOut`): the package under
+    `services/contracts/rpc/` (or `services/`) it comes from."""
 
     def __init__(self):
         self.taken: dict[str, type] = {}
@@ -36,7 +38,8 @@ class _SchemaNames:
         name = cls.__name__
         if self.taken.setdefault(name, cls) is not cls:
             parts = cls.__module__.split(".")
-            owner = parts[1] if parts[0] == "services" and len(parts) > 1 else parts[0]
+            owner = (parts[3] if parts[:3] == ["services", "contracts", "rpc"] and len(parts) > 3
+                     else parts[1] if parts[0] == "services" and len(parts) > 1 else parts[0])
             name = owner.capitalize() + name
             self.taken.setdefault(name, cls)
         return name
@@ -176,6 +179,10 @@ def _webhooks(spec: APISpec) -> dict:
     return hooks
 
 
+_EXPORT_WORDS = ("Every row (all pages), streamed: headers in Chinese, amounts in yuan (xlsx: numbers formatted "
+                 "¥#,##0.00), times in the store's zone; ask with Accept or `?format=csv|xlsx`")
+
+
 def _operation(meta: Endpoint, path: str, method: str) -> dict:
     content: dict[str, Any]
     if meta.produces != JSON:
@@ -189,6 +196,10 @@ def _operation(meta: Endpoint, path: str, method: str) -> dict:
                            "next_cursor": {"type": "string", "nullable": True}}}}}
     else:
         content = {"application/json": {"schema": meta.response}}
+    export = method == "get" and exports.row_schema(meta, "{" in path) is not None
+    if export:  # gateway/exports: the same rows as CSV or xlsx
+        content[exports.CSV] = {"schema": {"type": "string", "description": _EXPORT_WORDS}}
+        content[exports.XLSX] = {"schema": {"type": "string", "format": "binary", "description": _EXPORT_WORDS}}
     responses: dict[str, Any] = {str(meta.status): {"description": "OK", "content": content}}
     if 302 in meta.errors:
         responses["302"] = {"description": "Redirect to a short-lived URL of the object store",
@@ -203,6 +214,9 @@ def _operation(meta: Endpoint, path: str, method: str) -> dict:
                                 for name in re.findall(r"{(\w+)}", path)]}
     if meta.query is not None:
         operation["parameters"].append({"in": "query", "schema": meta.query})
+    if export:
+        operation["parameters"].append({"in": "query", "name": "format", "required": False, "schema": {
+            "type": "string", "enum": list(exports.FORMATS)}, "description": "As `Accept`: every row as CSV or xlsx"})
     if meta.body is not None:
         operation["requestBody"] = {"required": _has_required_fields(meta.body),
                                     "content": {"application/json": {"schema": meta.body}}}
@@ -236,8 +250,8 @@ def _error_codes(meta: Endpoint, path: str, method: str) -> set[int]:
     codes = set(meta.errors)
     if meta.body or meta.upload:
         codes |= {400, 404, 413, 422}  # a body may name ids that do not exist
-    if meta.query:
-        codes.add(422)
+    if meta.query or (method == "get" and exports.row_schema(meta, "{" in path) is not None):
+        codes.add(422)  # an exportable list or report also takes `format` (gateway/exports)
     if "{" in path:
         codes.add(404)
     if meta.roles is not None:

@@ -22,6 +22,7 @@ import pika
 from pika.exceptions import AMQPError
 from prometheus_client import Counter, Histogram
 
+from services.common import tracing
 from services.common.config import amqp_addresses
 from services.common.errors import DOMAIN_ERRORS
 
@@ -93,11 +94,11 @@ class _Connection:
     def call(self, service: str, method: str, kwargs: dict, headers: dict, timeout: float) -> dict:
         correlation_id = uuid.uuid4().hex
         self.expected = correlation_id
-        try:
+        deadline = time.monotonic() + timeout  # from the call, not from when the publish returned: a thread
+        try:                                   # that waited after publishing would wait a reply late too
             self._publish(service, method, kwargs, headers, timeout, correlation_id)
         except (AMQPError, OSError) as exc:
             raise _NotSent from exc
-        deadline = time.monotonic() + timeout
         try:
             while correlation_id not in self.replies:
                 remaining = deadline - time.monotonic()
@@ -178,22 +179,27 @@ class RpcClient:
     def call(self, service: str, method: str, context: dict | None = None,
              timeout: float | None = None, **kwargs):
         started, outcome = time.perf_counter(), "error"
-        try:
-            result = self._call(service, method, context, timeout, **kwargs)
-            outcome = "ok"
-            return result
-        except ServiceUnavailable as exc:
-            outcome = "unavailable"
-            RPC_UNAVAILABLE.labels(service, exc.kind).inc()
-            raise
-        except RemoteError as exc:
-            outcome = "rejected" if exc.exc_type in DOMAIN_ERRORS else "error"
-            raise
-        finally:
-            RPC_SECONDS.labels(service, method, outcome).observe(time.perf_counter() - started)
+        with tracing.client_span(service, method) as (span, trace_fields):
+            try:
+                result = self._call(service, method, {**(context or {}), **trace_fields}, timeout, **kwargs)
+                outcome = "ok"
+                return result
+            except ServiceUnavailable as exc:
+                outcome = "unavailable"
+                RPC_UNAVAILABLE.labels(service, exc.kind).inc()
+                tracing.fail(span, exc.kind)
+                raise
+            except RemoteError as exc:
+                outcome = "rejected" if exc.exc_type in DOMAIN_ERRORS else "error"
+                if outcome == "error":
+                    tracing.fail(span, exc.exc_type)
+                raise
+            finally:
+                span.set_attribute("rpc.outcome", outcome)
+                RPC_SECONDS.labels(service, method, outcome).observe(time.perf_counter() - started)
 
-    def _call(self, service: str, method: str, context: dict | None, timeout: float | None, **kwargs):
-        headers = {f"nameko.{key}": value for key, value in (context or {}).items() if value is not None}
+    def _call(self, service: str, method: str, headers_data: dict, timeout: float | None, **kwargs):
+        headers = {f"nameko.{key}": value for key, value in headers_data.items() if value is not None}
         limit = timeout or self.timeout
         for attempt in (1, 2):
             connection = self._borrow(service)
@@ -206,7 +212,10 @@ class RpcClient:
                     raise ServiceUnavailable(service, "message broker unreachable") from exc
                 continue
             except ServiceUnavailable:
-                self._give_back(connection)  # a late reply is recognised and dropped
+                # Not reused: a channel opened while a cluster node was going down can keep sending to a queue
+                # leader that is gone, losing every request without an error (RabbitMQ 3.10, seen in
+                # tests/faults/test_cluster_node_killed.py); a new connection reaches the new leader.
+                connection.close()
                 raise
             self._give_back(connection)
             break

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from services.common.policy import ROLES
+from services.common.policy import CONSOLE_SCREENS, ROLES
 from services.common.fields import Code, Name, Phone, TimeZone
 from services.common.schemas import ListQuery
 
@@ -15,7 +15,8 @@ ERROR_CODES = ("malformed_json", "unauthorized", "forbidden", "not_found", "conf
                "visit_already_open", "unknown_operation", "operation_inactive", "unknown_part", "part_inactive",
                "not_a_part_item",
                # the quote's and the work order's lifecycle rules (sales, workshop)
-               "discount_approval_pending", "delivery_balance_open", "delivery_override_needs_manager")
+               "discount_approval_pending", "delivery_balance_open", "delivery_override_needs_manager",
+               "visit_not_completed")
 
 ERROR_CODES += ("request_in_progress",)  # the gateway's Idempotency-Key (idempotency.py); a reused key is below
 
@@ -73,10 +74,17 @@ ERROR_CODES += (  # who may: a role's or a store's refusal (services/common/poli
     "needs_manager", "needs_hq", "store_out_of_scope", "customer_only", "own_account_only")
 
 ERROR_CODES += (  # the partner API (gateway/partners): a key's scopes, an inactive key rotated
-    "api_key_scope", "api_key_inactive", "webhook_url_refused")
+    "api_key_scope", "api_key_inactive", "webhook_url_refused", "webhook_stores_missing")
 
 ERROR_CODES += (  # payments through a provider (finance, issue 22)
     "payment_provider_unavailable", "payment_provider_refused", "payment_intent_state", "notification_rejected")
+ERROR_CODES += (  # company accounts (finance, issue 23)
+    "company_account_taken", "account_member_taken", "company_account_state", "account_store_not_allowed",
+    "account_member_required", "credit_limit_exceeded", "account_payment_above_balance")
+ERROR_CODES += ("streams_full",)  # the live stream (gateway/stream): its process holds all it can
+ERROR_CODES += (  # electronic fapiao (finance, issue 28)
+    "fapiao_lines_unknown", "fapiao_lines_taken", "fapiao_nothing_left", "fapiao_tax_code_missing", "fapiao_state",
+    "fapiao_red_exists")
 
 
 class ErrorDetail(Schema):
@@ -106,6 +114,16 @@ class UserOut(Schema):
     store_ids = fields.List(fields.String())
     active = fields.Boolean()
     created_at = fields.DateTime()
+
+
+class MeOut(UserOut):
+    screens = fields.List(fields.String(metadata={"enum": list(CONSOLE_SCREENS)}), metadata={
+        "description": "The console screens this user opens, in menu order (from the role policy)"})
+    home = fields.String(metadata={"enum": list(CONSOLE_SCREENS), "description": "The screen the console opens on"})
+    manages = fields.Boolean(metadata={"description": "Configures its stores, approves and reads their books"})
+    sees_every_store = fields.Boolean(metadata={"description": "HQ: every store of the chain"})
+    grantable_roles = fields.List(fields.String(metadata={"enum": list(ROLES)}), metadata={
+        "description": "The roles this user may give a staff account"})
 
 
 class LoginResponse(Schema):

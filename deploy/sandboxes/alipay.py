@@ -10,7 +10,8 @@ Implemented (opendocs.alipay.com, 当面付 / 手机网站支付 / 交易):
 - `alipay.trade.refund` (partial, deduplicated by `out_request_no`: a repeat answers `fund_change` N,
   never more than was paid: ACQ.REFUND_AMT_NOT_EQUAL_TOTAL);
 Every request must carry the app's RSA2 signature (`sign` over the sorted `key=value` pairs of every
-other parameter, with the app's public key: 40002 isv.invalid-signature otherwise) and our `app_id`;
+other parameter, with the app's public key: 40002 isv.invalid-signature otherwise), our `app_id` and a
+`timestamp` in Beijing time within 15 minutes of the sandbox's clock (40002 isv.invalid-timestamp);
 every answer is `{"<method>_response": {…}, "sign": …}`, the object's exact text signed with Alipay's
 key. A paid order's notification (`trade_status_sync`, a form signed over its sorted fields but
 `sign` and `sign_type`) is POSTed to the order's `notify_url`, and so is a refund's (with
@@ -57,6 +58,7 @@ from .wechatpay import _QuietHandler, _ThreadingServer
 APPID = "2021000000000001"
 SELLER_ID = "2088000000000001"
 CHINA = timezone(timedelta(hours=8))
+TIMESTAMP_WINDOW = timedelta(minutes=15)  # our assumption of how far Alipay lets a request's clock drift
 RETRY_DELAYS = (0.5, 1, 2, 4)  # seconds between deliveries of a notification not answered `success`
 
 
@@ -177,6 +179,12 @@ class Sandbox:
                                 padding.PKCS1v15(), hashes.SHA256())
         except (InvalidSignature, ValueError):
             raise ApiError("40002", "isv.invalid-signature", "验签出错，请检查签名私钥与应用公钥是否匹配") from None
+        try:  # Alipay reads `timestamp` as Beijing time and refuses one far from its own clock
+            stamped = datetime.strptime(params.get("timestamp", ""), "%Y-%m-%d %H:%M:%S").replace(tzinfo=CHINA)
+        except ValueError:
+            stamped = None
+        if stamped is None or abs(datetime.now(CHINA) - stamped) > TIMESTAMP_WINDOW:
+            raise ApiError("40002", "isv.invalid-timestamp", "非法的时间戳参数")
 
     def api(self, api: str, biz: dict, params: dict) -> dict:
         if api == "alipay.trade.precreate":

@@ -1,10 +1,11 @@
 """One-time sign-in codes (plain functions over the gateway's Session).
 
-A code is six digits, kept only as an HMAC under the gateway's key, valid `CODE_TTL`, used once. Sending
-is limited per number (one per `RESEND_AFTER`, `CODES_PER_NUMBER` an hour) and per client address
-(`CODES_PER_ADDRESS` an hour), the same whether or not the number is a customer's, so the answer never
-tells. A code takes `MAX_GUESSES` wrong guesses and is then locked; the number asks for a new one after
-`LOCKED_COOL_DOWN` (an innocent owner waits minutes, a guesser gets five tries per code)."""
+A code is six digits, kept only as an HMAC under the gateway's key, valid `CODE_TTL`, used once. Sending is
+limited per number (one per `RESEND_AFTER`, `CODES_PER_NUMBER` an hour) and per client address
+(`CODES_PER_ADDRESS` an hour unless `CUSTOMER_CODES_PER_ADDRESS` says otherwise), the same whether or not the
+number is a customer's, so the answer never tells. A code takes `MAX_GUESSES` wrong guesses and is then
+locked; the number asks for a new one after `LOCKED_COOL_DOWN` (an innocent owner waits minutes, a guesser
+gets five tries per code)."""
 from __future__ import annotations
 
 import hashlib
@@ -43,7 +44,8 @@ def _latest(session: Session, mobile: str) -> CustomerCode | None:
                            .order_by(CustomerCode.created_at.desc()).limit(1)).first()
 
 
-def require_may_send(session: Session, mobile: str, client_ip: str | None) -> None:
+def require_may_send(session: Session, mobile: str, client_ip: str | None,
+                     per_address: int = CODES_PER_ADDRESS) -> None:
     """429 `code_requests_limited` (with Retry-After) when this number or address asked too often."""
     now, since = utcnow(), utcnow() - WINDOW
     last = _latest(session, mobile)
@@ -56,7 +58,7 @@ def require_may_send(session: Session, mobile: str, client_ip: str | None) -> No
     if len(sent) >= CODES_PER_NUMBER:
         raise _limited(sent[0] + WINDOW, "Too many codes for this number this hour.")
     if client_ip and (session.scalar(select(func.count()).select_from(CustomerCode).where(
-            CustomerCode.client_ip == client_ip, CustomerCode.created_at >= since)) or 0) >= CODES_PER_ADDRESS:
+            CustomerCode.client_ip == client_ip, CustomerCode.created_at >= since)) or 0) >= per_address:
         raise _limited(now + WINDOW, "Too many codes asked from this address this hour.")
 
 

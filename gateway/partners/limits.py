@@ -11,8 +11,9 @@ import math
 import time
 from dataclasses import dataclass
 
+import falcon
 from sqlalchemy import func
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from services.common.db import dialect_insert
 
@@ -38,10 +39,10 @@ class Verdict:
         return headers
 
 
-def take(session: Session, name: str, per_minute: int, now: float | None = None) -> Verdict:
-    """Take one call from the bucket `name` (created full)."""
+def take(session: Session, name: str, per_minute: int, now: float | None = None, period: float = 60.0) -> Verdict:
+    """Take one call from the bucket `name` (created full); `per_minute` calls a `period` of seconds."""
     now = time.time() if now is None else now
-    rate = per_minute / 60.0
+    rate = per_minute / period
     least = func.min if session.get_bind().dialect.name == "sqlite" else func.least
     greatest = func.max if session.get_bind().dialect.name == "sqlite" else func.greatest
     refilled = least(float(per_minute), RateBucket.tokens + greatest(now - RateBucket.stamp, 0.0) * rate)
@@ -55,3 +56,15 @@ def take(session: Session, name: str, per_minute: int, now: float | None = None)
     return Verdict(allowed=allowed, limit=per_minute, remaining=max(0, math.floor(left)),
                    reset_seconds=math.ceil((per_minute - left) / rate),
                    retry_after=0 if allowed else max(1, math.ceil((1 - left) / rate)))
+
+
+def enforce(sessions: sessionmaker, resp: falcon.Response, name: str, limit: int, period: float) -> None:
+    """One action from the bucket `name` (`limit` a `period` of seconds), in a transaction of its own; the
+    `RateLimit-*` headers on the answer, and 429 `rate_limited` with Retry-After when it is empty."""
+    with sessions() as session, session.begin():
+        verdict = take(session, name, limit, period=period)
+    headers = verdict.headers()
+    resp.set_headers(headers)
+    if not verdict.allowed:
+        raise falcon.HTTPTooManyRequests(title="rate_limited", headers=headers, description=(
+            f"More than {limit} in {int(period)} s; try again in {verdict.retry_after} s."))

@@ -70,14 +70,19 @@ class WebhookCreate(Schema):
         "description": "Private, loopback and link-local addresses are refused (unless WEBHOOK_ALLOW_PRIVATE=1)"})
     event_types = fields.List(fields.String(validate=validate.OneOf(EVENT_TYPES)), required=True,
                               validate=validate.Length(min=1, max=len(EVENT_TYPES)))
-    store_ids = fields.List(fields.String(validate=validate.Length(min=1, max=26)), required=True,
-                            validate=validate.Length(min=1, max=200))
+    store_ids = fields.List(fields.String(validate=validate.Length(min=1, max=26)), load_default=list,
+                            validate=validate.Length(max=200), metadata={"description": "Required unless chain_wide"})
+    chain_wide = fields.Boolean(load_default=False, metadata={
+        "description": "Every store, those opened later too, and the chain's store-less events "
+                       "(crm.customer_merged, crm.customer_erased); for users who see every store"})
     secret = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=16, max=100),
                            metadata={"description": "Generated (and answered once) when left out"})
 
 
 class WebhookListQuery(ListQuery):
     store_id = fields.String()
+    status = fields.String(validate=validate.OneOf(("active", "disabled")))
+    owner = fields.String(validate=validate.OneOf(("me",)), metadata={"description": "`me`: the user's own"})
 
 
 class WebhookOut(Schema):
@@ -85,6 +90,7 @@ class WebhookOut(Schema):
     url = fields.String()
     event_types = fields.List(fields.String(metadata={"enum": list(EVENT_TYPES)}))
     store_ids = fields.List(fields.String())
+    chain_wide = fields.Boolean()
     status = fields.String(metadata={"enum": ["active", "disabled"]})
     failures = fields.Integer(metadata={"description": "Deliveries given up on in a row (disabled at 5)"})
     created_at = fields.DateTime()

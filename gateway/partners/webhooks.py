@@ -1,11 +1,14 @@
 """Webhook subscriptions and their delivery log (plain functions over the gateway's Session).
 
 A subscription names event types (`<source>.<fact>` as declared in services/contracts) and stores; an
-event reaches it only when the event's store is one of them. `fan_out` turns an event into one pending
-delivery per matching subscription (at most one per subscription and event id, so an event the bus
-hands over twice is delivered once); the deliverer (`deliverer.py`) posts them, retrying with
+event reaches it only when the event's store is one of them. A chain-wide subscription (made by someone who
+sees every store) covers every store, those opened later too, and the chain's store-less facts
+(`crm.customer_merged`, `crm.customer_erased`), which no single store's subscription may see. `fan_out`
+turns an event into one pending delivery per matching subscription (at most one per subscription and event
+id, so an event the bus hands over twice is delivered once); the deliverer (`deliverer.py`) posts them, retrying with
 exponential backoff for a day, then gives up; a subscription whose deliveries are given up on
-`DISABLE_AFTER` times in a row is disabled (its owner sees it in the console and in the list)."""
+`DISABLE_AFTER` times in a row is disabled, and its owner is told: the console counts the owner's disabled
+webhooks on its menu and names them on the partner screen (`owner=me&status=disabled`)."""
 from __future__ import annotations
 
 import ipaddress
@@ -16,7 +19,9 @@ import socket
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
-from sqlalchemy import select, update
+from typing import cast
+
+from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from services.common.db import dialect_insert, utcnow
@@ -28,6 +33,7 @@ from services.contracts import EVENTS
 
 from ..identity import check_stores_exist
 from ..models import WebhookDelivery, WebhookSubscription
+from .vault import Vault
 
 log = logging.getLogger(__name__)
 EVENT_TYPES = tuple(sorted({f"{source}.{fact}" for source, fact, _version in EVENTS}))
@@ -66,21 +72,32 @@ def check_url(url: str, allow_private: bool) -> None:
 
 
 def _visible(actor, subscription: WebhookSubscription) -> bool:
-    return sees_every_store(actor) or set(subscription.store_ids) <= set(actor.store_ids)
+    if sees_every_store(actor):
+        return True
+    return not subscription.chain_wide and set(subscription.store_ids) <= set(actor.store_ids)
 
 
-def create(session: Session, actor, data: dict, allow_private: bool) -> WebhookSubscription:
-    store_ids = list(dict.fromkeys(data["store_ids"]))
+def create(session: Session, actor, data: dict, allow_private: bool, vault: Vault) -> tuple[WebhookSubscription, str]:
+    """The subscription and its signing secret in clear (answered once; kept sealed)."""
+    chain_wide = bool(data.get("chain_wide"))
+    if chain_wide and not sees_every_store(actor):
+        raise Forbidden("Only a user who sees every store subscribes for the whole chain.",
+                        code="store_out_of_scope")
+    store_ids = [] if chain_wide else list(dict.fromkeys(data.get("store_ids") or []))
+    if not chain_wide and not store_ids:
+        raise Invalid("Name the stores, or subscribe for the whole chain.",
+                      fields={"store_ids": ["Name at least one store."]}, code="webhook_stores_missing")
     for store_id in store_ids:
         require_store(actor, store_id)
     check_stores_exist(session, store_ids)
     check_url(data["url"], allow_private)
+    secret = data.get("secret") or secrets.token_urlsafe(32)
     subscription = WebhookSubscription(url=data["url"], event_types=sorted(set(data["event_types"])),
-                                       store_ids=store_ids, secret=data.get("secret") or secrets.token_urlsafe(32),
+                                       store_ids=store_ids, chain_wide=chain_wide, secret=vault.seal(secret),
                                        created_by=actor.id, failures=0)
     session.add(subscription)
     session.flush()
-    return subscription
+    return subscription, secret
 
 
 def get(session: Session, actor, subscription_id: str) -> WebhookSubscription:
@@ -98,8 +115,13 @@ def list_subscriptions(session: Session, actor, query: dict) -> dict:
     stmt = select(WebhookSubscription).order_by(WebhookSubscription.id)
     if query.get("cursor"):
         stmt = stmt.where(WebhookSubscription.id > query["cursor"])
+    if query.get("owner") == "me":
+        stmt = stmt.where(WebhookSubscription.created_by == actor.id)
+    if query.get("status"):
+        stmt = stmt.where(WebhookSubscription.disabled_at.is_(None) if query["status"] == "active"
+                          else WebhookSubscription.disabled_at.is_not(None))
     rows = [s for s in session.scalars(stmt) if _visible(actor, s)
-            and (not query.get("store_id") or query["store_id"] in s.store_ids)]
+            and (not query.get("store_id") or query["store_id"] in s.store_ids or s.chain_wide)]
     return page(rows[:query["limit"] + 1], query["limit"])
 
 
@@ -134,21 +156,28 @@ def body_of(envelope: dict) -> str:
                        "data": envelope["payload"]}, ensure_ascii=False, separators=(",", ":"))
 
 
+def covers(subscription: WebhookSubscription, event_type: str, store_id: str | None) -> bool:
+    """Whether the event reaches the subscription: its type, and its store (a store-less fact of the chain
+    only a chain-wide subscription)."""
+    return event_type in subscription.event_types and (
+        subscription.chain_wide or (store_id is not None and store_id in subscription.store_ids))
+
+
 def fan_out(session: Session, envelope: dict) -> int:
-    """One pending delivery per active subscription to the event's type and store; how many were new."""
+    """One pending delivery per active subscription covering the event; how many were new."""
     store_id, event_type = envelope.get("store_id"), envelope["type"]
-    if not store_id:
-        return 0  # a chain-wide fact belongs to no store a subscription names
-    body, now, made = body_of(envelope), utcnow(), 0
-    for subscription in session.scalars(select(WebhookSubscription).where(WebhookSubscription.disabled_at.is_(None))):
-        if event_type not in subscription.event_types or store_id not in subscription.store_ids:
-            continue
-        insert = dialect_insert(session)(WebhookDelivery).values(
-            id=new_id(), subscription_id=subscription.id, event_id=envelope["event_id"], event_type=event_type,
-            body=body, status="pending", attempts=0, next_attempt_at=now, created_at=now)
-        result = session.execute(insert.on_conflict_do_nothing(index_elements=["subscription_id", "event_id"]))
-        made += int(getattr(result, "rowcount", 0) or 0)
-    return made
+    body, now = body_of(envelope), utcnow()
+    rows = [{"id": new_id(), "subscription_id": subscription.id, "event_id": envelope["event_id"],
+             "event_type": event_type, "body": body, "status": "pending", "attempts": 0, "next_attempt_at": now,
+             "created_at": now}
+            for subscription in session.scalars(select(WebhookSubscription)
+                                                .where(WebhookSubscription.disabled_at.is_(None)))
+            if covers(subscription, event_type, store_id)]
+    if not rows:
+        return 0
+    insert = dialect_insert(session)(WebhookDelivery).values(rows)  # one statement for every subscription
+    result = session.execute(insert.on_conflict_do_nothing(index_elements=["subscription_id", "event_id"]))
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def claim_due(session: Session, limit: int, lease: timedelta) -> list[tuple[str, str, str, str, str, str]]:
@@ -172,8 +201,37 @@ def claim_due(session: Session, limit: int, lease: timedelta) -> list[tuple[str,
     return [tuple(row) for row in rows]
 
 
+def seconds_to_next(session: Session, at_most: float) -> float:
+    """How long until the earliest pending delivery comes due (0 when one is due now), at most `at_most`."""
+    soonest = session.scalar(select(func.min(WebhookDelivery.next_attempt_at))
+                             .where(WebhookDelivery.status == "pending"))
+    if soonest is None:
+        return at_most
+    return min(max((soonest - utcnow()).total_seconds(), 0.0), at_most)
+
+
 def backoff(attempts: int, base_seconds: float) -> timedelta:
     return min(timedelta(seconds=base_seconds * 2 ** (attempts - 1)), MAX_BACKOFF)
+
+
+def record_delivered(session: Session, outcomes: list[tuple[str, int, str | None, int]],
+                     now: datetime | None = None) -> None:
+    """Answered 2xx, in two statements however many: each delivery delivered with its answer, and the failure
+    count of their subscriptions back to zero (what `record` does one by one)."""
+    if not outcomes:
+        return
+    now = now or utcnow()
+    table = cast(Table, WebhookDelivery.__table__)
+    session.execute(
+        update(table).where(table.c.id == bindparam("delivery_id")).values(
+            status="delivered", delivered_at=now, next_attempt_at=None, attempted_at=now, error=None,
+            attempts=table.c.attempts + 1, duration_ms=bindparam("took"), response_status=bindparam("answered"),
+            response_body=bindparam("answer")),
+        [{"delivery_id": delivery_id, "took": duration_ms, "answered": status,
+          "answer": (answer or "")[:RESPONSE_KEPT] or None} for delivery_id, status, answer, duration_ms in outcomes])
+    delivered = select(WebhookDelivery.subscription_id).where(WebhookDelivery.id.in_([o[0] for o in outcomes]))
+    session.execute(update(WebhookSubscription).where(WebhookSubscription.id.in_(delivered),
+                                                      WebhookSubscription.failures != 0).values(failures=0))
 
 
 def record(session: Session, delivery: WebhookDelivery, status: int | None, answer: str | None, error: str | None,
@@ -200,5 +258,6 @@ def record(session: Session, delivery: WebhookDelivery, status: int | None, answ
         subscription.failures += 1
         if subscription.failures >= DISABLE_AFTER and subscription.disabled_at is None:
             subscription.disabled_at = now
-            log.warning("webhook disabled after deliveries given up in a row",
-                        extra={"webhook_id": subscription.id, "failures": subscription.failures})
+            log.warning("webhook disabled after deliveries given up in a row; its owner sees it in the console",
+                        extra={"webhook_id": subscription.id, "owner": subscription.created_by,
+                               "failures": subscription.failures})

@@ -18,7 +18,8 @@ from services.common.attachments import (OWNER_SERVICES, STAGES, WALK_AROUND_POS
                                          new_attachment_id, owner_service, storage_key)
 from services.common.db import utcnow
 from services.common.policy import ALL_ROLES, FRONT_DESK, SHOP_FLOOR
-from services.workshop.schemas import FindingOut
+from services.common.schemas import ListQuery
+from services.contracts.rpc.workshop import FindingOut
 
 from .. import media
 from ..api import endpoint
@@ -40,11 +41,6 @@ class FindingPhotoForm(Schema):
 
 class DocumentFileForm(Schema):
     """A document's file: the form has only `file` (a photo, video or PDF)."""
-
-
-class AttachmentList(Schema):
-    items = fields.List(fields.Nested(AttachmentOut))
-    next_cursor = fields.String(allow_none=True)
 
 
 DAMAGE_IS_JSON = "Damage marks are a JSON array of marks."
@@ -117,8 +113,9 @@ class FindingPhotos(Uploading):
 
 class VisitPhotos(Uploading):
     @endpoint("Attach a walk-around photo (position, damage marks) or file to a visit (check-in, delivery); "
-              "multipart `file`", tag=TAG, roles=SHOP_FLOOR, upload=VisitPhotoForm, response=AttachmentOut,
-              status=201, idempotent=True, errors=(413, 415, 422))
+              "multipart `file`. A delivery photo before the car's work is completed: 409 visit_not_completed",
+              tag=TAG, roles=SHOP_FLOOR, upload=VisitPhotoForm, response=AttachmentOut, status=201, idempotent=True,
+              errors=(409, 413, 415, 422))
     def on_post(self, req, resp, visit_id: str):
         attachment = self.store_upload(req, "sales", lambda data: self.call(
             req, "sales", "record_visit_photo", visit_id=visit_id, data=data))
@@ -142,7 +139,8 @@ class DocumentFiles(Uploading):
         return attachment
 
     def listing(self, req: falcon.Request, owner_id: str) -> dict:
-        return self.call(req, self.service, "list_attachments", owner_type=self.owner_type, owner_id=owner_id)
+        return self.call(req, self.service, "list_attachments", owner_type=self.owner_type, owner_id=owner_id,
+                         query=req.context.query_json)
 
     def authorize_upload(self, req: falcon.Request, **params: str) -> dict:
         (owner_id,) = params.values()
@@ -157,7 +155,8 @@ class WorkOrderFiles(DocumentFiles):
     def on_post(self, req, resp, work_order_id: str):
         return self.upload(req, resp, work_order_id)
 
-    @endpoint("A work order's photos and files, oldest first", tag=TAG, roles=SHOP_FLOOR, response=AttachmentList)
+    @endpoint("A work order's photos and files, oldest first, a page at a time", tag=TAG, roles=SHOP_FLOOR,
+              query=ListQuery, response=AttachmentOut, paginated=True)
     def on_get(self, req, resp, work_order_id: str):
         return self.listing(req, work_order_id)
 
@@ -171,7 +170,8 @@ class ComplaintFiles(DocumentFiles):
     def on_post(self, req, resp, complaint_id: str):
         return self.upload(req, resp, complaint_id)
 
-    @endpoint("A complaint's photos and files, oldest first", tag=TAG, roles=FRONT_DESK, response=AttachmentList)
+    @endpoint("A complaint's photos and files, oldest first, a page at a time", tag=TAG, roles=FRONT_DESK,
+              query=ListQuery, response=AttachmentOut, paginated=True)
     def on_get(self, req, resp, complaint_id: str):
         return self.listing(req, complaint_id)
 
@@ -186,7 +186,7 @@ class ReceiptFiles(DocumentFiles):
         return self.upload(req, resp, receipt_id)
 
     @endpoint("A purchase receipt's photos and files, oldest first", tag=TAG, roles=RECEIVERS,
-              response=AttachmentList)
+              query=ListQuery, response=AttachmentOut, paginated=True)
     def on_get(self, req, resp, receipt_id: str):
         return self.listing(req, receipt_id)
 
@@ -206,7 +206,8 @@ class Reading(Resource):
         return self.call(req, service, self.lookup, attachment_id=attachment_id, **scope)
 
     def serve(self, resp: falcon.Response, key: str, content_type: str, size: int | None = None) -> None:
-        resp.set_header("Cache-Control", "private, max-age=300")
+        """The bytes, kept by the reader's own browser for five minutes (an attachment never changes under its
+        key); or a redirect to the object store, never kept (its URL expires shortly)."""
         resp.set_header("X-Content-Type-Options", "nosniff")
         url = self.deps.storage.url(key, content_type)
         if url is not None:  # the object store serves the bytes; the URL expires shortly
@@ -217,6 +218,7 @@ class Reading(Resource):
             resp.stream = self.deps.storage.open(key)
         except FileNotFoundError as exc:
             raise falcon.HTTPNotFound(title="not_found", description="The file is no longer stored.") from exc
+        resp.set_header("Cache-Control", "private, max-age=300")
         resp.content_type = content_type
         resp.content_length = size
         return None

@@ -7,14 +7,14 @@ from marshmallow import Schema, fields
 
 from services.common.policy import ALL_ROLES, COUNTER, FRONT_DESK, HQ, MANAGERS, require_store
 from services.common.schemas import ListQuery
-from services.crm.schemas import (AuditEntryOut, CampaignCreate, CampaignOut, CampaignPreview, CampaignPreviewOut,
-                                  CampaignQuery, ComplaintCreate, ComplaintOut, ComplaintPatch, ComplaintQuery,
-                                  CustomerCreate, CustomerListQuery, CustomerOut, CustomerPatch, FollowUpComplete,
-                                  FollowUpOut, FollowUpQuery, HistoryEntryOut, HistoryQuery, MergeRequest,
-                                  MessageOut, MessageQuery, OutboxMessageOut, OutboxQuery, ReminderOut, ReminderQuery,
-                                  SatisfactionOut, SatisfactionQuery, ServiceIntervalIn, ServiceIntervalOut,
-                                  StoreSettingsOut,
-                                  StoreSettingsPatch, VehicleCreate, VehicleListQuery, VehicleOut, VehiclePatch)
+from services.contracts.rpc.crm import (AuditEntryOut, CampaignCreate, CampaignOut, CampaignPreview, CampaignPreviewOut,
+                                        CampaignQuery, ComplaintCreate, ComplaintOut, ComplaintPatch, ComplaintQuery,
+                                        CustomerCreate, CustomerListQuery, CustomerOut, CustomerPatch, FollowUpComplete,
+                                        FollowUpOut, FollowUpQuery, HistoryEntryOut, HistoryQuery, MergeRequest,
+                                        MessageOut, MessageQuery, OutboxMessageOut, OutboxQuery, ReminderOut,
+                                        ReminderQuery, SatisfactionOut, SatisfactionQuery, ServiceIntervalIn,
+                                        ServiceIntervalOut, StoreSettingsOut, StoreSettingsPatch, VehicleCreate,
+                                        VehicleListQuery, VehicleOut, VehiclePatch)
 
 from ..api import ValidationFailed, endpoint
 from ..idempotency import forget_answers_about

@@ -15,10 +15,10 @@ from services.common.messaging import ProviderError
 from services.common.messaging.templates import TEMPLATES
 from services.common.policy import COUNTER
 from services.common.timeline import TimelineStepOut
-from services.crm.schemas import VehicleOut
-from services.sales import customer_schemas as cs
-from services.sales.schemas import AppointmentOut
-from services.workshop.schemas import CustomerFindingOut
+from services.contracts.rpc.crm import VehicleOut
+from services.contracts.rpc.sales import AppointmentOut
+from services.contracts.rpc.sales import customer as cs
+from services.contracts.rpc.workshop import CustomerFindingOut
 
 from ..api import ValidationFailed, endpoint
 from ..auth import CUSTOMER
@@ -39,7 +39,7 @@ class CodeRequests(Resource):
     def on_post(self, req, resp):
         mobile, client_ip = req.context.body["mobile"], req.context.client_ip
         with self.deps.identity_db() as session:
-            codes.require_may_send(session, mobile, client_ip)
+            codes.require_may_send(session, mobile, client_ip, self.deps.settings.customer_codes_per_address)
         owner = self.deps.rpc.call("crm", "customer_for_sign_in", {"request_id": req.context.request_id},
                                    mobile=mobile)
         with self.deps.identity_db() as session, session.begin():

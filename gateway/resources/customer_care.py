@@ -1,18 +1,20 @@
 """The customer channel after the work (`/c/v1/`): the car owner's invoices and paying what is due
 by WeChat Pay (H5), accepting the car (验收), rating the visit (the follow-up staff would phone
-for), complaints, service-due reminders, moving a booking, and their own marketing consent. As in
+for), complaints, service-due reminders, moving a booking, their own marketing consent, a visit's
+walk-around and signed contract, member cards and the messages the stores sent. As in
 `customer.py`, each service takes the customer from the caller and answers another customer's
 document as unknown (404)."""
 from __future__ import annotations
 
-from services.crm import customer_schemas as crm
-from services.finance import customer_schemas as finance
-from services.sales import customer_schemas as sales
-from services.sales.schemas import AppointmentOut
-from services.workshop import customer_schemas as workshop
+from services.contracts.rpc.crm import customer as crm
+from services.contracts.rpc.finance import customer as finance
+from services.contracts.rpc.sales import AppointmentOut
+from services.contracts.rpc.sales import customer as sales
+from services.contracts.rpc.workshop import customer as workshop
 
 from ..api import ValidationFailed, endpoint
 from ..auth import CUSTOMER
+from ..partners import limits
 from . import Resource
 from .customer import TAG
 
@@ -95,12 +97,16 @@ class Rating(Resource):
 
 
 class Complaints(Resource):
-    @endpoint("File a complaint about a store (and one of one's cars): the store sees it in its complaint list",
-              tag=TAG, roles=CUSTOMER, body=crm.CustomerComplaintIn, response=crm.CustomerComplaintOut,
-              status=201, idempotent=True)
+    @endpoint("File a complaint about a store (and one of one's cars): the store sees it in its complaint list. "
+              "A few an hour per customer (CUSTOMER_COMPLAINTS_PER_HOUR), then 429 rate_limited", tag=TAG,
+              roles=CUSTOMER, body=crm.CustomerComplaintIn, response=crm.CustomerComplaintOut, status=201,
+              idempotent=True, errors=(429,))
     def on_post(self, req, resp):
         if self.store(req.context.body["store_id"]) is None:
             raise ValidationFailed({"store_id": ["Unknown store."]})
+        # the bucket is the token's customer: nobody can spend another's complaints
+        limits.enforce(self.deps.identity_db, resp, f"complaints:{req.context.principal.id}",
+                       self.deps.settings.customer_complaints_per_hour, period=3600.0)
         return self.call(req, "crm", "customer_complain", data=req.context.body_json)
 
     @endpoint("The customer's complaints with their status and the store's resolution", tag=TAG,
@@ -137,6 +143,30 @@ class Reschedule(Resource):
                          data=req.context.body_json)
 
 
+class VisitItem(Resource):
+    @endpoint("One of the customer's visits: the walk-around photos with their damage marks (at check-in and at "
+              "delivery) and the contracts the customer signed, with the drawn signature", tag=TAG, roles=CUSTOMER,
+              response=sales.CustomerVisitOut)
+    def on_get(self, req, resp, visit_id: str):
+        return self.call(req, "sales", "customer_visit", visit_id=visit_id)
+
+
+class Cards(Resource):
+    @endpoint("The customer's member cards: stored-value balance or a package's services left (every store of "
+              "the chain takes them); points and tier are on /c/v1/me", tag=TAG, roles=CUSTOMER,
+              response=finance.CustomerCardOut, paginated=True)
+    def on_get(self, req, resp):
+        return self.call(req, "finance", "customer_cards")
+
+
+class Messages(Resource):
+    @endpoint("The messages the stores sent the customer (progress of the car, receipts, reminders), newest "
+              "first", tag=TAG, roles=CUSTOMER, query=crm.CustomerMessageQuery, response=crm.CustomerMessageOut,
+              paginated=True)
+    def on_get(self, req, resp):
+        return self.call(req, "crm", "customer_messages", query=req.context.query_json)
+
+
 def routes(deps) -> list[tuple[str, object]]:
     return [
         ("/c/v1/me", Me(deps)),
@@ -150,5 +180,8 @@ def routes(deps) -> list[tuple[str, object]]:
         ("/c/v1/follow-ups/{follow_up_id}/rating", Rating(deps)),
         ("/c/v1/complaints", Complaints(deps)),
         ("/c/v1/reminders", Reminders(deps)),
+        ("/c/v1/visits/{visit_id}", VisitItem(deps)),
+        ("/c/v1/cards", Cards(deps)),
+        ("/c/v1/messages", Messages(deps)),
         ("/c/v1/appointments/{appointment_id}/reschedule", Reschedule(deps)),
     ]

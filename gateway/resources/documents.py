@@ -3,7 +3,8 @@
 read with the same RPC as its JSON endpoint, under that endpoint's roles; the service checks the
 document's store, and the gateway again before fetching anything else. The customer, the vehicle,
 the visit (mileage in) and, for the work-order sheet, the contract are fetched in parallel. The work-order
-sheet and the settlement statement end with a findings page: the inspection's findings with their photos."""
+sheet and the settlement statement end with a findings page: the inspection's findings with their photos.
+A car owner reads their own settlement statement under `/c/v1/`."""
 from __future__ import annotations
 
 import dataclasses
@@ -14,6 +15,7 @@ import falcon
 from services.common.policy import require_store
 
 from ..api import endpoint, endpoint_of
+from ..auth import CUSTOMER
 from ..documents.layout import Sheet, StoreHeader, render
 from ..documents.sheets import (Parties, contract_sheet, invoice_sheet, printed_findings, quote_sheet,
                                work_order_sheet)
@@ -39,7 +41,7 @@ class Printout(Resource):
     def parties(self, req: falcon.Request, document: dict, **more: tuple[str, str, dict]) -> tuple[Parties, dict]:
         """The document's store, customer, vehicle and visit (and the `more` calls, by name), the
         RPCs in parallel, once the caller is known to see the document's store."""
-        require_store(req.context.principal, document["store_id"])
+        self.check_store(req, document["store_id"])
         calls = {"customer": ("crm", "get_customer", {"customer_id": document["customer_id"]}), **more}
         if document.get("vehicle_id"):
             calls["vehicle"] = ("crm", "get_vehicle", {"vehicle_id": document["vehicle_id"]})
@@ -48,6 +50,10 @@ class Printout(Resource):
         found = self.call_all(req, calls)
         store, time_zone = self.store_header(document["store_id"])
         return Parties(store, time_zone, found["customer"], found.get("vehicle"), found.get("visit")), found
+
+    def check_store(self, req: falcon.Request, store_id: str) -> None:
+        """Staff print within their stores (the service checked the document; this guards what is fetched next)."""
+        require_store(req.context.principal, store_id)
 
     def store_header(self, store_id: str) -> tuple[StoreHeader, str]:
         store = self.store(store_id)
@@ -114,7 +120,9 @@ class InvoicePdf(Printout):
     @endpoint("The invoice's settlement statement as a printable A4 PDF (结算单)", tag=TAG,
               roles=_roles_of(InvoiceItem), produces=PDF)
     def on_get(self, req, resp, invoice_id: str):
-        invoice = self.call(req, "finance", "get_invoice", invoice_id=invoice_id)
+        return self.statement(req, resp, self.call(req, "finance", "get_invoice", invoice_id=invoice_id))
+
+    def statement(self, req: falcon.Request, resp: falcon.Response, invoice: dict) -> bytes:
         parties, found = self.parties(req, invoice,  # the order: whether its prices include VAT
                                       order=("sales", "get_order", {"order_id": invoice["order_id"]}))
         sheet = invoice_sheet(invoice, parties, tax_inclusive=found["order"]["tax_inclusive"])
@@ -124,10 +132,29 @@ class InvoicePdf(Printout):
         return self.pdf(resp, sheet, f"invoice-{invoice['number']}.pdf")
 
 
+class CustomerStatementPdf(InvoicePdf):
+    """The car owner's own settlement statement, the same sheet staff print. Finance's customer view says
+    whether the invoice is the caller's (another's: 404); only then are that invoice and its pieces read,
+    as the system (a customer has no store that staff reads could be scoped to)."""
+
+    @endpoint("One's own settlement statement as a printable A4 PDF (结算单; another's → 404)", tag="customer",
+              roles=CUSTOMER, produces=PDF)
+    def on_get(self, req, resp, invoice_id: str):
+        Resource.call(self, req, "finance", "customer_invoice", invoice_id=invoice_id)  # 404 unless the caller's
+        return self.statement(req, resp, self.call(req, "finance", "get_invoice", invoice_id=invoice_id))
+
+    def call(self, req: falcon.Request, service: str, method: str, **kwargs):
+        return self.deps.rpc.call(service, method, {"request_id": req.context.request_id}, **kwargs)
+
+    def check_store(self, req: falcon.Request, store_id: str) -> None:
+        """The ownership was checked by finance before anything was read."""
+
+
 def routes(deps) -> list[tuple[str, object]]:
     return [
         ("/v1/quotes/{quote_id}/pdf", QuotePdf(deps)),
         ("/v1/orders/{order_id}/contract.pdf", ContractPdf(deps)),
         ("/v1/work-orders/{work_order_id}/pdf", WorkOrderPdf(deps)),
         ("/v1/invoices/{invoice_id}/pdf", InvoicePdf(deps)),
+        ("/c/v1/invoices/{invoice_id}/statement", CustomerStatementPdf(deps)),
     ]

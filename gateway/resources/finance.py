@@ -8,17 +8,15 @@ from __future__ import annotations
 
 from services.common.policy import FRONT_DESK, HQ, MANAGERS, TILL, require_store
 from services.common.schemas import ListQuery
-from services.finance.domain.reconciliation import reconcile
-from services.finance.schemas import (AccountOut, CardCancel, CardCreate, CardOut, CardQuery, CommissionRuleIn,
-                                      CommissionRuleOut, CommissionsOut, DailyCloseCreate, DailyCloseOut,
-                                      DailyCloseQuery, ExpenseCreate, ExpenseOut, ExpenseQuery, InvoiceOut,
-                                      InvoiceQuery, JournalEntryOut, JournalQuery, PaymentQuery, MonthQuery,
-                                      PaymentCreate, PaymentOut, PaymentResult,
-                                      PnlOut, ReconciliationOut, ReconciliationQuery, RefundCreate,
-                                      RefundOut, SettingsOut, SettingsPatch,
-                                      SettleRequest, SettlementOut, SettlementPositionsOut, SettlementQuery,
-                                      StoreMonthQuery, TargetIn, TargetOut, TopUpCreate, TrialBalanceOut,
-                                      TrialBalanceQuery, VoidRequest)
+from services.contracts.rpc.finance import (AccountOut, CardCancel, CardCreate, CardOut, CardQuery, CommissionRuleIn,
+                                            CommissionRuleOut, CommissionsOut, DailyCloseCreate, DailyCloseOut,
+                                            DailyCloseQuery, ExpenseCreate, ExpenseOut, ExpenseQuery, InvoiceOut,
+                                            InvoiceQuery, JournalEntryOut, JournalQuery, MonthQuery, PaymentCreate,
+                                            PaymentOut, PaymentQuery, PaymentResult, PnlOut, reconcile,
+                                            ReconciliationOut, ReconciliationQuery, RefundCreate, RefundOut,
+                                            SettingsOut, SettingsPatch, SettlementOut, SettlementPositionsOut,
+                                            SettlementQuery, SettleRequest, StoreMonthQuery, TargetIn, TargetOut,
+                                            TopUpCreate, TrialBalanceOut, TrialBalanceQuery, VoidRequest)
 
 from ..api import endpoint
 from . import Resource, checked, scoped

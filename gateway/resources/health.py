@@ -4,11 +4,9 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 
 import falcon
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest, multiprocess
-from prometheus_client import REGISTRY
 from sqlalchemy import text
 
-from services.common import config
+from services.common.exposition import exposition
 
 from ..api import endpoint
 from ..rpc import RemoteError, ServiceUnavailable
@@ -60,13 +58,7 @@ class Metrics:
     """Prometheus exposition; under gunicorn the workers' metrics are merged (multiprocess mode)."""
 
     def on_get(self, req, resp):
-        if config.prometheus_multiproc_dir():
-            registry = CollectorRegistry()
-            multiprocess.MultiProcessCollector(registry)
-        else:
-            registry = REGISTRY
-        resp.content_type = CONTENT_TYPE_LATEST
-        resp.data = generate_latest(registry)
+        resp.content_type, resp.data = exposition()
 
 
 class OpenApi:

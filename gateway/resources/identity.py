@@ -6,14 +6,15 @@ import time
 
 import falcon
 
-from services.common.policy import ALL_ROLES, HQ, MANAGERS
+from services.common.policy import (ALL_ROLES, HQ, HOME_SCREEN, MANAGERS, console_screens, grantable_roles, manages,
+                                    sees_every_store)
 from services.common.schemas import dump_page
 
 from .. import identity
 from ..api import endpoint
 from ..auth import Principal
-from ..schemas import (LoginRequest, LoginResponse, StoreCreate, StoreListQuery, StoreOut, StorePatch, UserCreate,
-                       UserListQuery, UserOut, UserPatch)
+from ..schemas import (LoginRequest, LoginResponse, MeOut, StoreCreate, StoreListQuery, StoreOut, StorePatch,
+                       UserCreate, UserListQuery, UserOut, UserPatch)
 from . import Resource
 
 log = logging.getLogger(__name__)
@@ -45,10 +46,15 @@ class Login(Resource):
 
 
 class Me(Resource):
-    @endpoint("The user behind the token", tag="identity", response=UserOut)
+    @endpoint("The user behind the token, with the console screens their role opens", tag="identity",
+              response=MeOut)
     def on_get(self, req, resp):
         with self.deps.identity_db() as session:
-            return user_out.dump(identity.get_user(session, req.context.principal, req.context.principal.id))
+            user = identity.get_user(session, req.context.principal, req.context.principal.id)
+            principal = req.context.principal
+            return {**user_out.dump(user), "screens": console_screens(user.role), "home": HOME_SCREEN[user.role],
+                    "manages": manages(principal), "sees_every_store": sees_every_store(principal),
+                    "grantable_roles": grantable_roles(principal)}
 
 
 class Stores(Resource):

@@ -4,17 +4,17 @@ store and is checked against the caller's stores here and again in the service."
 from __future__ import annotations
 
 from services.common.policy import ALL_ROLES, HQ, MANAGERS
-from services.inventory.schemas import (AdjustmentCreate, AvailabilityHttpQuery, AvailabilityOut, BatchOut,
-                                        ExpiringQuery, LedgerCheckOut, LedgerCheckQuery, MovementOut, MovementQuery,
-                                        PartCreate, PartListQuery, PartOut, PartPatch, PurchaseOrderCreate,
-                                        PurchaseOrderListQuery, PurchaseOrderOut, ReceiptCreate, ReceiptOut,
-                                        ReorderQuery, ReorderSuggestionOut, ReservationOut, ReservationQuery,
-                                        SlowMoverOut, SlowMoverQuery, StockOut, StockQuery, StockSettings,
-                                        StocktakeCounts, StocktakeCreate, StocktakeListQuery, StocktakeOut,
-                                        StocktakePost, SupplierCreate, SupplierListQuery, SupplierOut, SupplierPatch,
-                                        SupplierReturnCreate, SupplierReturnOut,
-                                        TransferCreate, TransferListQuery, TransferOut, TransferReceive,
-                                        TransferShip, ValuationOut, ValuationQuery)
+from services.contracts.rpc.inventory import (AdjustmentCreate, AvailabilityHttpQuery, AvailabilityOut, BatchOut,
+                                              ExpiringQuery, LedgerCheckOut, LedgerCheckQuery, MovementOut,
+                                              MovementQuery, PartCreate, PartListQuery, PartOut, PartPatch,
+                                              PurchaseOrderCreate, PurchaseOrderListQuery, PurchaseOrderOut,
+                                              ReceiptCreate, ReceiptOut, ReorderQuery, ReorderSuggestionOut,
+                                              ReservationOut, ReservationQuery, SlowMoverOut, SlowMoverQuery, StockOut,
+                                              StockQuery, StockSettings, StocktakeCounts, StocktakeCreate,
+                                              StocktakeListQuery, StocktakeOut, StocktakePost, SupplierCreate,
+                                              SupplierListQuery, SupplierOut, SupplierPatch, SupplierReturnCreate,
+                                              SupplierReturnOut, TransferCreate, TransferListQuery, TransferOut,
+                                              TransferReceive, TransferShip, ValuationOut, ValuationQuery)
 
 from ..api import endpoint
 from . import Resource, checked, scoped

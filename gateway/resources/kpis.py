@@ -12,7 +12,7 @@ from sqlalchemy import select
 from services.common.periods import COMPARISONS, GROUPS
 from services.common.policy import MANAGERS, sees_every_store
 from services.common.schemas import STORES_PER_CALL
-from services.finance.schemas import KpiQuery, KpisOut
+from services.contracts.rpc.finance import KpiQuery, KpisOut
 
 from ..api import endpoint
 from ..models import Store

@@ -9,6 +9,7 @@ from services.common.policy import MANAGERS
 from ..api import endpoint
 from ..models import ApiKey
 from ..partners import keys, webhooks
+from ..partners.vault import Vault
 from ..partners.schemas import (ApiKeyCreate, ApiKeyCreated, ApiKeyListQuery, ApiKeyOut, ApiKeyRotate,
                                 DeliveryListQuery, DeliveryOut, WebhookCreate, WebhookCreated, WebhookListQuery,
                                 WebhookOut)
@@ -69,12 +70,14 @@ class Webhooks(Resource):
               tag="partners", roles=MANAGERS, body=WebhookCreate, response=WebhookCreated, status=201)
     def on_post(self, req, resp):
         with self.deps.identity_db() as session, session.begin():
-            subscription = webhooks.create(session, req.context.principal, req.context.body,
-                                           self.deps.settings.webhook_allow_private)
-            return _webhook(subscription, webhook_created)
+            subscription, secret = webhooks.create(session, req.context.principal, req.context.body,
+                                                   self.deps.settings.webhook_allow_private,
+                                                   Vault(self.deps.settings.webhook_secret_keys))
+            return {**_webhook(subscription, webhook_created), "secret": secret}
 
-    @endpoint("Webhook subscriptions of the user's stores", tag="partners", roles=MANAGERS, query=WebhookListQuery,
-              response=WebhookOut, paginated=True)
+    @endpoint("Webhook subscriptions of the user's stores (`owner=me&status=disabled`: the user's own that kept "
+              "failing and were disabled, which the console tells its owner about)", tag="partners", roles=MANAGERS,
+              query=WebhookListQuery, response=WebhookOut, paginated=True)
     def on_get(self, req, resp):
         with self.deps.identity_db() as session:
             result = webhooks.list_subscriptions(session, req.context.principal, req.context.query)

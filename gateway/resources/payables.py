@@ -5,11 +5,12 @@ the receivables ageing and the balance sheet. A supplier invoice's store is its 
 from __future__ import annotations
 
 from services.common.policy import MANAGERS
-from services.finance.payables_schemas import (AgeingQuery, BalanceSheetOut, BalanceSheetQuery, PayablesAgeingOut,
-                                               ReceivablesAgeingOut, StatementQuery, SupplierInvoiceCreate,
-                                               SupplierInvoiceDecision, SupplierInvoiceOut, SupplierInvoiceQuery,
-                                               SupplierPaymentCreate, SupplierPaymentOut, SupplierPaymentQuery,
-                                               SupplierStatementOut)
+from services.contracts.rpc.finance import (AgeingQuery, BalanceSheetOut, BalanceSheetQuery, PayablesAgeingOut,
+                                            ReceivablesWithAccountsOut, StatementQuery, SupplierInvoiceCreate,
+                                            SupplierInvoiceDecision, SupplierInvoiceOut, SupplierInvoiceQuery,
+                                            SupplierPaymentCreate, SupplierPaymentOut, SupplierPaymentQuery,
+                                            SupplierStatementOut)
+
 
 from ..api import endpoint
 from . import Resource, checked
@@ -70,8 +71,9 @@ class PayablesAgeing(Resource):
 
 
 class ReceivablesAgeing(Resource):
-    @endpoint("Accounts receivable by days since the invoice was issued (due at the till): per store and for the "
-              "caller's stores", tag="finance", roles=MANAGERS, query=AgeingQuery, response=ReceivablesAgeingOut)
+    @endpoint("Accounts receivable: invoices by days since issued (due at the till), company accounts' charges by "
+              "days past their due date; per store, per account and for the caller's stores", tag="finance",
+              roles=MANAGERS, query=AgeingQuery, response=ReceivablesWithAccountsOut)
     def on_get(self, req, resp):
         return self.call(req, "finance", "receivables_ageing", query=checked(req))
 

@@ -9,15 +9,12 @@ import segno
 from marshmallow import fields
 
 from services.common.policy import FRONT_DESK, TILL
-from services.finance.schemas import PaymentIntentCreate, PaymentIntentOut, PaymentIntentQuery
-from services.finance.wechatpay import NOTIFICATION_HEADERS
+from services.contracts.rpc.finance import (NOTIFICATION_HEADERS_OF, PaymentIntentCreate, PaymentIntentOut,
+                                            PaymentIntentQuery)
 
 from ..api import endpoint
 from . import Resource, checked
 from .finance import _service_key
-
-NOTIFICATION_HEADERS_OF: dict[str, tuple[str, ...]] = {"wechat": NOTIFICATION_HEADERS, "alipay": ()}
-"""The headers each provider signs with (Alipay signs inside its form body)."""
 
 
 class PaymentIntentShown(PaymentIntentOut):

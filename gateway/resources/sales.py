@@ -6,7 +6,7 @@ service, where each document's own store is known."""
 from __future__ import annotations
 
 from services.common.policy import ALL_ROLES, COUNTER, HQ, MANAGERS, require_store
-from services.sales import schemas as s
+from services.contracts.rpc import sales as s
 
 from ..api import endpoint
 from ..signatures import png_of, signature_field, stored_signature

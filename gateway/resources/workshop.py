@@ -4,16 +4,16 @@ checked here for store ids the client names and again in the service for every d
 from __future__ import annotations
 
 from services.common.policy import ALL_ROLES, COUNTER, MANAGERS, SHOP_FLOOR, can_access_store, require_store
-from services.sales.schemas import QuoteOut
-from services.workshop.schemas import (BayCreate, BayListQuery, BayOut, BayPlanOut, BayPlanQuery, BaysOut,
-                                       CertificationCreate, CertificationOut, ClockOutRequest, ClockRequest,
-                                       CompleteRequest, CrewBoardOut, CrewBoardQuery, DeliverRequest,
-                                       DispatchRequest, InspectionCreate, InspectionOut, InspectionsOut,
-                                       JobBoardOut, QcOutcomeOut, QcRequest, QuoteFindingsRequest, ReadyForQcRequest,
-                                       StatsOut,
-                                       StatsQuery, SuggestionQuery, SuggestionsOut, TechnicianCreate,
-                                       TechnicianListQuery, TechnicianOut, TechnicianPatch, TimeEntryOut,
-                                       TrainingCreate, TrainingOut, WorkOrderListQuery, WorkOrderOut)
+from services.contracts.rpc.sales import QuoteOut
+from services.contracts.rpc.workshop import (BayCreate, BayListQuery, BayOut, BayPlanOut, BayPlanQuery, BaysOut,
+                                             CertificationCreate, CertificationOut, ClockOutRequest, ClockRequest,
+                                             CompleteRequest, CrewBoardOut, CrewBoardQuery, DeliverRequest,
+                                             DispatchRequest, InspectionCreate, InspectionOut, InspectionsOut,
+                                             JobBoardOut, QcOutcomeOut, QcRequest, QuoteFindingsRequest,
+                                             ReadyForQcRequest, StatsOut, StatsQuery, SuggestionQuery, SuggestionsOut,
+                                             TechnicianCreate, TechnicianListQuery, TechnicianOut, TechnicianPatch,
+                                             TimeEntryOut, TrainingCreate, TrainingOut, WorkOrderListQuery,
+                                             WorkOrderOut)
 
 from ..api import ValidationFailed, endpoint
 from ..models import User

@@ -26,14 +26,14 @@ from sqlalchemy import Engine, delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from .attachments import (ATTACHMENT_DELETIONS, ATTACHMENTS, THUMBNAIL_SUFFIX, AttachmentOut, AttachmentRecord,
-                          StoredAttachmentOut, attachments_of, forget, get_attachment, record_attachment, retention,
+                          StoredAttachmentOut, attachments_page, forget, get_attachment, record_attachment, retention,
                           thumbnail_key_of)
 from .context import Caller
 from .db import utcnow
 from .entrypoints import rpc
 from .errors import NotFound
 from .retention import PRUNE_INTERVAL_SECONDS
-from .schemas import load
+from .schemas import ListQuery, dump_page, load
 from .storage import Storage, storage_from_env
 from .thumbnails import make_thumbnail
 
@@ -183,10 +183,12 @@ class Attachments:
         return StoredAttachmentOut().dump(row)
 
     @rpc
-    def list_attachments(self, owner_type: str, owner_id: str) -> dict:
+    def list_attachments(self, owner_type: str, owner_id: str, query: dict | None = None) -> dict:
+        """A page of the document's attachments, oldest first (`query`: limit, cursor)."""
         owner = self.attachment_owner(owner_type, owner_id)
-        rows = attachments_of(self.db, owner["owner_type"], [owner["owner_id"]]).get(owner["owner_id"], [])
-        return {"items": AttachmentOut(many=True).dump(rows), "next_cursor": None}
+        params = load(ListQuery(), query or {})
+        return dump_page(attachments_page(self.db, owner["owner_type"], owner["owner_id"], params["limit"],
+                                          params["cursor"]), AttachmentOut())
 
     @rpc
     def get_attachment(self, attachment_id: str) -> dict:

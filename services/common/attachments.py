@@ -27,6 +27,7 @@ from .context import Caller
 from .db import UTCDateTime, utcnow
 from .errors import NotFound
 from .ids import new_id
+from .schemas import page
 
 OWNER_SERVICES = {"w": "workshop", "s": "sales", "c": "crm", "i": "inventory"}
 """The first letter of an attachment id → the service keeping its row."""
@@ -214,6 +215,15 @@ def attachments_of(session: Session, owner_type: str, owner_ids: list[str]) -> d
         for row in rows:
             found[row["owner_id"]].append(dict(row))
     return found
+
+
+def attachments_page(session: Session, owner_type: str, owner_id: str, limit: int, cursor: str | None) -> dict:
+    """One owner's attachments, oldest first, a page at a time (the caller was checked against the owner)."""
+    query = select(ATTACHMENTS).where(ATTACHMENTS.c.owner_type == owner_type, ATTACHMENTS.c.owner_id == owner_id)
+    if cursor:
+        query = query.where(ATTACHMENTS.c.id > cursor)
+    rows = [dict(row) for row in session.execute(query.order_by(ATTACHMENTS.c.id).limit(limit + 1)).mappings()]
+    return page(rows, limit, key=lambda row: row["id"])
 
 
 def forget(session: Session | Connection, rows: Iterable[dict], reason: str, now: datetime | None = None) -> int:

@@ -34,6 +34,7 @@ DOCUMENT_OWNERS: dict[str, str] = {
     "stock_adjustment": "inventory", "order_parts": "inventory",
     "invoice": "finance", "deposit": "finance", "member_card": "finance", "expense": "finance",
     "daily_close": "finance", "settlement": "finance", "supplier_invoice": "finance", "supplier_payment": "finance",
+    "company_account": "finance",
     "work_order": "workshop",
 }
 """Audited document type → the service that owns it (and answers `list_audit` for it)."""

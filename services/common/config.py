@@ -3,6 +3,7 @@ and the shared code read (the gateway's own settings are its frozen `gateway.con
 process files under deploy/ read theirs where the process starts)."""
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,9 +19,25 @@ def amqp_uri() -> str:
     return os.environ.get("AMQP_URI", DEFAULT_AMQP_URI)
 
 
+def durable_queue_type() -> str:
+    """`RABBITMQ_QUEUE_TYPE`: `quorum` (the default: every deployment, `make run`) or `classic` — the test stacks
+    that do not test the broker's faults, where RabbitMQ 3.10 starting a few hundred quorum queues at once froze
+    the whole node for two minutes (services/common/queues.py)."""
+    kind = os.environ.get("RABBITMQ_QUEUE_TYPE", "quorum")
+    if kind not in ("quorum", "classic"):
+        raise ValueError(f"RABBITMQ_QUEUE_TYPE must be quorum or classic, not {kind!r}")
+    return kind
+
+
 def amqp_addresses(uri: str) -> list[str]:
     """Each broker address of an `AMQP_URI`, in the order a client tries them."""
     return [part.strip() for part in uri.split(";") if part.strip()]
+
+
+def otlp_endpoint() -> str | None:
+    """`OTEL_EXPORTER_OTLP_ENDPOINT` (or `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`): where traces go by OTLP over
+    HTTP; unset, no trace is made (`tracing.py`)."""
+    return os.environ.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") or os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT")
 
 
 def data_dir() -> Path:
@@ -180,6 +197,41 @@ def payment_poll_seconds() -> float:
 def payment_intent_ttl_seconds() -> float:
     """`PAYMENT_INTENT_TTL_SECONDS`: how long a QR code or link can be paid before it is closed."""
     return env_float("PAYMENT_INTENT_TTL_SECONDS", 900)
+
+
+@dataclass
+class NuonuoSettings:
+    """诺诺开放平台 (services/finance/fapiao_nuonuo.py), the issuing provider of electronic fapiao; without
+    `NUONUO_APP_KEY` it is not configured and fapiao requests stay queued. Secrets from the environment only."""
+    app_key: str = field(default_factory=lambda: os.environ.get("NUONUO_APP_KEY", ""))
+    app_secret: str = field(default_factory=lambda: os.environ.get("NUONUO_APP_SECRET", ""), repr=False)
+    tax_num: str = field(default_factory=lambda: os.environ.get("NUONUO_TAX_NUM", ""))
+    seller_name: str = field(default_factory=lambda: os.environ.get("NUONUO_SELLER_NAME", ""))
+    clerk: str = field(default_factory=lambda: os.environ.get("NUONUO_CLERK", "开票员"))
+    base_url: str = field(default_factory=lambda: os.environ.get("NUONUO_BASE_URL", "https://sdk.nuonuo.com"))
+    token_url: str = field(default_factory=lambda: os.environ.get("NUONUO_TOKEN_URL",
+                                                                  "https://open.nuonuo.com/accessToken"))
+    access_token: str = field(default_factory=lambda: os.environ.get("NUONUO_ACCESS_TOKEN", ""), repr=False)
+    timeout: float = field(default_factory=lambda: env_float("NUONUO_TIMEOUT", 10))
+
+
+def fapiao_poll_seconds() -> float:
+    """`FAPIAO_POLL_SECONDS`: how often finance's worker sends due fapiao and asks about those in progress."""
+    return env_float("FAPIAO_POLL_SECONDS", 5)
+
+
+def fapiao_retry_seconds() -> float:
+    """`FAPIAO_RETRY_SECONDS`: the first wait after the provider was found down (each next one twice as long)."""
+    return env_float("FAPIAO_RETRY_SECONDS", 30)
+
+
+def fapiao_tax_codes() -> dict[str, str]:
+    """`FAPIAO_TAX_CODES`: the 税收分类编码 per kind of invoice line (JSON: labour, part, fee)."""
+    try:
+        codes = json.loads(os.environ.get("FAPIAO_TAX_CODES", "{}"))
+    except ValueError:
+        return {}
+    return {str(kind): str(code) for kind, code in codes.items()} if isinstance(codes, dict) else {}
 
 
 def payables_tolerances() -> tuple[float, float]:

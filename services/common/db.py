@@ -4,8 +4,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
+from typing import cast
 
-from sqlalchemy import DateTime, Engine, MetaData, TypeDecorator, create_engine, event
+from sqlalchemy import CursorResult, DateTime, Engine, MetaData, Result, TypeDecorator, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -72,6 +73,11 @@ def make_engine(url: str, **kwargs) -> Engine:
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
+
+
+def rowcount(result: Result) -> int:
+    """The rows an UPDATE or a DELETE run by `Session.execute` matched (its result is a cursor's)."""
+    return cast(CursorResult, result).rowcount
 
 
 @contextmanager

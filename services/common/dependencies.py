@@ -8,7 +8,13 @@ right after it.
 """
 from __future__ import annotations
 
+from typing import Any
+
+from nameko.events import EventHandler
 from nameko.extensions import DependencyProvider
+from nameko.rpc import Rpc
+from opentelemetry import context, propagate, trace
+from opentelemetry.trace import SpanKind
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -17,6 +23,7 @@ from .context import Caller, request_id_var
 from .db import make_engine
 from .metrics import POOLS
 from .relay import OutboxRelay
+from .tracing import carrier, enabled, fail, tracer
 
 
 SESSIONS = "sessions"
@@ -79,3 +86,46 @@ class CallerProvider(DependencyProvider):
 
     def worker_teardown(self, worker_ctx):
         request_id_var.set(None)
+
+
+class Tracing(DependencyProvider):
+    """A span for each RPC and event a service handles, continuing the caller's trace from the context
+    data; the worker's own calls and events carry this span on."""
+
+    KEY = "trace_span"
+
+    def worker_setup(self, worker_ctx) -> None:
+        entrypoint = worker_ctx.entrypoint
+        kind = SpanKind.SERVER if isinstance(entrypoint, Rpc) else (
+            SpanKind.CONSUMER if isinstance(entrypoint, EventHandler) else None)
+        if not enabled() or kind is None:
+            return
+        service = self.container.service_name
+        attributes: dict[str, Any] = {"rpc.system": "nameko", "rpc.service": service,
+                                      "rpc.method": entrypoint.method_name}
+        if worker_ctx.data.get("request_id"):
+            attributes["request.id"] = worker_ctx.data["request_id"]
+        parent = propagate.extract(worker_ctx.data)
+        span = tracer.start_span(f"{service}.{entrypoint.method_name}", context=parent, kind=kind,
+                                 attributes=attributes)
+        token = context.attach(trace.set_span_in_context(span, parent))
+        worker_ctx.data.update(carrier() or {})  # nested RPCs carry this span
+        worker_ctx.__dict__[self.KEY] = (span, token)
+
+    def worker_result(self, worker_ctx, result=None, exc_info=None) -> None:
+        active = worker_ctx.__dict__.get(self.KEY)
+        if active is None or exc_info is None:
+            return
+        span, error = active[0], exc_info[1]
+        expected = getattr(worker_ctx.entrypoint, "expected_exceptions", ())
+        span.set_attribute("error.type", type(error).__name__)
+        if not (expected and isinstance(error, expected)):  # a domain refusal is an answer, not a fault
+            span.record_exception(error)
+            fail(span, type(error).__name__)
+
+    def worker_teardown(self, worker_ctx) -> None:
+        active = worker_ctx.__dict__.pop(self.KEY, None)
+        if active is not None:
+            span, token = active
+            span.end()
+            context.detach(token)

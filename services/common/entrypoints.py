@@ -24,7 +24,7 @@ from services.contracts import ContractError, declares, load_payload
 from .audit import list_audit_entries
 from .context import Caller
 from .db import utcnow
-from .dependencies import CallerProvider, Database
+from .dependencies import CallerProvider, Database, Tracing
 from .errors import DomainError
 from .metrics import EVENT_DUPLICATES, WorkerMetrics
 from .outbox import PROCESSED_EVENTS
@@ -110,13 +110,14 @@ def _already_processed(session: Session, event_id: str, name: str) -> bool:
 
 
 class ServiceBase:
-    """What every service has: its database, its caller, metrics, a health RPC, the outbox sweep
+    """What every service has: its database, its caller, metrics, traces, a health RPC, the outbox sweep
     and the retention job."""
 
     name = "base"
     db = Database()
     caller = CallerProvider()
     metrics = WorkerMetrics()
+    tracing = Tracing()
 
     @rpc_entrypoint
     def health(self) -> dict:

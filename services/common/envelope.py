@@ -22,10 +22,13 @@ class EnvelopeSchema(Schema):
     actor = fields.Dict(allow_none=True, metadata={
         "description": "`{user_id, role}` of the user whose request caused it (carried along chains of events)"})
     payload = fields.Dict(required=True)
+    trace = fields.Dict(allow_none=True, metadata={
+        "description": "W3C trace context (`traceparent`, `tracestate`) of the work that recorded it, when traced"})
 
 
 def make_envelope(event_type: str, payload: dict, *, store_id: str | None,
-                  request_id: str | None, version: int = ENVELOPE_VERSION, actor: dict | None = None) -> dict:
+                  request_id: str | None, version: int = ENVELOPE_VERSION, actor: dict | None = None,
+                  trace: dict | None = None) -> dict:
     """`event_type` is `<source>.<fact>`; raises contracts.ContractError when the payload breaks its contract."""
     source, fact = event_type.split(".", 1)
     return {
@@ -36,5 +39,6 @@ def make_envelope(event_type: str, payload: dict, *, store_id: str | None,
         "store_id": store_id,
         "request_id": request_id,
         "actor": actor,
+        "trace": trace,
         "payload": dump_payload(source, fact, version, payload),
     }

@@ -217,3 +217,16 @@ class Plate(_Normalized):
 class Vin(_Normalized):
     normalizer = staticmethod(validators.normalize_vin)
     pattern = validators.VIN_PATTERN
+
+
+class CreditCode(_Normalized):
+    """A unified social credit code (a company's tax number), check character verified."""
+    normalizer = staticmethod(validators.normalize_credit_code)
+    pattern = validators.CREDIT_CODE_PATTERN
+
+
+class TaxCode(fields.String):
+    """A 税收分类编码 (the tax classification code a fapiao line carries): 19 digits."""
+
+    def __init__(self, **kwargs):
+        super().__init__(validate=Pattern(validators.TAX_CODE_PATTERN, "19 digits (税收分类编码)."), **kwargs)

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from .db import UTCDateTime, utcnow
 from .envelope import make_envelope
+from .tracing import carrier
 
 _metadata = MetaData()
 OUTBOX = Table(
@@ -57,8 +58,9 @@ def record_events(session: Session, events: Iterable[tuple[str, dict, str | None
         actor = session.info["event"]["actor"]
     else:
         actor = {"user_id": context["user_id"], "role": context.get("role")} if context.get("user_id") else None
+    trace = carrier()
     envelopes = [make_envelope(f"{session.info['service']}.{fact}", payload, store_id=store_id, version=version,
-                               request_id=context.get("request_id"), actor=actor)
+                               request_id=context.get("request_id"), actor=actor, trace=trace)
                  for fact, payload, store_id in events]
     if envelopes:
         now = utcnow()

@@ -22,8 +22,28 @@ TILL = MANAGERS | {"cashier"}
 """Who takes and refunds money, issues and tops up member cards, and closes the day."""
 SHOP_FLOOR = COUNTER | {"technician"}
 """Who works on the cars."""
+BENCH = frozenset({"store_manager", "technician"})
+"""Who works a technician's own bench screen: the technicians and the manager standing in for one."""
 CUSTOMER_ROLE = "customer"
 """The role a car owner's calls carry (gateway customer tokens, `/c/v1/`): no store, only their own."""
+
+
+CONSOLE_SCREENS: dict[str, frozenset[str]] = {
+    "reception": COUNTER, "quotes": COUNTER, "board": COUNTER, "tech": BENCH, "cashier": TILL, "fapiao": TILL,
+    "inventory": COUNTER, "crm": COUNTER, "messages": COUNTER, "dashboard": MANAGERS, "approvals": MANAGERS,
+    "technicians": MANAGERS, "users": MANAGERS, "store": MANAGERS, "payables": MANAGERS, "accounts": TILL,
+    "catalogue": HQ, "partners": MANAGERS,
+}
+"""The staff console's screens in menu order and who opens each; the console shows what `/v1/me`
+answers (`console_screens`), so a role set changed here changes the menu too."""
+HOME_SCREEN = {"hq_admin": "dashboard", "store_manager": "board", "service_advisor": "reception",
+               "technician": "tech", "cashier": "cashier"}
+"""The screen each role starts on (one of its own)."""
+
+
+def console_screens(role: str) -> list[str]:
+    """The console screens a role opens, in menu order."""
+    return [name for name, roles in CONSOLE_SCREENS.items() if role in roles]
 
 
 class Actor(Protocol):
@@ -42,6 +62,13 @@ def sees_every_store(actor: Actor) -> bool:
 def manages(actor: Actor) -> bool:
     """A store manager, HQ or the system."""
     return actor.role is None or actor.role in MANAGERS
+
+
+def grantable_roles(actor: Actor) -> list[str]:
+    """The roles a user may give a staff account: HQ any, a store manager the staff below managers, others none."""
+    if not manages(actor):
+        return []
+    return [role for role in ROLES if sees_every_store(actor) or role not in MANAGERS]
 
 
 def can_access_store(actor: Actor, store_id: str | None) -> bool:

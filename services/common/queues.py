@@ -9,6 +9,10 @@ Queues that live only as long as their consumer (the gateway's exclusive reply q
 queues) stay classic and transient: a node's death takes them away and the client declares a new one on
 the node it reconnects to.
 
+`RABBITMQ_QUEUE_TYPE=classic` (test stacks only, never a deployment) declares them durable classic instead: the
+tests that are not about the broker's faults start many stacks side by side, and RabbitMQ 3.10 creating or deleting
+a few hundred quorum queues at once has frozen the whole node for up to two minutes.
+
 A queue declared with another type than the existing one is refused (PRECONDITION_FAILED): a deployment
 whose queues are still classic moves them with `python -m deploy.rabbitmq.migrate_queues` first
 (deploy/k8s/README.md, "Quorum queues").
@@ -16,6 +20,8 @@ whose queues are still classic moves them with `python -m deploy.rabbitmq.migrat
 from __future__ import annotations
 
 from kombu import Queue
+
+from . import config
 
 QUORUM = {"x-queue-type": "quorum"}
 """The arguments of every durable queue of the suite."""
@@ -25,9 +31,13 @@ DEAD_LETTERING = {"x-dead-letter-strategy": "at-least-once", "x-overflow": "reje
 most once unless told at least once (RabbitMQ 3.10), which needs `reject-publish` as its overflow."""
 
 
-def durable_arguments(extra: dict | None = None) -> dict:
-    """The `x-arguments` a durable queue of the suite is declared with (plus `extra`, e.g. a TTL)."""
-    return {**(extra or {}), **QUORUM}
+def durable_arguments(extra: dict | None = None, *, dead_lettering: bool = False) -> dict:
+    """The `x-arguments` a durable queue of the suite is declared with (plus `extra`, e.g. a TTL; a delay queue
+    adds `dead_lettering`). Durable classic queues (`RABBITMQ_QUEUE_TYPE=classic`, test stacks only) take
+    neither the type nor the quorum-only dead-lettering strategy."""
+    if config.durable_queue_type() == "classic":
+        return dict(extra or {})
+    return {**(extra or {}), **(DEAD_LETTERING if dead_lettering else {}), **QUORUM}
 
 
 def replicated(queue: Queue) -> Queue:

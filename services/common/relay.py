@@ -24,6 +24,7 @@ from sqlalchemy import Select, func, select, update
 from .db import utcnow
 from .metrics import OUTBOX_BACKLOG, OUTBOX_OLDEST_SECONDS
 from .outbox import OUTBOX
+from .tracing import producer_span
 
 log = logging.getLogger(__name__)
 
@@ -64,10 +65,12 @@ class OutboxRelay:
 
     def publish(self, event_type: str, envelope: dict) -> None:
         """One event to the broker, confirmed; stamped, so that RabbitMQ's
-        `rabbitmq_queue_head_message_timestamp` tells how long the oldest has waited."""
-        self.publisher.publish(envelope, exchange=self.exchange, routing_key=event_type,
-                               headers={"nameko.request_id": envelope.get("request_id") or ""},
-                               message_id=envelope["event_id"], timestamp=int(time.time()))
+        `rabbitmq_queue_head_message_timestamp` tells how long the oldest has waited; with the trace of the
+        work that recorded it."""
+        with producer_span(envelope["type"], envelope.get("trace")) as trace_headers:
+            self.publisher.publish(envelope, exchange=self.exchange, routing_key=event_type,
+                                   headers={"nameko.request_id": envelope.get("request_id") or "", **trace_headers},
+                                   message_id=envelope["event_id"], timestamp=int(time.time()))
 
     def claim(self, rows) -> list[tuple[str, str, dict]]:
         """Of the rows read (event_id, type, envelope, attempts), those this relay takes: one short

@@ -17,7 +17,7 @@ from nameko.events import EventHandler
 
 from . import config
 from .metrics import EVENT_DEAD_LETTERS, EVENT_RETRIES
-from .queues import DEAD_LETTERING, durable_arguments, replicated
+from .queues import durable_arguments, replicated
 
 log = logging.getLogger(__name__)
 
@@ -40,8 +40,8 @@ def delay_queue(queue_name: str, delay_ms: int) -> Queue:
     return Queue(f"retry.{queue_name}.{delay_ms}", exchange=DEFAULT_EXCHANGE,
                  routing_key=f"retry.{queue_name}.{delay_ms}", durable=True,
                  queue_arguments=durable_arguments({
-                     "x-message-ttl": delay_ms, "x-dead-letter-exchange": "", "x-dead-letter-routing-key": queue_name,
-                     **DEAD_LETTERING}))
+                     "x-message-ttl": delay_ms, "x-dead-letter-exchange": "", "x-dead-letter-routing-key": queue_name},
+                     dead_lettering=True))
 
 
 class RetryingEventHandler(EventHandler):

@@ -23,6 +23,7 @@ from psycogreen.eventlet import patch_psycopg  # noqa: E402
 
 from . import config  # noqa: E402
 from .logs import configure_logging  # noqa: E402
+from .tracing import configure_tracing  # noqa: E402
 
 log = logging.getLogger(__name__)
 KILL_TIMEOUT = 5  # seconds nameko's kill gets after the graceful stop timed out
@@ -79,8 +80,11 @@ def main(argv: list[str] | None = None) -> None:
     name = args[0]
     patch_psycopg()
     configure_logging(name)
+    configure_tracing(name)
     from .retention import event_retention
     event_retention()  # a retention inside the redelivery window is refused before anything runs
+    from .preflight import check_or_exit
+    check_or_exit(config.amqp_uri(), {f"{name.upper()}_DATABASE_URL": config.database_url(name)})
 
     runner = ServiceRunner(config.nameko_config())
     runner.add_service(service_class(name))

@@ -88,6 +88,37 @@ def normalize_vin(raw: str) -> str:
     return vin
 
 
+CREDIT_CODE_PATTERN = r"^[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}$"
+"""A unified social credit code (统一社会信用代码, GB 32100-2015): 18 characters of the code's 31
+(digits and capitals without I, O, S, V, Z); the check character (18th) is verified too."""
+_CREDIT_CODE_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+_CREDIT_CODE_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+_CREDIT_CODE = re.compile(CREDIT_CODE_PATTERN)
+
+
+def credit_code_check_character(code: str) -> str:
+    """The 18th character GB 32100 gives the first 17 (weights 3^i mod 31, check 31 − sum mod 31)."""
+    total = sum(_CREDIT_CODE_ALPHABET.index(ch) * weight for ch, weight in zip(code[:17], _CREDIT_CODE_WEIGHTS,
+                                                                                strict=True))
+    return _CREDIT_CODE_ALPHABET[(31 - total % 31) % 31]
+
+
+def valid_credit_code(code: str) -> bool:
+    """Whether `code` is a unified social credit code in its canonical form (upper case, no spaces)
+    with the right check character: the tax number of a company account and of a fapiao's buyer."""
+    return bool(isinstance(code, str) and _CREDIT_CODE.match(code)) and credit_code_check_character(code) == code[17]
+
+
+def normalize_credit_code(raw: str) -> str:
+    """Accepts lower case and spaces; refuses a code whose check character is wrong."""
+    code = re.sub(r"\s", "", raw or "").upper()
+    if not _CREDIT_CODE.match(code):
+        raise ValueError("A unified social credit code has 18 digits and capital letters (not I, O, S, V, Z).")
+    if not valid_credit_code(code):
+        raise ValueError(f"Check character (18th) should be {credit_code_check_character(code)}, not {code[17]}.")
+    return code
+
+
 # -- names, codes, phone numbers -------------------------------------------------------------------
 LETTERS = (r"A-Za-z\u00c0-\u024f\u0370-\u03ff\u0400-\u04ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff"
            r"\uac00-\ud7af\uf900-\ufaff")
@@ -155,3 +186,7 @@ def moment_pattern(first: int, last: int) -> str:
     """ISO date-times with a time zone (Z or ±hh:mm) within the years first..last."""
     return (rf"^{date_pattern(first, last)}T(?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9](?:\.[0-9]{{1,6}})?)?"
             r"(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$")
+
+
+TAX_CODE_PATTERN = r"^[0-9]{19}$"
+"""A 税收分类编码 (tax classification code of goods and services): 19 digits, the fapiao's goodsCode."""

@@ -9,6 +9,10 @@ payload is dumped through its declared schema and checked (`dump_payload`, calle
 payload through the same schema (`load_payload`), ignoring fields it does not know yet (added by a
 newer producer: every schema is a `base.Contract`). A service's `events.py` lists the
 `(source, fact)` pairs it handles.
+
+`services/contracts/rpc/<service>/` holds what a service's RPC methods take and answer (the
+public API's bodies and answers: the gateway validates and dumps with them, the service loads
+with them), so the gateway is built without any service's own code.
 """
 from __future__ import annotations
 

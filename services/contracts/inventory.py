@@ -115,6 +115,7 @@ class CataloguePartOut(Contract):
     part_id = fields.String()
     name = fields.String()
     active = fields.Boolean()
+    tax_code = fields.String(allow_none=True, metadata={"description": "税收分类编码 (finance's fapiao lines)"})
 
 
 class CataloguePartsOut(Contract):

@@ -83,5 +83,15 @@ class QuotePresented(Contract):
     presented_at = fields.String(required=True, metadata={"description": "ISO 8601 with offset"})
 
 
+class QuoteApprovalChanged(Contract):
+    """A quote's wait for a manager began or ended (pending, approved, rejected, not required any more):
+    what the approval queue follows."""
+    quote_id = fields.String(required=True)
+    store_id = fields.String(required=True)
+    approval_status = fields.String(required=True)
+    changed_at = fields.String(required=True, metadata={"description": "ISO 8601 with offset"})
+
+
 PUBLISHES = {("visit_checked_in", 1): VisitCheckedIn, ("order_confirmed", 1): OrderConfirmed,
-             ("order_cancelled", 1): OrderCancelled, ("quote_presented", 1): QuotePresented}
+             ("order_cancelled", 1): OrderCancelled, ("quote_presented", 1): QuotePresented,
+             ("quote_approval_changed", 1): QuoteApprovalChanged}

@@ -58,5 +58,16 @@ class VehicleDelivered(Contract):
     delivered_at = fields.String(required=True)
 
 
+class WorkOrderStatusChanged(Contract):
+    """A work order moved on the board (opened, dispatched, started, to QC, back from QC, completed,
+    delivered, cancelled): what the live screens follow."""
+    work_order_id = fields.String(required=True)
+    order_id = fields.String(required=True)
+    store_id = fields.String(required=True)
+    from_status = fields.String(allow_none=True, metadata={"description": "None when it was opened"})
+    to_status = fields.String(required=True)
+    changed_at = fields.String(required=True, metadata={"description": "ISO 8601 with offset"})
+
+
 PUBLISHES = {("work_started", 1): WorkStarted, ("work_order_completed", 1): WorkOrderCompleted,
-             ("vehicle_delivered", 1): VehicleDelivered}
+             ("vehicle_delivered", 1): VehicleDelivered, ("work_order_status_changed", 1): WorkOrderStatusChanged}

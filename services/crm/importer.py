@@ -121,16 +121,16 @@ def run(path: Path, database_url: str, *, store_id: str | None = None, batch: in
     totals.bad.sort(key=lambda bad: bad.line)
     bar.update(totals.rows, len(totals.bad), force=True)
     bar.close()
-    for bad in totals.bad[:SHOWN_BAD_ROWS]:
-        err.write(f"line {bad.line}: {bad.reason}\n")
+    for bad_row in totals.bad[:SHOWN_BAD_ROWS]:
+        err.write(f"line {bad_row.line}: {bad_row.reason}\n")
     if len(totals.bad) > SHOWN_BAD_ROWS:
         err.write(f"… and {len(totals.bad) - SHOWN_BAD_ROWS} more bad rows"
                   + (f" (all in {errors_path})" if errors_path else " (use --errors FILE for all)") + "\n")
     if errors_path and totals.bad:
         with errors_path.open("w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(["line", "reason"])
-            writer.writerows([bad.line, bad.reason] for bad in totals.bad)
+            listed = csv.writer(handle)
+            listed.writerow(["line", "reason"])
+            listed.writerows([bad_row.line, bad_row.reason] for bad_row in totals.bad)
     out.write(f"rows: {totals.rows}  customers created: {totals.customers_created}"
               f"  already there: {totals.customers_existing}  vehicles created: {totals.vehicles_created}"
               f"  already there: {totals.vehicles_existing}  bad rows: {len(totals.bad)}"

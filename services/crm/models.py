@@ -185,9 +185,6 @@ class ServiceDue(Base):
                       Index("ix_service_dues_due", "due_on"))
 
 
-FOLLOW_UP_STATES = ("scheduled", "due", "completed", "unreachable")
-
-
 class FollowUp(Base):
     """A call back (回访) some days after delivery."""
 
@@ -216,9 +213,6 @@ class FollowUp(Base):
                       Index("ix_follow_ups_store_completed", "store_id", "completed_at"))
 
 
-COMPLAINT_STATES = ("open", "in_progress", "resolved", "closed")
-
-
 class Complaint(Base):
     __tablename__ = "complaints"
 
@@ -245,10 +239,6 @@ class Complaint(Base):
     __table_args__ = (Index("ix_complaints_store_status", "store_id", "status", "id"),)
 
 
-CAMPAIGN_STATES = ("scheduled", "sending", "completed", "cancelled")
-RECURRENCES = ("none", "monthly")
-
-
 class Campaign(Base):
     __tablename__ = "campaigns"
 
@@ -273,9 +263,6 @@ class Campaign(Base):
                       Index("ix_campaigns_store", "store_id", "id"))
 
 
-MESSAGE_STATES = ("queued", "sent", "failed")
-
-
 class CampaignMessage(Base):
     """One message of a campaign to one customer (never two: unique per campaign and customer)."""
 
@@ -295,9 +282,6 @@ class CampaignMessage(Base):
     __table_args__ = (UniqueConstraint("campaign_id", "customer_id", name="uq_campaign_messages_campaign_customer"),
                       Index("ix_campaign_messages_status", "status", "channel", "id"),
                       Index("ix_campaign_messages_channel_sent", "channel", "sent_at"))
-
-
-OUTBOX_STATES = ("queued", "sent", "delivered", "failed")
 
 
 class Message(Base):

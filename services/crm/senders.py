@@ -19,10 +19,10 @@ from services.common.messaging import ProviderError
 from services.common.messaging.sms import AliyunSms, Delivery
 from services.common.messaging.templates import TEMPLATES
 from services.common.messaging.wechat_mp import WeChatMp
+from services.contracts.rpc.crm.campaigns import CHANNELS
 
 from .domain.messages import Outcome, Outgoing
 
-CHANNELS = ("sms", "wechat")
 DEFAULT_RATE_PER_MINUTE = 120
 
 

@@ -1,6 +1,7 @@
 """The crm nameko service: thin entrypoints over `domain`, schemas at the boundary."""
 from __future__ import annotations
 
+from datetime import datetime
 
 from nameko.extensions import DependencyProvider
 from nameko.timer import timer
@@ -13,20 +14,21 @@ from services.common.entrypoints import ServiceBase, event_handler, rpc, unit_of
 from services.common.policy import required_store
 from services.common.schemas import ListQuery, dump_page, load
 from services.common.validators import mask_mobile
+from services.contracts.rpc.crm import (AuditEntryOut, CampaignCreate, CampaignOut, CampaignPreview, CampaignQuery,
+                                        ComplaintCreate, ComplaintOut, ComplaintPatch, ComplaintQuery, CustomerCreate,
+                                        CustomerListQuery, CustomerOut, CustomerPatch, FollowUpComplete, FollowUpOut,
+                                        FollowUpQuery, HistoryEntryOut, HistoryQuery, MergeRequest, MessageOut,
+                                        MessageQuery, OutboxMessageOut, OutboxQuery, QuoteLinkQueue, ReminderOut,
+                                        ReminderQuery, SatisfactionOut, SatisfactionQuery, ServiceIntervalIn,
+                                        ServiceIntervalOut, StoreSettingsOut, StoreSettingsPatch, VehicleCreate,
+                                        VehicleListQuery, VehicleOut, VehiclePatch)
+from services.contracts.rpc.crm import customer as cs
 
 from . import domain
-from . import customer_schemas as cs
 from .domain import campaigns, common, customer, followups, messages, reminders
 from .domain import history as projection
-from .schemas import (AuditEntryOut, CampaignCreate, CampaignOut, CampaignPreview, CampaignQuery, ComplaintCreate,
-                      ComplaintOut, ComplaintPatch, ComplaintQuery, CustomerCreate, CustomerListQuery, CustomerOut,
-                      CustomerPatch, FollowUpComplete, FollowUpOut, FollowUpQuery, HistoryEntryOut, HistoryQuery,
-                      MergeRequest, MessageOut, MessageQuery, OutboxMessageOut, OutboxQuery, QuoteLinkQueue,
-                      ReminderOut, ReminderQuery, SatisfactionOut,
-                      SatisfactionQuery, ServiceIntervalIn, ServiceIntervalOut, StoreSettingsOut, StoreSettingsPatch,
-                      VehicleCreate, VehicleListQuery, VehicleOut, VehiclePatch)
 from .models import Customer, Vehicle
-from .senders import Providers, rate_limits_from_env, sender_from_env
+from .senders import OutgoingMessage, Providers, rate_limits_from_env, sender_from_env
 
 customer_out = CustomerOut()
 vehicle_out = VehicleOut()
@@ -59,7 +61,7 @@ class Sender(DependencyProvider):
 
 
 
-class CrmService(Attachments, ServiceBase):
+class CrmService(Attachments, ServiceBase):  # type: ignore[misc]  # db, caller: see Attachments
     name = "crm"
     messaging = Sender()
 
@@ -203,6 +205,12 @@ class CrmService(Attachments, ServiceBase):
     def customer_complaints(self) -> dict:
         return {"items": cs.CustomerComplaintOut().dump(customer.complaints(self.db, self.caller), many=True),
                 "next_cursor": None}
+
+    @rpc
+    def customer_messages(self, query: dict) -> dict:
+        params = load(cs.CustomerMessageQuery(), query)
+        return dump_page(customer.messages(self.db, self.caller, params["limit"], params["cursor"]),
+                         cs.CustomerMessageOut())
 
     @rpc
     def customer_reminders(self) -> dict:
@@ -355,24 +363,38 @@ class CrmService(Attachments, ServiceBase):
         followups.mark_due_follow_ups(self.db, utcnow())
 
     @timer(interval=CAMPAIGN_TICK_SECONDS)
-    def send_campaigns(self) -> None:
-        """Three units of work in turn: a claimed campaign is queued even if sending then fails (a
-        failing step ends the tick; the next one goes on from what was committed)."""
-        self._start_due_campaigns()
-        self._send_queued_messages()
-        self._finish_campaigns()
+    def send_campaigns(self, now: datetime | None = None) -> None:
+        """Units of work in turn: a claimed campaign is queued even if sending then fails (a failing
+        step ends the tick; the next one goes on from what was committed)."""
+        now = now or utcnow()
+        self._start_due_campaigns(now)
+        self._send_queued_messages(now)
+        self._finish_campaigns(now)
+
+    def _send_queued_messages(self, now: datetime) -> None:
+        """Per channel, the claimed messages are committed before the gateway is called, so no
+        transaction waits on it; each outcome is then committed on its own."""
+        for channel, per_minute, lock_key in campaigns.sending_channels(self.messaging.rate_limits):
+            for message in self._claim_campaign_messages(now, channel, per_minute, lock_key):
+                self._record_campaign_outcome(message.message_id,
+                                              campaigns.send_message(self.messaging.sender, message))
 
     @unit_of_work
-    def _start_due_campaigns(self) -> None:
-        campaigns.start_due_campaigns(self.db, utcnow())
+    def _start_due_campaigns(self, now: datetime) -> None:
+        campaigns.start_due_campaigns(self.db, now)
 
     @unit_of_work
-    def _send_queued_messages(self) -> None:
-        campaigns.send_queued_messages(self.db, utcnow(), self.messaging.sender, self.messaging.rate_limits)
+    def _claim_campaign_messages(self, now: datetime, channel: str, per_minute: int,
+                                 lock_key: int) -> list[OutgoingMessage]:
+        return campaigns.claim_messages(self.db, now, channel, per_minute, lock_key)
 
     @unit_of_work
-    def _finish_campaigns(self) -> None:
-        campaigns.finish_campaigns(self.db, utcnow())
+    def _record_campaign_outcome(self, message_id: str, outcome: dict) -> None:
+        campaigns.record_outcome(self.db, message_id, outcome)
+
+    @unit_of_work
+    def _finish_campaigns(self, now: datetime) -> None:
+        campaigns.finish_campaigns(self.db, now)
 
     @timer(interval=MESSAGE_TICK_SECONDS)
     def send_messages(self) -> None:

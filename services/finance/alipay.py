@@ -16,6 +16,7 @@ from __future__ import annotations
 import threading
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 from urllib.error import URLError
 from urllib.parse import parse_qsl
 
@@ -34,6 +35,16 @@ NOT_FOUND = "ACQ.TRADE_NOT_EXIST"  # a precreated order nobody has scanned yet i
 SERVICE_FAILED = {"20000", "20001"}
 
 
+class _BeijingTimeAliPay(AliPay):
+    """The SDK stamps a request with the machine's local time; Alipay reads `timestamp` as Beijing time
+    (GMT+8), so a server on UTC would send requests stamped eight hours in the past."""
+
+    def build_body(self, method, biz_content=None, **kwargs):
+        body = super().build_body(method, biz_content, **kwargs)
+        body["timestamp"] = datetime.now(CHINA).strftime("%Y-%m-%d %H:%M:%S")
+        return body
+
+
 class AlipayProvider:
     name = "alipay"
     ack = "success"  # Alipay retries a notification until it is answered with exactly this text
@@ -46,7 +57,7 @@ class AlipayProvider:
     def _sdk(self) -> AliPay:
         with self._lock:
             if self._client is None:
-                client = AliPay(appid=self.settings.appid, app_notify_url=self.settings.notify_url,
+                client = _BeijingTimeAliPay(appid=self.settings.appid, app_notify_url=self.settings.notify_url,
                                 app_private_key_string=Path(self.settings.private_key_file).read_text("utf-8"),
                                 alipay_public_key_string=Path(self.settings.alipay_public_key_file).read_text("utf-8"),
                                 sign_type="RSA2", config=AliPayConfig(timeout=self.settings.timeout))
@@ -77,9 +88,10 @@ class AlipayProvider:
                client_ip: str | None) -> str:
         """qr: the precreated order's `qr_code`; h5: the signed wap-pay link (Alipay opens the order when the
         customer follows it: no call is made now)."""
-        order = {"subject": description[:256], "out_trade_no": out_trade_no, "total_amount": yuan(amount_fen),
-                 "notify_url": self.settings.notify_url,
-                 "time_expire": expires_at.astimezone(CHINA).strftime("%Y-%m-%d %H:%M:%S")}
+        order: dict[str, Any] = {
+            "subject": description[:256], "out_trade_no": out_trade_no, "total_amount": yuan(amount_fen),
+            "notify_url": self.settings.notify_url,
+            "time_expire": expires_at.astimezone(CHINA).strftime("%Y-%m-%d %H:%M:%S")}
         if channel == "h5":
             return f"{self.settings.base_url}?{self._sdk().api_alipay_trade_wap_pay(**order)}"
         answer = self._call("precreate", **order)

@@ -30,9 +30,6 @@ QTY = Numeric(12, 3)
 ID = String(26)
 EXT_ID = String(64)  # ids of other services' records (opaque strings)
 
-INVOICE_STATES = ("issued", "partially_paid", "paid", "void")
-METHODS = ("cash", "card", "wechat", "alipay", "stored_value", "package")
-CARD_KINDS = ("stored_value", "package")
 CARD_STATES = ("active", "cancelled")
 
 
@@ -500,10 +497,6 @@ class CommissionTarget(Base):
     __table_args__ = (UniqueConstraint("store_id", "employee_id", "month"),)
 
 
-SUPPLIER_INVOICE_STATES = ("held", "open", "partially_paid", "paid", "rejected")
-SUPPLIER_PAYMENT_METHODS = ("bank", "cash")
-
-
 class SupplierInvoice(Base):
     """A supplier's invoice (进项发票) for goods received on one purchase order, matched three ways
     (order, receipts, invoice): `open` once matched (or approved by a manager) and booked,
@@ -565,3 +558,138 @@ class SupplierPayment(Base):
     business_date: Mapped[date] = mapped_column(Date)
 
     __table_args__ = (Index("ix_supplier_payments_store_date", "store_id", "business_date"),)
+
+
+class CompanyAccount(Base):
+    """A company's account (挂账): invoices of its people and cars charged to it at the stores it
+    names, within its credit limit, paid by the company against monthly statements. Its name and tax
+    number are the billing title it is invoiced under; its people and cars are crm's (members)."""
+    __tablename__ = "company_accounts"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(100))
+    tax_number: Mapped[str] = mapped_column(String(18), unique=True, comment="unified social credit code")
+    contact_name: Mapped[str | None] = mapped_column(String(50))
+    contact_phone: Mapped[str | None] = mapped_column(String(20))
+    address: Mapped[str | None] = mapped_column(String(200))
+    credit_limit_fen: Mapped[int] = mapped_column(MONEY)
+    payment_terms_days: Mapped[int] = mapped_column(Integer, comment="days after the statement month's end")
+    store_ids: Mapped[list] = mapped_column(JSON, comment="the stores that may charge to it")
+    status: Mapped[str] = mapped_column(String(12), default="active")
+    balance_fen: Mapped[int] = mapped_column(MONEY, default=0, comment="what its charges leave unpaid")
+    currency: Mapped[str] = mapped_column(String(3), default="CNY")
+    created_by: Mapped[str | None] = mapped_column(EXT_ID)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    members: Mapped[list["CompanyAccountMember"]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="CompanyAccountMember.added_at")
+
+
+class CompanyAccountMember(Base):
+    """A crm customer or vehicle whose invoices may be charged to the account (label: the name or
+    plate as crm gave it when added)."""
+    __tablename__ = "company_account_members"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
+    account_id: Mapped[str] = mapped_column(ForeignKey("company_accounts.id"), index=True)
+    customer_id: Mapped[str | None] = mapped_column(EXT_ID, index=True)
+    vehicle_id: Mapped[str | None] = mapped_column(EXT_ID, index=True)
+    label: Mapped[str] = mapped_column(String(60))
+    added_by: Mapped[str | None] = mapped_column(EXT_ID)
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (UniqueConstraint("account_id", "customer_id", name="uq_account_members_customer"),
+                      UniqueConstraint("account_id", "vehicle_id", name="uq_account_members_vehicle"))
+
+
+class AccountCharge(Base):
+    """(Part of) a customer invoice charged to a company account instead of paid at the till: the
+    invoice counts it as settled, the account owes it until the company pays."""
+    __tablename__ = "account_charges"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
+    account_id: Mapped[str] = mapped_column(ForeignKey("company_accounts.id"), index=True)
+    invoice_id: Mapped[str] = mapped_column(ID, index=True)
+    invoice_number: Mapped[str] = mapped_column(String(40))
+    store_id: Mapped[str] = mapped_column(EXT_ID)
+    customer_id: Mapped[str] = mapped_column(EXT_ID)
+    vehicle_id: Mapped[str | None] = mapped_column(EXT_ID)
+    plate: Mapped[str | None] = mapped_column(String(16))
+    amount_fen: Mapped[int] = mapped_column(MONEY)
+    paid_fen: Mapped[int] = mapped_column(MONEY, default=0)
+    business_date: Mapped[date] = mapped_column(Date, comment="the store's day it was charged")
+    due_on: Mapped[date] = mapped_column(Date)
+    over_limit_reason: Mapped[str | None] = mapped_column(String(200), comment="a manager's override")
+    idempotency_key: Mapped[str | None] = mapped_column(String(240), unique=True)
+    charged_by: Mapped[str | None] = mapped_column(EXT_ID)
+    charged_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (Index("ix_account_charges_store_date", "store_id", "business_date"),)
+
+    @property
+    def due_fen(self) -> int:
+        return self.amount_fen - self.paid_fen
+
+
+class AccountPayment(Base):
+    """Money the company paid against its account, allocated to its oldest open charges."""
+    __tablename__ = "account_payments"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
+    account_id: Mapped[str] = mapped_column(ForeignKey("company_accounts.id"), index=True)
+    method: Mapped[str] = mapped_column(String(10), comment="bank | cash")
+    amount_fen: Mapped[int] = mapped_column(MONEY)
+    reference: Mapped[str | None] = mapped_column(String(100))
+    allocations: Mapped[list] = mapped_column(JSON, comment="[{charge_id, invoice_number, store_id, amount_fen}]")
+    idempotency_key: Mapped[str | None] = mapped_column(String(240), unique=True)
+    received_by: Mapped[str | None] = mapped_column(EXT_ID)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    business_date: Mapped[date] = mapped_column(Date)
+
+
+# -- electronic fapiao ----------------------------------------------------------------------------
+# finance's electronic fapiao (数电票) table: one row per fapiao asked of the issuing provider, blue
+# (蓝字, the sale) or red (红字, reversing a blue one), with its lines as sent, where it stands at the
+# provider and what the provider answered (number, date, PDF). The row is the outbox of the request:
+# the settlement commits it and the worker (domain/fapiao.py) sends it, so no settlement waits for it.
+
+
+class Fapiao(Base):
+    __tablename__ = "fapiaos"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
+    store_id: Mapped[str] = mapped_column(EXT_ID)
+    invoice_id: Mapped[str] = mapped_column(ForeignKey("invoices.id"), index=True)
+    invoice_number: Mapped[str] = mapped_column(String(40))
+    customer_id: Mapped[str] = mapped_column(EXT_ID)
+    kind: Mapped[str] = mapped_column(String(8), comment="blue | red")
+    original_id: Mapped[str | None] = mapped_column(ForeignKey("fapiaos.id"), comment="red: the blue one reversed")
+    type: Mapped[str] = mapped_column(String(10), comment="normal (普通) | special (专用)")
+    buyer_title: Mapped[str] = mapped_column(String(100))
+    buyer_tax_no: Mapped[str | None] = mapped_column(String(20), comment="统一社会信用代码; none for a person")
+    buyer_email: Mapped[str | None] = mapped_column(String(100))
+    lines: Mapped[list] = mapped_column(JSON, comment="[{line_id, description, goods_code, qty, unit_price_fen, "
+                                                      "tax_rate, tax_fen, total_fen}] as sent")
+    amount_fen: Mapped[int] = mapped_column(MONEY, comment="tax included; negative for red")
+    tax_fen: Mapped[int] = mapped_column(MONEY)
+    status: Mapped[str] = mapped_column(String(12), default="queued",
+                                        comment="queued | confirming | issuing | issued | failed | reversed")
+    red_reason: Mapped[str | None] = mapped_column(String(20), comment="red: void | refund | error")
+    confirm_bill_id: Mapped[str | None] = mapped_column(String(64), comment="red: the 红字确认单 at the provider")
+    confirm_state: Mapped[str | None] = mapped_column(String(8), comment="red: the provider's billStatus")
+    confirm_bill_no: Mapped[str | None] = mapped_column(String(64), comment="red: the 确认单编号 once confirmed")
+    serial_no: Mapped[str | None] = mapped_column(String(64), comment="the provider's 开票流水号")
+    number: Mapped[str | None] = mapped_column(String(40), comment="数电票号码")
+    issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    pdf_url: Mapped[str | None] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_error: Mapped[str | None] = mapped_column(String(200), comment="the last attempt's failure (provider down)")
+    failure: Mapped[str | None] = mapped_column(Text, comment="failed: the provider's reason")
+    requested_by: Mapped[str | None] = mapped_column(EXT_ID)
+    idempotency_key: Mapped[str | None] = mapped_column(String(240), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (Index("ix_fapiaos_due", "status", "next_attempt_at"),
+                      Index("ix_fapiaos_store_status", "store_id", "status", "id"))

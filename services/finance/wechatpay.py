@@ -30,8 +30,6 @@ from .providers import ProviderError, RefundAsk, RefundState, Rejected, Transact
 
 log = logging.getLogger(__name__)
 
-NOTIFICATION_HEADERS = ("Wechatpay-Timestamp", "Wechatpay-Nonce", "Wechatpay-Serial", "Wechatpay-Signature",
-                        "Wechatpay-Signature-Type")
 NOTIFICATION_MAX_AGE = 300  # seconds; WeChat Pay's guidance against replayed notifications
 CHINA = timezone(timedelta(hours=8))
 CHANNELS = {"qr": (WeChatPayType.NATIVE, "code_url"), "h5": (WeChatPayType.H5, "h5_url")}

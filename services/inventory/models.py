@@ -63,6 +63,7 @@ class Part(Base):
     list_price_fen: Mapped[int] = mapped_column(Integer)
     currency: Mapped[str] = mapped_column(String(3), default="CNY")
     tax_class: Mapped[str] = mapped_column(String(20), default="standard")
+    tax_code: Mapped[str | None] = mapped_column(String(19), comment="税收分类编码 on its fapiao lines")
     batch_tracked: Mapped[bool] = mapped_column(Boolean, default=False)
     hazardous: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)

@@ -8,18 +8,19 @@ from services.common.errors import Forbidden, Invalid
 from services.common.policy import manages, sees_every_store, visible_stores
 from services.common.schemas import dump_page, load
 from services.contracts.inventory import CataloguePartsOut, QuotePartsOut
+from services.contracts.rpc.inventory import (AdjustmentCreate, AvailabilityOut, AvailabilityQuery, BatchOut,
+                                              ExpiringQuery, LedgerCheckOut, LedgerCheckQuery, MovementOut,
+                                              MovementQuery, PartCreate, PartListQuery, PartOut, PartPatch,
+                                              PurchaseOrderCreate, PurchaseOrderListQuery, PurchaseOrderOut,
+                                              ReceiptCreate, ReceiptOut, ReorderQuery, ReorderSuggestionOut,
+                                              ReservationOut, ReservationQuery, SlowMoverOut, SlowMoverQuery, StockOut,
+                                              StockQuery, StockSettings, StocktakeCounts, StocktakeCreate,
+                                              StocktakeListQuery, StocktakeOut, StocktakePost, SupplierCreate,
+                                              SupplierListQuery, SupplierOut, SupplierPatch, SupplierReturnCreate,
+                                              SupplierReturnOut, TransferCreate, TransferListQuery, TransferOut,
+                                              TransferReceive, TransferShip, ValuationOut, ValuationQuery)
 
 from .domain import catalogue, ledger, purchasing, reports, reservations, stocktakes, transfers
-from .schemas import (AdjustmentCreate, AvailabilityOut, AvailabilityQuery, BatchOut,
-                      ExpiringQuery, LedgerCheckOut, LedgerCheckQuery, MovementOut, MovementQuery, PartCreate,
-                      PartListQuery, PartOut, PartPatch,
-                      PurchaseOrderCreate, PurchaseOrderListQuery, PurchaseOrderOut, ReceiptCreate,
-                      ReceiptOut, ReorderQuery, ReorderSuggestionOut, ReservationOut, ReservationQuery, SlowMoverOut,
-                      SlowMoverQuery, StockOut, StockQuery, StockSettings, StocktakeCounts, StocktakeCreate,
-                      StocktakeListQuery, StocktakeOut, StocktakePost, SupplierCreate, SupplierListQuery,
-                      SupplierOut, SupplierPatch, SupplierReturnCreate, SupplierReturnOut, TransferCreate,
-                      TransferListQuery, TransferOut, TransferReceive,
-                      TransferShip, ValuationOut, ValuationQuery)
 
 part_out, supplier_out, stock_out, movement_out = PartOut(), SupplierOut(), StockOut(), MovementOut()
 po_out, receipt_out, transfer_out, stocktake_out = PurchaseOrderOut(), ReceiptOut(), TransferOut(), StocktakeOut()
@@ -41,7 +42,7 @@ def _require_skus(skus) -> None:
         raise Invalid("skus is a list of SKUs.", fields={"skus": ["Not a list of strings."]}, code="validation_failed")
 
 
-class InventoryService(Attachments, AuditTrail, ServiceBase):
+class InventoryService(Attachments, AuditTrail, ServiceBase):  # type: ignore[misc]  # db, caller: see Attachments
     name = "inventory"
 
     # -- catalogue ----------------------------------------------------------------------------------

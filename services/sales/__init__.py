@@ -7,7 +7,7 @@ service catalogue quotes draw on (labour operations, packages, price lists, vehi
                  create a package), both with a timeout.
 - `domain/`      the rules: `pricing` (pure; THE rounding rule is in its docstring), `quotes`,
                  `orders`, `reception`, `appointments`, `catalogue`, `settings`.
-- `schemas.py`   the contract the gateway validates with and documents (OpenAPI).
+- the contract the gateway validates with and documents (OpenAPI) is `services/contracts/rpc/sales/`.
 - `events.py`    publishes visit_checked_in, order_confirmed, order_cancelled; follows
                  workshop.work_order_completed / vehicle_delivered and finance.invoice_paid.
 - `demo.py`      the demo catalogue for `make run`.

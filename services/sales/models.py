@@ -34,6 +34,11 @@ RATE = Numeric(6, 4)
 PCT = Numeric(7, 3)
 
 
+def json_numbers(mapping: dict) -> dict:
+    """Decimals kept exactly in a JSON column: whole numbers as ints, others as strings."""
+    return {key: int(value) if Decimal(value) == int(value) else str(value) for key, value in mapping.items()}
+
+
 class StoreSettings(Base):
     """What sales needs to know about a store; a missing row means the defaults."""
 
@@ -79,6 +84,7 @@ class LabourOperation(Base):
     skill: Mapped[str] = mapped_column(String(30), comment="skill level a technician needs; picks the rate")
     """One of services/common/skills.py (a skill, never a level; the column's comment predates that)."""
     parts: Mapped[list] = mapped_column(JSON, default=list, comment="parts it needs: [{sku, qty}]")
+    tax_code: Mapped[str | None] = mapped_column(String(19), comment="税收分类编码 on its fapiao lines")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -15,9 +15,9 @@ from services.common.errors import Invalid, Unavailable
 from services.common.schemas import StoresPeriodQuery, dump_page, load
 from services.common.timeline import TimelineStepOut
 from services.common.upstream import ServiceRpc, answer_within_timeout
+from services.contracts.rpc import sales as s
+from services.contracts.rpc.sales import customer as cs
 
-from . import customer_schemas as cs
-from . import schemas as s
 from .domain import appointments, catalogue, customer, orders, privacy, quotes, reception, settings, signing
 
 log = logging.getLogger(__name__)
@@ -38,7 +38,7 @@ def _totals(document) -> dict:
             "total_fen": document.total_fen, "currency": "CNY"}
 
 
-class SalesService(Attachments, AuditTrail, ServiceBase):
+class SalesService(Attachments, AuditTrail, ServiceBase):  # type: ignore[misc]  # db, caller: see Attachments
     name = "sales"
 
     crm = ServiceRpc("crm")
@@ -233,7 +233,9 @@ class SalesService(Attachments, AuditTrail, ServiceBase):
     def record_visit_photo(self, visit_id: str, data: dict) -> dict:
         """After the bytes are stored: the walk-around photo's row (checked against the visit again)."""
         owner = reception.visit_owner(self.db, self.caller, visit_id)
-        row = attachments.record_attachment(self.db, self.caller, owner, load(attachments.AttachmentRecord(), data))
+        record = load(attachments.AttachmentRecord(), data)
+        reception.require_stage_open(self.db, visit_id, record.get("stage"))
+        row = attachments.record_attachment(self.db, self.caller, owner, record)
         return stored_attachment_out.dump(row)
 
     @rpc
@@ -322,9 +324,10 @@ class SalesService(Attachments, AuditTrail, ServiceBase):
 
     @rpc
     def add_quote_line(self, quote_id: str, data: dict) -> dict:
-        line = load(s.QuoteLineCreate(), data)
-        parts = quotes.price_parts(self._quote_parts, quotes.get_quote(self.db, self.caller, quote_id).store_id, [line])
-        line = quotes.add_line(self.db, self.caller, quote_id, line, parts)
+        asked = load(s.QuoteLineCreate(), data)
+        store_id = quotes.get_quote(self.db, self.caller, quote_id).store_id
+        parts = quotes.price_parts(self._quote_parts, store_id, [asked])
+        line = quotes.add_line(self.db, self.caller, quote_id, asked, parts)
         return self._quote(quotes.get_quote(self.db, self.caller, line.quote_id))
 
     @rpc
@@ -387,6 +390,20 @@ class SalesService(Attachments, AuditTrail, ServiceBase):
     def customer_quote(self, quote_id: str) -> dict:
         """The signed-in customer's own presented (or decided) quote; anyone else's is NotFound."""
         return self._customer_quote(customer.own_quote(self.db, self.caller, quote_id))
+
+    @rpc
+    def customer_visit(self, visit_id: str) -> dict:
+        """One of the customer's visits: the walk-around (check-in and delivery) and the signed contracts."""
+        visit = customer.own_visit(self.db, self.caller, visit_id)
+        contracts = []
+        for order in customer.visit_orders(self.db, visit):
+            signed = signing.contract_signature(self.db, order)
+            contracts.append({"id": order.id, "number": order.number, "confirmed_at": order.confirmed_at,
+                              "total_fen": order.total_fen, "signature": signed})
+        photos = attachments.attachments_of(self.db, "visit", [visit.id]).get(visit.id, [])
+        return cs.CustomerVisitOut().dump({**{name: getattr(visit, name) for name in (
+            "id", "store_id", "vehicle_id", "plate", "mileage_km", "checked_in_at")},
+            "photos": photos, "contracts": contracts})
 
     @rpc
     def customer_attachment(self, attachment_id: str, quote_id: str | None = None) -> dict:

@@ -26,7 +26,8 @@ CREW = [
 
 
 def _user_id(api: requests.Session, url: str, store_id: str, username_prefix: str) -> str | None:
-    users = api.get(f"{url}/v1/users", params={"store_id": store_id, "role": "technician", "limit": 200}).json()
+    query: dict[str, str | int] = {"store_id": store_id, "role": "technician", "limit": 200}
+    users = api.get(f"{url}/v1/users", params=query).json()
     return next((u["id"] for u in users.get("items", []) if u["username"].startswith(username_prefix)), None)
 
 

@@ -13,19 +13,20 @@ from services.common.policy import manages, visible_stores
 from services.common.upstream import ServiceRpc, answer_within_timeout, as_domain_error
 from services.common.schemas import StoresPeriodQuery, load
 from services.common.timeline import TimelineStepOut
+from services.contracts.rpc.workshop import (AttentionOut, BayCreate, BayListQuery, BayOut, BayPlanOut, BayPlanQuery,
+                                             CertificationCreate, CertificationOut, ClockOutRequest, ClockRequest,
+                                             CompleteRequest, CrewBoardOut, CrewBoardQuery, CustomerFindingOut,
+                                             DeliverRequest, DispatchRequest, FindingOut, InspectionCreate,
+                                             InspectionOut, JobBoardOut, QcRequest, QcResultOut, QuoteFindingsRequest,
+                                             ReadyForQcRequest, StatsOut, StatsQuery, SuggestionQuery, SuggestionsOut,
+                                             TechnicianCreate, TechnicianListQuery, TechnicianOut, TechnicianPatch,
+                                             TimeEntryOut, TrainingCreate, TrainingOut, WorkOrderListQuery,
+                                             WorkOrderOut)
+from services.contracts.rpc.workshop.customer import CustomerAcceptanceIn, CustomerWorkOrderOut, CustomerWorkOrderQuery
 
-from .domain import (bays, clock, completion, customer, dispatch, inspections, privacy, qc, stats, technicians,
-                     work_orders)
-from .customer_schemas import CustomerAcceptanceIn, CustomerWorkOrderOut, CustomerWorkOrderQuery
+from .domain import (bays, clock, completion, customer, dispatch, inspections, order_facts, privacy, qc, stats,
+                     technicians, work_orders)
 from .domain.views import work_order_view, work_order_views
-from .schemas import (AttentionOut, BayCreate, BayListQuery, BayOut, BayPlanOut, BayPlanQuery, CertificationCreate,
-                      CertificationOut, ClockOutRequest, ClockRequest, CompleteRequest, CrewBoardOut,
-                      CrewBoardQuery, CustomerFindingOut, DeliverRequest, DispatchRequest, FindingOut,
-                      InspectionCreate, InspectionOut,
-                      JobBoardOut, QcRequest, QcResultOut, QuoteFindingsRequest, ReadyForQcRequest, StatsOut,
-                      StatsQuery,
-                      SuggestionQuery, SuggestionsOut, TechnicianCreate, TechnicianListQuery, TechnicianOut,
-                      TechnicianPatch, TimeEntryOut, TrainingCreate, TrainingOut, WorkOrderListQuery, WorkOrderOut)
 
 technician_out, work_order_out, time_entry_out = TechnicianOut(), WorkOrderOut(), TimeEntryOut()
 inspection_out, qc_out, bay_out = InspectionOut(), QcResultOut(), BayOut()
@@ -33,7 +34,7 @@ finding_out = FindingOut()
 attachment_out, stored_attachment_out = attachments.AttachmentOut(many=True), attachments.StoredAttachmentOut()
 
 
-class WorkshopService(Attachments, AuditTrail, ServiceBase):
+class WorkshopService(Attachments, AuditTrail, ServiceBase):  # type: ignore[misc]  # db, caller: see Attachments
     name = "workshop"
 
     sales = ServiceRpc("sales")
@@ -339,19 +340,19 @@ class WorkshopService(Attachments, AuditTrail, ServiceBase):
     # -- events from sales, inventory and crm ------------------------------------------------------
     @event_handler("sales", "order_confirmed")
     def on_order_confirmed(self, envelope: dict) -> None:
-        work_orders.open_from_order(self.db, envelope["payload"])
+        order_facts.open_from_order(self.db, envelope["payload"])
 
     @event_handler("sales", "order_cancelled")
     def on_order_cancelled(self, envelope: dict) -> None:
-        work_orders.cancel_for_order(self.db, envelope["payload"])
+        order_facts.cancel_for_order(self.db, envelope["payload"])
 
     @event_handler("inventory", "stock_shortage")
     def on_stock_shortage(self, envelope: dict) -> None:
-        work_orders.parts_status(self.db, envelope["payload"], waiting=True)
+        order_facts.parts_status(self.db, envelope["payload"], waiting=True)
 
     @event_handler("inventory", "stock_reserved")
     def on_stock_reserved(self, envelope: dict) -> None:
-        work_orders.parts_status(self.db, envelope["payload"], waiting=False)
+        order_facts.parts_status(self.db, envelope["payload"], waiting=False)
 
     @event_handler("crm", "customer_erased")
     def on_customer_erased(self, envelope: dict) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 
-from tests.support.one_car import Store, confirmed_order, new_part, ok  # noqa: F401 - confirmed_order for tests
+from tests.support.one_car import Store, confirmed_order, every, new_part, ok  # noqa: F401 - confirmed_order for tests
 
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
@@ -21,8 +21,8 @@ pytestmark = pytest.mark.e2e
 expect.set_options(timeout=15_000)
 
 
-@pytest.fixture(scope="session")
-def browser():
+@pytest.fixture(scope="package")  # closed once a worker leaves the browser tests: while Playwright's sync API is
+def browser():                       # open, its event loop runs in the main thread and asyncio.run() elsewhere fails
     assert CHROMIUM.exists(), "Chromium is missing: deploy/ensure-browser.sh installs it (make test runs it)"
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM))
@@ -37,10 +37,11 @@ class Console:
         self.browser, self.stack, self.test = browser, stack, request.node.name
         self.contexts = []
 
-    def open(self, username: str, device: dict = COUNTER_PC, password: str = PASSWORD) -> Page:
-        context = self.browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", **device)
+    def open(self, username: str, device: dict = COUNTER_PC, password: str = PASSWORD, locale: str = "zh-CN") -> Page:
+        """`locale`: the browser's own language (the console's is its own setting)."""
+        context = self.browser.new_context(locale=locale, timezone_id="Asia/Shanghai", **device)
         self.contexts.append(context)
-        page = context.new_page()
+        page = track(context.new_page())
         page.goto(f"{self.stack.url}/")
         page.fill("[name=username]", username)
         page.fill("[name=password]", password)
@@ -57,6 +58,29 @@ class Console:
             context.close()
 
 
+_IN_FLIGHT: dict[int, set] = {}
+
+
+def track(page: Page) -> Page:
+    """Counts the page's requests in flight but the live stream's (`settle`)."""
+    flying = _IN_FLIGHT.setdefault(id(page), set())
+    page.on("request", lambda request: None if "/v1/stream" in request.url else flying.add(request))
+    page.on("requestfinished", lambda request: flying.discard(request))
+    page.on("requestfailed", lambda request: flying.discard(request))
+    return page
+
+
+def settle(page: Page, quiet_ms: int = 500, timeout_ms: int = 30_000) -> None:
+    """Waits until no request but the live stream has been in flight for `quiet_ms` — Playwright's
+    `networkidle` never comes while the console's stream is open (a request that does not end)."""
+    flying, quiet, waited = _IN_FLIGHT[id(page)], 0, 0
+    while quiet < quiet_ms:
+        assert waited < timeout_ms, f"requests still in flight after {timeout_ms} ms: {[r.url for r in flying]}"
+        page.wait_for_timeout(100)
+        waited += 100
+        quiet = quiet + 100 if not flying else 0
+
+
 @pytest.fixture
 def console(browser, stack, request):
     opened = Console(browser, stack, request)
@@ -65,7 +89,7 @@ def console(browser, stack, request):
 
 
 def username(admin, stack, session) -> str:
-    users = ok(admin.get(f"{stack.url}/v1/users", params={"limit": 200}))["items"]
+    users = every(admin, f"{stack.url}/v1/users")
     return next(u["username"] for u in users if u["id"] == session.user_id)
 
 
@@ -94,8 +118,18 @@ def fill_in(scope, submit: bool = True, **values: str) -> None:
 
 
 # ASCII a zh-CN screen may show besides what has a digit in it (amounts, plates, SKUs, numbers, 5W-30):
-# the language switch, units and standards (file sizes, PDF), the store's IANA time zone
-SCREEN_ASCII = {"EN", "km", "VIN", "OE", "QC", "Asia/Shanghai", "PDF", "KB", "MB"}
+# the language switch, units and standards (file sizes, PDF, the export formats CSV and Excel), the store's
+# IANA time zone
+SCREEN_ASCII = {"EN", "km", "VIN", "OE", "QC", "Asia/Shanghai", "PDF", "KB", "MB", "CSV", "Excel"}
+
+
+def go_to(page: Page, screen: str) -> None:
+    """Opens `screen` from the top bar as a person does: its area's menu first, when it has one."""
+    href = f'a[href="#/{screen}"]'
+    link = page.locator(f"#nav {href}")
+    if not link.is_visible():
+        page.locator("#nav .menu", has=page.locator(href)).locator(".menu-toggle").click()
+    link.click()
 
 
 def ascii_words(text: str) -> set[str]:

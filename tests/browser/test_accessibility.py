@@ -7,12 +7,12 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import PHONE, confirmed_order
+from tests.browser.conftest import PHONE, confirmed_order, settle, track
 
 WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
         "resultTypes": ["violations"]}
 MANAGER_SCREENS = ("reception", "quotes", "board", "tech", "cashier", "inventory", "crm", "dashboard", "approvals",
-                   "technicians", "users", "store")
+                   "technicians", "users", "store", "accounts")
 AXE = Axe()
 
 
@@ -24,13 +24,13 @@ def serious(page: Page) -> list[str]:
 
 
 def test_the_login_screens_have_no_serious_violation(console, stack):
-    page = console.browser.new_page(locale="zh-CN")
+    page = track(console.browser.new_page(locale="zh-CN"))
     page.goto(f"{stack.url}/")
     expect(page.locator("[name=username]")).to_be_visible()
     assert serious(page) == []
     page.goto(f"{stack.url}/m/")
     expect(page.locator("body")).not_to_be_empty()
-    page.wait_for_load_state("networkidle")
+    settle(page)
     assert serious(page) == []
     page.close()
 
@@ -42,7 +42,7 @@ def test_every_screen_of_a_store_manager_has_no_serious_violation(console, stack
     for screen in MANAGER_SCREENS:
         page.goto(f"{stack.url}/console/#/{screen}")
         expect(page.locator(f'#nav a[href="#/{screen}"]')).to_have_class("active")
-        page.wait_for_load_state("networkidle")
+        settle(page)
         if found := serious(page):
             problems[screen] = found
         if device == "phone" and (small := small_targets(page)):

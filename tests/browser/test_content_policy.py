@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import COUNTER_PC, PASSWORD
+from tests.browser.conftest import COUNTER_PC, PASSWORD, go_to, settle, track
 
 pytestmark = pytest.mark.e2e
 
@@ -13,7 +13,7 @@ pytestmark = pytest.mark.e2e
 def test_every_screen_runs_under_the_content_security_policy(browser, stack, shop):
     context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", **COUNTER_PC)
     try:
-        page = context.new_page()
+        page = track(context.new_page())
         complaints: list[str] = []
         page.on("console", lambda message: complaints.append(message.text)
                 if "Content Security Policy" in message.text else None)
@@ -28,9 +28,9 @@ def test_every_screen_runs_under_the_content_security_policy(browser, stack, sho
         hrefs = [links.nth(i).get_attribute("href") for i in range(links.count())]
         assert len(hrefs) >= 3
         for href in hrefs:
-            page.click(f"#nav a[href='{href}']")
+            go_to(page, href.removeprefix("#/"))
             expect(page.locator("#main")).not_to_be_empty()
-            page.wait_for_load_state("networkidle")
+            settle(page)
         assert complaints == []
     finally:
         context.close()

@@ -20,6 +20,8 @@ from tests.support.stack import demo_stack
 
 STORE = "gz-th"
 
+pytestmark = pytest.mark.heavy
+
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):

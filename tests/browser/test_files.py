@@ -78,3 +78,28 @@ def test_photos_and_files_on_a_complaint_a_receipt_and_a_work_order(console, sta
     shown_decoded(files.locator(".files li[data-kind=image] img"))
     console.shot(manager, "work-order-files")
     assert len(ok(shop.manager.get(f"{stack.url}/v1/work-orders/{work_order_id}/attachments"))["items"]) == 1
+
+
+def test_a_complaint_with_more_files_than_a_page_shows_the_rest_on_demand(console, stack, admin, shop, part,
+                                                                           tmp_path):
+    car = confirmed_order(stack, shop, part)
+    complaint = ok(shop.manager.post(f"{stack.url}/v1/complaints", json={
+        "store_id": shop.id, "customer_id": car["order"]["customer_id"], "description": "多次返修"}))
+    path = f"{stack.url}/v1/complaints/{complaint['id']}/attachments"
+    added = [ok(shop.manager.post(path, files={"file": (f"记录{n}.pdf", b"%PDF-1.4\n" + b"x" * 200)}))["id"]
+             for n in range(51)]  # a page is 50
+    manager = console.open(shop.login["store_manager"])
+    manager.goto(f"{stack.url}/console/#/crm")
+    manager.locator("[data-tab=complaints]").click()
+    manager.locator(f"#complaints tr[data-complaint='{complaint['id']}'] .files-open").click()
+    card = manager.locator("#complaint-files .files-card")
+    expect(card.locator(".files li[data-attachment]")).to_have_count(50)
+    more = card.locator("[name=more-files]")
+    expect(more).to_have_text("显示更多文件")
+    assert_all_chinese(manager)
+    more.click()
+    expect(card.locator(".files li[data-attachment]")).to_have_count(51)
+    expect(more).to_be_hidden()
+    shown = card.locator(".files li[data-attachment]").evaluate_all(
+        "(items) => items.map((li) => li.dataset.attachment)")
+    assert shown == added  # oldest first, each once

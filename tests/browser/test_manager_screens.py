@@ -11,9 +11,9 @@ import pytest
 from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 
-from tests.browser.conftest import PHONE, assert_all_chinese, confirmed_order, yuan
+from tests.browser.conftest import PHONE, assert_all_chinese, confirmed_order, go_to, yuan
 from tests.support import data
-from tests.support.one_car import ok
+from tests.support.one_car import every, ok
 from tests.support.stack import ADMIN_PASSWORD
 
 
@@ -47,7 +47,7 @@ def test_the_manager_approves_one_discount_and_rejects_another_with_a_reason(con
     first, second = waiting
     manager = console.open(shop.login["store_manager"])
     expect(nav_count(manager)).to_have_text("2")  # the badge, on whichever screen the manager is
-    manager.locator('#nav a[href="#/approvals"]').click()
+    go_to(manager, "approvals")
     card = manager.locator(f"[data-quote='{first['id']}']")
     expect(card.locator("[data-customer]")).to_contain_text("钱多多")
     expect(card.locator("[data-plate]")).to_contain_text(first["plate"])
@@ -219,6 +219,6 @@ def test_hq_sees_every_stores_accounts_and_grants_a_store_manager(console, stack
     opening.locator("[name=phone]").fill("0757-83336666")
     opening.locator("button[type=submit]").click()
     expect(hq.locator("#store option", has_text="佛山禅城店")).to_have_count(1)
-    stores = ok(admin.get(f"{stack.url}/v1/stores", params={"limit": 200}))["items"]
+    stores = every(admin, f"{stack.url}/v1/stores")
     opened = next(s for s in stores if s["code"] == code)
     assert opened["phone"] == "0757-83336666"

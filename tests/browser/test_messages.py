@@ -9,7 +9,7 @@ import pytest
 import requests
 from playwright.sync_api import expect
 
-from tests.browser.conftest import assert_all_chinese
+from tests.browser.conftest import assert_all_chinese, go_to
 from tests.support import data
 from tests.support.customer import PASSWORD, ok, staff_world
 
@@ -34,7 +34,7 @@ def test_the_message_log_shows_delivered_and_failed_texts_with_the_reason_in_chi
     failed = check_in(stack, store, advisor, "吴停机", lost)
 
     page = console.open(username, password=PASSWORD)
-    page.click("#nav a[href='#/messages']")
+    go_to(page, "messages")
     log = page.locator("#messages")
     row_of = {owner["id"]: log.locator("tr", has_text=owner["name"]) for owner in (delivered, failed)}
 
@@ -64,7 +64,7 @@ def test_the_message_log_shows_delivered_and_failed_texts_with_the_reason_in_chi
     expect(log.locator("tr[data-message]")).to_have_count(1)
     expect(log.locator("tr[data-message]")).to_contain_text("吴停机")
 
-    page.click("#nav a[href='#/crm']")  # the same message on the customer's record
+    go_to(page, "crm")  # the same message on the customer's record
     page.fill("[name=q]", lost)
     page.locator("button:has-text('查找')").click()
     page.locator(f"li[data-customer='{failed['id']}']").click()

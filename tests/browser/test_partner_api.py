@@ -8,11 +8,13 @@ import time
 
 import requests
 from playwright.sync_api import expect
+from sqlalchemy import create_engine, text
 
 from tests.browser.conftest import assert_all_chinese
 from tests.support import data
 from tests.support.one_car import ok
 from tests.support.receiver import Receiver
+from tests.support.stack import ADMIN_PASSWORD
 
 
 def test_the_manager_makes_and_revokes_a_key_and_watches_a_webhook(console, stack, shop):
@@ -75,3 +77,57 @@ def test_the_manager_makes_and_revokes_a_key_and_watches_a_webhook(console, stac
         assert len([i for i in receiver.events if i == event_id]) == 1  # the receiver de-duplicates by id
     finally:
         receiver.close()
+
+
+def test_hq_covers_the_chain_and_an_owner_is_told_of_a_disabled_webhook(console, stack, shop, admin):
+    """HQ ticks 全连锁 and gets a customer's erasure, a fact of no store; a manager's webhook that kept failing
+    (its failures made in the gateway's database: a day of retries is not waited out) is counted on the
+    manager's menu and named at the top of the screen."""
+    receiver = Receiver()
+    try:
+        hq = console.open("admin", password=ADMIN_PASSWORD)
+        hq.goto(f"{stack.url}/console/#/partners")
+        hooks = hq.locator("#webhook-form")
+        hooks.locator("[name=url]").fill(receiver.url)
+        hooks.locator("[name=event_types][value='crm.customer_erased']").check()
+        hooks.locator("[name=chain_wide]").check()
+        hooks.locator("button[type=submit]").click()
+        shown = hq.locator("#secret-once code.secret")
+        expect(shown).to_be_visible()
+        receiver.secret = shown.inner_text()
+        expect(hq.locator(f"#webhooks tr[data-webhook='{receiver.url}']")).to_contain_text("全连锁")
+        # HQ lists the chain's keys and webhooks, other tests' among them: their names, prefixes and addresses,
+        # read once both lists are in (the keys walk every page of the chain's)
+        expect(hq.locator("#api-keys h2")).to_be_visible()
+        others = hq.locator("tr[data-key] .hint").all_inner_texts() + hq.locator("tr[data-key]").evaluate_all(
+            "rows => rows.map((row) => row.dataset.key)") + hq.locator("tr[data-webhook]").evaluate_all(
+            "rows => rows.map((row) => row.dataset.webhook)")
+        assert_all_chinese(hq, "admin", "Administrator", receiver.url, receiver.secret[:12], *shop.login.values(),
+                           *others)
+        customer = ok(shop.advisor.post(f"{stack.url}/v1/customers", json={
+            "name": "删除客户", "mobile": data.mobile(), "home_store_id": shop.id}))
+        ok(shop.manager.post(f"{stack.url}/v1/customers/{customer['id']}/erase"))
+        deadline = time.monotonic() + 30
+        while not any(e["type"] == "crm.customer_erased" and e["data"]["customer_id"] == customer["id"]
+                      for e in receiver.events.values()):
+            assert time.monotonic() < deadline, "the erasure never reached the chain-wide webhook"
+            time.sleep(0.2)
+        assert all(a["verified"] for e in receiver.events for a in receiver.of(e))
+    finally:
+        receiver.close()
+
+    failing = ok(shop.manager.post(f"{stack.url}/v1/webhooks", json={
+        "url": "http://127.0.0.1:9/down", "event_types": ["crm.customer_registered"], "store_ids": [shop.id]}))
+    engine = create_engine(stack.env["GATEWAY_DATABASE_URL"])
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE webhook_subscriptions SET disabled_at = CURRENT_TIMESTAMP, failures = 5 "
+                                "WHERE id = :id"), {"id": failing["id"]})
+    engine.dispose()
+    manager = console.open(shop.login["store_manager"])
+    manager.goto(f"{stack.url}/console/#/board")
+    expect(manager.locator('#nav a[href="#/partners"] .count')).to_have_text("1")
+    manager.goto(f"{stack.url}/console/#/partners")
+    notice = manager.locator("#webhooks-disabled")
+    expect(notice).to_contain_text("因连续投递失败已停用")
+    expect(notice).to_contain_text("http://127.0.0.1:9/down")
+    assert_all_chinese(manager, shop.login["store_manager"], "http://127.0.0.1:9/down", receiver.url)

@@ -11,7 +11,7 @@ import uuid
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import assert_all_chinese, yuan
+from tests.browser.conftest import assert_all_chinese, go_to, yuan
 from tests.support.one_car import ok
 
 
@@ -37,7 +37,7 @@ def received(stack, admin, shop) -> dict:
 def test_the_manager_matches_approves_and_pays_supplier_invoices_and_the_books_hold(console, shop, received):
     first, second = received["orders"]
     manager = console.open(shop.login["store_manager"])
-    manager.locator('#nav a[href="#/inventory"]').click()
+    go_to(manager, "inventory")
     manager.locator("[data-tab=purchase_orders]").click()
     send_back = manager.locator(f".return-form[data-po='{first['number']}']")
     send_back.locator("[name='returns.0.qty']").fill("1")
@@ -47,7 +47,7 @@ def test_the_manager_matches_approves_and_pays_supplier_invoices_and_the_books_h
         f"{first['number']} · 已退货 {yuan(20_000)}")
     assert_all_chinese(manager, first["number"], second["number"], received["sku"])
 
-    manager.locator('#nav a[href="#/payables"]').click()
+    go_to(manager, "payables")
     entry = manager.locator("#supplier-invoice-form")
     expect(entry).to_be_visible()
 

@@ -134,6 +134,8 @@ def test_walk_around_at_check_in_and_at_delivery_beside_it_a_drawn_contract_and_
     # QC passed and completed in the board; at delivery the same corner again, beside the check-in photo
     manager.locator("#qc-form button[type=submit]").click()
     manager.locator("#complete-form button[type=submit]").click()
+    eventually(lambda: ok(shop.advisor.get(f"{url}/v1/orders/{order['id']}")),
+               lambda seen: seen["state"] == "completed", "sales heard the work completed: delivery photos from then")
     delivery = manager.locator(".walk-around[data-stage=delivery]")
     expect(delivery.locator("tr[data-position=front_left] td.before img[data-loaded]")).to_have_count(1)
     expect(delivery.locator("tr[data-position=front_left] td.before figcaption")).to_have_text("划痕 左前门 10cm")

@@ -136,16 +136,25 @@ def test_check_in_walk_around_photos_with_positions_and_damage(stack, advisor, o
                          files={"file": ("x.jpg", photo(tmp_path))}).status_code == 403
 
 
-def test_delivery_walk_around_stands_beside_check_in_position_by_position(stack, advisor, store, tmp_path):
-    customer, vehicle = customer_with_vehicle(stack, advisor)
-    visit = check_in(stack, advisor, store, customer, vehicle)
-    url = f"{stack.url}/v1/visits/{visit['id']}/photos"
+def test_delivery_walk_around_stands_beside_check_in_and_waits_for_the_car_to_be_completed(
+        stack, admin, advisor, store, tmp_path):
+    from tests.support.customer import car_with_quote, finish
+    car = car_with_quote(stack, store, advisor)
+    url = f"{stack.url}/v1/visits/{car.visit['id']}/photos"
     before = advisor.post(url, files={"file": ("a.jpg", photo(tmp_path))}, data={"position": "rear"})
-    after = advisor.post(url, files={"file": ("b.jpg", photo(tmp_path))},
-                         data={"position": "rear", "stage": "delivery"})
-    assert before.status_code == after.status_code == 201, after.text
+    assert before.status_code == 201, before.text
+    handed_back = {"position": "rear", "stage": "delivery"}
+    early = advisor.post(url, files={"file": ("b.jpg", photo(tmp_path))}, data=handed_back)
+    assert early.status_code == 409 and early.json()["error"]["code"] == "visit_not_completed", early.text
+    assert [p["stage"] for p in advisor.get(f"{stack.url}/v1/visits/{car.visit['id']}").json()["photos"]] == [
+        "check_in"]
+    done = finish(stack, admin, car)
+    eventually(lambda: advisor.get(f"{stack.url}/v1/orders/{done.order['id']}").json(),
+               lambda order: order["state"] == "completed", "sales heard the work completed")
+    after = advisor.post(url, files={"file": ("b.jpg", photo(tmp_path))}, data=handed_back)
+    assert after.status_code == 201, after.text
     assert (before.json()["stage"], after.json()["stage"]) == ("check_in", "delivery")
-    shown = advisor.get(f"{stack.url}/v1/visits/{visit['id']}").json()["photos"]
+    shown = advisor.get(f"{stack.url}/v1/visits/{car.visit['id']}").json()["photos"]
     assert [(p["position"], p["stage"]) for p in shown] == [("rear", "check_in"), ("rear", "delivery")]
     wrong = advisor.post(url, files={"file": ("c.jpg", photo(tmp_path))}, data={"stage": "later"})
     assert wrong.status_code == 422 and "stage" in wrong.json()["error"]["fields"]
@@ -262,6 +271,10 @@ def test_files_on_a_work_order_a_complaint_and_a_receipt(stack, admin, vhost, st
         shot = ok(manager.post(f"{stack.url}{path}", files={"file": ("IMG.jpg", photo(tmp_path))}), 201)
         assert note["id"].startswith(prefix) and note["thumbnail_url"] is None
         assert [a["id"] for a in ok(manager.get(f"{stack.url}{path}"))["items"]] == [note["id"], shot["id"]]
+        first = ok(manager.get(f"{stack.url}{path}", params={"limit": 1}))  # a page at a time, oldest first
+        assert [a["id"] for a in first["items"]] == [note["id"]] and first["next_cursor"]
+        rest = ok(manager.get(f"{stack.url}{path}", params={"limit": 1, "cursor": first["next_cursor"]}))
+        assert [a["id"] for a in rest["items"]] == [shot["id"]] and rest["next_cursor"] is None
         assert manager.get(f"{stack.url}{note['url']}").content.startswith(b"%PDF-1.4")
         assert outsider.get(f"{stack.url}{path}").status_code == 403
         assert outsider.get(f"{stack.url}{shot['url']}").status_code == 403

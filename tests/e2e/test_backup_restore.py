@@ -16,12 +16,13 @@ from deploy.backup import dbdump
 from deploy.rabbitmq import migrate_queues
 from services.common.config import SERVICES
 from services.common.migrate import OWNERS
+from tests.faults.conftest import own_stack
 from tests.support.infra import Databases, Vhost
 from tests.support.metrics import service_metrics, value
 from tests.support.one_car import timed_loop
 from tests.support.stack import Stack
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.heavy]
 
 
 def tables_digest(url: str) -> dict[str, tuple]:
@@ -58,6 +59,19 @@ def skipped(stack: Stack) -> float:
     return sum(value(service_metrics(stack, name), "service_event_duplicates_total") for name in SERVICES)
 
 
+@pytest.fixture
+def stack(tmp_path_factory):
+    """A stack of its own: what is backed up and replayed is this test's loop alone, not whatever the other
+    tests of its worker left in the shared stack."""
+    with own_stack(tmp_path_factory.mktemp("backed-up")) as running:
+        yield running
+
+
+@pytest.fixture
+def admin(stack):
+    return stack.login()
+
+
 def test_a_backup_restores_into_fresh_databases_and_replays_its_events_harmlessly(
         stack, admin, tmp_path, monkeypatch, record_property):
     timed_loop(stack, admin)
@@ -83,9 +97,10 @@ def test_a_backup_restores_into_fresh_databases_and_replays_its_events_harmlessl
         handled = sum(event_id in replayed for event_id in rows(fresh.env(), "processed_events"))
         started = time.monotonic()
         restarted = Stack(vhost.uri, fresh.env(), tmp_path / "restored",  # no payment polling: only the replay
-                          extra_env={"PAYMENT_POLL_SECONDS": "3600"}).start()
+                          extra_env={"PAYMENT_POLL_SECONDS": "3600"},
+                          queue_type="quorum").start()  # the queues migrate_queues declared, as in production
         try:
-            deadline = time.monotonic() + 60
+            deadline = time.monotonic() + 120  # the replay of every handler, on a loaded machine
             while skipped(restarted) < handled and time.monotonic() < deadline:
                 time.sleep(0.5)
             replayed_in = time.monotonic() - started

@@ -18,7 +18,7 @@ from tests.support.infra import Databases, Vhost
 from tests.support.one_car import ALL_DAY, Store, confirmed_order, eventually, new_part, ok
 from tests.support.stack import Stack
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.heavy]
 AT_ONCE = 8
 
 

@@ -116,7 +116,7 @@ def test_a_complaint_reaches_the_store_and_consent_is_the_customers_to_switch(st
     me = ok(customer.get(f"{stack.url}/c/v1/me"))
     mobile = car.customer["mobile"]
     assert me == {"id": car.customer["id"], "name": "吴车主", "mobile": f"{mobile[:3]}****{mobile[-4:]}",
-                  "marketing_consent": False}
+                  "marketing_consent": False, "tier": "standard", "points": 0}
     assert ok(customer.patch(f"{stack.url}/c/v1/me", json={"marketing_consent": True}))["marketing_consent"]
     assert ok(advisor.get(f"{stack.url}/v1/customers/{car.customer['id']}"))["marketing_consent"] is True
     filed = customer.post(f"{stack.url}/c/v1/complaints", json={
@@ -148,11 +148,17 @@ def test_a_booking_moves_to_a_free_slot_and_a_full_one_changes_nothing(stack, ad
     full = customer.post(f"{stack.url}/c/v1/appointments/{booked['id']}/reschedule", json={"slot_start": slot(15)})
     assert full.status_code == 409 and full.json()["error"]["code"] == "slot_full"
     assert ok(advisor.get(f"{stack.url}/v1/appointments/{booked['id']}"))["state"] == "booked"
+    assert datetime.fromisoformat(ok(advisor.get(f"{stack.url}/v1/appointments/{booked['id']}"))["slot_start"]) \
+        == datetime.fromisoformat(slot(10))
     moved = ok(customer.post(f"{stack.url}/c/v1/appointments/{booked['id']}/reschedule", json={"slot_start": slot(11)}))
-    assert moved["id"] != booked["id"]
+    assert moved["id"] == booked["id"] and moved["state"] == "booked"  # the same booking, moved in place
     assert datetime.fromisoformat(moved["slot_start"]) == datetime.fromisoformat(slot(11))
     assert moved["services"] == ["保养"] and moved["vehicle_id"] == first.vehicle["id"]
-    assert ok(advisor.get(f"{stack.url}/v1/appointments/{booked['id']}"))["state"] == "cancelled"
+    staff_view = ok(advisor.get(f"{stack.url}/v1/appointments/{booked['id']}"))
+    assert datetime.fromisoformat(staff_view["slot_start"]) == datetime.fromisoformat(slot(11))
+    back = ok(customer.post(f"{stack.url}/c/v1/appointments/{booked['id']}/reschedule", json={"slot_start": slot(10)}))
+    assert back["id"] == booked["id"]  # its own old slot is free to it again (it does not count itself)
+    ok(customer.post(f"{stack.url}/c/v1/appointments/{booked['id']}/reschedule", json={"slot_start": slot(11)}))
     listed = ok(advisor.get(f"{stack.url}/v1/appointments", params={"store_id": store["id"],
                                                                      "date": day.isoformat()}))["items"]
     hours = sorted((a["customer_id"], datetime.fromisoformat(a["slot_start"]).astimezone(SHANGHAI).hour)

@@ -96,3 +96,15 @@ def test_a_webhook_gets_its_stores_events_signed_retried_and_once(stack, admin, 
         assert not [a for a in receiver.attempts if a["body"]["data"].get("customer_id") == theirs["id"]]
     finally:
         receiver.close()
+
+
+def test_the_deliverer_answers_its_probes(stack):
+    """What compose's healthcheck and the kubelet ask: alive, and ready while it consumes and its database
+    answers (this stack's deliverer, started with its own WEBHOOK_HEALTH_PORT)."""
+    probes = f"http://127.0.0.1:{stack.webhooks_health_port}"
+    deadline = time.monotonic() + 30
+    while requests.get(f"{probes}/readyz", timeout=5).status_code != 200:
+        assert time.monotonic() < deadline, "the deliverer never became ready"
+        time.sleep(0.5)
+    assert requests.get(f"{probes}/healthz", timeout=5).status_code == 200
+    assert requests.get(f"{probes}/metrics", timeout=5).status_code == 404

@@ -26,7 +26,8 @@ def undisturbed_figures(stack, admin) -> dict:
 def own_stack(log_dir: Path, *, amqp_uri: str | None = None, extra_env: dict[str, str] | None = None,
               gateway_only: bool = False, service_runner: str = "services.common.runner") -> Iterator[Stack]:
     """A stack with databases of its own, on its own vhost of the shared broker unless `amqp_uri`
-    names another broker; `gateway_only` starts the gateway without the services."""
+    names another broker, its durable queues quorum queues as in every deployment; `gateway_only` starts the
+    gateway without the services."""
     with contextlib.ExitStack() as cleanup:
         if amqp_uri is None:
             vhost = Vhost().create()
@@ -34,7 +35,8 @@ def own_stack(log_dir: Path, *, amqp_uri: str | None = None, extra_env: dict[str
             amqp_uri = vhost.uri
         databases = Databases().create()
         cleanup.callback(databases.drop)
-        stack = Stack(amqp_uri, databases.env(), log_dir, extra_env=extra_env, service_runner=service_runner)
+        stack = Stack(amqp_uri, databases.env(), log_dir, extra_env=extra_env, service_runner=service_runner,
+                      queue_type="quorum")
         cleanup.callback(stack.stop)
         if gateway_only:
             stack.migrate()

@@ -27,7 +27,8 @@ def wait_for_dead_letter(vhost, event_id, replays, timeout=15.0):
     raise AssertionError(f"{event_id} not dead-lettered (replays={replays})")
 
 
-def test_poison_event_is_dead_lettered_listed_and_replayable(stack, vhost, admin):
+def test_poison_event_is_dead_lettered_listed_and_replayable(stack, vhost, admin, monkeypatch):
+    monkeypatch.setenv("RABBITMQ_QUEUE_TYPE", stack.env["RABBITMQ_QUEUE_TYPE"])  # its queues, as the stack has them
     customer = admin.post(f"{stack.url}/v1/customers", json={"name": "毒", "mobile": data.mobile()}).json()
     poison = {"event_id": str(uuid.uuid4()), "type": "sales.visit_checked_in", "version": 1,
               "occurred_at": datetime.now(timezone.utc).isoformat(), "store_id": None, "request_id": None,

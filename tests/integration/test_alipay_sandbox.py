@@ -5,11 +5,14 @@ RSA2-signed requests and answers, a QR code (precreate) and a wap-pay link paid,
 from __future__ import annotations
 
 import dataclasses
+import time
 from datetime import timedelta
+from pathlib import Path
 from urllib.parse import parse_qsl, urlencode
 
 import pytest
 import requests
+from alipay import AliPay
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from deploy.sandboxes import alipay as sandbox
@@ -125,3 +128,20 @@ def test_an_unsigned_request_is_refused_and_alipay_down_or_gone_says_so(world):
     with pytest.raises(ProviderError) as unreachable:
         gone.query("ALI0001")
     assert unreachable.value.down
+
+
+def test_requests_are_stamped_in_beijing_time_on_a_server_running_on_utc(world, monkeypatch):
+    """Alipay reads `timestamp` as Beijing time: the bare SDK on a UTC clock is eight hours late and refused."""
+    settings = world.provider.settings
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    try:
+        bare = AliPay(appid=settings.appid, app_notify_url=None, sign_type="RSA2",
+                      app_private_key_string=Path(settings.private_key_file).read_text("utf-8"),
+                      alipay_public_key_string=Path(settings.alipay_public_key_file).read_text("utf-8"))
+        bare._gateway = settings.base_url
+        assert bare.api_alipay_trade_query(out_trade_no="ALI0001")["sub_code"] == "isv.invalid-timestamp"
+        assert world.provider.query("ALI0001").out_trade_no == "ALI0001"
+    finally:
+        monkeypatch.undo()
+        time.tzset()

@@ -6,6 +6,7 @@ import threading
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from nameko.testing.services import worker_factory
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import sessionmaker
 
@@ -13,8 +14,14 @@ from services.common.db import make_engine
 from services.common.ids import new_id
 from services.crm.domain import campaigns, followups
 from services.crm.models import Campaign, CampaignMessage, Customer, CustomerTag, FollowUp
+from services.crm.service import CrmService
 
 pytestmark = pytest.mark.integration
+
+
+class Messaging:
+    def __init__(self, sender, rate_limits):
+        self.sender, self.rate_limits = sender, rate_limits
 
 
 class ThreadSafeSender:
@@ -87,8 +94,8 @@ def test_two_replicas_claim_a_campaign_once_and_send_each_message_once(crm_sessi
 
     def send():
         with crm_sessions() as session:
-            campaigns.send_queued_messages(session, now, sender, {"sms": 20, "wechat": 20})
-            session.commit()
+            crm = worker_factory(CrmService, db=session, messaging=Messaging(sender, {"sms": 20, "wechat": 20}))
+            crm._send_queued_messages(now)  # the timer's sending: it commits the claims and each outcome
 
     in_parallel(send)
     assert len(sender.sent) == len(set(sender.sent)) == 20  # the budget held across both replicas
@@ -96,9 +103,9 @@ def test_two_replicas_claim_a_campaign_once_and_send_each_message_once(crm_sessi
 
     def send_later():
         with crm_sessions() as session:
-            campaigns.send_queued_messages(session, later, sender, {"sms": 20, "wechat": 20})
-            campaigns.finish_campaigns(session, later)
-            session.commit()
+            crm = worker_factory(CrmService, db=session, messaging=Messaging(sender, {"sms": 20, "wechat": 20}))
+            crm._send_queued_messages(later)
+            crm._finish_campaigns(later)
 
     in_parallel(send_later)
     assert len(sender.sent) == len(set(sender.sent)) == 30

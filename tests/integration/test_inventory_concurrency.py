@@ -18,7 +18,7 @@ from services.common.schemas import load
 from services.inventory.domain import catalogue, purchasing, reservations
 from services.inventory.models import Reservation, StockLevel
 from services.inventory.domain.reports import check_ledger
-from services.inventory.schemas import PartCreate, SupplierCreate
+from services.contracts.rpc.inventory import PartCreate, SupplierCreate
 
 pytestmark = pytest.mark.integration
 

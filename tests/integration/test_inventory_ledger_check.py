@@ -17,7 +17,7 @@ from services.common.migrate import upgrade
 from services.common.schemas import load
 from services.inventory.domain import catalogue, purchasing
 from services.inventory.models import StockLevel
-from services.inventory.schemas import PartCreate, SupplierCreate
+from services.contracts.rpc.inventory import PartCreate, SupplierCreate
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -120,3 +120,24 @@ def test_unanswered_calls_are_counted_per_service_and_reason(vhost):
     assert unavailable("nobody-runs-this", "no_instance") == nobody + 1
     assert REGISTRY.get_sample_value("gateway_rpc_seconds_count",
                                      {"service": "stalled", "method": "work", "outcome": "unavailable"}) >= 1
+
+
+def test_a_connection_whose_call_timed_out_is_not_used_again(vhost):
+    """A timed-out call may have gone down a channel that loses whatever it sends (opened while a cluster node
+    died, tests/faults/test_cluster_node_killed.py): its connection is closed, and the next call opens another."""
+    connection = pika.BlockingConnection(pika.URLParameters(vhost.uri))
+    channel = connection.channel()
+    channel.exchange_declare("nameko-rpc", exchange_type="topic", durable=True)
+    channel.queue_declare("rpc-stalled", auto_delete=False, exclusive=True)
+    channel.queue_bind("rpc-stalled", "nameko-rpc", routing_key="stalled.*")
+    client = RpcClient(vhost.uri, timeout=0.5)
+    try:
+        with pytest.raises(ServiceUnavailable, match="no answer"):
+            client.call("stalled", "work")
+        assert client.connections_opened == 1 and client._idle.empty()
+        with pytest.raises(ServiceUnavailable, match="no answer"):
+            client.call("stalled", "work")
+        assert client.connections_opened == 2
+    finally:
+        client.close()
+        connection.close()

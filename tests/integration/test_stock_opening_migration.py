@@ -20,7 +20,7 @@ from services.common.context import Caller
 from services.common.db import make_engine
 from services.common.migrate import alembic_config, upgrade
 from services.common.outbox import OUTBOX
-from services.finance.domain.reconciliation import reconcile
+from services.contracts.rpc.finance import reconcile
 from services.finance.models import Base as FinanceBase
 from services.finance.service import FinanceService
 from services.inventory.domain import reports

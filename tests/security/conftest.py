@@ -1,5 +1,6 @@
 """A stack of its own (own vhost and databases: the fuzzer and the matrix change data that other
-end-to-end tests count on) and the chain to attack, built once."""
+end-to-end tests count on) and the chain to attack, built once; stopped after the last security test
+(`make test` runs them all on one worker, tests/conftest.py)."""
 from __future__ import annotations
 
 import pytest
@@ -9,7 +10,7 @@ from tests.support.infra import Databases, Vhost
 from tests.support.stack import Stack
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def stack(tmp_path_factory):
     vhost, databases = Vhost().create(), Databases().create()
     running = Stack(vhost.uri, databases.env(), tmp_path_factory.mktemp("security"),
@@ -20,7 +21,7 @@ def stack(tmp_path_factory):
     vhost.drop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def chain(stack) -> world.Chain:
     return world.build(stack)
 

@@ -285,6 +285,10 @@ TABLE = [
     row("GET", "/v1/payment-intents/{intent_id}", MONEY_READERS),
     row("POST", "/v1/payments/notify/{provider}", PUBLIC, CHAIN, body={"resource_type": "encrypt-resource"}),
     row("POST", "/v1/invoices/{invoice_id}/reissue", MANAGERS),
+    row("POST", "/v1/invoices/{invoice_id}/fapiao", TILL, body={"type": "normal", "buyer_title": "王先生"}),
+    row("GET", "/v1/fapiao", FRONT_DESK, query=S),
+    row("GET", "/v1/fapiao/{fapiao_id}", FRONT_DESK),
+    row("POST", "/v1/fapiao/{fapiao_id}/red-letter", TILL, body={"reason": "refund"}),
     row("GET", "/v1/payments", TILL, query=S),
     row("GET", "/v1/payments/{payment_id}", MONEY_READERS),
     row("POST", "/v1/payments/{payment_id}/refunds", TILL, body={"amount_fen": 1, "reason": "多收"}),
@@ -315,6 +319,20 @@ TABLE = [
     row("GET", "/v1/reports/receivables-ageing", MANAGERS, query=S),
     row("GET", "/v1/suppliers/{supplier_id}/statement", MANAGERS,
         query={**S, "from": "2026-01-01", "to": "2026-12-31"}),
+    row("POST", "/v1/company-accounts", MANAGERS, body={"name": "新物流公司", "tax_number": "{credit_code}",
+                                                        "credit_limit_fen": 100, "store_ids": ["{store_id}"]}),
+    row("GET", "/v1/company-accounts", TILL, query=S),
+    row("GET", "/v1/company-accounts/{account_id}", TILL, ids={"account_id": "company_account_id"}),
+    row("PATCH", "/v1/company-accounts/{account_id}", MANAGERS, body={"payment_terms_days": 45},
+        ids={"account_id": "company_account_id"}),
+    row("POST", "/v1/company-accounts/{account_id}/members", MANAGERS, body={"customer_id": "{customer_id}"},
+        ids={"account_id": "company_account_id"}),
+    row("GET", "/v1/company-accounts/{account_id}/statements", TILL, query={"month": "2026-12"},
+        ids={"account_id": "company_account_id"}),
+    row("POST", "/v1/company-accounts/{account_id}/payments", TILL, body={"method": "bank", "amount_fen": 1},
+        ids={"account_id": "company_account_id"}),
+    row("POST", "/v1/invoices/{invoice_id}/account-charges", TILL,
+        body={"account_id": "{company_account_id}", "amount_fen": 1}),
     row("GET", "/v1/audit-trail", MANAGERS, query={"document_type": "invoice", "document_id": "{invoice_id}"}),
     row("GET", "/v1/ledger/settlements", MANAGERS, query=S),
     row("POST", "/v1/ledger/settlements", HQ, body={"debtor_store_id": "{store_id}", "creditor_store_id": "{store_c}"}),
@@ -333,11 +351,13 @@ TABLE = [
 
 
 class Values(dict):
-    """A scope's ids for `str.format_map`, plus a fresh value for each `{uniq}`, `{mobile}`, `{plate}`."""
+    """A scope's ids for `str.format_map`, plus a fresh value for each `{uniq}`, `{mobile}`, `{plate}`,
+    `{credit_code}`."""
 
     def __missing__(self, key: str) -> str:
         from tests.support import data
-        fresh = {"uniq": lambda: f"SEC-{uuid.uuid4().hex[:10].upper()}", "mobile": data.mobile, "plate": data.plate}
+        fresh = {"uniq": lambda: f"SEC-{uuid.uuid4().hex[:10].upper()}", "mobile": data.mobile, "plate": data.plate,
+                 "credit_code": data.credit_code}
         if key not in fresh:
             raise KeyError(f"the chain has no document for {{{key}}}")
         return fresh[key]()

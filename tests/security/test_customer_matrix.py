@@ -75,6 +75,10 @@ TABLE = [
     Row("POST", "/c/v1/complaints", 404, own=201,
         body={"store_id": "{store_id}", "vehicle_id": "{vehicle_id}", "description": "等待时间太长"}),
     Row("GET", "/c/v1/reminders", 200),
+    Row("GET", "/c/v1/visits/{visit_id}", 404),
+    Row("GET", "/c/v1/cards", 200),
+    Row("GET", "/c/v1/messages", 200),
+    Row("GET", "/c/v1/invoices/{invoice_id}/statement", 404),
     Row("GET", "/c/v1/attachments/{attachment_id}", 404),
     Row("GET", "/c/v1/attachments/{attachment_id}/thumbnail", 404),
     Row("GET", "/c/v1/quotes/{quote_id}/attachments/{attachment_id}", 404,
@@ -118,7 +122,8 @@ def world(stack) -> World:
         "signature_png": base64.b64encode(SIGNATURE_PNG).decode()}))
     after = delivered(stack, admin, own, owner)
     values = {"appointment_id": booking["id"], "quote_id": owner.quote["id"], "vehicle_id": owner.vehicle["id"],
-              "store_id": store["id"], "moving_id": moving["id"], "later": _slot(hour=16), **after,
+              "store_id": store["id"], "moving_id": moving["id"], "visit_id": owner.visit["id"],
+              "later": _slot(hour=16), **after,
               "attachment_id": walk_around["id"], "signed_quote_id": signed["id"],
               "signature_id": decided["signature"]["id"],
               "date": (datetime.now(SHANGHAI).date() + timedelta(days=3)).isoformat(), "slot": _slot(),

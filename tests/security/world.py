@@ -261,6 +261,14 @@ def _documents(chain: Chain, store_id: str, far_store_id: str, sku: str, supplie
     paid = ok(admin.post(f"{url}/v1/invoices/{invoice['id']}/payments", json={
         "method": "cash", "amount_fen": invoice["due_fen"]}))
     ids.update(invoice_id=invoice["id"], payment_id=paid["payment"]["id"])
+    account = ok(admin.post(f"{url}/v1/company-accounts", json={
+        "name": "安全测试物流有限公司", "tax_number": data.credit_code(), "credit_limit_fen": 100_000,
+        "store_ids": [store_id]}))
+    ok(admin.post(f"{url}/v1/company-accounts/{account['id']}/members", json={"vehicle_id": vehicle["id"]}))
+    ids["company_account_id"] = account["id"]
+    fapiao = admin.post(f"{url}/v1/invoices/{invoice['id']}/fapiao", json={"type": "normal", "buyer_title": "王安全"})
+    assert fapiao.status_code == 202, fapiao.text  # queued: issued by the provider afterwards
+    ids["fapiao_id"] = fapiao.json()["id"]
     ok(admin.post(f"{w}/deliver", json={"mileage_out_km": 30110, "accepted_by": "王安全", "satisfied": True}))
     ids["follow_up_id"] = eventually(lambda: ok(admin.get(f"{url}/v1/follow-ups", params={
         "store_id": store_id}))["items"], "a follow-up after delivery")[0]["id"]

@@ -30,9 +30,9 @@ TECHNICIAN = Caller(user_id="t1", role="technician", store_ids=frozenset({"s1"})
 
 
 class FakeMessaging:
-    def __init__(self, sender=None, limit=100):
+    def __init__(self, sender=None, limit=100, rate_limits=None):
         self.sender = sender or RecordingSender()
-        self.rate_limits = {"sms": limit, "wechat": limit}
+        self.rate_limits = rate_limits or {"sms": limit, "wechat": limit}
 
 
 @pytest.fixture
@@ -44,6 +44,16 @@ def session():
 
 def crm(session, caller=ADVISOR, messaging=None):
     return worker_factory(CrmService, db=session, caller=caller, messaging=messaging or FakeMessaging())
+
+
+def run_campaigns(session, now, sender, rate_limits):
+    """crm's campaign timer at `now` (its units of work: start, claim / send / record, finish)."""
+    crm(session, messaging=FakeMessaging(sender, rate_limits=rate_limits)).send_campaigns(now)
+
+
+def send_queued(session, now, sender, rate_limits):
+    """The timer's sending alone: claim (committed), send, record each outcome (committed)."""
+    crm(session, messaging=FakeMessaging(sender, rate_limits=rate_limits))._send_queued_messages(now)
 
 
 def iso(moment: datetime) -> str:
@@ -374,8 +384,8 @@ def test_a_birthday_campaign_reaches_consenting_customers_once(session):
                                         "template": "{name}您好，祝您生日快乐！", "segment": birthdays})
     sender = RecordingSender()
     limits = {"sms": 100, "wechat": 100}
-    campaigns.run_campaigns(session, now, sender, limits)
-    campaigns.run_campaigns(session, now + timedelta(minutes=5), sender, limits)
+    run_campaigns(session, now, sender, limits)
+    run_campaigns(session, now + timedelta(minutes=5), sender, limits)
     [message] = manager.campaign_messages(campaign["id"], {})["items"]
     assert message["customer_id"] == yes["id"] and message["status"] == "sent"
     assert message["body"] == "生日甲您好，祝您生日快乐！"
@@ -394,17 +404,17 @@ def test_a_monthly_birthday_campaign_schedules_its_next_run_when_it_starts(sessi
     campaign = manager.create_campaign({"name": "生日", "channel": "sms", "template": "{name}生日快乐",
                                         "segment": {"birthday_this_month": True}, "recurrence": "monthly",
                                         "scheduled_at": iso(first_run)})
-    campaigns.run_campaigns(session, first_run, RecordingSender(), {"sms": 10})
+    run_campaigns(session, first_run, RecordingSender(), {"sms": 10})
     runs = manager.list_campaigns({})["items"]
     assert [(c["status"], c["previous_id"]) for c in runs] == [("scheduled", campaign["id"]), ("completed", None)]
     assert runs[0]["scheduled_at"] == "2027-02-28T01:00:00+00:00" and runs[0]["recurrence"] == "monthly"
     assert runs[1]["audience_count"] == 1
-    campaigns.run_campaigns(session, datetime(2027, 2, 28, 1, 0, tzinfo=timezone.utc), RecordingSender(), {"sms": 10})
+    run_campaigns(session, datetime(2027, 2, 28, 1, 0, tzinfo=timezone.utc), RecordingSender(), {"sms": 10})
     newest = manager.list_campaigns({})["items"]
     assert newest[0]["scheduled_at"] == "2027-03-28T01:00:00+00:00"
     assert newest[1]["audience_count"] == 0  # nobody has a February birthday
     manager.cancel_campaign(newest[0]["id"])  # cancelling a run ends the series
-    campaigns.run_campaigns(session, datetime(2027, 4, 1, tzinfo=timezone.utc), RecordingSender(), {"sms": 10})
+    run_campaigns(session, datetime(2027, 4, 1, tzinfo=timezone.utc), RecordingSender(), {"sms": 10})
     assert len(manager.list_campaigns({})["items"]) == 3
 
 
@@ -437,10 +447,10 @@ def test_rate_limit_per_channel_spreads_sending_over_minutes(session):
                                            "segment": {"tags": ["winter"]}})
     now = datetime.now(timezone.utc)
     sender = RecordingSender()
-    campaigns.run_campaigns(session, now, sender, {"sms": 2})
-    campaigns.run_campaigns(session, now + timedelta(seconds=30), sender, {"sms": 2})
+    run_campaigns(session, now, sender, {"sms": 2})
+    run_campaigns(session, now + timedelta(seconds=30), sender, {"sms": 2})
     assert len(sender.sent) == 2
-    campaigns.run_campaigns(session, now + timedelta(seconds=61), sender, {"sms": 2})
+    run_campaigns(session, now + timedelta(seconds=61), sender, {"sms": 2})
     assert len(sender.sent) == 4
 
 
@@ -460,7 +470,7 @@ def test_consent_withdrawn_after_queueing_is_respected_and_gateway_failures_are_
         def send(self, message):
             raise SendFailed("gateway answered 502")
 
-    campaigns.send_queued_messages(session, now, Down(), {"sms": 10})
+    send_queued(session, now, Down(), {"sms": 10})
     campaigns.finish_campaigns(session, now)
     messages = {m["customer_id"]: m for m in crm(session, MANAGER).campaign_messages(campaign["id"], {})["items"]}
     assert messages[quitter["id"]]["status"] == "failed" and messages[quitter["id"]]["error"] == "no marketing consent"
@@ -575,13 +585,12 @@ def test_messages_are_sent_with_no_transaction_open_and_a_lost_send_is_claimed_a
                 raise KeyboardInterrupt  # the process dies in the middle of the first send
 
     with pytest.raises(KeyboardInterrupt):
-        campaigns.send_queued_messages(session, now, Checking(), {"sms": 10})
+        send_queued(session, now, Checking(), {"sms": 10})
     session.rollback()
     assert seen == [False]
-    campaigns.send_queued_messages(session, now + timedelta(minutes=1), Checking(), {"sms": 10})
+    send_queued(session, now + timedelta(minutes=1), Checking(), {"sms": 10})
     assert seen == [False]  # the whole claimed batch waits for its lease
-    campaigns.send_queued_messages(session, now + campaigns.SENDING_LEASE + timedelta(minutes=1), Checking(),
-                                   {"sms": 10})
+    send_queued(session, now + campaigns.SENDING_LEASE + timedelta(minutes=1), Checking(), {"sms": 10})
     assert seen == [False, False, False]
     assert session.scalar(select(func.count()).select_from(CampaignMessage)
                           .where(CampaignMessage.status == "sent")) == 2

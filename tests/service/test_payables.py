@@ -13,7 +13,7 @@ from nameko.testing.services import worker_factory
 
 from services.common.context import Caller
 from services.common.errors import Conflict, Forbidden
-from services.finance.domain.reconciliation import reconcile
+from services.contracts.rpc.finance import reconcile
 from services.finance.service import FinanceService
 from tests.service.test_inventory_service import HQ, MANAGER, S1, inv, new_part, supplier
 from tests.service.test_stock_books import accounts, books_db, deliver, stock_db  # noqa: F401  (fixtures)

@@ -136,7 +136,7 @@ def test_the_poller_applies_a_silent_payment_and_closes_what_nobody_paid(session
     assert lapsed["pay_url"] and lapsed["code_url"] is None
     later = utcnow() + timedelta(hours=1)
     for intent in intents.open_intents(session, later):
-        intents.poll(session, {"wechat": world.provider}, intent, later)
+        finance(session, world).poll_intent(intent, later)
     assert finance(session, world).get_payment_intent(paid["id"])["status"] == "paid"
     assert finance(session, world).get_invoice(paid_invoice["id"])["status"] == "paid"
     assert finance(session, world).get_payment_intent(lapsed["id"])["status"] == "closed"
@@ -151,7 +151,7 @@ def test_a_code_left_open_when_the_invoice_was_settled_otherwise_is_closed_at_th
     finance(session, world).take_payment(invoice["id"], {"method": "cash", "amount_fen": invoice["due_fen"]})
     now = utcnow()
     [pending] = [i for i in intents.open_intents(session, now + timedelta(seconds=1)) if i.id == intent["id"]]
-    assert intents.poll(session, {"wechat": world.provider}, pending, now) == "closed"
+    assert finance(session, world).poll_intent(pending, now) == "closed"
     assert world.provider.query(intent["id"]).state == "closed"
     late = requests.post(f"{world.url}/sandbox/pay", json={"url": intent["code_url"]}, timeout=5)
     assert (late.status_code, late.json()["code"]) == (400, "ORDER_CLOSED")

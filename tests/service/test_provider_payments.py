@@ -177,7 +177,7 @@ def test_a_wechat_refund_whose_notification_never_comes_is_found_by_the_poller(s
     while worlds["wechat"].sandbox.refunds[asked["id"]]["status"] != "SUCCESS" and time.monotonic() < deadline:
         time.sleep(0.05)
     [row] = [r for r in refunds.pending_refunds(session, utcnow() + timedelta(minutes=1)) if r.id == asked["id"]]
-    assert refunds.poll_refund(session, {"wechat": worlds["wechat"].provider}, row) == "succeeded"
+    assert finance(session, {"wechat": worlds["wechat"]}).poll_refund(row) == "succeeded"
     assert session.get(Payment, payment["id"]).refunded_fen == 1_500
     assert [r.amount_fen for r in session.scalars(select(Refund)).all()] == [1_500]
     assert_books_balance(session)
@@ -190,7 +190,7 @@ def test_the_poller_applies_a_silent_alipay_payment_and_closes_a_code_nobody_sca
     lapsed = ask(session, worlds, "alipay", lapsed_invoice, 100)
     later = utcnow() + timedelta(hours=1)
     for intent in intents.open_intents(session, later):
-        intents.poll(session, {"alipay": worlds["alipay"].provider}, intent, later)
+        finance(session, {"alipay": worlds["alipay"]}).poll_intent(intent, later)
     assert finance(session, worlds).get_payment_intent(paid["id"])["status"] == "paid"
     assert finance(session, worlds).get_invoice(paid_invoice["id"])["status"] == "paid"
     assert finance(session, worlds).get_payment_intent(lapsed["id"])["status"] == "closed"

@@ -15,7 +15,7 @@ from sqlalchemy import func, select, update
 from services.common.context import Caller
 from services.common.errors import Conflict, Forbidden, Invalid, NotFound, Unavailable
 from services.common.outbox import OUTBOX
-from services.sales.domain import quotes as quote_rules
+from services.sales.domain.quotes import lines as quote_lines
 from services.contracts.sales import OrderCancelled, OrderConfirmed, VisitCheckedIn
 from services.sales.models import Base, Order, Visit
 from services.sales.service import SalesService
@@ -670,7 +670,7 @@ def test_store_override_and_scheduled_price_change_apply_from_their_dates(sales,
     manager.create_price_entry({"kind": "labour_rate", "key": "general", "store_id": "s1", "price_fen": 11000,
                                 "effective_from": today.isoformat()})
     assert add_minor_service(sales)["lines"][0]["unit_price_fen"] == 11000  # the store's override wins
-    monkeypatch.setattr(quote_rules, "store_today", lambda settings: today + timedelta(days=30))
+    monkeypatch.setattr(quote_lines, "store_today", lambda settings: today + timedelta(days=30))
     manager.create_price_entry({"kind": "labour_rate", "key": "general", "store_id": "s1", "price_fen": 15000,
                                 "effective_from": (today + timedelta(days=30)).isoformat()})
     assert add_minor_service(sales)["lines"][0]["unit_price_fen"] == 15000  # scheduled, now in force

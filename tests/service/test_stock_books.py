@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from services.common.errors import Conflict
 from services.common.outbox import OUTBOX
-from services.finance.domain.reconciliation import reconcile
+from services.contracts.rpc.finance import reconcile
 from services.finance.models import Base as FinanceBase, JournalEntry
 from services.finance.service import FinanceService
 from services.inventory.domain import ledger

@@ -281,7 +281,10 @@ def test_qc_by_the_jobs_technician_is_refused_fail_sends_back_with_reasons_then_
                                                    "hours": "1.75"}],
                                        "parts_used": [{"sku": "OIL-5W30", "qty": "3.5"}, {"sku": "WIPER", "qty": 1}]})
     assert done["status"] == "completed"
-    published = session.execute(select(OUTBOX.c.type, OUTBOX.c.envelope).order_by(OUTBOX.c.created_at)).all()
+    everything = session.execute(select(OUTBOX.c.type, OUTBOX.c.envelope).order_by(OUTBOX.c.created_at)).all()
+    moves = [event["payload"]["to_status"] for fact, event in everything if fact == "work_order_status_changed"]
+    assert moves == ["open", "dispatched", "in_progress", "qc", "in_progress", "qc", "completed"]  # the board's moves
+    published = [(fact, event) for fact, event in everything if fact != "work_order_status_changed"]
     assert [fact for fact, _event in published] == ["work_started", "work_order_completed"]  # started once only
     assert published[0][1]["payload"]["order_id"] == wo["order_id"]
     event = published[1][1]

@@ -4,7 +4,7 @@ from __future__ import annotations
 import itertools
 import random
 
-from services.common.validators import vin_check_digit
+from services.common.validators import credit_code_check_character, vin_check_digit
 
 _counter = itertools.count(random.randrange(10_000_000))
 _PLATE_CHARS = "ABCDEFGHJKLMNPQRSTUVWXYZ0123456789"
@@ -23,3 +23,9 @@ def plate(new_energy: bool = False) -> str:
 def vin() -> str:
     body = f"LSVAU2180N{next(_counter) % 10_000_000:07d}"
     return body[:8] + vin_check_digit(body[:8] + "0" + body[9:]) + body[9:]
+
+
+def credit_code() -> str:
+    """A unified social credit code (a company's tax number) with its check character, unique per run."""
+    body = f"91330200{random.randrange(10**8):08d}{next(_counter) % 10:01d}"
+    return body + credit_code_check_character(body)

@@ -20,6 +20,7 @@ from services.common.schemas import NOT_A_CURSOR
 INEXPRESSIBLE = (
     NOT_A_CURSOR,  # a cursor is opaque: only the API makes one
     "VIN check digit",  # a checksum
+    "Check character (18th)",  # a unified social credit code's checksum
     "Birthday cannot be in the future.",  # relative to today
     api.NUL_IN_KEY,  # OpenAPI 3.0 has no propertyNames
     DAMAGE_IS_JSON,  # a multipart text field holding JSON

@@ -39,6 +39,18 @@ def ok(reply, status: int | tuple[int, ...] = (200, 201)) -> dict:
     return reply.json()
 
 
+def every(session, url: str, **params) -> list[dict]:
+    """Every item of a list, its pages followed (the shared stack holds every test's stores and users)."""
+    items: list[dict] = []
+    cursor = None
+    while True:
+        reply = ok(session.get(url, params={**params, "limit": 200, **({"cursor": cursor} if cursor else {})}))
+        items += reply["items"]
+        cursor = reply["next_cursor"]
+        if not cursor:
+            return items
+
+
 def eventually(fetch: Callable, predicate: Callable, what: str, timeout: float = 20.0):
     deadline = time.monotonic() + timeout
     while True:

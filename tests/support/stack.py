@@ -1,5 +1,7 @@
 """The whole suite as real processes: five nameko services and the gateway under gunicorn,
-against a private RabbitMQ vhost and private PostgreSQL databases."""
+against a private RabbitMQ vhost and private PostgreSQL databases. A `live` stack also runs the stream
+process (gateway/stream) behind the same-origin front (deploy/front.py), as `make run` does: `url` is then
+the front's, `app_url` the gateway's own."""
 from __future__ import annotations
 
 import os
@@ -14,7 +16,7 @@ from pathlib import Path
 
 import requests
 
-from deploy.sandboxes import alipay, messaging, wechatpay
+from deploy.sandboxes import alipay, messaging, nuonuo, wechatpay
 from services.common.config import SERVICES
 from services.common.migrate import OWNERS, upgrade
 
@@ -31,9 +33,14 @@ def free_port() -> int:
 class Stack:
     def __init__(self, amqp_uri: str, database_env: dict[str, str], log_dir: Path, *,
                  gateway_workers: int = 2, extra_env: dict[str, str] | None = None,
-                 service_runner: str = "services.common.runner"):
+                 service_runner: str = "services.common.runner", live: bool = False, queue_type: str = "classic"):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        self.live = live
+        self.app_port = free_port() if live else self.port
+        self.app_url = f"http://127.0.0.1:{self.app_port}"
+        self.stream_port = free_port()
+        self.stream_url = f"http://127.0.0.1:{self.stream_port}"
         self.log_dir = log_dir
         self.wechatpay_port = free_port()
         self.wechatpay_url = f"http://127.0.0.1:{self.wechatpay_port}"  # the WeChat Pay sandbox, as `make run`
@@ -44,15 +51,27 @@ class Stack:
         self.messaging_port = free_port()
         self.messaging_url = f"http://127.0.0.1:{self.messaging_port}"  # the SMS and WeChat sandbox, as `make run`
         sandbox_env.update(messaging.credentials(self.messaging_url))
+        self.nuonuo_port = free_port()
+        self.nuonuo_url = f"http://127.0.0.1:{self.nuonuo_port}"  # the 诺诺 fapiao sandbox, as `make run`
+        sandbox_env.update(nuonuo.credentials(self.nuonuo_url))
         self.env = {**os.environ, **database_env, "AMQP_URI": amqp_uri, "DATA_DIR": str(log_dir),
                     "ADMIN_PASSWORD": ADMIN_PASSWORD,
                     "JWT_SECRET": "e2e-secret-of-at-least-thirty-two-bytes-" + log_dir.name,
-                    "GATEWAY_PORT": str(self.port), "GATEWAY_HOST": "127.0.0.1",
+                    "GATEWAY_PORT": str(self.port), "GATEWAY_APP_PORT": str(self.app_port),
+                    "STREAM_PORT": str(self.stream_port), "GATEWAY_HOST": "127.0.0.1",
                     "GATEWAY_WORKERS": str(gateway_workers), "RPC_TIMEOUT": "3", "PYTHONUNBUFFERED": "1",
-                    "EVENT_RETRY_DELAYS_MS": "200,400", "DB_POOL_SIZE": "3", "DB_MAX_OVERFLOW": "5",
-                    "PAYMENT_POLL_SECONDS": "2",
+                    "EVENT_RETRY_DELAYS_MS": "200,400",
+                    # quorum queues where the broker's faults are tested (tests/faults own_stack); classic elsewhere:
+                    # RabbitMQ 3.10 starting a few hundred quorum queues at once froze the node for two minutes
+                    "RABBITMQ_QUEUE_TYPE": queue_type,
+                    # `make test` runs stacks side by side (TEST_WORKERS) within PostgreSQL's 100 connections
+                    "DB_POOL_SIZE": "1", "DB_MAX_OVERFLOW": "4",
+                    "PAYMENT_POLL_SECONDS": "2", "STREAM_HEARTBEAT_SECONDS": "2",
+                    "FAPIAO_POLL_SECONDS": "0.5", "FAPIAO_RETRY_SECONDS": "0.5",
                     # tests drive one account far harder than a person does; the limit is tested on its own
                     "USER_RATE_PER_MINUTE": "100000",
+                    # every car owner of the suite signs in from this one address (the limit: tests/unit)
+                    "CUSTOMER_CODES_PER_ADDRESS": "100000",
                     # webhooks go to receivers the tests start on this machine, retried quickly
                     "WEBHOOK_ALLOW_PRIVATE": "1", "WEBHOOK_BACKOFF_SECONDS": "0.5", **sandbox_env, **(extra_env or {})}
         self.processes: dict[str, subprocess.Popen] = {}
@@ -65,7 +84,7 @@ class Stack:
             upgrade(owner, self.env[f"{owner.upper()}_DATABASE_URL"])
 
     def _spawn(self, name: str, argv: list[str], env: dict[str, str] | None = None) -> None:
-        log = open(self.log_dir / f"{name.replace('#', '-')}.log", "ab")
+        log = open(self.log_path(name), "ab")
         self.processes[name] = subprocess.Popen(argv, cwd=ROOT, env={**self.env, **(env or {})}, stdout=log,
                                                 stderr=subprocess.STDOUT)
 
@@ -90,15 +109,26 @@ class Stack:
                                "--dir", str(self.log_dir / "alipay")])
 
     def start_webhooks(self) -> None:
-        """The webhook deliverer (gateway/partners/deliverer.py), as `make run`."""
-        self._spawn("webhooks", [sys.executable, "-m", "gateway.partners.deliverer"])
+        """The webhook deliverer (gateway/partners/deliverer.py), as `make run`, its probes on a port of its own."""
+        self.webhooks_health_port = free_port()
+        self._spawn("webhooks", [sys.executable, "-m", "gateway.partners.deliverer"],
+                    {"WEBHOOK_HEALTH_PORT": str(self.webhooks_health_port)})
 
     def start_messaging(self) -> None:
         self._spawn("messaging", [sys.executable, "-m", "deploy.sandboxes.messaging", "--port",
                                   str(self.messaging_port)])
 
+    def start_nuonuo(self) -> None:
+        self._spawn("nuonuo", [sys.executable, "-m", "deploy.sandboxes.nuonuo", "--port", str(self.nuonuo_port)])
+
     def start_gateway(self) -> None:
         self._spawn("gateway", [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py", "gateway.wsgi:app"])
+
+    def start_stream(self) -> None:
+        """The live stream's ASGI process and the front that puts it on the gateway's origin."""
+        self._spawn("stream", [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn_stream.conf.py",
+                               "gateway.stream.asgi:app"])
+        self._spawn("front", [sys.executable, "-m", "deploy.front"])
 
     def start(self) -> "Stack":
         """Every service and the gateway, ready; if they do not get ready, none is left running."""
@@ -107,32 +137,49 @@ class Stack:
             self.start_wechatpay()
             self.start_alipay()
             self.start_messaging()
+            self.start_nuonuo()
             for name in SERVICES:
                 self.start_service(name)
             self.start_gateway()
+            if self.live:
+                self.start_stream()
             self.start_webhooks()
             self.wait_ready()
+            if self.live:
+                self.wait_ready(url=self.stream_url, path="/healthz")
         except BaseException:
             self.stop()
             raise
         return self
 
-    def wait_ready(self, timeout: float = 60, path: str = "/readyz") -> None:
-        """Until `path` answers 200 (`/readyz`: the broker and every service answer)."""
+    def wait_ready(self, timeout: float = 120, path: str = "/readyz", url: str | None = None) -> None:
+        """Until `path` answers 200 (`/readyz`: the broker and every service answer; the stream's
+        `/healthz`: its bus consumer is connected)."""
         deadline = time.monotonic() + timeout
         last = None
         while time.monotonic() < deadline:
             for name, process in self.processes.items():
                 if process.poll() is not None:
-                    raise RuntimeError(f"{name} exited with {process.returncode}; see {self.log_dir}/{name}.log")
+                    raise RuntimeError(f"{name} exited with {process.returncode}; the end of its log:\n"
+                                       + self.log_tail(name))
             try:
-                last = requests.get(f"{self.url}{path}", timeout=5)
+                last = requests.get(f"{url or self.url}{path}", timeout=5)
                 if last.status_code == 200:
                     return
             except (requests.ConnectionError, requests.Timeout):  # not up yet, or slow under load
                 pass
             time.sleep(0.3)
-        raise RuntimeError(f"stack not ready: {last.text if last is not None else 'no answer'}")
+        raise RuntimeError(f"stack not ready in {timeout:.0f} s: {last.text if last is not None else 'no answer'}; "
+                           "the end of the gateway's log:\n" + self.log_tail("gateway"))
+
+    def log_path(self, name: str) -> Path:
+        """Where a process of the stack writes (`crm#2`: crm-2.log)."""
+        return self.log_dir / f"{name.replace('#', '-')}.log"
+
+    def log_tail(self, name: str, lines: int = 40) -> str:
+        """The last lines a process wrote (CI keeps only what the test report prints)."""
+        log = self.log_path(name)
+        return "\n".join(log.read_text(errors="replace").splitlines()[-lines:]) if log.exists() else "(no log)"
 
     def stop(self, grace: float = 15) -> None:
         """SIGTERM to every process; whatever has not exited `grace` seconds later is killed."""
@@ -158,17 +205,18 @@ class Stack:
 
 
 @contextmanager
-def demo_stack(log_dir: Path) -> Iterator[Stack]:
+def demo_stack(log_dir: Path, history_days: int = 0) -> Iterator[Stack]:
     """A suite of its own (own vhost and databases) seeded with the demo chain exactly as `make run`
     seeds it (deploy/demo.py through the gateway): no other test's data helps it, and the demo's
-    data (its SKUs, stores and customers) reaches no other test."""
+    data (its SKUs, stores and customers) reaches no other test. Its months of history only when
+    asked for (`history_days`): most tests count what they did themselves."""
     from deploy import demo as chain
     from tests.support.infra import Databases, Vhost
 
     vhost, databases = Vhost().create(), Databases().create()
     running = Stack(vhost.uri, databases.env(), log_dir).start()
     try:
-        chain.seed(running.login(), running.url)
+        chain.seed(running.login(), running.url, databases.urls.__getitem__, history_days)
         yield running
     finally:
         running.stop()

@@ -13,7 +13,8 @@ import requests
 
 from deploy.sandboxes import wechatpay as sandbox
 from services.common.config import WeChatPaySettings
-from services.finance.wechatpay import NOTIFICATION_HEADERS, WeChatPayProvider
+from services.contracts.rpc.finance import WECHATPAY_NOTIFICATION_HEADERS
+from services.finance.wechatpay import WeChatPayProvider
 from tests.support.stack import free_port
 
 
@@ -21,7 +22,7 @@ class Receiver:
     """Keeps each notification that arrives: its provider headers (the `Wechatpay-*` ones) and body; answers
     `ack` (Alipay's `success`) or an empty 204."""
 
-    def __init__(self, headers: tuple[str, ...] = NOTIFICATION_HEADERS, ack: str | None = None):
+    def __init__(self, headers: tuple[str, ...] = WECHATPAY_NOTIFICATION_HEADERS, ack: str | None = None):
         self.received: list[tuple[dict, str]] = []
         self.headers, self.ack = headers, ack
 

@@ -87,6 +87,10 @@ def test_photo_is_stored_without_exif_and_served_with_its_thumbnail_once_the_own
     got = client.simulate_get(body["url"])
     assert got.status_code == 200 and got.headers["content-type"] == "image/jpeg"
     assert len(got.content) == body["size"] and got.headers["x-content-type-options"] == "nosniff"
+    assert got.headers["cache-control"] == "private, max-age=300"  # the API's no-store is for other answers
+    assert reply.headers["cache-control"] == "no-store"
+    unknown = client.simulate_get("/v1/attachments/w-nosuchattachment0000000")
+    assert unknown.status_code == 404 and unknown.headers["cache-control"] == "no-store"
     kept = Image.open(io.BytesIO(got.content))
     assert not kept.getexif().get_ifd(0x8825) and b"Phone X" not in got.content
     assert stored_files(tmp_path) == [body["id"]]  # no thumbnail made on the request path

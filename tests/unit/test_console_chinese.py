@@ -15,15 +15,15 @@ import pytest
 from gateway.console import CONSOLE_DIR
 from services.common.policy import ROLES
 from services.common.skills import LEVELS, SKILLS
-from services.crm.domain.history import HISTORY_KINDS
 from services.crm.domain.membership import TIERS
-from services.crm.models import CAMPAIGN_STATES, COMPLAINT_STATES, FOLLOW_UP_STATES
-from services.finance.models import CARD_KINDS, CARD_STATES, INVOICE_STATES, METHODS
-from services.inventory.schemas import PO_STATES, TRANSFER_STATES
-from services.sales.schemas import APPROVAL_STATES, LINE_KINDS, ORDER_STATES, PAYMENT_METHODS, QUOTE_STATES
-from services.workshop.domain.inspections import AREAS, CONDITIONS
-from services.workshop.domain.work_orders import STATES as WORK_ORDER_STATES
-from services.workshop.schemas import JobOut
+from services.finance.models import CARD_STATES
+from services.contracts.rpc.crm import CAMPAIGN_STATES, COMPLAINT_STATES, FOLLOW_UP_STATES, HISTORY_KINDS
+from services.contracts.rpc.finance import CARD_KINDS, INVOICE_STATES, METHODS
+from services.contracts.rpc.inventory import PO_STATES, TRANSFER_STATES
+from services.contracts.rpc.sales import APPROVAL_STATES, LINE_KINDS, ORDER_STATES, PAYMENT_METHODS, QUOTE_STATES
+from services.contracts.rpc.workshop.inspections import AREAS, CONDITIONS
+from services.contracts.rpc.workshop.work_orders import STATES as WORK_ORDER_STATES
+from services.contracts.rpc.workshop import JobOut
 
 NODE = shutil.which("node")
 JS = CONSOLE_DIR / "js"
@@ -43,7 +43,7 @@ VOCABULARIES = {
 }
 # ASCII a Chinese screen may show: units, standards and file formats a store's staff read as they are
 # (single letters too: a plate never uses I or O)
-ALLOWED_ASCII = {"VIN", "OE", "km", "JPEG", "PNG", "HEIC", "MP4", "PDF", "QC", "h", "OK"}
+ALLOWED_ASCII = {"VIN", "OE", "km", "JPEG", "PNG", "HEIC", "MP4", "PDF", "CSV", "Excel", "QC", "h", "OK"}
 
 
 def run_node(body: str, lang: str = "zh") -> object:

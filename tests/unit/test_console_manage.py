@@ -28,7 +28,8 @@ def test_the_technicians_screen_offers_every_skill_and_level_of_the_vocabulary()
 
 
 def test_every_approval_need_sales_records_is_worded_in_both_languages():
-    quotes = (CONSOLE_DIR.parents[1] / "services" / "sales" / "domain" / "quotes.py").read_text(encoding="utf-8")
+    quotes = (CONSOLE_DIR.parents[1] / "services" / "sales" / "domain" / "quotes" / "negotiation.py").read_text(
+        encoding="utf-8")
     codes = set(re.findall(r'needs\.append\(\{"code": "(\w+)"', quotes))
     dictionary = (CONSOLE_DIR / "js" / "i18n.js").read_text(encoding="utf-8")
     worded = set(re.findall(r'approval_(\w+): \["[^"]+", "[^"]+"\]', dictionary))

@@ -12,7 +12,7 @@ from services.finance.domain.invoices import bill_lines, invoice_totals, issue_p
 from services.finance.domain.ledger import check_balanced, reversal
 from services.finance.domain.payments import money_postings, refund_postings
 from services.finance.domain.stock import stock_entries
-from services.inventory.schemas import MOVEMENT_KINDS
+from services.contracts.rpc.inventory import MOVEMENT_KINDS
 
 
 def part(line_id, sku, qty, total, tax, rate="0.13", discount=0, unit=None):
@@ -145,6 +145,17 @@ def test_deposit_methods_land_in_their_accounts_and_cardless_card_deposits_await
     assert [money_account(m) for m in ("cash", "card", "wechat", "alipay", "transfer", "stored_value")] == [
         "1001", "1011", "1012", "1013", "1002", "1099"]
     assert money_postings("transfer", "s", None, 0, 500) == {"s": [("1002", 500, 0), ("1122", 0, 500)]}
+
+
+def test_every_expense_category_and_paid_from_of_the_api_posts_to_an_account_of_the_chart():
+    """The API's vocabularies (the contracts) and the ledger's accounts for them name the same things."""
+    from services.contracts.rpc.finance import EXPENSE_CATEGORIES, METHODS, PAID_FROM
+    from services.finance.domain.books import PAID_FROM as PAID_FROM_ACCOUNTS
+    from services.finance.domain.ledger import CHART, EXPENSE_ACCOUNTS, METHOD_ACCOUNTS
+    assert set(EXPENSE_ACCOUNTS) == set(EXPENSE_CATEGORIES)
+    assert set(PAID_FROM_ACCOUNTS) == set(PAID_FROM)
+    assert set(METHOD_ACCOUNTS) <= set(METHODS)
+    assert {*EXPENSE_ACCOUNTS.values(), *PAID_FROM_ACCOUNTS.values(), *METHOD_ACCOUNTS.values()} <= set(CHART)
 
 
 def test_a_refund_carries_the_invoices_vat_in_proportion():

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 from services.sales.domain.quotes import findings_note
-from services.workshop.domain.inspections import AREAS
+from services.contracts.rpc.workshop.inspections import AREAS
 
 
 def test_a_quote_opened_from_findings_names_every_area_in_chinese():

@@ -6,6 +6,7 @@ import time
 
 import jwt
 import pytest
+from cryptography.fernet import Fernet
 from gateway.app import ADMIN_PASSWORD_FILE, default_deps, ensure_admin
 from gateway.config import Settings
 from gateway.identity import authenticate
@@ -97,6 +98,9 @@ def test_openapi_is_generated_from_the_schemas(app):
     assert login["security"] == [] and "422" in login["responses"]
     assert spec["paths"]["/v1/customers"]["get"]["security"] == [{"bearer": []}, {"apiKey": []}]
     assert "VehicleCreate" in spec["components"]["schemas"]
+    # two services' schemas of one name: the later is named after its service, wherever its module lives
+    names = set(spec["components"]["schemas"])
+    assert {"PackageItemIn", "FinancePackageItemIn", "ReminderOut", "CrmReminderOut"} <= names
 
 
 def test_login_brute_force_is_throttled(app):
@@ -137,7 +141,8 @@ def test_without_a_writable_data_dir_no_admin_is_created_and_the_error_says_what
     url = f"sqlite:///{tmp_path / 'gateway.db'}"
     upgrade("gateway", url)
     monkeypatch.setenv("DATA_DIR", "/proc/no-data-dir")
-    deps = default_deps(Settings(amqp_uri="amqp://unused", database_url=url, jwt_secret=SECRET, admin_password=None))
+    deps = default_deps(Settings(amqp_uri="amqp://unused", database_url=url, jwt_secret=SECRET, admin_password=None,
+                                 webhook_secret_keys=(Fernet.generate_key().decode(),)))
     with pytest.raises(RuntimeError, match="set ADMIN_PASSWORD"):
         ensure_admin(deps)
     with deps.identity_db() as session:

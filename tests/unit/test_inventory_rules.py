@@ -9,8 +9,8 @@ import pytest
 from marshmallow import ValidationError
 
 from services.inventory.domain.ledger import document_number, issue_value, norm_sku
-from services.inventory.schemas import (AdjustmentCreate, PartCreate, PartPatch, PurchaseOrderCreate,
-                                        ReceiptCreate, StocktakeCounts, TransferCreate)
+from services.contracts.rpc.inventory import (AdjustmentCreate, PartCreate, PartPatch, PurchaseOrderCreate,
+                                              ReceiptCreate, StocktakeCounts, TransferCreate)
 
 
 def level(on_hand, value_fen):

@@ -25,6 +25,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from gateway.media import MAX_UPLOAD_BYTES
+from gateway.stream.app import PATH as STREAM_PATH
 from services.common import config
 from services.common.migrate import OWNERS
 from services.common.retries import dead_letter_queue, delay_queue
@@ -35,6 +37,7 @@ OVERLAYS = ("production", "trial")
 COMPOSE_FILE = ROOT / "docker-compose.yml"
 INIT_SQL = ROOT / "deploy" / "postgres" / "init.sql"
 TRIAL_INIT_SQL = K8S / "overlays" / "trial" / "postgres-init.sql"
+PASSWORDS_SH = ROOT / "deploy" / "postgres" / "passwords.sh"
 TRIAL_SECRETS_SCRIPT = K8S / "overlays" / "trial" / "create-secrets.sh"
 WAIT_FOR_SCHEMA = "deploy/k8s/wait_for_schema.py"
 KUBECTL = shutil.which("kubectl")
@@ -42,7 +45,13 @@ KUBECTL = shutil.which("kubectl")
 # Oldest cluster version the manifests support, and the newest schema kubernetes-validate ships.
 KUBE_VERSIONS = ("1.29", "1.37")
 CRD_KINDS = {"ScaledObject", "TriggerAuthentication", "RabbitmqCluster"}
-APP_PROCESSES = (*config.SERVICES, "gateway")
+DELIVERER = "webhooks"  # the webhook deliverer (gateway/partners/deliverer.py), on the gateway's database
+STREAM = "stream"  # the live stream (gateway/stream), on the gateway's identity database
+APP_PROCESSES = (*config.SERVICES, "gateway", DELIVERER, STREAM)
+DATABASE_OF = {DELIVERER: "gateway", STREAM: "gateway"}
+PLATFORM_SETTINGS = {"TRUSTED_PROXIES"}
+"""Set on both but to different values by nature: the proxies in front are in Docker's networks under compose,
+in the cluster's pod network here."""
 
 # Measured on the dev machine (deploy/k8s/README.md, "Resources"): VmRSS of an idle service
 # process (the largest, crm, also after 1,500 RPCs), of one `services.common.healthcheck` probe
@@ -51,6 +60,8 @@ APP_PROCESSES = (*config.SERVICES, "gateway")
 SERVICE_RSS_MB = 77
 PROBE_RSS_MB = 39
 GATEWAY_POD_RSS_MB = 217
+DELIVERER_RSS_MB = 67  # flat under 2,000 posts a second (tests/bench/webhooks.py)
+STREAM_POD_RSS_MB = 114  # gunicorn master 29 + one idle ASGI worker 85; 27 KB more per open stream
 MIGRATE_RSS_MB = 61
 WAIT_FOR_SCHEMA_RSS_MB = 58
 
@@ -152,8 +163,8 @@ def healthcheck_deadline() -> int:
     return timeout + (int(extra[1]) if extra else 0)
 
 
-def gunicorn_graceful_timeout() -> int:
-    text = (ROOT / "deploy" / "gunicorn.conf.py").read_text()
+def gunicorn_graceful_timeout(conf: str = "gunicorn.conf.py") -> int:
+    text = (ROOT / "deploy" / conf).read_text()
     return int(re.search(r"^graceful_timeout\s*=\s*(\d+)", text, re.MULTILINE)[1])
 
 
@@ -245,6 +256,14 @@ def quantity(value) -> float:
     return float(text)
 
 
+def nginx_size(value) -> float:
+    """An nginx size (`client_max_body_size`, ingress-nginx's `proxy-body-size`) in bytes; 0 is no limit."""
+    text = str(value).lower()
+    factor = {"k": 2 ** 10, "m": 2 ** 20, "g": 2 ** 30}.get(text[-1:], 1)
+    number = float(text[:-1] if text[-1:] in "kmg" else text)
+    return float("inf") if number == 0 else number * factor
+
+
 def selects(selector: dict, labels: dict) -> bool:
     wanted = (selector or {}).get("matchLabels") or {}
     return bool(wanted) and all(labels.get(k) == v for k, v in wanted.items())
@@ -252,6 +271,12 @@ def selects(selector: dict, labels: dict) -> bool:
 
 def template_labels(workload: dict) -> dict:
     return ((workload.get("spec") or {}).get("template") or {}).get("metadata", {}).get("labels") or {}
+
+
+def secret_ref(container: dict, name: str) -> dict:
+    """The secretKeyRef a container's variable `name` is taken from ({} when none)."""
+    item = next((i for i in container.get("env") or [] if i["name"] == name), {})
+    return (item.get("valueFrom") or {}).get("secretKeyRef") or {}
 
 
 def probe_argv(probe: dict | None) -> list[str]:
@@ -323,7 +348,7 @@ def deployment_problems(docs: list[dict]) -> list[str]:
     deployments = objects(docs, "Deployment")
     for name, deployment in deployments.items():
         spec = pod_spec(deployment)
-        owner = name
+        owner = DATABASE_OF.get(name, name)
         main = main_container(deployment)
         if not selects(deployment["spec"].get("selector"), template_labels(deployment)):
             found.append(f"{name}: selector does not match its pod labels")
@@ -365,7 +390,7 @@ def deployment_problems(docs: list[dict]) -> list[str]:
         for var, value in env_values(main, docs).items():
             default = COMPOSE_DEFAULT.match(str(compose_env.get(var, "")))
             expected = default["default"] if default else compose_env.get(var)
-            if var in compose_env and expected is not None and str(expected) != value:
+            if var in compose_env and expected is not None and str(expected) != value and var not in PLATFORM_SETTINGS:
                 found.append(f"{name}: {var}={value!r}, docker-compose.yml has {expected!r}")
         compose_command = compose_argv((compose.get(name) or {}).get("command") or [])
         if command(main) != compose_command:
@@ -381,7 +406,8 @@ def deployment_problems(docs: list[dict]) -> list[str]:
             found.append(f"{name}: sets replicas, which its autoscaler owns (every apply would reset it)")
         # Resources from the measured figures.
         requested = quantity(((main.get("resources") or {}).get("requests") or {}).get("memory", 0)) / 2 ** 20
-        needed = SERVICE_RSS_MB + PROBE_RSS_MB if name in config.SERVICES else GATEWAY_POD_RSS_MB
+        needed = SERVICE_RSS_MB + PROBE_RSS_MB if name in config.SERVICES else \
+            DELIVERER_RSS_MB if name == DELIVERER else STREAM_POD_RSS_MB if name == STREAM else GATEWAY_POD_RSS_MB
         if requested < needed:
             found.append(f"{name}: memory request {requested:.0f} MiB below the measured {needed} MB")
         for container in spec.get("initContainers") or []:
@@ -472,12 +498,7 @@ def gateway_problems(docs: list[dict]) -> list[str]:
                 found.append(f"gateway: {kind} path {http.get('path')!r} is no gateway route")
             if ports.get(http.get("port"), http.get("port")) != 8080:
                 found.append(f"gateway: {kind} port {http.get('port')!r} is not the container's 8080")
-        pre_stop = probe_argv((main.get("lifecycle") or {}).get("preStop"))
-        sleep = int(pre_stop[1]) if pre_stop[:1] == ["sleep"] and len(pre_stop) == 2 else 0
-        grace = pod_spec(gateway).get("terminationGracePeriodSeconds", 30)
-        if grace < sleep + gunicorn_graceful_timeout() + 5:
-            found.append(f"gateway: terminationGracePeriodSeconds {grace} does not cover preStop {sleep} s + "
-                         f"gunicorn graceful_timeout {gunicorn_graceful_timeout()} s")
+        found += drain_problems("gateway", gateway, "gunicorn.conf.py")
         services = objects(docs, "Service")
         service = services.get("gateway") or {}
         if not selects({"matchLabels": (service.get("spec") or {}).get("selector")}, template_labels(gateway)):
@@ -488,6 +509,11 @@ def gateway_problems(docs: list[dict]) -> list[str]:
                     backend = path["backend"]["service"]
                     if backend["name"] not in services:
                         found.append(f"Ingress {ingress['metadata']['name']}: backend {backend['name']} is no Service")
+        body = ((objects(docs, "Ingress").get("gateway") or {}).get("metadata", {}).get("annotations") or {}).get(
+            "nginx.ingress.kubernetes.io/proxy-body-size", "1m")  # ingress-nginx's default
+        if nginx_size(body) < MAX_UPLOAD_BYTES:
+            found.append(f"gateway Ingress: proxy-body-size {body} refuses uploads the gateway takes "
+                         f"(up to {MAX_UPLOAD_BYTES} bytes)")
         paths = [path for ingress in objects(docs, "Ingress").values() for rule in ingress["spec"].get("rules") or []
                  for path in (rule.get("http") or {}).get("paths") or []]
         for route in sorted(gateway_routes()):
@@ -496,6 +522,128 @@ def gateway_problems(docs: list[dict]) -> list[str]:
                 found.append(f"Ingress routes {route} publicly")
             elif route not in PRIVATE_ROUTES and not routed:
                 found.append(f"Ingress does not route the public {route}")
+    return found
+
+
+def drain_problems(name: str, deployment: dict, conf: str) -> list[str]:
+    """gunicorn's drain (the preStop sleep, then its graceful_timeout) within the pod's grace period."""
+    pre_stop = probe_argv((main_container(deployment).get("lifecycle") or {}).get("preStop"))
+    sleep = int(pre_stop[1]) if pre_stop[:1] == ["sleep"] and len(pre_stop) == 2 else 0
+    grace = pod_spec(deployment).get("terminationGracePeriodSeconds", 30)
+    if grace < sleep + gunicorn_graceful_timeout(conf) + 5:
+        return [f"{name}: terminationGracePeriodSeconds {grace} does not cover preStop {sleep} s + "
+                f"gunicorn graceful_timeout {gunicorn_graceful_timeout(conf)} s"]
+    return []
+
+
+def ingress_paths(docs: list[dict]) -> list[tuple[dict, str | None, dict]]:
+    """Every Ingress path: (its Ingress, the rule's host, the path)."""
+    return [(ingress, rule.get("host"), path) for ingress in objects(docs, "Ingress").values()
+            for rule in ingress["spec"].get("rules") or [] for path in (rule.get("http") or {}).get("paths") or []]
+
+
+def winning_path(paths: list[tuple[dict, str | None, dict]], route: str) -> tuple[dict, str | None, dict] | None:
+    """The Ingress path that serves `route` (per host as ingress-nginx merges them): an Exact match, else the
+    longest Prefix."""
+    matching = [entry for entry in paths if ingress_routes(entry[2], route)]
+    return max(matching, key=lambda e: (e[2].get("pathType") == "Exact", len(e[2].get("path", "/"))), default=None)
+
+
+def stream_problems(docs: list[dict]) -> list[str]:
+    """The live stream: its STREAM_PORT served and probed (readiness the bus, via /healthz; liveness the process
+    alone, so that a broker outage restarts nothing), the gateway's token keys, the drain; its path routed to its
+    Service, unbuffered with a long read timeout, on the gateway's host and certificate (one origin)."""
+    found: list[str] = []
+    stream = objects(docs, "Deployment").get(STREAM)
+    if stream is None:
+        return [f"no Deployment {STREAM}"]
+    main = main_container(stream)
+    values = env_values(main, docs)
+    port = values.get("STREAM_PORT")
+    ports = {p.get("name"): p.get("containerPort") for p in main.get("ports") or []}
+    if str(port) not in map(str, ports.values()):
+        found.append(f"{STREAM}: container ports {ports} do not include STREAM_PORT {port}")
+    ready = (main.get("readinessProbe") or {}).get("httpGet") or {}
+    if ready.get("path") != "/healthz" or str(ports.get(ready.get("port"), ready.get("port"))) != str(port):
+        found.append(f"{STREAM}: readinessProbe {ready} is not /healthz on STREAM_PORT {port}")
+    if not re.search(r"""add_route\(\s*["']/healthz["']""", (ROOT / "gateway" / "stream" / "app.py").read_text()):
+        found.append(f"{STREAM}: /healthz is no route of gateway/stream/app.py")
+    live = main.get("livenessProbe") or {}
+    target = (live.get("tcpSocket") or live.get("httpGet") or {})
+    if not live or (live.get("httpGet") or {}).get("path") == "/healthz" or \
+            str(ports.get(target.get("port"), target.get("port"))) != str(port):
+        found.append(f"{STREAM}: livenessProbe {live} does not ask the process alone on STREAM_PORT {port} "
+                     "(/healthz is 503 without the bus: a broker outage would restart every pod)")
+    compose = compose_services().get(STREAM) or {}
+    compose_test = " ".join(compose_argv((compose.get("healthcheck") or {}).get("test") or []))
+    if f"127.0.0.1:{port}/healthz" not in compose_test:
+        found.append(f"{STREAM}: docker-compose.yml's healthcheck {compose_test!r} is not /healthz on {port}")
+    if values.get("APP_ENV") != "production":
+        found.append(f"{STREAM}: not APP_ENV=production (it would make a JWT key of its own without JWT_SECRET)")
+    gateway = objects(docs, "Deployment").get("gateway")
+    for key in ("JWT_SECRET", "JWT_ACCEPTED_SECRETS"):
+        refs = [secret_ref(main_container(w), key) for w in (stream, gateway) if w is not None]
+        if len(refs) != 2 or refs[0] != refs[1] or not refs[0]:
+            found.append(f"{STREAM}: {key} is not the gateway's Secret key ({refs})")
+    found += drain_problems(STREAM, stream, "gunicorn_stream.conf.py")
+    service = objects(docs, "Service").get(STREAM) or {}
+    if not selects({"matchLabels": (service.get("spec") or {}).get("selector")}, template_labels(stream)):
+        found.append(f"{STREAM}: no Service {STREAM} selecting its pods")
+    paths = ingress_paths(docs)
+    winner = winning_path(paths, STREAM_PATH)
+    if winner is None or winner[2]["backend"]["service"]["name"] != STREAM:
+        found.append(f"Ingress: {STREAM_PATH} goes to "
+                     f"{winner[2]['backend']['service']['name'] if winner else 'nothing'}, not the {STREAM} Service")
+        return found
+    ingress, host, _ = winner
+    notes = ingress["metadata"].get("annotations") or {}
+    heartbeat = float(values.get("STREAM_HEARTBEAT_SECONDS", 15))
+    if notes.get("nginx.ingress.kubernetes.io/proxy-buffering") != "off":
+        found.append(f"Ingress {ingress['metadata']['name']}: {STREAM_PATH} would buffer (proxy-buffering not off)")
+    if float(notes.get("nginx.ingress.kubernetes.io/proxy-read-timeout", 60)) <= 2 * heartbeat:
+        found.append(f"Ingress {ingress['metadata']['name']}: proxy-read-timeout not well above the stream's "
+                     f"heartbeat ({heartbeat:g} s)")
+    api = winning_path(paths, "/v1")
+    if api is not None and api[1] != host:
+        found.append(f"Ingress: {STREAM_PATH} on host {host}, the API on {api[1]}: the console's origin is one host")
+    tls = {h for t in ingress["spec"].get("tls") or [] for h in t.get("hosts") or []}
+    api_tls = {h for t in (api[0]["spec"].get("tls") or [] if api else []) for h in t.get("hosts") or []}
+    if host in api_tls and host not in tls:
+        found.append(f"Ingress {ingress['metadata']['name']}: no TLS for {host}, which the API has")
+    return found
+
+
+def deliverer_problems(docs: list[dict]) -> list[str]:
+    """The webhook deliverer: liveness is the process (/healthz), readiness and startup the broker and the
+    database (/readyz), all on the WEBHOOK_HEALTH_PORT it is given, which compose's healthcheck asks too; the
+    gateway, the deliverer and the gateway's migration share one WEBHOOK_SECRET_KEYS."""
+    found: list[str] = []
+    deliverer = objects(docs, "Deployment").get(DELIVERER)
+    if deliverer is None:
+        return [f"no Deployment {DELIVERER}"]
+    main = main_container(deliverer)
+    port = env_values(main, docs).get("WEBHOOK_HEALTH_PORT")
+    ports = {p.get("name"): p.get("containerPort") for p in main.get("ports") or []}
+    for kind, path in (("livenessProbe", "/healthz"), ("readinessProbe", "/readyz"), ("startupProbe", "/readyz")):
+        http = (main.get(kind) or {}).get("httpGet") or {}
+        if http.get("path") != path or str(ports.get(http.get("port"), http.get("port"))) != str(port):
+            found.append(f"{DELIVERER}: {kind} {http} is not {path} on WEBHOOK_HEALTH_PORT {port}")
+    compose_test = " ".join(compose_argv(((compose_services().get(DELIVERER) or {}).get("healthcheck") or {})
+                                        .get("test") or []))
+    if f"127.0.0.1:{port}/readyz" not in compose_test:
+        found.append(f"{DELIVERER}: docker-compose.yml's healthcheck {compose_test!r} is not /readyz on {port}")
+    if env_values(main, docs).get("APP_ENV") != "production":
+        found.append(f"{DELIVERER}: not APP_ENV=production (private webhook addresses must stay refused)")
+    refs = set()
+    jobs = objects(docs, "Job")
+    for workload in (deliverer, objects(docs, "Deployment").get("gateway"), jobs.get("migrate-gateway")):
+        if workload is None:
+            continue  # named by the layout and migration checks
+        ref = secret_ref(main_container(workload), "WEBHOOK_SECRET_KEYS")
+        refs.add((ref.get("name"), ref.get("key")))
+    if len(refs) != 1 or None in next(iter(refs)):
+        found.append(f"WEBHOOK_SECRET_KEYS is not one Secret's key for the deliverer, the gateway and its migration: "
+                     f"{sorted(map(str, refs))}")
     return found
 
 
@@ -675,8 +823,8 @@ def scaling_problems(docs: list[dict], queues: dict) -> list[str]:
 def problems(docs: list[dict], overlay: str, queues: dict, secrets: list[dict] | None = None) -> list[str]:
     """Every way a rendered overlay disagrees with the code or docker-compose.yml; empty when right."""
     found = secret_problems(docs) + layout_problems(docs) + deployment_problems(docs) + service_problems(docs) \
-        + gateway_problems(docs) + migration_problems(docs) + scaling_problems(docs, queues) \
-        + retention_problems(docs)
+        + gateway_problems(docs) + deliverer_problems(docs) + stream_problems(docs) + migration_problems(docs) \
+        + scaling_problems(docs, queues) + retention_problems(docs)
 
     # Every Secret the pods need (not optional) is named in README's commands.
     readme = (K8S / "README.md").read_text() if (K8S / "README.md").exists() else ""
@@ -762,8 +910,16 @@ def trial_problems(docs: list[dict], secrets: list[dict]) -> list[str]:
     if databases != set(OWNERS) or databases != created_databases(INIT_SQL.read_text()):
         found.append(f"trial: postgres init creates {sorted(databases)}, not one database per owner "
                      f"{sorted(OWNERS)} as deploy/postgres/init.sql")
+    scripts = [m.get("data", {}).get("passwords.sh") for m in init_maps]
+    if PASSWORDS_SH.read_text() not in scripts:
+        found.append("trial: the postgres init does not set the owners' passwords as deploy/postgres/passwords.sh")
     postgres = statefulsets.get("postgres")
     if postgres:
+        given = {item["name"]: (item.get("valueFrom") or {}).get("secretKeyRef") for c in containers(postgres)
+                 for item in c.get("env") or []}
+        for owner in OWNERS:
+            if not given.get(f"{owner.upper()}_DB_PASSWORD"):
+                found.append(f"trial: postgres is not given {owner.upper()}_DB_PASSWORD from a Secret")
         mounts = {m["name"]: m["mountPath"] for c in containers(postgres) for m in c.get("volumeMounts") or []}
         volumes = {v["name"]: (v.get("configMap") or {}).get("name") for v in pod_spec(postgres).get("volumes") or []}
         if not any(mounts.get(v) == "/docker-entrypoint-initdb.d" and str(cm).startswith("postgres-init")
@@ -781,6 +937,11 @@ def trial_problems(docs: list[dict], secrets: list[dict]) -> list[str]:
         if not match or match["host"] not in services or match["db"] != owner:
             found.append(f"trial: autoservice-db-{owner} url {CREDENTIALS_IN_URL.sub('…@', url)!r} is not "
                          f"postgres:5432/{owner}")
+        user = re.match(r"^[a-z0-9+]+://([^:@/]+):([^@/]+)@", url)
+        password = made.get(("autoservice-postgres", f"{owner.upper()}_DB_PASSWORD"))
+        if not user or user[1] != owner or user[2] != password:
+            found.append(f"trial: autoservice-db-{owner} does not connect as role {owner} with the password "
+                         f"postgres sets for it")
     amqp = re.match(r"^amqp://[^@/]+@([\w.-]+):5672/", made.get(("autoservice-rabbitmq", "AMQP_URI"), ""))
     if not amqp or amqp[1] not in services:
         found.append("trial: AMQP_URI does not point at the rabbitmq Service")
@@ -815,6 +976,8 @@ def test_every_service_declares_its_rpc_queue(queues):
 
 def test_trial_init_sql_is_deploy_postgres_init_sql():
     assert created_databases(TRIAL_INIT_SQL.read_text()) == created_databases(INIT_SQL.read_text()) == set(OWNERS)
+    assert INIT_SQL.read_text() in TRIAL_INIT_SQL.read_text()
+    assert (K8S / "overlays" / "trial" / "postgres-passwords.sh").read_text() == PASSWORDS_SH.read_text()
 
 
 def test_wait_for_schema_is_in_the_image_and_waits_for_the_migration(tmp_path):
@@ -846,7 +1009,7 @@ def test_no_credentials_in_the_k8s_sources():
 
 def test_readme_documents_the_measured_figures_and_thresholds():
     readme = (K8S / "README.md").read_text()
-    for figure in (SERVICE_RSS_MB, PROBE_RSS_MB, GATEWAY_POD_RSS_MB, MIGRATE_RSS_MB):
+    for figure in (SERVICE_RSS_MB, PROBE_RSS_MB, GATEWAY_POD_RSS_MB, STREAM_POD_RSS_MB, MIGRATE_RSS_MB):
         assert f"{figure} MB" in readme, f"{figure} MB not in deploy/k8s/README.md"
     for words in ("create secret generic", "ScaledObject", "threshold", "wait_for_schema.py"):
         assert words in readme, words
@@ -886,6 +1049,49 @@ def _drop(docs, kind, name):
 
 MUTATIONS = {
     # name: (change(docs), a phrase of the expected problem)
+    "no deliverer": (lambda d: _drop(d, "Deployment", "webhooks"), "no Deployment webhooks"),
+    "deliverer on another database": (lambda d: _env(_main(d, "webhooks"), "GATEWAY_DATABASE_URL").update(
+        name="CRM_DATABASE_URL"), "expected only GATEWAY_DATABASE_URL"),
+    "deliverer liveness through the broker": (lambda d: _main(d, "webhooks")["livenessProbe"]["httpGet"].update(
+        path="/readyz"), "livenessProbe"),
+    "deliverer probe on another port": (lambda d: _main(d, "webhooks")["readinessProbe"]["httpGet"].update(
+        port=9100), "readinessProbe"),
+    "deliverer keys from another Secret": (lambda d: _env(_main(d, "webhooks"), "WEBHOOK_SECRET_KEYS")[
+        "valueFrom"]["secretKeyRef"].update(name="autoservice-gateway"), "WEBHOOK_SECRET_KEYS is not one Secret"),
+    "deliverer runs another module": (lambda d: _main(d, "webhooks").update(
+        command=["python", "-m", "gateway.partners.webhooks"]), "docker-compose.yml's"),
+    "no stream": (lambda d: _drop(d, "Deployment", "stream"), "no Deployment stream"),
+    "no stream route": (lambda d: _drop(d, "Ingress", "stream"), "/v1/stream goes to gateway"),
+    "stream route to the gateway": (lambda d: _find(d, "Ingress", "stream")["spec"]["rules"][0]["http"]["paths"][0][
+        "backend"]["service"].update(name="gateway"), "/v1/stream goes to gateway"),
+    "stream route buffered": (lambda d: _find(d, "Ingress", "stream")["metadata"]["annotations"].pop(
+        "nginx.ingress.kubernetes.io/proxy-buffering"), "would buffer"),
+    "stream route cut between heartbeats": (lambda d: _find(d, "Ingress", "stream")["metadata"]["annotations"].update(
+        {"nginx.ingress.kubernetes.io/proxy-read-timeout": "20"}), "proxy-read-timeout"),
+    "stream route on another host": (lambda d: _find(d, "Ingress", "stream")["spec"]["rules"][0].update(
+        host="live.autoservice.example.com"), "one host"),
+    "stream route without TLS": (lambda d: _find(d, "Ingress", "stream")["spec"].pop("tls"), "no TLS"),
+    "stream liveness through the bus": (lambda d: _main(d, "stream").update(livenessProbe={"httpGet": {
+        "path": "/healthz", "port": "http"}}), "stream: livenessProbe"),
+    "stream readiness elsewhere": (lambda d: _main(d, "stream")["readinessProbe"]["httpGet"].update(path="/readyz"),
+                                   "stream: readinessProbe"),
+    "stream on another port": (lambda d: _main(d, "stream")["ports"][0].update(containerPort=8091),
+                               "do not include STREAM_PORT"),
+    "stream with a JWT key of its own": (lambda d: _env(_main(d, "stream"), "JWT_SECRET")["valueFrom"][
+        "secretKeyRef"].update(name="autoservice-stream"), "stream: JWT_SECRET is not the gateway's"),
+    "stream without the accepted keys": (lambda d: _main(d, "stream")["env"].remove(
+        _env(_main(d, "stream"), "JWT_ACCEPTED_SECRETS")), "JWT_ACCEPTED_SECRETS"),
+    "stream without its heartbeat setting": (lambda d: next(m for m in d if m.get("kind") == "ConfigMap" and m[
+        "metadata"]["name"].startswith("autoservice-stream-settings"))["data"].pop("STREAM_HEARTBEAT_SECONDS"),
+        "compose sets STREAM_HEARTBEAT_SECONDS"),
+    "stream not waiting for the identity schema": (lambda d: pod_spec(_find(d, "Deployment", "stream")).pop(
+        "initContainers"), "stream: no initContainer"),
+    "stream Service selects nothing": (lambda d: _find(d, "Service", "stream")["spec"].update(
+        selector={"app.kubernetes.io/name": "streams"}), "no Service stream selecting"),
+    "stream grace shorter than its drain": (lambda d: pod_spec(_find(d, "Deployment", "stream")).update(
+        terminationGracePeriodSeconds=5), "stream: terminationGracePeriodSeconds"),
+    "stream without autoscaler": (lambda d: _drop(d, "HorizontalPodAutoscaler", "stream"),
+                                  "stream: autoscaled by []"),
     "service Deployment missing": (lambda d: _drop(d, "Deployment", "finance"), "Deployments"),
     "wrong runner": (lambda d: _main(d, "crm").update(command=["python", "-m", "services.common.runner", "sales"]),
                      "runner crm"),
@@ -936,6 +1142,8 @@ MUTATIONS = {
         matchLabels={"app.kubernetes.io/name": "crmx"}), "selects no Deployment"),
     "HPA targets a missing Deployment": (lambda d: _find(d, "HorizontalPodAutoscaler", "gateway")["spec"][
         "scaleTargetRef"].update(name="gatewayx"), "no Deployment"),
+    "ingress refuses a phone photo": (lambda d: _find(d, "Ingress", "gateway")["metadata"]["annotations"].update(
+        {"nginx.ingress.kubernetes.io/proxy-body-size": "1m"}), "refuses uploads the gateway takes"),
     "ScaledObject missing": (lambda d: _drop(d, "ScaledObject", "workshop"), "workshop: no KEDA ScaledObject"),
     "ScaledObject targets nothing": (lambda d: _find(d, "ScaledObject", "sales")["spec"]["scaleTargetRef"].update(
         name="nope"), "is no Deployment"),
@@ -1048,6 +1256,11 @@ TRIAL_MUTATIONS = {
     "no rabbitmq Service": (lambda d: _drop(d, "Service", "rabbitmq"), "no Service rabbitmq"),
     "init.sql not mounted": (lambda d: next(c for c in containers(_find(d, "StatefulSet", "postgres")))[
         "volumeMounts"].pop(), "not mounted at /docker-entrypoint-initdb.d"),
+    "owners' passwords not set": (lambda d: next(m for m in d if m.get("kind") == "ConfigMap" and m["metadata"][
+        "name"].startswith("postgres-init"))["data"].pop("passwords.sh"), "set the owners' passwords"),
+    "an owner's password not given": (lambda d: next(c for c in containers(_find(d, "StatefulSet", "postgres")))[
+        "env"].remove({"name": "CRM_DB_PASSWORD", "valueFrom": {"secretKeyRef": {
+            "name": "autoservice-postgres", "key": "CRM_DB_PASSWORD"}}}), "is not given CRM_DB_PASSWORD"),
     "a Secret the script does not make": (lambda d: _main(d, "gateway")["env"].append(
         {"name": "ADMIN_PASSWORD", "valueFrom": {"secretKeyRef": {"name": "autoservice-admin", "key": "pw"}}}),
         "makes no Secret autoservice-admin"),
@@ -1077,6 +1290,7 @@ SECRET_MUTATIONS = {
     "database URL names another database": ("autoservice-db-crm", "url", "/crm", "/sales", "autoservice-db-crm"),
     "database URL on another host": ("autoservice-db-sales", "url", "@postgres:", "@db:", "autoservice-db-sales"),
     "AMQP_URI on another host": ("autoservice-rabbitmq", "AMQP_URI", "@rabbitmq:", "@broker:", "AMQP_URI"),
+    "database URL as the superuser": ("autoservice-db-crm", "url", "//crm:", "//autoservice:", "as role crm"),
     "KEDA on the AMQP port": ("autoservice-keda-rabbitmq", "host", ":15672/", ":5672/", "KEDA host"),
 }
 

@@ -20,7 +20,8 @@ from services.common.migrate import OWNERS, ROOT, current_revisions, main, scrip
 from tests.support.made_up_rows import MadeUpRows
 
 # pinned libraries a backfill may compute with (pypinyin: parts' pinyin initials) are not the application's code
-ALLOWED_IMPORTS = {"alembic", "sqlalchemy", "pypinyin", "__future__"} | set(sys.stdlib_module_names)
+ALLOWED_IMPORTS = {"alembic", "sqlalchemy", "pypinyin", "cryptography", "__future__"} | set(sys.stdlib_module_names)
+"""Kept libraries a revision may use as it found them (pypinyin for initials, cryptography for sealed secrets)."""
 REVISIONS = sorted(path for owner in OWNERS for path in (script_location(owner) / "versions").glob("*.py"))
 
 

@@ -3,7 +3,8 @@ schemas, packages name real operations, and parts are inventory's demo SKUs."""
 from __future__ import annotations
 
 from services.inventory import demo as inventory_demo
-from services.sales import demo, schemas
+from services.contracts.rpc import sales as schemas
+from services.sales import demo
 
 
 class FakeApi:
@@ -52,7 +53,7 @@ def test_skills_and_levels_are_one_vocabulary_and_a_level_is_never_a_skill():
     from marshmallow import ValidationError
 
     from services.common.skills import LEVELS, SKILL, SKILLS
-    from services.workshop import schemas as workshop_schemas
+    from services.contracts.rpc import workshop as workshop_schemas
     assert not set(LEVELS) & set(SKILLS)
     for level in LEVELS:
         with_level = {"code": "X-1", "name": "x", "category": "repair", "standard_hours": 1, "skill": level}

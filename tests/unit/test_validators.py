@@ -13,7 +13,8 @@ from gateway.openapi import _enforced
 from services.common.fields import (MAX_FEN, MAX_QUANTITY, ClockTime, Code, Fen, Mobile, Name, Phone, Plate, Quantity,
                                     TimeZone, Years)
 from services.common.schemas import NOT_A_CURSOR, Cursor
-from services.common.validators import (date_pattern, mask_mobile, normalize_mobile, normalize_plate, normalize_vin,
+from services.common.validators import (credit_code_check_character, date_pattern, mask_mobile, normalize_credit_code,
+                                        normalize_mobile, normalize_plate, normalize_vin, valid_credit_code,
                                         vin_check_digit)
 
 
@@ -50,6 +51,25 @@ def test_vin_check_digit_follows_iso_3779():
     assert vin_check_digit("1M8GDM9AXKP042788") == "X"
     assert normalize_vin(" 1m8gdm9axkp042788 ") == "1M8GDM9AXKP042788"
     assert normalize_vin("LSVAU218XN2183294") == "LSVAU218XN2183294"
+
+
+@pytest.mark.parametrize("code", ["91350100M000100Y43", "91110000600037341L"])
+def test_published_unified_social_credit_codes_are_valid(code):
+    assert valid_credit_code(code) and credit_code_check_character(code) == code[17]
+
+
+@pytest.mark.parametrize("code", ["91350100M000100Y44", "91350100M000100Y4", "91350100M000100Y433",
+                                  "9135010OM000100Y43", "91350100m000100y43", "91350100M0001 0Y43", "", None, 91350100])
+def test_codes_with_a_wrong_check_character_alphabet_length_or_case_are_not_valid(code):
+    assert valid_credit_code(code) is False
+
+
+def test_a_credit_code_is_normalised_and_a_wrong_one_says_why():
+    assert normalize_credit_code(" 91350100m000100y43 ") == "91350100M000100Y43"
+    with pytest.raises(ValueError, match="should be 3, not 4"):
+        normalize_credit_code("91350100M000100Y44")
+    with pytest.raises(ValueError, match="18 digits"):
+        normalize_credit_code("91350100I000100Y43")
 
 
 @pytest.mark.parametrize("raw, reason", [("1M8GDM9A1KP042788", "check digit"), ("1M8GDM9AXKP04278", "17"),
@@ -166,3 +186,12 @@ def test_time_zones_are_declared_as_their_enum():
     assert "Asia/Shanghai" in _property("zone")["enum"]
     with pytest.raises(ValidationError):
         Declared().load({"zone": "Asia/Beijing"})
+
+
+def test_a_unified_social_credit_code_is_checked_by_its_18th_character():
+    from services.common.validators import valid_credit_code
+    assert valid_credit_code("91350100M000100Y43") and valid_credit_code("91110108MA01AB2C3T")
+    assert not valid_credit_code("91350100M000100Y44")  # the check character of another code
+    assert not valid_credit_code("91350100M000100Y4")  # 17 characters
+    assert not valid_credit_code("91350100M00O100Y43")  # O is not in the alphabet
+    assert not valid_credit_code("")

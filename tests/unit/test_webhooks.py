@@ -9,11 +9,15 @@ import json
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import create_engine, update
+from sqlalchemy.orm import sessionmaker
 
-from gateway.models import WebhookDelivery
+from cryptography.fernet import Fernet, InvalidToken
+
+from gateway.models import WebhookDelivery, WebhookSubscription
 from gateway.partners import signing, webhooks
 from gateway.partners.deliverer import Deliverer, DelivererSettings, queue
+from gateway.partners.vault import Vault
 from services.common.db import utcnow
 from services.common.errors import Invalid
 from tests.support.receiver import Receiver
@@ -95,12 +99,51 @@ def test_attempts_back_off_then_are_given_up_and_the_subscription_disabled(app, 
             assert delivery.status == "failed"
     listed = app.simulate_get("/v1/webhooks").json["items"][0]
     assert listed["status"] == "disabled" and listed["failures"] == webhooks.DISABLE_AFTER
+    told = app.simulate_get("/v1/webhooks", params={"owner": "me", "status": "disabled"}).json["items"]
+    assert [w["id"] for w in told] == [created["id"]]  # what the console tells its owner
+    assert app.simulate_get("/v1/webhooks", params={"status": "active"}).json["items"] == []
     log = app.simulate_get(f"/v1/webhooks/{created['id']}/deliveries", params={"status": "failed"})
     delivery = log.json["items"][0]
     assert delivery["response_status"] == 503 and delivery["response_body"] == "down"
     again = app.simulate_post(f"/v1/webhooks/{created['id']}/deliveries/{delivery['id']}/redeliver")
     assert again.status_code == 200 and again.json["status"] == "pending"
     assert app.simulate_get("/v1/webhooks").json["items"][0]["status"] == "active"
+
+
+def test_the_secret_is_kept_sealed_and_a_key_rotation_reseals_it(app, stores):
+    created = subscribe(app, [stores[0]], secret="the-partners-own-secret-0123")
+    assert created["secret"] == "the-partners-own-secret-0123"
+    with app.deps.identity_db() as session:
+        sealed = session.get(WebhookSubscription, created["id"]).secret
+    assert "the-partners-own-secret" not in sealed
+    old = app.deps.settings.webhook_secret_keys
+    assert Vault(old).open(sealed) == created["secret"]
+    new = Fernet.generate_key().decode()
+    with app.deps.identity_db() as session, session.begin():
+        assert Vault((new, *old)).rotate(session) == 1
+    with app.deps.identity_db() as session:
+        resealed = session.get(WebhookSubscription, created["id"]).secret
+    assert Vault((new,)).open(resealed) == created["secret"]
+    with pytest.raises(InvalidToken):
+        Vault(old).open(resealed)
+
+
+def test_store_less_events_reach_chain_wide_subscriptions_only(app, stores):
+    of_store = subscribe(app, [stores[0]], event_types=["crm.customer_erased", "crm.customer_registered"])
+    chain = subscribe(app, [], chain_wide=True, event_types=["crm.customer_erased", "crm.customer_registered"])
+    assert chain["chain_wide"] and chain["store_ids"] == []
+    erased = {"event_id": "evt-erased", "type": "crm.customer_erased", "version": 1, "store_id": None,
+              "occurred_at": "2026-12-06T08:00:00+00:00",
+              "payload": {"customer_id": "C1", "erased_at": "2026-12-06T08:00:00+00:00"}}
+    registered = {**envelope(stores[1]), "event_id": "evt-b"}  # a store no store subscription names
+    with app.deps.identity_db() as session, session.begin():
+        assert webhooks.fan_out(session, erased) == 1 and webhooks.fan_out(session, registered) == 1
+    assert [d["event_id"] for d in app.simulate_get(f"/v1/webhooks/{chain['id']}/deliveries").json["items"]] == \
+        ["evt-b", "evt-erased"]
+    assert app.simulate_get(f"/v1/webhooks/{of_store['id']}/deliveries").json["items"] == []
+    body = {"url": "http://127.0.0.1/x", "event_types": ["crm.customer_erased"]}
+    refused = app.simulate_post("/v1/webhooks", json=body)
+    assert refused.status_code == 422 and list(refused.json["error"]["fields"]) == ["store_ids"]
 
 
 def test_a_store_manager_sees_and_makes_webhooks_of_their_stores_only(app, stores):
@@ -114,6 +157,10 @@ def test_a_store_manager_sees_and_makes_webhooks_of_their_stores_only(app, store
     assert app.simulate_post("/v1/webhooks", json=body, headers=manager).status_code == 403
     assert app.simulate_get(f"/v1/webhooks/{theirs['id']}/deliveries", headers=manager).status_code == 403
     assert app.simulate_get("/v1/webhooks", headers=manager).json["items"] == []
+    chain = subscribe(app, [], chain_wide=True)
+    assert app.simulate_post("/v1/webhooks", json={**body, "store_ids": [stores[0]], "chain_wide": True},
+                             headers=manager).status_code == 403
+    assert app.simulate_get(f"/v1/webhooks/{chain['id']}/deliveries", headers=manager).status_code == 403
 
 
 def test_a_signature_verifies_within_the_replay_window_only():
@@ -154,3 +201,13 @@ def test_the_deliverer_posts_signed_and_retries_a_refused_delivery(app, stores):
         assert delivered["status"] == "delivered" and delivered["attempts"] == 2 and delivered["response_status"] == 200
     finally:
         receiver.close()
+
+
+def test_the_deliverer_is_ready_only_while_consuming_with_its_database_answering(app):
+    deliverer = Deliverer(DelivererSettings(amqp_uri="amqp://unused", database_url=app.deps.settings.database_url,
+                                            health_port=0))
+    assert not deliverer.ready()  # not consuming yet
+    deliverer.consuming.set()
+    assert deliverer.ready()
+    deliverer.sessions = sessionmaker(bind=create_engine("sqlite:////nonexistent/dir/gateway.db"))
+    assert not deliverer.ready()

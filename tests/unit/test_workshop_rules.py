@@ -9,9 +9,10 @@ from types import SimpleNamespace
 import pytest
 
 from services.common.errors import Conflict, Invalid
-from services.workshop.domain import completion, dispatch, qc, technicians, work_orders
+from services.workshop.domain import completion, dispatch, order_facts, qc, technicians, work_orders
 from services.workshop.domain.clock import hours_between
-from services.workshop.domain.work_orders import STATES, TRANSITIONS
+from services.contracts.rpc.workshop.work_orders import STATES
+from services.workshop.domain.work_orders import TRANSITIONS
 
 LEGAL = {("open", "dispatched"), ("dispatched", "in_progress"), ("in_progress", "qc"), ("qc", "in_progress"),
          ("qc", "completed"), ("completed", "delivered"), ("open", "cancelled"), ("dispatched", "cancelled"),
@@ -34,13 +35,16 @@ def test_every_other_transition_is_a_conflict_naming_the_current_state(current, 
     assert current in refused.value.message and refused.value.fields == {"status": [current]}
 
 
-def test_transition_records_who_when_and_why_and_bumps_the_version():
+def test_transition_records_who_when_and_why_bumps_the_version_and_tells_the_board(monkeypatch):
+    told = []
+    monkeypatch.setattr(work_orders, "status_changed", lambda session, wo, before: told.append((wo.status, before)))
     wo = SimpleNamespace(status="qc", status_changed_at=None, version=3, history=[])
     work_orders.transition(None, wo, "in_progress", by="u1", reason="QC failed: noise")
     assert wo.status == "in_progress" and wo.version == 4
     [change] = wo.history
     assert (change.from_status, change.to_status, change.by_user_id, change.reason) == (
         "qc", "in_progress", "u1", "QC failed: noise")
+    assert told == [("in_progress", "qc")]
 
 
 def test_stale_version_is_refused():
@@ -57,7 +61,7 @@ def test_order_lines_become_one_job_per_labour_line_and_the_parts_list():
              {"line_id": "l3", "kind": "fee", "description": "环保费", "qty": 1},
              {"line_id": "l4", "kind": "labour", "description": "四轮定位", "op_code": "ALN", "skill": None,
               "hours": None, "qty": 2}]
-    jobs, parts = work_orders.jobs_and_parts(lines)
+    jobs, parts = order_facts.jobs_and_parts(lines)
     assert [(j["line_id"], j["billed_hours"]) for j in jobs] == [("l1", Decimal("0.500")), ("l4", Decimal("2.000"))]
     assert [(p["sku"], p["qty"]) for p in parts] == [("OIL-5W30", Decimal("4.500"))]
 
@@ -231,7 +235,7 @@ def test_parts_used_default_to_the_order_and_report_extras_and_repeats():
 def test_values_the_database_or_the_calendar_cannot_hold_are_refused_as_validation_errors(schema, data, field):
     from marshmallow import ValidationError
 
-    from services.workshop import schemas
+    from services.contracts.rpc import workshop as schemas
     with pytest.raises(ValidationError) as refused:
         getattr(schemas, schema)().load(data)
     assert field in refused.value.messages

@@ -22,6 +22,7 @@ const pendingKeys = new Map(); // "POST /path {body}" → Idempotency-Key of the
 
 export const hasToken = () => Boolean(session.token);
 export const setToken = (token) => { session.token = token; };
+export const token = () => session.token;
 
 function newKey() {
   const bytes = crypto.getRandomValues(new Uint8Array(16));
@@ -89,6 +90,8 @@ export const api = {
   image: (path) => send("GET", path, { accept: "image/*" }),
   /** Any attachment's bytes (a PDF, a video) as a blob, to open in a new tab. */
   file: (path) => send("GET", path, { accept: "*/*" }),
+  /** A list's or report's every row as a CSV or xlsx file (gateway/exports): a blob to download. */
+  export: (path, query, format) => send("GET", path, { query: { ...query, format }, accept: "*/*" }),
   /** Every item of a paginated list (bounded, for screens that show one store's day). */
   async all(path, query, limit = 1000) {
     const items = [];

@@ -1,4 +1,4 @@
-// A document's photos and files (a work order, a complaint, a purchase receipt): the list, with a
+// A document's photos and files (a work order, a complaint, a purchase receipt): the list (a page at a time), with a
 // thumbnail for each photo, a button that opens any file, and an upload from the camera or the disk.
 // The gateway keeps the same store scope and roles as the document itself.
 import { api } from "./api.js";
@@ -24,10 +24,21 @@ export function filesCard(path, ctx) {
     chooser.value = "";
     chooser.dispatchEvent(new Event("change")); // the picker says 未选择 again
   } }, h("div", { class: "row" }, field("add_files", filePicker(chooser)), submit));
+  const more = h("button", { type: "button", class: "secondary", name: "more-files", text: t("more_files") });
+  more.hidden = true;
+  let cursor = null;
+  const shown = (page, first) => {
+    const items = page.items.map((a) => fileItem(a, ctx));
+    if (first) fill(list, items.length ? items : h("li", { class: "hint none", text: t("no_files") }));
+    else list.append(...items);
+    cursor = page.next_cursor;
+    more.hidden = !cursor;
+  };
+  more.addEventListener("click", () => busy(more, upload, () => api.get(path, { cursor })).then((page) => page && shown(page)));
   api.get(path)
-    .then((page) => fill(list, page.items.length ? page.items.map((a) => fileItem(a, ctx)) : h("li", { class: "hint none", text: t("no_files") })))
+    .then((page) => shown(page, true))
     .catch((error) => { fill(list); showError(upload, error); });
-  return h("div", { class: "files-card", "data-files": path }, h("h3", { text: t("files") }), list, upload);
+  return h("div", { class: "files-card", "data-files": path }, h("h3", { text: t("files") }), list, more, upload);
 }
 
 function fileItem(attachment, ctx) {

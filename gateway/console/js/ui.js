@@ -40,6 +40,13 @@ export function fill(el, ...children) {
   return el;
 }
 
+/** Starts a load into `el` and answers whether it is still the newest: of overlapping loads (a live
+ * refresh over the first one) only the last draws, so a list is never drawn twice. */
+export function newest(el) {
+  const turn = (el.loads = (el.loads || 0) + 1);
+  return () => el.loads === turn;
+}
+
 /** A labelled control with a slot for its own error; `name` is the API field it feeds. */
 export function field(labelKey, control, hint) {
   return h("label", { class: "field", "data-field": control.name },
@@ -48,6 +55,34 @@ export function field(labelKey, control, hint) {
 }
 
 export const input = (name, attrs = {}) => h("input", { name, ...attrs });
+
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+const CLOCK = /^([01]\d|2[0-3]):[0-5]\d$/;
+const isDay = (text) => DAY.test(text) && new Date(`${text}T00:00:00Z`).toISOString().startsWith(text);
+
+/** Days and times of day typed and shown one way, 2026-12-06 and 14:30, whatever the browser's
+ * language (Chromium's own date and time inputs follow it: 12/06/2026, 02:30 PM in an English one).
+ * The value is what the API takes; a day that is not on the calendar is refused at the field. */
+function formatted(name, attrs, ok, placeholder, problem) {
+  const el = h("input", { name, ...attrs, type: "text", inputmode: "numeric", autocomplete: "off",
+    maxlength: attrs.maxlength ?? placeholder.length, placeholder: t(placeholder), class: "formatted" });
+  const check = () => { // said under the field at once (the console's forms leave judging to the API)
+    const said = !el.value || ok(el.value.trim()) ? "" : t(problem);
+    el.setCustomValidity(said);
+    const slot = el.closest(".field");
+    slot?.classList.toggle("invalid", Boolean(said));
+    if (slot?.querySelector(".field-error")) slot.querySelector(".field-error").textContent = said;
+  };
+  el.addEventListener("input", check);
+  el.addEventListener("change", () => { el.value = el.value.trim(); check(); });
+  return el;
+}
+
+export const dateInput = (name, attrs = {}) => formatted(name, attrs, isDay, "date_placeholder", "date_invalid");
+
+export const timeInput = (name, attrs = {}) =>
+  formatted(name, { ...attrs, value: attrs.value ? String(attrs.value).slice(0, 5) : attrs.value }, (text) => CLOCK.test(text),
+    "time_placeholder", "time_invalid");
 
 /** A file input worded by the console, not by the browser (whose "Choose File · No file chosen" follows
  * the browser's own language): the input is kept (its `files`, its name) inside a label that opens it. */
@@ -187,6 +222,24 @@ export const badge = (text, kind = "") => h("span", { class: `badge ${kind}`, te
 export async function openPdf(button, api, path) {
   const blob = await busy(button, button.parentElement, () => api.blob(path));
   if (blob) window.open(URL.createObjectURL(blob), "_blank");
+}
+
+/** 导出 CSV / 导出 Excel for a list or report: every row, all pages (the gateway walks them), saved as
+ * `<name>.csv|xlsx`; `query()` gives the filters the screen shows now. */
+export function exportButtons(api, path, query, name) {
+  const box = h("span", { class: "export" });
+  const button = (format) => h("button", { type: "button", class: "secondary", "data-export": format,
+    text: t(`export_${format}`), onclick: async (event) => {
+      const blob = await busy(event.target, box, () => api.export(path, query(), format));
+      if (!blob) return;
+      const link = h("a", { href: URL.createObjectURL(blob), download: `${name}.${format}` });
+      document.body.append(link);
+      link.click();
+      link.remove();
+      setTimeout(() => URL.revokeObjectURL(link.href), 60_000);
+    } });
+  box.append(button("csv"), " ", button("xlsx"), h("span", { class: "form-error" }));
+  return box;
 }
 
 export function printButton(api, path) {

@@ -36,3 +36,15 @@ export function vinProblem(raw) {
 export function mobileProblem(raw) {
   return /^1[3-9]\d{9}$/.test(raw.replace(/[\s\-()]/g, "").replace(/^(\+86|0086)/, "")) ? null : "mobile_invalid";
 }
+
+const CREDIT_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY";
+const CREDIT_WEIGHTS = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
+
+/** The buyer's tax number (统一社会信用代码, GB 32100-2015): 18 characters, the last a check character. */
+export function creditCodeProblem(raw) {
+  const code = raw.replace(/\s/g, "").toUpperCase();
+  if (!code) return null; // optional unless the fapiao is a special one (the server says so)
+  if (!/^[0-9A-HJ-NP-RTUW-Y]{2}[0-9]{6}[0-9A-HJ-NP-RTUW-Y]{10}$/.test(code)) return "credit_code_shape";
+  const total = [...code.slice(0, 17)].reduce((sum, ch, i) => sum + CREDIT_ALPHABET.indexOf(ch) * CREDIT_WEIGHTS[i], 0);
+  return CREDIT_ALPHABET[(31 - (total % 31)) % 31] === code[17] ? null : "credit_code_check";
+}

@@ -27,8 +27,9 @@ export async function api(method, path, body, query) {
   return data;
 }
 
-/** A photo of the customer's own documents (`/c/v1/attachments/…`): a blob, since the token cannot ride on an <img>. */
-export async function photo(url) {
+/** A photo or PDF of the customer's own documents (`/c/v1/…`): a blob, since the token cannot ride on an
+ * <img> or a link. */
+export async function blobOf(url) {
   const reply = await fetch(new URL(url, location.origin), { headers: { Authorization: `Bearer ${token.get()}` } });
   if (!reply.ok) throw new ApiError(reply.status, null);
   return reply.blob();

@@ -1,11 +1,13 @@
 // 车主服务: sign in with mobile + code, my cars, a car's timeline, a quote's per-line decision with an
 // on-screen signature, booking a slot and moving it. Hash routes: #/cars, #/car/<id>, #/quote/<id>,
-// #/book/<vehicle id>, #/reschedule/<appointment id>, the care screens of care.js, and #/link/<secret> (a link
-// the store sent: signs in for that one quote).
-import { api, photo, token } from "./api.js";
+// #/book/<vehicle id>, #/reschedule/<appointment id>, the screens of care.js, visit.js and inbox.js, and
+// #/link/<secret> (a link the store sent: signs in for that one quote).
+import { api, token } from "./api.js";
 import { CARE_ROUTES, bookingActions, careCards } from "./care.js";
+import { INBOX_ROUTES } from "./inbox.js";
 import { signaturePad } from "./signature.js";
-import { guarded, h, say, show } from "./ui.js";
+import { guarded, h, say, show, showing } from "./ui.js";
+import { VISIT_ROUTES, picture } from "./visit.js";
 import { CONDITIONS, KINDS, QUOTE_STATES, STEPS, when, yuan } from "./words.js";
 
 const signOut = document.getElementById("sign-out");
@@ -51,6 +53,7 @@ function login() {
 
 // -- my cars and bookings ---------------------------------------------------------------------------
 async function cars() {
+  const show = showing();
   const answers = await guarded(() => Promise.all([api("GET", "/vehicles"), api("GET", "/appointments"),
                                                    api("GET", "/stores"), careCards()]));
   if (!answers) return;
@@ -78,12 +81,16 @@ async function cars() {
   show("我的爱车", ...(list.length ? list : [h("p", { class: "card muted" }, "还没有登记车辆，请到店登记")]),
     ...cards,
     booked.length ? h("section", { class: "card" }, h("h2", {}, "我的预约"), booked) : null,
-    h("button", { class: "secondary", type: "button", name: "me", onclick: () => { location.hash = "#/me"; } },
-      "我的 · 投诉与消息设置"));
+    h("div", { class: "row" },
+      h("button", { class: "secondary", type: "button", name: "inbox", onclick: () => { location.hash = "#/messages"; } },
+        "消息"),
+      h("button", { class: "secondary", type: "button", name: "me", onclick: () => { location.hash = "#/me"; } },
+        "我的 · 会员与投诉")));
 }
 
 // -- a car's timeline ----------------------------------------------------------------------------------
 async function car(vehicleId) {
+  const show = showing();
   const answers = await guarded(() => Promise.all([api("GET", "/timeline", undefined, { vehicle_id: vehicleId }),
                                                    api("GET", "/stores"), careCards(vehicleId)]));
   if (!answers) return;
@@ -93,7 +100,9 @@ async function car(vehicleId) {
     h("div", {}, STEPS[step.step] || step.step),
     h("div", { class: "muted" }, when(step.at, zones.get(step.store_id))),
     step.document_type === "quote" && step.step === "quoted"
-      ? h("a", { href: `#/quote/${step.document_id}`, class: "badge" }, "查看报价") : null));
+      ? h("a", { href: `#/quote/${step.document_id}`, class: "badge" }, "查看报价") : null,
+    step.document_type === "visit"
+      ? h("a", { href: `#/visit/${step.document_id}`, class: "badge", name: "to-visit" }, "环车照片与合同") : null));
   show("维修进度",
     h("section", { class: "card" }, h("h2", {}, "进度"),
       steps.length ? h("ol", { class: "timeline" }, steps) : h("p", { class: "muted" }, "暂无进度")),
@@ -107,6 +116,7 @@ async function car(vehicleId) {
 
 // -- a quote: approve or decline each line, sign ------------------------------------------------------
 async function quote(quoteId) {
+  const show = showing();
   const found = await guarded(() => api("GET", `/quotes/${quoteId}`));
   if (!found) return;
   const open = found.state === "presented";
@@ -167,24 +177,18 @@ async function quote(quoteId) {
 // The inspection findings a quote was opened for, each with the technician's photos (tap: full size).
 function findingsCard(findings) {
   if (!findings?.length) return null;
-  const picture = (attachment) => {
-    const img = h("img", { alt: "检查照片", "data-attachment": attachment.id });
-    photo(attachment.thumbnail_url || attachment.url).then((blob) => {
-      img.src = URL.createObjectURL(blob);
-      img.dataset.loaded = "1";
-    }).catch(() => {});
-    img.addEventListener("click", () => photo(attachment.url).then((blob) => window.open(URL.createObjectURL(blob))));
-    return img;
-  };
+  const shot = (attachment) => picture(attachment.thumbnail_url || attachment.url, attachment.url, "检查照片",
+                                       { "data-attachment": attachment.id });
   return h("section", { class: "card", id: "findings" }, h("h2", {}, "检查发现"),
     findings.map((finding) => h("div", { class: "finding", "data-finding": finding.id },
       h("div", { class: "name" }, h("span", { class: `badge cond-${finding.condition}` }, CONDITIONS[finding.condition] || ""),
         h("span", {}, `${finding.item}${finding.notes ? ` · ${finding.notes}` : ""}`)),
-      h("div", { class: "thumbs" }, finding.photos.map(picture)))));
+      h("div", { class: "thumbs" }, finding.photos.map(shot)))));
 }
 
 // -- book a slot ----------------------------------------------------------------------------------
 async function book(vehicleId, moving = null) {
+  const show = showing();
   const stores = await guarded(() => api("GET", "/stores"));
   if (!stores) return;
   const offered = moving ? stores.items.filter((s) => s.id === moving.store_id) : stores.items;
@@ -253,7 +257,8 @@ async function openLink(secret) {
 
 // -- routing --------------------------------------------------------------------------------------
 const ROUTES = [[/^#\/car\/([\w-]+)$/, car], [/^#\/quote\/([\w-]+)$/, quote], [/^#\/book\/([\w-]+)$/, book],
-                [/^#\/reschedule\/([\w-]+)$/, reschedule], [/^#\/cars$/, cars], ...CARE_ROUTES];
+                [/^#\/reschedule\/([\w-]+)$/, reschedule], [/^#\/cars$/, cars], ...CARE_ROUTES,
+                ...VISIT_ROUTES, ...INBOX_ROUTES];
 
 function route() {
   const link = location.hash.match(/^#\/link\/([\w-]+)$/);

@@ -1,9 +1,12 @@
 // 车主服务 after the work: the invoice and paying its balance by WeChat Pay (H5), accepting the car
 // (验收), rating the visit, history per car, service reminders, complaints and marketing consent.
-// Hash routes: #/invoice/<id>, #/accept/<work order id>, #/rate/<follow-up id>, #/history/<vehicle id>, #/me.
-import { api } from "./api.js";
-import { go, guarded, h, say, show } from "./ui.js";
-import { COMPLAINT_STATES, INVOICE_STATES, KINDS, SERVICES, day, when, yuan } from "./words.js";
+// Also the settlement statement PDF, the membership (tier, points, member cards), and the rating offered as soon
+// as crm opened the follow-up. Hash routes: #/invoice/<id>, #/accept/<work order id>, #/rate/<follow-up id>,
+// #/history/<vehicle id>, #/me.
+import { api, blobOf } from "./api.js";
+import { go, guarded, h, say, showing } from "./ui.js";
+import { CARD_KINDS, CARD_STATES, COMPLAINT_STATES, INVOICE_STATES, KINDS, SERVICES, TIERS, day, when,
+         yuan } from "./words.js";
 
 const OPEN_FOLLOW_UPS = ["scheduled", "due"];
 
@@ -50,17 +53,37 @@ function payButton(invoice, back) {
 }
 
 async function invoiceScreen(invoiceId) {
+  const show = showing();
   const answers = await guarded(() => Promise.all([api("GET", `/invoices/${invoiceId}`), api("GET", "/stores")]));
   if (!answers) return;
   const [invoice, stores] = answers;
   show("结算单", invoiceCard(invoice, storeNames(stores).get(invoice.store_id)),
-    payButton(invoice, `#/invoice/${invoice.id}`),
+    payButton(invoice, `#/invoice/${invoice.id}`), statementButton(invoice),
     invoice.vehicle_id ? h("button", { class: "secondary", type: "button", onclick: go(`#/history/${invoice.vehicle_id}`) },
       "返回历史记录") : null);
 }
 
+// The printed settlement statement (PDF), fetched with the token and saved or opened by the phone.
+function statementButton(invoice) {
+  const button = h("button", { class: "secondary", type: "button", name: "statement" }, "下载结算单（PDF）");
+  button.addEventListener("click", () => guarded(async () => {
+    button.disabled = true;
+    try {
+      const blob = await blobOf(`/c/v1/invoices/${invoice.id}/statement`);
+      const link = h("a", { href: URL.createObjectURL(blob), download: `结算单-${invoice.number}.pdf` });
+      document.body.append(link);
+      link.click();
+      link.remove();
+    } finally {
+      button.disabled = false;
+    }
+  }));
+  return button;
+}
+
 // -- accept the car: its invoice paid in full, then 验收 -------------------------------------------------
 async function accept(workOrderId) {
+  const show = showing();
   const answers = await guarded(() => Promise.all([api("GET", "/work-orders"), api("GET", "/stores")]));
   if (!answers) return;
   const [orders, storeList] = answers;
@@ -85,6 +108,7 @@ async function accept(workOrderId) {
                                                                  comment: comment.value.trim() || null });
     say("验收完成，祝您用车愉快");
     location.hash = `#/car/${order.vehicle_id}`;
+    offerRating(order.vehicle_id, workOrderId);
   }));
   const due = !invoice || invoice.due_fen > 0;
   show("验收提车",
@@ -98,8 +122,25 @@ async function accept(workOrderId) {
     due ? null : submit);
 }
 
+// crm opens the visit's follow-up when it hears of the delivery, a moment after the acceptance: ask for it
+// briefly and show the car's screen again with the rating button once it is there (no refresh needed).
+async function offerRating(vehicleId, workOrderId, tries = 30) {
+  const screen = `#/car/${vehicleId}`;
+  for (let attempt = 0; attempt < tries && location.hash === screen; attempt += 1) {
+    const found = await api("GET", "/follow-ups", undefined, { vehicle_id: vehicleId }).catch(() => null);
+    if (found?.items.some((item) => item.work_order_id === workOrderId && OPEN_FOLLOW_UPS.includes(item.status))) {
+      if (location.hash === screen && !document.querySelector("[name=to-rate]")) {
+        window.dispatchEvent(new HashChangeEvent("hashchange"));
+      }
+      return;
+    }
+    await new Promise((resolve) => { setTimeout(resolve, 1000); });
+  }
+}
+
 // -- rate a visit ----------------------------------------------------------------------------------------
 async function rate(followUpId) {
+  const show = showing();
   let score = 0;
   const stars = [1, 2, 3, 4, 5].map((value) => h("button", { type: "button", class: "star", "data-score": value,
     "aria-pressed": "false", "aria-label": `${value} 分` }, "★"));
@@ -122,6 +163,7 @@ async function rate(followUpId) {
 
 // -- a car's history: visits, invoices, reminders ----------------------------------------------------------
 async function history(vehicleId) {
+  const show = showing();
   const answers = await guarded(() => Promise.all([
     api("GET", "/timeline", undefined, { vehicle_id: vehicleId }), api("GET", "/invoices", undefined, { vehicle_id: vehicleId }),
     api("GET", "/reminders"), api("GET", "/stores")]));
@@ -129,9 +171,11 @@ async function history(vehicleId) {
   const [timeline, invoices, reminders, storeList] = answers;
   const stores = storeNames(storeList);
   const visits = timeline.items.filter((step) => step.step === "checked_in").reverse().map((step) =>
-    h("div", { class: "line", "data-visit": "" }, h("div", { class: "name" },
+    h("button", { class: "line row-button", type: "button", "data-visit": step.document_id,
+                  onclick: go(`#/visit/${step.document_id}`) }, h("div", { class: "name" },
       h("span", {}, stores.get(step.store_id)?.name || ""), h("span", { class: "muted" },
-        when(step.at, zoneOf(stores, step.store_id))))));
+        when(step.at, zoneOf(stores, step.store_id)))),
+      h("div", { class: "muted" }, "环车照片与签名合同")));
   const bills = invoices.items.map((invoice) => h("button", { class: "line row-button", type: "button",
     "data-history-invoice": invoice.number, onclick: go(`#/invoice/${invoice.id}`) },
     h("div", { class: "name" }, h("span", {}, `${stores.get(invoice.store_id)?.name || ""} · ${invoice.number}`),
@@ -154,10 +198,11 @@ function reminderLine(item) {
 
 // -- me: consent, complaints ----------------------------------------------------------------------------
 async function me() {
+  const show = showing();
   const answers = await guarded(() => Promise.all([api("GET", "/me"), api("GET", "/complaints"), api("GET", "/stores"),
-                                                   api("GET", "/vehicles")]));
+                                                   api("GET", "/vehicles"), api("GET", "/cards")]));
   if (!answers) return;
-  const [profile, complaints, storeList, vehicles] = answers;
+  const [profile, complaints, storeList, vehicles, cards] = answers;
   const stores = storeNames(storeList);
   const consent = h("input", { type: "checkbox", name: "marketing-consent", checked: profile.marketing_consent });
   consent.addEventListener("change", () => guarded(async () => {
@@ -186,11 +231,29 @@ async function me() {
   show("我的",
     h("section", { class: "card" }, h("h2", {}, profile.name), h("p", { class: "muted" }, profile.mobile),
       h("label", { class: "check" }, consent, "接收服务提醒与优惠消息")),
+    membership(profile, cards, stores),
     h("section", { class: "card" }, h("h2", {}, "我的投诉"),
       filed.length ? filed : h("p", { class: "muted" }, "暂无投诉")),
     h("section", { class: "card" }, h("h2", {}, "我要投诉"), h("label", {}, "门店"), store, h("label", {}, "车辆"), car,
       h("label", {}, "问题描述"), text, send),
     h("button", { class: "secondary", type: "button", onclick: go("#/cars") }, "返回我的爱车"));
+}
+
+// The membership: tier and points (crm), and each member card's balance or services left (finance).
+function membership(profile, cards, stores) {
+  const cardLine = (card) => h("div", { class: "line", "data-card": card.number },
+    h("div", { class: "name" }, h("span", {}, `${card.package_name || CARD_KINDS[card.kind] || ""} · ${card.number}`),
+      card.kind === "stored_value" ? h("span", { class: "price", "data-balance": "" }, yuan(card.balance_fen)) : null),
+    card.kind === "package" ? card.items.map((item) => h("div", { class: "muted", "data-units": item.service_code },
+      `${item.name} 剩 ${item.units_left}/${item.units_total} 次`)) : null,
+    h("div", { class: "muted" }, [
+      card.kind === "stored_value" && card.bonus_balance_fen ? `含赠送 ${yuan(card.bonus_balance_fen)}` : null,
+      card.expires_on ? `${day(card.expires_on)} 到期` : null, `${stores.get(card.store_id)?.name || ""}办理`,
+      CARD_STATES[card.status]].filter(Boolean).join(" · ")));
+  return h("section", { class: "card", id: "membership" }, h("h2", {}, "会员"),
+    h("div", { class: "line total" }, h("span", { "data-tier": profile.tier }, TIERS[profile.tier] || "会员"),
+      h("span", { "data-points": String(profile.points) }, `积分 ${profile.points.toLocaleString("zh-CN")}`)),
+    cards.items.length ? cards.items.map(cardLine) : h("p", { class: "muted" }, "暂无会员卡"));
 }
 
 // -- cards on the home and car screens -----------------------------------------------------------------------

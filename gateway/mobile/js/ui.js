@@ -31,6 +31,13 @@ export function show(title, ...nodes) {
   view.replaceChildren(...nodes.filter((node) => node != null));
 }
 
+/** The show() of the screen asked for at `asked`: its answers may come after the owner tapped on to another
+ * screen (or a newer render of this one was asked for elsewhere), and a screen left behind must not cover the one
+ * now on the phone. */
+export function showing(asked = location.hash) {
+  return (title, ...nodes) => { if (location.hash === asked) show(title, ...nodes); };
+}
+
 export async function guarded(work) {
   try {
     return await work();

@@ -15,6 +15,17 @@ export const SERVICES = {
   "COOLANT-CHG": "防冻液", "AC-SVC": "空调保养", "TYRE-ROT": "轮胎换位",
 };
 export const KINDS = { labour: "工时", part: "配件", fee: "费用" };
+export const POSITIONS = {
+  front_left: "左前", front: "正前", front_right: "右前", right: "右侧", rear_right: "右后", rear: "正后",
+  rear_left: "左后", left: "左侧", interior: "车内", dashboard: "仪表",
+};
+export const DAMAGE = { scratch: "划痕", dent: "凹陷", crack: "裂纹", chip: "掉漆点", paint: "漆面", missing: "缺件",
+                        other: "其他损伤" };
+export const STAGES = { check_in: "接车", delivery: "交车" };
+export const TIERS = { standard: "普通会员", silver: "银卡会员", gold: "金卡会员", platinum: "白金卡会员" };
+export const CARD_KINDS = { stored_value: "储值卡", package: "套餐卡" };
+export const CARD_STATES = { active: "可用", cancelled: "已注销" };
+export const MESSAGE_STATES = { queued: "发送中", sent: "已发送", delivered: "已送达", failed: "发送失败" };
 export const CONDITIONS = { red: "需立即处理", yellow: "建议尽快处理", green: "良好" };
 const ERRORS = {
   code_invalid: "验证码不正确或已过期",
@@ -40,6 +51,7 @@ const ERRORS = {
   delivery_balance_open: "结算单还未付清，付清后才能验收提车",
   work_order_state: "车辆还未完工或已经验收",
   follow_up_state: "这次服务已经评价过了",
+  appointment_state: "这条预约已取消或已到店，不能改约",
 };
 export function errorWords(code) {
   return ERRORS[code] || "出错了，请稍后再试";

@@ -1,6 +1,7 @@
 """Care campaigns (客户关怀): a segment of customers, a message template, a time to send.
 
-The timer (`start_due_campaigns`, then `send_queued_messages`, then `finish_campaigns`)
+The timer (`start_due_campaigns`, then `claim_messages` / `send_message` / `record_outcome`, then
+`finish_campaigns`; crm's `send_campaigns` owns the transactions)
 turns a due campaign into one queued message per consenting customer (a unique constraint
 makes "never twice" a database fact), sends them within each channel's per-minute budget,
 and completes the campaign when nothing is left queued. Consent is checked again at send time.
@@ -16,6 +17,7 @@ from sqlalchemy import extract, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from services.common.context import Caller
+from services.common.db import rowcount
 from services.common.errors import Conflict, Forbidden, Invalid, NotFound
 from services.common.ids import new_id
 from services.common.policy import required_store, sees_every_store
@@ -147,7 +149,7 @@ def cancel_campaign(session: Session, campaign_id: str, caller: Caller, now: dat
     result = session.execute(update(Campaign).where(Campaign.id == campaign_id,
                                                     Campaign.status.in_(("scheduled", "sending")))
                              .values(status="cancelled", completed_at=now).execution_options(synchronize_session=False))
-    if not result.rowcount:
+    if not rowcount(result):
         raise Conflict(f"This campaign is already {campaign.status}.",
                        code="campaign_state", params={"status": campaign.status})
     session.execute(update(CampaignMessage).where(CampaignMessage.campaign_id == campaign_id,
@@ -213,12 +215,13 @@ def start_due_campaigns(session: Session, now: datetime) -> list[str]:
     due = session.scalars(select(Campaign.id).where(Campaign.status == "scheduled", Campaign.scheduled_at <= now)
                           .order_by(Campaign.scheduled_at).limit(20)).all()
     for campaign_id in due:
-        claimed = session.execute(update(Campaign).where(Campaign.id == campaign_id, Campaign.status == "scheduled")
-                                  .values(status="sending", started_at=now)
-                                  .execution_options(synchronize_session=False)).rowcount
+        claimed = rowcount(session.execute(update(Campaign).where(Campaign.id == campaign_id,
+                                                                  Campaign.status == "scheduled")
+                                           .values(status="sending", started_at=now)
+                                           .execution_options(synchronize_session=False)))
         if not claimed:
             continue
-        campaign = session.get(Campaign, campaign_id)
+        campaign = session.get_one(Campaign, campaign_id)
         session.refresh(campaign)
         today = local_date(now, store_settings(session, campaign.store_id).time_zone)
         already = select(CampaignMessage.customer_id).where(CampaignMessage.campaign_id == campaign_id)
@@ -239,34 +242,34 @@ def start_due_campaigns(session: Session, now: datetime) -> list[str]:
     return started
 
 
-def send_queued_messages(session: Session, now: datetime, sender, rate_limits: dict[str, int]) -> dict[str, int]:
-    """Send what each channel's budget for the last minute allows; consent is checked again. The
-    messages are claimed in a short transaction and committed before the gateway is called, so no
-    transaction waits on it; each outcome is then committed on its own."""
-    sent_per_channel = {}
-    for index, (channel, per_minute) in enumerate(sorted(rate_limits.items())):
-        claimed = _claim_messages(session, now, channel, per_minute, SEND_LOCK_BASE + index)
-        session.commit()
-        sent = 0
-        for message in claimed:
-            try:
-                sender.send(message)
-            except SendFailed as exc:
-                outcome = {"status": "failed", "error": str(exc)[:200], "sent_at": None}
-            else:
-                outcome = {"status": "sent", "error": None}
-                sent += 1
-            session.execute(update(CampaignMessage).where(CampaignMessage.id == message.message_id).values(**outcome))
-            session.commit()
-        sent_per_channel[channel] = sent
-    return sent_per_channel
+def sending_channels(rate_limits: dict[str, int]) -> list[tuple[str, int, int]]:
+    """(channel, per-minute budget, advisory lock id) of each channel, in a fixed order."""
+    return [(channel, per_minute, SEND_LOCK_BASE + index)
+            for index, (channel, per_minute) in enumerate(sorted(rate_limits.items()))]
 
 
-def _claim_messages(session: Session, now: datetime, channel: str, per_minute: int,
-                    lock_key: int) -> list[OutgoingMessage]:
+def send_message(sender, message: OutgoingMessage) -> dict:
+    """The gateway call (no session: the caller holds no transaction open across it); answers the
+    outcome for `record_outcome`. A message the gateway refuses fails; anything else propagates and
+    the claimed message is sent again after `SENDING_LEASE`."""
+    try:
+        sender.send(message)
+    except SendFailed as exc:
+        return {"status": "failed", "error": str(exc)[:200], "sent_at": None}
+    return {"status": "sent", "error": None}
+
+
+def record_outcome(session: Session, message_id: str, outcome: dict) -> None:
+    session.execute(update(CampaignMessage).where(CampaignMessage.id == message_id).values(**outcome))
+
+
+def claim_messages(session: Session, now: datetime, channel: str, per_minute: int,
+                   lock_key: int) -> list[OutgoingMessage]:
     """Queued messages of `channel` within its budget, marked in flight (`sent_at` now, still queued:
-    one that is never answered is claimed again after `SENDING_LEASE`); refused consent fails here."""
-    if session.bind.dialect.name == "postgresql" and not session.scalar(
+    one that is never answered is claimed again after `SENDING_LEASE`); refused consent fails here.
+    The caller commits the claim before the gateway is called (`send_message`), so no transaction
+    waits on it, and commits each `record_outcome` on its own (crm's `send_campaigns` timer)."""
+    if session.get_bind().dialect.name == "postgresql" and not session.scalar(
             select(func.pg_try_advisory_xact_lock(lock_key))):
         return []  # another replica is claiming on this channel right now
     recent = session.scalar(select(func.count()).select_from(CampaignMessage).where(
@@ -281,7 +284,7 @@ def _claim_messages(session: Session, now: datetime, channel: str, per_minute: i
                     Campaign.status == "sending",
                     or_(CampaignMessage.sent_at.is_(None), CampaignMessage.sent_at < now - SENDING_LEASE))
              .order_by(CampaignMessage.id).limit(budget))
-    if session.bind.dialect.name == "postgresql":
+    if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True, of=CampaignMessage)
     claimed = []
     for message, customer in session.execute(query).all():
@@ -300,14 +303,4 @@ def finish_campaigns(session: Session, now: datetime) -> int:
                                               CampaignMessage.status == "queued")
     result = session.execute(update(Campaign).where(Campaign.status == "sending", ~queued.exists())
                              .values(status="completed", completed_at=now).execution_options(synchronize_session=False))
-    return result.rowcount or 0
-
-
-def run_campaigns(session: Session, now: datetime, sender, rate_limits: dict[str, int]) -> dict:
-    """All three steps in order (tests and the timer); the timer commits between them."""
-    started = start_due_campaigns(session, now)
-    sent = send_queued_messages(session, now, sender, rate_limits)
-    finished = finish_campaigns(session, now)
-    return {"started": started, "sent": sent, "finished": finished}
-
-
+    return rowcount(result)

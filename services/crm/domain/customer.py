@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 from services.common.context import Caller
 from services.common.errors import Conflict, NotFound
 
-from ..models import Complaint, Customer, FollowUp, ServiceDue, Vehicle
+from ..models import Complaint, Customer, FollowUp, Message, ServiceDue, Vehicle
+from .common import keyset_page
 from .followups import OPEN_FOLLOW_UP_STATES, complete_follow_up, open_complaint
 
 CHANNEL = "online"
@@ -77,3 +78,12 @@ def reminders(session: Session, caller: Caller) -> list[ServiceDue]:
     """The next service due of each of the customer's cars and service types, soonest first."""
     return list(session.scalars(select(ServiceDue).where(ServiceDue.customer_id == caller.require_customer())
                                 .order_by(ServiceDue.due_on, ServiceDue.id).limit(50)))
+
+
+def messages(session: Session, caller: Caller, limit: int, cursor: str | None) -> dict:
+    """The messages the stores sent (or are sending) the customer, newest first, a page at a time."""
+    query = select(Message).where(Message.customer_id == caller.require_customer())
+    if cursor:
+        query = query.where(Message.id < cursor)
+    return keyset_page(list(session.scalars(query.order_by(Message.id.desc()).limit(limit + 1))), limit,
+                       key=lambda message: message.id)

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import ColumnElement, Select, func, insert, select, union, update
+from sqlalchemy import ColumnElement, Select, Table, delete, func, insert, select, union, update
 from sqlalchemy.orm import Session, joinedload
 
 from services.common.attachments import forget_documents
 from services.common.context import Caller
-from services.common.db import unique_or_conflict, utcnow
+from services.common.db import rowcount, unique_or_conflict, utcnow
 from services.common.errors import Conflict, Invalid, NotFound
 from services.common.ids import new_id
 from services.common.outbox import record_event
@@ -150,7 +151,7 @@ def _as_plate(text: str) -> str | None:
 
 
 def referral_count(session: Session, customer_id: str) -> int:
-    return session.scalar(select(func.count()).select_from(Customer).where(Customer.referred_by_id == customer_id))
+    return session.scalar(select(func.count()).select_from(Customer).where(Customer.referred_by_id == customer_id)) or 0
 
 
 def _fragments(text: str) -> list[ColumnElement[bool]]:
@@ -314,13 +315,13 @@ def merge_customers(session: Session, survivor_id: str, duplicate_id: str, now: 
         survivor.last_visit_at = duplicate.last_visit_at
     moved = {}
     for model in (Vehicle, HistoryEntry, FollowUp, Complaint, ServiceDue, ServiceOrder):
-        moved[model.__tablename__] = session.execute(
+        moved[model.__tablename__] = rowcount(session.execute(
             update(model).where(model.customer_id == duplicate.id).values(customer_id=survivor.id)
-            .execution_options(synchronize_session=False)).rowcount
+            .execution_options(synchronize_session=False)))
     # a campaign either already reached the survivor (drop the duplicate's copy) or moves over
     reached = select(CampaignMessage.campaign_id).where(CampaignMessage.customer_id == survivor.id)
-    session.execute(CampaignMessage.__table__.delete().where(CampaignMessage.customer_id == duplicate.id,
-                                                             CampaignMessage.campaign_id.in_(reached)))
+    session.execute(delete(cast(Table, CampaignMessage.__table__)).where(CampaignMessage.customer_id == duplicate.id,
+                                                                        CampaignMessage.campaign_id.in_(reached)))
     session.execute(update(CampaignMessage).where(CampaignMessage.customer_id == duplicate.id)
                     .values(customer_id=survivor.id).execution_options(synchronize_session=False))
     session.execute(update(Customer).where(Customer.referred_by_id == duplicate.id, Customer.id != survivor.id)

@@ -15,6 +15,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from services.common.context import Caller
+from services.common.db import rowcount
 from services.common.errors import Conflict, Invalid, NotFound
 from services.common.periods import period_of
 from services.common.policy import in_visible_stores, visible_stores
@@ -55,7 +56,7 @@ def mark_due_follow_ups(session: Session, now: datetime) -> int:
     """Timer work: one conditional UPDATE, so replicas running it at once cannot clash."""
     result = session.execute(update(FollowUp).where(FollowUp.status == "scheduled", FollowUp.due_at <= now)
                              .values(status="due").execution_options(synchronize_session=False))
-    return result.rowcount or 0
+    return rowcount(result)
 
 
 def get_follow_up(session: Session, follow_up_id: str, caller: Caller) -> FollowUp:
@@ -87,8 +88,8 @@ def contacts(session: Session, items: list[FollowUp]) -> dict[str, tuple[Custome
     vehicle_ids = {f.vehicle_id for f in items if f.vehicle_id}
     customers = {c.id: c for c in session.scalars(select(Customer).where(Customer.id.in_(customer_ids)))} \
         if customer_ids else {}
-    plates = dict(session.execute(select(Vehicle.id, Vehicle.plate).where(Vehicle.id.in_(vehicle_ids))).all()) \
-        if vehicle_ids else {}
+    plates: dict[str | None, str] = dict(session.execute(
+        select(Vehicle.id, Vehicle.plate).where(Vehicle.id.in_(vehicle_ids))).tuples().all()) if vehicle_ids else {}
     return {f.id: (customers[f.customer_id], plates.get(f.vehicle_id)) for f in items if f.customer_id in customers}
 
 

@@ -16,9 +16,6 @@ from .customers import get_customer, get_vehicle
 
 log = logging.getLogger(__name__)
 
-HISTORY_KINDS = ("visit", "order", "order_cancelled", "delivery", "payment", "refund", "follow_up", "complaint",
-                 "merge")
-
 
 def customer_history(session: Session, customer_id: str, limit: int, cursor: str | None,
                      vehicle_id: str | None = None, kind: str | None = None) -> dict:

@@ -10,18 +10,19 @@ concurrent registrations is replayed row by row.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import cast
 
 from marshmallow import ValidationError
-from sqlalchemy import insert, select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from services.common.db import utcnow
 from services.common.ids import new_id
 from services.common.outbox import record_events
+from services.contracts.rpc.crm import CustomerCreate, VehicleCreate
 
 from ..models import Customer, CustomerTag, Vehicle
-from ..schemas import CustomerCreate, VehicleCreate
 
 COLUMNS = ("name", "mobile", "gender", "birthday", "home_store_id", "source", "tags", "marketing_consent", "notes",
            "plate", "vin", "make", "model", "year", "color", "mileage_km")
@@ -157,11 +158,11 @@ class Importer:
         plates = {vehicle["plate"] for _, _, vehicle in parsed if vehicle}
         vins = {vehicle["vin"] for _, _, vehicle in parsed if vehicle and vehicle.get("vin")}
         customer_by_mobile: dict[str, str] = dict(session.execute(
-            select(Customer.mobile, Customer.id).where(Customer.mobile.in_(mobiles))).all()) if mobiles else {}
-        owner_by_plate: dict[str, str] = dict(session.execute(
-            select(Vehicle.plate, Vehicle.customer_id).where(Vehicle.plate.in_(plates))).all()) if plates else {}
-        owner_by_vin: dict[str, str] = dict(session.execute(
-            select(Vehicle.vin, Vehicle.customer_id).where(Vehicle.vin.in_(vins))).all()) if vins else {}
+            select(Customer.mobile, Customer.id).where(Customer.mobile.in_(mobiles))).tuples().all()) if mobiles else {}
+        owner_by_plate: dict[str, str] = dict(session.execute(select(Vehicle.plate, Vehicle.customer_id).where(
+            Vehicle.plate.in_(plates))).tuples().all()) if plates else {}
+        owner_by_vin: dict[str | None, str] = dict(session.execute(
+            select(Vehicle.vin, Vehicle.customer_id).where(Vehicle.vin.in_(vins))).tuples().all()) if vins else {}
         now = utcnow()
         new_customers, new_tags, new_vehicles, events = [], [], [], []
         for line, customer, vehicle in parsed:
@@ -206,10 +207,7 @@ class Importer:
                     "vehicle_id": vehicle_id, "customer_id": customer_id, "plate": vehicle["plate"],
                     "vin": vehicle.get("vin"), "make": vehicle.get("make"), "model": vehicle.get("model"),
                     "year": vehicle.get("year"), "mileage_km": vehicle["mileage_km"]}, None))
-        if new_customers:
-            session.execute(insert(Customer.__table__), new_customers)
-        if new_tags:
-            session.execute(insert(CustomerTag.__table__), new_tags)
-        if new_vehicles:
-            session.execute(insert(Vehicle.__table__), new_vehicles)
+        for model, rows in ((Customer, new_customers), (CustomerTag, new_tags), (Vehicle, new_vehicles)):
+            if rows:  # Core INSERTs of many rows (executemany), the customers first
+                session.execute(insert(cast(Table, model.__table__)), rows)
         record_events(session, events)

@@ -1,11 +1,12 @@
 """Membership: spend (fen) from paid invoices minus refunds, points per yuan, tiers from spend thresholds."""
 from __future__ import annotations
 
+from services.contracts.rpc.crm.shared import GOLD, PLATINUM, SILVER, STANDARD
+
 from ..models import Customer
 
-TIERS = (("platinum", 50_000_00), ("gold", 20_000_00), ("silver", 5_000_00), ("standard", 0))
+TIERS = ((PLATINUM, 50_000_00), (GOLD, 20_000_00), (SILVER, 5_000_00), (STANDARD, 0))
 """(tier, lifetime spend in fen from which it applies), highest first."""
-TIER_NAMES = tuple(name for name, _ in reversed(TIERS))
 POINTS_PER_YUAN = 1
 
 

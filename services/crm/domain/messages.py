@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from services.common.context import Caller
+from services.common.db import rowcount
 from services.common.errors import Invalid
 from services.common.messaging.templates import TEMPLATES
 from services.common.money import format_yuan
@@ -40,8 +41,6 @@ LINK_GRACE = timedelta(minutes=2)
 """How long "your quote is ready" waits for the advisor's link to come with it."""
 DUE_NOTICE = timedelta(days=7)
 """A service-due reminder goes this long before the car is due."""
-FAILURE_CODES = ("customer_gone", "no_consent", "provider_refused", "retries_exhausted", "undeliverable",
-                 "provider_down", "wechat_refused")
 METHOD_NAMES = {"cash": "现金", "card": "银行卡", "wechat": "微信支付", "alipay": "支付宝", "stored_value": "储值卡",
                 "package": "套餐卡"}
 
@@ -201,10 +200,10 @@ def claim_due(session: Session, now: datetime) -> list[Outgoing]:
         if later is not None:
             message.next_attempt_at = later
             continue
-        taken = session.execute(update(Message).where(Message.id == message.id, Message.status == "queued",
-                                                      Message.next_attempt_at == message.next_attempt_at)
-                                .values(next_attempt_at=now + LEASE, attempts=Message.attempts + 1)
-                                .execution_options(synchronize_session=False)).rowcount
+        taken = rowcount(session.execute(update(Message).where(Message.id == message.id, Message.status == "queued",
+                                                               Message.next_attempt_at == message.next_attempt_at)
+                                         .values(next_attempt_at=now + LEASE, attempts=Message.attempts + 1)
+                                         .execution_options(synchronize_session=False)))
         if taken:
             claimed.append(Outgoing(message.id, message.channel, message.template, dict(message.params),
                                     customer.mobile, customer.wechat_openid))
@@ -290,7 +289,9 @@ def list_messages(session: Session, filters: dict, caller: Caller) -> dict:
 def recipients(session: Session, messages: list[Message]) -> dict[str, tuple[str, str | None]]:
     """Each message's customer: (name, masked mobile)."""
     ids = {m.customer_id for m in messages}
+    if not ids:
+        return {}
     rows = session.execute(select(Customer.id, Customer.name, Customer.mobile, Customer.erased_at)
-                           .where(Customer.id.in_(ids))) if ids else []
+                           .where(Customer.id.in_(ids)))
     return {cid: (name, None if erased else mask_mobile(mobile)) for cid, name, mobile, erased in rows}
 

@@ -47,7 +47,7 @@ def add_months(day: date, months: int) -> date:
 
 
 def intervals(session: Session) -> dict[str, tuple[str, int | None, int | None]]:
-    table = dict(DEFAULT_INTERVALS)
+    table: dict[str, tuple[str, int | None, int | None]] = dict(DEFAULT_INTERVALS)
     for row in session.scalars(select(ServiceInterval)):
         table[row.service_type] = (row.name, row.months, row.km)
     return table

@@ -12,7 +12,6 @@ from ..models import CostOfSale, Expense
 from . import kpi_days, ledger
 from .ledger import BANK, CASH, COGS, EXPENSE_ACCOUNTS, INVENTORY, credit, debit
 
-EXPENSE_CATEGORIES = tuple(EXPENSE_ACCOUNTS)
 PAID_FROM = {"cash": CASH, "bank": BANK}
 
 

@@ -126,8 +126,8 @@ def monthly_results(session: Session, store_id: str, month: str) -> dict:
     invoices = session.execute(select(Invoice).where(
         Invoice.store_id == store_id, Invoice.business_date >= start, Invoice.business_date < end,
         Invoice.status != "void")).scalars().all()
-    costs = dict(session.execute(select(CostOfSale.order_id, func.sum(CostOfSale.cost_fen)).where(
-        CostOfSale.order_id.in_([i.order_id for i in invoices])).group_by(CostOfSale.order_id)).all()) \
+    costs: dict[str, int] = dict(session.execute(select(CostOfSale.order_id, func.sum(CostOfSale.cost_fen)).where(
+        CostOfSale.order_id.in_([i.order_id for i in invoices])).group_by(CostOfSale.order_id)).tuples().all()) \
         if invoices else {}
     totals: dict[tuple[str, str], dict] = defaultdict(lambda: {"labour_fen": 0, "parts_fen": 0, "sales_fen": 0,
                                                                "revenue_fen": 0, "invoices": 0})

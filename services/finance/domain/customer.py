@@ -12,7 +12,7 @@ from services.common.context import Caller
 from services.common.db import utcnow
 from services.common.errors import NotFound
 
-from ..models import Invoice, PaymentIntent
+from ..models import Invoice, MemberCard, PaymentIntent
 from . import intents
 from .invoices import VOID
 
@@ -58,3 +58,10 @@ def own_intent(session: Session, caller: Caller, intent_id: str) -> PaymentInten
         raise NotFound(f"No payment intent {intent_id}.")
     own_invoice(session, caller, intent.invoice_id)
     return intent
+
+
+def own_cards(session: Session, caller: Caller) -> list[MemberCard]:
+    """The customer's member cards, live ones first (cancelled ones stay visible with their status)."""
+    return list(session.scalars(select(MemberCard).where(MemberCard.customer_id == caller.require_customer())
+                                .order_by((MemberCard.status != "active"), MemberCard.created_at.desc(),
+                                          MemberCard.id).limit(50)))

@@ -163,34 +163,33 @@ def open_intents(session: Session, older_than: datetime, limit: int = 50) -> lis
         .order_by(PaymentIntent.created_at).limit(limit)).scalars())
 
 
-def poll(session: Session, providers: dict, intent: PaymentIntent, now: datetime) -> str:
-    """Ask the provider about one pending intent (its notification may never come): a paid order is
-    applied; an unpaid one is closed at the provider, then here, once it has expired or its invoice
-    no longer owes anything (settled by other means, or void: a late scan would pay for nothing).
-    Commits what it changes; answers the intent's status."""
-    provider = providers.get(intent.provider)
-    if provider is None:
-        return intent.status
-    settled = session.get(Invoice, intent.invoice_id).status in (PAID, VOID)
-    intent_id, expired = intent.id, settled or intent.expires_at <= now
-    before_remote_call(session, "the payment provider")
-    try:
-        order = provider.query(intent_id)
-        if order.state == "paid":
-            applied = apply_transaction(session, intent.provider, order)
-            session.commit()
-            return applied.status
-        if not expired:
-            return intent.status
-        provider.close(intent_id)
-    except ProviderError as exc:
-        log.warning("polling payment intent %s at %s failed: %s", intent_id, intent.provider, exc)
-        session.rollback()
-        return intent.status
+def expired(session: Session, intent: PaymentIntent, now: datetime) -> bool:
+    """Whether an unpaid intent is to be closed: it has expired, or its invoice no longer owes anything
+    (settled by other means, or void: a late scan would pay for nothing)."""
+    return session.get_one(Invoice, intent.invoice_id).status in (PAID, VOID) or intent.expires_at <= now
+
+
+def ask_provider(provider, intent_id: str, close: bool):
+    """The poller's network step (no session: the caller holds no transaction open across it): the
+    provider's word on the order; an unpaid one is closed at the provider when `close`. Answers the
+    order, or None when it is unpaid and stays open. Raises ProviderError."""
+    order = provider.query(intent_id)
+    if order.state == "paid":
+        return order
+    if not close:
+        return None
+    provider.close(intent_id)
+    return order
+
+
+def record_poll(session: Session, provider: str, intent_id: str, order, now: datetime) -> str:
+    """What `ask_provider` found, applied: a paid order through `apply_transaction`, one closed at
+    the provider closed here (unless a notification settled it meanwhile). Answers the status."""
+    if order.state == "paid":
+        return apply_transaction(session, provider, order).status
     intent = get_locked(session, PaymentIntent, intent_id, "payment intent")
     if intent.status == "pending":
         intent.status, intent.settled_at = "closed", now
         record_audit(session, None, "payment_intent_closed", "invoice", intent.invoice_id, store_id=intent.store_id,
                      details={"intent_id": intent.id, "amount_fen": intent.amount_fen})
-    session.commit()
     return intent.status

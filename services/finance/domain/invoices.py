@@ -20,7 +20,7 @@ from services.common.ids import new_id
 from services.common.money import gross_fen, round_fen, split_tax, to_qty
 from services.common.outbox import record_event
 
-from ..models import BillingBasis, Invoice, InvoiceJob, InvoiceLine, Payment, Refund
+from ..models import AccountCharge, BillingBasis, Invoice, InvoiceJob, InvoiceLine, Payment, Refund
 from . import kpi_days, ledger
 from .common import get_locked, illegal, require_manager
 from .ledger import AR, DEPOSITS, DISCOUNTS, REVENUE, VAT, credit, debit
@@ -67,7 +67,8 @@ def bill_lines(contract_lines: list[dict], parts_used: list[dict]) -> tuple[list
             used_by_line[part["line_id"]] = used_by_line.get(part["line_id"], Decimal(0)) + qty
         else:
             used_by_sku[part["sku"]] = used_by_sku.get(part["sku"], Decimal(0)) + qty
-    billed, matched_lines = [], set()
+    billed: list[dict] = []
+    matched_lines: set[str] = set()
     for line in contract_lines:
         if line["kind"] != "part":
             billed.append({**line, "qty": to_qty(line["qty"])})
@@ -131,9 +132,10 @@ def status_after(total_fen: int, paid_fen: int) -> str:
 
 
 # -- the billing basis and deposits -----------------------------------------------------------------
-def record_order(session: Session, order: dict) -> BillingBasis:
+def record_order(session: Session, order: dict) -> BillingBasis | None:
     """Store (or refresh, while no invoice exists) what the order contracted; a deposit becomes a
-    prepayment: Dr the method's account · Cr 2203 customer deposits."""
+    prepayment: Dr the method's account · Cr 2203 customer deposits. An order already invoiced is
+    left as it is."""
     basis = session.get(BillingBasis, order["order_id"])
     invoiced = session.execute(select(Invoice.id).where(Invoice.order_id == order["order_id"],
                                                         Invoice.status != VOID)).first()
@@ -331,7 +333,8 @@ def void_invoice(session: Session, caller: Caller, invoice_id: str, reason: str)
     caller.require_store(invoice.store_id)
     till_paid = session.execute(select(Payment.id).where(Payment.invoice_id == invoice.id,
                                                          Payment.kind == "payment")).first()
-    if invoice.status in (PAID, VOID) or till_paid:
+    charged = session.execute(select(AccountCharge.id).where(AccountCharge.invoice_id == invoice.id)).first()
+    if invoice.status in (PAID, VOID) or till_paid or charged:
         raise illegal("invoice", invoice.status, "voided once paid" if invoice.status != VOID else "voided again")
     day = ledger.business_date(session, invoice.store_id)
     for entry in ledger.entries_for(session, "invoice", invoice.id):

@@ -9,7 +9,7 @@ from collections import defaultdict
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import Connection, Table, text
+from sqlalchemy import Connection, FromClause, text
 from sqlalchemy.orm import Session
 
 from services.common.db import dialect_insert
@@ -31,7 +31,7 @@ def line_category(line) -> str:
     return "parts" if line.kind == "part" else "fees"
 
 
-def _add(session: Session, table: Table, keys: dict, amounts: dict) -> None:
+def _add(session: Session, table: FromClause, keys: dict, amounts: dict) -> None:
     """Insert the row or add `amounts` to it, atomically (one statement, the row locked to commit)."""
     statement = dialect_insert(session)(table).values(**keys, **amounts)
     session.execute(statement.on_conflict_do_update(

@@ -11,6 +11,8 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from services.common.db import utcnow
+from services.contracts.rpc.finance.reconciliation import (AR as AR, IN_TRANSIT as IN_TRANSIT,
+                                                           INVENTORY as INVENTORY, PAYABLES as PAYABLES)
 
 from ..models import DailyClose, JournalEntry, JournalLine, StoreSettings
 
@@ -60,12 +62,14 @@ CHART: dict[str, tuple[str, str]] = {
 }
 DEBIT_NORMAL = {"asset", "expense", "contra_revenue"}
 
-CASH, BANK, AR, DUE_FROM, INVENTORY = "1001", "1002", "1122", "1190", "1405"
+# AR (1122), INVENTORY (1405), IN_TRANSIT (1402) and PAYABLES (2202) are declared with the reconciliation,
+# whose answers name them (services/contracts/rpc/finance/reconciliation.py), and imported above.
+CASH, BANK, DUE_FROM = "1001", "1002", "1190"
 DUE_TO, DEPOSITS, STORED_VALUE, PACKAGES, VAT = "2190", "2203", "2205", "2206", "2221"
 REVENUE = {"labour": "4001", "part": "4002", "fee": "4003"}
 DISCOUNTS, REFUNDS, COGS, CASH_OVER_SHORT = "4101", "4102", "5001", "6711"
-TRANSFERS, IN_TRANSIT, GRNI, OPENING, STOCK_GAINS_LOSSES = "1191", "1402", "2209", "3999", "6712"
-PAYABLES, INPUT_VAT, PRICE_VARIANCE = "2202", "1171", "5002"
+TRANSFERS, GRNI, OPENING, STOCK_GAINS_LOSSES = "1191", "2209", "3999", "6712"
+INPUT_VAT, PRICE_VARIANCE = "1171", "5002"
 EXPENSE_ACCOUNTS = {"rent": "6601", "utilities": "6602", "wages": "6603", "purchases": "6604",
                     "marketing": "6605", "maintenance": "6606", "other": "6699"}
 METHOD_ACCOUNTS = {"cash": CASH, "card": "1011", "wechat": "1012", "alipay": "1013"}
@@ -206,7 +210,7 @@ def balances(session: Session, store_ids: list[str] | None, *, as_of: date | Non
 
 def trial_balance(session: Session, store_ids: list[str] | None, as_of: date | None = None) -> dict:
     sums = balances(session, store_ids, as_of=as_of)
-    accounts = []
+    accounts: list[dict] = []
     for code in sorted(sums):
         dr, cr = sums[code]
         name, kind = CHART[code]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
@@ -236,9 +237,10 @@ def supplier_statement(session: Session, stores: list[str] | None, supplier_id: 
     if stores is not None:
         invoices = invoices.where(SupplierInvoice.store_id.in_(stores))
         payments = payments.where(SupplierPayment.store_id.in_(stores))
-    rows = [{"date": invoice.business_date, "kind": "invoice", "id": invoice.id, "number": invoice.number,
-             "store_id": invoice.store_id, "amount_fen": invoice.total_fen, "name": invoice.supplier_name}
-            for invoice in session.scalars(invoices.where(SupplierInvoice.business_date <= until))]
+    rows: list[dict[str, Any]] = [
+        {"date": invoice.business_date, "kind": "invoice", "id": invoice.id, "number": invoice.number,
+         "store_id": invoice.store_id, "amount_fen": invoice.total_fen, "name": invoice.supplier_name}
+        for invoice in session.scalars(invoices.where(SupplierInvoice.business_date <= until))]
     rows += [{"date": payment.business_date, "kind": "payment", "id": payment.id, "number": payment.reference,
               "store_id": payment.store_id, "amount_fen": -payment.amount_fen, "name": payment.supplier_name}
              for payment in session.scalars(payments.where(SupplierPayment.business_date <= until))]

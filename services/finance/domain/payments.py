@@ -73,7 +73,7 @@ def take_payment(session: Session, caller: Caller, invoice_id: str, data: dict,
                  key: str | None = None) -> tuple[Payment, Invoice]:
     if (found := by_key(session, Payment, key)) is not None:
         payment = _replay(found, invoice_id, data)
-        return payment, session.get(Invoice, invoice_id)
+        return payment, session.get_one(Invoice, invoice_id)
     invoice = get_locked(session, Invoice, invoice_id, "invoice")
     caller.require_store(invoice.store_id)
     if (found := by_key(session, Payment, key)) is not None:  # the same request, committed while we waited
@@ -217,7 +217,7 @@ def refund_payment(session: Session, caller: Caller, payment_id: str, data: dict
         if found.payment_id != payment_id or found.amount_fen != data["amount_fen"]:
             raise Conflict("This Idempotency-Key was already used for a different refund.",
                            code="idempotency_key_reused")
-        return found, session.get(Payment, payment_id)
+        return found, session.get_one(Payment, payment_id)
     head = session.get(Payment, payment_id)
     if head is None:
         raise NotFound("No such payment.")

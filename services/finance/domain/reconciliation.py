@@ -1,7 +1,9 @@
 """The books prove themselves, per store: the journal's debits equal its credits; the inventory
 (1405) and goods-in-transit (1402) accounts equal inventory's valuation; payables (2202) equal what
-booked supplier invoices leave unpaid; receivables (1122) equal what issued customer invoices leave
-unpaid. Each invariant is given with its two sides and their difference. Also the balance sheet."""
+booked supplier invoices leave unpaid; receivables (1122) equal what issued customer invoices and
+charges to company accounts leave unpaid. Each invariant is given with its two sides and their
+difference: `book_sides` reads finance's sides, and `reconcile` (services/contracts/rpc/finance/reconciliation.py,
+run by the gateway) sets them beside inventory's valuation. Also the balance sheet."""
 from __future__ import annotations
 
 from datetime import date
@@ -9,12 +11,11 @@ from datetime import date
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from ..models import Invoice, JournalLine
-from . import ledger, payables
-from .ledger import AR, CHART, IN_TRANSIT, INVENTORY, PAYABLES
+from services.contracts.rpc.finance.reconciliation import SIDES
 
-SIDES = ("inventory_fen", "in_transit_fen", "debit_fen", "credit_fen", "payables_fen", "receivables_fen",
-         "open_supplier_invoices_fen", "open_invoices_fen")
+from ..models import Invoice, JournalLine
+from . import accounts, ledger, payables
+from .ledger import AR, CHART, IN_TRANSIT, INVENTORY, PAYABLES
 
 
 def book_sides(session: Session, store_ids: list[str] | None) -> list[dict]:
@@ -42,42 +43,16 @@ def book_sides(session: Session, store_ids: list[str] | None) -> list[dict]:
 
 
 def open_receivables(session: Session, store_ids: list[str] | None) -> dict[str, int]:
-    """store → what issued (not void) customer invoices leave unpaid."""
+    """store → what issued (not void) customer invoices and their charges to company accounts leave
+    unpaid (a charge settles the invoice's part and is owed by the account)."""
     query = (select(Invoice.store_id, func.sum(Invoice.total_fen - Invoice.paid_fen))
              .where(Invoice.status != "void").group_by(Invoice.store_id))
     if store_ids is not None:
         query = query.where(Invoice.store_id.in_(store_ids))
-    return {store_id: int(owed or 0) for store_id, owed in session.execute(query)}
-
-
-def reconcile(books: list[dict], valuation: list[dict]) -> dict:
-    """Each store's invariants: finance's sides (`book_sides`) beside inventory's valuation
-    (`GET /v1/stock/valuation` rows). A store known to either side is listed."""
-    by_store = {row["store_id"]: row for row in books}
-    valued = {row["store_id"]: row for row in valuation}
-    stores = []
-    for store_id in sorted(set(by_store) | set(valued)):
-        book = by_store.get(store_id) or dict.fromkeys(SIDES, 0)
-        stock = valued.get(store_id) or {"value_fen": 0, "in_transit_fen": 0}
-        invariants = [
-            _invariant("inventory_account_equals_stock_value", f"finance:{INVENTORY}", book["inventory_fen"],
-                       "inventory:valuation.value_fen", stock["value_fen"]),
-            _invariant("in_transit_account_equals_stock_in_transit", f"finance:{IN_TRANSIT}",
-                       book["in_transit_fen"], "inventory:valuation.in_transit_fen", stock["in_transit_fen"]),
-            _invariant("debits_equal_credits", "finance:journal.debit_fen", book["debit_fen"],
-                       "finance:journal.credit_fen", book["credit_fen"]),
-            _invariant("payables_equal_open_supplier_invoices", f"finance:{PAYABLES}", book["payables_fen"],
-                       "finance:supplier_invoices.due_fen", book["open_supplier_invoices_fen"]),
-            _invariant("receivables_equal_open_invoices", f"finance:{AR}", book["receivables_fen"],
-                       "finance:invoices.due_fen", book["open_invoices_fen"])]
-        stores.append({"store_id": store_id, "invariants": invariants,
-                       "ok": all(item["difference_fen"] == 0 for item in invariants)})
-    return {"stores": stores, "ok": all(store["ok"] for store in stores)}
-
-
-def _invariant(code: str, left: str, left_fen: int, right: str, right_fen: int) -> dict:
-    return {"code": code, "left": left, "left_fen": left_fen, "right": right, "right_fen": right_fen,
-            "difference_fen": left_fen - right_fen}
+    owed = {store_id: int(due or 0) for store_id, due in session.execute(query)}
+    for store_id, due in accounts.open_charges(session, store_ids).items():
+        owed[store_id] = owed.get(store_id, 0) + due
+    return owed
 
 
 SECTIONS = {"asset": "assets", "liability": "liabilities", "equity": "equity"}

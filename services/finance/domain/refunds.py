@@ -120,22 +120,9 @@ def pending_refunds(session: Session, older_than: datetime, limit: int = 50) -> 
         .order_by(ProviderRefund.created_at).limit(limit)).scalars())
 
 
-def poll_refund(session: Session, providers: dict, row: ProviderRefund) -> str:
-    """Ask the provider about a refund whose confirmation never came (asked again under the same number
-    if it never arrived: it is not refunded twice). Commits what it changes; answers the refund's status."""
-    provider = providers.get(row.provider)
-    if provider is None:
-        return row.status
-    intent = session.get(PaymentIntent, row.intent_id)
-    ask = RefundAsk(out_refund_no=row.id, out_trade_no=intent.id, transaction_id=intent.transaction_id or "",
-                    amount_fen=row.amount_fen, total_fen=intent.amount_fen, reason=row.reason)
-    before_remote_call(session, "the payment provider")
-    try:
-        state = provider.query_refund(ask)
-    except ProviderError as exc:
-        log.warning("asking %s again about refund %s failed: %s", row.provider, ask.out_refund_no, exc)
-        session.rollback()
-        return "pending"
-    status = apply_refund_state(session, row.provider, state).status
-    session.commit()
-    return status
+def refund_question(session: Session, row: ProviderRefund) -> RefundAsk:
+    """What the poller asks the provider about a refund whose confirmation never came (under the same
+    number if it never arrived: it is not refunded twice); `apply_refund_state` records the answer."""
+    intent = session.get_one(PaymentIntent, row.intent_id)
+    return RefundAsk(out_refund_no=row.id, out_trade_no=intent.id, transaction_id=intent.transaction_id or "",
+                     amount_fen=row.amount_fen, total_fen=intent.amount_fen, reason=row.reason)

@@ -130,7 +130,7 @@ def book_spans(since: date, until: date) -> list[tuple]:
     after_full = (until + timedelta(days=1)).replace(day=1)  # the first day after the last whole month
     if first_full >= after_full:
         return [(KpiDay, KpiDayCategory, since, until)]
-    spans = [(KpiMonth, KpiMonthCategory, first_full, after_full - timedelta(days=1))]
+    spans: list[tuple] = [(KpiMonth, KpiMonthCategory, first_full, after_full - timedelta(days=1))]
     if since < first_full:
         spans.append((KpiDay, KpiDayCategory, since, first_full - timedelta(days=1)))
     if after_full <= until:

@@ -3,6 +3,8 @@ stock: levels with their settings, the movement ledger, availability for quoting
 adjustments."""
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
@@ -12,10 +14,10 @@ from services.common.db import unique_or_conflict
 from services.common.errors import Conflict, Invalid, NotFound
 from services.common.schemas import page
 from services.common.search import contains, starts_with
+from services.contracts.rpc.inventory import TAX_RATES
 
 from . import ledger, postings
 from ..models import PART_SEARCH, ZERO, Movement, Part, StockLevel, Supplier
-from ..schemas import TAX_RATES
 
 
 def _keyset(query: Select, model, cursor: str | None, limit: int) -> Select:
@@ -216,7 +218,8 @@ def catalogue_parts(session: Session, skus: list[str]) -> dict:
     checks a package's parts with this when the package is created)."""
     found, unknown = _asked(session, skus)
     return {"items": [{"sku": sku, "catalogue_sku": part.sku, "part_id": part.id, "name": part.name,
-                       "active": part.active} for sku, part in found], "unknown": unknown}
+                       "active": part.active, "tax_code": part.tax_code} for sku, part in found],
+            "unknown": unknown}
 
 
 def quote_parts(session: Session, store_id: str, skus: list[str]) -> dict:
@@ -254,8 +257,9 @@ def adjust_stock(session: Session, data: dict, caller: Caller) -> list[Movement]
     level = ledger.lock_level(session, data["store_id"], part.id)
     qty = data["qty"]
     kind = "return" if data["reason"] == "customer_return" else "adjustment"
-    ref = {"reference_type": "adjustment", "reference_id": ledger.document_number("ADJ"), "user_id": caller.user_id,
-           "note": f"{data['reason']}: {data['note']}" if data.get("note") else data["reason"]}
+    number = ledger.document_number("ADJ")
+    ref: dict[str, Any] = {"reference_type": "adjustment", "reference_id": number, "user_id": caller.user_id,
+                           "note": f"{data['reason']}: {data['note']}" if data.get("note") else data["reason"]}
     if qty > 0:
         if part.batch_tracked and not (data.get("batch_no") and data.get("expiry_date")):
             raise Invalid("Batch-tracked part.", fields={
@@ -275,7 +279,7 @@ def adjust_stock(session: Session, data: dict, caller: Caller) -> list[Movement]
                            params={"sku": part.sku, "name": part.name, "available": str(level.available)})
         movements = ledger.stock_out(session, level, kind, -qty, batch_no=data.get("batch_no"), **ref)
         ledger.check_low(session, level)
-    record_audit(session, caller, "stock_adjusted", "stock_adjustment", ref["reference_id"], store_id=level.store_id,
+    record_audit(session, caller, "stock_adjusted", "stock_adjustment", number, store_id=level.store_id,
                  details={"sku": part.sku, "qty": qty, "reason": data["reason"],
                           "value_fen": sum(m.value_fen for m in movements)})
     postings.announce(session)

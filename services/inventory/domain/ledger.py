@@ -8,10 +8,11 @@ writers) before it changes, and several levels are always locked in part-id orde
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import case, select
+from sqlalchemy import Select, case, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -81,11 +82,15 @@ def line_field(index: int, name: str = "sku", collection: str = "lines") -> tupl
 
 
 # -- levels ---------------------------------------------------------------------------------------------
-def find_level(session: Session, store_id: str, part_id: str, *, lock: bool = False) -> StockLevel | None:
+def _level_query(store_id: str, part_id: str, lock: bool) -> Select[tuple[StockLevel]]:
     query = select(StockLevel).where(StockLevel.store_id == store_id, StockLevel.part_id == part_id)
     if lock:  # populate_existing: a row read earlier in this session is refreshed under the lock
         query = query.with_for_update(of=StockLevel).execution_options(populate_existing=True)
-    return session.scalars(query).first()
+    return query
+
+
+def find_level(session: Session, store_id: str, part_id: str, *, lock: bool = False) -> StockLevel | None:
+    return session.scalars(_level_query(store_id, part_id, lock)).first()
 
 
 def lock_level(session: Session, store_id: str, part_id: str) -> StockLevel:
@@ -100,7 +105,7 @@ def lock_level(session: Session, store_id: str, part_id: str) -> StockLevel:
                                    on_order=ZERO, value_fen=0, low_flag=False))
     except IntegrityError:
         pass
-    return find_level(session, store_id, part_id, lock=True)
+    return session.scalars(_level_query(store_id, part_id, lock=True)).one()  # ours or the concurrent creator's
 
 
 def lock_levels(session: Session, store_id: str, part_ids) -> dict[str, StockLevel]:
@@ -266,7 +271,7 @@ def reserved_line(reservation: Reservation) -> dict:
             "qty_reserved": reservation.qty_reserved, "qty_short": reservation.qty_short}
 
 
-def publish_order_state(session: Session, order_id: str, store_id: str, extra_lines: list[dict] = (),
+def publish_order_state(session: Session, order_id: str, store_id: str, extra_lines: Sequence[dict] = (),
                         *, only_if_complete: bool = False) -> str | None:
     """`stock_reserved` when every part line of the order is reserved, else `stock_shortage`."""
     reservations = order_lines(session, order_id)

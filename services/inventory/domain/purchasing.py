@@ -114,7 +114,7 @@ def receive(session: Session, po_id: str, data: dict, caller: Caller) -> Receipt
                        code="purchase_order_state", params={"number": po.number, "status": po.status})
     by_sku = {line.sku: line for line in po.lines}
     errors: dict = {}
-    totals: OrderedDict[str, object] = OrderedDict()
+    totals: OrderedDict[str, Decimal] = OrderedDict()
     for index, line in enumerate(data["lines"]):
         sku = ledger.norm_sku(line["sku"])
         po_line = by_sku.get(sku)
@@ -185,7 +185,7 @@ def return_to_supplier(session: Session, po_id: str, data: dict, caller: Caller)
     refused return changes nothing."""
     po = _lock_po(session, po_id)
     by_sku = {line.sku: line for line in po.lines}
-    wanted: OrderedDict[str, object] = OrderedDict()
+    wanted: OrderedDict[str, Decimal] = OrderedDict()
     errors: dict = {}
     for index, line in enumerate(data["lines"]):
         sku = ledger.norm_sku(line["sku"])

@@ -61,7 +61,8 @@ def reorder_suggestions(session: Session, store_id: str, limit: int) -> dict:
         .order_by(Part.sku).limit(limit)).all()
     items = []
     for level in levels:
-        gap = level.reorder_point - level.available - level.on_order
+        point = level.reorder_point or ZERO  # never None: the query asks for a reorder point
+        gap = point - level.available - level.on_order
         last = session.execute(
             select(PurchaseOrder.supplier_id, PurchaseOrderLine.unit_cost_fen)
             .join(PurchaseOrderLine, PurchaseOrderLine.purchase_order_id == PurchaseOrder.id)
@@ -109,7 +110,7 @@ def expiring(session: Session, store_id: str, days: int, limit: int, cursor: str
     more = len(rows) > limit
     rows = rows[:limit]
     return {"items": rows,
-            "next_cursor": encode_cursor(f"{rows[-1].expiry_date.isoformat()}|{rows[-1].id}") if more else None}
+            "next_cursor": encode_cursor(f"{rows[-1].expiry_date}|{rows[-1].id}") if more else None}
 
 
 def check_ledger(session: Session, store_id: str | None = None) -> dict:

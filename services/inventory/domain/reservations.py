@@ -144,9 +144,8 @@ def issue_for_work_order(session: Session, payload: dict) -> dict | None:
     for sku in used:
         if sku not in parts:
             log.warning("work order used a SKU not in the catalogue", extra={"sku": sku, "order_id": order_id})
-    reservations = [r for r in ledger.order_lines(session, order_id) if r.store_id == store_id]
-    levels = ledger.lock_levels(session, store_id,
-                                [p.id for p in parts.values()] + [r.part_id for r in reservations])
+    reserved_parts = [r.part_id for r in ledger.order_lines(session, order_id) if r.store_id == store_id]
+    levels = ledger.lock_levels(session, store_id, [p.id for p in parts.values()] + reserved_parts)
     reservations = {r.part_id: r for r in ledger.order_lines(session, order_id) if r.store_id == store_id}
     now = utcnow()
     lines, total = [], 0

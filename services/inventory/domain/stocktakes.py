@@ -7,6 +7,8 @@ quantity when it was last counted), and it is applied on top of today's on-hand,
 between the count and the posting are neither lost nor counted twice."""
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
@@ -94,8 +96,8 @@ def post_stocktake(session: Session, stocktake_id: str, data: dict, caller: Call
                        code="stocktake_state", params={"number": stocktake.number, "status": stocktake.status})
     zero_uncounted = data.get("uncounted", "keep") == "zero"
     levels = ledger.lock_levels(session, stocktake.store_id, [line.part_id for line in stocktake.lines])
-    ref = {"reference_type": "stocktake", "reference_id": stocktake.id, "user_id": caller.user_id,
-           "note": stocktake.number}
+    ref: dict[str, Any] = {"reference_type": "stocktake", "reference_id": stocktake.id, "user_id": caller.user_id,
+                           "note": stocktake.number}
     shorted_orders: set[str] = set()
     for line in stocktake.lines:
         level = levels[line.part_id]
@@ -103,7 +105,7 @@ def post_stocktake(session: Session, stocktake_id: str, data: dict, caller: Call
             if not zero_uncounted:
                 continue
             line.qty_counted, line.qty_book_at_count = ZERO, level.on_hand
-        variance = line.qty_counted - line.qty_book_at_count
+        variance = line.qty_counted - (line.qty_book_at_count or ZERO)  # the book is kept with every count
         variance = max(variance, -level.on_hand)  # stock sold since the count cannot be lost twice
         line.variance_qty = variance
         line.variance_value_fen = 0

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -18,7 +19,7 @@ from services.common.errors import Conflict, Invalid, NotFound
 from services.common.schemas import page
 
 from . import ledger, postings
-from ..models import Batch, Transfer, TransferLine
+from ..models import ZERO, Batch, Movement, Transfer, TransferLine
 
 
 def get_transfer(session: Session, transfer_id: str, *, lock: bool = False) -> Transfer:
@@ -112,10 +113,15 @@ def ship(session: Session, transfer_id: str, data: dict, caller: Caller) -> Tran
     return transfer
 
 
-def _batch_record(session: Session, movement) -> dict:
-    batch = session.get(Batch, movement.batch_id)
+def _batch_record(session: Session, movement: Movement) -> dict:
+    batch = session.get_one(Batch, movement.batch_id)
     return {"batch_no": batch.batch_no, "expiry_date": batch.expiry_date.isoformat() if batch.expiry_date else None,
             "qty": str(-movement.qty), "value_fen": -movement.value_fen}
+
+
+def _shipped(line: TransferLine) -> tuple[Decimal, int]:
+    """The quantity and value a line of a shipped transfer left with (`ship` sets both on every line)."""
+    return line.qty_shipped or ZERO, line.shipped_value_fen or 0
 
 
 def receive(session: Session, transfer_id: str, data: dict, caller: Caller) -> Transfer:
@@ -124,16 +130,17 @@ def receive(session: Session, transfer_id: str, data: dict, caller: Caller) -> T
         raise Conflict(f"Transfer {transfer.number} is {transfer.status}; only a shipped transfer is received.",
                        code="transfer_state", params={"number": transfer.number, "status": transfer.status})
     quantities = _quantities(transfer, data.get("lines"), lambda line: line.qty_shipped, "receiving")
-    too_many = {line.sku for line in transfer.lines if quantities[line.sku] > line.qty_shipped}
+    too_many = {line.sku for line in transfer.lines if quantities[line.sku] > _shipped(line)[0]}
     if too_many:
         raise Invalid("Cannot receive more than was shipped.",
                       fields={"lines": {sku: ["More than shipped."] for sku in too_many}},
                       code="more_than_shipped", params={"skus": sorted(too_many)})
     levels = ledger.lock_levels(session, transfer.to_store_id, [line.part_id for line in transfer.lines])
-    ref = {"reference_type": "transfer", "reference_id": transfer.id, "user_id": caller.user_id,
-           "note": f"{transfer.number} ← {transfer.from_store_id}"}
+    ref: dict[str, Any] = {"reference_type": "transfer", "reference_id": transfer.id, "user_id": caller.user_id,
+                           "note": f"{transfer.number} ← {transfer.from_store_id}"}
     for line in transfer.lines:
         qty, level = quantities[line.sku], levels[line.part_id]
+        shipped_qty, shipped_value = _shipped(line)
         received_value = 0
         if qty > 0 and line.shipped_batches:
             remaining = qty
@@ -149,12 +156,12 @@ def receive(session: Session, transfer_id: str, data: dict, caller: Caller) -> T
                 received_value += value
                 remaining -= take
         elif qty > 0:
-            received_value = line.shipped_value_fen if qty == line.qty_shipped else ledger.fen(
-                Decimal(line.shipped_value_fen) * qty / line.qty_shipped)
+            received_value = shipped_value if qty == shipped_qty else ledger.fen(
+                Decimal(shipped_value) * qty / shipped_qty)
             ledger.stock_in(session, level, "transfer_in", qty, received_value, **ref)
         line.qty_received = qty
-        line.discrepancy_qty = line.qty_shipped - qty
-        line.discrepancy_value_fen = line.shipped_value_fen - received_value
+        line.discrepancy_qty = shipped_qty - qty
+        line.discrepancy_value_fen = shipped_value - received_value
     _announce_received(session, transfer)
     complete = all(line.discrepancy_qty == 0 for line in transfer.lines)
     transfer.status = "received" if complete else "partially_received"
@@ -174,7 +181,7 @@ def _announce_received(session: Session, transfer: Transfer) -> None:
     """What arrived enters the receiving store's stock and the whole shipment leaves transit (a
     shortfall is the receiving store's loss), even when nothing at all arrived."""
     movements = postings.take(session)
-    shipped = sum(line.shipped_value_fen for line in transfer.lines)
+    shipped = sum(_shipped(line)[1] for line in transfer.lines)
     received = sum(m.value_fen for m in movements)
     if shipped or received:
         postings.record_valued(session, transfer.to_store_id, "transfer_in", "transfer", transfer.id, received,

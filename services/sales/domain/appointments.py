@@ -4,6 +4,7 @@ A car takes one bay: it holds at most one active appointment at a time (a custom
 named car likewise)."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -25,6 +26,32 @@ from .settings import lock_settings, settings_of
 
 def book(session: Session, caller: Caller, data: dict) -> Appointment:
     settings = lock_settings(session, data["store_id"])  # one booking of a store at a time
+    overbooked = _admit(session, caller, settings, data, data.pop("override_capacity", False))
+    appointment = Appointment(slot_minutes=settings.slot_minutes, created_by=caller.user_id, overbooked=overbooked,
+                              **data)
+    _flush_taken(session, data, settings, lambda: session.add(appointment))
+    return appointment
+
+
+def move(session: Session, caller: Caller, appointment: Appointment, slot_start: datetime) -> Appointment:
+    """The same booking (its id, services and notes) moved to another slot of its store under the rules a
+    new booking meets, never overbooking; a refused move changes nothing."""
+    settings = lock_settings(session, appointment.store_id)
+    data = {"store_id": appointment.store_id, "customer_id": appointment.customer_id,
+            "vehicle_id": appointment.vehicle_id, "slot_start": slot_start}
+    overbooked = _admit(session, caller, settings, data, False, moving=appointment.id)
+
+    def moved() -> None:
+        appointment.slot_start, appointment.slot_minutes = slot_start, settings.slot_minutes
+        appointment.overbooked = overbooked
+    _flush_taken(session, data, settings, moved, appointment.id)
+    return appointment
+
+
+def _admit(session: Session, caller: Caller, settings: StoreSettings, data: dict, overbook: bool,
+           moving: str | None = None) -> bool:
+    """The slot rules a booking meets (a slot's start, not past, opening hours, the car free, a bay free
+    unless a manager overbooks): whether it overbooks. `moving`: the booking being moved, not counted."""
     zone = ZoneInfo(settings.timezone)
     start = data["slot_start"].astimezone(zone)
     minutes = start.hour * 60 + start.minute
@@ -35,11 +62,10 @@ def book(session: Session, caller: Caller, data: dict) -> Appointment:
     if data["slot_start"] < utcnow() - timedelta(minutes=settings.slot_minutes):
         raise Invalid("This slot is in the past.", fields={"slot_start": ["In the past."]}, code="slot_in_past")
     require_opening_hours(settings, start)
-    _require_free(session, data, settings.slot_minutes)
+    _require_free(session, data, settings.slot_minutes, moving)
     taken = session.scalar(select(func.count()).select_from(Appointment).where(
         Appointment.store_id == data["store_id"], Appointment.slot_start == data["slot_start"],
-        Appointment.state.in_(ACTIVE)))
-    overbook = data.pop("override_capacity", False)
+        Appointment.state.in_(ACTIVE), Appointment.id != (moving or ""))) or 0
     if taken >= settings.slot_capacity:
         if not overbook:
             raise Conflict(f"This slot is full ({taken} of {settings.slot_capacity} bays booked); "
@@ -47,17 +73,20 @@ def book(session: Session, caller: Caller, data: dict) -> Appointment:
                            code="slot_full", params={"taken": str(taken), "capacity": str(settings.slot_capacity)})
         if caller.role not in MANAGERS:
             raise Forbidden("Only a store manager may overbook a slot.", code="needs_manager")
-    appointment = Appointment(slot_minutes=settings.slot_minutes, created_by=caller.user_id,
-                              overbooked=taken >= settings.slot_capacity, **data)
+    return taken >= settings.slot_capacity
+
+
+def _flush_taken(session: Session, data: dict, settings: StoreSettings, change: Callable[[], None],
+                 moving: str | None = None) -> None:
+    """Apply and flush a booking's change; the same car booked into the slot at the same moment is a 409."""
     try:
         with session.begin_nested():
-            session.add(appointment)
+            change()
             session.flush()
-    except IntegrityError as exc:  # the same car booked into this slot at the same moment
-        _require_free(session, data, settings.slot_minutes)
+    except IntegrityError as exc:
+        _require_free(session, data, settings.slot_minutes, moving)
         raise Conflict("This car was just booked into this slot; look at its appointments.",
                        code="already_booked") from exc
-    return appointment
 
 
 def require_opening_hours(settings: StoreSettings, start: datetime) -> None:
@@ -72,8 +101,8 @@ def require_opening_hours(settings: StoreSettings, start: datetime) -> None:
                       code="slot_outside_opening_hours", params=hours)
 
 
-def _require_free(session: Session, data: dict, slot_minutes: int) -> None:
-    """The car (or, without one, the customer) has no active appointment overlapping this slot."""
+def _require_free(session: Session, data: dict, slot_minutes: int, moving: str | None = None) -> None:
+    """The car (or, without one, the customer) has no other active appointment overlapping this slot."""
     start = data["slot_start"]
     end = start + timedelta(minutes=slot_minutes)
     query = select(Appointment).where(Appointment.state.in_(ACTIVE), Appointment.slot_start < end,
@@ -83,7 +112,7 @@ def _require_free(session: Session, data: dict, slot_minutes: int) -> None:
     else:
         query = query.where(Appointment.customer_id == data["customer_id"], Appointment.vehicle_id.is_(None))
     for held in session.scalars(query.execution_options(populate_existing=True)):
-        if held.slot_start + timedelta(minutes=held.slot_minutes) > start:
+        if held.id != moving and held.slot_start + timedelta(minutes=held.slot_minutes) > start:
             raise Conflict("This car already has an appointment at this time (one car takes one bay).",
                            fields={"vehicle_id" if data.get("vehicle_id") else "customer_id": ["Already booked."]},
                            code="already_booked", params={"appointment_id": held.id, "store_id": held.store_id,

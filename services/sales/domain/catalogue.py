@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -15,8 +16,7 @@ from services.common.errors import Conflict, Forbidden, Invalid, NotFound
 from services.common.policy import sees_every_store
 from services.common.schemas import page
 
-from ..schemas import json_numbers
-from ..models import LabourOperation, Package, PackageItem, PriceEntry, VehicleClassRule
+from ..models import LabourOperation, Package, PackageItem, PriceEntry, VehicleClassRule, json_numbers
 
 DEFAULT_VEHICLE_CLASS = "sedan"
 PRICE_KINDS = ("labour_rate", "part", "package", "fee")
@@ -66,12 +66,12 @@ def categories_of(session: Session, codes: list[str]) -> dict[str, str]:
     if not codes:
         return {}
     return dict(session.execute(select(LabourOperation.code, LabourOperation.category)
-                                .where(LabourOperation.code.in_(sorted(set(codes))))).all())
+                                .where(LabourOperation.code.in_(sorted(set(codes))))).tuples().all())
 
 
 def at(path: tuple[str, ...], message: str) -> dict:
     """Field errors at a nested path, shaped like marshmallow's: ("items", "0", "sku") -> {"items": {"0": …}}."""
-    errors: dict | list = [message]
+    errors: Any = [message]
     for key in reversed(path):
         errors = {key: errors}
     return errors

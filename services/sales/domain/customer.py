@@ -5,6 +5,7 @@ with the caller scoped to the document's store."""
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from typing import cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -49,6 +50,19 @@ def decide(session: Session, caller: Caller, quote_id: str, data: dict) -> Quote
     return decided
 
 
+def own_visit(session: Session, caller: Caller, visit_id: str) -> Visit:
+    visit = session.get(Visit, visit_id)
+    if visit is None or visit.customer_id != caller.require_customer():
+        raise NotFound(f"No visit {visit_id}.")
+    return visit
+
+
+def visit_orders(session: Session, visit: Visit) -> list[Order]:
+    """The contracts (orders) of one of the customer's visits, oldest first."""
+    return list(session.scalars(select(Order).where(Order.visit_id == visit.id, Order.customer_id == visit.customer_id)
+                                .order_by(Order.confirmed_at, Order.id)))
+
+
 def own_attachment(session: Session, caller: Caller, attachment_id: str, quote_id: str | None = None) -> dict:
     """A walk-around photo of the customer's own visit, or their own signature (with `quote_id`: only that
     quote's decision signature); anyone else's is unknown."""
@@ -56,7 +70,7 @@ def own_attachment(session: Session, caller: Caller, attachment_id: str, quote_i
     if quote_id is not None and (row["owner_type"], row["owner_id"]) != (signing.DECISION, quote_id):
         raise NotFound(f"No attachment {attachment_id}.")
     model = {"visit": Visit, signing.DECISION: Quote, signing.CONTRACT: Order}.get(row["owner_type"])
-    document = session.get(model, row["owner_id"]) if model is not None else None
+    document = cast(Visit | Quote | Order | None, session.get(model, row["owner_id"]) if model is not None else None)
     if document is None or document.customer_id != caller.require_customer():
         raise NotFound(f"No attachment {attachment_id}.")
     return row
@@ -86,21 +100,18 @@ def cancel(session: Session, caller: Caller, appointment_id: str) -> Appointment
 
 
 def reschedule(session: Session, caller: Caller, appointment_id: str, slot_start: datetime) -> Appointment:
-    """The customer moves their own booking to another slot of the same store: the old one is cancelled
-    and the new one booked under the staff's slot rules in one transaction (a full slot changes
-    nothing)."""
+    """The customer moves their own booking to another slot of the same store: the same booking (its id,
+    so the store's list and any link to it stay right) under the staff's slot rules; a full slot changes
+    nothing."""
     appointment = session.get(Appointment, appointment_id, with_for_update=True, populate_existing=True)
     if appointment is None or appointment.customer_id != caller.require_customer():
         raise NotFound(f"No appointment {appointment_id}.")
     if appointment.slot_start <= utcnow():
         raise Conflict("The slot has started; call the store.", code="appointment_started")
-    scoped, notes = caller.at_store(appointment.store_id), appointment.notes
-    appointments.cancel(session, scoped, appointment_id, "车主改约")
-    session.flush()  # the car's old slot no longer holds its bay
-    return appointments.book(session, scoped, {
-        "store_id": appointment.store_id, "customer_id": appointment.customer_id,
-        "vehicle_id": appointment.vehicle_id, "slot_start": slot_start, "services": appointment.services,
-        "notes": notes, "override_capacity": False})
+    if appointment.state != "booked":
+        raise Conflict(f"The appointment is {appointment.state}; only a booked one can be moved.",
+                       code="appointment_state", params={"status": appointment.state})
+    return appointments.move(session, caller.at_store(appointment.store_id), appointment, slot_start)
 
 
 def free_slots(session: Session, store_id: str, day: date) -> list[dict]:

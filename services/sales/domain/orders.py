@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from typing import cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from services.common.audit import record_audit
@@ -36,8 +37,8 @@ def _order_of_quote(session: Session, quote_id: str) -> Order | None:
 def contract(session: Session, caller: Caller, quote_id: str, data: dict) -> Order:
     """Sign the approved quote: one order per quote, however often this is called."""
     quote = get_quote(session, caller, quote_id)
-    if quote.state == "contracted":
-        return _order_of_quote(session, quote.id)  # a retry or double click: the same order
+    if quote.state == "contracted" and (signed := _order_of_quote(session, quote.id)) is not None:
+        return signed  # a retry or double click: the same order
     require_state(quote, CONTRACTABLE, "contracting")
     settings = settings_of(session, quote.store_id)
     now = utcnow()
@@ -54,8 +55,9 @@ def contract(session: Session, caller: Caller, quote_id: str, data: dict) -> Ord
         if data.get("deposit_fen", 0) > quote.total_fen:
             raise Invalid("The deposit is more than the order's total.", fields={"deposit_fen": ["Above the total."]},
                           code="deposit_above_total")
-        won = session.execute(update(Quote).where(Quote.id == quote.id, Quote.state.in_(CONTRACTABLE))
-                              .values(state="contracted", contracted_at=now)).rowcount
+        won = cast(CursorResult, session.execute(update(Quote).where(Quote.id == quote.id,
+                                                                     Quote.state.in_(CONTRACTABLE))
+                                                 .values(state="contracted", contracted_at=now))).rowcount
         if not won:
             attempt.rollback()
     if not won:
@@ -98,7 +100,7 @@ def order_ids_of(session: Session, quote_ids: list[str]) -> dict[str, str]:
     """quote id -> order id, for the quotes that were contracted (one query)."""
     if not quote_ids:
         return {}
-    return dict(session.execute(select(Order.quote_id, Order.id).where(Order.quote_id.in_(quote_ids))).all())
+    return dict(session.execute(select(Order.quote_id, Order.id).where(Order.quote_id.in_(quote_ids))).tuples().all())
 
 
 def confirmed_payload(order: Order, quote: Quote, categories: dict[str, str]) -> dict:

@@ -134,6 +134,18 @@ def visit_owner(session: Session, caller: Caller, visit_id: str) -> dict:
     return {"store_id": visit.store_id, "owner_type": "visit", "owner_id": visit.id, "parent_id": None}
 
 
+def require_stage_open(session: Session, visit_id: str, stage: str | None) -> None:
+    """Delivery photos are of the car as it is handed back: refused (409 visit_not_completed) until the
+    visit's work is completed (sales heard `work_order_completed` for one of its orders)."""
+    if stage != "delivery":
+        return
+    completed = session.scalar(select(Order.id).where(Order.visit_id == visit_id, Order.completed_at.is_not(None))
+                               .limit(1))
+    if completed is None:
+        raise Conflict("The car's work is not completed yet; delivery photos are taken when it is handed back.",
+                       code="visit_not_completed")
+
+
 def list_visits(session: Session, caller: Caller, filters: dict) -> dict:
     query = scoped(select(Visit), Visit, caller, filters)
     for column in ("customer_id", "vehicle_id"):
@@ -205,7 +217,7 @@ def return_test_drive(session: Session, caller: Caller, drive_id: str, data: dic
         raise Conflict(f"The test drive is {drive.state}; only one that is out can come back.",
                        code="test_drive_state", params={"status": drive.state})
     time_in = data.get("time_in") or utcnow()
-    if time_in < drive.time_out:
+    if drive.time_out is not None and time_in < drive.time_out:  # a drive that is out has left
         raise Invalid("The car came back before it left.", fields={"time_in": ["Before time_out."]},
                       code="returned_before_out")
     mileage_in = data.get("mileage_in_km")

@@ -12,8 +12,7 @@ from sqlalchemy.orm import Session
 from services.common.context import Caller
 from services.common.errors import Forbidden, Invalid
 
-from ..models import Counter, StoreSettings
-from ..schemas import json_numbers
+from ..models import Counter, StoreSettings, json_numbers
 
 DEFAULTS = {
     "labour_rate_fen": 12000,

@@ -2,6 +2,7 @@
 out, the customer's acceptance) a work order, each announced with its event."""
 from __future__ import annotations
 
+from collections.abc import Collection
 from decimal import Decimal
 
 from sqlalchemy.orm import Session
@@ -19,7 +20,7 @@ from .clock import clocked_hours, entries_of
 from .work_orders import COMPLETED, DELIVERED, QC, check_transition, get_work_order, transition
 
 
-def actual_hours(assignments: dict[tuple[str, str], Decimal], clocked: dict[tuple[str, str], Decimal],
+def actual_hours(assignments: Collection[tuple[str, str]], clocked: dict[tuple[str, str], Decimal],
                  corrections: list[dict]) -> dict[tuple[str, str], Decimal]:
     """(job, technician) → hours: what was clocked, unless the foreman corrected it (a forgotten
     clock-out); a correction must name someone dispatched to that job."""

@@ -8,15 +8,13 @@ from sqlalchemy.orm import Session
 
 from services.common.context import CUSTOMER_ROLE, Caller
 from services.common.errors import Conflict, Invalid, NotFound
+from services.contracts.rpc.workshop.inspections import CONDITIONS
 
 from ..models import Finding, Inspection, WorkOrder
 from .technicians import technician_of_user
 from .work_orders import ACTIVE, COMPLETED, get_work_order, require_state
 
 INSPECTABLE = (*ACTIVE, COMPLETED)
-CONDITIONS = ("green", "yellow", "red")
-AREAS = ("exterior", "interior", "lights", "glass", "tyres", "brakes", "suspension", "steering", "engine",
-         "fluids", "battery", "electrical", "exhaust", "underbody", "air_conditioning", "transmission", "other")
 
 
 def summary(findings) -> dict[str, int]:

@@ -4,6 +4,7 @@ labour cost (clocked hours × hourly cost) and productivity (clocked ÷ availabl
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
@@ -60,8 +61,8 @@ def workshop_stats_by_period(session: Session, store_id: str, first: date, last:
         select(Assignment, Job.billed_hours, Job.work_order_id, Technician.name)
         .join(Job, Job.id == Assignment.job_id).join(Technician, Technician.id == Assignment.technician_id)
         .where(Job.work_order_id.in_([w.id for w in orders]))).all() if orders else []
-    costs = dict(session.execute(select(Technician.id, Technician.hourly_cost_fen)
-                                 .where(Technician.store_id == store_id)).all())
+    costs: dict[str, int | None] = dict(session.execute(
+        select(Technician.id, Technician.hourly_cost_fen).where(Technician.store_id == store_id)).tuples().all())
     crew = list(session.scalars(select(Technician).where(Technician.store_id == store_id,
                                                          Technician.active.is_(True))))
     zone = ZoneInfo(time_zone)
@@ -73,7 +74,7 @@ def workshop_stats_by_period(session: Session, store_id: str, first: date, last:
             for period, since, until in periods(first, last, group)]
 
 
-def _figures(orders: list, rows: list, costs: dict[str, int | None], crew: list[Technician], first: date,
+def _figures(orders: list, rows: Sequence, costs: dict[str, int | None], crew: list[Technician], first: date,
              last: date) -> dict:
     count = len(orders)
     cycle = [Decimal(str((w.completed_at - w.opened_at).total_seconds())) / 3600 for w in orders]

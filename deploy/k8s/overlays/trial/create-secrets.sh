@@ -28,17 +28,20 @@ if ! $PRINT && kubectl get secret autoservice-postgres --namespace "$NAMESPACE" 
 fi
 
 PG_PASSWORD="$(password 32)"
+declare -A DB_PASSWORD
+for owner in "${OWNERS[@]}"; do DB_PASSWORD[$owner]="$(password 32)"; done
 MQ_PASSWORD="$(password 32)"
 S3_PASSWORD="$(password 32)"
 
 manifests="$(
-  secret autoservice-postgres --from-literal=POSTGRES_PASSWORD="$PG_PASSWORD"
+  secret autoservice-postgres --from-literal=POSTGRES_PASSWORD="$PG_PASSWORD" \
+    $(for owner in "${OWNERS[@]}"; do echo "--from-literal=${owner^^}_DB_PASSWORD=${DB_PASSWORD[$owner]}"; done)
   secret autoservice-rabbitmq-server --from-literal=RABBITMQ_DEFAULT_PASS="$MQ_PASSWORD"
   secret autoservice-rabbitmq --from-literal=AMQP_URI="amqp://autoservice:${MQ_PASSWORD}@rabbitmq:5672/"
   secret autoservice-keda-rabbitmq --from-literal=host="http://autoservice:${MQ_PASSWORD}@rabbitmq.${NAMESPACE}.svc:15672/"
   for owner in "${OWNERS[@]}"; do
     secret "autoservice-db-${owner}" \
-      --from-literal=url="postgresql+psycopg2://autoservice:${PG_PASSWORD}@postgres:5432/${owner}"
+      --from-literal=url="postgresql+psycopg2://${owner}:${DB_PASSWORD[$owner]}@postgres:5432/${owner}"
   done
   secret autoservice-minio-server --from-literal=MINIO_ROOT_PASSWORD="$S3_PASSWORD"
   secret autoservice-s3 --from-literal=endpoint="http://minio:9000" --from-literal=access-key-id=autoservice \
@@ -46,6 +49,9 @@ manifests="$(
     --from-literal=public-endpoint="http://localhost:9000"   # browsers: kubectl port-forward svc/minio 9000
   secret autoservice-gateway --from-literal=JWT_SECRET="$(password 64)" \
     --from-literal=ADMIN_PASSWORD="$(password 16)"
+  # a Fernet key: 32 random bytes, URL-safe base64
+  secret autoservice-webhooks \
+    --from-literal=WEBHOOK_SECRET_KEYS="$(head -c 32 /dev/urandom | base64 | tr '+/' '-_')"
 )"
 
 if $PRINT; then

@@ -1,10 +1,12 @@
 // The store manager's approval queue: every quote whose discount (or a price below cost) waits for
 // a manager, with the customer and car, the amounts, the advisor's reason and why it waits; approve
-// (with a note) or reject (with a reason). The nav badge counts what waits (`pendingCount`).
+// (with a note) or reject (with a reason). The nav badge counts what waits (`pendingCount`). Live: a quote
+// appears or goes when its wait begins or ends (live.js; polled while the stream is down).
 import { api } from "../api.js";
 import { dateTime, yuan } from "../format.js";
 import { phrase, t } from "../i18n.js";
-import { badge, busy, field, fill, flash, form, h, input } from "../ui.js";
+import { badge, busy, field, fill, flash, form, h, input, newest } from "../ui.js";
+import { watch } from "../live.js";
 
 /** Fired after an approval or a rejection, so the nav badge counts again. */
 export const CHANGED = "approvals-changed";
@@ -23,6 +25,7 @@ export function render(root, ctx) {
   root.append(h("div", { class: "row" }, h("h1", { text: t("approvals_waiting") }), h("span", { class: "spacer" }),
     h("button", { type: "button", class: "secondary", text: t("refresh"), onclick: reload })), list);
   reload();
+  watch(list, ["sales.quote_approval_changed"], reload);
 }
 
 /** Names for the ids a quote carries: its customer, car and advisor (what cannot be read stays out). */
@@ -38,13 +41,31 @@ async function parties(quotes, ctx) {
 }
 
 async function load(list, ctx, reload) {
+  const current = newest(list);
   try {
     const items = await parties(await waiting(ctx.store.id), ctx);
+    if (!current()) return;
     window.dispatchEvent(new CustomEvent(CHANGED, { detail: items.length }));
+    const typed = typedIn(list);
     fill(list, items.length ? items.map((item) => approvalCard(item, ctx, reload))
       : h("p", { class: "hint", id: "approvals-empty", text: t("approvals_none") }));
+    restore(list, typed);
   } catch (error) {
-    fill(list, h("p", { class: "form-error", text: `${t("error")}: ${error.message}` }));
+    if (current()) fill(list, h("p", { class: "form-error", text: `${t("error")}: ${error.message}` }));
+  }
+}
+
+/** What the manager has typed into the cards (a note, a reason): a live refresh redraws them with it kept. */
+function typedIn(list) {
+  return [...list.querySelectorAll("[data-quote] form input[name], [data-quote] form textarea[name]")]
+    .filter((el) => el.value)
+    .map((el) => [el.closest("[data-quote]").dataset.quote, el.closest("form").className, el.name, el.value]);
+}
+
+function restore(list, typed) {
+  for (const [quote, formClass, name, value] of typed) {
+    const el = list.querySelector(`[data-quote="${quote}"] form.${formClass} [name="${name}"]`);
+    if (el && !el.value) el.value = value;
   }
 }
 

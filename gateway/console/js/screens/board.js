@@ -1,12 +1,14 @@
-// Workshop board: work orders as columns by status (waiting-for-parts and comebacks flagged);
+// Workshop board: work orders as columns by status (waiting-for-parts and comebacks flagged), live: a
+// card moves when the work order does, whoever moved it (live.js; polled while the stream is down);
 // a card opens the step its status calls for: dispatch with split (suggested technicians
 // first), QC, complete, deliver. Technicians clock in on their phone (#/tech).
 import { api } from "../api.js";
 import { dateTime, hours, qty } from "../format.js";
 import { filesCard } from "../files.js";
 import { t, worded } from "../i18n.js";
-import { badge, busy, field, fill, form, h, input, printButton, showError, table, values } from "../ui.js";
+import { badge, busy, field, fill, form, h, input, newest, printButton, showError, table, values } from "../ui.js";
 import { thumbnails, walkAround } from "../photos.js";
+import { watch } from "../live.js";
 
 const COLUMNS = ["open", "dispatched", "in_progress", "qc", "completed"];
 const QC_CHECKS = ["qc_work_done", "qc_no_leaks", "qc_road_test", "qc_clean"];
@@ -18,6 +20,7 @@ export async function render(root, ctx) {
   root.append(h("div", { class: "row" }, h("h1", { text: t("nav_board") }), h("span", { class: "spacer" }),
     h("button", { class: "secondary", type: "button", text: t("refresh"), onclick: reload })), detail, boardEl);
   reload();
+  watch(boardEl, ["workshop.", "sales.order_"], () => loadBoard(boardEl, detail, ctx, reload));
 }
 
 const plates = new Map(); // vehicle id → plate, for the cards
@@ -27,14 +30,17 @@ async function plateOf(vehicleId) {
 }
 
 async function loadBoard(boardEl, detail, ctx, reload) {
+  const current = newest(boardEl);
   let lists;
   try {
     lists = await Promise.all(COLUMNS.map((status) => api.get("/v1/work-orders", { store_id: ctx.store.id, status, limit: 50 })));
   } catch (error) {
+    if (!current()) return;
     fill(boardEl, h("div", { class: "form-error" }));
     showError(boardEl, error);
     return;
   }
+  if (!current()) return;
   fill(boardEl, ...COLUMNS.map((status, i) => h("div", { class: "column", "data-status": status },
     h("h2", { text: `${t(`wo_${status}`)} (${lists[i].items.length})` }),
     lists[i].items.map((wo) => card(wo, ctx, () => openDetail(detail, wo.id, ctx, reload))))));
@@ -197,7 +203,7 @@ function deliveryWalkAround(wo) {
  * manager or HQ may release it anyway with a reason, which is audited. */
 function deliverForm(wo, ctx, done) {
   const submit = h("button", { class: "primary", type: "submit", text: t("deliver") });
-  const mayOverride = ["store_manager", "hq_admin"].includes(ctx.user.role);
+  const mayOverride = ctx.user.manages;
   const override = field("override_reason", input("override_reason", { placeholder: t("override_reason_hint") }));
   override.hidden = true;
   const deliver = form({ id: "deliver-form", onsubmit: async (event) => {

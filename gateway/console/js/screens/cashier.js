@@ -2,32 +2,63 @@
 // across methods (each part posted once, a retry continues with the parts not yet taken);
 // a QR code the customer scans with WeChat Pay (微信扫码) or Alipay (支付宝扫码); refunds (through the
 // provider for money it took); money paid by scan that nothing was owed for; member cards; the day's close.
+// Live: the open invoices follow finance's invoices and payments (live.js; polled while the stream is down).
 import { api } from "../api.js";
 import { dateTime, fenToInput, hours, localDay, qty, toFen, yuan } from "../format.js";
 import { phrase, t } from "../i18n.js";
-import { badge, busy, field, fill, form, h, input, printButton, select, showError, table, values } from "../ui.js";
+import { badge, busy, exportButtons, field, fill, flash, form, h, input, loading, newest, printButton, select, showError, table, values } from "../ui.js";
+import { watch } from "../live.js";
+import { fapiaoCard } from "./fapiao.js";
 
 const METHODS = ["wechat", "alipay", "cash", "card", "stored_value", "package"];
 
 export function render(root, ctx) {
   const detail = h("div", { id: "invoice" });
   const list = h("div", { class: "card", id: "invoices" });
+  const paid = h("div", { class: "card", id: "paid-invoices" });
   root.append(h("h1", { text: t("nav_cashier") }),
-    h("div", { class: "grid" }, h("div", {}, list, unapplied(ctx), dailyClose(ctx)), detail));
+    h("div", { class: "grid" }, h("div", {}, list, paid, unapplied(ctx), dailyClose(ctx)), detail));
   loadInvoices(list, detail, ctx);
+  loadPaid(paid, detail, ctx);
+  watch(list, ["finance.invoice_", "finance.payment_", "finance.refund_"], () => {
+    loadInvoices(list, detail, ctx);
+    loadPaid(paid, detail, ctx);
+  });
+}
+
+// Paid invoices, newest first: where the cashier opens one again to ask for its fapiao.
+async function loadPaid(box, detail, ctx) {
+  const current = newest(box);
+  const heading = h("h2", { text: t("paid_invoices") });
+  try {
+    const page = await api.get("/v1/invoices", { store_id: ctx.store.id, status: "paid", limit: 20 });
+    if (!current()) return;
+    fill(box, heading, page.items.length ? h("ul", { class: "list" }, page.items.map((inv) => h("li", { "data-invoice": inv.id,
+      onclick: () => showInvoice(detail, inv.id, ctx, () => loadPaid(box, detail, ctx)) },
+      h("b", { text: inv.number }), ` · ${inv.order_number ?? ""} · ${yuan(inv.total_fen)}`)))
+      : h("p", { class: "hint", text: t("none") }));
+  } catch (error) {
+    if (!current()) return;
+    fill(box, heading, h("div", { class: "form-error" }));
+    showError(box, error);
+  }
 }
 
 async function loadInvoices(list, detail, ctx) {
-  fill(list, h("h2", { text: t("open_invoices") }));
+  const current = newest(list);
+  const heading = [h("h2", { text: t("open_invoices") }),
+    exportButtons(api, "/v1/invoices", () => ({ store_id: ctx.store.id }), t("export_name_invoices"))];
   try {
     const pages = await Promise.all(["issued", "partially_paid"].map((status) => api.get("/v1/invoices", { store_id: ctx.store.id, status, limit: 100 })));
+    if (!current()) return;
     const invoices = pages.flatMap((p) => p.items);
-    list.append(invoices.length ? h("ul", { class: "list" }, invoices.map((inv) => h("li", { "data-invoice": inv.id,
+    fill(list, heading, invoices.length ? h("ul", { class: "list" }, invoices.map((inv) => h("li", { "data-invoice": inv.id,
       onclick: () => showInvoice(detail, inv.id, ctx, () => loadInvoices(list, detail, ctx)) },
       h("b", { text: inv.number }), ` · ${inv.order_number ?? ""} · ${t("due")} ${yuan(inv.due_fen)}`)))
       : h("p", { class: "hint", text: t("none") }));
   } catch (error) {
-    list.append(h("div", { class: "form-error" }));
+    if (!current()) return;
+    fill(list, heading, h("div", { class: "form-error" }));
     showError(list, error);
   }
 }
@@ -56,6 +87,8 @@ async function showInvoice(detail, invoiceId, ctx, reloadList) {
         .flatMap(([key, fen]) => [h("span", { text: t(key) }), h("span", { class: "num", text: yuan(fen) })]),
       h("span", { class: "grand", text: t("amount_due") }), h("span", { class: "grand num", "data-due": invoice.due_fen, text: yuan(invoice.due_fen) }))),
   invoice.due_fen > 0 ? paymentForm(invoice, cards, again) : null,
+  invoice.due_fen > 0 ? chargeCard(invoice, again) : null,
+  invoice.status === "paid" ? fapiaoCard(invoice, ctx) : null,
   paymentsCard(invoice, ctx, again),
   cardsCard(cards, ctx));
 }
@@ -230,7 +263,7 @@ function dailyClose(ctx) {
         h("span", { text: t("takings_total") }), h("span", { class: "num", text: yuan(close.takings_total_fen) }),
         h("span", { text: t("open_receivables") }), h("span", { class: "num", text: yuan(close.open_receivables_fen) }),
         h("span", { text: t("cash_expected") }), h("span", { class: "num", text: yuan(close.cash_expected_fen) })),
-      ...(!close.closed && ["store_manager", "hq_admin"].includes(ctx.user.role) ? [closeForm(ctx, day)] : []));
+      ...(!close.closed && ctx.user.manages ? [closeForm(ctx, day)] : []));
   }).catch((error) => { box.append(h("div", { class: "form-error" })); showError(box, error); });
   return box;
 }
@@ -249,4 +282,30 @@ function closeForm(ctx, day) {
     input("cash_counted_yuan", { inputmode: "decimal" }), h("small", { class: "field-error" })),
   field("note", input("note")), submit);
   return close;
+}
+
+// 挂账: the invoice's due (or part of it) charged to a company account its customer or car belongs to;
+// above the credit limit the API refuses it unless a manager gives a reason.
+function chargeCard(invoice, again) {
+  return loading("account-charge", async () => {
+    const page = await api.get("/v1/company-accounts", { invoice_id: invoice.id, limit: 50 });
+    if (!page.items.length) return [h("h2", { text: t("charge_to_account") }), h("p", { class: "hint", text: t("no_accounts_for_invoice") })];
+    const submit = h("button", { type: "submit", class: "primary", text: t("charge_to_account") });
+    const charge = form({ id: "account-charge-form", onsubmit: async (event) => {
+      event.preventDefault();
+      const amount = toFen(charge.amount.value);
+      if (Number.isNaN(amount)) return showError(charge, { message: t("fix_fields"), fields: { amount_fen: [t("amount_invalid")] } });
+      const made = await busy(submit, charge, () => api.post(`/v1/invoices/${invoice.id}/account-charges`, {
+        account_id: charge.account_id.value, amount_fen: amount, over_limit_reason: charge.over_limit_reason.value.trim() || null }));
+      if (made) { flash(`${invoice.number} · ${t("charged_to_account")} ${yuan(made.charge.amount_fen)}`); again(); }
+    } },
+    h("h2", { text: t("charge_to_account") }), h("p", { class: "hint", text: t("charge_account_hint") }),
+    h("div", { class: "row" },
+      field("company_account", select("account_id", page.items.map((a) => [a.id, `${a.name} · ${t("credit_available")} ${yuan(a.available_fen)}`]))),
+      h("label", { class: "field", "data-field": "amount_fen" }, h("span", { text: t("amount_yuan") }),
+        input("amount", { inputmode: "decimal", value: fenToInput(invoice.due_fen) }), h("small", { class: "field-error" })),
+      field("over_limit_reason", input("over_limit_reason", { maxlength: 200 }))),
+    submit);
+    return [charge];
+  });
 }

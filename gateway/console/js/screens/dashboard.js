@@ -4,7 +4,7 @@
 import { api } from "../api.js";
 import { localDay, yuan } from "../format.js";
 import { phrase, t } from "../i18n.js";
-import { busy, field, fill, form, h, input, select, table } from "../ui.js";
+import { busy, dateInput, exportButtons, field, fill, form, h, select, table } from "../ui.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 const pct = (value) => (value === null || value === undefined ? "—" : `${Number(value).toFixed(1)}%`);
@@ -25,7 +25,7 @@ const COMPARED = [["vs_previous", "previous"], ["vs_last_year", "last_year"]]; /
 export function render(root, ctx) {
   const out = h("div", { id: "kpis" });
   const submit = h("button", { type: "submit", class: "primary", text: t("show") });
-  const several = ctx.user.role === "hq_admin" || ctx.stores.length > 1;
+  const several = ctx.user.sees_every_store || ctx.stores.length > 1;
   const period = form({ id: "period", onsubmit: async (event) => {
     event.preventDefault();
     const range = { from: period.from.value, to: period.to.value };
@@ -36,10 +36,11 @@ export function render(root, ctx) {
       several ? api.get("/v1/reports/kpis", { ...range, group: "chain" }) : null]));
     if (replies) drawKpis(out, ctx, ...replies);
   } },
-  h("div", { class: "row" }, field("from", input("from", { type: "date", value: localDay(ctx.tz, -29) })),
-    field("to", input("to", { type: "date", value: localDay(ctx.tz) })),
+  h("div", { class: "row" }, field("from", dateInput("from", { value: localDay(ctx.tz, -29) })),
+    field("to", dateInput("to", { value: localDay(ctx.tz) })),
     field("trend_by", select("group", ["day", "week", "month"].map((group) => [group, t(`by_${group}`)]))),
-    submit));
+    submit, exportButtons(api, "/v1/reports/kpis", () => ({ from: period.from.value, to: period.to.value,
+      store_id: ctx.store.id, group: period.group.value }), t("export_name_kpis"))));
   root.append(h("h1", { text: `${t("nav_dashboard")} · ${ctx.store?.name ?? ""}` }), h("div", { class: "card" }, period), out);
   queueMicrotask(() => period.requestSubmit());
 }
@@ -53,9 +54,9 @@ function drawKpis(out, ctx, store, trend, stores, chain) {
         `${t(label)} ${change(figure(mine), mine[name] ? figure(mine[name]) : null, kind)}`))))),
     h("div", { class: "grid" },
       h("div", { class: "card" }, h("h2", { text: t("revenue_trend") }),
-        barChart(trend.items.map((d) => [label(d.period), d.sales_fen / 100]), "revenue")),
+        barChart(trend.items.map((d) => [label(d.period), d.sales_fen / 100]), "revenue", t("revenue_trend"))),
       h("div", { class: "card" }, h("h2", { text: t("car_count_trend") }),
-        barChart(trend.items.map((d) => [label(d.period), d.car_count]), "car_count")),
+        barChart(trend.items.map((d) => [label(d.period), d.car_count]), "car_count", t("car_count_trend"))),
       stores && chain ? ranking(ctx, stores.items, chain.items[0]) : null));
 }
 
@@ -66,7 +67,7 @@ function ranking(ctx, items, total) {
   const ranked = [...items].sort((a, b) => b.sales_fen - a.sales_fen);
   const cells = (k) => TILES.map(([, shown]) => h("td", { class: "num", text: shown(k) }));
   return h("div", { class: "card wide", id: "ranking" }, h("h2", { text: t("stores_side_by_side") }),
-    barChart(ranked.map((k) => [name(k.store_id), k.sales_fen / 100]), "stores"),
+    barChart(ranked.map((k) => [name(k.store_id), k.sales_fen / 100]), "stores", t("stores_side_by_side")),
     table([["rank", "num"], ["store"], ...TILES.map(([key]) => [key, "num"])], [
       ...ranked.map((k, i) => h("tr", { "data-store": k.store_id }, h("td", { class: "num", text: i + 1 }),
         h("td", { text: name(k.store_id) }), cells(k))),
@@ -100,10 +101,11 @@ function svg(tag, attrs, text) {
 }
 
 /** Bars on a zero line; values on top while they fit, every bar's value in its tooltip; at most about
- * twelve labels under them, so a month of days stays readable. */
-function barChart(points, name) {
+ * twelve labels under them, so a month of days stays readable; `title` names it to a screen reader. */
+function barChart(points, name, title) {
   const width = 600, height = 240, pad = 34;
-  const chart = svg("svg", { class: "chart", viewBox: `0 0 ${width} ${height}`, role: "img", "data-chart": name });
+  const chart = svg("svg", { class: "chart", viewBox: `0 0 ${width} ${height}`, role: "img", "aria-label": title,
+    "data-chart": name });
   if (!points.length) {
     chart.append(svg("text", { x: width / 2, y: height / 2, "text-anchor": "middle", fill: "#536170", "font-size": 14 }, t("no_data")));
     return chart;

@@ -4,7 +4,7 @@ import { api } from "../api.js";
 import { dateTime, qty, yuan } from "../format.js";
 import { filesCard } from "../files.js";
 import { t } from "../i18n.js";
-import { badge, busy, field, fill, form, h, input, loading, select, table, tabbed, values } from "../ui.js";
+import { badge, busy, exportButtons, field, fill, form, h, input, loading, select, table, tabbed, values } from "../ui.js";
 
 export function render(root, ctx) {
   root.append(h("h1", { text: t("nav_inventory") }), tabbed({
@@ -29,7 +29,11 @@ function stockTab(ctx) {
         h("td", { class: "num", text: yuan(s.value_fen) })))));
   } },
   h("div", { class: "row" }, field("stock_search", input("q")),
-    h("label", {}, input("low", { type: "checkbox", value: "1" }), ` ${t("low_stock_only")}`), submit));
+    h("label", {}, input("low", { type: "checkbox", value: "1" }), ` ${t("low_stock_only")}`), submit,
+    exportButtons(api, "/v1/stock", () => {
+      const v = values(filter);
+      return { store_id: ctx.store.id, q: v.q || undefined, below_reorder: v.low ? "true" : undefined };
+    }, t("export_name_stock"))));
   queueMicrotask(() => filter.requestSubmit());
   return h("div", { class: "card" }, filter, list);
 }

@@ -3,7 +3,7 @@
 import { api } from "../api.js";
 import { dateTime } from "../format.js";
 import { named, t } from "../i18n.js";
-import { badge, fill, h, select, table } from "../ui.js";
+import { badge, exportButtons, fill, h, select, table } from "../ui.js";
 
 const STATES = ["queued", "sent", "delivered", "failed"];
 const KIND = { delivered: "ok", sent: "ok", failed: "bad", queued: "" };
@@ -14,7 +14,9 @@ export function render(root, ctx) {
   const reload = () => load(ctx, list, status.value);
   status.addEventListener("change", reload);
   root.append(h("div", { class: "row" }, h("h1", { text: t("nav_messages") }), h("span", { class: "spacer" }), status,
-    h("button", { type: "button", class: "secondary", "data-action": "refresh", text: t("refresh"), onclick: reload })), list);
+    h("button", { type: "button", class: "secondary", "data-action": "refresh", text: t("refresh"), onclick: reload }),
+    exportButtons(api, "/v1/messages", () => ({ store_id: ctx.store.id, ...(status.value ? { status: status.value } : {}) }),
+      t("export_name_messages"))), list);
   reload();
 }
 

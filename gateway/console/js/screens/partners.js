@@ -1,6 +1,7 @@
 // The partner API (HQ and store managers): API keys of the store (scopes per area, created with the secret
 // shown this once, revoked at once, their last use and calls), and webhooks (a URL, the events, the store;
-// the signing secret shown once) with their delivery log and a redelivery button.
+// the signing secret shown once; HQ may cover the whole chain) with their delivery log and a redelivery button.
+// A webhook of the user's that kept failing and was disabled is named at the top (and counted on the menu).
 import { api } from "../api.js";
 import { dateTime } from "../format.js";
 import { named, phrase, t } from "../i18n.js";
@@ -11,6 +12,7 @@ const EVENTS = ["crm.customer_registered", "crm.vehicle_registered", "sales.visi
   "sales.order_cancelled", "workshop.work_started", "workshop.work_order_completed", "workshop.vehicle_delivered",
   "finance.invoice_issued", "finance.payment_received", "finance.invoice_paid", "finance.refund_issued",
   "inventory.stock_low", "inventory.stock_shortage"];
+const CHAIN_EVENTS = ["crm.customer_merged", "crm.customer_erased"]; // no store's: chain-wide webhooks only
 const STATUS_KIND = { active: "ok", delivered: "ok", pending: "", expired: "bad", revoked: "bad", failed: "bad", disabled: "bad" };
 
 const eventName = (type) => named("event", type.replace(".", "_"));
@@ -19,14 +21,26 @@ const scopeName = (scope) => {
   return phrase("scope_words", { area, access });
 };
 
+/** The user's own webhooks that kept failing and were disabled: what the owner is told. */
+export const disabledOfMine = async () =>
+  (await api.get("/v1/webhooks", { owner: "me", status: "disabled", limit: 200 })).items;
+
 export function render(root, ctx) {
   const state = { ctx, keys: h("div", { class: "card wide", id: "api-keys" }),
-    hooks: h("div", { class: "card wide", id: "webhooks" }), shown: h("div", { id: "secret-once" }) };
-  state.reload = () => Promise.all([loadKeys(state), loadHooks(state)]);
+    hooks: h("div", { class: "card wide", id: "webhooks" }), shown: h("div", { id: "secret-once" }),
+    notice: h("div", { id: "webhooks-disabled" }) };
+  state.reload = () => Promise.all([loadKeys(state), loadHooks(state), loadNotice(state)]);
   root.classList.add("manage");
-  root.append(h("h1", { text: `${t("nav_partners")} · ${ctx.store?.name ?? ""}` }), state.shown,
+  root.append(h("h1", { text: `${t("nav_partners")} · ${ctx.store?.name ?? ""}` }), state.notice, state.shown,
     h("div", { class: "grid" }, keyForm(state), state.keys), h("div", { class: "grid" }, hookForm(state), state.hooks));
   state.reload();
+}
+
+async function loadNotice(state) {
+  const mine = await disabledOfMine().catch(() => []);
+  fill(state.notice, mine.length ? h("div", { class: "card wide form-error", role: "alert" },
+    h("p", { text: t("webhooks_disabled_notice") }), h("ul", {}, ...mine.map((hook) => h("li", { text: hook.url }))))
+    : null);
 }
 
 /** A secret answered once: shown until the screen is left, with the words that say so. */
@@ -84,14 +98,17 @@ async function loadKeys(state) {
 
 function hookForm(state) {
   const submit = h("button", { class: "primary", type: "submit", text: t("webhook_add") });
+  const hq = state.ctx.user?.sees_every_store;
   const events = h("div", { class: "field", "data-field": "event_types" }, h("span", { text: t("event_types") }),
-    ...EVENTS.map((type) => h("label", { class: "chip" },
+    ...[...EVENTS, ...(hq ? CHAIN_EVENTS : [])].map((type) => h("label", { class: "chip" },
       h("input", { type: "checkbox", name: "event_types", value: type }), ` ${eventName(type)}`)),
     h("small", { class: "field-error" }));
   const create = form({ class: "card", id: "webhook-form", onsubmit: async (event) => {
     event.preventDefault();
     if (submit.disabled) return;
-    const body = { url: create.querySelector("[name=url]").value.trim(), store_ids: [state.ctx.store.id],
+    const chainWide = Boolean(create.querySelector("[name=chain_wide]")?.checked);
+    const body = { url: create.querySelector("[name=url]").value.trim(),
+      ...(chainWide ? { chain_wide: true } : { store_ids: [state.ctx.store.id] }),
       event_types: [...create.querySelectorAll("[name=event_types]:checked")].map((box) => box.value) };
     const created = await busy(submit, create, () => api.post("/v1/webhooks", body));
     if (created) {
@@ -101,7 +118,8 @@ function hookForm(state) {
     }
   } },
   h("h2", { text: t("webhook_add") }), field("webhook_url", input("url", { required: true, maxlength: 500 })),
-  events, submit);
+  events, hq ? h("label", { class: "chip" }, h("input", { type: "checkbox", name: "chain_wide" }),
+    ` ${t("webhook_chain_wide")}`) : null, submit);
   return create;
 }
 
@@ -111,7 +129,8 @@ async function loadHooks(state) {
     const items = await api.all("/v1/webhooks", { store_id: ctx.store.id }, 200);
     const log = h("div", { id: "deliveries" });
     const rows = items.map((hook) => h("tr", { "data-webhook": hook.url },
-      h("td", { text: hook.url }),
+      h("td", {}, h("div", { text: hook.url }), hook.chain_wide
+        ? h("div", { class: "hint", text: t("webhook_scope_chain") }) : null),
       h("td", { text: hook.event_types.map(eventName).join(t("sep_list")) }),
       h("td", {}, badge(named("webhook_status", hook.status), STATUS_KIND[hook.status])),
       h("td", { class: "actions" }, h("button", { class: "secondary", text: t("deliveries"),

@@ -5,7 +5,7 @@
 import { api } from "../api.js";
 import { date, fenToInput, localDay, qty, toFen, yuan } from "../format.js";
 import { phrase, t } from "../i18n.js";
-import { badge, busy, field, fill, flash, form, h, input, loading, select, table, tabbed } from "../ui.js";
+import { badge, busy, dateInput, exportButtons, field, fill, flash, form, h, input, loading, select, tabbed, table } from "../ui.js";
 
 export function render(root, ctx) {
   root.append(h("h1", { text: t("nav_payables") }), tabbed({
@@ -55,7 +55,7 @@ function invoicesTab(ctx) {
     } },
     h("h2", { text: t("record_supplier_invoice") }),
     h("div", { class: "row" }, field("purchase_order", picker), field("supplier_invoice_number", input("number", { required: true, maxlength: 60 })),
-      field("issued_on", input("issued_on", { type: "date", required: true, value: localDay(ctx.tz) })),
+      field("issued_on", dateInput("issued_on", { required: true, value: localDay(ctx.tz) })),
       field("input_vat", input("vat", { inputmode: "decimal", value: "0.00" }))),
     lines, submit);
     return [entryForm, result];
@@ -131,14 +131,20 @@ function ageingTab(ctx) {
     const statement = h("div", { id: "supplier-statement" });
     const show = (row) => h("button", { type: "button", class: "link", text: t("supplier_statement"),
       onclick: () => fill(statement, statementOf(row.supplier_id, ctx)) });
+    const mine = () => ({ store_id: ctx.store.id });
     return [h("h2", { text: `${t("payables_ageing")} · ${date(ageing.as_of, ctx.tz)}` }),
+      exportButtons(api, "/v1/reports/payables-ageing", mine, t("export_name_payables_ageing")),
       table([["supplier"], ...BUCKETS.map((name) => [`ageing_${name}`, "num"]), [""]], [
         ...suppliers.map((row) => h("tr", { "data-supplier": row.supplier_name }, h("td", { text: row.supplier_name }), ...cells(row), h("td", {}, show(row)))),
         h("tr", { class: "total" }, h("td", { text: t("total") }), ...cells(ageing.chain), h("td", {}))]), statement,
       h("h2", { text: `${t("receivables_ageing")} · ${date(owed.as_of, ctx.tz)}` }),
+      exportButtons(api, "/v1/reports/receivables-ageing", mine, t("export_name_receivables_ageing")),
       table([["store"], ...BUCKETS.map((name) => [`ageing_${name}`, "num"])], [
         ...owed.stores.map((row) => h("tr", { "data-store": row.store_id }, h("td", { text: ctx.stores.find((s) => s.id === row.store_id)?.name ?? "—" }), ...cells(row))),
-        h("tr", { class: "total", "data-receivables": owed.chain.total_fen }, h("td", { text: t("total") }), ...cells(owed.chain))])];
+        h("tr", { class: "total", "data-receivables": owed.chain.total_fen }, h("td", { text: t("total") }), ...cells(owed.chain))]),
+      owed.accounts.length ? [h("h2", { text: t("receivables_by_account") }),
+        table([["company_name"], ...BUCKETS.map((name) => [`ageing_${name}`, "num"])],
+          owed.accounts.map((row) => h("tr", { "data-account": row.name }, h("td", { text: row.name }), ...cells(row))))] : null];
   });
 }
 

@@ -243,7 +243,7 @@ function discountCard(quote, ctx, refresh) {
   const card = h("div", { class: "card", id: "discount" }, h("h2", { text: t("discount") }));
   if (quote.approval_status === "pending") {
     card.append(h("p", { class: "hint", text: `${t("approval_pending")}: ${approvalNeeds(quote).join(t("sep_clause"))}` }));
-    if (["store_manager", "hq_admin"].includes(ctx.user.role)) {
+    if (ctx.user.manages) {
       card.append(approveForm(quote, refresh), rejectForm(quote, (next) => {
         refresh(next);
         window.dispatchEvent(new CustomEvent(APPROVALS_CHANGED));

@@ -24,9 +24,11 @@ export function searchCard(results, choose) {
   const submit = h("button", { class: "primary", type: "submit", text: t("search") });
   const searchForm = form({ onsubmit: async (event) => {
     event.preventDefault();
-    // any part of a plate, a mobile number or a name: crm looks a whole one up as such
+    // any part of a plate, a mobile number or a name: crm looks a whole one up as such; the last
+    // search's rows go at once, so a slow or failed search never shows them as this one's answer
+    fill(results, h("li", { class: "hint", text: t("loading") }));
     const page = await busy(submit, searchForm, () => api.get("/v1/customers", { q: searchForm.q.value.trim(), limit: 20 }));
-    if (!page) return;
+    if (!page) { fill(results); return; }
     fill(results, ...(page.items.length ? page.items.map((c) => h("li", {
       "data-customer": c.id, onclick: () => choose(c.id),
     }, h("b", { text: c.name }), ` · ${c.mobile ?? ""} · `, (c.vehicles || []).map((v) => v.plate).join(" ")))

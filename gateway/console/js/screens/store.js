@@ -2,7 +2,7 @@
 // document), business hours, bays per slot and how long a quote stays valid (sales settings).
 import { api } from "../api.js";
 import { t } from "../i18n.js";
-import { busy, field, fill, flash, form, h, input } from "../ui.js";
+import { busy, field, fill, flash, form, h, input, timeInput } from "../ui.js";
 
 /** Fired after the store's details change, so the shell reloads the stores it shows. */
 export const CHANGED = "stores-changed";
@@ -14,12 +14,18 @@ export function render(root, ctx) {
   load(body, ctx);
 }
 
+/** A chain with no store yet: HQ opens the first one (the shell then opens it). */
+export function renderFirst(root) {
+  root.classList.add("manage");
+  root.append(h("h1", { text: t("first_store") }), h("div", { class: "grid", id: "store-settings" }, openStoreForm()));
+}
+
 async function load(body, ctx) {
   try {
     const [store, settings] = await Promise.all([
-      api.get("/v1/stores", { limit: 200 }).then((page) => page.items.find((s) => s.id === ctx.store.id)),
+      api.all("/v1/stores", {}, 10000).then((stores) => stores.find((s) => s.id === ctx.store.id)),
       api.get(`/v1/sales-settings/${ctx.store.id}`)]);
-    fill(body, detailsForm(store), settingsForm(settings, ctx), ctx.user.role === "hq_admin" ? openStoreForm() : null);
+    fill(body, detailsForm(store), settingsForm(settings, ctx), ctx.user.sees_every_store ? openStoreForm() : null);
   } catch (error) {
     fill(body, h("p", { class: "form-error", text: `${t("error")}: ${error.message}` }));
   }
@@ -56,8 +62,8 @@ function detailsForm(store) {
 function settingsForm(settings, ctx) {
   return settingsCard("hours-form", "business_hours", [
     h("div", { class: "row" },
-      field("opens_at", input("opens_at", { type: "time", required: true, value: settings.opens_at })),
-      field("closes_at", input("closes_at", { type: "time", required: true, value: settings.closes_at }))),
+      field("opens_at", timeInput("opens_at", { required: true, value: settings.opens_at })),
+      field("closes_at", timeInput("closes_at", { required: true, value: settings.closes_at }))),
     h("div", { class: "row" },
       field("slot_capacity", input("slot_capacity", { type: "number", min: 1, max: 100, required: true, value: settings.slot_capacity })),
       field("quote_valid_days", input("quote_valid_days", { type: "number", min: 1, max: 90, required: true, value: settings.quote_valid_days })))],

@@ -3,7 +3,7 @@
 import { api } from "../api.js";
 import { fenToInput, toFen, yuan } from "../format.js";
 import { named, t } from "../i18n.js";
-import { badge, busy, clearErrors, field, fill, flash, form, h, input, select, table } from "../ui.js";
+import { badge, busy, clearErrors, field, fill, flash, form, h, input, select, table, timeInput } from "../ui.js";
 import { activeButton } from "./manage.js";
 
 /** services/common/skills.py SKILLS but `general` (anyone: never held); a unit test keeps them equal. */
@@ -74,8 +74,8 @@ async function load(state) {
 function shiftRow(shift) {
   const row = h("div", { class: "row shift" },
     field("weekday", select("weekday", WEEKDAYS.map((day) => [day, t(`weekday_${day}`)]))),
-    field("shift_start", input("start", { type: "time", value: shift.start, required: true })),
-    field("shift_end", input("end", { type: "time", value: shift.end, required: true })),
+    field("shift_start", timeInput("start", { value: shift.start, required: true })),
+    field("shift_end", timeInput("end", { value: shift.end, required: true })),
     h("button", { type: "button", class: "secondary", text: t("remove"), onclick: () => row.remove() }));
   row.querySelector("[name=weekday]").value = String(shift.weekday);
   return row;

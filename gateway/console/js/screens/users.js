@@ -6,12 +6,9 @@ import { named, t } from "../i18n.js";
 import { badge, busy, field, fill, flash, form, h, input, select, table } from "../ui.js";
 import { activeButton } from "./manage.js";
 
-const STAFF_ROLES = ["service_advisor", "technician", "cashier"];
-const ALL_ROLES = ["hq_admin", "store_manager", ...STAFF_ROLES];
-
 export function render(root, ctx) {
-  const hq = ctx.user.role === "hq_admin";
-  const state = { ctx, hq, roles: hq ? ALL_ROLES : STAFF_ROLES, chain: false,
+  const hq = ctx.user.sees_every_store;
+  const state = { ctx, hq, roles: ctx.user.grantable_roles, chain: false,
     list: h("div", { class: "card wide", id: "users" }, h("p", { class: "hint", text: t("loading") })) };
   state.reload = () => load(state);
   const scope = hq ? h("label", { class: "chip" }, h("input", { type: "checkbox", name: "all_stores", onchange: (event) => {

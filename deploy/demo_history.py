@@ -1,0 +1,350 @@
+"""A few months of history for the demo chain (`make run` only, never production): regular customers'
+cars checked in, quoted from the catalogue's packages, won or lost, worked, passed or failed by QC,
+invoiced, paid and called back, on the days they happened.
+
+History cannot be made through the running suite: every service stamps what it does with its own
+clock, now. So this runs the five services' own RPC entrypoints in this process (nameko's
+`worker_factory`, the services' real databases, each call its own unit of work, as behind the broker),
+with the clock set to the moment of each step (`time_machine`), and delivers each committed event to
+the handlers that subscribe to it at that same moment (`InProcessBus`, in place of the outbox relay:
+the rows are marked sent, so the running suite never sees them twice). Every rule is the services' own:
+prices, stock reservation and issue, the invoice, its journal entries and the KPI book, commissions,
+history and follow-ups. A fixed seed: the same chain every time, its days counted back from today.
+`seed` skips a store whose history exists (its first regular customer is registered)."""
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import kombu.serialization
+import time_machine
+from nameko.extensions import Entrypoint
+from nameko.testing.services import worker_factory
+from sqlalchemy import Engine, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from services.common import config
+from services.common.context import Caller
+from services.common.db import make_engine, utcnow
+from services.common.errors import Conflict
+from services.common.outbox import OUTBOX
+from services.common.retries import RetryingEventHandler
+from services.common.upstream import GuardedProxy
+from services.crm.service import CrmService
+from services.finance.service import FinanceService
+from services.inventory import demo as inventory_demo
+from services.inventory.service import InventoryService
+from services.sales.service import SalesService
+from services.workshop.service import WorkshopService
+
+SERVICES = {"crm": CrmService, "sales": SalesService, "workshop": WorkshopService, "inventory": InventoryService,
+            "finance": FinanceService}
+RPC_DEPENDENCIES = {"sales": ("crm", "inventory"), "workshop": ("sales", "finance"), "finance": ("inventory",)}
+"""Each service's `ServiceRpc` dependencies (attribute name = the service called)."""
+SEED = 20261206
+DAYS = 90
+"""How far back the history goes (days before today; today is left to the people using the demo)."""
+CARS_PER_DAY = (0, 1, 1, 2)
+"""A store's cars on a working day, drawn at random (Sundays: none)."""
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高"
+GIVEN = "伟 芳 娜 敏 静 磊 强 军 洋 勇 艳 杰 涛 明 超 霞 平 刚 桂英 秀兰 志强 建华 晓东 海燕".split()
+CARS = [("大众", "朗逸"), ("丰田", "卡罗拉"), ("本田", "思域"), ("日产", "轩逸"), ("别克", "英朗"), ("丰田", "汉兰达"),
+        ("本田", "CR-V"), ("大众", "途观"), ("宝马", "3系"), ("奥迪", "A4L"), ("比亚迪", "秦"), ("吉利", "星瑞")]
+PLATE_PREFIX = {"GZ-TH": "粤A", "SZ-NS": "粤B", "FS-CC": "粤E"}
+PACKAGES = ("PKG-MINOR", "PKG-MINOR", "PKG-MINOR", "PKG-MAJOR", "PKG-ALIGN", "PKG-BRAKE-F")
+"""What a car comes in for, as often as it happens."""
+STOCK = {"OIL-5W30-4L": 60, "FLT-OIL-VW": 60, "FLT-AIR-TY": 20, "FLT-CABIN": 20, "SPK-IRIDIUM": 80,
+         "BRK-PAD-FR": 20, "OIL-0W20-1L": 10}
+"""The opening delivery of each store, before its history begins (the demo's own stock comes on top)."""
+
+
+def _wire(value):
+    """`value` as an RPC's caller or callee sees it: through the suite's JSON serializer and back."""
+    _type, _encoding, body = kombu.serialization.dumps(value, "json")
+    return json.loads(body)
+
+
+class Chain:
+    """The five services in this process, on their own databases."""
+
+    def __init__(self, database_url: Callable[[str], str]):
+        self.engines: dict[str, Engine] = {name: make_engine(database_url(name)) for name in SERVICES}
+        self.sessions = {name: sessionmaker(bind=engine, expire_on_commit=False)
+                         for name, engine in self.engines.items()}
+        self.handlers = _handlers()
+
+    def close(self) -> None:
+        for engine in self.engines.values():
+            engine.dispose()
+
+    def call(self, service: str, method: str, caller: Caller, *args, **kwargs):
+        """`service.method(*args, **kwargs)` as `caller`, in a unit of work of its own."""
+        session = self._session(service, caller)
+        dependencies = {name: GuardedProxy(Remote(self, name, caller), name, lambda: [session])
+                        for name in RPC_DEPENDENCIES.get(service, ())}
+        worker = worker_factory(SERVICES[service], db=session, caller=caller, **dependencies)
+        try:
+            return _wire(getattr(worker, method)(*_wire(list(args)), **_wire(kwargs)))
+        finally:
+            session.close()
+
+    def deliver(self, envelope: dict) -> None:
+        """An event to every handler of it, each in its own unit of work, as the broker would."""
+        source, fact = envelope["type"].split(".", 1)
+        for service, method in self.handlers.get((source, fact), ()):
+            session = self._session(service, Caller())
+            worker = worker_factory(SERVICES[service], db=session, caller=Caller())
+            try:
+                getattr(worker, method)(_wire(envelope))
+            finally:
+                session.close()
+
+    def _session(self, service: str, caller: Caller) -> Session:
+        session = self.sessions[service]()
+        session.info.update({"context": caller.to_context(), "relay": InProcessBus(self, service), "outbox": [],
+                             "service": service})
+        return session
+
+
+class Remote:
+    """Another service as a `ServiceRpc` dependency sees it, called as the same caller."""
+
+    def __init__(self, chain: Chain, service: str, caller: Caller):
+        self.chain, self.service, self.caller = chain, service, caller
+
+    def __getattr__(self, method: str):
+        return lambda *args, **kwargs: self.chain.call(self.service, method, self.caller, *args, **kwargs)
+
+
+class InProcessBus:
+    """The outbox relay of one service in this process: a committed event is marked sent and handed
+    to its subscribers at once, at the same (travelled) moment."""
+
+    def __init__(self, chain: Chain, service: str):
+        self.chain, self.service = chain, service
+
+    def publish_pending(self, event_ids: list[str]) -> int:
+        engine = self.chain.engines[self.service]
+        with engine.begin() as connection:
+            rows = connection.execute(select(OUTBOX.c.event_id, OUTBOX.c.envelope).where(
+                OUTBOX.c.event_id.in_(event_ids), OUTBOX.c.sent_at.is_(None))
+                .order_by(OUTBOX.c.created_at)).all()
+            connection.execute(update(OUTBOX).where(OUTBOX.c.event_id.in_([r.event_id for r in rows]))
+                               .values(sent_at=utcnow(), attempts=OUTBOX.c.attempts + 1))
+        for row in rows:
+            self.chain.deliver(row.envelope)
+        return len(rows)
+
+    def sweep(self) -> int:
+        return 0
+
+
+def _handlers() -> dict[tuple[str, str], list[tuple[str, str]]]:
+    """(source, fact) -> [(service, handler method)] of the five services' event handlers."""
+    found: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    for service, cls in SERVICES.items():
+        for name in dir(cls):
+            for entrypoint in getattr(getattr(cls, name), "nameko_entrypoints", ()):
+                if isinstance(entrypoint, RetryingEventHandler):
+                    found.setdefault((entrypoint.source_service, entrypoint.event_type), []).append((service, name))
+                elif not isinstance(entrypoint, Entrypoint):
+                    raise TypeError(f"{service}.{name}: unknown entrypoint {entrypoint!r}")
+    return found
+
+
+@contextmanager
+def at(moment: datetime) -> Iterator[None]:
+    """The suite's clock (this process's) stopped at `moment`."""
+    with time_machine.travel(moment, tick=False):
+        yield
+
+
+class Store:
+    """One demo store's people (gateway users and workshop technicians) as callers."""
+
+    def __init__(self, chain: Chain, code: str, store: dict, users: dict[str, dict]):
+        self.chain, self.code, self.id, self.zone = chain, code, store["id"], ZoneInfo(store.get("timezone")
+                                                                                        or "Asia/Shanghai")
+        self.today = datetime.now(self.zone).date()  # read before any travel
+        self.callers = {role: Caller(user_id=user["id"], role=role, store_ids=frozenset({self.id}),
+                                     request_id=f"demo-history-{code}")
+                        for role, user in users.items()}
+        crew = chain.call("workshop", "list_technicians", self.callers["store_manager"],
+                          {"store_id": self.id, "limit": 50})["items"]
+        self.crew = [t for t in crew if {"maintenance", "brakes", "alignment", "engine"} <= set(t["skills"])] or crew
+
+    def call(self, role: str, service: str, method: str, *args, **kwargs):
+        return self.chain.call(service, method, self.callers[role], *args, **kwargs)
+
+    def local(self, day: date, hour: float) -> datetime:
+        return datetime.combine(day, time(0), self.zone) + timedelta(hours=hour)
+
+
+def customers_of(code: str, rng: random.Random, count: int) -> list[tuple[str, str, str, str, str, int]]:
+    """`count` regular customers of a store: name, mobile, plate, make, model, mileage (a fixed seed)."""
+    number = {"GZ-TH": 1, "SZ-NS": 2, "FS-CC": 3}[code]
+    letters = "ABCDEFGHJKLMNPQRSTUVWXYZ"
+    people = []
+    for index in range(count):
+        name = rng.choice(SURNAMES) + rng.choice(GIVEN)
+        plate = f"{PLATE_PREFIX[code]}{letters[index % 24]}{rng.randrange(1000):03d}{rng.choice(letters)}"
+        make, model = rng.choice(CARS)
+        people.append((name, f"1390{number}{index:06d}", plate, make, model, rng.randrange(8000, 150000, 10)))
+    return people
+
+
+def seed_store(chain: Chain, store: Store, rng: random.Random, days: int) -> int:
+    """The store's history; returns the number of cars that came in."""
+    first = store.today - timedelta(days=days)
+    people = customers_of(store.code, rng, 60)
+    with at(store.local(first - timedelta(days=3), 10)):
+        _open_stock(store)
+    garage: list[dict] = []
+    for index, (name, mobile, plate, make, model, mileage) in enumerate(people):
+        with at(store.local(first - timedelta(days=2), 9 + index * 0.1)):
+            customer = store.call("service_advisor", "crm", "register_customer", {
+                "name": name, "mobile": mobile, "home_store_id": store.id, "source": rng.choice(
+                    ["walk_in", "walk_in", "referral", "online"]), "marketing_consent": rng.random() < 0.6,
+                "tags": ["demo"]})
+            vehicle = store.call("service_advisor", "crm", "add_vehicle", customer["id"], {
+                "plate": plate, "make": make, "model": model, "year": rng.randrange(2014, 2025),
+                "mileage_km": mileage})
+        garage.append({"name": name, "customer_id": customer["id"], "vehicle_id": vehicle["id"],
+                       "mileage": mileage})
+    cars = 0
+    for offset in range(days):
+        day = first + timedelta(days=offset)
+        if day.weekday() == 6:
+            continue
+        for slot in range(rng.choice(CARS_PER_DAY)):
+            one_car(store, rng, rng.choice(garage), day, 9.5 + slot * 2.2 + rng.random())
+            cars += 1
+    return cars
+
+
+def _open_stock(store: Store) -> None:
+    supplier = store.call("store_manager", "inventory", "list_suppliers", {"limit": 1})["items"][0]
+    po = store.call("store_manager", "inventory", "create_purchase_order", {
+        "store_id": store.id, "supplier_id": supplier["id"], "submit": True,
+        "lines": [{"sku": sku, "qty": qty, "unit_cost_fen": _cost(sku)} for sku, qty in STOCK.items()]})
+    expiry = (date.today() + timedelta(days=540)).isoformat()
+    batch = {"OIL-5W30-4L", "OIL-0W20-1L"}
+    store.call("store_manager", "inventory", "receive_purchase_order", po["id"], {
+        "delivery_note": f"HIST-{store.code}", "lines": [
+            {"sku": sku, "qty": qty, **({"batch_no": f"H{store.code[:2]}1", "expiry_date": expiry}
+                                        if sku in batch else {})} for sku, qty in STOCK.items()]})
+
+
+def _cost(sku: str) -> int:
+    """The demo catalogue's unit cost of `sku` (services/inventory/demo.py)."""
+    return next(part[7] for part in inventory_demo.PARTS if part[0] == sku)
+
+
+def one_car(store: Store, rng: random.Random, car: dict, day: date, hour: float) -> None:
+    """A car's visit: check-in, a quote from a package, the customer's decision; if won, the work
+    (sometimes failed by QC once), the invoice paid, delivery and the call-back three days later."""
+    car["mileage"] += rng.randrange(3000, 9000)
+    step = iter(store.local(day, hour) + timedelta(minutes=12 * n) for n in range(200))
+    try:
+        won = _quote(store, rng, car, step)
+    except Conflict as refused:  # the running sales service expired the back-dated quote meanwhile: lost
+        if refused.params.get("status") != "expired":
+            raise
+        return
+    if won:
+        _work(store, rng, car, day, step, won)
+
+
+def _quote(store: Store, rng: random.Random, car: dict, step: Iterator[datetime]) -> dict | None:
+    """Check-in, a quote from a package, the customer's decision; the order when won."""
+    with at(next(step)):
+        visit = store.call("service_advisor", "sales", "check_in", {
+            "store_id": store.id, "customer_id": car["customer_id"], "vehicle_id": car["vehicle_id"],
+            "mileage_km": car["mileage"], "needs": ["maintenance"]})
+        quote = store.call("service_advisor", "sales", "create_quote", {"visit_id": visit["id"]})
+        quote = store.call("service_advisor", "sales", "add_quote_package", quote["id"],
+                           {"package": rng.choice(PACKAGES)})
+    with at(next(step)):
+        store.call("service_advisor", "sales", "present_quote", quote["id"])
+    lines = [line["id"] for line in quote["lines"]]
+    won = rng.random() < 0.8
+    with at(next(step)):
+        store.call("service_advisor", "sales", "decide_quote", quote["id"], {
+            "approved_line_ids": lines if won else [], "declined_line_ids": [] if won else lines})
+        if not won:
+            return None
+        return store.call("service_advisor", "sales", "contract_quote", quote["id"], {
+            "payment_method": rng.choice(["wechat", "alipay", "cash", "card"]), "signed_by": car["name"]})
+
+
+def _work(store: Store, rng: random.Random, car: dict, day: date, step: Iterator[datetime], order: dict) -> None:
+    """The won order worked (sometimes failed by QC once), invoiced, paid, delivered and called back."""
+    [work_order] = store.call("service_advisor", "workshop", "list_work_orders", {"order_id": order["id"]})["items"]
+    w = work_order["id"]
+    technician = rng.choice(store.crew)["id"]
+    with at(next(step)):
+        store.call("store_manager", "workshop", "dispatch", w, {"jobs": [
+            {"job_id": job["id"], "technicians": [{"technician_id": technician, "split_pct": 100}]}
+            for job in work_order["jobs"]]})
+    rework = rng.random() < 0.1
+    for attempt in range(2 if rework else 1):
+        for job in work_order["jobs"]:
+            with at(next(step)):
+                store.call("store_manager", "workshop", "clock_in", w, job["id"], {"technician_id": technician})
+            for _ in range(rng.randrange(2, 5)):
+                next(step)
+            with at(next(step)):
+                store.call("store_manager", "workshop", "clock_out", w, job["id"],
+                           {"technician_id": technician, "job_finished": True})
+        with at(next(step)):
+            store.call("store_manager", "workshop", "request_qc", w, {})
+        with at(next(step)):
+            passed = attempt == 1 or not rework
+            store.call("store_manager", "workshop", "record_qc", w, {"passed": passed} if passed else {
+                "passed": False, "reasons": ["螺栓扭矩未复核"]})
+    with at(next(step)):
+        store.call("service_advisor", "workshop", "complete", w, {})
+    [invoice] = store.call("cashier", "finance", "list_invoices", {"store_id": store.id, "order_id": order["id"]})[
+        "items"]
+    with at(next(step)):
+        method = rng.choice(["wechat", "wechat", "alipay", "cash", "card"])
+        store.call("cashier", "finance", "take_payment", invoice["id"], {
+            "method": method, "amount_fen": invoice["due_fen"],
+            **({"reference": f"H{rng.randrange(10 ** 9):09d}"} if method != "cash" else {})},
+            f"demo-history-{invoice['id']}")
+    with at(next(step)):
+        store.call("service_advisor", "workshop", "deliver", w, {
+            "mileage_out_km": car["mileage"] + 2, "accepted_by": car["name"], "satisfied": True})
+    call_back = store.local(day + timedelta(days=3), 15)
+    if call_back.date() >= store.today:
+        return
+    with at(call_back):
+        follow_ups = store.call("service_advisor", "crm", "list_follow_ups", {
+            "store_id": store.id, "customer_id": car["customer_id"]})["items"]
+        for follow_up in (f for f in follow_ups if f["status"] in ("scheduled", "due")):
+            score = rng.choice([5, 5, 5, 4, 4, 3])
+            store.call("service_advisor", "crm", "complete_follow_up", follow_up["id"], {
+                "reached": True, "satisfaction": score, "comment": "服务不错" if score >= 4 else "等待时间有点长"})
+
+
+def seed(stores: list[tuple[str, dict]], users: Mapping[str, Mapping[str, dict]],
+         database_url: Callable[[str], str] = config.database_url, days: int = DAYS) -> int:
+    """`days` of history before today for the demo stores ((code, store) from the gateway,
+    users[code][role] of each); returns the cars seeded (0 when every store has its history)."""
+    chain = Chain(database_url)
+    cars = 0
+    try:
+        for code, store in stores:
+            rng = random.Random(f"{SEED}-{code}")
+            first_mobile = customers_of(code, random.Random(), 1)[0][1]  # mobiles are numbered
+            shop = Store(chain, code, store, dict(users[code]))
+            if shop.call("service_advisor", "crm", "list_customers", {"q": first_mobile})["items"]:
+                continue
+            cars += seed_store(chain, shop, rng, days)
+    finally:
+        chain.close()
+    return cars

@@ -1,0 +1,247 @@
+"""Exports: every list and report answers as CSV or Excel (xlsx) besides JSON, with one mechanism.
+
+A GET endpoint is exportable when it is a list (`paginated`: the rows are its `items`) or a report (no path
+parameter, and its response holds one list of nested rows). The client asks with `Accept: text/csv` or
+`Accept: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet`, or `?format=csv|xlsx` (a
+browser link). `api.endpoint` then runs the same responder as for JSON, page after page (the keyset
+cursor, 200 rows a page), and writes the rows as they come: CSV is streamed to the client while the pages
+are walked; xlsx, a zip whose directory ends the file, is written by XlsxWriter in constant-memory mode
+(each row flushed to a temporary file) and then streamed. Either way memory stays flat however many rows
+(tests/bench/exports.py measures it). Columns are the row schema's plain fields in their declared order,
+headed in Chinese (`labels.py`); amounts (`*_fen`) become yuan, numbers with the `¥#,##0.00` format in
+xlsx; times are written in the store's time zone in the one date format (`2026-12-06 14:03`)."""
+from __future__ import annotations
+
+import csv
+import io
+import tempfile
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from functools import lru_cache
+from typing import IO, Any, Callable, Iterable, Iterator
+from zoneinfo import ZoneInfo
+
+import falcon
+import xlsxwriter
+from marshmallow import Schema, fields
+from sqlalchemy import select
+from sqlalchemy.orm import sessionmaker
+
+from ..models import Store
+
+from .labels import LABELS
+
+CSV = "text/csv"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+FORMATS = {"csv": CSV, "xlsx": XLSX}
+PAGE = 200
+"""Rows asked of the responder at a time (the API's largest page)."""
+DEFAULT_TIMEZONE = "Asia/Shanghai"
+CHUNK_ROWS = 500
+"""CSV rows written to the client at a time."""
+MONEY_FORMAT = "¥#,##0.00"
+TIME_FORMAT = "%Y-%m-%d %H:%M"
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    label: str
+    kind: str  # money, datetime, date, bool, number, text
+
+
+def rows_field(schema: type[Schema] | None) -> str | None:
+    """The one list of nested rows a report's response holds, if it has exactly one, or the one its
+    `Meta.export_rows` names."""
+    if schema is None:
+        return None
+    named = getattr(getattr(schema, "Meta", None), "export_rows", None)
+    if named:
+        return named
+    lists = [name for name, field in schema().fields.items()
+             if isinstance(field, fields.List) and isinstance(field.inner, fields.Nested)]
+    return lists[0] if len(lists) == 1 else None
+
+
+@lru_cache(maxsize=None)
+def row_schema(meta, has_path_params: bool) -> Schema | None:
+    """The schema of an exportable endpoint's rows; None when it is no list or report."""
+    if meta.response is None or meta.produces != "application/json":
+        return None
+    if meta.paginated:
+        return meta.response()
+    name = None if has_path_params else rows_field(meta.response)
+    if name is None:
+        return None
+    nested = meta.response().fields[name].inner.nested
+    return nested() if isinstance(nested, type) else nested
+
+
+def _kind(name: str, field: fields.Field) -> str:
+    if isinstance(field, fields.Integer) and name.endswith("_fen"):
+        return "money"
+    if isinstance(field, fields.DateTime):
+        return "datetime"
+    if isinstance(field, fields.Date):
+        return "date"
+    if isinstance(field, fields.Boolean):
+        return "bool"
+    if isinstance(field, (fields.Integer, fields.Float, fields.Decimal)):
+        return "number"
+    return "text"
+
+
+def columns(schema: Schema) -> list[Column]:
+    """Its plain fields in declared order (nested lists and objects do not fit a cell)."""
+    return [Column(field.data_key or name, LABELS.get(field.data_key or name, field.data_key or name),
+                   _kind(name, field))
+            for name, field in schema.fields.items()
+            if not field.load_only and not isinstance(field, (fields.List, fields.Nested, fields.Dict))]
+
+
+class UnknownFormat(ValueError):
+    """`?format=` names no export format (the gateway answers 422 naming the field)."""
+
+
+def wanted(req: falcon.Request) -> str | None:
+    """`csv` or `xlsx` when the client asks for one (`?format=` first, then Accept), else None."""
+    named = req.params.get("format")
+    if named is not None:
+        if named not in FORMATS:
+            raise UnknownFormat(f"Must be one of: {', '.join(FORMATS)}.")
+        return named
+    accept = req.get_header("Accept") or ""
+    if CSV not in accept and XLSX not in accept:
+        return None
+    best = req.client_prefers(["application/json", CSV, XLSX])
+    return next((name for name, media in FORMATS.items() if media == best), None)
+
+
+def cell(column: Column, value: Any, zone: ZoneInfo) -> Any:
+    """A row's value as a cell: yuan as Decimal, times as naive local datetimes, 是/否, else as given."""
+    if value is None or value == "":
+        return None
+    if column.kind == "money" and isinstance(value, int):
+        return Decimal(value).scaleb(-2)
+    if column.kind == "datetime" and isinstance(value, str):
+        moment = datetime.fromisoformat(value)
+        return (moment.astimezone(zone) if moment.tzinfo else moment).replace(tzinfo=None)
+    if column.kind == "date" and isinstance(value, str):
+        return date.fromisoformat(value)
+    if column.kind == "bool":
+        return "是" if value else "否"
+    return value
+
+
+def _csv_text(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.strftime(TIME_FORMAT)
+    if isinstance(value, Decimal):
+        return f"{value:.2f}"
+    return value
+
+
+def csv_chunks(cols: list[Column], rows: Iterable[dict], zone: ZoneInfo) -> Iterator[bytes]:
+    """UTF-8 with a byte-order mark (Excel opens Chinese CSV right only with it), a chunk every CHUNK_ROWS."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    buffer.write("\ufeff")
+    writer.writerow([c.label for c in cols])
+    count = 0
+    for row in rows:
+        writer.writerow([_csv_text(cell(c, row.get(c.name), zone)) for c in cols])
+        count += 1
+        if count % CHUNK_ROWS == 0:
+            yield buffer.getvalue().encode()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue().encode()
+
+
+def xlsx_file(cols: list[Column], rows: Iterable[dict], zone: ZoneInfo) -> IO[bytes]:
+    """The workbook in a temporary file (rewound): one sheet, a bold frozen header, amounts in ¥."""
+    out = tempfile.TemporaryFile()
+    book = xlsxwriter.Workbook(out, {"constant_memory": True, "in_memory": False})
+    sheet = book.add_worksheet("导出")
+    formats = {"money": book.add_format({"num_format": MONEY_FORMAT}),
+               "datetime": book.add_format({"num_format": "yyyy-mm-dd hh:mm"}),
+               "date": book.add_format({"num_format": "yyyy-mm-dd"})}
+    header = book.add_format({"bold": True})
+    sheet.freeze_panes(1, 0)
+    for index, column in enumerate(cols):
+        sheet.write_string(0, index, column.label, header)
+        sheet.set_column(index, index, 20 if column.kind in ("datetime", "text") else 14)
+    for number, row in enumerate(rows, start=1):
+        for index, column in enumerate(cols):
+            value = cell(column, row.get(column.name), zone)
+            if value is None:
+                continue
+            if isinstance(value, Decimal):
+                sheet.write_number(number, index, float(value), formats["money"])
+            elif isinstance(value, datetime):
+                sheet.write_datetime(number, index, value, formats["datetime"])
+            elif isinstance(value, date):
+                sheet.write_datetime(number, index, datetime.combine(value, datetime.min.time()), formats["date"])
+            elif isinstance(value, (int, float)) and not isinstance(value, bool):
+                sheet.write_number(number, index, value)
+            else:
+                sheet.write_string(number, index, str(value))
+    book.close()
+    out.seek(0)
+    return out
+
+
+def timezone_of(sessions: sessionmaker, store_id: str | None) -> str:
+    """The named store's time zone (the chain's default without one)."""
+    if not store_id:
+        return DEFAULT_TIMEZONE
+    with sessions() as session:
+        return session.scalar(select(Store.timezone).where(Store.id == store_id)) or DEFAULT_TIMEZONE
+
+
+def walk(first: Any, paginated: bool, rows_key: str | None, next_page: Callable[[str], Any]) -> Iterator[dict]:
+    """Every row: a report's list, or a list's items page after page while a cursor comes back."""
+    if not paginated:
+        yield from first.get(rows_key) or []
+        return
+    page = first
+    while True:
+        yield from page.get("items") or []
+        if not page.get("next_cursor"):
+            return
+        page = next_page(page["next_cursor"])
+
+
+def respond(req: falcon.Request, resp: falcon.Response, meta, schema: Schema, kind: str, run: Callable[[], Any],
+            zone: str) -> None:
+    """Answer the export: the first page taken now (its refusal is answered as JSON would be), the rest
+    walked while the answer is written."""
+    def ask(**changes: str) -> None:
+        """The query as the client would send it for that page, loaded again (a cursor is decoded by its schema)."""
+        req.context.query_json.update(changes)
+        req.context.query = meta.query().load(req.context.query_json)
+
+    if meta.paginated and meta.query is not None and "limit" in meta.query().fields:
+        ask(limit=str(PAGE))
+
+    def next_page(cursor: str):
+        if cursor == req.context.query_json.get("cursor"):
+            raise RuntimeError(f"{req.path}: the cursor did not move")  # never loop over one page
+        ask(cursor=cursor)
+        return run()
+
+    first = run()
+    rows = walk(first, meta.paginated, None if meta.paginated else rows_field(meta.response), next_page)
+    cols, where = columns(schema), ZoneInfo(zone)
+    name = req.path.strip("/").replace("/", "-").removeprefix("v1-") or "export"
+    resp.downloadable_as = f"{name}.{kind}"
+    resp.content_type = FORMATS[kind] + ("; charset=utf-8" if kind == "csv" else "")
+    if kind == "csv":
+        resp.stream = csv_chunks(cols, rows, where)
+    else:
+        out = xlsx_file(cols, rows, where)
+        out.seek(0, io.SEEK_END)
+        resp.content_length = out.tell()
+        out.seek(0)
+        resp.stream = out

@@ -1,0 +1,49 @@
+"""Messages to car owners (crm's outbox): a quote's link to send, the outbox as staff list it."""
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from services.common.messaging.templates import TEMPLATES
+from services.common.schemas import ListQuery
+
+
+OUTBOX_STATES = ("queued", "sent", "delivered", "failed")
+FAILURE_CODES = ("customer_gone", "no_consent", "provider_refused", "retries_exhausted", "undeliverable",
+                 "provider_down", "wechat_refused")
+
+
+class QuoteLinkQueue(Schema):
+    """The decision link of a presented quote, to be sent to its customer (the gateway made the link)."""
+    quote_id = fields.String(required=True)
+    link_id = fields.String(required=True)
+    customer_id = fields.String(required=True)
+    store_id = fields.String(required=True)
+    number = fields.String(required=True, validate=validate.Length(max=40))
+    url = fields.String(required=True, validate=validate.Length(max=200))
+
+
+class OutboxQuery(ListQuery):
+    store_id = fields.String()
+    customer_id = fields.String()
+    status = fields.String(validate=validate.OneOf(OUTBOX_STATES))
+    template = fields.String(validate=validate.OneOf(list(TEMPLATES)))
+
+
+class OutboxMessageOut(Schema):
+    id = fields.String()
+    customer_id = fields.String()
+    customer_name = fields.String(allow_none=True)
+    to_masked = fields.String(allow_none=True, metadata={"description": "The customer's mobile, masked (138****5678)"})
+    store_id = fields.String(allow_none=True)
+    template = fields.String(metadata={"enum": list(TEMPLATES)})
+    marketing = fields.Boolean()
+    channel = fields.String(metadata={"enum": ["sms", "wechat"]})
+    status = fields.String(metadata={"enum": list(OUTBOX_STATES)})
+    attempts = fields.Integer()
+    failure_code = fields.String(allow_none=True, metadata={
+        "enum": list(FAILURE_CODES), "description": "Why it failed, or why it is being retried (queued)"})
+    failure_detail = fields.String(allow_none=True, metadata={"description": "The provider's own code"})
+    next_attempt_at = fields.DateTime(allow_none=True)
+    created_at = fields.DateTime()
+    sent_at = fields.DateTime(allow_none=True)
+    delivered_at = fields.DateTime(allow_none=True)

@@ -1,0 +1,76 @@
+"""The ledger: the chart of accounts, journal entries, the trial balance, and a store's finance settings."""
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from services.common.fields import Fen, TimeZone
+from services.common.schemas import ListQuery
+
+
+class AccountOut(Schema):
+    code = fields.String()
+    name = fields.String()
+    type = fields.String()
+
+
+class JournalQuery(ListQuery):
+    store_id = fields.String()
+    date = fields.Date(metadata={"description": "Store-local business day."})
+    source_type = fields.String(validate=validate.Length(max=30),
+                                metadata={"description": "invoice, invoice_void, deposit, payment, refund, card, "
+                                                         "cogs, expense, close, settlement"})
+    source_id = fields.String()
+
+
+class JournalLineOut(Schema):
+    account = fields.String()
+    debit_fen = fields.Integer()
+    credit_fen = fields.Integer()
+
+
+class JournalEntryOut(Schema):
+    id = fields.String()
+    store_id = fields.String()
+    business_date = fields.Date()
+    source_type = fields.String()
+    source_id = fields.String()
+    memo = fields.String()
+    currency = fields.String()
+    posted_at = fields.DateTime()
+    lines = fields.List(fields.Nested(JournalLineOut))
+
+
+class TrialBalanceQuery(Schema):
+    store_id = fields.String()
+    as_of = fields.Date(load_default=None)
+
+
+class AccountBalanceOut(Schema):
+    code = fields.String()
+    name = fields.String()
+    type = fields.String()
+    debit_fen = fields.Integer()
+    credit_fen = fields.Integer()
+    balance_debit_fen = fields.Integer()
+    balance_credit_fen = fields.Integer()
+
+
+class TrialBalanceOut(Schema):
+    store_id = fields.String(allow_none=True)
+    as_of = fields.Date(allow_none=True)
+    accounts = fields.List(fields.Nested(AccountBalanceOut))
+    total_debit_fen = fields.Integer()
+    total_credit_fen = fields.Integer()
+    balanced = fields.Boolean()
+
+
+class SettingsPatch(Schema):
+    time_zone = TimeZone()
+    refund_approval_limit_fen = Fen()
+
+
+class SettingsOut(Schema):
+    store_id = fields.String()
+    time_zone = fields.String()
+    refund_approval_limit_fen = fields.Integer()
+    currency = fields.String()

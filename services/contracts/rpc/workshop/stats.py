@@ -1,0 +1,52 @@
+"""The workshop's figures: billed against clocked hours per technician."""
+from __future__ import annotations
+
+from marshmallow import Schema, ValidationError, fields, validates_schema
+
+from services.common.fields import Quantity, TimeZone
+
+from .shared import SANE_DATE, STORE_ID
+
+
+class StatsQuery(Schema):
+    store_id = fields.String(required=True, validate=STORE_ID)
+    from_ = fields.Date(required=True, data_key="from", validate=SANE_DATE,
+                        metadata={"description": "First store-local day"})
+    to = fields.Date(required=True, validate=SANE_DATE, metadata={"description": "Last store-local day (inclusive)"})
+    time_zone = TimeZone(load_default="Asia/Shanghai",
+                         metadata={"description": "Filled in from the store by the gateway"})
+
+    @validates_schema
+    def _order(self, data, **_):
+        if data.get("from_") and data.get("to") and data["to"] < data["from_"]:
+            raise ValidationError("Ends before it starts.", "to")
+        if data.get("from_") and data.get("to") and (data["to"] - data["from_"]).days > 366:
+            raise ValidationError("At most a year at a time.", "to")
+
+
+class TechnicianStats(Schema):
+    technician_id = fields.String()
+    name = fields.String()
+    jobs = fields.Integer()
+    billed_hours = Quantity(metadata={"description": "Billed hours of their jobs weighted by split"})
+    clocked_hours = Quantity(metadata={"description": "Actual hours recorded at completion"})
+    efficiency_pct = Quantity(allow_none=True, metadata={"description": "billed / clocked × 100"})
+
+
+class StatsOut(Schema):
+    store_id = fields.String()
+    period = fields.String(allow_none=True, metadata={"description": "Day, ISO week or month when grouped"})
+    from_ = fields.Date(data_key="from", attribute="from")
+    to = fields.Date()
+    time_zone = fields.String()
+    completed = fields.Integer(metadata={"description": "Work orders completed in the period"})
+    comebacks = fields.Integer()
+    comeback_rate_pct = Quantity(allow_none=True)
+    reworked = fields.Integer(metadata={"description": "Completed after at least one failed QC"})
+    first_time_qc_pass_pct = Quantity(allow_none=True)
+    average_cycle_hours = Quantity(allow_none=True, metadata={"description": "Opened to completed"})
+    clocked_hours = Quantity(metadata={"description": "Hours clocked on the completed work orders"})
+    available_hours = Quantity(metadata={"description": "Shift hours of the store's active technicians"})
+    productivity_pct = Quantity(allow_none=True, metadata={"description": "clocked / available × 100"})
+    labour_cost_fen = fields.Integer(metadata={"description": "Clocked hours × each technician's hourly cost"})
+    technicians = fields.List(fields.Nested(TechnicianStats))

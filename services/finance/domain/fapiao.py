@@ -1,0 +1,283 @@
+"""Electronic fapiao (数电票): asked for a paid invoice (all its lines, or some), sent to the issuing
+provider (services/finance/fapiao_nuonuo.py) by a worker, reversed by a red one (红字) after the
+红字确认单 the rules require is confirmed.
+
+The request only writes a row (`fapiaos`, the outbox of the request) in the cashier's short transaction:
+the settlement never waits for the provider. The worker (finance's `send_fapiao` timer over `due`, `claim`,
+`provider_step`, `record_step`; it owns the transactions) claims a due row with a conditional update (two
+finance instances never send one row twice), calls the provider with no transaction open, then writes what
+it answered. A provider that is down leaves the row queued and tries again later, each wait twice the last
+(`FAPIAO_RETRY_SECONDS`, at most an hour); one that refuses marks it failed with its reason, which frees its
+lines for a corrected request.
+
+Steps of a row: blue `queued → issuing → issued`; red `queued` (file the 红字确认单) `→ confirming` (until
+the buyer confirms; 01 无需确认 goes straight on) `→ queued` (with the confirmation's number) `→ issuing →
+issued`, and its blue one becomes `reversed`. A line's 税收分类编码 is its catalogue item's (the part's in
+inventory, the labour operation's in sales), else the one configured for its kind (`FAPIAO_TAX_CODES`)."""
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from services.common.audit import record_audit
+from services.common.config import fapiao_poll_seconds, fapiao_retry_seconds
+from services.common.context import Caller
+from services.common.db import rowcount, utcnow
+from services.common.errors import Conflict, Invalid, NotFound
+
+from ..models import Fapiao
+from ..fapiao_nuonuo import CONFIRMED, WAITING
+from ..models import Invoice
+from ..providers import ProviderError, yuan
+from .common import by_key, get_locked, illegal
+from .invoices import PAID
+
+log = logging.getLogger(__name__)
+
+CHINA = timezone(timedelta(hours=8))
+ACTIVE = ("queued", "confirming", "issuing", "issued")
+"""A blue fapiao in these states covers its lines (failed and reversed ones do not)."""
+WORKING = ("queued", "confirming", "issuing")
+LEASE = timedelta(seconds=60)
+"""How long a claimed row is left alone by other workers (a worker that dies mid-call: retried after it)."""
+RED_REASON_CODES = {"error": "1", "refund": "2", "cancelled": "3"}
+"""redReason of the 红字确认单: 1 开票有误, 2 销货退回, 3 服务中止."""
+LINE_TYPES = {"normal": "pc", "special": "bs"}
+"""invoiceLine: pc 数电普票, bs 数电专票."""
+MAX_RETRY = 3600.0
+
+
+# -- asking for one ----------------------------------------------------------------------------------
+def request_fapiao(session: Session, caller: Caller, invoice_id: str, data: dict, key: str | None,
+                   codes: dict[str, str]) -> Fapiao:
+    """Queue a blue fapiao for (some of) a paid invoice's lines not already covered by another. `codes`:
+    税收分类编码 by `part:<sku>` / `labour:<op code>` (the catalogue's), and by kind (the configured ones)."""
+    if (found := by_key(session, Fapiao, key)) is not None:
+        if found.invoice_id != invoice_id:
+            raise Conflict("This Idempotency-Key was already used for another fapiao.", code="idempotency_key_reused")
+        return found
+    invoice = get_locked(session, Invoice, invoice_id, "invoice")
+    caller.require_store(invoice.store_id)
+    if invoice.status != PAID:
+        raise illegal("invoice", invoice.status, "given a fapiao before it is paid")
+    covered = {line["line_id"] for row in _blues(session, invoice.id) for line in row.lines}
+    lines = invoice.lines
+    if data.get("line_ids"):
+        unknown = sorted(set(data["line_ids"]) - {line.id for line in lines})
+        if unknown:
+            raise Invalid("Lines not on this invoice.", fields={"line_ids": unknown}, code="fapiao_lines_unknown",
+                          params={"line_ids": unknown})
+        lines = [line for line in lines if line.id in set(data["line_ids"])]
+        taken = [line.description for line in lines if line.id in covered]
+        if taken:
+            raise Conflict("Lines already on another fapiao.", fields={"line_ids": taken},
+                           code="fapiao_lines_taken", params={"lines": taken})
+    else:
+        lines = [line for line in lines if line.id not in covered]
+    lines = [line for line in lines if line.total_fen > 0]
+    if not lines:
+        raise Conflict("Every line of the invoice is on a fapiao already.", code="fapiao_nothing_left")
+    goods_codes = {line.id: codes.get(f"{line.kind}:{line.sku if line.kind == 'part' else line.op_code}")
+                   or codes.get(line.kind) for line in lines}
+    missing = sorted({line.kind for line in lines if not goods_codes[line.id]})
+    if missing:
+        raise Conflict("No tax classification code for these kinds of line.", code="fapiao_tax_code_missing",
+                       params={"kinds": missing})
+    sent = [{"line_id": line.id, "description": line.description, "goods_code": goods_codes[line.id],
+             "qty": str(line.qty.normalize() if line.qty else 1), "tax_rate": line.tax_rate,
+             "tax_fen": line.tax_fen, "total_fen": line.total_fen} for line in lines]
+    row = Fapiao(store_id=invoice.store_id, invoice_id=invoice.id, invoice_number=invoice.number,
+                 customer_id=invoice.customer_id, kind="blue", type=data["type"], buyer_title=data["buyer_title"],
+                 buyer_tax_no=data.get("buyer_tax_no"), buyer_email=data.get("buyer_email"), lines=sent,
+                 amount_fen=sum(line["total_fen"] for line in sent), tax_fen=sum(line["tax_fen"] for line in sent),
+                 status="queued", next_attempt_at=utcnow(), requested_by=caller.user_id, idempotency_key=key)
+    session.add(row)
+    session.flush()
+    record_audit(session, caller, "fapiao_requested", "invoice", invoice.id, store_id=invoice.store_id,
+                 details={"fapiao_id": row.id, "type": row.type, "amount_fen": row.amount_fen})
+    return row
+
+
+def red_letter(session: Session, caller: Caller, fapiao_id: str, reason: str) -> Fapiao:
+    """Queue the red fapiao that reverses an issued blue one (its 红字确认单 first)."""
+    blue = get_locked(session, Fapiao, fapiao_id, "fapiao")
+    caller.require_store(blue.store_id)
+    if blue.kind != "blue" or blue.status != "issued":
+        raise illegal("fapiao", blue.status if blue.kind == "blue" else "red", "reversed")
+    if session.execute(select(Fapiao.id).where(Fapiao.original_id == blue.id,
+                                               Fapiao.status.in_(ACTIVE))).first():
+        raise Conflict("A red fapiao for it is already under way.", code="fapiao_red_exists")
+    row = Fapiao(store_id=blue.store_id, invoice_id=blue.invoice_id, invoice_number=blue.invoice_number,
+                 customer_id=blue.customer_id, kind="red", original_id=blue.id, type=blue.type,
+                 buyer_title=blue.buyer_title, buyer_tax_no=blue.buyer_tax_no, buyer_email=blue.buyer_email,
+                 lines=[{**line, "qty": f"-{line['qty']}", "tax_fen": -line["tax_fen"], "total_fen": -line["total_fen"]}
+                        for line in blue.lines],
+                 amount_fen=-blue.amount_fen, tax_fen=-blue.tax_fen, status="queued", red_reason=reason,
+                 next_attempt_at=utcnow(), requested_by=caller.user_id)
+    session.add(row)
+    session.flush()
+    record_audit(session, caller, "fapiao_red_requested", "invoice", blue.invoice_id, store_id=blue.store_id,
+                 details={"fapiao_id": row.id, "original_id": blue.id, "reason": reason})
+    return row
+
+
+def _blues(session: Session, invoice_id: str) -> list[Fapiao]:
+    return list(session.scalars(select(Fapiao).where(Fapiao.invoice_id == invoice_id, Fapiao.kind == "blue",
+                                                     Fapiao.status.in_(ACTIVE))))
+
+
+def get_fapiao(session: Session, caller: Caller, fapiao_id: str) -> Fapiao:
+    row = session.get(Fapiao, fapiao_id)
+    if row is None:
+        raise NotFound("No such fapiao.")
+    caller.require_store(row.store_id)
+    return row
+
+
+def list_fapiao(session: Session, stores: list[str] | None, params: dict) -> list[Fapiao]:
+    query = select(Fapiao).order_by(Fapiao.id.desc()).limit(params["limit"] + 1)
+    if stores is not None:
+        query = query.where(Fapiao.store_id.in_(stores))
+    if params.get("status"):
+        query = query.where(Fapiao.status == params["status"])
+    if params.get("invoice_id"):
+        query = query.where(Fapiao.invoice_id == params["invoice_id"])
+    if params.get("cursor"):
+        query = query.where(Fapiao.id < params["cursor"])
+    return list(session.scalars(query))
+
+
+# -- the worker ------------------------------------------------------------------------------------
+# finance's `send_fapiao` timer owns the transactions: it commits `due`'s read and each `claim` on its
+# own, ends the read before `provider_step` calls the provider (none is open while it is called),
+# rolls back after a provider error and commits each `record_step`.
+def due(session: Session, now: datetime, limit: int = 20) -> list[tuple[str, datetime]]:
+    """Rows whose next step is due: (id, next_attempt_at) for the claim."""
+    rows = session.execute(select(Fapiao.id, Fapiao.next_attempt_at).where(
+        Fapiao.status.in_(WORKING), Fapiao.next_attempt_at <= now).order_by(Fapiao.next_attempt_at).limit(limit))
+    return [(row.id, row.next_attempt_at) for row in rows]
+
+
+def claim(session: Session, fapiao_id: str, seen: datetime, now: datetime) -> Fapiao | None:
+    """The row, leased to this worker (a conditional UPDATE: the caller commits it before the provider
+    is called), or None when another worker claimed it first."""
+    claimed = rowcount(session.execute(update(Fapiao).where(Fapiao.id == fapiao_id, Fapiao.next_attempt_at == seen)
+                                       .values(next_attempt_at=now + LEASE)))
+    return session.get(Fapiao, fapiao_id, populate_existing=True) if claimed else None
+
+
+def provider_step(session: Session, provider, settings, row: Fapiao, now: datetime) -> dict:
+    """One step of a claimed row at the provider: the changes to record (`record_step`). Raises
+    ProviderError (`after_provider_error` gives the changes then)."""
+    if provider is None:
+        raise ProviderError(0, "provider_not_configured")
+    return _step(session, provider, settings, row, now)
+
+
+def after_provider_error(session: Session, fapiao_id: str, exc: ProviderError, now: datetime) -> dict:
+    """A provider that is down: try again later, backing off; one that refused: failed."""
+    row = session.get_one(Fapiao, fapiao_id, populate_existing=True)
+    if not exc.down:
+        return {"status": "failed", "failure": str(exc)[:500]}
+    attempts = row.attempts + 1
+    log.warning("fapiao %s: the provider is down (%s); attempt %s", fapiao_id, exc, attempts)
+    return {"attempts": attempts, "last_error": str(exc)[:200],
+            "next_attempt_at": now + timedelta(seconds=min(fapiao_retry_seconds() * 2 ** (attempts - 1), MAX_RETRY))}
+
+
+def record_step(session: Session, fapiao_id: str, changes: dict) -> str:
+    """The step's changes, written under the row's lock; answers the new status."""
+    row = get_locked(session, Fapiao, fapiao_id, "fapiao")
+    for name, value in changes.items():
+        setattr(row, name, value)
+    if changes.get("status") == "issued" and row.kind == "red" and row.original_id is not None:
+        get_locked(session, Fapiao, row.original_id, "fapiao").status = "reversed"
+    if changes.get("status") in ("issued", "failed"):
+        record_audit(session, None, f"fapiao_{changes['status']}", "invoice", row.invoice_id, store_id=row.store_id,
+                     details={"fapiao_id": row.id, "kind": row.kind, "number": row.number, "failure": row.failure})
+    return row.status
+
+
+def _step(session: Session, provider, settings, row: Fapiao, now: datetime) -> dict:
+    later = now + timedelta(seconds=fapiao_poll_seconds())
+    if row.status == "issuing":
+        result = provider.query(row.serial_no)
+        if result.state == "issued":
+            issued_at = datetime.fromtimestamp(result.issued_at_ms / 1000, timezone.utc) if result.issued_at_ms \
+                else now
+            return {"status": "issued", "number": result.number, "issued_at": issued_at, "pdf_url": result.pdf_url,
+                    "last_error": None}
+        if result.state == "failed":
+            return {"status": "failed", "failure": result.reason}
+        return {"next_attempt_at": later}
+    if row.status == "confirming":
+        state, bill_no = provider.query_red_confirm(row.confirm_bill_id)
+        return _after_confirm(state, bill_no, now, later)
+    if row.kind == "red" and not row.confirm_bill_no:
+        bill_id, state = provider.apply_red_confirm(_confirm_form(session, settings, row, now))
+        return {"status": "confirming", "confirm_bill_id": bill_id, "confirm_state": state, "next_attempt_at": now,
+                "last_error": None}
+    serial = provider.issue(_order(session, settings, row, now))
+    return {"status": "issuing", "serial_no": serial, "next_attempt_at": later, "last_error": None}
+
+
+def _after_confirm(state: str, bill_no: str | None, now: datetime, later: datetime) -> dict:
+    """Confirmed (or needing no confirmation): on to the red fapiao; awaiting the buyer: ask again later."""
+    if state in CONFIRMED:
+        return {"status": "queued", "confirm_state": state, "confirm_bill_no": bill_no, "next_attempt_at": now,
+                "last_error": None}
+    if state in WAITING:
+        return {"status": "confirming", "confirm_state": state, "next_attempt_at": later, "last_error": None}
+    return {"status": "failed", "confirm_state": state, "failure": f"红字确认单 {state}"}
+
+
+def _local(moment: datetime) -> str:
+    return moment.astimezone(CHINA).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _order(session: Session, settings, row: Fapiao, now: datetime) -> dict:
+    """requestBillingNew's `order`: the buyer, the seller, and each line tax included."""
+    order = {"buyerName": row.buyer_title, "buyerTaxNum": row.buyer_tax_no or "", "buyerEmail": row.buyer_email or "",
+             "salerTaxNum": settings.tax_num, "orderNo": row.id, "invoiceDate": _local(now), "clerk": settings.clerk,
+             "pushMode": "-1", "invoiceType": "1" if row.kind == "blue" else "2",
+             "invoiceLine": LINE_TYPES[row.type], "invoiceDetail": [{
+                 "goodsName": line["description"], "goodsCode": line["goods_code"], "num": line["qty"],
+                 "price": _price(line), "withTaxFlag": "1", "taxRate": line["tax_rate"], "tax": yuan_signed(
+                     line["tax_fen"]), "taxIncludedAmount": yuan_signed(line["total_fen"]),
+                 "taxExcludedAmount": yuan_signed(line["total_fen"] - line["tax_fen"]), "invoiceLineProperty": "0"}
+                 for line in row.lines]}
+    if row.kind == "red":
+        blue, reason = _reversed(session, row)
+        order.update(invoiceNum=blue.number, billInfoNo=row.confirm_bill_no, redReason=reason)
+    return order
+
+
+def _reversed(session: Session, row: Fapiao) -> tuple[Fapiao, str]:
+    """A red fapiao's blue one and the provider's code of its reason (every red one keeps both)."""
+    if row.original_id is None or row.red_reason is None:
+        raise ValueError(f"Fapiao {row.id} reverses nothing.")
+    return session.get_one(Fapiao, row.original_id), RED_REASON_CODES[row.red_reason]
+
+
+def _confirm_form(session: Session, settings, row: Fapiao, now: datetime) -> dict:
+    """saveInvoiceRedConfirm's content: the seller files it (applySource 0) against the blue fapiao."""
+    blue, reason = _reversed(session, row)
+    return {"applySource": "0", "blueInvoiceLine": LINE_TYPES[blue.type], "blueInvoiceNumber": blue.number,
+            "billTime": _local(now), "sellerTaxNo": settings.tax_num, "sellerName": settings.seller_name,
+            "buyerTaxNo": blue.buyer_tax_no or "", "buyerName": blue.buyer_title,
+            "redReason": reason, "autoInvoice": "0", "orderNo": row.id,
+            "amount": yuan_signed(row.amount_fen), "taxAmount": yuan_signed(row.tax_fen)}
+
+
+def yuan_signed(fen: int) -> str:
+    return f"-{yuan(-fen)}" if fen < 0 else yuan(fen)
+
+
+def _price(line: dict) -> str:
+    """The unit price tax included, to 8 places as the provider takes it (a red line's price stays positive)."""
+    price = Decimal(abs(line["total_fen"])) / 100 / abs(Decimal(line["qty"] or "1"))
+    return f"{price.quantize(Decimal('0.00000001')).normalize():f}"

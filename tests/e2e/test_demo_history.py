@@ -1,0 +1,66 @@
+"""The demo chain's history (deploy/demo_history.py): days before today hold what a store does —
+cars checked in, quotes won and lost, invoices paid, call-backs — as the services' own rules made
+them on those days, so the dashboard has a trend, every joined KPI has a value, and each store's
+books still agree (journal balanced, inventory account equal to the stock valuation, the stock
+ledger consistent). A second seeding adds nothing."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from deploy import demo as chain
+from tests.support.one_car import ok
+from tests.support.stack import demo_stack
+
+pytestmark = [pytest.mark.e2e, pytest.mark.heavy]
+DAYS = 12
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    with demo_stack(tmp_path_factory.mktemp("demo-history"), history_days=DAYS) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def admin(stack):
+    return stack.login()
+
+
+def test_the_dashboard_has_days_of_history_with_every_kpi(stack, admin):
+    today = datetime.now(SHANGHAI).date()
+    span = {"from": (today - timedelta(days=DAYS)).isoformat(), "to": (today - timedelta(days=1)).isoformat()}
+    days = ok(admin.get(f"{stack.url}/v1/reports/kpis", params={**span, "group": "day"}))["items"]
+    busy = {row["period"] for row in days if row["car_count"]}
+    assert len(busy) >= DAYS // 2, busy  # a trend, not one bar of today
+    [whole] = ok(admin.get(f"{stack.url}/v1/reports/kpis", params={**span, "group": "chain"}))["items"]
+    assert whole["car_count"] >= DAYS and whole["sales_fen"] > 0 and whole["parts_cost_fen"] > 0
+    for kpi in ("close_ratio_pct", "first_time_qc_pass_pct", "technician_productivity_pct"):
+        assert whole[kpi] is not None and 0 < whole[kpi] <= 100, (kpi, whole[kpi])
+    assert whole["close_ratio_pct"] < 100  # some quotes were lost
+    stores = ok(admin.get(f"{stack.url}/v1/reports/kpis", params={**span, "group": "store"}))["items"]
+    assert len(stores) == len(chain.STORES) and all(row["car_count"] for row in stores)
+
+
+def test_every_store_s_books_agree_after_the_history(stack, admin):
+    url = stack.url
+    for store in ok(admin.get(f"{url}/v1/stores", params={"limit": 200}))["items"]:
+        params = {"store_id": store["id"]}
+        balance = ok(admin.get(f"{url}/v1/ledger/trial-balance", params=params))
+        assert balance["balanced"] is True and balance["total_debit_fen"] == balance["total_credit_fen"] > 0
+        assert ok(admin.get(f"{url}/v1/ledger/reconciliation", params=params))["ok"] is True, store["code"]
+        assert ok(admin.get(f"{url}/v1/stock/ledger-check", params=params))["ok"] is True, store["code"]
+        invoices = ok(admin.get(f"{url}/v1/invoices", params={**params, "limit": 200}))["items"]
+        assert invoices and all(invoice["status"] == "paid" for invoice in invoices)
+
+
+def test_the_history_is_seeded_once(stack, admin):
+    def count():
+        return [len(ok(admin.get(f"{stack.url}/v1/invoices", params={"store_id": s["id"], "limit": 200}))["items"])
+                for s in ok(admin.get(f"{stack.url}/v1/stores", params={"limit": 200}))["items"]]
+    before = count()
+    chain.seed(admin, stack.url, lambda owner: stack.env[f"{owner.upper()}_DATABASE_URL"], DAYS)
+    assert count() == before

@@ -1,0 +1,151 @@
+"""Exports through the gateway (FakeRpc answers the services): a list asked as CSV walks every page of the
+keyset cursor (200 rows a page) and streams rows with Chinese headers, amounts in yuan and times in the
+store's zone; as xlsx the same rows with ¥-formatted numbers; a report's rows too; every exportable
+endpoint of the API has Chinese headers for all its columns; JSON is untouched."""
+from __future__ import annotations
+
+import csv
+import dataclasses
+import io
+from datetime import datetime
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import create_engine, text
+
+from gateway import exports
+from gateway.api import endpoint_of
+from gateway.app import AREAS
+from gateway.exports.labels import LABELS
+from services.common.schemas import encode_cursor
+
+ROWS = 450
+
+
+def invoice(n: int, store_id: str) -> dict:
+    return {"id": f"inv-{n:04d}", "number": f"FP{n:05d}", "store_id": store_id, "status": "issued",
+            "currency": "CNY", "total_fen": 12345 + n, "due_fen": 0, "billed_hours": 1.5,
+            "issued_at": "2026-12-06T08:03:00+00:00", "business_date": "2026-12-06", "paid_at": None}
+
+
+@pytest.fixture
+def store_id(app):
+    return app.simulate_post("/v1/stores", json={"code": "EX1", "name": "导出门店"}).json["id"]
+
+
+@pytest.fixture
+def invoices(app, store_id):
+    """finance's list_invoices over ROWS invoices, newest first, paged by the id cursor as the service does."""
+    everything = [invoice(n, store_id) for n in range(ROWS)]
+
+    def list_invoices(query):
+        app.asked.append(dict(query))  # as sent (the gateway reuses its query dict)
+        after = {encode_cursor(i["id"]): n for n, i in enumerate(everything)}  # the service's own cursors
+        start = after[query["cursor"]] + 1 if query.get("cursor") else 0
+        limit = int(query.get("limit", 50))
+        page = everything[start:start + limit]
+        more = start + limit < len(everything)
+        return {"items": page, "next_cursor": encode_cursor(page[-1]["id"]) if more else None}
+
+    app.asked = []
+    app.deps.rpc.behaviour[("finance", "list_invoices")] = list_invoices
+    return everything
+
+
+def pages_asked(app) -> list:
+    return app.asked
+
+
+def test_a_list_as_csv_walks_every_page_in_chinese_with_yuan_and_local_times(app, store_id, invoices):
+    reply = app.simulate_get("/v1/invoices", params={"store_id": store_id}, headers={"Accept": "text/csv"})
+    assert reply.status_code == 200 and reply.headers["content-type"].startswith("text/csv")
+    assert "attachment" in reply.headers["content-disposition"]
+    assert reply.content.startswith("\ufeff".encode())
+    table = list(csv.reader(io.StringIO(reply.content.decode("utf-8-sig"))))
+    header, rows = table[0], table[1:]
+    assert header[:3] == ["编号", "单号", "门店编号"] and "合计" in header and "开具时间" in header
+    assert len(rows) == ROWS and [r[0] for r in rows] == [i["id"] for i in invoices]
+    first = dict(zip(header, rows[0], strict=True))
+    assert first["合计"] == "123.45" and first["开具时间"] == "2026-12-06 16:03" and first["营业日"] == "2026-12-06"
+    assert first["付款时间"] == ""
+    assert [q.get("cursor") for q in pages_asked(app)] == [None, encode_cursor("inv-0199"), encode_cursor("inv-0399")]
+    assert {q["limit"] for q in pages_asked(app)} == {str(exports.PAGE)} and "format" not in pages_asked(app)[0]
+
+
+def test_a_list_the_gateway_pages_itself_decodes_each_cursor(app, store_id):
+    app.deps.settings = dataclasses.replace(app.deps.settings, webhook_allow_private=True)
+    hook = app.simulate_post("/v1/webhooks", json={"url": "http://127.0.0.1:9/x", "store_ids": [store_id],
+                                                   "event_types": ["crm.customer_registered"]}).json
+    engine = create_engine(app.deps.settings.database_url)
+    with engine.begin() as connection:
+        connection.execute(text("INSERT INTO webhook_deliveries (id, subscription_id, event_id, event_type, body, "
+                                "status, attempts, created_at) VALUES (:id, :hook, :event, 'crm.customer_registered', "
+                                "'{}', :status, 1, '2026-12-06 08:00:00')"),
+                           [{"id": f"{n:026d}", "hook": hook["id"], "event": f"evt-{n}",
+                             "status": "failed" if n % 10 == 0 else "delivered"} for n in range(ROWS)])
+    engine.dispose()
+    url = f"/v1/webhooks/{hook['id']}/deliveries"
+    every = list(csv.reader(io.StringIO(app.simulate_get(url, params={"format": "csv"}).text.lstrip("\ufeff"))))
+    assert len(every) == ROWS + 1 and every[1][0] == f"{ROWS - 1:026d}" and every[-1][0] == f"{0:026d}"
+    failed = app.simulate_get(url, params={"format": "csv", "status": "failed"}).text.lstrip("\ufeff")
+    assert len(list(csv.reader(io.StringIO(failed)))) == ROWS // 10 + 1
+
+
+def test_a_list_as_xlsx_has_numbers_formatted_in_yuan(app, store_id, invoices):
+    reply = app.simulate_get("/v1/invoices", params={"store_id": store_id, "format": "xlsx"})
+    assert reply.status_code == 200 and reply.headers["content-type"] == exports.XLSX
+    sheet = load_workbook(io.BytesIO(reply.content), read_only=False).active
+    header = [c.value for c in sheet[1]]
+    total = header.index("合计") + 1
+    assert sheet.max_row == ROWS + 1
+    assert sheet.cell(2, total).value == pytest.approx(123.45) and sheet.cell(2, total).number_format == "¥#,##0.00"
+    assert sheet.cell(ROWS + 1, total).value == pytest.approx(127.94)
+    assert sheet.cell(2, header.index("开具时间") + 1).value == datetime(2026, 12, 6, 16, 3)
+
+
+def test_a_report_exports_its_rows(app, store_id):
+    row = {"store_id": store_id, "current_fen": 10000, "days_1_30_fen": 250, "days_31_60_fen": 0,
+           "days_61_90_fen": 0, "over_90_fen": 99, "total_fen": 10349}
+    schema = endpoint_of(dict(exports_routes(app))["/v1/reports/receivables-ageing"], "get").response
+    key = exports.rows_field(schema)
+    app.deps.rpc.behaviour[("finance", "receivables_ageing")] = {key: [row, row]}
+    reply = app.simulate_get("/v1/reports/receivables-ageing", params={"format": "csv"})
+    table = list(csv.reader(io.StringIO(reply.content.decode("utf-8-sig"))))
+    assert reply.status_code == 200 and len(table) == 3
+    assert dict(zip(table[0], table[1], strict=True))["逾期90天以上"] == "0.99"
+
+
+def test_json_stays_and_an_unknown_format_is_refused(app, store_id, invoices):
+    assert app.simulate_get("/v1/invoices", params={"store_id": store_id}).json["items"][0]["total_fen"] == 12345
+    refused = app.simulate_get("/v1/invoices", params={"store_id": store_id, "format": "pdf"})
+    assert refused.status_code == 422 and list(refused.json["error"]["fields"]) == ["format"], refused.text
+    wildcard = app.simulate_get("/v1/invoices", params={"store_id": store_id}, headers={"Accept": "*/*"})
+    assert wildcard.headers["content-type"].startswith("application/json")
+
+
+def exports_routes(app) -> list[tuple[str, object]]:
+    return [route for area in AREAS for route in area.routes(app.deps)]
+
+
+def test_every_exportable_column_is_headed_in_chinese(app):
+    missing = {}
+    exportable = 0
+    for path, resource in exports_routes(app):
+        meta = endpoint_of(resource, "get")
+        schema = meta and exports.row_schema(meta, "{" in path)
+        if schema is None:
+            continue
+        exportable += 1
+        unlabelled = [c.name for c in exports.columns(schema) if c.name not in LABELS]
+        if unlabelled:
+            missing[path] = unlabelled
+    assert exportable > 60 and missing == {}
+
+
+def test_the_openapi_document_offers_csv_and_xlsx_on_lists_and_reports_only(app):
+    document = app.simulate_get("/openapi.json").json
+    listing = document["paths"]["/v1/invoices"]["get"]
+    assert {exports.CSV, exports.XLSX} <= set(listing["responses"]["200"]["content"])
+    assert any(p["name"] == "format" and p["schema"]["enum"] == ["csv", "xlsx"] for p in listing["parameters"])
+    one = document["paths"]["/v1/invoices/{invoice_id}"]["get"]
+    assert exports.CSV not in one["responses"]["200"]["content"]
