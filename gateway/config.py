@@ -97,6 +97,12 @@ class Settings:
         default_factory=lambda: common.env_int("CUSTOMER_TOKEN_TTL_SECONDS", 7 * 24 * 3600))
     rpc_timeout: float = field(default_factory=common.rpc_timeout)
     max_body_bytes: int = field(default_factory=lambda: common.env_int("MAX_BODY_BYTES", 1_048_576))
+    reencode_slots: int = field(default_factory=lambda: common.env_int("REENCODE_SLOTS", 1))
+    """Photos one gateway process re-encodes at once (~140 MB each for a 12 MP photo; CPU-bound, so one per
+    worker process keeps the pod within its CPUs and memory limit); more uploads wait."""
+    reencode_wait_seconds: float = field(
+        default_factory=lambda: float(common.env_int("REENCODE_WAIT_SECONDS", 20)))
+    """How long an upload waits for a re-encoding slot before it is answered 503 with Retry-After."""
     admin_password: str | None = field(default_factory=lambda: os.environ.get("ADMIN_PASSWORD"))
     trusted_proxies: tuple[Network, ...] = field(default_factory=_trusted_proxies)
     services: tuple[str, ...] = common.SERVICES

@@ -6,10 +6,12 @@ service makes them from the stored photo (services/common/attachment_jobs.py), o
 from __future__ import annotations
 
 import hashlib
-from contextlib import ExitStack
+import threading
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Iterator
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -46,6 +48,31 @@ class TooLarge(Exception):
     def __init__(self, kind: str, limit: int):
         super().__init__(f"A {kind} upload is limited to {limit // MB} MB.")
         self.kind, self.limit = kind, limit
+
+
+class Busy(Exception):
+    """Every re-encoding slot of this process stayed taken while the upload waited (503, retry shortly)."""
+
+    code = "uploads_busy"
+
+
+class ReencodeSlots:
+    """At most `slots` photos decoded at once in one process: a 12 MP photo holds ~140 MB of pixels while it is
+    re-encoded, so a worker's threads taking photos together would otherwise multiply that. An upload waits up
+    to `wait_seconds` for a slot, then is refused (`Busy`); its file is already on disk, nothing else waits."""
+
+    def __init__(self, slots: int, wait_seconds: float):
+        self.slots, self.wait_seconds = slots, wait_seconds
+        self._free = threading.BoundedSemaphore(slots)
+
+    @contextmanager
+    def taken(self) -> Iterator[None]:
+        if not self._free.acquire(timeout=self.wait_seconds):
+            raise Busy(f"All {self.slots} photo re-encoding slots stayed busy for {self.wait_seconds:g} s.")
+        try:
+            yield
+        finally:
+            self._free.release()
 
 
 @dataclass(frozen=True)
@@ -136,8 +163,9 @@ def _reencode(source: Path, content_type: str, out_dir: Path) -> Prepared:
                     sha256_of(stored), width, height, taken_at)
 
 
-def prepare(upload: Path, out_dir: Path) -> Prepared:
-    """Check and transform the uploaded file at `upload`; new files go into `out_dir`."""
+def prepare(upload: Path, out_dir: Path, slots: ReencodeSlots) -> Prepared:
+    """Check and transform the uploaded file at `upload`; new files go into `out_dir`; a photo is re-encoded in one
+    of `slots`."""
     with open(upload, "rb") as handle:
         head = handle.read(32)
     sniffed = sniff(head)
@@ -145,5 +173,6 @@ def prepare(upload: Path, out_dir: Path) -> Prepared:
     if size > LIMITS[sniffed.kind]:
         raise TooLarge(sniffed.kind, LIMITS[sniffed.kind])
     if sniffed.kind == "image":
-        return _reencode(upload, sniffed.content_type, out_dir)
+        with slots.taken():
+            return _reencode(upload, sniffed.content_type, out_dir)
     return Prepared(upload, sniffed.content_type, sniffed.kind, size, sha256_of(upload))

@@ -10,6 +10,8 @@ from services.common.schemas import ListQuery
 ERROR_CODES: tuple[str, ...]  # grown below, one group of rules at a time
 ERROR_CODES = ("malformed_json", "unauthorized", "forbidden", "not_found", "conflict", "payload_too_large",
                "unsupported_media_type", "validation_failed", "rate_limited", "service_unavailable", "internal_error",
+               # a photo upload that waited too long for the gateway's re-encoding
+               "uploads_busy",
                # the counter's rules (sales): which rule refused, for clients to word
                "slot_full", "already_booked", "slot_outside_opening_hours", "opening_hours_invalid",
                "visit_already_open", "unknown_operation", "operation_inactive", "unknown_part", "part_inactive",

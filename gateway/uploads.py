@@ -15,6 +15,7 @@ from . import media
 CHUNK = 64 * 1024
 MAX_FIELD_CHARS = 4000
 FILE_FIELD = "file"
+RETRY_SECONDS = 5
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,10 @@ class Upload:
 
 def unsupported(message: str) -> falcon.HTTPUnsupportedMediaType:
     return falcon.HTTPUnsupportedMediaType(title="unsupported_media_type", description=message)
+
+
+def busy(message: str) -> falcon.HTTPServiceUnavailable:
+    return falcon.HTTPServiceUnavailable(title="uploads_busy", description=message, retry_after=RETRY_SECONDS)
 
 
 def too_large(message: str) -> falcon.HTTPContentTooLarge:

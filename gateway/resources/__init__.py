@@ -12,6 +12,7 @@ from services.common.policy import require_store, with_default_store
 from services.common.messaging.sms import AliyunSms
 from services.common.storage import Storage, storage_from_env
 
+from .. import media
 from ..auth import Authenticator
 from ..config import Settings
 from ..models import Store
@@ -45,8 +46,12 @@ class Deps:
     sms: AliyunSms = field(init=False)
     """The one-time codes' SMS provider (`settings.sms`: Alibaba Cloud SMS, the local sandbox under `make run`)."""
 
+    reencode_slots: media.ReencodeSlots = field(init=False)
+    """How many photos this process re-encodes at once (`settings.reencode_slots`)."""
+
     def __post_init__(self) -> None:
         self.sms = AliyunSms(self.settings.sms)
+        self.reencode_slots = media.ReencodeSlots(self.settings.reencode_slots, self.settings.reencode_wait_seconds)
 
 
 class Resource:

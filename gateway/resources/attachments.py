@@ -25,7 +25,7 @@ from .. import media
 from ..api import endpoint
 from ..auth import CUSTOMER
 from ..rpc import RemoteError
-from ..uploads import too_large, unsupported
+from ..uploads import busy, too_large, unsupported
 from . import Resource
 from .inventory import RECEIVERS
 
@@ -68,7 +68,9 @@ class Uploading(Resource):
         makes the owner write the row."""
         upload, owner = req.context.upload, req.context.owner
         try:
-            prepared = media.prepare(upload.path, upload.path.parent)
+            prepared = media.prepare(upload.path, upload.path.parent, self.deps.reencode_slots)
+        except media.Busy as exc:
+            raise busy(str(exc)) from exc
         except media.Unsupported as exc:
             raise unsupported(str(exc)) from exc
         except media.TooLarge as exc:

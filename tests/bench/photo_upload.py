@@ -11,8 +11,10 @@ multipart, after 3 untimed): p50/p99 of the whole request; CPU seconds of the ga
 gateway workers above their idle RSS while uploading, sampled every 20 ms. To show that the gateway
 streams the file rather than holding it, a 40 MB MP4 (kept as sent, no decoding) is uploaded 5 times
 with the same sampling: its peak above idle is what one request holds, whatever the file's size.
-Then the bytes kept per photo (re-encoded, EXIF gone) and per thumbnail, and how long the thumbnail
-took to appear. A benchmark script, not a test.
+Then `AT_ONCE` photos posted at once (one session each): the peak RSS a gateway worker reaches above its idle
+RSS, which the re-encoding slots (`REENCODE_SLOTS`, 1 per process) bound whatever the number of phones. Then the
+bytes kept per photo (re-encoded, EXIF gone) and per thumbnail, and how long the thumbnail took to appear.
+A benchmark script, not a test.
 """
 from __future__ import annotations
 
@@ -24,6 +26,7 @@ import time
 from pathlib import Path
 
 import psutil
+import requests
 from PIL import Image
 
 from tests.bench.flow import Shop, ok
@@ -33,6 +36,7 @@ from tests.bench.harness import (bench_parser, cpu_seconds, header_line, markdow
 PHOTO_SIZE = (4032, 3024)  # a 12 MP phone camera
 VIDEO_MB = 40
 SAMPLE_SECONDS = 0.02
+AT_ONCE = 12
 
 
 def phone_photo() -> bytes:
@@ -83,6 +87,13 @@ class Peak:
         return max(self.peak[name] - self.start[name] for name in self.processes)
 
 
+def session_like(session: requests.Session) -> requests.Session:
+    """Another connection with the same sign-in (a Session is not shared between threads)."""
+    other = requests.Session()
+    other.headers.update(session.headers)
+    return other
+
+
 def upload(session, url: str, content: bytes, name: str) -> tuple[float, dict]:
     started = time.perf_counter()
     reply = ok(session.post(url, files={"file": (name, content)}, data={"position": "front"}))
@@ -112,6 +123,15 @@ def measure(args, stack) -> dict:
     thumbnails_after = wait_for_thumbnails(stack, made)
     cpu = {name: cpu_seconds(p) - cpu_before[name] for name, p in processes.items()}
 
+    step(f"{AT_ONCE} uploads of the photo at once")
+    with Peak(gateway) as crowd_peak:
+        crowd = [threading.Thread(target=upload, args=(session_like(shop.advisor), url, photo, "crowd.jpg"))
+                 for _ in range(AT_ONCE)]
+        for thread in crowd:
+            thread.start()
+        for thread in crowd:
+            thread.join()
+
     step(f"5 uploads of a {VIDEO_MB} MB video")
     with Peak(gateway) as video_peak:
         video_seconds = [upload(shop.advisor, url, video, "clip.mp4")[0] for _ in range(5)]
@@ -129,6 +149,7 @@ def measure(args, stack) -> dict:
                               "sales": cpu["sales"] / len(values) * 1000},
         "gateway_idle_mb": idle,
         "photo_peak_above_idle_mb": photo_peak.rise(),
+        "at_once": AT_ONCE, "at_once_peak_above_idle_mb": crowd_peak.rise(),
         "video_mb": VIDEO_MB, "video_p50_ms": statistics.median(video_seconds) * 1000,
         "video_peak_above_idle_mb": video_peak.rise(),
         "stored_bytes_mean": statistics.fmean(stored), "thumbnail_bytes_mean": statistics.fmean(thumbs),
@@ -161,6 +182,8 @@ def report(figures: dict, meta: dict) -> str:
         ["gateway worker memory", f"idle {max(figures['gateway_idle_mb'].values()):.0f} MB; peak above idle "
                                   f"{figures['photo_peak_above_idle_mb']:.0f} MB per photo (the decoded pixels "
                                   "while re-encoding)"],
+        [f"{figures['at_once']} photos at once", f"peak above idle {figures['at_once_peak_above_idle_mb']:.0f} MB in "
+                                                 "a gateway worker (1 re-encoding slot per process)"],
         [f"{figures['video_mb']} MB video (kept as sent)", f"p50 {figures['video_p50_ms']:.0f} ms; peak above "
                                                            f"idle {figures['video_peak_above_idle_mb']:.1f} MB"],
         ["kept per photo", f"{figures['stored_bytes_mean'] / 2**20:.2f} MB re-encoded + "

@@ -7,9 +7,13 @@ from __future__ import annotations
 import base64
 import io
 import json
+import socket
+import time
 import uuid
+from urllib.parse import urlsplit
 
 import pytest
+import requests
 from PIL import Image
 from pypdf import PdfReader
 
@@ -119,6 +123,30 @@ def test_a_repeated_upload_with_its_idempotency_key_is_stored_once(stack, techni
     after = technician.get(inspections).json()["items"][0]["findings"][0]["photos"]
     assert len(after) == before + 1
 
+
+
+def test_an_upload_cut_off_half_way_keeps_nothing_and_its_retry_stores_it_once(stack, technician, finding_url,
+                                                                                tmp_path):
+    """A phone on a bad network: the connection drops half-way through the photo. Nothing is recorded nor left
+    visible; the retry under the same Idempotency-Key stores it, and a retry of that is the same attachment."""
+    inspections, finding_id = finding_url
+    url, key = f"{inspections}/{finding_id}/photos", {"Idempotency-Key": uuid.uuid4().hex}
+    photos = lambda: technician.get(inspections).json()["items"][0]["findings"][0]["photos"]  # noqa: E731
+    before = len(photos())
+    content = photo(tmp_path)
+    request = requests.Request("POST", url, files={"file": ("cut.jpg", content)},
+                               headers={**technician.headers, **key}).prepare()
+    target = urlsplit(url)
+    with socket.create_connection((target.hostname, target.port), timeout=10) as cut:
+        head = [f"POST {target.path} HTTP/1.1", f"Host: {target.netloc}",
+                *(f"{name}: {value}" for name, value in request.headers.items())]
+        cut.sendall(("\r\n".join(head) + "\r\n\r\n").encode() + request.body[:len(request.body) // 2])
+    time.sleep(1)
+    assert len(photos()) == before
+    stored = technician.post(url, files={"file": ("cut.jpg", content)}, headers=key)
+    again = technician.post(url, files={"file": ("cut.jpg", content)}, headers=key)
+    assert stored.status_code == again.status_code == 201 and again.json()["id"] == stored.json()["id"]
+    assert len(photos()) == before + 1
 
 def test_check_in_walk_around_photos_with_positions_and_damage(stack, advisor, outsider, store, tmp_path):
     customer, vehicle = customer_with_vehicle(stack, advisor)

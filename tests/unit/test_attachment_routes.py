@@ -251,3 +251,23 @@ def test_the_consoles_policy_lets_photos_come_from_the_object_stores_public_orig
     policy = console_policy("https://files.example.com")
     assert "img-src 'self' data: blob: https://files.example.com;" in policy
     assert "connect-src 'self' https://files.example.com;" in policy and "script-src 'self';" in policy
+
+
+
+def test_a_photo_finding_every_reencoding_slot_busy_is_503_with_retry_after_and_stored_on_retry(client, tmp_path):
+    """A worker's threads do not decode photos all at once (each holds ~140 MB of pixels): past its slots an
+    upload waits, then is refused with Retry-After, worded, and nothing kept; the same Idempotency-Key later
+    stores it. A PDF, kept as sent, needs no slot."""
+    client.deps.reencode_slots = media.ReencodeSlots(1, wait_seconds=0.05)
+    source, key = jpeg_with_gps(tmp_path / "gps.jpg").read_bytes(), {"Idempotency-Key": "photo-busy"}
+    with client.deps.reencode_slots.taken():
+        refused = post(client, PATH, source, headers=key)
+        worded = post(client, PATH, source, headers={"Accept-Language": "zh-CN"})
+        pdf = post(client, PATH, b"%PDF-1.4\n%%EOF\n", filename="report.pdf")
+    assert refused.status_code == 503 and refused.headers["Retry-After"] == "5"
+    assert refused.json["error"]["code"] == "uploads_busy"
+    assert worded.json["error"]["message"] == "照片处理繁忙，请稍等几秒再上传"
+    assert pdf.status_code == 201 and pdf.json["content_type"] == "application/pdf"
+    assert [c[1] for c in client.deps.rpc.calls if c[1] == "record_finding_photo"] == ["record_finding_photo"]
+    retried = post(client, PATH, source, headers=key)
+    assert retried.status_code == 201 and retried.json["content_type"] == "image/jpeg"

@@ -60,6 +60,7 @@ in the cluster's pod network here."""
 SERVICE_RSS_MB = 77
 PROBE_RSS_MB = 39
 GATEWAY_POD_RSS_MB = 217
+PHOTO_REENCODE_MB = 136  # a gateway worker above idle while re-encoding a 12 MP photo (tests/bench/photo_upload.py)
 DELIVERER_RSS_MB = 67  # flat under 2,000 posts a second (tests/bench/webhooks.py)
 STREAM_POD_RSS_MB = 114  # gunicorn master 29 + one idle ASGI worker 85; 27 KB more per open stream
 MIGRATE_RSS_MB = 61
@@ -498,6 +499,12 @@ def gateway_problems(docs: list[dict]) -> list[str]:
                 found.append(f"gateway: {kind} path {http.get('path')!r} is no gateway route")
             if ports.get(http.get("port"), http.get("port")) != 8080:
                 found.append(f"gateway: {kind} port {http.get('port')!r} is not the container's 8080")
+        settings = env_values(main, docs)
+        photos_at_once = int(settings.get("GATEWAY_WORKERS", 2)) * int(settings.get("REENCODE_SLOTS", 1))
+        limit = quantity(((main.get("resources") or {}).get("limits") or {}).get("memory", 0)) / 2 ** 20
+        if limit < GATEWAY_POD_RSS_MB + photos_at_once * PHOTO_REENCODE_MB:
+            found.append(f"gateway: memory limit {limit:.0f} MiB below the pod's {GATEWAY_POD_RSS_MB} MB and "
+                         f"{photos_at_once} photos re-encoded at once ({PHOTO_REENCODE_MB} MB each)")
         found += drain_problems("gateway", gateway, "gunicorn.conf.py")
         services = objects(docs, "Service")
         service = services.get("gateway") or {}
@@ -1124,6 +1131,8 @@ MUTATIONS = {
     "request below the measured figure": (lambda d: _main(d, "crm")["resources"]["requests"].update(memory="64Mi"),
                                           "below the measured"),
     "request above limit": (lambda d: _main(d, "sales")["resources"]["requests"].update(cpu="4"), "above its limit"),
+    "gateway limit without the photos": (lambda d: _main(d, "gateway")["resources"]["limits"].update(memory="448Mi"),
+                                         "photos re-encoded at once"),
     "no wait for the migration": (lambda d: pod_spec(_find(d, "Deployment", "sales")).pop("initContainers"),
                                   "no initContainer"),
     "waits for another owner": (lambda d: pod_spec(_find(d, "Deployment", "crm"))["initContainers"][0].update(

@@ -207,6 +207,7 @@ const WORDS = {
   clear_signature: ["重写", "Clear"], customer_signature: ["车主签名确认", "Customer's signed decision"],
   signature_matches: ["与签署文件一致", "Matches the signed document"], signature_changed: ["签署后文件已变更", "Document changed after signing"],
   error_unsupported_media_type: ["只能上传 JPEG、PNG、HEIC 照片，MP4 视频或 PDF 文件", "Only JPEG, PNG or HEIC photos, MP4 videos or PDF files can be uploaded"],
+  error_uploads_busy: ["照片处理繁忙，请稍等几秒再上传", "Photos are being processed; upload again in a few seconds"],
   cond_green: ["良好", "Good"], cond_yellow: ["注意", "Soon"], cond_red: ["需处理", "Now"],
   area_brakes: ["制动", "Brakes"], area_tyres: ["轮胎", "Tyres"], area_fluids: ["油液", "Fluids"], area_battery: ["电瓶", "Battery"], area_lights: ["灯光", "Lights"],
   area_suspension: ["悬挂", "Suspension"], area_engine: ["发动机", "Engine"], area_exterior: ["外观", "Exterior"], area_interior: ["内饰", "Interior"], area_other: ["其他", "Other"],
