@@ -92,12 +92,33 @@ def _kind(name: str, field: fields.Field) -> str:
     return "text"
 
 
+def lines_field(schema: Schema) -> str | None:
+    """The nested list a row's schema names in `Meta.export_lines`: the row is exported as one row per line (a
+    journal entry as an accountant reads it: the entry's date, number and memo beside each account's debit and
+    credit)."""
+    return getattr(getattr(schema, "Meta", None), "export_lines", None)
+
+
 def columns(schema: Schema) -> list[Column]:
-    """Its plain fields in declared order (nested lists and objects do not fit a cell)."""
-    return [Column(field.data_key or name, LABELS.get(field.data_key or name, field.data_key or name),
-                   _kind(name, field))
-            for name, field in schema.fields.items()
-            if not field.load_only and not isinstance(field, (fields.List, fields.Nested, fields.Dict))]
+    """Its plain fields in declared order (nested lists and objects do not fit a cell), then those of its
+    `export_lines`."""
+    plain = [Column(field.data_key or name, LABELS.get(field.data_key or name, field.data_key or name),
+                    _kind(name, field))
+             for name, field in schema.fields.items()
+             if not field.load_only and not isinstance(field, (fields.List, fields.Nested, fields.Dict))]
+    lines = lines_field(schema)
+    return plain + columns(schema.fields[lines].inner.schema) if lines else plain
+
+
+def flattened(schema: Schema, rows: Iterable[dict]) -> Iterator[dict]:
+    """The rows as written: one per line of its `export_lines` (the row's own values repeated), else as they are."""
+    lines = lines_field(schema)
+    if lines is None:
+        yield from rows
+        return
+    for row in rows:
+        for line in row.get(lines) or [{}]:
+            yield {**row, **line}
 
 
 class UnknownFormat(ValueError):
@@ -232,7 +253,8 @@ def respond(req: falcon.Request, resp: falcon.Response, meta, schema: Schema, ki
         return run()
 
     first = run()
-    rows = walk(first, meta.paginated, None if meta.paginated else rows_field(meta.response), next_page)
+    rows = flattened(schema, walk(first, meta.paginated, None if meta.paginated else rows_field(meta.response),
+                                  next_page))
     cols, where = columns(schema), ZoneInfo(zone)
     name = req.path.strip("/").replace("/", "-").removeprefix("v1-") or "export"
     resp.downloadable_as = f"{name}.{kind}"

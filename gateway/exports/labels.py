@@ -4,7 +4,8 @@ exportable row gains a field without one."""
 from __future__ import annotations
 
 LABELS: dict[str, str] = {
-    "accepted_at": "验收时间", "accepted_by": "验收人", "achievement_pct": "达成率（%）", "action": "操作",
+    "accepted_at": "验收时间", "accepted_by": "验收人", "account": "科目", "achievement_pct": "达成率（%）",
+    "action": "操作",
     "active": "启用", "active_jobs": "进行中作业", "actual": "实际", "address": "地址", "advisor_id": "服务顾问编号",
     "allow_over_receipt": "允许超收", "amount_fen": "金额", "appointment_id": "预约编号",
     "approval_status": "审批状态", "approved_at": "审批时间", "approved_by": "审批人", "area": "范围",

@@ -115,6 +115,23 @@ def test_a_report_exports_its_rows(app, store_id):
     assert dict(zip(table[0], table[1], strict=True))["逾期90天以上"] == "0.99"
 
 
+def test_the_journal_exports_a_row_per_account_line_beside_its_entry(app, store_id):
+    """An accountant's journal: each entry's date, source and memo on every one of its lines; debits = credits."""
+    entry = {"id": "je-1", "store_id": store_id, "business_date": "2026-12-06", "source_type": "payment",
+             "source_id": "pay-1", "memo": "收款 FP00001", "currency": "CNY", "posted_at": "2026-12-06T08:03:00+00:00",
+             "lines": [{"account": "1001", "debit_fen": 12345, "credit_fen": 0},
+                       {"account": "1122", "debit_fen": 0, "credit_fen": 12345}]}
+    app.deps.rpc.behaviour[("finance", "journal")] = {"items": [entry, {**entry, "id": "je-2"}],
+                                                           "next_cursor": None}
+    reply = app.simulate_get("/v1/ledger/entries", params={"store_id": store_id, "format": "csv"})
+    header, *rows = list(csv.reader(io.StringIO(reply.content.decode("utf-8-sig"))))
+    assert reply.status_code == 200, reply.text
+    table = [dict(zip(header, row, strict=True)) for row in rows]
+    assert [(r["科目"], r["借方金额"], r["贷方金额"], r["摘要"]) for r in table[:2]] == [
+        ("1001", "123.45", "0.00", "收款 FP00001"), ("1122", "0.00", "123.45", "收款 FP00001")]
+    assert len(table) == 4 and sum(float(r["借方金额"]) for r in table) == sum(float(r["贷方金额"]) for r in table)
+
+
 def test_json_stays_and_an_unknown_format_is_refused(app, store_id, invoices):
     assert app.simulate_get("/v1/invoices", params={"store_id": store_id}).json["items"][0]["total_fen"] == 12345
     refused = app.simulate_get("/v1/invoices", params={"store_id": store_id, "format": "pdf"})

@@ -39,6 +39,9 @@ class JournalEntryOut(Schema):
     posted_at = fields.DateTime()
     lines = fields.List(fields.Nested(JournalLineOut))
 
+    class Meta:
+        export_lines = "lines"  # exported as the journal: a row per account line
+
 
 class TrialBalanceQuery(Schema):
     store_id = fields.String()
