@@ -107,7 +107,11 @@ def columns(schema: Schema) -> list[Column]:
              for name, field in schema.fields.items()
              if not field.load_only and not isinstance(field, (fields.List, fields.Nested, fields.Dict))]
     lines = lines_field(schema)
-    return plain + columns(schema.fields[lines].inner.schema) if lines else plain
+    if lines is None:
+        return plain
+    listed = schema.fields[lines]
+    assert isinstance(listed, fields.List) and isinstance(listed.inner, fields.Nested)
+    return plain + columns(listed.inner.schema)
 
 
 def flattened(schema: Schema, rows: Iterable[dict]) -> Iterator[dict]:
