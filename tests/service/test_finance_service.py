@@ -473,6 +473,8 @@ def test_commission_for_a_job_split_60_40(session):
     month = invoice["business_date"][:7]
     finance(session, MANAGER).set_commission_target(STORE, {"employee_id": "u-a", "month": month,
                                                             "target_fen": 20_000})
+    finance(session, MANAGER).set_commission_target(STORE, {"employee_id": "u-new", "month": month,
+                                                            "target_fen": 5_000})
     result = finance(session, MANAGER).commissions({"store_id": STORE, "month": month})
     by = {item["employee_id"]: item for item in result["items"]}
     # labour 10% of 169.81 = 16.98 + 1.5 h × ¥10 = 31.98 → 60/40 = 19.19 / 12.79
@@ -484,6 +486,9 @@ def test_commission_for_a_job_split_60_40(session):
     # the target measures labour revenue produced: 60% of 169.81 = 101.89 of 200.00
     assert by["u-a"]["revenue_fen"] == 10_189 and by["u-a"]["achievement_pct"] == "50.9"
     assert result["total_fen"] == 1_919 + 1_279 + 415 + 276 + 462
+    # a target set for someone who has earned nothing yet is listed all the same, at 0 %
+    assert (by["u-new"]["role"], by["u-new"]["total_fen"], by["u-new"]["target_fen"],
+            by["u-new"]["achievement_pct"]) == (None, 0, 5_000, "0.0")
 
 
 def test_pnl_and_kpis_for_the_month_equal_the_figures_by_hand(session):

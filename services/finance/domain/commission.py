@@ -143,10 +143,13 @@ def monthly_results(session: Session, store_id: str, month: str) -> dict:
             totals[key]["invoices"] += 1
     targets = {t.employee_id: t.target_fen for t in session.execute(select(CommissionTarget).where(
         CommissionTarget.store_id == store_id, CommissionTarget.month == month)).scalars()}
+    earning = {who for who, _role in totals}
+    for who in targets.keys() - earning:  # a target set, nothing earned yet: shown at 0 % all the same
+        totals[(who, "")] = {"labour_fen": 0, "parts_fen": 0, "sales_fen": 0, "revenue_fen": 0, "invoices": 0}
     items = []
     for (who, role), amounts in sorted(totals.items()):
         target = targets.get(who)
-        items.append({"employee_id": who, "role": role, **amounts,
+        items.append({"employee_id": who, "role": role or None, **amounts,
                       "total_fen": amounts["labour_fen"] + amounts["parts_fen"] + amounts["sales_fen"],
                       "target_fen": target,
                       "achievement_pct": (str((Decimal(amounts["revenue_fen"]) * HUNDRED / target)

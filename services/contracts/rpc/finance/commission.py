@@ -10,7 +10,8 @@ from .shared import MONTH, positive
 
 class CommissionItemOut(Schema):
     employee_id = fields.String()
-    role = fields.String(metadata={"enum": ["technician", "advisor"]})
+    role = fields.String(allow_none=True, metadata={
+        "enum": ["technician", "advisor"], "description": "null: a target set for someone who earned nothing yet"})
     labour_fen = fields.Integer()
     parts_fen = fields.Integer()
     sales_fen = fields.Integer()
