@@ -16,7 +16,8 @@ from services.contracts.rpc.finance import (AccountOut, CardCancel, CardCreate, 
                                             ReconciliationOut, ReconciliationQuery, RefundCreate, RefundOut,
                                             SettingsOut, SettingsPatch, SettlementOut, SettlementPositionsOut,
                                             SettlementQuery, SettleRequest, StoreMonthQuery, TargetIn, TargetOut,
-                                            TopUpCreate, TrialBalanceOut, TrialBalanceQuery, VoidRequest)
+                                            TopUpCreate, TrialBalanceOut, TrialBalanceQuery, VoidRequest,
+                                            KpiTargetsIn, KpiTargetsOut, KpiTargetsQuery)
 
 from ..api import endpoint
 from . import Resource, checked, scoped
@@ -235,6 +236,24 @@ class CommissionTargets(Resource):
         return self.call(req, "finance", "set_commission_target", store_id=store_id, data=req.context.body_json)
 
 
+class KpiTargets(Resource):
+    @endpoint("The store's monthly KPI targets from `from` to `to` (months, at most 24)", tag="finance",
+              roles=MANAGERS, query=KpiTargetsQuery, response=KpiTargetsOut, paginated=True)
+    def on_get(self, req, resp, store_id: str):
+        require_store(req.context.principal, store_id)
+        return self.call(req, "finance", "kpi_targets", store_id=store_id, query=req.context.query_json)
+
+
+class KpiTargetsMonth(Resource):
+    @endpoint("Set the store's KPI targets for a month (YYYY-MM): revenue and cars for the whole month, rates and "
+              "satisfaction as the month's level; a KPI left out or null has none", tag="finance", roles=MANAGERS,
+              body=KpiTargetsIn, response=KpiTargetsOut)
+    def on_put(self, req, resp, store_id: str, month: str):
+        require_store(req.context.principal, store_id)
+        return self.call(req, "finance", "set_kpi_targets", store_id=store_id, month=month,
+                         data=req.context.body_json)
+
+
 class FinanceSettings(Resource):
     @endpoint("The store's finance settings (time zone of its business day, refund approval limit)",
               tag="finance", roles=MANAGERS, response=SettingsOut)
@@ -276,4 +295,6 @@ def routes(deps) -> list[tuple[str, object]]:
         ("/v1/stores/{store_id}/commission-rule", CommissionRule(deps)),
         ("/v1/stores/{store_id}/commission-targets", CommissionTargets(deps)),
         ("/v1/stores/{store_id}/finance-settings", FinanceSettings(deps)),
+        ("/v1/stores/{store_id}/kpi-targets", KpiTargets(deps)),
+        ("/v1/stores/{store_id}/kpi-targets/{month}", KpiTargetsMonth(deps)),
     ]

@@ -9,6 +9,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import select
 
+from services.common.money import round_fen
 from services.common.periods import COMPARISONS, GROUPS
 from services.common.policy import MANAGERS, sees_every_store
 from services.common.schemas import STORES_PER_CALL
@@ -70,8 +71,9 @@ class Kpis(Resource):
         asked = req.context.query
         days = {}  # the compared periods by name, as the query and the report name them
         for name in asked["compare"]:
-            first, last = COMPARISONS[name](asked["from_"], asked["to"])
-            days[name] = {"from": first.isoformat(), "to": last.isoformat()}
+            if name in COMPARISONS:
+                first, last = COMPARISONS[name](asked["from_"], asked["to"])
+                days[name] = {"from": first.isoformat(), "to": last.isoformat()}
         with ThreadPoolExecutor(max_workers=1 + len(days)) as pool:
             compared = {name: pool.submit(self._report, req, {**query, **span}) for name, span in days.items()}
             report = self._report(req, query)
@@ -80,7 +82,26 @@ class Kpis(Resource):
                 rows = {row["store_id"]: row for row in future.result()["items"]}
                 for row in report["items"]:
                     row[name] = rows.get(row["store_id"])
+        if "target" in asked["compare"]:
+            self._targets(req, query, report["items"])
         return report
+
+    def _targets(self, req, query: dict, rows: list[dict]) -> None:
+        """Each row's targets over the report's days (finance owns them); the chain row's revenue and cars are
+        its stores' summed, its rates left out (a chain's rate is not an average of its stores' targets)."""
+        stores = [row["store_id"] for row in rows if row["store_id"]] or self._chain(req)
+        found = self.call(req, "finance", "kpi_targets_over", query={
+            "store_ids": stores, "from": query["from"], "to": query["to"]})["stores"]
+        for row in rows:
+            if row["store_id"] is not None:
+                row["target"] = found.get(row["store_id"])
+                continue
+            summed = {name: sum(t[name] for t in found.values() if t[name] is not None)
+                      if any(t[name] is not None for t in found.values()) else None
+                      for name in ("sales_fen", "car_count")}
+            row["target"] = {**summed, "aro_fen": (round_fen(Decimal(summed["sales_fen"]) / summed["car_count"])
+                                                   if summed["sales_fen"] is not None and summed["car_count"]
+                                                   else None)} if found else None
 
     def _report(self, req, query: dict) -> dict:
         """finance's KPIs over the query's days with the figures other services own joined in."""

@@ -497,6 +497,25 @@ class CommissionTarget(Base):
     __table_args__ = (UniqueConstraint("store_id", "employee_id", "month"),)
 
 
+class KpiTarget(Base):
+    """A store's targets for a month (set by HQ or its manager); a KPI left empty has none."""
+    __tablename__ = "kpi_targets"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
+    store_id: Mapped[str] = mapped_column(EXT_ID)
+    month: Mapped[str] = mapped_column(String(7), comment="YYYY-MM")
+    sales_fen: Mapped[int | None] = mapped_column(MONEY, comment="revenue, tax excluded")
+    car_count: Mapped[int | None] = mapped_column(Integer)
+    parts_gross_profit_pct: Mapped[Decimal | None] = mapped_column(Numeric(6, 2))
+    labour_gross_profit_pct: Mapped[Decimal | None] = mapped_column(Numeric(6, 2))
+    technician_efficiency_pct: Mapped[Decimal | None] = mapped_column(Numeric(6, 2))
+    average_satisfaction: Mapped[Decimal | None] = mapped_column(Numeric(3, 2), comment="1–5")
+    updated_by: Mapped[str | None] = mapped_column(EXT_ID)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (UniqueConstraint("store_id", "month"),)
+
+
 class SupplierInvoice(Base):
     """A supplier's invoice (进项发票) for goods received on one purchase order, matched three ways
     (order, receipts, invoice): `open` once matched (or approved by a manager) and booked,

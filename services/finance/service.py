@@ -33,13 +33,14 @@ from services.contracts.rpc.finance import (AccountChargeCreate, AccountChargeOu
                                             StatementQuery, StoreMonthQuery, SupplierInvoiceCreate,
                                             SupplierInvoiceDecision, SupplierInvoiceOut, SupplierInvoiceQuery,
                                             SupplierPaymentCreate, SupplierPaymentOut, SupplierPaymentQuery,
-                                            SupplierStatementOut, TargetIn, TargetOut, TopUpCreate, TrialBalanceOut,
-                                            TrialBalanceQuery, VoidRequest)
+                                            SupplierStatementOut, TargetIn, TargetMonth, TargetOut, TargetsOverOut,
+                                            TargetsOverQuery, TopUpCreate, TrialBalanceOut, TrialBalanceQuery,
+                                            VoidRequest, KpiTargetsIn, KpiTargetsOut, KpiTargetsQuery)
 from services.contracts.rpc.finance.customer import (CustomerCardOut, CustomerInvoiceOut, CustomerInvoiceQuery,
                                                      CustomerPaymentIntentOut, CustomerPaymentOut)
 
 from .domain import (accounts, ageing, books, cards, close, commission, customer, intents, invoices, ledger, payables,
-                     payments, reconciliation, refunds, reports, stock)
+                     payments, reconciliation, refunds, reports, stock, targets)
 from .domain.common import require_manager
 from .models import PaymentIntent, ProviderRefund, Refund, StoreSettings
 from .providers import ProviderError
@@ -505,6 +506,29 @@ class FinanceService(FapiaoEntrypoints, AuditTrail, ServiceBase):  # type: ignor
         require_manager(self.caller, "Setting targets")
         target = commission.set_target(self.db, store_id, load(TargetIn(), data))
         return TargetOut().dump(target)
+
+    @rpc
+    def set_kpi_targets(self, store_id: str, month: str, data: dict) -> dict:
+        self.caller.require_store(store_id)
+        require_manager(self.caller, "Setting targets")
+        month = load(TargetMonth(), {"month": month})["month"]
+        return KpiTargetsOut().dump(targets.set_targets(self.db, store_id, month, load(KpiTargetsIn(), data),
+                                                        self.caller.user_id))
+
+    @rpc
+    def kpi_targets(self, store_id: str, query: dict) -> dict:
+        self.caller.require_store(store_id)
+        params = load(KpiTargetsQuery(), query)
+        months = targets.months_between(params["from_"], params["to"])
+        return {"items": KpiTargetsOut(many=True).dump(targets.listed(self.db, [store_id], months)),
+                "next_cursor": None}  # at most MAX_MONTHS rows: one page
+
+    @rpc
+    def kpi_targets_over(self, query: dict) -> dict:
+        """The KPI report's `compare=target`: each visible store's targets over the report's days."""
+        params = load(TargetsOverQuery(), query)
+        stores = [store_id for store_id in params["store_ids"] if self.caller.can_access_store(store_id)]
+        return TargetsOverOut().dump({"stores": targets.for_range(self.db, stores, params["from_"], params["to"])})
 
     @rpc
     def get_settings(self, store_id: str) -> dict:

@@ -77,3 +77,39 @@ def test_the_manager_sets_targets_and_the_rule_and_reads_the_months_commission(c
     totals_add_up()
     assert_all_chinese(manager, shop.login["store_manager"], advisor, month)
     console.shot(manager, "commission")
+
+
+def test_the_manager_sets_the_months_targets_and_the_dashboard_measures_the_period_against_them(
+        console, stack, shop):
+    """The targets of this month and the last (typed on the dashboard): the revenue tile shows the target of
+    the dashboard's 30 days (each month's share of its days, as finance works it out) and how much of it was
+    reached; a rate's tile shows the gap in percentage points."""
+    manager = console.open(shop.login["store_manager"])
+    manager.goto(f"{stack.url}/console/#/board")
+    go_to(manager, "dashboard")
+    targets = manager.locator("#targets-form")
+    expect(targets).to_be_visible()
+    this_month = datetime.now(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m")
+    for month in (previous_month(this_month), this_month):
+        manager.locator("#targets [name=month]").fill(month)
+        manager.locator("#targets [name=month]").dispatch_event("change")
+        expect(manager.locator("#targets h2")).to_contain_text(month)
+        targets.locator("[name=sales_fen]").fill("90000")
+        targets.locator("[name=car_count]").fill("120")
+        targets.locator("[name=parts_gross_profit_pct]").fill("35")
+        targets.locator("button[type=submit]").click()
+        expect(manager.locator("#toast")).to_have_text("目标已保存")
+    period = {name: manager.locator(f"#period [name={name}]").input_value() for name in ("from", "to")}
+    report = ok(shop.manager.get(f"{stack.url}/v1/reports/kpis", params={
+        **period, "store_id": shop.id, "compare": "target"}))["items"][0]
+    aim = report["target"]
+    assert 0 < aim["sales_fen"] < 2 * 9_000_000 and aim["parts_gross_profit_pct"] == "35.00"
+    revenue = manager.locator("[data-kpi=kpi_revenue] [data-compare=target]")
+    expect(revenue).to_contain_text(f"目标 ¥{aim['sales_fen'] // 100:,}.{aim['sales_fen'] % 100:02d} · 达成 ")
+    expect(manager.locator("[data-kpi=kpi_parts_gp] [data-compare=target]")).to_contain_text("目标 35.0%")
+    assert_all_chinese(manager, shop.login["store_manager"], this_month, previous_month(this_month))
+
+
+def previous_month(month: str) -> str:
+    year, number = map(int, month.split("-"))
+    return f"{year - (number == 1)}-{(number - 2) % 12 + 1:02d}"

@@ -342,6 +342,9 @@ TABLE = [
     row("PUT", "/v1/stores/{store_id}/commission-rule", MANAGERS, body={"labour_pct": 10}),
     row("PUT", "/v1/stores/{store_id}/commission-targets", MANAGERS, body={
         "employee_id": "{user_id}", "month": "2026-11", "target_fen": 100000}),
+    row("GET", "/v1/stores/{store_id}/kpi-targets", MANAGERS, query={"from": "2026-11", "to": "2026-12"}),
+    row("PUT", "/v1/stores/{store_id}/kpi-targets/{month}", MANAGERS, body={"sales_fen": 10_000_000, "car_count": 300},
+        ids={"month": "month"}),
     row("GET", "/v1/stores/{store_id}/finance-settings", MANAGERS),
     row("PATCH", "/v1/stores/{store_id}/finance-settings", MANAGERS, body={"refund_approval_limit_fen": 50000}),
     row("GET", "/v1/reports/daily-close", TILL, query={**S, "date": "2026-11-26"}),
@@ -352,12 +355,12 @@ TABLE = [
 
 class Values(dict):
     """A scope's ids for `str.format_map`, plus a fresh value for each `{uniq}`, `{mobile}`, `{plate}`,
-    `{credit_code}`."""
+    `{credit_code}`, and a month for `{month}`."""
 
     def __missing__(self, key: str) -> str:
         from tests.support import data
         fresh = {"uniq": lambda: f"SEC-{uuid.uuid4().hex[:10].upper()}", "mobile": data.mobile, "plate": data.plate,
-                 "credit_code": data.credit_code}
+                 "credit_code": data.credit_code, "month": lambda: "2026-12"}
         if key not in fresh:
             raise KeyError(f"the chain has no document for {{{key}}}")
         return fresh[key]()

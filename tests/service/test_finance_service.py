@@ -491,6 +491,30 @@ def test_commission_for_a_job_split_60_40(session):
             by["u-new"]["achievement_pct"]) == (None, 0, 5_000, "0.0")
 
 
+def test_store_kpi_targets_are_set_by_managers_listed_and_shared_over_a_range(session):
+    manager = finance(session, MANAGER)
+    manager.set_kpi_targets(STORE, "2026-11", {"sales_fen": 3_000_000, "car_count": 300,
+                                               "average_satisfaction": "4.5"})
+    set_again = manager.set_kpi_targets(STORE, "2026-11", {"sales_fen": 3_000_000, "car_count": 300})
+    assert set_again["average_satisfaction"] is None  # what is left out has no target
+    manager.set_kpi_targets(STORE, "2026-12", {"sales_fen": 3_100_000, "car_count": 310})
+    with pytest.raises(Forbidden):
+        finance(session).set_kpi_targets(STORE, "2026-12", {"sales_fen": 1})  # a cashier
+    with pytest.raises(Forbidden):
+        finance(session, OTHER_CASHIER).kpi_targets(STORE, {"from": "2026-11", "to": "2026-12"})
+    with pytest.raises(Invalid):
+        manager.set_kpi_targets(STORE, "2026-13", {"sales_fen": 1})
+    listed = manager.kpi_targets(STORE, {"from": "2026-10", "to": "2026-12"})["items"]
+    assert [(t["month"], t["sales_fen"]) for t in listed] == [("2026-11", 3_000_000), ("2026-12", 3_100_000)]
+    over = finance(session, HQ).kpi_targets_over({"store_ids": [STORE, OTHER], "from": "2026-11-21",
+                                                  "to": "2026-12-10"})["stores"]
+    assert list(over) == [STORE]  # the other store has none
+    assert (over[STORE]["sales_fen"], over[STORE]["car_count"], over[STORE]["aro_fen"]) == (2_000_000, 200, 10_000)
+    # a manager asking about another store's targets is given only its own
+    assert list(manager.kpi_targets_over({"store_ids": [OTHER], "from": "2026-11-01", "to": "2026-11-30"})[
+        "stores"]) == []
+
+
 def test_pnl_and_kpis_for_the_month_equal_the_figures_by_hand(session):
     first = issue(session)
     second = issue(session, lines=[line("labour", "四轮定位", 30_000, "0.06", 1_698, op_code="ALIGN",

@@ -334,7 +334,12 @@ const WORDS = {
   revenue_trend: ["营业额走势 (元)", "Revenue trend (¥)"], car_count_trend: ["台次走势", "Car count trend"], stores_side_by_side: ["门店排名", "Stores ranked"],
   trend_by: ["走势按", "Trend by"], by_day: ["日", "Day"], by_week: ["周", "Week"], by_month: ["月", "Month"],
   vs_previous: ["较上期", "vs previous"], vs_last_year: ["同比", "vs last year"], no_comparison: ["无可比数据", "nothing to compare"],
-  change_points: ["{value} 个百分点", "{value} pts"], chain_total: ["全连锁合计", "Chain total"], rank: ["排名", "Rank"],
+  change_points: ["{value} 个百分点", "{value} pts"], targets_of_month: ["月度目标", "Monthly targets"],
+  target_revenue: ["营业额目标 (元)", "Revenue target (¥)"], target_car_count: ["台次目标", "Cars target"],
+  target_parts_gp: ["配件毛利率目标 (%)", "Parts gross margin target (%)"],
+  target_labour_gp: ["工时毛利率目标 (%)", "Labour gross margin target (%)"],
+  target_efficiency: ["技师效率目标 (%)", "Technician efficiency target (%)"],
+  target_satisfaction: ["满意度目标 (1–5)", "Satisfaction target (1–5)"], target_reached: ["达成 {value}", "{value} reached"], chain_total: ["全连锁合计", "Chain total"], rank: ["排名", "Rank"],
   unknown_store: ["未知门店", "Unknown store"], week_label: ["第{n}周", "Week {n}"],
   // accounts payable: supplier invoices and their match, supplier payments, ageing, the books' reconciliation
   return_to_supplier: ["退货给供应商", "Return to supplier"], returned: ["已退", "Returned"],

@@ -1,25 +1,30 @@
-// Manager / HQ dashboard: KPI tiles beside the period before and the same days last year, the revenue
+// Manager / HQ dashboard: KPI tiles beside the period before, the same days last year and the store's target
+// over those days (set here, a month at a time), the revenue
 // and car-count trend of the chosen store by day, week or month (empty periods as zero), and — for whoever
 // sees several stores — the stores ranked side by side with the chain's total. Charts are inline SVG.
 import { api } from "../api.js";
-import { localDay, yuan } from "../format.js";
+import { fenToInput, localDay, toFen, yuan } from "../format.js";
 import { phrase, t } from "../i18n.js";
-import { busy, dateInput, exportButtons, field, fill, form, h, select, table } from "../ui.js";
+import { busy, dateInput, exportButtons, field, fill, flash, form, h, input, select, table } from "../ui.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 const pct = (value) => (value === null || value === undefined ? "—" : `${Number(value).toFixed(1)}%`);
 const score = (value) => (value === null || value === undefined ? "—" : `${Number(value).toFixed(1)} / 5`);
 const number = (value) => (value === null || value === undefined ? null : Number(value));
-// [key, shown value, the figure compared, how a change of it is said: relative %, percentage points, points]
+// [key, the report's field, how it is shown, how a change of it is said: relative %, percentage points, points]
 const TILES = [
-  ["kpi_revenue", (k) => yuan(k.sales_fen), (k) => k.sales_fen, "relative"],
-  ["kpi_car_count", (k) => k.car_count, (k) => k.car_count, "relative"],
-  ["kpi_aro", (k) => yuan(k.aro_fen), (k) => k.aro_fen, "relative"],
-  ["kpi_parts_gp", (k) => pct(k.parts_gross_profit_pct), (k) => number(k.parts_gross_profit_pct), "points"],
-  ["kpi_labour_gp", (k) => pct(k.labour_gross_profit_pct), (k) => number(k.labour_gross_profit_pct), "points"],
-  ["kpi_efficiency", (k) => pct(k.technician_efficiency_pct), (k) => number(k.technician_efficiency_pct), "points"],
-  ["kpi_satisfaction", (k) => score(k.average_satisfaction), (k) => number(k.average_satisfaction), "score"],
+  ["kpi_revenue", "sales_fen", yuan, "relative"],
+  ["kpi_car_count", "car_count", (v) => (v === null || v === undefined ? "—" : String(v)), "relative"],
+  ["kpi_aro", "aro_fen", yuan, "relative"],
+  ["kpi_parts_gp", "parts_gross_profit_pct", pct, "points"],
+  ["kpi_labour_gp", "labour_gross_profit_pct", pct, "points"],
+  ["kpi_efficiency", "technician_efficiency_pct", pct, "points"],
+  ["kpi_satisfaction", "average_satisfaction", score, "score"],
 ];
+// The targets a month may have, as the target form takes them: [field, words, fen (typed in 元)?]
+const TARGETS = [["sales_fen", "target_revenue", true], ["car_count", "target_car_count"],
+  ["parts_gross_profit_pct", "target_parts_gp"], ["labour_gross_profit_pct", "target_labour_gp"],
+  ["technician_efficiency_pct", "target_efficiency"], ["average_satisfaction", "target_satisfaction"]];
 const COMPARED = [["vs_previous", "previous"], ["vs_last_year", "last_year"]]; // [words, the report's name]
 
 export function render(root, ctx) {
@@ -30,7 +35,7 @@ export function render(root, ctx) {
     event.preventDefault();
     const range = { from: period.from.value, to: period.to.value };
     const replies = await busy(submit, period, () => Promise.all([
-      api.get("/v1/reports/kpis", { ...range, store_id: ctx.store.id, compare: "previous,last_year" }),
+      api.get("/v1/reports/kpis", { ...range, store_id: ctx.store.id, compare: "previous,last_year,target" }),
       api.get("/v1/reports/kpis", { ...range, store_id: ctx.store.id, group: period.group.value }),
       several ? api.get("/v1/reports/kpis", range) : null,
       several ? api.get("/v1/reports/kpis", { ...range, group: "chain" }) : null]));
@@ -41,17 +46,61 @@ export function render(root, ctx) {
     field("trend_by", select("group", ["day", "week", "month"].map((group) => [group, t(`by_${group}`)]))),
     submit, exportButtons(api, "/v1/reports/kpis", () => ({ from: period.from.value, to: period.to.value,
       store_id: ctx.store.id, group: period.group.value }), t("export_name_kpis"))));
-  root.append(h("h1", { text: `${t("nav_dashboard")} · ${ctx.store?.name ?? ""}` }), h("div", { class: "card" }, period), out);
+  root.append(h("h1", { text: `${t("nav_dashboard")} · ${ctx.store?.name ?? ""}` }), h("div", { class: "card" }, period), out,
+    ctx.user.manages ? targetsCard(ctx, () => period.requestSubmit()) : null);
   queueMicrotask(() => period.requestSubmit());
+}
+
+/** A month's targets of the store: read, typed, saved (HQ or its manager); the tiles then show them. */
+function targetsCard(ctx, saved) {
+  const card = h("div", { class: "card", id: "targets" });
+  const month = input("month", { value: localDay(ctx.tz).slice(0, 7), maxlength: 7, inputmode: "numeric",
+    placeholder: t("month_placeholder"), class: "formatted" });
+  const draw = async () => {
+    if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(month.value.trim())) return;
+    const chosen = month.value.trim();
+    const [set] = (await api.get(`/v1/stores/${ctx.store.id}/kpi-targets`, { from: chosen, to: chosen })).items;
+    const submit = h("button", { class: "primary", type: "submit", text: t("target_save") });
+    const typed = form({ id: "targets-form", onsubmit: async (event) => {
+      event.preventDefault();
+      const read = (name) => typed.querySelector(`[name=${name}]`).value.trim();
+      const body = Object.fromEntries(TARGETS.map(([name, , fen]) => [name,
+        read(name) === "" ? null : fen ? toFen(read(name)) : name === "car_count" ? Number(read(name)) : read(name)]));
+      if (await busy(submit, typed, () => api.put(`/v1/stores/${ctx.store.id}/kpi-targets/${chosen}`, body))) {
+        flash(t("target_saved"));
+        saved();
+      }
+    } }, h("div", { class: "row" }, TARGETS.map(([name, words, fen]) => field(words, input(name, {
+      inputmode: "decimal", value: set?.[name] === null || set?.[name] === undefined ? ""
+        : fen ? fenToInput(set[name]) : String(Number(set[name])) })))), submit);
+    fill(card, h("h2", { text: `${t("targets_of_month")} · ${chosen}` }), field("month", month), typed);
+  };
+  month.addEventListener("change", draw);
+  draw();
+  return card;
+}
+
+/** How the period stands against its target: 达成 96.0% for an amount or a count, the gap for a rate or score. */
+function againstTarget(value, target, kind) {
+  if (target === null || target === undefined) return null;
+  const now = number(value), aim = number(target);
+  if (kind === "relative") {
+    return phrase("target_reached", { value: aim ? `${((now ?? 0) * 100 / aim).toFixed(1)}%` : "—" });
+  }
+  return now === null ? null : change(now, aim, kind);
 }
 
 function drawKpis(out, ctx, store, trend, stores, chain) {
   const mine = store.items[0] || {};
   fill(out,
-    h("div", { class: "tiles" }, TILES.map(([key, shown, figure, kind]) => h("div", { class: "tile", "data-kpi": key },
-      t(key), h("b", { text: shown(mine) }),
-      COMPARED.map(([label, name]) => h("small", { class: "change", "data-compare": name, title: span(store[name]) },
-        `${t(label)} ${change(figure(mine), mine[name] ? figure(mine[name]) : null, kind)}`))))),
+    h("div", { class: "tiles" }, TILES.map(([key, name, shown, kind]) => h("div", { class: "tile", "data-kpi": key },
+      t(key), h("b", { text: shown(mine[name]) }),
+      COMPARED.map(([label, period]) => h("small", { class: "change", "data-compare": period, title: span(store[period]) },
+        `${t(label)} ${change(number(mine[name]), mine[period] ? number(mine[period][name]) : null, kind)}`)),
+      mine.target?.[name] !== null && mine.target?.[name] !== undefined
+        ? h("small", { class: "change", "data-compare": "target" },
+          `${t("target")} ${shown(mine.target[name])} · ${againstTarget(mine[name], mine.target[name], kind) ?? ""}`)
+        : null))),
     h("div", { class: "grid" },
       h("div", { class: "card" }, h("h2", { text: t("revenue_trend") }),
         barChart(trend.items.map((d) => [label(d.period), d.sales_fen / 100]), "revenue", t("revenue_trend"))),
@@ -65,7 +114,7 @@ function drawKpis(out, ctx, store, trend, stores, chain) {
 function ranking(ctx, items, total) {
   const name = (id) => ctx.stores.find((s) => s.id === id)?.name ?? t("unknown_store");
   const ranked = [...items].sort((a, b) => b.sales_fen - a.sales_fen);
-  const cells = (k) => TILES.map(([, shown]) => h("td", { class: "num", text: shown(k) }));
+  const cells = (k) => TILES.map(([, name, shown]) => h("td", { class: "num", text: shown(k[name]) }));
   return h("div", { class: "card wide", id: "ranking" }, h("h2", { text: t("stores_side_by_side") }),
     barChart(ranked.map((k) => [name(k.store_id), k.sales_fen / 100]), "stores", t("stores_side_by_side")),
     table([["rank", "num"], ["store"], ...TILES.map(([key]) => [key, "num"])], [

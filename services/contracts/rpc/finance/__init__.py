@@ -12,6 +12,8 @@ from .cards import (CARD_KINDS, CardCancel, CardCreate, CardOut, CardQuery, Card
                     PackageItemOut, SettlementOut, SettlementPositionOut, SettlementPositionsOut, SettlementQuery,
                     SettleRequest, TopUpCreate)
 from .close import DailyCloseCreate, DailyCloseOut, DailyCloseQuery
+from .targets import (KpiTargetsIn, KpiTargetsOut, KpiTargetsQuery, RangeTargetOut, TargetMonth, TargetsOverOut,
+                      TargetsOverQuery)
 from .commission import CommissionItemOut, CommissionRuleIn, CommissionRuleOut, CommissionsOut, TargetIn, TargetOut
 from .fapiao import (FAPIAO_STATES, FAPIAO_TYPES, FapiaoLineOut, FapiaoOut, FapiaoQuery, FapiaoRequest, RED_REASONS,
                      RedLetterRequest)
@@ -59,5 +61,6 @@ __all__ = [
     "SupplierInvoiceOut", "SupplierInvoiceQuery", "SupplierPaymentCreate", "SupplierPaymentOut",
     "SupplierPaymentQuery", "SupplierStatementOut", "TREND_DAYS", "TargetIn", "TargetOut", "TopUpCreate",
     "TrialBalanceOut", "TrialBalanceQuery", "VoidRequest", "WECHATPAY_NOTIFICATION_HEADERS", "positive",
-    "reconcile", "stores",
+    "reconcile", "stores", "KpiTargetsIn", "KpiTargetsOut", "KpiTargetsQuery", "RangeTargetOut", "TargetMonth",
+    "TargetsOverOut", "TargetsOverQuery",
 ]

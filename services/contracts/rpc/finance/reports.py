@@ -6,6 +6,8 @@ from marshmallow import Schema, ValidationError, fields, pre_load, validate, val
 from services.common.fields import Quantity
 from services.common.periods import COMPARISONS
 
+from .targets import RangeTargetOut
+
 
 class PnlOut(Schema):
     month = fields.String()
@@ -46,11 +48,12 @@ class PeriodQuery(Schema):
 
 
 class KpiQuery(PeriodQuery):
-    compare = fields.List(fields.String(validate=validate.OneOf(tuple(COMPARISONS))), load_default=list,
+    compare = fields.List(fields.String(validate=validate.OneOf((*COMPARISONS, "target"))), load_default=list,
                           metadata={"description": "Comma-separated: `previous` (the as-long period just before), "
-                                                   "`last_year` (the same days a year earlier); each row then "
-                                                   "carries its store's (or the chain's) figures for them. Not "
-                                                   "with a trend grouping."})
+                                                   "`last_year` (the same days a year earlier), `target` (the "
+                                                   "store's targets over these days); each row then carries its "
+                                                   "store's (or the chain's) figures for them. Not with a trend "
+                                                   "grouping."})
 
     @pre_load
     def _split(self, data, **_):
@@ -99,6 +102,10 @@ class ComparedKpiOut(KpiOut):
                                                       "(null: the store had no row then)."})
     last_year = fields.Nested(KpiOut, allow_none=True,
                               metadata={"description": "With compare=last_year: the same row a year earlier."})
+    target = fields.Nested(RangeTargetOut, allow_none=True,
+                           metadata={"description": "With compare=target: the store's targets over these days "
+                                                    "(the chain row: its stores' revenue and cars summed); null: none "
+                                                    "set."})
 
 
 class PeriodOut(Schema):
