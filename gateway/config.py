@@ -97,6 +97,10 @@ class Settings:
         default_factory=lambda: common.env_int("CUSTOMER_TOKEN_TTL_SECONDS", 7 * 24 * 3600))
     rpc_timeout: float = field(default_factory=common.rpc_timeout)
     max_body_bytes: int = field(default_factory=lambda: common.env_int("MAX_BODY_BYTES", 1_048_576))
+    public_origin: str | None = field(default_factory=lambda: (os.environ.get("PUBLIC_ORIGIN") or "").rstrip("/")
+                                        or None)
+    """Where customers reach the chain (`https://shop.example.com`): the start of every link texted to them. Unset:
+    the address the request came to, which behind a TLS-ending proxy may be the inside one (http, a pod's name)."""
     reencode_slots: int = field(default_factory=lambda: common.env_int("REENCODE_SLOTS", 1))
     """Photos one gateway process re-encodes at once (~140 MB each for a 12 MP photo; CPU-bound, so one per
     worker process keeps the pod within its CPUs and memory limit); more uploads wait."""

@@ -105,7 +105,8 @@ class QuoteLink(Resource):
         # queued in crm's message outbox after the link is stored; crm texts (or sends by WeChat) it
         message = self.call(req, "crm", "queue_quote_link", data={
             "quote_id": quote["id"], "link_id": link.id, "customer_id": quote["customer_id"],
-            "store_id": quote["store_id"], "number": quote["number"], "url": f"{req.prefix}{url}"})
+            "store_id": quote["store_id"], "number": quote["number"],
+            "url": f"{self.deps.settings.public_origin or req.prefix}{url}"})
         return LinkOut().dump({"id": link.id, "url": url, "expires_at": link.expires_at,
                                "texted_to": message["to_masked"] if message else None})
 

@@ -3,10 +3,9 @@ sent only to a customer's number but answered alike, limited per number and per 
 wrong guesses and renewable after a cool-down; customer and staff tokens refused on each other's routes."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import re
 import time
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 import jwt
@@ -166,7 +165,7 @@ def test_a_link_opens_its_one_quote_until_it_is_revoked(client):
     assert sent.status_code == 201 and sent.json["url"].startswith("/m/#/link/")
     assert sent.json["texted_to"] == "138****0000"
     queued = next(call[3]["data"] for call in client.deps.rpc.calls if call[1] == "queue_quote_link")
-    assert queued["quote_id"] == QUOTE["id"] and queued["url"].endswith(sent.json["url"])
+    assert queued["quote_id"] == QUOTE["id"] and queued["url"] == f"http://falconframework.org{sent.json['url']}"
     secret = sent.json["url"].rsplit("/", 1)[1]
     opened = client.simulate_post("/c/v1/auth/link", json={"token": secret}, headers={"Authorization": ""})
     assert opened.status_code == 200 and opened.json["document_id"] == QUOTE["id"]
@@ -203,3 +202,14 @@ def test_a_refusal_raised_as_an_http_error_is_worded_in_chinese_when_asked(clien
                                            headers={"Accept-Language": language}).json["error"]["message"]
             for language in ("zh-CN", "en-US")}
     assert said == {"zh-CN": "验证码不正确或已过期", "en-US": "The code is wrong or has expired."}
+
+
+def test_the_texted_link_starts_with_the_chains_public_address_when_one_is_set(client, monkeypatch):
+    """Behind a proxy that ends TLS the gateway hears http and an inside host name: the SMS names the public one."""
+    monkeypatch.setattr(client.deps, "settings", replace(client.deps.settings,
+                                                                    public_origin="https://car.example.cn"))
+    client.deps.rpc.behaviour[("sales", "get_quote")] = QUOTE
+    client.deps.rpc.behaviour[("crm", "queue_quote_link")] = {"to_masked": "138****0000"}
+    sent = client.simulate_post(f"/v1/quotes/{QUOTE['id']}/customer-link")
+    queued = next(call[3]["data"] for call in client.deps.rpc.calls if call[1] == "queue_quote_link")
+    assert sent.status_code == 201 and queued["url"] == f"https://car.example.cn{sent.json['url']}"

@@ -49,9 +49,9 @@ DELIVERER = "webhooks"  # the webhook deliverer (gateway/partners/deliverer.py),
 STREAM = "stream"  # the live stream (gateway/stream), on the gateway's identity database
 APP_PROCESSES = (*config.SERVICES, "gateway", DELIVERER, STREAM)
 DATABASE_OF = {DELIVERER: "gateway", STREAM: "gateway"}
-PLATFORM_SETTINGS = {"TRUSTED_PROXIES"}
+PLATFORM_SETTINGS = {"TRUSTED_PROXIES", "PUBLIC_ORIGIN"}
 """Set on both but to different values by nature: the proxies in front are in Docker's networks under compose,
-in the cluster's pod network here."""
+in the cluster's pod network here; the address customers reach is the deployment's own."""
 
 # Measured on the dev machine (deploy/k8s/README.md, "Resources"): VmRSS of an idle service
 # process (the largest, crm, also after 1,500 RPCs), of one `services.common.healthcheck` probe
