@@ -236,6 +236,18 @@ def test_a_link_sent_soon_after_the_quote_is_presented_becomes_the_one_quote_rea
     assert session.query(Message).count() == 2
 
 
+def test_a_link_sent_before_crm_hears_the_quote_was_presented_is_still_the_one_quote_message(session):
+    """The event comes late (a busy broker): the link already holds the quote's message, so none is added."""
+    providers = FakeProviders()
+    service = crm(session, providers)
+    customer, _ = car(service)
+    link(service, customer)
+    service.on_quote_presented(presented(customer))
+    assert [(m.template, m.dedupe_key) for m in session.query(Message).all()] == [("quote_ready", "quote:q1")]
+    service.send_messages()
+    assert [item.template for item in providers.sent] == ["quote_ready"]
+
+
 def test_a_quote_without_a_link_is_announced_after_the_grace_with_its_total(session):
     service = crm(session, FakeProviders())
     customer, _ = car(service)

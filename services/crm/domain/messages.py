@@ -119,10 +119,11 @@ def on_work_completed(session: Session, event_id: str, payload: dict, now: datet
 
 def on_quote_presented(session: Session, event_id: str, payload: dict, now: datetime) -> None:
     """"Your quote is ready", held back `LINK_GRACE`: a link the advisor sends meanwhile takes its place
-    (`queue_quote_link`); none is queued when a link already went out."""
+    (`queue_quote_link`); none is queued when a link already went out. Both write the quote's one message under the
+    key `quote:<id>`, so whichever comes second — even at the same moment — finds the other's (the unique key)."""
     key = f"quote:{payload['quote_id']}"
     if session.scalar(select(Message.id).where(Message.dedupe_key.like(f"{key}:link:%")).limit(1)):
-        return
+        return  # a link texted on its own (the quote's message had gone out before it)
     queue(session, customer_id=payload["customer_id"], store_id=payload["store_id"], template="quote_presented",
           params={"number": payload["quote_number"], "total": format_yuan(payload["total_fen"])},
           dedupe_key=key, now=now, not_before=now + LINK_GRACE)
@@ -130,17 +131,24 @@ def on_quote_presented(session: Session, event_id: str, payload: dict, now: date
 
 def queue_quote_link(session: Session, *, quote_id: str, link_id: str, customer_id: str, store_id: str | None,
                      params: dict[str, str], now: datetime) -> Message | None:
-    """The quote's link: it becomes the "quote ready" message if that one has not gone out yet, else its own."""
-    waiting = session.scalar(select(Message).where(Message.dedupe_key == f"quote:{quote_id}",
-                                                   Message.status == "queued", Message.attempts == 0)
-                             .with_for_update())
-    if waiting is not None:
-        waiting.template, waiting.next_attempt_at = "quote_ready", now
-        waiting.params = {name: str(params[name]) for name in TEMPLATES["quote_ready"].params}
-        waiting.dedupe_key = f"quote:{quote_id}:link:{link_id}"
+    """The quote's link: the quote's one message (`quote:<id>`) while it has not gone out — the held "quote
+    presented" becomes it, or it is made now so that the presented event, heard later, queues nothing — else a
+    message of its own."""
+    key = f"quote:{quote_id}"
+    ready = {name: str(params[name]) for name in TEMPLATES["quote_ready"].params}
+    waiting = session.scalar(select(Message).where(Message.dedupe_key == key).with_for_update())
+    if waiting is None:
+        made = queue(session, customer_id=customer_id, store_id=store_id, template="quote_ready", params=params,
+                     dedupe_key=key, now=now)
+        if made is None or (made.template == "quote_ready" and made.params == ready):
+            return made  # the customer is gone, or this link is the quote's message
+        # the presented event's message was written at the same moment: take its place as below
+        waiting = session.scalar(select(Message).where(Message.dedupe_key == key).with_for_update())
+    if waiting is not None and waiting.status == "queued" and waiting.attempts == 0:
+        waiting.template, waiting.params, waiting.next_attempt_at = "quote_ready", ready, now
         return waiting
     return queue(session, customer_id=customer_id, store_id=store_id, template="quote_ready", params=params,
-                 dedupe_key=f"quote:{quote_id}:link:{link_id}", now=now)
+                 dedupe_key=f"{key}:link:{link_id}", now=now)
 
 
 def on_payment_received(session: Session, event_id: str, payload: dict, now: datetime) -> None:
