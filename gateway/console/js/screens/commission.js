@@ -4,7 +4,7 @@
 import { api } from "../api.js";
 import { fenToInput, localDay, toFen, yuan } from "../format.js";
 import { t } from "../i18n.js";
-import { busy, field, fill, flash, form, h, input, select, table } from "../ui.js";
+import { busy, field, fill, flash, form, h, input, newest, select, table } from "../ui.js";
 
 const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
 const PERCENTS = ["labour_pct", "parts_gp_pct", "sales_pct"];
@@ -65,7 +65,9 @@ async function loadRule(state) {
 async function loadResults(state) {
   const { ctx, results, people } = state;
   const month = state.month.value.trim();
+  const current = newest(results); // a rule or a target saved while a month loads: only the last load draws
   const report = await api.get("/v1/reports/commissions", { store_id: ctx.store.id, month });
+  if (!current()) return;
   const nameOf = (id) => people.get(id)?.name ?? t("someone_else");
   const roleOf = (item) => t(`role_${item.role === "advisor" ? "service_advisor" : item.role
     ?? people.get(item.employee_id)?.role ?? "technician"}`);

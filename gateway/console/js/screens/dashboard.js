@@ -5,7 +5,7 @@
 import { api } from "../api.js";
 import { fenToInput, localDay, toFen, yuan } from "../format.js";
 import { phrase, t } from "../i18n.js";
-import { busy, dateInput, exportButtons, field, fill, flash, form, h, input, select, table } from "../ui.js";
+import { busy, dateInput, exportButtons, field, fill, flash, form, h, input, newest, select, table } from "../ui.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 const pct = (value) => (value === null || value === undefined ? "—" : `${Number(value).toFixed(1)}%`);
@@ -59,7 +59,9 @@ function targetsCard(ctx, saved) {
   const draw = async () => {
     if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(month.value.trim())) return;
     const chosen = month.value.trim();
+    const current = newest(card); // a month typed while another's targets load: only the last is drawn
     const [set] = (await api.get(`/v1/stores/${ctx.store.id}/kpi-targets`, { from: chosen, to: chosen })).items;
+    if (!current()) return;
     const submit = h("button", { class: "primary", type: "submit", text: t("target_save") });
     const typed = form({ id: "targets-form", onsubmit: async (event) => {
       event.preventDefault();
