@@ -12,6 +12,8 @@ ERROR_CODES = ("malformed_json", "unauthorized", "forbidden", "not_found", "conf
                "unsupported_media_type", "validation_failed", "rate_limited", "service_unavailable", "internal_error",
                # a photo upload that waited too long for the gateway's re-encoding
                "uploads_busy",
+               # a span of months to read targets for (finance)
+               "month_range",
                # the counter's rules (sales): which rule refused, for clients to word
                "slot_full", "already_booked", "slot_outside_opening_hours", "opening_hours_invalid",
                "visit_already_open", "unknown_operation", "operation_inactive", "unknown_part", "part_inactive",

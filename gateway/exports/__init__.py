@@ -30,7 +30,8 @@ from sqlalchemy.orm import sessionmaker
 
 from ..models import Store
 
-from .labels import LABELS
+from ..words import WORDS
+from .labels import LABELS, VOCABULARIES
 
 CSV = "text/csv"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -49,6 +50,8 @@ class Column:
     name: str
     label: str
     kind: str  # money, datetime, date, bool, number, text
+    words: str | None = None
+    """The dictionary's prefix for an enumerated field's values (`labels.VOCABULARIES`)."""
 
 
 def rows_field(schema: type[Schema] | None) -> str | None:
@@ -103,7 +106,7 @@ def columns(schema: Schema) -> list[Column]:
     """Its plain fields in declared order (nested lists and objects do not fit a cell), then those of its
     `export_lines`."""
     plain = [Column(field.data_key or name, LABELS.get(field.data_key or name, field.data_key or name),
-                    _kind(name, field))
+                    _kind(name, field), VOCABULARIES.get((type(schema).__name__, name)))
              for name, field in schema.fields.items()
              if not field.load_only and not isinstance(field, (fields.List, fields.Nested, fields.Dict))]
     lines = lines_field(schema)
@@ -156,6 +159,8 @@ def cell(column: Column, value: Any, zone: ZoneInfo) -> Any:
         return date.fromisoformat(value)
     if column.kind == "bool":
         return "是" if value else "否"
+    if column.words is not None:
+        return WORDS.get(f"{column.words}_{value}", (value,))[0]
     return value
 
 

@@ -1,6 +1,7 @@
 """The Chinese column headers of exports, one per field name of the API's list and report rows (a name
-means the same wherever it appears: API.md's conventions). tests/unit/test_exports.py fails when an
-exportable row gains a field without one."""
+means the same wherever it appears: API.md's conventions), and the words of their enumerated values
+(`VOCABULARIES`). tests/unit/test_exports.py fails when an exportable row gains a field without a header, or an
+enumerated field without words."""
 from __future__ import annotations
 
 LABELS: dict[str, str] = {
@@ -51,7 +52,7 @@ LABELS: dict[str, str] = {
     "last_visit_at": "最近到店时间", "lead_time_days": "交货天数", "level": "级别",
     "licence_number": "营业执照号", "lines": "行数", "list_price_fen": "标价", "load_hours": "负荷工时",
     "make": "厂牌", "marketing": "营销类", "marketing_consent": "同意营销信息", "matched": "已核对",
-    "max_fen": "最高价", "memo": "摘要", "merged_into_id": "合并至客户编号", "method": "方式",
+    "max_fen": "最高价", "memo": "摘要", "month": "月份", "merged_into_id": "合并至客户编号", "method": "方式",
     "mileage_in_km": "进厂里程（公里）", "mileage_km": "里程（公里）", "mileage_out_km": "出厂里程（公里）",
     "min_fen": "最低价", "mobile": "手机号", "mobile_masked": "手机号（部分隐藏）", "model": "车型",
     "months": "月数", "name": "名称", "name_en": "英文名称", "net_fen": "净额", "net_paid_fen": "实收净额",
@@ -112,3 +113,27 @@ LABELS: dict[str, str] = {
     "red_reason": "红冲原因", "pdf_url": "PDF 链接", "last_error": "最近一次错误", "failure":
     "失败原因",
 }
+
+
+VOCABULARIES: dict[tuple[str, str], str] = {
+    ("ApiKeyOut", "status"): "key_status", ("AppointmentOut", "state"): "appointment",
+    ("AuditEntryOut", "action"): "audit_action", ("CampaignOut", "recurrence"): "recurrence",
+    ("CampaignOut", "status"): "campaign", ("CardOut", "kind"): "card", ("CommissionItemOut", "role"): "earner",
+    ("CompanyAccountOut", "status"): "account", ("ComplaintOut", "status"): "complaint",
+    ("CustomerOut", "tier"): "tier", ("DeclinedWorkOut", "status"): "declined",
+    ("DeliveryOut", "status"): "delivery_status", ("FapiaoOut", "kind"): "fapiao_kind",
+    ("FapiaoOut", "status"): "fapiao_status", ("FapiaoOut", "type"): "fapiao_type",
+    ("FollowUpOut", "status"): "follow_up", ("InvoiceOut", "status"): "invoice", ("MessageOut", "status"): "message",
+    ("OrderOut", "state"): "order", ("OutboxMessageOut", "channel"): "channel",
+    ("OutboxMessageOut", "failure_code"): "failure", ("OutboxMessageOut", "status"): "message",
+    ("OutboxMessageOut", "template"): "template", ("PaymentIntentOut", "channel"): "intent_channel",
+    ("PaymentIntentOut", "status"): "intent", ("PaymentOut", "kind"): "payment_kind",
+    ("PaymentOut", "method"): "method", ("PurchaseOrderOut", "status"): "po",
+    ("QuoteOut", "approval_status"): "approval", ("QuoteOut", "state"): "quote",
+    ("ReminderOut", "reason"): "reminder_reason", ("StocktakeOut", "status"): "stocktake",
+    ("SupplierInvoiceOut", "status"): "si", ("SupplierPaymentOut", "method"): "pay_from",
+    ("TestDriveOut", "state"): "test_drive", ("TransferOut", "status"): "transfer", ("UserOut", "role"): "role",
+    ("WebhookOut", "status"): "webhook_status", ("WorkOrderOut", "status"): "wo",
+}
+"""(row schema, field) → the console dictionary's prefix for that field's values (`invoice` → `invoice_paid`:
+已付清), so a file staff open says 已付清, not `paid`; the dictionary is the console's one (gateway/words.py)."""

@@ -16,7 +16,8 @@ from sqlalchemy import create_engine, text
 from gateway import exports
 from gateway.api import endpoint_of
 from gateway.app import AREAS
-from gateway.exports.labels import LABELS
+from gateway.exports.labels import LABELS, VOCABULARIES
+from gateway.words import WORDS
 from services.common.schemas import encode_cursor
 
 ROWS = 450
@@ -157,6 +158,29 @@ def test_every_exportable_column_is_headed_in_chinese(app):
         if unlabelled:
             missing[path] = unlabelled
     assert exportable > 60 and missing == {}
+
+
+def test_every_enumerated_value_a_staff_export_shows_is_worded_in_chinese(app):
+    """A file staff open says 已付清, not `paid`: each enumerated field of a staff list or report has the console's
+    words for every value it may take (`VOCABULARIES`)."""
+    unworded = {}
+    for path, resource in exports_routes(app):
+        meta = endpoint_of(resource, "get")
+        schema = meta and exports.row_schema(meta, "{" in path)
+        if schema is None or path.startswith("/c/"):
+            continue
+        for name, field in schema.fields.items():
+            for value in field.metadata.get("enum") or []:
+                prefix = VOCABULARIES.get((type(schema).__name__, name))
+                if prefix is None or f"{prefix}_{value}" not in WORDS:
+                    unworded.setdefault(f"{type(schema).__name__}.{name}", []).append(value)
+    assert unworded == {}
+
+
+def test_a_status_is_exported_in_words(app, store_id, invoices):
+    reply = app.simulate_get("/v1/invoices", params={"store_id": store_id, "format": "csv"})
+    header, first, *_ = list(csv.reader(io.StringIO(reply.content.decode("utf-8-sig"))))
+    assert dict(zip(header, first, strict=True))["状态"] == "待付款"  # `issued`, as the console words it
 
 
 def test_the_openapi_document_offers_csv_and_xlsx_on_lists_and_reports_only(app):

@@ -60,7 +60,7 @@ def months_between(first: str, last: str) -> list[str]:
     count = (end_year - year) * 12 + end_month - month + 1
     if not 0 < count <= MAX_MONTHS:
         raise Invalid(f"From `from` to `to` is 1 to {MAX_MONTHS} months.", fields={"to": ["Out of range."]},
-)
+                      code="month_range", params={"most": MAX_MONTHS})
     return [f"{year + (month - 1 + n) // 12}-{(month - 1 + n) % 12 + 1:02d}" for n in range(count)]
 
 
