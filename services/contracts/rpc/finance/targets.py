@@ -24,15 +24,19 @@ class KpiTargetsIn(Schema):
     average_satisfaction = Quantity(allow_none=True, load_default=None, validate=validate.Range(min=1, max=5))
 
 
-class KpiTargetsOut(Schema):
-    store_id = fields.String()
-    month = fields.String()
+class TargetFigures(Schema):
+    """Targets as answered: amounts and counts as integers, rates and scores as decimal strings; null: none."""
     sales_fen = fields.Integer(allow_none=True)
     car_count = fields.Integer(allow_none=True)
     parts_gross_profit_pct = fields.String(allow_none=True)
     labour_gross_profit_pct = fields.String(allow_none=True)
     technician_efficiency_pct = fields.String(allow_none=True)
     average_satisfaction = fields.String(allow_none=True)
+
+
+class KpiTargetsOut(TargetFigures):
+    store_id = fields.String()
+    month = fields.String()
     updated_at = fields.DateTime()
 
 
@@ -52,16 +56,10 @@ class TargetsOverQuery(Schema):
     to = fields.Date(required=True)
 
 
-class RangeTargetOut(Schema):
+class RangeTargetOut(TargetFigures):
     """A store's (or the chain's) targets over the report's days: a month's revenue and cars shared by its days,
     rates weighted by them; null where no month of the range has one."""
-    sales_fen = fields.Integer(allow_none=True)
-    car_count = fields.Integer(allow_none=True)
     aro_fen = fields.Integer(allow_none=True, metadata={"description": "Revenue target ÷ cars target"})
-    parts_gross_profit_pct = fields.String(allow_none=True)
-    labour_gross_profit_pct = fields.String(allow_none=True)
-    technician_efficiency_pct = fields.String(allow_none=True)
-    average_satisfaction = fields.String(allow_none=True)
 
 
 class TargetsOverOut(Schema):
