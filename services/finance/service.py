@@ -45,6 +45,7 @@ from .models import PaymentIntent, ProviderRefund, Refund, StoreSettings
 from .providers import ProviderError
 from .alipay import AlipayProvider
 from .fapiao_service import FapiaoEntrypoints
+from .health_record_service import HealthRecordEntrypoints
 from .wechatpay import WeChatPayProvider
 
 log = logging.getLogger(__name__)
@@ -74,7 +75,7 @@ class PaymentProviders(DependencyProvider):
 
 
 
-class FinanceService(FapiaoEntrypoints, AuditTrail, ServiceBase):  # type: ignore[misc]  # db, caller: see AuditTrail
+class FinanceService(FapiaoEntrypoints, HealthRecordEntrypoints, AuditTrail, ServiceBase):  # type: ignore[misc]  # db, caller: see AuditTrail
     name = "finance"
     providers = PaymentProviders()
     inventory = ServiceRpc("inventory")
@@ -521,7 +522,7 @@ class FinanceService(FapiaoEntrypoints, AuditTrail, ServiceBase):  # type: ignor
             settings = ledger.settings_of(self.db, store_id)
             self.db.add(settings)
         for key, value in patch.items():
-            setattr(settings, key, value)
+            setattr(settings, key, value.strip() if isinstance(value, str) else value)
         self.db.flush()
         return SettingsOut().dump(settings)
 
