@@ -21,7 +21,8 @@ def facts(**changes) -> dict:
                       "checked_in_at": "2026-12-05T23:50:00+00:00"},
             "lines": [{"kind": "labour", "description": "更换刹车片", "sku": None, "hours": Decimal("1.500"),
                        "qty": Decimal("1")},
-                      {"kind": "part", "description": "前刹车片", "sku": "BP-001", "hours": None, "qty": Decimal("2.000")},
+                      {"kind": "part", "description": "前刹车片", "sku": "BP-001", "hours": None,
+                       "qty": Decimal("2.000")},
                       {"kind": "fee", "description": "环保处理费", "sku": None, "hours": None, "qty": Decimal("1")}]}
     base.update(changes)
     return base
@@ -37,6 +38,11 @@ def test_the_record_carries_every_field_of_the_interface_in_the_stores_days():
     assert record["repairprojectlist"] == [{"repairproject": "更换刹车片", "workinghours": 1.5}]
     assert record["vehiclepartslist"] == [{"partsname": "前刹车片", "partscode": "BP-001", "partsquantity": 2}]
     assert problems(record, "440106000123", True) == []
+
+
+def test_the_receptions_need_codes_are_worded_and_typed_needs_kept():
+    record = build_record(facts(visit={"mileage_km": 5, "needs": ["maintenance", "tyres", "空调不凉"]}))
+    assert record["basicInfo"]["faultdescription"] == "保养；轮胎；空调不凉"
 
 
 def test_a_fee_is_neither_an_item_nor_a_part_and_the_notes_stand_for_missing_needs():

@@ -44,6 +44,8 @@ LICENCE = re.compile(r"[0-9A-Za-z\u4e00-\u9fff()（）\-]{6,40}")
 PROBLEMS = ("licence_missing", "licence_invalid", "company_name_missing", "vehicle_missing", "plate_missing",
             "vin_missing", "vin_invalid", "mileage_missing", "fault_missing", "items_missing")
 """Why a record is not sent (stable codes, worded by the console): checked in this order."""
+NEED_WORDS = {"maintenance": "保养", "repair": "维修", "inspection": "检测", "tyres": "轮胎", "car_care": "美容"}
+"""The reception's need codes (the console's check boxes) as the record words them; typed needs are kept as typed."""
 FAILURES = PROBLEMS + ("rejected", "login_refused")
 """Every `failure_code`: the checks', the system refusing the record (`rejected`, its words in `failure`) or
 refusing the shop's login (`login_refused`: companycode or password wrong)."""
@@ -86,7 +88,7 @@ def build_record(facts: dict) -> dict:
     invoice's `lines` ({kind, description, sku, hours, qty}). Dates are the store's local days (yyyyMMdd)."""
     zone = facts.get("time_zone") or DEFAULT_TIME_ZONE
     vehicle, visit = facts.get("vehicle") or {}, facts.get("visit") or {}
-    needs = [need.strip() for need in visit.get("needs") or [] if need and need.strip()]
+    needs = [NEED_WORDS.get(need.strip(), need.strip()) for need in visit.get("needs") or [] if need and need.strip()]
     fault = "；".join(needs) or (visit.get("notes") or "").strip()
     settled = _day(facts["settled_at"], zone)
     basic = {"companyname": facts.get("company_name") or "", "vehicleplatenumber": vehicle.get("plate") or "",
