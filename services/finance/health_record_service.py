@@ -111,7 +111,8 @@ class HealthRecordEntrypoints:
             if provider is None:
                 raise ProviderError(0, "not_configured")
             words = provider.upload(claimed["company_code"], claimed["record"])
-            changes = {"status": "uploaded", "uploaded_at": utcnow(), "last_error": None, "failure": words or None}
+            changes = {"status": "uploaded", "uploaded_at": utcnow(), "last_error": None}
+            log.info("health record %s uploaded: %s", claimed["id"], words)
         except ProviderError as exc:
             self.db.rollback()
             attempts = self._upload_attempts(claimed["id"])

@@ -724,5 +724,15 @@ class HealthRecordUpload(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
+    @property
+    def failure_codes(self) -> list[str]:
+        """failed: every check the record failed, in order (`failure` holds them comma-separated), or the
+        system's refusal code alone."""
+        if self.status != "failed" or not self.failure_code:
+            return []
+        if self.failure_code in ("rejected", "login_refused"):
+            return [self.failure_code]
+        return [code for code in (self.failure or "").split(",") if code] or [self.failure_code]
+
     __table_args__ = (Index("ix_health_record_uploads_due", "status", "next_attempt_at"),
                       Index("ix_health_record_uploads_store_status", "store_id", "status", "id"))

@@ -34,8 +34,8 @@ class HealthRecordOut(Schema):
         "queued: waiting to be sent (retried with backoff while the system is down); uploaded; failed "
         "(`failure_code`, and `failure_codes` when the record failed its checks)")})
     failure_code = fields.String(allow_none=True, metadata={"enum": list(HEALTH_RECORD_FAILURES)})
-    failure_codes = fields.Method("_codes", metadata={"type": "array", "items": {"type": "string"},
-                                                      "description": "Every check the record failed"})
+    failure_codes = fields.List(fields.String(), metadata={"description": "failed: every check the record failed "
+                                                                         "(or rejected / login_refused alone)"})
     failure = fields.String(allow_none=True, metadata={"description": "rejected / login_refused: the system's words"})
     attempts = fields.Integer(metadata={"description": "Sends that found the system down"})
     next_attempt_at = fields.DateTime()
@@ -44,10 +44,3 @@ class HealthRecordOut(Schema):
     record = fields.Dict(allow_none=True, metadata={"description": "The record as last built: basicInfo, "
                                                                    "repairprojectlist, vehiclepartslist"})
     created_at = fields.DateTime()
-
-    def _codes(self, row) -> list[str]:
-        if row.status != "failed" or not row.failure_code:
-            return []
-        if row.failure_code in ("rejected", "login_refused"):
-            return [row.failure_code]
-        return [code for code in (row.failure or "").split(",") if code in HEALTH_RECORD_FAILURES]
