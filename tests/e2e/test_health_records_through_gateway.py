@@ -25,6 +25,8 @@ def world(stack, admin):
     store, advisor, _name = staff_world(stack, admin, "广州档案店")
     manager = make_user(stack, admin, "store_manager", [store["id"]])
     cashier = make_user(stack, admin, "cashier", [store["id"]])
+    ok(manager.patch(f"{stack.url}/v1/stores/{store['id']}/finance-settings", json={
+        "repair_licence_no": LICENCE, "repair_company_name": "广州档案汽车服务有限公司"}))
     return store, advisor, manager, cashier
 
 
