@@ -40,6 +40,7 @@ from services.contracts.rpc.finance.customer import (CustomerCardOut, CustomerIn
 
 from .domain import (accounts, ageing, books, cards, close, commission, customer, intents, invoices, ledger, payables,
                      payments, reconciliation, refunds, reports, stock)
+from .domain import health_records
 from .domain.common import require_manager
 from .models import PaymentIntent, ProviderRefund, Refund, StoreSettings
 from .providers import ProviderError
@@ -85,6 +86,10 @@ class FinanceService(FapiaoEntrypoints, HealthRecordEntrypoints, AuditTrail, Ser
     @event_handler("sales", "order_confirmed")
     def on_order_confirmed(self, envelope: dict) -> None:
         invoices.record_order(self.db, envelope["payload"])
+
+    @event_handler("crm", "customer_erased")
+    def on_customer_erased(self, envelope: dict) -> None:
+        health_records.forget_customer(self.db, envelope["payload"]["customer_id"])
 
     @event_handler("sales", "order_cancelled")
     def on_order_cancelled(self, envelope: dict) -> None:

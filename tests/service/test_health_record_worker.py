@@ -163,3 +163,19 @@ def test_a_store_without_its_licence_number_fails_with_that_reason(session):
     row = upload_of(session, invoice)
     assert (row.status, row.failure_code) == ("failed", "licence_missing")
     assert "company_name_missing" in row.failure
+
+
+def test_an_erased_customers_plate_and_vin_leave_the_uploads(session):
+    invoice = settle(session)
+    tick(session, System(session))
+    assert upload_of(session, invoice).record["basicInfo"]["vin"] == VIN
+    finance(session, SYSTEM).on_customer_erased({"event_id": "e-erase", "type": "crm.customer_erased",
+                                                 "version": 1, "occurred_at": utcnow().isoformat(),
+                                                 "store_id": None, "request_id": None,
+                                                 "payload": {"customer_id": invoice.customer_id,
+                                                             "erased_at": utcnow().isoformat()}})
+    session.commit()
+    row = upload_of(session, invoice)
+    assert row.plate is None and (row.record["basicInfo"]["vin"], row.record["basicInfo"]["vehicleplatenumber"]) == (
+        "", "")
+    assert row.status == "uploaded" and row.record["basicInfo"]["costlistcode"] == invoice.number

@@ -246,3 +246,16 @@ def get_or_none_attempts(session: Session, upload_id: str) -> int:
     """How many sends found the system down so far."""
     row = session.get(HealthRecordUpload, upload_id, populate_existing=True)
     return row.attempts if row is not None else 0
+
+
+def forget_customer(session: Session, customer_id: str) -> int:
+    """`crm.customer_erased`: the plate and VIN copied into the customer's uploads are dropped (the record the
+    provincial system holds is its own, a repair record the law keeps); a failed one sent again is built anew
+    from crm's anonymised car. Answers how many uploads were changed."""
+    rows = session.scalars(select(HealthRecordUpload).where(HealthRecordUpload.customer_id == customer_id)).all()
+    for row in rows:
+        row.plate = None
+        if row.record:
+            basic = {**row.record.get("basicInfo", {}), "vehicleplatenumber": "", "vin": ""}
+            row.record = {**row.record, "basicInfo": basic}
+    return len(rows)
