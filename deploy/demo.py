@@ -27,6 +27,9 @@ STORES = [("GZ-TH", "广州天河店", "广州市天河区天河路 385 号"),
           ("FS-CC", "佛山禅城店", "佛山市禅城区季华五路 22 号")]
 PHONES = {"GZ-TH": "020-38886666", "SZ-NS": "0755-26668888", "FS-CC": "0757-83336666"}
 """Each demo store's phone: the header of every document it prints (the manager edits it in the console)."""
+REPAIR_LICENCES = {"GZ-TH": "440106000101", "SZ-NS": "440305000202", "FS-CC": "440604000303"}
+"""Each demo store's 许可证号 (made up; the manager sets the real one on 健康档案上传): its repair health records'
+login at the provincial system's sandbox."""
 ROLES = ("store_manager", "service_advisor", "technician", "cashier")
 CUSTOMERS = [  # name, mobile, gender, plate, VIN, make, model, year, mileage
     ("张伟", "13800138001", "male", "粤A12345", "LSVAU218XN2183294", "大众", "帕萨特", 2021, 45210),
@@ -85,6 +88,9 @@ def seed_chain(api: requests.Session, url: str) -> None:
                                                     "phone": PHONES[code]})
         reply.raise_for_status()
         store_ids.append(reply.json()["id"])
+        api.patch(f"{url}/v1/stores/{store_ids[-1]}/finance-settings", json={  # repair health records
+            "repair_licence_no": REPAIR_LICENCES[code],
+            "repair_company_name": f"{name.removesuffix('店')}汽车服务有限公司"}).raise_for_status()
     for code, store_id in zip((s[0].lower() for s in STORES), store_ids, strict=True):
         for role in ROLES:
             api.post(f"{url}/v1/users", json={"username": f"{role.split('_')[-1]}.{code}",

@@ -34,6 +34,7 @@ from services.common.errors import Conflict
 from services.common.outbox import OUTBOX
 from services.common.retries import RetryingEventHandler
 from services.common.upstream import GuardedProxy
+from services.common.validators import vin_check_digit
 from services.crm.service import CrmService
 from services.finance.service import FinanceService
 from services.inventory import demo as inventory_demo
@@ -197,6 +198,13 @@ def customers_of(code: str, rng: random.Random, count: int) -> list[tuple[str, s
     return people
 
 
+def demo_vin(code: str, index: int) -> str:
+    """A regular customer's VIN (17 characters with a right check digit; the repair health record needs one),
+    from the store and the customer's place, so the seed's random sequence is unchanged."""
+    body = f"LFV2A21K0{ {'GZ-TH': 1, 'SZ-NS': 2, 'FS-CC': 3}[code]}{index:07d}"
+    return body[:8] + vin_check_digit(body) + body[9:]
+
+
 def seed_store(chain: Chain, store: Store, rng: random.Random, days: int) -> int:
     """The store's history; returns the number of cars that came in."""
     first = store.today - timedelta(days=days)
@@ -211,8 +219,8 @@ def seed_store(chain: Chain, store: Store, rng: random.Random, days: int) -> int
                     ["walk_in", "walk_in", "referral", "online"]), "marketing_consent": rng.random() < 0.6,
                 "tags": ["demo"]})
             vehicle = store.call("service_advisor", "crm", "add_vehicle", customer["id"], {
-                "plate": plate, "make": make, "model": model, "year": rng.randrange(2014, 2025),
-                "mileage_km": mileage})
+                "plate": plate, "vin": demo_vin(store.code, index), "make": make, "model": model,
+                "year": rng.randrange(2014, 2025), "mileage_km": mileage})
         garage.append({"name": name, "customer_id": customer["id"], "vehicle_id": vehicle["id"],
                        "mileage": mileage})
     cars = 0

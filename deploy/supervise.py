@@ -7,8 +7,9 @@ one that is down. The demo seed runs once. WeChat Pay is the local sandbox (depl
 unless `WECHATPAY_MCHID` names a real merchant, Alipay its sandbox (deploy/sandboxes/alipay.py) unless
 `ALIPAY_APPID` names a real app; SMS and WeChat notices go to deploy/sandboxes/messaging.py unless
 `ALIYUN_SMS_ACCESS_KEY_ID` names a real account; fapiao are issued by the 诺诺 sandbox
-(deploy/sandboxes/nuonuo.py) unless `NUONUO_APP_KEY` names a real app. The console, the API and the live
-stream share one origin, GATEWAY_PORT, held by deploy/front.py in front of the gateway's gunicorn
+(deploy/sandboxes/nuonuo.py) unless `NUONUO_APP_KEY` names a real app, and repair health records go to
+deploy/sandboxes/health_record.py unless `HEALTH_RECORD_BASE_URL` names a province's system. The console,
+the API and the live stream share one origin, GATEWAY_PORT, held by deploy/front.py in front of the gateway's gunicorn
 (GATEWAY_APP_PORT, default the next port) and the stream's (STREAM_PORT, the one after), as the Kubernetes
 Ingress does by path. Ctrl-C (SIGINT) or SIGTERM stops every process, each gracefully first. The generated
 configuration and the control socket live under DATA_DIR: `python -m supervisor.supervisorctl -c
@@ -24,7 +25,7 @@ import os
 import sys
 from pathlib import Path
 
-from deploy.sandboxes import alipay, messaging, nuonuo, wechatpay
+from deploy.sandboxes import alipay, health_record, messaging, nuonuo, wechatpay
 from services.common import config
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -82,6 +83,8 @@ def main() -> None:
     os.environ.setdefault("STREAM_PORT", str(port + 2))
     if not os.environ.get("NUONUO_APP_KEY"):  # fapiao go to the local 诺诺 sandbox
         os.environ.update(nuonuo.credentials(f"http://127.0.0.1:{nuonuo.port()}"))
+    if not os.environ.get("HEALTH_RECORD_BASE_URL"):  # repair health records go to the local sandbox
+        os.environ.update(health_record.credentials(f"http://127.0.0.1:{health_record.port()}"))
     path = data_dir / "supervisord.conf"
     path.write_text(supervisord_conf(data_dir))
     os.execv(sys.executable, [sys.executable, "-m", "supervisor.supervisord", "-c", str(path)])

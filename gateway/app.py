@@ -15,14 +15,14 @@ from .middleware import RequestContext, SecurityHeaders
 from .partners.admission import Admission
 from .resources import Deps
 from .resources import (accounts, attachments, audit, crm, customer, customer_care, documents, fapiao, finance, health,
-                        identity, inventory, partners, payables, payments, sales, workshop)
+                        health_records, identity, inventory, partners, payables, payments, sales, workshop)
 from .rpc import RpcClient
 
 log = logging.getLogger(__name__)
 
 
 AREAS = (health, identity, crm, sales, workshop, inventory, finance, payables, accounts, payments, documents, audit,
-         attachments, customer, customer_care, partners, fapiao)
+         attachments, customer, customer_care, partners, fapiao, health_records)
 """One resources module per area; each lists its own routes."""
 
 

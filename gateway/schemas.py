@@ -89,6 +89,7 @@ ERROR_CODES += ("streams_full",)  # the live stream (gateway/stream): its proces
 ERROR_CODES += (  # electronic fapiao (finance, issue 28)
     "fapiao_lines_unknown", "fapiao_lines_taken", "fapiao_nothing_left", "fapiao_tax_code_missing", "fapiao_state",
     "fapiao_red_exists")
+ERROR_CODES += ("health_record_state",)  # health-record uploads (finance, issue 28): a failed one is retried
 
 
 class ErrorDetail(Schema):

@@ -111,7 +111,7 @@ LABELS: dict[str, str] = {
     "上传时间", "thumbnail_url": "缩略图链接", "text": "消息内容", "original_id": "原发票编号",
     "buyer_title": "购方抬头", "buyer_tax_no": "购方税号", "buyer_email": "购方邮箱",
     "red_reason": "红冲原因", "pdf_url": "PDF 链接", "last_error": "最近一次错误", "failure":
-    "失败原因",
+    "失败原因", "settlement_no": "结算单号", "failure_codes": "未通过的检查",
 }
 
 

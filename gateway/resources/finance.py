@@ -255,7 +255,8 @@ class KpiTargetsMonth(Resource):
 
 
 class FinanceSettings(Resource):
-    @endpoint("The store's finance settings (time zone of its business day, refund approval limit)",
+    @endpoint("The store's finance settings (time zone of its business day, refund approval limit, the 许可证号 "
+              "and registered name its repair health records are uploaded under)",
               tag="finance", roles=MANAGERS, response=SettingsOut)
     def on_get(self, req, resp, store_id: str):
         require_store(req.context.principal, store_id)

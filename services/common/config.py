@@ -225,6 +225,36 @@ def fapiao_retry_seconds() -> float:
     return env_float("FAPIAO_RETRY_SECONDS", 30)
 
 
+@dataclass
+class HealthRecordSettings:
+    """The provincial 汽车维修电子健康档案 system (services/finance/health_record_provider.py). Each shop logs in
+    with its own `companycode` (the store's 许可证号/备案号, a finance store setting) and password: the passwords
+    come from the environment only, `HEALTH_RECORD_PASSWORDS` (JSON {companycode: password}) or, for every shop
+    of the chain alike, `HEALTH_RECORD_PASSWORD`. Without `HEALTH_RECORD_BASE_URL` uploads stay queued."""
+    base_url: str = field(default_factory=lambda: os.environ.get("HEALTH_RECORD_BASE_URL", ""))
+    password: str = field(default_factory=lambda: os.environ.get("HEALTH_RECORD_PASSWORD", ""), repr=False)
+    passwords_json: str = field(default_factory=lambda: os.environ.get("HEALTH_RECORD_PASSWORDS", "{}"), repr=False)
+    timeout: float = field(default_factory=lambda: env_float("HEALTH_RECORD_TIMEOUT", 10))
+
+    def password_of(self, company_code: str) -> str:
+        try:
+            passwords = json.loads(self.passwords_json or "{}")
+        except ValueError:
+            passwords = {}
+        found = passwords.get(company_code) if isinstance(passwords, dict) else None
+        return str(found) if found else self.password
+
+
+def health_record_poll_seconds() -> float:
+    """`HEALTH_RECORD_POLL_SECONDS`: how often finance's worker uploads due repair records."""
+    return env_float("HEALTH_RECORD_POLL_SECONDS", 5)
+
+
+def health_record_retry_seconds() -> float:
+    """`HEALTH_RECORD_RETRY_SECONDS`: the first wait after the provincial system was found down (then doubling)."""
+    return env_float("HEALTH_RECORD_RETRY_SECONDS", 30)
+
+
 def fapiao_tax_codes() -> dict[str, str]:
     """`FAPIAO_TAX_CODES`: the 税收分类编码 per kind of invoice line (JSON: labour, part, fee)."""
     try:

@@ -32,7 +32,7 @@ CONSOLE_SCREENS: dict[str, frozenset[str]] = {
     "reception": COUNTER, "quotes": COUNTER, "board": COUNTER, "tech": BENCH, "cashier": TILL, "fapiao": TILL,
     "inventory": COUNTER, "crm": COUNTER, "messages": COUNTER, "dashboard": MANAGERS, "approvals": MANAGERS,
     "commission": MANAGERS, "technicians": MANAGERS, "users": MANAGERS, "store": MANAGERS, "payables": MANAGERS,
-    "accounts": TILL, "catalogue": HQ, "partners": MANAGERS,
+    "accounts": TILL, "catalogue": HQ, "partners": MANAGERS, "health_records": MANAGERS,
 }
 """The staff console's screens in menu order and who opens each; the console shows what `/v1/me`
 answers (`console_screens`), so a role set changed here changes the menu too."""

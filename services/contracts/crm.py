@@ -1,4 +1,5 @@
-"""What crm publishes: its events' payloads, by fact and version."""
+"""What crm publishes: its events' payloads, by fact and version; and the answer finance reads for the repair
+health records (`vehicles_for_records`)."""
 from marshmallow import fields
 
 from .base import Contract
@@ -35,6 +36,17 @@ class CustomerErased(Contract):
     """Personal data anonymised on request; drop any copies of the customer's name or phone."""
     customer_id = fields.String(required=True)
     erased_at = fields.String(required=True)
+
+
+class RecordVehicleOut(Contract):
+    """A car as finance's health-record upload reads it (crm.vehicles_for_records)."""
+    vehicle_id = fields.String()
+    plate = fields.String()
+    vin = fields.String(allow_none=True)
+
+
+class RecordVehiclesOut(Contract):
+    items = fields.List(fields.Nested(RecordVehicleOut))
 
 
 PUBLISHES = {("customer_registered", 1): CustomerRegistered, ("vehicle_registered", 1): VehicleRegistered,

@@ -92,6 +92,21 @@ class QuoteApprovalChanged(Contract):
     changed_at = fields.String(required=True, metadata={"description": "ISO 8601 with offset"})
 
 
+class RepairVisitOut(Contract):
+    """The reception of an order's car as finance's health-record upload reads it (sales.visits_for_orders):
+    送修日期, 送修里程 and the customer's words (needs, notes) as the fault."""
+    order_id = fields.String()
+    visit_id = fields.String(allow_none=True)
+    checked_in_at = fields.String(allow_none=True, metadata={"description": "ISO 8601 with offset"})
+    mileage_km = fields.Integer(allow_none=True)
+    needs = fields.List(fields.String())
+    notes = fields.String(allow_none=True)
+
+
+class RepairVisitsOut(Contract):
+    items = fields.List(fields.Nested(RepairVisitOut))
+
+
 PUBLISHES = {("visit_checked_in", 1): VisitCheckedIn, ("order_confirmed", 1): OrderConfirmed,
              ("order_cancelled", 1): OrderCancelled, ("quote_presented", 1): QuotePresented,
              ("quote_approval_changed", 1): QuoteApprovalChanged}

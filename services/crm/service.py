@@ -10,6 +10,7 @@ from sqlalchemy import select
 from services.common.attachment_jobs import Attachments
 from services.common.config import message_retry_seconds
 from services.common.db import utcnow
+from services.common.errors import Forbidden
 from services.common.entrypoints import ServiceBase, event_handler, rpc, unit_of_work
 from services.common.policy import required_store
 from services.common.schemas import ListQuery, dump_page, load
@@ -22,6 +23,7 @@ from services.contracts.rpc.crm import (AuditEntryOut, CampaignCreate, CampaignO
                                         ReminderQuery, SatisfactionOut, SatisfactionQuery, ServiceIntervalIn,
                                         ServiceIntervalOut, StoreSettingsOut, StoreSettingsPatch, VehicleCreate,
                                         VehicleListQuery, VehicleOut, VehiclePatch)
+from services.contracts.crm import RecordVehiclesOut
 from services.contracts.rpc.crm import customer as cs
 
 from . import domain
@@ -151,6 +153,13 @@ class CrmService(Attachments, ServiceBase):  # type: ignore[misc]  # db, caller:
     @rpc
     def get_vehicle(self, vehicle_id: str) -> dict:
         return vehicle_out.dump(domain.get_vehicle(self.db, vehicle_id))
+
+    @rpc
+    def vehicles_for_records(self, vehicle_ids: list[str]) -> dict:
+        """Plate and VIN of a batch of cars, for finance's repair health records (internal: no user)."""
+        if not self.caller.is_system:
+            raise Forbidden("Only the services read this.", code="forbidden")
+        return RecordVehiclesOut().dump({"items": domain.vehicles_for_records(self.db, list(vehicle_ids or []))})
 
     @rpc
     def update_vehicle(self, vehicle_id: str, changes: dict) -> dict:

@@ -11,4 +11,5 @@ HANDLES = (
     ("workshop", "work_order_completed"),   # the invoice (once per order): contracted lines, parts used
     ("inventory", "stock_issued"),          # cost of goods sold (Dr COGS · Cr inventory)
     ("inventory", "stock_valued"),          # every other change of stock value (domain/stock.py)
+    ("crm", "customer_erased"),             # the plate and VIN copied into repair health-record uploads
 )

@@ -41,6 +41,9 @@ class StoreSettings(Base):
     time_zone: Mapped[str] = mapped_column(String(40), default="Asia/Shanghai")
     refund_approval_limit_fen: Mapped[int] = mapped_column(MONEY, default=50_000)
     currency: Mapped[str] = mapped_column(String(3), default="CNY")
+    repair_licence_no: Mapped[str | None] = mapped_column(
+        String(40), comment="维修企业许可证号 or 备案号: the shop's companycode at the provincial health-record system")
+    repair_company_name: Mapped[str | None] = mapped_column(String(100), comment="the shop's registered name")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
@@ -712,3 +715,43 @@ class Fapiao(Base):
 
     __table_args__ = (Index("ix_fapiaos_due", "status", "next_attempt_at"),
                       Index("ix_fapiaos_store_status", "store_id", "status", "id"))
+
+
+class HealthRecordUpload(Base):
+    """One settled repair's record for the provincial 汽车维修电子健康档案 system (the outbox of the upload):
+    written in the transaction that settles the invoice, sent by finance's timer (domain/health_records.py)."""
+    __tablename__ = "health_record_uploads"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
+    store_id: Mapped[str] = mapped_column(EXT_ID)
+    invoice_id: Mapped[str] = mapped_column(ForeignKey("invoices.id"), index=True)
+    settlement_no: Mapped[str] = mapped_column(String(40), unique=True,
+                                               comment="the invoice's number: the record's costlistcode, once")
+    order_id: Mapped[str] = mapped_column(EXT_ID)
+    customer_id: Mapped[str] = mapped_column(EXT_ID)
+    vehicle_id: Mapped[str | None] = mapped_column(EXT_ID)
+    settled_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(12), default="queued", comment="queued | uploaded | failed")
+    plate: Mapped[str | None] = mapped_column(String(10), comment="as last sent or checked")
+    record: Mapped[dict | None] = mapped_column(JSON, comment="the record as last built (basicInfo and lists)")
+    failure_code: Mapped[str | None] = mapped_column(String(40), comment="failed: a stable reason code")
+    failure: Mapped[str | None] = mapped_column(Text, comment="failed: the system's words, or the fields at fault")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_error: Mapped[str | None] = mapped_column(String(200), comment="the last attempt's failure (system down)")
+    uploaded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    @property
+    def failure_codes(self) -> list[str]:
+        """failed: every check the record failed, in order (`failure` holds them comma-separated), or the
+        system's refusal code alone."""
+        if self.status != "failed" or not self.failure_code:
+            return []
+        if self.failure_code in ("rejected", "login_refused"):
+            return [self.failure_code]
+        return [code for code in (self.failure or "").split(",") if code] or [self.failure_code]
+
+    __table_args__ = (Index("ix_health_record_uploads_due", "status", "next_attempt_at"),
+                      Index("ix_health_record_uploads_store_status", "store_id", "status", "id"))

@@ -40,12 +40,13 @@ from services.contracts.rpc.finance.customer import (CustomerCardOut, CustomerIn
                                                      CustomerPaymentIntentOut, CustomerPaymentOut)
 
 from .domain import (accounts, ageing, books, cards, close, commission, customer, intents, invoices, ledger, payables,
-                     payments, reconciliation, refunds, reports, stock, targets)
+                     health_records, payments, reconciliation, refunds, reports, stock, targets)
 from .domain.common import require_manager
 from .models import PaymentIntent, ProviderRefund, Refund, StoreSettings
 from .providers import ProviderError
 from .alipay import AlipayProvider
 from .fapiao_service import FapiaoEntrypoints
+from .health_record_service import HealthRecordEntrypoints
 from .wechatpay import WeChatPayProvider
 
 log = logging.getLogger(__name__)
@@ -75,7 +76,7 @@ class PaymentProviders(DependencyProvider):
 
 
 
-class FinanceService(FapiaoEntrypoints, AuditTrail, ServiceBase):  # type: ignore[misc]  # db, caller: see AuditTrail
+class FinanceService(FapiaoEntrypoints, HealthRecordEntrypoints, AuditTrail, ServiceBase):  # type: ignore[misc]  # db, caller: see AuditTrail
     name = "finance"
     providers = PaymentProviders()
     inventory = ServiceRpc("inventory")
@@ -85,6 +86,10 @@ class FinanceService(FapiaoEntrypoints, AuditTrail, ServiceBase):  # type: ignor
     @event_handler("sales", "order_confirmed")
     def on_order_confirmed(self, envelope: dict) -> None:
         invoices.record_order(self.db, envelope["payload"])
+
+    @event_handler("crm", "customer_erased")
+    def on_customer_erased(self, envelope: dict) -> None:
+        health_records.forget_customer(self.db, envelope["payload"]["customer_id"])
 
     @event_handler("sales", "order_cancelled")
     def on_order_cancelled(self, envelope: dict) -> None:
@@ -545,7 +550,7 @@ class FinanceService(FapiaoEntrypoints, AuditTrail, ServiceBase):  # type: ignor
             settings = ledger.settings_of(self.db, store_id)
             self.db.add(settings)
         for key, value in patch.items():
-            setattr(settings, key, value)
+            setattr(settings, key, value.strip() if isinstance(value, str) else value)
         self.db.flush()
         return SettingsOut().dump(settings)
 

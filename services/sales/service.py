@@ -11,11 +11,12 @@ from nameko.timer import timer
 from services.common import attachments, signatures
 from services.common.attachment_jobs import Attachments
 from services.common.entrypoints import AuditTrail, ServiceBase, event_handler, rpc, unit_of_work
-from services.common.errors import Invalid, Unavailable
+from services.common.errors import Forbidden, Invalid, Unavailable
 from services.common.schemas import StoresPeriodQuery, dump_page, load
 from services.common.timeline import TimelineStepOut
 from services.common.upstream import ServiceRpc, answer_within_timeout
 from services.contracts.rpc import sales as s
+from services.contracts.sales import RepairVisitsOut
 from services.contracts.rpc.sales import customer as cs
 
 from .domain import appointments, catalogue, customer, orders, privacy, quotes, reception, settings, signing
@@ -219,6 +220,13 @@ class SalesService(Attachments, AuditTrail, ServiceBase):  # type: ignore[misc] 
         customer = self._crm("get_customer", visit["customer_id"], "customer_id")
         vehicle = self._crm("get_vehicle", visit["vehicle_id"], "vehicle_id") if visit.get("vehicle_id") else None
         return self._visit(reception.check_in(self.db, self.caller, visit, customer, vehicle))
+
+    @rpc
+    def visits_for_orders(self, order_ids: list[str]) -> dict:
+        """Each order's reception, for finance's repair health records (internal: no user)."""
+        if not self.caller.is_system:
+            raise Forbidden("Only the services read this.", code="forbidden")
+        return RepairVisitsOut().dump({"items": reception.visits_for_orders(self.db, list(order_ids or []))})
 
     @rpc
     def get_visit(self, visit_id: str) -> dict:

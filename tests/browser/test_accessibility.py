@@ -12,7 +12,7 @@ from tests.browser.conftest import PHONE, confirmed_order, settle, track
 WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
         "resultTypes": ["violations"]}
 MANAGER_SCREENS = ("reception", "quotes", "board", "tech", "cashier", "inventory", "crm", "dashboard", "approvals",
-                   "technicians", "users", "store", "accounts", "commission")
+                   "technicians", "users", "store", "accounts", "commission", "health_records")
 AXE = Axe()
 
 

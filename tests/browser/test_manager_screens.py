@@ -179,7 +179,7 @@ def test_the_managers_screens_have_touch_sized_targets_on_a_phone(console, stack
 def test_the_managers_screens_are_whole_in_english(console, stack, shop):
     manager = console.open(shop.login["store_manager"])
     manager.locator("#lang").click()
-    for screen in ("approvals", "technicians", "users", "store"):
+    for screen in ("approvals", "technicians", "users", "store", "health_records"):
         manager.goto(f"{stack.url}/console/#/{screen}")
         words = manager.locator(f"[data-screen={screen}]").locator(
             "th, label > span, button, legend, dt, option, .badge")

@@ -5,6 +5,7 @@ books still agree (journal balanced, inventory account equal to the stock valuat
 ledger consistent). A second seeding adds nothing."""
 from __future__ import annotations
 
+import time
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -55,6 +56,22 @@ def test_every_store_s_books_agree_after_the_history(stack, admin):
         assert ok(admin.get(f"{url}/v1/stock/ledger-check", params=params))["ok"] is True, store["code"]
         invoices = ok(admin.get(f"{url}/v1/invoices", params={**params, "limit": 200}))["items"]
         assert invoices and all(invoice["status"] == "paid" for invoice in invoices)
+
+
+def test_the_historys_settled_repairs_reach_the_health_record_sandbox(stack, admin):
+    """Each demo store has a 许可证号 and each history car a VIN: every settlement is uploaded, none fails."""
+    deadline = time.monotonic() + 60
+    for store in ok(admin.get(f"{stack.url}/v1/stores", params={"limit": 200}))["items"]:
+        settings = ok(admin.get(f"{stack.url}/v1/stores/{store['id']}/finance-settings"))
+        assert settings["repair_licence_no"] == chain.REPAIR_LICENCES[store["code"]]
+        while True:
+            uploads = ok(admin.get(f"{stack.url}/v1/health-record-uploads", params={
+                "store_id": store["id"], "limit": 200}))["items"]
+            assert uploads and not [u for u in uploads if u["status"] == "failed"], store["code"]
+            if all(u["status"] == "uploaded" for u in uploads) or time.monotonic() > deadline:
+                assert all(u["status"] == "uploaded" for u in uploads), store["code"]
+                break
+            time.sleep(0.5)
 
 
 def test_the_history_is_seeded_once(stack, admin):

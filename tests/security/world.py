@@ -261,6 +261,8 @@ def _documents(chain: Chain, store_id: str, far_store_id: str, sku: str, supplie
     paid = ok(admin.post(f"{url}/v1/invoices/{invoice['id']}/payments", json={
         "method": "cash", "amount_fen": invoice["due_fen"]}))
     ids.update(invoice_id=invoice["id"], payment_id=paid["payment"]["id"])
+    ids["upload_id"] = ok(admin.get(f"{url}/v1/health-record-uploads", params={
+        "store_id": store_id, "invoice_id": invoice["id"]}))["items"][0]["id"]  # queued with the settlement
     account = ok(admin.post(f"{url}/v1/company-accounts", json={
         "name": "安全测试物流有限公司", "tax_number": data.credit_code(), "credit_limit_fen": 100_000,
         "store_ids": [store_id]}))

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import requests
 
-from deploy.sandboxes import alipay, messaging, nuonuo, wechatpay
+from deploy.sandboxes import alipay, health_record, messaging, nuonuo, wechatpay
 from services.common.config import SERVICES
 from services.common.migrate import OWNERS, upgrade
 
@@ -54,6 +54,9 @@ class Stack:
         self.nuonuo_port = free_port()
         self.nuonuo_url = f"http://127.0.0.1:{self.nuonuo_port}"  # the 诺诺 fapiao sandbox, as `make run`
         sandbox_env.update(nuonuo.credentials(self.nuonuo_url))
+        self.health_record_port = free_port()
+        self.health_record_url = f"http://127.0.0.1:{self.health_record_port}"  # the 健康档案 sandbox, as `make run`
+        sandbox_env.update(health_record.credentials(self.health_record_url))
         self.env = {**os.environ, **database_env, "AMQP_URI": amqp_uri, "DATA_DIR": str(log_dir),
                     "ADMIN_PASSWORD": ADMIN_PASSWORD,
                     "JWT_SECRET": "e2e-secret-of-at-least-thirty-two-bytes-" + log_dir.name,
@@ -68,6 +71,7 @@ class Stack:
                     "DB_POOL_SIZE": "1", "DB_MAX_OVERFLOW": "4",
                     "PAYMENT_POLL_SECONDS": "2", "STREAM_HEARTBEAT_SECONDS": "2",
                     "FAPIAO_POLL_SECONDS": "0.5", "FAPIAO_RETRY_SECONDS": "0.5",
+                    "HEALTH_RECORD_POLL_SECONDS": "0.5", "HEALTH_RECORD_RETRY_SECONDS": "0.5",
                     # tests drive one account far harder than a person does; the limit is tested on its own
                     "USER_RATE_PER_MINUTE": "100000",
                     # every car owner of the suite signs in from this one address (the limit: tests/unit)
@@ -121,6 +125,10 @@ class Stack:
     def start_nuonuo(self) -> None:
         self._spawn("nuonuo", [sys.executable, "-m", "deploy.sandboxes.nuonuo", "--port", str(self.nuonuo_port)])
 
+    def start_health_record(self) -> None:
+        self._spawn("health_record", [sys.executable, "-m", "deploy.sandboxes.health_record", "--port",
+                                      str(self.health_record_port)])
+
     def start_gateway(self) -> None:
         self._spawn("gateway", [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py", "gateway.wsgi:app"])
 
@@ -138,6 +146,7 @@ class Stack:
             self.start_alipay()
             self.start_messaging()
             self.start_nuonuo()
+            self.start_health_record()
             for name in SERVICES:
                 self.start_service(name)
             self.start_gateway()

@@ -18,7 +18,8 @@ from services.common.skills import LEVELS, SKILLS
 from services.crm.domain.membership import TIERS
 from services.finance.models import CARD_STATES
 from services.contracts.rpc.crm import CAMPAIGN_STATES, COMPLAINT_STATES, FOLLOW_UP_STATES, HISTORY_KINDS
-from services.contracts.rpc.finance import CARD_KINDS, INVOICE_STATES, METHODS
+from services.contracts.rpc.finance import (CARD_KINDS, HEALTH_RECORD_FAILURES, HEALTH_RECORD_STATES, INVOICE_STATES,
+                                           METHODS)
 from services.contracts.rpc.inventory import PO_STATES, TRANSFER_STATES
 from services.contracts.rpc.sales import APPROVAL_STATES, LINE_KINDS, ORDER_STATES, PAYMENT_METHODS, QUOTE_STATES
 from services.contracts.rpc.workshop.inspections import AREAS, CONDITIONS
@@ -40,6 +41,7 @@ VOCABULARIES = {
     "follow_up": FOLLOW_UP_STATES, "complaint": COMPLAINT_STATES,
     "po": PO_STATES, "transfer": TRANSFER_STATES, "campaign": CAMPAIGN_STATES,
     "approval": APPROVAL_STATES, "level": LEVELS, "role": ROLES, "weekday": tuple(range(7)),
+    "hr_status": HEALTH_RECORD_STATES, "hr_failure": HEALTH_RECORD_FAILURES,
 }
 # ASCII a Chinese screen may show: units, standards and file formats a store's staff read as they are
 # (single letters too: a plate never uses I or O)

@@ -22,19 +22,20 @@ import * as messages from "./screens/messages.js";
 import * as catalogue from "./screens/catalogue.js";
 import * as fapiao from "./screens/fapiao.js";
 import * as commission from "./screens/commission.js";
+import * as healthRecords from "./screens/health_records.js";
 
 // Every screen the console has; which of them a user opens (and in which order, from which home) is
 // the role policy's answer in /v1/me (services/common/policy.py), never a list kept here.
 const SCREENS = { reception, quotes: quote, board, tech: technician, cashier, fapiao, inventory, crm, messages, dashboard,
                   approvals, technicians, users, store, payables, accounts, catalogue,
-                  partners, commission };
+                  partners, commission, health_records: healthRecords };
 // The top bar's menus by area: one line on a 1366 px counter however many screens a role has. An area
 // with one screen of the role is its link; a screen no area names goes under the last one.
 const AREAS = [
   ["menu_front", ["reception", "quotes", "crm", "messages"]],
   ["menu_workshop", ["board", "tech", "technicians"]],
   ["menu_stock_till", ["inventory", "cashier", "fapiao", "payables", "accounts"]],
-  ["menu_manage", ["dashboard", "approvals", "commission", "users", "store", "catalogue", "partners"]],
+  ["menu_manage", ["dashboard", "approvals", "commission", "users", "store", "health_records", "catalogue", "partners"]],
 ];
 
 // The store picker holds every store of the user's (HQ: the whole chain, past one page of 200).

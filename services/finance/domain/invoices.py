@@ -21,7 +21,7 @@ from services.common.money import gross_fen, round_fen, split_tax, to_qty
 from services.common.outbox import record_event
 
 from ..models import AccountCharge, BillingBasis, Invoice, InvoiceJob, InvoiceLine, Payment, Refund
-from . import kpi_days, ledger
+from . import health_records, kpi_days, ledger
 from .common import get_locked, illegal, require_manager
 from .ledger import AR, DEPOSITS, DISCOUNTS, REVENUE, VAT, credit, debit
 
@@ -295,6 +295,9 @@ def _consume_deposits(session: Session, invoice: Invoice, day) -> None:
 
 
 def announce_paid(session: Session, invoice: Invoice) -> None:
+    """The invoice is settled: `invoice_paid`, and its repair health record queued for upload, both in this
+    transaction (domain/health_records.py)."""
+    health_records.queue_upload(session, invoice)
     record_event(session, "invoice_paid", {
         "invoice_id": invoice.id, "order_id": invoice.order_id, "store_id": invoice.store_id,
         "customer_id": invoice.customer_id, "total_fen": invoice.total_fen,

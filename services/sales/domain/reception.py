@@ -120,6 +120,19 @@ def close_visit(session: Session, visit_id: str | None, when: datetime) -> None:
                         .values(closed_at=when).execution_options(synchronize_session=False))
 
 
+def visits_for_orders(session: Session, order_ids: list[str]) -> list[dict]:
+    """Each order's reception (送修日期, 送修里程, the customer's words), for finance's repair health records."""
+    ids = sorted({order_id for order_id in order_ids if order_id})[:200]
+    if not ids:
+        return []
+    rows = session.execute(select(Order.id, Visit.id.label("visit_id"), Visit.checked_in_at, Visit.mileage_km,
+                                  Visit.needs, Visit.notes)
+                           .select_from(Order).outerjoin(Visit, Visit.id == Order.visit_id).where(Order.id.in_(ids)))
+    return [{"order_id": row.id, "visit_id": row.visit_id, "mileage_km": row.mileage_km,
+             "checked_in_at": row.checked_in_at.isoformat() if row.checked_in_at else None,
+             "needs": list(row.needs or []), "notes": row.notes} for row in rows]
+
+
 def get_visit(session: Session, caller: Caller, visit_id: str) -> Visit:
     visit = session.get(Visit, visit_id)
     if visit is None:

@@ -17,6 +17,7 @@ from .targets import (KpiTargetsIn, KpiTargetsOut, KpiTargetsQuery, RangeTargetO
 from .commission import CommissionItemOut, CommissionRuleIn, CommissionRuleOut, CommissionsOut, TargetIn, TargetOut
 from .fapiao import (FAPIAO_STATES, FAPIAO_TYPES, FapiaoLineOut, FapiaoOut, FapiaoQuery, FapiaoRequest, RED_REASONS,
                      RedLetterRequest)
+from .health_records import HEALTH_RECORD_FAILURES, HEALTH_RECORD_STATES, HealthRecordOut, HealthRecordQuery
 from .intents import (NOTIFICATION_HEADERS_OF, PaymentIntentCreate, PaymentIntentOut, PaymentIntentQuery,
                       WECHATPAY_NOTIFICATION_HEADERS)
 from .invoices import INVOICE_STATES, InvoiceLineOut, InvoiceOut, InvoiceQuery, RetentionOut, VoidRequest
@@ -46,6 +47,7 @@ __all__ = [
     "CompanyAccountCreate", "CompanyAccountOut", "CompanyAccountPatch", "CompanyAccountQuery", "ComparedKpiOut",
     "DailyCloseCreate", "DailyCloseOut", "DailyCloseQuery", "EXPENSE_CATEGORIES", "ExpenseCreate", "ExpenseOut",
     "ExpenseQuery", "FAPIAO_STATES", "FAPIAO_TYPES", "FapiaoLineOut", "FapiaoOut", "FapiaoQuery", "FapiaoRequest",
+    "HEALTH_RECORD_FAILURES", "HEALTH_RECORD_STATES", "HealthRecordOut", "HealthRecordQuery",
     "INVENTORY", "INVOICE_STATES", "IN_TRANSIT", "InvariantOut", "InvoiceLineOut", "InvoiceOut", "InvoiceQuery",
     "JournalEntryOut", "JournalLineOut", "JournalQuery", "KEPT_AFTER_ERASURE", "KpiOut", "KpiQuery", "KpisOut",
     "LEGAL_BASIS", "METHODS", "MONEY_IN", "MONTH", "MatchIssueOut", "MemberCreate", "MemberOut", "MonthQuery",

@@ -70,6 +70,12 @@ class TrialBalanceOut(Schema):
 class SettingsPatch(Schema):
     time_zone = TimeZone()
     refund_approval_limit_fen = Fen()
+    repair_licence_no = fields.String(allow_none=True, validate=validate.Regexp(
+        r"^[0-9A-Za-z\u4e00-\u9fff()（）\-]{6,40}$"), metadata={
+        "description": "维修企业许可证号 or 备案号: the shop's code at the provincial health-record system (6–40 "
+                       "letters, digits or Chinese characters)"})
+    repair_company_name = fields.String(allow_none=True, validate=validate.Length(min=2, max=100), metadata={
+        "description": "The shop's registered name, as the health record names it"})
 
 
 class SettingsOut(Schema):
@@ -77,3 +83,5 @@ class SettingsOut(Schema):
     time_zone = fields.String()
     refund_approval_limit_fen = fields.Integer()
     currency = fields.String()
+    repair_licence_no = fields.String(allow_none=True)
+    repair_company_name = fields.String(allow_none=True)

@@ -1,7 +1,7 @@
 """store KPI targets per month (revenue, cars, gross profit rates, efficiency, satisfaction)
 
 Revision ID: e4b7a1c9d2f6
-Revises: ca863ef0a452
+Revises: e4b7d2a9c613
 Create Date: 2026-12-07 03:50:00
 """
 from alembic import op
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = 'e4b7a1c9d2f6'
-down_revision = 'ca863ef0a452'
+down_revision = 'e4b7d2a9c613'
 branch_labels = None
 depends_on = None
 
