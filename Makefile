@@ -59,6 +59,7 @@ bench: install
 	$(BIN)/python -m tests.bench.memory
 	$(BIN)/python -m tests.bench.idle
 	$(BIN)/python -m tests.bench.photo_upload
+	$(BIN)/python -m tests.bench.customer_channel
 	$(BIN)/python -m tests.bench.chain_seed --scale 0.01 --keep-existing
 	$(BIN)/python -m tests.bench.chain_seed --scale $(BENCH_LARGE) --keep-existing
 	$(BIN)/python -m tests.bench.chain_queries --small 0.01 --large $(BENCH_LARGE) --explain

@@ -8,10 +8,12 @@ unless `WECHATPAY_MCHID` names a real merchant, Alipay its sandbox (deploy/sandb
 `ALIPAY_APPID` names a real app; SMS and WeChat notices go to deploy/sandboxes/messaging.py unless
 `ALIYUN_SMS_ACCESS_KEY_ID` names a real account; fapiao are issued by the 诺诺 sandbox
 (deploy/sandboxes/nuonuo.py) unless `NUONUO_APP_KEY` names a real app, and repair health records go to
-deploy/sandboxes/health_record.py unless `HEALTH_RECORD_BASE_URL` names a province's system. The console,
-the API and the live stream share one origin, GATEWAY_PORT, held by deploy/front.py in front of the gateway's gunicorn
-(GATEWAY_APP_PORT, default the next port) and the stream's (STREAM_PORT, the one after), as the Kubernetes
-Ingress does by path. Ctrl-C (SIGINT) or SIGTERM stops every process, each gracefully first. The generated
+deploy/sandboxes/health_record.py unless `HEALTH_RECORD_BASE_URL` names a province's system. The console, the API,
+the customer channel and the live stream share one origin, GATEWAY_PORT, held by deploy/front.py in front of the
+staff gateway's gunicorn (GATEWAY_APP_PORT, default the next port; `GATEWAY_SERVES=staff`), the stream's
+(STREAM_PORT, the one after) and the customer channel's own gunicorn (CUSTOMER_GATEWAY_PORT, the one after that:
+deploy/gunicorn_customer.conf.py), as the Kubernetes Ingress does by path. Ctrl-C (SIGINT) or SIGTERM stops
+every process, each gracefully first. The generated
 configuration and the control socket live under DATA_DIR: `python -m supervisor.supervisorctl -c
 $DATA_DIR/supervisord.conf status`.
 
@@ -81,6 +83,8 @@ def main() -> None:
     port = int(os.environ.get("GATEWAY_PORT", "8080"))
     os.environ.setdefault("GATEWAY_APP_PORT", str(port + 1))
     os.environ.setdefault("STREAM_PORT", str(port + 2))
+    os.environ.setdefault("CUSTOMER_GATEWAY_PORT", str(port + 3))  # /c/v1 and /m on workers of their own
+    os.environ.setdefault("GATEWAY_SERVES", "staff")  # deploy/gunicorn_customer.conf.py serves the channel
     if not os.environ.get("NUONUO_APP_KEY"):  # fapiao go to the local 诺诺 sandbox
         os.environ.update(nuonuo.credentials(f"http://127.0.0.1:{nuonuo.port()}"))
     if not os.environ.get("HEALTH_RECORD_BASE_URL"):  # repair health records go to the local sandbox

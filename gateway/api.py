@@ -139,6 +139,7 @@ def endpoint(summary: str, *, tag: str, roles: frozenset[str] | None = ALL_ROLES
             if roles == CUSTOMER:
                 req.context.principal = self.deps.auth.customer(req)
                 req.context.principal.require_document(params)
+                self.deps.admission(req, resp, req.context.principal)  # the customer's own bucket
             elif roles is not None:
                 req.context.principal = self.deps.auth.principal(req)
                 require_role(req.context.principal, roles)

@@ -26,22 +26,47 @@ AREAS = (health, identity, crm, sales, workshop, inventory, finance, payables, a
 """One resources module per area; each lists its own routes."""
 
 
+CHANNEL_PREFIX = "/c/v1"
+"""The customer channel's API; with the phone app (`mobile.PREFIX`) what a `GATEWAY_SERVES=customer` process answers."""
+EVERY_PROCESS = frozenset({"/healthz", "/readyz"})
+"""Routes every gateway process answers, whatever it serves (its probes)."""
+
+
 def routes(deps: Deps) -> list[tuple[str, object]]:
     return [route for area in AREAS for route in area.routes(deps)]
 
 
+def is_channel(path: str) -> bool:
+    """A path of the customer channel: its API (`/c/v1/…`) or the phone app (`/m/…`)."""
+    return any(path == prefix or path.startswith(prefix + "/") for prefix in (CHANNEL_PREFIX, mobile.PREFIX))
+
+
+def served(table: list[tuple[str, object]], serves: str) -> list[tuple[str, object]]:
+    """The routes a process answers (`Settings.serves`): all, the staff's (everything but the channel) or the
+    channel's; the probes in every process."""
+    if serves == "all":
+        return table
+    wanted = serves == "customer"
+    return [(path, resource) for path, resource in table if path in EVERY_PROCESS or is_channel(path) == wanted]
+
+
 def create_app(deps: Deps) -> falcon.App:
+    """The gateway; `GATEWAY_SERVES` (`deps.settings.serves`) narrows it to the staff side or the customer channel,
+    any other path answering 404 there (the front, nginx or the Ingress routes each request by its path)."""
     app = falcon.App(middleware=(RequestContext(deps.settings.max_body_bytes, deps.settings.trusted_proxies),
                                  SecurityHeaders(console.PREFIX, mobile.PREFIX, file_origin=deps.storage.origin())))
     app.req_options.strip_url_path_trailing_slash = True
     errors.register(app)
     table = routes(deps)
-    for path, resource in table:
+    serves = deps.settings.serves
+    for path, resource in served(table, serves):
         app.add_route(path, resource)
     app.add_route("/metrics", health.Metrics())
-    app.add_route("/openapi.json", health.OpenApi(openapi.build(table)))
-    console.mount(app)
-    mobile.mount(app)
+    if serves != "customer":
+        app.add_route("/openapi.json", health.OpenApi(openapi.build(table)))  # the whole API, both sides
+        console.mount(app)
+    if serves != "staff":
+        mobile.mount(app)
     return app
 
 
@@ -50,7 +75,7 @@ def default_deps(settings: Settings | None = None) -> Deps:
     sessions = identity_sessions(settings)
     rpc = RpcClient(settings.amqp_uri, timeout=settings.rpc_timeout)
     return Deps(settings=settings, rpc=rpc, auth=authenticator(settings, sessions), identity_db=sessions,
-                admission=Admission(sessions, settings.user_rate_per_minute))
+                admission=Admission(sessions, settings.user_rate_per_minute, settings.customer_rate_per_minute))
 
 
 ADMIN_PASSWORD_FILE = "admin_password"

@@ -78,6 +78,19 @@ def _trusted_proxies() -> tuple[Network, ...]:
     return tuple(ipaddress.ip_network(part.strip(), strict=False) for part in given.split(",") if part.strip())
 
 
+SERVES = ("all", "staff", "customer")
+"""What one gateway process answers (GATEWAY_SERVES): everything; the staff side alone (the API under `/v1`, the
+console, the OpenAPI document); or the customer channel alone (`/c/v1`, the phone app at `/m`), so that car owners'
+load runs on workers, threads and broker connections of its own (README "Operations")."""
+
+
+def _serves() -> str:
+    given = os.environ.get("GATEWAY_SERVES", "all").strip().lower() or "all"
+    if given not in SERVES:
+        raise RuntimeError(f"GATEWAY_SERVES must be one of {', '.join(SERVES)}, not {given!r}")
+    return given
+
+
 def write_private(path: Path, text: str) -> None:
     """A new file that only this user can read (0600), never overwriting one that exists."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -113,6 +126,12 @@ class Settings:
     user_rate_per_minute: int = field(default_factory=lambda: common.env_int("USER_RATE_PER_MINUTE", 1200))
     """Calls a signed-in staff member may make a minute (a token bucket of that size, gateway/partners/limits.py);
     0 turns the staff limit off."""
+    customer_rate_per_minute: int = field(
+        default_factory=lambda: common.env_int("CUSTOMER_RATE_PER_MINUTE", 120))
+    """Calls one signed-in car owner may make a minute (a token bucket named after the token's customer, as the
+    staff's); 0 turns it off."""
+    serves: str = field(default_factory=_serves)
+    """GATEWAY_SERVES: `all`, `staff` or `customer` (`SERVES`)."""
     customer_codes_per_address: int = field(
         default_factory=lambda: common.env_int("CUSTOMER_CODES_PER_ADDRESS", 20))
     """Sign-in codes one client address may ask for an hour (gateway/customer/codes.py), whatever the numbers."""

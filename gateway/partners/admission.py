@@ -1,29 +1,36 @@
-"""After a staff token or an API key is authenticated: a key's scopes for the operation, then the
-caller's rate limit (`limits.py`), then the key's use counted; the `RateLimit-*` headers on the answer."""
+"""After a staff token, an API key or a car owner's token is authenticated: a key's scopes for the operation, then
+the caller's rate limit (`limits.py`: a bucket named after the authenticated caller alone — the user, the key, the
+token's customer), then the key's use counted; the `RateLimit-*` headers on the answer."""
 from __future__ import annotations
 
 import falcon
 from sqlalchemy.orm import sessionmaker
 
-from ..auth import KeyPrincipal, Principal
+from ..auth import CustomerPrincipal, KeyPrincipal, Principal
 from . import keys, limits, scopes
 
 
 class Admission:
-    def __init__(self, sessions: sessionmaker, user_per_minute: int):
+    def __init__(self, sessions: sessionmaker, user_per_minute: int, customer_per_minute: int = 0):
         self.sessions = sessions
         self.user_per_minute = user_per_minute
+        self.customer_per_minute = customer_per_minute
 
-    def __call__(self, req: falcon.Request, resp: falcon.Response, principal: Principal | KeyPrincipal) -> None:
+    def __call__(self, req: falcon.Request, resp: falcon.Response,
+                 principal: Principal | KeyPrincipal | CustomerPrincipal) -> None:
         route = req.uri_template or req.path
         is_key = isinstance(principal, KeyPrincipal)
         if isinstance(principal, KeyPrincipal) and not scopes.allows(principal.scopes, req.method, route):
             needed = scopes.scope_needed(req.method, route)
             raise falcon.HTTPForbidden(title="api_key_scope", description=(
                 f"The key's scopes do not include {needed}." if needed else "No API key may call this operation."))
-        bucket, per_minute = ((f"key:{principal.id}", principal.rate_per_minute) if isinstance(principal, KeyPrincipal)
-                              else (f"user:{principal.id}", self.user_per_minute))
-        if per_minute <= 0:  # USER_RATE_PER_MINUTE=0: staff are limited elsewhere (the ingress), not here
+        if isinstance(principal, KeyPrincipal):
+            bucket, per_minute = f"key:{principal.id}", principal.rate_per_minute
+        elif isinstance(principal, CustomerPrincipal):  # a link's token draws from its customer's bucket too
+            bucket, per_minute = f"customer:{principal.id}", self.customer_per_minute
+        else:
+            bucket, per_minute = f"user:{principal.id}", self.user_per_minute
+        if per_minute <= 0:  # USER_/CUSTOMER_RATE_PER_MINUTE=0: limited elsewhere (the ingress), not here
             return
         with self.sessions() as session, session.begin():
             verdict = limits.take(session, bucket, per_minute)

@@ -58,7 +58,7 @@ def test_a_killed_service_is_restarted_and_the_gateway_keeps_answering(vhost, tm
                 "GATEWAY_HOST": "127.0.0.1", "ADMIN_PASSWORD": "admin-test-Pa55", "GATEWAY_WORKERS": "1",
                 "WECHATPAY_SANDBOX_PORT": str(free_port()), "ALIPAY_SANDBOX_PORT": str(free_port()),
                 "MESSAGING_SANDBOX_PORT": str(free_port()), "GATEWAY_APP_PORT": str(free_port()),
-                "STREAM_PORT": str(free_port()), "STOP_TIMEOUT": "10",
+                "STREAM_PORT": str(free_port()), "CUSTOMER_GATEWAY_PORT": str(free_port()), "STOP_TIMEOUT": "10",
                 "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}", "PYTHONUNBUFFERED": "1"})
     subprocess.run([sys.executable, "-m", "services.common.migrate"], cwd=ROOT, env=env, check=True,
                    capture_output=True)
@@ -79,7 +79,12 @@ def test_a_killed_service_is_restarted_and_the_gateway_keeps_answering(vhost, tm
 
         until(back, "sales restarted and ready", timeout=90)
         assert all(health == 200 for health, _ready in seen), seen  # the gateway never stopped answering
-        assert all(program_pid(conf, env, name) for name in (*SERVICES, "gateway", "stream", "front"))
+        assert all(program_pid(conf, env, name) for name in (*SERVICES, "gateway", "customer-gateway", "stream",
+                                                             "front"))
+        # the phone app and its API through the front, from the channel's own gunicorn; the staff API not there
+        until(lambda: answer(f"{url}/m/") == 200, "the customer channel's gateway answers", timeout=60)
+        assert answer(f"{url}/c/v1/vehicles") == 401
+        assert answer(f"http://127.0.0.1:{env['CUSTOMER_GATEWAY_PORT']}/v1/me") == 404
     finally:
         suite.send_signal(signal.SIGINT)  # Ctrl-C
         try:

@@ -1,7 +1,8 @@
 """The whole suite as real processes: five nameko services and the gateway under gunicorn,
 against a private RabbitMQ vhost and private PostgreSQL databases. A `live` stack also runs the stream
-process (gateway/stream) behind the same-origin front (deploy/front.py), as `make run` does: `url` is then
-the front's, `app_url` the gateway's own."""
+process (gateway/stream) and the customer channel's own gateway (deploy/gunicorn_customer.conf.py: `/c/v1` and
+`/m`, the staff gateway then serving the rest) behind the same-origin front (deploy/front.py), as `make run` does:
+`url` is then the front's, `app_url` the staff gateway's own and `customer_url` the channel's."""
 from __future__ import annotations
 
 import os
@@ -33,7 +34,8 @@ def free_port() -> int:
 class Stack:
     def __init__(self, amqp_uri: str, database_env: dict[str, str], log_dir: Path, *,
                  gateway_workers: int = 2, extra_env: dict[str, str] | None = None,
-                 service_runner: str = "services.common.runner", live: bool = False, queue_type: str = "classic"):
+                 service_runner: str = "services.common.runner", live: bool = False, queue_type: str = "classic",
+                 channel: bool | None = None, customer_workers: int = 1, customer_threads: int = 4):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.live = live
@@ -41,6 +43,12 @@ class Stack:
         self.app_url = f"http://127.0.0.1:{self.app_port}"
         self.stream_port = free_port()
         self.stream_url = f"http://127.0.0.1:{self.stream_port}"
+        # the customer channel on gateway workers of its own, behind the front (a live stack's, unless told)
+        self.channel = live if channel is None else channel
+        if self.channel and not live:
+            raise ValueError("the customer channel's own gateway is reached through the front: live=True")
+        self.customer_port = free_port()
+        self.customer_url = f"http://127.0.0.1:{self.customer_port}"
         self.log_dir = log_dir
         self.wechatpay_port = free_port()
         self.wechatpay_url = f"http://127.0.0.1:{self.wechatpay_port}"  # the WeChat Pay sandbox, as `make run`
@@ -63,6 +71,9 @@ class Stack:
                     "GATEWAY_PORT": str(self.port), "GATEWAY_APP_PORT": str(self.app_port),
                     "STREAM_PORT": str(self.stream_port), "GATEWAY_HOST": "127.0.0.1",
                     "GATEWAY_WORKERS": str(gateway_workers), "RPC_TIMEOUT": "3", "PYTHONUNBUFFERED": "1",
+                    **({"GATEWAY_SERVES": "staff", "CUSTOMER_GATEWAY_PORT": str(self.customer_port),
+                        "CUSTOMER_GATEWAY_WORKERS": str(customer_workers),
+                        "CUSTOMER_GATEWAY_THREADS": str(customer_threads)} if self.channel else {}),
                     "EVENT_RETRY_DELAYS_MS": "200,400",
                     # quorum queues where the broker's faults are tested (tests/faults own_stack); classic elsewhere:
                     # RabbitMQ 3.10 starting a few hundred quorum queues at once froze the node for two minutes
@@ -76,6 +87,8 @@ class Stack:
                     "USER_RATE_PER_MINUTE": "100000",
                     # every car owner of the suite signs in from this one address (the limit: tests/unit)
                     "CUSTOMER_CODES_PER_ADDRESS": "100000",
+                    # and the tests drive a car owner's token far harder than a phone does (the limit: tests/unit)
+                    "CUSTOMER_RATE_PER_MINUTE": "100000",
                     # webhooks go to receivers the tests start on this machine, retried quickly
                     "WEBHOOK_ALLOW_PRIVATE": "1", "WEBHOOK_BACKOFF_SECONDS": "0.5", **sandbox_env, **(extra_env or {})}
         self.processes: dict[str, subprocess.Popen] = {}
@@ -132,6 +145,11 @@ class Stack:
     def start_gateway(self) -> None:
         self._spawn("gateway", [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py", "gateway.wsgi:app"])
 
+    def start_customer_gateway(self) -> None:
+        """The customer channel's own gunicorn (`/c/v1`, `/m`), on its own smaller budget."""
+        self._spawn("customer-gateway", [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn_customer.conf.py",
+                                         "gateway.wsgi:app"])
+
     def start_stream(self) -> None:
         """The live stream's ASGI process and the front that puts it on the gateway's origin."""
         self._spawn("stream", [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn_stream.conf.py",
@@ -150,12 +168,16 @@ class Stack:
             for name in SERVICES:
                 self.start_service(name)
             self.start_gateway()
+            if self.channel:
+                self.start_customer_gateway()
             if self.live:
                 self.start_stream()
             self.start_webhooks()
             self.wait_ready()
             if self.live:
                 self.wait_ready(url=self.stream_url, path="/healthz")
+            if self.channel:
+                self.wait_ready(url=self.customer_url)
         except BaseException:
             self.stop()
             raise

@@ -36,8 +36,12 @@ DEV_ENV_FILE = ROOT / "deploy" / "sandboxes" / "compose-dev.env"
 DELIVERER = "webhooks"  # the webhook deliverer (gateway/partners/deliverer.py), the gateway's database
 STREAM = "stream"  # the live stream (gateway/stream), the gateway's identity database
 FRONT = "front"  # the same-origin front (nginx, deploy/nginx/front.conf): the one published port
-APP_PROCESSES = (*config.SERVICES, "gateway", DELIVERER, STREAM)  # long-running processes of our image
-DATABASE_OF = {DELIVERER: "gateway", STREAM: "gateway"}
+CUSTOMER_GATEWAY = "customer-gateway"  # the customer channel's own gateway (deploy/gunicorn_customer.conf.py)
+APP_PROCESSES = (*config.SERVICES, "gateway", CUSTOMER_GATEWAY, DELIVERER, STREAM)  # long-running processes of ours
+DATABASE_OF = {DELIVERER: "gateway", STREAM: "gateway", CUSTOMER_GATEWAY: "gateway"}
+CHANNEL_LOCATIONS = ("= /c/v1", "/c/v1/", "= /m", "/m/")
+"""The nginx locations of the customer channel: gateway/app.py CHANNEL_PREFIX and gateway/mobile.py PREFIX, with and
+without what lies under them."""
 """Whose database a process uses when it is not its own name's."""
 DELIVERER_PROBE_PORT = "8090"
 PUBLISHED = "${GATEWAY_PORT:-8080}:8080"
@@ -232,11 +236,12 @@ def problems(compose: dict) -> list[str]:
     if "urllib" not in health or "127.0.0.1:8080/healthz" not in health.replace("localhost", "127.0.0.1"):
         found.append(f"gateway: healthcheck {health!r} does not GET :8080/healthz")
     found += deliverer_problems(services)
+    found += customer_gateway_problems(services)
     found += stream_problems(services)
     found += front_problems(services, FRONT_CONF.read_text())
     if "minio" not in services:
         found.append("no minio service (the attachments' object store)")
-    for name in (*OWNER_SERVICES.values(), "gateway"):  # who reads and writes attachment bytes: one store
+    for name in (*OWNER_SERVICES.values(), "gateway", CUSTOMER_GATEWAY):  # who reads and writes attachment bytes
         env = environment(services.get(name) or {})
         if env.get("STORAGE_BACKEND") != "s3" or env.get("S3_ENDPOINT_URL") != "http://minio:9000":
             found.append(f"{name}: attachment bytes are not in the minio service")
@@ -294,7 +299,8 @@ def dev_sandbox_problems(compose: dict) -> list[str]:
     expected = {**messaging.credentials(f"http://messaging-sandbox:{port}"), "COMPOSE_PROFILES": "dev"}
     if dev_env() != expected:
         found.append(f"compose-dev.env {dev_env()} is not the sandbox's credentials {expected}")
-    for name, prefixes in (("crm", ("ALIYUN_SMS_", "WECHAT_MP_")), ("gateway", ("ALIYUN_SMS_",))):
+    for name, prefixes in (("crm", ("ALIYUN_SMS_", "WECHAT_MP_")), ("gateway", ("ALIYUN_SMS_",)),
+                           (CUSTOMER_GATEWAY, ("ALIYUN_SMS_",))):
         env = environment(services.get(name) or {})
         for variable in [v for v in messaging.credentials("") if v.startswith(prefixes)]:
             if not str(env.get(variable, "")).startswith(f"${{{variable}:-"):
@@ -322,6 +328,41 @@ def deliverer_problems(services: dict) -> list[str]:
             for name in ("gateway", "migrate", DELIVERER)}
     if len(set(keys.values())) != 1 or not str(keys["gateway"]).startswith("${WEBHOOK_SECRET_KEYS:?"):
         found.append(f"WEBHOOK_SECRET_KEYS not the host's one required value for all of {sorted(keys)}: {keys}")
+    return found
+
+
+def customer_gateway_problems(services: dict) -> list[str]:
+    """The customer channel's own gateway: the gateway's code under its own gunicorn config (the channel's routes, its
+    own budget), listening where the front sends `/c/v1` and `/m`, with the gateway's token and webhook keys, its
+    database and production's rules; the staff gateway serving the staff side alone."""
+    found: list[str] = []
+    channel = services.get(CUSTOMER_GATEWAY)
+    if channel is None:
+        return [f"no {CUSTOMER_GATEWAY} service: the customer channel would take the staff gateway's threads"]
+    expected = ["gunicorn", "-c", "deploy/gunicorn_customer.conf.py", "gateway.wsgi:app"]
+    if argv(channel.get("command", [])) != expected:
+        found.append(f"{CUSTOMER_GATEWAY}: command {channel.get('command')!r} is not {' '.join(expected)}")
+    env = environment(channel)
+    gateway_env = environment(services.get("gateway") or {})
+    for key in ("APP_ENV", "JWT_SECRET", "JWT_ACCEPTED_SECRETS", "WEBHOOK_SECRET_KEYS", "GATEWAY_DATABASE_URL",
+                "TRUSTED_PROXIES", "RPC_TIMEOUT"):
+        if env.get(key) != gateway_env.get(key):
+            found.append(f"{CUSTOMER_GATEWAY}: {key} {env.get(key)!r} is not the gateway's {gateway_env.get(key)!r}")
+    for key in ("GATEWAY_PORT", "CUSTOMER_GATEWAY_PORT"):
+        if key in env:
+            found.append(f"{CUSTOMER_GATEWAY}: {key} passed in; it must listen on {GATEWAY_APP_PORT}, where the front "
+                         "sends the channel")
+    if env.get("GATEWAY_SERVES", "customer") != "customer":
+        found.append(f"{CUSTOMER_GATEWAY}: GATEWAY_SERVES {env['GATEWAY_SERVES']!r}")
+    for key in ("CUSTOMER_GATEWAY_WORKERS", "CUSTOMER_GATEWAY_THREADS"):
+        if not value_or_default(env.get(key)):
+            found.append(f"{CUSTOMER_GATEWAY}: {key} not set (its own budget)")
+    if gateway_env.get("GATEWAY_SERVES") != "staff":
+        found.append(f"gateway: GATEWAY_SERVES {gateway_env.get('GATEWAY_SERVES')!r} is not staff (the customer "
+                     f"channel would also run on the staff gateway's threads)")
+    health = " ".join(argv((channel.get("healthcheck") or {}).get("test", [])))
+    if "urllib" not in health or f"127.0.0.1:{GATEWAY_APP_PORT}/healthz" not in health:
+        found.append(f"{CUSTOMER_GATEWAY}: healthcheck {health!r} does not GET :{GATEWAY_APP_PORT}/healthz")
     return found
 
 
@@ -423,6 +464,12 @@ def front_problems(services: dict, conf: str) -> list[str]:
     rest = locations.get("/", {})
     if rest.get("proxy_pass") != [f"http://gateway:{GATEWAY_APP_PORT}"]:
         found.append(f"{FRONT}: / goes to {rest.get('proxy_pass')}, not the gateway's {GATEWAY_APP_PORT}")
+    for location in CHANNEL_LOCATIONS:
+        if locations.get(location, {}).get("proxy_pass") != [f"http://{CUSTOMER_GATEWAY}:{GATEWAY_APP_PORT}"]:
+            found.append(f"{FRONT}: {location} goes to {locations.get(location, {}).get('proxy_pass')}, not the "
+                         f"{CUSTOMER_GATEWAY} service's {GATEWAY_APP_PORT}")
+    if ((front.get("depends_on") or {}).get(CUSTOMER_GATEWAY) or {}).get("condition") != "service_started":
+        found.append(f"{FRONT}: does not start after {CUSTOMER_GATEWAY}")
     server = locations.get("", {})
     if "X-Forwarded-For $remote_addr" not in server.get("proxy_set_header", []):
         found.append(f"{FRONT}: X-Forwarded-For is not set to the client's address alone ($remote_addr)")
@@ -643,6 +690,30 @@ MUTATIONS = {
     "front without limits": _delete(["services", "front", "deploy"]),
     "gateway published beside the front": _set(["services", "gateway", "ports"], ["${GATEWAY_PORT:-8080}:8080"]),
     "gateway trusts no proxy": _delete(["services", "gateway", "environment", "TRUSTED_PROXIES"]),
+    "no customer gateway": _delete(["services", "customer-gateway"]),
+    "customer gateway runs the staff config": _set(["services", "customer-gateway", "command"],
+                                                   "gunicorn -c deploy/gunicorn.conf.py gateway.wsgi:app"),
+    "customer gateway with a JWT key of its own": _set(["services", "customer-gateway", "environment", "JWT_SECRET"],
+                                                       "${CUSTOMER_JWT_SECRET:?x}"),
+    "customer gateway without the webhook keys": _delete(["services", "customer-gateway", "environment",
+                                                          "WEBHOOK_SECRET_KEYS"]),
+    "customer gateway on another database": _set(["services", "customer-gateway", "environment",
+                                                  "GATEWAY_DATABASE_URL"],
+                                                 "postgresql+psycopg2://crm:${CRM_DB_PASSWORD:?x}@postgres:5432/crm"),
+    "customer gateway on another port": _set(["services", "customer-gateway", "environment",
+                                              "CUSTOMER_GATEWAY_PORT"], "9000"),
+    "customer gateway serving staff": _set(["services", "customer-gateway", "environment", "GATEWAY_SERVES"],
+                                           "staff"),
+    "customer gateway without its budget": _delete(["services", "customer-gateway", "environment",
+                                                    "CUSTOMER_GATEWAY_THREADS"]),
+    "customer gateway publishes a port": _set(["services", "customer-gateway", "ports"], ["8083:8080"]),
+    "customer gateway without a healthcheck": _set(["services", "customer-gateway", "healthcheck", "test"],
+                                                   ["CMD", "true"]),
+    "customer gateway without limits": _delete(["services", "customer-gateway", "deploy"]),
+    "customer gateway's codes not texted": _delete(["services", "customer-gateway", "environment",
+                                                    "ALIYUN_SMS_ACCESS_KEY_ID"]),
+    "staff gateway serves the channel too": _delete(["services", "gateway", "environment", "GATEWAY_SERVES"]),
+    "front starts before the customer gateway": _delete(["services", "front", "depends_on", "customer-gateway"]),
 }
 
 FRONT_CONF_MUTATIONS = {
@@ -655,6 +726,10 @@ FRONT_CONF_MUTATIONS = {
     "the rest to the stream": ("set $gateway gateway:8080;", "set $gateway stream:8090;"),
     "client address appended": ("X-Forwarded-For $remote_addr", "X-Forwarded-For $proxy_add_x_forwarded_for"),
     "names resolved once": ("resolver 127.0.0.11", "#"),
+    "channel sent to the staff gateway": ("set $customer customer-gateway:8080;", "set $customer gateway:8080;"),
+    "channel on another port": ("set $customer customer-gateway:8080;", "set $customer customer-gateway:8081;"),
+    "phone app left to the staff gateway": ("location /m/ {", "location /mobile/ {"),
+    "channel API's root left to the staff gateway": ("location = /c/v1 {", "location = /c/v2 {"),
 }
 
 

@@ -47,8 +47,12 @@ KUBE_VERSIONS = ("1.29", "1.37")
 CRD_KINDS = {"ScaledObject", "TriggerAuthentication", "RabbitmqCluster"}
 DELIVERER = "webhooks"  # the webhook deliverer (gateway/partners/deliverer.py), on the gateway's database
 STREAM = "stream"  # the live stream (gateway/stream), on the gateway's identity database
-APP_PROCESSES = (*config.SERVICES, "gateway", DELIVERER, STREAM)
-DATABASE_OF = {DELIVERER: "gateway", STREAM: "gateway"}
+CUSTOMER_GATEWAY = "customer-gateway"  # the customer channel's own gateway (deploy/gunicorn_customer.conf.py)
+APP_PROCESSES = (*config.SERVICES, "gateway", CUSTOMER_GATEWAY, DELIVERER, STREAM)
+DATABASE_OF = {DELIVERER: "gateway", STREAM: "gateway", CUSTOMER_GATEWAY: "gateway"}
+CHANNEL_ROUTES = ("/c/v1", "/c/v1/vehicles", "/m", "/m/index.html")
+"""Paths of the customer channel (gateway/app.py CHANNEL_PREFIX, gateway/mobile.py PREFIX) the Ingress must send to
+the channel's own gateway."""
 PLATFORM_SETTINGS = {"TRUSTED_PROXIES", "PUBLIC_ORIGIN"}
 """Set on both but to different values by nature: the proxies in front are in Docker's networks under compose,
 in the cluster's pod network here; the address customers reach is the deployment's own."""
@@ -63,6 +67,7 @@ GATEWAY_POD_RSS_MB = 217
 PHOTO_REENCODE_MB = 136  # a gateway worker above idle while re-encoding a 12 MP photo (tests/bench/photo_upload.py)
 DELIVERER_RSS_MB = 67  # flat under 2,000 posts a second (tests/bench/webhooks.py)
 STREAM_POD_RSS_MB = 114  # gunicorn master 29 + one idle ASGI worker 85; 27 KB more per open stream
+CUSTOMER_GATEWAY_POD_RSS_MB = 144  # the gateway's master 71 + one worker 73 (CUSTOMER_GATEWAY_WORKERS=1)
 MIGRATE_RSS_MB = 61
 WAIT_FOR_SCHEMA_RSS_MB = 58
 
@@ -408,7 +413,8 @@ def deployment_problems(docs: list[dict]) -> list[str]:
         # Resources from the measured figures.
         requested = quantity(((main.get("resources") or {}).get("requests") or {}).get("memory", 0)) / 2 ** 20
         needed = SERVICE_RSS_MB + PROBE_RSS_MB if name in config.SERVICES else \
-            DELIVERER_RSS_MB if name == DELIVERER else STREAM_POD_RSS_MB if name == STREAM else GATEWAY_POD_RSS_MB
+            DELIVERER_RSS_MB if name == DELIVERER else STREAM_POD_RSS_MB if name == STREAM else \
+            CUSTOMER_GATEWAY_POD_RSS_MB if name == CUSTOMER_GATEWAY else GATEWAY_POD_RSS_MB
         if requested < needed:
             found.append(f"{name}: memory request {requested:.0f} MiB below the measured {needed} MB")
         for container in spec.get("initContainers") or []:
@@ -617,6 +623,59 @@ def stream_problems(docs: list[dict]) -> list[str]:
     api_tls = {h for t in (api[0]["spec"].get("tls") or [] if api else []) for h in t.get("hosts") or []}
     if host in api_tls and host not in tls:
         found.append(f"Ingress {ingress['metadata']['name']}: no TLS for {host}, which the API has")
+    return found
+
+
+def customer_gateway_problems(docs: list[dict]) -> list[str]:
+    """The customer channel's own gateway: its gunicorn config, probed like the gateway on its 8080, the drain of the
+    gateway's config (which its own runs), the gateway's token and webhook keys, a Service selecting its pods; the
+    Ingress sending the channel's paths to that Service, on the API's host and certificate; the staff gateway set to
+    serve the staff side alone."""
+    found: list[str] = []
+    deployments = objects(docs, "Deployment")
+    channel = deployments.get(CUSTOMER_GATEWAY)
+    if channel is None:
+        return [f"no Deployment {CUSTOMER_GATEWAY}: the customer channel would take the staff gateway's threads"]
+    main = main_container(channel)
+    expected = ["gunicorn", "-c", "deploy/gunicorn_customer.conf.py", "gateway.wsgi:app"]
+    if command(main) != expected:
+        found.append(f"{CUSTOMER_GATEWAY}: command {command(main)} is not {' '.join(expected)}")
+    ports = {p.get("name"): p.get("containerPort") for p in main.get("ports") or []}
+    if 8080 not in ports.values():
+        found.append(f"{CUSTOMER_GATEWAY}: container ports {ports} do not include its 8080")
+    for kind, path in (("livenessProbe", "/healthz"), ("readinessProbe", "/readyz")):
+        http = (main.get(kind) or {}).get("httpGet") or {}
+        if http.get("path") != path or ports.get(http.get("port"), http.get("port")) != 8080:
+            found.append(f"{CUSTOMER_GATEWAY}: {kind} {http} is not {path} on 8080")
+    found += drain_problems(CUSTOMER_GATEWAY, channel, "gunicorn.conf.py")  # its config runs the gateway's
+    values = env_values(main, docs)
+    if values.get("APP_ENV") != "production":
+        found.append(f"{CUSTOMER_GATEWAY}: not APP_ENV=production")
+    if values.get("GATEWAY_SERVES", "customer") != "customer" or "CUSTOMER_GATEWAY_PORT" in values:
+        found.append(f"{CUSTOMER_GATEWAY}: GATEWAY_SERVES or CUSTOMER_GATEWAY_PORT set ({values})")
+    gateway = deployments.get("gateway")
+    if gateway is not None and env_values(main_container(gateway), docs).get("GATEWAY_SERVES") != "staff":
+        found.append("gateway: GATEWAY_SERVES is not staff (the customer channel would also run on its threads)")
+    for key in ("JWT_SECRET", "JWT_ACCEPTED_SECRETS", "WEBHOOK_SECRET_KEYS", "GATEWAY_DATABASE_URL"):
+        refs = [secret_ref(main_container(w), key) for w in (channel, gateway) if w is not None]
+        if len(refs) != 2 or refs[0] != refs[1] or not refs[0]:
+            found.append(f"{CUSTOMER_GATEWAY}: {key} is not the gateway's Secret key ({refs})")
+    service = objects(docs, "Service").get(CUSTOMER_GATEWAY) or {}
+    if not selects({"matchLabels": (service.get("spec") or {}).get("selector")}, template_labels(channel)):
+        found.append(f"{CUSTOMER_GATEWAY}: no Service {CUSTOMER_GATEWAY} selecting its pods")
+    paths = ingress_paths(docs)
+    api = winning_path(paths, "/v1")
+    for route in CHANNEL_ROUTES:
+        winner = winning_path(paths, route)
+        backend = winner[2]["backend"]["service"]["name"] if winner else "nothing"
+        if backend != CUSTOMER_GATEWAY:
+            found.append(f"Ingress: {route} goes to {backend}, not the {CUSTOMER_GATEWAY} Service")
+        elif api is not None and winner is not None and winner[1] != api[1]:
+            found.append(f"Ingress: {route} on host {winner[1]}, the API on {api[1]}: the phone app's origin is one")
+    for route in ("/v1", "/v1/customers", "/console", "/openapi.json", "/"):
+        winner = winning_path(paths, route)
+        if winner is not None and winner[2]["backend"]["service"]["name"] == CUSTOMER_GATEWAY:
+            found.append(f"Ingress: {route} goes to {CUSTOMER_GATEWAY}, which serves the customer channel alone")
     return found
 
 
@@ -830,7 +889,8 @@ def scaling_problems(docs: list[dict], queues: dict) -> list[str]:
 def problems(docs: list[dict], overlay: str, queues: dict, secrets: list[dict] | None = None) -> list[str]:
     """Every way a rendered overlay disagrees with the code or docker-compose.yml; empty when right."""
     found = secret_problems(docs) + layout_problems(docs) + deployment_problems(docs) + service_problems(docs) \
-        + gateway_problems(docs) + deliverer_problems(docs) + stream_problems(docs) + migration_problems(docs) \
+        + gateway_problems(docs) + customer_gateway_problems(docs) + deliverer_problems(docs) + stream_problems(docs) \
+        + migration_problems(docs) \
         + scaling_problems(docs, queues) + retention_problems(docs)
 
     # Every Secret the pods need (not optional) is named in README's commands.
@@ -1254,6 +1314,44 @@ MUTATIONS = {
                                   "may share a machine"),
     "namespace mismatch": (lambda d: _find(d, "Deployment", "crm")["metadata"].update(namespace="default"),
                            "namespaces"),
+    "no customer gateway": (lambda d: _drop(d, "Deployment", "customer-gateway"), "no Deployment customer-gateway"),
+    "customer gateway runs the staff config": (lambda d: _main(d, "customer-gateway").update(
+        command=["gunicorn", "-c", "deploy/gunicorn.conf.py", "gateway.wsgi:app"]), "customer-gateway: command"),
+    "customer gateway readiness elsewhere": (lambda d: _main(d, "customer-gateway")["readinessProbe"]["httpGet"].update(
+        path="/healthz"), "customer-gateway: readinessProbe"),
+    "customer gateway on another port": (lambda d: _main(d, "customer-gateway")["ports"][0].update(containerPort=8083),
+                                         "customer-gateway: container ports"),
+    "customer gateway with a JWT key of its own": (lambda d: _env(_main(d, "customer-gateway"), "JWT_SECRET")[
+        "valueFrom"]["secretKeyRef"].update(name="autoservice-customer"), "customer-gateway: JWT_SECRET"),
+    "customer gateway without the webhook keys": (lambda d: _main(d, "customer-gateway")["env"].remove(
+        _env(_main(d, "customer-gateway"), "WEBHOOK_SECRET_KEYS")), "WEBHOOK_SECRET_KEYS"),
+    "customer gateway Service selects nothing": (lambda d: _find(d, "Service", "customer-gateway")["spec"].update(
+        selector={"app.kubernetes.io/name": "customers"}), "no Service customer-gateway selecting"),
+    "customer gateway without autoscaler": (lambda d: _drop(d, "HorizontalPodAutoscaler", "customer-gateway"),
+                                            "customer-gateway: autoscaled by []"),
+    "customer gateway without PDB": (lambda d: _drop(d, "PodDisruptionBudget", "customer-gateway"),
+                                     "customer-gateway: no PodDisruptionBudget"),
+    "customer gateway not waiting for the identity schema": (lambda d: pod_spec(_find(
+        d, "Deployment", "customer-gateway")).pop("initContainers"), "customer-gateway: no initContainer"),
+    "customer gateway grace shorter than its drain": (lambda d: pod_spec(_find(d, "Deployment", "customer-gateway"))
+                                                      .update(terminationGracePeriodSeconds=10),
+                                                      "customer-gateway: terminationGracePeriodSeconds"),
+    "customer gateway's budget missing": (lambda d: next(m for m in d if m.get("kind") == "ConfigMap" and m[
+        "metadata"]["name"].startswith("autoservice-customer-gateway-settings"))["data"].pop(
+        "CUSTOMER_GATEWAY_THREADS"), "compose sets CUSTOMER_GATEWAY_THREADS"),
+    "staff gateway serves the channel too": (lambda d: next(m for m in d if m.get("kind") == "ConfigMap" and m[
+        "metadata"]["name"].startswith("autoservice-gateway-settings"))["data"].pop("GATEWAY_SERVES"),
+        "gateway: GATEWAY_SERVES is not staff"),
+    "channel routed to the staff gateway": (lambda d: [path["backend"]["service"].update(name="gateway") for path in
+                                                       _find(d, "Ingress", "gateway")["spec"]["rules"][0]["http"][
+                                                           "paths"] if path["path"] in ("/c/v1", "/m")],
+                                            "/c/v1 goes to gateway"),
+    "phone app routed to the staff gateway": (lambda d: [path["backend"]["service"].update(name="gateway") for path in
+                                                         _find(d, "Ingress", "gateway")["spec"]["rules"][0]["http"][
+                                                             "paths"] if path["path"] == "/m"],
+                                              "/m goes to gateway"),
+    "staff API routed to the customer gateway": (lambda d: _find(d, "Ingress", "gateway")["spec"]["rules"][0]["http"][
+        "paths"][0]["backend"]["service"].update(name="customer-gateway"), "/v1 goes to customer-gateway"),
     "another image": (lambda d: _main(d, "crm").update(image="autoservice:other"), "several images"),
 }
 

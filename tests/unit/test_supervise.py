@@ -15,14 +15,16 @@ def test_every_procfile_process_is_restarted_when_it_dies_except_the_one_shot_de
     programs = {section.split(":", 1)[1]: conf[section] for section in conf.sections()
                 if section.startswith("program:")}
     assert list(programs) == [*SERVICES, "wechatpay", "alipay", "messaging", "nuonuo", "health_record", "gateway",
-                              "stream", "front", "webhooks", "demo"] \
+                              "customer-gateway", "stream", "front", "webhooks", "demo"] \
         == list(supervise.programs())
-    for name in (*SERVICES, "wechatpay", "alipay", "messaging", "nuonuo", "health_record", "gateway", "stream",
-                 "front", "webhooks"):
+    for name in (*SERVICES, "wechatpay", "alipay", "messaging", "nuonuo", "health_record", "gateway",
+                 "customer-gateway", "stream", "front", "webhooks"):
         assert programs[name]["autorestart"] == "true" and int(programs[name]["startretries"]) >= 10
         assert programs[name]["stopasgroup"] == "true" and programs[name]["stdout_logfile"] == "/dev/stdout"
     assert programs["demo"]["autorestart"] == "false"
     assert programs["sales"]["command"] == "python -m services.common.runner sales"
+    assert programs["customer-gateway"]["command"] == \
+        "gunicorn -c deploy/gunicorn_customer.conf.py gateway.wsgi:app"
     assert conf["supervisord"]["nodaemon"] == "true"
     assert Path(conf["unix_http_server"]["file"]).parent == tmp_path.resolve()
 
