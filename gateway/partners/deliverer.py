@@ -26,6 +26,7 @@ import signal
 import socket
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -34,6 +35,7 @@ from urllib.parse import urlsplit
 import aiohttp
 from aiohttp.abc import ResolveResult
 from kombu import Connection, Exchange, Queue, binding
+from kombu.message import Message
 from sqlalchemy import text
 from sqlalchemy.orm import sessionmaker
 
@@ -53,6 +55,12 @@ BATCH = 200
 """Due deliveries (retries, expired leases) claimed at a time, at most."""
 IDLE_SECONDS = 5.0
 """The longest the retry loop sleeps without news (a redelivery asked for, a lease another replica left)."""
+DB_THREADS = 3
+"""Threads of the senders' loop writing outcomes and claiming retries."""
+PREFETCH = 20
+"""Events the broker hands over unacked, at most: the most taken in one transaction."""
+GATHER_SECONDS = 0.005
+"""An event waits this long for the next before those received are taken."""
 LEASE = timedelta(seconds=60)
 """A held delivery is not taken by another sender for this long (a sender that died mid-post)."""
 Outcome = tuple[int | None, str | None, str | None, int]
@@ -98,10 +106,16 @@ class PublicResolver(aiohttp.ThreadedResolver):
 class Deliverer:
     def __init__(self, settings: DelivererSettings):
         self.settings = settings
-        self.sessions = sessionmaker(bind=make_engine(settings.database_url), expire_on_commit=False)
+        # the consumer and DB_THREADS: a connection each, kept open (not one opened per use past DB_POOL_SIZE);
+        # an UPDATE for many rows (the 2xx outcomes) sent a hundred to a round trip (psycopg2's execute_batch)
+        batched = {"executemany_mode": "values_plus_batch"} if settings.database_url.startswith("postgresql") else {}
+        engine = make_engine(settings.database_url, pool_size=1 + DB_THREADS, max_overflow=0, **batched)
+        self.sessions = sessionmaker(bind=engine, expire_on_commit=False)
         self.stopping = threading.Event()
         self.consuming = threading.Event()
         self.vault = Vault(settings.secret_keys)
+        self.received: list[tuple[dict, Message]] = []
+        """Events the consumer received and has not taken yet."""
         self.in_flight = 0
         """Posts handed to the loop and not answered yet."""
         self.room = threading.Condition()
@@ -115,18 +129,25 @@ class Deliverer:
 
     # -- from the bus to the delivery log ---------------------------------------------------
     def on_message(self, body, message) -> None:
-        with self.room:  # a backlog waits in the broker
+        """kombu's callback: the event waits for the rest of what the broker has ready (`consume`)."""
+        self.received.append((body if isinstance(body, dict) else json.loads(body), message))
+
+    def take(self) -> None:
+        """The events received so far, in one transaction (one INSERT), acked after its commit and handed to the
+        senders. Nothing is taken while `senders` posts are in flight: a backlog waits in the broker."""
+        received, self.received = self.received, []
+        with self.room:
             while self.in_flight >= self.settings.senders and not self.stopping.is_set():
                 self.room.wait(1)
         if self.stopping.is_set():
-            return  # not acked: the broker hands it to another replica, or to this one after a restart
-        envelope = body if isinstance(body, dict) else json.loads(body)
+            return  # not acked: the broker hands them to another replica, or to this one after a restart
         with self.sessions() as session, session.begin():
-            held = webhooks.fan_out_held(session, envelope, LEASE)
-        message.ack()
+            held = webhooks.fan_out_held(session, [envelope for envelope, _message in received], LEASE)
+        for _envelope, message in received:
+            message.ack()
         if held:
             self.hand_over(held)
-            log.info("webhook deliveries queued", extra={"event_id": envelope["event_id"], "count": len(held)})
+            log.info("webhook deliveries queued", extra={"events": len(received), "count": len(held)})
 
     def hand_over(self, batch: list[Target]) -> None:
         """Post the batch on the senders' loop (from any thread)."""
@@ -136,24 +157,33 @@ class Deliverer:
         self.loop.call_soon_threadsafe(self.start, batch)
 
     def consume(self) -> None:
+        """Events as the broker hands them over (up to PREFETCH unacked), taken together once none more arrives
+        within GATHER_SECONDS: one by one when the deliverer keeps up, in batches when it falls behind."""
         while not self.stopping.is_set():
             try:
                 with Connection(self.settings.amqp_uri, heartbeat=30) as connection, connection.Consumer(
-                        queue(), callbacks=[self.on_message], accept=["json"], prefetch_count=50):
+                        queue(), callbacks=[self.on_message], accept=["json"], prefetch_count=PREFETCH):
                     self.consuming.set()
                     while not self.stopping.is_set():
                         try:
-                            connection.drain_events(timeout=1)
+                            connection.drain_events(timeout=GATHER_SECONDS if self.received else 1)
+                            if len(self.received) < PREFETCH:
+                                continue  # more may be right behind
                         except socket.timeout:
                             connection.heartbeat_check()
+                        if self.received:
+                            self.take()
             except Exception as exc:  # the broker went away: connect again
                 self.consuming.clear()
+                self.received = []  # unacked: the broker hands them over again
                 log.warning("deliverer lost the broker", extra={"error": repr(exc)})
                 self.stopping.wait(2)
 
     # -- from the delivery log to the receivers (on the senders' loop) ---------------------------
     def client(self) -> aiohttp.ClientSession:
-        """Connections kept alive per host, at most `senders` in all; no redirects followed (`post`)."""
+        """Connections kept alive per host, at most `senders` in all (as many posts at once: `slots`, of this
+        loop); no redirects followed (`post`)."""
+        self.slots = asyncio.Semaphore(self.settings.senders)
         connector = aiohttp.TCPConnector(limit=self.settings.senders,
                                          resolver=None if self.settings.allow_private else PublicResolver())
         return aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=self.settings.timeout),
@@ -176,7 +206,11 @@ class Deliverer:
             self.wake.set()
 
     async def post(self, http: aiohttp.ClientSession, target: Target) -> Outcome:
-        """One signed POST; its slot is free again once answered."""
+        """One signed POST, when one of the `senders` slots is free (the timeout runs from then on)."""
+        async with self.slots:
+            return await self.post_now(http, target)
+
+    async def post_now(self, http: aiohttp.ClientSession, target: Target) -> Outcome:
         started = time.perf_counter()
         data = target.body.encode()
         try:
@@ -234,6 +268,7 @@ class Deliverer:
         there is room, sleeping when none is due until the earliest comes due, a retry is scheduled, or
         IDLE_SECONDS pass."""
         self.loop, self.wake = asyncio.get_running_loop(), asyncio.Event()
+        self.loop.set_default_executor(ThreadPoolExecutor(DB_THREADS, thread_name_prefix="db"))
         async with self.client() as self.http:
             self.sending.set()
             while not self.stopping.is_set():

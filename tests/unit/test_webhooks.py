@@ -246,14 +246,15 @@ def test_an_event_is_posted_at_once_by_the_deliverer_that_fanned_it_out_and_held
         created = subscribe(app, [stores[0]], url=receiver.url)
         receiver.secret = created["secret"]
         with app.deps.identity_db() as session, session.begin():  # what another replica made and holds
-            taken = webhooks.fan_out_held(session, envelope(stores[0], "evt-held"), LEASE)
+            taken = webhooks.fan_out_held(session, [envelope(stores[0], "evt-held")], LEASE)
             assert [t.event_id for t in taken] == ["evt-held"] and webhooks.claim_due(session, 10, LEASE) == []
         deliverer = Deliverer(DelivererSettings(amqp_uri="amqp://unused", database_url=app.deps.settings.database_url,
                                                 allow_private=True, health_port=0))
         thread = running(deliverer)
         try:
             message = Message()
-            deliverer.on_message(envelope(stores[0]), message)  # the consumer's callback, no broker
+            deliverer.on_message(envelope(stores[0]), message)  # the consumer's callback and its take, no broker
+            deliverer.take()
             assert message.acked.is_set()
             deadline = time.monotonic() + 10
             while not [d for d in app.simulate_get(f"/v1/webhooks/{created['id']}/deliveries").json["items"]
@@ -263,6 +264,8 @@ def test_an_event_is_posted_at_once_by_the_deliverer_that_fanned_it_out_and_held
             assert [a["status"] for a in receiver.of("evt-1")] == [200] and receiver.of("evt-1")[0]["verified"]
             assert receiver.of("evt-held") == []  # held by the other one until its lease ends
             deliverer.on_message(envelope(stores[0]), Message())  # handed over again: no second post
+            deliverer.on_message(envelope(stores[0]), Message())
+            deliverer.take()
         finally:
             stop(deliverer, thread)
         assert len(receiver.of("evt-1")) == 1 and deliverer.in_flight == 0
@@ -278,7 +281,8 @@ def test_the_consumer_takes_no_event_while_every_sender_is_busy(app, stores):
     try:
         deliverer.in_flight = 2  # two posts under way
         message = Message()
-        threading.Thread(target=deliverer.on_message, args=(envelope(stores[0]), message), daemon=True).start()
+        deliverer.on_message(envelope(stores[0]), message)
+        threading.Thread(target=deliverer.take, daemon=True).start()
         assert not message.acked.wait(0.5)  # the event waits in the broker
         with app.deps.identity_db() as session:
             assert session.query(WebhookDelivery).count() == 0
