@@ -2,8 +2,9 @@
 gateway and the services; several may run, they share the work through the broker and the database).
 
 One thread consumes every contracted event from its own durable queue (`partners.webhooks`, bound to each
-`<source>.events` exchange) and records one pending delivery per matching subscription in one INSERT
-(`webhooks.fan_out_held`), acking after the commit; an event handed over twice makes no second delivery.
+`<source>.events` exchange) and records one pending delivery per matching subscription, the events the broker
+has ready (up to PREFETCH) in one transaction and one INSERT (`webhooks.fan_out_held`), acking after the commit;
+an event handed over twice makes no second delivery.
 The new deliveries are held by this process for their first attempt (a lease: another replica takes them
 only if this one dies before recording the outcome), so they are posted at once with no claim query.
 Retries and deliveries whose lease ran out are claimed in batches (`webhooks.claim_due`). The posts are
