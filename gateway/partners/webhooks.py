@@ -19,9 +19,9 @@ import socket
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
-from typing import cast
+from typing import NamedTuple, cast
 
-from sqlalchemy import Table, bindparam, func, select, update
+from sqlalchemy import Row, Table, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from services.common.db import dialect_insert, utcnow
@@ -45,10 +45,12 @@ RESPONSE_KEPT = 500
 """Characters of a receiver's answer kept in the log."""
 
 
-def check_url(url: str, allow_private: bool) -> None:
+def check_url(url: str, allow_private: bool, resolve: bool = True) -> None:
     """An https (or, for tests, http) URL whose host resolves to public addresses only, unless private ones
     are allowed by configuration (WEBHOOK_ALLOW_PRIVATE): no loopback, private, link-local or reserved
-    address, so a subscription cannot make the deliverer probe the chain's own network."""
+    address, so a subscription cannot make the deliverer probe the chain's own network. `resolve=False`
+    checks an address written in the URL but leaves a name to the caller (the deliverer's connector checks
+    every address it connects to: `public_address`)."""
     try:
         parts = urlsplit(url)
         port = parts.port or (443 if parts.scheme == "https" else 80)
@@ -60,15 +62,23 @@ def check_url(url: str, allow_private: bool) -> None:
     if allow_private:
         return
     try:
-        addresses = {info[4][0] for info in socket.getaddrinfo(parts.hostname, port)}
-    except OSError as exc:
-        raise Invalid("The webhook host does not resolve.", fields={"url": ["Unknown host."]},
-                      code="webhook_url_refused") from exc
-    for address in addresses:
-        ip = ipaddress.ip_address(str(address).split("%")[0])
-        if not ip.is_global:
-            raise Invalid("Webhooks go to public addresses only.", fields={"url": ["Not a public address."]},
-                          code="webhook_url_refused")
+        addresses = {str(ipaddress.ip_address(parts.hostname))}
+    except ValueError:  # a name
+        if not resolve:
+            return
+        try:
+            addresses = {str(info[4][0]) for info in socket.getaddrinfo(parts.hostname, port)}
+        except OSError as exc:
+            raise Invalid("The webhook host does not resolve.", fields={"url": ["Unknown host."]},
+                          code="webhook_url_refused") from exc
+    if not all(public_address(address) for address in addresses):
+        raise Invalid("Webhooks go to public addresses only.", fields={"url": ["Not a public address."]},
+                      code="webhook_url_refused")
+
+
+def public_address(address: str) -> bool:
+    """Whether an IP address is a public one (not loopback, private, link-local or reserved)."""
+    return ipaddress.ip_address(address.split("%")[0]).is_global
 
 
 def _visible(actor, subscription: WebhookSubscription) -> bool:
@@ -156,32 +166,60 @@ def body_of(envelope: dict) -> str:
                        "data": envelope["payload"]}, ensure_ascii=False, separators=(",", ":"))
 
 
-def covers(subscription: WebhookSubscription, event_type: str, store_id: str | None) -> bool:
+def covers(subscription: WebhookSubscription | Row, event_type: str, store_id: str | None) -> bool:
     """Whether the event reaches the subscription: its type, and its store (a store-less fact of the chain
     only a chain-wide subscription)."""
     return event_type in subscription.event_types and (
         subscription.chain_wide or (store_id is not None and store_id in subscription.store_ids))
 
 
+class Target(NamedTuple):
+    """A delivery taken for one attempt: what its post needs."""
+    delivery_id: str
+    url: str
+    secret: str
+    """Sealed (vault.py)."""
+    body: str
+    event_id: str
+    event_type: str
+
+
 def fan_out(session: Session, envelope: dict) -> int:
-    """One pending delivery per active subscription covering the event; how many were new."""
-    store_id, event_type = envelope.get("store_id"), envelope["type"]
-    body, now = body_of(envelope), utcnow()
-    rows = [{"id": new_id(), "subscription_id": subscription.id, "event_id": envelope["event_id"],
-             "event_type": event_type, "body": body, "status": "pending", "attempts": 0, "next_attempt_at": now,
-             "created_at": now}
-            for subscription in session.scalars(select(WebhookSubscription)
-                                                .where(WebhookSubscription.disabled_at.is_(None)))
-            if covers(subscription, event_type, store_id)]
+    """One pending delivery per active subscription covering the event, due now; how many were new."""
+    return len(fan_out_held(session, [envelope], timedelta(0)))
+
+
+def fan_out_held(session: Session, envelopes: list[dict], lease: timedelta) -> list[Target]:
+    """`fan_out` of several events in one INSERT, the new deliveries taken by the caller for their first attempt:
+    not due for any other sender before `lease` ends (then they are, if the caller died before recording an
+    outcome)."""
+    now = utcnow()
+    active = select(WebhookSubscription.id, WebhookSubscription.url, WebhookSubscription.secret,
+                    WebhookSubscription.event_types, WebhookSubscription.store_ids, WebhookSubscription.chain_wide
+                    ).where(WebhookSubscription.disabled_at.is_(None))  # plain rows, cheaper than objects
+    subscriptions = {subscription.id: subscription for subscription in session.execute(active)}
+    rows: dict[tuple[str, str], dict] = {}  # an event handed over twice in one batch: once
+    for envelope in envelopes:
+        body = body_of(envelope)
+        for subscription in subscriptions.values():
+            if covers(subscription, envelope["type"], envelope.get("store_id")):
+                rows[(subscription.id, envelope["event_id"])] = {
+                    "id": new_id(), "subscription_id": subscription.id, "event_id": envelope["event_id"],
+                    "event_type": envelope["type"], "body": body, "status": "pending", "attempts": 0,
+                    "next_attempt_at": now + lease, "created_at": now}
     if not rows:
-        return 0
-    insert = dialect_insert(session)(WebhookDelivery).values(rows)  # one statement for every subscription
-    result = session.execute(insert.on_conflict_do_nothing(index_elements=["subscription_id", "event_id"]))
-    return int(getattr(result, "rowcount", 0) or 0)
+        return []
+    insert = (dialect_insert(session)(WebhookDelivery)  # rows as parameters: compiled once, sent as one INSERT
+              .on_conflict_do_nothing(index_elements=["subscription_id", "event_id"])
+              .returning(WebhookDelivery.id, WebhookDelivery.subscription_id, WebhookDelivery.event_id))
+    made = session.execute(insert, list(rows.values()))
+    return [Target(delivery_id, subscriptions[subscription_id].url, subscriptions[subscription_id].secret,
+                   rows[(subscription_id, event_id)]["body"], event_id, rows[(subscription_id, event_id)]["event_type"])
+            for delivery_id, subscription_id, event_id in made]
 
 
-def claim_due(session: Session, limit: int, lease: timedelta) -> list[tuple[str, str, str, str, str, str]]:
-    """Take up to `limit` due deliveries for one attempt each: (delivery id, url, secret, body, event id, type).
+def claim_due(session: Session, limit: int, lease: timedelta) -> list[Target]:
+    """Take up to `limit` due deliveries (retries, and those whose sender's lease ran out) for one attempt each.
     Rows another deliverer holds are skipped (PostgreSQL's SKIP LOCKED), and the conditional update takes
     only what nobody took meanwhile; a taken row is not due again before the lease ends (a sender that
     died mid-post)."""
@@ -198,7 +236,7 @@ def claim_due(session: Session, limit: int, lease: timedelta) -> list[tuple[str,
                                   WebhookDelivery.body, WebhookDelivery.event_id, WebhookDelivery.event_type)
                            .join(WebhookSubscription, WebhookSubscription.id == WebhookDelivery.subscription_id)
                            .where(WebhookDelivery.id.in_(taken)))
-    return [tuple(row) for row in rows]
+    return [Target(*row) for row in rows]
 
 
 def seconds_to_next(session: Session, at_most: float) -> float:
@@ -216,8 +254,9 @@ def backoff(attempts: int, base_seconds: float) -> timedelta:
 
 def record_delivered(session: Session, outcomes: list[tuple[str, int, str | None, int]],
                      now: datetime | None = None) -> None:
-    """Answered 2xx, in two statements however many: each delivery delivered with its answer, and the failure
-    count of their subscriptions back to zero (what `record` does one by one)."""
+    """Answered 2xx, in two statements however many: each delivery delivered with its answer (one UPDATE,
+    compiled once, executed for every row: the deliverer's engine sends them a hundred to a round trip), and the
+    failure count of their subscriptions back to zero (what `record` does one by one)."""
     if not outcomes:
         return
     now = now or utcnow()

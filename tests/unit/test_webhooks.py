@@ -4,8 +4,11 @@ often the bus hands it over; attempts back off, are given up on after a day, and
 failing is disabled; redelivery sends again; signatures verify within the replay window only."""
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import json
+import threading
+import time
 from datetime import timedelta
 
 import pytest
@@ -16,7 +19,7 @@ from cryptography.fernet import Fernet, InvalidToken
 
 from gateway.models import WebhookDelivery, WebhookSubscription
 from gateway.partners import signing, webhooks
-from gateway.partners.deliverer import Deliverer, DelivererSettings, queue
+from gateway.partners.deliverer import LEASE, Deliverer, DelivererSettings, queue
 from gateway.partners.vault import Vault
 from services.common.db import utcnow
 from services.common.errors import Invalid
@@ -211,3 +214,118 @@ def test_the_deliverer_is_ready_only_while_consuming_with_its_database_answering
     assert deliverer.ready()
     deliverer.sessions = sessionmaker(bind=create_engine("sqlite:////nonexistent/dir/gateway.db"))
     assert not deliverer.ready()
+
+
+class Message:
+    """A kombu message as the deliverer's consumer sees it."""
+
+    def __init__(self):
+        self.acked = threading.Event()
+
+    def ack(self):
+        self.acked.set()
+
+
+def running(deliverer: Deliverer) -> threading.Thread:
+    """The deliverer's senders' loop in a thread of its own (as `run` starts it), ready."""
+    thread = threading.Thread(target=lambda: asyncio.run(deliverer.send_forever()), daemon=True)
+    thread.start()
+    assert deliverer.sending.wait(10)
+    return thread
+
+
+def stop(deliverer: Deliverer, thread: threading.Thread) -> None:
+    deliverer.stopping.set()
+    deliverer.loop.call_soon_threadsafe(deliverer.wake.set)
+    thread.join(15)
+
+
+def test_an_event_is_posted_at_once_by_the_deliverer_that_fanned_it_out_and_held_from_the_others(app, stores):
+    receiver = Receiver()
+    try:
+        created = subscribe(app, [stores[0]], url=receiver.url)
+        receiver.secret = created["secret"]
+        with app.deps.identity_db() as session, session.begin():  # what another replica made and holds
+            taken = webhooks.fan_out_held(session, [envelope(stores[0], "evt-held")], LEASE)
+            assert [t.event_id for t in taken] == ["evt-held"] and webhooks.claim_due(session, 10, LEASE) == []
+        deliverer = Deliverer(DelivererSettings(amqp_uri="amqp://unused", database_url=app.deps.settings.database_url,
+                                                allow_private=True, health_port=0))
+        thread = running(deliverer)
+        try:
+            message = Message()
+            deliverer.on_message(envelope(stores[0]), message)  # the consumer's callback and its take, no broker
+            deliverer.take()
+            assert message.acked.is_set()
+            deadline = time.monotonic() + 10
+            while not [d for d in app.simulate_get(f"/v1/webhooks/{created['id']}/deliveries").json["items"]
+                       if d["event_id"] == "evt-1" and d["status"] == "delivered"]:
+                assert time.monotonic() < deadline, "never delivered"
+                time.sleep(0.05)
+            assert [a["status"] for a in receiver.of("evt-1")] == [200] and receiver.of("evt-1")[0]["verified"]
+            assert receiver.of("evt-held") == []  # held by the other one until its lease ends
+            deliverer.on_message(envelope(stores[0]), Message())  # handed over again: no second post
+            deliverer.on_message(envelope(stores[0]), Message())
+            deliverer.take()
+        finally:
+            stop(deliverer, thread)
+        assert len(receiver.of("evt-1")) == 1 and deliverer.in_flight == 0
+    finally:
+        receiver.close()
+
+
+def test_the_consumer_takes_no_event_while_every_sender_is_busy(app, stores):
+    subscribe(app, [stores[0]])
+    deliverer = Deliverer(DelivererSettings(amqp_uri="amqp://unused", database_url=app.deps.settings.database_url,
+                                            allow_private=True, health_port=0, senders=2))
+    thread = running(deliverer)
+    try:
+        deliverer.in_flight = 2  # two posts under way
+        message = Message()
+        deliverer.on_message(envelope(stores[0]), message)
+        threading.Thread(target=deliverer.take, daemon=True).start()
+        assert not message.acked.wait(0.5)  # the event waits in the broker
+        with app.deps.identity_db() as session:
+            assert session.query(WebhookDelivery).count() == 0
+        with deliverer.room:  # one of them answered
+            deliverer.in_flight -= 1
+            deliverer.room.notify()
+        assert message.acked.wait(10)
+        with app.deps.identity_db() as session:
+            assert session.query(WebhookDelivery).count() == 1
+    finally:
+        stop(deliverer, thread)
+    assert deliverer.in_flight == 1  # its post answered (refused: nobody listens on port 9)
+
+
+def test_a_batch_of_answers_is_recorded_each_with_its_own(app, stores):
+    subscribe(app, [stores[0]])
+    with app.deps.identity_db() as session, session.begin():
+        for n in range(3):
+            webhooks.fan_out(session, envelope(stores[0], f"evt-{n}"))
+        ids = [d.id for d in session.query(WebhookDelivery).order_by(WebhookDelivery.event_id)]
+        webhooks.record_delivered(session, [(ids[0], 200, "fine", 7), (ids[1], 204, None, 12),
+                                            (ids[2], 202, "x" * 900, 3)])
+    with app.deps.identity_db() as session:
+        rows = {d.id: d for d in session.query(WebhookDelivery)}
+        assert [(rows[i].status, rows[i].attempts, rows[i].response_status, rows[i].duration_ms) for i in ids] == [
+            ("delivered", 1, 200, 7), ("delivered", 1, 204, 12), ("delivered", 1, 202, 3)]
+        assert rows[ids[0]].response_body == "fine" and rows[ids[1]].response_body is None
+        assert rows[ids[2]].response_body == "x" * webhooks.RESPONSE_KEPT
+
+
+def test_the_deliverer_never_posts_to_a_private_address_unless_allowed(app, stores):
+    receiver = Receiver()
+    try:
+        written, named = receiver.url, receiver.url.replace("127.0.0.1", "localhost")  # an address, a name
+        for store_id, url in zip(stores, (written, named), strict=True):
+            created = subscribe(app, [store_id], url=url)
+            with app.deps.identity_db() as session, session.begin():
+                webhooks.fan_out(session, envelope(store_id, f"evt-{store_id}"))
+            deliverer = Deliverer(DelivererSettings(amqp_uri="amqp://unused",
+                                                    database_url=app.deps.settings.database_url, allow_private=False))
+            assert deliverer.send_due() == 1
+            attempt = app.simulate_get(f"/v1/webhooks/{created['id']}/deliveries").json["items"][0]
+            assert attempt["status"] == "pending" and attempt["response_status"] is None and attempt["error"]
+        assert receiver.attempts == []
+    finally:
+        receiver.close()
