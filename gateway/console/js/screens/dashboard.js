@@ -21,10 +21,10 @@ const TILES = [
   ["kpi_efficiency", "technician_efficiency_pct", pct, "points"],
   ["kpi_satisfaction", "average_satisfaction", score, "score"],
 ];
-// The targets a month may have, as the target form takes them: [field, words, fen (typed in 元)?]
-const TARGETS = [["sales_fen", "target_revenue", true], ["car_count", "target_car_count"],
-  ["parts_gross_profit_pct", "target_parts_gp"], ["labour_gross_profit_pct", "target_labour_gp"],
-  ["technician_efficiency_pct", "target_efficiency"], ["average_satisfaction", "target_satisfaction"]];
+// The targets a month may have, as the target form takes them: [words, field, fen (typed in 元)?]
+const TARGETS = [["target_revenue", "sales_fen", true], ["target_car_count", "car_count"],
+  ["target_parts_gp", "parts_gross_profit_pct"], ["target_labour_gp", "labour_gross_profit_pct"],
+  ["target_efficiency", "technician_efficiency_pct"], ["target_satisfaction", "average_satisfaction"]];
 const COMPARED = [["vs_previous", "previous"], ["vs_last_year", "last_year"]]; // [words, the report's name]
 
 export function render(root, ctx) {
@@ -66,13 +66,13 @@ function targetsCard(ctx, saved) {
     const typed = form({ id: "targets-form", onsubmit: async (event) => {
       event.preventDefault();
       const read = (name) => typed.querySelector(`[name=${name}]`).value.trim();
-      const body = Object.fromEntries(TARGETS.map(([name, , fen]) => [name,
+      const body = Object.fromEntries(TARGETS.map(([, name, fen]) => [name,
         read(name) === "" ? null : fen ? toFen(read(name)) : name === "car_count" ? Number(read(name)) : read(name)]));
       if (await busy(submit, typed, () => api.put(`/v1/stores/${ctx.store.id}/kpi-targets/${chosen}`, body))) {
         flash(t("target_saved"));
         saved();
       }
-    } }, h("div", { class: "row" }, TARGETS.map(([name, words, fen]) => field(words, input(name, {
+    } }, h("div", { class: "row" }, TARGETS.map(([words, name, fen]) => field(words, input(name, {
       inputmode: "decimal", value: set?.[name] === null || set?.[name] === undefined ? ""
         : fen ? fenToInput(set[name]) : String(Number(set[name])) })))), submit);
     fill(card, h("h2", { text: `${t("targets_of_month")} · ${chosen}` }), field("month", month), typed);
