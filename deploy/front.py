@@ -62,7 +62,9 @@ def headers_of(head: bytes) -> dict[bytes, bytes]:
     return found
 
 
-async def pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+async def pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, close: bool = True) -> None:
+    """`reader`'s bytes to `writer` as they come, until `reader` ends; then `writer` is closed, unless `close` is
+    False (an upstream's answers to a client whose connection stays open for its next request)."""
     try:
         while data := await reader.read(COPY_CHUNK):
             writer.write(data)
@@ -70,8 +72,9 @@ async def pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> No
     except (ConnectionError, asyncio.CancelledError):
         pass
     finally:
-        with contextlib.suppress(Exception):
-            writer.close()
+        if close:
+            with contextlib.suppress(Exception):
+                writer.close()
 
 
 async def copy_exactly(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, size: int) -> None:
@@ -135,7 +138,7 @@ class Front:
         last: list[int] = [0]  # the port that served the client's latest request
 
         async def answers(port: int, upstream: Upstream) -> None:
-            await pipe_answers(upstream.reader, writer)
+            await pipe(upstream.reader, writer, close=False)
             if upstreams.get(port) is upstream:
                 del upstreams[port]
             with contextlib.suppress(Exception):
@@ -207,16 +210,6 @@ class Front:
         server = await asyncio.start_server(self.handle, host, port, limit=HEAD_LIMIT, backlog=1024)
         async with server:
             await server.serve_forever()
-
-
-async def pipe_answers(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-    """An upstream's answers to the client as they come, until the upstream closes (the client stays open)."""
-    try:
-        while data := await reader.read(COPY_CHUNK):
-            writer.write(data)
-            await writer.drain()
-    except (ConnectionError, asyncio.CancelledError):
-        pass
 
 
 def main() -> None:
