@@ -44,7 +44,6 @@ from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit
-from wsgiref.simple_server import make_server
 
 import requests
 from cryptography.exceptions import InvalidSignature
@@ -53,7 +52,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from services.common import config
 
-from .wechatpay import _QuietHandler, _ThreadingServer
+from . import wsgi_server
 
 APPID = "2021000000000001"
 SELLER_ID = "2088000000000001"
@@ -369,7 +368,7 @@ def _reply(start_response, status: int, text: str, media: str) -> list[bytes]:
 
 def serve(folder: Path, host: str, on_port: int) -> None:
     sandbox = Sandbox(folder, f"http://{host}:{on_port}")
-    with make_server(host, on_port, sandbox, server_class=_ThreadingServer, handler_class=_QuietHandler) as server:
+    with wsgi_server(sandbox, host, on_port) as server:
         server.serve_forever()
 
 

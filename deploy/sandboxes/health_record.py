@@ -29,12 +29,11 @@ import os
 import re
 import secrets
 import threading
-from wsgiref.simple_server import make_server
 
 from services.finance.health_record_provider import TOKEN_PATH, UPLOAD_PATH
 
 from .nuonuo import _send
-from .wechatpay import _QuietHandler, _ThreadingServer
+from . import wsgi_server
 
 PASSWORD = "sandbox-hr-2026"
 """The one password every shop of the sandbox logs in with (`HEALTH_RECORD_PASSWORD` of the test stacks)."""
@@ -162,8 +161,7 @@ def main() -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=port())
     args = parser.parse_args()
-    with make_server(args.host, args.port, Sandbox(), server_class=_ThreadingServer,
-                     handler_class=_QuietHandler) as server:
+    with wsgi_server(Sandbox(), args.host, args.port) as server:
         server.serve_forever()
 
 

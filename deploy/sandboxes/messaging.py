@@ -32,12 +32,12 @@ import threading
 import time
 from datetime import UTC, datetime
 from urllib.parse import parse_qsl
-from wsgiref.simple_server import make_server
 
 from services.common.messaging.sms import signature
 from services.common.messaging.templates import TEMPLATES
 
-from .wechatpay import _QuietHandler, _reply, _ThreadingServer
+from . import wsgi_server
+from .wechatpay import _reply
 
 ACCESS_KEY_ID = "LTAI5tSandboxMessages"
 ACCESS_KEY_SECRET = "sandbox-secret-not-for-production"
@@ -192,8 +192,7 @@ def main() -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=port())
     args = parser.parse_args()
-    with make_server(args.host, args.port, Sandbox(), server_class=_ThreadingServer,
-                     handler_class=_QuietHandler) as server:
+    with wsgi_server(Sandbox(), args.host, args.port) as server:
         server.serve_forever()
 
 

@@ -36,7 +36,6 @@ import threading
 import time
 from decimal import Decimal
 from urllib.parse import parse_qsl
-from wsgiref.simple_server import make_server
 
 from reportlab.lib.pagesizes import A5, landscape
 from reportlab.pdfbase import pdfmetrics
@@ -45,7 +44,7 @@ from reportlab.pdfgen import canvas
 
 from services.finance.fapiao_nuonuo import PATH, sign
 
-from .wechatpay import _QuietHandler, _ThreadingServer
+from . import wsgi_server
 
 APP_KEY = "SD00000001"
 APP_SECRET = "SDSANDBOXSECRET0"
@@ -288,8 +287,7 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=port())
     args = parser.parse_args()
     sandbox = Sandbox(f"http://{args.host}:{args.port}")
-    with make_server(args.host, args.port, sandbox, server_class=_ThreadingServer,
-                     handler_class=_QuietHandler) as server:
+    with wsgi_server(sandbox, args.host, args.port) as server:
         server.serve_forever()
 
 

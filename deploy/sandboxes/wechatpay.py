@@ -42,9 +42,7 @@ import time
 from base64 import b64decode, b64encode
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
-from socketserver import ThreadingMixIn
 from urllib.parse import parse_qs
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import requests
 from cryptography import x509
@@ -55,6 +53,8 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.x509.oid import NameOID
 
 from services.common import config
+
+from . import wsgi_server
 
 MCHID = "1900000109"
 APPID = "wxsandbox00000001"
@@ -404,18 +404,9 @@ def _page(start_response, status: int, body: str) -> list[bytes]:
     return [data]
 
 
-class _ThreadingServer(ThreadingMixIn, WSGIServer):
-    daemon_threads = True
-
-
-class _QuietHandler(WSGIRequestHandler):
-    def log_message(self, *args) -> None:  # the access log would only repeat what the tests assert
-        pass
-
-
 def serve(folder: Path, host: str, on_port: int) -> None:
     sandbox = Sandbox(folder, f"http://{host}:{on_port}")
-    with make_server(host, on_port, sandbox, server_class=_ThreadingServer, handler_class=_QuietHandler) as server:
+    with wsgi_server(sandbox, host, on_port) as server:
         server.serve_forever()
 
 

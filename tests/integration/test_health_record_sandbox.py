@@ -5,13 +5,12 @@ proves holds against the sandbox only (README)."""
 from __future__ import annotations
 
 import threading
-from wsgiref.simple_server import make_server
 
 import pytest
 import requests
 
 from deploy.sandboxes import health_record as sandbox
-from deploy.sandboxes.wechatpay import _QuietHandler, _ThreadingServer
+from deploy.sandboxes import wsgi_server
 from services.common.config import HealthRecordSettings
 from services.finance.health_record_provider import HealthRecordProvider
 from services.finance.providers import ProviderError
@@ -24,8 +23,7 @@ SHOP = "440106000123"
 def url():
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    server = make_server("127.0.0.1", port, sandbox.Sandbox(), server_class=_ThreadingServer,
-                         handler_class=_QuietHandler)
+    server = wsgi_server(sandbox.Sandbox(), "127.0.0.1", port)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield base
     server.shutdown()

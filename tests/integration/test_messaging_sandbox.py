@@ -6,12 +6,11 @@ from __future__ import annotations
 import threading
 from dataclasses import replace
 from datetime import date
-from wsgiref.simple_server import make_server
 
 import pytest
 
 from deploy.sandboxes import messaging as sandbox
-from deploy.sandboxes.wechatpay import _QuietHandler, _ThreadingServer
+from deploy.sandboxes import wsgi_server
 from services.common.config import SmsSettings, WeChatMpSettings
 from services.common.messaging import ProviderError
 from services.common.messaging.sms import AliyunSms, signature
@@ -22,7 +21,7 @@ from services.common.messaging.wechat_mp import WeChatMp
 @pytest.fixture(scope="module")
 def world():
     provider = sandbox.Sandbox()
-    server = make_server("127.0.0.1", 0, provider, server_class=_ThreadingServer, handler_class=_QuietHandler)
+    server = wsgi_server(provider, "127.0.0.1", 0)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     url = f"http://127.0.0.1:{server.server_port}"
     env = sandbox.credentials(url)

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import threading
 import time
-from wsgiref.simple_server import make_server
 
 import pytest
 import requests
 
 from deploy.sandboxes import nuonuo as sandbox
-from deploy.sandboxes.wechatpay import _QuietHandler, _ThreadingServer
+from deploy.sandboxes import wsgi_server
 from services.common.config import NuonuoSettings
 from services.finance.fapiao_nuonuo import NuonuoProvider
 from services.finance.providers import ProviderError
@@ -24,8 +23,7 @@ BUYER = "91110108MA01AB2C3T"
 def url():
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    server = make_server("127.0.0.1", port, sandbox.Sandbox(base), server_class=_ThreadingServer,
-                         handler_class=_QuietHandler)
+    server = wsgi_server(sandbox.Sandbox(base), "127.0.0.1", port)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield base
     server.shutdown()

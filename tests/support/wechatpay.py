@@ -7,11 +7,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from wsgiref.simple_server import make_server
 
 import requests
 
 from deploy.sandboxes import wechatpay as sandbox
+from deploy.sandboxes import wsgi_server
 from services.common.config import WeChatPaySettings
 from services.contracts.rpc.finance import WECHATPAY_NOTIFICATION_HEADERS
 from services.finance.wechatpay import WeChatPayProvider
@@ -58,8 +58,7 @@ class World:
 
 
 def serve(app, port: int):
-    server = make_server("127.0.0.1", port, app, server_class=sandbox._ThreadingServer,
-                         handler_class=sandbox._QuietHandler)
+    server = wsgi_server(app, "127.0.0.1", port)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server
 
