@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from services.common.db import utcnow
@@ -26,11 +27,15 @@ KPIS = SUMMED + AVERAGED
 
 def set_targets(session: Session, store_id: str, month: str, data: dict, by: str | None) -> KpiTarget:
     """The month's targets as given (a KPI given as null has none); one row per store and month."""
-    target = session.execute(select(KpiTarget).where(KpiTarget.store_id == store_id, KpiTarget.month == month)
-                             ).scalar_one_or_none()
+    mine = select(KpiTarget).where(KpiTarget.store_id == store_id, KpiTarget.month == month)
+    target = session.execute(mine).scalar_one_or_none()
     if target is None:
-        target = KpiTarget(store_id=store_id, month=month)
-        session.add(target)
+        try:
+            with session.begin_nested():
+                target = KpiTarget(store_id=store_id, month=month)
+                session.add(target)
+        except IntegrityError:  # set for the first time by two people at once: the other's row is the one
+            target = session.execute(mine).scalar_one()
     for name in KPIS:
         setattr(target, name, data.get(name))
     target.updated_by, target.updated_at = by, utcnow()
