@@ -6,15 +6,19 @@ asks each service's own `demo.seed(api, url, store_ids)` for its part: inventory
 stock, sales' service catalogue (labour operations, packages), workshop's bays and crews."""
 from __future__ import annotations
 
+import json
 import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from pathlib import Path
 
 import requests
 
 from deploy import demo_history
+from deploy.sandboxes import alipay, wechatpay
 from services.common import config
+from services.finance import demo as finance_demo
 from services.inventory import demo as inventory_demo
 from services.sales import demo as sales_demo
 from services.workshop import demo as workshop_demo
@@ -30,7 +34,18 @@ PHONES = {"GZ-TH": "020-38886666", "SZ-NS": "0755-26668888", "FS-CC": "0757-8333
 REPAIR_LICENCES = {"GZ-TH": "440106000101", "SZ-NS": "440305000202", "FS-CC": "440604000303"}
 """Each demo store's 许可证号 (made up; the manager sets the real one on 健康档案上传): its repair health records'
 login at the provincial system's sandbox."""
+OWN_ACCOUNTS_STORE = "SZ-NS"
+"""The demo store that is a legal entity of its own, with its own merchant accounts (the others use the chain's):
+`make run` writes its keys files (`store_accounts`)."""
+OWN_ACCOUNTS = {"wechatpay": wechatpay.sub_merchant(wechatpay.SUB_MCHIDS[0]),
+                "alipay": alipay.authorization(next(iter(alipay.MERCHANTS)))}
+"""Its accounts at the sandboxes: a sub-merchant (特约商户) of the sandbox's WeChat Pay service provider, and an
+Alipay merchant who granted the chain's app 第三方应用授权 (the README's Merchant accounts per store)."""
 ROLES = ("store_manager", "service_advisor", "technician", "cashier")
+STAFF_NAMES = {"GZ-TH": ("陈志强", "林晓燕", "李建国", "黄丽"), "SZ-NS": ("郑海波", "许敏", "李建国", "邓丽娟"),
+               "FS-CC": ("梁国华", "何静", "李建国", "冯婷")}
+"""Each store's people in the order of ROLES, named on every screen (the technician login is the crew's
+master of services/workshop/demo.py, 李建国 in every store)."""
 CUSTOMERS = [  # name, mobile, gender, plate, VIN, make, model, year, mileage
     ("张伟", "13800138001", "male", "粤A12345", "LSVAU218XN2183294", "大众", "帕萨特", 2021, 45210),
     ("王芳", "13800138002", "female", "粤BD12345", "LGXCE6CB8N0123456", "比亚迪", "汉 EV", 2022, 23800),
@@ -53,7 +68,19 @@ def wait_ready(timeout: float = 180) -> None:
     sys.exit("the suite did not become ready; see the other processes' output")
 
 
-SERVICE_SEEDS = (inventory_demo.seed, sales_demo.seed, workshop_demo.seed)  # sales' packages use inventory's SKUs
+SERVICE_SEEDS = (inventory_demo.seed, sales_demo.seed, workshop_demo.seed,  # sales' packages use inventory's SKUs
+                 finance_demo.seed)
+
+
+def store_accounts(folder: Path, providers: Iterable[str] = tuple(OWN_ACCOUNTS)) -> Path:
+    """Write the demo store's keys files (`folder` is PROVIDER_KEYS_DIR: `<provider>/<store code>.json`) for
+    `providers` (those served by their sandboxes); a file already there is left as it is (edited by hand)."""
+    for provider in providers:
+        path = folder / provider / f"{OWN_ACCOUNTS_STORE}.json"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps(OWN_ACCOUNTS[provider], ensure_ascii=False, indent=2), encoding="utf-8")
+    return folder
 
 
 def seed(api: requests.Session, url: str = URL, database_url: Callable[[str], str] = config.database_url,
@@ -89,12 +116,12 @@ def seed_chain(api: requests.Session, url: str) -> None:
         reply.raise_for_status()
         store_ids.append(reply.json()["id"])
         api.patch(f"{url}/v1/stores/{store_ids[-1]}/finance-settings", json={  # repair health records
-            "repair_licence_no": REPAIR_LICENCES[code],
+            "repair_category": "class_2", "repair_licence_no": REPAIR_LICENCES[code],
             "repair_company_name": f"{name.removesuffix('店')}汽车服务有限公司"}).raise_for_status()
-    for code, store_id in zip((s[0].lower() for s in STORES), store_ids, strict=True):
-        for role in ROLES:
-            api.post(f"{url}/v1/users", json={"username": f"{role.split('_')[-1]}.{code}",
-                                              "password": STAFF_PASSWORD, "role": role,
+    for code, store_id in zip((s[0] for s in STORES), store_ids, strict=True):
+        for role, name in zip(ROLES, STAFF_NAMES[code], strict=True):
+            api.post(f"{url}/v1/users", json={"username": f"{role.split('_')[-1]}.{code.lower()}",
+                                              "display_name": name, "password": STAFF_PASSWORD, "role": role,
                                               "store_ids": [store_id]}).raise_for_status()
     for index, (name, mobile, gender, plate, vin, make, model, year, mileage) in enumerate(CUSTOMERS):
         reply = api.post(f"{url}/v1/customers", json={

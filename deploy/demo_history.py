@@ -1,6 +1,9 @@
 """A few months of history for the demo chain (`make run` only, never production): regular customers'
 cars checked in, quoted from the catalogue's packages, won or lost, worked, passed or failed by QC,
-invoiced, paid and called back, on the days they happened.
+invoiced, paid and called back, on the days they happened; some regulars' stored-value cards, the
+bookings of the next working days, each month's targets, and the work under way when the staff log in
+(`_under_way`: a car at each step from a quote waiting for the customer to an invoice waiting at the till,
+the store's `technician.<store>` login holding two jobs, one of them running).
 
 History cannot be made through the running suite: every service stamps what it does with its own
 clock, now. So this runs the five services' own RPC entrypoints in this process (nameko's
@@ -9,7 +12,8 @@ with the clock set to the moment of each step (`time_machine`), and delivers eac
 the handlers that subscribe to it at that same moment (`InProcessBus`, in place of the outbox relay:
 the rows are marked sent, so the running suite never sees them twice). Every rule is the services' own:
 prices, stock reservation and issue, the invoice, its journal entries and the KPI book, commissions,
-history and follow-ups. A fixed seed: the same chain every time, its days counted back from today.
+history and follow-ups. A fixed seed: the same chain every time, its days counted back from today, the
+work under way back from now.
 `seed` skips a store whose history exists (its first regular customer is registered)."""
 from __future__ import annotations
 
@@ -48,7 +52,7 @@ RPC_DEPENDENCIES = {"sales": ("crm", "inventory"), "workshop": ("sales", "financ
 """Each service's `ServiceRpc` dependencies (attribute name = the service called)."""
 SEED = 20261206
 DAYS = 90
-"""How far back the history goes (days before today; today is left to the people using the demo)."""
+"""How far back the history goes (days before today)."""
 CARS_PER_DAY = (0, 1, 1, 2)
 """A store's cars on a working day, drawn at random (Sundays: none)."""
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高"
@@ -56,6 +60,13 @@ GIVEN = "伟 芳 娜 敏 静 磊 强 军 洋 勇 艳 杰 涛 明 超 霞 平 刚
 CARS = [("大众", "朗逸"), ("丰田", "卡罗拉"), ("本田", "思域"), ("日产", "轩逸"), ("别克", "英朗"), ("丰田", "汉兰达"),
         ("本田", "CR-V"), ("大众", "途观"), ("宝马", "3系"), ("奥迪", "A4L"), ("比亚迪", "秦"), ("吉利", "星瑞")]
 PLATE_PREFIX = {"GZ-TH": "粤A", "SZ-NS": "粤B", "FS-CC": "粤E"}
+MEMBERS = 8
+"""Regulars of each store with a stored-value card (the first of them)."""
+TOP_UPS = (100_000, 200_000, 300_000)
+BOOKINGS = 4
+"""Appointments of each store on its next working days."""
+BOOKING_HOURS = (9.0, 10.0, 11.0, 14.0, 15.0, 16.0)
+BOOKED_FOR = ("小保养", "大保养", "四轮定位", "更换刹车片", "空调检查")
 PACKAGES = ("PKG-MINOR", "PKG-MINOR", "PKG-MINOR", "PKG-MAJOR", "PKG-ALIGN", "PKG-BRAKE-F")
 """What a car comes in for, as often as it happens."""
 STOCK = {"OIL-5W30-4L": 60, "FLT-OIL-VW": 60, "FLT-AIR-TY": 20, "FLT-CABIN": 20, "SPK-IRIDIUM": 80,
@@ -174,9 +185,9 @@ class Store:
         self.callers = {role: Caller(user_id=user["id"], role=role, store_ids=frozenset({self.id}),
                                      request_id=f"demo-history-{code}")
                         for role, user in users.items()}
-        crew = chain.call("workshop", "list_technicians", self.callers["store_manager"],
-                          {"store_id": self.id, "limit": 50})["items"]
-        self.crew = [t for t in crew if {"maintenance", "brakes", "alignment", "engine"} <= set(t["skills"])] or crew
+        self.crew = chain.call("workshop", "list_technicians", self.callers["store_manager"],
+                               {"store_id": self.id, "limit": 50})["items"]
+        self.login_technician = next(t for t in self.crew if t["user_id"] == users["technician"]["id"])
 
     def call(self, role: str, service: str, method: str, *args, **kwargs):
         return self.chain.call(service, method, self.callers[role], *args, **kwargs)
@@ -223,6 +234,8 @@ def seed_store(chain: Chain, store: Store, rng: random.Random, days: int) -> int
                 "year": rng.randrange(2014, 2025), "mileage_km": mileage})
         garage.append({"name": name, "customer_id": customer["id"], "vehicle_id": vehicle["id"],
                        "mileage": mileage})
+    with at(store.local(first - timedelta(days=1), 11)):
+        _member_cards(store, rng, garage[:MEMBERS])
     cars = 0
     for offset in range(days):
         day = first + timedelta(days=offset)
@@ -231,7 +244,132 @@ def seed_store(chain: Chain, store: Store, rng: random.Random, days: int) -> int
         for slot in range(rng.choice(CARS_PER_DAY)):
             one_car(store, rng, rng.choice(garage), day, 9.5 + slot * 2.2 + rng.random())
             cars += 1
-    return cars
+    with at(store.local(store.today - timedelta(days=1), 17)):
+        _bookings(store, rng, garage)
+        _targets(store, first)
+    return cars + _under_way(store, rng, garage)
+
+
+def _member_cards(store: Store, rng: random.Random, members: list[dict]) -> None:
+    """Stored-value cards of the store's first regulars, topped up at the counter (with the store's bonus)."""
+    for member in members:
+        amount = rng.choice(TOP_UPS)
+        store.call("cashier", "finance", "issue_card", {
+            "kind": "stored_value", "customer_id": member["customer_id"], "store_id": store.id,
+            "top_up": {"amount_fen": amount, "bonus_fen": amount // 10, "method": rng.choice(["wechat", "alipay"])}})
+
+
+def _bookings(store: Store, rng: random.Random, garage: list[dict]) -> None:
+    """Regulars booked for the next working days (what the counter sees first in the morning)."""
+    day, booked = store.today, 0
+    while booked < BOOKINGS:
+        day += timedelta(days=1)
+        if day.weekday() == 6:
+            continue
+        for hour in rng.sample(BOOKING_HOURS, 2):
+            car = rng.choice(garage)
+            store.call("service_advisor", "sales", "book_appointment", {
+                "store_id": store.id, "customer_id": car["customer_id"], "vehicle_id": car["vehicle_id"],
+                "slot_start": store.local(day, hour).isoformat(), "services": [rng.choice(BOOKED_FOR)]})
+            booked += 1
+
+
+def _targets(store: Store, first: date) -> None:
+    """Each month's targets from the history's first to this one, a little above what the store does (the
+    dashboard compares a range with the targets of its days: every day of the history has one)."""
+    month = first.replace(day=1)
+    while month <= store.today:
+        store.call("store_manager", "finance", "set_kpi_targets", store.id, month.strftime("%Y-%m"), {
+            "sales_fen": 1_500_000, "car_count": 26, "parts_gross_profit_pct": "30", "labour_gross_profit_pct": "45",
+            "technician_efficiency_pct": "100", "average_satisfaction": "4.6"})
+        month = (month + timedelta(days=32)).replace(day=1)
+
+
+UNDER_WAY = ("presented", "discount_asked", "contracted", "dispatched", "running", "at_qc", "at_till")
+"""The steps the work under way has reached, a car at each (`_under_way`)."""
+
+
+def _under_way(store: Store, rng: random.Random, garage: list[dict]) -> int:
+    """Cars in the store now, a car at each step of UNDER_WAY, checked in over the last hours: what each
+    login finds to do (the advisor a quote to follow, the manager a discount to approve and a car to
+    dispatch, the technician two jobs of their own, one running, the cashier an invoice). Returns the cars."""
+    now = datetime.now(store.zone).replace(microsecond=0)
+    cars = rng.sample(garage[MEMBERS:], len(UNDER_WAY))  # regulars without cards: the till takes any method
+    running: tuple[dict, dict] | None = None
+    for index, (reached, car) in enumerate(zip(UNDER_WAY, cars, strict=True)):
+        arrived = now - timedelta(minutes=30 + 45 * index)  # the further along, the earlier it came
+        step = iter(arrived + timedelta(minutes=6 * n) for n in range(60))
+        car["mileage"] += rng.randrange(3000, 9000)
+        with at(next(step)):
+            quote = _checked_in_and_quoted(store, car, PACKAGES[index % len(PACKAGES)])
+        if reached == "discount_asked":
+            with at(next(step)):
+                store.call("service_advisor", "sales", "set_quote_discount", quote["id"], {
+                    "kind": "percent", "value": 20, "reason": "老客户回馈，车主要求再优惠"})
+            continue
+        with at(next(step)):
+            store.call("service_advisor", "sales", "present_quote", quote["id"])
+        if reached == "presented":
+            continue
+        with at(next(step)):
+            store.call("service_advisor", "sales", "decide_quote", quote["id"], {
+                "approved_line_ids": [line["id"] for line in quote["lines"]], "declined_line_ids": []})
+            order = store.call("service_advisor", "sales", "contract_quote", quote["id"], {
+                "payment_method": "wechat", "signed_by": car["name"]})
+        if reached == "contracted":
+            continue
+        [work_order] = store.call("service_advisor", "workshop", "list_work_orders", {"order_id": order["id"]})[
+            "items"]
+        technician = (store.login_technician if reached in ("dispatched", "running")
+                      else _fit(store, rng, work_order, avoid=store.login_technician))
+        with at(next(step)):
+            store.call("store_manager", "workshop", "dispatch", work_order["id"], {"jobs": [
+                {"job_id": job["id"], "technicians": [{"technician_id": technician["id"], "split_pct": 100}]}
+                for job in work_order["jobs"]]})
+        if reached == "dispatched":
+            continue
+        if reached == "running":
+            running = (work_order, technician)
+            continue
+        _jobs_done(store, rng, work_order, technician, step)
+        with at(next(step)):
+            store.call("store_manager", "workshop", "request_qc", work_order["id"], {})
+        if reached == "at_qc":
+            continue
+        with at(next(step)):
+            store.call("store_manager", "workshop", "record_qc", work_order["id"], {"passed": True})
+            store.call("service_advisor", "workshop", "complete", work_order["id"], {})
+    assert running is not None
+    work_order, technician = running
+    with at(now - timedelta(minutes=25)):
+        store.call("store_manager", "workshop", "clock_in", work_order["id"], work_order["jobs"][0]["id"],
+                   {"technician_id": technician["id"]})
+    return len(cars)
+
+
+def _fit(store: Store, rng: random.Random, work_order: dict, avoid: dict | None = None) -> dict:
+    """One of the crew who holds every skill the work order's jobs ask for (the cheaper, the likelier), other
+    than `avoid` when another can."""
+    asked = {job["skill"] for job in work_order["jobs"] if job.get("skill")}
+    able = [t for t in store.crew if asked <= set(t["skills"])]
+    able = [t for t in able if t is not avoid] or able
+    return rng.choices(able, weights=[1 / (t["hourly_cost_fen"] or 1) for t in able])[0]
+
+
+def _jobs_done(store: Store, rng: random.Random, work_order: dict, technician: dict, step: Iterator[datetime]
+               ) -> None:
+    """Each job clocked in and out, taking about its billed hours (a good technician beats them a little)."""
+    for job in work_order["jobs"]:
+        started = next(step)
+        with at(started):
+            store.call("store_manager", "workshop", "clock_in", work_order["id"], job["id"],
+                       {"technician_id": technician["id"]})
+        finished = started + timedelta(hours=float(job["billed_hours"] or 0.5) * rng.uniform(0.75, 1.15))
+        while next(step) < finished:
+            pass
+        with at(finished):
+            store.call("store_manager", "workshop", "clock_out", work_order["id"], job["id"],
+                       {"technician_id": technician["id"], "job_finished": True})
 
 
 def _open_stock(store: Store) -> None:
@@ -270,12 +408,7 @@ def one_car(store: Store, rng: random.Random, car: dict, day: date, hour: float)
 def _quote(store: Store, rng: random.Random, car: dict, step: Iterator[datetime]) -> dict | None:
     """Check-in, a quote from a package, the customer's decision; the order when won."""
     with at(next(step)):
-        visit = store.call("service_advisor", "sales", "check_in", {
-            "store_id": store.id, "customer_id": car["customer_id"], "vehicle_id": car["vehicle_id"],
-            "mileage_km": car["mileage"], "needs": ["maintenance"]})
-        quote = store.call("service_advisor", "sales", "create_quote", {"visit_id": visit["id"]})
-        quote = store.call("service_advisor", "sales", "add_quote_package", quote["id"],
-                           {"package": rng.choice(PACKAGES)})
+        quote = _checked_in_and_quoted(store, car, rng.choice(PACKAGES))
     with at(next(step)):
         store.call("service_advisor", "sales", "present_quote", quote["id"])
     lines = [line["id"] for line in quote["lines"]]
@@ -289,25 +422,27 @@ def _quote(store: Store, rng: random.Random, car: dict, step: Iterator[datetime]
             "payment_method": rng.choice(["wechat", "alipay", "cash", "card"]), "signed_by": car["name"]})
 
 
+def _checked_in_and_quoted(store: Store, car: dict, package: str) -> dict:
+    """The car checked in for maintenance and a quote of `package` made (not yet presented)."""
+    visit = store.call("service_advisor", "sales", "check_in", {
+        "store_id": store.id, "customer_id": car["customer_id"], "vehicle_id": car["vehicle_id"],
+        "mileage_km": car["mileage"], "needs": ["maintenance"]})
+    quote = store.call("service_advisor", "sales", "create_quote", {"visit_id": visit["id"]})
+    return store.call("service_advisor", "sales", "add_quote_package", quote["id"], {"package": package})
+
+
 def _work(store: Store, rng: random.Random, car: dict, day: date, step: Iterator[datetime], order: dict) -> None:
     """The won order worked (sometimes failed by QC once), invoiced, paid, delivered and called back."""
     [work_order] = store.call("service_advisor", "workshop", "list_work_orders", {"order_id": order["id"]})["items"]
     w = work_order["id"]
-    technician = rng.choice(store.crew)["id"]
+    technician = _fit(store, rng, work_order)
     with at(next(step)):
         store.call("store_manager", "workshop", "dispatch", w, {"jobs": [
-            {"job_id": job["id"], "technicians": [{"technician_id": technician, "split_pct": 100}]}
+            {"job_id": job["id"], "technicians": [{"technician_id": technician["id"], "split_pct": 100}]}
             for job in work_order["jobs"]]})
     rework = rng.random() < 0.1
     for attempt in range(2 if rework else 1):
-        for job in work_order["jobs"]:
-            with at(next(step)):
-                store.call("store_manager", "workshop", "clock_in", w, job["id"], {"technician_id": technician})
-            for _ in range(rng.randrange(2, 5)):
-                next(step)
-            with at(next(step)):
-                store.call("store_manager", "workshop", "clock_out", w, job["id"],
-                           {"technician_id": technician, "job_finished": True})
+        _jobs_done(store, rng, work_order, technician, step)
         with at(next(step)):
             store.call("store_manager", "workshop", "request_qc", w, {})
         with at(next(step)):

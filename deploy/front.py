@@ -1,17 +1,17 @@
 """The same-origin front of `make run` and the test stacks: one port for the console, the API, the customer channel
 and the live stream, as the Kubernetes Ingresses give one host in production (deploy/k8s/base/stream.yaml routes
-`/v1/stream` to the stream, deploy/k8s/base/gateway.yaml `/c/v1` and `/m` to the customer channel's gateway and the
+both streams to the stream, deploy/k8s/base/gateway.yaml `/c/v1` and `/m` to the customer channel's gateway and the
 rest to the staff gateway) and nginx one port in docker-compose.yml (deploy/nginx/front.conf).
 
-Like them it routes each request by its path, a kept-alive connection's requests one by one: `/v1/stream` to the
-stream process (`STREAM_PORT`), the customer channel (`/c/v1`, the phone app `/m`) to its own gateway
-(`CUSTOMER_GATEWAY_PORT`, when set; README "Operations"), everything else to the staff gateway's gunicorn
-(`GATEWAY_APP_PORT`). It reads only what it needs to find where a request ends (its head, then `Content-Length`
-bytes or the chunks of a chunked body) and passes the bytes on untouched (no header rewritten, no body buffered,
-answers copied back as they come), so every gateway sees its clients at this front's address. A client connection
-holds at most one connection to each upstream; one that closes ends the client's connection when it served the
-client's last request (as gunicorn closing a kept-alive connection would), and is opened again when next needed;
-the client leaving closes them all.
+Like them it routes each request by its path, a kept-alive connection's requests one by one: `/v1/stream` (and
+the car owners' `/c/v1/stream`) to the stream process (`STREAM_PORT`), the customer channel (`/c/v1`, the phone
+app `/m`) to its own gateway (`CUSTOMER_GATEWAY_PORT`, when set; README "Operations"), everything else to the
+staff gateway's gunicorn (`GATEWAY_APP_PORT`). It reads only what it needs to find where a request ends (its
+head, then `Content-Length` bytes or the chunks of a chunked body) and passes the bytes on untouched (no header
+rewritten, no body buffered, answers copied back as they come), so every gateway sees its clients at this front's
+address. A client connection holds at most one connection to each upstream; one that closes ends the client's
+connection when it served the client's last request (as gunicorn closing a kept-alive connection would), and is
+opened again when next needed; the client leaving closes them all.
 Pipelined requests to two different upstreams could be answered out of order: no browser or HTTP library pipelines.
 
 `python -m deploy.front` (GATEWAY_PORT, GATEWAY_APP_PORT, STREAM_PORT, CUSTOMER_GATEWAY_PORT from the
@@ -22,7 +22,8 @@ import asyncio
 import contextlib
 import os
 
-STREAM_PREFIX = b"/v1/stream"
+STREAM_PATHS = (b"/v1/stream", b"/c/v1/stream")
+"""The stream's paths, staff and car owners' (gateway/stream/document.py; tests/unit)."""
 CHANNEL_PREFIXES = (b"/c/v1", b"/m")
 """The customer channel's paths: gateway/app.py `CHANNEL_PREFIX` and gateway/mobile.py `PREFIX` (tests/unit)."""
 HEAD_LIMIT = 1 << 20
@@ -41,8 +42,8 @@ def path_of(first_line: bytes) -> bytes:
 
 
 def is_stream(first_line: bytes) -> bool:
-    """`GET /v1/stream?… HTTP/1.1`: the stream's path, with or without a query."""
-    return path_of(first_line) == STREAM_PREFIX
+    """`GET /v1/stream?… HTTP/1.1` (or `/c/v1/stream`): a stream's path, with or without a query."""
+    return path_of(first_line) in STREAM_PATHS
 
 
 def is_channel(first_line: bytes) -> bool:

@@ -8,7 +8,10 @@ unless `WECHATPAY_MCHID` names a real merchant, Alipay its sandbox (deploy/sandb
 `ALIPAY_APPID` names a real app; SMS and WeChat notices go to deploy/sandboxes/messaging.py unless
 `ALIYUN_SMS_ACCESS_KEY_ID` names a real account; fapiao are issued by the 诺诺 sandbox
 (deploy/sandboxes/nuonuo.py) unless `NUONUO_APP_KEY` names a real app, and repair health records go to
-deploy/sandboxes/health_record.py unless `HEALTH_RECORD_BASE_URL` names a province's system. The console, the API,
+deploy/sandboxes/health_record.py unless `HEALTH_RECORD_BASE_URL` names a province's system. With a payment
+sandbox and no `PROVIDER_KEYS_DIR` of one's own, the demo's 深圳南山店 (`demo.OWN_ACCOUNTS_STORE`) gets keys files
+under DATA_DIR/store-accounts (PROVIDER_KEYS_DIR): a WeChat Pay sub-merchant and an Alipay authorization of its
+own, the others the chain's accounts. The console, the API,
 the customer channel and the live stream share one origin, GATEWAY_PORT, held by deploy/front.py in front of the
 staff gateway's gunicorn (GATEWAY_APP_PORT, default the next port; `GATEWAY_SERVES=staff`), the stream's
 (STREAM_PORT, the one after) and the customer channel's own gunicorn (CUSTOMER_GATEWAY_PORT, the one after that:
@@ -27,6 +30,7 @@ import os
 import sys
 from pathlib import Path
 
+from deploy import demo
 from deploy.sandboxes import alipay, health_record, messaging, nuonuo, wechatpay
 from services.common import config
 
@@ -73,6 +77,10 @@ def supervisord_conf(data_dir: Path, procfile: Path = PROCFILE) -> str:
 def main() -> None:
     data_dir = config.data_dir()
     data_dir.mkdir(parents=True, exist_ok=True)
+    sandboxed = [name for name, real in (("wechatpay", "WECHATPAY_MCHID"), ("alipay", "ALIPAY_APPID"))
+                 if not os.environ.get(real)]
+    if sandboxed and not os.environ.get("PROVIDER_KEYS_DIR"):  # a demo store on merchant accounts of its own
+        os.environ["PROVIDER_KEYS_DIR"] = str(demo.store_accounts(data_dir / "store-accounts", sandboxed))
     if not os.environ.get("WECHATPAY_MCHID"):  # the processes inherit the sandbox's merchant settings
         os.environ.update(wechatpay.credentials(data_dir / "sandboxes" / "wechatpay",
                                                 f"http://127.0.0.1:{wechatpay.port()}"))

@@ -176,7 +176,7 @@ def endpoint(summary: str, *, tag: str, roles: frozenset[str] | None = ALL_ROLES
                         self.deps.identity_db, req.context.principal.id, key, req.method, req.path, raw, run,
                         lambda: resp.status)
                 elif export is not None and rows is not None:
-                    exports.respond(req, resp, meta, rows, export, run, exports.timezone_of(
+                    exports.respond(req, resp, meta, rows, export, run, exports.place_of(
                         self.deps.identity_db, (req.context.get("query_json") or {}).get("store_id")))
                 elif produces != JSON:
                     resp.content_type = produces  # the responder may name a narrower type

@@ -15,6 +15,7 @@ from . import exports
 from .api import JSON, Endpoint, endpoint_of
 from .partners import scopes, signing
 from .schemas import ErrorBody
+from .stream import document as stream_document
 
 _METHODS = ("get", "post", "put", "patch", "delete")
 _COMMON_ERRORS = {400: "Malformed JSON or header", 401: "No or invalid token", 403: "Role or store not allowed",
@@ -148,6 +149,8 @@ def build(routes: list[tuple[str, object]], version: str = "1.0.0") -> dict:
                 operations[method] = _operation(meta, path, method)
         if operations:
             spec.path(path=path, operations=operations)
+    for path, operation in stream_document.operations().items():  # served by the stream's process
+        spec.path(path=path, operations={"get": operation})
     hooks = _webhooks(spec)
     return {**spec.to_dict(), "x-webhooks": hooks}
 

@@ -13,7 +13,7 @@ ERROR_CODES = ("malformed_json", "unauthorized", "forbidden", "not_found", "conf
                # a photo upload that waited too long for the gateway's re-encoding
                "uploads_busy",
                # a span of months to read targets for (finance)
-               "month_range",
+               "month_range", "month_not_over", "month_closed",
                # the counter's rules (sales): which rule refused, for clients to word
                "slot_full", "already_booked", "slot_outside_opening_hours", "opening_hours_invalid",
                "visit_already_open", "unknown_operation", "operation_inactive", "unknown_part", "part_inactive",
@@ -49,7 +49,8 @@ ERROR_CODES += (  # every other refusal (issue 19); shared by several services
     "billing_basis_pending", "order_has_open_invoice", "service_not_on_card", "service_used_up", "service_not_billed",
     "redemption_above_line", "refund_above_left", "package_refund_whole",
     "supplier_invoice_taken", "vat_above_total", "supplier_invoice_state", "one_supplier_per_payment",
-    "supplier_payment_above_due",
+    "supplier_payment_above_due", "supplier_credits_above_settled", "credit_note_not_this_supplier",
+    "supplier_credit_above_unapplied",
     # inventory
     "sku_taken", "barcode_taken", "supplier_code_taken", "batch_tracking_locked", "batch_required", "stock_reserved",
     "stock_short", "batch_short", "unknown_supplier", "purchase_order_state", "receipt_lines_invalid", "over_receipt",
@@ -59,10 +60,11 @@ ERROR_CODES += (  # every other refusal (issue 19); shared by several services
     # sales
     "slot_start_invalid", "slot_in_past", "slot_not_started", "appointment_state", "unknown_appointment",
     "appointment_of_other_customer", "operation_code_taken", "operation_code_fixed", "package_code_taken",
+    "package_code_fixed", "observed_in_future",
     "fixed_price_required", "limits_on_chain_entry", "price_below_min", "price_above_max", "min_above_max",
     "price_exists", "quote_expired", "quote_changed", "deposit_above_total", "order_state", "order_without_visit",
     "no_findings", "labour_needs_description", "labour_needs_hours", "fee_needs_price", "fee_needs_description",
-    "unknown_declined_work", "package_inactive", "part_not_allowed", "part_choice_required",
+    "unknown_declined_work", "package_inactive", "package_not_offered_here", "part_not_allowed", "part_choice_required",
     "discount_invalid", "customer_or_vehicle_required", "visit_mismatch", "test_drive_state", "returned_before_out",
     "mileage_below_out",
     # workshop
@@ -70,7 +72,7 @@ ERROR_CODES += (  # every other refusal (issue 19); shared by several services
     "findings_already_quoted", "user_already_technician")
 ERROR_CODES += (  # the manager's screens: the approval queue, staff accounts and the store's details
     "approval_not_pending", "discount_above_own_limit", "discount_rejected", "role_needs_hq", "store_not_yours",
-    "refund_needs_manager")
+    "refund_needs_manager", "refund_within_limit", "refund_request_state")
 ERROR_CODES += (  # the customer channel's sign-in (gateway/customer/codes.py)
     "code_invalid", "code_locked", "code_requests_limited", "link_invalid",
     "appointment_started")
@@ -82,14 +84,21 @@ ERROR_CODES += (  # the partner API (gateway/partners): a key's scopes, an inact
 
 ERROR_CODES += (  # payments through a provider (finance, issue 22)
     "payment_provider_unavailable", "payment_provider_refused", "payment_intent_state", "notification_rejected")
+ERROR_CODES += (  # the providers' statements reconciled (finance, issue 22)
+    "reconciliation_running", "reconciliation_difference_state", "statement_not_ready")
 ERROR_CODES += (  # company accounts (finance, issue 23)
     "company_account_taken", "account_member_taken", "company_account_state", "account_store_not_allowed",
-    "account_member_required", "credit_limit_exceeded", "account_payment_above_balance")
+    "account_member_required", "credit_limit_exceeded", "account_payment_above_balance",
+    "supplier_credit_note_taken", "credit_note_document_mismatch")
+ERROR_CODES += (  # insurers' claims (finance, issue 23)
+    "insurer_taken", "insurer_state", "insurer_store_not_allowed", "claim_number_taken", "claim_remittance_above_open",
+    "claim_insurer_mismatch", "claim_state")
 ERROR_CODES += ("streams_full",)  # the live stream (gateway/stream): its process holds all it can
 ERROR_CODES += (  # electronic fapiao (finance, issue 28)
     "fapiao_lines_unknown", "fapiao_lines_taken", "fapiao_nothing_left", "fapiao_tax_code_missing", "fapiao_state",
     "fapiao_red_exists")
 ERROR_CODES += ("health_record_state",)  # health-record uploads (finance, issue 28): a failed one is retried
+ERROR_CODES += ("health_record_range", "health_record_not_required")  # past settlements uploaded (issue 28)
 
 
 class ErrorDetail(Schema):

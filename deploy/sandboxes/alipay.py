@@ -9,6 +9,17 @@ Implemented (opendocs.alipay.com, 当面付 / 手机网站支付 / 交易):
 - `alipay.trade.query` (trade_status WAIT_BUYER_PAY | TRADE_SUCCESS | TRADE_CLOSED), `alipay.trade.close`;
 - `alipay.trade.refund` (partial, deduplicated by `out_request_no`: a repeat answers `fund_change` N,
   never more than was paid: ACQ.REFUND_AMT_NOT_EQUAL_TOTAL);
+- `alipay.data.dataservice.bill.downloadurl.query` (bill_type trade) → `bill_download_url`, good for 30
+  seconds (40004 isp.bill_not_exist for a day without transactions), and that link
+  (`GET /downloadBillFile.resource?…&fileId=`): a zip of two GBK CSV files, `…_业务明细.csv` (the payments
+  and refunds of that Beijing day, `#` comment lines around the table, fields padded with a tab) and
+  `…_业务明细(汇总).csv` (per shop and 合计). Alipay serves a day's bill the next morning; the sandbox any
+  day, today's included, so a test can reconcile at once.
+第三方应用授权 (opendocs.alipay.com, 第三方应用授权 / 代调用): the app may act for a merchant who granted it, by the
+public parameter `app_auth_token` (not in biz_content); the sandbox's merchants `MERCHANTS` have granted it
+the tokens `app_auth_token(auth_app_id)` (another token: 20001 aop.invalid-app-auth-token). An order is the
+merchant's it was opened for: another merchant's token finds no such trade; its notification names the
+merchant's app as `auth_app_id` beside our `app_id`; the statement asked for with a token is that merchant's.
 Every request must carry the app's RSA2 signature (`sign` over the sorted `key=value` pairs of every
 other parameter, with the app's public key: 40002 isv.invalid-signature otherwise), our `app_id` and a
 `timestamp` in Beijing time within 15 minutes of the sandbox's clock (40002 isv.invalid-timestamp);
@@ -24,7 +35,9 @@ Control endpoints for tests (no signature; not part of Alipay):
   order and the HTTP status of each delivery;
 - `POST /sandbox/replay` `{out_trade_no, kind: pay|refund}`: send that notification again, as it was;
 - `POST /sandbox/down` `{down}`: every openapi call answers 20000 isp.unknow-error meanwhile;
-- `GET /sandbox/orders/{out_trade_no}`: an order as the sandbox holds it (with `refunded_fen`).
+- `GET /sandbox/orders/{out_trade_no}`: an order as the sandbox holds it (with `refunded_fen`);
+- `POST /sandbox/statement` `{date, add?: {out_trade_no, amount_fen}, drop?: out_trade_no}`: that day's
+  statement also lists a payment the merchant never heard of, or leaves out a recorded one.
 
 `python -m deploy.sandboxes.alipay [--port ALIPAY_SANDBOX_PORT] [--dir DATA_DIR/sandboxes/alipay]` generates
 the app's and Alipay's keys once into the folder and serves; `credentials(folder, url)` is the environment
@@ -33,12 +46,15 @@ the finance service needs to talk to it.
 from __future__ import annotations
 
 import argparse
+import csv
 import html
+import io
 import json
 import os
 import secrets
 import threading
 import time
+import zipfile
 from base64 import b64decode, b64encode
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
@@ -52,10 +68,22 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from services.common import config
 
-from . import wsgi_server
+from . import statements, wsgi_server
 
 APPID = "2021000000000001"
 SELLER_ID = "2088000000000001"
+MERCHANTS = {"2021000000000101": "2088000000000101", "2021000000000102": "2088000000000102"}
+"""The merchants (their app id: their seller id) who granted the sandbox's app 第三方应用授权."""
+
+
+def app_auth_token(auth_app_id: str) -> str:
+    """The token the sandbox granted for the merchant app `auth_app_id`."""
+    return f"202612BB{auth_app_id}"
+
+
+def authorization(auth_app_id: str) -> dict[str, str]:
+    """A store's keys file (PROVIDER_KEYS_DIR/alipay/<store>.json): the chain's app acting for that merchant."""
+    return {"app_auth_token": app_auth_token(auth_app_id), "auth_app_id": auth_app_id}
 CHINA = timezone(timedelta(hours=8))
 TIMESTAMP_WINDOW = timedelta(minutes=15)  # our assumption of how far Alipay lets a request's clock drift
 RETRY_DELAYS = (0.5, 1, 2, 4)  # seconds between deliveries of a notification not answered `success`
@@ -122,7 +150,8 @@ def _now() -> str:
 class ApiError(Exception):
     def __init__(self, code: str, sub_code: str, sub_msg: str):
         super().__init__(sub_msg)
-        msg = {"20000": "Service Currently Unavailable", "40002": "Invalid Arguments",
+        msg = {"20000": "Service Currently Unavailable", "20001": "Insufficient Token Permissions",
+               "40002": "Invalid Arguments",
                "40004": "Business Failed"}[code]
         self.answer = {"code": code, "msg": msg, "sub_code": sub_code, "sub_msg": sub_msg}
 
@@ -137,6 +166,8 @@ class Sandbox:
         self.by_url: dict[str, str] = {}
         self.down = False
         self.lock = threading.Lock()
+        self.changes = statements.StatementChanges("")
+        self.bills: dict[str, tuple[float, bytes]] = {}
 
     # -- WSGI ---------------------------------------------------------------------------------
     def __call__(self, environ, start_response):
@@ -145,6 +176,8 @@ class Sandbox:
         if path.startswith("/sandbox/"):
             status, answer = self.control(method, path, json.loads(body or "{}"))
             return _reply(start_response, status, json.dumps(answer, ensure_ascii=False), "application/json")
+        if method == "GET" and path == "/downloadBillFile.resource":
+            return self.bill_file(start_response, dict(parse_qsl(environ.get("QUERY_STRING", ""))).get("fileId", ""))
         if path != "/gateway.do":
             return _reply(start_response, 404, "", "text/plain")
         params = dict(parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True))
@@ -157,8 +190,8 @@ class Sandbox:
         try:
             if self.down:
                 raise ApiError("20000", "isp.unknow-error", "系统繁忙")
-            self.authenticate(params)
-            answer = self.api(api, json.loads(params.get("biz_content") or "{}"), params)
+            merchant = self.authenticate(params)
+            answer = self.api(api, json.loads(params.get("biz_content") or "{}"), params, merchant)
         except ApiError as exc:
             answer = exc.answer
         except (ValueError, KeyError, TypeError) as exc:
@@ -168,7 +201,8 @@ class Sandbox:
         text = f'{{"{key}":{inner},"sign":"{sign(self.alipay_key, inner)}"}}'
         return _reply(start_response, 200, text, "application/json")
 
-    def authenticate(self, params: dict[str, str]) -> None:
+    def authenticate(self, params: dict[str, str]) -> str:
+        """The merchant app the request acts for: ours, or the one whose `app_auth_token` it carries."""
         if params.get("app_id") != APPID:
             raise ApiError("40002", "isv.invalid-app-id", "无效的AppID参数")
         if params.get("sign_type") != "RSA2" or params.get("charset", "utf-8").lower() != "utf-8":
@@ -184,23 +218,35 @@ class Sandbox:
             stamped = None
         if stamped is None or abs(datetime.now(CHINA) - stamped) > TIMESTAMP_WINDOW:
             raise ApiError("40002", "isv.invalid-timestamp", "非法的时间戳参数")
+        token = params.get("app_auth_token")
+        if not token:
+            return APPID
+        merchant = next((app for app in MERCHANTS if app_auth_token(app) == token), None)
+        if merchant is None:
+            raise ApiError("20001", "aop.invalid-app-auth-token", "无效的应用授权令牌")
+        return merchant
 
-    def api(self, api: str, biz: dict, params: dict) -> dict:
+    def api(self, api: str, biz: dict, params: dict, merchant: str = APPID) -> dict:
         if api == "alipay.trade.precreate":
-            return self.precreate(biz, params)
+            return self.precreate(biz, params, merchant)
         if api == "alipay.trade.query":
-            order = self.known(biz)
+            order = self.known(biz, merchant)
             return {"code": "10000", "msg": "Success", **self.public(order)}
         if api == "alipay.trade.close":
-            return self.close(self.known(biz))
+            return self.close(self.known(biz, merchant))
         if api == "alipay.trade.refund":
-            return self.refund(self.known(biz), biz)
+            return self.refund(self.known(biz, merchant), biz)
+        if api == "alipay.data.dataservice.bill.downloadurl.query":
+            return self.bill_url(biz, merchant)
         raise ApiError("40004", "isv.missing-method", f"不支持的接口 {api}")
 
-    def _new_order(self, biz: dict, notify_url: str, state: str, url: str | None = None) -> dict:
+    def _new_order(self, biz: dict, notify_url: str, state: str, url: str | None = None,
+                   merchant: str = APPID) -> dict:
         no = biz["out_trade_no"]
         order = self.orders.get(no)
         if order is not None:
+            if order["merchant"] != merchant:
+                raise ApiError("40004", "ACQ.CONTEXT_INCONSISTENT", "交易信息被篡改")
             if order["total_amount"] != yuan(fen(biz["total_amount"])):
                 raise ApiError("40004", "ACQ.CONTEXT_INCONSISTENT", "交易信息被篡改")
             if order["state"] == "TRADE_SUCCESS":
@@ -209,18 +255,20 @@ class Sandbox:
         order = self.orders[no] = {
             "out_trade_no": no, "total_amount": yuan(fen(biz["total_amount"])), "subject": biz["subject"],
             "notify_url": notify_url, "time_expire": biz.get("time_expire"), "state": state, "refunds": {},
-            "refunded_fen": 0, "notices": {}, "url": url or f"https://qr.alipay.com/bax0{secrets.token_hex(10)}"}
+            "refunded_fen": 0, "notices": {}, "url": url or f"https://qr.alipay.com/bax0{secrets.token_hex(10)}",
+            "merchant": merchant}
         self.by_url[order["url"]] = no
         return order
 
-    def precreate(self, biz: dict, params: dict) -> dict:
+    def precreate(self, biz: dict, params: dict, merchant: str = APPID) -> dict:
         with self.lock:
-            order = self._new_order(biz, params.get("notify_url", ""), "CREATED")
+            order = self._new_order(biz, params.get("notify_url", ""), "CREATED", merchant=merchant)
         return {"code": "10000", "msg": "Success", "out_trade_no": order["out_trade_no"], "qr_code": order["url"]}
 
-    def known(self, biz: dict) -> dict:
+    def known(self, biz: dict, merchant: str = APPID) -> dict:
         order = self.orders.get(biz.get("out_trade_no", ""))
-        if order is None or order["state"] == "CREATED":  # precreated, never scanned: unknown to Alipay
+        if order is None or order["state"] == "CREATED" or order["merchant"] != merchant:
+            # precreated, never scanned: unknown to Alipay; another merchant's: not the caller's to see
             raise ApiError("40004", "ACQ.TRADE_NOT_EXIST", "交易不存在")
         return order
 
@@ -256,6 +304,7 @@ class Sandbox:
                 if order["refunded_fen"] == fen(order["total_amount"]):
                     order["state"] = "TRADE_CLOSED"  # wholly refunded, as Alipay closes it
                 order["gmt_refund"] = datetime.now(CHINA).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
+                order.setdefault("refunded_at", {})[number] = order["gmt_refund"][:19]
         if done is None:
             fields = {**self.notice_fields(order), "out_biz_no": number, "refund_fee": yuan(order["refunded_fen"]),
                       "gmt_refund": order["gmt_refund"]}
@@ -267,6 +316,46 @@ class Sandbox:
                 "fund_change": "Y" if done is None else "N", "refund_fee": yuan(order["refunded_fen"]),
                 "gmt_refund_pay": order["gmt_refund"]}
 
+    # -- the statement (对账单) -----------------------------------------------------------------
+    def statement_lines(self, day: str, merchant: str = APPID) -> list[dict]:
+        """The payments and refunds of a Beijing day of one merchant, with the test's changes."""
+        found = []
+        with self.lock:
+            for order in self.orders.values():
+                if order["merchant"] != merchant:
+                    continue
+                if order.get("trade_no") and order["gmt_payment"][:10] == day:
+                    found.append({**statements.line("payment", order["gmt_payment"], order["out_trade_no"],
+                                                    order["trade_no"], fen(order["total_amount"]), order["subject"]),
+                                  "account": merchant})
+                for number, when in order.get("refunded_at", {}).items():
+                    if when[:10] == day:
+                        found.append({**statements.line("refund", when, order["out_trade_no"], order["trade_no"],
+                                                        order["refunds"][number], order["subject"], number),
+                                      "account": merchant})
+        return [found for found in self.changes.apply(day, found) if (found.get("account") or APPID) == merchant]
+
+    def bill_url(self, biz: dict, merchant: str = APPID) -> dict:
+        if biz.get("bill_type") != "trade":
+            raise ApiError("40004", "isp.bill_type_not_support", "账单类型不支持")
+        day = datetime.strptime(biz["bill_date"], "%Y-%m-%d").date().isoformat()
+        lines = self.statement_lines(day, merchant)
+        if not lines:
+            raise ApiError("40004", "isp.bill_not_exist", "账单不存在")
+        token = secrets.token_urlsafe(16)
+        self.bills[token] = (time.monotonic() + 30, trade_bill_zip(day, lines))
+        stamp = day.replace("-", "")
+        return {"code": "10000", "msg": "Success", "bill_download_url": (
+            f"{self.base_url}/downloadBillFile.resource?bizType=trade&userId={SELLER_ID}&fileType=csv.zip"
+            f"&bizDates={stamp}&downloadFileName={SELLER_ID}_{stamp}.csv.zip&fileId={token}")}
+
+    def bill_file(self, start_response, token: str) -> list[bytes]:
+        expires, data = self.bills.get(token, (0.0, b""))
+        if expires < time.monotonic():
+            return _reply(start_response, 404, "链接已过期", "text/plain")
+        start_response("200 OK", [("Content-Type", "application/oct-stream"), ("Content-Length", str(len(data)))])
+        return [data]
+
     # -- the customer's side ------------------------------------------------------------------
     def _from_link(self, url: str) -> dict | None:
         """The order a signed wap-pay link opens (created then, as Alipay does); None if the link is not ours."""
@@ -276,10 +365,10 @@ class Sandbox:
         return self._open(dict(parse_qsl(parts.query, keep_blank_values=True)), url)
 
     def _open(self, params: dict[str, str], url: str) -> dict:
-        self.authenticate(params)
+        merchant = self.authenticate(params)
         with self.lock:
             order = self._new_order(json.loads(params["biz_content"]), params.get("notify_url", ""),
-                                    "WAIT_BUYER_PAY", url)
+                                    "WAIT_BUYER_PAY", url, merchant)
             if order["state"] == "CREATED":
                 order["state"] = "WAIT_BUYER_PAY"
         return order
@@ -293,6 +382,8 @@ class Sandbox:
                      f"<p>{html.escape(order['subject'])}</p><p>¥{order['total_amount']}</p>")
 
     def control(self, method: str, path: str, data: dict) -> tuple[int, dict]:
+        if method == "POST" and path == "/sandbox/statement":
+            return 200, self.changes.change(data)
         if method == "POST" and path == "/sandbox/down":
             self.down = bool(data.get("down"))
             return 200, {"down": self.down}
@@ -335,10 +426,12 @@ class Sandbox:
 
     def notice_fields(self, order: dict) -> dict[str, str]:
         return {"notify_time": _now(), "notify_type": "trade_status_sync", "notify_id": secrets.token_hex(16),
-                "app_id": APPID, "charset": "utf-8", "version": "1.0", "trade_no": order["trade_no"],
+                "app_id": APPID, "auth_app_id": order["merchant"], "charset": "utf-8", "version": "1.0",
+                "trade_no": order["trade_no"],
                 "out_trade_no": order["out_trade_no"], "trade_status": order["state"],
                 "total_amount": order["total_amount"], "receipt_amount": order["total_amount"],
-                "buyer_pay_amount": order["total_amount"], "seller_id": SELLER_ID, "buyer_id": "2088102177846880",
+                "buyer_pay_amount": order["total_amount"], "seller_id": MERCHANTS.get(order["merchant"], SELLER_ID),
+                "buyer_id": "2088102177846880",
                 "gmt_payment": order["gmt_payment"], "subject": order["subject"]}
 
     @staticmethod
@@ -356,6 +449,60 @@ class Sandbox:
             time.sleep(delay)
             if self.post(url, fields)[1]:
                 return
+
+
+DETAIL_COLUMNS = tuple(("支付宝交易号,商户订单号,业务类型,商品名称,创建时间,完成时间,门店编号,"
+                        "门店名称,操作员,终端号,对方账户,订单金额（元）,商家实收（元）,"
+                        "支付宝红包（元）,集分宝（元）,支付宝优惠（元）,商家优惠（元）,"
+                        "券核销金额（元）,券名称,商家红包消费金额（元）,卡消费金额（元）,"
+                        "退款批次号/请求号,服务费（元）,分润（元）,备注").split(","))
+SUMMARY_COLUMNS = tuple(("门店编号,门店名称,交易订单总笔数,退款订单总笔数,订单金额（元）,"
+                         "商家实收（元）,支付宝优惠（元）,商家优惠（元）,卡消费金额（元）,"
+                         "服务费（元）,分润（元）,实收净额（元）").split(","))
+
+
+def _signed(fen_: int) -> str:
+    return f"{'-' if fen_ < 0 else ''}{yuan(abs(fen_))}"
+
+
+def trade_bill_zip(day: str, lines: list[dict]) -> bytes:
+    """The day's 业务明细 and 业务明细(汇总) as Alipay zips them (GBK; a refund's 商家实收 and a payment's 服务费
+    negative)."""
+    stamp, start = day.replace("-", ""), datetime.strptime(day, "%Y-%m-%d")
+    end = start + timedelta(days=1)
+    span = f"#起始日期：[{start:%Y年%m月%d日} 00:00:00]   终止日期：[{end:%Y年%m月%d日} 00:00:00]"
+    detail = io.StringIO()
+    detail.write(f"#支付宝业务明细查询\r\n#账号：[{SELLER_ID}0156]\r\n{span}\r\n"
+                 "#-----------------------------------------业务明细列表----------------------------------------\r\n")
+    writer = csv.writer(detail, lineterminator="\r\n")
+    writer.writerow(DETAIL_COLUMNS)
+    for found in lines:
+        refund = found["kind"] == "refund"
+        amount = found["amount_fen"] * (-1 if refund else 1)
+        row = (found["transaction_id"], found["out_trade_no"], "退款" if refund else "交易", found["description"],
+               found["time"], found["time"], "", "", "", "", "158****1234", _signed(amount), _signed(amount), "0.00",
+               "0.00", "0.00", "0.00", "0.00", "", "0.00", "0.00", found["out_refund_no"] if refund else "",
+               _signed(-found["fee_fen"]), "0.00", "")
+        writer.writerow([f"{field}\t" for field in row])
+    payments = sum(found["kind"] == "payment" for found in lines)
+    detail.write("#-----------------------------------------业务明细列表结束------------------------------------\r\n"
+                 f"#交易合计：{payments}笔，退款合计：{len(lines) - payments}笔\r\n"
+                 f"#导出时间：[{datetime.now(CHINA):%Y年%m月%d日 %H:%M:%S}]\r\n")
+    received = sum(found["amount_fen"] * (-1 if found["kind"] == "refund" else 1) for found in lines)
+    fees = sum(found["fee_fen"] for found in lines)
+    summary = io.StringIO()
+    summary.write(f"#支付宝业务汇总查询\r\n#账号：[{SELLER_ID}0156]\r\n{span}\r\n"
+                  "#-----------------------------------------业务汇总列表----------------------------------------\r\n")
+    writer = csv.writer(summary, lineterminator="\r\n")
+    writer.writerow(SUMMARY_COLUMNS)
+    writer.writerow(("合计", "", payments, len(lines) - payments, _signed(received), _signed(received), "0.00", "0.00",
+                     "0.00", _signed(-fees), "0.00", _signed(received - fees)))
+    summary.write("#-----------------------------------------业务汇总列表结束------------------------------------\r\n")
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(f"{SELLER_ID}0156_{stamp}_业务明细.csv", detail.getvalue().encode("gbk"))
+        archive.writestr(f"{SELLER_ID}0156_{stamp}_业务明细(汇总).csv", summary.getvalue().encode("gbk"))
+    return out.getvalue()
 
 
 def _reply(start_response, status: int, text: str, media: str) -> list[bytes]:

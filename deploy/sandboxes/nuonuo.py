@@ -51,6 +51,16 @@ APP_SECRET = "SDSANDBOXSECRET0"
 TAX_NUM = "91330106MA2B0NN00P"
 """The sandbox seller's tax number (a made-up unified social credit code with a right check character)."""
 SELLER_NAME = "诺诺沙箱汽车服务有限公司"
+STORE_TAX_NUM = "91310115MA1K4ABC2X"
+SELLERS = {TAX_NUM: SELLER_NAME, STORE_TAX_NUM: "诺诺沙箱浦东汽车服务有限公司"}
+"""The sellers whose 诺诺 accounts the sandbox's app may issue for (`userTax`): the chain's, and a store that is a
+legal entity of its own (its keys file: `store_seller()`); a fapiao's `salerTaxNum` must be the `userTax` it
+is sent for."""
+
+
+def store_seller() -> dict[str, str]:
+    """A store's keys file (PROVIDER_KEYS_DIR/nuonuo/<store>.json) making it the seller `STORE_TAX_NUM`."""
+    return {"tax_num": STORE_TAX_NUM, "seller_name": SELLERS[STORE_TAX_NUM]}
 TAX_CODES = {"labour": "3040409000000000000", "part": "1090512000000000000", "fee": "3040409000000000000"}
 """税收分类编码 the sandbox stack configures per kind of line (FAPIAO_TAX_CODES): codes in the shape of the
 table (19 digits); a store's accountant sets the real ones."""
@@ -129,7 +139,7 @@ class Sandbox:
             return {"code": "070301", "describe": "appKey 不存在"}
         if header["accessToken"] not in self.tokens:
             return {"code": "070302", "describe": "accessToken 无效"}
-        if header["userTax"] != TAX_NUM:
+        if header["userTax"] not in SELLERS:
             return {"code": "070303", "describe": "userTax 未授权"}
         stamp = query.get("timestamp", "")
         if not stamp.isdigit() or abs(time.time() - int(stamp)) > CLOCK_SKEW:
@@ -142,6 +152,8 @@ class Sandbox:
                 return {"code": "070306", "describe": "重复请求"}
             self.nonces.add(query.get("nonce", "") + query.get("senid", ""))
         content = json.loads(body)
+        if content.get("order", {}).get("salerTaxNum", header["userTax"]) != header["userTax"]:
+            return {"code": "E9106", "describe": "销方税号与授权不符"}
         handlers = {"nuonuo.OpenSDK.requestBillingNew": self.billing, "nuonuo.OpenSDK.queryInvoiceResult": self.result,
                     "nuonuo.OpenSDK.saveInvoiceRedConfirm": self.red_confirm,
                     "nuonuo.OpenSDK.queryInvoiceRedConfirm": self.red_confirm_query}
@@ -154,7 +166,7 @@ class Sandbox:
         for name in ("buyerName", "salerTaxNum", "orderNo", "invoiceDate", "clerk", "invoiceType", "invoiceLine"):
             if not order.get(name):
                 return {"code": "E9106", "describe": f"{name} 不能为空"}
-        if order["salerTaxNum"] != TAX_NUM:
+        if order["salerTaxNum"] not in SELLERS:
             return {"code": "E9106", "describe": "销方税号与授权不符"}
         if order["invoiceLine"] not in ("pc", "bs"):
             return {"code": "E9106", "describe": "发票种类不支持"}
@@ -243,7 +255,7 @@ class Sandbox:
         page.drawString(40, 370, ("红字" if order["invoiceType"] == "2" else "") + kind)
         page.setFont(FONT, 10)
         rows = [f"发票号码：{fapiao['number']}", f"购买方：{order['buyerName']}  {order.get('buyerTaxNum', '')}",
-                f"销售方：{SELLER_NAME}  {TAX_NUM}"]
+                f"销售方：{SELLERS.get(order['salerTaxNum'], SELLER_NAME)}  {order['salerTaxNum']}"]
         rows += [f"{line['goodsName']}  {line['num']}  ¥{line['taxIncludedAmount']}" for line in order["invoiceDetail"]]
         for index, row in enumerate(rows):
             page.drawString(40, 340 - 18 * index, row)

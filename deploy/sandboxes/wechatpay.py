@@ -1,13 +1,26 @@
 """A local WeChat Pay API v3 sandbox: the merchant API as WeChat Pay documents it, small enough to read.
 
-Implemented (pay.weixin.qq.com/docs/merchant, 直连商户):
+Implemented (pay.weixin.qq.com/docs/merchant, 直连商户; and pay.weixin.qq.com/docs/partner, 服务商模式, for the
+service provider `SP_MCHID`/`SP_APPID` and its sub-merchants `SUB_MCHIDS` — the partner paths
+`POST /v3/pay/partner/transactions/native|h5` {sp_appid, sp_mchid, sub_mchid, …},
+`GET /v3/pay/partner/transactions/out-trade-no/{no}?sp_mchid=&sub_mchid=`, `POST …/{no}/close` {sp_mchid,
+sub_mchid}, refunds and their query with `sub_mchid`, `GET /v3/bill/tradebill?…&sub_mchid=` (that
+sub-merchant's statement; without it every sub-merchant's), notifications whose resource names sp_appid,
+sp_mchid and sub_mchid. The sandbox's service provider signs with the same merchant key as its direct
+merchant, a simplification: at WeChat Pay each has its own API certificate):
 - `POST /v3/pay/transactions/native` → `{code_url}`; `POST /v3/pay/transactions/h5` → `{h5_url}`;
 - `GET /v3/pay/transactions/out-trade-no/{no}?mchid=` (trade_state NOTPAY | SUCCESS | CLOSED);
 - `POST /v3/pay/transactions/out-trade-no/{no}/close` → 204 (a paid order: 400 ORDERPAID);
 - `GET /v3/certificates`: the platform certificate, AEAD_AES_256_GCM-encrypted with the APIv3 key;
 - `POST /v3/refund/domestic/refunds` (partial; a repeated out_refund_no answers that refund again; never
   more than is left: 400 NOT_ENOUGH) → status PROCESSING, then SUCCESS a moment later with its REFUND.SUCCESS
-  notification (sent again until answered 2xx); `GET /v3/refund/domestic/refunds/{out_refund_no}`.
+  notification (sent again until answered 2xx); `GET /v3/refund/domestic/refunds/{out_refund_no}`;
+- `GET /v3/bill/tradebill?bill_date=&bill_type=ALL|SUCCESS|REFUND&tar_type=GZIP` → `{hash_type: SHA1, hash_value,
+  download_url}` (400 NO_STATEMENT_EXIST for a day without transactions), and `GET /v3/billdownload/file?token=`
+  (signed like every request; the answer, the file, is not): the trade statement of the orders paid and the
+  refunds settled that Beijing day, a CSV whose fields are prefixed with a backtick, the summary section
+  after it, gzipped when asked (the hash is the uncompressed file's). WeChat Pay serves a day's statement
+  from 10:00 the next day; the sandbox serves any day, today's included, so a test can reconcile at once.
 Every request must carry the merchant's `Authorization: WECHATPAY2-SHA256-RSA2048 …` signature
 (RSA-SHA256 over method, path with query, timestamp, nonce and body; 401 SIGN_ERROR otherwise);
 every answer is signed with the platform key in `Wechatpay-Timestamp/-Nonce/-Serial/-Signature`.
@@ -19,7 +32,9 @@ Control endpoints for tests (no signature; not part of WeChat Pay):
   the notification is sent `deliveries` times (0: never, the merchant must poll); answers the order and
   the HTTP status of each delivery;
 - `POST /sandbox/down` `{down}`: every `/v3` call answers 500 SYSTEM_ERROR meanwhile;
-- `GET /sandbox/orders/{out_trade_no}`: an order as the sandbox holds it.
+- `GET /sandbox/orders/{out_trade_no}`: an order as the sandbox holds it;
+- `POST /sandbox/statement` `{date, add?: {out_trade_no, amount_fen}, drop?: out_trade_no}`: that day's
+  statement also lists a payment the merchant never heard of, or leaves out a recorded one.
 The H5 cashier a phone opens (WeChat Pay's own page at `h5_url`, which returns to the `redirect_url` the
 merchant appended): `GET /sandbox/h5/checkmweb?prepay_id=…&redirect_url=…` shows the amount and a 确认支付
 button; its form `POST /sandbox/h5/pay` pays the order like `/sandbox/pay` (one notification) and sends
@@ -32,7 +47,11 @@ environment the finance service needs to talk to it.
 from __future__ import annotations
 
 import argparse
+import csv
+import gzip
+import hashlib
 import html
+import io
 import json
 import os
 import re
@@ -54,10 +73,14 @@ from cryptography.x509.oid import NameOID
 
 from services.common import config
 
-from . import wsgi_server
+from . import statements, wsgi_server
 
 MCHID = "1900000109"
 APPID = "wxsandbox00000001"
+SP_MCHID = "1900000100"
+SP_APPID = "wxsandboxsp000001"
+SUB_MCHIDS = ("1900000201", "1900000202", "1900000203")
+"""The sub-merchants (特约商户) the sandbox's service provider has onboarded (进件)."""
 
 
 def port() -> int:
@@ -111,6 +134,12 @@ def credentials(folder: Path, base_url: str) -> dict[str, str]:
             "WECHATPAY_APIV3_KEY": (folder / "apiv3_key").read_text().strip()}
 
 
+def sub_merchant(sub_mchid: str) -> dict[str, str]:
+    """A store's keys file (PROVIDER_KEYS_DIR/wechatpay/<store>.json) making it the sandbox service
+    provider's sub-merchant `sub_mchid`, over the chain's keys."""
+    return {"mchid": SP_MCHID, "appid": SP_APPID, "sub_mchid": sub_mchid}
+
+
 def sign(private_key, message: str) -> str:
     return b64encode(private_key.sign(message.encode(), padding.PKCS1v15(), hashes.SHA256())).decode()
 
@@ -157,6 +186,8 @@ class Sandbox:
         self.by_url: dict[str, str] = {}
         self.down = False
         self.lock = threading.Lock()
+        self.changes = statements.StatementChanges("42000")
+        self.bills: dict[str, bytes] = {}
 
     # -- WSGI ---------------------------------------------------------------------------------
     def __call__(self, environ, start_response):
@@ -171,9 +202,11 @@ class Sandbox:
                 return _reply(start_response, status, json.dumps(answer, ensure_ascii=False), {})
             if self.down:
                 raise ApiError(500, "SYSTEM_ERROR", "系统异常，请稍后重试")
-            self.authenticate(environ.get("HTTP_AUTHORIZATION", ""), method, path + (f"?{query}" if query else ""),
-                              body)
-            status, answer = self.api(method, path, parse_qs(query), json.loads(body) if body else {})
+            caller = self.authenticate(environ.get("HTTP_AUTHORIZATION", ""), method,
+                                       path + (f"?{query}" if query else ""), body)
+            if method == "GET" and path == "/v3/billdownload/file":
+                return _file(start_response, self.bills.pop(parse_qs(query).get("token", [""])[0], None))
+            status, answer = self.api(method, path, parse_qs(query), json.loads(body) if body else {}, caller)
         except ApiError as exc:
             status, answer = exc.status, {"code": exc.code, "message": exc.message}
         except (ValueError, KeyError, TypeError) as exc:
@@ -181,10 +214,12 @@ class Sandbox:
         text = "" if answer is None else json.dumps(answer, ensure_ascii=False)
         return _reply(start_response, status, text, signed_headers(self.platform_key, self.platform_serial, text))
 
-    def authenticate(self, header: str, method: str, url: str, body: str) -> None:
+    def authenticate(self, header: str, method: str, url: str, body: str) -> str:
+        """The merchant (direct or service provider) whose signature the request carries."""
         scheme, _, rest = header.partition(" ")
         fields = dict(_AUTH.findall(rest))
-        if scheme != SIGNATURE_TYPE or fields.get("mchid") != MCHID or fields.get("serial_no") != self.merchant_serial:
+        if scheme != SIGNATURE_TYPE or fields.get("mchid") not in (MCHID, SP_MCHID) \
+                or fields.get("serial_no") != self.merchant_serial:
             raise ApiError(401, "SIGN_ERROR", "商户号或证书序列号不对")
         if abs(time.time() - int(fields.get("timestamp") or 0)) > CLOCK_SKEW:
             raise ApiError(401, "SIGN_ERROR", "请求时间戳已过期")
@@ -194,37 +229,76 @@ class Sandbox:
                                      hashes.SHA256())
         except (InvalidSignature, ValueError):
             raise ApiError(401, "SIGN_ERROR", "签名错误") from None
+        return fields["mchid"]
 
-    def api(self, method: str, path: str, query: dict, data: dict) -> tuple[int, dict | None]:
+    def api(self, method: str, path: str, query: dict, data: dict, caller: str = MCHID) -> tuple[int, dict | None]:
         if method == "GET" and path == "/v3/certificates":
             return 200, {"data": [self.certificate()]}
-        if method == "POST" and path in ("/v3/pay/transactions/native", "/v3/pay/transactions/h5"):
-            return 200, self.prepay(path.rsplit("/", 1)[1], data)
+        if method == "GET" and path == "/v3/bill/tradebill":
+            return 200, self.trade_bill(query["bill_date"][0], query.get("bill_type", ["ALL"])[0],
+                                        query.get("tar_type", [""])[0], self.statement_account(caller, query))
+        found = re.fullmatch(r"/v3/pay(/partner)?/transactions/(native|h5)", path)
+        if method == "POST" and found:
+            return 200, self.prepay(found.group(2), data, partner=bool(found.group(1)))
         if method == "POST" and path == "/v3/refund/domestic/refunds":
-            return 200, self.refund(data)
+            return 200, self.refund(data, caller)
         if method == "GET" and path.startswith("/v3/refund/domestic/refunds/"):
             refund = self.refunds.get(path.rsplit("/", 1)[1])
-            if refund is None:
+            if refund is None or refund.get("sub_mchid") != query.get("sub_mchid", [None])[0]:
                 raise ApiError(404, "RESOURCE_NOT_EXISTS", "退款单不存在")
             return 200, self.public_refund(refund)
-        found = re.fullmatch(r"/v3/pay/transactions/out-trade-no/([^/]+)(/close)?", path)
-        if found and method == "GET" and not found.group(2):
-            if query.get("mchid") != [MCHID]:
-                raise ApiError(400, "PARAM_ERROR", "mchid 不对")
-            return 200, self.public(self.order(found.group(1)))
-        if found and method == "POST" and found.group(2):
-            self.close(self.order(found.group(1)), data)
-            return 204, None
+        found = re.fullmatch(r"/v3/pay(/partner)?/transactions/out-trade-no/([^/]+)(/close)?", path)
+        if found:
+            partner, no, close = bool(found.group(1)), found.group(2), bool(found.group(3))
+            asked = data if close else {name: values[0] for name, values in query.items()}
+            order = self.order_of(no, partner, asked)
+            if not close and method == "GET":
+                return 200, self.public(order)
+            if close and method == "POST":
+                self.close(order)
+                return 204, None
         raise ApiError(404, "RESOURCE_NOT_EXISTS", "接口不存在")
+
+    @staticmethod
+    def statement_account(caller: str, query: dict) -> str | None:
+        """Whose statement: the direct merchant's, one sub-merchant's, or (None) every sub-merchant's."""
+        if caller == MCHID:
+            return MCHID
+        return query.get("sub_mchid", [None])[0]
+
+    def order_of(self, out_trade_no: str, partner: bool, asked: dict) -> dict:
+        """An order asked about by its merchant: a direct one by `mchid`, a sub-merchant's by `sp_mchid` and
+        `sub_mchid` (another merchant's order does not exist for the caller)."""
+        order = self.order(out_trade_no)
+        if partner:
+            if asked.get("sp_mchid") != SP_MCHID or not asked.get("sub_mchid"):
+                raise ApiError(400, "PARAM_ERROR", "sp_mchid 或 sub_mchid 不对")
+            if order.get("sub_mchid") != asked["sub_mchid"]:
+                raise ApiError(404, "ORDER_NOT_EXIST", "订单不存在")
+        else:
+            if asked.get("mchid") != MCHID:
+                raise ApiError(400, "PARAM_ERROR", "mchid 不对")
+            if order.get("mchid") != MCHID:
+                raise ApiError(404, "ORDER_NOT_EXIST", "订单不存在")
+        return order
 
     def certificate(self) -> dict:
         return {"serial_no": self.platform_serial, "effective_time": "2026-01-01T00:00:00+08:00",
                 "expire_time": "2036-01-01T00:00:00+08:00",
                 "encrypt_certificate": encrypt(self.apiv3_key, self.platform_cert.decode(), "certificate")}
 
-    def prepay(self, trade_type: str, data: dict) -> dict:
-        if data["mchid"] != MCHID or data["appid"] != APPID:
+    def prepay(self, trade_type: str, data: dict, partner: bool = False) -> dict:
+        if partner:
+            if data["sp_mchid"] != SP_MCHID or data["sp_appid"] != SP_APPID:
+                raise ApiError(400, "PARAM_ERROR", "sp_appid 和 sp_mchid 不匹配")
+            if data.get("sub_mchid") not in SUB_MCHIDS:
+                raise ApiError(400, "PARAM_ERROR", "sub_mchid 不是该服务商的特约商户")
+            merchant = {"sp_appid": SP_APPID, "sp_mchid": SP_MCHID, "sub_mchid": data["sub_mchid"],
+                        **({"sub_appid": data["sub_appid"]} if data.get("sub_appid") else {})}
+        elif data["mchid"] != MCHID or data["appid"] != APPID:
             raise ApiError(400, "PARAM_ERROR", "appid 和 mch_id 不匹配")
+        else:
+            merchant = {"appid": APPID, "mchid": MCHID}
         total = data["amount"]["total"]
         if not isinstance(total, int) or total <= 0:
             raise ApiError(400, "PARAM_ERROR", "amount.total 必须是正整数（分）")
@@ -234,14 +308,15 @@ class Sandbox:
             no = data["out_trade_no"]
             order = self.orders.get(no)
             if order is not None:
-                if order["amount"]["total"] != total or order["trade_type"] != trade_type.upper():
+                if order["amount"]["total"] != total or order["trade_type"] != trade_type.upper() \
+                        or order.get("sub_mchid") != merchant.get("sub_mchid"):
                     raise ApiError(400, "INVALID_REQUEST", "201 商户订单号重复")
             else:
                 prepay_id = "wx" + secrets.token_hex(14)
                 url = (f"weixin://wxpay/bizpayurl?pr={secrets.token_urlsafe(8)}" if trade_type == "native"
                        else f"{self.base_url}/sandbox/h5/checkmweb?prepay_id={prepay_id}")
                 order = self.orders[no] = {
-                    "appid": APPID, "mchid": MCHID, "out_trade_no": no, "trade_type": trade_type.upper(),
+                    **merchant, "out_trade_no": no, "trade_type": trade_type.upper(),
                     "trade_state": "NOTPAY", "trade_state_desc": "订单未支付", "description": data["description"],
                     "amount": {"total": total, "currency": data["amount"].get("currency", "CNY")},
                     "notify_url": data["notify_url"], "time_expire": data.get("time_expire"), "url": url}
@@ -259,20 +334,23 @@ class Sandbox:
         hidden = ("notify_url", "url", "time_expire", "refunded")
         return {key: value for key, value in order.items() if key not in hidden}
 
-    def close(self, order: dict, data: dict) -> None:
-        if data.get("mchid") != MCHID:
-            raise ApiError(400, "PARAM_ERROR", "mchid 不对")
+    def close(self, order: dict) -> None:
         with self.lock:
             if order["trade_state"] in ("SUCCESS", "REFUND"):
                 raise ApiError(400, "ORDERPAID", "订单已支付")
             order.update(trade_state="CLOSED", trade_state_desc="订单已关闭")
 
-    def refund(self, data: dict) -> dict:
+    def refund(self, data: dict, caller: str = MCHID) -> dict:
+        """A refund of the caller's order: a direct merchant's own, a service provider's of the sub-merchant
+        `sub_mchid` names."""
+        sub_mchid = data.get("sub_mchid") if caller == SP_MCHID else None
         with self.lock:
             if (known := self.refunds.get(data["out_refund_no"])) is not None:
                 return self.public_refund(known)
             order = next((o for o in self.orders.values() if o.get("transaction_id") == data.get("transaction_id")
                           or o["out_trade_no"] == data.get("out_trade_no")), None)
+            if order is not None and order.get("sub_mchid") != sub_mchid:
+                order = None  # another merchant's
             if order is None or order["trade_state"] not in ("SUCCESS", "REFUND"):
                 raise ApiError(404, "RESOURCE_NOT_EXISTS", "订单不存在或未支付")
             amount = data["amount"]
@@ -287,6 +365,7 @@ class Sandbox:
                 "refund_id": "50300" + str(secrets.randbelow(10 ** 23)).zfill(23),
                 "out_refund_no": data["out_refund_no"], "transaction_id": order["transaction_id"],
                 "out_trade_no": order["out_trade_no"], "channel": "ORIGINAL", "user_received_account": "支付用户零钱",
+                **({"sub_mchid": sub_mchid} if sub_mchid else {}),
                 "create_time": datetime.now(timezone(timedelta(hours=8))).isoformat(timespec="seconds"),
                 "status": "PROCESSING", "notify_url": data.get("notify_url") or order["notify_url"],
                 "amount": {"total": amount["total"], "refund": amount["refund"], "payer_total": amount["total"],
@@ -304,7 +383,9 @@ class Sandbox:
         with self.lock:
             refund.update(status="SUCCESS", success_time=datetime.now(timezone(timedelta(hours=8))).isoformat(
                 timespec="seconds"))
-        resource = {"mchid": MCHID, "refund_status": "SUCCESS",
+        merchant = {"sp_mchid": SP_MCHID, "sub_mchid": refund["sub_mchid"]} if refund.get("sub_mchid") \
+            else {"mchid": MCHID}
+        resource = {**merchant, "refund_status": "SUCCESS",
                     **{k: refund[k] for k in ("out_trade_no", "transaction_id", "out_refund_no", "refund_id",
                                               "success_time", "user_received_account", "amount")}}
         for delay in (0, *RETRY_DELAYS):
@@ -312,8 +393,46 @@ class Sandbox:
             if 200 <= self.post_event(refund["notify_url"], "REFUND.SUCCESS", "refund", resource) < 300:
                 return
 
+    # -- the statement (对账单) -----------------------------------------------------------------
+    def statement_lines(self, day: str, account: str | None = MCHID) -> list[dict]:
+        """The payments and settled refunds of a Beijing day of one account (the direct merchant's, a
+        sub-merchant's; None: every sub-merchant's), with the test's changes."""
+        found = []
+        with self.lock:
+            for order in self.orders.values():
+                if order.get("success_time", "")[:10] == day:
+                    found.append({**statements.line(
+                        "payment", _bill_time(order["success_time"]), order["out_trade_no"], order["transaction_id"],
+                        order["amount"]["total"], order["description"]), "account": _account(order)})
+            for refund in self.refunds.values():
+                if refund["status"] == "SUCCESS" and refund.get("success_time", "")[:10] == day:
+                    order = self.orders[refund["out_trade_no"]]
+                    found.append({**statements.line(
+                        "refund", _bill_time(refund["success_time"]), refund["out_trade_no"],
+                        refund["transaction_id"], refund["amount"]["refund"], order["description"],
+                        refund["out_refund_no"], refund["refund_id"]), "account": _account(order)})
+        lines = [{**found, "account": found.get("account") or MCHID} for found in self.changes.apply(day, found)]
+        return [found for found in lines if found["account"] == account
+                or (account is None and found["account"] in SUB_MCHIDS)]
+
+    def trade_bill(self, day: str, bill_type: str, tar_type: str, account: str | None = MCHID) -> dict:
+        datetime.strptime(day, "%Y-%m-%d")
+        if bill_type not in ("ALL", "SUCCESS", "REFUND") or tar_type not in ("", "GZIP"):
+            raise ApiError(400, "PARAM_ERROR", "bill_type 或 tar_type 不对")
+        lines = [found for found in self.statement_lines(day, account)
+                 if bill_type == "ALL" or (found["kind"] == "refund") == (bill_type == "REFUND")]
+        if not lines:
+            raise ApiError(400, "NO_STATEMENT_EXIST", "当日无交易，账单不存在")
+        text = trade_bill_file(lines).encode()
+        token = secrets.token_urlsafe(16)
+        self.bills[token] = gzip.compress(text) if tar_type == "GZIP" else text
+        return {"hash_type": "SHA1", "hash_value": hashlib.sha1(text).hexdigest(),
+                "download_url": f"{self.base_url}/v3/billdownload/file?token={token}"}
+
     # -- the customer's side, for tests -------------------------------------------------------
     def control(self, method: str, path: str, data: dict) -> tuple[int, dict]:
+        if method == "POST" and path == "/sandbox/statement":
+            return 200, self.changes.change(data)
         if method == "POST" and path == "/sandbox/down":
             self.down = bool(data.get("down"))
             return 200, {"down": self.down}
@@ -384,6 +503,61 @@ class Sandbox:
             return requests.post(url, data=body.encode(), headers=headers, timeout=10).status_code
         except requests.RequestException:
             return 0
+
+
+BILL_COLUMNS = tuple(("交易时间,公众账号ID,商户号,特约商户号,设备号,微信订单号,商户订单号,"
+                      "用户标识,交易类型,交易状态,付款银行,货币种类,应结订单金额,代金券金额,"
+                      "微信退款单号,商户退款单号,退款金额,充值券退款金额,退款类型,退款状态,"
+                      "商品名称,商户数据包,手续费,费率,订单金额,申请退款金额,费率备注").split(","))
+SUMMARY_COLUMNS = tuple(("总交易单数,应结订单总金额,退款总金额,充值券退款总金额,手续费总金额,"
+                         "订单总金额,申请退款总金额").split(","))
+
+
+def _account(order: dict) -> str:
+    return order.get("sub_mchid") or order["mchid"]
+
+
+def _yuan(fen: int) -> str:
+    return f"{'-' if fen < 0 else ''}{abs(fen) // 100}.{abs(fen) % 100:02d}"
+
+
+def _bill_time(iso: str) -> str:
+    return iso[:19].replace("T", " ")
+
+
+def trade_bill_file(lines: list[dict]) -> str:
+    """A trade statement (bill_type ALL) as WeChat Pay writes it: every field of a row prefixed with a backtick."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(BILL_COLUMNS)
+    for found in lines:
+        refund = found["kind"] == "refund"
+        amount = _yuan(found["amount_fen"])
+        partner = found.get("account", MCHID) != MCHID
+        row = (found["time"], SP_APPID if partner else APPID, SP_MCHID if partner else MCHID,
+               found["account"] if partner else "0", "", found["transaction_id"], found["out_trade_no"], "oSandbox",
+               "NATIVE", "REFUND" if refund else "SUCCESS", "OTHERS", "CNY", "0.00" if refund else amount, "0.00",
+               found["refund_id"] if refund else "0", found["out_refund_no"] if refund else "0",
+               amount if refund else "0.00", "0.00", "ORIGINAL" if refund else "", "SUCCESS" if refund else "",
+               found["description"], "", _yuan(found["fee_fen"]), "0.60%", "0.00" if refund else amount,
+               amount if refund else "0.00", "")
+        writer.writerow([f"`{field}" for field in row])
+    payments = [found for found in lines if found["kind"] == "payment"]
+    refunded = sum(found["amount_fen"] for found in lines if found["kind"] == "refund")
+    writer.writerow(SUMMARY_COLUMNS)
+    collected = sum(found["amount_fen"] for found in payments)
+    writer.writerow([f"`{field}" for field in (
+        len(lines), _yuan(collected), _yuan(refunded), "0.00", _yuan(sum(found["fee_fen"] for found in lines)),
+        _yuan(collected), _yuan(refunded))])
+    return out.getvalue()
+
+
+def _file(start_response, data: bytes | None) -> list[bytes]:
+    """A statement file (unsigned, as WeChat Pay serves it); an unknown or used token: 404."""
+    if data is None:
+        return _reply(start_response, 404, json.dumps({"code": "RESOURCE_NOT_EXISTS", "message": "账单链接已失效"}), {})
+    start_response("200 OK", [("Content-Type", "application/octet-stream"), ("Content-Length", str(len(data)))])
+    return [data]
 
 
 def _reply(start_response, status: int, text: str, headers: dict) -> list[bytes]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import tempfile
+import dataclasses
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -82,6 +83,8 @@ def row_schema(meta, has_path_params: bool) -> Schema | None:
 
 
 def _kind(name: str, field: fields.Field) -> str:
+    if name.endswith("store_id"):
+        return "store"
     if isinstance(field, fields.Integer) and name.endswith("_fen"):
         return "money"
     if isinstance(field, fields.DateTime):
@@ -146,10 +149,23 @@ def wanted(req: falcon.Request) -> str | None:
     return next((name for name, media in FORMATS.items() if media == best), None)
 
 
-def cell(column: Column, value: Any, zone: ZoneInfo) -> Any:
-    """A row's value as a cell: yuan as Decimal, times as naive local datetimes, 是/否, else as given."""
+@dataclass(frozen=True)
+class Place:
+    """Where an export is read: the store's time zone, the chain's store names (a store is shown by its name), and
+    whether the rows span the caller's stores (an xlsx then has a sheet per store besides the whole)."""
+    zone: ZoneInfo
+    stores: dict[str, str] = dataclasses.field(default_factory=dict)
+    by_store: bool = False
+
+
+def cell(column: Column, value: Any, place: Place) -> Any:
+    """A row's value as a cell: yuan as Decimal, times as naive local datetimes, 是/否, a store's name, else as
+    given."""
     if value is None or value == "":
         return None
+    if column.kind == "store":
+        return place.stores.get(value, value)
+    zone = place.zone
     if column.kind == "money" and isinstance(value, int):
         return Decimal(value).scaleb(-2)
     if column.kind == "datetime" and isinstance(value, str):
@@ -172,7 +188,7 @@ def _csv_text(value: Any) -> Any:
     return value
 
 
-def csv_chunks(cols: list[Column], rows: Iterable[dict], zone: ZoneInfo) -> Iterator[bytes]:
+def csv_chunks(cols: list[Column], rows: Iterable[dict], place: Place) -> Iterator[bytes]:
     """UTF-8 with a byte-order mark (Excel opens Chinese CSV right only with it), a chunk every CHUNK_ROWS."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
@@ -180,7 +196,7 @@ def csv_chunks(cols: list[Column], rows: Iterable[dict], zone: ZoneInfo) -> Iter
     writer.writerow([c.label for c in cols])
     count = 0
     for row in rows:
-        writer.writerow([_csv_text(cell(c, row.get(c.name), zone)) for c in cols])
+        writer.writerow([_csv_text(cell(c, row.get(c.name), place)) for c in cols])
         count += 1
         if count % CHUNK_ROWS == 0:
             yield buffer.getvalue().encode()
@@ -189,45 +205,85 @@ def csv_chunks(cols: list[Column], rows: Iterable[dict], zone: ZoneInfo) -> Iter
     yield buffer.getvalue().encode()
 
 
-def xlsx_file(cols: list[Column], rows: Iterable[dict], zone: ZoneInfo) -> IO[bytes]:
-    """The workbook in a temporary file (rewound): one sheet, a bold frozen header, amounts in ¥."""
-    out = tempfile.TemporaryFile()
-    book = xlsxwriter.Workbook(out, {"constant_memory": True, "in_memory": False})
-    sheet = book.add_worksheet("导出")
-    formats = {"money": book.add_format({"num_format": MONEY_FORMAT}),
-               "datetime": book.add_format({"num_format": "yyyy-mm-dd hh:mm"}),
-               "date": book.add_format({"num_format": "yyyy-mm-dd"})}
-    header = book.add_format({"bold": True})
-    sheet.freeze_panes(1, 0)
-    for index, column in enumerate(cols):
-        sheet.write_string(0, index, column.label, header)
-        sheet.set_column(index, index, 20 if column.kind in ("datetime", "text") else 14)
-    for number, row in enumerate(rows, start=1):
-        for index, column in enumerate(cols):
-            value = cell(column, row.get(column.name), zone)
+SHEET_NAME_LIMIT = 31
+"""Excel's longest sheet name."""
+
+
+class _Sheets:
+    """A workbook's sheets written row by row (constant memory): the whole, and one per store when asked."""
+
+    def __init__(self, book: xlsxwriter.Workbook, cols: list[Column]):
+        self.book, self.cols = book, cols
+        self.formats = {"money": book.add_format({"num_format": MONEY_FORMAT}),
+                        "datetime": book.add_format({"num_format": "yyyy-mm-dd hh:mm"}),
+                        "date": book.add_format({"num_format": "yyyy-mm-dd"})}
+        self.header = book.add_format({"bold": True})
+        self.next_row: dict[Any, int] = {}
+        self.names: set[str] = set()
+
+    def sheet(self, title: str) -> Any:
+        """A new sheet headed by the columns (its name made legal and unique)."""
+        name = "".join(ch for ch in title if ch not in "[]:*?/\\")[:SHEET_NAME_LIMIT] or "门店"
+        while name in self.names:
+            name = f"{name[:SHEET_NAME_LIMIT - 3]}({len(self.names)})"
+        self.names.add(name)
+        sheet = self.book.add_worksheet(name)
+        sheet.freeze_panes(1, 0)
+        for index, column in enumerate(self.cols):
+            sheet.write_string(0, index, column.label, self.header)
+            sheet.set_column(index, index, 20 if column.kind in ("datetime", "text", "store") else 14)
+        self.next_row[sheet] = 1
+        return sheet
+
+    def write(self, sheet: Any, values: list[Any]) -> None:
+        number = self.next_row[sheet]
+        self.next_row[sheet] = number + 1
+        for index, value in enumerate(values):
             if value is None:
                 continue
             if isinstance(value, Decimal):
-                sheet.write_number(number, index, float(value), formats["money"])
+                sheet.write_number(number, index, float(value), self.formats["money"])
             elif isinstance(value, datetime):
-                sheet.write_datetime(number, index, value, formats["datetime"])
+                sheet.write_datetime(number, index, value, self.formats["datetime"])
             elif isinstance(value, date):
-                sheet.write_datetime(number, index, datetime.combine(value, datetime.min.time()), formats["date"])
+                sheet.write_datetime(number, index, datetime.combine(value, datetime.min.time()), self.formats["date"])
             elif isinstance(value, (int, float)) and not isinstance(value, bool):
                 sheet.write_number(number, index, value)
             else:
                 sheet.write_string(number, index, str(value))
+
+
+def xlsx_file(cols: list[Column], rows: Iterable[dict], place: Place) -> IO[bytes]:
+    """The workbook in a temporary file (rewound): a bold frozen header, amounts in ¥; the sheet 全部 with every
+    row and, for rows that span the caller's stores and name theirs, a sheet per store (named after it) with its
+    rows, in the order they came."""
+    out = tempfile.TemporaryFile()
+    book = xlsxwriter.Workbook(out, {"constant_memory": True, "in_memory": False})
+    sheets = _Sheets(book, cols)
+    whole = sheets.sheet("全部" if place.by_store else "导出")
+    store_column = next((c.name for c in cols if c.name == "store_id"), None) if place.by_store else None
+    per_store: dict[str, Any] = {}
+    for row in rows:
+        values = [cell(column, row.get(column.name), place) for column in cols]
+        sheets.write(whole, values)
+        store_id = row.get(store_column) if store_column else None
+        if store_id:
+            if store_id not in per_store:
+                per_store[store_id] = sheets.sheet(place.stores.get(store_id, store_id))
+            sheets.write(per_store[store_id], values)
     book.close()
     out.seek(0)
     return out
 
 
-def timezone_of(sessions: sessionmaker, store_id: str | None) -> str:
-    """The named store's time zone (the chain's default without one)."""
-    if not store_id:
-        return DEFAULT_TIMEZONE
+def place_of(sessions: sessionmaker, store_id: str | None) -> Place:
+    """The export's place: the named store's time zone (the chain's default without one), every store's name (one
+    read of the chain's stores), and a sheet per store when no one store is named."""
     with sessions() as session:
-        return session.scalar(select(Store.timezone).where(Store.id == store_id)) or DEFAULT_TIMEZONE
+        stores = session.execute(select(Store.id, Store.name, Store.timezone)).all()
+    zones = {row.id: row.timezone for row in stores}
+    return Place(ZoneInfo(zones.get(store_id or "") or DEFAULT_TIMEZONE), {row.id: row.name for row in stores},
+                 by_store=not store_id)
 
 
 def walk(first: Any, paginated: bool, rows_key: str | None, next_page: Callable[[str], Any]) -> Iterator[dict]:
@@ -244,7 +300,7 @@ def walk(first: Any, paginated: bool, rows_key: str | None, next_page: Callable[
 
 
 def respond(req: falcon.Request, resp: falcon.Response, meta, schema: Schema, kind: str, run: Callable[[], Any],
-            zone: str) -> None:
+            place: Place) -> None:
     """Answer the export: the first page taken now (its refusal is answered as JSON would be), the rest
     walked while the answer is written."""
     def ask(**changes: str) -> None:
@@ -264,14 +320,14 @@ def respond(req: falcon.Request, resp: falcon.Response, meta, schema: Schema, ki
     first = run()
     rows = flattened(schema, walk(first, meta.paginated, None if meta.paginated else rows_field(meta.response),
                                   next_page))
-    cols, where = columns(schema), ZoneInfo(zone)
+    cols = columns(schema)
     name = req.path.strip("/").replace("/", "-").removeprefix("v1-") or "export"
     resp.downloadable_as = f"{name}.{kind}"
     resp.content_type = FORMATS[kind] + ("; charset=utf-8" if kind == "csv" else "")
     if kind == "csv":
-        resp.stream = csv_chunks(cols, rows, where)
+        resp.stream = csv_chunks(cols, rows, place)
     else:
-        out = xlsx_file(cols, rows, where)
+        out = xlsx_file(cols, rows, place)
         out.seek(0, io.SEEK_END)
         resp.content_length = out.tell()
         out.seek(0)

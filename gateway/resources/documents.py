@@ -11,15 +11,19 @@ import dataclasses
 import logging
 
 import falcon
+from marshmallow import ValidationError
 
-from services.common.policy import require_store
+from services.common.policy import can_access_store, require_store
+from services.contracts.rpc.finance.shared import MONTH
 
 from ..api import endpoint, endpoint_of
 from ..auth import CUSTOMER
+from ..documents.account_statement import account_statement_sheet
 from ..documents.layout import Sheet, StoreHeader, render
 from ..documents.sheets import (Parties, contract_sheet, invoice_sheet, printed_findings, quote_sheet,
                                work_order_sheet)
 from . import Resource
+from .accounts import CompanyAccountStatements
 from .finance import InvoiceItem
 from .sales import OrderItem, QuoteItem
 from .workshop import WorkOrderItem
@@ -132,6 +136,34 @@ class InvoicePdf(Printout):
         return self.pdf(resp, sheet, f"invoice-{invoice['number']}.pdf")
 
 
+class AccountStatementPdf(Printout):
+    """The company's monthly statement (挂账对账单): finance checks the caller sees the account and the
+    month's form; the header is the first of the account's stores the caller works at."""
+
+    @endpoint("The company account's monthly statement (month YYYY-MM) as a printable A4 PDF (挂账对账单): each "
+              "car's invoice charged with date, store and amount, the payments received, the balances",
+              tag=TAG, roles=_roles_of(CompanyAccountStatements), produces=PDF)
+    def on_get(self, req, resp, account_id: str, month: str):
+        try:
+            MONTH(month)
+        except ValidationError:
+            raise falcon.HTTPNotFound(title="not_found", description="A month is YYYY-MM.") from None
+        found = self.call_all(req, {
+            "account": ("finance", "get_company_account", {"account_id": account_id}),
+            "statement": ("finance", "company_account_statement", {"account_id": account_id,
+                                                                  "query": {"month": month}})})
+        account, statement = found["account"], found["statement"]
+        principal = req.context.principal
+        mine = [store_id for store_id in account["store_ids"] if can_access_store(principal, store_id)]
+        header, _ = self.store_header((mine or account["store_ids"])[0])
+        names = {}
+        for store_id in {line["store_id"] for line in statement["lines"] if line.get("store_id")}:
+            store = self.store(store_id)
+            names[store_id] = store.name if store else store_id
+        sheet = account_statement_sheet(statement, account, header, names)
+        return self.pdf(resp, sheet, f"statement-{statement['tax_number']}-{statement['month']}.pdf")
+
+
 class CustomerStatementPdf(InvoicePdf):
     """The car owner's own settlement statement, the same sheet staff print. Finance's customer view says
     whether the invoice is the caller's (another's: 404); only then are that invoice and its pieces read,
@@ -157,4 +189,5 @@ def routes(deps) -> list[tuple[str, object]]:
         ("/v1/work-orders/{work_order_id}/pdf", WorkOrderPdf(deps)),
         ("/v1/invoices/{invoice_id}/pdf", InvoicePdf(deps)),
         ("/c/v1/invoices/{invoice_id}/statement", CustomerStatementPdf(deps)),
+        ("/v1/company-accounts/{account_id}/statements/{month}.pdf", AccountStatementPdf(deps)),
     ]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from services.common.policy import FRONT_DESK, TILL
 from services.contracts.rpc.finance import FapiaoOut, FapiaoQuery, FapiaoRequest, RedLetterRequest
+from services.contracts.rpc.finance.fapiao import BuyerTitleOut
 
 from ..api import endpoint
 from . import Resource, checked
@@ -48,10 +49,18 @@ class FapiaoRedLetter(Resource):
         return row
 
 
+class CustomerFapiaoTitles(Resource):
+    @endpoint("The titles (抬头, tax number, e-mail) on a customer's earlier fapiao, most recent first: offered "
+              "again at the till", tag="finance", roles=TILL, response=BuyerTitleOut, paginated=True)
+    def on_get(self, req, resp, customer_id: str):
+        return self.call(req, "finance", "fapiao_titles", customer_id=customer_id)
+
+
 def routes(deps) -> list[tuple[str, object]]:
     return [
         ("/v1/invoices/{invoice_id}/fapiao", InvoiceFapiao(deps)),
         ("/v1/fapiao", FapiaoList(deps)),
         ("/v1/fapiao/{fapiao_id}", FapiaoItem(deps)),
         ("/v1/fapiao/{fapiao_id}/red-letter", FapiaoRedLetter(deps)),
+        ("/v1/customers/{customer_id}/fapiao-titles", CustomerFapiaoTitles(deps)),
     ]

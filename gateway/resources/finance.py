@@ -5,9 +5,15 @@ answer, and the key (per user) also travels to the service, which dedupes by it 
 transaction, so a retry after a timeout never pays twice."""
 from __future__ import annotations
 
+from datetime import date, timedelta
 
 from services.common.policy import FRONT_DESK, HQ, MANAGERS, TILL, require_store
 from services.common.schemas import ListQuery
+from services.contracts.rpc.finance.close import MonthCloseCreate, MonthCloseOut, MonthCloseQuery, MonthClosesOut
+from services.contracts.rpc.crm.sources import (CampaignResultsOut, CampaignResultsQuery, CustomerSourcesOut,
+                                              SourceQuery)
+from services.contracts.rpc.finance.cohorts import RetentionOut, RetentionQuery
+from services.contracts.rpc.finance.liabilities import CardLiabilitiesOut, CardLiabilitiesQuery
 from services.contracts.rpc.finance import (AccountOut, CardCancel, CardCreate, CardOut, CardQuery, CommissionRuleIn,
                                             CommissionRuleOut, CommissionsOut, DailyCloseCreate, DailyCloseOut,
                                             DailyCloseQuery, ExpenseCreate, ExpenseOut, ExpenseQuery, InvoiceOut,
@@ -17,7 +23,7 @@ from services.contracts.rpc.finance import (AccountOut, CardCancel, CardCreate, 
                                             SettingsOut, SettingsPatch, SettlementOut, SettlementPositionsOut,
                                             SettlementQuery, SettleRequest, StoreMonthQuery, TargetIn, TargetOut,
                                             TopUpCreate, TrialBalanceOut, TrialBalanceQuery, VoidRequest,
-                                            KpiTargetsIn, KpiTargetsOut, KpiTargetsQuery)
+                                            KpiTargetsIn, KpiTargetsOut, KpiTargetsQuery, ProviderAccountsOut)
 
 from ..api import endpoint
 from . import Resource, checked, scoped
@@ -158,6 +164,100 @@ class Commissions(Resource):
         return self.call(req, "finance", "commissions", query=checked(req))
 
 
+class MonthCloses(Resource):
+    @endpoint("The store's last twelve months: over or not, closed (月结) or not", tag="finance", roles=MANAGERS,
+              query=MonthCloseQuery, response=MonthClosesOut)
+    def on_get(self, req, resp):
+        return self.call(req, "finance", "month_closes", query=checked(req))
+
+    @endpoint("Close the store's month once it is over (manager): nothing is dated in it any more; a late posting "
+              "lands on the first open day after it", tag="finance", roles=MANAGERS, body=MonthCloseCreate,
+              response=MonthCloseOut, status=201)
+    def on_post(self, req, resp):
+        return self.call(req, "finance", "close_month", data=checked(req, "body_json"))
+
+
+class Retention(Resource):
+    @endpoint("Customer retention: the customers whose first invoice fell in each month, and how many came back "
+              "within 90, 180 and 365 days (null while a window is not over)", tag="finance", roles=MANAGERS,
+              query=RetentionQuery, response=RetentionOut)
+    def on_get(self, req, resp):
+        return self.call(req, "finance", "retention", query=checked(req))
+
+
+class CustomerSources(Resource):
+    @endpoint("Customer source (客户来源): per source, the customers registered over the days at the stores asked "
+              "about, how many of them were invoiced there over the days, and their revenue; crm's customers "
+              "joined with finance's figures, one call to each", tag="finance", roles=MANAGERS, query=SourceQuery,
+              response=CustomerSourcesOut)
+    def on_get(self, req, resp):
+        query = checked(req)
+        scope = {name: query[name] for name in ("store_id", "from", "to") if query.get(name)}
+        groups = self.call(req, "crm", "new_customers_by_source", query=scope)["items"]
+        everyone = [customer for group in groups for customer in group["customer_ids"]]
+        figures = {row["customer_id"]: row for row in self.call(
+            req, "finance", "customer_figures", query={**scope, "customer_ids": everyone})["items"]} \
+            if everyone else {}
+        rows = [source_row(group["source"] or "unrecorded",
+                           [figures.get(customer) for customer in group["customer_ids"]])
+                for group in groups]
+        total = {name: sum(row[name] for row in rows)
+                 for name in ("new_customers", "customers_visited", "invoices", "revenue_fen")}
+        return {"from": query["from"], "to": query["to"], "items": rows, "total": {"source": None, **total}}
+
+
+def source_row(source: str | None, figures: list[dict | None]) -> dict:
+    """A source's row from its new customers' figures (None: not invoiced)."""
+    invoiced = [row for row in figures if row]
+    return {"source": source, "new_customers": len(figures), "customers_visited": len(invoiced),
+            "invoices": sum(row["invoices"] for row in invoiced),
+            "revenue_fen": sum(row["revenue_fen"] for row in invoiced)}
+
+
+class CampaignResults(Resource):
+    @endpoint("Campaign results (营销活动效果): per campaign, the messages sent over the days, how many of those "
+              "customers were invoiced at the stores asked about from the send's day to `within_days` after "
+              "(default 30), and those invoices' revenue. Asked by store (a store manager: always), a chain-wide "
+              "campaign counts its sends to the stores' home customers; crm's sends joined with finance's "
+              "figures, one call to each", tag="finance", roles=MANAGERS, query=CampaignResultsQuery,
+              response=CampaignResultsOut)
+    def on_get(self, req, resp):
+        query = checked(req)
+        scope = {name: query[name] for name in ("store_id", "from", "to") if query.get(name)}
+        within = int(query.get("within_days", 30))
+        campaigns = self.call(req, "crm", "campaign_sends", query=scope)["items"]
+        windows = sorted({(send["customer_id"], send["day"]) for campaign in campaigns for send in campaign["sends"]})
+        asked = [{"customer_id": customer, "from": day, "to": (date.fromisoformat(day) + timedelta(days=within))
+                  .isoformat()} for customer, day in windows]
+        figures = {(row["customer_id"], row["from"]): row for row in self.call(
+            req, "finance", "window_figures", query={"windows": asked, **({"store_id": scope["store_id"]}
+                                                                          if "store_id" in scope else {})})["items"]} \
+            if asked else {}
+        rows = [campaign_row(campaign, [figures.get((send["customer_id"], send["day"])) for send in campaign["sends"]])
+                for campaign in campaigns]
+        total = {name: sum(row[name] for row in rows)
+                 for name in ("messages_sent", "customers_visited", "invoices", "revenue_fen")}
+        return {"from": query["from"], "to": query["to"], "within_days": within, "items": rows,
+                "total": {"campaign_id": None, "name": None, "store_id": None, "channel": None, **total}}
+
+
+def campaign_row(campaign: dict, figures: list[dict | None]) -> dict:
+    """A campaign's row from its sends' figures (None: not invoiced within the window)."""
+    came = [row for row in figures if row]
+    return {"campaign_id": campaign["campaign_id"], "name": campaign["name"], "store_id": campaign["store_id"],
+            "channel": campaign["channel"], "messages_sent": len(figures), "customers_visited": len(came),
+            "invoices": sum(row["invoices"] for row in came), "revenue_fen": sum(row["revenue_fen"] for row in came)}
+
+
+class CardLiabilities(Resource):
+    @endpoint("Membership card liabilities (储值卡负债) as they stand: per issuing store, the open stored-value cards' "
+              "paid (principal) and bonus balances and the packages' unredeemed value, beside the ledger's 2205 + "
+              "2206 and the difference (0 when they agree); the total row", tag="finance", roles=MANAGERS,
+              query=CardLiabilitiesQuery, response=CardLiabilitiesOut)
+    def on_get(self, req, resp):
+        return self.call(req, "finance", "card_liabilities", query=checked(req))
+
+
 class Pnl(Resource):
     @endpoint("Profit and loss for a month (one store, or the caller's stores)", tag="finance", roles=MANAGERS,
               query=MonthQuery, response=PnlOut)
@@ -178,8 +278,9 @@ class Reconciliation(Resource):
 
     @endpoint("Prove the books close: per store, the journal's debits beside its credits, the inventory (1405) and "
               "goods-in-transit (1402) accounts beside inventory's valuation, payables (2202) beside the open "
-              "supplier invoices and receivables (1122) beside the open customer invoices, with the difference "
-              "of each (0 once the stock events are booked)", tag="finance", roles=MANAGERS,
+              "supplier invoices, goods received not invoiced (2209) beside inventory's receipts less what booked "
+              "supplier invoices matched, receivables (1122) beside the open customer invoices, with the "
+              "difference of each (0 once the stock events are booked)", tag="finance", roles=MANAGERS,
               query=ReconciliationQuery, response=ReconciliationOut)
     def on_get(self, req, resp):
         query = checked(req)
@@ -269,6 +370,18 @@ class FinanceSettings(Resource):
         return self.call(req, "finance", "update_settings", store_id=store_id, changes=req.context.body_json)
 
 
+class ProviderAccounts(Resource):
+    @endpoint("The merchant and tax accounts the store uses at the payment, fapiao and health-record providers: "
+              "the chain's or the store's own (its keys file), with their ids — merchant numbers, app ids, the "
+              "seller's tax number — never a key, token or password", tag="finance", roles=MANAGERS,
+              response=ProviderAccountsOut)
+    def on_get(self, req, resp, store_id: str):
+        require_store(req.context.principal, store_id)
+        store = self.store(store_id)
+        return self.call(req, "finance", "provider_accounts", store_id=store_id,
+                         store_code=store.code if store is not None else None)
+
+
 def routes(deps) -> list[tuple[str, object]]:
     return [
         ("/v1/invoices", Invoices(deps)),
@@ -288,7 +401,12 @@ def routes(deps) -> list[tuple[str, object]]:
         ("/v1/reports/kpis", Kpis(deps)),
         ("/v1/reports/commissions", Commissions(deps)),
         ("/v1/reports/pnl", Pnl(deps)),
+        ("/v1/reports/retention", Retention(deps)),
+        ("/v1/reports/customer-sources", CustomerSources(deps)),
+        ("/v1/reports/campaigns", CampaignResults(deps)),
+        ("/v1/reports/card-liabilities", CardLiabilities(deps)),
         ("/v1/ledger/trial-balance", TrialBalance(deps)),
+        ("/v1/ledger/month-closes", MonthCloses(deps)),
         ("/v1/ledger/reconciliation", Reconciliation(deps)),
         ("/v1/ledger/settlements", Settlements(deps)),
         ("/v1/ledger/entries", JournalEntries(deps)),
@@ -296,6 +414,7 @@ def routes(deps) -> list[tuple[str, object]]:
         ("/v1/stores/{store_id}/commission-rule", CommissionRule(deps)),
         ("/v1/stores/{store_id}/commission-targets", CommissionTargets(deps)),
         ("/v1/stores/{store_id}/finance-settings", FinanceSettings(deps)),
+        ("/v1/stores/{store_id}/provider-accounts", ProviderAccounts(deps)),
         ("/v1/stores/{store_id}/kpi-targets", KpiTargets(deps)),
         ("/v1/stores/{store_id}/kpi-targets/{month}", KpiTargetsMonth(deps)),
     ]

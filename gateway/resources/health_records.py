@@ -4,7 +4,8 @@ once its data is fixed. Store documents: that store's managers and HQ (checked h
 from __future__ import annotations
 
 from services.common.policy import MANAGERS
-from services.contracts.rpc.finance import HealthRecordOut, HealthRecordQuery
+from services.contracts.rpc.finance import (HealthRecordBackfill, HealthRecordBackfillOut, HealthRecordOut,
+                                           HealthRecordQuery)
 
 from ..api import endpoint
 from . import Resource, checked
@@ -34,9 +35,19 @@ class HealthRecordUploadRetry(Resource):
         return self.call(req, "finance", "retry_health_record_upload", upload_id=upload_id)
 
 
+class HealthRecordBackfillResource(Resource):
+    @endpoint("Upload past settlements: the store's settlements of a range of days (store-local, at most a year) "
+              "that have no upload yet are queued (e.g. after its repair category was set); idempotent on the "
+              "settlement number", tag="finance", roles=MANAGERS, body=HealthRecordBackfill,
+              response=HealthRecordBackfillOut, status=202, errors=(409,))
+    def on_post(self, req, resp):
+        return self.call(req, "finance", "backfill_health_records", data=checked(req, "body_json"))
+
+
 def routes(deps) -> list[tuple[str, object]]:
     return [
         ("/v1/health-record-uploads", HealthRecordUploads(deps)),
+        ("/v1/health-record-uploads/backfill", HealthRecordBackfillResource(deps)),
         ("/v1/health-record-uploads/{upload_id}", HealthRecordUploadItem(deps)),
         ("/v1/health-record-uploads/{upload_id}/retry", HealthRecordUploadRetry(deps)),
     ]

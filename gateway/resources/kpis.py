@@ -88,7 +88,8 @@ class Kpis(Resource):
 
     def _targets(self, req, query: dict, rows: list[dict]) -> None:
         """Each row's targets over the report's days (finance owns them); the chain row's revenue and cars are
-        its stores' summed, its rates left out (a chain's rate is not an average of its stores' targets)."""
+        its stores' summed where every store has one, its rates left out (a chain's rate is not an average of its
+        stores' targets)."""
         stores = [row["store_id"] for row in rows if row["store_id"]] or self._chain(req)
         found = self.call(req, "finance", "kpi_targets_over", query={
             "store_ids": stores, "from": query["from"], "to": query["to"]})["stores"]
@@ -96,8 +97,9 @@ class Kpis(Resource):
             if row["store_id"] is not None:
                 row["target"] = found.get(row["store_id"])
                 continue
-            summed = {name: sum(t[name] for t in found.values() if t[name] is not None)
-                      if any(t[name] is not None for t in found.values()) else None
+            whole = len(found) == len(set(stores))  # a chain figure against some stores' targets says nothing
+            summed = {name: sum(t[name] for t in found.values())
+                      if whole and all(t[name] is not None for t in found.values()) else None
                       for name in ("sales_fen", "car_count")}
             row["target"] = {**summed, "aro_fen": (round_fen(Decimal(summed["sales_fen"]) / summed["car_count"])
                                                    if summed["sales_fen"] is not None and summed["car_count"]

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from services.common.policy import MANAGERS
 from services.contracts.rpc.finance import (AgeingQuery, BalanceSheetOut, BalanceSheetQuery, PayablesAgeingOut,
-                                            ReceivablesWithAccountsOut, StatementQuery, SupplierInvoiceCreate,
+                                            ReceivablesWithAccountsOut, StatementQuery, SupplierCreditNoteCreate,
+                                            SupplierCreditNoteOut, SupplierCreditNoteQuery, SupplierInvoiceCreate,
                                             SupplierInvoiceDecision, SupplierInvoiceOut, SupplierInvoiceQuery,
                                             SupplierPaymentCreate, SupplierPaymentOut, SupplierPaymentQuery,
                                             SupplierStatementOut)
@@ -51,7 +52,10 @@ class SupplierInvoiceDecisionResource(Resource):
 
 class SupplierPayments(Resource):
     @endpoint("Pay one supplier's booked invoices at one store, each in part or in full, from the bank or the "
-              "till (Dr payables · Cr bank or cash); never more than an invoice leaves due", tag="finance",
+              "till (Dr payables · Cr bank or cash); never more than an invoice leaves due. The supplier's "
+              "unapplied credit notes at the store may be applied against them (`credits`): what is paid is the "
+              "allocations less the credits, a credit applied once only (it books nothing: its note already "
+              "took it off payables)", tag="finance",
               roles=MANAGERS, body=SupplierPaymentCreate, response=SupplierPaymentOut, status=201, idempotent=True)
     def on_post(self, req, resp):
         return self.call(req, "finance", "pay_suppliers", data=req.context.body_json,
@@ -61,6 +65,23 @@ class SupplierPayments(Resource):
               query=SupplierPaymentQuery, response=SupplierPaymentOut, paginated=True)
     def on_get(self, req, resp):
         return self.call(req, "finance", "list_supplier_payments", query=checked(req))
+
+
+class SupplierCreditNotes(Resource):
+    @endpoint("Record a supplier's credit note (红字发票), mostly for goods sent back after their invoice was booked: "
+              "against the invoice (takes what it leaves due off it; the rest stands as a credit) or the purchase "
+              "order (Dr payables · Cr input VAT · Cr goods received not invoiced)", tag="finance", roles=TILL,
+              body=SupplierCreditNoteCreate, response=SupplierCreditNoteOut, status=201, idempotent=True)
+    def on_post(self, req, resp):
+        return self.call(req, "finance", "record_supplier_credit_note", data=req.context.body_json,
+                         idempotency_key=_service_key(req))
+
+    @endpoint("Supplier credit notes of a store, newest first (filters supplier_id, supplier_invoice_id; open: "
+              "only those with an unapplied rest)",
+              tag="finance", roles=TILL, query=SupplierCreditNoteQuery, response=SupplierCreditNoteOut,
+              paginated=True)
+    def on_get(self, req, resp):
+        return self.call(req, "finance", "list_supplier_credit_notes", query=checked(req))
 
 
 class PayablesAgeing(Resource):
@@ -98,6 +119,7 @@ def routes(deps) -> list[tuple[str, object]]:
         ("/v1/supplier-invoices/{supplier_invoice_id}", SupplierInvoiceItem(deps)),
         ("/v1/supplier-invoices/{supplier_invoice_id}/decision", SupplierInvoiceDecisionResource(deps)),
         ("/v1/supplier-payments", SupplierPayments(deps)),
+        ("/v1/supplier-credit-notes", SupplierCreditNotes(deps)),
         ("/v1/reports/payables-ageing", PayablesAgeing(deps)),
         ("/v1/reports/receivables-ageing", ReceivablesAgeing(deps)),
         ("/v1/suppliers/{supplier_id}/statement", SupplierStatement(deps)),

@@ -8,6 +8,7 @@ from __future__ import annotations
 from services.common.policy import ALL_ROLES, COUNTER, HQ, MANAGERS, require_store
 from services.contracts.rpc import sales as s
 
+from .. import identity
 from ..api import endpoint
 from ..signatures import png_of, signature_field, stored_signature
 from . import Resource, checked
@@ -57,10 +58,18 @@ class LabourOperationItem(Resource):
         return self.call(req, "sales", "update_labour_operation", ref=ref, changes=req.context.body_json)
 
 
-class Packages(Resource):
+class PackageStores(Resource):
+    def known_stores(self, req) -> None:
+        """The stores a package names are the chain's (422 `unknown_store` otherwise)."""
+        with self.deps.identity_db() as session:
+            identity.check_stores_exist(session, req.context.body_json.get("store_ids") or [])
+
+
+class Packages(PackageStores):
     @endpoint("Add a canned job / package (套餐) to the chain's catalogue (HQ)", tag=CATALOGUE, roles=HQ,
               body=s.PackageCreate, response=s.PackageOut, status=201, idempotent=True)
     def on_post(self, req, resp):
+        self.known_stores(req)
         package = self.call(req, "sales", "create_package", data=req.context.body_json)
         resp.location = f"/v1/packages/{package['id']}"
         return package
@@ -71,10 +80,17 @@ class Packages(Resource):
         return self.call(req, "sales", "list_packages", query=req.context.query_json)
 
 
-class PackageItem(Resource):
+class PackageItem(PackageStores):
     @endpoint("A package, by id or code", tag=CATALOGUE, roles=ALL_ROLES, response=s.PackageOut)
     def on_get(self, req, resp, ref: str):
         return self.call(req, "sales", "get_package", ref=ref)
+
+    @endpoint("Change a package (HQ): name, description, category, pricing and price, its items (replaced whole) "
+              "or whether it is offered; its code never changes", tag=CATALOGUE, roles=HQ, body=s.PackagePatch,
+              response=s.PackageOut)
+    def on_patch(self, req, resp, ref: str):
+        self.known_stores(req)
+        return self.call(req, "sales", "update_package", ref=ref, changes=req.context.body_json)
 
 
 class PriceLists(Resource):
@@ -88,6 +104,32 @@ class PriceLists(Resource):
               roles=ALL_ROLES, query=s.PriceListQuery, response=s.PriceEntryOut, paginated=True)
     def on_get(self, req, resp):
         return self.call(req, "sales", "list_price_entries", query=checked(req))
+
+
+class CompetitorPrices(Resource):
+    @endpoint("Record a competitor's price for an item of the price list, seen by the store's staff on a day",
+              tag=CATALOGUE, roles=COUNTER, body=s.CompetitorPriceCreate, response=s.CompetitorPriceOut,
+              status=201, idempotent=True)
+    def on_post(self, req, resp):
+        return self.call(req, "sales", "record_competitor_price", data=checked(req, "body_json"))
+
+    @endpoint("A store's recorded competitor prices, newest first", tag=CATALOGUE, roles=COUNTER,
+              query=s.CompetitorPriceQuery, response=s.CompetitorPriceOut, paginated=True)
+    def on_get(self, req, resp):
+        return self.call(req, "sales", "list_competitor_prices", query=checked(req))
+
+
+class CompetitorPriceItem(Resource):
+    @endpoint("Take back a competitor price recorded by mistake", tag=CATALOGUE, roles=MANAGERS, status=204)
+    def on_delete(self, req, resp, price_id: str):
+        self.call(req, "sales", "remove_competitor_price", price_id=price_id)
+
+
+class PriceComparison(Resource):
+    @endpoint("Each competitor's latest price per item beside the store's own price in force (市场价格对比)",
+              tag=CATALOGUE, roles=COUNTER, query=s.PriceComparisonQuery, response=s.PriceComparisonOut)
+    def on_get(self, req, resp):
+        return self.call(req, "sales", "price_comparison", query=checked(req))
 
 
 class VehicleClasses(Resource):
@@ -339,6 +381,9 @@ def routes(deps) -> list[tuple[str, object]]:
         ("/v1/packages", Packages(deps)),
         ("/v1/packages/{ref}", PackageItem(deps)),
         ("/v1/price-lists", PriceLists(deps)),
+        ("/v1/competitor-prices", CompetitorPrices(deps)),
+        ("/v1/competitor-prices/{price_id}", CompetitorPriceItem(deps)),
+        ("/v1/reports/price-comparison", PriceComparison(deps)),
         ("/v1/vehicle-classes", VehicleClasses(deps)),
         ("/v1/appointments", Appointments(deps)),
         ("/v1/appointments/{appointment_id}", AppointmentItem(deps)),

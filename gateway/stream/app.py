@@ -1,4 +1,5 @@
-"""`GET /v1/stream?store_id=…`: a store's changes as server-sent events (Falcon ASGI).
+"""`GET /v1/stream?store_id=…`: a store's changes as server-sent events (Falcon ASGI); `GET /c/v1/stream`: a
+car owner's own (the phone app's timeline).
 
 The token is checked as by the gateway (`gateway.auth`, a thread for its database reads), the store by
 `policy.required_store` (one rule: a named store within the caller's, else the caller's only store). Each
@@ -21,9 +22,9 @@ from services.common.policy import required_store
 
 from .. import errors
 from ..auth import Authenticator
+from .document import CUSTOMER_PATH, PATH
 from .hub import END, RESET, Change, Hub
 
-PATH = "/v1/stream"
 RETRY_MS = 3000
 """The client's reconnection delay after a dropped stream (the SSE `retry:` field)."""
 
@@ -36,13 +37,16 @@ class Stream:
 
     async def on_get(self, req: falcon.asgi.Request, resp: falcon.asgi.Response) -> None:
         principal = await asyncio.to_thread(self.auth.principal, req)
-        store_id = required_store(principal, req.get_param("store_id"), "stream")
+        self.open(req, resp, store_id=required_store(principal, req.get_param("store_id"), "stream"))
+
+    def open(self, req: falcon.asgi.Request, resp: falcon.asgi.Response, *, store_id: str | None = None,
+             customer_id: str | None = None) -> None:
         if not self.hub.live:
             raise Unavailable("The stream hears no bus right now; retry shortly.", code="service_unavailable")
         if self.hub.full():
             raise Unavailable("This server holds all the streams it can; retry shortly.", code="streams_full")
         last = req.get_header("Last-Event-ID") or req.get_param("last_event_id")
-        subscriber = self.hub.subscribe(store_id, last)
+        subscriber = self.hub.subscribe(store_id, last, customer_id)
         resp.set_header("Cache-Control", "no-store")
         resp.set_header("X-Accel-Buffering", "no")  # nginx (the Kubernetes ingress): write each event at once
         resp.sse = self.events(subscriber)
@@ -64,6 +68,17 @@ class Stream:
                     yield falcon.asgi.SSEvent(event="change", json=item.data(), event_id=self.hub.event_id(item))
         finally:
             self.hub.unsubscribe(subscriber)
+
+
+class CustomerStream(Stream):
+    """`GET /c/v1/stream`: a car owner's own changes (their cars' events, which name them), with a customer
+    token (`gateway.auth`: a separate audience from staff tokens; a link's token too)."""
+
+    async def on_get(self, req: falcon.asgi.Request, resp: falcon.asgi.Response) -> None:
+        owner = await asyncio.to_thread(self.auth.customer, req)
+        if owner.document is not None:
+            raise falcon.HTTPForbidden(title="forbidden", description="This link opens one document only.")
+        self.open(req, resp, customer_id=owner.id)
 
 
 class Healthz:
@@ -109,6 +124,7 @@ def create_app(hub: Hub, auth: Authenticator, heartbeat: float = 15.0) -> falcon
     app.set_error_serializer(errors.serialize_http_error)
     app.add_error_handler(DomainError, _domain)
     app.add_route(PATH, Stream(hub, auth, heartbeat))
+    app.add_route(CUSTOMER_PATH, CustomerStream(hub, auth, heartbeat))
     app.add_route("/healthz", Healthz(hub))
     app.add_route("/metrics", Metrics())
     app.add_sink(Elsewhere(), "/")

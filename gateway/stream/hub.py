@@ -48,11 +48,16 @@ END = object()
 
 @dataclass(eq=False)
 class Subscriber:
-    store_id: str
+    """A staff stream follows a store (`store_id`); a car owner's follows their own documents (`customer_id`)."""
+    store_id: str | None
     queue: asyncio.Queue = field(default_factory=asyncio.Queue)
+    customer_id: str | None = None
 
     def wants(self, change: Change) -> bool:
-        """A store's changes, and those of no store (chain-wide, everybody's: `policy.can_access_store`)."""
+        """A store's changes, and those of no store (chain-wide, everybody's: `policy.can_access_store`); a car
+        owner's only the changes that name them (the events of their cars carry `customer_id`)."""
+        if self.customer_id is not None:
+            return change.ids.get("customer_id") == self.customer_id
         return change.store_id is None or change.store_id == self.store_id
 
 
@@ -73,9 +78,11 @@ class Hub:
     def full(self) -> bool:
         return len(self.subscribers) >= self.limit
 
-    def subscribe(self, store_id: str, last_event_id: str | None) -> Subscriber:
-        """A new stream of `store_id`, first given what it missed after `last_event_id` (or `reset`)."""
-        subscriber = Subscriber(store_id, asyncio.Queue(self.buffer + 1))
+    def subscribe(self, store_id: str | None, last_event_id: str | None, customer_id: str | None = None
+                  ) -> Subscriber:
+        """A new stream of `store_id` (or of a car owner, `customer_id`), first given what it missed after
+        `last_event_id` (or `reset`)."""
+        subscriber = Subscriber(store_id, asyncio.Queue(self.buffer + 1), customer_id)
         if last_event_id:
             missed = self.missed(last_event_id)
             wanted = None if missed is None else [change for change in missed if subscriber.wants(change)]

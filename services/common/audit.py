@@ -33,8 +33,11 @@ DOCUMENT_OWNERS: dict[str, str] = {
     "purchase_order": "inventory", "transfer": "inventory", "stocktake": "inventory",
     "stock_adjustment": "inventory", "order_parts": "inventory",
     "invoice": "finance", "deposit": "finance", "member_card": "finance", "expense": "finance",
-    "daily_close": "finance", "settlement": "finance", "supplier_invoice": "finance", "supplier_payment": "finance",
-    "company_account": "finance",
+    "daily_close": "finance", "month_close": "finance",
+    "settlement": "finance", "supplier_invoice": "finance", "supplier_payment": "finance",
+    "supplier_credit_note": "finance",
+    "company_account": "finance", "insurer": "finance",
+    "payment_reconciliation": "finance",
     "work_order": "workshop",
 }
 """Audited document type → the service that owns it (and answers `list_audit` for it)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 SERVICES = ("crm", "sales", "workshop", "inventory", "finance")
@@ -129,10 +129,15 @@ class CrmSenderSettings:
 
 @dataclass(frozen=True)
 class WeChatPaySettings:
-    """WeChat Pay API v3 as a direct merchant (services/finance/wechatpay.py); without `WECHATPAY_MCHID` it
-    is not configured. Keys come from the environment and a key file, never from a database."""
+    """WeChat Pay API v3 (services/finance/wechatpay.py) of one merchant account: a direct merchant
+    (`mchid`/`appid` its own), or a sub-merchant of a service provider (服务商模式: `mchid`/`appid` are the
+    provider's sp_mchid/sp_appid, `sub_mchid` the store's 特约商户号). Without `WECHATPAY_MCHID` it is not
+    configured. Per store through `provider_settings("wechatpay", …)`; keys from the environment and key
+    files, never from a database."""
     mchid: str = field(default_factory=lambda: os.environ.get("WECHATPAY_MCHID", ""))
     appid: str = field(default_factory=lambda: os.environ.get("WECHATPAY_APPID", ""))
+    sub_mchid: str = field(default_factory=lambda: os.environ.get("WECHATPAY_SUB_MCHID", ""))
+    sub_appid: str = field(default_factory=lambda: os.environ.get("WECHATPAY_SUB_APPID", ""))
     cert_serial_no: str = field(default_factory=lambda: os.environ.get("WECHATPAY_CERT_SERIAL_NO", ""))
     private_key_file: str = field(default_factory=lambda: os.environ.get("WECHATPAY_PRIVATE_KEY_FILE", ""))
     apiv3_key: str = field(default_factory=lambda: os.environ.get("WECHATPAY_APIV3_KEY", ""), repr=False)
@@ -169,6 +174,15 @@ class WeChatMpSettings:
     timeout: float = field(default_factory=lambda: env_float("SMS_TIMEOUT", 2))
 
 
+@dataclass(frozen=True)
+class MessageLimits:
+    """How much marketing a car owner and a store get (crm's outbox; transactional messages are never held):
+    `CRM_MARKETING_PER_CUSTOMER_WEEK` messages to one customer in seven days (more fail `customer_rate_limited`),
+    `CRM_MARKETING_PER_STORE_MINUTE` sent for one store a minute (the rest wait for the next minute)."""
+    per_customer_week: int = field(default_factory=lambda: env_int("CRM_MARKETING_PER_CUSTOMER_WEEK", 2))
+    per_store_minute: int = field(default_factory=lambda: env_int("CRM_MARKETING_PER_STORE_MINUTE", 60))
+
+
 def message_retry_seconds() -> tuple[float, ...]:
     """`CRM_MESSAGE_RETRY_SECONDS`: the waits between tries of a message whose provider is down (then failed)."""
     raw = os.environ.get("CRM_MESSAGE_RETRY_SECONDS", "10,30,120,600,1800,3600,7200,14400,28800,43200")
@@ -177,9 +191,13 @@ def message_retry_seconds() -> tuple[float, ...]:
 
 @dataclass(frozen=True)
 class AlipaySettings:
-    """Alipay's open platform (openapi gateway, RSA2 public-key mode) for one app (services/finance/alipay.py);
-    without `ALIPAY_APPID` it is not configured. Keys are files named by the environment, never in a database."""
+    """Alipay's open platform (openapi gateway, RSA2 public-key mode) for one app (services/finance/alipay.py):
+    the chain's own app, or the chain's third-party app acting for a store's merchant by its `app_auth_token`
+    (第三方应用授权; `auth_app_id` the merchant's app it was granted by). Without `ALIPAY_APPID` it is not
+    configured. Per store through `provider_settings("alipay", …)`; keys are files, never in a database."""
     appid: str = field(default_factory=lambda: os.environ.get("ALIPAY_APPID", ""))
+    app_auth_token: str = field(default_factory=lambda: os.environ.get("ALIPAY_APP_AUTH_TOKEN", ""), repr=False)
+    auth_app_id: str = field(default_factory=lambda: os.environ.get("ALIPAY_AUTH_APP_ID", ""))
     private_key_file: str = field(default_factory=lambda: os.environ.get("ALIPAY_PRIVATE_KEY_FILE", ""))
     alipay_public_key_file: str = field(default_factory=lambda: os.environ.get("ALIPAY_PUBLIC_KEY_FILE", ""))
     notify_url: str = field(default_factory=lambda: os.environ.get("ALIPAY_NOTIFY_URL") or (
@@ -199,10 +217,24 @@ def payment_intent_ttl_seconds() -> float:
     return env_float("PAYMENT_INTENT_TTL_SECONDS", 900)
 
 
+def payment_reconcile_seconds() -> float:
+    """`PAYMENT_RECONCILE_SECONDS`: how often finance looks for yesterday's provider statements not yet
+    reconciled (each is downloaded once it is due; a failed download is tried again on the next look)."""
+    return env_float("PAYMENT_RECONCILE_SECONDS", 900)
+
+
+def payment_statement_hour() -> int:
+    """`PAYMENT_STATEMENT_HOUR`: the Beijing hour from which yesterday's statements are asked for (WeChat Pay
+    has them from 10:00, Alipay from 09:00)."""
+    return int(env_float("PAYMENT_STATEMENT_HOUR", 10))
+
+
 @dataclass
 class NuonuoSettings:
     """诺诺开放平台 (services/finance/fapiao_nuonuo.py), the issuing provider of electronic fapiao; without
-    `NUONUO_APP_KEY` it is not configured and fapiao requests stay queued. Secrets from the environment only."""
+    `NUONUO_APP_KEY` it is not configured and fapiao requests stay queued. A store that is its own legal
+    entity issues under its own 销方税号 (`tax_num`) with the access token 诺诺 granted for it: per store
+    through `provider_settings("nuonuo", …)`. Secrets from the environment or the keys directory only."""
     app_key: str = field(default_factory=lambda: os.environ.get("NUONUO_APP_KEY", ""))
     app_secret: str = field(default_factory=lambda: os.environ.get("NUONUO_APP_SECRET", ""), repr=False)
     tax_num: str = field(default_factory=lambda: os.environ.get("NUONUO_TAX_NUM", ""))
@@ -230,7 +262,9 @@ class HealthRecordSettings:
     """The provincial 汽车维修电子健康档案 system (services/finance/health_record_provider.py). Each shop logs in
     with its own `companycode` (the store's 许可证号/备案号, a finance store setting) and password: the passwords
     come from the environment only, `HEALTH_RECORD_PASSWORDS` (JSON {companycode: password}) or, for every shop
-    of the chain alike, `HEALTH_RECORD_PASSWORD`. Without `HEALTH_RECORD_BASE_URL` uploads stay queued."""
+    of the chain alike, `HEALTH_RECORD_PASSWORD`, or a store's own keys file (`provider_settings("health_record",
+    …)`: its `password`, and `base_url` for a store in another province). Without `HEALTH_RECORD_BASE_URL`
+    uploads stay queued."""
     base_url: str = field(default_factory=lambda: os.environ.get("HEALTH_RECORD_BASE_URL", ""))
     password: str = field(default_factory=lambda: os.environ.get("HEALTH_RECORD_PASSWORD", ""), repr=False)
     passwords_json: str = field(default_factory=lambda: os.environ.get("HEALTH_RECORD_PASSWORDS", "{}"), repr=False)
@@ -243,6 +277,93 @@ class HealthRecordSettings:
             passwords = {}
         found = passwords.get(company_code) if isinstance(passwords, dict) else None
         return str(found) if found else self.password
+
+
+PROVIDERS: dict[str, type] = {"wechatpay": WeChatPaySettings, "alipay": AlipaySettings,
+                               "nuonuo": NuonuoSettings, "health_record": HealthRecordSettings}
+"""The providers whose settings a store may have of its own (`provider_settings`)."""
+
+SECRET_FIELDS = frozenset({"apiv3_key", "app_auth_token", "app_secret", "access_token", "password",
+                           "passwords_json"})
+"""Fields never shown (the console shows a store's account ids and tax number, never these)."""
+
+
+def provider_keys_dir() -> Path | None:
+    """`PROVIDER_KEYS_DIR`: where the stores' own provider accounts are, one folder per provider
+    (`wechatpay`, `alipay`, `nuonuo`, `health_record`) holding `<store code>.json` each — the shape of a
+    Kubernetes Secret per provider mounted as a folder (deploy/k8s: `provider-keys-<provider>`, a key per
+    store). Unset: every store uses the chain's account from the environment."""
+    raw = os.environ.get("PROVIDER_KEYS_DIR", "")
+    return Path(raw) if raw else None
+
+
+_store_files: dict[Path, tuple[float, dict]] = {}
+
+
+def _store_file(path: Path) -> dict:
+    """One store's file, read again whenever it changes (a rotated Secret takes effect without a restart).
+    A file that is not a JSON object of strings is an error naming the file, never its content."""
+    stamp = path.stat().st_mtime
+    cached = _store_files.get(path)
+    if cached is not None and cached[0] == stamp:
+        return cached[1]
+    try:
+        found = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError:
+        raise ValueError(f"{path} is not JSON") from None
+    if not isinstance(found, dict) or not all(isinstance(value, str | int) for value in found.values()):
+        raise ValueError(f"{path} must be a JSON object of strings")
+    folder = path.parent
+    values = {str(name): str(value) for name, value in found.items()}
+    for name, value in values.items():  # key files named relative to the provider's folder
+        if name.endswith("_file") and value and not Path(value).is_absolute():
+            values[name] = str(folder / value)
+    _store_files[path] = (stamp, values)
+    return values
+
+
+def store_file(provider: str, *store_keys: str | None) -> Path | None:
+    """The store's own keys file for `provider` (the first of `store_keys` that has one), else None."""
+    folder = provider_keys_dir()
+    if folder is None:
+        return None
+    for key in store_keys:
+        if key and "/" not in key and not key.startswith("."):
+            path = folder / provider / f"{key}.json"
+            if path.is_file():
+                return path
+    return None
+
+
+def provider_settings(provider: str, *store_keys: str | None):
+    """The settings of `provider` (a key of PROVIDERS) a store uses: the chain's default from the
+    environment, each field its keys file names overriding it — the first of `store_keys` (the store's
+    code, then its id) with a file `PROVIDER_KEYS_DIR/<provider>/<key>.json`. Without keys: the chain's.
+    A field the settings do not have is an error naming the file."""
+    kind = PROVIDERS[provider]
+    chain = kind()
+    path = store_file(provider, *store_keys)
+    if path is None:
+        return chain
+    overrides = _store_file(path)
+    names = {item.name: item for item in fields(kind)}
+    unknown = sorted(set(overrides) - set(names))
+    if unknown:
+        raise ValueError(f"{path} names settings {provider} does not have: {', '.join(unknown)}")
+    return replace(chain, **{name: _typed(getattr(chain, name), value) for name, value in overrides.items()})
+
+
+def _typed(default, value: str):
+    """A file's value as the field's type (the timeouts are numbers)."""
+    return value if default is None or isinstance(default, str) else type(default)(value)
+
+
+def provider_store_keys(provider: str) -> list[str]:
+    """The store keys with their own file for `provider` (e.g. every account to reconcile)."""
+    folder = provider_keys_dir()
+    if folder is None or not (folder / provider).is_dir():
+        return []
+    return sorted(path.stem for path in (folder / provider).glob("*.json") if not path.name.startswith("."))
 
 
 def health_record_poll_seconds() -> float:

@@ -1,18 +1,20 @@
 """SQLAlchemy 2.x basics shared by the services and the gateway (no nameko here)."""
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
-from typing import cast
+from typing import TypeVar, cast
 
-from sqlalchemy import CursorResult, DateTime, Engine, MetaData, Result, TypeDecorator, create_engine, event
+from sqlalchemy import CursorResult, DateTime, Engine, MetaData, Result, Select, TypeDecorator, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from . import config
 from .errors import Conflict
+
+T = TypeVar("T")
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -92,12 +94,35 @@ def unique_or_conflict(session: Session, messages: dict[str, str], codes: dict[s
             yield
             session.flush()
     except IntegrityError as exc:
-        detail = str(exc.orig).lower()
-        if "unique" not in detail and "duplicate" not in detail:
+        if not _unique_violation(exc):
             raise
+        detail = str(exc.orig).lower()
         field = next((name for name in messages if name in detail), next(iter(messages)))
         raise Conflict(messages[field], fields={field: [messages[field]]},
                        code=(codes or {}).get(field), params=params) from exc
+
+
+def one_or_created(session: Session, query: Select, make: Callable[[], T]) -> T:
+    """The row `query` finds, else the one `make()` makes (complete: it is flushed at once), added in a
+    savepoint: when another transaction added it meanwhile (the unique key refuses this one) that row is read
+    instead — a first write by two people at once is one row, never a 500."""
+    row = session.scalars(query).first()
+    if row is not None:
+        return row
+    try:
+        with session.begin_nested():
+            row = make()
+            session.add(row)
+        return row
+    except IntegrityError as exc:
+        if not _unique_violation(exc):
+            raise
+        return session.scalars(query.execution_options(populate_existing=True)).one()
+
+
+def _unique_violation(exc: IntegrityError) -> bool:
+    detail = str(exc.orig).lower()
+    return "unique" in detail or "duplicate" in detail
 
 
 class UTCDateTime(TypeDecorator):

@@ -30,9 +30,11 @@ CUSTOMER_ROLE = "customer"
 
 CONSOLE_SCREENS: dict[str, frozenset[str]] = {
     "reception": COUNTER, "quotes": COUNTER, "board": COUNTER, "tech": BENCH, "cashier": TILL, "fapiao": TILL,
-    "inventory": COUNTER, "crm": COUNTER, "messages": COUNTER, "dashboard": MANAGERS, "approvals": MANAGERS,
+    "inventory": COUNTER, "crm": COUNTER, "messages": COUNTER, "dashboard": MANAGERS, "campaigns": MANAGERS,
+    "approvals": MANAGERS,
     "commission": MANAGERS, "technicians": MANAGERS, "users": MANAGERS, "store": MANAGERS, "payables": MANAGERS,
-    "accounts": TILL, "catalogue": HQ, "partners": MANAGERS, "health_records": MANAGERS,
+    "accounts": TILL, "claims": TILL, "catalogue": HQ, "partners": MANAGERS, "health_records": MANAGERS,
+    "reconcile": TILL,
 }
 """The staff console's screens in menu order and who opens each; the console shows what `/v1/me`
 answers (`console_screens`), so a role set changed here changes the menu too."""

@@ -6,11 +6,12 @@ import base64
 import binascii
 import copy
 import re
+from datetime import timedelta
 
 from marshmallow import Schema, ValidationError, fields, missing, validate, validates_schema
 
 from .errors import Invalid
-from .fields import TimeZone
+from .fields import TimeZone, Years
 from .periods import GROUPS
 
 CURSOR_PATTERN = r"^(?:[A-Za-z0-9_-]{4})*[A-Za-z0-9_-]{2,4}$"
@@ -76,6 +77,21 @@ class StoresPeriodQuery(Schema):
     def _ordered(self, data, **_):
         if data.get("from_") and data.get("to") and not 0 <= (data["to"] - data["from_"]).days <= 366:
             raise ValidationError("`to` is before `from`, or more than a year after it.", "to")
+
+
+class LocalDays(Schema):
+    """A report's store-local days [from, to], at most a year at a time."""
+    from_ = fields.Date(data_key="from", required=True, validate=Years(2000, 2100),
+                        metadata={"description": "First store-local day"})
+    to = fields.Date(required=True, validate=Years(2000, 2100),
+                     metadata={"description": "Last store-local day (inclusive)"})
+
+    @validates_schema
+    def _ordered(self, data, **_):
+        if data["to"] < data["from_"]:
+            raise ValidationError("`to` is before `from`.", "to")
+        if data["to"] - data["from_"] > timedelta(days=366):
+            raise ValidationError("At most a year at a time.", "to")
 
 
 def page(items: list, limit: int, key=lambda row: row.id) -> dict:

@@ -38,6 +38,16 @@ class CustomerErased(Contract):
     erased_at = fields.String(required=True)
 
 
+class ComplaintChanged(Contract):
+    """A complaint was opened or moved (in progress, resolved, closed): the store's complaint list and the owner's
+    phone follow it."""
+    complaint_id = fields.String(required=True)
+    store_id = fields.String(required=True)
+    customer_id = fields.String(required=True)
+    status = fields.String(required=True, metadata={"enum": ["open", "in_progress", "resolved", "closed"]})
+    changed_at = fields.String(required=True, metadata={"description": "ISO 8601 with offset"})
+
+
 class RecordVehicleOut(Contract):
     """A car as finance's health-record upload reads it (crm.vehicles_for_records)."""
     vehicle_id = fields.String()
@@ -50,4 +60,5 @@ class RecordVehiclesOut(Contract):
 
 
 PUBLISHES = {("customer_registered", 1): CustomerRegistered, ("vehicle_registered", 1): VehicleRegistered,
-             ("customer_merged", 1): CustomerMerged, ("customer_erased", 1): CustomerErased}
+             ("customer_merged", 1): CustomerMerged, ("customer_erased", 1): CustomerErased,
+             ("complaint_changed", 1): ComplaintChanged}

@@ -92,6 +92,21 @@ class QuoteApprovalChanged(Contract):
     changed_at = fields.String(required=True, metadata={"description": "ISO 8601 with offset"})
 
 
+class QuoteDecided(Contract):
+    """The customer's decision on a presented quote was recorded, line by line — at the counter or by the owner on
+    the phone: the quote screen and the owner's timeline follow it."""
+    quote_id = fields.String(required=True)
+    quote_number = fields.String(required=True)
+    store_id = fields.String(required=True)
+    customer_id = fields.String(required=True)
+    state = fields.String(required=True, metadata={"enum": ["approved", "partially_approved", "declined"]})
+    approved_lines = fields.Integer(required=True)
+    declined_lines = fields.Integer(required=True)
+    decided_by = fields.String(required=True, metadata={"enum": ["customer", "staff"],
+                                                        "description": "customer: on the phone (the customer channel)"})
+    decided_at = fields.String(required=True, metadata={"description": "ISO 8601 with offset"})
+
+
 class RepairVisitOut(Contract):
     """The reception of an order's car as finance's health-record upload reads it (sales.visits_for_orders):
     送修日期, 送修里程 and the customer's words (needs, notes) as the fault."""
@@ -109,4 +124,4 @@ class RepairVisitsOut(Contract):
 
 PUBLISHES = {("visit_checked_in", 1): VisitCheckedIn, ("order_confirmed", 1): OrderConfirmed,
              ("order_cancelled", 1): OrderCancelled, ("quote_presented", 1): QuotePresented,
-             ("quote_approval_changed", 1): QuoteApprovalChanged}
+             ("quote_approval_changed", 1): QuoteApprovalChanged, ("quote_decided", 1): QuoteDecided}

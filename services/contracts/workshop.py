@@ -64,6 +64,9 @@ class WorkOrderStatusChanged(Contract):
     work_order_id = fields.String(required=True)
     order_id = fields.String(required=True)
     store_id = fields.String(required=True)
+    customer_id = fields.String(allow_none=True, metadata={
+        "description": "The car's owner (the phone app's live timeline follows it); added within version 1"})
+    vehicle_id = fields.String(allow_none=True)
     from_status = fields.String(allow_none=True, metadata={"description": "None when it was opened"})
     to_status = fields.String(required=True)
     changed_at = fields.String(required=True, metadata={"description": "ISO 8601 with offset"})

@@ -14,5 +14,6 @@ HANDLES = (
     ("finance", "refund_issued"),       # spend and points taken back
     ("workshop", "work_order_completed"),  # the owner's "car ready" message
     ("finance", "payment_received"),    # the owner's payment receipt
+    ("finance", "company_account_overdue"),  # the company contact's overdue reminder
     ("sales", "quote_presented"),       # the owner's "quote ready" (with the link when one is sent soon)
 )

@@ -311,7 +311,8 @@ class Message(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    __table_args__ = (Index("ix_messages_due", "next_attempt_at"), Index("ix_messages_store", "store_id", "id"))
+    __table_args__ = (Index("ix_messages_due", "next_attempt_at"), Index("ix_messages_store", "store_id", "id"),
+                      Index("ix_messages_store_sent", "store_id", "sent_at"))
 
 
 class AuditEntry(Base):

@@ -12,7 +12,7 @@ from services.common.config import message_retry_seconds
 from services.common.db import utcnow
 from services.common.errors import Forbidden
 from services.common.entrypoints import ServiceBase, event_handler, rpc, unit_of_work
-from services.common.policy import required_store
+from services.common.policy import manages, required_store, visible_stores
 from services.common.schemas import ListQuery, dump_page, load
 from services.common.validators import mask_mobile
 from services.contracts.rpc.crm import (AuditEntryOut, CampaignCreate, CampaignOut, CampaignPreview, CampaignQuery,
@@ -25,9 +25,11 @@ from services.contracts.rpc.crm import (AuditEntryOut, CampaignCreate, CampaignO
                                         VehicleListQuery, VehicleOut, VehiclePatch)
 from services.contracts.crm import RecordVehiclesOut
 from services.contracts.rpc.crm import customer as cs
+from services.contracts.rpc.crm.sources import (CampaignResultsQuery, CampaignSendsOut, NewCustomersBySourceOut,
+                                              SourceQuery)
 
 from . import domain
-from .domain import campaigns, common, customer, followups, messages, reminders
+from .domain import campaign_results, campaigns, common, customer, followups, messages, reminders, sources
 from .domain import history as projection
 from .models import Customer, Vehicle
 from .senders import OutgoingMessage, Providers, rate_limits_from_env, sender_from_env
@@ -267,6 +269,26 @@ class CrmService(Attachments, ServiceBase):  # type: ignore[misc]  # db, caller:
         return self._call_list([followups.complete_follow_up(self.db, follow_up_id, outcome, self.caller, utcnow())])[0]
 
     @rpc
+    def new_customers_by_source(self, query: dict) -> dict:
+        """The customers registered over local days at the caller's stores (or one), by source (managers)."""
+        params = load(SourceQuery(), query)
+        if not manages(self.caller):
+            raise Forbidden("Customer sources are for managers.", code="needs_manager")
+        stores = visible_stores(self.caller, params.get("store_id"))
+        return NewCustomersBySourceOut().dump({"items": sources.new_customers_by_source(
+            self.db, stores, params.get("store_id"), params["from_"], params["to"])})
+
+    @rpc
+    def campaign_sends(self, query: dict) -> dict:
+        """Each campaign's messages sent over local days, customer and day, at the caller's stores (managers)."""
+        params = load(CampaignResultsQuery(), query)
+        if not manages(self.caller):
+            raise Forbidden("Campaign results are for managers.", code="needs_manager")
+        stores = visible_stores(self.caller, params.get("store_id"))
+        return CampaignSendsOut().dump({"items": campaign_results.campaign_sends(
+            self.db, stores, params.get("store_id"), params["from_"], params["to"])})
+
+    @rpc
     def satisfaction_stats(self, query: dict) -> dict:
         params = load(SatisfactionQuery(), query)
         params["from"] = params.pop("from_")
@@ -470,6 +492,10 @@ class CrmService(Attachments, ServiceBase):  # type: ignore[misc]  # db, caller:
     @event_handler("finance", "invoice_paid")
     def on_invoice_paid(self, envelope: dict) -> None:
         projection.record_invoice_paid(self.db, envelope["event_id"], envelope["payload"])
+
+    @event_handler("finance", "company_account_overdue")
+    def on_company_account_overdue(self, envelope: dict) -> None:
+        messages.on_account_overdue(self.db, envelope["payload"], utcnow())
 
     @event_handler("finance", "refund_issued")
     def on_refund_issued(self, envelope: dict) -> None:

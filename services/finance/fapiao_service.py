@@ -19,8 +19,10 @@ from services.common.schemas import dump_page, load, page
 from services.common.upstream import ServiceRpc, answer_within_timeout, as_domain_error
 from services.common.transactions import before_remote_call
 from services.contracts.rpc.finance import FapiaoOut, FapiaoQuery, FapiaoRequest, RedLetterRequest
+from services.contracts.rpc.finance.fapiao import BuyerTitleOut
 
 from .domain import fapiao
+from .accounts import StoreProviders
 from .fapiao_nuonuo import NuonuoProvider
 from .models import Fapiao, Invoice
 from .providers import ProviderError
@@ -30,12 +32,16 @@ fapiao_out = FapiaoOut()
 
 
 class FapiaoProvider(DependencyProvider):
-    """The issuing provider (诺诺), or None when `NUONUO_APP_KEY` is not set (requests then wait, queued)."""
+    """The issuing provider (诺诺) per store: the chain's seller from the environment, a store that is its own
+    legal entity its own 销方税号 and token (services/finance/accounts.py); None where `NUONUO_APP_KEY` is not
+    set (requests then wait, queued)."""
 
     def setup(self):
-        settings = NuonuoSettings()
-        self.settings = settings
-        self.provider = NuonuoProvider(settings) if settings.app_key else None
+        self.stores = StoreProviders("nuonuo", NuonuoProvider, "app_key")
+
+    def for_store(self, *store_keys: str | None) -> tuple[NuonuoProvider | None, NuonuoSettings]:
+        """The provider and the settings (seller) the store's fapiao are issued with."""
+        return self.stores.for_store(*store_keys), self.stores.settings(*store_keys)
 
     def get_dependency(self, worker_ctx):
         return self
@@ -71,15 +77,9 @@ class FapiaoEntrypoints:
                     codes.update({f"part:{item['sku']}": item["tax_code"] for item in
                                   self.inventory.catalogue_parts(skus)["items"] if item.get("tax_code")})
             with answer_within_timeout("sales", "the catalogue's tax codes are needed; try again."):
-                for op in ops:
-                    try:
-                        found = self.sales.get_labour_operation(op)
-                    except RemoteError as exc:
-                        if exc.exc_type != "NotFound":
-                            raise
-                        continue
-                    if found.get("tax_code"):
-                        codes[f"labour:{op}"] = found["tax_code"]
+                if ops:
+                    codes.update({f"labour:{item['code']}": item["tax_code"] for item in
+                                  self.sales.catalogue_operations(ops)["items"] if item.get("tax_code")})
         except RemoteError as exc:
             raise (as_domain_error(exc) or exc) from exc
         return codes
@@ -92,6 +92,12 @@ class FapiaoEntrypoints:
     @rpc
     def get_fapiao(self, fapiao_id: str) -> dict:
         return fapiao_out.dump(fapiao.get_fapiao(self.db, self.caller, fapiao_id))
+
+    @rpc
+    def fapiao_titles(self, customer_id: str) -> dict:
+        """The customer's earlier fapiao titles (a chain's customer: any store's till may offer them)."""
+        return {"items": BuyerTitleOut(many=True).dump(fapiao.buyer_titles(self.db, customer_id)),
+                "next_cursor": None}
 
     @rpc
     def list_fapiao(self, query: dict) -> dict:
@@ -125,10 +131,10 @@ class FapiaoEntrypoints:
         is open while it is called); after a provider error what was read is rolled back and the row
         read again; the changes are committed on their own. Answers the new status."""
         fapiao_id = row.id
+        provider, settings = self.fapiao_provider.for_store(*fapiao.account_keys(self.db, row))
         before_remote_call(self.db, "the fapiao provider")
         try:
-            changes = fapiao.provider_step(self.db, self.fapiao_provider.provider, self.fapiao_provider.settings,
-                                           row, now)
+            changes = fapiao.provider_step(self.db, provider, settings, row, now)
         except ProviderError as exc:
             self.db.rollback()
             changes = fapiao.after_provider_error(self.db, fapiao_id, exc, now)

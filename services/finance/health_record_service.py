@@ -10,7 +10,7 @@ from nameko.extensions import DependencyProvider
 from nameko.timer import timer
 from sqlalchemy.orm import Session
 
-from services.common.config import HealthRecordSettings, health_record_poll_seconds
+from services.common.config import health_record_poll_seconds
 from services.common.context import Caller
 from services.common.db import utcnow
 from services.common.entrypoints import rpc, unit_of_work
@@ -20,10 +20,13 @@ from services.common.transactions import before_remote_call
 from services.common.errors import Unavailable
 from services.common.upstream import ServiceRpc, answer_within_timeout
 from services.contracts.crm import RecordVehiclesOut
-from services.contracts.rpc.finance import HealthRecordOut, HealthRecordQuery
+from services.contracts.rpc.finance import (HealthRecordBackfill, HealthRecordBackfillOut, HealthRecordOut,
+                                           HealthRecordQuery)
 from services.contracts.sales import RepairVisitsOut
 
 from .domain import health_records
+from .accounts import StoreProviders
+from .domain.ledger import store_keys
 from .health_record_provider import HealthRecordProvider
 from .providers import ProviderError
 
@@ -32,11 +35,18 @@ upload_out = HealthRecordOut()
 
 
 class HealthRecordSystem(DependencyProvider):
-    """The provincial system, or None when `HEALTH_RECORD_BASE_URL` is not set (uploads then wait, queued)."""
+    """The provincial system per store (the chain's settings, a store's own password or province's system
+    from its keys file), or None where `HEALTH_RECORD_BASE_URL` is not set (uploads then wait, queued)."""
 
     def setup(self):
-        self.settings = HealthRecordSettings()
-        self.provider = HealthRecordProvider(self.settings) if self.settings.base_url else None
+        self.stores = StoreProviders("health_record", HealthRecordProvider, "base_url")
+
+    def for_store(self, *store_keys: str | None) -> HealthRecordProvider | None:
+        return self.stores.for_store(*store_keys)
+
+    def configured(self) -> bool:
+        """For the chain or for at least one store."""
+        return self.stores.any_configured()
 
     def get_dependency(self, worker_ctx):
         return self
@@ -64,11 +74,18 @@ class HealthRecordEntrypoints:
     def retry_health_record_upload(self, upload_id: str) -> dict:
         return upload_out.dump(health_records.retry(self.db, self.caller, upload_id))
 
+    @rpc
+    def backfill_health_records(self, data: dict) -> dict:
+        """A manager's request: the store's past settlements of a range of days with no upload yet, queued."""
+        request = load(HealthRecordBackfill(), data)
+        return HealthRecordBackfillOut().dump(health_records.backfill(self.db, self.caller, request["store_id"],
+                                                                      request["from_"], request["to"]))
+
     @timer(interval=health_record_poll_seconds())
     def upload_health_records(self) -> None:
         """Due records to the system: one read of crm and of sales for the batch (no transaction open), then
         each row claimed, built and checked, sent and its answer written, each step committing on its own."""
-        if self.health_record_system.provider is None:
+        if not self.health_record_system.configured():
             return
         now = utcnow()
         rows = self._due_uploads(now)
@@ -105,8 +122,8 @@ class HealthRecordEntrypoints:
 
     def send_health_record(self, claimed: dict, now: datetime) -> str:
         """Send one claimed, checked record with no transaction open; write what the system answered."""
+        provider = self.health_record_system.for_store(*store_keys(self.db, claimed["store_id"]))
         before_remote_call(self.db, "the health-record system")
-        provider = self.health_record_system.provider
         try:
             if provider is None:
                 raise ProviderError(0, "not_configured")

@@ -16,6 +16,7 @@ from services.common.db import UTCDateTime, service_metadata, utcnow
 from services.common.ids import new_id
 from services.common.audit import add_audit_table
 from services.common.outbox import add_infrastructure_tables
+from services.contracts.rpc.finance.health_records import UPLOADING_CATEGORIES
 
 
 class Base(DeclarativeBase):
@@ -44,7 +45,17 @@ class StoreSettings(Base):
     repair_licence_no: Mapped[str | None] = mapped_column(
         String(40), comment="维修企业许可证号 or 备案号: the shop's companycode at the provincial health-record system")
     repair_company_name: Mapped[str | None] = mapped_column(String(100), comment="the shop's registered name")
+    repair_category: Mapped[str | None] = mapped_column(
+        String(8), comment="维修企业类别: class_1 | class_2 | class_3 (upload health records) | none; unset: not "
+                           "declared (no uploads)")
+    store_code: Mapped[str | None] = mapped_column(
+        String(20), comment="the store's code (the gateway's): names its keys files under PROVIDER_KEYS_DIR")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    @property
+    def uploads_health_records(self) -> bool:
+        """一类/二类/三类 repair shops upload each settled repair's record; others (or undeclared) do not."""
+        return self.repair_category in UPLOADING_CATEGORIES
 
 
 class BillingBasis(Base):
@@ -193,21 +204,29 @@ class PaymentIntent(Base):
     """Money asked for through a provider (WeChat Pay, Alipay): its order at the provider is `id` (the
     out_trade_no). `pending` until the provider says it was paid (`paid`, the payment recorded) or the
     order is closed (`closed`); `unapplied` when it was paid but the invoice no longer owed it (paid
-    meanwhile by other means, or void): the money is at the provider, to be refunded there."""
+    meanwhile by other means, or void): the money is at the provider (booked Dr clearing · Cr 2241), to be
+    refunded there whole (`refund_id` claims it while the provider is asked), then `refunded`."""
     __tablename__ = "payment_intents"
 
     id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
     invoice_id: Mapped[str] = mapped_column(ForeignKey("invoices.id"), index=True)
     store_id: Mapped[str] = mapped_column(EXT_ID)
     provider: Mapped[str] = mapped_column(String(20), comment="wechat | alipay")
+    merchant_id: Mapped[str | None] = mapped_column(
+        String(64), comment="the merchant account the order was opened on (WeChat Pay sub_mchid or mchid, Alipay "
+                            "auth_app_id or app_id); null: before accounts were recorded, the chain's")
     channel: Mapped[str] = mapped_column(String(10), comment="qr | h5")
     amount_fen: Mapped[int] = mapped_column(MONEY)
     currency: Mapped[str] = mapped_column(String(3), default="CNY")
-    status: Mapped[str] = mapped_column(String(12), default="pending", comment="pending | paid | closed | unapplied")
+    status: Mapped[str] = mapped_column(String(12), default="pending",
+                                        comment="pending | paid | closed | unapplied | refunded")
     pay_url: Mapped[str] = mapped_column(
         Text, comment="qr: what the QR code encodes; h5: the link (Alipay's is signed: long)")
     transaction_id: Mapped[str | None] = mapped_column(String(64), unique=True, comment="the provider's")
     payment_id: Mapped[str | None] = mapped_column(ForeignKey("payments.id"))
+    refund_id: Mapped[str | None] = mapped_column(
+        String(26), unique=True, comment="unapplied: the provider refund asked for the whole amount (its "
+                                         "out_refund_no); set by a conditional update, so it is asked once")
     idempotency_key: Mapped[str | None] = mapped_column(String(240), unique=True)
     created_by: Mapped[str | None] = mapped_column(EXT_ID)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -222,11 +241,12 @@ class ProviderRefund(Base):
     """A refund asked of the payment provider that took a payment (through its intent): `id` is also the
     refund's number at the provider (out_refund_no / out_request_no), so asking again never refunds twice.
     `pending` until the provider confirms it (`succeeded`: recorded as `refund_id` through the refund rules)
-    or refuses it (`failed`). The requester's role is kept: the rules are applied again when it is recorded."""
+    or refuses it (`failed`). The requester's role is kept: the rules are applied again when it is recorded.
+    No `payment_id`: the whole of an `unapplied` intent returned (no payment was recorded of it)."""
     __tablename__ = "provider_refunds"
 
     id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
-    payment_id: Mapped[str] = mapped_column(ForeignKey("payments.id"), index=True)
+    payment_id: Mapped[str | None] = mapped_column(ForeignKey("payments.id"), index=True)
     intent_id: Mapped[str] = mapped_column(ForeignKey("payment_intents.id"))
     store_id: Mapped[str] = mapped_column(EXT_ID)
     provider: Mapped[str] = mapped_column(String(20), comment="wechat | alipay")
@@ -264,6 +284,36 @@ class Refund(Base):
     business_date: Mapped[date] = mapped_column(Date)
 
     __table_args__ = (Index("ix_refunds_store_date", "store_id", "business_date"),)
+
+
+class RefundRequest(Base):
+    """A refund above the store's limit asked for by someone who may not approve it (a cashier): it waits
+    in the store manager's approval queue (`pending`) until a manager approves it — the refund is then
+    made as any refund within the limit is, at the till or through the provider (`refunded`; `approved`
+    while the provider has not confirmed it) — or declines it with a reason (`declined`)."""
+    __tablename__ = "refund_requests"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
+    payment_id: Mapped[str] = mapped_column(ForeignKey("payments.id"), index=True)
+    invoice_id: Mapped[str | None] = mapped_column(ForeignKey("invoices.id"))
+    store_id: Mapped[str] = mapped_column(EXT_ID)
+    customer_id: Mapped[str] = mapped_column(EXT_ID)
+    method: Mapped[str] = mapped_column(String(20), comment="the payment's method")
+    amount_fen: Mapped[int] = mapped_column(MONEY)
+    currency: Mapped[str] = mapped_column(String(3), default="CNY")
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(12), default="pending",
+                                        comment="pending | approved | refunded | declined | failed")
+    requested_by: Mapped[str | None] = mapped_column(EXT_ID)
+    decided_by: Mapped[str | None] = mapped_column(EXT_ID)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decline_reason: Mapped[str | None] = mapped_column(Text)
+    refund_id: Mapped[str | None] = mapped_column(ForeignKey("refunds.id"), unique=True)
+    provider_refund_id: Mapped[str | None] = mapped_column(ForeignKey("provider_refunds.id"))
+    idempotency_key: Mapped[str | None] = mapped_column(String(240), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (Index("ix_refund_requests_store_status", "store_id", "status", "created_at"),)
 
 
 class MemberCard(Base):
@@ -457,6 +507,19 @@ class Expense(Base):
     __table_args__ = (Index("ix_expenses_store_date", "store_id", "incurred_on", "id"),)
 
 
+class MonthClose(Base):
+    """A store's month closed (月结): no posting is dated in it any more; a late one lands on the first open day."""
+    __tablename__ = "month_closes"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
+    store_id: Mapped[str] = mapped_column(EXT_ID)
+    month: Mapped[str] = mapped_column(String(7), comment="YYYY-MM")
+    closed_by: Mapped[str | None] = mapped_column(EXT_ID)
+    closed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (UniqueConstraint("store_id", "month"),)
+
+
 class DailyClose(Base):
     __tablename__ = "daily_closes"
 
@@ -472,6 +535,66 @@ class DailyClose(Base):
     closed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     __table_args__ = (UniqueConstraint("store_id", "business_date"),)
+
+
+class PaymentReconciliation(Base):
+    """A provider's statement (对账单) of one Beijing day for one merchant account, matched with the payments and
+    refunds recorded through it: one row per provider, merchant and date (a second run updates it). Totals
+    are the statement's (`store_totals`: per store, by the intent each line names; "" for lines naming none)."""
+    __tablename__ = "payment_reconciliations"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
+    provider: Mapped[str] = mapped_column(String(20), comment="wechat | alipay")
+    merchant_id: Mapped[str] = mapped_column(String(64), comment="WeChat Pay mchid / Alipay app_id")
+    bill_date: Mapped[date] = mapped_column(Date, comment="the provider's day (Beijing time)")
+    status: Mapped[str] = mapped_column(String(12), default="running", comment="running | done | failed")
+    error_code: Mapped[str | None] = mapped_column(String(64), comment="failed: what the provider answered")
+    line_count: Mapped[int] = mapped_column(Integer, default=0)
+    payment_count: Mapped[int] = mapped_column(Integer, default=0)
+    refund_count: Mapped[int] = mapped_column(Integer, default=0)
+    collected_fen: Mapped[int] = mapped_column(MONEY, default=0)
+    refunded_fen: Mapped[int] = mapped_column(MONEY, default=0)
+    fee_fen: Mapped[int] = mapped_column(MONEY, default=0)
+    matched_count: Mapped[int] = mapped_column(Integer, default=0)
+    store_totals: Mapped[dict] = mapped_column(JSON, default=dict, comment="{store_id: {payment_count, refund_count, "
+                                                                          "collected_fen, refunded_fen, fee_fen}}")
+    provider_summary: Mapped[dict] = mapped_column(JSON, default=dict, comment="the statement's own totals section")
+    runs: Mapped[int] = mapped_column(Integer, default=0, comment="how many times it was downloaded and matched")
+    started_by: Mapped[str | None] = mapped_column(EXT_ID, comment="None: the daily job")
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    differences: Mapped[list[PaymentReconciliationDifference]] = relationship(
+        order_by="PaymentReconciliationDifference.id", viewonly=True)
+
+    __table_args__ = (UniqueConstraint("provider", "merchant_id", "bill_date"),)
+
+
+class PaymentReconciliationDifference(Base):
+    """A line the provider and finance disagree on: `missing_here` (the provider has it, nothing recorded),
+    `extra_here` (recorded, not on the statement), `amount_mismatch`. `open` until a manager resolves it
+    with a note, or `cleared` when a later run of the same day matches it."""
+    __tablename__ = "payment_recon_differences"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
+    run_id: Mapped[str] = mapped_column(ForeignKey("payment_reconciliations.id"), index=True)
+    store_id: Mapped[str | None] = mapped_column(EXT_ID, comment="the intent's store; None: a line naming no intent")
+    kind: Mapped[str] = mapped_column(String(20), comment="missing_here | extra_here | amount_mismatch")
+    line_kind: Mapped[str] = mapped_column(String(10), comment="payment | refund")
+    reference: Mapped[str] = mapped_column(String(64), comment="the provider's transaction number, or our refund's")
+    out_trade_no: Mapped[str | None] = mapped_column(String(64))
+    intent_id: Mapped[str | None] = mapped_column(ID)
+    provider_refund_id: Mapped[str | None] = mapped_column(ID)
+    provider_amount_fen: Mapped[int | None] = mapped_column(MONEY)
+    recorded_amount_fen: Mapped[int | None] = mapped_column(MONEY)
+    action: Mapped[str] = mapped_column(String(30), comment="what to do (a code the console words)")
+    status: Mapped[str] = mapped_column(String(10), default="open", comment="open | resolved | cleared")
+    note: Mapped[str | None] = mapped_column(Text)
+    resolved_by: Mapped[str | None] = mapped_column(EXT_ID)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    found_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (UniqueConstraint("run_id", "line_kind", "reference"),
+                      Index("ix_payment_recon_differences_store", "store_id", "status"))
 
 
 class CommissionRule(Base):
@@ -543,6 +666,8 @@ class SupplierInvoice(Base):
     vat_fen: Mapped[int] = mapped_column(MONEY, comment="input VAT on the invoice (part of the total)")
     received_value_fen: Mapped[int] = mapped_column(MONEY, comment="goods received not invoiced this clears")
     paid_fen: Mapped[int] = mapped_column(MONEY, default=0)
+    credited_fen: Mapped[int] = mapped_column(MONEY, default=0, server_default="0",
+                                              comment="what the supplier's credit notes took off it")
     currency: Mapped[str] = mapped_column(String(3), default="CNY")
     idempotency_key: Mapped[str | None] = mapped_column(String(240), unique=True)
     created_by: Mapped[str | None] = mapped_column(EXT_ID)
@@ -557,12 +682,13 @@ class SupplierInvoice(Base):
 
     @property
     def due_fen(self) -> int:
-        return 0 if self.status in ("held", "rejected") else self.total_fen - self.paid_fen
+        return 0 if self.status in ("held", "rejected") else self.total_fen - self.paid_fen - self.credited_fen
 
 
 class SupplierPayment(Base):
     """Money paid to a supplier from the bank or the till, allocated to one or more of its open
-    invoices at one store."""
+    invoices at one store, less the supplier's unapplied credit notes applied against them (each
+    allocation is what the invoice is settled by; `amount_fen` what left the bank or till)."""
     __tablename__ = "supplier_payments"
 
     id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
@@ -574,12 +700,54 @@ class SupplierPayment(Base):
     currency: Mapped[str] = mapped_column(String(3), default="CNY")
     reference: Mapped[str | None] = mapped_column(String(100))
     allocations: Mapped[list] = mapped_column(JSON, comment="[{supplier_invoice_id, number, amount_fen}]")
+    credited_fen: Mapped[int] = mapped_column(MONEY, default=0, server_default="0",
+                                              comment="the supplier's credit notes applied: settled = amount + "
+                                                      "credited")
+    credits: Mapped[list] = mapped_column(JSON, default=list, server_default="[]",
+                                          comment="[{supplier_credit_note_id, number, amount_fen}]")
     idempotency_key: Mapped[str | None] = mapped_column(String(240), unique=True)
     paid_by: Mapped[str | None] = mapped_column(EXT_ID)
     paid_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     business_date: Mapped[date] = mapped_column(Date)
 
     __table_args__ = (Index("ix_supplier_payments_store_date", "store_id", "business_date"),)
+
+
+class SupplierCreditNote(Base):
+    """A supplier's credit note (红字发票 / 贷项通知单), mostly for goods sent back after their invoice
+    was booked: it takes what it can off the invoice it names (`applied_fen`); the rest stands as a
+    credit with the supplier, owed less overall, until a supplier payment applies it against the
+    invoices it pays (`applied_fen` grows)."""
+    __tablename__ = "supplier_credit_notes"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
+    store_id: Mapped[str] = mapped_column(EXT_ID)
+    supplier_id: Mapped[str] = mapped_column(EXT_ID, index=True)
+    supplier_name: Mapped[str] = mapped_column(String(120))
+    supplier_invoice_id: Mapped[str | None] = mapped_column(ForeignKey("supplier_invoices.id"), index=True)
+    supplier_invoice_number: Mapped[str | None] = mapped_column(String(60))
+    purchase_order_id: Mapped[str | None] = mapped_column(EXT_ID)
+    return_id: Mapped[str | None] = mapped_column(EXT_ID, comment="inventory's return to supplier it credits")
+    number: Mapped[str] = mapped_column(String(60), comment="the supplier's credit note number")
+    issued_on: Mapped[date] = mapped_column(Date)
+    total_fen: Mapped[int] = mapped_column(MONEY, comment="tax included")
+    vat_fen: Mapped[int] = mapped_column(MONEY, comment="input VAT it takes back (part of the total)")
+    returned_value_fen: Mapped[int] = mapped_column(MONEY, comment="goods sent back at their received value: "
+                                                                   "what it clears on 2209")
+    applied_fen: Mapped[int] = mapped_column(MONEY, comment="taken off the invoice it names")
+    reason: Mapped[str | None] = mapped_column(String(200))
+    currency: Mapped[str] = mapped_column(String(3), default="CNY")
+    idempotency_key: Mapped[str | None] = mapped_column(String(240), unique=True)
+    created_by: Mapped[str | None] = mapped_column(EXT_ID)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    business_date: Mapped[date] = mapped_column(Date, comment="the day it was booked")
+
+    __table_args__ = (UniqueConstraint("supplier_id", "number", name="uq_supplier_credit_notes_supplier_number"),
+                      Index("ix_supplier_credit_notes_store_date", "store_id", "business_date"))
+
+    @property
+    def unapplied_fen(self) -> int:
+        return self.total_fen - self.applied_fen
 
 
 class CompanyAccount(Base):
@@ -624,19 +792,23 @@ class CompanyAccountMember(Base):
                       UniqueConstraint("account_id", "vehicle_id", name="uq_account_members_vehicle"))
 
 
-class AccountCharge(Base):
-    """(Part of) a customer invoice charged to a company account instead of paid at the till: the
-    invoice counts it as settled, the account owes it until the company pays."""
-    __tablename__ = "account_charges"
-
-    id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
-    account_id: Mapped[str] = mapped_column(ForeignKey("company_accounts.id"), index=True)
+class OwedPartOfInvoice:
+    """The columns of (part of) an invoice owed by another than its customer (a company account, an insurer)."""
     invoice_id: Mapped[str] = mapped_column(ID, index=True)
     invoice_number: Mapped[str] = mapped_column(String(40))
     store_id: Mapped[str] = mapped_column(EXT_ID)
     customer_id: Mapped[str] = mapped_column(EXT_ID)
     vehicle_id: Mapped[str | None] = mapped_column(EXT_ID)
     plate: Mapped[str | None] = mapped_column(String(16))
+
+
+class AccountCharge(OwedPartOfInvoice, Base):
+    """(Part of) a customer invoice charged to a company account instead of paid at the till: the
+    invoice counts it as settled, the account owes it until the company pays."""
+    __tablename__ = "account_charges"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
+    account_id: Mapped[str] = mapped_column(ForeignKey("company_accounts.id"), index=True)
     amount_fen: Mapped[int] = mapped_column(MONEY)
     paid_fen: Mapped[int] = mapped_column(MONEY, default=0)
     business_date: Mapped[date] = mapped_column(Date, comment="the store's day it was charged")
@@ -653,20 +825,84 @@ class AccountCharge(Base):
         return self.amount_fen - self.paid_fen
 
 
-class AccountPayment(Base):
+class ReceivedMoney:
+    """The columns of money received against what a company account or an insurer owes."""
+    method: Mapped[str] = mapped_column(String(10), comment="bank | cash")
+    amount_fen: Mapped[int] = mapped_column(MONEY)
+    reference: Mapped[str | None] = mapped_column(String(100))
+    idempotency_key: Mapped[str | None] = mapped_column(String(240), unique=True)
+    received_by: Mapped[str | None] = mapped_column(EXT_ID)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    business_date: Mapped[date] = mapped_column(Date)
+
+
+class AccountPayment(ReceivedMoney, Base):
     """Money the company paid against its account, allocated to its oldest open charges."""
     __tablename__ = "account_payments"
 
     id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
     account_id: Mapped[str] = mapped_column(ForeignKey("company_accounts.id"), index=True)
-    method: Mapped[str] = mapped_column(String(10), comment="bank | cash")
-    amount_fen: Mapped[int] = mapped_column(MONEY)
-    reference: Mapped[str | None] = mapped_column(String(100))
     allocations: Mapped[list] = mapped_column(JSON, comment="[{charge_id, invoice_number, store_id, amount_fen}]")
+
+
+# -- insurers' claims (事故车) ----------------------------------------------------------------------
+class Insurer(Base):
+    """An insurance company (保险公司) whose share of accident repairs the stores it names put on it at the
+    till, each under the claim's number (报案号); it has no credit limit and pays claim by claim."""
+    __tablename__ = "insurers"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    tax_number: Mapped[str | None] = mapped_column(String(18), comment="unified social credit code")
+    contact_name: Mapped[str | None] = mapped_column(String(50))
+    contact_phone: Mapped[str | None] = mapped_column(String(20))
+    store_ids: Mapped[list] = mapped_column(JSON, comment="the stores that may put claims on it")
+    status: Mapped[str] = mapped_column(String(12), default="active")
+    balance_fen: Mapped[int] = mapped_column(MONEY, default=0, comment="what its claims leave open")
+    created_by: Mapped[str | None] = mapped_column(EXT_ID)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class InsuranceClaim(OwedPartOfInvoice, Base):
+    """The insurer's share of an invoice (Dr 1122 the insurer · Cr 1122 the invoice): the invoice counts
+    it as settled, the insurer owes it until its remittances pay it or a manager writes the rest off."""
+    __tablename__ = "insurance_claims"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
+    insurer_id: Mapped[str] = mapped_column(ForeignKey("insurers.id"), index=True)
+    claim_number: Mapped[str] = mapped_column(String(40), comment="报案号")
+    assessed_fen: Mapped[int | None] = mapped_column(MONEY, comment="定损金额, as the insurer assessed it")
+    amount_fen: Mapped[int] = mapped_column(MONEY)
+    paid_fen: Mapped[int] = mapped_column(MONEY, default=0)
+    written_off_fen: Mapped[int] = mapped_column(MONEY, default=0)
+    write_off_reason: Mapped[str | None] = mapped_column(String(200))
+    business_date: Mapped[date] = mapped_column(Date, comment="the store's day it was put on the insurer")
     idempotency_key: Mapped[str | None] = mapped_column(String(240), unique=True)
-    received_by: Mapped[str | None] = mapped_column(EXT_ID)
-    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    business_date: Mapped[date] = mapped_column(Date)
+    created_by: Mapped[str | None] = mapped_column(EXT_ID)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (UniqueConstraint("insurer_id", "claim_number", name="uq_insurance_claims_number"),
+                      Index("ix_insurance_claims_store_date", "store_id", "business_date"))
+
+    @property
+    def open_fen(self) -> int:
+        return self.amount_fen - self.paid_fen - self.written_off_fen
+
+    @property
+    def status(self) -> str:
+        if self.open_fen > 0:
+            return "open"
+        return "written_off" if self.written_off_fen else "paid"
+
+
+class ClaimRemittance(ReceivedMoney, Base):
+    """Money an insurer paid (赔款到账), allocated to the claims it names."""
+    __tablename__ = "claim_remittances"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
+    insurer_id: Mapped[str] = mapped_column(ForeignKey("insurers.id"), index=True)
+    allocations: Mapped[list] = mapped_column(JSON, comment="[{claim_id, claim_number, invoice_number, store_id, "
+                                                            "amount_fen}]")
 
 
 # -- electronic fapiao ----------------------------------------------------------------------------
@@ -696,7 +932,10 @@ class Fapiao(Base):
     tax_fen: Mapped[int] = mapped_column(MONEY)
     status: Mapped[str] = mapped_column(String(12), default="queued",
                                         comment="queued | confirming | issuing | issued | failed | reversed")
-    red_reason: Mapped[str | None] = mapped_column(String(20), comment="red: void | refund | error")
+    red_reason: Mapped[str | None] = mapped_column(String(20), comment="red: error | refund | cancelled")
+    seller_tax_num: Mapped[str | None] = mapped_column(
+        String(20), comment="销方税号 it was sent under; none: sent before this was kept")
+    seller_name: Mapped[str | None] = mapped_column(String(100))
     confirm_bill_id: Mapped[str | None] = mapped_column(String(64), comment="red: the 红字确认单 at the provider")
     confirm_state: Mapped[str | None] = mapped_column(String(8), comment="red: the provider's billStatus")
     confirm_bill_no: Mapped[str | None] = mapped_column(String(64), comment="red: the 确认单编号 once confirmed")
@@ -714,7 +953,8 @@ class Fapiao(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     __table_args__ = (Index("ix_fapiaos_due", "status", "next_attempt_at"),
-                      Index("ix_fapiaos_store_status", "store_id", "status", "id"))
+                      Index("ix_fapiaos_store_status", "store_id", "status", "id"),
+                      Index("ix_fapiaos_customer", "customer_id", "created_at"))
 
 
 class HealthRecordUpload(Base):
@@ -740,6 +980,10 @@ class HealthRecordUpload(Base):
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_error: Mapped[str | None] = mapped_column(String(200), comment="the last attempt's failure (system down)")
     uploaded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    notice: Mapped[str | None] = mapped_column(
+        String(40), comment="refunded_after_upload: the record stands at the system (no correction interface); the "
+                            "manager is told")
+    notice_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -755,3 +999,18 @@ class HealthRecordUpload(Base):
 
     __table_args__ = (Index("ix_health_record_uploads_due", "status", "next_attempt_at"),
                       Index("ix_health_record_uploads_store_status", "store_id", "status", "id"))
+
+
+class AccountReminder(Base):
+    """An overdue reminder sent for a company account on a day (at most one a day: the daily job may
+    run again, on another replica too)."""
+    __tablename__ = "account_reminders"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
+    account_id: Mapped[str] = mapped_column(ForeignKey("company_accounts.id"))
+    day: Mapped[date] = mapped_column(Date, comment="the day it was sent for")
+    overdue_fen: Mapped[int] = mapped_column(MONEY, comment="what was overdue that day")
+    days_overdue: Mapped[int] = mapped_column(Integer, comment="days past due of the oldest overdue charge")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (UniqueConstraint("account_id", "day", name="uq_account_reminders_account_day"),)

@@ -1,15 +1,17 @@
 """What finance needs of a payment provider, whichever it is (services/finance/wechatpay.py,
 services/finance/alipay.py): the provider's answers turned into a few plain records, its failures
-into two exceptions, and the configured providers by name.
+into two exceptions, and the account of a store or of an order (services/finance/accounts.py).
 
 A provider adapter offers `prepay(channel, out_trade_no, description, amount_fen, expires_at,
 client_ip) -> url`, `query(out_trade_no) -> Transaction`, `close(out_trade_no)`,
 `refund(RefundAsk) -> RefundState`, `query_refund(RefundAsk) -> RefundState` and
-`verify(headers, body) -> Transaction | RefundState` (a notification), plus `name` and `ack` (the
-body its notifications must be answered with, or None for an empty 204)."""
+`verify(headers, body) -> Transaction | RefundState` (a notification), `statement(day) -> Statement` (the
+day's statement, 对账单, downloaded and parsed), `shown()` (the account's ids for the console, never a key),
+plus `name`, `merchant_id` (the account the money lands on), `verifier` (accounts sharing it verify each
+other's notifications) and `ack` (the body its notifications must be answered with, or None for an empty 204)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from services.common.errors import Conflict, Unavailable
@@ -38,6 +40,8 @@ class Transaction:
     state: str
     amount_fen: int
     transaction_id: str | None = None
+    merchant_id: str | None = field(default=None, compare=False)
+    """The merchant account the provider says the order is of (None when it does not say)."""
 
 
 @dataclass(frozen=True)
@@ -57,6 +61,31 @@ class RefundState:
     out_refund_no: str
     state: str
     refund_id: str | None = None
+    merchant_id: str | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class StatementLine:
+    """One line of a provider's daily statement: a payment (`kind` payment: `amount_fen` collected) or a
+    refund (`kind` refund: `amount_fen` refunded, `out_refund_no` ours); `fee_fen` the provider's fee on
+    it (charged: positive; returned with a refund: negative)."""
+    kind: str
+    out_trade_no: str
+    transaction_id: str
+    amount_fen: int
+    fee_fen: int = 0
+    out_refund_no: str | None = None
+    refund_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Statement:
+    """A provider's statement of one day (Beijing date) for one merchant account; `summary` its own
+    totals section as written (the lines are checked against its count)."""
+    provider: str
+    merchant_id: str
+    lines: tuple[StatementLine, ...]
+    summary: dict
 
 
 def yuan(fen: int) -> str:
@@ -65,17 +94,38 @@ def yuan(fen: int) -> str:
 
 
 def fen(yuan_text: str) -> int:
-    """A yuan amount as a provider writes it ("12.34") in fen."""
+    """A yuan amount as a provider writes it ("12.34", "-0.01") in fen."""
     return int(Decimal(yuan_text) * 100)
 
 
+def signed_fen(yuan_text: str) -> int:
+    """A statement's amount in fen: blank is 0."""
+    text = yuan_text.strip()
+    return fen(text) if text else 0
 
-def provider_named(providers: dict, name: str):
-    """The configured provider `name`; 503 payment_provider_unavailable when it is not configured."""
-    if name not in providers:
-        raise Unavailable(f"{name} pay is not configured.", code="payment_provider_unavailable",
-                          params={"provider": name})
-    return providers[name]
+
+
+def unavailable(name: str) -> Unavailable:
+    return Unavailable(f"{name} pay is not configured.", code="payment_provider_unavailable",
+                       params={"provider": name})
+
+
+def of_store(accounts, name: str, *store_keys: str | None):
+    """The adapter of the account the store uses for provider `name` (services/finance/accounts.py);
+    503 payment_provider_unavailable when the provider is not configured for it."""
+    adapter = accounts.for_store(name, *store_keys)
+    if adapter is None:
+        raise unavailable(name)
+    return adapter
+
+
+def of_merchant(accounts, name: str, merchant_id: str | None):
+    """The adapter of the account an order was opened on; 503 payment_provider_unavailable when that account
+    is no longer configured."""
+    adapter = accounts.for_merchant(name, merchant_id)
+    if adapter is None:
+        raise unavailable(name)
+    return adapter
 
 
 def provider_failed(name: str, exc: ProviderError) -> Exception:

@@ -8,15 +8,16 @@ from nameko.exceptions import RemoteError
 from nameko.extensions import DependencyProvider
 from nameko.timer import timer
 
-from services.common.config import (AlipaySettings, WeChatPaySettings, payment_intent_ttl_seconds,
-                                    payment_poll_seconds)
+from services.common.config import payment_intent_ttl_seconds, payment_poll_seconds
 from services.common.db import utcnow
 from services.common.entrypoints import AuditTrail, ServiceBase, event_handler, rpc, unit_of_work
+from services.common.errors import DomainError
 from services.common.policy import visible_stores
 from services.common.schemas import dump_page, page
 from services.common.schemas import load
 from services.common.transactions import before_remote_call
 from services.common.upstream import ServiceRpc, answer_within_timeout, as_domain_error
+from services.contracts.rpc.finance import ProviderAccountsOut
 from services.contracts.rpc.finance import (AccountChargeCreate, AccountChargeOut, AccountOut, AccountPaymentCreate,
                                             AccountPaymentOut, AccountStatementOut, AccountStatementQuery, AgeingQuery,
                                             BalanceSheetOut, BalanceSheetQuery, BookSidesOut, CardCancel, CardCreate,
@@ -30,7 +31,8 @@ from services.contracts.rpc.finance import (AccountChargeCreate, AccountChargeOu
                                             PaymentQuery, PeriodQuery, PnlOut, ReceivablesWithAccountsOut,
                                             ReconciliationQuery, RefundCreate, RefundOut, SettingsOut, SettingsPatch,
                                             SettlementOut, SettlementPositionsOut, SettlementQuery, SettleRequest,
-                                            StatementQuery, StoreMonthQuery, SupplierInvoiceCreate,
+                                            StatementQuery, StoreMonthQuery, SupplierCreditNoteCreate,
+                                            SupplierCreditNoteOut, SupplierCreditNoteQuery, SupplierInvoiceCreate,
                                             SupplierInvoiceDecision, SupplierInvoiceOut, SupplierInvoiceQuery,
                                             SupplierPaymentCreate, SupplierPaymentOut, SupplierPaymentQuery,
                                             SupplierStatementOut, TargetIn, TargetMonth, TargetOut, TargetsOverOut,
@@ -38,22 +40,31 @@ from services.contracts.rpc.finance import (AccountChargeCreate, AccountChargeOu
                                             VoidRequest, KpiTargetsIn, KpiTargetsOut, KpiTargetsQuery)
 from services.contracts.rpc.finance.customer import (CustomerCardOut, CustomerInvoiceOut, CustomerInvoiceQuery,
                                                      CustomerPaymentIntentOut, CustomerPaymentOut)
+from services.contracts.rpc.finance.close import MonthCloseCreate, MonthCloseOut, MonthCloseQuery, MonthClosesOut
+from services.contracts.rpc.finance.liabilities import CardLiabilitiesOut, CardLiabilitiesQuery
+from services.contracts.rpc.finance.cohorts import (CustomerFiguresOut, CustomerFiguresQuery, RetentionOut,
+                                                    RetentionQuery, WindowFiguresOut, WindowFiguresQuery)
 
-from .domain import (accounts, ageing, books, cards, close, commission, customer, intents, invoices, ledger, payables,
-                     health_records, payments, reconciliation, refunds, reports, stock, targets)
+from .domain import (accounts, ageing, books, cards, close, cohorts, commission, customer, insurers, intents, invoices,
+                     ledger, liabilities, payables, health_records, payments, reconciliation, refunds, reports, stock,
+                     targets)
 from .domain.common import require_manager
 from .models import PaymentIntent, ProviderRefund, Refund, StoreSettings
 from .providers import ProviderError
-from .alipay import AlipayProvider
+from .accounts import KINDS, PaymentAccounts, store_accounts
 from .fapiao_service import FapiaoEntrypoints
 from .health_record_service import HealthRecordEntrypoints
-from .wechatpay import WeChatPayProvider
+from .insurer_service import InsurerEntrypoints
+from .reconciliation_service import ReconciliationEntrypoints
+from .refund_request_service import RefundRequestEntrypoints
 
 log = logging.getLogger(__name__)
 
 PAYMENT_POLL_SECONDS = payment_poll_seconds()
 """How often pending payment intents are asked about at the provider (and how old one must be)."""
 PAYMENT_INTENT_TTL = timedelta(seconds=payment_intent_ttl_seconds())
+OVERDUE_TICK_SECONDS = 3600
+"""How often the overdue reminders are looked at; each account gets at most one a day."""
 
 invoice_out, payment_out, refund_out = InvoiceOut(), PaymentOut(), RefundOut()
 card_out, card_txn_out, expense_out = CardOut(), CardTransactionOut(), ExpenseOut()
@@ -62,21 +73,21 @@ supplier_invoice_out, supplier_payment_out = SupplierInvoiceOut(), SupplierPayme
 
 
 class PaymentProviders(DependencyProvider):
-    """The configured payment providers by name (read from the environment once per container; one
-    without its merchant id / app id is not configured and its intents answer 503)."""
+    """The payment providers' merchant accounts (services/finance/accounts.py): the chain's from the
+    environment, a store's own from its keys file; a provider a store has no account of answers 503."""
 
     def setup(self):
-        wechat, alipay = WeChatPaySettings(), AlipaySettings()
-        self.providers = {**({"wechat": WeChatPayProvider(wechat)} if wechat.mchid else {}),
-                          **({"alipay": AlipayProvider(alipay)} if alipay.appid else {})}
+        self.providers = PaymentAccounts()
 
-    def get_dependency(self, worker_ctx) -> dict:
+    def get_dependency(self, worker_ctx) -> PaymentAccounts:
         return self.providers
 
 
 
 
-class FinanceService(FapiaoEntrypoints, HealthRecordEntrypoints, AuditTrail, ServiceBase):  # type: ignore[misc]  # db, caller: see AuditTrail
+class FinanceService(FapiaoEntrypoints, HealthRecordEntrypoints, RefundRequestEntrypoints,  # type: ignore[misc]
+                     ReconciliationEntrypoints, InsurerEntrypoints,
+                     AuditTrail, ServiceBase):  # db, caller: see AuditTrail
     name = "finance"
     providers = PaymentProviders()
     inventory = ServiceRpc("inventory")
@@ -164,11 +175,29 @@ class FinanceService(FapiaoEntrypoints, HealthRecordEntrypoints, AuditTrail, Ser
         return intent_out.dump(intents.get_intent(self.db, self.caller, intent_id))
 
     @rpc
+    def refund_payment_intent(self, intent_id: str, idempotency_key: str | None = None) -> dict:
+        """Refund an unapplied intent whole through its provider, once: the claim is committed before the
+        provider is asked (a second click sees it and is answered the intent as it is), and given back if the
+        provider does not take the refund."""
+        intent, won = refunds.claim_unapplied(self.db, self.caller, intent_id, idempotency_key)
+        if not won:
+            return intent_out.dump(intent)
+        self.db.commit()
+        number = intent.refund_id or ""
+        try:
+            return intent_out.dump(refunds.refund_unapplied(self.db, self.caller, self.providers, intent))
+        except DomainError:
+            self.db.rollback()
+            refunds.release_unapplied(self.db, intent_id, number)
+            self.db.commit()
+            raise
+
+    @rpc
     def payment_notified(self, provider: str, headers: dict, body: str) -> dict:
         """A provider's notification as the gateway received it (no user: its signature vouches); answers
         the acknowledgement the provider's protocol wants (`ack`: a body, or None for an empty 204)."""
         intents.notified(self.db, self.providers, provider, headers, body)
-        return {"ack": self.providers[provider].ack}
+        return {"ack": KINDS[provider][1].ack}
 
     # -- the customer channel (caller role `customer`) ---------------------------------------
     @rpc
@@ -221,7 +250,7 @@ class FinanceService(FapiaoEntrypoints, HealthRecordEntrypoints, AuditTrail, Ser
         applied; an unpaid one is closed at the provider, then here, once `intents.expired`. The read
         ends before the provider is called (no transaction is open across it); what it answers is
         committed on its own. Answers the intent's status."""
-        provider = self.providers.get(intent.provider)
+        provider = self.providers.for_merchant(intent.provider, intent.merchant_id)  # the account it was opened on
         if provider is None:
             return intent.status
         intent_id, name, status = intent.id, intent.provider, intent.status
@@ -244,7 +273,7 @@ class FinanceService(FapiaoEntrypoints, HealthRecordEntrypoints, AuditTrail, Ser
     def poll_refund(self, row: ProviderRefund) -> str:
         """Ask the provider about a refund whose confirmation never came; the read ends before the call
         (no transaction is open across it), its answer is committed on its own. Answers the status."""
-        provider = self.providers.get(row.provider)
+        provider = self.providers.for_merchant(row.provider, self.db.get_one(PaymentIntent, row.intent_id).merchant_id)
         if provider is None:
             return row.status
         name, ask = row.provider, refunds.refund_question(self.db, row)
@@ -336,6 +365,16 @@ class FinanceService(FapiaoEntrypoints, HealthRecordEntrypoints, AuditTrail, Ser
         return DailyCloseOut().dump(close.close_day(self.db, self.caller, load(DailyCloseCreate(), data)))
 
     @rpc
+    def close_month(self, data: dict) -> dict:
+        asked = load(MonthCloseCreate(), data)
+        return MonthCloseOut().dump(close.close_month(self.db, self.caller, asked["store_id"], asked["month"]))
+
+    @rpc
+    def month_closes(self, query: dict) -> dict:
+        params = load(MonthCloseQuery(), query)
+        return MonthClosesOut().dump({"items": close.month_closes(self.db, self.caller, params["store_id"])})
+
+    @rpc
     def trial_balance(self, query: dict) -> dict:
         params = load(TrialBalanceQuery(), query)
         stores = visible_stores(self.caller, params.get("store_id"))
@@ -397,6 +436,21 @@ class FinanceService(FapiaoEntrypoints, HealthRecordEntrypoints, AuditTrail, Ser
         return dump_page(page(payables.list_payments(self.db, stores, params), params["limit"]), supplier_payment_out)
 
     @rpc
+    def record_supplier_credit_note(self, data: dict, idempotency_key: str | None = None) -> dict:
+        request = load(SupplierCreditNoteCreate(), data)
+        self.caller.require_store(request["store_id"])  # before asking inventory
+        po = None if request.get("supplier_invoice_id") else self._purchase_order(request["purchase_order_id"])
+        return SupplierCreditNoteOut().dump(payables.record_credit_note(self.db, self.caller, request, po,
+                                                                        idempotency_key))
+
+    @rpc
+    def list_supplier_credit_notes(self, query: dict) -> dict:
+        params = load(SupplierCreditNoteQuery(), query)
+        stores = visible_stores(self.caller, params.get("store_id"))
+        return dump_page(page(payables.list_credit_notes(self.db, stores, params), params["limit"]),
+                         SupplierCreditNoteOut())
+
+    @rpc
     def payables_ageing(self, query: dict) -> dict:
         params = load(AgeingQuery(), query)
         stores = visible_stores(self.caller, params.get("store_id"))
@@ -404,12 +458,47 @@ class FinanceService(FapiaoEntrypoints, HealthRecordEntrypoints, AuditTrail, Ser
         return PayablesAgeingOut().dump(payables.payables_ageing(self.db, stores, as_of))
 
     @rpc
+    def retention(self, query: dict) -> dict:
+        """Customer retention by the month of their first invoice (the caller's stores, or one)."""
+        params = load(RetentionQuery(), query)
+        stores = visible_stores(self.caller, params.get("store_id"))
+        return RetentionOut().dump({"items": cohorts.cohorts(self.db, stores, params["from_"], params["to"],
+                                                               ledger.today(self.db, params.get("store_id")))})
+
+    @rpc
+    def customer_figures(self, query: dict) -> dict:
+        """Invoices and revenue over local days of the customers named, at the caller's stores (or one)."""
+        params = load(CustomerFiguresQuery(), query)
+        require_manager(self.caller, "Reading customers' revenue")
+        stores = visible_stores(self.caller, params.get("store_id"))
+        return CustomerFiguresOut().dump({"items": cohorts.customer_figures(
+            self.db, stores, params["customer_ids"], params["from_"], params["to"])})
+
+    @rpc
+    def card_liabilities(self, query: dict) -> dict:
+        """What the open member cards each of the caller's stores (or one) issued hold, beside 2205 + 2206."""
+        params = load(CardLiabilitiesQuery(), query)
+        require_manager(self.caller, "Reading card liabilities")
+        stores = visible_stores(self.caller, params.get("store_id"))
+        return CardLiabilitiesOut().dump({"as_of": ledger.today(self.db, params.get("store_id")),
+                                          **liabilities.card_liabilities(self.db, stores)})
+
+    @rpc
+    def window_figures(self, query: dict) -> dict:
+        """Invoices and revenue of each customer over their own business days, at the caller's stores (or one)."""
+        params = load(WindowFiguresQuery(), query)
+        require_manager(self.caller, "Reading customers' revenue")
+        stores = visible_stores(self.caller, params.get("store_id"))
+        return WindowFiguresOut().dump({"items": cohorts.window_figures(self.db, stores, params["windows"])})
+
+    @rpc
     def receivables_ageing(self, query: dict) -> dict:
         params = load(AgeingQuery(), query)
         stores = visible_stores(self.caller, params.get("store_id"))
         as_of = params.get("as_of") or ledger.today(self.db, params.get("store_id"))
         report = ageing.receivables_ageing(self.db, stores, as_of)
-        return ReceivablesWithAccountsOut().dump(accounts.add_to_ageing(self.db, report, stores, as_of))
+        report = insurers.add_to_ageing(self.db, accounts.add_to_ageing(self.db, report, stores, as_of), stores, as_of)
+        return ReceivablesWithAccountsOut().dump(report)
 
     @rpc
     def supplier_statement(self, supplier_id: str, query: dict) -> dict:
@@ -435,12 +524,20 @@ class FinanceService(FapiaoEntrypoints, HealthRecordEntrypoints, AuditTrail, Ser
     @rpc
     def list_company_accounts(self, query: dict) -> dict:
         params = load(CompanyAccountQuery(), query)
-        found = accounts.list_accounts(self.db, self.caller, params)
-        return {"items": CompanyAccountOut().dump(found[:params["limit"]], many=True), "next_cursor": None}
+        found = CompanyAccountOut().dump(accounts.list_accounts(self.db, self.caller, params)[:params["limit"]],
+                                         many=True)
+        return {"items": accounts.with_overdue(self.db, found, ledger.today(self.db, None)), "next_cursor": None}
 
     @rpc
     def get_company_account(self, account_id: str) -> dict:
-        return CompanyAccountOut().dump(accounts.get_account(self.db, self.caller, account_id))
+        found = CompanyAccountOut().dump(accounts.get_account(self.db, self.caller, account_id))
+        return accounts.with_overdue(self.db, [found], ledger.today(self.db, None))[0]
+
+    @timer(interval=OVERDUE_TICK_SECONDS)
+    @unit_of_work
+    def remind_overdue_accounts(self) -> None:
+        """The daily overdue reminders (one per account and day, however often this runs)."""
+        accounts.remind_overdue(self.db, ledger.today(self.db, None))
 
     @rpc
     def update_company_account(self, account_id: str, changes: dict) -> dict:
@@ -539,6 +636,25 @@ class FinanceService(FapiaoEntrypoints, HealthRecordEntrypoints, AuditTrail, Ser
     def get_settings(self, store_id: str) -> dict:
         self.caller.require_store(store_id)
         return SettingsOut().dump(ledger.settings_of(self.db, store_id))
+
+    @rpc
+    def register_store(self, store_id: str, store_code: str) -> dict:
+        """The gateway's code of a store (it names the store's provider keys files); HQ or the system."""
+        if not (self.caller.is_system or self.caller.is_hq):
+            self.caller.require_store(store_id)
+        return SettingsOut().dump(ledger.register_store_code(self.db, store_id, store_code))
+
+    @rpc
+    def provider_accounts(self, store_id: str, store_code: str | None = None) -> dict:
+        """The merchant and tax accounts the store uses (ids, never a secret); a manager's. The gateway passes
+        the store's code: one finance does not know yet (a store opened before codes were kept) is kept."""
+        self.caller.require_store(store_id)
+        require_manager(self.caller, "Seeing the store's provider accounts")
+        settings = ledger.settings_of(self.db, store_id)
+        if store_code and settings.store_code != store_code:
+            settings = ledger.register_store_code(self.db, store_id, store_code)
+        return ProviderAccountsOut().dump(store_accounts(self.providers, store_id, settings.store_code,
+                                                          settings.repair_licence_no))
 
     @rpc
     def update_settings(self, store_id: str, changes: dict) -> dict:

@@ -108,6 +108,22 @@ class Package(Base):
 
     items: Mapped[list["PackageItem"]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", order_by="PackageItem.position")
+    stores: Mapped[list["PackageStore"]] = relationship(cascade="all, delete-orphan", lazy="selectin",
+                                                        order_by="PackageStore.store_id")
+
+    @property
+    def store_ids(self) -> list[str] | None:
+        """The stores offering it; None: every store of the chain."""
+        return [row.store_id for row in self.stores] or None
+
+
+class PackageStore(Base):
+    """A store that offers a package (a package with none is offered by every store)."""
+
+    __tablename__ = "package_stores"
+
+    package_id: Mapped[str] = mapped_column(ForeignKey("packages.id", ondelete="CASCADE"), primary_key=True)
+    store_id: Mapped[str] = mapped_column(String(26), primary_key=True, index=True)
 
 
 class PackageItem(Base):
@@ -152,6 +168,26 @@ class PriceEntry(Base):
         Index("ix_price_entries_lookup", "kind", "key", "store_id", "effective_from"),
         UniqueConstraint("kind", "key", "store_id", "effective_from", name="uq_price_entries_kind_key_store_from"),
     )
+
+
+class CompetitorPrice(Base):
+    """A competitor's price for one of the chain's priced items (kind/key as on the price list), seen by a
+    store's staff on a day (a menu board, a phone call, an online listing)."""
+
+    __tablename__ = "competitor_prices"
+
+    id: Mapped[str] = mapped_column(String(26), primary_key=True, default=new_id)
+    store_id: Mapped[str] = mapped_column(String(26))
+    competitor: Mapped[str] = mapped_column(String(60), comment="as staff call it, e.g. 途虎养车工场店（天河北）")
+    kind: Mapped[str] = mapped_column(String(20), comment="labour_rate | part | package | fee")
+    key: Mapped[str] = mapped_column(String(60))
+    price_fen: Mapped[int] = mapped_column(Integer)
+    observed_on: Mapped[date] = mapped_column(Date, comment="store-local day it was seen")
+    note: Mapped[str | None] = mapped_column(String(200), comment="where it was seen, what it includes")
+    created_by: Mapped[str | None] = mapped_column(String(26))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (Index("ix_competitor_prices_store_item", "store_id", "kind", "key", "observed_on"),)
 
 
 class VehicleClassRule(Base):

@@ -19,7 +19,7 @@ from services.contracts.rpc import sales as s
 from services.contracts.sales import RepairVisitsOut
 from services.contracts.rpc.sales import customer as cs
 
-from .domain import appointments, catalogue, customer, orders, privacy, quotes, reception, settings, signing
+from .domain import appointments, catalogue, customer, market, orders, privacy, quotes, reception, settings, signing
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 
 settings_out, operation_out, package_out = s.SalesSettingsOut(), s.LabourOperationOut(), s.PackageOut()
 price_out, class_out, appointment_out = s.PriceEntryOut(), s.VehicleClassRuleOut(), s.AppointmentOut()
+competitor_price_out, comparison_out = s.CompetitorPriceOut(), s.PriceComparisonOut()
 visit_out, declined_out, drive_out = s.VisitOut(), s.DeclinedWorkOut(), s.TestDriveOut()
 attachment_out, stored_attachment_out = attachments.AttachmentOut(many=True), attachments.StoredAttachmentOut()
 quote_out, order_out = s.QuoteOut(), s.OrderOut()
@@ -135,6 +136,15 @@ class SalesService(Attachments, AuditTrail, ServiceBase):  # type: ignore[misc] 
         return operation_out.dump(catalogue.get_operation(self.db, ref))
 
     @rpc
+    def catalogue_operations(self, codes: list[str]) -> dict:
+        """The labour operations of these codes the catalogue knows, at once (finance's fapiao reads their
+        tax codes); unknown codes are left out."""
+        if not isinstance(codes, list) or not all(isinstance(code, str) for code in codes):
+            raise Invalid("codes is a list of operation codes.", fields={"codes": ["Not a list of strings."]},
+                          code="validation_failed")
+        return {"items": operation_out.dump(catalogue.operations_by_code(self.db, codes), many=True)}
+
+    @rpc
     def update_labour_operation(self, ref: str, changes: dict) -> dict:
         changes = load(s.LabourOperationPatch(), changes)
         parts = self._catalogue_parts(sorted({part["sku"] for part in changes.get("parts") or []}))
@@ -150,6 +160,13 @@ class SalesService(Attachments, AuditTrail, ServiceBase):  # type: ignore[misc] 
         skus = {sku for item in package["items"] for sku in catalogue.package_skus(item)}
         parts = self._catalogue_parts(sorted(skus))
         return package_out.dump(catalogue.create_package(self.db, package, parts))
+
+    @rpc
+    def update_package(self, ref: str, changes: dict) -> dict:
+        changes = load(s.PackagePatch(), changes)
+        skus = {sku for item in changes.get("items") or [] for sku in catalogue.package_skus(item)}
+        parts = self._catalogue_parts(sorted(skus))
+        return package_out.dump(catalogue.update_package(self.db, ref, changes, parts))
 
     @rpc
     def get_package(self, ref: str) -> dict:
@@ -171,6 +188,24 @@ class SalesService(Attachments, AuditTrail, ServiceBase):  # type: ignore[misc] 
         if "store_id" in query and not query["store_id"]:
             filters["store_id"] = None
         return dump_page(catalogue.list_price_entries(self.db, self.caller, filters), price_out)
+
+    @rpc
+    def record_competitor_price(self, data: dict) -> dict:
+        return competitor_price_out.dump(market.record(self.db, self.caller, load(s.CompetitorPriceCreate(), data)))
+
+    @rpc
+    def remove_competitor_price(self, price_id: str) -> None:
+        market.remove(self.db, self.caller, price_id)
+
+    @rpc
+    def list_competitor_prices(self, query: dict) -> dict:
+        return dump_page(market.listed(self.db, self.caller, load(s.CompetitorPriceQuery(), query)),
+                         competitor_price_out)
+
+    @rpc
+    def price_comparison(self, query: dict) -> dict:
+        q = load(s.PriceComparisonQuery(), query)
+        return comparison_out.dump(market.comparison(self.db, self.caller, q["store_id"], q["on"], q["days"]))
 
     @rpc
     def set_vehicle_class(self, data: dict) -> dict:

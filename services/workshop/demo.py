@@ -12,16 +12,17 @@ BAYS = [("B1", "1 号举升机", "lift"), ("B2", "2 号举升机", "lift"), ("A1
         ("Q1", "快修工位", "quick_service"), ("W1", "洗美工位", "wash")]
 WEEKDAYS = [{"weekday": d, "start": "08:30", "end": "18:00"} for d in range(6)]          # Mon–Sat
 LATE = [{"weekday": d, "start": "12:00", "end": "21:00"} for d in (1, 2, 3, 4, 5, 6)]     # Tue–Sun
-# name, level, hourly cost (fen), skills (services/common/skills.py), shifts, certification (name, skill) or None.
+# name, level, hourly cost (fen: wage and on-costs, ¥30–60 an hour), skills (services/common/skills.py), shifts,
+# certification (name, skill) or None.
 # The first is linked to the store's `technician.<store>` login: a master who holds every skill the demo
 # catalogue asks for (services/sales/demo.py), so that login can take and clock any demo job.
 CREW = [
-    ("李建国", "master", 9000, ["maintenance", "engine", "brakes", "alignment", "air_conditioning", "tyres",
+    ("李建国", "master", 6000, ["maintenance", "engine", "brakes", "alignment", "air_conditioning", "tyres",
                                "electrical", "diagnostics"], WEEKDAYS, ("汽车维修技师（一级）", "engine")),
-    ("王小明", "intermediate", 5500, ["maintenance", "tyres", "alignment"], WEEKDAYS, None),
-    ("赵磊", "senior", 7000, ["brakes", "maintenance", "air_conditioning"], LATE, ("制冷剂操作证", "air_conditioning")),
-    ("周婷", "junior", 4000, ["detailing", "tyres"], LATE, None),
-    ("吴刚", "senior", 7500, ["bodywork", "paint"], WEEKDAYS, ("汽车喷漆工（高级）", "paint")),
+    ("王小明", "intermediate", 3500, ["maintenance", "tyres", "alignment"], WEEKDAYS, None),
+    ("赵磊", "senior", 4500, ["brakes", "maintenance", "air_conditioning"], LATE, ("制冷剂操作证", "air_conditioning")),
+    ("周婷", "junior", 3000, ["detailing", "tyres"], LATE, None),
+    ("吴刚", "senior", 5000, ["bodywork", "paint"], WEEKDAYS, ("汽车喷漆工（高级）", "paint")),
 ]
 
 

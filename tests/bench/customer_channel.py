@@ -1,7 +1,7 @@
 """Staff reads while car owners follow their cars: is the customer channel kept away from staff work?
 
-    .venv/bin/python -m tests.bench.customer_channel [--sessions 200] [--poll 5] [--duration 10] [--rounds 2]
-        [--customer-threads 4] [--shared] [--json out.json]
+    .venv/bin/python -m tests.bench.customer_channel [--sessions 200] [--follow stream|poll] [--changes 1]
+        [--poll 5] [--duration 10] [--rounds 2] [--customer-threads 4] [--shared] [--json out.json]
 
 Starts its own stack with the customer channel on gateway workers of its own (tests/support/stack.py `live`: the
 staff gateway `GATEWAY_SERVES=staff`, 2 workers x 16 threads; the channel's deploy/gunicorn_customer.conf.py,
@@ -10,8 +10,15 @@ with a car checked in (`--with-work` of them also quoted, approved and contracte
 and signs each in through the real `POST /c/v1/auth/code` and `/c/v1/auth/login`, the code read from the SMS
 sandbox as the e2e tests do. Each session then follows its car as the phone app's car screen does
 (gateway/mobile/js/app.js `car()`: the timeline, the stores, and the care cards' work orders, follow-ups and
-reminders, five GETs at once), again every `--poll` seconds (a closed loop: the next refresh after the last one
-answered), from one asyncio client (aiohttp, a connection pool per phone).
+reminders, five GETs at once), from one asyncio client (aiohttp, a connection pool per phone):
+- `--follow stream` (the default, what the app does: gateway/mobile/js/live.js): the screen read once, then its
+  owner's stream held open (`GET /c/v1/stream` on the stream process) and the screen read again on each change
+  (a burst within 300 ms is one read, as live.js coalesces). The shop makes `--changes` changes a second that
+  reach a car owner (a car registered for one of them at random: `crm.vehicle_registered` names the customer),
+  in every phase, with or without the car owners — far more than a store's twenty cars in work make (a few an
+  hour each);
+- `--follow poll`: the screen read again every `--poll` seconds (a closed loop: the next refresh after the last
+  one answered) — a phone that could not hold a stream, all 200 at once: a stress figure, not the app.
 
 Phases alternate in one run, `--rounds` times: staff alone, then staff with the car owners following their cars.
 In each, the staff read benchmark (tests/bench/gateway_read.py: wrk at `--connections` 16 on `GET
@@ -87,13 +94,15 @@ class Owners:
     """`sessions` car owners following their cars from one asyncio loop in a thread of its own, while `following`
     is set; what they saw is collected per phase."""
 
-    def __init__(self, base_url: str, owners: list[dict], poll: float):
+    def __init__(self, base_url: str, owners: list[dict], poll: float, stream_url: str | None = None):
         self.base_url = base_url
+        self.stream_url = stream_url  # following by the stream (else polling every `poll` s)
         self.owners = owners
         self.poll = poll
         self.loop = asyncio.new_event_loop()
         self.following = asyncio.Event()
         self.in_flight = 0
+        self.streams_open = 0
         self.reset()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self.thread.start()
@@ -104,6 +113,7 @@ class Owners:
         self.latencies: list[float] = []
         self.screens: list[float] = []
         self.errors: Counter[str] = Counter()
+        self.changes_heard = 0
         self.started = time.monotonic()
 
     async def get(self, http: aiohttp.ClientSession, path: str) -> None:
@@ -122,24 +132,74 @@ class Owners:
             return
         self.latencies.append(time.perf_counter() - started)
 
+    async def screen(self, http: aiohttp.ClientSession, owner: dict) -> None:
+        """The car screen's five GETs at once."""
+        started = time.perf_counter()
+        self.in_flight += 1
+        try:
+            await asyncio.gather(*(self.get(http, path.format(vehicle=owner["vehicle_id"])) for path in CAR_SCREEN))
+        finally:
+            self.in_flight -= 1
+        self.screens.append(time.perf_counter() - started)
+
     async def session(self, owner: dict, number: int) -> None:
         connector = aiohttp.TCPConnector(limit=6)  # a phone's browser: six connections to an origin
         async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=30),
                                          headers={"Authorization": owner["authorization"]}) as http:
             while True:
                 await self.following.wait()
-                await asyncio.sleep(random.uniform(0, self.poll))  # phones do not refresh in step
+                await asyncio.sleep(random.uniform(0, self.poll))  # phones do not open the screen in step
+                if self.stream_url:
+                    await self.follow_stream(http, owner)
+                    continue
                 while self.following.is_set():
                     started = time.perf_counter()
-                    self.in_flight += 1
+                    await self.screen(http, owner)
+                    await asyncio.sleep(max(0.0, self.poll - (time.perf_counter() - started)))
+
+    async def follow_stream(self, http: aiohttp.ClientSession, owner: dict) -> None:
+        """As live.js: the screen read, the owner's stream held open, the screen read again on a change (a burst
+        within 300 ms one read); the stream closed when the phase ends."""
+        await self.screen(http, owner)
+        changed = asyncio.Event()
+
+        async def listen() -> None:
+            try:
+                async with http.get(f"{self.stream_url}/c/v1/stream", headers={"Accept": "text/event-stream"},
+                                    timeout=aiohttp.ClientTimeout(total=None, sock_read=None)) as reply:
+                    if reply.status != 200:
+                        self.errors[f"stream {reply.status}"] += 1
+                        return
+                    self.streams_open += 1
                     try:
-                        await asyncio.gather(*(self.get(http, path.format(vehicle=owner["vehicle_id"]))
-                                               for path in CAR_SCREEN))
+                        async for line in reply.content:
+                            if line.startswith((b"event: change", b"event: reset")):
+                                self.changes_heard += 1
+                                changed.set()
                     finally:
-                        self.in_flight -= 1
-                    took = time.perf_counter() - started
-                    self.screens.append(took)
-                    await asyncio.sleep(max(0.0, self.poll - took))
+                        self.streams_open -= 1
+            except aiohttp.ClientError as exc:
+                self.errors[f"stream {exc.__class__.__name__}"] += 1
+
+        listener = asyncio.ensure_future(listen())
+        stopped = asyncio.ensure_future(self.stopped())
+        try:
+            while self.following.is_set() and not listener.done():
+                waiting = asyncio.ensure_future(changed.wait())
+                await asyncio.wait({waiting, stopped, listener}, return_when=asyncio.FIRST_COMPLETED)
+                waiting.cancel()
+                if not changed.is_set() or not self.following.is_set():
+                    continue
+                await asyncio.sleep(0.3)
+                changed.clear()
+                await self.screen(http, owner)
+        finally:
+            listener.cancel()
+            stopped.cancel()
+
+    async def stopped(self) -> None:
+        while self.following.is_set():
+            await asyncio.sleep(0.2)
 
     def start(self) -> None:
         self.loop.call_soon_threadsafe(self.following.set)
@@ -167,7 +227,34 @@ class Owners:
                 "p99_ms": percentile(values, 0.99) * 1000 if values else None,
                 "screen_p50_ms": statistics.median(screens) * 1000 if screens else None,
                 "screen_p99_ms": percentile(screens, 0.99) * 1000 if screens else None,
+                "changes_heard": self.changes_heard, "streams_open": self.streams_open,
                 "errors": dict(self.errors), "error_count": sum(self.errors.values())}
+
+
+class ShopChanges:
+    """The shop's side while it runs: `per_second` changes a second that reach a car owner (a car registered for one
+    of them at random, through the staff API), from a thread of its own."""
+
+    def __init__(self, base_url: str, authorization: str, owners: list[dict], per_second: float):
+        self.base_url, self.owners, self.per_second = base_url, owners, per_second
+        self.http = requests.Session()
+        self.http.headers["Authorization"] = authorization
+        self.running = threading.Event()
+        self.made = 0
+        self.thread = threading.Thread(target=self.run, daemon=True)
+        if per_second > 0:
+            self.thread.start()
+
+    def run(self) -> None:
+        while True:
+            self.running.wait()
+            started = time.monotonic()
+            owner = random.choice(self.owners)
+            ok(self.http.post(f"{self.base_url}/v1/customers/{owner['customer_id']}/vehicles", json={
+                "plate": data.plate(), "vin": data.vin(), "make": "大众", "model": "朗逸", "mileage_km": 12000},
+                timeout=30))
+            self.made += 1
+            time.sleep(max(0.0, 1 / self.per_second - (time.monotonic() - started)))
 
 
 # -- CPU of each part -----------------------------------------------------------------------------------------------
@@ -226,9 +313,12 @@ def measure(args, stack) -> dict:
     for path in CAR_SCREEN:
         ok(requests.get(f"{customer_base}/c/v1{path.format(vehicle=probe['vehicle_id'])}",
                         headers={"Authorization": probe["authorization"]}, timeout=10))
+    shop_changes = ShopChanges(staff_base, auth["Authorization"], owners,
+                               args.changes if args.follow == "stream" else 0)
     shop.close()
 
-    crowd = Owners(customer_base, owners, args.poll)
+    streaming = args.follow == "stream"
+    crowd = Owners(customer_base, owners, args.poll, stack.stream_url if streaming else None)
     phases = []
     try:
         for round_number in range(1, args.rounds + 1):
@@ -237,21 +327,29 @@ def measure(args, stack) -> dict:
                 if with_owners:
                     step(f"{label}: {args.sessions} car owners start following their cars")
                     crowd.start()
-                    time.sleep(args.poll + 2)  # every session has refreshed at least once
+                    time.sleep(args.poll + 2)  # every session has read its screen at least once
+                    deadline = time.monotonic() + 30
+                    while streaming and crowd.streams_open < args.sessions and time.monotonic() < deadline:
+                        time.sleep(0.2)
                 step(f"{label}: wrk at {args.connections} connections, {args.duration:g} s per target")
                 crowd.reset()
+                made_before = shop_changes.made
+                shop_changes.running.set()
                 cpu_before = cpu_by_part(stack)
                 staff = staff_phase(targets, auth, args.connections, args.duration)
                 cpu_after = cpu_by_part(stack)
+                shop_changes.running.clear()
                 owners_seen = crowd.figures() if with_owners else None
                 if with_owners:
                     crowd.stop()
                     time.sleep(1)
                 phases.append({"round": round_number, "with_owners": with_owners, "staff": staff, "owners": owners_seen,
+                               "shop_changes": shop_changes.made - made_before,
                                "cpu_seconds": {part: cpu_after[part] - cpu_before.get(part, 0) for part in cpu_after}})
     finally:
         crowd.close()
     figures: dict = {"sessions": args.sessions, "with_work": args.with_work, "poll_s": args.poll,
+                     "follow": args.follow, "changes_per_s": args.changes if streaming else 0,
                      "connections": args.connections, "duration_s": args.duration, "rounds": args.rounds,
                      "channel_on_own_workers": stack.channel, "customer_threads": args.customer_threads,
                      "phases": phases, "summary": {}}
@@ -283,8 +381,12 @@ def report(figures: dict, meta: dict) -> str:
                    "the staff gateway 2 workers x 16 threads" if figures["channel_on_own_workers"] else
                    "one gateway (2 workers x 16 threads) serving staff and car owners alike (--shared)")
     out = [header_line(meta), "",
-           f"{figures['sessions']} car owners ({figures['with_work']} with a work order) refreshing their car's "
-           f"screen (5 GETs at once) every {figures['poll_s']:g} s; staff: wrk at {figures['connections']} "
+           f"{figures['sessions']} car owners ({figures['with_work']} with a work order) " + (
+               f"following their car's screen (5 GETs at once) by their stream, read again on a change; the shop "
+               f"making {figures['changes_per_s']:g} changes a second that reach a car owner, in every phase"
+               if figures["follow"] == "stream" else
+               f"refreshing their car's screen (5 GETs at once) every {figures['poll_s']:g} s") +
+           f"; staff: wrk at {figures['connections']} "
            f"connections, {figures['duration_s']:g} s per target per phase, {figures['rounds']} rounds of alone / "
            f"with; {arrangement}.", "",
            "Staff reads (means over the rounds):", "",
@@ -303,9 +405,10 @@ def report(figures: dict, meta: dict) -> str:
                            for phase in figures["phases"] for name, run in phase["staff"].items()])]
     crowded = [phase for phase in figures["phases"] if phase["with_owners"]]
     out += ["", "The car owners' side, while the staff benchmark ran:", "",
-            markdown_table(["round", "requests", "req/s", "p50 ms", "p99 ms", "screens/s", "screen p50 ms",
-                            "screen p99 ms", "errors"],
-                           [[phase["round"], o["requests"], f"{o['req_per_s']:.1f}", _ms(o["p50_ms"]),
+            markdown_table(["round", "streams open", "changes made", "changes heard", "requests", "req/s", "p50 ms",
+                            "p99 ms", "screens/s", "screen p50 ms", "screen p99 ms", "errors"],
+                           [[phase["round"], o["streams_open"], phase["shop_changes"], o["changes_heard"],
+                             o["requests"], f"{o['req_per_s']:.1f}", _ms(o["p50_ms"]),
                              _ms(o["p99_ms"]), f"{o['screens_per_s']:.1f}", _ms(o["screen_p50_ms"]),
                              _ms(o["screen_p99_ms"]),
                              ", ".join(f"{k}: {v}" for k, v in sorted(o["errors"].items())) or "0"]
@@ -328,7 +431,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = bench_parser("customer_channel", __doc__)
     parser.add_argument("--sessions", type=int, default=200, help="car owners following their cars (200)")
     parser.add_argument("--with-work", type=int, default=20, help="of them, cars with a work order (20)")
-    parser.add_argument("--poll", type=float, default=5, help="seconds between a phone's refreshes (5)")
+    parser.add_argument("--follow", choices=("stream", "poll"), default="stream",
+                        help="how a phone follows its car: its stream, as the app (stream), or reading every --poll s")
+    parser.add_argument("--changes", type=float, default=1,
+                        help="changes a second that reach a car owner, with --follow stream (1)")
+    parser.add_argument("--poll", type=float, default=5,
+                        help="seconds between a phone's refreshes with --follow poll; the spread of the first read (5)")
     parser.add_argument("--duration", type=float, default=10, help="seconds per wrk run (10)")
     parser.add_argument("--connections", type=int, default=16, help="wrk connections (16, as gateway_read)")
     parser.add_argument("--rounds", type=int, default=2, help="alone / with rounds (2)")

@@ -123,6 +123,28 @@ def fill_in(scope, submit: bool = True, **values: str) -> None:
 SCREEN_ASCII = {"EN", "km", "VIN", "OE", "QC", "Asia/Shanghai", "PDF", "KB", "MB", "CSV", "Excel"}
 
 
+def phone_sign_in(page: Page, stack, mobile: str) -> None:
+    """The car owner signs in on the phone app with the code the SMS sandbox received."""
+    from tests.support.customer import latest_code
+    page.goto(f"{stack.url}/m/")
+    page.fill("[name=mobile]", mobile)
+    page.click("[name=send-code]")
+    expect(page.locator("#notice")).to_have_text("验证码已发送")
+    page.fill("[name=code]", latest_code(stack, mobile))
+    page.click("form.login button[type=submit]")
+
+
+def inspection_finding(page: Page, mileage_km: str, item: str, condition: str, notes: str, photos: tuple = ()):
+    """The technician's open inspection form with its first finding (brakes) filled in, not yet saved."""
+    inspection = page.locator("form.inspection")
+    inspection.locator("[name='findings.0.area']").select_option("brakes")
+    inspection.locator(f".finding[data-index='0'] .cond label.{condition}").click()
+    fill_in(inspection, submit=False, **{"mileage_km": mileage_km, "findings.0.item": item, "findings.0.notes": notes})
+    if photos:
+        inspection.locator("[name='findings.0.photos']").set_input_files(files=list(photos))
+    return inspection
+
+
 def go_to(page: Page, screen: str) -> None:
     """Opens `screen` from the top bar as a person does: its area's menu first, when it has one."""
     href = f'a[href="#/{screen}"]'

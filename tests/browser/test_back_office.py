@@ -2,7 +2,8 @@
 with the chain-wide history, and the KPI dashboard, switched to English."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from playwright.sync_api import expect
 
@@ -42,7 +43,7 @@ def test_stocktake_customer_360_and_dashboard(console, stack, shop, part):
     console.shot(manager, "crm-customer-360")
 
     manager.goto(f"{stack.url}/console/#/dashboard")  # one store: its trend of 30 days, no ranking of one
-    expect(manager.locator("svg.chart")).to_have_count(2)
+    expect(manager.locator("#kpis svg.chart")).to_have_count(2)
     expect(manager.locator("svg[data-chart=revenue] rect")).to_have_count(30)
     expect(manager.locator("#ranking")).to_have_count(0)
     revenue = manager.locator("[data-kpi=kpi_revenue]")
@@ -84,3 +85,25 @@ def test_hq_ranks_the_stores_by_revenue_over_the_chain_total(console, stack, adm
     expect(hq.locator("svg[data-chart=revenue] rect")).to_have_count(len(weeks))
     assert_all_chinese(hq, "admin", "Administrator")
     console.shot(hq, "dashboard-hq-ranking")
+
+
+def test_the_dashboard_shows_this_months_new_customers_and_windows_not_over(console, stack, admin, shop):
+    """Customer retention by the month of the first visit: this month's new customers as the API counts them, and
+    its windows not over yet (未满), never a 0 % that would read as customers lost."""
+    this_month = datetime.now(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m")  # the store's month
+
+    def first_visits() -> int:
+        return ok(shop.manager.get(f"{stack.url}/v1/reports/retention", params={
+            "store_id": shop.id, "from": this_month, "to": this_month}))["items"][0]["new_customers"]
+    if not first_visits():  # no other test of this store has invoiced anyone this month yet
+        one_car(stack, admin, shop, new_part(stack, admin, shop))
+    month = eventually(lambda: ok(shop.manager.get(f"{stack.url}/v1/reports/retention", params={
+        "store_id": shop.id, "from": this_month, "to": this_month})),
+        lambda report: report["items"][0]["new_customers"] >= 1, "this month's first visits")["items"][0]
+    manager = console.open(shop.login["store_manager"])
+    manager.goto(f"{stack.url}/console/#/dashboard")
+    row = manager.locator(f"#retention tr[data-month='{month['month']}']")
+    expect(row.locator("td").nth(1)).to_have_text(str(month["new_customers"]))
+    expect(row.locator("[data-window='90']")).to_have_text("未满")
+    expect(manager.locator("#retention tr[data-month]")).to_have_count(12)
+    assert_all_chinese(manager, *shop.login.values())

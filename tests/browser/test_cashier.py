@@ -7,7 +7,7 @@ from __future__ import annotations
 import requests
 from playwright.sync_api import expect
 
-from tests.browser.conftest import assert_all_chinese, confirmed_order, yuan
+from tests.browser.conftest import assert_all_chinese, confirmed_order, go_to, yuan
 from tests.support.one_car import eventually, ok
 
 
@@ -172,3 +172,54 @@ def test_money_paid_by_scan_when_nothing_was_due_is_listed_for_the_cashier(conso
     expect(listed).to_contain_text(late.json()["order"]["trade_no"])
     expect(listed).to_contain_text(yuan(invoice["due_fen"]))
     assert_all_chinese(cashier, shop.login["cashier"], late.json()["order"]["trade_no"])
+
+
+def test_a_refund_above_the_limit_is_asked_of_the_manager_who_approves_it_in_the_queue(console, stack, shop, part):
+    """The cashier's refund above the store's limit is refused at the till: asked of the manager, it waits in
+    审批 (invoice, customer, car, amount, method, reason, who asked); approved there, the cashier's invoice
+    shows it refunded."""
+    settings = f"{stack.url}/v1/stores/{shop.id}/finance-settings"
+    limit = ok(shop.manager.get(settings))["refund_approval_limit_fen"]
+    ok(shop.manager.patch(settings, json={"refund_approval_limit_fen": 100}))  # ¥1.00: this store's rule
+    try:
+        invoice = completed_work(stack, shop, part)
+        cashier = console.open(shop.login["cashier"])
+        cashier.locator(f"li[data-invoice='{invoice['id']}']").click()
+        cashier.locator(".pay-part [name=method]").first.select_option("cash")
+        cashier.locator("#payment-form button[type=submit]").click()
+        expect(cashier.locator("#invoice .badge").first).to_have_text("已付清")
+        [cash] = ok(shop.cashier.get(f"{stack.url}/v1/invoices/{invoice['id']}"))["payments"]
+        row = cashier.locator(f"tr[data-payment='{cash['id']}']")
+        row.locator("button:has-text('退款')").click()
+        row.locator("[name=amount_yuan]").fill("2.50")
+        row.locator("[name=reason]").fill("工时多算")
+        row.locator("button[type=submit]").click()
+        expect(row.locator(".refund-ask")).to_contain_text("超过 ¥1.00 的退款须店长审批")
+        row.locator("button:has-text('提交店长审批')").click()
+        asked = cashier.locator("#refund-requests [data-refund-request]")
+        expect(asked).to_contain_text("待店长审批")
+        expect(asked).to_contain_text("¥2.50")
+        assert_all_chinese(cashier, shop.login["cashier"])
+
+        manager = console.open(shop.login["store_manager"])
+        expect(manager.locator('#nav a[href="#/approvals"] .count')).to_have_text("1")
+        go_to(manager, "approvals")
+        card = manager.locator("[data-refund-request]")
+        expect(card.locator("[data-amount]")).to_have_text("¥2.50")
+        expect(card.locator("[data-reason]")).to_have_text("工时多算")
+        expect(card.locator("[data-plate]")).not_to_have_text("—")
+        expect(card.locator("[data-customer]")).not_to_have_text("—")
+        expect(card.locator("[data-asked-by]")).not_to_have_text("—")
+        expect(card).to_contain_text(invoice["number"])
+        expect(card).to_contain_text("现金")
+        assert_all_chinese(manager, shop.login["store_manager"])
+        console.shot(manager, "approvals-refund")
+        card.locator(".approve-refund-form button[type=submit]").click()
+        expect(manager.locator("#refund-approvals-empty")).to_be_visible()
+        expect(manager.locator('#nav a[href="#/approvals"] .count')).to_have_count(0)
+
+        expect(asked).to_contain_text("已退款")  # live on the cashier's invoice
+        expect(cashier.locator(f"tr[data-payment='{cash['id']}']")).to_contain_text("¥2.50")
+        assert ok(shop.cashier.get(f"{stack.url}/v1/payments/{cash['id']}"))["refunded_fen"] == 250
+    finally:
+        ok(shop.manager.patch(settings, json={"refund_approval_limit_fen": limit}))

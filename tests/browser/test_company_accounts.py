@@ -2,7 +2,7 @@
 with a wrong check character is refused at its field) and adds two cars found like at reception;
 the cashier charges one car's invoice to the account, the second is refused above the credit limit
 (worded with the limit and what is left) and charged by the manager with a reason; the cashier reads
-the month's statement (each car and invoice) and receives the company's payment, which clears the
+the month's statement (each car and invoice), prints it (PDF) and receives the company's payment, which clears the
 oldest charge. The two invoices are made over the API by the fixture; the books are checked after."""
 from __future__ import annotations
 
@@ -88,6 +88,10 @@ def test_a_company_account_is_opened_charged_at_the_till_and_paid(console, stack
     expect(cashier.locator("#company-account-form")).to_have_count(0)  # cashiers do not open accounts
     assert_all_chinese(cashier, COMPANY, tax_number, *plates, first["number"], second["number"])
     console.shot(cashier, "company-account-statement")
+    with cashier.expect_popup() as printed:  # 打印对账单: the month's statement as a PDF, with the cashier's token
+        cashier.locator("#print-statement").click()
+    assert printed.value.url.startswith("blob:")
+    expect(cashier.locator(f"tr[data-account='{COMPANY}'] td.overdue")).to_have_text("—")  # nothing overdue yet
     pay = cashier.locator("#account-payment-form")
     pay.locator("[name=amount]").fill(f"{first['total_fen'] / 100:.2f}")
     pay.locator("[name=reference]").fill("DG-0001")

@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import PHONE, SCREENSHOTS, assert_all_chinese, yuan
-from tests.support.customer import PASSWORD, car_with_quote, latest_code, ok, sms_arrived, staff_world
+from tests.support.customer import PASSWORD, car_with_quote, finish, latest_code, ok, sms_arrived, staff_world
 
 pytestmark = pytest.mark.e2e
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -143,3 +143,27 @@ def test_a_customer_opens_the_link_the_store_sent_and_decides_that_quote_only(st
     page.goto(f"{stack.url}/m/#/quote/{car.quote['id']}")
     page.reload()
     expect(page.locator("form.login")).to_be_visible()  # revoked: signed out
+
+
+def test_the_cars_timeline_moves_on_the_phone_as_the_shop_works_without_a_refresh(stack, admin, phone):
+    """The phone follows the owner's own stream (GET /c/v1/stream): the shop contracts, dispatches, works,
+    passes QC and completes the car while the owner watches the timeline, which shows 已完工 untouched."""
+    store, advisor, name = staff_world(stack, admin, "佛山禅城店")
+    car = car_with_quote(stack, store, advisor, name, "梁车主")
+    page = phone
+    page.goto(f"{stack.url}/m/")
+    page.fill("[name=mobile]", car.customer["mobile"])
+    page.click("[name=send-code]")
+    page.fill("[name=code]", latest_code(stack, car.customer["mobile"]))
+    page.click("form.login button[type=submit]")
+    page.click(".car")
+    expect(page.locator("[data-step=quoted]")).to_contain_text("报价已出")
+    expect(page.locator("body")).to_have_attribute("data-live", "on")
+    page.evaluate("window.untouched = true")
+    expect(page.locator("[data-step=ready]")).to_have_count(0)
+
+    finish(stack, admin, car)
+    expect(page.locator("[data-step=work_started]")).to_be_visible(timeout=15_000)
+    expect(page.locator("[data-step=ready]")).to_be_visible(timeout=15_000)
+    assert page.evaluate("window.untouched") is True  # redrawn in place, not reloaded
+    assert_all_chinese(page, car.vehicle["plate"])

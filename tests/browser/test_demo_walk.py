@@ -13,7 +13,7 @@ from playwright.sync_api import Page, expect
 
 from deploy import demo as chain
 from services.sales import demo as catalogue
-from tests.browser.conftest import COUNTER_PC, PHONE, Console, fill_in
+from tests.browser.conftest import COUNTER_PC, PHONE, Console, fill_in, inspection_finding
 from tests.support import data
 from tests.support.one_car import ok
 from tests.support.stack import demo_stack
@@ -140,11 +140,7 @@ def test_the_readme_walk_of_one_car_with_the_demo_logins_in_the_console(console,
         expect(job).to_contain_text("已开工")
         if index == 0:
             mine.locator("button:has-text('车辆检查')").click()
-            inspection = phone.locator("form.inspection")
-            inspection.locator("[name='findings.0.area']").select_option("brakes")
-            inspection.locator(".finding[data-index='0'] .cond label.yellow").click()
-            fill_in(inspection, submit=False, **{"mileage_km": "36020", "findings.0.item": "前刹车片",
-                                                 "findings.0.notes": "剩余 4mm，下次保养更换"})
+            inspection = inspection_finding(phone, "36020", "前刹车片", "yellow", "剩余 4mm，下次保养更换")
             console.shot(phone, "inspection")
             inspection.locator("button[type=submit]").click()
             expect(phone.locator("form.inspection")).to_have_count(0)

@@ -43,6 +43,12 @@ def test_cashier_asks_for_a_special_fapiao_downloads_it_and_reverses_it(console,
     assert requests.get(pdf_url, timeout=10).content.startswith(b"%PDF")
     assert_all_chinese(cashier, shop.login["cashier"], BUYER)
     console.shot(cashier, "fapiao-issued")
+    # the customer's title is offered again: one tap fills the (emptied) form, nothing typed twice
+    expect(ask.locator("[name=buyer_title]")).to_have_value("")
+    ask.locator(f"#fapiao-titles [data-title='{BUYER}']").click()
+    expect(ask.locator("[name=buyer_title]")).to_have_value(BUYER)
+    expect(ask.locator("[name=buyer_tax_no]")).to_have_value(TAX_NO)
+    expect(ask.locator("[name=type]")).to_have_value("special")
 
     # the customer gets the money back; the fapiao is reversed by a red one
     row.locator("button:has-text('红冲')").click()
@@ -61,7 +67,45 @@ def test_cashier_asks_for_a_special_fapiao_downloads_it_and_reverses_it(console,
     go_to(cashier, "fapiao")
     screen = cashier.locator("[data-screen=fapiao]")
     screen.locator("[name=status]").select_option("reversed")
-    expect(screen.locator("tr[data-fapiao]")).to_have_count(1)
-    expect(screen.locator("tr[data-fapiao]")).to_contain_text(invoice["number"])
+    reversed_here = screen.locator(f"tr[data-fapiao]:has-text('{invoice['number']}')")  # the store's others too
+    expect(reversed_here).to_have_count(1)
+    expect(screen.locator("tr[data-fapiao]").first).to_contain_text("已红冲")
     assert_all_chinese(cashier, shop.login["cashier"], BUYER)
     console.shot(cashier, "fapiao-list")
+
+
+def test_a_fapiao_queued_while_the_provider_is_down_is_cancelled_by_a_full_refund(console, stack, shop, part):
+    """The provider down: the fapiao asked for waits, 排队待开; the manager refunds the whole payment at the till and
+    it shows 已取消（未开具）, and stays so once the provider is back (never issued, nothing to reverse)."""
+    invoice = completed_work(stack, shop, part)
+    manager = console.open(shop.login["store_manager"])
+    go_to(manager, "cashier")
+    manager.locator(f"#invoices li[data-invoice='{invoice['id']}']").click()
+    manager.locator(".pay-part").nth(0).locator("[name=method]").select_option("cash")
+    manager.locator("#payment-form button[type=submit]").click()
+    expect(manager.locator("#invoice .badge").first).to_have_text("已付清")
+    requests.post(f"{stack.nuonuo_url}/sandbox/down", json={"down": True}, timeout=10)
+    try:
+        ask = manager.locator("#fapiao-form")
+        ask.locator("[name=type]").select_option("normal")
+        ask.locator("[name=buyer_title]").fill("钱先生")
+        ask.locator("button[type=submit]").click()
+        row = manager.locator("#invoice-fapiao-list tr[data-fapiao]").first
+        expect(row).to_contain_text("开票平台暂不可用", timeout=20_000)
+        expect(row).to_contain_text("排队待开")
+        payment = manager.locator("tr[data-payment]").first
+        payment.locator("button:has-text('退款')").click()
+        payment.locator("[name=reason]").fill("整单退款")
+        payment.locator("button[type=submit]").click()
+        expect(manager.locator("#invoice-fapiao-list tr[data-fapiao]").first).to_contain_text("已取消（未开具）",
+                                                                                               timeout=20_000)
+    finally:
+        requests.post(f"{stack.nuonuo_url}/sandbox/down", json={"down": False}, timeout=10)
+    assert_all_chinese(manager, shop.login["store_manager"], "钱先生")
+    console.shot(manager, "fapiao-cancelled")
+    manager.wait_for_timeout(3000)  # the worker's sweeps with the provider back
+    go_to(manager, "fapiao")
+    screen = manager.locator("[data-screen=fapiao]")
+    screen.locator("[name=status]").select_option("cancelled")
+    expect(screen.locator("tr[data-fapiao]", has_text=invoice["number"])).to_have_count(1)
+    expect(screen.locator("tr[data-fapiao]", has_text=invoice["number"])).to_contain_text("已取消（未开具）")

@@ -50,3 +50,21 @@ def test_a_technicians_clock_in_moves_the_card_on_the_managers_open_board(consol
     assert len(reads) == before + 5  # one reload of the five columns, made by the change
     expect(offline.locator(f"[data-status=in_progress] {card}")).to_be_visible(timeout=30_000)  # by polling
     record_property("board_polled_seconds", round(time.perf_counter() - clicked, 3))
+
+
+def test_a_job_dispatched_to_a_technician_appears_on_their_open_phone(console, stack, shop, part):
+    """The technician's jobs follow the stream: the advisor dispatches, the phone shows the job — the car by its
+    plate — without a tap on 刷新."""
+    car = confirmed_order(stack, shop, part)
+    work_order = car["work_order"]
+    (li, _), _ = shop.techs
+    phone = console.open(shop.login["technician"], PHONE)
+    expect(phone.locator("#my-jobs")).to_be_visible()
+    expect(phone.locator("body")).to_have_attribute("data-live", "on")
+    card = phone.locator(f"[data-wo='{work_order['id']}']")
+    expect(card).to_have_count(0)
+    ok(shop.advisor.post(f"{stack.url}/v1/work-orders/{work_order['id']}/dispatch", json={"jobs": [
+        {"job_id": work_order["jobs"][0]["id"], "technicians": [{"technician_id": li["id"], "split_pct": 100}]}]}))
+    expect(card).to_be_visible(timeout=10_000)
+    expect(card.locator(".plate")).to_have_text(car["plate"])
+    expect(card.locator("button:has-text('开工打卡')")).to_be_visible()

@@ -48,8 +48,9 @@ def test_a_manager_s_screens_fit_one_line_at_1366_and_open_by_keyboard(console, 
 def test_a_cashier_has_the_till_in_one_menu_and_an_advisor_plain_links_where_an_area_has_one_screen(
         console, stack, shop):
     cashier = console.open(shop.login["cashier"])
-    expect(cashier.locator("#nav .menu-toggle")).to_have_text(["库存收银"])  # the till, fapiao, company accounts
-    expect(cashier.locator("#menu-menu_stock_till a")).to_have_text(["收银", "电子发票", "挂账单位"])
+    expect(cashier.locator("#nav .menu-toggle")).to_have_text(["库存收银"])  # till, fapiao, reconciliation, accounts,
+    expect(cashier.locator("#menu-menu_stock_till a")).to_have_text(  # insurers' claims
+        ["收银", "电子发票", "支付对账", "挂账单位", "保险理赔"])
     advisor = console.open(shop.login["service_advisor"])
     expect(advisor.locator("#nav .menu-toggle")).to_have_text(["前台"])
     expect(advisor.locator('#nav > a')).to_have_text(["车间看板", "库存"])

@@ -3,9 +3,11 @@ PostgreSQL): HQ opens an account (a wrong tax number is refused by field), a man
 the cashier charges two invoices (the second above the limit: 409 for the cashier, passed by the
 manager with a reason), two charges of the same invoice at once (one wins), the statement lists
 the car's invoices, the ageing lists the account, the company's payment clears the oldest; after
-every step the store's receivables equal what open invoices and charges leave unpaid."""
+every step the store's receivables equal what open invoices and charges leave unpaid; the month's
+statement printed as a PDF lists the cars, invoices and the payment and adds up as printed."""
 from __future__ import annotations
 
+import re
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
@@ -15,6 +17,7 @@ from tests.browser.test_cashier import completed_work
 from tests.e2e.test_stock_books_through_gateway import reconciled
 from tests.support import data
 from tests.support.one_car import Store, new_part, ok
+from tests.support.printed import fen, text_of
 
 pytestmark = pytest.mark.e2e
 
@@ -86,3 +89,17 @@ def test_a_company_runs_a_tab_and_the_receivables_stay_reconciled(stack, admin):
     owed = receivables("the company's payment")
     assert owed["left_fen"] == owed["right_fen"] == second["total_fen"] - 1
     assert ok(cashier.get(a))["balance_fen"] == second["total_fen"] - 1
+
+    # the month's statement printed (挂账对账单): the cars, the invoices, the payment, totals as printed
+    pdf = cashier.get(f"{a}/statements/{month}.pdf")
+    assert pdf.status_code == 200 and pdf.headers["Content-Type"] == "application/pdf", pdf.text[:300]
+    assert pdf.content.startswith(b"%PDF")
+    text = text_of(pdf.content)
+    for expected in ("挂账对账单", "广州顺达物流有限公司", month, *plates, first["number"], second["number"],
+                     "对公转账 0001"):
+        assert expected in text, expected
+    totals = re.findall(r"(上期结余|本月挂账|本月收款|期末余额)\s+(-?¥[\d,.]+)", text)
+    printed = {label: fen(amount) for label, amount in totals}
+    assert printed == {"上期结余": 0, "本月挂账": first["total_fen"] + second["total_fen"],
+                       "本月收款": -(first["total_fen"] + 1), "期末余额": second["total_fen"] - 1}, printed
+    assert shop.techs[0][1].get(f"{a}/statements/{month}.pdf").status_code == 403

@@ -2,9 +2,10 @@
 with its own logins in every demo store: every demo package and labour operation quoted, contracted,
 opened as a work order, dispatched to the technician the `technician.<store>` login clocks as, clocked
 in and out, inspected (a finding quoted with the parts its operation needs), passed by QC, completed,
-paid at the till and delivered; the delivered oil change then shows as a service-due reminder of the
-demo car, and the call-back is made. Then every grouping of the KPI report carries every KPI of what
-the walks did."""
+paid at the till by a WeChat Pay QR code (深圳南山店's on its own sub-merchant, whose 收款与开票账户 shows its own
+accounts; the others' on the chain's merchant) and delivered; the delivered oil change then shows as a
+service-due reminder of the demo car, and the call-back is made. Then every grouping of the KPI report
+carries every KPI of what the walks did."""
 from __future__ import annotations
 
 import uuid
@@ -12,8 +13,10 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+import requests
 
 from deploy import demo as chain
+from deploy.sandboxes import alipay, wechatpay
 from services.common import operations as ops
 from services.common.periods import period_of
 from services.sales import demo as catalogue
@@ -103,9 +106,21 @@ def test_every_demo_package_and_operation_is_worked_and_delivered_by_the_demo_lo
     invoices = eventually(lambda: ok(cashier.get(f"{url}/v1/invoices", params={"store_id": store_id}))["items"],
                           lambda items: any(i["order_id"] == order["id"] for i in items), "invoice issued")
     invoice = next(i for i in invoices if i["order_id"] == order["id"])
-    ok(cashier.post(f"{url}/v1/invoices/{invoice['id']}/payments", json={
-        "method": "wechat", "amount_fen": invoice["due_fen"], "reference": f"WX-{code}"},
-        headers={"Idempotency-Key": uuid.uuid4().hex}), 201)
+    intent = ok(cashier.post(f"{url}/v1/invoices/{invoice['id']}/payment-intents", json={
+        "provider": "wechat", "channel": "qr", "amount_fen": invoice["due_fen"]},
+        headers={"Idempotency-Key": uuid.uuid4().hex}), 201)  # the owner scans the till's WeChat Pay code
+    at_sandbox = ok(requests.get(f"{stack.wechatpay_url}/sandbox/orders/{intent['id']}", timeout=5))
+    own = code == chain.OWN_ACCOUNTS_STORE  # its own sub-merchant; the others the chain's merchant
+    assert at_sandbox.get("sub_mchid") == (wechatpay.SUB_MCHIDS[0] if own else None), at_sandbox
+    ok(requests.post(f"{stack.wechatpay_url}/sandbox/pay", json={"url": intent["code_url"]}, timeout=30))
+    eventually(lambda: ok(cashier.get(f"{url}/v1/payment-intents/{intent['id']}")), lambda i: i["status"] == "paid",
+               "the QR payment recorded")
+    accounts = ok(manager.get(f"{url}/v1/stores/{store_id}/provider-accounts"))  # 门店信息 → 收款与开票账户
+    shown = {account["provider"]: account for account in accounts["payments"]}
+    assert (shown["wechat"]["own"], shown["wechat"]["merchant_id"]) == (
+        (True, wechatpay.SUB_MCHIDS[0]) if own else (False, wechatpay.MCHID))
+    assert (shown["alipay"]["own"], shown["alipay"]["merchant_id"]) == (
+        (True, next(iter(alipay.MERCHANTS))) if own else (False, alipay.APPID))
     ok(advisor.post(f"{w}/deliver", json={"mileage_out_km": mileage_in + 2, "accepted_by": "客户",
                                           "satisfied": True}))
 

@@ -83,10 +83,11 @@ def wait_for(fetch, timeout=20.0):
         time.sleep(0.2)
 
 
-def invoice_for(stack, vhost, session, store_id, lines=None, deposit=None, technicians=None) -> dict:
+def invoice_for(stack, vhost, session, store_id, lines=None, deposit=None, technicians=None,
+                customer_id="cust-e2e") -> dict:
     """A contract (order_confirmed), then its completion: the invoice finance issues."""
     confirmed = order(store_id=store_id, lines=lines if lines is not None else contract_lines(), deposit=deposit,
-                      customer_id="cust-e2e")
+                      customer_id=customer_id)
     publish(vhost, "sales", "order_confirmed", confirmed)
     time.sleep(0.3)
     publish(vhost, "workshop", "work_order_completed", completed(confirmed, technicians=technicians))

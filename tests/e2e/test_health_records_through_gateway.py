@@ -3,10 +3,13 @@ provincial system's sandbox the stack starts (as `make run` does): a repair sett
 with the car's VIN and plate (crm), the reception's mileage and the customer's words (sales), the items and
 parts and the settlement number (finance) under the store's 许可证号; a car without a VIN is failed with that
 reason, shown to the manager, and uploaded once the VIN is entered and the manager sends it again; with the
-system down the record waits, queued, and goes once it is back; the list is the store's managers' and HQ's."""
+system down the record waits, queued, and goes once it is back; the list is the store's managers' and HQ's.
+A store that is not a 一类/二类/三类 repair shop uploads nothing; once it is one, the manager backfills its
+earlier settlements (once each); a refund after the upload leaves the manager a notice."""
 from __future__ import annotations
 
 import time
+from datetime import date, timedelta
 
 import pytest
 import requests
@@ -26,7 +29,7 @@ def world(stack, admin):
     manager = make_user(stack, admin, "store_manager", [store["id"]])
     cashier = make_user(stack, admin, "cashier", [store["id"]])
     ok(manager.patch(f"{stack.url}/v1/stores/{store['id']}/finance-settings", json={
-        "repair_licence_no": LICENCE, "repair_company_name": "广州档案汽车服务有限公司"}))
+        "repair_category": "class_2", "repair_licence_no": LICENCE, "repair_company_name": "广州档案汽车服务有限公司"}))
     return store, advisor, manager, cashier
 
 
@@ -37,9 +40,9 @@ def settled(stack, admin, world, vin: str | None) -> dict:
     if vin:
         ok(advisor.patch(f"{stack.url}/v1/vehicles/{car.vehicle['id']}", json={"vin": vin}))
     done = finish(stack, admin, car)
-    ok(cashier.post(f"{stack.url}/v1/invoices/{done.invoice['id']}/payments", json={
+    paid = ok(cashier.post(f"{stack.url}/v1/invoices/{done.invoice['id']}/payments", json={
         "method": "cash", "amount_fen": done.invoice["due_fen"]}))
-    return {"invoice": done.invoice, "vehicle": car.vehicle}
+    return {"invoice": done.invoice, "vehicle": car.vehicle, "payment_id": paid["payment"]["id"]}
 
 
 def upload_of(stack, manager, store, invoice_id: str, status: str, timeout: float = 30) -> dict:
@@ -63,6 +66,8 @@ def test_the_store_registration_is_the_managers_and_checked(stack, world):
     url = f"{stack.url}/v1/stores/{store['id']}/finance-settings"
     bad = manager.patch(url, json={"repair_licence_no": "许可 1"})
     assert bad.status_code == 422 and "repair_licence_no" in bad.json()["error"]["fields"]
+    bad = manager.patch(url, json={"repair_category": "四类"})
+    assert bad.status_code == 422 and "repair_category" in bad.json()["error"]["fields"]
     assert advisor.patch(url, json={"repair_licence_no": LICENCE}).status_code == 403
     saved = ok(manager.patch(url, json={"repair_licence_no": LICENCE,
                                         "repair_company_name": "广州档案汽车服务有限公司"}))
@@ -119,3 +124,37 @@ def test_with_the_system_down_the_record_waits_and_goes_once_it_is_back(stack, a
         requests.post(f"{stack.health_record_url}/sandbox/down", json={"down": False}, timeout=10)
     upload_of(stack, manager, store, invoice["id"], "uploaded", timeout=30)
     assert len(held(stack, invoice["number"])) == 1
+
+
+def test_a_store_that_is_not_a_repair_shop_uploads_nothing_until_the_manager_backfills(stack, admin, world):
+    store, advisor, manager, _cashier = world
+    url = f"{stack.url}/v1/stores/{store['id']}/finance-settings"
+    assert ok(manager.patch(url, json={"repair_category": "none"}))["uploads_health_records"] is False
+    try:
+        before = settled(stack, admin, world, data.vin())["invoice"]
+    finally:
+        ok(manager.patch(url, json={"repair_category": "class_3"}))
+    uploads = f"{stack.url}/v1/health-record-uploads"
+    assert ok(manager.get(uploads, params={"store_id": store["id"], "invoice_id": before["id"]}))["items"] == []
+    today = date.today()  # the store's day may be the next one (UTC+8): the range covers both
+    span = {"store_id": store["id"], "from": str(today - timedelta(days=1)), "to": str(today + timedelta(days=1))}
+    assert advisor.post(f"{uploads}/backfill", json=span).status_code == 403
+    bad = manager.post(f"{uploads}/backfill", json={**span, "from": span["to"], "to": span["from"]})
+    assert bad.status_code == 422 and bad.json()["error"]["code"] == "health_record_range"
+    answer = ok(manager.post(f"{uploads}/backfill", json=span), 202)
+    assert answer["queued"] >= 1 and answer["from"] == span["from"]
+    upload = upload_of(stack, manager, store, before["id"], "uploaded")
+    assert len(held(stack, before["number"])) == 1 and upload["settlement_no"] == before["number"]
+    assert ok(manager.post(f"{uploads}/backfill", json=span), 202)["queued"] == 0  # once each
+
+
+def test_a_refund_after_the_upload_leaves_a_notice_for_the_manager(stack, admin, world):
+    store, _advisor, manager, _cashier = world
+    car = settled(stack, admin, world, data.vin())
+    upload = upload_of(stack, manager, store, car["invoice"]["id"], "uploaded")
+    assert upload["notice"] is None
+    ok(manager.post(f"{stack.url}/v1/payments/{car['payment_id']}/refunds", json={
+        "amount_fen": car["invoice"]["due_fen"], "reason": "客户退单"}), 201)
+    noted = ok(manager.get(f"{stack.url}/v1/health-record-uploads/{upload['id']}"))
+    assert (noted["status"], noted["notice"]) == ("uploaded", "refunded_after_upload") and noted["notice_at"]
+    assert len(held(stack, car["invoice"]["number"])) == 1  # the record stands at the system

@@ -9,6 +9,7 @@ import requests
 
 from tests.e2e.test_sales_through_gateway import check_in, customer_with_vehicle
 from tests.support.accounts import create_store, make_user
+from tests.support.customer import sign_in
 from tests.support.sse import Listener
 
 
@@ -52,6 +53,29 @@ def test_a_check_in_reaches_its_stores_streams_and_no_other(stack, advisor, othe
         later = check_in(stack, other_advisor, stores[1], *customer_with_vehicle(stack, other_advisor))
         first_of_theirs = theirs.until(lambda event: event.event == "change" and "visit_id" in event.data["ids"])
         assert first_of_theirs.data["ids"]["visit_id"] == later["id"]  # store one's check-in never came
+    finally:
+        mine.close()
+        theirs.close()
+
+
+def test_a_car_owners_stream_gets_their_own_cars_changes_and_no_one_elses(stack, advisor, stores):
+    """`GET /c/v1/stream` with a customer token: the changes that name the owner (their car's check-in), not
+    another owner's of the same store; a staff token is not a customer's."""
+    owner, car = customer_with_vehicle(stack, advisor)
+    other, other_car = customer_with_vehicle(stack, advisor)
+    assert Listener(stack.url, token(advisor), path="/c/v1/stream").response.status_code == 401
+    mine = Listener(stack.url, token(sign_in(stack, owner["mobile"])), path="/c/v1/stream")
+    theirs = Listener(stack.url, token(sign_in(stack, other["mobile"])), path="/c/v1/stream")
+    try:
+        assert mine.response.status_code == theirs.response.status_code == 200
+        assert mine.next().event == theirs.next().event == "open"
+        visit = check_in(stack, advisor, stores[0], owner, car)
+        seen = mine.until(lambda event: event.event == "change" and "visit_id" in event.data["ids"])
+        assert seen.data["type"] == "sales.visit_checked_in" and seen.data["ids"]["visit_id"] == visit["id"]
+        later = check_in(stack, advisor, stores[0], other, other_car)
+        first_of_theirs = theirs.until(lambda event: event.event == "change" and "visit_id" in event.data["ids"])
+        assert first_of_theirs.data["ids"]["visit_id"] == later["id"]  # the first owner's check-in never came
+        assert first_of_theirs.data["ids"]["customer_id"] == other["id"]
     finally:
         mine.close()
         theirs.close()
@@ -106,3 +130,13 @@ def test_heartbeats_and_stream_counts_in_metrics(stack, advisor):
     while open_streams(stack) > before and time.monotonic() < deadline:
         time.sleep(0.2)
     assert open_streams(stack) == before
+
+
+def test_the_openapi_document_describes_the_stream(stack, admin):
+    """Described beside the gateway's operations, marked as the stream's (gateway/stream/document.py)."""
+    spec = admin.get(f"{stack.url}/openapi.json", timeout=30).json()
+    operation = spec["paths"]["/v1/stream"]["get"]
+    assert operation["x-served-by"] == "stream"
+    assert "text/event-stream" in operation["responses"]["200"]["content"]
+    assert {"401", "403", "422", "503"} <= set(operation["responses"])
+    assert {p["name"] for p in operation["parameters"]} == {"store_id", "last_event_id", "Last-Event-ID"}

@@ -1,10 +1,12 @@
 """`make run`'s process set (deploy/supervise.py over deploy/Procfile) on the embedded default
 (SQLite under DATA_DIR): a service killed with `kill -9` comes back by itself while the gateway
-keeps answering, and SIGINT (Ctrl-C) stops every process. Under honcho the first death stopped
-the whole suite, gateway included."""
+keeps answering, and SIGINT (Ctrl-C) stops every process; the demo store with merchant accounts of its own
+has its keys files under DATA_DIR/store-accounts, which finance reads (PROVIDER_KEYS_DIR). Under honcho the
+first death stopped the whole suite, gateway included."""
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import subprocess
@@ -16,6 +18,7 @@ import psutil
 import pytest
 import requests
 
+from deploy import demo
 from services.common.config import SERVICES
 from tests.support.infra import Vhost
 from tests.support.stack import ROOT, free_port
@@ -81,6 +84,11 @@ def test_a_killed_service_is_restarted_and_the_gateway_keeps_answering(vhost, tm
         assert all(health == 200 for health, _ready in seen), seen  # the gateway never stopped answering
         assert all(program_pid(conf, env, name) for name in (*SERVICES, "gateway", "customer-gateway", "stream",
                                                              "front"))
+        # the demo store's own merchant accounts: its keys files, and finance pointed at them
+        keys = tmp_path / "store-accounts"
+        assert psutil.Process(program_pid(conf, env, "finance")).environ()["PROVIDER_KEYS_DIR"] == str(keys)
+        for provider, values in demo.OWN_ACCOUNTS.items():
+            assert json.loads((keys / provider / f"{demo.OWN_ACCOUNTS_STORE}.json").read_text()) == values
         # the phone app and its API through the front, from the channel's own gunicorn; the staff API not there
         until(lambda: answer(f"{url}/m/") == 200, "the customer channel's gateway answers", timeout=60)
         assert answer(f"{url}/c/v1/vehicles") == 401

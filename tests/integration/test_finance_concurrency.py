@@ -16,7 +16,7 @@ from services.common.db import make_engine
 from services.common.errors import Conflict, Invalid
 from services.common.migrate import upgrade
 from services.finance.domain import ledger
-from services.finance.models import Invoice, JournalEntry, KpiDay, Payment
+from services.finance.models import CommissionTarget, Invoice, JournalEntry, KpiDay, Payment
 from services.finance.service import FinanceService
 from tests.service.test_finance_service import completed, envelope, order
 from tests.support.service import RecordingRelay
@@ -221,3 +221,72 @@ def test_invoices_issued_at_once_in_one_store_and_day_are_all_counted_in_the_kpi
     issued = check.execute(select(func.count(), func.sum(Invoice.labour_fen), func.sum(Invoice.parts_fen))
                            .where(Invoice.store_id == store)).one()
     assert (day.car_count, day.labour_fen, day.parts_fen) == tuple(issued) and issued[0] == 6
+
+
+MANAGER = Caller(user_id="m1", role="store_manager", store_ids=frozenset({STORE}))
+
+
+def test_a_months_targets_set_for_the_first_time_by_two_managers_at_once_are_one_row(sessions):
+    """KPI targets and an employee's commission target: both first writes pass (the later one wins), no 500."""
+    month = f"2031-{uuid.uuid4().int % 12 + 1:02d}"
+    employee = f"e-{uuid.uuid4().hex[:6]}"
+    results, errors = race(sessions, [lambda s: s.set_kpi_targets(STORE, month, {"car_count": 300}),
+                                      lambda s: s.set_kpi_targets(STORE, month, {"car_count": 320})], MANAGER)
+    assert not errors and len(results) == 2
+    listed = service(sessions(), MANAGER).kpi_targets(STORE, {"from": month, "to": month})["items"]
+    assert len(listed) == 1 and listed[0]["car_count"] in (300, 320)
+    results, errors = race(sessions, [
+        lambda s: s.set_commission_target(STORE, {"employee_id": employee, "month": month, "target_fen": 100_000}),
+        lambda s: s.set_commission_target(STORE, {"employee_id": employee, "month": month, "target_fen": 120_000})],
+        MANAGER)
+    assert not errors and len(results) == 2
+    check = sessions()
+    rows = check.scalars(select(CommissionTarget).filter_by(store_id=STORE, employee_id=employee, month=month)).all()
+    assert [row.target_fen in (100_000, 120_000) for row in rows] == [True]
+
+
+def test_two_managers_approving_one_refund_request_at_once_refund_once(sessions):
+    from services.finance.models import Refund, RefundRequest
+    managers = [Caller(user_id=f"m{n}", role="store_manager", store_ids=frozenset({STORE})) for n in (1, 2)]
+    invoice = new_invoice(sessions)  # ¥510.00, above the ¥500.00 limit
+    paid = service(sessions()).take_payment(invoice["id"], {"method": "cash", "amount_fen": invoice["total_fen"]})
+    request = service(sessions()).request_refund(paid["payment"]["id"], {"amount_fen": invoice["total_fen"],
+                                                                         "reason": "整单退款"})
+    results, errors = race(sessions, [lambda s, m=m: service(s.db, m).approve_refund_request(request["id"])
+                                      for m in managers])
+    assert errors == [] and {r["status"] for r in results} == {"refunded"}
+    assert len({r["refund_id"] for r in results}) == 1 and len({r["decided_by"] for r in results}) == 1
+    check = sessions()
+    assert check.scalar(select(func.count()).select_from(Refund).where(
+        Refund.payment_id == paid["payment"]["id"])) == 1
+    assert check.get(Invoice, invoice["id"]).refunded_fen == invoice["total_fen"]
+    assert check.get(RefundRequest, request["id"]).refund_id == results[0]["refund_id"]
+    assert books_balance(sessions)
+
+
+def test_two_remittances_of_one_claim_at_once_never_pay_it_twice(sessions):
+    """An insurer's remittance recorded twice at the same moment (two managers, two screens): the claim row is
+    locked before its open amount is read, so the second sees the first and is refused; 1122 stays exact."""
+    from services.finance.domain.reconciliation import open_receivables
+    from services.finance.models import InsuranceClaim
+    from tests.service.test_company_accounts import Crm
+    from tests.support.service import guarded
+    managers = [Caller(user_id=f"m{n}", role="store_manager", store_ids=frozenset({STORE})) for n in (1, 2)]
+    invoice = new_invoice(sessions)
+    hq = service(sessions(), Caller(user_id="hq", role="hq_admin"))
+    insurer = hq.create_insurer({"name": f"太平洋产险-{uuid.uuid4().hex[:6]}", "store_ids": [STORE]})
+    till = service(sessions())
+    till.crm = guarded(Crm(), "crm", till.db)
+    claim = till.put_invoice_on_insurer(invoice["id"], {"insurer_id": insurer["id"], "amount_fen": invoice["total_fen"],
+                                                        "claim_number": f"CPIC{uuid.uuid4().hex[:10]}"})["claim"]
+    lines = {"method": "bank", "lines": [{"claim_id": claim["id"], "amount_fen": invoice["total_fen"]}]}
+    results, errors = race(sessions, [lambda s, m=m: service(s.db, m).receive_claim_remittance(
+        insurer["id"], dict(lines), idempotency_key=uuid.uuid4().hex) for m in managers])
+    assert len(results) == 1 and len(errors) == 1, (results, errors)
+    assert isinstance(errors[0], Conflict) and errors[0].code == "claim_remittance_above_open"
+    check = sessions()
+    stored = check.get(InsuranceClaim, claim["id"])
+    assert (stored.paid_fen, stored.open_fen) == (invoice["total_fen"], 0)
+    assert books_balance(sessions)
+    sides = ledger.balances(check, [STORE])
+    assert sides["1122"][0] - sides["1122"][1] == open_receivables(check, [STORE]).get(STORE, 0)

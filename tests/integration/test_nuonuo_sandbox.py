@@ -3,6 +3,7 @@ a blue fapiao issued asynchronously, its 红字确认单 and red fapiao, a signa
 provider that is down. What this proves holds against the sandbox only (README)."""
 from __future__ import annotations
 
+import json
 import threading
 import time
 
@@ -99,3 +100,24 @@ def test_a_wrong_secret_is_refused_and_a_provider_that_is_down_is_told_apart(url
     finally:
         requests.post(f"{url}/sandbox/down", json={"down": False}, timeout=5)
     assert client.issue(order("ORDER-DOWN"))
+
+
+def test_a_store_of_its_own_issues_under_its_seller_and_never_under_another(url, tmp_path, monkeypatch):
+    """The store's keys file makes it its own seller (销方税号): the fapiao is issued for it (`userTax`) and names
+    it; an order naming another seller than the one it is sent for is refused."""
+    from services.finance.accounts import StoreProviders
+
+    for name, value in {**sandbox.credentials(url), "NUONUO_ACCESS_TOKEN": ""}.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("PROVIDER_KEYS_DIR", str(tmp_path))
+    (tmp_path / "nuonuo").mkdir()
+    (tmp_path / "nuonuo" / "PD001.json").write_text(json.dumps(sandbox.store_seller()))
+    stores = StoreProviders("nuonuo", NuonuoProvider, "app_key")
+    store, chain = stores.for_store("PD001", "store-id"), stores.for_store("GZ001", "other-id")
+    assert (store.settings.tax_num, chain.settings.tax_num) == (sandbox.STORE_TAX_NUM, sandbox.TAX_NUM)
+    assert stores.for_store("PD001") is store  # one adapter (and token) per seller
+    serial = store.issue(order("STORE-PD-1", line="pc", salerTaxNum=sandbox.STORE_TAX_NUM))
+    assert issued(store, serial).state == "issued"
+    with pytest.raises(ProviderError) as refused:
+        chain.issue(order("STORE-PD-2", line="pc", salerTaxNum=sandbox.STORE_TAX_NUM))
+    assert refused.value.code == "E9106"

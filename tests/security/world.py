@@ -77,10 +77,11 @@ class Chain:
         return list(dict.fromkeys([self.stack.env["JWT_SECRET"], PREVIOUS_KEY, ADMIN_PASSWORD, *self.passwords]))
 
     def operations(self) -> set[str]:
-        """`METHOD /path` of every operation in the gateway's OpenAPI document."""
+        """`METHOD /path` of every operation in the gateway's OpenAPI document that the gateway serves (not
+        the stream's, `x-served-by`: gateway/stream/document.py)."""
         spec = self.admin.get(f"{self.url}/openapi.json", timeout=30).json()
-        return {f"{method.upper()} {path}" for path, item in spec["paths"].items() for method in item
-                if method in ("get", "post", "put", "patch", "delete")}
+        return {f"{method.upper()} {path}" for path, item in spec["paths"].items() for method, operation in item.items()
+                if method in ("get", "post", "put", "patch", "delete") and "x-served-by" not in operation}
 
     def token(self, key: str | None = None, kid: str | None = None, **claims) -> str:
         """A token signed with `key` (the stack's own secret by default; to test expiry and claims),
@@ -123,7 +124,23 @@ def build(stack: Stack) -> Chain:
         chain.ids[scope]["key_id"] = _api_key(chain, [store["id"]], ["stock:read"])["id"]
         chain.ids[scope].update(_webhook(chain, store["id"]))
     chain.keys = _matrix_keys(chain, stores["A"]["id"])
+    _reconciliation(chain)
     return chain
+
+
+def _reconciliation(chain: Chain) -> None:
+    """A reconciled WeChat Pay statement with a difference in store A and one in B: the sandbox's statement
+    of a past day lists each store's intent as paid (the stores never heard of it)."""
+    day = "2026-01-02"
+    for scope in ("own", "other"):
+        requests.post(f"{chain.stack.wechatpay_url}/sandbox/statement", json={
+            "date": day, "add": {"out_trade_no": chain.ids[scope]["intent_id"], "amount_fen": 1}},
+            timeout=10).raise_for_status()
+    run = ok(chain.admin.post(f"{chain.url}/v1/payment-reconciliations",
+                              json={"date": day, "provider": "wechat"}))["items"][0]
+    for scope in ("own", "other"):
+        found = next(row for row in run["differences"] if row["intent_id"] == chain.ids[scope]["intent_id"])
+        chain.ids[scope].update(reconciliation_id=run["id"], difference_id=found["id"])
 
 
 KEY_AREAS = ("customers", "appointments", "quotes", "orders", "work_orders", "stock", "invoices", "ledger")
@@ -213,6 +230,9 @@ def _documents(chain: Chain, store_id: str, far_store_id: str, sku: str, supplie
     ids["appointment_id"] = ok(admin.post(f"{url}/v1/appointments", json={
         "store_id": store_id, "customer_id": customer["id"], "vehicle_id": vehicle["id"],
         "slot_start": slot.isoformat(), "services": ["maintenance"]}))["id"]
+    ids["price_id"] = ok(admin.post(f"{url}/v1/competitor-prices", json={
+        "store_id": store_id, "competitor": "对面快修店", "kind": "package", "key": package_ref, "price_fen": 19900,
+        "observed_on": datetime.now(SHANGHAI).date().isoformat()}))["id"]
     ids["drive_id"] = ok(admin.post(f"{url}/v1/test-drives", json={
         "store_id": store_id, "customer_id": customer["id"], "licence_number": "440101199001011234",
         "vehicle_description": "试驾车 凯美瑞"}))["id"]
@@ -258,9 +278,20 @@ def _documents(chain: Chain, store_id: str, far_store_id: str, sku: str, supplie
         "store_id": store_id, "order_id": order["id"]}))["items"], "the invoice issued")[0]
     ids["intent_id"] = ok(admin.post(f"{url}/v1/invoices/{invoice['id']}/payment-intents", json={
         "provider": "wechat", "channel": "qr", "amount_fen": 1}))["id"]  # never paid: the cash below settles it
-    paid = ok(admin.post(f"{url}/v1/invoices/{invoice['id']}/payments", json={
-        "method": "cash", "amount_fen": invoice["due_fen"]}))
+    ok(admin.patch(f"{url}/v1/stores/{store_id}/finance-settings", json={"repair_category": "class_2"}))
+    insurer = ok(admin.post(f"{url}/v1/insurers", json={"name": unique("安全测试财险"), "store_ids": [store_id]}))
+    claim = ok(admin.post(f"{url}/v1/invoices/{invoice['id']}/insurance-claims", json={  # 1 fen on the insurer
+        "insurer_id": insurer["id"], "claim_number": unique("RDAA").replace("-", ""), "amount_fen": 1}))["claim"]
+    ids.update(insurer_id=insurer["id"], claim_id=claim["id"])
+    paid = ok(admin.post(f"{url}/v1/invoices/{invoice['id']}/payments", json={  # its health record queued
+        "method": "cash", "amount_fen": invoice["due_fen"] - 1}))
     ids.update(invoice_id=invoice["id"], payment_id=paid["payment"]["id"])
+    settings = f"{url}/v1/stores/{store_id}/finance-settings"  # a request is above the limit: lowered a moment
+    limit = ok(admin.get(settings))["refund_approval_limit_fen"]
+    ok(admin.patch(settings, json={"refund_approval_limit_fen": 0}))
+    ids["refund_request_id"] = ok(admin.post(f"{url}/v1/payments/{paid['payment']['id']}/refund-requests",
+                                             json={"amount_fen": 1, "reason": "多收一分"}))["id"]
+    ok(admin.patch(settings, json={"refund_approval_limit_fen": limit}))
     ids["upload_id"] = ok(admin.get(f"{url}/v1/health-record-uploads", params={
         "store_id": store_id, "invoice_id": invoice["id"]}))["items"][0]["id"]  # queued with the settlement
     account = ok(admin.post(f"{url}/v1/company-accounts", json={

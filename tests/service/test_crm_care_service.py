@@ -379,7 +379,8 @@ def test_a_birthday_campaign_reaches_consenting_customers_once(session):
                                "birthday": f"1990-{other_month:02d}-01", "marketing_consent": True})
     manager = crm(session, MANAGER)
     birthdays = {"birthday_this_month": True}
-    assert manager.preview_campaign({"segment": birthdays, "store_id": "s1"}) == {"audience_count": 1}
+    assert manager.preview_campaign({"segment": birthdays, "store_id": "s1"}) == {
+        "audience_count": 1, "without_consent_count": 1}  # 生日乙 refuses marketing: left out, and said so
     campaign = manager.create_campaign({"name": "生日关怀", "channel": "sms", "store_id": "s1",
                                         "template": "{name}您好，祝您生日快乐！", "segment": birthdays})
     sender = RecordingSender()
@@ -594,3 +595,40 @@ def test_messages_are_sent_with_no_transaction_open_and_a_lost_send_is_claimed_a
     assert seen == [False, False, False]
     assert session.scalar(select(func.count()).select_from(CampaignMessage)
                           .where(CampaignMessage.status == "sent")) == 2
+
+
+def test_campaign_sends_are_scoped_to_the_callers_stores_chain_wide_ones_by_home_store(session):
+    """A store's campaign counts every send; a chain-wide one, asked about by store, only its sends to that
+    store's home customers; HQ sees them all; the day of each send is local; managers only."""
+    now = datetime.now(timezone.utc)
+    service = crm(session)
+    tag = f"活动{uuid.uuid4().hex[:6]}"
+    here = service.register_customer({"name": "活甲", "mobile": data.mobile(), "home_store_id": "s1",
+                                      "marketing_consent": True, "tags": [tag]})
+    there = crm(session, HQ).register_customer({"name": "活乙", "mobile": data.mobile(), "home_store_id": "s2",
+                                                "marketing_consent": True, "tags": [tag]})
+    own = crm(session, MANAGER).create_campaign({"name": "本店活动", "channel": "sms", "store_id": "s1",
+                                                 "template": "{name}您好", "segment": {"tags": [tag]}})
+    chain = crm(session, HQ).create_campaign({"name": "全连锁活动", "channel": "sms", "store_id": None,
+                                              "template": "{name}您好", "segment": {"tags": [tag]}})
+    for tick in (now, now + timedelta(minutes=5)):
+        run_campaigns(session, tick, RecordingSender(), {"sms": 100, "wechat": 100})
+    today = now.astimezone(timezone(timedelta(hours=8))).date().isoformat()
+    asked = {"from": today, "to": today}
+
+    def sends(caller, query=asked):
+        return {row["campaign_id"]: sorted(send["customer_id"] for send in row["sends"])
+                for row in crm(session, caller).campaign_sends(query)["items"] if row["campaign_id"] in
+                (own["id"], chain["id"])}
+
+    assert sends(MANAGER) == {own["id"]: [here["id"]], chain["id"]: [here["id"]]}
+    assert sends(HQ) == {own["id"]: [here["id"]], chain["id"]: sorted([here["id"], there["id"]])}
+    assert sends(HQ, {**asked, "store_id": "s2"}) == {chain["id"]: [there["id"]]}
+    [row] = [row for row in crm(session, MANAGER).campaign_sends(asked)["items"] if row["campaign_id"] == own["id"]]
+    assert row["sends"] == [{"customer_id": here["id"], "day": today}] and row["name"] == "本店活动"
+    yesterday = (date.fromisoformat(today) - timedelta(days=1)).isoformat()
+    assert sends(MANAGER, {"from": yesterday, "to": yesterday}) == {}
+    with pytest.raises(Forbidden):
+        crm(session, ADVISOR).campaign_sends(asked)
+    with pytest.raises(Forbidden):
+        crm(session, MANAGER).campaign_sends({**asked, "store_id": "s2"})

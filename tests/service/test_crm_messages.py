@@ -9,6 +9,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from nameko.testing.services import worker_factory
 
+from services.common.config import MessageLimits
 from services.common.context import Caller
 from services.common.messaging.sms import Delivery
 from services.crm.domain import messages
@@ -163,6 +164,45 @@ def test_marketing_needs_consent_and_waits_out_the_stores_quiet_hours(session):
     assert (refused.status, refused.failure_code) == ("failed", "no_consent")
     assert waiting.status == "queued" and waiting.next_attempt_at == datetime(2026, 12, 7, 0, 0, tzinfo=timezone.utc)
     assert [item.id for item in messages.claim_due(session, waiting.next_attempt_at)] == [waiting.id]
+
+
+def test_marketing_is_rationed_per_customer_and_per_store_and_transactional_messages_never_are(session):
+    """Two marketing messages a week to one owner (the third fails `customer_rate_limited`); two a minute for one
+    store here (the third waits a minute); a step of the owner's car goes whatever was sent."""
+    service = crm(session, FakeProviders())
+    limits = MessageLimits(per_customer_week=2, per_store_minute=2)
+    noon = datetime(2026, 12, 7, 4, 0, tzinfo=timezone.utc)  # 12:00 in Asia/Shanghai, no quiet hours
+    owner = service.register_customer({"name": "赵六", "mobile": data.mobile(), "marketing_consent": True})
+
+    def campaign(customer_id: str, n: int, at: datetime) -> None:
+        messages.queue(session, customer_id=customer_id, store_id="s1", template="service_due", params={
+            "plate": "粤B12345", "service": "小保养", "due_on": "2026-12-20"}, dedupe_key=f"due:{customer_id}:{n}",
+            now=at)
+
+    for n, day in enumerate((0, 2)):
+        campaign(owner["id"], n, noon + timedelta(days=day))
+        [going] = messages.claim_due(session, noon + timedelta(days=day), limits)
+        messages.record_outcome(session, going.id, messages.Outcome("sent", "p"), noon + timedelta(days=day), (60,))
+    campaign(owner["id"], 2, noon + timedelta(days=4))
+    messages.queue(session, customer_id=owner["id"], store_id="s1", template="car_ready",
+                   params={"plate": "粤B12345", "store": "一店"}, dedupe_key="ready:1", now=noon + timedelta(days=4))
+    claimed = messages.claim_due(session, noon + timedelta(days=4), limits)
+    assert [item.template for item in claimed] == ["car_ready"]
+    messages.record_outcome(session, claimed[0].id, messages.Outcome("sent", "p"), noon + timedelta(days=4), (60,))
+    third = session.query(Message).filter_by(dedupe_key=f"due:{owner['id']}:2").one()
+    assert (third.status, third.failure_code) == ("failed", "customer_rate_limited")
+    campaign(owner["id"], 3, noon + timedelta(days=8))  # a week after the first: one more is allowed
+    [allowed] = messages.claim_due(session, noon + timedelta(days=8), limits)
+    messages.record_outcome(session, allowed.id, messages.Outcome("sent", "p"), noon + timedelta(days=8), (60,))
+
+    others = [service.register_customer({"name": f"客户{n}", "mobile": data.mobile(), "marketing_consent": True})
+              for n in range(3)]
+    later = noon + timedelta(days=20)
+    for n, other in enumerate(others):
+        campaign(other["id"], n, later)
+    assert len(messages.claim_due(session, later, limits)) == 2
+    waiting = session.query(Message).filter(Message.status == "queued", Message.attempts == 0).one()
+    assert waiting.next_attempt_at.replace(tzinfo=timezone.utc) == later + timedelta(minutes=1)
 
 
 def test_a_finished_car_and_a_payment_text_the_owner_the_plate_and_the_amounts(session):

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 from marshmallow import ValidationError
@@ -13,6 +14,7 @@ from services.common.context import Caller
 from services.common.errors import Conflict, Forbidden, Invalid, NotFound
 from services.common.outbox import OUTBOX, PROCESSED_EVENTS
 from services.crm.models import Base, HistoryEntry
+from services.contracts.rpc.crm.customers import SOURCES
 from services.crm.service import CrmService
 from tests.support import data
 from tests.support.service import sqlite_session
@@ -159,3 +161,33 @@ def test_search_by_name_prefix_phone_plate_and_tag_with_cursor(session):
     assert [c["id"] for c in service.list_customers({"plate": plate})["items"]] == [ids[0]]
     assert len(service.list_customers({"tag": "t"})["items"]) == 3
     assert service.list_customers({"q": "100%_"})["items"] == []
+
+
+def test_new_customers_are_counted_by_source_over_local_days_at_the_callers_stores(session):
+    """Registered today at s1 by source (unrecorded last), another store's and a merged one left out; a day
+    before is not in; only managers read it, and only their stores."""
+    manager = Caller(user_id="m1", role="store_manager", store_ids=frozenset({"s1"}))
+    hq = Caller(user_id="hq", role="hq_admin")
+    ids = {}
+    for name, mobile, store, source in (("甲", "13800002001", "s1", "walk_in"), ("乙", "13800002002", "s1", "referral"),
+                                        ("丙", "13800002003", "s1", "referral"), ("丁", "13800002004", "s1", None),
+                                        ("戊", "13800002005", "s2", "online")):
+        ids[name] = crm(session, hq).register_customer({"name": name, "mobile": mobile, "home_store_id": store,
+                                                        "source": source})["id"]
+    today = datetime.now(timezone.utc).astimezone(ZoneInfo("Asia/Shanghai")).date()
+    asked = {"from": today.isoformat(), "to": today.isoformat()}
+    items = crm(session, manager).new_customers_by_source(asked)["items"]
+    assert [row["source"] for row in items] == [*SOURCES, None]
+    counts = {row["source"]: sorted(row["customer_ids"]) for row in items if row["customer_ids"]}
+    assert counts == {"walk_in": [ids["甲"]], "referral": sorted([ids["乙"], ids["丙"]]), None: [ids["丁"]]}
+    chain = crm(session, hq).new_customers_by_source(asked)["items"]
+    assert [row["customer_ids"] for row in chain if row["source"] == "online"] == [[ids["戊"]]]
+    yesterday = (today - timedelta(days=1)).isoformat()
+    assert not any(row["customer_ids"] for row in crm(session, manager).new_customers_by_source(
+        {"from": yesterday, "to": yesterday})["items"])
+    with pytest.raises(Forbidden):
+        crm(session).new_customers_by_source(asked)
+    with pytest.raises(Forbidden):
+        crm(session, manager).new_customers_by_source({**asked, "store_id": "s2"})
+    with pytest.raises(Invalid):
+        crm(session, manager).new_customers_by_source({"from": today.isoformat(), "to": yesterday})

@@ -9,6 +9,7 @@ from nameko.testing.services import worker_factory
 from services.common.context import Caller
 from services.common.errors import Conflict, NotFound
 from services.finance.models import Base
+from services.finance.accounts import PaymentAccounts
 from services.finance.service import FinanceService
 from tests.service.test_finance_service import SYSTEM, issue
 from tests.support.service import sqlite_session
@@ -31,7 +32,8 @@ def world(tmp_path_factory):
 
 
 def finance(session, world, caller=OWNER):
-    return worker_factory(FinanceService, db=session, caller=caller, providers={"wechat": world.provider})
+    return worker_factory(FinanceService, db=session, caller=caller,
+                          providers=PaymentAccounts({"wechat": world.provider}))
 
 
 def test_the_owner_pays_the_whole_due_once_by_h5_and_nothing_after(session, world):

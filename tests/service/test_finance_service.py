@@ -13,12 +13,13 @@ from decimal import Decimal
 
 import pytest
 from nameko.testing.services import worker_factory
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from services.common.context import Caller
 from services.common.errors import Conflict, Forbidden, Invalid, NotFound
 from services.common.outbox import OUTBOX
 from services.finance.domain import kpi_days, ledger
+from services.finance.domain.ledger import credit, debit
 from services.finance.models import (Base, Invoice, InterStoreSettlement, InvoiceLine, JournalEntry, KpiDay,
                                      KpiDayCategory, KpiMonth, KpiMonthCategory)
 from services.finance.service import FinanceService
@@ -104,8 +105,10 @@ def assert_books_balance(session, store_id=None):
     assert balance["balanced"], balance
     for entry in session.execute(select(JournalEntry)).scalars():
         assert sum(line.debit_fen for line in entry.lines) == sum(line.credit_fen for line in entry.lines)
-    for store in finance(session, HQ).book_sides({})["stores"]:  # 1122 receivables = what invoices leave unpaid
-        assert store["receivables_fen"] == store["open_invoices_fen"], store
+    for store in finance(session, HQ).book_sides({})["stores"]:
+        assert store["receivables_fen"] == store["open_invoices_fen"], store  # 1122 = what invoices leave unpaid
+        assert store["card_liabilities_fen"] == store["open_cards_fen"], store  # 2205 + 2206 = what cards hold
+        assert store["to_refund_fen"] == store["unapplied_intents_fen"], store  # 2241 = unapplied intents
     return {a["code"]: a["balance_debit_fen"] - a["balance_credit_fen"] for a in balance["accounts"]}
 
 
@@ -747,3 +750,144 @@ def test_receivables_age_from_the_day_the_invoice_was_issued(session):
     assert today["chain"]["current_fen"] == today["chain"]["total_fen"] == invoice["total_fen"] - 1_000
     with pytest.raises(Forbidden):
         finance(session, MANAGER).receivables_ageing({"store_id": OTHER})
+
+
+def test_retention_counts_each_months_new_customers_and_who_came_back_within_each_window(session):
+    """January's new customers: one back in 27 days, one in 240, one never; a window not over for the whole
+    month is null (a young cohort never looks lost); another store's first visits are its own."""
+    visits = {"a": [date(2026, 1, 5), date(2026, 2, 1)], "b": [date(2026, 1, 20), date(2026, 9, 17)],
+              "c": [date(2026, 1, 31)], "d": [date(2025, 12, 30), date(2026, 1, 10)], "e": [date(2026, 11, 2)]}
+    for customer, days in visits.items():
+        for day in days:
+            invoice = issue(session, customer_id=f"cust-{customer}")
+            session.execute(update(Invoice).where(Invoice.id == invoice["id"]).values(business_date=day))
+    issue(session, store_id=OTHER, customer_id="cust-c")
+    session.commit()
+    report = finance(session, MANAGER).retention({"from": "2026-01", "to": "2026-11"})["items"]
+    january = report[0]
+    assert (january["month"], january["new_customers"]) == ("2026-01", 3)  # d came first in December
+    year_over = date.today() >= date(2026, 1, 31) + timedelta(days=365)
+    returns = (january["returned_90"], january["returned_180"], january["returned_365"])
+    assert returns == (1, 1, 2 if year_over else None)
+    assert january["retention_90_pct"] == pytest.approx(33.3)
+    november = report[-1]
+    assert (november["new_customers"], november["returned_90"], november["retention_90_pct"]) == (1, None, None)
+    assert [row["month"] for row in report] == [f"2026-{m:02d}" for m in range(1, 12)]
+    with pytest.raises(Forbidden):
+        finance(session, MANAGER).retention({"from": "2026-01", "to": "2026-02", "store_id": OTHER})
+    with pytest.raises(Invalid):
+        finance(session, MANAGER).retention({"from": "2026-05", "to": "2026-01"})
+
+
+def test_a_closed_month_takes_no_posting_a_late_one_lands_on_the_first_open_day(session):
+    """月结: once a month is over the manager closes it; a posting dated in it afterwards (a late event) is dated the
+    first open day after it, so the month's trial balance stays as it was closed."""
+    today = ledger.today(session, STORE)
+    last_day = today.replace(day=1) - timedelta(days=1)
+    last_month = f"{last_day:%Y-%m}"
+    ledger.post_journal_entry(session, STORE, [debit("1001", 500), credit("4101", 500)], source_type="test",
+                              source_id="before", memo="before the close", day=last_day)
+    as_closed = finance(session, HQ).trial_balance({"store_id": STORE, "as_of": last_day.isoformat()})
+    with pytest.raises(Forbidden):
+        finance(session, CASHIER).close_month({"store_id": STORE, "month": last_month})
+    with pytest.raises(Invalid) as not_over:
+        finance(session, MANAGER).close_month({"store_id": STORE, "month": f"{today:%Y-%m}"})
+    assert not_over.value.code == "month_not_over"
+    closed = finance(session, MANAGER).close_month({"store_id": STORE, "month": last_month})
+    assert (closed["month"], closed["closed"], closed["over"]) == (last_month, True, True)
+    with pytest.raises(Conflict) as again:
+        finance(session, MANAGER).close_month({"store_id": STORE, "month": last_month})
+    assert again.value.code == "month_closed"
+    late = ledger.post_journal_entry(session, STORE, [debit("1001", 700), credit("4101", 700)], source_type="test",
+                                     source_id="late", memo="a late event", day=last_day)
+    assert late is not None and late.business_date == ledger.business_date(session, STORE) >= today
+    assert finance(session, HQ).trial_balance({"store_id": STORE, "as_of": last_day.isoformat()}) == as_closed
+    months = finance(session, MANAGER).month_closes({"store_id": STORE})["items"]
+    assert [m["month"] for m in months][:2] == [f"{today:%Y-%m}", last_month] and len(months) == 12
+    assert (months[0]["over"], months[0]["closed"], months[1]["closed"]) == (False, False, True)
+    with pytest.raises(Forbidden):
+        finance(session, Caller(user_id="m-2", role="store_manager", store_ids=frozenset({OTHER}))).month_closes(
+            {"store_id": STORE})
+    assert_books_balance(session)
+
+
+def test_customer_figures_count_the_named_customers_invoices_and_revenue_over_the_days(session):
+    """Per customer named: invoices over the business days at the caller's stores (void, other days, other
+    stores and customers not named left out); managers only."""
+    kept = [issue(session, customer_id=customer) for customer in ("src-a", "src-a", "src-b")]
+    issue(session, customer_id="src-c")
+    issue(session, store_id=OTHER, customer_id="src-b")
+    old = issue(session, customer_id="src-b")
+    session.execute(update(Invoice).where(Invoice.id == old["id"]).values(business_date=date(2020, 1, 1)))
+    session.commit()
+    day = kept[0]["business_date"]
+    rows = finance(session, MANAGER).customer_figures({"customer_ids": ["src-a", "src-b", "src-z"], "from": day,
+                                                       "to": day})["items"]
+    assert {row["customer_id"]: (row["invoices"], row["revenue_fen"]) for row in rows} == {
+        "src-a": (2, kept[0]["total_fen"] + kept[1]["total_fen"]), "src-b": (1, kept[2]["total_fen"])}
+    with pytest.raises(Forbidden):
+        finance(session, CASHIER).customer_figures({"customer_ids": ["src-a"], "from": day, "to": day})
+    with pytest.raises(Forbidden):
+        finance(session, MANAGER).customer_figures({"customer_ids": ["src-a"], "from": day, "to": day,
+                                                    "store_id": OTHER})
+
+
+def test_card_liabilities_per_store_equal_the_ledgers_2205_and_2206(session):
+    """Open stored-value cards (principal and bonus apart), a package partly redeemed, a cancelled card left
+    out, another store's card its own; per store and in total the liability equals the ledger's 2205 + 2206."""
+    spent = stored_value_card(session, amount=100_000, bonus=10_000)
+    stored_value_card(session, amount=50_000, bonus=0, customer_id="cust-2")
+    gone = stored_value_card(session, amount=20_000, bonus=2_000, customer_id="cust-3")
+    finance(session, MANAGER).cancel_card(gone["id"], {"method": "cash"})
+    finance(session, OTHER_CASHIER).issue_card({"kind": "stored_value", "customer_id": "cust-4", "store_id": OTHER,
+                                                "top_up": {"amount_fen": 30_000, "bonus_fen": 3_000, "method": "cash"}})
+    package = finance(session).issue_card({
+        "kind": "package", "customer_id": "cust-5", "store_id": STORE, "package_name": "洗车10次",
+        "items": [{"service_code": "WASH", "name": "精洗", "units": 10}], "price_fen": 30_000, "method": "wechat"})
+    invoice = issue(session, customer_id="cust-5",
+                    lines=[line("labour", "精洗", 5_000, "0.06", 283, op_code="WASH", hours="0.5")])
+    finance(session).take_payment(invoice["id"], {"method": "package", "amount_fen": 5_000, "card_id": package["id"],
+                                                  "service_code": "WASH"})
+    other = issue(session)
+    finance(session).take_payment(other["id"], {"method": "stored_value", "amount_fen": 11_000, "card_id": spent["id"]})
+    books = assert_books_balance(session, STORE)
+    report = finance(session, MANAGER).card_liabilities({})
+    [mine] = report["items"]
+    assert (mine["store_id"], mine["stored_value_cards"], mine["package_cards"]) == (STORE, 2, 1)
+    assert (mine["paid_balance_fen"], mine["bonus_balance_fen"]) == (100_000 - 10_000 + 50_000, 10_000 - 1_000)
+    assert mine["package_value_fen"] == 27_000  # 9 of 10 washes left of ¥300
+    assert mine["liability_fen"] == mine["ledger_fen"] == -books["2205"] - books["2206"]
+    assert mine["difference_fen"] == 0 and report["total"]["liability_fen"] == mine["liability_fen"]
+    chain = finance(session, HQ).card_liabilities({})
+    chain_books = assert_books_balance(session)
+    assert [row["store_id"] for row in chain["items"]] == sorted([STORE, OTHER])
+    assert chain["total"]["liability_fen"] == chain["total"]["ledger_fen"] == -chain_books["2205"] - chain_books["2206"]
+    assert chain["total"]["bonus_balance_fen"] == 9_000 + 3_000 and chain["total"]["difference_fen"] == 0
+    with pytest.raises(Forbidden):
+        finance(session, CASHIER).card_liabilities({})
+    with pytest.raises(Forbidden):
+        finance(session, MANAGER).card_liabilities({"store_id": OTHER})
+
+
+def test_window_figures_count_each_customers_invoices_within_their_own_days(session):
+    """Per window named: the customer's invoices over its business days at the caller's stores (other days, other
+    stores, void left out; windows with none absent); the same customer in two windows counted in each."""
+    a1, a2 = issue(session, customer_id="win-a"), issue(session, customer_id="win-a")
+    issue(session, store_id=OTHER, customer_id="win-b")
+    old = issue(session, customer_id="win-b")
+    session.execute(update(Invoice).where(Invoice.id == old["id"]).values(business_date=date(2020, 1, 1)))
+    session.commit()
+    day = date.fromisoformat(a1["business_date"])
+    windows = [{"customer_id": "win-a", "from": day.isoformat(), "to": day.isoformat()},
+               {"customer_id": "win-a", "from": (day - timedelta(days=9)).isoformat(),
+                "to": (day - timedelta(days=1)).isoformat()},
+               {"customer_id": "win-b", "from": "2020-01-01", "to": day.isoformat()}]
+    rows = finance(session, MANAGER).window_figures({"windows": windows})["items"]
+    assert rows == [{"customer_id": "win-a", "from": day.isoformat(), "to": day.isoformat(), "invoices": 2,
+                     "revenue_fen": a1["total_fen"] + a2["total_fen"]},
+                    {"customer_id": "win-b", "from": "2020-01-01", "to": day.isoformat(), "invoices": 1,
+                     "revenue_fen": old["total_fen"]}]
+    with pytest.raises(Forbidden):
+        finance(session, CASHIER).window_figures({"windows": windows})
+    with pytest.raises(Forbidden):
+        finance(session, MANAGER).window_figures({"windows": windows, "store_id": OTHER})

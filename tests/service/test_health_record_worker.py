@@ -3,19 +3,21 @@ provincial system, real SQLite: the settlement queues the upload in its own tran
 number), the worker reads the cars and receptions in one call each with no transaction open, claims each row
 once, sends it with no transaction open; the system down then back (queued with an attempt counted, then
 uploaded, never sent twice); a record failing its checks is failed with its reasons and never sent, and goes
-again once the data is fixed and a manager retries it."""
+again once the data is fixed and a manager retries it. Only 一类/二类/三类 stores upload; a manager backfills
+the settlements of days before the category was set (once each); a refund after the upload leaves a notice
+(the interface has no correction)."""
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from nameko.testing.services import worker_factory
 from sqlalchemy import select, update
 
 from services.common.db import utcnow
-from services.common.errors import Conflict, Forbidden
+from services.common.errors import Conflict, Forbidden, Invalid
 from services.finance.domain import health_records
-from services.finance.models import Base, HealthRecordUpload, Invoice
+from services.finance.models import Base, HealthRecordUpload, Invoice, Payment
 from services.finance.providers import ProviderError
 from services.finance.service import FinanceService
 from tests.service.test_finance_service import CASHIER, MANAGER, STORE, SYSTEM, finance, issue
@@ -62,6 +64,12 @@ class FakeSystem:
     def __init__(self, provider):
         self.provider = provider
 
+    def for_store(self, *store_keys):
+        return self.provider
+
+    def configured(self):
+        return self.provider is not None
+
 
 @pytest.fixture
 def session():
@@ -69,7 +77,8 @@ def session():
         yield opened
 
 
-def settle(session, licence: str | None = LICENCE) -> Invoice:
+def settle(session, licence: str | None = LICENCE, category: str | None = "class_2") -> Invoice:
+    finance(session, MANAGER).update_settings(STORE, {"repair_category": category})
     if licence:
         finance(session, MANAGER).update_settings(STORE, {"repair_licence_no": licence,
                                                           "repair_company_name": "广州天河汽车服务有限公司"})
@@ -179,3 +188,67 @@ def test_an_erased_customers_plate_and_vin_leave_the_uploads(session):
     assert row.plate is None and (row.record["basicInfo"]["vin"], row.record["basicInfo"]["vehicleplatenumber"]) == (
         "", "")
     assert row.status == "uploaded" and row.record["basicInfo"]["costlistcode"] == invoice.number
+
+
+def uploads_of(session, invoice: Invoice) -> list[HealthRecordUpload]:
+    return list(session.scalars(select(HealthRecordUpload).where(HealthRecordUpload.invoice_id == invoice.id)))
+
+
+@pytest.mark.parametrize("category", [None, "none"])
+def test_a_store_that_is_not_a_class_1_2_or_3_repair_shop_uploads_nothing(session, category):
+    invoice = settle(session, category=category)
+    assert uploads_of(session, invoice) == []
+    settings = finance(session, MANAGER).get_settings(STORE)
+    assert (settings["repair_category"], settings["uploads_health_records"]) == (category, False)
+
+
+def test_a_manager_backfills_the_settlements_of_days_before_the_category_was_set_once_each(session):
+    before = [settle(session, category="none"), settle(session, category=None)]
+    assert all(uploads_of(session, invoice) == [] for invoice in before)
+    today = date.today()
+    with pytest.raises(Conflict) as refused:  # still not a repair shop that uploads
+        finance(session, MANAGER).backfill_health_records({"store_id": STORE, "from": str(today), "to": str(today)})
+    assert refused.value.code == "health_record_not_required"
+    session.rollback()
+    after = settle(session, category="class_3")  # uploaded as settled
+    span = {"store_id": STORE, "from": str(today - timedelta(days=1)), "to": str(today + timedelta(days=1))}
+    with pytest.raises(Forbidden):
+        finance(session, CASHIER).backfill_health_records(span)
+    session.rollback()
+    answer = finance(session, MANAGER).backfill_health_records(span)
+    session.commit()
+    assert answer["queued"] >= 2 and answer["already"] >= 1
+    assert all(len(uploads_of(session, invoice)) == 1 for invoice in [*before, after])
+    assert finance(session, MANAGER).backfill_health_records(span)["queued"] == 0  # asked again: nothing new
+    session.commit()
+    system = System(session)
+    tick(session, system)
+    sent = [number for _, number in system.sent]
+    assert sorted(sent) == sorted({*sent}) and {invoice.number for invoice in [*before, after]} <= {*sent}
+
+
+def test_a_backfill_range_runs_forwards_and_at_most_a_year(session):
+    settle(session)
+    for first, last in ((date(2026, 3, 2), date(2026, 3, 1)), (date(2025, 1, 1), date(2026, 1, 2))):
+        with pytest.raises(Invalid) as refused:
+            finance(session, MANAGER).backfill_health_records({"store_id": STORE, "from": str(first),
+                                                               "to": str(last)})
+        assert refused.value.code == "health_record_range"
+        session.rollback()
+
+
+def test_a_refund_after_the_upload_leaves_a_notice_for_the_manager(session):
+    uploaded, waiting = settle(session), settle(session)
+    tick(session, System(session), due=True)
+    row = upload_of(session, uploaded)
+    assert row.status == "uploaded"
+    session.execute(update(HealthRecordUpload).where(HealthRecordUpload.invoice_id == waiting.id)
+                    .values(status="queued", uploaded_at=None))  # as if the system had not answered yet
+    session.commit()
+    for invoice in (uploaded, waiting):
+        payment = session.scalars(select(Payment).where(Payment.invoice_id == invoice.id)).one()
+        finance(session, MANAGER).refund_payment(payment.id, {"amount_fen": 100, "reason": "返工"})
+        session.commit()
+    listed = finance(session, MANAGER).get_health_record_upload(row.id)
+    assert (listed["status"], listed["notice"]) == ("uploaded", "refunded_after_upload") and listed["notice_at"]
+    assert upload_of(session, waiting).notice is None  # not at the system yet: it goes as settled

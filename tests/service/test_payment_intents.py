@@ -15,6 +15,7 @@ from services.common.db import utcnow
 from services.common.errors import Invalid, Unavailable
 from services.finance.domain import intents
 from services.finance.models import Base, Payment, PaymentIntent
+from services.finance.accounts import PaymentAccounts
 from services.finance.service import FinanceService
 from tests.service.test_finance_service import (
     CASHIER,
@@ -39,7 +40,8 @@ def world(tmp_path_factory):
 
 
 def finance(session, world, caller=CASHIER):
-    return worker_factory(FinanceService, db=session, caller=caller, providers={"wechat": world.provider})
+    return worker_factory(FinanceService, db=session, caller=caller,
+                          providers=PaymentAccounts({"wechat": world.provider}))
 
 
 def qr(session, world, invoice, amount):

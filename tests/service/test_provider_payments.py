@@ -19,6 +19,7 @@ from services.common.db import utcnow
 from services.common.errors import Forbidden, Invalid, Unavailable
 from services.finance.domain import intents, refunds
 from services.finance.models import Base, Payment, ProviderRefund, Refund
+from services.finance.accounts import PaymentAccounts
 from services.finance.service import FinanceService
 from tests.service.test_finance_service import CASHIER, MANAGER, STORE, SYSTEM, assert_books_balance, issue
 from tests.support.alipay import alipay_world
@@ -41,7 +42,7 @@ def worlds(tmp_path_factory):
 
 def finance(session, worlds, caller=CASHIER):
     return worker_factory(FinanceService, db=session, caller=caller,
-                          providers={name: world.provider for name, world in worlds.items()})
+                          providers=PaymentAccounts({name: world.provider for name, world in worlds.items()}))
 
 
 def ask(session, worlds, provider, invoice, amount, channel="qr"):

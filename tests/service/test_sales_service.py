@@ -695,6 +695,39 @@ def test_catalogue_codes_are_unique_and_packages_name_real_operations(sales, cat
     assert sales(TECH).get_package("PKG-MINOR")["items"][1]["sku_options"] == ["OIL-0W20-1L"]
 
 
+def test_hq_changes_a_package_and_new_quotes_take_the_change(sales, catalogue):
+    before = add_minor_service(sales)
+    with pytest.raises(Invalid) as fixed:  # (HQ only: the gateway's roles, as for every catalogue write)
+        sales(HQ).update_package("PKG-MINOR", {"code": "PKG-OTHER"})
+    assert fixed.value.code == "package_code_fixed"
+    with pytest.raises(Invalid):  # an item must still name a real operation
+        sales(HQ).update_package("PKG-MINOR", {"items": [{"kind": "labour", "op_code": "NOPE"}]})
+    with pytest.raises(Invalid):
+        sales(HQ).update_package(catalogue["id"], {"fixed_price_fen": None})
+    changed = sales(HQ).update_package(catalogue["id"], {
+        "name": "小保养（全合成）", "fixed_price_fen": 45900,
+        "items": [{"kind": "labour", "op_code": "OIL-CHG"}, {"kind": "part", "sku": "OIL-0W20-1L", "qty": 4}]})
+    assert changed["name"] == "小保养（全合成）" and [i["kind"] for i in changed["items"]] == ["labour", "part"]
+    assert changed["code"] == "PKG-MINOR" and sales(TECH).get_package("PKG-MINOR")["items"][1]["qty"] == 4
+    after = add_minor_service(sales)
+    assert [line["sku"] for line in after["lines"] if line["kind"] == "part"] == ["OIL-0W20-1L"]
+    assert len(sales().get_quote(before["id"])["lines"]) == 4  # a quote made before keeps its lines
+    assert sales(HQ).update_package("PKG-MINOR", {"active": False})["active"] is False
+
+
+def test_a_package_offered_by_some_stores_is_quoted_and_listed_only_there(sales, catalogue):
+    only_s2 = sales(HQ).update_package("PKG-MINOR", {"store_ids": ["s2", "s2", "s3"]})
+    assert only_s2["store_ids"] == ["s2", "s3"]
+    assert "PKG-MINOR" not in [p["code"] for p in sales().list_packages({"store_id": "s1"})["items"]]
+    assert "PKG-MINOR" in [p["code"] for p in sales().list_packages({"store_id": "s2"})["items"]]
+    with pytest.raises(Conflict) as refused:  # the quote is of store s1
+        add_minor_service(sales)
+    assert refused.value.code == "package_not_offered_here" and refused.value.params == {"package": "小保养"}
+    assert sales(HQ).update_package("PKG-MINOR", {"store_ids": None})["store_ids"] is None  # every store again
+    assert "PKG-MINOR" in [p["code"] for p in sales().list_packages({"store_id": "s1"})["items"]]
+    assert [line["kind"] for line in add_minor_service(sales)["lines"]][0] == "labour"
+
+
 def test_labour_line_from_an_operation_takes_hours_for_the_vehicle_class(sales, catalogue):
     quote = sales().create_quote({"visit_id": visit(sales, "v2")["id"]})
     quote = sales().add_quote_line(quote["id"], {"kind": "labour", "op_code": "OIL-CHG"})
@@ -905,6 +938,18 @@ def test_a_drawn_contract_signature_matches_until_the_contract_changes_and_its_s
     session.commit()
     tampered = sales().get_order(order["id"])["signature"]
     assert tampered["matches"] is False and tampered["current_sha256"] != tampered["document_sha256"]
+
+
+def test_the_catalogues_operations_are_read_by_their_codes_at_once(sales):
+    """finance's fapiao worker reads the tax codes of an invoice's labour in one call; unknown codes are left out."""
+    for code, tax_code in (("ALIGN", "3040409990000000001"), ("WASH", None)):
+        sales(HQ).create_labour_operation({"code": code, "name": code, "category": "repair", "standard_hours": 1,
+                                           **({"tax_code": tax_code} if tax_code else {})})
+    found = sales().catalogue_operations(["WASH", "ALIGN", "NO-SUCH", "ALIGN"])["items"]
+    assert [(item["code"], item["tax_code"]) for item in found] == [("ALIGN", "3040409990000000001"), ("WASH", None)]
+    assert sales().catalogue_operations([])["items"] == []
+    with pytest.raises(Invalid):
+        sales().catalogue_operations("ALIGN")
 
 
 def test_an_inspection_finding_is_quoted_with_the_parts_its_operation_needs(sales, inventory):

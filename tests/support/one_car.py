@@ -93,6 +93,16 @@ def receive(stack, admin, shop: Store, sku: str) -> None:
         "lines": [{"sku": sku, "qty": 20, "unit_cost_fen": 4000}]}))
 
 
+def part_and_supplier(url: str, admin, part: dict, supplier_name: str) -> tuple[str, dict]:
+    """A chain-wide part of its own (`part`: name, category, unit, list_price_fen; its sku made here
+    from the category) and a supplier of its own: the sku and the supplier."""
+    sku = f"{part['category'][:3].upper()}-{uuid.uuid4().hex[:8].upper()}"
+    ok(admin.post(f"{url}/v1/parts", json={"sku": sku, **part}))
+    supplier = ok(admin.post(f"{url}/v1/suppliers", json={"code": f"SUP-{uuid.uuid4().hex[:8]}",
+                                                          "name": supplier_name}))
+    return sku, supplier
+
+
 def new_part(stack, admin, shop: Store) -> str:
     """A chain-wide part of its own with 20 units received at `shop`: its sku."""
     sku = f"OIL-{uuid.uuid4().hex[:6].upper()}"

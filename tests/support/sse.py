@@ -36,11 +36,13 @@ def parse(lines) -> "iter[Event | str]":
 
 
 class Listener:
-    def __init__(self, url: str, token: str, store_id: str | None = None, last_event_id: str | None = None):
+    def __init__(self, url: str, token: str, store_id: str | None = None, last_event_id: str | None = None,
+                 path: str = "/v1/stream"):
+        """A staff stream (`path` /v1/stream) or a car owner's (/c/v1/stream, a customer token)."""
         headers = {"Authorization": f"Bearer {token}", "Accept": "text/event-stream"}
         if last_event_id:
             headers["Last-Event-ID"] = last_event_id
-        self.response = requests.get(f"{url}/v1/stream", params={"store_id": store_id} if store_id else None,
+        self.response = requests.get(f"{url}{path}", params={"store_id": store_id} if store_id else None,
                                      headers=headers, stream=True, timeout=(5, 30))
         self.events: queue.Queue = queue.Queue()
         self.comments: list[str] = []

@@ -5,6 +5,7 @@ process (gateway/stream) and the customer channel's own gateway (deploy/gunicorn
 `url` is then the front's, `app_url` the staff gateway's own and `customer_url` the channel's."""
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -65,7 +66,9 @@ class Stack:
         self.health_record_port = free_port()
         self.health_record_url = f"http://127.0.0.1:{self.health_record_port}"  # the 健康档案 sandbox, as `make run`
         sandbox_env.update(health_record.credentials(self.health_record_url))
+        self.store_accounts = log_dir / "store-accounts"  # PROVIDER_KEYS_DIR: stores' own accounts (give_account)
         self.env = {**os.environ, **database_env, "AMQP_URI": amqp_uri, "DATA_DIR": str(log_dir),
+                    "PROVIDER_KEYS_DIR": str(self.store_accounts),
                     "ADMIN_PASSWORD": ADMIN_PASSWORD,
                     "JWT_SECRET": "e2e-secret-of-at-least-thirty-two-bytes-" + log_dir.name,
                     "GATEWAY_PORT": str(self.port), "GATEWAY_APP_PORT": str(self.app_port),
@@ -94,6 +97,15 @@ class Stack:
         self.processes: dict[str, subprocess.Popen] = {}
         self.metrics_ports: dict[str, int] = {}  # each service process's METRICS_PORT
         self.service_runner = service_runner  # a test-only runner injects a fault (tests/support/doubled_runner.py)
+
+    def give_account(self, provider: str, store_code: str, values: dict | None) -> None:
+        """A store's own account at `provider` (its keys file, read at the next use); None takes it away."""
+        path = self.store_accounts / provider / f"{store_code}.json"
+        if values is None:
+            path.unlink(missing_ok=True)
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(values), encoding="utf-8")
 
     # -- lifecycle -------------------------------------------------------------------------
     def migrate(self) -> None:
@@ -246,6 +258,7 @@ def demo_stack(log_dir: Path, history_days: int = 0) -> Iterator[Stack]:
 
     vhost, databases = Vhost().create(), Databases().create()
     running = Stack(vhost.uri, databases.env(), log_dir).start()
+    chain.store_accounts(running.store_accounts)  # the demo store's own merchant accounts, as `make run` writes
     try:
         chain.seed(running.login(), running.url, databases.urls.__getitem__, history_days)
         yield running

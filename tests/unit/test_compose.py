@@ -17,7 +17,8 @@ import pytest
 import yaml
 
 from deploy.sandboxes import messaging
-from gateway.stream.app import PATH as STREAM_PATH
+from gateway.stream.document import CUSTOMER_PATH as CUSTOMER_STREAM_PATH
+from gateway.stream.document import PATH as STREAM_PATH
 from services.common import config
 from services.common.attachments import OWNER_SERVICES
 from services.common.migrate import OWNERS
@@ -238,6 +239,7 @@ def problems(compose: dict) -> list[str]:
     found += deliverer_problems(services)
     found += customer_gateway_problems(services)
     found += stream_problems(services)
+    found += provider_problems(services)
     found += front_problems(services, FRONT_CONF.read_text())
     if "minio" not in services:
         found.append("no minio service (the attachments' object store)")
@@ -366,6 +368,32 @@ def customer_gateway_problems(services: dict) -> list[str]:
     return found
 
 
+def provider_settings() -> set[str]:
+    """What finance's outside systems read (services/common/config.py: WeChat Pay, Alipay, 诺诺, the health record),
+    less the tunables with defaults (timeouts, poll and retry periods)."""
+    text = (ROOT / "services" / "common" / "config.py").read_text()
+    names = set(re.findall(r'"((?:WECHATPAY|ALIPAY|NUONUO|HEALTH_RECORD)_[A-Z0-9_]+)"', text))
+    return {name for name in names if not name.endswith(("_TIMEOUT", "_SECONDS"))}
+
+
+def provider_problems(services: dict) -> list[str]:
+    """finance is given every provider setting (from the host environment, or a file path), and the key files'
+    folder read-only where the *_FILE settings point."""
+    finance = services.get("finance") or {}
+    env = environment(finance)
+    found = [f"finance: {name} is not set (services/common/config.py reads it)"
+             for name in sorted(provider_settings() - set(env))]
+    mounts = {}  # target: read-only, from `host:target[:mode]` (the host part may hold `${VAR:-default}`)
+    for volume in map(str, finance.get("volumes") or []):
+        read_only = volume.endswith(":ro")
+        mounts[volume.removesuffix(":ro").removesuffix(":rw").rsplit(":", 1)[-1]] = read_only
+    for name in sorted(n for n in env if n in provider_settings() and n.endswith("_FILE")):
+        folder = next((target for target in mounts if str(env[name]).startswith(target + "/")), None)
+        if folder is None or not mounts[folder]:
+            found.append(f"finance: {name} ({env[name]}) is not in a folder mounted read-only")
+    return found
+
+
 def stream_problems(services: dict) -> list[str]:
     """The live stream: its gunicorn, every setting its code reads, the gateway's token keys (a console's token is
     checked here too) and production's refusal to start without them, its /healthz asked on its STREAM_PORT."""
@@ -452,15 +480,16 @@ def front_problems(services: dict, conf: str) -> list[str]:
     locations = nginx_locations(conf)
     stream_env = environment(services.get(STREAM) or {})
     heartbeat = float(value_or_default(stream_env.get("STREAM_HEARTBEAT_SECONDS")) or 0)
-    routed = locations.get(f"= {STREAM_PATH}", {})
-    if routed.get("proxy_pass") != [f"http://{STREAM}:{stream_env.get('STREAM_PORT')}"]:
-        found.append(f"{FRONT}: {STREAM_PATH} goes to {routed.get('proxy_pass')}, not the {STREAM} service's "
-                     f"STREAM_PORT {stream_env.get('STREAM_PORT')}")
-    if routed.get("proxy_buffering") != ["off"]:
-        found.append(f"{FRONT}: {STREAM_PATH} is buffered (each event must be written at once)")
-    timeout = seconds((routed.get("proxy_read_timeout") or ["60s"])[-1])
-    if not heartbeat or timeout <= 2 * heartbeat:
-        found.append(f"{FRONT}: {STREAM_PATH} read timeout {timeout:g} s is not well above the stream's heartbeat")
+    for path in (STREAM_PATH, CUSTOMER_STREAM_PATH):
+        routed = locations.get(f"= {path}", {})
+        if routed.get("proxy_pass") != [f"http://{STREAM}:{stream_env.get('STREAM_PORT')}"]:
+            found.append(f"{FRONT}: {path} goes to {routed.get('proxy_pass')}, not the {STREAM} service's "
+                         f"STREAM_PORT {stream_env.get('STREAM_PORT')}")
+        if routed.get("proxy_buffering") != ["off"]:
+            found.append(f"{FRONT}: {path} is buffered (each event must be written at once)")
+        timeout = seconds((routed.get("proxy_read_timeout") or ["60s"])[-1])
+        if not heartbeat or timeout <= 2 * heartbeat:
+            found.append(f"{FRONT}: {path} read timeout {timeout:g} s is not well above the stream's heartbeat")
     rest = locations.get("/", {})
     if rest.get("proxy_pass") != [f"http://gateway:{GATEWAY_APP_PORT}"]:
         found.append(f"{FRONT}: / goes to {rest.get('proxy_pass')}, not the gateway's {GATEWAY_APP_PORT}")
@@ -714,11 +743,16 @@ MUTATIONS = {
                                                     "ALIYUN_SMS_ACCESS_KEY_ID"]),
     "staff gateway serves the channel too": _delete(["services", "gateway", "environment", "GATEWAY_SERVES"]),
     "front starts before the customer gateway": _delete(["services", "front", "depends_on", "customer-gateway"]),
+    "finance without 诺诺's key": _delete(["services", "finance", "environment", "NUONUO_APP_KEY"]),
+    "payment keys mounted writable": _set(["services", "finance", "volumes"],
+                                          ["./deploy/provider-keys:/run/provider-keys"]),
+    "payment keys not mounted": _delete(["services", "finance", "volumes"]),
 }
 
 FRONT_CONF_MUTATIONS = {
     # name: (old, new) in deploy/nginx/front.conf
     "no stream route": ("location = /v1/stream", "location = /v1/streams"),
+    "no car owners' stream route": ("location = /c/v1/stream", "location = /c/v1/streams"),
     "stream sent to the gateway": ("set $stream stream:8090;", "set $stream gateway:8080;"),
     "stream on another port": ("set $stream stream:8090;", "set $stream stream:8091;"),
     "stream buffered": ("proxy_buffering off;", "proxy_buffering on;"),

@@ -51,3 +51,12 @@ def test_every_skill_of_the_vocabulary_is_worded_in_both_languages():
     dictionary = (CONSOLE_DIR / "js" / "i18n.js").read_text()
     worded = dict(re.findall(r"skill_([a-z0-9_]+): \[\"([^\"]+)\", \"[^\"]+\"\]", dictionary))
     assert worded == SKILLS
+
+
+def test_no_screen_types_a_day_or_a_time_in_the_browsers_own_inputs():
+    """Chromium's date and time inputs follow the browser's language (12/06/2026, 02:30 PM): days and times are
+    typed in ui.js's dateInput and timeInput, one format whatever the browser."""
+    native = re.compile(r"""type:\s*["'](date|time|datetime-local|month|week)["']""")
+    found = [f"{path.relative_to(CONSOLE_DIR)}:{number}" for path in sorted(CONSOLE_DIR.rglob("*.js"))
+             for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if native.search(line)]
+    assert not found

@@ -17,9 +17,11 @@ from services.common.policy import ROLES
 from services.common.skills import LEVELS, SKILLS
 from services.crm.domain.membership import TIERS
 from services.finance.models import CARD_STATES
-from services.contracts.rpc.crm import CAMPAIGN_STATES, COMPLAINT_STATES, FOLLOW_UP_STATES, HISTORY_KINDS
+from services.contracts.rpc.crm import (CAMPAIGN_STATES, CHANNELS, COMPLAINT_STATES, FOLLOW_UP_STATES, HISTORY_KINDS,
+                                        RECURRENCES)
 from services.contracts.rpc.finance import (CARD_KINDS, HEALTH_RECORD_FAILURES, HEALTH_RECORD_STATES, INVOICE_STATES,
                                            METHODS)
+from services.contracts.rpc.finance import payment_reconciliations as rc
 from services.contracts.rpc.inventory import PO_STATES, TRANSFER_STATES
 from services.contracts.rpc.sales import APPROVAL_STATES, LINE_KINDS, ORDER_STATES, PAYMENT_METHODS, QUOTE_STATES
 from services.contracts.rpc.workshop.inspections import AREAS, CONDITIONS
@@ -39,9 +41,11 @@ VOCABULARIES = {
     "card": CARD_KINDS, "card_status": CARD_STATES,
     "history": HISTORY_KINDS, "tier": tuple(name for name, _floor in TIERS),
     "follow_up": FOLLOW_UP_STATES, "complaint": COMPLAINT_STATES,
-    "po": PO_STATES, "transfer": TRANSFER_STATES, "campaign": CAMPAIGN_STATES,
+    "po": PO_STATES, "transfer": TRANSFER_STATES, "campaign": CAMPAIGN_STATES, "channel": CHANNELS,
+    "recurrence": RECURRENCES,
     "approval": APPROVAL_STATES, "level": LEVELS, "role": ROLES, "weekday": tuple(range(7)),
     "hr_status": HEALTH_RECORD_STATES, "hr_failure": HEALTH_RECORD_FAILURES,
+    "rc_kind": rc.DIFFERENCE_KINDS, "rc_action": rc.ACTIONS, "rc_status": rc.DIFFERENCE_STATES, "rc_run": rc.RUN_STATES,
 }
 # ASCII a Chinese screen may show: units, standards and file formats a store's staff read as they are
 # (single letters too: a plate never uses I or O)

@@ -15,6 +15,7 @@ from falcon import testing
 from deploy import front
 from gateway import app as gateway_app
 from gateway import mobile
+from gateway.stream import document as stream_document
 from gateway.app import create_app, default_deps, ensure_admin, routes
 from gateway.config import Settings
 from services.common.migrate import upgrade
@@ -154,9 +155,11 @@ def test_the_front_knows_the_gateways_channel_paths():
                           (b"GET /v1/c/v1 HTTP/1.1", False), (b"GET / HTTP/1.1", False)):
         assert front.is_channel(line) is channel, line
     assert front.is_stream(b"GET /v1/stream?store_id=1 HTTP/1.1") and not front.is_stream(b"GET /v1/streams HTTP/1.1")
+    assert front.STREAM_PATHS == (stream_document.PATH.encode(), stream_document.CUSTOMER_PATH.encode())
     routed = front.Front("127.0.0.1", app_port=1, stream_port=2, customer_port=3)
     assert [routed.port_for(line) for line in (b"GET /v1/me HTTP/1.1", b"GET /v1/stream HTTP/1.1",
-                                               b"GET /c/v1/me HTTP/1.1", b"GET /m/ HTTP/1.1")] == [1, 2, 3, 3]
+                                               b"GET /c/v1/me HTTP/1.1", b"GET /m/ HTTP/1.1",
+                                               b"GET /c/v1/stream HTTP/1.1")] == [1, 2, 3, 3, 2]
     alone = front.Front("127.0.0.1", app_port=1, stream_port=2)  # no channel gateway: the gateway serves all
     assert alone.port_for(b"GET /c/v1/me HTTP/1.1") == 1
 

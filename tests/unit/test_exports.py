@@ -64,7 +64,7 @@ def test_a_list_as_csv_walks_every_page_in_chinese_with_yuan_and_local_times(app
     assert reply.content.startswith("\ufeff".encode())
     table = list(csv.reader(io.StringIO(reply.content.decode("utf-8-sig"))))
     header, rows = table[0], table[1:]
-    assert header[:3] == ["编号", "单号", "门店编号"] and "合计" in header and "开具时间" in header
+    assert header[:3] == ["编号", "单号", "门店"] and "合计" in header and "开具时间" in header
     assert len(rows) == ROWS and [r[0] for r in rows] == [i["id"] for i in invoices]
     first = dict(zip(header, rows[0], strict=True))
     assert first["合计"] == "123.45" and first["开具时间"] == "2026-12-06 16:03" and first["营业日"] == "2026-12-06"
@@ -102,6 +102,28 @@ def test_a_list_as_xlsx_has_numbers_formatted_in_yuan(app, store_id, invoices):
     assert sheet.cell(2, total).value == pytest.approx(123.45) and sheet.cell(2, total).number_format == "¥#,##0.00"
     assert sheet.cell(ROWS + 1, total).value == pytest.approx(127.94)
     assert sheet.cell(2, header.index("开具时间") + 1).value == datetime(2026, 12, 6, 16, 3)
+
+
+def test_a_chain_wide_xlsx_has_a_sheet_per_store_and_shows_stores_by_name(app, store_id):
+    """Rows spanning the caller's stores: 全部, then each store's own sheet named after it; a store is its name in
+    every cell (CSV too), never its id. A list of one named store stays one sheet."""
+    other = app.simulate_post("/v1/stores", json={"code": "EX2", "name": "导出二店"}).json["id"]
+    rows = [invoice(n, store_id if n % 3 else other) for n in range(9)]
+    app.deps.rpc.behaviour[("finance", "list_invoices")] = {"items": rows, "next_cursor": None}
+    book = load_workbook(io.BytesIO(app.simulate_get("/v1/invoices", params={"format": "xlsx"}).content))
+    assert book.sheetnames == ["全部", "导出二店", "导出门店"]
+    header = [c.value for c in book["全部"][1]]
+    store, number = header.index("门店"), header.index("单号")
+    assert [r[store].value for r in book["全部"].iter_rows(min_row=2)] == [
+        "导出二店" if n % 3 == 0 else "导出门店" for n in range(9)]
+    assert [r[number].value for r in book["导出二店"].iter_rows(min_row=2)] == ["FP00000", "FP00003", "FP00006"]
+    assert book["导出门店"].max_row == 1 + 6
+    table = list(csv.reader(io.StringIO(app.simulate_get("/v1/invoices", params={"format": "csv"}).content
+                                        .decode("utf-8-sig"))))
+    assert {row[table[0].index("门店")] for row in table[1:]} == {"导出门店", "导出二店"}
+    one = load_workbook(io.BytesIO(app.simulate_get("/v1/invoices", params={
+        "store_id": store_id, "format": "xlsx"}).content))
+    assert one.sheetnames == ["导出"]
 
 
 def test_a_report_exports_its_rows(app, store_id):

@@ -26,7 +26,8 @@ import pytest
 import yaml
 
 from gateway.media import MAX_UPLOAD_BYTES
-from gateway.stream.app import PATH as STREAM_PATH
+from gateway.stream.document import CUSTOMER_PATH as CUSTOMER_STREAM_PATH
+from gateway.stream.document import PATH as STREAM_PATH
 from services.common import config
 from services.common.migrate import OWNERS
 from services.common.retries import dead_letter_queue, delay_queue
@@ -603,26 +604,64 @@ def stream_problems(docs: list[dict]) -> list[str]:
     if not selects({"matchLabels": (service.get("spec") or {}).get("selector")}, template_labels(stream)):
         found.append(f"{STREAM}: no Service {STREAM} selecting its pods")
     paths = ingress_paths(docs)
-    winner = winning_path(paths, STREAM_PATH)
+    for path in (STREAM_PATH, CUSTOMER_STREAM_PATH):
+        found += stream_path_problems(paths, path, float(values.get("STREAM_HEARTBEAT_SECONDS", 15)))
+    return found
+
+
+def stream_path_problems(paths, path: str, heartbeat: float) -> list[str]:
+    """A stream's path routed to the stream's Service, unbuffered, with a read timeout well above the heartbeat,
+    on the API's host and certificate."""
+    found: list[str] = []
+    winner = winning_path(paths, path)
     if winner is None or winner[2]["backend"]["service"]["name"] != STREAM:
-        found.append(f"Ingress: {STREAM_PATH} goes to "
-                     f"{winner[2]['backend']['service']['name'] if winner else 'nothing'}, not the {STREAM} Service")
-        return found
+        return [f"Ingress: {path} goes to "
+                f"{winner[2]['backend']['service']['name'] if winner else 'nothing'}, not the {STREAM} Service"]
     ingress, host, _ = winner
     notes = ingress["metadata"].get("annotations") or {}
-    heartbeat = float(values.get("STREAM_HEARTBEAT_SECONDS", 15))
     if notes.get("nginx.ingress.kubernetes.io/proxy-buffering") != "off":
-        found.append(f"Ingress {ingress['metadata']['name']}: {STREAM_PATH} would buffer (proxy-buffering not off)")
+        found.append(f"Ingress {ingress['metadata']['name']}: {path} would buffer (proxy-buffering not off)")
     if float(notes.get("nginx.ingress.kubernetes.io/proxy-read-timeout", 60)) <= 2 * heartbeat:
         found.append(f"Ingress {ingress['metadata']['name']}: proxy-read-timeout not well above the stream's "
                      f"heartbeat ({heartbeat:g} s)")
     api = winning_path(paths, "/v1")
     if api is not None and api[1] != host:
-        found.append(f"Ingress: {STREAM_PATH} on host {host}, the API on {api[1]}: the console's origin is one host")
+        found.append(f"Ingress: {path} on host {host}, the API on {api[1]}: the console's origin is one host")
     tls = {h for t in ingress["spec"].get("tls") or [] for h in t.get("hosts") or []}
     api_tls = {h for t in (api[0]["spec"].get("tls") or [] if api else []) for h in t.get("hosts") or []}
     if host in api_tls and host not in tls:
         found.append(f"Ingress {ingress['metadata']['name']}: no TLS for {host}, which the API has")
+    return found
+
+
+PROVIDER_PREFIXES = ("WECHATPAY_", "ALIPAY_", "NUONUO_", "HEALTH_RECORD_")
+
+
+def provider_problems(docs: list[dict]) -> list[str]:
+    """finance's outside systems (WeChat Pay, Alipay, 诺诺, the health record): every setting docker-compose.yml
+    gives finance, each credential an optional key of a Secret, each key file (*_FILE) in a read-only mount of an
+    optional Secret volume."""
+    finance = objects(docs, "Deployment").get("finance")
+    if finance is None:
+        return ["no Deployment finance"]
+    main = main_container(finance)
+    found = []
+    compose_env = compose_services()["finance"]["environment"]
+    given = {item["name"]: item for item in main.get("env") or []}
+    for name in sorted(n for n in compose_env if n.startswith(PROVIDER_PREFIXES) and not n.endswith("_FILE")):
+        ref = (given.get(name, {}).get("valueFrom") or {}).get("secretKeyRef") or {}
+        if name not in given or (ref and not ref.get("optional")):
+            found.append(f"finance: {name} (docker-compose.yml gives it) is not an optional key of a Secret or a value")
+    volumes = {volume["name"]: volume for volume in finance["spec"]["template"]["spec"].get("volumes") or []}
+    mounts = {mount["mountPath"]: mount for mount in main.get("volumeMounts") or []}
+    for name in sorted(n for n in compose_env if n.endswith("_FILE")):
+        path = env_values(main, docs).get(name)
+        mount = next((m for at, m in mounts.items() if path and path.startswith(at + "/")), None)
+        secret = (volumes.get(mount["name"]) or {}).get("secret") if mount else None
+        if not secret or not mount.get("readOnly") or not secret.get("optional"):
+            found.append(f"finance: {name} ({path}) is not a file of a read-only, optional Secret volume")
+        elif path[len(mount["mountPath"]) + 1:] not in {item["path"] for item in secret.get("items") or []}:
+            found.append(f"finance: {name} ({path}) is no item of the Secret {secret.get('secretName')}")
     return found
 
 
@@ -890,7 +929,7 @@ def problems(docs: list[dict], overlay: str, queues: dict, secrets: list[dict] |
     """Every way a rendered overlay disagrees with the code or docker-compose.yml; empty when right."""
     found = secret_problems(docs) + layout_problems(docs) + deployment_problems(docs) + service_problems(docs) \
         + gateway_problems(docs) + customer_gateway_problems(docs) + deliverer_problems(docs) + stream_problems(docs) \
-        + migration_problems(docs) \
+        + migration_problems(docs) + provider_problems(docs) \
         + scaling_problems(docs, queues) + retention_problems(docs)
 
     # Every Secret the pods need (not optional) is named in README's commands.
@@ -1244,6 +1283,12 @@ MUTATIONS = {
         "name"].startswith("autoservice-gateway-settings"))["data"].update(JWT_SECRET="x" * 40), "belongs in a Secret"),
     "selector does not match the pods": (lambda d: _find(d, "Deployment", "sales")["spec"]["selector"].update(
         matchLabels={"app.kubernetes.io/name": "sales2"}), "selector does not match"),
+    "finance without 诺诺's key": (
+        lambda d: _main(d, "finance")["env"].remove(_env(_main(d, "finance"), "NUONUO_APP_KEY")),
+        "NUONUO_APP_KEY (docker-compose.yml gives it)"),
+    "payment keys mounted writable": (lambda d: next(m for m in _main(d, "finance")["volumeMounts"]
+                                                     if m["name"] == "provider-keys").pop("readOnly"),
+                                      "is not a file of a read-only, optional Secret volume"),
     "envFrom a Secret": (lambda d: _main(d, "crm")["envFrom"].append({"secretRef": {"name": "autoservice-gateway"}}),
                          "imports names no test can see"),
     "no AMQP_URI": (lambda d: _main(d, "sales").update(

@@ -152,3 +152,23 @@ def test_a_trend_is_refused_over_a_range_with_too_many_periods(app, chain, group
                              headers=manager)
     assert reply.status_code == 422 and "to" in reply.json["error"]["fields"], reply.text
     assert all(call[1] != "kpis" for call in app.deps.rpc.calls)
+
+
+def test_the_chain_rows_target_is_its_stores_summed_only_when_every_store_has_one(app, chain):
+    """Two stores' revenue against one store's target would read 达成 200 %: the chain row has none then."""
+    stores, manager = chain
+    target = {"sales_fen": 100_000, "car_count": 10, "aro_fen": 10_000, "parts_gross_profit_pct": "30.00"}
+    quotes, shops, care = owners(stores, [None])
+    app.deps.rpc.behaviour.update({
+        ("finance", "kpis"): {"from": "2026-11-23", "to": "2026-12-06", "group": "chain", "owned_elsewhere": {},
+                              "items": [finance_row(None, None, labour_fen=20_000)]},
+        ("sales", "quote_stats_for_stores"): quotes, ("workshop", "workshop_stats_for_stores"): shops,
+        ("crm", "satisfaction_stats"): care})
+    params = {"from": "2026-11-23", "to": "2026-12-06", "group": "chain", "compare": "target"}
+    for targets, expected in (({stores[0]: target}, (None, None)),
+                              (dict.fromkeys(stores, target), (200_000, 20))):
+        app.deps.rpc.behaviour[("finance", "kpi_targets_over")] = {"stores": targets}
+        reply = app.simulate_get("/v1/reports/kpis", params=params, headers=manager)
+        assert reply.status_code == 200, reply.text
+        [row] = reply.json["items"]
+        assert (row["target"]["sales_fen"], row["target"]["car_count"]) == expected

@@ -41,6 +41,14 @@ def test_a_kpi_no_month_has_a_target_for_has_none_and_a_rate_weighs_only_the_mon
     assert figures["average_satisfaction"] == "4.50"
 
 
+def test_an_amount_has_no_target_over_a_range_some_of_whose_months_have_none():
+    """30 days' revenue is never set against the 11 days of them that have a target: no target, not 达成 270 %."""
+    december = month("2026-12", sales_fen=3_100_000, car_count=310, parts_gross_profit_pct=Decimal("40"))
+    figures = prorated([december], {"2026-11": 20, "2026-12": 11})
+    assert (figures["sales_fen"], figures["car_count"], figures["aro_fen"]) == (None, None, None)
+    assert figures["parts_gross_profit_pct"] == "40.00"  # a rate: the months that have one
+
+
 def test_months_between_names_each_month_and_refuses_a_backward_or_too_long_span():
     assert months_between("2026-11", "2027-02") == ["2026-11", "2026-12", "2027-01", "2027-02"]
     for first, last in (("2026-12", "2026-11"), ("2024-01", "2026-01")):

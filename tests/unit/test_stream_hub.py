@@ -6,7 +6,7 @@ import asyncio
 
 import falcon.testing
 
-from gateway.auth import Principal
+from gateway.auth import CustomerPrincipal, Principal
 from gateway.stream.app import create_app
 from gateway.stream.hub import END, RESET, Change, Hub
 
@@ -14,6 +14,12 @@ from gateway.stream.hub import END, RESET, Change, Hub
 def event(store_id: str | None, work_order_id: str = "w1") -> dict:
     return {"type": "workshop.work_order_status_changed", "store_id": store_id, "occurred_at": "2026-12-06T10:00:00Z",
             "payload": {"work_order_id": work_order_id, "store_id": store_id, "to_status": "qc", "note": "左前"}}
+
+
+def owners_event(store_id: str, customer_id: str | None, work_order_id: str = "w1") -> dict:
+    found = event(store_id, work_order_id)
+    found["payload"]["customer_id"] = customer_id
+    return found
 
 
 def drain(subscriber) -> list:
@@ -88,12 +94,36 @@ def test_losing_the_bus_ends_every_stream_and_starts_a_new_epoch():
     run(go)
 
 
+def test_a_car_owners_stream_gets_the_changes_that_name_them_and_nothing_else():
+    async def go():
+        hub = Hub()
+        hub.connected(True)
+        owner, other = hub.subscribe(None, None, "c1"), hub.subscribe(None, None, "c2")
+        store = hub.subscribe("s1", None)
+        mine = hub.publish(owners_event("s1", "c1", "w1"))
+        hub.publish(owners_event("s1", "c2", "w2"))
+        hub.publish(owners_event("s1", None, "w3"))
+        hub.publish(event(None, "w4"))  # chain-wide: the staff's, not a car owner's
+        assert [c.ids["work_order_id"] for c in drain(owner)] == ["w1"]
+        assert [c.ids["work_order_id"] for c in drain(other)] == ["w2"]
+        assert [c.ids["work_order_id"] for c in drain(store)] == ["w1", "w2", "w3", "w4"]
+        resumed = hub.subscribe(None, f"{hub.epoch}-{mine.seq - 1}", "c2")  # from before `mine`: only its own
+        assert [c.ids["work_order_id"] for c in drain(resumed)] == ["w2"]
+    run(go)
+
+
 class Auth:
-    def __init__(self, principal):
+    def __init__(self, principal, owner: CustomerPrincipal | None = None):
         self.principal_ = principal
+        self.owner = owner
 
     def principal(self, req):
         return self.principal_
+
+    def customer(self, req):
+        if self.owner is None:
+            raise falcon.HTTPUnauthorized(title="unauthorized", description="No customer token.")
+        return self.owner
 
 
 def advisor(*stores: str) -> Principal:
@@ -116,3 +146,15 @@ def test_refusals_without_opening_a_stream():
     elsewhere = client.simulate_get("/v1/customers")
     assert elsewhere.status_code == 307 and elsewhere.headers["Location"] == "/v1/customers"
     assert not hub.subscribers
+
+
+def test_the_car_owners_stream_takes_a_customer_token_and_refuses_a_links():
+    hub = Hub(limit=0)
+    hub.connected(True)
+    staff_only = falcon.testing.TestClient(create_app(hub, Auth(advisor("s1"))))
+    assert staff_only.simulate_get("/c/v1/stream").status_code == 401
+    by_link = Auth(advisor("s1"), CustomerPrincipal("c1", document=("quote", "q1")))
+    assert falcon.testing.TestClient(create_app(hub, by_link)).simulate_get("/c/v1/stream").status_code == 403
+    signed_in = falcon.testing.TestClient(create_app(hub, Auth(advisor("s1"), CustomerPrincipal("c1"))))
+    full = signed_in.simulate_get("/c/v1/stream")  # the token passed: refused only for the cap of 0
+    assert full.status_code == 503 and full.json["error"]["code"] == "streams_full"

@@ -74,6 +74,7 @@ async function send(method, path, { body, query, accept = "application/json", fi
     throw new ApiError(reply.status, payload);
   }
   pendingKeys.delete(fingerprint);
+  if (reply.status === 204) return true; // done, nothing to show
   return accept === "application/json" ? reply.json() : reply.blob();
 }
 

@@ -11,31 +11,34 @@ import * as cashier from "./screens/cashier.js";
 import * as inventory from "./screens/inventory.js";
 import * as crm from "./screens/crm.js";
 import * as dashboard from "./screens/dashboard.js";
+import * as campaigns from "./screens/campaigns.js";
 import * as approvals from "./screens/approvals.js";
 import * as technicians from "./screens/technicians.js";
 import * as users from "./screens/users.js";
 import * as store from "./screens/store.js";
 import * as payables from "./screens/payables.js";
 import * as accounts from "./screens/accounts.js";
+import * as claims from "./screens/claims.js";
 import * as partners from "./screens/partners.js";
 import * as messages from "./screens/messages.js";
 import * as catalogue from "./screens/catalogue.js";
 import * as fapiao from "./screens/fapiao.js";
 import * as commission from "./screens/commission.js";
 import * as healthRecords from "./screens/health_records.js";
+import * as reconcile from "./screens/reconcile.js";
 
 // Every screen the console has; which of them a user opens (and in which order, from which home) is
 // the role policy's answer in /v1/me (services/common/policy.py), never a list kept here.
 const SCREENS = { reception, quotes: quote, board, tech: technician, cashier, fapiao, inventory, crm, messages, dashboard,
-                  approvals, technicians, users, store, payables, accounts, catalogue,
-                  partners, commission, health_records: healthRecords };
+                  campaigns, approvals, technicians, users, store, payables, accounts, claims, catalogue,
+                  partners, commission, health_records: healthRecords, reconcile };
 // The top bar's menus by area: one line on a 1366 px counter however many screens a role has. An area
 // with one screen of the role is its link; a screen no area names goes under the last one.
 const AREAS = [
   ["menu_front", ["reception", "quotes", "crm", "messages"]],
   ["menu_workshop", ["board", "tech", "technicians"]],
-  ["menu_stock_till", ["inventory", "cashier", "fapiao", "payables", "accounts"]],
-  ["menu_manage", ["dashboard", "approvals", "commission", "users", "store", "health_records", "catalogue", "partners"]],
+  ["menu_stock_till", ["inventory", "cashier", "fapiao", "reconcile", "payables", "accounts", "claims"]],
+  ["menu_manage", ["dashboard", "campaigns", "approvals", "commission", "users", "store", "health_records", "catalogue", "partners"]],
 ];
 
 // The store picker holds every store of the user's (HQ: the whole chain, past one page of 200).
@@ -120,7 +123,7 @@ document.getElementById("nav").addEventListener("focusout", (event) => {
   if (!event.relatedTarget || !event.currentTarget.contains(event.relatedTarget)) openMenu(null);
 });
 
-// The approvals badge: how many quotes wait for a manager, counted again on every screen, after each
+// The approvals badge: how many quotes and refunds wait for a manager, counted again on every screen, after each
 // approval or rejection and whenever the live stream says a quote's wait began or ended (every minute
 // while the stream is down).
 const COUNT_EVERY_MS = 60_000;
@@ -157,7 +160,7 @@ async function countWaiting() {
 window.addEventListener(approvals.CHANGED, (event) => { // with the count when the sender has it
   if (Number.isInteger(event.detail)) { waiting = event.detail; showWaiting(); } else countWaiting();
 });
-live.watch(document.body, ["sales.quote_approval_changed"], () => ctx.user && countWaiting(), COUNT_EVERY_MS);
+live.watch(document.body, approvals.EVENTS, () => ctx.user && countWaiting(), COUNT_EVERY_MS);
 window.addEventListener(store.CHANGED, async () => { // a renamed store shows in the picker at once
   ctx.stores = await api.all("/v1/stores", {}, MAX_STORES);
   const first = !ctx.store; // the chain's first store: the console opens on it

@@ -61,3 +61,20 @@ export function endOfLocalDay(timeZone, offsetDays = 0) {
     .formatToParts(new Date()).find((part) => part.type === "timeZoneName").value;
   return `${localDay(timeZone, 1 + offsetDays)}T00:00:00${name.replace("GMT", "") || "Z"}`;
 }
+
+/** The offset of `timeZone` at an instant (ms) in minutes east of UTC. */
+function offsetMinutes(ms, timeZone) {
+  const c = clock(new Date(ms).toISOString(), timeZone);
+  const seen = Date.UTC(Number(c.year), Number(c.month) - 1, Number(c.day), Number(c.hour), Number(c.minute));
+  return Math.round((seen - Math.floor(ms / 60000) * 60000) / 60000);
+}
+
+/** A day (`2026-12-06`) and a time of day (`14:30`) on the store's clock as an ISO instant (UTC): what a
+ * person types in the store's time zone, whatever the browser's own. */
+export function localInstant(day, time, timeZone) {
+  const [year, month, date_] = day.split("-").map(Number);
+  const [hour, minute] = time.split(":").map(Number);
+  const guess = Date.UTC(year, month - 1, date_, hour, minute);
+  const first = guess - offsetMinutes(guess, timeZone) * 60000;
+  return new Date(guess - offsetMinutes(first, timeZone) * 60000).toISOString();
+}

@@ -6,6 +6,7 @@ import { api, token } from "./api.js";
 import { CARE_ROUTES, bookingActions, careCards } from "./care.js";
 import { INBOX_ROUTES } from "./inbox.js";
 import { signaturePad } from "./signature.js";
+import { follow } from "./live.js";
 import { guarded, h, say, show, showing } from "./ui.js";
 import { VISIT_ROUTES, picture } from "./visit.js";
 import { CONDITIONS, KINDS, QUOTE_STATES, STEPS, when, yuan } from "./words.js";
@@ -91,6 +92,7 @@ async function cars() {
 // -- a car's timeline ----------------------------------------------------------------------------------
 async function car(vehicleId) {
   const show = showing();
+  follow(() => car(vehicleId)); // the timeline moves as the shop works on the car
   const answers = await guarded(() => Promise.all([api("GET", "/timeline", undefined, { vehicle_id: vehicleId }),
                                                    api("GET", "/stores"), careCards(vehicleId)]));
   if (!answers) return;
@@ -109,9 +111,10 @@ async function car(vehicleId) {
     ...cards,
     h("button", { class: "primary", type: "button", onclick: () => { location.hash = `#/book/${vehicleId}`; } },
       "预约到店"),
-    h("button", { class: "secondary", type: "button", name: "history",
-                  onclick: () => { location.hash = `#/history/${vehicleId}`; } }, "历史记录与结算单"),
-    h("button", { class: "secondary", type: "button", onclick: () => { location.hash = "#/cars"; } }, "返回我的爱车"));
+    h("div", { class: "row actions" },
+      h("button", { class: "secondary", type: "button", name: "history",
+                    onclick: () => { location.hash = `#/history/${vehicleId}`; } }, "历史记录与结算单"),
+      h("button", { class: "secondary", type: "button", onclick: () => { location.hash = "#/cars"; } }, "返回我的爱车")));
 }
 
 // -- a quote: approve or decline each line, sign ------------------------------------------------------
@@ -192,11 +195,11 @@ async function book(vehicleId, moving = null) {
   const stores = await guarded(() => api("GET", "/stores"));
   if (!stores) return;
   const offered = moving ? stores.items.filter((s) => s.id === moving.store_id) : stores.items;
-  const store = h("select", { name: "store" }, offered.map((s) => h("option", { value: s.id }, s.name)));
+  const store = h("select", { name: "store", id: "book-store" }, offered.map((s) => h("option", { value: s.id }, s.name)));
   const zone = () => stores.items.find((s) => s.id === store.value)?.timezone || "Asia/Shanghai";
   const tomorrow = new Date(Date.now() + 86400000).toLocaleDateString("sv-SE", { timeZone: zone() });
-  const day = h("input", { type: "date", name: "date", value: tomorrow, min: tomorrow });
-  const slots = h("div", { class: "slots" });
+  const day = h("input", { type: "date", name: "date", id: "book-date", value: tomorrow, min: tomorrow });
+  const slots = h("div", { class: "slots", role: "group", "aria-labelledby": "book-slots" });
   let chosen = null;
   let asked = 0;
   const load = () => guarded(async () => {
@@ -235,8 +238,9 @@ async function book(vehicleId, moving = null) {
     say("预约成功，期待您到店");
     location.hash = `#/car/${vehicleId}`;
   }));
-  show(moving ? "改约" : "预约到店", h("section", { class: "card" }, h("label", {}, "门店"), store, h("label", {}, "日期"), day,
-    h("label", {}, "时段"), slots), submit);
+  show(moving ? "改约" : "预约到店", h("section", { class: "card" }, h("label", { for: "book-store" }, "门店"), store,
+    h("label", { for: "book-date" }, "日期"), day, h("p", { class: "label", id: "book-slots" }, "时段"), slots),
+    submit);
   await load();
 }
 

@@ -4,6 +4,7 @@
 // as crm opened the follow-up. Hash routes: #/invoice/<id>, #/accept/<work order id>, #/rate/<follow-up id>,
 // #/history/<vehicle id>, #/me.
 import { api, blobOf } from "./api.js";
+import { follow } from "./live.js";
 import { go, guarded, h, say, showing } from "./ui.js";
 import { CARD_KINDS, CARD_STATES, COMPLAINT_STATES, INVOICE_STATES, KINDS, SERVICES, TIERS, day, when,
          yuan } from "./words.js";
@@ -210,16 +211,11 @@ async function me() {
     consent.checked = saved.marketing_consent;
     say(saved.marketing_consent ? "已开启服务提醒与优惠消息" : "已关闭服务提醒与优惠消息");
   }));
-  const filed = complaints.items.map((item) => h("div", { class: "line", "data-complaint": item.status },
-    h("div", { class: "name" }, h("span", {}, stores.get(item.store_id)?.name || ""),
-      h("span", { class: "badge" }, COMPLAINT_STATES[item.status] || "")),
-    h("div", {}, item.description),
-    item.resolution ? h("div", { class: "muted", "data-resolution": "" }, `处理结果：${item.resolution}`) : null,
-    h("div", { class: "muted" }, when(item.created_at, zoneOf(stores, item.store_id)))));
-  const store = h("select", { name: "complaint-store" }, storeList.items.map((s) => h("option", { value: s.id }, s.name)));
-  const car = h("select", { name: "complaint-car" }, h("option", { value: "" }, "不涉及车辆"),
+  const filed = h("section", { class: "card", id: "my-complaints" }, ...complaintLines(complaints, stores));
+  const store = h("select", { name: "complaint-store", id: "complaint-store" }, storeList.items.map((s) => h("option", { value: s.id }, s.name)));
+  const car = h("select", { name: "complaint-car", id: "complaint-car" }, h("option", { value: "" }, "不涉及车辆"),
     vehicles.items.map((v) => h("option", { value: v.id }, v.plate)));
-  const text = h("textarea", { name: "complaint", maxlength: "1000", rows: "3", placeholder: "请描述您遇到的问题" });
+  const text = h("textarea", { name: "complaint", id: "complaint-text", maxlength: "1000", rows: "3", placeholder: "请描述您遇到的问题" });
   const send = h("button", { class: "primary", type: "button", name: "complain" }, "提交投诉");
   send.addEventListener("click", () => guarded(async () => {
     if (!text.value.trim()) return say("请描述您遇到的问题");
@@ -232,11 +228,24 @@ async function me() {
     h("section", { class: "card" }, h("h2", {}, profile.name), h("p", { class: "muted" }, profile.mobile),
       h("label", { class: "check" }, consent, "接收服务提醒与优惠消息")),
     membership(profile, cards, stores),
-    h("section", { class: "card" }, h("h2", {}, "我的投诉"),
-      filed.length ? filed : h("p", { class: "muted" }, "暂无投诉")),
-    h("section", { class: "card" }, h("h2", {}, "我要投诉"), h("label", {}, "门店"), store, h("label", {}, "车辆"), car,
-      h("label", {}, "问题描述"), text, send),
+    filed,
+    h("section", { class: "card" }, h("h2", {}, "我要投诉"), h("label", { for: "complaint-store" }, "门店"), store,
+      h("label", { for: "complaint-car" }, "车辆"), car, h("label", { for: "complaint-text" }, "问题描述"), text, send),
     h("button", { class: "secondary", type: "button", onclick: go("#/cars") }, "返回我的爱车"));
+  follow(async () => { // the store works the complaint: its status and resolution come in (crm.complaint_changed)
+    const fresh = await api("GET", "/complaints").catch(() => null);
+    if (fresh) filed.replaceChildren(...complaintLines(fresh, stores));
+  });
+}
+
+function complaintLines(complaints, stores) {
+  const lines = complaints.items.map((item) => h("div", { class: "line", "data-complaint": item.status },
+    h("div", { class: "name" }, h("span", {}, stores.get(item.store_id)?.name || ""),
+      h("span", { class: "badge" }, COMPLAINT_STATES[item.status] || "")),
+    h("div", {}, item.description),
+    item.resolution ? h("div", { class: "muted", "data-resolution": "" }, `处理结果：${item.resolution}`) : null,
+    h("div", { class: "muted" }, when(item.created_at, zoneOf(stores, item.store_id)))));
+  return [h("h2", {}, "我的投诉"), ...(lines.length ? lines : [h("p", { class: "muted" }, "暂无投诉")])];
 }
 
 // The membership: tier and points (crm), and each member card's balance or services left (finance).

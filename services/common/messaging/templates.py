@@ -38,6 +38,8 @@ TEMPLATES = {t.key: t for t in (
     MessageTemplate("quote_ready", "您的报价单 ${number} 已备好，请点击查看并确认：${url}（3 天内有效）"),
     MessageTemplate("car_ready", "您的爱车 ${plate} 已完工，欢迎到店取车。"),
     MessageTemplate("payment_receipt", "已收到您的付款 ${amount}（${method}），尚欠 ${due}。感谢惠顾！"),
+    MessageTemplate("account_overdue", "${company} ${contact}您好：贵单位挂账欠款 ${amount} 已逾期 ${days} 天，"
+                                       "请尽快结清。如已付款请忽略。"),
     MessageTemplate("service_due", "您的爱车 ${plate} 的${service}将于 ${due_on} 到期，欢迎预约。回T退订",
                     marketing=True),
 )}

@@ -13,7 +13,7 @@ from __future__ import annotations
 import string
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import extract, func, insert, or_, select, update
+from sqlalchemy import case, extract, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from services.common.context import Caller
@@ -58,8 +58,12 @@ def render(template: str, values: dict) -> str:
 # -- segments --------------------------------------------------------------------------------------
 def audience(segment: dict, store_id: str | None, now: datetime, today: date):
     """A SELECT of the ids of customers in the segment who accept marketing messages."""
-    query = select(Customer.id).where(Customer.marketing_consent.is_(True), Customer.erased_at.is_(None),
-                                      Customer.merged_into_id.is_(None))
+    return in_segment(segment, store_id, now, today).where(Customer.marketing_consent.is_(True))
+
+
+def in_segment(segment: dict, store_id: str | None, now: datetime, today: date):
+    """A SELECT of the ids of the (live) customers in the segment, whether or not they accept marketing."""
+    query = select(Customer.id).where(Customer.erased_at.is_(None), Customer.merged_into_id.is_(None))
     if store_id:
         query = query.where(Customer.home_store_id == store_id)
     elif segment.get("home_store_id"):
@@ -87,8 +91,11 @@ def preview(session: Session, data: dict, caller: Caller, now: datetime) -> dict
     store_id = data.get("store_id")
     caller.require_store(store_id)
     today = local_date(now, store_settings(session, store_id).time_zone)
-    ids = audience(data["segment"], store_id, now, today)
-    return {"audience_count": session.scalar(select(func.count()).select_from(ids.subquery()))}
+    consenting = case((Customer.marketing_consent.is_(True), 1), else_=0)
+    ids = in_segment(data["segment"], store_id, now, today).with_only_columns(
+        func.count(), func.coalesce(func.sum(consenting), 0))
+    total, audience_count = session.execute(ids).one()
+    return {"audience_count": audience_count, "without_consent_count": total - audience_count}
 
 
 # -- campaigns -------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from services.common.context import Caller
 from services.common.db import rowcount
 from services.common.errors import Conflict, Invalid, NotFound
+from services.common.outbox import record_event
 from services.common.periods import period_of
 from services.common.policy import in_visible_stores, visible_stores
 
@@ -195,7 +196,15 @@ def open_complaint(session: Session, data: dict, caller: Caller, now: datetime,
     session.flush()
     add_entry(session, customer_id=customer.id, kind="complaint", occurred_at=now, vehicle_id=complaint.vehicle_id,
               store_id=complaint.store_id, reference_id=complaint.id, summary=complaint.description[:500])
+    complaint_changed(session, complaint, now)
     return complaint
+
+
+def complaint_changed(session: Session, complaint: Complaint, now: datetime) -> None:
+    """`crm.complaint_changed`: the store's list and the owner's phone (the live streams) follow the complaint."""
+    record_event(session, "complaint_changed", {
+        "complaint_id": complaint.id, "store_id": complaint.store_id, "customer_id": complaint.customer_id,
+        "status": complaint.status, "changed_at": now.isoformat()}, store_id=complaint.store_id)
 
 
 def get_complaint(session: Session, complaint_id: str, caller: Caller, lock: bool = False) -> Complaint:
@@ -242,6 +251,7 @@ def update_complaint(session: Session, complaint_id: str, changes: dict, caller:
                       summary=f"resolved: {complaint.resolution}"[:500])
         elif target == "closed":
             complaint.closed_at = now
+        complaint_changed(session, complaint, now)
     return complaint
 
 

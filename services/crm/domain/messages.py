@@ -2,8 +2,9 @@
 decided it, once per cause (`dedupe_key`), sent later by the timer outside any transaction.
 
 Rules: transactional messages (steps of the customer's car, links, receipts) always go; marketing ones
-need the customer's consent (checked again at send time) and wait out the store's quiet hours
-(21:00–08:00 local). A provider that is down is tried again with growing delays; a refusal by WeChat
+need the customer's consent (checked again at send time), wait out the store's quiet hours
+(21:00–08:00 local), and are rationed (`MessageLimits`): a few a week to one customer, so many a minute for
+one store. A provider that is down is tried again with growing delays; a refusal by WeChat
 (the customer no longer follows the account) falls back to SMS; a refusal by SMS fails the message with
 the provider's code. Delivery comes from the provider's receipt. A message is claimed with a
 conditional UPDATE that moves its `next_attempt_at` past a lease, so replicas never send it twice at once
@@ -14,10 +15,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from services.common.config import MessageLimits
 from services.common.context import Caller
 from services.common.db import rowcount
 from services.common.errors import Invalid
@@ -31,6 +33,7 @@ from .common import keyset_page, resolve_customer, store_settings, zone
 from .reminders import intervals
 
 QUIET_FROM, QUIET_UNTIL = time(21), time(8)
+WEEK, MINUTE = timedelta(days=7), timedelta(minutes=1)
 LEASE = timedelta(minutes=2)
 RECEIPT_EVERY = timedelta(seconds=5)
 RECEIPT_FOR = timedelta(hours=24)
@@ -159,6 +162,23 @@ def on_payment_received(session: Session, event_id: str, payload: dict, now: dat
           params=params, dedupe_key=f"event:{event_id}", now=now)
 
 
+def on_account_overdue(session: Session, payload: dict, now: datetime) -> Message | None:
+    """finance's daily overdue reminder of a company account, to its contact: the customer with the
+    contact's mobile, else the first of the account's people crm still knows (None: nobody to text).
+    Once per account and day, however often the event comes."""
+    contact = session.scalar(select(Customer.id).where(Customer.mobile == payload["contact_phone"],
+                                                       Customer.erased_at.is_(None)))
+    for customer_id in ([contact] if contact else []) + list(payload.get("member_customer_ids") or []):
+        message = queue(session, customer_id=customer_id, store_id=None, template="account_overdue",
+                        params={"company": payload["name"],
+                                "contact": payload.get("contact_name") or "",
+                                "amount": format_yuan(payload["overdue_fen"]), "days": str(payload["overdue_days"])},
+                        dedupe_key=f"overdue:{payload['account_id']}:{payload['day']}", now=now)
+        if message is not None:
+            return message
+    return None
+
+
 def queue_service_due(session: Session, now: datetime) -> int:
     """A service-due reminder (marketing) for each car due within `DUE_NOTICE` whose owner consents, once
     per due date (a due moved by the next service is a new reminder). Answers how many were queued."""
@@ -190,12 +210,17 @@ def quiet_until(moment: datetime, time_zone: str | None) -> datetime | None:
     return datetime.combine(day, QUIET_UNTIL, tzinfo=zone(time_zone))
 
 
-def claim_due(session: Session, now: datetime) -> list[Outgoing]:
+def claim_due(session: Session, now: datetime, limits: MessageLimits | None = None) -> list[Outgoing]:
     """Queued messages whose time has come, each claimed for `LEASE` (one attempt counted); marketing
-    without consent fails here, marketing in quiet hours is put off to their end."""
+    without consent fails here, marketing in quiet hours is put off to their end, marketing beyond a customer's
+    weekly allowance fails (`customer_rate_limited`) and beyond the store's allowance a minute waits a minute."""
+    limits = limits or MessageLimits()
     claimed = []
     due = session.scalars(select(Message).where(Message.status == "queued", Message.next_attempt_at <= now)
                           .order_by(Message.next_attempt_at).limit(BATCH)).all()
+    marketing = [message for message in due if message.marketing]
+    to_customer = _marketing_sent(session, Message.customer_id, {m.customer_id for m in marketing}, now - WEEK, now)
+    by_store = _marketing_sent(session, Message.store_id, {m.store_id for m in marketing}, now - MINUTE, now)
     for message in due:
         customer = session.get(Customer, message.customer_id)
         if customer is None or customer.erased_at is not None:
@@ -208,6 +233,13 @@ def claim_due(session: Session, now: datetime) -> list[Outgoing]:
         if later is not None:
             message.next_attempt_at = later
             continue
+        if message.marketing:
+            if to_customer.get(message.customer_id, 0) >= limits.per_customer_week:
+                _finish(session, message, "failed", "customer_rate_limited")
+                continue
+            if by_store.get(message.store_id, 0) >= limits.per_store_minute:
+                message.next_attempt_at = now + MINUTE
+                continue
         taken = rowcount(session.execute(update(Message).where(Message.id == message.id, Message.status == "queued",
                                                                Message.next_attempt_at == message.next_attempt_at)
                                          .values(next_attempt_at=now + LEASE, attempts=Message.attempts + 1)
@@ -215,7 +247,23 @@ def claim_due(session: Session, now: datetime) -> list[Outgoing]:
         if taken:
             claimed.append(Outgoing(message.id, message.channel, message.template, dict(message.params),
                                     customer.mobile, customer.wechat_openid))
+            if message.marketing:
+                to_customer[message.customer_id] = to_customer.get(message.customer_id, 0) + 1
+                by_store[message.store_id] = by_store.get(message.store_id, 0) + 1
     return claimed
+
+
+def _marketing_sent(session: Session, column, keys: set, since: datetime, now: datetime) -> dict:
+    """Marketing messages sent since `since`, or claimed and going out now (their lease running), per customer or
+    per store, for `keys` (one grouped read)."""
+    keys.discard(None)
+    if not keys:
+        return {}
+    going = or_(Message.sent_at >= since,
+                and_(Message.status == "queued", Message.attempts > 0, Message.next_attempt_at > now))
+    rows = session.execute(select(column, func.count()).where(column.in_(keys), Message.marketing.is_(True), going)
+                           .group_by(column))
+    return dict(rows.tuples().all())
 
 
 def record_outcome(session: Session, message_id: str, outcome: Outcome, now: datetime,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from services.common.audit import record_audit
@@ -209,6 +209,23 @@ def cancel_card(session: Session, caller: Caller, card_id: str, data: dict) -> M
     card.status = "cancelled"
     card.cancelled_at = utcnow()
     return card
+
+
+def open_card_values(session: Session, store_ids: list[str] | None) -> dict[str, int]:
+    """Issuing store → what its active cards hold for their customers: stored value's paid balance (the bonus
+    was never paid for) and the value left on packages — the two liabilities' right side (reconciliation)."""
+    stored = (select(MemberCard.store_id, func.sum(MemberCard.paid_balance_fen))
+              .where(MemberCard.status == "active", MemberCard.kind == "stored_value").group_by(MemberCard.store_id))
+    packaged = (select(MemberCard.store_id, func.sum(PackageItem.value_left_fen))
+                .join(PackageItem, PackageItem.card_id == MemberCard.id)
+                .where(MemberCard.status == "active", MemberCard.kind == "package").group_by(MemberCard.store_id))
+    held: dict[str, int] = {}
+    for query in (stored, packaged):
+        if store_ids is not None:
+            query = query.where(MemberCard.store_id.in_(store_ids))
+        for store_id, value in session.execute(query):
+            held[store_id] = held.get(store_id, 0) + int(value or 0)
+    return held
 
 
 def card_transactions(session: Session, card_id: str) -> list[CardTransaction]:

@@ -16,8 +16,8 @@ from services.common.audit import record_audit
 from services.common.context import Caller
 from services.common.errors import Conflict, Invalid
 
-from ..models import CardTransaction, DailyClose, Invoice, JournalEntry, JournalLine, Payment, Refund
-from . import ledger
+from ..models import CardTransaction, DailyClose, Invoice, JournalEntry, JournalLine, MonthClose, Payment, Refund
+from . import ledger, statements
 from .common import require_manager
 from .ledger import AR, CASH, CASH_OVER_SHORT, credit, debit
 
@@ -29,13 +29,16 @@ def day_bounds(day: date, time_zone: str) -> tuple[datetime, datetime]:
 
 
 def daily_report(session: Session, store_id: str, day: date) -> dict:
+    """The day's close (as it stood when closed, or as it stands), with the providers' statements of the day
+    as far as the store's lines go (they arrive the next morning: read now, never frozen into the close)."""
     closed = session.execute(select(DailyClose).where(DailyClose.store_id == store_id,
                                                       DailyClose.business_date == day)).scalar_one_or_none()
+    provider_days = {"provider_statements": statements.provider_totals(session, store_id, day)}
     if closed is not None:
-        return {**closed.summary, "closed": True, "cash_counted_fen": closed.cash_counted_fen,
+        return {**closed.summary, **provider_days, "closed": True, "cash_counted_fen": closed.cash_counted_fen,
                 "difference_fen": closed.difference_fen, "closed_by": closed.closed_by,
                 "closed_at": closed.closed_at.isoformat(), "note": closed.note}
-    return {**compute_summary(session, store_id, day), "closed": False, "cash_counted_fen": None,
+    return {**compute_summary(session, store_id, day), **provider_days, "closed": False, "cash_counted_fen": None,
             "difference_fen": None, "closed_by": None, "closed_at": None, "note": None}
 
 
@@ -113,3 +116,45 @@ def close_day(session: Session, caller: Caller, data: dict) -> dict:
                  details={"cash_expected_fen": close.cash_expected_fen, "cash_counted_fen": close.cash_counted_fen,
                           "difference_fen": difference, "takings_total_fen": summary["takings_total_fen"]})
     return daily_report(session, store_id, day)
+
+
+# -- the month (月结) ----------------------------------------------------------------------------
+MONTHS_LISTED = 12
+
+
+def close_month(session: Session, caller: Caller, store_id: str, month: str) -> dict:
+    """Close the store's month once it has ended: postings in flight finish first (the day lock), and every later
+    one dated in it lands on the first open day after it (`ledger.business_date`)."""
+    caller.require_store(store_id)
+    require_manager(caller, "Closing the month")
+    ledger.lock_store_day(session, store_id, exclusive=True)
+    today = ledger.today(session, store_id)
+    if month >= f"{today:%Y-%m}":
+        raise Invalid("A month can be closed once it is over.", fields={"month": ["Not over yet."]},
+                      code="month_not_over", params={"month": month})
+    if session.execute(select(MonthClose.id).where(MonthClose.store_id == store_id,
+                                                   MonthClose.month == month)).first() is not None:
+        raise Conflict(f"{month} is already closed for this store.", fields={"month": ["closed"]},
+                       code="month_closed", params={"month": month})
+    closed = MonthClose(store_id=store_id, month=month, closed_by=caller.user_id)
+    session.add(closed)
+    session.flush()
+    record_audit(session, caller, "month_closed", "month_close", closed.id, store_id=store_id,
+                 details={"month": month})
+    return _month(store_id, month, today, closed)
+
+
+def month_closes(session: Session, caller: Caller, store_id: str) -> list[dict]:
+    """The store's last twelve months (this one first): over or not, closed or not."""
+    caller.require_store(store_id)
+    today = ledger.today(session, store_id)
+    months = [f"{today.year + (today.month - 1 - n) // 12}-{(today.month - 1 - n) % 12 + 1:02d}"
+              for n in range(MONTHS_LISTED)]
+    closed = {row.month: row for row in session.scalars(select(MonthClose).where(
+        MonthClose.store_id == store_id, MonthClose.month.in_(months)))}
+    return [_month(store_id, month, today, closed.get(month)) for month in months]
+
+
+def _month(store_id: str, month: str, today: date, closed: MonthClose | None) -> dict:
+    return {"store_id": store_id, "month": month, "over": month < f"{today:%Y-%m}", "closed": closed is not None,
+            "closed_at": closed.closed_at if closed else None}

@@ -13,6 +13,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from services.common.db import one_or_created
 from services.common.money import round_fen
 
 from ..models import CommissionRule, CommissionTarget, CostOfSale, Invoice
@@ -102,12 +103,9 @@ def set_rule(session: Session, store_id: str, data: dict) -> dict:
 
 
 def set_target(session: Session, store_id: str, data: dict) -> CommissionTarget:
-    target = session.execute(select(CommissionTarget).where(
-        CommissionTarget.store_id == store_id, CommissionTarget.employee_id == data["employee_id"],
-        CommissionTarget.month == data["month"])).scalar_one_or_none()
-    if target is None:
-        target = CommissionTarget(store_id=store_id, employee_id=data["employee_id"], month=data["month"])
-        session.add(target)
+    keys = {"store_id": store_id, "employee_id": data["employee_id"], "month": data["month"]}
+    target = one_or_created(session, select(CommissionTarget).filter_by(**keys),
+                            lambda: CommissionTarget(**keys, target_fen=data["target_fen"]))
     target.target_fen = data["target_fen"]
     session.flush()
     return target

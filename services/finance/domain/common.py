@@ -1,6 +1,9 @@
 """Small helpers shared by the finance rules."""
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -13,6 +16,17 @@ def by_key(session: Session, model, key: str | None):
     if not key:
         return None
     return session.execute(select(model).where(model.idempotency_key == key)).scalar_one_or_none()
+
+
+def replayed(session: Session, model, key: str | None, same: Callable[[Any], bool], what: str):
+    """The record an earlier request with this idempotency key made (None: none did); 409
+    `idempotency_key_reused` when `same` says that request asked for something else."""
+    if (found := by_key(session, model, key)) is None:
+        return None
+    if not same(found):
+        raise Conflict(f"This Idempotency-Key was already used for another {what}.",
+                       fields={"idempotency_key": ["Used for another request."]}, code="idempotency_key_reused")
+    return found
 
 
 def get_locked(session: Session, model, key: str, what: str):

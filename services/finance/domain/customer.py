@@ -36,7 +36,7 @@ def own_invoices(session: Session, caller: Caller, vehicle_id: str | None) -> li
     return list(session.scalars(query.order_by(Invoice.issued_at.desc(), Invoice.id.desc()).limit(50)))
 
 
-def pay_due(session: Session, caller: Caller, providers: dict, invoice_id: str, key: str | None,
+def pay_due(session: Session, caller: Caller, providers, invoice_id: str, key: str | None,
             client_ip: str | None, lifetime: timedelta) -> PaymentIntent:
     """A WeChat Pay H5 intent for exactly what the customer's own invoice still owes (the staff's
     intent rules: a settled invoice is 409, never more than is due)."""

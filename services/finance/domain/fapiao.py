@@ -10,7 +10,8 @@ it answered. A provider that is down leaves the row queued and tries again later
 (`FAPIAO_RETRY_SECONDS`, at most an hour); one that refuses marks it failed with its reason, which frees its
 lines for a corrected request.
 
-Steps of a row: blue `queued → issuing → issued`; red `queued` (file the 红字确认单) `→ confirming` (until
+Steps of a row: blue `queued → issuing → issued`, or `queued → cancelled` when its invoice is refunded whole
+before the provider took it (never issued, no red one needed); red `queued` (file the 红字确认单) `→ confirming` (until
 the buyer confirms; 01 无需确认 goes straight on) `→ queued` (with the confirmation's number) `→ issuing →
 issued`, and its blue one becomes `reversed`. A line's 税收分类编码 is its catalogue item's (the part's in
 inventory, the labour operation's in sales), else the one configured for its kind (`FAPIAO_TAX_CODES`)."""
@@ -20,7 +21,7 @@ import logging
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from services.common.audit import record_audit
@@ -35,6 +36,7 @@ from ..models import Invoice
 from ..providers import ProviderError, yuan
 from .common import by_key, get_locked, illegal
 from .invoices import PAID
+from .ledger import store_keys
 
 log = logging.getLogger(__name__)
 
@@ -111,18 +113,69 @@ def red_letter(session: Session, caller: Caller, fapiao_id: str, reason: str) ->
     if session.execute(select(Fapiao.id).where(Fapiao.original_id == blue.id,
                                                Fapiao.status.in_(ACTIVE))).first():
         raise Conflict("A red fapiao for it is already under way.", code="fapiao_red_exists")
+    return _red_for(session, caller, blue, reason)
+
+
+def _red_for(session: Session, caller: Caller | None, blue: Fapiao, reason: str) -> Fapiao:
+    """The red row of an issued blue one (locked by the caller), queued."""
     row = Fapiao(store_id=blue.store_id, invoice_id=blue.invoice_id, invoice_number=blue.invoice_number,
                  customer_id=blue.customer_id, kind="red", original_id=blue.id, type=blue.type,
                  buyer_title=blue.buyer_title, buyer_tax_no=blue.buyer_tax_no, buyer_email=blue.buyer_email,
                  lines=[{**line, "qty": f"-{line['qty']}", "tax_fen": -line["tax_fen"], "total_fen": -line["total_fen"]}
                         for line in blue.lines],
                  amount_fen=-blue.amount_fen, tax_fen=-blue.tax_fen, status="queued", red_reason=reason,
-                 next_attempt_at=utcnow(), requested_by=caller.user_id)
+                 next_attempt_at=utcnow(), requested_by=caller.user_id if caller else None)
     session.add(row)
     session.flush()
     record_audit(session, caller, "fapiao_red_requested", "invoice", blue.invoice_id, store_id=blue.store_id,
                  details={"fapiao_id": row.id, "original_id": blue.id, "reason": reason})
     return row
+
+
+TITLES_KEPT = 5
+
+
+def buyer_titles(session: Session, customer_id: str) -> list[dict]:
+    """The titles (抬头, tax number, e-mail, type) on the customer's earlier fapiao, the most recent first, each
+    once: the till offers them instead of having them typed again."""
+    rows = session.execute(select(Fapiao.type, Fapiao.buyer_title, Fapiao.buyer_tax_no, Fapiao.buyer_email,
+                                  func.max(Fapiao.created_at).label("last"))
+                           .where(Fapiao.customer_id == customer_id, Fapiao.kind == "blue")
+                           .group_by(Fapiao.type, Fapiao.buyer_title, Fapiao.buyer_tax_no, Fapiao.buyer_email)
+                           .order_by(func.max(Fapiao.created_at).desc()).limit(TITLES_KEPT))
+    return [{"type": row.type, "buyer_title": row.buyer_title, "buyer_tax_no": row.buyer_tax_no,
+             "buyer_email": row.buyer_email, "last_used_at": row.last} for row in rows]
+
+
+def reverse_refunded(session: Session, caller: Caller, invoice_id: str) -> list[Fapiao]:
+    """An invoice refunded whole owes no fapiao, in the refund's own transaction: each issued blue one not yet
+    reversed gets its red one queued (reason `refund`, 销货退回); each one still queued (the provider down, or
+    not yet sent) is cancelled and never issued, unless a send of it may have reached the provider (its answer
+    lost): that one goes on, and is reversed once issued (`record_step`), as is one the provider is issuing now.
+    A partial refund is left to staff (red, then a new blue)."""
+    blues = session.scalars(select(Fapiao).where(Fapiao.invoice_id == invoice_id, Fapiao.kind == "blue",
+                                                 Fapiao.status.in_(("queued", "issued")))
+                            .order_by(Fapiao.id).with_for_update()).all()
+    reversing = set(session.scalars(select(Fapiao.original_id).where(
+        Fapiao.invoice_id == invoice_id, Fapiao.kind == "red", Fapiao.status.in_(ACTIVE))))
+    reds = []
+    for blue in blues:
+        if blue.status == "issued" and blue.id not in reversing:
+            reds.append(red_letter(session, caller, blue.id, "refund"))
+        elif blue.status == "queued" and not _maybe_at_provider(blue):
+            blue.status = "cancelled"
+            record_audit(session, caller, "fapiao_cancelled", "invoice", invoice_id, store_id=blue.store_id,
+                         details={"fapiao_id": blue.id, "reason": "refund", "attempts": blue.attempts})
+    return reds
+
+
+def _maybe_at_provider(row: Fapiao) -> bool:
+    """Whether a queued blue one's last send may have been issued after all: its answer was lost (a timeout, an
+    answer without its 流水号), not refused at the door (no connection, a 5xx, no token). 诺诺 knows it by its
+    `orderNo` (the row's id), so it is sent again rather than forgotten."""
+    error = row.last_error or ""
+    return error.startswith("0 ") and not any(word in error for word in (
+        "ConnectionError", "ConnectTimeout", "provider_not_configured"))
 
 
 def _blues(session: Session, invoice_id: str) -> list[Fapiao]:
@@ -165,7 +218,8 @@ def due(session: Session, now: datetime, limit: int = 20) -> list[tuple[str, dat
 def claim(session: Session, fapiao_id: str, seen: datetime, now: datetime) -> Fapiao | None:
     """The row, leased to this worker (a conditional UPDATE: the caller commits it before the provider
     is called), or None when another worker claimed it first."""
-    claimed = rowcount(session.execute(update(Fapiao).where(Fapiao.id == fapiao_id, Fapiao.next_attempt_at == seen)
+    claimed = rowcount(session.execute(update(Fapiao).where(Fapiao.id == fapiao_id, Fapiao.next_attempt_at == seen,
+                                                            Fapiao.status.in_(WORKING))  # not cancelled since
                                        .values(next_attempt_at=now + LEASE)))
     return session.get(Fapiao, fapiao_id, populate_existing=True) if claimed else None
 
@@ -190,12 +244,23 @@ def after_provider_error(session: Session, fapiao_id: str, exc: ProviderError, n
 
 
 def record_step(session: Session, fapiao_id: str, changes: dict) -> str:
-    """The step's changes, written under the row's lock; answers the new status."""
+    """The step's changes, written under the row's lock; answers the new status. A blue one cancelled (its invoice
+    refunded whole) while its send was under way stays cancelled unless the provider took it (`issuing`): then it
+    is followed to the end, and an issued blue one whose invoice is refunded whole gets its red one queued."""
     row = get_locked(session, Fapiao, fapiao_id, "fapiao")
+    if row.status == "cancelled":
+        if changes.get("status") != "issuing":
+            return row.status
+        record_audit(session, None, "fapiao_cancel_too_late", "invoice", row.invoice_id, store_id=row.store_id,
+                     details={"fapiao_id": row.id, "serial_no": changes.get("serial_no")})
     for name, value in changes.items():
         setattr(row, name, value)
     if changes.get("status") == "issued" and row.kind == "red" and row.original_id is not None:
         get_locked(session, Fapiao, row.original_id, "fapiao").status = "reversed"
+    if changes.get("status") == "issued" and row.kind == "blue":
+        invoice = session.get_one(Invoice, row.invoice_id)
+        if invoice.refunded_fen >= invoice.total_fen:
+            _red_for(session, None, row, "refund")
     if changes.get("status") in ("issued", "failed"):
         record_audit(session, None, f"fapiao_{changes['status']}", "invoice", row.invoice_id, store_id=row.store_id,
                      details={"fapiao_id": row.id, "kind": row.kind, "number": row.number, "failure": row.failure})
@@ -217,12 +282,35 @@ def _step(session: Session, provider, settings, row: Fapiao, now: datetime) -> d
     if row.status == "confirming":
         state, bill_no = provider.query_red_confirm(row.confirm_bill_id)
         return _after_confirm(state, bill_no, now, later)
+    seller = {"seller_tax_num": settings.tax_num, "seller_name": settings.seller_name}
+    if row.kind == "red":
+        blue, _reason = _reversed(session, row)
+        if blue.seller_tax_num and blue.seller_tax_num != settings.tax_num:
+            return {"status": "failed", "failure": _seller_changed(blue, settings.tax_num)}
     if row.kind == "red" and not row.confirm_bill_no:
         bill_id, state = provider.apply_red_confirm(_confirm_form(session, settings, row, now))
         return {"status": "confirming", "confirm_bill_id": bill_id, "confirm_state": state, "next_attempt_at": now,
-                "last_error": None}
+                "last_error": None, **seller}
     serial = provider.issue(_order(session, settings, row, now))
-    return {"status": "issuing", "serial_no": serial, "next_attempt_at": later, "last_error": None}
+    return {"status": "issuing", "serial_no": serial, "next_attempt_at": later, "last_error": None, **seller}
+
+
+def account_keys(session: Session, row: Fapiao) -> tuple[str | None, ...]:
+    """The keys of the account a fapiao is sent with: the store's (its code, then its id); a red one's first
+    the blue one's seller — a file `nuonuo/<销方税号>.json` keeps a seller the store has left (a new legal
+    entity, a new tax number) able to reverse what it issued."""
+    keys = store_keys(session, row.store_id)
+    if row.kind == "red" and row.original_id is not None:
+        seller = session.get_one(Fapiao, row.original_id).seller_tax_num
+        return (seller, *keys) if seller else keys
+    return keys
+
+
+def _seller_changed(blue: Fapiao, tax_num: str | None) -> str:
+    """Why a red fapiao is not filed: only the seller of the blue one may reverse it (shown to staff as it is)."""
+    return (f"原发票销方为{blue.seller_name or ''}（税号 {blue.seller_tax_num}），"
+            f"门店现开票账户税号为 {tax_num or '未设置'}：红字发票须由原销方开具，"
+            "请联系总部恢复原销方的开票账户后重新申请")
 
 
 def _after_confirm(state: str, bill_no: str | None, now: datetime, later: datetime) -> dict:

@@ -14,12 +14,18 @@ health_record_provider.py speaks the protocol).
 - **Idempotent on the settlement number**: the invoice's number is the record's `costlistcode`; a row per
   number, and the system answers a number it already holds as accepted (a resend after a lost answer).
 - A failed row goes back to `queued` once the data is fixed (`retry`, a manager): the record is built anew
-  from what crm and sales hold then."""
+  from what crm and sales hold then.
+- **Which stores**: only 一类/二类/三类 repair shops upload (the store's `repair_category` in finance's settings;
+  交办运〔2021〕82号); a store whose category is unset or `none` queues nothing. Settlements from before its
+  category was set are queued on a manager's request (`backfill`, a range of settled days), once each.
+- **After the upload**: the interface offers no correction or withdrawal of a record (only login, shop
+  registration and `lcipprocarfixrecordadd`), so a refund of an uploaded settlement leaves a notice on the row
+  (`refunded_after_upload`) for the manager instead (`note_refund`)."""
 from __future__ import annotations
 
 import logging
 import re
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -30,6 +36,7 @@ from services.common.audit import record_audit
 from services.common.config import health_record_retry_seconds
 from services.common.context import Caller
 from services.common.db import rowcount, utcnow
+from services.common.errors import Conflict, Invalid
 
 from ..models import HealthRecordUpload, Invoice, StoreSettings
 from .common import get_locked, get_or_404, illegal, require_manager
@@ -46,6 +53,8 @@ PROBLEMS = ("licence_missing", "licence_invalid", "company_name_missing", "vehic
 """Why a record is not sent (stable codes, worded by the console): checked in this order."""
 NEED_WORDS = {"maintenance": "保养", "repair": "维修", "inspection": "检测", "tyres": "轮胎", "car_care": "美容"}
 """The reception's need codes (the console's check boxes) as the record words them; typed needs are kept as typed."""
+BACKFILL_DAYS = 366
+"""The longest range of settled days one backfill asks for."""
 FAILURES = PROBLEMS + ("rejected", "login_refused")
 """Every `failure_code`: the checks', the system refusing the record (`rejected`, its words in `failure`) or
 refusing the shop's login (`login_refused`: companycode or password wrong)."""
@@ -53,17 +62,71 @@ refusing the shop's login (`login_refused`: companycode or password wrong)."""
 
 # -- the settlement writes the row -------------------------------------------------------------------
 def queue_upload(session: Session, invoice: Invoice) -> HealthRecordUpload | None:
-    """In the settling transaction: the upload row of a paid invoice, once per settlement number."""
+    """In the settling transaction: the upload row of a paid invoice, once per settlement number; none for a
+    store that is not a 一类/二类/三类 repair shop (or has not said which it is)."""
+    settings = session.get(StoreSettings, invoice.store_id)
+    if settings is None or not settings.uploads_health_records:
+        return None
     found = session.execute(select(HealthRecordUpload).where(
         HealthRecordUpload.settlement_no == invoice.number)).scalar_one_or_none()
     if found is not None:
         return found
+    return _queue(session, invoice)
+
+
+def _queue(session: Session, invoice: Invoice) -> HealthRecordUpload:
     row = HealthRecordUpload(store_id=invoice.store_id, invoice_id=invoice.id, settlement_no=invoice.number,
                              order_id=invoice.order_id, customer_id=invoice.customer_id,
                              vehicle_id=invoice.vehicle_id, settled_at=invoice.paid_at or utcnow(), status="queued",
                              attempts=0, next_attempt_at=utcnow())
     session.add(row)
     session.flush()
+    return row
+
+
+def backfill(session: Session, caller: Caller, store_id: str, first: date, last: date) -> dict:
+    """A manager's request: every settlement of the store on the days `first`..`last` (store-local, by the day
+    it was paid) that has no upload yet is queued now. Idempotent on the settlement number (asked twice, the
+    second queues nothing); the store's settings row is locked so two requests never queue one twice."""
+    caller.require_store(store_id)
+    require_manager(caller, "Uploading past settlements")
+    if last < first or (last - first).days >= BACKFILL_DAYS:
+        raise Invalid("The range runs from its first day to its last, at most a year.", fields={"to": [str(last)]},
+                      code="health_record_range", params={"days": BACKFILL_DAYS})
+    settings = session.execute(select(StoreSettings).where(StoreSettings.store_id == store_id)
+                               .with_for_update()).scalar_one_or_none()
+    if settings is None or not settings.uploads_health_records:
+        raise Conflict("The store's repair category does not upload health records.",
+                       code="health_record_not_required",
+                       params={"category": settings.repair_category if settings else None})
+    zone = ZoneInfo(settings.time_zone or DEFAULT_TIME_ZONE)
+    start = datetime.combine(first, time.min, zone).astimezone(timezone.utc)
+    end = datetime.combine(last + timedelta(days=1), time.min, zone).astimezone(timezone.utc)
+    settled = session.scalars(select(Invoice).where(  # paid_at is set once an invoice is paid in full
+        Invoice.store_id == store_id, Invoice.paid_at >= start, Invoice.paid_at < end).order_by(Invoice.paid_at))
+    invoices = list(settled)
+    have = set(session.scalars(select(HealthRecordUpload.settlement_no).where(
+        HealthRecordUpload.store_id == store_id, HealthRecordUpload.settlement_no.in_(
+            [invoice.number for invoice in invoices])))) if invoices else set()
+    queued = [_queue(session, invoice) for invoice in invoices if invoice.number not in have]
+    for row in queued:
+        record_audit(session, caller, "health_record_backfilled", "invoice", row.invoice_id, store_id=store_id,
+                     details={"upload_id": row.id, "from": first.isoformat(), "to": last.isoformat()})
+    return {"store_id": store_id, "from_": first, "to": last, "queued": len(queued), "already": len(have)}
+
+
+def note_refund(session: Session, invoice: Invoice) -> HealthRecordUpload | None:
+    """In the refund's transaction: a settlement whose record the system already holds keeps it (no correction
+    interface); its upload carries a notice the manager sees. A record not yet sent goes as settled (the
+    repair was done)."""
+    row = session.execute(select(HealthRecordUpload).where(
+        HealthRecordUpload.invoice_id == invoice.id, HealthRecordUpload.status == "uploaded")).scalar_one_or_none()
+    if row is None or row.notice is not None:
+        return row
+    row.notice, row.notice_at = "refunded_after_upload", utcnow()
+    record_audit(session, None, "health_record_refunded_after_upload", "invoice", invoice.id,
+                 store_id=invoice.store_id, details={"upload_id": row.id, "settlement_no": row.settlement_no,
+                                                     "refunded_fen": invoice.refunded_fen})
     return row
 
 
@@ -207,7 +270,7 @@ def prepare(session: Session, upload_id: str, seen: datetime, now: datetime, veh
     if found:
         _fail(session, row, found[0], ",".join(found))
         return None
-    return {"id": row.id, "company_code": licence, "record": record}
+    return {"id": row.id, "store_id": row.store_id, "company_code": licence, "record": record}
 
 
 def _fail(session: Session, row: HealthRecordUpload, code: str, failure: str) -> None:

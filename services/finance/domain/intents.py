@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -23,11 +24,15 @@ from services.common.ids import new_id
 from services.common.transactions import before_remote_call
 
 from ..models import Invoice, PaymentIntent
-from ..providers import ProviderError, RefundState, Rejected, Transaction, provider_failed, provider_named
+from ..providers import ProviderError, RefundState, Rejected, Transaction, of_store, provider_failed, unavailable
 from .common import get_locked, get_or_404, illegal
 from .invoices import PAID, VOID
+from .ledger import store_keys
 from . import refunds
 from .payments import take_payment
+
+if TYPE_CHECKING:
+    from ..accounts import PaymentAccounts
 
 log = logging.getLogger(__name__)
 
@@ -44,17 +49,18 @@ def _check_due(invoice: Invoice, amount: int) -> None:
                       params={"due_fen": str(invoice.due_fen)})
 
 
-def create_intent(session: Session, caller: Caller, providers: dict, invoice_id: str, data: dict,
+def create_intent(session: Session, caller: Caller, providers: PaymentAccounts, invoice_id: str, data: dict,
                   key: str | None, client_ip: str | None, lifetime: timedelta) -> PaymentIntent:
-    """Open an order at the provider for (part of) what the invoice owes and record it as pending."""
+    """Open an order at the provider, on the merchant account of the invoice's store, for (part of) what the
+    invoice owes and record it as pending (with that account)."""
     if key and (found := _by_key(session, key)) is not None:
         if (found.invoice_id, found.amount_fen, found.channel) != (invoice_id, data["amount_fen"], data["channel"]):
             raise Conflict("This Idempotency-Key was already used for a different payment intent.",
                            code="idempotency_key_reused")
         return found
-    provider = provider_named(providers, data["provider"])
     invoice = get_or_404(session, Invoice, invoice_id, "invoice")
     caller.require_store(invoice.store_id)
+    provider = of_store(providers, data["provider"], *store_keys(session, invoice.store_id))
     _check_due(invoice, data["amount_fen"])
     intent_id, expires_at, number = new_id(), utcnow() + lifetime, invoice.number
     before_remote_call(session, "the payment provider")
@@ -67,6 +73,7 @@ def create_intent(session: Session, caller: Caller, providers: dict, invoice_id:
     invoice = get_locked(session, Invoice, invoice_id, "invoice")
     _check_due(invoice, data["amount_fen"])  # paid meanwhile: the order at the provider just times out
     intent = PaymentIntent(id=intent_id, invoice_id=invoice.id, store_id=invoice.store_id, provider=provider.name,
+                           merchant_id=provider.merchant_id,
                            channel=data["channel"], amount_fen=data["amount_fen"], currency=invoice.currency,
                            status="pending", pay_url=url, idempotency_key=key, created_by=caller.user_id,
                            expires_at=expires_at)
@@ -74,7 +81,7 @@ def create_intent(session: Session, caller: Caller, providers: dict, invoice_id:
     session.flush()
     record_audit(session, caller, "payment_intent_created", "invoice", invoice.id, store_id=invoice.store_id,
                  details={"intent_id": intent.id, "provider": intent.provider, "channel": intent.channel,
-                          "amount_fen": intent.amount_fen})
+                          "amount_fen": intent.amount_fen, "merchant_id": intent.merchant_id})
     return intent
 
 
@@ -88,22 +95,33 @@ def get_intent(session: Session, caller: Caller, intent_id: str) -> PaymentInten
     return intent
 
 
-def notified(session: Session, providers: dict, name: str, headers: dict, body: str) -> Transaction | RefundState:
-    """A provider's asynchronous notification: verified (and decrypted), then applied once: a payment to
-    its intent, a refund to its provider refund. One that fails verification changes nothing and is
-    logged (its reason, never its content). Answers what the provider said."""
-    provider = provider_named(providers, name)
-    try:
-        notice = provider.verify(headers, body)
-    except Rejected as exc:
-        log.warning("payment notification from %s rejected: %s", name, exc)
+def notified(session: Session, providers: PaymentAccounts, name: str, headers: dict,
+             body: str) -> Transaction | RefundState:
+    """A provider's asynchronous notification: verified (and decrypted) by one of our accounts — each
+    distinct verifier is tried: the chain's, a service provider's for all its sub-merchants, a store's own
+    merchant — then applied once: a payment to its intent, a refund to its provider refund. One that fails
+    verification changes nothing and is logged (its reasons, never its content). Answers what it said."""
+    verifiers = providers.verifiers(name)
+    if not verifiers:
+        raise unavailable(name)
+    reasons, failure = [], None
+    for provider in verifiers:
+        try:
+            notice = provider.verify(headers, body)
+            break
+        except Rejected as exc:
+            reasons.append(str(exc))
+        except ProviderError as exc:  # the platform certificates could not be fetched: the provider retries
+            failure = exc
+    else:
+        if failure is not None:
+            raise provider_failed(name, failure) from None
+        log.warning("payment notification from %s rejected: %s", name, "; ".join(reasons))
         raise Invalid("The notification failed verification.", code="notification_rejected") from None
-    except ProviderError as exc:  # the platform certificates could not be fetched: the provider retries
-        raise provider_failed(name, exc) from None
     if isinstance(notice, RefundState):
-        refunds.apply_refund_state(session, provider.name, notice)
+        refunds.apply_refund_state(session, name, notice)
     elif notice.state == "paid":
-        apply_transaction(session, provider.name, notice)
+        apply_transaction(session, name, notice)
     return notice
 
 
@@ -111,6 +129,10 @@ def apply_transaction(session: Session, provider: str, transaction: Transaction)
     """Record a provider's successful transaction against its intent, once per transaction id."""
     intent = session.execute(select(PaymentIntent).where(PaymentIntent.id == transaction.out_trade_no)
                              .with_for_update().execution_options(populate_existing=True)).scalar_one_or_none()
+    if intent is not None and None not in (intent.merchant_id, transaction.merchant_id) \
+            and intent.merchant_id != transaction.merchant_id:
+        log.warning("payment intent %s: %s reports it paid to another merchant account", intent.id, provider)
+        intent = None
     if intent is None or intent.provider != provider:
         log.warning("payment notification from %s names no intent of ours", provider)
         raise NotFound("No such payment intent.")
@@ -135,6 +157,7 @@ def apply_transaction(session: Session, provider: str, transaction: Transaction)
         record_audit(session, None, "payment_intent_unapplied", "invoice", invoice.id, store_id=invoice.store_id,
                      details={"intent_id": intent.id, "transaction_id": transaction_id,
                               "amount_fen": intent.amount_fen, "due_fen": invoice.due_fen})
+        refunds.book_unapplied(session, intent)
         return intent
     payment, _ = take_payment(session, Caller(), invoice.id, {
         "method": PAYMENT_METHOD[provider], "amount_fen": intent.amount_fen, "reference": transaction_id},

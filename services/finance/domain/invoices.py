@@ -20,7 +20,8 @@ from services.common.ids import new_id
 from services.common.money import gross_fen, round_fen, split_tax, to_qty
 from services.common.outbox import record_event
 
-from ..models import AccountCharge, BillingBasis, Invoice, InvoiceJob, InvoiceLine, Payment, Refund
+from ..models import (AccountCharge, BillingBasis, InsuranceClaim, Invoice, InvoiceJob, InvoiceLine, Payment,
+                      Refund)
 from . import health_records, kpi_days, ledger
 from .common import get_locked, illegal, require_manager
 from .ledger import AR, DEPOSITS, DISCOUNTS, REVENUE, VAT, credit, debit
@@ -336,7 +337,8 @@ def void_invoice(session: Session, caller: Caller, invoice_id: str, reason: str)
     caller.require_store(invoice.store_id)
     till_paid = session.execute(select(Payment.id).where(Payment.invoice_id == invoice.id,
                                                          Payment.kind == "payment")).first()
-    charged = session.execute(select(AccountCharge.id).where(AccountCharge.invoice_id == invoice.id)).first()
+    charged = (session.execute(select(AccountCharge.id).where(AccountCharge.invoice_id == invoice.id)).first()
+               or session.execute(select(InsuranceClaim.id).where(InsuranceClaim.invoice_id == invoice.id)).first())
     if invoice.status in (PAID, VOID) or till_paid or charged:
         raise illegal("invoice", invoice.status, "voided once paid" if invoice.status != VOID else "voided again")
     day = ledger.business_date(session, invoice.store_id)

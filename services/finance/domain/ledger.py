@@ -12,9 +12,10 @@ from sqlalchemy.orm import Session
 
 from services.common.db import utcnow
 from services.contracts.rpc.finance.reconciliation import (AR as AR, IN_TRANSIT as IN_TRANSIT,
-                                                           INVENTORY as INVENTORY, PAYABLES as PAYABLES)
+                                                           INVENTORY as INVENTORY, PAYABLES as PAYABLES,
+                                                           TO_REFUND as TO_REFUND)
 
-from ..models import DailyClose, JournalEntry, JournalLine, StoreSettings
+from ..models import DailyClose, JournalEntry, JournalLine, MonthClose, StoreSettings
 
 DEFAULT_TIME_ZONE = "Asia/Shanghai"
 DEFAULT_REFUND_LIMIT_FEN = 50_000
@@ -42,6 +43,7 @@ CHART: dict[str, tuple[str, str]] = {
     "2206": ("Service-package liability 套餐卡负债", "liability"),
     "2209": ("Goods received not invoiced 暂估应付款", "liability"),
     "2221": ("VAT payable 应交增值税", "liability"),
+    "2241": ("Provider receipts to refund 待退扫码款", "liability"),
     "3999": ("Opening balances 期初余额", "equity"),
     "4001": ("Revenue: labour 工时收入", "revenue"),
     "4002": ("Revenue: parts 配件收入", "revenue"),
@@ -122,6 +124,24 @@ def settings_of(session: Session, store_id: str) -> StoreSettings:
                                   refund_approval_limit_fen=DEFAULT_REFUND_LIMIT_FEN, currency="CNY")
 
 
+def store_keys(session: Session, store_id: str) -> tuple[str | None, str]:
+    """What names a store's own provider keys files (services/common/config.py `provider_settings`): its
+    code, then its id."""
+    found = session.get(StoreSettings, store_id)
+    return (found.store_code if found is not None else None), store_id
+
+
+def register_store_code(session: Session, store_id: str, code: str) -> StoreSettings:
+    """The gateway's code of a store (it names the store's keys files); a store without settings gets them."""
+    found = session.get(StoreSettings, store_id)
+    if found is None:
+        found = settings_of(session, store_id)
+        session.add(found)
+    found.store_code = code
+    session.flush()
+    return found
+
+
 def local_date(at: datetime, time_zone: str) -> date:
     return at.astimezone(ZoneInfo(time_zone)).date()
 
@@ -133,6 +153,10 @@ def today(session: Session, store_id: str | None) -> date:
 
 
 def is_closed(session: Session, store_id: str, day: date) -> bool:
+    """The day is closed (日结), or its month is (月结): nothing is dated in it any more."""
+    if session.execute(select(MonthClose.id).where(MonthClose.store_id == store_id,
+                                                   MonthClose.month == f"{day:%Y-%m}")).first() is not None:
+        return True
     return session.execute(select(DailyClose.id).where(
         DailyClose.store_id == store_id, DailyClose.business_date == day)).first() is not None
 
@@ -157,12 +181,14 @@ def lock_store_day(session: Session, store_id: str, *, exclusive: bool) -> None:
 
 def business_date(session: Session, store_id: str, at: datetime | None = None) -> date:
     """The store-local day a record made at `at` belongs to: today, or the first open day after a
-    closed one (late corrections post to the next day)."""
+    closed one or a closed month (late corrections post to the next open day)."""
     lock_store_day(session, store_id, exclusive=False)
     day = local_date(at or utcnow(), settings_of(session, store_id).time_zone)
     closed = set(session.execute(select(DailyClose.business_date).where(
         DailyClose.store_id == store_id, DailyClose.business_date >= day)).scalars())
-    while day in closed:
+    months = set(session.execute(select(MonthClose.month).where(
+        MonthClose.store_id == store_id, MonthClose.month >= f"{day:%Y-%m}")).scalars())
+    while day in closed or f"{day:%Y-%m}" in months:
         day += timedelta(days=1)
     return day
 

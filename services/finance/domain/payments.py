@@ -28,7 +28,7 @@ from services.common.outbox import record_event
 from services.common.policy import MANAGERS, manages
 
 from ..models import CardTransaction, InterStoreSettlement, Invoice, MemberCard, Payment, Refund
-from . import ledger
+from . import fapiao, health_records, ledger
 from .cards import check_usable, split_stored_value, unit_value
 from .common import by_key, get_locked, illegal
 from .invoices import PAID, VOID, announce_paid, status_after
@@ -258,6 +258,10 @@ def refund_payment(session: Session, caller: Caller, payment_id: str, data: dict
     payment.refunded_fen += amount
     if invoice is not None:
         invoice.refunded_fen += amount - from_deposits
+        if invoice.refunded_fen >= invoice.total_fen:  # refunded whole: its fapiao is reversed (红冲) or cancelled
+            fapiao.reverse_refunded(session, caller, invoice.id)
+        if amount > from_deposits:  # an uploaded health record cannot be corrected: the manager is told
+            health_records.note_refund(session, invoice)
     details = {"refund_id": refund.id, "payment_id": payment.id, "method": payment.method, "amount_fen": amount,
                "approved_by": approved_by, "payment_refunded_fen": {"before": refunded_before,
                                                                     "after": payment.refunded_fen}}
@@ -285,14 +289,8 @@ def check_refund(session: Session, caller: Caller, payment: Payment, invoice: In
     """The refund rules (the invoice paid, never more than is left of the payment less `held_fen` asked of a
     provider and not yet confirmed, a manager above the store's limit, a package whole); answers who
     approved it (a manager, or None)."""
-    if invoice is not None and invoice.status != PAID and unapplied_part(payment, invoice, amount) < amount:
-        raise illegal("invoice", invoice.status, "refunded before it is paid")
-    left = payment.amount_fen - payment.refunded_fen - held_fen
-    if amount > left:
-        raise Invalid(f"Only {left} fen of this payment can still be refunded.",
-                      fields={"amount_fen": [f"At most {left}."]},
-                      code="refund_above_left", params={"left_fen": str(left)})
-    limit = ledger.settings_of(session, payment.store_id).refund_approval_limit_fen
+    check_refund_amount(payment, invoice, amount, held_fen)
+    limit = refund_limit(session, payment.store_id)
     approved_by = None
     if amount > limit:
         if not manages(caller):
@@ -301,11 +299,27 @@ def check_refund(session: Session, caller: Caller, payment: Payment, invoice: In
         approved_by = caller.user_id
     elif caller.role in MANAGERS:
         approved_by = caller.user_id
+    return approved_by
+
+
+def refund_limit(session: Session, store_id: str) -> int:
+    """The largest refund the store's till makes without a manager."""
+    return ledger.settings_of(session, store_id).refund_approval_limit_fen
+
+
+def check_refund_amount(payment: Payment, invoice: Invoice | None, amount: int, held_fen: int = 0) -> None:
+    """The refund rules on the amount (see `check_refund`), whoever refunds it."""
+    if invoice is not None and invoice.status != PAID and unapplied_part(payment, invoice, amount) < amount:
+        raise illegal("invoice", invoice.status, "refunded before it is paid")
+    left = payment.amount_fen - payment.refunded_fen - held_fen
+    if amount > left:
+        raise Invalid(f"Only {left} fen of this payment can still be refunded.",
+                      fields={"amount_fen": [f"At most {left}."]},
+                      code="refund_above_left", params={"left_fen": str(left)})
     if payment.method == "package" and amount != payment.amount_fen:
         raise Invalid("A package redemption is refunded whole (the service unit goes back on the card).",
                       fields={"amount_fen": [f"Must be {payment.amount_fen}."]},
                       code="package_refund_whole", params={"amount_fen": str(payment.amount_fen)})
-    return approved_by
 
 
 def refund_vat(invoice: Invoice | None, refunded_fen: int) -> int:

@@ -1,6 +1,7 @@
 """A store's monthly KPI targets, and the target of any range of days: an amount or a count (revenue, cars) is
-each month's target in the share of its days the range covers; a rate or a score is the months' targets
-weighted by the days of each in the range. A KPI no month of the range has a target for has none."""
+each month's target in the share of its days the range covers, and none unless every month of the range has
+one; a rate or a score is the months' targets weighted by the days of each in the range that has one. A KPI no
+month of the range has a target for has none."""
 from __future__ import annotations
 
 import calendar
@@ -9,10 +10,9 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from services.common.db import utcnow
+from services.common.db import one_or_created, utcnow
 from services.common.errors import Invalid
 from services.common.money import round_fen
 
@@ -27,15 +27,8 @@ KPIS = SUMMED + AVERAGED
 
 def set_targets(session: Session, store_id: str, month: str, data: dict, by: str | None) -> KpiTarget:
     """The month's targets as given (a KPI given as null has none); one row per store and month."""
-    mine = select(KpiTarget).where(KpiTarget.store_id == store_id, KpiTarget.month == month)
-    target = session.execute(mine).scalar_one_or_none()
-    if target is None:
-        try:
-            with session.begin_nested():
-                target = KpiTarget(store_id=store_id, month=month)
-                session.add(target)
-        except IntegrityError:  # set for the first time by two people at once: the other's row is the one
-            target = session.execute(mine).scalar_one()
+    target = one_or_created(session, select(KpiTarget).filter_by(store_id=store_id, month=month),
+                            lambda: KpiTarget(store_id=store_id, month=month))
     for name in KPIS:
         setattr(target, name, data.get(name))
     target.updated_by, target.updated_at = by, utcnow()
@@ -90,10 +83,11 @@ def for_range(session: Session, store_ids: list[str], first: date, last: date) -
 def prorated(targets: list[KpiTarget], days: dict[str, int]) -> dict:
     """The targets of the months in `days` (month → days of the range in it) over the range."""
     out: dict = {}
-    for name in SUMMED:
+    for name in SUMMED:  # only where every month of the range has one: a part would set the whole range's
+        # figure against some days' target (30 days' revenue against 7 days' target: 达成 400 %)
         shares = [Decimal(getattr(t, name)) * days[t.month] / calendar.monthrange(*map(int, t.month.split("-")))[1]
                   for t in targets if getattr(t, name) is not None]
-        out[name] = round_fen(sum(shares, Decimal(0))) if shares else None
+        out[name] = round_fen(sum(shares, Decimal(0))) if shares and len(shares) == len(days) else None
     for name in AVERAGED:
         weighted = [(Decimal(getattr(t, name)), days[t.month]) for t in targets if getattr(t, name) is not None]
         covered = sum(weight for _, weight in weighted)

@@ -40,14 +40,32 @@ def valuation(session: Session, store_ids: list[str] | None, category: str | Non
         transit = transit.join(Part, Part.id == TransferLine.part_id).where(Part.category == category)
     for store_id, value in session.execute(transit):
         stores.setdefault(store_id, _store_row(store_id))["in_transit_fen"] = int(value)
+    for store_id, value in session.execute(_received(store_ids, category)):
+        stores.setdefault(store_id, _store_row(store_id))["received_fen"] = int(value)
     rows = list(stores.values())
     return {"stores": rows, "value_fen": sum(r["value_fen"] for r in rows),
             "in_transit_fen": sum(r["in_transit_fen"] for r in rows), "currency": "CNY"}
 
 
+RECEIVED_KINDS = ("receipt", "supplier_return")
+
+
+def _received(store_ids: list[str] | None, category: str | None):
+    """Per store: the value of the goods received from suppliers less what was sent back to them (as
+    each movement valued it): what finance's 2209 goods received not invoiced was credited with, the
+    receipts' side of that account's invariant."""
+    query = (select(Movement.store_id, func.coalesce(func.sum(Movement.value_fen), 0))
+             .where(Movement.kind.in_(RECEIVED_KINDS)).group_by(Movement.store_id))
+    if store_ids is not None:
+        query = query.where(Movement.store_id.in_(store_ids))
+    if category:
+        query = query.join(Part, Part.id == Movement.part_id).where(Part.category == category)
+    return query
+
+
 def _store_row(store_id: str) -> dict:
-    return {"store_id": store_id, "lines": 0, "value_fen": 0, "in_transit_fen": 0, "currency": "CNY",
-            "categories": []}
+    return {"store_id": store_id, "lines": 0, "value_fen": 0, "in_transit_fen": 0, "received_fen": 0,
+            "currency": "CNY", "categories": []}
 
 
 def reorder_suggestions(session: Session, store_id: str, limit: int) -> dict:

@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from services.common.context import Caller
@@ -16,7 +16,7 @@ from services.common.errors import Conflict, Forbidden, Invalid, NotFound
 from services.common.policy import sees_every_store
 from services.common.schemas import page
 
-from ..models import LabourOperation, Package, PackageItem, PriceEntry, VehicleClassRule, json_numbers
+from ..models import LabourOperation, Package, PackageItem, PackageStore, PriceEntry, VehicleClassRule, json_numbers
 
 DEFAULT_VEHICLE_CLASS = "sedan"
 PRICE_KINDS = ("labour_rate", "part", "package", "fee")
@@ -59,6 +59,14 @@ def get_operation(session: Session, ref: str) -> LabourOperation:
     if operation is None:
         raise NotFound(f"No labour operation {ref}.")
     return operation
+
+
+def operations_by_code(session: Session, codes: list[str]) -> list[LabourOperation]:
+    """The catalogue's operations of these codes (those it knows), in one query."""
+    if not codes:
+        return []
+    return list(session.scalars(select(LabourOperation).where(LabourOperation.code.in_(sorted(set(codes))))
+                                .order_by(LabourOperation.code)))
 
 
 def categories_of(session: Session, codes: list[str]) -> dict[str, str]:
@@ -156,7 +164,20 @@ def create_package(session: Session, data: dict, parts: dict[str, dict]) -> Pack
         raise Conflict(f"A package {data['code']} exists already.", fields={"code": ["Already used."]},
                        code="package_code_taken", params={"code": data["code"]})
     items = data.pop("items")
-    if data["pricing"] == "fixed" and data.get("fixed_price_fen") is None:
+    store_ids = data.pop("store_ids", None)
+    _check_package(session, data["pricing"], data.get("fixed_price_fen"), items, parts)
+    package = Package(**data)
+    package.items = [PackageItem(position=index, **item) for index, item in enumerate(items)]
+    package.stores = _offered_at(store_ids)
+    with unique_or_conflict(session, {"code": f"A package {data['code']} exists already."},
+                            {"code": "package_code_taken"}, {"code": data["code"]}):
+        session.add(package)
+    return package
+
+
+def _check_package(session: Session, pricing: str, fixed_price_fen: int | None, items: list[dict],
+                   parts: dict[str, dict]) -> None:
+    if pricing == "fixed" and fixed_price_fen is None:
         raise Invalid("A fixed-price package needs fixed_price_fen (or a price list entry later).",
                       fields={"fixed_price_fen": ["Required when pricing is fixed."]}, code="fixed_price_required")
     for index, item in enumerate(items):
@@ -164,12 +185,39 @@ def create_package(session: Session, data: dict, parts: dict[str, dict]) -> Pack
             quotable_operation(session, item["op_code"], field=("items", str(index), "op_code"))
         for sku in package_skus(item):
             require_sold(parts, sku, ("items", str(index), "sku"))
-    package = Package(**data)
-    package.items = [PackageItem(position=index, **item) for index, item in enumerate(items)]
-    with unique_or_conflict(session, {"code": f"A package {data['code']} exists already."},
-                            {"code": "package_code_taken"}, {"code": data["code"]}):
-        session.add(package)
+
+
+def update_package(session: Session, ref: str, changes: dict, parts: dict[str, dict]) -> Package:
+    """Change a package (HQ): its words, pricing, items (replaced whole) or whether it is offered; its code
+    never changes (quotes refer to it). Quotes made before keep the lines they were given."""
+    package = get_package(session, ref)
+    if "code" in changes and changes["code"] != package.code:
+        raise Invalid("The code of a package never changes (quotes refer to it).",
+                      fields={"code": ["Cannot change."]}, code="package_code_fixed")
+    changes = {key: value for key, value in changes.items() if key != "code"}
+    items = changes.pop("items", None)
+    if "store_ids" in changes:
+        package.stores = _offered_at(changes.pop("store_ids"))
+    pricing = changes.get("pricing", package.pricing)
+    fixed = changes["fixed_price_fen"] if "fixed_price_fen" in changes else package.fixed_price_fen
+    _check_package(session, pricing, fixed, items if items is not None else [], parts)  # (items unchanged: priced)
+    for key, value in changes.items():
+        setattr(package, key, value)
+    if items is not None:
+        package.items.clear()
+        session.flush()
+        package.items.extend(PackageItem(position=index, **item) for index, item in enumerate(items))
+    session.flush()
     return package
+
+
+def _offered_at(store_ids: list[str] | None) -> list[PackageStore]:
+    return [PackageStore(store_id=store_id) for store_id in sorted(set(store_ids or []))]
+
+
+def offered(package: Package, store_id: str) -> bool:
+    """Whether the store offers the package (one with no stores named is offered everywhere)."""
+    return package.store_ids is None or store_id in package.store_ids
 
 
 def get_package(session: Session, ref: str) -> Package:
@@ -185,6 +233,9 @@ def list_packages(session: Session, filters: dict) -> dict:
         query = query.where(Package.category == filters["category"])
     if filters.get("active") is not None:
         query = query.where(Package.active == filters["active"])
+    if filters.get("store_id"):
+        named = select(PackageStore.store_id).where(PackageStore.package_id == Package.id)
+        query = query.where(or_(~named.exists(), named.where(PackageStore.store_id == filters["store_id"]).exists()))
     rows = session.scalars(_keyset(query, Package, filters)).all()
     return page(list(rows), filters["limit"], key=lambda row: row.id)
 

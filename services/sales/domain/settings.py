@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from services.common.context import Caller
+from services.common.db import one_or_created
 from services.common.errors import Forbidden, Invalid
 
 from ..models import Counter, StoreSettings, json_numbers
@@ -79,14 +80,7 @@ def lock_settings(session: Session, store_id: str) -> StoreSettings:
 def next_number(session: Session, store_id: str, scope: str) -> int:
     """The next value of a per-store sequence (order and quote numbers), under a row lock."""
     query = select(Counter).where(Counter.store_id == store_id, Counter.scope == scope).with_for_update()
-    counter = session.scalars(query).first()
-    if counter is None:
-        try:
-            with session.begin_nested():
-                counter = Counter(store_id=store_id, scope=scope, value=0)
-                session.add(counter)
-        except IntegrityError:
-            counter = session.scalars(query.execution_options(populate_existing=True)).one()
+    counter = one_or_created(session, query, lambda: Counter(store_id=store_id, scope=scope, value=0))
     counter.value += 1
     session.flush()
     return counter.value

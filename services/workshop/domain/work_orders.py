@@ -74,8 +74,9 @@ def status_changed(session: Session, work_order: WorkOrder, before: str | None) 
     """`workshop.work_order_status_changed`: the store's board moves the card (the live stream)."""
     record_event(session, "work_order_status_changed", {
         "work_order_id": work_order.id, "order_id": work_order.order_id, "store_id": work_order.store_id,
-        "from_status": before, "to_status": work_order.status,
-        "changed_at": work_order.status_changed_at.isoformat()}, store_id=work_order.store_id)
+        "customer_id": work_order.customer_id, "vehicle_id": work_order.vehicle_id, "from_status": before,
+        "to_status": work_order.status, "changed_at": work_order.status_changed_at.isoformat()},
+        store_id=work_order.store_id)
 
 
 def touch(work_order: WorkOrder) -> None:

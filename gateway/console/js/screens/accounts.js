@@ -5,7 +5,7 @@
 import { api } from "../api.js";
 import { date, fenToInput, localDay, toFen, yuan } from "../format.js";
 import { phrase, t } from "../i18n.js";
-import { badge, busy, field, fill, flash, form, h, input, loading, select, showError, table } from "../ui.js";
+import { badge, busy, field, fill, flash, form, h, input, loading, monthInput, openPdf, select, showError, table } from "../ui.js";
 
 
 export function render(root, ctx) {
@@ -14,13 +14,15 @@ export function render(root, ctx) {
   const refresh = () => fill(list, loading("company-accounts", async () => {
     const page = await api.get("/v1/company-accounts", ctx.user.sees_every_store ? { limit: 200 } : { store_id: ctx.store.id, limit: 200 });
     return [h("h2", { text: t("company_accounts") }), page.items.length ? table(
-      [["company_name"], ["tax_number"], ["credit_limit", "num"], ["account_balance", "num"], ["credit_available", "num"], ["state"]],
-      page.items.map((account) => h("tr", { "data-account": account.name, class: "clickable",
+      [["company_name"], ["tax_number"], ["credit_limit", "num"], ["account_balance", "num"], ["credit_available", "num"], ["state"], ["account_overdue"]],
+      page.items.map((account) => h("tr", { "data-account": account.name, class: "clickable", "data-overdue": account.overdue_fen || 0,
         onclick: () => showAccount(detail, account.id, ctx, refresh) },
         h("td", { text: account.name }), h("td", { text: account.tax_number }),
         h("td", { class: "num", text: yuan(account.credit_limit_fen) }), h("td", { class: "num", text: yuan(account.balance_fen) }),
         h("td", { class: "num", text: yuan(account.available_fen) }),
-        h("td", {}, badge(t(`account_${account.status}`), account.status === "active" ? "ok" : "bad")))))
+        h("td", {}, badge(t(`account_${account.status}`), account.status === "active" ? "ok" : "bad")),
+        h("td", { class: "overdue" }, account.overdue_fen > 0
+          ? badge(phrase("overdue_amount_days", { amount: account.overdue_fen, days: account.overdue_days }), "bad") : "—"))))
       : h("p", { class: "hint", text: t("none") })];
   }));
   refresh();
@@ -112,7 +114,7 @@ function membersCard(account, ctx, again) {
 
 function statementCard(account, ctx) {
   const body = h("div", { id: "account-statement" });
-  const month = input("month", { type: "month", value: localDay(ctx.tz).slice(0, 7) });
+  const month = monthInput("month", { value: localDay(ctx.tz).slice(0, 7) });
   const storeName = (id) => ctx.stores.find((s) => s.id === id)?.name ?? "—";
   const show = () => fill(body, loading("statement", async () => {
     const s = await api.get(`/v1/company-accounts/${account.id}/statements`, { month: month.value });
@@ -131,7 +133,10 @@ function statementCard(account, ctx) {
   }));
   month.addEventListener("change", show);
   show();
-  return h("div", { class: "card" }, h("div", { class: "row" }, h("h2", { text: t("monthly_statement") }), field("statement_month", month)), body);
+  const print = h("button", { type: "button", class: "secondary", id: "print-statement", text: t("print_statement"),
+    onclick: () => openPdf(print, api, `/v1/company-accounts/${account.id}/statements/${month.value}.pdf`) });
+  return h("div", { class: "card" }, h("div", { class: "row" }, h("h2", { text: t("monthly_statement") }), field("statement_month", month),
+    h("span", { class: "print" }, print, h("span", { class: "form-error" }))), body);
 }
 
 function paymentCard(account, again) {

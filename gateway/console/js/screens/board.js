@@ -9,6 +9,7 @@ import { t, worded } from "../i18n.js";
 import { badge, busy, field, fill, form, h, input, newest, printButton, showError, table, values } from "../ui.js";
 import { thumbnails, walkAround } from "../photos.js";
 import { watch } from "../live.js";
+import { vehicleOf } from "../vehicles.js";
 
 const COLUMNS = ["open", "dispatched", "in_progress", "qc", "completed"];
 const QC_CHECKS = ["qc_work_done", "qc_no_leaks", "qc_road_test", "qc_clean"];
@@ -21,12 +22,6 @@ export async function render(root, ctx) {
     h("button", { class: "secondary", type: "button", text: t("refresh"), onclick: reload })), detail, boardEl);
   reload();
   watch(boardEl, ["workshop.", "sales.order_"], () => loadBoard(boardEl, detail, ctx, reload));
-}
-
-const plates = new Map(); // vehicle id → plate, for the cards
-async function plateOf(vehicleId) {
-  if (!plates.has(vehicleId)) plates.set(vehicleId, api.get(`/v1/vehicles/${vehicleId}`).then((v) => v.plate).catch(() => ""));
-  return plates.get(vehicleId);
 }
 
 async function loadBoard(boardEl, detail, ctx, reload) {
@@ -48,7 +43,7 @@ async function loadBoard(boardEl, detail, ctx, reload) {
 
 function card(wo, ctx, open) {
   const plate = h("b", { class: "plate" });
-  plateOf(wo.vehicle_id).then((p) => { plate.textContent = p; });
+  vehicleOf(wo.vehicle_id).then((vehicle) => { plate.textContent = vehicle?.plate ?? ""; });
   return h("div", { class: `wo${wo.waiting_parts ? " waiting" : ""}${wo.comeback ? " comeback" : ""}`, "data-wo": wo.id, onclick: open },
     h("div", {}, plate, ` ${wo.order_number ?? ""}`),
     h("div", { class: "hint", text: wo.jobs.map((j) => j.description).join("、") }),
@@ -68,7 +63,7 @@ async function openDetail(detail, workOrderId, ctx, reload) {
     return showError(detail, error);
   }
   const done = (next) => { reload(); openDetail(detail, next?.id ?? workOrderId, ctx, reload); };
-  const plate = await plateOf(wo.vehicle_id);
+  const plate = (await vehicleOf(wo.vehicle_id))?.plate ?? "";
   fill(detail,
     h("div", { class: "row" }, h("h2", { text: `${plate} · ${wo.order_number ?? ""}` }), badge(t(`wo_${wo.status}`), "ok"),
       wo.waiting_parts ? badge(t("waiting_parts"), "warn") : "", h("span", { class: "spacer" }),

@@ -88,8 +88,10 @@ async function showInvoice(detail, invoiceId, ctx, reloadList) {
       h("span", { class: "grand", text: t("amount_due") }), h("span", { class: "grand num", "data-due": invoice.due_fen, text: yuan(invoice.due_fen) }))),
   invoice.due_fen > 0 ? paymentForm(invoice, cards, again) : null,
   invoice.due_fen > 0 ? chargeCard(invoice, again) : null,
+  invoice.due_fen > 0 ? insuranceCard(invoice, again) : null,
   invoice.status === "paid" ? fapiaoCard(invoice, ctx) : null,
   paymentsCard(invoice, ctx, again),
+  refundRequests(invoice, ctx, again),
   cardsCard(cards, ctx));
 }
 
@@ -181,19 +183,54 @@ function qrButton(provider, invoice, rows, again) {
   return button;
 }
 
-// Money a provider took for an invoice that no longer owed it (paid meanwhile by other means): to be
-// refunded at the provider; listed so that the cashier sees it.
+// Money a provider took for an invoice that no longer owed it (paid meanwhile by other means): listed so
+// that the cashier sees it and refunds it whole through the provider (原路退款, after a confirmation); a
+// refund asked waits for the provider's confirmation, then the row leaves the list (followed live:
+// finance.payment_intent_refunded, and read again while one is waiting).
 function unapplied(ctx) {
-  const box = h("div", { class: "card", id: "unapplied-intents" }, h("h2", { text: t("unapplied_intents") }));
-  api.get("/v1/payment-intents", { store_id: ctx.store.id, status: "unapplied", limit: 50 }).then((page) => {
-    box.append(page.items.length ? table([["invoice"], ["payment_method"], ["amount_yuan", "num"], ["provider_transaction"], ["received_at"]],
-      page.items.map((i) => h("tr", { "data-intent": i.id },
-        h("td", { text: i.invoice_number }), h("td", { text: t(`method_${i.provider}`) }),
-        h("td", { class: "num", text: yuan(i.amount_fen) }), h("td", { text: i.transaction_id }),
-        h("td", { text: dateTime(i.settled_at, ctx.tz) }))))
-      : h("p", { class: "hint", text: t("none") }));
-  }).catch((error) => { box.append(h("div", { class: "form-error" })); showError(box, error); });
+  const box = h("div", { class: "card", id: "unapplied-intents" });
+  const load = async () => {
+    const current = newest(box);
+    const heading = h("h2", { text: t("unapplied_intents") });
+    try {
+      const page = await api.get("/v1/payment-intents", { store_id: ctx.store.id, status: "unapplied", limit: 50 });
+      if (!current()) return;
+      fill(box, heading, page.items.length ? table([["invoice"], ["payment_method"], ["amount_yuan", "num"], ["provider_transaction"], ["received_at"], [""]],
+        page.items.map((i) => h("tr", { "data-intent": i.id },
+          h("td", { text: i.invoice_number }), h("td", { text: t(`method_${i.provider}`) }),
+          h("td", { class: "num", text: yuan(i.amount_fen) }), h("td", { text: i.transaction_id }),
+          h("td", { text: dateTime(i.settled_at, ctx.tz) }),
+          h("td", {}, i.refund_id ? badge(phrase("refund_pending", { provider: i.provider }), "warn") : unappliedRefund(i, load)))))
+        : h("p", { class: "hint", text: t("none") }));
+      if (page.items.some((i) => i.refund_id)) setTimeout(() => { if (box.isConnected) load(); }, POLL_MS);
+    } catch (error) {
+      if (!current()) return;
+      fill(box, heading, h("div", { class: "form-error" }));
+      showError(box, error);
+    }
+  };
+  load();
+  watch(box, ["finance.payment_intent_refunded"], load);
   return box;
+}
+
+function unappliedRefund(intent, again) {
+  const open = h("button", { type: "button", class: "link", text: t("refund_original_way") });
+  open.addEventListener("click", () => {
+    const yes = h("button", { type: "button", class: "danger", text: t("refund_confirm") });
+    const no = h("button", { type: "button", text: t("cancel") });
+    const ask = h("div", { class: "unapplied-refund" },
+      h("p", { text: phrase("refund_original_way_confirm", { amount_fen: intent.amount_fen, provider: intent.provider }) }),
+      yes, " ", no, h("div", { class: "form-error" }));
+    no.addEventListener("click", () => ask.replaceWith(open));
+    yes.addEventListener("click", async () => {
+      if (yes.disabled) return;
+      const done = await busy(yes, ask, () => api.post(`/v1/payment-intents/${intent.id}/refund`, {}));
+      if (done) again();
+    });
+    open.replaceWith(ask);
+  });
+  return open;
 }
 
 function paymentsCard(invoice, ctx, again) {
@@ -227,8 +264,13 @@ function refundButton(payment, again) {
       const v = values(refund);
       const amount = toFen(v.amount_yuan);
       if (Number.isNaN(amount)) return showError(refund, { message: t("fix_fields"), fields: { amount_fen: [t("amount_invalid")] } });
-      const done = await busy(submit, refund, () => api.post(`/v1/payments/${payment.id}/refunds`, { amount_fen: amount, reason: v.reason }));
+      const body = { amount_fen: amount, reason: v.reason };
+      const done = await busy(submit, refund, () => api.post(`/v1/payments/${payment.id}/refunds`, body).catch((error) => {
+        if (error.code === "refund_needs_manager") return { needs_manager: error.params?.limit_fen ?? 0 };
+        throw error;
+      }));
       if (!done) return;
+      if ("needs_manager" in done) return refund.replaceWith(askManager(payment, body, done.needs_manager, again));
       if (done.status !== "pending") return again();
       refund.replaceWith(badge(phrase("refund_pending", { provider: payment.method }), "warn"));
       waitForRefund(payment, again);
@@ -239,6 +281,48 @@ function refundButton(payment, again) {
     open.replaceWith(refund);
   });
   return open;
+}
+
+// Above the store's limit the till may not refund: the cashier asks the manager (the same amount and
+// reason); the request waits in the manager's 审批 and its outcome shows on the invoice (refundRequests).
+function askManager(payment, body, limitFen, again) {
+  const submit = h("button", { type: "button", class: "primary", text: t("refund_ask_manager") });
+  const box = h("div", { class: "refund-ask" }, h("p", { class: "hint", text: phrase("refund_ask_manager_hint", { limit_fen: limitFen }) }),
+    h("p", { text: `${t("refund_amount")} ${yuan(body.amount_fen)} · ${body.reason}` }), submit, h("div", { class: "form-error" }));
+  submit.addEventListener("click", async () => {
+    if (submit.disabled) return;
+    const asked = await busy(submit, box, () => api.post(`/v1/payments/${payment.id}/refund-requests`, body));
+    if (asked) { flash(t("refund_asked")); again(); }
+  });
+  return box;
+}
+
+const REQUEST_TONE = { pending: "warn", approved: "warn", refunded: "ok", declined: "bad", failed: "bad" };
+
+// The invoice's refund requests and their outcome; followed live (finance.refund_request_changed: the
+// whole invoice is shown again, its payments refunded).
+function refundRequests(invoice, ctx, again) {
+  const box = h("div", { class: "card", id: "refund-requests" });
+  const load = async () => {
+    const current = newest(box);
+    try {
+      const page = await api.get("/v1/refund-requests", { store_id: invoice.store_id, invoice_id: invoice.id, limit: 50 });
+      if (!current()) return;
+      box.hidden = !page.items.length;
+      fill(box, h("h2", { text: t("refund_requests") }), h("ul", { class: "list" }, page.items.map((r) => h("li", { "data-refund-request": r.id, "data-status": r.status },
+        h("b", { text: yuan(r.amount_fen) }), ` · ${t(`method_${r.method}`)} · ${r.reason} · ${dateTime(r.created_at, ctx.tz)} `,
+        badge(t(`refund_request_${r.status}`), REQUEST_TONE[r.status]),
+        r.decline_reason ? ` ${t("decline_reason")}: ${r.decline_reason}` : ""))));
+    } catch (error) {
+      if (!current()) return;
+      fill(box, h("div", { class: "form-error" }));
+      showError(box, error);
+    }
+  };
+  box.hidden = true;
+  load();
+  watch(box, ["finance.refund_request_changed"], again); // an approval refunds: the payments change too
+  return box;
 }
 
 function cardsCard(cards, ctx) {
@@ -255,10 +339,15 @@ function dailyClose(ctx) {
   const box = h("div", { class: "card", id: "daily-close" }, h("h2", { text: t("daily_close") }));
   const day = localDay(ctx.tz);
   api.get("/v1/reports/daily-close", { store_id: ctx.store.id, date: day }).then((close) => {
+    const statements = close.provider_statements ?? {};
+    const open = Object.values(statements).reduce((sum, s) => sum + s.open_differences, 0);
     box.append(h("p", { class: "hint", text: `${close.date} · ${close.time_zone}${close.closed ? ` · ${t("closed")}` : ""}` }),
-      table([["payment_method"], ["takings", "num"], ["refunded", "num"]], Object.keys({ ...close.takings, ...close.refunds }).map((m) =>
-        h("tr", {}, h("td", { text: t(`method_${m}`) }), h("td", { class: "num", text: yuan(close.takings[m] ?? 0) }),
-          h("td", { class: "num", text: yuan(close.refunds[m] ?? 0) })))),
+      table([["payment_method"], ["takings", "num"], ["refunded", "num"], ["rc_statement", "num"]],
+        Object.keys({ ...close.takings, ...close.refunds, ...statements }).map((m) =>
+          h("tr", { "data-method": m }, h("td", { text: t(`method_${m}`) }), h("td", { class: "num", text: yuan(close.takings[m] ?? 0) }),
+            h("td", { class: "num", text: yuan(close.refunds[m] ?? 0) }),
+            h("td", { class: "num statement", text: statementCell(m, statements[m]) })))),
+      open ? h("p", { class: "form-error", id: "close-differences", text: phrase("rc_close_open", { count: open }) }) : "",
       h("div", { class: "totals" },
         h("span", { text: t("takings_total") }), h("span", { class: "num", text: yuan(close.takings_total_fen) }),
         h("span", { text: t("open_receivables") }), h("span", { class: "num", text: yuan(close.open_receivables_fen) }),
@@ -266,6 +355,13 @@ function dailyClose(ctx) {
       ...(!close.closed && ctx.user.manages ? [closeForm(ctx, day)] : []));
   }).catch((error) => { box.append(h("div", { class: "form-error" })); showError(box, error); });
   return box;
+}
+
+/** A provider's statement of the day beside what was recorded: collected (less refunded, when any). */
+function statementCell(method, statement) {
+  if (!["wechat", "alipay"].includes(method)) return "";
+  if (!statement || statement.status !== "done") return t("rc_not_yet");
+  return statement.refunded_fen ? `${yuan(statement.collected_fen)} / -${yuan(statement.refunded_fen)}` : yuan(statement.collected_fen);
 }
 
 function closeForm(ctx, day) {
@@ -307,5 +403,42 @@ function chargeCard(invoice, again) {
       field("over_limit_reason", input("over_limit_reason", { maxlength: 200 }))),
     submit);
     return [charge];
+  });
+}
+
+// 保险理赔 (事故车): the insurer's share of the invoice put on the insurer under the claim's number (报案号), with
+// the assessed amount (定损金额) when known; the customer pays the rest (免赔额) with the payment form above.
+// The invoice's claims so far are listed under it.
+function insuranceCard(invoice, again) {
+  return loading("insurance-claim", async () => {
+    const [insurers, claims] = await Promise.all([api.get("/v1/insurers", { store_id: invoice.store_id, limit: 100 }),
+      api.get("/v1/insurance-claims", { invoice_id: invoice.id, store_id: invoice.store_id, limit: 20 })]);
+    const mine = claims.items.length ? [h("h3", { text: t("claims_of_invoice") }), h("ul", { class: "list", id: "invoice-claims" },
+      claims.items.map((c) => h("li", { "data-claim": c.claim_number },
+        h("b", { text: c.claim_number }), ` · ${c.insurer_name} · ${t("claim_amount")} ${yuan(c.amount_fen)} · ${t(`claim_status_${c.status}`)}`)))] : [];
+    const active = insurers.items.filter((i) => i.status === "active");
+    if (!active.length) return [h("h2", { text: t("insurance_claim") }), h("p", { class: "hint", text: t("no_insurers_for_store") }), ...mine];
+    const submit = h("button", { type: "submit", class: "primary", text: t("put_on_insurer") });
+    const claim = form({ id: "insurance-claim-form", onsubmit: async (event) => {
+      event.preventDefault();
+      const amount = toFen(claim.amount.value);
+      const assessed = claim.assessed.value.trim() ? toFen(claim.assessed.value) : null;
+      if (Number.isNaN(amount)) return showError(claim, { message: t("fix_fields"), fields: { amount_fen: [t("amount_invalid")] } });
+      if (Number.isNaN(assessed)) return showError(claim, { message: t("fix_fields"), fields: { assessed_fen: [t("amount_invalid")] } });
+      const made = await busy(submit, claim, () => api.post(`/v1/invoices/${invoice.id}/insurance-claims`, {
+        insurer_id: claim.insurer_id.value, claim_number: claim.claim_number.value.trim(), amount_fen: amount, assessed_fen: assessed }));
+      if (made) { flash(`${invoice.number} · ${made.claim.insurer_name} · ${t("put_on_insurer_done")} ${yuan(made.claim.amount_fen)}`); again(); }
+    } },
+    h("h2", { text: t("insurance_claim") }), h("p", { class: "hint", text: t("insurance_claim_hint") }),
+    h("div", { class: "row" },
+      field("insurer", select("insurer_id", active.map((i) => [i.id, i.name]))),
+      field("claim_number", input("claim_number", { required: true, maxlength: 40 }), t("claim_number_hint"))),
+    h("div", { class: "row" },
+      h("label", { class: "field", "data-field": "amount_fen" }, h("span", { text: t("insurer_share") }),
+        input("amount", { inputmode: "decimal", value: fenToInput(invoice.due_fen) }), h("small", { class: "field-error" })),
+      h("label", { class: "field", "data-field": "assessed_fen" }, h("span", { text: t("assessed_amount") }),
+        input("assessed", { inputmode: "decimal" }), h("small", { class: "field-error" }))),
+    submit);
+    return [claim, ...mine];
   });
 }

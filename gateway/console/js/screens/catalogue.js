@@ -1,15 +1,17 @@
 // The chain's service catalogue (HQ): labour operations (工时项目) added, changed (name, category,
-// standard hours, the skill a technician needs) and deactivated or offered again. A deactivated one is
+// standard hours, the skill a technician needs) and deactivated or offered again; below them the packages
+// (套餐) and the price list (packages.js). A deactivated one is
 // quoted no more; the API judges every value and its words show under the field.
 import { api } from "../api.js";
 import { hours } from "../format.js";
 import { named, t } from "../i18n.js";
 import { badge, busy, field, fill, flash, form, h, input, select, table } from "../ui.js";
 import { activeButton } from "./manage.js";
+import { packageCards } from "./packages.js";
 import { SKILLS } from "./technicians.js";
 
 /** services/contracts/rpc/sales/catalogue.py CATEGORIES */
-const CATEGORIES = ["maintenance", "repair", "inspection", "bodywork", "paint", "tyres", "car_care", "electrical",
+export const CATEGORIES = ["maintenance", "repair", "inspection", "bodywork", "paint", "tyres", "car_care", "electrical",
   "diagnosis", "other"];
 
 export function render(root, ctx) {
@@ -17,7 +19,8 @@ export function render(root, ctx) {
     editor: h("div", { class: "card", id: "operation-editor" }) };
   state.reload = () => load(state);
   root.classList.add("manage");
-  root.append(h("h1", { text: t("nav_catalogue") }), h("div", { class: "grid" }, state.editor, state.list));
+  root.append(h("h1", { text: t("nav_catalogue") }), h("div", { class: "grid" }, state.editor, state.list),
+    ...packageCards(ctx));
   edit(state, null);
   state.reload();
 }

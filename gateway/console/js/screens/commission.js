@@ -4,15 +4,14 @@
 import { api } from "../api.js";
 import { fenToInput, localDay, toFen, yuan } from "../format.js";
 import { t } from "../i18n.js";
-import { busy, field, fill, flash, form, h, input, newest, select, table } from "../ui.js";
+import { busy, field, fill, flash, form, h, input, monthInput, newest, select, table } from "../ui.js";
 
 const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
 const PERCENTS = ["labour_pct", "parts_gp_pct", "sales_pct"];
 const EARNED = ["labour_fen", "parts_fen", "sales_fen", "total_fen", "revenue_fen"];
 
 export function render(root, ctx) {
-  const month = input("month", { value: localDay(ctx.tz).slice(0, 7), maxlength: 7, inputmode: "numeric",
-    placeholder: t("month_placeholder"), class: "formatted" });
+  const month = monthInput("month", { value: localDay(ctx.tz).slice(0, 7) });
   const state = { ctx, month, rule: h("div", { class: "card", id: "commission-rule" }),
     results: h("div", { class: "card wide", id: "commission-results" }), people: new Map(), earners: [] };
   month.addEventListener("change", () => { if (MONTH.test(month.value.trim())) loadResults(state); });

@@ -1,11 +1,14 @@
 // Manager / HQ dashboard: KPI tiles beside the period before, the same days last year and the store's target
 // over those days (set here, a month at a time), the revenue
 // and car-count trend of the chosen store by day, week or month (empty periods as zero), and — for whoever
-// sees several stores — the stores ranked side by side with the chain's total. Charts are inline SVG.
+// sees several stores — the stores ranked side by side with the chain's total; the store's customer retention by
+// the month of their first visit; the customers registered over chosen days by source (客户来源), how many came in and
+// what they spent; the member cards' liabilities per issuing store beside the books (储值卡负债). Charts are
+// inline SVG.
 import { api } from "../api.js";
 import { fenToInput, localDay, toFen, yuan } from "../format.js";
-import { phrase, t } from "../i18n.js";
-import { busy, dateInput, exportButtons, field, fill, flash, form, h, input, newest, select, table } from "../ui.js";
+import { errorWords, phrase, t } from "../i18n.js";
+import { busy, dateInput, exportButtons, field, fill, flash, form, h, input, monthInput, newest, select, table } from "../ui.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 const pct = (value) => (value === null || value === undefined ? "—" : `${Number(value).toFixed(1)}%`);
@@ -47,15 +50,121 @@ export function render(root, ctx) {
     submit, exportButtons(api, "/v1/reports/kpis", () => ({ from: period.from.value, to: period.to.value,
       store_id: ctx.store.id, group: period.group.value }), t("export_name_kpis"))));
   root.append(h("h1", { text: `${t("nav_dashboard")} · ${ctx.store?.name ?? ""}` }), h("div", { class: "card" }, period), out,
-    ctx.user.manages ? targetsCard(ctx, () => period.requestSubmit()) : null);
+    retentionCard(ctx), sourcesCard(ctx), campaignsCard(ctx), liabilitiesCard(ctx), ctx.user.manages ? targetsCard(ctx, () => period.requestSubmit()) : null);
   queueMicrotask(() => period.requestSubmit());
+}
+
+/** The store's customers by the month of their first invoice (the last twelve months) and how many came back
+ * within 90, 180 and 365 days; a window not yet over for the whole month shows 未满. */
+function retentionCard(ctx) {
+  const card = h("div", { class: "card wide", id: "retention" }, h("h2", { text: t("retention") }));
+  const [year, month] = localDay(ctx.tz).split("-").map(Number);
+  const first = new Date(Date.UTC(year, month - 12, 1));
+  const asked = { from: `${first.getUTCFullYear()}-${String(first.getUTCMonth() + 1).padStart(2, "0")}`,
+    to: `${year}-${String(month).padStart(2, "0")}`, store_id: ctx.store.id };
+  const share = (row, days) => (row[`returned_${days}`] === null ? t("window_not_over")
+    : `${row[`returned_${days}`]} · ${pct(row[`retention_${days}_pct`])}`);
+  api.get("/v1/reports/retention", asked).then((report) => fill(card, h("h2", { text: t("retention") }),
+    table([["first_visit_month"], ["new_customers", "num"], ["returned_90", "num"], ["returned_180", "num"],
+      ["returned_365", "num"]], report.items.map((row) => h("tr", { "data-month": row.month },
+      h("td", { text: row.month }), h("td", { class: "num", text: String(row.new_customers) }),
+      ...[90, 180, 365].map((days) => h("td", { class: "num", "data-window": days, text: share(row, days) }))))),
+    exportButtons(api, "/v1/reports/retention", () => asked, t("export_name_retention"))))
+    .catch((error) => fill(card, h("h2", { text: t("retention") }),
+      h("p", { class: "form-error", text: errorWords(error) ?? t("retention_unavailable") })));
+  return card;
+}
+
+/** The customers registered at the store over the chosen days (the last 30 by default) by source, charted: how
+ * many, how many of them came in (were invoiced) over those days and their revenue, with the total row. */
+function sourcesCard(ctx) {
+  const out = h("div", { id: "sources-table" });
+  const submit = h("button", { type: "submit", class: "primary", text: t("show") });
+  const asked = () => ({ from: days.from.value, to: days.to.value, store_id: ctx.store.id });
+  const cells = (row, words) => [h("td", { text: words }), ...["new_customers", "customers_visited", "invoices"]
+    .map((name) => h("td", { class: "num", "data-field": name, text: String(row[name]) })),
+  h("td", { class: "num", "data-field": "revenue_fen", text: yuan(row.revenue_fen) })];
+  const days = form({ id: "sources-period", onsubmit: async (event) => {
+    event.preventDefault();
+    const report = await busy(submit, days, () => api.get("/v1/reports/customer-sources", asked()));
+    if (!report) return;
+    fill(out, barChart(report.items.map((row) => [t(`customer_source_${row.source}`), row.new_customers]), "sources",
+      t("new_customers_by_source")), table([["customer_source"], ["new_customers", "num"], ["customers_visited", "num"],
+      ["invoice_count", "num"], ["source_revenue", "num"]], [
+      ...report.items.map((row) => h("tr", { "data-source": row.source }, ...cells(row, t(`customer_source_${row.source}`)))),
+      h("tr", { class: "total", "data-source": "total" }, ...cells(report.total, t("total")))]));
+  } },
+  h("div", { class: "row" }, field("from", dateInput("from", { value: localDay(ctx.tz, -29) })),
+    field("to", dateInput("to", { value: localDay(ctx.tz) })), submit,
+    exportButtons(api, "/v1/reports/customer-sources", asked, t("export_name_customer_sources"))));
+  queueMicrotask(() => days.requestSubmit());
+  return h("div", { class: "card wide", id: "sources" }, h("h2", { text: t("customer_sources") }), days, out);
+}
+
+/** Campaign results (营销活动效果): each campaign's messages sent over the chosen days (the last 30 by default) to the
+ * store's customers, how many of them came in (were invoiced at the store) within N days of their message (30 by
+ * default) and their revenue, with the total row; a campaign by its name and its store's (全连锁: chain-wide). */
+function campaignsCard(ctx) {
+  const out = h("div", { id: "campaigns-table" });
+  const submit = h("button", { type: "submit", class: "primary", text: t("show") });
+  const asked = () => ({ from: days.from.value, to: days.to.value, within_days: days.within_days.value,
+    store_id: ctx.store.id });
+  const storeName = (id) => (id ? ctx.stores.find((store) => store.id === id)?.name ?? "—" : t("campaign_chain_wide"));
+  const cells = (row, words, where) => [h("td", { text: words }), h("td", { text: where }),
+    ...["messages_sent", "customers_visited", "invoices"]
+      .map((name) => h("td", { class: "num", "data-field": name, text: String(row[name] ?? 0) })),
+    h("td", { class: "num", "data-field": "revenue_fen", text: yuan(row.revenue_fen ?? 0) })];
+  const days = form({ id: "campaigns-period", onsubmit: async (event) => {
+    event.preventDefault();
+    const report = await busy(submit, days, () => api.get("/v1/reports/campaigns", asked()));
+    if (!report) return;
+    fill(out, report.items.length ? null : h("p", { class: "muted", text: t("no_campaign_sends") }),
+      table([["campaign_name"], ["campaign_store"], ["messages_sent", "num"], ["customers_visited", "num"],
+        ["invoice_count", "num"], ["source_revenue", "num"]], [
+        ...report.items.map((row) => h("tr", { "data-campaign": row.name },
+          ...cells(row, row.name, storeName(row.store_id)))),
+        h("tr", { class: "total", "data-campaign": "total" }, ...cells(report.total, t("total"), ""))]));
+  } },
+  h("div", { class: "row" }, field("from", dateInput("from", { value: localDay(ctx.tz, -29) })),
+    field("to", dateInput("to", { value: localDay(ctx.tz) })),
+    field("within_days", input("within_days", { type: "number", min: "0", max: "365", value: "30" })), submit,
+    exportButtons(api, "/v1/reports/campaigns", asked, t("export_name_campaigns"))));
+  queueMicrotask(() => days.requestSubmit());
+  const manage = ctx.user.screens.includes("campaigns")
+    ? h("p", {}, h("a", { href: "#/campaigns", id: "campaigns-manage", text: t("campaigns_manage") })) : null;
+  return h("div", { class: "card wide", id: "campaigns" }, h("h2", { text: t("campaign_results") }), manage, days, out);
+}
+
+/** What the open member cards each of the caller's stores issued hold today — principal and bonus apart, packages'
+ * value left — beside the books' 2205 + 2206 and the difference, a row per store and the total. */
+function liabilitiesCard(ctx) {
+  const card = h("div", { class: "card wide", id: "card-liabilities" }, h("h2", { text: t("card_liabilities") }));
+  const money = ["paid_balance_fen", "bonus_balance_fen", "package_value_fen", "liability_fen", "ledger_fen",
+    "difference_fen"];
+  const storeName = (id) => ctx.stores.find((store) => store.id === id)?.name ?? "—";
+  const cells = (row) => [
+    ...["stored_value_cards", "package_cards"].map((name) => h("td", { class: "num", "data-field": name,
+      text: String(row[name]) })),
+    ...money.map((name) => h("td", { class: "num", "data-field": name, text: yuan(row[name]) }))];
+  api.get("/v1/reports/card-liabilities").then((report) => fill(card,
+    h("h2", { text: `${t("card_liabilities")} · ${t("as_of_day")} ${report.as_of}` }),
+    table([["store"], ["stored_value_cards", "num"], ["package_cards", "num"], ["principal_balance", "num"],
+      ["bonus_balance", "num"], ["package_value_left", "num"], ["card_liability", "num"], ["books_2205_2206", "num"],
+      ["difference", "num"]], [
+      ...report.items.map((row) => h("tr", { "data-store": row.store_id }, h("td", { text: storeName(row.store_id) }),
+        ...cells(row))),
+      h("tr", { class: "total", "data-store": "total" }, h("td", { text: t("total") }), ...cells(report.total))]),
+    h("p", { class: "hint", text: t("bonus_not_a_liability") }),
+    exportButtons(api, "/v1/reports/card-liabilities", () => ({}), t("export_name_card_liabilities"))))
+    .catch((error) => fill(card, h("h2", { text: t("card_liabilities") }),
+      h("p", { class: "form-error", text: errorWords(error) ?? t("card_liabilities_unavailable") })));
+  return card;
 }
 
 /** A month's targets of the store: read, typed, saved (HQ or its manager); the tiles then show them. */
 function targetsCard(ctx, saved) {
   const card = h("div", { class: "card", id: "targets" });
-  const month = input("month", { value: localDay(ctx.tz).slice(0, 7), maxlength: 7, inputmode: "numeric",
-    placeholder: t("month_placeholder"), class: "formatted" });
+  const month = monthInput("month", { value: localDay(ctx.tz).slice(0, 7) });
   const draw = async () => {
     if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(month.value.trim())) return;
     const chosen = month.value.trim();

@@ -10,8 +10,8 @@ import { creditCodeProblem } from "../validate.js";
 
 const POLL_MS = 1500;
 const WORKING = ["queued", "confirming", "issuing"];
-const STATES = ["queued", "confirming", "issuing", "issued", "failed", "reversed"];
-const TONE = { issued: "ok", failed: "danger", reversed: "", queued: "warn", confirming: "warn", issuing: "warn" };
+const STATES = ["queued", "confirming", "issuing", "issued", "failed", "reversed", "cancelled"];
+const TONE = { issued: "ok", failed: "danger", reversed: "", cancelled: "", queued: "warn", confirming: "warn", issuing: "warn" };
 
 export function render(root, ctx) {
   const status = select("status", [["", t("all_states")], ...STATES.map((s) => [s, t(`fapiao_status_${s}`)])]);
@@ -69,7 +69,7 @@ function requestForm(invoice, reload) {
     const problem = creditCodeProblem(v.buyer_tax_no);
     if (problem) return showError(ask, { message: t("fix_fields"), fields: { buyer_tax_no: [t(problem)] } });
     const done = await busy(submit, ask, () => api.post(`/v1/invoices/${invoice.id}/fapiao`, body));
-    if (done) { ask.reset(); reload(); }
+    if (done) { ask.reset(); reload(); titles.refresh(); }
   } },
   h("div", { class: "row" },
     field("fapiao_type", select("type", ["normal", "special"].map((v) => [v, t(`fapiao_type_${v}`)]))),
@@ -77,7 +77,27 @@ function requestForm(invoice, reload) {
     field("buyer_tax_no", input("buyer_tax_no", { maxlength: 18, autocapitalize: "characters" })),
     field("buyer_email", input("buyer_email", { type: "email" }))),
   h("p", { class: "hint", text: t("fapiao_request_hint") }), submit);
+  const titles = earlierTitles(invoice, ask);
+  ask.prepend(titles.box);
   return ask;
+}
+
+/** The customer's titles on earlier fapiao, one tap each to fill the form (nothing typed twice). */
+function earlierTitles(invoice, ask) {
+  const box = h("div", { class: "row", id: "fapiao-titles" });
+  const refresh = () => api.get(`/v1/customers/${invoice.customer_id}/fapiao-titles`).then((answer) => {
+    if (!answer.items.length) return;
+    fill(box, h("span", { class: "hint", text: t("fapiao_earlier_titles") }), ...answer.items.map((title) =>
+      h("button", { type: "button", class: "secondary", "data-title": title.buyer_title, onclick: () => {
+        const set = (name, value) => { ask.elements.namedItem(name).value = value ?? ""; };
+        set("type", title.type);
+        set("buyer_title", title.buyer_title);
+        set("buyer_tax_no", title.buyer_tax_no);
+        set("buyer_email", title.buyer_email);
+      }, text: title.buyer_tax_no ? `${title.buyer_title} · ${title.buyer_tax_no}` : title.buyer_title })));
+  }).catch(() => {}); // the form works without them
+  refresh();
+  return { box, refresh };
 }
 
 function redButton(fapiao, reload) {

@@ -1,11 +1,13 @@
-// Repair health records (汽车维修电子健康档案): the manager sets the store's licence (or filing) number and
-// registered name the uploads log in with, and sees every settled repair's upload: its status, and for a
-// failed one the reasons in words (a missing VIN, no mileage at check-in, the system's refusal), with a
-// button to send it again once the data is fixed. Dates in the store's time zone.
+// Repair health records (汽车维修电子健康档案): the manager sees every settled repair's upload: its status, and
+// for a failed one the reasons in words (a missing VIN, no mileage at check-in, the store's licence number,
+// the system's refusal), with a button to send it again once the data is fixed; a notice on one refunded after
+// it was uploaded (the system takes no correction); past settlements of a range of days queued for upload.
+// The store's category, licence number and registered name are set on the store screen (store.js); this
+// screen says when the store uploads nothing. Dates in the store's time zone.
 import { api } from "../api.js";
-import { dateTime } from "../format.js";
-import { t } from "../i18n.js";
-import { badge, busy, field, fill, flash, form, h, input, select, showError, table } from "../ui.js";
+import { dateTime, localDay } from "../format.js";
+import { phrase, t } from "../i18n.js";
+import { badge, busy, dateInput, field, fill, flash, form, h, select, showError, table } from "../ui.js";
 
 const POLL_MS = 2000;
 const STATES = ["queued", "uploaded", "failed"];
@@ -19,11 +21,12 @@ export function render(root, ctx) {
   const load = () => listInto(list, { store_id: ctx.store.id, status: status.value || undefined, limit: 100 }, ctx, load);
   status.addEventListener("change", load);
   root.append(h("h1", { text: t("hr_title") }), h("p", { class: "hint", text: t("hr_intro") }), settings,
-    h("div", { class: "card" }, h("div", { class: "row" }, field("hr_status", status)), list));
+    h("div", { class: "card" }, h("div", { class: "row" }, field("hr_status", status)), list), backfillForm(ctx, load));
   settingsInto(settings, ctx);
   load();
 }
 
+/** Whether the store uploads at all: its category (set on the store screen) is 一类/二类/三类, or it is told why not. */
 async function settingsInto(box, ctx) {
   let current;
   try {
@@ -32,20 +35,26 @@ async function settingsInto(box, ctx) {
     fill(box, h("div", { class: "form-error" }));
     return showError(box, error);
   }
-  const submit = h("button", { class: "primary", type: "submit", text: t("save") });
-  const card = form({ class: "card", id: "health-record-settings-form", onsubmit: async (event) => {
+  fill(box, current.uploads_health_records ? null : h("p", { class: "card notice", id: "health-record-not-uploading",
+    text: phrase("hr_not_uploading", { category: current.repair_category ?? "unset" }) }));
+}
+
+/** Past settlements of a range of days with no upload yet (e.g. from before the category was set), queued once each. */
+function backfillForm(ctx, reload) {
+  const submit = h("button", { class: "primary", type: "submit", text: t("hr_backfill_submit") });
+  const card = form({ class: "card", id: "health-record-backfill", onsubmit: async (event) => {
     event.preventDefault();
-    const read = (name) => card.querySelector(`[name=${name}]`).value.trim() || null;
-    const saved = await busy(submit, card, () => api.patch(`/v1/stores/${ctx.store.id}/finance-settings`, {
-      repair_licence_no: read("repair_licence_no"), repair_company_name: read("repair_company_name") }));
-    if (saved) flash(t("saved"));
+    if (submit.disabled) return;
+    const read = (name) => card.querySelector(`[name=${name}]`).value.trim();
+    const done = await busy(submit, card, () => api.post("/v1/health-record-uploads/backfill", {
+      store_id: ctx.store.id, from: read("from"), to: read("to") }));
+    if (done) { flash(phrase("hr_backfill_done", done)); reload(); }
   } },
-  h("h2", { text: t("hr_settings") }),
+  h("h2", { text: t("hr_backfill") }), h("p", { class: "hint", text: t("hr_backfill_hint") }),
   h("div", { class: "row" },
-    field("hr_licence_no", input("repair_licence_no", { maxlength: 40, value: current.repair_licence_no ?? "" })),
-    field("hr_company_name", input("repair_company_name", { maxlength: 100, value: current.repair_company_name ?? "" }))),
-  h("p", { class: "hint", text: t("hr_settings_hint") }), submit);
-  fill(box, card);
+    field("hr_backfill_from", dateInput("from", { required: true, value: localDay(ctx.tz, -30) })),
+    field("hr_backfill_to", dateInput("to", { required: true, value: localDay(ctx.tz) }))), submit);
+  return card;
 }
 
 /** The reasons of a failed upload, in words: every check it failed, or the system's refusal with its words. */
@@ -68,7 +77,8 @@ async function listInto(box, query, ctx, reload) {
   if (!box.isConnected && box.dataset.shown) return;
   box.dataset.shown = "1";
   fill(box, page.items.length ? table([
-    ["hr_settlement_no"], ["hr_plate"], ["hr_settled_at"], ["hr_status"], ["hr_reason"], ["hr_uploaded_at"], [""]],
+    ["hr_settlement_no"], ["hr_plate"], ["hr_settled_at"], ["hr_status"], ["hr_reason"], ["hr_uploaded_at"],
+    ["hr_notice"], [""]],
   page.items.map((u) => h("tr", { "data-upload": u.id, "data-status": u.status },
     h("td", { text: u.settlement_no }), h("td", { text: u.plate || "—" }),
     h("td", { text: dateTime(u.settled_at, ctx.tz) }),
@@ -76,6 +86,7 @@ async function listInto(box, query, ctx, reload) {
       u.status === "queued" && u.attempts ? h("small", { class: "hint", text: ` ${t("hr_system_down")}` }) : ""),
     h("td", {}, reasons(u)),
     h("td", { text: u.uploaded_at ? dateTime(u.uploaded_at, ctx.tz) : "—" }),
+    h("td", {}, u.notice ? h("span", { class: "upload-notice", text: t(`hr_notice_${u.notice}`) }) : ""),
     h("td", {}, u.status === "failed" ? retryButton(u, reload) : "")))) : h("p", { class: "hint", text: t("none") }));
   if (page.items.some((u) => u.status === "queued")) {
     setTimeout(() => { if (box.isConnected) reload(); }, POLL_MS);

@@ -7,6 +7,7 @@ import { dateTime, fenToInput, hours, qty, toFen, yuan } from "../format.js";
 import { orderLine, t } from "../i18n.js";
 import { badge, busy, field, fill, form, h, input, printButton, select, showError, table, tabbed, values } from "../ui.js";
 import { CHANGED as APPROVALS_CHANGED, needs as approvalNeeds, rejectForm } from "./approvals.js";
+import { watch } from "../live.js";
 import { quoteFindings, signatureView } from "../photos.js";
 import { signaturePad } from "/m/js/signature.js"; // the phone app's pad: one drawing surface for both
 
@@ -43,6 +44,12 @@ async function renderQuote(root, ctx, quoteId) {
   const draw = () => fill(view, ...quoteView(quote, visit, ctx, refresh));
   root.append(view);
   draw();
+  // the owner decides on the phone, a manager approves the discount: the quote moves without a reload
+  watch(view, ["sales.quote_decided", "sales.quote_approval_changed"], async () => {
+    const next = await api.get(`/v1/quotes/${quoteId}`).catch(() => null);
+    const moved = (q) => [q.state, q.approval_status, q.decided_at].join();
+    if (next && moved(next) !== moved(quote)) refresh(next);
+  });
 }
 
 function quoteView(quote, visit, ctx, refresh) {
@@ -182,11 +189,11 @@ function partRow(part, stock, quote, refresh) {
   return row;
 }
 
-/** The chain's active packages (套餐) by name, each with what it holds in words and the store's
+/** The active packages (套餐) this store offers, by name, each with what it holds in words and the store's
  * stock of its parts; a part with alternatives (grade, fitment) can be chosen before adding. */
 function packagePicker(quote, ctx, refresh) {
   const list = h("div", { id: "package-picker" }, h("p", { class: "hint", text: t("loading") }));
-  Promise.all([api.all("/v1/packages", { active: true }), api.all("/v1/labour-operations")]).then(async ([packages, ops]) => {
+  Promise.all([api.all("/v1/packages", { active: true, store_id: ctx.store.id }), api.all("/v1/labour-operations")]).then(async ([packages, ops]) => {
     const skus = [...new Set(packages.flatMap((p) => p.items.flatMap((i) => (i.kind === "part" ? [i.sku, ...i.sku_options] : []))))].filter(Boolean);
     const stock = skus.length ? await api.get("/v1/stock/availability", { store_id: ctx.store.id, skus: skus.join(",") }) : { items: [] };
     const names = { op: Object.fromEntries(ops.map((op) => [op.code, op.name])), part: Object.fromEntries(stock.items.map((s) => [s.sku, s])) };

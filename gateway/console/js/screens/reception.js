@@ -1,23 +1,71 @@
-// Advisor · reception: find the customer (plate, phone or name) or register customer and car in
-// one form, then check the car in, walk around it with the camera (damage marked) and open its quote. Declined work and due reminders on the side.
+// Advisor · reception: the day's appointments (booked at the counter or by the owner on the phone; 接车 checks
+// the booked car in against its appointment), find the customer (plate, phone or name) or register customer and
+// car in one form, then check the car in, walk around it with the camera (damage marked) and open its quote.
+// Declined work and due reminders on the side.
 import { api } from "../api.js";
-import { dateTime, date, toFen, yuan } from "../format.js";
+import { dateTime, date, localDay, toFen, yuan } from "../format.js";
 import { t } from "../i18n.js";
-import { badge, busy, field, fill, form, h, input, showError, steps, values } from "../ui.js";
+import { badge, busy, dateInput, field, fill, form, h, input, select, showError, steps, table, values } from "../ui.js";
 import { mobileProblem, normalizePlate, plateProblem, vinProblem } from "../validate.js";
 import { walkAround } from "../photos.js";
+
+// where a new customer heard of the store (crm SOURCES), reported on the dashboard (客户来源)
+const SOURCES = ["walk_in", "referral", "online", "phone", "partner", "campaign", "other"];
 
 const NEEDS = ["maintenance", "repair", "inspection", "tyres", "car_care"];
 
 export function render(root, ctx) {
   const picked = h("div", { class: "card", id: "picked" }, h("p", { class: "hint", text: t("pick_customer_hint") }));
   const results = h("ul", { class: "list", id: "results" });
-  const choose = (customerId, vehicleId) => showCustomer(picked, ctx, customerId, vehicleId);
+  const booked = appointmentsCard(ctx, (appointment) => choose(appointment.customer_id, appointment.vehicle_id, appointment));
+  const choose = (customerId, vehicleId, appointment = null) => showCustomer(picked, ctx, customerId, vehicleId,
+    appointment, booked.reload);
   root.append(
     h("h1", { text: t("nav_reception") }),
     h("div", { class: "grid" },
-      h("div", {}, searchCard(results, choose), newCustomerCard(choose, ctx)),
+      h("div", {}, booked.element, searchCard(results, choose), newCustomerCard(choose, ctx)),
       picked));
+}
+
+/** The store's appointments of a day (today first), in slot order, with the customer's name and the car's plate;
+ * a booked one's 接车 opens its customer and car with the check-in form bound to the appointment. */
+function appointmentsCard(ctx, arrive) {
+  const list = h("div", { id: "appointments-list" });
+  const day = dateInput("day", { value: localDay(ctx.tz) });
+  let shownDay = null;
+  const load = async () => {
+    const asked = day.value;
+    shownDay = asked;
+    fill(list, h("p", { class: "hint", text: t("loading") }));
+    try {
+      const page = await api.get("/v1/appointments", { store_id: ctx.store.id, date: asked, limit: 100 });
+      const shown = page.items.filter((a) => a.state !== "cancelled");
+      const customers = new Map(await Promise.all([...new Set(shown.map((a) => a.customer_id))].map(
+        (id) => api.get(`/v1/customers/${id}`).then((c) => [id, c]).catch(() => [id, null]))));
+      if (asked !== day.value) return; // another day was picked meanwhile: its list is shown
+      fill(list, shown.length ? table([["slot_time"], ["customer"], ["plate"], ["state"], [""]], shown.map((a) => {
+        const customer = customers.get(a.customer_id);
+        const plate = customer?.vehicles.find((v) => v.id === a.vehicle_id)?.plate ?? "";
+        return h("tr", { "data-appointment": a.id },
+          h("td", { text: dateTime(a.slot_start, ctx.tz).slice(11) }),
+          h("td", { text: customer?.name ?? "" }), h("td", { text: plate }),
+          h("td", {}, badge(t(`appointment_${a.state}`), a.state === "arrived" ? "ok" : "")),
+          h("td", {}, a.state === "booked"
+            ? h("button", { type: "button", class: "secondary", text: t("arrive"), onclick: () => arrive(a) }) : ""));
+      })) : h("p", { class: "hint", text: t("no_appointments") }));
+    } catch (error) {
+      if (asked !== day.value) return;
+      fill(list, h("div", { class: "form-error" }));
+      showError(list, error);
+    }
+  };
+  // a typed day changes once (leaving the field after a change fires it again: the list is not drawn twice,
+  // which would take the row from under a click)
+  day.addEventListener("change", () => { if (day.value !== shownDay) load(); });
+  load();
+  return { reload: load, element: h("div", { class: "card", id: "appointments" },
+    h("div", { class: "row" }, h("h2", { text: t("appointments") }), h("span", { class: "spacer" }),
+      h("label", { class: "field" }, h("span", { text: t("appointment_day") }), day)), list) };
 }
 
 export function searchCard(results, choose) {
@@ -61,7 +109,7 @@ function newCustomerCard(choose, ctx) {
     const created = await busy(submit, newForm, async () => {
       const customer = await progress.run("step_customer", () => api.post("/v1/customers", {
         name: v.name.trim(), mobile: v.mobile.trim(), marketing_consent: Boolean(v.marketing_consent),
-        ...(ctx.store ? { home_store_id: ctx.store.id } : {}) }));
+        ...(v.source ? { source: v.source } : {}), ...(ctx.store ? { home_store_id: ctx.store.id } : {}) }));
       const vehicle = await progress.run("step_vehicle", () => api.post(`/v1/customers/${customer.id}/vehicles`, {
         plate: normalizePlate(v.plate), ...(v.vin ? { vin: v.vin.trim().toUpperCase() } : {}),
         ...(v.make ? { make: v.make } : {}), ...(v.model ? { model: v.model } : {}),
@@ -77,7 +125,9 @@ function newCustomerCard(choose, ctx) {
   h("h2", { text: t("new_customer") }),
   h("div", { class: "row" },
     field("name", input("name", { required: true })),
-    field("mobile", liveCheck(input("mobile", { inputmode: "tel", required: true }), mobileProblem))),
+    field("mobile", liveCheck(input("mobile", { inputmode: "tel", required: true }), mobileProblem)),
+    field("customer_source", select("source", [["", t("customer_source_unrecorded")],
+      ...SOURCES.map((source) => [source, t(`customer_source_${source}`)])]))),
   h("div", { class: "row" },
     field("plate", liveCheck(input("plate", { required: true, placeholder: "粤A12345" }), plateProblem)),
     field("vin", liveCheck(input("vin", { maxlength: 17 }), vinProblem))),
@@ -89,7 +139,7 @@ function newCustomerCard(choose, ctx) {
   return h("div", { class: "card" }, newForm);
 }
 
-async function showCustomer(panel, ctx, customerId, vehicleId) {
+async function showCustomer(panel, ctx, customerId, vehicleId, appointment = null, checkedIn = () => {}) {
   fill(panel, h("p", { class: "hint", text: t("loading") }));
   let customer;
   try {
@@ -102,7 +152,9 @@ async function showCustomer(panel, ctx, customerId, vehicleId) {
   const checkIn = h("div", { id: "check-in" });
   const pick = (vehicle) => {
     panel.querySelectorAll("[data-vehicle]").forEach((li) => li.classList.toggle("selected", li.dataset.vehicle === vehicle.id));
-    fill(checkIn, checkInForm(ctx, customer, vehicle));
+    // the appointment goes with its own car (or, booked without one, with any of the customer's)
+    const booked = appointment && (!appointment.vehicle_id || appointment.vehicle_id === vehicle.id) ? appointment : null;
+    fill(checkIn, checkInForm(ctx, customer, vehicle, booked, checkedIn));
     vehicleNotes(side, ctx, customer, vehicle);
   };
   fill(panel,
@@ -133,7 +185,7 @@ async function vehicleNotes(side, ctx, customer, vehicle) {
       : h("p", { class: "hint", text: t("none") }));
 }
 
-function checkInForm(ctx, customer, vehicle) {
+function checkInForm(ctx, customer, vehicle, appointment, checkedIn) {
   const submit = h("button", { class: "primary", type: "submit", text: t("check_in") });
   const done = h("div", { id: "visit-done" });
   const checkIn = form({ id: "check-in-form", onsubmit: async (event) => {
@@ -145,11 +197,17 @@ function checkInForm(ctx, customer, vehicle) {
     if (Number.isNaN(budget)) return showError(checkIn, { message: t("fix_fields"), fields: { budget_fen: [t("amount_invalid")] } });
     const visit = await busy(submit, checkIn, () => api.post("/v1/visits", {
       store_id: ctx.store.id, customer_id: customer.id, vehicle_id: vehicle.id, needs,
+      ...(appointment ? { appointment_id: appointment.id } : {}),
       ...(v.mileage_km ? { mileage_km: Number(v.mileage_km) } : {}),
       ...(budget !== undefined ? { budget_fen: budget } : {}), ...(v.notes ? { notes: v.notes } : {}) }));
-    if (visit) fill(done, visitDone(visit, ctx));
+    if (visit) {
+      fill(done, visitDone(visit, ctx));
+      if (appointment) checkedIn();
+    }
   } },
   h("h2", { text: `${t("check_in")} · ${vehicle.plate}` }),
+  appointment ? h("p", { class: "hint", id: "check-in-appointment",
+    text: `${t("booked_for")} ${dateTime(appointment.slot_start, ctx.tz)}` }) : null,
   h("div", { class: "row" },
     field("mileage_km", input("mileage_km", { type: "number", min: 0, value: vehicle.mileage_km ?? "" })),
     field("budget_yuan", input("budget_yuan", { inputmode: "decimal", "data-field": "budget_fen" }))),

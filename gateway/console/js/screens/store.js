@@ -1,8 +1,14 @@
 // The store's details and settings: name, address and phone (identity: the header of every printed
-// document), business hours, bays per slot and how long a quote stays valid (sales settings).
+// document), business hours, bays per slot and how long a quote stays valid (sales settings), and the
+// repair shop's registration (finance settings): its category (一类/二类/三类 upload every settled repair's
+// health record), licence or filing number and registered name; and the accounts it takes money and issues
+// fapiao on (ids only: merchant numbers, the seller's tax number); its own prices within the chain's range; and
+// competitors' prices beside its own (market.js).
 import { api } from "../api.js";
 import { t } from "../i18n.js";
-import { busy, field, fill, flash, form, h, input, timeInput } from "../ui.js";
+import { busy, field, fill, flash, form, h, input, select, timeInput } from "../ui.js";
+import { competitorCard } from "./market.js";
+import { storePriceCard } from "./packages.js";
 
 /** Fired after the store's details change, so the shell reloads the stores it shows. */
 export const CHANGED = "stores-changed";
@@ -22,13 +28,57 @@ export function renderFirst(root) {
 
 async function load(body, ctx) {
   try {
-    const [store, settings] = await Promise.all([
+    const [store, settings, finance] = await Promise.all([
       api.all("/v1/stores", {}, 10000).then((stores) => stores.find((s) => s.id === ctx.store.id)),
-      api.get(`/v1/sales-settings/${ctx.store.id}`)]);
-    fill(body, detailsForm(store), settingsForm(settings, ctx), ctx.user.sees_every_store ? openStoreForm() : null);
+      api.get(`/v1/sales-settings/${ctx.store.id}`), api.get(`/v1/stores/${ctx.store.id}/finance-settings`)]);
+    const accounts = h("section", { class: "card wide", id: "provider-accounts" }, h("h2", { text: t("provider_accounts") }),
+      h("p", { class: "hint", text: t("loading") }));
+    fill(body, detailsForm(store), settingsForm(settings, ctx), repairShopForm(finance, ctx), accounts, storePriceCard(ctx),
+      competitorCard(ctx),
+      ctx.user.sees_every_store ? openStoreForm() : null);
+    loadAccounts(accounts, ctx);
   } catch (error) {
     fill(body, h("p", { class: "form-error", text: `${t("error")}: ${error.message}` }));
   }
+}
+
+/** The merchant and tax accounts the store uses: the chain's or its own (never a key: the API has none). */
+async function loadAccounts(card, ctx) {
+  const title = h("h2", { text: t("provider_accounts") });
+  try {
+    const found = await api.get(`/v1/stores/${ctx.store.id}/provider-accounts`);
+    const rows = [
+      ...found.payments.map((account) => accountRow(`account_${account.provider}`, account, paymentIds(account))),
+      accountRow("account_fapiao", found.fapiao, [[t("tax_num"), found.fapiao.tax_num], [t("seller_name"), found.fapiao.seller_name]]),
+      accountRow("account_health_record", found.health_record, [[t("company_code"), found.health_record.company_code],
+        [t("login_password"), found.health_record.company_code ? t(found.health_record.has_password ? "password_set" : "password_missing") : null]])];
+    fill(card, title, h("p", { class: "hint", text: `${t("provider_accounts_hint")} ${found.keys_file}` }),
+      h("table", { class: "list", id: "provider-account-list" },
+        h("thead", {}, h("tr", {}, ...["account_kind", "account_owner", "account_details"].map((key) => h("th", { text: t(key) })))),
+        h("tbody", {}, ...rows)));
+  } catch (error) {
+    fill(card, title, h("p", { class: "form-error", text: `${t("error")}: ${error.message}` }));
+  }
+}
+
+function paymentIds(account) {
+  if (!account.configured) return [];
+  if (account.provider === "wechat") {
+    return account.mode === "partner"
+      ? [[t("account_mode"), t("mode_wechat_partner")], [t("sub_merchant_no"), account.merchant_id], [t("sp_merchant_no"), account.sp_mchid]]
+      : [[t("account_mode"), t("mode_direct")], [t("merchant_no"), account.merchant_id]];
+  }
+  return account.mode === "partner"
+    ? [[t("account_mode"), t("mode_alipay_partner")], [t("merchant_app_id"), account.merchant_id], [t("isv_app_id"), account.isv_appid]]
+    : [[t("account_mode"), t("mode_direct")], [t("merchant_app_id"), account.merchant_id]];
+}
+
+function accountRow(kind, account, ids) {
+  const owner = !account.configured ? "account_not_configured" : account.own ? "account_own" : "account_chain";
+  const shown = ids.filter(([, id]) => id);
+  return h("tr", { "data-account": kind },
+    h("td", { text: t(kind) }), h("td", { text: t(owner) }),
+    h("td", {}, ...(shown.length ? shown.map(([label, id]) => h("div", { text: `${label} ${id}` })) : [h("span", { text: "—" })])));
 }
 
 /** A form whose submit sends what `read()` gives to `send`, busy and once at a time, then says so. */
@@ -70,6 +120,27 @@ function settingsForm(settings, ctx) {
   (card) => ({ opens_at: value(card, "opens_at"), closes_at: value(card, "closes_at"),
     slot_capacity: Number(value(card, "slot_capacity")), quote_valid_days: Number(value(card, "quote_valid_days")) }),
   (changes) => api.put(`/v1/sales-settings/${ctx.store.id}`, changes),
+  () => {});
+}
+
+const CATEGORIES = ["class_1", "class_2", "class_3", "none"];
+
+/** The repair shop's registration: its category decides whether settled repairs go to the provincial health
+ * record system; its licence (or filing) number is the login of those uploads and its registered name is sent. */
+function repairShopForm(settings, ctx) {
+  const category = select("repair_category", [["", t("repair_category_unset")],
+    ...CATEGORIES.map((c) => [c, t(`repair_category_${c}`)])]);
+  category.value = settings.repair_category ?? "";
+  return settingsCard("repair-shop-form", "hr_settings", [
+    field("repair_category", category, t("hr_category_hint")),
+    h("div", { class: "row" },
+      field("hr_licence_no", input("repair_licence_no", { maxlength: 40, value: settings.repair_licence_no ?? "" })),
+      field("hr_company_name", input("repair_company_name", { maxlength: 100, value: settings.repair_company_name ?? "" }))),
+    h("p", { class: "hint", text: t("hr_settings_hint") })],
+  (card) => ({ repair_category: value(card, "repair_category") || null,
+    repair_licence_no: value(card, "repair_licence_no") || null,
+    repair_company_name: value(card, "repair_company_name") || null }),
+  (changes) => api.patch(`/v1/stores/${ctx.store.id}/finance-settings`, changes),
   () => {});
 }
 

@@ -1,26 +1,42 @@
 // Technician (phone): my jobs, clock in/out, send to QC, and inspection findings with
-// condition colours (green / yellow / red).
+// condition colours (green / yellow / red). Live: a job dispatched to them, or a work order moved by someone
+// else, shows without a refresh (live.js) — but not while they are filling in findings (the list is redrawn
+// when they close or save them).
 import { api } from "../api.js";
 import { dateTime, hours, qty } from "../format.js";
 import { errorWords, t } from "../i18n.js";
 import { badge, busy, field, filePicker, flash, fill, form, h, input, select } from "../ui.js";
 import { thumbnails } from "../photos.js";
+import { watch } from "../live.js";
+import { vehicleOf } from "../vehicles.js";
 
 const AREAS = ["brakes", "tyres", "fluids", "battery", "lights", "suspension", "engine", "exterior", "interior", "other"];
 
 export async function render(root, ctx) {
   const list = h("div", { id: "my-jobs" });
-  const reload = async () => {
+  let stale = false;
+  const inspecting = () => list.querySelector("form.inspection") !== null;
+  const reload = async (live = false) => {
     try {
       const board = await api.get("/v1/technicians/me/jobs");
+      if (live && inspecting()) { stale = true; return; } // opened while the answer came: redrawn when closed
       fill(list, board.items.length ? "" : h("p", { class: "hint", text: t("no_jobs") }),
         ...groupByWorkOrder(board.items).map(([first, jobs]) => workOrderCard(first, jobs, ctx, reload)));
     } catch (error) {
-      fill(list, h("div", { class: "form-error", text: error.status === 404 ? t("not_a_technician") : errorWords(error) ?? error.message }));
+      const unlinked = error.status === 404 || error.code === "account_not_a_technician";
+      fill(list, unlinked && ctx.user.screens.includes("technicians")
+        // a manager stands in for a technician once their account is linked to a technician's record (on 技师)
+        ? h("p", { class: "hint" }, t("manager_not_a_technician"), " ", h("a", { href: "#/technicians", text: t("nav_technicians") }))
+        : h("div", { class: "form-error", text: unlinked ? t("not_a_technician") : errorWords(error) ?? error.message }));
     }
   };
+  watch(list, ["workshop."], () => {
+    stale = inspecting();
+    if (!stale) reload(true);
+  });
+  list.addEventListener("inspection-closed", () => { if (stale) { stale = false; reload(); } });
   root.append(h("div", { class: "row" }, h("h1", { text: t("nav_tech") }), h("span", { class: "spacer" }),
-    h("button", { type: "button", class: "secondary", text: t("refresh"), onclick: reload })), list);
+    h("button", { type: "button", class: "secondary", text: t("refresh"), onclick: () => reload() })), list);
   reload();
 }
 
@@ -31,9 +47,16 @@ function groupByWorkOrder(items) {
 }
 
 function workOrderCard(first, jobs, ctx, reload) {
+  const plate = h("b", { class: "plate" });
+  const model = h("span", { class: "hint" });
+  vehicleOf(first.vehicle_id).then((vehicle) => {
+    plate.textContent = vehicle?.plate ?? "";
+    model.textContent = [vehicle?.make, vehicle?.model].filter(Boolean).join(" ");
+  });
   const card = h("div", { class: "card", "data-wo": first.work_order_id },
-    h("h2", {}, `${first.order_number ?? ""} `, badge(t(`wo_${first.work_order_status}`), "ok"),
+    h("h2", {}, plate, ` ${first.order_number ?? ""} `, badge(t(`wo_${first.work_order_status}`), "ok"),
       first.waiting_parts ? badge(t("waiting_parts"), "warn") : ""),
+    h("p", { class: "car" }, model),
     first.promised_at ? h("p", { class: "hint", text: `${t("promised")} ${dateTime(first.promised_at, ctx.tz)}` }) : null,
     jobs.map((job) => jobRow(job, ctx, reload)),
     h("div", { class: "form-error" }));
@@ -116,8 +139,10 @@ function inspectionForm(workOrderId) {
     });
     if (done) {
       const photos = [...uploaded.values()];
-      inspection.replaceWith(h("div", { class: "inspection saved" },
-        h("p", { class: "ok-text", text: `${t("inspection_saved")} · ${photos.length} ${t("photos")}` }), thumbnails(photos)));
+      const notice = h("div", { class: "inspection saved" },
+        h("p", { class: "ok-text", text: `${t("inspection_saved")} · ${photos.length} ${t("photos")}` }), thumbnails(photos));
+      inspection.replaceWith(notice);
+      notice.dispatchEvent(new Event("inspection-closed", { bubbles: true })); // the list redraws if it missed a change
     }
   } },
   h("h2", { text: t("inspection") }), field("mileage_km", input("mileage_km", { type: "number", min: 0 })), rows, more, submit);

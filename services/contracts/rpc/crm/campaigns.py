@@ -47,7 +47,10 @@ class CampaignPreview(Schema):
 
 
 class CampaignPreviewOut(Schema):
-    audience_count = fields.Integer()
+    audience_count = fields.Integer(metadata={"description": "The customers in the segment who accept marketing "
+                                                            "messages: those it would be sent to now"})
+    without_consent_count = fields.Integer(metadata={
+        "description": "The customers in the segment left out because they refuse marketing messages"})
 
 
 class MessageCounts(Schema):

@@ -1,13 +1,12 @@
 """Follow-ups (回访) after delivery, their satisfaction figures, and complaints."""
 from __future__ import annotations
 
-from datetime import timedelta
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, validate
 
 from services.common.fields import Fen
 from services.common.periods import GROUPS
-from services.common.schemas import ListQuery
+from services.common.schemas import ListQuery, LocalDays
 from services.common.validators import TEXT_PATTERN
 
 
@@ -69,19 +68,10 @@ class FollowUpOut(Schema):
     plate = fields.String(allow_none=True)
 
 
-class SatisfactionQuery(Schema):
+class SatisfactionQuery(LocalDays):
     store_id = fields.String()
-    from_ = fields.Date(data_key="from", required=True)
-    to = fields.Date(required=True)
     group = fields.String(validate=validate.OneOf(GROUPS),
                           metadata={"description": "Store rows per day, ISO week or month (none: the range)"})
-
-    @validates_schema
-    def _ordered(self, data, **_):
-        if data["to"] < data["from_"]:
-            raise ValidationError("`to` is before `from`.", "to")
-        if data["to"] - data["from_"] > timedelta(days=366):
-            raise ValidationError("At most a year at a time.", "to")
 
 
 class SatisfactionSummary(Schema):

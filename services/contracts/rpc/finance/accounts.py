@@ -85,6 +85,8 @@ class CompanyAccountOut(Schema):
     currency = fields.String()
     created_at = fields.DateTime()
     members = fields.List(fields.Nested(MemberOut))
+    overdue_fen = Fen(metadata={"description": "What charges past their due date leave unpaid today"})
+    overdue_days = fields.Integer(metadata={"description": "Days the oldest overdue charge is late (0: none)"})
 
 
 class AccountChargeCreate(Schema):
@@ -116,22 +118,30 @@ class AccountPaymentCreate(Schema):
     reference = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
 
 
-class AccountAllocationOut(Schema):
-    charge_id = fields.String()
+class AllocatedOut(Schema):
+    """What a payment (a company's, an insurer's) paid of one document at one store."""
     invoice_number = fields.String()
     store_id = fields.String()
     amount_fen = Fen()
 
 
-class AccountPaymentOut(Schema):
+class AccountAllocationOut(AllocatedOut):
+    charge_id = fields.String()
+
+
+class ReceivedOut(Schema):
+    """Money received against what a company account or an insurer owes."""
     id = fields.String()
-    account_id = fields.String()
     method = fields.String(metadata={"enum": list(ACCOUNT_PAYMENT_METHODS)})
     amount_fen = Fen()
     reference = fields.String(allow_none=True)
-    allocations = fields.List(fields.Nested(AccountAllocationOut))
     received_at = fields.DateTime()
     business_date = fields.Date()
+
+
+class AccountPaymentOut(ReceivedOut):
+    account_id = fields.String()
+    allocations = fields.List(fields.Nested(AccountAllocationOut))
 
 
 class AccountStatementQuery(Schema):
@@ -175,9 +185,16 @@ class AccountAgeingOut(AgeingBuckets):
     name = fields.String()
 
 
+class InsurerAgeingOut(AgeingBuckets):
+    insurer_id = fields.String()
+    name = fields.String()
+
+
 class ReceivablesWithAccountsOut(ReceivablesAgeingOut):
     class Meta:
         export_rows = "stores"  # the stores' ageing; each company account's is on its own screen
 
     accounts = fields.List(fields.Nested(AccountAgeingOut),
                            metadata={"description": "Company accounts' open charges by days past due"})
+    insurers = fields.List(fields.Nested(InsurerAgeingOut),
+                           metadata={"description": "Insurers' open claims by days since they were put on them"})

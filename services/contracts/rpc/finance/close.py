@@ -5,6 +5,9 @@ from marshmallow import Schema, fields, validate
 
 from services.common.fields import Fen
 
+from .payment_reconciliations import ProviderDayOut
+from .shared import MONTH
+
 
 class DailyCloseQuery(Schema):
     store_id = fields.String(required=True)
@@ -39,3 +42,29 @@ class DailyCloseOut(Schema):
     closed_by = fields.String(allow_none=True)
     closed_at = fields.String(allow_none=True)
     note = fields.String(allow_none=True)
+    provider_statements = fields.Dict(keys=fields.String(), values=fields.Nested(ProviderDayOut), metadata={
+        "description": "By provider: its statement (对账单) of the day, the store's lines only, beside `takings` "
+                       "(what was recorded); a provider is absent until its statement is reconciled."})
+
+
+class MonthCloseCreate(Schema):
+    """Close a store's month (月结), once it is over: nothing is dated in it any more."""
+    store_id = fields.String(required=True)
+    month = fields.String(required=True, validate=MONTH, metadata={"description": "YYYY-MM"})
+
+
+class MonthCloseQuery(Schema):
+    store_id = fields.String(required=True)
+
+
+class MonthCloseOut(Schema):
+    store_id = fields.String()
+    month = fields.String()
+    over = fields.Boolean(metadata={"description": "The month has ended in the store's time zone"})
+    closed = fields.Boolean()
+    closed_at = fields.DateTime(allow_none=True)
+
+
+class MonthClosesOut(Schema):
+    items = fields.List(fields.Nested(MonthCloseOut), metadata={"description": "The last twelve months, newest "
+                                                                              "first"})

@@ -8,7 +8,7 @@ from services.common.schemas import ListQuery
 
 FAPIAO_TYPES = ("normal", "special")
 """普通发票 (数电普票) | 专用发票 (数电专票)."""
-FAPIAO_STATES = ("queued", "confirming", "issuing", "issued", "failed", "reversed")
+FAPIAO_STATES = ("queued", "confirming", "issuing", "issued", "failed", "reversed", "cancelled")
 RED_REASONS = ("refund", "cancelled", "error")
 """Why a fapiao is reversed: refund (销货退回), cancelled (服务中止), error (开票有误)."""
 
@@ -72,8 +72,12 @@ class FapiaoOut(Schema):
     status = fields.String(metadata={"enum": list(FAPIAO_STATES), "description": (
         "queued: waiting to be sent (retried with backoff while the provider is down); confirming: red, its "
         "红字确认单 awaits the buyer's confirmation; issuing: accepted, the result awaited; issued; failed "
-        "(`failure` says why); reversed: a blue one whose red one is issued")})
+        "(`failure` says why); reversed: a blue one whose red one is issued; cancelled: a blue one whose invoice was "
+        "refunded whole before the provider took it (never issued)")})
     red_reason = fields.String(allow_none=True)
+    seller_tax_num = fields.String(allow_none=True, metadata={"description": (
+        "销方税号 it was sent under (a red one: its blue one's seller); null until sent")})
+    seller_name = fields.String(allow_none=True)
     number = fields.String(allow_none=True, metadata={"description": "数电票号码"})
     issued_at = fields.DateTime(allow_none=True)
     pdf_url = fields.String(allow_none=True)
@@ -82,3 +86,12 @@ class FapiaoOut(Schema):
     last_error = fields.String(allow_none=True)
     failure = fields.String(allow_none=True)
     created_at = fields.DateTime()
+
+
+class BuyerTitleOut(Schema):
+    """A title (抬头) the customer had on an earlier fapiao: offered again at the till."""
+    type = fields.String(metadata={"enum": ["normal", "special"]})
+    buyer_title = fields.String()
+    buyer_tax_no = fields.String(allow_none=True)
+    buyer_email = fields.String(allow_none=True)
+    last_used_at = fields.DateTime()

@@ -36,9 +36,9 @@ class PaymentIntentOut(Schema):
     channel = fields.String(metadata={"enum": ["qr", "h5"]})
     amount_fen = fields.Integer()
     currency = fields.String()
-    status = fields.String(metadata={"enum": ["pending", "paid", "closed", "unapplied"], "description":
+    status = fields.String(metadata={"enum": ["pending", "paid", "closed", "unapplied", "refunded"], "description":
                                      "unapplied: paid at the provider when the invoice no longer owed it "
-                                     "(to refund there)"})
+                                     "(to refund there); refunded: refunded there whole, confirmed"})
     code_url = fields.Function(lambda intent: intent.pay_url if intent.channel == "qr" else None, allow_none=True,
                                metadata={"description": "qr: what the QR code encodes (weixin://…, "
                                                         "https://qr.alipay.com/…)."})
@@ -46,6 +46,9 @@ class PaymentIntentOut(Schema):
                               metadata={"description": "h5: the link the customer opens."})
     transaction_id = fields.String(allow_none=True)
     payment_id = fields.String(allow_none=True)
+    refund_id = fields.String(allow_none=True, metadata={
+        "description": "unapplied or refunded: the refund asked of the provider (its out_refund_no); unapplied with "
+                       "a refund_id: asked, waiting for the provider's confirmation"})
     created_at = fields.DateTime()
     expires_at = fields.DateTime()
     settled_at = fields.DateTime(allow_none=True)
@@ -53,5 +56,5 @@ class PaymentIntentOut(Schema):
 
 class PaymentIntentQuery(ListQuery):
     store_id = fields.String()
-    status = fields.String(validate=validate.OneOf(["pending", "paid", "closed", "unapplied"]),
+    status = fields.String(validate=validate.OneOf(["pending", "paid", "closed", "unapplied", "refunded"]),
                            metadata={"description": "unapplied: paid at the provider, not owed by the invoice."})

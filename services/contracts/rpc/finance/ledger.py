@@ -6,6 +6,8 @@ from marshmallow import Schema, fields, validate
 from services.common.fields import Fen, TimeZone
 from services.common.schemas import ListQuery
 
+from .health_records import REPAIR_CATEGORIES
+
 
 class AccountOut(Schema):
     code = fields.String()
@@ -76,6 +78,9 @@ class SettingsPatch(Schema):
                        "letters, digits or Chinese characters)"})
     repair_company_name = fields.String(allow_none=True, validate=validate.Length(min=2, max=100), metadata={
         "description": "The shop's registered name, as the health record names it"})
+    repair_category = fields.String(allow_none=True, validate=validate.OneOf(REPAIR_CATEGORIES), metadata={
+        "description": "维修企业类别: class_1 / class_2 / class_3 (一类/二类/三类: settled repairs are uploaded to the "
+                       "health-record system) or none (nothing uploaded); unset: nothing uploaded"})
 
 
 class SettingsOut(Schema):
@@ -85,3 +90,6 @@ class SettingsOut(Schema):
     currency = fields.String()
     repair_licence_no = fields.String(allow_none=True)
     repair_company_name = fields.String(allow_none=True)
+    repair_category = fields.String(allow_none=True, metadata={"enum": list(REPAIR_CATEGORIES)})
+    uploads_health_records = fields.Boolean(metadata={"description": "Whether the store's settled repairs are "
+                                                                     "uploaded (its category is 一类/二类/三类)"})

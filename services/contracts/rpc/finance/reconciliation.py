@@ -1,6 +1,8 @@
 """The books prove themselves, per store: finance's sides of each invariant (its `book_sides` answer) beside
 inventory's valuation, joined by `reconcile` (a rule over the two services' answers, which the gateway
-runs); and the balance sheet."""
+runs); and the balance sheet. Goods received not invoiced (2209) is proven against the receipts: what
+inventory received from suppliers less what it sent back, less what booked supplier invoices matched of
+it and plus what their credit notes gave back (the receipts not yet matched to an invoice)."""
 from __future__ import annotations
 
 from marshmallow import Schema, fields
@@ -8,12 +10,16 @@ from marshmallow import Schema, fields
 from services.common.fields import Fen
 
 
-AR, INVENTORY, IN_TRANSIT, PAYABLES = "1122", "1405", "1402", "2202"
+AR, INVENTORY, IN_TRANSIT, PAYABLES, GRNI = "1122", "1405", "1402", "2202", "2209"
+STORED_VALUE, PACKAGES, TO_REFUND = "2205", "2206", "2241"
 """The ledger's accounts the invariants name (`finance:1405`): receivables, inventory, goods in transit,
-payables (services/finance/domain/ledger.py posts to them)."""
+payables, goods received not invoiced, member cards' stored value and packages, money a provider took that
+nothing was due for (services/finance/domain/ledger.py posts to them)."""
 SIDES = ("inventory_fen", "in_transit_fen", "debit_fen", "credit_fen", "payables_fen", "receivables_fen",
-         "open_supplier_invoices_fen", "open_invoices_fen")
-"""finance's sides of a store (`BookSidesOut`)."""
+         "card_liabilities_fen", "grni_fen", "to_refund_fen", "open_supplier_invoices_fen", "open_invoices_fen",
+         "open_cards_fen", "matched_receipts_fen", "unapplied_intents_fen")
+"""finance's sides of a store (`BookSidesOut`): the journal's first (`JOURNAL_SIDES`), then its documents'."""
+JOURNAL_SIDES = SIDES[:9]
 
 
 class ReconciliationQuery(Schema):
@@ -33,13 +39,29 @@ class BookSidesOut(Schema):
     open_supplier_invoices_fen = Fen(metadata={"description": "What booked supplier invoices leave unpaid"})
     open_invoices_fen = Fen(allow_negative=True,
                             metadata={"description": "What issued customer invoices leave unpaid"})
+    card_liabilities_fen = Fen(allow_negative=True, metadata={"description": "2205 + 2206: what the store's member "
+                                                              "cards hold (credit minus debit)"})
+    open_cards_fen = Fen(metadata={"description": "The paid balances of the store's active stored-value cards and "
+                                                  "the value left on its active packages"})
+    grni_fen = Fen(allow_negative=True, metadata={"description": "2209 goods received not invoiced (credit minus "
+                                                                 "debit)"})
+    to_refund_fen = Fen(allow_negative=True, metadata={"description": "2241 provider receipts to refund (credit minus "
+                                                                      "debit)"})
+    unapplied_intents_fen = Fen(metadata={"description": "What unapplied payment intents hold at the provider (paid "
+                                                         "when nothing was due, not yet refunded)"})
+    matched_receipts_fen = Fen(allow_negative=True, metadata={
+        "description": "The received value booked supplier invoices cleared, less the value of goods sent back "
+                       "their credit notes cleared (the receipts matched)"})
 
 
 class InvariantOut(Schema):
     code = fields.String(metadata={"enum": ["debits_equal_credits", "inventory_account_equals_stock_value",
                                             "in_transit_account_equals_stock_in_transit",
                                             "payables_equal_open_supplier_invoices",
-                                            "receivables_equal_open_invoices"]})
+                                            "receivables_equal_open_invoices",
+                                            "card_liabilities_equal_open_cards",
+                                            "grni_equals_unmatched_receipts",
+                                            "to_refund_equals_unapplied_intents"]})
     left = fields.String(metadata={"description": "What the left side is, e.g. `finance:1405`"})
     left_fen = Fen(allow_negative=True)
     right = fields.String(metadata={"description": "What the right side is, e.g. `inventory:valuation.value_fen`"})
@@ -66,7 +88,7 @@ def reconcile(books: list[dict], valuation: list[dict]) -> dict:
     stores = []
     for store_id in sorted(set(by_store) | set(valued)):
         book = by_store.get(store_id) or dict.fromkeys(SIDES, 0)
-        stock = valued.get(store_id) or {"value_fen": 0, "in_transit_fen": 0}
+        stock = valued.get(store_id) or {"value_fen": 0, "in_transit_fen": 0, "received_fen": 0}
         invariants = [
             _invariant("inventory_account_equals_stock_value", f"finance:{INVENTORY}", book["inventory_fen"],
                        "inventory:valuation.value_fen", stock["value_fen"]),
@@ -77,7 +99,16 @@ def reconcile(books: list[dict], valuation: list[dict]) -> dict:
             _invariant("payables_equal_open_supplier_invoices", f"finance:{PAYABLES}", book["payables_fen"],
                        "finance:supplier_invoices.due_fen", book["open_supplier_invoices_fen"]),
             _invariant("receivables_equal_open_invoices", f"finance:{AR}", book["receivables_fen"],
-                       "finance:invoices.due_fen+account_charges.due_fen", book["open_invoices_fen"])]
+                       "finance:invoices.due_fen+account_charges.due_fen+insurance_claims.open_fen",
+                       book["open_invoices_fen"]),
+            _invariant("card_liabilities_equal_open_cards", f"finance:{STORED_VALUE}+{PACKAGES}",
+                       book["card_liabilities_fen"], "finance:member_cards.paid_balance_fen+value_left_fen",
+                       book["open_cards_fen"]),
+            _invariant("grni_equals_unmatched_receipts", f"finance:{GRNI}", book.get("grni_fen", 0),
+                       "inventory:valuation.received_fen-finance:matched_receipts_fen",
+                       stock.get("received_fen", 0) - book.get("matched_receipts_fen", 0)),
+            _invariant("to_refund_equals_unapplied_intents", f"finance:{TO_REFUND}", book.get("to_refund_fen", 0),
+                       "finance:payment_intents.unapplied.amount_fen", book.get("unapplied_intents_fen", 0))]
         stores.append({"store_id": store_id, "invariants": invariants,
                        "ok": all(item["difference_fen"] == 0 for item in invariants)})
     return {"stores": stores, "ok": all(store["ok"] for store in stores)}

@@ -43,6 +43,9 @@ class ValuationStore(Schema):
     lines = fields.Integer()
     value_fen = Fen()
     in_transit_fen = Fen(metadata={"description": "Transfers shipped to this store, not yet received"})
+    received_fen = Fen(allow_negative=True, metadata={
+        "description": "Goods received from suppliers less those sent back, at the value each movement took "
+                       "(what was credited to goods received not invoiced)"})
     currency = fields.String()
     categories = fields.List(fields.Nested(ValuationCategory))
 

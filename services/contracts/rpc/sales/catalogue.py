@@ -103,6 +103,12 @@ class PackageCreate(Schema):
     fixed_price_fen = Fen(load_default=None, allow_none=True)
     items = fields.List(fields.Nested(PackageItemIn), required=True, validate=validate.Length(min=1, max=50))
     active = fields.Boolean(load_default=True)
+    store_ids = fields.List(fields.String(validate=validate.Length(min=1, max=26)), load_default=None,
+                            allow_none=True, validate=validate.Length(min=1, max=500), metadata={
+                                "description": "The stores that offer it; null (or left out): every store"})
+
+
+PackagePatch = patch_schema(PackageCreate, "PackagePatch")
 
 
 class PackageItemOut(Schema):
@@ -127,6 +133,7 @@ class PackageOut(Schema):
     pricing = fields.String()
     fixed_price_fen = Fen(allow_none=True)
     active = fields.Boolean()
+    store_ids = fields.List(fields.String(), allow_none=True, metadata={"description": "Null: every store"})
     items = fields.List(fields.Nested(PackageItemOut))
     created_at = fields.DateTime()
 
@@ -134,14 +141,24 @@ class PackageOut(Schema):
 class PackageListQuery(ListQuery):
     category = fields.String(validate=validate.OneOf(CATEGORIES))
     active = fields.Boolean()
+    store_id = fields.String(metadata={"description": "Only what this store offers"})
 
 
-class PriceEntryCreate(Schema):
+class PricedItem(Schema):
+    """An item of the price list: what a price entry, and a competitor's price, is the price of."""
     kind = fields.String(required=True, validate=validate.OneOf(PRICE_KINDS),
                          metadata={"description": "labour_rate (key = skill), part (key = SKU), "
                                                   "package (key = package code), fee (key = fee code)"})
     key = fields.String(required=True, validate=validate.Length(min=1, max=60), metadata={
         "description": "For labour_rate one of the skills: " + ", ".join(SKILLS)})
+
+    @validates_schema
+    def _rate_of_a_skill(self, data, **_):
+        if data.get("kind") == "labour_rate" and data.get("key") not in SKILLS:
+            raise ValidationError(f"A labour rate is the rate of a skill: one of {', '.join(SKILLS)}.", "key")
+
+
+class PriceEntryCreate(PricedItem):
     store_id = fields.String(load_default=None, allow_none=True,
                              metadata={"description": "A store's override; null = the chain's price (HQ)"})
     price_fen = Fen(required=True)
@@ -149,11 +166,6 @@ class PriceEntryCreate(Schema):
     max_fen = Fen(load_default=None, allow_none=True, metadata={"description": "Chain entries: highest store price"})
     effective_from = fields.Date(required=True, metadata={"description": "Store-local date it applies from"})
     note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
-
-    @validates_schema
-    def _rate_of_a_skill(self, data, **_):
-        if data.get("kind") == "labour_rate" and data.get("key") not in SKILLS:
-            raise ValidationError(f"A labour rate is the rate of a skill: one of {', '.join(SKILLS)}.", "key")
 
 
 class PriceEntryOut(Schema):

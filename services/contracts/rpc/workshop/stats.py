@@ -1,27 +1,18 @@
 """The workshop's figures: billed against clocked hours per technician."""
 from __future__ import annotations
 
-from marshmallow import Schema, ValidationError, fields, validates_schema
+from marshmallow import Schema, fields
 
 from services.common.fields import Quantity, TimeZone
+from services.common.schemas import LocalDays
 
-from .shared import SANE_DATE, STORE_ID
+from .shared import STORE_ID
 
 
-class StatsQuery(Schema):
+class StatsQuery(LocalDays):
     store_id = fields.String(required=True, validate=STORE_ID)
-    from_ = fields.Date(required=True, data_key="from", validate=SANE_DATE,
-                        metadata={"description": "First store-local day"})
-    to = fields.Date(required=True, validate=SANE_DATE, metadata={"description": "Last store-local day (inclusive)"})
     time_zone = TimeZone(load_default="Asia/Shanghai",
                          metadata={"description": "Filled in from the store by the gateway"})
-
-    @validates_schema
-    def _order(self, data, **_):
-        if data.get("from_") and data.get("to") and data["to"] < data["from_"]:
-            raise ValidationError("Ends before it starts.", "to")
-        if data.get("from_") and data.get("to") and (data["to"] - data["from_"]).days > 366:
-            raise ValidationError("At most a year at a time.", "to")
 
 
 class TechnicianStats(Schema):

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from services.common.context import Caller
 from services.common.db import utcnow
 from services.common.errors import Conflict, Invalid
+from services.common.policy import CUSTOMER_ROLE
 from services.common.ids import new_id as _new_id
 from services.common.outbox import record_event
 from services.common.periods import period_of, periods
@@ -70,6 +71,11 @@ def decide(session: Session, caller: Caller, quote_id: str, data: dict) -> Quote
                 description=line.description, op_code=line.op_code, sku=line.sku, qty=line.qty,
                 total_fen=line.total_fen, declined_at=now))
     session.flush()
+    record_event(session, "quote_decided", {
+        "quote_id": quote.id, "quote_number": quote.number, "store_id": quote.store_id,
+        "customer_id": quote.customer_id, "state": quote.state, "approved_lines": len(approved),
+        "declined_lines": len(declined), "decided_by": "customer" if caller.role == CUSTOMER_ROLE else "staff",
+        "decided_at": now.isoformat()}, store_id=quote.store_id)
     return quote
 
 

@@ -192,6 +192,9 @@ def add_package(session: Session, caller: Caller, quote_id: str, data: dict,
     if not package.active:
         raise Conflict(f"The package {package.code} is no longer offered.",
                        code="package_inactive", params={"package": package.name})
+    if not catalogue.offered(package, store_id):
+        raise Conflict(f"The package {package.code} is not offered by this store.",
+                       code="package_not_offered_here", params={"package": package.name})
     choices = {str(k): v for k, v in (data.get("part_choices") or {}).items()}
     stray = sorted(set(choices) - {str(item.position) for item in package.items if item.kind == "part"})
     if stray:

@@ -1,0 +1,86 @@
+"""Insurance claims (保险理赔, 事故车, issue 23) in the console alone: the manager sets up an insurer; at the till the
+cashier puts an accident repair's share on it under the claim's number (报案号) with the assessed amount, and the
+customer pays the deductible (免赔额) in cash, which settles the invoice; the manager opens the insurer on the
+保险理赔 screen, sees the open claim on its statement, records the insurer's remittance (赔款到账) against it and
+sees the claim closed (已结清) with nothing open. The invoice is made over the API by the fixture; the books are
+checked after."""
+from __future__ import annotations
+
+import uuid
+
+from playwright.sync_api import expect
+
+from tests.browser.conftest import assert_all_chinese, go_to, yuan
+from tests.browser.test_cashier import completed_work
+from tests.support.one_car import ok
+
+
+def test_an_accident_repair_is_shared_with_the_insurer_which_pays_its_claim(console, stack, shop, part):
+    url = stack.url
+    invoice = completed_work(stack, shop, part)
+    plate = ok(shop.cashier.get(f"{url}/v1/vehicles/{invoice['vehicle_id']}"))["plate"]
+    total = invoice["total_fen"]
+    deductible = min(10_000, total // 4)
+    share = total - deductible
+    insurer = f"平安产险{uuid.uuid4().hex[:4].upper()}"  # unique on the shared stack
+    number = f"RDAA{uuid.uuid4().hex[:12].upper()}"
+
+    manager = console.open(shop.login["store_manager"])
+    go_to(manager, "claims")
+    setting_up = manager.locator("#insurer-form")
+    setting_up.locator("[name=name]").fill(insurer)
+    setting_up.locator("[name=contact_name]").fill("李定损")
+    setting_up.locator("[name=contact_phone]").fill("13800138000")
+    setting_up.locator("button[type=submit]").click()
+    expect(manager.locator(f"tr[data-insurer='{insurer}']")).to_be_visible()
+    assert_all_chinese(manager, insurer)
+
+    # at the till: the insurer's share on the insurer, the deductible paid by the customer
+    cashier = console.open(shop.login["cashier"])
+    cashier.locator(f"#invoices li[data-invoice='{invoice['id']}']").click()
+    claim = cashier.locator("#insurance-claim-form")
+    claim.locator("[name=insurer_id]").select_option(label=insurer)
+    claim.locator("[name=claim_number]").fill(number)
+    claim.locator("[name=amount]").fill(f"{share / 100:.2f}")
+    claim.locator("[name=assessed]").fill(f"{total / 100:.2f}")
+    assert_all_chinese(cashier, insurer, number)
+    console.shot(cashier, "insurance-claim-at-the-till")
+    claim.locator("button[type=submit]").click()
+    expect(cashier.locator("[data-due]")).to_have_text(yuan(deductible))
+    expect(cashier.locator(f"#invoice-claims li[data-claim='{number}']")).to_contain_text(insurer)
+    part_row = cashier.locator(".pay-part").first
+    part_row.locator("[name=method]").select_option("cash")
+    expect(part_row.locator("[name=amount_yuan]")).to_have_value(f"{deductible / 100:.2f}")
+    cashier.locator("#payment-form button[type=submit]").click()
+    expect(cashier.locator("#invoice .badge").first).to_have_text("已付清")
+    assert_all_chinese(cashier, insurer, number)
+
+    # the manager: the open claim on the insurer's statement, the remittance recorded, the claim closed
+    go_to(manager, "cashier")
+    go_to(manager, "claims")
+    expect(manager.locator(f"#open-claims tr[data-claim='{number}']")).to_contain_text(plate)
+    manager.locator(f"tr[data-insurer='{insurer}']").click()
+    statement = manager.locator("#insurer-statement")
+    row = statement.locator(f"tr[data-claim='{number}']")
+    expect(row).to_contain_text(plate)
+    expect(row).to_contain_text(invoice["number"])
+    expect(row).to_contain_text("未结")
+    expect(statement.locator("[data-open]")).to_have_text(yuan(share))
+    expect(manager.locator("#insurer [data-fact=insurer_owes]")).to_have_text(yuan(share))
+    remit = manager.locator("#remittance-form")
+    remit.locator(f"[data-claim='{number}'] input").fill(f"{share / 100:.2f}")
+    remit.locator("[name=reference]").fill("PA-20261207")
+    assert_all_chinese(manager, insurer, number, plate, invoice["number"], "PA-20261207")
+    console.shot(manager, "insurer-remittance")
+    remit.locator("button[type=submit]").click()
+    expect(statement.locator(f"tr[data-claim='{number}']")).to_have_attribute("data-status", "paid")
+    expect(statement.locator(f"tr[data-claim='{number}']")).to_contain_text("已结清")
+    expect(statement.locator("[data-open]")).to_have_text(yuan(0))
+    expect(manager.locator("#insurer [data-fact=insurer_owes]")).to_have_text(yuan(0))
+    expect(manager.locator("#remittance-form")).to_have_count(0)
+    assert_all_chinese(manager, insurer, number, plate, invoice["number"])
+
+    books = ok(shop.manager.get(f"{url}/v1/ledger/reconciliation", params={"store_id": shop.id}))
+    [store] = books["stores"]
+    owed = next(i for i in store["invariants"] if i["code"] == "receivables_equal_open_invoices")
+    assert owed["difference_fen"] == 0

@@ -1,0 +1,103 @@
+"""Insurers' claims (事故车) through the gateway (crm, sales, workshop, inventory, finance, RabbitMQ, PostgreSQL):
+HQ sets up an insurer (the cashier may not), the cashier puts two accident repairs' shares on it under their
+claim numbers (a number twice: 409), the customers pay their deductibles at the till, the statement and the
+receivables ageing list the claims, the manager records the insurer's remittance against one named claim in
+full and the other short (two remittances of one claim at once: one 201, one 409), then writes the short
+one's rest off with a reason. After every step the store's receivables (1122) equal what open invoices and
+claims leave unpaid, and the books balance."""
+from __future__ import annotations
+
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from tests.browser.test_cashier import completed_work
+from tests.e2e.test_stock_books_through_gateway import reconciled
+from tests.support.one_car import Store, new_part, ok
+
+pytestmark = pytest.mark.e2e
+
+
+def test_an_insurer_pays_its_claims_one_by_one_and_the_receivables_stay_reconciled(stack, admin):
+    url = stack.url
+    shop = Store(stack, admin)
+    part = new_part(stack, admin, shop)
+    cashier, manager = shop.cashier, shop.manager
+    name = f"中国人保财险{uuid.uuid4().hex[:4]}"
+
+    def receivables(what: str, expected: int | None = None) -> dict:
+        owed = reconciled(stack, manager, shop.id, what)["receivables_equal_open_invoices"]
+        assert owed["difference_fen"] == 0, (what, owed)
+        if expected is not None:
+            assert owed["left_fen"] == owed["right_fen"] == expected, (what, owed)
+        return owed
+
+    refused = cashier.post(f"{url}/v1/insurers", json={"name": name, "store_ids": [shop.id]})
+    assert refused.status_code == 403, refused.text
+    insurer = ok(admin.post(f"{url}/v1/insurers", json={"name": name, "contact_name": "李定损",
+                                                         "contact_phone": "13800138000", "store_ids": [shop.id]}), 201)
+    i = f"{url}/v1/insurers/{insurer['id']}"
+    assert [row["name"] for row in ok(cashier.get(f"{url}/v1/insurers", params={"store_id": shop.id}))["items"]] == [
+        name]
+    first, second = completed_work(stack, shop, part), completed_work(stack, shop, part)
+    receivables("two invoices", first["total_fen"] + second["total_fen"])
+    deductible = 10_000 if first["total_fen"] > 20_000 else first["total_fen"] // 4
+    shares = [invoice["total_fen"] - deductible for invoice in (first, second)]
+    numbers = [f"RDAA{uuid.uuid4().hex[:12].upper()}" for _ in range(2)]
+
+    def put(invoice, number, share, key=None):
+        return cashier.post(f"{url}/v1/invoices/{invoice['id']}/insurance-claims", json={
+            "insurer_id": insurer["id"], "claim_number": number, "amount_fen": share,
+            "assessed_fen": invoice["total_fen"]}, headers={"Idempotency-Key": key or uuid.uuid4().hex})
+
+    claims = []
+    for invoice, number, share in zip((first, second), numbers, shares, strict=True):
+        made = ok(put(invoice, number, share), 201)
+        assert made["invoice"]["due_fen"] == deductible and made["claim"]["plate"], made
+        claims.append(made["claim"])
+        receivables(f"claim {number}", first["total_fen"] + second["total_fen"])
+    twice = put(second, numbers[0], 1)
+    assert twice.status_code == 409 and twice.json()["error"]["code"] == "claim_number_taken", twice.text
+
+    for invoice in (first, second):  # the customers pay their deductibles
+        paid = ok(cashier.post(f"{url}/v1/invoices/{invoice['id']}/payments", json={
+            "method": "cash", "amount_fen": deductible}, headers={"Idempotency-Key": uuid.uuid4().hex}), 201)
+        assert paid["invoice"]["status"] == "paid", paid
+    receivables("the deductibles paid", sum(shares))
+
+    statement = ok(cashier.get(f"{i}/statement"))
+    assert [(c["claim_number"], c["invoice_number"], c["open_fen"]) for c in statement["claims"]] == [
+        (numbers[0], first["number"], shares[0]), (numbers[1], second["number"], shares[1])]
+    assert statement["open_fen"] == statement["ageing"]["total_fen"] == sum(shares)
+    ageing = ok(manager.get(f"{url}/v1/reports/receivables-ageing", params={"store_id": shop.id}))
+    assert [(row["name"], row["total_fen"]) for row in ageing["insurers"]] == [(name, sum(shares))]
+
+    # the insurer pays the first claim in full: recorded twice at once, one 201 and one 409
+    def remit(key: str):
+        return manager.post(f"{i}/remittances", json={"method": "bank", "reference": "PICC-0001", "lines": [
+            {"claim_id": claims[0]["id"], "amount_fen": shares[0]}]}, headers={"Idempotency-Key": key})
+
+    assert cashier.post(f"{i}/remittances", json={"lines": [{"claim_id": claims[0]["id"], "amount_fen": 1}]},
+                        headers={"Idempotency-Key": uuid.uuid4().hex}).status_code == 403
+    with ThreadPoolExecutor(2) as pool:
+        answers = list(pool.map(remit, [uuid.uuid4().hex, uuid.uuid4().hex]))
+    assert sorted(r.status_code for r in answers) == [201, 409], [r.text for r in answers]
+    [lost] = [r for r in answers if r.status_code == 409]
+    assert lost.json()["error"]["code"] == "claim_remittance_above_open", lost.text
+    assert ok(cashier.get(f"{url}/v1/insurance-claims/{claims[0]['id']}"))["status"] == "paid"
+    receivables("the first claim paid", shares[1])
+
+    # the second paid short: the rest stays open until a manager writes it off with a reason
+    short = 3_000
+    ok(manager.post(f"{i}/remittances", json={"method": "bank", "reference": "PICC-0002", "lines": [
+        {"claim_id": claims[1]["id"], "amount_fen": shares[1] - short}]},
+        headers={"Idempotency-Key": uuid.uuid4().hex}), 201)
+    receivables("the second claim paid short", short)
+    assert cashier.post(f"{url}/v1/insurance-claims/{claims[1]['id']}/write-off",
+                        json={"reason": "定损核减"}).status_code == 403
+    closed = ok(manager.post(f"{url}/v1/insurance-claims/{claims[1]['id']}/write-off", json={"reason": "定损核减"}))
+    assert (closed["status"], closed["written_off_fen"], closed["open_fen"]) == ("written_off", short, 0)
+    receivables("the rest written off", 0)
+    assert ok(cashier.get(i))["balance_fen"] == 0
+    assert ok(cashier.get(f"{url}/v1/insurance-claims", params={"store_id": shop.id, "status": "open"}))["items"] == []
