@@ -209,6 +209,22 @@ SHEET_NAME_LIMIT = 31
 """Excel's longest sheet name."""
 
 
+def sheet_name(title: str, taken: set[str]) -> str:
+    """`title` as Excel takes a sheet's name: without []:*?/\\, not starting or ending with an apostrophe, at most
+    SHEET_NAME_LIMIT UTF-16 units, and unique ignoring case among `taken` (case-folded names) by a (n) after it."""
+    def fitted(text: str, limit: int) -> str:
+        while len(text.encode("utf-16-le")) > 2 * limit:
+            text = text[:-1]
+        return text.strip("'")
+
+    base = fitted("".join(ch for ch in title if ch not in "[]:*?/\\"), SHEET_NAME_LIMIT) or "门店"
+    name, number = base, 1
+    while name.casefold() in taken:
+        suffix = f"({number})"
+        name, number = fitted(base, SHEET_NAME_LIMIT - len(suffix)) + suffix, number + 1
+    return name
+
+
 class _Sheets:
     """A workbook's sheets written row by row (constant memory): the whole, and one per store when asked."""
 
@@ -223,10 +239,8 @@ class _Sheets:
 
     def sheet(self, title: str) -> Any:
         """A new sheet headed by the columns (its name made legal and unique)."""
-        name = "".join(ch for ch in title if ch not in "[]:*?/\\")[:SHEET_NAME_LIMIT] or "门店"
-        while name in self.names:
-            name = f"{name[:SHEET_NAME_LIMIT - 3]}({len(self.names)})"
-        self.names.add(name)
+        name = sheet_name(title, self.names)
+        self.names.add(name.casefold())
         sheet = self.book.add_worksheet(name)
         sheet.freeze_panes(1, 0)
         for index, column in enumerate(self.cols):

@@ -212,3 +212,17 @@ def test_the_openapi_document_offers_csv_and_xlsx_on_lists_and_reports_only(app)
     assert any(p["name"] == "format" and p["schema"]["enum"] == ["csv", "xlsx"] for p in listing["parameters"])
     one = document["paths"]["/v1/invoices/{invoice_id}"]["get"]
     assert exports.CSV not in one["responses"]["200"]["content"]
+
+
+def test_a_sheet_per_store_whatever_the_stores_are_called():
+    # names Excel refuses as they are: forbidden characters, apostrophes at the ends, the same but for case, longer
+    # than 31 UTF-16 units (a character outside the BMP counts twice), nothing left after cleaning
+    names = ["Store A", "store a", "'引号'", "a/b:c*d?[e]", "😀" * 20, "门店" * 20, "[]", "STORE A"]
+    stores = {f"s{index}": name for index, name in enumerate(names)}
+    cols = [exports.Column("store_id", "门店", "store"), exports.Column("amount_fen", "金额", "money")]
+    rows = [{"store_id": store_id, "amount_fen": 100} for store_id in stores]
+    book = load_workbook(exports.xlsx_file(cols, rows, exports.Place(exports.ZoneInfo("Asia/Shanghai"), stores,
+                                                                      by_store=True)))
+    assert len(book.sheetnames) == 1 + len(names)
+    assert len({name.casefold() for name in book.sheetnames}) == len(book.sheetnames)
+    assert all(len(name.encode("utf-16-le")) <= 62 and not name.startswith("'") for name in book.sheetnames)

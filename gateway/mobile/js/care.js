@@ -222,7 +222,8 @@ async function me() {
     await api("POST", "/complaints", { store_id: store.value, vehicle_id: car.value || null,
                                        description: text.value.trim() });
     say("投诉已提交，门店会尽快联系您");
-    await me();
+    text.value = "";
+    await redrawComplaints();
   }));
   show("我的",
     h("section", { class: "card" }, h("h2", {}, profile.name), h("p", { class: "muted" }, profile.mobile),
@@ -232,10 +233,13 @@ async function me() {
     h("section", { class: "card" }, h("h2", {}, "我要投诉"), h("label", { for: "complaint-store" }, "门店"), store,
       h("label", { for: "complaint-car" }, "车辆"), car, h("label", { for: "complaint-text" }, "问题描述"), text, send),
     h("button", { class: "secondary", type: "button", onclick: go("#/cars") }, "返回我的爱车"));
-  follow(async () => { // the store works the complaint: its status and resolution come in (crm.complaint_changed)
+  // only the list is redrawn, after filing or when the store works a complaint (crm.complaint_changed): the form
+  // being typed stays as it is
+  async function redrawComplaints() {
     const fresh = await api("GET", "/complaints").catch(() => null);
     if (fresh) filed.replaceChildren(...complaintLines(fresh, stores));
-  });
+  }
+  follow(redrawComplaints);
 }
 
 function complaintLines(complaints, stores) {
