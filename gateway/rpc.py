@@ -19,7 +19,8 @@ import uuid
 from dataclasses import dataclass
 
 import pika
-from pika.exceptions import AMQPError
+from pika.adapters.utils.connection_workflow import AMQPConnectorException
+from pika.exceptions import AMQPError, StreamLostError
 from prometheus_client import Counter, Histogram
 
 from services.common import tracing
@@ -36,6 +37,9 @@ RPC_UNAVAILABLE = Counter("gateway_rpc_unavailable_total",
                           ["service", "reason"])
 
 RPC_EXCHANGE = "nameko-rpc"
+CLOSE_SECONDS = 1.0
+"""How long closing a connection waits for the broker's answer before the socket is dropped (pika's close has no
+timeout of its own: a broker that stopped answering would hold the request thread for ever)."""
 
 
 class ServiceUnavailable(Exception):
@@ -68,13 +72,19 @@ class _NotSent(Exception):
 class _Connection:
     """One broker connection, its channel and reply queue; used by one thread at a time."""
 
-    def __init__(self, parameters: list[pika.ConnectionParameters]):
-        self.connection = pika.BlockingConnection(parameters)
-        self.channel = self.connection.channel()
-        self.channel.exchange_declare(RPC_EXCHANGE, exchange_type="topic", durable=True)
-        self.reply_queue = self.channel.queue_declare("", exclusive=True, auto_delete=True).method.queue
-        self.channel.queue_bind(self.reply_queue, RPC_EXCHANGE, routing_key=self.reply_queue)
-        self.channel.basic_consume(self.reply_queue, self._on_reply, auto_ack=True)
+    def __init__(self, parameters: list[pika.ConnectionParameters], setup_seconds: float):
+        self.connection = pika.BlockingConnection(parameters)  # the handshake is bounded by stack_timeout
+        deadline = self._drop_after(setup_seconds)  # so are the channel and its queue
+        try:
+            self.channel = self.connection.channel()
+            self.channel.exchange_declare(RPC_EXCHANGE, exchange_type="topic", durable=True)
+            self.reply_queue = self.channel.queue_declare("", exclusive=True, auto_delete=True).method.queue
+            self.channel.queue_bind(self.reply_queue, RPC_EXCHANGE, routing_key=self.reply_queue)
+            self.channel.basic_consume(self.reply_queue, self._on_reply, auto_ack=True)
+        except BaseException:
+            self.close()
+            raise
+        self.connection._impl.ioloop.remove_timeout(deadline)
         self.channel.add_on_return_callback(self._on_return)
         self.replies: dict[str, dict] = {}
         self.expected: str | None = None
@@ -127,11 +137,26 @@ class _Connection:
             mandatory=True)
 
     def close(self) -> None:
+        """Closed gracefully if the broker answers within CLOSE_SECONDS, else dropped."""
         try:
             if self.connection.is_open:
+                self._drop_after(CLOSE_SECONDS)
                 self.connection.close()
         except Exception:  # closing a broken connection may raise; it is gone either way
             pass
+
+    def _drop_after(self, seconds: float) -> object:
+        """Drop the socket without a word to the broker unless the wait in progress (a close, a channel's opening)
+        ended within `seconds`: it then ends as on a lost connection. The timer is the I/O loop's own (a
+        BlockingConnection's `call_later` fires only in `process_data_events`, never inside a blocking wait) and
+        pika's call to drop a socket is its heartbeat checker's, not public: tests/integration/test_rpc_client.py
+        holds both to their word against a broker that stops answering."""
+        impl = self.connection._impl
+
+        def drop() -> None:  # as pika's own heartbeat checker ends a silent connection
+            if not impl.is_closed:
+                impl._terminate_stream(StreamLostError(f"the broker did not answer within {seconds:g}s"))
+        return impl.ioloop.call_later(seconds, drop)
 
 
 class RpcClient:
@@ -144,8 +169,10 @@ class RpcClient:
             parameters.heartbeat = 0  # idle pooled connections must not be dropped by the broker
             parameters.connection_attempts = 1
             parameters.socket_timeout = connect_timeout
+            parameters.stack_timeout = connect_timeout  # TCP and the AMQP handshake together
             parameters.blocked_connection_timeout = timeout
         self.timeout = timeout
+        self.connect_timeout = connect_timeout
         self._idle: queue.LifoQueue[_Connection] = queue.LifoQueue(maxsize=max_idle)
         self._opened = 0
         self._lock = threading.Lock()
@@ -160,8 +187,8 @@ class RpcClient:
                 return connection
             connection.close()
         try:
-            connection = _Connection(self.parameters)
-        except (AMQPError, OSError) as exc:
+            connection = _Connection(self.parameters, self.connect_timeout)
+        except (AMQPError, AMQPConnectorException, OSError) as exc:  # the latter: no handshake within stack_timeout
             raise ServiceUnavailable(service, f"message broker unreachable ({exc.__class__.__name__})") from exc
         with self._lock:
             self._opened += 1

@@ -2,14 +2,17 @@
 replaced on the next call, however many dead connections the pool held."""
 from __future__ import annotations
 
+import socket
 import subprocess
 import threading
+import time
+from urllib.parse import urlparse
 
 import pika
 import pytest
 from prometheus_client import REGISTRY
 
-from gateway.rpc import RpcClient, ServiceUnavailable
+from gateway.rpc import CLOSE_SECONDS, RpcClient, ServiceUnavailable
 from tests.support.infra import Vhost
 
 
@@ -141,3 +144,64 @@ def test_a_connection_whose_call_timed_out_is_not_used_again(vhost):
     finally:
         client.close()
         connection.close()
+
+
+class FreezingProxy:
+    """A TCP proxy to the broker that can stop passing bytes either way while keeping every socket open: a broker
+    that accepts connections and then never answers (overloaded, a network that drops without resetting)."""
+
+    def __init__(self, target: tuple[str, int]):
+        self.target = target
+        self.frozen = threading.Event()
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.port = self.server.getsockname()[1]
+        self.sockets: list[socket.socket] = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self.server.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection(self.target)
+            self.sockets += [client, upstream]
+            for source, sink in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pipe, args=(source, sink), daemon=True).start()
+
+    def _pipe(self, source: socket.socket, sink: socket.socket) -> None:
+        try:
+            while data := source.recv(65536):
+                while self.frozen.is_set():  # held, never dropped: the peer sees silence, not a reset
+                    time.sleep(0.05)
+                sink.sendall(data)
+        except OSError:
+            pass
+
+    def close(self) -> None:
+        self.server.close()
+        for sock in self.sockets:
+            sock.close()
+
+
+def test_a_broker_that_stops_answering_costs_a_call_its_timeout_never_a_hang(own_vhost, echo):
+    """The call times out, and neither closing its connection (a graceful close waits for the broker's answer)
+    nor opening the next one (the AMQP handshake) waits longer than its bound; answers again once it thaws."""
+    parsed = urlparse(own_vhost.uri)
+    proxy = FreezingProxy((parsed.hostname or "127.0.0.1", parsed.port or 5672))
+    client = RpcClient(own_vhost.uri.replace(f"{parsed.hostname}:{parsed.port or 5672}",
+                                             f"127.0.0.1:{proxy.port}"), timeout=1.0, connect_timeout=1.0)
+    try:
+        assert client.call("echo", "ping") == "pong"
+        proxy.frozen.set()
+        for _ in range(2):  # the pooled connection's call, then a new connection's handshake
+            started = time.monotonic()
+            with pytest.raises(ServiceUnavailable):
+                client.call("echo", "ping")
+            assert time.monotonic() - started < 1.0 + 2 * CLOSE_SECONDS + 0.5
+        proxy.frozen.clear()
+        assert client.call("echo", "ping") == "pong"
+    finally:
+        proxy.frozen.clear()
+        client.close()
+        proxy.close()
