@@ -59,6 +59,8 @@ export const input = (name, attrs = {}) => h("input", { name, ...attrs });
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 const CLOCK = /^([01]\d|2[0-3]):[0-5]\d$/;
 const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
+/** A month as the API takes it: 2026-12. */
+export const isMonth = (text) => MONTH.test(text);
 const isDay = (text) => DAY.test(text) && new Date(`${text}T00:00:00Z`).toISOString().startsWith(text);
 
 /** Days and times of day typed and shown one way, 2026-12-06 and 14:30, whatever the browser's
@@ -82,7 +84,7 @@ function formatted(name, attrs, ok, placeholder, problem) {
 export const dateInput = (name, attrs = {}) => formatted(name, attrs, isDay, "date_placeholder", "date_invalid");
 
 export const monthInput = (name, attrs = {}) =>
-  formatted(name, { maxlength: 7, ...attrs }, (text) => MONTH.test(text), "month_placeholder", "month_invalid");
+  formatted(name, { maxlength: 7, ...attrs }, isMonth, "month_placeholder", "month_invalid");
 
 export const timeInput = (name, attrs = {}) =>
   formatted(name, { ...attrs, value: attrs.value ? String(attrs.value).slice(0, 5) : attrs.value }, (text) => CLOCK.test(text),

@@ -4,9 +4,8 @@
 import { api } from "../api.js";
 import { fenToInput, localDay, toFen, yuan } from "../format.js";
 import { t } from "../i18n.js";
-import { busy, field, fill, flash, form, h, input, monthInput, newest, select, table } from "../ui.js";
+import { busy, field, fill, flash, form, h, input, isMonth, monthInput, newest, select, table } from "../ui.js";
 
-const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
 const PERCENTS = ["labour_pct", "parts_gp_pct", "sales_pct"];
 const EARNED = ["labour_fen", "parts_fen", "sales_fen", "total_fen", "revenue_fen"];
 
@@ -14,7 +13,7 @@ export function render(root, ctx) {
   const month = monthInput("month", { value: localDay(ctx.tz).slice(0, 7) });
   const state = { ctx, month, rule: h("div", { class: "card", id: "commission-rule" }),
     results: h("div", { class: "card wide", id: "commission-results" }), people: new Map(), earners: [] };
-  month.addEventListener("change", () => { if (MONTH.test(month.value.trim())) loadResults(state); });
+  month.addEventListener("change", () => { if (isMonth(month.value.trim())) loadResults(state); });
   root.classList.add("manage");
   root.append(h("div", { class: "row" }, h("h1", { text: `${t("nav_commission")} · ${ctx.store?.name ?? ""}` }),
     h("span", { class: "spacer" }), field("month", month)), h("div", { class: "grid" }, state.rule, state.results));

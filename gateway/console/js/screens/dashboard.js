@@ -8,7 +8,8 @@
 import { api } from "../api.js";
 import { fenToInput, localDay, toFen, yuan } from "../format.js";
 import { errorWords, phrase, t } from "../i18n.js";
-import { busy, dateInput, exportButtons, field, fill, flash, form, h, input, monthInput, newest, select, table } from "../ui.js";
+import { busy, dateInput, exportButtons, field, fill, flash, form, h, input, isMonth, monthInput, newest, select, table }
+  from "../ui.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 const pct = (value) => (value === null || value === undefined ? "—" : `${Number(value).toFixed(1)}%`);
@@ -166,7 +167,7 @@ function targetsCard(ctx, saved) {
   const card = h("div", { class: "card", id: "targets" });
   const month = monthInput("month", { value: localDay(ctx.tz).slice(0, 7) });
   const draw = async () => {
-    if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(month.value.trim())) return;
+    if (!isMonth(month.value.trim())) return;
     const chosen = month.value.trim();
     const current = newest(card); // a month typed while another's targets load: only the last is drawn
     const [set] = (await api.get(`/v1/stores/${ctx.store.id}/kpi-targets`, { from: chosen, to: chosen })).items;
