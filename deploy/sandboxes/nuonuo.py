@@ -10,7 +10,9 @@ small enough to read. What services/finance/fapiao_nuonuo.py speaks is what this
   confirmed 红字确认单 `billInfoNo`); each line's amounts must add up (tax + excluded = included) and carry
   a 19-digit goodsCode; a 专票 (bs) needs the buyer's tax number. Answers the `invoiceSerialNum`; the same
   `orderNo` again answers the same serial. The fapiao is 开票中 (status 20) for `ISSUE_SECONDS`, then issued
-  (status 2) with a 20-digit 数电票号码, its time and a PDF at `/fp/{serial}.pdf`;
+  (status 2) with a 20-digit 数电票号码, its time, a PDF at `/fp/{serial}.pdf` (`pdfUrl`) and the same face as an
+  OFD 版式文件 (GB/T 33190: a zip of OFD.xml, Doc_0/Document.xml, its fonts and a page of text objects) at
+  `/fp/{serial}.ofd` (`ofdUrl`);
 - `nuonuo.OpenSDK.queryInvoiceResult` (serialNos) → the list of results;
 - `nuonuo.OpenSDK.saveInvoiceRedConfirm` (blueInvoiceNumber, …) → `{billId, billNo, billStatus}`: 01 无需确认
   for a 普票 (pc), 02 销方录入待购方确认 for a 专票 (bs) until the buyer answers;
@@ -34,8 +36,10 @@ import re
 import secrets
 import threading
 import time
+import zipfile
 from decimal import Decimal
 from urllib.parse import parse_qsl
+from xml.sax.saxutils import escape
 
 from reportlab.lib.pagesizes import A5, landscape
 from reportlab.pdfbase import pdfmetrics
@@ -101,11 +105,13 @@ class Sandbox:
         method, path = environ["REQUEST_METHOD"], environ.get("PATH_INFO", "")
         query = dict(parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True))
         body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0)).decode()
-        if method == "GET" and path.startswith("/fp/") and path.endswith(".pdf"):
-            pdf = self.pdf(path[4:-4])
-            if pdf is None:
+        if method == "GET" and path.startswith("/fp/") and path[-4:] in (".pdf", ".ofd"):
+            fapiao = self.invoices.get(path[4:-4])
+            if fapiao is None or fapiao["number"] is None:
                 return _send(start_response, 404, b"{}", "application/json")
-            return _send(start_response, 200, pdf, "application/pdf")
+            if path.endswith(".ofd"):
+                return _send(start_response, 200, ofd(*face(fapiao), fapiao["number"]), "application/ofd")
+            return _send(start_response, 200, pdf(*face(fapiao)), "application/pdf")
         try:
             if path.startswith("/sandbox/"):
                 status, answer = self.control(method, path, json.loads(body or "{}"))
@@ -223,7 +229,8 @@ class Sandbox:
                               "allElectronicInvoiceNumber": fapiao["number"] or "",
                               "invoiceNo": fapiao["number"] or "",
                               "invoiceTime": fapiao.get("time_ms") or "",
-                              "pdfUrl": f"{self.base_url}/fp/{serial}.pdf" if done else ""})
+                              "pdfUrl": f"{self.base_url}/fp/{serial}.pdf" if done else "",
+                              "ofdUrl": f"{self.base_url}/fp/{serial}.ofd" if done else ""})
         return {"code": "E0000", "describe": "获取成功", "result": found}
 
     def red_confirm(self, content: dict) -> dict:
@@ -243,25 +250,6 @@ class Sandbox:
     def red_confirm_query(self, content: dict) -> dict:
         bill = self.bills.get(str(content.get("billId")))
         return {"code": "E0000", "describe": "获取成功", "result": [dict(bill)] if bill else []}
-
-    def pdf(self, serial: str) -> bytes | None:
-        fapiao = self.invoices.get(serial)
-        if fapiao is None or fapiao["number"] is None:
-            return None
-        order, out = fapiao["order"], io.BytesIO()
-        page = canvas.Canvas(out, pagesize=landscape(A5))
-        page.setFont(FONT, 16)
-        kind = "电子发票（增值税专用发票）" if order["invoiceLine"] == "bs" else "电子发票（普通发票）"
-        page.drawString(40, 370, ("红字" if order["invoiceType"] == "2" else "") + kind)
-        page.setFont(FONT, 10)
-        rows = [f"发票号码：{fapiao['number']}", f"购买方：{order['buyerName']}  {order.get('buyerTaxNum', '')}",
-                f"销售方：{SELLERS.get(order['salerTaxNum'], SELLER_NAME)}  {order['salerTaxNum']}"]
-        rows += [f"{line['goodsName']}  {line['num']}  ¥{line['taxIncludedAmount']}" for line in order["invoiceDetail"]]
-        for index, row in enumerate(rows):
-            page.drawString(40, 340 - 18 * index, row)
-        page.showPage()
-        page.save()
-        return out.getvalue()
 
     # -- tests' side ------------------------------------------------------------------------------
     def control(self, method: str, path: str, data: dict) -> tuple[int, dict]:
@@ -283,6 +271,62 @@ class Sandbox:
                 return 200, {"items": [{"serial": f["serial"], "number": f["number"], "order": f["order"],
                                         "reversed": bool(f.get("reversed"))} for f in self.invoices.values()]}
         return 404, {"code": "not_found"}
+
+
+
+def face(fapiao: dict) -> tuple[str, list[str]]:
+    """What the fapiao's face says: its kind, then a line each for its number, buyer, seller and goods."""
+    order = fapiao["order"]
+    kind = "电子发票（增值税专用发票）" if order["invoiceLine"] == "bs" else "电子发票（普通发票）"
+    rows = [f"发票号码：{fapiao['number']}", f"购买方：{order['buyerName']}  {order.get('buyerTaxNum', '')}",
+            f"销售方：{SELLERS.get(order['salerTaxNum'], SELLER_NAME)}  {order['salerTaxNum']}"]
+    rows += [f"{line['goodsName']}  {line['num']}  ¥{line['taxIncludedAmount']}" for line in order["invoiceDetail"]]
+    return ("红字" if order["invoiceType"] == "2" else "") + kind, rows
+
+
+def pdf(title: str, rows: list[str]) -> bytes:
+    out = io.BytesIO()
+    page = canvas.Canvas(out, pagesize=landscape(A5))
+    page.setFont(FONT, 16)
+    page.drawString(40, 370, title)
+    page.setFont(FONT, 10)
+    for index, row in enumerate(rows):
+        page.drawString(40, 340 - 18 * index, row)
+    page.showPage()
+    page.save()
+    return out.getvalue()
+
+
+OFD_NS = "http://www.ofdspec.org/2016"
+
+
+def ofd(title: str, rows: list[str], number: str) -> bytes:
+    """The face as an OFD package (GB/T 33190-2016): the entry file, one document of one A5-landscape page
+    (210 × 148 mm) whose text objects are the face's lines in 宋体."""
+    def text(object_id: int, y: float, size: float, words: str) -> str:
+        return (f'<ofd:TextObject ID="{object_id}" Boundary="10 {y:g} 190 {size + 2:g}" Font="2" Size="{size:g}">'
+                f'<ofd:TextCode X="0" Y="{size:g}">{escape(words)}</ofd:TextCode></ofd:TextObject>')
+    objects = [text(4, 10, 6, title)] + [text(5 + index, 24 + 7 * index, 3.5, row) for index, row in enumerate(rows)]
+    files = {
+        "OFD.xml": f'<ofd:OFD xmlns:ofd="{OFD_NS}" Version="1.0" DocType="OFD"><ofd:DocBody><ofd:DocInfo>'
+                   f'<ofd:DocID>{number}</ofd:DocID><ofd:Title>{escape(title)}</ofd:Title>'
+                   f'<ofd:CreationDate>{time.strftime("%Y-%m-%d")}</ofd:CreationDate></ofd:DocInfo>'
+                   f'<ofd:DocRoot>Doc_0/Document.xml</ofd:DocRoot></ofd:DocBody></ofd:OFD>',
+        "Doc_0/Document.xml": f'<ofd:Document xmlns:ofd="{OFD_NS}"><ofd:CommonData>'
+                              f'<ofd:MaxUnitID>{4 + len(objects)}</ofd:MaxUnitID><ofd:PageArea>'
+                              f'<ofd:PhysicalBox>0 0 210 148</ofd:PhysicalBox></ofd:PageArea>'
+                              f'<ofd:PublicRes>PublicRes.xml</ofd:PublicRes></ofd:CommonData>'
+                              f'<ofd:Pages><ofd:Page ID="1" BaseLoc="Pages/Page_0/Content.xml"/></ofd:Pages>'
+                              f'</ofd:Document>',
+        "Doc_0/PublicRes.xml": f'<ofd:Res xmlns:ofd="{OFD_NS}" BaseLoc="Res"><ofd:Fonts>'
+                               f'<ofd:Font ID="2" FontName="宋体" FamilyName="宋体"/></ofd:Fonts></ofd:Res>',
+        "Doc_0/Pages/Page_0/Content.xml": f'<ofd:Page xmlns:ofd="{OFD_NS}"><ofd:Content><ofd:Layer ID="3">'
+                                          f'{"".join(objects)}</ofd:Layer></ofd:Content></ofd:Page>'}
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as package:
+        for name, xml in files.items():
+            package.writestr(name, '<?xml version="1.0" encoding="UTF-8"?>' + xml)
+    return out.getvalue()
 
 
 def _send(start_response, status: int, data: bytes, content_type: str) -> list[bytes]:

@@ -123,7 +123,7 @@ LABELS: dict[str, str] = {
     "buyer_title": "购方抬头", "buyer_tax_no": "购方税号", "buyer_email": "购方邮箱",
     "red_reason": "红冲原因",
     "seller_tax_num": "销方税号", "seller_name": "销方名称",
-    "pdf_url": "PDF 链接", "last_error": "最近一次错误", "failure":
+    "pdf_url": "PDF 链接", "ofd_url": "OFD 链接", "last_error": "最近一次错误", "failure":
     "失败原因", "settlement_no": "结算单号", "failure_codes": "未通过的检查", "notice": "提示",
     "notice_at": "提示时间",
     # payment reconciliation (对账)

@@ -54,6 +54,8 @@ class IssueResult:
     number: str | None = None
     issued_at_ms: int | None = None
     pdf_url: str | None = None
+    ofd_url: str | None = None
+    """The 版式文件 in OFD (GB/T 33190), the format the tax platform itself delivers 数电票 in."""
     reason: str | None = None
 
 
@@ -130,7 +132,8 @@ class NuonuoProvider:
         status = str(item.get("status", ""))
         if status in ISSUED:
             return IssueResult(serial_no, "issued", item.get("allElectronicInvoiceNumber") or item.get("invoiceNo"),
-                               int(item["invoiceTime"]) if item.get("invoiceTime") else None, item.get("pdfUrl"))
+                               int(item["invoiceTime"]) if item.get("invoiceTime") else None, item.get("pdfUrl"),
+                               item.get("ofdUrl") or None)
         if status in FAILED:
             return IssueResult(serial_no, "failed", reason=item.get("failCause") or item.get("statusMsg") or status)
         return IssueResult(serial_no, "pending")

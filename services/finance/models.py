@@ -943,6 +943,7 @@ class Fapiao(Base):
     number: Mapped[str | None] = mapped_column(String(40), comment="数电票号码")
     issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     pdf_url: Mapped[str | None] = mapped_column(Text)
+    ofd_url: Mapped[str | None] = mapped_column(Text, comment="the OFD 版式文件; none: issued before it was kept")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_error: Mapped[str | None] = mapped_column(String(200), comment="the last attempt's failure (provider down)")

@@ -41,6 +41,8 @@ def test_cashier_asks_for_a_special_fapiao_downloads_it_and_reverses_it(console,
     assert len(number) == 20 and number.isdigit()
     pdf_url = row.locator("a.pdf-link").get_attribute("href")
     assert requests.get(pdf_url, timeout=10).content.startswith(b"%PDF")
+    ofd_url = row.locator("a.ofd-link").get_attribute("href")
+    assert requests.get(ofd_url, timeout=10).content.startswith(b"PK")  # the OFD package (a zip)
     assert_all_chinese(cashier, shop.login["cashier"], BUYER)
     console.shot(cashier, "fapiao-issued")
     # the customer's title is offered again: one tap fills the (emptied) form, nothing typed twice

@@ -5,8 +5,10 @@ payment never waits for the fapiao: with the provider down the request is queued
 issued once it is back; a tax number with a wrong check character and an unpaid invoice are refused."""
 from __future__ import annotations
 
+import io
 import time
 import uuid
+import zipfile
 
 import pytest
 import requests
@@ -95,6 +97,9 @@ def test_a_special_fapiao_is_issued_then_reversed_after_a_refund_once_the_buyer_
     assert len(issued["number"]) == 20 and issued["issued_at"] and issued["pdf_url"]
     pdf = requests.get(issued["pdf_url"], timeout=10)
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    ofd = requests.get(issued["ofd_url"], timeout=10)  # the OFD 版式文件: a zip package (GB/T 33190)
+    assert ofd.status_code == 200
+    assert issued["number"] in zipfile.ZipFile(io.BytesIO(ofd.content)).read("OFD.xml").decode()
     at_provider = {f["number"]: f for f in requests.get(f"{stack.nuonuo_url}/sandbox/invoices",
                                                         timeout=10).json()["items"]}
     sent = at_provider[issued["number"]]["order"]

@@ -3,9 +3,12 @@ a blue fapiao issued asynchronously, its 红字确认单 and red fapiao, a signa
 provider that is down. What this proves holds against the sandbox only (README)."""
 from __future__ import annotations
 
+import io
 import json
 import threading
 import time
+import zipfile
+from xml.etree import ElementTree as ET
 
 import pytest
 import requests
@@ -18,6 +21,7 @@ from services.finance.providers import ProviderError
 from tests.support.stack import free_port
 
 BUYER = "91110108MA01AB2C3T"
+OFD = "{http://www.ofdspec.org/2016}"
 
 
 @pytest.fixture(scope="module")
@@ -67,6 +71,14 @@ def test_blue_then_red_after_the_buyer_confirms(url):
     assert blue.state == "issued" and len(blue.number) == 20 and blue.issued_at_ms
     pdf = requests.get(blue.pdf_url, timeout=5)
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    # the OFD 版式文件: a GB/T 33190 package whose entry file names its document, and whose page carries the number
+    package = zipfile.ZipFile(io.BytesIO(requests.get(blue.ofd_url, timeout=5).content))
+    entry = ET.fromstring(package.read("OFD.xml"))
+    assert entry.find(f"{OFD}DocBody/{OFD}DocRoot").text == "Doc_0/Document.xml"
+    document = ET.fromstring(package.read("Doc_0/Document.xml"))
+    page = document.find(f"{OFD}Pages/{OFD}Page").get("BaseLoc")
+    face = [code.text for code in ET.fromstring(package.read(f"Doc_0/{page}")).iter(f"{OFD}TextCode")]
+    assert face[0] == "电子发票（增值税专用发票）" and f"发票号码：{blue.number}" in face
 
     bill_id, state = client.apply_red_confirm({"blueInvoiceNumber": blue.number, "redReason": "2",
                                                "applySource": "0"})

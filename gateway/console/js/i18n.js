@@ -347,7 +347,7 @@ const WORDS = {
   fapiao_status_queued: ["排队待开", "Queued"], fapiao_status_confirming: ["红字确认单待购方确认", "Awaiting the buyer's confirmation"],
   fapiao_status_issuing: ["开票中", "Issuing"], fapiao_status_issued: ["已开具", "Issued"], fapiao_status_failed: ["开票失败", "Failed"],
   fapiao_status_reversed: ["已红冲", "Reversed"], fapiao_status_cancelled: ["已取消（未开具）", "Cancelled (never issued)"], fapiao_provider_down: ["（开票平台暂不可用，稍后自动重试）", "(the provider is down; retried automatically)"],
-  fapiao_pdf: ["下载 PDF", "Download PDF"], fapiao_red_letter: ["红冲", "Reverse (red)"], fapiao_red_reason: ["红冲原因", "Reason"],
+  fapiao_pdf: ["下载 PDF", "Download PDF"], fapiao_ofd: ["下载 OFD", "Download OFD"], fapiao_red_letter: ["红冲", "Reverse (red)"], fapiao_red_reason: ["红冲原因", "Reason"],
   fapiao_red_reason_refund: ["销货退回（退款）", "Refund"], fapiao_red_reason_cancelled: ["服务中止", "Service cancelled"], fapiao_red_reason_error: ["开票有误", "Issued in error"],
   credit_code_shape: ["税号应为 18 位统一社会信用代码（数字和大写字母，不用 I、O、S、V、Z）", "A tax number is an 18-character unified social credit code"],
   credit_code_check: ["税号校验位（第 18 位）不对，请核对", "The tax number's check character (18th) is wrong"],

@@ -275,7 +275,7 @@ def _step(session: Session, provider, settings, row: Fapiao, now: datetime) -> d
             issued_at = datetime.fromtimestamp(result.issued_at_ms / 1000, timezone.utc) if result.issued_at_ms \
                 else now
             return {"status": "issued", "number": result.number, "issued_at": issued_at, "pdf_url": result.pdf_url,
-                    "last_error": None}
+                    "ofd_url": result.ofd_url, "last_error": None}
         if result.state == "failed":
             return {"status": "failed", "failure": result.reason}
         return {"next_attempt_at": later}

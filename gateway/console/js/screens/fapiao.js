@@ -52,6 +52,7 @@ async function listInto(box, query, ctx, reload, withInvoice = true) {
       f.status === "queued" && f.attempts ? h("small", { class: "hint", text: ` ${t("fapiao_provider_down")}` }) : ""),
     h("td", { text: f.number ?? "—" }), h("td", { text: f.issued_at ? dateTime(f.issued_at, ctx.tz) : "—" }),
     h("td", {}, f.pdf_url ? h("a", { href: f.pdf_url, target: "_blank", rel: "noopener", class: "pdf-link", text: t("fapiao_pdf") }) : "",
+      f.ofd_url ? h("a", { href: f.ofd_url, download: "", class: "ofd-link", text: t("fapiao_ofd") }) : "",
       f.kind === "blue" && f.status === "issued" ? redButton(f, reload) : "")))) : h("p", { class: "hint", text: t("none") }));
   if (page.items.some((f) => WORKING.includes(f.status))) {
     setTimeout(() => { if (box.isConnected) reload(); }, POLL_MS);

@@ -81,6 +81,8 @@ class FapiaoOut(Schema):
     number = fields.String(allow_none=True, metadata={"description": "数电票号码"})
     issued_at = fields.DateTime(allow_none=True)
     pdf_url = fields.String(allow_none=True)
+    ofd_url = fields.String(allow_none=True, metadata={"description": "The fapiao in OFD (GB/T 33190), as the tax "
+                                                                       "platform delivers it"})
     attempts = fields.Integer(metadata={"description": "Sends that found the provider down"})
     next_attempt_at = fields.DateTime()
     last_error = fields.String(allow_none=True)
