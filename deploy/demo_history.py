@@ -237,12 +237,16 @@ def seed_store(chain: Chain, store: Store, rng: random.Random, days: int) -> int
     with at(store.local(first - timedelta(days=1), 11)):
         _member_cards(store, rng, garage[:MEMBERS])
     cars = 0
+    brakes = _brakes_twice(store, garage[-1], first, days)
     for offset in range(days):
         day = first + timedelta(days=offset)
         if day.weekday() == 6:
             continue
         for slot in range(rng.choice(CARS_PER_DAY)):
             one_car(store, rng, rng.choice(garage), day, 9.5 + slot * 2.2 + rng.random())
+            cars += 1
+        if day in brakes:  # after the day's other cars, on a generator of its own: theirs stay as they were
+            one_car(store, brakes[day], garage[-1], day, 17.5, package="PKG-BRAKE-F")
             cars += 1
     with at(store.local(store.today - timedelta(days=1), 17)):
         _bookings(store, rng, garage)
@@ -390,13 +394,25 @@ def _cost(sku: str) -> int:
     return next(part[7] for part in inventory_demo.PARTS if part[0] == sku)
 
 
-def one_car(store: Store, rng: random.Random, car: dict, day: date, hour: float) -> None:
+def _brakes_twice(store: Store, car: dict, first: date, days: int) -> dict[date, random.Random]:
+    """A comeback (返修) in every store's history: its last regular's front brake pads replaced on the first
+    working day and the car back for them three days later (the comeback rate has a value however short the
+    history is). Each visit's own choices come from a generator of the store's."""
+    working = [first + timedelta(days=n) for n in range(days) if (first + timedelta(days=n)).weekday() != 6]
+    again = next((day for day in working if day >= working[0] + timedelta(days=3)), None) if working else None
+    if again is None:
+        return {}
+    return {day: random.Random(f"{store.code}-brakes-{day}") for day in (working[0], again)}
+
+
+def one_car(store: Store, rng: random.Random, car: dict, day: date, hour: float, package: str | None = None) -> None:
     """A car's visit: check-in, a quote from a package, the customer's decision; if won, the work
-    (sometimes failed by QC once), the invoice paid, delivery and the call-back three days later."""
+    (sometimes failed by QC once), the invoice paid, delivery and the call-back three days later. A `package`
+    named is what the car comes in for, and the customer takes it."""
     car["mileage"] += rng.randrange(3000, 9000)
     step = iter(store.local(day, hour) + timedelta(minutes=12 * n) for n in range(200))
     try:
-        won = _quote(store, rng, car, step)
+        won = _quote(store, rng, car, step, package)
     except Conflict as refused:  # the running sales service expired the back-dated quote meanwhile: lost
         if refused.params.get("status") != "expired":
             raise
@@ -405,14 +421,15 @@ def one_car(store: Store, rng: random.Random, car: dict, day: date, hour: float)
         _work(store, rng, car, day, step, won)
 
 
-def _quote(store: Store, rng: random.Random, car: dict, step: Iterator[datetime]) -> dict | None:
+def _quote(store: Store, rng: random.Random, car: dict, step: Iterator[datetime], package: str | None = None
+           ) -> dict | None:
     """Check-in, a quote from a package, the customer's decision; the order when won."""
     with at(next(step)):
-        quote = _checked_in_and_quoted(store, car, rng.choice(PACKAGES))
+        quote = _checked_in_and_quoted(store, car, package or rng.choice(PACKAGES))
     with at(next(step)):
         store.call("service_advisor", "sales", "present_quote", quote["id"])
     lines = [line["id"] for line in quote["lines"]]
-    won = rng.random() < 0.8
+    won = package is not None or rng.random() < 0.8
     with at(next(step)):
         store.call("service_advisor", "sales", "decide_quote", quote["id"], {
             "approved_line_ids": lines if won else [], "declined_line_ids": [] if won else lines})

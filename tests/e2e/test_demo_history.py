@@ -40,7 +40,7 @@ def test_the_dashboard_has_days_of_history_with_every_kpi(stack, admin):
     assert len(busy) >= DAYS // 2, busy  # a trend, not one bar of today
     [whole] = ok(admin.get(f"{stack.url}/v1/reports/kpis", params={**span, "group": "chain"}))["items"]
     assert whole["car_count"] >= DAYS and whole["sales_fen"] > 0 and whole["parts_cost_fen"] > 0
-    for kpi in ("close_ratio_pct", "first_time_qc_pass_pct", "technician_productivity_pct"):
+    for kpi in ("close_ratio_pct", "first_time_qc_pass_pct", "technician_productivity_pct", "comeback_rate_pct"):
         assert whole[kpi] is not None and 0 < whole[kpi] <= 100, (kpi, whole[kpi])
     assert whole["close_ratio_pct"] < 100  # some quotes were lost
     stores = ok(admin.get(f"{stack.url}/v1/reports/kpis", params={**span, "group": "store"}))["items"]

@@ -20,8 +20,13 @@ export async function render(root, ctx) {
     try {
       const board = await api.get("/v1/technicians/me/jobs");
       if (live && inspecting()) { stale = true; return; } // opened while the answer came: redrawn when closed
+      // what was just recorded (an inspection and its photos) stays on its card through the redraw
+      const saved = [...list.querySelectorAll("[data-wo] .inspection.saved")].map((n) => [n.closest("[data-wo]").dataset.wo, n]);
       fill(list, board.items.length ? "" : h("p", { class: "hint", text: t("no_jobs") }),
         ...groupByWorkOrder(board.items).map(([first, jobs]) => workOrderCard(first, jobs, ctx, reload)));
+      for (const [workOrder, notice] of saved) {
+        list.querySelector(`[data-wo="${workOrder}"] button[name=inspect]`)?.replaceWith(notice);
+      }
     } catch (error) {
       const unlinked = error.status === 404 || error.code === "account_not_a_technician";
       fill(list, unlinked && ctx.user.screens.includes("technicians")
@@ -67,7 +72,7 @@ function workOrderCard(first, jobs, ctx, reload) {
       reload();
     }
   });
-  const inspect = h("button", { type: "button", class: "secondary", text: t("inspection") });
+  const inspect = h("button", { type: "button", name: "inspect", class: "secondary", text: t("inspection") });
   inspect.addEventListener("click", () => inspect.replaceWith(inspectionForm(first.work_order_id)));
   card.append(h("div", { class: "row" }, toQc, inspect));
   return card;
