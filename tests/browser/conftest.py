@@ -120,7 +120,7 @@ def fill_in(scope, submit: bool = True, **values: str) -> None:
 # ASCII a zh-CN screen may show besides what has a digit in it (amounts, plates, SKUs, numbers, 5W-30):
 # the language switch, units and standards (file sizes, PDF, the export formats CSV and Excel), the store's
 # IANA time zone
-SCREEN_ASCII = {"EN", "km", "VIN", "OE", "QC", "Asia/Shanghai", "PDF", "KB", "MB", "CSV", "Excel"}
+SCREEN_ASCII = {"EN", "km", "VIN", "OE", "QC", "Asia/Shanghai", "PDF", "OFD", "KB", "MB", "CSV", "Excel"}
 
 
 def phone_sign_in(page: Page, stack, mobile: str) -> None:

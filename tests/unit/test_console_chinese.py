@@ -49,7 +49,7 @@ VOCABULARIES = {
 }
 # ASCII a Chinese screen may show: units, standards and file formats a store's staff read as they are
 # (single letters too: a plate never uses I or O)
-ALLOWED_ASCII = {"VIN", "OE", "km", "JPEG", "PNG", "HEIC", "MP4", "PDF", "CSV", "Excel", "QC", "h", "OK"}
+ALLOWED_ASCII = {"VIN", "OE", "km", "JPEG", "PNG", "HEIC", "MP4", "PDF", "OFD", "CSV", "Excel", "QC", "h", "OK"}
 
 
 def run_node(body: str, lang: str = "zh") -> object:
