@@ -12,7 +12,7 @@ from sqlalchemy import create_engine, text
 
 from tests.e2e.test_finance_through_gateway import invoice_for
 from tests.support import data
-from tests.support.accounts import create_store, make_user
+from tests.support.accounts import create_store, make_user, without_quiet_hours
 from tests.support.rpc_tap import RpcTap
 from tests.e2e.test_crm_care_through_gateway import eventually
 
@@ -25,6 +25,7 @@ def test_a_campaigns_sends_the_customers_who_came_in_within_the_window_and_their
     boss = make_user(stack, admin, "store_manager", [shop])
     other_boss = make_user(stack, admin, "store_manager", [elsewhere])
     till = make_user(stack, admin, "cashier", [shop])
+    without_quiet_hours(stack, boss, shop)  # sent now at any hour in Beijing
     tag = f"回店{data.mobile()[-6:]}"
     customers = {}
     for name in ("活动甲", "活动乙"):
