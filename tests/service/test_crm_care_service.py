@@ -577,6 +577,10 @@ def test_the_weekly_marketing_allowance_counts_campaign_and_reminder_messages_to
                                                                                       "customer_rate_limited")
     assert by_customer[fresh["id"]]["status"] == "sent"
     assert manager.campaign_messages(second["id"], {"status": "skipped"})["items"][0]["customer_id"] == full["id"]
+    today = now.astimezone(SHANGHAI).date().isoformat()
+    [result] = [row for row in manager.campaign_sends({"from": today, "to": today})["items"]
+                if row["campaign_id"] == second["id"]]
+    assert (len(result["sends"]), result["skipped"]) == (1, 1)  # the results report counts it too
 
     # 新乙 had two campaign messages this week: a reminder to them fails as the outbox's own would
     messages.queue(session, customer_id=fresh["id"], store_id="s1", template="service_due", params=reminder,
