@@ -130,7 +130,8 @@ LABELS: dict[str, str] = {
     "merchant_id": "商户号", "date": "日期", "error_code": "错误代码", "runs": "对账次数", "finished_at": "完成时间",
     "open_differences": "待处理差异",
     # campaign results (营销活动效果)
-    "messages_sent": "发送条数",
+    "messages_sent": "发送条数", "messages_skipped": "超出每周上限未发条数",
+    "not_before": "免打扰时段后发送时间",
     # competitors' prices (竞品价格)
     "competitor": "竞品门店", "observed_on": "看到日期",
     "own_price_fen": "本店现价", "own_price_scope": "现价来源", "low_fen": "竞品最低价", "high_fen": "竞品最高价",

@@ -215,7 +215,8 @@ def source_row(source: str | None, figures: list[dict | None]) -> dict:
 
 
 class CampaignResults(Resource):
-    @endpoint("Campaign results (营销活动效果): per campaign, the messages sent over the days, how many of those "
+    @endpoint("Campaign results (营销活动效果): per campaign, the messages sent over the days (and those skipped "
+              "for the customer's weekly marketing allowance), how many of those "
               "customers were invoiced at the stores asked about from the send's day to `within_days` after "
               "(default 30), and those invoices' revenue. Asked by store (a store manager: always), a chain-wide "
               "campaign counts its sends to the stores' home customers; crm's sends joined with finance's "
@@ -236,7 +237,7 @@ class CampaignResults(Resource):
         rows = [campaign_row(campaign, [figures.get((send["customer_id"], send["day"])) for send in campaign["sends"]])
                 for campaign in campaigns]
         total = {name: sum(row[name] for row in rows)
-                 for name in ("messages_sent", "customers_visited", "invoices", "revenue_fen")}
+                 for name in ("messages_sent", "messages_skipped", "customers_visited", "invoices", "revenue_fen")}
         return {"from": query["from"], "to": query["to"], "within_days": within, "items": rows,
                 "total": {"campaign_id": None, "name": None, "store_id": None, "channel": None, **total}}
 
@@ -245,7 +246,8 @@ def campaign_row(campaign: dict, figures: list[dict | None]) -> dict:
     """A campaign's row from its sends' figures (None: not invoiced within the window)."""
     came = [row for row in figures if row]
     return {"campaign_id": campaign["campaign_id"], "name": campaign["name"], "store_id": campaign["store_id"],
-            "channel": campaign["channel"], "messages_sent": len(figures), "customers_visited": len(came),
+            "channel": campaign["channel"], "messages_sent": len(figures),
+            "messages_skipped": campaign.get("skipped", 0), "customers_visited": len(came),
             "invoices": sum(row["invoices"] for row in came), "revenue_fen": sum(row["revenue_fen"] for row in came)}
 
 

@@ -2,10 +2,10 @@
 follow-ups and complaints, service-due reminders, care campaigns and the privacy audit log."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 from sqlalchemy import (JSON, BigInteger, Boolean, Date, ForeignKey, Index, Integer, SmallInteger, String, Text,
-                        UniqueConstraint)
+                        Time, UniqueConstraint)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from services.common.attachments import add_attachment_tables
@@ -129,6 +129,8 @@ class StoreSetting(Base):
     store_id: Mapped[str] = mapped_column(String(26), primary_key=True)
     follow_up_delay_days: Mapped[int] = mapped_column(Integer, default=3)
     time_zone: Mapped[str] = mapped_column(String(40), default="Asia/Shanghai")
+    quiet_from: Mapped[time] = mapped_column(Time, comment="store time: marketing waits from here …")
+    quiet_until: Mapped[time] = mapped_column(Time, comment="… until here (equal: no quiet hours)")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
@@ -278,6 +280,7 @@ class CampaignMessage(Base):
     error: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    not_before: Mapped[datetime | None] = mapped_column(UTCDateTime, comment="put off to the end of quiet hours")
 
     __table_args__ = (UniqueConstraint("campaign_id", "customer_id", name="uq_campaign_messages_campaign_customer"),
                       Index("ix_campaign_messages_status", "status", "channel", "id"),

@@ -14,12 +14,13 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import assert_all_chinese, go_to, username
 from tests.support import data
-from tests.support.accounts import create_store, make_user
+from tests.support.accounts import create_store, make_user, without_quiet_hours
 from tests.support.one_car import every, ok
 from tests.support.stack import ADMIN_PASSWORD
 
 
 def test_a_manager_previews_schedules_and_cancels_campaigns_on_the_campaign_screen(console, stack, admin, shop):
+    without_quiet_hours(stack, shop.manager, shop.id)  # sent now at any hour in Beijing
     tag = f"关怀{uuid.uuid4().hex[:6]}"
     people = {}
     for name, consent in (("冯关怀", True), ("陈关怀", True), ("林拒收", False)):
@@ -55,6 +56,9 @@ def test_a_manager_previews_schedules_and_cancels_campaigns_on_the_campaign_scre
     expect(row.locator("[data-field=audience_count]")).to_have_text("2")
     expect(row.locator("[data-field=sent]")).to_have_text("2")
     expect(row.locator("[data-field=failed]")).to_have_text("0")
+    expect(row.locator("[data-field=skipped]")).to_have_text("0")
+    expect(page.locator("#campaign-list th").filter(has_text="超出每周上限")).to_have_count(1)
+    expect(page.locator("#campaign-rules")).to_contain_text("免打扰时段")
 
     [campaign] = [c for c in every(shop.manager, f"{stack.url}/v1/campaigns") if c["name"] == name]
     messages = every(shop.manager, f"{stack.url}/v1/campaigns/{campaign['id']}/messages")

@@ -11,10 +11,12 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import assert_all_chinese
 from tests.support import data
+from tests.support.accounts import without_quiet_hours
 from tests.support.one_car import eventually, ok
 
 
 def test_the_manager_reads_a_campaigns_sends_and_visits_on_the_dashboard(console, stack, shop):
+    without_quiet_hours(stack, shop.manager, shop.id)  # sent now at any hour in Beijing
     tag = f"活动{uuid.uuid4().hex[:6]}"
     for name in ("冯活动", "陈活动"):
         ok(shop.advisor.post(f"{stack.url}/v1/customers", json={
@@ -35,6 +37,7 @@ def test_the_manager_reads_a_campaigns_sends_and_visits_on_the_dashboard(console
     expect(cells.nth(0)).to_have_text(name)
     expect(cells.nth(1)).to_have_text(shop.store["name"])
     expect(row.locator("[data-field=messages_sent]")).to_have_text("2")
+    expect(row.locator("[data-field=messages_skipped]")).to_have_text("0")  # none over the weekly allowance
     expect(row.locator("[data-field=customers_visited]")).to_have_text("0")
     expect(row.locator("[data-field=invoices]")).to_have_text("0")
     expect(row.locator("[data-field=revenue_fen]")).to_have_text("¥0.00")
@@ -53,3 +56,4 @@ def test_the_manager_reads_a_campaigns_sends_and_visits_on_the_dashboard(console
     header = table[0]
     [line] = [line for line in table[1:] if name in line]
     assert line[header.index("发送条数")] == "2" and line[header.index("渠道")] == "短信"
+    assert line[header.index("超出每周上限未发条数")] == "0"

@@ -12,7 +12,7 @@ from sqlalchemy import create_engine, text
 
 from tests.e2e.test_finance_through_gateway import invoice_for
 from tests.support import data
-from tests.support.accounts import create_store, make_user
+from tests.support.accounts import create_store, make_user, without_quiet_hours
 from tests.support.rpc_tap import RpcTap
 from tests.e2e.test_crm_care_through_gateway import eventually
 
@@ -25,6 +25,7 @@ def test_a_campaigns_sends_the_customers_who_came_in_within_the_window_and_their
     boss = make_user(stack, admin, "store_manager", [shop])
     other_boss = make_user(stack, admin, "store_manager", [elsewhere])
     till = make_user(stack, admin, "cashier", [shop])
+    without_quiet_hours(stack, boss, shop)  # sent now at any hour in Beijing
     tag = f"回店{data.mobile()[-6:]}"
     customers = {}
     for name in ("活动甲", "活动乙"):
@@ -58,7 +59,8 @@ def test_a_campaigns_sends_the_customers_who_came_in_within_the_window_and_their
     assert calls == {"crm.campaign_sends": 1, "finance.window_figures": 1}
     [row] = [row for row in reply.json()["items"] if row["campaign_id"] == campaign["id"]]
     assert row == {"campaign_id": campaign["id"], "name": "回店保养活动", "store_id": shop, "channel": "sms",
-                   "messages_sent": 2, "customers_visited": 1, "invoices": 1, "revenue_fen": came["total_fen"]}
+                   "messages_sent": 2, "messages_skipped": 0, "customers_visited": 1, "invoices": 1,
+                   "revenue_fen": came["total_fen"]}
     wider = boss.get(f"{stack.url}/v1/reports/campaigns", params={**asked, "within_days": "10"}).json()
     [row] = [row for row in wider["items"] if row["campaign_id"] == campaign["id"]]
     assert (row["customers_visited"], row["invoices"], row["revenue_fen"]) == (

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from tests.e2e.test_crm_through_gateway import new_customer
-from tests.support.accounts import create_store, make_user
+from tests.support.accounts import create_store, make_user, without_quiet_hours
 from tests.support import data
 from tests.support.bus import publish
 
@@ -171,6 +171,7 @@ def test_paid_invoices_earn_points(stack, vhost, advisor, store):
 
 
 def test_a_birthday_campaign_reaches_consenting_customers_once(stack, admin, manager, advisor, store):
+    without_quiet_hours(stack, manager, store["id"])  # sent now at any hour in Beijing
     month = datetime.now(SHANGHAI).month
     birthday = f"1988-{month:02d}-15"
     yes = new_customer(stack, advisor, birthday=birthday, marketing_consent=True, home_store_id=store["id"])

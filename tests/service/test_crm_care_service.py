@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 from marshmallow import ValidationError
@@ -15,13 +16,14 @@ from sqlalchemy.exc import IntegrityError
 from services.common.context import Caller
 from services.common.errors import Conflict, Forbidden, Invalid
 from services.common.outbox import OUTBOX
-from services.crm.domain import campaigns, followups
-from services.crm.models import AuditEntry, Base, CampaignMessage, Customer
+from services.crm.domain import campaigns, followups, messages
+from services.crm.models import AuditEntry, Base, CampaignMessage, Customer, Message, ServiceDue
 from services.crm.senders import RecordingSender, SendFailed
 from services.crm.service import CrmService
 from tests.support import data
 from tests.support.service import sqlite_session
 
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 ADVISOR = Caller(user_id="u1", role="service_advisor", store_ids=frozenset({"s1"}), request_id="r-1")
 MANAGER = Caller(user_id="m1", role="store_manager", store_ids=frozenset({"s1"}), request_id="r-2")
 OTHER_STORE = Caller(user_id="u9", role="service_advisor", store_ids=frozenset({"s2"}))
@@ -362,13 +364,21 @@ def test_referrals_and_key_account_owner(session):
 
 
 # -- campaigns -------------------------------------------------------------------------------------
+def daytime() -> datetime:
+    """The next 12:00 on Shanghai's clock (out of the stores' quiet hours, and after any campaign made now), so a
+    test that sends does so at whatever hour it runs."""
+    local = datetime.now(SHANGHAI)
+    noon = local.replace(hour=12, minute=0, second=0, microsecond=0)
+    return (noon if noon >= local else noon + timedelta(days=1)).astimezone(timezone.utc)
+
+
 def birthday_this_month(now: datetime) -> str:
     local = now.astimezone(timezone(timedelta(hours=8)))
     return f"1990-{local.month:02d}-01"
 
 
 def test_a_birthday_campaign_reaches_consenting_customers_once(session):
-    now = datetime.now(timezone.utc)
+    now = daytime()
     service = crm(session)
     yes = service.register_customer({"name": "生日甲", "mobile": data.mobile(), "home_store_id": "s1",
                                      "birthday": birthday_this_month(now), "marketing_consent": True})
@@ -392,7 +402,7 @@ def test_a_birthday_campaign_reaches_consenting_customers_once(session):
     assert message["body"] == "生日甲您好，祝您生日快乐！"
     assert [m.to for m in sender.sent] == [yes["mobile"]]
     done = manager.get_campaign(campaign["id"])
-    assert done["status"] == "completed" and done["messages"] == {"queued": 0, "sent": 1, "failed": 0}
+    assert done["status"] == "completed" and done["messages"] == {"queued": 0, "sent": 1, "failed": 0, "skipped": 0}
     assert done["audience_count"] == 1
 
 
@@ -446,7 +456,7 @@ def test_rate_limit_per_channel_spreads_sending_over_minutes(session):
                                    "tags": ["winter"], "marketing_consent": True})
     crm(session, MANAGER).create_campaign({"name": "冬季检查", "channel": "sms", "template": "{name} 冬季免费检测",
                                            "segment": {"tags": ["winter"]}})
-    now = datetime.now(timezone.utc)
+    now = daytime()
     sender = RecordingSender()
     run_campaigns(session, now, sender, {"sms": 2})
     run_campaigns(session, now + timedelta(seconds=30), sender, {"sms": 2})
@@ -463,7 +473,7 @@ def test_consent_withdrawn_after_queueing_is_respected_and_gateway_failures_are_
                                "marketing_consent": True})
     campaign = crm(session, MANAGER).create_campaign({"name": "x", "channel": "sms", "template": "{name}",
                                                       "segment": {"tags": ["t"]}})
-    now = datetime.now(timezone.utc)
+    now = daytime()
     assert campaigns.start_due_campaigns(session, now) == [campaign["id"]]
     service.update_customer(quitter["id"], {"marketing_consent": False})
 
@@ -499,6 +509,111 @@ def test_segments_by_tier_spend_win_back_and_service_due(session):
     assert count({"service_due_within_days": 30}) == 0
     with pytest.raises(Invalid):
         manager.create_campaign({"name": "x", "channel": "sms", "template": "{phone}", "segment": {}})
+
+
+def test_a_campaign_message_due_in_quiet_hours_stays_queued_until_they_end_unless_the_store_has_none(session):
+    """22:30 in Shanghai is in the store's quiet hours (21:00–08:00 by default): the message waits, still queued,
+    and goes at 08:00; a store whose crm settings empty its quiet hours sends at once."""
+    service = crm(session)
+    owner = service.register_customer({"name": "夜甲", "mobile": data.mobile(), "home_store_id": "s1",
+                                       "tags": ["night"], "marketing_consent": True})
+    late = datetime(2026, 12, 6, 14, 30, tzinfo=timezone.utc)  # 22:30 in Asia/Shanghai
+    manager = crm(session, MANAGER)
+    campaign = manager.create_campaign({"name": "夜间", "channel": "sms", "template": "{name}您好",
+                                        "segment": {"tags": ["night"]}, "scheduled_at": iso(late)})
+    sender = RecordingSender()
+    run_campaigns(session, late, sender, {"sms": 10})
+    run_campaigns(session, late + timedelta(hours=9), sender, {"sms": 10})  # 07:30: still quiet
+    assert sender.sent == []
+    [waiting] = manager.campaign_messages(campaign["id"], {})["items"]
+    morning = datetime(2026, 12, 7, 0, 0, tzinfo=timezone.utc)  # 08:00 in Asia/Shanghai
+    assert waiting["status"] == "queued" and waiting["attempts"] == 0 and waiting["sent_at"] is None
+    assert waiting["not_before"] == morning.isoformat()
+    assert manager.get_campaign(campaign["id"])["status"] == "sending"
+    run_campaigns(session, morning, sender, {"sms": 10})
+    assert [m.to for m in sender.sent] == [owner["mobile"]]
+    done = manager.get_campaign(campaign["id"])
+    assert done["status"] == "completed" and done["messages"] == {"queued": 0, "sent": 1, "failed": 0, "skipped": 0}
+
+    assert manager.update_store_settings("s1", {"quiet_from": "00:00", "quiet_until": "00:00"})["quiet_from"] == "00:00"
+    night = manager.create_campaign({"name": "夜间二", "channel": "sms", "template": "{name}晚上好",
+                                     "segment": {"tags": ["night"]}, "scheduled_at": iso(late + timedelta(days=2))})
+    run_campaigns(session, late + timedelta(days=2), sender, {"sms": 10})
+    assert [m.body for m in sender.sent][-1] == "夜甲晚上好"
+    assert manager.get_campaign(night["id"])["status"] == "completed"
+    with pytest.raises(Invalid):
+        manager.update_store_settings("s1", {"quiet_from": "25:00"})
+
+
+def test_the_weekly_marketing_allowance_counts_campaign_and_reminder_messages_together(session, monkeypatch):
+    """Two marketing messages a week to one owner, whichever sender: a reminder and a campaign message fill it, so
+    the next campaign skips them (customer_rate_limited, counted as skipped) and reaches the others; two campaign
+    messages fill it for a reminder just the same."""
+    monkeypatch.setenv("CRM_MARKETING_PER_CUSTOMER_WEEK", "2")
+    now = daytime()
+    service = crm(session)
+    full = service.register_customer({"name": "满甲", "mobile": data.mobile(), "home_store_id": "s1",
+                                      "tags": ["week"], "marketing_consent": True})
+    fresh = service.register_customer({"name": "新乙", "mobile": data.mobile(), "home_store_id": "s1",
+                                       "tags": ["week"], "marketing_consent": True})
+    reminder = {"plate": "粤B12345", "service": "机油保养", "due_on": "2026-12-20"}
+    messages.queue(session, customer_id=full["id"], store_id="s1", template="service_due", params=reminder,
+                   dedupe_key="due:week:1", now=now - timedelta(days=3))
+    [going] = messages.claim_due(session, now - timedelta(days=3))
+    messages.record_outcome(session, going.id, messages.Outcome("sent", "p"), now - timedelta(days=3), (60,))
+    manager = crm(session, MANAGER)
+    first = manager.create_campaign({"name": "周一", "channel": "sms", "template": "{name}您好",
+                                     "segment": {"tags": ["week"]}, "scheduled_at": iso(now - timedelta(days=1))})
+    sender = RecordingSender()
+    run_campaigns(session, now - timedelta(days=1), sender, {"sms": 10})
+    assert manager.get_campaign(first["id"])["messages"]["sent"] == 2  # the reminder was one of two
+    second = manager.create_campaign({"name": "周二", "channel": "sms", "template": "{name}再次您好",
+                                      "segment": {"tags": ["week"]}, "scheduled_at": iso(now)})
+    run_campaigns(session, now, sender, {"sms": 10})
+    done = manager.get_campaign(second["id"])
+    assert done["status"] == "completed" and done["messages"] == {"queued": 0, "sent": 1, "failed": 0, "skipped": 1}
+    by_customer = {m["customer_id"]: m for m in manager.campaign_messages(second["id"], {})["items"]}
+    assert (by_customer[full["id"]]["status"], by_customer[full["id"]]["error"]) == ("skipped",
+                                                                                      "customer_rate_limited")
+    assert by_customer[fresh["id"]]["status"] == "sent"
+    assert manager.campaign_messages(second["id"], {"status": "skipped"})["items"][0]["customer_id"] == full["id"]
+    today = now.astimezone(SHANGHAI).date().isoformat()
+    [result] = [row for row in manager.campaign_sends({"from": today, "to": today})["items"]
+                if row["campaign_id"] == second["id"]]
+    assert (len(result["sends"]), result["skipped"]) == (1, 1)  # the results report counts it too
+
+    # 新乙 had two campaign messages this week: a reminder to them fails as the outbox's own would
+    messages.queue(session, customer_id=fresh["id"], store_id="s1", template="service_due", params=reminder,
+                   dedupe_key="due:week:2", now=now + timedelta(hours=1))
+    assert messages.claim_due(session, now + timedelta(hours=1)) == []
+    refused = session.query(Message).filter_by(dedupe_key="due:week:2").one()
+    assert (refused.status, refused.failure_code) == ("failed", "customer_rate_limited")
+    # a week after the reminder 满甲 has room again; 新乙's two campaign messages are still within the week
+    third = manager.create_campaign({"name": "下周", "channel": "sms", "template": "{name}",
+                                     "segment": {"tags": ["week"]}, "scheduled_at": iso(now + timedelta(days=5))})
+    run_campaigns(session, now + timedelta(days=5), sender, {"sms": 10})
+    assert {m["customer_id"]: m["status"] for m in manager.campaign_messages(third["id"], {})["items"]} == {
+        full["id"]: "sent", fresh["id"]: "skipped"}
+
+
+def test_due_service_in_a_campaign_is_the_service_types_name_a_customer_reads(session):
+    now = daytime()
+    service = crm(session)
+    customer, vehicle = customer_with_vehicle(service, marketing_consent=True, tags=["due"])
+    today = now.astimezone(SHANGHAI).date()
+    session.add(ServiceDue(vehicle_id=vehicle["id"], customer_id=customer["id"], store_id="s1",
+                           service_type="OIL-CHG", last_done_on=today, due_on=today + timedelta(days=5),
+                           reason="date"))
+    session.commit()
+    campaign = crm(session, MANAGER).create_campaign({
+        "name": "保养到期", "channel": "sms", "template": "{name}您好，{plate}的{due_service}将于{due_on}到期",
+        "segment": {"tags": ["due"]}})
+    sender = RecordingSender()
+    run_campaigns(session, now, sender, {"sms": 10})
+    [message] = crm(session, MANAGER).campaign_messages(campaign["id"], {})["items"]
+    assert message["body"] == (f"张伟您好，{vehicle['plate']}的机油保养将于{(today + timedelta(days=5)).isoformat()}"
+                               "到期")
+    assert [m.body for m in sender.sent] == [message["body"]]
 
 
 # -- privacy ---------------------------------------------------------------------------------------
@@ -574,7 +689,7 @@ def test_messages_are_sent_with_no_transaction_open_and_a_lost_send_is_claimed_a
                                    "marketing_consent": True})
     crm(session, MANAGER).create_campaign({"name": "x", "channel": "sms", "template": "{name}",
                                            "segment": {"tags": ["t"]}})
-    now = datetime.now(timezone.utc)
+    now = daytime()
     campaigns.start_due_campaigns(session, now)
     session.commit()
     seen = []
@@ -600,7 +715,7 @@ def test_messages_are_sent_with_no_transaction_open_and_a_lost_send_is_claimed_a
 def test_campaign_sends_are_scoped_to_the_callers_stores_chain_wide_ones_by_home_store(session):
     """A store's campaign counts every send; a chain-wide one, asked about by store, only its sends to that
     store's home customers; HQ sees them all; the day of each send is local; managers only."""
-    now = datetime.now(timezone.utc)
+    now = daytime()
     service = crm(session)
     tag = f"活动{uuid.uuid4().hex[:6]}"
     here = service.register_customer({"name": "活甲", "mobile": data.mobile(), "home_store_id": "s1",

@@ -12,7 +12,7 @@ from nameko.testing.services import worker_factory
 from services.common.config import MessageLimits
 from services.common.context import Caller
 from services.common.messaging.sms import Delivery
-from services.crm.domain import messages
+from services.crm.domain import marketing, messages
 from services.crm.models import Base, Message, ServiceDue
 from services.crm.service import CrmService
 from tests.support import data
@@ -153,8 +153,8 @@ def test_marketing_needs_consent_and_waits_out_the_stores_quiet_hours(session):
     late = datetime(2026, 12, 6, 14, 30, tzinfo=timezone.utc)  # 22:30 in Asia/Shanghai
     messages.queue(session, customer_id=without["id"], store_id="s1", template="service_due", params=params,
                    dedupe_key="due:1", now=late)
-    assert messages.quiet_until(late, "Asia/Shanghai") == datetime(2026, 12, 7, 0, 0, tzinfo=timezone.utc)
-    assert messages.quiet_until(late - timedelta(hours=4), "Asia/Shanghai") is None
+    assert marketing.quiet_until(late, "Asia/Shanghai") == datetime(2026, 12, 7, 0, 0, tzinfo=timezone.utc)
+    assert marketing.quiet_until(late - timedelta(hours=4), "Asia/Shanghai") is None
     consenting = service.register_customer({"name": "王五", "mobile": data.mobile(), "marketing_consent": True})
     messages.queue(session, customer_id=consenting["id"], store_id="s1", template="service_due", params=params,
                    dedupe_key="due:2", now=late)
@@ -164,6 +164,28 @@ def test_marketing_needs_consent_and_waits_out_the_stores_quiet_hours(session):
     assert (refused.status, refused.failure_code) == ("failed", "no_consent")
     assert waiting.status == "queued" and waiting.next_attempt_at == datetime(2026, 12, 7, 0, 0, tzinfo=timezone.utc)
     assert [item.id for item in messages.claim_due(session, waiting.next_attempt_at)] == [waiting.id]
+
+
+def test_a_stores_own_quiet_hours_hold_its_marketing_and_none_lets_it_go_at_any_hour(session):
+    service = crm(session, FakeProviders())
+    params = {"plate": "粤B12345", "service": "机油保养", "due_on": "2026-12-20"}
+    owner = service.register_customer({"name": "周七", "mobile": data.mobile(), "marketing_consent": True})
+    manager = Caller(user_id="m1", role="store_manager", store_ids=frozenset({"s1"}))
+    crm(session, caller=manager).update_store_settings("s1", {"quiet_from": "23:00", "quiet_until": "07:00"})
+    late = datetime(2026, 12, 6, 14, 30, tzinfo=timezone.utc)  # 22:30 in Asia/Shanghai: before this store's
+    messages.queue(session, customer_id=owner["id"], store_id="s1", template="service_due", params=params,
+                   dedupe_key="due:own:1", now=late)
+    assert len(messages.claim_due(session, late)) == 1
+    later = late + timedelta(hours=1)  # 23:30: in them, until 07:00
+    messages.queue(session, customer_id=owner["id"], store_id="s1", template="service_due", params=params,
+                   dedupe_key="due:own:2", now=later)
+    assert messages.claim_due(session, later) == []
+    held = session.query(Message).filter_by(dedupe_key="due:own:2").one()
+    assert held.next_attempt_at == datetime(2026, 12, 6, 23, 0, tzinfo=timezone.utc)
+    settings = crm(session, caller=manager).update_store_settings("s1", {"quiet_from": "00:00", "quiet_until": "00:00"})
+    assert (settings["quiet_from"], settings["quiet_until"]) == ("00:00", "00:00")
+    held.next_attempt_at = later
+    assert len(messages.claim_due(session, later)) == 1
 
 
 def test_marketing_is_rationed_per_customer_and_per_store_and_transactional_messages_never_are(session):
@@ -242,6 +264,7 @@ def test_a_car_due_within_a_week_reminds_a_consenting_owner_once(session):
     customer, vehicle = dues["赵同意"]
     assert [(m.customer_id, m.marketing) for m in queued] == [(customer["id"], True)]
     assert queued[0].params["plate"] == vehicle["plate"]
+    assert queued[0].params["service"] == "机油保养"  # the name the owner reads, not the operation's code
     assert queued[0].params["due_on"] == (today + timedelta(days=3)).isoformat()
 
 

@@ -25,3 +25,11 @@ def make_user(stack, admin: requests.Session, role: str, store_ids: list[str]) -
     session = stack.login(username, PASSWORD)
     session.user_id = reply.json()["id"]
     return session
+
+
+def without_quiet_hours(stack, manager: requests.Session, store_id: str) -> None:
+    """The store's crm settings with no quiet hours (equal ends), so the marketing a test sends (campaigns,
+    reminders) goes out at whatever hour it runs instead of waiting for 08:00 in Beijing."""
+    reply = manager.patch(f"{stack.url}/v1/stores/{store_id}/crm-settings",
+                          json={"quiet_from": "00:00", "quiet_until": "00:00"})
+    assert reply.status_code == 200, reply.text

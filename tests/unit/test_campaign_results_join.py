@@ -11,7 +11,7 @@ def test_each_campaign_sums_its_sends_figures_from_one_call_to_each_service(app)
         {"campaign_id": "k1", "name": "双十一保养", "store_id": "s1", "channel": "sms", "sends": [
             {"customer_id": "c1", "day": "2026-11-01"}, {"customer_id": "c2", "day": "2026-11-01"}]},
         {"campaign_id": "k2", "name": "全连锁冬季检查", "store_id": None, "channel": "wechat", "sends": [
-            {"customer_id": "c1", "day": "2026-11-20"}]}]}
+            {"customer_id": "c1", "day": "2026-11-20"}], "skipped": 3}]}
     app.deps.rpc.behaviour[("finance", "window_figures")] = {"items": [
         {"customer_id": "c1", "from": "2026-11-01", "to": "2026-11-08", "invoices": 2, "revenue_fen": 30_000},
         {"customer_id": "c1", "from": "2026-11-20", "to": "2026-11-27", "invoices": 1, "revenue_fen": 5_000}]}
@@ -19,10 +19,13 @@ def test_each_campaign_sums_its_sends_figures_from_one_call_to_each_service(app)
     assert reply.status_code == 200, reply.text
     rows = {row["campaign_id"]: row for row in reply.json["items"]}
     assert rows["k1"] == {"campaign_id": "k1", "name": "双十一保养", "store_id": "s1", "channel": "sms",
-                          "messages_sent": 2, "customers_visited": 1, "invoices": 2, "revenue_fen": 30_000}
+                          "messages_sent": 2, "messages_skipped": 0, "customers_visited": 1, "invoices": 2,
+                          "revenue_fen": 30_000}
     assert (rows["k2"]["store_id"], rows["k2"]["customers_visited"], rows["k2"]["revenue_fen"]) == (None, 1, 5_000)
+    assert rows["k2"]["messages_skipped"] == 3  # skipped for the customers' weekly marketing allowance
     assert reply.json["total"] == {"campaign_id": None, "name": None, "store_id": None, "channel": None,
-                                   "messages_sent": 3, "customers_visited": 2, "invoices": 3, "revenue_fen": 35_000}
+                                   "messages_sent": 3, "messages_skipped": 3, "customers_visited": 2, "invoices": 3,
+                                   "revenue_fen": 35_000}
     assert reply.json["within_days"] == 7
     calls = [(service, method) for service, method, *_ in app.deps.rpc.calls]
     assert calls.count(("crm", "campaign_sends")) == calls.count(("finance", "window_figures")) == 1

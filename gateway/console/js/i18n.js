@@ -635,6 +635,9 @@ const WORDS = {
   campaign_scheduled_flash: ["营销活动「{name}」已安排", "Campaign {name} is scheduled"],
   campaign_cancelled_flash: ["营销活动「{name}」已取消", "Campaign {name} is cancelled"],
   campaign_audience: ["发送人数", "Customers"], campaign_sent: ["已发送", "Sent"], campaign_failed: ["未发出", "Not sent"],
+  campaign_skipped: ["超出每周上限", "Over the weekly allowance"],
+  campaign_skipped_hint: ["客户近 7 天收到的营销消息（营销活动与保养提醒合计）已达上限，本条未发送", "The customer had their allowance of marketing messages (campaigns and reminders together) in the last 7 days: not sent"],
+  campaign_rules_hint: ["营销消息在门店免打扰时段内不发送，时段结束后再发；客户每周可收到的营销消息有上限，超出的不发送（计入「超出每周上限」）", "Marketing messages wait out the store's quiet hours and are sent when they end; beyond a customer's weekly allowance they are not sent (counted under Over the weekly allowance)"],
   campaign_waiting: ["待发送", "Waiting"], campaign_cancel: ["取消发送", "Cancel"], no_campaigns: ["还没有营销活动", "No campaigns yet"],
   campaigns_manage: ["管理营销活动", "Manage campaigns"],
   // errors worded from the API's code ({name}: the error's params)
@@ -837,6 +840,7 @@ const WORDS = {
   message_to: ["发给", "To"], message_template: ["内容", "Template"], message_channel: ["渠道", "Channel"],
   message_status: ["状态", "Status"], message_reason: ["失败原因", "Why it failed"], message_retry_at: ["将于此时重试：", "Next try:"],
   message_queued: ["待发送", "Queued"], message_sent: ["已发送", "Sent"], message_delivered: ["已送达", "Delivered"], message_failed: ["失败", "Failed"],
+  message_skipped: ["超出每周上限，未发送", "Skipped: weekly allowance used"],
   channel_sms: ["短信", "SMS"], channel_wechat: ["公众号", "WeChat"],
   // enumerated values the exports word (gateway/exports/labels.py VOCABULARIES) that no screen had words for
   audit_action_read_contact: ["查看联系方式", "Read contact details"], audit_action_update: ["修改", "Update"],

@@ -4,7 +4,10 @@ The timer (`start_due_campaigns`, then `claim_messages` / `send_message` / `reco
 `finish_campaigns`; crm's `send_campaigns` owns the transactions)
 turns a due campaign into one queued message per consenting customer (a unique constraint
 makes "never twice" a database fact), sends them within each channel's per-minute budget,
-and completes the campaign when nothing is left queued. Consent is checked again at send time.
+and completes the campaign when nothing is left queued. Consent is checked again at send time, and the rules of
+every marketing message hold (marketing.py, shared with the outbox's reminders): a message due in the store's quiet
+hours waits, still queued, until they end (`not_before`); one to a customer who already had their weekly allowance
+of marketing — campaign and reminder messages counted together — is skipped (`customer_rate_limited`).
 Replicas: a campaign is claimed with a conditional UPDATE; messages are taken with
 `FOR UPDATE SKIP LOCKED` on PostgreSQL.
 """
@@ -16,6 +19,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import case, extract, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
+from services.common.config import MessageLimits
 from services.common.context import Caller
 from services.common.db import rowcount
 from services.common.errors import Conflict, Forbidden, Invalid, NotFound
@@ -25,15 +29,18 @@ from services.common.policy import required_store, sees_every_store
 from ..models import Campaign, CampaignMessage, Customer, CustomerTag, ServiceDue, Vehicle
 from ..senders import OutgoingMessage, SendFailed
 from .common import keyset_page, local_date, store_settings, zone
-from .reminders import add_months
+from .marketing import CAMPAIGN_SENDING_LEASE, marketing_this_week, store_quiet_until
+from .reminders import add_months, service_name, service_names
 
-SEND_LOCK_BASE = 7_245_200
-SENDING_LEASE = timedelta(minutes=10)
+SENDING_LEASE = CAMPAIGN_SENDING_LEASE
 """A claimed message whose send was never answered (process killed) is claimed again after this."""
+SEND_LOCK_BASE = 7_245_200
 """PostgreSQL advisory lock ids (base + channel index): one replica sends per channel at a time, so
 the per-minute budget holds across replicas."""
 PLACEHOLDERS = ("name", "tier", "points", "plate", "due_service", "due_on", "month")
 MATERIALIZE_BATCH = 1000
+RATE_LIMITED = "customer_rate_limited"
+"""The `error` of a message skipped because its customer had their week's marketing (the outbox's failure code)."""
 
 
 def check_template(template: str) -> None:
@@ -124,7 +131,8 @@ def get_campaign(session: Session, campaign_id: str, caller: Caller) -> Campaign
 
 
 def message_counts(session: Session, campaign_ids: list[str]) -> dict[str, dict[str, int]]:
-    counts: dict[str, dict[str, int]] = {cid: {"queued": 0, "sent": 0, "failed": 0} for cid in campaign_ids}
+    counts: dict[str, dict[str, int]] = {cid: {"queued": 0, "sent": 0, "failed": 0, "skipped": 0}
+                                         for cid in campaign_ids}
     if campaign_ids:
         rows = session.execute(select(CampaignMessage.campaign_id, CampaignMessage.status, func.count())
                                .where(CampaignMessage.campaign_id.in_(campaign_ids))
@@ -211,8 +219,9 @@ def _values_for(session: Session, customer_ids: list[str]) -> dict[str, dict]:
         values[cid].setdefault("plate", plate)
     dues = session.execute(select(ServiceDue.customer_id, ServiceDue.service_type, ServiceDue.due_on)
                            .where(ServiceDue.customer_id.in_(customer_ids)).order_by(ServiceDue.due_on.desc()))
-    for cid, service_type, due_on in dues:
-        values[cid]["due_service"], values[cid]["due_on"] = service_type, due_on.isoformat()
+    names = service_names(session)
+    for cid, service_type, due_on in dues:  # the soonest last: it stays
+        values[cid]["due_service"], values[cid]["due_on"] = service_name(names, service_type), due_on.isoformat()
     return values
 
 
@@ -271,11 +280,14 @@ def record_outcome(session: Session, message_id: str, outcome: dict) -> None:
 
 
 def claim_messages(session: Session, now: datetime, channel: str, per_minute: int,
-                   lock_key: int) -> list[OutgoingMessage]:
+                   lock_key: int, limits: MessageLimits | None = None) -> list[OutgoingMessage]:
     """Queued messages of `channel` within its budget, marked in flight (`sent_at` now, still queued:
-    one that is never answered is claimed again after `SENDING_LEASE`); refused consent fails here.
+    one that is never answered is claimed again after `SENDING_LEASE`); refused consent fails here, a message in
+    its store's quiet hours (the campaign's store; a chain-wide one's: the customer's home store) is put off to their
+    end (`not_before`), and one beyond the customer's weekly marketing allowance is skipped.
     The caller commits the claim before the gateway is called (`send_message`), so no transaction
     waits on it, and commits each `record_outcome` on its own (crm's `send_campaigns` timer)."""
+    limits = limits or MessageLimits()
     if session.get_bind().dialect.name == "postgresql" and not session.scalar(
             select(func.pg_try_advisory_xact_lock(lock_key))):
         return []  # another replica is claiming on this channel right now
@@ -284,22 +296,38 @@ def claim_messages(session: Session, now: datetime, channel: str, per_minute: in
     budget = per_minute - (recent or 0)
     if budget <= 0:
         return []
-    query = (select(CampaignMessage, Customer)
+    query = (select(CampaignMessage, Customer, Campaign.store_id)
              .join(Campaign, Campaign.id == CampaignMessage.campaign_id)
              .join(Customer, Customer.id == CampaignMessage.customer_id)
              .where(CampaignMessage.status == "queued", CampaignMessage.channel == channel,
                     Campaign.status == "sending",
+                    or_(CampaignMessage.not_before.is_(None), CampaignMessage.not_before <= now),
                     or_(CampaignMessage.sent_at.is_(None), CampaignMessage.sent_at < now - SENDING_LEASE))
              .order_by(CampaignMessage.id).limit(budget))
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True, of=CampaignMessage)
+    rows = session.execute(query).all()
+    this_week = marketing_this_week(session, {customer.id for _, customer, _ in rows}, now)
+    quiet: dict[str | None, datetime | None] = {}
     claimed = []
-    for message, customer in session.execute(query).all():
-        message.attempts += 1
+    for message, customer, campaign_store in rows:
         if not customer.marketing_consent or customer.erased_at is not None:
+            message.attempts += 1
             message.status, message.error = "failed", "no marketing consent"
             continue
+        store_id = campaign_store or customer.home_store_id
+        if store_id not in quiet:
+            quiet[store_id] = store_quiet_until(session, store_id, now)
+        if quiet[store_id] is not None:
+            message.not_before, message.sent_at = quiet[store_id], None
+            continue
+        if this_week.get(customer.id, 0) >= limits.per_customer_week:
+            message.attempts += 1
+            message.status, message.error, message.sent_at = "skipped", RATE_LIMITED, None
+            continue
+        message.attempts += 1
         message.sent_at = now
+        this_week[customer.id] = this_week.get(customer.id, 0) + 1
         claimed.append(OutgoingMessage(message.id, message.campaign_id, channel, customer.mobile, message.body))
     return claimed
 

@@ -1,9 +1,9 @@
-"""Small helpers every crm rule uses: time parsing, store settings and local days,
-composite keyset cursors, and the customer a (possibly merged) id stands for."""
+"""Small helpers every crm rule uses: time parsing, store settings (follow-up delay, time zone, quiet hours) and
+local days, composite keyset cursors, and the customer a (possibly merged) id stands for."""
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, timezone
+from datetime import date, datetime, time, timezone
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, and_, or_
@@ -16,6 +16,8 @@ from ..models import Customer, HistoryEntry, StoreSetting
 
 DEFAULT_TIME_ZONE = "Asia/Shanghai"
 DEFAULT_FOLLOW_UP_DELAY_DAYS = 3
+DEFAULT_QUIET_HOURS = {"quiet_from": time(21), "quiet_until": time(8)}
+"""Marketing waits from 21:00 until 08:00 on the store's clock unless its settings change it (equal ends: never)."""
 
 
 def parse_time(text: str) -> datetime:
@@ -28,14 +30,14 @@ def store_settings(session: Session, store_id: str | None) -> StoreSetting:
     """The store's crm settings, or the defaults (not added to the session) when none were saved."""
     found = session.get(StoreSetting, store_id) if store_id else None
     return found or StoreSetting(store_id=store_id, follow_up_delay_days=DEFAULT_FOLLOW_UP_DELAY_DAYS,
-                                 time_zone=DEFAULT_TIME_ZONE)
+                                 time_zone=DEFAULT_TIME_ZONE, **DEFAULT_QUIET_HOURS)
 
 
 def save_store_settings(session: Session, store_id: str, changes: dict) -> StoreSetting:
     setting = session.get(StoreSetting, store_id)
     if setting is None:
         setting = StoreSetting(store_id=store_id, follow_up_delay_days=DEFAULT_FOLLOW_UP_DELAY_DAYS,
-                               time_zone=DEFAULT_TIME_ZONE)
+                               time_zone=DEFAULT_TIME_ZONE, **DEFAULT_QUIET_HOURS)
         session.add(setting)
     for key, value in changes.items():
         setattr(setting, key, value)

@@ -3,8 +3,9 @@ decided it, once per cause (`dedupe_key`), sent later by the timer outside any t
 
 Rules: transactional messages (steps of the customer's car, links, receipts) always go; marketing ones
 need the customer's consent (checked again at send time), wait out the store's quiet hours
-(21:00–08:00 local), and are rationed (`MessageLimits`): a few a week to one customer, so many a minute for
-one store. A provider that is down is tried again with growing delays; a refusal by WeChat
+(21:00–08:00 local unless its crm settings say otherwise), and are rationed (`MessageLimits`): a few a week to one
+customer — campaign messages counted in the same allowance (marketing.py, the rules both senders follow) — so many
+a minute for one store. A provider that is down is tried again with growing delays; a refusal by WeChat
 (the customer no longer follows the account) falls back to SMS; a refusal by SMS fails the message with
 the provider's code. Delivery comes from the provider's receipt. A message is claimed with a
 conditional UPDATE that moves its `next_attempt_at` past a lease, so replicas never send it twice at once
@@ -13,9 +14,9 @@ and one whose sender died is tried again after the lease.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -29,11 +30,11 @@ from services.common.policy import sees_every_store
 from services.common.validators import mask_mobile
 
 from ..models import Customer, Message, ServiceDue, Vehicle
-from .common import keyset_page, resolve_customer, store_settings, zone
-from .reminders import intervals
+from .common import keyset_page, resolve_customer, zone
+from .marketing import marketing_this_week, outbox_marketing_sent, store_quiet_until
+from .reminders import service_name, service_names
 
-QUIET_FROM, QUIET_UNTIL = time(21), time(8)
-WEEK, MINUTE = timedelta(days=7), timedelta(minutes=1)
+MINUTE = timedelta(minutes=1)
 LEASE = timedelta(minutes=2)
 RECEIPT_EVERY = timedelta(seconds=5)
 RECEIPT_FOR = timedelta(hours=24)
@@ -191,25 +192,16 @@ def queue_service_due(session: Session, now: datetime) -> int:
                            .order_by(ServiceDue.due_on).limit(BATCH * 10)).all()
     keys = {f"due:{due.id}:{due.due_on.isoformat()}": (due, plate) for due, plate in dues}
     known = set(session.scalars(select(Message.dedupe_key).where(Message.dedupe_key.in_(keys)))) if keys else set()
-    names = intervals(session)
+    names = service_names(session)
     for key, (due, plate) in keys.items():
         if key not in known:
             queue(session, customer_id=due.customer_id, store_id=due.store_id, template="service_due",
-                  params={"plate": plate, "service": names.get(due.service_type, (due.service_type,))[0],
+                  params={"plate": plate, "service": service_name(names, due.service_type),
                           "due_on": due.due_on.isoformat()}, dedupe_key=key, now=now)
     return len(keys) - len(known)
 
 
 # -- sending (the timer) -------------------------------------------------------------------------
-def quiet_until(moment: datetime, time_zone: str | None) -> datetime | None:
-    """When the store's quiet hours end, if `moment` falls in them (else None)."""
-    local = moment.astimezone(zone(time_zone))
-    if QUIET_UNTIL <= local.time() < QUIET_FROM:
-        return None
-    day = local.date() + timedelta(days=1 if local.time() >= QUIET_FROM else 0)
-    return datetime.combine(day, QUIET_UNTIL, tzinfo=zone(time_zone))
-
-
 def claim_due(session: Session, now: datetime, limits: MessageLimits | None = None) -> list[Outgoing]:
     """Queued messages whose time has come, each claimed for `LEASE` (one attempt counted); marketing
     without consent fails here, marketing in quiet hours is put off to their end, marketing beyond a customer's
@@ -219,8 +211,8 @@ def claim_due(session: Session, now: datetime, limits: MessageLimits | None = No
     due = session.scalars(select(Message).where(Message.status == "queued", Message.next_attempt_at <= now)
                           .order_by(Message.next_attempt_at).limit(BATCH)).all()
     marketing = [message for message in due if message.marketing]
-    to_customer = _marketing_sent(session, Message.customer_id, {m.customer_id for m in marketing}, now - WEEK, now)
-    by_store = _marketing_sent(session, Message.store_id, {m.store_id for m in marketing}, now - MINUTE, now)
+    to_customer = marketing_this_week(session, {m.customer_id for m in marketing}, now)
+    by_store = outbox_marketing_sent(session, Message.store_id, {m.store_id for m in marketing}, now - MINUTE, now)
     for message in due:
         customer = session.get(Customer, message.customer_id)
         if customer is None or customer.erased_at is not None:
@@ -229,7 +221,7 @@ def claim_due(session: Session, now: datetime, limits: MessageLimits | None = No
         if message.marketing and not customer.marketing_consent:
             _finish(session, message, "failed", "no_consent")
             continue
-        later = quiet_until(now, store_settings(session, message.store_id).time_zone) if message.marketing else None
+        later = store_quiet_until(session, message.store_id, now) if message.marketing else None
         if later is not None:
             message.next_attempt_at = later
             continue
@@ -251,19 +243,6 @@ def claim_due(session: Session, now: datetime, limits: MessageLimits | None = No
                 to_customer[message.customer_id] = to_customer.get(message.customer_id, 0) + 1
                 by_store[message.store_id] = by_store.get(message.store_id, 0) + 1
     return claimed
-
-
-def _marketing_sent(session: Session, column, keys: set, since: datetime, now: datetime) -> dict:
-    """Marketing messages sent since `since`, or claimed and going out now (their lease running), per customer or
-    per store, for `keys` (one grouped read)."""
-    keys.discard(None)
-    if not keys:
-        return {}
-    going = or_(Message.sent_at >= since,
-                and_(Message.status == "queued", Message.attempts > 0, Message.next_attempt_at > now))
-    rows = session.execute(select(column, func.count()).where(column.in_(keys), Message.marketing.is_(True), going)
-                           .group_by(column))
-    return dict(rows.tuples().all())
 
 
 def record_outcome(session: Session, message_id: str, outcome: Outcome, now: datetime,

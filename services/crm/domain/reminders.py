@@ -18,16 +18,18 @@ from ..models import Customer, HistoryEntry, ServiceDue, ServiceInterval, Vehicl
 from .common import keyset_after, keyset_page, local_date, store_settings
 
 DEFAULT_INTERVALS = {
-    # service type = the labour operation code on the order (the catalogue's, services/common/operations.py)
-    ops.OIL_CHANGE: ("机油保养 oil change", 6, 5000),
-    ops.AIR_FILTER: ("空气滤芯 air filter", 12, 20000),
-    ops.CABIN_FILTER: ("空调滤芯 cabin filter", 12, 20000),
-    ops.SPARK_PLUGS: ("火花塞 spark plugs", 36, 60000),
-    ops.BRAKE_FLUID: ("刹车油更换 brake fluid", 24, 40000),
-    ops.COOLANT: ("防冻液 coolant", 24, 40000),
-    ops.AC_SERVICE: ("空调保养 A/C service", 12, None),
-    ops.TYRE_ROTATION: ("轮胎换位 tyre rotation", 6, 10000),
+    # service type = the labour operation code on the order (the catalogue's, services/common/operations.py);
+    # the name is the one a car owner reads in a reminder or a campaign's {due_service} (as the phone app's words)
+    ops.OIL_CHANGE: ("机油保养", 6, 5000),
+    ops.AIR_FILTER: ("空气滤芯", 12, 20000),
+    ops.CABIN_FILTER: ("空调滤芯", 12, 20000),
+    ops.SPARK_PLUGS: ("火花塞", 36, 60000),
+    ops.BRAKE_FLUID: ("刹车油更换", 24, 40000),
+    ops.COOLANT: ("防冻液", 24, 40000),
+    ops.AC_SERVICE: ("空调保养", 12, None),
+    ops.TYRE_ROTATION: ("轮胎换位", 6, 10000),
 }
+UNNAMED_SERVICE = "定期保养"
 MILEAGE_SAMPLES = 5
 """How many of the vehicle's latest mileage readings estimate its average daily km."""
 MIN_SPAN_DAYS = 7
@@ -51,6 +53,16 @@ def intervals(session: Session) -> dict[str, tuple[str, int | None, int | None]]
     for row in session.scalars(select(ServiceInterval)):
         table[row.service_type] = (row.name, row.months, row.km)
     return table
+
+
+def service_names(session: Session) -> dict[str, str]:
+    """Each service type's name as a car owner reads it (机油保养), by its code (OIL-CHG)."""
+    return {service_type: name for service_type, (name, _months, _km) in intervals(session).items()}
+
+
+def service_name(names: dict[str, str], service_type: str) -> str:
+    """A service type in words (`names`: `service_names`); one the table no longer knows: 定期保养."""
+    return names.get(service_type) or UNNAMED_SERVICE
 
 
 def list_intervals(session: Session) -> list[dict]:
@@ -149,10 +161,10 @@ def due_list(session: Session, filters: dict, caller: Caller) -> dict:
     query = keyset_after(query, ServiceDue.due_on, ServiceDue.id, filters.get("cursor"), descending=False,
                          as_type=date.fromisoformat)
     rows = session.execute(query.limit(filters["limit"] + 1)).all()
-    names = intervals(session)
+    names = service_names(session)
     items = [{"id": due.id, "vehicle_id": due.vehicle_id, "plate": plate, "customer_id": due.customer_id,
               "customer_name": name, "marketing_consent": consent, "store_id": due.store_id,
-              "service_type": due.service_type, "service_name": names.get(due.service_type, (due.service_type,))[0],
+              "service_type": due.service_type, "service_name": service_name(names, due.service_type),
               "last_done_on": due.last_done_on, "last_done_km": due.last_done_km, "due_on": due.due_on,
               "due_by_date": due.due_by_date, "due_km": due.due_km, "due_by_km_on": due.due_by_km_on,
               "reason": due.reason, "mileage_km": mileage}

@@ -3,7 +3,9 @@
 // many messages were sent or failed; a form to schedule one (the segment as the API takes it: tags, tiers, this
 // month's birthdays, not seen for N days, service due within N days, spend), a 预览 that counts who would receive
 // it and who is left out for refusing marketing messages, and 取消 for one not sent yet. HQ chooses a store or the
-// whole chain; a manager one of their own stores. Consent, the channel's rate limit and sending are crm's.
+// whole chain; a manager one of their own stores. Consent, the channel's rate limit, the store's quiet hours (a
+// message waits until they end) and the customer's weekly marketing allowance (beyond it a message is skipped: its
+// own column, 超出每周上限) and sending are crm's.
 import { api } from "../api.js";
 import { dateTime, localInstant, toFen } from "../format.js";
 import { named, phrase, t } from "../i18n.js";
@@ -168,7 +170,7 @@ async function listInto(box, ctx, reload) {
   fill(box, page.items.length ? table([
     ["campaign_name"], ["campaign_store"], ["message_channel"], ["campaign_segment"], ["campaign_send_time"],
     ["message_status"], ["campaign_audience", "num"], ["campaign_sent", "num"], ["campaign_failed", "num"],
-    ["campaign_waiting", "num"], [""]],
+    ["campaign_skipped", "num"], ["campaign_waiting", "num"], [""]],
   page.items.map((c) => h("tr", { "data-campaign": c.name, "data-status": c.status },
     h("td", { text: c.name }), h("td", { text: storeName(ctx, c.store_id) }),
     h("td", { text: named("channel", c.channel) }),
@@ -179,8 +181,10 @@ async function listInto(box, ctx, reload) {
     h("td", { class: "num", "data-field": "audience_count", text: c.audience_count ?? "—" }),
     h("td", { class: "num", "data-field": "sent", text: String(c.messages?.sent ?? 0) }),
     h("td", { class: "num", "data-field": "failed", text: String(c.messages?.failed ?? 0) }),
+    h("td", { class: "num", "data-field": "skipped", title: t("campaign_skipped_hint"), text: String(c.messages?.skipped ?? 0) }),
     h("td", { class: "num", "data-field": "queued", text: String(c.messages?.queued ?? 0) }),
-    h("td", {}, cancellable(c, ctx) ? cancelButton(c, reload) : "")))) : h("p", { class: "hint", text: t("no_campaigns") }));
+    h("td", {}, cancellable(c, ctx) ? cancelButton(c, reload) : "")))) : h("p", { class: "hint", text: t("no_campaigns") }),
+  page.items.length ? h("p", { class: "muted", id: "campaign-rules", text: t("campaign_rules_hint") }) : null);
   const soon = Date.now() + SOON_MS;
   if (page.items.some((c) => c.status === "sending" || (c.status === "scheduled" && Date.parse(c.scheduled_at) <= soon))) {
     setTimeout(() => { if (box.isConnected) reload(); }, POLL_MS);

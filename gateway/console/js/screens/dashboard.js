@@ -103,8 +103,8 @@ function sourcesCard(ctx) {
 }
 
 /** Campaign results (营销活动效果): each campaign's messages sent over the chosen days (the last 30 by default) to the
- * store's customers, how many of them came in (were invoiced at the store) within N days of their message (30 by
- * default) and their revenue, with the total row; a campaign by its name and its store's (全连锁: chain-wide). */
+ * store's customers (and those not sent for the customer's weekly marketing allowance, 超出每周上限), how many of
+ * them came in (were invoiced at the store) within N days of their message (30 by default) and their revenue, with the total row; a campaign by its name and its store's (全连锁: chain-wide). */
 function campaignsCard(ctx) {
   const out = h("div", { id: "campaigns-table" });
   const submit = h("button", { type: "submit", class: "primary", text: t("show") });
@@ -112,7 +112,7 @@ function campaignsCard(ctx) {
     store_id: ctx.store.id });
   const storeName = (id) => (id ? ctx.stores.find((store) => store.id === id)?.name ?? "—" : t("campaign_chain_wide"));
   const cells = (row, words, where) => [h("td", { text: words }), h("td", { text: where }),
-    ...["messages_sent", "customers_visited", "invoices"]
+    ...["messages_sent", "messages_skipped", "customers_visited", "invoices"]
       .map((name) => h("td", { class: "num", "data-field": name, text: String(row[name] ?? 0) })),
     h("td", { class: "num", "data-field": "revenue_fen", text: yuan(row.revenue_fen ?? 0) })];
   const days = form({ id: "campaigns-period", onsubmit: async (event) => {
@@ -120,8 +120,8 @@ function campaignsCard(ctx) {
     const report = await busy(submit, days, () => api.get("/v1/reports/campaigns", asked()));
     if (!report) return;
     fill(out, report.items.length ? null : h("p", { class: "muted", text: t("no_campaign_sends") }),
-      table([["campaign_name"], ["campaign_store"], ["messages_sent", "num"], ["customers_visited", "num"],
-        ["invoice_count", "num"], ["source_revenue", "num"]], [
+      table([["campaign_name"], ["campaign_store"], ["messages_sent", "num"], ["campaign_skipped", "num"],
+        ["customers_visited", "num"], ["invoice_count", "num"], ["source_revenue", "num"]], [
         ...report.items.map((row) => h("tr", { "data-campaign": row.name },
           ...cells(row, row.name, storeName(row.store_id)))),
         h("tr", { class: "total", "data-campaign": "total" }, ...cells(report.total, t("total"), ""))]));

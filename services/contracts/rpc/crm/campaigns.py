@@ -12,7 +12,8 @@ from .shared import TIER_NAMES
 CHANNELS = ("sms", "wechat")
 CAMPAIGN_STATES = ("scheduled", "sending", "completed", "cancelled")
 RECURRENCES = ("none", "monthly")
-MESSAGE_STATES = ("queued", "sent", "failed")
+MESSAGE_STATES = ("queued", "sent", "failed", "skipped")
+"""skipped: the customer had their week's marketing allowance (`error` customer_rate_limited)."""
 
 
 class Segment(Schema):
@@ -54,9 +55,12 @@ class CampaignPreviewOut(Schema):
 
 
 class MessageCounts(Schema):
-    queued = fields.Integer()
+    queued = fields.Integer(metadata={"description": "Not sent yet (waiting for the channel's rate or the end of the "
+                                                     "store's quiet hours)"})
     sent = fields.Integer()
     failed = fields.Integer()
+    skipped = fields.Integer(metadata={"description": "Not sent: the customer had their weekly allowance of "
+                                                      "marketing messages (campaigns and reminders together)"})
 
 
 class CampaignOut(Schema):
@@ -95,6 +99,10 @@ class MessageOut(Schema):
     body = fields.String()
     status = fields.String(metadata={"enum": list(MESSAGE_STATES)})
     attempts = fields.Integer()
-    error = fields.String(allow_none=True)
+    error = fields.String(allow_none=True, metadata={
+        "description": "Why it was not sent: customer_rate_limited (skipped), no marketing consent, campaign "
+                       "cancelled, or the provider's refusal"})
     created_at = fields.DateTime()
     sent_at = fields.DateTime(allow_none=True)
+    not_before = fields.DateTime(allow_none=True, metadata={
+        "description": "Put off to the end of the store's quiet hours: not sent before this"})

@@ -58,6 +58,8 @@ class CampaignSendsRow(Schema):
     store_id = fields.String(allow_none=True, metadata={"description": "null: chain-wide"})
     channel = fields.String()
     sends = fields.List(fields.Nested(CampaignSendOut))
+    skipped = fields.Integer(metadata={"description": "Its messages queued over the days and skipped: the customer "
+                                                      "had had their weekly allowance of marketing messages"})
 
 
 class CampaignSendsOut(Schema):
@@ -71,6 +73,8 @@ class CampaignRowOut(Schema):
     channel = fields.String(allow_none=True, metadata={"enum": ["sms", "wechat"]})
     messages_sent = fields.Integer(metadata={"description": "Sent over the days (to the stores' customers for a "
                                                             "chain-wide campaign asked about by store)"})
+    messages_skipped = fields.Integer(metadata={"description": "Not sent over the days because the customer had had "
+                                                               "their weekly allowance of marketing messages"})
     customers_visited = fields.Integer(metadata={"description": "Of them, invoiced at the stores asked about from "
                                                                 "the send's day to `within_days` after"})
     invoices = fields.Integer()
