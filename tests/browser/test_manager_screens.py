@@ -235,3 +235,18 @@ def test_hq_sees_every_stores_accounts_and_grants_a_store_manager(console, stack
     stores = every(admin, f"{stack.url}/v1/stores")
     opened = next(s for s in stores if s["code"] == code)
     assert opened["phone"] == "0757-83336666"
+
+
+def test_a_manager_sets_the_stores_call_back_delay_and_quiet_hours(console, stack, shop):
+    manager = console.open(shop.login["store_manager"])
+    go_to(manager, "store")
+    card = manager.locator("[data-screen=store] #care-form")
+    expect(card.locator("[name=quiet_from]")).to_have_value("21:00")  # the default, as the store has it
+    card.locator("[name=follow_up_delay_days]").fill("5")
+    card.locator("[name=quiet_from]").fill("22:00")
+    card.locator("[name=quiet_until]").fill("07:30")
+    card.locator("button[type=submit]").click()
+    expect(manager.get_by_text("已保存", exact=True)).to_be_visible()
+    saved = ok(shop.manager.get(f"{stack.url}/v1/stores/{shop.id}/crm-settings"))
+    assert (saved["follow_up_delay_days"], saved["quiet_from"], saved["quiet_until"]) == (5, "22:00", "07:30")
+    assert_all_chinese(manager)

@@ -2,8 +2,9 @@
 // document), business hours, bays per slot and how long a quote stays valid (sales settings), and the
 // repair shop's registration (finance settings): its category (一类/二类/三类 upload every settled repair's
 // health record), licence or filing number and registered name; and the accounts it takes money and issues
-// fapiao on (ids only: merchant numbers, the seller's tax number); its own prices within the chain's range; and
-// competitors' prices beside its own (market.js).
+// fapiao on (ids only: merchant numbers, the seller's tax number); its own prices within the chain's range;
+// competitors' prices beside its own (market.js); and customer care (crm settings): days from delivery to the
+// call-back, and the quiet hours in which no marketing message (reminders, campaigns) goes out.
 import { api } from "../api.js";
 import { t } from "../i18n.js";
 import { busy, field, fill, flash, form, h, input, select, timeInput } from "../ui.js";
@@ -28,12 +29,14 @@ export function renderFirst(root) {
 
 async function load(body, ctx) {
   try {
-    const [store, settings, finance] = await Promise.all([
+    const [store, settings, finance, care] = await Promise.all([
       api.all("/v1/stores", {}, 10000).then((stores) => stores.find((s) => s.id === ctx.store.id)),
-      api.get(`/v1/sales-settings/${ctx.store.id}`), api.get(`/v1/stores/${ctx.store.id}/finance-settings`)]);
+      api.get(`/v1/sales-settings/${ctx.store.id}`), api.get(`/v1/stores/${ctx.store.id}/finance-settings`),
+      api.get(`/v1/stores/${ctx.store.id}/crm-settings`)]);
     const accounts = h("section", { class: "card wide", id: "provider-accounts" }, h("h2", { text: t("provider_accounts") }),
       h("p", { class: "hint", text: t("loading") }));
-    fill(body, detailsForm(store), settingsForm(settings, ctx), repairShopForm(finance, ctx), accounts, storePriceCard(ctx),
+    fill(body, detailsForm(store), settingsForm(settings, ctx), careForm(care, ctx), repairShopForm(finance, ctx), accounts,
+      storePriceCard(ctx),
       competitorCard(ctx),
       ctx.user.sees_every_store ? openStoreForm() : null);
     loadAccounts(accounts, ctx);
@@ -120,6 +123,22 @@ function settingsForm(settings, ctx) {
   (card) => ({ opens_at: value(card, "opens_at"), closes_at: value(card, "closes_at"),
     slot_capacity: Number(value(card, "slot_capacity")), quote_valid_days: Number(value(card, "quote_valid_days")) }),
   (changes) => api.put(`/v1/sales-settings/${ctx.store.id}`, changes),
+  () => {});
+}
+
+/** Customer care: the call-back's delay after delivery, and the quiet hours (from–until, over midnight when the
+ * end is earlier; the same time twice: none) that hold reminders and campaign messages until they end. */
+function careForm(settings, ctx) {
+  return settingsCard("care-form", "care_settings", [
+    field("follow_up_delay_days", input("follow_up_delay_days", { type: "number", min: 0, max: 90, required: true,
+      value: settings.follow_up_delay_days })),
+    h("div", { class: "row" },
+      field("quiet_from", timeInput("quiet_from", { required: true, value: settings.quiet_from })),
+      field("quiet_until", timeInput("quiet_until", { required: true, value: settings.quiet_until }))),
+    h("p", { class: "hint", text: t("quiet_hours_hint") })],
+  (card) => ({ follow_up_delay_days: Number(value(card, "follow_up_delay_days")), quiet_from: value(card, "quiet_from"),
+    quiet_until: value(card, "quiet_until") }),
+  (changes) => api.patch(`/v1/stores/${ctx.store.id}/crm-settings`, changes),
   () => {});
 }
 
