@@ -129,6 +129,8 @@ class StoreSetting(Base):
     store_id: Mapped[str] = mapped_column(String(26), primary_key=True)
     follow_up_delay_days: Mapped[int] = mapped_column(Integer, default=3)
     time_zone: Mapped[str] = mapped_column(String(40), default="Asia/Shanghai")
+    store_code: Mapped[str | None] = mapped_column(
+        String(40), comment="the gateway's code of the store: it names the store's own message accounts' keys files")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
