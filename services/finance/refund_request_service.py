@@ -58,15 +58,16 @@ class RefundRequestEntrypoints:
     @rpc
     def approve_refund_request(self, refund_request_id: str) -> dict:
         """Approve and make the refund (once); a request already approved is answered as it is. Through a provider,
-        the claim is committed first (a second manager sees it before the provider is asked), and given back if
-        the provider does not take the refund."""
+        the approval and the refund's claim are committed first (a second manager sees them before the provider
+        is asked; the poller asks again if the answer never comes), and withdrawn if the provider refuses."""
         request, won = refund_requests.claim_approval(self.db, self.caller, self.providers, refund_request_id)
         if not won:
             return self._request(request)
         if request.provider_refund_id is not None:  # through the provider: the claim is committed, then asked
+            request_id, number = request.id, request.provider_refund_id
             self.db.commit()
-            self.ask_refund(request.provider_refund_id)
-            request = self.db.get_one(RefundRequest, request.id)
+            self.ask_refund(number)
+            return self._request(self.db.get_one(RefundRequest, request_id))
         return self._request(refund_requests.carry_out(self.db, self.caller, self.providers, request))
 
     @rpc

@@ -279,8 +279,9 @@ class FinanceService(FapiaoEntrypoints, HealthRecordEntrypoints, RefundRequestEn
         """Ask the provider about a refund still pending (its answer or confirmation never came: finance may
         have stopped between the claim and the provider's answer) under its own number — the provider
         answers the refund it holds, or makes it if the first ask never arrived, never a second one. A
-        refusal marks it failed. The read ends before the call (no transaction is open across it), its
-        answer is committed on its own. Answers the status."""
+        refusal of the refund itself marks it failed; any other failure leaves it for the next tick. The
+        read ends before the call (no transaction is open across it), its answer is committed on its own.
+        Answers the status."""
         provider = self.providers.for_merchant(row.provider, self.db.get_one(PaymentIntent, row.intent_id).merchant_id)
         if provider is None:
             return row.status
@@ -291,7 +292,7 @@ class FinanceService(FapiaoEntrypoints, HealthRecordEntrypoints, RefundRequestEn
         except ProviderError as exc:
             log.warning("asking %s again about refund %s failed: %s", name, ask.out_refund_no, exc)
             self.db.rollback()
-            if exc.down:
+            if not exc.refund_refused:  # not heard out: asked again next time (it may have been made before)
                 return "pending"
             state = RefundState(ask.out_refund_no, "failed")
         return self._record_refund_state(name, state)
