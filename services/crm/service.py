@@ -242,8 +242,10 @@ class CrmService(Attachments, ServiceBase):  # type: ignore[misc]  # db, caller:
 
     @rpc
     def register_store(self, store_id: str, store_code: str) -> dict:
-        """The gateway's code of a new store (it names the store's own message accounts' keys files)."""
-        self.caller.require_store(store_id)
+        """The gateway's code of a new store (it names the store's own message accounts' keys files): HQ, who opens
+        stores, or the system — a store's staff never (another store's code would send under that store's sign)."""
+        if not (self.caller.is_system or self.caller.is_hq):
+            raise Forbidden("Only HQ names a store's code.", code="needs_hq")
         return StoreSettingsOut().dump(common.save_store_settings(self.db, store_id, {"store_code": store_code}))
 
     # -- follow-ups and complaints --------------------------------------------------------------

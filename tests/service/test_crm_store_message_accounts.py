@@ -15,11 +15,12 @@ from deploy.sandboxes import messaging as sandbox
 from deploy.sandboxes import wsgi_server
 from services.common.config import SmsSettings, WeChatMpSettings
 from services.common.context import Caller
+from services.common.errors import Forbidden
 from services.common.messaging.sms import AliyunSms
 from services.common.messaging.wechat_mp import WeChatMp
 from services.crm.models import Message
 from services.crm.senders import Providers
-from tests.service.test_crm_messages import FakeMessaging, car, checked_in, crm, session
+from tests.service.test_crm_messages import car, checked_in, crm, session
 from tests.support import data
 
 __all__ = ["session"]  # the fixture
@@ -110,9 +111,12 @@ def test_a_store_whose_keys_file_is_broken_sends_nothing_under_the_chains_name(s
                                                                               "store_account_unusable")
 
 
-def test_the_gateway_store_code_is_kept_by_crm_for_its_stores_own_accounts(session, providers):
+def test_the_store_code_is_hqs_to_name_and_picks_the_stores_own_accounts(session, providers):
     service = service_of(session, providers)
     assert service.register_store(OWN, "SZ-NS")["store_id"] == OWN
-    assert crm(session, providers).get_store_settings(OWN)["store_id"] == OWN  # a store's staff still read it
-    assert (FakeMessaging(providers).providers.sms_of(("SZ-NS", OWN)).settings.sign_name,
+    with pytest.raises(Forbidden) as refused:  # a store's staff never: they would send under another's sign
+        crm(session, providers).register_store(OWN, "GZ-TH")
+    assert refused.value.code == "needs_hq"
+    assert crm(session, providers).get_store_settings(OWN)["store_id"] == OWN
+    assert (providers.sms_of(("SZ-NS", OWN)).settings.sign_name,
             providers.sms_of((None, CHAIN)).settings.sign_name) == ("南山店", "车主服务")
