@@ -16,7 +16,7 @@ from pathlib import Path
 import requests
 
 from deploy import demo_history
-from deploy.sandboxes import alipay, wechatpay
+from deploy.sandboxes import alipay, messaging, wechatpay
 from services.common import config
 from services.finance import demo as finance_demo
 from services.inventory import demo as inventory_demo
@@ -35,12 +35,16 @@ REPAIR_LICENCES = {"GZ-TH": "440106000101", "SZ-NS": "440305000202", "FS-CC": "4
 """Each demo store's 许可证号 (made up; the manager sets the real one on 健康档案上传): its repair health records'
 login at the provincial system's sandbox."""
 OWN_ACCOUNTS_STORE = "SZ-NS"
+OWN_SMS_SIGN = "南山店"
 """The demo store that is a legal entity of its own, with its own merchant accounts (the others use the chain's):
 `make run` writes its keys files (`store_accounts`)."""
 OWN_ACCOUNTS = {"wechatpay": wechatpay.sub_merchant(wechatpay.SUB_MCHIDS[0]),
-                "alipay": alipay.authorization(next(iter(alipay.MERCHANTS)))}
-"""Its accounts at the sandboxes: a sub-merchant (特约商户) of the sandbox's WeChat Pay service provider, and an
-Alipay merchant who granted the chain's app 第三方应用授权 (the README's Merchant accounts per store)."""
+                "alipay": alipay.authorization(next(iter(alipay.MERCHANTS))),
+                "sms": {"sign_name": OWN_SMS_SIGN, "access_key_id": messaging.STORE_ACCESS_KEY_ID,
+                        "access_key_secret": messaging.STORE_ACCESS_KEY_SECRET}}
+"""Its accounts at the sandboxes: a sub-merchant (特约商户) of the sandbox's WeChat Pay service provider, an
+Alipay merchant who granted the chain's app 第三方应用授权 (the README's Merchant accounts per store), and an
+Alibaba Cloud SMS account of its own whose texts are signed 【南山店】 (the README's Messages per store)."""
 ROLES = ("store_manager", "service_advisor", "technician", "cashier")
 STAFF_NAMES = {"GZ-TH": ("陈志强", "林晓燕", "李建国", "黄丽"), "SZ-NS": ("郑海波", "许敏", "李建国", "邓丽娟"),
                "FS-CC": ("梁国华", "何静", "李建国", "冯婷")}

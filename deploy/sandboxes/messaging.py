@@ -4,14 +4,19 @@ Alibaba Cloud SMS (dysmsapi 2017-05-25, RPC style, `GET /`):
 - `Action=SendSms` (PhoneNumbers, SignName, TemplateCode, TemplateParam, OutId) → `{Code: OK, BizId}`;
 - `Action=QuerySendDetails` (PhoneNumber, BizId, SendDate) → `SmsSendDetailDTOs` with SendStatus
   1 (waiting for the receipt), 2 (failed, ErrCode) or 3 (delivered, ErrCode DELIVERED).
-Every request must carry the known AccessKeyId, a fresh SignatureNonce, a Timestamp within 15 minutes
-and the HMAC-SHA1 `Signature` over its parameters (`SignatureDoesNotMatch` otherwise), computed with the
-adapter's `signature`, which Alibaba Cloud's published example pins (tests/integration/test_messaging_sandbox.py).
-Registered templates are the suite's (services/common/messaging/templates.py); a missing parameter is refused.
+Every request must carry a known AccessKeyId (the chain's or a store's own: `ACCESS_KEYS`), a fresh
+SignatureNonce, a Timestamp within 15 minutes and the HMAC-SHA1 `Signature` over its parameters with that
+key's secret (`SignatureDoesNotMatch` otherwise), computed with the adapter's `signature`, which Alibaba
+Cloud's published example pins (tests/integration/test_messaging_sandbox.py). Registered templates are the
+suite's (services/common/messaging/templates.py); a missing parameter is refused. Each text is recorded with
+the account that sent it (`access_key_id`) and its sign (`sign_name`; the body starts with 【sign】 as the
+handset shows it); an account's QuerySendDetails finds only its own texts.
 
-WeChat official account (`/cgi-bin/...`): `GET /cgi-bin/token` (client_credential) → access_token for
-7200 s; `POST /cgi-bin/message/template/send?access_token=` → `{errcode: 0, msgid}` (40001 for an unknown
-token, 40037 for an unknown template, 43004 for an openid that does not follow the account).
+WeChat official account (`/cgi-bin/...`): `GET /cgi-bin/token` (client_credential, a known appid and its
+secret: `WECHAT_APPS`) → access_token for 7200 s, of that account; `POST /cgi-bin/message/template/send
+?access_token=` → `{errcode: 0, msgid}` (40001 for an unknown token, 40037 for an unknown template, 43004
+for an openid that does not follow the account); each message is recorded with the `appid` whose token it
+carried. An openid is not checked against the account it belongs to (the real one is: 40003).
 
 Control endpoints for tests (not part of either provider):
 - `GET /sandbox/sms?to=` and `GET /sandbox/wechat?touser=`: what was sent, oldest first;
@@ -43,6 +48,14 @@ ACCESS_KEY_ID = "LTAI5tSandboxMessages"
 ACCESS_KEY_SECRET = "sandbox-secret-not-for-production"
 WECHAT_APPID = "wxsandboxmp000001"
 WECHAT_SECRET = "sandbox-mp-secret"
+STORE_ACCESS_KEY_ID = "LTAI5tSandboxStoreOwn"
+STORE_ACCESS_KEY_SECRET = "sandbox-store-secret-not-for-production"
+STORE_WECHAT_APPID = "wxsandboxmp000002"
+STORE_WECHAT_SECRET = "sandbox-store-mp-secret"
+ACCESS_KEYS = {ACCESS_KEY_ID: ACCESS_KEY_SECRET, STORE_ACCESS_KEY_ID: STORE_ACCESS_KEY_SECRET}
+"""The Alibaba Cloud accounts the sandbox knows: the chain's, and one a store holds of its own."""
+WECHAT_APPS = {WECHAT_APPID: WECHAT_SECRET, STORE_WECHAT_APPID: STORE_WECHAT_SECRET}
+"""The official accounts it knows: the chain's, and a store's own."""
 CLOCK_SKEW = 900
 SMS_TEMPLATES = {t.sms_code: t for t in TEMPLATES.values()}
 WECHAT_TEMPLATES = {t.wechat_id: t for t in TEMPLATES.values()}
@@ -65,7 +78,7 @@ class Sandbox:
         self.sms: list[dict] = []
         self.wechat: list[dict] = []
         self.nonces: set[str] = set()
-        self.tokens: set[str] = set()
+        self.tokens: dict[str, str] = {}  # access token → the appid it was given to
         self.down = {"sms": False, "wechat": False}
         self.undeliverable: set[str] = set()
         self.unfollowed: set[str] = set()
@@ -100,12 +113,13 @@ class Sandbox:
 
     def authenticate(self, query: dict) -> str | None:
         given = query.pop("Signature", "")
-        if query.get("AccessKeyId") != ACCESS_KEY_ID:
+        secret = ACCESS_KEYS.get(query.get("AccessKeyId", ""))
+        if secret is None:
             return "InvalidAccessKeyId.NotFound"
         stamp = datetime.strptime(query.get("Timestamp", ""), "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
         if abs(time.time() - stamp.timestamp()) > CLOCK_SKEW:
             return "InvalidTimeStamp.Expired"
-        if not secrets.compare_digest(given, signature("GET", query, ACCESS_KEY_SECRET)):
+        if not secrets.compare_digest(given, signature("GET", query, secret)):
             return "SignatureDoesNotMatch"
         with self.lock:
             if query.get("SignatureNonce") in self.nonces:
@@ -128,7 +142,8 @@ class Sandbox:
         biz_id = f"{secrets.randbelow(10 ** 6):06d}^{secrets.randbelow(10 ** 10):010d}"
         failed = mobile in self.undeliverable
         record = {"biz_id": biz_id, "to": mobile, "template": template.key, "template_code": template.sms_code,
-                  "params": params, "out_id": query.get("OutId", ""),
+                  "params": params, "out_id": query.get("OutId", ""), "access_key_id": query["AccessKeyId"],
+                  "sign_name": query["SignName"],
                   "body": f"【{query['SignName']}】{template.render({k: str(v) for k, v in params.items()})}",
                   "send_status": 2 if failed else 3, "err_code": "MOBILE_NOT_ON_SERVICE" if failed else "DELIVERED",
                   "send_date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")}
@@ -137,7 +152,8 @@ class Sandbox:
         return 200, {"Code": "OK", "Message": "OK", "BizId": biz_id, "RequestId": secrets.token_hex(8)}
 
     def details(self, query: dict) -> dict:
-        found = [r for r in self.sms if r["to"] == query.get("PhoneNumber") and r["biz_id"] == query.get("BizId")]
+        found = [r for r in self.sms if r["to"] == query.get("PhoneNumber") and r["biz_id"] == query.get("BizId")
+                 and r["access_key_id"] == query.get("AccessKeyId")]  # an account sees its own texts
         return {"Code": "OK", "Message": "OK", "TotalCount": len(found), "SmsSendDetailDTOs": {"SmsSendDetailDTO": [
             {"PhoneNum": r["to"], "SendStatus": r["send_status"], "ErrCode": r["err_code"],
              "TemplateCode": r["template_code"], "Content": r["body"], "SendDate": r["send_date"],
@@ -148,13 +164,14 @@ class Sandbox:
         if self.down["wechat"]:
             return 503, {"errcode": -1, "errmsg": "system error"}
         if method == "GET" and path == "/cgi-bin/token":
-            if query.get("grant_type") != "client_credential" or query.get("appid") != WECHAT_APPID:
+            known = WECHAT_APPS.get(query.get("appid", ""))
+            if query.get("grant_type") != "client_credential" or known is None:
                 return 200, {"errcode": 40013, "errmsg": "invalid appid"}
-            if query.get("secret") != WECHAT_SECRET:
+            if query.get("secret") != known:
                 return 200, {"errcode": 40125, "errmsg": "invalid appsecret"}
             token = secrets.token_urlsafe(48)
             with self.lock:
-                self.tokens.add(token)
+                self.tokens[token] = query["appid"]
             return 200, {"access_token": token, "expires_in": 7200}
         if method == "POST" and path == "/cgi-bin/message/template/send":
             if query.get("access_token") not in self.tokens:
@@ -167,7 +184,8 @@ class Sandbox:
             params = {name: value["value"] for name, value in data.get("data", {}).items()}
             msgid = secrets.randbelow(10 ** 12)
             with self.lock:
-                self.wechat.append({"msgid": msgid, "touser": data["touser"], "template": template.key,
+                self.wechat.append({"msgid": msgid, "appid": self.tokens[query["access_token"]],
+                                    "touser": data["touser"], "template": template.key,
                                     "params": params, "url": data.get("url"), "body": template.render(params)})
             return 200, {"errcode": 0, "errmsg": "ok", "msgid": msgid}
         return 404, {"errcode": 40066, "errmsg": "invalid url"}

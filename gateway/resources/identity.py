@@ -63,11 +63,14 @@ class Stores(Resource):
     def on_post(self, req, resp):
         with self.deps.identity_db() as session, session.begin():
             store = store_out.dump(identity.create_store(session, req.context.body))
-        try:  # finance keeps the code: it names the store's own provider accounts (its screen passes it again)
-            self.call(req, "finance", "register_store", store_id=store["id"], store_code=store["code"])
-        except Exception:
-            log.warning("finance did not take store %s's code; its provider accounts screen will pass it",
-                        store["id"], exc_info=True)
+        # finance and crm keep the code: it names the store's own provider accounts (payments; messages)
+        for service in ("finance", "crm"):
+            try:
+                self.call(req, service, "register_store", store_id=store["id"], store_code=store["code"])
+            except Exception:
+                log.warning("%s did not take store %s's code; its own accounts' files named by its id still are "
+                            "(finance: its provider accounts screen passes the code again)", service, store["id"],
+                            exc_info=True)
         return store
 
     @endpoint("Stores the user works in (all, for HQ)", tag="identity", query=StoreListQuery,

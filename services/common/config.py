@@ -280,19 +280,22 @@ class HealthRecordSettings:
 
 
 PROVIDERS: dict[str, type] = {"wechatpay": WeChatPaySettings, "alipay": AlipaySettings,
-                               "nuonuo": NuonuoSettings, "health_record": HealthRecordSettings}
-"""The providers whose settings a store may have of its own (`provider_settings`)."""
+                               "nuonuo": NuonuoSettings, "health_record": HealthRecordSettings,
+                               "sms": SmsSettings, "wechat_mp": WeChatMpSettings}
+"""The providers whose settings a store may have of its own (`provider_settings`): payments, fapiao, the
+health record, and the message accounts crm sends a store's messages under (its SMS sign / AccessKey, its
+WeChat official account)."""
 
 SECRET_FIELDS = frozenset({"apiv3_key", "app_auth_token", "app_secret", "access_token", "password",
-                           "passwords_json"})
+                           "passwords_json", "access_key_secret", "secret"})
 """Fields never shown (the console shows a store's account ids and tax number, never these)."""
 
 
 def provider_keys_dir() -> Path | None:
     """`PROVIDER_KEYS_DIR`: where the stores' own provider accounts are, one folder per provider
-    (`wechatpay`, `alipay`, `nuonuo`, `health_record`) holding `<store code>.json` each — the shape of a
-    Kubernetes Secret per provider mounted as a folder (deploy/k8s: `provider-keys-<provider>`, a key per
-    store). Unset: every store uses the chain's account from the environment."""
+    (`wechatpay`, `alipay`, `nuonuo`, `health_record`, `sms`, `wechat_mp`) holding `<store code>.json` each —
+    the shape of a Kubernetes Secret per provider mounted as a folder (deploy/k8s: `provider-keys-<provider>`,
+    a key per store). Unset: every store uses the chain's account from the environment."""
     raw = os.environ.get("PROVIDER_KEYS_DIR", "")
     return Path(raw) if raw else None
 
@@ -335,13 +338,13 @@ def store_file(provider: str, *store_keys: str | None) -> Path | None:
     return None
 
 
-def provider_settings(provider: str, *store_keys: str | None):
-    """The settings of `provider` (a key of PROVIDERS) a store uses: the chain's default from the
-    environment, each field its keys file names overriding it — the first of `store_keys` (the store's
+def provider_settings(provider: str, *store_keys: str | None, chain=None):
+    """The settings of `provider` (a key of PROVIDERS) a store uses: the chain's default (`chain`, else from
+    the environment), each field its keys file names overriding it — the first of `store_keys` (the store's
     code, then its id) with a file `PROVIDER_KEYS_DIR/<provider>/<key>.json`. Without keys: the chain's.
     A field the settings do not have is an error naming the file."""
     kind = PROVIDERS[provider]
-    chain = kind()
+    chain = kind() if chain is None else chain
     path = store_file(provider, *store_keys)
     if path is None:
         return chain

@@ -131,6 +131,8 @@ class StoreSetting(Base):
     time_zone: Mapped[str] = mapped_column(String(40), default="Asia/Shanghai")
     quiet_from: Mapped[time] = mapped_column(Time, comment="store time: marketing waits from here …")
     quiet_until: Mapped[time] = mapped_column(Time, comment="… until here (equal: no quiet hours)")
+    store_code: Mapped[str | None] = mapped_column(
+        String(40), comment="the gateway's code of the store: it names the store's own message accounts' keys files")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 

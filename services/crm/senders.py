@@ -1,5 +1,6 @@
 """Where messages go. Messages to car owners (crm's outbox, domain/messages.py) through `Providers`:
-Alibaba Cloud SMS and the WeChat official account, configured by `ALIYUN_SMS_*` and `WECHAT_MP_*`.
+Alibaba Cloud SMS and the WeChat official account, configured by `ALIYUN_SMS_*` and `WECHAT_MP_*` (the
+chain's), a store's own sign / account by its keys files under `PROVIDER_KEYS_DIR/sms` and `…/wechat_mp`.
 Campaign messages: `RecordingSender` (the default) only records: the message row
 itself is the record, marked sent. `WebhookSender` posts each message to an SMS/WeChat
 gateway; the message id travels as an idempotency key so a retried send is not doubled.
@@ -10,11 +11,13 @@ Configured from the environment: `CRM_SENDER_WEBHOOK_URL` (and optional
 """
 from __future__ import annotations
 
+import logging
+import threading
 from dataclasses import dataclass
 
 import requests
 
-from services.common.config import CrmSenderSettings, SmsSettings, WeChatMpSettings
+from services.common.config import CrmSenderSettings, SmsSettings, WeChatMpSettings, provider_settings, store_file
 from services.common.messaging import ProviderError
 from services.common.messaging.sms import AliyunSms, Delivery
 from services.common.messaging.templates import TEMPLATES
@@ -22,6 +25,8 @@ from services.common.messaging.wechat_mp import WeChatMp
 from services.contracts.rpc.crm.campaigns import CHANNELS
 
 from .domain.messages import Outcome, Outgoing
+
+log = logging.getLogger(__name__)
 
 DEFAULT_RATE_PER_MINUTE = 120
 
@@ -87,33 +92,67 @@ def rate_limits_from_env() -> dict[str, int]:
 
 
 class Providers:
-    """Sends an outbox message by its channel and asks for its receipt. Never called with a transaction open."""
+    """Sends an outbox message by its channel and asks for its receipt, under the account of the message's
+    store: its own where it has a keys file (`PROVIDER_KEYS_DIR/sms/<store code or id>.json`: its SMS sign
+    `sign_name`, and its own AccessKey if it has an Alibaba Cloud account of its own;
+    `PROVIDER_KEYS_DIR/wechat_mp/<…>.json`: its own official account's `appid`/`secret`), each field it
+    names overriding the chain's, else the chain's (`ALIYUN_SMS_*`, `WECHAT_MP_*`). One adapter per distinct
+    account (the official account's access token is kept by its adapter). A store whose keys file is broken
+    sends nothing under the chain's name: its messages wait (`down`) until the file is mended. Never called
+    with a transaction open."""
 
     def __init__(self, sms: AliyunSms, wechat: WeChatMp):
-        self.sms, self.wechat = sms, wechat
+        self.sms, self.wechat = sms, wechat  # the chain's
+        self._adapters: dict[object, AliyunSms | WeChatMp] = {}
+        self._lock = threading.Lock()
 
     @classmethod
     def from_env(cls) -> "Providers":
         return cls(AliyunSms(SmsSettings()), WeChatMp(WeChatMpSettings()))
 
+    def _of_store(self, folder: str, chain, store_keys: tuple[str | None, ...]):
+        """The store's adapter for `folder` (sms | wechat_mp): the chain's when it has no keys file of its own."""
+        if store_file(folder, *store_keys) is None:
+            return chain
+        try:
+            settings = provider_settings(folder, *store_keys, chain=chain.settings)
+        except (ValueError, OSError) as exc:
+            log.error("a store's %s account is not usable: %s", folder, exc)
+            raise ProviderError("store_account_unusable", down=True) from None
+        if settings == chain.settings:
+            return chain
+        with self._lock:
+            if settings not in self._adapters:
+                self._adapters[settings] = type(chain)(settings)
+            return self._adapters[settings]
+
+    def sms_of(self, store_keys: tuple[str | None, ...]) -> AliyunSms:
+        return self._of_store("sms", self.sms, store_keys)
+
+    def wechat_of(self, store_keys: tuple[str | None, ...]) -> WeChatMp:
+        return self._of_store("wechat_mp", self.wechat, store_keys)
+
     def send(self, item: Outgoing) -> Outcome:
         template = TEMPLATES[item.template]
         try:
             if item.channel == "wechat":
-                if not (item.openid and self.wechat.configured):
+                wechat = self.wechat_of(item.store_keys)
+                if not (item.openid and wechat.configured):
                     return Outcome("refused", detail="not_configured")
-                return Outcome("sent", self.wechat.send(item.openid, template, item.params, item.params.get("url")))
+                return Outcome("sent", wechat.send(item.openid, template, item.params, item.params.get("url")))
             if not item.mobile:
                 return Outcome("refused", detail="no_mobile")
-            return Outcome("sent", self.sms.send(item.mobile, template, item.params, out_id=item.id))
+            return Outcome("sent", self.sms_of(item.store_keys).send(item.mobile, template, item.params,
+                                                                     out_id=item.id))
         except ProviderError as exc:
             return Outcome("down" if exc.down else "refused", detail=exc.code)
 
     def receipt(self, item: Outgoing) -> Delivery | None:
-        """The text's delivery as the provider reports it (None: the provider did not answer)."""
+        """The text's delivery as the provider reports it, asked of the account that sent it (None: the
+        provider did not answer)."""
         if not (item.mobile and item.provider_id and item.sent_on):
             return None
         try:
-            return self.sms.delivery(item.mobile, item.provider_id, item.sent_on)
+            return self.sms_of(item.store_keys).delivery(item.mobile, item.provider_id, item.sent_on)
         except ProviderError:
             return None

@@ -240,6 +240,14 @@ class CrmService(Attachments, ServiceBase):  # type: ignore[misc]  # db, caller:
         saved = common.save_store_settings(self.db, store_id, load(StoreSettingsPatch(), changes))
         return StoreSettingsOut().dump(saved)
 
+    @rpc
+    def register_store(self, store_id: str, store_code: str) -> dict:
+        """The gateway's code of a new store (it names the store's own message accounts' keys files): HQ, who opens
+        stores, or the system — a store's staff never (another store's code would send under that store's sign)."""
+        if not (self.caller.is_system or self.caller.is_hq):
+            raise Forbidden("Only HQ names a store's code.", code="needs_hq")
+        return StoreSettingsOut().dump(common.save_store_settings(self.db, store_id, {"store_code": store_code}))
+
     # -- follow-ups and complaints --------------------------------------------------------------
     def _call_list(self, items: list) -> list[dict]:
         """Follow-ups as a call list: who to call, on which number, about which car (an audited read

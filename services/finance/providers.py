@@ -28,6 +28,18 @@ class ProviderError(Exception):
     def down(self) -> bool:
         return self.status == 0 or self.status >= 500
 
+    @property
+    def refund_refused(self) -> bool:
+        """A business refusal of a refund, which says it was not made (Alipay's `ACQ.*` sub codes, WeChat Pay's
+        documented refund refusals) — not a request the provider did not hear out (signature, authority,
+        frequency): after which a refund asked before may still have been made."""
+        return not self.down and (self.code.startswith("ACQ.") or self.code in WECHAT_REFUND_REFUSALS)
+
+
+WECHAT_REFUND_REFUSALS = frozenset({"NOT_ENOUGH", "USER_ACCOUNT_ABNORMAL", "RESOURCE_NOT_EXISTS", "PARAM_ERROR",
+                                    "INVALID_REQUEST", "ORDER_NOT_EXIST"})
+"""WeChat Pay's refund API answers that refuse the refund itself (pay.weixin.qq.com, 申请退款 错误码)."""
+
 
 class Rejected(Exception):
     """A notification that failed verification (its reason, never its content)."""

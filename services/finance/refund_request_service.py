@@ -2,12 +2,11 @@
 the finance service: thin over `domain/refund_requests.py`."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from sqlalchemy.orm import Session
 
 from services.common.context import Caller
-from services.common.errors import DomainError
 from services.common.entrypoints import rpc
 from services.common.policy import visible_stores
 from services.common.schemas import load, page
@@ -15,7 +14,7 @@ from services.contracts.rpc.finance import (RefundRequestCreate, RefundRequestDe
                                             RefundRequestQuery)
 
 from .domain import refund_requests
-from .models import RefundRequest
+from .models import ProviderRefund, RefundRequest
 
 if TYPE_CHECKING:
     from .accounts import PaymentAccounts
@@ -28,6 +27,7 @@ class RefundRequestEntrypoints:
     db: Session  # ServiceBase's dependencies
     caller: Caller
     providers: PaymentAccounts
+    ask_refund: Callable[[str], ProviderRefund]  # FinanceService's: a claimed refund asked of its provider
 
     def _requests(self, found: list[RefundRequest]) -> list[dict]:
         invoices = refund_requests.invoice_numbers(self.db, found)
@@ -58,22 +58,17 @@ class RefundRequestEntrypoints:
     @rpc
     def approve_refund_request(self, refund_request_id: str) -> dict:
         """Approve and make the refund (once); a request already approved is answered as it is. Through a provider,
-        the claim is committed first (a second manager sees it before the provider is asked), and given back if
-        the provider does not take the refund."""
-        request, won = refund_requests.claim_approval(self.db, self.caller, refund_request_id)
+        the approval and the refund's claim are committed first (a second manager sees them before the provider
+        is asked; the poller asks again if the answer never comes), and withdrawn if the provider refuses."""
+        request, won = refund_requests.claim_approval(self.db, self.caller, self.providers, refund_request_id)
         if not won:
             return self._request(request)
-        asking_provider = refund_requests.through_provider(self.db, request)
-        if asking_provider:
+        if request.provider_refund_id is not None:  # through the provider: the claim is committed, then asked
+            request_id, number = request.id, request.provider_refund_id
             self.db.commit()
-        try:
-            return self._request(refund_requests.carry_out(self.db, self.caller, self.providers, request))
-        except DomainError:
-            if asking_provider:
-                self.db.rollback()
-                refund_requests.release(self.db, request.id)
-                self.db.commit()
-            raise
+            self.ask_refund(number)
+            return self._request(self.db.get_one(RefundRequest, request_id))
+        return self._request(refund_requests.carry_out(self.db, self.caller, self.providers, request))
 
     @rpc
     def decline_refund_request(self, refund_request_id: str, data: dict) -> dict:

@@ -50,7 +50,7 @@ from .domain import (accounts, ageing, books, cards, close, cohorts, commission,
                      targets)
 from .domain.common import require_manager
 from .models import PaymentIntent, ProviderRefund, Refund, StoreSettings
-from .providers import ProviderError
+from .providers import ProviderError, RefundState
 from .accounts import KINDS, PaymentAccounts, store_accounts
 from .fapiao_service import FapiaoEntrypoints
 from .health_record_service import HealthRecordEntrypoints
@@ -177,18 +177,23 @@ class FinanceService(FapiaoEntrypoints, HealthRecordEntrypoints, RefundRequestEn
     @rpc
     def refund_payment_intent(self, intent_id: str, idempotency_key: str | None = None) -> dict:
         """Refund an unapplied intent whole through its provider, once: the claim is committed before the
-        provider is asked (a second click sees it and is answered the intent as it is), and given back if the
-        provider does not take the refund."""
-        intent, won = refunds.claim_unapplied(self.db, self.caller, intent_id, idempotency_key)
-        if not won:
-            return intent_out.dump(intent)
-        self.db.commit()
-        number = intent.refund_id or ""
+        provider is asked (a second click sees it and is answered the intent as it is), withdrawn if the
+        provider refuses, left to the poller if it does not answer."""
+        intent, won = refunds.claim_unapplied(self.db, self.caller, self.providers, intent_id, idempotency_key)
+        if won:
+            self.db.commit()
+            self.ask_refund(intent.refund_id or "")
+            intent = self.db.get_one(PaymentIntent, intent_id)
+        return intent_out.dump(intent)
+
+    def ask_refund(self, number: str) -> ProviderRefund:
+        """Ask the provider for a refund claimed and committed under `number` (domain/refunds.py): a refusal
+        withdraws the claim, in its own transaction, and is raised; silence leaves it pending for the poller."""
         try:
-            return intent_out.dump(refunds.refund_unapplied(self.db, self.caller, self.providers, intent))
+            return refunds.ask_refund(self.db, self.providers, number)
         except DomainError:
             self.db.rollback()
-            refunds.release_unapplied(self.db, intent_id, number)
+            refunds.withdraw(self.db, number)
             self.db.commit()
             raise
 
@@ -271,8 +276,12 @@ class FinanceService(FapiaoEntrypoints, HealthRecordEntrypoints, RefundRequestEn
         return intents.record_poll(self.db, provider, intent_id, order, now)
 
     def poll_refund(self, row: ProviderRefund) -> str:
-        """Ask the provider about a refund whose confirmation never came; the read ends before the call
-        (no transaction is open across it), its answer is committed on its own. Answers the status."""
+        """Ask the provider about a refund still pending (its answer or confirmation never came: finance may
+        have stopped between the claim and the provider's answer) under its own number — the provider
+        answers the refund it holds, or makes it if the first ask never arrived, never a second one. A
+        refusal of the refund itself marks it failed; any other failure leaves it for the next tick. The
+        read ends before the call (no transaction is open across it), its answer is committed on its own.
+        Answers the status."""
         provider = self.providers.for_merchant(row.provider, self.db.get_one(PaymentIntent, row.intent_id).merchant_id)
         if provider is None:
             return row.status
@@ -283,7 +292,9 @@ class FinanceService(FapiaoEntrypoints, HealthRecordEntrypoints, RefundRequestEn
         except ProviderError as exc:
             log.warning("asking %s again about refund %s failed: %s", name, ask.out_refund_no, exc)
             self.db.rollback()
-            return "pending"
+            if not exc.refund_refused:  # not heard out: asked again next time (it may have been made before)
+                return "pending"
+            state = RefundState(ask.out_refund_no, "failed")
         return self._record_refund_state(name, state)
 
     @unit_of_work
@@ -303,8 +314,11 @@ class FinanceService(FapiaoEntrypoints, HealthRecordEntrypoints, RefundRequestEn
     @rpc
     def refund_payment(self, payment_id: str, data: dict, idempotency_key: str | None = None) -> dict:
         """At the till, or through the payment provider that took the money (recorded when it confirms)."""
-        found = refunds.refund(self.db, self.caller, self.providers, payment_id, load(RefundCreate(), data),
-                               idempotency_key)
+        found, claimed = refunds.refund(self.db, self.caller, self.providers, payment_id,
+                                        load(RefundCreate(), data), idempotency_key)
+        if isinstance(found, ProviderRefund) and claimed:
+            self.db.commit()  # the claim: found by the poller if the provider's answer never comes
+            found = self.ask_refund(found.id)
         if isinstance(found, ProviderRefund) and found.refund_id is not None:
             found = self.db.get_one(Refund, found.refund_id)
         return refund_out.dump(found)  # a provider refund not yet confirmed: its id, amount and status

@@ -152,5 +152,5 @@ def test_an_approved_wechat_request_waits_for_wechat_pay_which_may_refund_refuse
     assert refused.value.code == "payment_provider_refused"
     assert finance(session).get_refund_request(third["id"])["status"] == "pending"
     assert [e["status"] for e in events(session, "refund_request_changed")] == [
-        "pending", "approved", "refunded", "pending", "approved", "failed", "pending"]
+        "pending", "approved", "refunded", "pending", "approved", "failed", "pending", "approved", "pending"]
     assert_books_balance(session)

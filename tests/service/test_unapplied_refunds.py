@@ -3,14 +3,18 @@ real SQLite session and both sandboxes in the test's process: booked when found 
 2241), refunded once from the account it was paid to — Alipay at once, WeChat Pay when its REFUND.SUCCESS
 arrives (told twice: once) — then `refunded` with 2241 cleared; a second click while the first is asked, or a
 retry with the same Idempotency-Key, asks the provider no second time; above the store's limit only a manager;
-a paid or pending intent is refused; the provider down gives the claim back. The books balance throughout
+a paid or pending intent is refused; the provider down leaves the claim to the poller, which asks again under
+the same number. The books balance throughout
 (2241 = what unapplied intents hold)."""
 from __future__ import annotations
+
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select, update
 
-from services.common.errors import Conflict, Forbidden, Unavailable
+from services.common.db import utcnow
+from services.common.errors import Conflict, Forbidden
 from services.finance.domain import refunds
 from services.finance.models import JournalEntry, PaymentIntent, ProviderRefund, Refund, StoreSettings
 from tests.service.test_finance_service import CASHIER, MANAGER, OTHER_CASHIER, assert_books_balance, events, issue
@@ -83,12 +87,13 @@ def test_two_clicks_at_once_one_claims_the_refund(session, worlds):
     session.execute(update(PaymentIntent).where(PaymentIntent.id == intent["id"]).values(refund_id="X" * 26)
                     .execution_options(synchronize_session=False))  # ... when the first click's claim lands
     assert loaded.refund_id is None
-    claimed, won = refunds.claim_unapplied(session, CASHIER, intent["id"], "cashier-1:c2")
+    claimed, won = refunds.claim_unapplied(session, CASHIER, finance(session, worlds).providers, intent["id"],
+                                           "cashier-1:c2")
     assert (won, claimed.refund_id) == (False, "X" * 26)  # the conditional update matched nothing
     assert session.scalars(select(ProviderRefund).where(ProviderRefund.intent_id == intent["id"])).all() == []
 
 
-def test_the_refund_rules_and_a_provider_down_give_the_claim_back(session, worlds):
+def test_the_refund_rules_and_a_provider_down_leave_the_claim_to_the_poller(session, worlds):
     intent = unapplied(session, worlds, "alipay")
     with pytest.raises(Forbidden):  # another store's cashier
         finance(session, worlds, OTHER_CASHIER).refund_payment_intent(intent["id"])
@@ -100,16 +105,17 @@ def test_the_refund_rules_and_a_provider_down_give_the_claim_back(session, world
     assert (above.value.code, above.value.params) == ("refund_needs_manager",
                                                       {"limit_fen": intent["amount_fen"] - 1})
     worlds["alipay"].down()
-    try:
-        with pytest.raises(Unavailable) as down:
-            finance(session, worlds, MANAGER).refund_payment_intent(intent["id"], idempotency_key="manager-1:d1")
+    try:  # no answer: it may have been refunded, so the claim stays (退款处理中) under its number
+        asked = finance(session, worlds, MANAGER).refund_payment_intent(intent["id"], idempotency_key="manager-1:d1")
     finally:
         worlds["alipay"].down(False)
-    assert down.value.code == "payment_provider_unavailable"
-    shown = finance(session, worlds).get_payment_intent(intent["id"])
-    assert (shown["status"], shown["refund_id"]) == ("unapplied", None)  # given back: listed to refund again
-    done = finance(session, worlds, MANAGER).refund_payment_intent(intent["id"], idempotency_key="manager-1:d1")
-    assert done["status"] == "refunded"
+    assert (asked["status"], asked["refund_id"]) == ("unapplied", refunds._number("manager-1:d1"))
+    again = finance(session, worlds, MANAGER).refund_payment_intent(intent["id"], idempotency_key="manager-1:d2")
+    assert again["refund_id"] == asked["refund_id"]  # a second click: answered as it is
+    [row] = refunds.pending_refunds(session, utcnow() + timedelta(minutes=1))
+    assert finance(session, worlds).poll_refund(row) == "succeeded"  # the poller asks again, under its number
+    done = finance(session, worlds).get_payment_intent(intent["id"])
+    assert (done["status"], done["refund_id"]) == ("refunded", asked["refund_id"])
     assert session.get(ProviderRefund, done["refund_id"]).requested_by == MANAGER.user_id
     assert balances(session)["2241"] == 0
 

@@ -33,6 +33,12 @@ def store_settings(session: Session, store_id: str | None) -> StoreSetting:
                                  time_zone=DEFAULT_TIME_ZONE, **DEFAULT_QUIET_HOURS)
 
 
+def store_keys(session: Session, store_id: str | None) -> tuple[str | None, str | None]:
+    """What names a store's own message accounts' keys files (services/common/config.py `provider_settings`):
+    its code, then its id."""
+    return store_settings(session, store_id).store_code, store_id
+
+
 def save_store_settings(session: Session, store_id: str, changes: dict) -> StoreSetting:
     setting = session.get(StoreSetting, store_id)
     if setting is None:

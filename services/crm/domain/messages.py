@@ -30,7 +30,7 @@ from services.common.policy import sees_every_store
 from services.common.validators import mask_mobile
 
 from ..models import Customer, Message, ServiceDue, Vehicle
-from .common import keyset_page, resolve_customer, zone
+from .common import keyset_page, resolve_customer, store_keys, zone
 from .marketing import marketing_this_week, outbox_marketing_sent, store_quiet_until
 from .reminders import service_name, service_names
 
@@ -60,6 +60,8 @@ class Outgoing:
     openid: str | None
     sent_on: date | None = None
     provider_id: str | None = None
+    store_keys: tuple[str | None, ...] = ()
+    """The store's code and id: they name its own message accounts (else the chain's are used)."""
 
 
 @dataclass(frozen=True)
@@ -238,7 +240,8 @@ def claim_due(session: Session, now: datetime, limits: MessageLimits | None = No
                                          .execution_options(synchronize_session=False)))
         if taken:
             claimed.append(Outgoing(message.id, message.channel, message.template, dict(message.params),
-                                    customer.mobile, customer.wechat_openid))
+                                    customer.mobile, customer.wechat_openid,
+                                    store_keys=store_keys(session, message.store_id)))
             if message.marketing:
                 to_customer[message.customer_id] = to_customer.get(message.customer_id, 0) + 1
                 by_store[message.store_id] = by_store.get(message.store_id, 0) + 1
@@ -290,7 +293,8 @@ def receipts_due(session: Session, now: datetime) -> list[Outgoing]:
             continue
         message.next_attempt_at = now + RECEIPT_EVERY
         asked.append(Outgoing(message.id, "sms", message.template, {}, mobile, None,
-                              message.sent_at.astimezone(zone(None)).date(), message.provider_id))
+                              message.sent_at.astimezone(zone(None)).date(), message.provider_id,
+                              store_keys(session, message.store_id)))
     return asked
 
 

@@ -11,8 +11,10 @@ Two managers approving at once refund once: the approval first claims the reques
 update (`pending → approved` where it is still pending; on PostgreSQL the second update waits for the
 first's row lock and then finds it no longer pending). The second manager is answered the request as
 the first left it. A refund at the till is recorded in the claim's transaction; a refund through the
-provider is asked after the claim is committed (no transaction is open across the call) and, if the
-provider does not take it, the claim is given back (the request waits again). Each change of state is
+provider is claimed with the approval (a pending ProviderRefund under the request's key, committed before the
+provider is asked: no transaction is open across the call); if the provider refuses it, the claim is withdrawn
+(the request waits again); if its answer never comes, finance's poller asks again under the same number and
+the request follows the refund (domain/refunds.py). Each change of state is
 announced (`finance.refund_request_changed`): the manager's queue and the cashier's invoice follow it."""
 from __future__ import annotations
 
@@ -24,11 +26,11 @@ from services.common.context import Caller
 from services.common.db import rowcount, utcnow
 from services.common.errors import Conflict
 
-from ..models import Invoice, Payment, ProviderRefund, Refund, RefundRequest
+from ..models import Invoice, Payment, Refund, RefundRequest
 from . import refunds
 from .common import by_key, get_locked, get_or_404, illegal, require_manager
 from .payments import check_refund_amount, refund_limit
-from .refunds import APPROVED, DECLINED, FAILED, PENDING
+from .refunds import APPROVED, DECLINED, PENDING
 
 
 def _key(request: RefundRequest) -> str:
@@ -114,41 +116,36 @@ def _decidable(session: Session, caller: Caller, request_id: str) -> RefundReque
     return request
 
 
-def claim_approval(session: Session, caller: Caller, request_id: str) -> tuple[RefundRequest, bool]:
+def claim_approval(session: Session, caller: Caller, providers, request_id: str) -> tuple[RefundRequest, bool]:
     """The request and whether this manager's approval won it (pending → approved, one manager wins); a declined
-    one cannot be approved. The caller commits the claim before a provider is asked (`through_provider`)."""
+    one cannot be approved. A payment a provider took: its refund is claimed in the same transaction (a pending
+    ProviderRefund, `provider_refund_id`), the approval recorded and announced; the caller commits, then asks the
+    provider (the poller asks again if its answer never comes). At the till the caller `carry_out`s it."""
     request = _decidable(session, caller, request_id)
     won = request.status == PENDING and _claim(session, caller, request, APPROVED)
     if request.status == DECLINED:
         raise illegal("refund_request", request.status, "approved")
+    if won and refunds.intent_of(session, request.payment_id) is not None:
+        made, _ = refunds.refund(session, caller, providers, request.payment_id, _data(request), _key(request))
+        request.provider_refund_id = made.id
+        session.flush()
+        _audit(session, caller, "refund_request_approved", request, {"provider_refund_id": made.id})
+        refunds.request_changed(session, request)
     return request, won
 
 
-def through_provider(session: Session, request: RefundRequest) -> bool:
-    return refunds.intent_of(session, request.payment_id) is not None
+def _data(request: RefundRequest) -> dict:
+    return {"amount_fen": request.amount_fen, "reason": request.reason}
 
 
 def carry_out(session: Session, caller: Caller, providers, request: RefundRequest) -> RefundRequest:
-    """Make the approved request's refund, once (its key), at the till or through the provider."""
-    data = {"amount_fen": request.amount_fen, "reason": request.reason}
-    made = refunds.refund(session, caller, providers, request.payment_id, data, _key(request))
-    if isinstance(made, ProviderRefund):
-        request.provider_refund_id = made.id
-        if made.refund_id is not None:
-            refunds.request_refunded(session, request, session.get_one(Refund, made.refund_id))
-        elif made.status == "failed":
-            request.status = FAILED
-    else:
+    """Make the approved request's refund at the till, once (its key)."""
+    made, _ = refunds.refund(session, caller, providers, request.payment_id, _data(request), _key(request))
+    if isinstance(made, Refund):
         refunds.request_refunded(session, request, made)
     _audit(session, caller, "refund_request_approved", request, {"refund_id": request.refund_id})
     refunds.request_changed(session, request)
     return request
-
-
-def release(session: Session, request_id: str) -> None:
-    """The provider did not take the refund: the approved request waits again."""
-    session.execute(update(RefundRequest).where(RefundRequest.id == request_id, RefundRequest.status == APPROVED)
-                    .values(status=PENDING, decided_by=None, decided_at=None))
 
 
 def decline(session: Session, caller: Caller, request_id: str, reason: str) -> RefundRequest:

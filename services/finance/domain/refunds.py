@@ -4,18 +4,30 @@ confirms it.
 
 The rules are checked before the provider is asked (what is left of the payment less what is already
 asked and unconfirmed; a manager above the store's limit), then again when the refund is recorded.
-No transaction is open while the provider is called. The refund's number at the provider is the
-`ProviderRefund` id, drawn from the Idempotency-Key when there is one, so a retry after a timeout
-asks the provider again under the same number and is never refunded twice. WeChat Pay usually
-answers PROCESSING: its REFUND.SUCCESS notification, or finance's timer asking again, settles it;
-Alipay's refund is done when it answers.
+No transaction is open while the provider is called: the refund is first claimed — its `ProviderRefund`
+row written `pending` under its number at the provider (out_refund_no / out_request_no, drawn from the
+Idempotency-Key when there is one) and committed by the caller — then asked (`ask_refund`). What
+happens to the claim:
+- the provider answers: applied at once (`apply_refund_state`); WeChat Pay usually answers PROCESSING:
+  its REFUND.SUCCESS notification, or finance's poller asking again, settles it; Alipay's refund is done
+  when it answers;
+- the provider refuses (4xx): nothing was refunded, the claim is withdrawn (`withdraw`) and the caller
+  answered 409;
+- no answer (timeout, 5xx, finance stopped between the claim and the answer): the claim stays `pending`
+  — the provider may have taken the refund — and the poller (`service.poll_payment_intents`, every
+  PAYMENT_POLL_SECONDS, for refunds pending longer than that) asks the provider again under the same
+  number (`query_refund`: WeChat Pay queries it and asks it again if it never arrived; Alipay is asked
+  again); a repeated number is the same refund at the provider, never a second one. Its answer is
+  applied once however often it comes (the row is locked and must still be pending), together with
+  the refund notification that may come too.
 
 Money a provider took when nothing was due (an `unapplied` intent: no payment was recorded of it; it is
 booked Dr clearing · Cr 2241 provider receipts to refund) is returned whole the same way, from the
-account it was paid to (`refund_unapplied`): the intent is claimed with a conditional update (its
-`refund_id`, where it is still unapplied and unclaimed: two clicks at once ask the provider once), the
-claim committed, the provider asked, and the claim given back if the provider does not take it. When
-the provider confirms, the intent is `refunded` and 2241 is cleared against the clearing account."""
+account it was paid to: the intent is claimed with a conditional update (its `refund_id`, where it is
+still unapplied and unclaimed: two clicks at once ask the provider once) and its `ProviderRefund` row
+written in the same transaction (`claim_unapplied`), the claim committed, the provider asked
+(`ask_refund`). When the provider confirms, the intent is `refunded` and 2241 is cleared against the
+clearing account."""
 from __future__ import annotations
 
 import hashlib
@@ -50,48 +62,89 @@ def intent_of(session: Session, payment_id: str) -> PaymentIntent | None:
 
 
 def refund(session: Session, caller: Caller, providers, payment_id: str, data: dict,
-           key: str | None) -> Refund | ProviderRefund:
-    """Refund (part of) a payment: a provider's payment through the provider, any other at the till."""
+           key: str | None) -> tuple[Refund | ProviderRefund, bool]:
+    """Refund (part of) a payment: one taken at the till is refunded at once; a provider's payment is
+    claimed — a `pending` ProviderRefund under its number at the provider — and answered with True: the
+    caller commits the claim, then `ask_refund`s it. A retry with the same key answers the refund as it is."""
     intent = intent_of(session, payment_id)
     if intent is None:
-        return refund_payment(session, caller, payment_id, data, key)[0]
+        return refund_payment(session, caller, payment_id, data, key)[0], False
     if key and (found := _by_key(session, key)) is not None:
         if (found.payment_id, found.amount_fen) != (payment_id, data["amount_fen"]):
             raise Conflict("This Idempotency-Key was already used for a different refund.",
                            code="idempotency_key_reused")
-        return found
+        return found, False
     provider = of_merchant(providers, intent.provider, intent.merchant_id)  # refunded from the account it was paid to
     payment = get_or_404(session, Payment, payment_id, "payment")
     caller.require_store(payment.store_id)
     invoice = session.get(Invoice, payment.invoice_id) if payment.invoice_id else None
     check_refund(session, caller, payment, invoice, data["amount_fen"], held_fen=held(session, payment_id))
-    ask = _question(intent, _number(key), data["amount_fen"], data["reason"])
-    state = _ask(session, provider, ask)
-    row = ProviderRefund(id=ask.out_refund_no, payment_id=payment_id, intent_id=intent.id,
-                         store_id=payment.store_id, provider=provider.name, amount_fen=ask.amount_fen,
-                         reason=ask.reason, status="pending", requested_by=caller.user_id,
+    row = ProviderRefund(id=_number(key), payment_id=payment_id, intent_id=intent.id,
+                         store_id=payment.store_id, provider=provider.name, amount_fen=data["amount_fen"],
+                         reason=data["reason"], status="pending", requested_by=caller.user_id,
                          requested_role=caller.role, idempotency_key=key)
     session.add(row)
     session.flush()
     record_audit(session, caller, "provider_refund_requested", "invoice", payment.invoice_id,
                  store_id=payment.store_id, details={"provider_refund_id": row.id, "payment_id": payment_id,
                                                      "provider": provider.name, "amount_fen": row.amount_fen})
+    return row, True
+
+
+def ask_refund(session: Session, providers, number: str) -> ProviderRefund:
+    """Ask the provider for the refund claimed (and committed) under `number`, no transaction open; its answer
+    is applied. A refusal is the caller's 409 (it `withdraw`s the claim); no answer (down, a timeout: it may
+    have taken it) leaves the claim pending for the poller, which asks again under the same number."""
+    row = session.get_one(ProviderRefund, number)
+    intent = session.get_one(PaymentIntent, row.intent_id)
+    provider = of_merchant(providers, intent.provider, intent.merchant_id)
+    ask = _question(intent, number, row.amount_fen, row.reason)
+    before_remote_call(session, "the payment provider")
+    try:
+        state = provider.refund(ask)
+    except ProviderError as exc:
+        log.warning("payment provider %s did not take refund %s: %s", provider.name, number, exc)
+        if exc.down:
+            return session.get_one(ProviderRefund, number)
+        raise provider_failed(provider.name, exc) from None
     return apply_refund_state(session, provider.name, state)
+
+
+def withdraw(session: Session, number: str) -> None:
+    """The provider refused the refund when asked (nothing was refunded under `number`): the claim is given
+    back as if it had not been made — the row removed, an unapplied intent listed to refund again, an
+    approved refund request waiting for a manager again."""
+    row = session.execute(select(ProviderRefund).where(ProviderRefund.id == number).with_for_update()
+                          .execution_options(populate_existing=True)).scalar_one_or_none()
+    if row is None or row.status != "pending":
+        return
+    if row.payment_id is None:
+        release_unapplied(session, row.intent_id, number)
+    released = session.execute(select(RefundRequest).where(RefundRequest.provider_refund_id == number,
+                                                           RefundRequest.status == APPROVED)
+                               .with_for_update()).scalars().all()
+    for request in released:
+        request.status, request.decided_by, request.decided_at, request.provider_refund_id = PENDING, None, None, None
+        request_changed(session, request)
+    record_audit(session, None, "provider_refund_refused", *_document_of(session, row), store_id=row.store_id,
+                 details={"provider_refund_id": number, "intent_id": row.intent_id, "payment_id": row.payment_id,
+                          "amount_fen": row.amount_fen})
+    session.flush()
+    session.delete(row)
+    session.flush()
+
+
+def _document_of(session: Session, row: ProviderRefund) -> tuple[str, str]:
+    """The audited document a provider refund belongs to: its invoice, or the deposit it refunds."""
+    if row.payment_id is None:
+        return "invoice", session.get_one(PaymentIntent, row.intent_id).invoice_id
+    invoice_id = session.get_one(Payment, row.payment_id).invoice_id  # ("payment" is no audited document)
+    return ("invoice", invoice_id) if invoice_id else ("deposit", row.payment_id)
 
 
 def _question(intent: PaymentIntent, number: str, amount_fen: int, reason: str) -> RefundAsk:
     return RefundAsk(out_refund_no=number, out_trade_no=intent.id, transaction_id=intent.transaction_id or "",
                      amount_fen=amount_fen, total_fen=intent.amount_fen, reason=reason)
-
-
-def _ask(session: Session, provider, ask: RefundAsk) -> RefundState:
-    """The provider asked to refund, no transaction open; its refusal or silence is the caller's 409 / 503."""
-    before_remote_call(session, "the payment provider")
-    try:
-        return provider.refund(ask)
-    except ProviderError as exc:
-        log.warning("payment provider %s refused refund %s: %s", provider.name, ask.out_refund_no, exc)
-        raise provider_failed(provider.name, exc) from None
 
 
 def _number(key: str | None) -> str:
@@ -124,11 +177,8 @@ def apply_refund_state(session: Session, provider: str, state: RefundState) -> P
         row.status = "failed"
         if row.payment_id is None:
             return _unapplied_refund_failed(session, row)
-        invoice_id = session.get_one(Payment, row.payment_id).invoice_id  # ("payment" is no audited document)
-        record_audit(session, None, "provider_refund_failed", *(("invoice", invoice_id) if invoice_id else
-                                                                ("deposit", row.payment_id)),
-                     store_id=row.store_id, details={"provider_refund_id": row.id, "payment_id": row.payment_id,
-                                                     "amount_fen": row.amount_fen})
+        record_audit(session, None, "provider_refund_failed", *_document_of(session, row), store_id=row.store_id,
+                     details={"provider_refund_id": row.id, "payment_id": row.payment_id, "amount_fen": row.amount_fen})
         request_settled(session, row)
         return row
     if row.payment_id is None:
@@ -155,10 +205,12 @@ def book_unapplied(session: Session, intent: PaymentIntent) -> None:
                               memo=f"{intent.provider} paid when nothing was due: to refund")
 
 
-def claim_unapplied(session: Session, caller: Caller, intent_id: str, key: str | None) -> tuple[PaymentIntent, bool]:
-    """The intent and whether this call claimed its refund (unapplied and unclaimed → `refund_id` set, one call
-    wins); one claimed or refunded already is answered as it is. The whole amount is returned; above the store's
-    refund limit only a manager may. The caller commits the claim before the provider is asked."""
+def claim_unapplied(session: Session, caller: Caller, providers, intent_id: str,
+                    key: str | None) -> tuple[PaymentIntent, bool]:
+    """The intent and whether this call claimed its refund (unapplied and unclaimed → `refund_id` set and its
+    pending ProviderRefund written, one call wins); one claimed or refunded already is answered as it is. The
+    whole amount is returned; above the store's refund limit only a manager may. The caller commits the claim,
+    then `ask_refund`s it."""
     intent = get_or_404(session, PaymentIntent, intent_id, "payment intent")
     caller.require_store(intent.store_id)
     if intent.status == "refunded" or (intent.status == "unapplied" and intent.refund_id is not None):
@@ -169,20 +221,15 @@ def claim_unapplied(session: Session, caller: Caller, intent_id: str, key: str |
     if intent.amount_fen > limit and not manages(caller):
         raise Forbidden(f"Refunds above {limit} fen need a store manager's approval.", code="refund_needs_manager",
                         params={"limit_fen": limit})
+    number = _number(key)
+    if session.get(ProviderRefund, number) is not None:  # that key's refund failed at the provider: a new one
+        number = new_id()
     claimed = rowcount(session.execute(update(PaymentIntent).where(
         PaymentIntent.id == intent.id, PaymentIntent.status == "unapplied", PaymentIntent.refund_id.is_(None))
-        .values(refund_id=_number(key)).execution_options(synchronize_session=False)))
+        .values(refund_id=number).execution_options(synchronize_session=False)))
     session.refresh(intent)
-    return intent, bool(claimed)
-
-
-def refund_unapplied(session: Session, caller: Caller, providers, intent: PaymentIntent) -> PaymentIntent:
-    """Ask the provider to refund the claimed intent whole under its claimed number (from the account it was
-    paid to); the answer is applied as a notification would be. Raises 503/409 when it does not take it."""
-    provider = of_merchant(providers, intent.provider, intent.merchant_id)
-    number = intent.refund_id or ""
-    state = _ask(session, provider, _question(intent, number, intent.amount_fen, UNAPPLIED_REASON))
-    if session.get(ProviderRefund, number) is None:
+    if claimed:
+        provider = of_merchant(providers, intent.provider, intent.merchant_id)  # the account it was paid to
         session.add(ProviderRefund(id=number, payment_id=None, intent_id=intent.id, store_id=intent.store_id,
                                    provider=provider.name, amount_fen=intent.amount_fen, reason=UNAPPLIED_REASON,
                                    status="pending", requested_by=caller.user_id, requested_role=caller.role))
@@ -190,9 +237,7 @@ def refund_unapplied(session: Session, caller: Caller, providers, intent: Paymen
         record_audit(session, caller, "unapplied_refund_requested", "invoice", intent.invoice_id,
                      store_id=intent.store_id, details={"intent_id": intent.id, "provider_refund_id": number,
                                                         "provider": provider.name, "amount_fen": intent.amount_fen})
-    apply_refund_state(session, provider.name, state)
-    session.refresh(intent)
-    return intent
+    return intent, bool(claimed)
 
 
 def release_unapplied(session: Session, intent_id: str, number: str) -> None:
@@ -236,6 +281,8 @@ def _unapplied_refund_failed(session: Session, row: ProviderRefund) -> ProviderR
 
 
 def pending_refunds(session: Session, older_than: datetime, limit: int = 50) -> list[ProviderRefund]:
+    """Refunds claimed before `older_than` and still pending, oldest first (the poller's work): the provider's
+    answer or confirmation never came, or was never asked for (finance stopped after the claim)."""
     return list(session.execute(select(ProviderRefund).where(
         ProviderRefund.status == "pending", ProviderRefund.created_at < older_than)
         .order_by(ProviderRefund.created_at).limit(limit)).scalars())

@@ -1,0 +1,122 @@
+"""Messages per store (crm's outbox through its entrypoints, worker_factory + real SQLite, the real SMS and WeChat
+adapters against the messaging sandbox in the test's process): a store with its own SMS account and sign
+(PROVIDER_KEYS_DIR/sms/<store code>.json, the code registered by the gateway) and its own official account
+(…/wechat_mp/<store code>.json) sends its messages under them — the sandbox records which account sent, the text
+reads 【南山店】, and its receipt is asked of the same account — while another store's go out under the chain's
+account; a store whose keys file is broken sends nothing under the chain's name (its message waits)."""
+from __future__ import annotations
+
+import json
+import threading
+
+import pytest
+
+from deploy.sandboxes import messaging as sandbox
+from deploy.sandboxes import wsgi_server
+from services.common.config import SmsSettings, WeChatMpSettings
+from services.common.context import Caller
+from services.common.errors import Forbidden
+from services.common.messaging.sms import AliyunSms
+from services.common.messaging.wechat_mp import WeChatMp
+from services.crm.models import Message
+from services.crm.senders import Providers
+from tests.service.test_crm_messages import car, checked_in, crm, session
+from tests.support import data
+
+__all__ = ["session"]  # the fixture
+
+OWN, CHAIN = "s1", "s2"  # 深圳南山店 (its own accounts), a store on the chain's
+HQ = Caller(user_id="hq-1", role="hq_admin", store_ids=frozenset())
+
+
+@pytest.fixture(scope="module")
+def world():
+    provider = sandbox.Sandbox()
+    server = wsgi_server(provider, "127.0.0.1", 0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield provider, f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+@pytest.fixture
+def providers(world, tmp_path, monkeypatch):
+    """The chain's accounts (as the environment gives them) and 深圳南山店's own in its keys files."""
+    _, url = world
+    monkeypatch.setenv("PROVIDER_KEYS_DIR", str(tmp_path))
+    for folder, values in (("sms", {"sign_name": "南山店", "access_key_id": sandbox.STORE_ACCESS_KEY_ID,
+                                    "access_key_secret": sandbox.STORE_ACCESS_KEY_SECRET}),
+                           ("wechat_mp", {"appid": sandbox.STORE_WECHAT_APPID, "secret": sandbox.STORE_WECHAT_SECRET})):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "SZ-NS.json").write_text(json.dumps(values, ensure_ascii=False), encoding="utf-8")
+    env = sandbox.credentials(url)
+    return Providers(AliyunSms(SmsSettings(access_key_id=env["ALIYUN_SMS_ACCESS_KEY_ID"],
+                                           access_key_secret=env["ALIYUN_SMS_ACCESS_KEY_SECRET"], endpoint=url)),
+                     WeChatMp(WeChatMpSettings(appid=env["WECHAT_MP_APPID"], secret=env["WECHAT_MP_SECRET"],
+                                               base_url=url)))
+
+
+def service_of(session, providers):
+    return crm(session, providers, HQ)
+
+
+def checked_in_at(service, store_id: str, **extra):
+    customer, vehicle = car(service, **extra)
+    event = checked_in(customer, vehicle)
+    event["store_id"] = event["payload"]["store_id"] = store_id
+    service.on_visit_checked_in(event)
+    return customer
+
+
+def test_a_store_with_its_own_accounts_sends_under_them_and_another_store_under_the_chains(session, world,
+                                                                                             providers):
+    provider, _ = world
+    service = service_of(session, providers)
+    service.register_store(OWN, "SZ-NS")  # the gateway names the store's code when it opens it
+    own = checked_in_at(service, OWN)
+    chains = checked_in_at(service, CHAIN)
+    follower = checked_in_at(service, OWN, wechat_openid="oNanshanFollower1")
+    other_follower = checked_in_at(service, CHAIN, wechat_openid="oChainFollower1")
+    service.send_messages()
+    [text] = [r for r in provider.sms if r["to"] == own["mobile"]]
+    assert (text["access_key_id"], text["sign_name"]) == (sandbox.STORE_ACCESS_KEY_ID, "南山店")
+    assert text["body"].startswith("【南山店】您的爱车 ")
+    [text] = [r for r in provider.sms if r["to"] == chains["mobile"]]
+    assert (text["access_key_id"], text["sign_name"]) == (sandbox.ACCESS_KEY_ID, "车主服务")
+    assert text["body"].startswith("【车主服务】")
+    assert [r["appid"] for r in provider.wechat if r["touser"] == follower["wechat_openid"]] == [
+        sandbox.STORE_WECHAT_APPID]
+    assert [r["appid"] for r in provider.wechat if r["touser"] == other_follower["wechat_openid"]] == [
+        sandbox.WECHAT_APPID]
+    # the receipts: each asked of the account that sent the text (the sandbox shows an account its own texts)
+    texts = session.query(Message).filter(Message.channel == "sms").all()
+    for message in texts:
+        message.next_attempt_at = message.sent_at
+    session.commit()
+    service.send_messages()
+    session.expire_all()
+    assert sorted((m.store_id, m.status) for m in session.query(Message).filter(Message.channel == "sms")) == [
+        (OWN, "delivered"), (CHAIN, "delivered")]
+
+
+def test_a_store_whose_keys_file_is_broken_sends_nothing_under_the_chains_name(session, world, providers, tmp_path):
+    provider, _ = world
+    (tmp_path / "sms" / "SZ-NS.json").write_text("{not json", encoding="utf-8")
+    service = service_of(session, providers)
+    service.register_store(OWN, "SZ-NS")
+    customer = checked_in_at(service, OWN, mobile=data.mobile())
+    service.send_messages()
+    assert [r for r in provider.sms if r["to"] == customer["mobile"]] == []
+    message = session.query(Message).one()
+    assert (message.status, message.failure_code, message.failure_detail) == ("queued", "provider_down",
+                                                                              "store_account_unusable")
+
+
+def test_the_store_code_is_hqs_to_name_and_picks_the_stores_own_accounts(session, providers):
+    service = service_of(session, providers)
+    assert service.register_store(OWN, "SZ-NS")["store_id"] == OWN
+    with pytest.raises(Forbidden) as refused:  # a store's staff never: they would send under another's sign
+        crm(session, providers).register_store(OWN, "GZ-TH")
+    assert refused.value.code == "needs_hq"
+    assert crm(session, providers).get_store_settings(OWN)["store_id"] == OWN
+    assert (providers.sms_of(("SZ-NS", OWN)).settings.sign_name,
+            providers.sms_of((None, CHAIN)).settings.sign_name) == ("南山店", "车主服务")
