@@ -179,9 +179,6 @@ class InsurerMonthLineOut(Schema):
 class InsurerMonthOut(Schema):
     insurer_id = fields.String()
     name = fields.String()
-    tax_number = fields.String(allow_none=True)
-    contact_name = fields.String(allow_none=True)
-    contact_phone = fields.String(allow_none=True)
     month = fields.String()
     from_ = fields.Date(data_key="from")
     to = fields.Date()
