@@ -12,7 +12,7 @@ from services.contracts.rpc.finance import (AccountChargeCreate, AccountChargeOu
                                             CompanyAccountCreate, CompanyAccountOut, CompanyAccountPatch,
                                             CompanyAccountQuery, InvoiceOut, MemberCreate, MemberOut)
 
-from .debtors import Debtor, declared
+from .debtors import Debtor, answered_by, declared
 
 
 class AccountChargeResult(Schema):
@@ -41,34 +41,27 @@ class CompanyAccountItem(Debtor):
                         "(manager)", roles=MANAGERS, body=CompanyAccountPatch, response=CompanyAccountOut)
 
 
-class CompanyAccountMembers(Debtor):
-    rpc = {"post": "add_company_account_member"}
-    on_post = declared(Debtor.submit, "Add a customer or a car whose invoices may be charged to the account "
-                       "(manager)", roles=MANAGERS, body=MemberCreate, response=MemberOut, status=201)
+CompanyAccountMembers = answered_by("post", "add_company_account_member", Debtor.submit, (
+    "Add a customer or a car whose invoices may be charged to the account (manager)"),
+    roles=MANAGERS, body=MemberCreate, response=MemberOut, status=201)
 
 
-class CompanyAccountStatements(Debtor):
-    rpc = {"get": "company_account_statement"}
-    on_get = declared(
-        Debtor.query, "The account's monthly statement: balance brought forward, each car's invoice charged and "
-        "each payment with the running balance, the balance carried and when the month falls due",
-        roles=TILL, query=AccountStatementQuery, response=AccountStatementOut)
+CompanyAccountStatements = answered_by("get", "company_account_statement", Debtor.query, (
+    "The account's monthly statement: balance brought forward, each car's invoice charged and each payment "
+    "with the running balance, the balance carried and when the month falls due"),
+    roles=TILL, query=AccountStatementQuery, response=AccountStatementOut)
 
 
-class CompanyAccountPayments(Debtor):
-    rpc = {"post": "receive_account_payment"}
-    on_post = declared(
-        Debtor.receive, "The company pays its account: the oldest open charges at the caller's stores are "
-        "cleared (Dr bank or cash · Cr receivables at each charge's store)", roles=TILL,
-        body=AccountPaymentCreate, response=AccountPaymentOut, status=201, idempotent=True)
+CompanyAccountPayments = answered_by("post", "receive_account_payment", Debtor.receive, (
+    "The company pays its account: the oldest open charges at the caller's stores are cleared (Dr bank or "
+    "cash · Cr receivables at each charge's store)"),
+    roles=TILL, body=AccountPaymentCreate, response=AccountPaymentOut, status=201, idempotent=True)
 
 
-class InvoiceAccountCharges(Debtor):
-    rpc = {"post": "charge_invoice_to_account"}
-    on_post = declared(
-        Debtor.receive, "Charge (part of) an invoice's due to a company account its customer or car belongs to, "
-        "within the credit limit (above it: 409 `credit_limit_exceeded`, unless a manager gives a reason)",
-        roles=TILL, body=AccountChargeCreate, response=AccountChargeResult, status=201, idempotent=True)
+InvoiceAccountCharges = answered_by("post", "charge_invoice_to_account", Debtor.receive, (
+    "Charge (part of) an invoice's due to a company account its customer or car belongs to, within the "
+    "credit limit (above it: 409 `credit_limit_exceeded`, unless a manager gives a reason)"),
+    roles=TILL, body=AccountChargeCreate, response=AccountChargeResult, status=201, idempotent=True)
 
 
 def routes(deps) -> list[tuple[str, object]]:

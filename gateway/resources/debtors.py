@@ -1,8 +1,9 @@
 """What company accounts (挂账单位) and insurers (保险公司) answer alike: finance keeps both as debtors a store
 puts part of an invoice on, so their routes have one shape — set one up and list them, read and change one,
 its statements, the money it pays, part of an invoice put on it, an action on one of its documents. A
-resource here is told which finance RPC answers each of its methods (`rpc`); the path's ids are that RPC's
-arguments as they are named. The modules declare each route's contract (`declared`) and nothing else."""
+resource here is told which finance RPC answers each of its methods (`rpc`; `answered_by` for a resource of
+one method); the path's ids are that RPC's arguments as they are named. The modules declare each route's
+contract (`declared`) and nothing else."""
 from __future__ import annotations
 
 from typing import ClassVar
@@ -46,3 +47,8 @@ class Debtor(Resource):
     def receive(self, req, resp, **ids):
         """Money received, or part of an invoice put on the debtor: the client's Idempotency-Key travels along."""
         return self.ask(req, "post", **ids, data=req.context.body_json, idempotency_key=_service_key(req))
+
+
+def answered_by(method: str, rpc: str, responder, summary: str, **contract) -> type[Debtor]:
+    """A resource of one HTTP method (`responder`, one of `Debtor`'s) answered by the finance RPC `rpc`."""
+    return type(rpc, (Debtor,), {"rpc": {method: rpc}, f"on_{method}": declared(responder, summary, **contract)})

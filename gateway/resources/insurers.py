@@ -13,7 +13,7 @@ from services.contracts.rpc.finance.insurers import (ClaimCreate, ClaimOut, Clai
                                                      InsurerStatementOut, InsurerStatementQuery, RemittanceCreate,
                                                      RemittanceOut, VoidCreate, WriteOffCreate)
 
-from .debtors import Debtor, declared
+from .debtors import Debtor, answered_by, declared
 
 
 class ClaimResult(Schema):
@@ -39,67 +39,54 @@ class InsurerItem(Debtor):
                         roles=MANAGERS, body=InsurerPatch, response=InsurerOut)
 
 
-class InsurerStatement(Debtor):
-    rpc = {"get": "insurer_statement"}
-    on_get = declared(
-        Debtor.query, "The insurer's statement: each claim (报案号, plate, invoice, day, amount, paid, written off, "
-        "open, age) at the caller's stores, the totals of the rows and the open claims' ageing", roles=TILL,
-        query=InsurerStatementQuery, response=InsurerStatementOut)
+InsurerStatement = answered_by("get", "insurer_statement", Debtor.query, (
+    "The insurer's statement: each claim (报案号, plate, invoice, day, amount, paid, written off, open, age) at "
+    "the caller's stores, the totals of the rows and the open claims' ageing"),
+    roles=TILL, query=InsurerStatementQuery, response=InsurerStatementOut)
 
 
-class InsurerStatements(Debtor):
-    rpc = {"get": "insurer_month_statement"}
-    on_get = declared(
-        Debtor.query, "The insurer's monthly statement at the caller's stores: the balance brought forward, the "
-        "claims put on it, the remittances' shares, the write-offs and the voids of the month (each on its "
-        "store's day), each kind's total, and the balance carried (brought forward + put on − remitted − written "
-        "off − voided)", roles=TILL, query=InsurerMonthQuery, response=InsurerMonthOut)
+InsurerStatements = answered_by("get", "insurer_month_statement", Debtor.query, (
+    "The insurer's monthly statement at the caller's stores: the balance brought forward, the claims put on "
+    "it, the remittances' shares, the write-offs and the voids of the month (each on its store's day), each "
+    "kind's total, and the balance carried (brought forward + put on − remitted − written off − voided)"),
+    roles=TILL, query=InsurerMonthQuery, response=InsurerMonthOut)
 
 
-class InsurerRemittances(Debtor):
-    rpc = {"post": "receive_claim_remittance"}
-    on_post = declared(
-        Debtor.receive, "The insurer's remittance (赔款到账) against the claims it names, each up to what it leaves "
-        "open (409 `claim_remittance_above_open`): Dr bank or cash · Cr receivables at each claim's store "
-        "(manager)", roles=MANAGERS, body=RemittanceCreate, response=RemittanceOut, status=201, idempotent=True)
+InsurerRemittances = answered_by("post", "receive_claim_remittance", Debtor.receive, (
+    "The insurer's remittance (赔款到账) against the claims it names, each up to what it leaves open (409 "
+    "`claim_remittance_above_open`): Dr bank or cash · Cr receivables at each claim's store (manager)"),
+    roles=MANAGERS, body=RemittanceCreate, response=RemittanceOut, status=201, idempotent=True)
 
 
-class InsuranceClaims(Debtor):
-    rpc = {"get": "list_insurance_claims"}
-    on_get = declared(Debtor.query, "Claims on insurers at the caller's stores (or one), oldest first: by "
-                      "insurer, invoice, state, or part of the claim number or plate", roles=TILL, query=ClaimQuery,
-                      response=ClaimOut, paginated=True)
+InsuranceClaims = answered_by("get", "list_insurance_claims", Debtor.query, (
+    "Claims on insurers at the caller's stores (or one), oldest first: by insurer, invoice, state, or part "
+    "of the claim number or plate"),
+    roles=TILL, query=ClaimQuery, response=ClaimOut, paginated=True)
 
 
-class InsuranceClaimItem(Debtor):
-    rpc = {"get": "get_insurance_claim"}
-    on_get = declared(Debtor.read, "A claim on an insurer", roles=TILL, response=ClaimOut)
+InsuranceClaimItem = answered_by("get", "get_insurance_claim", Debtor.read, "A claim on an insurer", roles=TILL,
+                                 response=ClaimOut)
 
 
-class InsuranceClaimWriteOff(Debtor):
-    rpc = {"post": "write_off_insurance_claim"}
-    on_post = declared(
-        Debtor.submit, "Write off what the insurer will not pay of a claim, with the reason (manager): Dr refunds "
-        "and allowances · Cr receivables; the claim is closed (409 `claim_state` when nothing is open)",
-        roles=MANAGERS, body=WriteOffCreate, response=ClaimOut)
+InsuranceClaimWriteOff = answered_by("post", "write_off_insurance_claim", Debtor.submit, (
+    "Write off what the insurer will not pay of a claim, with the reason (manager): Dr refunds and "
+    "allowances · Cr receivables; the claim is closed (409 `claim_state` when nothing is open)"),
+    roles=MANAGERS, body=WriteOffCreate, response=ClaimOut)
 
 
-class InsuranceClaimVoid(Debtor):
-    rpc = {"post": "void_insurance_claim"}
-    on_post = declared(
-        Debtor.submit, "Void a claim put on an insurer by mistake (wrong insurer or 报案号, the customer pays after "
-        "all), with the reason (manager): its amount is due on the invoice at the till again (Dr receivables "
-        "the invoice · Cr receivables the insurer); 409 `claim_remitted` once the insurer remitted any of it, "
-        "`claim_state` when it is closed", roles=MANAGERS, body=VoidCreate, response=ClaimOut)
+InsuranceClaimVoid = answered_by("post", "void_insurance_claim", Debtor.submit, (
+    "Void a claim put on an insurer by mistake (wrong insurer or 报案号, the customer pays after all), with the "
+    "reason (manager): its amount is due on the invoice at the till again (Dr receivables the invoice · Cr "
+    "receivables the insurer); 409 `claim_remitted` once the insurer remitted any of it, `claim_state` when "
+    "it is closed"),
+    roles=MANAGERS, body=VoidCreate, response=ClaimOut)
 
 
-class InvoiceInsuranceClaims(Debtor):
-    rpc = {"post": "put_invoice_on_insurer"}
-    on_post = declared(
-        Debtor.receive, "Put the insurer's share of an accident repair's invoice on the insurer under the claim's "
-        "number (报案号, once per insurer: 409 `claim_number_taken`), with the assessed amount (定损金额) when "
-        "known; the customer pays the rest at the till", roles=TILL, body=ClaimCreate, response=ClaimResult,
-        status=201, idempotent=True)
+InvoiceInsuranceClaims = answered_by("post", "put_invoice_on_insurer", Debtor.receive, (
+    "Put the insurer's share of an accident repair's invoice on the insurer under the claim's number (报案号, "
+    "once per insurer: 409 `claim_number_taken`), with the assessed amount (定损金额) when known; the customer "
+    "pays the rest at the till"),
+    roles=TILL, body=ClaimCreate, response=ClaimResult, status=201, idempotent=True)
 
 
 def routes(deps) -> list[tuple[str, object]]:
