@@ -709,7 +709,7 @@ const WORDS = {
   claim_status_voided: ["已作废", "Voided"], void_claim: ["作废", "Void"], void_claim_title: ["作废理赔", "Void a claim"],
   void_claim_hint: ["误转保险公司（保险公司或报案号有误、车主改为自付）且尚无赔款到账时，经理可作废；该金额回到结算单由车主在收银台支付", "A claim put on an insurer by mistake, before any remittance: its amount is due at the till again"],
   void_reason: ["作废原因", "Reason"], claim_voided_done: ["已作废", "voided"],
-  download_insurer_statement: ["下载对账单", "Download statement"], statement_month: ["对账月份", "Month"],
+  download_insurer_statement: ["下载对账单", "Download statement"],
   put_on_insurer: ["转保险公司", "Put on the insurer"], insurance_claim: ["保险理赔", "Insurance claim"],
   insurance_claim_hint: ["事故车：保险公司承担的部分记为该保险公司的应收赔款，其余（免赔额）由车主在上方付款", "Accident repair: the insurer's share becomes its receivable; the customer pays the rest above"],
   put_on_insurer_done: ["已转保险公司", "put on the insurer"], no_insurers_for_store: ["本店还没有可报案的保险公司，请经理在「保险理赔」中新增", "No insurer for this store yet"],

@@ -355,7 +355,8 @@ def month_statement(session: Session, caller: Caller, insurer_id: str, month: st
     lines = sorted((row for row in moves if row["date"] <= last and row["date"] >= first),
                    key=lambda row: (kinds.index(row["kind"]), row["date"], row["claim_number"], row["claim_id"]))
     sums = {kind: sum(row["amount_fen"] for row in lines if row["kind"] == kind) for kind in kinds}
-    return {"insurer_id": insurer.id, "name": insurer.name, "month": month, "from_": first, "to": last, "opening_balance_fen": opening, "lines": lines,
+    return {"insurer_id": insurer.id, "name": insurer.name, "month": month, "from_": first, "to": last,
+            "opening_balance_fen": opening, "lines": lines,
             **{f"{kind}_fen": total for kind, total in sums.items()},
             "closing_balance_fen": opening + sum(sign[kind] * total for kind, total in sums.items())}
 

@@ -20,7 +20,7 @@ export function render(root, ctx) {
     h("div", { class: "grid" }, h("div", {}, list, paid, unapplied(ctx), dailyClose(ctx)), detail));
   loadInvoices(list, detail, ctx);
   loadPaid(paid, detail, ctx);
-  watch(list, ["finance.invoice_", "finance.payment_", "finance.refund_"], () => {
+  watch(list, ["finance.invoice_", "finance.payment_", "finance.refund_", "finance.insurance_claim_"], () => {
     loadInvoices(list, detail, ctx);
     loadPaid(paid, detail, ctx);
   });
@@ -93,6 +93,8 @@ async function showInvoice(detail, invoiceId, ctx, reloadList) {
   paymentsCard(invoice, ctx, again),
   refundRequests(invoice, ctx, again),
   cardsCard(cards, ctx));
+  // a claim on an insurer put, voided or remitted elsewhere (the claims screen): what is due here changes
+  watch(detail.firstElementChild, ["finance.insurance_claim_changed"], again);
 }
 
 function paymentRow(due, cards) {
