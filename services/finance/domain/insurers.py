@@ -352,7 +352,7 @@ def month_statement(session: Session, caller: Caller, insurer_id: str, month: st
     sign = {"opened": 1, "remitted": -1, "written_off": -1, "voided": -1}
     opening = sum(sign[row["kind"]] * row["amount_fen"] for row in moves if row["date"] < first)
     kinds = list(sign)
-    lines = sorted((row for row in moves if row["date"] <= last and row["date"] >= first),
+    lines = sorted((row for row in moves if first <= row["date"] <= last),
                    key=lambda row: (kinds.index(row["kind"]), row["date"], row["claim_number"], row["claim_id"]))
     sums = {kind: sum(row["amount_fen"] for row in lines if row["kind"] == kind) for kind in kinds}
     return {"insurer_id": insurer.id, "name": insurer.name, "month": month, "from_": first, "to": last,
