@@ -89,8 +89,9 @@ async function showInsurer(detail, insurerId, ctx, refreshList) {
         ["insurer_owes", yuan(insurer.balance_fen)], ["claims_open_count", String(insurer.open_claims)],
         ["stores_that_may_claim", insurer.store_ids.map(storeName).join("、")]]
         .flatMap(([key, value]) => [h("dt", { text: t(key) }), h("dd", { "data-fact": key, text: value })])));
-  fill(detail, card, statementCard(insurer, ctx, again), monthlyCard(insurer, ctx));
-  watch(card, EVENTS, () => showInsurer(detail, insurerId, ctx, refreshList));
+  const view = h("div", { class: "insurer-view" }, card, statementCard(insurer, ctx, again), monthlyCard(insurer, ctx));
+  fill(detail, view);
+  watch(view, EVENTS, () => showInsurer(detail, insurerId, ctx, refreshList)); // never under a form being typed in
 }
 
 // 下载对账单: the insurer's month (claims put on it, remittances, write-offs, voids, the balances) as a PDF file.
