@@ -92,7 +92,7 @@ ERROR_CODES += (  # company accounts (finance, issue 23)
     "supplier_credit_note_taken", "credit_note_document_mismatch")
 ERROR_CODES += (  # insurers' claims (finance, issue 23)
     "insurer_taken", "insurer_state", "insurer_store_not_allowed", "claim_number_taken", "claim_remittance_above_open",
-    "claim_insurer_mismatch", "claim_state")
+    "claim_insurer_mismatch", "claim_state", "claim_remitted")
 ERROR_CODES += ("streams_full",)  # the live stream (gateway/stream): its process holds all it can
 ERROR_CODES += (  # electronic fapiao (finance, issue 28)
     "fapiao_lines_unknown", "fapiao_lines_taken", "fapiao_nothing_left", "fapiao_tax_code_missing", "fapiao_state",

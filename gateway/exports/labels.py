@@ -139,7 +139,7 @@ LABELS: dict[str, str] = {
     # insurers' claims (保险理赔)
     "insurer_id": "保险公司编号", "insurer_name": "保险公司", "claim_number": "报案号", "assessed_fen": "定损金额",
     "written_off_fen": "核销金额", "open_fen": "未结金额", "write_off_reason": "核销原因", "age_days": "账龄（天）",
-    "open_claims": "未结理赔笔数",
+    "open_claims": "未结理赔笔数", "written_off_on": "核销日期", "voided_on": "作废日期",
 }
 
 

@@ -1,5 +1,6 @@
 """Printed documents as PDF: the quote (报价单), the contract (维修合同), the work-order sheet
-(施工单) and the settlement statement (结算单). Each is rendered from its owning service's data,
+(施工单), the settlement statement (结算单), the monthly statements of company accounts (挂账对账单) and
+insurers (保险理赔对账单). Each is rendered from its owning service's data,
 read with the same RPC as its JSON endpoint, under that endpoint's roles; the service checks the
 document's store, and the gateway again before fetching anything else. The customer, the vehicle,
 the visit (mileage in) and, for the work-order sheet, the contract are fetched in parallel. The work-order
@@ -9,6 +10,8 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from collections.abc import Callable
+from typing import ClassVar
 
 import falcon
 from marshmallow import ValidationError
@@ -19,11 +22,13 @@ from services.contracts.rpc.finance.shared import MONTH
 from ..api import endpoint, endpoint_of
 from ..auth import CUSTOMER
 from ..documents.account_statement import account_statement_sheet
+from ..documents.insurer_statement import insurer_statement_sheet
 from ..documents.layout import Sheet, StoreHeader, render
 from ..documents.sheets import (Parties, contract_sheet, invoice_sheet, printed_findings, quote_sheet,
                                work_order_sheet)
 from . import Resource
 from .accounts import CompanyAccountStatements
+from .insurers import InsurerStatements
 from .finance import InvoiceItem
 from .sales import OrderItem, QuoteItem
 from .workshop import WorkOrderItem
@@ -136,32 +141,63 @@ class InvoicePdf(Printout):
         return self.pdf(resp, sheet, f"invoice-{invoice['number']}.pdf")
 
 
-class AccountStatementPdf(Printout):
-    """The company's monthly statement (挂账对账单): finance checks the caller sees the account and the
-    month's form; the header is the first of the account's stores the caller works at."""
+class MonthlyStatementPdf(Printout):
+    """A debtor's monthly statement (a company account's, an insurer's): finance checks the caller sees the
+    debtor and the month's form; the header is the first of the debtor's stores the caller works at, the
+    lines' stores are printed by name. A subclass names the RPCs reading the debtor (`reads`) and its month
+    (`states`), how the sheet is laid out (`lay_out`) and the file's name (`filename`)."""
+    reads: ClassVar[str]
+    states: ClassVar[str]
+    lay_out: ClassVar[Callable[[dict, dict, StoreHeader, dict[str, str]], Sheet]]
 
-    @endpoint("The company account's monthly statement (month YYYY-MM) as a printable A4 PDF (挂账对账单): each "
-              "car's invoice charged with date, store and amount, the payments received, the balances",
-              tag=TAG, roles=_roles_of(CompanyAccountStatements), produces=PDF)
-    def on_get(self, req, resp, account_id: str, month: str):
+    def printed(self, req, resp, month: str, **ids):
         try:
             MONTH(month)
         except ValidationError:
             raise falcon.HTTPNotFound(title="not_found", description="A month is YYYY-MM.") from None
-        found = self.call_all(req, {
-            "account": ("finance", "get_company_account", {"account_id": account_id}),
-            "statement": ("finance", "company_account_statement", {"account_id": account_id,
-                                                                  "query": {"month": month}})})
-        account, statement = found["account"], found["statement"]
+        found = self.call_all(req, {"debtor": ("finance", self.reads, ids),
+                                    "statement": ("finance", self.states, {**ids, "query": {"month": month}})})
+        debtor, statement = found["debtor"], found["statement"]
         principal = req.context.principal
-        mine = [store_id for store_id in account["store_ids"] if can_access_store(principal, store_id)]
-        header, _ = self.store_header((mine or account["store_ids"])[0])
+        mine = [store_id for store_id in debtor["store_ids"] if can_access_store(principal, store_id)]
+        header, _ = self.store_header((mine or debtor["store_ids"])[0])
         names = {}
         for store_id in {line["store_id"] for line in statement["lines"] if line.get("store_id")}:
             store = self.store(store_id)
             names[store_id] = store.name if store else store_id
-        sheet = account_statement_sheet(statement, account, header, names)
-        return self.pdf(resp, sheet, f"statement-{statement['tax_number']}-{statement['month']}.pdf")
+        sheet = type(self).lay_out(statement, debtor, header, names)
+        return self.pdf(resp, sheet, self.filename(statement))
+
+    @staticmethod
+    def filename(statement: dict) -> str:
+        raise NotImplementedError
+
+
+class AccountStatementPdf(MonthlyStatementPdf):
+    """The company's monthly statement (挂账对账单)."""
+    reads, states, lay_out = "get_company_account", "company_account_statement", account_statement_sheet
+    on_get = endpoint(
+        "The company account's monthly statement (month YYYY-MM) as a printable A4 PDF (挂账对账单): each car's "
+        "invoice charged with date, store and amount, the payments received, the balances", tag=TAG,
+        roles=_roles_of(CompanyAccountStatements), produces=PDF)(MonthlyStatementPdf.printed)
+
+    @staticmethod
+    def filename(statement: dict) -> str:
+        return f"statement-{statement['tax_number']}-{statement['month']}.pdf"
+
+
+class InsurerStatementPdf(MonthlyStatementPdf):
+    """The insurer's monthly statement (保险理赔对账单)."""
+    reads, states, lay_out = "get_insurer", "insurer_month_statement", insurer_statement_sheet
+    on_get = endpoint(
+        "The insurer's monthly statement (month YYYY-MM) as a printable A4 PDF (保险理赔对账单): the claims put "
+        "on it with day, store, 报案号, plate and amount, the remittances, write-offs and voids of the month, "
+        "each kind's total and the balances", tag=TAG, roles=_roles_of(InsurerStatements),
+        produces=PDF)(MonthlyStatementPdf.printed)
+
+    @staticmethod
+    def filename(statement: dict) -> str:
+        return f"insurer-statement-{statement['month']}.pdf"
 
 
 class CustomerStatementPdf(InvoicePdf):
@@ -190,4 +226,5 @@ def routes(deps) -> list[tuple[str, object]]:
         ("/v1/invoices/{invoice_id}/pdf", InvoicePdf(deps)),
         ("/c/v1/invoices/{invoice_id}/statement", CustomerStatementPdf(deps)),
         ("/v1/company-accounts/{account_id}/statements/{month}.pdf", AccountStatementPdf(deps)),
+        ("/v1/insurers/{insurer_id}/statements/{month}.pdf", InsurerStatementPdf(deps)),
     ]

@@ -1,20 +1,19 @@
 """Insurers' claims (事故车, finance): insurers, the share of an invoice put on an insurer at the till under
-the claim's number (报案号), the claims, the insurer's remittances against named claims and a manager's
-write-off, the statement per insurer. The stores an insurer names decide who sees it (checked in finance)."""
+the claim's number (报案号), the claims, the insurer's remittances against named claims, a manager's
+write-off and void, the statement per insurer and its monthly statement. The stores an insurer names decide
+who sees it (checked in finance). The routes have a company account's shape (`debtors.py`)."""
 from __future__ import annotations
 
 from marshmallow import Schema, fields
 
 from services.common.policy import MANAGERS, TILL
 from services.contracts.rpc.finance import InvoiceOut
-from services.contracts.rpc.finance.insurers import (ClaimCreate, ClaimOut, ClaimQuery, InsurerCreate, InsurerOut,
-                                                     InsurerPatch, InsurerQuery, InsurerStatementOut,
-                                                     InsurerStatementQuery, RemittanceCreate, RemittanceOut,
-                                                     WriteOffCreate)
+from services.contracts.rpc.finance.insurers import (ClaimCreate, ClaimOut, ClaimQuery, InsurerCreate, InsurerMonthOut,
+                                                     InsurerMonthQuery, InsurerOut, InsurerPatch, InsurerQuery,
+                                                     InsurerStatementOut, InsurerStatementQuery, RemittanceCreate,
+                                                     RemittanceOut, VoidCreate, WriteOffCreate)
 
-from ..api import endpoint
-from . import Resource, checked
-from .finance import _service_key
+from .debtors import Debtor, answered_by, declared
 
 
 class ClaimResult(Schema):
@@ -22,80 +21,72 @@ class ClaimResult(Schema):
     invoice = fields.Nested(InvoiceOut)
 
 
-class Insurers(Resource):
-    @endpoint("Set up an insurer (保险公司; HQ for any stores, a manager for their own): its name, the claims "
-              "adjuster to call, the stores that may put claims on it (409 `insurer_taken` for a name twice)",
-              tag="finance", roles=MANAGERS, body=InsurerCreate, response=InsurerOut, status=201)
-    def on_post(self, req, resp):
-        insurer = self.call(req, "finance", "create_insurer", data=req.context.body_json)
-        resp.location = f"/v1/insurers/{insurer['id']}"
-        return insurer
-
-    @endpoint("Insurers the caller's stores may put claims on, by name, with what their claims leave open",
-              tag="finance", roles=TILL, query=InsurerQuery, response=InsurerOut, paginated=True)
-    def on_get(self, req, resp):
-        return self.call(req, "finance", "list_insurers", query=checked(req))
+class Insurers(Debtor):
+    rpc = {"post": "create_insurer", "get": "list_insurers"}
+    location = "/v1/insurers/{id}"
+    on_post = declared(
+        Debtor.submit, "Set up an insurer (保险公司; HQ for any stores, a manager for their own): its name, the "
+        "claims adjuster to call, the stores that may put claims on it (409 `insurer_taken` for a name twice)",
+        roles=MANAGERS, body=InsurerCreate, response=InsurerOut, status=201)
+    on_get = declared(Debtor.query, "Insurers the caller's stores may put claims on, by name, with what their "
+                      "claims leave open", roles=TILL, query=InsurerQuery, response=InsurerOut, paginated=True)
 
 
-class InsurerItem(Resource):
-    @endpoint("An insurer with what its claims leave open", tag="finance", roles=TILL, response=InsurerOut)
-    def on_get(self, req, resp, insurer_id: str):
-        return self.call(req, "finance", "get_insurer", insurer_id=insurer_id)
-
-    @endpoint("Change an insurer's contact or stores, or suspend it (manager)", tag="finance", roles=MANAGERS,
-              body=InsurerPatch, response=InsurerOut)
-    def on_patch(self, req, resp, insurer_id: str):
-        return self.call(req, "finance", "update_insurer", insurer_id=insurer_id, changes=req.context.body_json)
+class InsurerItem(Debtor):
+    rpc = {"get": "get_insurer", "patch": "update_insurer"}
+    on_get = declared(Debtor.read, "An insurer with what its claims leave open", roles=TILL, response=InsurerOut)
+    on_patch = declared(Debtor.change, "Change an insurer's contact or stores, or suspend it (manager)",
+                        roles=MANAGERS, body=InsurerPatch, response=InsurerOut)
 
 
-class InsurerStatement(Resource):
-    @endpoint("The insurer's statement: each claim (报案号, plate, invoice, day, amount, paid, written off, open, "
-              "age) at the caller's stores, the totals of the rows and the open claims' ageing", tag="finance",
-              roles=TILL, query=InsurerStatementQuery, response=InsurerStatementOut)
-    def on_get(self, req, resp, insurer_id: str):
-        return self.call(req, "finance", "insurer_statement", insurer_id=insurer_id, query=checked(req))
+InsurerStatement = answered_by("get", "insurer_statement", Debtor.query, (
+    "The insurer's statement: each claim (报案号, plate, invoice, day, amount, paid, written off, open, age) at "
+    "the caller's stores, the totals of the rows and the open claims' ageing"),
+    roles=TILL, query=InsurerStatementQuery, response=InsurerStatementOut)
 
 
-class InsurerRemittances(Resource):
-    @endpoint("The insurer's remittance (赔款到账) against the claims it names, each up to what it leaves open "
-              "(409 `claim_remittance_above_open`): Dr bank or cash · Cr receivables at each claim's store (manager)",
-              tag="finance", roles=MANAGERS, body=RemittanceCreate, response=RemittanceOut, status=201,
-              idempotent=True)
-    def on_post(self, req, resp, insurer_id: str):
-        return self.call(req, "finance", "receive_claim_remittance", insurer_id=insurer_id,
-                         data=req.context.body_json, idempotency_key=_service_key(req))
+InsurerStatements = answered_by("get", "insurer_month_statement", Debtor.query, (
+    "The insurer's monthly statement at the caller's stores: the balance brought forward, the claims put on "
+    "it, the remittances' shares, the write-offs and the voids of the month (each on its store's day), each "
+    "kind's total, and the balance carried (brought forward + put on − remitted − written off − voided)"),
+    roles=TILL, query=InsurerMonthQuery, response=InsurerMonthOut)
 
 
-class InsuranceClaims(Resource):
-    @endpoint("Claims on insurers at the caller's stores (or one), oldest first: by insurer, invoice, state, "
-              "or part of the claim number or plate", tag="finance", roles=TILL, query=ClaimQuery,
-              response=ClaimOut, paginated=True)
-    def on_get(self, req, resp):
-        return self.call(req, "finance", "list_insurance_claims", query=checked(req))
+InsurerRemittances = answered_by("post", "receive_claim_remittance", Debtor.receive, (
+    "The insurer's remittance (赔款到账) against the claims it names, each up to what it leaves open (409 "
+    "`claim_remittance_above_open`): Dr bank or cash · Cr receivables at each claim's store (manager)"),
+    roles=MANAGERS, body=RemittanceCreate, response=RemittanceOut, status=201, idempotent=True)
 
 
-class InsuranceClaimItem(Resource):
-    @endpoint("A claim on an insurer", tag="finance", roles=TILL, response=ClaimOut)
-    def on_get(self, req, resp, claim_id: str):
-        return self.call(req, "finance", "get_insurance_claim", claim_id=claim_id)
+InsuranceClaims = answered_by("get", "list_insurance_claims", Debtor.query, (
+    "Claims on insurers at the caller's stores (or one), oldest first: by insurer, invoice, state, or part "
+    "of the claim number or plate"),
+    roles=TILL, query=ClaimQuery, response=ClaimOut, paginated=True)
 
 
-class InsuranceClaimWriteOff(Resource):
-    @endpoint("Write off what the insurer will not pay of a claim, with the reason (manager): Dr refunds and "
-              "allowances · Cr receivables; the claim is closed (409 `claim_state` when nothing is open)",
-              tag="finance", roles=MANAGERS, body=WriteOffCreate, response=ClaimOut)
-    def on_post(self, req, resp, claim_id: str):
-        return self.call(req, "finance", "write_off_insurance_claim", claim_id=claim_id, data=req.context.body_json)
+InsuranceClaimItem = answered_by("get", "get_insurance_claim", Debtor.read, "A claim on an insurer", roles=TILL,
+                                 response=ClaimOut)
 
 
-class InvoiceInsuranceClaims(Resource):
-    @endpoint("Put the insurer's share of an accident repair's invoice on the insurer under the claim's number "
-              "(报案号, once per insurer: 409 `claim_number_taken`), with the assessed amount (定损金额) when known; "
-              "the customer pays the rest at the till", tag="finance", roles=TILL, body=ClaimCreate,
-              response=ClaimResult, status=201, idempotent=True)
-    def on_post(self, req, resp, invoice_id: str):
-        return self.call(req, "finance", "put_invoice_on_insurer", invoice_id=invoice_id,
-                         data=req.context.body_json, idempotency_key=_service_key(req))
+InsuranceClaimWriteOff = answered_by("post", "write_off_insurance_claim", Debtor.submit, (
+    "Write off what the insurer will not pay of a claim, with the reason (manager): Dr refunds and "
+    "allowances · Cr receivables; the claim is closed (409 `claim_state` when nothing is open)"),
+    roles=MANAGERS, body=WriteOffCreate, response=ClaimOut)
+
+
+InsuranceClaimVoid = answered_by("post", "void_insurance_claim", Debtor.submit, (
+    "Void a claim put on an insurer by mistake (wrong insurer or 报案号, the customer pays after all), with the "
+    "reason (manager): its amount is due on the invoice at the till again (Dr receivables the invoice · Cr "
+    "receivables the insurer); 409 `claim_remitted` once the insurer remitted any of it, `claim_state` when "
+    "it is closed"),
+    roles=MANAGERS, body=VoidCreate, response=ClaimOut)
+
+
+InvoiceInsuranceClaims = answered_by("post", "put_invoice_on_insurer", Debtor.receive, (
+    "Put the insurer's share of an accident repair's invoice on the insurer under the claim's number (报案号, "
+    "once per insurer: 409 `claim_number_taken`), with the assessed amount (定损金额) when known; the customer "
+    "pays the rest at the till"),
+    roles=TILL, body=ClaimCreate, response=ClaimResult, status=201, idempotent=True)
 
 
 def routes(deps) -> list[tuple[str, object]]:
@@ -103,9 +94,11 @@ def routes(deps) -> list[tuple[str, object]]:
         ("/v1/insurers", Insurers(deps)),
         ("/v1/insurers/{insurer_id}", InsurerItem(deps)),
         ("/v1/insurers/{insurer_id}/statement", InsurerStatement(deps)),
+        ("/v1/insurers/{insurer_id}/statements", InsurerStatements(deps)),
         ("/v1/insurers/{insurer_id}/remittances", InsurerRemittances(deps)),
         ("/v1/insurance-claims", InsuranceClaims(deps)),
         ("/v1/insurance-claims/{claim_id}", InsuranceClaimItem(deps)),
         ("/v1/insurance-claims/{claim_id}/write-off", InsuranceClaimWriteOff(deps)),
+        ("/v1/insurance-claims/{claim_id}/void", InsuranceClaimVoid(deps)),
         ("/v1/invoices/{invoice_id}/insurance-claims", InvoiceInsuranceClaims(deps)),
     ]

@@ -81,8 +81,22 @@ class PaymentIntentRefunded(Contract):
     refunded_at = fields.String(required=True, metadata={"description": "ISO 8601 with offset"})
 
 
+class InsuranceClaimChanged(Contract):
+    """A claim on an insurer was put on it, remitted (in part or whole), written off or voided: what the claims
+    screen and the cashier's invoice follow."""
+    claim_id = fields.String(required=True)
+    insurer_id = fields.String(required=True)
+    invoice_id = fields.String(required=True)
+    store_id = fields.String(required=True)
+    claim_number = fields.String(required=True, metadata={"description": "报案号"})
+    status = fields.String(required=True, metadata={"enum": ["open", "paid", "written_off", "voided"]})
+    open_fen = Fen(required=True, metadata={"description": "what the claim leaves open after the change"})
+    changed_at = fields.String(required=True, metadata={"description": "ISO 8601 with offset"})
+
+
 PUBLISHES = {("invoice_issued", 1): InvoiceIssued, ("payment_received", 1): PaymentReceived,
              ("invoice_paid", 1): InvoicePaid, ("refund_issued", 1): RefundIssued,
              ("company_account_overdue", 1): CompanyAccountOverdue,
              ("refund_request_changed", 1): RefundRequestChanged,
-             ("payment_intent_refunded", 1): PaymentIntentRefunded}
+             ("payment_intent_refunded", 1): PaymentIntentRefunded,
+             ("insurance_claim_changed", 1): InsuranceClaimChanged}

@@ -10,20 +10,20 @@ from services.common.context import Caller
 from services.common.entrypoints import rpc
 from services.common.policy import visible_stores
 from services.common.schemas import load
-from services.contracts.rpc.finance.insurers import (ClaimCreate, ClaimOut, ClaimQuery, InsurerCreate, InsurerOut,
-                                                     InsurerPatch, InsurerQuery, InsurerStatementOut,
-                                                     InsurerStatementQuery, RemittanceCreate, RemittanceOut,
-                                                     WriteOffCreate)
+from services.contracts.rpc.finance.insurers import (ClaimCreate, ClaimOut, ClaimQuery, InsurerCreate, InsurerMonthOut,
+                                                     InsurerMonthQuery, InsurerOut, InsurerPatch, InsurerQuery,
+                                                     InsurerStatementOut, InsurerStatementQuery, RemittanceCreate,
+                                                     RemittanceOut, VoidCreate, WriteOffCreate)
 
-from .domain import insurers, invoices
+from .domain import insurers, invoices, ledger
 from .models import InsuranceClaim, Insurer
 
 insurer_out, claim_out = InsurerOut(), ClaimOut()
 
 
 class InsurerEntrypoints:
-    """Set up, list, read and change insurers; put an invoice's share on one; its remittances, write-offs
-    and statement."""
+    """Set up, list, read and change insurers; put an invoice's share on one; its remittances, write-offs,
+    voids, statement and monthly statement."""
     db: Session  # ServiceBase's dependencies
     caller: Caller
 
@@ -85,6 +85,16 @@ class InsurerEntrypoints:
     def write_off_insurance_claim(self, claim_id: str, data: dict) -> dict:
         reason = load(WriteOffCreate(), data)["reason"]
         return self._claims([insurers.write_off(self.db, self.caller, claim_id, reason)])[0]
+
+    @rpc
+    def void_insurance_claim(self, claim_id: str, data: dict) -> dict:
+        reason = load(VoidCreate(), data)["reason"]
+        return self._claims([insurers.void_claim(self.db, self.caller, claim_id, reason)])[0]
+
+    @rpc
+    def insurer_month_statement(self, insurer_id: str, query: dict) -> dict:
+        month = load(InsurerMonthQuery(), query)["month"] or ledger.today(self.db, None).strftime("%Y-%m")
+        return InsurerMonthOut().dump(insurers.month_statement(self.db, self.caller, insurer_id, month))
 
     @rpc
     def insurer_statement(self, insurer_id: str, query: dict) -> dict:

@@ -876,7 +876,12 @@ class InsuranceClaim(OwedPartOfInvoice, Base):
     paid_fen: Mapped[int] = mapped_column(MONEY, default=0)
     written_off_fen: Mapped[int] = mapped_column(MONEY, default=0)
     write_off_reason: Mapped[str | None] = mapped_column(String(200))
+    written_off_on: Mapped[date | None] = mapped_column(Date, comment="the store's day of the write-off")
     business_date: Mapped[date] = mapped_column(Date, comment="the store's day it was put on the insurer")
+    voided_on: Mapped[date | None] = mapped_column(Date, comment="the store's day it was voided")
+    voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    voided_by: Mapped[str | None] = mapped_column(EXT_ID)
+    void_reason: Mapped[str | None] = mapped_column(String(200))
     idempotency_key: Mapped[str | None] = mapped_column(String(240), unique=True)
     created_by: Mapped[str | None] = mapped_column(EXT_ID)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -886,10 +891,13 @@ class InsuranceClaim(OwedPartOfInvoice, Base):
 
     @property
     def open_fen(self) -> int:
-        return self.amount_fen - self.paid_fen - self.written_off_fen
+        """A voided claim leaves nothing open: its amount is due on the invoice again."""
+        return 0 if self.voided_at is not None else self.amount_fen - self.paid_fen - self.written_off_fen
 
     @property
     def status(self) -> str:
+        if self.voided_at is not None:
+            return "voided"
         if self.open_fen > 0:
             return "open"
         return "written_off" if self.written_off_fen else "paid"

@@ -84,3 +84,65 @@ def test_an_accident_repair_is_shared_with_the_insurer_which_pays_its_claim(cons
     [store] = books["stores"]
     owed = next(i for i in store["invariants"] if i["code"] == "receivables_equal_open_invoices")
     assert owed["difference_fen"] == 0
+
+
+def test_a_manager_voids_a_claim_put_on_the_wrong_insurer_and_downloads_the_insurers_statement(console, stack, shop,
+                                                                                                part):
+    """Put on the insurer at the till over the API (the fixture), with the deductible paid: the cashier has the
+    settled invoice open; the manager voids the claim on the 保险理赔 screen with the reason typed — the claim reads
+    已作废 with the reason, the insurer owes nothing, and the cashier's invoice follows live: the share is due at
+    the till again. Then 下载对账单 saves the insurer's month as a PDF whose 本月作废 is the claim."""
+    import io
+    import re
+
+    from pypdf import PdfReader
+
+    url = stack.url
+    invoice = completed_work(stack, shop, part)
+    total = invoice["total_fen"]
+    deductible = min(10_000, total // 4)
+    share = total - deductible
+    insurer = ok(shop.admin.post(f"{url}/v1/insurers", json={
+        "name": f"人保财险{uuid.uuid4().hex[:4].upper()}", "store_ids": [shop.id]}), 201)
+    number = f"RDAA{uuid.uuid4().hex[:12].upper()}"
+    claim = ok(shop.cashier.post(f"{url}/v1/invoices/{invoice['id']}/insurance-claims", json={
+        "insurer_id": insurer["id"], "claim_number": number, "amount_fen": share}), 201)["claim"]
+    ok(shop.cashier.post(f"{url}/v1/invoices/{invoice['id']}/payments",
+                         json={"method": "cash", "amount_fen": deductible}), 201)
+
+    cashier = console.open(shop.login["cashier"])
+    cashier.locator(f"#paid-invoices li[data-invoice='{invoice['id']}']").click()
+    expect(cashier.locator("[data-due]")).to_have_text(yuan(0))
+    expect(cashier.locator("#void-claim-form")).to_have_count(0)
+
+    manager = console.open(shop.login["store_manager"])
+    go_to(manager, "claims")
+    manager.locator(f"tr[data-insurer='{insurer['name']}']").click()
+    voiding = manager.locator("#void-claim-form")
+    voiding.locator("[name=claim_id]").select_option(value=claim["id"])
+    voiding.locator("[name=reason]").fill("保险公司选错")
+    assert_all_chinese(manager, insurer["name"], number, invoice["number"], "保险公司选错")
+    console.shot(manager, "void-claim")
+    voiding.locator("button[type=submit]").click()
+    row = manager.locator(f"#insurer-statement tr[data-claim='{number}']")
+    expect(row).to_have_attribute("data-status", "voided")
+    expect(row).to_contain_text("已作废")
+    expect(row).to_contain_text("保险公司选错")
+    expect(manager.locator("#insurer [data-fact=insurer_owes]")).to_have_text(yuan(0))
+    expect(manager.locator("#void-claim-form")).to_have_count(0)
+    expect(manager.locator(f"#open-claims tr[data-claim='{number}']")).to_have_count(0)
+    assert_all_chinese(manager, insurer["name"], number, invoice["number"], "保险公司选错")
+
+    # the cashier's invoice follows the void live: the share is due at the till again
+    expect(cashier.locator("[data-due]")).to_have_text(yuan(share))
+    expect(cashier.locator(f"#invoice-claims li[data-claim='{number}']")).to_contain_text("已作废")
+
+    month = claim["business_date"][:7]
+    expect(manager.locator("#insurer-monthly [name=month]")).to_have_value(month)
+    with manager.expect_download() as download:
+        manager.locator("#download-insurer-statement").click()
+    assert download.value.suggested_filename == f"理赔对账单-{insurer['name']}-{month}.pdf"
+    with open(download.value.path(), "rb") as saved:
+        text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(saved.read())).pages)
+    assert "保险理赔对账单" in text and insurer["name"] in text and number in text and "保险公司选错" in text
+    assert re.search(rf"本月作废\s*{re.escape(yuan(share))}", text), text

@@ -101,3 +101,92 @@ def test_an_insurer_pays_its_claims_one_by_one_and_the_receivables_stay_reconcil
     receivables("the rest written off", 0)
     assert ok(cashier.get(i))["balance_fen"] == 0
     assert ok(cashier.get(f"{url}/v1/insurance-claims", params={"store_id": shop.id, "status": "open"}))["items"] == []
+
+
+def test_a_claim_put_on_an_insurer_by_mistake_is_voided_and_the_insurers_month_prints_as_it_adds_up(stack, admin):
+    """The cashier puts a share on the wrong insurer; two managers void it at once (one 200, one 409), the share is
+    due at the till again and the customer pays it; a claim the insurer has remitted any of cannot be voided
+    (409 `claim_remitted`, worded in Chinese). The insurer's month (JSON and PDF, read back with pypdf) lists the
+    claims opened, remitted, written off and voided, and every printed total adds up."""
+    import re
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    from tests.support.accounts import make_user
+    from tests.support.printed import fen
+
+    url = stack.url
+    shop = Store(stack, admin)
+    part = new_part(stack, admin, shop)
+    cashier, manager = shop.cashier, shop.manager
+    deputy = make_user(stack, admin, "store_manager", [shop.id])
+    insurer = ok(admin.post(f"{url}/v1/insurers", json={"name": f"太平洋产险{uuid.uuid4().hex[:4]}",
+                                                         "contact_name": "王定损", "store_ids": [shop.id]}), 201)
+    i = f"{url}/v1/insurers/{insurer['id']}"
+    mistaken, remitted = completed_work(stack, shop, part), completed_work(stack, shop, part)
+    deductible = 10_000 if mistaken["total_fen"] > 20_000 else mistaken["total_fen"] // 4
+
+    def put(invoice, share):
+        return ok(cashier.post(f"{url}/v1/invoices/{invoice['id']}/insurance-claims", json={
+            "insurer_id": insurer["id"], "claim_number": f"RDAA{uuid.uuid4().hex[:12].upper()}", "amount_fen": share},
+            headers={"Idempotency-Key": uuid.uuid4().hex}), 201)["claim"]
+
+    def receivables(what: str) -> None:
+        owed = reconciled(stack, manager, shop.id, what)["receivables_equal_open_invoices"]
+        assert owed["difference_fen"] == 0, (what, owed)
+
+    share = mistaken["total_fen"] - deductible
+    wrong = put(mistaken, share)
+    ok(cashier.post(f"{url}/v1/invoices/{mistaken['id']}/payments", json={"method": "cash", "amount_fen": deductible},
+                    headers={"Idempotency-Key": uuid.uuid4().hex}), 201)
+    v = f"{url}/v1/insurance-claims/{wrong['id']}/void"
+    assert cashier.post(v, json={"reason": "车主改为自付"}).status_code == 403
+    with ThreadPoolExecutor(2) as pool:
+        answers = list(pool.map(lambda who: who.post(v, json={"reason": "车主改为自付"}), [manager, deputy]))
+    assert sorted(r.status_code for r in answers) == [200, 409], [r.text for r in answers]
+    [lost] = [r for r in answers if r.status_code == 409]
+    assert lost.json()["error"]["code"] == "claim_state", lost.text
+    reopened = ok(cashier.get(f"{url}/v1/invoices/{mistaken['id']}"))
+    assert (reopened["status"], reopened["due_fen"]) == ("partially_paid", share)
+    receivables("the claim voided")
+    ok(cashier.post(f"{url}/v1/invoices/{mistaken['id']}/payments", json={"method": "wechat", "amount_fen": share},
+                    headers={"Idempotency-Key": uuid.uuid4().hex}), 201)  # the customer pays after all
+    receivables("the share paid at the till")
+
+    kept = put(remitted, remitted["total_fen"])
+    ok(manager.post(f"{i}/remittances", json={"method": "bank", "reference": "CPIC-0001", "lines": [
+        {"claim_id": kept["id"], "amount_fen": kept["amount_fen"] - 700}]},
+        headers={"Idempotency-Key": uuid.uuid4().hex}), 201)
+    refused = manager.post(f"{url}/v1/insurance-claims/{kept['id']}/void", json={"reason": "报案号有误"},
+                           headers={"Accept-Language": "zh-CN"})
+    assert refused.status_code == 409 and refused.json()["error"]["code"] == "claim_remitted", refused.text
+    assert "不能作废" in refused.json()["error"]["message"], refused.text
+    ok(manager.post(f"{url}/v1/insurance-claims/{kept['id']}/write-off", json={"reason": "定损核减"}))
+    receivables("the second claim remitted and written off")
+
+    month = kept["business_date"][:7]
+    statement = ok(cashier.get(f"{i}/statements", params={"month": month}))
+    kinds = [(line["kind"], line["claim_number"], line["amount_fen"]) for line in statement["lines"]]
+    assert kinds == [("opened", c["claim_number"], c["amount_fen"]) for c in sorted(
+        (wrong, kept), key=lambda c: (c["business_date"], c["claim_number"]))] + [
+        ("remitted", kept["claim_number"], kept["amount_fen"] - 700), ("written_off", kept["claim_number"], 700),
+        ("voided", wrong["claim_number"], share)]
+    assert statement["closing_balance_fen"] == statement["opening_balance_fen"] == 0
+    assert ok(cashier.get(i))["balance_fen"] == 0
+
+    printed = cashier.get(f"{i}/statements/{month}.pdf")
+    assert printed.status_code == 200 and printed.headers["Content-Type"] == "application/pdf", printed.text
+    text = "\n".join(page.extract_text() for page in PdfReader(BytesIO(printed.content)).pages)
+    assert insurer["name"] in text and "广州天河店" in text and shop.id not in text and "车主改为自付" in text
+
+    def total(label: str) -> int:
+        found = re.search(rf"{label}\s*(-?¥[\d,]+\.\d{{2}})", text)
+        assert found, (label, text)
+        return fen(found.group(1))
+
+    totals = {label: total(label) for label in ("上期结余", "本月报案", "本月到账", "本月核销", "本月作废", "期末余额")}
+    assert totals == {"上期结余": 0, "本月报案": share + kept["amount_fen"], "本月到账": kept["amount_fen"] - 700,
+                      "本月核销": 700, "本月作废": share, "期末余额": 0}
+    assert totals["期末余额"] == totals["上期结余"] + totals["本月报案"] - totals["本月到账"] - totals["本月核销"] \
+        - totals["本月作废"]

@@ -264,11 +264,9 @@ def test_two_managers_approving_one_refund_request_at_once_refund_once(sessions)
     assert books_balance(sessions)
 
 
-def test_two_remittances_of_one_claim_at_once_never_pay_it_twice(sessions):
-    """An insurer's remittance recorded twice at the same moment (two managers, two screens): the claim row is
-    locked before its open amount is read, so the second sees the first and is refused; 1122 stays exact."""
-    from services.finance.domain.reconciliation import open_receivables
-    from services.finance.models import InsuranceClaim
+def whole_invoice_claimed(sessions) -> tuple[list[Caller], dict, dict, dict]:
+    """Two managers of the store, and a new invoice whose whole amount the till put on a new insurer:
+    (managers, invoice, insurer, claim)."""
     from tests.service.test_company_accounts import Crm
     from tests.support.service import guarded
     managers = [Caller(user_id=f"m{n}", role="store_manager", store_ids=frozenset({STORE})) for n in (1, 2)]
@@ -279,6 +277,15 @@ def test_two_remittances_of_one_claim_at_once_never_pay_it_twice(sessions):
     till.crm = guarded(Crm(), "crm", till.db)
     claim = till.put_invoice_on_insurer(invoice["id"], {"insurer_id": insurer["id"], "amount_fen": invoice["total_fen"],
                                                         "claim_number": f"CPIC{uuid.uuid4().hex[:10]}"})["claim"]
+    return managers, invoice, insurer, claim
+
+
+def test_two_remittances_of_one_claim_at_once_never_pay_it_twice(sessions):
+    """An insurer's remittance recorded twice at the same moment (two managers, two screens): the claim row is
+    locked before its open amount is read, so the second sees the first and is refused; 1122 stays exact."""
+    from services.finance.domain.reconciliation import open_receivables
+    from services.finance.models import InsuranceClaim
+    managers, invoice, insurer, claim = whole_invoice_claimed(sessions)
     lines = {"method": "bank", "lines": [{"claim_id": claim["id"], "amount_fen": invoice["total_fen"]}]}
     results, errors = race(sessions, [lambda s, m=m: service(s.db, m).receive_claim_remittance(
         insurer["id"], dict(lines), idempotency_key=uuid.uuid4().hex) for m in managers])
@@ -287,6 +294,30 @@ def test_two_remittances_of_one_claim_at_once_never_pay_it_twice(sessions):
     check = sessions()
     stored = check.get(InsuranceClaim, claim["id"])
     assert (stored.paid_fen, stored.open_fen) == (invoice["total_fen"], 0)
+    assert books_balance(sessions)
+    sides = ledger.balances(check, [STORE])
+    assert sides["1122"][0] - sides["1122"][1] == open_receivables(check, [STORE]).get(STORE, 0)
+
+
+def test_two_managers_voiding_one_claim_at_once_void_it_once(sessions):
+    """A claim put on an insurer by mistake voided at the same moment from two screens: the invoice, the insurer
+    and the claim are locked before the claim's state is read, so the second sees the first's void and is
+    refused (409 `claim_state`); the share is due on the invoice once, and 1122 stays exact."""
+    from services.finance.domain.reconciliation import open_receivables
+    from services.finance.models import InsuranceClaim, Insurer
+    managers, invoice, insurer, claim = whole_invoice_claimed(sessions)
+    results, errors = race(sessions, [lambda s, m=m: service(s.db, m).void_insurance_claim(
+        claim["id"], {"reason": "报案号有误"}) for m in managers])
+    assert len(results) == 1 and len(errors) == 1, (results, errors)
+    assert isinstance(errors[0], Conflict) and errors[0].code == "claim_state"
+    check = sessions()
+    stored = check.get(InsuranceClaim, claim["id"])
+    assert stored.status == "voided" and stored.voided_by in ("m1", "m2")
+    paid_back = check.get(Invoice, invoice["id"])
+    assert (paid_back.paid_fen, paid_back.status) == (invoice["paid_fen"], invoice["status"])  # as before the claim
+    assert check.get(Insurer, insurer["id"]).balance_fen == 0
+    assert check.scalar(select(func.count()).select_from(JournalEntry).where(
+        JournalEntry.source_type == "insurance_claim_void", JournalEntry.source_id == claim["id"])) == 1
     assert books_balance(sessions)
     sides = ledger.balances(check, [STORE])
     assert sides["1122"][0] - sides["1122"][1] == open_receivables(check, [STORE]).get(STORE, 0)

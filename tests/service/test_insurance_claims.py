@@ -12,7 +12,8 @@ import pytest
 
 from services.common.errors import Conflict, Forbidden, Invalid
 from tests.service.test_company_accounts import STRANGER, finance, owed
-from tests.service.test_finance_service import CASHIER, HQ, MANAGER, OTHER, STORE, assert_books_balance, issue
+from tests.service.test_finance_service import (CASHIER, HQ, MANAGER, OTHER, STORE, assert_books_balance, events,
+                                                issue)
 from tests.service.test_finance_service import session as books  # noqa: F401  (fixture)
 
 PICC = "中国人保财险广州分公司"
@@ -168,3 +169,97 @@ def test_another_stores_insurer_a_suspended_one_and_another_stores_claim_are_ref
     with pytest.raises(Forbidden):
         finance(session, STRANGER).get_insurance_claim(put["claim"]["id"])
     assert owed(session) == (invoice["total_fen"], invoice["total_fen"])
+
+
+def test_a_claim_put_on_the_wrong_insurer_is_voided_and_its_share_is_due_at_the_till_again(books):  # noqa: F811
+    """The cashier put the share on the wrong insurer and the customer paid the deductible (the invoice settled):
+    a manager voids the claim with the reason — the invoice is open again for the share, the insurer owes
+    nothing, 1122 still equals what is open, and the share can be put on the right insurer."""
+    session = books
+    wrong = set_up(session)
+    right = finance(session, HQ).create_insurer({"name": "平安产险广州分公司", "store_ids": [STORE]})
+    invoice = issue(session, customer_id="cust-9")
+    total = invoice["total_fen"]
+    share = total - 10_000
+    put = claim(session, invoice, wrong, amount=share)["claim"]
+    finance(session).take_payment(invoice["id"], {"method": "wechat", "amount_fen": 10_000})
+    assert finance(session).get_invoice(invoice["id"])["status"] == "paid"
+
+    with pytest.raises(Forbidden):  # the till does not void claims
+        finance(session, CASHIER).void_insurance_claim(put["id"], {"reason": "保险公司选错"})
+    with pytest.raises(Invalid):  # a reason is typed
+        finance(session, MANAGER).void_insurance_claim(put["id"], {"reason": " "})
+    voided = finance(session, MANAGER).void_insurance_claim(put["id"], {"reason": "保险公司选错"})
+    assert (voided["status"], voided["open_fen"], voided["void_reason"]) == ("voided", 0, "保险公司选错")
+    assert voided["voided_on"] == voided["business_date"]
+    again = finance(session).get_invoice(invoice["id"])
+    assert (again["status"], again["due_fen"]) == ("partially_paid", share)
+    assert finance(session).get_insurer(wrong["id"]) | {"balance_fen": 0, "open_claims": 0} == \
+        finance(session).get_insurer(wrong["id"])
+    assert owed(session) == (share, share)  # the share is the invoice's debt again, inside 1122
+    assert [c["id"] for c in finance(session).list_insurance_claims({"status": "voided"})["items"]] == [put["id"]]
+    assert finance(session).list_insurance_claims({"status": "open"})["items"] == []
+    with pytest.raises(Conflict) as twice:
+        finance(session, MANAGER).void_insurance_claim(put["id"], {"reason": "保险公司选错"})
+    assert (twice.value.code, twice.value.params["status"]) == ("claim_state", "voided")
+    trail = finance(session, MANAGER).list_audit({"document_type": "invoice", "document_id": invoice["id"]})["items"]
+    [audited] = [entry for entry in trail if entry["action"] == "claim_voided"]
+    assert audited["details"]["reason"] == "保险公司选错" and audited["details"]["after"]["status"] == "partially_paid"
+    assert [(e["claim_id"], e["status"]) for e in events(session, "insurance_claim_changed")] == [
+        (put["id"], "open"), (put["id"], "voided")]
+
+    # the share on the right insurer, under the same 报案号: the invoice settled again
+    moved = claim(session, invoice, right, amount=share)
+    assert moved["invoice"]["status"] == "paid" and owed(session) == (share, share)
+    assert finance(session).get_insurer(right["id"])["balance_fen"] == share
+
+
+def test_a_claim_the_insurer_remitted_any_of_cannot_be_voided(books):  # noqa: F811
+    session = books
+    insurer = set_up(session)
+    invoice = issue(session, customer_id="cust-9")
+    put = claim(session, invoice, insurer)["claim"]
+    finance(session, MANAGER).receive_claim_remittance(insurer["id"], {"lines": [
+        {"claim_id": put["id"], "amount_fen": 100}]})
+    with pytest.raises(Conflict) as remitted:
+        finance(session, MANAGER).void_insurance_claim(put["id"], {"reason": "车主改为自付"})
+    assert remitted.value.code == "claim_remitted"
+    assert remitted.value.params == {"claim_number": put["claim_number"], "paid_fen": 100}
+    stored = finance(session).get_insurance_claim(put["id"])
+    assert (stored["status"], stored["open_fen"]) == ("open", invoice["total_fen"] - 100)
+    assert finance(session).get_invoice(invoice["id"])["status"] == "paid"
+    assert owed(session) == (invoice["total_fen"] - 100,) * 2
+
+
+def test_the_insurers_month_adds_up_opened_less_remitted_written_off_and_voided(books):  # noqa: F811
+    session = books
+    insurer = set_up(session)
+    first, second, third = (issue(session, customer_id="cust-9") for _ in range(3))
+    a = claim(session, first, insurer, number="RDAA0001")["claim"]
+    b = claim(session, second, insurer, number="RDAA0002")["claim"]
+    c = claim(session, third, insurer, number="RDAA0003")["claim"]
+    finance(session, MANAGER).receive_claim_remittance(insurer["id"], {"reference": "PICC-01", "lines": [
+        {"claim_id": a["id"], "amount_fen": a["amount_fen"] - 500}, {"claim_id": b["id"], "amount_fen": 1_000}]})
+    finance(session, MANAGER).write_off_insurance_claim(a["id"], {"reason": "定损核减"})
+    finance(session, MANAGER).void_insurance_claim(c["id"], {"reason": "报案号有误"})
+    month = a["business_date"][:7]
+    statement = finance(session, MANAGER).insurer_month_statement(insurer["id"], {"month": month})
+    assert statement["opening_balance_fen"] == 0
+    by_kind = {}
+    for line in statement["lines"]:
+        by_kind.setdefault(line["kind"], []).append((line["claim_number"], line["amount_fen"]))
+    assert by_kind == {"opened": [("RDAA0001", a["amount_fen"]), ("RDAA0002", b["amount_fen"]),
+                                  ("RDAA0003", c["amount_fen"])],
+                       "remitted": [("RDAA0001", a["amount_fen"] - 500), ("RDAA0002", 1_000)],
+                       "written_off": [("RDAA0001", 500)], "voided": [("RDAA0003", c["amount_fen"])]}
+    assert [line["reference"] for line in statement["lines"] if line["kind"] == "remitted"] == ["PICC-01"] * 2
+    closing = statement["closing_balance_fen"]
+    assert closing == (statement["opened_fen"] - statement["remitted_fen"] - statement["written_off_fen"]
+                       - statement["voided_fen"]) == b["amount_fen"] - 1_000
+    assert closing == finance(session).get_insurer(insurer["id"])["balance_fen"]
+    year, number = (int(part) for part in month.split("-"))
+    following = f"{year + number // 12}-{number % 12 + 1:02d}"
+    after = finance(session, MANAGER).insurer_month_statement(insurer["id"], {"month": following})
+    assert (after["opening_balance_fen"], after["lines"], after["closing_balance_fen"]) == (closing, [], closing)
+    with pytest.raises(Forbidden):
+        finance(session, STRANGER).insurer_month_statement(insurer["id"], {"month": month})

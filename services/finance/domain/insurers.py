@@ -10,8 +10,12 @@ charges — the account's rules would each need an exception.
 
 Postings (at the claim's store): the claim moves the debt inside 1122 from the invoice to the insurer —
 Dr 1122 (the insurer) · Cr 1122 (the invoice); a remittance Dr 1002 bank / 1001 cash · Cr 1122; a
-write-off Dr 4102 refunds and allowances (理赔核减) · Cr 1122. So 1122 stays equal to what invoices,
-company charges and claims leave open."""
+write-off Dr 4102 refunds and allowances (理赔核减) · Cr 1122; a void (a claim put on an insurer by mistake,
+before any remittance) Dr 1122 (the invoice) · Cr 1122 (the insurer), the share due at the till again. So
+1122 stays equal to what invoices, company charges and claims leave open.
+
+Every change of a claim — put on the insurer, remitted, written off, voided — is announced
+(`finance.insurance_claim_changed`, with its status): the claims screen and the cashier's invoice follow it."""
 from __future__ import annotations
 
 from datetime import date
@@ -24,12 +28,14 @@ from services.common.audit import record_audit
 from services.common.context import Caller
 from services.common.db import unique_or_conflict, utcnow
 from services.common.errors import Conflict, Invalid, NotFound
+from services.common.outbox import record_event
 from services.common.policy import sees_every_store
 
-from ..models import ClaimRemittance, InsuranceClaim, Insurer
+from ..models import ClaimRemittance, InsuranceClaim, Insurer, Invoice
 from . import ageing, ledger
-from .accounts import (add_owed_to_ageing, apply_received, change_debtor, get_visible, lock_for_debtor, move_to_debtor,
-                       new_debtor, require_visible, sees)
+from .accounts import (add_owed_to_ageing, apply_received, change_debtor, get_visible, lock_for_debtor, month_bounds,
+                       move_to_debtor, new_debtor, require_visible, sees)
+from .invoices import PAID, status_after
 from .common import get_locked, illegal, replayed, require_manager
 from .ledger import AR, REFUNDS, credit, debit
 
@@ -73,7 +79,16 @@ def update_insurer(session: Session, caller: Caller, insurer_id: str, changes: d
 
 # -- claims -----------------------------------------------------------------------------------------
 def open_claim():
-    return InsuranceClaim.paid_fen + InsuranceClaim.written_off_fen < InsuranceClaim.amount_fen
+    return (InsuranceClaim.paid_fen + InsuranceClaim.written_off_fen < InsuranceClaim.amount_fen) \
+        & InsuranceClaim.voided_at.is_(None)
+
+
+def claim_changed(session: Session, claim: InsuranceClaim) -> None:
+    """`finance.insurance_claim_changed`: what the claims screen and the cashier's invoice follow."""
+    record_event(session, "insurance_claim_changed", {
+        "claim_id": claim.id, "insurer_id": claim.insurer_id, "invoice_id": claim.invoice_id,
+        "store_id": claim.store_id, "claim_number": claim.claim_number, "status": claim.status,
+        "open_fen": claim.open_fen, "changed_at": utcnow().isoformat()}, store_id=claim.store_id)
 
 
 def put_on_insurer(session: Session, caller: Caller, invoice_id: str, data: dict, plate: str | None,
@@ -106,6 +121,7 @@ def put_on_insurer(session: Session, caller: Caller, invoice_id: str, data: dict
                    audit=("invoice_put_on_insurer", {"claim_id": claim.id, "insurer_id": insurer.id,
                                                      "claim_number": claim.claim_number, "amount_fen": amount,
                                                      "assessed_fen": claim.assessed_fen}))
+    claim_changed(session, claim)
     return claim
 
 
@@ -137,9 +153,11 @@ def list_claims(session: Session, caller: Caller, stores: list[str] | None, para
     if status == "open":
         query = query.where(open_claim())
     elif status == "written_off":
-        query = query.where(~open_claim(), InsuranceClaim.written_off_fen > 0)
+        query = query.where(~open_claim(), InsuranceClaim.written_off_fen > 0, InsuranceClaim.voided_at.is_(None))
     elif status == "paid":
-        query = query.where(~open_claim(), InsuranceClaim.written_off_fen == 0)
+        query = query.where(~open_claim(), InsuranceClaim.written_off_fen == 0, InsuranceClaim.voided_at.is_(None))
+    elif status == "voided":
+        query = query.where(InsuranceClaim.voided_at.is_not(None))
     return list(session.scalars(query.limit(params.get("limit", 500))))
 
 
@@ -153,9 +171,9 @@ def dumped(session: Session, claims: list[InsuranceClaim]) -> list[dict[str, Any
         today = todays.setdefault(claim.store_id, ledger.today(session, claim.store_id))
         rows.append({**{column: getattr(claim, column) for column in (
             "id", "insurer_id", "claim_number", "invoice_id", "invoice_number", "store_id", "plate", "assessed_fen",
-            "amount_fen", "paid_fen", "written_off_fen", "open_fen", "write_off_reason", "status", "business_date",
-            "created_at")}, "insurer_name": names.get(claim.insurer_id),
-            "age_days": (today - claim.business_date).days})
+            "amount_fen", "paid_fen", "written_off_fen", "open_fen", "write_off_reason", "written_off_on",
+            "void_reason", "voided_on", "voided_at", "status", "business_date", "created_at")},
+            "insurer_name": names.get(claim.insurer_id), "age_days": (today - claim.business_date).days})
     return rows
 
 
@@ -199,6 +217,8 @@ def receive_remittance(session: Session, caller: Caller, insurer_id: str, data: 
     record_audit(session, caller, "insurer_remitted", "insurer", insurer.id, store_id=None, details={
         "remittance_id": remittance.id, "amount_fen": total, "method": remittance.method,
         "reference": remittance.reference, "allocations": remittance.allocations})
+    for claim, _ in allocations:
+        claim_changed(session, claim)
     return remittance
 
 
@@ -220,6 +240,7 @@ def write_off(session: Session, caller: Caller, claim_id: str, reason: str) -> I
         raise illegal("claim", claim.status, "written off")
     claim.written_off_fen += left
     claim.write_off_reason = reason.strip()
+    claim.written_off_on = ledger.business_date(session, claim.store_id)
     insurer.balance_fen -= left
     session.flush()
     ledger.post_journal_entry(session, claim.store_id, [debit(REFUNDS, left), credit(AR, left)],
@@ -228,6 +249,47 @@ def write_off(session: Session, caller: Caller, claim_id: str, reason: str) -> I
     record_audit(session, caller, "claim_written_off", "invoice", claim.invoice_id, store_id=claim.store_id,
                  details={"claim_id": claim.id, "claim_number": claim.claim_number, "amount_fen": left,
                           "reason": claim.write_off_reason})
+    claim_changed(session, claim)
+    return claim
+
+
+def void_claim(session: Session, caller: Caller, claim_id: str, reason: str) -> InsuranceClaim:
+    """A manager voids a claim put on an insurer by mistake (wrong insurer, wrong 报案号, the customer pays
+    after all) before the insurer remitted anything of it (else 409 `claim_remitted`): the share is due on
+    the invoice again (a settled invoice is open again) and the debt moves back inside 1122 — Dr 1122 (the
+    invoice) · Cr 1122 (the insurer). Locks in the order a claim is made and remitted in — the invoice, the
+    insurer, the claim — so of two voids at once the second sees the first (409 `claim_state`), and a
+    remittance racing a void either pays an open claim or finds it voided."""
+    require_manager(caller, "Voiding a claim")
+    seen = get_claim(session, caller, claim_id)
+    invoice_id, insurer_id = seen.invoice_id, seen.insurer_id
+    invoice = get_locked(session, Invoice, invoice_id, "invoice")
+    insurer = get_locked(session, Insurer, insurer_id, "insurer")
+    claim = get_locked(session, InsuranceClaim, claim_id, "claim")
+    if claim.paid_fen > 0:
+        raise Conflict(f"The insurer has remitted {claim.paid_fen} fen of claim {claim.claim_number}; it cannot "
+                       "be voided.", fields={"status": [claim.status]}, code="claim_remitted",
+                       params={"claim_number": claim.claim_number, "paid_fen": claim.paid_fen})
+    if claim.status != "open":
+        raise illegal("claim", claim.status, "voided")
+    amount, day, now = claim.amount_fen, ledger.business_date(session, claim.store_id), utcnow()
+    claim.voided_at, claim.voided_on, claim.voided_by = now, day, caller.user_id
+    claim.void_reason = reason.strip()
+    insurer.balance_fen -= amount
+    before = {"paid_fen": invoice.paid_fen, "status": invoice.status}
+    invoice.paid_fen -= amount
+    invoice.status = status_after(invoice.total_fen, invoice.paid_fen)
+    if invoice.status != PAID:
+        invoice.paid_at = None
+    session.flush()
+    ledger.post_journal_entry(session, claim.store_id, [debit(AR, amount), credit(AR, amount)],
+                              source_type="insurance_claim_void", source_id=claim.id, day=day,
+                              memo=f"{invoice.number} claim {claim.claim_number} on {insurer.name} voided")
+    record_audit(session, caller, "claim_voided", "invoice", invoice.id, store_id=claim.store_id, details={
+        "claim_id": claim.id, "insurer_id": insurer.id, "claim_number": claim.claim_number, "amount_fen": amount,
+        "reason": claim.void_reason, "before": before,
+        "after": {"paid_fen": invoice.paid_fen, "status": invoice.status}})
+    claim_changed(session, claim)
     return claim
 
 
@@ -254,11 +316,56 @@ def statement(session: Session, caller: Caller, insurer_id: str, params: dict) -
             "ageing": buckets}
 
 
+def month_statement(session: Session, caller: Caller, insurer_id: str, month: str) -> dict:
+    """The insurer's monthly statement at the caller's stores (HQ: all): the claims put on it in the month, the
+    remittances' shares, the write-offs and the voids of the month (each on its store's day), and the balances —
+    the opening one what the same kinds of lines before the month leave open, the closing one the opening plus
+    what was opened less what was remitted, written off and voided. So the closing balance of a month is the
+    opening balance of the next, and, for the month that is now, what the claims leave open."""
+    insurer = get_insurer(session, caller, insurer_id)
+    first, last = month_bounds(month)
+    query = select(InsuranceClaim).where(InsuranceClaim.insurer_id == insurer.id,
+                                         InsuranceClaim.business_date <= last)
+    if not sees_every_store(caller):
+        query = query.where(InsuranceClaim.store_id.in_(sorted(caller.store_ids)))
+    claims = {claim.id: claim for claim in session.scalars(query)}
+    moves: list[dict[str, Any]] = []
+
+    def move(kind: str, day: date, claim: InsuranceClaim, amount: int, reference=None, reason=None) -> None:
+        moves.append({"date": day, "kind": kind, "claim_id": claim.id, "claim_number": claim.claim_number,
+                      "store_id": claim.store_id, "plate": claim.plate, "invoice_number": claim.invoice_number,
+                      "reference": reference, "reason": reason, "amount_fen": amount})
+
+    for claim in claims.values():
+        move("opened", claim.business_date, claim, claim.amount_fen)
+        if claim.written_off_fen:
+            move("written_off", claim.written_off_on or claim.business_date, claim, claim.written_off_fen,
+                 reason=claim.write_off_reason)
+        if claim.voided_on is not None:
+            move("voided", claim.voided_on, claim, claim.amount_fen, reason=claim.void_reason)
+    for remittance in session.scalars(select(ClaimRemittance).where(ClaimRemittance.insurer_id == insurer.id,
+                                                                    ClaimRemittance.business_date <= last)):
+        for share in remittance.allocations:
+            if share["claim_id"] in claims:
+                move("remitted", remittance.business_date, claims[share["claim_id"]], share["amount_fen"],
+                     reference=remittance.reference)
+    sign = {"opened": 1, "remitted": -1, "written_off": -1, "voided": -1}
+    opening = sum(sign[row["kind"]] * row["amount_fen"] for row in moves if row["date"] < first)
+    kinds = list(sign)
+    lines = sorted((row for row in moves if first <= row["date"] <= last),
+                   key=lambda row: (kinds.index(row["kind"]), row["date"], row["claim_number"], row["claim_id"]))
+    sums = {kind: sum(row["amount_fen"] for row in lines if row["kind"] == kind) for kind in kinds}
+    return {"insurer_id": insurer.id, "name": insurer.name, "month": month, "from_": first, "to": last,
+            "opening_balance_fen": opening, "lines": lines,
+            **{f"{kind}_fen": total for kind, total in sums.items()},
+            "closing_balance_fen": opening + sum(sign[kind] * total for kind, total in sums.items())}
+
+
 def open_claims(session: Session, store_ids: list[str] | None) -> dict[str, int]:
     """store → what claims on insurers leave open (part of the receivables invariant)."""
     query = (select(InsuranceClaim.store_id, func.sum(InsuranceClaim.amount_fen - InsuranceClaim.paid_fen
                                                       - InsuranceClaim.written_off_fen))
-             .group_by(InsuranceClaim.store_id))
+             .where(InsuranceClaim.voided_at.is_(None)).group_by(InsuranceClaim.store_id))
     if store_ids is not None:
         query = query.where(InsuranceClaim.store_id.in_(store_ids))
     return {store_id: int(owed or 0) for store_id, owed in session.execute(query)}

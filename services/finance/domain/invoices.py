@@ -338,7 +338,8 @@ def void_invoice(session: Session, caller: Caller, invoice_id: str, reason: str)
     till_paid = session.execute(select(Payment.id).where(Payment.invoice_id == invoice.id,
                                                          Payment.kind == "payment")).first()
     charged = (session.execute(select(AccountCharge.id).where(AccountCharge.invoice_id == invoice.id)).first()
-               or session.execute(select(InsuranceClaim.id).where(InsuranceClaim.invoice_id == invoice.id)).first())
+               or session.execute(select(InsuranceClaim.id).where(InsuranceClaim.invoice_id == invoice.id,
+                                                                   InsuranceClaim.voided_at.is_(None))).first())
     if invoice.status in (PAID, VOID) or till_paid or charged:
         raise illegal("invoice", invoice.status, "voided once paid" if invoice.status != VOID else "voided again")
     day = ledger.business_date(session, invoice.store_id)

@@ -20,7 +20,7 @@ export function render(root, ctx) {
     h("div", { class: "grid" }, h("div", {}, list, paid, unapplied(ctx), dailyClose(ctx)), detail));
   loadInvoices(list, detail, ctx);
   loadPaid(paid, detail, ctx);
-  watch(list, ["finance.invoice_", "finance.payment_", "finance.refund_"], () => {
+  watch(list, ["finance.invoice_", "finance.payment_", "finance.refund_", "finance.insurance_claim_"], () => {
     loadInvoices(list, detail, ctx);
     loadPaid(paid, detail, ctx);
   });
@@ -74,7 +74,9 @@ async function showInvoice(detail, invoiceId, ctx, reloadList) {
   }
   const again = () => { reloadList(); showInvoice(detail, invoiceId, ctx, reloadList); };
   const cards = await api.get("/v1/member-cards", { customer_id: invoice.customer_id }).then((p) => p.items).catch(() => []);
-  fill(detail, h("div", { class: "card" },
+  const view = h("div", { class: "invoice-view" });
+  fill(detail, view);
+  fill(view, h("div", { class: "card" },
     h("div", { class: "row" }, h("h2", { text: `${t("invoice")} ${invoice.number}` }), badge(t(`invoice_${invoice.status}`), "ok"),
       h("span", { class: "spacer" }), printButton(api, `/v1/invoices/${invoice.id}/pdf`)),
     table([["kind"], ["description"], ["qty", "num"], ["total", "num"]], invoice.lines.map((line) => h("tr", {},
@@ -93,6 +95,9 @@ async function showInvoice(detail, invoiceId, ctx, reloadList) {
   paymentsCard(invoice, ctx, again),
   refundRequests(invoice, ctx, again),
   cardsCard(cards, ctx));
+  // a claim on an insurer put, voided or remitted elsewhere (the claims screen): what is due here changes; the
+  // whole invoice is watched, so it never reloads under a payment or a claim being typed
+  watch(view, ["finance.insurance_claim_changed"], again);
 }
 
 function paymentRow(due, cards) {

@@ -1,12 +1,18 @@
 // Insurance claims (保险理赔, 事故车) for the cashier, the manager and HQ: the insurers this store may put claims
 // on with what they owe, the store's open claims, an insurer's statement (each claim by 报案号 with plate,
 // invoice, day, amount, received, written off, open and age, and the open claims' ageing). Managers and HQ
-// set up insurers, record an insurer's remittance (赔款到账) against named claims and write off what a short
-// payment leaves. Putting an invoice's share on an insurer is on the cashier's screen.
+// set up insurers, record an insurer's remittance (赔款到账) against named claims, write off what a short
+// payment leaves and void (作废) a claim put on an insurer by mistake before any remittance (its amount is due at
+// the till again). The insurer's monthly statement downloads as a PDF (下载对账单). Putting an invoice's share on
+// an insurer is on the cashier's screen. The screen follows every change of a claim live
+// (finance.insurance_claim_changed).
 import { api } from "../api.js";
-import { date, fenToInput, toFen, yuan } from "../format.js";
+import { date, fenToInput, localDay, toFen, yuan } from "../format.js";
 import { t } from "../i18n.js";
-import { badge, busy, field, fill, flash, form, h, input, loading, select, showError, table } from "../ui.js";
+import { watch } from "../live.js";
+import { badge, busy, field, fill, flash, form, h, input, loading, monthInput, select, showError, table } from "../ui.js";
+
+export const EVENTS = ["finance.insurance_claim_changed"];
 
 const BUCKETS = ["current_fen", "days_1_30_fen", "days_31_60_fen", "days_61_90_fen", "over_90_fen", "total_fen"];
 
@@ -38,6 +44,7 @@ export function render(root, ctx) {
     }));
   };
   refresh();
+  watch(open, EVENTS, refresh);
   root.append(h("h1", { text: t("nav_claims") }),
     list, open, detail, ctx.user.manages ? setUpForm(ctx, refresh) : null);
 }
@@ -75,14 +82,35 @@ async function showInsurer(detail, insurerId, ctx, refreshList) {
   }
   const again = () => { refreshList(); showInsurer(detail, insurerId, ctx, refreshList); };
   const storeName = (id) => ctx.stores.find((s) => s.id === id)?.name ?? "—";
-  fill(detail, h("div", { class: "card", id: "insurer", "data-insurer": insurer.name },
+  const card = h("div", { class: "card", id: "insurer", "data-insurer": insurer.name },
     h("div", { class: "row" }, h("h2", { text: insurer.name }), badge(t(`insurer_${insurer.status}`), insurer.status === "active" ? "ok" : "bad")),
     h("dl", { class: "facts" },
       ...[["adjuster_name", insurer.contact_name ?? "—"], ["adjuster_phone", insurer.contact_phone ?? "—"],
         ["insurer_owes", yuan(insurer.balance_fen)], ["claims_open_count", String(insurer.open_claims)],
         ["stores_that_may_claim", insurer.store_ids.map(storeName).join("、")]]
-        .flatMap(([key, value]) => [h("dt", { text: t(key) }), h("dd", { "data-fact": key, text: value })]))),
-  statementCard(insurer, ctx, again));
+        .flatMap(([key, value]) => [h("dt", { text: t(key) }), h("dd", { "data-fact": key, text: value })])));
+  const view = h("div", { class: "insurer-view" }, card, statementCard(insurer, ctx, again), monthlyCard(insurer, ctx));
+  fill(detail, view);
+  watch(view, EVENTS, () => showInsurer(detail, insurerId, ctx, refreshList)); // never under a form being typed in
+}
+
+// 下载对账单: the insurer's month (claims put on it, remittances, write-offs, voids, the balances) as a PDF file.
+function monthlyCard(insurer, ctx) {
+  const month = monthInput("month", { value: localDay(ctx.tz).slice(0, 7) });
+  const box = h("span", { class: "print" });
+  const download = h("button", { type: "button", class: "secondary", id: "download-insurer-statement",
+    text: t("download_insurer_statement"), onclick: async () => {
+      const blob = await busy(download, box, () => api.blob(`/v1/insurers/${insurer.id}/statements/${month.value}.pdf`));
+      if (!blob) return;
+      const link = h("a", { href: URL.createObjectURL(blob), download: `${t("insurer_statement")}-${insurer.name}-${month.value}.pdf` });
+      document.body.append(link);
+      link.click();
+      link.remove();
+      setTimeout(() => URL.revokeObjectURL(link.href), 60_000);
+    } });
+  box.append(download, h("span", { class: "form-error" }));
+  return h("div", { class: "card", id: "insurer-monthly" }, h("div", { class: "row" },
+    h("h2", { text: t("monthly_statement") }), field("statement_month", month), box));
 }
 
 function statementCard(insurer, ctx, again) {
@@ -91,6 +119,7 @@ function statementCard(insurer, ctx, again) {
   const show = () => fill(body, loading("claims-statement", async () => {
     const s = await api.get(`/v1/insurers/${insurer.id}/statement`, openOnly.checked ? { open_only: "true" } : {});
     const open = s.claims.filter((c) => c.open_fen > 0);
+    const voidable = open.filter((c) => c.paid_fen === 0); // once the insurer remitted any of it, it stays
     return [table([["claim_number"], ["plate"], ["invoice"], ["claim_date"], ["claim_amount", "num"], ["claim_paid", "num"],
       ["claim_written_off", "num"], ["claim_open", "num"], ["claim_age", "num"], ["claim_state"]], [
       ...s.claims.map((c) => h("tr", { "data-claim": c.claim_number, "data-status": c.status },
@@ -98,8 +127,8 @@ function statementCard(insurer, ctx, again) {
         h("td", { text: date(c.business_date, ctx.tz) }), h("td", { class: "num", text: yuan(c.amount_fen) }),
         h("td", { class: "num", text: yuan(c.paid_fen) }), h("td", { class: "num", text: yuan(c.written_off_fen) }),
         h("td", { class: "num", text: yuan(c.open_fen) }), h("td", { class: "num", text: String(c.age_days) }),
-        h("td", {}, badge(t(`claim_status_${c.status}`), c.status === "open" ? "" : "ok"),
-          c.write_off_reason ? ` ${c.write_off_reason}` : ""))),
+        h("td", {}, badge(t(`claim_status_${c.status}`), c.status === "open" ? "" : c.status === "voided" ? "bad" : "ok"),
+          c.void_reason ? ` ${date(c.voided_on, ctx.tz)} ${c.void_reason}` : c.write_off_reason ? ` ${c.write_off_reason}` : ""))),
       h("tr", { class: "total" }, h("td", { text: t("statement_total") }), h("td"), h("td"), h("td"),
         h("td", { class: "num", text: yuan(s.amount_fen) }), h("td", { class: "num", text: yuan(s.paid_fen) }),
         h("td", { class: "num", text: yuan(s.written_off_fen) }),
@@ -108,7 +137,8 @@ function statementCard(insurer, ctx, again) {
     table(BUCKETS.map((name) => [`claim_ageing_${name}`, "num"]),
       [h("tr", { id: "claims-ageing" }, BUCKETS.map((name) => h("td", { class: "num", text: yuan(s.ageing[name]) })))]),
     ctx.user.manages && open.length ? remittanceForm(insurer, open, again) : null,
-    ctx.user.manages && open.length ? writeOffForm(open, again) : null];
+    ctx.user.manages && open.length ? writeOffForm(open, again) : null,
+    ctx.user.manages && voidable.length ? voidForm(voidable, again) : null];
   }));
   openOnly.addEventListener("change", show);
   show();
@@ -160,4 +190,23 @@ function writeOffForm(open, again) {
     field("write_off_reason", input("reason", { maxlength: 200, required: true }))),
   submit);
   return writeOff;
+}
+
+// 作废: a claim put on an insurer by mistake (wrong insurer or 报案号, the customer pays after all), before any
+// remittance; a manager types why. Its amount is due on the invoice at the till again.
+function voidForm(voidable, again) {
+  const submit = h("button", { type: "submit", class: "danger", text: t("void_claim") });
+  const voiding = form({ id: "void-claim-form", onsubmit: async (event) => {
+    event.preventDefault();
+    const claimId = voiding.claim_id.value;
+    const done = await busy(submit, voiding, () => api.post(`/v1/insurance-claims/${claimId}/void`,
+      { reason: voiding.reason.value.trim() }));
+    if (done) { flash(`${done.claim_number} · ${t("claim_voided_done")} ${yuan(done.amount_fen)}`); again(); }
+  } },
+  h("h3", { text: t("void_claim_title") }), h("p", { class: "hint", text: t("void_claim_hint") }),
+  h("div", { class: "row" },
+    field("claim_number", select("claim_id", voidable.map((c) => [c.id, `${c.claim_number} · ${c.plate ?? ""} · ${c.invoice_number} · ${yuan(c.amount_fen)}`]))),
+    field("void_reason", input("reason", { maxlength: 200, minlength: 2, required: true }))),
+  submit);
+  return voiding;
 }

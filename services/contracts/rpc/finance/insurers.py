@@ -1,6 +1,7 @@
 """Insurers' claims (事故车): insurers, the share of an invoice put on an insurer under the claim's number
 (报案号), the insurer's remittances (赔款到账) against named claims, a manager's write-off of what an insurer
-will not pay, and the statement per insurer with its ageing."""
+will not pay, a manager's void of a claim put on an insurer by mistake, the statement per insurer with its
+ageing and the insurer's monthly statement."""
 from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
@@ -8,11 +9,13 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from services.common.fields import CreditCode, Fen, Name, Phone
 from services.common.schemas import ListQuery
 
-from .accounts import ACCOUNT_PAYMENT_METHODS, AllocatedOut, COMPANY_ACCOUNT_STATES, ReceivedOut, stores
+from .accounts import (ACCOUNT_PAYMENT_METHODS, COMPANY_ACCOUNT_STATES, AccountStatementQuery, AllocatedOut,
+                       ReceivedOut, stores)
 from .ageing import AgeingBuckets
 
 INSURER_STATES = COMPANY_ACCOUNT_STATES
-CLAIM_STATES = ("open", "paid", "written_off")
+CLAIM_STATES = ("open", "paid", "written_off", "voided")
+MONTH_LINE_KINDS = ("opened", "remitted", "written_off", "voided")
 CLAIM_NUMBER = validate.Regexp(r"^[0-9A-Za-z\-]{4,40}$", error="A claim number (报案号) is 4 to 40 letters and digits.")
 
 
@@ -88,6 +91,10 @@ class ClaimOut(Schema):
     written_off_fen = Fen()
     open_fen = Fen()
     write_off_reason = fields.String(allow_none=True)
+    written_off_on = fields.Date(allow_none=True, metadata={"description": "The store's day of the write-off"})
+    void_reason = fields.String(allow_none=True)
+    voided_on = fields.Date(allow_none=True, metadata={"description": "The store's day it was voided"})
+    voided_at = fields.DateTime(allow_none=True)
     status = fields.String(metadata={"enum": list(CLAIM_STATES)})
     business_date = fields.Date()
     age_days = fields.Integer(metadata={"description": "Days since it was put on the insurer (its store's today)"})
@@ -128,6 +135,11 @@ class WriteOffCreate(Schema):
                            metadata={"description": "Why the insurer will not pay the rest (e.g. 定损核减)"})
 
 
+class VoidCreate(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=2, max=200),
+                           metadata={"description": "Why it was put on the insurer by mistake (e.g. 报案号有误)"})
+
+
 class InsurerStatementQuery(Schema):
     from_ = fields.Date(data_key="from", load_default=None, metadata={"description": "Claims put on it from this day"})
     to = fields.Date(load_default=None, metadata={"description": "… to this day"})
@@ -145,3 +157,35 @@ class InsurerStatementOut(Schema):
     open_fen = Fen()
     ageing = fields.Nested(AgeingBuckets, metadata={"description": "The open claims listed by days since put on it"})
 
+
+
+class InsurerMonthQuery(AccountStatementQuery):
+    """The month of an insurer's monthly statement (YYYY-MM; default this month)."""
+
+
+class InsurerMonthLineOut(Schema):
+    date = fields.Date(metadata={"description": "The store's day"})
+    kind = fields.String(metadata={"enum": list(MONTH_LINE_KINDS)})
+    claim_id = fields.String()
+    claim_number = fields.String()
+    store_id = fields.String()
+    plate = fields.String(allow_none=True)
+    invoice_number = fields.String()
+    reference = fields.String(allow_none=True, metadata={"description": "remitted: the remittance's reference"})
+    reason = fields.String(allow_none=True, metadata={"description": "written off or voided: why"})
+    amount_fen = Fen(metadata={"description": "Opened: the claim's amount; else what it took off the balance"})
+
+
+class InsurerMonthOut(Schema):
+    insurer_id = fields.String()
+    name = fields.String()
+    month = fields.String()
+    from_ = fields.Date(data_key="from")
+    to = fields.Date()
+    opening_balance_fen = Fen(metadata={"description": "What the claims at the caller's stores left open before"})
+    lines = fields.List(fields.Nested(InsurerMonthLineOut), metadata={"description": "By kind, then day"})
+    opened_fen = Fen(metadata={"description": "The sum of the opened lines"})
+    remitted_fen = Fen()
+    written_off_fen = Fen()
+    voided_fen = Fen()
+    closing_balance_fen = Fen(metadata={"description": "opening + opened − remitted − written off − voided"})
