@@ -621,3 +621,41 @@ def test_stats_per_day_week_or_month_count_each_work_order_in_its_completion_per
     for week in weeks:  # a period's figures are those of the period asked for alone
         [alone] = stats(None, week["from"], week["to"])
         assert {k: v for k, v in week.items() if k != "period"} == {k: v for k, v in alone.items() if k != "period"}
+
+
+def test_scorecards_count_each_technicians_work_and_blame_a_comeback_on_who_did_the_repeated_operation(
+        session, crew):
+    service = workshop(session)
+    wo = started(service, crew)  # OIL: 李 70 % + 王 30 %; BRK (2 h): 赵
+    service.clock_in(wo["id"], wo["jobs"][0]["id"], {"technician_id": crew["li"]["id"]})
+    service.clock_out(wo["id"], wo["jobs"][0]["id"], {"technician_id": crew["li"]["id"]})
+    service.request_qc(wo["id"], {})
+    service.record_qc(wo["id"], {"passed": False, "reasons": ["漏油"]})
+    service.request_qc(wo["id"], {})
+    service.record_qc(wo["id"], {"passed": True})
+    service.complete(wo["id"], {"labour": [
+        {"job_id": wo["jobs"][0]["id"], "technician_id": crew["li"]["id"], "hours": "1.05"},
+        {"job_id": wo["jobs"][0]["id"], "technician_id": crew["wang"]["id"], "hours": "0.5"},
+        {"job_id": wo["jobs"][1]["id"], "technician_id": crew["zhao"]["id"], "hours": "2.5"}]})
+    again = open_work_order(service, vehicle_id="v1", lines=[labour("BRK", "brakes", "1")])  # the brakes again
+    assert again["comeback"] is True
+    dispatch_all(service, again, [[{"technician_id": crew["li"]["id"], "split_pct": 100}]])
+    service.clock_in(again["id"], again["jobs"][0]["id"], {"technician_id": crew["li"]["id"]})
+    service.clock_out(again["id"], again["jobs"][0]["id"], {"technician_id": crew["li"]["id"]})
+    service.request_qc(again["id"], {})
+    service.record_qc(again["id"], {"passed": True})
+    service.complete(again["id"], {"labour": [
+        {"job_id": again["jobs"][0]["id"], "technician_id": crew["li"]["id"], "hours": "1.25"}]})
+    today = datetime.now(timezone.utc).date().isoformat()
+    cards = service.technician_scorecards({"store_id": STORE, "from": today, "to": today, "time_zone": "UTC"})
+    by_name = {card["name"]: card for card in cards["technicians"]}
+    li, wang, zhao = by_name["李师傅"], by_name["王师傅"], by_name["赵师傅"]
+    assert (li["jobs"], li["work_orders"], li["reworked"], li["comebacks"]) == (2, 2, 1, 0)
+    assert li["billed_hours"] == 2.05 and li["clocked_hours"] == 2.3 and li["user_id"] == "u-li"  # 1.05 + 1
+    assert (wang["work_orders"], wang["reworked"], wang["billed_hours"]) == (1, 1, 0.45)
+    assert (zhao["jobs"], zhao["comebacks"], zhao["billed_hours"]) == (1, 1, 2)  # his brakes came back
+    assert cards["finding_quotes"] == []
+    idle = service.technician_scorecards({"store_id": STORE, "from": "2020-01-01", "to": "2020-01-31"})
+    assert {card["name"]: card["jobs"] for card in idle["technicians"]} == {"李师傅": 0, "王师傅": 0, "赵师傅": 0}
+    with pytest.raises(Forbidden):
+        workshop(session, OUTSIDER).technician_scorecards({"store_id": STORE, "from": today, "to": today})
