@@ -4,8 +4,6 @@ from 经营管理, reads the technicians by name with a total row that is the su
 and reads the advisor's row; 李师傅 opens it and sees his own card only."""
 from __future__ import annotations
 
-from decimal import Decimal
-
 from playwright.sync_api import expect
 
 from tests.browser.conftest import assert_all_chinese, go_to
@@ -18,6 +16,12 @@ def amount(text: str) -> int:
     return int(yuan) * 100 + int(fen)
 
 
+def minutes(text: str) -> int:
+    """时:分 as minutes."""
+    hours, mins = text.split(":")
+    return int(hours) * 60 + int(mins)
+
+
 def test_the_manager_reads_the_scorecards_with_totals_and_a_technician_his_own_card(console, stack, admin, shop):
     one_car(stack, admin, shop, new_part(stack, admin, shop))
     manager = console.open(shop.login["store_manager"])
@@ -26,11 +30,11 @@ def test_the_manager_reads_the_scorecards_with_totals_and_a_technician_his_own_c
     report = manager.locator("#people-report")
     li, wang = report.locator("tr[data-employee=李师傅]"), report.locator("tr[data-employee=王师傅]")
     expect(li).to_be_visible()
-    expect(li.locator("[data-figure=billed_hours]")).to_have_text("0.6")
-    expect(wang.locator("[data-figure=billed_hours]")).to_have_text("0.4")
+    expect(li.locator("[data-figure=billed_hours]")).to_have_text("0:36")  # 0.6 h: 60 % of the 1 h job
+    expect(wang.locator("[data-figure=billed_hours]")).to_have_text("0:24")
     expect(li.locator("[data-figure=first_time_qc_pass_pct]")).to_have_text("0.0%")  # failed QC once
     total = report.locator("tr.total")
-    expect(total.locator("[data-figure=billed_hours]")).to_have_text("1")
+    expect(total.locator("[data-figure=billed_hours]")).to_have_text("1:00")
     expect(total.locator("[data-figure=efficiency_pct]")).to_have_text("100.0%")
     rows = report.locator("tbody tr:not(.total)").all()
     for name in ("labour_revenue_fen", "commission_fen"):
@@ -39,7 +43,8 @@ def test_the_manager_reads_the_scorecards_with_totals_and_a_technician_his_own_c
     for name in ("jobs", "work_orders"):
         assert int(total.locator(f"[data-figure={name}]").inner_text()) == sum(
             int(row.locator(f"[data-figure={name}]").inner_text()) for row in rows)
-    assert sum(Decimal(row.locator("[data-figure=clocked_hours]").inner_text()) for row in rows) == 1
+    assert sum(minutes(row.locator("[data-figure=clocked_hours]").inner_text()) for row in rows) == minutes(
+        total.locator("[data-figure=clocked_hours]").inner_text()) == 60
     assert_all_chinese(manager, shop.login["store_manager"])
     console.shot(manager, "people-technicians")
 
@@ -59,7 +64,7 @@ def test_the_manager_reads_the_scorecards_with_totals_and_a_technician_his_own_c
     own = technician.locator("#people-own")
     expect(own).to_be_visible()
     expect(own).to_have_attribute("data-employee", "李师傅")
-    expect(own.locator("[data-figure=billed_hours]")).to_have_text("0.6")
+    expect(own.locator("[data-figure=billed_hours]")).to_have_text("0:36")
     expect(technician.locator("#people-period [name=role]")).to_be_hidden()
     expect(technician.locator("#people-report tr[data-employee=王师傅]")).to_have_count(0)
     assert_all_chinese(technician, shop.login["technician"])

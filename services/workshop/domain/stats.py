@@ -7,6 +7,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, or_, select
@@ -136,10 +137,11 @@ def technician_scorecards(session: Session, store_id: str, first: date, last: da
     people = {row.id: row for row in session.execute(
         select(Technician.id, Technician.user_id, Technician.name).where(
             or_(and_(Technician.store_id == store_id, Technician.active.is_(True)),
-                Technician.id.in_({row.technician_id for row in work} | set(repeated)))))}
-    cards = {technician_id: {"technician_id": technician_id, "user_id": person.user_id, "name": person.name,
-                             "jobs": 0, "billed_hours": Decimal(0), "clocked_hours": Decimal(0), "comebacks": 0,
-                             "work_orders": set()} for technician_id, person in people.items()}
+                Technician.id.in_(sorted({row.technician_id for row in work} | set(repeated))))))}
+    cards: dict[str, dict[str, Any]] = {
+        technician_id: {"technician_id": technician_id, "user_id": person.user_id, "name": person.name, "jobs": 0,
+                        "billed_hours": Decimal(0), "clocked_hours": Decimal(0), "comebacks": 0, "work_orders": set()}
+        for technician_id, person in people.items()}
     for row in work:
         card = cards[row.technician_id]
         card["jobs"] += 1
@@ -165,7 +167,7 @@ def _repeated_work(session: Session, comebacks: dict[str, str]) -> dict[str, set
     operation the technician did on the earlier one."""
     if not comebacks:
         return {}
-    repeated = defaultdict(set)  # earlier work order → the repeated operations
+    repeated: dict[str, set[tuple[str | None, str]]] = defaultdict(set)  # earlier work order → (operation, comeback)
     for work_order_id, op_code in session.execute(select(Job.work_order_id, Job.op_code).where(
             Job.work_order_id.in_(list(comebacks)), Job.comeback.is_(True))):
         repeated[comebacks[work_order_id]].add((op_code, work_order_id))

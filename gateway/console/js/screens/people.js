@@ -1,9 +1,10 @@
 // 人员绩效: a scorecard per technician or service advisor of the store over the chosen days (this month so far by
 // default) with their targets, and the store's total row as the gateway sums it (rates divided again from the summed
 // figures). Managers switch between technicians and advisors and export the table; a technician or an advisor sees
-// their own card only (the report says so: `own_only`). People by name, amounts in ¥ with two decimals.
+// their own card only (the report says so: `own_only`). People by name, amounts in ¥ with two decimals, hours as
+// 时:分.
 import { api } from "../api.js";
-import { localDay, qty, yuan } from "../format.js";
+import { hours, localDay, yuan } from "../format.js";
 import { t } from "../i18n.js";
 import { busy, dateInput, exportButtons, field, fill, form, h, select, table } from "../ui.js";
 
@@ -13,7 +14,7 @@ const score = (value) => (value === null || value === undefined ? "—" : `${Num
 // [the report's field, its column's word, how it is shown] per role, in the table's order
 const COLUMNS = {
   technician: [
-    ["billed_hours", "people_billed_hours", qty], ["clocked_hours", "people_clocked_hours", qty],
+    ["billed_hours", "people_billed_hours", hours], ["clocked_hours", "people_clocked_hours", hours],
     ["efficiency_pct", "people_efficiency", pct], ["jobs", "people_jobs", count],
     ["work_orders", "people_work_orders", count], ["comebacks", "people_comebacks", count],
     ["comeback_rate_pct", "people_comeback_rate", pct], ["first_time_qc_pass_pct", "people_first_time_qc", pct],
@@ -34,7 +35,7 @@ const COLUMNS = {
 export function render(root, ctx) {
   const out = h("div", { id: "people-report" });
   const submit = h("button", { type: "submit", class: "primary", text: t("show") });
-  const role = select("role", [["technician", t("people_technicians")], ["advisor", t("people_advisors")]]);
+  const role = select("role", Object.keys(COLUMNS).map((name) => [name, t(`people_of_${name}`)]));
   const roleField = h("span", { hidden: true }, field("people_role", role)); // shown once the report is the store's
   const asked = () => ({ store_id: ctx.store.id, from: period.from.value.trim(), to: period.to.value.trim(),
     ...(roleField.hidden ? {} : { role: role.value }) }); // first: the caller's own report (theirs, or the store's)
