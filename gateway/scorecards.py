@@ -103,10 +103,10 @@ def advisor_rows(advisors: Iterable[str], sales: list[dict], ratings: list[dict]
         mine["inspection_quoted_fen"] += card["inspection_quoted_fen"]
         mine["inspection_approved_fen"] += card["inspection_approved_fen"]
     for rating in ratings:
-        advisor_id = order_advisors.get(rating["order_id"] or "")
-        if advisor_id is None:
+        advised = order_advisors.get(rating["order_id"] or "")
+        if advised is None:
             continue  # an order without an advisor (or another store's): nobody's
-        mine = row(advisor_id)
+        mine = row(advised)
         if rating["satisfaction"] is not None:
             mine["rated"] += 1
             mine["score_sum"] += rating["satisfaction"]

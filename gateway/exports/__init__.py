@@ -361,8 +361,8 @@ def respond(req: falcon.Request, resp: falcon.Response, meta, schema: Schema, ki
         return run()
 
     first = run()
-    rows = flattened(schema, walk(first, meta.paginated, None if meta.paginated else rows_field(meta.response),
-                                  next_page))
+    rows: Iterable[dict] = flattened(schema, walk(first, meta.paginated,
+                                                  None if meta.paginated else rows_field(meta.response), next_page))
     cols = columns(schema)
     if not meta.paginated:
         cols, rows = filled(meta.response, cols, closing(meta.response, first, cols, rows))

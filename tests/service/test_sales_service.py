@@ -892,7 +892,7 @@ def test_advisor_scorecards_count_each_advisors_quotes_value_finding_quotes_and_
     sales().decide_quote(won["id"], {"approved_line_ids": [labour_line["id"]],
                                      "declined_line_ids": [i for i in line_ids(won) if i != labour_line["id"]]})
     sales().decide_quote(lost["id"], {"approved_line_ids": [], "declined_line_ids": line_ids(lost)})
-    order = contract(sales, won["id"])
+    order = contract(sales, won["id"], deposit_fen=0)  # only the labour approved: less than the usual deposit
     today = datetime.now(timezone.utc).date().isoformat()
     found = sales(MANAGER).advisor_scorecards({"store_id": "s1", "from": today, "to": today, "time_zone": "UTC",
                                                "finding_quotes": [won["id"], lost["id"]],

@@ -519,8 +519,8 @@ def test_a_job_marked_finished_shows_done_and_a_qc_fail_reopens_only_the_jobs_to
         service.record_qc(wo["id"], {"passed": False, "reasons": ["x"], "rework_job_ids": ["nope"]})
 
 
-def test_stats_give_comeback_rate_first_time_qc_pass_and_technician_efficiency(session, crew):
-    service = workshop(session)
+def completed_after_a_failed_qc(service, crew) -> dict:
+    """`started`'s work order clocked, failed at QC once, then passed and completed (1.05 h, 0.5 h, 2.5 h)."""
     wo = started(service, crew)
     service.clock_in(wo["id"], wo["jobs"][0]["id"], {"technician_id": crew["li"]["id"]})
     service.clock_out(wo["id"], wo["jobs"][0]["id"], {"technician_id": crew["li"]["id"]})
@@ -532,6 +532,12 @@ def test_stats_give_comeback_rate_first_time_qc_pass_and_technician_efficiency(s
         {"job_id": wo["jobs"][0]["id"], "technician_id": crew["li"]["id"], "hours": "1.05"},
         {"job_id": wo["jobs"][0]["id"], "technician_id": crew["wang"]["id"], "hours": "0.5"},
         {"job_id": wo["jobs"][1]["id"], "technician_id": crew["zhao"]["id"], "hours": "2.5"}]})
+    return wo
+
+
+def test_stats_give_comeback_rate_first_time_qc_pass_and_technician_efficiency(session, crew):
+    service = workshop(session)
+    completed_after_a_failed_qc(service, crew)
     today = datetime.now(timezone.utc).date().isoformat()
     numbers = service.workshop_stats({"store_id": STORE, "from": today, "to": today, "time_zone": "UTC"})
     assert numbers["completed"] == 1 and numbers["reworked"] == 1 and numbers["first_time_qc_pass_pct"] == 0
@@ -626,17 +632,7 @@ def test_stats_per_day_week_or_month_count_each_work_order_in_its_completion_per
 def test_scorecards_count_each_technicians_work_and_blame_a_comeback_on_who_did_the_repeated_operation(
         session, crew):
     service = workshop(session)
-    wo = started(service, crew)  # OIL: 李 70 % + 王 30 %; BRK (2 h): 赵
-    service.clock_in(wo["id"], wo["jobs"][0]["id"], {"technician_id": crew["li"]["id"]})
-    service.clock_out(wo["id"], wo["jobs"][0]["id"], {"technician_id": crew["li"]["id"]})
-    service.request_qc(wo["id"], {})
-    service.record_qc(wo["id"], {"passed": False, "reasons": ["漏油"]})
-    service.request_qc(wo["id"], {})
-    service.record_qc(wo["id"], {"passed": True})
-    service.complete(wo["id"], {"labour": [
-        {"job_id": wo["jobs"][0]["id"], "technician_id": crew["li"]["id"], "hours": "1.05"},
-        {"job_id": wo["jobs"][0]["id"], "technician_id": crew["wang"]["id"], "hours": "0.5"},
-        {"job_id": wo["jobs"][1]["id"], "technician_id": crew["zhao"]["id"], "hours": "2.5"}]})
+    completed_after_a_failed_qc(service, crew)  # OIL: 李 70 % + 王 30 %; BRK (2 h): 赵
     again = open_work_order(service, vehicle_id="v1", lines=[labour("BRK", "brakes", "1")])  # the brakes again
     assert again["comeback"] is True
     dispatch_all(service, again, [[{"technician_id": crew["li"]["id"], "split_pct": 100}]])

@@ -177,7 +177,7 @@ def advisor_scorecards(session: Session, caller: Caller, store_id: str, first: d
             if quote.group_id not in shown or quote.version > shown[quote.group_id].version:
                 shown[quote.group_id] = quote
     for quote in shown.values():
-        card = cards[quote.advisor_id]
+        card = cards[quote.advisor_id or ""]  # never empty: only quotes with an advisor were read
         card["inspection_quoted_fen"] += sum(line.net_fen for line in quote.lines)
         card["inspection_approved_fen"] += sum(line.net_fen for line in quote.lines if line.decision == "approved")
     return {advisor_id: {**card, "presented": len(card["presented"]), "approved": len(card["approved"])}
