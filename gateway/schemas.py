@@ -77,7 +77,8 @@ ERROR_CODES += (  # the customer channel's sign-in (gateway/customer/codes.py)
     "code_invalid", "code_locked", "code_requests_limited", "link_invalid",
     "appointment_started")
 ERROR_CODES += (  # who may: a role's or a store's refusal (services/common/policy.py and the rules that need a role)
-    "needs_manager", "needs_hq", "store_out_of_scope", "customer_only", "own_account_only")
+    "needs_manager", "needs_hq", "store_out_of_scope", "customer_only", "own_account_only",
+    "own_scorecard_only")
 
 ERROR_CODES += (  # the partner API (gateway/partners): a key's scopes, an inactive key rotated
     "api_key_scope", "api_key_inactive", "webhook_url_refused", "webhook_stores_missing")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import tempfile
 import dataclasses
 from dataclasses import dataclass
@@ -60,7 +61,7 @@ def rows_field(schema: type[Schema] | None) -> str | None:
     `Meta.export_rows` names."""
     if schema is None:
         return None
-    named = getattr(getattr(schema, "Meta", None), "export_rows", None)
+    named = _meta(schema, "export_rows")
     if named:
         return named
     lists = [name for name, field in schema().fields.items()
@@ -300,6 +301,34 @@ def place_of(sessions: sessionmaker, store_id: str | None) -> Place:
                  by_store=not store_id)
 
 
+TOTAL_WORD = "合计"
+
+
+def _meta(schema: type[Schema] | None, name: str) -> Any:
+    return getattr(getattr(schema, "Meta", None), name, None)
+
+
+def closing(response: type[Schema] | None, first: Any, cols: list[Column], rows: Iterable[dict]) -> Iterable[dict]:
+    """The rows, then a report's total row when its response names one in `Meta.export_total` (its first text cell
+    saying 合计 where the row has none)."""
+    name = _meta(response, "export_total")
+    total = first.get(name) if name and isinstance(first, dict) else None
+    if not total:
+        return rows
+    label = next((c.name for c in cols if c.kind == "text"), None)
+    return itertools.chain(rows, [{**total, **({label: total.get(label) or TOTAL_WORD} if label else {})}])
+
+
+def filled(response: type[Schema] | None, cols: list[Column],
+           rows: Iterable[dict]) -> tuple[list[Column], Iterable[dict]]:
+    """A report whose response says `Meta.export_filled_only` (rows of one kind or another, each with its own
+    fields) leaves out the columns no row fills; its rows are one answer's, already in memory."""
+    if not _meta(response, "export_filled_only"):
+        return cols, rows
+    rows = list(rows)
+    return [c for c in cols if any(row.get(c.name) is not None for row in rows)], rows
+
+
 def walk(first: Any, paginated: bool, rows_key: str | None, next_page: Callable[[str], Any]) -> Iterator[dict]:
     """Every row: a report's list, or a list's items page after page while a cursor comes back."""
     if not paginated:
@@ -332,9 +361,11 @@ def respond(req: falcon.Request, resp: falcon.Response, meta, schema: Schema, ki
         return run()
 
     first = run()
-    rows = flattened(schema, walk(first, meta.paginated, None if meta.paginated else rows_field(meta.response),
-                                  next_page))
+    rows: Iterable[dict] = flattened(schema, walk(first, meta.paginated,
+                                                  None if meta.paginated else rows_field(meta.response), next_page))
     cols = columns(schema)
+    if not meta.paginated:
+        cols, rows = filled(meta.response, cols, closing(meta.response, first, cols, rows))
     name = req.path.strip("/").replace("/", "-").removeprefix("v1-") or "export"
     resp.downloadable_as = f"{name}.{kind}"
     resp.content_type = FORMATS[kind] + ("; charset=utf-8" if kind == "csv" else "")

@@ -28,6 +28,7 @@ from services.contracts.rpc.finance import (AccountOut, CardCancel, CardCreate, 
 from ..api import endpoint
 from . import Resource, checked, scoped
 from .kpis import Kpis
+from .people import People
 
 
 def _service_key(req) -> str | None:
@@ -402,6 +403,7 @@ def routes(deps) -> list[tuple[str, object]]:
         ("/v1/reports/daily-close", DailyClose(deps)),
         ("/v1/reports/kpis", Kpis(deps)),
         ("/v1/reports/commissions", Commissions(deps)),
+        ("/v1/reports/people", People(deps)),
         ("/v1/reports/pnl", Pnl(deps)),
         ("/v1/reports/retention", Retention(deps)),
         ("/v1/reports/customer-sources", CustomerSources(deps)),

@@ -24,6 +24,12 @@ SHOP_FLOOR = COUNTER | {"technician"}
 """Who works on the cars."""
 BENCH = frozenset({"store_manager", "technician"})
 """Who works a technician's own bench screen: the technicians and the manager standing in for one."""
+SCORECARDS = {"technician": "technician", "service_advisor": "advisor"}
+"""The staff with a scorecard of their own in the people report (`GET /v1/reports/people`), and the report's
+role (`?role=`) their row is in."""
+PEOPLE_REPORT = MANAGERS | frozenset(SCORECARDS)
+"""Who reads the people report: managers every row of their stores' (HQ: every store's), a technician or an
+advisor only their own."""
 CUSTOMER_ROLE = "customer"
 """The role a car owner's calls carry (gateway customer tokens, `/c/v1/`): no store, only their own."""
 
@@ -32,7 +38,8 @@ CONSOLE_SCREENS: dict[str, frozenset[str]] = {
     "reception": COUNTER, "quotes": COUNTER, "board": COUNTER, "tech": BENCH, "cashier": TILL, "fapiao": TILL,
     "inventory": COUNTER, "crm": COUNTER, "messages": COUNTER, "dashboard": MANAGERS, "campaigns": MANAGERS,
     "approvals": MANAGERS,
-    "commission": MANAGERS, "technicians": MANAGERS, "users": MANAGERS, "store": MANAGERS, "payables": MANAGERS,
+    "commission": MANAGERS, "people": PEOPLE_REPORT,
+    "technicians": MANAGERS, "users": MANAGERS, "store": MANAGERS, "payables": MANAGERS,
     "accounts": TILL, "claims": TILL, "catalogue": HQ, "partners": MANAGERS, "health_records": MANAGERS,
     "reconcile": TILL,
 }
@@ -71,6 +78,12 @@ def grantable_roles(actor: Actor) -> list[str]:
     if not manages(actor):
         return []
     return [role for role in ROLES if sees_every_store(actor) or role not in MANAGERS]
+
+
+def own_scorecard(actor: Actor) -> str | None:
+    """The people report's role whose own row alone the caller may read (a technician's, an advisor's); None for
+    whoever reads every row (managers, HQ, the system)."""
+    return None if manages(actor) else SCORECARDS.get(actor.role or "")
 
 
 def can_access_store(actor: Actor, store_id: str | None) -> bool:

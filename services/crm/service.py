@@ -20,7 +20,8 @@ from services.contracts.rpc.crm import (AuditEntryOut, CampaignCreate, CampaignO
                                         CustomerListQuery, CustomerOut, CustomerPatch, FollowUpComplete, FollowUpOut,
                                         FollowUpQuery, HistoryEntryOut, HistoryQuery, MergeRequest, MessageOut,
                                         MessageQuery, OutboxMessageOut, OutboxQuery, QuoteLinkQueue, ReminderOut,
-                                        ReminderQuery, SatisfactionOut, SatisfactionQuery, ServiceIntervalIn,
+                                        RatingsOut, RatingsQuery, ReminderQuery, SatisfactionOut, SatisfactionQuery,
+                                        ServiceIntervalIn,
                                         ServiceIntervalOut, StoreSettingsOut, StoreSettingsPatch, VehicleCreate,
                                         VehicleListQuery, VehicleOut, VehiclePatch)
 from services.contracts.crm import RecordVehiclesOut
@@ -301,6 +302,13 @@ class CrmService(Attachments, ServiceBase):  # type: ignore[misc]  # db, caller:
         params = load(SatisfactionQuery(), query)
         params["from"] = params.pop("from_")
         return SatisfactionOut().dump(followups.satisfaction_stats(self.db, params, self.caller))
+
+    @rpc
+    def order_ratings(self, query: dict) -> dict:
+        """A store's follow-ups of the period by order (the people report credits them to advisors)."""
+        params = load(RatingsQuery(), query)
+        params["from"] = params.pop("from_")
+        return RatingsOut().dump({"follow_ups": followups.order_ratings(self.db, params, self.caller)})
 
     @rpc
     def open_complaint(self, data: dict) -> dict:

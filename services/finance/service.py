@@ -22,7 +22,8 @@ from services.contracts.rpc.finance import (AccountChargeCreate, AccountChargeOu
                                             AccountPaymentOut, AccountStatementOut, AccountStatementQuery, AgeingQuery,
                                             BalanceSheetOut, BalanceSheetQuery, BookSidesOut, CardCancel, CardCreate,
                                             CardOut, CardQuery, CardTransactionOut, CommissionRuleIn, CommissionRuleOut,
-                                            CommissionsOut, CompanyAccountCreate, CompanyAccountOut,
+                                            CommissionsOut, PeopleFiguresOut, PeopleFiguresQuery, CompanyAccountCreate,
+                                            CompanyAccountOut,
                                             CompanyAccountPatch, CompanyAccountQuery, DailyCloseCreate, DailyCloseOut,
                                             DailyCloseQuery, ExpenseCreate, ExpenseOut, ExpenseQuery, InvoiceOut,
                                             InvoiceQuery, JournalEntryOut, JournalQuery, KpisOut, MemberCreate,
@@ -604,6 +605,15 @@ class FinanceService(FapiaoEntrypoints, HealthRecordEntrypoints, RefundRequestEn
         params = load(StoreMonthQuery(), query)
         self.caller.require_store(params["store_id"])
         return CommissionsOut().dump(commission.monthly_results(self.db, params["store_id"], params["month"]))
+
+    @rpc
+    def people_figures(self, query: dict) -> dict:
+        """The people report's finance figures of a store over business days: revenue, commission and target per
+        employee (one call a store)."""
+        params = load(PeopleFiguresQuery(), query)
+        self.caller.require_store(params["store_id"])
+        return PeopleFiguresOut().dump({"items": commission.people_figures(self.db, params["store_id"],
+                                                                           params["from_"], params["to"])})
 
     @rpc
     def set_commission_rule(self, store_id: str, data: dict) -> dict:

@@ -355,6 +355,17 @@ class SalesService(Attachments, AuditTrail, ServiceBase):  # type: ignore[misc] 
                 params["group"])], many=True)}
 
     @rpc
+    def advisor_scorecards(self, query: dict) -> dict:
+        """The people report's sales figures of a store over local days: each advisor's quotes presented and won,
+        the inspection quotes' asked and approved amounts, and the advisors of the orders named (one call)."""
+        params = load(s.AdvisorScorecardsQuery(), query)
+        cards = quotes.advisor_scorecards(self.db, self.caller, params["store_id"], params["from_"], params["to"],
+                                          params["time_zone"], params["finding_quotes"])
+        return s.AdvisorScorecardsOut().dump({
+            "advisors": [{"advisor_id": advisor_id, **card} for advisor_id, card in sorted(cards.items())],
+            "order_advisors": orders.order_advisors(self.db, self.caller, params["store_id"], params["order_ids"])})
+
+    @rpc
     def quote_findings(self, order_id: str, findings: list[dict]) -> dict:
         """Workshop's inspection findings → a new draft quote for the order's visit (one call)."""
         lines = [load(s.QuoteLineCreate(), line) for line in quotes.finding_lines(self.db, findings)]

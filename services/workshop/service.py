@@ -18,7 +18,8 @@ from services.contracts.rpc.workshop import (AttentionOut, BayCreate, BayListQue
                                              CompleteRequest, CrewBoardOut, CrewBoardQuery, CustomerFindingOut,
                                              DeliverRequest, DispatchRequest, FindingOut, InspectionCreate,
                                              InspectionOut, JobBoardOut, QcRequest, QcResultOut, QuoteFindingsRequest,
-                                             ReadyForQcRequest, StatsOut, StatsQuery, SuggestionQuery, SuggestionsOut,
+                                             ReadyForQcRequest, ScorecardsOut, StatsOut, StatsQuery, SuggestionQuery,
+                                             SuggestionsOut,
                                              TechnicianCreate, TechnicianListQuery, TechnicianOut, TechnicianPatch,
                                              TimeEntryOut, TrainingCreate, TrainingOut, WorkOrderListQuery,
                                              WorkOrderOut)
@@ -336,6 +337,14 @@ class WorkshopService(Attachments, AuditTrail, ServiceBase):  # type: ignore[mis
             row for store in params["stores"] for row in stats.workshop_stats_by_period(
                 self.db, store["store_id"], params["from_"], params["to"], store["time_zone"], params["group"])],
             many=True)}
+
+    @rpc
+    def technician_scorecards(self, query: dict) -> dict:
+        """Each technician's figures over the store-local days, for the people report (one call a store)."""
+        params = load(StatsQuery(), query)
+        self.caller.require_store(params["store_id"])
+        return ScorecardsOut().dump(stats.technician_scorecards(self.db, params["store_id"], params["from_"],
+                                                                params["to"], params["time_zone"]))
 
     # -- events from sales, inventory and crm ------------------------------------------------------
     @event_handler("sales", "order_confirmed")

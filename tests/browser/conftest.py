@@ -109,6 +109,12 @@ def yuan(fen: int) -> str:
     return f"¥{fen // 100:,}.{fen % 100:02d}"
 
 
+def amount(text: str) -> int:
+    """¥1,234.56 as fen."""
+    whole, fen = text.replace("¥", "").replace(",", "").split(".")
+    return int(whole) * 100 + int(fen)
+
+
 def fill_in(scope, submit: bool = True, **values: str) -> None:
     """Types each value into the control of that name inside `scope` (a form), then submits it."""
     for name, value in values.items():

@@ -16,8 +16,8 @@ from tests.support.customer import car_with_quote, staff_world
 WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
         "resultTypes": ["violations"]}
 MANAGER_SCREENS = ("reception", "quotes", "board", "tech", "cashier", "inventory", "crm", "dashboard", "campaigns",
-                   "approvals", "technicians", "users", "store", "accounts", "claims", "commission", "health_records",
-                   "reconcile")
+                   "approvals", "technicians", "users", "store", "accounts", "claims", "commission", "people",
+                   "health_records", "reconcile")
 AXE = Axe()
 
 

@@ -10,14 +10,8 @@ from zoneinfo import ZoneInfo
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import assert_all_chinese, go_to
+from tests.browser.conftest import amount, assert_all_chinese, go_to
 from tests.support.one_car import new_part, ok, one_car
-
-
-def amount(text: str) -> int:
-    """¥1,234.56 as fen."""
-    yuan, fen = text.replace("¥", "").replace(",", "").split(".")
-    return int(yuan) * 100 + int(fen)
 
 
 def figures(row, name: str) -> int:

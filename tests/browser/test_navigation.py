@@ -53,7 +53,7 @@ def test_a_cashier_has_the_till_in_one_menu_and_an_advisor_plain_links_where_an_
         ["收银", "电子发票", "支付对账", "挂账单位", "保险理赔"])
     advisor = console.open(shop.login["service_advisor"])
     expect(advisor.locator("#nav .menu-toggle")).to_have_text(["前台"])
-    expect(advisor.locator('#nav > a')).to_have_text(["车间看板", "库存"])
+    expect(advisor.locator('#nav > a')).to_have_text(["车间看板", "库存", "人员绩效"])  # their own scorecard
 
 
 def test_the_menus_work_on_the_phone(console, stack, shop):

@@ -325,6 +325,9 @@ TABLE = [
     row("POST", "/v1/expenses", MANAGERS, body={**S, "category": "utilities", "amount_fen": 100}),
     row("GET", "/v1/reports/kpis", MANAGERS, query={**S, "from": "2026-01-01", "to": "2026-12-31"}),
     row("GET", "/v1/reports/commissions", MANAGERS, query={**S, "month": "2026-11"}),
+    # 人员绩效: managers every row; a technician or an advisor their own (the report of their role, by default)
+    row("GET", "/v1/reports/people", MANAGERS | {"technician", "service_advisor"},
+        query={**S, "from": "2026-11-01", "to": "2026-11-30"}),
     row("GET", "/v1/reports/pnl", MANAGERS, query={**S, "month": "2026-11"}),
     row("GET", "/v1/reports/retention", MANAGERS, query={**S, "from": "2026-01", "to": "2026-11"}),
     row("GET", "/v1/reports/customer-sources", MANAGERS, query={**S, "from": "2026-11-01", "to": "2026-11-30"}),

@@ -233,12 +233,34 @@ def test_another_stores_staff_cannot_see_or_complete_a_follow_up(session):
         stranger.open_complaint({"store_id": "s1", "customer_id": customer["id"], "description": "x"})
 
 
-def test_satisfaction_statistics_per_store_and_period(session):
+def three_cars_delivered(session):
+    """crm after three deliveries today (orders o0, o1, o2): their follow-ups scheduled."""
     service = crm(session)
     customer, vehicle = customer_with_vehicle(service)
     now = datetime.now(timezone.utc)
     for n in range(3):
         service.on_vehicle_delivered(delivered(customer, vehicle, f"o{n}", 10_500, now))
+    return service
+
+
+def test_order_ratings_list_the_periods_follow_ups_by_order_for_the_people_report(session):
+    service = three_cars_delivered(session)
+    follow_ups = sorted(service.list_follow_ups({})["items"], key=lambda f: f["order_id"])
+    service.complete_follow_up(follow_ups[0]["id"], {"satisfaction": 5})
+    service.complete_follow_up(follow_ups[1]["id"], {"satisfaction": 2, "complaint": "等太久"})
+    today = date.today()
+    days = {"store_id": "s1", "from": (today - timedelta(days=1)).isoformat(),
+            "to": (today + timedelta(days=1)).isoformat()}
+    rated = crm(session, MANAGER).order_ratings(days)["follow_ups"]
+    assert sorted((r["order_id"], r["satisfaction"], r["complaint"]) for r in rated) == [
+        ("o0", 5, False), ("o1", 2, True)]  # o2 not followed up yet
+    assert crm(session, MANAGER).order_ratings({**days, "from": "2020-01-01", "to": "2020-01-31"})["follow_ups"] == []
+    with pytest.raises(Forbidden):
+        crm(session, OTHER_STORE).order_ratings(days)
+
+
+def test_satisfaction_statistics_per_store_and_period(session):
+    service = three_cars_delivered(session)
     for follow_up, score in zip(service.list_follow_ups({})["items"], (5, 4, 2), strict=True):
         service.complete_follow_up(follow_up["id"], {"satisfaction": score})
     today = date.today()

@@ -6,6 +6,8 @@ Worked example (the contract of `order`): labour 保养 ¥200.00 − ¥20.00 dis
 environment fee ¥10.00 at 6% (tax 0.57): total ¥510.00, VAT ¥47.57, discount ¥20.00."""
 from __future__ import annotations
 
+import calendar
+
 import uuid
 from collections import defaultdict
 from datetime import date, datetime, timedelta, timezone
@@ -492,6 +494,21 @@ def test_commission_for_a_job_split_60_40(session):
     # a target set for someone who has earned nothing yet is listed all the same, at 0 %
     assert (by["u-new"]["role"], by["u-new"]["total_fen"], by["u-new"]["target_fen"],
             by["u-new"]["achievement_pct"]) == (None, 0, 5_000, "0.0")
+    # the people report's figures over the invoice's day: the same commission and revenue, the month's target shared
+    # by the days asked (one day of the month), none for a month without one
+    day = date.fromisoformat(invoice["business_date"])
+    people = {(item["employee_id"], item["role"]): item for item in finance(session, MANAGER).people_figures(
+        {"store_id": STORE, "from": day.isoformat(), "to": day.isoformat()})["items"]}
+    days_in_month = calendar.monthrange(day.year, day.month)[1]
+    assert people[("u-a", "technician")]["commission_fen"] == by["u-a"]["total_fen"]
+    assert people[("u-a", "technician")]["revenue_fen"] == 10_189
+    assert people[("u-a", "technician")]["target_fen"] == round(20_000 / days_in_month)
+    assert people[("advisor-1", "advisor")]["revenue_fen"] == by["advisor-1"]["revenue_fen"]
+    assert people[("u-new", None)]["target_fen"] == round(5_000 / days_in_month)
+    earlier = day.replace(day=1) - timedelta(days=1)  # the last day of the month before: no target then
+    spanning = finance(session, MANAGER).people_figures({"store_id": STORE, "from": earlier.isoformat(),
+                                                         "to": day.isoformat()})["items"]
+    assert all(item["target_fen"] is None for item in spanning)
 
 
 def test_store_kpi_targets_are_set_by_managers_listed_and_shared_over_a_range(session):

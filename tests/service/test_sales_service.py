@@ -884,6 +884,30 @@ def test_close_ratio_of_several_stores_in_one_call_equals_each_store_alone(sales
         sales(HQ).quote_stats_for_stores({"from": today, "to": "2020-01-01", "stores": [{"store_id": "s1"}]})
 
 
+def test_advisor_scorecards_count_each_advisors_quotes_value_finding_quotes_and_name_the_orders_advisors(sales):
+    won, lost = quote_with_lines(sales), quote_with_lines(sales, vehicle_id="v2")
+    for quote in (won, lost):
+        sales().present_quote(quote["id"])
+    [labour_line] = [line for line in won["lines"] if line["kind"] == "labour"]
+    sales().decide_quote(won["id"], {"approved_line_ids": [labour_line["id"]],
+                                     "declined_line_ids": [i for i in line_ids(won) if i != labour_line["id"]]})
+    sales().decide_quote(lost["id"], {"approved_line_ids": [], "declined_line_ids": line_ids(lost)})
+    order = contract(sales, won["id"], deposit_fen=0)  # only the labour approved: less than the usual deposit
+    today = datetime.now(timezone.utc).date().isoformat()
+    found = sales(MANAGER).advisor_scorecards({"store_id": "s1", "from": today, "to": today, "time_zone": "UTC",
+                                               "finding_quotes": [won["id"], lost["id"]],
+                                               "order_ids": [order["id"], "no-such-order"]})
+    [mine] = found["advisors"]
+    assert (mine["advisor_id"], mine["presented"], mine["approved"]) == ("adv", 2, 1)
+    asked = sum(line["net_fen"] for quote in (won, lost) for line in sales().get_quote(quote["id"])["lines"])
+    assert mine["inspection_quoted_fen"] == asked
+    assert mine["inspection_approved_fen"] == next(line["net_fen"] for line in sales().get_quote(won["id"])["lines"]
+                                                   if line["id"] == labour_line["id"]) > 0
+    assert found["order_advisors"] == {order["id"]: "adv"}
+    with pytest.raises(Forbidden):
+        sales(OTHER).advisor_scorecards({"store_id": "s1", "from": today, "to": today})
+
+
 # -- privacy ----------------------------------------------------------------------------------
 
 def test_a_customers_erasure_reaches_every_copy_sales_keeps_once_per_event(sales, session):

@@ -519,8 +519,8 @@ def test_a_job_marked_finished_shows_done_and_a_qc_fail_reopens_only_the_jobs_to
         service.record_qc(wo["id"], {"passed": False, "reasons": ["x"], "rework_job_ids": ["nope"]})
 
 
-def test_stats_give_comeback_rate_first_time_qc_pass_and_technician_efficiency(session, crew):
-    service = workshop(session)
+def completed_after_a_failed_qc(service, crew) -> dict:
+    """`started`'s work order clocked, failed at QC once, then passed and completed (1.05 h, 0.5 h, 2.5 h)."""
     wo = started(service, crew)
     service.clock_in(wo["id"], wo["jobs"][0]["id"], {"technician_id": crew["li"]["id"]})
     service.clock_out(wo["id"], wo["jobs"][0]["id"], {"technician_id": crew["li"]["id"]})
@@ -532,6 +532,12 @@ def test_stats_give_comeback_rate_first_time_qc_pass_and_technician_efficiency(s
         {"job_id": wo["jobs"][0]["id"], "technician_id": crew["li"]["id"], "hours": "1.05"},
         {"job_id": wo["jobs"][0]["id"], "technician_id": crew["wang"]["id"], "hours": "0.5"},
         {"job_id": wo["jobs"][1]["id"], "technician_id": crew["zhao"]["id"], "hours": "2.5"}]})
+    return wo
+
+
+def test_stats_give_comeback_rate_first_time_qc_pass_and_technician_efficiency(session, crew):
+    service = workshop(session)
+    completed_after_a_failed_qc(service, crew)
     today = datetime.now(timezone.utc).date().isoformat()
     numbers = service.workshop_stats({"store_id": STORE, "from": today, "to": today, "time_zone": "UTC"})
     assert numbers["completed"] == 1 and numbers["reworked"] == 1 and numbers["first_time_qc_pass_pct"] == 0
@@ -621,3 +627,31 @@ def test_stats_per_day_week_or_month_count_each_work_order_in_its_completion_per
     for week in weeks:  # a period's figures are those of the period asked for alone
         [alone] = stats(None, week["from"], week["to"])
         assert {k: v for k, v in week.items() if k != "period"} == {k: v for k, v in alone.items() if k != "period"}
+
+
+def test_scorecards_count_each_technicians_work_and_blame_a_comeback_on_who_did_the_repeated_operation(
+        session, crew):
+    service = workshop(session)
+    completed_after_a_failed_qc(service, crew)  # OIL: 李 70 % + 王 30 %; BRK (2 h): 赵
+    again = open_work_order(service, vehicle_id="v1", lines=[labour("BRK", "brakes", "1")])  # the brakes again
+    assert again["comeback"] is True
+    dispatch_all(service, again, [[{"technician_id": crew["li"]["id"], "split_pct": 100}]])
+    service.clock_in(again["id"], again["jobs"][0]["id"], {"technician_id": crew["li"]["id"]})
+    service.clock_out(again["id"], again["jobs"][0]["id"], {"technician_id": crew["li"]["id"]})
+    service.request_qc(again["id"], {})
+    service.record_qc(again["id"], {"passed": True})
+    service.complete(again["id"], {"labour": [
+        {"job_id": again["jobs"][0]["id"], "technician_id": crew["li"]["id"], "hours": "1.25"}]})
+    today = datetime.now(timezone.utc).date().isoformat()
+    cards = service.technician_scorecards({"store_id": STORE, "from": today, "to": today, "time_zone": "UTC"})
+    by_name = {card["name"]: card for card in cards["technicians"]}
+    li, wang, zhao = by_name["李师傅"], by_name["王师傅"], by_name["赵师傅"]
+    assert (li["jobs"], li["work_orders"], li["reworked"], li["comebacks"]) == (2, 2, 1, 0)
+    assert li["billed_hours"] == 2.05 and li["clocked_hours"] == 2.3 and li["user_id"] == "u-li"  # 1.05 + 1
+    assert (wang["work_orders"], wang["reworked"], wang["billed_hours"]) == (1, 1, 0.45)
+    assert (zhao["jobs"], zhao["comebacks"], zhao["billed_hours"]) == (1, 1, 2)  # his brakes came back
+    assert cards["finding_quotes"] == []
+    idle = service.technician_scorecards({"store_id": STORE, "from": "2020-01-01", "to": "2020-01-31"})
+    assert {card["name"]: card["jobs"] for card in idle["technicians"]} == {"李师傅": 0, "王师傅": 0, "赵师傅": 0}
+    with pytest.raises(Forbidden):
+        workshop(session, OUTSIDER).technician_scorecards({"store_id": STORE, "from": today, "to": today})

@@ -24,6 +24,7 @@ import * as messages from "./screens/messages.js";
 import * as catalogue from "./screens/catalogue.js";
 import * as fapiao from "./screens/fapiao.js";
 import * as commission from "./screens/commission.js";
+import * as people from "./screens/people.js";
 import * as healthRecords from "./screens/health_records.js";
 import * as reconcile from "./screens/reconcile.js";
 
@@ -31,14 +32,14 @@ import * as reconcile from "./screens/reconcile.js";
 // the role policy's answer in /v1/me (services/common/policy.py), never a list kept here.
 const SCREENS = { reception, quotes: quote, board, tech: technician, cashier, fapiao, inventory, crm, messages, dashboard,
                   campaigns, approvals, technicians, users, store, payables, accounts, claims, catalogue,
-                  partners, commission, health_records: healthRecords, reconcile };
+                  partners, commission, people, health_records: healthRecords, reconcile };
 // The top bar's menus by area: one line on a 1366 px counter however many screens a role has. An area
 // with one screen of the role is its link; a screen no area names goes under the last one.
 const AREAS = [
   ["menu_front", ["reception", "quotes", "crm", "messages"]],
   ["menu_workshop", ["board", "tech", "technicians"]],
   ["menu_stock_till", ["inventory", "cashier", "fapiao", "reconcile", "payables", "accounts", "claims"]],
-  ["menu_manage", ["dashboard", "campaigns", "approvals", "commission", "users", "store", "health_records", "catalogue", "partners"]],
+  ["menu_manage", ["dashboard", "campaigns", "approvals", "commission", "people", "users", "store", "health_records", "catalogue", "partners"]],
 ];
 
 // The store picker holds every store of the user's (HQ: the whole chain, past one page of 200).

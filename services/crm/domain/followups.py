@@ -172,6 +172,23 @@ def satisfaction_stats(session: Session, filters: dict, caller: Caller) -> dict:
                                                                                                  item[0][1] or ""))]}
 
 
+def order_ratings(session: Session, filters: dict, caller: Caller) -> list[dict]:
+    """The store's follow-ups completed (reached or not) in [from, to] (its local days), by order: the rating
+    and whether a complaint was filed from it — the people report credits them to the order's advisor, and
+    counts them as `satisfaction_stats` does."""
+    caller.require_store(filters["store_id"])
+    tz = zone(store_settings(session, filters["store_id"]).time_zone)
+    start = datetime.combine(filters["from"], time.min, tzinfo=tz)
+    end = datetime.combine(filters["to"] + timedelta(days=1), time.min, tzinfo=tz)
+    rows = session.execute(select(FollowUp.order_id, FollowUp.work_order_id, FollowUp.status, FollowUp.satisfaction,
+                                  FollowUp.complaint_id).where(
+        FollowUp.store_id == filters["store_id"], FollowUp.status.in_(("completed", "unreachable")),
+        FollowUp.completed_at >= start, FollowUp.completed_at < end).order_by(FollowUp.completed_at, FollowUp.id))
+    return [{"order_id": row.order_id, "work_order_id": row.work_order_id,
+             "satisfaction": row.satisfaction if row.status == "completed" else None,
+             "complaint": row.complaint_id is not None} for row in rows]
+
+
 # -- complaints ----------------------------------------------------------------------------------
 def open_complaint(session: Session, data: dict, caller: Caller, now: datetime,
                    follow_up: FollowUp | None = None) -> Complaint:

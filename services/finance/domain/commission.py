@@ -7,7 +7,7 @@ achievement %."""
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from sqlalchemy import func, select
@@ -17,6 +17,7 @@ from services.common.db import one_or_created
 from services.common.money import round_fen
 
 from ..models import CommissionRule, CommissionTarget, CostOfSale, Invoice
+from .targets import month_days, months_of
 
 HUNDRED = Decimal(100)
 
@@ -118,8 +119,9 @@ def month_bounds(month: str) -> tuple[date, date]:
     return start, end
 
 
-def monthly_results(session: Session, store_id: str, month: str) -> dict:
-    start, end = month_bounds(month)
+def earned(session: Session, store_id: str, start: date, end: date) -> dict[tuple[str, str], dict]:
+    """(employee, role) → what they earned on the store's invoices issued on business days [start, end) (void
+    ones earn nothing): labour, parts and sales commission, the revenue credited to them and the invoices."""
     rule = rule_of(session, store_id)
     invoices = session.execute(select(Invoice).where(
         Invoice.store_id == store_id, Invoice.business_date >= start, Invoice.business_date < end,
@@ -139,6 +141,13 @@ def monthly_results(session: Session, store_id: str, month: str) -> dict:
             for field, value in amounts.items():
                 totals[key][field] += value
             totals[key]["invoices"] += 1
+    return dict(totals)
+
+
+def monthly_results(session: Session, store_id: str, month: str) -> dict:
+    start, end = month_bounds(month)
+    rule = rule_of(session, store_id)
+    totals = earned(session, store_id, start, end)
     targets = {t.employee_id: t.target_fen for t in session.execute(select(CommissionTarget).where(
         CommissionTarget.store_id == store_id, CommissionTarget.month == month)).scalars()}
     earning = {who for who, _role in totals}
@@ -154,3 +163,31 @@ def monthly_results(session: Session, store_id: str, month: str) -> dict:
                                               .quantize(Decimal("0.1"))) if target else None)})
     return {"store_id": store_id, "month": month, "rule": {k: str(v) for k, v in rule.items()}, "items": items,
             "total_fen": sum(i["total_fen"] for i in items)}
+
+
+def targets_between(session: Session, store_id: str, first: date, last: date) -> dict[str, int]:
+    """employee → their revenue target over the days [first, last]: each month's in the share of its days the range
+    covers; none unless every month of the range has one (30 days' revenue against 7 days' target says nothing)."""
+    days = months_of(first, last)
+    found: dict[str, list[CommissionTarget]] = defaultdict(list)
+    for target in session.scalars(select(CommissionTarget).where(
+            CommissionTarget.store_id == store_id, CommissionTarget.month.in_(sorted(days)))):
+        found[target.employee_id].append(target)
+    return {who: round_fen(sum((Decimal(t.target_fen) * days[t.month] / month_days(t.month) for t in rows),
+                               Decimal(0)))
+            for who, rows in found.items() if len(rows) == len(days)}
+
+
+def people_figures(session: Session, store_id: str, first: date, last: date) -> list[dict]:
+    """The people report's finance figures of a store over business days [first, last]: per employee and role the
+    revenue credited to them, their commission and their target over the days (a target set for someone who
+    earned nothing is a row with no role)."""
+    totals = earned(session, store_id, first, last + timedelta(days=1))
+    targets = targets_between(session, store_id, first, last)
+    rows = [{"employee_id": who, "role": role, "revenue_fen": amounts["revenue_fen"],
+             "commission_fen": amounts["labour_fen"] + amounts["parts_fen"] + amounts["sales_fen"],
+             "target_fen": targets.get(who)} for (who, role), amounts in sorted(totals.items())]
+    earning = {who for who, _role in totals}
+    rows += [{"employee_id": who, "role": None, "revenue_fen": 0, "commission_fen": 0, "target_fen": target}
+             for who, target in sorted(targets.items()) if who not in earning]
+    return rows

@@ -36,6 +36,11 @@ def set_targets(session: Session, store_id: str, month: str, data: dict, by: str
     return target
 
 
+def month_days(month: str) -> int:
+    """How many days YYYY-MM has."""
+    return calendar.monthrange(*map(int, month.split("-")))[1]
+
+
 def months_of(first: date, last: date) -> dict[str, int]:
     """YYYY-MM → how many days of [first, last] fall in it."""
     days: dict[str, int] = defaultdict(int)
@@ -85,7 +90,7 @@ def prorated(targets: list[KpiTarget], days: dict[str, int]) -> dict:
     out: dict = {}
     for name in SUMMED:  # only where every month of the range has one: a part would set the whole range's
         # figure against some days' target (30 days' revenue against 7 days' target: 达成 400 %)
-        shares = [Decimal(getattr(t, name)) * days[t.month] / calendar.monthrange(*map(int, t.month.split("-")))[1]
+        shares = [Decimal(getattr(t, name)) * days[t.month] / month_days(t.month)
                   for t in targets if getattr(t, name) is not None]
         out[name] = round_fen(sum(shares, Decimal(0))) if shares and len(shares) == len(days) else None
     for name in AVERAGED:

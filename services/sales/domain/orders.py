@@ -238,3 +238,12 @@ def open_quote_for_findings(session: Session, caller: Caller, order_id: str, fin
     if not findings:
         raise Invalid("No findings to quote.", fields={"findings": ["At least one finding."]}, code="no_findings")
     return open_quote(session, caller, {"visit_id": order.visit_id, "notes": findings_note(findings)})
+
+
+def order_advisors(session: Session, caller: Caller, store_id: str, order_ids: list[str]) -> dict[str, str | None]:
+    """order id → its advisor, for the store's orders among `order_ids` (others are left out)."""
+    caller.require_store(store_id)
+    if not order_ids:
+        return {}
+    return dict(session.execute(select(Order.id, Order.advisor_id).where(
+        Order.store_id == store_id, Order.id.in_(order_ids))).tuples().all())

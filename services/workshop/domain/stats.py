@@ -7,14 +7,15 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from services.common.periods import period_of, periods
 
-from ..models import Assignment, Job, Technician, WorkOrder
+from ..models import Assignment, Finding, Inspection, Job, Technician, WorkOrder
 from .bays import day_bounds
 
 PLACES = Decimal("0.001")
@@ -24,6 +25,11 @@ def _ratio(part: Decimal | int, whole: Decimal | int, scale: int = 100) -> Decim
     if not whole:
         return None
     return (Decimal(part) * scale / Decimal(whole)).quantize(PLACES, rounding=ROUND_HALF_UP)
+
+
+def billed_share(billed_hours: Decimal, split_pct: Decimal) -> Decimal:
+    """A technician's share of a job's billed hours by their dispatch split."""
+    return (billed_hours * split_pct / 100).quantize(PLACES, rounding=ROUND_HALF_UP)
 
 
 def shift_hours(technician: Technician, first: date, last: date) -> Decimal:
@@ -87,7 +93,7 @@ def _figures(orders: list, rows: Sequence, costs: dict[str, int | None], crew: l
             "technician_id": assignment.technician_id, "name": name, "jobs": 0,
             "billed_hours": Decimal(0), "clocked_hours": Decimal(0)})
         person["jobs"] += 1
-        person["billed_hours"] += (billed * assignment.split_pct / 100).quantize(PLACES, rounding=ROUND_HALF_UP)
+        person["billed_hours"] += billed_share(billed, assignment.split_pct)
         person["clocked_hours"] += assignment.actual_hours or Decimal(0)
     for person in people.values():
         person["efficiency_pct"] = _ratio(person["billed_hours"], person["clocked_hours"])
@@ -109,3 +115,65 @@ def _figures(orders: list, rows: Sequence, costs: dict[str, int | None], crew: l
         "labour_cost_fen": int(labour_cost.quantize(Decimal(1), rounding=ROUND_HALF_UP)),
         "technicians": sorted(people.values(), key=lambda p: (-p["billed_hours"], p["name"])),
     }
+
+
+def technician_scorecards(session: Session, store_id: str, first: date, last: date, time_zone: str) -> dict:
+    """Each technician's figures over the work orders completed in the store-local days (the people report):
+    their jobs and work orders, billed (by split) and clocked hours, the reworked among them (failed QC
+    first), and the comebacks completed in the days whose repeated operation was theirs on the earlier
+    work order; with the quotes the days' inspection findings were turned into."""
+    start, _ = day_bounds(first, time_zone)
+    _, end = day_bounds(last, time_zone)
+    orders = session.execute(
+        select(WorkOrder.id, WorkOrder.comeback, WorkOrder.comeback_of_id, WorkOrder.rework_count)
+        .where(WorkOrder.store_id == store_id, WorkOrder.completed_at >= start, WorkOrder.completed_at < end)).all()
+    ids = [order.id for order in orders]
+    work = session.execute(
+        select(Assignment.technician_id, Assignment.split_pct, Assignment.actual_hours, Job.billed_hours,
+               Job.work_order_id)
+        .join(Job, Job.id == Assignment.job_id).where(Job.work_order_id.in_(ids))).all() if ids else []
+    repeated = _repeated_work(session, {order.id: order.comeback_of_id for order in orders
+                                        if order.comeback and order.comeback_of_id})
+    people = {row.id: row for row in session.execute(
+        select(Technician.id, Technician.user_id, Technician.name).where(
+            or_(and_(Technician.store_id == store_id, Technician.active.is_(True)),
+                Technician.id.in_(sorted({row.technician_id for row in work} | set(repeated))))))}
+    cards: dict[str, dict[str, Any]] = {
+        technician_id: {"technician_id": technician_id, "user_id": person.user_id, "name": person.name, "jobs": 0,
+                        "billed_hours": Decimal(0), "clocked_hours": Decimal(0), "comebacks": 0, "work_orders": set()}
+        for technician_id, person in people.items()}
+    for row in work:
+        card = cards[row.technician_id]
+        card["jobs"] += 1
+        card["billed_hours"] += billed_share(row.billed_hours, row.split_pct)
+        card["clocked_hours"] += row.actual_hours or Decimal(0)
+        card["work_orders"].add(row.work_order_id)
+    for technician_id, comebacks in repeated.items():
+        cards[technician_id]["comebacks"] = len(comebacks)
+    reworked = {order.id for order in orders if order.rework_count}
+    for card in cards.values():
+        card["reworked"] = len(card["work_orders"] & reworked)
+        card["work_orders"] = len(card["work_orders"])
+    quotes = session.scalars(
+        select(Finding.quote_id).join(Inspection, Inspection.id == Finding.inspection_id)
+        .where(Inspection.store_id == store_id, Inspection.created_at >= start, Inspection.created_at < end,
+               Finding.quote_id.is_not(None)).distinct())
+    return {"technicians": sorted(cards.values(), key=lambda card: (card["name"], card["technician_id"])),
+            "finding_quotes": sorted(quotes)}
+
+
+def _repeated_work(session: Session, comebacks: dict[str, str]) -> dict[str, set[str]]:
+    """technician id → the comeback work orders (of `comebacks`: comeback → the earlier work order) that repeat an
+    operation the technician did on the earlier one."""
+    if not comebacks:
+        return {}
+    repeated: dict[str, set[tuple[str | None, str]]] = defaultdict(set)  # earlier work order → (operation, comeback)
+    for work_order_id, op_code in session.execute(select(Job.work_order_id, Job.op_code).where(
+            Job.work_order_id.in_(list(comebacks)), Job.comeback.is_(True))):
+        repeated[comebacks[work_order_id]].add((op_code, work_order_id))
+    blamed: dict[str, set[str]] = defaultdict(set)
+    for earlier_id, op_code, technician_id in session.execute(
+            select(Job.work_order_id, Job.op_code, Assignment.technician_id)
+            .join(Assignment, Assignment.job_id == Job.id).where(Job.work_order_id.in_(set(comebacks.values())))):
+        blamed[technician_id] |= {comeback for op, comeback in repeated[earlier_id] if op == op_code}
+    return {technician_id: found for technician_id, found in blamed.items() if found}

@@ -8,7 +8,8 @@ from .customers import (AuditEntryOut, CustomerCreate, CustomerListQuery, Custom
                         MergeRequest, SOURCES, VehicleCreate, VehicleListQuery, VehicleOut, VehiclePatch)
 from .followups import (COMPLAINT_CHANNELS, COMPLAINT_STATES, ComplaintAtFollowUp, ComplaintCreate, ComplaintOut,
                         ComplaintPatch, ComplaintQuery, FOLLOW_UP_STATES, FollowUpComplete, FollowUpOut, FollowUpQuery,
-                        SatisfactionOut, SatisfactionQuery, SatisfactionSummary, StoreSatisfaction)
+                        SatisfactionOut, SatisfactionQuery, SatisfactionSummary, StoreSatisfaction,
+                        OrderRating, RatingsOut, RatingsQuery)
 from .history import HISTORY_KINDS, HistoryEntryOut, HistoryQuery
 from .messages import FAILURE_CODES, OUTBOX_STATES, OutboxMessageOut, OutboxQuery, QuoteLinkQueue
 from .reminders import ReminderOut, ReminderQuery, ServiceIntervalIn, ServiceIntervalOut
@@ -22,7 +23,8 @@ __all__ = [
     "FollowUpQuery", "GENDERS", "HISTORY_KINDS", "HistoryEntryOut", "HistoryQuery", "MESSAGE_STATES",
     "MergeRequest", "MessageCounts", "MessageOut", "MessageQuery", "OUTBOX_STATES", "OutboxMessageOut",
     "OutboxQuery", "QuoteLinkQueue", "RECURRENCES", "ReminderOut", "ReminderQuery", "SOURCES", "SatisfactionOut",
-    "SatisfactionQuery", "SatisfactionSummary", "Segment", "ServiceIntervalIn", "ServiceIntervalOut",
+    "SatisfactionQuery", "SatisfactionSummary",
+    "OrderRating", "RatingsOut", "RatingsQuery", "Segment", "ServiceIntervalIn", "ServiceIntervalOut",
     "StoreSatisfaction", "StoreSettingsOut", "StoreSettingsPatch", "TIER_NAMES", "VehicleCreate",
     "VehicleListQuery", "VehicleOut", "VehiclePatch",
 ]

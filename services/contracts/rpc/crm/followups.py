@@ -96,6 +96,22 @@ class SatisfactionOut(Schema):
     stores = fields.List(fields.Nested(StoreSatisfaction))
 
 
+class RatingsQuery(LocalDays):
+    store_id = fields.String(required=True)
+
+
+class OrderRating(Schema):
+    """A follow-up completed in the period (reached or not), by the order it followed up."""
+    order_id = fields.String(allow_none=True)
+    work_order_id = fields.String()
+    satisfaction = fields.Integer(allow_none=True, metadata={"description": "1–5; null: not reached or not said"})
+    complaint = fields.Boolean(metadata={"description": "A complaint was filed from it"})
+
+
+class RatingsOut(Schema):
+    follow_ups = fields.List(fields.Nested(OrderRating))
+
+
 class ComplaintCreate(Schema):
     store_id = fields.String(load_default=None, allow_none=True)
     customer_id = fields.String(required=True)

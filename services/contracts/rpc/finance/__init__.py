@@ -14,7 +14,8 @@ from .cards import (CARD_KINDS, CardCancel, CardCreate, CardOut, CardQuery, Card
 from .close import DailyCloseCreate, DailyCloseOut, DailyCloseQuery
 from .targets import (KpiTargetsIn, KpiTargetsOut, KpiTargetsQuery, RangeTargetOut, TargetMonth, TargetsOverOut,
                       TargetsOverQuery)
-from .commission import CommissionItemOut, CommissionRuleIn, CommissionRuleOut, CommissionsOut, TargetIn, TargetOut
+from .commission import (CommissionItemOut, CommissionRuleIn, CommissionRuleOut, CommissionsOut, PeopleFiguresOut,
+                         PeopleFiguresQuery, PersonFiguresOut, TargetIn, TargetOut)
 from .fapiao import (FAPIAO_STATES, FAPIAO_TYPES, FapiaoLineOut, FapiaoOut, FapiaoQuery, FapiaoRequest, RED_REASONS,
                      RedLetterRequest)
 from .health_records import (HEALTH_RECORD_FAILURES, HEALTH_RECORD_NOTICES, HEALTH_RECORD_STATES, HealthRecordBackfill,
@@ -43,6 +44,7 @@ from .retention import KEPT_AFTER_ERASURE, LEGAL_BASIS, RETENTION
 from .shared import METHODS, MONTH, MonthQuery, PaymentOut, positive, StoreMonthQuery
 
 __all__ = [
+    "PeopleFiguresOut", "PeopleFiguresQuery", "PersonFiguresOut",
     "ACCOUNT_PAYMENT_METHODS", "AR", "AccountAgeingOut", "AccountAllocationOut", "AccountBalanceOut",
     "AccountChargeCreate", "AccountChargeOut", "AccountOut", "AccountPaymentCreate", "AccountPaymentOut",
     "AccountStatementLineOut", "AccountStatementOut", "AccountStatementQuery", "AgeingBuckets", "AgeingQuery",

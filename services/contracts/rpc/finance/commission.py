@@ -4,6 +4,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from services.common.fields import Fen, Quantity
+from services.common.schemas import LocalDays
 
 from .shared import MONTH, positive
 
@@ -56,3 +57,22 @@ class TargetOut(Schema):
     employee_id = fields.String()
     month = fields.String()
     target_fen = fields.Integer()
+
+
+class PeopleFiguresQuery(LocalDays):
+    """The people report's finance figures of a store over its business days."""
+    store_id = fields.String(required=True)
+
+
+class PersonFiguresOut(Schema):
+    employee_id = fields.String(metadata={"description": "A staff account, or a technician without one"})
+    role = fields.String(allow_none=True, metadata={
+        "enum": ["technician", "advisor"], "description": "null: a target set for someone who earned nothing"})
+    revenue_fen = fields.Integer(metadata={"description": "Technicians: their labour by split; advisors: invoices'"})
+    commission_fen = fields.Integer()
+    target_fen = fields.Integer(allow_none=True, metadata={
+        "description": "Their monthly targets' share of the days; null unless every month of them has one"})
+
+
+class PeopleFiguresOut(Schema):
+    items = fields.List(fields.Nested(PersonFiguresOut))

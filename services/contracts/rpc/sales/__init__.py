@@ -9,7 +9,8 @@ from .catalogue import (CATEGORIES, LabourOperationCreate, LabourOperationListQu
 from .market import (CompetitorPriceCreate, CompetitorPriceOut, CompetitorPriceQuery, PriceComparisonOut,
                      PriceComparisonQuery)
 from .orders import ORDER_STATES, OrderLineOut, OrderListQuery, OrderOut
-from .quotes import (APPROVAL_STATES, AddPackageIn, ApprovalIn, ContractIn, DISCOUNT_KINDS, DecisionIn, DiscountValue,
+from .quotes import (APPROVAL_STATES, AddPackageIn, AdvisorScorecard, AdvisorScorecardsOut, AdvisorScorecardsQuery,
+                      ApprovalIn, ContractIn, DISCOUNT_KINDS, DecisionIn, DiscountValue,
                      PAYMENT_METHODS, QUOTE_STATES, QuoteCreate, QuoteDiscountIn, QuoteLineCreate, QuoteLineOut,
                      QuoteListQuery, QuoteOut, QuoteStatsOut, QuoteStatsQuery, QuoteVersionOut, RejectionIn, TotalsOut)
 from .reception import (DeclinedWorkOut, DeclinedWorkQuery, OptionalReasonIn, ReasonIn, TestDriveCreate,
@@ -21,6 +22,7 @@ from services.contracts.sales import LINE_KINDS
 from .shared import Rate
 
 __all__ = [
+    "AdvisorScorecard", "AdvisorScorecardsOut", "AdvisorScorecardsQuery",
     "CompetitorPriceCreate", "CompetitorPriceOut", "CompetitorPriceQuery", "PriceComparisonOut", "PriceComparisonQuery",
     "APPOINTMENT_STATES", "APPROVAL_STATES", "AddPackageIn", "AppointmentCreate", "AppointmentListQuery",
     "AppointmentOut", "ApprovalIn", "CATEGORIES", "ContractIn", "DISCOUNT_KINDS", "DecisionIn", "DeclinedWorkOut",

@@ -219,3 +219,25 @@ class QuoteStatsOut(Schema):
     presented = fields.Integer(metadata={"description": "Quotes (all versions of one counted once) presented"})
     approved = fields.Integer(metadata={"description": "Of those, approved in whole or in part"})
     close_ratio_pct = Quantity(allow_none=True, metadata={"description": "approved / presented × 100"})
+
+
+class AdvisorScorecardsQuery(QuoteStatsQuery):
+    """The people report's sales figures of a store: per advisor, and who advised the orders named."""
+    finding_quotes = fields.List(fields.String(), load_default=list, validate=validate.Length(max=5000), metadata={
+        "description": "The quotes inspection findings were turned into (workshop's `finding_quotes`)"})
+    order_ids = fields.List(fields.String(), load_default=list, validate=validate.Length(max=5000), metadata={
+        "description": "Orders whose advisor is wanted (those of crm's follow-ups)"})
+
+
+class AdvisorScorecard(Schema):
+    advisor_id = fields.String()
+    presented = fields.Integer(metadata={"description": "Quotes (all versions of one counted once) presented"})
+    approved = fields.Integer(metadata={"description": "Of those, approved in whole or in part"})
+    inspection_quoted_fen = fields.Integer(metadata={"description": "Inspection findings' quotes as presented"})
+    inspection_approved_fen = fields.Integer(metadata={"description": "Of that, the lines the customer approved"})
+
+
+class AdvisorScorecardsOut(Schema):
+    advisors = fields.List(fields.Nested(AdvisorScorecard))
+    order_advisors = fields.Dict(keys=fields.String(), values=fields.String(allow_none=True), metadata={
+        "description": "order id → its advisor's user id, for the orders asked about"})

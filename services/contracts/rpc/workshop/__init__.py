@@ -10,7 +10,7 @@ from .inspections import (AREAS, AttentionOut, CONDITIONS, ConditionCounts, Cust
                           InspectionCreate, InspectionOut, InspectionsOut, QuoteFindingsRequest)
 from .qc import QcOutcomeOut, QcRequest, ReadyForQcRequest
 from .shared import SANE_DATE, SANE_MOMENT, STORE_ID
-from .stats import StatsOut, StatsQuery, TechnicianStats
+from .stats import ScorecardsOut, StatsOut, StatsQuery, TechnicianScorecard, TechnicianStats
 from .technicians import (CertificationCreate, CertificationOut, PAST_DATE, ShiftIn, ShiftOut, TRAINING_KINDS,
                           TechnicianCreate, TechnicianListQuery, TechnicianOut, TechnicianPatch, TrainingCreate,
                           TrainingOut)
@@ -25,8 +25,10 @@ __all__ = [
     "FindingIn", "FindingOut", "InspectionCreate", "InspectionOut", "InspectionsOut", "JobBoardItemOut",
     "JobBoardOut", "JobDispatch", "JobOut", "LabourHours", "PAST_DATE", "PartUsedIn", "PlannedWorkOrder",
     "QcOutcomeOut", "QcRequest", "QcResultOut", "QuoteFindingsRequest", "ReadyForQcRequest", "SANE_DATE",
-    "SANE_MOMENT", "STATES", "STORE_ID", "Share", "ShiftIn", "ShiftOut", "StatsOut", "StatsQuery", "StatusChangeOut",
+    "SANE_MOMENT", "STATES", "STORE_ID", "ScorecardsOut", "Share", "ShiftIn", "ShiftOut", "StatsOut", "StatsQuery",
+    "StatusChangeOut",
     "SuggestionOut", "SuggestionQuery", "SuggestionsOut", "TRAINING_KINDS", "TechnicianCreate", "TechnicianListQuery",
-    "TechnicianOut", "TechnicianPatch", "TechnicianStats", "TimeEntryOut", "TrainingCreate", "TrainingOut",
+    "TechnicianOut", "TechnicianPatch", "TechnicianScorecard", "TechnicianStats", "TimeEntryOut", "TrainingCreate",
+    "TrainingOut",
     "WorkOrderListQuery", "WorkOrderOut", "WorkOrderPartOut",
 ]

@@ -41,3 +41,24 @@ class StatsOut(Schema):
     productivity_pct = Quantity(allow_none=True, metadata={"description": "clocked / available × 100"})
     labour_cost_fen = fields.Integer(metadata={"description": "Clocked hours × each technician's hourly cost"})
     technicians = fields.List(fields.Nested(TechnicianStats))
+
+
+class TechnicianScorecard(Schema):
+    """A technician's figures over the work orders completed in the period (the people report)."""
+    technician_id = fields.String()
+    user_id = fields.String(allow_none=True, metadata={"description": "Their staff account, if any"})
+    name = fields.String()
+    jobs = fields.Integer()
+    work_orders = fields.Integer(metadata={"description": "Completed work orders they worked on"})
+    billed_hours = Quantity(metadata={"description": "Billed hours of their jobs weighted by split"})
+    clocked_hours = Quantity(metadata={"description": "Actual hours recorded at completion"})
+    comebacks = fields.Integer(metadata={
+        "description": "Comebacks completed in the period that repeat an operation they did on the earlier visit"})
+    reworked = fields.Integer(metadata={"description": "Their work orders completed after a failed QC"})
+
+
+class ScorecardsOut(Schema):
+    technicians = fields.List(fields.Nested(TechnicianScorecard), metadata={
+        "description": "Every active technician of the store, and anyone else with work completed in the period"})
+    finding_quotes = fields.List(fields.String(), metadata={
+        "description": "The quotes inspection findings of the period were turned into (sales values them)"})

@@ -1,14 +1,14 @@
 """insurers' claims: a manager's void (who, when, why, the store's day) and the day of a write-off
 
 Revision ID: b8e2f4a6c0d9
-Revises: e7d3b5a9c1f8
+Revises: d5e7f9a1b3c6
 Create Date: 2026-12-07 16:30:00
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = 'b8e2f4a6c0d9'
-down_revision = 'e7d3b5a9c1f8'
+down_revision = 'd5e7f9a1b3c6'
 branch_labels = None
 depends_on = None
 

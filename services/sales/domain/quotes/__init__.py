@@ -10,11 +10,13 @@ from .negotiation import (approve, note_discounter, reject, reprice, require_app
                           set_line_discount)
 from .lines import (QuoteParts, add_line, add_lines, add_package, finding_lines, findings_note, price_parts,
                     remove_line, stock_covers)
-from .lifecycle import (APPROVED_STATES, close_ratio, close_ratios, decide, expire_overdue, present, revise)
+from .lifecycle import (APPROVED_STATES, advisor_scorecards, close_ratio, close_ratios, decide, expire_overdue, present,
+                        revise)
 
 __all__ = [
     "APPROVED_STATES", "CONTRACTABLE", "DECIDED_STATES", "OPEN_STATES", "QuoteParts", "add_line", "add_lines",
-    "add_package", "approve", "close_ratio", "close_ratios", "decide", "editable", "expire_overdue", "finding_lines",
+    "add_package", "advisor_scorecards",
+    "approve", "close_ratio", "close_ratios", "decide", "editable", "expire_overdue", "finding_lines",
     "findings_note", "get_quote", "list_quotes", "note_discounter", "open_quote", "present", "price_parts", "reject",
     "remove_line", "reprice", "require_approved_discount", "require_state", "revise", "set_discount",
     "set_line_discount", "stock_covers", "store_today", "versions_of",

@@ -149,3 +149,36 @@ def close_ratios(session: Session, caller: Caller, store_id: str, first: date, l
         items.append({"store_id": store_id, "period": period, "presented": shown, "approved": won,
                       "close_ratio_pct": ratio})
     return items
+
+
+def advisor_scorecards(session: Session, caller: Caller, store_id: str, first: date, last: date, time_zone: str,
+                       finding_quotes: list[str]) -> dict[str, dict]:
+    """advisor → the quotes they presented over the store-local days and won (a quote and its later versions
+    once, as `close_ratios` counts them), and what the quotes of inspection findings (`finding_quotes`: the
+    first versions' ids, as workshop keeps them) asked and what the customers approved of it: the lines' net
+    amounts of the last version presented."""
+    caller.require_store(store_id)
+    zone = ZoneInfo(time_zone)
+    start = datetime.combine(first, time.min, zone)
+    end = datetime.combine(last + timedelta(days=1), time.min, zone)
+    cards: dict[str, dict] = defaultdict(lambda: {"presented": set(), "approved": set(), "inspection_quoted_fen": 0,
+                                                  "inspection_approved_fen": 0})
+    for advisor_id, quote_group, state in session.execute(select(Quote.advisor_id, Quote.group_id, Quote.state).where(
+            Quote.store_id == store_id, Quote.presented_at >= start, Quote.presented_at < end,
+            Quote.advisor_id.is_not(None))):
+        cards[advisor_id]["presented"].add(quote_group)
+        if state in APPROVED_STATES:
+            cards[advisor_id]["approved"].add(quote_group)
+    shown: dict[str, Quote] = {}  # group → its last version presented
+    if finding_quotes:
+        for quote in session.scalars(select(Quote).where(
+                Quote.store_id == store_id, Quote.group_id.in_(finding_quotes), Quote.presented_at.is_not(None),
+                Quote.advisor_id.is_not(None))):
+            if quote.group_id not in shown or quote.version > shown[quote.group_id].version:
+                shown[quote.group_id] = quote
+    for quote in shown.values():
+        card = cards[quote.advisor_id or ""]  # never empty: only quotes with an advisor were read
+        card["inspection_quoted_fen"] += sum(line.net_fen for line in quote.lines)
+        card["inspection_approved_fen"] += sum(line.net_fen for line in quote.lines if line.decision == "approved")
+    return {advisor_id: {**card, "presented": len(card["presented"]), "approved": len(card["approved"])}
+            for advisor_id, card in cards.items()}
