@@ -14,16 +14,16 @@ from .identity import bootstrap_admin
 from .middleware import RequestContext, SecurityHeaders
 from .partners.admission import Admission
 from .resources import Deps
-from .resources import (accounts, attachments, audit, crm, customer, customer_care, documents, fapiao, finance, health,
-                        health_records, identity, insurers, inventory, partners, payables, payments, refund_requests,
-                        sales, workshop)
+from .resources import (accounts, attachments, audit, crm, customer, customer_care, customer_wechat, documents, fapiao,
+                        finance, health, health_records, identity, insurers, inventory, partners, payables, payments,
+                        refund_requests, sales, workshop)
 from .rpc import RpcClient
 
 log = logging.getLogger(__name__)
 
 
 AREAS = (health, identity, crm, sales, workshop, inventory, finance, payables, accounts, insurers, payments, documents,
-         audit, attachments, customer, customer_care, partners, fapiao, health_records,
+         audit, attachments, customer, customer_care, customer_wechat, partners, fapiao, health_records,
          refund_requests)
 """One resources module per area; each lists its own routes."""
 

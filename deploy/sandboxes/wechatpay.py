@@ -134,17 +134,20 @@ def serial(cert_pem: bytes) -> str:
 
 
 def credentials(folder: Path, base_url: str) -> dict[str, str]:
-    """The finance service's WECHATPAY_* environment for the sandbox whose keys are in `folder`."""
+    """The finance service's WECHATPAY_* environment for the sandbox whose keys are in `folder`, and the phone
+    app's stand-in WeixinJSBridge (the gateway's MOBILE_WECHAT_BRIDGE_URL; never in production)."""
     ensure_keys(folder)
     return {"WECHATPAY_BASE_URL": base_url, "WECHATPAY_MCHID": MCHID, "WECHATPAY_APPID": APPID,
             "WECHATPAY_CERT_SERIAL_NO": serial((folder / "apiclient_cert.pem").read_bytes()),
             "WECHATPAY_PRIVATE_KEY_FILE": str((folder / "apiclient_key.pem").resolve()),
-            "WECHATPAY_APIV3_KEY": (folder / "apiv3_key").read_text().strip()}
+            "WECHATPAY_APIV3_KEY": (folder / "apiv3_key").read_text().strip(),
+            "MOBILE_WECHAT_BRIDGE_URL": f"{base_url}/sandbox/jsapi/bridge.js"}
 
 
 def sub_merchant(sub_mchid: str) -> dict[str, str]:
     """A store's keys file (PROVIDER_KEYS_DIR/wechatpay/<store>.json) making it the sandbox service
-    provider's sub-merchant `sub_mchid`, over the chain's keys."""
+    provider's sub-merchant `sub_mchid`, over the chain's keys. Its JSAPI orders take openids of the sp_appid
+    (or of a `sub_appid` the file adds): not of the 网页授权 account the sandboxes' credentials configure."""
     return {"mchid": SP_MCHID, "appid": SP_APPID, "sub_mchid": sub_mchid}
 
 

@@ -225,7 +225,7 @@ class FinanceService(FapiaoEntrypoints, HealthRecordEntrypoints, RefundRequestEn
                                   PAYMENT_INTENT_TTL, channel, payer)
         out = CustomerPaymentIntentOut().dump(intent)
         if intent.channel == "jsapi" and intent.status == "pending" and payer:
-            out["jsapi"] = customer.jsapi_params(self.db, self.providers, intent, payer["appid"])
+            out["jsapi"] = customer.jsapi_params(self.providers, intent, payer["appid"])
         return out
 
     @rpc

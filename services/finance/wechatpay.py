@@ -30,10 +30,14 @@ import logging
 import secrets
 import threading
 import time
+from base64 import b64encode
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import requests
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 from wechatpayv3 import WeChatPay, WeChatPayType
 from wechatpayv3.core import Core
 
@@ -94,6 +98,7 @@ class WeChatPayProvider:
         self.verifier = (settings.base_url, settings.mchid, settings.apiv3_key)
         """Accounts with the same verifier verify each other's notifications (a service provider's sub-merchants)."""
         self._client: _Client | None = None
+        self._key: RSAPrivateKey | None = None
         self._lock = threading.Lock()
         self._sub = {"sub_mchid": settings.sub_mchid} if self.partner else {}
 
@@ -159,8 +164,20 @@ class WeChatPayProvider:
         """What the page passes to `WeixinJSBridge.invoke('getBrandWCPayRequest', …)` (JSAPI调起支付): paySign
         is RSA-SHA256 with the merchant's private key over "appId\ntimeStamp\nnonceStr\npackage\n", base64."""
         stamp, nonce = str(int(time.time() if now is None else now)), secrets.token_hex(16)
+        message = f"{appid}\n{stamp}\n{nonce}\n{package}\n".encode()
+        signature = self._private_key().sign(message, padding.PKCS1v15(), hashes.SHA256())
         return {"appId": appid, "timeStamp": stamp, "nonceStr": nonce, "package": package, "signType": "RSA",
-                "paySign": self._sdk().sign([appid, stamp, nonce, package])}
+                "paySign": b64encode(signature).decode()}
+
+    def _private_key(self) -> RSAPrivateKey:
+        """The merchant's API key, read from its file (signing calls nobody: no certificate download)."""
+        with self._lock:
+            if self._key is None:
+                key = serialization.load_pem_private_key(Path(self.settings.private_key_file).read_bytes(), None)
+                if not isinstance(key, RSAPrivateKey):
+                    raise ProviderError(0, "merchant_key_not_rsa")
+                self._key = key
+            return self._key
 
     def query(self, out_trade_no: str) -> Transaction:
         """The order as WeChat Pay holds it."""

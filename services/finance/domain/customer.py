@@ -11,7 +11,6 @@ from sqlalchemy.orm import Session
 from services.common.context import Caller
 from services.common.db import utcnow
 from services.common.errors import NotFound
-from services.common.transactions import before_remote_call
 
 from ..models import Invoice, MemberCard, PaymentIntent
 from ..providers import of_merchant
@@ -58,12 +57,11 @@ def pay_due(session: Session, caller: Caller, providers, invoice_id: str, key: s
     return intents.create_intent(session, scoped, providers, invoice_id, data, key, client_ip, lifetime)
 
 
-def jsapi_params(session: Session, providers, intent: PaymentIntent, appid: str) -> dict:
+def jsapi_params(providers, intent: PaymentIntent, appid: str) -> dict:
     """The getBrandWCPayRequest parameters of a pending JSAPI intent, signed afresh by the account its
     order was opened on (appId: the official account of the payer's openid)."""
     provider = of_merchant(providers, intent.provider, intent.merchant_id)
-    before_remote_call(session, "the payment provider's key")  # the adapter may fetch certificates first
-    return provider.jsapi_params(appid, intent.pay_url)
+    return provider.jsapi_params(appid, intent.pay_url)  # a local signature: nothing leaves the process
 
 
 def own_intent(session: Session, caller: Caller, intent_id: str) -> PaymentIntent:

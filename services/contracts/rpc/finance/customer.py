@@ -53,6 +53,12 @@ class CustomerInvoiceOut(Schema):
     payments = fields.List(fields.Nested(CustomerPaymentOut), metadata={"description": "Single reads only."})
 
 
+class CustomerPayIn(Schema):
+    channel = fields.String(load_default="h5", validate=validate.OneOf(["h5", "jsapi"]), metadata={
+        "description": "h5: a link for the phone's browser (default); jsapi: inside WeChat's own browser, with "
+                       "the owner's openid (WeChat's 网页授权 first: 409 wechat_openid_needed)"})
+
+
 class JsapiParamsOut(Schema):
     """What the page passes unchanged to WeixinJSBridge.invoke('getBrandWCPayRequest', …) (JSAPI调起支付)."""
     appId = fields.String(metadata={"description": "The official account of the payer's openid"})
