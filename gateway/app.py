@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from urllib.parse import urlsplit
 
 import falcon
 from sqlalchemy.exc import IntegrityError
@@ -14,16 +15,16 @@ from .identity import bootstrap_admin
 from .middleware import RequestContext, SecurityHeaders
 from .partners.admission import Admission
 from .resources import Deps
-from .resources import (accounts, attachments, audit, crm, customer, customer_care, documents, fapiao, finance, health,
-                        health_records, identity, insurers, inventory, partners, payables, payments, refund_requests,
-                        sales, workshop)
+from .resources import (accounts, attachments, audit, crm, customer, customer_care, customer_wechat, documents, fapiao,
+                        finance, health, health_records, identity, insurers, inventory, partners, payables, payments,
+                        refund_requests, sales, workshop)
 from .rpc import RpcClient
 
 log = logging.getLogger(__name__)
 
 
 AREAS = (health, identity, crm, sales, workshop, inventory, finance, payables, accounts, insurers, payments, documents,
-         audit, attachments, customer, customer_care, partners, fapiao, health_records,
+         audit, attachments, customer, customer_care, customer_wechat, partners, fapiao, health_records,
          refund_requests)
 """One resources module per area; each lists its own routes."""
 
@@ -52,11 +53,19 @@ def served(table: list[tuple[str, object]], serves: str) -> list[tuple[str, obje
     return [(path, resource) for path, resource in table if path in EVERY_PROCESS or is_channel(path) == wanted]
 
 
+def origin_of(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
 def create_app(deps: Deps) -> falcon.App:
     """The gateway; `GATEWAY_SERVES` (`deps.settings.serves`) narrows it to the staff side or the customer channel,
     any other path answering 404 there (the front, nginx or the Ingress routes each request by its path)."""
+    bridge = deps.settings.wechat_bridge_url
+    sandboxed = (mobile.PREFIX, origin_of(bridge)) if bridge else None
     app = falcon.App(middleware=(RequestContext(deps.settings.max_body_bytes, deps.settings.trusted_proxies),
-                                 SecurityHeaders(console.PREFIX, mobile.PREFIX, file_origin=deps.storage.origin())))
+                                 SecurityHeaders(console.PREFIX, mobile.PREFIX, file_origin=deps.storage.origin(),
+                                                 sandboxed=sandboxed)))
     app.req_options.strip_url_path_trailing_slash = True
     errors.register(app)
     table = routes(deps)

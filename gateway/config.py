@@ -11,6 +11,8 @@ from cryptography.fernet import Fernet
 
 from services.common import config as common
 
+from .customer.wechat_oauth import WeChatOAuthSettings
+
 
 MIN_SECRET_LENGTH = 32
 
@@ -91,6 +93,15 @@ def _serves() -> str:
     return given
 
 
+def _wechat_bridge_url() -> str | None:
+    """MOBILE_WECHAT_BRIDGE_URL: a script standing in for WeChat's own WeixinJSBridge (the WeChat Pay sandbox's
+    /sandbox/jsapi/bridge.js) that the phone app loads before paying by JSAPI — tests and `make run` only."""
+    given = (os.environ.get("MOBILE_WECHAT_BRIDGE_URL") or "").strip()
+    if given and os.environ.get("APP_ENV") == "production":
+        raise RuntimeError("MOBILE_WECHAT_BRIDGE_URL is a sandbox's stand-in and must not be set in production")
+    return given or None
+
+
 def write_private(path: Path, text: str) -> None:
     """A new file that only this user can read (0600), never overwriting one that exists."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -144,6 +155,9 @@ class Settings:
     """Webhook URLs may name private and loopback addresses (tests and `make run` only)."""
     webhook_secret_keys: tuple[str, ...] = field(default_factory=webhook_secret_keys)
     """WEBHOOK_SECRET_KEYS: the Fernet keys webhook secrets are sealed with (gateway/partners/vault.py)."""
+    wechat_oauth: WeChatOAuthSettings = field(default_factory=WeChatOAuthSettings)
+    """WeChat's 网页授权 for the owner's openid when the phone app pays by JSAPI (gateway/customer/wechat_oauth.py)."""
+    wechat_bridge_url: str | None = field(default_factory=_wechat_bridge_url)
     sms: common.SmsSettings = field(default_factory=common.SmsSettings)
     """Alibaba Cloud SMS for the one-time sign-in codes: the same adapter and variables as crm's messages."""
 

@@ -89,14 +89,16 @@ class RequestContext:
             tracing.end_server_span(req.context.trace, f"{req.method} {route}", status)
 
 
-def console_policy(file_origin: str | None = None) -> str:
+def console_policy(file_origin: str | None = None, sandbox_origin: str | None = None) -> str:
     """The console is plain ES modules and one stylesheet from /console/: no inline script or style; images
     also from `blob:` URLs (photos fetched with the token, see console/js/files.js), and the attachments'
-    short-lived URLs from `file_origin`, the object store's public origin when it is another one."""
+    short-lived URLs from `file_origin`, the object store's public origin when it is another one.
+    `sandbox_origin` (tests and sandboxes only: MOBILE_WECHAT_BRIDGE_URL's) may serve a script and be called."""
     files = f" {file_origin}" if file_origin else ""
+    sandbox = f" {sandbox_origin}" if sandbox_origin else ""
     return "; ".join((
-        "default-src 'self'", "script-src 'self'", "style-src 'self'", f"img-src 'self' data: blob:{files}",
-        f"connect-src 'self'{files}", "object-src 'none'", "base-uri 'none'", "form-action 'self'",
+        "default-src 'self'", f"script-src 'self'{sandbox}", "style-src 'self'", f"img-src 'self' data: blob:{files}",
+        f"connect-src 'self'{files}{sandbox}", "object-src 'none'", "base-uri 'none'", "form-action 'self'",
         "frame-ancestors 'none'"))
 
 
@@ -107,15 +109,20 @@ class SecurityHeaders:
     own files; API answers (tokens, customers' details, money) are never stored by a browser or a proxy, but for
     a successful answer whose resource said how it may be kept (an attachment's bytes: `private, max-age=300`)."""
 
-    def __init__(self, *app_prefixes: str, file_origin: str | None = None):
+    def __init__(self, *app_prefixes: str, file_origin: str | None = None,
+                 sandboxed: tuple[str, str] | None = None):
+        """`sandboxed`: (an app's prefix, a sandbox's origin) — that app may load a script from there and call it
+        (the phone app's stand-in WeixinJSBridge, MOBILE_WECHAT_BRIDGE_URL: never in production)."""
         self.app_prefixes = app_prefixes
         self.policy = console_policy(file_origin)
+        self.policies = {sandboxed[0]: console_policy(file_origin, sandboxed[1])} if sandboxed else {}
 
     def process_response(self, req: falcon.Request, resp: falcon.Response, resource, req_succeeded: bool) -> None:
         resp.set_header("X-Content-Type-Options", "nosniff")
         if req.path == "/" or any(req.path == app or req.path.startswith(app + "/") for app in self.app_prefixes):
             resp.set_header("X-Frame-Options", "DENY")
-            resp.set_header("Content-Security-Policy", self.policy)
+            prefix = next((app for app in self.policies if req.path == app or req.path.startswith(app + "/")), "")
+            resp.set_header("Content-Security-Policy", self.policies.get(prefix, self.policy))
         elif req.path.startswith(("/v1/", "/c/v1/")):
             if not (req_succeeded and resp.get_header("Cache-Control")):
                 resp.set_header("Cache-Control", "no-store")

@@ -18,11 +18,19 @@ secret: `WECHAT_APPS`) → access_token for 7200 s, of that account; `POST /cgi-
 for an openid that does not follow the account); each message is recorded with the `appid` whose token it
 carried. An openid is not checked against the account it belongs to (the real one is: 40003).
 
+WeChat's 网页授权 (official account web authorization): `GET /connect/oauth2/authorize?appid&redirect_uri
+&response_type=code&scope=snsapi_base&state` (WeChat's open.weixin.qq.com page: snsapi_base is silent, so it
+redirects straight back to `redirect_uri?code=&state=`), and `GET /sns/oauth2/access_token?appid&secret&code
+&grant_type=authorization_code` → `{access_token, expires_in, refresh_token, openid, scope}` (a code is used once
+and lives 5 minutes: 40029 otherwise; 40125 a wrong secret). The openid is the sandbox's WeChat user's at that
+account (`openid(appid, user)`).
+
 Control endpoints for tests (not part of either provider):
 - `GET /sandbox/sms?to=` and `GET /sandbox/wechat?touser=`: what was sent, oldest first;
 - `POST /sandbox/fail` `{provider: sms|wechat, down: bool, undeliverable: [mobile…], unfollowed: [openid…]}`:
   `down` answers every call with 503 (Alibaba Cloud `ServiceUnavailable`, WeChat errcode -1); an
-  undeliverable mobile's receipt says failed (`MOBILE_NOT_ON_SERVICE`); an unfollowed openid is refused.
+  undeliverable mobile's receipt says failed (`MOBILE_NOT_ON_SERVICE`); an unfollowed openid is refused;
+- `POST /sandbox/wechat/user` `{user}`: who the phone's WeChat is signed in as (网页授权 answers their openid).
 
 `python -m deploy.sandboxes.messaging [--port MESSAGING_SANDBOX_PORT]`; `credentials(url)` is the
 environment the gateway and crm need to talk to it.
@@ -30,18 +38,20 @@ environment the gateway and crm need to talk to it.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import secrets
 import threading
 import time
 from datetime import UTC, datetime
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlencode
 
 from services.common.messaging.sms import signature
 from services.common.messaging.templates import TEMPLATES
 
 from . import wsgi_server
+from .wechatpay import APPID as PAY_APPID
 from .wechatpay import _reply
 
 ACCESS_KEY_ID = "LTAI5tSandboxMessages"
@@ -54,8 +64,11 @@ STORE_WECHAT_APPID = "wxsandboxmp000002"
 STORE_WECHAT_SECRET = "sandbox-store-mp-secret"
 ACCESS_KEYS = {ACCESS_KEY_ID: ACCESS_KEY_SECRET, STORE_ACCESS_KEY_ID: STORE_ACCESS_KEY_SECRET}
 """The Alibaba Cloud accounts the sandbox knows: the chain's, and one a store holds of its own."""
-WECHAT_APPS = {WECHAT_APPID: WECHAT_SECRET, STORE_WECHAT_APPID: STORE_WECHAT_SECRET}
-"""The official accounts it knows: the chain's, and a store's own."""
+PAY_WECHAT_SECRET = "sandbox-pay-mp-secret"
+WECHAT_APPS = {WECHAT_APPID: WECHAT_SECRET, STORE_WECHAT_APPID: STORE_WECHAT_SECRET, PAY_APPID: PAY_WECHAT_SECRET}
+"""The official accounts it knows: the chain's, a store's own, and the one the WeChat Pay sandbox's merchant
+is bound to (its appid: the 网页授权 account whose openids pay by JSAPI)."""
+OAUTH_CODE_SECONDS = 300  # a 网页授权 code lives 5 minutes and is used once
 CLOCK_SKEW = 900
 SMS_TEMPLATES = {t.sms_code: t for t in TEMPLATES.values()}
 WECHAT_TEMPLATES = {t.wechat_id: t for t in TEMPLATES.values()}
@@ -69,7 +82,15 @@ def port() -> int:
 def credentials(base_url: str) -> dict[str, str]:
     return {"ALIYUN_SMS_ENDPOINT": base_url, "ALIYUN_SMS_ACCESS_KEY_ID": ACCESS_KEY_ID,
             "ALIYUN_SMS_ACCESS_KEY_SECRET": ACCESS_KEY_SECRET, "WECHAT_MP_BASE_URL": base_url,
-            "WECHAT_MP_APPID": WECHAT_APPID, "WECHAT_MP_SECRET": WECHAT_SECRET}
+            "WECHAT_MP_APPID": WECHAT_APPID, "WECHAT_MP_SECRET": WECHAT_SECRET,
+            "WECHAT_OAUTH_APPID": PAY_APPID, "WECHAT_OAUTH_SECRET": PAY_WECHAT_SECRET,
+            "WECHAT_OAUTH_AUTHORIZE_URL": f"{base_url}/connect/oauth2/authorize", "WECHAT_OAUTH_API_URL": base_url}
+
+
+def openid(appid: str, user: str) -> str:
+    """The openid of the sandbox's WeChat user `user` at the official account `appid` (one per account, as
+    WeChat's)."""
+    return "o" + hashlib.sha256(f"{appid}|{user}".encode()).hexdigest()[:27]
 
 
 class Sandbox:
@@ -82,6 +103,8 @@ class Sandbox:
         self.down = {"sms": False, "wechat": False}
         self.undeliverable: set[str] = set()
         self.unfollowed: set[str] = set()
+        self.codes: dict[str, tuple[str, str, float]] = {}  # 网页授权 code → (appid, openid, expires)
+        self.user = "owner"  # who the phone's WeChat is signed in as
 
     def __call__(self, environ, start_response):
         method, path = environ["REQUEST_METHOD"], environ.get("PATH_INFO", "")
@@ -90,6 +113,10 @@ class Sandbox:
         try:
             if path.startswith("/sandbox/"):
                 status, answer = self.control(method, path, query, json.loads(body or "{}"))
+            elif path == "/connect/oauth2/authorize":
+                return self.authorize(start_response, query)
+            elif path.startswith("/sns/"):
+                status, answer = self.oauth_api(method, path, query)
             elif path.startswith("/cgi-bin/"):
                 status, answer = self.wechat_api(method, path, query, json.loads(body or "{}"))
             else:
@@ -190,6 +217,44 @@ class Sandbox:
             return 200, {"errcode": 0, "errmsg": "ok", "msgid": msgid}
         return 404, {"errcode": 40066, "errmsg": "invalid url"}
 
+    # -- 网页授权 (official account web authorization) ------------------------------------------------
+    def authorize(self, start_response, query: dict) -> list[bytes]:
+        """`open.weixin.qq.com/connect/oauth2/authorize`: snsapi_base asks nothing and sends the browser straight
+        back to `redirect_uri?code=&state=` (snsapi_userinfo's consent screen is not modelled)."""
+        back = query.get("redirect_uri", "")
+        if query.get("appid") not in WECHAT_APPS or query.get("response_type") != "code" \
+                or query.get("scope") not in ("snsapi_base", "snsapi_userinfo") \
+                or not back.startswith(("http://", "https://")):
+            data = "<!doctype html><meta charset=utf-8><p>10003 redirect_uri 或参数错误</p>".encode()
+            start_response("400 Bad Request", [("Content-Type", "text/html; charset=utf-8"),
+                                               ("Content-Length", str(len(data)))])
+            return [data]
+        code = secrets.token_urlsafe(24)
+        with self.lock:
+            self.codes[code] = (query["appid"], openid(query["appid"], self.user), time.time() + OAUTH_CODE_SECONDS)
+        joiner = "&" if "?" in back else "?"
+        location = f"{back}{joiner}{urlencode({'code': code, 'state': query.get('state', '')})}"
+        start_response("302 Found", [("Location", location), ("Content-Length", "0")])
+        return [b""]
+
+    def oauth_api(self, method: str, path: str, query: dict) -> tuple[int, dict]:
+        """`GET /sns/oauth2/access_token?appid&secret&code&grant_type=authorization_code`: the code's openid."""
+        if self.down["wechat"]:
+            return 503, {"errcode": -1, "errmsg": "system error"}
+        if method != "GET" or path != "/sns/oauth2/access_token":
+            return 404, {"errcode": 40066, "errmsg": "invalid url"}
+        known = WECHAT_APPS.get(query.get("appid", ""))
+        if known is None or query.get("grant_type") != "authorization_code":
+            return 200, {"errcode": 40013, "errmsg": "invalid appid"}
+        if query.get("secret") != known:
+            return 200, {"errcode": 40125, "errmsg": "invalid appsecret"}
+        with self.lock:
+            found = self.codes.pop(query.get("code", ""), None)
+        if found is None or found[0] != query["appid"] or found[2] < time.time():
+            return 200, {"errcode": 40029, "errmsg": "invalid code"}
+        return 200, {"access_token": secrets.token_urlsafe(48), "expires_in": 7200,
+                     "refresh_token": secrets.token_urlsafe(48), "openid": found[1], "scope": "snsapi_base"}
+
     # -- tests' side ------------------------------------------------------------------------------
     def control(self, method: str, path: str, query: dict, data: dict) -> tuple[int, dict]:
         if method == "GET" and path == "/sandbox/sms":
@@ -202,6 +267,10 @@ class Sandbox:
                 self.undeliverable.update(data.get("undeliverable", []))
                 self.unfollowed.update(data.get("unfollowed", []))
             return 200, {"down": self.down}
+        if method == "POST" and path == "/sandbox/wechat/user":
+            with self.lock:
+                self.user = str(data.get("user") or "owner")
+            return 200, {"user": self.user}
         return 404, {"code": "not_found"}
 
 

@@ -9,6 +9,8 @@ sub-merchant's statement; without it every sub-merchant's), notifications whose 
 sp_mchid and sub_mchid. The sandbox's service provider signs with the same merchant key as its direct
 merchant, a simplification: at WeChat Pay each has its own API certificate):
 - `POST /v3/pay/transactions/native` → `{code_url}`; `POST /v3/pay/transactions/h5` → `{h5_url}`;
+  `POST /v3/pay/transactions/jsapi` {payer: {openid}} (partner: `payer.sp_openid`, or `sub_openid` with
+  `sub_appid`) → `{prepay_id}`;
 - `GET /v3/pay/transactions/out-trade-no/{no}?mchid=` (trade_state NOTPAY | SUCCESS | CLOSED);
 - `POST /v3/pay/transactions/out-trade-no/{no}/close` → 204 (a paid order: 400 ORDERPAID);
 - `GET /v3/certificates`: the platform certificate, AEAD_AES_256_GCM-encrypted with the APIv3 key;
@@ -33,6 +35,12 @@ Control endpoints for tests (no signature; not part of WeChat Pay):
   the HTTP status of each delivery;
 - `POST /sandbox/down` `{down}`: every `/v3` call answers 500 SYSTEM_ERROR meanwhile;
 - `GET /sandbox/orders/{out_trade_no}`: an order as the sandbox holds it;
+- `POST /sandbox/jsapi/pay` `{appId, timeStamp, nonceStr, package, signType, paySign, deliveries=1}`: what
+  WeChat does with a page's getBrandWCPayRequest (JSAPI调起支付): the paySign must verify with the merchant's
+  public key over "appId\\ntimeStamp\\nnonceStr\\npackage\\n" (400 SIGN_ERROR otherwise) and appId be the
+  official account of the order's payer; then it pays like `/sandbox/pay`. `GET /sandbox/jsapi/bridge.js`: a
+  script defining `window.WeixinJSBridge` whose getBrandWCPayRequest calls it (for the phone app's tests and
+  `make run`, loaded only when `MOBILE_WECHAT_BRIDGE_URL` names it);
 - `POST /sandbox/statement` `{date, add?: {out_trade_no, amount_fen}, drop?: out_trade_no}`: that day's
   statement also lists a payment the merchant never heard of, or leaves out a recorded one.
 The H5 cashier a phone opens (WeChat Pay's own page at `h5_url`, which returns to the `redirect_url` the
@@ -126,17 +134,20 @@ def serial(cert_pem: bytes) -> str:
 
 
 def credentials(folder: Path, base_url: str) -> dict[str, str]:
-    """The finance service's WECHATPAY_* environment for the sandbox whose keys are in `folder`."""
+    """The finance service's WECHATPAY_* environment for the sandbox whose keys are in `folder`, and the phone
+    app's stand-in WeixinJSBridge (the gateway's MOBILE_WECHAT_BRIDGE_URL; never in production)."""
     ensure_keys(folder)
     return {"WECHATPAY_BASE_URL": base_url, "WECHATPAY_MCHID": MCHID, "WECHATPAY_APPID": APPID,
             "WECHATPAY_CERT_SERIAL_NO": serial((folder / "apiclient_cert.pem").read_bytes()),
             "WECHATPAY_PRIVATE_KEY_FILE": str((folder / "apiclient_key.pem").resolve()),
-            "WECHATPAY_APIV3_KEY": (folder / "apiv3_key").read_text().strip()}
+            "WECHATPAY_APIV3_KEY": (folder / "apiv3_key").read_text().strip(),
+            "MOBILE_WECHAT_BRIDGE_URL": f"{base_url}/sandbox/jsapi/bridge.js"}
 
 
 def sub_merchant(sub_mchid: str) -> dict[str, str]:
     """A store's keys file (PROVIDER_KEYS_DIR/wechatpay/<store>.json) making it the sandbox service
-    provider's sub-merchant `sub_mchid`, over the chain's keys."""
+    provider's sub-merchant `sub_mchid`, over the chain's keys. Its JSAPI orders take openids of the sp_appid
+    (or of a `sub_appid` the file adds): not of the 网页授权 account the sandboxes' credentials configure."""
     return {"mchid": SP_MCHID, "appid": SP_APPID, "sub_mchid": sub_mchid}
 
 
@@ -197,9 +208,12 @@ class Sandbox:
         try:
             if path.startswith("/sandbox/h5/"):
                 return self.cashier(start_response, method, path, parse_qs(query if method == "GET" else body))
+            if path == "/sandbox/jsapi/bridge.js":
+                return _script(start_response, BRIDGE.replace("SANDBOX_URL", json.dumps(self.base_url)))
             if path.startswith("/sandbox/"):
                 status, answer = self.control(method, path, json.loads(body or "{}"))
-                return _reply(start_response, status, json.dumps(answer, ensure_ascii=False), {})
+                cors = {"Access-Control-Allow-Origin": "*"} if path == "/sandbox/jsapi/pay" else {}
+                return _reply(start_response, status, json.dumps(answer, ensure_ascii=False), cors)
             if self.down:
                 raise ApiError(500, "SYSTEM_ERROR", "系统异常，请稍后重试")
             caller = self.authenticate(environ.get("HTTP_AUTHORIZATION", ""), method,
@@ -237,7 +251,7 @@ class Sandbox:
         if method == "GET" and path == "/v3/bill/tradebill":
             return 200, self.trade_bill(query["bill_date"][0], query.get("bill_type", ["ALL"])[0],
                                         query.get("tar_type", [""])[0], self.statement_account(caller, query))
-        found = re.fullmatch(r"/v3/pay(/partner)?/transactions/(native|h5)", path)
+        found = re.fullmatch(r"/v3/pay(/partner)?/transactions/(native|h5|jsapi)", path)
         if method == "POST" and found:
             return 200, self.prepay(found.group(2), data, partner=bool(found.group(1)))
         if method == "POST" and path == "/v3/refund/domestic/refunds":
@@ -304,6 +318,7 @@ class Sandbox:
             raise ApiError(400, "PARAM_ERROR", "amount.total 必须是正整数（分）")
         if trade_type == "h5" and not data.get("scene_info", {}).get("h5_info"):
             raise ApiError(400, "PARAM_ERROR", "H5 支付需要 scene_info.h5_info")
+        payer_appid = self.jsapi_appid(data, merchant) if trade_type == "jsapi" else None
         with self.lock:
             no = data["out_trade_no"]
             order = self.orders.get(no)
@@ -319,9 +334,30 @@ class Sandbox:
                     **merchant, "out_trade_no": no, "trade_type": trade_type.upper(),
                     "trade_state": "NOTPAY", "trade_state_desc": "订单未支付", "description": data["description"],
                     "amount": {"total": total, "currency": data["amount"].get("currency", "CNY")},
-                    "notify_url": data["notify_url"], "time_expire": data.get("time_expire"), "url": url}
+                    "notify_url": data["notify_url"], "time_expire": data.get("time_expire"), "url": url,
+                    **({"prepay_id": prepay_id, "payer_appid": payer_appid} if payer_appid else {})}
                 self.by_url[url] = no
+                if payer_appid:
+                    self.by_url[f"prepay_id={prepay_id}"] = no
+        if trade_type == "jsapi":
+            return {"prepay_id": order["prepay_id"]}
         return {"code_url": order["url"]} if trade_type == "native" else {"h5_url": order["url"]}
+
+    @staticmethod
+    def jsapi_appid(data: dict, merchant: dict) -> str:
+        """The official account whose openid a JSAPI order names, the appId its getBrandWCPayRequest must carry:
+        a direct merchant's `payer.openid` (of its appid); a sub-merchant's `payer.sub_openid` (of the sub_appid
+        the order names) or `payer.sp_openid` (of the sp_appid)."""
+        payer = data.get("payer") or {}
+        if "appid" in merchant and payer.get("openid"):
+            return merchant["appid"]
+        if "sp_appid" in merchant and payer.get("sub_openid"):
+            if not merchant.get("sub_appid"):
+                raise ApiError(400, "PARAM_ERROR", "sub_openid 需要 sub_appid")
+            return merchant["sub_appid"]
+        if "sp_appid" in merchant and payer.get("sp_openid"):
+            return merchant["sp_appid"]
+        raise ApiError(400, "PARAM_ERROR", "JSAPI 支付需要 payer 的 openid")
 
     def order(self, out_trade_no: str) -> dict:
         if out_trade_no not in self.orders:
@@ -331,7 +367,7 @@ class Sandbox:
     @staticmethod
     def public(order: dict) -> dict:
         """An order as the query API answers it."""
-        hidden = ("notify_url", "url", "time_expire", "refunded")
+        hidden = ("notify_url", "url", "time_expire", "refunded", "prepay_id", "payer_appid")
         return {key: value for key, value in order.items() if key not in hidden}
 
     def close(self, order: dict) -> None:
@@ -443,6 +479,8 @@ class Sandbox:
                 return exc.status, {"code": exc.code}
         if method == "POST" and path == "/sandbox/pay":
             return self.pay(data["url"], int(data.get("deliveries", 1)))
+        if method == "POST" and path == "/sandbox/jsapi/pay":
+            return self.jsapi_pay(data, int(data.get("deliveries", 1)))
         return 404, {"code": "RESOURCE_NOT_EXISTS"}
 
     def cashier(self, start_response, method: str, path: str, form: dict) -> list[bytes]:
@@ -465,6 +503,23 @@ class Sandbox:
             f"<form method=post action=/sandbox/h5/pay><input type=hidden name=prepay_id "
             f"value=\"{html.escape(prepay_id)}\"><input type=hidden name=redirect_url value=\"{html.escape(back)}\">"
             f"<button type=submit>确认支付</button></form>"))
+
+    def jsapi_pay(self, request: dict, deliveries: int) -> tuple[int, dict]:
+        """What WeChat does with a page's getBrandWCPayRequest: the paySign must verify with the merchant's
+        public key (its certificate) over "appId\ntimeStamp\nnonceStr\npackage\n", signType RSA, and appId be
+        the account of the order's payer; then the owner pays as on any order."""
+        fields = [str(request.get(name, "")) for name in ("appId", "timeStamp", "nonceStr", "package")]
+        order = self.orders.get(self.by_url.get(fields[3], ""))
+        if order is None:
+            return 404, {"code": "ORDER_NOT_EXIST", "message": "prepay_id 不存在"}
+        if request.get("signType") != "RSA" or fields[0] != order["payer_appid"]:
+            return 400, {"code": "PARAM_ERROR", "message": "appId 或 signType 不对"}
+        try:
+            self.merchant_key.verify(b64decode(str(request.get("paySign", ""))), ("\n".join(fields) + "\n").encode(),
+                                     padding.PKCS1v15(), hashes.SHA256())
+        except (InvalidSignature, ValueError):
+            return 400, {"code": "SIGN_ERROR", "message": "支付验证签名失败"}
+        return self.pay(fields[3], deliveries)
 
     def pay(self, url: str, deliveries: int) -> tuple[int, dict]:
         with self.lock:
@@ -550,6 +605,30 @@ def trade_bill_file(lines: list[dict]) -> str:
         len(lines), _yuan(collected), _yuan(refunded), "0.00", _yuan(sum(found["fee_fen"] for found in lines)),
         _yuan(collected), _yuan(refunded))])
     return out.getvalue()
+
+
+BRIDGE = """// WeChat's in-page bridge as the sandbox stands it in (never in production): getBrandWCPayRequest hands
+// the signed parameters to the sandbox, which checks the paySign and pays the order as the owner would.
+(function () {
+  var sandbox = SANDBOX_URL;
+  window.WeixinJSBridge = {
+    invoke: function (name, params, callback) {
+      if (name !== "getBrandWCPayRequest") { callback({err_msg: name + ":fail"}); return; }
+      fetch(sandbox + "/sandbox/jsapi/pay", {method: "POST", headers: {"Content-Type": "text/plain"},
+                                              body: JSON.stringify(params)})
+        .then(function (reply) { callback({err_msg: "get_brand_wcpay_request:" + (reply.ok ? "ok" : "fail")}); })
+        .catch(function () { callback({err_msg: "get_brand_wcpay_request:fail"}); });
+    }
+  };
+  document.dispatchEvent(new Event("WeixinJSBridgeReady"));
+})();
+"""
+
+
+def _script(start_response, text: str) -> list[bytes]:
+    data = text.encode()
+    start_response("200 OK", [("Content-Type", "text/javascript; charset=utf-8"), ("Content-Length", str(len(data)))])
+    return [data]
 
 
 def _file(start_response, data: bytes | None) -> list[bytes]:

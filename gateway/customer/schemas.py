@@ -79,3 +79,26 @@ class LinkLoginResponse(Schema):
     expires_in = fields.Integer(metadata={"description": "Seconds"})
     document_type = fields.String(metadata={"enum": ["quote"]})
     document_id = fields.String()
+
+
+class WeChatSetupOut(Schema):
+    """What the phone app needs to pay inside WeChat."""
+    appid = fields.String(allow_none=True, metadata={
+        "description": "The official account of WeChat's 网页授权 (null: not configured, pay by H5)"})
+    bridge_url = fields.String(allow_none=True, metadata={
+        "description": "Tests and sandboxes only: a script standing in for WeChat's WeixinJSBridge"})
+
+
+class WeChatAuthorizationOut(Schema):
+    authorize_url = fields.String(metadata={"description": "Open it: WeChat comes back to /m/ with code and state"})
+    state = fields.String(metadata={"description": "Keep it: what comes back must be the same"})
+
+
+class WeChatOpenidBody(Schema):
+    code = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_-]{1,128}$"))
+    state = fields.String(required=True, validate=validate.Length(min=1, max=128))
+
+
+class WeChatOpenidOut(Schema):
+    appid = fields.String()
+    known = fields.Boolean(metadata={"description": "The owner's openid there is known: JSAPI can pay"})

@@ -1,10 +1,12 @@
 """The customer channel after the work (`/c/v1/`): the car owner's invoices and paying what is due
-by WeChat Pay (H5), accepting the car (验收), rating the visit (the follow-up staff would phone
-for), complaints, service-due reminders, moving a booking, their own marketing consent, a visit's
-walk-around and signed contract, member cards and the messages the stores sent. As in
+by WeChat Pay (H5 in the phone's browser, JSAPI inside WeChat), accepting the car (验收), rating the visit
+(the follow-up staff would phone for), complaints, service-due reminders, moving a booking, their own
+marketing consent, a visit's walk-around and signed contract, member cards and the messages the stores sent. As in
 `customer.py`, each service takes the customer from the caller and answers another customer's
 document as unknown (404)."""
 from __future__ import annotations
+
+import falcon
 
 from services.contracts.rpc.crm import customer as crm
 from services.contracts.rpc.finance import customer as finance
@@ -14,6 +16,7 @@ from services.contracts.rpc.workshop import customer as workshop
 
 from ..api import ValidationFailed, endpoint
 from ..auth import CUSTOMER
+from ..customer import wechat_oauth
 from ..partners import limits
 from . import Resource
 from .customer import TAG
@@ -42,17 +45,33 @@ def _service_key(req) -> str | None:
 
 
 class InvoicePayment(Resource):
-    @endpoint("Pay what one's own invoice still owes by WeChat Pay in the phone's browser (H5): the link to "
-              "open (pay_url). Always the whole balance, never more; a pending link is given again while it "
-              "lives. Recorded as paid when WeChat Pay's notification (or a poll) says so; 409 invoice_state "
-              "when nothing is due, 503 payment_provider_unavailable when WeChat Pay does not answer",
-              tag=TAG, roles=CUSTOMER, response=finance.CustomerPaymentIntentOut, status=201, idempotent=True,
-              errors=PAY_ERRORS)
+    @endpoint("Pay what one's own invoice still owes by WeChat Pay: in the phone's browser by H5 (`channel: h5`, "
+              "the default: the link to open, pay_url), inside WeChat by JSAPI (`channel: jsapi`: the parameters "
+              "of getBrandWCPayRequest, jsapi, for the owner's openid at the official account — 409 "
+              "wechat_openid_needed until WeChat's 网页授权 told it, /c/v1/wechat/authorizations). Always the whole "
+              "balance, never more; a pending order is given again while it lives. Recorded as paid when WeChat "
+              "Pay's notification (or a poll) says so; 409 invoice_state when nothing is due, 503 "
+              "payment_provider_unavailable when WeChat Pay does not answer",
+              tag=TAG, roles=CUSTOMER, body=finance.CustomerPayIn, response=finance.CustomerPaymentIntentOut,
+              status=201, idempotent=True, errors=PAY_ERRORS)
     def on_post(self, req, resp, invoice_id: str):
+        channel, payer = req.context.body["channel"], None
+        if channel == "jsapi":
+            payer = self.payer(req)
         intent = self.call(req, "finance", "customer_pay_invoice", invoice_id=invoice_id,
-                           idempotency_key=_service_key(req), client_ip=req.context.client_ip)
+                           idempotency_key=_service_key(req), client_ip=req.context.client_ip, channel=channel,
+                           payer=payer)
         resp.location = f"/c/v1/payment-intents/{intent['id']}"
         return intent
+
+    def payer(self, req) -> dict:
+        """The owner's openid at the official account of the gateway's 网页授权 (crm keeps it)."""
+        appid = wechat_oauth.configured(self.deps.settings.wechat_oauth).appid
+        openid = self.call(req, "crm", "customer_wechat_openid", appid=appid)["openid"]
+        if not openid:
+            raise falcon.HTTPConflict(title="wechat_openid_needed",
+                                      description="WeChat's web authorization must tell the openid first.")
+        return {"appid": appid, "openid": openid}
 
 
 class PaymentIntentItem(Resource):

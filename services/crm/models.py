@@ -70,6 +70,18 @@ class Customer(Base):
             CustomerTag(tag=tag) for tag in wanted if tag not in self.tags]
 
 
+class WeChatOpenid(Base):
+    """The customer's openid at one official account (公众号), learnt by WeChat's 网页授权 (snsapi_base) when the
+    owner paid from inside WeChat: what a JSAPI payment names its payer by. One per customer and account (an
+    openid differs per account); the chain's account's for messages stays on `customers.wechat_openid`."""
+    __tablename__ = "customer_wechat_openids"
+
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), primary_key=True)
+    appid: Mapped[str] = mapped_column(String(32), primary_key=True, comment="the official account")
+    openid: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
 class CustomerTag(Base):
     __tablename__ = "customer_tags"
 

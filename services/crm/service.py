@@ -198,6 +198,16 @@ class CrmService(Attachments, ServiceBase):  # type: ignore[misc]  # db, caller:
         return cs.ProfileOut().dump(customer.set_consent(self.db, self.caller, consent))
 
     @rpc
+    def customer_wechat_openid(self, appid: str) -> dict:
+        return cs.WeChatOpenidOut().dump(customer.openid_at(self.db, self.caller, appid))
+
+    @rpc
+    def customer_remember_wechat_openid(self, data: dict) -> dict:
+        found = load(cs.WeChatOpenidIn(), data)
+        return cs.WeChatOpenidOut().dump(customer.remember_openid(self.db, self.caller, found["appid"],
+                                                                  found["openid"]))
+
+    @rpc
     def customer_follow_ups(self, query: dict) -> dict:
         vehicle_id = load(cs.VehicleQuery(), query)["vehicle_id"]
         return {"items": cs.CustomerFollowUpOut().dump(customer.follow_ups(self.db, self.caller, vehicle_id),

@@ -3,7 +3,8 @@ services/finance/alipay.py): the provider's answers turned into a few plain reco
 into two exceptions, and the account of a store or of an order (services/finance/accounts.py).
 
 A provider adapter offers `prepay(channel, out_trade_no, description, amount_fen, expires_at,
-client_ip) -> url`, `query(out_trade_no) -> Transaction`, `close(out_trade_no)`,
+client_ip, payer=None) -> url` (WeChat Pay's JSAPI: the `package`, payer the openid),
+`query(out_trade_no) -> Transaction`, `close(out_trade_no)`,
 `refund(RefundAsk) -> RefundState`, `query_refund(RefundAsk) -> RefundState` and
 `verify(headers, body) -> Transaction | RefundState` (a notification), `statement(day) -> Statement` (the
 day's statement, 对账单, downloaded and parsed), `shown()` (the account's ids for the console, never a key),
@@ -39,6 +40,14 @@ class ProviderError(Exception):
 WECHAT_REFUND_REFUSALS = frozenset({"NOT_ENOUGH", "USER_ACCOUNT_ABNORMAL", "RESOURCE_NOT_EXISTS", "PARAM_ERROR",
                                     "INVALID_REQUEST", "ORDER_NOT_EXIST"})
 """WeChat Pay's refund API answers that refuse the refund itself (pay.weixin.qq.com, 申请退款 错误码)."""
+
+
+class JsapiAccount(Conflict):
+    """A JSAPI payer whose openid is of an official account this merchant cannot take payments for (or no
+    openid at all): the page must ask WeChat for the openid again (网页授权) under the right account."""
+
+    def __init__(self, reason: str):
+        super().__init__(f"WeChat Pay JSAPI: {reason}.", code="wechat_openid_needed")
 
 
 class Rejected(Exception):

@@ -220,9 +220,14 @@ class FinanceService(FapiaoEntrypoints, HealthRecordEntrypoints, RefundRequestEn
 
     @rpc
     def customer_pay_invoice(self, invoice_id: str, idempotency_key: str | None = None,
-                             client_ip: str | None = None) -> dict:
-        return CustomerPaymentIntentOut().dump(customer.pay_due(
-            self.db, self.caller, self.providers, invoice_id, idempotency_key, client_ip, PAYMENT_INTENT_TTL))
+                             client_ip: str | None = None, channel: str = "h5", payer: dict | None = None) -> dict:
+        """H5, or JSAPI with `payer` {appid, openid}: then also the page's getBrandWCPayRequest parameters."""
+        intent = customer.pay_due(self.db, self.caller, self.providers, invoice_id, idempotency_key, client_ip,
+                                  PAYMENT_INTENT_TTL, channel, payer)
+        out = CustomerPaymentIntentOut().dump(intent)
+        if intent.channel == "jsapi" and intent.status == "pending" and payer:
+            out["jsapi"] = customer.jsapi_params(self.providers, intent, payer["appid"])
+        return out
 
     @rpc
     def customer_cards(self) -> dict:

@@ -1,9 +1,10 @@
 """WeChat Pay API v3 through the kept SDK `wechatpayv3`, as a direct merchant (直连商户) or as a service
 provider's sub-merchant (服务商模式, when the settings name a `sub_mchid`: the partner paths
-`/v3/pay/partner/transactions/native|h5`, `…/partner/transactions/out-trade-no/{no}?sp_mchid=&sub_mchid=`, its
+`/v3/pay/partner/transactions/native|h5|jsapi`, `…/partner/transactions/out-trade-no/{no}?sp_mchid=&sub_mchid=`, its
 close, refunds and their query with `sub_mchid`, the trade statement of that sub-merchant alone, notifications
 whose resource names sp_mchid/sp_appid/sub_mchid; pay.weixin.qq.com/docs/partner/apis/partner-native-payment/ and
-…/partner-h5-payment/get-trade-bill.html): Native (QR) and H5 prepay, order
+…/partner-h5-payment/get-trade-bill.html): Native (QR), H5 and JSAPI (in WeChat's own browser,
+with the payer's openid; the page's getBrandWCPayRequest parameters signed here) prepay, order
 query and close, refunds, the verification and decryption of the asynchronous notification, and the
 daily trade statement (对账单: `GET /v3/bill/tradebill` → its `download_url`, the gzip file checked
 against the SHA1 it names, then parsed by `parse_trade_bill`).
@@ -26,25 +27,31 @@ import hashlib
 import io
 import json
 import logging
+import secrets
 import threading
 import time
+from base64 import b64encode
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import requests
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 from wechatpayv3 import WeChatPay, WeChatPayType
 from wechatpayv3.core import Core
 
 from services.common.config import WeChatPaySettings
 
-from .providers import (ProviderError, RefundAsk, RefundState, Rejected, Statement, StatementLine, Transaction,
-                        signed_fen)
+from .providers import (JsapiAccount, ProviderError, RefundAsk, RefundState, Rejected, Statement, StatementLine,
+                        Transaction, signed_fen)
 
 log = logging.getLogger(__name__)
 
 NOTIFICATION_MAX_AGE = 300  # seconds; WeChat Pay's guidance against replayed notifications
 CHINA = timezone(timedelta(hours=8))
-CHANNELS = {"qr": (WeChatPayType.NATIVE, "code_url"), "h5": (WeChatPayType.H5, "h5_url")}
+CHANNELS = {"qr": (WeChatPayType.NATIVE, "code_url"), "h5": (WeChatPayType.H5, "h5_url"),
+            "jsapi": (WeChatPayType.JSAPI, "prepay_id")}
 TRADE_STATES = {"SUCCESS": "paid", "NOTPAY": "unpaid", "USERPAYING": "unpaid", "CLOSED": "closed",
                 "REVOKED": "closed", "PAYERROR": "closed", "REFUND": "paid"}
 REFUND_STATES = {"SUCCESS": "succeeded", "PROCESSING": "pending", "CLOSED": "failed", "ABNORMAL": "failed"}
@@ -91,6 +98,7 @@ class WeChatPayProvider:
         self.verifier = (settings.base_url, settings.mchid, settings.apiv3_key)
         """Accounts with the same verifier verify each other's notifications (a service provider's sub-merchants)."""
         self._client: _Client | None = None
+        self._key: RSAPrivateKey | None = None
         self._lock = threading.Lock()
         self._sub = {"sub_mchid": settings.sub_mchid} if self.partner else {}
 
@@ -124,17 +132,52 @@ class WeChatPayProvider:
         return status, answer
 
     def prepay(self, channel: str, out_trade_no: str, description: str, amount_fen: int, expires_at: datetime,
-               client_ip: str | None) -> str:
-        """A Native order's `code_url` or an H5 order's `h5_url`."""
+               client_ip: str | None, payer: dict | None = None) -> str:
+        """A Native order's `code_url`, an H5 order's `h5_url`, or a JSAPI order's `package`
+        (`prepay_id=…`, what the page hands to getBrandWCPayRequest). A JSAPI order needs the payer
+        (`{"appid", "openid"}`: the official account and the openid the owner has there)."""
         pay_type, url_key = CHANNELS[channel]
         scene = {"payer_client_ip": client_ip or "127.0.0.1", "h5_info": {"type": "Wap"}} if channel == "h5" else None
+        extra = {"payer": self.jsapi_payer(**(payer or {}))} if channel == "jsapi" else {}
         _, answer = self._call("pay", description=description[:127], out_trade_no=out_trade_no,
                                amount={"total": amount_fen, "currency": "CNY"}, pay_type=pay_type,
                                time_expire=expires_at.astimezone(CHINA).isoformat(timespec="seconds"),
-                               scene_info=scene, sub_appid=self.settings.sub_appid or None, **self._sub)
+                               scene_info=scene, sub_appid=self.settings.sub_appid or None, **self._sub, **extra)
         if not answer.get(url_key):
             raise ProviderError(0, "answer_without_url")
-        return answer[url_key]
+        return f"prepay_id={answer[url_key]}" if channel == "jsapi" else answer[url_key]
+
+    def jsapi_payer(self, appid: str = "", openid: str = "") -> dict:
+        """The JSAPI order's `payer` for an openid of the official account `appid`: a direct merchant's
+        `openid` (of its own appid); a sub-merchant's `sub_openid` when it is of the sub_appid, `sp_openid`
+        when of the service provider's sp_appid (pay.weixin.qq.com/docs/partner/apis/partner-jsapi-payment/
+        partner-jsapi-prepay.html). An openid of any other account cannot pay this merchant: JsapiAccount."""
+        if not openid:
+            raise JsapiAccount("no openid")
+        if self.partner and self.settings.sub_appid and appid == self.settings.sub_appid:
+            return {"sub_openid": openid}
+        if appid == self.settings.appid:
+            return {"sp_openid": openid} if self.partner else {"openid": openid}
+        raise JsapiAccount(f"openid of {appid} cannot pay at this merchant")
+
+    def jsapi_params(self, appid: str, package: str, now: float | None = None) -> dict:
+        """What the page passes to `WeixinJSBridge.invoke('getBrandWCPayRequest', …)` (JSAPI调起支付): paySign
+        is RSA-SHA256 with the merchant's private key over "appId\ntimeStamp\nnonceStr\npackage\n", base64."""
+        stamp, nonce = str(int(time.time() if now is None else now)), secrets.token_hex(16)
+        message = f"{appid}\n{stamp}\n{nonce}\n{package}\n".encode()
+        signature = self._private_key().sign(message, padding.PKCS1v15(), hashes.SHA256())
+        return {"appId": appid, "timeStamp": stamp, "nonceStr": nonce, "package": package, "signType": "RSA",
+                "paySign": b64encode(signature).decode()}
+
+    def _private_key(self) -> RSAPrivateKey:
+        """The merchant's API key, read from its file (signing calls nobody: no certificate download)."""
+        with self._lock:
+            if self._key is None:
+                key = serialization.load_pem_private_key(Path(self.settings.private_key_file).read_bytes(), None)
+                if not isinstance(key, RSAPrivateKey):
+                    raise ProviderError(0, "merchant_key_not_rsa")
+                self._key = key
+            return self._key
 
     def query(self, out_trade_no: str) -> Transaction:
         """The order as WeChat Pay holds it."""

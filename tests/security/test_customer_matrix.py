@@ -67,6 +67,9 @@ TABLE = [
     Row("GET", "/c/v1/invoices/{invoice_id}", 404),
     Row("POST", "/c/v1/invoices/{invoice_id}/payment-intents", 404, own=409),  # paid in full already
     Row("GET", "/c/v1/payment-intents/{intent_id}", 404),
+    Row("GET", "/c/v1/wechat", 200),
+    Row("POST", "/c/v1/wechat/authorizations", 201, own=201),
+    Row("POST", "/c/v1/wechat/openid", 409, own=409, body={"code": "forged", "state": "forged"}),  # not our state
     Row("GET", "/c/v1/work-orders", 200),
     Row("POST", "/c/v1/work-orders/{work_order_id}/acceptance", 404, own=409, body={"satisfied": True}),
     Row("GET", "/c/v1/follow-ups", 200),

@@ -9,7 +9,7 @@ import pytest
 
 from services.common.context import Caller
 from services.common.errors import Conflict, NotFound
-from services.crm.models import Base
+from services.crm.models import Base, WeChatOpenid
 from tests.service.test_crm_care_service import ADVISOR, crm, customer_with_vehicle, delivered, order_confirmed
 from tests.support.service import sqlite_session
 
@@ -61,3 +61,20 @@ def test_a_complaint_of_ones_own_and_consent_switched_by_the_customer(session):
     assert me.customer_set_consent({"marketing_consent": True})["marketing_consent"] is True
     assert staff.get_customer(customer["id"])["marketing_consent"] is True
     assert staff.get_customer(stranger["id"])["marketing_consent"] is False
+
+
+def test_the_owners_openid_is_kept_per_official_account_replaced_and_gone_with_erasure(session):
+    staff = crm(session)
+    customer, _ = customer_with_vehicle(staff)
+    stranger, _ = customer_with_vehicle(staff)
+    me = crm(session, owner(customer))
+    assert me.customer_wechat_openid("wxpay") == {"appid": "wxpay", "openid": None}
+    me.customer_remember_wechat_openid({"appid": "wxpay", "openid": "oOld"})
+    me.customer_remember_wechat_openid({"appid": "wxpay", "openid": "oNew"})  # asked again: the latest
+    me.customer_remember_wechat_openid({"appid": "wxother", "openid": "oThere"})
+    assert me.customer_wechat_openid("wxpay")["openid"] == "oNew"
+    assert me.customer_wechat_openid("wxother")["openid"] == "oThere"
+    assert crm(session, owner(stranger)).customer_wechat_openid("wxpay")["openid"] is None  # one's own alone
+    staff.erase_customer(customer["id"])
+    session.commit()
+    assert session.query(WeChatOpenid).count() == 0

@@ -65,3 +65,25 @@ def test_another_customers_invoice_is_unknown(session, world):
             ask()
     assert stranger.customer_invoices({})["items"] == []
     assert [i["id"] for i in finance(session, world).customer_invoices({})["items"]] == [invoice["id"]]
+
+
+def test_inside_wechat_the_owner_pays_by_jsapi_with_the_openid_and_the_notification_records_it(session, world):
+    invoice = issue(session)
+    owner = finance(session, world)
+    with pytest.raises(Conflict) as refused:  # an openid of an account this merchant does not take
+        owner.customer_pay_invoice(invoice["id"], channel="jsapi", payer={"appid": "wxother", "openid": "oX"})
+    assert refused.value.code == "wechat_openid_needed"
+    payer = {"appid": world.provider.settings.appid, "openid": "oOwnerAtTheAccount"}
+    intent = owner.customer_pay_invoice(invoice["id"], channel="jsapi", payer=payer)
+    assert (intent["channel"], intent["status"], intent["pay_url"]) == ("jsapi", "pending", None)
+    params = intent["jsapi"]
+    assert params["appId"] == payer["appid"] and params["package"].startswith("prepay_id=wx")
+    again = owner.customer_pay_invoice(invoice["id"], channel="jsapi", payer=payer)
+    assert again["id"] == intent["id"] and again["jsapi"]["package"] == params["package"]  # the same order
+    assert owner.customer_payment_intent(intent["id"]).get("jsapi") is None  # signed only when asked to pay
+    before = len(world.receiver.received)
+    world.sandbox.jsapi_pay(params, 1)
+    headers, body = world.receiver.received[before]
+    assert finance(session, world, SYSTEM).payment_notified("wechat", headers, body) == {"ack": None}
+    paid = owner.customer_invoice(invoice["id"])
+    assert (paid["status"], [p["method"] for p in paid["payments"]]) == ("paid", ["wechat"])

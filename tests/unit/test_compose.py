@@ -301,8 +301,8 @@ def dev_sandbox_problems(compose: dict) -> list[str]:
     expected = {**messaging.credentials(f"http://messaging-sandbox:{port}"), "COMPOSE_PROFILES": "dev"}
     if dev_env() != expected:
         found.append(f"compose-dev.env {dev_env()} is not the sandbox's credentials {expected}")
-    for name, prefixes in (("crm", ("ALIYUN_SMS_", "WECHAT_MP_")), ("gateway", ("ALIYUN_SMS_",)),
-                           (CUSTOMER_GATEWAY, ("ALIYUN_SMS_",))):
+    for name, prefixes in (("crm", ("ALIYUN_SMS_", "WECHAT_MP_")), ("gateway", ("ALIYUN_SMS_", "WECHAT_OAUTH_")),
+                           (CUSTOMER_GATEWAY, ("ALIYUN_SMS_", "WECHAT_OAUTH_"))):
         env = environment(services.get(name) or {})
         for variable in [v for v in messaging.credentials("") if v.startswith(prefixes)]:
             if not str(env.get(variable, "")).startswith(f"${{{variable}:-"):

@@ -9,6 +9,7 @@ import { signaturePad } from "./signature.js";
 import { follow } from "./live.js";
 import { guarded, h, say, show, showing } from "./ui.js";
 import { VISIT_ROUTES, picture } from "./visit.js";
+import { returnFromWeChat } from "./wechat.js";
 import { CONDITIONS, KINDS, QUOTE_STATES, STEPS, when, yuan } from "./words.js";
 
 const signOut = document.getElementById("sign-out");
@@ -280,4 +281,5 @@ function route() {
 
 signOut.addEventListener("click", () => { token.clear(); location.hash = "#/login"; route(); });
 window.addEventListener("hashchange", route);
+if (token.get()) guarded(returnFromWeChat); // back from WeChat's 网页授权: puts the screen's address back at once
 route();

@@ -1,11 +1,12 @@
-// 车主服务 after the work: the invoice and paying its balance by WeChat Pay (H5), accepting the car
-// (验收), rating the visit, history per car, service reminders, complaints and marketing consent.
+// 车主服务 after the work: the invoice and paying its balance by WeChat Pay (H5; JSAPI inside WeChat: wechat.js),
+// accepting the car (验收), rating the visit, history per car, service reminders, complaints and marketing consent.
 // Also the settlement statement PDF, the membership (tier, points, member cards), and the rating offered as soon
 // as crm opened the follow-up. Hash routes: #/invoice/<id>, #/accept/<work order id>, #/rate/<follow-up id>,
 // #/history/<vehicle id>, #/me.
 import { api, blobOf } from "./api.js";
 import { follow } from "./live.js";
 import { go, guarded, h, say, showing } from "./ui.js";
+import { inWeChat, payInWeChat, wechatSetup } from "./wechat.js";
 import { CARD_KINDS, CARD_STATES, COMPLAINT_STATES, INVOICE_STATES, KINDS, SERVICES, TIERS, day, when,
          yuan } from "./words.js";
 
@@ -42,6 +43,7 @@ function payButton(invoice, back) {
   pay.addEventListener("click", () => guarded(async () => {
     pay.disabled = true;
     try {
+      if (inWeChat() && (await wechatSetup()).appid) return await payInWeChat(invoice.id, back); // H5 is refused there
       const intent = await api("POST", `/invoices/${invoice.id}/payment-intents`);
       const url = new URL(intent.pay_url);
       url.searchParams.set("redirect_url", `${location.origin}/m/${back}`);

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from services.common.context import Caller
 from services.common.errors import Conflict, NotFound
 
-from ..models import Complaint, Customer, FollowUp, Message, ServiceDue, Vehicle
+from ..models import Complaint, Customer, FollowUp, Message, ServiceDue, Vehicle, WeChatOpenid
 from .common import keyset_page
 from .followups import OPEN_FOLLOW_UP_STATES, complete_follow_up, open_complaint
 
@@ -33,6 +33,24 @@ def set_consent(session: Session, caller: Caller, consent: bool) -> Customer:
     customer = me(session, caller)
     customer.marketing_consent = consent
     return customer
+
+
+def openid_at(session: Session, caller: Caller, appid: str) -> dict:
+    """The owner's openid at the official account `appid` (None until WeChat's 网页授权 told it)."""
+    found = session.get(WeChatOpenid, (me(session, caller).id, appid))
+    return {"appid": appid, "openid": found.openid if found else None}
+
+
+def remember_openid(session: Session, caller: Caller, appid: str, openid: str) -> dict:
+    """The openid WeChat's 网页授权 answered for the signed-in owner at `appid`: kept (replacing an older one),
+    so the next payment inside WeChat needs no detour."""
+    customer = me(session, caller)
+    found = session.get(WeChatOpenid, (customer.id, appid), with_for_update=True)
+    if found is None:
+        session.add(WeChatOpenid(customer_id=customer.id, appid=appid, openid=openid))
+    else:
+        found.openid = openid
+    return {"appid": appid, "openid": openid}
 
 
 def follow_ups(session: Session, caller: Caller, vehicle_id: str | None) -> list[FollowUp]:

@@ -22,7 +22,7 @@ from services.common.search import TRIGRAM, contains, starts_with
 from services.common.validators import normalize_mobile, normalize_plate
 
 from ..models import (AuditEntry, CampaignMessage, Message, Complaint, Customer, CustomerTag, FollowUp, HistoryEntry,
-                      ServiceDue, ServiceOrder, Vehicle)
+                      ServiceDue, ServiceOrder, Vehicle, WeChatOpenid)
 from . import membership
 from .common import add_entry
 
@@ -276,6 +276,7 @@ def erase_customer(session: Session, customer_id: str, now: datetime) -> Custome
     for vehicle in customer.vehicles:
         vehicle.plate = _placeholder("X", vehicle.id, 10)
         vehicle.vin, vehicle.color = None, None
+    session.execute(delete(WeChatOpenid).where(WeChatOpenid.customer_id == customer.id))
     session.execute(update(CampaignMessage).where(CampaignMessage.customer_id == customer.id)
                     .values(body="[erased]").execution_options(synchronize_session=False))
     session.execute(update(Message).where(Message.customer_id == customer.id)  # they named plates and links

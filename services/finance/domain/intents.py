@@ -66,7 +66,7 @@ def create_intent(session: Session, caller: Caller, providers: PaymentAccounts, 
     before_remote_call(session, "the payment provider")
     try:
         url = provider.prepay(data["channel"], intent_id, f"{number} 汽车服务", data["amount_fen"], expires_at,
-                              client_ip)
+                              client_ip, **({"payer": data["payer"]} if data.get("payer") else {}))
     except ProviderError as exc:
         log.warning("payment provider %s refused a prepay: %s", provider.name, exc)
         raise provider_failed(provider.name, exc) from None

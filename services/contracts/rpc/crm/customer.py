@@ -25,6 +25,17 @@ class ProfilePatch(Schema):
     marketing_consent = fields.Boolean(required=True)
 
 
+class WeChatOpenidIn(Schema):
+    """An openid the gateway learnt from WeChat's 网页授权 (snsapi_base) for the signed-in owner."""
+    appid = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    openid = fields.String(required=True, validate=validate.Length(min=1, max=64))
+
+
+class WeChatOpenidOut(Schema):
+    appid = fields.String()
+    openid = fields.String(allow_none=True, metadata={"description": "None: not known yet (网页授权 first)"})
+
+
 class VehicleQuery(Schema):
     vehicle_id = fields.String(load_default=None, validate=validate.Length(min=1, max=26),
                                metadata={"description": "One of the customer's cars (all of them when left out)"})

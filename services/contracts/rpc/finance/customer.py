@@ -53,7 +53,27 @@ class CustomerInvoiceOut(Schema):
     payments = fields.List(fields.Nested(CustomerPaymentOut), metadata={"description": "Single reads only."})
 
 
+class CustomerPayIn(Schema):
+    channel = fields.String(load_default="h5", validate=validate.OneOf(["h5", "jsapi"]), metadata={
+        "description": "h5: a link for the phone's browser (default); jsapi: inside WeChat's own browser, with "
+                       "the owner's openid (WeChat's 网页授权 first: 409 wechat_openid_needed)"})
+
+
+class JsapiParamsOut(Schema):
+    """What the page passes unchanged to WeixinJSBridge.invoke('getBrandWCPayRequest', …) (JSAPI调起支付)."""
+    appId = fields.String(metadata={"description": "The official account of the payer's openid"})
+    timeStamp = fields.String()
+    nonceStr = fields.String()
+    package = fields.String(metadata={"description": "prepay_id=…"})
+    signType = fields.String(metadata={"enum": ["RSA"]})
+    paySign = fields.String(metadata={"description": "RSA-SHA256 by the merchant over appId, timeStamp, nonceStr "
+                                                     "and package, one a line"})
+
+
 class CustomerPaymentIntentOut(PaymentIntentOut):
+    jsapi = fields.Nested(JsapiParamsOut, allow_none=True, metadata={
+        "description": "jsapi, when just asked for: the parameters of getBrandWCPayRequest"})
+
     class Meta:
         exclude = ("code_url", "transaction_id", "payment_id", "store_id")
 

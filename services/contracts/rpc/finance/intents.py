@@ -33,7 +33,7 @@ class PaymentIntentOut(Schema):
     invoice_number = fields.Function(lambda intent: intent.invoice.number)
     store_id = fields.String()
     provider = fields.String()
-    channel = fields.String(metadata={"enum": ["qr", "h5"]})
+    channel = fields.String(metadata={"enum": ["qr", "h5", "jsapi"]})
     amount_fen = fields.Integer()
     currency = fields.String()
     status = fields.String(metadata={"enum": ["pending", "paid", "closed", "unapplied", "refunded"], "description":
