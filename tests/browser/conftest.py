@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from tests.support.one_car import Store, confirmed_order, every, new_part, ok  # noqa: F401 - confirmed_order for tests
 
@@ -155,8 +156,15 @@ def go_to(page: Page, screen: str) -> None:
     """Opens `screen` from the top bar as a person does: its area's menu first, when it has one."""
     href = f'a[href="#/{screen}"]'
     link = page.locator(f"#nav {href}")
-    if not link.is_visible():
-        page.locator("#nav .menu", has=page.locator(href)).locator(".menu-toggle").click()
+    toggle = page.locator("#nav .menu", has=page.locator(href)).locator(".menu-toggle")
+    for _ in range(3):  # the top bar is drawn again after each screen opens: a menu seen open may close under us
+        if not link.is_visible():
+            toggle.click()
+        try:
+            link.click(timeout=5_000)
+            return
+        except PlaywrightTimeoutError:
+            continue
     link.click()
 
 
