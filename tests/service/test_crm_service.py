@@ -163,6 +163,16 @@ def test_search_by_name_prefix_phone_plate_and_tag_with_cursor(session):
     assert service.list_customers({"q": "100%_"})["items"] == []
 
 
+def test_a_screen_names_the_customers_of_its_rows_in_one_read(session):
+    """`ids`: the customers named, whatever else there is (the reception's appointments of a day)."""
+    service = crm(session)
+    ids = [service.register_customer({"name": f"预约{i}", "mobile": data.mobile()})["id"] for i in range(3)]
+    found = service.list_customers({"ids": f"{ids[2]},{ids[0]},no-such-customer", "limit": 100})["items"]
+    assert sorted(c["id"] for c in found) == sorted([ids[0], ids[2]])
+    with pytest.raises(Invalid):
+        service.list_customers({"ids": "a b"})
+
+
 def test_new_customers_are_counted_by_source_over_local_days_at_the_callers_stores(session):
     """Registered today at s1 by source (unrecorded last), another store's and a merged one left out; a day
     before is not in; only managers read it, and only their stores."""

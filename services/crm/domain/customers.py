@@ -206,7 +206,9 @@ def search_customers(session: Session, filters: dict) -> dict:
     for column in ("tier", "key_account_owner_id", "referred_by_id"):
         if filters.get(column):
             query = query.where(getattr(Customer, column) == filters[column])
-    if not filters.get("include_merged"):
+    if filters.get("ids"):
+        query = query.where(Customer.id.in_(filters["ids"].split(",")))
+    elif not filters.get("include_merged"):
         query = query.where(Customer.merged_into_id.is_(None))
     if filters.get("q"):
         text = filters["q"].strip()

@@ -40,8 +40,9 @@ function appointmentsCard(ctx, arrive) {
     try {
       const page = await api.get("/v1/appointments", { store_id: ctx.store.id, date: asked, limit: 100 });
       const shown = page.items.filter((a) => a.state !== "cancelled");
-      const customers = new Map(await Promise.all([...new Set(shown.map((a) => a.customer_id))].map(
-        (id) => api.get(`/v1/customers/${id}`).then((c) => [id, c]).catch(() => [id, null]))));
+      const ids = [...new Set(shown.map((a) => a.customer_id))];
+      const customers = new Map(ids.length
+        ? (await api.get("/v1/customers", { ids: ids.join(","), limit: 100 })).items.map((c) => [c.id, c]) : []);
       if (asked !== day.value) return; // another day was picked meanwhile: its list is shown
       fill(list, shown.length ? table([["slot_time"], ["customer"], ["plate"], ["state"], [""]], shown.map((a) => {
         const customer = customers.get(a.customer_id);

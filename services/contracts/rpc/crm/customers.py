@@ -110,6 +110,9 @@ class CustomerListQuery(ListQuery):
     tier = fields.String(validate=validate.OneOf(TIER_NAMES))
     key_account_owner_id = fields.String()
     referred_by_id = fields.String()
+    ids = fields.String(validate=validate.Regexp(r"^[A-Za-z0-9_-]{1,40}(,[A-Za-z0-9_-]{1,40}){0,99}$"), metadata={
+        "description": "These customers, by id, comma-separated (at most 100): a screen names the people of its rows "
+                       "in one read; merged ones included."})
 
 
 class VehicleListQuery(ListQuery):
