@@ -45,6 +45,20 @@ def get_or_404(session: Session, model, key: str, what: str):
     return found
 
 
+def newest_first(session: Session, model, stores: list[str] | None, params: dict, equal: tuple[str, ...]) -> list:
+    """A page of `model`'s rows at `stores` (None: every store), newest first, one more than `limit` (the next
+    page's sign), each of the `equal` columns given in `params` matched exactly."""
+    query = select(model).order_by(model.id.desc()).limit(params["limit"] + 1)
+    if stores is not None:
+        query = query.where(model.store_id.in_(stores))
+    for name in equal:
+        if params.get(name):
+            query = query.where(getattr(model, name) == params[name])
+    if params.get("cursor"):
+        query = query.where(model.id < params["cursor"])
+    return list(session.execute(query).scalars())
+
+
 def require_manager(caller: Caller, action: str) -> None:
     if not manages(caller):
         raise Forbidden(f"{action} needs a store manager's approval.", code="needs_manager")

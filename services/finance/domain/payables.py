@@ -27,7 +27,7 @@ from services.common.errors import Conflict, Invalid
 
 from ..models import SupplierCreditNote, SupplierInvoice, SupplierPayment
 from . import ageing, ledger, matching
-from .common import by_key, get_locked, get_or_404, illegal, require_manager
+from .common import by_key, get_locked, get_or_404, illegal, newest_first, require_manager
 from .ledger import BANK, CASH, GRNI, INPUT_VAT, PAYABLES, PRICE_VARIANCE, credit, debit
 
 HELD, OPEN, PARTIALLY_PAID, PAID, REJECTED = "held", "open", "partially_paid", "paid", "rejected"
@@ -137,15 +137,7 @@ def get_invoice(session: Session, caller: Caller, invoice_id: str) -> SupplierIn
 
 
 def list_invoices(session: Session, stores: list[str] | None, params: dict) -> list[SupplierInvoice]:
-    query = select(SupplierInvoice).order_by(SupplierInvoice.id.desc()).limit(params["limit"] + 1)
-    if stores is not None:
-        query = query.where(SupplierInvoice.store_id.in_(stores))
-    for name in ("status", "supplier_id", "purchase_order_id"):
-        if params.get(name):
-            query = query.where(getattr(SupplierInvoice, name) == params[name])
-    if params.get("cursor"):
-        query = query.where(SupplierInvoice.id < params["cursor"])
-    return list(session.execute(query).scalars())
+    return newest_first(session, SupplierInvoice, stores, params, ("status", "supplier_id", "purchase_order_id"))
 
 
 # -- payments ---------------------------------------------------------------------------------------
@@ -257,14 +249,7 @@ def _paid_before(session: Session, key: str | None, wanted: dict[str, int],
 
 
 def list_payments(session: Session, stores: list[str] | None, params: dict) -> list[SupplierPayment]:
-    query = select(SupplierPayment).order_by(SupplierPayment.id.desc()).limit(params["limit"] + 1)
-    if stores is not None:
-        query = query.where(SupplierPayment.store_id.in_(stores))
-    if params.get("supplier_id"):
-        query = query.where(SupplierPayment.supplier_id == params["supplier_id"])
-    if params.get("cursor"):
-        query = query.where(SupplierPayment.id < params["cursor"])
-    return list(session.execute(query).scalars())
+    return newest_first(session, SupplierPayment, stores, params, ("supplier_id",))
 
 
 # -- ageing and statements --------------------------------------------------------------------------

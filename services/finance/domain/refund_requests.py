@@ -28,7 +28,7 @@ from services.common.errors import Conflict
 
 from ..models import Invoice, Payment, Refund, RefundRequest
 from . import refunds
-from .common import by_key, get_locked, get_or_404, illegal, require_manager
+from .common import by_key, get_locked, get_or_404, illegal, newest_first, require_manager
 from .payments import check_refund_amount, refund_limit
 from .refunds import APPROVED, DECLINED, PENDING
 
@@ -80,15 +80,7 @@ def get_request(session: Session, caller: Caller, request_id: str) -> RefundRequ
 
 def list_requests(session: Session, stores: list[str] | None, params: dict) -> list[RefundRequest]:
     """Newest first (the queue: `status=pending`)."""
-    query = select(RefundRequest).order_by(RefundRequest.id.desc()).limit(params["limit"] + 1)
-    if stores is not None:
-        query = query.where(RefundRequest.store_id.in_(stores))
-    for name in ("status", "invoice_id", "payment_id"):
-        if params.get(name):
-            query = query.where(getattr(RefundRequest, name) == params[name])
-    if params.get("cursor"):
-        query = query.where(RefundRequest.id < params["cursor"])
-    return list(session.execute(query).scalars())
+    return newest_first(session, RefundRequest, stores, params, ("status", "invoice_id", "payment_id"))
 
 
 def invoice_numbers(session: Session, requests: list[RefundRequest]) -> dict[str, tuple[str, str | None]]:
