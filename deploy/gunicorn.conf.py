@@ -14,7 +14,12 @@ worker_class = "gthread"
 threads = int(os.environ.get("GATEWAY_THREADS", "16"))
 timeout = 30
 graceful_timeout = 10
-keepalive = 5
+# An idle kept-alive connection is closed by whichever end times out first; the closing races a request the other
+# end sends at that moment (the client sees the connection drop under it: `RemoteDisconnected`). So the gateway
+# waits longer than what sits in front of it: the ingress controller's 60 s upstream keep-alive, the same-origin
+# front (deploy/front.py, which ends a client's connection with its upstream's), a console left open between clicks.
+# An idle connection costs gthread no thread (it waits in the poller).
+keepalive = 75
 accesslog = None  # the gateway writes its own structured access log
 max_requests = int(os.environ.get("GATEWAY_MAX_REQUESTS", "0"))
 # No control socket: by default every gunicorn on a host binds the same $HOME/.gunicorn/gunicorn.ctl (the

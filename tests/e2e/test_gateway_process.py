@@ -1,13 +1,15 @@
 """The gateway's gunicorn as deployed (deploy/gunicorn.conf.py) in a container-like environment:
 a home that cannot be written and no XDG_RUNTIME_DIR. It binds no control socket (before, every
 gateway of a host shared `$HOME/.gunicorn/gunicorn.ctl`, and an unwritable home logged
-"Control server error" on every start)."""
+"Control server error" on every start), and a kept-alive connection outlasts a client's pause."""
 from __future__ import annotations
 
 import os
+import http.client
 import signal
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -18,7 +20,7 @@ from tests.support.stack import ROOT, free_port
 pytestmark = pytest.mark.e2e
 
 
-def test_the_gateway_starts_without_a_control_socket_in_an_unwritable_home(tmp_path):
+def test_the_gateway_starts_without_a_control_socket_in_an_unwritable_home_and_keeps_idle_connections(tmp_path):
     url = f"sqlite:///{tmp_path / 'gateway.db'}"
     upgrade("gateway", url)
     port = free_port()
@@ -31,8 +33,27 @@ def test_the_gateway_starts_without_a_control_socket_in_an_unwritable_home(tmp_p
                                     "gateway.wsgi:app"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         try:
             until(lambda: answer(f"http://127.0.0.1:{port}/healthz") == 200, "the gateway answers", timeout=60)
+            assert_a_kept_connection_outlasts_a_pause(port)
         finally:
             gateway.send_signal(signal.SIGTERM)
             gateway.wait(timeout=30)
     output = (tmp_path / "gateway.log").read_text(errors="replace")
     assert "Listening at" in output and "Control server" not in output and "gunicorn.ctl" not in output
+
+
+def assert_a_kept_connection_outlasts_a_pause(port: int, pause: float = 6) -> None:
+    """A client's kept-alive connection still serves after a pause longer than gunicorn's default keep-alive
+    (5 s): when the gateway closed it first, a request sent at that moment met `RemoteDisconnected`
+    (deploy/gunicorn.conf.py)."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        connection.request("GET", "/healthz")
+        assert connection.getresponse().read() is not None
+        kept = connection.sock
+        time.sleep(pause)
+        connection.request("GET", "/healthz")
+        reply = connection.getresponse()
+        reply.read()
+        assert reply.status == 200 and connection.sock is kept
+    finally:
+        connection.close()
