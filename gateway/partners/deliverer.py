@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import signal
 import socket
 import threading
@@ -81,6 +82,9 @@ class DelivererSettings:
     secret_keys: tuple[str, ...] = field(default_factory=webhook_secret_keys)
     health_port: int = field(default_factory=lambda: config.env_int("WEBHOOK_HEALTH_PORT", 8090))
     """0: no probe server (the test stacks run several deliverers on one machine)."""
+    nice: int = field(default_factory=lambda: config.env_int("WEBHOOK_NICE", 10))
+    """The deliverer's CPU priority below the gateway's and the services' (`os.nice`): on a host it shares, a burst
+    of deliveries takes the CPU the staff's requests leave; 0 keeps the priority it was started with."""
 
 
 def queue() -> Queue:
@@ -348,7 +352,9 @@ def _ms(started: float) -> int:
 
 def main() -> None:
     configure_logging("webhooks")
-    Deliverer(DelivererSettings()).run()
+    settings = DelivererSettings()
+    os.nice(settings.nice)
+    Deliverer(settings).run()
 
 
 if __name__ == "__main__":
