@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -27,9 +28,29 @@ ADMIN_PASSWORD = "admin-test-Pa55"
 
 
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A port free now, for a process about to be started on it, drawn below the kernel's ephemeral range: a port
+    the kernel hands out (`bind(0)`) is the kind every outgoing connection (to PostgreSQL, to the broker) takes
+    too, and one did take it between the draw and the server's bind ("Address already in use")."""
+    lowest_ephemeral = _lowest_ephemeral_port()
+    for _ in range(200):
+        port = _DRAW.randrange(max(lowest_ephemeral - 12000, 1024), lowest_ephemeral)
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port below the ephemeral range")
+
+
+_DRAW = random.SystemRandom()  # not the module's generator, which a test may seed (then every worker draws alike)
+
+
+def _lowest_ephemeral_port() -> int:
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
 
 
 class Stack:
