@@ -39,7 +39,7 @@ test: lint
 	deploy/ensure-browser.sh
 	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder --durations=25
 
-# the three-node broker fault test, apart from `make test` until its failover is reliable (issue 26)
+# the three-node broker fault tests alone (`make test` runs them with the other fault tests)
 test-cluster: install
 	deploy/ensure-infra.sh broker postgres
 	$(BIN)/python -m pytest -q -m cluster tests/faults/test_cluster_rpc_failover.py tests/faults/test_cluster_node_killed.py
