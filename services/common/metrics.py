@@ -1,14 +1,16 @@
 """Prometheus metrics of a service process, measured where the work is.
 
 `WorkerMetrics` (a nameko dependency every service has through `ServiceBase`) times each RPC and
-event-handler worker and counts its outcome; `retries.py` counts retries and dead letters; the
-outbox sweep sets the backlog gauges (`relay.py`); `PoolCollector` reads the database pool at
-scrape time. `app` exposes them, with a process-only liveness answer, on `METRICS_PORT`
-(`runner.py`). A service is one process (eventlet workers in it), so one port is its whole picture.
+event-handler worker and counts its outcome, and how long each event waited before its handler took it;
+`retries.py` counts retries and dead letters; the outbox sweep sets the backlog gauges (`relay.py`);
+`PoolCollector` reads the database pool at scrape time. `app` exposes them, with a process-only liveness
+answer, on `METRICS_PORT` (`runner.py`). A service is one process (eventlet workers in it), so one port is
+its whole picture.
 """
 from __future__ import annotations
 
 import time
+from datetime import datetime
 
 from nameko.events import EventHandler
 from nameko.extensions import DependencyProvider
@@ -26,6 +28,10 @@ RPC_SECONDS = Histogram("service_rpc_seconds", "RPC handling time, by method and
                         ["service", "method", "outcome"], buckets=BUCKETS)
 EVENT_SECONDS = Histogram("service_event_seconds", "Event handling time, by handler and outcome",
                           ["service", "handler", "outcome"], buckets=BUCKETS)
+EVENT_DELAY_SECONDS = Histogram(
+    "service_event_delay_seconds", "From an event's occurred_at to its handler starting on it, by handler: what the "
+    "event waited in the outbox and in the queue (and its retries' delays); a quorum queue reports no head age",
+    ["service", "handler"], buckets=(0.01, 0.05, 0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600))
 EVENT_RETRIES = Counter("service_event_retries_total", "Failed events sent to a delay queue for a retry",
                         ["service", "handler"])
 EVENT_DEAD_LETTERS = Counter("service_event_dead_letters_total", "Events dead-lettered after the last retry",
@@ -52,6 +58,8 @@ class WorkerMetrics(DependencyProvider):
 
     def worker_setup(self, worker_ctx) -> None:
         worker_ctx.__dict__["metrics_started"] = time.perf_counter()
+        if isinstance(worker_ctx.entrypoint, EventHandler) and (delay := event_delay(worker_ctx.args)) is not None:
+            EVENT_DELAY_SECONDS.labels(self.container.service_name, worker_ctx.entrypoint.method_name).observe(delay)
 
     def worker_result(self, worker_ctx, result=None, exc_info=None) -> None:
         started = worker_ctx.__dict__.get("metrics_started")
@@ -65,6 +73,16 @@ class WorkerMetrics(DependencyProvider):
             RPC_SECONDS.labels(service, entrypoint.method_name, result_of).observe(elapsed)
         elif isinstance(entrypoint, EventHandler):
             EVENT_SECONDS.labels(service, entrypoint.method_name, result_of).observe(elapsed)
+
+
+def event_delay(args: tuple) -> float | None:
+    """Seconds since the envelope's `occurred_at` (none for a payload without one)."""
+    envelope = args[0] if args else None
+    occurred = envelope.get("occurred_at") if isinstance(envelope, dict) else None
+    try:
+        return max(time.time() - datetime.fromisoformat(occurred).timestamp(), 0.0) if occurred else None
+    except (TypeError, ValueError):
+        return None
 
 
 class PoolCollector:

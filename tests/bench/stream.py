@@ -87,8 +87,8 @@ def latency(args, stack, amqp_uri: str) -> dict:
     listener.close()
     client.close()
     shop.close()
-    return {"stream": summarise(streamed), "event": summarise(from_event), "poll": summarise(polled), "hop": summarise(hops),
-            "gets_median": sorted(gets)[len(gets) // 2]}
+    return {"stream": summarise(streamed), "event": summarise(from_event), "poll": summarise(polled),
+            "hop": summarise(hops), "gets_median": sorted(gets)[len(gets) // 2]}
 
 
 async def open_streams(port: int, token: str, store_id: str, count: int) -> tuple[list, dict]:

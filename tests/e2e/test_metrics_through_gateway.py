@@ -69,6 +69,12 @@ def test_a_request_through_the_gateway_moves_the_rpc_event_and_outbox_metrics(st
         assert time.monotonic() < deadline, "finance never handled the receipt's stock_valued"
         time.sleep(0.3)
     assert ("service_outbox_backlog", frozenset({"service": "finance"}.items())) in finance
+    waited = {"service": "finance", "handler": "on_stock_valued"}
+    taken = value(finance, "service_event_delay_seconds_count", **waited) - \
+        value(finance_before, "service_event_delay_seconds_count", **waited)
+    assert taken >= 1  # the event's age when taken: under 60 s here, never negative
+    assert value(finance, "service_event_delay_seconds_bucket", le="60.0", **waited) - \
+        value(finance_before, "service_event_delay_seconds_bucket", le="60.0", **waited) == taken
 
 
 def test_a_service_answers_liveness_on_its_metrics_port(stack):
