@@ -6,6 +6,8 @@ has no eventlet worker; each thread borrows a pooled broker connection per RPC.
 import os
 import tempfile
 
+from services.common.logs import gunicorn_logconfig
+
 # GATEWAY_APP_PORT when a same-origin front (deploy/front.py, `make run`) holds GATEWAY_PORT
 port = os.environ.get("GATEWAY_APP_PORT") or os.environ.get("GATEWAY_PORT", "8080")
 bind = f"{os.environ.get('GATEWAY_HOST', '0.0.0.0')}:{port}"
@@ -21,6 +23,7 @@ graceful_timeout = 10
 # An idle connection costs gthread no thread (it waits in the poller).
 keepalive = 75
 accesslog = None  # the gateway writes its own structured access log
+logconfig_dict = gunicorn_logconfig("gateway")  # gunicorn's own lines in the JSON stream, UTC with the zone
 max_requests = int(os.environ.get("GATEWAY_MAX_REQUESTS", "0"))
 # No control socket: by default every gunicorn on a host binds the same $HOME/.gunicorn/gunicorn.ctl (the
 # last to stop deletes it) and fails where the home is not writable. Workers are managed with signals

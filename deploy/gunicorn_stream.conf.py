@@ -7,6 +7,8 @@ heartbeat to the master (`timeout`), and the keep-alive is long for the proxies 
 import os
 import tempfile
 
+from services.common.logs import gunicorn_logconfig
+
 host = os.environ.get("STREAM_HOST") or os.environ.get("GATEWAY_HOST", "0.0.0.0")
 bind = f"{host}:{os.environ.get('STREAM_PORT', '8090')}"
 workers = int(os.environ.get("STREAM_WORKERS", "1"))
@@ -16,6 +18,7 @@ timeout = 30
 graceful_timeout = 5
 keepalive = 75
 accesslog = None
+logconfig_dict = gunicorn_logconfig("stream")  # gunicorn's own lines in the JSON stream, UTC with the zone
 control_socket_disable = True
 
 if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):

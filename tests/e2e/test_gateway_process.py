@@ -1,11 +1,13 @@
 """The gateway's gunicorn as deployed (deploy/gunicorn.conf.py) in a container-like environment:
 a home that cannot be written and no XDG_RUNTIME_DIR. It binds no control socket (before, every
 gateway of a host shared `$HOME/.gunicorn/gunicorn.ctl`, and an unwritable home logged
-"Control server error" on every start), and a kept-alive connection outlasts a client's pause."""
+"Control server error" on every start); it logs one JSON stream, gunicorn's lines too, in UTC with the zone;
+and a kept-alive connection outlasts a client's pause."""
 from __future__ import annotations
 
 import os
 import http.client
+import json
 import signal
 import subprocess
 import sys
@@ -39,6 +41,9 @@ def test_the_gateway_starts_without_a_control_socket_in_an_unwritable_home_and_k
             gateway.wait(timeout=30)
     output = (tmp_path / "gateway.log").read_text(errors="replace")
     assert "Listening at" in output and "Control server" not in output and "gunicorn.ctl" not in output
+    lines = [json.loads(line) for line in output.splitlines() if line.strip()]  # one JSON stream, gunicorn's too
+    assert {"gunicorn.error", "gateway.access"} <= {line["logger"] for line in lines}
+    assert all(line["ts"].endswith("+00:00") and line["component"] == "gateway" for line in lines), lines
 
 
 def assert_a_kept_connection_outlasts_a_pause(port: int, pause: float = 6) -> None:
