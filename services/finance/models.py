@@ -886,7 +886,9 @@ class InsuranceClaim(OwedPartOfInvoice, Base):
     created_by: Mapped[str | None] = mapped_column(EXT_ID)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    __table_args__ = (UniqueConstraint("insurer_id", "claim_number", name="uq_insurance_claims_number"),
+    # a 报案号 once per insurer among the claims not voided: a voided one's number can be put on it again
+    __table_args__ = (Index("uq_insurance_claims_live_number", "insurer_id", "claim_number", unique=True,
+                            postgresql_where=text("voided_at IS NULL"), sqlite_where=text("voided_at IS NULL")),
                       Index("ix_insurance_claims_store_date", "store_id", "business_date"))
 
     @property

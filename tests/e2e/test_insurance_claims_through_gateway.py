@@ -103,6 +103,32 @@ def test_an_insurer_pays_its_claims_one_by_one_and_the_receivables_stay_reconcil
     assert ok(cashier.get(f"{url}/v1/insurance-claims", params={"store_id": shop.id, "status": "open"}))["items"] == []
 
 
+def test_a_voided_claims_number_is_recorded_again_on_the_same_insurer(stack, admin):
+    """The cashier put the share on the insurer for a wrong amount; the manager voids the claim and the cashier
+    records it again under the same 报案号 (201); a second live claim under it is still refused (409)."""
+    url = stack.url
+    shop = Store(stack, admin)
+    part = new_part(stack, admin, shop)
+    insurer = ok(admin.post(f"{url}/v1/insurers", json={"name": f"大地产险{uuid.uuid4().hex[:4]}",
+                                                         "store_ids": [shop.id]}), 201)
+    invoice, other = completed_work(stack, shop, part), completed_work(stack, shop, part)
+    number = f"RDAA{uuid.uuid4().hex[:12].upper()}"
+
+    def put(on, amount):
+        return shop.cashier.post(f"{url}/v1/invoices/{on['id']}/insurance-claims", json={
+            "insurer_id": insurer["id"], "claim_number": number, "amount_fen": amount},
+            headers={"Idempotency-Key": uuid.uuid4().hex})
+
+    wrong = ok(put(invoice, 100), 201)["claim"]
+    ok(shop.manager.post(f"{url}/v1/insurance-claims/{wrong['id']}/void", json={"reason": "金额录错"}))
+    again = ok(put(invoice, invoice["total_fen"]), 201)
+    assert (again["claim"]["claim_number"], again["invoice"]["status"]) == (number, "paid"), again
+    taken = put(other, 100)
+    assert taken.status_code == 409 and taken.json()["error"]["code"] == "claim_number_taken", taken.text
+    claims = ok(shop.cashier.get(f"{url}/v1/insurance-claims", params={"insurer_id": insurer["id"]}))["items"]
+    assert [(c["claim_number"], c["status"]) for c in claims] == [(number, "voided"), (number, "open")]
+
+
 def test_a_claim_put_on_an_insurer_by_mistake_is_voided_and_the_insurers_month_prints_as_it_adds_up(stack, admin):
     """The cashier puts a share on the wrong insurer; two managers void it at once (one 200, one 409), the share is
     due at the till again and the customer pays it; a claim the insurer has remitted any of cannot be voided
