@@ -932,6 +932,9 @@ class Fapiao(Base):
     customer_id: Mapped[str] = mapped_column(EXT_ID)
     kind: Mapped[str] = mapped_column(String(8), comment="blue | red")
     original_id: Mapped[str | None] = mapped_column(ForeignKey("fapiaos.id"), comment="red: the blue one reversed")
+    insurance_claim_id: Mapped[str | None] = mapped_column(
+        ForeignKey("insurance_claims.id"), index=True,
+        comment="the insurer's fapiao for this claim's share; none: the customer's")
     type: Mapped[str] = mapped_column(String(10), comment="normal (普通) | special (专用)")
     buyer_title: Mapped[str] = mapped_column(String(100))
     buyer_tax_no: Mapped[str | None] = mapped_column(String(20), comment="统一社会信用代码; none for a person")
