@@ -169,12 +169,13 @@ def test_the_insurer_gets_a_fapiao_for_its_share_and_the_customer_one_for_the_re
 
     ok(cashier.post(f"{url}/v1/invoices/{invoice['id']}/payments", json={"method": "cash", "amount_fen": deductible},
                     headers={"Idempotency-Key": uuid.uuid4().hex}), 201)
-    mine = ok(cashier.post(f"{url}/v1/invoices/{invoice['id']}/fapiao", json={"type": "normal", "buyer_title": "王先生"},
+    customers = {"type": "normal", "buyer_title": "王先生"}
+    mine = ok(cashier.post(f"{url}/v1/invoices/{invoice['id']}/fapiao", json=customers,
                            headers={"Idempotency-Key": uuid.uuid4().hex}), 202)
     assert (mine["amount_fen"], mine["insurance_claim_id"]) == (deductible, None), mine
     all_of_it = ok(cashier.get(f"{url}/v1/fapiao", params={"invoice_id": invoice["id"], "store_id": shop.id}))["items"]
     assert sum(row["amount_fen"] for row in all_of_it) == invoice["total_fen"]
-    more = cashier.post(f"{url}/v1/invoices/{invoice['id']}/fapiao", json={"type": "normal", "buyer_title": "王先生"},
+    more = cashier.post(f"{url}/v1/invoices/{invoice['id']}/fapiao", json=customers,
                         headers={"Idempotency-Key": uuid.uuid4().hex})
     assert more.status_code == 409 and more.json()["error"]["code"] == "fapiao_nothing_left", more.text
 
