@@ -98,6 +98,9 @@ ERROR_CODES += ("streams_full",)  # the live stream (gateway/stream): its proces
 ERROR_CODES += (  # electronic fapiao (finance, issue 28)
     "fapiao_lines_unknown", "fapiao_lines_taken", "fapiao_nothing_left", "fapiao_tax_code_missing", "fapiao_state",
     "fapiao_red_exists")
+ERROR_CODES += (  # the insurer's fapiao for its claim's share (finance, issue 23)
+    "claim_fapiao_exists", "claim_fapiao_voided", "claim_fapiao_above_left", "claim_fapiao_standing",
+    "insurer_tax_number_missing")
 ERROR_CODES += (  # paying inside WeChat by JSAPI (issue 22): the owner's openid by WeChat's 网页授权
     "wechat_openid_needed", "wechat_oauth_state", "wechat_oauth_refused", "wechat_oauth_unavailable")
 ERROR_CODES += ("health_record_state",)  # health-record uploads (finance, issue 28): a failed one is retried

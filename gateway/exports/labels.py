@@ -140,6 +140,7 @@ LABELS: dict[str, str] = {
     "insurer_id": "保险公司编号", "insurer_name": "保险公司", "claim_number": "报案号", "assessed_fen": "定损金额",
     "written_off_fen": "核销金额", "open_fen": "未结金额", "write_off_reason": "核销原因", "age_days": "账龄（天）",
     "open_claims": "未结理赔笔数", "written_off_on": "核销日期", "voided_on": "作废日期",
+    "insurance_claim_id": "理赔编号", "fapiao": "发票",
     # people's scorecards (人员绩效)
     "employee_name": "员工姓名", "work_orders": "完工工单数", "comebacks": "返修数", "reworked": "返工工单数",
     "labour_revenue_fen": "工时产值", "commission_fen": "提成", "quotes_presented": "报价数",

@@ -7,6 +7,7 @@ from __future__ import annotations
 from services.common.policy import FRONT_DESK, TILL
 from services.contracts.rpc.finance import FapiaoOut, FapiaoQuery, FapiaoRequest, RedLetterRequest
 from services.contracts.rpc.finance.fapiao import BuyerTitleOut
+from services.contracts.rpc.finance.insurers import ClaimFapiaoRequest
 
 from ..api import endpoint
 from . import Resource, checked
@@ -20,6 +21,19 @@ class InvoiceFapiao(Resource):
               status=202, idempotent=True, errors=(409,))
     def on_post(self, req, resp, invoice_id: str):
         row = self.call(req, "finance", "request_fapiao", invoice_id=invoice_id, data=req.context.body_json,
+                        idempotency_key=_service_key(req))
+        resp.location = f"/v1/fapiao/{row['id']}"
+        return row
+
+
+class InsuranceClaimFapiao(Resource):
+    @endpoint("Ask for the insurer's fapiao for a claim's share (the insurer the buyer, by its name and tax number; "
+              "the customer's fapiao of the invoice then covers the rest only): 202 with the request queued; 409 "
+              "`claim_fapiao_exists` while one stands, `insurer_tax_number_missing`, `claim_fapiao_voided`",
+              tag="finance", roles=TILL, body=ClaimFapiaoRequest, response=FapiaoOut, status=202, idempotent=True,
+              errors=(409,))
+    def on_post(self, req, resp, claim_id: str):
+        row = self.call(req, "finance", "request_claim_fapiao", claim_id=claim_id, data=req.context.body_json,
                         idempotency_key=_service_key(req))
         resp.location = f"/v1/fapiao/{row['id']}"
         return row
@@ -59,6 +73,7 @@ class CustomerFapiaoTitles(Resource):
 def routes(deps) -> list[tuple[str, object]]:
     return [
         ("/v1/invoices/{invoice_id}/fapiao", InvoiceFapiao(deps)),
+        ("/v1/insurance-claims/{claim_id}/fapiao", InsuranceClaimFapiao(deps)),
         ("/v1/fapiao", FapiaoList(deps)),
         ("/v1/fapiao/{fapiao_id}", FapiaoItem(deps)),
         ("/v1/fapiao/{fapiao_id}/red-letter", FapiaoRedLetter(deps)),

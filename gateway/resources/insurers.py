@@ -84,8 +84,8 @@ InsuranceClaimVoid = answered_by("post", "void_insurance_claim", Debtor.submit, 
 
 InvoiceInsuranceClaims = answered_by("post", "put_invoice_on_insurer", Debtor.receive, (
     "Put the insurer's share of an accident repair's invoice on the insurer under the claim's number (报案号, "
-    "once per insurer: 409 `claim_number_taken`), with the assessed amount (定损金额) when known; the customer "
-    "pays the rest at the till"),
+    "once per insurer among its claims not voided: 409 `claim_number_taken`), with the assessed amount (定损金额) "
+    "when known; the customer pays the rest at the till"),
     roles=TILL, body=ClaimCreate, response=ClaimResult, status=201, idempotent=True)
 
 

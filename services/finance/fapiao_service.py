@@ -20,11 +20,12 @@ from services.common.upstream import ServiceRpc, answer_within_timeout, as_domai
 from services.common.transactions import before_remote_call
 from services.contracts.rpc.finance import FapiaoOut, FapiaoQuery, FapiaoRequest, RedLetterRequest
 from services.contracts.rpc.finance.fapiao import BuyerTitleOut
+from services.contracts.rpc.finance.insurers import ClaimFapiaoRequest
 
 from .domain import fapiao
 from .accounts import StoreProviders
 from .fapiao_nuonuo import NuonuoProvider
-from .models import Fapiao, Invoice
+from .models import Fapiao, InsuranceClaim, Invoice
 from .providers import ProviderError
 
 log = logging.getLogger(__name__)
@@ -61,6 +62,14 @@ class FapiaoEntrypoints:
         codes = {**fapiao_tax_codes(), **self._catalogue_tax_codes(invoice_id)}
         return fapiao_out.dump(fapiao.request_fapiao(self.db, self.caller, invoice_id, request, idempotency_key,
                                                      codes))
+
+    @rpc
+    def request_claim_fapiao(self, claim_id: str, data: dict, idempotency_key: str | None = None) -> dict:
+        request = load(ClaimFapiaoRequest(), data)
+        claim = self.db.get(InsuranceClaim, claim_id)
+        codes = {**fapiao_tax_codes(), **(self._catalogue_tax_codes(claim.invoice_id) if claim else {})}
+        return fapiao_out.dump(fapiao.request_claim_fapiao(self.db, self.caller, claim_id, request,
+                                                           idempotency_key, codes))
 
     def _catalogue_tax_codes(self, invoice_id: str) -> dict[str, str]:
         """The 税收分类编码 the catalogue gives the invoice's parts (inventory) and labour operations (sales),

@@ -886,7 +886,9 @@ class InsuranceClaim(OwedPartOfInvoice, Base):
     created_by: Mapped[str | None] = mapped_column(EXT_ID)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    __table_args__ = (UniqueConstraint("insurer_id", "claim_number", name="uq_insurance_claims_number"),
+    # a 报案号 once per insurer among the claims not voided: a voided one's number can be put on it again
+    __table_args__ = (Index("uq_insurance_claims_live_number", "insurer_id", "claim_number", unique=True,
+                            postgresql_where=text("voided_at IS NULL"), sqlite_where=text("voided_at IS NULL")),
                       Index("ix_insurance_claims_store_date", "store_id", "business_date"))
 
     @property
@@ -930,6 +932,9 @@ class Fapiao(Base):
     customer_id: Mapped[str] = mapped_column(EXT_ID)
     kind: Mapped[str] = mapped_column(String(8), comment="blue | red")
     original_id: Mapped[str | None] = mapped_column(ForeignKey("fapiaos.id"), comment="red: the blue one reversed")
+    insurance_claim_id: Mapped[str | None] = mapped_column(
+        ForeignKey("insurance_claims.id"), index=True,
+        comment="the insurer's fapiao for this claim's share; none: the customer's")
     type: Mapped[str] = mapped_column(String(10), comment="normal (普通) | special (专用)")
     buyer_title: Mapped[str] = mapped_column(String(100))
     buyer_tax_no: Mapped[str | None] = mapped_column(String(20), comment="统一社会信用代码; none for a person")

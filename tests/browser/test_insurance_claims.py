@@ -146,3 +146,43 @@ def test_a_manager_voids_a_claim_put_on_the_wrong_insurer_and_downloads_the_insu
         text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(saved.read())).pages)
     assert "保险理赔对账单" in text and insurer["name"] in text and number in text and "保险公司选错" in text
     assert re.search(rf"本月作废\s*{re.escape(yuan(share))}", text), text
+
+
+def test_the_cashier_issues_the_insurers_fapiao_for_its_claim_and_downloads_it(console, stack, shop, part):
+    """The manager sets the insurer up with its tax number on the 保险理赔 screen; the claim is put on it and the
+    deductible paid over the API (the fixture); the cashier opens the insurer, taps 开具发票 on the claim and sees
+    the fapiao issued by the provider (the 诺诺 sandbox) with its number and a PDF that downloads."""
+    import requests
+
+    url = stack.url
+    invoice = completed_work(stack, shop, part)
+    share = invoice["total_fen"] - min(10_000, invoice["total_fen"] // 4)
+    insurer = f"太平洋产险{uuid.uuid4().hex[:4].upper()}"
+    number = f"RDAA{uuid.uuid4().hex[:12].upper()}"
+
+    manager = console.open(shop.login["store_manager"])
+    go_to(manager, "claims")
+    setting_up = manager.locator("#insurer-form")
+    setting_up.locator("[name=name]").fill(insurer)
+    setting_up.locator("[name=tax_number]").fill("91310000132211707B")
+    setting_up.locator("button[type=submit]").click()
+    expect(manager.locator(f"tr[data-insurer='{insurer}']")).to_be_visible()
+    made = next(i for i in ok(shop.cashier.get(f"{url}/v1/insurers", params={"store_id": shop.id}))["items"]
+                if i["name"] == insurer)
+    ok(shop.cashier.post(f"{url}/v1/invoices/{invoice['id']}/insurance-claims", json={
+        "insurer_id": made["id"], "claim_number": number, "amount_fen": share}), 201)
+
+    cashier = console.open(shop.login["cashier"])
+    go_to(cashier, "claims")
+    cashier.locator(f"tr[data-insurer='{insurer}']").click()
+    row = cashier.locator(f"#insurer-statement tr[data-claim='{number}']")
+    assert_all_chinese(cashier, insurer, number, invoice["number"])
+    row.locator("button.claim-fapiao-request").click()
+    row = cashier.locator(f"#insurer-statement tr[data-claim='{number}']")
+    expect(row.locator(".claim-fapiao")).to_contain_text("已开具", timeout=20_000)
+    expect(row.locator("button.claim-fapiao-request")).to_have_count(0)
+    pdf_url = row.locator("a.pdf-link").get_attribute("href")
+    assert requests.get(pdf_url, timeout=10).content.startswith(b"%PDF")
+    expect(row.locator("a.ofd-link")).to_have_count(1)
+    assert_all_chinese(cashier, insurer, number, invoice["number"])
+    console.shot(cashier, "claim-fapiao-issued")

@@ -14,7 +14,7 @@ import pytest
 
 from tests.browser.test_cashier import completed_work
 from tests.e2e.test_stock_books_through_gateway import reconciled
-from tests.support.one_car import Store, new_part, ok
+from tests.support.one_car import Store, eventually, new_part, ok
 
 pytestmark = pytest.mark.e2e
 
@@ -101,6 +101,83 @@ def test_an_insurer_pays_its_claims_one_by_one_and_the_receivables_stay_reconcil
     receivables("the rest written off", 0)
     assert ok(cashier.get(i))["balance_fen"] == 0
     assert ok(cashier.get(f"{url}/v1/insurance-claims", params={"store_id": shop.id, "status": "open"}))["items"] == []
+
+
+def test_a_voided_claims_number_is_recorded_again_on_the_same_insurer(stack, admin):
+    """The cashier put the share on the insurer for a wrong amount; the manager voids the claim and the cashier
+    records it again under the same 报案号 (201); a second live claim under it is still refused (409)."""
+    url = stack.url
+    shop = Store(stack, admin)
+    part = new_part(stack, admin, shop)
+    insurer = ok(admin.post(f"{url}/v1/insurers", json={"name": f"大地产险{uuid.uuid4().hex[:4]}",
+                                                         "store_ids": [shop.id]}), 201)
+    invoice, other = completed_work(stack, shop, part), completed_work(stack, shop, part)
+    number = f"RDAA{uuid.uuid4().hex[:12].upper()}"
+
+    def put(on, amount):
+        return shop.cashier.post(f"{url}/v1/invoices/{on['id']}/insurance-claims", json={
+            "insurer_id": insurer["id"], "claim_number": number, "amount_fen": amount},
+            headers={"Idempotency-Key": uuid.uuid4().hex})
+
+    wrong = ok(put(invoice, 100), 201)["claim"]
+    ok(shop.manager.post(f"{url}/v1/insurance-claims/{wrong['id']}/void", json={"reason": "金额录错"}))
+    again = ok(put(invoice, invoice["total_fen"]), 201)
+    assert (again["claim"]["claim_number"], again["invoice"]["status"]) == (number, "paid"), again
+    taken = put(other, 100)
+    assert taken.status_code == 409 and taken.json()["error"]["code"] == "claim_number_taken", taken.text
+    claims = ok(shop.cashier.get(f"{url}/v1/insurance-claims", params={"insurer_id": insurer["id"]}))["items"]
+    assert [(c["claim_number"], c["status"]) for c in claims] == [(number, "voided"), (number, "open")]
+
+
+def test_the_insurer_gets_a_fapiao_for_its_share_and_the_customer_one_for_the_rest(stack, admin):
+    """Through the gateway with the 诺诺 sandbox: the insurer's fapiao for its claim (the insurer the buyer, by its
+    name and tax number) is issued for the claim's amount; the customer's then covers the deductible only — the two
+    add up to the invoice; a second one for the claim is refused, and so is the claim's void while it stands."""
+    url = stack.url
+    shop = Store(stack, admin)
+    part = new_part(stack, admin, shop)
+    cashier, manager = shop.cashier, shop.manager
+    name, tax_number = f"人保财险{uuid.uuid4().hex[:4]}", "91310000132211707B"
+    insurer = ok(admin.post(f"{url}/v1/insurers", json={"name": name, "store_ids": [shop.id]}), 201)
+    invoice = completed_work(stack, shop, part)
+    deductible = 10_000 if invoice["total_fen"] > 20_000 else invoice["total_fen"] // 4
+    share = invoice["total_fen"] - deductible
+    claim = ok(cashier.post(f"{url}/v1/invoices/{invoice['id']}/insurance-claims", json={
+        "insurer_id": insurer["id"], "claim_number": f"RDAA{uuid.uuid4().hex[:12].upper()}", "amount_fen": share},
+        headers={"Idempotency-Key": uuid.uuid4().hex}), 201)["claim"]
+    f = f"{url}/v1/insurance-claims/{claim['id']}/fapiao"
+
+    def ask(who=cashier):
+        return who.post(f, json={"type": "normal"}, headers={"Idempotency-Key": uuid.uuid4().hex})
+
+    missing = ask()
+    assert missing.status_code == 409 and missing.json()["error"]["code"] == "insurer_tax_number_missing", missing.text
+    ok(manager.patch(f"{url}/v1/insurers/{insurer['id']}", json={"tax_number": tax_number}))
+    theirs = ok(ask(), 202)
+    assert (theirs["buyer_title"], theirs["buyer_tax_no"], theirs["amount_fen"], theirs["insurance_claim_id"]) == (
+        name, tax_number, share, claim["id"]), theirs
+    issued = eventually(lambda: ok(cashier.get(f"{url}/v1/fapiao/{theirs['id']}")),
+                        lambda row: row["status"] == "issued", "the insurer's fapiao issued")
+    assert issued["number"] and issued["pdf_url"], issued
+    listed = ok(cashier.get(f"{url}/v1/insurance-claims/{claim['id']}"))["fapiao"]
+    assert (listed["id"], listed["number"]) == (issued["id"], issued["number"])
+    twice = ask()
+    assert twice.status_code == 409 and twice.json()["error"]["code"] == "claim_fapiao_exists", twice.text
+    standing = manager.post(f"{url}/v1/insurance-claims/{claim['id']}/void", json={"reason": "金额录错"},
+                            headers={"Accept-Language": "zh-CN"})
+    assert standing.status_code == 409 and standing.json()["error"]["code"] == "claim_fapiao_standing", standing.text
+
+    ok(cashier.post(f"{url}/v1/invoices/{invoice['id']}/payments", json={"method": "cash", "amount_fen": deductible},
+                    headers={"Idempotency-Key": uuid.uuid4().hex}), 201)
+    customers = {"type": "normal", "buyer_title": "王先生"}
+    mine = ok(cashier.post(f"{url}/v1/invoices/{invoice['id']}/fapiao", json=customers,
+                           headers={"Idempotency-Key": uuid.uuid4().hex}), 202)
+    assert (mine["amount_fen"], mine["insurance_claim_id"]) == (deductible, None), mine
+    all_of_it = ok(cashier.get(f"{url}/v1/fapiao", params={"invoice_id": invoice["id"], "store_id": shop.id}))["items"]
+    assert sum(row["amount_fen"] for row in all_of_it) == invoice["total_fen"]
+    more = cashier.post(f"{url}/v1/invoices/{invoice['id']}/fapiao", json=customers,
+                        headers={"Idempotency-Key": uuid.uuid4().hex})
+    assert more.status_code == 409 and more.json()["error"]["code"] == "fapiao_nothing_left", more.text
 
 
 def test_a_claim_put_on_an_insurer_by_mistake_is_voided_and_the_insurers_month_prints_as_it_adds_up(stack, admin):

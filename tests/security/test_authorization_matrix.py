@@ -383,6 +383,7 @@ TABLE = [
     row("GET", "/v1/insurance-claims/{claim_id}", TILL),
     row("POST", "/v1/insurance-claims/{claim_id}/write-off", MANAGERS, body={"reason": "定损核减"}),
     row("POST", "/v1/insurance-claims/{claim_id}/void", MANAGERS, body={"reason": "报案号有误"}),
+    row("POST", "/v1/insurance-claims/{claim_id}/fapiao", TILL, body={"type": "normal"}),
     row("POST", "/v1/invoices/{invoice_id}/insurance-claims", TILL,
         body={"insurer_id": "{insurer_id}", "claim_number": "RDAA0000", "amount_fen": 1}),
     row("GET", "/v1/audit-trail", MANAGERS, query={"document_type": "invoice", "document_id": "{invoice_id}"}),

@@ -345,6 +345,22 @@ def test_service_intervals_can_be_changed_by_type(session):
 
 
 # -- membership ------------------------------------------------------------------------------------
+def test_an_invoice_paid_again_after_a_reopening_earns_nothing_more(session):
+    """finance announces an invoice paid again, under a new event id, when it is settled again after an insurer's
+    claim was voided: the spend, the points and the history count the invoice once (keyed on the invoice)."""
+    service = crm(session)
+    customer, _ = customer_with_vehicle(service)
+    first, again = invoice_paid(customer, "o1", 58_000), invoice_paid(customer, "o1", 58_000)
+    assert first["event_id"] != again["event_id"]
+    service.on_invoice_paid(first)
+    once = service.get_customer(customer["id"])
+    service.on_invoice_paid(again)
+    twice = service.get_customer(customer["id"])
+    assert (twice["points"], twice["spend_fen"]) == (once["points"], once["spend_fen"]) == (580, 58_000)
+    history = service.customer_history(customer["id"], {})["items"]
+    assert [h["kind"] for h in history] == ["payment"]
+
+
 def test_paid_invoices_earn_points_and_raise_the_tier_and_refunds_take_them_back(session):
     service = crm(session)
     customer, _ = customer_with_vehicle(service)

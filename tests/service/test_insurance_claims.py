@@ -263,3 +263,23 @@ def test_the_insurers_month_adds_up_opened_less_remitted_written_off_and_voided(
     assert (after["opening_balance_fen"], after["lines"], after["closing_balance_fen"]) == (closing, [], closing)
     with pytest.raises(Forbidden):
         finance(session, STRANGER).insurer_month_statement(insurer["id"], {"month": month})
+
+
+def test_a_voided_claims_number_is_put_on_the_same_insurer_again_a_live_ones_is_not(books):  # noqa: F811
+    """The share was put on the insurer for the wrong amount: a manager voids the claim and the cashier records it
+    again under the same 报案号 on the same insurer (the voided claim keeps it, read-only); the re-recorded claim
+    holds the number — a third claim under it is refused (409 `claim_number_taken`)."""
+    session = books
+    insurer = set_up(session)
+    invoice = issue(session, customer_id="cust-9")
+    wrong = claim(session, invoice, insurer, amount=1_000)["claim"]
+    finance(session, MANAGER).void_insurance_claim(wrong["id"], {"reason": "金额录错"})
+    again = claim(session, invoice, insurer, amount=invoice["total_fen"])
+    assert again["claim"]["claim_number"] == wrong["claim_number"] and again["claim"]["id"] != wrong["id"]
+    assert (again["claim"]["status"], again["invoice"]["status"]) == ("open", "paid")
+    assert [c["status"] for c in finance(session).list_insurance_claims({"insurer_id": insurer["id"]})["items"]] == [
+        "voided", "open"]
+    with pytest.raises(Conflict) as taken:
+        claim(session, issue(session, customer_id="cust-9"), insurer, amount=100)
+    assert (taken.value.code, taken.value.params) == ("claim_number_taken", {"claim_number": wrong["claim_number"]})
+    assert finance(session).get_insurer(insurer["id"])["balance_fen"] == invoice["total_fen"]

@@ -532,6 +532,31 @@ def test_an_order_paid_before_delivery_closes_on_delivery(sales):
         "jobs": [], "parts_used": [], "comeback": False, "completed_at": now}))
 
 
+def test_an_invoice_paid_again_after_a_reopening_changes_nothing_on_its_order(sales):
+    """finance announces an invoice paid again (a new event id) when it is settled again after a claim's void
+    reopened it: the order stays closed once, paid and closed when it first was."""
+    order = confirmed_order(sales)
+    first, later = datetime.now(timezone.utc) - timedelta(hours=2), datetime.now(timezone.utc)
+    service = sales(SYSTEM)
+    service.on_work_order_completed(envelope("workshop.work_order_completed", {
+        "work_order_id": "wo1", "order_id": order["id"], "store_id": "s1", "customer_id": "c1",
+        "jobs": [], "parts_used": [], "comeback": False, "completed_at": first.isoformat()}))
+    service.on_vehicle_delivered(envelope("workshop.vehicle_delivered", {
+        "work_order_id": "wo1", "order_id": order["id"], "store_id": "s1", "customer_id": "c1",
+        "delivered_at": first.isoformat()}))
+
+    def paid(at):
+        return envelope("finance.invoice_paid", {"invoice_id": "inv1", "order_id": order["id"], "store_id": "s1",
+                                                 "customer_id": "c1", "total_fen": 1, "paid_at": at.isoformat()})
+
+    service.on_invoice_paid(paid(first))
+    closed = sales().get_order(order["id"])
+    service.on_invoice_paid(paid(later))  # a new envelope: a new event id
+    assert sales().get_order(order["id"]) == closed
+    assert closed["state"] == "closed"
+    assert datetime.fromisoformat(closed["paid_at"]) == datetime.fromisoformat(closed["closed_at"]) == first
+
+
 def test_orders_list_by_store_and_state(sales):
     first, second = confirmed_order(sales), confirmed_order(sales)
     sales().cancel_order(first["id"], {"reason": "x"})

@@ -30,9 +30,8 @@ from services.common.context import Caller
 from services.common.db import rowcount, utcnow
 from services.common.errors import Conflict, Invalid, NotFound
 
-from ..models import Fapiao
 from ..fapiao_nuonuo import CONFIRMED, WAITING
-from ..models import Invoice
+from ..models import Fapiao, InsuranceClaim, Insurer, Invoice
 from ..providers import ProviderError, yuan
 from .common import by_key, get_locked, illegal
 from .invoices import PAID
@@ -54,19 +53,22 @@ MAX_RETRY = 3600.0
 
 
 # -- asking for one ----------------------------------------------------------------------------------
+# A fen of an invoice is on one fapiao at most: a line's amount is shared by the fapiao whose lines name it (an
+# insurer's takes part of a line, the customer's the rest), so the fapiao of an invoice never add up to more
+# than its lines. A live claim without its own fapiao keeps its share off the customer's: the customer's fapiao
+# covers the customer's share only, whichever is asked for first.
 def request_fapiao(session: Session, caller: Caller, invoice_id: str, data: dict, key: str | None,
                    codes: dict[str, str]) -> Fapiao:
-    """Queue a blue fapiao for (some of) a paid invoice's lines not already covered by another. `codes`:
-    税收分类编码 by `part:<sku>` / `labour:<op code>` (the catalogue's), and by kind (the configured ones)."""
-    if (found := by_key(session, Fapiao, key)) is not None:
-        if found.invoice_id != invoice_id:
-            raise Conflict("This Idempotency-Key was already used for another fapiao.", code="idempotency_key_reused")
+    """Queue the customer's blue fapiao for (some of) a paid invoice's lines, what of them no other fapiao nor
+    an insurer's claim takes. `codes`: 税收分类编码 by `part:<sku>` / `labour:<op code>` (the catalogue's), and by
+    kind (the configured ones)."""
+    if (found := _requested_before(session, key, invoice_id, None)) is not None:
         return found
     invoice = get_locked(session, Invoice, invoice_id, "invoice")
     caller.require_store(invoice.store_id)
     if invoice.status != PAID:
         raise illegal("invoice", invoice.status, "given a fapiao before it is paid")
-    covered = {line["line_id"] for row in _blues(session, invoice.id) for line in row.lines}
+    left = _left(session, invoice, _claims_waiting(session, invoice.id))
     lines = invoice.lines
     if data.get("line_ids"):
         unknown = sorted(set(data["line_ids"]) - {line.id for line in lines})
@@ -74,34 +76,138 @@ def request_fapiao(session: Session, caller: Caller, invoice_id: str, data: dict
             raise Invalid("Lines not on this invoice.", fields={"line_ids": unknown}, code="fapiao_lines_unknown",
                           params={"line_ids": unknown})
         lines = [line for line in lines if line.id in set(data["line_ids"])]
-        taken = [line.description for line in lines if line.id in covered]
+        taken = [line.description for line in lines if line.total_fen > 0 and left[line.id] <= 0]
         if taken:
             raise Conflict("Lines already on another fapiao.", fields={"line_ids": taken},
                            code="fapiao_lines_taken", params={"lines": taken})
-    else:
-        lines = [line for line in lines if line.id not in covered]
-    lines = [line for line in lines if line.total_fen > 0]
-    if not lines:
+    pieces = [(line, left[line.id]) for line in lines if line.total_fen > 0 and left[line.id] > 0]
+    if not pieces:
         raise Conflict("Every line of the invoice is on a fapiao already.", code="fapiao_nothing_left")
+    return _queued(session, caller, invoice, pieces, codes, key, dict(data))
+
+
+def request_claim_fapiao(session: Session, caller: Caller, claim_id: str, data: dict, key: str | None,
+                         codes: dict[str, str]) -> Fapiao:
+    """Queue the insurer's blue fapiao for its claim's share (the insurer the buyer, by its name and tax number),
+    once per claim while one stands (409 `claim_fapiao_exists`); a voided claim has none (409
+    `claim_fapiao_voided`).
+    Locks the invoice, then the claim (the order a void locks them in)."""
+    seen = session.get(InsuranceClaim, claim_id)
+    if seen is None:
+        raise NotFound("No such claim.")
+    caller.require_store(seen.store_id)
+    if (found := _requested_before(session, key, seen.invoice_id, claim_id)) is not None:
+        return found
+    invoice = get_locked(session, Invoice, seen.invoice_id, "invoice")
+    claim = get_locked(session, InsuranceClaim, claim_id, "claim")
+    if claim.voided_at is not None:
+        raise Conflict(f"Claim {claim.claim_number} is voided; it has no fapiao.", code="claim_fapiao_voided",
+                       params={"claim_number": claim.claim_number})
+    if claim_fapiao(session, claim.id) is not None:
+        raise Conflict(f"Claim {claim.claim_number} has a fapiao already.", code="claim_fapiao_exists",
+                       params={"claim_number": claim.claim_number})
+    insurer = session.get_one(Insurer, claim.insurer_id)
+    if not insurer.tax_number:
+        raise Conflict(f"{insurer.name} has no tax number for its fapiao.", fields={"tax_number": ["Required."]},
+                       code="insurer_tax_number_missing", params={"insurer": insurer.name})
+    left = _left(session, invoice, [amount for other, amount in _claims_waiting(session, invoice.id, with_ids=True)
+                                    if other != claim.id])
+    pieces = _taken_from(invoice.lines, left, claim.amount_fen)
+    if sum(part for _, part in pieces) < claim.amount_fen:
+        raise Conflict("The invoice's fapiao leave less than the claim's amount.", code="claim_fapiao_above_left",
+                       params={"claim_number": claim.claim_number, "left_fen": sum(part for _, part in pieces)})
+    return _queued(session, caller, invoice, pieces, codes, key, {
+        "type": data["type"], "buyer_title": insurer.name, "buyer_tax_no": insurer.tax_number,
+        "buyer_email": data.get("buyer_email"), "insurance_claim_id": claim.id})
+
+
+def claim_fapiao(session: Session, claim_id: str) -> Fapiao | None:
+    """The claim's blue fapiao that stands (queued, under way or issued; not failed, cancelled or reversed)."""
+    return session.scalars(select(Fapiao).where(Fapiao.insurance_claim_id == claim_id, Fapiao.kind == "blue",
+                                                Fapiao.status.in_(ACTIVE))).first()
+
+
+def _requested_before(session: Session, key: str | None, invoice_id: str, claim_id: str | None) -> Fapiao | None:
+    found = by_key(session, Fapiao, key)
+    if found is not None and (found.invoice_id, found.insurance_claim_id) != (invoice_id, claim_id):
+        raise Conflict("This Idempotency-Key was already used for another fapiao.", code="idempotency_key_reused")
+    return found
+
+
+def _claims_waiting(session: Session, invoice_id: str, with_ids: bool = False) -> list:
+    """The invoice's live claims without a fapiao standing: their amounts (with their ids)."""
+    standing = select(Fapiao.insurance_claim_id).where(Fapiao.invoice_id == invoice_id, Fapiao.kind == "blue",
+                                                       Fapiao.status.in_(ACTIVE),
+                                                       Fapiao.insurance_claim_id.is_not(None))
+    rows = session.execute(select(InsuranceClaim.id, InsuranceClaim.amount_fen).where(
+        InsuranceClaim.invoice_id == invoice_id, InsuranceClaim.voided_at.is_(None),
+        InsuranceClaim.id.not_in(standing)).order_by(InsuranceClaim.id)).tuples().all()
+    return rows if with_ids else [amount for _, amount in rows]
+
+
+def _left(session: Session, invoice: Invoice, reserved: list[int]) -> dict[str, int]:
+    """Line id → what of it no standing blue fapiao covers, less the `reserved` amounts (taken line by line)."""
+    covered = _covered(session, invoice.id)
+    left = {line.id: max(line.total_fen, 0) - covered.get(line.id, 0) for line in invoice.lines}
+    for amount in reserved:
+        _taken_from(invoice.lines, left, amount)
+    return left
+
+
+def _covered(session: Session, invoice_id: str) -> dict[str, int]:
+    """Line id → what of it the standing blue fapiao cover."""
+    covered: dict[str, int] = {}
+    for row in _blues(session, invoice_id):
+        for line in row.lines:
+            covered[line["line_id"]] = covered.get(line["line_id"], 0) + line["total_fen"]
+    return covered
+
+
+def _taken_from(lines: list, left: dict[str, int], amount: int) -> list[tuple[object, int]]:
+    """Take `amount` off what the lines leave, line by line in order: the (line, part) taken."""
+    pieces = []
+    for line in lines:
+        part = min(left[line.id], amount)
+        if part > 0:
+            pieces.append((line, part))
+            left[line.id] -= part
+            amount -= part
+    return pieces
+
+
+def _queued(session: Session, caller: Caller, invoice: Invoice, pieces: list[tuple[object, int]],
+            codes: dict[str, str], key: str | None, data: dict) -> Fapiao:
+    """The blue row of the parts of lines in `pieces` (a part's tax its share of the line's, rounded so the parts
+    of a line add up to its tax), queued with the buyer in `data`."""
+    lines = [line for line, _ in pieces]
     goods_codes = {line.id: codes.get(f"{line.kind}:{line.sku if line.kind == 'part' else line.op_code}")
                    or codes.get(line.kind) for line in lines}
     missing = sorted({line.kind for line in lines if not goods_codes[line.id]})
     if missing:
         raise Conflict("No tax classification code for these kinds of line.", code="fapiao_tax_code_missing",
                        params={"kinds": missing})
+    covered = _covered(session, invoice.id)
     sent = [{"line_id": line.id, "description": line.description, "goods_code": goods_codes[line.id],
              "qty": str(line.qty.normalize() if line.qty else 1), "tax_rate": line.tax_rate,
-             "tax_fen": line.tax_fen, "total_fen": line.total_fen} for line in lines]
+             "tax_fen": _tax_share(line, covered.get(line.id, 0), part), "total_fen": part} for line, part in pieces]
     row = Fapiao(store_id=invoice.store_id, invoice_id=invoice.id, invoice_number=invoice.number,
                  customer_id=invoice.customer_id, kind="blue", type=data["type"], buyer_title=data["buyer_title"],
                  buyer_tax_no=data.get("buyer_tax_no"), buyer_email=data.get("buyer_email"), lines=sent,
+                 insurance_claim_id=data.get("insurance_claim_id"),
                  amount_fen=sum(line["total_fen"] for line in sent), tax_fen=sum(line["tax_fen"] for line in sent),
                  status="queued", next_attempt_at=utcnow(), requested_by=caller.user_id, idempotency_key=key)
     session.add(row)
     session.flush()
     record_audit(session, caller, "fapiao_requested", "invoice", invoice.id, store_id=invoice.store_id,
-                 details={"fapiao_id": row.id, "type": row.type, "amount_fen": row.amount_fen})
+                 details={"fapiao_id": row.id, "type": row.type, "amount_fen": row.amount_fen,
+                          "insurance_claim_id": row.insurance_claim_id})
     return row
+
+
+def _tax_share(line, covered: int, part: int) -> int:
+    """The tax of `part` of a line after the `covered` fen other fapiao take: the line's tax up to the part's end
+    less its tax up to its start (rounded down), so the parts of a line add up to its tax."""
+    return line.tax_fen * (covered + part) // line.total_fen - line.tax_fen * covered // line.total_fen
 
 
 def red_letter(session: Session, caller: Caller, fapiao_id: str, reason: str) -> Fapiao:
@@ -120,6 +226,7 @@ def _red_for(session: Session, caller: Caller | None, blue: Fapiao, reason: str)
     """The red row of an issued blue one (locked by the caller), queued."""
     row = Fapiao(store_id=blue.store_id, invoice_id=blue.invoice_id, invoice_number=blue.invoice_number,
                  customer_id=blue.customer_id, kind="red", original_id=blue.id, type=blue.type,
+                 insurance_claim_id=blue.insurance_claim_id,
                  buyer_title=blue.buyer_title, buyer_tax_no=blue.buyer_tax_no, buyer_email=blue.buyer_email,
                  lines=[{**line, "qty": f"-{line['qty']}", "tax_fen": -line["tax_fen"], "total_fen": -line["total_fen"]}
                         for line in blue.lines],

@@ -31,8 +31,8 @@ from services.common.errors import Conflict, Invalid, NotFound
 from services.common.outbox import record_event
 from services.common.policy import sees_every_store
 
-from ..models import ClaimRemittance, InsuranceClaim, Insurer, Invoice
-from . import ageing, ledger
+from ..models import ClaimRemittance, Fapiao, InsuranceClaim, Insurer, Invoice
+from . import ageing, fapiao, ledger
 from .accounts import (add_owed_to_ageing, apply_received, change_debtor, get_visible, lock_for_debtor, month_bounds,
                        move_to_debtor, new_debtor, require_visible, sees)
 from .invoices import PAID, status_after
@@ -162,9 +162,13 @@ def list_claims(session: Session, caller: Caller, stores: list[str] | None, para
 
 
 def dumped(session: Session, claims: list[InsuranceClaim]) -> list[dict[str, Any]]:
-    """Claims as answered: with their insurer's name, status and age in days (their store's today)."""
+    """Claims as answered: with their insurer's name, status, age in days (their store's today) and the insurer's
+    newest fapiao for it."""
     names: dict[str, str] = dict(session.execute(
         select(Insurer.id, Insurer.name).where(Insurer.id.in_({claim.insurer_id for claim in claims}))).tuples().all())
+    fapiaos = {row.insurance_claim_id: row for row in session.scalars(
+        select(Fapiao).where(Fapiao.insurance_claim_id.in_([claim.id for claim in claims]), Fapiao.kind == "blue")
+        .order_by(Fapiao.id))}  # the newest of each claim
     todays: dict[str, date] = {}
     rows = []
     for claim in claims:
@@ -173,7 +177,8 @@ def dumped(session: Session, claims: list[InsuranceClaim]) -> list[dict[str, Any
             "id", "insurer_id", "claim_number", "invoice_id", "invoice_number", "store_id", "plate", "assessed_fen",
             "amount_fen", "paid_fen", "written_off_fen", "open_fen", "write_off_reason", "written_off_on",
             "void_reason", "voided_on", "voided_at", "status", "business_date", "created_at")},
-            "insurer_name": names.get(claim.insurer_id), "age_days": (today - claim.business_date).days})
+            "insurer_name": names.get(claim.insurer_id), "age_days": (today - claim.business_date).days,
+            "fapiao": fapiaos.get(claim.id)})
     return rows
 
 
@@ -272,6 +277,10 @@ def void_claim(session: Session, caller: Caller, claim_id: str, reason: str) -> 
                        params={"claim_number": claim.claim_number, "paid_fen": claim.paid_fen})
     if claim.status != "open":
         raise illegal("claim", claim.status, "voided")
+    if (standing := fapiao.claim_fapiao(session, claim.id)) is not None:
+        raise Conflict(f"Claim {claim.claim_number} has a fapiao ({standing.status}); reverse it by a red one first.",
+                       fields={"fapiao_id": [standing.id]}, code="claim_fapiao_standing",
+                       params={"claim_number": claim.claim_number, "fapiao_status": standing.status})
     amount, day, now = claim.amount_fen, ledger.business_date(session, claim.store_id), utcnow()
     claim.voided_at, claim.voided_on, claim.voided_by = now, day, caller.user_id
     claim.void_reason = reason.strip()

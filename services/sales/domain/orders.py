@@ -218,8 +218,11 @@ def on_vehicle_delivered(session: Session, payload: dict) -> None:
 
 
 def on_invoice_paid(session: Session, payload: dict) -> None:
+    """The order is paid: when it first was is kept. finance announces an invoice paid again, under a new event id,
+    when it is settled again after a reopening (an insurer's claim voided, the share paid at the till); the order
+    was paid already — nothing changes (its paid_at stays before its closed_at)."""
     order = _order_for_event(session, payload, "finance.invoice_paid")
-    if order is None:
+    if order is None or order.paid_at is not None:
         return
     order.invoice_id = payload.get("invoice_id")
     order.paid_at = _when(payload.get("paid_at"))

@@ -3,13 +3,14 @@
 // invoice, day, amount, received, written off, open and age, and the open claims' ageing). Managers and HQ
 // set up insurers, record an insurer's remittance (赔款到账) against named claims, write off what a short
 // payment leaves and void (作废) a claim put on an insurer by mistake before any remittance (its amount is due at
-// the till again). The insurer's monthly statement downloads as a PDF (下载对账单). Putting an invoice's share on
+// the till again). Anyone at the till asks for the insurer's fapiao of a claim's share (开具发票) and downloads it. The insurer's monthly statement downloads as a PDF (下载对账单). Putting an invoice's share on
 // an insurer is on the cashier's screen. The screen follows every change of a claim live
 // (finance.insurance_claim_changed).
 import { api } from "../api.js";
 import { date, fenToInput, localDay, toFen, yuan } from "../format.js";
 import { t } from "../i18n.js";
 import { watch } from "../live.js";
+import { POLL_MS, TONE, WORKING } from "./fapiao.js";
 import { badge, busy, field, fill, flash, form, h, input, loading, monthInput, select, showError, table } from "../ui.js";
 
 export const EVENTS = ["finance.insurance_claim_changed"];
@@ -45,8 +46,8 @@ export function render(root, ctx) {
   };
   refresh();
   watch(open, EVENTS, refresh);
-  root.append(h("h1", { text: t("nav_claims") }),
-    list, open, detail, ctx.user.manages ? setUpForm(ctx, refresh) : null);
+  root.append(h("h1", { text: t("nav_claims") }), list, open, detail); // the till sets no insurer up
+  if (ctx.user.manages) root.append(setUpForm(ctx, refresh));
 }
 
 function setUpForm(ctx, refresh) {
@@ -54,7 +55,8 @@ function setUpForm(ctx, refresh) {
   const submit = h("button", { type: "submit", class: "primary", text: t("set_up_insurer") });
   const setUp = form({ class: "card", id: "insurer-form", onsubmit: async (event) => {
     event.preventDefault();
-    const body = { name: setUp.name.value.trim(), contact_name: setUp.contact_name.value.trim() || null,
+    const body = { name: setUp.name.value.trim(), tax_number: setUp.tax_number.value.trim().toUpperCase() || null,
+      contact_name: setUp.contact_name.value.trim() || null,
       contact_phone: setUp.contact_phone.value.trim() || null,
       store_ids: [...setUp.querySelectorAll("[name=store_ids]:checked")].map((box) => box.value) };
     const made = await busy(submit, setUp, () => api.post("/v1/insurers", body));
@@ -62,6 +64,7 @@ function setUpForm(ctx, refresh) {
   } },
   h("h2", { text: t("set_up_insurer") }),
   field("insurer_name", input("name", { required: true, maxlength: 100, placeholder: "中国人保财险" })),
+  field("insurer_tax_number", input("tax_number", { maxlength: 18, placeholder: t("insurer_tax_number_hint") })),
   h("div", { class: "row" }, field("adjuster_name", input("contact_name", { maxlength: 50 })),
     field("adjuster_phone", input("contact_phone", { maxlength: 20 }))),
   h("fieldset", { class: "field", "data-field": "store_ids" }, h("legend", { text: t("stores_that_may_claim") }),
@@ -120,19 +123,23 @@ function statementCard(insurer, ctx, again) {
     const s = await api.get(`/v1/insurers/${insurer.id}/statement`, openOnly.checked ? { open_only: "true" } : {});
     const open = s.claims.filter((c) => c.open_fen > 0);
     const voidable = open.filter((c) => c.paid_fen === 0); // once the insurer remitted any of it, it stays
+    if (s.claims.some((c) => c.fapiao && WORKING.includes(c.fapiao.status))) { // the provider issues it: followed
+      setTimeout(() => { if (body.isConnected) show(); }, POLL_MS);
+    }
     return [table([["claim_number"], ["plate"], ["invoice"], ["claim_date"], ["claim_amount", "num"], ["claim_paid", "num"],
-      ["claim_written_off", "num"], ["claim_open", "num"], ["claim_age", "num"], ["claim_state"]], [
+      ["claim_written_off", "num"], ["claim_open", "num"], ["claim_age", "num"], ["claim_state"], ["claim_fapiao"]], [
       ...s.claims.map((c) => h("tr", { "data-claim": c.claim_number, "data-status": c.status },
         h("td", { text: c.claim_number }), h("td", { text: c.plate ?? "—" }), h("td", { text: c.invoice_number }),
         h("td", { text: date(c.business_date, ctx.tz) }), h("td", { class: "num", text: yuan(c.amount_fen) }),
         h("td", { class: "num", text: yuan(c.paid_fen) }), h("td", { class: "num", text: yuan(c.written_off_fen) }),
         h("td", { class: "num", text: yuan(c.open_fen) }), h("td", { class: "num", text: String(c.age_days) }),
         h("td", {}, badge(t(`claim_status_${c.status}`), c.status === "open" ? "" : c.status === "voided" ? "bad" : "ok"),
-          c.void_reason ? ` ${date(c.voided_on, ctx.tz)} ${c.void_reason}` : c.write_off_reason ? ` ${c.write_off_reason}` : ""))),
+          c.void_reason ? ` ${date(c.voided_on, ctx.tz)} ${c.void_reason}` : c.write_off_reason ? ` ${c.write_off_reason}` : ""),
+        h("td", { class: "claim-fapiao" }, claimFapiao(c, again)))),
       h("tr", { class: "total" }, h("td", { text: t("statement_total") }), h("td"), h("td"), h("td"),
         h("td", { class: "num", text: yuan(s.amount_fen) }), h("td", { class: "num", text: yuan(s.paid_fen) }),
         h("td", { class: "num", text: yuan(s.written_off_fen) }),
-        h("td", { class: "num", "data-open": s.open_fen, text: yuan(s.open_fen) }), h("td"), h("td"))]),
+        h("td", { class: "num", "data-open": s.open_fen, text: yuan(s.open_fen) }), h("td"), h("td"), h("td"))]),
     h("h3", { text: t("ageing_of_open") }),
     table(BUCKETS.map((name) => [`claim_ageing_${name}`, "num"]),
       [h("tr", { id: "claims-ageing" }, BUCKETS.map((name) => h("td", { class: "num", text: yuan(s.ageing[name]) })))]),
@@ -144,6 +151,27 @@ function statementCard(insurer, ctx, again) {
   show();
   return h("div", { class: "card" }, h("div", { class: "row" }, h("h2", { text: t("insurer_statement") }),
     h("label", { class: "check" }, openOnly, ` ${t("open_only")}`)), body);
+}
+
+// 开具发票: the insurer's fapiao for the claim's share (the insurer the buyer, by its name and tax number), issued
+// by the provider afterwards; then its state and, once issued, its number and download links. A voided claim has
+// none (a claim's fapiao is reversed by a red one on the fapiao screen before the claim is voided).
+function claimFapiao(claim, again) {
+  const f = claim.fapiao;
+  const standing = f && !["failed", "cancelled", "reversed"].includes(f.status);
+  const shown = f ? [badge(t(`fapiao_status_${f.status}`), TONE[f.status]),
+    f.number ? ` ${f.number} ` : " ",
+    f.pdf_url ? h("a", { href: f.pdf_url, target: "_blank", rel: "noopener", class: "pdf-link", text: t("fapiao_pdf") }) : "",
+    f.ofd_url ? h("a", { href: f.ofd_url, download: "", class: "ofd-link", text: t("fapiao_ofd") }) : ""] : [];
+  if (standing || claim.status === "voided") return h("span", {}, ...shown);
+  const box = h("span", {});
+  const ask = h("button", { type: "button", class: "secondary claim-fapiao-request", text: t("claim_fapiao_request"),
+    onclick: async () => {
+      const made = await busy(ask, box, () => api.post(`/v1/insurance-claims/${claim.id}/fapiao`, { type: "normal" }));
+      if (made) { flash(`${claim.claim_number} · ${t("claim_fapiao_requested")} ${yuan(made.amount_fen)}`); again(); }
+    } });
+  box.append(...shown, ask, h("span", { class: "form-error" }));
+  return box;
 }
 
 // 赔款到账: what arrived, claim by claim (an amount left empty pays nothing of that claim).

@@ -8,10 +8,10 @@ import { t } from "../i18n.js";
 import { badge, busy, field, fill, form, h, input, select, showError, table, values } from "../ui.js";
 import { creditCodeProblem } from "../validate.js";
 
-const POLL_MS = 1500;
-const WORKING = ["queued", "confirming", "issuing"];
+export const POLL_MS = 1500;
+export const WORKING = ["queued", "confirming", "issuing"];
 const STATES = ["queued", "confirming", "issuing", "issued", "failed", "reversed", "cancelled"];
-const TONE = { issued: "ok", failed: "danger", reversed: "", cancelled: "", queued: "warn", confirming: "warn", issuing: "warn" };
+export const TONE = { issued: "ok", failed: "danger", reversed: "", cancelled: "", queued: "warn", confirming: "warn", issuing: "warn" };
 
 export function render(root, ctx) {
   const status = select("status", [["", t("all_states")], ...STATES.map((s) => [s, t(`fapiao_status_${s}`)])]);

@@ -62,6 +62,8 @@ class FapiaoOut(Schema):
     customer_id = fields.String()
     kind = fields.String(metadata={"enum": ["blue", "red"], "description": "blue: the sale; red: its reversal"})
     original_id = fields.String(allow_none=True, metadata={"description": "red: the blue fapiao it reverses"})
+    insurance_claim_id = fields.String(allow_none=True, metadata={
+        "description": "The insurer's fapiao for this claim's share (the insurer the buyer); null: the customer's"})
     type = fields.String(metadata={"enum": list(FAPIAO_TYPES)})
     buyer_title = fields.String()
     buyer_tax_no = fields.String(allow_none=True)

@@ -12,6 +12,7 @@ from services.common.schemas import ListQuery
 from .accounts import (ACCOUNT_PAYMENT_METHODS, COMPANY_ACCOUNT_STATES, AccountStatementQuery, AllocatedOut,
                        ReceivedOut, stores)
 from .ageing import AgeingBuckets
+from .fapiao import FAPIAO_STATES, FAPIAO_TYPES
 
 INSURER_STATES = COMPANY_ACCOUNT_STATES
 CLAIM_STATES = ("open", "paid", "written_off", "voided")
@@ -29,6 +30,7 @@ class InsurerCreate(Schema):
 
 
 class InsurerPatch(Schema):
+    tax_number = CreditCode(allow_none=True, metadata={"description": "统一社会信用代码, for its fapiao"})
     contact_name = Name(allow_none=True)
     contact_phone = Phone(allow_none=True)
     store_ids = stores()
@@ -76,6 +78,25 @@ class ClaimQuery(ListQuery):
     q = fields.String(validate=validate.Length(min=1, max=40), metadata={"description": "Claim number or plate"})
 
 
+class ClaimFapiaoOut(Schema):
+    """The insurer's fapiao for a claim's share (the newest asked for)."""
+    id = fields.String()
+    status = fields.String(metadata={"enum": list(FAPIAO_STATES)})
+    amount_fen = fields.Integer()
+    number = fields.String(allow_none=True, metadata={"description": "数电票号码"})
+    issued_at = fields.DateTime(allow_none=True)
+    pdf_url = fields.String(allow_none=True)
+    ofd_url = fields.String(allow_none=True)
+    failure = fields.String(allow_none=True)
+
+
+class ClaimFapiaoRequest(Schema):
+    type = fields.String(load_default="normal", validate=validate.OneOf(FAPIAO_TYPES), metadata={
+        "description": "normal: 普通发票; special: 专用发票 (the insurer's tax number is on either)"})
+    buyer_email = fields.Email(load_default=None, allow_none=True, validate=validate.Length(max=100),
+                               metadata={"description": "Where the provider e-mails it, if anywhere"})
+
+
 class ClaimOut(Schema):
     id = fields.String()
     insurer_id = fields.String()
@@ -99,6 +120,8 @@ class ClaimOut(Schema):
     business_date = fields.Date()
     age_days = fields.Integer(metadata={"description": "Days since it was put on the insurer (its store's today)"})
     created_at = fields.DateTime()
+    fapiao = fields.Nested(ClaimFapiaoOut, allow_none=True, metadata={
+        "description": "The insurer's fapiao for the claim's share, the newest; null: none asked for"})
 
 
 class RemittanceLineIn(Schema):
