@@ -176,10 +176,11 @@ class CrmService(Attachments, ServiceBase):  # type: ignore[misc]  # db, caller:
     @rpc
     def customer_for_sign_in(self, mobile: str) -> dict | None:
         """Whose number this is, for the gateway's sign-in (an erased or merged-away customer signs in
-        as nobody): `{id, name}` or None."""
+        as nobody): `{id, name, store_keys}` (their home store's, whose SMS account the code goes under) or None."""
         customer = self.db.scalar(select(Customer).where(Customer.mobile == mobile, Customer.erased_at.is_(None),
                                                          Customer.merged_into_id.is_(None)))
-        return None if customer is None else {"id": customer.id, "name": customer.name}
+        return None if customer is None else {"id": customer.id, "name": customer.name,
+                                              "store_keys": list(common.store_keys(self.db, customer.home_store_id))}
 
     @rpc
     def customer_vehicles(self) -> dict:
@@ -434,7 +435,8 @@ class CrmService(Attachments, ServiceBase):  # type: ignore[misc]  # db, caller:
         for channel, per_minute, lock_key in campaigns.sending_channels(self.messaging.rate_limits):
             for message in self._claim_campaign_messages(now, channel, per_minute, lock_key):
                 self._record_campaign_outcome(message.message_id,
-                                              campaigns.send_message(self.messaging.sender, message))
+                                              campaigns.send_message(self.messaging.sender, self.messaging.providers,
+                                                                     message))
 
     @unit_of_work
     def _start_due_campaigns(self, now: datetime) -> None:
