@@ -79,3 +79,9 @@ class Resource:
         """The store as the gateway's identity database knows it (name, address, phone, time zone)."""
         with self.deps.identity_db() as session:
             return session.get(Store, store_id)
+
+    def store_keys(self, store_id: str) -> tuple[str | None, str]:
+        """What names the store's own provider keys files (PROVIDER_KEYS_DIR/<provider>/<key>.json): its code,
+        then its id."""
+        store = self.store(store_id)
+        return (store.code if store is not None else None), store_id

@@ -26,8 +26,7 @@ def payer_account(resource: Resource, req, invoice_id: str | None) -> WeChatOAut
     if not invoice_id:
         return chain
     store_id = resource.call(req, "finance", "customer_invoice", invoice_id=invoice_id)["store_id"]
-    store = resource.store(store_id)
-    return wechat_oauth.of_store(chain, (store.code if store else None, store_id))
+    return wechat_oauth.of_store(chain, resource.store_keys(store_id))
 
 
 class WeChatSetup(Resource):

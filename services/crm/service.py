@@ -18,7 +18,8 @@ from services.common.validators import mask_mobile
 from services.contracts.rpc.crm import (AuditEntryOut, CampaignCreate, CampaignOut, CampaignPreview, CampaignQuery,
                                         ComplaintCreate, ComplaintOut, ComplaintPatch, ComplaintQuery, CustomerCreate,
                                         CustomerListQuery, CustomerOut, CustomerPatch, FollowUpComplete, FollowUpOut,
-                                        FollowUpQuery, HistoryEntryOut, HistoryQuery, MergeRequest, MessageOut,
+                                        FollowUpQuery, HistoryEntryOut, HistoryQuery, MergeRequest,
+                                        MessageAccountsOut, MessageOut,
                                         MessageQuery, OutboxMessageOut, OutboxQuery, QuoteLinkQueue, ReminderOut,
                                         RatingsOut, RatingsQuery, ReminderQuery, SatisfactionOut, SatisfactionQuery,
                                         ServiceIntervalIn,
@@ -259,6 +260,17 @@ class CrmService(Attachments, ServiceBase):  # type: ignore[misc]  # db, caller:
         if not (self.caller.is_system or self.caller.is_hq):
             raise Forbidden("Only HQ names a store's code.", code="needs_hq")
         return StoreSettingsOut().dump(common.save_store_settings(self.db, store_id, {"store_code": store_code}))
+
+    @rpc
+    def message_accounts(self, store_id: str) -> dict:
+        """The accounts the store's messages go out under (its own or the chain's; ids masked, never a key); a
+        manager's."""
+        self.caller.require_store(store_id)
+        if not manages(self.caller):
+            raise Forbidden("Seeing the store's message accounts needs a store manager.", code="needs_manager")
+        keys = common.store_keys(self.db, store_id)
+        return MessageAccountsOut().dump({"store_id": store_id, "keys_file": f"{keys[0] or store_id}.json",
+                                          **self.messaging.providers.shown(keys)})
 
     # -- follow-ups and complaints --------------------------------------------------------------
     def _call_list(self, items: list) -> list[dict]:

@@ -21,6 +21,7 @@ from services.common.config import SmsSettings, WeChatMpSettings
 from services.common.context import Caller
 from services.common.errors import Forbidden
 from services.common.messaging.sms import AliyunSms
+from services.common.validators import mask_id
 from services.common.messaging.wechat_mp import WeChatMp
 from services.crm.models import CampaignMessage, Message
 from services.crm.senders import Providers, RecordingSender
@@ -126,6 +127,24 @@ def test_the_store_code_is_hqs_to_name_and_picks_the_stores_own_accounts(session
     assert crm(session, providers).get_store_settings(OWN)["store_id"] == OWN
     assert (providers.sms_of(("SZ-NS", OWN)).settings.sign_name,
             providers.sms_of((None, CHAIN)).settings.sign_name) == ("南山店", "车主服务")
+
+
+def test_a_manager_sees_which_accounts_the_stores_messages_go_out_under_never_a_secret(session, providers):
+    service_of(session, providers).register_store(OWN, "SZ-NS")
+    manager = Caller(user_id="m-1", role="store_manager", store_ids=frozenset({OWN}))
+    shown = crm(session, providers, manager).message_accounts(OWN)
+    assert shown == {"store_id": OWN, "keys_file": "SZ-NS.json",
+                     "sms": {"configured": True, "own": True, "sign_name": "南山店", "appid_masked": None},
+                     "wechat": {"configured": True, "own": True, "sign_name": None,
+                                "appid_masked": mask_id(sandbox.STORE_WECHAT_APPID)}}
+    assert crm(session, providers, HQ).message_accounts(CHAIN) == {
+        "store_id": CHAIN, "keys_file": f"{CHAIN}.json",
+        "sms": {"configured": True, "own": False, "sign_name": "车主服务", "appid_masked": None},
+        "wechat": {"configured": True, "own": False, "sign_name": None, "appid_masked": mask_id(sandbox.WECHAT_APPID)}}
+    for caller in (Caller(user_id="a-1", role="service_advisor", store_ids=frozenset({OWN})),  # not a manager
+                   Caller(user_id="m-2", role="store_manager", store_ids=frozenset({CHAIN}))):  # not their store
+        with pytest.raises(Forbidden):
+            crm(session, providers, caller).message_accounts(OWN)
 
 
 def test_campaign_messages_go_out_under_the_account_of_their_store(session, providers, tmp_path):

@@ -10,6 +10,7 @@ import logging
 import threading
 
 from services.common.config import SmsSettings, WeChatMpSettings, provider_settings, store_file
+from services.common.validators import mask_id
 
 from . import ProviderError
 from .sms import AliyunSms
@@ -64,8 +65,9 @@ class MessageAccounts:
         return {"access_key_id": sms.access_key_id, "sign_name": sms.sign_name}
 
     def shown(self, store_keys: StoreKeys) -> dict:
-        """The store's message accounts as its screen shows them: whether each is its own (a keys file) and
-        whom it sends as; a broken file shows as not configured (nothing goes out under it)."""
+        """The store's message accounts as its screen shows them: whether each is its own (a keys file), the
+        SMS sign and the official account's appid masked — never a key; a broken file shows as not configured
+        (nothing goes out under it)."""
         shown = {}
         for channel, folder, configured in (("sms", "sms", "access_key_id"), ("wechat", "wechat_mp", "appid")):
             try:
@@ -73,5 +75,6 @@ class MessageAccounts:
             except ProviderError:
                 sender = {}
             shown[channel] = {"own": store_file(folder, *store_keys) is not None,
-                              "configured": bool(sender.get(configured)), **sender}
+                              "configured": bool(sender.get(configured)), "sign_name": sender.get("sign_name"),
+                              "appid_masked": mask_id(sender.get("appid"))}
         return shown
