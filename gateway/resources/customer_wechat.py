@@ -32,7 +32,7 @@ def payer_account(resource: Resource, req, invoice_id: str | None) -> WeChatOAut
 class WeChatSetup(Resource):
     @endpoint("Whether the phone app can pay by WeChat Pay JSAPI inside WeChat: the official account of its "
               "网页授权 (null: not configured, H5 only) — for `invoice_id`, its store's", tag=TAG, roles=CUSTOMER,
-              query=WeChatSetupQuery, response=WeChatSetupOut, errors=(503,))
+              query=WeChatSetupQuery, response=WeChatSetupOut, errors=(404, 503))
     def on_get(self, req, resp):
         account = payer_account(self, req, req.context.query.get("invoice_id"))
         return {"appid": account.appid or None, "bridge_url": self.deps.settings.wechat_bridge_url}
@@ -43,7 +43,7 @@ class WeChatAuthorizations(Resource):
               "`invoice_id` (its store's own, else the chain's): the authorize URL to open, coming back to the "
               "phone app with code and state; 503 wechat_oauth_unavailable when not configured",
               tag=TAG, roles=CUSTOMER, body=WeChatAuthorizationBody, response=WeChatAuthorizationOut, status=201,
-              errors=(503,))
+              errors=(404, 503))
     def on_post(self, req, resp):
         settings = wechat_oauth.configured(payer_account(self, req, req.context.body.get("invoice_id")))
         state = wechat_oauth.new_state(self.deps.settings.jwt_secret, req.context.principal.id, settings.appid)
@@ -56,7 +56,7 @@ class WeChatOpenid(Resource):
               "account the authorization was started for (the same `invoice_id`), kept for JSAPI payments. 409 "
               "wechat_oauth_state when the state was not made here for this owner and account (or is stale), "
               "409 wechat_oauth_refused when WeChat refuses the code, 503 wechat_oauth_unavailable",
-              tag=TAG, roles=CUSTOMER, body=WeChatOpenidBody, response=WeChatOpenidOut, errors=(409, 503))
+              tag=TAG, roles=CUSTOMER, body=WeChatOpenidBody, response=WeChatOpenidOut, errors=(404, 409, 503))
     def on_post(self, req, resp):
         body = req.context.body
         settings = wechat_oauth.configured(payer_account(self, req, body.get("invoice_id")))
