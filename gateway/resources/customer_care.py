@@ -48,8 +48,9 @@ def _service_key(req) -> str | None:
 class InvoicePayment(Resource):
     @endpoint("Pay what one's own invoice still owes by WeChat Pay: in the phone's browser by H5 (`channel: h5`, "
               "the default: the link to open, pay_url), inside WeChat by JSAPI (`channel: jsapi`: the parameters "
-              "of getBrandWCPayRequest, jsapi, for the owner's openid at the official account — 409 "
-              "wechat_openid_needed until WeChat's 网页授权 told it, /c/v1/wechat/authorizations). Always the whole "
+              "of getBrandWCPayRequest, jsapi, for the owner's openid at the official account of the invoice's "
+              "store, its own else the chain's — 409 wechat_openid_needed until WeChat's 网页授权 told it, "
+              "/c/v1/wechat/authorizations). Always the whole "
               "balance, never more; a pending order is given again while it lives. Recorded as paid when WeChat "
               "Pay's notification (or a poll) says so; 409 invoice_state when nothing is due, 503 "
               "payment_provider_unavailable when WeChat Pay does not answer",
