@@ -38,13 +38,17 @@ OWN_ACCOUNTS_STORE = "SZ-NS"
 OWN_SMS_SIGN = "南山店"
 """The demo store that is a legal entity of its own, with its own merchant accounts (the others use the chain's):
 `make run` writes its keys files (`store_accounts`)."""
-OWN_ACCOUNTS = {"wechatpay": wechatpay.sub_merchant(wechatpay.SUB_MCHIDS[0]),
+OWN_ACCOUNTS = {"wechatpay": {**wechatpay.sub_merchant(wechatpay.SUB_MCHIDS[0]),
+                              "sub_appid": messaging.STORE_WECHAT_APPID},
                 "alipay": alipay.authorization(next(iter(alipay.MERCHANTS))),
                 "sms": {"sign_name": OWN_SMS_SIGN, "access_key_id": messaging.STORE_ACCESS_KEY_ID,
-                        "access_key_secret": messaging.STORE_ACCESS_KEY_SECRET}}
-"""Its accounts at the sandboxes: a sub-merchant (特约商户) of the sandbox's WeChat Pay service provider, an
-Alipay merchant who granted the chain's app 第三方应用授权 (the README's Merchant accounts per store), and an
-Alibaba Cloud SMS account of its own whose texts are signed 【南山店】 (the README's Messages per store)."""
+                        "access_key_secret": messaging.STORE_ACCESS_KEY_SECRET},
+                "wechat_mp": {"appid": messaging.STORE_WECHAT_APPID, "secret": messaging.STORE_WECHAT_SECRET}}
+"""Its accounts at the sandboxes: a sub-merchant (特约商户) of the sandbox's WeChat Pay service provider whose
+sub_appid is its own official account, an Alipay merchant who granted the chain's app 第三方应用授权 (the README's
+Merchant accounts per store), an Alibaba Cloud SMS account of its own whose texts are signed 【南山店】 and that
+official account (公众号), where the phone app inside WeChat is authorized to pay it by JSAPI (the README's
+Messages per store)."""
 ROLES = ("store_manager", "service_advisor", "technician", "cashier")
 STAFF_NAMES = {"GZ-TH": ("陈志强", "林晓燕", "李建国", "黄丽"), "SZ-NS": ("郑海波", "许敏", "李建国", "邓丽娟"),
                "FS-CC": ("梁国华", "何静", "李建国", "冯婷")}

@@ -11,7 +11,8 @@ unless `WECHATPAY_MCHID` names a real merchant, Alipay its sandbox (deploy/sandb
 deploy/sandboxes/health_record.py unless `HEALTH_RECORD_BASE_URL` names a province's system. With a payment
 sandbox and no `PROVIDER_KEYS_DIR` of one's own, the demo's 深圳南山店 (`demo.OWN_ACCOUNTS_STORE`) gets keys files
 under DATA_DIR/store-accounts (PROVIDER_KEYS_DIR): a WeChat Pay sub-merchant, an Alipay authorization and (with
-the messaging sandbox) an SMS account signed 【南山店】 of its own, the others the chain's accounts. The console,
+the messaging sandbox) an SMS account signed 【南山店】 and an official account of its own (its sub_appid: JSAPI
+inside WeChat is authorized there), the others the chain's accounts. The console,
 the API, the customer channel and the live stream share one origin, GATEWAY_PORT, held by deploy/front.py in front
 of the staff gateway's gunicorn (GATEWAY_APP_PORT, default the next port; `GATEWAY_SERVES=staff`), the stream's
 (STREAM_PORT, the one after) and the customer channel's own gunicorn (CUSTOMER_GATEWAY_PORT, the one after that:
@@ -78,7 +79,8 @@ def main() -> None:
     data_dir = config.data_dir()
     data_dir.mkdir(parents=True, exist_ok=True)
     sandboxed = [name for name, real in (("wechatpay", "WECHATPAY_MCHID"), ("alipay", "ALIPAY_APPID"),
-                                         ("sms", "ALIYUN_SMS_ACCESS_KEY_ID")) if not os.environ.get(real)]
+                                         ("sms", "ALIYUN_SMS_ACCESS_KEY_ID"), ("wechat_mp", "ALIYUN_SMS_ACCESS_KEY_ID"))
+                 if not os.environ.get(real)]
     if sandboxed and not os.environ.get("PROVIDER_KEYS_DIR"):  # a demo store on accounts of its own
         os.environ["PROVIDER_KEYS_DIR"] = str(demo.store_accounts(data_dir / "store-accounts", sandboxed))
     if not os.environ.get("WECHATPAY_MCHID"):  # the processes inherit the sandbox's merchant settings

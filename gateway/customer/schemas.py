@@ -89,6 +89,16 @@ class WeChatSetupOut(Schema):
         "description": "Tests and sandboxes only: a script standing in for WeChat's WeixinJSBridge"})
 
 
+class WeChatSetupQuery(Schema):
+    invoice_id = fields.String(validate=validate.Length(max=64), metadata={
+        "description": "The invoice to pay: the official account of its store (its own, else the chain's)"})
+
+
+class WeChatAuthorizationBody(Schema):
+    invoice_id = fields.String(validate=validate.Length(max=64), metadata={
+        "description": "The invoice to pay: authorize at its store's official account (its own, else the chain's)"})
+
+
 class WeChatAuthorizationOut(Schema):
     authorize_url = fields.String(metadata={"description": "Open it: WeChat comes back to /m/ with code and state"})
     state = fields.String(metadata={"description": "Keep it: what comes back must be the same"})
@@ -97,6 +107,8 @@ class WeChatAuthorizationOut(Schema):
 class WeChatOpenidBody(Schema):
     code = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_-]{1,128}$"))
     state = fields.String(required=True, validate=validate.Length(min=1, max=128))
+    invoice_id = fields.String(validate=validate.Length(max=64), metadata={
+        "description": "The invoice the authorization was started for (the same as there)"})
 
 
 class WeChatOpenidOut(Schema):

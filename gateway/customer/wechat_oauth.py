@@ -12,10 +12,12 @@ account the merchant takes payments for
    (single-use, 5 minutes) at `GET {api}/sns/oauth2/access_token?appid=&secret=&code=&grant_type=authorization_code`
    for `{access_token, openid, scope}` (an error: `{errcode, errmsg}`, e.g. 40029 invalid code, 40163 code used).
 
-Configured from the environment: `WECHAT_OAUTH_APPID`/`WECHAT_OAUTH_SECRET` (the official account: the payment
-account's appid, or its sp_appid / sub_appid in partner mode), `WECHAT_OAUTH_AUTHORIZE_URL` (default WeChat's),
+Configured from the environment: `WECHAT_OAUTH_APPID`/`WECHAT_OAUTH_SECRET` (the chain's official account: the
+payment account's appid, or its sp_appid / sub_appid in partner mode), `WECHAT_OAUTH_AUTHORIZE_URL` (default WeChat's),
 `WECHAT_OAUTH_API_URL` (default `https://api.weixin.qq.com`; the tests and `make run` point both at
-deploy/sandboxes/messaging.py), `WECHAT_OAUTH_TIMEOUT`."""
+deploy/sandboxes/messaging.py), `WECHAT_OAUTH_TIMEOUT`. A store with an official account of its own
+(`PROVIDER_KEYS_DIR/wechat_mp/<store code>.json`: `appid`, `secret` — the sub_appid of its merchant account)
+authorizes its invoices' payers there instead (`of_store`)."""
 from __future__ import annotations
 
 import hashlib
@@ -23,13 +25,13 @@ import hmac
 import os
 import secrets
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from urllib.parse import urlencode
 
 import falcon
 import requests
 
-from services.common.config import env_float
+from services.common.config import WeChatMpSettings, env_float, provider_settings, store_file
 
 SCOPE = "snsapi_base"
 STATE_SECONDS = 600
@@ -58,23 +60,38 @@ def configured(settings: WeChatOAuthSettings) -> WeChatOAuthSettings:
     return settings
 
 
-def _mac(key: str, customer_id: str, expires: str, nonce: str) -> str:
-    return hmac.new(key.encode(), f"wechat-oauth|{customer_id}|{expires}|{nonce}".encode(),
+def of_store(chain: WeChatOAuthSettings, store_keys: tuple[str | None, ...]) -> WeChatOAuthSettings:
+    """The official account whose 网页授权 gives the payers of a store (`store_keys`: its code, then its id): its
+    own (`PROVIDER_KEYS_DIR/wechat_mp/<key>.json` naming `appid` and `secret`) when it has one, else the chain's.
+    503 wechat_oauth_unavailable when its file is broken: never the chain's account in its place."""
+    if store_file("wechat_mp", *store_keys) is None:
+        return chain
+    try:
+        own = provider_settings("wechat_mp", *store_keys, chain=WeChatMpSettings(appid="", secret=""))
+    except (ValueError, OSError):
+        raise unavailable("The store's official account is not usable.") from None
+    return replace(chain, appid=own.appid, secret=own.secret) if own.appid else chain
+
+
+def _mac(key: str, customer_id: str, appid: str, expires: str, nonce: str) -> str:
+    return hmac.new(key.encode(), f"wechat-oauth|{customer_id}|{appid}|{expires}|{nonce}".encode(),
                     hashlib.sha256).hexdigest()[:32]
 
 
-def new_state(key: str, customer_id: str, now: float | None = None) -> str:
-    """A state for one round trip of `customer_id` (WeChat allows 128 characters of a-zA-Z0-9)."""
+def new_state(key: str, customer_id: str, appid: str, now: float | None = None) -> str:
+    """A state for one round trip of `customer_id` at the official account `appid` (WeChat allows 128
+    characters of a-zA-Z0-9)."""
     expires, nonce = str(int((time.time() if now is None else now) + STATE_SECONDS)), secrets.token_hex(8)
-    return f"{expires}x{nonce}x{_mac(key, customer_id, expires, nonce)}"
+    return f"{expires}x{nonce}x{_mac(key, customer_id, appid, expires, nonce)}"
 
 
-def check_state(key: str, customer_id: str, state: str, now: float | None = None) -> None:
-    """409 wechat_oauth_state unless `state` was made for this customer by this gateway and is still fresh."""
+def check_state(key: str, customer_id: str, appid: str, state: str, now: float | None = None) -> None:
+    """409 wechat_oauth_state unless `state` was made for this customer at this official account by this
+    gateway and is still fresh."""
     expires, _, rest = state.partition("x")
     nonce, _, mac = rest.partition("x")
     fresh = expires.isdigit() and int(expires) >= (time.time() if now is None else now)
-    if not (fresh and hmac.compare_digest(mac, _mac(key, customer_id, expires, nonce))):
+    if not (fresh and hmac.compare_digest(mac, _mac(key, customer_id, appid, expires, nonce))):
         raise falcon.HTTPConflict(title="wechat_oauth_state",
                                   description="The authorization did not start here, for you, just now.")
 

@@ -8,8 +8,11 @@ from typing import Any, Callable
 import falcon
 from sqlalchemy.orm import sessionmaker
 
-from services.common.policy import require_store, with_default_store
+from services.common.config import WeChatMpSettings
+from services.common.messaging.accounts import MessageAccounts
 from services.common.messaging.sms import AliyunSms
+from services.common.messaging.wechat_mp import WeChatMp
+from services.common.policy import require_store, with_default_store
 from services.common.storage import Storage, storage_from_env
 
 from .. import media
@@ -43,14 +46,15 @@ class Deps:
     """After authentication: an API key's scopes, the caller's rate limit (gateway/partners/admission.py)."""
     storage: Storage = field(default_factory=storage_from_env)
     """Where attachment bytes are (`STORAGE_BACKEND`)."""
-    sms: AliyunSms = field(init=False)
-    """The one-time codes' SMS provider (`settings.sms`: Alibaba Cloud SMS, the local sandbox under `make run`)."""
+    messages: MessageAccounts = field(init=False)
+    """The one-time codes' SMS account: the customer's home store's own, else the chain's (`settings.sms`:
+    Alibaba Cloud SMS, the local sandbox under `make run`)."""
 
     reencode_slots: media.ReencodeSlots = field(init=False)
     """How many photos this process re-encodes at once (`settings.reencode_slots`)."""
 
     def __post_init__(self) -> None:
-        self.sms = AliyunSms(self.settings.sms)
+        self.messages = MessageAccounts(AliyunSms(self.settings.sms), WeChatMp(WeChatMpSettings()))
         self.reencode_slots = media.ReencodeSlots(self.settings.reencode_slots, self.settings.reencode_wait_seconds)
 
 
@@ -75,3 +79,9 @@ class Resource:
         """The store as the gateway's identity database knows it (name, address, phone, time zone)."""
         with self.deps.identity_db() as session:
             return session.get(Store, store_id)
+
+    def store_keys(self, store_id: str) -> tuple[str | None, str]:
+        """What names the store's own provider keys files (PROVIDER_KEYS_DIR/<provider>/<key>.json): its code,
+        then its id."""
+        store = self.store(store_id)
+        return (store.code if store is not None else None), store_id

@@ -3,20 +3,26 @@ customer care: follow-ups, complaints, service-due reminders, campaigns (visible
 store's users and HQ: checked here and again in the service)."""
 from __future__ import annotations
 
+from dataclasses import replace
+
+import falcon
 from marshmallow import Schema, fields
 
 from services.common.policy import ALL_ROLES, COUNTER, FRONT_DESK, HQ, MANAGERS, require_store
 from services.common.schemas import ListQuery
+from services.common.validators import mask_id
 from services.contracts.rpc.crm import (AuditEntryOut, CampaignCreate, CampaignOut, CampaignPreview, CampaignPreviewOut,
                                         CampaignQuery, ComplaintCreate, ComplaintOut, ComplaintPatch, ComplaintQuery,
                                         CustomerCreate, CustomerListQuery, CustomerOut, CustomerPatch, FollowUpComplete,
                                         FollowUpOut, FollowUpQuery, HistoryEntryOut, HistoryQuery, MergeRequest,
-                                        MessageOut, MessageQuery, OutboxMessageOut, OutboxQuery, ReminderOut,
+                                        MessageAccountsOut, MessageOut, MessageQuery, OutboxMessageOut, OutboxQuery,
+                                        ReminderOut,
                                         ReminderQuery, SatisfactionOut, SatisfactionQuery, ServiceIntervalIn,
                                         ServiceIntervalOut, StoreSettingsOut, StoreSettingsPatch, VehicleCreate,
                                         VehicleListQuery, VehicleOut, VehiclePatch)
 
 from ..api import ValidationFailed, endpoint
+from ..customer import wechat_oauth
 from ..idempotency import forget_answers_about
 from ..models import User
 from . import Resource, checked, scoped
@@ -139,6 +145,23 @@ class StoreCrmSettings(Resource):
     def on_patch(self, req, resp, store_id: str):
         require_store(req.context.principal, store_id)
         return self.call(req, "crm", "update_store_settings", store_id=store_id, changes=req.context.body_json)
+
+
+class StoreMessageAccounts(Resource):
+    @endpoint("The accounts the store's messages to car owners go out under — the SMS sign, the official account "
+              "of its template messages, and the one whose 网页授权 pays it by JSAPI inside WeChat: the chain's or "
+              "the store's own (its keys file), appids masked, never a key or secret", tag="crm", roles=MANAGERS,
+              response=MessageAccountsOut)
+    def on_get(self, req, resp, store_id: str):
+        require_store(req.context.principal, store_id)
+        found = self.call(req, "crm", "message_accounts", store_id=store_id)
+        chain = self.deps.settings.wechat_oauth
+        try:
+            payer = wechat_oauth.of_store(chain, self.store_keys(store_id))
+        except falcon.HTTPServiceUnavailable:  # its file is broken: nothing is authorized under it
+            payer = replace(chain, appid="")
+        return {**found, "payer_authorization": {"configured": bool(payer.appid), "own": payer is not chain,
+                                                 "sign_name": None, "appid_masked": mask_id(payer.appid)}}
 
 
 class FollowUps(Resource):
@@ -282,6 +305,7 @@ def routes(deps) -> list[tuple[str, object]]:
         ("/v1/customers/{customer_id}/erase", CustomerErase(deps)),
         ("/v1/customers/{customer_id}/audit", CustomerAudit(deps)),
         ("/v1/stores/{store_id}/crm-settings", StoreCrmSettings(deps)),
+        ("/v1/stores/{store_id}/message-accounts", StoreMessageAccounts(deps)),
         ("/v1/follow-ups", FollowUps(deps)),
         ("/v1/follow-ups/satisfaction", Satisfaction(deps)),
         ("/v1/follow-ups/{follow_up_id}", FollowUpItem(deps)),

@@ -34,7 +34,8 @@ TAG = "customer"
 
 
 class CodeRequests(Resource):
-    @endpoint("Send a one-time sign-in code by SMS (202 whether or not the number is a customer's)", tag=TAG,
+    @endpoint("Send a one-time sign-in code by SMS, under the SMS account of the customer's home store (its own, "
+              "else the chain's; 202 whether or not the number is a customer's)", tag=TAG,
               roles=None, body=CodeRequest, response=CodeSent, status=202, errors=(429, 503))
     def on_post(self, req, resp):
         mobile, client_ip = req.context.body["mobile"], req.context.client_ip
@@ -47,7 +48,8 @@ class CodeRequests(Resource):
         if owner is not None:  # a number nobody owns gets a code row (same limits) but no message
             minutes = str(codes.CODE_TTL.seconds // 60)
             try:  # synchronous (the customer waits for it), after the code's transaction committed
-                self.deps.sms.send(mobile, TEMPLATES["sign_in"], {"code": code, "minutes": minutes})
+                sms = self.deps.messages.sms_of(tuple(owner.get("store_keys") or ()))  # the home store's account
+                sms.send(mobile, TEMPLATES["sign_in"], {"code": code, "minutes": minutes})
             except ProviderError as exc:
                 raise Unavailable("The SMS provider did not take the code; ask again shortly.",
                                   code="sms_unavailable", params={"provider_code": exc.code}) from None

@@ -20,6 +20,7 @@ from ..customer import wechat_oauth
 from ..partners import limits
 from . import Resource
 from .customer import TAG
+from .customer_wechat import payer_account
 
 PAY_ERRORS = (409, 503)
 
@@ -47,8 +48,9 @@ def _service_key(req) -> str | None:
 class InvoicePayment(Resource):
     @endpoint("Pay what one's own invoice still owes by WeChat Pay: in the phone's browser by H5 (`channel: h5`, "
               "the default: the link to open, pay_url), inside WeChat by JSAPI (`channel: jsapi`: the parameters "
-              "of getBrandWCPayRequest, jsapi, for the owner's openid at the official account — 409 "
-              "wechat_openid_needed until WeChat's 网页授权 told it, /c/v1/wechat/authorizations). Always the whole "
+              "of getBrandWCPayRequest, jsapi, for the owner's openid at the official account of the invoice's "
+              "store, its own else the chain's — 409 wechat_openid_needed until WeChat's 网页授权 told it, "
+              "/c/v1/wechat/authorizations). Always the whole "
               "balance, never more; a pending order is given again while it lives. Recorded as paid when WeChat "
               "Pay's notification (or a poll) says so; 409 invoice_state when nothing is due, 503 "
               "payment_provider_unavailable when WeChat Pay does not answer",
@@ -57,16 +59,17 @@ class InvoicePayment(Resource):
     def on_post(self, req, resp, invoice_id: str):
         channel, payer = req.context.body["channel"], None
         if channel == "jsapi":
-            payer = self.payer(req)
+            payer = self.payer(req, invoice_id)
         intent = self.call(req, "finance", "customer_pay_invoice", invoice_id=invoice_id,
                            idempotency_key=_service_key(req), client_ip=req.context.client_ip, channel=channel,
                            payer=payer)
         resp.location = f"/c/v1/payment-intents/{intent['id']}"
         return intent
 
-    def payer(self, req) -> dict:
-        """The owner's openid at the official account of the gateway's 网页授权 (crm keeps it)."""
-        appid = wechat_oauth.configured(self.deps.settings.wechat_oauth).appid
+    def payer(self, req, invoice_id: str) -> dict:
+        """The owner's openid (crm keeps it) at the official account that pays the invoice: its store's own,
+        else the chain's (the one its 网页授权 was asked at)."""
+        appid = wechat_oauth.configured(payer_account(self, req, invoice_id)).appid
         openid = self.call(req, "crm", "customer_wechat_openid", appid=appid)["openid"]
         if not openid:
             raise falcon.HTTPConflict(title="wechat_openid_needed",

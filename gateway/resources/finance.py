@@ -380,9 +380,8 @@ class ProviderAccounts(Resource):
               response=ProviderAccountsOut)
     def on_get(self, req, resp, store_id: str):
         require_store(req.context.principal, store_id)
-        store = self.store(store_id)
         return self.call(req, "finance", "provider_accounts", store_id=store_id,
-                         store_code=store.code if store is not None else None)
+                         store_code=self.store_keys(store_id)[0])
 
 
 def routes(deps) -> list[tuple[str, object]]:

@@ -51,6 +51,13 @@ def mask_mobile(mobile: str | None) -> str | None:
     return f"{mobile[:3]}****{mobile[-4:]}"
 
 
+def mask_id(value: str | None) -> str | None:
+    """An account id shown but not given away: `wxsandboxmp000002` -> `wxsa****0002` (short ones: `****`)."""
+    if not value:
+        return value
+    return f"{value[:4]}****{value[-4:]}" if len(value) > 8 else "****"
+
+
 def normalize_plate(raw: str) -> str:
     plate = re.sub(r"[\s·\-•.]", "", raw or "").upper()
     if _PLATE.fullmatch(plate):

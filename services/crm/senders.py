@@ -3,7 +3,9 @@ Alibaba Cloud SMS and the WeChat official account, configured by `ALIYUN_SMS_*` 
 chain's), a store's own sign / account by its keys files under `PROVIDER_KEYS_DIR/sms` and `…/wechat_mp`.
 Campaign messages: `RecordingSender` (the default) only records: the message row
 itself is the record, marked sent. `WebhookSender` posts each message to an SMS/WeChat
-gateway; the message id travels as an idempotency key so a retried send is not doubled.
+gateway, naming the account it goes out under (`account`: the store's own SMS AccessKeyId and sign or official
+account, else the chain's — `MessageAccounts.sender`, as for the outbox); the message id travels as an
+idempotency key so a retried send is not doubled.
 
 Configured from the environment: `CRM_SENDER_WEBHOOK_URL` (and optional
 `CRM_SENDER_WEBHOOK_TOKEN`, `CRM_SENDER_TIMEOUT`) selects the webhook sender;
@@ -11,22 +13,18 @@ Configured from the environment: `CRM_SENDER_WEBHOOK_URL` (and optional
 """
 from __future__ import annotations
 
-import logging
-import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import requests
 
-from services.common.config import CrmSenderSettings, SmsSettings, WeChatMpSettings, provider_settings, store_file
+from services.common.config import CrmSenderSettings
 from services.common.messaging import ProviderError
-from services.common.messaging.sms import AliyunSms, Delivery
+from services.common.messaging.accounts import MessageAccounts
+from services.common.messaging.sms import Delivery
 from services.common.messaging.templates import TEMPLATES
-from services.common.messaging.wechat_mp import WeChatMp
 from services.contracts.rpc.crm.campaigns import CHANNELS
 
 from .domain.messages import Outcome, Outgoing
-
-log = logging.getLogger(__name__)
 
 DEFAULT_RATE_PER_MINUTE = 120
 
@@ -42,6 +40,10 @@ class OutgoingMessage:
     channel: str
     to: str
     body: str
+    store_keys: tuple[str | None, ...] = ()
+    """The store it goes out for (the campaign's; a chain-wide campaign's: the customer's home store)."""
+    account: dict = field(default_factory=dict)
+    """Whom it goes out as (`MessageAccounts.sender`), set just before it is sent."""
 
 
 class RecordingSender:
@@ -71,7 +73,8 @@ class WebhookSender:
             headers["Authorization"] = f"Bearer {self.token}"
         try:
             reply = self.http.post(self.url, json={"message_id": message.message_id, "campaign_id": message.campaign_id,
-                                                   "channel": message.channel, "to": message.to, "body": message.body},
+                                                   "channel": message.channel, "to": message.to, "body": message.body,
+                                                   "account": message.account},
                                    headers=headers, timeout=self.timeout)
         except requests.RequestException as exc:
             raise SendFailed(f"gateway unreachable: {type(exc).__name__}") from exc
@@ -91,46 +94,11 @@ def rate_limits_from_env() -> dict[str, int]:
 
 
 
-class Providers:
+class Providers(MessageAccounts):
     """Sends an outbox message by its channel and asks for its receipt, under the account of the message's
-    store: its own where it has a keys file (`PROVIDER_KEYS_DIR/sms/<store code or id>.json`: its SMS sign
-    `sign_name`, and its own AccessKey if it has an Alibaba Cloud account of its own;
-    `PROVIDER_KEYS_DIR/wechat_mp/<…>.json`: its own official account's `appid`/`secret`), each field it
-    names overriding the chain's, else the chain's (`ALIYUN_SMS_*`, `WECHAT_MP_*`). One adapter per distinct
-    account (the official account's access token is kept by its adapter). A store whose keys file is broken
-    sends nothing under the chain's name: its messages wait (`down`) until the file is mended. Never called
-    with a transaction open."""
-
-    def __init__(self, sms: AliyunSms, wechat: WeChatMp):
-        self.sms, self.wechat = sms, wechat  # the chain's
-        self._adapters: dict[object, AliyunSms | WeChatMp] = {}
-        self._lock = threading.Lock()
-
-    @classmethod
-    def from_env(cls) -> "Providers":
-        return cls(AliyunSms(SmsSettings()), WeChatMp(WeChatMpSettings()))
-
-    def _of_store(self, folder: str, chain, store_keys: tuple[str | None, ...]):
-        """The store's adapter for `folder` (sms | wechat_mp): the chain's when it has no keys file of its own."""
-        if store_file(folder, *store_keys) is None:
-            return chain
-        try:
-            settings = provider_settings(folder, *store_keys, chain=chain.settings)
-        except (ValueError, OSError) as exc:
-            log.error("a store's %s account is not usable: %s", folder, exc)
-            raise ProviderError("store_account_unusable", down=True) from None
-        if settings == chain.settings:
-            return chain
-        with self._lock:
-            if settings not in self._adapters:
-                self._adapters[settings] = type(chain)(settings)
-            return self._adapters[settings]
-
-    def sms_of(self, store_keys: tuple[str | None, ...]) -> AliyunSms:
-        return self._of_store("sms", self.sms, store_keys)
-
-    def wechat_of(self, store_keys: tuple[str | None, ...]) -> WeChatMp:
-        return self._of_store("wechat_mp", self.wechat, store_keys)
+    store (`MessageAccounts`: its own where it has a keys file, else the chain's; a store whose keys file is
+    broken sends nothing under the chain's name: its messages wait, `down`, until the file is mended). Never
+    called with a transaction open."""
 
     def send(self, item: Outgoing) -> Outcome:
         template = TEMPLATES[item.template]

@@ -18,7 +18,8 @@ from services.common.validators import mask_mobile
 from services.contracts.rpc.crm import (AuditEntryOut, CampaignCreate, CampaignOut, CampaignPreview, CampaignQuery,
                                         ComplaintCreate, ComplaintOut, ComplaintPatch, ComplaintQuery, CustomerCreate,
                                         CustomerListQuery, CustomerOut, CustomerPatch, FollowUpComplete, FollowUpOut,
-                                        FollowUpQuery, HistoryEntryOut, HistoryQuery, MergeRequest, MessageOut,
+                                        FollowUpQuery, HistoryEntryOut, HistoryQuery, MergeRequest,
+                                        MessageAccountsOut, MessageOut,
                                         MessageQuery, OutboxMessageOut, OutboxQuery, QuoteLinkQueue, ReminderOut,
                                         RatingsOut, RatingsQuery, ReminderQuery, SatisfactionOut, SatisfactionQuery,
                                         ServiceIntervalIn,
@@ -176,10 +177,11 @@ class CrmService(Attachments, ServiceBase):  # type: ignore[misc]  # db, caller:
     @rpc
     def customer_for_sign_in(self, mobile: str) -> dict | None:
         """Whose number this is, for the gateway's sign-in (an erased or merged-away customer signs in
-        as nobody): `{id, name}` or None."""
+        as nobody): `{id, name, store_keys}` (their home store's, whose SMS account the code goes under) or None."""
         customer = self.db.scalar(select(Customer).where(Customer.mobile == mobile, Customer.erased_at.is_(None),
                                                          Customer.merged_into_id.is_(None)))
-        return None if customer is None else {"id": customer.id, "name": customer.name}
+        return None if customer is None else {"id": customer.id, "name": customer.name,
+                                              "store_keys": list(common.store_keys(self.db, customer.home_store_id))}
 
     @rpc
     def customer_vehicles(self) -> dict:
@@ -258,6 +260,17 @@ class CrmService(Attachments, ServiceBase):  # type: ignore[misc]  # db, caller:
         if not (self.caller.is_system or self.caller.is_hq):
             raise Forbidden("Only HQ names a store's code.", code="needs_hq")
         return StoreSettingsOut().dump(common.save_store_settings(self.db, store_id, {"store_code": store_code}))
+
+    @rpc
+    def message_accounts(self, store_id: str) -> dict:
+        """The accounts the store's messages go out under (its own or the chain's; ids masked, never a key); a
+        manager's."""
+        self.caller.require_store(store_id)
+        if not manages(self.caller):
+            raise Forbidden("Seeing the store's message accounts needs a store manager.", code="needs_manager")
+        keys = common.store_keys(self.db, store_id)
+        return MessageAccountsOut().dump({"store_id": store_id, "keys_file": f"{keys[0] or store_id}.json",
+                                          **self.messaging.providers.shown(keys)})
 
     # -- follow-ups and complaints --------------------------------------------------------------
     def _call_list(self, items: list) -> list[dict]:
@@ -434,7 +447,8 @@ class CrmService(Attachments, ServiceBase):  # type: ignore[misc]  # db, caller:
         for channel, per_minute, lock_key in campaigns.sending_channels(self.messaging.rate_limits):
             for message in self._claim_campaign_messages(now, channel, per_minute, lock_key):
                 self._record_campaign_outcome(message.message_id,
-                                              campaigns.send_message(self.messaging.sender, message))
+                                              campaigns.send_message(self.messaging.sender, self.messaging.providers,
+                                                                     message))
 
     @unit_of_work
     def _start_due_campaigns(self, now: datetime) -> None:

@@ -1,18 +1,23 @@
 """The manager sees on the store screen, in Chinese and in the console alone, which accounts the store takes
 money and issues fapiao on: its own WeChat Pay sub-merchant and 销方税号 (its keys files), the chain's Alipay
-app and health-record system — merchant numbers and the tax number, never a key."""
+app and health-record system — merchant numbers and the tax number, never a key; and which accounts its messages go
+out under (its SMS sign, the official accounts masked, 连锁统一 where the chain's)."""
 from __future__ import annotations
 
 import pytest
 from playwright.sync_api import expect
 
 from deploy.sandboxes import alipay as alipay_sandbox
+from deploy.sandboxes import messaging
 from deploy.sandboxes import wechatpay as sandbox
+from services.common.validators import mask_id
 from tests.browser.conftest import assert_all_chinese
 from tests.support.one_car import ok
 
 SUB_MCHID = sandbox.SUB_MCHIDS[2]
 TAX_NUM = "91310115MA1K4ABC2X"
+MASKED = tuple(mask_id(appid) for appid in (messaging.WECHAT_APPID, sandbox.APPID, messaging.STORE_WECHAT_APPID))
+"""The official accounts' ids the store screen shows (masked)."""
 
 
 @pytest.fixture(scope="module")
@@ -47,5 +52,48 @@ def test_the_manager_sees_the_stores_own_and_the_chains_accounts(console, stack,
     expect(card.locator(".hint")).to_contain_text(f"{own_accounts['code']}.json")
     text = card.inner_text()
     assert "store-token-never-shown" not in text and stack.env["WECHATPAY_APIV3_KEY"] not in text
-    assert_all_chinese(manager, shop.login["store_manager"], own_accounts["code"], "广州天河店")
+    assert_all_chinese(manager, shop.login["store_manager"], own_accounts["code"], "广州天河店", *MASKED)
     console.shot(manager, "store-accounts")
+
+
+@pytest.fixture
+def own_sms(stack, own_accounts):
+    stack.give_account("sms", own_accounts["code"], {"sign_name": "南山店",
+                                                     "access_key_id": messaging.STORE_ACCESS_KEY_ID,
+                                                     "access_key_secret": messaging.STORE_ACCESS_KEY_SECRET})
+    yield own_accounts
+    stack.give_account("sms", own_accounts["code"], None)
+    stack.give_account("wechat_mp", own_accounts["code"], None)
+
+
+def test_the_manager_sees_which_accounts_the_stores_messages_go_out_under(console, stack, shop, own_sms):
+    """Its own SMS sign, the chain's official account (连锁统一); then an official account of its own, which
+    also authorizes paying it inside WeChat — appids masked, never a secret."""
+    manager = console.open(shop.login["store_manager"])
+    manager.goto(f"{stack.url}/console/#/store")
+    card = manager.locator("#message-accounts")
+    expect(card.locator("h2")).to_have_text("消息与微信内支付账户")
+    sms = card.locator("tr[data-account=account_sms]")
+    expect(sms).to_contain_text("门店自有账户")
+    expect(sms).to_contain_text("短信签名 【南山店】")
+    for kind in ("account_wechat_mp", "account_payer_authorization"):
+        expect(card.locator(f"tr[data-account={kind}]")).to_contain_text("连锁统一账户")
+    expect(card.locator("tr[data-account=account_wechat_mp]")).to_contain_text(
+        f"公众号编号 {mask_id(messaging.WECHAT_APPID)}")
+    expect(card.locator("tr[data-account=account_payer_authorization]")).to_contain_text(
+        f"公众号编号 {mask_id(sandbox.APPID)}")
+    expect(card.locator(".hint")).to_contain_text(f"{own_sms['code']}.json")
+    assert_all_chinese(manager, shop.login["store_manager"], own_sms["code"], "广州天河店", *MASKED)
+    console.shot(manager, "store-message-accounts")
+
+    stack.give_account("wechat_mp", own_sms["code"], {"appid": messaging.STORE_WECHAT_APPID,
+                                                      "secret": messaging.STORE_WECHAT_SECRET})
+    manager.reload()
+    for kind in ("account_wechat_mp", "account_payer_authorization"):
+        row = card.locator(f"tr[data-account={kind}]")
+        expect(row).to_contain_text("门店自有账户")
+        expect(row).to_contain_text(f"公众号编号 {mask_id(messaging.STORE_WECHAT_APPID)}")
+    text = card.inner_text()
+    for secret in (messaging.STORE_WECHAT_SECRET, messaging.STORE_ACCESS_KEY_SECRET, messaging.STORE_WECHAT_APPID,
+                   messaging.STORE_ACCESS_KEY_ID):
+        assert secret not in text

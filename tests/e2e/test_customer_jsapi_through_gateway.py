@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
-from deploy.sandboxes import messaging
+from deploy.sandboxes import messaging, wechatpay
 from tests.support.customer import SIGNATURE_PNG, car_with_quote, finish, oil_change, ok, sign_in, staff_world
 
 pytestmark = pytest.mark.e2e
@@ -90,3 +90,50 @@ def test_inside_wechat_the_owner_pays_by_jsapi_after_web_authorization(stack, ad
     assert [(p["method"], p["amount_fen"]) for p in settled["payments"]] == [("wechat", invoice["due_fen"])]
     h5 = customer.post(pay, json={"channel": "h5"})
     assert h5.status_code == 409 and h5.json()["error"]["code"] == "invoice_state"
+
+
+@pytest.fixture(scope="module")
+def own_store(stack, admin):
+    """A store that is a sub-merchant of the chain's service provider with an official account of its own, the
+    sub_appid of its merchant account (its keys files; they go again after)."""
+    found = staff_world(stack, admin, "深圳宝安店")
+    code = found[0]["code"]
+    stack.give_account("wechatpay", code, {**wechatpay.sub_merchant(wechatpay.SUB_MCHIDS[2]),
+                                           "sub_appid": messaging.STORE_WECHAT_APPID})
+    stack.give_account("wechat_mp", code, {"appid": messaging.STORE_WECHAT_APPID,
+                                           "secret": messaging.STORE_WECHAT_SECRET})
+    yield found
+    stack.give_account("wechatpay", code, None)
+    stack.give_account("wechat_mp", code, None)
+
+
+def test_a_store_with_its_own_official_account_authorizes_and_pays_there(stack, admin, world, own_store):
+    customer, invoice, _ = owed_invoice(stack, admin, own_store)
+    _, chain_invoice, _ = owed_invoice(stack, admin, world)
+    pay = f"{stack.url}/c/v1/invoices/{invoice['id']}/payment-intents"
+    setup = f"{stack.url}/c/v1/wechat"
+    assert ok(customer.get(setup, params={"invoice_id": invoice["id"]}))["appid"] == messaging.STORE_WECHAT_APPID
+    assert ok(customer.get(setup))["appid"] == messaging.PAY_APPID  # without an invoice: the chain's
+    assert customer.get(setup, params={"invoice_id": chain_invoice["id"]}).status_code == 404  # another's
+
+    started = ok(customer.post(f"{stack.url}/c/v1/wechat/authorizations", json={"invoice_id": invoice["id"]}))
+    assert parse_qs(urlsplit(started["authorize_url"]).query)["appid"] == [messaging.STORE_WECHAT_APPID]
+    back = requests.get(started["authorize_url"], allow_redirects=False, timeout=10)
+    query = parse_qs(urlsplit(back.headers["Location"]).query)
+    code, state = query["code"][0], query["state"][0]
+    chains = customer.post(f"{stack.url}/c/v1/wechat/openid", json={"code": code, "state": state})
+    assert chains.status_code == 409 and chains.json()["error"]["code"] == "wechat_oauth_state"  # not the chain's
+    assert ok(customer.post(f"{stack.url}/c/v1/wechat/openid", json={
+        "code": code, "state": state, "invoice_id": invoice["id"]})) == {
+        "appid": messaging.STORE_WECHAT_APPID, "known": True}
+
+    intent = ok(customer.post(pay, json={"channel": "jsapi"}))
+    params = intent["jsapi"]
+    assert params["appId"] == messaging.STORE_WECHAT_APPID
+    order = requests.get(f"{stack.wechatpay_url}/sandbox/orders/{intent['id']}", timeout=10).json()
+    assert (order["trade_type"], order["sub_mchid"], order["payer_appid"]) == (
+        "JSAPI", wechatpay.SUB_MCHIDS[2], messaging.STORE_WECHAT_APPID)
+    paid = requests.post(f"{stack.wechatpay_url}/sandbox/jsapi/pay", json=params, timeout=30)
+    assert paid.status_code == 200, paid.text
+    assert ok(customer.get(f"{stack.url}/c/v1/payment-intents/{intent['id']}"))["status"] == "paid"
+    assert ok(customer.get(f"{stack.url}/c/v1/invoices/{invoice['id']}"))["status"] == "paid"

@@ -3,7 +3,7 @@ SMS/WeChat sandbox: a check-in texts the owner and its receipt marks it delivere
 the message queued with the reason until it comes back; an undeliverable number fails with the operator's
 code; a WeChat follower gets the official account's message; the message log as the console reads it; a
 one-time code with the provider down is 503 and nothing is sent; a link sent after presenting a quote is the
-one quote message the owner gets."""
+one quote message the owner gets; a sign-in code goes out under the SMS account of the customer's home store."""
 from __future__ import annotations
 
 import time
@@ -11,6 +11,7 @@ import time
 import pytest
 import requests
 
+from deploy.sandboxes import messaging
 from tests.support import data
 from tests.support.customer import car_with_quote, ok, sms_arrived, staff_world
 
@@ -113,3 +114,23 @@ def test_a_link_sent_after_presenting_is_the_one_quote_message_the_owner_gets(st
     assert message["status"] in ("sent", "delivered")
     log = ok(car.advisor.get(f"{stack.url}/v1/messages", params={"customer_id": car.customer["id"]}))["items"]
     assert sorted(m["template"] for m in log) == ["quote_ready", "vehicle_checked_in"]  # no second quote text
+
+
+def test_a_sign_in_code_goes_out_under_the_sms_account_of_the_customers_home_store(stack, admin, world):
+    own_world = staff_world(stack, admin, "深圳南山店")
+    code = own_world[0]["code"]
+    stack.give_account("sms", code, {"sign_name": "南山店", "access_key_id": messaging.STORE_ACCESS_KEY_ID,
+                                     "access_key_secret": messaging.STORE_ACCESS_KEY_SECRET})
+    try:
+        for at, account, sign in ((own_world, messaging.STORE_ACCESS_KEY_ID, "南山店"),
+                                  (world, messaging.ACCESS_KEY_ID, "车主服务")):
+            store, advisor, _ = at
+            owner = ok(advisor.post(f"{stack.url}/v1/customers", json={
+                "name": "陈车主", "mobile": data.mobile(), "home_store_id": store["id"]}))
+            asked = requests.post(f"{stack.url}/c/v1/auth/code", json={"mobile": owner["mobile"]}, timeout=10)
+            assert asked.status_code == 202, asked.text
+            [text] = sms_arrived(stack, owner["mobile"], "sign_in")
+            assert (text["access_key_id"], text["sign_name"]) == (account, sign), text
+            assert text["body"].startswith(f"【{sign}】您的登录验证码 ")
+    finally:
+        stack.give_account("sms", code, None)

@@ -12,6 +12,7 @@ from sqlalchemy.orm import sessionmaker
 
 from services.common.db import make_engine
 from services.common.ids import new_id
+from services.common.messaging.accounts import MessageAccounts
 from services.crm.domain import campaigns, followups
 from services.crm.models import Campaign, CampaignMessage, Customer, CustomerTag, FollowUp
 from services.crm.service import CrmService
@@ -22,6 +23,7 @@ pytestmark = pytest.mark.integration
 class Messaging:
     def __init__(self, sender, rate_limits):
         self.sender, self.rate_limits = sender, rate_limits
+        self.providers = MessageAccounts.from_env()
 
 
 class ThreadSafeSender:

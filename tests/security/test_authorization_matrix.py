@@ -104,6 +104,7 @@ TABLE = [
     # -- crm: the store's customer care
     row("GET", "/v1/stores/{store_id}/crm-settings", STAFF),
     row("PATCH", "/v1/stores/{store_id}/crm-settings", MANAGERS, body={"follow_up_delay_days": 3}),
+    row("GET", "/v1/stores/{store_id}/message-accounts", MANAGERS),
     row("GET", "/v1/follow-ups", FRONT_DESK, query=S),
     row("GET", "/v1/follow-ups/satisfaction", MANAGERS, query={**S, "from": "2026-01-01", "to": "2026-12-31"}),
     row("GET", "/v1/follow-ups/{follow_up_id}", FRONT_DESK),

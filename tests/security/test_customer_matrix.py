@@ -67,9 +67,11 @@ TABLE = [
     Row("GET", "/c/v1/invoices/{invoice_id}", 404),
     Row("POST", "/c/v1/invoices/{invoice_id}/payment-intents", 404, own=409),  # paid in full already
     Row("GET", "/c/v1/payment-intents/{intent_id}", 404),
-    Row("GET", "/c/v1/wechat", 200),
-    Row("POST", "/c/v1/wechat/authorizations", 201, own=201),
-    Row("POST", "/c/v1/wechat/openid", 409, own=409, body={"code": "forged", "state": "forged"}),  # not our state
+    # paying the owner's invoice inside WeChat: another's invoice is unknown before any account is chosen
+    Row("GET", "/c/v1/wechat", 404, query={"invoice_id": "{invoice_id}"}),
+    Row("POST", "/c/v1/wechat/authorizations", 404, own=201, body={"invoice_id": "{invoice_id}"}),
+    Row("POST", "/c/v1/wechat/openid", 404, own=409,  # not our state
+        body={"code": "forged", "state": "forged", "invoice_id": "{invoice_id}"}),
     Row("GET", "/c/v1/work-orders", 200),
     Row("POST", "/c/v1/work-orders/{work_order_id}/acceptance", 404, own=409, body={"satisfied": True}),
     Row("GET", "/c/v1/follow-ups", 200),

@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from services.common.context import Caller
 from services.common.errors import Conflict, Forbidden, Invalid
+from services.common.messaging.accounts import MessageAccounts
 from services.common.outbox import OUTBOX
 from services.crm.domain import campaigns, followups, messages
 from services.crm.models import AuditEntry, Base, CampaignMessage, Customer, Message, ServiceDue
@@ -35,6 +36,7 @@ class FakeMessaging:
     def __init__(self, sender=None, limit=100, rate_limits=None):
         self.sender = sender or RecordingSender()
         self.rate_limits = rate_limits or {"sms": limit, "wechat": limit}
+        self.providers = MessageAccounts.from_env()
 
 
 @pytest.fixture

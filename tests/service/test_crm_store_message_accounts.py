@@ -3,13 +3,17 @@ adapters against the messaging sandbox in the test's process): a store with its 
 (PROVIDER_KEYS_DIR/sms/<store code>.json, the code registered by the gateway) and its own official account
 (…/wechat_mp/<store code>.json) sends its messages under them — the sandbox records which account sent, the text
 reads 【南山店】, and its receipt is asked of the same account — while another store's go out under the chain's
-account; a store whose keys file is broken sends nothing under the chain's name (its message waits)."""
+account; a store whose keys file is broken sends nothing under the chain's name (its message waits). Campaign
+messages are sent under the same accounts (the sender is told whom each goes out as)."""
 from __future__ import annotations
 
 import json
 import threading
+from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
+from nameko.testing.services import worker_factory
 
 from deploy.sandboxes import messaging as sandbox
 from deploy.sandboxes import wsgi_server
@@ -17,9 +21,12 @@ from services.common.config import SmsSettings, WeChatMpSettings
 from services.common.context import Caller
 from services.common.errors import Forbidden
 from services.common.messaging.sms import AliyunSms
+from services.common.validators import mask_id
 from services.common.messaging.wechat_mp import WeChatMp
-from services.crm.models import Message
-from services.crm.senders import Providers
+from services.crm.models import CampaignMessage, Message
+from services.crm.senders import Providers, RecordingSender
+from services.crm.service import CrmService
+from tests.service.test_crm_care_service import daytime
 from tests.service.test_crm_messages import car, checked_in, crm, session
 from tests.support import data
 
@@ -120,3 +127,58 @@ def test_the_store_code_is_hqs_to_name_and_picks_the_stores_own_accounts(session
     assert crm(session, providers).get_store_settings(OWN)["store_id"] == OWN
     assert (providers.sms_of(("SZ-NS", OWN)).settings.sign_name,
             providers.sms_of((None, CHAIN)).settings.sign_name) == ("南山店", "车主服务")
+
+
+def test_a_manager_sees_which_accounts_the_stores_messages_go_out_under_never_a_secret(session, providers):
+    service_of(session, providers).register_store(OWN, "SZ-NS")
+    manager = Caller(user_id="m-1", role="store_manager", store_ids=frozenset({OWN}))
+    shown = crm(session, providers, manager).message_accounts(OWN)
+    assert shown == {"store_id": OWN, "keys_file": "SZ-NS.json",
+                     "sms": {"configured": True, "own": True, "sign_name": "南山店", "appid_masked": None},
+                     "wechat": {"configured": True, "own": True, "sign_name": None,
+                                "appid_masked": mask_id(sandbox.STORE_WECHAT_APPID)}}
+    assert crm(session, providers, HQ).message_accounts(CHAIN) == {
+        "store_id": CHAIN, "keys_file": f"{CHAIN}.json",
+        "sms": {"configured": True, "own": False, "sign_name": "车主服务", "appid_masked": None},
+        "wechat": {"configured": True, "own": False, "sign_name": None, "appid_masked": mask_id(sandbox.WECHAT_APPID)}}
+    for caller in (Caller(user_id="a-1", role="service_advisor", store_ids=frozenset({OWN})),  # not a manager
+                   Caller(user_id="m-2", role="store_manager", store_ids=frozenset({CHAIN}))):  # not their store
+        with pytest.raises(Forbidden):
+            crm(session, providers, caller).message_accounts(OWN)
+
+
+def test_campaign_messages_go_out_under_the_account_of_their_store(session, providers, tmp_path):
+    """A chain-wide campaign: each customer's message under their home store's account (the sender is told
+    whom it goes out as, as the webhook posts it); a store's campaign under that store's; a broken keys file
+    fails its message rather than sending it under the chain's name."""
+    now = daytime()
+    service = service_of(session, providers)
+    service.register_store(OWN, "SZ-NS")
+    own = service.register_customer({"name": "南山客", "mobile": data.mobile(), "home_store_id": OWN,
+                                     "tags": ["winter"], "marketing_consent": True})
+    chains = service.register_customer({"name": "天河客", "mobile": data.mobile(), "home_store_id": CHAIN,
+                                        "tags": ["winter"], "marketing_consent": True})
+    service.create_campaign({"name": "冬季检查", "channel": "sms", "template": "{name}您好",
+                             "segment": {"tags": ["winter"]}})
+    service.create_campaign({"name": "南山关注", "channel": "wechat", "template": "{name}您好", "store_id": OWN,
+                             "segment": {"tags": ["winter"]}})
+    sender = send_campaigns(session, providers, now)
+    assert sorted((m.channel, m.to, tuple(sorted(m.account.items()))) for m in sender.sent) == sorted([
+        ("sms", own["mobile"], (("access_key_id", sandbox.STORE_ACCESS_KEY_ID), ("sign_name", "南山店"))),
+        ("sms", chains["mobile"], (("access_key_id", sandbox.ACCESS_KEY_ID), ("sign_name", "车主服务"))),
+        ("wechat", own["mobile"], (("appid", sandbox.STORE_WECHAT_APPID),))])
+
+    (tmp_path / "sms" / "SZ-NS.json").write_text("{not json", encoding="utf-8")
+    service.create_campaign({"name": "南山春检", "channel": "sms", "template": "{name}", "store_id": OWN,
+                             "segment": {"tags": ["winter"]}})
+    assert send_campaigns(session, providers, now + timedelta(days=8)).sent == []  # a week on: a new allowance
+    failed = session.query(CampaignMessage).filter(CampaignMessage.status == "failed").one()
+    assert (failed.customer_id, failed.error) == (own["id"], "store_account_unusable")
+
+
+def send_campaigns(session, providers, now) -> RecordingSender:
+    """crm's campaign timer at `now` with these accounts; what the sender was given."""
+    sender = RecordingSender()
+    messaging = SimpleNamespace(sender=sender, providers=providers, rate_limits={"sms": 100, "wechat": 100})
+    worker_factory(CrmService, db=session, caller=HQ, messaging=messaging).send_campaigns(now)
+    return sender

@@ -36,14 +36,16 @@ def sms_gateway():
     server.shutdown()
 
 
-MESSAGE = OutgoingMessage("m1", "c1", "sms", "13812345678", "张伟您好")
+MESSAGE = OutgoingMessage("m1", "c1", "sms", "13812345678", "张伟您好", ("SZ-NS", "s1"),
+                          {"access_key_id": "LTAI5tStore", "sign_name": "南山店"})
 
 
 def test_the_webhook_posts_the_message_with_its_id_as_idempotency_key(sms_gateway):
     url, received, _ = sms_gateway
     WebhookSender(url, token="t0ken").send(MESSAGE)
     [(headers, body)] = received
-    assert body == {"message_id": "m1", "campaign_id": "c1", "channel": "sms", "to": "13812345678", "body": "张伟您好"}
+    assert body == {"message_id": "m1", "campaign_id": "c1", "channel": "sms", "to": "13812345678", "body": "张伟您好",
+                    "account": {"access_key_id": "LTAI5tStore", "sign_name": "南山店"}}  # whom it goes out as
     assert headers["Idempotency-Key"] == "m1" and headers["Authorization"] == "Bearer t0ken"
 
 

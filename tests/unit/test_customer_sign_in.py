@@ -39,7 +39,7 @@ class Outbox:
 
 @pytest.fixture
 def client(app):
-    app.deps.sms = Outbox()
+    app.deps.messages.sms = Outbox()
     app.deps.rpc.behaviour[("crm", "customer_for_sign_in")] = None
     app.deps.rpc.behaviour[("crm", "customer_vehicles")] = {"items": [], "next_cursor": None}
     original = app.deps.rpc.call
@@ -65,7 +65,7 @@ def login(client, mobile: str, code: str):
 
 
 def sent_code(client) -> str:
-    return re.search(r"\d{6}", client.deps.sms.sent[-1].body).group()
+    return re.search(r"\d{6}", client.deps.messages.sms.sent[-1].body).group()
 
 
 def rows(client) -> list[CustomerCode]:
@@ -83,7 +83,7 @@ def age(client, by: timedelta) -> None:
 def test_a_code_goes_only_to_a_customer_but_both_numbers_get_the_same_answer(client):
     known, unknown = ask(client, MOBILE), ask(client, STRANGER)
     assert known.status_code == unknown.status_code == 202 and known.json == unknown.json
-    assert [message.to for message in client.deps.sms.sent] == [MOBILE]
+    assert [message.to for message in client.deps.messages.sms.sent] == [MOBILE]
     code = sent_code(client)
     stored = rows(client)
     assert len(stored) == 2 and all(code not in row.code_hash for row in stored)

@@ -43,7 +43,7 @@ function payButton(invoice, back) {
   pay.addEventListener("click", () => guarded(async () => {
     pay.disabled = true;
     try {
-      if (inWeChat() && (await wechatSetup()).appid) return await payInWeChat(invoice.id, back); // H5 is refused there
+      if (inWeChat() && (await wechatSetup(invoice.id)).appid) return await payInWeChat(invoice.id, back); // H5 is refused there
       const intent = await api("POST", `/invoices/${invoice.id}/payment-intents`);
       const url = new URL(intent.pay_url);
       url.searchParams.set("redirect_url", `${location.origin}/m/${back}`);

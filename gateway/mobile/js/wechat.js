@@ -1,7 +1,8 @@
 // Paying inside WeChat's own browser (its user agent says MicroMessenger), where WeChat Pay refuses H5 and takes
 // JSAPI: the owner's openid first, by WeChat's 网页授权 (snsapi_base: WeChat sends the page back to /m/ with code and
 // state, the state checked against the one kept here before leaving), then the intent's getBrandWCPayRequest
-// parameters handed to WeixinJSBridge. Outside WeChat, or without the chain's official account configured: H5.
+// parameters handed to WeixinJSBridge — all at the official account of the invoice's store (its own, else the
+// chain's). Outside WeChat, or without that official account configured: H5.
 import { api } from "./api.js";
 import { say } from "./ui.js";
 import { errorWords } from "./words.js";
@@ -11,12 +12,15 @@ const PAID_CHECKS = 10; // seconds the page waits for WeChat Pay's notification 
 
 export const inWeChat = () => /MicroMessenger/i.test(navigator.userAgent);
 
-let setup;
-/** GET /c/v1/wechat once: the official account of the 网页授权 (null: H5 only) and, in tests and sandboxes only, a
- * script standing in for WeChat's own bridge. */
-export async function wechatSetup() {
-  setup = setup || api("GET", "/wechat").catch((error) => { setup = undefined; throw error; });
-  return setup;
+const setups = new Map(); // invoice id → GET /c/v1/wechat's answer
+/** GET /c/v1/wechat once per invoice: the official account of the 网页授权 for its store (null: H5 only) and, in
+ * tests and sandboxes only, a script standing in for WeChat's own bridge. */
+export async function wechatSetup(invoiceId) {
+  if (!setups.has(invoiceId)) {
+    const asked = api("GET", `/wechat?invoice_id=${encodeURIComponent(invoiceId)}`);
+    setups.set(invoiceId, asked.catch((error) => { setups.delete(invoiceId); throw error; }));
+  }
+  return setups.get(invoiceId);
 }
 
 async function bridge(url) {
@@ -47,13 +51,13 @@ function again() {
 /** Pay the invoice's balance by JSAPI; leaves for WeChat's 网页授权 when the owner's openid is not known yet (once:
  * `retried` after coming back). */
 export async function payInWeChat(invoiceId, back, retried = false) {
-  const { bridge_url: bridgeUrl } = await wechatSetup();
+  const { bridge_url: bridgeUrl } = await wechatSetup(invoiceId);
   let intent;
   try {
     intent = await api("POST", `/invoices/${invoiceId}/payment-intents`, { channel: "jsapi" });
   } catch (error) {
     if (error.code !== "wechat_openid_needed" || retried) throw error;
-    const started = await api("POST", "/wechat/authorizations");
+    const started = await api("POST", "/wechat/authorizations", { invoice_id: invoiceId });
     sessionStorage.setItem(PENDING, JSON.stringify({ invoiceId, back, state: started.state }));
     location.assign(started.authorize_url);
     return;
@@ -84,7 +88,7 @@ export async function returnFromWeChat() {
     say(errorWords("wechat_oauth_state"));
     return true;
   }
-  await api("POST", "/wechat/openid", { code, state: pending.state });
+  await api("POST", "/wechat/openid", { code, state: pending.state, invoice_id: pending.invoiceId });
   await payInWeChat(pending.invoiceId, pending.back, true);
   return true;
 }

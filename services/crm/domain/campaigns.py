@@ -14,6 +14,7 @@ Replicas: a campaign is claimed with a conditional UPDATE; messages are taken wi
 from __future__ import annotations
 
 import string
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import case, extract, func, insert, or_, select, update
@@ -24,11 +25,13 @@ from services.common.context import Caller
 from services.common.db import rowcount
 from services.common.errors import Conflict, Forbidden, Invalid, NotFound
 from services.common.ids import new_id
+from services.common.messaging import ProviderError
+from services.common.messaging.accounts import MessageAccounts
 from services.common.policy import required_store, sees_every_store
 
 from ..models import Campaign, CampaignMessage, Customer, CustomerTag, ServiceDue, Vehicle
 from ..senders import OutgoingMessage, SendFailed
-from .common import keyset_page, local_date, store_settings, zone
+from .common import keyset_page, local_date, store_keys, store_settings, zone
 from .marketing import CAMPAIGN_SENDING_LEASE, marketing_this_week, store_quiet_until
 from .reminders import add_months, service_name, service_names
 
@@ -264,12 +267,15 @@ def sending_channels(rate_limits: dict[str, int]) -> list[tuple[str, int, int]]:
             for index, (channel, per_minute) in enumerate(sorted(rate_limits.items()))]
 
 
-def send_message(sender, message: OutgoingMessage) -> dict:
-    """The gateway call (no session: the caller holds no transaction open across it); answers the
-    outcome for `record_outcome`. A message the gateway refuses fails; anything else propagates and
-    the claimed message is sent again after `SENDING_LEASE`."""
+def send_message(sender, accounts: MessageAccounts, message: OutgoingMessage) -> dict:
+    """The gateway call (no session: the caller holds no transaction open across it), under the account of the
+    message's store (`accounts`); answers the outcome for `record_outcome`. A message the gateway refuses fails,
+    as does one whose store's account is not usable (never sent under the chain's name); anything else
+    propagates and the claimed message is sent again after `SENDING_LEASE`."""
     try:
-        sender.send(message)
+        sender.send(replace(message, account=accounts.sender(message.channel, message.store_keys)))
+    except ProviderError as exc:
+        return {"status": "failed", "error": exc.code, "sent_at": None}
     except SendFailed as exc:
         return {"status": "failed", "error": str(exc)[:200], "sent_at": None}
     return {"status": "sent", "error": None}
@@ -328,7 +334,8 @@ def claim_messages(session: Session, now: datetime, channel: str, per_minute: in
         message.attempts += 1
         message.sent_at = now
         this_week[customer.id] = this_week.get(customer.id, 0) + 1
-        claimed.append(OutgoingMessage(message.id, message.campaign_id, channel, customer.mobile, message.body))
+        claimed.append(OutgoingMessage(message.id, message.campaign_id, channel, customer.mobile, message.body,
+                                       store_keys(session, store_id)))
     return claimed
 
 

@@ -2,7 +2,8 @@
 // document), business hours, bays per slot and how long a quote stays valid (sales settings), and the
 // repair shop's registration (finance settings): its category (一类/二类/三类 upload every settled repair's
 // health record), licence or filing number and registered name; and the accounts it takes money and issues
-// fapiao on (ids only: merchant numbers, the seller's tax number); its own prices within the chain's range;
+// fapiao on (ids only: merchant numbers, the seller's tax number) and its messages go out under (the SMS sign, the
+// official accounts masked); its own prices within the chain's range;
 // competitors' prices beside its own (market.js); and customer care (crm settings): days from delivery to the
 // call-back, and the quiet hours in which no marketing message (reminders, campaigns) goes out.
 import { api } from "../api.js";
@@ -35,11 +36,15 @@ async function load(body, ctx) {
       api.get(`/v1/stores/${ctx.store.id}/crm-settings`)]);
     const accounts = h("section", { class: "card wide", id: "provider-accounts" }, h("h2", { text: t("provider_accounts") }),
       h("p", { class: "hint", text: t("loading") }));
+    const messages = h("section", { class: "card wide", id: "message-accounts" }, h("h2", { text: t("message_accounts") }),
+      h("p", { class: "hint", text: t("loading") }));
     fill(body, detailsForm(store), settingsForm(settings, ctx), careForm(care, ctx), repairShopForm(finance, ctx), accounts,
+      messages,
       storePriceCard(ctx),
       competitorCard(ctx),
       ctx.user.sees_every_store ? openStoreForm() : null);
     loadAccounts(accounts, ctx);
+    loadMessageAccounts(messages, ctx);
   } catch (error) {
     fill(body, h("p", { class: "form-error", text: `${t("error")}: ${error.message}` }));
   }
@@ -56,12 +61,33 @@ async function loadAccounts(card, ctx) {
       accountRow("account_health_record", found.health_record, [[t("company_code"), found.health_record.company_code],
         [t("login_password"), found.health_record.company_code ? t(found.health_record.has_password ? "password_set" : "password_missing") : null]])];
     fill(card, title, h("p", { class: "hint", text: `${t("provider_accounts_hint")} ${found.keys_file}` }),
-      h("table", { class: "list", id: "provider-account-list" },
-        h("thead", {}, h("tr", {}, ...["account_kind", "account_owner", "account_details"].map((key) => h("th", { text: t(key) })))),
-        h("tbody", {}, ...rows)));
+      accountTable("provider-account-list", rows));
   } catch (error) {
     fill(card, title, h("p", { class: "form-error", text: `${t("error")}: ${error.message}` }));
   }
+}
+
+/** The accounts the store's messages go out under and where paying inside WeChat is authorized: the chain's or
+ * its own (the sign and masked ids; the API has no key). */
+async function loadMessageAccounts(card, ctx) {
+  const title = h("h2", { text: t("message_accounts") });
+  try {
+    const found = await api.get(`/v1/stores/${ctx.store.id}/message-accounts`);
+    const official = (account) => [[t("official_account_id"), account.appid_masked]];
+    const rows = [accountRow("account_sms", found.sms, [[t("sms_sign"), found.sms.sign_name && `【${found.sms.sign_name}】`]]),
+      accountRow("account_wechat_mp", found.wechat, official(found.wechat)),
+      accountRow("account_payer_authorization", found.payer_authorization, official(found.payer_authorization))];
+    fill(card, title, h("p", { class: "hint", text: `${t("message_accounts_hint")} ${found.keys_file}` }),
+      accountTable("message-account-list", rows));
+  } catch (error) {
+    fill(card, title, h("p", { class: "form-error", text: `${t("error")}: ${error.message}` }));
+  }
+}
+
+function accountTable(id, rows) {
+  return h("table", { class: "list", id },
+    h("thead", {}, h("tr", {}, ...["account_kind", "account_owner", "account_details"].map((key) => h("th", { text: t(key) })))),
+    h("tbody", {}, ...rows));
 }
 
 function paymentIds(account) {

@@ -11,7 +11,8 @@ from .followups import (COMPLAINT_CHANNELS, COMPLAINT_STATES, ComplaintAtFollowU
                         SatisfactionOut, SatisfactionQuery, SatisfactionSummary, StoreSatisfaction,
                         OrderRating, RatingsOut, RatingsQuery)
 from .history import HISTORY_KINDS, HistoryEntryOut, HistoryQuery
-from .messages import FAILURE_CODES, OUTBOX_STATES, OutboxMessageOut, OutboxQuery, QuoteLinkQueue
+from .messages import (FAILURE_CODES, OUTBOX_STATES, MessageAccountsOut, OutboxMessageOut, OutboxQuery,
+                       QuoteLinkQueue)
 from .reminders import ReminderOut, ReminderQuery, ServiceIntervalIn, ServiceIntervalOut
 from .shared import TIER_NAMES
 
@@ -21,8 +22,9 @@ __all__ = [
     "ComplaintCreate", "ComplaintOut", "ComplaintPatch", "ComplaintQuery", "CustomerCreate", "CustomerListQuery",
     "CustomerOut", "CustomerPatch", "FAILURE_CODES", "FOLLOW_UP_STATES", "FollowUpComplete", "FollowUpOut",
     "FollowUpQuery", "GENDERS", "HISTORY_KINDS", "HistoryEntryOut", "HistoryQuery", "MESSAGE_STATES",
-    "MergeRequest", "MessageCounts", "MessageOut", "MessageQuery", "OUTBOX_STATES", "OutboxMessageOut",
-    "OutboxQuery", "QuoteLinkQueue", "RECURRENCES", "ReminderOut", "ReminderQuery", "SOURCES", "SatisfactionOut",
+    "MergeRequest", "MessageAccountsOut", "MessageCounts", "MessageOut", "MessageQuery", "OUTBOX_STATES",
+    "OutboxMessageOut", "OutboxQuery", "QuoteLinkQueue", "RECURRENCES", "ReminderOut", "ReminderQuery", "SOURCES",
+    "SatisfactionOut",
     "SatisfactionQuery", "SatisfactionSummary",
     "OrderRating", "RatingsOut", "RatingsQuery", "Segment", "ServiceIntervalIn", "ServiceIntervalOut",
     "StoreSatisfaction", "StoreSettingsOut", "StoreSettingsPatch", "TIER_NAMES", "VehicleCreate",

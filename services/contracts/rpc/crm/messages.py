@@ -47,3 +47,24 @@ class OutboxMessageOut(Schema):
     created_at = fields.DateTime()
     sent_at = fields.DateTime(allow_none=True)
     delivered_at = fields.DateTime(allow_none=True)
+
+
+class MessageAccountOut(Schema):
+    """One account a store's messages go out under: ids masked, never a key or secret."""
+    configured = fields.Boolean()
+    own = fields.Boolean(metadata={"description": "The store's own (its keys file), not the chain's"})
+    sign_name = fields.String(allow_none=True, metadata={"description": "SMS: the sign (签名) its texts carry"})
+    appid_masked = fields.String(allow_none=True, metadata={"description": "WeChat: the official account's appid, "
+                                                                           "masked"})
+
+
+class MessageAccountsOut(Schema):
+    """The accounts a store's messages to car owners go out under (`GET /v1/stores/{id}/message-accounts`)."""
+    store_id = fields.String()
+    keys_file = fields.String(metadata={"description": "Its keys file's name under PROVIDER_KEYS_DIR/sms and "
+                                                       "…/wechat_mp"})
+    sms = fields.Nested(MessageAccountOut)
+    wechat = fields.Nested(MessageAccountOut, metadata={"description": "The official account of its template "
+                                                                       "messages"})
+    payer_authorization = fields.Nested(MessageAccountOut, metadata={
+        "description": "The gateway's: the official account whose 网页授权 pays the store by JSAPI inside WeChat"})
