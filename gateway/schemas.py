@@ -54,7 +54,7 @@ ERROR_CODES += (  # every other refusal (issue 19); shared by several services
     # inventory
     "sku_taken", "barcode_taken", "supplier_code_taken", "batch_tracking_locked", "batch_required", "stock_reserved",
     "stock_short", "batch_short", "unknown_supplier", "purchase_order_state", "receipt_lines_invalid", "over_receipt",
-    "return_lines_invalid", "over_return",
+    "return_lines_invalid", "over_return", "stock_value_too_large",
     "reservation_state", "stocktake_open", "stocktake_state", "count_outside_stocktake", "not_on_transfer",
     "transfer_state", "more_than_requested", "nothing_to_ship", "stock_short_to_ship", "more_than_shipped",
     # sales

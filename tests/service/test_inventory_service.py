@@ -334,6 +334,20 @@ def test_adjustments_cannot_take_reserved_or_missing_stock(session):
     assert_ledger_ok(session)
 
 
+def test_stock_worth_more_than_the_largest_amount_is_refused_not_overflowed(session):
+    """A level worth more than the largest amount (¥10,000,000.00) is refused (422) before the database's integer
+    overflows: the fuzzer's 268,435.457 units found, at ¥5,000.00 each, answered 500."""
+    sku = new_part(session)["sku"]
+    receive(session, sku, 1, 500_000)  # ¥5,000.00 each
+    service = inv(session)
+    with pytest.raises(Invalid) as refused:
+        service.adjust_stock({"store_id": S1, "sku": sku, "qty": "268435.457", "reason": "found"})
+    assert refused.value.code == "stock_value_too_large" and refused.value.params["max_fen"] == "1000000000"
+    [movement] = service.adjust_stock({"store_id": S1, "sku": sku, "qty": 1, "reason": "found"})["items"]
+    assert movement["on_hand_after"] == 2
+    assert_ledger_ok(session)
+
+
 # -- transfers -----------------------------------------------------------------------------------------
 def test_transfer_moves_goods_and_cost_and_records_the_discrepancy(session):
     sku = new_part(session)["sku"]

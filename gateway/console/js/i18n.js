@@ -725,6 +725,7 @@ const WORDS = {
   error_batch_required: ["{skus} 按批次管理：请填写批号和有效期", "{skus} is batch-tracked: give the batch number and expiry date"],
   error_stock_reserved: ["{name}（{sku}）可用只有 {available}，其余已为订单预留", "Only {available} of {name} ({sku}) is free; the rest is reserved for orders"],
   error_stock_short: ["{name}（{sku}）在库只有 {on_hand}", "Only {on_hand} of {name} ({sku}) on hand"],
+  error_stock_value_too_large: ["{name}（{sku}）在一个门店的库存金额不能超过 {max_fen:yuan}", "{name} ({sku}) cannot be worth more than {max_fen:yuan} in one store"],
   // insurers' claims (事故车): the cashier's 保险理赔 on an invoice and the 保险理赔 screen
   nav_claims: ["保险理赔", "Insurance claims"], insurers: ["保险公司", "Insurers"], insurer: ["保险公司", "Insurer"],
   insurer_name: ["保险公司名称", "Insurer's name"], set_up_insurer: ["新增保险公司", "Set up an insurer"],

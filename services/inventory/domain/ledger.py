@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from services.common.db import utcnow
 from services.common.errors import Conflict, Invalid, NotFound
+from services.common.fields import MAX_FEN
 from services.common.ids import new_id
 from services.common.money import to_qty
 from services.common.outbox import record_event
@@ -141,6 +142,11 @@ def post_movement(session: Session, level: StockLevel, kind: str, qty: Decimal, 
                        fields={"qty": [f"Only {level.on_hand} on hand."]},
                        code="stock_short",
                        params={"sku": level.part.sku, "name": level.part.name, "on_hand": str(level.on_hand)})
+    if abs(level.value_fen + value_fen) > MAX_FEN:
+        raise Invalid(f"{level.part.sku} would be worth more than {MAX_FEN} fen in one store.",
+                      fields={"qty": [f"At most ¥{MAX_FEN // 100:,} of one part in one store."]},
+                      code="stock_value_too_large",
+                      params={"sku": level.part.sku, "name": level.part.name, "max_fen": str(MAX_FEN)})
     level.on_hand = new_on_hand
     level.value_fen += value_fen
     if new_on_hand == 0 and level.value_fen != 0:  # pragma: no cover - guarded by issue_value
