@@ -486,6 +486,8 @@ KEY_AREAS = {
 
 
 def key_area(path: str) -> str | None:
+    if path.startswith("/v1/reports/people"):  # personal data: no key's (README, Partner API)
+        return None
     segment = path.split("/")[2] if path.startswith("/v1/") else None
     return next((area for area, segments in KEY_AREAS.items() if segment in segments), None)
 
