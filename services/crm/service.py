@@ -453,13 +453,12 @@ class CrmService(Attachments, ServiceBase):  # type: ignore[misc]  # db, caller:
 
     @timer(interval=REPORT_TICK_SECONDS)
     def send_reports(self, now: datetime | None = None) -> int:
-        """What is due is read, finance is asked with no transaction open, the summaries are queued (once per
-        subscription and period: the outbox's unique key) for `send_messages` to text."""
-        now = now or utcnow()
-        due = self._reports_due(now)
+        """What is due at `now` is read, finance is asked with no transaction open, the summaries are queued for
+        `send_messages` to text at once (once per subscription and period: the outbox's unique key)."""
+        due = self._reports_due(now or utcnow())
         if not due:
             return 0
-        return self._queue_reports(due, reports.figures(self.finance, due), now)
+        return self._queue_reports(due, reports.figures(self.finance, due), utcnow())
 
     @unit_of_work
     def _reports_due(self, now: datetime) -> list[reports.Due]:
