@@ -5,6 +5,8 @@ import { named, t } from "../i18n.js";
 import { busy, field, fill, flash, form, h, input, select, showError } from "../ui.js";
 import { mobileProblem } from "../validate.js";
 
+const PERIODS = ["daily", "weekly"];
+
 /** A typed mobile that is not one, worded on its field before anything is sent (true: refused). */
 export function refuseMobile(scope, value) {
   const problem = value ? mobileProblem(value) : null;
@@ -38,7 +40,7 @@ function mobileForm(ctx, saved) {
 function subscribeForm(ctx, reload) {
   const scopes = [[ctx.store.id, ctx.store.name], ...(ctx.user.sees_every_store ? [["", t("campaign_chain_wide")]] : [])];
   const scope = select("report_scope", scopes, { "aria-label": t("report_scope") });
-  const period = select("period", [["daily", named("report_period", "daily")], ["weekly", named("report_period", "weekly")]],
+  const period = select("period", PERIODS.map((value) => [value, named("report_period", value)]),
     { "aria-label": t("report_period") });
   const submit = h("button", { type: "submit", class: "primary", text: t("report_subscribe") });
   const subscribe = form({ class: "row", onsubmit: async (event) => {
