@@ -38,7 +38,8 @@ function mobileForm(ctx, saved) {
 }
 
 function subscribeForm(ctx, reload) {
-  const scopes = [[ctx.store.id, ctx.store.name], ...(ctx.user.sees_every_store ? [["", t("campaign_chain_wide")]] : [])];
+  // the store chosen in the top bar (HQ picks another there), or the chain for HQ
+  const scopes = [[ctx.store.id, t("report_this_store")], ...(ctx.user.sees_every_store ? [["", t("campaign_chain_wide")]] : [])];
   const scope = select("report_scope", scopes, { "aria-label": t("report_scope") });
   const period = select("period", PERIODS.map((value) => [value, named("report_period", value)]),
     { "aria-label": t("report_period") });
