@@ -17,7 +17,7 @@ from .partners.admission import Admission
 from .resources import Deps
 from .resources import (accounts, attachments, audit, crm, customer, customer_care, customer_wechat, documents, fapiao,
                         finance, health, health_records, identity, insurers, inventory, partners, payables, payments,
-                        refund_requests, sales, workshop)
+                        refund_requests, report_subscriptions, sales, workshop)
 from .rpc import RpcClient
 
 log = logging.getLogger(__name__)
@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 
 AREAS = (health, identity, crm, sales, workshop, inventory, finance, payables, accounts, insurers, payments, documents,
          audit, attachments, customer, customer_care, customer_wechat, partners, fapiao, health_records,
-         refund_requests)
+         refund_requests, report_subscriptions)
 """One resources module per area; each lists its own routes."""
 
 

@@ -120,8 +120,8 @@ def create_user(session: Session, actor, data: dict) -> User:
     if session.scalar(select(User.id).where(User.username == data["username"])):
         raise Conflict("This username is taken.", fields={"username": ["This username is taken."]},
                        code="username_taken", params={"username": data["username"]})
-    user = User(username=data["username"], display_name=data["display_name"], role=data["role"],
-                password_hash=hash_password(data["password"]))
+    user = User(username=data["username"], display_name=data["display_name"], mobile=data["mobile"],
+                role=data["role"], password_hash=hash_password(data["password"]))
     user.memberships = [UserStore(store_id=s) for s in store_ids]
     session.add(user)
     session.flush()
@@ -152,8 +152,8 @@ def update_user(session: Session, actor, user_id: str, changes: dict) -> User:
     issued before (the user logs in again)."""
     user = get_user(session, actor, user_id)
     self_service = actor.id == user_id and actor.role != "hq_admin"
-    if self_service and set(changes) - {"password", "display_name"}:
-        raise Forbidden("You may only change your own password and display name.", code="own_account_only")
+    if self_service and set(changes) - {"password", "display_name", "mobile"}:
+        raise Forbidden("You may only change your own password, display name and mobile.", code="own_account_only")
     if not self_service:
         _check_manageable(actor, changes.get("role", user.role), changes.get("store_ids", user.store_ids))
     before = {key: getattr(user, key) for key in ENDS_TOKENS}

@@ -41,6 +41,7 @@ class User(Base):
     display_name: Mapped[str | None] = mapped_column(String(50))
     password_hash: Mapped[str] = mapped_column(String(100))
     role: Mapped[str] = mapped_column(String(20))
+    mobile: Mapped[str | None] = mapped_column(String(11), comment="personal data: never logged")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     token_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0",
                                                comment="raised when earlier tokens must end (auth.py)")

@@ -4,7 +4,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from services.common.policy import CONSOLE_SCREENS, ROLES
-from services.common.fields import Code, Name, Phone, TimeZone
+from services.common.fields import Code, Mobile, Name, Phone, TimeZone
 from services.common.schemas import ListQuery
 
 ERROR_CODES: tuple[str, ...]  # grown below, one group of rules at a time
@@ -105,6 +105,7 @@ ERROR_CODES += (  # paying inside WeChat by JSAPI (issue 22): the owner's openid
     "wechat_openid_needed", "wechat_oauth_state", "wechat_oauth_refused", "wechat_oauth_unavailable")
 ERROR_CODES += ("health_record_state",)  # health-record uploads (finance, issue 28): a failed one is retried
 ERROR_CODES += ("health_record_range", "health_record_not_required")  # past settlements uploaded (issue 28)
+ERROR_CODES += ("mobile_required", "report_subscription_exists")  # scheduled reports (issue 29)
 
 
 class ErrorDetail(Schema):
@@ -130,6 +131,7 @@ class UserOut(Schema):
     id = fields.String()
     username = fields.String()
     display_name = fields.String(allow_none=True)
+    mobile = fields.String(allow_none=True, metadata={"description": "Where scheduled reports are texted"})
     role = fields.String(metadata={"enum": list(ROLES)})
     store_ids = fields.List(fields.String())
     active = fields.Boolean()
@@ -158,6 +160,7 @@ class UserCreate(Schema):
         r"^[A-Za-z0-9_.\-]{3,50}$", error="3-50 letters, digits, dot, dash or underscore."))
     password = fields.String(required=True, load_only=True, validate=validate.Length(min=8, max=200))
     display_name = Name(load_default=None, allow_none=True)
+    mobile = Mobile(load_default=None, allow_none=True, metadata={"example": "13800138000"})
     role = fields.String(required=True, validate=validate.OneOf(ROLES))
     store_ids = fields.List(fields.String(), load_default=list)
 
@@ -165,6 +168,7 @@ class UserCreate(Schema):
 class UserPatch(Schema):
     password = fields.String(load_only=True, validate=validate.Length(min=8, max=200))
     display_name = Name(allow_none=True)
+    mobile = Mobile(allow_none=True, metadata={"example": "13800138000"})
     role = fields.String(validate=validate.OneOf(ROLES))
     store_ids = fields.List(fields.String())
     active = fields.Boolean()

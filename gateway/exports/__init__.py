@@ -140,7 +140,7 @@ def wanted(req: falcon.Request) -> str | None:
     """`csv` or `xlsx` when the client asks for one (`?format=` first, then Accept), else None."""
     named = req.params.get("format")
     if named is not None:
-        if named not in FORMATS:
+        if not isinstance(named, str) or named not in FORMATS:  # repeated (`?format=a&format=b`): a list
             raise UnknownFormat(f"Must be one of: {', '.join(FORMATS)}.")
         return named
     accept = req.get_header("Accept") or ""

@@ -1,7 +1,7 @@
 """What an API key's scopes open: `<area>:read` the area's GET operations, `<area>:write` every one
 of them. Areas are named after the documents a partner system reads or writes; an operation outside
-every area (identity, keys and webhooks, settings, campaigns, attachments, the audit trail) is never
-open to a key."""
+every area (identity, keys and webhooks, settings, campaigns, attachments, the audit trail) or `CLOSED`
+(the people report) is never open to a key."""
 from __future__ import annotations
 
 AREAS: dict[str, tuple[str, ...]] = {
@@ -15,6 +15,8 @@ AREAS: dict[str, tuple[str, ...]] = {
     "ledger": ("ledger", "reports", "expenses"),
 }
 """Area -> the first path segments after /v1/ it covers."""
+CLOSED = ("/v1/reports/people",)
+"""Routes of an area that no key may call: personal data (each employee's commission and performance)."""
 ACCESS = ("read", "write")
 SCOPES = tuple(f"{area}:{access}" for area in AREAS for access in ACCESS)
 _AREA_OF = {segment: area for area, segments in AREAS.items() for segment in segments}
@@ -22,6 +24,8 @@ _AREA_OF = {segment: area for area, segments in AREAS.items() for segment in seg
 
 def area_of(route: str) -> str | None:
     """The area of a route template (`/v1/work-orders/{work_order_id}` -> work_orders), if any."""
+    if route.startswith(CLOSED):
+        return None
     parts = route.split("/")
     return _AREA_OF.get(parts[2]) if len(parts) > 2 and parts[1] == "v1" else None
 

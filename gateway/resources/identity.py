@@ -15,7 +15,7 @@ from ..api import endpoint
 from ..auth import Principal
 from ..schemas import (LoginRequest, LoginResponse, MeOut, StoreCreate, StoreListQuery, StoreOut, StorePatch,
                        UserCreate, UserListQuery, UserOut, UserPatch)
-from . import Resource
+from . import Resource, report_subscriptions
 
 log = logging.getLogger(__name__)
 
@@ -108,9 +108,19 @@ class UserItem(Resource):
               body=UserPatch, response=UserOut)
     def on_patch(self, req, resp, user_id: str):
         principal: Principal = req.context.principal
+        changes = req.context.body
         with self.deps.identity_db() as session, session.begin():
-            user = identity.update_user(session, principal, user_id, req.context.body)
-            return user_out.dump(user)
+            before = _reported(identity.get_user(session, principal, user_id))
+            user = identity.update_user(session, principal, user_id, changes)
+            after = _reported(user)
+        if after != before:
+            report_subscriptions.recipient_changed(self, req, user)
+        return user_out.dump(user)
+
+
+def _reported(user) -> tuple:
+    """What a user's report subscriptions follow (report_subscriptions.py)."""
+    return user.mobile, user.active, user.role, tuple(user.store_ids)
 
 
 def routes(deps) -> list[tuple[str, object]]:

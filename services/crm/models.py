@@ -305,12 +305,14 @@ class Message(Base):
     """One message to a car owner in crm's outbox: queued in the transaction that decided it (a step
     of their car, a code link), sent later by the timer outside any transaction, retried with backoff
     while the provider is down, its delivery taken from the provider's receipt. No address is kept:
-    the customer's current mobile or openid is read when it goes out."""
+    the customer's current mobile or openid is read when it goes out (a scheduled report's: its subscription's)."""
 
     __tablename__ = "messages"
 
     id: Mapped[str] = mapped_column(String(26), primary_key=True, default=new_id)
-    customer_id: Mapped[str] = mapped_column(ForeignKey("customers.id"), index=True)
+    customer_id: Mapped[str | None] = mapped_column(ForeignKey("customers.id"), index=True)
+    subscription_id: Mapped[str | None] = mapped_column(String(26),
+                                                        comment="a scheduled report to staff (no customer)")
     store_id: Mapped[str | None] = mapped_column(String(26))
     template: Mapped[str] = mapped_column(String(40))
     params: Mapped[dict] = mapped_column(JSON)
@@ -347,3 +349,18 @@ class AuditEntry(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     __table_args__ = (Index("ix_audit_log_customer", "customer_id", "id"),)
+
+
+class ReportSubscription(Base):
+    """A manager's (or HQ's) daily or weekly summary of a store (or the chain), texted to the mobile on their staff
+    account (the gateway's, kept here as it changes) — domain/reports.py."""
+
+    __tablename__ = "report_subscriptions"
+
+    id: Mapped[str] = mapped_column(String(26), primary_key=True, default=new_id)
+    user_id: Mapped[str] = mapped_column(String(26), index=True)
+    store_id: Mapped[str | None] = mapped_column(String(26), comment="null: the chain (HQ)")
+    scope_name: Mapped[str] = mapped_column(String(100))
+    period: Mapped[str] = mapped_column(String(10), comment="daily | weekly")
+    mobile: Mapped[str] = mapped_column(String(11), comment="personal data: never logged")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

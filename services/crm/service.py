@@ -12,6 +12,7 @@ from services.common.config import message_retry_seconds
 from services.common.db import utcnow
 from services.common.errors import Forbidden
 from services.common.entrypoints import ServiceBase, event_handler, rpc, unit_of_work
+from services.common.upstream import ServiceRpc
 from services.common.policy import manages, required_store, visible_stores
 from services.common.schemas import ListQuery, dump_page, load
 from services.common.validators import mask_mobile
@@ -26,12 +27,14 @@ from services.contracts.rpc.crm import (AuditEntryOut, CampaignCreate, CampaignO
                                         ServiceIntervalOut, StoreSettingsOut, StoreSettingsPatch, VehicleCreate,
                                         VehicleListQuery, VehicleOut, VehiclePatch)
 from services.contracts.crm import RecordVehiclesOut
+from services.contracts.rpc.crm.reports import ReportRecipientIn, ReportSubscriptionIn, ReportSubscriptionOut
 from services.contracts.rpc.crm import customer as cs
 from services.contracts.rpc.crm.sources import (CampaignResultsQuery, CampaignSendsOut, NewCustomersBySourceOut,
                                               SourceQuery)
 
 from . import domain
-from .domain import campaign_results, campaigns, common, customer, followups, messages, reminders, sources
+from .domain import (campaign_results, campaigns, common, customer, followups, messages, reminders, reports,
+                     sources)
 from .domain import history as projection
 from .models import Customer, Vehicle
 from .senders import OutgoingMessage, Providers, rate_limits_from_env, sender_from_env
@@ -50,6 +53,7 @@ FOLLOW_UP_TICK_SECONDS = 30
 CAMPAIGN_TICK_SECONDS = 2
 MESSAGE_TICK_SECONDS = 1
 SERVICE_DUE_TICK_SECONDS = 3600
+REPORT_TICK_SECONDS = 300
 
 
 class Sender(DependencyProvider):
@@ -70,6 +74,7 @@ class Sender(DependencyProvider):
 class CrmService(Attachments, ServiceBase):  # type: ignore[misc]  # db, caller: see Attachments
     name = "crm"
     messaging = Sender()
+    finance = ServiceRpc("finance")
 
     # -- customers ------------------------------------------------------------------------------
     def _customer(self, customer, referral_count: int | None = None) -> dict:
@@ -425,6 +430,56 @@ class CrmService(Attachments, ServiceBase):  # type: ignore[misc]  # db, caller:
     def list_messages(self, query: dict) -> dict:
         result = messages.list_messages(self.db, load(OutboxQuery(), query), self.caller)
         return {"items": self._outbox(result["items"]), "next_cursor": result["next_cursor"]}
+
+    # -- scheduled reports to staff --------------------------------------------------------------
+    def _subscriptions(self, items: list) -> list[dict]:
+        last = reports.last_messages(self.db, items)
+        return [{**ReportSubscriptionOut().dump(s),
+                 "last_period": last[s.id].dedupe_key.rsplit(":", 1)[1] if s.id in last else None,
+                 "last_status": last[s.id].status if s.id in last else None} for s in items]
+
+    @rpc
+    def subscribe_report(self, data: dict) -> dict:
+        """The caller subscribes to a store's (or, HQ, the chain's) daily or weekly summary."""
+        subscription = reports.subscribe(self.db, self.caller, load(ReportSubscriptionIn(), data), utcnow())
+        return self._subscriptions([subscription])[0]
+
+    @rpc
+    def own_report_subscriptions(self) -> dict:
+        return {"items": self._subscriptions(reports.own(self.db, self.caller)), "next_cursor": None}
+
+    @rpc
+    def unsubscribe_report(self, subscription_id: str) -> None:
+        reports.unsubscribe(self.db, self.caller, subscription_id)
+
+    @rpc
+    def report_recipient_changed(self, user_id: str, data: dict) -> dict:
+        """The gateway's: a staff account's mobile, role, stores or active flag changed."""
+        return {"ended": reports.recipient_changed(self.db, self.caller, user_id, load(ReportRecipientIn(), data))}
+
+    @rpc
+    def send_reports_at(self, moment: str) -> dict:
+        """The report timer's tick at a given instant: internal (no user), for operators and tests."""
+        if not self.caller.is_system:
+            raise Forbidden("Internal.", code="forbidden")
+        return {"queued": self.send_reports(datetime.fromisoformat(moment))}
+
+    @timer(interval=REPORT_TICK_SECONDS)
+    def send_reports(self, now: datetime | None = None) -> int:
+        """What is due at `now` is read, finance is asked with no transaction open, the summaries are queued for
+        `send_messages` to text at once (once per subscription and period: the outbox's unique key)."""
+        due = self._reports_due(now or utcnow())
+        if not due:
+            return 0
+        return self._queue_reports(due, reports.figures(self.finance, due), utcnow())
+
+    @unit_of_work
+    def _reports_due(self, now: datetime) -> list[reports.Due]:
+        return reports.due(self.db, now)
+
+    @unit_of_work
+    def _queue_reports(self, due: list[reports.Due], found: reports.Figures, now: datetime) -> int:
+        return reports.queue_summaries(self.db, due, found, now)
 
     # -- timers ---------------------------------------------------------------------------------
     @timer(interval=FOLLOW_UP_TICK_SECONDS)

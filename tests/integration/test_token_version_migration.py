@@ -17,10 +17,10 @@ def rows(engine) -> tuple[list, list]:
                 conn.execute(text("SELECT user_id, store_id FROM user_stores ORDER BY user_id")).all())
 
 
-def test_the_token_version_upgrades_and_downgrades_with_users_and_memberships(scratch_url):
-    url = scratch_url
+def users_with_memberships(url: str, before: str):
+    """The gateway's database at revision `before` holding two users of one store: (alembic config, engine)."""
     config = alembic_config("gateway", url)
-    command.upgrade(config, BEFORE)
+    command.upgrade(config, before)
     engine = create_engine(url)
     with engine.begin() as conn:
         conn.execute(text("INSERT INTO stores (id, code, name, timezone, created_at) "
@@ -30,6 +30,11 @@ def test_the_token_version_upgrades_and_downgrades_with_users_and_memberships(sc
                               "VALUES (:id, :id, 'h', 'cashier', true, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"),
                          {"id": user})
             conn.execute(text("INSERT INTO user_stores (user_id, store_id) VALUES (:id, 's1')"), {"id": user})
+    return config, engine
+
+
+def test_the_token_version_upgrades_and_downgrades_with_users_and_memberships(scratch_url):
+    config, engine = users_with_memberships(scratch_url, BEFORE)
     held = rows(engine)
     command.upgrade(config, TOKEN_VERSION)
     with engine.connect() as conn:

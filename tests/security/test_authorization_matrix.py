@@ -75,6 +75,10 @@ TABLE = [
     row("POST", "/v1/users", MANAGERS, body={"username": "{uniq}", "password": "Pa55-word-1", "role": "cashier",
                                              "store_ids": ["{store_id}"]}),
     row("PATCH", "/v1/users/{user_id}", MANAGERS, body={"display_name": "改名"}),
+    # -- scheduled reports: a manager's own subscriptions (another's id is 404, like an unknown one)
+    row("GET", "/v1/report-subscriptions", MANAGERS, CHAIN),
+    row("POST", "/v1/report-subscriptions", MANAGERS, body={"store_id": "{store_id}", "period": "daily"}),
+    row("DELETE", "/v1/report-subscriptions/{subscription_id}", MANAGERS, CHAIN, ids={"subscription_id": "user_id"}),
     # -- the partner API: keys and webhooks
     row("GET", "/v1/api-keys", MANAGERS, query=S),
     row("POST", "/v1/api-keys", MANAGERS, body={"name": "对接", "scopes": ["stock:read"], "store_ids": ["{store_id}"]}),
@@ -488,6 +492,8 @@ KEY_AREAS = {
 
 
 def key_area(path: str) -> str | None:
+    if path.startswith("/v1/reports/people"):  # personal data: no key's (README, Partner API)
+        return None
     segment = path.split("/")[2] if path.startswith("/v1/") else None
     return next((area for area, segments in KEY_AREAS.items() if segment in segments), None)
 

@@ -66,6 +66,18 @@ def test_a_key_never_reaches_beyond_its_scopes(app, stores):
     assert as_key(app, secret, "GET", "/c/v1/vehicles").status_code == 401  # not a customer token
 
 
+def test_the_people_report_is_no_keys_even_with_ledger_write(app, stores):
+    secret = create(app, stores, scopes=["ledger:write"])["secret"]
+    kpis = as_key(app, secret, "GET", "/v1/reports/kpis", params={"store_id": stores[0], "from": "2026-11-01",
+                                                                     "to": "2026-11-30"})
+    assert kpis.status_code not in (401, 403), kpis.text
+    people = as_key(app, secret, "GET", "/v1/reports/people", params={"store_id": stores[0], "from": "2026-11-01",
+                                                                         "to": "2026-11-30"})
+    assert people.status_code == 403 and people.json["error"]["code"] == "api_key_scope"
+    operation = app.simulate_get("/openapi.json").json["paths"]["/v1/reports/people"]["get"]
+    assert "x-api-key-scope" not in operation
+
+
 def test_a_store_manager_makes_keys_for_their_own_stores_only(app, stores):
     app.simulate_post("/v1/users", json={"username": "mgr-a", "password": "Pa55-word-1", "role": "store_manager",
                                          "store_ids": [stores[0]]})

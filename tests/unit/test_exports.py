@@ -159,6 +159,8 @@ def test_json_stays_and_an_unknown_format_is_refused(app, store_id, invoices):
     assert app.simulate_get("/v1/invoices", params={"store_id": store_id}).json["items"][0]["total_fen"] == 12345
     refused = app.simulate_get("/v1/invoices", params={"store_id": store_id, "format": "pdf"})
     assert refused.status_code == 422 and list(refused.json["error"]["fields"]) == ["format"], refused.text
+    twice = app.simulate_get("/v1/invoices", query_string=f"store_id={store_id}&format=csv&format=csv")
+    assert twice.status_code == 422 and list(twice.json["error"]["fields"]) == ["format"], twice.text  # was a 500
     wildcard = app.simulate_get("/v1/invoices", params={"store_id": store_id}, headers={"Accept": "*/*"})
     assert wildcard.headers["content-type"].startswith("application/json")
 

@@ -40,6 +40,8 @@ TEMPLATES = {t.key: t for t in (
     MessageTemplate("payment_receipt", "已收到您的付款 ${amount}（${method}），尚欠 ${due}。感谢惠顾！"),
     MessageTemplate("account_overdue", "${company} ${contact}您好：贵单位挂账欠款 ${amount} 已逾期 ${days} 天，"
                                        "请尽快结清。如已付款请忽略。"),
+    MessageTemplate("staff_report", "${scope}${period}经营简报：营业额 ${revenue}（${change}），进厂 ${cars} 台，"
+                                    "客单价 ${ticket}，${target}。"),
     MessageTemplate("service_due", "您的爱车 ${plate} 的${service}将于 ${due_on} 到期，欢迎预约。回T退订",
                     marketing=True),
 )}

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -24,12 +24,12 @@ from services.common.config import MessageLimits
 from services.common.context import Caller
 from services.common.db import rowcount
 from services.common.errors import Invalid
-from services.common.messaging.templates import TEMPLATES
+from services.common.messaging.templates import TEMPLATES, MessageTemplate
 from services.common.money import format_yuan
 from services.common.policy import sees_every_store
 from services.common.validators import mask_mobile
 
-from ..models import Customer, Message, ServiceDue, Vehicle
+from ..models import Customer, Message, ReportSubscription, ServiceDue, Vehicle
 from .common import keyset_page, resolve_customer, store_keys, zone
 from .marketing import marketing_this_week, outbox_marketing_sent, store_quiet_until
 from .reminders import service_name, service_names
@@ -78,14 +78,7 @@ def queue(session: Session, *, customer_id: str, store_id: str | None, template:
           dedupe_key: str, now: datetime, not_before: datetime | None = None) -> Message | None:
     """A message for the customer (the live record a merged id stands for), once per `dedupe_key`;
     None for a customer who is gone (erased or unknown)."""
-    known = TEMPLATES.get(template)
-    if known is None:
-        raise Invalid("Unknown template.", fields={"template": [f"One of {', '.join(TEMPLATES)}."]},
-                      code="unknown_message_template", params={"template": template})
-    missing = sorted(set(known.params) - set(params))
-    if missing:
-        raise Invalid("Parameters missing.", fields={"params": [f"Missing: {', '.join(missing)}."]},
-                      code="message_params_missing", params={"missing": missing})
+    known = _template(template, params)
     existing = session.scalar(select(Message).where(Message.dedupe_key == dedupe_key))
     if existing is not None:
         return existing
@@ -96,11 +89,42 @@ def queue(session: Session, *, customer_id: str, store_id: str | None, template:
                       params={name: str(params[name]) for name in known.params}, marketing=known.marketing,
                       channel="wechat" if customer.wechat_openid else "sms", status="queued", attempts=0,
                       next_attempt_at=not_before or now, dedupe_key=dedupe_key, created_at=now)
+    return _added(session, message)
+
+
+def queue_to_staff(session: Session, *, subscription_id: str, store_id: str | None, template: str,
+                   params: dict[str, str], dedupe_key: str, now: datetime) -> bool:
+    """A text to a staff member's report subscription (domain/reports.py), once per `dedupe_key`; whether it is
+    new."""
+    known = _template(template, params)
+    if session.scalar(select(Message.id).where(Message.dedupe_key == dedupe_key)) is not None:
+        return False
+    message = Message(customer_id=None, subscription_id=subscription_id, store_id=store_id, template=template,
+                      params={name: str(params[name]) for name in known.params}, marketing=known.marketing,
+                      channel="sms", status="queued", attempts=0, next_attempt_at=now, dedupe_key=dedupe_key,
+                      created_at=now)
+    return _added(session, message) is message
+
+
+def _template(template: str, params: dict) -> MessageTemplate:
+    known = TEMPLATES.get(template)
+    if known is None:
+        raise Invalid("Unknown template.", fields={"template": [f"One of {', '.join(TEMPLATES)}."]},
+                      code="unknown_message_template", params={"template": template})
+    missing = sorted(set(known.params) - set(params))
+    if missing:
+        raise Invalid("Parameters missing.", fields={"params": [f"Missing: {', '.join(missing)}."]},
+                      code="message_params_missing", params={"missing": missing})
+    return known
+
+
+def _added(session: Session, message: Message) -> Message | None:
+    """The message added, or the one its cause queued at the same moment in another worker (the unique key)."""
     try:
         with session.begin_nested():
             session.add(message)
-    except IntegrityError:  # the same cause queued at the same moment by another worker
-        return session.scalar(select(Message).where(Message.dedupe_key == dedupe_key))
+    except IntegrityError:
+        return session.scalar(select(Message).where(Message.dedupe_key == message.dedupe_key))
     return message
 
 
@@ -216,6 +240,9 @@ def claim_due(session: Session, now: datetime, limits: MessageLimits | None = No
     to_customer = marketing_this_week(session, {m.customer_id for m in marketing}, now)
     by_store = outbox_marketing_sent(session, Message.store_id, {m.store_id for m in marketing}, now - MINUTE, now)
     for message in due:
+        if message.subscription_id is not None:
+            _claim_to_staff(session, message, now, claimed)
+            continue
         customer = session.get(Customer, message.customer_id)
         if customer is None or customer.erased_at is not None:
             _finish(session, message, "failed", "customer_gone")
@@ -234,11 +261,7 @@ def claim_due(session: Session, now: datetime, limits: MessageLimits | None = No
             if by_store.get(message.store_id, 0) >= limits.per_store_minute:
                 message.next_attempt_at = now + MINUTE
                 continue
-        taken = rowcount(session.execute(update(Message).where(Message.id == message.id, Message.status == "queued",
-                                                               Message.next_attempt_at == message.next_attempt_at)
-                                         .values(next_attempt_at=now + LEASE, attempts=Message.attempts + 1)
-                                         .execution_options(synchronize_session=False)))
-        if taken:
+        if _claim(session, message, now):
             claimed.append(Outgoing(message.id, message.channel, message.template, dict(message.params),
                                     customer.mobile, customer.wechat_openid,
                                     store_keys=store_keys(session, message.store_id)))
@@ -246,6 +269,23 @@ def claim_due(session: Session, now: datetime, limits: MessageLimits | None = No
                 to_customer[message.customer_id] = to_customer.get(message.customer_id, 0) + 1
                 by_store[message.store_id] = by_store.get(message.store_id, 0) + 1
     return claimed
+
+
+def _claim(session: Session, message: Message, now: datetime) -> bool:
+    return bool(rowcount(session.execute(update(Message).where(Message.id == message.id, Message.status == "queued",
+                                                               Message.next_attempt_at == message.next_attempt_at)
+                                         .values(next_attempt_at=now + LEASE, attempts=Message.attempts + 1)
+                                         .execution_options(synchronize_session=False))))
+
+
+def _claim_to_staff(session: Session, message: Message, now: datetime, claimed: list[Outgoing]) -> None:
+    """A scheduled report: to its subscription's mobile as it is now; none once unsubscribed."""
+    subscription = session.get(ReportSubscription, message.subscription_id)
+    if subscription is None:
+        _finish(session, message, "failed", "unsubscribed")
+    elif _claim(session, message, now):
+        claimed.append(Outgoing(message.id, "sms", message.template, dict(message.params), subscription.mobile, None,
+                                store_keys=store_keys(session, message.store_id)))
 
 
 def record_outcome(session: Session, message_id: str, outcome: Outcome, now: datetime,
@@ -283,7 +323,9 @@ def _finish(session: Session, message: Message, status: str, code: str, detail: 
 
 def receipts_due(session: Session, now: datetime) -> list[Outgoing]:
     """Sent texts whose receipt is to be asked for now (each put off by `RECEIPT_EVERY` meanwhile)."""
-    due = session.execute(select(Message, Customer.mobile).join(Customer, Customer.id == Message.customer_id)
+    mobile = func.coalesce(Customer.mobile, ReportSubscription.mobile)
+    due = session.execute(select(Message, mobile).outerjoin(Customer, Customer.id == Message.customer_id)
+                          .outerjoin(ReportSubscription, ReportSubscription.id == Message.subscription_id)
                           .where(Message.status == "sent", Message.channel == "sms", Message.next_attempt_at <= now)
                           .order_by(Message.next_attempt_at).limit(BATCH)).all()
     asked = []
@@ -310,7 +352,8 @@ def record_receipt(session: Session, message_id: str, status: str, code: str | N
 
 # -- reading ---------------------------------------------------------------------------------------
 def list_messages(session: Session, filters: dict, caller: Caller) -> dict:
-    query = select(Message)
+    """Messages to car owners (staff's own scheduled reports are listed with their subscriptions)."""
+    query = select(Message).where(Message.customer_id.is_not(None))
     if filters.get("store_id"):
         caller.require_store(filters["store_id"])
         query = query.where(Message.store_id == filters["store_id"])

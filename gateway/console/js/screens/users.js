@@ -5,6 +5,7 @@ import { api } from "../api.js";
 import { named, t } from "../i18n.js";
 import { badge, busy, field, fill, flash, form, h, input, select, table } from "../ui.js";
 import { activeButton } from "./manage.js";
+import { myReports, refuseMobile } from "./report_subscriptions.js";
 
 export function render(root, ctx) {
   const hq = ctx.user.sees_every_store;
@@ -16,7 +17,7 @@ export function render(root, ctx) {
     state.reload();
   } }), ` ${t("all_stores")}`) : null;
   root.classList.add("manage");
-  root.append(h("h1", { text: `${t("nav_users")} · ${ctx.store?.name ?? ""}` }), h("div", { class: "grid" }, createForm(state), state.list));
+  root.append(h("h1", { text: `${t("nav_users")} · ${ctx.store?.name ?? ""}` }), h("div", { class: "grid" }, createForm(state), myReports(ctx, state.reload), state.list));
   state.list.prepend(h("div", { class: "row" }, scope));
   state.reload();
 }
@@ -30,11 +31,12 @@ async function load(state) {
     const rows = users.map((user) => h("tr", { "data-user": user.username },
       h("td", {}, h("b", { text: user.display_name || user.username }), h("div", { class: "hint", text: user.username })),
       h("td", { text: named("role", user.role) }),
+      h("td", { text: user.mobile ?? "—" }),
       h("td", { text: user.store_ids.map(storeName).filter(Boolean).join(t("sep_list")) || (user.role === "hq_admin" ? t("all_stores") : "—") }),
       h("td", {}, user.active ? badge(t("active"), "ok") : badge(t("inactive"), "bad")),
       h("td", { class: "actions" }, user.id === ctx.user.id ? null : [roleForm(state, user),
         manageable(state, user) ? activeButton(state, `/v1/users/${user.id}`, user, user.username) : null])));
-    fill(list, list.firstChild, rows.length ? table([["name"], ["role"], ["stores"], ["state"], [""]], rows)
+    fill(list, list.firstChild, rows.length ? table([["name"], ["role"], ["mobile"], ["stores"], ["state"], [""]], rows)
       : h("p", { class: "hint", text: t("none") }));
   } catch (error) {
     fill(list, list.firstChild, h("p", { class: "form-error", text: `${t("error")}: ${error.message}` }));
@@ -69,7 +71,9 @@ function createForm(state) {
     event.preventDefault();
     if (submit.disabled) return;
     const read = (name) => create.querySelector(`[name=${name}]`).value;
+    if (refuseMobile(create, read("mobile").trim())) return;
     const body = { username: read("username").trim(), display_name: read("display_name").trim() || null,
+      mobile: read("mobile").trim() || null,
       password: read("password"), role: role.value, store_ids: role.value === "hq_admin" ? [] : [ctx.store.id] };
     const created = await busy(submit, create, () => api.post("/v1/users", body));
     if (created) {
@@ -82,6 +86,7 @@ function createForm(state) {
   h("h2", { text: t("user_add") }),
   field("username", input("username", { required: true, autocomplete: "off", maxlength: 50 })),
   field("display_name", input("display_name", { maxlength: 50 })),
+  field("mobile", input("mobile", { inputmode: "numeric", maxlength: 20 })),
   field("initial_password", input("password", { type: "password", required: true, autocomplete: "new-password", minlength: 8 })),
   field("role", role), submit);
   return create;

@@ -13,6 +13,8 @@ from .followups import (COMPLAINT_CHANNELS, COMPLAINT_STATES, ComplaintAtFollowU
 from .history import HISTORY_KINDS, HistoryEntryOut, HistoryQuery
 from .messages import (FAILURE_CODES, OUTBOX_STATES, MessageAccountsOut, OutboxMessageOut, OutboxQuery,
                        QuoteLinkQueue)
+from .reports import (REPORT_PERIODS, ReportRecipientIn, ReportSubscriptionCreate, ReportSubscriptionIn,
+                      ReportSubscriptionOut)
 from .reminders import ReminderOut, ReminderQuery, ServiceIntervalIn, ServiceIntervalOut
 from .shared import TIER_NAMES
 
@@ -23,8 +25,9 @@ __all__ = [
     "CustomerOut", "CustomerPatch", "FAILURE_CODES", "FOLLOW_UP_STATES", "FollowUpComplete", "FollowUpOut",
     "FollowUpQuery", "GENDERS", "HISTORY_KINDS", "HistoryEntryOut", "HistoryQuery", "MESSAGE_STATES",
     "MergeRequest", "MessageAccountsOut", "MessageCounts", "MessageOut", "MessageQuery", "OUTBOX_STATES",
-    "OutboxMessageOut", "OutboxQuery", "QuoteLinkQueue", "RECURRENCES", "ReminderOut", "ReminderQuery", "SOURCES",
-    "SatisfactionOut",
+    "OutboxMessageOut", "OutboxQuery", "QuoteLinkQueue", "RECURRENCES", "REPORT_PERIODS", "ReportRecipientIn",
+    "ReportSubscriptionCreate", "ReportSubscriptionIn", "ReportSubscriptionOut", "ReminderOut", "ReminderQuery",
+    "SOURCES", "SatisfactionOut",
     "SatisfactionQuery", "SatisfactionSummary",
     "OrderRating", "RatingsOut", "RatingsQuery", "Segment", "ServiceIntervalIn", "ServiceIntervalOut",
     "StoreSatisfaction", "StoreSettingsOut", "StoreSettingsPatch", "TIER_NAMES", "VehicleCreate",

@@ -9,7 +9,7 @@ from services.common.schemas import ListQuery
 
 OUTBOX_STATES = ("queued", "sent", "delivered", "failed")
 FAILURE_CODES = ("customer_gone", "no_consent", "provider_refused", "retries_exhausted", "undeliverable",
-                 "provider_down", "wechat_refused")
+                 "provider_down", "wechat_refused", "unsubscribed")
 
 
 class QuoteLinkQueue(Schema):
