@@ -233,7 +233,7 @@ def claim_due(session: Session, now: datetime, limits: MessageLimits | None = No
     without consent fails here, marketing in quiet hours is put off to their end, marketing beyond a customer's
     weekly allowance fails (`customer_rate_limited`) and beyond the store's allowance a minute waits a minute."""
     limits = limits or MessageLimits()
-    claimed = []
+    claimed: list[Outgoing] = []
     due = session.scalars(select(Message).where(Message.status == "queued", Message.next_attempt_at <= now)
                           .order_by(Message.next_attempt_at).limit(BATCH)).all()
     marketing = [message for message in due if message.marketing]
@@ -243,7 +243,9 @@ def claim_due(session: Session, now: datetime, limits: MessageLimits | None = No
         if message.subscription_id is not None:
             _claim_to_staff(session, message, now, claimed)
             continue
-        customer = session.get(Customer, message.customer_id)
+        customer_id = message.customer_id
+        assert customer_id is not None  # a message is to a customer or to a subscription (the table's check)
+        customer = session.get(Customer, customer_id)
         if customer is None or customer.erased_at is not None:
             _finish(session, message, "failed", "customer_gone")
             continue
@@ -255,7 +257,7 @@ def claim_due(session: Session, now: datetime, limits: MessageLimits | None = No
             message.next_attempt_at = later
             continue
         if message.marketing:
-            if to_customer.get(message.customer_id, 0) >= limits.per_customer_week:
+            if to_customer.get(customer_id, 0) >= limits.per_customer_week:
                 _finish(session, message, "failed", "customer_rate_limited")
                 continue
             if by_store.get(message.store_id, 0) >= limits.per_store_minute:
@@ -266,7 +268,7 @@ def claim_due(session: Session, now: datetime, limits: MessageLimits | None = No
                                     customer.mobile, customer.wechat_openid,
                                     store_keys=store_keys(session, message.store_id)))
             if message.marketing:
-                to_customer[message.customer_id] = to_customer.get(message.customer_id, 0) + 1
+                to_customer[customer_id] = to_customer.get(customer_id, 0) + 1
                 by_store[message.store_id] = by_store.get(message.store_id, 0) + 1
     return claimed
 

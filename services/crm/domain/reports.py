@@ -124,8 +124,10 @@ def own(session: Session, caller: Caller) -> list[ReportSubscription]:
 def last_messages(session: Session, subscriptions: list[ReportSubscription]) -> dict[str, Message]:
     """Each subscription's latest summary (one read)."""
     ids = [s.id for s in subscriptions]
-    rows = session.scalars(select(Message).where(Message.subscription_id.in_(ids)).order_by(Message.id)) if ids else []
-    return {message.subscription_id: message for message in rows}
+    if not ids:
+        return {}
+    rows = session.scalars(select(Message).where(Message.subscription_id.in_(ids)).order_by(Message.id))
+    return {message.subscription_id: message for message in rows if message.subscription_id is not None}
 
 
 def unsubscribe(session: Session, caller: Caller, subscription_id: str) -> None:

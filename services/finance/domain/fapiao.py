@@ -31,7 +31,7 @@ from services.common.db import rowcount, utcnow
 from services.common.errors import Conflict, Invalid, NotFound
 
 from ..fapiao_nuonuo import CONFIRMED, WAITING
-from ..models import Fapiao, InsuranceClaim, Insurer, Invoice
+from ..models import Fapiao, InsuranceClaim, Insurer, Invoice, InvoiceLine
 from ..providers import ProviderError, yuan
 from .common import by_key, get_locked, illegal
 from .invoices import PAID
@@ -142,7 +142,7 @@ def _claims_waiting(session: Session, invoice_id: str, with_ids: bool = False) -
     rows = session.execute(select(InsuranceClaim.id, InsuranceClaim.amount_fen).where(
         InsuranceClaim.invoice_id == invoice_id, InsuranceClaim.voided_at.is_(None),
         InsuranceClaim.id.not_in(standing)).order_by(InsuranceClaim.id)).tuples().all()
-    return rows if with_ids else [amount for _, amount in rows]
+    return list(rows) if with_ids else [amount for _, amount in rows]
 
 
 def _left(session: Session, invoice: Invoice, reserved: list[int]) -> dict[str, int]:
@@ -163,7 +163,7 @@ def _covered(session: Session, invoice_id: str) -> dict[str, int]:
     return covered
 
 
-def _taken_from(lines: list, left: dict[str, int], amount: int) -> list[tuple[object, int]]:
+def _taken_from(lines: list[InvoiceLine], left: dict[str, int], amount: int) -> list[tuple[InvoiceLine, int]]:
     """Take `amount` off what the lines leave, line by line in order: the (line, part) taken."""
     pieces = []
     for line in lines:
@@ -175,7 +175,7 @@ def _taken_from(lines: list, left: dict[str, int], amount: int) -> list[tuple[ob
     return pieces
 
 
-def _queued(session: Session, caller: Caller, invoice: Invoice, pieces: list[tuple[object, int]],
+def _queued(session: Session, caller: Caller, invoice: Invoice, pieces: list[tuple[InvoiceLine, int]],
             codes: dict[str, str], key: str | None, data: dict) -> Fapiao:
     """The blue row of the parts of lines in `pieces` (a part's tax its share of the line's, rounded so the parts
     of a line add up to its tax), queued with the buyer in `data`."""
