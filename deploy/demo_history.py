@@ -225,9 +225,7 @@ class Store:
         self.chain, self.code, self.id, self.zone = chain, code, store["id"], ZoneInfo(store.get("timezone")
                                                                                         or "Asia/Shanghai")
         self.today = datetime.now(self.zone).date()  # read before any travel
-        self.callers = {role: Caller(user_id=user["id"], role=role, store_ids=frozenset({self.id}),
-                                     request_id=f"demo-history-{code}")
-                        for role, user in users.items()}
+        self.callers = {role: staff(code, self.id, role, user) for role, user in users.items()}
         self.crew = chain.call("workshop", "list_technicians", self.callers["store_manager"],
                                {"store_id": self.id, "limit": 50})["items"]
         self.login_technician = next(t for t in self.crew if t["user_id"] == users["technician"]["id"])
@@ -237,6 +235,11 @@ class Store:
 
     def local(self, day: date, hour: float) -> datetime:
         return datetime.combine(day, time(0), self.zone) + timedelta(hours=hour)
+
+
+def staff(code: str, store_id: str, role: str, user: dict) -> Caller:
+    """A store's user as the caller of the seeding's calls."""
+    return Caller(user_id=user["id"], role=role, store_ids=frozenset({store_id}), request_id=f"demo-history-{code}")
 
 
 def customers_of(code: str, rng: random.Random, count: int) -> list[tuple[str, str, str, str, str, int]]:
@@ -537,12 +540,17 @@ def _work(store: Store, rng: random.Random, car: dict, day: date, step: Iterator
 def seed(stores: list[tuple[str, dict]], users: Mapping[str, Mapping[str, dict]],
          database_url: Callable[[str], str] = config.database_url, days: int = DAYS) -> int:
     """`days` of history before today for the demo stores ((code, store) from the gateway,
-    users[code][role] of each); returns the cars seeded (0 when every store has its history).
-    The stores are seeded side by side, each in a process of its own (`seed_one`): nothing of one
-    store's history depends on another's, and each store's choices come from its own generator, so
+    users[code][role] of each) that have none yet; returns the cars seeded (0 when every store has its
+    history). The stores are seeded side by side, each in a process of its own (`seed_one`): nothing of
+    one store's history depends on another's, and each store's choices come from its own generator, so
     the history is the same as one after the other."""
     urls = {name: database_url(name) for name in SERVICES}
-    jobs = [(code, store, dict(users[code]), urls, days) for code, store in stores]
+    chain = Chain(urls.__getitem__)
+    try:
+        jobs = [(code, store, dict(users[code]), urls, days) for code, store in stores
+                if not has_history(chain, code, store, users[code])]
+    finally:
+        chain.close()
     if len(jobs) < 2:
         return sum(seed_one(*job) for job in jobs)
     context = multiprocessing.get_context("forkserver")  # imports this module once, then forks a child a store
@@ -551,15 +559,17 @@ def seed(stores: list[tuple[str, dict]], users: Mapping[str, Mapping[str, dict]]
         return sum(pool.map(seed_one, *zip(*jobs, strict=True)))
 
 
+def has_history(chain: Chain, code: str, store: dict, users: Mapping[str, dict]) -> bool:
+    """Whether the store's history is seeded: its first regular customer is registered."""
+    first_mobile = customers_of(code, random.Random(), 1)[0][1]  # mobiles are numbered
+    advisor = staff(code, store["id"], "service_advisor", users["service_advisor"])
+    return bool(chain.call("crm", "list_customers", advisor, {"q": first_mobile})["items"])
+
+
 def seed_one(code: str, store: dict, users: dict[str, dict], urls: dict[str, str], days: int) -> int:
-    """One store's history on engines of its own (`urls`: each service's database); 0 when it has its
-    history already."""
+    """One store's history on engines of its own (`urls`: each service's database); returns its cars."""
     chain = Chain(urls.__getitem__)
     try:
-        first_mobile = customers_of(code, random.Random(), 1)[0][1]  # mobiles are numbered
-        shop = Store(chain, code, store, users)
-        if shop.call("service_advisor", "crm", "list_customers", {"q": first_mobile})["items"]:
-            return 0
-        return seed_store(chain, shop, random.Random(f"{SEED}-{code}"), days)
+        return seed_store(chain, Store(chain, code, store, users), random.Random(f"{SEED}-{code}"), days)
     finally:
         chain.close()
