@@ -18,17 +18,19 @@ work under way back from now.
 from __future__ import annotations
 
 import json
+import multiprocessing
 import random
 from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import kombu.serialization
 import time_machine
-from nameko.extensions import Entrypoint
+from nameko.extensions import DependencyProvider, Entrypoint
 from nameko.testing.services import worker_factory
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, event, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from services.common import config
@@ -84,10 +86,11 @@ class Chain:
     """The five services in this process, on their own databases."""
 
     def __init__(self, database_url: Callable[[str], str]):
-        self.engines: dict[str, Engine] = {name: make_engine(database_url(name)) for name in SERVICES}
+        self.engines: dict[str, Engine] = {name: _seeding_engine(database_url(name)) for name in SERVICES}
         self.sessions = {name: sessionmaker(bind=engine, expire_on_commit=False)
                          for name, engine in self.engines.items()}
         self.handlers = _handlers()
+        self.workers = {name: Workers(cls) for name, cls in SERVICES.items()}
 
     def close(self) -> None:
         for engine in self.engines.values():
@@ -98,7 +101,7 @@ class Chain:
         session = self._session(service, caller)
         dependencies = {name: GuardedProxy(Remote(self, name, caller), name, lambda: [session])
                         for name in RPC_DEPENDENCIES.get(service, ())}
-        worker = worker_factory(SERVICES[service], db=session, caller=caller, **dependencies)
+        worker = self.workers[service].worker(db=session, caller=caller, **dependencies)
         try:
             return _wire(getattr(worker, method)(*_wire(list(args)), **_wire(kwargs)))
         finally:
@@ -109,7 +112,7 @@ class Chain:
         source, fact = envelope["type"].split(".", 1)
         for service, method in self.handlers.get((source, fact), ()):
             session = self._session(service, Caller())
-            worker = worker_factory(SERVICES[service], db=session, caller=Caller())
+            worker = self.workers[service].worker(db=session, caller=Caller())
             try:
                 getattr(worker, method)(_wire(envelope))
             finally:
@@ -120,6 +123,46 @@ class Chain:
         session.info.update({"context": caller.to_context(), "relay": InProcessBus(self, service), "outbox": [],
                              "service": service})
         return session
+
+
+class Workers:
+    """nameko's `worker_factory` for one service, its cost paid once: the service's dependency providers are
+    found and the ones not given (metrics, tracing, storage, messaging…) made MagicMocks once; each `worker` is
+    then a new instance of the service holding those and the dependencies given for the call."""
+
+    def __init__(self, cls: type):
+        self.cls = cls
+        template = worker_factory(cls)
+        self.absent = {name: value for name, value in vars(template).items()
+                       if isinstance(getattr(cls, name, None), DependencyProvider)}
+
+    def worker(self, **dependencies):
+        unknown = dependencies.keys() - self.absent.keys()
+        if unknown:
+            raise TypeError(f"{self.cls.__name__} has no dependencies {sorted(unknown)}")
+        worker = self.cls()
+        vars(worker).update({**self.absent, **dependencies})
+        return worker
+
+
+def _seeding_engine(url: str) -> Engine:
+    """The service's engine as `make_engine` makes it, except that this process's connections do not wait
+    for a disk flush at each commit: on SQLite `synchronous=NORMAL` (the database stays in WAL mode, which
+    the running services share: it syncs at checkpoints), on PostgreSQL `synchronous_commit=off`. A power
+    cut can lose the seeding's last commits, never a database's consistency. Each setting is a connection's
+    own: it ends with this process's connections (`Chain.close`) and no other process's commits change.
+    Thousands of small commits: the flushes were a fifth of the seeding's time on SQLite."""
+    engine = make_engine(url)
+    pragma = {"sqlite": "PRAGMA synchronous=NORMAL", "postgresql": "SET synchronous_commit TO off"}.get(
+        engine.dialect.name)
+    if pragma:
+        @event.listens_for(engine, "connect")
+        def _no_flush_per_commit(dbapi_connection, _record):  # pragma: no branch - trivial
+            cursor = dbapi_connection.cursor()
+            cursor.execute(pragma)
+            cursor.close()
+            dbapi_connection.commit()  # psycopg2 began a transaction for it; a SET rolled back would be undone
+    return engine
 
 
 class Remote:
@@ -182,9 +225,7 @@ class Store:
         self.chain, self.code, self.id, self.zone = chain, code, store["id"], ZoneInfo(store.get("timezone")
                                                                                         or "Asia/Shanghai")
         self.today = datetime.now(self.zone).date()  # read before any travel
-        self.callers = {role: Caller(user_id=user["id"], role=role, store_ids=frozenset({self.id}),
-                                     request_id=f"demo-history-{code}")
-                        for role, user in users.items()}
+        self.callers = {role: staff(code, self.id, role, user) for role, user in users.items()}
         self.crew = chain.call("workshop", "list_technicians", self.callers["store_manager"],
                                {"store_id": self.id, "limit": 50})["items"]
         self.login_technician = next(t for t in self.crew if t["user_id"] == users["technician"]["id"])
@@ -194,6 +235,11 @@ class Store:
 
     def local(self, day: date, hour: float) -> datetime:
         return datetime.combine(day, time(0), self.zone) + timedelta(hours=hour)
+
+
+def staff(code: str, store_id: str, role: str, user: dict) -> Caller:
+    """A store's user as the caller of the seeding's calls."""
+    return Caller(user_id=user["id"], role=role, store_ids=frozenset({store_id}), request_id=f"demo-history-{code}")
 
 
 def customers_of(code: str, rng: random.Random, count: int) -> list[tuple[str, str, str, str, str, int]]:
@@ -494,17 +540,36 @@ def _work(store: Store, rng: random.Random, car: dict, day: date, step: Iterator
 def seed(stores: list[tuple[str, dict]], users: Mapping[str, Mapping[str, dict]],
          database_url: Callable[[str], str] = config.database_url, days: int = DAYS) -> int:
     """`days` of history before today for the demo stores ((code, store) from the gateway,
-    users[code][role] of each); returns the cars seeded (0 when every store has its history)."""
-    chain = Chain(database_url)
-    cars = 0
+    users[code][role] of each) that have none yet; returns the cars seeded (0 when every store has its
+    history). The stores are seeded side by side, each in a process of its own (`seed_one`): nothing of
+    one store's history depends on another's, and each store's choices come from its own generator, so
+    the history is the same as one after the other."""
+    urls = {name: database_url(name) for name in SERVICES}
+    chain = Chain(urls.__getitem__)
     try:
-        for code, store in stores:
-            rng = random.Random(f"{SEED}-{code}")
-            first_mobile = customers_of(code, random.Random(), 1)[0][1]  # mobiles are numbered
-            shop = Store(chain, code, store, dict(users[code]))
-            if shop.call("service_advisor", "crm", "list_customers", {"q": first_mobile})["items"]:
-                continue
-            cars += seed_store(chain, shop, rng, days)
+        jobs = [(code, store, dict(users[code]), urls, days) for code, store in stores
+                if not has_history(chain, code, store, users[code])]
     finally:
         chain.close()
-    return cars
+    if len(jobs) < 2:
+        return sum(seed_one(*job) for job in jobs)
+    context = multiprocessing.get_context("forkserver")  # imports this module once, then forks a child a store
+    context.set_forkserver_preload([__name__])
+    with ProcessPoolExecutor(len(jobs), mp_context=context) as pool:
+        return sum(pool.map(seed_one, *zip(*jobs, strict=True)))
+
+
+def has_history(chain: Chain, code: str, store: dict, users: Mapping[str, dict]) -> bool:
+    """Whether the store's history is seeded: its first regular customer is registered."""
+    first_mobile = customers_of(code, random.Random(), 1)[0][1]  # mobiles are numbered
+    advisor = staff(code, store["id"], "service_advisor", users["service_advisor"])
+    return bool(chain.call("crm", "list_customers", advisor, {"q": first_mobile})["items"])
+
+
+def seed_one(code: str, store: dict, users: dict[str, dict], urls: dict[str, str], days: int) -> int:
+    """One store's history on engines of its own (`urls`: each service's database); returns its cars."""
+    chain = Chain(urls.__getitem__)
+    try:
+        return seed_store(chain, Store(chain, code, store, users), random.Random(f"{SEED}-{code}"), days)
+    finally:
+        chain.close()
