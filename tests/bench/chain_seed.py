@@ -242,8 +242,8 @@ def campaign_messages(size: Size) -> Iterator[list[str]]:
         customer = n % size.customers
         m = (n // size.customers * 12 + customer % 12) % MONTHS
         at = month_start(size, m) + timedelta(seconds=rnd.randrange(30 * 86_400))
-        sent = n % 10 != 0
-        yield [ulid(at, n), campaign_id(size, m, None if n % 4 == 0 else customer % size.stores),
+        chain_wide, sent = rnd.random() < 0.25, rnd.random() >= 0.1  # drawn: n's residues would follow the store
+        yield [ulid(at, n), campaign_id(size, m, None if chain_wide else customer % size.stores),
                customer_ids[customer], "sms", "您的爱车该保养了", "sent" if sent else "skipped", "1" if sent else "0",
                ts(at), ts(at) if sent else NULL]
 
@@ -385,13 +385,13 @@ def kpi_targets(size: Size) -> Iterator[list[str]]:
 
 
 def member_cards(size: Size) -> Iterator[list[str]]:
-    """Every tenth customer's card from their home store: odd ones stored value, even ones a package; one in ten
-    cancelled."""
+    """A tenth of the customers' cards from their home store (every store alike): odd ones stored value, even ones a
+    package; one in ten cancelled."""
     rnd = random.Random(7)
     customer_ids = ids_of(size, customers)
     for c in range(size.member_cards):
         at = size.moment(rnd)
-        customer = c * 10 % size.customers
+        customer = (c * 10 + c % 10) % size.customers
         stored = c % 2 == 1
         yield [ulid(at, c), f"MC{c:010d}", "stored_value" if stored else "package",
                "cancelled" if c % 10 == 0 else "active", customer_ids[customer], store_id(customer % size.stores),
