@@ -240,7 +240,7 @@ def campaign_messages(size: Size) -> Iterator[list[str]]:
     customer_ids = ids_of(size, customers)
     for n in range(size.campaign_messages):
         customer = n % size.customers
-        m = (n // size.customers * 12 + customer % 12) % MONTHS
+        m = (n // size.customers * 12 + customer // size.stores % 12) % MONTHS  # a store's customers: every month
         at = month_start(size, m) + timedelta(seconds=rnd.randrange(30 * 86_400))
         chain_wide, sent = rnd.random() < 0.25, rnd.random() >= 0.1  # drawn: n's residues would follow the store
         yield [ulid(at, n), campaign_id(size, m, None if chain_wide else customer % size.stores),
