@@ -385,13 +385,13 @@ def kpi_targets(size: Size) -> Iterator[list[str]]:
 
 
 def member_cards(size: Size) -> Iterator[list[str]]:
-    """A tenth of the customers' cards from their home store (every store alike): odd ones stored value, even ones a
-    package; one in ten cancelled."""
+    """Cards of customers drawn at random, from their home store (every store alike): odd ones stored value, even
+    ones a package; one in ten cancelled."""
     rnd = random.Random(7)
     customer_ids = ids_of(size, customers)
     for c in range(size.member_cards):
         at = size.moment(rnd)
-        customer = (c * 10 + c % 10) % size.customers
+        customer = rnd.randrange(size.customers)
         stored = c % 2 == 1
         yield [ulid(at, c), f"MC{c:010d}", "stored_value" if stored else "package",
                "cancelled" if c % 10 == 0 else "active", customer_ids[customer], store_id(customer % size.stores),
