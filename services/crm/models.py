@@ -298,7 +298,9 @@ class CampaignMessage(Base):
 
     __table_args__ = (UniqueConstraint("campaign_id", "customer_id", name="uq_campaign_messages_campaign_customer"),
                       Index("ix_campaign_messages_status", "status", "channel", "id"),
-                      Index("ix_campaign_messages_channel_sent", "channel", "sent_at"))
+                      Index("ix_campaign_messages_channel_sent", "channel", "sent_at"),
+                      # campaign results by store: a campaign's messages sent (or skipped) over some days
+                      Index("ix_campaign_messages_campaign_status", "campaign_id", "status", "sent_at", "created_at"))
 
 
 class Message(Base):

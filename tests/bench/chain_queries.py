@@ -1,7 +1,7 @@
 """The queries a store and HQ run, at two chain sizes seeded by tests/bench/chain_seed.py: p95 at the
 large size against p95 at the small one, in one run.
 
-    .venv/bin/python -m tests.bench.chain_queries [--small 0.01] [--large 1] [--calls 200] [--explain]
+    .venv/bin/python -m tests.bench.chain_queries [--small 0.01] [--large 1] [--calls 200] [--explain] [--only RE]
 
 Calls the services' own RPC methods (nameko's `worker_factory`: the real method, schema and domain
 code, with a session on the seeded database, like tests/service), as an HQ admin, with random keys:
@@ -12,7 +12,13 @@ row (finance.kpis), and a store's month of workshop figures (workshop.workshop_s
 the KPI report joins); and the search boxes: a customer by a middle fragment of a plate, of a
 mobile number or of a name, and by a fragment every customer matches (crm.list_customers `q`), a part by
 pinyin initials, brand, name fragment or a fragment of its OE number (inventory.list_parts `q`; the catalogue
-is the chain's, the same size at both scales). The two sizes' calls are interleaved, so the machine's load
+is the chain's, the same size at both scales); and the reports of issue 29 at a random store over a month: the
+people report's calls (workshop.technician_scorecards, finance.people_figures, crm.order_ratings; sales'
+advisor_scorecards is not measured: sales has no chain database), customer sources and campaign results (crm's
+customers or sends joined with finance's figures: both calls as the gateway makes them), retention cohorts over
+12 months (one store, and the chain), member card liabilities (one store, the chain) and the KPIs beside the
+previous period, the same days last year and the targets (finance.kpis three times, kpi_targets_over). The
+two sizes' calls are interleaved, so the machine's load
 weighs on both alike. `--explain` prints `EXPLAIN (ANALYZE, BUFFERS)` of every SELECT one call of each query
 sends at the large size.
 Target: p95 at the large size <= 2x p95 at the small size. Seed both sizes first. Not a test.
@@ -26,7 +32,7 @@ import time
 import uuid
 import warnings
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 
 warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")  # nameko imports eventlet
 
@@ -35,6 +41,7 @@ from sqlalchemy import create_engine, event, text  # noqa: E402
 from sqlalchemy.orm import sessionmaker  # noqa: E402
 
 from services.common.context import Caller  # noqa: E402
+from services.common.periods import COMPARISONS  # noqa: E402
 from services.crm.service import CrmService  # noqa: E402
 from services.finance.service import FinanceService  # noqa: E402
 from services.inventory.service import InventoryService  # noqa: E402
@@ -109,7 +116,54 @@ class Chain:
             "part by part of its name (滤芯)": lambda: self.call("inventory", "list_parts", {"q": "滤芯"}),
             "part by 6 middle characters of an OE number": lambda: self.call("inventory", "list_parts", {
                 "q": oe_number(self.rnd.randrange(self.size.parts))[2:8]}),
+            **self.reports(month),
         }
+
+    def reports(self, month: dict) -> dict[str, Callable[[], object]]:
+        """Issue 29's reports: the owners' calls behind each, for a random store and a month."""
+        year = {"from": "2025-10", "to": "2026-09"}
+        return {
+            "people: technician scorecards, one store (workshop)": lambda: self.call(
+                "workshop", "technician_scorecards", {**month, "store_id": self.store(), "time_zone": "Asia/Shanghai"}),
+            "people: revenue, commission, targets, one store (finance)": lambda: self.call(
+                "finance", "people_figures", {**month, "store_id": self.store()}),
+            "people: follow-up ratings by order, one store (crm)": lambda: self.call(
+                "crm", "order_ratings", {**month, "store_id": self.store()}),
+            "customer sources, one store (crm + finance)": lambda: self.sources({**month, "store_id": self.store()}),
+            "campaign results, one store (crm + finance)": lambda: self.campaigns({**month, "store_id": self.store()}),
+            "retention cohorts, 12 months, one store": lambda: self.call(
+                "finance", "retention", {**year, "store_id": self.store()}),
+            "retention cohorts, 12 months, whole chain": lambda: self.call("finance", "retention", year),
+            "card liabilities, one store": lambda: self.call("finance", "card_liabilities", {"store_id": self.store()}),
+            "card liabilities, whole chain (a row per store)": lambda: self.call("finance", "card_liabilities", {}),
+            "month's KPIs beside last month, last year, targets, one store": lambda: self.compared(
+                {**month, "store_id": self.store()}),
+        }
+
+    def sources(self, query: dict) -> None:
+        """GET /v1/reports/customer-sources: crm's new customers by source, then finance's figures of them."""
+        groups = self.call("crm", "new_customers_by_source", query)["items"]
+        everyone = [customer for group in groups for customer in group["customer_ids"]]
+        if everyone:
+            self.call("finance", "customer_figures", {**query, "customer_ids": everyone})
+
+    def campaigns(self, query: dict) -> None:
+        """GET /v1/reports/campaigns: crm's sends, then finance's invoices within 30 days of each."""
+        sends = {(send["customer_id"], send["day"]) for campaign in self.call("crm", "campaign_sends", query)["items"]
+                 for send in campaign["sends"]}
+        windows = [{"customer_id": customer, "from": day, "to": (date.fromisoformat(day) + timedelta(days=30))
+                    .isoformat()} for customer, day in sorted(sends)]
+        if windows:
+            self.call("finance", "window_figures", {"windows": windows, "store_id": query["store_id"]})
+
+    def compared(self, query: dict) -> None:
+        """GET /v1/reports/kpis?compare=previous_period,same_period_last_year,target: the KPIs of the days, of the
+        days before and of the same days a year earlier, and the store's targets."""
+        first, last = date.fromisoformat(query["from"]), date.fromisoformat(query["to"])
+        for span in [(first, last), *(compare(first, last) for compare in COMPARISONS.values())]:
+            self.call("finance", "kpis", {**query, "from": span[0].isoformat(), "to": span[1].isoformat()})
+        self.call("finance", "kpi_targets_over", {"store_ids": [query["store_id"]], "from": query["from"],
+                                                  "to": query["to"]})
 
     def explain(self, name: str, run: Callable[[], object]) -> list[str]:
         """EXPLAIN (ANALYZE, BUFFERS) of every SELECT one call sends (parameters inlined)."""
@@ -149,7 +203,7 @@ def _shorten(sql: str) -> str:
 def measure(args, small: Chain, large: Chain) -> dict:
     figures = {}
     small_queries, large_queries = small.queries(), large.queries()
-    for name in small_queries:
+    for name in [name for name in small_queries if re.search(args.only, name)]:
         step(f"{name}: {args.calls} calls at each size, interleaved")
         seconds: dict[str, list[float]] = {"small": [], "large": []}
         for _ in range(3):  # warm-up
@@ -183,6 +237,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--until", type=date.fromisoformat, default=date(2026, 11, 1), help="as given to chain_seed")
     parser.add_argument("--calls", type=int, default=200, help="calls of each query at each size (200)")
     parser.add_argument("--explain", action="store_true", help="print the query plans at the large size")
+    parser.add_argument("--only", default="", help="measure only the queries whose name matches this regex")
     args = parser.parse_args(argv)
 
     meta = header("chain_queries")
@@ -191,7 +246,8 @@ def main(argv: list[str] | None = None) -> int:
     small, large = Chain(args.prefix, small_size), Chain(args.prefix, large_size)
     try:
         figures = measure(args, small, large)
-        plans = [plan for name, query in large.queries().items() for plan in large.explain(name, query)] \
+        plans = [plan for name, query in large.queries().items() if name in figures
+                 for plan in large.explain(name, query)] \
             if args.explain else []
     finally:
         small.close()

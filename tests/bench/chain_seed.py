@@ -7,11 +7,15 @@
     make bench-drop                                                    # drop the sizes `make bench` seeded
 
 At `--scale 1`: 500 stores; crm 2M customers (home store, unique mobile), 3M vehicles (unique plates),
-5M history entries (one per invoice); workshop 5M delivered work orders plus 20 active ones per store;
+5M history entries and 5M follow-ups (one per invoice: rated, a tenth unreachable), a source on 7 customers in 8,
+a campaign a month per store and one chain-wide, 4M campaign messages (a tenth skipped); workshop 8 technicians a
+store, 5M delivered work orders plus 20 active ones per store, a job on each delivered one with its technician;
 inventory a catalogue of 20,000 parts (the chain's, the same at every scale: named as
 kind, brand and number, with OE numbers and pinyin initials) and 10M stock movements; finance 5M invoices over
 the 24 months before `--until`, two lines each (labour and part) and their cost of sales, and the KPI book recomputed
-from them (production keeps it with every invoice). Stores scale with the data, so a
+from them (production keeps it with every invoice), each invoice's job with its technician and its advisor (the
+people report), commission targets per technician and KPI targets per store and month, 200k member cards
+(half stored value, half packages) with the journal lines of their sale (2205/2206). Stores scale with the data, so a
 store's own month looks the same at every scale; the chain grows.
 
 Databases are named `<prefix>_<scale>_<owner>` (e.g. `chain_0_01_crm`), migrated to head with each
@@ -23,6 +27,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
+import json
 import random
 import sys
 import time
@@ -37,13 +42,16 @@ from tqdm import tqdm
 from services.common.migrate import upgrade
 from services.common.search import pinyin_initials
 from services.common.validators import PROVINCES
+from services.contracts.rpc.crm.customers import SOURCES
 from services.finance.domain import kpi_days
 from tests.support.infra import PG_ADMIN_URL
 
 OWNERS = ("crm", "workshop", "inventory", "finance")
 FULL = {"stores": 500, "customers": 2_000_000, "vehicles": 3_000_000, "stock_movements": 10_000_000,
-        "invoices": 5_000_000, "parts": 20_000}
+        "invoices": 5_000_000, "parts": 20_000, "campaign_messages": 4_000_000, "member_cards": 200_000}
 ACTIVE_WORK_ORDERS_PER_STORE = 20
+TECHNICIANS_PER_STORE = 8
+ADVISORS_PER_STORE = 3
 ACTIVE_STATUSES = ("open", "dispatched", "in_progress", "qc")  # workshop ACTIVE
 MONTHS = 24
 CHUNK = 50_000
@@ -108,8 +116,13 @@ def customers(size: Size) -> Iterator[list[str]]:
     rnd = random.Random(1)
     for n in range(size.customers):
         at = size.moment(rnd)
-        yield [ulid(at, n), f"客户{n}", mobile(n), "unknown", store_id(n % size.stores), "true", "standard", "0",
-               "0", ts(at), ts(at)]
+        yield [ulid(at, n), f"客户{n}", mobile(n), "unknown", store_id(n % size.stores), source(n), "true", "standard",
+               "0", "0", ts(at), ts(at)]
+
+
+def source(n: int) -> str:
+    """Every source in turn, and one customer in eight with none recorded."""
+    return SOURCES[n % (len(SOURCES) + 1)] if n % (len(SOURCES) + 1) < len(SOURCES) else NULL
 
 
 _ids_cache: dict[tuple, list[str]] = {}
@@ -189,6 +202,84 @@ def work_orders(size: Size) -> Iterator[list[str]]:
             n += 1
 
 
+def follow_ups(size: Size) -> Iterator[list[str]]:
+    """A follow-up three days after each delivery: rated 1-5 (one in fifty with a complaint), a tenth unreachable."""
+    customer_ids, vehicle_ids = ids_of(size, customers), ids_of(size, vehicles)
+    for visit in visits(size):
+        done = visit.at + timedelta(days=3)
+        reached = visit.n % 10 != 0
+        yield [ulid(done, visit.n), store_id(visit.store), customer_ids[visit.customer], vehicle_ids[visit.vehicle],
+               ulid(visit.at, visit.n), visit.order_id, ts(visit.at), ts(done),
+               "completed" if reached else "unreachable", "1", "true" if reached else "false",
+               str(1 + visit.n % 5) if reached else NULL, ts(done),
+               ulid(done, visit.n + 1) if reached and visit.n % 50 == 0 else NULL, ts(visit.at)]
+
+
+def month_start(size: Size, m: int) -> datetime:
+    return size.start + timedelta(days=30 * m)
+
+
+def campaign_id(size: Size, m: int, store: int | None) -> str:
+    """Month m's campaign of a store (None: the chain-wide one)."""
+    return ulid(month_start(size, m), m * (size.stores + 1) + (size.stores if store is None else store))
+
+
+def campaigns(size: Size) -> Iterator[list[str]]:
+    for m in range(MONTHS):
+        at = month_start(size, m)
+        for store in (*range(size.stores), None):
+            yield [campaign_id(size, m, store), NULL if store is None else store_id(store), f"第{m + 1}月保养提醒",
+                   "sms", "{name}，您的爱车该保养了", "{}", ts(at), "completed", "0", ts(at)]
+
+
+def campaign_messages(size: Size) -> Iterator[list[str]]:
+    """Each customer in turn (twice: a message in the first year and one in the second, at most one a campaign),
+    from their home store's campaign of a month (one in four from the chain-wide one); a tenth skipped for the
+    weekly allowance."""
+    rnd = random.Random(6)
+    customer_ids = ids_of(size, customers)
+    for n in range(size.campaign_messages):
+        customer = n % size.customers
+        m = (n // size.customers * 12 + customer // size.stores % 12) % MONTHS  # a store's customers: every month
+        at = month_start(size, m) + timedelta(seconds=rnd.randrange(30 * 86_400))
+        chain_wide, sent = rnd.random() < 0.25, rnd.random() >= 0.1  # drawn: n's residues would follow the store
+        yield [ulid(at, n), campaign_id(size, m, None if chain_wide else customer % size.stores),
+               customer_ids[customer], "sms", "您的爱车该保养了", "sent" if sent else "skipped", "1" if sent else "0",
+               ts(at), ts(at) if sent else NULL]
+
+
+def technician_id(size: Size, store: int, k: int) -> str:
+    return ulid(size.start, store * TECHNICIANS_PER_STORE + k)
+
+
+def technician_user(store: int, k: int) -> str:
+    return f"user-t-{store:05d}-{k}"
+
+
+def advisor_user(store: int, k: int) -> str:
+    return f"user-a-{store:05d}-{k}"
+
+
+def technicians(size: Size) -> Iterator[list[str]]:
+    for store in range(size.stores):
+        for k in range(TECHNICIANS_PER_STORE):
+            yield [technician_id(size, store, k), store_id(store), technician_user(store, k), f"技师{store}-{k}",
+                   "senior", "6000", "Asia/Shanghai", "true", ts(size.start), ts(size.start)]
+
+
+def jobs(size: Size) -> Iterator[list[str]]:
+    """One job on each delivered work order (its id is the work order's: one each)."""
+    for visit in visits(size):
+        yield [ulid(visit.at, visit.n), ulid(visit.at, visit.n), "0", f"line-{visit.n}", "MAINT-01", "机油保养",
+               "1.500", "false", ts(visit.at)]
+
+
+def job_assignments(size: Size) -> Iterator[list[str]]:
+    for visit in visits(size):
+        yield [ulid(visit.at, visit.n), technician_id(size, visit.store, visit.n % TECHNICIANS_PER_STORE), "100.000",
+               "1.400", ts(visit.at)]
+
+
 PART_KINDS = ("刹车片", "机油滤芯", "空气滤芯", "空调滤芯", "火花塞", "雨刮片", "刹车盘", "全合成机油 5W-30", "蓄电池",
               "减震器")
 PART_BRANDS = ("博世", "曼牌", "马勒", "美孚", "壳牌", "布雷博", "NGK", "瓦尔塔", "法雷奥", "电装")
@@ -235,9 +326,14 @@ def invoices(size: Size) -> Iterator[list[str]]:
         total = labour + part
         tax = total * 13 // 113
         yield [ulid(visit.at, visit.n), f"INV{visit.n:010d}", store_id(visit.store), visit.order_id,
-               customer_ids[visit.customer], vehicle_ids[visit.vehicle], "paid", str(labour), str(part), "0", "0",
+               customer_ids[visit.customer], vehicle_ids[visit.vehicle],
+               advisor_user(visit.store, visit.n % ADVISORS_PER_STORE), "paid", str(labour), str(part), "0", "0",
                str(tax), str(total), str(total), "1.500", "1.400", ts(visit.at), "CNY", "0", "0", "false", "[]",
-               (visit.at + timedelta(hours=8)).date().isoformat(), ts(visit.at)]
+               business_day(visit.at), ts(visit.at)]
+
+
+def business_day(at: datetime) -> str:
+    return (at + timedelta(hours=8)).date().isoformat()
 
 
 def invoice_lines(size: Size) -> Iterator[list[str]]:
@@ -257,6 +353,71 @@ def costs_of_sales(size: Size) -> Iterator[list[str]]:
                (visit.at + timedelta(hours=8)).date().isoformat(), ts(visit.at)]
 
 
+def invoice_jobs(size: Size) -> Iterator[list[str]]:
+    """Each invoice's job (workshop's) and the technician credited with it (commission)."""
+    for visit in visits(size):
+        k = visit.n % TECHNICIANS_PER_STORE
+        technician = {"technician_id": technician_id(size, visit.store, k), "user_id": technician_user(visit.store, k),
+                      "split_pct": "100"}
+        yield [ulid(visit.at, visit.n), ulid(visit.at, visit.n), ulid(visit.at, visit.n), f"line-{visit.n}",
+               "MAINT-01", "1.500", json.dumps([technician])]
+
+
+def months(size: Size) -> list[str]:
+    return sorted({f"{size.since + timedelta(days=day):%Y-%m}" for day in range(30 * MONTHS + 1)})
+
+
+def commission_targets(size: Size) -> Iterator[list[str]]:
+    n = 0
+    for store in range(size.stores):
+        for month in months(size):
+            for k in range(TECHNICIANS_PER_STORE):
+                yield [ulid(size.start, n), store_id(store), technician_user(store, k), month, "3000000"]
+                n += 1
+
+
+def kpi_targets(size: Size) -> Iterator[list[str]]:
+    n = 0
+    for store in range(size.stores):
+        for month in months(size):
+            yield [ulid(size.start, n), store_id(store), month, "12000000", "400", ts(size.start)]
+            n += 1
+
+
+def member_cards(size: Size) -> Iterator[list[str]]:
+    """Cards of customers drawn at random, from their home store (every store alike): odd ones stored value, even
+    ones a package; one in ten cancelled."""
+    rnd = random.Random(7)
+    customer_ids = ids_of(size, customers)
+    for c in range(size.member_cards):
+        at = size.moment(rnd)
+        customer = rnd.randrange(size.customers)
+        stored = c % 2 == 1
+        yield [ulid(at, c), f"MC{c:010d}", "stored_value" if stored else "package",
+               "cancelled" if c % 10 == 0 else "active", customer_ids[customer], store_id(customer % size.stores),
+               "CNY", str(50_000 + c % 50_000) if stored else "0", str(5_000) if stored else "0",
+               NULL if stored else "保养套餐", "100000", ts(at)]
+
+
+def package_items(size: Size) -> Iterator[list[str]]:
+    for c, card in enumerate(member_cards(size)):
+        if c % 2 == 0:
+            yield [card[0], card[0], "MAINT-01", "机油保养", "4", str(1 + c % 4), str(25_000 * (1 + c % 4))]
+
+
+def journal_entries(size: Size) -> Iterator[list[str]]:
+    """Each card's sale (the liability side only: what card liabilities reads)."""
+    for card in member_cards(size):
+        yield [card[0], card[5], business_day(datetime.fromisoformat(card[-1])), "card_sale", card[0], "售卡", "CNY",
+               ts(datetime.fromisoformat(card[-1]))]
+
+
+def journal_lines(size: Size) -> Iterator[list[str]]:
+    for c, entry in enumerate(journal_entries(size)):
+        yield [str(c + 1), entry[0], entry[1], entry[2], "2205" if c % 2 else "2206", "0",
+               str(50_000 + c % 50_000) if c % 2 else str(25_000 * (1 + c % 4))]
+
+
 @dataclass
 class Table:
     owner: str
@@ -267,20 +428,35 @@ class Table:
 
 
 TABLES = [
-    Table("crm", "customers", "id, name, mobile, gender, home_store_id, marketing_consent, tier, points, spend_fen, "
-          "created_at, updated_at", customers, lambda s: s.customers),
+    Table("crm", "customers", "id, name, mobile, gender, home_store_id, source, marketing_consent, tier, points, "
+          "spend_fen, created_at, updated_at", customers, lambda s: s.customers),
     Table("crm", "vehicles", "id, customer_id, plate, make, model, year, mileage_km, created_at, updated_at",
           vehicles, lambda s: s.vehicles),
     Table("crm", "history_entries", "id, customer_id, vehicle_id, store_id, kind, reference_id, summary, mileage_km, "
           "amount_fen, occurred_at, source_event_id", history_entries, lambda s: s.invoices),
+    Table("crm", "follow_ups", "id, store_id, customer_id, vehicle_id, work_order_id, order_id, delivered_at, due_at, "
+          "status, attempts, reached, satisfaction, completed_at, complaint_id, created_at", follow_ups,
+          lambda s: s.invoices),
+    Table("crm", "campaigns", "id, store_id, name, channel, template, segment, scheduled_at, status, audience_count, "
+          "created_at", campaigns, lambda s: MONTHS * (s.stores + 1)),
+    Table("crm", "campaign_messages", "id, campaign_id, customer_id, channel, body, status, attempts, created_at, "
+          "sent_at", campaign_messages, lambda s: s.campaign_messages),
+    Table("workshop", "technicians", "id, store_id, user_id, name, level, hourly_cost_fen, time_zone, active, "
+          "created_at, "
+          "updated_at", technicians, lambda s: s.stores * TECHNICIANS_PER_STORE),
     Table("workshop", "work_orders", "id, store_id, order_id, order_number, customer_id, vehicle_id, status, "
           "status_changed_at, version, waiting_parts, comeback, rework_count, qc_passed, opened_at, completed_at, "
           "delivered_at, updated_at", work_orders, lambda s: s.invoices + s.stores * ACTIVE_WORK_ORDERS_PER_STORE),
+    Table("workshop", "jobs", "id, work_order_id, position, line_id, op_code, description, billed_hours, comeback, "
+          "finished_at", jobs, lambda s: s.invoices),
+    Table("workshop", "job_assignments", "job_id, technician_id, split_pct, actual_hours, assigned_at",
+          job_assignments, lambda s: s.invoices),
     Table("inventory", "parts", "id, sku, name, name_initials, brand, oe_number, category, list_price_fen, unit, "
           "currency, tax_class, batch_tracked, hazardous, active, created_at, updated_at", parts, lambda s: s.parts),
     Table("inventory", "stock_movements", "id, store_id, part_id, sku, kind, qty, unit_cost_fen, value_fen, "
           "on_hand_after, reference_type, reference_id, created_at", stock_movements, lambda s: s.stock_movements),
-    Table("finance", "invoices", "id, number, store_id, order_id, customer_id, vehicle_id, status, labour_fen, "
+    Table("finance", "invoices", "id, number, store_id, order_id, customer_id, vehicle_id, advisor_id, status, "
+          "labour_fen, "
           "parts_fen, fees_fen, discount_fen, tax_fen, total_fen, paid_fen, billed_hours, clocked_hours, issued_at, "
           "currency, deposit_fen, refunded_fen, comeback, unbilled_parts, business_date, paid_at",
           invoices, lambda s: s.invoices),
@@ -288,6 +464,20 @@ TABLES = [
           "unit_price_fen, discount_fen, tax_rate, tax_fen, total_fen", invoice_lines, lambda s: 2 * s.invoices),
     Table("finance", "costs_of_sales", "id, order_id, store_id, cost_fen, lines, business_date, created_at",
           costs_of_sales, lambda s: s.invoices),
+    Table("finance", "invoice_jobs", "id, invoice_id, job_id, line_id, op_code, billed_hours, technicians",
+          invoice_jobs, lambda s: s.invoices),
+    Table("finance", "commission_targets", "id, store_id, employee_id, month, target_fen", commission_targets,
+          lambda s: s.stores * len(months(s)) * TECHNICIANS_PER_STORE),
+    Table("finance", "kpi_targets", "id, store_id, month, sales_fen, car_count, updated_at", kpi_targets,
+          lambda s: s.stores * len(months(s))),
+    Table("finance", "member_cards", "id, number, kind, status, customer_id, store_id, currency, paid_balance_fen, "
+          "bonus_balance_fen, package_name, price_fen, created_at", member_cards, lambda s: s.member_cards),
+    Table("finance", "package_items", "id, card_id, service_code, name, units_total, units_left, value_left_fen",
+          package_items, lambda s: (s.member_cards + 1) // 2),
+    Table("finance", "journal_entries", "id, store_id, business_date, source_type, source_id, memo, currency, "
+          "posted_at", journal_entries, lambda s: s.member_cards),
+    Table("finance", "journal_lines", "id, entry_id, store_id, business_date, account, debit_fen, credit_fen",
+          journal_lines, lambda s: s.member_cards),
 ]
 
 

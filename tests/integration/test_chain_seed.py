@@ -1,7 +1,7 @@
 """The chain-sized seeding tool (tests/bench/chain_seed.py) at a tiny scale against real PostgreSQL:
 every owner's database migrated to head takes the COPY, keys and foreign keys are rebuilt, the
-seeded rows are found by the services' own RPC methods, and the finance KPI day book recomputed
-after the load equals the invoices it sums. Keeps the benchmark's seeder in step with the schema."""
+seeded rows are found by the services' own RPC methods (issue 29's reports too), and the finance KPI day
+book recomputed after the load equals the invoices it sums. Keeps the benchmark's seeder in step with the schema."""
 from __future__ import annotations
 
 import uuid
@@ -15,7 +15,8 @@ from sqlalchemy.orm import sessionmaker
 from services.common.context import Caller
 from services.crm.service import CrmService
 from services.finance.service import FinanceService
-from tests.bench.chain_seed import Size, TABLES, drop, mobile, plate, seed
+from services.workshop.service import WorkshopService
+from tests.bench.chain_seed import TABLES, TECHNICIANS_PER_STORE, Size, drop, mobile, plate, seed, store_id
 from tests.support.service import RecordingRelay
 
 HQ = Caller(user_id="seed-test-hq", role="hq_admin")
@@ -65,3 +66,21 @@ def test_the_day_book_after_the_load_sums_the_invoices(chain):
     assert cars > 0
     assert sum(item["car_count"] for item in report["items"]) == cars
     assert sum(item["sales_fen"] for item in report["items"]) == sales
+
+
+def test_issue_29_reports_find_their_seeded_rows(chain):
+    """The people report's technicians and commission, customer sources, campaign sends and card liabilities."""
+    _, engines = chain
+    september = {"from": "2026-09-01", "to": "2026-09-30", "store_id": store_id(0)}
+    cards = call(engines["workshop"], WorkshopService, "technician_scorecards", september)["technicians"]
+    assert len(cards) == TECHNICIANS_PER_STORE and all(card["jobs"] > 0 for card in cards)
+    people = call(engines["finance"], FinanceService, "people_figures", september)["items"]
+    assert {item["role"] for item in people} == {"technician", "advisor"}
+    assert all(item["target_fen"] for item in people if item["role"] == "technician")
+    sources = call(engines["crm"], CrmService, "new_customers_by_source", september)["items"]
+    assert all(group["customer_ids"] for group in sources)
+    campaigns = call(engines["crm"], CrmService, "campaign_sends", september)["items"]
+    assert {campaign["store_id"] for campaign in campaigns} == {store_id(0), None}
+    assert all(campaign["sends"] or campaign["skipped"] for campaign in campaigns)
+    liabilities = call(engines["finance"], FinanceService, "card_liabilities", {})["total"]
+    assert liabilities["stored_value_cards"] and liabilities["package_cards"] and liabilities["ledger_fen"]

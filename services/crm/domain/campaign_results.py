@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..models import Campaign, CampaignMessage, Customer
@@ -27,21 +27,20 @@ def campaign_sends(session: Session, stores: list[str] | None, store_id: str | N
     start = datetime.combine(first, time.min, tzinfo=tz)
     end = datetime.combine(last + timedelta(days=1), time.min, tzinfo=tz)
     campaign = (Campaign.created_at, Campaign.id, Campaign.name, Campaign.store_id, Campaign.channel)
-    sent = _in_scope(select(*campaign, CampaignMessage.customer_id, CampaignMessage.sent_at)
-                     .join(CampaignMessage, CampaignMessage.campaign_id == Campaign.id)
-                     .where(CampaignMessage.status == "sent", CampaignMessage.sent_at >= start,
-                            CampaignMessage.sent_at < end), stores)
-    skipped = _in_scope(select(*campaign, func.count())
-                        .join(CampaignMessage, CampaignMessage.campaign_id == Campaign.id)
-                        .where(CampaignMessage.status == "skipped", CampaignMessage.created_at >= start,
-                               CampaignMessage.created_at < end), stores).group_by(*campaign)
+    sent = select(*campaign, CampaignMessage.customer_id, CampaignMessage.sent_at).join(
+        CampaignMessage, CampaignMessage.campaign_id == Campaign.id).where(
+        CampaignMessage.status == "sent", CampaignMessage.sent_at >= start, CampaignMessage.sent_at < end)
+    skipped = select(*campaign, func.count()).join(CampaignMessage, CampaignMessage.campaign_id == Campaign.id).where(
+        CampaignMessage.status == "skipped", CampaignMessage.created_at >= start, CampaignMessage.created_at < end)
     found: dict[tuple, dict] = {}
-    for created_at, campaign_id, name, store, channel, customer_id, sent_at in session.execute(
-            sent.order_by(CampaignMessage.customer_id)):
-        found.setdefault((created_at, campaign_id), _row(campaign_id, name, store, channel))["sends"].append(
-            {"customer_id": customer_id, "day": local_date(sent_at, time_zone)})
-    for created_at, campaign_id, name, store, channel, count in session.execute(skipped):
-        found.setdefault((created_at, campaign_id), _row(campaign_id, name, store, channel))["skipped"] = count
+    for query in _in_scope(sent, stores):
+        for created_at, campaign_id, name, store, channel, customer_id, sent_at in session.execute(
+                query.order_by(CampaignMessage.customer_id)):
+            found.setdefault((created_at, campaign_id), _row(campaign_id, name, store, channel))["sends"].append(
+                {"customer_id": customer_id, "day": local_date(sent_at, time_zone)})
+    for query in _in_scope(skipped, stores):
+        for created_at, campaign_id, name, store, channel, count in session.execute(query.group_by(*campaign)):
+            found.setdefault((created_at, campaign_id), _row(campaign_id, name, store, channel))["skipped"] = count
     return [found[key] for key in sorted(found)]
 
 
@@ -50,9 +49,12 @@ def _row(campaign_id: str, name: str, store_id: str | None, channel: str) -> dic
             "skipped": 0}
 
 
-def _in_scope(query, stores: list[str] | None):
-    """Asked by store: a store's own campaigns, and a chain-wide one's messages to the stores' home customers."""
+def _in_scope(query, stores: list[str] | None) -> list:
+    """Asked by store: a store's own campaigns, and a chain-wide one's messages to the stores' home customers — two
+    reads (a campaign is one or the other), each starting from the store's campaigns or customers, so a store's
+    report reads that store's messages whatever the chain's size (one `OR` read scanned the chain's days)."""
     if stores is None:
-        return query
-    return query.join(Customer, Customer.id == CampaignMessage.customer_id).where(or_(
-        Campaign.store_id.in_(stores), Campaign.store_id.is_(None) & Customer.home_store_id.in_(stores)))
+        return [query]
+    return [query.where(Campaign.store_id.in_(stores)),
+            query.join(Customer, Customer.id == CampaignMessage.customer_id).where(
+                Campaign.store_id.is_(None), Customer.home_store_id.in_(stores))]
