@@ -1,13 +1,13 @@
 """a campaign's messages sent (or skipped) over some days found by an index (campaign results by store)
 
 Revision ID: e5b2d8f4a619
-Revises: d9f1b3c5e702
+Revises: e5b7d9f1a326
 Create Date: 2026-12-07 19:55:00
 """
 from alembic import op
 
 revision = 'e5b2d8f4a619'
-down_revision = 'd9f1b3c5e702'
+down_revision = 'e5b7d9f1a326'
 branch_labels = None
 depends_on = None
 
