@@ -608,6 +608,7 @@ const WORDS = {
   tax_num: ["销方税号", "Seller tax no."], seller_name: ["销方名称", "Seller name"], company_code: ["企业编码（许可证号）", "Company code"],
   login_password: ["登录密码", "Password"], password_set: ["已配置", "Set"], password_missing: ["未配置", "Not set"],
   message_accounts: ["消息与微信内支付账户", "Message and in-WeChat payment accounts"],
+  id_ending: ["尾号 {last}", "ending {last}"],
   message_accounts_hint: ["顾客短信、公众号消息和微信内支付授权所用的账户；只显示签名和打码的公众号编号，密钥不在此显示。门店自有账户的配置文件名：", "The accounts customers' texts, official-account messages and in-WeChat payment authorization use; the sign and masked ids only, never a key. The store's own accounts file:"],
   account_sms: ["短信", "SMS"],
   account_wechat_mp: ["公众号消息", "Official account messages"],

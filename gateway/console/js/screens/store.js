@@ -7,7 +7,7 @@
 // competitors' prices beside its own (market.js); and customer care (crm settings): days from delivery to the
 // call-back, and the quiet hours in which no marketing message (reminders, campaigns) goes out.
 import { api } from "../api.js";
-import { t } from "../i18n.js";
+import { phrase, t } from "../i18n.js";
 import { busy, field, fill, flash, form, h, input, select, timeInput } from "../ui.js";
 import { competitorCard } from "./market.js";
 import { storePriceCard } from "./packages.js";
@@ -73,7 +73,8 @@ async function loadMessageAccounts(card, ctx) {
   const title = h("h2", { text: t("message_accounts") });
   try {
     const found = await api.get(`/v1/stores/${ctx.store.id}/message-accounts`);
-    const official = (account) => [[t("official_account_id"), account.appid_masked]];
+    // an appid shown by its last four characters, as a bank card is (尾号 0002): the API's `wxsa****0002`
+    const official = (account) => [[t("official_account_id"), account.appid_masked && phrase("id_ending", { last: account.appid_masked.slice(-4) })]];
     const rows = [accountRow("account_sms", found.sms, [[t("sms_sign"), found.sms.sign_name && `【${found.sms.sign_name}】`]]),
       accountRow("account_wechat_mp", found.wechat, official(found.wechat)),
       accountRow("account_payer_authorization", found.payer_authorization, official(found.payer_authorization))];
