@@ -76,7 +76,7 @@ class CustomerLogin(Resource):
             raise falcon.HTTPUnauthorized(title="code_invalid", description="The code is wrong or has expired.")
         tokens = self.deps.auth.tokens
         return {"access_token": tokens.issue_customer(owner["id"]), "token_type": "bearer",
-                "expires_in": tokens.customer_ttl, "customer": owner}
+                "expires_in": tokens.customer_ttl, "customer": {"id": owner["id"], "name": owner["name"]}}
 
 
 class LinkLogin(Resource):
