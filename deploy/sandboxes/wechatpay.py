@@ -87,7 +87,7 @@ MCHID = "1900000109"
 APPID = "wxsandbox00000001"
 SP_MCHID = "1900000100"
 SP_APPID = "wxsandboxsp000001"
-SUB_MCHIDS = ("1900000201", "1900000202", "1900000203")
+SUB_MCHIDS = ("1900000201", "1900000202", "1900000203", "1900000204")
 """The sub-merchants (特约商户) the sandbox's service provider has onboarded (进件)."""
 
 

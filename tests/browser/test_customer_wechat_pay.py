@@ -18,6 +18,9 @@ from tests.browser.conftest import PHONE, SCREENSHOTS, assert_all_chinese, phone
 from tests.support.customer import car_with_quote, finish, oil_change, ok, staff_world
 
 pytestmark = pytest.mark.e2e
+OWN_SUB_MCHID = pay_sandbox.SUB_MCHIDS[3]
+"""The store's own sub-merchant here, no other test's: the stack is the worker's, and the e2e reconciliation counts
+each of its own sub-merchants' payments of the day (test_store_accounts_through_gateway)."""
 WECHAT = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
           "Mobile/15E148 MicroMessenger/8.0.49(0x18003129) NetType/WIFI Language/zh_CN")
 
@@ -41,7 +44,7 @@ def own_accounts_store(stack, admin):
     """A store like make run's 深圳南山店: a sub-merchant of the chain's service provider whose sub_appid is an
     official account of its own (its keys files; they go again after)."""
     store, advisor, name = staff_world(stack, admin, "深圳南山店")
-    stack.give_account("wechatpay", store["code"], {**pay_sandbox.sub_merchant(pay_sandbox.SUB_MCHIDS[1]),
+    stack.give_account("wechatpay", store["code"], {**pay_sandbox.sub_merchant(OWN_SUB_MCHID),
                                                     "sub_appid": messaging.STORE_WECHAT_APPID})
     stack.give_account("wechat_mp", store["code"], {"appid": messaging.STORE_WECHAT_APPID,
                                                     "secret": messaging.STORE_WECHAT_SECRET})
@@ -54,7 +57,7 @@ def test_a_store_on_its_own_official_account_is_paid_by_jsapi_authorized_there(s
                                                                                 own_accounts_store):
     order = pays_inside_wechat(stack, admin, wechat_phone, own_accounts_store, messaging.STORE_WECHAT_APPID,
                                "customer_wechat_pay-own-account")
-    assert order["sub_mchid"] == pay_sandbox.SUB_MCHIDS[1]  # on the store's own merchant account
+    assert order["sub_mchid"] == OWN_SUB_MCHID  # on the store's own merchant account
 
 
 def pays_inside_wechat(stack, admin, page, world: tuple, appid: str, shot: str) -> dict:
