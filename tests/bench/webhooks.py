@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import multiprocessing
-import os
 import sys
 import threading
 import time
@@ -42,10 +41,7 @@ SECRET = "bench-webhook-secret-0123456789"
 
 def receive(port: int) -> None:
     """The receiver (its own process): verifies each post's signature and keeps, per (path, event id), the
-    seconds from the event's time to its first arrival; `GET /figures` answers what it kept. It stands in for a
-    partner's server, on another machine in production: here it runs at the lowest CPU priority, so that what the
-    staff reads lose to it is not counted against the deliveries."""
-    os.nice(19)
+    seconds from the event's time to its first arrival; `GET /figures` answers what it kept."""
     latency: dict[tuple[str, str], float] = {}
     counts = {"bad_signatures": 0, "posts": 0}
 
