@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import stat
 import subprocess
 import tempfile
@@ -12,13 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.stack import free_port  # free: nothing listens there
+
 SCRIPT = Path(__file__).resolve().parents[2] / "deploy" / "ensure-infra.sh"
-
-
-def closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]  # closed again when this returns: nothing listens there
 
 
 def as_normal_user(*args: str, **env: str) -> subprocess.CompletedProcess:
@@ -46,7 +41,7 @@ def as_normal_user(*args: str, **env: str) -> subprocess.CompletedProcess:
 
 
 def test_a_local_broker_that_does_not_answer_gets_the_one_line_to_run():
-    done = as_normal_user("broker", AMQP_URI=f"amqp://guest:guest@127.0.0.1:{closed_port()}/")
+    done = as_normal_user("broker", AMQP_URI=f"amqp://guest:guest@127.0.0.1:{free_port()}/")
     assert done.returncode == 1
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1, done.stderr
@@ -63,7 +58,7 @@ def test_a_broker_elsewhere_is_not_started_here():
 
 
 def test_a_local_postgresql_that_does_not_answer_gets_the_one_line_to_run():
-    done = as_normal_user("postgres", PGHOST="127.0.0.1", PGPORT=str(closed_port()))
+    done = as_normal_user("postgres", PGHOST="127.0.0.1", PGPORT=str(free_port()))
     assert done.returncode == 1
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1, done.stderr
