@@ -1,6 +1,7 @@
 """The partner API screen in the console alone: a store manager makes an API key (its secret shown once,
 gone after a reload), sees its use, revokes it (the key is refused at once); subscribes a receiver to new
-customers, watches the delivery arrive signed in the log, and redelivers it."""
+customers, watches the delivery arrive signed in the log — the log opened while the receiver is still
+answering turns to 已送达 on its own — and redelivers it."""
 from __future__ import annotations
 
 import random
@@ -44,7 +45,7 @@ def test_the_manager_makes_and_revokes_a_key_and_watches_a_webhook(console, stac
     expect(row).to_contain_text("已吊销")
     assert requests.get(f"{stack.url}/v1/customers", headers=key, timeout=10).status_code == 401
 
-    receiver = Receiver()
+    receiver = Receiver(answer_after=3)
     try:
         hooks = manager.locator("#webhook-form")
         hooks.locator("[name=url]").fill(receiver.url)

@@ -1,18 +1,19 @@
 """A webhook receiver a test starts on this machine (a partner's endpoint, as the README's example
 verifies it): checks each post's signature and replay window, keeps every attempt, and de-duplicates by
-the event id; it can answer 500 to the first N attempts of each event."""
+the event id; it can answer 500 to the first N attempts of each event, and take its time to answer."""
 from __future__ import annotations
 
 import json
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from gateway.partners import signing
 
 
 class Receiver:
-    def __init__(self, secret: str = "", fail_first: int = 0):
-        self.secret, self.fail_first = secret, fail_first
+    def __init__(self, secret: str = "", fail_first: int = 0, answer_after: float = 0):
+        self.secret, self.fail_first, self.answer_after = secret, fail_first, answer_after
         self.attempts: list[dict] = []
         """Every post: its event id, body, whether its signature verified, and the status answered."""
         self.events: dict[str, dict] = {}
@@ -42,6 +43,7 @@ class Receiver:
                                   "status": status})
             if status == 200:
                 self.events.setdefault(event_id, json.loads(raw))
+        time.sleep(self.answer_after)  # kept, then answered: the sender's record of it lags behind
         handler.send_response(status)
         handler.send_header("Content-Length", "2")
         handler.end_headers()

@@ -143,9 +143,16 @@ async function loadHooks(state) {
   }
 }
 
-async function loadDeliveries(state, hook, log) {
+// A pending delivery's outcome is the gateway's, not a change on the stream: the open log is read again
+// while one is pending, after 2 s, then less often (a receiver that is down is retried for a day).
+const PENDING_POLL_MS = [2_000, 30_000];
+
+async function loadDeliveries(state, hook, log, pollMs = PENDING_POLL_MS[0]) {
   const { ctx } = state;
+  log.dataset.webhook = hook.id;
+  clearTimeout(log.pendingPoll);
   const page = await api.get(`/v1/webhooks/${hook.id}/deliveries`, { limit: 50 });
+  if (log.dataset.webhook !== hook.id) return; // another webhook's log was asked for meanwhile
   const rows = page.items.map((delivery) => h("tr", { "data-delivery": delivery.event_id },
     h("td", { text: dateTime(delivery.created_at, ctx.tz) }),
     h("td", { text: eventName(delivery.event_type) }),
@@ -160,4 +167,9 @@ async function loadDeliveries(state, hook, log) {
   fill(log, h("h3", { text: `${t("deliveries")} · ${hook.url}` }), rows.length
     ? table([["time"], ["event_type"], ["state"], ["attempts"], ["response_status"], [""]], rows)
     : h("p", { class: "hint", text: t("none") }));
+  if (page.items.some((delivery) => delivery.status === "pending")) {
+    log.pendingPoll = setTimeout(() => {
+      if (log.isConnected) loadDeliveries(state, hook, log, Math.min(pollMs * 2, PENDING_POLL_MS[1]));
+    }, pollMs);
+  }
 }
