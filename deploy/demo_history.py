@@ -19,10 +19,14 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import os
 import random
+import signal
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
+from select import POLLIN, poll
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -553,10 +557,33 @@ def seed(stores: list[tuple[str, dict]], users: Mapping[str, Mapping[str, dict]]
         chain.close()
     if len(jobs) < 2:
         return sum(seed_one(*job) for job in jobs)
-    context = multiprocessing.get_context("forkserver")  # imports this module once, then forks a child a store
-    context.set_forkserver_preload([__name__])
-    with ProcessPoolExecutor(len(jobs), mp_context=context) as pool:
+    with store_processes(len(jobs)) as pool:
         return sum(pool.map(seed_one, *zip(*jobs, strict=True)))
+
+
+def store_processes(count: int) -> ProcessPoolExecutor:
+    """`count` processes that import this module once (a fork server) and end with the seeder: killed alone,
+    the seeder would otherwise leave its stores seeding on, and a store half seeded is never seeded again."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([__name__])
+    return ProcessPoolExecutor(count, mp_context=context, initializer=_end_with, initargs=(os.getpid(),))
+
+
+def _end_with(seeder: int) -> None:
+    """Watch the seeder from a thread of this store's process and end the process with it (gone at once if the
+    seeder already is); the fork server then ends with the last of them."""
+    try:
+        watched = os.pidfd_open(seeder)
+    except ProcessLookupError:
+        os._exit(1)
+
+    def watch() -> None:
+        ended = poll()
+        ended.register(watched, POLLIN)  # readable once the seeder has ended
+        ended.poll()
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    threading.Thread(target=watch, name="end-with-the-seeder", daemon=True).start()
 
 
 def has_history(chain: Chain, code: str, store: dict, users: Mapping[str, dict]) -> bool:
