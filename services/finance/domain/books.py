@@ -2,7 +2,6 @@
 expenses (Dr the category's expense account · Cr cash or bank)."""
 from __future__ import annotations
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.common.audit import record_audit
@@ -10,6 +9,7 @@ from services.common.context import Caller
 
 from ..models import CostOfSale, Expense
 from . import kpi_days, ledger
+from .common import newest_first
 from .ledger import BANK, CASH, COGS, EXPENSE_ACCOUNTS, INVENTORY, credit, debit
 
 PAID_FROM = {"cash": CASH, "bank": BANK}
@@ -53,15 +53,9 @@ def record_expense(session: Session, caller: Caller, data: dict) -> Expense:
 
 
 def list_expenses(session: Session, stores: list[str] | None, params: dict) -> list[Expense]:
-    query = select(Expense).order_by(Expense.id.desc()).limit(params["limit"] + 1)
-    if stores is not None:
-        query = query.where(Expense.store_id.in_(stores))
-    if params.get("category"):
-        query = query.where(Expense.category == params["category"])
+    span = []
     if params.get("from_"):
-        query = query.where(Expense.incurred_on >= params["from_"])
+        span.append(Expense.incurred_on >= params["from_"])
     if params.get("to"):
-        query = query.where(Expense.incurred_on <= params["to"])
-    if params.get("cursor"):
-        query = query.where(Expense.id < params["cursor"])
-    return list(session.execute(query).scalars())
+        span.append(Expense.incurred_on <= params["to"])
+    return newest_first(session, Expense, stores, params, ("category",), *span)

@@ -23,7 +23,7 @@ from services.common.policy import sees_every_store
 
 from ..models import CardTransaction, InterStoreSettlement, MemberCard, PackageItem
 from . import ledger
-from .common import get_locked, illegal, require_manager
+from .common import get_locked, illegal, newest_first, require_manager
 from .ledger import METHOD_ACCOUNTS, PACKAGES, STORED_VALUE, credit, debit
 
 
@@ -66,16 +66,7 @@ def get_card(session: Session, card_id: str) -> MemberCard:
 
 
 def list_cards(session: Session, params: dict) -> list[MemberCard]:
-    query = select(MemberCard).order_by(MemberCard.id.desc()).limit(params["limit"] + 1)
-    if params.get("customer_id"):
-        query = query.where(MemberCard.customer_id == params["customer_id"])
-    if params.get("store_id"):
-        query = query.where(MemberCard.store_id == params["store_id"])
-    if params.get("number"):
-        query = query.where(MemberCard.number == params["number"])
-    if params.get("cursor"):
-        query = query.where(MemberCard.id < params["cursor"])
-    return list(session.execute(query).scalars())
+    return newest_first(session, MemberCard, None, params, ("customer_id", "store_id", "number"))
 
 
 def _replayed(session: Session, key: str | None) -> CardTransaction | None:

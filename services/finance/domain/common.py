@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from services.common.context import Caller
@@ -45,10 +45,11 @@ def get_or_404(session: Session, model, key: str, what: str):
     return found
 
 
-def newest_first(session: Session, model, stores: list[str] | None, params: dict, equal: tuple[str, ...]) -> list:
+def newest_first(session: Session, model, stores: list[str] | None, params: dict, equal: tuple[str, ...],
+                 *conditions: ColumnElement[bool]) -> list:
     """A page of `model`'s rows at `stores` (None: every store), newest first, one more than `limit` (the next
-    page's sign), each of the `equal` columns given in `params` matched exactly."""
-    query = select(model).order_by(model.id.desc()).limit(params["limit"] + 1)
+    page's sign), each of the `equal` columns given in `params` matched exactly, and every one of `conditions`."""
+    query = select(model).where(*conditions).order_by(model.id.desc()).limit(params["limit"] + 1)
     if stores is not None:
         query = query.where(model.store_id.in_(stores))
     for name in equal:

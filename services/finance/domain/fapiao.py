@@ -33,7 +33,7 @@ from services.common.errors import Conflict, Invalid, NotFound
 from ..fapiao_nuonuo import CONFIRMED, WAITING
 from ..models import Fapiao, InsuranceClaim, Insurer, Invoice, InvoiceLine
 from ..providers import ProviderError, yuan
-from .common import by_key, get_locked, illegal
+from .common import by_key, get_locked, illegal, newest_first
 from .invoices import PAID
 from .ledger import store_keys
 
@@ -299,16 +299,7 @@ def get_fapiao(session: Session, caller: Caller, fapiao_id: str) -> Fapiao:
 
 
 def list_fapiao(session: Session, stores: list[str] | None, params: dict) -> list[Fapiao]:
-    query = select(Fapiao).order_by(Fapiao.id.desc()).limit(params["limit"] + 1)
-    if stores is not None:
-        query = query.where(Fapiao.store_id.in_(stores))
-    if params.get("status"):
-        query = query.where(Fapiao.status == params["status"])
-    if params.get("invoice_id"):
-        query = query.where(Fapiao.invoice_id == params["invoice_id"])
-    if params.get("cursor"):
-        query = query.where(Fapiao.id < params["cursor"])
-    return list(session.scalars(query))
+    return newest_first(session, Fapiao, stores, params, ("status", "invoice_id"))
 
 
 # -- the worker ------------------------------------------------------------------------------------

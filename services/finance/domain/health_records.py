@@ -39,7 +39,7 @@ from services.common.db import rowcount, utcnow
 from services.common.errors import Conflict, Invalid
 
 from ..models import HealthRecordUpload, Invoice, StoreSettings
-from .common import get_locked, get_or_404, illegal, require_manager
+from .common import get_locked, get_or_404, illegal, newest_first, require_manager
 
 log = logging.getLogger(__name__)
 
@@ -196,16 +196,7 @@ def problems(record: dict, licence_no: str | None, vehicle_known: bool) -> list[
 
 # -- reading ---------------------------------------------------------------------------------------
 def list_uploads(session: Session, stores: list[str] | None, params: dict) -> list[HealthRecordUpload]:
-    query = select(HealthRecordUpload).order_by(HealthRecordUpload.id.desc()).limit(params["limit"] + 1)
-    if stores is not None:
-        query = query.where(HealthRecordUpload.store_id.in_(stores))
-    if params.get("status"):
-        query = query.where(HealthRecordUpload.status == params["status"])
-    if params.get("invoice_id"):
-        query = query.where(HealthRecordUpload.invoice_id == params["invoice_id"])
-    if params.get("cursor"):
-        query = query.where(HealthRecordUpload.id < params["cursor"])
-    return list(session.scalars(query))
+    return newest_first(session, HealthRecordUpload, stores, params, ("status", "invoice_id"))
 
 
 def get_upload(session: Session, caller: Caller, upload_id: str) -> HealthRecordUpload:

@@ -25,7 +25,7 @@ from services.common.transactions import before_remote_call
 
 from ..models import Invoice, PaymentIntent
 from ..providers import ProviderError, RefundState, Rejected, Transaction, of_store, provider_failed, unavailable
-from .common import get_locked, get_or_404, illegal
+from .common import get_locked, get_or_404, illegal, newest_first
 from .invoices import PAID, VOID
 from .ledger import store_keys
 from . import refunds
@@ -169,14 +169,7 @@ def apply_transaction(session: Session, provider: str, transaction: Transaction)
 
 def list_intents(session: Session, stores: list[str] | None, params: dict) -> list[PaymentIntent]:
     """A page of intents, newest first (the cashier's list of `unapplied` ones: money to refund)."""
-    query = select(PaymentIntent).order_by(PaymentIntent.id.desc()).limit(params["limit"] + 1)
-    if stores is not None:
-        query = query.where(PaymentIntent.store_id.in_(stores))
-    if params.get("status"):
-        query = query.where(PaymentIntent.status == params["status"])
-    if params.get("cursor"):
-        query = query.where(PaymentIntent.id < params["cursor"])
-    return list(session.execute(query).scalars())
+    return newest_first(session, PaymentIntent, stores, params, ("status",))
 
 
 def open_intents(session: Session, older_than: datetime, limit: int = 50) -> list[PaymentIntent]:

@@ -23,7 +23,7 @@ from services.common.outbox import record_event
 from ..models import (AccountCharge, BillingBasis, InsuranceClaim, Invoice, InvoiceJob, InvoiceLine, Payment,
                       Refund)
 from . import health_records, kpi_days, ledger
-from .common import get_locked, illegal, require_manager
+from .common import get_locked, illegal, newest_first, require_manager
 from .ledger import AR, DEPOSITS, DISCOUNTS, REVENUE, VAT, credit, debit
 
 ISSUED, PARTIALLY_PAID, PAID, VOID = "issued", "partially_paid", "paid", "void"
@@ -315,18 +315,7 @@ def get_invoice(session: Session, caller: Caller, invoice_id: str) -> Invoice:
 
 
 def list_invoices(session: Session, stores: list[str] | None, params: dict) -> list[Invoice]:
-    query = select(Invoice).order_by(Invoice.id.desc()).limit(params["limit"] + 1)
-    if stores is not None:
-        query = query.where(Invoice.store_id.in_(stores))
-    if params.get("status"):
-        query = query.where(Invoice.status == params["status"])
-    if params.get("order_id"):
-        query = query.where(Invoice.order_id == params["order_id"])
-    if params.get("customer_id"):
-        query = query.where(Invoice.customer_id == params["customer_id"])
-    if params.get("cursor"):
-        query = query.where(Invoice.id < params["cursor"])
-    return list(session.execute(query).scalars())
+    return newest_first(session, Invoice, stores, params, ("status", "order_id", "customer_id"))
 
 
 def void_invoice(session: Session, caller: Caller, invoice_id: str, reason: str) -> Invoice:

@@ -16,6 +16,7 @@ from services.contracts.rpc.finance.reconciliation import (AR as AR, IN_TRANSIT 
                                                            TO_REFUND as TO_REFUND)
 
 from ..models import DailyClose, JournalEntry, JournalLine, MonthClose, StoreSettings
+from .common import newest_first
 
 DEFAULT_TIME_ZONE = "Asia/Shanghai"
 DEFAULT_REFUND_LIMIT_FEN = 50_000
@@ -250,15 +251,5 @@ def trial_balance(session: Session, store_ids: list[str] | None, as_of: date | N
 
 
 def list_entries(session: Session, stores: list[str] | None, params: dict) -> list[JournalEntry]:
-    query = select(JournalEntry).order_by(JournalEntry.id.desc()).limit(params["limit"] + 1)
-    if stores is not None:
-        query = query.where(JournalEntry.store_id.in_(stores))
-    if params.get("date"):
-        query = query.where(JournalEntry.business_date == params["date"])
-    if params.get("source_type"):
-        query = query.where(JournalEntry.source_type == params["source_type"])
-    if params.get("source_id"):
-        query = query.where(JournalEntry.source_id == params["source_id"])
-    if params.get("cursor"):
-        query = query.where(JournalEntry.id < params["cursor"])
-    return list(session.execute(query).scalars())
+    on_the_day = [JournalEntry.business_date == params["date"]] if params.get("date") else []
+    return newest_first(session, JournalEntry, stores, params, ("source_type", "source_id"), *on_the_day)

@@ -423,14 +423,6 @@ def _credited_before(session: Session, key: str | None, data: dict) -> SupplierC
 
 
 def list_credit_notes(session: Session, stores: list[str] | None, params: dict) -> list[SupplierCreditNote]:
-    query = select(SupplierCreditNote).order_by(SupplierCreditNote.id.desc()).limit(params["limit"] + 1)
-    if stores is not None:
-        query = query.where(SupplierCreditNote.store_id.in_(stores))
-    for name in ("supplier_id", "supplier_invoice_id"):
-        if params.get(name):
-            query = query.where(getattr(SupplierCreditNote, name) == params[name])
-    if params.get("open"):
-        query = query.where(SupplierCreditNote.total_fen > SupplierCreditNote.applied_fen)
-    if params.get("cursor"):
-        query = query.where(SupplierCreditNote.id < params["cursor"])
-    return list(session.execute(query).scalars())
+    still_open = [SupplierCreditNote.total_fen > SupplierCreditNote.applied_fen] if params.get("open") else []
+    return newest_first(session, SupplierCreditNote, stores, params, ("supplier_id", "supplier_invoice_id"),
+                        *still_open)

@@ -30,7 +30,7 @@ from services.common.policy import MANAGERS, manages
 from ..models import CardTransaction, InterStoreSettlement, Invoice, MemberCard, Payment, Refund
 from . import fapiao, health_records, ledger
 from .cards import check_usable, split_stored_value, unit_value
-from .common import by_key, get_locked, illegal
+from .common import by_key, get_locked, illegal, newest_first
 from .invoices import PAID, VOID, announce_paid, status_after
 from .ledger import AR, DEPOSITS, DISCOUNTS, DUE_FROM, DUE_TO, PACKAGES, REFUNDS, STORED_VALUE, VAT
 
@@ -364,13 +364,5 @@ def _back_to_card(session: Session, card: MemberCard, payment: Payment, refund: 
 
 
 def list_payments(session: Session, stores: list[str] | None, params: dict) -> list[Payment]:
-    query = select(Payment).order_by(Payment.id.desc()).limit(params["limit"] + 1)
-    if stores is not None:
-        query = query.where(Payment.store_id.in_(stores))
-    if params.get("date"):
-        query = query.where(Payment.business_date == params["date"])
-    if params.get("method"):
-        query = query.where(Payment.method == params["method"])
-    if params.get("cursor"):
-        query = query.where(Payment.id < params["cursor"])
-    return list(session.execute(query).scalars())
+    on_the_day = [Payment.business_date == params["date"]] if params.get("date") else []
+    return newest_first(session, Payment, stores, params, ("method",), *on_the_day)
