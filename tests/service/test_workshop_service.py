@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 from nameko.testing.services import worker_factory
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from services.common.context import Caller
 from services.common.errors import Conflict, Forbidden, Invalid, NotFound
@@ -240,6 +240,22 @@ def test_clock_in_starts_the_work_order_and_a_technician_cannot_be_in_two_jobs(s
     out = li.clock_out(wo["id"], wo["jobs"][0]["id"], {"note": "done"})
     assert out["ended_at"] is not None and out["hours"] >= 0
     li.clock_in(other["id"], other["jobs"][0]["id"], {})  # free again
+
+
+def test_a_work_order_is_read_in_seven_statements_whoever_works_on_it(session, crew):
+    """The order, its jobs, parts, history and assignments (their technicians joined, by name), the clock and the QC
+    rounds: not the technicians' skills, shifts, certifications, trainings and days off."""
+    service = workshop(session)
+    wo = started(service, crew)
+    workshop(session, as_tech("u-li")).clock_in(wo["id"], wo["jobs"][0]["id"], {})
+    session.commit()
+    session.expire_all()
+    statements: list[str] = []
+    event.listen(session.get_bind(), "before_cursor_execute", lambda *args: statements.append(args[2]))
+    seen = service.get_work_order(wo["id"])
+    assert {t["name"] for job in seen["jobs"] for t in job["technicians"]} == {"李师傅", "王师傅", "赵师傅"}
+    assert seen["jobs"][0]["clocked_in"][0]["name"] == "李师傅"
+    assert len(statements) == 7, statements
 
 
 def test_transitions_outside_the_state_machine_are_conflicts_naming_the_state(session, crew):

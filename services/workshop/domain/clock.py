@@ -9,7 +9,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from services.common.context import Caller
 from services.common.db import utcnow
@@ -132,9 +132,13 @@ def close_open_entries(session: Session, work_order: WorkOrder, now: datetime, n
     return entries
 
 
+CLOCKED_BY_NAME = joinedload(TimeEntry.technician).lazyload("*")
+"""Who clocked, by name (as `work_orders.TECHNICIANS_BY_NAME`)."""
+
+
 def entries_of(session: Session, work_order_id: str) -> list[TimeEntry]:
     return list(session.scalars(select(TimeEntry).where(TimeEntry.work_order_id == work_order_id)
-                                .order_by(TimeEntry.started_at, TimeEntry.id)))
+                                .options(CLOCKED_BY_NAME).order_by(TimeEntry.started_at, TimeEntry.id)))
 
 
 def clocked_hours(entries: list[TimeEntry]) -> dict[tuple[str, str], Decimal]:

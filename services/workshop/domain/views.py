@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from services.common.db import utcnow
 
 from ..models import TimeEntry, WorkOrder
-from .clock import entries_of
+from .clock import CLOCKED_BY_NAME, entries_of
 from .qc import results_of
 from .work_orders import ACTIVE
 
@@ -21,7 +21,7 @@ def work_order_views(session: Session, work_orders: list[WorkOrder]) -> list[dic
     entries: dict[str, list[TimeEntry]] = {i: [] for i in ids}
     if ids:
         for entry in session.scalars(select(TimeEntry).where(TimeEntry.work_order_id.in_(ids))
-                                     .order_by(TimeEntry.started_at, TimeEntry.id)):
+                                     .options(CLOCKED_BY_NAME).order_by(TimeEntry.started_at, TimeEntry.id)):
             entries[entry.work_order_id].append(entry)
     return [work_order_view(session, wo, detail=False, entries=entries[wo.id]) for wo in work_orders]
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from services.common.context import Caller
 from services.common.db import utcnow
@@ -22,7 +22,7 @@ from services.common.schemas import page
 from services.contracts.rpc.workshop.work_orders import (CANCELLED, COMPLETED, DELIVERED, DISPATCHED, IN_PROGRESS,
                                                          OPEN, QC)
 
-from ..models import Job, StatusChange, WorkOrder
+from ..models import Assignment, Job, StatusChange, WorkOrder
 
 ACTIVE = (OPEN, DISPATCHED, IN_PROGRESS, QC)
 """States in which the workshop still works on the car."""
@@ -93,11 +93,17 @@ def check_version(work_order: WorkOrder, expected: int | None) -> None:
 
 # -- reading -----------------------------------------------------------------------------------
 
+TECHNICIANS_BY_NAME = (selectinload(WorkOrder.jobs).selectinload(Job.assignments).joinedload(Assignment.technician)
+                       .lazyload("*"))
+"""A work order's technicians as its view shows them, by name: their skills, shifts, certifications, trainings and
+days off (five statements) loaded only where they are used."""
+
+
 def get_work_order(session: Session, work_order_id: str, caller: Caller | None = None, *,
                    lock: bool = False) -> WorkOrder:
     """The work order, row-locked for the rest of the transaction when `lock` (PostgreSQL), after
     checking the caller may see its store."""
-    query = select(WorkOrder).where(WorkOrder.id == work_order_id)
+    query = select(WorkOrder).where(WorkOrder.id == work_order_id).options(TECHNICIANS_BY_NAME)
     if lock:
         query = query.with_for_update()
     work_order = session.scalars(query).first()
@@ -124,7 +130,8 @@ def get_job(work_order: WorkOrder, job_id: str) -> Job:
 
 
 def list_work_orders(session: Session, caller: Caller, filters: dict) -> dict:
-    query = in_visible_stores(select(WorkOrder), WorkOrder.store_id, caller, filters.get("store_id"))
+    query = in_visible_stores(select(WorkOrder).options(TECHNICIANS_BY_NAME), WorkOrder.store_id, caller,
+                              filters.get("store_id"))
     for name in ("status", "vehicle_id", "order_id", "customer_id", "bay_id"):
         if filters.get(name):
             query = query.where(getattr(WorkOrder, name) == filters[name])
