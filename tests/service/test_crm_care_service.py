@@ -714,7 +714,7 @@ def test_merge_keeps_vehicles_history_spend_and_sends_late_facts_to_the_survivor
 
 
 def test_messages_are_sent_with_no_transaction_open_and_a_lost_send_is_claimed_again(session):
-    """The SMS/WeChat gateway is a network call: the claim is committed before it (a slow gateway
+    """The SMS/WeChat provider is a network call: the claim is committed before it (a slow provider
     holds no lock), and a message whose send never finished is sent again after the lease."""
     service = crm(session)
     for n in range(2):

@@ -1,14 +1,14 @@
 """Care campaigns (客户关怀): a segment of customers, a message template, a time to send.
 
-The timer (`start_due_campaigns`, then `claim_messages` / `send_message` / `record_outcome`, then
-`finish_campaigns`; crm's `send_campaigns` owns the transactions)
-turns a due campaign into one queued message per consenting customer (a unique constraint
-makes "never twice" a database fact), sends them within each channel's per-minute budget,
-and completes the campaign when nothing is left queued. Consent is checked again at send time, and the rules of
-every marketing message hold (marketing.py, shared with the outbox's reminders): a message due in the store's quiet
-hours waits, still queued, until they end (`not_before`); one to a customer who already had their weekly allowance
-of marketing — campaign and reminder messages counted together — is skipped (`customer_rate_limited`).
-Replicas: a campaign is claimed with a conditional UPDATE; messages are taken with
+The timer (`start_due_campaigns`, then `claim_messages` / the providers' `send` / `record_outcome`, then
+`receipts_due` / `record_receipt` and `finish_campaigns`; crm's `send_campaigns` owns the transactions) turns a due
+campaign into one queued message per consenting customer (a unique constraint makes "never twice" a database fact),
+sends them within each channel's per-minute budget through the outbox's providers and by its rules (retries with
+backoff, WeChat → SMS, receipts), and completes the campaign when nothing is left queued. Consent is checked again
+at send time, and the rules of every marketing message hold (marketing.py, shared with the outbox's reminders): a
+message due in the store's quiet hours waits, still queued, until they end (`not_before`); one to a customer who
+already had their weekly allowance of marketing — campaign and reminder messages counted together — is skipped
+(`customer_rate_limited`). Replicas: a campaign is claimed with a conditional UPDATE; messages are taken with
 `FOR UPDATE SKIP LOCKED` on PostgreSQL.
 """
 from __future__ import annotations
