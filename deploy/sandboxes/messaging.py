@@ -15,8 +15,9 @@ handset shows it); an account's QuerySendDetails finds only its own texts.
 WeChat official account (`/cgi-bin/...`): `GET /cgi-bin/token` (client_credential, a known appid and its
 secret: `WECHAT_APPS`) → access_token for 7200 s, of that account; `POST /cgi-bin/message/template/send
 ?access_token=` → `{errcode: 0, msgid}` (40001 for an unknown token, 40037 for an unknown template, 43004
-for an openid that does not follow the account); each message is recorded with the `appid` whose token it
-carried. An openid is not checked against the account it belongs to (the real one is: 40003).
+for an openid that does not follow the account, 40003 for an openid the sandbox's 网页授权 gave out at another
+account: an openid belongs to one account, as WeChat's); each message is recorded with the `appid` whose token it
+carried. An openid the sandbox never gave out is taken as a follower of whichever account sends to it.
 
 WeChat's 网页授权 (official account web authorization): `GET /connect/oauth2/authorize?appid&redirect_uri
 &response_type=code&scope=snsapi_base&state` (WeChat's open.weixin.qq.com page: snsapi_base is silent, so it
@@ -62,11 +63,14 @@ STORE_ACCESS_KEY_ID = "LTAI5tSandboxStoreOwn"
 STORE_ACCESS_KEY_SECRET = "sandbox-store-secret-not-for-production"
 STORE_WECHAT_APPID = "wxsandboxmp000002"
 STORE_WECHAT_SECRET = "sandbox-store-mp-secret"
+OTHER_STORE_WECHAT_APPID = "wxsandboxmp000003"
+OTHER_STORE_WECHAT_SECRET = "sandbox-other-store-mp-secret"
 ACCESS_KEYS = {ACCESS_KEY_ID: ACCESS_KEY_SECRET, STORE_ACCESS_KEY_ID: STORE_ACCESS_KEY_SECRET}
 """The Alibaba Cloud accounts the sandbox knows: the chain's, and one a store holds of its own."""
 PAY_WECHAT_SECRET = "sandbox-pay-mp-secret"
-WECHAT_APPS = {WECHAT_APPID: WECHAT_SECRET, STORE_WECHAT_APPID: STORE_WECHAT_SECRET, PAY_APPID: PAY_WECHAT_SECRET}
-"""The official accounts it knows: the chain's, a store's own, and the one the WeChat Pay sandbox's merchant
+WECHAT_APPS = {WECHAT_APPID: WECHAT_SECRET, STORE_WECHAT_APPID: STORE_WECHAT_SECRET,
+               OTHER_STORE_WECHAT_APPID: OTHER_STORE_WECHAT_SECRET, PAY_APPID: PAY_WECHAT_SECRET}
+"""The official accounts it knows: the chain's, two stores' own, and the one the WeChat Pay sandbox's merchant
 is bound to (its appid: the 网页授权 account whose openids pay by JSAPI)."""
 OAUTH_CODE_SECONDS = 300  # a 网页授权 code lives 5 minutes and is used once
 CLOCK_SKEW = 900
@@ -104,6 +108,7 @@ class Sandbox:
         self.undeliverable: set[str] = set()
         self.unfollowed: set[str] = set()
         self.codes: dict[str, tuple[str, str, float]] = {}  # 网页授权 code → (appid, openid, expires)
+        self.issued: dict[str, str] = {}  # an openid 网页授权 gave out → its account's appid
         self.user = "owner"  # who the phone's WeChat is signed in as
 
     def __call__(self, environ, start_response):
@@ -208,10 +213,13 @@ class Sandbox:
                 return 200, {"errcode": 40037, "errmsg": "invalid template_id"}
             if data.get("touser") in self.unfollowed or not str(data.get("touser", "")).startswith("o"):
                 return 200, {"errcode": 43004, "errmsg": "require subscribe"}
+            account = self.tokens[query["access_token"]]
+            if self.issued.get(data["touser"], account) != account:
+                return 200, {"errcode": 40003, "errmsg": "invalid openid"}  # another account's
             params = {name: value["value"] for name, value in data.get("data", {}).items()}
             msgid = secrets.randbelow(10 ** 12)
             with self.lock:
-                self.wechat.append({"msgid": msgid, "appid": self.tokens[query["access_token"]],
+                self.wechat.append({"msgid": msgid, "appid": account,
                                     "touser": data["touser"], "template": template.key,
                                     "params": params, "url": data.get("url"), "body": template.render(params)})
             return 200, {"errcode": 0, "errmsg": "ok", "msgid": msgid}
@@ -231,11 +239,18 @@ class Sandbox:
             return [data]
         code = secrets.token_urlsafe(24)
         with self.lock:
-            self.codes[code] = (query["appid"], openid(query["appid"], self.user), time.time() + OAUTH_CODE_SECONDS)
+            self.codes[code] = (query["appid"], self.openid_at(query["appid"]), time.time() + OAUTH_CODE_SECONDS)
         joiner = "&" if "?" in back else "?"
         location = f"{back}{joiner}{urlencode({'code': code, 'state': query.get('state', '')})}"
         start_response("302 Found", [("Location", location), ("Content-Length", "0")])
         return [b""]
+
+    def openid_at(self, appid: str, user: str | None = None) -> str:
+        """The openid of `user` (the phone's, unless named) at the account `appid`, given out (kept as that
+        account's: another account's token is refused it)."""
+        given = openid(appid, user or self.user)
+        self.issued[given] = appid
+        return given
 
     def oauth_api(self, method: str, path: str, query: dict) -> tuple[int, dict]:
         """`GET /sns/oauth2/access_token?appid&secret&code&grant_type=authorization_code`: the code's openid."""

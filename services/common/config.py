@@ -113,14 +113,9 @@ class StorageSettings:
     s3_url_ttl_seconds: int = field(default_factory=lambda: env_int("S3_URL_TTL_SECONDS", 300))
 
 
-@dataclass(frozen=True)
 class CrmSenderSettings:
-    """How crm sends campaign messages: to `CRM_SENDER_WEBHOOK_URL` (else recorded, not sent), each
-    channel at most `CRM_RATE_LIMIT_<CHANNEL>` a minute."""
-    webhook_url: str | None = field(default_factory=lambda: os.environ.get("CRM_SENDER_WEBHOOK_URL") or None)
-    webhook_token: str | None = field(default_factory=lambda: os.environ.get("CRM_SENDER_WEBHOOK_TOKEN"),
-                                      repr=False)
-    timeout: float = field(default_factory=lambda: env_float("CRM_SENDER_TIMEOUT", 5))
+    """How fast crm sends campaign messages (through the same providers as its outbox): each channel at most
+    `CRM_RATE_LIMIT_<CHANNEL>` a minute."""
 
     @staticmethod
     def rate_per_minute(channel: str, default: int) -> int:

@@ -280,7 +280,8 @@ class Campaign(Base):
 
 
 class CampaignMessage(Base):
-    """One message of a campaign to one customer (never two: unique per campaign and customer)."""
+    """One message of a campaign to one customer (never two: unique per campaign and customer), sent through the
+    providers as the outbox's are (`queued → sent → delivered | failed`, or `skipped`)."""
 
     __tablename__ = "campaign_messages"
 
@@ -295,8 +296,13 @@ class CampaignMessage(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     not_before: Mapped[datetime | None] = mapped_column(UTCDateTime, comment="put off to the end of quiet hours")
+    provider_id: Mapped[str | None] = mapped_column(String(64), comment="Alibaba Cloud BizId or WeChat msgid")
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    receipt_at: Mapped[datetime | None] = mapped_column(UTCDateTime,
+                                                       comment="sent text: when its receipt is asked for next")
 
     __table_args__ = (UniqueConstraint("campaign_id", "customer_id", name="uq_campaign_messages_campaign_customer"),
+                      Index("ix_campaign_messages_receipt", "receipt_at"),
                       Index("ix_campaign_messages_status", "status", "channel", "id"),
                       Index("ix_campaign_messages_channel_sent", "channel", "sent_at"),
                       # campaign results by store: a campaign's messages sent (or skipped) over some days

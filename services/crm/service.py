@@ -37,7 +37,7 @@ from .domain import (campaign_results, campaigns, common, customer, followups, m
                      sources)
 from .domain import history as projection
 from .models import Customer, Vehicle
-from .senders import OutgoingMessage, Providers, rate_limits_from_env, sender_from_env
+from .senders import Providers, rate_limits_from_env
 
 customer_out = CustomerOut()
 vehicle_out = VehicleOut()
@@ -57,10 +57,10 @@ REPORT_TICK_SECONDS = 300
 
 
 class Sender(DependencyProvider):
-    """Injects the configured message senders and per-channel rate limits (read once per container)."""
+    """Injects the message providers, campaigns' per-channel rate limits and the retry delays (read once per
+    container)."""
 
     def setup(self):
-        self.sender = sender_from_env()
         self.rate_limits = rate_limits_from_env()
         self.providers = Providers.from_env()
         self.retry_delays = message_retry_seconds()
@@ -497,13 +497,16 @@ class CrmService(Attachments, ServiceBase):  # type: ignore[misc]  # db, caller:
         self._finish_campaigns(now)
 
     def _send_queued_messages(self, now: datetime) -> None:
-        """Per channel, the claimed messages are committed before the gateway is called, so no
-        transaction waits on it; each outcome is then committed on its own."""
+        """Per channel, the claimed messages are committed before the provider is called, so no transaction waits
+        on it; each outcome is then committed on its own; then the receipts of sent texts, the same way."""
+        providers = self.messaging.providers
         for channel, per_minute, lock_key in campaigns.sending_channels(self.messaging.rate_limits):
-            for message in self._claim_campaign_messages(now, channel, per_minute, lock_key):
-                self._record_campaign_outcome(message.message_id,
-                                              campaigns.send_message(self.messaging.sender, self.messaging.providers,
-                                                                     message))
+            for item in self._claim_campaign_messages(now, channel, per_minute, lock_key):
+                self._record_campaign_outcome(item.id, providers.send(item), now)
+        for item in self._campaign_receipts_due(now):
+            delivery = providers.receipt(item)
+            if delivery is not None:
+                self._record_campaign_receipt(item.id, delivery.status, delivery.code, now)
 
     @unit_of_work
     def _start_due_campaigns(self, now: datetime) -> None:
@@ -511,12 +514,20 @@ class CrmService(Attachments, ServiceBase):  # type: ignore[misc]  # db, caller:
 
     @unit_of_work
     def _claim_campaign_messages(self, now: datetime, channel: str, per_minute: int,
-                                 lock_key: int) -> list[OutgoingMessage]:
+                                 lock_key: int) -> list[messages.Outgoing]:
         return campaigns.claim_messages(self.db, now, channel, per_minute, lock_key)
 
     @unit_of_work
-    def _record_campaign_outcome(self, message_id: str, outcome: dict) -> None:
-        campaigns.record_outcome(self.db, message_id, outcome)
+    def _record_campaign_outcome(self, message_id: str, outcome: messages.Outcome, now: datetime) -> None:
+        campaigns.record_outcome(self.db, message_id, outcome, now, self.messaging.retry_delays)
+
+    @unit_of_work
+    def _campaign_receipts_due(self, now: datetime) -> list[messages.Outgoing]:
+        return campaigns.receipts_due(self.db, now)
+
+    @unit_of_work
+    def _record_campaign_receipt(self, message_id: str, status: str, code: str | None, now: datetime) -> None:
+        campaigns.record_receipt(self.db, message_id, status, code, now)
 
     @unit_of_work
     def _finish_campaigns(self, now: datetime) -> None:

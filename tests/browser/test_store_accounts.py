@@ -15,9 +15,11 @@ from tests.support.one_car import ok
 
 SUB_MCHID = sandbox.SUB_MCHIDS[2]
 TAX_NUM = "91310115MA1K4ABC2X"
-def shown(appid: str) -> str:
-    """An official account's id as the store screen shows it: its last four characters (尾号), as a bank card's."""
-    return f"公众号编号 尾号 {appid[-4:]}"
+
+
+def shown(appid: str, label: str = "公众号编号") -> str:
+    """An account's id as the store screen shows it: its last four characters (尾号), as a bank card's."""
+    return f"{label} 尾号 {appid[-4:]}"
 
 
 @pytest.fixture(scope="module")
@@ -40,11 +42,11 @@ def test_the_manager_sees_the_stores_own_and_the_chains_accounts(console, stack,
     wechat = card.locator("tr[data-account=account_wechat]")
     expect(wechat).to_contain_text("门店自有账户")
     expect(wechat).to_contain_text("服务商模式特约商户")
-    expect(wechat).to_contain_text(f"特约商户号 {SUB_MCHID}")
-    expect(wechat).to_contain_text(f"服务商商户号 {sandbox.SP_MCHID}")
+    expect(wechat).to_contain_text(shown(SUB_MCHID, "特约商户号"))
+    expect(wechat).to_contain_text(shown(sandbox.SP_MCHID, "服务商商户号"))
     alipay = card.locator("tr[data-account=account_alipay]")
     expect(alipay).to_contain_text("连锁统一账户")
-    expect(alipay).to_contain_text(f"商户应用编号 {alipay_sandbox.APPID}")
+    expect(alipay).to_contain_text(shown(alipay_sandbox.APPID, "商户应用编号"))
     fapiao = card.locator("tr[data-account=account_fapiao]")
     expect(fapiao).to_contain_text("门店自有账户")
     expect(fapiao).to_contain_text(f"销方税号 {TAX_NUM}")
@@ -52,6 +54,8 @@ def test_the_manager_sees_the_stores_own_and_the_chains_accounts(console, stack,
     expect(card.locator(".hint")).to_contain_text(f"{own_accounts['code']}.json")
     text = card.inner_text()
     assert "store-token-never-shown" not in text and stack.env["WECHATPAY_APIV3_KEY"] not in text
+    for merchant in (SUB_MCHID, sandbox.SP_MCHID, alipay_sandbox.APPID):  # by their last four only
+        assert merchant not in text
     assert_all_chinese(manager, shop.login["store_manager"], own_accounts["code"], "广州天河店")
     console.shot(manager, "store-accounts")
 

@@ -190,7 +190,8 @@ def test_a_birthday_campaign_reaches_consenting_customers_once(stack, admin, man
     messages = manager.get(f"{url}/messages").json()["items"]
     recipients = [m["customer_id"] for m in messages]
     assert yes["id"] in recipients and no["id"] not in recipients
-    assert len(recipients) == len(set(recipients)) and all(m["status"] == "sent" for m in messages)
+    assert len(recipients) == len(set(recipients))
+    assert all(m["status"] in ("sent", "delivered") for m in messages)  # the sandbox's receipt may have come
     time.sleep(3)  # more timer ticks change nothing
     assert len(manager.get(f"{url}/messages").json()["items"]) == len(messages)
     assert advisor.get(f"{stack.url}/v1/campaigns").status_code == 403  # managers run campaigns

@@ -15,12 +15,11 @@ from sqlalchemy.exc import IntegrityError
 
 from services.common.context import Caller
 from services.common.errors import Conflict, Forbidden, Invalid
-from services.common.messaging.accounts import MessageAccounts
 from services.common.outbox import OUTBOX
 from services.crm.domain import campaigns, followups, messages
 from services.crm.models import AuditEntry, Base, CampaignMessage, Customer, Message, ServiceDue
-from services.crm.senders import RecordingSender, SendFailed
 from services.crm.service import CrmService
+from tests.service.test_crm_messages import FakeMessaging, FakeProviders
 from tests.support import data
 from tests.support.service import sqlite_session
 
@@ -32,13 +31,6 @@ HQ = Caller(user_id="hq", role="hq_admin")
 TECHNICIAN = Caller(user_id="t1", role="technician", store_ids=frozenset({"s1"}))
 
 
-class FakeMessaging:
-    def __init__(self, sender=None, limit=100, rate_limits=None):
-        self.sender = sender or RecordingSender()
-        self.rate_limits = rate_limits or {"sms": limit, "wechat": limit}
-        self.providers = MessageAccounts.from_env()
-
-
 @pytest.fixture
 def session():
     session = sqlite_session(Base.metadata, "crm", ADVISOR.to_context())
@@ -47,17 +39,17 @@ def session():
 
 
 def crm(session, caller=ADVISOR, messaging=None):
-    return worker_factory(CrmService, db=session, caller=caller, messaging=messaging or FakeMessaging())
+    return worker_factory(CrmService, db=session, caller=caller, messaging=messaging or FakeMessaging(FakeProviders()))
 
 
-def run_campaigns(session, now, sender, rate_limits):
+def run_campaigns(session, now, providers, rate_limits):
     """crm's campaign timer at `now` (its units of work: start, claim / send / record, finish)."""
-    crm(session, messaging=FakeMessaging(sender, rate_limits=rate_limits)).send_campaigns(now)
+    crm(session, messaging=FakeMessaging(providers, rate_limits=rate_limits)).send_campaigns(now)
 
 
-def send_queued(session, now, sender, rate_limits):
+def send_queued(session, now, providers, rate_limits):
     """The timer's sending alone: claim (committed), send, record each outcome (committed)."""
-    crm(session, messaging=FakeMessaging(sender, rate_limits=rate_limits))._send_queued_messages(now)
+    crm(session, messaging=FakeMessaging(providers, rate_limits=rate_limits))._send_queued_messages(now)
 
 
 def iso(moment: datetime) -> str:
@@ -433,16 +425,17 @@ def test_a_birthday_campaign_reaches_consenting_customers_once(session):
         "audience_count": 1, "without_consent_count": 1}  # 生日乙 refuses marketing: left out, and said so
     campaign = manager.create_campaign({"name": "生日关怀", "channel": "sms", "store_id": "s1",
                                         "template": "{name}您好，祝您生日快乐！", "segment": birthdays})
-    sender = RecordingSender()
+    sender = FakeProviders(receipt=None)
     limits = {"sms": 100, "wechat": 100}
     run_campaigns(session, now, sender, limits)
     run_campaigns(session, now + timedelta(minutes=5), sender, limits)
     [message] = manager.campaign_messages(campaign["id"], {})["items"]
     assert message["customer_id"] == yes["id"] and message["status"] == "sent"
     assert message["body"] == "生日甲您好，祝您生日快乐！"
-    assert [m.to for m in sender.sent] == [yes["mobile"]]
+    assert [m.mobile for m in sender.sent] == [yes["mobile"]]
     done = manager.get_campaign(campaign["id"])
-    assert done["status"] == "completed" and done["messages"] == {"queued": 0, "sent": 1, "failed": 0, "skipped": 0}
+    assert done["status"] == "completed" and done["messages"] == {"queued": 0, "sent": 1, "delivered": 0, "failed": 0,
+                                                             "skipped": 0}
     assert done["audience_count"] == 1
 
 
@@ -455,17 +448,17 @@ def test_a_monthly_birthday_campaign_schedules_its_next_run_when_it_starts(sessi
     campaign = manager.create_campaign({"name": "生日", "channel": "sms", "template": "{name}生日快乐",
                                         "segment": {"birthday_this_month": True}, "recurrence": "monthly",
                                         "scheduled_at": iso(first_run)})
-    run_campaigns(session, first_run, RecordingSender(), {"sms": 10})
+    run_campaigns(session, first_run, FakeProviders(receipt=None), {"sms": 10})
     runs = manager.list_campaigns({})["items"]
     assert [(c["status"], c["previous_id"]) for c in runs] == [("scheduled", campaign["id"]), ("completed", None)]
     assert runs[0]["scheduled_at"] == "2027-02-28T01:00:00+00:00" and runs[0]["recurrence"] == "monthly"
     assert runs[1]["audience_count"] == 1
-    run_campaigns(session, datetime(2027, 2, 28, 1, 0, tzinfo=timezone.utc), RecordingSender(), {"sms": 10})
+    run_campaigns(session, datetime(2027, 2, 28, 1, 0, tzinfo=timezone.utc), FakeProviders(receipt=None), {"sms": 10})
     newest = manager.list_campaigns({})["items"]
     assert newest[0]["scheduled_at"] == "2027-03-28T01:00:00+00:00"
     assert newest[1]["audience_count"] == 0  # nobody has a February birthday
     manager.cancel_campaign(newest[0]["id"])  # cancelling a run ends the series
-    run_campaigns(session, datetime(2027, 4, 1, tzinfo=timezone.utc), RecordingSender(), {"sms": 10})
+    run_campaigns(session, datetime(2027, 4, 1, tzinfo=timezone.utc), FakeProviders(receipt=None), {"sms": 10})
     assert len(manager.list_campaigns({})["items"]) == 3
 
 
@@ -497,7 +490,7 @@ def test_rate_limit_per_channel_spreads_sending_over_minutes(session):
     crm(session, MANAGER).create_campaign({"name": "冬季检查", "channel": "sms", "template": "{name} 冬季免费检测",
                                            "segment": {"tags": ["winter"]}})
     now = daytime()
-    sender = RecordingSender()
+    sender = FakeProviders(receipt=None)
     run_campaigns(session, now, sender, {"sms": 2})
     run_campaigns(session, now + timedelta(seconds=30), sender, {"sms": 2})
     assert len(sender.sent) == 2
@@ -505,7 +498,7 @@ def test_rate_limit_per_channel_spreads_sending_over_minutes(session):
     assert len(sender.sent) == 4
 
 
-def test_consent_withdrawn_after_queueing_is_respected_and_gateway_failures_are_recorded(session):
+def test_consent_withdrawn_after_queueing_is_respected_and_provider_refusals_are_recorded(session):
     service = crm(session)
     quitter = service.register_customer({"name": "甲", "mobile": data.mobile(), "home_store_id": "s1", "tags": ["t"],
                                          "marketing_consent": True})
@@ -517,15 +510,13 @@ def test_consent_withdrawn_after_queueing_is_respected_and_gateway_failures_are_
     assert campaigns.start_due_campaigns(session, now) == [campaign["id"]]
     service.update_customer(quitter["id"], {"marketing_consent": False})
 
-    class Down:
-        def send(self, message):
-            raise SendFailed("gateway answered 502")
-
-    send_queued(session, now, Down(), {"sms": 10})
+    refusing = FakeProviders(messages.Outcome("refused", detail="isv.MOBILE_NUMBER_ILLEGAL"))
+    send_queued(session, now, refusing, {"sms": 10})
     campaigns.finish_campaigns(session, now)
-    messages = {m["customer_id"]: m for m in crm(session, MANAGER).campaign_messages(campaign["id"], {})["items"]}
-    assert messages[quitter["id"]]["status"] == "failed" and messages[quitter["id"]]["error"] == "no marketing consent"
-    assert [m["error"] for m in messages.values() if m["customer_id"] != quitter["id"]] == ["gateway answered 502"]
+    sent = {m["customer_id"]: m for m in crm(session, MANAGER).campaign_messages(campaign["id"], {})["items"]}
+    assert sent[quitter["id"]]["status"] == "failed" and sent[quitter["id"]]["error"] == "no marketing consent"
+    assert [m["error"] for m in sent.values() if m["customer_id"] != quitter["id"]] == [
+        "provider_refused:isv.MOBILE_NUMBER_ILLEGAL"]
     assert crm(session, MANAGER).get_campaign(campaign["id"])["status"] == "completed"
 
 
@@ -561,7 +552,7 @@ def test_a_campaign_message_due_in_quiet_hours_stays_queued_until_they_end_unles
     manager = crm(session, MANAGER)
     campaign = manager.create_campaign({"name": "夜间", "channel": "sms", "template": "{name}您好",
                                         "segment": {"tags": ["night"]}, "scheduled_at": iso(late)})
-    sender = RecordingSender()
+    sender = FakeProviders(receipt=None)
     run_campaigns(session, late, sender, {"sms": 10})
     run_campaigns(session, late + timedelta(hours=9), sender, {"sms": 10})  # 07:30: still quiet
     assert sender.sent == []
@@ -571,15 +562,16 @@ def test_a_campaign_message_due_in_quiet_hours_stays_queued_until_they_end_unles
     assert waiting["not_before"] == morning.isoformat()
     assert manager.get_campaign(campaign["id"])["status"] == "sending"
     run_campaigns(session, morning, sender, {"sms": 10})
-    assert [m.to for m in sender.sent] == [owner["mobile"]]
+    assert [m.mobile for m in sender.sent] == [owner["mobile"]]
     done = manager.get_campaign(campaign["id"])
-    assert done["status"] == "completed" and done["messages"] == {"queued": 0, "sent": 1, "failed": 0, "skipped": 0}
+    assert done["status"] == "completed" and done["messages"] == {"queued": 0, "sent": 1, "delivered": 0, "failed": 0,
+                                                             "skipped": 0}
 
     assert manager.update_store_settings("s1", {"quiet_from": "00:00", "quiet_until": "00:00"})["quiet_from"] == "00:00"
     night = manager.create_campaign({"name": "夜间二", "channel": "sms", "template": "{name}晚上好",
                                      "segment": {"tags": ["night"]}, "scheduled_at": iso(late + timedelta(days=2))})
     run_campaigns(session, late + timedelta(days=2), sender, {"sms": 10})
-    assert [m.body for m in sender.sent][-1] == "夜甲晚上好"
+    assert [m.params["body"] for m in sender.sent][-1] == "夜甲晚上好"
     assert manager.get_campaign(night["id"])["status"] == "completed"
     with pytest.raises(Invalid):
         manager.update_store_settings("s1", {"quiet_from": "25:00"})
@@ -604,14 +596,15 @@ def test_the_weekly_marketing_allowance_counts_campaign_and_reminder_messages_to
     manager = crm(session, MANAGER)
     first = manager.create_campaign({"name": "周一", "channel": "sms", "template": "{name}您好",
                                      "segment": {"tags": ["week"]}, "scheduled_at": iso(now - timedelta(days=1))})
-    sender = RecordingSender()
+    sender = FakeProviders(receipt=None)
     run_campaigns(session, now - timedelta(days=1), sender, {"sms": 10})
     assert manager.get_campaign(first["id"])["messages"]["sent"] == 2  # the reminder was one of two
     second = manager.create_campaign({"name": "周二", "channel": "sms", "template": "{name}再次您好",
                                       "segment": {"tags": ["week"]}, "scheduled_at": iso(now)})
     run_campaigns(session, now, sender, {"sms": 10})
     done = manager.get_campaign(second["id"])
-    assert done["status"] == "completed" and done["messages"] == {"queued": 0, "sent": 1, "failed": 0, "skipped": 1}
+    assert done["status"] == "completed" and done["messages"] == {"queued": 0, "sent": 1, "delivered": 0, "failed": 0,
+                                                             "skipped": 1}
     by_customer = {m["customer_id"]: m for m in manager.campaign_messages(second["id"], {})["items"]}
     assert (by_customer[full["id"]]["status"], by_customer[full["id"]]["error"]) == ("skipped",
                                                                                       "customer_rate_limited")
@@ -648,12 +641,12 @@ def test_due_service_in_a_campaign_is_the_service_types_name_a_customer_reads(se
     campaign = crm(session, MANAGER).create_campaign({
         "name": "保养到期", "channel": "sms", "template": "{name}您好，{plate}的{due_service}将于{due_on}到期",
         "segment": {"tags": ["due"]}})
-    sender = RecordingSender()
+    sender = FakeProviders(receipt=None)
     run_campaigns(session, now, sender, {"sms": 10})
     [message] = crm(session, MANAGER).campaign_messages(campaign["id"], {})["items"]
     assert message["body"] == (f"张伟您好，{vehicle['plate']}的机油保养将于{(today + timedelta(days=5)).isoformat()}"
                                "到期")
-    assert [m.body for m in sender.sent] == [message["body"]]
+    assert [m.params["body"] for m in sender.sent] == [message["body"]]
 
 
 # -- privacy ---------------------------------------------------------------------------------------
@@ -721,7 +714,7 @@ def test_merge_keeps_vehicles_history_spend_and_sends_late_facts_to_the_survivor
 
 
 def test_messages_are_sent_with_no_transaction_open_and_a_lost_send_is_claimed_again(session):
-    """The SMS/WeChat gateway is a network call: the claim is committed before it (a slow gateway
+    """The SMS/WeChat provider is a network call: the claim is committed before it (a slow provider
     holds no lock), and a message whose send never finished is sent again after the lease."""
     service = crm(session)
     for n in range(2):
@@ -734,11 +727,12 @@ def test_messages_are_sent_with_no_transaction_open_and_a_lost_send_is_claimed_a
     session.commit()
     seen = []
 
-    class Checking:
-        def send(self, message):
+    class Checking(FakeProviders):
+        def send(self, item):
             seen.append(session.in_transaction())
             if len(seen) == 1:
                 raise KeyboardInterrupt  # the process dies in the middle of the first send
+            return super().send(item)
 
     with pytest.raises(KeyboardInterrupt):
         send_queued(session, now, Checking(), {"sms": 10})
@@ -767,7 +761,7 @@ def test_campaign_sends_are_scoped_to_the_callers_stores_chain_wide_ones_by_home
     chain = crm(session, HQ).create_campaign({"name": "全连锁活动", "channel": "sms", "store_id": None,
                                               "template": "{name}您好", "segment": {"tags": [tag]}})
     for tick in (now, now + timedelta(minutes=5)):
-        run_campaigns(session, tick, RecordingSender(), {"sms": 100, "wechat": 100})
+        run_campaigns(session, tick, FakeProviders(receipt=None), {"sms": 100, "wechat": 100})
     today = now.astimezone(timezone(timedelta(hours=8))).date().isoformat()
     asked = {"from": today, "to": today}
 

@@ -23,9 +23,10 @@ OTHER_STORE = Caller(user_id="u9", role="service_advisor", store_ids=frozenset({
 
 
 class FakeProviders:
-    """Answers each send with the next scripted outcome (sent by default) and keeps what it was given."""
+    """Answers each send with the next scripted outcome (sent by default) and keeps what it was given; a receipt
+    says `receipt` (None: the provider never answers)."""
 
-    def __init__(self, *outcomes: messages.Outcome, receipt: str = "delivered"):
+    def __init__(self, *outcomes: messages.Outcome, receipt: str | None = "delivered"):
         self.outcomes, self.sent, self.receipt_status = list(outcomes), [], receipt
 
     def send(self, item):
@@ -33,12 +34,15 @@ class FakeProviders:
         return self.outcomes.pop(0) if self.outcomes else messages.Outcome("sent", f"biz-{len(self.sent)}")
 
     def receipt(self, item):
+        if self.receipt_status is None:
+            return None
         return Delivery(self.receipt_status, "MOBILE_NOT_ON_SERVICE" if self.receipt_status == "failed" else None)
 
 
 class FakeMessaging:
-    def __init__(self, providers):
+    def __init__(self, providers, rate_limits: dict[str, int] | None = None):
         self.providers, self.retry_delays = providers, (0.0, 0.0)
+        self.rate_limits = rate_limits or {"sms": 100, "wechat": 100}
 
 
 @pytest.fixture

@@ -42,6 +42,8 @@ TEMPLATES = {t.key: t for t in (
                                        "请尽快结清。如已付款请忽略。"),
     MessageTemplate("staff_report", "${scope}${period}经营简报：营业额 ${revenue}（${change}），进厂 ${cars} 台，"
                                     "客单价 ${ticket}，${target}。"),
+    MessageTemplate("campaign", "${body} 回T退订", marketing=True),
+    # a care campaign's text as its store wrote it (crm's campaigns): one parameter of a marketing template
     MessageTemplate("service_due", "您的爱车 ${plate} 的${service}将于 ${due_on} 到期，欢迎预约。回T退订",
                     marketing=True),
 )}

@@ -29,7 +29,8 @@ def campaign_sends(session: Session, stores: list[str] | None, store_id: str | N
     campaign = (Campaign.created_at, Campaign.id, Campaign.name, Campaign.store_id, Campaign.channel)
     sent = select(*campaign, CampaignMessage.customer_id, CampaignMessage.sent_at).join(
         CampaignMessage, CampaignMessage.campaign_id == Campaign.id).where(
-        CampaignMessage.status == "sent", CampaignMessage.sent_at >= start, CampaignMessage.sent_at < end)
+        CampaignMessage.status.in_(("sent", "delivered")), CampaignMessage.sent_at >= start,
+        CampaignMessage.sent_at < end)
     skipped = select(*campaign, func.count()).join(CampaignMessage, CampaignMessage.campaign_id == Campaign.id).where(
         CampaignMessage.status == "skipped", CampaignMessage.created_at >= start, CampaignMessage.created_at < end)
     found: dict[tuple, dict] = {}

@@ -1,20 +1,19 @@
 """Care campaigns (客户关怀): a segment of customers, a message template, a time to send.
 
-The timer (`start_due_campaigns`, then `claim_messages` / `send_message` / `record_outcome`, then
-`finish_campaigns`; crm's `send_campaigns` owns the transactions)
-turns a due campaign into one queued message per consenting customer (a unique constraint
-makes "never twice" a database fact), sends them within each channel's per-minute budget,
-and completes the campaign when nothing is left queued. Consent is checked again at send time, and the rules of
-every marketing message hold (marketing.py, shared with the outbox's reminders): a message due in the store's quiet
-hours waits, still queued, until they end (`not_before`); one to a customer who already had their weekly allowance
-of marketing — campaign and reminder messages counted together — is skipped (`customer_rate_limited`).
-Replicas: a campaign is claimed with a conditional UPDATE; messages are taken with
+The timer (`start_due_campaigns`, then `claim_messages` / the providers' `send` / `record_outcome`, then
+`receipts_due` / `record_receipt` and `finish_campaigns`; crm's `send_campaigns` owns the transactions) turns a due
+campaign into one queued message per consenting customer (a unique constraint makes "never twice" a database fact),
+sends them within each channel's per-minute budget through the outbox's providers and by its rules (retries with
+backoff, WeChat → SMS, receipts), and completes the campaign when nothing is left queued. Consent is checked again
+at send time, and the rules of every marketing message hold (marketing.py, shared with the outbox's reminders): a
+message due in the store's quiet hours waits, still queued, until they end (`not_before`); one to a customer who
+already had their weekly allowance of marketing — campaign and reminder messages counted together — is skipped
+(`customer_rate_limited`). Replicas: a campaign is claimed with a conditional UPDATE; messages are taken with
 `FOR UPDATE SKIP LOCKED` on PostgreSQL.
 """
 from __future__ import annotations
 
 import string
-from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import case, extract, func, insert, or_, select, update
@@ -25,14 +24,12 @@ from services.common.context import Caller
 from services.common.db import rowcount
 from services.common.errors import Conflict, Forbidden, Invalid, NotFound
 from services.common.ids import new_id
-from services.common.messaging import ProviderError
-from services.common.messaging.accounts import MessageAccounts
 from services.common.policy import required_store, sees_every_store
 
 from ..models import Campaign, CampaignMessage, Customer, CustomerTag, ServiceDue, Vehicle
-from ..senders import OutgoingMessage, SendFailed
 from .common import keyset_page, local_date, store_keys, store_settings, zone
 from .marketing import CAMPAIGN_SENDING_LEASE, marketing_this_week, store_quiet_until
+from .messages import BATCH, RECEIPT_EVERY, RECEIPT_FOR, Outcome, Outgoing, next_step, openids_of
 from .reminders import add_months, service_name, service_names
 
 SENDING_LEASE = CAMPAIGN_SENDING_LEASE
@@ -134,7 +131,7 @@ def get_campaign(session: Session, campaign_id: str, caller: Caller) -> Campaign
 
 
 def message_counts(session: Session, campaign_ids: list[str]) -> dict[str, dict[str, int]]:
-    counts: dict[str, dict[str, int]] = {cid: {"queued": 0, "sent": 0, "failed": 0, "skipped": 0}
+    counts: dict[str, dict[str, int]] = {cid: {"queued": 0, "sent": 0, "delivered": 0, "failed": 0, "skipped": 0}
                                          for cid in campaign_ids}
     if campaign_ids:
         rows = session.execute(select(CampaignMessage.campaign_id, CampaignMessage.status, func.count())
@@ -267,32 +264,67 @@ def sending_channels(rate_limits: dict[str, int]) -> list[tuple[str, int, int]]:
             for index, (channel, per_minute) in enumerate(sorted(rate_limits.items()))]
 
 
-def send_message(sender, accounts: MessageAccounts, message: OutgoingMessage) -> dict:
-    """The gateway call (no session: the caller holds no transaction open across it), under the account of the
-    message's store (`accounts`); answers the outcome for `record_outcome`. A message the gateway refuses fails,
-    as does one whose store's account is not usable (never sent under the chain's name); anything else
-    propagates and the claimed message is sent again after `SENDING_LEASE`."""
-    try:
-        sender.send(replace(message, account=accounts.sender(message.channel, message.store_keys)))
-    except ProviderError as exc:
-        return {"status": "failed", "error": exc.code, "sent_at": None}
-    except SendFailed as exc:
-        return {"status": "failed", "error": str(exc)[:200], "sent_at": None}
-    return {"status": "sent", "error": None}
+def record_outcome(session: Session, message_id: str, outcome: Outcome, now: datetime,
+                   retry_delays: tuple[float, ...]) -> None:
+    """The provider's answer to a claimed message, by the outbox's rules (`messages.next_step`): sent (a text's
+    receipt asked for from `RECEIPT_EVERY` on); refused by WeChat (not a follower, no openid at the store's
+    account): by text instead; refused by SMS: failed; provider down: queued again after the next of
+    `retry_delays` (then failed). `error` is the outbox's failure code and the provider's own (`code:detail`)."""
+    message = session.get(CampaignMessage, message_id, with_for_update=True)
+    if message is None or message.status != "queued":
+        return  # cancelled meanwhile
+    step = next_step(outcome, message.channel, message.attempts, retry_delays)
+    error = f"{step.code}:{outcome.detail}" if outcome.detail else step.code
+    if step.action == "sent":
+        message.status, message.provider_id, message.error = "sent", outcome.provider_id, None
+        message.receipt_at = now + RECEIPT_EVERY if message.channel == "sms" else None
+    elif step.action == "failed":
+        message.status, message.error, message.sent_at = "failed", error, None
+    else:  # again later (by text at once, or after the provider's retry delay): not in flight meanwhile
+        message.channel = "sms" if step.action == "to_sms" else message.channel
+        message.not_before, message.sent_at, message.error = now + (step.delay or timedelta(0)), None, error
 
 
-def record_outcome(session: Session, message_id: str, outcome: dict) -> None:
-    session.execute(update(CampaignMessage).where(CampaignMessage.id == message_id).values(**outcome))
+def receipts_due(session: Session, now: datetime) -> list[Outgoing]:
+    """Sent campaign texts whose receipt is asked for now (each put off by `RECEIPT_EVERY`; none after
+    `RECEIPT_FOR`), under the account that sent them."""
+    rows = session.execute(select(CampaignMessage, Customer.mobile, Customer.home_store_id, Campaign.store_id)
+                           .join(Campaign, Campaign.id == CampaignMessage.campaign_id)
+                           .join(Customer, Customer.id == CampaignMessage.customer_id)
+                           .where(CampaignMessage.receipt_at <= now, CampaignMessage.status == "sent")
+                           .order_by(CampaignMessage.receipt_at).limit(BATCH)).all()
+    asked = []
+    for message, mobile, home_store, campaign_store in rows:
+        if message.sent_at is None or now - message.sent_at > RECEIPT_FOR or not mobile:
+            message.receipt_at = None
+            continue
+        message.receipt_at = now + RECEIPT_EVERY
+        asked.append(Outgoing(message.id, "sms", "campaign", {}, mobile, None,
+                              message.sent_at.astimezone(zone(None)).date(), message.provider_id,
+                              store_keys(session, campaign_store or home_store)))
+    return asked
+
+
+def record_receipt(session: Session, message_id: str, status: str, code: str | None, now: datetime) -> None:
+    message = session.get(CampaignMessage, message_id)
+    if message is None or message.status != "sent" or status == "pending":
+        return
+    message.receipt_at = None
+    if status == "delivered":
+        message.status, message.delivered_at = "delivered", now
+    else:
+        message.status, message.error = "failed", f"undeliverable:{code}" if code else "undeliverable"
 
 
 def claim_messages(session: Session, now: datetime, channel: str, per_minute: int,
-                   lock_key: int, limits: MessageLimits | None = None) -> list[OutgoingMessage]:
+                   lock_key: int, limits: MessageLimits | None = None) -> list[Outgoing]:
     """Queued messages of `channel` within its budget, marked in flight (`sent_at` now, still queued:
     one that is never answered is claimed again after `SENDING_LEASE`); refused consent fails here, a message in
     its store's quiet hours (the campaign's store; a chain-wide one's: the customer's home store) is put off to their
     end (`not_before`), and one beyond the customer's weekly marketing allowance is skipped.
-    The caller commits the claim before the gateway is called (`send_message`), so no transaction
-    waits on it, and commits each `record_outcome` on its own (crm's `send_campaigns` timer)."""
+    Each goes out as the marketing template `campaign` with its text (`Outgoing`, as an outbox message), to the
+    owner's openid at the store's official account or by text. The caller commits the claim before the provider is
+    called, so no transaction waits on it, and commits each `record_outcome` on its own (crm's `send_campaigns`)."""
     limits = limits or MessageLimits()
     if session.get_bind().dialect.name == "postgresql" and not session.scalar(
             select(func.pg_try_advisory_xact_lock(lock_key))):
@@ -314,6 +346,7 @@ def claim_messages(session: Session, now: datetime, channel: str, per_minute: in
         query = query.with_for_update(skip_locked=True, of=CampaignMessage)
     rows = session.execute(query).all()
     this_week = marketing_this_week(session, {customer.id for _, customer, _ in rows}, now)
+    openids = openids_of(session, {customer.id for _, customer, _ in rows}) if channel == "wechat" else {}
     quiet: dict[str | None, datetime | None] = {}
     claimed = []
     for message, customer, campaign_store in rows:
@@ -334,8 +367,9 @@ def claim_messages(session: Session, now: datetime, channel: str, per_minute: in
         message.attempts += 1
         message.sent_at = now
         this_week[customer.id] = this_week.get(customer.id, 0) + 1
-        claimed.append(OutgoingMessage(message.id, message.campaign_id, channel, customer.mobile, message.body,
-                                       store_keys(session, store_id)))
+        claimed.append(Outgoing(message.id, channel, "campaign", {"body": message.body}, customer.mobile,
+                                customer.wechat_openid, store_keys=store_keys(session, store_id),
+                                openids=openids.get(customer.id, {})))
     return claimed
 
 

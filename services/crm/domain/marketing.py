@@ -62,7 +62,7 @@ def campaign_messages_sent(session: Session, customer_ids: set, since: datetime,
     customer_ids = customer_ids - {None}
     if not customer_ids:
         return {}
-    going = or_(and_(CampaignMessage.status == "sent", CampaignMessage.sent_at >= since),
+    going = or_(and_(CampaignMessage.status.in_(("sent", "delivered")), CampaignMessage.sent_at >= since),
                 and_(CampaignMessage.status == "queued", CampaignMessage.sent_at > now - CAMPAIGN_SENDING_LEASE))
     rows = session.execute(select(CampaignMessage.customer_id, func.count())
                            .where(CampaignMessage.customer_id.in_(customer_ids), going)

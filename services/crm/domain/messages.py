@@ -13,7 +13,7 @@ and one whose sender died is tried again after the lease.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select, update
@@ -29,7 +29,7 @@ from services.common.money import format_yuan
 from services.common.policy import sees_every_store
 from services.common.validators import mask_mobile
 
-from ..models import Customer, Message, ReportSubscription, ServiceDue, Vehicle
+from ..models import Customer, Message, ReportSubscription, ServiceDue, Vehicle, WeChatOpenid
 from .common import keyset_page, resolve_customer, store_keys, zone
 from .marketing import marketing_this_week, outbox_marketing_sent, store_quiet_until
 from .reminders import service_name, service_names
@@ -62,6 +62,9 @@ class Outgoing:
     provider_id: str | None = None
     store_keys: tuple[str | None, ...] = ()
     """The store's code and id: they name its own message accounts (else the chain's are used)."""
+    openids: dict[str, str] = field(default_factory=dict)
+    """The owner's openid per official account (appid → openid, `customer_wechat_openids`): a template message goes
+    to the one at the account it goes out under (`openid`, the chain's messaging account's, only under that)."""
 
 
 @dataclass(frozen=True)
@@ -87,9 +90,29 @@ def queue(session: Session, *, customer_id: str, store_id: str | None, template:
         return None
     message = Message(customer_id=customer.id, store_id=store_id, template=template,
                       params={name: str(params[name]) for name in known.params}, marketing=known.marketing,
-                      channel="wechat" if customer.wechat_openid else "sms", status="queued", attempts=0,
+                      channel=first_channel(session, customer), status="queued", attempts=0,
                       next_attempt_at=not_before or now, dedupe_key=dedupe_key, created_at=now)
     return _added(session, message)
+
+
+def first_channel(session: Session, customer: Customer) -> str:
+    """WeChat for an owner with an openid at some official account (the chain's or a store's; one at another
+    account than the message's is refused when it goes out and the message falls back to a text), else SMS."""
+    if customer.wechat_openid or session.scalar(select(WeChatOpenid.appid).where(
+            WeChatOpenid.customer_id == customer.id).limit(1)):
+        return "wechat"
+    return "sms"
+
+
+def openids_of(session: Session, customer_ids: set[str]) -> dict[str, dict[str, str]]:
+    """Each customer's openid per official account (one read for a batch)."""
+    found: dict[str, dict[str, str]] = {}
+    if customer_ids:
+        for customer_id, appid, openid in session.execute(select(
+                WeChatOpenid.customer_id, WeChatOpenid.appid, WeChatOpenid.openid).where(
+                WeChatOpenid.customer_id.in_(customer_ids))):
+            found.setdefault(customer_id, {})[appid] = openid
+    return found
 
 
 def queue_to_staff(session: Session, *, subscription_id: str, store_id: str | None, template: str,
@@ -239,6 +262,7 @@ def claim_due(session: Session, now: datetime, limits: MessageLimits | None = No
     marketing = [message for message in due if message.marketing]
     to_customer = marketing_this_week(session, {m.customer_id for m in marketing}, now)
     by_store = outbox_marketing_sent(session, Message.store_id, {m.store_id for m in marketing}, now - MINUTE, now)
+    openids = openids_of(session, {m.customer_id for m in due if m.channel == "wechat" and m.customer_id})
     for message in due:
         if message.subscription_id is not None:
             _claim_to_staff(session, message, now, claimed)
@@ -266,7 +290,8 @@ def claim_due(session: Session, now: datetime, limits: MessageLimits | None = No
         if _claim(session, message, now):
             claimed.append(Outgoing(message.id, message.channel, message.template, dict(message.params),
                                     customer.mobile, customer.wechat_openid,
-                                    store_keys=store_keys(session, message.store_id)))
+                                    store_keys=store_keys(session, message.store_id),
+                                    openids=openids.get(customer_id, {})))
             if message.marketing:
                 to_customer[customer_id] = to_customer.get(customer_id, 0) + 1
                 by_store[message.store_id] = by_store.get(message.store_id, 0) + 1
@@ -290,26 +315,44 @@ def _claim_to_staff(session: Session, message: Message, now: datetime, claimed: 
                                 store_keys=store_keys(session, message.store_id)))
 
 
+@dataclass(frozen=True)
+class Step:
+    """What a provider's answer does to a queued message — the outbox's and a campaign's alike: `sent`, `to_sms`
+    (WeChat refused it: by text instead), `failed` with `code`, or `retry` after `delay` (`code` provider_down)."""
+    action: str
+    code: str | None = None
+    delay: timedelta | None = None
+
+
+def next_step(outcome: Outcome, channel: str, attempts: int, retry_delays: tuple[float, ...]) -> Step:
+    if outcome.result == "sent":
+        return Step("sent")
+    if outcome.result == "refused" and channel == "wechat":
+        return Step("to_sms", "wechat_refused")  # no longer a follower, or no openid at the account
+    if outcome.result == "refused":
+        return Step("failed", "provider_refused")
+    if attempts > len(retry_delays):
+        return Step("failed", "retries_exhausted")
+    return Step("retry", "provider_down", timedelta(seconds=retry_delays[attempts - 1]))
+
+
 def record_outcome(session: Session, message_id: str, outcome: Outcome, now: datetime,
                    retry_delays: tuple[float, ...]) -> None:
     message = session.get(Message, message_id, with_for_update=True)
     if message is None or message.status != "queued":
         return
-    if outcome.result == "sent":
+    step = next_step(outcome, message.channel, message.attempts, retry_delays)
+    if step.action == "sent":
         message.status, message.provider_id, message.sent_at = "sent", outcome.provider_id, now
         message.params = _without_secrets(message.params)
         message.failure_code = message.failure_detail = None
         message.next_attempt_at = now + RECEIPT_EVERY if message.channel == "sms" else None
-    elif outcome.result == "refused" and message.channel == "wechat":
-        message.channel, message.next_attempt_at = "sms", now  # no longer a follower: by text instead
-        message.failure_code, message.failure_detail = "wechat_refused", outcome.detail
-    elif outcome.result == "refused":
-        _finish(session, message, "failed", "provider_refused", outcome.detail)
-    elif message.attempts > len(retry_delays):
-        _finish(session, message, "failed", "retries_exhausted", outcome.detail)
+    elif step.action == "failed":
+        _finish(session, message, "failed", step.code or "", outcome.detail)
     else:
-        message.next_attempt_at = now + timedelta(seconds=retry_delays[message.attempts - 1])
-        message.failure_code, message.failure_detail = "provider_down", outcome.detail
+        message.next_attempt_at = now + (step.delay or timedelta(0))
+        message.channel = "sms" if step.action == "to_sms" else message.channel
+        message.failure_code, message.failure_detail = step.code, outcome.detail
 
 
 def _without_secrets(params: dict) -> dict:

@@ -1,6 +1,6 @@
 // Care campaigns (营销活动): the campaigns a manager sees (their stores' and the chain's; HQ every one), each by its
 // name, its store (全连锁: chain-wide), channel, customers in words, send time on the store's clock, state and how
-// many messages were sent or failed; a form to schedule one (the segment as the API takes it: tags, tiers, this
+// many messages were sent (through the SMS / WeChat providers), delivered (the text's receipt came) or failed; a form to schedule one (the segment as the API takes it: tags, tiers, this
 // month's birthdays, not seen for N days, service due within N days, spend), a 预览 that counts who would receive
 // it and who is left out for refusing marketing messages, and 取消 for one not sent yet. HQ chooses a store or the
 // whole chain; a manager one of their own stores. Consent, the channel's rate limit, the store's quiet hours (a
@@ -169,7 +169,7 @@ async function listInto(box, ctx, reload) {
   if (!current()) return;
   fill(box, page.items.length ? table([
     ["campaign_name"], ["campaign_store"], ["message_channel"], ["campaign_segment"], ["campaign_send_time"],
-    ["message_status"], ["campaign_audience", "num"], ["campaign_sent", "num"], ["campaign_failed", "num"],
+    ["message_status"], ["campaign_audience", "num"], ["campaign_sent", "num"], ["campaign_delivered", "num"], ["campaign_failed", "num"],
     ["campaign_skipped", "num"], ["campaign_waiting", "num"], [""]],
   page.items.map((c) => h("tr", { "data-campaign": c.name, "data-status": c.status },
     h("td", { text: c.name }), h("td", { text: storeName(ctx, c.store_id) }),
@@ -179,7 +179,8 @@ async function listInto(box, ctx, reload) {
       c.recurrence === "monthly" ? h("small", { class: "hint", text: ` ${named("recurrence", "monthly")}` }) : null),
     h("td", { "data-field": "status" }, badge(named("campaign", c.status), TONE[c.status])),
     h("td", { class: "num", "data-field": "audience_count", text: c.audience_count ?? "—" }),
-    h("td", { class: "num", "data-field": "sent", text: String(c.messages?.sent ?? 0) }),
+    h("td", { class: "num", "data-field": "sent", text: String((c.messages?.sent ?? 0) + (c.messages?.delivered ?? 0)) }),
+    h("td", { class: "num", "data-field": "delivered", title: t("campaign_delivered_hint"), text: String(c.messages?.delivered ?? 0) }),
     h("td", { class: "num", "data-field": "failed", text: String(c.messages?.failed ?? 0) }),
     h("td", { class: "num", "data-field": "skipped", title: t("campaign_skipped_hint"), text: String(c.messages?.skipped ?? 0) }),
     h("td", { class: "num", "data-field": "queued", text: String(c.messages?.queued ?? 0) }),

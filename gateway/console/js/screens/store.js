@@ -2,7 +2,7 @@
 // document), business hours, bays per slot and how long a quote stays valid (sales settings), and the
 // repair shop's registration (finance settings): its category (一类/二类/三类 upload every settled repair's
 // health record), licence or filing number and registered name; and the accounts it takes money and issues
-// fapiao on (ids only: merchant numbers, the seller's tax number) and its messages go out under (the SMS sign, the
+// fapiao on (ids only: merchant numbers by their last four, the seller's tax number) and its messages go out under (the SMS sign, the
 // official accounts masked); its own prices within the chain's range;
 // competitors' prices beside its own (market.js); and customer care (crm settings): days from delivery to the
 // call-back, and the quiet hours in which no marketing message (reminders, campaigns) goes out.
@@ -74,7 +74,7 @@ async function loadMessageAccounts(card, ctx) {
   try {
     const found = await api.get(`/v1/stores/${ctx.store.id}/message-accounts`);
     // an appid shown by its last four characters, as a bank card is (尾号 0002): the API's `wxsa****0002`
-    const official = (account) => [[t("official_account_id"), account.appid_masked && phrase("id_ending", { last: account.appid_masked.slice(-4) })]];
+    const official = (account) => [[t("official_account_id"), ending(account.appid_masked)]];
     const rows = [accountRow("account_sms", found.sms, [[t("sms_sign"), found.sms.sign_name && `【${found.sms.sign_name}】`]]),
       accountRow("account_wechat_mp", found.wechat, official(found.wechat)),
       accountRow("account_payer_authorization", found.payer_authorization, official(found.payer_authorization))];
@@ -91,16 +91,19 @@ function accountTable(id, rows) {
     h("tbody", {}, ...rows));
 }
 
+/** A merchant number or app id by its last four characters (尾号 1234), as the official account's appid is. */
+const ending = (id) => id && phrase("id_ending", { last: String(id).slice(-4) });
+
 function paymentIds(account) {
   if (!account.configured) return [];
   if (account.provider === "wechat") {
     return account.mode === "partner"
-      ? [[t("account_mode"), t("mode_wechat_partner")], [t("sub_merchant_no"), account.merchant_id], [t("sp_merchant_no"), account.sp_mchid]]
-      : [[t("account_mode"), t("mode_direct")], [t("merchant_no"), account.merchant_id]];
+      ? [[t("account_mode"), t("mode_wechat_partner")], [t("sub_merchant_no"), ending(account.merchant_id)], [t("sp_merchant_no"), ending(account.sp_mchid)]]
+      : [[t("account_mode"), t("mode_direct")], [t("merchant_no"), ending(account.merchant_id)]];
   }
   return account.mode === "partner"
-    ? [[t("account_mode"), t("mode_alipay_partner")], [t("merchant_app_id"), account.merchant_id], [t("isv_app_id"), account.isv_appid]]
-    : [[t("account_mode"), t("mode_direct")], [t("merchant_app_id"), account.merchant_id]];
+    ? [[t("account_mode"), t("mode_alipay_partner")], [t("merchant_app_id"), ending(account.merchant_id)], [t("isv_app_id"), ending(account.isv_appid)]]
+    : [[t("account_mode"), t("mode_direct")], [t("merchant_app_id"), ending(account.merchant_id)]];
 }
 
 function accountRow(kind, account, ids) {

@@ -12,8 +12,9 @@ from .shared import TIER_NAMES
 CHANNELS = ("sms", "wechat")
 CAMPAIGN_STATES = ("scheduled", "sending", "completed", "cancelled")
 RECURRENCES = ("none", "monthly")
-MESSAGE_STATES = ("queued", "sent", "failed", "skipped")
-"""skipped: the customer had their week's marketing allowance (`error` customer_rate_limited)."""
+MESSAGE_STATES = ("queued", "sent", "delivered", "failed", "skipped")
+"""delivered: the text's receipt says so (a WeChat template message stays sent); skipped: the customer had their
+week's marketing allowance (`error` customer_rate_limited)."""
 
 
 class Segment(Schema):
@@ -57,7 +58,8 @@ class CampaignPreviewOut(Schema):
 class MessageCounts(Schema):
     queued = fields.Integer(metadata={"description": "Not sent yet (waiting for the channel's rate or the end of the "
                                                      "store's quiet hours)"})
-    sent = fields.Integer()
+    sent = fields.Integer(metadata={"description": "Taken by the provider, no receipt (yet)"})
+    delivered = fields.Integer(metadata={"description": "Sent, and the text's delivery receipt came"})
     failed = fields.Integer()
     skipped = fields.Integer(metadata={"description": "Not sent: the customer had their weekly allowance of "
                                                       "marketing messages (campaigns and reminders together)"})
@@ -100,9 +102,12 @@ class MessageOut(Schema):
     status = fields.String(metadata={"enum": list(MESSAGE_STATES)})
     attempts = fields.Integer()
     error = fields.String(allow_none=True, metadata={
-        "description": "Why it was not sent: customer_rate_limited (skipped), no marketing consent, campaign "
-                       "cancelled, or the provider's refusal"})
+        "description": "Why it was not sent (or, queued, why it waits): customer_rate_limited (skipped), no "
+                       "marketing consent, campaign cancelled, or as the outbox's failure codes with the provider's "
+                       "own after a colon: provider_refused, undeliverable, retries_exhausted, provider_down, "
+                       "wechat_refused (by text instead)"})
     created_at = fields.DateTime()
     sent_at = fields.DateTime(allow_none=True)
+    delivered_at = fields.DateTime(allow_none=True)
     not_before = fields.DateTime(allow_none=True, metadata={
         "description": "Put off to the end of the store's quiet hours: not sent before this"})
