@@ -487,6 +487,19 @@ class KpiMonthCategory(CategorySums, Base):
     __table_args__ = (Index("ix_kpi_month_categories_date", "business_date"),)
 
 
+class RetentionCohort(Base):
+    """The chain's retention book (`domain.cohorts`): how many customers had their first invoice (not void, at
+    any store) in a month, by how soon their second came — within 90, 180 or 365 days, else 0 (later or not yet).
+    Kept in the transaction that issues or voids an invoice, so the chain's cohorts read 4 rows a month however
+    many customers the chain has."""
+    __tablename__ = "retention_cohorts"
+
+    first_month: Mapped[date] = mapped_column(Date, primary_key=True, comment="first day of the first visit's month")
+    returned_within: Mapped[int] = mapped_column(Integer, primary_key=True,
+                                                 comment="days: 90, 180, 365; 0 none within 365")
+    customers: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class Expense(Base):
     __tablename__ = "expenses"
 

@@ -12,8 +12,9 @@ a campaign a month per store and one chain-wide, 4M campaign messages (a tenth s
 store, 5M delivered work orders plus 20 active ones per store, a job on each delivered one with its technician;
 inventory a catalogue of 20,000 parts (the chain's, the same at every scale: named as
 kind, brand and number, with OE numbers and pinyin initials) and 10M stock movements; finance 5M invoices over
-the 24 months before `--until`, two lines each (labour and part) and their cost of sales, and the KPI book recomputed
-from them (production keeps it with every invoice), each invoice's job with its technician and its advisor (the
+the 24 months before `--until`, two lines each (labour and part) and their cost of sales, the KPI and retention
+books recomputed from them (production keeps them with every invoice), each invoice's job with its technician
+and its advisor (the
 people report), commission targets per technician and KPI targets per store and month, 200k member cards
 (half stored value, half packages) with the journal lines of their sale (2205/2206). Stores scale with the data, so a
 store's own month looks the same at every scale; the chain grows.
@@ -43,7 +44,7 @@ from services.common.migrate import upgrade
 from services.common.search import pinyin_initials
 from services.common.validators import PROVINCES
 from services.contracts.rpc.crm.customers import SOURCES
-from services.finance.domain import kpi_days
+from services.finance.domain import cohorts, kpi_days
 from tests.support.infra import PG_ADMIN_URL
 
 OWNERS = ("crm", "workshop", "inventory", "finance")
@@ -596,9 +597,11 @@ def bulk_load(url: str, tables: list[Table], size: Size, progress: tqdm) -> None
 
 
 def finance_day_book(connection: Connection) -> list[str]:
-    """The KPI book (days and months) kept with every invoice in production, recomputed once after the load."""
+    """The KPI book (days and months) and the retention book, kept with every invoice in production, recomputed
+    once after the load."""
     kpi_days.rebuild(connection)
-    return ["kpi_days", "kpi_day_categories", "kpi_months", "kpi_month_categories"]
+    cohorts.rebuild(connection)
+    return ["kpi_days", "kpi_day_categories", "kpi_months", "kpi_month_categories", "retention_cohorts"]
 
 
 DERIVED: dict[str, Callable[[Connection], list[str]]] = {"finance": finance_day_book}

@@ -20,10 +20,10 @@ from sqlalchemy import func, select, update
 from services.common.context import Caller
 from services.common.errors import Conflict, Forbidden, Invalid, NotFound
 from services.common.outbox import OUTBOX
-from services.finance.domain import kpi_days, ledger
+from services.finance.domain import cohorts, kpi_days, ledger
 from services.finance.domain.ledger import credit, debit
 from services.finance.models import (Base, Invoice, InterStoreSettlement, InvoiceLine, JournalEntry, KpiDay,
-                                     KpiDayCategory, KpiMonth, KpiMonthCategory)
+                                     KpiDayCategory, KpiMonth, KpiMonthCategory, RetentionCohort)
 from services.finance.service import FinanceService
 from tests.support.service import sqlite_session
 
@@ -794,6 +794,54 @@ def test_retention_counts_each_months_new_customers_and_who_came_back_within_eac
         finance(session, MANAGER).retention({"from": "2026-01", "to": "2026-02", "store_id": OTHER})
     with pytest.raises(Invalid):
         finance(session, MANAGER).retention({"from": "2026-05", "to": "2026-01"})
+
+
+def retention_book(session) -> list[tuple]:
+    return [tuple(row) for row in session.execute(select(RetentionCohort.__table__).order_by(
+        RetentionCohort.first_month, RetentionCohort.returned_within)) if row.customers]
+
+
+def test_the_chains_retention_from_the_book_kept_with_each_invoice_equals_the_invoices_read(session, monkeypatch):
+    """The chain's cohorts come from the retention book, moved by each invoice issued or voided: a second visit at
+    another store, a void taking a return (or a first visit) back, a late invoice dated before the first. The
+    book equals one rebuilt from the invoices, and the chain's report equals every store's read from them."""
+    day = {"at": date(2026, 1, 1)}
+    monkeypatch.setattr(ledger, "business_date", lambda *args, **kwargs: day["at"])
+
+    def visit(customer: str, on: date, store: str = STORE) -> dict:
+        day["at"] = on
+        return issue(session, store_id=store, customer_id=f"cust-{customer}")
+    visit("d", date(2025, 12, 30))
+    visit("a", date(2026, 1, 5))
+    visit("d", date(2026, 1, 10))
+    visit("b", date(2026, 1, 20))
+    visit("c", date(2026, 1, 31))
+    visit("a", date(2026, 2, 1))
+    wrong = visit("f", date(2026, 2, 2))
+    visit("e", date(2026, 3, 1))
+    visit("c", date(2026, 3, 1), store=OTHER)
+    returned = visit("e", date(2026, 3, 20))
+    finance(session, MANAGER).void_invoice(returned["id"], {"reason": "wrong customer"})
+    finance(session, MANAGER).void_invoice(wrong["id"], {"reason": "wrong customer"})
+    visit("f", date(2026, 4, 1))
+    visit("g", date(2026, 6, 1))
+    visit("g", date(2026, 5, 1))  # a late invoice: g came first in May
+    visit("b", date(2026, 9, 17))
+    session.commit()
+    kept = retention_book(session)
+    assert (date(2026, 1, 1), 90, 2) in kept and (date(2026, 1, 1), 365, 1) in kept  # a and c (at OTHER); b
+    assert (date(2026, 3, 1), 0, 1) in kept and not [row for row in kept if row[0] == date(2026, 2, 1)]  # e; f
+    today = date(2027, 6, 1)
+    chain = cohorts.cohorts(session, None, "2025-12", "2026-11", today)
+    assert chain == cohorts.cohorts(session, [STORE, OTHER], "2025-12", "2026-11", today)
+    assert [(row["month"], row["new_customers"], row["returned_90"], row["returned_365"]) for row in chain[:7]] == [
+        ("2025-12", 1, 1, 1), ("2026-01", 3, 2, 3), ("2026-02", 0, 0, 0), ("2026-03", 1, 0, 0),
+        ("2026-04", 1, 0, 0), ("2026-05", 1, 1, 1), ("2026-06", 0, 0, None)]
+    cohorts.rebuild(session.connection())
+    assert retention_book(session) == kept
+    assert finance(session, HQ).retention({"from": "2025-12", "to": "2026-11"})["items"] == finance(
+        session, Caller(user_id="m", role="store_manager", store_ids=frozenset({STORE, OTHER}))).retention(
+        {"from": "2025-12", "to": "2026-11"})["items"]
 
 
 def test_a_closed_month_takes_no_posting_a_late_one_lands_on_the_first_open_day(session):
