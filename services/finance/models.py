@@ -339,7 +339,11 @@ class MemberCard(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    __table_args__ = (Index("ix_member_cards_store", "store_id", "id"),)
+    __table_args__ = (Index("ix_member_cards_store", "store_id", "id"),
+                      # card liabilities: the open cards by kind and store, read from the index alone
+                      Index("ix_member_cards_open", "kind", "store_id", postgresql_where=text("status = 'active'"),
+                            sqlite_where=text("status = 'active'"),
+                            postgresql_include=["id", "paid_balance_fen", "bonus_balance_fen"]))
 
 
 class PackageItem(Base):
@@ -423,7 +427,10 @@ class JournalLine(Base):
     debit_fen: Mapped[int] = mapped_column(MONEY, default=0)
     credit_fen: Mapped[int] = mapped_column(MONEY, default=0)
 
-    __table_args__ = (Index("ix_journal_lines_store_account", "store_id", "account", "business_date"),)
+    __table_args__ = (Index("ix_journal_lines_store_account", "store_id", "account", "business_date"),
+                      # an account's balance per store (card liabilities: 2205, 2206) without the other accounts
+                      Index("ix_journal_lines_account_store", "account", "store_id",
+                            postgresql_include=["debit_fen", "credit_fen"]))
 
 
 class CostOfSale(Base):
