@@ -803,8 +803,9 @@ def retention_book(session) -> list[tuple]:
 
 def test_the_chains_retention_from_the_book_kept_with_each_invoice_equals_the_invoices_read(session, monkeypatch):
     """The chain's cohorts come from the retention book, moved by each invoice issued or voided: a second visit at
-    another store, a void taking a return (or a first visit) back, a late invoice dated before the first. The
-    book equals one rebuilt from the invoices, and the chain's report equals every store's read from them."""
+    another store, two invoices on one day (one visit), a void taking a return (or a first visit) back, a late invoice
+    dated before the first. The book equals one rebuilt from the invoices, and the chain's report equals every
+    store's read from them."""
     day = {"at": date(2026, 1, 1)}
     monkeypatch.setattr(ledger, "business_date", lambda *args, **kwargs: day["at"])
 
@@ -815,6 +816,7 @@ def test_the_chains_retention_from_the_book_kept_with_each_invoice_equals_the_in
     visit("a", date(2026, 1, 5))
     visit("d", date(2026, 1, 10))
     visit("b", date(2026, 1, 20))
+    visit("b", date(2026, 1, 20), store=OTHER)  # the same day: one visit
     visit("c", date(2026, 1, 31))
     visit("a", date(2026, 2, 1))
     wrong = visit("f", date(2026, 2, 2))
