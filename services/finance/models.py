@@ -330,6 +330,8 @@ class MemberCard(Base):
     currency: Mapped[str] = mapped_column(String(3), default="CNY")
     paid_balance_fen: Mapped[int] = mapped_column(MONEY, default=0)
     bonus_balance_fen: Mapped[int] = mapped_column(MONEY, default=0)
+    package_value_fen: Mapped[int] = mapped_column(MONEY, default=0, server_default="0",
+                                                   comment="package: its items' unredeemed value, summed")
     package_name: Mapped[str | None] = mapped_column(String(100))
     price_fen: Mapped[int] = mapped_column(MONEY, default=0, comment="package: what was paid")
     expires_on: Mapped[date | None] = mapped_column(Date)
@@ -343,7 +345,7 @@ class MemberCard(Base):
                       # card liabilities: the open cards by kind and store, read from the index alone
                       Index("ix_member_cards_open", "kind", "store_id", postgresql_where=text("status = 'active'"),
                             sqlite_where=text("status = 'active'"),
-                            postgresql_include=["id", "paid_balance_fen", "bonus_balance_fen"]))
+                            postgresql_include=["paid_balance_fen", "bonus_balance_fen", "package_value_fen"]))
 
 
 class PackageItem(Base):

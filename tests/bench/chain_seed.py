@@ -387,7 +387,7 @@ def kpi_targets(size: Size) -> Iterator[list[str]]:
 
 def member_cards(size: Size) -> Iterator[list[str]]:
     """Cards of customers drawn at random, from their home store (every store alike): odd ones stored value, even
-    ones a package; one in ten cancelled."""
+    ones a package (its value: its one item's, `package_items`); one in ten cancelled."""
     rnd = random.Random(7)
     customer_ids = ids_of(size, customers)
     for c in range(size.member_cards):
@@ -397,7 +397,7 @@ def member_cards(size: Size) -> Iterator[list[str]]:
         yield [ulid(at, c), f"MC{c:010d}", "stored_value" if stored else "package",
                "cancelled" if c % 10 == 0 else "active", customer_ids[customer], store_id(customer % size.stores),
                "CNY", str(50_000 + c % 50_000) if stored else "0", str(5_000) if stored else "0",
-               NULL if stored else "保养套餐", "100000", ts(at)]
+               "0" if stored else str(25_000 * (1 + c % 4)), NULL if stored else "保养套餐", "100000", ts(at)]
 
 
 def package_items(size: Size) -> Iterator[list[str]]:
@@ -472,7 +472,8 @@ TABLES = [
     Table("finance", "kpi_targets", "id, store_id, month, sales_fen, car_count, updated_at", kpi_targets,
           lambda s: s.stores * len(months(s))),
     Table("finance", "member_cards", "id, number, kind, status, customer_id, store_id, currency, paid_balance_fen, "
-          "bonus_balance_fen, package_name, price_fen, created_at", member_cards, lambda s: s.member_cards),
+          "bonus_balance_fen, package_value_fen, package_name, price_fen, created_at", member_cards,
+          lambda s: s.member_cards),
     Table("finance", "package_items", "id, card_id, service_code, name, units_total, units_left, value_left_fen",
           package_items, lambda s: (s.member_cards + 1) // 2),
     Table("finance", "journal_entries", "id, store_id, business_date, source_type, source_id, memo, currency, "

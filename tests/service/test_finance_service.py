@@ -23,7 +23,7 @@ from services.common.outbox import OUTBOX
 from services.finance.domain import cohorts, kpi_days, ledger
 from services.finance.domain.ledger import credit, debit
 from services.finance.models import (Base, Invoice, InterStoreSettlement, InvoiceLine, JournalEntry, KpiDay,
-                                     KpiDayCategory, KpiMonth, KpiMonthCategory, RetentionCohort)
+                                     KpiDayCategory, KpiMonth, KpiMonthCategory, PackageItem, RetentionCohort)
 from services.finance.service import FinanceService
 from tests.support.service import sqlite_session
 
@@ -897,6 +897,35 @@ def test_customer_figures_count_the_named_customers_invoices_and_revenue_over_th
     with pytest.raises(Forbidden):
         finance(session, MANAGER).customer_figures({"customer_ids": ["src-a"], "from": day, "to": day,
                                                     "store_id": OTHER})
+
+
+def test_a_package_cards_value_kept_on_the_card_follows_its_items_through_redeem_refund_and_cancel(session):
+    """Card liabilities read a package's unredeemed value kept on the card: after each redemption, refund of one
+    and the cancel it equals what the items hold (and the ledger's 2206)."""
+    package = finance(session).issue_card({
+        "kind": "package", "customer_id": "cust-5", "store_id": STORE, "package_name": "保养套餐",
+        "items": [{"service_code": "WASH", "name": "精洗", "units": 10}, {"service_code": "OIL", "name": "换油",
+                                                                        "units": 2}],
+        "price_fen": 40_000, "method": "wechat"})
+
+    def kept_and_held() -> tuple[int, int, int]:
+        total = finance(session, HQ).card_liabilities({})["total"]
+        held = session.execute(select(func.sum(PackageItem.value_left_fen))
+                               .where(PackageItem.card_id == package["id"])).scalar()
+        return total["package_value_fen"], int(held), total["ledger_fen"]
+    assert kept_and_held() == (40_000, 40_000, 40_000)
+    invoice = issue(session, customer_id="cust-5",
+                    lines=[line("labour", "精洗", 5_000, "0.06", 283, op_code="WASH", hours="0.5")])
+    redeemed = finance(session).take_payment(invoice["id"], {"method": "package", "amount_fen": 5_000,
+                                                             "card_id": package["id"], "service_code": "WASH"})
+    value, held, ledger_fen = kept_and_held()
+    assert value == held == ledger_fen < 40_000
+    finance(session, MANAGER).refund_payment(redeemed["payment"]["id"], {"amount_fen": 5_000, "reason": "返工"})
+    assert kept_and_held() == (40_000, 40_000, 40_000)
+    finance(session, MANAGER).cancel_card(package["id"], {"method": "cash"})
+    total = finance(session, HQ).card_liabilities({})["total"]
+    assert (total["package_cards"], total["package_value_fen"], total["ledger_fen"]) == (0, 0, 0)
+    assert_books_balance(session)
 
 
 def test_card_liabilities_per_store_equal_the_ledgers_2205_and_2206(session):
