@@ -123,7 +123,10 @@ class Invoice(Base):
                       Index("ix_invoices_store_status", "store_id", "status", "id"),
                       Index("ix_invoices_store_date", "store_id", "business_date"),
                       Index("ix_invoices_date", "business_date"),  # the chain's KPIs
-                      Index("ix_invoices_customer", "customer_id", "id"))
+                      Index("ix_invoices_customer", "customer_id", "id"),
+                      # a store's retention: its customers' days, from the index alone
+                      Index("ix_invoices_store_customer_date", "store_id", "customer_id", "business_date",
+                            postgresql_where=text("status <> 'void'"), sqlite_where=text("status <> 'void'")))
 
     @property
     def due_fen(self) -> int:
