@@ -123,7 +123,10 @@ class Invoice(Base):
                       Index("ix_invoices_store_status", "store_id", "status", "id"),
                       Index("ix_invoices_store_date", "store_id", "business_date"),
                       Index("ix_invoices_date", "business_date"),  # the chain's KPIs
-                      Index("ix_invoices_customer", "customer_id", "id"))
+                      Index("ix_invoices_customer", "customer_id", "id"),
+                      # a store's retention: its customers' days, from the index alone
+                      Index("ix_invoices_store_customer_date", "store_id", "customer_id", "business_date",
+                            postgresql_where=text("status <> 'void'"), sqlite_where=text("status <> 'void'")))
 
     @property
     def due_fen(self) -> int:
@@ -330,6 +333,8 @@ class MemberCard(Base):
     currency: Mapped[str] = mapped_column(String(3), default="CNY")
     paid_balance_fen: Mapped[int] = mapped_column(MONEY, default=0)
     bonus_balance_fen: Mapped[int] = mapped_column(MONEY, default=0)
+    package_value_fen: Mapped[int] = mapped_column(MONEY, default=0, server_default="0",
+                                                   comment="package: its items' unredeemed value, summed")
     package_name: Mapped[str | None] = mapped_column(String(100))
     price_fen: Mapped[int] = mapped_column(MONEY, default=0, comment="package: what was paid")
     expires_on: Mapped[date | None] = mapped_column(Date)
@@ -339,7 +344,11 @@ class MemberCard(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    __table_args__ = (Index("ix_member_cards_store", "store_id", "id"),)
+    __table_args__ = (Index("ix_member_cards_store", "store_id", "id"),
+                      # card liabilities: the open cards by kind and store, read from the index alone
+                      Index("ix_member_cards_open", "kind", "store_id", postgresql_where=text("status = 'active'"),
+                            sqlite_where=text("status = 'active'"),
+                            postgresql_include=["paid_balance_fen", "bonus_balance_fen", "package_value_fen"]))
 
 
 class PackageItem(Base):
@@ -423,7 +432,10 @@ class JournalLine(Base):
     debit_fen: Mapped[int] = mapped_column(MONEY, default=0)
     credit_fen: Mapped[int] = mapped_column(MONEY, default=0)
 
-    __table_args__ = (Index("ix_journal_lines_store_account", "store_id", "account", "business_date"),)
+    __table_args__ = (Index("ix_journal_lines_store_account", "store_id", "account", "business_date"),
+                      # an account's balance per store (card liabilities: 2205, 2206) without the other accounts
+                      Index("ix_journal_lines_account_store", "account", "store_id",
+                            postgresql_include=["debit_fen", "credit_fen"]))
 
 
 class CostOfSale(Base):
@@ -485,6 +497,19 @@ class KpiMonth(KpiSums, Base):
 class KpiMonthCategory(CategorySums, Base):
     __tablename__ = "kpi_month_categories"
     __table_args__ = (Index("ix_kpi_month_categories_date", "business_date"),)
+
+
+class RetentionCohort(Base):
+    """The chain's retention book (`domain.cohorts`): how many customers had their first invoice (not void, at
+    any store) in a month, by how soon their second came — within 90, 180 or 365 days, else 0 (later or not yet).
+    Kept in the transaction that issues or voids an invoice, so the chain's cohorts read 4 rows a month however
+    many customers the chain has."""
+    __tablename__ = "retention_cohorts"
+
+    first_month: Mapped[date] = mapped_column(Date, primary_key=True, comment="first day of the first visit's month")
+    returned_within: Mapped[int] = mapped_column(Integer, primary_key=True,
+                                                 comment="days: 90, 180, 365; 0 none within 365")
+    customers: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class Expense(Base):

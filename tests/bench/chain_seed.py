@@ -12,15 +12,16 @@ a campaign a month per store and one chain-wide, 4M campaign messages (a tenth s
 store, 5M delivered work orders plus 20 active ones per store, a job on each delivered one with its technician;
 inventory a catalogue of 20,000 parts (the chain's, the same at every scale: named as
 kind, brand and number, with OE numbers and pinyin initials) and 10M stock movements; finance 5M invoices over
-the 24 months before `--until`, two lines each (labour and part) and their cost of sales, and the KPI book recomputed
-from them (production keeps it with every invoice), each invoice's job with its technician and its advisor (the
+the 24 months before `--until`, two lines each (labour and part) and their cost of sales, the KPI and retention
+books recomputed from them (production keeps them with every invoice), each invoice's job with its technician
+and its advisor (the
 people report), commission targets per technician and KPI targets per store and month, 200k member cards
 (half stored value, half packages) with the journal lines of their sale (2205/2206). Stores scale with the data, so a
 store's own month looks the same at every scale; the chain grows.
 
 Databases are named `<prefix>_<scale>_<owner>` (e.g. `chain_0_01_crm`), migrated to head with each
 owner's alembic history, then filled with `COPY` (rows generated in Python, ids time-ordered like the
-services' own), then `ANALYZE`d. An existing database of that name is refused unless `--replace`.
+services' own), then `VACUUM ANALYZE`d. An existing database of that name is refused unless `--replace`.
 """
 from __future__ import annotations
 
@@ -43,7 +44,7 @@ from services.common.migrate import upgrade
 from services.common.search import pinyin_initials
 from services.common.validators import PROVINCES
 from services.contracts.rpc.crm.customers import SOURCES
-from services.finance.domain import kpi_days
+from services.finance.domain import cohorts, kpi_days
 from tests.support.infra import PG_ADMIN_URL
 
 OWNERS = ("crm", "workshop", "inventory", "finance")
@@ -386,7 +387,7 @@ def kpi_targets(size: Size) -> Iterator[list[str]]:
 
 def member_cards(size: Size) -> Iterator[list[str]]:
     """Cards of customers drawn at random, from their home store (every store alike): odd ones stored value, even
-    ones a package; one in ten cancelled."""
+    ones a package (its value: its one item's, `package_items`); one in ten cancelled."""
     rnd = random.Random(7)
     customer_ids = ids_of(size, customers)
     for c in range(size.member_cards):
@@ -396,7 +397,7 @@ def member_cards(size: Size) -> Iterator[list[str]]:
         yield [ulid(at, c), f"MC{c:010d}", "stored_value" if stored else "package",
                "cancelled" if c % 10 == 0 else "active", customer_ids[customer], store_id(customer % size.stores),
                "CNY", str(50_000 + c % 50_000) if stored else "0", str(5_000) if stored else "0",
-               NULL if stored else "保养套餐", "100000", ts(at)]
+               "0" if stored else str(25_000 * (1 + c % 4)), NULL if stored else "保养套餐", "100000", ts(at)]
 
 
 def package_items(size: Size) -> Iterator[list[str]]:
@@ -471,7 +472,8 @@ TABLES = [
     Table("finance", "kpi_targets", "id, store_id, month, sales_fen, car_count, updated_at", kpi_targets,
           lambda s: s.stores * len(months(s))),
     Table("finance", "member_cards", "id, number, kind, status, customer_id, store_id, currency, paid_balance_fen, "
-          "bonus_balance_fen, package_name, price_fen, created_at", member_cards, lambda s: s.member_cards),
+          "bonus_balance_fen, package_value_fen, package_name, price_fen, created_at", member_cards,
+          lambda s: s.member_cards),
     Table("finance", "package_items", "id, card_id, service_code, name, units_total, units_left, value_left_fen",
           package_items, lambda s: (s.member_cards + 1) // 2),
     Table("finance", "journal_entries", "id, store_id, business_date, source_type, source_id, memo, currency, "
@@ -587,18 +589,23 @@ def bulk_load(url: str, tables: list[Table], size: Size, progress: tqdm) -> None
             progress.set_postfix_str(f"{tables[0].owner}: derived tables")
             with engine.begin() as connection:
                 names += DERIVED[tables[0].owner](connection)
-        for name in names:
-            cursor.execute(f"ANALYZE {name}")
         raw.commit()
+        driver = raw.driver_connection
+        assert driver is not None
+        driver.autocommit = True  # VACUUM runs outside a transaction
+        for name in names:  # the visibility map autovacuum keeps in production: index-only scans read no heap
+            cursor.execute(f"VACUUM ANALYZE {name}")
     finally:
         raw.close()
         engine.dispose()
 
 
 def finance_day_book(connection: Connection) -> list[str]:
-    """The KPI book (days and months) kept with every invoice in production, recomputed once after the load."""
+    """The KPI book (days and months) and the retention book, kept with every invoice in production, recomputed
+    once after the load."""
     kpi_days.rebuild(connection)
-    return ["kpi_days", "kpi_day_categories", "kpi_months", "kpi_month_categories"]
+    cohorts.rebuild(connection)
+    return ["kpi_days", "kpi_day_categories", "kpi_months", "kpi_month_categories", "retention_cohorts"]
 
 
 DERIVED: dict[str, Callable[[Connection], list[str]]] = {"finance": finance_day_book}

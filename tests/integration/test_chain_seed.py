@@ -1,7 +1,8 @@
 """The chain-sized seeding tool (tests/bench/chain_seed.py) at a tiny scale against real PostgreSQL:
 every owner's database migrated to head takes the COPY, keys and foreign keys are rebuilt, the
 seeded rows are found by the services' own RPC methods (issue 29's reports too), and the finance KPI day
-book recomputed after the load equals the invoices it sums. Keeps the benchmark's seeder in step with the schema."""
+book and the retention book recomputed after the load equal the invoices they sum. Keeps the benchmark's seeder
+in step with the schema."""
 from __future__ import annotations
 
 import uuid
@@ -66,6 +67,15 @@ def test_the_day_book_after_the_load_sums_the_invoices(chain):
     assert cars > 0
     assert sum(item["car_count"] for item in report["items"]) == cars
     assert sum(item["sales_fen"] for item in report["items"]) == sales
+
+
+def test_the_retention_book_after_the_load_equals_the_invoices_read(chain):
+    """The chain's cohorts (from the book the seeder recomputes) and its one store's (read from the invoices)."""
+    _, engines = chain
+    months = {"from": "2024-11", "to": "2026-10"}
+    book = call(engines["finance"], FinanceService, "retention", months)["items"]
+    assert sum(row["new_customers"] for row in book) > 0
+    assert book == call(engines["finance"], FinanceService, "retention", {**months, "store_id": store_id(0)})["items"]
 
 
 def test_issue_29_reports_find_their_seeded_rows(chain):

@@ -20,10 +20,10 @@ from sqlalchemy import func, select, update
 from services.common.context import Caller
 from services.common.errors import Conflict, Forbidden, Invalid, NotFound
 from services.common.outbox import OUTBOX
-from services.finance.domain import kpi_days, ledger
+from services.finance.domain import cohorts, kpi_days, ledger
 from services.finance.domain.ledger import credit, debit
 from services.finance.models import (Base, Invoice, InterStoreSettlement, InvoiceLine, JournalEntry, KpiDay,
-                                     KpiDayCategory, KpiMonth, KpiMonthCategory)
+                                     KpiDayCategory, KpiMonth, KpiMonthCategory, PackageItem, RetentionCohort)
 from services.finance.service import FinanceService
 from tests.support.service import sqlite_session
 
@@ -796,6 +796,56 @@ def test_retention_counts_each_months_new_customers_and_who_came_back_within_eac
         finance(session, MANAGER).retention({"from": "2026-05", "to": "2026-01"})
 
 
+def retention_book(session) -> list[tuple]:
+    return [tuple(row) for row in session.execute(select(RetentionCohort.__table__).order_by(
+        RetentionCohort.first_month, RetentionCohort.returned_within)) if row.customers]
+
+
+def test_the_chains_retention_from_the_book_kept_with_each_invoice_equals_the_invoices_read(session, monkeypatch):
+    """The chain's cohorts come from the retention book, moved by each invoice issued or voided: a second visit at
+    another store, two invoices on one day (one visit), a void taking a return (or a first visit) back, a late invoice
+    dated before the first. The book equals one rebuilt from the invoices, and the chain's report equals every
+    store's read from them."""
+    day = {"at": date(2026, 1, 1)}
+    monkeypatch.setattr(ledger, "business_date", lambda *args, **kwargs: day["at"])
+
+    def visit(customer: str, on: date, store: str = STORE) -> dict:
+        day["at"] = on
+        return issue(session, store_id=store, customer_id=f"cust-{customer}")
+    visit("d", date(2025, 12, 30))
+    visit("a", date(2026, 1, 5))
+    visit("d", date(2026, 1, 10))
+    visit("b", date(2026, 1, 20))
+    visit("b", date(2026, 1, 20), store=OTHER)  # the same day: one visit
+    visit("c", date(2026, 1, 31))
+    visit("a", date(2026, 2, 1))
+    wrong = visit("f", date(2026, 2, 2))
+    visit("e", date(2026, 3, 1))
+    visit("c", date(2026, 3, 1), store=OTHER)
+    returned = visit("e", date(2026, 3, 20))
+    finance(session, MANAGER).void_invoice(returned["id"], {"reason": "wrong customer"})
+    finance(session, MANAGER).void_invoice(wrong["id"], {"reason": "wrong customer"})
+    visit("f", date(2026, 4, 1))
+    visit("g", date(2026, 6, 1))
+    visit("g", date(2026, 5, 1))  # a late invoice: g came first in May
+    visit("b", date(2026, 9, 17))
+    session.commit()
+    kept = retention_book(session)
+    assert (date(2026, 1, 1), 90, 2) in kept and (date(2026, 1, 1), 365, 1) in kept  # a and c (at OTHER); b
+    assert (date(2026, 3, 1), 0, 1) in kept and not [row for row in kept if row[0] == date(2026, 2, 1)]  # e; f
+    today = date(2027, 6, 1)
+    chain = cohorts.cohorts(session, None, "2025-12", "2026-11", today)
+    assert chain == cohorts.cohorts(session, [STORE, OTHER], "2025-12", "2026-11", today)
+    assert [(row["month"], row["new_customers"], row["returned_90"], row["returned_365"]) for row in chain[:7]] == [
+        ("2025-12", 1, 1, 1), ("2026-01", 3, 2, 3), ("2026-02", 0, 0, 0), ("2026-03", 1, 0, 0),
+        ("2026-04", 1, 0, 0), ("2026-05", 1, 1, 1), ("2026-06", 0, 0, None)]
+    cohorts.rebuild(session.connection())
+    assert retention_book(session) == kept
+    assert finance(session, HQ).retention({"from": "2025-12", "to": "2026-11"})["items"] == finance(
+        session, Caller(user_id="m", role="store_manager", store_ids=frozenset({STORE, OTHER}))).retention(
+        {"from": "2025-12", "to": "2026-11"})["items"]
+
+
 def test_a_closed_month_takes_no_posting_a_late_one_lands_on_the_first_open_day(session):
     """月结: once a month is over the manager closes it; a posting dated in it afterwards (a late event) is dated the
     first open day after it, so the month's trial balance stays as it was closed."""
@@ -847,6 +897,35 @@ def test_customer_figures_count_the_named_customers_invoices_and_revenue_over_th
     with pytest.raises(Forbidden):
         finance(session, MANAGER).customer_figures({"customer_ids": ["src-a"], "from": day, "to": day,
                                                     "store_id": OTHER})
+
+
+def test_a_package_cards_value_kept_on_the_card_follows_its_items_through_redeem_refund_and_cancel(session):
+    """Card liabilities read a package's unredeemed value kept on the card: after each redemption, refund of one
+    and the cancel it equals what the items hold (and the ledger's 2206)."""
+    package = finance(session).issue_card({
+        "kind": "package", "customer_id": "cust-5", "store_id": STORE, "package_name": "保养套餐",
+        "items": [{"service_code": "WASH", "name": "精洗", "units": 10}, {"service_code": "OIL", "name": "换油",
+                                                                        "units": 2}],
+        "price_fen": 40_000, "method": "wechat"})
+
+    def kept_and_held() -> tuple[int, int, int]:
+        total = finance(session, HQ).card_liabilities({})["total"]
+        held = session.execute(select(func.sum(PackageItem.value_left_fen))
+                               .where(PackageItem.card_id == package["id"])).scalar()
+        return total["package_value_fen"], int(held), total["ledger_fen"]
+    assert kept_and_held() == (40_000, 40_000, 40_000)
+    invoice = issue(session, customer_id="cust-5",
+                    lines=[line("labour", "精洗", 5_000, "0.06", 283, op_code="WASH", hours="0.5")])
+    redeemed = finance(session).take_payment(invoice["id"], {"method": "package", "amount_fen": 5_000,
+                                                             "card_id": package["id"], "service_code": "WASH"})
+    value, held, ledger_fen = kept_and_held()
+    assert value == held == ledger_fen < 40_000
+    finance(session, MANAGER).refund_payment(redeemed["payment"]["id"], {"amount_fen": 5_000, "reason": "返工"})
+    assert kept_and_held() == (40_000, 40_000, 40_000)
+    finance(session, MANAGER).cancel_card(package["id"], {"method": "cash"})
+    total = finance(session, HQ).card_liabilities({})["total"]
+    assert (total["package_cards"], total["package_value_fen"], total["ledger_fen"]) == (0, 0, 0)
+    assert_books_balance(session)
 
 
 def test_card_liabilities_per_store_equal_the_ledgers_2205_and_2206(session):

@@ -93,6 +93,7 @@ def issue_card(session: Session, caller: Caller, data: dict, key: str | None = N
         card.items = [PackageItem(service_code=item["service_code"], name=item["name"], units_total=item["units"],
                                   units_left=item["units"], value_left_fen=share)
                       for item, share in zip(items, shares, strict=True)]
+        card.package_value_fen = sum(shares)
         session.flush()
         session.add(CardTransaction(card_id=card.id, store_id=card.store_id, kind="issue",
                                     units_delta=sum(i["units"] for i in items), method=data["method"],
@@ -189,6 +190,7 @@ def cancel_card(session: Session, caller: Caller, card_id: str, data: dict) -> M
                               created_by=caller.user_id, business_date=day)
         for item in card.items:
             item.units_left, item.value_left_fen = 0, 0
+        card.package_value_fen = 0
     session.add(txn)
     session.flush()
     ledger.post_journal_entry(session, card.store_id, [debit(liability, refund),

@@ -22,7 +22,7 @@ from services.common.outbox import record_event
 
 from ..models import (AccountCharge, BillingBasis, InsuranceClaim, Invoice, InvoiceJob, InvoiceLine, Payment,
                       Refund)
-from . import health_records, kpi_days, ledger
+from . import cohorts, health_records, kpi_days, ledger
 from .common import get_locked, illegal, newest_first, require_manager
 from .ledger import AR, DEPOSITS, DISCOUNTS, REVENUE, VAT, credit, debit
 
@@ -259,6 +259,7 @@ def issue_invoice(session: Session, completed: dict, caller: Caller | None = Non
     session.add(invoice)
     session.flush()
     kpi_days.count_invoice(session, invoice)
+    cohorts.count_visit(session, invoice)
     ledger.post_journal_entry(session, invoice.store_id, issue_posting(lines), source_type="invoice",
                               source_id=invoice.id, memo=f"Invoice {invoice.number}", day=day,
                               currency=invoice.currency)
@@ -343,6 +344,7 @@ def void_invoice(session: Session, caller: Caller, invoice_id: str, reason: str)
         "total_fen": invoice.total_fen, "deposit_released_fen": invoice.deposit_fen,
         "before": {"status": invoice.status}, "after": {"status": VOID}})
     kpi_days.count_invoice(session, invoice, sign=-1)
+    cohorts.count_visit(session, invoice, sign=-1)
     invoice.status = VOID
     invoice.void_reason = reason
     invoice.voided_at = utcnow()

@@ -7,7 +7,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..models import JournalLine, MemberCard, PackageItem
+from ..models import JournalLine, MemberCard
 from .ledger import PACKAGES, STORED_VALUE
 
 FIGURES = ("stored_value_cards", "paid_balance_fen", "bonus_balance_fen", "package_cards", "package_value_fen",
@@ -15,7 +15,9 @@ FIGURES = ("stored_value_cards", "paid_balance_fen", "bonus_balance_fen", "packa
 
 
 def card_liabilities(session: Session, store_ids: list[str] | None) -> dict:
-    """{items: a row per issuing store (open cards or a ledger balance), total: their sum}; three grouped reads."""
+    """{items: a row per issuing store (open cards or a ledger balance), total: their sum}; three grouped reads of
+    indexes alone: the open cards by kind and store (a package card keeps its items' value summed: a package has
+    one item at least), the card accounts' lines by store."""
     def scoped(query, column):
         return query if store_ids is None else query.where(column.in_(store_ids))
 
@@ -24,9 +26,7 @@ def card_liabilities(session: Session, store_ids: list[str] | None) -> dict:
                            func.sum(MemberCard.bonus_balance_fen))
                     .where(*open_card, MemberCard.kind == "stored_value").group_by(MemberCard.store_id),
                     MemberCard.store_id)
-    packaged = scoped(select(MemberCard.store_id, func.count(func.distinct(MemberCard.id)),
-                             func.sum(PackageItem.value_left_fen))
-                      .join(PackageItem, PackageItem.card_id == MemberCard.id)
+    packaged = scoped(select(MemberCard.store_id, func.count(), func.sum(MemberCard.package_value_fen))
                       .where(*open_card, MemberCard.kind == "package").group_by(MemberCard.store_id),
                       MemberCard.store_id)
     books = scoped(select(JournalLine.store_id, func.sum(JournalLine.credit_fen - JournalLine.debit_fen))

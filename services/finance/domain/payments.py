@@ -187,6 +187,7 @@ def _draw_on_card(session: Session, invoice: Invoice, payment: Payment, data: di
     value = unit_value(item.value_left_fen, item.units_left)
     item.units_left -= 1
     item.value_left_fen -= value
+    card.package_value_fen -= value
     payment.service_code = code
     payment.liability_fen = value
     session.add(CardTransaction(card_id=card.id, store_id=invoice.store_id, kind="redemption", payment_id=payment.id,
@@ -345,6 +346,7 @@ def _back_to_card(session: Session, card: MemberCard, payment: Payment, refund: 
         item = next(i for i in card.items if i.service_code == payment.service_code)
         item.units_left += 1
         item.value_left_fen += payment.liability_fen
+        card.package_value_fen += payment.liability_fen
         session.add(CardTransaction(card_id=card.id, store_id=payment.store_id, kind="refund", payment_id=payment.id,
                                     service_code=item.service_code, units_delta=1,
                                     paid_delta_fen=payment.liability_fen, business_date=day))
