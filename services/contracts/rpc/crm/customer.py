@@ -100,9 +100,8 @@ class CustomerMessageOut(Schema):
     their car, a receipt, a reminder, or a campaign's (营销) with the campaign's name."""
     id = fields.String()
     store_id = fields.String(allow_none=True)
-    kind = fields.Function(lambda message: getattr(message, "kind", "outbox"),
-                           metadata={"enum": ["outbox", "campaign"]})
-    campaign_name = fields.Function(lambda message: getattr(message, "campaign_name", None), allow_none=True)
+    kind = fields.String(dump_default="outbox", metadata={"enum": ["outbox", "campaign"]})
+    campaign_name = fields.String(allow_none=True, dump_default=None)
     template = fields.String()
     text = fields.Function(lambda message: TEMPLATES[message.template].render(message.params)
                            if message.template in TEMPLATES else "")

@@ -36,11 +36,11 @@ class OutboxMessageOut(Schema):
     """A message to a car owner: the outbox's (a template with its parameters) or a campaign's (template
     `campaign`, its campaign named), newest first across both."""
     id = fields.String()
-    kind = fields.Function(lambda message: getattr(message, "kind", "outbox"), metadata={
+    kind = fields.String(dump_default="outbox", metadata={
         "enum": list(MESSAGE_KINDS), "description": "outbox: a step of the car, a receipt, a reminder; campaign: a "
                                                     "marketing campaign's (营销)"})
-    campaign_id = fields.Function(lambda message: getattr(message, "campaign_id", None), allow_none=True)
-    campaign_name = fields.Function(lambda message: getattr(message, "campaign_name", None), allow_none=True)
+    campaign_id = fields.String(allow_none=True, dump_default=None)
+    campaign_name = fields.String(allow_none=True, dump_default=None)
     customer_id = fields.String()
     customer_name = fields.String(allow_none=True)
     to_masked = fields.String(allow_none=True, metadata={"description": "The customer's mobile, masked (138****5678)"})
