@@ -286,7 +286,8 @@ class CampaignMessages(Resource):
 
 
 class Messages(Resource):
-    @endpoint("Messages to car owners (the outbox): to whom, template, channel, status, why one failed",
+    @endpoint("Messages to car owners, the outbox's and campaigns' (kind campaign, the campaign named) newest first: "
+              "to whom, template, channel, status, why one failed",
               tag="crm", roles=COUNTER, query=OutboxQuery, response=OutboxMessageOut, paginated=True)
     def on_get(self, req, resp):
         return self.call(req, "crm", "list_messages", query=scoped(req))

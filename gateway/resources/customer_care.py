@@ -182,9 +182,9 @@ class Cards(Resource):
 
 
 class Messages(Resource):
-    @endpoint("The messages the stores sent the customer (progress of the car, receipts, reminders), newest "
-              "first", tag=TAG, roles=CUSTOMER, query=crm.CustomerMessageQuery, response=crm.CustomerMessageOut,
-              paginated=True)
+    @endpoint("The messages the stores sent the customer (progress of the car, receipts, reminders, campaigns' "
+              "offers), newest first", tag=TAG, roles=CUSTOMER, query=crm.CustomerMessageQuery,
+              response=crm.CustomerMessageOut, paginated=True)
     def on_get(self, req, resp):
         return self.call(req, "crm", "customer_messages", query=req.context.query_json)
 

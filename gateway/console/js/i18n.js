@@ -904,6 +904,7 @@ const WORDS = {
   message_status: ["状态", "Status"], message_reason: ["失败原因", "Why it failed"], message_retry_at: ["将于此时重试：", "Next try:"],
   message_queued: ["待发送", "Queued"], message_sent: ["已发送", "Sent"], message_delivered: ["已送达", "Delivered"], message_failed: ["失败", "Failed"],
   message_skipped: ["超出每周上限，未发送", "Skipped: weekly allowance used"],
+  message_kind: ["类别", "Kind"], message_kind_outbox: ["通知", "Notice"], message_kind_campaign: ["营销", "Campaign"],
   channel_sms: ["短信", "SMS"], channel_wechat: ["公众号", "WeChat"],
   // enumerated values the exports word (gateway/exports/labels.py VOCABULARIES) that no screen had words for
   audit_action_read_contact: ["查看联系方式", "Read contact details"], audit_action_update: ["修改", "Update"],
@@ -920,7 +921,7 @@ const WORDS = {
   template_payment_receipt: ["付款回执", "Payment receipt"], template_service_due: ["保养到期提醒", "Service due"],
   template_account_overdue: ["挂账逾期提醒", "Account overdue"],
   template_staff_report: ["经营简报", "Business summary"], template_campaign: ["营销活动", "Campaign"],
-  failure_unsubscribed: ["已退订", "Unsubscribed"],
+  failure_unsubscribed: ["已退订", "Unsubscribed"], failure_campaign_cancelled: ["营销活动已取消", "The campaign was cancelled"],
   failure_customer_gone: ["客户已注销", "The customer is gone"], failure_no_consent: ["客户未同意接收营销消息", "No marketing consent"],
   failure_customer_rate_limited: ["本周营销消息已达上限，未发送", "The customer's weekly marketing allowance was used"],
   failure_provider_refused: ["短信平台拒绝发送（号码或模板有误）", "The provider refused it"],

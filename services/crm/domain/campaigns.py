@@ -28,7 +28,8 @@ from services.common.policy import required_store, sees_every_store
 
 from ..models import Campaign, CampaignMessage, Customer, CustomerTag, ServiceDue, Vehicle
 from .common import keyset_page, local_date, store_keys, store_settings, zone
-from .marketing import CAMPAIGN_SENDING_LEASE, marketing_this_week, store_quiet_until
+from .marketing import (CAMPAIGN_MESSAGE_STORE, CAMPAIGN_SENDING_LEASE, MINUTE, RATE_LIMITED, Allowance,
+                        store_quiet_until)
 from .messages import BATCH, RECEIPT_EVERY, RECEIPT_FOR, Outcome, Outgoing, next_step, openids_of
 from .reminders import add_months, service_name, service_names
 
@@ -39,8 +40,6 @@ SEND_LOCK_BASE = 7_245_200
 the per-minute budget holds across replicas."""
 PLACEHOLDERS = ("name", "tier", "points", "plate", "due_service", "due_on", "month")
 MATERIALIZE_BATCH = 1000
-RATE_LIMITED = "customer_rate_limited"
-"""The `error` of a message skipped because its customer had their week's marketing (the outbox's failure code)."""
 
 
 def check_template(template: str) -> None:
@@ -288,20 +287,20 @@ def record_outcome(session: Session, message_id: str, outcome: Outcome, now: dat
 def receipts_due(session: Session, now: datetime) -> list[Outgoing]:
     """Sent campaign texts whose receipt is asked for now (each put off by `RECEIPT_EVERY`; none after
     `RECEIPT_FOR`), under the account that sent them."""
-    rows = session.execute(select(CampaignMessage, Customer.mobile, Customer.home_store_id, Campaign.store_id)
+    rows = session.execute(select(CampaignMessage, Customer.mobile, CAMPAIGN_MESSAGE_STORE)
                            .join(Campaign, Campaign.id == CampaignMessage.campaign_id)
                            .join(Customer, Customer.id == CampaignMessage.customer_id)
                            .where(CampaignMessage.receipt_at <= now, CampaignMessage.status == "sent")
                            .order_by(CampaignMessage.receipt_at).limit(BATCH)).all()
     asked = []
-    for message, mobile, home_store, campaign_store in rows:
+    for message, mobile, store_id in rows:
         if message.sent_at is None or now - message.sent_at > RECEIPT_FOR or not mobile:
             message.receipt_at = None
             continue
         message.receipt_at = now + RECEIPT_EVERY
         asked.append(Outgoing(message.id, "sms", "campaign", {}, mobile, None,
                               message.sent_at.astimezone(zone(None)).date(), message.provider_id,
-                              store_keys(session, campaign_store or home_store)))
+                              store_keys(session, store_id)))
     return asked
 
 
@@ -321,11 +320,11 @@ def claim_messages(session: Session, now: datetime, channel: str, per_minute: in
     """Queued messages of `channel` within its budget, marked in flight (`sent_at` now, still queued:
     one that is never answered is claimed again after `SENDING_LEASE`); refused consent fails here, a message in
     its store's quiet hours (the campaign's store; a chain-wide one's: the customer's home store) is put off to their
-    end (`not_before`), and one beyond the customer's weekly marketing allowance is skipped.
+    end (`not_before`), one beyond the customer's weekly marketing allowance is skipped and one beyond its store's
+    marketing a minute (the outbox's counted with it: marketing.Allowance) waits a minute (`not_before`).
     Each goes out as the marketing template `campaign` with its text (`Outgoing`, as an outbox message), to the
     owner's openid at the store's official account or by text. The caller commits the claim before the provider is
     called, so no transaction waits on it, and commits each `record_outcome` on its own (crm's `send_campaigns`)."""
-    limits = limits or MessageLimits()
     if session.get_bind().dialect.name == "postgresql" and not session.scalar(
             select(func.pg_try_advisory_xact_lock(lock_key))):
         return []  # another replica is claiming on this channel right now
@@ -334,7 +333,7 @@ def claim_messages(session: Session, now: datetime, channel: str, per_minute: in
     budget = per_minute - (recent or 0)
     if budget <= 0:
         return []
-    query = (select(CampaignMessage, Customer, Campaign.store_id)
+    query = (select(CampaignMessage, Customer, CAMPAIGN_MESSAGE_STORE)
              .join(Campaign, Campaign.id == CampaignMessage.campaign_id)
              .join(Customer, Customer.id == CampaignMessage.customer_id)
              .where(CampaignMessage.status == "queued", CampaignMessage.channel == channel,
@@ -345,28 +344,32 @@ def claim_messages(session: Session, now: datetime, channel: str, per_minute: in
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True, of=CampaignMessage)
     rows = session.execute(query).all()
-    this_week = marketing_this_week(session, {customer.id for _, customer, _ in rows}, now)
+    allowance = Allowance.read(session, {customer.id for _, customer, _ in rows},
+                               {store_id for _, _, store_id in rows}, now, limits)
     openids = openids_of(session, {customer.id for _, customer, _ in rows}) if channel == "wechat" else {}
     quiet: dict[str | None, datetime | None] = {}
     claimed = []
-    for message, customer, campaign_store in rows:
+    for message, customer, store_id in rows:
         if not customer.marketing_consent or customer.erased_at is not None:
             message.attempts += 1
             message.status, message.error = "failed", "no marketing consent"
             continue
-        store_id = campaign_store or customer.home_store_id
         if store_id not in quiet:
             quiet[store_id] = store_quiet_until(session, store_id, now)
         if quiet[store_id] is not None:
             message.not_before, message.sent_at = quiet[store_id], None
             continue
-        if this_week.get(customer.id, 0) >= limits.per_customer_week:
+        refusal = allowance.refusal(customer.id, store_id)
+        if refusal == RATE_LIMITED:
             message.attempts += 1
             message.status, message.error, message.sent_at = "skipped", RATE_LIMITED, None
             continue
+        if refusal is not None:  # the store's minute: the next one
+            message.not_before, message.sent_at = now + MINUTE, None
+            continue
         message.attempts += 1
         message.sent_at = now
-        this_week[customer.id] = this_week.get(customer.id, 0) + 1
+        allowance.take(customer.id, store_id)
         claimed.append(Outgoing(message.id, channel, "campaign", {"body": message.body}, customer.mobile,
                                 customer.wechat_openid, store_keys=store_keys(session, store_id),
                                 openids=openids.get(customer.id, {})))

@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 from services.common.context import Caller
 from services.common.errors import Conflict, NotFound
 
-from ..models import Complaint, Customer, FollowUp, Message, ServiceDue, Vehicle, WeChatOpenid
-from .common import keyset_page
+from ..models import Complaint, Customer, FollowUp, ServiceDue, Vehicle, WeChatOpenid
+from .messages import message_log
 from .followups import OPEN_FOLLOW_UP_STATES, complete_follow_up, open_complaint
 
 CHANNEL = "online"
@@ -99,9 +99,6 @@ def reminders(session: Session, caller: Caller) -> list[ServiceDue]:
 
 
 def messages(session: Session, caller: Caller, limit: int, cursor: str | None) -> dict:
-    """The messages the stores sent (or are sending) the customer, newest first, a page at a time."""
-    query = select(Message).where(Message.customer_id == caller.require_customer())
-    if cursor:
-        query = query.where(Message.id < cursor)
-    return keyset_page(list(session.scalars(query.order_by(Message.id.desc()).limit(limit + 1))), limit,
-                       key=lambda message: message.id)
+    """The messages the stores sent (or are sending) the customer — the outbox's and campaigns' — newest first, a
+    page at a time."""
+    return message_log(session, {"customer_id": caller.require_customer(), "limit": limit, "cursor": cursor})

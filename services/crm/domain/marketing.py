@@ -2,19 +2,34 @@
 and birthday reminders) or a campaign's (campaigns.py): the store's quiet hours put it off to their end
 (`quiet_until`), and a customer's weekly allowance (`MessageLimits.per_customer_week`) counts both kinds together
 (`marketing_this_week`): a customer who had two reminders this week gets no campaign message, and the other way
-round. Consent is checked by each sender against the customer's record.
+round; a store's minute (`MessageLimits.per_store_minute`) counts both kinds together too
+(`marketing_this_minute`). `Allowance` is the rationing both senders apply as they claim. Consent is checked by
+each sender against the customer's record.
+
+A campaign message belongs to the campaign's store, a chain-wide campaign's to the customer's home store
+(`CAMPAIGN_MESSAGE_STORE`): its quiet hours, its account, its minute, and the staff who see the message.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from ..models import CampaignMessage, Message
+from services.common.config import MessageLimits
+
+from ..models import Campaign, CampaignMessage, Customer, Message
 from .common import DEFAULT_QUIET_HOURS, store_settings, zone
 
 WEEK = timedelta(days=7)
+MINUTE = timedelta(minutes=1)
+RATE_LIMITED = "customer_rate_limited"
+"""The customer had their week's marketing: the message is not sent."""
+STORE_BUSY = "store_busy"
+"""The store had its minute's marketing: the message waits a minute."""
+CAMPAIGN_MESSAGE_STORE = func.coalesce(Campaign.store_id, Customer.home_store_id)
+"""The store a campaign message is of (a query joining its campaign and customer)."""
 CAMPAIGN_SENDING_LEASE = timedelta(minutes=10)
 """A claimed campaign message whose send was never answered (process killed) is claimed again after this."""
 
@@ -56,24 +71,62 @@ def outbox_marketing_sent(session: Session, column, keys: set, since: datetime, 
     return dict(rows.tuples().all())
 
 
-def campaign_messages_sent(session: Session, customer_ids: set, since: datetime, now: datetime) -> dict[str, int]:
-    """Campaign messages sent to each customer since `since`, or claimed and going out now (sent_at is stamped at
-    the claim; one whose lease ran out is being claimed again and does not count against itself)."""
-    customer_ids = customer_ids - {None}
-    if not customer_ids:
+def campaign_messages_sent(session: Session, column, keys: set, since: datetime, now: datetime) -> dict:
+    """Campaign messages sent since `since`, or claimed and going out now (sent_at is stamped at the claim; one whose
+    lease ran out is being claimed again and does not count against itself), per customer
+    (`CampaignMessage.customer_id`) or per store (`CAMPAIGN_MESSAGE_STORE`), for `keys` (one grouped read)."""
+    keys = keys - {None}
+    if not keys:
         return {}
     going = or_(and_(CampaignMessage.status.in_(("sent", "delivered")), CampaignMessage.sent_at >= since),
                 and_(CampaignMessage.status == "queued", CampaignMessage.sent_at > now - CAMPAIGN_SENDING_LEASE))
-    rows = session.execute(select(CampaignMessage.customer_id, func.count())
-                           .where(CampaignMessage.customer_id.in_(customer_ids), going)
-                           .group_by(CampaignMessage.customer_id))
+    rows = session.execute(select(column, func.count()).select_from(CampaignMessage)
+                           .join(Campaign, Campaign.id == CampaignMessage.campaign_id)
+                           .join(Customer, Customer.id == CampaignMessage.customer_id)
+                           .where(column.in_(keys), going).group_by(column))
     return dict(rows.tuples().all())
+
+
+def _together(first: dict, second: dict) -> dict:
+    return {key: first.get(key, 0) + second.get(key, 0) for key in first.keys() | second.keys()}
 
 
 def marketing_this_week(session: Session, customer_ids: set, now: datetime) -> dict[str, int]:
     """Marketing each customer got in the seven days up to `now`, outbox and campaign messages together: the count
     their weekly allowance is measured against (two grouped reads)."""
-    counts = outbox_marketing_sent(session, Message.customer_id, set(customer_ids), now - WEEK, now)
-    for customer_id, sent in campaign_messages_sent(session, set(customer_ids), now - WEEK, now).items():
-        counts[customer_id] = counts.get(customer_id, 0) + sent
-    return counts
+    return _together(outbox_marketing_sent(session, Message.customer_id, set(customer_ids), now - WEEK, now),
+                     campaign_messages_sent(session, CampaignMessage.customer_id, set(customer_ids), now - WEEK, now))
+
+
+def marketing_this_minute(session: Session, store_ids: set, now: datetime) -> dict[str | None, int]:
+    """Marketing each store sent in the minute up to `now` (or is sending), outbox and campaign messages together:
+    the count its per-minute allowance is measured against (two grouped reads)."""
+    return _together(outbox_marketing_sent(session, Message.store_id, set(store_ids), now - MINUTE, now),
+                     campaign_messages_sent(session, CAMPAIGN_MESSAGE_STORE, set(store_ids), now - MINUTE, now))
+
+
+@dataclass
+class Allowance:
+    """The rationing of marketing, whichever sender claims it: read once for a batch (`read`), asked for each
+    message (`refusal`: `RATE_LIMITED` — the customer's week is used, it is not sent — or `STORE_BUSY` — the store's
+    minute is used, it waits a minute — else None), and taken as each one is claimed (`take`)."""
+    limits: MessageLimits
+    to_customer: dict
+    by_store: dict
+
+    @classmethod
+    def read(cls, session: Session, customer_ids: set, store_ids: set, now: datetime,
+             limits: MessageLimits | None = None) -> Allowance:
+        return cls(limits or MessageLimits(), marketing_this_week(session, customer_ids, now),
+                   marketing_this_minute(session, store_ids, now))
+
+    def refusal(self, customer_id: str, store_id: str | None) -> str | None:
+        if self.to_customer.get(customer_id, 0) >= self.limits.per_customer_week:
+            return RATE_LIMITED
+        if store_id is not None and self.by_store.get(store_id, 0) >= self.limits.per_store_minute:
+            return STORE_BUSY
+        return None
+
+    def take(self, customer_id: str, store_id: str | None) -> None:
+        self.to_customer[customer_id] = self.to_customer.get(customer_id, 0) + 1
+        self.by_store[store_id] = self.by_store.get(store_id, 0) + 1

@@ -29,12 +29,12 @@ from services.common.money import format_yuan
 from services.common.policy import sees_every_store
 from services.common.validators import mask_mobile
 
-from ..models import Customer, Message, ReportSubscription, ServiceDue, Vehicle, WeChatOpenid
+from ..models import (Campaign, CampaignMessage, Customer, Message, ReportSubscription, ServiceDue, Vehicle,
+                      WeChatOpenid)
 from .common import keyset_page, resolve_customer, store_keys, zone
-from .marketing import marketing_this_week, outbox_marketing_sent, store_quiet_until
+from .marketing import CAMPAIGN_MESSAGE_STORE, MINUTE, RATE_LIMITED, Allowance, store_quiet_until
 from .reminders import service_name, service_names
 
-MINUTE = timedelta(minutes=1)
 LEASE = timedelta(minutes=2)
 RECEIPT_EVERY = timedelta(seconds=5)
 RECEIPT_FOR = timedelta(hours=24)
@@ -254,14 +254,14 @@ def queue_service_due(session: Session, now: datetime) -> int:
 def claim_due(session: Session, now: datetime, limits: MessageLimits | None = None) -> list[Outgoing]:
     """Queued messages whose time has come, each claimed for `LEASE` (one attempt counted); marketing
     without consent fails here, marketing in quiet hours is put off to their end, marketing beyond a customer's
-    weekly allowance fails (`customer_rate_limited`) and beyond the store's allowance a minute waits a minute."""
-    limits = limits or MessageLimits()
+    weekly allowance fails (`customer_rate_limited`) and beyond the store's allowance a minute waits a minute — both
+    counted with the campaigns' messages (marketing.Allowance)."""
     claimed: list[Outgoing] = []
     due = session.scalars(select(Message).where(Message.status == "queued", Message.next_attempt_at <= now)
                           .order_by(Message.next_attempt_at).limit(BATCH)).all()
     marketing = [message for message in due if message.marketing]
-    to_customer = marketing_this_week(session, {m.customer_id for m in marketing}, now)
-    by_store = outbox_marketing_sent(session, Message.store_id, {m.store_id for m in marketing}, now - MINUTE, now)
+    allowance = Allowance.read(session, {m.customer_id for m in marketing}, {m.store_id for m in marketing}, now,
+                               limits)
     openids = openids_of(session, {m.customer_id for m in due if m.channel == "wechat" and m.customer_id})
     for message in due:
         if message.subscription_id is not None:
@@ -280,21 +280,20 @@ def claim_due(session: Session, now: datetime, limits: MessageLimits | None = No
         if later is not None:
             message.next_attempt_at = later
             continue
-        if message.marketing:
-            if to_customer.get(customer_id, 0) >= limits.per_customer_week:
-                _finish(session, message, "failed", "customer_rate_limited")
-                continue
-            if by_store.get(message.store_id, 0) >= limits.per_store_minute:
-                message.next_attempt_at = now + MINUTE
-                continue
+        refusal = allowance.refusal(customer_id, message.store_id) if message.marketing else None
+        if refusal == RATE_LIMITED:
+            _finish(session, message, "failed", RATE_LIMITED)
+            continue
+        if refusal is not None:  # the store's minute
+            message.next_attempt_at = now + MINUTE
+            continue
         if _claim(session, message, now):
             claimed.append(Outgoing(message.id, message.channel, message.template, dict(message.params),
                                     customer.mobile, customer.wechat_openid,
                                     store_keys=store_keys(session, message.store_id),
                                     openids=openids.get(customer_id, {})))
             if message.marketing:
-                to_customer[customer_id] = to_customer.get(customer_id, 0) + 1
-                by_store[message.store_id] = by_store.get(message.store_id, 0) + 1
+                allowance.take(customer_id, message.store_id)
     return claimed
 
 
@@ -396,24 +395,84 @@ def record_receipt(session: Session, message_id: str, status: str, code: str | N
 
 
 # -- reading ---------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class CampaignLine:
+    """A campaign's message as a line of the messages to car owners: the outbox's fields (template `campaign`, its
+    text the parameter `body`; `failure_code` and `failure_detail` from its `error`), its campaign named."""
+    id: str
+    customer_id: str
+    store_id: str | None
+    campaign_id: str
+    campaign_name: str
+    channel: str
+    status: str
+    attempts: int
+    failure_code: str | None
+    failure_detail: str | None
+    next_attempt_at: datetime | None
+    created_at: datetime
+    sent_at: datetime | None
+    delivered_at: datetime | None
+    params: dict
+    template: str = "campaign"
+    marketing: bool = True
+    kind: str = "campaign"
+
+
+CAMPAIGN_ERRORS = {"no marketing consent": "no_consent", "campaign cancelled": "campaign_cancelled"}
+"""A campaign message's `error` worded as the outbox's failure codes (else `code:provider's code`)."""
+
+
+def _campaign_line(message: CampaignMessage, name: str, store_id: str | None) -> CampaignLine:
+    code, _, detail = (message.error or "").partition(":")
+    return CampaignLine(message.id, message.customer_id, store_id, message.campaign_id, name, message.channel,
+                        message.status, message.attempts, CAMPAIGN_ERRORS.get(code, code) or None, detail or None,
+                        message.not_before if message.status == "queued" else None, message.created_at,
+                        message.sent_at if message.status != "queued" else None, message.delivered_at,
+                        {"body": message.body})
+
+
+def message_log(session: Session, filters: dict, stores: list[str] | None = None) -> dict:
+    """The messages to car owners — the outbox's and campaigns' in one list, newest first (ids of both are
+    time-ordered: the keyset is the id across both tables) — of `stores` (None: every store) and of the filters'
+    `customer_id`, `status` and `template` (`campaign`: campaign messages alone)."""
+    limit, cursor = filters["limit"], filters.get("cursor")
+    outbox = select(Message).where(Message.customer_id.is_not(None))
+    sent = (select(CampaignMessage, Campaign.name, CAMPAIGN_MESSAGE_STORE)
+            .join(Campaign, Campaign.id == CampaignMessage.campaign_id)
+            .join(Customer, Customer.id == CampaignMessage.customer_id))
+    if stores is not None:
+        outbox, sent = outbox.where(Message.store_id.in_(stores)), sent.where(CAMPAIGN_MESSAGE_STORE.in_(stores))
+    if filters.get("customer_id"):
+        outbox = outbox.where(Message.customer_id == filters["customer_id"])
+        sent = sent.where(CampaignMessage.customer_id == filters["customer_id"])
+    if filters.get("status"):
+        outbox = outbox.where(Message.status == filters["status"])
+        sent = sent.where(CampaignMessage.status == filters["status"])
+    if cursor:
+        outbox, sent = outbox.where(Message.id < cursor), sent.where(CampaignMessage.id < cursor)
+    lines: list = []
+    if filters.get("template") != "campaign":
+        if filters.get("template"):
+            outbox = outbox.where(Message.template == filters["template"])
+        lines += session.scalars(outbox.order_by(Message.id.desc()).limit(limit + 1)).all()
+    if filters.get("template") in (None, "", "campaign"):
+        lines += [_campaign_line(message, name, store_id) for message, name, store_id in
+                  session.execute(sent.order_by(CampaignMessage.id.desc()).limit(limit + 1))]
+    lines.sort(key=lambda line: line.id, reverse=True)
+    return keyset_page(lines[:limit + 1], limit, key=lambda line: line.id)
+
+
 def list_messages(session: Session, filters: dict, caller: Caller) -> dict:
-    """Messages to car owners (staff's own scheduled reports are listed with their subscriptions)."""
-    query = select(Message).where(Message.customer_id.is_not(None))
+    """Messages to car owners at the caller's stores (staff's own scheduled reports are listed with their
+    subscriptions); a campaign's are of its store (a chain-wide one's: the customer's home store)."""
     if filters.get("store_id"):
         caller.require_store(filters["store_id"])
-        query = query.where(Message.store_id == filters["store_id"])
-    elif not sees_every_store(caller):
-        query = query.where(Message.store_id.in_(sorted(caller.store_ids)))
-    for name in ("customer_id", "status", "template"):
-        if filters.get(name):
-            query = query.where(getattr(Message, name) == filters[name])
-    if filters.get("cursor"):
-        query = query.where(Message.id < filters["cursor"])
-    rows = session.scalars(query.order_by(Message.id.desc()).limit(filters["limit"] + 1)).all()
-    return keyset_page(list(rows), filters["limit"], key=lambda m: m.id)
+        return message_log(session, filters, [filters["store_id"]])
+    return message_log(session, filters, None if sees_every_store(caller) else sorted(caller.store_ids))
 
 
-def recipients(session: Session, messages: list[Message]) -> dict[str, tuple[str, str | None]]:
+def recipients(session: Session, messages: list) -> dict[str, tuple[str, str | None]]:
     """Each message's customer: (name, masked mobile)."""
     ids = {m.customer_id for m in messages}
     if not ids:

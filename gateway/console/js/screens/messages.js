@@ -1,12 +1,13 @@
-// 消息记录: every message crm sent (or is sending) to the store's car owners — to whom (masked mobile),
-// which template, by SMS or WeChat, its status and, when it failed or waits for a retry, why.
+// 消息记录: every message crm sent (or is sending) to the store's car owners — the outbox's and campaigns' in one
+// list — to whom (masked mobile), which template (营销 with the campaign's name for a campaign's), by SMS or
+// WeChat, its status (when it went out or arrived) and, when it failed or waits for a retry, why.
 import { api } from "../api.js";
 import { dateTime } from "../format.js";
 import { named, t } from "../i18n.js";
 import { badge, exportButtons, fill, h, select, table } from "../ui.js";
 
-const STATES = ["queued", "sent", "delivered", "failed"];
-const KIND = { delivered: "ok", sent: "ok", failed: "bad", queued: "" };
+const STATES = ["queued", "sent", "delivered", "failed", "skipped"];
+const KIND = { delivered: "ok", sent: "ok", failed: "bad", skipped: "bad", queued: "" };
 
 export function render(root, ctx) {
   const list = h("div", { class: "card wide", id: "messages" }, h("p", { class: "hint", text: t("loading") }));
@@ -20,14 +21,17 @@ export function render(root, ctx) {
   reload();
 }
 
-/** One message as a row: time, `who` (a cell, or nothing on the customer's own record), template,
- * channel, status and why it failed or waits for a retry. */
+/** One message as a row: time, `who` (a cell, or nothing on the customer's own record), template (a campaign's:
+ * 营销 and its name), channel, status with when it arrived or went out, and why it failed or waits for a retry. */
 export function messageRow(m, tz, who = null) {
-  return h("tr", { "data-message": m.id, "data-status": m.status },
+  const done = m.delivered_at ?? m.sent_at;
+  return h("tr", { "data-message": m.id, "data-status": m.status, "data-kind": m.kind },
     h("td", { class: "nowrap", text: dateTime(m.created_at, tz) }), who,
-    h("td", { text: named("template", m.template) }),
+    m.kind === "campaign" ? h("td", {}, badge(named("message_kind", m.kind)), ` ${m.campaign_name ?? ""}`)
+      : h("td", { text: named("template", m.template) }),
     h("td", { text: named("channel", m.channel) }),
-    h("td", {}, badge(named("message", m.status), KIND[m.status])),
+    h("td", {}, badge(named("message", m.status), KIND[m.status]),
+      done ? h("div", { class: "hint", text: dateTime(done, tz) }) : null),
     h("td", { "data-reason": "" }, m.failure_code ? named("failure", m.failure_code) : "",
       m.failure_code && m.status === "queued" ? h("div", { class: "hint", text: `${t("message_retry_at")} ${dateTime(m.next_attempt_at, tz)}` }) : null));
 }

@@ -96,13 +96,17 @@ class CustomerMessageQuery(ListQuery):
 
 
 class CustomerMessageOut(Schema):
-    """A message the store sent the customer, worded as it went out (the template with its parameters)."""
+    """A message the store sent the customer, worded as it went out (the template with its parameters): a step of
+    their car, a receipt, a reminder, or a campaign's (营销) with the campaign's name."""
     id = fields.String()
     store_id = fields.String(allow_none=True)
+    kind = fields.String(dump_default="outbox", metadata={"enum": ["outbox", "campaign"]})
+    campaign_name = fields.String(allow_none=True, dump_default=None)
     template = fields.String()
     text = fields.Function(lambda message: TEMPLATES[message.template].render(message.params)
                            if message.template in TEMPLATES else "")
     channel = fields.String(metadata={"enum": ["sms", "wechat"]})
-    status = fields.String(metadata={"description": "queued, sent, delivered or failed"})
+    status = fields.String(metadata={"description": "queued, sent, delivered, failed or skipped (a campaign's, beyond "
+                                                    "the week's allowance)"})
     created_at = fields.DateTime()
     sent_at = fields.DateTime(allow_none=True)

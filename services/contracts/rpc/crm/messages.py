@@ -7,9 +7,11 @@ from services.common.messaging.templates import TEMPLATES
 from services.common.schemas import ListQuery
 
 
-OUTBOX_STATES = ("queued", "sent", "delivered", "failed")
-FAILURE_CODES = ("customer_gone", "no_consent", "provider_refused", "retries_exhausted", "undeliverable",
-                 "provider_down", "wechat_refused", "unsubscribed")
+OUTBOX_STATES = ("queued", "sent", "delivered", "failed", "skipped")
+"""skipped: a campaign's message to a customer who had their week's marketing (the outbox's fails instead)."""
+FAILURE_CODES = ("customer_gone", "no_consent", "customer_rate_limited", "provider_refused", "retries_exhausted",
+                 "undeliverable", "provider_down", "wechat_refused", "unsubscribed", "campaign_cancelled")
+MESSAGE_KINDS = ("outbox", "campaign")
 
 
 class QuoteLinkQueue(Schema):
@@ -26,11 +28,19 @@ class OutboxQuery(ListQuery):
     store_id = fields.String()
     customer_id = fields.String()
     status = fields.String(validate=validate.OneOf(OUTBOX_STATES))
-    template = fields.String(validate=validate.OneOf(list(TEMPLATES)))
+    template = fields.String(validate=validate.OneOf(list(TEMPLATES)), metadata={
+        "description": "campaign: campaigns' messages alone"})
 
 
 class OutboxMessageOut(Schema):
+    """A message to a car owner: the outbox's (a template with its parameters) or a campaign's (template
+    `campaign`, its campaign named), newest first across both."""
     id = fields.String()
+    kind = fields.String(dump_default="outbox", metadata={
+        "enum": list(MESSAGE_KINDS), "description": "outbox: a step of the car, a receipt, a reminder; campaign: a "
+                                                    "marketing campaign's (营销)"})
+    campaign_id = fields.String(allow_none=True, dump_default=None)
+    campaign_name = fields.String(allow_none=True, dump_default=None)
     customer_id = fields.String()
     customer_name = fields.String(allow_none=True)
     to_masked = fields.String(allow_none=True, metadata={"description": "The customer's mobile, masked (138****5678)"})
@@ -43,7 +53,8 @@ class OutboxMessageOut(Schema):
     failure_code = fields.String(allow_none=True, metadata={
         "enum": list(FAILURE_CODES), "description": "Why it failed, or why it is being retried (queued)"})
     failure_detail = fields.String(allow_none=True, metadata={"description": "The provider's own code"})
-    next_attempt_at = fields.DateTime(allow_none=True)
+    next_attempt_at = fields.DateTime(allow_none=True, metadata={
+        "description": "Queued: not tried before this (a retry, the end of quiet hours, the store's next minute)"})
     created_at = fields.DateTime()
     sent_at = fields.DateTime(allow_none=True)
     delivered_at = fields.DateTime(allow_none=True)
