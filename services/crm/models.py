@@ -288,6 +288,8 @@ class CampaignMessage(Base):
     id: Mapped[str] = mapped_column(String(26), primary_key=True, default=new_id)
     campaign_id: Mapped[str] = mapped_column(ForeignKey("campaigns.id"))
     customer_id: Mapped[str] = mapped_column(ForeignKey("customers.id"), index=True)
+    store_id: Mapped[str | None] = mapped_column(
+        String(26), comment="the campaign's store, a chain-wide one's: the customer's home store")
     channel: Mapped[str] = mapped_column(String(20))
     body: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(20), default="queued")
@@ -303,6 +305,7 @@ class CampaignMessage(Base):
 
     __table_args__ = (UniqueConstraint("campaign_id", "customer_id", name="uq_campaign_messages_campaign_customer"),
                       Index("ix_campaign_messages_receipt", "receipt_at"),
+                      Index("ix_campaign_messages_store", "store_id", "id"),
                       Index("ix_campaign_messages_status", "status", "channel", "id"),
                       Index("ix_campaign_messages_channel_sent", "channel", "sent_at"),
                       # campaign results by store: a campaign's messages sent (or skipped) over some days

@@ -235,8 +235,8 @@ def campaigns(size: Size) -> Iterator[list[str]]:
 
 def campaign_messages(size: Size) -> Iterator[list[str]]:
     """Each customer in turn (twice: a message in the first year and one in the second, at most one a campaign),
-    from their home store's campaign of a month (one in four from the chain-wide one); a tenth skipped for the
-    weekly allowance."""
+    from their home store's campaign of a month (one in four from the chain-wide one), of their home store; a tenth
+    skipped for the weekly allowance."""
     rnd = random.Random(6)
     customer_ids = ids_of(size, customers)
     for n in range(size.campaign_messages):
@@ -245,8 +245,8 @@ def campaign_messages(size: Size) -> Iterator[list[str]]:
         at = month_start(size, m) + timedelta(seconds=rnd.randrange(30 * 86_400))
         chain_wide, sent = rnd.random() < 0.25, rnd.random() >= 0.1  # drawn: n's residues would follow the store
         yield [ulid(at, n), campaign_id(size, m, None if chain_wide else customer % size.stores),
-               customer_ids[customer], "sms", "您的爱车该保养了", "sent" if sent else "skipped", "1" if sent else "0",
-               ts(at), ts(at) if sent else NULL]
+               customer_ids[customer], store_id(customer % size.stores), "sms", "您的爱车该保养了",
+               "sent" if sent else "skipped", "1" if sent else "0", ts(at), ts(at) if sent else NULL]
 
 
 def technician_id(size: Size, store: int, k: int) -> str:
@@ -440,8 +440,8 @@ TABLES = [
           lambda s: s.invoices),
     Table("crm", "campaigns", "id, store_id, name, channel, template, segment, scheduled_at, status, audience_count, "
           "created_at", campaigns, lambda s: MONTHS * (s.stores + 1)),
-    Table("crm", "campaign_messages", "id, campaign_id, customer_id, channel, body, status, attempts, created_at, "
-          "sent_at", campaign_messages, lambda s: s.campaign_messages),
+    Table("crm", "campaign_messages", "id, campaign_id, customer_id, store_id, channel, body, status, attempts, "
+          "created_at, sent_at", campaign_messages, lambda s: s.campaign_messages),
     Table("workshop", "technicians", "id, store_id, user_id, name, level, hourly_cost_fen, time_zone, active, "
           "created_at, "
           "updated_at", technicians, lambda s: s.stores * TECHNICIANS_PER_STORE),

@@ -28,8 +28,7 @@ from services.common.policy import required_store, sees_every_store
 
 from ..models import Campaign, CampaignMessage, Customer, CustomerTag, ServiceDue, Vehicle
 from .common import keyset_page, local_date, store_keys, store_settings, zone
-from .marketing import (CAMPAIGN_MESSAGE_STORE, CAMPAIGN_SENDING_LEASE, MINUTE, RATE_LIMITED, Allowance,
-                        store_quiet_until)
+from .marketing import CAMPAIGN_SENDING_LEASE, MINUTE, RATE_LIMITED, Allowance, store_quiet_until
 from .messages import BATCH, RECEIPT_EVERY, RECEIPT_FOR, Outcome, Outgoing, next_step, openids_of
 from .reminders import add_months, service_name, service_names
 
@@ -209,10 +208,10 @@ def schedule_next_run(session: Session, campaign: Campaign, now: datetime) -> Ca
 
 def _values_for(session: Session, customer_ids: list[str]) -> dict[str, dict]:
     values = {}
-    customers = session.execute(select(Customer.id, Customer.name, Customer.tier, Customer.points)
-                                .where(Customer.id.in_(customer_ids))).all()
-    for cid, name, tier, points in customers:
-        values[cid] = {"name": name, "tier": tier, "points": points}
+    customers = session.execute(select(Customer.id, Customer.name, Customer.tier, Customer.points,
+                                       Customer.home_store_id).where(Customer.id.in_(customer_ids))).all()
+    for cid, name, tier, points, home_store_id in customers:
+        values[cid] = {"name": name, "tier": tier, "points": points, "home_store_id": home_store_id}
     for cid, plate in session.execute(select(Vehicle.customer_id, Vehicle.plate)
                                       .where(Vehicle.customer_id.in_(customer_ids)).order_by(Vehicle.id)):
         values[cid].setdefault("plate", plate)
@@ -247,7 +246,8 @@ def start_due_campaigns(session: Session, now: datetime) -> list[str]:
             values = _values_for(session, chunk)
             month = str(today.month)
             session.execute(insert(CampaignMessage), [
-                {"id": new_id(), "campaign_id": campaign_id, "customer_id": cid, "channel": campaign.channel,
+                {"id": new_id(), "campaign_id": campaign_id, "customer_id": cid,
+                 "store_id": campaign.store_id or values[cid]["home_store_id"], "channel": campaign.channel,
                  "body": render(campaign.template, {**values[cid], "month": month}), "status": "queued",
                  "attempts": 0, "created_at": now} for cid in chunk])
         campaign.audience_count = len(ids)
@@ -287,8 +287,7 @@ def record_outcome(session: Session, message_id: str, outcome: Outcome, now: dat
 def receipts_due(session: Session, now: datetime) -> list[Outgoing]:
     """Sent campaign texts whose receipt is asked for now (each put off by `RECEIPT_EVERY`; none after
     `RECEIPT_FOR`), under the account that sent them."""
-    rows = session.execute(select(CampaignMessage, Customer.mobile, CAMPAIGN_MESSAGE_STORE)
-                           .join(Campaign, Campaign.id == CampaignMessage.campaign_id)
+    rows = session.execute(select(CampaignMessage, Customer.mobile, CampaignMessage.store_id)
                            .join(Customer, Customer.id == CampaignMessage.customer_id)
                            .where(CampaignMessage.receipt_at <= now, CampaignMessage.status == "sent")
                            .order_by(CampaignMessage.receipt_at).limit(BATCH)).all()
@@ -333,7 +332,7 @@ def claim_messages(session: Session, now: datetime, channel: str, per_minute: in
     budget = per_minute - (recent or 0)
     if budget <= 0:
         return []
-    query = (select(CampaignMessage, Customer, CAMPAIGN_MESSAGE_STORE)
+    query = (select(CampaignMessage, Customer, CampaignMessage.store_id)
              .join(Campaign, Campaign.id == CampaignMessage.campaign_id)
              .join(Customer, Customer.id == CampaignMessage.customer_id)
              .where(CampaignMessage.status == "queued", CampaignMessage.channel == channel,

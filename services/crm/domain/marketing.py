@@ -6,8 +6,8 @@ round; a store's minute (`MessageLimits.per_store_minute`) counts both kinds tog
 (`marketing_this_minute`). `Allowance` is the rationing both senders apply as they claim. Consent is checked by
 each sender against the customer's record.
 
-A campaign message belongs to the campaign's store, a chain-wide campaign's to the customer's home store
-(`CAMPAIGN_MESSAGE_STORE`): its quiet hours, its account, its minute, and the staff who see the message.
+A campaign message belongs to the campaign's store, a chain-wide campaign's to the customer's home store when it
+is queued (`CampaignMessage.store_id`): its quiet hours, its account, its minute, and the staff who see the message.
 """
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from services.common.config import MessageLimits
 
-from ..models import Campaign, CampaignMessage, Customer, Message
+from ..models import CampaignMessage, Message
 from .common import DEFAULT_QUIET_HOURS, store_settings, zone
 
 WEEK = timedelta(days=7)
@@ -28,8 +28,6 @@ RATE_LIMITED = "customer_rate_limited"
 """The customer had their week's marketing: the message is not sent."""
 STORE_BUSY = "store_busy"
 """The store had its minute's marketing: the message waits a minute."""
-CAMPAIGN_MESSAGE_STORE = func.coalesce(Campaign.store_id, Customer.home_store_id)
-"""The store a campaign message is of (a query joining its campaign and customer)."""
 CAMPAIGN_SENDING_LEASE = timedelta(minutes=10)
 """A claimed campaign message whose send was never answered (process killed) is claimed again after this."""
 
@@ -74,15 +72,13 @@ def outbox_marketing_sent(session: Session, column, keys: set, since: datetime, 
 def campaign_messages_sent(session: Session, column, keys: set, since: datetime, now: datetime) -> dict:
     """Campaign messages sent since `since`, or claimed and going out now (sent_at is stamped at the claim; one whose
     lease ran out is being claimed again and does not count against itself), per customer
-    (`CampaignMessage.customer_id`) or per store (`CAMPAIGN_MESSAGE_STORE`), for `keys` (one grouped read)."""
+    (`CampaignMessage.customer_id`) or per store (`CampaignMessage.store_id`), for `keys` (one grouped read)."""
     keys = keys - {None}
     if not keys:
         return {}
     going = or_(and_(CampaignMessage.status.in_(("sent", "delivered")), CampaignMessage.sent_at >= since),
                 and_(CampaignMessage.status == "queued", CampaignMessage.sent_at > now - CAMPAIGN_SENDING_LEASE))
     rows = session.execute(select(column, func.count()).select_from(CampaignMessage)
-                           .join(Campaign, Campaign.id == CampaignMessage.campaign_id)
-                           .join(Customer, Customer.id == CampaignMessage.customer_id)
                            .where(column.in_(keys), going).group_by(column))
     return dict(rows.tuples().all())
 
@@ -102,7 +98,7 @@ def marketing_this_minute(session: Session, store_ids: set, now: datetime) -> di
     """Marketing each store sent in the minute up to `now` (or is sending), outbox and campaign messages together:
     the count its per-minute allowance is measured against (two grouped reads)."""
     return _together(outbox_marketing_sent(session, Message.store_id, set(store_ids), now - MINUTE, now),
-                     campaign_messages_sent(session, CAMPAIGN_MESSAGE_STORE, set(store_ids), now - MINUTE, now))
+                     campaign_messages_sent(session, CampaignMessage.store_id, set(store_ids), now - MINUTE, now))
 
 
 @dataclass

@@ -32,7 +32,7 @@ from services.common.validators import mask_mobile
 from ..models import (Campaign, CampaignMessage, Customer, Message, ReportSubscription, ServiceDue, Vehicle,
                       WeChatOpenid)
 from .common import keyset_page, resolve_customer, store_keys, zone
-from .marketing import CAMPAIGN_MESSAGE_STORE, MINUTE, RATE_LIMITED, Allowance, store_quiet_until
+from .marketing import MINUTE, RATE_LIMITED, Allowance, store_quiet_until
 from .reminders import service_name, service_names
 
 LEASE = timedelta(minutes=2)
@@ -438,11 +438,10 @@ def message_log(session: Session, filters: dict, stores: list[str] | None = None
     `customer_id`, `status` and `template` (`campaign`: campaign messages alone)."""
     limit, cursor = filters["limit"], filters.get("cursor")
     outbox = select(Message).where(Message.customer_id.is_not(None))
-    sent = (select(CampaignMessage, Campaign.name, CAMPAIGN_MESSAGE_STORE)
-            .join(Campaign, Campaign.id == CampaignMessage.campaign_id)
-            .join(Customer, Customer.id == CampaignMessage.customer_id))
+    sent = (select(CampaignMessage, Campaign.name, CampaignMessage.store_id)
+            .join(Campaign, Campaign.id == CampaignMessage.campaign_id))
     if stores is not None:
-        outbox, sent = outbox.where(Message.store_id.in_(stores)), sent.where(CAMPAIGN_MESSAGE_STORE.in_(stores))
+        outbox, sent = outbox.where(Message.store_id.in_(stores)), sent.where(CampaignMessage.store_id.in_(stores))
     if filters.get("customer_id"):
         outbox = outbox.where(Message.customer_id == filters["customer_id"])
         sent = sent.where(CampaignMessage.customer_id == filters["customer_id"])
