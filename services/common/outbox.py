@@ -6,7 +6,9 @@ handlers dedupe by `event_id` in `processed_events`.
 """
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
+from typing import NamedTuple
 
 from sqlalchemy import JSON, Column, Index, Integer, MetaData, String, Table, Text
 from sqlalchemy.orm import Session
@@ -68,4 +70,16 @@ def record_events(session: Session, events: Iterable[tuple[str, dict, str | None
             {"event_id": envelope["event_id"], "type": envelope["type"].split(".", 1)[1], "envelope": envelope,
              "created_at": now, "attempts": 0} for envelope in envelopes])
         session.info.setdefault("outbox", []).extend(envelope["event_id"] for envelope in envelopes)
+        recorded = session.info.setdefault("outbox_recorded", {})
+        at = time.monotonic()
+        for envelope in envelopes:
+            recorded[envelope["event_id"]] = Recorded(at, envelope["type"].split(".", 1)[1], envelope)
     return envelopes
+
+
+class Recorded(NamedTuple):
+    """An event as its unit of work recorded it (`session.info["outbox_recorded"]`): the relay publishes it from
+    here right after the commit (`relay.OutboxRelay.claim_at_commit`) instead of reading its row back."""
+    at: float  # time.monotonic() when recorded
+    type: str
+    envelope: dict
