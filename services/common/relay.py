@@ -12,10 +12,11 @@ that dies between the claim and the mark leaves the row unsent for the next swee
 at least once, and handlers are idempotent.
 
 The events a unit of work just recorded skip the read and the claim's own transaction (the live stream's
-latency, issue 25): `claim_at_commit` claims them inside the unit of work's transaction, just before its
-commit (one UPDATE whose row count proves every row is there: none went with a rolled-back savepoint), and
-`publish_pending` publishes them from memory in the order they were recorded. No sweep can take them
-meanwhile: it takes rows older than 5 s, and only rows recorded less than `FRESH` ago are claimed so.
+latency, issue 25): they are claimed in the unit of work's own transaction — inserted claimed (`attempts` 1)
+outside a savepoint, else by one UPDATE before the commit whose row count proves none went with a rolled-back
+savepoint (`claim_at_commit`) — and `publish_pending` publishes them from memory in the order they were
+recorded. No sweep can take them meanwhile: it takes rows older than 5 s, and only rows recorded less than
+`FRESH` before the commit are published so; others are read and claimed after the commit as before.
 """
 from __future__ import annotations
 
@@ -64,10 +65,12 @@ class OutboxRelay:
         now = time.monotonic()
         if not events or len(events) < len(set(event_ids)) or any(now - event.at > FRESH for event in events):
             return []
-        claimed = session.execute(update(OUTBOX).where(
-            OUTBOX.c.event_id.in_([event.envelope["event_id"] for event in events]), OUTBOX.c.sent_at.is_(None),
-            OUTBOX.c.attempts == 0).values(attempts=1)).rowcount
-        return events if claimed == len(events) else []
+        unclaimed = [event.envelope["event_id"] for event in events if not event.claimed]  # inside savepoints
+        if unclaimed and session.execute(update(OUTBOX).where(
+                OUTBOX.c.event_id.in_(unclaimed), OUTBOX.c.sent_at.is_(None), OUTBOX.c.attempts == 0)
+                .values(attempts=1)).rowcount != len(unclaimed):
+            return []
+        return events
 
     def publish_pending(self, event_ids: list[str], claimed: Sequence[Recorded] = ()) -> int:
         """Relay the given just-committed events: all `claimed` at the commit (`claim_at_commit`) straight from
