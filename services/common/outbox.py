@@ -94,6 +94,5 @@ class Recorded(NamedTuple):
 def _forget_rolled_back(session: Session, previous_transaction) -> None:
     """A unit of work rolled back whole: the events it recorded are gone, and never published (its session may
     go on to commit other work)."""
-    if not session.in_transaction():
-        session.info.pop("outbox", None)
-        session.info.pop("outbox_recorded", None)
+    if not session.in_transaction() and "outbox" in session.info:
+        session.info["outbox"], session.info["outbox_recorded"] = [], {}
