@@ -35,10 +35,12 @@ from .transport import rpc as rpc_entrypoint
 log = logging.getLogger(__name__)
 
 def _commit_and_relay(session: Session) -> None:
+    pending = session.info.get("outbox", [])
+    claimed = session.info["relay"].claim_at_commit(session, pending) if pending else []
     session.commit()
-    pending, session.info["outbox"] = session.info.get("outbox", []), []
+    session.info["outbox"], session.info["outbox_recorded"] = [], {}
     if pending:
-        session.info["relay"].publish_pending(pending)
+        session.info["relay"].publish_pending(pending, claimed)
 
 
 def unit_of_work(fn):

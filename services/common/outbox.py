@@ -6,9 +6,11 @@ handlers dedupe by `event_id` in `processed_events`.
 """
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
+from typing import NamedTuple
 
-from sqlalchemy import JSON, Column, Index, Integer, MetaData, String, Table, Text
+from sqlalchemy import JSON, Column, Index, Integer, MetaData, String, Table, Text, event
 from sqlalchemy.orm import Session
 
 from .db import UTCDateTime, utcnow
@@ -64,8 +66,33 @@ def record_events(session: Session, events: Iterable[tuple[str, dict, str | None
                  for fact, payload, store_id in events]
     if envelopes:
         now = utcnow()
+        claimed = not session.in_nested_transaction()
         session.execute(OUTBOX.insert(), [
             {"event_id": envelope["event_id"], "type": envelope["type"].split(".", 1)[1], "envelope": envelope,
-             "created_at": now, "attempts": 0} for envelope in envelopes])
+             "created_at": now, "attempts": int(claimed)} for envelope in envelopes])
         session.info.setdefault("outbox", []).extend(envelope["event_id"] for envelope in envelopes)
+        recorded = session.info.setdefault("outbox_recorded", {})
+        at = time.monotonic()
+        for envelope in envelopes:
+            recorded[envelope["event_id"]] = Recorded(at, envelope["type"].split(".", 1)[1], envelope, claimed)
     return envelopes
+
+
+class Recorded(NamedTuple):
+    """An event as its unit of work recorded it (`session.info["outbox_recorded"]`): the relay publishes it from
+    here right after the commit (`relay.OutboxRelay.claim_at_commit`) instead of reading its row back."""
+    at: float  # time.monotonic() when recorded
+    type: str
+    envelope: dict
+    claimed: bool
+    """Inserted already claimed by its writer (`attempts` 1): recorded outside any savepoint, its row commits or
+    rolls back with the whole unit of work, and no sweep takes it before it is 5 s old. One recorded inside a
+    savepoint (`attempts` 0) is claimed at the commit by an UPDATE whose row count proves it is still there."""
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_rolled_back(session: Session, previous_transaction) -> None:
+    """A unit of work rolled back whole: the events it recorded are gone, and never published (its session may
+    go on to commit other work)."""
+    if not session.in_transaction() and "outbox" in session.info:
+        session.info["outbox"], session.info["outbox_recorded"] = [], {}

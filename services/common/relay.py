@@ -10,11 +10,19 @@ claimed in a short transaction by a conditional update of `attempts` (with sever
 only one claims a row), published, and marked sent in a second short transaction. A process
 that dies between the claim and the mark leaves the row unsent for the next sweep: delivery is
 at least once, and handlers are idempotent.
+
+The events a unit of work just recorded skip the read and the claim's own transaction (the live stream's
+latency, issue 25): they are claimed in the unit of work's own transaction — inserted claimed (`attempts` 1)
+outside a savepoint, else by one UPDATE before the commit whose row count proves none went with a rolled-back
+savepoint (`claim_at_commit`) — and `publish_pending` publishes them from memory in the order they were
+recorded. No sweep can take them meanwhile: it takes rows older than 5 s, and only rows recorded less than
+`FRESH` before the commit are published so; others are read and claimed after the commit as before.
 """
 from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Sequence
 from datetime import timedelta
 
 from kombu import Exchange
@@ -23,10 +31,16 @@ from sqlalchemy import Select, func, select, update
 
 from .db import utcnow
 from .metrics import OUTBOX_BACKLOG, OUTBOX_OLDEST_SECONDS
-from .outbox import OUTBOX
+from .outbox import OUTBOX, Recorded
 from .tracing import producer_span
 
 log = logging.getLogger(__name__)
+
+SWEEP_AFTER = timedelta(seconds=5)
+"""The sweep relays rows left unsent this long."""
+FRESH = SWEEP_AFTER.total_seconds() / 2
+"""Events recorded less than this many seconds before their commit are claimed in it (`claim_at_commit`); a
+longer unit of work's go through the read and the claim after the commit, as a sweep may be taking them."""
 
 
 class OutboxRelay:
@@ -42,13 +56,33 @@ class OutboxRelay:
                           "interval_max": 0.5},
             transport_options={"confirm_publish": True, "connect_timeout": publish_timeout})
 
-    def publish_pending(self, event_ids: list[str]) -> int:
-        """Relay the given just-committed events; failures are left for the sweep."""
+    def claim_at_commit(self, session, event_ids: list[str]) -> list[Recorded]:
+        """Of the events `session`'s unit of work recorded (`event_ids`), claimed in its transaction before it
+        commits: all of them, when each was recorded less than `FRESH` ago and its row is there; else none
+        (`publish_pending` reads and claims them after the commit)."""
+        recorded = session.info.get("outbox_recorded", {})
+        events = [recorded[event_id] for event_id in dict.fromkeys(event_ids) if event_id in recorded]
+        now = time.monotonic()
+        if not events or len(events) < len(set(event_ids)) or any(now - event.at > FRESH for event in events):
+            return []
+        unclaimed = [event.envelope["event_id"] for event in events if not event.claimed]  # inside savepoints
+        if unclaimed and session.execute(update(OUTBOX).where(
+                OUTBOX.c.event_id.in_(unclaimed), OUTBOX.c.sent_at.is_(None), OUTBOX.c.attempts == 0)
+                .values(attempts=1)).rowcount != len(unclaimed):
+            return []
+        return events
+
+    def publish_pending(self, event_ids: list[str], claimed: Sequence[Recorded] = ()) -> int:
+        """Relay the given just-committed events: all `claimed` at the commit (`claim_at_commit`) straight from
+        memory, else read and claimed first; failures are left for the sweep."""
+        if claimed:
+            return self._publish_and_mark([(event.envelope["event_id"], event.type, event.envelope)
+                                           for event in claimed])
         if not event_ids:
             return 0
-        return self._relay(_unsent().where(OUTBOX.c.event_id.in_(event_ids)))
+        return self._relay(_unsent().where(OUTBOX.c.event_id.in_(event_ids)), order=event_ids)
 
-    def sweep(self, older_than: timedelta = timedelta(seconds=5), batch: int = 200) -> int:
+    def sweep(self, older_than: timedelta = SWEEP_AFTER, batch: int = 200) -> int:
         """Relay rows that stayed unsent (broker was down, process died after commit)."""
         cutoff = utcnow() - older_than
         return self._relay(_unsent().where(OUTBOX.c.created_at <= cutoff)
@@ -84,12 +118,21 @@ class OutboxRelay:
                                                         table.c.attempts == attempts)
                                     .values(attempts=attempts + 1)).rowcount]
 
-    def _relay(self, query: Select) -> int:
-        table = OUTBOX
+    def _relay(self, query: Select, order: list[str] | None = None) -> int:
+        """Relay the rows `query` reads (in the order of `order`'s event ids when given: as recorded)."""
         with self.engine.connect() as conn:
             rows = conn.execute(query).all()
+        if order is not None:
+            position = {event_id: index for index, event_id in enumerate(order)}
+            rows.sort(key=lambda row: position.get(row.event_id, len(position)))
+        return self._publish_and_mark(self.claim(rows))
+
+    def _publish_and_mark(self, claimed: list[tuple[str, str, dict]]) -> int:
+        """Publish claimed events in their order (no transaction open while the broker answers), then mark those
+        the broker confirmed sent; at the first failure the rest stay for the sweep."""
+        table = OUTBOX
         sent, error = [], None
-        for event_id, event_type, envelope in self.claim(rows):  # no transaction open while the broker answers
+        for event_id, event_type, envelope in claimed:
             try:
                 self.publish(event_type, envelope)
             except Exception as exc:  # broker unreachable: leave the rest for the sweep

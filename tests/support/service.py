@@ -13,7 +13,10 @@ class RecordingRelay:
     def __init__(self):
         self.published: list[str] = []
 
-    def publish_pending(self, event_ids: list[str]) -> int:
+    def claim_at_commit(self, session: Session, event_ids: list[str]) -> list:
+        return []
+
+    def publish_pending(self, event_ids: list[str], claimed=()) -> int:
         self.published += event_ids
         return len(event_ids)
 

@@ -158,3 +158,23 @@ def test_the_car_owners_stream_takes_a_customer_token_and_refuses_a_links():
     signed_in = falcon.testing.TestClient(create_app(hub, Auth(advisor("s1"), CustomerPrincipal("c1"))))
     full = signed_in.simulate_get("/c/v1/stream")  # the token passed: refused only for the cap of 0
     assert full.status_code == 503 and full.json["error"]["code"] == "streams_full"
+
+
+def test_the_bus_consumer_sends_heartbeats_while_events_keep_coming():
+    """A consumer that only heard events and never a quiet second sent no heartbeat, and the broker closed its
+    connection after two intervals (every stream ended): it beats after every drain."""
+    from gateway.stream.bus import BusConsumer
+
+    class Busy:  # events keep arriving: drain_events never times out
+        drained = beats = 0
+
+        def drain_events(self, timeout):
+            self.drained += 1
+
+        def heartbeat_check(self):
+            self.beats += 1
+
+    connection = Busy()
+    for _ in range(3):
+        BusConsumer.drain(connection)
+    assert (connection.drained, connection.beats) == (3, 3)

@@ -151,6 +151,7 @@ class Importer:
         (this process publishes nothing, so it keeps no list of them)."""
         self.session.commit()
         self.session.info.pop("outbox", None)
+        self.session.info.pop("outbox_recorded", None)
 
     def _apply(self, parsed: list[tuple[int, dict, dict | None]]) -> None:
         session = self.session
