@@ -12,8 +12,9 @@ from sqlalchemy.orm import sessionmaker
 
 from services.common.db import make_engine
 from services.common.ids import new_id
-from services.common.messaging.accounts import MessageAccounts
+from services.common.config import message_retry_seconds
 from services.crm.domain import campaigns, followups
+from services.crm.domain.messages import Outcome
 from services.crm.models import Campaign, CampaignMessage, Customer, CustomerTag, FollowUp
 from services.crm.service import CrmService
 
@@ -21,19 +22,25 @@ pytestmark = pytest.mark.integration
 
 
 class Messaging:
-    def __init__(self, sender, rate_limits):
-        self.sender, self.rate_limits = sender, rate_limits
-        self.providers = MessageAccounts.from_env()
+    """The crm service's `messaging` with a provider that records each send (and has no receipts yet)."""
+
+    def __init__(self, providers, rate_limits):
+        self.providers, self.rate_limits = providers, rate_limits
+        self.retry_delays = message_retry_seconds()
 
 
-class ThreadSafeSender:
+class ThreadSafeProviders:
     def __init__(self):
         self.lock = threading.Lock()
         self.sent = []
 
-    def send(self, message):
+    def send(self, message) -> Outcome:
         with self.lock:
-            self.sent.append(message.message_id)
+            self.sent.append(message.id)
+            return Outcome("sent", provider_id=f"biz-{len(self.sent)}")
+
+    def receipt(self, message) -> None:
+        return None
 
 
 @pytest.fixture
@@ -92,7 +99,7 @@ def test_two_replicas_claim_a_campaign_once_and_send_each_message_once(crm_sessi
 
     in_parallel(start)
     assert claimed == [campaign_id]
-    sender = ThreadSafeSender()
+    sender = ThreadSafeProviders()
 
     def send():
         with crm_sessions() as session:
