@@ -63,7 +63,7 @@ def vhost():
 
 @pytest.fixture(scope="session")
 def databases():
-    dbs = Databases().create()
+    dbs = Databases().create(migrated=True)
     yield dbs
     dbs.drop()
 

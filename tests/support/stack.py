@@ -277,7 +277,7 @@ def demo_stack(log_dir: Path, history_days: int = 0) -> Iterator[Stack]:
     from deploy import demo as chain
     from tests.support.infra import Databases, Vhost
 
-    vhost, databases = Vhost().create(), Databases().create()
+    vhost, databases = Vhost().create(), Databases().create(migrated=True)
     running = Stack(vhost.uri, databases.env(), log_dir).start()
     chain.store_accounts(running.store_accounts)  # the demo store's own merchant accounts, as `make run` writes
     try:
