@@ -11,6 +11,7 @@ import time
 import urllib.parse
 import warnings
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
@@ -95,9 +96,14 @@ class Databases:
         return self
 
     def drop(self) -> None:
-        with self._admin.connect() as conn:
-            for owner in OWNERS:
+        """All six at once: each DROP DATABASE waits for a checkpoint, which drops side by side share (one
+        after another they took 1-2 s each on a busy machine, at every stack's end)."""
+        def drop(owner: str) -> None:
+            with self._admin.connect() as conn:
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{self.prefix}_{owner}" WITH (FORCE)'))
+
+        with ThreadPoolExecutor(len(OWNERS)) as pool:
+            list(pool.map(drop, OWNERS))
         self._admin.dispose()
 
     def env(self) -> dict[str, str]:
