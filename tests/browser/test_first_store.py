@@ -22,7 +22,7 @@ def stack(tmp_path_factory):
     try:
         yield running.start()
     finally:
-        running.stop()
+        running.kill()
         databases.drop()
         vhost.drop()
 

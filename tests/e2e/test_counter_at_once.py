@@ -34,7 +34,7 @@ def own_stack(request, tmp_path):
             cleanup.callback(databases.drop)
             database_env = databases.env()
         stack = Stack(vhost.uri, database_env, tmp_path, extra_env={"MAX_WORKERS": "10"})
-        cleanup.callback(stack.stop)
+        cleanup.callback(stack.kill)
         yield stack.start()
 
 

@@ -25,7 +25,7 @@ def traced(tmp_path_factory):
     try:
         yield stack.start(), collector
     finally:
-        stack.stop()
+        stack.kill()
         databases.drop()
         vhost.drop()
         collector.close()

@@ -16,7 +16,7 @@ def stack(tmp_path_factory):
     running = Stack(vhost.uri, databases.env(), tmp_path_factory.mktemp("security"),
                     extra_env={"JWT_ACCEPTED_SECRETS": world.PREVIOUS_KEY}).start()
     yield running
-    running.stop()
+    running.kill()
     databases.drop()
     vhost.drop()
 
