@@ -63,7 +63,7 @@ def vhost():
 
 @pytest.fixture(scope="session")
 def databases():
-    dbs = Databases().create()
+    dbs = Databases().create(migrated=True)
     yield dbs
     dbs.drop()
 
@@ -72,7 +72,7 @@ def databases():
 def stack(vhost, databases, tmp_path_factory):
     running = Stack(vhost.uri, databases.env(), tmp_path_factory.mktemp("stack"), live=True).start()
     yield running
-    running.stop()
+    running.kill()
 
 
 @pytest.fixture(scope="session")

@@ -17,12 +17,12 @@ pytestmark = [pytest.mark.e2e, pytest.mark.heavy]
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
     """A chain of its own with no store at all (the shared stack holds every other test's)."""
-    vhost, databases = Vhost().create(), Databases().create()
+    vhost, databases = Vhost().create(), Databases().create(migrated=True)
     running = Stack(vhost.uri, databases.env(), tmp_path_factory.mktemp("first-store"))
     try:
         yield running.start()
     finally:
-        running.stop()
+        running.kill()
         databases.drop()
         vhost.drop()
 

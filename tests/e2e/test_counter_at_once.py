@@ -30,11 +30,11 @@ def own_stack(request, tmp_path):
         if request.param == "sqlite":
             database_env = {f"{owner.upper()}_DATABASE_URL": f"sqlite:///{tmp_path / owner}.db" for owner in OWNERS}
         else:
-            databases = Databases().create()
+            databases = Databases().create(migrated=True)
             cleanup.callback(databases.drop)
             database_env = databases.env()
         stack = Stack(vhost.uri, database_env, tmp_path, extra_env={"MAX_WORKERS": "10"})
-        cleanup.callback(stack.stop)
+        cleanup.callback(stack.kill)
         yield stack.start()
 
 

@@ -19,13 +19,13 @@ pytestmark = [pytest.mark.e2e, pytest.mark.heavy]
 
 @pytest.fixture(scope="module")
 def traced(tmp_path_factory):
-    collector, vhost, databases = Collector(), Vhost().create(), Databases().create()
+    collector, vhost, databases = Collector(), Vhost().create(), Databases().create(migrated=True)
     stack = Stack(vhost.uri, databases.env(), tmp_path_factory.mktemp("traced"),
                   extra_env={"OTEL_EXPORTER_OTLP_ENDPOINT": collector.endpoint, "OTEL_BSP_SCHEDULE_DELAY": "200"})
     try:
         yield stack.start(), collector
     finally:
-        stack.stop()
+        stack.kill()
         databases.drop()
         vhost.drop()
         collector.close()

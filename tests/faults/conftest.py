@@ -33,11 +33,11 @@ def own_stack(log_dir: Path, *, amqp_uri: str | None = None, extra_env: dict[str
             vhost = Vhost().create()
             cleanup.callback(vhost.drop)
             amqp_uri = vhost.uri
-        databases = Databases().create()
+        databases = Databases().create(migrated=True)
         cleanup.callback(databases.drop)
         stack = Stack(amqp_uri, databases.env(), log_dir, extra_env=extra_env, service_runner=service_runner,
                       queue_type="quorum")
-        cleanup.callback(stack.stop)
+        cleanup.callback(stack.kill)
         if gateway_only:
             stack.migrate()
             stack.start_gateway()

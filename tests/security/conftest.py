@@ -12,11 +12,11 @@ from tests.support.stack import Stack
 
 @pytest.fixture(scope="package")
 def stack(tmp_path_factory):
-    vhost, databases = Vhost().create(), Databases().create()
+    vhost, databases = Vhost().create(), Databases().create(migrated=True)
     running = Stack(vhost.uri, databases.env(), tmp_path_factory.mktemp("security"),
                     extra_env={"JWT_ACCEPTED_SECRETS": world.PREVIOUS_KEY}).start()
     yield running
-    running.stop()
+    running.kill()
     databases.drop()
     vhost.drop()
 
