@@ -13,8 +13,9 @@ the KPI report joins); and the search boxes: a customer by a middle fragment of 
 mobile number or of a name, and by a fragment every customer matches (crm.list_customers `q`), a part by
 pinyin initials, brand, name fragment or a fragment of its OE number (inventory.list_parts `q`; the catalogue
 is the chain's, the same size at both scales); and the reports of issue 29 at a random store over a month: the
-people report's calls (workshop.technician_scorecards, finance.people_figures, crm.order_ratings; sales'
-advisor_scorecards is not measured: sales has no chain database), customer sources and campaign results (crm's
+people report's calls (workshop.technician_scorecards, finance.people_figures, crm.order_ratings, and
+sales.advisor_scorecards with the orders crm rated), the market report (sales.price_comparison: competitors'
+prices beside the store's own), customer sources and campaign results (crm's
 customers or sends joined with finance's figures: both calls as the gateway makes them), retention cohorts over
 12 months (one store, and the chain), member card liabilities (one store, the chain) and the KPIs beside the
 previous period, the same days last year and the targets (finance.kpis three times, kpi_targets_over). The
@@ -45,6 +46,7 @@ from services.common.periods import COMPARISONS  # noqa: E402
 from services.crm.service import CrmService  # noqa: E402
 from services.finance.service import FinanceService  # noqa: E402
 from services.inventory.service import InventoryService  # noqa: E402
+from services.sales.service import SalesService  # noqa: E402
 from services.workshop.service import WorkshopService  # noqa: E402
 from tests.bench.chain_seed import (ACTIVE_STATUSES, Size, database_urls, existing, mobile, oe_number,  # noqa: E402
                                     plate, store_id)
@@ -53,7 +55,8 @@ from tests.bench.harness import (bench_parser, header, header_line, markdown_tab
 from tests.support.service import RecordingRelay  # noqa: E402
 
 TARGET = 2.0  # p95 large / p95 small, at most
-SERVICES = {"crm": CrmService, "workshop": WorkshopService, "finance": FinanceService, "inventory": InventoryService}
+SERVICES = {"crm": CrmService, "workshop": WorkshopService, "finance": FinanceService, "inventory": InventoryService,
+            "sales": SalesService}
 HQ = Caller(user_id="bench-hq", role="hq_admin", request_id=uuid.uuid4().hex)
 
 
@@ -129,6 +132,10 @@ class Chain:
                 "finance", "people_figures", {**month, "store_id": self.store()}),
             "people: follow-up ratings by order, one store (crm)": lambda: self.call(
                 "crm", "order_ratings", {**month, "store_id": self.store()}),
+            "people: advisor scorecards, one store (crm + sales)": lambda: self.advisors(
+                {**month, "store_id": self.store()}),
+            "market: competitors' prices beside the store's, one store (sales)": lambda: self.call(
+                "sales", "price_comparison", {"store_id": self.store(), "on": month["to"]}),
             "customer sources, one store (crm + finance)": lambda: self.sources({**month, "store_id": self.store()}),
             "campaign results, one store (crm + finance)": lambda: self.campaigns({**month, "store_id": self.store()}),
             "retention cohorts, 12 months, one store": lambda: self.call(
@@ -139,6 +146,13 @@ class Chain:
             "month's KPIs beside last month, last year, targets, one store": lambda: self.compared(
                 {**month, "store_id": self.store()}),
         }
+
+    def advisors(self, query: dict) -> None:
+        """GET /v1/reports/people?role=advisor's sales part: crm's rated orders, then sales' advisor scorecards
+        with the advisors of those orders (workshop's finding quotes: none seeded)."""
+        ratings = self.call("crm", "order_ratings", query)["follow_ups"]
+        self.call("sales", "advisor_scorecards", {**query, "time_zone": "Asia/Shanghai", "order_ids": sorted(
+            {rating["order_id"] for rating in ratings if rating["order_id"]})})
 
     def sources(self, query: dict) -> None:
         """GET /v1/reports/customer-sources: crm's new customers by source, then finance's figures of them."""
