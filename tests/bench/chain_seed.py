@@ -444,7 +444,7 @@ def packages(size: Size) -> Iterator[list[str]]:
 def compared_item(i: int) -> tuple[str, str]:
     """The i-th item staff compare: the labour rate, packages and parts of the chain's catalogue."""
     if i == 0:
-        return "labour_rate", "senior"
+        return "labour_rate", "general"
     if i % 2:
         return "package", package_code(i % PACKAGES)
     return "part", f"SKU-{i * 37 % FULL['parts']:05d}"
