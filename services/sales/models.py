@@ -347,7 +347,12 @@ class Quote(Base):
         cascade="all, delete-orphan", lazy="selectin", order_by="QuoteLine.position")
 
     __table_args__ = (Index("ix_quotes_store_id", "store_id", "id"),
-                      Index("ix_quotes_open_valid", "state", "valid_until"))
+                      Index("ix_quotes_open_valid", "state", "valid_until"),
+                      # the people report's advisor scorecards: a store's days of presented quotes, index-only
+                      Index("ix_quotes_store_presented", "store_id", "presented_at",
+                            postgresql_where=text("presented_at IS NOT NULL"),
+                            sqlite_where=text("presented_at IS NOT NULL"),
+                            postgresql_include=["advisor_id", "group_id", "state"]))
 
 
 class QuoteLine(Base):

@@ -13,8 +13,10 @@ the KPI report joins); and the search boxes: a customer by a middle fragment of 
 mobile number or of a name, and by a fragment every customer matches (crm.list_customers `q`), a part by
 pinyin initials, brand, name fragment or a fragment of its OE number (inventory.list_parts `q`; the catalogue
 is the chain's, the same size at both scales); and the reports of issue 29 at a random store over a month: the
-people report's calls (workshop.technician_scorecards, finance.people_figures, crm.order_ratings; sales'
-advisor_scorecards is not measured: sales has no chain database), customer sources and campaign results (crm's
+people report's calls (workshop.technician_scorecards, finance.people_figures, crm.order_ratings, and
+sales.advisor_scorecards with the orders crm rated and the store's declined quotes of the month as inspection
+findings' quotes), the market report (sales.price_comparison: competitors'
+prices beside the store's own), customer sources and campaign results (crm's
 customers or sends joined with finance's figures: both calls as the gateway makes them), retention cohorts over
 12 months (one store, and the chain), member card liabilities (one store, the chain) and the KPIs beside the
 previous period, the same days last year and the targets (finance.kpis three times, kpi_targets_over). The
@@ -45,15 +47,17 @@ from services.common.periods import COMPARISONS  # noqa: E402
 from services.crm.service import CrmService  # noqa: E402
 from services.finance.service import FinanceService  # noqa: E402
 from services.inventory.service import InventoryService  # noqa: E402
+from services.sales.service import SalesService  # noqa: E402
 from services.workshop.service import WorkshopService  # noqa: E402
 from tests.bench.chain_seed import (ACTIVE_STATUSES, Size, database_urls, existing, mobile, oe_number,  # noqa: E402
-                                    plate, store_id)
+                                    plate, quote_rows, store_id)
 from tests.bench.harness import (bench_parser, header, header_line, markdown_table, percentile, publish,  # noqa: E402
                                  step, verdict)
 from tests.support.service import RecordingRelay  # noqa: E402
 
 TARGET = 2.0  # p95 large / p95 small, at most
-SERVICES = {"crm": CrmService, "workshop": WorkshopService, "finance": FinanceService, "inventory": InventoryService}
+SERVICES = {"crm": CrmService, "workshop": WorkshopService, "finance": FinanceService, "inventory": InventoryService,
+            "sales": SalesService}
 HQ = Caller(user_id="bench-hq", role="hq_admin", request_id=uuid.uuid4().hex)
 
 
@@ -70,6 +74,7 @@ class Chain:
         self.makers = {owner: sessionmaker(bind=engine, expire_on_commit=False)
                        for owner, engine in self.engines.items()}
         self.rnd = random.Random(11)
+        self._finding_quotes: dict[str, list[str]] | None = None
         with self.makers["crm"]() as session:
             self.customer_ids = list(session.scalars(text(
                 "SELECT id FROM customers TABLESAMPLE SYSTEM (10) LIMIT 5000")))
@@ -129,6 +134,10 @@ class Chain:
                 "finance", "people_figures", {**month, "store_id": self.store()}),
             "people: follow-up ratings by order, one store (crm)": lambda: self.call(
                 "crm", "order_ratings", {**month, "store_id": self.store()}),
+            "people: advisor scorecards, one store (crm + sales)": lambda: self.advisors(
+                {**month, "store_id": self.store()}),
+            "market: competitors' prices beside the store's, one store (sales)": lambda: self.call(
+                "sales", "price_comparison", {"store_id": self.store(), "on": month["to"]}),
             "customer sources, one store (crm + finance)": lambda: self.sources({**month, "store_id": self.store()}),
             "campaign results, one store (crm + finance)": lambda: self.campaigns({**month, "store_id": self.store()}),
             "retention cohorts, 12 months, one store": lambda: self.call(
@@ -139,6 +148,25 @@ class Chain:
             "month's KPIs beside last month, last year, targets, one store": lambda: self.compared(
                 {**month, "store_id": self.store()}),
         }
+
+    def advisors(self, query: dict) -> None:
+        """GET /v1/reports/people?role=advisor's sales part: crm's rated orders, then sales' advisor scorecards
+        with the advisors of those orders and, as workshop's finding quotes (not seeded in workshop), the store's
+        declined quotes of the month (one visit in four)."""
+        ratings = self.call("crm", "order_ratings", query)["follow_ups"]
+        self.call("sales", "advisor_scorecards", {
+            **query, "time_zone": "Asia/Shanghai", "finding_quotes": self.finding_quotes(query["store_id"]),
+            "order_ids": sorted({rating["order_id"] for rating in ratings if rating["order_id"]})})
+
+    def finding_quotes(self, store: str) -> list[str]:
+        """The store's declined quotes presented in September 2026 (worked out from the seed once, not timed)."""
+        if self._finding_quotes is None:
+            found: dict[str, list[str]] = {}
+            for visit, quote, state, at, _net in quote_rows(self.size):
+                if state == "declined" and (at + timedelta(hours=8)).strftime("%Y-%m") == "2026-09":
+                    found.setdefault(store_id(visit.store), []).append(quote)
+            self._finding_quotes = found
+        return self._finding_quotes.get(store, [])
 
     def sources(self, query: dict) -> None:
         """GET /v1/reports/customer-sources: crm's new customers by source, then finance's figures of them."""

@@ -16,7 +16,11 @@ the 24 months before `--until`, two lines each (labour and part) and their cost 
 books recomputed from them (production keeps them with every invoice), each invoice's job with its technician
 and its advisor (the
 people report), commission targets per technician and KPI targets per store and month, 200k member cards
-(half stored value, half packages) with the journal lines of their sale (2205/2206). Stores scale with the data, so a
+(half stored value, half packages) with the journal lines of their sale (2205/2206); sales a counter visit, a
+quote (two lines) and its order before each invoice (the order's id is finance's and crm's), a declined quote on
+one visit in four, store settings, the chain's 40 packages and the price list of 20 compared items (prices
+changed every six months, one store in two overriding half of them) and competitors' prices of those items (3
+competitors, every store, every month: 720k). Stores scale with the data, so a
 store's own month looks the same at every scale; the chain grows.
 
 Databases are named `<prefix>_<scale>_<owner>` (e.g. `chain_0_01_crm`), migrated to head with each
@@ -47,7 +51,7 @@ from services.contracts.rpc.crm.customers import SOURCES
 from services.finance.domain import cohorts, kpi_days
 from tests.support.infra import PG_ADMIN_URL
 
-OWNERS = ("crm", "workshop", "inventory", "finance")
+OWNERS = ("crm", "workshop", "inventory", "finance", "sales")
 FULL = {"stores": 500, "customers": 2_000_000, "vehicles": 3_000_000, "stock_movements": 10_000_000,
         "invoices": 5_000_000, "parts": 20_000, "campaign_messages": 4_000_000, "member_cards": 200_000}
 ACTIVE_WORK_ORDERS_PER_STORE = 20
@@ -419,6 +423,145 @@ def journal_lines(size: Size) -> Iterator[list[str]]:
                str(50_000 + c % 50_000) if c % 2 else str(25_000 * (1 + c % 4))]
 
 
+# -- sales: the counter's visits, quotes and orders; the price list and competitors' prices -----------------
+
+PACKAGES = 40  # the chain's packages, the same at every scale (like the parts catalogue)
+COMPETITORS = ("途虎养车工场店", "天猫养车", "京东京车会")
+COMPARED_ITEMS = 20  # items a store's staff check at the competitors, each competitor, every month
+
+
+def package_code(k: int) -> str:
+    return f"PKG-{k:03d}"
+
+
+def packages(size: Size) -> Iterator[list[str]]:
+    for k in range(PACKAGES):
+        fixed = k % 2 == 0
+        yield [ulid(size.start, k), package_code(k), f"保养套餐{k}", "保养", "fixed" if fixed else "sum",
+               str(30_000 + 1_000 * k) if fixed else NULL, "true", ts(size.start), ts(size.start)]
+
+
+def compared_item(i: int) -> tuple[str, str]:
+    """The i-th item staff compare: the labour rate, packages and parts of the chain's catalogue."""
+    if i == 0:
+        return "labour_rate", "general"
+    if i % 2:
+        return "package", package_code(i % PACKAGES)
+    return "part", f"SKU-{i * 37 % FULL['parts']:05d}"
+
+
+def price_entries(size: Size) -> Iterator[list[str]]:
+    """The chain's price of each compared item, changed every six months, and one store in two overriding the
+    first half of them from the second year."""
+    n = 0
+    for i in range(COMPARED_ITEMS):
+        kind, key = compared_item(i)
+        for half in range(MONTHS // 6):
+            at = month_start(size, 6 * half)
+            yield [ulid(at, n), kind, key, NULL, str(20_000 + 1_000 * i + 500 * half), at.date().isoformat(), ts(at)]
+            n += 1
+    for store in range(0, size.stores, 2):
+        at = month_start(size, 12)
+        for i in range(COMPARED_ITEMS // 2):
+            kind, key = compared_item(i)
+            yield [ulid(at, n), kind, key, store_id(store), str(19_000 + 1_000 * i), at.date().isoformat(), ts(at)]
+            n += 1
+
+
+def quote_count(size: Size) -> int:
+    return size.invoices + (size.invoices + 3) // 4
+
+
+def price_entry_count(size: Size) -> int:
+    return COMPARED_ITEMS * (MONTHS // 6) + (size.stores + 1) // 2 * (COMPARED_ITEMS // 2)
+
+
+def competitor_prices(size: Size) -> Iterator[list[str]]:
+    """Every store, every month: each competitor's price of each compared item (1,440 a store over 24 months)."""
+    n = 0
+    for store in range(size.stores):
+        for m in range(MONTHS):
+            at = month_start(size, m) + timedelta(days=store % 28)
+            for competitor, name in enumerate(COMPETITORS):
+                for i in range(COMPARED_ITEMS):
+                    kind, key = compared_item(i)
+                    yield [ulid(at, n), store_id(store), name, kind, key,
+                           str(18_000 + 1_000 * i + 700 * competitor + 100 * (m % 5)), business_day(at), ts(at)]
+                    n += 1
+
+
+def store_settings(size: Size) -> Iterator[list[str]]:
+    for store in range(size.stores):
+        yield [store_id(store), "18000", "0.13", "true", '{"advisor": 5, "store_manager": 15}', "30", "4",
+               "Asia/Shanghai", "08:30:00", "18:00:00", "7", ts(size.start)]
+
+
+def sales_visits(size: Size) -> Iterator[list[str]]:
+    """A counter visit before each invoice (the customer's car checked in two hours before delivery)."""
+    customer_ids, vehicle_ids = ids_of(size, customers), ids_of(size, vehicles)
+    for visit in visits(size):
+        at = visit.at - timedelta(hours=3)
+        yield [ulid(at, visit.n), store_id(visit.store), customer_ids[visit.customer], vehicle_ids[visit.vehicle],
+               plate(visit.vehicle), "standard", "[]", advisor_user(visit.store, visit.n % ADVISORS_PER_STORE),
+               ts(at), ts(visit.at)]
+
+
+def declined(n: int) -> bool:
+    """One visit in four also had a quote the customer declined (presented before the one they approved)."""
+    return n % 4 == 0
+
+
+def quote_rows(size: Size) -> Iterator[tuple[Visit, str, str, datetime, int]]:
+    """(visit, quote id, state, presented at, lines' net) of each quote: the approved one of every visit (its
+    order's) and a declined one of one visit in four."""
+    for visit in visits(size):
+        if declined(visit.n):
+            at = visit.at - timedelta(hours=2, minutes=30)
+            yield visit, ulid(at, size.invoices + visit.n), "declined", at, 60_000 + visit.n % 20_000
+        at = visit.at - timedelta(hours=2)
+        yield visit, ulid(at, visit.n), "contracted", at, 28_000 + visit.n % 50_000
+
+
+def quotes(size: Size) -> Iterator[list[str]]:
+    customer_ids, vehicle_ids = ids_of(size, customers), ids_of(size, vehicles)
+    for visit, quote, state, at, net in quote_rows(size):
+        tax = net * 13 // 113
+        yield [quote, f"Q{visit.n:010d}{'D' if state == 'declined' else ''}", quote, "1", store_id(visit.store),
+               ulid(visit.at - timedelta(hours=3), visit.n), customer_ids[visit.customer], vehicle_ids[visit.vehicle],
+               "standard", state, "0.13", "true", "18000", "not_required", "[]", "[]", str(net), "0", str(tax),
+               str(net - tax), str(net), ts(at + timedelta(days=7)),
+               advisor_user(visit.store, visit.n % ADVISORS_PER_STORE), ts(at), ts(at), ts(at),
+               ts(at + timedelta(minutes=20))]
+
+
+def quote_lines(size: Size) -> Iterator[list[str]]:
+    """Two lines a quote (labour and a part), approved or declined with it."""
+    for visit, quote, state, at, net in quote_rows(size):
+        labour = net * 3 // 5
+        decision = "approved" if state == "contracted" else "declined"
+        for position, (kind, amount) in enumerate((("labour", labour), ("part", net - labour))):
+            tax = amount * 13 // 113
+            yield [ulid(at, 2 * (visit.n + (size.invoices if state == "declined" else 0)) + position), quote,
+                   str(position), kind, "机油保养" if kind == "labour" else "机油",
+                   "MAINT-01" if kind == "labour" else NULL, "1.000", str(amount), "price_list", "0", decision,
+                   str(amount), "0", str(amount), str(tax), str(amount - tax), str(amount)]
+
+
+def sales_orders(size: Size) -> Iterator[list[str]]:
+    """The order of each visit's approved quote (the id finance and crm know it by), delivered and paid."""
+    customer_ids, vehicle_ids = ids_of(size, customers), ids_of(size, vehicles)
+    for visit in visits(size):
+        at = visit.at - timedelta(hours=2)
+        net = 28_000 + visit.n % 50_000
+        tax = net * 13 // 113
+        yield [visit.order_id, f"SO{visit.n:09d}", store_id(visit.store), ulid(at, visit.n),
+               ulid(visit.at - timedelta(hours=3), visit.n), customer_ids[visit.customer], vehicle_ids[visit.vehicle],
+               advisor_user(visit.store, visit.n % ADVISORS_PER_STORE), "closed", str(net), "0", str(tax),
+               str(net - tax), str(net), "0.13", "true", "wechat", "0", f"客户{visit.customer}",
+               ts(at + timedelta(minutes=20)), ts(at + timedelta(minutes=20)), ts(visit.at), ts(visit.at),
+               ts(visit.at)]
+
+
 @dataclass
 class Table:
     owner: str
@@ -480,6 +623,28 @@ TABLES = [
           "posted_at", journal_entries, lambda s: s.member_cards),
     Table("finance", "journal_lines", "id, entry_id, store_id, business_date, account, debit_fen, credit_fen",
           journal_lines, lambda s: s.member_cards),
+    Table("sales", "store_settings", "store_id, labour_rate_fen, vat_rate, tax_inclusive, discount_limits, "
+          "slot_minutes, slot_capacity, timezone, opens_at, closes_at, quote_valid_days, updated_at", store_settings,
+          lambda s: s.stores),
+    Table("sales", "packages", "id, code, name, category, pricing, fixed_price_fen, active, created_at, updated_at",
+          packages, lambda s: PACKAGES),
+    Table("sales", "price_entries", "id, kind, key, store_id, price_fen, effective_from, created_at", price_entries,
+          price_entry_count),
+    Table("sales", "competitor_prices", "id, store_id, competitor, kind, key, price_fen, observed_on, created_at",
+          competitor_prices, lambda s: s.stores * MONTHS * len(COMPETITORS) * COMPARED_ITEMS),
+    Table("sales", "visits", "id, store_id, customer_id, vehicle_id, plate, vehicle_class, needs, advisor_id, "
+          "checked_in_at, closed_at", sales_visits, lambda s: s.invoices),
+    Table("sales", "quotes", "id, number, group_id, version, store_id, visit_id, customer_id, vehicle_id, "
+          "vehicle_class, state, tax_rate, tax_inclusive, labour_rate_fen, approval_status, approval_reasons, "
+          "approved_below_cost, subtotal_fen, discount_fen, tax_fen, total_excl_tax_fen, total_fen, valid_until, "
+          "advisor_id, created_at, updated_at, presented_at, decided_at", quotes, quote_count),
+    Table("sales", "quote_lines", "id, quote_id, position, kind, description, op_code, qty, unit_price_fen, "
+          "price_source, package_discount_fen, decision, gross_fen, discount_fen, net_fen, tax_fen, excl_tax_fen, "
+          "total_fen", quote_lines, lambda s: 2 * quote_count(s)),
+    Table("sales", "orders", "id, number, store_id, quote_id, visit_id, customer_id, vehicle_id, advisor_id, state, "
+          "subtotal_fen, discount_fen, tax_fen, total_excl_tax_fen, total_fen, tax_rate, tax_inclusive, "
+          "payment_method, deposit_fen, signed_by, signed_at, confirmed_at, delivered_at, paid_at, updated_at",
+          sales_orders, lambda s: s.invoices),
 ]
 
 

@@ -16,8 +16,10 @@ from sqlalchemy.orm import sessionmaker
 from services.common.context import Caller
 from services.crm.service import CrmService
 from services.finance.service import FinanceService
+from services.sales.service import SalesService
 from services.workshop.service import WorkshopService
-from tests.bench.chain_seed import TABLES, TECHNICIANS_PER_STORE, Size, drop, mobile, plate, seed, store_id
+from tests.bench.chain_seed import (ADVISORS_PER_STORE, COMPARED_ITEMS, TABLES, TECHNICIANS_PER_STORE, Size, drop,
+                                    mobile, plate, seed, store_id)
 from tests.support.service import RecordingRelay
 
 HQ = Caller(user_id="seed-test-hq", role="hq_admin")
@@ -94,3 +96,20 @@ def test_issue_29_reports_find_their_seeded_rows(chain):
     assert all(campaign["sends"] or campaign["skipped"] for campaign in campaigns)
     liabilities = call(engines["finance"], FinanceService, "card_liabilities", {})["total"]
     assert liabilities["stored_value_cards"] and liabilities["package_cards"] and liabilities["ledger_fen"]
+
+
+def test_the_sales_reports_find_their_seeded_rows(chain):
+    """The people report's advisor part (quotes presented and won, the advisors of crm's rated orders) and the
+    market report (competitors' prices beside the store's own)."""
+    _, engines = chain
+    september = {"from": "2026-09-01", "to": "2026-09-30", "store_id": store_id(0)}
+    orders = sorted({rating["order_id"] for rating in call(engines["crm"], CrmService, "order_ratings", september)[
+        "follow_ups"] if rating["order_id"]})
+    sales = call(engines["sales"], SalesService, "advisor_scorecards", {**september, "order_ids": orders})
+    assert len(sales["advisors"]) == ADVISORS_PER_STORE
+    assert all(0 < card["approved"] < card["presented"] for card in sales["advisors"])
+    assert orders and set(sales["order_advisors"]) == set(orders) and all(sales["order_advisors"].values())
+    market = call(engines["sales"], SalesService, "price_comparison", {"store_id": store_id(0), "on": "2026-09-30"})
+    assert len(market["items"]) == COMPARED_ITEMS
+    assert all(len(item["competitors"]) == 3 for item in market["items"])
+    assert all(item["own_price_fen"] for item in market["items"] if item["kind"] != "part")

@@ -67,3 +67,30 @@ def test_a_price_is_recorded_at_ones_own_store_once_seen_and_taken_back_by_a_man
     assert sales(MANAGER).price_comparison({"store_id": "s1"})["items"] == []
     with pytest.raises(NotFound):
         sales(MANAGER).remove_competitor_price(price["id"])
+
+
+def test_the_price_in_force_is_the_stores_latest_override_else_the_chains_read_for_every_item_at_once(
+        sales, catalogue):  # noqa: F811
+    """The comparison reads every item's price list entries in one go: for each item the store's own latest
+    override up to the day wins over a later chain price; another store's override, and prices from after the day,
+    are not in force."""
+    today = datetime.now(SHANGHAI).date()
+    seen(sales)
+    seen(sales, kind="labour_rate", key="general", price_fen=8000)
+    seen(sales, kind="labour_rate", key="brakes", price_fen=9000)
+
+    def price(caller, kind, key, fen, days, store=None):
+        sales(caller).create_price_entry({"kind": kind, "key": key, "price_fen": fen, **(
+            {"store_id": store} if store else {}), "effective_from": (today + timedelta(days=days)).isoformat()})
+
+    price(HQ, "package", "PKG-MINOR", 40000, -60)
+    price(MANAGER, "package", "PKG-MINOR", 38000, -40, "s1")  # the store's own, older than the chain's change
+    price(HQ, "package", "PKG-MINOR", 41000, -5)
+    price(HQ, "labour_rate", "general", 11000, -30)
+    price(HQ, "labour_rate", "general", 13000, 5)  # not yet
+    price(OTHER, "labour_rate", "general", 9500, -10, "s2")  # another store's
+    price(MANAGER, "labour_rate", "brakes", 15000, 3, "s1")  # not yet: no entry in force, the store's settings
+    brakes, rate, package = sales(MANAGER).price_comparison({"store_id": "s1"})["items"]
+    assert (package["key"], package["own_price_fen"], package["own_price_scope"]) == ("PKG-MINOR", 38000, "store")
+    assert (rate["key"], rate["own_price_fen"], rate["own_price_scope"]) == ("general", 11000, "chain")
+    assert (brakes["key"], brakes["own_price_fen"], brakes["own_price_scope"]) == ("brakes", 12000, "store")

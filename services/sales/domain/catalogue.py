@@ -258,6 +258,26 @@ def effective_price(session: Session, kind: str, key: str, store_id: str | None,
     return latest(PriceEntry.store_id.is_(None))
 
 
+def effective_prices(session: Session, items: list[tuple[str, str]], store_id: str, on: date
+                     ) -> dict[tuple[str, str], PriceEntry]:
+    """`effective_price` of several (kind, key) items at a store in two reads: (kind, key) → the entry in force on
+    `on`, the store's override before the chain's (items with neither are left out)."""
+    if not items:
+        return {}
+    wanted = set(items)
+    kinds, keys = sorted({kind for kind, _ in wanted}), sorted({key for _, key in wanted})
+    in_force: dict[tuple[str, str], PriceEntry] = {}
+    # the chain's entries, then the store's own over them (two index ranges: other stores' overrides not read);
+    # within each, oldest first, a later entry replaces an earlier one
+    for store_clause in (PriceEntry.store_id.is_(None), PriceEntry.store_id == store_id):
+        for entry in session.scalars(select(PriceEntry).where(
+                PriceEntry.kind.in_(kinds), PriceEntry.key.in_(keys), store_clause, PriceEntry.effective_from <= on)
+                .order_by(PriceEntry.effective_from, PriceEntry.id)):
+            if (entry.kind, entry.key) in wanted:
+                in_force[(entry.kind, entry.key)] = entry
+    return in_force
+
+
 def create_price_entry(session: Session, caller: Caller, data: dict) -> PriceEntry:
     store_id = data.get("store_id")
     if store_id is None and not sees_every_store(caller):

@@ -14,8 +14,8 @@ from services.common.errors import Invalid, NotFound
 from services.common.money import round_fen
 from services.common.schemas import page
 
-from ..models import CompetitorPrice, Package
-from .catalogue import effective_price
+from ..models import CompetitorPrice, Package, PriceEntry
+from .catalogue import effective_prices
 from .quotes.base import store_today
 from .settings import settings_of
 
@@ -70,14 +70,14 @@ def comparison(session: Session, caller: Caller, store_id: str, on: date | None,
         latest[(row.kind, row.key)][row.competitor] = row
     codes = [key for kind, key in latest if kind == "package"]
     packages = {p.code: p for p in session.scalars(select(Package).where(Package.code.in_(codes)))} if codes else {}
-    items = [_compared(session, store_id, on, kind, key, list(seen.values()), packages.get(key))
+    entries = effective_prices(session, list(latest), store_id, on)  # one read, not two an item
+    items = [_compared(session, store_id, entries.get((kind, key)), kind, key, list(seen.values()), packages.get(key))
              for (kind, key), seen in sorted(latest.items())]
     return {"store_id": store_id, "on": on, "since": since, "items": items}
 
 
-def _compared(session: Session, store_id: str, on: date, kind: str, key: str, seen: list[CompetitorPrice],
-              package: Package | None) -> dict:
-    entry = effective_price(session, kind, key, store_id, on)
+def _compared(session: Session, store_id: str, entry: PriceEntry | None, kind: str, key: str,
+              seen: list[CompetitorPrice], package: Package | None) -> dict:
     own: int | None
     scope: str | None
     if entry is not None:
