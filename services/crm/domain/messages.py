@@ -18,7 +18,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defaultload
 
 from services.common.config import MessageLimits
 from services.common.context import Caller
@@ -151,8 +151,12 @@ def _added(session: Session, message: Message) -> Message | None:
     return message
 
 
+PLATE_ONLY = (defaultload(Vehicle.customer).lazyload("*"),)
+"""A vehicle with its owner's row (one statement), not the owner's tags and vehicles."""
+
+
 def _plate(session: Session, vehicle_id: str | None) -> str | None:
-    vehicle = session.get(Vehicle, vehicle_id) if vehicle_id else None
+    vehicle = session.get(Vehicle, vehicle_id, options=PLATE_ONLY) if vehicle_id else None
     return vehicle.plate if vehicle is not None else None
 
 
