@@ -7,12 +7,12 @@ from datetime import date, datetime, time, timezone
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, and_, or_
-from sqlalchemy.orm import Session, lazyload
+from sqlalchemy.orm import Session, defaultload, lazyload
 
 from services.common.errors import Invalid
 from services.common.schemas import encode_cursor
 
-from ..models import Customer, HistoryEntry, StoreSetting
+from ..models import Customer, HistoryEntry, StoreSetting, Vehicle
 
 DEFAULT_TIME_ZONE = "Asia/Shanghai"
 DEFAULT_FOLLOW_UP_DELAY_DAYS = 3
@@ -62,6 +62,8 @@ def local_date(moment: datetime, time_zone: str | None) -> date:
 
 OWN_ROW = (lazyload(Customer.tag_rows), lazyload(Customer.vehicles))
 """A customer's row without its collections (each read where it is used, not on every load)."""
+VEHICLE_ROWS = (defaultload(Vehicle.customer).lazyload("*"),)
+"""A vehicle with its owner's row (one statement), not the owner's tags and vehicles."""
 
 
 def resolve_customer(session: Session, customer_id: str | None) -> Customer | None:

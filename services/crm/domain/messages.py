@@ -18,7 +18,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, defaultload
+from sqlalchemy.orm import Session
 
 from services.common.config import MessageLimits
 from services.common.context import Caller
@@ -31,7 +31,7 @@ from services.common.validators import mask_mobile
 
 from ..models import (Campaign, CampaignMessage, Customer, Message, ReportSubscription, ServiceDue, Vehicle,
                       WeChatOpenid)
-from .common import keyset_page, resolve_customer, store_keys, zone
+from .common import VEHICLE_ROWS, keyset_page, resolve_customer, store_keys, zone
 from .marketing import MINUTE, RATE_LIMITED, Allowance, store_quiet_until
 from .reminders import service_name, service_names
 
@@ -151,12 +151,8 @@ def _added(session: Session, message: Message) -> Message | None:
     return message
 
 
-PLATE_ONLY = (defaultload(Vehicle.customer).lazyload("*"),)
-"""A vehicle with its owner's row (one statement), not the owner's tags and vehicles."""
-
-
 def _plate(session: Session, vehicle_id: str | None) -> str | None:
-    vehicle = session.get(Vehicle, vehicle_id, options=PLATE_ONLY) if vehicle_id else None
+    vehicle = session.get(Vehicle, vehicle_id, options=VEHICLE_ROWS) if vehicle_id else None
     return vehicle.plate if vehicle is not None else None
 
 

@@ -47,8 +47,9 @@ def resolve_technician(session: Session, caller: Caller, technician_id: str | No
 
 
 def open_entry(session: Session, technician_id: str) -> TimeEntry | None:
+    """The technician's running entry, its technician by name (`CLOCKED_BY_NAME`)."""
     return session.scalars(select(TimeEntry).where(
-        TimeEntry.technician_id == technician_id, TimeEntry.ended_at.is_(None))).first()
+        TimeEntry.technician_id == technician_id, TimeEntry.ended_at.is_(None)).options(CLOCKED_BY_NAME)).first()
 
 
 def clock_in(session: Session, caller: Caller, work_order_id: str, job_id: str, technician_id: str | None = None,
