@@ -7,6 +7,7 @@ import uuid
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from sqlalchemy import event
 from nameko.testing.services import worker_factory
 
 from services.common.config import MessageLimits
@@ -66,6 +67,21 @@ def checked_in(customer, vehicle) -> dict:
 def car(service, **extra):
     customer = service.register_customer({"name": "张伟", "mobile": data.mobile(), "home_store_id": "s1", **extra})
     return customer, service.add_vehicle(customer["id"], {"plate": data.plate()})
+
+
+def test_a_check_in_reads_the_customer_s_row_not_their_tags_or_vehicles(session):
+    """Each fact about a customer (the check-in's text and history line, the demo history's months of them) reads
+    the vehicle's plate and the owner's row, not the owner's tags and every vehicle they have."""
+    service = crm(session)
+    customer, vehicle = car(service, tags=["vip"])
+    session.expire_all()
+    statements: list[str] = []
+    event.listen(session.get_bind(), "before_cursor_execute", lambda *args: statements.append(args[2]))
+    service.on_visit_checked_in(checked_in(customer, vehicle))
+    assert session.query(Message).one().params == {"plate": vehicle["plate"]}
+    assert any("FROM vehicles" in s for s in statements), statements
+    assert not [s for s in statements if "FROM customer_tags" in s or (
+        "FROM vehicles" in s and "vehicles.customer_id IN" in s)], statements
 
 
 def test_a_check_in_texts_the_owner_once_and_the_receipt_marks_it_delivered(session):

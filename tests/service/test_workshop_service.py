@@ -258,6 +258,22 @@ def test_a_work_order_is_read_in_seven_statements_whoever_works_on_it(session, c
     assert len(statements) == 7, statements
 
 
+def test_the_clock_reads_the_technician_s_row_not_their_skills_shifts_or_papers(session, crew):
+    """Clocking in and out names the technician: their own row, not the five collections a technician's record
+    holds (the demo history clocks every job of months of cars)."""
+    service = workshop(session)
+    wo = started(service, crew)
+    session.commit()
+    statements: list[str] = []
+    event.listen(session.get_bind(), "before_cursor_execute", lambda *args: statements.append(args[2]))
+    for clock in ("clock_in", "clock_out"):
+        session.expire_all()
+        statements.clear()
+        getattr(service, clock)(wo["id"], wo["jobs"][0]["id"], {"technician_id": crew["li"]["id"]})
+        assert any("FROM technicians" in s for s in statements), statements
+        assert not [s for s in statements if "FROM technician_" in s], statements
+
+
 def test_transitions_outside_the_state_machine_are_conflicts_naming_the_state(session, crew):
     service = workshop(session)
     wo = open_work_order(service)

@@ -7,12 +7,12 @@ from datetime import date, datetime, time, timezone
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, and_, or_
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defaultload, lazyload
 
 from services.common.errors import Invalid
 from services.common.schemas import encode_cursor
 
-from ..models import Customer, HistoryEntry, StoreSetting
+from ..models import Customer, HistoryEntry, StoreSetting, Vehicle
 
 DEFAULT_TIME_ZONE = "Asia/Shanghai"
 DEFAULT_FOLLOW_UP_DELAY_DAYS = 3
@@ -60,12 +60,19 @@ def local_date(moment: datetime, time_zone: str | None) -> date:
     return moment.astimezone(zone(time_zone)).date()
 
 
+OWN_ROW = (lazyload(Customer.tag_rows), lazyload(Customer.vehicles))
+"""A customer's row without its collections (each read where it is used, not on every load)."""
+VEHICLE_ROWS = (defaultload(Vehicle.customer).lazyload("*"),)
+"""A vehicle with its owner's row (one statement), not the owner's tags and vehicles."""
+
+
 def resolve_customer(session: Session, customer_id: str | None) -> Customer | None:
-    """The live record an id stands for: a merged duplicate leads to the record it was merged into."""
-    customer = session.get(Customer, customer_id) if customer_id else None
+    """The live record an id stands for: a merged duplicate leads to the record it was merged into. The record's
+    own row (one statement): its tags and vehicles are loaded where they are used."""
+    customer = session.get(Customer, customer_id, options=OWN_ROW) if customer_id else None
     hops = 0
     while customer is not None and customer.merged_into_id and hops < 10:
-        customer = session.get(Customer, customer.merged_into_id)
+        customer = session.get(Customer, customer.merged_into_id, options=OWN_ROW)
         hops += 1
     return customer
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from ..models import HistoryEntry, ServiceOrder, Vehicle
 from . import followups, membership, reminders
-from .common import (add_entry, datetime_key, keyset_after, keyset_page, local_date, parse_time,
+from .common import (VEHICLE_ROWS, add_entry, datetime_key, keyset_after, keyset_page, local_date, parse_time,
                      resolve_customer, store_settings)
 from .customers import get_customer, get_vehicle
 
@@ -63,7 +63,7 @@ def _already_projected(session: Session, customer_id: str, kind: str, reference_
 
 
 def _vehicle(session: Session, vehicle_id: str | None) -> Vehicle | None:
-    return session.get(Vehicle, vehicle_id) if vehicle_id else None
+    return session.get(Vehicle, vehicle_id, options=VEHICLE_ROWS) if vehicle_id else None
 
 
 def _raise_mileage(vehicle: Vehicle | None, mileage: int | None) -> None:

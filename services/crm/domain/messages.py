@@ -31,7 +31,7 @@ from services.common.validators import mask_mobile
 
 from ..models import (Campaign, CampaignMessage, Customer, Message, ReportSubscription, ServiceDue, Vehicle,
                       WeChatOpenid)
-from .common import keyset_page, resolve_customer, store_keys, zone
+from .common import VEHICLE_ROWS, keyset_page, resolve_customer, store_keys, zone
 from .marketing import MINUTE, RATE_LIMITED, Allowance, store_quiet_until
 from .reminders import service_name, service_names
 
@@ -152,7 +152,7 @@ def _added(session: Session, message: Message) -> Message | None:
 
 
 def _plate(session: Session, vehicle_id: str | None) -> str | None:
-    vehicle = session.get(Vehicle, vehicle_id) if vehicle_id else None
+    vehicle = session.get(Vehicle, vehicle_id, options=VEHICLE_ROWS) if vehicle_id else None
     return vehicle.plate if vehicle is not None else None
 
 

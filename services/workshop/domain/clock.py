@@ -39,16 +39,17 @@ def resolve_technician(session: Session, caller: Caller, technician_id: str | No
             raise Forbidden("Your account is not linked to a technician record.", code="account_not_a_technician")
         if technician_id and technician_id != own.id:
             raise Forbidden("Technicians clock only themselves.", code="clock_only_yourself")
-        return get_technician(session, own.id, caller, lock=True)
+        return get_technician(session, own.id, caller, lock=True, by_name=True)
     if not technician_id:
         raise Invalid("Name the technician.", fields={"technician_id": ["Required unless you are the technician."]},
                       code="name_the_technician")
-    return get_technician(session, technician_id, caller, lock=True)
+    return get_technician(session, technician_id, caller, lock=True, by_name=True)
 
 
 def open_entry(session: Session, technician_id: str) -> TimeEntry | None:
+    """The technician's running entry, its technician by name (`CLOCKED_BY_NAME`)."""
     return session.scalars(select(TimeEntry).where(
-        TimeEntry.technician_id == technician_id, TimeEntry.ended_at.is_(None))).first()
+        TimeEntry.technician_id == technician_id, TimeEntry.ended_at.is_(None)).options(CLOCKED_BY_NAME)).first()
 
 
 def clock_in(session: Session, caller: Caller, work_order_id: str, job_id: str, technician_id: str | None = None,

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from services.common.context import Caller
 from services.common.errors import Conflict, NotFound
@@ -49,8 +49,12 @@ def on_shift(technician: Technician, at: datetime) -> bool:
 
 
 def get_technician(session: Session, technician_id: str, caller: Caller | None = None, *,
-                   lock: bool = False) -> Technician:
+                   lock: bool = False, by_name: bool = False) -> Technician:
+    """The technician, after checking the caller may see their store; `by_name`: their own row only (one
+    statement), their skills, shifts, certifications, trainings and days off loaded only if used."""
     query = select(Technician).where(Technician.id == technician_id)
+    if by_name:
+        query = query.options(lazyload("*"))
     if lock:
         query = query.with_for_update()
     technician = session.scalars(query).first()
