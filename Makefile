@@ -32,17 +32,24 @@ lint: install
 
 # the suite on TEST_WORKERS processes (pytest-xdist), a test file whole on one, the tests that start stacks of
 # their own one at a time (tests/conftest.py, run_order); each worker that needs a stack starts its own (own
-# vhost, databases and ports), so the workers share nothing but the servers
+# vhost, databases and ports), so the workers share nothing but the servers. Beside it, in a pytest of their own,
+# the three-node broker tests (`cluster`: they mostly wait on private nodes starting, failing over and rejoining;
+# one after the suite they took CI to 27 of its 30 minutes), their report printed after the suite's
 TEST_WORKERS ?= 2
+CLUSTER_TESTS = -m cluster tests/faults/test_cluster_rpc_failover.py tests/faults/test_cluster_node_killed.py
 test: lint
 	deploy/ensure-infra.sh broker postgres
 	deploy/ensure-browser.sh
-	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder --durations=25
+	@mkdir -p var
+	@$(BIN)/python -m pytest -q -p no:cacheprovider --basetemp=var/pytest-cluster $(CLUSTER_TESTS) \
+		> var/test-cluster.log 2>&1 & cluster=$$!; trap 'kill $$cluster 2>/dev/null' INT TERM; \
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder --durations=25; suite=$$?; \
+	wait $$cluster; clustered=$$?; echo "== the three-node broker tests, run beside the suite:"; \
+	cat var/test-cluster.log; exit $$(( suite || clustered ))
 
-# the three-node broker fault tests, apart from `make test`: with them a clean run took 27 of CI's 30 minutes (issue 26)
 test-cluster: install
 	deploy/ensure-infra.sh broker postgres
-	$(BIN)/python -m pytest -q -m cluster tests/faults/test_cluster_rpc_failover.py tests/faults/test_cluster_node_killed.py
+	$(BIN)/python -m pytest -q $(CLUSTER_TESTS)
 
 test-unit: install
 	$(BIN)/python -m pytest -q tests/unit tests/service
