@@ -6,7 +6,6 @@ A campaign scheduled for tomorrow shows its local time and is cancelled before i
 store does not see either."""
 from __future__ import annotations
 
-import uuid
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -21,13 +20,13 @@ from tests.support.stack import ADMIN_PASSWORD
 
 def test_a_manager_previews_schedules_and_cancels_campaigns_on_the_campaign_screen(console, stack, admin, shop):
     without_quiet_hours(stack, shop.manager, shop.id)  # sent now at any hour in Beijing
-    tag = f"关怀{uuid.uuid4().hex[:6]}"
+    tag = f"关怀{data.digits(6)}"
     people = {}
     for name, consent in (("冯关怀", True), ("陈关怀", True), ("林拒收", False)):
         people[name] = ok(shop.advisor.post(f"{stack.url}/v1/customers", json={
             "name": name, "mobile": data.mobile(), "home_store_id": shop.id, "marketing_consent": consent,
             "tags": [tag]}))
-    name = f"冬季关怀{uuid.uuid4().hex[:4]}"
+    name = f"冬季关怀{data.digits(4)}"
 
     page = console.open(shop.login["store_manager"])
     go_to(page, "campaigns")
@@ -98,7 +97,7 @@ def test_a_manager_previews_schedules_and_cancels_campaigns_on_the_campaign_scre
     expect(page.locator(f"#campaign-list tr[data-campaign='{name}']")).to_be_visible()
 
     # another store's manager sees neither
-    other = create_store(stack, admin, f"佛山南海店{uuid.uuid4().hex[:4]}")
+    other = create_store(stack, admin, f"佛山南海店{data.digits(4)}")
     other_manager = make_user(stack, admin, "store_manager", [other["id"]])
     theirs = console.open(username(admin, stack, other_manager))
     go_to(theirs, "campaigns")
@@ -110,13 +109,13 @@ def test_a_manager_previews_schedules_and_cancels_campaigns_on_the_campaign_scre
 
 def test_hq_previews_and_schedules_a_chain_wide_campaign_that_store_managers_see_but_do_not_cancel(
         console, stack, admin, shop):
-    tag = f"全连锁{uuid.uuid4().hex[:6]}"
-    elsewhere = create_store(stack, admin, f"佛山顺德店{uuid.uuid4().hex[:4]}")
+    tag = f"全连锁{data.digits(6)}"
+    elsewhere = create_store(stack, admin, f"佛山顺德店{data.digits(4)}")
     for store_id, consent in ((shop.id, True), (elsewhere["id"], True), (elsewhere["id"], False)):
         ok(admin.post(f"{stack.url}/v1/customers", json={
             "name": "周全连", "mobile": data.mobile(), "home_store_id": store_id, "marketing_consent": consent,
             "tags": [tag]}))
-    name = f"全连锁关怀{uuid.uuid4().hex[:4]}"
+    name = f"全连锁关怀{data.digits(4)}"
     tomorrow = (datetime.now(ZoneInfo("Asia/Shanghai")) + timedelta(days=1)).date().isoformat()
 
     hq = console.open("admin", password=ADMIN_PASSWORD)

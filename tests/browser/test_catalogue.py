@@ -2,7 +2,6 @@
 standard hours and skill, deactivates it (quoted no more) and offers it again."""
 from __future__ import annotations
 
-import uuid
 from datetime import date, timedelta
 
 from playwright.sync_api import expect
@@ -16,7 +15,7 @@ from tests.support.stack import ADMIN_PASSWORD
 
 def test_hq_adds_changes_and_deactivates_a_labour_operation(console, stack, admin, shop):
     # (`shop`: the console opens on a store; a chain with none shows HQ no screens yet)
-    code = f"WASH-{uuid.uuid4().hex[:5].upper()}"
+    code = f"WASH-{data.digits(5)}"
     hq = console.open("admin", password=ADMIN_PASSWORD)
     go_to(hq, "catalogue")
     editor = hq.locator("#operation-form")
@@ -63,7 +62,7 @@ def test_a_store_manager_has_no_catalogue_screen(console, stack, shop):
 def test_hq_makes_a_package_and_prices_it_for_a_store_and_an_advisor_quotes_it(console, stack, admin, shop, part):
     """HQ adds a package (a labour operation and four of a part, a package price), renames it and gives one
     store its own price, in the console alone; the store's advisor picks it in the quote builder."""
-    url, tag = stack.url, uuid.uuid4().hex[:5].upper()
+    url, tag = stack.url, data.digits(5)
     op = ok(admin.post(f"{url}/v1/labour-operations", json={
         "code": f"PADS-{tag}", "name": "更换前刹车片", "category": "repair", "standard_hours": 1}), 201)
     code = f"PKG-{tag}"
@@ -174,7 +173,7 @@ def test_a_store_manager_records_competitors_prices_and_sees_them_beside_the_sto
     go_to(manager, "store")
     card = manager.locator("#competitor-prices")
     entry = card.locator("#competitor-price-form")
-    rival, dear = f"途虎养车{uuid.uuid4().hex[:4]}号店", "宝马 4S 店"
+    rival, dear = f"途虎养车{data.digits(4)}号店", "宝马 4S 店"
     for competitor, price in ((rival, "100"), (dear, "140.50")):
         entry.locator("[name=competitor]").fill(competitor)
         entry.locator("[name=kind]").select_option("labour_rate")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 import time
-import uuid
 
 from playwright.sync_api import expect
 
@@ -18,7 +17,7 @@ from tests.support.one_car import ok
 
 def test_the_customer_record_shows_a_campaign_message_beside_the_outboxs_with_its_status(console, stack, shop):
     without_quiet_hours(stack, shop.manager, shop.id)  # the campaign goes now at any hour in Beijing
-    mobile, tag, name = data.mobile(), f"记录{uuid.uuid4().hex[:6]}", f"冬季关怀{uuid.uuid4().hex[:4]}"
+    mobile, tag, name = data.mobile(), f"记录{data.digits(6)}", f"冬季关怀{data.digits(4)}"
     owner = check_in(stack, shop.store, shop.advisor, "郑营销", mobile)
     ok(shop.advisor.patch(f"{stack.url}/v1/customers/{owner['id']}", json={"marketing_consent": True,
                                                                             "tags": [tag]}))

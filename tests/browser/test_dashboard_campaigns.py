@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-import uuid
 
 from playwright.sync_api import expect
 
@@ -17,12 +16,12 @@ from tests.support.one_car import eventually, ok
 
 def test_the_manager_reads_a_campaigns_sends_and_visits_on_the_dashboard(console, stack, shop):
     without_quiet_hours(stack, shop.manager, shop.id)  # sent now at any hour in Beijing
-    tag = f"活动{uuid.uuid4().hex[:6]}"
+    tag = f"活动{data.digits(6)}"
     for name in ("冯活动", "陈活动"):
         ok(shop.advisor.post(f"{stack.url}/v1/customers", json={
             "name": name, "mobile": data.mobile(), "home_store_id": shop.id, "marketing_consent": True,
             "tags": [tag]}))
-    name = f"秋季保养{uuid.uuid4().hex[:4]}"
+    name = f"秋季保养{data.digits(4)}"
     campaign = ok(shop.manager.post(f"{stack.url}/v1/campaigns", json={
         "store_id": shop.id, "name": name, "channel": "sms", "template": "{name}您好，秋季保养八折。",
         "segment": {"tags": [tag]}}))

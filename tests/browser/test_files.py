@@ -4,13 +4,13 @@ workshop board; each list shows what was added (a photo with its thumbnail) afte
 from __future__ import annotations
 
 import re
-import uuid
 
 from playwright.sync_api import expect
 
 from tests.browser.conftest import assert_all_chinese, confirmed_order
 from tests.support.one_car import ok
 from tests.unit.test_media import jpeg_with_gps
+from tests.support import data
 
 
 def shown_decoded(image) -> None:
@@ -28,7 +28,7 @@ def test_photos_and_files_on_a_complaint_a_receipt_and_a_work_order(console, sta
     car = confirmed_order(stack, shop, part)
     complaint = ok(shop.manager.post(f"{stack.url}/v1/complaints", json={
         "store_id": shop.id, "customer_id": car["order"]["customer_id"], "description": "交车后发现车门新划痕"}))
-    supplier = ok(admin.post(f"{stack.url}/v1/suppliers", json={"code": f"F-{uuid.uuid4().hex[:6]}",
+    supplier = ok(admin.post(f"{stack.url}/v1/suppliers", json={"code": f"F-{data.digits(6)}",
                                                                 "name": "附件汽配"}))
     po = ok(shop.manager.post(f"{stack.url}/v1/purchase-orders", json={
         "store_id": shop.id, "supplier_id": supplier["id"], "submit": True,

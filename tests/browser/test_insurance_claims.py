@@ -6,13 +6,13 @@ sees the claim closed (已结清) with nothing open. The invoice is made over th
 checked after."""
 from __future__ import annotations
 
-import uuid
 
 from playwright.sync_api import expect
 
 from tests.browser.conftest import assert_all_chinese, go_to, yuan
 from tests.browser.test_cashier import completed_work
 from tests.support.one_car import ok
+from tests.support import data
 
 
 def test_an_accident_repair_is_shared_with_the_insurer_which_pays_its_claim(console, stack, shop, part):
@@ -22,8 +22,8 @@ def test_an_accident_repair_is_shared_with_the_insurer_which_pays_its_claim(cons
     total = invoice["total_fen"]
     deductible = min(10_000, total // 4)
     share = total - deductible
-    insurer = f"平安产险{uuid.uuid4().hex[:4].upper()}"  # unique on the shared stack
-    number = f"RDAA{uuid.uuid4().hex[:12].upper()}"
+    insurer = f"平安产险{data.digits(4)}"  # unique on the shared stack
+    number = f"RDAA{data.digits(12)}"
 
     manager = console.open(shop.login["store_manager"])
     go_to(manager, "claims")
@@ -103,8 +103,8 @@ def test_a_manager_voids_a_claim_put_on_the_wrong_insurer_and_downloads_the_insu
     deductible = min(10_000, total // 4)
     share = total - deductible
     insurer = ok(shop.admin.post(f"{url}/v1/insurers", json={
-        "name": f"人保财险{uuid.uuid4().hex[:4].upper()}", "store_ids": [shop.id]}), 201)
-    number = f"RDAA{uuid.uuid4().hex[:12].upper()}"
+        "name": f"人保财险{data.digits(4)}", "store_ids": [shop.id]}), 201)
+    number = f"RDAA{data.digits(12)}"
     claim = ok(shop.cashier.post(f"{url}/v1/invoices/{invoice['id']}/insurance-claims", json={
         "insurer_id": insurer["id"], "claim_number": number, "amount_fen": share}), 201)["claim"]
     ok(shop.cashier.post(f"{url}/v1/invoices/{invoice['id']}/payments",
@@ -157,8 +157,8 @@ def test_the_cashier_issues_the_insurers_fapiao_for_its_claim_and_downloads_it(c
     url = stack.url
     invoice = completed_work(stack, shop, part)
     share = invoice["total_fen"] - min(10_000, invoice["total_fen"] // 4)
-    insurer = f"太平洋产险{uuid.uuid4().hex[:4].upper()}"
-    number = f"RDAA{uuid.uuid4().hex[:12].upper()}"
+    insurer = f"太平洋产险{data.digits(4)}"
+    number = f"RDAA{data.digits(12)}"
 
     manager = console.open(shop.login["store_manager"])
     go_to(manager, "claims")

@@ -14,7 +14,6 @@ manager resolves the complaint that opened → the owner reads the resolution.""
 from __future__ import annotations
 
 import re
-import uuid
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -36,7 +35,7 @@ RESOLVED = "店长致电致歉，赠送一次免费洗车"
 
 def account(stack, admin, role: str, store: dict) -> tuple[str, str]:
     """A new account of `role` at `store` (password PASSWORD): its username and id."""
-    username = f"{role.split('_')[-1]}-{uuid.uuid4().hex[:8]}"
+    username = f"{role.split('_')[-1]}-{data.digits(8)}"
     user = ok(admin.post(f"{stack.url}/v1/users", json={"username": username, "password": PASSWORD, "role": role,
                                                         "store_ids": [store["id"]]}), 201)
     return username, user["id"]

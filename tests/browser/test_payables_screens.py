@@ -8,7 +8,6 @@ supplier's credit note (红字发票) against it: the invoice owes less and the 
 The goods are ordered and received over the API by the fixture."""
 from __future__ import annotations
 
-import uuid
 
 import pytest
 from playwright.sync_api import expect
@@ -16,6 +15,7 @@ from playwright.sync_api import expect
 from tests.browser.conftest import assert_all_chinese, go_to, yuan
 from tests.support.accounts import PASSWORD
 from tests.support.one_car import ok, part_and_supplier
+from tests.support import data
 
 
 @pytest.fixture(scope="module")
@@ -157,8 +157,8 @@ def test_the_manager_matches_approves_and_pays_supplier_invoices_and_the_books_h
 def test_the_manager_closes_last_month_and_it_shows_closed(console, stack, admin):
     """月结 on the books' tab, the screen alone: this month is under way (no button), last month is closed with one
     click; closing it again is refused, worded. A store of its own: no other test's past day falls in that month."""
-    store = ok(admin.post(f"{stack.url}/v1/stores", json={"code": f"M{uuid.uuid4().hex[:6]}", "name": "月结测试店"}))
-    username = f"manager-{uuid.uuid4().hex[:8]}"
+    store = ok(admin.post(f"{stack.url}/v1/stores", json={"code": f"M{data.digits(6)}", "name": "月结测试店"}))
+    username = f"manager-{data.digits(8)}"
     ok(admin.post(f"{stack.url}/v1/users", json={"username": username, "password": PASSWORD,
                                                  "role": "store_manager", "store_ids": [store["id"]]}))
     manager = console.open(username)
@@ -192,11 +192,11 @@ def credited(stack, admin, shop) -> dict:
     sent_back = ok(shop.manager.post(f"{url}/v1/purchase-orders/{po['id']}/returns", json={
         "lines": [{"sku": sku, "qty": 1}], "reason": "型号不符"}), 201)
     invoice = ok(shop.manager.post(f"{url}/v1/supplier-invoices", json={
-        "purchase_order_id": po["id"], "number": f"FP-{uuid.uuid4().hex[:6].upper()}", "issued_on": "2026-11-01",
+        "purchase_order_id": po["id"], "number": f"FP-{data.digits(6)}", "issued_on": "2026-11-01",
         "lines": [{"sku": sku, "qty": 5, "unit_price_fen": 10_000}]}), 201)
     note = ok(shop.manager.post(f"{url}/v1/supplier-credit-notes", json={
         "store_id": shop.id, "supplier_id": supplier["id"], "purchase_order_id": po["id"],
-        "return_id": sent_back["id"], "number": f"HZ-{uuid.uuid4().hex[:6].upper()}", "issued_on": "2026-11-02",
+        "return_id": sent_back["id"], "number": f"HZ-{data.digits(6)}", "issued_on": "2026-11-02",
         "total_fen": 11_300, "vat_fen": 1_300, "returned_value_fen": 10_000}), 201)
     assert (invoice["status"], note["unapplied_fen"]) == ("open", 11_300)
     return {"supplier": supplier, "invoice": invoice, "note": note}

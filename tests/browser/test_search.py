@@ -3,7 +3,6 @@ fragment of a plate or of a mobile number at reception; a part by pinyin initial
 brand (博世) or a piece of its name in the quote's part picker and in the store's stock."""
 from __future__ import annotations
 
-import uuid
 
 import pytest
 from playwright.sync_api import expect
@@ -19,7 +18,7 @@ def catalogue(stack, admin, shop) -> dict[str, str]:
     skus = {}
     for key, name, brand in (("brake", "前刹车片（陶瓷）", "布雷博"), ("filter", "空调滤芯 活性炭", "博世"),
                              ("oil", "全合成机油 5W-30 4L", "美孚")):
-        skus[key] = f"S{key[:3].upper()}-{uuid.uuid4().hex[:6].upper()}"
+        skus[key] = f"S{key[:3].upper()}-{data.digits(6)}"
         ok(admin.post(f"{stack.url}/v1/parts", json={"sku": skus[key], "name": name, "brand": brand,
                                                      "category": key, "unit": "piece", "list_price_fen": 9900}))
         receive(stack, admin, shop, skus[key])

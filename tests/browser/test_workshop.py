@@ -46,9 +46,20 @@ def test_board_dispatch_clock_qc_complete_deliver_with_the_technician_on_a_phone
     expect(mine).to_be_visible()
     mine.locator("button:has-text('开工打卡')").click()
     expect(mine).to_contain_text("已开工")
+    # a redraw on its way when the inspection is opened (held here: a slow answer) leaves the form as typed
+    held = []
+    phone.route("**/v1/technicians/me/jobs*", lambda route: held.append(route))
+    phone.locator("button:has-text('刷新')").click()
     mine.locator("button:has-text('车辆检查')").click()
     inspection = phone.locator("form.inspection")
     inspection.locator("[name=mileage_km]").fill("45010")
+    assert held, "the list's redraw was not asked for"
+    with phone.expect_response("**/v1/technicians/me/jobs*"):
+        for answer in held:
+            answer.continue_()
+    phone.unroute("**/v1/technicians/me/jobs*")
+    phone.evaluate("() => new Promise((done) => setTimeout(done, 300))")  # the answer's redraw has run
+    expect(inspection.locator("[name=mileage_km]")).to_have_value("45010")
     inspection.locator("[name='findings.0.area']").select_option("brakes")
     inspection.locator("[name='findings.0.item']").fill("前刹车片")
     inspection.locator(".finding[data-index='0'] .cond label.red").click()

@@ -29,3 +29,9 @@ def credit_code() -> str:
     """A unified social credit code (a company's tax number) with its check character, unique per run."""
     body = f"91330200{random.randrange(10**8):08d}{next(_counter) % 10:01d}"
     return body + credit_code_check_character(body)
+
+
+def digits(length: int = 4) -> str:
+    """`length` random digits: a name's suffix unique on a shared stack that never reads as an English word on another
+    test's zh-CN screen (a hex suffix of letters alone, `EECE`, did)."""
+    return f"{random.randrange(10 ** length):0{length}d}"

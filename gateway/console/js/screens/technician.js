@@ -16,10 +16,12 @@ export async function render(root, ctx) {
   const list = h("div", { id: "my-jobs" });
   let stale = false;
   const inspecting = () => list.querySelector("form.inspection") !== null;
-  const reload = async (live = false) => {
+  const reload = async () => {
     try {
       const board = await api.get("/v1/technicians/me/jobs");
-      if (live && inspecting()) { stale = true; return; } // opened while the answer came: redrawn when closed
+      // an inspection opened while the answer came (after a clock-in, a live change, 刷新) is never redrawn away
+      // with what was typed in it: the list is redrawn when it closes
+      if (inspecting()) { stale = true; return; }
       // what was just recorded (an inspection and its photos) stays on its card through the redraw
       const saved = [...list.querySelectorAll("[data-wo] .inspection.saved")].map((n) => [n.closest("[data-wo]").dataset.wo, n]);
       fill(list, board.items.length ? "" : h("p", { class: "hint", text: t("no_jobs") }),
@@ -37,7 +39,7 @@ export async function render(root, ctx) {
   };
   watch(list, ["workshop."], () => {
     stale = inspecting();
-    if (!stale) reload(true);
+    if (!stale) reload();
   });
   list.addEventListener("inspection-closed", () => { if (stale) { stale = false; reload(); } });
   root.append(h("div", { class: "row" }, h("h1", { text: t("nav_tech") }), h("span", { class: "spacer" }),
