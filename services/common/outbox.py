@@ -66,15 +66,14 @@ def record_events(session: Session, events: Iterable[tuple[str, dict, str | None
                  for fact, payload, store_id in events]
     if envelopes:
         now = utcnow()
-        claimed = not session.in_nested_transaction()
+        claimed, at = not session.in_nested_transaction(), time.monotonic()
+        recorded = {envelope["event_id"]: Recorded(at, envelope["type"].split(".", 1)[1], envelope, claimed)
+                    for envelope in envelopes}
         session.execute(OUTBOX.insert(), [
-            {"event_id": envelope["event_id"], "type": envelope["type"].split(".", 1)[1], "envelope": envelope,
-             "created_at": now, "attempts": int(claimed)} for envelope in envelopes])
-        session.info.setdefault("outbox", []).extend(envelope["event_id"] for envelope in envelopes)
-        recorded = session.info.setdefault("outbox_recorded", {})
-        at = time.monotonic()
-        for envelope in envelopes:
-            recorded[envelope["event_id"]] = Recorded(at, envelope["type"].split(".", 1)[1], envelope, claimed)
+            {"event_id": event_id, "type": event.type, "envelope": event.envelope, "created_at": now,
+             "attempts": int(claimed)} for event_id, event in recorded.items()])
+        session.info.setdefault("outbox", []).extend(recorded)
+        session.info.setdefault("outbox_recorded", {}).update(recorded)
     return envelopes
 
 
